@@ -1,0 +1,137 @@
+"""Django settings for Pacer.
+
+Everything a deployment changes comes from environment variables prefixed ``PACER_``;
+the defaults give the embedded set-up (SQLite in WAL mode plus a local Delta Lake
+warehouse under ``PACER_DATA_DIR``).
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("PACER_DATA_DIR", Path.cwd() / "var")).resolve()
+WAREHOUSE_DIR = Path(os.environ.get("PACER_WAREHOUSE_DIR", DATA_DIR / "warehouse"))
+
+SECRET_KEY = os.environ.get("PACER_SECRET_KEY", "pacer-insecure-development-key-change-me")
+DEBUG = os.environ.get("PACER_DEBUG", "0") == "1"
+ALLOWED_HOSTS = os.environ.get("PACER_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "pacer.core",
+    "pacer.people",
+    "pacer.ingest",
+    "pacer.planning",
+    "pacer.warehouse",
+    "pacer.metrics",
+    "pacer.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "pacer.core.middleware.WorkspaceMiddleware",
+]
+
+ROOT_URLCONF = "pacer.urls"
+ASGI_APPLICATION = "pacer.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+
+def _database() -> dict:
+    url = os.environ.get("PACER_DATABASE_URL")
+    if url:
+        config = dj_database_url.parse(url, conn_max_age=60)
+        config.setdefault("TEST", {})
+        return config
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DATA_DIR / "pacer.sqlite3",
+        "OPTIONS": {
+            # WAL lets readers run beside the one writer; synchronous=FULL makes every
+            # commit durable before we acknowledge it; IMMEDIATE takes the write lock at
+            # BEGIN so concurrent writers queue instead of failing on lock upgrade.
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                "PRAGMA busy_timeout=30000; PRAGMA cache_size=-65536;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+        },
+    }
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "warehouse"],
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Segment's documented limits: 32 KB per event, 500 KB per batch request.
+INGEST_MAX_EVENT_BYTES = 32 * 1024
+INGEST_MAX_BATCH_BYTES = 500 * 1024
+
+# How often the worker pushes new operational rows into the warehouse.
+WAREHOUSE_SYNC_SECONDS = int(os.environ.get("PACER_WAREHOUSE_SYNC_SECONDS", "30"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("PACER_LOG_LEVEL", "WARNING")},
+}
