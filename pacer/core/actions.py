@@ -1,0 +1,131 @@
+"""Writes in the core domain: workspaces, members and their roles, API keys."""
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from pacer.core import audit
+from pacer.core.errors import ValidationFailed, require
+from pacer.core.models import ApiKey, ApiKeyKind, Membership, Role, Workspace
+
+KEY_PREFIXES = {ApiKeyKind.WRITE: "pw_", ApiKeyKind.PERSONAL: "pt_"}
+
+
+def digest_secret(secret: str) -> str:
+    """The SHA-256 hex digest under which a key is stored and looked up."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_workspace(name: str, *, slug: str = "", currency: str = "USD", actor=None) -> Workspace:
+    """Create a workspace; the acting user, if any, becomes its admin."""
+    name = (name or "").strip()
+    require(bool(name), "name", "must not be empty")
+    slug = slug or slugify(name)[:60]
+    require(bool(slug), "slug", "must contain letters or digits")
+    require(not Workspace.objects.filter(slug=slug).exists(), "slug", f"'{slug}' is already taken")
+    require(len(currency) == 3 and currency.isalpha(), "currency", "must be a 3-letter ISO code")
+    workspace = Workspace.objects.create(name=name, slug=slug, currency=currency.upper())
+    audit.record(
+        workspace, "workspace.create", workspace, actor=actor, after=audit.snapshot(workspace)
+    )
+    if getattr(actor, "is_authenticated", False):
+        set_role(workspace, actor, Role.ADMIN, actor=actor)
+    return workspace
+
+
+@transaction.atomic
+def set_role(workspace: Workspace, user: User, role: str, *, actor=None) -> Membership:
+    """Give ``user`` ``role`` in ``workspace`` and mirror it as the Django group of that name."""
+    require(role in Role.values, "role", f"must be one of {', '.join(Role.values)}")
+    membership = Membership.objects.filter(workspace=workspace, user=user).first()
+    before = audit.snapshot(membership) if membership else None
+    if membership is None:
+        membership = Membership.objects.create(workspace=workspace, user=user, role=role)
+    else:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    roles_held = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    for value in Role.values:
+        group, _ = Group.objects.get_or_create(name=value)
+        if value in roles_held:
+            user.groups.add(group)
+        else:
+            user.groups.remove(group)
+    audit.record(
+        workspace,
+        "membership.set_role",
+        membership,
+        actor=actor,
+        before=before,
+        after=audit.snapshot(membership),
+    )
+    return membership
+
+
+@transaction.atomic
+def create_user(
+    workspace: Workspace, username: str, password: str, role: str, *, email: str = "", actor=None
+) -> User:
+    """Create a login for a person and give them a role in the workspace."""
+    errors = {}
+    if not username.strip():
+        errors["username"] = "must not be empty"
+    elif User.objects.filter(username=username).exists():
+        errors["username"] = f"'{username}' is already taken"
+    if len(password) < 8:
+        errors["password"] = "must be at least 8 characters"
+    if role not in Role.values:
+        errors["role"] = f"must be one of {', '.join(Role.values)}"
+    if errors:
+        raise ValidationFailed(errors)
+    user = User.objects.create_user(username=username, password=password, email=email)
+    set_role(workspace, user, role, actor=actor)
+    return user
+
+
+@transaction.atomic
+def issue_api_key(
+    workspace: Workspace, kind: str, name: str, *, user: User | None = None, actor=None
+) -> tuple[ApiKey, str]:
+    """Create a key and return it with its secret, which is shown once and never stored."""
+    require(kind in ApiKeyKind.values, "kind", f"must be one of {', '.join(ApiKeyKind.values)}")
+    require(bool(name.strip()), "name", "must not be empty")
+    if kind == ApiKeyKind.PERSONAL:
+        require(user is not None, "user", "a personal token belongs to a user")
+        require(
+            Membership.objects.filter(workspace=workspace, user=user).exists(),
+            "user",
+            "is not a member of this workspace",
+        )
+    secret = KEY_PREFIXES[kind] + secrets.token_urlsafe(24)
+    key = ApiKey.objects.create(
+        workspace=workspace,
+        kind=kind,
+        user=user,
+        name=name.strip(),
+        prefix=secret[:10],
+        digest=digest_secret(secret),
+    )
+    audit.record(
+        workspace,
+        "api_key.issue",
+        key,
+        actor=actor,
+        after=audit.snapshot(key, ["kind", "name", "prefix"]),
+    )
+    return key, secret
+
+
+@transaction.atomic
+def revoke_api_key(key: ApiKey, *, actor=None) -> ApiKey:
+    """Stop a key from working; the row stays for the audit trail."""
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+        audit.record(key.workspace, "api_key.revoke", key, actor=actor)
+    return key

@@ -1,0 +1,45 @@
+"""Reads in the core domain."""
+
+from django.contrib.auth.models import User
+
+from pacer.core.actions import digest_secret
+from pacer.core.models import ApiKey, ApiKeyKind, AuditEntry, Membership, Workspace
+
+
+def active_key(secret: str, kind: str) -> ApiKey | None:
+    """The unrevoked key of ``kind`` whose secret is ``secret``, with its workspace and user."""
+    if not secret:
+        return None
+    return (
+        ApiKey.objects.select_related("workspace", "user")
+        .filter(digest=digest_secret(secret), kind=kind, revoked_at__isnull=True)
+        .first()
+    )
+
+
+def workspace_for_write_key(secret: str) -> Workspace | None:
+    key = active_key(secret, ApiKeyKind.WRITE)
+    return key.workspace if key else None
+
+
+def workspaces_of(user: User) -> list[Workspace]:
+    return list(Workspace.objects.filter(memberships__user=user).order_by("name"))
+
+
+def role_of(user: User, workspace: Workspace) -> str | None:
+    return (
+        Membership.objects.filter(user=user, workspace=workspace)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def audit_trail(
+    workspace: Workspace, *, object_type: str = "", object_id: str = "", limit: int = 100
+):
+    entries = AuditEntry.objects.filter(workspace=workspace)
+    if object_type:
+        entries = entries.filter(object_type=object_type)
+    if object_id:
+        entries = entries.filter(object_id=object_id)
+    return list(entries.select_related("actor")[:limit])

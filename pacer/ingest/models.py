@@ -1,0 +1,33 @@
+"""The recent event stream; the warehouse keeps the full history."""
+
+from django.db import models
+
+from pacer.core.models import Workspace
+from pacer.people.models import Contact
+
+
+class Event(models.Model):
+    """One accepted Segment message. ``message_id`` is unique per workspace (dedupe)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    message_id = models.CharField(max_length=200)
+    contact = models.ForeignKey(Contact, null=True, on_delete=models.SET_NULL)
+    type = models.CharField(max_length=10)
+    event = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    user_id = models.CharField(max_length=200, blank=True)
+    anonymous_id = models.CharField(max_length=200, blank=True)
+    timestamp = models.DateTimeField()
+    received_at = models.DateTimeField()
+    channel = models.CharField(max_length=40, blank=True)
+    utm_source = models.CharField(max_length=200, blank=True)
+    utm_medium = models.CharField(max_length=100, blank=True)
+    utm_campaign = models.CharField(max_length=200, blank=True)
+    properties = models.JSONField(default=dict)
+    context = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "message_id"], name="event_message_id")
+        ]
+        indexes = [models.Index(fields=["workspace", "contact", "timestamp"])]

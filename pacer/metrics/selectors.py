@@ -1,0 +1,152 @@
+"""KPIs for a slice of the business, read from the KPI cube.
+
+One warehouse query (Ibis) sums the cube by period and channel for the chosen location,
+channel and campaign; the ratios are derived here from those sums:
+
+- CAC = spend / new customers
+- gross profit = revenue − cost of goods; ROMI = (gross profit − spend) / spend
+- lead rate = leads / new visitors; customer rate = new customers / leads
+- repeat rate = returning customers / ordering customers (returning: first order before the period)
+- retention = customers ordering in both this and the previous period / ordering customers of the previous period
+- historical CLV = revenue to date / customers acquired to date (from the first period on record)
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import polars as pl
+
+from pacer.metrics.cube import CUBE_TABLE, MEASURES
+from pacer.warehouse.store import Store
+
+EPOCH_MONDAY = date(1970, 1, 5)
+
+
+@dataclass(frozen=True)
+class KpiFilter:
+    start: date | None = None
+    end: date | None = None
+    grain: str = "month"
+    channel: str = ""
+    campaign: str = ""
+    location_id: int | None = None
+
+
+def period_index(day: date, grain: str) -> int:
+    if grain == "month":
+        return day.year * 12 + day.month - 1
+    return (day - EPOCH_MONDAY).days // 7
+
+
+def period_start(index: int, grain: str) -> date:
+    if grain == "month":
+        return date(index // 12, index % 12 + 1, 1)
+    return EPOCH_MONDAY + timedelta(weeks=index)
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return num / den if den else None
+
+
+def derive(row: dict) -> dict:
+    """Add the ratio KPIs to a dict of summed measures."""
+    out = dict(row)
+    out["gross_profit"] = row["revenue"] - row["cost"]
+    out["cac"] = _ratio(row["spend"], row["new_customers"])
+    out["romi"] = _ratio(out["gross_profit"] - row["spend"], row["spend"])
+    out["lead_rate"] = _ratio(row["leads"], row["visitors"])
+    out["customer_rate"] = _ratio(row["new_customers"], row["leads"])
+    out["repeat_rate"] = _ratio(row["returning_customers"], row["ordering_customers"])
+    return out
+
+
+@dataclass
+class KpiReport:
+    filters: KpiFilter
+    totals: dict = field(default_factory=dict)
+    trend: list[dict] = field(default_factory=list)
+    by_channel: list[dict] = field(default_factory=list)
+    funnel: list[dict] = field(default_factory=list)
+
+
+def cube_slice(store: Store, workspace_id: int, filters: KpiFilter) -> pl.DataFrame:
+    """Cube sums by period and channel for the filter's location/channel/campaign."""
+    if not store.exists(CUBE_TABLE):
+        return pl.DataFrame(
+            schema={"period": pl.Int64, "channel": pl.Utf8, **{m: pl.Float64 for m in MEASURES}}
+        )
+    con = store.duckdb([CUBE_TABLE], {})
+    cube = con.table(CUBE_TABLE)
+    cube = cube.filter((cube.workspace_id == workspace_id) & (cube.grain == filters.grain))
+    if filters.channel:
+        cube = cube.filter(cube.channel == filters.channel)
+    if filters.campaign:
+        cube = cube.filter(cube.campaign == filters.campaign)
+    if filters.location_id:
+        cube = cube.filter(cube.location_id == filters.location_id)
+    summed = cube.group_by(["period", "channel"]).aggregate(**{m: cube[m].sum() for m in MEASURES})
+    return pl.from_arrow(con.to_pyarrow(summed))
+
+
+def kpi_report(store: Store, workspace_id: int, filters: KpiFilter) -> KpiReport:
+    frame = cube_slice(store, workspace_id, filters)
+    report = KpiReport(filters=filters)
+    sums = [pl.col(m).sum() for m in MEASURES]
+    by_period = frame.group_by("period").agg(sums).sort("period")
+    by_period = by_period.with_columns(
+        cum_revenue=pl.col("revenue").cum_sum(),
+        cum_customers=pl.col("new_customers").cum_sum(),
+        prev_ordering=pl.col("ordering_customers").shift(1),
+        prev_period=pl.col("period").shift(1),
+    )
+    low = period_index(filters.start, filters.grain) if filters.start else None
+    high = period_index(filters.end, filters.grain) if filters.end else None
+
+    def in_range(df: pl.DataFrame) -> pl.DataFrame:
+        if low is not None:
+            df = df.filter(pl.col("period") >= low)
+        if high is not None:
+            df = df.filter(pl.col("period") <= high)
+        return df
+
+    periods = in_range(by_period)
+    for row in periods.iter_rows(named=True):
+        item = derive(row)
+        prev_ok = row["prev_period"] == row["period"] - 1
+        item["retention"] = (
+            _ratio(row["retained_customers"], row["prev_ordering"]) if prev_ok else None
+        )
+        item["clv"] = _ratio(row["cum_revenue"], row["cum_customers"])
+        item["label"] = period_start(row["period"], filters.grain).isoformat()
+        report.trend.append(item)
+    totals = {m: float(periods[m].sum()) if periods.height else 0.0 for m in MEASURES}
+    report.totals = derive(totals)
+    last = periods.tail(1).to_dicts()
+    report.totals["clv"] = (
+        _ratio(last[0]["cum_revenue"], last[0]["cum_customers"]) if last else None
+    )
+    retained_base = [r for r in report.trend if r["retention"] is not None]
+    report.totals["retention"] = _ratio(
+        sum(r["retained_customers"] for r in retained_base),
+        sum(r["prev_ordering"] for r in retained_base),
+    )
+    channels = in_range(frame).group_by("channel").agg(sums).sort("revenue", descending=True)
+    report.by_channel = [derive(row) for row in channels.iter_rows(named=True) if row["channel"]]
+    t = report.totals
+    stages = [
+        ("Visits", t["visits"]),
+        ("New visitors", t["visitors"]),
+        ("Leads", t["leads"]),
+        ("New customers", t["new_customers"]),
+        ("Repeat customers", t["returning_customers"]),
+    ]
+    for index, (name, value) in enumerate(stages):
+        previous = stages[index - 1][1] if index else None
+        report.funnel.append(
+            {
+                "stage": name,
+                "count": value,
+                "conversion": _ratio(value, previous) if previous is not None else None,
+            }
+        )
+    return report

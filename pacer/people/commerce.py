@@ -1,0 +1,169 @@
+"""Orders, their lines and the product catalogue, written in bulk by ingestion and import."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from pacer.core.errors import FieldError, parse_amount
+from pacer.core.models import Workspace
+from pacer.people.models import Contact, Location, Order, OrderLine, Product
+
+
+@dataclass(slots=True)
+class LineInput:
+    sku: str
+    name: str
+    category: str
+    quantity: int
+    unit_price: Decimal
+
+
+@dataclass(slots=True)
+class OrderInput:
+    external_id: str
+    placed_at: datetime
+    total: Decimal
+    currency: str
+    discount: Decimal
+    location_code: str
+    lines: list[LineInput] = field(default_factory=list)
+
+
+def order_from_properties(properties: dict, placed_at: datetime, fallback_id: str) -> OrderInput:
+    """Read Segment's "Order Completed" properties (ecommerce spec v2)."""
+    external_id = str(properties.get("order_id") or properties.get("orderId") or fallback_id)
+    products = properties.get("products") or []
+    if not isinstance(products, list):
+        raise FieldError("properties.products", "must be a list")
+    lines = []
+    for index, item in enumerate(products):
+        where = f"properties.products[{index}]"
+        if not isinstance(item, dict):
+            raise FieldError(where, "must be an object")
+        sku = str(item.get("sku") or item.get("product_id") or "").strip()
+        if not sku:
+            raise FieldError(f"{where}.sku", "sku or product_id is required")
+        quantity = item.get("quantity", 1)
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            raise FieldError(f"{where}.quantity", "must be a whole number of at least 1")
+        lines.append(
+            LineInput(
+                sku=sku[:100],
+                name=str(item.get("name") or "")[:200],
+                category=str(item.get("category") or "")[:100],
+                quantity=quantity,
+                unit_price=parse_amount(item.get("price", 0), f"{where}.price"),
+            )
+        )
+    raw_total = properties.get("total", properties.get("revenue"))
+    if raw_total is None:
+        total = sum((line.unit_price * line.quantity for line in lines), Decimal("0.00"))
+    else:
+        total = parse_amount(raw_total, "properties.total")
+    return OrderInput(
+        external_id=external_id[:100],
+        placed_at=placed_at,
+        total=total,
+        currency=str(properties.get("currency") or "USD")[:3].upper(),
+        discount=parse_amount(properties.get("discount") or 0, "properties.discount"),
+        location_code=str(properties.get("location") or "")[:40],
+    )
+
+
+class OrderWriter:
+    """Collects orders for one batch; ``flush`` creates products, orders and lines."""
+
+    def __init__(self, workspace: Workspace, external_ids: set[str], skus: set[str]):
+        self.workspace = workspace
+        self.existing_ids = (
+            set(
+                Order.objects.filter(workspace=workspace, external_id__in=external_ids).values_list(
+                    "external_id", flat=True
+                )
+            )
+            if external_ids
+            else set()
+        )
+        self.products = (
+            {p.sku: p for p in Product.objects.filter(workspace=workspace, sku__in=skus)}
+            if skus
+            else {}
+        )
+        self.locations = {loc.code: loc for loc in Location.objects.filter(workspace=workspace)}
+        self.pending: list[tuple[Order, list[LineInput], Contact]] = []
+
+    def location(self, code: str) -> Location | None:
+        return self.locations.get(code) if code else None
+
+    def add(self, order: OrderInput, contact: Contact) -> Order | None:
+        """Queue an order; ``None`` when its external id was already recorded."""
+        if order.external_id in self.existing_ids:
+            return None
+        self.existing_ids.add(order.external_id)
+        cost = Decimal("0.00")
+        for line in order.lines:
+            product = self.products.get(line.sku)
+            if product is None:
+                product = Product(
+                    workspace=self.workspace,
+                    sku=line.sku,
+                    name=line.name,
+                    category=line.category,
+                    price=line.unit_price,
+                )
+                self.products[line.sku] = product
+            cost += Decimal(product.unit_cost) * line.quantity
+        location = self.location(order.location_code) or (
+            contact.location if contact.location_id else None
+        )
+        row = Order(
+            workspace=self.workspace,
+            external_id=order.external_id,
+            placed_at=order.placed_at,
+            currency=order.currency,
+            total=order.total,
+            discount=order.discount,
+            cost=cost,
+            location=location,
+        )
+        self.pending.append((row, order.lines, contact))
+        apply_order_to_contact(contact, row)
+        return row
+
+    def flush(self, canonical) -> int:
+        """Write queued rows; ``canonical`` maps a contact to its surviving contact."""
+        new_products = [p for p in self.products.values() if p.pk is None]
+        Product.objects.bulk_create(new_products, batch_size=500)
+        orders = []
+        for row, _, contact in self.pending:
+            row.contact = canonical(contact)
+            orders.append(row)
+        Order.objects.bulk_create(orders, batch_size=500)
+        lines = [
+            OrderLine(
+                workspace=self.workspace,
+                order=row,
+                product=self.products[line.sku],
+                sku=line.sku,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                unit_cost=self.products[line.sku].unit_cost,
+            )
+            for row, line_inputs, _ in self.pending
+            for line in line_inputs
+        ]
+        OrderLine.objects.bulk_create(lines, batch_size=1000)
+        return len(orders)
+
+
+def apply_order_to_contact(contact: Contact, order: Order) -> None:
+    """Keep a contact's order computed traits current."""
+    contact.order_count += 1
+    contact.revenue = Decimal(contact.revenue) + order.total
+    if contact.last_order_at is None or order.placed_at > contact.last_order_at:
+        contact.last_order_at = order.placed_at
+    if contact.customer_at is None or order.placed_at < contact.customer_at:
+        contact.customer_at = order.placed_at
+    contact.lifecycle_stage = "customer"
+    if contact.location_id is None and order.location_id is not None:
+        contact.location = order.location

@@ -1,0 +1,153 @@
+"""Contacts, accounts, identities, consent, orders, products and locations."""
+
+from django.db import models
+
+from pacer.core.models import Workspace
+
+
+class Location(models.Model):
+    """A franchise, store or branch that contacts and orders belong to."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    code = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "code"], name="location_code")]
+
+
+class Account(models.Model):
+    """A company (B2B) a contact belongs to, created by Segment ``group`` calls."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    group_id = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, blank=True)
+    traits = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "group_id"], name="account_gid")
+        ]
+
+
+class LifecycleStage(models.TextChoices):
+    SUBSCRIBER = "subscriber", "Subscriber"
+    LEAD = "lead", "Lead"
+    MQL = "mql", "Marketing qualified lead"
+    SQL = "sql", "Sales qualified lead"
+    OPPORTUNITY = "opportunity", "Opportunity"
+    CUSTOMER = "customer", "Customer"
+    EVANGELIST = "evangelist", "Evangelist"
+    OTHER = "other", "Other"
+
+
+class Contact(models.Model):
+    """A person. Merged contacts keep their row with ``merged_into`` set."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    email = models.CharField(max_length=254, blank=True, db_index=True)
+    phone = models.CharField(max_length=40, blank=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    traits = models.JSONField(default=dict, blank=True)
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL)
+    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.SET_NULL)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
+    lifecycle_stage = models.CharField(max_length=20, choices=LifecycleStage.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Computed traits, kept current by ingestion and imports.
+    first_seen_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    lead_at = models.DateTimeField(null=True, blank=True)
+    customer_at = models.DateTimeField(null=True, blank=True)
+    order_count = models.PositiveIntegerField(default=0)
+    revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    last_order_at = models.DateTimeField(null=True, blank=True)
+    acquisition_channel = models.CharField(max_length=40, blank=True)
+    acquisition_source = models.CharField(max_length=200, blank=True)
+    acquisition_medium = models.CharField(max_length=100, blank=True)
+    acquisition_campaign = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "id"])]
+
+
+class IdentityKind(models.TextChoices):
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone"
+    USER_ID = "user_id", "User id"
+    ANONYMOUS_ID = "anonymous_id", "Anonymous id"
+
+
+class Identity(models.Model):
+    """One identifier that resolves to exactly one contact in a workspace."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(max_length=20, choices=IdentityKind.choices)
+    value = models.CharField(max_length=254)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "kind", "value"], name="identity_unique")
+        ]
+
+
+class Consent(models.Model):
+    """A consent decision as given: append-only, the latest per channel and purpose wins."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(max_length=20)
+    purpose = models.CharField(max_length=60)
+    granted = models.BooleanField()
+    source = models.CharField(max_length=100)
+    wording = models.TextField(blank=True)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["contact", "channel", "purpose", "recorded_at"])]
+
+
+class Product(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    sku = models.CharField(max_length=100)
+    name = models.CharField(max_length=200, blank=True)
+    category = models.CharField(max_length=100, blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "sku"], name="product_sku")]
+
+
+class Order(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    external_id = models.CharField(max_length=100)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="orders")
+    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.SET_NULL)
+    placed_at = models.DateTimeField()
+    currency = models.CharField(max_length=3, default="USD")
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+    cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    discount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "external_id"], name="order_external_id")
+        ]
+        indexes = [models.Index(fields=["workspace", "id"])]
+
+
+class OrderLine(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.SET_NULL)
+    sku = models.CharField(max_length=100, blank=True)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2, default=0)

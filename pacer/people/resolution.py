@@ -1,0 +1,205 @@
+"""Identity resolution for a batch of messages, in memory, written in bulk.
+
+Rules: an identifier belongs to exactly one contact. A message whose identifiers point at
+several contacts merges them into the oldest, except that two contacts holding different
+user ids are never merged (the message goes to the contact of its user id). A merged
+contact keeps its row with ``merged_into`` set, and its identities, events, orders and
+consents move to the survivor.
+"""
+
+from decimal import Decimal
+
+from pacer.core import audit
+from pacer.core.models import Workspace
+from pacer.people.models import Consent, Contact, Identity, IdentityKind, Order
+
+# Strongest first: the contact of the strongest identifier wins a conflict.
+PRIORITY = (IdentityKind.USER_ID, IdentityKind.EMAIL, IdentityKind.PHONE, IdentityKind.ANONYMOUS_ID)
+
+
+def normalise(kind: str, value: str) -> str:
+    value = value.strip()
+    if kind == IdentityKind.EMAIL:
+        return value.lower()
+    if kind == IdentityKind.PHONE:
+        return "".join(ch for ch in value if ch.isdigit() or ch == "+")
+    return value
+
+
+class BatchResolver:
+    """Resolves identifiers to contacts for one batch; ``flush`` writes the result."""
+
+    def __init__(self, workspace: Workspace, keys: set[tuple[str, str]]):
+        self.workspace = workspace
+        self.owner: dict[tuple[str, str], Contact] = {}
+        self.user_ids: dict[int, set[str]] = {}
+        self.alias_of: dict[int, Contact] = {}
+        self.new_contacts: list[Contact] = []
+        self.new_identities: list[tuple[str, str, Contact]] = []
+        self.saved_merges: list[tuple[Contact, Contact]] = []
+        self.touched: dict[int, Contact] = {}
+        values = {value for _, value in keys}
+        rows = (
+            list(
+                Identity.objects.filter(workspace=workspace, value__in=values).values_list(
+                    "kind", "value", "contact_id"
+                )
+            )
+            if values
+            else []
+        )
+        contacts = Contact.objects.in_bulk({cid for _, _, cid in rows})
+        for kind, value, contact_id in rows:
+            if (kind, value) in keys:
+                contact = contacts[contact_id]
+                self.owner[(kind, value)] = contact
+                if kind == IdentityKind.USER_ID:
+                    self.user_ids.setdefault(id(contact), set()).add(value)
+
+    def canonical(self, contact: Contact) -> Contact:
+        while id(contact) in self.alias_of:
+            contact = self.alias_of[id(contact)]
+        return contact
+
+    def lookup(self, kind: str, value: str) -> Contact | None:
+        contact = self.owner.get((kind, value))
+        return self.canonical(contact) if contact is not None else None
+
+    def resolve(self, keys: list[tuple[str, str]]) -> Contact:
+        """The contact for a message's identifiers (strongest first), creating or merging."""
+        owners: list[Contact] = []
+        for key in keys:
+            contact = self.lookup(*key)
+            if contact is not None and all(contact is not o for o in owners):
+                owners.append(contact)
+        if not owners:
+            target = Contact(workspace=self.workspace)
+            self.new_contacts.append(target)
+        else:
+            target = owners[0]
+            for other in owners[1:]:
+                if self._may_merge(target, other):
+                    target = self._merge(target, other)
+        for kind, value in keys:
+            if self.lookup(kind, value) is None:
+                if kind == IdentityKind.USER_ID and self.user_ids.get(id(target), {value}) != {
+                    value
+                }:
+                    continue
+                self.owner[(kind, value)] = target
+                self.new_identities.append((kind, value, target))
+                if kind == IdentityKind.USER_ID:
+                    self.user_ids.setdefault(id(target), set()).add(value)
+        self.touched[id(target)] = target
+        return target
+
+    def _user_ids_of(self, contact: Contact) -> set[str]:
+        known = set(self.user_ids.get(id(contact), set()))
+        if contact.pk is not None:
+            known |= set(
+                Identity.objects.filter(contact=contact, kind=IdentityKind.USER_ID).values_list(
+                    "value", flat=True
+                )
+            )
+            self.user_ids[id(contact)] = known
+        return known
+
+    def _may_merge(self, a: Contact, b: Contact) -> bool:
+        ids_a, ids_b = self._user_ids_of(a), self._user_ids_of(b)
+        return not (ids_a and ids_b and ids_a != ids_b)
+
+    def merge(self, a: Contact, b: Contact) -> Contact:
+        """Merge two contacts (e.g. for ``alias``) unless they hold different user ids."""
+        a, b = self.canonical(a), self.canonical(b)
+        if a is b or not self._may_merge(a, b):
+            return a
+        return self._merge(a, b)
+
+    def _merge(self, a: Contact, b: Contact) -> Contact:
+        def age(c: Contact) -> tuple:
+            return (c.pk is None, c.pk or 0)
+
+        winner, loser = sorted((a, b), key=age)
+        combine_traits(winner, loser)
+        self.alias_of[id(loser)] = winner
+        self.user_ids.setdefault(id(winner), set()).update(self.user_ids.get(id(loser), set()))
+        self.touched.pop(id(loser), None)
+        self.touched[id(winner)] = winner
+        if loser.pk is None:
+            self.new_contacts = [c for c in self.new_contacts if c is not loser]
+        else:
+            self.saved_merges.append((winner, loser))
+        return winner
+
+    def flush(self) -> None:
+        """Write new contacts, identities and merges. Call inside the batch transaction."""
+        Contact.objects.bulk_create(self.new_contacts, batch_size=500)
+        Identity.objects.bulk_create(
+            [
+                Identity(workspace=self.workspace, kind=k, value=v, contact=self.canonical(c))
+                for k, v, c in self.new_identities
+            ],
+            batch_size=500,
+        )
+        for winner, loser in self.saved_merges:
+            winner = self.canonical(winner)
+            move_contact_rows(loser, winner)
+            loser.merged_into = winner
+            loser.save(update_fields=["merged_into"])
+            audit.record(
+                self.workspace,
+                "contact.merge",
+                winner,
+                actor_label="ingestion",
+                before={"merged_contact": loser.pk},
+                after={"survivor": winner.pk},
+            )
+
+    def save_touched(self, fields: list[str]) -> None:
+        """Persist computed-trait changes of contacts that existed before the batch."""
+        existing = [
+            c for c in self.touched.values() if c.pk is not None and c.merged_into_id is None
+        ]
+        Contact.objects.bulk_update(existing, fields, batch_size=500)
+
+
+def move_contact_rows(loser: Contact, winner: Contact) -> None:
+    from pacer.ingest.models import Event  # the event table lives in ingest
+
+    for model in (Identity, Order, Consent, Event):
+        model.objects.filter(contact=loser).update(contact=winner)
+    Contact.objects.filter(merged_into=loser).update(merged_into=winner)
+
+
+def combine_traits(winner: Contact, loser: Contact) -> None:
+    """Fold the loser's profile and computed traits into the winner."""
+    for name in ("email", "phone", "first_name", "last_name"):
+        if not getattr(winner, name):
+            setattr(winner, name, getattr(loser, name))
+    winner.traits = {**loser.traits, **winner.traits}
+    winner.account_id = winner.account_id or loser.account_id
+    winner.location_id = winner.location_id or loser.location_id
+    loser_first = loser.acquisition_channel and (
+        not winner.acquisition_channel
+        or (loser.first_seen_at or winner.first_seen_at)
+        < (winner.first_seen_at or loser.first_seen_at)
+    )
+    if loser_first:
+        for name in ("channel", "source", "medium", "campaign"):
+            setattr(winner, f"acquisition_{name}", getattr(loser, f"acquisition_{name}"))
+    for name, pick in (
+        ("first_seen_at", min),
+        ("lead_at", min),
+        ("customer_at", min),
+        ("last_seen_at", max),
+        ("last_order_at", max),
+    ):
+        values = [v for v in (getattr(winner, name), getattr(loser, name)) if v is not None]
+        setattr(winner, name, pick(values) if values else None)
+    winner.order_count += loser.order_count
+    winner.revenue = Decimal(winner.revenue) + Decimal(loser.revenue)
+    stages = ("customer", "opportunity", "sql", "mql", "lead", "subscriber")
+    for stage in stages:
+        if stage in (winner.lifecycle_stage, loser.lifecycle_stage):
+            winner.lifecycle_stage = stage
+            break

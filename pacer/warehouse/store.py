@@ -1,0 +1,89 @@
+"""The local Delta Lake store and the Ibis connections that read it.
+
+Delta gives every reader a consistent snapshot while the sync appends, so web, worker
+and CLI processes read freely. DuckDB cannot load the delta extension offline, so each
+table's current snapshot is handed to DuckDB as an Arrow dataset.
+"""
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import ibis
+import pyarrow as pa
+from deltalake import CommitProperties, DeltaTable, write_deltalake
+
+CURSOR_KEY = "pacer.max_id"
+
+
+class Store:
+    """A directory of Delta tables, one sub-directory per table."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+
+    def path(self, name: str) -> Path:
+        return self.root / name
+
+    def exists(self, name: str) -> bool:
+        return (self.path(name) / "_delta_log").is_dir()
+
+    def table(self, name: str) -> DeltaTable:
+        return DeltaTable(str(self.path(name)))
+
+    def cursor(self, name: str) -> int:
+        """The highest source id already in ``name`` (0 when empty), read from the last commit."""
+        if not self.exists(name):
+            return 0
+        for commit in self.table(name).history(20):
+            if CURSOR_KEY in commit:
+                return int(commit[CURSOR_KEY])
+        return 0
+
+    def append(self, name: str, data: pa.Table | pa.RecordBatch, max_id: int) -> None:
+        """Append rows and move the cursor in the same atomic Delta commit."""
+        table = data if isinstance(data, pa.Table) else pa.Table.from_batches([data])
+        write_deltalake(
+            str(self.path(name)),
+            table,
+            mode="append",
+            commit_properties=CommitProperties(custom_metadata={CURSOR_KEY: str(max_id)}),
+        )
+
+    def replace(self, name: str, data: pa.Table) -> None:
+        """Replace the table's contents in one commit (readers see old or new, never half)."""
+        write_deltalake(str(self.path(name)), data, mode="overwrite", schema_mode="overwrite")
+
+    def arrow(self, name: str) -> pa.Table:
+        return self.table(name).to_pyarrow_table()
+
+    @contextmanager
+    def lock(self, name: str = "sync") -> Iterator[bool]:
+        """An exclusive, non-blocking lock; yields False when another process holds it."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / f".{name}.lock", "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def duckdb(self, names: list[str] | tuple[str, ...], schemas: dict[str, pa.Schema]):
+        """An Ibis DuckDB connection with each named table registered from its snapshot.
+
+        A table not written yet is registered empty with its schema, so queries still run.
+        """
+        con = ibis.duckdb.connect()
+        for name in names:
+            if self.exists(name):
+                source = self.table(name).to_pyarrow_dataset()
+            else:
+                source = pa.Table.from_pylist([], schema=schemas[name])
+            con.con.register(name, source)
+        return con

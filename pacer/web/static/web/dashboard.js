@@ -1,0 +1,54 @@
+// Draws the dashboard charts from the JSON the panel carries; redraws after HTMX swaps.
+(function () {
+  const charts = {};
+  const palette = ["#2563eb", "#f97316", "#16a34a", "#9333ea", "#dc2626"];
+
+  function config(kind, data) {
+    if (kind === "trend") {
+      return {
+        type: "bar",
+        data: {
+          labels: data.labels,
+          datasets: [
+            { type: "line", label: "Revenue", data: data.revenue, borderColor: palette[0], yAxisID: "y" },
+            { type: "bar", label: "Spend", data: data.spend, backgroundColor: palette[1], yAxisID: "y" },
+          ],
+        },
+      };
+    }
+    if (kind === "channels") {
+      return {
+        type: "bar",
+        data: {
+          labels: data.labels,
+          datasets: [
+            { label: "Revenue", data: data.revenue, backgroundColor: palette[0] },
+            { label: "Spend", data: data.spend, backgroundColor: palette[1] },
+          ],
+        },
+      };
+    }
+    return {
+      type: "bar",
+      data: { labels: data.labels, datasets: [{ label: "People", data: data.counts, backgroundColor: palette[2] }] },
+      options: { indexAxis: "y" },
+    };
+  }
+
+  function draw() {
+    const source = document.getElementById("chart-data");
+    if (!source || !window.Chart) return;
+    const data = JSON.parse(source.textContent);
+    document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      const kind = canvas.dataset.chart;
+      if (charts[kind]) charts[kind].destroy();
+      const cfg = config(kind, data[kind]);
+      cfg.options = Object.assign({ animation: false, responsive: true, maintainAspectRatio: false }, cfg.options || {});
+      charts[kind] = new Chart(canvas, cfg);
+      canvas.dataset.drawn = "true";
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", draw);
+  document.addEventListener("htmx:afterSwap", draw);
+})();

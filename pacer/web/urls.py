@@ -1,0 +1,16 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from pacer.web import views
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.dashboard, name="dashboard"),
+    path("dashboard/panel/", views.dashboard_panel, name="dashboard-panel"),
+    path("warehouse/sync/", views.sync_now, name="sync-now"),
+    path("contacts/", views.contacts, name="contacts"),
+    path("contacts/export.csv", views.export_contacts, name="contacts-export"),
+    path("settings/keys/", views.api_keys, name="api-keys"),
+    path("audit/", views.audit_log, name="audit"),
+]
