@@ -269,7 +269,9 @@ def touch_from_context(context: dict, properties: dict, *, is_visit: bool) -> To
         return Touch()
     referrer = str(page.get("referrer") or properties.get("referrer") or "")
     ref_host = _host(referrer)
-    if ref_host and ref_host != _host(url):
+    if ref_host and ref_host == _host(url):
+        return Touch()  # a page within the same site: navigation, not a new visit
+    if ref_host:
         medium = "organic" if _matches(ref_host, SEARCH_SITES) else "referral"
         return Touch(ref_host, medium, "", "", "", classify(ref_host, medium, ""))
     return Touch("(direct)", "(none)", "", "", "", "direct")

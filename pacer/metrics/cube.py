@@ -6,7 +6,8 @@ derived from these sums by ``pacer.metrics.selectors`` for any slice a user pick
 
 Which channel a measure counts under:
 - spend: the channel, campaign and location it was booked to;
-- visits: the channel and campaign of the visit itself (page and screen calls);
+- visits: landing page or screen calls (those that carry a touch), under their own
+  channel and campaign;
 - visitors, leads, new customers, orders, revenue: the contact's acquisition channel
   and campaign (first touch); location is the order's, else the contact's.
 
@@ -91,7 +92,7 @@ def cube_expression(tables: dict[str, ir.Table]) -> ir.Table:
         )
 
         events = tables["events"]
-        visits = events.filter(events.type.isin(["page", "screen"]))
+        visits = events.filter(events.type.isin(["page", "screen"]) & (events.channel != ""))
         visits = visits.left_join(canon, visits.contact_id == canon.cid).select(
             workspace_id=visits.workspace_id,
             period=period_of(visits.timestamp, grain),

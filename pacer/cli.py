@@ -1,0 +1,306 @@
+"""The ``pacer`` command: demo, serve, worker, simulate, import, sync, manage."""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+DEMO_USER, DEMO_PASSWORD, DEMO_WORKSPACE = "demo", "pacer-demo", "demo"
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pacer.settings")
+    import django
+
+    django.setup()
+
+
+def _progress(description: str, total: int | None):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    progress = Progress("[bold]{task.description}", BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), transient=False)
+    task = progress.add_task(description, total=total)
+    return progress, task
+
+
+def _fail(error) -> int:
+    from pacer.core.errors import ValidationFailed
+
+    if isinstance(error, ValidationFailed):
+        for field, reason in error.errors.items():
+            print(f"error: {field}: {reason}", file=sys.stderr)
+    else:
+        print(f"error: {error}", file=sys.stderr)
+    return 2
+
+
+def _workspace(slug: str):
+    from pacer.core.models import Workspace
+
+    workspace = Workspace.objects.filter(slug=slug).first()
+    if workspace is None:
+        raise SystemExit(f"error: --workspace: no workspace with slug '{slug}'")
+    return workspace
+
+
+def migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def ensure_demo_workspace():
+    """The demo workspace with an admin login and a write key (created once)."""
+    from django.contrib.auth.models import User
+
+    from pacer.core import actions
+    from pacer.core.models import ApiKey, Role, Workspace
+
+    workspace = Workspace.objects.filter(slug=DEMO_WORKSPACE).first()
+    if workspace is None:
+        workspace = actions.create_workspace("Demo Franchise", slug=DEMO_WORKSPACE)
+    user = User.objects.filter(username=DEMO_USER).first()
+    if user is None:
+        actions.create_user(workspace, DEMO_USER, DEMO_PASSWORD, Role.ADMIN)
+    if not ApiKey.objects.filter(workspace=workspace, kind="write").exists():
+        actions.issue_api_key(workspace, "write", "Demo website")
+    return workspace
+
+
+def simulate(args) -> int:
+    _setup()
+    from pacer.core.errors import ValidationFailed
+    from pacer.ingest.simulated import load_business
+    from pacer.simulate.business import generate
+    from pacer.simulate.config import SimConfig
+
+    if args.contacts < 1:
+        return _fail("--contacts: must be at least 1")
+    if not 1 <= args.months <= 60:
+        return _fail("--months: must be between 1 and 60")
+    migrate()
+    workspace = ensure_demo_workspace() if args.workspace == DEMO_WORKSPACE else _workspace(args.workspace)
+    started = time.perf_counter()
+    business = generate(SimConfig(seed=args.seed, contacts=args.contacts, months=args.months))
+    print(f"simulated {business.n_contacts:,} contacts and {len(business.event_time):,} events "
+          f"in {time.perf_counter() - started:.1f}s")
+    from django.conf import settings
+
+    truth_path = Path(args.truth or settings.DATA_DIR / f"ground_truth_seed{args.seed}.json")
+    progress, task = _progress("ingesting events", len(business.event_time))
+    try:
+        with progress:
+            counts = load_business(workspace, business, truth_path=truth_path,
+                                   on_progress=lambda n: progress.advance(task, n))
+    except ValidationFailed as error:
+        return _fail(error)
+    print(f"events: {counts}; ground truth: {truth_path}")
+    return sync(args) if not args.no_sync else 0
+
+
+def sync(args=None) -> int:
+    _setup()
+    from pacer.metrics.cube import refresh_cube
+    from pacer.warehouse.sync import sync as run_sync
+
+    migrate()
+    progress, task = _progress("syncing warehouse", None)
+    with progress:
+        run = run_sync(after_sync=refresh_cube, on_progress=lambda _t, n: progress.advance(task, n))
+    print(f"warehouse sync {run.status}: {run.rows}")
+    return 0 if run.status in ("done", "busy") else 1
+
+
+def import_csv(args) -> int:
+    _setup()
+    from pacer.core.errors import ValidationFailed
+    from pacer.ingest.csv_io import import_contacts, import_orders
+
+    migrate()
+    mapping = {}
+    for pair in args.map or []:
+        column, sep, field = pair.partition("=")
+        if not sep:
+            return _fail(f"--map: '{pair}' must look like column=field")
+        mapping[column] = field
+    path = Path(args.file)
+    if not path.is_file():
+        return _fail(f"file: '{path}' does not exist")
+    text = path.read_text(encoding="utf-8-sig")
+    if not mapping:
+        import csv
+        import io
+
+        header = next(csv.reader(io.StringIO(text)), [])
+        mapping = {column: column for column in header}
+    workspace = _workspace(args.workspace)
+    try:
+        if args.kind == "contacts":
+            report = import_contacts(workspace, text, mapping, update_rule=args.update_rule)
+        else:
+            report = import_orders(workspace, text, mapping)
+    except ValidationFailed as error:
+        return _fail(error)
+    if report.rejected:
+        print(f"nothing imported: {len(report.rejected)} of {report.total_rows} rows rejected",
+              file=sys.stderr)
+        for item in report.rejected:
+            print(f"  row {item['row']}: {item['field']}: {item['reason']}", file=sys.stderr)
+        return 1
+    print(f"imported {report.total_rows} rows: {report.created} created, "
+          f"{report.updated} updated, {report.skipped} unchanged or skipped")
+    return 0
+
+
+def serve(args) -> int:
+    _setup()
+    migrate()
+    import uvicorn
+
+    uvicorn.run("pacer.asgi:application", host=args.host, port=args.port, log_level="warning",
+                workers=args.workers)
+    return 0
+
+
+def worker(args) -> int:
+    """Run background tasks and, every ``WAREHOUSE_SYNC_SECONDS``, queue a warehouse sync."""
+    _setup()
+    migrate()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from pacer.warehouse.tasks import sync_warehouse
+
+    def schedule() -> None:
+        while True:
+            sync_warehouse.enqueue()
+            time.sleep(settings.WAREHOUSE_SYNC_SECONDS)
+
+    if not args.no_schedule:
+        threading.Thread(target=schedule, daemon=True, name="pacer-scheduler").start()
+    call_command("db_worker", queue_name="*", interval=1, no_startup_delay=True)
+    return 0
+
+
+def demo(args) -> int:
+    """Migrate, simulate a demo business (once), then run web and worker together."""
+    _setup()
+    migrate()
+    workspace = ensure_demo_workspace()
+    from pacer.ingest.models import Event
+
+    if not Event.objects.filter(workspace=workspace).exists():
+        code = simulate(argparse.Namespace(
+            contacts=args.contacts, months=args.months, seed=args.seed,
+            workspace=DEMO_WORKSPACE, truth=None, no_sync=False,
+        ))
+        if code:
+            return code
+    from pacer.core.models import ApiKey
+
+    print()
+    print(f"Pacer demo is running at http://{args.host}:{args.port}/")
+    print(f"  log in as '{DEMO_USER}' with password '{DEMO_PASSWORD}'")
+    print(f"  {Event.objects.filter(workspace=workspace).count():,} events in workspace "
+          f"'{workspace.name}'; write key prefix "
+          f"{ApiKey.objects.filter(workspace=workspace, kind='write').first().prefix}… "
+          "(create a new key under API keys to send your own events)")
+    print("  press Ctrl+C to stop")
+    if args.no_serve:
+        return 0
+    pacer = [sys.executable, "-m", "pacer.cli"]
+    processes = [
+        subprocess.Popen([*pacer, "serve", "--host", args.host, "--port", str(args.port)]),
+        subprocess.Popen([*pacer, "worker"]),
+    ]
+    try:
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for p in processes:
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+        for p in processes:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    return 0
+
+
+def manage(args) -> int:
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["pacer", *args.rest])
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="pacer", description="Pacer marketing operations")
+    sub = root.add_subparsers(dest="command", required=True)
+
+    def web_options(p):
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8000)
+
+    def sim_options(p):
+        p.add_argument("--contacts", type=int, default=20_000)
+        p.add_argument("--months", type=int, default=12)
+        p.add_argument("--seed", type=int, default=7)
+
+    p = sub.add_parser("demo", help="simulate a demo business and run web + worker")
+    web_options(p)
+    sim_options(p)
+    p.add_argument("--no-serve", action="store_true", help="set up the demo data and exit")
+    p.set_defaults(func=demo)
+
+    p = sub.add_parser("serve", help="run the web app (ASGI)")
+    web_options(p)
+    p.add_argument("--workers", type=int, default=1)
+    p.set_defaults(func=serve)
+
+    p = sub.add_parser("worker", help="run background tasks and the scheduled warehouse sync")
+    p.add_argument("--no-schedule", action="store_true")
+    p.set_defaults(func=worker)
+
+    p = sub.add_parser("simulate", help="generate a business and ingest it")
+    sim_options(p)
+    p.add_argument("--workspace", default=DEMO_WORKSPACE, help="workspace slug")
+    p.add_argument("--truth", help="where to write the ground-truth JSON")
+    p.add_argument("--no-sync", action="store_true")
+    p.set_defaults(func=simulate)
+
+    p = sub.add_parser("import", help="import contacts or orders from CSV (all or nothing)")
+    p.add_argument("kind", choices=["contacts", "orders"])
+    p.add_argument("file")
+    p.add_argument("--workspace", default=DEMO_WORKSPACE)
+    p.add_argument("--map", action="append", metavar="COLUMN=FIELD",
+                   help="map a CSV column to a field (default: columns named like fields)")
+    p.add_argument("--update-rule", default="if_not_empty",
+                   choices=["always", "if_not_empty", "if_existing_empty"])
+    p.set_defaults(func=import_csv)
+
+    p = sub.add_parser("sync", help="sync the warehouse and refresh KPIs now")
+    p.set_defaults(func=sync)
+
+    p = sub.add_parser("manage", help="run a Django management command")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=manage)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
