@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
+from pacer.core.bulk import insert_rows
 from pacer.core.errors import FieldError
 from pacer.core.models import Workspace
 from pacer.ingest.models import Event
@@ -49,6 +50,13 @@ CONTACT_FIELDS = [
     "acquisition_source",
     "acquisition_medium",
     "acquisition_campaign",
+]
+
+
+EVENT_COLUMNS = [
+    "workspace", "message_id", "contact", "type", "event", "name", "user_id", "anonymous_id",
+    "timestamp", "received_at", "channel", "utm_source", "utm_medium", "utm_campaign",
+    "properties", "context",
 ]
 
 
@@ -224,7 +232,7 @@ def _write(workspace: Workspace, valid: list, results: list[Result], received_at
         [_with_contact(c, resolver.canonical(contact)) for c, contact in consents]
     )
     events = [_with_contact(e, resolver.canonical(contact)) for e, contact in pending_events]
-    Event.objects.bulk_create(events, batch_size=1000)
+    insert_rows(Event, events, EVENT_COLUMNS)
 
 
 def _with_contact(row, contact):

@@ -67,6 +67,7 @@ def order_from_properties(properties: dict, placed_at: datetime, fallback_id: st
         currency=str(properties.get("currency") or "USD")[:3].upper(),
         discount=parse_amount(properties.get("discount") or 0, "properties.discount"),
         location_code=str(properties.get("location") or "")[:40],
+        lines=lines,
     )
 
 

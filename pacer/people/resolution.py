@@ -10,6 +10,9 @@ consents move to the survivor.
 from decimal import Decimal
 
 from pacer.core import audit
+from django.utils import timezone
+
+from pacer.core.bulk import insert_rows, update_rows
 from pacer.core.models import Workspace
 from pacer.people.models import Consent, Contact, Identity, IdentityKind, Order
 
@@ -51,10 +54,11 @@ class BatchResolver:
         contacts = Contact.objects.in_bulk({cid for _, _, cid in rows})
         for kind, value, contact_id in rows:
             if (kind, value) in keys:
-                contact = contacts[contact_id]
-                self.owner[(kind, value)] = contact
-                if kind == IdentityKind.USER_ID:
-                    self.user_ids.setdefault(id(contact), set()).add(value)
+                self.owner[(kind, value)] = contacts[contact_id]
+        for contact_id, value in Identity.objects.filter(
+            contact_id__in=list(contacts), kind=IdentityKind.USER_ID
+        ).values_list("contact_id", "value") if contacts else ():
+            self.user_ids.setdefault(id(contacts[contact_id]), set()).add(value)
 
     def canonical(self, contact: Contact) -> Contact:
         while id(contact) in self.alias_of:
@@ -67,11 +71,15 @@ class BatchResolver:
 
     def resolve(self, keys: list[tuple[str, str]]) -> Contact:
         """The contact for a message's identifiers (strongest first), creating or merging."""
+        user_id = next((v for k, v in keys if k == IdentityKind.USER_ID), None)
         owners: list[Contact] = []
         for key in keys:
             contact = self.lookup(*key)
-            if contact is not None and all(contact is not o for o in owners):
-                owners.append(contact)
+            if contact is None or any(contact is o for o in owners):
+                continue
+            if user_id is not None and self.user_ids.get(id(contact), {user_id}) != {user_id}:
+                continue  # someone else's device or address: never merge two user ids
+            owners.append(contact)
         if not owners:
             target = Contact(workspace=self.workspace)
             self.new_contacts.append(target)
@@ -82,10 +90,6 @@ class BatchResolver:
                     target = self._merge(target, other)
         for kind, value in keys:
             if self.lookup(kind, value) is None:
-                if kind == IdentityKind.USER_ID and self.user_ids.get(id(target), {value}) != {
-                    value
-                }:
-                    continue
                 self.owner[(kind, value)] = target
                 self.new_identities.append((kind, value, target))
                 if kind == IdentityKind.USER_ID:
@@ -93,19 +97,8 @@ class BatchResolver:
         self.touched[id(target)] = target
         return target
 
-    def _user_ids_of(self, contact: Contact) -> set[str]:
-        known = set(self.user_ids.get(id(contact), set()))
-        if contact.pk is not None:
-            known |= set(
-                Identity.objects.filter(contact=contact, kind=IdentityKind.USER_ID).values_list(
-                    "value", flat=True
-                )
-            )
-            self.user_ids[id(contact)] = known
-        return known
-
     def _may_merge(self, a: Contact, b: Contact) -> bool:
-        ids_a, ids_b = self._user_ids_of(a), self._user_ids_of(b)
+        ids_a, ids_b = self.user_ids.get(id(a), set()), self.user_ids.get(id(b), set())
         return not (ids_a and ids_b and ids_a != ids_b)
 
     def merge(self, a: Contact, b: Contact) -> Contact:
@@ -134,12 +127,15 @@ class BatchResolver:
     def flush(self) -> None:
         """Write new contacts, identities and merges. Call inside the batch transaction."""
         Contact.objects.bulk_create(self.new_contacts, batch_size=500)
-        Identity.objects.bulk_create(
+        now = timezone.now()
+        insert_rows(
+            Identity,
             [
-                Identity(workspace=self.workspace, kind=k, value=v, contact=self.canonical(c))
+                Identity(workspace=self.workspace, kind=k, value=v, contact=self.canonical(c),
+                         created_at=now)
                 for k, v, c in self.new_identities
             ],
-            batch_size=500,
+            ["workspace", "contact", "kind", "value", "created_at"],
         )
         for winner, loser in self.saved_merges:
             winner = self.canonical(winner)
@@ -160,7 +156,7 @@ class BatchResolver:
         existing = [
             c for c in self.touched.values() if c.pk is not None and c.merged_into_id is None
         ]
-        Contact.objects.bulk_update(existing, fields, batch_size=500)
+        update_rows(Contact, existing, fields)
 
 
 def move_contact_rows(loser: Contact, winner: Contact) -> None:
