@@ -122,10 +122,13 @@ def import_contacts(
     keys = {key for _, (keys_, _) in checked for key in keys_}
     resolver = BatchResolver(workspace, keys)
     changed: dict[int, Contact] = {}
+    first_rows: set[int] = set()
     for _, (keys_, values) in checked:
         contact = resolver.resolve(keys_)
         created = contact.pk is None
-        rule = "always" if created else update_rule
+        # A contact this file creates takes its first row whole; later rows follow the rule.
+        rule = "always" if created and id(contact) not in first_rows else update_rule
+        first_rows.add(id(contact))
         dirty = False
         for name, value in values.items():
             dirty |= _apply(contact, name, value, rule)
