@@ -22,8 +22,13 @@ def _setup() -> None:
 def _progress(description: str, total: int | None):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    progress = Progress("[bold]{task.description}", BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), transient=False)
+    progress = Progress(
+        "[bold]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=False,
+    )
     task = progress.add_task(description, total=total)
     return progress, task
 
@@ -84,19 +89,27 @@ def simulate(args) -> int:
     if not 1 <= args.months <= 60:
         return _fail("--months: must be between 1 and 60")
     migrate()
-    workspace = ensure_demo_workspace() if args.workspace == DEMO_WORKSPACE else _workspace(args.workspace)
+    workspace = (
+        ensure_demo_workspace() if args.workspace == DEMO_WORKSPACE else _workspace(args.workspace)
+    )
     started = time.perf_counter()
     business = generate(SimConfig(seed=args.seed, contacts=args.contacts, months=args.months))
-    print(f"simulated {business.n_contacts:,} contacts and {len(business.event_time):,} events "
-          f"in {time.perf_counter() - started:.1f}s")
+    print(
+        f"simulated {business.n_contacts:,} contacts and {len(business.event_time):,} events "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
     from django.conf import settings
 
     truth_path = Path(args.truth or settings.DATA_DIR / f"ground_truth_seed{args.seed}.json")
     progress, task = _progress("ingesting events", len(business.event_time))
     try:
         with progress:
-            counts = load_business(workspace, business, truth_path=truth_path,
-                                   on_progress=lambda n: progress.advance(task, n))
+            counts = load_business(
+                workspace,
+                business,
+                truth_path=truth_path,
+                on_progress=lambda n: progress.advance(task, n),
+            )
     except ValidationFailed as error:
         return _fail(error)
     print(f"events: {counts}; ground truth: {truth_path}")
@@ -147,13 +160,17 @@ def import_csv(args) -> int:
     except ValidationFailed as error:
         return _fail(error)
     if report.rejected:
-        print(f"nothing imported: {len(report.rejected)} of {report.total_rows} rows rejected",
-              file=sys.stderr)
+        print(
+            f"nothing imported: {len(report.rejected)} of {report.total_rows} rows rejected",
+            file=sys.stderr,
+        )
         for item in report.rejected:
             print(f"  row {item['row']}: {item['field']}: {item['reason']}", file=sys.stderr)
         return 1
-    print(f"imported {report.total_rows} rows: {report.created} created, "
-          f"{report.updated} updated, {report.skipped} unchanged or skipped")
+    print(
+        f"imported {report.total_rows} rows: {report.created} created, "
+        f"{report.updated} updated, {report.skipped} unchanged or skipped"
+    )
     return 0
 
 
@@ -162,8 +179,13 @@ def serve(args) -> int:
     migrate()
     import uvicorn
 
-    uvicorn.run("pacer.asgi:application", host=args.host, port=args.port, log_level="warning",
-                workers=args.workers)
+    uvicorn.run(
+        "pacer.asgi:application",
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        workers=args.workers,
+    )
     return 0
 
 
@@ -195,10 +217,16 @@ def demo(args) -> int:
     from pacer.ingest.models import Event
 
     if not Event.objects.filter(workspace=workspace).exists():
-        code = simulate(argparse.Namespace(
-            contacts=args.contacts, months=args.months, seed=args.seed,
-            workspace=DEMO_WORKSPACE, truth=None, no_sync=False,
-        ))
+        code = simulate(
+            argparse.Namespace(
+                contacts=args.contacts,
+                months=args.months,
+                seed=args.seed,
+                workspace=DEMO_WORKSPACE,
+                truth=None,
+                no_sync=False,
+            )
+        )
         if code:
             return code
     from pacer.core.models import ApiKey
@@ -206,10 +234,12 @@ def demo(args) -> int:
     print()
     print(f"Pacer demo is running at http://{args.host}:{args.port}/")
     print(f"  log in as '{DEMO_USER}' with password '{DEMO_PASSWORD}'")
-    print(f"  {Event.objects.filter(workspace=workspace).count():,} events in workspace "
-          f"'{workspace.name}'; write key prefix "
-          f"{ApiKey.objects.filter(workspace=workspace, kind='write').first().prefix}… "
-          "(create a new key under API keys to send your own events)")
+    print(
+        f"  {Event.objects.filter(workspace=workspace).count():,} events in workspace "
+        f"'{workspace.name}'; write key prefix "
+        f"{ApiKey.objects.filter(workspace=workspace, kind='write').first().prefix}… "
+        "(create a new key under API keys to send your own events)"
+    )
     print("  press Ctrl+C to stop")
     if args.no_serve:
         return 0
@@ -282,10 +312,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=["contacts", "orders"])
     p.add_argument("file")
     p.add_argument("--workspace", default=DEMO_WORKSPACE)
-    p.add_argument("--map", action="append", metavar="COLUMN=FIELD",
-                   help="map a CSV column to a field (default: columns named like fields)")
-    p.add_argument("--update-rule", default="if_not_empty",
-                   choices=["always", "if_not_empty", "if_existing_empty"])
+    p.add_argument(
+        "--map",
+        action="append",
+        metavar="COLUMN=FIELD",
+        help="map a CSV column to a field (default: columns named like fields)",
+    )
+    p.add_argument(
+        "--update-rule",
+        default="if_not_empty",
+        choices=["always", "if_not_empty", "if_existing_empty"],
+    )
     p.set_defaults(func=import_csv)
 
     p = sub.add_parser("sync", help="sync the warehouse and refresh KPIs now")

@@ -16,9 +16,9 @@ WAREHOUSE_DIR = Path(os.environ.get("PACER_WAREHOUSE_DIR", DATA_DIR / "warehouse
 
 SECRET_KEY = os.environ.get("PACER_SECRET_KEY", "pacer-insecure-development-key-change-me")
 DEBUG = os.environ.get("PACER_DEBUG", "0") == "1"
-ALLOWED_HOSTS = os.environ.get(
-    "PACER_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
-).split(",")
+ALLOWED_HOSTS = os.environ.get("PACER_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(
+    ","
+)
 
 INSTALLED_APPS = [
     "django.contrib.auth",

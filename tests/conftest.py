@@ -7,6 +7,8 @@ from django.test import Client
 from pacer.core import actions
 from pacer.core.models import Role
 
+pytest_plugins = ["tests.business_fixture"]
+
 
 @pytest.fixture(autouse=True)
 def warehouse_dir(settings, tmp_path):
@@ -40,8 +42,9 @@ class Tracker:
 
     def post(self, path: str, payload, **headers):
         body = payload if isinstance(payload, bytes) else orjson.dumps(payload)
-        return self.client.post(path, body, content_type="application/json",
-                                HTTP_AUTHORIZATION=self.auth, **headers)
+        return self.client.post(
+            path, body, content_type="application/json", HTTP_AUTHORIZATION=self.auth, **headers
+        )
 
     def batch(self, messages: list[dict], **extra):
         return self.post("/v1/batch", {"batch": messages, **extra})

@@ -9,8 +9,14 @@ import orjson
 from django.db import connection
 
 PLAIN_TYPES = {
-    "CharField", "TextField", "BigAutoField", "AutoField", "IntegerField", "BigIntegerField",
-    "PositiveIntegerField", "BooleanField",
+    "CharField",
+    "TextField",
+    "BigAutoField",
+    "AutoField",
+    "IntegerField",
+    "BigIntegerField",
+    "PositiveIntegerField",
+    "BooleanField",
 }
 
 

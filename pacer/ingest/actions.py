@@ -54,9 +54,22 @@ CONTACT_FIELDS = [
 
 
 EVENT_COLUMNS = [
-    "workspace", "message_id", "contact", "type", "event", "name", "user_id", "anonymous_id",
-    "timestamp", "received_at", "channel", "utm_source", "utm_medium", "utm_campaign",
-    "properties", "context",
+    "workspace",
+    "message_id",
+    "contact",
+    "type",
+    "event",
+    "name",
+    "user_id",
+    "anonymous_id",
+    "timestamp",
+    "received_at",
+    "channel",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "properties",
+    "context",
 ]
 
 

@@ -31,28 +31,52 @@ def load_business(
     every message id is already known.
     """
     config = business.config
-    locations = upsert_locations(workspace, [
-        {"code": code, "name": name, "city": name}
-        for code, name in zip(business.location_codes, business.location_names, strict=True)
-    ])
-    upsert_products(workspace, [
-        {"sku": p.sku, "name": p.name, "category": p.category, "price": p.price,
-         "unit_cost": p.unit_cost} for p in config.products
-    ])
+    locations = upsert_locations(
+        workspace,
+        [
+            {"code": code, "name": name, "city": name}
+            for code, name in zip(business.location_codes, business.location_names, strict=True)
+        ],
+    )
+    upsert_products(
+        workspace,
+        [
+            {
+                "sku": p.sku,
+                "name": p.name,
+                "category": p.category,
+                "price": p.price,
+                "unit_cost": p.unit_cost,
+            }
+            for p in config.products
+        ],
+    )
     campaigns = {}
     for index in sorted(set(business.spend_campaign.tolist())):
         name = business.campaign_names[index]
         channel = name.rsplit("-", 2)[0]
         campaigns[index] = upsert_campaign(workspace, name, channel)
     if not has_spend(workspace):
-        record_spend(workspace, [
-            {"day": datetime.fromtimestamp(int(w), UTC).date(),
-             "channel": business.channel_keys[c], "amount": a,
-             "campaign": campaigns[k], "location": locations[loc]}
-            for w, c, k, loc, a in zip(
-                business.spend_week_start, business.spend_channel, business.spend_campaign,
-                business.spend_location, business.spend_amount, strict=True)
-        ])
+        record_spend(
+            workspace,
+            [
+                {
+                    "day": datetime.fromtimestamp(int(w), UTC).date(),
+                    "channel": business.channel_keys[c],
+                    "amount": a,
+                    "campaign": campaigns[k],
+                    "location": locations[loc],
+                }
+                for w, c, k, loc, a in zip(
+                    business.spend_week_start,
+                    business.spend_channel,
+                    business.spend_campaign,
+                    business.spend_location,
+                    business.spend_amount,
+                    strict=True,
+                )
+            ],
+        )
     counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
     batch: list[dict] = []
     for message in messages(business):

@@ -65,7 +65,7 @@ def _shape(expr: ir.Table, grain: str, **measures) -> ir.Table:
 
 
 def cube_expression(tables: dict[str, ir.Table]) -> ir.Table:
-    """The whole cube as one Ibis expression over ``events``, ``orders``, ``contacts``, ``spend``."""
+    """The whole cube as one Ibis expression over events, orders, contacts and spend."""
     contacts = tables["contacts"]
     people = contacts.filter(contacts.id == contacts.canonical_id)
     links = contacts.select(cid=contacts.id, canonical_id=contacts.canonical_id)

@@ -7,7 +7,8 @@ channel and campaign; the ratios are derived here from those sums:
 - gross profit = revenue − cost of goods; ROMI = (gross profit − spend) / spend
 - lead rate = leads / new visitors; customer rate = new customers / leads
 - repeat rate = returning customers / ordering customers (returning: first order before the period)
-- retention = customers ordering in both this and the previous period / ordering customers of the previous period
+- retention = customers ordering in this and the previous period
+  / ordering customers of the previous period
 - historical CLV = revenue to date / customers acquired to date (from the first period on record)
 """
 

@@ -9,9 +9,9 @@ consents move to the survivor.
 
 from decimal import Decimal
 
-from pacer.core import audit
 from django.utils import timezone
 
+from pacer.core import audit
 from pacer.core.bulk import insert_rows, update_rows
 from pacer.core.models import Workspace
 from pacer.people.models import Consent, Contact, Identity, IdentityKind, Order
@@ -55,9 +55,13 @@ class BatchResolver:
         for kind, value, contact_id in rows:
             if (kind, value) in keys:
                 self.owner[(kind, value)] = contacts[contact_id]
-        for contact_id, value in Identity.objects.filter(
-            contact_id__in=list(contacts), kind=IdentityKind.USER_ID
-        ).values_list("contact_id", "value") if contacts else ():
+        for contact_id, value in (
+            Identity.objects.filter(
+                contact_id__in=list(contacts), kind=IdentityKind.USER_ID
+            ).values_list("contact_id", "value")
+            if contacts
+            else ()
+        ):
             self.user_ids.setdefault(id(contacts[contact_id]), set()).add(value)
 
     def canonical(self, contact: Contact) -> Contact:
@@ -131,8 +135,13 @@ class BatchResolver:
         insert_rows(
             Identity,
             [
-                Identity(workspace=self.workspace, kind=k, value=v, contact=self.canonical(c),
-                         created_at=now)
+                Identity(
+                    workspace=self.workspace,
+                    kind=k,
+                    value=v,
+                    contact=self.canonical(c),
+                    created_at=now,
+                )
                 for k, v, c in self.new_identities
             ],
             ["workspace", "contact", "kind", "value", "created_at"],

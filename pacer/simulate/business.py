@@ -5,7 +5,7 @@ the same config gives the same business, byte for byte.
 """
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -14,9 +14,30 @@ from pacer.simulate.config import SimConfig
 DAY = 86_400
 WEEK = 7 * DAY
 CITIES = (
-    "Austin", "Boston", "Chicago", "Denver", "El Paso", "Fresno", "Georgetown", "Houston",
-    "Irvine", "Jackson", "Kent", "Lansing", "Madison", "Naples", "Omaha", "Portland",
-    "Quincy", "Raleigh", "Salem", "Tampa", "Urbana", "Vail", "Wichita", "Yuma",
+    "Austin",
+    "Boston",
+    "Chicago",
+    "Denver",
+    "El Paso",
+    "Fresno",
+    "Georgetown",
+    "Houston",
+    "Irvine",
+    "Jackson",
+    "Kent",
+    "Lansing",
+    "Madison",
+    "Naples",
+    "Omaha",
+    "Portland",
+    "Quincy",
+    "Raleigh",
+    "Salem",
+    "Tampa",
+    "Urbana",
+    "Vail",
+    "Wichita",
+    "Yuma",
 )
 EVENT_LANDING, EVENT_PAGE, EVENT_IDENTIFY, EVENT_ORDER = 0, 1, 2, 3
 EVENT_EMAIL_DELIVERED, EVENT_EMAIL_OPENED, EVENT_EMAIL_CLICKED = 4, 5, 6
@@ -86,7 +107,7 @@ def generate(config: SimConfig) -> Business:
     500
     """
     rng = np.random.default_rng(config.seed)
-    start = int(datetime.fromisoformat(config.start).replace(tzinfo=timezone.utc).timestamp())
+    start = int(datetime.fromisoformat(config.start).replace(tzinfo=UTC).timestamp())
     weeks = config.weeks
     end = start + weeks * WEEK
     channels = config.channels
@@ -129,7 +150,9 @@ def generate(config: SimConfig) -> Business:
     digital = np.flatnonzero(~offline)
     mix = demand[digital].sum(axis=1)
     extra = rng.poisson(config.mean_extra_touches, config.contacts)
-    touch_contact = np.concatenate([np.arange(config.contacts), np.repeat(np.arange(config.contacts), extra)])
+    touch_contact = np.concatenate(
+        [np.arange(config.contacts), np.repeat(np.arange(config.contacts), extra)]
+    )
     extra_channel = digital[rng.choice(len(digital), size=extra.sum(), p=mix / mix.sum())]
     touch_channel = np.concatenate([visible, extra_channel])
     gaps = rng.exponential(3 * DAY, extra.sum()).astype(np.int64)
@@ -140,9 +163,13 @@ def generate(config: SimConfig) -> Business:
         offsets = np.concatenate([[0], np.cumsum(extra)[:-1]])
         first_of_group = csum[offsets[grouped]] - gaps[offsets[grouped]]
         cum = csum - first_of_group
-    touch_time = np.concatenate([first_seen, first_seen[touch_contact[config.contacts:]] + cum])
+    touch_time = np.concatenate([first_seen, first_seen[touch_contact[config.contacts :]] + cum])
     keep = touch_time < end
-    touch_contact, touch_channel, touch_time = touch_contact[keep], touch_channel[keep], touch_time[keep]
+    touch_contact, touch_channel, touch_time = (
+        touch_contact[keep],
+        touch_channel[keep],
+        touch_time[keep],
+    )
 
     # Lead conversion: logistic in the distinct channels a journey touched.
     effects = np.array([c.lead_effect for c in channels])
@@ -163,9 +190,15 @@ def generate(config: SimConfig) -> Business:
         rng.lognormal(np.log(config.lead_response_hours_median), 1.0, config.contacts),
         np.nan,
     )
-    p_customer = config.lead_to_customer_at_zero * np.exp(-np.nan_to_num(hours) / config.lead_response_decay_hours)
+    p_customer = config.lead_to_customer_at_zero * np.exp(
+        -np.nan_to_num(hours) / config.lead_response_decay_hours
+    )
     is_customer = is_lead & (rng.random(config.contacts) < p_customer)
-    first_buy = lead_at + (np.nan_to_num(hours) * 3600).astype(np.int64) + rng.exponential(3 * DAY, config.contacts).astype(np.int64)
+    first_buy = (
+        lead_at
+        + (np.nan_to_num(hours) * 3600).astype(np.int64)
+        + rng.exponential(3 * DAY, config.contacts).astype(np.int64)
+    )
     is_customer &= first_buy < end
 
     # Repeat purchases: BG/NBD with weekly rate λ ~ Gamma(r, α) and dropout p ~ Beta(a, b).
@@ -193,7 +226,9 @@ def generate(config: SimConfig) -> Business:
     n_lines = 1 + rng.binomial(2, 0.3, n_orders)
     line_order = np.repeat(np.arange(n_orders), n_lines)
     months = config.months + 1
-    multiplier = 1 + rng.uniform(-config.price_promo_spread, config.price_promo_spread / 2, (months, len(products)))
+    multiplier = 1 + rng.uniform(
+        -config.price_promo_spread, config.price_promo_spread / 2, (months, len(products))
+    )
     weights = np.array([p.weight for p in products])
     elasticity = np.array([p.elasticity for p in products])
     share = weights * multiplier**elasticity
@@ -203,24 +238,39 @@ def generate(config: SimConfig) -> Business:
     draws = rng.random(len(line_order))
     for m in range(months):
         rows = np.flatnonzero(line_month == m)
-        line_product[rows] = np.minimum(np.searchsorted(np.cumsum(share[m]), draws[rows]), len(products) - 1)
+        line_product[rows] = np.minimum(
+            np.searchsorted(np.cumsum(share[m]), draws[rows]), len(products) - 1
+        )
     base_price = np.array([p.price for p in products])
     line_price = np.round(base_price[line_product] * multiplier[line_month, line_product], 2)
     line_quantity = 1 + rng.poisson(0.2, len(line_order))
     unit_cost = np.array([p.unit_cost for p in products])
-    order_total = np.round(np.bincount(line_order, weights=line_price * line_quantity, minlength=n_orders), 2)
-    order_cost = np.round(np.bincount(line_order, weights=unit_cost[line_product] * line_quantity, minlength=n_orders), 2)
+    order_total = np.round(
+        np.bincount(line_order, weights=line_price * line_quantity, minlength=n_orders), 2
+    )
+    order_cost = np.round(
+        np.bincount(
+            line_order, weights=unit_cost[line_product] * line_quantity, minlength=n_orders
+        ),
+        2,
+    )
 
     # Email: scheduled sends to leads; opens; clicks bring a tracked visit back.
-    sends_at = np.array([
-        start + d * DAY + 10 * 3600
-        for d in range(0, weeks * 7, max(1, 30 // config.email_sends_per_month))
-    ])
+    sends_at = np.array(
+        [
+            start + d * DAY + 10 * 3600
+            for d in range(0, weeks * 7, max(1, 30 // config.email_sends_per_month))
+        ]
+    )
     leads = np.flatnonzero(is_lead)
     first_send = np.searchsorted(sends_at, lead_at[leads])
     counts = len(sends_at) - first_send
     mail_contact = np.repeat(leads, counts)
-    mail_index = np.concatenate([np.arange(f, len(sends_at)) for f in first_send]) if len(leads) else np.array([], dtype=np.int64)
+    mail_index = (
+        np.concatenate([np.arange(f, len(sends_at)) for f in first_send])
+        if len(leads)
+        else np.array([], dtype=np.int64)
+    )
     mail_time = sends_at[mail_index] if len(mail_index) else np.array([], dtype=np.int64)
     opened = rng.random(len(mail_contact)) < config.email_open_rate
     clicked = opened & (rng.random(len(mail_contact)) < config.email_click_rate)
@@ -279,9 +329,11 @@ def generate(config: SimConfig) -> Business:
             sa.append(np.round(spend[i] * loc_weights[loc], 2))
     spend_week = np.concatenate(sw)
     spend_channel = np.concatenate(sc)
-    spend_campaign_names = np.concatenate([
-        _campaign_of(keys[i], spend_week[spend_channel == i], True) for i in paid
-    ]) if paid else np.array([], dtype=object)
+    spend_campaign_names = (
+        np.concatenate([_campaign_of(keys[i], spend_week[spend_channel == i], True) for i in paid])
+        if paid
+        else np.array([], dtype=object)
+    )
     lookup = {name: j for j, name in enumerate(campaign_names)}
     extra_names = sorted(set(spend_campaign_names) - set(lookup))
     campaign_names = list(campaign_names) + extra_names
@@ -302,40 +354,83 @@ def generate(config: SimConfig) -> Business:
             }
             for i, ch in enumerate(channels)
         },
-        "lead_model": {"intercept": config.lead_intercept,
-                       "effects": {c.key: c.lead_effect for c in channels}},
-        "lead_response": {"median_hours": config.lead_response_hours_median,
-                          "p_customer_at_zero": config.lead_to_customer_at_zero,
-                          "decay_hours": config.lead_response_decay_hours},
-        "bgnbd": {"r": config.bgnbd_r, "alpha": config.bgnbd_alpha,
-                  "a": config.bgnbd_a, "b": config.bgnbd_b, "time_unit": "week"},
-        "products": {p.sku: {"price": p.price, "unit_cost": p.unit_cost,
-                             "elasticity": p.elasticity} for p in products},
-        "email": {"open_rate": config.email_open_rate, "click_rate_of_opens": config.email_click_rate},
+        "lead_model": {
+            "intercept": config.lead_intercept,
+            "effects": {c.key: c.lead_effect for c in channels},
+        },
+        "lead_response": {
+            "median_hours": config.lead_response_hours_median,
+            "p_customer_at_zero": config.lead_to_customer_at_zero,
+            "decay_hours": config.lead_response_decay_hours,
+        },
+        "bgnbd": {
+            "r": config.bgnbd_r,
+            "alpha": config.bgnbd_alpha,
+            "a": config.bgnbd_a,
+            "b": config.bgnbd_b,
+            "time_unit": "week",
+        },
+        "products": {
+            p.sku: {"price": p.price, "unit_cost": p.unit_cost, "elasticity": p.elasticity}
+            for p in products
+        },
+        "email": {
+            "open_rate": config.email_open_rate,
+            "click_rate_of_opens": config.email_click_rate,
+        },
         "locations": {f"LOC{i + 1:02d}": float(w) for i, w in enumerate(loc_weights)},
         "realised": {
-            "contacts": int(config.contacts), "leads": int(is_lead.sum()),
-            "customers": int(len(customers)), "orders": int(n_orders),
-            "revenue": float(order_total.sum()), "events": int(len(ev["time"])),
+            "contacts": int(config.contacts),
+            "leads": int(is_lead.sum()),
+            "customers": int(len(customers)),
+            "orders": int(n_orders),
+            "revenue": float(order_total.sum()),
+            "events": int(len(ev["time"])),
             "spend": float(sum(a.sum() for a in sa)),
         },
     }
     return Business(
-        config=config, start=start, channel_keys=keys, campaign_names=campaign_names,
+        config=config,
+        start=start,
+        channel_keys=keys,
+        campaign_names=campaign_names,
         location_codes=[f"LOC{i + 1:02d}" for i in range(config.locations)],
-        location_names=[f"{CITIES[i % len(CITIES)]}{'' if i < len(CITIES) else f' {i // len(CITIES) + 1}'}"
-                        for i in range(config.locations)],
-        contact_location=location, contact_first_seen=first_seen, contact_channel=visible,
-        contact_campaign=contact_campaign, lead_at=lead_at, response_hours=hours,
-        event_contact=ev["contact"], event_time=ev["time"], event_kind=ev["kind"],
-        event_channel=ev["channel"], event_campaign=ev["campaign"], event_order=ev["order"],
-        order_contact=order_contact, order_time=order_time, order_total=order_total,
-        order_cost=order_cost, line_order=line_order, line_product=line_product,
-        line_quantity=line_quantity, line_price=line_price,
-        spend_week_start=spend_week, spend_channel=spend_channel, spend_campaign=spend_campaign,
-        spend_location=np.concatenate(sl), spend_amount=np.concatenate(sa), truth=truth,
+        location_names=[
+            f"{CITIES[i % len(CITIES)]}{'' if i < len(CITIES) else f' {i // len(CITIES) + 1}'}"
+            for i in range(config.locations)
+        ],
+        contact_location=location,
+        contact_first_seen=first_seen,
+        contact_channel=visible,
+        contact_campaign=contact_campaign,
+        lead_at=lead_at,
+        response_hours=hours,
+        event_contact=ev["contact"],
+        event_time=ev["time"],
+        event_kind=ev["kind"],
+        event_channel=ev["channel"],
+        event_campaign=ev["campaign"],
+        event_order=ev["order"],
+        order_contact=order_contact,
+        order_time=order_time,
+        order_total=order_total,
+        order_cost=order_cost,
+        line_order=line_order,
+        line_product=line_product,
+        line_quantity=line_quantity,
+        line_price=line_price,
+        spend_week_start=spend_week,
+        spend_channel=spend_channel,
+        spend_campaign=spend_campaign,
+        spend_location=np.concatenate(sl),
+        spend_amount=np.concatenate(sa),
+        truth=truth,
     )
 
 
 def iso(seconds: int) -> str:
-    return (datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=int(seconds))).isoformat().replace("+00:00", "Z")
+    return (
+        (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=int(seconds)))
+        .isoformat()
+        .replace("+00:00", "Z")
+    )

@@ -27,7 +27,9 @@ class ChannelTruth:
 
 DEFAULT_CHANNELS = (
     ChannelTruth("paid_search", 6000, 0.3, 5000, 1.2, 260, 20, 0.9, True, "google", "cpc"),
-    ChannelTruth("paid_social", 5000, 0.5, 6000, 1.0, 220, 10, 0.4, True, "facebook", "paid_social"),
+    ChannelTruth(
+        "paid_social", 5000, 0.5, 6000, 1.0, 220, 10, 0.4, True, "facebook", "paid_social"
+    ),
     ChannelTruth("display", 2500, 0.6, 4000, 1.0, 90, 0, 0.1, True, "dv360", "display"),
     ChannelTruth("video", 2000, 0.7, 5000, 1.5, 60, 0, 0.2, True, "youtube", "cpv"),
     ChannelTruth("affiliate", 1500, 0.2, 2000, 1.0, 50, 0, 0.6, True, "partnerize", "affiliate"),

@@ -5,8 +5,15 @@ from collections.abc import Iterator
 import numpy as np
 
 from pacer.simulate.business import (
-    EVENT_EMAIL_CLICKED, EVENT_EMAIL_DELIVERED, EVENT_EMAIL_OPENED, EVENT_IDENTIFY,
-    EVENT_LANDING, EVENT_ORDER, EVENT_PAGE, Business, iso,
+    EVENT_EMAIL_CLICKED,
+    EVENT_EMAIL_DELIVERED,
+    EVENT_EMAIL_OPENED,
+    EVENT_IDENTIFY,
+    EVENT_LANDING,
+    EVENT_ORDER,
+    EVENT_PAGE,
+    Business,
+    iso,
 )
 
 SITE = "https://www.pacer-demo.test"
@@ -49,8 +56,13 @@ def _landing_context(business: Business, channel: int, campaign: int) -> dict:
         page["referrer"] = "https://blog.example.org/best-local-services"
         return {"page": page}
     name = business.campaign_names[campaign] if campaign >= 0 else ""
-    page["url"] = f"{url}?utm_source={truth.utm_source}&utm_medium={truth.utm_medium}&utm_campaign={name}"
-    return {"page": page, "campaign": {"source": truth.utm_source, "medium": truth.utm_medium, "name": name}}
+    page["url"] = (
+        f"{url}?utm_source={truth.utm_source}&utm_medium={truth.utm_medium}&utm_campaign={name}"
+    )
+    return {
+        "page": page,
+        "campaign": {"source": truth.utm_source, "medium": truth.utm_medium, "name": name},
+    }
 
 
 def messages(business: Business) -> Iterator[dict]:
@@ -71,34 +83,61 @@ def messages(business: Business) -> Iterator[dict]:
         if 0 <= lead_at[contact] <= when:
             message["userId"] = user_id(business, contact)
         if kind == EVENT_LANDING:
-            message.update(type="page", name="Home", context=_landing_context(
-                business, int(business.event_channel[i]), int(business.event_campaign[i])))
+            message.update(
+                type="page",
+                name="Home",
+                context=_landing_context(
+                    business, int(business.event_channel[i]), int(business.event_campaign[i])
+                ),
+            )
         elif kind == EVENT_PAGE:
-            message.update(type="page", name="Services", context={"page": {
-                "url": f"{SITE}/services", "path": "/services", "referrer": f"{SITE}/"}})
+            message.update(
+                type="page",
+                name="Services",
+                context={
+                    "page": {"url": f"{SITE}/services", "path": "/services", "referrer": f"{SITE}/"}
+                },
+            )
         elif kind == EVENT_IDENTIFY:
-            message.update(type="identify", userId=user_id(business, contact), traits={
-                "email": email_of(business, contact), "firstName": f"Person{contact}",
-                "location": business.location_codes[business.contact_location[contact]],
-            })
+            message.update(
+                type="identify",
+                userId=user_id(business, contact),
+                traits={
+                    "email": email_of(business, contact),
+                    "firstName": f"Person{contact}",
+                    "location": business.location_codes[business.contact_location[contact]],
+                },
+            )
         elif kind == EVENT_ORDER:
             order = int(business.event_order[i])
             lines = range(line_starts[order], line_starts[order + 1])
-            message.update(type="track", event="Order Completed", properties={
-                "order_id": order_id(business, order),
-                "total": float(business.order_total[order]),
-                "currency": "USD",
-                "location": business.location_codes[business.contact_location[contact]],
-                "products": [
-                    {"sku": products[business.line_product[j]].sku,
-                     "name": products[business.line_product[j]].name,
-                     "category": products[business.line_product[j]].category,
-                     "price": float(business.line_price[j]),
-                     "quantity": int(business.line_quantity[j])}
-                    for j in lines
-                ],
-            })
+            message.update(
+                type="track",
+                event="Order Completed",
+                properties={
+                    "order_id": order_id(business, order),
+                    "total": float(business.order_total[order]),
+                    "currency": "USD",
+                    "location": business.location_codes[business.contact_location[contact]],
+                    "products": [
+                        {
+                            "sku": products[business.line_product[j]].sku,
+                            "name": products[business.line_product[j]].name,
+                            "category": products[business.line_product[j]].category,
+                            "price": float(business.line_price[j]),
+                            "quantity": int(business.line_quantity[j]),
+                        }
+                        for j in lines
+                    ],
+                },
+            )
         else:
-            message.update(type="track", event=EMAIL_EVENTS[kind], properties={
-                "email_subject": "Your monthly tips", "campaign_id": f"newsletter-{iso(when)[:7]}"})
+            message.update(
+                type="track",
+                event=EMAIL_EVENTS[kind],
+                properties={
+                    "email_subject": "Your monthly tips",
+                    "campaign_id": f"newsletter-{iso(when)[:7]}",
+                },
+            )
         yield message

@@ -17,7 +17,8 @@ def spark_session(app_name: str = "pacer"):
     from pyspark.sql import SparkSession
 
     return (
-        SparkSession.builder.master("local[2]").appName(app_name)
+        SparkSession.builder.master("local[2]")
+        .appName(app_name)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")

@@ -53,15 +53,25 @@ def test_every_classification_lands_in_the_catalogue():
 
 
 def test_touch_prefers_context_campaign_then_url_then_referrer():
-    ctx = {"campaign": {"source": "facebook", "medium": "paid_social", "name": "spring"},
-           "page": {"url": "https://s.test/?utm_source=google&utm_medium=cpc"}}
+    ctx = {
+        "campaign": {"source": "facebook", "medium": "paid_social", "name": "spring"},
+        "page": {"url": "https://s.test/?utm_source=google&utm_medium=cpc"},
+    }
     assert touch_from_context(ctx, {}, is_visit=True).channel == "paid_social"
     url_only = {"page": {"url": "https://s.test/?utm_source=google&utm_medium=cpc&utm_campaign=b"}}
     touch = touch_from_context(url_only, {}, is_visit=True)
-    assert (touch.source, touch.medium, touch.campaign, touch.channel) == ("google", "cpc", "b", "paid_search")
+    assert (touch.source, touch.medium, touch.campaign, touch.channel) == (
+        "google",
+        "cpc",
+        "b",
+        "paid_search",
+    )
     ref = {"page": {"url": "https://s.test/", "referrer": "https://www.bing.com/search?q=x"}}
     assert touch_from_context(ref, {}, is_visit=True).channel == "organic_search"
     internal = {"page": {"url": "https://s.test/b", "referrer": "https://s.test/a"}}
     assert touch_from_context(internal, {}, is_visit=True).channel == ""
-    assert touch_from_context({"page": {"url": "https://s.test/"}}, {}, is_visit=True).channel == "direct"
+    assert (
+        touch_from_context({"page": {"url": "https://s.test/"}}, {}, is_visit=True).channel
+        == "direct"
+    )
     assert touch_from_context({}, {}, is_visit=False).channel == ""

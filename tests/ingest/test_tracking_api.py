@@ -8,39 +8,84 @@ import orjson
 import pytest
 
 from pacer.ingest.models import Event
-from pacer.people.models import Account, Consent, Contact, Identity, Order, OrderLine
+from pacer.people.models import Consent, Contact, Identity, Order, OrderLine
 
 pytestmark = pytest.mark.django_db
 
 PAGE = {
-    "type": "page", "messageId": "ajs-page-1", "anonymousId": "anon-1", "name": "Home",
-    "properties": {"title": "Home", "url": "https://shop.test/?utm_source=google&utm_medium=cpc&utm_campaign=brand"},
-    "context": {"page": {"url": "https://shop.test/?utm_source=google&utm_medium=cpc&utm_campaign=brand",
-                         "referrer": "https://www.google.com/"},
-                "library": {"name": "analytics.js", "version": "2.11.1"}},
+    "type": "page",
+    "messageId": "ajs-page-1",
+    "anonymousId": "anon-1",
+    "name": "Home",
+    "properties": {
+        "title": "Home",
+        "url": "https://shop.test/?utm_source=google&utm_medium=cpc&utm_campaign=brand",
+    },
+    "context": {
+        "page": {
+            "url": "https://shop.test/?utm_source=google&utm_medium=cpc&utm_campaign=brand",
+            "referrer": "https://www.google.com/",
+        },
+        "library": {"name": "analytics.js", "version": "2.11.1"},
+    },
     "timestamp": "2026-03-01T10:00:00.000Z",
 }
 IDENTIFY = {
-    "type": "identify", "messageId": "ajs-identify-1", "anonymousId": "anon-1", "userId": "u-42",
-    "traits": {"email": "Ada@Example.com", "firstName": "Ada", "lastName": "Lovelace", "plan": "gold"},
+    "type": "identify",
+    "messageId": "ajs-identify-1",
+    "anonymousId": "anon-1",
+    "userId": "u-42",
+    "traits": {
+        "email": "Ada@Example.com",
+        "firstName": "Ada",
+        "lastName": "Lovelace",
+        "plan": "gold",
+    },
     "timestamp": "2026-03-01T10:05:00.000Z",
 }
 ORDER = {
-    "type": "track", "messageId": "ajs-order-1", "userId": "u-42", "event": "Order Completed",
-    "properties": {"order_id": "50314b8e", "total": 27.50, "currency": "USD", "products": [
-        {"product_id": "507f1f77", "sku": "45790-32", "name": "Monopoly", "price": 19.0, "quantity": 1},
-        {"product_id": "505bd76785", "sku": "46493-32", "name": "Uno", "price": 3.75, "quantity": 2},
-    ]},
+    "type": "track",
+    "messageId": "ajs-order-1",
+    "userId": "u-42",
+    "event": "Order Completed",
+    "properties": {
+        "order_id": "50314b8e",
+        "total": 27.50,
+        "currency": "USD",
+        "products": [
+            {
+                "product_id": "507f1f77",
+                "sku": "45790-32",
+                "name": "Monopoly",
+                "price": 19.0,
+                "quantity": 1,
+            },
+            {
+                "product_id": "505bd76785",
+                "sku": "46493-32",
+                "name": "Uno",
+                "price": 3.75,
+                "quantity": 2,
+            },
+        ],
+    },
     "timestamp": "2026-03-02T09:00:00.000Z",
 }
 
 
 def test_batch_of_every_call_type_is_stored_and_resolved_to_one_person(tracker):
     messages = [
-        PAGE, IDENTIFY, ORDER,
+        PAGE,
+        IDENTIFY,
+        ORDER,
         {"type": "screen", "messageId": "m-screen", "userId": "u-42", "name": "Cart"},
-        {"type": "group", "messageId": "m-group", "userId": "u-42", "groupId": "acct-9",
-         "traits": {"name": "Analytical Engines Ltd", "employees": 12}},
+        {
+            "type": "group",
+            "messageId": "m-group",
+            "userId": "u-42",
+            "groupId": "acct-9",
+            "traits": {"name": "Analytical Engines Ltd", "employees": 12},
+        },
         {"type": "alias", "messageId": "m-alias", "previousId": "anon-old", "userId": "u-42"},
     ]
     response = tracker.batch(messages)
@@ -61,13 +106,18 @@ def test_batch_of_every_call_type_is_stored_and_resolved_to_one_person(tracker):
     assert ada.customer_at == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     assert ada.account.group_id == "acct-9" and ada.account.name == "Analytical Engines Ltd"
     assert set(Identity.objects.values_list("kind", "value")) == {
-        ("anonymous_id", "anon-1"), ("user_id", "u-42"), ("email", "ada@example.com"),
+        ("anonymous_id", "anon-1"),
+        ("user_id", "u-42"),
+        ("email", "ada@example.com"),
         ("anonymous_id", "anon-old"),
     }
     assert set(Event.objects.values_list("contact_id", flat=True)) == {ada.pk}
     order = Order.objects.get()
     assert order.external_id == "50314b8e" and order.total == Decimal("27.50")
-    assert sorted(OrderLine.objects.values_list("sku", "quantity")) == [("45790-32", 1), ("46493-32", 2)]
+    assert sorted(OrderLine.objects.values_list("sku", "quantity")) == [
+        ("45790-32", 1),
+        ("46493-32", 2),
+    ]
     page = Event.objects.get(message_id="ajs-page-1")
     assert (page.channel, page.utm_source, page.utm_medium) == ("paid_search", "google", "cpc")
 
@@ -77,20 +127,34 @@ def test_single_call_endpoints_accept_segment_payloads(tracker):
         response = tracker.post(path, {k: v for k, v in payload.items() if k != "type"})
         assert response.status_code == 200, response.content
     assert Event.objects.count() == 3
-    assert list(Event.objects.order_by("id").values_list("type", flat=True)) == ["page", "identify", "track"]
+    assert list(Event.objects.order_by("id").values_list("type", flat=True)) == [
+        "page",
+        "identify",
+        "track",
+    ]
 
 
 def test_redelivered_messages_are_reported_duplicate_and_not_stored_twice(tracker):
     tracker.batch([PAGE, ORDER])
     response = tracker.batch([PAGE, ORDER, {**PAGE, "messageId": "ajs-page-2"}])
-    assert [r["status"] for r in response.json()["results"]] == ["duplicate", "duplicate", "accepted"]
+    assert [r["status"] for r in response.json()["results"]] == [
+        "duplicate",
+        "duplicate",
+        "accepted",
+    ]
     assert Event.objects.count() == 3
     assert Order.objects.count() == 1
 
 
 def test_clock_skew_is_corrected_from_sent_at_and_original_timestamp(tracker):
-    message = {"type": "track", "event": "Viewed", "messageId": "skew", "anonymousId": "a",
-               "originalTimestamp": "2026-03-01T10:00:00Z", "sentAt": "2026-03-01T10:00:30Z"}
+    message = {
+        "type": "track",
+        "event": "Viewed",
+        "messageId": "skew",
+        "anonymousId": "a",
+        "originalTimestamp": "2026-03-01T10:00:00Z",
+        "sentAt": "2026-03-01T10:00:30Z",
+    }
     before = datetime.now(UTC)
     tracker.batch([message])
     after = datetime.now(UTC)
@@ -101,8 +165,13 @@ def test_clock_skew_is_corrected_from_sent_at_and_original_timestamp(tracker):
 
 
 def test_batch_level_sent_at_applies_to_messages_without_their_own(tracker):
-    message = {"type": "track", "event": "Viewed", "messageId": "skew2", "anonymousId": "a",
-               "originalTimestamp": "2026-03-01T10:00:00Z"}
+    message = {
+        "type": "track",
+        "event": "Viewed",
+        "messageId": "skew2",
+        "anonymousId": "a",
+        "originalTimestamp": "2026-03-01T10:00:00Z",
+    }
     tracker.batch([message], sentAt="2026-03-01T10:01:00Z")
     event = Event.objects.get(message_id="skew2")
     assert (event.received_at - event.timestamp).total_seconds() == pytest.approx(60, abs=1e-3)
@@ -112,20 +181,46 @@ def test_batch_level_sent_at_applies_to_messages_without_their_own(tracker):
     ("message", "reason"),
     [
         ({"type": "track", "messageId": "x1", "userId": "u"}, "event: is required for track"),
-        ({"type": "track", "messageId": "x2", "event": "E"}, "userId: either userId or anonymousId"),
+        (
+            {"type": "track", "messageId": "x2", "event": "E"},
+            "userId: either userId or anonymousId",
+        ),
         ({"type": "launch", "messageId": "x3", "userId": "u"}, "type: must be one of"),
         ({"type": "alias", "messageId": "x4", "userId": "u"}, "previousId: is required"),
         ({"type": "group", "messageId": "x5", "userId": "u"}, "groupId: is required"),
-        ({"type": "page", "messageId": "x6", "userId": "u", "timestamp": "yesterday"}, "timestamp: 'yesterday' is not"),
-        ({"type": "identify", "messageId": "x7", "userId": "u", "traits": ["a"]}, "traits: must be a JSON object"),
-        ({"type": "track", "messageId": "x8", "userId": "u", "event": "Order Completed",
-          "properties": {"order_id": "o", "total": -5}}, "properties.total: must be a finite number"),
-        ({"type": "track", "messageId": "x9", "userId": "u", "event": "Consent Updated",
-          "properties": {"channel": "email", "purpose": "marketing", "granted": "yes"}},
-         "properties.granted: must be true or false"),
+        (
+            {"type": "page", "messageId": "x6", "userId": "u", "timestamp": "yesterday"},
+            "timestamp: 'yesterday' is not",
+        ),
+        (
+            {"type": "identify", "messageId": "x7", "userId": "u", "traits": ["a"]},
+            "traits: must be a JSON object",
+        ),
+        (
+            {
+                "type": "track",
+                "messageId": "x8",
+                "userId": "u",
+                "event": "Order Completed",
+                "properties": {"order_id": "o", "total": -5},
+            },
+            "properties.total: must be a finite number",
+        ),
+        (
+            {
+                "type": "track",
+                "messageId": "x9",
+                "userId": "u",
+                "event": "Consent Updated",
+                "properties": {"channel": "email", "purpose": "marketing", "granted": "yes"},
+            },
+            "properties.granted: must be true or false",
+        ),
     ],
 )
-def test_malformed_message_is_rejected_with_field_and_reason_and_writes_nothing(tracker, message, reason):
+def test_malformed_message_is_rejected_with_field_and_reason_and_writes_nothing(
+    tracker, message, reason
+):
     response = tracker.batch([message, {**PAGE, "messageId": "good"}])
     results = response.json()["results"]
     assert response.status_code == 200
@@ -156,7 +251,11 @@ def test_event_over_32kb_is_rejected_alone(tracker):
     oversized = {**PAGE, "messageId": "huge", "properties": {"pad": "x" * 40_000}}
     response = tracker.batch([oversized, PAGE])
     results = response.json()["results"]
-    assert results[0] == {"messageId": "huge", "status": "rejected", "error": "message: larger than 32 KB"}
+    assert results[0] == {
+        "messageId": "huge",
+        "status": "rejected",
+        "error": "message: larger than 32 KB",
+    }
     assert results[1]["status"] == "accepted"
     assert list(Event.objects.values_list("message_id", flat=True)) == ["ajs-page-1"]
 
@@ -168,18 +267,27 @@ def test_single_event_over_32kb_gets_413(tracker):
 
 
 def test_unknown_or_missing_write_key_is_401_and_nothing_stored(db, client, workspace):
-    response = client.post("/v1/batch", orjson.dumps({"batch": [PAGE]}), content_type="application/json")
+    response = client.post(
+        "/v1/batch", orjson.dumps({"batch": [PAGE]}), content_type="application/json"
+    )
     assert response.status_code == 401
     assert response.json()["error"]["field"] == "Authorization"
-    bad = client.post("/v1/batch", orjson.dumps({"batch": [PAGE]}), content_type="application/json",
-                      HTTP_AUTHORIZATION="Basic d3Jvbmc6")  # "wrong:"
+    bad = client.post(
+        "/v1/batch",
+        orjson.dumps({"batch": [PAGE]}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Basic d3Jvbmc6",
+    )  # "wrong:"
     assert bad.status_code == 401 and "unknown or revoked" in bad.json()["error"]["reason"]
     assert Event.objects.count() == 0
 
 
 def test_write_key_in_body_works_like_basic_auth(db, client, write_key):
-    response = client.post("/v1/batch", orjson.dumps({"writeKey": write_key, "batch": [PAGE]}),
-                           content_type="application/json")
+    response = client.post(
+        "/v1/batch",
+        orjson.dumps({"writeKey": write_key, "batch": [PAGE]}),
+        content_type="application/json",
+    )
     assert response.status_code == 200 and Event.objects.count() == 1
 
 
@@ -195,7 +303,9 @@ def test_revoked_write_key_stops_working(workspace, tracker):
 def test_invalid_json_and_wrong_shapes_are_400(tracker):
     assert tracker.post("/v1/batch", b"{not json").json()["error"]["field"] == "body"
     assert tracker.post("/v1/batch", {"batch": {}}).json()["error"] == {
-        "field": "batch", "reason": "must be a list of messages"}
+        "field": "batch",
+        "reason": "must be a list of messages",
+    }
     assert tracker.post("/v1/batch", {"batch": []}).status_code == 400
     assert Event.objects.count() == 0
 
@@ -216,10 +326,12 @@ def test_anonymous_history_is_kept_when_the_visitor_identifies(tracker):
 
 
 def test_alias_merges_two_known_people_and_moves_their_history(tracker):
-    tracker.batch([
-        {**PAGE, "anonymousId": "device-a", "messageId": "a1"},
-        {**ORDER, "userId": "u-7", "messageId": "o1"},
-    ])
+    tracker.batch(
+        [
+            {**PAGE, "anonymousId": "device-a", "messageId": "a1"},
+            {**ORDER, "userId": "u-7", "messageId": "o1"},
+        ]
+    )
     assert Contact.objects.count() == 2
     older, newer = Contact.objects.order_by("id")
     tracker.batch([{"type": "alias", "messageId": "al", "previousId": "device-a", "userId": "u-7"}])
@@ -235,26 +347,59 @@ def test_alias_merges_two_known_people_and_moves_their_history(tracker):
 
 
 def test_two_different_user_ids_are_never_merged(tracker):
-    tracker.batch([
-        {**IDENTIFY, "messageId": "i1", "userId": "u-1", "anonymousId": "shared-device",
-         "traits": {"email": "one@example.com"}},
-        {**IDENTIFY, "messageId": "i2", "userId": "u-2", "anonymousId": "shared-device",
-         "traits": {"email": "two@example.com"}},
-    ])
+    tracker.batch(
+        [
+            {
+                **IDENTIFY,
+                "messageId": "i1",
+                "userId": "u-1",
+                "anonymousId": "shared-device",
+                "traits": {"email": "one@example.com"},
+            },
+            {
+                **IDENTIFY,
+                "messageId": "i2",
+                "userId": "u-2",
+                "anonymousId": "shared-device",
+                "traits": {"email": "two@example.com"},
+            },
+        ]
+    )
     assert Contact.objects.count() == 2
-    assert sorted(Contact.objects.values_list("email", flat=True)) == ["one@example.com", "two@example.com"]
+    assert sorted(Contact.objects.values_list("email", flat=True)) == [
+        "one@example.com",
+        "two@example.com",
+    ]
 
 
 def test_consent_is_recorded_with_channel_purpose_source_and_wording(tracker):
-    tracker.batch([IDENTIFY, {
-        "type": "track", "messageId": "c1", "userId": "u-42", "event": "Consent Updated",
-        "timestamp": "2026-03-01T11:00:00Z",
-        "properties": {"channel": "email", "purpose": "marketing", "granted": True,
-                       "source": "signup_form", "wording": "Send me offers"},
-    }])
+    tracker.batch(
+        [
+            IDENTIFY,
+            {
+                "type": "track",
+                "messageId": "c1",
+                "userId": "u-42",
+                "event": "Consent Updated",
+                "timestamp": "2026-03-01T11:00:00Z",
+                "properties": {
+                    "channel": "email",
+                    "purpose": "marketing",
+                    "granted": True,
+                    "source": "signup_form",
+                    "wording": "Send me offers",
+                },
+            },
+        ]
+    )
     consent = Consent.objects.get()
     assert (consent.channel, consent.purpose, consent.granted, consent.source, consent.wording) == (
-        "email", "marketing", True, "signup_form", "Send me offers")
+        "email",
+        "marketing",
+        True,
+        "signup_form",
+        "Send me offers",
+    )
     assert consent.recorded_at == datetime(2026, 3, 1, 11, 0, tzinfo=UTC)
     assert consent.contact.email == "ada@example.com"
 

@@ -27,7 +27,13 @@ def report_for(workspace, small_business):
 
 def test_totals(report_for):
     t = report_for().totals
-    assert (t["spend"], t["visits"], t["visitors"], t["leads"], t["new_customers"]) == (400, 3, 3, 2, 2)
+    assert (t["spend"], t["visits"], t["visitors"], t["leads"], t["new_customers"]) == (
+        400,
+        3,
+        3,
+        2,
+        2,
+    )
     assert (t["orders"], t["revenue"], t["cost"], t["gross_profit"]) == (3, 350, 130, 220)
     assert t["cac"] == 200
     assert t["romi"] == pytest.approx((220 - 400) / 400)
@@ -41,7 +47,11 @@ def test_trend_by_month(report_for):
     assert (jan["label"], feb["label"]) == ("2026-01-01", "2026-02-01")
     assert (jan["spend"], jan["new_customers"], jan["revenue"], jan["cac"]) == (300, 1, 100, 300)
     assert (feb["spend"], feb["new_customers"], feb["revenue"], feb["cac"]) == (100, 1, 250, 100)
-    assert (feb["ordering_customers"], feb["returning_customers"], feb["retained_customers"]) == (2, 1, 1)
+    assert (feb["ordering_customers"], feb["returning_customers"], feb["retained_customers"]) == (
+        2,
+        1,
+        1,
+    )
     assert jan["retention"] is None and feb["retention"] == 1.0
     assert (jan["clv"], feb["clv"]) == (100, 175)
 
@@ -49,7 +59,12 @@ def test_trend_by_month(report_for):
 def test_funnel(report_for):
     funnel = report_for().funnel
     assert [(s["stage"], s["count"]) for s in funnel] == [
-        ("Visits", 3), ("New visitors", 3), ("Leads", 2), ("New customers", 2), ("Repeat customers", 1)]
+        ("Visits", 3),
+        ("New visitors", 3),
+        ("Leads", 2),
+        ("New customers", 2),
+        ("Repeat customers", 1),
+    ]
     assert [s["conversion"] for s in funnel] == [None, 1.0, pytest.approx(2 / 3), 1.0, 0.5]
 
 

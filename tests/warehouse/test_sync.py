@@ -17,16 +17,24 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def page(i: int) -> dict:
-    return {"type": "page", "messageId": f"m{i}", "anonymousId": f"anon-{i % 50}",
-            "timestamp": "2026-01-05T09:00:00Z", "context": {"page": {"url": "https://s.test/"}}}
+    return {
+        "type": "page",
+        "messageId": f"m{i}",
+        "anonymousId": f"anon-{i % 50}",
+        "timestamp": "2026-01-05T09:00:00Z",
+        "context": {"page": {"url": "https://s.test/"}},
+    }
 
 
 def load(workspace, start: int, count: int) -> None:
     from django.utils import timezone
 
     for offset in range(start, start + count, 500):
-        ingest(workspace, [page(i) for i in range(offset, min(offset + 500, start + count))],
-               received_at=timezone.now())
+        ingest(
+            workspace,
+            [page(i) for i in range(offset, min(offset + 500, start + count))],
+            received_at=timezone.now(),
+        )
 
 
 def warehouse_event_ids() -> list[int]:
@@ -57,8 +65,10 @@ def _database_url() -> str:
     settings = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{settings['NAME']}"
-    return (f"postgres://{settings['USER']}:{settings['PASSWORD'] or ''}@{settings['HOST']}:"
-            f"{settings['PORT']}/{settings['NAME']}")
+    return (
+        f"postgres://{settings['USER']}:{settings['PASSWORD'] or ''}@{settings['HOST']}:"
+        f"{settings['PORT']}/{settings['NAME']}"
+    )
 
 
 SLOW_SYNC = """
@@ -72,8 +82,11 @@ sync(chunk=200, on_progress=lambda table, n: time.sleep(0.4))
 
 def test_sync_killed_midway_loses_and_doubles_nothing(workspace, warehouse_dir):
     load(workspace, 0, 3000)
-    env = {**os.environ, "PACER_DATABASE_URL": _database_url(),
-           "PACER_WAREHOUSE_DIR": str(warehouse_dir)}
+    env = {
+        **os.environ,
+        "PACER_DATABASE_URL": _database_url(),
+        "PACER_WAREHOUSE_DIR": str(warehouse_dir),
+    }
     process = subprocess.Popen([sys.executable, "-c", SLOW_SYNC], env=env)
     store = default_store()
     deadline = time.monotonic() + 60

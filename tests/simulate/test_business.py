@@ -1,0 +1,67 @@
+import json
+
+import numpy as np
+
+from pacer.simulate.business import EVENT_ORDER, generate
+from pacer.simulate.config import SimConfig
+from pacer.simulate.segment import messages
+
+TINY = SimConfig(seed=3, contacts=800, months=3, locations=3)
+
+
+def test_same_seed_same_business_other_seed_other_business():
+    a, b, c = (
+        generate(TINY),
+        generate(TINY),
+        generate(SimConfig(seed=4, contacts=800, months=3, locations=3)),
+    )
+    assert np.array_equal(a.event_time, b.event_time) and np.array_equal(
+        a.order_total, b.order_total
+    )
+    assert a.truth == b.truth
+    assert not np.array_equal(a.contact_first_seen, c.contact_first_seen)
+
+
+def test_business_is_internally_consistent():
+    business = generate(TINY)
+    truth = business.truth["realised"]
+    assert truth["contacts"] == business.n_contacts == 800
+    assert (
+        truth["orders"]
+        == len(business.order_total)
+        == int((business.event_kind == EVENT_ORDER).sum())
+    )
+    assert truth["revenue"] == float(business.order_total.sum())
+    assert np.all(np.diff(business.event_time) >= 0)
+    end = business.start + business.config.weeks * 7 * 86400
+    assert business.event_time.max() < end and business.order_time.max() < end
+    # every order total is the sum of its lines
+    sums = np.bincount(business.line_order, weights=business.line_price * business.line_quantity)
+    assert np.allclose(sums, business.order_total, atol=0.01)
+    # only leads buy, and only after becoming a lead
+    buyers = business.order_contact
+    assert np.all(business.lead_at[buyers] >= 0)
+    assert np.all(business.order_time >= business.lead_at[buyers])
+    json.dumps(business.truth)  # the ground truth is JSON-serialisable
+
+
+def test_bgnbd_purchase_rate_matches_the_chosen_parameters():
+    """Mean weekly rate of a Gamma(r, alpha) population is r / alpha; with dropout and a
+    finite window, observed repeats fall below r/alpha * time but well above a fraction."""
+    config = SimConfig(seed=11, contacts=60_000, months=12, locations=2)
+    business = generate(config)
+    orders_per_buyer = np.bincount(business.order_contact)[np.unique(business.order_contact)]
+    repeats = orders_per_buyer - 1
+    assert 0.3 < repeats.mean() < config.bgnbd_r / config.bgnbd_alpha * 52
+    assert (repeats == 0).mean() > 0.3  # many never come back, as BG/NBD predicts
+
+
+def test_segment_messages_are_valid_spec_payloads():
+    business = generate(TINY)
+    sample = list(messages(business))
+    assert len(sample) == len(business.event_time)
+    assert len({m["messageId"] for m in sample}) == len(sample)
+    kinds = {m["type"] for m in sample}
+    assert kinds == {"page", "identify", "track"}
+    identify = next(m for m in sample if m["type"] == "identify")
+    assert identify["traits"]["email"].endswith("@example.test") and identify["userId"]
