@@ -23,6 +23,8 @@ from pacer.warehouse.store import Store
 from pacer.warehouse.tables import CONTACTS, EVENTS, ORDERS, SPEND
 
 GRAINS = ("month", "week")
+# The columns every part is grouped by before the cube adds its grain.
+CELL = ["workspace_id", "period", "channel", "campaign", "location_id"]
 DIMENSIONS = ["workspace_id", "grain", "period", "channel", "campaign", "location_id"]
 MEASURES = [
     "spend",
@@ -83,9 +85,7 @@ def cube_expression(tables: dict[str, ir.Table]) -> ir.Table:
         spend = spend.mutate(period=period_of(spend.day.cast("timestamp"), grain))
         parts.append(
             _shape(
-                spend.group_by(
-                    ["workspace_id", "period", "channel", "campaign", "location_id"]
-                ).aggregate(spend=spend.amount.sum()),
+                spend.group_by(CELL).aggregate(spend=spend.amount.sum()),
                 grain,
                 spend=ibis._.spend,
             )
@@ -102,9 +102,7 @@ def cube_expression(tables: dict[str, ir.Table]) -> ir.Table:
         )
         parts.append(
             _shape(
-                visits.group_by(
-                    ["workspace_id", "period", "channel", "campaign", "location_id"]
-                ).aggregate(visits=ibis._.count()),
+                visits.group_by(CELL).aggregate(visits=ibis._.count()),
                 grain,
                 visits=ibis._.visits,
             )
@@ -125,9 +123,7 @@ def cube_expression(tables: dict[str, ir.Table]) -> ir.Table:
             )
             parts.append(
                 _shape(
-                    dated.group_by(
-                        ["workspace_id", "period", "channel", "campaign", "location_id"]
-                    ).aggregate(n=ibis._.count()),
+                    dated.group_by(CELL).aggregate(n=ibis._.count()),
                     grain,
                     **{measure: ibis._.n},
                 )
@@ -166,9 +162,7 @@ def cube_expression(tables: dict[str, ir.Table]) -> ir.Table:
         )
         parts.append(
             _shape(
-                flagged.group_by(
-                    ["workspace_id", "period", "channel", "campaign", "location_id"]
-                ).aggregate(
+                flagged.group_by(CELL).aggregate(
                     orders=ibis._.orders.sum(),
                     revenue=ibis._.revenue.sum(),
                     cost=ibis._.cost.sum(),
