@@ -94,8 +94,9 @@ def identity_keys(message: Message) -> list[tuple[str, str]]:
     if message.type == "identify":
         for kind, trait in ((IdentityKind.EMAIL, "email"), (IdentityKind.PHONE, "phone")):
             value = message.traits.get(trait)
-            if isinstance(value, str) and normalise(kind, value):
-                keys.append((kind, normalise(kind, value)[:254]))
+            value = normalise(kind, value)[:254] if isinstance(value, str) else ""
+            if value:
+                keys.append((kind, value))
     if message.anonymous_id:
         keys.append((IdentityKind.ANONYMOUS_ID, message.anonymous_id))
     return keys
@@ -165,33 +166,8 @@ def _write(workspace: Workspace, valid: list, results: list[Result], received_at
         else:
             seen.add(message.message_id)
             fresh.append((index, message))
-    keys = {key for _, m in fresh for key in identity_keys(m)}
-    for _, m in fresh:
-        if m.type == "alias":
-            keys |= {
-                (IdentityKind.USER_ID, m.previous_id),
-                (IdentityKind.ANONYMOUS_ID, m.previous_id),
-            }
-    resolver = BatchResolver(workspace, keys)
-    order_events = [m for _, m in fresh if m.type == "track" and m.event == ORDER_EVENT]
-    orders = OrderWriter(
-        workspace,
-        {str(m.properties.get("order_id") or m.message_id) for m in order_events},
-        {
-            str(p.get("sku") or p.get("product_id"))
-            for m in order_events
-            for p in (m.properties.get("products") or [])
-            if isinstance(p, dict)
-        },
-    )
-    accounts = {
-        a.group_id: a
-        for a in Account.objects.filter(
-            workspace=workspace, group_id__in={m.group_id for _, m in fresh if m.group_id}
-        )
-    }
-    pending_events: list[tuple[Event, Contact]] = []
-    consents: list[tuple[Consent, Contact]] = []
+    # Orders and consents are read first, so a message they reject touches nothing.
+    parsed = []
     for index, message in fresh:
         order = consent = None
         try:
@@ -204,7 +180,31 @@ def _write(workspace: Workspace, valid: list, results: list[Result], received_at
         except FieldError as error:
             results[index].status, results[index].error = "rejected", str(error)
             continue
-        contact = resolver.resolve(identity_keys(message))
+        parsed.append((message, identity_keys(message), order, consent))
+    keys = {key for _, message_keys, _, _ in parsed for key in message_keys}
+    for message, _, _, _ in parsed:
+        if message.type == "alias":
+            keys |= {
+                (IdentityKind.USER_ID, message.previous_id),
+                (IdentityKind.ANONYMOUS_ID, message.previous_id),
+            }
+    resolver = BatchResolver(workspace, keys)
+    order_inputs = [order for _, _, order, _ in parsed if order is not None]
+    orders = OrderWriter(
+        workspace,
+        {order.external_id for order in order_inputs},
+        {line.sku for order in order_inputs for line in order.lines},
+    )
+    accounts = {
+        a.group_id: a
+        for a in Account.objects.filter(
+            workspace=workspace, group_id__in={m.group_id for m, _, _, _ in parsed if m.group_id}
+        )
+    }
+    pending_events: list[tuple[Event, Contact]] = []
+    consents: list[tuple[Consent, Contact]] = []
+    for message, message_keys, order, consent in parsed:
+        contact = resolver.resolve(message_keys)
         if message.type == "alias":
             previous = resolver.lookup(
                 IdentityKind.USER_ID, message.previous_id

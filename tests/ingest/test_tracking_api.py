@@ -421,3 +421,18 @@ def test_workspaces_are_isolated(db, tracker):
     assert Event.objects.filter(workspace=other).count() == 1
     assert Contact.objects.filter(workspace=other).count() == 1
     assert Contact.objects.count() == 2
+
+
+def test_order_redelivered_under_a_new_message_id_is_recorded_once(tracker):
+    order = {
+        "type": "track",
+        "userId": "u-9",
+        "event": "Order Completed",
+        "properties": {"orderId": "camel-1", "total": 12},
+    }
+    first = tracker.batch([{**order, "messageId": "first"}])
+    again = tracker.batch([{**order, "messageId": "again"}])
+    assert first.status_code == again.status_code == 200
+    assert again.json()["accepted"] == 1
+    assert list(Order.objects.values_list("external_id", flat=True)) == ["camel-1"]
+    assert Contact.objects.get().order_count == 1
