@@ -15,6 +15,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from pacer.core import audit
+from pacer.core.bulk import update_rows
 from pacer.core.errors import FieldError, ValidationFailed, parse_amount
 from pacer.core.models import Workspace
 from pacer.people.commerce import LineInput, OrderInput, OrderWriter
@@ -141,7 +142,8 @@ def import_contacts(
     report.updated = len(changed)
     report.skipped = len(checked) - report.created - report.updated
     resolver.flush()
-    Contact.objects.bulk_update(
+    update_rows(
+        Contact,
         list(changed.values()),
         [
             "email",

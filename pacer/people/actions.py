@@ -1,7 +1,5 @@
 """Writes for the people domain that are not ingestion: locations and products."""
 
-from decimal import Decimal
-
 from django.db import transaction
 
 from pacer.core import audit
@@ -54,7 +52,7 @@ def upsert_products(workspace: Workspace, rows: list[dict], *, actor=None) -> li
     for row, price, cost in parsed:
         product = existing.get(row["sku"]) or Product(workspace=workspace, sku=row["sku"])
         product.name, product.category = row.get("name", ""), row.get("category", "")
-        product.price, product.unit_cost = price, Decimal(cost)
+        product.price, product.unit_cost = price, cost
         product.save()
         result.append(product)
     audit.record(workspace, "products.upsert", workspace, actor=actor, after={"rows": len(rows)})

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from pacer.core.errors import FieldError, parse_amount
 from pacer.core.models import Workspace
-from pacer.people.models import Contact, Location, Order, OrderLine, Product
+from pacer.people.models import Contact, LifecycleStage, Location, Order, OrderLine, Product
 
 
 @dataclass(slots=True)
@@ -131,7 +131,7 @@ class OrderWriter:
         apply_order_to_contact(contact, row)
         return row
 
-    def flush(self, canonical) -> int:
+    def flush(self, canonical) -> None:
         """Write queued rows; ``canonical`` maps a contact to its surviving contact."""
         new_products = [p for p in self.products.values() if p.pk is None]
         Product.objects.bulk_create(new_products, batch_size=500)
@@ -154,7 +154,6 @@ class OrderWriter:
             for line in line_inputs
         ]
         OrderLine.objects.bulk_create(lines, batch_size=1000)
-        return len(orders)
 
 
 def apply_order_to_contact(contact: Contact, order: Order) -> None:
@@ -165,6 +164,6 @@ def apply_order_to_contact(contact: Contact, order: Order) -> None:
         contact.last_order_at = order.placed_at
     if contact.customer_at is None or order.placed_at < contact.customer_at:
         contact.customer_at = order.placed_at
-    contact.lifecycle_stage = "customer"
+    contact.lifecycle_stage = LifecycleStage.CUSTOMER
     if contact.location_id is None and order.location_id is not None:
         contact.location = order.location

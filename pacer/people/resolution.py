@@ -16,9 +16,6 @@ from pacer.core.bulk import insert_rows, update_rows
 from pacer.core.models import Workspace
 from pacer.people.models import Consent, Contact, Identity, IdentityKind, Order
 
-# Strongest first: the contact of the strongest identifier wins a conflict.
-PRIORITY = (IdentityKind.USER_ID, IdentityKind.EMAIL, IdentityKind.PHONE, IdentityKind.ANONYMOUS_ID)
-
 
 def normalise(kind: str, value: str) -> str:
     value = value.strip()
