@@ -6,6 +6,7 @@ table's current snapshot is handed to DuckDB as an Arrow dataset.
 """
 
 import fcntl
+import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 
 CURSOR_KEY = "pacer.max_id"
+FINGERPRINT_KEY = "pacer.sha256"
 
 
 class Store:
@@ -33,14 +35,18 @@ class Store:
     def table(self, name: str) -> DeltaTable:
         return DeltaTable(str(self.path(name)))
 
+    def _committed(self, name: str, key: str) -> str | None:
+        """The newest value of ``key`` in the commit metadata of ``name``."""
+        if not self.exists(name):
+            return None
+        for commit in self.table(name).history(20):
+            if key in commit:
+                return commit[key]
+        return None
+
     def cursor(self, name: str) -> int:
         """The highest source id already in ``name`` (0 when empty), read from the last commit."""
-        if not self.exists(name):
-            return 0
-        for commit in self.table(name).history(20):
-            if CURSOR_KEY in commit:
-                return int(commit[CURSOR_KEY])
-        return 0
+        return int(self._committed(name, CURSOR_KEY) or 0)
 
     def append(self, name: str, data: pa.Table | pa.RecordBatch, max_id: int) -> None:
         """Append rows and move the cursor in the same atomic Delta commit."""
@@ -52,9 +58,26 @@ class Store:
             commit_properties=CommitProperties(custom_metadata={CURSOR_KEY: str(max_id)}),
         )
 
-    def replace(self, name: str, data: pa.Table) -> None:
-        """Replace the table's contents in one commit (readers see old or new, never half)."""
-        write_deltalake(str(self.path(name)), data, mode="overwrite", schema_mode="overwrite")
+    def replace(self, name: str, data: pa.Table) -> bool:
+        """Replace the table's contents in one commit (readers see old or new, never half).
+
+        Returns False, writing nothing, when ``data`` equals what the last replace wrote,
+        so a scheduled sync of unchanged tables does not pile up table versions.
+        """
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, data.schema) as writer:
+            writer.write_table(data)
+        fingerprint = hashlib.sha256(sink.getvalue()).hexdigest()
+        if fingerprint == self._committed(name, FINGERPRINT_KEY):
+            return False
+        write_deltalake(
+            str(self.path(name)),
+            data,
+            mode="overwrite",
+            schema_mode="overwrite",
+            commit_properties=CommitProperties(custom_metadata={FINGERPRINT_KEY: fingerprint}),
+        )
+        return True
 
     def arrow(self, name: str) -> pa.Table:
         return self.table(name).to_pyarrow_table()

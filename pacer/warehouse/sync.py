@@ -27,7 +27,8 @@ def sync(
     on_progress: Callable[[str, int], None] | None = None,
     after_sync: Callable[[Store], None] | None = None,
 ) -> SyncRun:
-    """Copy new and changed rows into the warehouse, then run ``after_sync`` (the KPI cube)."""
+    """Copy new and changed rows into the warehouse, then, if anything changed, run
+    ``after_sync`` (the KPI cube). ``SyncRun.rows`` counts the rows written per table."""
     store = store or default_store()
     run = SyncRun.objects.create()
     with store.lock() as acquired:
@@ -39,7 +40,7 @@ def sync(
             counts = {}
             for spec in SOURCE_TABLES:
                 counts[spec.name] = _sync_table(store, spec, chunk, on_progress)
-            if after_sync is not None:
+            if after_sync is not None and any(counts.values()):
                 after_sync(store)
         except Exception as error:
             run.status, run.error, run.finished_at = "failed", repr(error), timezone.now()
@@ -61,10 +62,10 @@ def _sync_table(store: Store, spec, chunk: int, on_progress) -> int:
         return copied
     batches = list(read_rows(spec, chunk=chunk))
     table = pa.Table.from_batches(batches, schema=spec.schema)
-    store.replace(spec.name, table)
+    written = table.num_rows if store.replace(spec.name, table) else 0
     if on_progress:
         on_progress(spec.name, table.num_rows)
-    return table.num_rows
+    return written
 
 
 def last_sync() -> SyncRun | None:

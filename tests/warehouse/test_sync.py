@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 
 from pacer.ingest.actions import ingest
+from pacer.ingest.csv_io import import_contacts
 from pacer.ingest.models import Event
 from pacer.warehouse.sync import default_store, sync
 
@@ -52,6 +53,32 @@ def test_sync_is_incremental_and_a_rerun_adds_nothing(workspace):
     assert sorted(ids) == sorted(Event.objects.values_list("id", flat=True))
     assert len(ids) == len(set(ids)) == 1500
     assert default_store().cursor("events") == max(ids)
+
+
+def test_sync_of_unchanged_tables_writes_no_new_versions_and_skips_the_cube(workspace):
+    load(workspace, 0, 100)
+    cube_runs = []
+    assert sync(after_sync=cube_runs.append).rows == {
+        "events": 100,
+        "orders": 0,
+        "contacts": 50,
+        "spend": 0,
+        "locations": 0,
+    }
+    store = default_store()
+    versions = {name: store.table(name).version() for name in ("contacts", "spend", "locations")}
+    assert sync(after_sync=cube_runs.append).rows == {
+        "events": 0,
+        "orders": 0,
+        "contacts": 0,
+        "spend": 0,
+        "locations": 0,
+    }
+    assert {name: store.table(name).version() for name in versions} == versions
+    assert len(cube_runs) == 1
+    import_contacts(workspace, "email\nnew@x.com\n", {"email": "email"})  # no event rows
+    assert sync(after_sync=cube_runs.append).rows["contacts"] == 51
+    assert len(cube_runs) == 2
 
 
 def test_second_sync_while_one_runs_reports_busy(workspace):
