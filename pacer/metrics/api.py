@@ -5,6 +5,7 @@ from datetime import date
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from pacer.metrics.cube import GRAINS
 from pacer.metrics.selectors import KpiFilter, kpi_report
 from pacer.warehouse.sync import default_store
 
@@ -23,7 +24,7 @@ class KpiQuery(Schema):
 @router.get("/kpis")
 def kpis(request, query: Query[KpiQuery]):
     """Totals, trend by period, channel comparison and funnel for a slice."""
-    if query.grain not in ("month", "week"):
+    if query.grain not in GRAINS:
         raise HttpError(422, "grain: must be 'month' or 'week'")
     report = kpi_report(default_store(), request.workspace.pk, KpiFilter(**query.dict()))
     return {

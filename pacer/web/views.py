@@ -1,6 +1,6 @@
 """Server-rendered pages. Thin: parse the request, call a selector or action, render."""
 
-from datetime import date, timedelta
+from datetime import date
 from functools import wraps
 
 from django.contrib import messages
@@ -17,6 +17,7 @@ from pacer.core.models import ApiKey, ApiKeyKind, Role
 from pacer.core.selectors import audit_trail, role_of
 from pacer.ingest.channels import CHANNELS
 from pacer.ingest.csv_io import export_csv
+from pacer.metrics.cube import GRAINS
 from pacer.metrics.selectors import KpiFilter, kpi_report
 from pacer.people import selectors as people
 from pacer.warehouse.sync import default_store, last_sync
@@ -57,7 +58,7 @@ def _filters(request) -> tuple[KpiFilter, dict]:
     if params.get("end") and end is None:
         errors["end"] = "must be a date (YYYY-MM-DD)"
     grain = params.get("grain") or "month"
-    if grain not in ("month", "week"):
+    if grain not in GRAINS:
         errors["grain"], grain = "must be month or week", "month"
     channel = params.get("channel") or ""
     if channel and channel not in CHANNELS:
@@ -82,7 +83,6 @@ def _panel_context(request) -> dict:
                 "labels": [r["label"] for r in report.trend],
                 "revenue": [r["revenue"] for r in report.trend],
                 "spend": [r["spend"] for r in report.trend],
-                "new_customers": [r["new_customers"] for r in report.trend],
             },
             "channels": {
                 "labels": [CHANNELS.get(r["channel"], r["channel"]) for r in report.by_channel],
@@ -102,7 +102,6 @@ def _panel_context(request) -> dict:
 def dashboard(request):
     context = _panel_context(request)
     context["locations"] = people.locations(request.workspace)
-    context["default_start"] = (date.today() - timedelta(days=365)).isoformat()
     return render(request, "web/dashboard.html", context)
 
 
