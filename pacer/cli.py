@@ -78,7 +78,6 @@ def ensure_demo_workspace():
 
 
 def simulate(args) -> int:
-    _setup()
     from pacer.core.errors import ValidationFailed
     from pacer.ingest.simulated import load_business
     from pacer.simulate.business import generate
@@ -88,7 +87,6 @@ def simulate(args) -> int:
         return _fail("--contacts: must be at least 1")
     if not 1 <= args.months <= 60:
         return _fail("--months: must be between 1 and 60")
-    migrate()
     workspace = (
         ensure_demo_workspace() if args.workspace == DEMO_WORKSPACE else _workspace(args.workspace)
     )
@@ -117,11 +115,9 @@ def simulate(args) -> int:
 
 
 def sync(args=None) -> int:
-    _setup()
     from pacer.metrics.cube import refresh_cube
     from pacer.warehouse.sync import sync as run_sync
 
-    migrate()
     progress, task = _progress("syncing warehouse", None)
     with progress:
         run = run_sync(after_sync=refresh_cube, on_progress=lambda _t, n: progress.advance(task, n))
@@ -130,11 +126,9 @@ def sync(args=None) -> int:
 
 
 def import_csv(args) -> int:
-    _setup()
     from pacer.core.errors import ValidationFailed
     from pacer.ingest.csv_io import import_contacts, import_orders
 
-    migrate()
     mapping = {}
     for pair in args.map or []:
         column, sep, field = pair.partition("=")
@@ -175,8 +169,6 @@ def import_csv(args) -> int:
 
 
 def serve(args) -> int:
-    _setup()
-    migrate()
     import uvicorn
 
     uvicorn.run(
@@ -191,8 +183,6 @@ def serve(args) -> int:
 
 def worker(args) -> int:
     """Run background tasks and, every ``WAREHOUSE_SYNC_SECONDS``, queue a warehouse sync."""
-    _setup()
-    migrate()
     from django.conf import settings
     from django.core.management import call_command
 
@@ -211,8 +201,6 @@ def worker(args) -> int:
 
 def demo(args) -> int:
     """Migrate, simulate a demo business (once), then run web and worker together."""
-    _setup()
-    migrate()
     workspace = ensure_demo_workspace()
     from pacer.ingest.models import Event
 
@@ -266,7 +254,6 @@ def demo(args) -> int:
 
 
 def manage(args) -> int:
-    _setup()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["pacer", *args.rest])
@@ -336,6 +323,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    _setup()
+    if args.func is not manage:
+        migrate()
     return args.func(args)
 
 
