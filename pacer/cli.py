@@ -220,7 +220,10 @@ def demo(args) -> int:
     from pacer.core.models import ApiKey
 
     print()
-    print(f"Pacer demo is running at http://{args.host}:{args.port}/")
+    if args.no_serve:
+        print("Pacer demo data is ready; start it with `pacer serve` and `pacer worker`.")
+    else:
+        print(f"Pacer demo is running at http://{args.host}:{args.port}/")
     print(f"  log in as '{DEMO_USER}' with password '{DEMO_PASSWORD}'")
     print(
         f"  {Event.objects.filter(workspace=workspace).count():,} events in workspace "
@@ -228,9 +231,9 @@ def demo(args) -> int:
         f"{ApiKey.objects.filter(workspace=workspace, kind='write').first().prefix}… "
         "(create a new key under API keys to send your own events)"
     )
-    print("  press Ctrl+C to stop")
     if args.no_serve:
         return 0
+    print("  press Ctrl+C to stop")
     pacer = [sys.executable, "-m", "pacer.cli"]
     processes = [
         subprocess.Popen([*pacer, "serve", "--host", args.host, "--port", str(args.port)]),
