@@ -52,10 +52,13 @@ def load_business(
         ],
     )
     campaigns = {}
-    for index in sorted(set(business.spend_campaign.tolist())):
-        name = business.campaign_names[index]
-        channel = name.rsplit("-", 2)[0]
-        campaigns[index] = upsert_campaign(workspace, name, channel)
+    for index, channel in zip(
+        business.spend_campaign.tolist(), business.spend_channel.tolist(), strict=True
+    ):
+        if index not in campaigns:
+            campaigns[index] = upsert_campaign(
+                workspace, business.campaign_names[index], business.channel_keys[channel]
+            )
     if not has_spend(workspace):
         record_spend(
             workspace,
