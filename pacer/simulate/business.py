@@ -57,7 +57,7 @@ class Business:
     contact_location: np.ndarray
     contact_first_seen: np.ndarray
     contact_channel: np.ndarray  # index into channel_keys of the first (visible) touch
-    contact_campaign: np.ndarray  # index into campaign_names, -1 none
+    contact_campaign: np.ndarray  # index into campaign_names (the name may be "")
     lead_at: np.ndarray  # -1 when never a lead
     response_hours: np.ndarray  # NaN when never a lead
     # events (sorted by time)
@@ -291,9 +291,7 @@ def generate(config: SimConfig) -> Business:
     page_time = np.repeat(land_time, inner) + rng.integers(10, 900, inner.sum())
 
     campaign_names, campaign_index = np.unique(campaigns.astype(str), return_inverse=True)
-    contact_campaign = np.full(config.contacts, -1)
-    contact_campaign[: config.contacts] = campaign_index[: config.contacts]
-    customers = np.flatnonzero(is_customer)
+    contact_campaign = campaign_index[: config.contacts]  # the first touches come first
 
     parts = [
         (land_contact, land_time, EVENT_LANDING, land_channel, campaign_index, -1),
@@ -382,7 +380,7 @@ def generate(config: SimConfig) -> Business:
         "realised": {
             "contacts": int(config.contacts),
             "leads": int(is_lead.sum()),
-            "customers": int(len(customers)),
+            "customers": int(len(buyers)),
             "orders": int(n_orders),
             "revenue": float(order_total.sum()),
             "events": int(len(ev["time"])),
