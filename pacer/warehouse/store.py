@@ -2,7 +2,7 @@
 
 Delta gives every reader a consistent snapshot while the sync appends, so web, worker
 and CLI processes read freely. DuckDB cannot load the delta extension offline, so each
-table's current snapshot is handed to DuckDB as an Arrow dataset.
+table's current snapshot is read by DuckDB from the snapshot's own Parquet files.
 """
 
 import fcntl
@@ -98,15 +98,19 @@ class Store:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def duckdb(self, names: list[str] | tuple[str, ...], schemas: dict[str, pa.Schema]):
-        """An Ibis DuckDB connection with each named table registered from its snapshot.
+        """An Ibis DuckDB connection with a view per named table over its current snapshot.
 
-        A table not written yet is registered empty with its schema, so queries still run.
+        DuckDB reads the snapshot's Parquet files natively (its own reader is about
+        twice as fast here as scanning an Arrow dataset). A table not written yet, or
+        with no files, is registered empty with its schema, so queries still run.
         """
         con = ibis.duckdb.connect()
         for name in names:
-            if self.exists(name):
-                source = self.table(name).to_pyarrow_dataset()
+            files = self.table(name).file_uris() if self.exists(name) else []
+            if files:
+                con.read_parquet(files, table_name=name)
+            elif self.exists(name):
+                con.con.register(name, self.table(name).to_pyarrow_dataset())
             else:
-                source = pa.Table.from_pylist([], schema=schemas[name])
-            con.con.register(name, source)
+                con.con.register(name, pa.Table.from_pylist([], schema=schemas[name]))
         return con
