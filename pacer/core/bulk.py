@@ -1,9 +1,13 @@
 """Fast bulk writes that Django's ORM does slowly.
 
 Django's ``bulk_update`` builds a ``CASE WHEN`` per field and row (seconds per thousand
-rows) and ``bulk_create`` prepares every value through several layers; these send the
-same values with one prepared statement and ``executemany``.
+rows) and ``bulk_create`` builds a model instance and prepares every value through
+several layers; these send the same values with one prepared statement and
+``executemany``.
 """
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC
 
 import orjson
 from django.db import connection
@@ -20,53 +24,62 @@ PLAIN_TYPES = {
 }
 
 
-def _getter(field):
-    """Read an object's value for ``field`` ready for the database driver."""
-    internal = field.get_internal_type()
+def _sqlite_datetime(value):
+    # What Django's SQLite backend stores for an aware datetime under USE_TZ: naive UTC text.
+    return None if value is None else str(value.astimezone(UTC).replace(tzinfo=None))
+
+
+def _adapter(field) -> Callable:
+    """Turn a Python value of ``field`` (a related object or its id for a relation)
+    into what the database driver takes."""
     if field.is_relation:
-        name, attname = field.name, field.attname
-
-        def related(obj):
-            cached = obj._state.fields_cache.get(name)
-            return cached.pk if cached is not None else getattr(obj, attname)
-
-        return related
-    attname = field.attname
+        return lambda value: value.pk if hasattr(value, "pk") else value
+    internal = field.get_internal_type()
     if internal in PLAIN_TYPES:
-        return lambda obj: getattr(obj, attname)
+        return lambda value: value
     if internal == "DateTimeField":
-        adapt = connection.ops.adapt_datetimefield_value
-        return lambda obj: adapt(getattr(obj, attname))
+        if connection.vendor == "sqlite":
+            return _sqlite_datetime
+        return connection.ops.adapt_datetimefield_value
     if internal == "JSONField":
-        return lambda obj: orjson.dumps(getattr(obj, attname)).decode()
-    return lambda obj: field.get_db_prep_save(getattr(obj, attname), connection)
+        return lambda value: orjson.dumps(value).decode()
+    return lambda value: field.get_db_prep_save(value, connection)
 
 
-def _columns(model, fields: list[str]):
+def _prepared(model, fields: list[str]) -> tuple[str, list[str], list[Callable]]:
     concrete = [model._meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name
-    return concrete, [_getter(f) for f in concrete], [quote(f.column) for f in concrete]
+    table = quote(model._meta.db_table)
+    return table, [quote(f.column) for f in concrete], [_adapter(f) for f in concrete]
 
 
 def update_rows(model, objects: list, fields: list[str]) -> None:
     """``UPDATE ... SET fields WHERE id = ?`` for each object, as one ``executemany``."""
     if not objects:
         return
-    _, getters, columns = _columns(model, fields)
-    table = connection.ops.quote_name(model._meta.db_table)
+    table, columns, adapters = _prepared(model, fields)
     sql = f"UPDATE {table} SET {', '.join(f'{c} = %s' for c in columns)} WHERE id = %s"
-    params = [[get(obj) for get in getters] + [obj.pk] for obj in objects]
+    attnames = [model._meta.get_field(name).attname for name in fields]
+    params = []
+    for obj in objects:
+        cache = obj._state.fields_cache  # related objects assigned since the ids were set
+        values = [
+            adapt(cache[name] if cache.get(name) is not None else getattr(obj, attname))
+            for name, attname, adapt in zip(fields, attnames, adapters, strict=True)
+        ]
+        values.append(obj.pk)
+        params.append(values)
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 
 
-def insert_rows(model, objects: list, fields: list[str]) -> None:
-    """``INSERT`` many rows as one ``executemany`` when their ids are not needed back."""
-    if not objects:
+def insert_rows(model, fields: list[str], rows: Iterable[Sequence]) -> None:
+    """``INSERT`` rows given as value sequences in ``fields`` order (a related object or
+    its id for a relation), as one ``executemany``; for rows whose ids are not needed."""
+    table, columns, adapters = _prepared(model, fields)
+    params = [[adapt(v) for adapt, v in zip(adapters, row, strict=True)] for row in rows]
+    if not params:
         return
-    _, getters, columns = _columns(model, fields)
-    table = connection.ops.quote_name(model._meta.db_table)
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
-    params = [[get(obj) for get in getters] for obj in objects]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)

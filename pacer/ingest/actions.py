@@ -55,15 +55,15 @@ CONTACT_FIELDS = [
 
 EVENT_COLUMNS = [
     "workspace",
-    "message_id",
     "contact",
+    "received_at",
+    "message_id",
     "type",
     "event",
     "name",
     "user_id",
     "anonymous_id",
     "timestamp",
-    "received_at",
     "channel",
     "utm_source",
     "utm_medium",
@@ -201,7 +201,7 @@ def _write(workspace: Workspace, valid: list, results: list[Result], received_at
             workspace=workspace, group_id__in={m.group_id for m, _, _, _ in parsed if m.group_id}
         )
     }
-    pending_events: list[tuple[Event, Contact]] = []
+    pending_events: list[tuple[tuple, Contact]] = []
     consents: list[tuple[Consent, Contact]] = []
     for message, message_keys, order, consent in parsed:
         contact = resolver.resolve(message_keys)
@@ -233,7 +233,7 @@ def _write(workspace: Workspace, valid: list, results: list[Result], received_at
         if message.type == "identify":
             apply_identify(contact, message, orders)
         touch_contact(contact, message)
-        pending_events.append((to_event(workspace, message, received_at), contact))
+        pending_events.append((event_values(message), contact))
     Account.objects.bulk_create([a for a in accounts.values() if a.pk is None])
     for account in accounts.values():
         if account.pk is not None:
@@ -244,8 +244,14 @@ def _write(workspace: Workspace, valid: list, results: list[Result], received_at
     Consent.objects.bulk_create(
         [_with_contact(c, resolver.canonical(contact)) for c, contact in consents]
     )
-    events = [_with_contact(e, resolver.canonical(contact)) for e, contact in pending_events]
-    insert_rows(Event, events, EVENT_COLUMNS)
+    insert_rows(
+        Event,
+        EVENT_COLUMNS,
+        [
+            (workspace.pk, resolver.canonical(contact).pk, received_at, *values)
+            for values, contact in pending_events
+        ],
+    )
 
 
 def _with_contact(row, contact):
@@ -253,29 +259,28 @@ def _with_contact(row, contact):
     return row
 
 
-def to_event(workspace: Workspace, message: Message, received_at: datetime) -> Event:
+def event_values(message: Message) -> tuple:
+    """The message's own columns of its event row, in ``EVENT_COLUMNS[3:]`` order."""
     properties = message.properties
     if message.type in ("identify", "group"):
         properties = {"traits": message.traits}
     elif message.type == "alias":
         properties = {"previousId": message.previous_id}
     touch = message.touch
-    return Event(
-        workspace=workspace,
-        message_id=message.message_id,
-        type=message.type,
-        event=message.event,
-        name=message.name,
-        user_id=message.user_id,
-        anonymous_id=message.anonymous_id,
-        timestamp=message.timestamp,
-        received_at=received_at,
-        channel=touch.channel,
-        utm_source=touch.source[:200],
-        utm_medium=touch.medium[:100],
-        utm_campaign=touch.campaign[:200],
-        properties=properties,
-        context=message.context,
+    return (
+        message.message_id,
+        message.type,
+        message.event,
+        message.name,
+        message.user_id,
+        message.anonymous_id,
+        message.timestamp,
+        touch.channel,
+        touch.source[:200],
+        touch.medium[:100],
+        touch.campaign[:200],
+        properties,
+        message.context,
     )
 
 

@@ -131,17 +131,11 @@ class BatchResolver:
         now = timezone.now()
         insert_rows(
             Identity,
+            ["workspace", "contact", "kind", "value", "created_at"],
             [
-                Identity(
-                    workspace=self.workspace,
-                    kind=k,
-                    value=v,
-                    contact=self.canonical(c),
-                    created_at=now,
-                )
+                (self.workspace.pk, self.canonical(c).pk, k, v, now)
                 for k, v, c in self.new_identities
             ],
-            ["workspace", "contact", "kind", "value", "created_at"],
         )
         for winner, loser in self.saved_merges:
             winner = self.canonical(winner)
