@@ -1,0 +1,189 @@
+"""Customer journeys in a compact columnar form, built from a touch table and outcomes.
+
+A journey is the ordered list of marketing touches of one person (or one deal) and its
+outcome: converted or not, and the value of the conversion. Touches are stored flat
+(``touch_channel``, ``touch_age_days``) with ``offsets`` marking where each journey starts,
+so every model works on NumPy arrays, not Python objects.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+
+class JourneyError(ValueError):
+    """Bad journey input; the message names the column or journey and the reason."""
+
+
+@dataclass(frozen=True)
+class Journeys:
+    channels: list[str]
+    offsets: np.ndarray  # int64, len = n_journeys + 1
+    touch_channel: np.ndarray  # int64 index into channels
+    touch_age_days: np.ndarray  # float64, days from the touch to the journey's outcome
+    lead_position: np.ndarray  # int64 per journey, position of the lead-creation touch, -1 none
+    opportunity_position: np.ndarray  # int64 per journey, -1 none
+    converted: np.ndarray  # bool per journey
+    value: np.ndarray  # float64 per journey (0 when not converted)
+
+    @property
+    def n_journeys(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    @property
+    def journey_of_touch(self) -> np.ndarray:
+        return np.repeat(np.arange(self.n_journeys), self.lengths)
+
+    @property
+    def position(self) -> np.ndarray:
+        """Each touch's position within its journey (0 = first)."""
+        return np.arange(len(self.touch_channel)) - np.repeat(self.offsets[:-1], self.lengths)
+
+    @classmethod
+    def from_frame(cls, touches, outcomes) -> "Journeys":
+        """Build journeys from two tables (Polars or pandas).
+
+        ``touches``: ``journey_id``, ``channel``, ``timestamp`` and optionally boolean
+        ``lead`` and ``opportunity`` marking the touch that created the lead or the
+        opportunity. ``outcomes``: ``journey_id``, ``converted`` (bool), optionally
+        ``value`` and ``converted_at`` (default: the journey's last touch).
+
+        Example
+        -------
+        >>> import polars as pl
+        >>> from datetime import datetime
+        >>> t = pl.DataFrame({"journey_id": [1, 1, 2], "channel": ["ads", "email", "ads"],
+        ...                   "timestamp": [datetime(2026, 1, 1), datetime(2026, 1, 3),
+        ...                                 datetime(2026, 1, 2)]})
+        >>> o = pl.DataFrame({"journey_id": [1, 2], "converted": [True, False],
+        ...                   "value": [100.0, 0.0]})
+        >>> Journeys.from_frame(t, o).lengths.tolist()
+        [2, 1]
+        """
+        touches = _polars(touches, "touches")
+        outcomes = _polars(outcomes, "outcomes")
+        _require_columns(touches, "touches", ["journey_id", "channel", "timestamp"])
+        _require_columns(outcomes, "outcomes", ["journey_id", "converted"])
+        if touches.height == 0:
+            raise JourneyError("touches: no touches given; attribution needs at least one journey")
+        if touches["channel"].null_count():
+            raise JourneyError("touches.channel: contains nulls")
+        if touches["timestamp"].null_count():
+            raise JourneyError("touches.timestamp: contains nulls")
+        if outcomes["journey_id"].is_duplicated().any():
+            raise JourneyError("outcomes.journey_id: each journey needs exactly one outcome")
+        for flag in ("lead", "opportunity"):
+            if flag not in touches.columns:
+                touches = touches.with_columns(pl.lit(False).alias(flag))
+        if "value" not in outcomes.columns:
+            outcomes = outcomes.with_columns(pl.lit(0.0).alias("value"))
+        if outcomes["value"].null_count() or (outcomes["value"] < 0).any():
+            raise JourneyError("outcomes.value: must be a number of at least 0 for every journey")
+        known = set(outcomes["journey_id"].to_list())
+        missing = touches.filter(~pl.col("journey_id").is_in(list(known)))["journey_id"]
+        if missing.len():
+            raise JourneyError(f"touches.journey_id: {missing[0]!r} has no outcome")
+        empty = outcomes.filter(~pl.col("journey_id").is_in(touches["journey_id"].unique()))
+        if empty.height:
+            raise JourneyError(
+                f"outcomes.journey_id: journey {empty['journey_id'][0]!r} has no touches"
+            )
+        touches = touches.sort(["journey_id", "timestamp"], maintain_order=True)
+        outcomes = outcomes.sort("journey_id")
+        channels = sorted(touches["channel"].cast(pl.Utf8).unique().to_list())
+        lookup = {name: i for i, name in enumerate(channels)}
+        counts = touches.group_by("journey_id", maintain_order=True).len()["len"].to_numpy()
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        if "converted_at" in outcomes.columns:
+            end = outcomes["converted_at"]
+        else:
+            end = touches.group_by("journey_id", maintain_order=True).agg(
+                pl.col("timestamp").max()
+            )["timestamp"]
+        ends = np.repeat(end.cast(pl.Datetime("us")).cast(pl.Int64).to_numpy(), counts)
+        stamps = touches["timestamp"].cast(pl.Datetime("us")).cast(pl.Int64).to_numpy()
+        age = (ends - stamps) / 86_400e6
+        if (age < 0).any():
+            raise JourneyError("outcomes.converted_at: a touch happens after its conversion")
+        converted = outcomes["converted"].cast(pl.Boolean).to_numpy()
+        return cls(
+            channels=channels,
+            offsets=offsets,
+            touch_channel=np.array(
+                [lookup[c] for c in touches["channel"].cast(pl.Utf8).to_list()], dtype=np.int64
+            ),
+            touch_age_days=age.astype(np.float64),
+            lead_position=_first_flag(touches["lead"].to_numpy(), offsets),
+            opportunity_position=_first_flag(touches["opportunity"].to_numpy(), offsets),
+            converted=converted,
+            value=np.where(converted, outcomes["value"].cast(pl.Float64).to_numpy(), 0.0),
+        )
+
+    @classmethod
+    def from_paths(
+        cls, paths: list[list[str]], converted: list[bool], value: list[float] | None = None
+    ) -> "Journeys":
+        """Journeys from channel paths alone (no times or milestones).
+
+        Example
+        -------
+        >>> j = Journeys.from_paths([["ads", "email"], ["ads"]], [True, False])
+        >>> j.channels
+        ['ads', 'email']
+        """
+        if not paths:
+            raise JourneyError("paths: no journeys given")
+        if len(converted) != len(paths) or (value is not None and len(value) != len(paths)):
+            raise JourneyError("converted: needs one entry per path (and value too, if given)")
+        for index, path in enumerate(paths):
+            if not path:
+                raise JourneyError(f"paths[{index}]: a journey needs at least one touch")
+        channels = sorted({c for path in paths for c in path})
+        lookup = {name: i for i, name in enumerate(channels)}
+        lengths = np.array([len(p) for p in paths])
+        flat = np.array([lookup[c] for path in paths for c in path], dtype=np.int64)
+        values = np.zeros(len(paths)) if value is None else np.asarray(value, dtype=np.float64)
+        if (values < 0).any() or not np.isfinite(values).all():
+            raise JourneyError("value: must be finite and at least 0")
+        conv = np.asarray(converted, dtype=bool)
+        return cls(
+            channels=channels,
+            offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+            touch_channel=flat,
+            touch_age_days=np.zeros(len(flat)),
+            lead_position=np.full(len(paths), -1),
+            opportunity_position=np.full(len(paths), -1),
+            converted=conv,
+            value=np.where(conv, values, 0.0),
+        )
+
+
+def _polars(frame, name: str) -> pl.DataFrame:
+    if isinstance(frame, pl.DataFrame):
+        return frame
+    try:
+        return pl.from_pandas(frame)
+    except (TypeError, ValueError, ImportError):
+        raise JourneyError(f"{name}: must be a Polars or pandas DataFrame") from None
+
+
+def _require_columns(frame: pl.DataFrame, name: str, columns: list[str]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise JourneyError(f"{name}: missing column(s) {', '.join(missing)}")
+
+
+def _first_flag(flags: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Per journey, the position of its first flagged touch, or -1."""
+    flags = np.asarray(flags, dtype=bool)
+    result = np.full(len(offsets) - 1, -1, dtype=np.int64)
+    where = np.flatnonzero(flags)
+    journey = np.searchsorted(offsets, where, side="right") - 1
+    first = np.unique(journey, return_index=True)[1]
+    result[journey[first]] = where[first] - offsets[journey[first]]
+    return result
