@@ -1,4 +1,4 @@
-"""The ``pacer`` command: demo, serve, worker, simulate, import, sync, manage."""
+"""The ``pacer`` command: demo, serve, worker, simulate, import, sync, analyze, manage."""
 
 import argparse
 import os
@@ -256,6 +256,71 @@ def demo(args) -> int:
     return 0
 
 
+def analyze(args) -> int:
+    """Attribution, CLV or an experiment, printed as tables."""
+    from datetime import date
+
+    from pacer.analytics.clv import CLVError
+    from pacer.analytics.experiments import ArmStats, ExperimentError
+    from pacer.analytics.experiments import analyze as analyze_experiment
+    from pacer.analytics.journeys import JourneyError
+    from pacer.metrics.analysis import attribution_report, clv_report, write_back_clv
+    from pacer.warehouse.sync import default_store
+
+    try:
+        if args.what == "experiment":
+            arms = {}
+            for spec in args.arm or []:
+                parts = spec.split(",")
+                if len(parts) not in (3, 4):
+                    return _fail(f"--arm: '{spec}' must be name,n,sum[,sum_of_squares]")
+                try:
+                    n, total = int(parts[1]), float(parts[2])
+                    squares = float(parts[3]) if len(parts) == 4 else total
+                except ValueError:
+                    return _fail(f"--arm: '{spec}': n and sums must be numbers")
+                arms[parts[0]] = ArmStats(n, total, squares)
+            result = analyze_experiment(arms)
+            print(
+                f"control: {result.control}; SRM p-value {result.srm_p_value:.5f}"
+                + ("  ** SAMPLE RATIO MISMATCH **" if result.sample_ratio_mismatch else "")
+            )
+            for v in result.variations:
+                c = v.comparison
+                print(
+                    f"{v.name}: lift {c.relative:+.2%} [{c.relative_ci[0]:+.2%}, "
+                    f"{c.relative_ci[1]:+.2%}], p (Holm) {v.adjusted_p_value:.4f}, "
+                    f"chance to win {v.bayes.chance_to_win:.1%}"
+                )
+            return 0
+        workspace = _workspace(args.workspace)
+        try:
+            start = date.fromisoformat(args.start) if args.start else None
+            end = date.fromisoformat(args.end) if args.end else date.today()
+        except ValueError:
+            return _fail("--start, --end: must be dates (YYYY-MM-DD)")
+        if args.what == "attribution":
+            if start is None:
+                return _fail("--start: required for attribution")
+            table = attribution_report(default_store(), workspace.pk, start, end)
+            import polars as pl
+
+            with pl.Config(tbl_rows=200, tbl_cols=10):
+                print(table.sort(["channel", "model"]))
+            return 0
+        report = clv_report(default_store(), workspace.pk, end)
+        updated = write_back_clv(workspace, report)
+        p = report.purchases
+        print(
+            f"BG/NBD r={p.r:.3f} alpha={p.alpha:.3f} a={p.a:.3f} b={p.b:.3f}; "
+            f"predictions written to {updated} contacts"
+        )
+        print(report.cohorts)
+        return 0
+    except (JourneyError, CLVError, ExperimentError) as error:
+        return _fail(error)
+
+
 def manage(args) -> int:
     from django.core.management import execute_from_command_line
 
@@ -317,6 +382,19 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sync", help="sync the warehouse and refresh KPIs now")
     p.set_defaults(func=sync)
+
+    p = sub.add_parser("analyze", help="attribution, CLV or experiment analysis")
+    p.add_argument("what", choices=["attribution", "clv", "experiment"])
+    p.add_argument("--workspace", default=DEMO_WORKSPACE)
+    p.add_argument("--start", help="attribution: people first seen from this date")
+    p.add_argument("--end", help="attribution: until this date; clv: purchases up to it")
+    p.add_argument(
+        "--arm",
+        action="append",
+        metavar="NAME,N,SUM[,SUMSQ]",
+        help="experiment: one per arm, control first",
+    )
+    p.set_defaults(func=analyze)
 
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -358,3 +358,65 @@ def holm(p_values: list[float]) -> list[float]:
     result = np.empty(m)
     result[order] = adjusted
     return [round(float(v), 12) for v in result]
+
+
+@dataclass(frozen=True)
+class VariationResult:
+    name: str
+    comparison: Comparison
+    adjusted_p_value: float
+    bayes: BayesResult
+    sequential_ci: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    control: str
+    srm_p_value: float
+    variations: list[VariationResult]
+
+    @property
+    def sample_ratio_mismatch(self) -> bool:
+        """True when the arm sizes are implausible under the planned split (p < 0.001)."""
+        return self.srm_p_value < 0.001
+
+
+def analyze(
+    arms: dict[str, ArmStats],
+    *,
+    weights: list[float] | None = None,
+    alpha: float = 0.05,
+    planned_n: int | None = None,
+) -> ExperimentResult:
+    """Every variation against the first arm (the control): Welch test with Holm-adjusted
+    p-values, Bayesian chance to win, an always-valid interval, and the SRM check.
+
+    Example
+    -------
+    >>> result = analyze({"control": ArmStats(5000, 500, 500),
+    ...                   "new": ArmStats(5000, 560, 560)})
+    >>> round(result.variations[0].comparison.relative, 3), result.sample_ratio_mismatch
+    (0.12, False)
+    """
+    if len(arms) < 2:
+        raise ExperimentError("arms: need a control and at least one variation")
+    names = list(arms)
+    weights = weights or [1.0] * len(names)
+    if len(weights) != len(names):
+        raise ExperimentError("weights: need one planned weight per arm")
+    control = arms[names[0]]
+    comparisons = [welch(control, arms[name], alpha=alpha) for name in names[1:]]
+    adjusted = holm([c.p_value for c in comparisons])
+    planned = planned_n or max(a.n for a in arms.values())
+    variations = [
+        VariationResult(
+            name,
+            comparison,
+            p,
+            bayesian(control, arms[name]),
+            confidence_sequence(control, arms[name], alpha=alpha, planned_n=planned),
+        )
+        for name, comparison, p in zip(names[1:], comparisons, adjusted, strict=True)
+    ]
+    srm = sample_ratio_mismatch([arms[n].n for n in names], weights)
+    return ExperimentResult(names[0], srm, variations)

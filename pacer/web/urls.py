@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from pacer.web import views
+from pacer.web import analytics_views, views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
@@ -13,4 +13,7 @@ urlpatterns = [
     path("contacts/export.csv", views.export_contacts, name="contacts-export"),
     path("settings/keys/", views.api_keys, name="api-keys"),
     path("audit/", views.audit_log, name="audit"),
+    path("analytics/attribution/", analytics_views.attribution, name="attribution"),
+    path("analytics/clv/", analytics_views.clv, name="clv"),
+    path("analytics/experiments/", analytics_views.experiments, name="experiments"),
 ]

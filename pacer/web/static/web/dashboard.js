@@ -35,7 +35,20 @@
     };
   }
 
+  function drawConfigured() {
+    // Pages other than the dashboard ship a whole Chart.js config next to their canvas.
+    document.querySelectorAll("canvas[data-config]").forEach(function (canvas) {
+      const source = document.getElementById(canvas.dataset.config);
+      if (!source || !window.Chart) return;
+      const cfg = JSON.parse(source.textContent);
+      cfg.options = Object.assign({ animation: false, responsive: true, maintainAspectRatio: false }, cfg.options || {});
+      new Chart(canvas, cfg);
+      canvas.dataset.drawn = "true";
+    });
+  }
+
   function draw() {
+    drawConfigured();
     const source = document.getElementById("chart-data");
     if (!source || !window.Chart) return;
     const data = JSON.parse(source.textContent);

@@ -1,0 +1,152 @@
+"""Measurement in the platform: warehouse summaries in, ``pacer.analytics`` models out.
+
+The warehouse (Ibis on DuckDB) reduces events and orders to journeys and per-customer
+summaries; the models run in Python on those; CLV predictions are written back to the
+contacts.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import numpy as np
+import polars as pl
+from django.db import transaction
+
+from pacer.analytics.attribution import compare
+from pacer.analytics.clv import BGNBD, CLVError, GammaGamma, discounted_clv
+from pacer.analytics.journeys import JourneyError, Journeys
+from pacer.core import audit
+from pacer.core.bulk import update_rows
+from pacer.core.models import Workspace
+from pacer.metrics.cube import SOURCES
+from pacer.metrics.summaries import customer_summary, journey_tables
+from pacer.people.models import Contact
+from pacer.warehouse.store import Store
+
+WEEKS_90_DAYS = 90 / 7
+
+
+def _instant(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _tables(store: Store):
+    con = store.duckdb(list(SOURCES), SOURCES)
+    return con, {name: con.table(name) for name in SOURCES}
+
+
+def attribution_report(store: Store, workspace_id: int, start: date, end: date) -> pl.DataFrame:
+    """Every attribution model side by side per channel, for people first seen between
+    ``start`` and ``end`` (inclusive), with the spend booked in that period and ROMI."""
+    if end < start:
+        raise JourneyError("end: must not be before start")
+    con, tables = _tables(store)
+    upper = _instant(end + timedelta(days=1))
+    touches, outcomes = journey_tables(tables, workspace_id, _instant(start), upper)
+    touches, outcomes = con.to_polars(touches), con.to_polars(outcomes)
+    if touches.height == 0:
+        raise JourneyError("journeys: nobody with tracked visits was first seen in this period")
+    touches = touches.join(outcomes.select("journey_id", "lead_at"), on="journey_id")
+    last_before_lead = (
+        touches.filter(pl.col("timestamp") <= pl.col("lead_at"))
+        .group_by("journey_id")
+        .agg(pl.col("timestamp").max().alias("lead_touch"))
+    )
+    touches = touches.join(last_before_lead, on="journey_id", how="left").with_columns(
+        lead=(pl.col("timestamp") == pl.col("lead_touch")).fill_null(False)
+    )
+    journeys = Journeys.from_frame(touches, outcomes.drop("lead_at"))
+    spend_table = tables["spend"]
+    booked = spend_table.filter(
+        (spend_table.workspace_id == workspace_id)
+        & (spend_table.day >= start)
+        & (spend_table.day <= end)
+    )
+    spend = con.to_polars(booked.group_by("channel").aggregate(amount=booked.amount.sum()))
+    spend_by_channel = {
+        row["channel"]: row["amount"]
+        for row in spend.iter_rows(named=True)
+        if row["channel"] in journeys.channels
+    }
+    return compare(journeys, spend=spend_by_channel)
+
+
+@dataclass
+class CLVReport:
+    purchases: BGNBD
+    spend: GammaGamma
+    customers: pl.DataFrame  # per customer: summary, p_alive, expected purchases, clv
+    cohorts: pl.DataFrame  # per first-purchase month: customers, mean and total predicted CLV
+
+
+def clv_report(store: Store, workspace_id: int, as_of: date, *, months: int = 12) -> CLVReport:
+    """Fit BG/NBD and Gamma-Gamma on all purchases up to ``as_of`` and predict each
+    customer's next 90 days and ``months``-month discounted CLV."""
+    con, tables = _tables(store)
+    summary = con.to_polars(customer_summary(tables, workspace_id, _instant(as_of)))
+    if summary.height < 10:
+        raise CLVError("customers: fewer than 10 customers with orders; nothing to fit")
+    x, t_x, big_t, m = (summary[c].to_numpy() for c in ("x", "t_x", "T", "m"))
+    purchases = BGNBD.fit(x, t_x, big_t)
+    repeaters = x > 0
+    if repeaters.sum() < 10:
+        raise CLVError("customers: fewer than 10 repeat customers; cannot fit spend")
+    spend = GammaGamma.fit(x[repeaters], m[repeaters])
+    customers = summary.with_columns(
+        p_alive=pl.Series(purchases.probability_alive(x, t_x, big_t)),
+        expected_purchases_90d=pl.Series(
+            purchases.expected_purchases(WEEKS_90_DAYS, x, t_x, big_t)
+        ),
+        clv=pl.Series(discounted_clv(purchases, spend, x, t_x, big_t, m, periods=months)),
+        cohort=pl.Series(
+            [(as_of - timedelta(weeks=float(age))).strftime("%Y-%m") for age in big_t]
+        ),
+    )
+    cohorts = (
+        customers.group_by("cohort")
+        .agg(
+            customers=pl.len(),
+            mean_clv=pl.col("clv").mean(),
+            total_clv=pl.col("clv").sum(),
+            mean_p_alive=pl.col("p_alive").mean(),
+        )
+        .sort("cohort")
+    )
+    return CLVReport(purchases, spend, customers, cohorts)
+
+
+@transaction.atomic
+def write_back_clv(workspace: Workspace, report: CLVReport, *, actor=None) -> int:
+    """Store each customer's predictions on their contact; returns how many were updated."""
+    existing = set(
+        Contact.objects.filter(
+            workspace=workspace, pk__in=report.customers["customer"].to_list()
+        ).values_list("pk", flat=True)
+    )
+    rows = [
+        Contact(
+            pk=row["customer"],
+            predicted_clv=float(row["clv"]),
+            p_alive=float(row["p_alive"]),
+            expected_purchases_90d=float(row["expected_purchases_90d"]),
+        )
+        for row in report.customers.iter_rows(named=True)
+        if row["customer"] in existing
+    ]
+    update_rows(Contact, rows, ["predicted_clv", "p_alive", "expected_purchases_90d"])
+    params = report.purchases
+    audit.record(
+        workspace,
+        "contacts.clv_refresh",
+        workspace,
+        actor=actor,
+        after={
+            "customers": len(rows),
+            "r": params.r,
+            "alpha": params.alpha,
+            "a": params.a,
+            "b": params.b,
+            "mean_clv": float(np.mean(report.customers["clv"].to_numpy())),
+        },
+    )
+    return len(rows)

@@ -1,0 +1,108 @@
+"""Measurement over the REST API: attribution, CLV and experiment analysis."""
+
+from datetime import date
+
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from pacer.analytics.clv import CLVError
+from pacer.analytics.experiments import ArmStats, ExperimentError, analyze, sample_size
+from pacer.analytics.journeys import JourneyError
+from pacer.metrics.analysis import attribution_report, clv_report, write_back_clv
+from pacer.warehouse.sync import default_store
+
+router = Router(tags=["analytics"])
+
+
+@router.get("/attribution")
+def attribution(request, start: date, end: date):
+    """Credits, revenue, spend and ROMI per channel for every model."""
+    try:
+        table = attribution_report(default_store(), request.workspace.pk, start, end)
+    except JourneyError as error:
+        raise HttpError(422, str(error)) from None
+    return table.fill_nan(None).to_dicts()
+
+
+@router.post("/clv")
+def clv(request, as_of: date, months: int = 12):
+    """Fit BG/NBD + Gamma-Gamma, write predictions to contacts, return the cohort table."""
+    if not 1 <= months <= 60:
+        raise HttpError(422, "months: must be between 1 and 60")
+    try:
+        report = clv_report(default_store(), request.workspace.pk, as_of, months=months)
+    except CLVError as error:
+        raise HttpError(422, str(error)) from None
+    updated = write_back_clv(request.workspace, report, actor=request.user)
+    p, s = report.purchases, report.spend
+    return {
+        "bgnbd": {"r": p.r, "alpha": p.alpha, "a": p.a, "b": p.b},
+        "gamma_gamma": {"p": s.p, "q": s.q, "gamma": s.gamma},
+        "contacts_updated": updated,
+        "cohorts": report.cohorts.to_dicts(),
+    }
+
+
+class ArmIn(Schema):
+    name: str
+    n: int
+    sum: float
+    sum_sq: float | None = None  # omitted for conversion metrics (0/1 values)
+
+
+class ExperimentIn(Schema):
+    arms: list[ArmIn]
+    weights: list[float] | None = None
+    alpha: float = 0.05
+
+
+@router.post("/experiment")
+def experiment(request, payload: ExperimentIn):
+    """Analyse an experiment from per-arm sufficient statistics; the first arm is control."""
+    try:
+        arms = {
+            arm.name: ArmStats(arm.n, arm.sum, arm.sum if arm.sum_sq is None else arm.sum_sq)
+            for arm in payload.arms
+        }
+        result = analyze(arms, weights=payload.weights, alpha=payload.alpha)
+    except ExperimentError as error:
+        raise HttpError(422, str(error)) from None
+    return {
+        "control": result.control,
+        "srm_p_value": result.srm_p_value,
+        "sample_ratio_mismatch": result.sample_ratio_mismatch,
+        "variations": [
+            {
+                "name": v.name,
+                "control_mean": v.comparison.control_mean,
+                "mean": v.comparison.treatment_mean,
+                "absolute": v.comparison.absolute,
+                "absolute_ci": v.comparison.absolute_ci,
+                "relative": v.comparison.relative,
+                "relative_ci": v.comparison.relative_ci,
+                "p_value": v.comparison.p_value,
+                "adjusted_p_value": v.adjusted_p_value,
+                "chance_to_win": v.bayes.chance_to_win,
+                "expected_loss": v.bayes.expected_loss,
+                "sequential_ci": v.sequential_ci,
+            }
+            for v in result.variations
+        ],
+    }
+
+
+@router.get("/sample-size")
+def design(
+    request,
+    baseline: float,
+    target: float,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    method: str = "pooled",
+):
+    """Observations per arm to detect ``baseline -> target``."""
+    try:
+        n = sample_size(baseline, target, alpha=alpha, power=power, method=method)
+    except ExperimentError as error:
+        raise HttpError(422, str(error)) from None
+    return {"per_arm": n, "method": method}

@@ -1,0 +1,130 @@
+"""Warehouse queries (Ibis, any engine) that reduce events and orders to the small
+summaries the models in ``pacer.analytics`` take: journeys for attribution and the
+frequency / recency / age / monetary summary for CLV.
+
+People are counted under their canonical (merged) contact; every query is scoped to one
+workspace.
+"""
+
+from datetime import datetime
+
+import ibis
+import ibis.expr.types as ir
+
+WEEK_SECONDS = 7 * 86_400
+
+
+def _people(tables: dict[str, ir.Table], workspace_id: int):
+    contacts = tables["contacts"]
+    contacts = contacts.filter(contacts.workspace_id == workspace_id)
+    people = contacts.filter(contacts.id == contacts.canonical_id)
+    links = contacts.select(cid=contacts.id, canonical_id=contacts.canonical_id)
+    return people, links
+
+
+def journey_tables(
+    tables: dict[str, ir.Table], workspace_id: int, start: datetime, end: datetime
+) -> tuple[ir.Table, ir.Table]:
+    """Touches and outcomes for the people first seen in ``[start, end)``.
+
+    The conversion is becoming a customer (the first order) before ``end``; its value is
+    that first order's total. Touches are the visits that carry a channel (landing pages
+    and screens), up to the conversion (or ``end``). ``lead_at`` rides along so the
+    caller can mark the lead-creation touch: the last touch at or before it.
+    """
+    people, links = _people(tables, workspace_id)
+    cohort = people.filter((people.first_seen_at >= start) & (people.first_seen_at < end))
+    orders = tables["orders"]
+    orders = orders.filter(orders.workspace_id == workspace_id)
+    firsts = (
+        orders.join(links, orders.contact_id == links.cid)
+        .group_by("canonical_id")
+        .aggregate(first_total=ibis._.total.argmin(ibis._.placed_at))
+    )
+    converted = cohort.customer_at.notnull() & (cohort.customer_at < end)
+    outcomes = cohort.left_join(firsts, cohort.id == firsts.canonical_id).select(
+        journey_id=cohort.id,
+        converted=converted,
+        converted_at=ibis.ifelse(converted, cohort.customer_at, ibis.literal(end)),
+        value=ibis.ifelse(converted, firsts.first_total.fill_null(0.0), 0.0),
+        lead_at=cohort.lead_at,
+    )
+    events = tables["events"]
+    visits = events.filter(
+        (events.workspace_id == workspace_id)
+        & events.type.isin(["page", "screen"])
+        & (events.channel != "")
+    )
+    touches = (
+        visits.join(links, visits.contact_id == links.cid)
+        .join(outcomes, links.canonical_id == outcomes.journey_id)
+        .filter(lambda t: t.timestamp <= t.converted_at)
+        .select(
+            journey_id=ibis._.journey_id,
+            channel=ibis._.channel,
+            campaign=ibis._.utm_campaign,
+            timestamp=ibis._.timestamp,
+        )
+    )
+    with_touches = touches.select("journey_id").distinct()
+    outcomes = outcomes.semi_join(with_touches, outcomes.journey_id == with_touches.journey_id)
+    return touches, outcomes
+
+
+def customer_summary(
+    tables: dict[str, ir.Table],
+    workspace_id: int,
+    calibration_end: datetime,
+    observation_end: datetime | None = None,
+) -> ir.Table:
+    """Per customer: ``x`` repeat purchase days, ``t_x`` and ``T`` in weeks since the first
+    purchase, ``m`` mean repeat-order value, and ``x_holdout`` (purchase days in the
+    holdout ``(calibration_end, observation_end]``, when given).
+
+    Several orders on one day count as one purchase, as in Fader, Hardie & Lee (2005).
+    """
+    _, links = _people(tables, workspace_id)
+    orders = tables["orders"]
+    orders = orders.filter(orders.workspace_id == workspace_id).join(
+        links, orders.contact_id == links.cid
+    )
+    daily = orders.group_by(
+        customer=orders.canonical_id, day=orders.placed_at.truncate("D")
+    ).aggregate(total=ibis._.total.sum())
+    calibration = daily.filter(daily.day <= calibration_end)
+    seconds = ibis._.day.epoch_seconds()
+    summary = calibration.group_by("customer").aggregate(
+        purchases=ibis._.count(),
+        first=seconds.min(),
+        last=seconds.max(),
+        total=ibis._.total.sum(),
+        first_total=ibis._.total.argmin(ibis._.day),
+    )
+    end_seconds = int(calibration_end.timestamp())
+    summary = summary.select(
+        "customer",
+        x=(summary.purchases - 1).cast("float64"),
+        t_x=((summary.last - summary.first) / WEEK_SECONDS).cast("float64"),
+        T=((end_seconds - summary.first) / WEEK_SECONDS).cast("float64"),
+        m=ibis.ifelse(
+            summary.purchases > 1,
+            (summary.total - summary.first_total) / (summary.purchases - 1),
+            0.0,
+        ).cast("float64"),
+    )
+    if observation_end is None:
+        return summary
+    holdout = (
+        daily.filter((daily.day > calibration_end) & (daily.day <= observation_end))
+        .group_by("customer")
+        .aggregate(x_holdout=ibis._.count())
+    )
+    joined = summary.left_join(holdout, summary.customer == holdout.customer)
+    return joined.select(
+        customer=summary.customer,
+        x=summary.x,
+        t_x=summary.t_x,
+        T=summary.T,
+        m=summary.m,
+        x_holdout=joined.x_holdout.fill_null(0).cast("float64"),
+    )

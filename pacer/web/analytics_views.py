@@ -1,0 +1,168 @@
+"""Pages for measurement: attribution report, CLV, experiment design and results."""
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.shortcuts import render
+
+from pacer.analytics.clv import CLVError
+from pacer.analytics.experiments import ArmStats, ExperimentError, analyze, sample_size
+from pacer.analytics.journeys import JourneyError
+from pacer.core.models import Role
+from pacer.core.selectors import role_of
+from pacer.ingest.channels import CHANNELS
+from pacer.metrics.analysis import attribution_report, clv_report, write_back_clv
+from pacer.warehouse.sync import default_store
+from pacer.web.views import workspace_required
+
+PALETTE = [
+    "#2563eb",
+    "#f97316",
+    "#16a34a",
+    "#9333ea",
+    "#dc2626",
+    "#0891b2",
+    "#ca8a04",
+    "#db2777",
+    "#4b5563",
+    "#65a30d",
+]
+
+
+def _day(value: str | None, default: date) -> date | None:
+    if not value:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@workspace_required()
+def attribution(request):
+    end = _day(request.GET.get("end"), date.today())
+    start = _day(request.GET.get("start"), (end or date.today()) - timedelta(days=365))
+    context = {"start": start, "end": end, "rows": [], "chart": None}
+    if start is None or end is None:
+        messages.error(request, "start, end: must be dates (YYYY-MM-DD)")
+        return render(request, "web/attribution.html", context)
+    try:
+        table = attribution_report(default_store(), request.workspace.pk, start, end)
+    except JourneyError as error:
+        messages.error(request, str(error))
+        return render(request, "web/attribution.html", context)
+    models = list(dict.fromkeys(table["model"].to_list()))
+    channels = sorted(set(table["channel"].to_list()))
+    revenue = {(r["model"], r["channel"]): r["revenue"] for r in table.iter_rows(named=True)}
+    context["rows"] = table.sort(["channel", "model"]).to_dicts()
+    context["channels"] = CHANNELS
+    context["chart"] = {
+        "type": "bar",
+        "data": {
+            "labels": [CHANNELS.get(c, c) for c in channels],
+            "datasets": [
+                {
+                    "label": model,
+                    "backgroundColor": PALETTE[i % len(PALETTE)],
+                    "data": [revenue.get((model, c), 0) for c in channels],
+                }
+                for i, model in enumerate(models)
+            ],
+        },
+    }
+    return render(request, "web/attribution.html", context)
+
+
+@workspace_required()
+def clv(request):
+    context = {"as_of": date.today(), "report": None, "chart": None}
+    if request.method == "POST":
+        as_of = _day(request.POST.get("as_of"), date.today())
+        if as_of is None:
+            messages.error(request, "as_of: must be a date (YYYY-MM-DD)")
+            return render(request, "web/clv.html", context)
+        context["as_of"] = as_of
+        try:
+            report = clv_report(default_store(), request.workspace.pk, as_of)
+        except CLVError as error:
+            messages.error(request, str(error))
+            return render(request, "web/clv.html", context)
+        if role_allows_write(request):
+            updated = write_back_clv(request.workspace, report, actor=request.user)
+            messages.info(request, f"Predictions written to {updated} contacts.")
+        context["report"] = report
+        context["cohorts"] = report.cohorts.to_dicts()
+        context["top"] = report.customers.sort("clv", descending=True).head(20).to_dicts()
+        context["chart"] = {
+            "type": "bar",
+            "data": {
+                "labels": report.cohorts["cohort"].to_list(),
+                "datasets": [
+                    {
+                        "label": "Mean predicted 12-month CLV",
+                        "backgroundColor": PALETTE[0],
+                        "data": report.cohorts["mean_clv"].to_list(),
+                    }
+                ],
+            },
+        }
+    return render(request, "web/clv.html", context)
+
+
+def role_allows_write(request) -> bool:
+    return role_of(request.user, request.workspace) in (Role.ADMIN, Role.MARKETER, Role.ANALYST)
+
+
+def _parse_arms(text: str) -> dict[str, ArmStats]:
+    arms = {}
+    for number, line in enumerate(text.strip().splitlines(), start=1):
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) not in (3, 4):
+            raise ExperimentError(f"arms line {number}: write name, n, sum[, sum of squares]")
+        try:
+            n, total = int(parts[1]), float(parts[2])
+            squares = float(parts[3]) if len(parts) == 4 else total
+        except ValueError:
+            raise ExperimentError(f"arms line {number}: n and sums must be numbers") from None
+        arms[parts[0]] = ArmStats(n, total, squares)
+    return arms
+
+
+@workspace_required()
+def experiments(request):
+    context = {"design": None, "result": None, "chart": None, "params": request.GET}
+    if request.GET.get("baseline"):
+        try:
+            baseline, target = float(request.GET["baseline"]), float(request.GET["target"])
+            power = float(request.GET.get("power") or 0.8)
+            context["design"] = {
+                method: sample_size(baseline, target, power=power, method=method)
+                for method in ("pooled", "evan_miller", "cohens_h")
+            }
+        except (ValueError, KeyError):
+            messages.error(request, "baseline, target, power: must be numbers")
+        except ExperimentError as error:
+            messages.error(request, str(error))
+    if request.method == "POST":
+        context["arms_text"] = request.POST.get("arms", "")
+        try:
+            arms = _parse_arms(context["arms_text"])
+            result = analyze(arms)
+        except ExperimentError as error:
+            messages.error(request, str(error))
+        else:
+            context["result"] = result
+            context["chart"] = {
+                "type": "bar",
+                "data": {
+                    "labels": list(arms),
+                    "datasets": [
+                        {
+                            "label": "Mean per unit",
+                            "backgroundColor": PALETTE[0],
+                            "data": [a.mean for a in arms.values()],
+                        }
+                    ],
+                },
+            }
+    return render(request, "web/experiments.html", context)
