@@ -4,7 +4,7 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 
-.PHONY: demo test lint format bench venv
+.PHONY: demo test lint format bench bench-peers venv
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -31,5 +31,6 @@ test: lint
 	$(VENV)/bin/pytest
 	scripts/with-postgres.sh $(VENV)/bin/pytest -m "not browser and not spark"
 
-bench: venv
-	$(VENV)/bin/python benchmarks/run_all.py
+bench-peers: $(UV)
+	test -x .bench-peers/bin/python || $(UV) venv --quiet --python 3.11 .bench-peers
+	VIRTUAL_ENV=.bench-peers $(UV) pip install --quiet -r benchmarks/peers/requirements.txt

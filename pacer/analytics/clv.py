@@ -19,6 +19,8 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import gammaln, hyp2f1, psi
 
+WARM_START_SAMPLE = 100_000
+
 
 class CLVError(ValueError):
     """Bad customer summary input; the message names the field and the reason."""
@@ -40,6 +42,16 @@ def _check_summary(x, t_x, T) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if ((x == 0) & (t_x != 0)).any():
         raise CLVError("t_x: must be 0 for customers without repeat purchases")
     return x, t_x, T
+
+
+def _groups(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct purchase counts, each customer's index into them, and their total weight
+    (by counting, not sorting: ``x`` holds small whole numbers)."""
+    counts = x.astype(np.int64)
+    present = np.bincount(counts) > 0
+    ux = np.flatnonzero(present).astype(np.float64)
+    inv = (np.cumsum(present) - 1)[counts]
+    return ux, inv, np.bincount(inv, weights=w, minlength=len(ux))
 
 
 def _fit(neg_ll_and_grad, start: np.ndarray, jac: bool) -> np.ndarray:
@@ -79,54 +91,66 @@ class BGNBD:
         """Maximum-likelihood fit; ``weights`` counts identical customers (default 1 each)."""
         x, t_x, T = _check_summary(x, t_x, T)
         w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=np.float64)
-
-        def objective(log_params):
-            ll, grad = cls._log_likelihood(np.exp(log_params), x, t_x, T, w)
-            return -ll, -grad * np.exp(log_params)
-
-        return cls(*_fit(objective, np.array([1.0, 1.0, 1.0, 1.0]), jac=True))
+        start = np.array([1.0, 1.0, 1.0, 1.0])
+        if len(x) > 4 * WARM_START_SAMPLE:
+            # Converge on a fixed random sample first; the full fit then needs few steps.
+            pick = np.random.default_rng(0).choice(len(x), WARM_START_SAMPLE, replace=False)
+            start = cls._maximise(x[pick], t_x[pick], T[pick], w[pick], start)
+        return cls(*cls._maximise(x, t_x, T, w, start))
 
     @classmethod
-    def _log_likelihood(cls, params, x, t_x, T, w):
+    def _maximise(cls, x, t_x, T, w, start: np.ndarray) -> np.ndarray:
+        groups = _groups(x, w)
+
+        def objective(log_params):
+            ll, grad = cls._log_likelihood(np.exp(log_params), x, t_x, T, w, groups)
+            return -ll, -grad * np.exp(log_params)
+
+        return _fit(objective, start, jac=True)
+
+    @classmethod
+    def _log_likelihood(cls, params, x, t_x, T, w, groups=None):
+        """Log-likelihood and its gradient in (r, alpha, a, b).
+
+        Terms that depend on ``x`` alone (the gamma and digamma functions) are evaluated
+        once per distinct purchase count; the second likelihood term (death after the
+        last purchase) only for the customers who have it, as ``z = c2 - c1`` so that one
+        ``exp`` and one ``log1p`` per customer give the log-sum and both weights.
+        """
         r, alpha, a, b = params
+        ux, inv, wx = groups if groups is not None else _groups(x, w)
         shift = 1.0 if cls.modified else 0.0
-        part_a = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-        part_b = gammaln(a + b) + gammaln(b + x + shift) - gammaln(b) - gammaln(a + b + x + shift)
-        c1 = -(r + x) * np.log(alpha + T)
-        has_second = np.ones_like(x, dtype=bool) if cls.modified else x > 0
-        denom = b + x - 1 + shift
-        safe_denom = np.where(has_second, denom, 1.0)
-        c2 = np.where(
-            has_second, np.log(a) - np.log(safe_denom) - (r + x) * np.log(alpha + t_x), -np.inf
+        has = np.ones_like(ux, dtype=bool) if cls.modified else ux > 0
+        denom_u = np.where(has, b + ux - 1 + shift, 1.0)
+        per_x = (
+            gammaln(r + ux)
+            - gammaln(r)
+            + r * np.log(alpha)
+            + gammaln(a + b)
+            + gammaln(b + ux + shift)
+            - gammaln(b)
+            - gammaln(a + b + ux + shift)
         )
-        top = np.maximum(c1, c2)
-        d = top + np.log(np.exp(c1 - top) + np.exp(c2 - top))
-        w1, w2 = np.exp(c1 - d), np.exp(c2 - d)
-        ll = np.sum(w * (part_a + part_b + d))
+        log_t = np.log(alpha + T)
+        rep = np.flatnonzero(has[inv])  # customers with the second term
+        x_r, w_r, inv_r = x[rep], w[rep], inv[rep]
+        log_t_r, log_tx_r = log_t[rep], np.log(alpha + t_x[rep])
+        z = np.log(a) - np.log(denom_u)[inv_r] + (r + x_r) * (log_t_r - log_tx_r)
+        e = np.exp(-np.abs(z))
+        soft = np.maximum(z, 0.0) + np.log1p(e)  # log(1 + exp(z))
+        w2 = w_r * np.where(z > 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        ll = float(np.dot(wx, per_x) - np.dot(w, (r + x) * log_t) + np.dot(w_r, soft))
+        psi_ab, psi_abx = psi(a + b), psi(a + b + ux + shift)
         grad = np.array(
             [
-                np.sum(
-                    w
-                    * (
-                        psi(r + x)
-                        - psi(r)
-                        + np.log(alpha)
-                        - w1 * np.log(alpha + T)
-                        - w2 * np.log(alpha + t_x)
-                    )
-                ),
-                np.sum(w * (r / alpha - w1 * (r + x) / (alpha + T) - w2 * (r + x) / (alpha + t_x))),
-                np.sum(w * (psi(a + b) - psi(a + b + x + shift) + w2 / a)),
-                np.sum(
-                    w
-                    * (
-                        psi(a + b)
-                        + psi(b + x + shift)
-                        - psi(b)
-                        - psi(a + b + x + shift)
-                        - w2 / safe_denom
-                    )
-                ),
+                np.dot(wx, psi(r + ux) - psi(r) + np.log(alpha))
+                - np.dot(w, log_t)
+                + np.dot(w2, log_t_r - log_tx_r),
+                np.dot(w, r / alpha - (r + x) / (alpha + T))
+                + np.dot(w2, (r + x_r) * (1.0 / (alpha + T[rep]) - 1.0 / (alpha + t_x[rep]))),
+                np.dot(wx, psi_ab - psi_abx) + w2.sum() / a,
+                np.dot(wx, psi_ab + psi(b + ux + shift) - psi(b) - psi_abx)
+                - np.dot(w2, 1.0 / denom_u[inv_r]),
             ]
         )
         return ll, grad
