@@ -6,7 +6,9 @@ Formulas (``z_q`` is the standard normal quantile, ``alpha`` two-sided):
   - ``pooled`` (R's ``power.prop.test``): ``(z_{1-a/2} sqrt(2 pbar qbar)
     + z_{1-b} sqrt(p1 q1 + p2 q2))^2 / (p2 - p1)^2`` with ``pbar = (p1 + p2) / 2``;
   - ``evan_miller``: as above with ``sqrt(2 p1 q1)`` in the first term;
-  - ``cohens_h``: ``((z_{1-a/2} + z_{1-b}) / h)^2``, ``h = 2 asin sqrt p2 - 2 asin sqrt p1``.
+  - ``cohens_h``: ``2 ((z_{1-a/2} + z_{1-b}) / h)^2``, ``h = 2 asin sqrt p2 - 2 asin sqrt p1``
+    (each arm's ``2 asin sqrt p`` has variance ``1/n``, so the difference has ``2/n``; as
+    R's ``pwr.2p.test`` and statsmodels' ``NormalIndPower``).
 - Minimum detectable effect: the smallest ``p2 - p1 > 0`` whose pooled sample size is
   ``n`` (solved by bisection).
 - Frequentist: Welch's t on the means (Welch–Satterthwaite degrees of freedom); the
@@ -68,7 +70,7 @@ def sample_size(
     za, zb = _z(1 - alpha / 2), _z(power)
     if method == "cohens_h":
         h = 2 * math.asin(math.sqrt(p2)) - 2 * math.asin(math.sqrt(p1))
-        return ((za + zb) / h) ** 2
+        return 2 * ((za + zb) / h) ** 2
     if method == "pooled":
         pbar = (p1 + p2) / 2
         first = math.sqrt(2 * pbar * (1 - pbar))

@@ -32,8 +32,12 @@ def test_sample_size_matches_r_power_prop_test():
 
 def test_other_sample_size_formulas():
     za, zb = stats.norm.ppf(0.975), stats.norm.ppf(0.8)
+    # Cohen's h: the returned n solves R pwr.2p.test's power equation
+    # power = Phi(|h| sqrt(n / 2) - z_{1 - alpha/2}) (the far tail is negligible here)
     h = 2 * math.asin(math.sqrt(0.12)) - 2 * math.asin(math.sqrt(0.10))
-    assert sample_size(0.10, 0.12, method="cohens_h") == pytest.approx(((za + zb) / h) ** 2)
+    n = sample_size(0.10, 0.12, method="cohens_h")
+    assert stats.norm.cdf(abs(h) * math.sqrt(n / 2) - za) == pytest.approx(0.8, abs=1e-9)
+    assert n == pytest.approx(sample_size(0.10, 0.12), rel=0.01)  # close to the pooled test
     evan = (za * math.sqrt(2 * 0.1 * 0.9) + zb * math.sqrt(0.1 * 0.9 + 0.12 * 0.88)) ** 2 / 0.02**2
     assert sample_size(0.10, 0.12, method="evan_miller") == pytest.approx(evan)
 
