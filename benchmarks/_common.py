@@ -7,7 +7,8 @@ import tempfile
 def django_in_temp_dir(prefix: str) -> str:
     data_dir = tempfile.mkdtemp(prefix=prefix)
     os.environ["PACER_DATA_DIR"] = data_dir
-    os.environ.pop("PACER_DATABASE_URL", None)
+    if not os.environ.get("PACER_BENCH_DATABASE_URL"):
+        os.environ.pop("PACER_DATABASE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pacer.settings")
     import django
 

@@ -1,6 +1,7 @@
 """The ``pacer`` command: demo, serve, worker, simulate, import, sync, analyze, manage."""
 
 import argparse
+import logging
 import os
 import signal
 import subprocess
@@ -182,10 +183,13 @@ def serve(args) -> int:
 
 
 def worker(args) -> int:
-    """Run background tasks and, every ``WAREHOUSE_SYNC_SECONDS``, queue a warehouse sync."""
+    """Run background tasks, process accepted events as they arrive and, every
+    ``WAREHOUSE_SYNC_SECONDS``, queue a warehouse sync."""
     from django.conf import settings
     from django.core.management import call_command
+    from django.utils import timezone
 
+    from pacer.ingest.processing import process_pending, processing_due
     from pacer.warehouse.tasks import sync_warehouse
 
     def schedule() -> None:
@@ -193,6 +197,18 @@ def worker(args) -> int:
             sync_warehouse.enqueue()
             time.sleep(settings.WAREHOUSE_SYNC_SECONDS)
 
+    def process_events() -> None:
+        while True:
+            try:
+                done = process_pending() if processing_due(timezone.now()) else 0
+            except Exception:  # logged; the events stay pending and are retried
+                logging.getLogger("pacer.ingest").exception("processing events failed")
+                done = 0
+                time.sleep(5)
+            if not done:
+                time.sleep(settings.INGEST_PROCESS_POLL_SECONDS)
+
+    threading.Thread(target=process_events, daemon=True, name="pacer-events").start()
     if not args.no_schedule:
         threading.Thread(target=schedule, daemon=True, name="pacer-scheduler").start()
     call_command("db_worker", queue_name="*", interval=1, no_startup_delay=True)

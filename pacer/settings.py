@@ -130,6 +130,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Segment's documented limits: 32 KB per event, 500 KB per batch request.
 INGEST_MAX_EVENT_BYTES = 32 * 1024
 INGEST_MAX_BATCH_BYTES = 500 * 1024
+# The worker looks for newly accepted events this often, and processes them once no batch
+# has arrived for QUIET seconds or the oldest has waited MAX_LAG (pacer.ingest.processing).
+INGEST_PROCESS_POLL_SECONDS = float(os.environ.get("PACER_INGEST_PROCESS_POLL_SECONDS", "0.2"))
+INGEST_PROCESS_QUIET_SECONDS = 0.5
+INGEST_PROCESS_MAX_LAG_SECONDS = 20.0
 
 # How often the worker pushes new operational rows into the warehouse.
 WAREHOUSE_SYNC_SECONDS = int(os.environ.get("PACER_WAREHOUSE_SYNC_SECONDS", "30"))

@@ -2,12 +2,25 @@ import base64
 
 import orjson
 import pytest
+from django.db import connection
 from django.test import Client
 
 from pacer.core import actions
 from pacer.core.models import Role
+from pacer.ingest.processing import process_pending
 
 pytest_plugins = ["tests.business_fixture"]
+
+
+def database_url() -> str:
+    """The test database as a URL, for processes a test starts (worker, sync)."""
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    return (
+        f"postgres://{settings['USER']}:{settings['PASSWORD'] or ''}@{settings['HOST']}:"
+        f"{settings['PORT']}/{settings['NAME']}"
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -34,20 +47,27 @@ def admin(workspace):
 
 
 class Tracker:
-    """Posts Segment payloads the way the SDKs do: write key as basic-auth user."""
+    """Posts Segment payloads the way the SDKs do: write key as basic-auth user.
+
+    After each post it runs the worker's processing step (unless ``process=False``), so
+    tests see contacts as they are once the worker has caught up.
+    """
 
     def __init__(self, secret: str):
         self.client = Client()
         self.auth = "Basic " + base64.b64encode(f"{secret}:".encode()).decode()
 
-    def post(self, path: str, payload, **headers):
+    def post(self, path: str, payload, *, process: bool = True, **headers):
         body = payload if isinstance(payload, bytes) else orjson.dumps(payload)
-        return self.client.post(
+        response = self.client.post(
             path, body, content_type="application/json", HTTP_AUTHORIZATION=self.auth, **headers
         )
+        if process:
+            process_pending()
+        return response
 
-    def batch(self, messages: list[dict], **extra):
-        return self.post("/v1/batch", {"batch": messages, **extra})
+    def batch(self, messages: list[dict], *, process: bool = True, **extra):
+        return self.post("/v1/batch", {"batch": messages, **extra}, process=process)
 
 
 @pytest.fixture

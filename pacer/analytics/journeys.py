@@ -88,7 +88,7 @@ class Journeys:
         missing = touches.filter(~pl.col("journey_id").is_in(list(known)))["journey_id"]
         if missing.len():
             raise JourneyError(f"touches.journey_id: {missing[0]!r} has no outcome")
-        empty = outcomes.filter(~pl.col("journey_id").is_in(touches["journey_id"].unique()))
+        empty = outcomes.join(touches.select("journey_id").unique(), on="journey_id", how="anti")
         if empty.height:
             raise JourneyError(
                 f"outcomes.journey_id: journey {empty['journey_id'][0]!r} has no touches"

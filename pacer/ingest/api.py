@@ -17,7 +17,7 @@ from ninja import NinjaAPI
 
 from pacer.core.errors import FieldError
 from pacer.core.selectors import workspace_for_write_key
-from pacer.ingest.actions import ingest
+from pacer.ingest.actions import accept
 from pacer.ingest.spec import parse_time
 
 api = NinjaAPI(title="Pacer tracking API", urls_namespace="tracking", docs_url=None)
@@ -109,7 +109,7 @@ def _handle(request: HttpRequest, call_type: str | None) -> HttpResponse:
         )
     else:
         messages, batch_sent_at, oversized = [payload], None, {}
-    results = ingest(
+    results = accept(
         workspace,
         messages,
         received_at=received_at,

@@ -7,7 +7,11 @@ from pacer.people.models import Contact
 
 
 class Event(models.Model):
-    """One accepted Segment message. ``message_id`` is unique per workspace (dedupe)."""
+    """One accepted Segment message. ``message_id`` is unique per workspace (dedupe).
+
+    ``pending`` events are durably accepted but not yet resolved to a contact (see
+    ``pacer.ingest.processing``); the warehouse takes events only once processed.
+    """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     message_id = models.CharField(max_length=200)
@@ -19,6 +23,7 @@ class Event(models.Model):
     anonymous_id = models.CharField(max_length=200, blank=True)
     timestamp = models.DateTimeField()
     received_at = models.DateTimeField()
+    pending = models.BooleanField(default=False)
     channel = models.CharField(max_length=40, blank=True)
     utm_source = models.CharField(max_length=200, blank=True)
     utm_medium = models.CharField(max_length=100, blank=True)
@@ -30,4 +35,11 @@ class Event(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["workspace", "message_id"], name="event_message_id")
         ]
-        indexes = [models.Index(fields=["workspace", "contact", "timestamp"])]
+        indexes = [
+            models.Index(fields=["workspace", "contact", "timestamp"]),
+            models.Index(
+                fields=["id"],
+                condition=models.Q(pending=True),
+                name="event_pending",
+            ),
+        ]

@@ -206,9 +206,15 @@ def read_rows(
 ) -> Iterator[pa.RecordBatch]:
     """Rows of ``spec`` from the operational database, in id order, ``chunk`` at a time."""
     manager, fields = _querysets()[spec.name]
+    queryset = manager.all()
+    if spec.name == "events":
+        from pacer.ingest.selectors import processed_through
+
+        # pending events are not yet resolved to contacts; they come with a later sync
+        queryset = queryset.filter(id__lte=processed_through())
     last = after_id
     while True:
-        rows = list(manager.filter(id__gt=last).order_by("id").values_list(*fields)[:chunk])
+        rows = list(queryset.filter(id__gt=last).order_by("id").values_list(*fields)[:chunk])
         if not rows:
             return
         yield _to_batch(spec, rows)

@@ -7,12 +7,13 @@ import sys
 import time
 
 import pytest
-from django.db import connection
 
-from pacer.ingest.actions import ingest
+from pacer.ingest.actions import accept, ingest
 from pacer.ingest.csv_io import import_contacts
 from pacer.ingest.models import Event
+from pacer.ingest.processing import process_pending
 from pacer.warehouse.sync import default_store, sync
+from tests.conftest import database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,6 +56,23 @@ def test_sync_is_incremental_and_a_rerun_adds_nothing(workspace):
     assert default_store().cursor("events") == max(ids)
 
 
+def test_pending_events_reach_the_warehouse_only_once_processed(workspace):
+    from django.utils import timezone
+
+    load(workspace, 0, 100)
+    accept(workspace, [page(i) for i in range(100, 150)], received_at=timezone.now())
+    assert sync().rows["events"] == 100
+    assert default_store().cursor("events") == max(
+        Event.objects.filter(pending=False).values_list("id", flat=True)
+    )
+    assert process_pending(workspace) == 50
+    assert sync().rows["events"] == 50
+    assert sorted(warehouse_event_ids()) == sorted(Event.objects.values_list("id", flat=True))
+    assert set(default_store().arrow("events").column("contact_id").to_pylist()) == set(
+        Event.objects.values_list("contact_id", flat=True)
+    )
+
+
 def test_sync_of_unchanged_tables_writes_no_new_versions_and_skips_the_cube(workspace):
     load(workspace, 0, 100)
     cube_runs = []
@@ -88,16 +106,6 @@ def test_second_sync_while_one_runs_reports_busy(workspace):
         assert sync(store).status == "busy"
 
 
-def _database_url() -> str:
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    return (
-        f"postgres://{settings['USER']}:{settings['PASSWORD'] or ''}@{settings['HOST']}:"
-        f"{settings['PORT']}/{settings['NAME']}"
-    )
-
-
 SLOW_SYNC = """
 import os, time, django
 os.environ["DJANGO_SETTINGS_MODULE"] = "pacer.settings"
@@ -111,7 +119,7 @@ def test_sync_killed_midway_loses_and_doubles_nothing(workspace, warehouse_dir):
     load(workspace, 0, 3000)
     env = {
         **os.environ,
-        "PACER_DATABASE_URL": _database_url(),
+        "PACER_DATABASE_URL": database_url(),
         "PACER_WAREHOUSE_DIR": str(warehouse_dir),
     }
     process = subprocess.Popen([sys.executable, "-c", SLOW_SYNC], env=env)

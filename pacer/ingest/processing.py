@@ -1,0 +1,320 @@
+"""Processing accepted events: identity resolution, computed traits, orders and consents.
+
+The tracking API acknowledges a batch once its validated events are durably appended
+(``pending``); this step, run by the worker right after (and inline by ``ingest``),
+resolves each pending event to a contact and keeps the contact's traits current. It works
+through a workspace's pending events in id order, a chunk per transaction, holding the
+workspace's row lock so two processors never take the same events; running it again
+finds nothing left to do.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+
+from pacer.core.errors import FieldError
+from pacer.core.models import Workspace
+from pacer.ingest.channels import Touch
+from pacer.ingest.models import Event
+from pacer.ingest.selectors import pending_window
+from pacer.ingest.spec import Message
+from pacer.people.commerce import OrderWriter, order_from_properties
+from pacer.people.models import Account, Consent, Contact, IdentityKind, LifecycleStage
+from pacer.people.resolution import BatchResolver, normalise
+
+ORDER_EVENT = "Order Completed"
+CONSENT_EVENT = "Consent Updated"
+CONSENT_CHANNELS = {"email", "sms", "push", "phone", "direct_mail", "whatsapp"}
+CHUNK = 5000
+PROFILE_TRAITS = {
+    "email": "email",
+    "phone": "phone",
+    "firstName": "first_name",
+    "first_name": "first_name",
+    "lastName": "last_name",
+    "last_name": "last_name",
+}
+CONTACT_FIELDS = [
+    "email",
+    "phone",
+    "first_name",
+    "last_name",
+    "traits",
+    "account",
+    "location",
+    "lifecycle_stage",
+    "first_seen_at",
+    "last_seen_at",
+    "lead_at",
+    "customer_at",
+    "order_count",
+    "revenue",
+    "last_order_at",
+    "acquisition_channel",
+    "acquisition_source",
+    "acquisition_medium",
+    "acquisition_campaign",
+]
+PENDING_COLUMNS = [
+    "id",
+    "message_id",
+    "type",
+    "event",
+    "name",
+    "user_id",
+    "anonymous_id",
+    "timestamp",
+    "channel",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "properties",
+]
+
+
+def process_pending(workspace: Workspace | None = None, *, chunk: int = CHUNK) -> int:
+    """Process the pending events of one workspace (or of all); returns how many."""
+    if workspace is not None:
+        workspace_ids = [workspace.pk]
+    else:
+        workspace_ids = list(
+            Event.objects.filter(pending=True).values_list("workspace_id", flat=True).distinct()
+        )
+    done = 0
+    for workspace_id in workspace_ids:
+        while True:
+            count = _process_chunk(workspace_id, chunk)
+            done += count
+            if count < chunk:
+                break
+    return done
+
+
+def processing_due(now: datetime) -> bool:
+    """Whether the worker should process now.
+
+    Acknowledging comes first: while batches keep arriving, processing (which holds the
+    database's write lock) waits until the API has been quiet for
+    ``INGEST_PROCESS_QUIET_SECONDS``, or until the oldest pending event has waited
+    ``INGEST_PROCESS_MAX_LAG_SECONDS``, which bounds how stale contacts can get.
+    """
+    window = pending_window()
+    if window is None:
+        return False
+    oldest, newest = window
+    return (now - newest).total_seconds() >= settings.INGEST_PROCESS_QUIET_SECONDS or (
+        now - oldest
+    ).total_seconds() >= settings.INGEST_PROCESS_MAX_LAG_SECONDS
+
+
+def _process_chunk(workspace_id: int, chunk: int) -> int:
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                workspace = Workspace.objects.select_for_update().get(pk=workspace_id)
+                rows = list(
+                    Event.objects.filter(workspace_id=workspace_id, pending=True)
+                    .order_by("id")
+                    .values_list(*PENDING_COLUMNS)[:chunk]
+                )
+                if rows:
+                    _resolve(workspace, rows)
+                return len(rows)
+        except IntegrityError:
+            # A CSV import created the same identifier first; the retry resolves to it.
+            if attempt == 2:
+                raise
+    return 0
+
+
+def message_from_row(row: tuple) -> Message:
+    """The ``Message`` an event row was written from (``PENDING_COLUMNS[1:]``)."""
+    (mid, kind, event, name, user_id, anon, ts, channel, source, medium, campaign, props) = row
+    message = Message(
+        type=kind,
+        message_id=mid,
+        user_id=user_id,
+        anonymous_id=anon,
+        timestamp=ts,
+        event=event,
+        name=name,
+        touch=Touch(source=source, medium=medium, campaign=campaign, channel=channel),
+    )
+    if kind in ("identify", "group"):
+        message.traits = props.get("traits", {})
+        message.group_id = props.get("groupId", "")
+    elif kind == "alias":
+        message.previous_id = props.get("previousId", "")
+    else:
+        message.properties = props
+    return message
+
+
+def identity_keys(message: Message) -> list[tuple[str, str]]:
+    """A message's identifiers, strongest first."""
+    keys = []
+    if message.user_id:
+        keys.append((IdentityKind.USER_ID, message.user_id))
+    if message.type == "identify":
+        for kind, trait in ((IdentityKind.EMAIL, "email"), (IdentityKind.PHONE, "phone")):
+            value = message.traits.get(trait)
+            value = normalise(kind, value)[:254] if isinstance(value, str) else ""
+            if value:
+                keys.append((kind, value))
+    if message.anonymous_id:
+        keys.append((IdentityKind.ANONYMOUS_ID, message.anonymous_id))
+    return keys
+
+
+def _resolve(workspace: Workspace, rows: list[tuple]) -> None:
+    parsed = []
+    for row in rows:
+        message = message_from_row(row[1:])
+        order = None
+        if message.type == "track" and message.event == ORDER_EVENT:
+            # validated when the event was accepted, so this cannot fail here
+            order = order_from_properties(message.properties, message.timestamp, message.message_id)
+        parsed.append((row[0], message, identity_keys(message), order))
+    keys = {key for _, _, message_keys, _ in parsed for key in message_keys}
+    for _, message, _, _ in parsed:
+        if message.type == "alias":
+            keys |= {
+                (IdentityKind.USER_ID, message.previous_id),
+                (IdentityKind.ANONYMOUS_ID, message.previous_id),
+            }
+    resolver = BatchResolver(workspace, keys)
+    order_inputs = [order for *_, order in parsed if order is not None]
+    orders = OrderWriter(
+        workspace,
+        {order.external_id for order in order_inputs},
+        {line.sku for order in order_inputs for line in order.lines},
+    )
+    accounts = {
+        a.group_id: a
+        for a in Account.objects.filter(
+            workspace=workspace, group_id__in={m.group_id for _, m, _, _ in parsed if m.group_id}
+        )
+    }
+    event_contacts: list[tuple[int, Contact]] = []
+    consents: list[tuple[Consent, Contact]] = []
+    for event_id, message, message_keys, order in parsed:
+        contact = resolver.resolve(message_keys)
+        if message.type == "alias":
+            previous = resolver.lookup(
+                IdentityKind.USER_ID, message.previous_id
+            ) or resolver.lookup(IdentityKind.ANONYMOUS_ID, message.previous_id)
+            if previous is None:
+                contact = resolver.resolve(
+                    [
+                        (IdentityKind.USER_ID, message.user_id),
+                        (IdentityKind.ANONYMOUS_ID, message.previous_id),
+                    ]
+                )
+            else:
+                contact = resolver.merge(contact, previous)
+        elif order is not None:
+            orders.add(order, contact)
+        elif message.type == "track" and message.event == CONSENT_EVENT:
+            consents.append((consent_from(workspace, message), contact))
+        elif message.type == "group":
+            account = accounts.get(message.group_id)
+            if account is None:
+                account = Account(workspace=workspace, group_id=message.group_id)
+                accounts[message.group_id] = account
+            account.name = str(message.traits.get("name") or account.name)[:200]
+            account.traits = {**account.traits, **message.traits}
+            contact.account = account
+        if message.type == "identify":
+            apply_identify(contact, message, orders)
+        touch_contact(contact, message)
+        event_contacts.append((event_id, contact))
+    Account.objects.bulk_create([a for a in accounts.values() if a.pk is None])
+    for account in accounts.values():
+        if account.pk is not None:
+            account.save(update_fields=["name", "traits"])
+    resolver.flush()
+    orders.flush(resolver.canonical)
+    resolver.save_touched(CONTACT_FIELDS)
+    Consent.objects.bulk_create(
+        [_with_contact(c, resolver.canonical(contact)) for c, contact in consents]
+    )
+    table = connection.ops.quote_name(Event._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET contact_id = %s, pending = %s WHERE id = %s",
+            [(resolver.canonical(c).pk, False, event_id) for event_id, c in event_contacts],
+        )
+
+
+def _with_contact(row, contact):
+    row.contact = contact
+    return row
+
+
+def apply_identify(contact: Contact, message: Message, orders: OrderWriter) -> None:
+    """Copy identify traits onto the contact; an email makes a subscriber a lead."""
+    extra = {}
+    for key, value in message.traits.items():
+        column = PROFILE_TRAITS.get(key)
+        if column and isinstance(value, str):
+            setattr(contact, column, value.strip()[: 254 if column == "email" else 100])
+        elif key == "location":
+            location = orders.location(str(value))
+            if location is not None:
+                contact.location = location
+        else:
+            extra[key] = value
+    contact.traits = {**contact.traits, **extra}
+    if contact.email:
+        contact.email = contact.email.lower()
+        if contact.lead_at is None or message.timestamp < contact.lead_at:
+            contact.lead_at = message.timestamp
+        if contact.lifecycle_stage in ("", LifecycleStage.SUBSCRIBER):
+            contact.lifecycle_stage = LifecycleStage.LEAD
+    elif not contact.lifecycle_stage:
+        contact.lifecycle_stage = LifecycleStage.SUBSCRIBER
+
+
+def touch_contact(contact: Contact, message: Message) -> None:
+    """Seen times and, for the first touch with a channel, the acquisition fields."""
+    ts = message.timestamp
+    touch = message.touch
+    if touch.channel and (
+        not contact.acquisition_channel
+        or contact.first_seen_at is None
+        or ts < contact.first_seen_at
+    ):
+        contact.acquisition_channel = touch.channel
+        contact.acquisition_source = touch.source[:200]
+        contact.acquisition_medium = touch.medium[:100]
+        contact.acquisition_campaign = touch.campaign[:200]
+    if contact.first_seen_at is None or ts < contact.first_seen_at:
+        contact.first_seen_at = ts
+    if contact.last_seen_at is None or ts > contact.last_seen_at:
+        contact.last_seen_at = ts
+
+
+def consent_from(workspace: Workspace, message: Message) -> Consent:
+    """A consent record from a "Consent Updated" track call."""
+    props = message.properties
+    channel = props.get("channel")
+    if channel not in CONSENT_CHANNELS:
+        raise FieldError(
+            "properties.channel", f"must be one of {', '.join(sorted(CONSENT_CHANNELS))}"
+        )
+    purpose = props.get("purpose")
+    if not isinstance(purpose, str) or not purpose.strip():
+        raise FieldError("properties.purpose", "is required (e.g. 'marketing')")
+    granted = props.get("granted")
+    if not isinstance(granted, bool):
+        raise FieldError("properties.granted", "must be true or false")
+    return Consent(
+        workspace=workspace,
+        channel=channel,
+        purpose=purpose.strip()[:60],
+        granted=granted,
+        source=str(props.get("source") or "segment")[:100],
+        wording=str(props.get("wording") or ""),
+        recorded_at=message.timestamp,
+    )
