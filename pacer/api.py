@@ -8,3 +8,4 @@ api = NinjaAPI(title="Pacer API", version="1", auth=PersonalToken(), urls_namesp
 api.add_router("/people/", "pacer.people.api.router")
 api.add_router("/metrics/", "pacer.metrics.api.router")
 api.add_router("/analytics/", "pacer.metrics.analysis_api.router")
+api.add_router("/experiments/", "pacer.experiments.api.router")

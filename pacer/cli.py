@@ -284,6 +284,8 @@ def analyze(args) -> int:
     from pacer.warehouse.sync import default_store
 
     try:
+        if args.what == "experiment" and args.key:
+            return _experiment_report(_workspace(args.workspace), args.key)
         if args.what == "experiment":
             arms = {}
             for spec in args.arm or []:
@@ -297,17 +299,8 @@ def analyze(args) -> int:
                     return _fail(f"--arm: '{spec}': n and sums must be numbers")
                 arms[parts[0]] = ArmStats(n, total, squares)
             result = analyze_experiment(arms)
-            print(
-                f"control: {result.control}; SRM p-value {result.srm_p_value:.5f}"
-                + ("  ** SAMPLE RATIO MISMATCH **" if result.sample_ratio_mismatch else "")
-            )
-            for v in result.variations:
-                c = v.comparison
-                print(
-                    f"{v.name}: lift {c.relative:+.2%} [{c.relative_ci[0]:+.2%}, "
-                    f"{c.relative_ci[1]:+.2%}], p (Holm) {v.adjusted_p_value:.4f}, "
-                    f"chance to win {v.bayes.chance_to_win:.1%}"
-                )
+            _print_srm(result.srm_p_value, result.sample_ratio_mismatch)
+            _print_variations(result)
             return 0
         workspace = _workspace(args.workspace)
         try:
@@ -335,6 +328,50 @@ def analyze(args) -> int:
         return 0
     except (JourneyError, CLVError, ExperimentError) as error:
         return _fail(error)
+
+
+def _print_srm(p_value: float, mismatch: bool) -> None:
+    print(f"SRM p-value {p_value:.5f}" + ("  ** SAMPLE RATIO MISMATCH **" if mismatch else ""))
+
+
+def _print_variations(result) -> None:
+    print(f"control: {result.control}")
+    for v in result.variations:
+        c = v.comparison
+        print(
+            f"{v.name}: lift {c.relative:+.2%} [{c.relative_ci[0]:+.2%}, "
+            f"{c.relative_ci[1]:+.2%}], p (Holm) {v.adjusted_p_value:.4f}, "
+            f"chance to win {v.bayes.chance_to_win:.1%}"
+        )
+
+
+def _experiment_report(workspace, key: str) -> int:
+    from django.utils import timezone
+
+    from pacer.experiments.selectors import experiment, report
+
+    found = experiment(workspace, key)
+    if found is None:
+        return _fail(f"--key: no experiment '{key}' in workspace '{workspace.slug}'")
+    summary = report(found, now=timezone.now())
+    print(
+        f"{found.name} ({found.status}): "
+        + ", ".join(
+            f"{k} {summary.counts[k]} units, mean {summary.means[k]:.4f}" for k in summary.counts
+        )
+    )
+    if summary.srm_p_value is not None:
+        _print_srm(summary.srm_p_value, summary.sample_ratio_mismatch)
+    if summary.result is None:
+        print(f"no results yet: {summary.problem}")
+        return 0
+    _print_variations(summary.result)
+    for effect in summary.cuped:
+        print(
+            f"{effect.variation}: CUPED effect {effect.absolute:+.4f} "
+            f"[{effect.ci[0]:+.4f}, {effect.ci[1]:+.4f}]"
+        )
+    return 0
 
 
 def manage(args) -> int:
@@ -401,6 +438,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("analyze", help="attribution, CLV or experiment analysis")
     p.add_argument("what", choices=["attribution", "clv", "experiment"])
+    p.add_argument("--key", help="experiment: analyse this experiment of the workspace")
     p.add_argument("--workspace", default=DEMO_WORKSPACE)
     p.add_argument("--start", help="attribution: people first seen from this date")
     p.add_argument("--end", help="attribution: until this date; clv: purchases up to it")

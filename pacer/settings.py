@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "pacer.planning",
     "pacer.warehouse",
     "pacer.metrics",
+    "pacer.experiments",
     "pacer.web",
 ]
 

@@ -2,9 +2,12 @@
 
 from datetime import datetime
 
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from pacer.ingest.models import Event
+
+CHUNK = 5000  # ids per IN (...) list
+EXPERIMENT_VIEWED = "Experiment Viewed"  # Segment's A/B testing spec
 
 
 def processed_through() -> int:
@@ -24,3 +27,46 @@ def pending_window() -> tuple[datetime, datetime] | None:
     if oldest is None:
         return None
     return oldest, pending.order_by("-id").values_list("received_at", flat=True).first()
+
+
+def goal_event_times(
+    workspace_id: int, event: str, contact_ids: list[int], since: datetime
+) -> list[tuple[int, datetime]]:
+    """``(contact id, timestamp)`` of the contacts' ``track`` events named ``event`` at or
+    after ``since``."""
+    rows: list[tuple[int, datetime]] = []
+    for start in range(0, len(contact_ids), CHUNK):
+        rows += Event.objects.filter(
+            workspace_id=workspace_id,
+            contact_id__in=contact_ids[start : start + CHUNK],
+            type="track",
+            event=event,
+            timestamp__gte=since,
+        ).values_list("contact_id", "timestamp")
+    return rows
+
+
+def experiment_views(workspace_id: int, experiment_key: str) -> list[tuple]:
+    """Segment "Experiment Viewed" events for one experiment (matched on
+    ``experiment_id`` or ``experiment_name``): ``(contact id, unit id, variation,
+    timestamp)``, oldest first. The unit is the user id, else the anonymous id."""
+    rows = (
+        Event.objects.filter(
+            workspace_id=workspace_id, type="track", event=EXPERIMENT_VIEWED, pending=False
+        )
+        .filter(
+            Q(properties__experiment_id=experiment_key)
+            | Q(properties__experiment_name=experiment_key)
+        )
+        .order_by("timestamp", "id")
+        .values_list("contact_id", "user_id", "anonymous_id", "properties", "timestamp")
+    )
+    return [
+        (
+            contact_id,
+            user_id or anonymous_id,
+            str(props.get("variation_id") or props.get("variation_name") or ""),
+            ts,
+        )
+        for contact_id, user_id, anonymous_id, props, ts in rows
+    ]

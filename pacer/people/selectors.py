@@ -1,9 +1,14 @@
 """Reads for contacts and their history."""
 
+from datetime import datetime
+from decimal import Decimal
+
 from django.db.models import Q, QuerySet
 
 from pacer.core.models import Workspace
-from pacer.people.models import Consent, Contact, Location
+from pacer.people.models import Consent, Contact, Identity, IdentityKind, Location, Order
+
+CHUNK = 5000  # ids per IN (...) list, well under the databases' parameter limits
 
 
 def contacts(workspace: Workspace, *, search: str = "", stage: str = "") -> QuerySet[Contact]:
@@ -41,3 +46,34 @@ def current_consent(workspace: Workspace, contact_id: int) -> dict[tuple[str, st
 
 def locations(workspace: Workspace) -> list[Location]:
     return list(Location.objects.filter(workspace=workspace).order_by("name"))
+
+
+def contacts_for_units(workspace: Workspace, unit_ids: list[str]) -> dict[str, int]:
+    """The live contact id of each unit id that is a known user id or anonymous id
+    (a user id wins when a value is both)."""
+    found: dict[str, int] = {}
+    for start in range(0, len(unit_ids), CHUNK):
+        rows = Identity.objects.filter(
+            workspace=workspace,
+            kind__in=(IdentityKind.USER_ID, IdentityKind.ANONYMOUS_ID),
+            value__in=unit_ids[start : start + CHUNK],
+        ).values_list("value", "kind", "contact_id", "contact__merged_into_id")
+        for value, kind, contact_id, merged_into in rows:
+            if value not in found or kind == IdentityKind.USER_ID:
+                found[value] = merged_into or contact_id
+    return found
+
+
+def order_totals(
+    workspace: Workspace, contact_ids: list[int], since: datetime
+) -> list[tuple[int, datetime, Decimal]]:
+    """``(contact id, placed at, total)`` of the contacts' orders placed at or after
+    ``since``."""
+    rows: list[tuple[int, datetime, Decimal]] = []
+    for start in range(0, len(contact_ids), CHUNK):
+        rows += Order.objects.filter(
+            workspace=workspace,
+            contact_id__in=contact_ids[start : start + CHUNK],
+            placed_at__gte=since,
+        ).values_list("contact_id", "placed_at", "total")
+    return rows

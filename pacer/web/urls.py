@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from pacer.web import analytics_views, views
+from pacer.web import analytics_views, experiment_views, views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
@@ -16,4 +16,11 @@ urlpatterns = [
     path("analytics/attribution/", analytics_views.attribution, name="attribution"),
     path("analytics/clv/", analytics_views.clv, name="clv"),
     path("analytics/experiments/", analytics_views.experiments, name="experiments"),
+    path("experiments/", experiment_views.experiment_list, name="experiment-list"),
+    path("experiments/<slug:key>/", experiment_views.experiment_detail, name="experiment-detail"),
+    path(
+        "experiments/<slug:key>/status/",
+        experiment_views.experiment_status,
+        name="experiment-status",
+    ),
 ]

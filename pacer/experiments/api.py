@@ -1,0 +1,149 @@
+"""Experiments over the REST API: manage them, assign units (logging exposure), results."""
+
+from datetime import datetime
+
+from django.utils import timezone
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from pacer.core.errors import ValidationFailed
+from pacer.core.models import Role
+from pacer.core.selectors import role_of
+from pacer.experiments import actions, selectors
+from pacer.experiments.models import Experiment, ExperimentStatus
+
+router = Router(tags=["experiments"])
+MANAGERS = (Role.ADMIN, Role.MARKETER, Role.ANALYST)
+
+
+class VariantIn(Schema):
+    key: str
+    weight: float = 1.0
+
+
+class ExperimentIn(Schema):
+    key: str
+    name: str
+    variants: list[VariantIn]
+    metric: str = "conversion"
+    goal_event: str = "Order Completed"
+    hypothesis: str = ""
+
+
+class ExperimentOut(Schema):
+    key: str
+    name: str
+    hypothesis: str
+    variants: list[dict]
+    metric: str
+    goal_event: str
+    status: str
+    started_at: datetime | None
+    stopped_at: datetime | None
+
+
+class AssignIn(Schema):
+    unit_id: str
+
+
+def _get(request, key: str) -> Experiment:
+    found = selectors.experiment(request.workspace, key)
+    if found is None:
+        raise HttpError(404, f"key: no experiment '{key}' in this workspace")
+    return found
+
+
+def _manager(request) -> None:
+    if role_of(request.user, request.workspace) not in MANAGERS:
+        raise HttpError(403, "role: only admins, marketers and analysts manage experiments")
+
+
+def _unprocessable(error: ValidationFailed) -> HttpError:
+    return HttpError(422, str(error))
+
+
+@router.get("", response=list[ExperimentOut])
+def list_experiments(request):
+    return selectors.experiments(request.workspace)
+
+
+@router.post("", response={201: ExperimentOut})
+def create(request, payload: ExperimentIn):
+    _manager(request)
+    try:
+        experiment = actions.create_experiment(
+            request.workspace,
+            key=payload.key,
+            name=payload.name,
+            variants=[v.dict() for v in payload.variants],
+            metric=payload.metric,
+            goal_event=payload.goal_event,
+            hypothesis=payload.hypothesis,
+            actor=request.user,
+        )
+    except ValidationFailed as error:
+        raise _unprocessable(error) from None
+    return 201, experiment
+
+
+def _move(request, key: str, status: str) -> Experiment:
+    _manager(request)
+    try:
+        return actions.set_status(
+            _get(request, key), status, now=timezone.now(), actor=request.user
+        )
+    except ValidationFailed as error:
+        raise _unprocessable(error) from None
+
+
+@router.post("/{key}/start", response=ExperimentOut)
+def start(request, key: str):
+    return _move(request, key, ExperimentStatus.RUNNING)
+
+
+@router.post("/{key}/stop", response=ExperimentOut)
+def stop(request, key: str):
+    return _move(request, key, ExperimentStatus.STOPPED)
+
+
+@router.post("/{key}/assign")
+def assign(request, key: str, payload: AssignIn):
+    """The unit's variant (always the same one); its first call logs the exposure."""
+    try:
+        variant, new = actions.assign_unit(_get(request, key), payload.unit_id, now=timezone.now())
+    except ValidationFailed as error:
+        raise _unprocessable(error) from None
+    return {"variant": variant, "first_exposure": new}
+
+
+@router.get("/{key}/results")
+def results(request, key: str):
+    """Exposures and the analysis of every variation against the control."""
+    report = selectors.report(_get(request, key), now=timezone.now())
+    body = {
+        "counts": report.counts,
+        "means": report.means,
+        "srm_p_value": report.srm_p_value,
+        "sample_ratio_mismatch": report.sample_ratio_mismatch,
+        "problem": report.problem,
+    }
+    if report.result is not None:
+        body["variations"] = [
+            {
+                "name": v.name,
+                "absolute": v.comparison.absolute,
+                "absolute_ci": v.comparison.absolute_ci,
+                "relative": v.comparison.relative,
+                "relative_ci": v.comparison.relative_ci,
+                "p_value": v.comparison.p_value,
+                "adjusted_p_value": v.adjusted_p_value,
+                "chance_to_win": v.bayes.chance_to_win,
+                "expected_loss": v.bayes.expected_loss,
+                "sequential_ci": v.sequential_ci,
+            }
+            for v in report.result.variations
+        ]
+        body["cuped"] = [
+            {"name": e.variation, "absolute": e.absolute, "absolute_ci": e.ci} for e in report.cuped
+        ]
+    return body
