@@ -310,5 +310,5 @@ def test_cli_reports_an_experiment_by_key(workspace, tracker, capsys):
     out = capsys.readouterr().out
     assert "control 2 units, mean 0.5000, treatment 2 units, mean 1.0000" in out
     assert "SRM p-value 1.00000" in out and "treatment: lift +100.00%" in out
-    assert main(["analyze", "experiment", "--workspace", "acme", "--key", "nope"]) == 1
+    assert main(["analyze", "experiment", "--workspace", "acme", "--key", "nope"]) == 2
     assert "--key: no experiment 'nope' in workspace 'acme'" in capsys.readouterr().err
