@@ -280,7 +280,12 @@ def analyze(args) -> int:
     from pacer.analytics.experiments import ArmStats, ExperimentError
     from pacer.analytics.experiments import analyze as analyze_experiment
     from pacer.analytics.journeys import JourneyError
-    from pacer.metrics.analysis import attribution_report, clv_report, write_back_clv
+    from pacer.metrics.analysis import (
+        attribution_report,
+        clv_holdout_report,
+        clv_report,
+        write_back_clv,
+    )
     from pacer.warehouse.sync import default_store
 
     try:
@@ -316,6 +321,17 @@ def analyze(args) -> int:
 
             with pl.Config(tbl_rows=200, tbl_cols=10):
                 print(table.sort(["channel", "model"]))
+            return 0
+        if args.holdout_weeks:
+            holdout = clv_holdout_report(
+                default_store(), workspace.pk, end, holdout_weeks=args.holdout_weeks
+            )
+            p = holdout.purchases
+            print(
+                f"BG/NBD fitted up to {holdout.calibration_end}: r={p.r:.3f} "
+                f"alpha={p.alpha:.3f} a={p.a:.3f} b={p.b:.3f}; x = -1 is all customers"
+            )
+            print(holdout.table)
             return 0
         report = clv_report(default_store(), workspace.pk, end)
         updated = write_back_clv(workspace, report)
@@ -439,6 +455,12 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="attribution, CLV or experiment analysis")
     p.add_argument("what", choices=["attribution", "clv", "experiment"])
     p.add_argument("--key", help="experiment: analyse this experiment of the workspace")
+    p.add_argument(
+        "--holdout-weeks",
+        type=int,
+        default=0,
+        help="clv: fit before the last N weeks and compare with them (writes nothing)",
+    )
     p.add_argument("--workspace", default=DEMO_WORKSPACE)
     p.add_argument("--start", help="attribution: people first seen from this date")
     p.add_argument("--end", help="attribution: until this date; clv: purchases up to it")

@@ -16,6 +16,7 @@ model of monetary value".
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 from scipy.optimize import minimize
 from scipy.special import gammaln, hyp2f1, psi
 
@@ -278,6 +279,29 @@ class ParetoNBD:
         first = 1.0 / ((alpha + T) ** (r + x) * (beta + T) ** s)
         return first / (first + s / rsx * (term_t - term_big_t))
 
+    def expected_purchases(self, t: float, x, t_x, T) -> np.ndarray:
+        """Expected purchases in the next ``t`` periods given each customer's history:
+        ``(r + x)(β + T) / ((α + T)(s − 1)) · [1 − ((β + T)/(β + T + t))^(s − 1)] · P(alive)``
+        (Fader & Hardie 2005 note, eq. 41), with the ``s → 1`` limit
+        ``(r + x)(β + T)/(α + T) · ln((β + T + t)/(β + T)) · P(alive)``.
+
+        Example
+        -------
+        >>> model = ParetoNBD(r=0.553, alpha=10.578, s=0.606, beta=11.669)
+        >>> round(float(model.expected_purchases(39, [2], [30.43], [38.86])[0]), 2)
+        1.46
+        """
+        if t < 0:
+            raise CLVError("t: the horizon must be at least 0")
+        x, t_x, T = _check_summary(x, t_x, T)
+        r, alpha, s, beta = self.r, self.alpha, self.s, self.beta
+        scale = (r + x) * (beta + T) / (alpha + T)
+        if abs(s - 1) < 1e-9:
+            growth = np.log((beta + T + t) / (beta + T))
+        else:
+            growth = (1 - ((beta + T) / (beta + T + t)) ** (s - 1)) / (s - 1)
+        return scale * growth * self.probability_alive(x, t_x, T)
+
 
 @dataclass(frozen=True)
 class GammaGamma:
@@ -389,3 +413,49 @@ def discounted_clv(
         total += (cumulative - previous) * value / (1 + discount_rate) ** period
         previous = cumulative
     return total
+
+
+def holdout_comparison(model, x, t_x, T, x_holdout, duration: float, *, max_x: int = 7):
+    """Actual against predicted purchases in a holdout period, by calibration purchases.
+
+    ``model`` is any fitted purchase model with ``expected_purchases`` (BG/NBD, MBG/NBD,
+    Pareto/NBD) fitted on the calibration summary ``x, t_x, T``; ``x_holdout`` are the
+    purchases each customer then made in the ``duration`` periods after calibration.
+    Customers are grouped by ``x`` (``max_x`` and above together), as in Fader, Hardie
+    & Lee (2005), figure 4; the last row, ``x = -1``, is all customers.
+
+    Example
+    -------
+    >>> bg = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> table = holdout_comparison(bg, [0, 0, 2], [0, 0, 30], [38, 38, 38], [0, 1, 2], 39)
+    >>> table["customers"].to_list(), table["actual"].to_list()
+    ([2, 1, 3], [0.5, 2.0, 1.0])
+    """
+    x, t_x, T = _check_summary(x, t_x, T)
+    actual = np.asarray(x_holdout, dtype=np.float64)
+    if actual.shape != x.shape or np.any(actual < 0) or not np.all(np.isfinite(actual)):
+        raise CLVError("x_holdout: need one count of at least 0 per customer")
+    if duration <= 0 or max_x < 1:
+        raise CLVError("duration, max_x: must be above 0 and at least 1")
+    predicted = model.expected_purchases(duration, x, t_x, T)
+    group = np.minimum(x, max_x).astype(np.int64)
+    table = (
+        pl.DataFrame({"x": group, "actual": actual, "predicted": predicted})
+        .group_by("x")
+        .agg(
+            customers=pl.len(),
+            actual=pl.col("actual").mean(),
+            predicted=pl.col("predicted").mean(),
+        )
+        .sort("x")
+    )
+    overall = pl.DataFrame(
+        {
+            "x": [-1],
+            "customers": [len(x)],
+            "actual": [float(actual.mean())],
+            "predicted": [float(predicted.mean())],
+        },
+        schema=table.schema,
+    )
+    return pl.concat([table, overall])

@@ -13,7 +13,7 @@ import polars as pl
 from django.db import transaction
 
 from pacer.analytics.attribution import compare
-from pacer.analytics.clv import BGNBD, CLVError, GammaGamma, discounted_clv
+from pacer.analytics.clv import BGNBD, CLVError, GammaGamma, discounted_clv, holdout_comparison
 from pacer.analytics.journeys import JourneyError, Journeys
 from pacer.core import audit
 from pacer.core.bulk import update_rows
@@ -150,3 +150,30 @@ def write_back_clv(workspace: Workspace, report: CLVReport, *, actor=None) -> in
         },
     )
     return len(rows)
+
+
+@dataclass(frozen=True)
+class HoldoutReport:
+    calibration_end: date
+    purchases: BGNBD  # fitted on the calibration period only
+    table: pl.DataFrame  # holdout_comparison: per calibration purchases, actual vs predicted
+
+
+def clv_holdout_report(
+    store: Store, workspace_id: int, as_of: date, *, holdout_weeks: int
+) -> HoldoutReport:
+    """Fit BG/NBD on purchases up to ``as_of - holdout_weeks`` and compare its prediction
+    of the next ``holdout_weeks`` with what customers then bought."""
+    if not 1 <= holdout_weeks <= 104:
+        raise CLVError("holdout_weeks: must be between 1 and 104")
+    calibration_end = as_of - timedelta(weeks=holdout_weeks)
+    con, tables = _tables(store)
+    summary = con.to_polars(
+        customer_summary(tables, workspace_id, _instant(calibration_end), _instant(as_of))
+    )
+    if summary.height < 10:
+        raise CLVError("customers: fewer than 10 customers with orders before the holdout")
+    x, t_x, big_t, later = (summary[c].to_numpy() for c in ("x", "t_x", "T", "x_holdout"))
+    purchases = BGNBD.fit(x, t_x, big_t)
+    table = holdout_comparison(purchases, x, t_x, big_t, later, float(holdout_weeks))
+    return HoldoutReport(calibration_end, purchases, table)

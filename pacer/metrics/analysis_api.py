@@ -8,7 +8,12 @@ from ninja.errors import HttpError
 from pacer.analytics.clv import CLVError
 from pacer.analytics.experiments import ArmStats, ExperimentError, analyze, sample_size
 from pacer.analytics.journeys import JourneyError
-from pacer.metrics.analysis import attribution_report, clv_report, write_back_clv
+from pacer.metrics.analysis import (
+    attribution_report,
+    clv_holdout_report,
+    clv_report,
+    write_back_clv,
+)
 from pacer.warehouse.sync import default_store
 
 router = Router(tags=["analytics"])
@@ -40,6 +45,23 @@ def clv(request, as_of: date, months: int = 12):
         "gamma_gamma": {"p": s.p, "q": s.q, "gamma": s.gamma},
         "contacts_updated": updated,
         "cohorts": report.cohorts.to_dicts(),
+    }
+
+
+@router.get("/clv/holdout")
+def clv_holdout(request, as_of: date, weeks: int = 13):
+    """BG/NBD fitted before a holdout against the purchases in it, by calibration count."""
+    try:
+        report = clv_holdout_report(
+            default_store(), request.workspace.pk, as_of, holdout_weeks=weeks
+        )
+    except CLVError as error:
+        raise HttpError(422, str(error)) from None
+    p = report.purchases
+    return {
+        "calibration_end": report.calibration_end,
+        "bgnbd": {"r": p.r, "alpha": p.alpha, "a": p.a, "b": p.b},
+        "groups": report.table.to_dicts(),
     }
 
 

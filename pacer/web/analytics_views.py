@@ -11,7 +11,12 @@ from pacer.analytics.journeys import JourneyError
 from pacer.core.models import Role
 from pacer.core.selectors import role_of
 from pacer.ingest.channels import CHANNELS
-from pacer.metrics.analysis import attribution_report, clv_report, write_back_clv
+from pacer.metrics.analysis import (
+    attribution_report,
+    clv_holdout_report,
+    clv_report,
+    write_back_clv,
+)
 from pacer.warehouse.sync import default_store
 from pacer.web.views import workspace_required
 
@@ -73,9 +78,54 @@ def attribution(request):
     return render(request, "web/attribution.html", context)
 
 
+def _holdout(request, context: dict) -> None:
+    """The calibration/holdout check, when asked for with ``?holdout_weeks=``."""
+    as_of = _day(request.GET.get("as_of"), date.today())
+    try:
+        weeks = int(request.GET["holdout_weeks"])
+    except ValueError:
+        messages.error(request, "holdout_weeks: must be a whole number of weeks")
+        return
+    if as_of is None:
+        messages.error(request, "as_of: must be a date (YYYY-MM-DD)")
+        return
+    context.update(as_of=as_of, holdout_weeks=weeks)
+    try:
+        holdout = clv_holdout_report(
+            default_store(), request.workspace.pk, as_of, holdout_weeks=weeks
+        )
+    except CLVError as error:
+        messages.error(request, str(error))
+        return
+    rows = holdout.table.to_dicts()
+    groups = [r for r in rows if r["x"] >= 0]
+    context["holdout"] = {"report": holdout, "groups": groups, "overall": rows[-1]}
+    context["holdout_chart"] = {
+        "type": "line",
+        "data": {
+            "labels": [str(r["x"]) for r in groups],
+            "datasets": [
+                {
+                    "label": "Actual purchases in the holdout",
+                    "borderColor": PALETTE[0],
+                    "data": [r["actual"] for r in groups],
+                },
+                {
+                    "label": "Predicted by BG/NBD",
+                    "borderColor": PALETTE[1],
+                    "borderDash": [6, 4],
+                    "data": [r["predicted"] for r in groups],
+                },
+            ],
+        },
+    }
+
+
 @workspace_required()
 def clv(request):
-    context = {"as_of": date.today(), "report": None, "chart": None}
+    context = {"as_of": date.today(), "report": None, "chart": None, "holdout_weeks": 13}
+    if request.method == "GET" and "holdout_weeks" in request.GET:
+        _holdout(request, context)
     if request.method == "POST":
         as_of = _day(request.POST.get("as_of"), date.today())
         if as_of is None:

@@ -6,7 +6,15 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pacer.analytics.clv import BGNBD, MBGNBD, CLVError, GammaGamma, ParetoNBD, discounted_clv
+from pacer.analytics.clv import (
+    BGNBD,
+    MBGNBD,
+    CLVError,
+    GammaGamma,
+    ParetoNBD,
+    discounted_clv,
+    holdout_comparison,
+)
 from pacer.simulate.business import generate
 from pacer.simulate.config import SimConfig
 
@@ -43,6 +51,95 @@ def test_gamma_gamma_reproduces_fader_hardie_2013_on_cdnow():
     # rounded published triple's -4055.9247), so gamma is checked to within 0.01.
     assert (round(model.p, 2), round(model.q, 2)) == (6.25, 3.74)
     assert model.gamma == pytest.approx(15.44, abs=0.01)
+
+
+def test_mbgnbd_matches_the_lifetimes_reference_implementation_on_cdnow():
+    model = MBGNBD.fit(X, TX, T)
+    # lifetimes 0.11.3 ModifiedBetaGeoFitter on the same file (no penalty):
+    # r 0.524838, alpha 6.182988, a 0.891356, b 1.614000; E[X(39) | 2, 30.43, 38.86]
+    # 1.262671; P(alive | 2, 30.43, 38.86) 0.706126, P(alive | 0, 0, 38.86) 0.389716.
+    # (Batislam et al. 2007 published no CDNOW estimates.)
+    assert model.r == pytest.approx(0.524838, abs=2e-6)
+    assert model.alpha == pytest.approx(6.182988, abs=2e-5)
+    assert model.a == pytest.approx(0.891356, abs=2e-6)
+    assert model.b == pytest.approx(1.614000, abs=2e-6)
+    assert model.expected_purchases(39, [2], [30.43], [38.86])[0] == pytest.approx(
+        1.262671, abs=1e-6
+    )
+    alive = model.probability_alive([2, 0], [30.43, 0.0], [38.86, 38.86])
+    assert alive == pytest.approx([0.706126, 0.389716], abs=1e-6)
+
+
+def _pareto_posterior_expectation(model, t, x, t_x, T) -> float:
+    """E[Y(t) | x, t_x, T] by integrating over (λ, μ) with Gauss-Laguerre nodes for the
+    two gamma priors: an independent check of the closed form."""
+    from scipy.special import gamma as gamma_fn
+    from scipy.special import roots_genlaguerre
+
+    u, wu = roots_genlaguerre(150, model.r - 1)
+    v, wv = roots_genlaguerre(150, model.s - 1)
+    lam, mu = np.meshgrid(u / model.alpha, v / model.beta, indexing="ij")
+    weight = np.outer(wu / gamma_fn(model.r), wv / gamma_fn(model.s))
+    alive = lam**x * np.exp(-(lam + mu) * T)
+    dead = lam**x * mu / (lam + mu) * (np.exp(-(lam + mu) * t_x) - np.exp(-(lam + mu) * T))
+    future = lam * -np.expm1(-mu * t) / mu  # expected purchases if alive at T
+    return float((weight * alive * future).sum() / (weight * (alive + dead)).sum())
+
+
+def test_pareto_nbd_expected_purchases_match_integration_and_lifetimes():
+    model = ParetoNBD(r=0.553275, alpha=10.577779, s=0.606217, beta=11.668670)
+    for x, t_x, big_t, t in ((2, 30.43, 38.86, 39), (0, 0.0, 38.86, 52), (7, 35.0, 38.86, 10)):
+        closed = model.expected_purchases(t, [x], [t_x], [big_t])[0]
+        assert closed == pytest.approx(
+            _pareto_posterior_expectation(model, t, x, t_x, big_t), rel=1e-10
+        )
+    # lifetimes 0.11.3 ParetoNBDFitter, same parameters: 1.4551119
+    assert model.expected_purchases(39, [2], [30.43], [38.86])[0] == pytest.approx(
+        1.4551119, abs=2e-6
+    )
+    near_one = ParetoNBD(r=0.5, alpha=10.0, s=1.0, beta=12.0)
+    assert near_one.expected_purchases(20, [1], [5.0], [30.0])[0] == pytest.approx(
+        _pareto_posterior_expectation(near_one, 20, 1, 5.0, 30.0), rel=1e-8
+    )
+
+
+def test_holdout_comparison_predicts_a_simulated_holdout():
+    truth = BGNBD(r=0.6, alpha=4.0, a=0.8, b=2.5)
+    rng = np.random.default_rng(7)
+    n, calibration, holdout = 60_000, 39.0, 39.0
+    lam = rng.gamma(truth.r, 1 / truth.alpha, n)
+    p = rng.beta(truth.a, truth.b, n)
+    first = rng.uniform(0, 12, n)  # acquired over the first 12 weeks
+    now = first.copy()
+    last = first.copy()
+    x = np.zeros(n)
+    later = np.zeros(n)
+    alive = np.ones(n, dtype=bool)
+    while alive.any():
+        now = np.where(alive, now + rng.exponential(1.0, n) / lam, now)
+        alive &= now < calibration + holdout
+        in_calibration = alive & (now <= calibration)
+        x += in_calibration
+        last = np.where(in_calibration, now, last)
+        later += alive & (now > calibration)
+        alive &= rng.random(n) >= p
+    t_x, big_t = last - first, calibration - first
+    model = BGNBD.fit(x, t_x, big_t)
+    table = holdout_comparison(model, x, t_x, big_t, later, holdout)
+    assert table["x"].to_list() == [0, 1, 2, 3, 4, 5, 6, 7, -1]
+    assert table["customers"].to_list()[-1] == n
+    overall = table.filter(pl.col("x") == -1).row(0, named=True)
+    assert overall["predicted"] == pytest.approx(overall["actual"], rel=0.03)
+    busy = table.filter(pl.col("x").is_between(0, 4))
+    assert busy["predicted"].to_numpy() == pytest.approx(busy["actual"].to_numpy(), rel=0.08)
+
+
+def test_holdout_comparison_checks_its_input():
+    bg = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    with pytest.raises(CLVError, match="x_holdout: need one count of at least 0"):
+        holdout_comparison(bg, [0, 1], [0, 1.0], [5, 5], [1], 10)
+    with pytest.raises(CLVError, match="duration, max_x"):
+        holdout_comparison(bg, [0], [0], [5], [1], 0)
 
 
 def test_analytic_gradients_match_finite_differences():

@@ -1,13 +1,18 @@
 """Measurement in the platform: warehouse summaries -> models -> pages, API, contacts."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import polars as pl
 import pytest
 
 from pacer.core import actions
 from pacer.ingest.simulated import load_business
-from pacer.metrics.analysis import attribution_report, clv_report, write_back_clv
+from pacer.metrics.analysis import (
+    attribution_report,
+    clv_holdout_report,
+    clv_report,
+    write_back_clv,
+)
 from pacer.people.models import Contact
 from pacer.simulate.business import generate
 from pacer.simulate.config import SimConfig
@@ -65,6 +70,57 @@ def test_clv_is_fitted_on_the_warehouse_and_written_to_contacts(workspace, simul
     assert (
         Contact.objects.filter(workspace=workspace, predicted_clv__isnull=False).count() == updated
     )
+
+
+def test_clv_holdout_report_against_the_simulated_purchases(
+    workspace, simulated, client, admin, capsys
+):
+    end = date.fromisoformat(simulated.config.start) + timedelta(weeks=simulated.config.weeks)
+    report = clv_holdout_report(default_store(), workspace.pk, end, holdout_weeks=13)
+    assert report.calibration_end == end - timedelta(weeks=13)
+    # the same counts straight from the simulator's orders: purchase days per customer
+    cut = datetime.combine(report.calibration_end, time.min, tzinfo=UTC).timestamp()
+    stop = datetime.combine(end, time.min, tzinfo=UTC).timestamp()
+    orders = pl.DataFrame(
+        {"c": simulated.order_contact, "day": simulated.order_time // 86_400 * 86_400}
+    ).unique()
+    before = orders.filter(pl.col("day") <= cut)
+    customers = before["c"].unique()
+    holdout = orders.filter((pl.col("day") > cut) & (pl.col("day") <= stop))
+    later = holdout.filter(pl.col("c").is_in(customers.implode()))
+    overall = report.table.filter(pl.col("x") == -1).row(0, named=True)
+    assert overall["customers"] == customers.len()
+    assert overall["actual"] == pytest.approx(later.height / customers.len(), rel=1e-12)
+    # 128 customers: the prediction must sit within 3 standard errors of what happened
+    per_customer = (
+        customers.to_frame()
+        .join(later.group_by("c").len(), on="c", how="left")["len"]
+        .fill_null(0)
+        .to_numpy()
+    )
+    standard_error = per_customer.std(ddof=1) / len(per_customer) ** 0.5
+    assert abs(overall["predicted"] - overall["actual"]) < 3 * standard_error
+    assert report.table.filter(pl.col("x") >= 0)["customers"].sum() == customers.len()
+
+    client.force_login(admin)
+    page = client.get(f"/analytics/clv/?as_of={end}&holdout_weeks=13").content.decode()
+    assert 'id="chart-holdout"' in page and 'id="holdout"' in page
+    bad = client.get(f"/analytics/clv/?as_of={end}&holdout_weeks=0").content.decode()
+    assert "holdout_weeks: must be between 1 and 104" in bad
+    _, token = actions.issue_api_key(workspace, "personal", "cli", user=admin)
+    body = client.get(
+        f"/api/analytics/clv/holdout?as_of={end}&weeks=13", HTTP_AUTHORIZATION=f"Bearer {token}"
+    ).json()
+    assert body["groups"][-1] == pytest.approx(overall)
+
+    from pacer.cli import main
+
+    assert (
+        main(["analyze", "clv", "--workspace", "acme", "--end", str(end), "--holdout-weeks", "13"])
+        == 0
+    )
+    assert f"BG/NBD fitted up to {report.calibration_end}" in capsys.readouterr().out
+    assert not Contact.objects.filter(predicted_clv__isnull=False).exists()  # writes nothing
 
 
 def test_analytics_api(client, workspace, admin, small_business):
