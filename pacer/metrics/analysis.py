@@ -46,16 +46,24 @@ def attribution_report(store: Store, workspace_id: int, start: date, end: date) 
     touches, outcomes = con.to_polars(touches), con.to_polars(outcomes)
     if touches.height == 0:
         raise JourneyError("journeys: nobody with tracked visits was first seen in this period")
-    touches = touches.join(outcomes.select("journey_id", "lead_at"), on="journey_id")
-    last_before_lead = (
-        touches.filter(pl.col("timestamp") <= pl.col("lead_at"))
-        .group_by("journey_id")
-        .agg(pl.col("timestamp").max().alias("lead_touch"))
+    milestones = ("lead", "opportunity")
+    touches = touches.join(
+        outcomes.select("journey_id", *(f"{m}_at" for m in milestones)), on="journey_id"
     )
-    touches = touches.join(last_before_lead, on="journey_id", how="left").with_columns(
-        lead=(pl.col("timestamp") == pl.col("lead_touch")).fill_null(False)
+    for milestone in milestones:
+        # the touch that created the milestone: the last one at or before it
+        last_before = (
+            touches.filter(pl.col("timestamp") <= pl.col(f"{milestone}_at"))
+            .group_by("journey_id")
+            .agg(pl.col("timestamp").max().alias(f"{milestone}_touch"))
+        )
+        touches = touches.join(last_before, on="journey_id", how="left").with_columns(
+            (pl.col("timestamp") == pl.col(f"{milestone}_touch")).fill_null(False).alias(milestone)
+        )
+    journeys = Journeys.from_frame(
+        touches.drop([f"{m}_{s}" for m in milestones for s in ("at", "touch")]),
+        outcomes.drop([f"{m}_at" for m in milestones]),
     )
-    journeys = Journeys.from_frame(touches, outcomes.drop("lead_at"))
     spend_table = tables["spend"]
     booked = spend_table.filter(
         (spend_table.workspace_id == workspace_id)

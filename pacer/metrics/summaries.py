@@ -12,6 +12,7 @@ import ibis
 import ibis.expr.types as ir
 
 WEEK_SECONDS = 7 * 86_400
+OPPORTUNITY_EVENT = "Opportunity Created"  # marks opportunity creation (W-shaped, full path)
 
 
 def _people(tables: dict[str, ir.Table], workspace_id: int):
@@ -29,8 +30,9 @@ def journey_tables(
 
     The conversion is becoming a customer (the first order) before ``end``; its value is
     that first order's total. Touches are the visits that carry a channel (landing pages
-    and screens), up to the conversion (or ``end``). ``lead_at`` rides along so the
-    caller can mark the lead-creation touch: the last touch at or before it.
+    and screens), up to the conversion (or ``end``). ``lead_at`` and ``opportunity_at``
+    (the first ``track`` "Opportunity Created") ride along so the caller can mark the
+    milestone touches: the last touch at or before each.
     """
     people, links = _people(tables, workspace_id)
     cohort = people.filter((people.first_seen_at >= start) & (people.first_seen_at < end))
@@ -41,15 +43,30 @@ def journey_tables(
         .group_by("canonical_id")
         .aggregate(first_total=ibis._.total.argmin(ibis._.placed_at))
     )
-    converted = cohort.customer_at.notnull() & (cohort.customer_at < end)
-    outcomes = cohort.left_join(firsts, cohort.id == firsts.canonical_id).select(
-        journey_id=cohort.id,
-        converted=converted,
-        converted_at=ibis.ifelse(converted, cohort.customer_at, ibis.literal(end)),
-        value=ibis.ifelse(converted, firsts.first_total.fill_null(0.0), 0.0),
-        lead_at=cohort.lead_at,
-    )
     events = tables["events"]
+    opportunities = (
+        events.filter(
+            (events.workspace_id == workspace_id)
+            & (events.type == "track")
+            & (events.event == OPPORTUNITY_EVENT)
+        )
+        .join(links, events.contact_id == links.cid)
+        .group_by(person=ibis._.canonical_id)
+        .aggregate(opportunity_at=ibis._.timestamp.min())
+    )
+    converted = cohort.customer_at.notnull() & (cohort.customer_at < end)
+    outcomes = (
+        cohort.left_join(firsts, cohort.id == firsts.canonical_id)
+        .left_join(opportunities, cohort.id == opportunities.person)
+        .select(
+            journey_id=cohort.id,
+            converted=converted,
+            converted_at=ibis.ifelse(converted, cohort.customer_at, ibis.literal(end)),
+            value=ibis.ifelse(converted, firsts.first_total.fill_null(0.0), 0.0),
+            lead_at=cohort.lead_at,
+            opportunity_at=opportunities.opportunity_at,
+        )
+    )
     visits = events.filter(
         (events.workspace_id == workspace_id)
         & events.type.isin(["page", "screen"])

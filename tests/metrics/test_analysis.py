@@ -35,6 +35,80 @@ def test_attribution_report_on_the_hand_computed_business(workspace, small_busin
     assert markov["conversions"].sum() == pytest.approx(2)
 
 
+def test_w_shaped_and_full_path_use_the_lead_and_opportunity_touches(workspace, tracker):
+    def page(mid, when, url, referrer=""):
+        context = {"page": {"url": url, "referrer": referrer}}
+        return {
+            "type": "page",
+            "messageId": mid,
+            "anonymousId": "anon-d",
+            "timestamp": when,
+            "context": context,
+        }
+
+    tracker.batch(
+        [
+            page("d1", "2026-01-03T09:00:00Z", "https://s.test/?utm_source=news&utm_medium=email"),
+            page(
+                "d2",
+                "2026-01-04T09:00:00Z",
+                "https://s.test/?utm_source=facebook&utm_medium=social",
+            ),
+            {
+                "type": "identify",
+                "messageId": "d3",
+                "anonymousId": "anon-d",
+                "userId": "D",
+                "timestamp": "2026-01-04T09:05:00Z",
+                "traits": {"email": "d@x.com"},
+            },
+            page(
+                "d4",
+                "2026-01-06T09:00:00Z",
+                "https://s.test/?utm_source=google&utm_medium=cpc&utm_campaign=brand",
+            ),
+            {
+                "type": "track",
+                "messageId": "d5",
+                "userId": "D",
+                "event": "Opportunity Created",
+                "timestamp": "2026-01-07T09:00:00Z",
+            },
+            page("d6", "2026-01-08T09:00:00Z", "https://s.test/", "https://blog.example.org/"),
+            {
+                "type": "track",
+                "messageId": "d7",
+                "userId": "D",
+                "event": "Order Completed",
+                "timestamp": "2026-01-09T09:00:00Z",
+                "properties": {"order_id": "o-d", "total": 100},
+            },
+        ]
+    )
+    sync()
+    table = attribution_report(default_store(), workspace.pk, date(2026, 1, 1), date(2026, 1, 31))
+
+    def credits(model):
+        rows = table.filter(pl.col("model") == model).to_dicts()
+        return {r["channel"]: round(r["revenue"], 9) for r in rows if r["revenue"]}
+
+    # first email, lead after organic social, opportunity after paid search, then referral
+    assert credits("w_shaped") == {
+        "email": 30.0,
+        "organic_social": 30.0,
+        "paid_search": 30.0,
+        "referral": 10.0,
+    }
+    # full path: 22.5% to first, lead, opportunity and the converting touch; no others left,
+    # so their 10% is shared by the four milestones
+    assert credits("full_path") == {
+        "email": 25.0,
+        "organic_social": 25.0,
+        "paid_search": 25.0,
+        "referral": 25.0,
+    }
+
+
 def test_attribution_report_names_an_empty_period(workspace, small_business):
     sync()
     from pacer.analytics.journeys import JourneyError
