@@ -142,6 +142,30 @@ def test_holdout_comparison_checks_its_input():
         holdout_comparison(bg, [0], [0], [5], [1], 0)
 
 
+def test_large_fits_take_newton_steps_to_the_same_optimum():
+    from pacer.analytics.clv import WARM_START_SAMPLE, _fit
+
+    truth = BGNBD(r=0.6, alpha=4.0, a=0.8, b=2.5)
+    rng = np.random.default_rng(3)
+    n = 4 * WARM_START_SAMPLE + 50_000  # large enough for the sample-then-Newton path
+    big_t = rng.uniform(10, 78, n)
+    lam = rng.gamma(truth.r, 1 / truth.alpha, n)
+    p = rng.beta(truth.a, truth.b, n)
+    x, t_x, now = np.zeros(n), np.zeros(n), np.zeros(n)
+    alive = np.ones(n, dtype=bool)
+    while alive.any():
+        now = now + rng.exponential(1.0, n) / lam
+        alive &= now < big_t
+        x += alive
+        t_x = np.where(alive, now, t_x)
+        alive &= rng.random(n) >= p
+    for model in (BGNBD, MBGNBD):
+        fitted = model.fit(x, t_x, big_t)
+        direct = _fit(model._objective(x, t_x, big_t, np.ones(n)), np.ones(4), jac=True)
+        got = [fitted.r, fitted.alpha, fitted.a, fitted.b]
+        assert got == pytest.approx(direct, rel=1e-6)
+
+
 def test_analytic_gradients_match_finite_differences():
     from scipy.optimize import approx_fprime
 
