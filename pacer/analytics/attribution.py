@@ -227,33 +227,41 @@ def _milestone_weights(journeys: Journeys, *, include_last: bool, each: float) -
     return np.where(is_milestone, weights + to_milestones[journey], to_rest[journey])
 
 
+DENSE_COUNT_STATES = 1024  # up to this many states, count transitions in a dense table
+
+
 def _states(journeys: Journeys, order: int) -> tuple[np.ndarray, int]:
     """Encode each touch's Markov state (its last ``order`` channels) as an integer."""
     base = len(journeys.channels) + 1  # digit 0 = "no channel yet" for early positions
-    pos = journeys.position
-    code = np.zeros(len(journeys.touch_channel), dtype=np.int64)
-    for lag in range(order):
-        shifted = np.roll(journeys.touch_channel, lag) + 1
-        code = code * base + np.where(pos >= lag, shifted, 0)
+    code = journeys.touch_channel + 1  # lag 0: the touch's own channel
+    if order > 1:
+        pos = journeys.position
+        for lag in range(1, order):
+            shifted = np.roll(journeys.touch_channel, lag) + 1
+            code = code * base + np.where(pos >= lag, shifted, 0)
     return code, base**order
 
 
 def _markov(journeys: Journeys, order: int) -> Attribution:
-    codes, _ = _states(journeys, order)
-    unique_codes, state = np.unique(codes, return_inverse=True)
+    codes, n_codes = _states(journeys, order)
+    present = np.bincount(codes, minlength=n_codes) > 0  # codes are small integers
+    unique_codes = np.flatnonzero(present)
+    state = (np.cumsum(present) - 1)[codes]
     n_states = len(unique_codes)
     start, conv, null = n_states, n_states + 1, n_states + 2
-    lengths = journeys.lengths
-    pos = journeys.position
-    nxt = np.empty(len(state), dtype=np.int64)
-    nxt[:-1] = state[1:]
-    is_last = pos == lengths[journeys.journey_of_touch] - 1
-    outcome = np.where(journeys.converted, conv, null)[journeys.journey_of_touch]
-    nxt = np.where(is_last, outcome, nxt)
-    src = np.concatenate([np.full(journeys.n_journeys, start), state])
-    dst = np.concatenate([state[journeys.offsets[:-1]], nxt])
     size = n_states + 3
-    counts = sparse.coo_matrix((np.ones(len(src)), (src, dst)), shape=(size, size)).tocsr()
+    first_touch, last_touch = journeys.offsets[:-1], journeys.offsets[1:] - 1
+    nxt = np.empty(len(state), dtype=np.int64)  # the state each touch moves to
+    nxt[:-1] = state[1:]
+    nxt[last_touch] = np.where(journeys.converted, conv, null)
+    if size <= DENSE_COUNT_STATES:
+        table = np.bincount(state * size + nxt, minlength=size * size).reshape(size, size)
+        table[start, :n_states] = np.bincount(state[first_touch], minlength=n_states)
+        counts = sparse.csr_matrix(table.astype(np.float64))
+    else:
+        src = np.concatenate([np.full(journeys.n_journeys, start), state])
+        dst = np.concatenate([state[first_touch], nxt])
+        counts = sparse.coo_matrix((np.ones(len(src)), (src, dst)), shape=(size, size)).tocsr()
     totals = np.asarray(counts.sum(axis=1)).ravel()
     transient = np.arange(n_states + 1)  # the channel states and start
     probs = sparse.diags(1.0 / np.where(totals > 0, totals, 1.0)) @ counts

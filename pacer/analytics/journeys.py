@@ -7,6 +7,7 @@ so every model works on NumPy arrays, not Python objects.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -31,15 +32,15 @@ class Journeys:
     def n_journeys(self) -> int:
         return len(self.offsets) - 1
 
-    @property
+    @cached_property
     def lengths(self) -> np.ndarray:
         return np.diff(self.offsets)
 
-    @property
+    @cached_property
     def journey_of_touch(self) -> np.ndarray:
         return np.repeat(np.arange(self.n_journeys), self.lengths)
 
-    @property
+    @cached_property
     def position(self) -> np.ndarray:
         """Each touch's position within its journey (0 = first)."""
         return np.arange(len(self.touch_channel)) - np.repeat(self.offsets[:-1], self.lengths)
