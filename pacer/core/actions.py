@@ -43,19 +43,15 @@ def set_role(workspace: Workspace, user: User, role: str, *, actor=None) -> Memb
     """Give ``user`` ``role`` in ``workspace`` and mirror it as the Django group of that name."""
     require(role in Role.values, "role", f"must be one of {', '.join(Role.values)}")
     membership = Membership.objects.filter(workspace=workspace, user=user).first()
+    if membership is not None and membership.role == Role.ADMIN and role != Role.ADMIN:
+        _keep_an_admin(workspace, user)
     before = audit.snapshot(membership) if membership else None
     if membership is None:
         membership = Membership.objects.create(workspace=workspace, user=user, role=role)
     else:
         membership.role = role
         membership.save(update_fields=["role"])
-    roles_held = set(Membership.objects.filter(user=user).values_list("role", flat=True))
-    for value in Role.values:
-        group, _ = Group.objects.get_or_create(name=value)
-        if value in roles_held:
-            user.groups.add(group)
-        else:
-            user.groups.remove(group)
+    _mirror_groups(user)
     audit.record(
         workspace,
         "membership.set_role",
@@ -65,6 +61,37 @@ def set_role(workspace: Workspace, user: User, role: str, *, actor=None) -> Memb
         after=audit.snapshot(membership),
     )
     return membership
+
+
+def _keep_an_admin(workspace: Workspace, leaving: User) -> None:
+    others = Membership.objects.filter(workspace=workspace, role=Role.ADMIN).exclude(user=leaving)
+    require(others.exists(), "role", "the workspace must keep at least one admin")
+
+
+def _mirror_groups(user: User) -> None:
+    """The user's Django groups are the roles they hold in any workspace."""
+    roles_held = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    for value in Role.values:
+        group, _ = Group.objects.get_or_create(name=value)
+        if value in roles_held:
+            user.groups.add(group)
+        else:
+            user.groups.remove(group)
+
+
+@transaction.atomic
+def remove_member(workspace: Workspace, user: User, *, actor=None) -> None:
+    """Take ``user`` out of ``workspace`` (their login stays); never the last admin."""
+    membership = Membership.objects.filter(workspace=workspace, user=user).first()
+    require(membership is not None, "user", "is not a member of this workspace")
+    if membership.role == Role.ADMIN:
+        _keep_an_admin(workspace, user)
+    before = audit.snapshot(membership)
+    membership.delete()
+    _mirror_groups(user)
+    for key in ApiKey.objects.filter(workspace=workspace, user=user, revoked_at__isnull=True):
+        revoke_api_key(key, actor=actor)
+    audit.record(workspace, "membership.remove", user, actor=actor, before=before)
 
 
 @transaction.atomic

@@ -26,6 +26,14 @@ def workspaces_of(user: User) -> list[Workspace]:
     return list(Workspace.objects.filter(memberships__user=user).order_by("name"))
 
 
+def members(workspace: Workspace) -> list[Membership]:
+    return list(
+        Membership.objects.filter(workspace=workspace)
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
 def role_of(user: User, workspace: Workspace) -> str | None:
     return (
         Membership.objects.filter(user=user, workspace=workspace)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from pacer.web import analytics_views, experiment_views, views
+from pacer.web import analytics_views, experiment_views, views, workspace_views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
@@ -13,6 +13,15 @@ urlpatterns = [
     path("contacts/export.csv", views.export_contacts, name="contacts-export"),
     path("settings/keys/", views.api_keys, name="api-keys"),
     path("audit/", views.audit_log, name="audit"),
+    path("workspaces/switch/", workspace_views.switch_workspace, name="workspace-switch"),
+    path("workspaces/new/", workspace_views.new_workspace, name="workspace-new"),
+    path("settings/members/", workspace_views.member_list, name="members"),
+    path("settings/members/<int:user_id>/role/", workspace_views.member_role, name="member-role"),
+    path(
+        "settings/members/<int:user_id>/remove/",
+        workspace_views.member_remove,
+        name="member-remove",
+    ),
     path("analytics/attribution/", analytics_views.attribution, name="attribution"),
     path("analytics/clv/", analytics_views.clv, name="clv"),
     path("analytics/experiments/", analytics_views.experiments, name="experiments"),
