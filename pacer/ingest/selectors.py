@@ -70,3 +70,12 @@ def experiment_views(workspace_id: int, experiment_key: str) -> list[tuple]:
         )
         for contact_id, user_id, anonymous_id, props, ts in rows
     ]
+
+
+def events_of(workspace_id: int, contact_id: int, *, limit: int = 100) -> list[Event]:
+    """A contact's processed events, newest first."""
+    return list(
+        Event.objects.filter(
+            workspace_id=workspace_id, contact_id=contact_id, pending=False
+        ).order_by("-timestamp", "-id")[:limit]
+    )

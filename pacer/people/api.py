@@ -5,6 +5,7 @@ from datetime import datetime
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from pacer.ingest.selectors import events_of
 from pacer.people import selectors
 
 router = Router(tags=["people"])
@@ -42,3 +43,40 @@ def get_contact(request, contact_id: int):
     if found is None:
         raise HttpError(404, "contact_id: no such contact in this workspace")
     return found
+
+
+class EventOut(Schema):
+    message_id: str
+    type: str
+    event: str
+    name: str
+    timestamp: datetime
+    channel: str
+    utm_source: str
+    utm_medium: str
+    utm_campaign: str
+    properties: dict
+
+
+@router.get("/contacts/{contact_id}/events", response=list[EventOut])
+def contact_events(request, contact_id: int, limit: int = 100):
+    """The contact's events, newest first (merged-away ids lead to the survivor)."""
+    if not 1 <= limit <= 1000:
+        raise HttpError(422, "limit: must be between 1 and 1000")
+    found = selectors.contact(request.workspace, contact_id)
+    if found is None:
+        raise HttpError(404, "contact_id: no such contact in this workspace")
+    return events_of(request.workspace.pk, found.pk, limit=limit)
+
+
+@router.get("/contacts/{contact_id}/consent")
+def contact_consent(request, contact_id: int):
+    """The latest decision per channel and purpose."""
+    found = selectors.contact(request.workspace, contact_id)
+    if found is None:
+        raise HttpError(404, "contact_id: no such contact in this workspace")
+    latest = selectors.current_consent(request.workspace, found.pk)
+    return [
+        {"channel": channel, "purpose": purpose, "granted": granted}
+        for (channel, purpose), granted in sorted(latest.items())
+    ]

@@ -9,6 +9,7 @@ from pacer.core import audit
 from pacer.core.errors import FieldError, ValidationFailed, parse_amount
 from pacer.core.models import Workspace
 from pacer.ingest.channels import CHANNELS
+from pacer.people.models import Location
 from pacer.planning.models import Campaign, SpendEntry
 
 
@@ -81,3 +82,26 @@ def record_spend(workspace: Workspace, rows: list[dict], *, actor=None) -> int:
     SpendEntry.objects.bulk_create(entries, batch_size=1000)
     audit.record(workspace, "spend.record", workspace, actor=actor, after={"rows": len(entries)})
     return len(entries)
+
+
+def resolve_spend_references(workspace: Workspace, rows: list[dict]) -> list[dict]:
+    """Rows naming ``campaign`` by key and ``location`` by code, with those replaced by the
+    objects ``record_spend`` takes; unknown names are refused by row, nothing is written."""
+    keys = {row.get("campaign") for row in rows if row.get("campaign")}
+    codes = {row.get("location") for row in rows if row.get("location")}
+    campaigns = {c.key: c for c in Campaign.objects.filter(workspace=workspace, key__in=keys)}
+    locations = {
+        loc.code: loc for loc in Location.objects.filter(workspace=workspace, code__in=codes)
+    }
+    errors = {}
+    resolved = []
+    for index, row in enumerate(rows):
+        key, code = row.get("campaign") or "", row.get("location") or ""
+        if key and key not in campaigns:
+            errors[f"rows[{index}].campaign"] = f"no campaign '{key}' in this workspace"
+        if code and code not in locations:
+            errors[f"rows[{index}].location"] = f"no location '{code}' in this workspace"
+        resolved.append({**row, "campaign": campaigns.get(key), "location": locations.get(code)})
+    if errors:
+        raise ValidationFailed(errors)
+    return resolved
