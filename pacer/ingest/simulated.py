@@ -8,6 +8,8 @@ from pathlib import Path
 from django.utils import timezone
 
 from pacer.core.models import Workspace
+from pacer.experiments.actions import create_experiment, set_status
+from pacer.experiments.selectors import experiment
 from pacer.ingest.actions import ingest
 from pacer.people.actions import upsert_locations, upsert_products
 from pacer.planning.actions import record_spend, upsert_campaign
@@ -89,10 +91,27 @@ def load_business(
             batch = []
     if batch:
         _send(workspace, batch, counts, on_progress)
+    _register_experiment(workspace, business.truth["experiment"])
     if truth_path is not None:
         truth_path.parent.mkdir(parents=True, exist_ok=True)
         truth_path.write_text(json.dumps(business.truth, indent=2, default=str))
     return counts
+
+
+def _register_experiment(workspace: Workspace, truth: dict) -> None:
+    """The simulated A/B test, as a running experiment whose results can be checked."""
+    if experiment(workspace, truth["key"]) is not None:
+        return
+    created = create_experiment(
+        workspace,
+        key=truth["key"],
+        name="Homepage newsletter offer",
+        hypothesis="Offering a discount on the homepage lifts newsletter sign-ups.",
+        variants=[{"key": name, "weight": 1.0} for name in truth["variants"]],
+        metric="conversion",
+        goal_event=truth["goal_event"],
+    )
+    set_status(created, "running", now=datetime.fromisoformat(truth["starts_at"]))
 
 
 def _send(workspace, batch, counts, on_progress) -> None:

@@ -41,6 +41,9 @@ CITIES = (
 )
 EVENT_LANDING, EVENT_PAGE, EVENT_IDENTIFY, EVENT_ORDER = 0, 1, 2, 3
 EVENT_EMAIL_DELIVERED, EVENT_EMAIL_OPENED, EVENT_EMAIL_CLICKED = 4, 5, 6
+EVENT_EXPERIMENT_VIEWED, EVENT_SIGNUP = 7, 8
+EXPERIMENT_KEY, EXPERIMENT_VARIANTS = "homepage-offer", ("control", "offer")
+SIGNUP_EVENT = "Newsletter Signed Up"
 
 
 @dataclass
@@ -59,6 +62,7 @@ class Business:
     contact_channel: np.ndarray  # index into channel_keys of the first (visible) touch
     contact_campaign: np.ndarray  # index into campaign_names (the name may be "")
     lead_at: np.ndarray  # -1 when never a lead
+    contact_variant: np.ndarray  # index into EXPERIMENT_VARIANTS, -1 when not exposed
     response_hours: np.ndarray  # NaN when never a lead
     # events (sorted by time)
     event_contact: np.ndarray
@@ -95,6 +99,42 @@ def _campaign_of(key: str, when: np.ndarray, paid: bool) -> np.ndarray:
     dates = when.astype("datetime64[s]").astype("datetime64[M]").astype(int)
     years, quarters = dates // 12 + 1970, (dates % 12) // 3 + 1
     return np.array([f"{key}-{y}-q{q}" for y, q in zip(years, quarters, strict=True)], dtype=object)
+
+
+def _experiment(config: SimConfig, start: int, weeks: int, first_seen: np.ndarray):
+    """Who is exposed to the A/B test (at their first visit), their variant, and who signs
+    up (within a week). Its own random stream, so the rest of the business is unchanged."""
+    rng = np.random.default_rng([config.seed, 1])
+    opens = start + round((1 - config.experiment_share) * weeks) * WEEK
+    exposed = np.flatnonzero((first_seen >= opens) & (first_seen + 1 < start + weeks * WEEK))
+    variant = np.full(len(first_seen), -1, dtype=np.int64)
+    variant[exposed] = rng.integers(0, len(EXPERIMENT_VARIANTS), len(exposed))
+    rates = config.experiment_base_rate * np.array([1.0, 1.0 + config.experiment_lift])
+    signed = exposed[rng.random(len(exposed)) < rates[variant[exposed]]]
+    signup_time = first_seen[signed] + rng.integers(60, WEEK, len(signed))
+    return variant, exposed, signed, signup_time, opens
+
+
+def _experiment_truth(config: SimConfig, variant, exposed, signed, opens: int) -> dict:
+    rates = [
+        config.experiment_base_rate,
+        config.experiment_base_rate * (1 + config.experiment_lift),
+    ]
+    return {
+        "key": EXPERIMENT_KEY,
+        "goal_event": SIGNUP_EVENT,
+        "starts_at": iso(opens),
+        "variants": list(EXPERIMENT_VARIANTS),
+        "rates": rates,
+        "absolute_lift": rates[1] - rates[0],
+        "relative_lift": config.experiment_lift,
+        "exposed": {
+            name: int((variant[exposed] == i).sum()) for i, name in enumerate(EXPERIMENT_VARIANTS)
+        },
+        "converted": {
+            name: int((variant[signed] == i).sum()) for i, name in enumerate(EXPERIMENT_VARIANTS)
+        },
+    }
 
 
 def generate(config: SimConfig) -> Business:
@@ -293,8 +333,11 @@ def generate(config: SimConfig) -> Business:
     campaign_names, campaign_index = np.unique(campaigns.astype(str), return_inverse=True)
     contact_campaign = campaign_index[: config.contacts]  # the first touches come first
 
+    experiment, exposed, signed, signup_time, opens = _experiment(config, start, weeks, first_seen)
     parts = [
         (land_contact, land_time, EVENT_LANDING, land_channel, campaign_index, -1),
+        (exposed, first_seen[exposed] + 1, EVENT_EXPERIMENT_VIEWED, -1, -1, -1),
+        (signed, signup_time, EVENT_SIGNUP, -1, -1, -1),
         (page_contact, page_time, EVENT_PAGE, -1, -1, -1),
         (leads, lead_at[leads], EVENT_IDENTIFY, -1, -1, -1),
         (order_contact, order_time, EVENT_ORDER, -1, -1, np.arange(n_orders)),
@@ -376,6 +419,9 @@ def generate(config: SimConfig) -> Business:
             "open_rate": config.email_open_rate,
             "click_rate_of_opens": config.email_click_rate,
         },
+        "experiment": _experiment_truth(
+            config, experiment, exposed, signed[signup_time < end], opens
+        ),
         "locations": {f"LOC{i + 1:02d}": float(w) for i, w in enumerate(loc_weights)},
         "realised": {
             "contacts": int(config.contacts),
@@ -402,6 +448,7 @@ def generate(config: SimConfig) -> Business:
         contact_channel=visible,
         contact_campaign=contact_campaign,
         lead_at=lead_at,
+        contact_variant=experiment,
         response_hours=hours,
         event_contact=ev["contact"],
         event_time=ev["time"],

@@ -95,6 +95,12 @@ class SimConfig:
     email_open_rate: float = 0.28
     email_click_rate: float = 0.12  # of opens
     price_promo_spread: float = 0.2
+    # An A/B test on the site: visitors first seen in the last ``experiment_share`` of the
+    # period see "control" or "offer" (50/50) and sign up for the newsletter with
+    # ``experiment_base_rate``, times ``1 + experiment_lift`` under the offer.
+    experiment_share: float = 1 / 3
+    experiment_base_rate: float = 0.10
+    experiment_lift: float = 0.20
     extra: dict = field(default_factory=dict)
 
     @property

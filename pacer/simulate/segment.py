@@ -8,10 +8,15 @@ from pacer.simulate.business import (
     EVENT_EMAIL_CLICKED,
     EVENT_EMAIL_DELIVERED,
     EVENT_EMAIL_OPENED,
+    EVENT_EXPERIMENT_VIEWED,
     EVENT_IDENTIFY,
     EVENT_LANDING,
     EVENT_ORDER,
     EVENT_PAGE,
+    EVENT_SIGNUP,
+    EXPERIMENT_KEY,
+    EXPERIMENT_VARIANTS,
+    SIGNUP_EVENT,
     Business,
     iso,
 )
@@ -131,6 +136,15 @@ def messages(business: Business) -> Iterator[dict]:
                     ],
                 },
             )
+        elif kind == EVENT_EXPERIMENT_VIEWED:
+            variant = EXPERIMENT_VARIANTS[business.contact_variant[contact]]
+            message.update(
+                type="track",
+                event="Experiment Viewed",
+                properties={"experiment_id": EXPERIMENT_KEY, "variation_id": variant},
+            )
+        elif kind == EVENT_SIGNUP:
+            message.update(type="track", event=SIGNUP_EVENT, properties={"list": "newsletter"})
         else:
             message.update(
                 type="track",

@@ -11,10 +11,13 @@ from pacer.simulate.business import (
     EVENT_EMAIL_CLICKED,
     EVENT_EMAIL_DELIVERED,
     EVENT_EMAIL_OPENED,
+    EVENT_EXPERIMENT_VIEWED,
     EVENT_IDENTIFY,
     EVENT_LANDING,
     EVENT_ORDER,
     EVENT_PAGE,
+    EVENT_SIGNUP,
+    SIGNUP_EVENT,
     Business,
 )
 from pacer.warehouse.store import Store
@@ -28,12 +31,16 @@ KIND_TYPE = {
     EVENT_EMAIL_DELIVERED: "track",
     EVENT_EMAIL_OPENED: "track",
     EVENT_EMAIL_CLICKED: "track",
+    EVENT_EXPERIMENT_VIEWED: "track",
+    EVENT_SIGNUP: "track",
 }
 KIND_EVENT = {
     EVENT_ORDER: "Order Completed",
     EVENT_EMAIL_DELIVERED: "Email Delivered",
     EVENT_EMAIL_OPENED: "Email Opened",
     EVENT_EMAIL_CLICKED: "Email Link Clicked",
+    EVENT_EXPERIMENT_VIEWED: "Experiment Viewed",
+    EVENT_SIGNUP: SIGNUP_EVENT,
 }
 
 
@@ -52,8 +59,8 @@ def _ts(seconds: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
 def business_tables(business: Business, workspace_id: int) -> dict[str, pa.Table]:
     n_events = len(business.event_time)
     kinds = business.event_kind.astype(np.int64)
-    type_names = [KIND_TYPE[k] for k in range(7)]
-    event_names = [KIND_EVENT.get(k, "") for k in range(7)]
+    type_names = [KIND_TYPE[k] for k in range(len(KIND_TYPE))]
+    event_names = [KIND_EVENT.get(k, "") for k in range(len(KIND_TYPE))]
     ws = lambda n: pa.array(np.full(n, workspace_id, dtype=np.int64))  # noqa: E731
     events = pa.table(
         {
