@@ -316,7 +316,7 @@ def analyze(args) -> int:
         if args.what == "attribution":
             if start is None:
                 return _fail("--start: required for attribution")
-            table = attribution_report(default_store(), workspace.pk, start, end)
+            table = attribution_report(default_store(), workspace.pk, start, end, by=args.by)
             import polars as pl
 
             with pl.Config(tbl_rows=200, tbl_cols=10):
@@ -455,6 +455,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="attribution, CLV or experiment analysis")
     p.add_argument("what", choices=["attribution", "clv", "experiment"])
     p.add_argument("--key", help="experiment: analyse this experiment of the workspace")
+    p.add_argument("--by", choices=["channel", "campaign"], default="channel")
     p.add_argument(
         "--holdout-weeks",
         type=int,

@@ -24,6 +24,7 @@ from pacer.people.models import Contact
 from pacer.warehouse.store import Store
 
 WEEKS_90_DAYS = 90 / 7
+NO_CAMPAIGN = " (no campaign)"
 
 
 def _instant(day: date) -> datetime:
@@ -35,17 +36,31 @@ def _tables(store: Store):
     return con, {name: con.table(name) for name in SOURCES}
 
 
-def attribution_report(store: Store, workspace_id: int, start: date, end: date) -> pl.DataFrame:
-    """Every attribution model side by side per channel, for people first seen between
-    ``start`` and ``end`` (inclusive), with the spend booked in that period and ROMI."""
+def _campaign_label(channel: pl.Expr, campaign: pl.Expr) -> pl.Expr:
+    """A touch or spend row's campaign; without one, its channel marked as such."""
+    return pl.when(campaign != "").then(campaign).otherwise(channel + NO_CAMPAIGN)
+
+
+def attribution_report(
+    store: Store, workspace_id: int, start: date, end: date, *, by: str = "channel"
+) -> pl.DataFrame:
+    """Every attribution model side by side per channel (or per campaign, ``by``), for
+    people first seen between ``start`` and ``end`` (inclusive), with the spend booked in
+    that period and ROMI. The grouping column keeps the name ``channel``."""
     if end < start:
         raise JourneyError("end: must not be before start")
+    if by not in ("channel", "campaign"):
+        raise JourneyError("by: must be 'channel' or 'campaign'")
     con, tables = _tables(store)
     upper = _instant(end + timedelta(days=1))
     touches, outcomes = journey_tables(tables, workspace_id, _instant(start), upper)
     touches, outcomes = con.to_polars(touches), con.to_polars(outcomes)
     if touches.height == 0:
         raise JourneyError("journeys: nobody with tracked visits was first seen in this period")
+    if by == "campaign":
+        touches = touches.with_columns(
+            channel=_campaign_label(pl.col("channel"), pl.col("campaign"))
+        )
     milestones = ("lead", "opportunity")
     touches = touches.join(
         outcomes.select("journey_id", *(f"{m}_at" for m in milestones)), on="journey_id"
@@ -70,7 +85,12 @@ def attribution_report(store: Store, workspace_id: int, start: date, end: date) 
         & (spend_table.day >= start)
         & (spend_table.day <= end)
     )
-    spend = con.to_polars(booked.group_by("channel").aggregate(amount=booked.amount.sum()))
+    spend = con.to_polars(
+        booked.group_by("channel", "campaign").aggregate(amount=booked.amount.sum())
+    )
+    if by == "campaign":
+        spend = spend.with_columns(channel=_campaign_label(pl.col("channel"), pl.col("campaign")))
+    spend = spend.group_by("channel").agg(pl.col("amount").sum())
     spend_by_channel = {
         row["channel"]: row["amount"]
         for row in spend.iter_rows(named=True)

@@ -20,10 +20,10 @@ router = Router(tags=["analytics"])
 
 
 @router.get("/attribution")
-def attribution(request, start: date, end: date):
-    """Credits, revenue, spend and ROMI per channel for every model."""
+def attribution(request, start: date, end: date, by: str = "channel"):
+    """Credits, revenue, spend and ROMI per channel (or ``by=campaign``) for every model."""
     try:
-        table = attribution_report(default_store(), request.workspace.pk, start, end)
+        table = attribution_report(default_store(), request.workspace.pk, start, end, by=by)
     except JourneyError as error:
         raise HttpError(422, str(error)) from None
     return table.fill_nan(None).to_dicts()

@@ -47,12 +47,13 @@ def _day(value: str | None, default: date) -> date | None:
 def attribution(request):
     end = _day(request.GET.get("end"), date.today())
     start = _day(request.GET.get("start"), (end or date.today()) - timedelta(days=365))
-    context = {"start": start, "end": end, "rows": [], "chart": None}
+    by = request.GET.get("by") or "channel"
+    context = {"start": start, "end": end, "by": by, "rows": [], "chart": None}
     if start is None or end is None:
         messages.error(request, "start, end: must be dates (YYYY-MM-DD)")
         return render(request, "web/attribution.html", context)
     try:
-        table = attribution_report(default_store(), request.workspace.pk, start, end)
+        table = attribution_report(default_store(), request.workspace.pk, start, end, by=by)
     except JourneyError as error:
         messages.error(request, str(error))
         return render(request, "web/attribution.html", context)

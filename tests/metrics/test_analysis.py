@@ -33,6 +33,13 @@ def test_attribution_report_on_the_hand_computed_business(workspace, small_busin
     assert linear["paid_search"]["romi"] == pytest.approx((300 - 400) / 400)
     markov = table.filter(pl.col("model") == "markov")
     assert markov["conversions"].sum() == pytest.approx(2)
+    by_campaign = attribution_report(
+        default_store(), workspace.pk, date(2026, 1, 1), date(2026, 2, 28), by="campaign"
+    )
+    linear = {r["channel"]: r for r in by_campaign.filter(pl.col("model") == "linear").to_dicts()}
+    assert set(linear) == {"brand", "direct (no campaign)"}
+    assert (linear["brand"]["conversions"], linear["brand"]["revenue"]) == (2, 300)
+    assert linear["brand"]["spend"] == 400 and linear["direct (no campaign)"]["spend"] == 0
 
 
 def test_w_shaped_and_full_path_use_the_lead_and_opportunity_touches(workspace, tracker):
@@ -115,6 +122,10 @@ def test_attribution_report_names_an_empty_period(workspace, small_business):
 
     with pytest.raises(JourneyError, match="nobody with tracked visits"):
         attribution_report(default_store(), workspace.pk, date(2020, 1, 1), date(2020, 2, 1))
+    with pytest.raises(JourneyError, match="by: must be 'channel' or 'campaign'"):
+        attribution_report(
+            default_store(), workspace.pk, date(2026, 1, 1), date(2026, 2, 1), by="source"
+        )
     with pytest.raises(JourneyError, match="end: must not be before start"):
         attribution_report(default_store(), workspace.pk, date(2026, 2, 1), date(2026, 1, 1))
 
