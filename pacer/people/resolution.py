@@ -159,10 +159,19 @@ class BatchResolver:
         update_rows(Contact, existing, fields)
 
 
-def move_contact_rows(loser: Contact, winner: Contact) -> None:
-    from pacer.ingest.models import Event  # the event table lives in ingest
+# Models of other domains whose rows belong to a contact (a ``contact`` foreign key) and
+# move with it on a merge; each domain registers its own in its AppConfig.ready().
+CONTACT_ROWS: list = [Identity, Order, Consent]
 
-    for model in (Identity, Order, Consent, Event):
+
+def register_contact_rows(model) -> None:
+    """Have merges re-point ``model``'s rows (it has a ``contact`` foreign key)."""
+    if model not in CONTACT_ROWS:
+        CONTACT_ROWS.append(model)
+
+
+def move_contact_rows(loser: Contact, winner: Contact) -> None:
+    for model in CONTACT_ROWS:
         model.objects.filter(contact=loser).update(contact=winner)
     Contact.objects.filter(merged_into=loser).update(merged_into=winner)
 
