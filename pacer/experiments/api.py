@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from pacer.core.errors import ValidationFailed
@@ -83,7 +83,7 @@ def create(request, payload: ExperimentIn):
         )
     except ValidationFailed as error:
         raise _unprocessable(error) from None
-    return 201, experiment
+    return Status(201, experiment)
 
 
 def _move(request, key: str, status: str) -> Experiment:

@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from pacer.core.errors import ValidationFailed
 from pacer.planning import actions, selectors
@@ -64,7 +64,7 @@ def put_campaign(request, payload: CampaignIn):
         ends_on=payload.ends_on,
         actor=request.user,
     )
-    return 201, campaign
+    return Status(201, campaign)
 
 
 @router.get("/spend", response=list[SpendOut])
@@ -78,4 +78,6 @@ def list_spend(request, start: date, end: date, channel: str = ""):
 def post_spend(request, payload: SpendIn):
     """Record spend rows, all or none; campaigns by key and locations by code."""
     rows = actions.resolve_spend_references(request.workspace, [row.dict() for row in payload.rows])
-    return 201, {"recorded": actions.record_spend(request.workspace, rows, actor=request.user)}
+    return Status(
+        201, {"recorded": actions.record_spend(request.workspace, rows, actor=request.user)}
+    )
