@@ -83,3 +83,18 @@ def insert_rows(model, fields: list[str], rows: Iterable[Sequence]) -> None:
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+def lock_appends(model) -> None:
+    """Hold, until the transaction ends, the one right to add rows to ``model``'s table.
+
+    The warehouse copies append-only tables by an id cursor, which is only safe when rows
+    become visible in id order. SQLite has one writer, so they do; on PostgreSQL ids come
+    from a sequence and concurrent transactions may commit out of order, so inserts into
+    such tables take this transaction-scoped advisory lock first.
+    """
+    if connection.vendor != "postgresql":
+        return
+    key = int.from_bytes(model._meta.db_table.encode()[:8].ljust(8, b"\0"), "big") >> 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])

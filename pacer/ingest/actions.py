@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from pacer.core.bulk import insert_rows
+from pacer.core.bulk import insert_rows, lock_appends
 from pacer.core.errors import FieldError
 from pacer.core.models import Workspace
 from pacer.ingest.models import Event
@@ -130,7 +130,9 @@ def _append(workspace: Workspace, valid: list, results: list[Result], received_a
         else:
             seen.add(message.message_id)
             rows.append((workspace.pk, received_at, True, *event_values(message)))
-    insert_rows(Event, EVENT_COLUMNS, rows)
+    if rows:
+        lock_appends(Event)
+        insert_rows(Event, EVENT_COLUMNS, rows)
 
 
 def event_values(message: Message) -> tuple:

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from pacer.core.bulk import lock_appends
 from pacer.core.errors import FieldError, parse_amount
 from pacer.core.models import Workspace
 from pacer.people.models import Contact, LifecycleStage, Location, Order, OrderLine, Product
@@ -139,6 +140,8 @@ class OrderWriter:
         for row, _, contact in self.pending:
             row.contact = canonical(contact)
             orders.append(row)
+        if orders:
+            lock_appends(Order)
         Order.objects.bulk_create(orders, batch_size=500)
         lines = [
             OrderLine(
