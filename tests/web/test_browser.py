@@ -54,3 +54,44 @@ def test_login_and_see_charts(live_server, browser, admin, small_business):
     page.select_option("select[name=channel]", "direct")
     page.wait_for_function("Chart.getChart('chart-funnel').data.datasets[0].data[2] === 0")
     assert page.inner_text(".cards .card:nth-child(5) b") == "0"
+
+
+def test_experiment_results_chart_and_workspace_switcher(live_server, browser, admin, tracker):
+    from pacer.core import actions as core_actions
+    from pacer.experiments import actions
+    from tests.experiments.test_experiments import START, signed_up, viewed
+
+    experiment = actions.create_experiment(
+        admin.memberships.get().workspace,
+        key="checkout",
+        name="New checkout",
+        variants=[{"key": "control", "weight": 1}, {"key": "treatment", "weight": 1}],
+        metric="conversion",
+        goal_event="Signed Up",
+    )
+    actions.set_status(experiment, "running", now=START)
+    tracker.batch(
+        [viewed(f"c{i}", "control", 1) for i in range(10)]
+        + [viewed(f"t{i}", "treatment", 1) for i in range(10)]
+        + [signed_up(f"c{i}", 2) for i in range(2)]
+        + [signed_up(f"t{i}", 2) for i in range(5)]
+    )
+    second = core_actions.create_workspace("Second Brand", slug="second")
+    core_actions.set_role(second, admin, "admin")
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "ada")
+    page.fill("input[name=password]", "correct-horse-1")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/experiments/checkout/")
+    page.wait_for_selector("canvas#chart-experiment[data-drawn=true]", timeout=10_000)
+    assert page.evaluate("Chart.getChart('chart-experiment').data.datasets[0].data") == [0.2, 0.5]
+    # choosing the other workspace in the switcher opens its dashboard
+    with page.expect_navigation():
+        page.select_option("#workspace-switcher select", str(second.pk))
+    assert page.url == f"{live_server.url}/"
+    assert page.evaluate("document.querySelector('#workspace-switcher select').value") == str(
+        second.pk
+    )
+    page.goto(f"{live_server.url}/experiments/")
+    assert "No experiments yet." in page.inner_text("#experiments")
