@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import orjson
 import pytest
 
 from pacer.ingest.actions import accept, ingest
@@ -137,3 +138,40 @@ def test_sync_killed_midway_loses_and_doubles_nothing(workspace, warehouse_dir):
     ids = warehouse_event_ids()
     assert len(ids) == len(set(ids)) == 3000
     assert sorted(ids) == sorted(Event.objects.values_list("id", flat=True))
+
+
+def test_synced_rows_keep_their_values(workspace):
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    ingest(
+        workspace,
+        [
+            {
+                "type": "track",
+                "messageId": "o1",
+                "userId": "u1",
+                "event": "Order Completed",
+                "timestamp": "2026-03-01T10:00:00.250Z",
+                "properties": {"order_id": "A-1", "total": 27.5, "note": "ünïcode"},
+            }
+        ],
+        received_at=timezone.now(),
+    )
+    sync()
+    store = default_store()
+    event = store.arrow("events").to_pylist()[0]
+    assert event["timestamp"] == datetime(2026, 3, 1, 10, 0, 0, 250_000, tzinfo=UTC)
+    assert orjson.loads(event["properties"]) == {
+        "order_id": "A-1",
+        "total": 27.5,
+        "note": "ünïcode",
+    }
+    assert (event["type"], event["event"], event["channel"]) == ("track", "Order Completed", "")
+    contact = store.arrow("contacts").to_pylist()[0]
+    assert contact["revenue"] == 27.5 and contact["order_count"] == 1
+    assert contact["customer_at"] == datetime(2026, 3, 1, 10, 0, 0, 250_000, tzinfo=UTC)
+    assert contact["lead_at"] is None and contact["canonical_id"] == contact["id"]
+    order = store.arrow("orders").to_pylist()[0]
+    assert (order["external_id"], order["total"]) == ("A-1", 27.5)
