@@ -7,10 +7,11 @@ several layers; these send the same values with one prepared statement and
 """
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 
 import orjson
-from django.db import connection
+from django.db import connection, connections
+from django.utils import timezone
 
 PLAIN_TYPES = {
     "CharField",
@@ -98,3 +99,63 @@ def lock_appends(model) -> None:
     key = int.from_bytes(model._meta.db_table.encode()[:8].ljust(8, b"\0"), "big") >> 1
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def insert_returning_ids(model, objects: list) -> None:
+    """``INSERT`` model instances (every concrete field but the id) in multi-row
+    statements with ``RETURNING id``, and set each instance's primary key."""
+    if not objects:
+        return
+    concrete = [f for f in model._meta.concrete_fields if not f.primary_key]
+    table, columns, adapters = _prepared(model, [f.name for f in concrete])
+    now = timezone.now()
+    stamped = [getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) for f in concrete]
+    row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    per_statement = max(1, 30_000 // len(columns))  # under SQLite's 32,766 parameters
+    with connection.cursor() as cursor:
+        for start in range(0, len(objects), per_statement):
+            batch = objects[start : start + per_statement]
+            params = []
+            for obj in batch:
+                cache = obj._state.fields_cache
+                for field, adapt, stamp in zip(concrete, adapters, stamped, strict=True):
+                    if stamp:
+                        setattr(obj, field.attname, now)
+                    value = cache.get(field.name) if field.is_relation else None
+                    params.append(
+                        adapt(value if value is not None else getattr(obj, field.attname))
+                    )
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"VALUES {', '.join([row_sql] * len(batch))} RETURNING id",
+                params,
+            )
+            for obj, (pk,) in zip(batch, cursor.fetchall(), strict=True):
+                obj.pk = pk
+                obj._state.adding = False
+                obj._state.db = connection.alias
+
+
+def fetch_rows(queryset) -> list[tuple]:
+    """A ``values_list`` queryset's rows straight from the driver, without Django's
+    per-value converters (date parsing, JSON decoding), which cost more than the query
+    itself at hundreds of thousands of rows. See ``db_datetime`` and ``db_json``."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def db_datetime(value):
+    """A raw datetime column value as an aware UTC datetime (SQLite's driver gives naive
+    UTC datetimes, or text where no converter applies; PostgreSQL's gives aware ones)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def db_json(value):
+    """A raw JSON column value as Python (SQLite returns the stored text)."""
+    return orjson.loads(value) if isinstance(value, (str, bytes)) else value

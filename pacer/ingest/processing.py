@@ -13,6 +13,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
+from pacer.core.bulk import db_datetime, db_json, fetch_rows
 from pacer.core.errors import FieldError
 from pacer.core.models import Workspace
 from pacer.ingest.channels import Touch
@@ -113,7 +114,7 @@ def _process_chunk(workspace_id: int, chunk: int) -> int:
         try:
             with transaction.atomic():
                 workspace = Workspace.objects.select_for_update().get(pk=workspace_id)
-                rows = list(
+                rows = fetch_rows(
                     Event.objects.filter(workspace_id=workspace_id, pending=True)
                     .order_by("id")
                     .values_list(*PENDING_COLUMNS)[:chunk]
@@ -129,14 +130,16 @@ def _process_chunk(workspace_id: int, chunk: int) -> int:
 
 
 def message_from_row(row: tuple) -> Message:
-    """The ``Message`` an event row was written from (``PENDING_COLUMNS[1:]``)."""
+    """The ``Message`` an event row was written from (``PENDING_COLUMNS[1:]``, as the
+    database driver returns them)."""
     (mid, kind, event, name, user_id, anon, ts, channel, source, medium, campaign, props) = row
+    props = db_json(props)
     message = Message(
         type=kind,
         message_id=mid,
         user_id=user_id,
         anonymous_id=anon,
-        timestamp=ts,
+        timestamp=db_datetime(ts),
         event=event,
         name=name,
         touch=Touch(source=source, medium=medium, campaign=campaign, channel=channel),

@@ -9,10 +9,11 @@ consents move to the survivor.
 
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from pacer.core import audit
-from pacer.core.bulk import insert_rows, update_rows
+from pacer.core.bulk import insert_returning_ids, insert_rows, update_rows
 from pacer.core.models import Workspace
 from pacer.people.models import Consent, Contact, Identity, IdentityKind, Order
 
@@ -38,14 +39,20 @@ class BatchResolver:
         self.new_identities: list[tuple[str, str, Contact]] = []
         self.saved_merges: list[tuple[Contact, Contact]] = []
         self.touched: dict[int, Contact] = {}
-        values = {value for _, value in keys}
+        by_kind: dict[str, set[str]] = {}
+        for kind, value in keys:
+            by_kind.setdefault(kind, set()).add(value)
+        # one (workspace, kind, value IN ...) lookup per kind, so the unique index serves it
+        match = Q()
+        for kind, values in by_kind.items():
+            match |= Q(kind=kind, value__in=values)
         rows = (
             list(
-                Identity.objects.filter(workspace=workspace, value__in=values).values_list(
+                Identity.objects.filter(match, workspace=workspace).values_list(
                     "kind", "value", "contact_id"
                 )
             )
-            if values
+            if by_kind
             else []
         )
         contacts = Contact.objects.in_bulk({cid for _, _, cid in rows})
@@ -127,7 +134,7 @@ class BatchResolver:
 
     def flush(self) -> None:
         """Write new contacts, identities and merges. Call inside the batch transaction."""
-        Contact.objects.bulk_create(self.new_contacts, batch_size=500)
+        insert_returning_ids(Contact, self.new_contacts)
         now = timezone.now()
         insert_rows(
             Identity,

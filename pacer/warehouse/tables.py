@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import orjson
 import pyarrow as pa
-from django.db import connections
+
+from pacer.core.bulk import fetch_rows
 
 UTC_TS = pa.timestamp("us", tz="UTC")
 
@@ -222,15 +223,6 @@ def _to_batch(spec: TableSpec, rows: list[tuple]) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(arrays, schema=spec.schema)
 
 
-def _fetch(queryset) -> list[tuple]:
-    """The queryset's rows straight from the driver: Django's per-value converters (date
-    parsing, JSON decoding) cost more than the query at a million rows."""
-    sql, params = queryset.query.sql_with_params()
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def read_rows(
     spec: TableSpec, *, after_id: int = 0, chunk: int = 50_000
 ) -> Iterator[pa.RecordBatch]:
@@ -244,7 +236,7 @@ def read_rows(
         queryset = queryset.filter(id__lte=processed_through())
     last = after_id
     while True:
-        rows = _fetch(queryset.filter(id__gt=last).order_by("id").values_list(*fields)[:chunk])
+        rows = fetch_rows(queryset.filter(id__gt=last).order_by("id").values_list(*fields)[:chunk])
         if not rows:
             return
         yield _to_batch(spec, rows)

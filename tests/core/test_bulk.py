@@ -38,3 +38,31 @@ def test_an_append_waits_for_the_open_one_to_commit():
     for thread in threads:
         thread.join()
     assert events["second_locks"] >= events["first_commits"]
+
+
+@pytest.mark.django_db
+def test_insert_returning_ids_sets_keys_and_stores_every_field(workspace):
+    from decimal import Decimal
+
+    from pacer.core.bulk import db_datetime, db_json, fetch_rows, insert_returning_ids
+    from pacer.people.models import Account, Contact
+
+    account = Account.objects.create(workspace=workspace, group_id="g1", name="G")
+    people = [
+        Contact(workspace=workspace, email=f"p{i}@x.com", traits={"n": i}, revenue=Decimal("2.50"))
+        for i in range(3)
+    ]
+    people[1].account = account
+    insert_returning_ids(Contact, people)
+    assert [p.pk for p in people] == sorted(p.pk for p in people) and people[0].pk is not None
+    stored = {c.pk: c for c in Contact.objects.all()}
+    assert [stored[p.pk].email for p in people] == ["p0@x.com", "p1@x.com", "p2@x.com"]
+    assert stored[people[1].pk].account == account and stored[people[0].pk].account is None
+    assert stored[people[2].pk].traits == {"n": 2} and stored[people[2].pk].revenue == Decimal(
+        "2.5"
+    )
+    assert stored[people[0].pk].created_at is not None
+    raw = fetch_rows(Contact.objects.filter(pk=people[0].pk).values_list("created_at", "traits"))
+    created, traits = raw[0]
+    assert db_datetime(created) == stored[people[0].pk].created_at
+    assert db_json(traits) == {"n": 0}
