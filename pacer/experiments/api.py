@@ -6,7 +6,6 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
-from pacer.core.errors import ValidationFailed
 from pacer.core.models import Role
 from pacer.core.selectors import role_of
 from pacer.experiments import actions, selectors
@@ -58,10 +57,6 @@ def _manager(request) -> None:
         raise HttpError(403, "role: only admins, marketers and analysts manage experiments")
 
 
-def _unprocessable(error: ValidationFailed) -> HttpError:
-    return HttpError(422, str(error))
-
-
 @router.get("", response=list[ExperimentOut])
 def list_experiments(request):
     return selectors.experiments(request.workspace)
@@ -70,30 +65,22 @@ def list_experiments(request):
 @router.post("", response={201: ExperimentOut})
 def create(request, payload: ExperimentIn):
     _manager(request)
-    try:
-        experiment = actions.create_experiment(
-            request.workspace,
-            key=payload.key,
-            name=payload.name,
-            variants=[v.dict() for v in payload.variants],
-            metric=payload.metric,
-            goal_event=payload.goal_event,
-            hypothesis=payload.hypothesis,
-            actor=request.user,
-        )
-    except ValidationFailed as error:
-        raise _unprocessable(error) from None
+    experiment = actions.create_experiment(
+        request.workspace,
+        key=payload.key,
+        name=payload.name,
+        variants=[v.dict() for v in payload.variants],
+        metric=payload.metric,
+        goal_event=payload.goal_event,
+        hypothesis=payload.hypothesis,
+        actor=request.user,
+    )
     return Status(201, experiment)
 
 
 def _move(request, key: str, status: str) -> Experiment:
     _manager(request)
-    try:
-        return actions.set_status(
-            _get(request, key), status, now=timezone.now(), actor=request.user
-        )
-    except ValidationFailed as error:
-        raise _unprocessable(error) from None
+    return actions.set_status(_get(request, key), status, now=timezone.now(), actor=request.user)
 
 
 @router.post("/{key}/start", response=ExperimentOut)
@@ -109,10 +96,7 @@ def stop(request, key: str):
 @router.post("/{key}/assign")
 def assign(request, key: str, payload: AssignIn):
     """The unit's variant (always the same one); its first call logs the exposure."""
-    try:
-        variant, new = actions.assign_unit(_get(request, key), payload.unit_id, now=timezone.now())
-    except ValidationFailed as error:
-        raise _unprocessable(error) from None
+    variant, new = actions.assign_unit(_get(request, key), payload.unit_id, now=timezone.now())
     return {"variant": variant, "first_exposure": new}
 
 
