@@ -1,6 +1,10 @@
-"""Puts the signed-in user's current workspace on ``request.workspace``."""
+"""Puts the signed-in user's workspaces, current workspace and role there on the request.
 
-from pacer.core.selectors import workspaces_of
+One query per request; views, decorators and templates read ``request.workspace``,
+``request.role`` and ``request.workspaces`` instead of asking again.
+"""
+
+from pacer.core.selectors import memberships_of
 
 SESSION_KEY = "pacer_workspace_id"
 
@@ -10,12 +14,16 @@ class WorkspaceMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.workspace = None
+        request.workspace, request.role, request.workspaces = None, None, []
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            workspaces = workspaces_of(user)
+            memberships = memberships_of(user)
             chosen = request.session.get(SESSION_KEY)
-            request.workspace = next(
-                (w for w in workspaces if w.pk == chosen), workspaces[0] if workspaces else None
+            current = next(
+                (m for m in memberships if m.workspace_id == chosen),
+                memberships[0] if memberships else None,
             )
+            request.workspaces = [m.workspace for m in memberships]
+            if current is not None:
+                request.workspace, request.role = current.workspace, current.role
         return self.get_response(request)

@@ -21,6 +21,10 @@ class Role(models.TextChoices):
     STAFF = "staff", "Staff"
 
 
+# The roles that run reports and experiments and export data (staff only look).
+ANALYSIS_ROLES = (Role.ADMIN, Role.MARKETER, Role.ANALYST)
+
+
 class Membership(models.Model):
     """A user's role in one workspace; the role is mirrored as a Django group."""
 

@@ -22,8 +22,11 @@ def workspace_for_write_key(secret: str) -> Workspace | None:
     return key.workspace if key else None
 
 
-def workspaces_of(user: User) -> list[Workspace]:
-    return list(Workspace.objects.filter(memberships__user=user).order_by("name"))
+def memberships_of(user: User) -> list[Membership]:
+    """The user's memberships with their workspaces, by workspace name."""
+    return list(
+        Membership.objects.filter(user=user).select_related("workspace").order_by("workspace__name")
+    )
 
 
 def members(workspace: Workspace) -> list[Membership]:

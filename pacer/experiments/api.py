@@ -6,13 +6,12 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
-from pacer.core.models import Role
+from pacer.core.models import ANALYSIS_ROLES
 from pacer.core.selectors import role_of
 from pacer.experiments import actions, selectors
 from pacer.experiments.models import Experiment, ExperimentStatus
 
 router = Router(tags=["experiments"])
-MANAGERS = (Role.ADMIN, Role.MARKETER, Role.ANALYST)
 
 
 class VariantIn(Schema):
@@ -53,7 +52,7 @@ def _get(request, key: str) -> Experiment:
 
 
 def _manager(request) -> None:
-    if role_of(request.user, request.workspace) not in MANAGERS:
+    if role_of(request.user, request.workspace) not in ANALYSIS_ROLES:
         raise HttpError(403, "role: only admins, marketers and analysts manage experiments")
 
 

@@ -8,8 +8,7 @@ from django.shortcuts import render
 from pacer.analytics.clv import CLVError
 from pacer.analytics.experiments import ArmStats, ExperimentError, analyze, sample_size
 from pacer.analytics.journeys import JourneyError
-from pacer.core.models import Role
-from pacer.core.selectors import role_of
+from pacer.core.models import ANALYSIS_ROLES
 from pacer.ingest.channels import CHANNELS
 from pacer.metrics.analysis import (
     attribution_report,
@@ -161,7 +160,7 @@ def clv(request):
 
 
 def role_allows_write(request) -> bool:
-    return role_of(request.user, request.workspace) in (Role.ADMIN, Role.MARKETER, Role.ANALYST)
+    return request.role in ANALYSIS_ROLES
 
 
 def _parse_arms(text: str) -> dict[str, ArmStats]:

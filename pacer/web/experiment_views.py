@@ -8,13 +8,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from pacer.core.errors import ValidationFailed
-from pacer.core.models import Role
+from pacer.core.models import ANALYSIS_ROLES
 from pacer.experiments import actions, selectors
 from pacer.experiments.models import ExperimentMetric, ExperimentStatus
 from pacer.web.analytics_views import PALETTE
-from pacer.web.views import workspace_required
-
-MANAGERS = (Role.ADMIN, Role.MARKETER, Role.ANALYST)
+from pacer.web.views import flash_errors, workspace_required
 
 
 def _list(request, form, status: int = 200):
@@ -33,7 +31,7 @@ def experiment_list(request):
     return _list(request, {})
 
 
-@workspace_required(*MANAGERS)
+@workspace_required(*ANALYSIS_ROLES)
 def _create(request):
     data = request.POST
     try:
@@ -48,8 +46,7 @@ def _create(request):
             actor=request.user,
         )
     except ValidationFailed as error:
-        for field, reason in error.errors.items():
-            messages.error(request, f"{field}: {reason}")
+        flash_errors(request, error)
         return _list(request, data, status=422)
     messages.success(request, f"Experiment '{experiment.key}' created as a draft.")
     return HttpResponseRedirect(reverse("experiment-detail", args=[experiment.key]))
@@ -84,7 +81,7 @@ def experiment_detail(request, key: str):
 
 
 @require_POST
-@workspace_required(*MANAGERS)
+@workspace_required(*ANALYSIS_ROLES)
 def experiment_status(request, key: str):
     experiment = selectors.experiment(request.workspace, key)
     if experiment is None:

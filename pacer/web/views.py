@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 
 from pacer.core import actions as core_actions
 from pacer.core.errors import ValidationFailed
-from pacer.core.models import ApiKey, ApiKeyKind, Role
-from pacer.core.selectors import audit_trail, role_of
+from pacer.core.models import ANALYSIS_ROLES, ApiKey, ApiKeyKind, Role
+from pacer.core.selectors import audit_trail
 from pacer.ingest.channels import CHANNELS
 from pacer.ingest.csv_io import export_csv
 from pacer.metrics.cube import GRAINS
@@ -22,6 +22,12 @@ from pacer.metrics.selectors import KpiFilter, kpi_report
 from pacer.people import selectors as people
 from pacer.warehouse.sync import default_store, last_sync
 from pacer.warehouse.tasks import sync_warehouse
+
+
+def flash_errors(request, error: ValidationFailed) -> None:
+    """Show each refused field with its reason."""
+    for field, reason in error.errors.items():
+        messages.error(request, f"{field}: {reason}")
 
 
 def workspace_required(*roles: str):
@@ -33,7 +39,7 @@ def workspace_required(*roles: str):
         def wrapper(request, *args, **kwargs):
             if request.workspace is None:
                 raise PermissionDenied("You are not a member of any workspace.")
-            if roles and role_of(request.user, request.workspace) not in roles:
+            if roles and request.role not in roles:
                 raise PermissionDenied("Your role does not allow this page.")
             return view(request, *args, **kwargs)
 
@@ -125,7 +131,7 @@ def contacts(request):
     return render(request, "web/contacts.html", {"contacts": rows, "q": search})
 
 
-@workspace_required(Role.ADMIN, Role.MARKETER, Role.ANALYST)
+@workspace_required(*ANALYSIS_ROLES)
 def export_contacts(request):
     header = [
         "id",
@@ -159,8 +165,7 @@ def api_keys(request):
                 actor=request.user,
             )
         except ValidationFailed as error:
-            for field, reason in error.errors.items():
-                messages.error(request, f"{field}: {reason}")
+            flash_errors(request, error)
     keys = ApiKey.objects.filter(workspace=request.workspace).order_by("-created_at")
     return render(request, "web/api_keys.html", {"keys": keys, "secret": secret})
 

@@ -13,13 +13,8 @@ from pacer.core import actions
 from pacer.core.errors import ValidationFailed
 from pacer.core.middleware import SESSION_KEY
 from pacer.core.models import Role
-from pacer.core.selectors import members, role_of, workspaces_of
-from pacer.web.views import workspace_required
-
-
-def _flash(request, error: ValidationFailed) -> None:
-    for field, reason in error.errors.items():
-        messages.error(request, f"{field}: {reason}")
+from pacer.core.selectors import members, role_of
+from pacer.web.views import flash_errors, workspace_required
 
 
 @require_POST
@@ -27,7 +22,7 @@ def _flash(request, error: ValidationFailed) -> None:
 def switch_workspace(request):
     """Make another of the user's workspaces the current one."""
     wanted = request.POST.get("workspace", "")
-    chosen = next((w for w in workspaces_of(request.user) if str(w.pk) == wanted), None)
+    chosen = next((w for w in request.workspaces if str(w.pk) == wanted), None)
     if chosen is None:
         messages.error(request, "workspace: you are not a member of that workspace")
     else:
@@ -51,7 +46,7 @@ def new_workspace(request):
                 actor=request.user,
             )
         except ValidationFailed as error:
-            _flash(request, error)
+            flash_errors(request, error)
             return render(request, "web/workspace_new.html", {"form": form}, status=422)
         request.session[SESSION_KEY] = workspace.pk
         messages.success(request, f"Workspace '{workspace.name}' created; you are its admin.")
@@ -69,7 +64,7 @@ def member_list(request):
         try:
             _add_member(request)
         except ValidationFailed as error:
-            _flash(request, error)
+            flash_errors(request, error)
             status = 422
         else:
             return HttpResponseRedirect(reverse("members"))
@@ -116,7 +111,7 @@ def member_role(request, user_id: int):
                 request.workspace, user, request.POST.get("role", ""), actor=request.user
             )
         except ValidationFailed as error:
-            _flash(request, error)
+            flash_errors(request, error)
         else:
             messages.success(request, f"{user.username} is now {request.POST['role']}.")
     return HttpResponseRedirect(reverse("members"))
@@ -130,7 +125,7 @@ def member_remove(request, user_id: int):
         try:
             actions.remove_member(request.workspace, user, actor=request.user)
         except ValidationFailed as error:
-            _flash(request, error)
+            flash_errors(request, error)
         else:
             messages.success(request, f"{user.username} removed; their tokens are revoked.")
     return HttpResponseRedirect(reverse("members"))
