@@ -15,29 +15,12 @@ from django.db import IntegrityError, transaction
 from pacer.core.bulk import insert_rows, lock_appends
 from pacer.core.errors import FieldError
 from pacer.core.models import Workspace
-from pacer.ingest.models import Event
+from pacer.ingest.models import MESSAGE_COLUMNS, Event
 from pacer.ingest.processing import CONSENT_EVENT, ORDER_EVENT, consent_from, process_pending
 from pacer.ingest.spec import Message, validate
 from pacer.people.commerce import order_from_properties
 
-EVENT_COLUMNS = [
-    "workspace",
-    "received_at",
-    "pending",
-    "message_id",
-    "type",
-    "event",
-    "name",
-    "user_id",
-    "anonymous_id",
-    "timestamp",
-    "channel",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "properties",
-    "context",
-]
+EVENT_COLUMNS = ["workspace", "received_at", "pending", *MESSAGE_COLUMNS]
 
 
 @dataclass(slots=True)
@@ -136,7 +119,7 @@ def _append(workspace: Workspace, valid: list, results: list[Result], received_a
 
 
 def event_values(message: Message) -> tuple:
-    """The message's own columns of its event row, in ``EVENT_COLUMNS[3:]`` order."""
+    """The message's own columns of its event row, in ``MESSAGE_COLUMNS`` order."""
     properties = message.properties
     if message.type == "identify":
         properties = {"traits": message.traits}

@@ -5,6 +5,25 @@ from django.db import models
 from pacer.core.models import Workspace
 from pacer.people.models import Contact
 
+# The columns an event row takes from its message, in the order
+# ``pacer.ingest.actions.event_values`` gives them; ``context`` is last because only the
+# row keeps it (processing reads the others back).
+MESSAGE_COLUMNS = [
+    "message_id",
+    "type",
+    "event",
+    "name",
+    "user_id",
+    "anonymous_id",
+    "timestamp",
+    "channel",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "properties",
+    "context",
+]
+
 
 class Event(models.Model):
     """One accepted Segment message. ``message_id`` is unique per workspace (dedupe).

@@ -17,7 +17,7 @@ from pacer.core.bulk import db_datetime, db_json, fetch_rows
 from pacer.core.errors import FieldError
 from pacer.core.models import Workspace
 from pacer.ingest.channels import Touch
-from pacer.ingest.models import Event
+from pacer.ingest.models import MESSAGE_COLUMNS, Event
 from pacer.ingest.selectors import pending_window
 from pacer.ingest.spec import Message
 from pacer.people.commerce import OrderWriter, order_from_properties
@@ -57,21 +57,7 @@ CONTACT_FIELDS = [
     "acquisition_medium",
     "acquisition_campaign",
 ]
-PENDING_COLUMNS = [
-    "id",
-    "message_id",
-    "type",
-    "event",
-    "name",
-    "user_id",
-    "anonymous_id",
-    "timestamp",
-    "channel",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "properties",
-]
+PENDING_COLUMNS = ["id", *MESSAGE_COLUMNS[:-1]]  # all but context
 
 
 def process_pending(workspace: Workspace | None = None, *, chunk: int = CHUNK) -> int:
