@@ -370,6 +370,22 @@ class VariationResult:
     bayes: BayesResult
     sequential_ci: tuple[float, float]
 
+    def as_dict(self) -> dict:
+        """The effects and decision figures, flat (for JSON)."""
+        c = self.comparison
+        return {
+            "name": self.name,
+            "absolute": c.absolute,
+            "absolute_ci": c.absolute_ci,
+            "relative": c.relative,
+            "relative_ci": c.relative_ci,
+            "p_value": c.p_value,
+            "adjusted_p_value": self.adjusted_p_value,
+            "chance_to_win": self.bayes.chance_to_win,
+            "expected_loss": self.bayes.expected_loss,
+            "sequential_ci": self.sequential_ci,
+        }
+
 
 @dataclass(frozen=True)
 class ExperimentResult:

@@ -111,21 +111,7 @@ def results(request, key: str):
         "problem": report.problem,
     }
     if report.result is not None:
-        body["variations"] = [
-            {
-                "name": v.name,
-                "absolute": v.comparison.absolute,
-                "absolute_ci": v.comparison.absolute_ci,
-                "relative": v.comparison.relative,
-                "relative_ci": v.comparison.relative_ci,
-                "p_value": v.comparison.p_value,
-                "adjusted_p_value": v.adjusted_p_value,
-                "chance_to_win": v.bayes.chance_to_win,
-                "expected_loss": v.bayes.expected_loss,
-                "sequential_ci": v.sequential_ci,
-            }
-            for v in report.result.variations
-        ]
+        body["variations"] = [v.as_dict() for v in report.result.variations]
         body["cuped"] = [
             {"name": e.variation, "absolute": e.absolute, "absolute_ci": e.ci} for e in report.cuped
         ]

@@ -95,18 +95,9 @@ def experiment(request, payload: ExperimentIn):
         "sample_ratio_mismatch": result.sample_ratio_mismatch,
         "variations": [
             {
-                "name": v.name,
+                **v.as_dict(),
                 "control_mean": v.comparison.control_mean,
                 "mean": v.comparison.treatment_mean,
-                "absolute": v.comparison.absolute,
-                "absolute_ci": v.comparison.absolute_ci,
-                "relative": v.comparison.relative,
-                "relative_ci": v.comparison.relative_ci,
-                "p_value": v.comparison.p_value,
-                "adjusted_p_value": v.adjusted_p_value,
-                "chance_to_win": v.bayes.chance_to_win,
-                "expected_loss": v.bayes.expected_loss,
-                "sequential_ci": v.sequential_ci,
             }
             for v in result.variations
         ],
