@@ -277,7 +277,7 @@ def analyze(args) -> int:
     from datetime import date
 
     from pacer.analytics.clv import CLVError
-    from pacer.analytics.experiments import ArmStats, ExperimentError
+    from pacer.analytics.experiments import ExperimentError, parse_arm
     from pacer.analytics.experiments import analyze as analyze_experiment
     from pacer.analytics.journeys import JourneyError
     from pacer.metrics.analysis import (
@@ -292,17 +292,7 @@ def analyze(args) -> int:
         if args.what == "experiment" and args.key:
             return _experiment_report(_workspace(args.workspace), args.key)
         if args.what == "experiment":
-            arms = {}
-            for spec in args.arm or []:
-                parts = spec.split(",")
-                if len(parts) not in (3, 4):
-                    return _fail(f"--arm: '{spec}' must be name,n,sum[,sum_of_squares]")
-                try:
-                    n, total = int(parts[1]), float(parts[2])
-                    squares = float(parts[3]) if len(parts) == 4 else total
-                except ValueError:
-                    return _fail(f"--arm: '{spec}': n and sums must be numbers")
-                arms[parts[0]] = ArmStats(n, total, squares)
+            arms = dict(parse_arm(spec, f"--arm '{spec}'") for spec in args.arm or [])
             result = analyze_experiment(arms)
             _print_srm(result.srm_p_value, result.sample_ratio_mismatch)
             _print_variations(result)

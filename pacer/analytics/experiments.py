@@ -180,6 +180,28 @@ class ArmStats:
         return (self.xy_sum - self.sum * self.x_sum / self.n) / (self.n - 1)
 
 
+def parse_arm(spec: str, field: str) -> tuple[str, ArmStats]:
+    """An arm written as ``name, n, sum[, sum of squares]``; without the sum of squares
+    the metric is taken as 0/1 (a conversion), whose sum of squares is its sum. Errors
+    name ``field``.
+
+    Example
+    -------
+    >>> name, arm = parse_arm("control, 1000, 100", "arms line 1")
+    >>> name, arm.n, arm.sum_sq
+    ('control', 1000, 100.0)
+    """
+    parts = [part.strip() for part in spec.split(",")]
+    if len(parts) not in (3, 4):
+        raise ExperimentError(f"{field}: write name, n, sum[, sum of squares]")
+    try:
+        n, total = int(parts[1]), float(parts[2])
+        squares = float(parts[3]) if len(parts) == 4 else total
+    except ValueError:
+        raise ExperimentError(f"{field}: n and sums must be numbers") from None
+    return parts[0], ArmStats(n, total, squares)
+
+
 @dataclass(frozen=True)
 class Comparison:
     control_mean: float

@@ -6,7 +6,13 @@ from django.contrib import messages
 from django.shortcuts import render
 
 from pacer.analytics.clv import CLVError
-from pacer.analytics.experiments import ArmStats, ExperimentError, analyze, sample_size
+from pacer.analytics.experiments import (
+    ArmStats,
+    ExperimentError,
+    analyze,
+    parse_arm,
+    sample_size,
+)
 from pacer.analytics.journeys import JourneyError
 from pacer.core.models import ANALYSIS_ROLES
 from pacer.ingest.channels import CHANNELS
@@ -164,18 +170,10 @@ def role_allows_write(request) -> bool:
 
 
 def _parse_arms(text: str) -> dict[str, ArmStats]:
-    arms = {}
-    for number, line in enumerate(text.strip().splitlines(), start=1):
-        parts = [p.strip() for p in line.split(",")]
-        if len(parts) not in (3, 4):
-            raise ExperimentError(f"arms line {number}: write name, n, sum[, sum of squares]")
-        try:
-            n, total = int(parts[1]), float(parts[2])
-            squares = float(parts[3]) if len(parts) == 4 else total
-        except ValueError:
-            raise ExperimentError(f"arms line {number}: n and sums must be numbers") from None
-        arms[parts[0]] = ArmStats(n, total, squares)
-    return arms
+    return dict(
+        parse_arm(line, f"arms line {number}")
+        for number, line in enumerate(text.strip().splitlines(), start=1)
+    )
 
 
 @workspace_required()
