@@ -54,6 +54,13 @@ def _prepared(model, fields: list[str]) -> tuple[str, list[str], list[Callable]]
     return table, [quote(f.column) for f in concrete], [_adapter(f) for f in concrete]
 
 
+def _value(obj, name: str, attname: str):
+    """What to write for a field: a related object assigned since its id was set (its id
+    may have been given only by a later insert), else the attribute."""
+    related = obj._state.fields_cache.get(name)
+    return related if related is not None else getattr(obj, attname)
+
+
 def update_rows(model, objects: list, fields: list[str]) -> None:
     """``UPDATE ... SET fields WHERE id = ?`` for each object, as one ``executemany``."""
     if not objects:
@@ -63,9 +70,8 @@ def update_rows(model, objects: list, fields: list[str]) -> None:
     attnames = [model._meta.get_field(name).attname for name in fields]
     params = []
     for obj in objects:
-        cache = obj._state.fields_cache  # related objects assigned since the ids were set
         values = [
-            adapt(cache[name] if cache.get(name) is not None else getattr(obj, attname))
+            adapt(_value(obj, name, attname))
             for name, attname, adapt in zip(fields, attnames, adapters, strict=True)
         ]
         values.append(obj.pk)
@@ -117,14 +123,10 @@ def insert_returning_ids(model, objects: list) -> None:
             batch = objects[start : start + per_statement]
             params = []
             for obj in batch:
-                cache = obj._state.fields_cache
                 for field, adapt, stamp in zip(concrete, adapters, stamped, strict=True):
                     if stamp:
                         setattr(obj, field.attname, now)
-                    value = cache.get(field.name) if field.is_relation else None
-                    params.append(
-                        adapt(value if value is not None else getattr(obj, field.attname))
-                    )
+                    params.append(adapt(_value(obj, field.name, field.attname)))
             cursor.execute(
                 f"INSERT INTO {table} ({', '.join(columns)}) "
                 f"VALUES {', '.join([row_sql] * len(batch))} RETURNING id",

@@ -57,8 +57,7 @@ class BatchResolver:
         )
         contacts = Contact.objects.in_bulk({cid for _, _, cid in rows})
         for kind, value, contact_id in rows:
-            if (kind, value) in keys:
-                self.owner[(kind, value)] = contacts[contact_id]
+            self.owner[(kind, value)] = contacts[contact_id]
         for contact_id, value in (
             Identity.objects.filter(
                 contact_id__in=list(contacts), kind=IdentityKind.USER_ID
