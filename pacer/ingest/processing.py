@@ -27,7 +27,7 @@ from pacer.people.resolution import BatchResolver, normalise
 ORDER_EVENT = "Order Completed"
 CONSENT_EVENT = "Consent Updated"
 CONSENT_CHANNELS = {"email", "sms", "push", "phone", "direct_mail", "whatsapp"}
-CHUNK = 5000
+CHUNK = 20000
 PROFILE_TRAITS = {
     "email": "email",
     "phone": "phone",
@@ -98,16 +98,20 @@ def processing_due(now: datetime) -> bool:
 def _process_chunk(workspace_id: int, chunk: int) -> int:
     for attempt in range(3):
         try:
+            # Plan from a read of the current state, without the write lock, so the API
+            # keeps appending meanwhile; then, holding the lock, re-check what the plan
+            # read and write it (or plan again under the lock if anything changed).
+            plan = ChunkPlan.read(workspace_id, chunk)
+            if plan is None:
+                return 0
             with transaction.atomic():
-                workspace = Workspace.objects.select_for_update().get(pk=workspace_id)
-                rows = fetch_rows(
-                    Event.objects.filter(workspace_id=workspace_id, pending=True)
-                    .order_by("id")
-                    .values_list(*PENDING_COLUMNS)[:chunk]
-                )
-                if rows:
-                    _resolve(workspace, rows)
-                return len(rows)
+                Workspace.objects.select_for_update().get(pk=workspace_id)
+                if not plan.current():
+                    plan = ChunkPlan.read(workspace_id, chunk)
+                    if plan is None:
+                        return 0
+                plan.write()
+                return plan.count
         except IntegrityError:
             # A CSV import created the same identifier first; the retry resolves to it.
             if attempt == 2:
@@ -117,9 +121,13 @@ def _process_chunk(workspace_id: int, chunk: int) -> int:
 
 def message_from_row(row: tuple) -> Message:
     """The ``Message`` an event row was written from (``PENDING_COLUMNS[1:]``, as the
-    database driver returns them)."""
+    database driver returns them). The properties of events that processing does not
+    read (pages, screens, other tracks) are left unparsed: empty here."""
     (mid, kind, event, name, user_id, anon, ts, channel, source, medium, campaign, props) = row
-    props = db_json(props)
+    if kind in ("identify", "group", "alias") or event in (ORDER_EVENT, CONSENT_EVENT):
+        props = db_json(props)
+    else:
+        props = {}
     message = Message(
         type=kind,
         message_id=mid,
@@ -156,84 +164,126 @@ def identity_keys(message: Message) -> list[tuple[str, str]]:
     return keys
 
 
-def _resolve(workspace: Workspace, rows: list[tuple]) -> None:
-    parsed = []
-    for row in rows:
-        message = message_from_row(row[1:])
-        order = None
-        if message.type == "track" and message.event == ORDER_EVENT:
-            # validated when the event was accepted, so this cannot fail here
-            order = order_from_properties(message.properties, message.timestamp, message.message_id)
-        parsed.append((row[0], message, identity_keys(message), order))
-    keys = {key for _, _, message_keys, _ in parsed for key in message_keys}
-    for _, message, _, _ in parsed:
-        if message.type == "alias":
-            keys |= {
-                (IdentityKind.USER_ID, message.previous_id),
-                (IdentityKind.ANONYMOUS_ID, message.previous_id),
-            }
-    resolver = BatchResolver(workspace, keys)
-    order_inputs = [order for *_, order in parsed if order is not None]
-    orders = OrderWriter(
-        workspace,
-        {order.external_id for order in order_inputs},
-        {line.sku for order in order_inputs for line in order.lines},
-    )
-    accounts = {
-        a.group_id: a
-        for a in Account.objects.filter(
-            workspace=workspace, group_id__in={m.group_id for _, m, _, _ in parsed if m.group_id}
-        )
-    }
-    event_contacts: list[tuple[int, Contact]] = []
-    consents: list[tuple[Consent, Contact]] = []
-    for event_id, message, message_keys, order in parsed:
-        contact = resolver.resolve(message_keys)
-        if message.type == "alias":
-            previous = resolver.lookup(
-                IdentityKind.USER_ID, message.previous_id
-            ) or resolver.lookup(IdentityKind.ANONYMOUS_ID, message.previous_id)
-            if previous is None:
-                contact = resolver.resolve(
-                    [
-                        (IdentityKind.USER_ID, message.user_id),
-                        (IdentityKind.ANONYMOUS_ID, message.previous_id),
-                    ]
+class ChunkPlan:
+    """What processing one chunk of pending events writes, worked out from reads alone.
+
+    ``read`` resolves every event in memory; ``current`` tells whether what it read (the
+    events still pending, the owners of their identifiers, the contacts' rows) is still
+    so; ``write`` stores the result. Everything it writes besides is guarded by a unique
+    key (identifiers, orders, products, accounts), so a concurrent insert fails the write.
+    """
+
+    def __init__(self, workspace: Workspace, rows: list[tuple]):
+        self.workspace = workspace
+        self.count = len(rows)
+        self.id_range = (rows[0][0], rows[-1][0])
+        parsed = []
+        for row in rows:
+            message = message_from_row(row[1:])
+            order = None
+            if message.type == "track" and message.event == ORDER_EVENT:
+                # validated when the event was accepted, so this cannot fail here
+                order = order_from_properties(
+                    message.properties, message.timestamp, message.message_id
                 )
-            else:
-                contact = resolver.merge(contact, previous)
-        elif order is not None:
-            orders.add(order, contact)
-        elif message.type == "track" and message.event == CONSENT_EVENT:
-            consents.append((consent_from(workspace, message), contact))
-        elif message.type == "group":
-            account = accounts.get(message.group_id)
-            if account is None:
-                account = Account(workspace=workspace, group_id=message.group_id)
-                accounts[message.group_id] = account
-            account.name = str(message.traits.get("name") or account.name)[:200]
-            account.traits = {**account.traits, **message.traits}
-            contact.account = account
-        if message.type == "identify":
-            apply_identify(contact, message, orders)
-        touch_contact(contact, message)
-        event_contacts.append((event_id, contact))
-    Account.objects.bulk_create([a for a in accounts.values() if a.pk is None])
-    for account in accounts.values():
-        if account.pk is not None:
-            account.save(update_fields=["name", "traits"])
-    resolver.flush()
-    orders.flush(resolver.canonical)
-    resolver.save_touched(CONTACT_FIELDS)
-    Consent.objects.bulk_create(
-        [_with_contact(c, resolver.canonical(contact)) for c, contact in consents]
-    )
-    table = connection.ops.quote_name(Event._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET contact_id = %s, pending = %s WHERE id = %s",
-            [(resolver.canonical(c).pk, False, event_id) for event_id, c in event_contacts],
+            parsed.append((row[0], message, identity_keys(message), order))
+        keys = {key for _, _, message_keys, _ in parsed for key in message_keys}
+        for _, message, _, _ in parsed:
+            if message.type == "alias":
+                keys |= {
+                    (IdentityKind.USER_ID, message.previous_id),
+                    (IdentityKind.ANONYMOUS_ID, message.previous_id),
+                }
+        self.resolver = resolver = BatchResolver(workspace, keys)
+        order_inputs = [order for *_, order in parsed if order is not None]
+        self.orders = orders = OrderWriter(
+            workspace,
+            {order.external_id for order in order_inputs},
+            {line.sku for order in order_inputs for line in order.lines},
         )
+        group_ids = {m.group_id for _, m, _, _ in parsed if m.group_id}
+        self.accounts = accounts = (
+            {
+                a.group_id: a
+                for a in Account.objects.filter(workspace=workspace, group_id__in=group_ids)
+            }
+            if group_ids
+            else {}
+        )
+        self.event_contacts: list[tuple[int, Contact]] = []
+        self.consents: list[tuple[Consent, Contact]] = []
+        for event_id, message, message_keys, order in parsed:
+            contact = resolver.resolve(message_keys)
+            if message.type == "alias":
+                previous = resolver.lookup(
+                    IdentityKind.USER_ID, message.previous_id
+                ) or resolver.lookup(IdentityKind.ANONYMOUS_ID, message.previous_id)
+                if previous is None:
+                    contact = resolver.resolve(
+                        [
+                            (IdentityKind.USER_ID, message.user_id),
+                            (IdentityKind.ANONYMOUS_ID, message.previous_id),
+                        ]
+                    )
+                else:
+                    contact = resolver.merge(contact, previous)
+            elif order is not None:
+                orders.add(order, contact)
+            elif message.type == "track" and message.event == CONSENT_EVENT:
+                self.consents.append((consent_from(workspace, message), contact))
+            elif message.type == "group":
+                account = accounts.get(message.group_id)
+                if account is None:
+                    account = Account(workspace=workspace, group_id=message.group_id)
+                    accounts[message.group_id] = account
+                account.name = str(message.traits.get("name") or account.name)[:200]
+                account.traits = {**account.traits, **message.traits}
+                contact.account = account
+            if message.type == "identify":
+                apply_identify(contact, message, orders)
+            touch_contact(contact, message)
+            self.event_contacts.append((event_id, contact))
+
+    @classmethod
+    def read(cls, workspace_id: int, chunk: int) -> "ChunkPlan | None":
+        """The plan for the workspace's oldest ``chunk`` pending events (None if none)."""
+        rows = fetch_rows(
+            Event.objects.filter(workspace_id=workspace_id, pending=True)
+            .order_by("id")
+            .values_list(*PENDING_COLUMNS)[:chunk]
+        )
+        return cls(Workspace.objects.get(pk=workspace_id), rows) if rows else None
+
+    def current(self) -> bool:
+        """Whether the state the plan was read from still holds (call under the lock)."""
+        first, last = self.id_range
+        still_pending = Event.objects.filter(
+            workspace_id=self.workspace.pk, pending=True, id__gte=first, id__lte=last
+        ).count()
+        return still_pending == self.count and self.resolver.current()
+
+    def write(self) -> None:
+        """Store the plan: call inside the transaction that holds the workspace's lock."""
+        resolver = self.resolver
+        Account.objects.bulk_create([a for a in self.accounts.values() if a.pk is None])
+        for account in self.accounts.values():
+            if account.pk is not None:
+                account.save(update_fields=["name", "traits"])
+        resolver.flush()
+        self.orders.flush(resolver.canonical)
+        resolver.save_touched(CONTACT_FIELDS)
+        Consent.objects.bulk_create(
+            [_with_contact(c, resolver.canonical(contact)) for c, contact in self.consents]
+        )
+        table = connection.ops.quote_name(Event._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET contact_id = %s, pending = %s WHERE id = %s",
+                [
+                    (resolver.canonical(c).pk, False, event_id)
+                    for event_id, c in self.event_contacts
+                ],
+            )
 
 
 def _with_contact(row, contact):

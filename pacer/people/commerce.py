@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from pacer.core.bulk import lock_appends
+from pacer.core.bulk import insert_returning_ids, insert_rows, lock_appends
 from pacer.core.errors import FieldError, parse_amount
 from pacer.core.models import Workspace
 from pacer.people.models import Contact, LifecycleStage, Location, Order, OrderLine, Product
@@ -134,29 +134,31 @@ class OrderWriter:
 
     def flush(self, canonical) -> None:
         """Write queued rows; ``canonical`` maps a contact to its surviving contact."""
-        new_products = [p for p in self.products.values() if p.pk is None]
-        Product.objects.bulk_create(new_products, batch_size=500)
+        insert_returning_ids(Product, [p for p in self.products.values() if p.pk is None])
         orders = []
         for row, _, contact in self.pending:
             row.contact = canonical(contact)
             orders.append(row)
         if orders:
             lock_appends(Order)
-        Order.objects.bulk_create(orders, batch_size=500)
-        lines = [
-            OrderLine(
-                workspace=self.workspace,
-                order=row,
-                product=self.products[line.sku],
-                sku=line.sku,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                unit_cost=self.products[line.sku].unit_cost,
-            )
-            for row, line_inputs, _ in self.pending
-            for line in line_inputs
-        ]
-        OrderLine.objects.bulk_create(lines, batch_size=1000)
+        insert_returning_ids(Order, orders)
+        insert_rows(
+            OrderLine,
+            ["workspace", "order", "product", "sku", "quantity", "unit_price", "unit_cost"],
+            [
+                (
+                    self.workspace.pk,
+                    row.pk,
+                    self.products[line.sku].pk,
+                    line.sku,
+                    line.quantity,
+                    line.unit_price,
+                    self.products[line.sku].unit_cost,
+                )
+                for row, line_inputs, _ in self.pending
+                for line in line_inputs
+            ],
+        )
 
 
 def apply_order_to_contact(contact: Contact, order: Order) -> None:

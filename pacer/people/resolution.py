@@ -9,11 +9,10 @@ consents move to the survivor.
 
 from decimal import Decimal
 
-from django.db.models import Q
 from django.utils import timezone
 
 from pacer.core import audit
-from pacer.core.bulk import insert_returning_ids, insert_rows, update_rows
+from pacer.core.bulk import LoadedRows, fetch_in, insert_returning_ids, insert_rows
 from pacer.core.models import Workspace
 from pacer.people.models import Consent, Contact, Identity, IdentityKind, Order
 
@@ -42,30 +41,48 @@ class BatchResolver:
         by_kind: dict[str, set[str]] = {}
         for kind, value in keys:
             by_kind.setdefault(kind, set()).add(value)
-        # one (workspace, kind, value IN ...) lookup per kind, so the unique index serves it
-        match = Q()
-        for kind, values in by_kind.items():
-            match |= Q(kind=kind, value__in=values)
-        rows = (
-            list(
-                Identity.objects.filter(match, workspace=workspace).values_list(
-                    "kind", "value", "contact_id"
-                )
-            )
-            if by_kind
-            else []
-        )
-        contacts = Contact.objects.in_bulk({cid for _, _, cid in rows})
+        self._by_kind = by_kind
+        self._identities = rows = self._read_identities()
+        self.loaded = LoadedRows(Contact, {cid for _, _, cid in rows})
+        contacts = self.loaded.objects
         for kind, value, contact_id in rows:
             self.owner[(kind, value)] = contacts[contact_id]
-        for contact_id, value in (
-            Identity.objects.filter(
-                contact_id__in=list(contacts), kind=IdentityKind.USER_ID
-            ).values_list("contact_id", "value")
-            if contacts
-            else ()
-        ):
+        self._user_ids = self._read_user_ids()
+        for contact_id, value in self._user_ids:
             self.user_ids.setdefault(id(contacts[contact_id]), set()).add(value)
+
+    def _read_identities(self) -> list[tuple]:
+        # one (workspace, kind, value IN ...) lookup per kind, so the unique index serves it
+        rows = []
+        for kind, values in self._by_kind.items():
+            rows += fetch_in(
+                Identity,
+                ["kind", "value", "contact"],
+                {"workspace": self.workspace.pk, "kind": kind},
+                "value",
+                values,
+            )
+        return sorted(rows)
+
+    def _read_user_ids(self) -> list[tuple]:
+        # by contact id alone (they are this workspace's), so the contact index serves it
+        rows = fetch_in(
+            Identity,
+            ["contact", "value"],
+            {"kind": IdentityKind.USER_ID},
+            "contact",
+            list(self.loaded.objects),
+        )
+        return sorted(rows)
+
+    def current(self) -> bool:
+        """Whether the identities and contacts read are still as they were: nothing has
+        been flushed yet, and nobody else has changed them since."""
+        return (
+            self._read_identities() == self._identities
+            and self._read_user_ids() == self._user_ids
+            and self.loaded.unchanged()
+        )
 
     def canonical(self, contact: Contact) -> Contact:
         while id(contact) in self.alias_of:
@@ -158,11 +175,15 @@ class BatchResolver:
             )
 
     def save_touched(self, fields: list[str]) -> None:
-        """Persist computed-trait changes of contacts that existed before the batch."""
-        existing = [
-            c for c in self.touched.values() if c.pk is not None and c.merged_into_id is None
-        ]
-        update_rows(Contact, existing, fields)
+        """Persist the changed ``fields`` of contacts that existed before the batch."""
+        self.loaded.save(
+            [
+                c
+                for c in self.touched.values()
+                if c.pk in self.loaded.objects and c.merged_into_id is None
+            ],
+            fields,
+        )
 
 
 # Models of other domains whose rows belong to a contact (a ``contact`` foreign key) and

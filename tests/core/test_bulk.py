@@ -66,3 +66,37 @@ def test_insert_returning_ids_sets_keys_and_stores_every_field(workspace):
     created, traits = raw[0]
     assert db_datetime(created) == stored[people[0].pk].created_at
     assert db_json(traits) == {"n": 0}
+
+
+@pytest.mark.django_db
+def test_loaded_rows_read_like_the_orm_and_write_only_changed_columns(workspace):
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from pacer.core.bulk import LoadedRows
+    from pacer.people.models import Account, Contact
+
+    seen = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+    stored = Contact.objects.create(
+        workspace=workspace,
+        email="a@x.com",
+        traits={"plan": "gold"},
+        revenue=Decimal("12.30"),
+        first_seen_at=seen,
+    )
+    loaded = LoadedRows(Contact, [stored.pk])
+    ada = loaded.objects[stored.pk]
+    for field in Contact._meta.concrete_fields:
+        assert getattr(ada, field.attname) == getattr(stored, field.attname), field.name
+    assert loaded.unchanged()
+
+    ada.last_seen_at = seen
+    ada.account = Account(workspace=workspace, group_id="g1")  # gets its id only later
+    ada.account.save()
+    # meanwhile another writer changes a column this batch did not touch
+    Contact.objects.filter(pk=stored.pk).update(email="new@x.com")
+    assert not loaded.unchanged()
+    loaded.save([ada], ["email", "traits", "last_seen_at", "account", "revenue"])
+    stored.refresh_from_db()
+    assert stored.email == "new@x.com" and stored.last_seen_at == seen
+    assert stored.account == ada.account and stored.revenue == Decimal("12.30")

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from pacer.ingest.models import Event
-from pacer.ingest.processing import process_pending
+from pacer.ingest.processing import ChunkPlan, process_pending
 from pacer.people.models import Consent, Contact, Identity, Order
 from tests.conftest import database_url
 from tests.ingest.test_tracking_api import IDENTIFY, ORDER, PAGE
@@ -86,3 +86,31 @@ def test_worker_processes_events_the_api_accepted(tracker):
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+
+
+@pytest.mark.django_db
+def test_a_plan_read_before_a_concurrent_change_is_made_again_under_the_lock(tracker, workspace):
+    tracker.batch([PAGE, IDENTIFY])
+    ada = Contact.objects.get()
+    tracker.batch([ORDER], process=False)
+    untouched = ChunkPlan.read(workspace.pk, 100)
+    assert untouched.current()
+
+    plan = ChunkPlan.read(workspace.pk, 100)
+    # another writer (say a CSV import of an earlier order) changes Ada meanwhile
+    Contact.objects.filter(pk=ada.pk).update(order_count=1, revenue=Decimal("10.00"))
+    assert not plan.current()
+    assert process_pending(workspace) == 1
+    ada.refresh_from_db()
+    assert (ada.order_count, ada.revenue) == (2, Decimal("37.50"))
+
+
+@pytest.mark.django_db
+def test_a_plan_whose_events_were_processed_meanwhile_writes_nothing(tracker, workspace):
+    tracker.batch([PAGE, IDENTIFY, ORDER], process=False)
+    plan = ChunkPlan.read(workspace.pk, 100)
+    assert process_pending(workspace) == 3
+    assert not plan.current()
+    assert process_pending(workspace) == 0
+    ada = Contact.objects.get()
+    assert (ada.order_count, Order.objects.count()) == (1, 1)
