@@ -43,15 +43,26 @@ bodies = [
 port = 8765
 cli = [sys.executable, "-m", "pacer.cli"]
 environment = {**os.environ, "PACER_DATA_DIR": data_dir}
-server = subprocess.Popen([*cli, "serve", "--port", str(port)], env=environment)
+server = subprocess.Popen(
+    [*cli, "serve", "--port", str(port), "--workers", os.environ.get("BENCH_WORKERS", "2")],
+    env=environment,
+)
 worker = subprocess.Popen([*cli, "worker", "--no-schedule"], env=environment)
 processes = {"server": server, "worker": worker}
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds a process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds a process and its child processes (uvicorn's workers)
+    have used so far (Linux /proc)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 headers = {

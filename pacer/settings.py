@@ -136,7 +136,7 @@ INGEST_MAX_BATCH_BYTES = 500 * 1024
 # has arrived for QUIET seconds or the oldest has waited MAX_LAG (pacer.ingest.processing).
 INGEST_PROCESS_POLL_SECONDS = float(os.environ.get("PACER_INGEST_PROCESS_POLL_SECONDS", "0.2"))
 INGEST_PROCESS_QUIET_SECONDS = 0.5
-INGEST_PROCESS_MAX_LAG_SECONDS = float(os.environ.get("PACER_INGEST_PROCESS_MAX_LAG_SECONDS", "1"))
+INGEST_PROCESS_MAX_LAG_SECONDS = float(os.environ.get("PACER_INGEST_PROCESS_MAX_LAG_SECONDS", "3"))
 
 # How often the worker pushes new operational rows into the warehouse.
 WAREHOUSE_SYNC_SECONDS = int(os.environ.get("PACER_WAREHOUSE_SYNC_SECONDS", "30"))

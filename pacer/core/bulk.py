@@ -32,6 +32,10 @@ def _sqlite_datetime(value):
     return None if value is None else str(value.astimezone(UTC).replace(tzinfo=None))
 
 
+def _same(value):
+    return value
+
+
 def _adapter(field) -> Callable:
     """Turn a Python value of ``field`` (a related object or its id for a relation)
     into what the database driver takes."""
@@ -39,7 +43,7 @@ def _adapter(field) -> Callable:
         return lambda value: value.pk if hasattr(value, "pk") else value
     internal = field.get_internal_type()
     if internal in PLAIN_TYPES:
-        return lambda value: value
+        return _same
     if internal == "DateTimeField":
         if connection.vendor == "sqlite":
             return _sqlite_datetime
@@ -86,7 +90,13 @@ def insert_rows(model, fields: list[str], rows: Iterable[Sequence]) -> None:
     """``INSERT`` rows given as value sequences in ``fields`` order (a related object or
     its id for a relation), as one ``executemany``; for rows whose ids are not needed."""
     table, columns, adapters = _prepared(model, fields)
-    params = [[adapt(v) for adapt, v in zip(adapters, row, strict=True)] for row in rows]
+    convert = [(i, adapt) for i, adapt in enumerate(adapters) if adapt is not _same]
+    params = []
+    for row in rows:
+        row = list(row)
+        for i, adapt in convert:
+            row[i] = adapt(row[i])
+        params.append(row)
     if not params:
         return
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from pacer.core.bulk import insert_rows, lock_appends
+from pacer.core.bulk import fetch_in, insert_rows, lock_appends
 from pacer.core.errors import FieldError
 from pacer.core.models import Workspace
 from pacer.ingest.models import MESSAGE_COLUMNS, Event
@@ -97,15 +97,12 @@ def ingest(workspace: Workspace, raw_messages: list, **options) -> list[Result]:
 
 def _append(workspace: Workspace, valid: list, results: list[Result], received_at) -> None:
     ids = [m.message_id for _, m in valid]
-    seen = (
-        set(
-            Event.objects.filter(workspace=workspace, message_id__in=ids).values_list(
-                "message_id", flat=True
-            )
+    seen = {
+        mid
+        for (mid,) in fetch_in(
+            Event, ["message_id"], {"workspace": workspace.pk}, "message_id", ids
         )
-        if ids
-        else set()
-    )
+    }
     rows = []
     for index, message in valid:
         if message.message_id in seen:

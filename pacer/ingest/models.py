@@ -57,7 +57,12 @@ class Event(models.Model):
             models.UniqueConstraint(fields=["workspace", "message_id"], name="event_message_id")
         ]
         indexes = [
-            models.Index(fields=["contact", "timestamp"], name="event_contact_time"),
+            # partial: an event is added to it once resolved, not when accepted
+            models.Index(
+                fields=["contact", "timestamp"],
+                condition=models.Q(contact__isnull=False),
+                name="event_contact_time",
+            ),
             models.Index(
                 fields=["id"],
                 condition=models.Q(pending=True),

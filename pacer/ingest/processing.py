@@ -8,6 +8,7 @@ workspace's row lock so two processors never take the same events; running it ag
 finds nothing left to do.
 """
 
+import logging
 from datetime import datetime
 
 from django.conf import settings
@@ -28,6 +29,7 @@ ORDER_EVENT = "Order Completed"
 CONSENT_EVENT = "Consent Updated"
 CONSENT_CHANNELS = {"email", "sms", "push", "phone", "direct_mail", "whatsapp"}
 CHUNK = 20000
+logger = logging.getLogger(__name__)
 PROFILE_TRAITS = {
     "email": "email",
     "phone": "phone",
@@ -107,6 +109,9 @@ def _process_chunk(workspace_id: int, chunk: int) -> int:
             with transaction.atomic():
                 Workspace.objects.select_for_update().get(pk=workspace_id)
                 if not plan.current():
+                    logger.info(
+                        "events %s-%s changed while planned; planning again", *plan.id_range
+                    )
                     plan = ChunkPlan.read(workspace_id, chunk)
                     if plan is None:
                         return 0

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 
 from pacer.ingest.models import Event
 
@@ -35,9 +35,12 @@ def goal_event_times(
     """``(contact id, timestamp)`` of the contacts' ``track`` events named ``event`` at or
     after ``since``."""
     rows: list[tuple[int, datetime]] = []
+    # The workspace is checked as an expression: as a plain equality SQLite would pick
+    # the workspace's index over the contact index and scan every event of the workspace.
+    events = Event.objects.annotate(in_workspace=F("workspace_id") + 0)
     for start in range(0, len(contact_ids), CHUNK):
-        rows += Event.objects.filter(
-            workspace_id=workspace_id,
+        rows += events.filter(
+            in_workspace=workspace_id,
             contact_id__in=contact_ids[start : start + CHUNK],
             type="track",
             event=event,

@@ -95,6 +95,13 @@ class BatchResolver:
 
     def resolve(self, keys: list[tuple[str, str]]) -> Contact:
         """The contact for a message's identifiers (strongest first), creating or merging."""
+        # the common case: a known visitor whose identifiers all lead to one contact
+        owner = self.owner.get(keys[0]) if keys else None
+        if owner is not None:
+            contact = self.canonical(owner)
+            if all(self.lookup(*key) is contact for key in keys[1:]):
+                self.touched[id(contact)] = contact
+                return contact
         user_id = next((v for k, v in keys if k == IdentityKind.USER_ID), None)
         owners: list[Contact] = []
         for key in keys:
