@@ -3,9 +3,10 @@
 The tracking API acknowledges a batch once its validated events are durably appended
 (``pending``); this step, run by the worker right after (and inline by ``ingest``),
 resolves each pending event to a contact and keeps the contact's traits current. It works
-through a workspace's pending events in id order, a chunk per transaction, holding the
-workspace's row lock so two processors never take the same events; running it again
-finds nothing left to do.
+through a workspace's pending events in id order, a chunk at a time: it plans the chunk
+from reads alone, then, in one transaction holding the workspace's lock, checks that
+what it read still holds and writes the plan (ADR 0002). Two processors never write the
+same events, and running it again finds nothing left to do.
 """
 
 import logging
@@ -83,10 +84,10 @@ def process_pending(workspace: Workspace | None = None, *, chunk: int = CHUNK) -
 def processing_due(now: datetime) -> bool:
     """Whether the worker should process now.
 
-    Acknowledging comes first: while batches keep arriving, processing (which holds the
-    database's write lock) waits until the API has been quiet for
-    ``INGEST_PROCESS_QUIET_SECONDS``, or until the oldest pending event has waited
-    ``INGEST_PROCESS_MAX_LAG_SECONDS``, which bounds how stale contacts can get.
+    Once the API has been quiet for ``INGEST_PROCESS_QUIET_SECONDS``, or the oldest
+    pending event has waited ``INGEST_PROCESS_MAX_LAG_SECONDS``: under a steady stream
+    that gathers chunks big enough to process efficiently, and it bounds how stale
+    contacts get.
     """
     window = pending_window()
     if window is None:
