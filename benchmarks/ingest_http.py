@@ -91,10 +91,12 @@ try:
                 with lock:
                     accepted.append(reply.json()["accepted"])
 
-    # Two clients, each sending a contiguous half, so each person's events stay in order.
-    half = len(bodies) // 2
+    # Clients (BENCH_CLIENTS, 2 by default) each send a contiguous share of the batches.
+    clients = int(os.environ.get("BENCH_CLIENTS", "2"))
+    share = -(-len(bodies) // clients)
     threads = [
-        threading.Thread(target=send, args=(part,)) for part in (bodies[:half], bodies[half:])
+        threading.Thread(target=send, args=(bodies[i : i + share],))
+        for i in range(0, len(bodies), share)
     ]
     cpu_at_start = {name: _cpu_seconds(process.pid) for name, process in processes.items()}
     started = time.perf_counter()

@@ -137,6 +137,9 @@ INGEST_MAX_BATCH_BYTES = 500 * 1024
 INGEST_PROCESS_POLL_SECONDS = float(os.environ.get("PACER_INGEST_PROCESS_POLL_SECONDS", "0.2"))
 INGEST_PROCESS_QUIET_SECONDS = 0.5
 INGEST_PROCESS_MAX_LAG_SECONDS = float(os.environ.get("PACER_INGEST_PROCESS_MAX_LAG_SECONDS", "3"))
+# Events per processing transaction: bigger chunks reload fewer contacts (less work per
+# event) but hold the write lock longer, delaying the API's appends meanwhile.
+INGEST_PROCESS_CHUNK = int(os.environ.get("PACER_INGEST_PROCESS_CHUNK", "20000"))
 
 # How often the worker pushes new operational rows into the warehouse.
 WAREHOUSE_SYNC_SECONDS = int(os.environ.get("PACER_WAREHOUSE_SYNC_SECONDS", "30"))

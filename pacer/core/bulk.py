@@ -68,27 +68,59 @@ def _value(obj, name: str, attname: str):
 
 
 def update_rows(model, objects: list, fields: list[str]) -> None:
-    """``UPDATE ... SET fields WHERE id = ?`` for each object, as one ``executemany``."""
+    """``UPDATE ... SET fields WHERE id = ?`` for each object, in bulk (``update_values``)."""
     if not objects:
         return
-    table, columns, adapters = _prepared(model, fields)
-    sql = f"UPDATE {table} SET {', '.join(f'{c} = %s' for c in columns)} WHERE id = %s"
+    _, _, adapters = _prepared(model, fields)
     attnames = [model._meta.get_field(name).attname for name in fields]
-    params = []
+    rows = []
     for obj in objects:
         values = [
             adapt(_value(obj, name, attname))
             for name, attname, adapt in zip(fields, attnames, adapters, strict=True)
         ]
         values.append(obj.pk)
-        params.append(values)
+        rows.append(values)
+    update_values(model, fields, rows)
+
+
+def update_values(model, fields: list[str], rows: list[Sequence]) -> None:
+    """Set ``fields`` of each row given as ``(*values, id)``, values as the driver takes them.
+
+    SQLite runs one prepared ``UPDATE`` per row (``executemany`` stays in C); PostgreSQL
+    would answer each of those separately, so the rows are copied (``COPY``, formatted in
+    C) into a temporary table and applied with one ``UPDATE ... FROM``.
+    """
+    if not rows:
+        return
+    table, columns, _ = _prepared(model, fields)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        if connection.vendor != "postgresql":
+            sets = ", ".join(f"{c} = %s" for c in columns)
+            cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)
+            return
+        types = [model._meta.get_field(name).db_type(connection) for name in fields]
+        names = [f"v{i}" for i in range(len(columns))]
+        sets = ", ".join(f"{c} = v.{n}" for c, n in zip(columns, names, strict=True))
+        cursor.execute("DROP TABLE IF EXISTS pacer_update_rows")
+        cursor.execute(
+            "CREATE TEMP TABLE pacer_update_rows ("
+            + ", ".join(f"{n} {t}" for n, t in zip(names, types, strict=True))
+            + f", pk {model._meta.pk.db_type(connection)})"
+        )
+        with cursor.cursor.copy("COPY pacer_update_rows FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"UPDATE {table} SET {sets} FROM pacer_update_rows v WHERE {table}.id = v.pk"
+        )
+        cursor.execute("DROP TABLE pacer_update_rows")
 
 
 def insert_rows(model, fields: list[str], rows: Iterable[Sequence]) -> None:
     """``INSERT`` rows given as value sequences in ``fields`` order (a related object or
-    its id for a relation), as one ``executemany``; for rows whose ids are not needed."""
+    its id for a relation), in bulk; for rows whose ids are not needed. SQLite runs one
+    prepared statement per row, PostgreSQL a ``COPY``."""
     table, columns, adapters = _prepared(model, fields)
     convert = [(i, adapt) for i, adapt in enumerate(adapters) if adapt is not _same]
     params = []
@@ -99,9 +131,18 @@ def insert_rows(model, fields: list[str], rows: Iterable[Sequence]) -> None:
         params.append(row)
     if not params:
         return
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        if connection.vendor != "postgresql":
+            cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"VALUES ({', '.join(['%s'] * len(columns))})",
+                params,
+            )
+            return
+        # COPY: the driver formats rows in C (parameters are escaped in Python, one by one)
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in params:
+                copy.write_row(row)
 
 
 def lock_appends(model) -> None:

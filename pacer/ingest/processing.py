@@ -13,9 +13,9 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
-from pacer.core.bulk import db_datetime, db_json, fetch_rows
+from pacer.core.bulk import db_datetime, db_json, fetch_rows, update_values
 from pacer.core.errors import FieldError
 from pacer.core.models import Workspace
 from pacer.ingest.channels import Touch
@@ -29,7 +29,6 @@ from pacer.people.resolution import BatchResolver, normalise
 ORDER_EVENT = "Order Completed"
 CONSENT_EVENT = "Consent Updated"
 CONSENT_CHANNELS = {"email", "sms", "push", "phone", "direct_mail", "whatsapp"}
-CHUNK = 20000
 logger = logging.getLogger(__name__)
 PROFILE_TRAITS = {
     "email": "email",
@@ -63,8 +62,10 @@ CONTACT_FIELDS = [
 PENDING_COLUMNS = ["id", *MESSAGE_COLUMNS[:-1]]  # all but context
 
 
-def process_pending(workspace: Workspace | None = None, *, chunk: int = CHUNK) -> int:
-    """Process the pending events of one workspace (or of all); returns how many."""
+def process_pending(workspace: Workspace | None = None, *, chunk: int | None = None) -> int:
+    """Process the pending events of one workspace (or of all), ``chunk`` at a time
+    (``INGEST_PROCESS_CHUNK`` by default); returns how many."""
+    chunk = chunk or settings.INGEST_PROCESS_CHUNK
     if workspace is not None:
         workspace_ids = [workspace.pk]
     else:
@@ -281,15 +282,11 @@ class ChunkPlan:
         Consent.objects.bulk_create(
             [_with_contact(c, resolver.canonical(contact)) for c, contact in self.consents]
         )
-        table = connection.ops.quote_name(Event._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {table} SET contact_id = %s, pending = %s WHERE id = %s",
-                [
-                    (resolver.canonical(c).pk, False, event_id)
-                    for event_id, c in self.event_contacts
-                ],
-            )
+        update_values(
+            Event,
+            ["contact", "pending"],
+            [(resolver.canonical(c).pk, False, event_id) for event_id, c in self.event_contacts],
+        )
 
 
 def _with_contact(row, contact):
