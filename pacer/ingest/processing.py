@@ -12,6 +12,7 @@ same events, and running it again finds nothing left to do.
 import logging
 from datetime import datetime
 
+import orjson
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
@@ -175,9 +176,10 @@ class ChunkPlan:
     """What processing one chunk of pending events writes, worked out from reads alone.
 
     ``read`` resolves every event in memory; ``current`` tells whether what it read (the
-    events still pending, the owners of their identifiers, the contacts' rows) is still
-    so; ``write`` stores the result. Everything it writes besides is guarded by a unique
-    key (identifiers, orders, products, accounts), so a concurrent insert fails the write.
+    events still pending, the owners of their identifiers, the contacts' and accounts'
+    rows) is still so; ``write`` stores the result. The rows it adds are guarded by
+    unique keys (identifiers, orders, products, accounts), so a concurrent insert of the
+    same fails the write and the chunk is retried.
     """
 
     def __init__(self, workspace: Workspace, rows: list[tuple]):
@@ -208,15 +210,9 @@ class ChunkPlan:
             {order.external_id for order in order_inputs},
             {line.sku for order in order_inputs for line in order.lines},
         )
-        group_ids = {m.group_id for _, m, _, _ in parsed if m.group_id}
-        self.accounts = accounts = (
-            {
-                a.group_id: a
-                for a in Account.objects.filter(workspace=workspace, group_id__in=group_ids)
-            }
-            if group_ids
-            else {}
-        )
+        self._group_ids = {m.group_id for _, m, _, _ in parsed if m.group_id}
+        self.accounts = accounts = {a.group_id: a for a in self._read_accounts()}
+        self._accounts_read = _account_rows(accounts.values())
         self.event_contacts: list[tuple[int, Contact]] = []
         self.consents: list[tuple[Consent, Contact]] = []
         for event_id, message, message_keys, order in parsed:
@@ -267,7 +263,16 @@ class ChunkPlan:
         still_pending = Event.objects.filter(
             workspace_id=self.workspace.pk, pending=True, id__gte=first, id__lte=last
         ).count()
-        return still_pending == self.count and self.resolver.current()
+        return (
+            still_pending == self.count
+            and _account_rows(self._read_accounts()) == self._accounts_read
+            and self.resolver.current()
+        )
+
+    def _read_accounts(self) -> list[Account]:
+        if not self._group_ids:
+            return []
+        return list(Account.objects.filter(workspace=self.workspace, group_id__in=self._group_ids))
 
     def write(self) -> None:
         """Store the plan: call inside the transaction that holds the workspace's lock."""
@@ -287,6 +292,12 @@ class ChunkPlan:
             ["contact", "pending"],
             [(resolver.canonical(c).pk, False, event_id) for event_id, c in self.event_contacts],
         )
+
+
+def _account_rows(accounts) -> list[tuple]:
+    return sorted(
+        (a.pk, a.name, orjson.dumps(a.traits, option=orjson.OPT_SORT_KEYS)) for a in accounts
+    )
 
 
 def _with_contact(row, contact):

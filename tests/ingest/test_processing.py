@@ -11,7 +11,7 @@ import pytest
 
 from pacer.ingest.models import Event
 from pacer.ingest.processing import ChunkPlan, process_pending
-from pacer.people.models import Consent, Contact, Identity, Order
+from pacer.people.models import Account, Consent, Contact, Identity, Order
 from tests.conftest import database_url
 from tests.ingest.test_tracking_api import IDENTIFY, ORDER, PAGE
 
@@ -114,3 +114,25 @@ def test_a_plan_whose_events_were_processed_meanwhile_writes_nothing(tracker, wo
     assert process_pending(workspace) == 0
     ada = Contact.objects.get()
     assert (ada.order_count, Order.objects.count()) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_a_plan_read_before_an_account_changed_is_made_again(tracker, workspace):
+    group = {
+        "type": "group",
+        "messageId": "m-group",
+        "userId": "u-42",
+        "groupId": "acme",
+        "traits": {"name": "Acme", "industry": "tools"},
+        "timestamp": "2026-03-01T10:07:00Z",
+    }
+    tracker.batch([IDENTIFY, group])
+    later = {**group, "messageId": "m-group-2", "traits": {"employees": 40}}
+    tracker.batch([later], process=False)
+    plan = ChunkPlan.read(workspace.pk, 100)
+    Account.objects.filter(group_id="acme").update(traits={"name": "Acme", "tier": "gold"})
+    assert not plan.current()
+    assert process_pending(workspace) == 1
+    acme = Account.objects.get()
+    assert acme.traits == {"name": "Acme", "tier": "gold", "employees": 40}
+    assert Contact.objects.get().account == acme
