@@ -258,7 +258,7 @@ def _reader(field) -> Callable:
             return Decimal(str(value)).quantize(step)
 
         return read_decimal
-    return lambda value: value
+    return _same
 
 
 class LoadedRows:
@@ -274,10 +274,8 @@ class LoadedRows:
         self.model = model
         fields = model._meta.concrete_fields
         attnames = [f.attname for f in fields]
-        plain = {"CharField", "TextField", "BigAutoField", "AutoField", "ForeignKey"}
-        convert = [
-            (i, _reader(f)) for i, f in enumerate(fields) if f.get_internal_type() not in plain
-        ]
+        readers = [_reader(f) for f in fields]
+        convert = [(i, read) for i, read in enumerate(readers) if read is not _same]
         alias = connection.alias
         self.objects: dict[int, object] = {}
         self._read: dict[int, dict] = {}
@@ -309,8 +307,8 @@ class LoadedRows:
         return sorted(again) == sorted(self._raw)
 
     def save(self, objects: Iterable, fields: list[str]) -> None:
-        """Write each object's ``fields`` that differ from what was read, one
-        ``executemany`` per set of changed columns."""
+        """Write each object's ``fields`` that differ from what was read, one bulk
+        update (``update_rows``) per set of changed columns."""
         concrete = [self.model._meta.get_field(name) for name in fields]
         columns = [(f.attname, f.name) for f in concrete if not f.is_relation]
         relations = [(f.attname, f.name) for f in concrete if f.is_relation]

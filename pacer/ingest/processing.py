@@ -12,7 +12,6 @@ same events, and running it again finds nothing left to do.
 import logging
 from datetime import datetime
 
-import orjson
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
@@ -294,10 +293,8 @@ class ChunkPlan:
         )
 
 
-def _account_rows(accounts) -> list[tuple]:
-    return sorted(
-        (a.pk, a.name, orjson.dumps(a.traits, option=orjson.OPT_SORT_KEYS)) for a in accounts
-    )
+def _account_rows(accounts) -> dict[int, tuple]:
+    return {a.pk: (a.name, a.traits) for a in accounts}
 
 
 def _with_contact(row, contact):
