@@ -1,8 +1,10 @@
-"""The REST API (OpenAPI at ``/api/docs``), authenticated by personal tokens."""
+"""The REST API (OpenAPI at ``/api/docs``): every domain's router, authenticated by
+personal tokens and gated per operation (``pacer.core.permissions.endpoint``)."""
 
 from ninja import NinjaAPI
 
 from pacer.core.api_auth import PersonalToken
+from pacer.core.domains import collect
 from pacer.core.errors import ValidationFailed
 
 api = NinjaAPI(title="Pacer API", version="1", auth=PersonalToken(), urls_namespace="api")
@@ -14,8 +16,5 @@ def validation_failed(request, error: ValidationFailed):
     return api.create_response(request, {"detail": str(error), "errors": error.errors}, status=422)
 
 
-api.add_router("/people/", "pacer.people.api.router")
-api.add_router("/metrics/", "pacer.metrics.api.router")
-api.add_router("/analytics/", "pacer.metrics.analysis_api.router")
-api.add_router("/experiments/", "pacer.experiments.api.router")
-api.add_router("/planning/", "pacer.planning.api.router")
+for _prefix, _router in collect("api"):
+    api.add_router(_prefix, _router)

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "pacer.warehouse",
     "pacer.metrics",
     "pacer.experiments",
+    "pacer.demo",
     "pacer.web",
 ]
 
@@ -140,6 +141,9 @@ INGEST_PROCESS_MAX_LAG_SECONDS = float(os.environ.get("PACER_INGEST_PROCESS_MAX_
 # Events per processing transaction: bigger chunks reload fewer contacts (less work per
 # event) but hold the write lock longer, delaying the API's appends meanwhile.
 INGEST_PROCESS_CHUNK = int(os.environ.get("PACER_INGEST_PROCESS_CHUNK", "20000"))
+
+# How often the worker hands new change-feed batches to their subscribers.
+FEED_POLL_SECONDS = float(os.environ.get("PACER_FEED_POLL_SECONDS", "0.5"))
 
 # How often the worker pushes new operational rows into the warehouse.
 WAREHOUSE_SYNC_SECONDS = int(os.environ.get("PACER_WAREHOUSE_SYNC_SECONDS", "30"))

@@ -1,10 +1,11 @@
+"""The site: the REST API and every domain's URLs (pages, the tracking API, ...)."""
+
 from django.urls import include, path
 
 from pacer.api import api as rest_api
-from pacer.ingest.api import api as tracking_api
+from pacer.core.domains import domains
 
 urlpatterns = [
-    path("v1/", tracking_api.urls),
     path("api/", rest_api.urls),
-    path("", include("pacer.web.urls")),
+    *(path("", include(config.urls)) for config in domains() if config.urls),
 ]

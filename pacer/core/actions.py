@@ -156,3 +156,22 @@ def revoke_api_key(key: ApiKey, *, actor=None) -> ApiKey:
         key.save(update_fields=["revoked_at"])
         audit.record(key.workspace, "api_key.revoke", key, actor=actor)
     return key
+
+
+@transaction.atomic
+def rotate_api_key(key: ApiKey, *, actor=None) -> tuple[ApiKey, str]:
+    """Replace a key by a new one of the same kind and name, revoking the old one.
+
+    A personal token is rotated only by its owner (anyone else would learn a secret that
+    acts as that person); admins revoke other people's tokens instead.
+    """
+    key = ApiKey.objects.select_for_update().get(pk=key.pk)
+    require(key.revoked_at is None, "key", "is revoked; issue a new key instead")
+    if key.kind == ApiKeyKind.PERSONAL:
+        require(
+            getattr(actor, "pk", None) == key.user_id,
+            "key",
+            "a personal token is rotated by its owner; revoke it instead",
+        )
+    revoke_api_key(key, actor=actor)
+    return issue_api_key(key.workspace, key.kind, key.name, user=key.user, actor=actor)

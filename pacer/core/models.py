@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from pacer.core.roles import Role
+
 
 class Workspace(models.Model):
     name = models.CharField(max_length=200)
@@ -12,17 +14,6 @@ class Workspace(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Role(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    MARKETER = "marketer", "Marketer"
-    ANALYST = "analyst", "Analyst"
-    STAFF = "staff", "Staff"
-
-
-# The roles that run reports and experiments and export data (staff only look).
-ANALYSIS_ROLES = (Role.ADMIN, Role.MARKETER, Role.ANALYST)
 
 
 class Membership(models.Model):
@@ -79,3 +70,26 @@ class AuditEntry(models.Model):
     class Meta:
         indexes = [models.Index(fields=["workspace", "object_type", "object_id"])]
         ordering = ["-at", "-id"]
+
+
+class ChangeBatch(models.Model):
+    """One committed change, in commit order: which contacts changed (by their surviving
+    ids), which were merged into which, and which events arrived (an id range of the
+    workspace's events). Published in the transaction that made the change
+    (``pacer.core.feed``)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    source = models.CharField(max_length=40)
+    contact_ids = models.JSONField(default=list)
+    merges = models.JSONField(default=list)  # [[merged-away id, survivor id], ...]
+    first_event_id = models.BigIntegerField(null=True)
+    last_event_id = models.BigIntegerField(null=True)
+    created_at = models.DateTimeField()
+
+
+class FeedCursor(models.Model):
+    """How far one subscriber of the change feed has got (the last batch id it handled)."""
+
+    subscriber = models.CharField(max_length=100, unique=True)
+    position = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(null=True)

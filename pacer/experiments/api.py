@@ -6,8 +6,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
-from pacer.core.models import ANALYSIS_ROLES
-from pacer.core.selectors import role_of
+from pacer.core.permissions import endpoint
 from pacer.experiments import actions, selectors
 from pacer.experiments.models import Experiment, ExperimentStatus
 
@@ -51,19 +50,15 @@ def _get(request, key: str) -> Experiment:
     return found
 
 
-def _manager(request) -> None:
-    if role_of(request.user, request.workspace) not in ANALYSIS_ROLES:
-        raise HttpError(403, "role: only admins, marketers and analysts manage experiments")
-
-
 @router.get("", response=list[ExperimentOut])
+@endpoint("experiments.view")
 def list_experiments(request):
     return selectors.experiments(request.workspace)
 
 
 @router.post("", response={201: ExperimentOut})
+@endpoint("experiments.manage")
 def create(request, payload: ExperimentIn):
-    _manager(request)
     experiment = actions.create_experiment(
         request.workspace,
         key=payload.key,
@@ -78,21 +73,23 @@ def create(request, payload: ExperimentIn):
 
 
 def _move(request, key: str, status: str) -> Experiment:
-    _manager(request)
     return actions.set_status(_get(request, key), status, now=timezone.now(), actor=request.user)
 
 
 @router.post("/{key}/start", response=ExperimentOut)
+@endpoint("experiments.manage")
 def start(request, key: str):
     return _move(request, key, ExperimentStatus.RUNNING)
 
 
 @router.post("/{key}/stop", response=ExperimentOut)
+@endpoint("experiments.manage")
 def stop(request, key: str):
     return _move(request, key, ExperimentStatus.STOPPED)
 
 
 @router.post("/{key}/assign")
+@endpoint("experiments.assign")
 def assign(request, key: str, payload: AssignIn):
     """The unit's variant (always the same one); its first call logs the exposure."""
     variant, new = actions.assign_unit(_get(request, key), payload.unit_id, now=timezone.now())
@@ -100,6 +97,7 @@ def assign(request, key: str, payload: AssignIn):
 
 
 @router.get("/{key}/results")
+@endpoint("experiments.view")
 def results(request, key: str):
     """Exposures and the analysis of every variation against the control."""
     report = selectors.report(_get(request, key), now=timezone.now())

@@ -16,9 +16,10 @@ from pacer.core.bulk import fetch_in, insert_rows, lock_appends
 from pacer.core.errors import FieldError
 from pacer.core.models import Workspace
 from pacer.ingest.models import MESSAGE_COLUMNS, Event
-from pacer.ingest.processing import CONSENT_EVENT, ORDER_EVENT, consent_from, process_pending
+from pacer.ingest.processing import CONSENT_EVENT, ORDER_EVENT, process_pending
 from pacer.ingest.spec import Message, validate
 from pacer.people.commerce import order_from_properties
+from pacer.people.profiles import consent_input
 
 EVENT_COLUMNS = ["workspace", "received_at", "pending", *MESSAGE_COLUMNS]
 
@@ -65,7 +66,7 @@ def accept(
             if message.type == "track" and message.event == ORDER_EVENT:
                 order_from_properties(message.properties, message.timestamp, message.message_id)
             elif message.type == "track" and message.event == CONSENT_EVENT:
-                consent_from(workspace, message)
+                consent_input(message.properties, message.timestamp)
         except FieldError as error:
             results.append(Result(str(mid or ""), "rejected", str(error)))
             continue

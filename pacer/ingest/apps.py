@@ -1,12 +1,16 @@
-from django.apps import AppConfig
+from pacer.core.domains import DomainConfig, Loop
 
 
-class IngestConfig(AppConfig):
+class IngestConfig(DomainConfig):
     name = "pacer.ingest"
     label = "ingest"
-
-    def ready(self) -> None:
-        from pacer.ingest.models import Event
-        from pacer.people.resolution import register_contact_rows
-
-        register_contact_rows(Event)  # a merged contact's events move to the survivor
+    urls = "pacer.ingest.urls"
+    cli = "pacer.ingest.cli"
+    warehouse_tables = ("pacer.ingest.warehouse.EVENTS",)
+    # a merged contact's events move to the survivor
+    contact_rows = ("pacer.ingest.models.Event",)
+    loops = (
+        Loop(
+            "process-events", "pacer.ingest.processing.process_due", "INGEST_PROCESS_POLL_SECONDS"
+        ),
+    )

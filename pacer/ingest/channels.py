@@ -9,33 +9,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-CHANNELS: dict[str, str] = {
-    "paid_search": "Paid search",
-    "organic_search": "Organic search",
-    "paid_social": "Paid social",
-    "organic_social": "Organic social",
-    "email": "Email",
-    "sms": "SMS",
-    "push": "Push",
-    "display": "Display",
-    "video": "Video",
-    "affiliate": "Affiliate",
-    "referral": "Referral",
-    "direct": "Direct",
-    "events": "Events",
-    "print": "Print",
-    "direct_mail": "Direct mail",
-    "tv": "TV",
-    "radio": "Radio",
-    "podcast": "Podcast",
-    "out_of_home": "Out-of-home",
-    "local_partner": "Local / franchise partners",
-    "influencer": "Influencer",
-    "marketplace": "Marketplace",
-    "in_app": "In-app / loyalty",
-    "unassigned": "Unassigned",
-}
-
 # Pacer's offline and partner media, matched on utm_medium before GA4's rules.
 PACER_MEDIA: dict[str, str] = {
     "print": "print",

@@ -44,7 +44,6 @@ ORDER_FIELDS = (
     "location",
     "currency",
 )
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -305,25 +304,3 @@ def import_orders(
         workspace, "orders.import", workspace, actor=actor, after={"created": report.created}
     )
     return report
-
-
-def safe_cell(value) -> str:
-    """A cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def export_csv(header: list[str], rows: Iterable[Iterable]) -> Iterable[str]:
-    """CSV lines, every cell escaped with ``safe_cell``; stream it to the client."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in _chain(header, rows):
-        writer.writerow([safe_cell(v) for v in row])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-
-
-def _chain(header, rows):
-    yield header
-    yield from rows

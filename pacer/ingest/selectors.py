@@ -82,3 +82,7 @@ def events_of(workspace_id: int, contact_id: int, *, limit: int = 100) -> list[E
             workspace_id=workspace_id, contact_id=contact_id, pending=False
         ).order_by("-timestamp", "-id")[:limit]
     )
+
+
+def event_count(workspace_id: int) -> int:
+    return Event.objects.filter(workspace_id=workspace_id).count()

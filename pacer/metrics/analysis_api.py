@@ -8,6 +8,7 @@ from ninja.errors import HttpError
 from pacer.analytics.clv import CLVError
 from pacer.analytics.experiments import ArmStats, ExperimentError, analyze, sample_size
 from pacer.analytics.journeys import JourneyError
+from pacer.core.permissions import endpoint
 from pacer.metrics.analysis import (
     attribution_report,
     clv_holdout_report,
@@ -20,6 +21,7 @@ router = Router(tags=["analytics"])
 
 
 @router.get("/attribution")
+@endpoint("reports.view")
 def attribution(request, start: date, end: date, by: str = "channel"):
     """Credits, revenue, spend and ROMI per channel (or ``by=campaign``) for every model."""
     try:
@@ -30,6 +32,7 @@ def attribution(request, start: date, end: date, by: str = "channel"):
 
 
 @router.post("/clv")
+@endpoint("clv.write")
 def clv(request, as_of: date, months: int = 12):
     """Fit BG/NBD + Gamma-Gamma, write predictions to contacts, return the cohort table."""
     if not 1 <= months <= 60:
@@ -49,6 +52,7 @@ def clv(request, as_of: date, months: int = 12):
 
 
 @router.get("/clv/holdout")
+@endpoint("reports.view")
 def clv_holdout(request, as_of: date, weeks: int = 13):
     """BG/NBD fitted before a holdout against the purchases in it, by calibration count."""
     try:
@@ -79,6 +83,7 @@ class ExperimentIn(Schema):
 
 
 @router.post("/experiment")
+@endpoint("reports.view")
 def experiment(request, payload: ExperimentIn):
     """Analyse an experiment from per-arm sufficient statistics; the first arm is control."""
     try:
@@ -105,6 +110,7 @@ def experiment(request, payload: ExperimentIn):
 
 
 @router.get("/sample-size")
+@endpoint("reports.view")
 def design(
     request,
     baseline: float,

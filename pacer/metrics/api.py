@@ -5,6 +5,7 @@ from datetime import date
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from pacer.core.permissions import endpoint
 from pacer.metrics.cube import GRAINS
 from pacer.metrics.selectors import KpiFilter, kpi_report
 from pacer.warehouse.sync import default_store
@@ -22,6 +23,7 @@ class KpiQuery(Schema):
 
 
 @router.get("/kpis")
+@endpoint("dashboard.view")
 def kpis(request, query: Query[KpiQuery]):
     """Totals, trend by period, channel comparison and funnel for a slice."""
     if query.grain not in GRAINS:

@@ -1,6 +1,24 @@
-from django.apps import AppConfig
+from pacer.core.domains import DomainConfig, NavItem
+from pacer.core.roles import ANALYSTS, EVERYONE
 
 
-class MetricsConfig(AppConfig):
+class MetricsConfig(DomainConfig):
     name = "pacer.metrics"
     label = "metrics"
+    urls = "pacer.metrics.urls"
+    api = (
+        ("/metrics/", "pacer.metrics.api.router"),
+        ("/analytics/", "pacer.metrics.analysis_api.router"),
+    )
+    cli = "pacer.metrics.cli"
+    warehouse_refreshers = ("pacer.metrics.cube.refresh_cube",)
+    permissions = {
+        "dashboard.view": EVERYONE,
+        "reports.view": EVERYONE,
+        "clv.write": ANALYSTS,
+    }
+    nav = (
+        NavItem("Dashboard", "dashboard", "dashboard.view", order=10),
+        NavItem("Attribution", "attribution", "reports.view", order=30),
+        NavItem("CLV", "clv", "reports.view", order=40),
+    )

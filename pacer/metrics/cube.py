@@ -20,7 +20,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from pacer.warehouse.store import Store
-from pacer.warehouse.tables import CONTACTS, EVENTS, ORDERS, SPEND
+from pacer.warehouse.tables import schemas
 
 GRAINS = ("month", "week")
 # The columns every part is grouped by before the cube adds its grain.
@@ -40,7 +40,7 @@ MEASURES = [
     "retained_customers",
 ]
 CUBE_TABLE = "kpi_cube"
-SOURCES = {s.name: s.schema for s in (EVENTS, ORDERS, CONTACTS, SPEND)}
+SOURCES = schemas("events", "orders", "contacts", "spend")
 
 
 def period_of(ts: ir.TimestampValue, grain: str) -> ir.IntegerValue:

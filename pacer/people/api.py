@@ -5,6 +5,7 @@ from datetime import datetime
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from pacer.core.permissions import endpoint
 from pacer.ingest.selectors import events_of
 from pacer.people import selectors
 
@@ -30,6 +31,7 @@ class ContactOut(Schema):
 
 
 @router.get("/contacts", response=list[ContactOut])
+@endpoint("contacts.view")
 def list_contacts(request, search: str = "", stage: str = "", limit: int = 50, offset: int = 0):
     if not 1 <= limit <= 500:
         raise HttpError(422, "limit: must be between 1 and 500")
@@ -38,6 +40,7 @@ def list_contacts(request, search: str = "", stage: str = "", limit: int = 50, o
 
 
 @router.get("/contacts/{contact_id}", response=ContactOut)
+@endpoint("contacts.view")
 def get_contact(request, contact_id: int):
     found = selectors.contact(request.workspace, contact_id)
     if found is None:
@@ -59,6 +62,7 @@ class EventOut(Schema):
 
 
 @router.get("/contacts/{contact_id}/events", response=list[EventOut])
+@endpoint("contacts.view")
 def contact_events(request, contact_id: int, limit: int = 100):
     """The contact's events, newest first (merged-away ids lead to the survivor)."""
     if not 1 <= limit <= 1000:
@@ -70,6 +74,7 @@ def contact_events(request, contact_id: int, limit: int = 100):
 
 
 @router.get("/contacts/{contact_id}/consent")
+@endpoint("contacts.view")
 def contact_consent(request, contact_id: int):
     """The latest decision per channel and purpose."""
     found = selectors.contact(request.workspace, contact_id)

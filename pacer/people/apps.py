@@ -1,6 +1,25 @@
-from django.apps import AppConfig
+from pacer.core.domains import DomainConfig, NavItem
+from pacer.core.roles import ANALYSTS, EVERYONE, MANAGERS
 
 
-class PeopleConfig(AppConfig):
+class PeopleConfig(DomainConfig):
     name = "pacer.people"
     label = "people"
+    urls = "pacer.people.urls"
+    api = (("/people/", "pacer.people.api.router"),)
+    warehouse_tables = (
+        "pacer.people.warehouse.ORDERS",
+        "pacer.people.warehouse.CONTACTS",
+        "pacer.people.warehouse.LOCATIONS",
+    )
+    contact_rows = (
+        "pacer.people.models.Identity",
+        "pacer.people.models.Order",
+        "pacer.people.models.Consent",
+    )
+    permissions = {
+        "contacts.view": EVERYONE,
+        "contacts.export": ANALYSTS,
+        "contacts.import": MANAGERS,
+    }
+    nav = (NavItem("Contacts", "contacts", "contacts.view", order=20),)

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from pacer.core import audit
 from pacer.core.bulk import LoadedRows, fetch_in, insert_returning_ids, insert_rows
+from pacer.core.domains import loaded
 from pacer.core.models import Workspace
-from pacer.people.models import Consent, Contact, Identity, IdentityKind, Order
+from pacer.people.models import Contact, Identity, IdentityKind
 
 
 def normalise(kind: str, value: str) -> str:
@@ -193,19 +194,9 @@ class BatchResolver:
         )
 
 
-# Models of other domains whose rows belong to a contact (a ``contact`` foreign key) and
-# move with it on a merge; each domain registers its own in its AppConfig.ready().
-CONTACT_ROWS: list = [Identity, Order, Consent]
-
-
-def register_contact_rows(model) -> None:
-    """Have merges re-point ``model``'s rows (it has a ``contact`` foreign key)."""
-    if model not in CONTACT_ROWS:
-        CONTACT_ROWS.append(model)
-
-
 def move_contact_rows(loser: Contact, winner: Contact) -> None:
-    for model in CONTACT_ROWS:
+    """Re-point the rows every domain keeps per contact (its ``contact_rows``)."""
+    for model in loaded("contact_rows"):
         model.objects.filter(contact=loser).update(contact=winner)
     Contact.objects.filter(merged_into=loser).update(merged_into=winner)
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 from django.db import transaction
 
 from pacer.core import audit
+from pacer.core.channels import CHANNELS
 from pacer.core.errors import FieldError, ValidationFailed, parse_amount
 from pacer.core.models import Workspace
-from pacer.ingest.channels import CHANNELS
 from pacer.people.models import Location
 from pacer.planning.models import Campaign, SpendEntry
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from ninja import Router, Schema, Status
 
 from pacer.core.errors import ValidationFailed
+from pacer.core.permissions import endpoint
 from pacer.planning import actions, selectors
 
 router = Router(tags=["planning"])
@@ -48,11 +49,13 @@ class SpendOut(Schema):
 
 
 @router.get("/campaigns", response=list[CampaignOut])
+@endpoint("campaigns.view")
 def list_campaigns(request):
     return selectors.campaigns(request.workspace)
 
 
 @router.post("/campaigns", response={201: CampaignOut})
+@endpoint("campaigns.manage")
 def put_campaign(request, payload: CampaignIn):
     """Create a campaign, or return the existing one with that key."""
     campaign = actions.upsert_campaign(
@@ -68,6 +71,7 @@ def put_campaign(request, payload: CampaignIn):
 
 
 @router.get("/spend", response=list[SpendOut])
+@endpoint("spend.view")
 def list_spend(request, start: date, end: date, channel: str = ""):
     if end < start:
         raise ValidationFailed({"end": "must not be before start"})
@@ -75,6 +79,7 @@ def list_spend(request, start: date, end: date, channel: str = ""):
 
 
 @router.post("/spend", response={201: dict})
+@endpoint("spend.manage")
 def post_spend(request, payload: SpendIn):
     """Record spend rows, all or none; campaigns by key and locations by code."""
     rows = actions.resolve_spend_references(request.workspace, [row.dict() for row in payload.rows])

@@ -21,7 +21,7 @@ from pacer.simulate.business import (
     Business,
 )
 from pacer.warehouse.store import Store
-from pacer.warehouse.tables import CONTACTS, EVENTS, LOCATIONS, ORDERS, SPEND
+from pacer.warehouse.tables import table as table_spec
 
 KIND_TYPE = {
     EVENT_LANDING: "page",
@@ -79,7 +79,7 @@ def business_tables(business: Business, workspace_id: int) -> dict[str, pa.Table
             "utm_campaign": _lookup(business.campaign_names, business.event_campaign),
             "properties": _lookup(["{}"], np.zeros(n_events, dtype=np.int64)),
         },
-        schema=EVENTS.schema,
+        schema=table_spec("events").schema,
     )
     n_orders = len(business.order_time)
     n = business.n_contacts
@@ -100,7 +100,7 @@ def business_tables(business: Business, workspace_id: int) -> dict[str, pa.Table
             "total": pa.array(business.order_total),
             "cost": pa.array(business.order_cost),
         },
-        schema=ORDERS.schema,
+        schema=table_spec("orders").schema,
     )
     stage = np.where(is_customer, 1, np.where(business.lead_at >= 0, 0, -1))
     contacts = pa.table(
@@ -118,7 +118,7 @@ def business_tables(business: Business, workspace_id: int) -> dict[str, pa.Table
             "acquisition_channel": _lookup(business.channel_keys, business.contact_channel),
             "acquisition_campaign": _lookup(business.campaign_names, business.contact_campaign),
         },
-        schema=CONTACTS.schema,
+        schema=table_spec("contacts").schema,
     )
     n_spend = len(business.spend_amount)
     spend = pa.table(
@@ -131,7 +131,7 @@ def business_tables(business: Business, workspace_id: int) -> dict[str, pa.Table
             "location_id": pa.array(business.spend_location.astype(np.int64) + 1),
             "amount": pa.array(business.spend_amount),
         },
-        schema=SPEND.schema,
+        schema=table_spec("spend").schema,
     )
     n_loc = len(business.location_codes)
     locations = pa.table(
@@ -141,7 +141,7 @@ def business_tables(business: Business, workspace_id: int) -> dict[str, pa.Table
             "code": pa.array(business.location_codes),
             "name": pa.array(business.location_names),
         },
-        schema=LOCATIONS.schema,
+        schema=table_spec("locations").schema,
     )
     return {
         "events": events,

@@ -11,9 +11,10 @@ import pyarrow as pa
 from django.conf import settings
 from django.utils import timezone
 
+from pacer.core.domains import loaded
 from pacer.warehouse.models import SyncRun
 from pacer.warehouse.store import Store
-from pacer.warehouse.tables import SOURCE_TABLES, read_rows
+from pacer.warehouse.tables import read_rows, registered
 
 
 def default_store() -> Store:
@@ -38,7 +39,7 @@ def sync(
             return run
         try:
             counts = {}
-            for spec in SOURCE_TABLES:
+            for spec in registered().values():
                 counts[spec.name] = _sync_table(store, spec, chunk, on_progress)
             if after_sync is not None and any(counts.values()):
                 after_sync(store)
@@ -66,6 +67,13 @@ def _sync_table(store: Store, spec, chunk: int, on_progress) -> int:
     if on_progress:
         on_progress(spec.name, table.num_rows)
     return written
+
+
+def refresh_derived(store: Store) -> None:
+    """Rebuild what the domains derive from the warehouse (the KPI cube, ...): each
+    domain lists its refreshers, functions of the store, in ``warehouse_refreshers``."""
+    for refresh in loaded("warehouse_refreshers"):
+        refresh(store)
 
 
 def last_sync() -> SyncRun | None:

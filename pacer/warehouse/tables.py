@@ -1,189 +1,59 @@
-"""The warehouse tables: their Arrow schemas and how rows are read from the operational DB.
+"""Warehouse tables: what each holds (an Arrow schema) and where its rows come from.
 
-Append tables (events, orders) are copied by id cursor; snapshot tables (contacts,
-spend, locations, campaigns) are rewritten whole in one Delta commit.
+Each domain declares the tables it owns as ``TableSpec`` objects in its own
+``warehouse.py`` and lists them in its ``DomainConfig.warehouse_tables``; the sync copies
+every declared table. Append tables (events, orders) are copied by id cursor; snapshot
+tables (contacts, spend, locations, campaigns) are rewritten whole in one Delta commit.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 
 import orjson
 import pyarrow as pa
 
 from pacer.core.bulk import fetch_rows
+from pacer.core.domains import loaded
 
 UTC_TS = pa.timestamp("us", tz="UTC")
 
 
 @dataclass(frozen=True)
 class TableSpec:
+    """A warehouse table.
+
+    ``rows`` returns a ``values_list`` queryset of the source rows, its columns in the
+    schema's order and the first one the id; the sync reads it in id order.
+    """
+
     name: str
     schema: pa.Schema
     append: bool  # True: copied by id cursor; False: rewritten as a snapshot
+    rows: Callable
 
 
-EVENTS = TableSpec(
-    "events",
-    pa.schema(
-        [
-            ("id", pa.int64()),
-            ("workspace_id", pa.int64()),
-            ("contact_id", pa.int64()),
-            ("message_id", pa.string()),
-            ("type", pa.string()),
-            ("event", pa.string()),
-            ("name", pa.string()),
-            ("timestamp", UTC_TS),
-            ("received_at", UTC_TS),
-            ("channel", pa.string()),
-            ("utm_source", pa.string()),
-            ("utm_medium", pa.string()),
-            ("utm_campaign", pa.string()),
-            ("properties", pa.string()),
-        ]
-    ),
-    append=True,
-)
-
-ORDERS = TableSpec(
-    "orders",
-    pa.schema(
-        [
-            ("id", pa.int64()),
-            ("workspace_id", pa.int64()),
-            ("contact_id", pa.int64()),
-            ("location_id", pa.int64()),
-            ("external_id", pa.string()),
-            ("placed_at", UTC_TS),
-            ("total", pa.float64()),
-            ("cost", pa.float64()),
-        ]
-    ),
-    append=True,
-)
-
-CONTACTS = TableSpec(
-    "contacts",
-    pa.schema(
-        [
-            ("id", pa.int64()),
-            ("workspace_id", pa.int64()),
-            ("canonical_id", pa.int64()),
-            ("location_id", pa.int64()),
-            ("lifecycle_stage", pa.string()),
-            ("first_seen_at", UTC_TS),
-            ("lead_at", UTC_TS),
-            ("customer_at", UTC_TS),
-            ("order_count", pa.int64()),
-            ("revenue", pa.float64()),
-            ("acquisition_channel", pa.string()),
-            ("acquisition_campaign", pa.string()),
-        ]
-    ),
-    append=False,
-)
-
-SPEND = TableSpec(
-    "spend",
-    pa.schema(
-        [
-            ("id", pa.int64()),
-            ("workspace_id", pa.int64()),
-            ("day", pa.date32()),
-            ("channel", pa.string()),
-            ("campaign", pa.string()),
-            ("location_id", pa.int64()),
-            ("amount", pa.float64()),
-        ]
-    ),
-    append=False,
-)
-
-LOCATIONS = TableSpec(
-    "locations",
-    pa.schema(
-        [
-            ("id", pa.int64()),
-            ("workspace_id", pa.int64()),
-            ("code", pa.string()),
-            ("name", pa.string()),
-        ]
-    ),
-    append=False,
-)
-
-SOURCE_TABLES = (EVENTS, ORDERS, CONTACTS, SPEND, LOCATIONS)
+@cache
+def registered() -> dict[str, TableSpec]:
+    """Every domain's tables by name, in domain order."""
+    specs = {}
+    for spec in loaded("warehouse_tables"):
+        if spec.name in specs:
+            raise LookupError(f"warehouse table '{spec.name}' is declared twice")
+        specs[spec.name] = spec
+    return specs
 
 
-def _querysets():
-    from pacer.ingest.models import Event
-    from pacer.people.models import Contact, Location, Order
-    from pacer.planning.models import SpendEntry
+def table(name: str) -> TableSpec:
+    try:
+        return registered()[name]
+    except KeyError:
+        raise LookupError(f"no domain declares a warehouse table '{name}'") from None
 
-    return {
-        "events": (
-            Event.objects,
-            [
-                "id",
-                "workspace_id",
-                "contact_id",
-                "message_id",
-                "type",
-                "event",
-                "name",
-                "timestamp",
-                "received_at",
-                "channel",
-                "utm_source",
-                "utm_medium",
-                "utm_campaign",
-                "properties",
-            ],
-        ),
-        "orders": (
-            Order.objects,
-            [
-                "id",
-                "workspace_id",
-                "contact_id",
-                "location_id",
-                "external_id",
-                "placed_at",
-                "total",
-                "cost",
-            ],
-        ),
-        "contacts": (
-            Contact.objects,
-            [
-                "id",
-                "workspace_id",
-                "merged_into_id",
-                "location_id",
-                "lifecycle_stage",
-                "first_seen_at",
-                "lead_at",
-                "customer_at",
-                "order_count",
-                "revenue",
-                "acquisition_channel",
-                "acquisition_campaign",
-            ],
-        ),
-        "spend": (
-            SpendEntry.objects,
-            [
-                "id",
-                "workspace_id",
-                "day",
-                "channel",
-                "campaign__key",
-                "location_id",
-                "amount",
-            ],
-        ),
-        "locations": (Location.objects, ["id", "workspace_id", "code", "name"]),
-    }
+
+def schemas(*names: str) -> dict[str, pa.Schema]:
+    """The named tables' schemas, for queries over them."""
+    return {name: table(name).schema for name in names}
 
 
 def _temporal(values, arrow_type: pa.DataType) -> pa.Array:
@@ -207,10 +77,7 @@ def _to_batch(spec: TableSpec, rows: list[tuple]) -> pa.RecordBatch:
     columns = list(zip(*rows, strict=True)) if rows else [[] for _ in spec.schema]
     arrays = []
     for field, values in zip(spec.schema, columns, strict=True):
-        if spec.name == "contacts" and field.name == "canonical_id":
-            # merged_into_id -> the id that all of this person's rows count under
-            values = [m if m is not None else i for m, i in zip(values, columns[0], strict=True)]
-        elif field.name == "properties":
+        if field.name == "properties":
             values = [_json_text(v) for v in values]
         elif pa.types.is_timestamp(field.type) or pa.types.is_date(field.type):
             arrays.append(_temporal(values, field.type))
@@ -227,16 +94,10 @@ def read_rows(
     spec: TableSpec, *, after_id: int = 0, chunk: int = 50_000
 ) -> Iterator[pa.RecordBatch]:
     """Rows of ``spec`` from the operational database, in id order, ``chunk`` at a time."""
-    manager, fields = _querysets()[spec.name]
-    queryset = manager.all()
-    if spec.name == "events":
-        from pacer.ingest.selectors import processed_through
-
-        # pending events are not yet resolved to contacts; they come with a later sync
-        queryset = queryset.filter(id__lte=processed_through())
+    queryset = spec.rows()
     last = after_id
     while True:
-        rows = fetch_rows(queryset.filter(id__gt=last).order_by("id").values_list(*fields)[:chunk])
+        rows = fetch_rows(queryset.filter(id__gt=last).order_by("id")[:chunk])
         if not rows:
             return
         yield _to_batch(spec, rows)

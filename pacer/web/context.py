@@ -1,11 +1,20 @@
 """Template context shared by every page."""
 
-from pacer.core.models import Role
+from pacer.core.domains import collect
+from pacer.core.permissions import allows
 
 
 def workspace_nav(request) -> dict:
-    """The signed-in user's workspaces (for the switcher) and whether they administer the
-    current one; both were looked up once by the workspace middleware."""
+    """The navigation the signed-in user's role may use, and their workspaces for the
+    switcher (both looked up once per request by the workspace middleware)."""
     if getattr(request, "workspace", None) is None:
         return {}
-    return {"my_workspaces": request.workspaces, "is_admin": request.role == Role.ADMIN}
+    items = sorted(
+        (item for item in collect("nav") if allows(request.role, item.permission)),
+        key=lambda item: item.order,
+    )
+    return {
+        "my_workspaces": request.workspaces,
+        "nav_main": [item for item in items if item.group == "main"],
+        "nav_settings": [item for item in items if item.group == "settings"],
+    }

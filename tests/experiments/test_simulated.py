@@ -4,9 +4,9 @@ against the simulator's record and the estimate against its chosen lift."""
 import pytest
 from django.utils import timezone
 
+from pacer.demo.loader import load_business
 from pacer.experiments.models import Experiment
 from pacer.experiments.selectors import report
-from pacer.ingest.simulated import load_business
 from pacer.simulate.business import generate
 from pacer.simulate.config import SimConfig
 

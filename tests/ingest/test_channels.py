@@ -1,6 +1,7 @@
 import pytest
 
-from pacer.ingest.channels import CHANNELS, classify, ga4_group, touch_from_context
+from pacer.core.channels import CHANNELS
+from pacer.ingest.channels import classify, ga4_group, touch_from_context
 
 
 @pytest.mark.parametrize(

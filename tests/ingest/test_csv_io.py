@@ -4,8 +4,9 @@ from decimal import Decimal
 
 import pytest
 
+from pacer.core.csv_export import export_csv, safe_cell
 from pacer.core.errors import ValidationFailed
-from pacer.ingest.csv_io import export_csv, import_contacts, import_orders, safe_cell
+from pacer.ingest.csv_io import import_contacts, import_orders
 from pacer.people.actions import upsert_locations
 from pacer.people.models import Contact, Identity, Order, OrderLine
 

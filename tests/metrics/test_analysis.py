@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from pacer.core import actions
-from pacer.ingest.simulated import load_business
+from pacer.demo.loader import load_business
 from pacer.metrics.analysis import (
     attribution_report,
     clv_holdout_report,

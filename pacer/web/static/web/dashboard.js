@@ -65,3 +65,9 @@
   document.addEventListener("DOMContentLoaded", draw);
   document.addEventListener("htmx:afterSwap", draw);
 })();
+
+// Forms that submit themselves when a control changes (no inline handlers: the CSP
+// allows scripts from this site only).
+document.addEventListener("change", function (event) {
+  if (event.target.matches("[data-submit-on-change]")) event.target.form.submit();
+});

@@ -1,4 +1,5 @@
-"""Pages for experiments run on the platform: list and create, then results per experiment."""
+"""Pages for experiments: list and create, results per experiment, and the calculator for
+sample sizes and for analysing numbers from elsewhere."""
 
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
@@ -7,12 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from pacer.analytics.experiments import ArmStats, ExperimentError, analyze, parse_arm, sample_size
 from pacer.core.errors import ValidationFailed
-from pacer.core.models import ANALYSIS_ROLES
+from pacer.core.permissions import page
 from pacer.experiments import actions, selectors
 from pacer.experiments.models import ExperimentMetric, ExperimentStatus
-from pacer.web.analytics_views import PALETTE
-from pacer.web.views import flash_errors, workspace_required
+from pacer.web.components import PALETTE, flash_errors
 
 
 def _list(request, form, status: int = 200):
@@ -21,17 +22,17 @@ def _list(request, form, status: int = 200):
         "metrics": ExperimentMetric.choices,
         "form": form,
     }
-    return render(request, "web/experiment_list.html", context, status=status)
+    return render(request, "experiments/experiment_list.html", context, status=status)
 
 
-@workspace_required()
+@page("experiments.view")
 def experiment_list(request):
     if request.method == "POST":
         return _create(request)
     return _list(request, {})
 
 
-@workspace_required(*ANALYSIS_ROLES)
+@page("experiments.manage")
 def _create(request):
     data = request.POST
     try:
@@ -52,7 +53,7 @@ def _create(request):
     return HttpResponseRedirect(reverse("experiment-detail", args=[experiment.key]))
 
 
-@workspace_required()
+@page("experiments.view")
 def experiment_detail(request, key: str):
     experiment = selectors.experiment(request.workspace, key)
     if experiment is None:
@@ -75,13 +76,13 @@ def experiment_detail(request, key: str):
     }
     return render(
         request,
-        "web/experiment_detail.html",
+        "experiments/experiment_detail.html",
         {"experiment": experiment, "report": report, "chart": chart},
     )
 
 
 @require_POST
-@workspace_required(*ANALYSIS_ROLES)
+@page("experiments.manage")
 def experiment_status(request, key: str):
     experiment = selectors.experiment(request.workspace, key)
     if experiment is None:
@@ -95,3 +96,50 @@ def experiment_status(request, key: str):
         verb = "started" if status == ExperimentStatus.RUNNING else "stopped"
         messages.success(request, f"Experiment '{key}' {verb}.")
     return HttpResponseRedirect(reverse("experiment-detail", args=[key]))
+
+
+def _parse_arms(text: str) -> dict[str, ArmStats]:
+    return dict(
+        parse_arm(line, f"arms line {number}")
+        for number, line in enumerate(text.strip().splitlines(), start=1)
+    )
+
+
+@page("reports.view")
+def calculator(request):
+    context = {"design": None, "result": None, "chart": None, "params": request.GET}
+    if request.GET.get("baseline"):
+        try:
+            baseline, target = float(request.GET["baseline"]), float(request.GET["target"])
+            power = float(request.GET.get("power") or 0.8)
+            context["design"] = {
+                method: sample_size(baseline, target, power=power, method=method)
+                for method in ("pooled", "evan_miller", "cohens_h")
+            }
+        except (ValueError, KeyError):
+            messages.error(request, "baseline, target, power: must be numbers")
+        except ExperimentError as error:
+            messages.error(request, str(error))
+    if request.method == "POST":
+        context["arms_text"] = request.POST.get("arms", "")
+        try:
+            arms = _parse_arms(context["arms_text"])
+            result = analyze(arms)
+        except ExperimentError as error:
+            messages.error(request, str(error))
+        else:
+            context["result"] = result
+            context["chart"] = {
+                "type": "bar",
+                "data": {
+                    "labels": list(arms),
+                    "datasets": [
+                        {
+                            "label": "Mean per unit",
+                            "backgroundColor": PALETTE[0],
+                            "data": [a.mean for a in arms.values()],
+                        }
+                    ],
+                },
+            }
+    return render(request, "experiments/calculator.html", context)

@@ -1,4 +1,4 @@
-"""Pages for measurement: attribution report, CLV, experiment design and results."""
+"""Pages for measurement: the attribution report and CLV."""
 
 from datetime import date, timedelta
 
@@ -6,16 +6,9 @@ from django.contrib import messages
 from django.shortcuts import render
 
 from pacer.analytics.clv import CLVError
-from pacer.analytics.experiments import (
-    ArmStats,
-    ExperimentError,
-    analyze,
-    parse_arm,
-    sample_size,
-)
 from pacer.analytics.journeys import JourneyError
-from pacer.core.models import ANALYSIS_ROLES
-from pacer.ingest.channels import CHANNELS
+from pacer.core.channels import CHANNELS
+from pacer.core.permissions import allows, page
 from pacer.metrics.analysis import (
     attribution_report,
     clv_holdout_report,
@@ -23,20 +16,7 @@ from pacer.metrics.analysis import (
     write_back_clv,
 )
 from pacer.warehouse.sync import default_store
-from pacer.web.views import workspace_required
-
-PALETTE = [
-    "#2563eb",
-    "#f97316",
-    "#16a34a",
-    "#9333ea",
-    "#dc2626",
-    "#0891b2",
-    "#ca8a04",
-    "#db2777",
-    "#4b5563",
-    "#65a30d",
-]
+from pacer.web.components import PALETTE
 
 
 def _day(value: str | None, default: date) -> date | None:
@@ -48,7 +28,7 @@ def _day(value: str | None, default: date) -> date | None:
         return None
 
 
-@workspace_required()
+@page("reports.view")
 def attribution(request):
     end = _day(request.GET.get("end"), date.today())
     start = _day(request.GET.get("start"), (end or date.today()) - timedelta(days=365))
@@ -56,12 +36,12 @@ def attribution(request):
     context = {"start": start, "end": end, "by": by, "rows": [], "chart": None}
     if start is None or end is None:
         messages.error(request, "start, end: must be dates (YYYY-MM-DD)")
-        return render(request, "web/attribution.html", context)
+        return render(request, "metrics/attribution.html", context)
     try:
         table = attribution_report(default_store(), request.workspace.pk, start, end, by=by)
     except JourneyError as error:
         messages.error(request, str(error))
-        return render(request, "web/attribution.html", context)
+        return render(request, "metrics/attribution.html", context)
     models = list(dict.fromkeys(table["model"].to_list()))
     channels = sorted(set(table["channel"].to_list()))
     revenue = {(r["model"], r["channel"]): r["revenue"] for r in table.iter_rows(named=True)}
@@ -81,7 +61,7 @@ def attribution(request):
             ],
         },
     }
-    return render(request, "web/attribution.html", context)
+    return render(request, "metrics/attribution.html", context)
 
 
 def _holdout(request, context: dict) -> None:
@@ -127,7 +107,7 @@ def _holdout(request, context: dict) -> None:
     }
 
 
-@workspace_required()
+@page("reports.view")
 def clv(request):
     context = {"as_of": date.today(), "report": None, "chart": None, "holdout_weeks": 13}
     if request.method == "GET" and "holdout_weeks" in request.GET:
@@ -136,14 +116,14 @@ def clv(request):
         as_of = _day(request.POST.get("as_of"), date.today())
         if as_of is None:
             messages.error(request, "as_of: must be a date (YYYY-MM-DD)")
-            return render(request, "web/clv.html", context)
+            return render(request, "metrics/clv.html", context)
         context["as_of"] = as_of
         try:
             report = clv_report(default_store(), request.workspace.pk, as_of)
         except CLVError as error:
             messages.error(request, str(error))
-            return render(request, "web/clv.html", context)
-        if role_allows_write(request):
+            return render(request, "metrics/clv.html", context)
+        if allows(request.role, "clv.write"):
             updated = write_back_clv(request.workspace, report, actor=request.user)
             messages.info(request, f"Predictions written to {updated} contacts.")
         context["report"] = report
@@ -162,55 +142,4 @@ def clv(request):
                 ],
             },
         }
-    return render(request, "web/clv.html", context)
-
-
-def role_allows_write(request) -> bool:
-    return request.role in ANALYSIS_ROLES
-
-
-def _parse_arms(text: str) -> dict[str, ArmStats]:
-    return dict(
-        parse_arm(line, f"arms line {number}")
-        for number, line in enumerate(text.strip().splitlines(), start=1)
-    )
-
-
-@workspace_required()
-def experiments(request):
-    context = {"design": None, "result": None, "chart": None, "params": request.GET}
-    if request.GET.get("baseline"):
-        try:
-            baseline, target = float(request.GET["baseline"]), float(request.GET["target"])
-            power = float(request.GET.get("power") or 0.8)
-            context["design"] = {
-                method: sample_size(baseline, target, power=power, method=method)
-                for method in ("pooled", "evan_miller", "cohens_h")
-            }
-        except (ValueError, KeyError):
-            messages.error(request, "baseline, target, power: must be numbers")
-        except ExperimentError as error:
-            messages.error(request, str(error))
-    if request.method == "POST":
-        context["arms_text"] = request.POST.get("arms", "")
-        try:
-            arms = _parse_arms(context["arms_text"])
-            result = analyze(arms)
-        except ExperimentError as error:
-            messages.error(request, str(error))
-        else:
-            context["result"] = result
-            context["chart"] = {
-                "type": "bar",
-                "data": {
-                    "labels": list(arms),
-                    "datasets": [
-                        {
-                            "label": "Mean per unit",
-                            "backgroundColor": PALETTE[0],
-                            "data": [a.mean for a in arms.values()],
-                        }
-                    ],
-                },
-            }
-    return render(request, "web/experiments.html", context)
+    return render(request, "metrics/clv.html", context)

@@ -1,7 +1,6 @@
-"""Pages for workspaces and their members: switch, create, add people, change roles."""
+"""Pages for the workspace itself: switch, create, members and roles, API keys, audit log."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -12,13 +11,14 @@ from django.views.decorators.http import require_POST
 from pacer.core import actions
 from pacer.core.errors import ValidationFailed
 from pacer.core.middleware import SESSION_KEY
-from pacer.core.models import Role
-from pacer.core.selectors import members, role_of
-from pacer.web.views import flash_errors, workspace_required
+from pacer.core.models import ApiKey, ApiKeyKind, Role
+from pacer.core.permissions import page
+from pacer.core.selectors import audit_trail, members, role_of
+from pacer.web.components import flash_errors
 
 
 @require_POST
-@login_required
+@page(None, workspace=False)
 def switch_workspace(request):
     """Make another of the user's workspaces the current one."""
     wanted = request.POST.get("workspace", "")
@@ -33,7 +33,7 @@ def switch_workspace(request):
     return HttpResponseRedirect(back)
 
 
-@login_required
+@page(None, workspace=False)
 def new_workspace(request):
     """Create a workspace; its creator becomes its admin and switches to it."""
     form = request.POST if request.method == "POST" else {}
@@ -47,14 +47,14 @@ def new_workspace(request):
             )
         except ValidationFailed as error:
             flash_errors(request, error)
-            return render(request, "web/workspace_new.html", {"form": form}, status=422)
+            return render(request, "core/workspace_new.html", {"form": form}, status=422)
         request.session[SESSION_KEY] = workspace.pk
         messages.success(request, f"Workspace '{workspace.name}' created; you are its admin.")
         return HttpResponseRedirect(reverse("dashboard"))
-    return render(request, "web/workspace_new.html", {"form": form})
+    return render(request, "core/workspace_new.html", {"form": form})
 
 
-@workspace_required(Role.ADMIN)
+@page("members.manage")
 def member_list(request):
     """Members and their roles; add a person (a new login, or an existing one by name)."""
     form = {}
@@ -69,7 +69,7 @@ def member_list(request):
         else:
             return HttpResponseRedirect(reverse("members"))
     context = {"members": members(request.workspace), "roles": Role.choices, "form": form}
-    return render(request, "web/members.html", context, status=status)
+    return render(request, "core/members.html", context, status=status)
 
 
 def _add_member(request) -> None:
@@ -102,7 +102,7 @@ def _member(request, user_id: int) -> User | None:
 
 
 @require_POST
-@workspace_required(Role.ADMIN)
+@page("members.manage")
 def member_role(request, user_id: int):
     user = _member(request, user_id)
     if user is not None:
@@ -118,7 +118,7 @@ def member_role(request, user_id: int):
 
 
 @require_POST
-@workspace_required(Role.ADMIN)
+@page("members.manage")
 def member_remove(request, user_id: int):
     user = _member(request, user_id)
     if user is not None:
@@ -129,3 +129,27 @@ def member_remove(request, user_id: int):
         else:
             messages.success(request, f"{user.username} removed; their tokens are revoked.")
     return HttpResponseRedirect(reverse("members"))
+
+
+@page("keys.manage")
+def api_keys(request):
+    secret = None
+    if request.method == "POST":
+        kind = request.POST.get("kind", "")
+        try:
+            _, secret = actions.issue_api_key(
+                request.workspace,
+                kind,
+                request.POST.get("name", ""),
+                user=request.user if kind == ApiKeyKind.PERSONAL else None,
+                actor=request.user,
+            )
+        except ValidationFailed as error:
+            flash_errors(request, error)
+    keys = ApiKey.objects.filter(workspace=request.workspace).order_by("-created_at")
+    return render(request, "core/api_keys.html", {"keys": keys, "secret": secret})
+
+
+@page("audit.view")
+def audit_log(request):
+    return render(request, "core/audit.html", {"entries": audit_trail(request.workspace)})

@@ -1,0 +1,100 @@
+"""The seams every domain plugs into (ADR 0003).
+
+A domain is a Django app whose ``AppConfig`` subclasses ``DomainConfig`` and declares its
+surface as class attributes: its page URLs, its REST router, its CLI commands, its
+warehouse tables, its background loops, its permissions and its navigation entries.
+The shared pieces (``pacer.urls``, ``pacer.api``, ``pacer.cli``, the warehouse sync, the
+worker, the permission gate, the base template) read these registries; adding a domain
+edits none of them, only ``INSTALLED_APPS``.
+
+Everything is named by dotted path and imported on first use, so declaring a surface
+costs nothing at start-up and import cycles between domains cannot arise here.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import import_module
+
+from django.apps import AppConfig, apps
+
+
+def load(path: str):
+    """The object at ``"package.module.attribute"`` (or the module at a module path)."""
+    module, _, attribute = path.rpartition(".")
+    try:
+        return getattr(import_module(module), attribute)
+    except (AttributeError, ModuleNotFoundError):
+        return import_module(path)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link in the top navigation: shown to roles holding ``permission``."""
+
+    label: str
+    url_name: str
+    permission: str
+    order: int = 50
+    group: str = "main"  # "main" or "settings"
+
+
+@dataclass(frozen=True)
+class Loop:
+    """Background work the worker runs every ``seconds`` (each in its own thread).
+
+    ``function`` is a dotted path to a callable taking no arguments; it returns how much
+    it did (a number), and a loop whose run did something is run again at once.
+    """
+
+    name: str
+    function: str
+    seconds: float | str  # a number, or the name of a setting holding it
+
+
+class DomainConfig(AppConfig):
+    """An app that registers its surface with the shared registries."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.default = True  # Django picks the domain's config, not this base, in apps.py
+
+    # dotted path of a urls module whose ``urlpatterns`` are mounted at the site root
+    urls: str | None = None
+    # (prefix, dotted path of a ninja Router) pairs mounted under /api/
+    api: tuple[tuple[str, str], ...] = ()
+    # dotted path of a module with ``register(commands)`` (see pacer.core.commands)
+    cli: str | None = None
+    # dotted paths of pacer.warehouse.tables.TableSpec objects this domain owns
+    warehouse_tables: tuple[str, ...] = ()
+    # dotted paths of functions of the warehouse store run after a sync that changed rows
+    warehouse_refreshers: tuple[str, ...] = ()
+    # background loops the worker runs
+    loops: tuple[Loop, ...] = ()
+    # permission -> the roles that hold it (asked through pacer.core.permissions)
+    permissions: dict[str, tuple[str, ...]] = {}
+    nav: tuple[NavItem, ...] = ()
+    # dotted paths of models with a ``contact`` foreign key whose rows follow a merge
+    contact_rows: tuple[str, ...] = ()
+    # dotted paths of change-feed subscribers (pacer.core.feed.Subscriber instances)
+    subscribers: tuple[str, ...] = ()
+
+
+def domains() -> Iterator[DomainConfig]:
+    """The installed domains, in ``INSTALLED_APPS`` order."""
+    for config in apps.get_app_configs():
+        if isinstance(config, DomainConfig):
+            yield config
+
+
+def collect(attribute: str) -> list:
+    """Every domain's entries for a tuple-valued surface attribute, in domain order."""
+    return [item for config in domains() for item in getattr(config, attribute)]
+
+
+def loaded(attribute: str) -> list:
+    """``collect(attribute)`` with each dotted path imported."""
+    return [load(path) for path in collect(attribute)]
+
+
+# Imported into every apps.py beside the domain's own config: not a candidate itself.
+DomainConfig.default = False

@@ -1,0 +1,47 @@
+"""The worker: the domains' background loops beside Django's task runner (``db_worker``)."""
+
+import logging
+import threading
+
+from django.conf import settings
+
+from pacer.core.domains import Loop, collect, load
+
+logger = logging.getLogger("pacer.worker")
+RETRY_AFTER_ERROR_SECONDS = 5.0
+
+
+def interval(loop: Loop) -> float:
+    seconds = loop.seconds
+    return float(getattr(settings, seconds) if isinstance(seconds, str) else seconds)
+
+
+def run_loop(loop: Loop, stop: threading.Event) -> None:
+    """Run ``loop`` until ``stop`` is set: again at once after a run that did something,
+    after its interval otherwise, and after a pause when it fails (logged; its work is
+    safe to retry)."""
+    function = load(loop.function)
+    while not stop.is_set():
+        try:
+            done = function()
+        except Exception:
+            logger.exception("background loop %s failed", loop.name)
+            stop.wait(RETRY_AFTER_ERROR_SECONDS)
+            continue
+        if not done:
+            stop.wait(interval(loop))
+
+
+def start_loops(skip: set[str] = frozenset()) -> threading.Event:
+    """Start every domain's loop not in ``skip``, each in a daemon thread."""
+    stop = threading.Event()
+    for loop in collect("loops"):
+        if loop.name not in skip:
+            threading.Thread(
+                target=run_loop, args=(loop, stop), daemon=True, name=f"pacer-{loop.name}"
+            ).start()
+    return stop
+
+
+def loop_names() -> list[str]:
+    return [loop.name for loop in collect("loops")]

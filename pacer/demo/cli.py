@@ -1,0 +1,149 @@
+"""``pacer demo`` and ``pacer simulate``."""
+
+import argparse
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pacer.core.commands import fail, progress, workspace_named
+
+DEMO_USER, DEMO_PASSWORD, DEMO_WORKSPACE = "demo", "pacer-demo", "demo"
+
+
+def ensure_demo_workspace():
+    """The demo workspace with an admin login and a write key (created once)."""
+    from django.contrib.auth.models import User
+
+    from pacer.core import actions
+    from pacer.core.models import ApiKey, Role, Workspace
+
+    workspace = Workspace.objects.filter(slug=DEMO_WORKSPACE).first()
+    if workspace is None:
+        workspace = actions.create_workspace("Demo Franchise", slug=DEMO_WORKSPACE)
+    if not User.objects.filter(username=DEMO_USER).exists():
+        actions.create_user(workspace, DEMO_USER, DEMO_PASSWORD, Role.ADMIN)
+    if not ApiKey.objects.filter(workspace=workspace, kind="write").exists():
+        actions.issue_api_key(workspace, "write", "Demo website")
+    return workspace
+
+
+def simulate(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    from pacer.core.errors import ValidationFailed
+    from pacer.demo.loader import load_business
+    from pacer.simulate.business import generate
+    from pacer.simulate.config import SimConfig
+    from pacer.warehouse.cli import sync
+
+    if args.contacts < 1:
+        return fail("--contacts: must be at least 1")
+    if not 1 <= args.months <= 60:
+        return fail("--months: must be between 1 and 60")
+    workspace = (
+        ensure_demo_workspace()
+        if args.workspace == DEMO_WORKSPACE
+        else workspace_named(args.workspace)
+    )
+    started = time.perf_counter()
+    business = generate(SimConfig(seed=args.seed, contacts=args.contacts, months=args.months))
+    print(
+        f"simulated {business.n_contacts:,} contacts and {len(business.event_time):,} events "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
+    truth_path = Path(args.truth or settings.DATA_DIR / f"ground_truth_seed{args.seed}.json")
+    bar, task = progress("ingesting events", len(business.event_time))
+    try:
+        with bar:
+            counts = load_business(
+                workspace,
+                business,
+                truth_path=truth_path,
+                on_progress=lambda n: bar.advance(task, n),
+            )
+    except ValidationFailed as error:
+        return fail(error)
+    print(f"events: {counts}; ground truth: {truth_path}")
+    return sync(args) if not args.no_sync else 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    """Migrate, simulate a demo business (once), then run web and worker together."""
+    from pacer.core.models import ApiKey
+    from pacer.ingest.selectors import event_count
+
+    workspace = ensure_demo_workspace()
+    if not event_count(workspace.pk):
+        code = simulate(
+            argparse.Namespace(
+                contacts=args.contacts,
+                months=args.months,
+                seed=args.seed,
+                workspace=DEMO_WORKSPACE,
+                truth=None,
+                no_sync=False,
+            )
+        )
+        if code:
+            return code
+    print()
+    if args.no_serve:
+        print("Pacer demo data is ready; start it with `pacer serve` and `pacer worker`.")
+    else:
+        print(f"Pacer demo is running at http://{args.host}:{args.port}/")
+    print(f"  log in as '{DEMO_USER}' with password '{DEMO_PASSWORD}'")
+    key = ApiKey.objects.filter(workspace=workspace, kind="write").first()
+    print(
+        f"  {event_count(workspace.pk):,} events in workspace '{workspace.name}'; write key "
+        f"prefix {key.prefix}… (create a new key under API keys to send your own events)"
+    )
+    if args.no_serve:
+        return 0
+    print("  press Ctrl+C to stop")
+    return _run_web_and_worker(args.host, args.port)
+
+
+def _run_web_and_worker(host: str, port: int) -> int:
+    pacer = [sys.executable, "-m", "pacer.cli"]
+    processes = [
+        subprocess.Popen([*pacer, "serve", "--host", host, "--port", str(port)]),
+        subprocess.Popen([*pacer, "worker"]),
+    ]
+    try:
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for p in processes:
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+        for p in processes:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    return 0
+
+
+def _simulation_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--contacts", type=int, default=20_000)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=7)
+
+
+def register(cli) -> None:
+    from pacer.core.cli import web_options
+
+    p = cli.command("demo", demo, help="simulate a demo business and run web + worker")
+    web_options(p)
+    _simulation_options(p)
+    p.add_argument("--no-serve", action="store_true", help="set up the demo data and exit")
+
+    p = cli.command("simulate", simulate, help="generate a business and ingest it")
+    _simulation_options(p)
+    p.add_argument("--workspace", default=DEMO_WORKSPACE, help="workspace slug")
+    p.add_argument("--truth", help="where to write the ground-truth JSON")
+    p.add_argument("--no-sync", action="store_true")

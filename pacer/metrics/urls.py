@@ -1,0 +1,10 @@
+from django.urls import path
+
+from pacer.metrics import analysis_views, views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("dashboard/panel/", views.dashboard_panel, name="dashboard-panel"),
+    path("analytics/attribution/", analysis_views.attribution, name="attribution"),
+    path("analytics/clv/", analysis_views.clv, name="clv"),
+]

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from pacer.people import views
+
+urlpatterns = [
+    path("contacts/", views.contacts, name="contacts"),
+    path("contacts/export.csv", views.export_contacts, name="contacts-export"),
+]
