@@ -1,62 +1,40 @@
-"""CSV import of contacts and orders, and CSV export that is safe to open in a spreadsheet.
-
-Import is all-or-nothing per file: every row is checked first, and if any row is rejected
-nothing is written and the report lists each rejected row with its reason.
-"""
+"""CSV import of contacts and orders: a file's columns mapped to fields, then imported
+by the people domain (``pacer.people.imports``), all or nothing."""
 
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import transaction
-
-from pacer.core import audit
-from pacer.core.bulk import update_rows
-from pacer.core.errors import FieldError, ValidationFailed, parse_amount
+from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
-from pacer.people.commerce import LineInput, OrderInput, OrderWriter
-from pacer.people.models import Contact, IdentityKind, LifecycleStage, Location
-from pacer.people.resolution import BatchResolver, normalise
-
-UPDATE_RULES = ("always", "if_not_empty", "if_existing_empty")
-CONTACT_FIELDS = (
-    "email",
-    "phone",
-    "first_name",
-    "last_name",
-    "user_id",
-    "location",
-    "lifecycle_stage",
-)
-ORDER_FIELDS = (
-    "order_id",
-    "email",
-    "user_id",
-    "placed_at",
-    "total",
-    "sku",
-    "quantity",
-    "unit_price",
-    "location",
-    "currency",
-)
+from pacer.people import imports
+from pacer.people.imports import CONTACT_FIELDS, ORDER_FIELDS, ImportReport
 
 
-@dataclass
-class ImportReport:
-    total_rows: int = 0
-    created: int = 0
-    updated: int = 0
-    skipped: int = 0
-    rejected: list[dict] = field(default_factory=list)  # {"row": n, "field": f, "reason": r}
+def import_contacts(
+    workspace: Workspace,
+    text: str,
+    mapping: dict[str, str],
+    *,
+    update_rule: str = "if_not_empty",
+    actor=None,
+) -> ImportReport:
+    """Import contacts from CSV ``text``, its columns mapped to fields by ``mapping``."""
+    rows = _rows(text, mapping, CONTACT_FIELDS)
+    if not any(t in ("email", "user_id", "phone") for t in mapping.values()):
+        raise ValidationFailed({"mapping": "map at least one identifier: email, user_id or phone"})
+    return imports.import_contacts(workspace, rows, update_rule=update_rule, actor=actor)
 
-    @property
-    def ok(self) -> bool:
-        return not self.rejected
+
+def import_orders(
+    workspace: Workspace, text: str, mapping: dict[str, str], *, actor=None
+) -> ImportReport:
+    """Import orders from CSV ``text``, one row per line item."""
+    rows = _rows(text, mapping, ORDER_FIELDS)
+    missing = [f for f in ("order_id", "placed_at") if f not in mapping.values()]
+    if missing:
+        raise ValidationFailed({"mapping": f"map the required column(s): {', '.join(missing)}"})
+    return imports.import_orders(workspace, rows, actor=actor)
 
 
 def _rows(text: str, mapping: dict[str, str], allowed: Iterable[str]) -> list[dict]:
@@ -76,231 +54,3 @@ def _rows(text: str, mapping: dict[str, str], allowed: Iterable[str]) -> list[di
         {target: (raw.get(column) or "").strip() for column, target in mapping.items()}
         for raw in reader
     ]
-
-
-def _apply(contact: Contact, name: str, value, rule: str) -> bool:
-    """Set one field under the update rule; True when the contact changed."""
-    current = contact.traits.get(name[6:]) if name.startswith("trait:") else getattr(contact, name)
-    if rule == "if_not_empty" and value in ("", None):
-        return False
-    if rule == "if_existing_empty" and current not in ("", None):
-        return False
-    if current == value:
-        return False
-    if name.startswith("trait:"):
-        contact.traits = {**contact.traits, name[6:]: value}
-    else:
-        setattr(contact, name, value)
-    return True
-
-
-@transaction.atomic
-def import_contacts(
-    workspace: Workspace,
-    text: str,
-    mapping: dict[str, str],
-    *,
-    update_rule: str = "if_not_empty",
-    actor=None,
-) -> ImportReport:
-    """Import contacts; dedupe on user id, email and phone (in that order of strength)."""
-    if update_rule not in UPDATE_RULES:
-        raise ValidationFailed({"update_rule": f"must be one of {', '.join(UPDATE_RULES)}"})
-    rows = _rows(text, mapping, CONTACT_FIELDS)
-    if not any(t in ("email", "user_id", "phone") for t in mapping.values()):
-        raise ValidationFailed({"mapping": "map at least one identifier: email, user_id or phone"})
-    locations = {loc.code: loc for loc in Location.objects.filter(workspace=workspace)}
-    report = ImportReport(total_rows=len(rows))
-    checked = []
-    for number, row in enumerate(rows, start=2):  # row 1 is the header
-        try:
-            checked.append((number, _check_contact_row(row, locations)))
-        except FieldError as error:
-            report.rejected.append({"row": number, "field": error.field, "reason": error.reason})
-    if report.rejected:
-        return report
-    keys = {key for _, (keys_, _) in checked for key in keys_}
-    resolver = BatchResolver(workspace, keys)
-    changed: dict[int, Contact] = {}
-    first_rows: set[int] = set()
-    for _, (keys_, values) in checked:
-        contact = resolver.resolve(keys_)
-        created = contact.pk is None
-        # A contact this file creates takes its first row whole; later rows follow the rule.
-        rule = "always" if created and id(contact) not in first_rows else update_rule
-        first_rows.add(id(contact))
-        dirty = False
-        for name, value in values.items():
-            dirty |= _apply(contact, name, value, rule)
-        if contact.email and not contact.lead_at:
-            contact.lead_at = datetime.now(UTC)
-            contact.lifecycle_stage = contact.lifecycle_stage or LifecycleStage.LEAD
-        if not created and dirty:
-            changed[contact.pk] = contact
-    report.created = len(resolver.new_contacts)
-    report.updated = len(changed)
-    report.skipped = len(checked) - report.created - report.updated
-    resolver.flush()
-    update_rows(
-        Contact,
-        list(changed.values()),
-        [
-            "email",
-            "phone",
-            "first_name",
-            "last_name",
-            "traits",
-            "location",
-            "lifecycle_stage",
-            "lead_at",
-        ],
-    )
-    audit.record(
-        workspace,
-        "contacts.import",
-        workspace,
-        actor=actor,
-        after={"created": report.created, "updated": report.updated},
-    )
-    return report
-
-
-def _check_contact_row(row: dict, locations: dict) -> tuple[list, dict]:
-    values: dict = {}
-    keys = []
-    if row.get("user_id"):
-        keys.append((IdentityKind.USER_ID, row["user_id"]))
-    email = row.get("email", "")
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise FieldError("email", f"'{email}' is not a valid email address") from None
-        values["email"] = email.lower()
-        keys.append((IdentityKind.EMAIL, email.lower()))
-    phone = normalise(IdentityKind.PHONE, row.get("phone", ""))
-    if row.get("phone"):
-        if len(phone.lstrip("+")) < 6:
-            raise FieldError("phone", f"'{row['phone']}' is not a phone number")
-        values["phone"] = phone
-        keys.append((IdentityKind.PHONE, phone))
-    if not keys:
-        raise FieldError("email", "the row has no identifier (email, user_id or phone)")
-    for name in ("first_name", "last_name"):
-        if name in row:
-            values[name] = row[name][:100]
-    if row.get("location"):
-        if row["location"] not in locations:
-            raise FieldError("location", f"no location with code '{row['location']}'")
-        values["location"] = locations[row["location"]]
-    if row.get("lifecycle_stage"):
-        if row["lifecycle_stage"] not in LifecycleStage.values:
-            raise FieldError(
-                "lifecycle_stage", f"must be one of {', '.join(LifecycleStage.values)}"
-            )
-        values["lifecycle_stage"] = row["lifecycle_stage"]
-    for name, value in row.items():
-        if name.startswith("trait:"):
-            values[name] = value
-    return keys, values
-
-
-def _parse_placed_at(value: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise FieldError("placed_at", f"'{value}' is not an ISO-8601 date or date-time") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-@transaction.atomic
-def import_orders(
-    workspace: Workspace, text: str, mapping: dict[str, str], *, actor=None
-) -> ImportReport:
-    """Import orders, one row per line item; rows sharing ``order_id`` form one order.
-
-    The buyer is found (or created) by user id or email; an ``order_id`` already on
-    record is skipped, so re-importing a file changes nothing.
-    """
-    rows = _rows(text, mapping, ORDER_FIELDS)
-    missing = [f for f in ("order_id", "placed_at") if f not in mapping.values()]
-    if missing:
-        raise ValidationFailed({"mapping": f"map the required column(s): {', '.join(missing)}"})
-    report = ImportReport(total_rows=len(rows))
-    orders: dict[str, tuple[list, OrderInput]] = {}
-    for number, row in enumerate(rows, start=2):
-        try:
-            if not row.get("order_id"):
-                raise FieldError("order_id", "must not be empty")
-            keys = []
-            if row.get("user_id"):
-                keys.append((IdentityKind.USER_ID, row["user_id"]))
-            if row.get("email"):
-                keys.append((IdentityKind.EMAIL, row["email"].lower()))
-            if not keys:
-                raise FieldError("email", "the row has no buyer identifier (email or user_id)")
-            placed_at = _parse_placed_at(row.get("placed_at", ""))
-            line = None
-            if row.get("sku"):
-                quantity = row.get("quantity") or "1"
-                if not quantity.isdigit() or int(quantity) < 1:
-                    raise FieldError("quantity", "must be a whole number of at least 1")
-                line = LineInput(
-                    row["sku"][:100],
-                    "",
-                    "",
-                    int(quantity),
-                    parse_amount(row.get("unit_price") or 0, "unit_price"),
-                )
-            total = parse_amount(row["total"], "total") if row.get("total") else None
-        except FieldError as error:
-            report.rejected.append({"row": number, "field": error.field, "reason": error.reason})
-            continue
-        if row["order_id"] not in orders:
-            orders[row["order_id"]] = (
-                keys,
-                OrderInput(
-                    external_id=row["order_id"][:100],
-                    placed_at=placed_at,
-                    total=total or 0,
-                    currency=(row.get("currency") or workspace.currency)[:3].upper(),
-                    discount=0,
-                    location_code=row.get("location", ""),
-                ),
-            )
-        order = orders[row["order_id"]][1]
-        if line:
-            order.lines.append(line)
-        if total is None:
-            order.total += line.unit_price * line.quantity if line else 0
-    if report.rejected:
-        return report
-    resolver = BatchResolver(workspace, {k for keys, _ in orders.values() for k in keys})
-    writer = OrderWriter(
-        workspace, set(orders), {ln.sku for _, o in orders.values() for ln in o.lines}
-    )
-    for keys, order in orders.values():
-        contact = resolver.resolve(keys)
-        if keys[-1][0] == IdentityKind.EMAIL and not contact.email:
-            contact.email = keys[-1][1]
-        if writer.add(order, contact) is None:
-            report.skipped += 1
-        else:
-            report.created += 1
-    resolver.flush()
-    writer.flush(resolver.canonical)
-    resolver.save_touched(
-        [
-            "email",
-            "order_count",
-            "revenue",
-            "last_order_at",
-            "customer_at",
-            "lifecycle_stage",
-            "location",
-        ]
-    )
-    audit.record(
-        workspace, "orders.import", workspace, actor=actor, after={"created": report.created}
-    )
-    return report
