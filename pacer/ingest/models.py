@@ -3,7 +3,6 @@
 from django.db import models
 
 from pacer.core.models import Workspace
-from pacer.people.models import Contact
 
 # The columns an event row takes from its message, in the order
 # ``pacer.ingest.actions.event_values`` gives them; ``context`` is last because only the
@@ -36,7 +35,9 @@ class Event(models.Model):
     message_id = models.CharField(max_length=200)
     # Indexed once, by (contact, timestamp) below: every index keyed by contact costs
     # processing a page write per event (see docs/benchmarks.md).
-    contact = models.ForeignKey(Contact, null=True, on_delete=models.SET_NULL, db_index=False)
+    contact = models.ForeignKey(
+        "people.Contact", null=True, on_delete=models.SET_NULL, db_index=False
+    )
     type = models.CharField(max_length=10)
     event = models.CharField(max_length=200, blank=True)
     name = models.CharField(max_length=200, blank=True)

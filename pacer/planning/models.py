@@ -3,7 +3,6 @@
 from django.db import models
 
 from pacer.core.models import Workspace
-from pacer.people.models import Location
 
 
 class Campaign(models.Model):
@@ -25,7 +24,9 @@ class SpendEntry(models.Model):
     day = models.DateField()
     channel = models.CharField(max_length=40)
     campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL)
-    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.SET_NULL)
+    location = models.ForeignKey(
+        "people.Location", null=True, blank=True, on_delete=models.SET_NULL
+    )
     amount = models.DecimalField(max_digits=14, decimal_places=2)
 
     class Meta:
