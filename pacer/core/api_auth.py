@@ -1,17 +1,25 @@
 """Authentication for the REST API: a personal token as ``Authorization: Bearer``."""
 
+from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from pacer.core.models import ApiKeyKind
+from pacer.core.permissions import allows
 from pacer.core.selectors import active_key, role_of
 
 
 class PersonalToken(HttpBearer):
-    """Sets ``request.workspace``, ``request.user`` and ``request.role`` from the token.
+    """Sets ``request.workspace``, ``request.user`` and ``request.role`` from the token,
+    and refuses (403) a role without the operation's ``permission`` — before the input
+    is even read.
 
     The owner's role is read from their membership at every use: a token of someone who
     has left the workspace is refused, and a changed role applies at once.
     """
+
+    def __init__(self, permission: str | None = None):
+        super().__init__()
+        self.permission = permission
 
     def authenticate(self, request, token):
         key = active_key(token, ApiKeyKind.PERSONAL)
@@ -21,4 +29,14 @@ class PersonalToken(HttpBearer):
         if role is None:
             return None
         request.workspace, request.user, request.role = key.workspace, key.user, role
+        if self.permission is not None and not allows(role, self.permission):
+            raise HttpError(403, f"role: your role does not allow this ({self.permission})")
         return key
+
+
+def gate_router(router) -> None:
+    """Give each operation of ``router`` a token check for its ``@endpoint`` permission."""
+    for path_view in router.path_operations.values():
+        for operation in path_view.operations:
+            auth = PersonalToken(getattr(operation.view_func, "permission", None))
+            operation.auth_param, operation.auth_callbacks = auth, [auth]
