@@ -10,15 +10,45 @@ from pathlib import Path
 
 import dj_database_url
 
+from pacer.core.secrets import secret_key
+
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("PACER_DATA_DIR", Path.cwd() / "var")).resolve()
 WAREHOUSE_DIR = Path(os.environ.get("PACER_WAREHOUSE_DIR", DATA_DIR / "warehouse"))
 
-SECRET_KEY = os.environ.get("PACER_SECRET_KEY", "pacer-insecure-development-key-change-me")
 DEBUG = os.environ.get("PACER_DEBUG", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("PACER_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(
     ","
 )
+SECRET_KEY = secret_key(os.environ.get("PACER_SECRET_KEY"), DATA_DIR, debug=DEBUG)
+
+# Behind HTTPS (PACER_HTTPS=1, typically a TLS-terminating proxy that sets
+# X-Forwarded-Proto): secure cookies, HSTS, redirect plain HTTP. The embedded demo serves
+# plain HTTP on localhost, so it stays off there.
+HTTPS = os.environ.get("PACER_HTTPS", "0") == "1"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy of every page (pacer.core.middleware.SecurityHeaders): scripts
+# and styles from this site only (inline styles allowed for the charts' sizing), no
+# framing, forms post here only.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+# Failed sign-ins allowed per user name, and per client address, in LOGIN_WINDOW_SECONDS.
+LOGIN_FAILURES_PER_USERNAME = 5
+LOGIN_FAILURES_PER_ADDRESS = 20
+LOGIN_WINDOW_SECONDS = 15 * 60
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -48,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "pacer.core.middleware.SecurityHeaders",
     "pacer.core.middleware.WorkspaceMiddleware",
 ]
 
@@ -108,7 +139,10 @@ TASKS = {
 }
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"

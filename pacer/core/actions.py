@@ -1,18 +1,25 @@
 """Writes in the core domain: workspaces, members and their roles, API keys."""
 
 import hashlib
+import re
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth.models import Group, User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed, require
-from pacer.core.models import ApiKey, ApiKeyKind, Membership, Role, Workspace
+from pacer.core.models import ApiKey, ApiKeyKind, Invitation, Membership, Role, Workspace
 
 KEY_PREFIXES = {ApiKeyKind.WRITE: "pw_", ApiKeyKind.PERSONAL: "pt_"}
+INVITATION_DAYS = 7
+USERNAME = re.compile(r"^[\w.@+-]+$")
 
 
 def digest_secret(secret: str) -> str:
@@ -100,12 +107,22 @@ def create_user(
 ) -> User:
     """Create a login for a person and give them a role in the workspace."""
     errors = {}
-    if not username.strip():
+    username = username.strip()
+    if not username:
         errors["username"] = "must not be empty"
+    elif len(username) > 150 or not USERNAME.match(username):
+        errors["username"] = "use at most 150 letters, digits and @ . + - _"
     elif User.objects.filter(username=username).exists():
-        errors["username"] = f"'{username}' is already taken"
-    if len(password) < 8:
-        errors["password"] = "must be at least 8 characters"
+        errors["username"] = f"'{username}' is already taken; choose another"
+    try:
+        validate_password(password, User(username=username, email=email))
+    except DjangoValidationError as error:
+        errors["password"] = " ".join(error.messages)
+    if email:
+        try:
+            validate_email(email)
+        except DjangoValidationError:
+            errors["email"] = "is not a valid email address"
     if role not in Role.values:
         errors["role"] = f"must be one of {', '.join(Role.values)}"
     if errors:
@@ -175,3 +192,83 @@ def rotate_api_key(key: ApiKey, *, actor=None) -> tuple[ApiKey, str]:
         )
     revoke_api_key(key, actor=actor)
     return issue_api_key(key.workspace, key.kind, key.name, user=key.user, actor=actor)
+
+
+@transaction.atomic
+def invite(
+    workspace: Workspace, role: str, *, note: str = "", actor=None
+) -> tuple[Invitation, str]:
+    """An invitation to join ``workspace`` as ``role``; returns it with its token, which is
+    shown once (the link to share) and never stored."""
+    require(role in Role.values, "role", f"must be one of {', '.join(Role.values)}")
+    require(len(note) <= 200, "note", "must be at most 200 characters")
+    token = "pi_" + secrets.token_urlsafe(24)
+    invitation = Invitation.objects.create(
+        workspace=workspace,
+        role=role,
+        note=note.strip(),
+        digest=digest_secret(token),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+    )
+    audit.record(
+        workspace,
+        "invitation.create",
+        invitation,
+        actor=actor,
+        after=audit.snapshot(invitation, ["role", "note", "expires_at"]),
+    )
+    return invitation, token
+
+
+def _usable_invitation(token: str) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("workspace")
+        .filter(digest=digest_secret(token or ""))
+        .first()
+    )
+    usable = (
+        invitation is not None
+        and invitation.accepted_at is None
+        and invitation.revoked_at is None
+        and invitation.expires_at > timezone.now()
+    )
+    require(usable, "invitation", "this invitation link is not valid any more; ask for a new one")
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(token: str, user: User) -> Membership:
+    """Join the invitation's workspace with its role (once; the invitation is used up)."""
+    invitation = _usable_invitation(token)
+    require(
+        not Membership.objects.filter(workspace=invitation.workspace, user=user).exists(),
+        "invitation",
+        "you are already a member of this workspace",
+    )
+    membership = set_role(invitation.workspace, user, invitation.role, actor=user)
+    invitation.accepted_by, invitation.accepted_at = user, timezone.now()
+    invitation.save(update_fields=["accepted_by", "accepted_at"])
+    audit.record(invitation.workspace, "invitation.accept", invitation, actor=user)
+    return membership
+
+
+@transaction.atomic
+def join_with_new_login(token: str, username: str, password: str, *, email: str = "") -> User:
+    """Create a login for the invitation's holder and accept it, or change nothing."""
+    invitation = _usable_invitation(token)
+    user = create_user(invitation.workspace, username, password, invitation.role, email=email)
+    invitation.accepted_by, invitation.accepted_at = user, timezone.now()
+    invitation.save(update_fields=["accepted_by", "accepted_at"])
+    audit.record(invitation.workspace, "invitation.accept", invitation, actor=user)
+    return user
+
+
+@transaction.atomic
+def revoke_invitation(invitation: Invitation, *, actor=None) -> Invitation:
+    if invitation.revoked_at is None and invitation.accepted_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit.record(invitation.workspace, "invitation.revoke", invitation, actor=actor)
+    return invitation

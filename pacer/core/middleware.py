@@ -27,3 +27,19 @@ class WorkspaceMiddleware:
             if current is not None:
                 request.workspace, request.role = current.workspace, current.role
         return self.get_response(request)
+
+
+class SecurityHeaders:
+    """The Content-Security-Policy (``settings.CONTENT_SECURITY_POLICY``) on every
+    response that does not set its own."""
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.policy = settings.CONTENT_SECURITY_POLICY
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.policy)
+        return response

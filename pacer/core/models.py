@@ -93,3 +93,31 @@ class FeedCursor(models.Model):
     subscriber = models.CharField(max_length=100, unique=True)
     position = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(null=True)
+
+
+class Invitation(models.Model):
+    """An admin's invitation to join a workspace with a role, accepted by whoever holds its
+    link (once, before it expires). The token is stored only as its SHA-256 digest."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    note = models.CharField(max_length=200, blank=True)  # who it is for, as the admin put it
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in, kept for the throttle's window (pacer.core.login)."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    address = models.CharField(max_length=45, db_index=True)
+    at = models.DateTimeField(db_index=True)

@@ -1,9 +1,10 @@
 """Reads in the core domain."""
 
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from pacer.core.actions import digest_secret
-from pacer.core.models import ApiKey, ApiKeyKind, AuditEntry, Membership, Workspace
+from pacer.core.models import ApiKey, ApiKeyKind, AuditEntry, Invitation, Membership, Workspace
 
 
 def active_key(secret: str, kind: str) -> ApiKey | None:
@@ -54,3 +55,24 @@ def audit_trail(
     if object_id:
         entries = entries.filter(object_id=object_id)
     return list(entries.select_related("actor")[:limit])
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("workspace")
+        .filter(digest=digest_secret(token or ""))
+        .first()
+    )
+
+
+def pending_invitations(workspace: Workspace) -> list[Invitation]:
+    return list(
+        Invitation.objects.filter(
+            workspace=workspace,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("created_by")
+        .order_by("-created_at")
+    )

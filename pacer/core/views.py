@@ -1,7 +1,7 @@
-"""Pages for the workspace itself: switch, create, members and roles, API keys, audit log."""
+"""Pages for the workspace itself: switch, create, API keys, audit log (members and
+invitations: ``member_views``)."""
 
 from django.contrib import messages
-from django.contrib.auth.models import User
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -11,9 +11,9 @@ from django.views.decorators.http import require_POST
 from pacer.core import actions
 from pacer.core.errors import ValidationFailed
 from pacer.core.middleware import SESSION_KEY
-from pacer.core.models import ApiKey, ApiKeyKind, Role
+from pacer.core.models import ApiKey, ApiKeyKind
 from pacer.core.permissions import page
-from pacer.core.selectors import audit_trail, members, role_of
+from pacer.core.selectors import audit_trail
 from pacer.web.components import flash_errors
 
 
@@ -54,83 +54,6 @@ def new_workspace(request):
     return render(request, "core/workspace_new.html", {"form": form})
 
 
-@page("members.manage")
-def member_list(request):
-    """Members and their roles; add a person (a new login, or an existing one by name)."""
-    form = {}
-    status = 200
-    if request.method == "POST":
-        form = request.POST
-        try:
-            _add_member(request)
-        except ValidationFailed as error:
-            flash_errors(request, error)
-            status = 422
-        else:
-            return HttpResponseRedirect(reverse("members"))
-    context = {"members": members(request.workspace), "roles": Role.choices, "form": form}
-    return render(request, "core/members.html", context, status=status)
-
-
-def _add_member(request) -> None:
-    data = request.POST
-    username, role = data.get("username", "").strip(), data.get("role", "")
-    existing = User.objects.filter(username=username).first()
-    if existing is not None:
-        if role_of(existing, request.workspace) is not None:
-            raise ValidationFailed({"username": f"'{username}' is already a member"})
-        actions.set_role(request.workspace, existing, role, actor=request.user)
-        messages.success(request, f"{username} added as {role}.")
-        return
-    actions.create_user(
-        request.workspace,
-        username,
-        data.get("password", ""),
-        role,
-        email=data.get("email", "").strip(),
-        actor=request.user,
-    )
-    messages.success(request, f"Login '{username}' created with the role {role}.")
-
-
-def _member(request, user_id: int) -> User | None:
-    user = User.objects.filter(pk=user_id).first()
-    if user is None or role_of(user, request.workspace) is None:
-        messages.error(request, "user: not a member of this workspace")
-        return None
-    return user
-
-
-@require_POST
-@page("members.manage")
-def member_role(request, user_id: int):
-    user = _member(request, user_id)
-    if user is not None:
-        try:
-            actions.set_role(
-                request.workspace, user, request.POST.get("role", ""), actor=request.user
-            )
-        except ValidationFailed as error:
-            flash_errors(request, error)
-        else:
-            messages.success(request, f"{user.username} is now {request.POST['role']}.")
-    return HttpResponseRedirect(reverse("members"))
-
-
-@require_POST
-@page("members.manage")
-def member_remove(request, user_id: int):
-    user = _member(request, user_id)
-    if user is not None:
-        try:
-            actions.remove_member(request.workspace, user, actor=request.user)
-        except ValidationFailed as error:
-            flash_errors(request, error)
-        else:
-            messages.success(request, f"{user.username} removed; their tokens are revoked.")
-    return HttpResponseRedirect(reverse("members"))
-
-
 @page("keys.manage")
 def api_keys(request):
     secret = None
@@ -146,10 +69,47 @@ def api_keys(request):
             )
         except ValidationFailed as error:
             flash_errors(request, error)
-    keys = ApiKey.objects.filter(workspace=request.workspace).order_by("-created_at")
-    return render(request, "core/api_keys.html", {"keys": keys, "secret": secret})
+    return _keys_page(request, secret)
+
+
+def _keys_page(request, secret: str | None):
+    keys = ApiKey.objects.filter(workspace=request.workspace).select_related("user")
+    context = {"keys": keys.order_by("-created_at"), "secret": secret}
+    return render(request, "core/api_keys.html", context)
 
 
 @page("audit.view")
 def audit_log(request):
     return render(request, "core/audit.html", {"entries": audit_trail(request.workspace)})
+
+
+def _key(request, key_id: int) -> ApiKey | None:
+    key = ApiKey.objects.filter(workspace=request.workspace, pk=key_id).first()
+    if key is None:
+        messages.error(request, "key: no such key in this workspace")
+    return key
+
+
+@require_POST
+@page("keys.manage")
+def api_key_revoke(request, key_id: int):
+    key = _key(request, key_id)
+    if key is not None:
+        actions.revoke_api_key(key, actor=request.user)
+        messages.success(request, f"Key {key.prefix}… revoked; it stops working now.")
+    return HttpResponseRedirect(reverse("api-keys"))
+
+
+@require_POST
+@page("keys.manage")
+def api_key_rotate(request, key_id: int):
+    key = _key(request, key_id)
+    if key is None:
+        return HttpResponseRedirect(reverse("api-keys"))
+    try:
+        _, secret = actions.rotate_api_key(key, actor=request.user)
+    except ValidationFailed as error:
+        flash_errors(request, error)
+        return HttpResponseRedirect(reverse("api-keys"))
+    messages.success(request, f"Key {key.prefix}… replaced; the old one stops working now.")
+    return _keys_page(request, secret)

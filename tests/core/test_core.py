@@ -36,7 +36,7 @@ def test_bad_user_input_names_every_field_and_creates_nothing(workspace):
         actions.create_user(workspace, "", "short", "owner")
     assert error.value.errors == {
         "username": "must not be empty",
-        "password": "must be at least 8 characters",
+        "password": "This password is too short. It must contain at least 8 characters.",
         "role": "must be one of admin, marketer, analyst, staff",
     }
     assert Membership.objects.count() == 0

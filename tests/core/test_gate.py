@@ -22,9 +22,10 @@ from pacer.experiments.actions import create_experiment
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "long-password-1"
-# Routes anyone may reach: signing in and out, the API's own description, the tracking
-# API (authorised by a write key).
-PUBLIC_PAGES = {"login", "logout"}
+# Routes anyone may reach: signing in and out, an invitation link (its token is the
+# authority; tests/core/test_invitations.py), the API's own description, the tracking API
+# (authorised by a write key).
+PUBLIC_PAGES = {"login", "logout", "invitation"}
 PUBLIC_PREFIXES = ("api/", "v1/")
 
 
@@ -74,7 +75,7 @@ def people(workspace):
 
 
 def _page_url(route: str, user_id: int) -> str:
-    route = re.sub(r"<int:\w+>", str(user_id), route)
+    route = re.sub(r"<int:(user_id|key_id|invitation_id)>", str(user_id), route)
     route = re.sub(r"<(slug:)?\w+>", "exp", route)
     return "/" + route.lstrip("^").rstrip("$")
 

@@ -52,7 +52,7 @@ def test_login_and_see_charts(live_server, browser, admin, small_business):
     assert page.evaluate("Chart.getChart('chart-funnel').data.datasets[0].data") == [3, 3, 2, 2, 1]
     # a filter swaps the panel through HTMX and the charts are drawn again
     page.select_option("select[name=channel]", "direct")
-    page.wait_for_function("Chart.getChart('chart-funnel').data.datasets[0].data[2] === 0")
+    page.wait_for_function("() => Chart.getChart('chart-funnel').data.datasets[0].data[2] === 0")
     assert page.inner_text(".cards .card:nth-child(5) b") == "0"
 
 

@@ -1,0 +1,61 @@
+"""Signing in, throttled: after too many failures for a user name, or from one address,
+within ``LOGIN_WINDOW_SECONDS``, further attempts are refused without checking the
+password (HTTP 429), whether or not the user name exists."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.utils import timezone
+
+from pacer.core.models import LoginFailure
+
+
+def client_address(request) -> str:
+    """The address the request came from (the proxy's, unless Pacer runs behind HTTPS
+    termination that it trusts: then the first X-Forwarded-For hop)."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if settings.HTTPS and forwarded:
+        return forwarded.split(",")[0].strip()[:45]
+    return request.META.get("REMOTE_ADDR", "")[:45]
+
+
+def _recent():
+    return LoginFailure.objects.filter(
+        at__gte=timezone.now() - timedelta(seconds=settings.LOGIN_WINDOW_SECONDS)
+    )
+
+
+def throttled(username: str, address: str) -> bool:
+    recent = _recent()
+    return (
+        recent.filter(username=username).count() >= settings.LOGIN_FAILURES_PER_USERNAME
+        or recent.filter(address=address).count() >= settings.LOGIN_FAILURES_PER_ADDRESS
+    )
+
+
+def record_failure(username: str, address: str) -> None:
+    now = timezone.now()
+    LoginFailure.objects.filter(
+        at__lt=now - timedelta(seconds=settings.LOGIN_WINDOW_SECONDS)
+    ).delete()
+    LoginFailure.objects.create(username=username, address=address, at=now)
+
+
+class ThrottledLoginView(auth_views.LoginView):
+    template_name = "core/login.html"
+
+    def post(self, request, *args, **kwargs):
+        username = request.POST.get("username", "")[:150]
+        if throttled(username, client_address(request)):
+            minutes = settings.LOGIN_WINDOW_SECONDS // 60
+            context = self.get_context_data(
+                form=self.get_form(),
+                throttled=f"Too many failed sign-ins; try again in {minutes} minutes.",
+            )
+            return self.render_to_response(context, status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        record_failure(self.request.POST.get("username", "")[:150], client_address(self.request))
+        return super().form_invalid(form)

@@ -1,0 +1,128 @@
+"""Pages for members: roles, removal, and invitations (people join by accepting one)."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.models import User
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from pacer.core import actions
+from pacer.core.errors import ValidationFailed
+from pacer.core.middleware import SESSION_KEY
+from pacer.core.models import Invitation, Role
+from pacer.core.permissions import page
+from pacer.core.selectors import invitation_by_token, members, pending_invitations, role_of
+from pacer.web.components import flash_errors
+
+
+@page("members.manage")
+def member_list(request):
+    """Members and their roles, pending invitations, and a form to invite someone."""
+    context = {"link": None, "form": {}}
+    status = 200
+    if request.method == "POST":
+        try:
+            invitation, token = actions.invite(
+                request.workspace,
+                request.POST.get("role", ""),
+                note=request.POST.get("note", ""),
+                actor=request.user,
+            )
+        except ValidationFailed as error:
+            flash_errors(request, error)
+            context["form"], status = request.POST, 422
+        else:
+            context["link"] = request.build_absolute_uri(reverse("invitation", args=[token]))
+            context["invited"] = invitation
+    context.update(
+        members=members(request.workspace),
+        invitations=pending_invitations(request.workspace),
+        roles=Role.choices,
+    )
+    return render(request, "core/members.html", context, status=status)
+
+
+def _member(request, user_id: int) -> User | None:
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or role_of(user, request.workspace) is None:
+        messages.error(request, "user: not a member of this workspace")
+        return None
+    return user
+
+
+@require_POST
+@page("members.manage")
+def member_role(request, user_id: int):
+    user = _member(request, user_id)
+    if user is not None:
+        try:
+            actions.set_role(
+                request.workspace, user, request.POST.get("role", ""), actor=request.user
+            )
+        except ValidationFailed as error:
+            flash_errors(request, error)
+        else:
+            messages.success(request, f"{user.username} is now {request.POST['role']}.")
+    return HttpResponseRedirect(reverse("members"))
+
+
+@require_POST
+@page("members.manage")
+def member_remove(request, user_id: int):
+    user = _member(request, user_id)
+    if user is not None:
+        try:
+            actions.remove_member(request.workspace, user, actor=request.user)
+        except ValidationFailed as error:
+            flash_errors(request, error)
+        else:
+            messages.success(request, f"{user.username} removed; their tokens are revoked.")
+    return HttpResponseRedirect(reverse("members"))
+
+
+@require_POST
+@page("members.manage")
+def invitation_revoke(request, invitation_id: int):
+    invitation = Invitation.objects.filter(workspace=request.workspace, pk=invitation_id).first()
+    if invitation is None:
+        messages.error(request, "invitation: no such invitation in this workspace")
+    else:
+        actions.revoke_invitation(invitation, actor=request.user)
+        messages.success(request, "Invitation revoked; its link no longer works.")
+    return HttpResponseRedirect(reverse("members"))
+
+
+def invitation(request, token: str):
+    """The invitation link: whoever holds it joins, signed in or with a new login.
+
+    Public (the token is the authority); it says nothing about any other user or
+    workspace, and an unusable link looks the same whatever the reason.
+    """
+    found = invitation_by_token(token)
+    context = {"invitation": found, "token": token, "form": {}}
+    if found is None or found.accepted_at or found.revoked_at or found.expires_at <= timezone.now():
+        return render(request, "core/invitation.html", {"invitation": None}, status=404)
+    if request.method == "POST":
+        try:
+            if request.user.is_authenticated:
+                actions.accept_invitation(token, request.user)
+                user = request.user
+            else:
+                user = actions.join_with_new_login(
+                    token,
+                    request.POST.get("username", ""),
+                    request.POST.get("password", ""),
+                    email=request.POST.get("email", "").strip(),
+                )
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        except ValidationFailed as error:
+            flash_errors(request, error)
+            context["form"] = {"username": request.POST.get("username", "")}
+            return render(request, "core/invitation.html", context, status=422)
+        request.session[SESSION_KEY] = found.workspace_id
+        messages.success(request, f"Welcome to {found.workspace.name}.")
+        return HttpResponseRedirect(reverse("dashboard"))
+    return render(request, "core/invitation.html", context)
