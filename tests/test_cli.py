@@ -53,3 +53,78 @@ def test_simulate_validates_arguments_and_ingests_with_ground_truth(db, tmp_path
     realised = json.loads(truth.read_text())["realised"]
     assert Event.objects.count() == realised["events"]
     assert Contact.objects.filter(merged_into__isnull=True).count() == realised["contacts"]
+
+
+def test_serve_and_demo_refuse_a_busy_port_before_starting(db, capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for command in (["serve"], ["demo"]):
+            assert main([*command, "--port", str(port)]) == 2
+            err = capsys.readouterr()
+            assert f"error: --port: {port} is already in use on 127.0.0.1" in err.err
+            assert "running at" not in err.out  # no URL printed for a server that never ran
+    assert not Event.objects.exists()  # the demo did not simulate anything either
+    assert main(["serve", "--port", "70000"]) == 2
+    assert "--port: 70000 is not a port number" in capsys.readouterr().err
+
+
+def test_setup_creates_the_first_workspace_and_admin(db, capsys, monkeypatch):
+    from django.contrib.auth.models import User
+
+    from pacer.core.models import Workspace
+    from pacer.core.selectors import role_of
+
+    monkeypatch.setenv("PACER_ADMIN_PASSWORD", "123")
+    args = ["setup", "--workspace-name", "Acme Dental", "--username", "owner", "--currency", "eur"]
+    assert main(args) == 2
+    assert "error: password: This password is too short" in capsys.readouterr().err
+    assert not Workspace.objects.exists() and not User.objects.exists()  # all or nothing
+    monkeypatch.setenv("PACER_ADMIN_PASSWORD", "a-long-enough-secret")
+    assert main(args) == 0
+    workspace = Workspace.objects.get()
+    assert (workspace.slug, workspace.currency) == ("acme-dental", "EUR")
+    assert role_of(User.objects.get(username="owner"), workspace) == "admin"
+
+
+def test_reports_print_every_row_as_table_csv_or_json(db, capsys):
+    import csv
+    import io
+
+    arms = ["--arm", "control,1000,100", "--arm", "b,1000,130", "--arm", "c,1000,90"]
+    assert main(["analyze", "experiment", *arms, "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in rows] == ["b", "c"] and rows[0]["control"] == "control"
+    assert rows[0]["relative"] == pytest.approx(0.3)
+    assert main(["analyze", "experiment", *arms, "--format", "csv"]) == 0
+    parsed = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["name"] for r in parsed] == ["b", "c"]
+    assert float(parsed[1]["relative"]) == pytest.approx(-0.1)
+    assert main(["analyze", "experiment", *arms]) == 0
+    table = capsys.readouterr().out
+    assert "SRM p-value" in table and "0.3000" in table and "…" not in table
+    with pytest.raises(SystemExit) as refused:
+        main(["analyze", "experiment", *arms, "--format", "xml"])
+    assert refused.value.code == 2
+    assert "argument --format: invalid choice: 'xml'" in capsys.readouterr().err
+
+
+def test_a_command_run_as_a_member_needs_their_role_to_allow_it(workspace, admin, tmp_path, capsys):
+    from pacer.core import actions
+
+    actions.create_user(workspace, "sam", "long-password", "staff")
+    path = tmp_path / "people.csv"
+    path.write_text("email\nann@x.com\n")
+    args = ["import", "contacts", str(path), "--workspace", "acme"]
+    assert main([*args, "--as", "sam"]) == 2
+    assert "error: --as: 'sam' is not a member of 'acme' whose role allows contacts.import" in (
+        capsys.readouterr().err
+    )
+    assert Contact.objects.count() == 0
+    assert main([*args, "--as", "ada"]) == 0
+    from pacer.core.models import AuditEntry
+
+    assert AuditEntry.objects.get(action="contacts.import").actor == admin

@@ -1,11 +1,42 @@
-"""Platform commands: ``serve``, ``worker``, ``manage``."""
+"""Platform commands: ``setup``, ``serve``, ``worker``, ``manage``."""
 
 import argparse
+import errno
+import getpass
+import os
+import socket
+
+from pacer.core.commands import CommandError
+
+
+def port_free(host: str, port: int) -> None:
+    """Refuse a port something else listens on, before anything starts (or prints a URL)."""
+    if not 1 <= port <= 65535:
+        raise CommandError(f"--port: {port} is not a port number (1-65535)")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise CommandError(f"--host: '{host}' is not an address of this machine") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise CommandError(
+                    f"--port: {port} is already in use on {host}; stop what runs there or "
+                    "choose another port (--port 8001)"
+                ) from None
+            raise CommandError(
+                f"--host: cannot listen on {host}:{port} ({error.strerror})"
+            ) from None
 
 
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    port_free(args.host, args.port)
     uvicorn.run(
         "pacer.asgi:application",
         host=args.host,
@@ -30,6 +61,33 @@ def worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def setup(args: argparse.Namespace) -> int:
+    """Create a workspace and its first admin login (the start of a real installation)."""
+    from pacer.core import actions
+    from pacer.core.commands import fail
+    from pacer.core.errors import ValidationFailed
+    from pacer.core.roles import Role
+
+    password = os.environ.get("PACER_ADMIN_PASSWORD") or getpass.getpass(
+        f"Password for {args.username}: "
+    )
+    try:
+        from django.db import transaction
+
+        with transaction.atomic():
+            workspace = actions.create_workspace(
+                args.workspace_name, slug=args.slug, currency=args.currency
+            )
+            actions.create_user(workspace, args.username, password, Role.ADMIN, email=args.email)
+    except ValidationFailed as error:
+        return fail(error)
+    print(
+        f"workspace '{workspace.name}' ({workspace.slug}, {workspace.currency}) created with "
+        f"admin '{args.username}'; start Pacer with `pacer serve` and `pacer worker`"
+    )
+    return 0
+
+
 def manage(args: argparse.Namespace) -> int:
     from django.core.management import execute_from_command_line
 
@@ -43,6 +101,13 @@ def web_options(parser: argparse.ArgumentParser) -> None:
 
 
 def register(cli) -> None:
+    p = cli.command("setup", setup, help="create a workspace and its first admin login")
+    p.add_argument("--workspace-name", required=True, help="e.g. 'Acme Franchise'")
+    p.add_argument("--slug", default="", help="short name in URLs (default: from the name)")
+    p.add_argument("--currency", default="USD", help="ISO code of the workspace's money")
+    p.add_argument("--username", required=True)
+    p.add_argument("--email", default="")
+
     p = cli.command("serve", serve, help="run the web app (ASGI)")
     web_options(p)
     p.add_argument("--workers", type=int, default=1)

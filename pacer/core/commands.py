@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 from pacer.core.domains import domains, load
 
+FORMATS = ("table", "csv", "json")
+
 
 class CommandError(Exception):
     """A refused command line: printed as ``error: ...`` with exit status 2."""
@@ -42,11 +44,20 @@ class Cli:
         help: str,
         permission: str | None = None,
         migrate: bool = True,
+        report: bool = False,
     ) -> argparse.ArgumentParser:
-        """Add a subcommand; returns its parser for the command's own options."""
+        """Add a subcommand; returns its parser for the command's own options. A
+        ``report`` prints rows and takes ``--format table|csv|json``."""
         *group, leaf = name.split()
         parser = self._subparsers(tuple(group)).add_parser(leaf, help=help, description=help)
         parser.set_defaults(run=run, permission=permission, migrate=migrate)
+        if report:
+            parser.add_argument(
+                "--format",
+                choices=FORMATS,
+                default="table",
+                help="table (every row, numbers formatted), csv or json",
+            )
         if permission is not None:
             parser.add_argument(
                 "--as",
@@ -121,3 +132,46 @@ def progress(description: str, total: int | None):
         transient=False,
     )
     return bar, bar.add_task(description, total=total)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_cell(v) for v in value) + "]"
+    if isinstance(value, float):
+        if value != value:  # NaN never reaches a report; say so if it does
+            return "n/a"
+        return f"{value:,.4f}" if abs(value) < 10 else f"{value:,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def print_rows(rows: list[dict], fmt: str = "table", *, title: str | None = None) -> None:
+    """Print report rows: a table with every row and formatted numbers, or CSV or JSON
+    (raw values) for other tools."""
+    import csv
+    import json
+
+    columns = list(rows[0]) if rows else []
+    if fmt == "json":
+        print(json.dumps(rows, default=str, indent=1))
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows([row.get(c) for c in columns] for row in rows)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+        table = Table(title=title)
+        for column in columns:
+            numeric = any(isinstance(row.get(column), (int, float)) for row in rows)
+            table.add_column(column, justify="right" if numeric else "left", no_wrap=True)
+        for line in cells:
+            table.add_row(*line)
+        # wide enough for every cell whole: a report never hides part of a value
+        widths = [max([len(c), *(len(line[i]) for line in cells)]) for i, c in enumerate(columns)]
+        Console(width=sum(w + 3 for w in widths) + 1).print(table)

@@ -71,9 +71,12 @@ def simulate(args: argparse.Namespace) -> int:
 
 def demo(args: argparse.Namespace) -> int:
     """Migrate, simulate a demo business (once), then run web and worker together."""
+    from pacer.core.cli import port_free
     from pacer.core.models import ApiKey
     from pacer.ingest.selectors import event_count
 
+    if not args.no_serve:
+        port_free(args.host, args.port)
     workspace = ensure_demo_workspace()
     if not event_count(workspace.pk):
         code = simulate(
@@ -107,25 +110,29 @@ def demo(args: argparse.Namespace) -> int:
 
 def _run_web_and_worker(host: str, port: int) -> int:
     pacer = [sys.executable, "-m", "pacer.cli"]
-    processes = [
-        subprocess.Popen([*pacer, "serve", "--host", host, "--port", str(port)]),
-        subprocess.Popen([*pacer, "worker"]),
-    ]
+    processes = {
+        "web server": subprocess.Popen([*pacer, "serve", "--host", host, "--port", str(port)]),
+        "worker": subprocess.Popen([*pacer, "worker"]),
+    }
+    code = 0
     try:
-        while all(p.poll() is None for p in processes):
+        while all(p.poll() is None for p in processes.values()):
             time.sleep(0.5)
+        name, died = next((n, p) for n, p in processes.items() if p.poll() is not None)
+        code = died.returncode or 1
+        print(f"error: the {name} stopped (exit status {died.returncode})", file=sys.stderr)
     except KeyboardInterrupt:
         pass
     finally:
-        for p in processes:
+        for p in processes.values():
             if p.poll() is None:
                 p.send_signal(signal.SIGINT)
-        for p in processes:
+        for p in processes.values():
             try:
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 p.kill()
-    return 0
+    return code
 
 
 def _simulation_options(parser: argparse.ArgumentParser) -> None:

@@ -3,7 +3,9 @@
 import argparse
 from datetime import date
 
-from pacer.core.commands import fail, workspace_named
+from pacer.core.commands import fail, print_rows, workspace_named
+
+MEASURES = ("revenue", "conversions", "romi")
 
 
 def _dates(args: argparse.Namespace) -> tuple[date | None, date]:
@@ -16,7 +18,8 @@ def _dates(args: argparse.Namespace) -> tuple[date | None, date]:
 
 
 def attribution(args: argparse.Namespace) -> int:
-    """All attribution models side by side, per channel or campaign."""
+    """All attribution models side by side, per channel or campaign: one row each, a
+    column per model holding the chosen measure, and the spend booked to it."""
     import polars as pl
 
     from pacer.analytics.journeys import JourneyError
@@ -31,8 +34,10 @@ def attribution(args: argparse.Namespace) -> int:
         table = attribution_report(default_store(), workspace.pk, start, end, by=args.by)
     except (ValueError, JourneyError) as error:
         return fail(error)
-    with pl.Config(tbl_rows=200, tbl_cols=10):
-        print(table.sort(["channel", "model"]))
+    wide = table.pivot(on="model", index="channel", values=args.measure, aggregate_function="first")
+    spend = table.group_by("channel").agg(pl.col("spend").first())
+    wide = spend.join(wide, on="channel").sort("spend", descending=True)
+    print_rows(wide.rename({"channel": args.by}).to_dicts(), args.format)
     return 0
 
 
@@ -50,22 +55,24 @@ def clv(args: argparse.Namespace) -> int:
                 default_store(), workspace.pk, end, holdout_weeks=args.holdout_weeks
             )
             p = holdout.purchases
-            print(
-                f"BG/NBD fitted up to {holdout.calibration_end}: r={p.r:.3f} "
-                f"alpha={p.alpha:.3f} a={p.a:.3f} b={p.b:.3f}; x = -1 is all customers"
-            )
-            print(holdout.table)
+            if args.format == "table":
+                print(
+                    f"BG/NBD fitted up to {holdout.calibration_end}: r={p.r:.3f} "
+                    f"alpha={p.alpha:.3f} a={p.a:.3f} b={p.b:.3f}; x = -1 is all customers"
+                )
+            print_rows(holdout.table.to_dicts(), args.format)
             return 0
         report = clv_report(default_store(), workspace.pk, end)
     except (ValueError, CLVError) as error:
         return fail(error)
     updated = write_back_clv(workspace, report, actor=args.actor)
     p = report.purchases
-    print(
-        f"BG/NBD r={p.r:.3f} alpha={p.alpha:.3f} a={p.a:.3f} b={p.b:.3f}; "
-        f"predictions written to {updated} contacts"
-    )
-    print(report.cohorts)
+    if args.format == "table":
+        print(
+            f"BG/NBD r={p.r:.3f} alpha={p.alpha:.3f} a={p.a:.3f} b={p.b:.3f}; "
+            f"predictions written to {updated} contacts"
+        )
+    print_rows(report.cohorts.to_dicts(), args.format)
     return 0
 
 
@@ -75,17 +82,22 @@ def register(cli) -> None:
         attribution,
         help="all attribution models side by side, with spend and ROMI",
         permission="reports.view",
+        report=True,
     )
     p.add_argument("--workspace", default="demo")
     p.add_argument("--start", help="people first seen from this date")
     p.add_argument("--end", help="until this date (default: today)")
     p.add_argument("--by", choices=["channel", "campaign"], default="channel")
+    p.add_argument(
+        "--measure", choices=MEASURES, default="revenue", help="what each model column holds"
+    )
 
     p = cli.command(
         "analyze clv",
         clv,
         help="fit BG/NBD + Gamma-Gamma and write CLV to contacts",
         permission="clv.write",
+        report=True,
     )
     p.add_argument("--workspace", default="demo")
     p.add_argument("--end", help="purchases up to this date (default: today)")

@@ -1,5 +1,6 @@
 """Experiments on the platform: design, assignment with exposure logging, results."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -309,6 +310,10 @@ def test_cli_reports_an_experiment_by_key(workspace, tracker, capsys):
     assert main(["analyze", "experiment", "--workspace", "acme", "--key", "checkout"]) == 0
     out = capsys.readouterr().out
     assert "control 2 units, mean 0.5000, treatment 2 units, mean 1.0000" in out
-    assert "SRM p-value 1.00000" in out and "treatment: lift +100.00%" in out
+    assert "SRM p-value 1.00000" in out and "│ control │ treatment │" in out
+    key_args = ["analyze", "experiment", "--workspace", "acme", "--key", "checkout"]
+    assert main([*key_args, "--format", "json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["name"], row["relative"]) == ("treatment", 1.0)
     assert main(["analyze", "experiment", "--workspace", "acme", "--key", "nope"]) == 2
     assert "--key: no experiment 'nope' in workspace 'acme'" in capsys.readouterr().err
