@@ -128,3 +128,20 @@ def test_a_command_run_as_a_member_needs_their_role_to_allow_it(workspace, admin
     from pacer.core.models import AuditEntry
 
     assert AuditEntry.objects.get(action="contacts.import").actor == admin
+
+
+def test_the_simulated_business_ends_today_unless_given_a_start(db, capsys):
+    from datetime import date, timedelta
+
+    from pacer.demo.cli import start_ending_today
+
+    assert start_ending_today(52, today=date(2026, 12, 1)) == "2025-12-01"
+    # whole weeks, none in the future: the last one ends within the week before today
+    start = date.fromisoformat(start_ending_today(52))
+    end = start + timedelta(weeks=52)  # exclusive
+    assert start.weekday() == 0 and date.today() - timedelta(
+        days=7
+    ) < end <= date.today() + timedelta(days=1)
+    with pytest.raises(SystemExit):
+        main(["simulate", "--start", "2025-01-07"])
+    assert "2025-01-07 is a Tuesday" in capsys.readouterr().err

@@ -5,6 +5,8 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 from pacer.core.commands import fail, progress, workspace_named
@@ -29,6 +31,26 @@ def ensure_demo_workspace():
     return workspace
 
 
+def start_ending_today(weeks: int, today: date | None = None) -> str:
+    """The Monday from which ``weeks`` whole weeks end as close to today as they can
+    without passing it (so "the last 30 days" has data and nothing lies in the future)."""
+    end = today or date.today()
+    first = end - timedelta(weeks=weeks) + timedelta(days=1)
+    return (first - timedelta(days=first.weekday())).isoformat()
+
+
+def _monday(value: str) -> str:
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date (YYYY-MM-DD)") from None
+    if day.weekday() != 0:
+        raise argparse.ArgumentTypeError(
+            f"{value} is a {day:%A}; the simulation starts on a Monday"
+        )
+    return value
+
+
 def simulate(args: argparse.Namespace) -> int:
     from django.conf import settings
 
@@ -48,7 +70,8 @@ def simulate(args: argparse.Namespace) -> int:
         else workspace_named(args.workspace)
     )
     started = time.perf_counter()
-    business = generate(SimConfig(seed=args.seed, contacts=args.contacts, months=args.months))
+    config = SimConfig(seed=args.seed, contacts=args.contacts, months=args.months)
+    business = generate(replace(config, start=args.start or start_ending_today(config.weeks)))
     print(
         f"simulated {business.n_contacts:,} contacts and {len(business.event_time):,} events "
         f"in {time.perf_counter() - started:.1f}s"
@@ -84,6 +107,7 @@ def demo(args: argparse.Namespace) -> int:
                 contacts=args.contacts,
                 months=args.months,
                 seed=args.seed,
+                start=None,
                 workspace=DEMO_WORKSPACE,
                 truth=None,
                 no_sync=False,
@@ -151,6 +175,11 @@ def register(cli) -> None:
 
     p = cli.command("simulate", simulate, help="generate a business and ingest it")
     _simulation_options(p)
+    p.add_argument(
+        "--start",
+        type=_monday,
+        help="first day, a Monday (default: the business's last week ends today)",
+    )
     p.add_argument("--workspace", default=DEMO_WORKSPACE, help="workspace slug")
     p.add_argument("--truth", help="where to write the ground-truth JSON")
     p.add_argument("--no-sync", action="store_true")
