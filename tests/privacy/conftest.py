@@ -48,8 +48,7 @@ class People:
     rae: int
 
 
-@pytest.fixture
-def people(workspace, tracker) -> People:
+def load_people(workspace, tracker, *, warehouse: bool) -> People:
     tracker.batch(
         [
             {"type": "page", "messageId": "e1", "anonymousId": ERIN_ANONS[0],
@@ -93,14 +92,16 @@ def people(workspace, tracker) -> People:
     experiment = set_status(experiment, "running", now=timezone.now())
     for unit in (ERIN_USER, ERIN_ANONS[1], "user-quinn", "anon-rae"):
         assign_unit(experiment, unit, now=timezone.now())
-    sync(after_sync=refresh_cube)
+    if warehouse:
+        sync(after_sync=refresh_cube)
     # A later identify synced on its own: a Delta file (and its log statistics) holding
     # only Erin's rows.
     tracker.batch(
         [{"type": "identify", "messageId": "e7", "userId": ERIN_USER,
           "timestamp": "2026-02-05T08:00:00Z", "traits": {"email": ERIN_EMAIL, "plan": "gold"}}]
     )  # fmt: skip
-    sync(after_sync=refresh_cube)
+    if warehouse:
+        sync(after_sync=refresh_cube)
 
     def holder(kind: str, value: str) -> int:
         return Identity.objects.get(workspace=workspace, kind=kind, value=value).contact_id
@@ -113,3 +114,15 @@ def people(workspace, tracker) -> People:
         quinn=holder("user_id", "user-quinn"),
         rae=holder("anonymous_id", "anon-rae"),
     )
+
+
+@pytest.fixture
+def people(workspace, tracker) -> People:
+    """The three people, in the database and in a synced warehouse."""
+    return load_people(workspace, tracker, warehouse=True)
+
+
+@pytest.fixture
+def people_in_db(workspace, tracker) -> People:
+    """The three people in the database only (for tests of refusals and permissions)."""
+    return load_people(workspace, tracker, warehouse=False)

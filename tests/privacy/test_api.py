@@ -18,7 +18,7 @@ def token_for(workspace, username: str, role: str) -> dict:
 
 
 @pytest.mark.parametrize("role", [Role.MARKETER, Role.ANALYST, Role.STAFF])
-def test_only_admins_may_export_or_erase(client, workspace, people, role):
+def test_only_admins_may_export_or_erase(client, workspace, people_in_db, role):
     auth = token_for(workspace, "someone", role)
     export = client.get(f"/api/privacy/export?email={ERIN_EMAIL}", **auth)
     assert export.status_code == 403 and "privacy.export" in export.json()["detail"]
@@ -26,16 +26,16 @@ def test_only_admins_may_export_or_erase(client, workspace, people, role):
         "/api/privacy/erase", {"user_id": ERIN_USER}, content_type="application/json", **auth
     )
     assert erase.status_code == 403 and "privacy.erase" in erase.json()["detail"]
-    assert Contact.objects.filter(id__in=people.erin).count() == 2
+    assert Contact.objects.filter(id__in=people_in_db.erin).count() == 2
     assert PrivacyRequest.objects.count() == 0
     assert client.get(f"/api/privacy/export?email={ERIN_EMAIL}").status_code == 401
 
 
-def test_admin_exports_then_erases(client, workspace, people):
+def test_admin_exports_then_erases(client, workspace, people_in_db):
     auth = token_for(workspace, "root", Role.ADMIN)
     export = client.get("/api/privacy/export", {"user_id": ERIN_USER}, **auth)
     assert export.status_code == 200 and export["Content-Type"] == "application/json"
-    assert sorted(export.json()["contact_ids"]) == sorted(people.erin)
+    assert sorted(export.json()["contact_ids"]) == sorted(people_in_db.erin)
     erase = client.post(
         "/api/privacy/erase", {"email": ERIN_EMAIL}, content_type="application/json", **auth
     )
@@ -43,7 +43,7 @@ def test_admin_exports_then_erases(client, workspace, people):
     body = erase.json()
     assert body["status"] == "done" and body["counts"]["people.contact"] == 2
     assert body["request_id"] == PrivacyRequest.objects.get(kind="erase").pk
-    assert not Contact.objects.filter(id__in=people.erin).exists()
+    assert not Contact.objects.filter(id__in=people_in_db.erin).exists()
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,7 @@ def test_admin_exports_then_erases(client, workspace, people):
     ],
 )
 def test_bad_input_is_refused_with_the_field_and_changes_nothing(
-    client, workspace, people, query, field
+    client, workspace, people_in_db, query, field
 ):
     auth = token_for(workspace, "root", Role.ADMIN)
     export = client.get("/api/privacy/export", query, **auth)
@@ -65,18 +65,18 @@ def test_bad_input_is_refused_with_the_field_and_changes_nothing(
         assert response.status_code == 422
         assert field in str(response.json())
     assert PrivacyRequest.objects.count() == 0
-    assert Contact.objects.filter(id__in=people.erin).count() == 2
+    assert Contact.objects.filter(id__in=people_in_db.erin).count() == 2
 
 
-def test_hostile_bodies_get_422_not_500(client, workspace, people):
+def test_hostile_bodies_get_422_not_500(client, workspace, people_in_db):
     auth = token_for(workspace, "root", Role.ADMIN)
     for body in ('{"email": 5}', '{"user_id": ["a"]}', "[]", "not json", '{"email": null}'):
         response = client.post("/api/privacy/erase", body, content_type="application/json", **auth)
         assert response.status_code in (400, 422), body
-    assert Contact.objects.filter(id__in=people.erin).count() == 2
+    assert Contact.objects.filter(id__in=people_in_db.erin).count() == 2
 
 
-def test_another_workspaces_admin_finds_nothing_here(client, workspace, people):
+def test_another_workspaces_admin_finds_nothing_here(client, workspace, people_in_db):
     other = actions.create_workspace("Other", slug="other")
     auth = token_for(other, "kim", Role.ADMIN)
     export = client.get("/api/privacy/export", {"email": ERIN_EMAIL}, **auth)
@@ -84,4 +84,4 @@ def test_another_workspaces_admin_finds_nothing_here(client, workspace, people):
     client.post(
         "/api/privacy/erase", {"email": ERIN_EMAIL}, content_type="application/json", **auth
     )
-    assert Contact.objects.filter(id__in=people.erin).count() == 2
+    assert Contact.objects.filter(id__in=people_in_db.erin).count() == 2

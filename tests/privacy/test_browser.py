@@ -9,7 +9,7 @@ from tests.web.test_browser import browser  # noqa: F401 (the fixture)
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_find_and_erase_with_confirmation(live_server, browser, admin, people):  # noqa: F811
+def test_find_and_erase_with_confirmation(live_server, browser, admin, people_in_db):  # noqa: F811
     page = browser.new_page()
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", "ada")
@@ -25,4 +25,4 @@ def test_find_and_erase_with_confirmation(live_server, browser, admin, people): 
     page.wait_for_selector("text=identifiers suppressed")
     assert "/settings/privacy/" in page.url
     assert page.inner_text("#privacy-requests tbody tr:first-child td:nth-child(3)") == "Erasure"
-    assert not Contact.objects.filter(id__in=people.erin).exists()
+    assert not Contact.objects.filter(id__in=people_in_db.erin).exists()

@@ -147,7 +147,7 @@ def everything_counted() -> dict:
     ],
 )  # fmt: skip
 def test_bad_identifiers_are_refused_with_their_field_and_nothing_changes(
-    workspace, people, identifiers, errors
+    workspace, people_in_db, identifiers, errors
 ):
     before = everything_counted()
     with pytest.raises(ValidationFailed) as refused:
@@ -156,7 +156,7 @@ def test_bad_identifiers_are_refused_with_their_field_and_nothing_changes(
     assert everything_counted() == before
 
 
-def test_erasure_waits_for_a_running_sync_then_gives_up_changing_nothing(workspace, people):
+def test_erasure_waits_for_a_running_sync_then_gives_up_changing_nothing(workspace, people_in_db):
     before = everything_counted()
     with default_store().lock() as held:
         assert held
@@ -166,7 +166,7 @@ def test_erasure_waits_for_a_running_sync_then_gives_up_changing_nothing(workspa
     assert not is_suppressed(workspace, [("user_id", ERIN_USER)])
 
 
-def test_erasing_again_finds_nothing_and_only_logs_the_request(workspace, people):
+def test_erasing_again_finds_nothing_and_only_logs_the_request(workspace, people_in_db):
     first = erase_person(workspace, {"anonymous_id": ERIN_ANONS[1]})
     assert first.counts["people.contact"] == 2  # found through the merged-away session
     assert Suppression.objects.count() == 5
@@ -178,7 +178,7 @@ def test_erasing_again_finds_nothing_and_only_logs_the_request(workspace, people
     assert AuditEntry.objects.filter(action="person.erase").count() == 2
 
 
-def test_erasure_in_another_workspace_touches_nothing_here(workspace, people):
+def test_erasure_in_another_workspace_touches_nothing_here(workspace, people_in_db):
     from pacer.core.actions import create_workspace
 
     other = create_workspace("Other", slug="other")

@@ -51,13 +51,13 @@ def test_erasure_killed_before_the_warehouse_is_finished_by_the_worker_loop(
     assert finish_erasures() == 0
 
 
-def test_the_worker_loop_skips_its_turn_while_a_sync_holds_the_lock(workspace, people):
+def test_the_worker_loop_skips_its_turn_while_a_sync_holds_the_lock(workspace, people_in_db):
     request = PrivacyRequest.objects.create(
         workspace=workspace,
         kind="erase",
         status="warehouse_pending",
         actor_label="system",
-        pending_contact_ids=people.erin,
+        pending_contact_ids=people_in_db.erin,
         requested_at=timezone.now(),
     )
     with default_store().lock():
