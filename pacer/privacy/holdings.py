@@ -93,7 +93,8 @@ def _identifiers_of(workspace: Workspace, contact_ids: set[int]) -> set[Key]:
             "kind", "value"
         )
     )
-    for email, phone in Contact.objects.filter(id__in=contact_ids).values_list("email", "phone"):
+    holders = Contact.objects.filter(workspace=workspace, id__in=contact_ids)
+    for email, phone in holders.values_list("email", "phone"):
         for kind, raw in ((IdentityKind.EMAIL, email), (IdentityKind.PHONE, phone)):
             value = normalise(kind, raw)
             if value:
@@ -125,9 +126,13 @@ def rows(person: Person) -> dict[str, QuerySet]:
     ).order_by("pk")
     for model, key in contact_keyed():
         where = Q(**{f"{key}__in": ids})
-        if model is Event:  # also the events not yet resolved to a contact
-            where |= Q(user_id__in=person.values(IdentityKind.USER_ID))
-            where |= Q(anonymous_id__in=person.values(IdentityKind.ANONYMOUS_ID))
+        if model is Event:
+            # also their events not resolved to a contact yet; an event resolved to
+            # someone else (a shared device's anonymous id) is that person's
+            where |= Q(contact__isnull=True) & (
+                Q(user_id__in=person.values(IdentityKind.USER_ID))
+                | Q(anonymous_id__in=person.values(IdentityKind.ANONYMOUS_ID))
+            )
         found[label(model)] = model.objects.filter(where, workspace=workspace).order_by("pk")
     found[label(Exposure)] = Exposure.objects.filter(
         workspace=workspace, unit_id__in=person.unit_ids

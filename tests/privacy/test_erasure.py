@@ -192,3 +192,25 @@ def test_erasure_in_another_workspace_touches_nothing_here(workspace, people_in_
     assert after == before
     assert not is_suppressed(workspace, [("user_id", ERIN_USER)])
     assert is_suppressed(other, [("user_id", ERIN_USER)])
+
+
+def test_her_unprocessed_events_go_and_a_shared_devices_events_of_someone_else_stay(
+    workspace, people_in_db, tracker
+):
+    # Quinn signs in on Erin's first device: his event is his, though it carries her
+    # anonymous id
+    tracker.batch(
+        [{"type": "track", "messageId": "shared", "userId": "user-quinn",
+          "anonymousId": ERIN_ANONS[0], "event": "Viewed"}]
+    )  # fmt: skip
+    assert Event.objects.get(message_id="shared").contact_id == people_in_db.quinn
+    tracker.batch(
+        [{"type": "page", "messageId": "late-1", "userId": ERIN_USER},
+         {"type": "page", "messageId": "late-2", "anonymousId": ERIN_ANONS[1]}],
+        process=False,
+    )  # fmt: skip
+    assert Event.objects.filter(pending=True).count() == 2
+
+    erase_person(workspace, {"email": ERIN_EMAIL})
+    assert not Event.objects.filter(message_id__in=["late-1", "late-2"]).exists()
+    assert Event.objects.get(message_id="shared").contact_id == people_in_db.quinn
