@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 
 from pacer.core.secrets import secret_key
+from pacer.ops.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("PACER_DATA_DIR", Path.cwd() / "var")).resolve()
@@ -65,11 +66,14 @@ INSTALLED_APPS = [
     "pacer.warehouse",
     "pacer.metrics",
     "pacer.experiments",
+    "pacer.privacy",
+    "pacer.ops",
     "pacer.demo",
     "pacer.web",
 ]
 
 MIDDLEWARE = [
+    "pacer.ops.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -182,9 +186,16 @@ FEED_POLL_SECONDS = float(os.environ.get("PACER_FEED_POLL_SECONDS", "0.5"))
 # How often the worker pushes new operational rows into the warehouse.
 WAREHOUSE_SYNC_SECONDS = int(os.environ.get("PACER_WAREHOUSE_SYNC_SECONDS", "30"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("PACER_LOG_LEVEL", "WARNING")},
-}
+# Erased people's identifiers are kept as HMACs under this key (pacer.privacy): set once
+# (PACER_PRIVACY_HASH_KEY) or generated once per installation, apart from SECRET_KEY;
+# changing it makes earlier suppressions unmatchable.
+PRIVACY_HASH_KEY = secret_key(
+    os.environ.get("PACER_PRIVACY_HASH_KEY"), DATA_DIR, debug=DEBUG, file="privacy_hash_key"
+)
+# /metrics wants this bearer token; unset, it answers direct localhost requests only.
+METRICS_TOKEN = os.environ.get("PACER_METRICS_TOKEN", "")
+
+# JSON lines on stderr (PACER_LOG_FORMAT=text for plain lines), see pacer.ops.logs.
+LOGGING = logging_config(
+    os.environ.get("PACER_LOG_LEVEL", "WARNING"), os.environ.get("PACER_LOG_FORMAT", "json")
+)

@@ -24,7 +24,8 @@ MIN_LENGTH = 50
 KEY_FILE = "secret_key"
 
 
-def secret_key(configured: str | None, data_dir: Path, *, debug: bool) -> str:
+def secret_key(configured: str | None, data_dir: Path, *, debug: bool, file: str = KEY_FILE) -> str:
+    """The configured key, checked, or the installation's own from ``data_dir/file``."""
     if configured:
         weak = (
             configured in KNOWN_INSECURE or len(configured) < MIN_LENGTH or len(set(configured)) < 5
@@ -36,12 +37,12 @@ def secret_key(configured: str | None, data_dir: Path, *, debug: bool) -> str:
                 "print(secrets.token_urlsafe(64))') or unset it to have one generated"
             )
         return configured
-    path = Path(data_dir) / KEY_FILE
+    path = Path(data_dir) / file
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         # written aside, then linked into place: two processes starting at once cannot
         # both install a key, and none reads a half-written one
-        draft = path.with_name(f".{KEY_FILE}.{os.getpid()}")
+        draft = path.with_name(f".{file}.{os.getpid()}")
         fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(64))

@@ -3,6 +3,7 @@
 from django.db import models
 
 from pacer.core.models import Workspace
+from pacer.people.kinds import IdentityKind, LifecycleStage
 
 
 class Location(models.Model):
@@ -31,17 +32,6 @@ class Account(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["workspace", "group_id"], name="account_gid")
         ]
-
-
-class LifecycleStage(models.TextChoices):
-    SUBSCRIBER = "subscriber", "Subscriber"
-    LEAD = "lead", "Lead"
-    MQL = "mql", "Marketing qualified lead"
-    SQL = "sql", "Sales qualified lead"
-    OPPORTUNITY = "opportunity", "Opportunity"
-    CUSTOMER = "customer", "Customer"
-    EVANGELIST = "evangelist", "Evangelist"
-    OTHER = "other", "Other"
 
 
 class Contact(models.Model):
@@ -77,13 +67,6 @@ class Contact(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["workspace", "id"])]
-
-
-class IdentityKind(models.TextChoices):
-    EMAIL = "email", "Email"
-    PHONE = "phone", "Phone"
-    USER_ID = "user_id", "User id"
-    ANONYMOUS_ID = "anonymous_id", "Anonymous id"
 
 
 class Identity(models.Model):

@@ -23,9 +23,10 @@ pytestmark = pytest.mark.django_db
 
 PASSWORD = "long-password-1"
 # Routes anyone may reach: signing in and out, an invitation link (its token is the
-# authority; tests/core/test_invitations.py), the API's own description, the tracking API
+# authority; tests/core/test_invitations.py), health checks and the metrics endpoint (its
+# own token or localhost; tests/ops), the API's own description, the tracking API
 # (authorised by a write key).
-PUBLIC_PAGES = {"login", "logout", "invitation"}
+PUBLIC_PAGES = {"login", "logout", "invitation", "healthz", "readyz", "metrics"}
 PUBLIC_PREFIXES = ("api/", "v1/")
 
 

@@ -1,0 +1,100 @@
+"""The Privacy page: find a person by an identifier, download their export, erase them
+(after a confirmation step). Identifiers travel in POST bodies, never in URLs, so they
+stay out of access logs."""
+
+from django.contrib import messages
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from pacer.core.errors import ValidationFailed
+from pacer.core.permissions import page
+from pacer.privacy import actions, selectors
+from pacer.privacy.identifiers import KINDS
+from pacer.warehouse.sync import default_store
+from pacer.web.components import flash_errors
+
+CONFIRM_WORD = "ERASE"
+
+
+def _identifiers(request) -> dict[str, str]:
+    return {kind: request.POST.get(kind, "") for kind in KINDS}
+
+
+def _fields(form: dict) -> list[tuple[str, str, str]]:
+    """(name, label, value) of each identifier field, for the templates."""
+    return [(kind, kind.replace("_", " ").capitalize(), form.get(kind, "")) for kind in KINDS]
+
+
+def _page(request, *, form: dict, found=None, status: int = 200):
+    context = {
+        "fields": _fields(form),
+        "found": found,
+        "requests": selectors.requests(request.workspace),
+    }
+    return render(request, "privacy/privacy.html", context, status=status)
+
+
+@page("privacy.export")
+def privacy(request):
+    """The search form and the request log; a POST finds the person and shows what both
+    stores hold about them."""
+    if request.method != "POST":
+        return _page(request, form={})
+    form = _identifiers(request)
+    try:
+        found = selectors.preview(request.workspace, form, default_store())
+    except ValidationFailed as error:
+        flash_errors(request, error)
+        return _page(request, form=form, status=422)
+    return _page(request, form=form, found=found)
+
+
+@require_POST
+@page("privacy.export")
+def export(request):
+    """Download everything about the person as JSON (the export is logged and audited)."""
+    form = _identifiers(request)
+    try:
+        document = actions.export_person(request.workspace, form, actor=request.user)
+    except ValidationFailed as error:
+        flash_errors(request, error)
+        return _page(request, form=form, status=422)
+    response = HttpResponse(actions.as_json(document), content_type="application/json")
+    filename = f"person-export-{document['request_id']}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_POST
+@page("privacy.erase")
+def erase(request):
+    """First POST: what would be erased, and a field to type the confirmation word.
+    Second POST (with the word): erase."""
+    form = _identifiers(request)
+    try:
+        found = selectors.preview(request.workspace, form, default_store())
+    except ValidationFailed as error:
+        flash_errors(request, error)
+        return _page(request, form=form, status=422)
+    if request.POST.get("confirm", "").strip() != CONFIRM_WORD:
+        if "confirm" in request.POST:
+            messages.error(request, f"confirm: type {CONFIRM_WORD} to erase")
+        context = {"fields": _fields(form), "found": found, "word": CONFIRM_WORD}
+        return render(request, "privacy/confirm_erase.html", context)
+    try:
+        done = actions.erase_person(request.workspace, form, actor=request.user)
+    except actions.WarehouseBusy as error:
+        messages.error(request, str(error))
+        return _page(request, form=form, found=found, status=503)
+    removed = sum(n for name, n in done.counts.items() if name != "core.auditentry")
+    if done.status == "done":
+        messages.success(request, f"Erased: {removed} rows removed; identifiers suppressed.")
+    else:
+        messages.warning(
+            request,
+            f"Erased from the database ({removed} rows); the warehouse step failed and "
+            "will be retried by the worker.",
+        )
+    return HttpResponseRedirect(reverse("privacy"))

@@ -1,0 +1,28 @@
+"""A real browser: an admin finds a person on the Privacy page and erases them."""
+
+import pytest
+
+from pacer.people.models import Contact
+from tests.privacy.conftest import ERIN_EMAIL
+from tests.web.test_browser import browser  # noqa: F401 (the fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_find_and_erase_with_confirmation(live_server, browser, admin, people_in_db):  # noqa: F811
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "ada")
+    page.fill("input[name=password]", "correct-horse-1")
+    page.click("button[type=submit]")
+    page.click("nav.top >> text=Privacy")
+    page.fill("#privacy-find input[name=email]", ERIN_EMAIL)
+    page.click("#privacy-find button")
+    assert page.inner_text("#privacy-found h2") == "Found 2 contacts"
+    page.click("text=Erase…")
+    page.fill("#privacy-confirm input[name=confirm]", "ERASE")
+    page.click("#privacy-confirm button")
+    page.wait_for_selector("text=identifiers suppressed")
+    assert "/settings/privacy/" in page.url
+    assert page.inner_text("#privacy-requests tbody tr:first-child td:nth-child(3)") == "Erasure"
+    assert not Contact.objects.filter(id__in=people_in_db.erin).exists()
