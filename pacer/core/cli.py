@@ -42,6 +42,7 @@ def serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level="warning",
+        log_config=None,  # uvicorn's lines go through Django's LOGGING (JSON by default)
         workers=args.workers,
     )
     return 0
