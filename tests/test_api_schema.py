@@ -187,9 +187,9 @@ def test_the_document_declares_every_status_and_permission(client):
         for method, operation in operations.items():
             where = f"{method.upper()} {path}"
             declared = set(operation["responses"])
-            assert {"401", "403", "422"} <= declared, where
+            assert {"400", "401", "403", "422"} <= declared, where
             if "requestBody" in operation:
-                assert {"400", "413"} <= declared, where
+                assert "413" in declared, where
             if "{" in path:
                 assert "404" in declared, where
             assert allows(Role.ADMIN, operation["x-permission"]), where

@@ -36,11 +36,12 @@ class ErrorOut(Schema):
     )
 
 
-# Every operation declares these (each is gated: 401 without a valid token, 403 for a
-# role without the permission, 422 for a refused parameter or action).
-ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
-# Operations that read a JSON body add these (unparseable JSON; a body over the limit).
-BODY_ERRORS: dict[int, Any] = {400: ErrorOut, 413: ErrorOut}
+# Every operation declares these: 400 for a malformed request (a body that is not JSON,
+# too many parameters), 401 without a valid token, 403 for a role without the
+# permission, 422 for a refused parameter or a refusal by the action.
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
+# Operations that read a JSON body add this (a body over the size limit).
+BODY_ERRORS: dict[int, Any] = {413: ErrorOut}
 # Operations that name a thing in their path add this.
 NOT_FOUND: dict[int, Any] = {404: ErrorOut}
 

@@ -70,6 +70,15 @@ def test_400_for_a_body_that_is_not_json_and_413_for_one_too_big(api, settings):
     assert ApiKey.objects.count() == 1  # the test's own token
 
 
+def test_400_for_too_many_parameters(api, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    many = api.get("people/contacts", **{f"p{n}": n for n in range(11)})
+    assert error(many, 400) == {
+        "request": "The number of GET/POST parameters exceeded "
+        "settings.DATA_UPLOAD_MAX_NUMBER_FIELDS."
+    }
+
+
 def test_422_names_each_refused_value_by_its_path(api):
     assert error(api.post("core/keys", [1]), 422) == {
         "kind": "Field required",
