@@ -1,6 +1,7 @@
 """A REST API client for tests: a member's personal token as ``Authorization: Bearer``."""
 
 import json
+from urllib.parse import urlencode
 
 from django.test import Client
 
@@ -21,9 +22,7 @@ class ApiClient:
     def post(self, path: str, body=None, *, raw: bytes | None = None, **params):
         """POST ``body`` as JSON (``raw``: these bytes as the body instead); ``params``
         go in the query string."""
-        url = f"/api/{path}"
-        if params:
-            url += "?" + "&".join(f"{key}={value}" for key, value in params.items())
+        url = f"/api/{path}" + (f"?{urlencode(params)}" if params else "")
         data = raw if raw is not None else json.dumps(body if body is not None else {})
         return self.client.post(url, data, content_type="application/json", **self.headers())
 

@@ -1,10 +1,10 @@
 """The REST API against its own OpenAPI document (schemathesis), in-process over WSGI.
 
-Every operation gets generated input, valid and invalid, from an admin's token and from a
-staff member's, on a workspace with a simulated business (contacts, orders, campaigns,
-spend, a running experiment, a synced warehouse). Checks: no 5xx, every status code
-documented, JSON as declared, bodies matching their schemas, and the permission gate:
-the operation's ``x-permission`` decides between a 403 and an answer.
+Every operation gets generated input, valid and invalid: from an admin's token on a
+workspace with a simulated business (contacts, orders, campaigns, spend, a running
+experiment, a synced warehouse), and from a staff member's. Checks: no 5xx, every status
+code documented, JSON as declared, bodies matching their schemas, and the permission
+gate: the operation's ``x-permission`` decides between a 403 and an answer.
 """
 
 from importlib import import_module
@@ -36,7 +36,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 # Bounded so that each database's run stays well under two minutes on two cores: the
 # admin gets every phase (explicit examples, boundary values, then random input, valid
-# and invalid); staff, whose run checks the gate, only random input.
+# and invalid) on the simulated business; staff, whose run checks the gate, only random
+# input on an empty workspace.
 SLOW = "^/api/analytics/(clv|attribution)"  # each call fits models on the warehouse
 ADMIN = schemathesis.Config.from_dict(
     {
@@ -107,12 +108,12 @@ def admin_token(business):
 
 
 @pytest.fixture
-def staff_token(business):
-    return Token(business, Role.STAFF)
+def staff_token(workspace):
+    return Token(workspace, Role.STAFF)
 
 
 @pytest.fixture
-def in_process(business):
+def in_process(db):
     """Requests run in the test's transaction: keep Django from closing the connection
     around each one (as django.test.Client does)."""
     request_started.disconnect(close_old_connections)
@@ -123,7 +124,7 @@ def in_process(business):
 
 
 @pytest.fixture
-def admin_schema(in_process):
+def admin_schema(business, in_process):
     return schemathesis.openapi.from_wsgi("/api/openapi.json", in_process, config=ADMIN)
 
 

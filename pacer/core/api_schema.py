@@ -3,8 +3,8 @@ declares, and bounded input types (see ``docs/api-errors.md``).
 
 Inputs are bounded where they are declared, so the OpenAPI document says what is accepted
 and nothing out of range reaches an action, a query or an analysis: text no longer than
-its column and free of NUL characters and unpaired surrogates (which PostgreSQL and
-SQLite cannot store), whole numbers within 64 bits, finite floats, days within
+its column and free of NUL characters (which PostgreSQL cannot store; pydantic refuses
+unpaired surrogates itself), whole numbers within 64 bits, finite floats, days within
 ``FIRST_DAY`` .. ``LAST_DAY`` and money within its ``Decimal(14, 2)`` column.
 
 Outputs never carry a bare ``NaN`` or ``Infinity``: ``Number`` turns a value an analysis
@@ -49,10 +49,6 @@ NOT_FOUND: dict[int, Any] = {404: ErrorOut}
 def _storable(value: str) -> str:
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode (no unpaired surrogates)") from None
     return value
 
 

@@ -97,6 +97,10 @@ def test_422_names_each_refused_value_by_its_path(api):
     assert error(api.post("core/keys", {"kind": "write", "name": "a\x00b"}), 422) == {
         "name": "must not contain NUL characters"
     }
+    surrogate = api.post("core/keys", raw=b'{"kind": "write", "name": "a\\ud800"}')
+    assert error(surrogate, 422) == {
+        "name": "Input should be a valid string, unable to parse raw data as a unicode string"
+    }
     assert ApiKey.objects.count() == 1
 
 
