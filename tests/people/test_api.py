@@ -1,9 +1,13 @@
 """A contact's events and consent through the REST API."""
 
+from decimal import Decimal
+
 import pytest
 
 from pacer.core import actions
-from pacer.people.models import Contact
+from pacer.core.errors import ValidationFailed
+from pacer.people.actions import upsert_products
+from pacer.people.models import Contact, Product
 from tests.api_client import ApiClient
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +101,13 @@ def test_contacts_are_paged_within_bounds(workspace, admin, tracker):
     assert refused(api.get(f"people/contacts/{2**63}")) == {
         "contact_id": "Input should be less than or equal to 9223372036854775807"
     }
+
+
+def test_prices_beyond_their_decimal_12_2_column_are_refused(workspace):
+    """Prices and unit costs are Decimal(12, 2): PostgreSQL would raise on more."""
+    with pytest.raises(ValidationFailed) as refusal:
+        upsert_products(workspace, [{"sku": "S", "price": "10000000000", "unit_cost": 1e15}])
+    assert refusal.value.errors == {"rows[0].price": "must be at most 9999999999.99"}
+    assert not Product.objects.exists()
+    (product,) = upsert_products(workspace, [{"sku": "S", "price": "9999999999.99"}])
+    assert Product.objects.get().price == Decimal("9999999999.99") == product.price
