@@ -3,9 +3,10 @@
 from datetime import datetime
 
 from ninja import Field, Router, Schema, Status
-from ninja.errors import HttpError
 
 from pacer.core import actions
+from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, Id, text
+from pacer.core.errors import NotFound
 from pacer.core.models import ApiKey, ApiKeyKind
 from pacer.core.permissions import endpoint
 
@@ -14,7 +15,7 @@ router = Router(tags=["core"])
 
 class KeyOut(Schema):
     id: int
-    kind: str
+    kind: ApiKeyKind
     name: str
     prefix: str
     user: str | None = Field(None, alias="user.username")
@@ -24,7 +25,7 @@ class KeyOut(Schema):
 
 class KeyIn(Schema):
     kind: ApiKeyKind
-    name: str = Field(min_length=1, max_length=100)
+    name: text(100, min_length=1)
 
 
 class IssuedKey(Schema):
@@ -39,17 +40,17 @@ def _key(request, key_id: int) -> ApiKey:
         .first()
     )
     if key is None:
-        raise HttpError(404, "key_id: no such key in this workspace")
+        raise NotFound("key_id", "no such key in this workspace")
     return key
 
 
-@router.get("/keys", response=list[KeyOut])
+@router.get("/keys", response={200: list[KeyOut], **ERRORS})
 @endpoint("keys.manage")
 def list_keys(request):
     return ApiKey.objects.filter(workspace=request.workspace).select_related("user").order_by("id")
 
 
-@router.post("/keys", response={201: IssuedKey})
+@router.post("/keys", response={201: IssuedKey, **ERRORS, **BODY_ERRORS})
 @endpoint("keys.manage")
 def issue_key(request, payload: KeyIn):
     """A write key, or a personal token for the caller."""
@@ -63,15 +64,15 @@ def issue_key(request, payload: KeyIn):
     return Status(201, {"key": key, "secret": secret})
 
 
-@router.post("/keys/{key_id}/revoke", response=KeyOut)
+@router.post("/keys/{key_id}/revoke", response={200: KeyOut, **ERRORS, **NOT_FOUND})
 @endpoint("keys.manage")
-def revoke_key(request, key_id: int):
+def revoke_key(request, key_id: Id):
     return actions.revoke_api_key(_key(request, key_id), actor=request.user)
 
 
-@router.post("/keys/{key_id}/rotate", response={201: IssuedKey})
+@router.post("/keys/{key_id}/rotate", response={201: IssuedKey, **ERRORS, **NOT_FOUND})
 @endpoint("keys.manage")
-def rotate_key(request, key_id: int):
+def rotate_key(request, key_id: Id):
     """A new key of the same kind and name; the old one stops working now."""
     key, secret = actions.rotate_api_key(_key(request, key_id), actor=request.user)
     return Status(201, {"key": key, "secret": secret})

@@ -32,11 +32,3 @@ class PersonalToken(HttpBearer):
         if self.permission is not None and not allows(role, self.permission):
             raise HttpError(403, f"role: your role does not allow this ({self.permission})")
         return key
-
-
-def gate_router(router) -> None:
-    """Give each operation of ``router`` a token check for its ``@endpoint`` permission."""
-    for path_view in router.path_operations.values():
-        for operation in path_view.operations:
-            auth = PersonalToken(getattr(operation.view_func, "permission", None))
-            operation.auth_param, operation.auth_callbacks = auth, [auth]

@@ -1,6 +1,12 @@
 """Errors for bad input: each names the field and the reason."""
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
+
+# The days Pacer accepts: well inside what both databases, the warehouse engines and the
+# analyses handle (nanosecond timestamps end in 2262).
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2199, 12, 31)
 
 
 class ValidationFailed(Exception):
@@ -20,6 +26,14 @@ def require(condition: bool, field: str, reason: str) -> None:
         raise ValidationFailed({field: reason})
 
 
+class NotFound(LookupError):
+    """A thing named in a request does not exist in the workspace (answered 404)."""
+
+    def __init__(self, field: str, reason: str):
+        self.errors = {field: reason}
+        super().__init__(f"{field}: {reason}")
+
+
 class FieldError(Exception):
     """One field of one record is wrong; the record is refused, its siblings may go on."""
 
@@ -29,8 +43,13 @@ class FieldError(Exception):
         super().__init__(f"{field}: {reason}")
 
 
-def parse_amount(value, field: str) -> Decimal:
-    """A finite, non-negative money amount rounded to cents, or ``FieldError``."""
+# Money columns are Decimal(14, 2) (totals, spend) or Decimal(12, 2) (prices, unit costs).
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+def parse_amount(value, field: str, *, digits: int = 14) -> Decimal:
+    """A finite, non-negative money amount rounded to cents that fits a
+    ``Decimal(digits, 2)`` column, or ``FieldError``."""
     if isinstance(value, bool) or value is None or value == "":
         raise FieldError(field, "must be a number")
     try:
@@ -39,4 +58,16 @@ def parse_amount(value, field: str) -> Decimal:
         raise FieldError(field, f"'{value}' is not a number") from None
     if not amount.is_finite() or amount < 0:
         raise FieldError(field, "must be a finite number of at least 0")
+    largest = Decimal(10) ** (digits - 2) - Decimal("0.01")
+    if amount >= largest + Decimal("0.005"):  # would not round to cents within the column
+        raise FieldError(field, f"must be at most {largest}")
     return amount.quantize(Decimal("0.01"))
+
+
+def check_day(value, field: str) -> date:
+    """``value`` if it is a day between ``FIRST_DAY`` and ``LAST_DAY``, or ``FieldError``."""
+    if not isinstance(value, date):
+        raise FieldError(field, "must be a date")
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise FieldError(field, f"must be between {FIRST_DAY} and {LAST_DAY}")
+    return value

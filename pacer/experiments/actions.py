@@ -19,6 +19,7 @@ from pacer.experiments.models import (
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 VARIANT_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,59}$")
+NAME_LENGTH = Experiment._meta.get_field("name").max_length
 
 
 def parse_variants(text: str) -> list[dict]:
@@ -44,6 +45,8 @@ def _check(workspace: Workspace, key: str, name: str, variants, metric: str, goa
         errors["key"] = f"'{key}' is already an experiment in this workspace"
     if not name.strip():
         errors["name"] = "must not be empty"
+    elif len(name.strip()) > NAME_LENGTH:
+        errors["name"] = f"must be at most {NAME_LENGTH} characters"
     if not isinstance(variants, list) or len(variants) < 2:
         errors["variants"] = "need a control and at least one variation"
     else:

@@ -37,8 +37,8 @@ def upsert_products(workspace: Workspace, rows: list[dict], *, actor=None) -> li
     parsed = []
     for index, row in enumerate(rows):
         try:
-            price = parse_amount(row.get("price"), f"rows[{index}].price")
-            cost = parse_amount(row.get("unit_cost", 0), f"rows[{index}].unit_cost")
+            price = parse_amount(row.get("price"), f"rows[{index}].price", digits=12)
+            cost = parse_amount(row.get("unit_cost", 0), f"rows[{index}].unit_cost", digits=12)
         except FieldError as error:
             errors[error.field] = error.reason
             continue

@@ -1,13 +1,16 @@
 """Contacts over the REST API."""
 
 from datetime import datetime
+from typing import Literal
 
-from ninja import Router, Schema
-from ninja.errors import HttpError
+from ninja import Field, Query, Router, Schema
 
+from pacer.core.api_schema import ERRORS, MAX_OFFSET, NOT_FOUND, Id, text
+from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
 from pacer.ingest.selectors import events_of
 from pacer.people import selectors
+from pacer.people.models import Contact, LifecycleStage
 
 router = Router(tags=["people"])
 
@@ -30,22 +33,31 @@ class ContactOut(Schema):
     acquisition_campaign: str
 
 
-@router.get("/contacts", response=list[ContactOut])
-@endpoint("contacts.view")
-def list_contacts(request, search: str = "", stage: str = "", limit: int = 50, offset: int = 0):
-    if not 1 <= limit <= 500:
-        raise HttpError(422, "limit: must be between 1 and 500")
-    rows = selectors.contacts(request.workspace, search=search, stage=stage)
-    return list(rows[offset : offset + limit])
+class ContactQuery(Schema):
+    search: text(254) = Field("", description="part of an email, name or phone")
+    stage: Literal[("", *LifecycleStage.values)] = ""
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
-@router.get("/contacts/{contact_id}", response=ContactOut)
+@router.get("/contacts", response={200: list[ContactOut], **ERRORS})
 @endpoint("contacts.view")
-def get_contact(request, contact_id: int):
+def list_contacts(request, query: Query[ContactQuery]):
+    rows = selectors.contacts(request.workspace, search=query.search, stage=query.stage)
+    return list(rows[query.offset : query.offset + query.limit])
+
+
+def _contact(request, contact_id: int) -> Contact:
     found = selectors.contact(request.workspace, contact_id)
     if found is None:
-        raise HttpError(404, "contact_id: no such contact in this workspace")
+        raise NotFound("contact_id", "no such contact in this workspace")
     return found
+
+
+@router.get("/contacts/{contact_id}", response={200: ContactOut, **ERRORS, **NOT_FOUND})
+@endpoint("contacts.view")
+def get_contact(request, contact_id: Id):
+    return _contact(request, contact_id)
 
 
 class EventOut(Schema):
@@ -61,26 +73,31 @@ class EventOut(Schema):
     properties: dict
 
 
-@router.get("/contacts/{contact_id}/events", response=list[EventOut])
+class EventQuery(Schema):
+    limit: int = Field(100, ge=1, le=1000)
+
+
+@router.get("/contacts/{contact_id}/events", response={200: list[EventOut], **ERRORS, **NOT_FOUND})
 @endpoint("contacts.view")
-def contact_events(request, contact_id: int, limit: int = 100):
+def contact_events(request, contact_id: Id, query: Query[EventQuery]):
     """The contact's events, newest first (merged-away ids lead to the survivor)."""
-    if not 1 <= limit <= 1000:
-        raise HttpError(422, "limit: must be between 1 and 1000")
-    found = selectors.contact(request.workspace, contact_id)
-    if found is None:
-        raise HttpError(404, "contact_id: no such contact in this workspace")
-    return events_of(request.workspace.pk, found.pk, limit=limit)
+    found = _contact(request, contact_id)
+    return events_of(request.workspace.pk, found.pk, limit=query.limit)
 
 
-@router.get("/contacts/{contact_id}/consent")
+class ConsentOut(Schema):
+    channel: str
+    purpose: str
+    granted: bool
+
+
+@router.get(
+    "/contacts/{contact_id}/consent", response={200: list[ConsentOut], **ERRORS, **NOT_FOUND}
+)
 @endpoint("contacts.view")
-def contact_consent(request, contact_id: int):
+def contact_consent(request, contact_id: Id):
     """The latest decision per channel and purpose."""
-    found = selectors.contact(request.workspace, contact_id)
-    if found is None:
-        raise HttpError(404, "contact_id: no such contact in this workspace")
-    latest = selectors.current_consent(request.workspace, found.pk)
+    latest = selectors.current_consent(request.workspace, _contact(request, contact_id).pk)
     return [
         {"channel": channel, "purpose": purpose, "granted": granted}
         for (channel, purpose), granted in sorted(latest.items())

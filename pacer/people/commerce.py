@@ -53,7 +53,7 @@ def order_from_properties(properties: dict, placed_at: datetime, fallback_id: st
                 name=str(item.get("name") or "")[:200],
                 category=str(item.get("category") or "")[:100],
                 quantity=quantity,
-                unit_price=parse_amount(item.get("price", 0), f"{where}.price"),
+                unit_price=parse_amount(item.get("price", 0), f"{where}.price", digits=12),
             )
         )
     raw_total = properties.get("total", properties.get("revenue"))

@@ -221,7 +221,7 @@ def import_orders(workspace: Workspace, rows: list[dict], *, actor=None) -> Impo
                     "",
                     "",
                     int(quantity),
-                    parse_amount(row.get("unit_price") or 0, "unit_price"),
+                    parse_amount(row.get("unit_price") or 0, "unit_price", digits=12),
                 )
             total = parse_amount(row["total"], "total") if row.get("total") else None
         except FieldError as error:

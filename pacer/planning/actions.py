@@ -7,10 +7,12 @@ from django.db import transaction
 
 from pacer.core import audit
 from pacer.core.channels import CHANNELS
-from pacer.core.errors import FieldError, ValidationFailed, parse_amount
+from pacer.core.errors import FieldError, ValidationFailed, check_day, parse_amount
 from pacer.core.models import Workspace
 from pacer.people.models import Location
 from pacer.planning.models import Campaign, SpendEntry
+
+LENGTHS = {field: Campaign._meta.get_field(field).max_length for field in ("key", "name")}
 
 
 @transaction.atomic
@@ -25,17 +27,29 @@ def upsert_campaign(
     ends_on: date | None = None,
 ) -> Campaign:
     errors = {}
-    if not key.strip():
+    key, name = key.strip(), name.strip()
+    if not key:
         errors["key"] = "must not be empty"
+    for field, value in (("key", key), ("name", name)):
+        if len(value) > LENGTHS[field]:
+            errors[field] = f"must be at most {LENGTHS[field]} characters"
+        elif "\x00" in value:
+            errors[field] = "must not contain NUL characters"
     if channel not in CHANNELS:
         errors["channel"] = f"'{channel}' is not a Pacer channel"
+    for field, day in (("starts_on", starts_on), ("ends_on", ends_on)):
+        if day is not None:
+            try:
+                check_day(day, field)
+            except FieldError as error:
+                errors[field] = error.reason
     if starts_on and ends_on and ends_on < starts_on:
-        errors["ends_on"] = "must not be before starts_on"
+        errors.setdefault("ends_on", "must not be before starts_on")
     if errors:
         raise ValidationFailed(errors)
     campaign, created = Campaign.objects.get_or_create(
         workspace=workspace,
-        key=key.strip(),
+        key=key,
         defaults={
             "name": name or key,
             "channel": channel,
@@ -65,8 +79,10 @@ def record_spend(workspace: Workspace, rows: list[dict], *, actor=None) -> int:
             amount = parse_amount(row.get("amount"), f"rows[{index}].amount")
         except FieldError as error:
             errors[error.field], amount = error.reason, Decimal(0)
-        if not isinstance(row.get("day"), date):
-            errors[f"rows[{index}].day"] = "must be a date"
+        try:
+            check_day(row.get("day"), f"rows[{index}].day")
+        except FieldError as error:
+            errors[error.field] = error.reason
         entries.append(
             SpendEntry(
                 workspace=workspace,

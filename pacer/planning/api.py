@@ -1,23 +1,42 @@
 """Campaigns and spend over the REST API."""
 
 from datetime import date
-from decimal import Decimal
 
-from ninja import Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import field_validator
 
-from pacer.core.errors import ValidationFailed
+from pacer.core.api_schema import (
+    BODY_ERRORS,
+    ERRORS,
+    AnyChannel,
+    CampaignKey,
+    Channel,
+    Day,
+    Money,
+    check_order,
+    text,
+)
 from pacer.core.permissions import endpoint
 from pacer.planning import actions, selectors
 
 router = Router(tags=["planning"])
 
+MAX_SPEND_ROWS = 10_000
+
 
 class CampaignIn(Schema):
-    key: str
-    channel: str
-    name: str = ""
-    starts_on: date | None = None
-    ends_on: date | None = None
+    key: text(200, min_length=1) = Field(
+        description="the utm_campaign value", examples=["spring-sale"]
+    )
+    channel: Channel = Field(examples=["paid_social"])
+    name: text(200) = Field("", description="defaults to the key")
+    starts_on: Day | None = None
+    ends_on: Day | None = None
+
+    @field_validator("ends_on")
+    @classmethod
+    def _ends_after_start(cls, ends_on, info):
+        return check_order(info.data.get("starts_on"), ends_on, "starts_on")
 
 
 class CampaignOut(Schema):
@@ -29,15 +48,15 @@ class CampaignOut(Schema):
 
 
 class SpendRowIn(Schema):
-    day: date
-    channel: str
-    amount: Decimal
-    campaign: str = ""  # a campaign key
-    location: str = ""  # a location code
+    day: Day = Field(examples=["2025-03-03"])
+    channel: Channel = Field(examples=["paid_social"])
+    amount: Money = Field(examples=["1250.00"])
+    campaign: CampaignKey = Field("", description="a campaign key")
+    location: text(40) = Field("", description="a location code")
 
 
 class SpendIn(Schema):
-    rows: list[SpendRowIn]
+    rows: list[SpendRowIn] = Field(min_length=1, max_length=MAX_SPEND_ROWS)
 
 
 class SpendOut(Schema):
@@ -48,13 +67,28 @@ class SpendOut(Schema):
     amount: float
 
 
-@router.get("/campaigns", response=list[CampaignOut])
+class SpendQuery(Schema):
+    start: Day = Field(examples=["2025-01-01"])
+    end: Day = Field(examples=["2025-03-31"], description="inclusive")
+    channel: AnyChannel = ""
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end, info):
+        return check_order(info.data.get("start"), end, "start")
+
+
+class Recorded(Schema):
+    recorded: int
+
+
+@router.get("/campaigns", response={200: list[CampaignOut], **ERRORS})
 @endpoint("campaigns.view")
 def list_campaigns(request):
     return selectors.campaigns(request.workspace)
 
 
-@router.post("/campaigns", response={201: CampaignOut})
+@router.post("/campaigns", response={201: CampaignOut, **ERRORS, **BODY_ERRORS})
 @endpoint("campaigns.manage")
 def put_campaign(request, payload: CampaignIn):
     """Create a campaign, or return the existing one with that key."""
@@ -70,15 +104,13 @@ def put_campaign(request, payload: CampaignIn):
     return Status(201, campaign)
 
 
-@router.get("/spend", response=list[SpendOut])
+@router.get("/spend", response={200: list[SpendOut], **ERRORS})
 @endpoint("spend.view")
-def list_spend(request, start: date, end: date, channel: str = ""):
-    if end < start:
-        raise ValidationFailed({"end": "must not be before start"})
-    return selectors.spend(request.workspace, start, end, channel=channel)
+def list_spend(request, query: Query[SpendQuery]):
+    return selectors.spend(request.workspace, query.start, query.end, channel=query.channel)
 
 
-@router.post("/spend", response={201: dict})
+@router.post("/spend", response={201: Recorded, **ERRORS, **BODY_ERRORS})
 @endpoint("spend.manage")
 def post_spend(request, payload: SpendIn):
     """Record spend rows, all or none; campaigns by key and locations by code."""

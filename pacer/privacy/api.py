@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from pacer.core.api_schema import BODY_ERRORS, ERRORS, ErrorOut, text
 from pacer.core.permissions import endpoint
 from pacer.privacy import actions
 
@@ -15,10 +16,10 @@ router = Router(tags=["privacy"])
 class IdentifiersIn(Schema):
     """At least one identifier of the person."""
 
-    email: str = Field("", max_length=254)
-    phone: str = Field("", max_length=40)
-    user_id: str = Field("", max_length=200)
-    anonymous_id: str = Field("", max_length=200)
+    email: text(254) = ""
+    phone: text(40) = ""
+    user_id: text(200) = ""
+    anonymous_id: text(200) = ""
 
 
 class ErasureOut(Schema):
@@ -30,7 +31,7 @@ class ErasureOut(Schema):
 
 @router.get(
     "/export",
-    response={200: dict},
+    response={200: dict, **ERRORS},
     description="Everything both stores hold about the person, as one JSON document.",
 )
 @endpoint("privacy.export")
@@ -39,7 +40,7 @@ def export(request, query: Query[IdentifiersIn]):
     return HttpResponse(actions.as_json(document), content_type="application/json")
 
 
-@router.post("/erase", response={200: ErasureOut})
+@router.post("/erase", response={200: ErasureOut, **ERRORS, **BODY_ERRORS, 503: ErrorOut})
 @endpoint("privacy.erase")
 def erase(request, payload: IdentifiersIn):
     try:

@@ -208,40 +208,6 @@ def test_clv_holdout_report_against_the_simulated_purchases(
     assert not Contact.objects.filter(predicted_clv__isnull=False).exists()  # writes nothing
 
 
-def test_analytics_api(client, workspace, admin, small_business):
-    sync()
-    _, token = actions.issue_api_key(workspace, "personal", "cli", user=admin)
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-    rows = client.get("/api/analytics/attribution?start=2026-01-01&end=2026-02-28", **auth).json()
-    assert {r["model"] for r in rows} >= {"linear", "markov", "shapley"}
-    design = client.get("/api/analytics/sample-size?baseline=0.1&target=0.12", **auth).json()
-    assert design["per_arm"] == pytest.approx(3840.847, abs=1e-3)
-    body = {
-        "arms": [
-            {"name": "control", "n": 10000, "sum": 1000},
-            {"name": "new", "n": 10000, "sum": 1100},
-        ]
-    }
-    result = client.post(
-        "/api/analytics/experiment", body, content_type="application/json", **auth
-    ).json()
-    assert result["sample_ratio_mismatch"] is False
-    assert result["variations"][0]["relative"] == pytest.approx(0.1)
-    bad = client.post(
-        "/api/analytics/experiment",
-        {"arms": body["arms"][:1]},
-        content_type="application/json",
-        **auth,
-    )
-    assert (
-        bad.status_code == 422
-        and "need a control and at least one variation" in bad.json()["detail"]
-    )
-    assert (
-        client.get("/api/analytics/sample-size?baseline=0.1&target=0.1", **auth).status_code == 422
-    )
-
-
 def test_analytics_pages(client, workspace, admin, small_business):
     sync()
     client.login(username="ada", password="correct-horse-1")
