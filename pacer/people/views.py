@@ -15,7 +15,7 @@ from pacer.web.tables import Column, Table
 
 COLUMNS = [
     Column("id", "Id", format="count", sortable=True, visible=False),
-    Column("email", "Email", sortable=True),
+    Column("email", "Email", sortable=True, text=lambda r: r["email"] or "(no email)"),
     Column("name", "Name", sortable=True),
     Column("phone", "Phone", visible=False),
     Column("lifecycle_stage", "Stage", sortable=True, labels=dict(LifecycleStage.choices)),

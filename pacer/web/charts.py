@@ -98,6 +98,8 @@ def chart(
         }
         formats["y2"] = y2
     options = {"scales": scales}
+    if len(series) == 1:
+        options["plugins"] = {"legend": {"display": False}}  # the caption names it
     if horizontal:
         options["indexAxis"] = "y"
     return {

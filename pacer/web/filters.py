@@ -117,14 +117,15 @@ class Choice(Filter):
     def parse(self, params, bar):
         raw = params.get(self.name, "")
         self.control = Control(self.name, self.label, raw)
-        allowed = {v for v, _ in self.options}
-        if raw and raw not in allowed:
-            shown = self.blank.lower() if self.blank else f"'{self.default}'"
+        labels = dict(self.options)
+        fallback = self.default
+        if not fallback and self.blank is None and self.options:
+            fallback = self.options[0][0]
+        value = raw or fallback
+        if raw and raw not in labels:
+            shown = labels.get(fallback) or (self.blank or "").lower()
             bar.refuse(self.control, f"'{raw[:40]}' is not one of the choices; {shown} shown")
-            raw = ""
-        value = raw or self.default
-        if not value and self.blank is None and self.options:
-            value = self.options[0][0]
+            value = fallback
         self.selected = value
         bar.values[self.name] = value
 

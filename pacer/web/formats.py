@@ -18,7 +18,7 @@ machines (CSV, JSON) are never formatted.
 
 import math
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
@@ -71,6 +71,13 @@ def as_number(value) -> float | None:
     return None if math.isnan(number) or math.isinf(number) else number
 
 
+def fixed(number: float, places: int) -> str:
+    """``number`` with ``places`` decimals and thousands separators, halves rounded away
+    from zero (as the charts' JavaScript does)."""
+    step = Decimal(1).scaleb(-places)
+    return f"{Decimal(repr(number)).quantize(step, rounding=ROUND_HALF_UP):,.{places}f}"
+
+
 def money(value, currency: str = "USD") -> str:
     """``1234.5`` → ``$1,235``; ``45.5`` → ``$45.50``; negative: ``-$12.00``."""
     number = as_number(value)
@@ -78,28 +85,29 @@ def money(value, currency: str = "USD") -> str:
         return MISSING
     spec = currency_spec(currency)
     places = 2 if spec["minor"] and 0 < abs(number) < 100 else 0
-    sign = "-" if number < 0 and round(abs(number), places) != 0 else ""
-    return f"{sign}{spec['prefix']}{abs(number):,.{places}f}"
+    shown = fixed(abs(number), places)
+    sign = "-" if number < 0 and shown.strip("0.,") else ""
+    return f"{sign}{spec['prefix']}{shown}"
 
 
 def count(value) -> str:
     number = as_number(value)
-    return MISSING if number is None else f"{number:,.0f}"
+    return MISSING if number is None else fixed(number, 0)
 
 
 def percent(value, places: int = 1) -> str:
     number = as_number(value)
-    return MISSING if number is None else f"{number * 100:,.{places}f}%"
+    return MISSING if number is None else f"{fixed(number * 100, places)}%"
 
 
 def ratio(value) -> str:
     number = as_number(value)
-    return MISSING if number is None else f"{number:,.2f}×"
+    return MISSING if number is None else f"{fixed(number, 2)}×"
 
 
 def decimal(value, places: int = 2) -> str:
     number = as_number(value)
-    return MISSING if number is None else f"{number:,.{places}f}"
+    return MISSING if number is None else fixed(number, places)
 
 
 def format_value(value, kind: str = "text", *, currency: str = "USD", places: int | None = None):

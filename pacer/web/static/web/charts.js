@@ -14,7 +14,8 @@
     const abs = Math.abs(value);
     const sign = value < 0 ? "-" : "";
     if (compact && abs >= 1000) return sign + currency.prefix + short(abs);
-    const places = currency.minor && abs > 0 && abs < 100 ? 2 : 0;
+    const cents = currency.minor && abs > 0 && abs < 100 && !(compact && Number.isInteger(abs));
+    const places = cents ? 2 : 0;
     return sign + currency.prefix + grouped(abs, places);
   }
 

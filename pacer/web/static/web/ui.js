@@ -67,6 +67,17 @@
     }
   });
 
+  // Filter bars leave empty fields out of the address they push (?channel=direct, not
+  // ?start=&end=&channel=direct).
+  document.addEventListener("htmx:configRequest", function (event) {
+    const form = event.detail.elt.closest("form.filter-bar");
+    const data = event.detail.formData;
+    if (!form || !data || event.detail.verb !== "get") return;
+    Array.from(data.keys()).forEach(function (name) {
+      if (data.getAll(name).every(function (value) { return value === ""; })) data.delete(name);
+    });
+  });
+
   // Destructive forms ask first (data-confirm="what will happen") in the shared dialog;
   // without JavaScript they submit at once.
   document.addEventListener("submit", function (event) {
