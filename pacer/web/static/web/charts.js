@@ -56,6 +56,7 @@
       scale.ticks = Object.assign({}, scale.ticks, {
         callback: function (value) { return format(value, formats[axis], currency, true); },
       });
+      if (formats[axis] === "count") scale.ticks.precision = 0;  // no ticks between people
     });
     const valueAxis = options.indexAxis === "y" ? "x" : "y";
     options.plugins = Object.assign({}, options.plugins);
