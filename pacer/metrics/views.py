@@ -74,8 +74,9 @@ def _data_end(warehouse: str, workspace_id: int, sync_key: tuple) -> date | None
 def data_end(workspace_id: int, sync=None) -> date | None:
     """The day the warehouse data of a workspace ends (see ``_data_end``)."""
     sync = sync if sync is not None else last_sync()
-    key = (sync.pk, sync.finished_at) if sync else None
-    return _data_end(str(settings.WAREHOUSE_DIR), workspace_id, key)
+    if sync is None:  # a cube built without a sync run: nothing to key a cache on
+        return _data_end.__wrapped__(str(settings.WAREHOUSE_DIR), workspace_id, None)
+    return _data_end(str(settings.WAREHOUSE_DIR), workspace_id, (sync.pk, sync.finished_at))
 
 
 def _filter_bar(request, locations, end: date | None) -> FilterBar:

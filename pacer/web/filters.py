@@ -20,7 +20,6 @@ submitted with a preset and dates different from the preset's (the reader edited
 means those dates.
 """
 
-import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -67,10 +66,6 @@ def preset_range(preset: str, end: date) -> tuple[date | None, date | None]:
     if preset == "ytd":
         return date(end.year, 1, 1), end
     raise ValueError(f"range: '{preset}' is not a preset")
-
-
-def month_end(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 @dataclass
