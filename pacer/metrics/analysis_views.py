@@ -98,7 +98,7 @@ def _day(value: str | None, default: date) -> date | None:
 def _holdout(request, context: dict) -> None:
     """The calibration/holdout check, when asked for with ``?holdout_weeks=``."""
     errors = context["holdout_errors"]
-    context["holdout_as_of"] = request.GET.get("as_of", "")
+    context["holdout_as_of"] = request.GET.get("as_of") or context["as_of"].isoformat()
     context["holdout_weeks"] = request.GET.get("holdout_weeks", "")
     as_of = _day(request.GET.get("as_of"), context["as_of"])
     if as_of is None:

@@ -2,6 +2,7 @@
 inline script anywhere, the contacts table and its export, the calculator's form."""
 
 import re
+from datetime import date
 
 import pytest
 from django.test import RequestFactory
@@ -155,6 +156,15 @@ def test_the_calculator_shows_its_example_and_keeps_what_was_typed(client, admin
     assert 'value="abc"' in design
     same = client.get("/analytics/experiments/?baseline=0.1&target=0.1").content.decode()
     assert 'id="design-target-error"><p>must differ from p1' in same
+
+
+def test_the_clv_forms_keep_their_dates_when_one_field_is_refused(client, admin):
+    client.force_login(admin)
+    html = client.get("/analytics/clv/?holdout_weeks=0").content.decode()
+    assert 'id="holdout-holdout_weeks-error"><p>must be between 1 and 104</p>' in html
+    today = date.today().isoformat()  # no data yet: the forms start at today
+    assert f'id="holdout-as_of" name="as_of" type="date" value="{today}"' in html
+    assert f'id="fit-as_of" name="as_of" type="date" value="{today}"' in html
 
 
 def test_a_refused_form_shows_each_reason_under_its_field(client, admin):
