@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # ninja's templates and static files: /api/docs serves Swagger UI from them (the
+    # package ships them; without this it loads them from a CDN)
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "pacer.core",

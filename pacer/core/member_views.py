@@ -21,7 +21,7 @@ from pacer.web.components import flash_errors
 @page("members.manage")
 def member_list(request):
     """Members and their roles, pending invitations, and a form to invite someone."""
-    context = {"link": None, "form": {}}
+    context = {"link": None, "form": {}, "errors": {}}
     status = 200
     if request.method == "POST":
         try:
@@ -32,8 +32,7 @@ def member_list(request):
                 actor=request.user,
             )
         except ValidationFailed as error:
-            flash_errors(request, error)
-            context["form"], status = request.POST, 422
+            context["form"], context["errors"], status = request.POST, error.errors, 422
         else:
             context["link"] = request.build_absolute_uri(reverse("invitation", args=[token]))
             context["invited"] = invitation
@@ -119,8 +118,11 @@ def invitation(request, token: str):
                 )
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         except ValidationFailed as error:
-            flash_errors(request, error)
-            context["form"] = {"username": request.POST.get("username", "")}
+            context["form"] = {
+                "username": request.POST.get("username", ""),
+                "email": request.POST.get("email", ""),
+            }
+            context["errors"] = error.errors
             return render(request, "core/invitation.html", context, status=422)
         request.session[SESSION_KEY] = found.workspace_id
         messages.success(request, f"Welcome to {found.workspace.name}.")

@@ -1,6 +1,8 @@
 """Pages for the workspace itself: switch, create, API keys, audit log (members and
 invitations: ``member_views``)."""
 
+import json
+
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -11,10 +13,10 @@ from django.views.decorators.http import require_POST
 from pacer.core import actions
 from pacer.core.errors import ValidationFailed
 from pacer.core.middleware import SESSION_KEY
-from pacer.core.models import ApiKey, ApiKeyKind
+from pacer.core.models import ApiKey, ApiKeyKind, AuditEntry
 from pacer.core.permissions import page
-from pacer.core.selectors import audit_trail
 from pacer.web.components import flash_errors
+from pacer.web.tables import Column, Table
 
 
 @require_POST
@@ -46,8 +48,8 @@ def new_workspace(request):
                 actor=request.user,
             )
         except ValidationFailed as error:
-            flash_errors(request, error)
-            return render(request, "core/workspace_new.html", {"form": form}, status=422)
+            context = {"form": form, "errors": error.errors}
+            return render(request, "core/workspace_new.html", context, status=422)
         request.session[SESSION_KEY] = workspace.pk
         messages.success(request, f"Workspace '{workspace.name}' created; you are its admin.")
         return HttpResponseRedirect(reverse("dashboard"))
@@ -56,7 +58,7 @@ def new_workspace(request):
 
 @page("keys.manage")
 def api_keys(request):
-    secret = None
+    secret, errors, form = None, {}, {}
     if request.method == "POST":
         kind = request.POST.get("kind", "")
         try:
@@ -68,19 +70,57 @@ def api_keys(request):
                 actor=request.user,
             )
         except ValidationFailed as error:
-            flash_errors(request, error)
-    return _keys_page(request, secret)
+            errors, form = error.errors, request.POST
+    return _keys_page(request, secret, errors, form)
 
 
-def _keys_page(request, secret: str | None):
+def _keys_page(request, secret: str | None, errors=None, form=None):
     keys = ApiKey.objects.filter(workspace=request.workspace).select_related("user")
-    context = {"keys": keys.order_by("-created_at"), "secret": secret}
-    return render(request, "core/api_keys.html", context)
+    context = {
+        "keys": keys.order_by("-created_at"),
+        "secret": secret,
+        "errors": errors or {},
+        "form": form or {},
+        "kinds": ApiKeyKind.choices,
+    }
+    return render(request, "core/api_keys.html", context, status=422 if errors else 200)
+
+
+def _json(value) -> str:
+    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+AUDIT_COLUMNS = [
+    Column("at", "When", format="datetime", sortable=True),
+    Column("actor_label", "Who", sortable=True),
+    Column("action", "Action", sortable=True),
+    Column(
+        "object_type",
+        "Object",
+        sortable=True,
+        text=lambda r: f"{r['object_type']} #{r['object_id']}",
+    ),
+    Column("object_id", "Object id", visible=False),
+    Column("before", "Before", text=lambda r: _json(r["before"])),
+    Column("after", "After", text=lambda r: _json(r["after"])),
+]
 
 
 @page("audit.view")
 def audit_log(request):
-    return render(request, "core/audit.html", {"entries": audit_trail(request.workspace)})
+    table = Table(
+        request,
+        AuditEntry.objects.filter(workspace=request.workspace),
+        AUDIT_COLUMNS,
+        default_sort="-at",
+        per_page=50,
+        caption="Audit log",
+        empty_title="Nothing has been changed yet.",
+        empty_hint="Every change made through Pacer (keys, members, experiments, imports…) "
+        "is recorded here with who made it.",
+        html_id="audit",
+    )
+    return render(request, "core/audit.html", {"table": table})
 
 
 def _key(request, key_id: int) -> ApiKey | None:

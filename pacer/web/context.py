@@ -1,12 +1,21 @@
 """Template context shared by every page."""
 
+from django.urls import reverse
+
 from pacer.core.domains import collect
 from pacer.core.permissions import allows
 
 
+def _link(item, path: str) -> dict:
+    url = reverse(item.url_name)
+    current = path == url or (url != "/" and path.startswith(url))
+    return {"label": item.label, "url": url, "current": current}
+
+
 def workspace_nav(request) -> dict:
-    """The navigation the signed-in user's role may use, and their workspaces for the
-    switcher (both looked up once per request by the workspace middleware)."""
+    """The navigation the signed-in user's role may use (each link marked when it is the
+    page being shown), and their workspaces for the switcher (both looked up once per
+    request by the workspace middleware)."""
     if getattr(request, "workspace", None) is None:
         return {}
     items = sorted(
@@ -15,6 +24,6 @@ def workspace_nav(request) -> dict:
     )
     return {
         "my_workspaces": request.workspaces,
-        "nav_main": [item for item in items if item.group == "main"],
-        "nav_settings": [item for item in items if item.group == "settings"],
+        "nav_main": [_link(item, request.path) for item in items if item.group == "main"],
+        "nav_settings": [_link(item, request.path) for item in items if item.group == "settings"],
     }

@@ -1,0 +1,31 @@
+"""Refused input shown next to the fields it is about.
+
+Actions raise ``ValidationFailed`` with a map of field path to reason; a view that
+re-renders the form puts that map in the context as ``errors`` and the template's
+``{% field %}`` tags show each reason under its field (``{% form_errors %}`` lists them
+all at the top, each linking to its field). Errors from elsewhere that read
+``"field: reason"`` (the analytics library's) go through ``errors_from_message``.
+"""
+
+import re
+
+FIELD_MESSAGE = re.compile(r"^([A-Za-z_][\w.\[\]]*(?: line \d+)?): (.+)$", re.DOTALL)
+
+
+def errors_from_message(message: str, default_field: str) -> dict[str, str]:
+    """``"baseline: must be in (0, 1)"`` → ``{"baseline": "must be in (0, 1)"}``; a
+    message that names no field is filed under ``default_field``."""
+    match = FIELD_MESSAGE.match(message)
+    return {match[1]: match[2]} if match else {default_field: message}
+
+
+def errors_for_field(errors: dict[str, str] | None, name: str) -> list[str]:
+    """The reasons about field ``name``: its own, and those about its parts
+    (``variants[1].weight``, ``arms line 2``) with the part named."""
+    found = []
+    for path, reason in (errors or {}).items():
+        if path == name:
+            found.append(reason)
+        elif path.startswith((f"{name}.", f"{name}[", f"{name} ")):
+            found.append(f"{path}: {reason}")
+    return found

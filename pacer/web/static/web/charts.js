@@ -1,0 +1,104 @@
+// Draws every <canvas data-config="ID"> from the Chart.js config in <script id="ID"
+// type="application/json"> (built by pacer.web.charts): the shared palette is in the
+// config; ticks and tooltips follow config.pacer.format with the rules of
+// pacer.web.formats (money in the workspace currency). Redraws after HTMX swaps.
+(function () {
+  "use strict";
+  const MISSING = "\u2014";
+
+  function grouped(value, places) {
+    return value.toLocaleString("en-US", { minimumFractionDigits: places, maximumFractionDigits: places });
+  }
+
+  function money(value, currency, compact) {
+    const abs = Math.abs(value);
+    const sign = value < 0 ? "-" : "";
+    if (compact && abs >= 1000) return sign + currency.prefix + short(abs);
+    const cents = currency.minor && abs > 0 && abs < 100 && !(compact && Number.isInteger(abs));
+    const places = cents ? 2 : 0;
+    return sign + currency.prefix + grouped(abs, places);
+  }
+
+  function short(abs) {
+    const units = [[1e9, "B"], [1e6, "M"], [1e3, "k"]];
+    for (const [size, suffix] of units) {
+      if (abs >= size) return grouped(abs / size, abs / size < 10 ? 1 : 0) + suffix;
+    }
+    return grouped(abs, 0);
+  }
+
+  function format(value, kind, currency, compact) {
+    if (value === null || value === undefined || Number.isNaN(value)) return MISSING;
+    const number = Number(value);
+    switch (kind) {
+      case "money": return money(number, currency, compact);
+      case "count": return compact && Math.abs(number) >= 1000 ? (number < 0 ? "-" : "") + short(Math.abs(number)) : grouped(number, 0);
+      case "percent": return grouped(number * 100, compact ? 0 : 1) + "%";
+      case "ratio": return grouped(number, 2) + "\u00d7";
+      case "decimal": return grouped(number, compact && Math.abs(number) >= 100 ? 0 : 2);
+      default: return String(value);
+    }
+  }
+
+  function prepare(config) {
+    const pacer = config.pacer || {};
+    const currency = pacer.currency || { code: "USD", prefix: "$", minor: true };
+    const formats = pacer.format || {};
+    delete config.pacer;
+    config.options = Object.assign(
+      { animation: false, responsive: true, maintainAspectRatio: false },
+      config.options || {},
+    );
+    const options = config.options;
+    options.scales = options.scales || {};
+    Object.keys(formats).forEach(function (axis) {
+      const scale = (options.scales[axis] = options.scales[axis] || {});
+      scale.ticks = Object.assign({}, scale.ticks, {
+        callback: function (value) { return format(value, formats[axis], currency, true); },
+      });
+      if (formats[axis] === "count") scale.ticks.precision = 0;  // no ticks between people
+    });
+    const valueAxis = options.indexAxis === "y" ? "x" : "y";
+    options.plugins = Object.assign({}, options.plugins);
+    options.plugins.tooltip = Object.assign({}, options.plugins.tooltip, {
+      callbacks: {
+        label: function (item) {
+          const axis = item.dataset.yAxisID === "y2" ? "y2" : valueAxis;
+          const value = valueAxis === "x" ? item.parsed.x : item.parsed.y;
+          return (item.dataset.label ? item.dataset.label + ": " : "") + format(value, formats[axis] || "decimal", currency, false);
+        },
+      },
+    });
+    options.plugins.legend = Object.assign({ labels: { boxWidth: 12, color: "#374151" } }, options.plugins.legend);
+    return config;
+  }
+
+  function draw(scope) {
+    if (!window.Chart) return;
+    Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    Chart.defaults.color = "#374151";
+    scope.querySelectorAll("canvas[data-config]").forEach(function (canvas) {
+      const source = document.getElementById(canvas.dataset.config);
+      if (!source) return;
+      const existing = Chart.getChart(canvas);
+      if (existing) existing.destroy();
+      new Chart(canvas, prepare(JSON.parse(source.textContent)));
+      canvas.dataset.drawn = "true";
+    });
+  }
+
+  // charts in content HTMX is about to replace are let go first
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (!window.Chart) return;
+    event.detail.target.querySelectorAll("canvas[data-drawn]").forEach(function (canvas) {
+      const chart = Chart.getChart(canvas);
+      if (chart) chart.destroy();
+    });
+  });
+
+  window.pacerFormat = format;
+  document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  document.addEventListener("htmx:load", function (event) {
+    if (event.target !== document.body) draw(event.target);
+  });
+})();

@@ -1,0 +1,116 @@
+// Pacer's page behaviour: the navigation menu, forms that submit on change, toasts,
+// confirmations and dialogs. Pages work without it; no inline handlers (the CSP allows
+// scripts from this site only).
+(function () {
+  "use strict";
+  const root = document.documentElement;
+  root.classList.remove("no-js");
+  root.classList.add("js");
+
+  function setMenu(toggle, open) {
+    const menu = document.getElementById(toggle.getAttribute("aria-controls"));
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    if (menu) menu.classList.toggle("open", open);
+  }
+
+  document.addEventListener("click", function (event) {
+    const toggle = event.target.closest(".menu-toggle");
+    if (toggle) {
+      setMenu(toggle, toggle.getAttribute("aria-expanded") !== "true");
+      return;
+    }
+    const dismiss = event.target.closest("[data-dismiss]");
+    if (dismiss) {
+      dismiss.closest(".toast").remove();
+      return;
+    }
+    const opener = event.target.closest("[data-modal-open]");
+    if (opener) {
+      const dialog = document.getElementById(opener.dataset.modalOpen);
+      if (dialog && dialog.showModal) {
+        event.preventDefault();
+        dialog.showModal();
+      }
+      return;
+    }
+    const closer = event.target.closest("[data-modal-close]");
+    if (closer) {
+      const dialog = closer.closest("dialog");
+      if (dialog && dialog.open) {
+        event.preventDefault();
+        dialog.close();
+      }
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    const toggle = document.querySelector(".menu-toggle[aria-expanded=true]");
+    if (toggle && getComputedStyle(toggle).display !== "none") {
+      setMenu(toggle, false);
+      toggle.focus();
+    }
+    // a KPI's definition hides on Escape until the pointer or focus leaves the card
+    const card = document.activeElement && document.activeElement.closest(".kpi");
+    if (card) card.classList.add("tip-dismissed");
+  });
+  document.addEventListener("focusout", function (event) {
+    const card = event.target.closest && event.target.closest(".kpi");
+    if (card) card.classList.remove("tip-dismissed");
+  });
+
+  // Forms that submit themselves when a control changes.
+  document.addEventListener("change", function (event) {
+    const control = event.target;
+    if (control.matches("[data-submit-on-change], [data-auto-submit]") && control.form) {
+      control.form.requestSubmit();
+    }
+  });
+
+  // Filter bars leave empty fields out of the address they push (?channel=direct, not
+  // ?start=&end=&channel=direct).
+  document.addEventListener("htmx:configRequest", function (event) {
+    const form = event.detail.elt.closest("form.filter-bar");
+    const data = event.detail.formData;
+    if (!form || !data || event.detail.verb !== "get") return;
+    Array.from(data.keys()).forEach(function (name) {
+      if (data.getAll(name).every(function (value) { return value === ""; })) data.delete(name);
+    });
+  });
+
+  // Destructive forms ask first (data-confirm="what will happen") in the shared dialog;
+  // without JavaScript they submit at once.
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    const question = form.dataset && form.dataset.confirm;
+    const dialog = document.getElementById("confirm-dialog");
+    if (!question || form.dataset.confirmed === "yes" || !dialog || !dialog.showModal) return;
+    event.preventDefault();
+    document.getElementById("confirm-text").textContent = question;
+    const ok = document.getElementById("confirm-ok");
+    ok.textContent = form.dataset.confirmLabel || "Confirm";
+    dialog.returnValue = "";
+    dialog.addEventListener(
+      "close",
+      function () {
+        if (dialog.returnValue !== "confirm") return;
+        form.dataset.confirmed = "yes";
+        form.requestSubmit(event.submitter || undefined);
+      },
+      { once: true },
+    );
+    dialog.showModal();
+  }, true);
+
+  // Toasts other than errors fade after a while; errors stay until dismissed.
+  function fadeToasts(scope) {
+    scope.querySelectorAll(".toast:not(.error)").forEach(function (toast) {
+      setTimeout(function () {
+        toast.classList.add("hiding");
+        setTimeout(function () { toast.remove(); }, 400);
+      }, 8000);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { fadeToasts(document); });
+  document.addEventListener("htmx:load", function (event) { fadeToasts(event.target); });
+})();

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from pacer.web import views
+
+urlpatterns = [path("styleguide/", views.styleguide, name="styleguide")]

@@ -1,0 +1,234 @@
+"""Every page in headless Chromium at phone, tablet and desktop widths: no sideways
+scrolling, no serious or critical axe-core violations (labels, contrast, names), no script
+errors (a Content-Security-Policy violation is one), the navigation reachable by
+keyboard, and /api/docs working with nothing fetched from another host.
+
+Screenshots of every page at 390 and 1440 px go to ``$PACER_SCREENSHOTS`` (default
+``/tmp/pacer-screenshots``) for a person to look at.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from pacer.core import actions
+from pacer.metrics.cube import refresh_cube
+from pacer.warehouse.sync import sync
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WIDTHS = (390, 768, 1440)
+SCREENSHOT_WIDTHS = (390, 1440)
+SHOTS = Path(os.environ.get("PACER_SCREENSHOTS", "/tmp/pacer-screenshots"))
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
+PASSWORD = "correct-horse-1"
+
+# (name, path, who): pages a signed-in admin sees, then the others
+ADMIN_PAGES = [
+    ("dashboard", "/"),
+    ("dashboard-filtered", "/?range=mtd&channel=paid_search&start=2026-13-01"),
+    ("contacts", "/contacts/"),
+    ("contacts-search", "/contacts/?q=nobody-matches&cols=email&cols=revenue"),
+    ("attribution", "/analytics/attribution/?range=ytd"),
+    ("clv", "/analytics/clv/?holdout_weeks=0"),
+    ("calculator", "/analytics/experiments/?baseline=0.1&target=0.12"),
+    ("experiments", "/experiments/"),
+    ("experiment", "/experiments/checkout/"),
+    ("keys", "/settings/keys/"),
+    ("members", "/settings/members/"),
+    ("audit", "/audit/"),
+    ("new-workspace", "/workspaces/new/"),
+    ("styleguide", "/styleguide/?toast=1"),
+    ("not-found", "/no-such-page/"),
+]
+
+
+@pytest.fixture
+def site(live_server, workspace, admin, small_business, tracker):
+    from pacer.experiments import actions as experiments
+    from tests.experiments.test_experiments import START, signed_up, viewed
+
+    sync(after_sync=refresh_cube)
+    experiment = experiments.create_experiment(
+        workspace,
+        key="checkout",
+        name="New checkout",
+        variants=[{"key": "control", "weight": 1}, {"key": "treatment", "weight": 1}],
+        metric="conversion",
+        goal_event="Signed Up",
+        hypothesis="A one-page checkout converts more visitors.",
+    )
+    experiments.set_status(experiment, "running", now=START)
+    tracker.batch(
+        [viewed(f"c{i}", "control", 1) for i in range(30)]
+        + [viewed(f"t{i}", "treatment", 1) for i in range(30)]
+        + [signed_up(f"c{i}", 2) for i in range(6)]
+        + [signed_up(f"t{i}", 2) for i in range(11)]
+    )
+    actions.create_user(workspace, "sam", PASSWORD, "staff")
+    actions.issue_api_key(workspace, "write", "shop")  # the newest key: listed first
+    _, token = actions.invite(workspace, "analyst", note="Kim from finance")
+    return {"url": live_server.url, "invitation": f"/invitations/{token}/"}
+
+
+def _context(browser, width: int, user: str | None, url: str):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console: {message.text}")
+            if message.type == "error"
+            and "the server responded with a status of 4" not in message.text
+            else None
+        ),
+    )
+    if user:
+        page.goto(f"{url}/login/")
+        page.fill("input[name=username]", user)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{url}/")
+    return context, page, problems
+
+
+def _axe(page) -> list:
+    """Serious and critical violations, with where they are."""
+    page.evaluate(AXE)
+    return page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ["violations"]});
+            return result.violations
+                .filter(v => v.impact === "serious" || v.impact === "critical")
+                .map(v => v.id + ": "
+                     + v.nodes.slice(0, 4).map(n => n.target.join(" ")).join(" | "));
+        }"""
+    )
+
+
+def _check(page, name: str, width: int, problems: list) -> list[str]:
+    page.wait_for_load_state("networkidle")
+    found = [f"{name}@{width}: {p}" for p in problems]
+    problems.clear()
+    overflow = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
+    if overflow[0] > overflow[1]:
+        found.append(f"{name}@{width}: page is {overflow[0]} px wide in a {overflow[1]} px window")
+    found += [f"{name}@{width}: axe {v}" for v in _axe(page)]
+    if width in SCREENSHOT_WIDTHS:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+    return found
+
+
+def test_every_page_fits_every_width_and_passes_axe(browser, site):
+    url, found = site["url"], []
+    for width in WIDTHS:
+        context, page, problems = _context(browser, width, "ada", url)
+        for name, path in ADMIN_PAGES:
+            page.goto(url + path)
+            found += _check(page, name, width, problems)
+        # the calculator's results, after a post
+        page.goto(f"{url}/analytics/experiments/")
+        page.click("#arms-form button[type=submit]")
+        page.wait_for_selector("#results")
+        found += _check(page, "calculator-results", width, problems)
+        # a refused form shows its errors next to the fields
+        page.goto(f"{url}/experiments/")
+        page.fill("#field-key", "Not A Key")
+        page.fill("#field-name", "x")
+        page.click("#new-experiment button[type=submit]")
+        page.wait_for_selector("#field-key-error")
+        found += _check(page, "experiment-refused", width, problems)
+        context.close()
+        context, page, problems = _context(browser, width, "sam", url)
+        page.goto(f"{url}/settings/keys/")
+        found += _check(page, "forbidden", width, problems)
+        context.close()
+        context, page, problems = _context(browser, width, None, url)
+        for name, path in (("login", "/login/"), ("invitation", site["invitation"])):
+            page.goto(url + path)
+            found += _check(page, name, width, problems)
+        context.close()
+    assert found == [], "\n".join(found)
+
+
+def test_the_menu_opens_by_keyboard_and_every_link_is_reachable_with_tab(browser, site):
+    url = site["url"]
+    for width in (390, 1440):
+        context, page, problems = _context(browser, width, "ada", url)
+        page.goto(f"{url}/contacts/")
+        links = page.eval_on_selector_all(".nav a", "links => links.map(a => a.pathname)")
+        assert {"/", "/contacts/", "/settings/keys/", "/settings/members/", "/audit/"} <= set(links)
+        assert not page.is_visible("nav.nav") if width == 390 else page.is_visible("nav.nav")
+        page.keyboard.press("Tab")  # the skip link first
+        assert page.evaluate("document.activeElement.className") == "skip-link"
+        if width == 390:
+            while page.evaluate("document.activeElement.className") != "menu-toggle":
+                page.keyboard.press("Tab")
+            page.keyboard.press("Enter")
+            assert page.get_attribute(".menu-toggle", "aria-expanded") == "true"
+            assert page.is_visible("nav.nav")
+            assert _axe(page) == []  # the open menu is readable (no white on white)
+        reached = set()
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            reached.add(page.evaluate("document.activeElement.pathname || ''"))
+        assert set(links) <= reached, set(links) - reached
+        assert (
+            page.evaluate("document.querySelector('.nav a[aria-current=page]').pathname")
+            == "/contacts/"
+        )
+        if width == 390:
+            page.keyboard.press("Escape")
+            assert page.get_attribute(".menu-toggle", "aria-expanded") == "false"
+            assert not page.is_visible("nav.nav")
+        assert problems == []
+        context.close()
+
+
+def test_api_docs_work_without_the_internet(browser, site):
+    url = site["url"]
+    page = browser.new_page()
+    elsewhere = []
+
+    def only_here(route):
+        if route.request.url.startswith(url):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_here)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{url}/api/docs")
+    page.wait_for_selector(".swagger-ui .info .title", timeout=15_000)
+    assert re.match(r"Pacer API", page.inner_text(".swagger-ui .info .title"))
+    page.wait_for_selector(".opblock-tag", timeout=15_000)
+    assert page.locator(".opblock").count() >= 20  # the operations are listed
+    assert elsewhere == [] and errors == []
+
+
+def test_a_destructive_action_asks_first_in_a_dialog(browser, site, workspace):
+    from pacer.core.models import ApiKey
+
+    url = site["url"]
+    context, page, problems = _context(browser, 1440, "ada", url)
+    page.goto(f"{url}/settings/keys/")
+    page.click("#keys button.danger")
+    assert page.is_visible("#confirm-dialog")
+    assert "shop" in page.inner_text("#confirm-text")
+    page.click("#confirm-dialog button[value=cancel]")
+    assert not page.is_visible("#confirm-dialog")
+    assert ApiKey.objects.get(name="shop").revoked_at is None  # cancelled: nothing done
+    page.click("#keys button.danger")
+    with page.expect_navigation():
+        page.click("#confirm-ok")
+    assert "revoked" in page.inner_text(".toasts")
+    assert ApiKey.objects.get(name="shop").revoked_at is not None
+    assert problems == []
+    context.close()
