@@ -4,18 +4,18 @@ import pytest
 
 from pacer.people.models import Contact
 from tests.privacy.conftest import ERIN_EMAIL
-from tests.web.test_browser import browser  # noqa: F401 (the fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_find_and_erase_with_confirmation(live_server, browser, admin, people_in_db):  # noqa: F811
+def test_find_and_erase_with_confirmation(live_server, browser, admin, people_in_db):
     page = browser.new_page()
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", "ada")
     page.fill("input[name=password]", "correct-horse-1")
     page.click("button[type=submit]")
-    page.click("nav.top >> text=Privacy")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.click("nav.nav >> text=Privacy")
     page.fill("#privacy-find input[name=email]", ERIN_EMAIL)
     page.click("#privacy-find button")
     assert page.inner_text("#privacy-found h2") == "Found 2 contacts"
