@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 
 settings.register_profile(
     "ingest-hostile",
-    max_examples=int(os.environ.get("PACER_HYPOTHESIS_EXAMPLES", "40")),
+    max_examples=int(os.environ.get("PACER_HYPOTHESIS_EXAMPLES", "50")),
     deadline=None,
     database=None,
     suppress_health_check=[
@@ -44,23 +44,25 @@ settings.register_profile(
 HOSTILE = settings.get_profile("ingest-hostile")
 BAD_BYTES = "\ue000BAD-BYTES\ue000"  # replaced by invalid UTF-8 in the body
 
+SPECIALS = [
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\ud800",
+    "\udfff",
+    "x\udc80y",
+    "\ud83d\ude00",
+    "İ" * 300,
+    "ß" * 3,
+    BAD_BYTES,
+]
+specials = st.sampled_from(SPECIALS)
 hostile_text = st.one_of(
+    specials,
+    st.tuples(st.text(max_size=5), specials).map("".join),
     st.text(max_size=30),
     st.text(st.characters(codec=None, categories=["Cs", "Cc", "Lu", "Ll"]), max_size=8),
-    st.sampled_from(
-        [
-            "",
-            " ",
-            "\x00",
-            "a\x00b",
-            "\ud800",
-            "\udfff",
-            "\ud83d\ude00",
-            "İ" * 300,
-            "ß" * 3,
-            BAD_BYTES,
-        ]
-    ),
     st.text(min_size=190, max_size=260),
 )
 numbers = st.one_of(
@@ -164,21 +166,68 @@ wild_fields = {
     )
     | json_values,
 }
-# Mostly well formed (a known type, an id, a person) so that the hostile parts get past
-# the first checks to the deeper ones (amounts, consents, storage) and into processing.
-skeleton = {
-    "type": st.sampled_from(["identify", "track", "page", "screen", "group", "alias"]),
-    "messageId": st.uuids().map(str),
-    "userId": st.sampled_from(["u-1", "u-2", "u-3"]),
-    "anonymousId": st.sampled_from(["anon-1", "anon-4"]),
-    "event": st.sampled_from(["Order Completed", "Consent Updated", "Signed Up"]),
-    "groupId": st.sampled_from(["g-1", "g-2"]),
-    "previousId": st.sampled_from(["anon-2", "anon-3", "u-3"]),
-}
-shaped = st.fixed_dictionaries(
-    skeleton, optional={k: v for k, v in wild_fields.items() if k not in skeleton}
+HAZARDS = st.one_of(
+    specials,
+    st.tuples(st.text(max_size=5), specials).map("".join),
+    st.sampled_from(
+        [
+            float("nan"),
+            float("inf"),
+            -float("inf"),
+            2**64,
+            -(2**63) - 1,
+            10**30,
+            _deep(70),
+            {"a": _deep(64)},
+            "0001-01-01T00:00:00+01:00",
+            "9999-12-31T23:59:59-01:00",
+            1e300,
+        ]
+    ),
 )
-hostile_messages = shaped | st.fixed_dictionaries({}, optional=wild_fields) | json_values
+
+
+@st.composite
+def one_hazard(draw):
+    """A well-formed message with one hazard in one place: each check must hold alone,
+    not only behind another that rejects the message first."""
+    message = {
+        "type": draw(st.sampled_from(["page", "screen", "track", "identify", "group"])),
+        "messageId": str(draw(st.uuids())),
+        "anonymousId": "anon-1",
+        "userId": draw(st.sampled_from(["u-1", "u-2"])),
+        "event": "Signed Up",
+        "groupId": "g-1",
+        "name": "Home",
+        "timestamp": "2026-03-01T10:00:00Z",
+        "properties": {"plan": "pro"},
+        "traits": {"plan": "pro"},
+        "context": {"page": {"url": "https://shop.test/"}},
+    }
+    hazard = draw(HAZARDS)
+    place = draw(
+        st.sampled_from(
+            ["name", "event", "userId", "property", "key", "trait", "context", "time", "total"]
+        )
+    )
+    if place == "key" and isinstance(hazard, str):
+        message["properties"] = {hazard: 1}
+    elif place in ("name", "event", "userId"):
+        message[place] = hazard
+    elif place == "trait":
+        message["traits"] = {draw(st.sampled_from(["email", "firstName", "phone", "x"])): hazard}
+    elif place == "context":
+        message["context"] = {"page": {"url": hazard, "referrer": "https://a.test/"}}
+    elif place == "time":
+        message[draw(st.sampled_from(["timestamp", "originalTimestamp", "sentAt"]))] = hazard
+    elif place == "total":
+        message.update(type="track", event="Order Completed", properties={"total": hazard})
+    else:
+        message["properties"] = {"x": hazard}
+    return message
+
+
+hostile_messages = one_hazard() | st.fixed_dictionaries({}, optional=wild_fields) | json_values
 safe_text = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=50)
 
 
