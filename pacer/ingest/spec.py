@@ -93,13 +93,13 @@ def _unstorable(value, depth: int, full: bool) -> tuple[list, str] | None:
     ``full`` checks every key, string and number; without it only the nesting is checked
     (enough for what orjson parsed from a body without ``\\u0000``: its strings are valid
     Unicode without NUL, its numbers finite and within 64 bits)."""
-    kind = type(value)
-    if kind is dict or kind is list:
+    is_dict = isinstance(value, dict)
+    if is_dict or isinstance(value, (list, tuple)):
         if depth >= MAX_NESTING:
             return [], f"is nested more than {MAX_NESTING} levels deep"
-        for key, item in value.items() if kind is dict else enumerate(value):
-            if full and kind is dict:
-                if type(key) is not str:
+        for key, item in value.items() if is_dict else enumerate(value):
+            if full and is_dict:
+                if not isinstance(key, str):
                     return [str(key)], "is a key that is not a string"
                 try:
                     _text(key, "")
@@ -110,17 +110,18 @@ def _unstorable(value, depth: int, full: bool) -> tuple[list, str] | None:
                 found[0].append(key)
                 return found
         return None
-    if not full or kind is bool or value is None:
+    # (subclasses too: in-process callers pass e.g. NumPy's str_, which orjson writes)
+    if not full or value is None or isinstance(value, bool):
         return None
-    if kind is str:
+    if isinstance(value, str):
         try:
             _text(value, "")
         except FieldError as error:
             return [], error.reason
         return None
-    if kind is float:
+    if isinstance(value, float):
         return None if math.isfinite(value) else ([], "must be a finite number")
-    if kind is int:
+    if isinstance(value, int):
         if SMALLEST_INT <= value <= LARGEST_INT:
             return None
         return [], "is an integer outside the 64-bit range"
