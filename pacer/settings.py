@@ -109,27 +109,32 @@ TEMPLATES = [
 ]
 
 
+# WAL lets readers run beside the one writer; synchronous=FULL makes every commit durable
+# before we acknowledge it; IMMEDIATE takes the write lock at BEGIN so concurrent writers
+# queue instead of failing on lock upgrade. Also for a sqlite:// PACER_DATABASE_URL.
+SQLITE_OPTIONS = {
+    "init_command": (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+        "PRAGMA busy_timeout=30000; PRAGMA cache_size=-65536;"
+    ),
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+}
+
+
 def _database() -> dict:
     url = os.environ.get("PACER_DATABASE_URL")
     if url:
         config = dj_database_url.parse(url, conn_max_age=60)
+        if config["ENGINE"] == "django.db.backends.sqlite3":
+            config["OPTIONS"] = SQLITE_OPTIONS
         config.setdefault("TEST", {})
         return config
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DATA_DIR / "pacer.sqlite3",
-        "OPTIONS": {
-            # WAL lets readers run beside the one writer; synchronous=FULL makes every
-            # commit durable before we acknowledge it; IMMEDIATE takes the write lock at
-            # BEGIN so concurrent writers queue instead of failing on lock upgrade.
-            "init_command": (
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                "PRAGMA busy_timeout=30000; PRAGMA cache_size=-65536;"
-            ),
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 30,
-        },
+        "OPTIONS": SQLITE_OPTIONS,
         # A file, not memory, so that processes a test starts (worker, sync) share it.
         "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
     }

@@ -108,7 +108,11 @@ def update_values(model, fields: list[str], rows: list[Sequence]) -> None:
             + ", ".join(f"{n} {t}" for n, t in zip(names, types, strict=True))
             + f", pk {model._meta.pk.db_type(connection)})"
         )
-        with cursor.cursor.copy("COPY pacer_update_rows FROM STDIN") as copy:
+        # the driver's own cursor: its errors are mapped to Django's (IntegrityError, ...)
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy("COPY pacer_update_rows FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
         cursor.execute(
@@ -140,7 +144,11 @@ def insert_rows(model, fields: list[str], rows: Iterable[Sequence]) -> None:
             )
             return
         # COPY: the driver formats rows in C (parameters are escaped in Python, one by one)
-        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        # (through the driver's own cursor: its errors are mapped to Django's)
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
             for row in params:
                 copy.write_row(row)
 

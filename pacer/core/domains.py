@@ -77,6 +77,9 @@ class DomainConfig(AppConfig):
     contact_rows: tuple[str, ...] = ()
     # dotted paths of change-feed subscribers (pacer.core.feed.Subscriber instances)
     subscribers: tuple[str, ...] = ()
+    # dotted paths of ASGI middleware classes (``Wrapper(app)``) around the whole site, in
+    # domain order, outermost last
+    asgi_wrappers: tuple[str, ...] = ()
 
 
 def domains() -> Iterator[DomainConfig]:

@@ -47,20 +47,20 @@ class FieldError(Exception):
 MAX_AMOUNT = Decimal("999999999999.99")
 
 
-def parse_amount(value, field: str, *, digits: int = 14) -> Decimal:
+def parse_amount(value, field: str, *, digits: int = 14, maximum: Decimal | None = None) -> Decimal:
     """A finite, non-negative money amount rounded to cents that fits a
-    ``Decimal(digits, 2)`` column, or ``FieldError``."""
-    if isinstance(value, bool) or value is None or value == "":
+    ``Decimal(digits, 2)`` column (or stays within ``maximum``), or ``FieldError``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)) or value == "":
         raise FieldError(field, "must be a number")
     try:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise FieldError(field, f"'{value}' is not a number") from None
+        raise FieldError(field, f"'{str(value)[:40]}' is not a number") from None
     if not amount.is_finite() or amount < 0:
         raise FieldError(field, "must be a finite number of at least 0")
-    largest = Decimal(10) ** (digits - 2) - Decimal("0.01")
-    if amount >= largest + Decimal("0.005"):  # would not round to cents within the column
-        raise FieldError(field, f"must be at most {largest}")
+    largest = maximum if maximum is not None else Decimal(10) ** (digits - 2) - Decimal("0.01")
+    if amount >= largest + Decimal("0.005"):  # would not round to cents within the limit
+        raise FieldError(field, f"must be at most {largest:,}")
     return amount.quantize(Decimal("0.01"))
 
 

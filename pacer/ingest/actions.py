@@ -4,24 +4,36 @@ A batch is acknowledged only after its transaction commits, so every ``accepted`
 the response is durable; a message that fails validation is reported as ``rejected``
 with its field and reason and writes nothing. Accepted events are stored ``pending``;
 ``pacer.ingest.processing`` resolves them to contacts right after (in the worker, or
-inline through ``ingest``).
+inline through ``ingest``). Also here: re-processing or discarding a quarantined event,
+and the origins a workspace accepts browser events from.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
+from pacer.core import audit, faults
 from pacer.core.bulk import fetch_in, insert_rows, lock_appends
-from pacer.core.errors import FieldError
+from pacer.core.errors import FieldError, ValidationFailed, require
 from pacer.core.models import Workspace
-from pacer.ingest.models import MESSAGE_COLUMNS, Event
+from pacer.ingest.models import MESSAGE_COLUMNS, Event, TrackingOrigin
 from pacer.ingest.processing import CONSENT_EVENT, ORDER_EVENT, process_pending
 from pacer.ingest.spec import Message, validate
 from pacer.people.commerce import order_from_properties
 from pacer.people.profiles import consent_input
 
 EVENT_COLUMNS = ["workspace", "received_at", "pending", *MESSAGE_COLUMNS]
+ORIGIN = re.compile(
+    r"https?://([a-z0-9-]+\.)*[a-z0-9-]+(:[0-9]{1,5})?|https?://\[[0-9a-f:]+\](:[0-9]{1,5})?"
+)
+MAX_ORIGINS = 100
+
+
+def _printable(text: str) -> str:
+    # echoed input may hold unpaired surrogates, which no JSON encoder writes
+    return text.encode(errors="replace").decode()
 
 
 @dataclass(slots=True)
@@ -29,6 +41,12 @@ class Result:
     message_id: str
     status: str  # accepted | duplicate | rejected
     error: str = ""
+
+    @classmethod
+    def rejected(cls, raw, reason: str) -> "Result":
+        given = raw.get("messageId") if isinstance(raw, dict) else None
+        shown = str(given)[:200] if isinstance(given, (str, int)) else ""
+        return cls(_printable(shown), "rejected", _printable(reason))
 
     def as_dict(self) -> dict:
         data = {"messageId": self.message_id, "status": self.status}
@@ -43,24 +61,30 @@ def accept(
     *,
     received_at: datetime,
     call_type: str | None = None,
-    batch_sent_at: datetime | None = None,
+    batch_sent_at=None,
     rejected: dict[int, str] | None = None,
+    full_check: bool = True,
 ) -> list[Result]:
     """Validate messages and durably append the valid, new ones as pending events.
 
     Returns one result per input message, in order. ``rejected`` maps input positions
-    already refused by the caller (e.g. for size) to the reason.
+    already refused by the caller (e.g. for size) to the reason; ``batch_sent_at`` is
+    the batch's raw ``sentAt``; ``full_check=False`` only for messages orjson parsed
+    from a body without ``\\u0000`` (see ``pacer.ingest.spec.check_storable``).
     """
     results: list[Result] = []
     valid: list[tuple[int, Message]] = []
     for position, raw in enumerate(raw_messages):
-        mid = raw.get("messageId") if isinstance(raw, dict) else None
         if rejected and position in rejected:
-            results.append(Result(str(mid or ""), "rejected", rejected[position]))
+            results.append(Result.rejected(raw, rejected[position]))
             continue
         try:
             message = validate(
-                raw, call_type=call_type, received_at=received_at, batch_sent_at=batch_sent_at
+                raw,
+                call_type=call_type,
+                received_at=received_at,
+                batch_sent_at=batch_sent_at,
+                full_check=full_check,
             )
             # Orders and consents are checked now, so processing them cannot fail later.
             if message.type == "track" and message.event == ORDER_EVENT:
@@ -68,7 +92,7 @@ def accept(
             elif message.type == "track" and message.event == CONSENT_EVENT:
                 consent_input(message.properties, message.timestamp)
         except FieldError as error:
-            results.append(Result(str(mid or ""), "rejected", str(error)))
+            results.append(Result.rejected(raw, str(error)))
             continue
         results.append(Result(message.message_id, "accepted"))
         valid.append((len(results) - 1, message))
@@ -76,6 +100,8 @@ def accept(
         try:
             with transaction.atomic():
                 _append(workspace, valid, results, received_at)
+                faults.point("accept.before-commit")
+            faults.point("accept.committed")
             break
         except IntegrityError:
             # A concurrent batch stored the same message id first; the retry sees it.
@@ -112,6 +138,7 @@ def _append(workspace: Workspace, valid: list, results: list[Result], received_a
             seen.add(message.message_id)
             rows.append((workspace.pk, received_at, True, *event_values(message)))
     if rows:
+        faults.point("accept.checked")
         lock_appends(Event)
         insert_rows(Event, EVENT_COLUMNS, rows)
 
@@ -141,3 +168,95 @@ def event_values(message: Message) -> tuple:
         properties,
         message.context,
     )
+
+
+def _quarantined(workspace: Workspace, event_id: int) -> Event:
+    event = (
+        Event.objects.select_for_update()
+        .filter(workspace=workspace, pk=event_id, quarantined_at__isnull=False)
+        .first()
+    )
+    if event is None:
+        raise ValidationFailed({"event_id": "no quarantined event with this id in this workspace"})
+    return event
+
+
+@transaction.atomic
+def reprocess(workspace: Workspace, event_id: int, *, actor=None) -> Event:
+    """Put a quarantined event back at the end of the stream, pending, under a new id.
+
+    A new id, not the old one made pending again: the warehouse copies events by an id
+    cursor that may have passed the old id (quarantined events are kept out of it), so
+    only an id after every other lets the event reach the warehouse once processed.
+    """
+    event = _quarantined(workspace, event_id)
+    reason = event.quarantine_reason
+    event.delete()
+    lock_appends(Event)
+    event.pk, event._state.adding = None, True
+    event.pending, event.quarantined_at, event.quarantine_reason = True, None, ""
+    event.save(force_insert=True)
+    audit.record(
+        workspace,
+        "event.reprocess",
+        event,
+        actor=actor,
+        before={"event_id": event_id, "reason": reason},
+        after={"event_id": event.pk},
+    )
+    return event
+
+
+@transaction.atomic
+def discard(workspace: Workspace, event_id: int, *, actor=None) -> None:
+    """Delete a quarantined event for good (a later delivery of its message id is
+    accepted as new)."""
+    event = _quarantined(workspace, event_id)
+    audit.record(
+        workspace,
+        "event.discard",
+        event,
+        actor=actor,
+        before={"message_id": event.message_id, "reason": event.quarantine_reason},
+    )
+    event.delete()
+
+
+def normalise_origin(origin: str) -> str:
+    return origin.strip().lower().rstrip("/")
+
+
+@transaction.atomic
+def set_allowed_origins(workspace: Workspace, origins: list[str], *, actor=None) -> list[str]:
+    """Replace the origins the workspace accepts browser events from (none: any origin).
+
+    Each is a scheme and host with an optional port, as browsers send it in ``Origin``:
+    ``https://shop.example`` or ``http://localhost:8080``."""
+    wanted = []
+    for index, origin in enumerate(origins):
+        value = normalise_origin(origin) if isinstance(origin, str) else ""
+        require(
+            len(value) <= 200 and ORIGIN.fullmatch(value) is not None,
+            f"origins[{index}]",
+            "must be a scheme and host with an optional port, like https://shop.example",
+        )
+        if value not in wanted:
+            wanted.append(value)
+    require(len(wanted) <= MAX_ORIGINS, "origins", f"at most {MAX_ORIGINS} origins")
+    before = sorted(
+        TrackingOrigin.objects.filter(workspace=workspace).values_list("origin", flat=True)
+    )
+    TrackingOrigin.objects.filter(workspace=workspace).exclude(origin__in=wanted).delete()
+    TrackingOrigin.objects.bulk_create(
+        [TrackingOrigin(workspace=workspace, origin=origin) for origin in wanted],
+        ignore_conflicts=True,
+    )
+    audit.record(
+        workspace,
+        "ingest.origins",
+        workspace,
+        actor=actor,
+        before={"origins": before},
+        after={"origins": sorted(wanted)},
+    )
+    return sorted(wanted)

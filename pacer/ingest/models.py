@@ -29,6 +29,9 @@ class Event(models.Model):
 
     ``pending`` events are durably accepted but not yet resolved to a contact (see
     ``pacer.ingest.processing``); the warehouse takes events only once processed.
+    An event processing could not write is set aside instead: not pending, no contact,
+    ``quarantined_at`` and ``quarantine_reason`` set, kept out of the warehouse until
+    re-processed (``pacer.ingest.actions.reprocess``).
     """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
@@ -52,6 +55,9 @@ class Event(models.Model):
     utm_campaign = models.CharField(max_length=200, blank=True)
     properties = models.JSONField(default=dict)
     context = models.JSONField(default=dict)
+    quarantined_at = models.DateTimeField(null=True, blank=True)
+    # defaults in the database too: acceptance appends rows without these columns
+    quarantine_reason = models.TextField(blank=True, db_default="")
 
     class Meta:
         constraints = [
@@ -69,4 +75,24 @@ class Event(models.Model):
                 condition=models.Q(pending=True),
                 name="event_pending",
             ),
+            models.Index(
+                fields=["workspace", "id"],
+                condition=models.Q(quarantined_at__isnull=False),
+                name="event_quarantined",
+            ),
+        ]
+
+
+class TrackingOrigin(models.Model):
+    """A web origin (``https://shop.example``) allowed to send events to a workspace from
+    a browser. A workspace with none accepts every origin, as Segment does: write keys are
+    public in pages, so this guards against other sites sending in its name, not a secret.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    origin = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "origin"], name="tracking_origin")
         ]

@@ -13,10 +13,12 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.utils import timezone
 
-from pacer.core import feed
+from pacer.core import faults, feed
 from pacer.core.bulk import db_datetime, db_json, fetch_rows, update_values
+from pacer.core.errors import FieldError
 from pacer.core.models import Workspace
 from pacer.ingest.channels import Touch
 from pacer.ingest.models import MESSAGE_COLUMNS, Event
@@ -29,6 +31,10 @@ ORDER_EVENT = "Order Completed"
 CONSENT_EVENT = "Consent Updated"
 logger = logging.getLogger(__name__)
 PENDING_COLUMNS = ["id", *MESSAGE_COLUMNS[:-1]]  # all but context
+# Failures that say nothing about the events (a lock, a lost connection): the worker
+# retries later instead of quarantining anything.
+TRANSIENT = (OperationalError, InterfaceError)
+MAX_REASON_LENGTH = 2000
 
 
 def process_pending(workspace: Workspace | None = None, *, chunk: int | None = None) -> int:
@@ -70,36 +76,80 @@ def processing_due(now: datetime) -> bool:
 
 def process_due() -> int:
     """The worker's ``process-events`` loop: process now if ``processing_due``."""
-    from django.utils import timezone
-
     return process_pending() if processing_due(timezone.now()) else 0
 
 
-def _process_chunk(workspace_id: int, chunk: int) -> int:
+def _process_chunk(workspace_id: int, chunk: int, bounds: tuple[int, int] | None = None) -> int:
+    """Process the oldest ``chunk`` pending events (with ids within ``bounds``); returns
+    how many were processed or quarantined."""
+    try:
+        return _write_chunk(workspace_id, chunk, bounds)
+    except TRANSIENT:
+        raise
+    except Exception as error:
+        ids = list(_pending(workspace_id, bounds).values_list("id", flat=True)[:chunk])
+        if len(ids) <= 1:
+            return quarantine(workspace_id, ids[0], error) if ids else 0
+        logger.info("events %s-%s failed (%r); bisecting", ids[0], ids[-1], error)
+        half = len(ids) // 2
+        done = _process_chunk(workspace_id, half, (ids[0], ids[half - 1]))
+        return done + _process_chunk(workspace_id, len(ids) - half, (ids[half], ids[-1]))
+
+
+def _write_chunk(workspace_id: int, chunk: int, bounds: tuple[int, int] | None) -> int:
     for attempt in range(3):
         try:
             # Plan from a read of the current state, without the write lock, so the API
             # keeps appending meanwhile; then, holding the lock, re-check what the plan
             # read and write it (or plan again under the lock if anything changed).
-            plan = ChunkPlan.read(workspace_id, chunk)
+            plan = ChunkPlan.read(workspace_id, chunk, bounds)
             if plan is None:
                 return 0
+            faults.point("process.planned")
             with transaction.atomic():
                 Workspace.objects.select_for_update().get(pk=workspace_id)
+                faults.point("process.locked")
                 if not plan.current():
                     logger.info(
                         "events %s-%s changed while planned; planning again", *plan.id_range
                     )
-                    plan = ChunkPlan.read(workspace_id, chunk)
+                    plan = ChunkPlan.read(workspace_id, chunk, bounds)
                     if plan is None:
                         return 0
                 plan.write()
-                return plan.count
+                faults.point("process.written")
+            faults.point("process.committed")
+            return plan.count
         except IntegrityError:
-            # A CSV import created the same identifier first; the retry resolves to it.
+            # A concurrent writer that does not take the workspace lock (a CSV import)
+            # created the same identifier, product or order first; the retry sees it.
             if attempt == 2:
                 raise
     return 0
+
+
+def _pending(workspace_id: int, bounds: tuple[int, int] | None):
+    events = Event.objects.filter(workspace_id=workspace_id, pending=True)
+    if bounds is not None:
+        events = events.filter(id__gte=bounds[0], id__lte=bounds[1])
+    return events.order_by("id")
+
+
+def quarantine(workspace_id: int, event_id: int, error: Exception) -> int:
+    """Set a pending event aside with the error that stopped it (returns 1 if it was
+    still pending, else 0)."""
+    reason = str(error) if isinstance(error, FieldError) else f"{type(error).__name__}: {error}"
+    # the reason may quote the event's own data: keep it storable
+    reason = reason[:MAX_REASON_LENGTH].replace("\x00", "\\u0000")
+    reason = reason.encode(errors="replace").decode()
+    with transaction.atomic():
+        Workspace.objects.select_for_update().get(pk=workspace_id)
+        set_aside = Event.objects.filter(pk=event_id, pending=True).update(
+            pending=False, quarantined_at=timezone.now(), quarantine_reason=reason
+        )
+        faults.point("process.quarantined")
+    logger.warning("event %s quarantined: %s", event_id, reason)
+    return set_aside
 
 
 def message_from_row(row: tuple) -> Message:
@@ -174,13 +224,12 @@ class ChunkPlan:
         self.profiles = ProfilePlan(workspace, [activity_of(message_from_row(r[1:])) for r in rows])
 
     @classmethod
-    def read(cls, workspace_id: int, chunk: int) -> "ChunkPlan | None":
-        """The plan for the workspace's oldest ``chunk`` pending events (None if none)."""
-        rows = fetch_rows(
-            Event.objects.filter(workspace_id=workspace_id, pending=True)
-            .order_by("id")
-            .values_list(*PENDING_COLUMNS)[:chunk]
-        )
+    def read(
+        cls, workspace_id: int, chunk: int, bounds: tuple[int, int] | None = None
+    ) -> "ChunkPlan | None":
+        """The plan for the workspace's oldest ``chunk`` pending events, with ids within
+        ``bounds`` if given (None if none)."""
+        rows = fetch_rows(_pending(workspace_id, bounds).values_list(*PENDING_COLUMNS)[:chunk])
         return cls(Workspace.objects.get(pk=workspace_id), rows) if rows else None
 
     def current(self) -> bool:
@@ -195,6 +244,7 @@ class ChunkPlan:
         """Store the plan: call inside the transaction that holds the workspace's lock."""
         profiles = self.profiles
         profiles.write()
+        faults.point("process.profiles-written")
         update_values(
             Event,
             ["contact", "pending"],

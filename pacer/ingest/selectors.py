@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.db.models import F, Max, Q
 
-from pacer.ingest.models import Event
+from pacer.ingest.models import Event, TrackingOrigin
 
 CHUNK = 5000  # ids per IN (...) list
 EXPERIMENT_VIEWED = "Experiment Viewed"  # Segment's A/B testing spec
@@ -55,7 +55,11 @@ def experiment_views(workspace_id: int, experiment_key: str) -> list[tuple]:
     timestamp)``, oldest first. The unit is the user id, else the anonymous id."""
     rows = (
         Event.objects.filter(
-            workspace_id=workspace_id, type="track", event=EXPERIMENT_VIEWED, pending=False
+            workspace_id=workspace_id,
+            type="track",
+            event=EXPERIMENT_VIEWED,
+            pending=False,
+            quarantined_at__isnull=True,
         )
         .filter(
             Q(properties__experiment_id=experiment_key)
@@ -86,3 +90,29 @@ def events_of(workspace_id: int, contact_id: int, *, limit: int = 100) -> list[E
 
 def event_count(workspace_id: int) -> int:
     return Event.objects.filter(workspace_id=workspace_id).count()
+
+
+def quarantined(workspace_id: int):
+    """The workspace's quarantined events, most recently set aside first."""
+    return Event.objects.filter(workspace_id=workspace_id, quarantined_at__isnull=False).order_by(
+        "-id"
+    )
+
+
+def quarantined_event(workspace_id: int, event_id: int) -> Event | None:
+    return quarantined(workspace_id).filter(pk=event_id).first()
+
+
+def allowed_origins(workspace_id: int) -> list[str]:
+    """The origins a workspace accepts browser events from (none listed: any)."""
+    return list(
+        TrackingOrigin.objects.filter(workspace_id=workspace_id)
+        .order_by("origin")
+        .values_list("origin", flat=True)
+    )
+
+
+def origin_allowed(workspace_id: int, origin: str) -> bool:
+    """Whether a browser on ``origin`` (the ``Origin`` header) may send events."""
+    allowed = allowed_origins(workspace_id)
+    return not allowed or origin.strip().lower().rstrip("/") in allowed

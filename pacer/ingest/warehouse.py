@@ -1,4 +1,9 @@
-"""The events table of the warehouse: every processed event, copied by id cursor."""
+"""The events table of the warehouse: every processed event, copied by id cursor.
+
+Quarantined events are kept out: they have no contact, and if re-processed they come
+back under a new id past the cursor (``pacer.ingest.actions.reprocess``), so each event
+reaches the warehouse once, resolved.
+"""
 
 import pyarrow as pa
 
@@ -26,9 +31,9 @@ COLUMNS = [
 
 def _rows():
     # pending events are not yet resolved to contacts; they come with a later sync
-    return Event.objects.filter(id__lte=processed_through()).values_list(
-        *(name for name, _ in COLUMNS)
-    )
+    return Event.objects.filter(
+        id__lte=processed_through(), quarantined_at__isnull=True
+    ).values_list(*(name for name, _ in COLUMNS))
 
 
 EVENTS = TableSpec("events", pa.schema(COLUMNS), append=True, rows=_rows)

@@ -1,4 +1,12 @@
-"""Orders, their lines and the product catalogue, written in bulk by ingestion and import."""
+"""Orders, their lines and the product catalogue, written in bulk by ingestion and import.
+
+Amounts from events are bounded by ``MAX_AMOUNT``: what a product's price and an order
+line's unit price (12 digits, 2 after the point) hold, and a hundredth of what an
+order's total and a contact's revenue (14, 2) hold, so a contact's revenue holds at
+least a hundred of the largest orders. ``check_storable`` refuses what would still
+overflow a column (a contact's revenue past its limit, an order's cost from the
+catalogue), before anything is written.
+"""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -8,6 +16,21 @@ from pacer.core.bulk import insert_returning_ids, insert_rows, lock_appends
 from pacer.core.errors import FieldError, parse_amount
 from pacer.core.models import Workspace
 from pacer.people.models import Contact, LifecycleStage, Location, Order, OrderLine, Product
+
+MAX_AMOUNT = Decimal("9999999999.99")
+MAX_QUANTITY = 1_000_000
+
+
+def column_limit(model, name: str) -> Decimal:
+    """The largest value a ``DecimalField`` holds (999.99 for 5 digits, 2 places)."""
+    column = model._meta.get_field(name)
+    places = Decimal(10) ** -column.decimal_places
+    return Decimal(10) ** (column.max_digits - column.decimal_places) - places
+
+
+def money(value, field_name: str) -> Decimal:
+    """An event's amount: from 0 to ``MAX_AMOUNT``, rounded to cents, or ``FieldError``."""
+    return parse_amount(value, field_name, maximum=MAX_AMOUNT)
 
 
 @dataclass(slots=True)
@@ -45,28 +68,36 @@ def order_from_properties(properties: dict, placed_at: datetime, fallback_id: st
         if not sku:
             raise FieldError(f"{where}.sku", "sku or product_id is required")
         quantity = item.get("quantity", 1)
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-            raise FieldError(f"{where}.quantity", "must be a whole number of at least 1")
+        if (
+            isinstance(quantity, bool)
+            or not isinstance(quantity, int)
+            or not 1 <= quantity <= MAX_QUANTITY
+        ):
+            raise FieldError(
+                f"{where}.quantity", f"must be a whole number from 1 to {MAX_QUANTITY:,}"
+            )
         lines.append(
             LineInput(
                 sku=sku[:100],
                 name=str(item.get("name") or "")[:200],
                 category=str(item.get("category") or "")[:100],
                 quantity=quantity,
-                unit_price=parse_amount(item.get("price", 0), f"{where}.price", digits=12),
+                unit_price=money(item.get("price", 0), f"{where}.price"),
             )
         )
     raw_total = properties.get("total", properties.get("revenue"))
     if raw_total is None:
         total = sum((line.unit_price * line.quantity for line in lines), Decimal("0.00"))
+        if total > MAX_AMOUNT:
+            raise FieldError("properties.products", f"add up to more than {MAX_AMOUNT:,}")
     else:
-        total = parse_amount(raw_total, "properties.total")
+        total = money(raw_total, "properties.total")
     return OrderInput(
         external_id=external_id[:100],
         placed_at=placed_at,
         total=total,
-        currency=str(properties.get("currency") or "USD")[:3].upper(),
-        discount=parse_amount(properties.get("discount") or 0, "properties.discount"),
+        currency=str(properties.get("currency") or "USD").upper()[:3],
+        discount=money(properties.get("discount") or 0, "properties.discount"),
         location_code=str(properties.get("location") or "")[:40],
         lines=lines,
     )
@@ -132,8 +163,21 @@ class OrderWriter:
         apply_order_to_contact(contact, row)
         return row
 
+    def check_storable(self) -> None:
+        """Raise ``FieldError`` if a queued order overflows a column (call before
+        ``flush``: on SQLite such a value would be written, then fail every read)."""
+        for row, _, _ in self.pending:
+            for name, limit in ORDER_LIMITS.items():
+                if getattr(row, name) > limit:
+                    raise FieldError(
+                        f"order.{name}",
+                        f"order {row.external_id} would hold {getattr(row, name):,}; "
+                        f"the most it holds is {limit:,}",
+                    )
+
     def flush(self, canonical) -> None:
         """Write queued rows; ``canonical`` maps a contact to its surviving contact."""
+        self.check_storable()
         insert_returning_ids(Product, [p for p in self.products.values() if p.pk is None])
         orders = []
         for row, _, contact in self.pending:
@@ -158,6 +202,20 @@ class OrderWriter:
                 for row, line_inputs, _ in self.pending
                 for line in line_inputs
             ],
+        )
+
+
+ORDER_LIMITS = {name: column_limit(Order, name) for name in ("total", "cost", "discount")}
+REVENUE_LIMIT = column_limit(Contact, "revenue")
+
+
+def check_contact_storable(contact: Contact) -> None:
+    """Raise ``FieldError`` if the contact's revenue passed what its column holds."""
+    if Decimal(contact.revenue) > REVENUE_LIMIT:
+        raise FieldError(
+            "contact.revenue",
+            f"would reach {Decimal(contact.revenue):,}; the most a contact's revenue holds "
+            f"is {REVENUE_LIMIT:,}",
         )
 
 

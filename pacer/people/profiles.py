@@ -14,7 +14,7 @@ from datetime import datetime
 
 from pacer.core.errors import FieldError
 from pacer.core.models import Workspace
-from pacer.people.commerce import OrderInput, OrderWriter
+from pacer.people.commerce import OrderInput, OrderWriter, check_contact_storable
 from pacer.people.models import Account, Consent, Contact, IdentityKind, LifecycleStage
 from pacer.people.resolution import BatchResolver, normalise
 
@@ -26,6 +26,9 @@ PROFILE_TRAITS = {
     "first_name": "first_name",
     "lastName": "last_name",
     "last_name": "last_name",
+}
+TRAIT_LENGTHS = {
+    column: Contact._meta.get_field(column).max_length for column in PROFILE_TRAITS.values()
 }
 CONTACT_FIELDS = [
     "email",
@@ -204,8 +207,15 @@ class ProfilePlan:
     def canonical(self, contact: Contact) -> Contact:
         return self.resolver.canonical(contact)
 
+    def check_storable(self) -> None:
+        """Raise ``FieldError`` if a contact of the plan overflows a column (orders are
+        checked as they are flushed)."""
+        for contact in [*self.resolver.new_contacts, *self.resolver.touched.values()]:
+            check_contact_storable(contact)
+
     def write(self) -> None:
         """Store the plan: call inside the transaction that holds the workspace's lock."""
+        self.check_storable()
         resolver = self.resolver
         Account.objects.bulk_create([a for a in self.accounts.values() if a.pk is None])
         for account in self.accounts.values():
@@ -248,7 +258,7 @@ def apply_identify(contact: Contact, activity: Activity, orders: OrderWriter) ->
     for key, value in (activity.traits or {}).items():
         column = PROFILE_TRAITS.get(key)
         if column and isinstance(value, str):
-            setattr(contact, column, value.strip()[: 254 if column == "email" else 100])
+            setattr(contact, column, value.strip()[: TRAIT_LENGTHS[column]])
         elif key == "location":
             location = orders.location(str(value))
             if location is not None:
@@ -257,7 +267,7 @@ def apply_identify(contact: Contact, activity: Activity, orders: OrderWriter) ->
             extra[key] = value
     contact.traits = {**contact.traits, **extra}
     if contact.email:
-        contact.email = contact.email.lower()
+        contact.email = contact.email.lower()[: TRAIT_LENGTHS["email"]]
         if contact.lead_at is None or activity.timestamp < contact.lead_at:
             contact.lead_at = activity.timestamp
         if contact.lifecycle_stage in ("", LifecycleStage.SUBSCRIBER):

@@ -76,7 +76,7 @@ def people(workspace):
 
 
 def _page_url(route: str, user_id: int) -> str:
-    route = re.sub(r"<int:(user_id|key_id|invitation_id)>", str(user_id), route)
+    route = re.sub(r"<int:\w+>", str(user_id), route)
     route = re.sub(r"<(slug:)?\w+>", "exp", route)
     return "/" + route.lstrip("^").rstrip("$")
 

@@ -107,7 +107,7 @@ def test_prices_beyond_their_decimal_12_2_column_are_refused(workspace):
     """Prices and unit costs are Decimal(12, 2): PostgreSQL would raise on more."""
     with pytest.raises(ValidationFailed) as refusal:
         upsert_products(workspace, [{"sku": "S", "price": "10000000000", "unit_cost": 1e15}])
-    assert refusal.value.errors == {"rows[0].price": "must be at most 9999999999.99"}
+    assert refusal.value.errors == {"rows[0].price": "must be at most 9,999,999,999.99"}
     assert not Product.objects.exists()
     (product,) = upsert_products(workspace, [{"sku": "S", "price": "9999999999.99"}])
     assert Product.objects.get().price == Decimal("9999999999.99") == product.price

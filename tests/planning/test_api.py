@@ -133,9 +133,9 @@ def test_the_spend_action_refuses_what_the_column_cannot_hold(workspace):
     with pytest.raises(ValidationFailed) as refusal:
         record_spend(workspace, rows)
     assert refusal.value.errors == {
-        "rows[0].amount": "must be at most 999999999999.99",
+        "rows[0].amount": "must be at most 999,999,999,999.99",
         "rows[1].day": "must be between 1900-01-01 and 2199-12-31",
-        "rows[2].amount": "must be at most 999999999999.99",
+        "rows[2].amount": "must be at most 999,999,999,999.99",
     }
     assert not SpendEntry.objects.exists()
     assert record_spend(workspace, [{**rows[2], "amount": "999999999999.994"}]) == 1
