@@ -82,7 +82,7 @@ def load_business(
                 )
             ],
         )
-    counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
+    counts = {"accepted": 0, "duplicate": 0, "rejected": 0, "suppressed": 0}
     batch: list[dict] = []
     for message in messages(business):
         batch.append(message)

@@ -23,6 +23,7 @@ from pacer.ingest.processing import CONSENT_EVENT, ORDER_EVENT, process_pending
 from pacer.ingest.spec import Message, validate
 from pacer.people.commerce import order_from_properties
 from pacer.people.profiles import consent_input
+from pacer.privacy.selectors import suppressed_messages
 
 EVENT_COLUMNS = ["workspace", "received_at", "pending", *MESSAGE_COLUMNS]
 ORIGIN = re.compile(
@@ -39,7 +40,7 @@ def _printable(text: str) -> str:
 @dataclass(slots=True)
 class Result:
     message_id: str
-    status: str  # accepted | duplicate | rejected
+    status: str  # accepted | duplicate | rejected | suppressed (an erased person's identifier)
     error: str = ""
 
     @classmethod
@@ -96,6 +97,11 @@ def accept(
             continue
         results.append(Result(message.message_id, "accepted"))
         valid.append((len(results) - 1, message))
+    # an erased person's identifiers (pacer.privacy): dropped, said so, never stored
+    dropped = suppressed_messages(workspace, [message for _, message in valid])
+    for position in dropped:
+        results[valid[position][0]].status = "suppressed"
+    valid = [pair for position, pair in enumerate(valid) if position not in dropped]
     for attempt in range(3):
         try:
             with transaction.atomic():

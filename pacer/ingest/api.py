@@ -182,7 +182,7 @@ def _receive(request: HttpRequest, call_type: str | None) -> HttpResponse:
         rejected=oversized,
         full_check=full_check,
     )
-    counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
+    counts = {"accepted": 0, "duplicate": 0, "rejected": 0, "suppressed": 0}
     for result in results:
         counts[result.status] += 1
     if call_type is not None and counts["rejected"]:

@@ -44,9 +44,10 @@ def import_csv(args: argparse.Namespace) -> int:
         for item in report.rejected:
             print(f"  row {item['row']}: {item['field']}: {item['reason']}", file=sys.stderr)
         return 1
+    erased = f", {report.suppressed} of erased people left out" if report.suppressed else ""
     print(
         f"imported {report.total_rows} rows: {report.created} created, "
-        f"{report.updated} updated, {report.skipped} unchanged or skipped"
+        f"{report.updated} updated, {report.skipped} unchanged or skipped{erased}"
     )
     return 0
 

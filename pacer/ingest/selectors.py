@@ -116,3 +116,20 @@ def origin_allowed(workspace_id: int, origin: str) -> bool:
     """Whether a browser on ``origin`` (the ``Origin`` header) may send events."""
     allowed = allowed_origins(workspace_id)
     return not allowed or origin.strip().lower().rstrip("/") in allowed
+
+
+def accepted_events() -> int:
+    """Events accepted since the install began: the highest event id (ids are given once
+    per stored event and never reused; on PostgreSQL a rolled-back insert also uses some,
+    so this can run slightly ahead)."""
+    return Event.objects.aggregate(last=Max("id"))["last"] or 0
+
+
+def pending_events() -> int:
+    """Events accepted and not yet processed (the partial ``event_pending`` index)."""
+    return Event.objects.filter(pending=True).count()
+
+
+def quarantined_events() -> int:
+    """Events set aside because processing could not write them, in every workspace."""
+    return Event.objects.filter(quarantined_at__isnull=False).count()

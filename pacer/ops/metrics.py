@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry, ProcessCollector
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import choose_encoder
 
+from pacer.ingest import selectors as ingest
 from pacer.ops import readings
 from pacer.privacy.selectors import suppressions_under_other_keys
 
@@ -32,12 +33,12 @@ class PacerCollector:
         yield CounterMetricFamily(
             "pacer_events_accepted",
             "Events accepted since the install began (rate() of it is the ingest rate).",
-            value=readings.accepted_events(),
+            value=ingest.accepted_events(),
         )
         yield GaugeMetricFamily(
             "pacer_events_pending",
             "Events accepted and not yet processed.",
-            value=readings.pending_events(),
+            value=ingest.pending_events(),
         )
         yield GaugeMetricFamily(
             "pacer_events_processing_lag_seconds",
@@ -47,7 +48,7 @@ class PacerCollector:
         yield GaugeMetricFamily(
             "pacer_events_quarantined",
             "Events set aside as unprocessable.",
-            value=readings.quarantined_events(),
+            value=ingest.quarantined_events(),
         )
         tasks = GaugeMetricFamily(
             "pacer_tasks_queued",

@@ -8,31 +8,16 @@ import math
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, Max
+from django.db.models import Count
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from pacer.core import feed
 from pacer.core.models import ChangeBatch, FeedCursor
-from pacer.ingest.models import Event
 from pacer.ingest.selectors import pending_window
 from pacer.warehouse.sync import last_sync
 
 QUEUED = (TaskResultStatus.READY, TaskResultStatus.RUNNING)
-QUARANTINED = "quarantined"
-
-
-def accepted_events() -> int:
-    """Events accepted since the install began: the highest event id (ids are given once
-    per stored event and never reused; on PostgreSQL a rolled-back insert also uses some,
-    so this can run slightly ahead)."""
-    return Event.objects.aggregate(last=Max("id"))["last"] or 0
-
-
-def pending_events() -> int:
-    """Events accepted and not yet processed (the partial ``event_pending`` index)."""
-    return Event.objects.filter(pending=True).count()
 
 
 def processing_lag_seconds(now: datetime) -> float:
@@ -41,16 +26,6 @@ def processing_lag_seconds(now: datetime) -> float:
     if window is None:
         return 0.0
     return max(0.0, (now - window[0]).total_seconds())
-
-
-def quarantined_events() -> int:
-    """Events set aside as unprocessable: those whose ``status`` is quarantined, while
-    ``Event`` has no ``status`` field, 0."""
-    try:
-        Event._meta.get_field("status")
-    except FieldDoesNotExist:
-        return 0
-    return Event.objects.filter(status=QUARANTINED).count()
 
 
 def task_queue_depth() -> dict[tuple[str, str], int]:

@@ -21,6 +21,7 @@ from pacer.core.models import Workspace
 from pacer.people.commerce import LineInput, OrderInput, OrderWriter
 from pacer.people.models import Contact, IdentityKind, LifecycleStage, Location
 from pacer.people.resolution import BatchResolver, normalise
+from pacer.privacy.selectors import suppressed
 
 UPDATE_RULES = ("always", "if_not_empty", "if_existing_empty")
 CONTACT_FIELDS = (
@@ -52,6 +53,7 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     skipped: int = 0
+    suppressed: int = 0  # rows (contacts) or orders of erased people, left out
     rejected: list[dict] = field(default_factory=list)  # {"row": n, "field": f, "reason": r}
 
     @property
@@ -97,6 +99,7 @@ def import_contacts(
             report.rejected.append({"row": number, "field": error.field, "reason": error.reason})
     if report.rejected:
         return report
+    checked = _without_erased(workspace, checked, lambda item: item[1][0], report)
     keys = {key for _, (keys_, _) in checked for key in keys_}
     resolver = BatchResolver(workspace, keys)
     changed: dict[int, Contact] = {}
@@ -250,7 +253,8 @@ def import_orders(workspace: Workspace, rows: list[dict], *, actor=None) -> Impo
     writer = OrderWriter(
         workspace, set(orders), {ln.sku for _, o in orders.values() for ln in o.lines}
     )
-    for keys, order in orders.values():
+    kept = _without_erased(workspace, list(orders.values()), lambda item: item[0], report)
+    for keys, order in kept:
         contact = resolver.resolve(keys)
         if keys[-1][0] == IdentityKind.EMAIL and not contact.email:
             contact.email = keys[-1][1]
@@ -287,3 +291,12 @@ def _publish(resolver: BatchResolver, contact_ids: list[int], source: str) -> No
         contact_ids=[*contact_ids, *(survivor for _, survivor in merges)],
         merges=merges,
     )
+
+
+def _without_erased(workspace: Workspace, items: list, keys_of, report: ImportReport) -> list:
+    """``items`` less those carrying an erased person's identifier (``pacer.privacy``),
+    counted in ``report.suppressed``: an import must not bring them back."""
+    erased = suppressed(workspace, (key for item in items for key in keys_of(item)))
+    kept = [item for item in items if not erased.intersection(keys_of(item))]
+    report.suppressed = len(items) - len(kept)
+    return kept

@@ -74,6 +74,11 @@ def test_metrics_read_the_current_state(client, workspace):
     assert value(found, "pacer_events_pending") == 0
     assert value(found, "pacer_events_processing_lag_seconds") == 0
     assert 600 <= value(found, "pacer_warehouse_sync_age_seconds") < 660
+    assert value(found, "pacer_events_quarantined") == 0
+    Event.objects.filter(pk__in=Event.objects.order_by("id").values("pk")[:2]).update(
+        quarantined_at=timezone.now(), quarantine_reason="properties.total: too large"
+    )
+    assert value(samples(client), "pacer_events_quarantined") == 2
 
 
 def test_openmetrics_when_the_scraper_asks_for_it(client, db):
