@@ -125,6 +125,26 @@ def sorted_rows(table: pa.Table) -> list[dict]:
     return sorted(table.to_pylist(), key=lambda row: tuple(str(v) for v in row.values()))
 
 
+def snapshots(store: Store) -> dict[str, list[dict]]:
+    """The rows of each snapshot table as the warehouse holds them now."""
+    return {
+        name: sorted_rows(store.arrow(name)) if store.exists(name) else []
+        for name, spec in registered().items()
+        if not spec.append
+    }
+
+
+def source_snapshot(spec) -> list[dict]:
+    return sorted_rows(pa.Table.from_batches(list(read_rows(spec)), schema=spec.schema))
+
+
+def assert_whole(store: Store, before: dict[str, list[dict]]) -> None:
+    """After a kill, each snapshot table is what it was or what it was being replaced
+    by, never something in between (empty, half written)."""
+    for name, rows in snapshots(store).items():
+        assert rows in (before[name], source_snapshot(registered()[name])), f"{name} is torn"
+
+
 def assert_complete(store: Store) -> None:
     """What holds once a sync finished: everything copied once, snapshots equal to their
     source, derived tables current, and no run left looking as if it were running."""
@@ -133,8 +153,7 @@ def assert_complete(store: Store) -> None:
         if spec.append:
             assert sorted(table_ids(store, spec.name)) == source_ids(spec), spec.name
         else:
-            source = pa.Table.from_batches(list(read_rows(spec)), schema=spec.schema)
-            assert sorted_rows(store.arrow(spec.name)) == sorted_rows(source), spec.name
+            assert sorted_rows(store.arrow(spec.name)) == source_snapshot(spec), spec.name
     derived = sorted(
         p.name for p in store.root.iterdir() if store.exists(p.name) and p.name not in registered()
     )
@@ -166,8 +185,9 @@ FAULTS = [
 def test_sync_killed_at_a_fault_point_resumes_exactly(workspace, point, nth):
     add_activity(workspace, 1)
     store = default_store()
-    sync(store, after_sync=refresh_derived)  # the warehouse already holds round 1
+    sync(store, chunk=CHUNK, after_sync=refresh_derived)  # the warehouse holds round 1
     add_activity(workspace, 2)
+    before = snapshots(store)
 
     process = sync_process(store, f"{point}:{nth}")
     output, _ = process.communicate(timeout=120)
@@ -175,9 +195,10 @@ def test_sync_killed_at_a_fault_point_resumes_exactly(workspace, point, nth):
         f"{point}:{nth} was not reached (exit {process.returncode}): {output.decode()}"
     )
     assert_consistent(store)
+    assert_whole(store, before)
     crashed = SyncRun.objects.get(status="running")
 
-    rerun = sync(store, after_sync=refresh_derived)
+    rerun = sync(store, chunk=CHUNK, after_sync=refresh_derived)
     assert rerun.status == "done"
     crashed.refresh_from_db()
     assert (crashed.status, crashed.error) == ("failed", INTERRUPTED)
@@ -203,6 +224,7 @@ def test_sync_killed_at_random_moments_loses_and_doubles_nothing(workspace):
     for round_ in range(1, 7):
         add_activity(workspace, round_, visitors=rng.randint(8, 16))
         before = {name: store.cursor(name) for name in appends}
+        whole = snapshots(store)
         known = len(commits(store, appends)) if store.exists(appends[0]) else 0
         process = sync_process(store, chunk=10)
         if copying is None:
@@ -223,7 +245,8 @@ def test_sync_killed_at_random_moments_loses_and_doubles_nothing(workspace):
             behind = [n for n in appends if store.cursor(n) != source_ids(registered()[n])[-1]]
             mid_copy += bool(moved and behind)
         assert_consistent(store, f"(seed {seed}, round {round_})")
+        assert_whole(store, whole)
     assert kills >= 3, f"only {kills} runs were killed before they finished (seed {seed})"
-    assert sync(store, after_sync=refresh_derived).status == "done"
+    assert sync(store, chunk=10, after_sync=refresh_derived).status == "done"
     assert_complete(store)
     print(f"seed {seed}: {kills} kills, {mid_copy} in the middle of copying")

@@ -2,6 +2,7 @@
 
 import orjson
 import pytest
+from deltalake import DeltaTable
 
 from pacer.ingest.actions import accept, ingest
 from pacer.ingest.csv_io import import_contacts
@@ -135,3 +136,37 @@ def test_synced_rows_keep_their_values(workspace):
     assert contact["lead_at"] is None and contact["canonical_id"] == contact["id"]
     order = store.arrow("orders").to_pylist()[0]
     assert (order["external_id"], order["total"]) == ("A-1", 27.5)
+
+
+def test_each_append_commit_carries_the_cursor_of_its_own_rows(workspace):
+    """The cursor is written in the same Delta commit as the rows it counts (ADR 0001):
+    the only way a kill between "rows written" and "cursor moved" cannot happen."""
+    load(workspace, 0, 230)
+    sync(chunk=50)
+    load(workspace, 230, 70)
+    sync(chunk=50)
+    table = default_store().table("events")
+    versions = sorted(table.history(), key=lambda commit: commit["version"])
+    assert [commit["operation"] for commit in versions] == ["WRITE"] * 7
+    seen: set[int] = set()
+    for commit in versions:
+        path = default_store().path("events")
+        ids = set(
+            DeltaTable(str(path), version=commit["version"])
+            .to_pyarrow_table(columns=["id"])
+            .column("id")
+            .to_pylist()
+        )
+        added = ids - seen
+        assert seen < ids and len(added) == commit["operationMetrics"]["num_added_rows"]
+        assert int(commit["pacer.max_id"]) == max(added)
+        seen = ids
+    assert len(seen) == 300
+
+
+def test_snapshot_read_in_other_chunks_is_not_rewritten(workspace):
+    load(workspace, 0, 120)  # 50 contacts
+    assert sync(chunk=7).rows["contacts"] == 50
+    version = default_store().table("contacts").version()
+    assert sync(chunk=500).rows["contacts"] == 0
+    assert default_store().table("contacts").version() == version
