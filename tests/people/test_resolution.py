@@ -530,6 +530,22 @@ def test_a_message_pointing_at_two_user_ids_contacts_merges_neither(workspace):
     assert Event.objects.order_by("-id").first().contact_id == one.pk  # its strongest key
 
 
+def test_a_survivor_holds_the_user_id_merged_into_it_for_the_rest_of_the_batch(workspace):
+    send(workspace, page(anon="device"))
+    send(workspace, identify(user="u-1"))
+    device = holder(workspace, "anonymous_id", "device")
+
+    send(
+        workspace,
+        alias("u-1", "device"),  # u-1's contact merges into the older device contact ...
+        identify(user="u-2", anon="device"),  # ... which is now u-1's: u-2 gets its own
+    )
+
+    assert holder(workspace, "user_id", "u-1") == device
+    assert holder(workspace, "user_id", "u-2") != device
+    assert len(live(workspace)) == 2
+
+
 def test_alias_between_two_user_ids_is_refused(workspace):
     send(workspace, identify(user="u-1"), identify(user="u-2"))
     send(workspace, alias("u-2", "u-1"))

@@ -117,7 +117,9 @@ def assert_consistent(store: Store, context: str = "") -> None:
         ids, cursor = table_ids(store, spec.name), store.cursor(spec.name)
         where = f"{spec.name} {context}"
         assert len(ids) == len(set(ids)), f"{where}: duplicated ids"
-        assert sorted(ids) == source_ids(spec, through=cursor), f"{where}: rows lost"
+        assert sorted(ids) == source_ids(spec, through=cursor), (
+            f"{where}: the rows are not the source rows up to the cursor {cursor}"
+        )
         assert cursor == max(ids, default=0), f"{where}: cursor {cursor} is not the max id"
 
 

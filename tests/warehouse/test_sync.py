@@ -8,6 +8,7 @@ from pacer.ingest.actions import accept, ingest
 from pacer.ingest.csv_io import import_contacts
 from pacer.ingest.models import Event
 from pacer.ingest.processing import process_pending
+from pacer.people.models import Contact
 from pacer.warehouse.sync import default_store, sync
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -170,3 +171,24 @@ def test_snapshot_read_in_other_chunks_is_not_rewritten(workspace):
     version = default_store().table("contacts").version()
     assert sync(chunk=500).rows["contacts"] == 0
     assert default_store().table("contacts").version() == version
+
+
+def test_each_snapshot_replace_is_one_commit_of_the_whole_table(workspace):
+    """Readers see the old snapshot or the new one, never a table in between: every
+    version of a snapshot table is the whole source as one sync read it."""
+    from django.utils import timezone
+
+    expected = []
+    for start in (0, 100, 200):
+        visitors = [{**page(i), "anonymousId": f"v-{i}"} for i in range(start, start + 100)]
+        ingest(workspace, visitors, received_at=timezone.now())
+        sync(chunk=30)
+        expected.append(sorted(Contact.objects.values_list("id", flat=True)))
+    path = str(default_store().path("contacts"))
+    versions = sorted(c["version"] for c in default_store().table("contacts").history())
+    assert [
+        sorted(
+            DeltaTable(path, version=v).to_pyarrow_table(columns=["id"]).column("id").to_pylist()
+        )
+        for v in versions
+    ] == expected
