@@ -143,7 +143,8 @@ class BatchResolver:
             contact = self.lookup(*key)
             if contact is None or any(contact is o for o in owners):
                 continue
-            if user_id is not None and self.user_ids.get(id(contact), {user_id}) != {user_id}:
+            held = self.user_ids.get(id(contact))
+            if user_id is not None and held and held != {user_id}:
                 continue  # someone else's device or address: never merge two user ids
             owners.append(contact)
         if not owners:

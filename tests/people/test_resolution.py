@@ -13,6 +13,7 @@ from pacer.ingest import csv_io
 from pacer.ingest.actions import ingest
 from pacer.ingest.models import Event
 from pacer.people import selectors
+from pacer.people.actions import upsert_locations
 from pacer.people.models import Consent, Contact, Identity, Order
 
 pytestmark = pytest.mark.django_db
@@ -184,6 +185,8 @@ def test_csv_order_whose_buyer_identifiers_belong_to_two_contacts_merges_them(wo
 
     person = reload(by_user)
     assert reload(by_email).merged_into_id == by_user.pk
+    published = ChangeBatch.objects.get(source="orders.import")
+    assert (published.contact_ids, published.merges) == ([by_user.pk], [[by_email.pk, by_user.pk]])
     assert (person.order_count, person.revenue, person.lifecycle_stage) == (
         1,
         Decimal("3.00"),
@@ -341,6 +344,27 @@ def test_a_contact_without_a_touch_takes_the_acquisition_of_the_one_merged_into_
     person = holder(workspace, "email", "imp@x.com")
     assert (person.acquisition_channel, person.acquisition_campaign) == ("paid_search", "autumn")
     assert person.first_seen_at == at(3, 4)
+
+
+@pytest.mark.parametrize("survivor_has_one", [False, True])
+def test_merge_takes_the_merged_contacts_location_when_the_survivor_has_none(
+    workspace, survivor_has_one
+):
+    north, south = upsert_locations(
+        workspace, [{"code": "N", "name": "North"}, {"code": "S", "name": "South"}]
+    )
+    send(workspace, identify(user="u-1", **({"location": "N"} if survivor_has_one else {})))
+    send(workspace, identify(anon="a-2", location="S"))
+    send(workspace, alias("u-1", "a-2"))
+    expected = north if survivor_has_one else south
+    assert holder(workspace, "user_id", "u-1").location_id == expected.pk
+
+
+def test_on_a_tie_for_the_first_touch_the_survivor_keeps_its_acquisition(workspace):
+    send(workspace, page(user="u-1", when=day(3, 1), campaign="mine"))
+    send(workspace, page(anon="a-2", when=day(3, 1), campaign="theirs"))
+    send(workspace, alias("u-1", "a-2"))
+    assert holder(workspace, "user_id", "u-1").acquisition_campaign == "mine"
 
 
 def test_merge_keeps_the_survivors_profile_and_fills_its_gaps(workspace):
@@ -544,6 +568,21 @@ def test_a_survivor_holds_the_user_id_merged_into_it_for_the_rest_of_the_batch(w
     assert holder(workspace, "user_id", "u-1") == device
     assert holder(workspace, "user_id", "u-2") != device
     assert len(live(workspace)) == 2
+
+
+def test_a_user_id_joins_anonymous_contacts_merged_earlier_in_the_batch(workspace):
+    """As if ingested one by one: two visitors merged (neither with a user id) are
+    still nobody's, so a user id that arrives on one of their devices joins them."""
+    send(
+        workspace,
+        identify(anon="a-1", email="same@x.com"),
+        identify(anon="a-2", email="same@x.com"),  # a-2 joins a-1's contact
+        page(anon="a-3"),
+        identify(anon="a-3", email="same@x.com"),  # and a-3 merges into it
+        identify(user="u-1", anon="a-3"),
+    )
+    (person,) = live(workspace)
+    assert holder(workspace, "user_id", "u-1") == person
 
 
 def test_alias_between_two_user_ids_is_refused(workspace):

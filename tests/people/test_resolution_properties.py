@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from pacer.core import actions
@@ -151,6 +151,7 @@ def people(workspace) -> dict[frozenset, tuple]:
     chunk=st.integers(min_value=1, max_value=5),
 )
 def test_people_do_not_depend_on_how_activity_is_batched(db, operations, batch_sizes, chunk):
+    note(f"operations={operations!r} batch_sizes={batch_sizes!r} chunk={chunk!r}")
     one_by_one = replay(operations, [1], chunk=1000)
     batched = replay(operations, batch_sizes, chunk=chunk)
     assert batched == one_by_one
