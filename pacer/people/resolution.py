@@ -48,10 +48,12 @@ MERGED_FIELDS = [
 def normalise(kind: str, value: str) -> str:
     """The identifier as stored: emails lower-cased, phone numbers as their digits with
     a leading ``+`` if written (so ``+1 (555) 010-0199`` meets ``+1.555.010.0199`` but
-    not ``555 010 0199``); "" when a phone has too few digits to be a number."""
+    not ``555 010 0199``); "" (no identifier) for an email without a local part and a
+    domain, or a phone with too few digits to be a number."""
     value = value.strip()
     if kind == IdentityKind.EMAIL:
-        return value.lower()
+        local, at, domain = value.rpartition("@")
+        return value.lower() if local and at and domain else ""
     if kind == IdentityKind.PHONE:
         digits = "".join(ch for ch in value if ch.isdigit())
         if len(digits) < MIN_PHONE_DIGITS:

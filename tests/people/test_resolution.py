@@ -502,6 +502,13 @@ def test_a_phone_too_short_to_be_a_number_is_not_an_identifier(workspace, junk):
     assert not Identity.objects.filter(kind="phone").exists()
 
 
+@pytest.mark.parametrize("junk", ["n/a", "none", "@", "ann@", "@x.com", " "])
+def test_an_email_without_a_name_and_a_domain_is_not_an_identifier(workspace, junk):
+    send(workspace, identify(anon="a-1", email=junk), identify(anon="a-2", email=junk))
+    assert len(live(workspace)) == 2
+    assert not Identity.objects.filter(kind="email").exists()
+
+
 # --- what is refused --------------------------------------------------------------
 
 
