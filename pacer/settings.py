@@ -193,6 +193,8 @@ FEED_POLL_SECONDS = float(os.environ.get("PACER_FEED_POLL_SECONDS", "0.5"))
 
 # How often the worker pushes new operational rows into the warehouse.
 WAREHOUSE_SYNC_SECONDS = int(os.environ.get("PACER_WAREHOUSE_SYNC_SECONDS", "30"))
+# Rows per warehouse append commit (and per read of a snapshot table).
+WAREHOUSE_SYNC_CHUNK = int(os.environ.get("PACER_WAREHOUSE_SYNC_CHUNK", "50000"))
 
 # Erased people's identifiers are kept as HMACs under this key (pacer.privacy): set once
 # (PACER_PRIVACY_HASH_KEY) or generated once per installation, apart from SECRET_KEY;

@@ -1,10 +1,11 @@
 """Identity resolution for a batch of messages, in memory, written in bulk.
 
 Rules: an identifier belongs to exactly one contact. A message whose identifiers point at
-several contacts merges them into the oldest, except that two contacts holding different
-user ids are never merged (the message goes to the contact of its user id). A merged
-contact keeps its row with ``merged_into`` set, and its identities, events, orders and
-consents move to the survivor.
+several contacts merges them into the oldest (created first, in this batch or before),
+except that two contacts holding different user ids are never merged (the message goes
+to the contact of its user id). A merged contact keeps its row with ``merged_into`` set;
+its identities, events, orders and consents move to the survivor, which keeps the
+earliest times, the furthest lifecycle stage and the sum of orders and revenue of both.
 """
 
 from decimal import Decimal
@@ -17,13 +18,47 @@ from pacer.core.domains import loaded
 from pacer.core.models import Workspace
 from pacer.people.models import Contact, Identity, IdentityKind
 
+# Lifecycle stages from the furthest along; a merged contact keeps the furthest of its two.
+STAGE_ORDER = ("evangelist", "customer", "opportunity", "sql", "mql", "lead", "subscriber", "other")
+MIN_PHONE_DIGITS = 6
+# What ``combine_traits`` changes on the survivor of a merge, written with the merge.
+MERGED_FIELDS = [
+    "email",
+    "phone",
+    "first_name",
+    "last_name",
+    "traits",
+    "account",
+    "location",
+    "lifecycle_stage",
+    "first_seen_at",
+    "last_seen_at",
+    "lead_at",
+    "customer_at",
+    "order_count",
+    "revenue",
+    "last_order_at",
+    "acquisition_channel",
+    "acquisition_source",
+    "acquisition_medium",
+    "acquisition_campaign",
+]
+
 
 def normalise(kind: str, value: str) -> str:
+    """The identifier as stored: emails lower-cased, phone numbers as their digits with
+    a leading ``+`` if written (so ``+1 (555) 010-0199`` meets ``+1.555.010.0199`` but
+    not ``555 010 0199``); "" (no identifier) for an email without a local part and a
+    domain, or a phone with too few digits to be a number."""
     value = value.strip()
     if kind == IdentityKind.EMAIL:
-        return value.lower()
+        local, at, domain = value.rpartition("@")
+        return value.lower() if local and at and domain else ""
     if kind == IdentityKind.PHONE:
-        return "".join(ch for ch in value if ch.isdigit() or ch == "+")
+        digits = "".join(ch for ch in value if ch.isdigit())
+        if len(digits) < MIN_PHONE_DIGITS:
+            return ""
+        return "+" + digits if value.startswith("+") else digits
     return value
 
 
@@ -36,6 +71,7 @@ class BatchResolver:
         self.user_ids: dict[int, set[str]] = {}
         self.alias_of: dict[int, Contact] = {}
         self.new_contacts: list[Contact] = []
+        self.created_order: dict[int, int] = {}  # id(new contact) -> when this batch made it
         self.new_identities: list[tuple[str, str, Contact]] = []
         self.saved_merges: list[tuple[Contact, Contact]] = []
         self.touched: dict[int, Contact] = {}
@@ -109,12 +145,14 @@ class BatchResolver:
             contact = self.lookup(*key)
             if contact is None or any(contact is o for o in owners):
                 continue
-            if user_id is not None and self.user_ids.get(id(contact), {user_id}) != {user_id}:
+            held = self.user_ids.get(id(contact))
+            if user_id is not None and held and held != {user_id}:
                 continue  # someone else's device or address: never merge two user ids
             owners.append(contact)
         if not owners:
             target = Contact(workspace=self.workspace)
             self.new_contacts.append(target)
+            self.created_order[id(target)] = len(self.created_order)
         else:
             target = owners[0]
             for other in owners[1:]:
@@ -142,7 +180,8 @@ class BatchResolver:
 
     def _merge(self, a: Contact, b: Contact) -> Contact:
         def age(c: Contact) -> tuple:
-            return (c.pk is None, c.pk or 0)
+            # saved contacts by id, then those this batch created, in the order it did
+            return (c.pk is None, c.pk or self.created_order[id(c)])
 
         winner, loser = sorted((a, b), key=age)
         combine_traits(winner, loser)
@@ -168,8 +207,10 @@ class BatchResolver:
                 for k, v, c in self.new_identities
             ],
         )
+        survivors = {}
         for winner, loser in self.saved_merges:
             winner = self.canonical(winner)
+            survivors[id(winner)] = winner
             move_contact_rows(loser, winner)
             loser.merged_into = winner
             loser.save(update_fields=["merged_into"])
@@ -181,6 +222,9 @@ class BatchResolver:
                 before={"merged_contact": loser.pk},
                 after={"survivor": winner.pk},
             )
+        # the survivors' combined profiles go with the rows that moved to them, whatever
+        # the caller saves of its own changes afterwards
+        self.loaded.save(survivors.values(), MERGED_FIELDS)
 
     def save_touched(self, fields: list[str]) -> None:
         """Persist the changed ``fields`` of contacts that existed before the batch."""
@@ -228,8 +272,7 @@ def combine_traits(winner: Contact, loser: Contact) -> None:
         setattr(winner, name, pick(values) if values else None)
     winner.order_count += loser.order_count
     winner.revenue = Decimal(winner.revenue) + Decimal(loser.revenue)
-    stages = ("customer", "opportunity", "sql", "mql", "lead", "subscriber")
-    for stage in stages:
+    for stage in STAGE_ORDER:
         if stage in (winner.lifecycle_stage, loser.lifecycle_stage):
             winner.lifecycle_stage = stage
             break

@@ -16,6 +16,8 @@ import ibis
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 
+from pacer.core import faults
+
 CURSOR_KEY = "pacer.max_id"
 FINGERPRINT_KEY = "pacer.sha256"
 
@@ -51,12 +53,14 @@ class Store:
     def append(self, name: str, data: pa.Table | pa.RecordBatch, max_id: int) -> None:
         """Append rows and move the cursor in the same atomic Delta commit."""
         table = data if isinstance(data, pa.Table) else pa.Table.from_batches([data])
+        faults.point("warehouse.append.before_commit")
         write_deltalake(
             str(self.path(name)),
             table,
             mode="append",
             commit_properties=CommitProperties(custom_metadata={CURSOR_KEY: str(max_id)}),
         )
+        faults.point("warehouse.append.after_commit")
 
     def replace(self, name: str, data: pa.Table) -> bool:
         """Replace the table's contents in one commit (readers see old or new, never half).
@@ -66,10 +70,11 @@ class Store:
         """
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, data.schema) as writer:
-            writer.write_table(data)
+            writer.write_table(data.combine_chunks())  # the same rows read in any chunks
         fingerprint = hashlib.sha256(sink.getvalue()).hexdigest()
         if fingerprint == self._committed(name, FINGERPRINT_KEY):
             return False
+        faults.point("warehouse.replace.before_commit")
         write_deltalake(
             str(self.path(name)),
             data,
@@ -77,6 +82,7 @@ class Store:
             schema_mode="overwrite",
             commit_properties=CommitProperties(custom_metadata={FINGERPRINT_KEY: fingerprint}),
         )
+        faults.point("warehouse.replace.after_commit")
         return True
 
     def arrow(self, name: str) -> pa.Table:

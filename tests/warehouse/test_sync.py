@@ -1,20 +1,15 @@
-"""The warehouse sync: incremental, idempotent, and safe to kill at any point."""
-
-import os
-import signal
-import subprocess
-import sys
-import time
+"""The warehouse sync: incremental and idempotent (killing it: test_crash.py)."""
 
 import orjson
 import pytest
+from deltalake import DeltaTable
 
 from pacer.ingest.actions import accept, ingest
 from pacer.ingest.csv_io import import_contacts
 from pacer.ingest.models import Event
 from pacer.ingest.processing import process_pending
+from pacer.people.models import Contact
 from pacer.warehouse.sync import default_store, sync
-from tests.conftest import database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -107,39 +102,6 @@ def test_second_sync_while_one_runs_reports_busy(workspace):
         assert sync(store).status == "busy"
 
 
-SLOW_SYNC = """
-import os, time, django
-os.environ["DJANGO_SETTINGS_MODULE"] = "pacer.settings"
-django.setup()
-from pacer.warehouse.sync import sync
-sync(chunk=200, on_progress=lambda table, n: time.sleep(0.4))
-"""
-
-
-def test_sync_killed_midway_loses_and_doubles_nothing(workspace, warehouse_dir):
-    load(workspace, 0, 3000)
-    env = {
-        **os.environ,
-        "PACER_DATABASE_URL": database_url(),
-        "PACER_WAREHOUSE_DIR": str(warehouse_dir),
-    }
-    process = subprocess.Popen([sys.executable, "-c", SLOW_SYNC], env=env)
-    store = default_store()
-    deadline = time.monotonic() + 60
-    while store.cursor("events") == 0 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    copied_before_kill = len(warehouse_event_ids())
-    assert 0 < copied_before_kill < 3000, "the kill must land in the middle of the sync"
-
-    run = sync(store, chunk=700)
-    assert run.status == "done"
-    ids = warehouse_event_ids()
-    assert len(ids) == len(set(ids)) == 3000
-    assert sorted(ids) == sorted(Event.objects.values_list("id", flat=True))
-
-
 def test_synced_rows_keep_their_values(workspace):
     from datetime import UTC, datetime
 
@@ -175,3 +137,58 @@ def test_synced_rows_keep_their_values(workspace):
     assert contact["lead_at"] is None and contact["canonical_id"] == contact["id"]
     order = store.arrow("orders").to_pylist()[0]
     assert (order["external_id"], order["total"]) == ("A-1", 27.5)
+
+
+def test_each_append_commit_carries_the_cursor_of_its_own_rows(workspace):
+    """The cursor is written in the same Delta commit as the rows it counts (ADR 0001):
+    the only way a kill between "rows written" and "cursor moved" cannot happen."""
+    load(workspace, 0, 230)
+    sync(chunk=50)
+    load(workspace, 230, 70)
+    sync(chunk=50)
+    table = default_store().table("events")
+    versions = sorted(table.history(), key=lambda commit: commit["version"])
+    assert [commit["operation"] for commit in versions] == ["WRITE"] * 7
+    seen: set[int] = set()
+    for commit in versions:
+        path = default_store().path("events")
+        ids = set(
+            DeltaTable(str(path), version=commit["version"])
+            .to_pyarrow_table(columns=["id"])
+            .column("id")
+            .to_pylist()
+        )
+        added = ids - seen
+        assert seen < ids and len(added) == commit["operationMetrics"]["num_added_rows"]
+        assert int(commit["pacer.max_id"]) == max(added)
+        seen = ids
+    assert len(seen) == 300
+
+
+def test_snapshot_read_in_other_chunks_is_not_rewritten(workspace):
+    load(workspace, 0, 120)  # 50 contacts
+    assert sync(chunk=7).rows["contacts"] == 50
+    version = default_store().table("contacts").version()
+    assert sync(chunk=500).rows["contacts"] == 0
+    assert default_store().table("contacts").version() == version
+
+
+def test_each_snapshot_replace_is_one_commit_of_the_whole_table(workspace):
+    """Readers see the old snapshot or the new one, never a table in between: every
+    version of a snapshot table is the whole source as one sync read it."""
+    from django.utils import timezone
+
+    expected = []
+    for start in (0, 100, 200):
+        visitors = [{**page(i), "anonymousId": f"v-{i}"} for i in range(start, start + 100)]
+        ingest(workspace, visitors, received_at=timezone.now())
+        sync(chunk=30)
+        expected.append(sorted(Contact.objects.values_list("id", flat=True)))
+    path = str(default_store().path("contacts"))
+    versions = sorted(c["version"] for c in default_store().table("contacts").history())
+    assert [
+        sorted(
+            DeltaTable(path, version=v).to_pyarrow_table(columns=["id"]).column("id").to_pylist()
+        )
+        for v in versions
+    ] == expected
