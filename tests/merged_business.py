@@ -8,6 +8,7 @@ contacts that the second phase merges away — as it does when a sync runs befor
 from collections.abc import Callable
 from datetime import date
 
+import pyarrow as pa
 from django.utils import timezone
 
 from pacer.core.models import Workspace
@@ -210,3 +211,31 @@ def simulated_with_merges(
         ],
     )
     return pairs
+
+
+def merge_in_snapshot(contacts: pa.Table, pairs: list[tuple[int, int]]) -> pa.Table:
+    """The contacts snapshot as the sync writes it after ``(survivor, loser)`` merges (by
+    contact id), with the survivor's fields combined as ``combine_traits`` does: earliest
+    times, the earlier first touch's acquisition, the survivor's location else the
+    loser's. For warehouses written by ``pacer.warehouse.bulk``, whose events and orders
+    then stay under the merged-away ids, as after a sync that ran before the merges."""
+    rows = contacts.to_pylist()
+    index = {row["id"]: row for row in rows}
+    for survivor_id, loser_id in pairs:
+        survivor, loser = index[survivor_id], index[loser_id]
+        assert survivor["canonical_id"] == survivor_id and loser["canonical_id"] == loser_id
+        loser_first = loser["acquisition_channel"] and (
+            not survivor["acquisition_channel"]
+            or loser["first_seen_at"] < survivor["first_seen_at"]
+        )
+        if loser_first:
+            for name in ("acquisition_channel", "acquisition_campaign"):
+                survivor[name] = loser[name]
+        for name in ("first_seen_at", "lead_at", "customer_at"):
+            values = [v for v in (survivor[name], loser[name]) if v is not None]
+            survivor[name] = min(values) if values else None
+        survivor["location_id"] = survivor["location_id"] or loser["location_id"]
+        survivor["order_count"] += loser["order_count"]
+        survivor["revenue"] += loser["revenue"]
+        loser["canonical_id"] = survivor_id
+    return pa.Table.from_pylist(rows, schema=contacts.schema)

@@ -52,7 +52,8 @@ SOURCES = {s.name: s.schema for s in (EVENTS, ORDERS, CONTACTS, SPEND)}
 
 
 def day_of(ts: ir.TimestampValue) -> ir.IntegerValue:
-    """Days since 1970-01-01 (UTC), from the epoch: cheap on every row of a big table."""
+    """Days since 1970-01-01 (UTC), from the epoch; the calendar (which month) is worked out
+    later, once per distinct day rather than on every row of a big table."""
     return (ts.epoch_seconds() // 86_400).cast("int64")
 
 
