@@ -105,8 +105,13 @@ def results(store: Store, workspace: Workspace) -> dict:
     }
 
 
+# Fitted models: inputs equal to the last bits move the optimum within its tolerance.
+FITTED = ("/clv fit", "/clv holdout")
+
+
 def assert_same(found, expected, path: str = "") -> None:
-    """Equal, floats to 1e-9 relative (sums of the same numbers in another order)."""
+    """Equal; floats to 1e-9 relative (sums of the same numbers in another order), or to
+    1e-6 under a fitted model (a leak moves these by far more)."""
     if isinstance(expected, dict):
         assert list(found) == list(expected), path
         for key in expected:
@@ -116,7 +121,12 @@ def assert_same(found, expected, path: str = "") -> None:
         for index, (x, y) in enumerate(zip(found, expected, strict=True)):
             assert_same(x, y, f"{path}[{index}]")
     elif isinstance(expected, float) and isinstance(found, float):
-        assert math.isclose(found, expected, rel_tol=1e-9, abs_tol=1e-9), (path, found, expected)
+        tolerance = 1e-6 if path.startswith(FITTED) else 1e-9
+        assert math.isclose(found, expected, rel_tol=tolerance, abs_tol=tolerance), (
+            path,
+            found,
+            expected,
+        )
     else:
         assert found == expected, (path, found, expected)
 
