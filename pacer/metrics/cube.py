@@ -7,12 +7,21 @@ derived from these sums by ``pacer.metrics.selectors`` for any slice a user pick
 Which channel a measure counts under:
 - spend: the channel, campaign and location it was booked to;
 - visits: landing page or screen calls (those that carry a touch), under their own
-  channel and campaign;
+  channel and campaign, and the contact's location;
 - visitors, leads, new customers, orders, revenue: the contact's acquisition channel
-  and campaign (first touch); location is the order's, else the contact's.
+  and campaign (first touch); location is the order's, else the contact's;
+- ordering, returning and retained customers: once per customer and period, under the
+  customer's acquisition channel and campaign and the customer's own location, so they
+  add up across cells to distinct customers.
+
+People are counted under their canonical contact: a merged contact's events and orders
+count under the survivor, with the survivor's acquisition and dates.
 
 Periods are integers so every engine agrees: months since year 0 (``year*12 + month-1``)
-and ISO weeks counted from Monday 1970-01-05.
+and ISO weeks counted from Monday 1970-01-05. Each source is read once for both grains:
+the additive measures are summed per day first, and the days are then rolled up into
+months and weeks; the distinct-customer measures are counted per customer and period of
+each grain from one read of the orders.
 """
 
 import ibis
@@ -23,10 +32,10 @@ from pacer.warehouse.store import Store
 from pacer.warehouse.tables import schemas
 
 GRAINS = ("month", "week")
-# The columns every part is grouped by before the cube adds its grain.
-CELL = ["workspace_id", "period", "channel", "campaign", "location_id"]
 DIMENSIONS = ["workspace_id", "grain", "period", "channel", "campaign", "location_id"]
-MEASURES = [
+# The columns every additive part is summed by before days become periods.
+DAY_CELL = ["workspace_id", "day", "channel", "campaign", "location_id"]
+ADDITIVE = [
     "spend",
     "visits",
     "visitors",
@@ -35,40 +44,54 @@ MEASURES = [
     "orders",
     "revenue",
     "cost",
-    "ordering_customers",
-    "returning_customers",
-    "retained_customers",
 ]
+CUSTOMER_MEASURES = ["ordering_customers", "returning_customers", "retained_customers"]
+MEASURES = ADDITIVE + CUSTOMER_MEASURES
 CUBE_TABLE = "kpi_cube"
 SOURCES = schemas("events", "orders", "contacts", "spend")
 
 
-def period_of(ts: ir.TimestampValue, grain: str) -> ir.IntegerValue:
+def day_of(ts: ir.TimestampValue) -> ir.IntegerValue:
+    """Days since 1970-01-01 (UTC), from the epoch; the calendar (which month) is worked out
+    later, once per distinct day rather than on every row of a big table."""
+    return (ts.epoch_seconds() // 86_400).cast("int64")
+
+
+def period_of_day(day: ir.IntegerValue, grain: str) -> ir.IntegerValue:
+    """The month or week that a day (days since 1970-01-01) falls in."""
     if grain == "month":
-        return (ts.year() * 12 + ts.month() - 1).cast("int64")
-    seconds = ts.epoch_seconds().cast("int64")
-    return ((seconds // 86400 - 4) // 7).cast("int64")
+        date = ibis.date(1970, 1, 1) + day.as_interval("D")  # calendar date, no time zone
+        return (date.year() * 12 + date.month() - 1).cast("int64")
+    return ((day - 4) // 7).cast("int64")  # day 4 is Monday 1970-01-05
 
 
-def _shape(expr: ir.Table, grain: str, **measures) -> ir.Table:
-    """Select the cube's columns, zero for measures this part does not carry."""
+def _pick(grain: ir.StringValue, month: ir.IntegerValue, week: ir.IntegerValue):
+    """The month or the week, as the ``grain`` column names."""
+    return ibis.ifelse(grain == "month", month, week)
+
+
+def _each_grain(expr: ir.Table) -> ir.Table:
+    """Every row once per grain, with a ``grain`` column (one pass, no second read)."""
+    return expr.mutate(grain=ibis.array(list(GRAINS)).unnest())
+
+
+def _daily(expr: ir.Table, **measures) -> ir.Table:
+    """A day-level part: the cell's columns, zero for measures this part does not carry."""
     columns = {
         "workspace_id": expr.workspace_id.cast("int64"),
-        "grain": ibis.literal(grain),
-        "period": expr.period.cast("int64"),
+        "day": expr.day.cast("int64"),
         "channel": expr.channel.fill_null(""),
         "campaign": expr.campaign.fill_null(""),
         "location_id": expr.location_id.fill_null(0).cast("int64"),
     }
-    for name in MEASURES:
+    for name in ADDITIVE:
         value = measures.get(name)
         columns[name] = (value if value is not None else ibis.literal(0.0)).cast("float64")
     return expr.select(**columns)
 
 
-def cube_expression(tables: dict[str, ir.Table]) -> ir.Table:
-    """The whole cube as one Ibis expression over events, orders, contacts and spend."""
-    contacts = tables["contacts"]
+def _people(contacts: ir.Table) -> tuple[ir.Table, ir.Table]:
+    """People (the canonical contacts) and every contact id mapped to its person."""
     people = contacts.filter(contacts.id == contacts.canonical_id)
     links = contacts.select(cid=contacts.id, canonical_id=contacts.canonical_id)
     canon = links.join(people, links.canonical_id == people.id).select(
@@ -79,107 +102,150 @@ def cube_expression(tables: dict[str, ir.Table]) -> ir.Table:
         campaign=people.acquisition_campaign,
         customer_at=people.customer_at,
     )
-    parts = []
-    for grain in GRAINS:
-        spend = tables["spend"]
-        spend = spend.mutate(period=period_of(spend.day.cast("timestamp"), grain))
-        parts.append(
-            _shape(
-                spend.group_by(CELL).aggregate(spend=spend.amount.sum()),
-                grain,
-                spend=ibis._.spend,
-            )
-        )
+    return people, canon
 
-        events = tables["events"]
-        visits = events.filter(events.type.isin(["page", "screen"]) & (events.channel != ""))
-        visits = visits.left_join(canon, visits.contact_id == canon.cid).select(
-            workspace_id=visits.workspace_id,
-            period=period_of(visits.timestamp, grain),
-            channel=visits.channel,
-            campaign=visits.utm_campaign,
-            location_id=canon.home_location,
-        )
-        parts.append(
-            _shape(
-                visits.group_by(CELL).aggregate(visits=ibis._.count()),
-                grain,
-                visits=ibis._.visits,
-            )
-        )
 
-        for measure, column in (
-            ("visitors", "first_seen_at"),
-            ("leads", "lead_at"),
-            ("new_customers", "customer_at"),
-        ):
-            dated = people.filter(people[column].notnull())
-            dated = dated.select(
-                workspace_id=dated.workspace_id,
-                period=period_of(dated[column], grain),
-                channel=dated.acquisition_channel,
-                campaign=dated.acquisition_campaign,
-                location_id=dated.location_id,
-            )
-            parts.append(
-                _shape(
-                    dated.group_by(CELL).aggregate(n=ibis._.count()),
-                    grain,
-                    **{measure: ibis._.n},
-                )
-            )
-
-        orders = tables["orders"]
-        placed = orders.join(canon, orders.contact_id == canon.cid).select(
-            workspace_id=orders.workspace_id,
-            customer=canon.canonical_id,
-            period=period_of(orders.placed_at, grain),
-            channel=canon.channel,
-            campaign=canon.campaign,
-            location_id=orders.location_id.fill_null(canon.home_location),
-            total=orders.total,
-            cost=orders.cost,
-            customer_at=canon.customer_at,
-        )
-        per_customer = placed.group_by(
-            ["workspace_id", "customer", "period", "channel", "campaign", "location_id"]
-        ).aggregate(
-            orders=ibis._.count(),
-            revenue=ibis._.total.sum(),
-            cost=ibis._.cost.sum(),
-            first_order_period=period_of(ibis._.customer_at.min(), grain),
-        )
-        previous = per_customer.select(
-            p_customer=per_customer.customer, p_period=per_customer.period + 1
-        ).distinct()
-        flagged = per_customer.left_join(
-            previous,
-            (per_customer.customer == previous.p_customer)
-            & (per_customer.period == previous.p_period),
-        ).mutate(
-            returning=(ibis._.first_order_period < ibis._.period).cast("int64"),
-            retained=ibis._.p_customer.notnull().cast("int64"),
+def _additive_parts(tables: dict[str, ir.Table], people: ir.Table, canon: ir.Table) -> list:
+    """Spend, visits and the dated people measures, each summed per day and cell."""
+    spend = tables["spend"]
+    spend = spend.select(
+        "workspace_id",
+        "channel",
+        "campaign",
+        "location_id",
+        "amount",
+        day=spend.day.epoch_days(),
+    )
+    parts = [_daily(spend.group_by(DAY_CELL).aggregate(s=ibis._.amount.sum()), spend=ibis._.s)]
+    events = tables["events"]
+    visits = events.filter(events.type.isin(["page", "screen"]) & (events.channel != ""))
+    visits = visits.left_join(canon, visits.contact_id == canon.cid).select(
+        workspace_id=visits.workspace_id,
+        day=day_of(visits.timestamp),
+        channel=visits.channel,
+        campaign=visits.utm_campaign,
+        location_id=canon.home_location,
+    )
+    parts.append(_daily(visits.group_by(DAY_CELL).aggregate(n=ibis._.count()), visits=ibis._.n))
+    for measure, column in (
+        ("visitors", "first_seen_at"),
+        ("leads", "lead_at"),
+        ("new_customers", "customer_at"),
+    ):
+        dated = people.filter(people[column].notnull())
+        dated = dated.select(
+            workspace_id=dated.workspace_id,
+            day=day_of(dated[column]),
+            channel=dated.acquisition_channel,
+            campaign=dated.acquisition_campaign,
+            location_id=dated.location_id,
         )
         parts.append(
-            _shape(
-                flagged.group_by(CELL).aggregate(
-                    orders=ibis._.orders.sum(),
-                    revenue=ibis._.revenue.sum(),
-                    cost=ibis._.cost.sum(),
-                    ordering=ibis._.count(),
-                    returning=ibis._.returning.sum(),
-                    retained=ibis._.retained.sum(),
-                ),
-                grain,
-                orders=ibis._.orders,
-                revenue=ibis._.revenue,
-                cost=ibis._.cost,
-                ordering_customers=ibis._.ordering,
-                returning_customers=ibis._.returning,
-                retained_customers=ibis._.retained,
-            )
+            _daily(dated.group_by(DAY_CELL).aggregate(n=ibis._.count()), **{measure: ibis._.n})
         )
+    return parts
+
+
+def _placed_orders(orders: ir.Table, canon: ir.Table) -> ir.Table:
+    """Orders under their customer (the canonical contact), with days for both grains."""
+    return orders.join(canon, orders.contact_id == canon.cid).select(
+        workspace_id=orders.workspace_id,
+        customer=canon.canonical_id,
+        day=day_of(orders.placed_at),
+        first_day=day_of(canon.customer_at),
+        channel=canon.channel,
+        campaign=canon.campaign,
+        location_id=orders.location_id.fill_null(canon.home_location),
+        home_location=canon.home_location,
+        total=orders.total,
+        cost=orders.cost,
+    )
+
+
+def _customers(placed: ir.Table) -> ir.Table:
+    """Ordering, returning and retained customers per grain and period.
+
+    A customer counts once per period (under their own location); returning when their
+    first order fell in an earlier period; retained when they also ordered in the period
+    before. Not additive across days, so counted from the customer-periods of each grain.
+    """
+    months = placed.select(
+        "workspace_id",
+        "customer",
+        "channel",
+        "campaign",
+        month=period_of_day(placed.day, "month"),
+        week=period_of_day(placed.day, "week"),
+        first_month=period_of_day(placed.first_day, "month"),
+        first_week=period_of_day(placed.first_day, "week"),
+        location_id=placed.home_location.fill_null(0).cast("int64"),
+    ).distinct()
+    grains = _each_grain(months)
+    periods = grains.select(
+        "workspace_id",
+        "grain",
+        "customer",
+        "channel",
+        "campaign",
+        "location_id",
+        period=_pick(grains.grain, grains.month, grains.week),
+        first_period=_pick(grains.grain, grains.first_month, grains.first_week),
+    ).distinct()
+    before = periods.select(
+        b_grain=periods.grain, b_customer=periods.customer, b_next=periods.period + 1
+    )
+    flagged = periods.left_join(
+        before,
+        (periods.grain == before.b_grain)
+        & (periods.customer == before.b_customer)
+        & (periods.period == before.b_next),
+    ).mutate(
+        returning=(ibis._.first_period < ibis._.period).cast("int64"),
+        retained=ibis._.b_customer.notnull().cast("int64"),
+    )
+    return flagged.group_by(DIMENSIONS).aggregate(
+        ordering_customers=ibis._.count().cast("float64"),
+        returning_customers=ibis._.returning.sum().cast("float64"),
+        retained_customers=ibis._.retained.sum().cast("float64"),
+    )
+
+
+def cube_expression(tables: dict[str, ir.Table]) -> ir.Table:
+    """The whole cube as one Ibis expression over events, orders, contacts and spend."""
+    people, canon = _people(tables["contacts"])
+    placed = _placed_orders(tables["orders"], canon)
+    parts = _additive_parts(tables, people, canon)
+    parts.append(
+        _daily(
+            placed.group_by(DAY_CELL).aggregate(
+                n=ibis._.count(), total=ibis._.total.sum(), c=ibis._.cost.sum()
+            ),
+            orders=ibis._.n,
+            revenue=ibis._.total,
+            cost=ibis._.c,
+        )
+    )
     union = ibis.union(*parts, distinct=False)
+    days = union.group_by(DAY_CELL).aggregate(**{m: union[m].sum() for m in ADDITIVE})
+    days = _each_grain(
+        days.mutate(month=period_of_day(days.day, "month"), week=period_of_day(days.day, "week"))
+    )
+    additive = days.select(
+        "workspace_id",
+        "grain",
+        period=_pick(days.grain, days.month, days.week),
+        channel=days.channel,
+        campaign=days.campaign,
+        location_id=days.location_id,
+        **{m: days[m] for m in ADDITIVE},
+        **{m: ibis.literal(0.0) for m in CUSTOMER_MEASURES},
+    )
+    customers = _customers(placed).select(
+        *DIMENSIONS,
+        **{m: ibis.literal(0.0) for m in ADDITIVE},
+        **{m: ibis._[m] for m in CUSTOMER_MEASURES},
+    )
+    union = ibis.union(additive, customers, distinct=False)
     return union.group_by(DIMENSIONS).aggregate(**{m: union[m].sum() for m in MEASURES})
 
 

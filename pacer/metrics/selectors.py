@@ -131,7 +131,12 @@ def kpi_report(store: Store, workspace_id: int, filters: KpiFilter) -> KpiReport
         sum(r["retained_customers"] for r in retained_base),
         sum(r["prev_ordering"] for r in retained_base),
     )
-    channels = in_range(frame).group_by("channel").agg(sums).sort("revenue", descending=True)
+    channels = (
+        in_range(frame)
+        .group_by("channel")
+        .agg(sums)
+        .sort(["revenue", "channel"], descending=[True, False])
+    )
     report.by_channel = [derive(row) for row in channels.iter_rows(named=True) if row["channel"]]
     t = report.totals
     stages = [
