@@ -36,10 +36,17 @@ def number(
     value = float(value)
     if not math.isfinite(value):
         raise error(f"{name}: must be a finite number, got {value}")
-    if low is not None and (value < low or (low_open and value == low)):
-        raise error(f"{name}: must be {'greater than' if low_open else 'at least'} {low:g}")
-    if high is not None and (value > high or (high_open and value == high)):
-        raise error(f"{name}: must be {'less than' if high_open else 'at most'} {high:g}")
+    too_low = low is not None and (value < low or (low_open and value == low))
+    too_high = high is not None and (value > high or (high_open and value == high))
+    if too_low or too_high:
+        if low is not None and high is not None:
+            strictly = "strictly " if low_open and high_open else ""
+            raise error(f"{name}: must be {strictly}between {low:g} and {high:g}, got {value:g}")
+        if too_low:
+            bound = "greater than" if low_open else "at least"
+            raise error(f"{name}: must be {bound} {low:g}, got {value:g}")
+        bound = "less than" if high_open else "at most"
+        raise error(f"{name}: must be {bound} {high:g}, got {value:g}")
     return value
 
 

@@ -433,9 +433,9 @@ class GammaGamma:
         _positive_parameters(self, self.names)
 
     @staticmethod
-    def _check(x, m) -> tuple[np.ndarray, np.ndarray]:
+    def _check(x, m, *, zero_allowed: bool = False) -> tuple[np.ndarray, np.ndarray]:
         x = checks.array(x, "x", CLVError, low=1.0, whole_numbers=True)
-        m = checks.array(m, "m", CLVError, low=0.0, low_open=True)
+        m = checks.array(m, "m", CLVError, low=0.0, low_open=not zero_allowed)
         if x.shape != m.shape:
             raise CLVError("x, m: need two arrays of equal length (one entry per customer)")
         return x, m
@@ -506,8 +506,9 @@ class GammaGamma:
 
     def expected_spend(self, x, m) -> np.ndarray:
         """E[mean spend | x, m] = (γ p + p x m) / (p x + q − 1), for customers with
-        ``x >= 1`` repeat purchases of mean value ``m > 0``."""
-        x, m = self._check(x, m)
+        ``x >= 1`` repeat purchases of mean value ``m >= 0`` (at ``m = 0``, repeat orders of
+        no value, the formula's limit from above; fitting needs ``m > 0``)."""
+        x, m = self._check(x, m, zero_allowed=True)
         denominator = self.p * x + self.q - 1
         if (denominator <= 0).any():
             raise CLVError("q: p x + q - 1 must be greater than 0 for every customer")
@@ -533,8 +534,8 @@ def discounted_clv(
     Expected purchases per period (from the purchase model, in its time unit; a period is
     ``period_length`` units, 4.345 weeks = one month) times expected spend, discounted at
     ``discount_rate`` per period. Customers without repeat purchases get the population
-    mean spend ``γ p / (q − 1)`` (their ``m`` is not used; give 0); customers with repeat
-    purchases need ``m > 0``.
+    mean spend ``γ p / (q − 1)`` (their ``m`` is not used; give 0); ``m`` must be a
+    finite number of at least 0 (see ``GammaGamma.expected_spend``).
 
     Example
     -------
@@ -555,9 +556,6 @@ def discounted_clv(
     if m.shape != x.shape:
         raise CLVError("m: need one mean repeat-purchase value per customer")
     repeat = x > 0
-    if (m[repeat] <= 0).any():
-        bad = int(np.flatnonzero(repeat & (m <= 0))[0])
-        raise CLVError(f"m: customer {bad} has repeat purchases, so m must be greater than 0")
     value = np.full(len(x), spend.population_mean() if not repeat.all() else 0.0)
     if repeat.any():
         value[repeat] = spend.expected_spend(x[repeat], m[repeat])
