@@ -42,7 +42,7 @@ import polars as pl
 from scipy import sparse
 from scipy.sparse.linalg import spsolve
 
-from pacer.analytics import checks
+from pacer.analytics import _checks as checks
 from pacer.analytics.journeys import JourneyError, Journeys
 
 RULE_MODELS = (

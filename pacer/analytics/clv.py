@@ -33,8 +33,8 @@ import numpy as np
 import polars as pl
 from scipy.special import expit, gammaln, hyp2f1, psi
 
-from pacer.analytics import checks
-from pacer.analytics.clv_likelihood import BGLikelihood, pareto_log_terms
+from pacer.analytics import _checks as checks
+from pacer.analytics._clv_likelihood import BGLikelihood, pareto_log_terms
 from pacer.analytics.mle import FitDiagnostics, finish, fit_log_params, hessian, newton
 
 WARM_START_SAMPLE = 100_000

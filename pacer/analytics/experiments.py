@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from pacer.analytics import checks
+from pacer.analytics import _checks as checks
 
 ROUNDING = 1e-9  # relative slack for sums of squares that rounding left slightly short
 

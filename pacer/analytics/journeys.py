@@ -12,7 +12,7 @@ from functools import cached_property
 import numpy as np
 import polars as pl
 
-from pacer.analytics import checks
+from pacer.analytics import _checks as checks
 
 
 class JourneyError(ValueError):

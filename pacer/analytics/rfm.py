@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 from scipy.stats import rankdata
 
-from pacer.analytics import checks
+from pacer.analytics import _checks as checks
 
 
 class RFMError(ValueError):

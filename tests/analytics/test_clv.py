@@ -144,7 +144,7 @@ def test_holdout_comparison_checks_its_input():
 
 def test_large_fits_take_newton_steps_to_the_same_optimum():
     from pacer.analytics.clv import WARM_START_SAMPLE
-    from pacer.analytics.clv_likelihood import BGLikelihood
+    from pacer.analytics._clv_likelihood import BGLikelihood
     from pacer.analytics.mle import fit_log_params
 
     truth = BGNBD(r=0.6, alpha=4.0, a=0.8, b=2.5)
@@ -172,7 +172,7 @@ def test_large_fits_take_newton_steps_to_the_same_optimum():
 def test_analytic_gradients_match_finite_differences():
     from scipy.optimize import approx_fprime
 
-    from pacer.analytics.clv_likelihood import BGLikelihood
+    from pacer.analytics._clv_likelihood import BGLikelihood
 
     w = np.ones_like(X)
     for modified, params in ((False, [0.3, 4.0, 0.8, 2.5]), (True, [0.5, 6.0, 0.9, 1.6])):
