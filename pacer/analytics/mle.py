@@ -6,10 +6,11 @@ optimiser stops, the fit is *finished* at that point:
 - the Hessian of the negative log-likelihood in log-parameters ``H`` is taken by finite
   differences (of the analytic gradient when there is one: forward differences, one
   gradient per parameter; else central second differences of the function);
-- the fit must be *identified*: ``H`` positive definite and not numerically singular
-  (condition number below ``MAX_CONDITION``); otherwise the likelihood is flat in some
-  direction, the data cannot pin those parameters down, and the fit is refused, naming
-  them;
+- the fit must be *identified*: ``H`` positive definite, not numerically singular
+  (condition number below ``MAX_CONDITION``) and no log-parameter with a standard error
+  above ``MAX_LOG_SE``; otherwise the likelihood is flat in some direction (often the
+  estimate drifting to a boundary, such as a Poisson limit), the data cannot pin those
+  parameters down, and the fit is refused, naming them;
 - the fit must have *converged*: Newton steps ``-H^-1 g`` are taken while they improve
   the likelihood, until the Newton decrement ``g' H^-1 g / 2`` (how far, in
   log-likelihood, the quadratic model puts the optimum) is below ``DECREMENT_TARGET``;
@@ -39,6 +40,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 MAX_CONDITION = 1e12  # largest acceptable ratio of the Hessian's extreme eigenvalues
+MAX_LOG_SE = 10.0  # a log-parameter this uncertain spans 17 orders of magnitude (95%)
 DECREMENT_TOLERANCE = 1e-6  # log-likelihood units: converged when the optimum is closer
 DECREMENT_TARGET = 1e-12  # Newton steps continue while they improve on this
 GRADIENT_TOLERANCE = 1e-5  # BFGS stops at this gradient per customer
@@ -227,6 +229,14 @@ def _identified(curvature: np.ndarray, names: tuple[str, ...], error) -> np.ndar
             f"fit: the data cannot identify {', '.join(flat)}: the likelihood is flat in "
             "that direction (singular Hessian at the optimum); more customers, or more "
             "varied ones, are needed"
+        )
+    log_se = np.sqrt(np.diag(np.linalg.inv(curvature)))
+    if (log_se > MAX_LOG_SE).any():
+        flat = [n for n, se in zip(names, log_se, strict=True) if se > MAX_LOG_SE]
+        raise error(
+            f"fit: the data cannot identify {', '.join(flat)}: the likelihood is nearly flat "
+            f"(the log of each has a standard error above {MAX_LOG_SE:g}, its estimate is "
+            "drifting to a boundary); more customers, or more varied ones, are needed"
         )
     return curvature
 

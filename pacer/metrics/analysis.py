@@ -123,7 +123,12 @@ def clv_report(store: Store, workspace_id: int, as_of: date, *, months: int = 12
         raise CLVError(
             "customers: fewer than 10 repeat customers with paid orders; cannot fit spend"
         )
-    spend = GammaGamma.fit(x[priced], m[priced])
+    try:
+        spend = GammaGamma.fit(x[priced], m[priced])
+    except CLVError as error:
+        raise CLVError(
+            f"spend model (Gamma-Gamma, {priced.sum()} repeat customers): {error}"
+        ) from None
     customers = summary.with_columns(
         p_alive=pl.Series(purchases.probability_alive(x, t_x, big_t)),
         expected_purchases_90d=pl.Series(
