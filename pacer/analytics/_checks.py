@@ -31,7 +31,8 @@ def number(
     high_open: bool = False,
 ) -> float:
     """``value`` as a float, finite and within ``[low, high]`` (open ends if asked)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    usual = type(value) is float or type(value) is int  # fast path for the usual types
+    if not usual and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
         raise error(f"{name}: must be a number, got {value!r}")
     value = float(value)
     if not math.isfinite(value):
@@ -54,7 +55,7 @@ def whole(
     value, name: str, error: type[ValueError], *, low: int | None = None, high: int | None = None
 ) -> int:
     """``value`` as an int: a whole number (an integral float is accepted) within range."""
-    if (
+    if type(value) is not int and (
         isinstance(value, bool)
         or not isinstance(value, numbers.Real)
         or not (isinstance(value, numbers.Integral) or float(value).is_integer())

@@ -40,7 +40,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from pacer.analytics import _checks as checks
 
@@ -52,7 +52,15 @@ class ExperimentError(ValueError):
 
 
 def _z(q: float) -> float:
-    return float(stats.norm.ppf(q))
+    return float(special.ndtri(q))
+
+
+def _normal_cdf(z: float) -> float:
+    return float(special.ndtr(z))
+
+
+def _normal_pdf(z: float) -> float:
+    return math.exp(-z * z / 2) / math.sqrt(2 * math.pi) if abs(z) < 40 else 0.0
 
 
 def _probability(value, name: str) -> float:
@@ -60,6 +68,9 @@ def _probability(value, name: str) -> float:
 
 
 def _finite(value, what: str):
+    plain = isinstance(value, list | tuple) and all(type(v) is float for v in value)
+    if plain and all(math.isfinite(v) for v in value):  # fast path for a few plain floats
+        return value
     return checks.finite_result(value, what, ExperimentError)
 
 
@@ -343,20 +354,17 @@ def welch(control: ArmStats, treatment: ArmStats, *, alpha: float = 0.05) -> Com
     df = 1 / (share1 * share1 / (control.n - 1) + share2 * share2 / (treatment.n - 1))
     difference = m2 - m1
     t = difference / se
-    crit = float(stats.t.ppf(1 - alpha / 2, df))
-    p = float(2 * stats.t.sf(abs(t), df))
+    crit = float(special.stdtrit(df, 1 - alpha / 2))  # Student's t quantile (scipy.stats.t.ppf)
+    p = float(2 * special.stdtr(df, -abs(t)))  # two-sided tail (2 scipy.stats.t.sf(|t|))
     absolute_ci = (difference - crit * se, difference + crit * se)
     _finite([difference, t, df, p, *absolute_ci], "welch")
     relative, relative_ci = None, (None, None)
-    if m1 != 0:
-        with np.errstate(all="ignore"):
-            ratio = np.float64(m2) / m1
-            rel_se = np.sqrt(
-                v2 / (np.float64(m1) * m1) + ratio * ratio * v1 / (np.float64(m1) * m1)
-            )
-            low, high = ratio - 1 - crit * rel_se, ratio - 1 + crit * rel_se
-        if np.isfinite([ratio, low, high]).all():
-            relative, relative_ci = float(ratio - 1), (float(low), float(high))
+    if m1 * m1 != 0:  # float arithmetic: overflow gives inf, which the check below drops
+        ratio = m2 / m1
+        rel_se = math.sqrt(v2 / (m1 * m1) + ratio * ratio * v1 / (m1 * m1))
+        low, high = ratio - 1 - crit * rel_se, ratio - 1 + crit * rel_se
+        if all(math.isfinite(v) for v in (ratio, low, high)):
+            relative, relative_ci = ratio - 1, (low, high)
     return Comparison(m1, m2, difference, absolute_ci, relative, relative_ci, t, df, p)
 
 
@@ -418,9 +426,9 @@ def bayesian(
         mean, var = mean * prior_var / (prior_var + var), prior_var * var / (prior_var + var)
     sd = math.sqrt(var)
     z = mean / sd
-    loss = sd * float(stats.norm.pdf(z)) - mean * float(stats.norm.cdf(-z))
+    loss = sd * _normal_pdf(z) - mean * _normal_cdf(-z)
     half = _z(0.5 + interval / 2) * sd
-    chance = float(stats.norm.cdf(z))
+    chance = _normal_cdf(z)
     _finite([chance, loss, mean - half, mean + half], "bayesian")
     return BayesResult(chance, max(loss, 0.0), (mean - half, mean + half))
 
