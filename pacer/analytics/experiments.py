@@ -235,7 +235,12 @@ than observations)
         covariance = self.covariance
         if not math.isfinite(covariance):
             raise ExperimentError("xy_sum: too large to compute a covariance")
-        if abs(covariance) > math.sqrt(variance) * math.sqrt(x_variance) * (1 + 1e-6) + 1e-300:
+        # rounding in each moment is relative to the raw sums it subtracts
+        slack_y = ROUNDING * max(self.sum_sq, self.sum * self.sum / n) / (n - 1)
+        slack_x = ROUNDING * max(self.x_sum_sq, self.x_sum * self.x_sum / n) / (n - 1)
+        slack_xy = ROUNDING * (abs(self.xy_sum) + abs(self.sum * self.x_sum) / n) / (n - 1)
+        bound = math.sqrt(variance + slack_y) * math.sqrt(x_variance + slack_x) + slack_xy
+        if abs(covariance) > bound:
             raise ExperimentError(
                 "xy_sum: implies a correlation between y and x beyond ±1, which no real values give"
             )

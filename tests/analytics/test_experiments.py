@@ -267,3 +267,16 @@ def test_bad_input_is_named(call, message):
     with pytest.raises(ExperimentError) as error:
         call()
     assert message in str(error.value)
+
+
+def test_statistics_of_large_or_constant_values_are_not_mistaken_for_impossible_ones():
+    # rounding leaves sums of squares of values near 1e9 short by far more than their
+    # true spread; that is not an impossible input
+    rng = np.random.default_rng(9)
+    for offset in (1e3, 1e6, 1e9, 1e12):
+        x = offset + rng.normal(0, 1e-3, 50)
+        arm = ArmStats.from_values(x + rng.normal(0, 1e-4, 50), x)
+        assert arm.variance >= 0 and arm.x_variance >= 0
+        constant = ArmStats.from_values(np.full(30, 2 * offset), np.full(30, offset))
+        # a one-pass variance from sums is exact only to rounding of mean^2 (1e-16 each)
+        assert 0 <= constant.variance <= 1e-12 * (2 * offset) ** 2
