@@ -28,7 +28,7 @@ def _integers(values, name: str, size: int | None = None) -> np.ndarray:
     if raw.ndim != 1 or (size is not None and len(raw) != size):
         raise JourneyError(f"{name}: need a 1-D list of {size} whole numbers")
     if raw.dtype.kind in "iu":
-        return raw.astype(np.int64)
+        return raw.astype(np.int64, copy=False)
     if raw.dtype.kind != "f" or not np.isfinite(raw).all() or (raw != np.floor(raw)).any():
         raise JourneyError(f"{name}: must be whole numbers")
     if (np.abs(raw) > 2**62).any():
@@ -66,7 +66,8 @@ class Journeys:
         if len(set(channels)) != len(channels):
             raise JourneyError("channels: names must be distinct")
         offsets = _integers(self.offsets, "offsets")
-        if len(offsets) < 2 or offsets[0] != 0 or (np.diff(offsets) < 1).any():
+        lengths = np.diff(offsets)
+        if len(offsets) < 2 or offsets[0] != 0 or lengths.min() < 1:
             raise JourneyError("offsets: must start at 0 and increase (every journey has a touch)")
         n, touches = len(offsets) - 1, int(offsets[-1])
         channel = _integers(self.touch_channel, "touch_channel", touches)
@@ -75,7 +76,6 @@ class Journeys:
         age = checks.array(self.touch_age_days, "touch_age_days", JourneyError, low=0.0)
         if len(age) != touches:
             raise JourneyError(f"touch_age_days: need one age per touch ({touches})")
-        lengths = np.diff(offsets)
         for name in ("lead_position", "opportunity_position"):
             position = _integers(getattr(self, name), name, n)
             if ((position < -1) | (position >= lengths)).any():
