@@ -200,7 +200,8 @@ class BGNBD:
         x, t_x, T = _check_summary(x, t_x, T)
         w = checks.weights(weights, len(x), "weights", CLVError)
         likelihood = BGLikelihood(x, t_x, T, w, self.modified)
-        value = likelihood.log_likelihood(self._params())[0]
+        with np.errstate(all="ignore"):
+            value = likelihood.log_likelihood(self._params())[0]
         return float(_finite(value, "log_likelihood"))
 
     def simulate(self, T, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -247,7 +248,7 @@ class BGNBD:
     def probability_alive(self, x, t_x, T) -> np.ndarray:
         """P(still active | x, t_x, T)."""
         x, t_x, T = _check_summary(x, t_x, T)
-        with np.errstate(divide="ignore"):
+        with np.errstate(all="ignore"):
             return _finite(expit(-self._log_odds_dead(x, t_x, T)), "probability_alive")
 
     def _expected_if_alive(self, t, x, T, a, b):
@@ -282,7 +283,7 @@ class BGNBD:
 
         pole_b = 1.0 - shift - self.a - x  # where c = a + b + x - 1 + shift = 0
         expected = _near_limit(at_b, self.b, pole_b) if t > 0 else np.zeros_like(x)
-        with np.errstate(divide="ignore"):
+        with np.errstate(all="ignore"):
             alive = expit(-self._log_odds_dead(x, t_x, T))
         result = _finite(expected * alive, "expected_purchases")
         if (result < -1e-9 * np.maximum(1.0, np.abs(result).max())).any():
@@ -509,7 +510,8 @@ class GammaGamma:
         ``x >= 1`` repeat purchases of mean value ``m >= 0`` (at ``m = 0``, repeat orders of
         no value, the formula's limit from above; fitting needs ``m > 0``)."""
         x, m = self._check(x, m, zero_allowed=True)
-        denominator = self.p * x + self.q - 1
+        with np.errstate(all="ignore"):
+            denominator = self.p * x + self.q - 1
         if (denominator <= 0).any():
             raise CLVError("q: p x + q - 1 must be greater than 0 for every customer")
         with np.errstate(all="ignore"):
