@@ -100,7 +100,8 @@ class Attribution:
 
     def as_frame(self, spend: dict[str, float] | None = None) -> pl.DataFrame:
         """A table of credits; with ``spend`` also ``roas`` and
-        ``romi`` = (revenue − spend) / spend."""
+        ``romi`` = (revenue − spend) / spend, null (undefined) where the spend is 0 or so
+        small that the ratio is not a finite number."""
         frame = pl.DataFrame(
             {
                 "channel": self.channels,
@@ -122,8 +123,9 @@ class Attribution:
                 for c in self.channels
             ]
         )
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(all="ignore"):
             roas = np.where(cost > 0, self.revenue / cost, np.nan)
+        roas = np.where(np.isfinite(roas), roas, np.nan)
         return frame.with_columns(
             spend=pl.Series(cost),
             roas=pl.Series(roas).fill_nan(None),

@@ -565,7 +565,8 @@ def discounted_clv(
     previous = np.zeros_like(x)
     for period in range(1, periods + 1):
         cumulative = purchases.expected_purchases(period * period_length, x, t_x, T)
-        total += (cumulative - previous) * value / (1 + discount_rate) ** period
+        discount = np.exp(-period * np.log1p(discount_rate))  # 1 / (1 + rate)^period
+        total += (cumulative - previous) * value * discount
         previous = cumulative
     return _finite(total, "discounted_clv")
 

@@ -211,6 +211,9 @@ def test_compare_reports_every_model_with_romi():
     linear = table.filter(pl.col("model") == "linear").sort("channel")
     assert linear["revenue"].to_list() == [50, 100]
     assert linear["romi"].to_list() == [1.0, 0.0]  # (50-25)/25 and (100-100)/100
+    # no spend, or too little for a finite ratio: return on spend is undefined (null)
+    tiny = compare(j, ["linear"], spend={"a": 0.0, "b": 1e-308}).sort("channel")
+    assert tiny["roas"].to_list() == [None, None] and tiny["romi"].to_list() == [None, None]
     for model in set(table["model"]):
         assert table.filter(pl.col("model") == model)["conversions"].sum() == pytest.approx(2)
 

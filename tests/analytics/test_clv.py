@@ -384,6 +384,9 @@ def test_predictions_behave():
     assert undiscounted[0] == pytest.approx(
         bg.expected_purchases(39, [2], [30.43], [38.86])[0] * gg.expected_spend([2], [22.35])[0]
     )
+    # a discount rate too large for (1 + rate)^period to be a float discounts to 0, not NaN
+    steep = discounted_clv(bg, gg, [2], [30.43], [38.86], [22.35], discount_rate=1e154, periods=3)
+    assert 0 <= steep[0] < 1e-150
     # a customer without repeat purchases is valued at the population mean spend
     new = discounted_clv(bg, gg, [0], [0.0], [38.86], [0.0], discount_rate=0.0, periods=1)
     assert new[0] == pytest.approx(
