@@ -1,8 +1,10 @@
 """Peer side of attribution_markov.py: ChannelAttribution's Markov model (GPL; run here only).
 
-Runs it twice on the same paths: with its defaults, and without the cut-off of simulated
-paths at the longest observed path (``max_step``; a longer simulated path counts as not
-converting) and with 1e7 simulations, so that it estimates the absorbing chain itself.
+Two settings on the same aggregated paths: its defaults, and without the cut-off of
+simulated paths at the longest observed path (``max_step``; a longer simulated path
+counts as not converting) and with 1e7 simulations, so that it estimates the absorbing
+chain itself. Loads the paths once, then runs the setting named on each stdin line and
+answers with a line ``ANSWER {json}``; with ``--once SETTING``, runs it once and exits.
 """
 
 import json
@@ -12,9 +14,11 @@ import time
 import ChannelAttribution as ca
 import pandas as pd
 
+SETTINGS = {"defaults": {}, "untruncated": {"max_step": 100, "nsim_start": 1e7}}
 data = pd.read_csv(sys.argv[1])
-runs = {}
-for name, settings in (("defaults", {}), ("untruncated", {"max_step": 100, "nsim_start": 1e7})):
+
+
+def run(setting: str) -> dict:
     started = time.perf_counter()
     result = ca.markov_model(
         data,
@@ -24,12 +28,19 @@ for name, settings in (("defaults", {}), ("untruncated", {"max_step": 100, "nsim
         order=1,
         verbose=0,
         flg_pro=False,
-        **settings,
+        **SETTINGS[setting],
     )
-    runs[name] = {
+    return {
         "seconds": time.perf_counter() - started,
         "credits": dict(
             zip(result["channel_name"], result["total_conversions"].astype(float), strict=True)
         ),
+        "version": "2.2.5",
     }
-print(json.dumps({"runs": runs, "version": "2.2.5"}))
+
+
+if "--once" in sys.argv:
+    run(sys.argv[sys.argv.index("--once") + 1])
+else:
+    for line in sys.stdin:
+        print("ANSWER " + json.dumps(run(line.strip())), flush=True)

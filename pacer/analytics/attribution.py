@@ -42,6 +42,7 @@ import polars as pl
 from scipy import sparse
 from scipy.sparse.linalg import spsolve
 
+from pacer.analytics import _checks as checks
 from pacer.analytics.journeys import JourneyError, Journeys
 
 RULE_MODELS = (
@@ -76,12 +77,16 @@ class AttributionConfig:
     markov_order: int = 1
 
     def __post_init__(self) -> None:
-        if self.model not in MODELS:
+        if not isinstance(self.model, str) or self.model not in MODELS:
             raise JourneyError(f"model: '{self.model}' is not one of {', '.join(MODELS)}")
-        if not self.half_life_days > 0:
-            raise JourneyError("half_life_days: must be greater than 0")
-        if self.markov_order not in (1, 2, 3):
+        half_life = checks.number(
+            self.half_life_days, "half_life_days", JourneyError, low=0, low_open=True
+        )
+        object.__setattr__(self, "half_life_days", half_life)
+        order = self.markov_order
+        if isinstance(order, bool) or order not in (1, 2, 3):
             raise JourneyError("markov_order: must be 1, 2 or 3")
+        object.__setattr__(self, "markov_order", int(order))
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,8 @@ class Attribution:
 
     def as_frame(self, spend: dict[str, float] | None = None) -> pl.DataFrame:
         """A table of credits; with ``spend`` also ``roas`` and
-        ``romi`` = (revenue − spend) / spend."""
+        ``romi`` = (revenue − spend) / spend, null (undefined) where the spend is 0 or so
+        small that the ratio is not a finite number."""
         frame = pl.DataFrame(
             {
                 "channel": self.channels,
@@ -106,14 +112,20 @@ class Attribution:
         )
         if spend is None:
             return frame
-        unknown = sorted(set(spend) - set(self.channels))
+        if not isinstance(spend, dict):
+            raise JourneyError("spend: must be a mapping of channel to amount")
+        unknown = sorted(str(c) for c in set(spend) - set(self.channels))
         if unknown:
             raise JourneyError(f"spend: unknown channel(s) {', '.join(unknown)}")
-        if any(v < 0 for v in spend.values()):
-            raise JourneyError("spend: amounts must be at least 0")
-        cost = np.array([float(spend.get(c, 0.0)) for c in self.channels])
-        with np.errstate(divide="ignore", invalid="ignore"):
+        cost = np.array(
+            [
+                checks.number(spend.get(c, 0.0), f"spend[{c!r}]", JourneyError, low=0.0)
+                for c in self.channels
+            ]
+        )
+        with np.errstate(all="ignore"):
             roas = np.where(cost > 0, self.revenue / cost, np.nan)
+        roas = np.where(np.isfinite(roas), roas, np.nan)
         return frame.with_columns(
             spend=pl.Series(cost),
             roas=pl.Series(roas).fill_nan(None),
@@ -133,9 +145,9 @@ def attribute(journeys: Journeys, config: AttributionConfig | str = "linear") ->
     >>> dict(zip(a.channels, a.revenue.tolist()))
     {'ads': 50.0, 'email': 100.0}
     """
-    config = AttributionConfig(model=config) if isinstance(config, str) else config
-    if journeys.n_journeys == 0:
-        raise JourneyError("journeys: empty")
+    config = _config(config)
+    if not isinstance(journeys, Journeys):
+        raise JourneyError("journeys: must be a Journeys (see Journeys.from_frame)")
     if config.model == "markov":
         return _markov(journeys, config.markov_order)
     if config.model == "shapley":
@@ -152,6 +164,14 @@ def attribute(journeys: Journeys, config: AttributionConfig | str = "linear") ->
             journeys.touch_channel, weights=weights * journeys.value[journey], minlength=n
         ),
     )
+
+
+def _config(config) -> AttributionConfig:
+    if isinstance(config, str):
+        return AttributionConfig(model=config)
+    if not isinstance(config, AttributionConfig):
+        raise JourneyError("config: must be a model name or an AttributionConfig")
+    return config
 
 
 def compare(
@@ -178,6 +198,9 @@ def compare(
 
 def rule_weights(journeys: Journeys, config: AttributionConfig) -> np.ndarray:
     """Each touch's share of its journey's conversion under a rule-based model."""
+    config = _config(config)
+    if config.model not in RULE_MODELS:
+        raise JourneyError(f"config: '{config.model}' is not a rule-based model")
     n = journeys.lengths[journeys.journey_of_touch].astype(np.float64)
     pos = journeys.position
     first, last = pos == 0, pos == n - 1
@@ -189,7 +212,11 @@ def rule_weights(journeys: Journeys, config: AttributionConfig) -> np.ndarray:
     if model == "linear":
         return 1.0 / n
     if model == "time_decay":
-        raw = np.exp2(-journeys.touch_age_days / config.half_life_days)
+        # ages relative to the journey's latest touch, whose weight is then 1: the sum
+        # cannot underflow to 0, however old the touches or short the half-life
+        latest = np.minimum.reduceat(journeys.touch_age_days, journeys.offsets[:-1])
+        age = journeys.touch_age_days - latest[journeys.journey_of_touch]
+        raw = np.exp2(-age / config.half_life_days)
         totals = np.bincount(journeys.journey_of_touch, weights=raw)
         return raw / totals[journeys.journey_of_touch]
     if model == "position_based":
@@ -304,8 +331,14 @@ def _state_channels(codes: np.ndarray, base: int, order: int) -> np.ndarray:
 
 
 def _shapley(journeys: Journeys) -> Attribution:
-    journey = journeys.journey_of_touch
-    pairs = np.unique(journey * len(journeys.channels) + journeys.touch_channel)
+    # Distinct (journey, channel) pairs. Touches are grouped by journey already, so the
+    # keys are sorted but for the short runs within each journey: a stable sort (timsort)
+    # of such nearly sorted keys is far faster than np.unique's.
+    keys = journeys.journey_of_touch * len(journeys.channels) + journeys.touch_channel
+    keys = np.sort(keys, kind="stable")
+    first = np.ones(len(keys), dtype=bool)
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    pairs = keys[first]
     pair_journey = pairs // len(journeys.channels)
     pair_channel = pairs % len(journeys.channels)
     distinct = np.bincount(pair_journey, minlength=journeys.n_journeys)

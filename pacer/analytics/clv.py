@@ -2,13 +2,24 @@
 
 All models are fitted by maximum likelihood on the per-customer summary ``x`` (repeat
 purchases), ``t_x`` (time of the last purchase since the first), ``T`` (time since the
-first purchase) and, for Gamma-Gamma, ``m`` (mean repeat-purchase value). Parameters are
-optimised on the log scale with L-BFGS-B; above 400,000 customers BG/NBD and MBG/NBD
-first converge on a fixed 100,000-customer sample, then take Newton steps on all the data
-with the sample's Hessian (scaled to the full size), which needs about four passes. The
-BG/NBD, MBG/NBD and Gamma-Gamma log-likelihoods come with analytic, vectorised
-gradients; Pareto/NBD uses finite differences (its likelihood involves the Gauss
-hypergeometric function).
+first purchase) and, for Gamma-Gamma, ``m`` (mean repeat-purchase value), with
+optional ``weights`` (how many customers each row stands for). Parameters are optimised
+on the log scale with BFGS and finished by Newton steps (``pacer.analytics.mle``); every
+fit carries ``diagnostics`` (log-likelihood, convergence, iterations, standard errors); a
+fit the
+data cannot identify (too few customers, no repeat buyers, a flat likelihood, no
+convergence) is refused with a ``CLVError`` instead of returning the optimiser's start
+values.
+
+Speed: the BG/NBD and MBG/NBD log-likelihoods come with analytic gradients, evaluated
+in fixed-size chunks of customers without BLAS (so the time does not depend on the
+machine's BLAS threads or on memory-allocator thresholds and grows linearly with the
+data). Above ``WARM_START_SAMPLE`` customers the fit first converges on a fixed-size
+random sample of that many customers, then takes Newton steps on all the data with the
+sample's Hessian (scaled to the full size): a few passes over the data. The time is
+monotonic in the number of customers: the sample fit costs what a direct fit at the
+threshold costs, and the passes over all the data come on top. Pareto/NBD uses finite
+differences (its likelihood involves the Gauss hypergeometric function).
 
 References: Fader, Hardie & Lee (2005) "Counting your customers the easy way" (BG/NBD);
 Batislam, Denizel & Filiztekin (2007) (MBG/NBD); Schmittlein, Morrison & Colombo (1987)
@@ -16,31 +27,35 @@ and Fader & Hardie (2005) note (Pareto/NBD); Fader & Hardie (2013) "The Gamma-Ga
 model of monetary value".
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-from scipy.optimize import minimize
-from scipy.special import gammaln, hyp2f1, psi
+from scipy.special import expit, gammaln, hyp2f1, psi
+
+from pacer.analytics import _checks as checks
+from pacer.analytics._clv_likelihood import BGLikelihood, pareto_log_terms
+from pacer.analytics.mle import FitDiagnostics, finish, fit_log_params, hessian, newton
 
 WARM_START_SAMPLE = 100_000
-NEWTON_TOLERANCE = 1e-7  # largest step in log-parameters at which a fit has converged
+MIN_CUSTOMERS = 10  # fewer customers (total weight) than this cannot identify the models
+MAX_PERIODS = 1200  # discounted_clv: 100 years of months
+SINGULAR = 1e-7  # distance from a removable singularity evaluated as a limit
+LIMIT_STEP = 1e-4  # half-width of the symmetric average that evaluates such a limit
+MAX_SIMULATED_PURCHASES = 100_000
 
 
 class CLVError(ValueError):
-    """Bad customer summary input; the message names the field and the reason."""
+    """Bad customer summary input or an unidentifiable fit; the message names the field
+    and the reason."""
 
 
 def _check_summary(x, t_x, T) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    x, t_x, T = (np.asarray(v, dtype=np.float64) for v in (x, t_x, T))
-    if not (x.shape == t_x.shape == T.shape) or x.ndim != 1 or len(x) == 0:
-        raise CLVError("x, t_x, T: need three non-empty 1-D arrays of equal length")
-    if not (np.isfinite(x).all() and np.isfinite(t_x).all() and np.isfinite(T).all()):
-        raise CLVError("x, t_x, T: must be finite numbers")
-    if (x < 0).any() or (x != np.round(x)).any():
-        raise CLVError("x: repeat purchase counts must be whole numbers of at least 0")
-    if (t_x < 0).any():
-        raise CLVError("t_x: recency must be at least 0")
+    x = checks.array(x, "x", CLVError, low=0.0, whole_numbers=True)
+    t_x = checks.array(t_x, "t_x", CLVError, low=0.0)
+    T = checks.array(T, "T", CLVError, low=0.0)
+    if not (x.shape == t_x.shape == T.shape):
+        raise CLVError("x, t_x, T: need three arrays of equal length (one entry per customer)")
     if (t_x > T).any():
         bad = int(np.flatnonzero(t_x > T)[0])
         raise CLVError(f"T: customer {bad} has T = {T[bad]} < t_x = {t_x[bad]}")
@@ -49,64 +64,43 @@ def _check_summary(x, t_x, T) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, t_x, T
 
 
-def _groups(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct purchase counts, each customer's index into them, and their total weight
-    (by counting, not sorting: ``x`` holds small whole numbers)."""
-    counts = x.astype(np.int64)
-    present = np.bincount(counts) > 0
-    ux = np.flatnonzero(present).astype(np.float64)
-    inv = (np.cumsum(present) - 1)[counts]
-    return ux, inv, np.bincount(inv, weights=w, minlength=len(ux))
+def _check_horizon(t) -> float:
+    return checks.number(t, "t", CLVError, low=0.0)
 
 
-def _fit(neg_ll_and_grad, start: np.ndarray, jac: bool) -> np.ndarray:
-    result = minimize(
-        neg_ll_and_grad,
-        np.log(start),
-        jac=jac,
-        method="L-BFGS-B",
-        options={"maxiter": 1000, "gtol": 1e-9, "ftol": 1e-14},
-    )
-    if not np.isfinite(result.fun):
-        raise CLVError("fit: the likelihood is not finite at the optimum; check the data")
-    return np.exp(result.x)
+def _check_fit_data(x: np.ndarray, w: np.ndarray) -> None:
+    if w.sum() < MIN_CUSTOMERS:
+        raise CLVError(
+            f"x: {w.sum():g} customers; a fit needs at least {MIN_CUSTOMERS} to identify the model"
+        )
+    if not (w[x > 0] > 0).any():
+        raise CLVError(
+            "x: no customer has a repeat purchase, so the dropout process cannot be "
+            "estimated; the fit needs repeat buyers"
+        )
 
 
-def _hessian(objective, point: np.ndarray, step: float = 1e-5) -> np.ndarray:
-    """Central differences of the analytic gradient, symmetrised."""
-    columns = []
-    for j in range(len(point)):
-        shift = np.zeros_like(point)
-        shift[j] = step
-        columns.append((objective(point + shift)[1] - objective(point - shift)[1]) / (2 * step))
-    hessian = np.array(columns).T
-    return (hessian + hessian.T) / 2
+def _positive_parameters(model, names: tuple[str, ...]) -> None:
+    """Check that every parameter is a finite number above 0 and store it as a float."""
+    for name in names:
+        value = checks.number(getattr(model, name), name, CLVError, low=0.0, low_open=True)
+        object.__setattr__(model, name, value)
 
 
-def _newton(objective, point: np.ndarray, hessian: np.ndarray) -> np.ndarray:
-    """Minimise from ``point`` by steps ``-H^-1 g`` with a fixed Hessian ``H`` (halving a
-    step that does not lower the objective); L-BFGS-B finishes if that stalls. Returns the
-    parameters (not their logs)."""
-    try:
-        inverse = np.linalg.inv(hessian)
-    except np.linalg.LinAlgError:
-        return _fit(objective, np.exp(point), jac=True)
-    value, grad = objective(point)
-    for _ in range(30):
-        step = -inverse @ grad
-        if not np.all(np.isfinite(step)) or grad @ step >= 0:
-            break  # not a descent direction: the sample's curvature does not fit
-        if np.max(np.abs(step)) < NEWTON_TOLERANCE:
-            return np.exp(point + step)
-        for _ in range(10):
-            new_value, new_grad = objective(point + step)
-            if np.isfinite(new_value) and new_value <= value + 1e-12 * abs(value):
-                break
-            step /= 2
-        else:
-            break
-        point, value, grad = point + step, new_value, new_grad
-    return _fit(objective, np.exp(point), jac=True)
+def _finite(values, what: str):
+    return checks.finite_result(values, what, CLVError)
+
+
+def _near_limit(compute, value: float, singular: float | np.ndarray):
+    """``compute(value)``, except where ``value`` sits on a removable singularity: there
+    the symmetric average of ``compute`` at ``singular ± LIMIT_STEP`` (error of order
+    ``LIMIT_STEP²``)."""
+    direct = compute(value)
+    near = np.abs(value - singular) < SINGULAR
+    if not np.any(near):
+        return direct
+    limit = (compute(singular + LIMIT_STEP) + compute(singular - LIMIT_STEP)) / 2
+    return np.where(near, limit, direct)
 
 
 @dataclass(frozen=True)
@@ -125,126 +119,187 @@ class BGNBD:
     alpha: float
     a: float
     b: float
+    diagnostics: FitDiagnostics | None = field(default=None, compare=False, repr=False)
 
     modified = False  # MBG/NBD overrides: dropout also possible right after the first purchase
+    names = ("r", "alpha", "a", "b")
+
+    def __post_init__(self) -> None:
+        _positive_parameters(self, self.names)
 
     @classmethod
     def fit(cls, x, t_x, T, weights=None) -> "BGNBD":
-        """Maximum-likelihood fit; ``weights`` counts identical customers (default 1 each)."""
-        x, t_x, T = _check_summary(x, t_x, T)
-        w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=np.float64)
-        start = np.array([1.0, 1.0, 1.0, 1.0])
-        if len(x) <= 4 * WARM_START_SAMPLE:
-            return cls(*_fit(cls._objective(x, t_x, T, w), start, jac=True))
-        # Converge on a fixed random sample first, then take Newton steps on all the data
-        # with the sample's Hessian scaled up: a handful of passes over the full data.
-        pick = np.random.default_rng(0).choice(len(x), WARM_START_SAMPLE, replace=False)
-        sample = cls._objective(x[pick], t_x[pick], T[pick], w[pick])
-        warm = np.log(_fit(sample, start, jac=True))
-        hessian = _hessian(sample, warm) * (w.sum() / w[pick].sum())
-        return cls(*_newton(cls._objective(x, t_x, T, w), warm, hessian))
+        """Maximum-likelihood fit; ``weights`` counts identical customers (default 1 each).
 
-    @classmethod
-    def _objective(cls, x, t_x, T, w):
-        """Negative log-likelihood and its gradient in log-parameters."""
-        groups = _groups(x, w)
-
-        def objective(log_params):
-            ll, grad = cls._log_likelihood(np.exp(log_params), x, t_x, T, w, groups)
-            return -ll, -grad * np.exp(log_params)
-
-        return objective
-
-    @classmethod
-    def _log_likelihood(cls, params, x, t_x, T, w, groups=None):
-        """Log-likelihood and its gradient in (r, alpha, a, b).
-
-        Terms that depend on ``x`` alone (the gamma and digamma functions) are evaluated
-        once per distinct purchase count; the second likelihood term (death after the
-        last purchase) only for the customers who have it, as ``z = c2 - c1`` so that one
-        ``exp`` and one ``log1p`` per customer give the log-sum and both weights.
+        Example
+        -------
+        >>> T = np.linspace(20, 78, 5000)
+        >>> x, t_x = BGNBD(r=0.6, alpha=4.0, a=0.8, b=2.5).simulate(T, seed=1)
+        >>> model = BGNBD.fit(x, t_x, T)
+        >>> [round(v, 2) for v in (model.r, model.alpha, model.a, model.b)]
+        [0.58, 3.85, 0.76, 2.42]
+        >>> fit = model.diagnostics
+        >>> fit.converged, round(fit.log_likelihood, 1), round(fit.standard_errors["r"], 3)
+        (True, -50221.2, 0.015)
         """
-        r, alpha, a, b = params
-        ux, inv, wx = groups if groups is not None else _groups(x, w)
-        shift = 1.0 if cls.modified else 0.0
-        has = np.ones_like(ux, dtype=bool) if cls.modified else ux > 0
-        denom_u = np.where(has, b + ux - 1 + shift, 1.0)
-        per_x = (
-            gammaln(r + ux)
-            - gammaln(r)
-            + r * np.log(alpha)
-            + gammaln(a + b)
-            + gammaln(b + ux + shift)
-            - gammaln(b)
-            - gammaln(a + b + ux + shift)
-        )
-        log_t = np.log(alpha + T)
-        rep = np.flatnonzero(has[inv])  # customers with the second term
-        x_r, w_r, inv_r = x[rep], w[rep], inv[rep]
-        log_t_r, log_tx_r = log_t[rep], np.log(alpha + t_x[rep])
-        z = np.log(a) - np.log(denom_u)[inv_r] + (r + x_r) * (log_t_r - log_tx_r)
-        e = np.exp(-np.abs(z))
-        soft = np.maximum(z, 0.0) + np.log1p(e)  # log(1 + exp(z))
-        w2 = w_r * np.where(z > 0, 1.0 / (1.0 + e), e / (1.0 + e))
-        ll = float(np.dot(wx, per_x) - np.dot(w, (r + x) * log_t) + np.dot(w_r, soft))
-        psi_ab, psi_abx = psi(a + b), psi(a + b + ux + shift)
-        grad = np.array(
-            [
-                np.dot(wx, psi(r + ux) - psi(r) + np.log(alpha))
-                - np.dot(w, log_t)
-                + np.dot(w2, log_t_r - log_tx_r),
-                np.dot(w, r / alpha - (r + x) / (alpha + T))
-                + np.dot(w2, (r + x_r) * (1.0 / (alpha + T[rep]) - 1.0 / (alpha + t_x[rep]))),
-                np.dot(wx, psi_ab - psi_abx) + w2.sum() / a,
-                np.dot(wx, psi_ab + psi(b + ux + shift) - psi(b) - psi_abx)
-                - np.dot(w2, 1.0 / denom_u[inv_r]),
-            ]
-        )
-        return ll, grad
-
-    def log_likelihood(self, x, t_x, T) -> float:
         x, t_x, T = _check_summary(x, t_x, T)
-        params = np.array([self.r, self.alpha, self.a, self.b])
-        return float(self._log_likelihood(params, x, t_x, T, np.ones_like(x))[0])
+        w = checks.weights(weights, len(x), "weights", CLVError)
+        _check_fit_data(x, w)
+        start = np.ones(4)
+        if len(x) > WARM_START_SAMPLE:
+            warm = cls._warm_fit(x, t_x, T, w, start)
+            if warm is not None:
+                return warm
+        likelihood = BGLikelihood(x, t_x, T, w, cls.modified)
+        params, diagnostics = fit_log_params(
+            likelihood.objective, start, cls.names, CLVError, w.sum()
+        )
+        return cls(*params, diagnostics=diagnostics)
 
-    def _odds_dead(self, x, t_x, T):
+    @classmethod
+    def _warm_fit(cls, x, t_x, T, w, start) -> "BGNBD | None":
+        """Converge on a fixed random sample first, then take Newton steps on all the data
+        with the sample's Hessian scaled up; None when the sample cannot be fitted (the
+        caller then fits all the data directly)."""
+        pick = np.sort(np.random.default_rng(0).choice(len(x), WARM_START_SAMPLE, replace=False))
+        sample = BGLikelihood(x[pick], t_x[pick], T[pick], w[pick], cls.modified)
+        try:
+            _check_fit_data(x[pick], w[pick])
+            params, sample_fit = fit_log_params(
+                sample.objective, start, cls.names, CLVError, w[pick].sum()
+            )
+        except CLVError:
+            return None
+        warm = np.log(params)
+        curvature = hessian(sample.objective, warm, jac=True) * (w.sum() / w[pick].sum())
+        full = BGLikelihood(x, t_x, T, w, cls.modified)
+        point, steps, _ = newton(full.objective, warm, curvature)
+        params, diagnostics = finish(
+            full.objective,
+            point,
+            cls.names,
+            CLVError,
+            w.sum(),
+            jac=True,
+            iterations=sample_fit.iterations + steps,
+            method=f"BFGS on {WARM_START_SAMPLE:,} customers, then Newton on all",
+        )
+        return cls(*params, diagnostics=diagnostics)
+
+    def _params(self) -> np.ndarray:
+        return np.array([self.r, self.alpha, self.a, self.b])
+
+    def log_likelihood(self, x, t_x, T, weights=None) -> float:
+        """The (weighted) log-likelihood of the summary under these parameters.
+
+        Example
+        -------
+        >>> round(BGNBD(0.243, 4.414, 0.793, 2.426).log_likelihood([2], [30.43], [38.86]), 4)
+        -9.4586
+        """
+        x, t_x, T = _check_summary(x, t_x, T)
+        w = checks.weights(weights, len(x), "weights", CLVError)
+        likelihood = BGLikelihood(x, t_x, T, w, self.modified)
+        with np.errstate(all="ignore"):
+            value = likelihood.log_likelihood(self._params())[0]
+        return float(_finite(value, "log_likelihood"))
+
+    def simulate(self, T, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Draw ``x`` and ``t_x`` for customers observed for ``T`` periods after their first
+        purchase (one random stream from ``seed``): a check of the fit against known truth.
+
+        Example
+        -------
+        >>> x, t_x = BGNBD(r=0.6, alpha=4.0, a=0.8, b=2.5).simulate([52.0, 52.0], seed=3)
+        >>> bool((t_x <= 52).all() and ((x == 0) == (t_x == 0)).all())
+        True
+        """
+        T = checks.array(T, "T", CLVError, low=0.0)
+        seed = checks.whole(seed, "seed", CLVError, low=0)
+        rng = np.random.default_rng(seed)
+        n = len(T)
+        rate = rng.gamma(self.r, 1 / self.alpha, n)
+        dropout = rng.beta(self.a, self.b, n)
+        x, t_x, now = np.zeros(n), np.zeros(n), np.zeros(n)
+        alive = rng.random(n) >= dropout if self.modified else np.ones(n, dtype=bool)
+        for _ in range(MAX_SIMULATED_PURCHASES):
+            if not alive.any():
+                return x, t_x
+            with np.errstate(divide="ignore", over="ignore"):
+                now = now + rng.exponential(1.0, n) / rate
+            alive &= now < T
+            x += alive
+            t_x = np.where(alive, now, t_x)
+            alive &= rng.random(n) >= dropout
+        raise CLVError(
+            f"T: a customer makes more than {MAX_SIMULATED_PURCHASES:,} purchases; "
+            "shorten T or lower the purchase rate"
+        )
+
+    def _log_odds_dead(self, x, t_x, T):
         shift = 1.0 if self.modified else 0.0
-        ratio = ((self.alpha + T) / (self.alpha + t_x)) ** (self.r + x)
-        odds = self.a / (self.b + x - 1 + shift) * ratio
-        return odds if self.modified else np.where(x > 0, odds, 0.0)
+        log_odds = (
+            np.log(self.a)
+            - np.log(self.b + x - 1 + shift)
+            + (self.r + x) * (np.log(self.alpha + T) - np.log(self.alpha + t_x))
+        )
+        return log_odds if self.modified else np.where(x > 0, log_odds, -np.inf)
 
     def probability_alive(self, x, t_x, T) -> np.ndarray:
         """P(still active | x, t_x, T)."""
         x, t_x, T = _check_summary(x, t_x, T)
-        return 1.0 / (1.0 + self._odds_dead(x, t_x, T))
+        with np.errstate(all="ignore"):
+            return _finite(expit(-self._log_odds_dead(x, t_x, T)), "probability_alive")
+
+    def _expected_if_alive(self, t, x, T, a, b):
+        """E[purchases in (T, T + t] | alive at T] (Fader, Hardie & Lee 2005, eq. 10, and
+        its MBG/NBD analogue), at dropout parameters ``a``, ``b``."""
+        r, alpha = self.r, self.alpha
+        shift = 1.0 if self.modified else 0.0
+        c = a + b + x - 1 + shift
+        z = t / (alpha + T + t)
+        with np.errstate(all="ignore"):
+            decay = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
+            return c / (a - 1) * (1 - decay * hyp2f1(r + x, b + x + shift, c, z))
 
     def expected_purchases(self, t: float, x, t_x, T) -> np.ndarray:
-        """Expected purchases in the next ``t`` periods, given each customer's history."""
+        """Expected purchases in the next ``t`` periods, given each customer's history.
+
+        At ``a = 1`` (and, for BG/NBD customers without repeat purchases, ``a + b = 1``)
+        the formula is 0/0; its limit is taken as the average at ``a ± 1e-4`` (``b ± 1e-4``).
+
+        Example
+        -------
+        >>> bg = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> round(float(bg.expected_purchases(39, [2], [30.43], [38.86])[0]), 4)
+        1.226
+        """
+        t = _check_horizon(t)
         x, t_x, T = _check_summary(x, t_x, T)
-        if t < 0:
-            raise CLVError("t: the horizon must be at least 0")
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
         shift = 1.0 if self.modified else 0.0
-        z = t / (alpha + T + t)
-        hyp = hyp2f1(r + x, b + x + shift, a + b + x - 1 + shift, z)
-        numerator = (
-            (a + b + x - 1 + shift)
-            / (a - 1)
-            * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp)
-        )
-        return numerator / (1.0 + self._odds_dead(x, t_x, T))
+
+        def at_b(b):
+            return _near_limit(lambda a: self._expected_if_alive(t, x, T, a, b), self.a, 1.0)
+
+        pole_b = 1.0 - shift - self.a - x  # where c = a + b + x - 1 + shift = 0
+        expected = _near_limit(at_b, self.b, pole_b) if t > 0 else np.zeros_like(x)
+        with np.errstate(all="ignore"):
+            alive = expit(-self._log_odds_dead(x, t_x, T))
+        result = _finite(expected * alive, "expected_purchases")
+        if (result < -1e-9 * np.maximum(1.0, np.abs(result).max())).any():
+            raise CLVError("expected_purchases: the hypergeometric series lost precision")
+        return np.maximum(result, 0.0)
 
     def expected_purchases_new_customer(self, t: float) -> float:
-        """E[X(t)] for a customer just acquired (the population curve)."""
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        z = t / (alpha + t)
-        if self.modified:
-            return float(
-                b / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b + 1, a + b, z))
-            )
-        return float(
-            (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, z))
-        )
+        """E[X(t)] for a customer just acquired (the population curve): the conditional
+        expectation at ``x = t_x = T = 0``.
+
+        Example
+        -------
+        >>> round(BGNBD(0.243, 4.414, 0.793, 2.426).expected_purchases_new_customer(39), 4)
+        1.1967
+        """
+        return float(self.expected_purchases(t, [0], [0.0], [0.0])[0])
 
 
 @dataclass(frozen=True)
@@ -277,59 +332,66 @@ class ParetoNBD:
     alpha: float
     s: float
     beta: float
+    diagnostics: FitDiagnostics | None = field(default=None, compare=False, repr=False)
+
+    names = ("r", "alpha", "s", "beta")
+
+    def __post_init__(self) -> None:
+        _positive_parameters(self, self.names)
 
     @staticmethod
-    def _log_likelihood(params, x, t_x, T, w):
+    def _log_likelihood(params, x, t_x, T, w) -> float:
         r, alpha, s, beta = params
-        rsx = r + s + x
-        if alpha >= beta:
-            big, param_b = alpha, s + 1
-            low = beta
-        else:
-            big, param_b = beta, r + x
-            low = alpha
-        term_t = hyp2f1(rsx, param_b, rsx + 1, (big - low) / (big + t_x)) / (big + t_x) ** rsx
-        term_big_t = hyp2f1(rsx, param_b, rsx + 1, (big - low) / (big + T)) / (big + T) ** rsx
-        a0 = term_t - term_big_t
-        first = 1.0 / ((alpha + T) ** (r + x) * (beta + T) ** s)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ll = (
-                gammaln(r + x)
-                - gammaln(r)
-                + r * np.log(alpha)
-                + s * np.log(beta)
-                + np.log(first + s / rsx * a0)
-            )
-        return float(np.sum(w * ll))
+        log_first, log_second = pareto_log_terms(params, x, t_x, T)
+        ll = (
+            gammaln(r + x)
+            - gammaln(r)
+            + r * np.log(alpha)
+            + s * np.log(beta)
+            + np.logaddexp(log_first, log_second)
+        )
+        return float(np.einsum("i,i->", w, ll))
 
     @classmethod
     def fit(cls, x, t_x, T, weights=None) -> "ParetoNBD":
+        """Maximum-likelihood fit (finite-difference gradients); see ``BGNBD.fit``.
+
+        Example
+        -------
+        >>> T = np.linspace(20, 78, 2000)
+        >>> x, t_x = BGNBD(r=0.6, alpha=4.0, a=0.8, b=2.5).simulate(T, seed=2)
+        >>> ParetoNBD.fit(x, t_x, T).diagnostics.converged
+        True
+        """
         x, t_x, T = _check_summary(x, t_x, T)
-        w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=np.float64)
+        w = checks.weights(weights, len(x), "weights", CLVError)
+        _check_fit_data(x, w)
 
         def objective(log_params):
-            value = -cls._log_likelihood(np.exp(log_params), x, t_x, T, w)
+            with np.errstate(all="ignore"):
+                value = -cls._log_likelihood(np.exp(log_params), x, t_x, T, w)
             return value if np.isfinite(value) else 1e300
 
-        return cls(*_fit(objective, np.array([1.0, 1.0, 1.0, 1.0]), jac=False))
+        params, diagnostics = fit_log_params(
+            objective, np.ones(4), cls.names, CLVError, w.sum(), jac=False
+        )
+        return cls(*params, diagnostics=diagnostics)
+
+    def _params(self) -> np.ndarray:
+        return np.array([self.r, self.alpha, self.s, self.beta])
 
     def probability_alive(self, x, t_x, T) -> np.ndarray:
-        """P(alive | x, t_x, T) (Schmittlein et al., 1987; Fader & Hardie, 2005)."""
+        """P(alive | x, t_x, T) (Schmittlein et al., 1987; Fader & Hardie, 2005), in logs."""
         x, t_x, T = _check_summary(x, t_x, T)
-        params = (self.r, self.alpha, self.s, self.beta)
-        r, alpha, s, beta = params
-        rsx = r + s + x
-        big, param_b, low = (alpha, s + 1, beta) if alpha >= beta else (beta, r + x, alpha)
-        term_t = hyp2f1(rsx, param_b, rsx + 1, (big - low) / (big + t_x)) / (big + t_x) ** rsx
-        term_big_t = hyp2f1(rsx, param_b, rsx + 1, (big - low) / (big + T)) / (big + T) ** rsx
-        first = 1.0 / ((alpha + T) ** (r + x) * (beta + T) ** s)
-        return first / (first + s / rsx * (term_t - term_big_t))
+        with np.errstate(all="ignore"):
+            log_first, log_second = pareto_log_terms(self._params(), x, t_x, T)
+            return _finite(expit(log_first - log_second), "probability_alive")
 
     def expected_purchases(self, t: float, x, t_x, T) -> np.ndarray:
         """Expected purchases in the next ``t`` periods given each customer's history:
         ``(r + x)(β + T) / ((α + T)(s − 1)) · [1 − ((β + T)/(β + T + t))^(s − 1)] · P(alive)``
-        (Fader & Hardie 2005 note, eq. 41), with the ``s → 1`` limit
-        ``(r + x)(β + T)/(α + T) · ln((β + T + t)/(β + T)) · P(alive)``.
+        (Fader & Hardie 2005 note, eq. 41), written with ``expm1`` so that it runs smoothly
+        into its ``s → 1`` limit ``(r + x)(β + T)/(α + T) · ln((β + T + t)/(β + T)) · P(alive)``.
 
         Example
         -------
@@ -337,16 +399,15 @@ class ParetoNBD:
         >>> round(float(model.expected_purchases(39, [2], [30.43], [38.86])[0]), 2)
         1.46
         """
-        if t < 0:
-            raise CLVError("t: the horizon must be at least 0")
+        t = _check_horizon(t)
         x, t_x, T = _check_summary(x, t_x, T)
-        r, alpha, s, beta = self.r, self.alpha, self.s, self.beta
-        scale = (r + x) * (beta + T) / (alpha + T)
-        if abs(s - 1) < 1e-9:
-            growth = np.log((beta + T + t) / (beta + T))
-        else:
-            growth = (1 - ((beta + T) / (beta + T + t)) ** (s - 1)) / (s - 1)
-        return scale * growth * self.probability_alive(x, t_x, T)
+        r, alpha, s, beta = self._params()
+        with np.errstate(all="ignore"):
+            scale = (r + x) * (beta + T) / (alpha + T)
+            shrink = np.log(beta + T) - np.log(beta + T + t)  # <= 0
+            growth = -shrink if s == 1 else -np.expm1((s - 1) * shrink) / (s - 1)
+            result = scale * growth * self.probability_alive(x, t_x, T)
+        return _finite(result, "expected_purchases")
 
 
 @dataclass(frozen=True)
@@ -365,22 +426,26 @@ class GammaGamma:
     p: float
     q: float
     gamma: float
+    diagnostics: FitDiagnostics | None = field(default=None, compare=False, repr=False)
+
+    names = ("p", "q", "gamma")
+
+    def __post_init__(self) -> None:
+        _positive_parameters(self, self.names)
 
     @staticmethod
-    def _check(x, m) -> tuple[np.ndarray, np.ndarray]:
-        x, m = np.asarray(x, dtype=np.float64), np.asarray(m, dtype=np.float64)
-        if x.shape != m.shape or x.ndim != 1 or len(x) == 0:
-            raise CLVError("x, m: need two non-empty 1-D arrays of equal length")
-        if (x < 1).any():
-            raise CLVError("x: Gamma-Gamma needs customers with at least 1 repeat purchase")
-        if not np.isfinite(m).all() or (m <= 0).any():
-            raise CLVError("m: mean transaction values must be finite and greater than 0")
+    def _check(x, m, *, zero_allowed: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        x = checks.array(x, "x", CLVError, low=1.0, whole_numbers=True)
+        m = checks.array(m, "m", CLVError, low=0.0, low_open=not zero_allowed)
+        if x.shape != m.shape:
+            raise CLVError("x, m: need two arrays of equal length (one entry per customer)")
         return x, m
 
     @staticmethod
     def _log_likelihood(params, x, m, w):
         p, q, gamma = params
         px = p * x
+        log_gm = np.log(gamma + x * m)
         ll = (
             gammaln(px + q)
             - gammaln(px)
@@ -388,38 +453,74 @@ class GammaGamma:
             + q * np.log(gamma)
             + (px - 1) * np.log(m)
             + px * np.log(x)
-            - (px + q) * np.log(gamma + x * m)
+            - (px + q) * log_gm
         )
         grad = np.array(
             [
-                np.sum(
-                    w * x * (psi(px + q) - psi(px) + np.log(m) + np.log(x) - np.log(gamma + x * m))
-                ),
-                np.sum(w * (psi(px + q) - psi(q) + np.log(gamma) - np.log(gamma + x * m))),
-                np.sum(w * (q / gamma - (px + q) / (gamma + x * m))),
+                np.einsum("i,i->", w, x * (psi(px + q) - psi(px) + np.log(m * x) - log_gm)),
+                np.einsum("i,i->", w, psi(px + q) - psi(q) + np.log(gamma) - log_gm),
+                np.einsum("i,i->", w, q / gamma - (px + q) / (gamma + x * m)),
             ]
         )
-        return float(np.sum(w * ll)), grad
+        return float(np.einsum("i,i->", w, ll)), grad
 
     @classmethod
     def fit(cls, x, m, weights=None) -> "GammaGamma":
+        """Maximum-likelihood fit on customers with repeat purchases.
+
+        Example
+        -------
+        >>> rng = np.random.default_rng(2)
+        >>> x = rng.integers(1, 6, 3000).astype(float)
+        >>> nu = rng.gamma(3.74, 1 / 15.44, 3000)  # each customer's transaction rate
+        >>> m = rng.gamma(6.25 * x, 1 / (nu * x))  # mean of x Gamma(6.25, nu) amounts
+        >>> model = GammaGamma.fit(x, m)
+        >>> [round(v, 1) for v in (model.p, model.q, model.gamma)]
+        [6.7, 3.7, 14.0]
+        """
         x, m = cls._check(x, m)
-        w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=np.float64)
+        w = checks.weights(weights, len(x), "weights", CLVError)
+        if w.sum() < MIN_CUSTOMERS:
+            raise CLVError(
+                f"x: {w.sum():g} repeat customers; Gamma-Gamma needs at least {MIN_CUSTOMERS}"
+            )
 
         def objective(log_params):
-            ll, grad = cls._log_likelihood(np.exp(log_params), x, m, w)
+            with np.errstate(all="ignore"):
+                ll, grad = cls._log_likelihood(np.exp(log_params), x, m, w)
             return -ll, -grad * np.exp(log_params)
 
-        return cls(*_fit(objective, np.array([1.0, 1.0, 1.0]), jac=True))
+        params, diagnostics = fit_log_params(objective, np.ones(3), cls.names, CLVError, w.sum())
+        return cls(*params, diagnostics=diagnostics)
+
+    def population_mean(self) -> float:
+        """Mean spend per transaction of a customer with no repeat purchases: ``γ p / (q − 1)``.
+
+        Example
+        -------
+        >>> round(GammaGamma(p=6.25, q=3.74, gamma=15.44).population_mean(), 2)
+        35.22
+        """
+        if self.q <= 1:
+            raise CLVError("q: the population mean spend exists only for q > 1")
+        return float(_finite(self.gamma * self.p / (self.q - 1), "population_mean"))
 
     def expected_spend(self, x, m) -> np.ndarray:
-        """E[mean spend | x, m] = (γ p + p x m) / (p x + q − 1)."""
-        x, m = np.asarray(x, dtype=np.float64), np.asarray(m, dtype=np.float64)
-        return (self.gamma * self.p + self.p * x * m) / (self.p * x + self.q - 1)
+        """E[mean spend | x, m] = (γ p + p x m) / (p x + q − 1), for customers with
+        ``x >= 1`` repeat purchases of mean value ``m >= 0`` (at ``m = 0``, repeat orders of
+        no value, the formula's limit from above; fitting needs ``m > 0``)."""
+        x, m = self._check(x, m, zero_allowed=True)
+        with np.errstate(all="ignore"):
+            denominator = self.p * x + self.q - 1
+        if (denominator <= 0).any():
+            raise CLVError("q: p x + q - 1 must be greater than 0 for every customer")
+        with np.errstate(all="ignore"):
+            result = (self.gamma * self.p + self.p * x * m) / denominator
+        return _finite(result, "expected_spend")
 
 
 def discounted_clv(
-    purchases: BGNBD,
+    purchases: BGNBD | ParetoNBD,
     spend: GammaGamma,
     x,
     t_x,
@@ -435,30 +536,39 @@ def discounted_clv(
     Expected purchases per period (from the purchase model, in its time unit; a period is
     ``period_length`` units, 4.345 weeks = one month) times expected spend, discounted at
     ``discount_rate`` per period. Customers without repeat purchases get the population
-    mean spend ``γ p / (q − 1)``.
+    mean spend ``γ p / (q − 1)`` (their ``m`` is not used; give 0); ``m`` must be a
+    finite number of at least 0 (see ``GammaGamma.expected_spend``).
 
     Example
     -------
     >>> bg = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
     >>> gg = GammaGamma(p=6.25, q=3.74, gamma=15.44)
-    >>> float(discounted_clv(bg, gg, [2], [30.43], [38.86], [22.35])[0]) > 0
-    True
+    >>> round(float(discounted_clv(bg, gg, [2], [30.43], [38.86], [22.35])[0]), 2)
+    36.29
     """
-    if discount_rate < 0 or periods < 1 or period_length <= 0:
-        raise CLVError("discount_rate, periods, period_length: must be >= 0, >= 1 and > 0")
+    if not isinstance(purchases, BGNBD | ParetoNBD):
+        raise CLVError("purchases: must be a BGNBD, MBGNBD or ParetoNBD model")
+    if not isinstance(spend, GammaGamma):
+        raise CLVError("spend: must be a GammaGamma model")
+    discount_rate = checks.number(discount_rate, "discount_rate", CLVError, low=0.0)
+    periods = checks.whole(periods, "periods", CLVError, low=1, high=MAX_PERIODS)
+    period_length = checks.number(period_length, "period_length", CLVError, low=0, low_open=True)
     x, t_x, T = _check_summary(x, t_x, T)
-    m = np.asarray(m, dtype=np.float64)
-    population_mean = spend.gamma * spend.p / (spend.q - 1)
-    value = np.where(
-        x > 0, spend.expected_spend(np.maximum(x, 1), np.where(m > 0, m, 1.0)), population_mean
-    )
+    m = checks.array(m, "m", CLVError, low=0.0)
+    if m.shape != x.shape:
+        raise CLVError("m: need one mean repeat-purchase value per customer")
+    repeat = x > 0
+    value = np.full(len(x), spend.population_mean() if not repeat.all() else 0.0)
+    if repeat.any():
+        value[repeat] = spend.expected_spend(x[repeat], m[repeat])
     total = np.zeros_like(x)
     previous = np.zeros_like(x)
     for period in range(1, periods + 1):
         cumulative = purchases.expected_purchases(period * period_length, x, t_x, T)
-        total += (cumulative - previous) * value / (1 + discount_rate) ** period
+        discount = np.exp(-period * np.log1p(discount_rate))  # 1 / (1 + rate)^period
+        total += (cumulative - previous) * value * discount
         previous = cumulative
-    return total
+    return _finite(total, "discounted_clv")
 
 
 def holdout_comparison(model, x, t_x, T, x_holdout, duration: float, *, max_x: int = 7):
@@ -477,12 +587,14 @@ def holdout_comparison(model, x, t_x, T, x_holdout, duration: float, *, max_x: i
     >>> table["customers"].to_list(), table["actual"].to_list()
     ([2, 1, 3], [0.5, 2.0, 1.0])
     """
+    if not isinstance(model, BGNBD | ParetoNBD):
+        raise CLVError("model: must be a BGNBD, MBGNBD or ParetoNBD model")
     x, t_x, T = _check_summary(x, t_x, T)
-    actual = np.asarray(x_holdout, dtype=np.float64)
-    if actual.shape != x.shape or np.any(actual < 0) or not np.all(np.isfinite(actual)):
+    actual = checks.array(x_holdout, "x_holdout", CLVError, low=0.0, whole_numbers=True)
+    if actual.shape != x.shape:
         raise CLVError("x_holdout: need one count of at least 0 per customer")
-    if duration <= 0 or max_x < 1:
-        raise CLVError("duration, max_x: must be above 0 and at least 1")
+    duration = checks.number(duration, "duration", CLVError, low=0.0, low_open=True)
+    max_x = checks.whole(max_x, "max_x", CLVError, low=1)
     predicted = model.expected_purchases(duration, x, t_x, T)
     group = np.minimum(x, max_x).astype(np.int64)
     table = (
@@ -504,4 +616,9 @@ def holdout_comparison(model, x, t_x, T, x_holdout, duration: float, *, max_x: i
         },
         schema=table.schema,
     )
-    return pl.concat([table, overall])
+    return _finite_frame(pl.concat([table, overall]))
+
+
+def _finite_frame(table: pl.DataFrame) -> pl.DataFrame:
+    _finite(table.select("actual", "predicted").to_numpy(), "holdout_comparison")
+    return table

@@ -12,13 +12,44 @@ from functools import cached_property
 import numpy as np
 import polars as pl
 
+from pacer.analytics import _checks as checks
+
 
 class JourneyError(ValueError):
     """Bad journey input; the message names the column or journey and the reason."""
 
 
+def _integers(values, name: str, size: int | None = None) -> np.ndarray:
+    """``values`` as a 1-D int64 array of whole numbers (of length ``size``)."""
+    try:
+        raw = np.asarray(values)
+    except (TypeError, ValueError):
+        raise JourneyError(f"{name}: must be a list of whole numbers") from None
+    if raw.ndim != 1 or (size is not None and len(raw) != size):
+        raise JourneyError(f"{name}: need a 1-D list of {size} whole numbers")
+    if raw.dtype.kind in "iu":
+        return raw.astype(np.int64, copy=False)
+    if raw.dtype.kind != "f" or not np.isfinite(raw).all() or (raw != np.floor(raw)).any():
+        raise JourneyError(f"{name}: must be whole numbers")
+    if (np.abs(raw) > 2**62).any():
+        raise JourneyError(f"{name}: too large")
+    return raw.astype(np.int64)
+
+
 @dataclass(frozen=True)
 class Journeys:
+    """Journeys in columnar form (build them with ``from_frame`` or ``from_paths``; direct
+    construction is checked the same way: every array's length, range and type).
+
+    Example
+    -------
+    >>> j = Journeys(["ads", "email"], np.array([0, 2, 3]), np.array([0, 1, 1]),
+    ...              np.zeros(3), np.array([-1, -1]), np.array([-1, -1]),
+    ...              np.array([True, False]), np.array([10.0, 0.0]))
+    >>> j.lengths.tolist()
+    [2, 1]
+    """
+
     channels: list[str]
     offsets: np.ndarray  # int64, len = n_journeys + 1
     touch_channel: np.ndarray  # int64 index into channels
@@ -27,6 +58,48 @@ class Journeys:
     opportunity_position: np.ndarray  # int64 per journey, -1 none
     converted: np.ndarray  # bool per journey
     value: np.ndarray  # float64 per journey (0 when not converted)
+
+    def __post_init__(self) -> None:
+        channels = self.channels
+        if not isinstance(channels, list | tuple) or not all(isinstance(c, str) for c in channels):
+            raise JourneyError("channels: must be a list of channel names")
+        if len(set(channels)) != len(channels):
+            raise JourneyError("channels: names must be distinct")
+        offsets = _integers(self.offsets, "offsets")
+        lengths = np.diff(offsets)
+        if len(offsets) < 2 or offsets[0] != 0 or lengths.min() < 1:
+            raise JourneyError("offsets: must start at 0 and increase (every journey has a touch)")
+        n, touches = len(offsets) - 1, int(offsets[-1])
+        channel = _integers(self.touch_channel, "touch_channel", touches)
+        if len(channel) and (channel.min() < 0 or channel.max() >= len(channels)):
+            raise JourneyError("touch_channel: must index into channels")
+        age = checks.array(self.touch_age_days, "touch_age_days", JourneyError, low=0.0)
+        if len(age) != touches:
+            raise JourneyError(f"touch_age_days: need one age per touch ({touches})")
+        for name in ("lead_position", "opportunity_position"):
+            position = _integers(getattr(self, name), name, n)
+            if ((position < -1) | (position >= lengths)).any():
+                raise JourneyError(f"{name}: must be -1 or a touch of the journey")
+            object.__setattr__(self, name, position)
+        converted = np.asarray(self.converted)
+        if converted.dtype != bool or converted.shape != (n,):
+            raise JourneyError(f"converted: need one True/False per journey ({n})")
+        value = checks.array(self.value, "value", JourneyError, low=0.0)
+        if len(value) != n:
+            raise JourneyError(f"value: need one value per journey ({n})")
+        if (value[~converted] != 0).any():
+            raise JourneyError("value: must be 0 for journeys that did not convert")
+        if not np.isfinite(value.sum()):
+            raise JourneyError("value: the total is too large to compute with")
+        for name, array in (
+            ("channels", list(channels)),
+            ("offsets", offsets),
+            ("touch_channel", channel),
+            ("touch_age_days", age),
+            ("converted", converted),
+            ("value", value),
+        ):
+            object.__setattr__(self, name, array)
 
     @property
     def n_journeys(self) -> int:
@@ -76,6 +149,12 @@ class Journeys:
             raise JourneyError("touches.channel: contains nulls")
         if touches["timestamp"].null_count():
             raise JourneyError("touches.timestamp: contains nulls")
+        if not touches["timestamp"].dtype.is_temporal():
+            raise JourneyError("touches.timestamp: must be dates or times")
+        if touches["journey_id"].null_count() or outcomes["journey_id"].null_count():
+            raise JourneyError("journey_id: contains nulls")
+        if outcomes["converted"].null_count() or outcomes["converted"].dtype != pl.Boolean:
+            raise JourneyError("outcomes.converted: must be True or False for every journey")
         if outcomes["journey_id"].is_duplicated().any():
             raise JourneyError("outcomes.journey_id: each journey needs exactly one outcome")
         for flag in ("lead", "opportunity"):
@@ -83,8 +162,12 @@ class Journeys:
                 touches = touches.with_columns(pl.lit(False).alias(flag))
         if "value" not in outcomes.columns:
             outcomes = outcomes.with_columns(pl.lit(0.0).alias("value"))
-        if outcomes["value"].null_count() or (outcomes["value"] < 0).any():
+        value = outcomes["value"]
+        if not value.dtype.is_numeric() or value.null_count():
             raise JourneyError("outcomes.value: must be a number of at least 0 for every journey")
+        value = value.cast(pl.Float64)
+        if value.is_nan().any() or value.is_infinite().any() or (value < 0).any():
+            raise JourneyError("outcomes.value: must be a finite number of at least 0")
         known = set(outcomes["journey_id"].to_list())
         missing = touches.filter(~pl.col("journey_id").is_in(list(known)))["journey_id"]
         if missing.len():
@@ -102,6 +185,8 @@ class Journeys:
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         if "converted_at" in outcomes.columns:
             end = outcomes["converted_at"]
+            if end.null_count() or not end.dtype.is_temporal():
+                raise JourneyError("outcomes.converted_at: must be a time for every journey")
         else:
             end = touches.group_by("journey_id", maintain_order=True).agg(
                 pl.col("timestamp").max()
@@ -139,18 +224,25 @@ class Journeys:
         """
         if not paths:
             raise JourneyError("paths: no journeys given")
+        if not isinstance(paths, list | tuple):
+            raise JourneyError("paths: must be a list of channel lists")
         if len(converted) != len(paths) or (value is not None and len(value) != len(paths)):
             raise JourneyError("converted: needs one entry per path (and value too, if given)")
         for index, path in enumerate(paths):
-            if not path:
-                raise JourneyError(f"paths[{index}]: a journey needs at least one touch")
+            if isinstance(path, str) or not path:
+                raise JourneyError(f"paths[{index}]: a journey needs a list of at least one touch")
+            if not all(isinstance(c, str) for c in path):
+                raise JourneyError(f"paths[{index}]: channels must be names (strings)")
         channels = sorted({c for path in paths for c in path})
         lookup = {name: i for i, name in enumerate(channels)}
         lengths = np.array([len(p) for p in paths])
         flat = np.array([lookup[c] for path in paths for c in path], dtype=np.int64)
-        values = np.zeros(len(paths)) if value is None else np.asarray(value, dtype=np.float64)
-        if (values < 0).any() or not np.isfinite(values).all():
-            raise JourneyError("value: must be finite and at least 0")
+        if value is None:
+            values = np.zeros(len(paths))
+        else:
+            values = checks.array(value, "value", JourneyError, low=0.0)
+        if not all(isinstance(c, bool | np.bool_) for c in converted):
+            raise JourneyError("converted: must be True or False for every path")
         conv = np.asarray(converted, dtype=bool)
         return cls(
             channels=channels,

@@ -116,10 +116,19 @@ def clv_report(store: Store, workspace_id: int, as_of: date, *, months: int = 12
         raise CLVError("customers: fewer than 10 customers with orders; nothing to fit")
     x, t_x, big_t, m = (summary[c].to_numpy() for c in ("x", "t_x", "T", "m"))
     purchases = BGNBD.fit(x, t_x, big_t)
-    repeaters = x > 0
-    if repeaters.sum() < 10:
-        raise CLVError("customers: fewer than 10 repeat customers; cannot fit spend")
-    spend = GammaGamma.fit(x[repeaters], m[repeaters])
+    # Gamma-Gamma's likelihood needs a positive mean order value; repeat buyers whose
+    # repeat orders were all free (m = 0) are valued by its formula at m = 0 but not fitted
+    priced = (x > 0) & (m > 0)
+    if priced.sum() < 10:
+        raise CLVError(
+            "customers: fewer than 10 repeat customers with paid orders; cannot fit spend"
+        )
+    try:
+        spend = GammaGamma.fit(x[priced], m[priced])
+    except CLVError as error:
+        raise CLVError(
+            f"spend model (Gamma-Gamma, {priced.sum()} repeat customers): {error}"
+        ) from None
     customers = summary.with_columns(
         p_alive=pl.Series(purchases.probability_alive(x, t_x, big_t)),
         expected_purchases_90d=pl.Series(
@@ -174,6 +183,7 @@ def write_back_clv(workspace: Workspace, report: CLVReport, *, actor=None) -> in
             "alpha": params.alpha,
             "a": params.a,
             "b": params.b,
+            "log_likelihood": params.diagnostics.log_likelihood if params.diagnostics else None,
             "mean_clv": float(np.mean(report.customers["clv"].to_numpy())),
         },
     )

@@ -3,6 +3,7 @@
 import itertools
 import math
 from datetime import datetime, timedelta
+from fractions import Fraction
 
 import numpy as np
 import polars as pl
@@ -88,7 +89,71 @@ def test_markov_order_one_matches_the_hand_solved_chain():
     assert result.revenue.tolist() == pytest.approx([30, 60])
 
 
-def test_markov_higher_orders_are_solved_and_conserve_conversions():
+def exactly(result, expected: dict[str, Fraction]) -> None:
+    """Credits equal to hand-computed fractions (to floating-point rounding)."""
+    got = dict(zip(result.channels, result.conversions.tolist(), strict=True))
+    assert got == pytest.approx({c: float(v) for c, v in expected.items()}, abs=1e-12)
+
+
+def test_markov_order_two_matches_the_hand_solved_chain():
+    # Paths: A B -> conv (value 30), C B -> null, A -> null, B -> conv (60),
+    # A A B -> conv (90). Order-2 states (newest first, "." = no earlier touch):
+    #   start -> (A.) 3/5, (C.) 1/5, (B.) 1/5
+    #   (A.) -> (BA) 1/3, null 1/3, (AA) 1/3;  (AA) -> (BA) 1
+    #   (BA) -> conv 1;  (C.) -> (BC) 1;  (BC) -> null 1;  (B.) -> conv 1
+    # P(conv) = 3/5 (1/3 + 1/3) + 1/5 = 3/5.
+    # Without A ((A.), (AA), (BA) gone): 1/5, removal 1 - (1/5)/(3/5) = 2/3.
+    # Without B: 0, removal 1. Without C: 3/5, removal 0 (order 1 gives C 1/4: it cannot
+    # see that B converts only after A). Shares 2/3 : 1 : 0 of 3 conversions and 180.
+    j = Journeys.from_paths(
+        [["A", "B"], ["C", "B"], ["A"], ["B"], ["A", "A", "B"]],
+        [True, False, False, True, True],
+        [30, 0, 0, 60, 90],
+    )
+    second = attribute(j, AttributionConfig("markov", markov_order=2))
+    assert second.model == "markov_order_2"
+    exactly(second, {"A": Fraction(6, 5), "B": Fraction(9, 5), "C": Fraction(0)})
+    assert second.revenue.tolist() == pytest.approx([72, 108, 0], abs=1e-9)
+    # order 1 on the same paths: A -> B 1/2, A 1/4, null 1/4; B -> conv 3/4, so
+    # P(conv | A) = 1/2 and P = 3/5 again; removals A 1/2 (P falls to 3/10), B 1,
+    # C 1/4 (P falls to 9/20): shares 1/2 : 1 : 1/4 of 3 conversions
+    exactly(
+        attribute(j, "markov"),
+        {"A": Fraction(6, 7), "B": Fraction(12, 7), "C": Fraction(3, 7)},
+    )
+
+
+def test_markov_order_three_matches_the_hand_solved_chain():
+    # Paths: A C B -> conv (twice, 10 each), D C B -> null, C B -> conv (40).
+    # Order-3 states (newest first):
+    #   start -> (A..) 2/4, (D..) 1/4, (C..) 1/4
+    #   (A..) -> (CA.) -> (BCA) -> conv;  (D..) -> (CD.) -> (BCD) -> null;
+    #   (C..) -> (BC.) -> conv.   P(conv) = 2/4 + 1/4 = 3/4.
+    # Removals: A 1 - (1/4)/(3/4) = 2/3; B 1; C 1; D 0 (order 2 merges (BCA) and (BCD)
+    # into (BC), which converts 3/4, and gives D a removal effect of 1/4).
+    # Shares 2/3 : 1 : 1 : 0 (sum 8/3) of 3 conversions and of 60.
+    j = Journeys.from_paths(
+        [["A", "C", "B"], ["A", "C", "B"], ["D", "C", "B"], ["C", "B"]],
+        [True, True, False, True],
+        [10, 10, 0, 40],
+    )
+    third = attribute(j, AttributionConfig("markov", markov_order=3))
+    assert third.model == "markov_order_3"
+    exactly(
+        third,
+        {"A": Fraction(3, 4), "B": Fraction(9, 8), "C": Fraction(9, 8), "D": Fraction(0)},
+    )
+    assert third.revenue.tolist() == pytest.approx([15, 22.5, 22.5, 0], abs=1e-9)
+    # order 2 on the same paths: without A, the paths through (D.) and (C.) still reach
+    # (BC), which converts 3/4: P = 2/4 * 3/4 = 3/8, removal 1/2; without D,
+    # P = 3/4 * 3/4 = 9/16, removal 1/4; B and C 1. Shares 1/2 : 1 : 1 : 1/4 of 3.
+    exactly(
+        attribute(j, AttributionConfig("markov", markov_order=2)),
+        {"A": Fraction(6, 11), "B": Fraction(12, 11), "C": Fraction(12, 11), "D": Fraction(3, 11)},
+    )
+
+
+def test_markov_higher_orders_conserve_conversions_on_random_paths():
     rng = np.random.default_rng(0)
     paths = [list(rng.choice(list("abcd"), size=rng.integers(1, 6))) for _ in range(400)]
     converted = (rng.random(400) < 0.3).tolist()
@@ -97,24 +162,6 @@ def test_markov_higher_orders_are_solved_and_conserve_conversions():
         result = attribute(j, AttributionConfig("markov", markov_order=order))
         assert result.conversions.sum() == pytest.approx(sum(converted))
         assert (result.conversions >= 0).all()
-
-
-def test_markov_order_two_distinguishes_what_order_one_cannot():
-    # Order 2 sees that only "a then b" converts; order 1 also credits a's other paths.
-    paths = [["a", "b"]] * 10 + [["c", "b"]] * 10
-    converted = [True] * 10 + [False] * 10
-    j = Journeys.from_paths(paths, converted)
-    first = dict(zip(j.channels, attribute(j, "markov").conversions, strict=True))
-    second = dict(
-        zip(
-            j.channels,
-            attribute(j, AttributionConfig("markov", markov_order=2)).conversions,
-            strict=True,
-        )
-    )
-    assert first["c"] > 0  # order 1: removing c lowers P(b) -> conv
-    assert second["c"] == pytest.approx(0)  # order 2: state (c,b) never converts
-    assert second["a"] == pytest.approx(second["b"]) == pytest.approx(5)
 
 
 def brute_force_shapley(paths, converted):
@@ -164,8 +211,21 @@ def test_compare_reports_every_model_with_romi():
     linear = table.filter(pl.col("model") == "linear").sort("channel")
     assert linear["revenue"].to_list() == [50, 100]
     assert linear["romi"].to_list() == [1.0, 0.0]  # (50-25)/25 and (100-100)/100
+    # no spend, or too little for a finite ratio: return on spend is undefined (null)
+    tiny = compare(j, ["linear"], spend={"a": 0.0, "b": 1e-308}).sort("channel")
+    assert tiny["roas"].to_list() == [None, None] and tiny["romi"].to_list() == [None, None]
     for model in set(table["model"]):
         assert table.filter(pl.col("model") == model)["conversions"].sum() == pytest.approx(2)
+
+
+def test_time_decay_weights_cannot_underflow():
+    # three years old, one-hour half-life: 2**-26280 is 0 in floating point, yet the
+    # weights are relative to the journey's latest touch, so they stay 0 and 1, not NaN
+    j = _timed([1095 + 1 / 24, 1095])
+    weights = credits(j, AttributionConfig("time_decay", half_life_days=1 / 24))
+    assert list(weights.values()) == pytest.approx([1 / 3, 2 / 3])
+    tiny = credits(j, AttributionConfig("time_decay", half_life_days=1e-6))
+    assert list(tiny.values()) == [0.0, 1.0]
 
 
 @pytest.mark.parametrize(
@@ -173,14 +233,36 @@ def test_compare_reports_every_model_with_romi():
     [
         (lambda: Journeys.from_paths([], []), "paths: no journeys given"),
         (lambda: Journeys.from_paths([["a"], []], [True, False]), "paths[1]: a journey needs"),
-        (lambda: Journeys.from_paths([["a"]], [True], [-1]), "value: must be finite"),
+        (lambda: Journeys.from_paths(["ab"], [True]), "paths[0]: a journey needs a list"),
+        (lambda: Journeys.from_paths([["a", 3]], [True]), "paths[0]: channels must be names"),
+        (lambda: Journeys.from_paths([["a"]], [True], [-1]), "value: must be at least 0"),
+        (lambda: Journeys.from_paths([["a"]], [True], [math.nan]), "value: must be finite"),
+        (lambda: Journeys.from_paths([["a"]], [1]), "converted: must be True or False"),
+        (lambda: Journeys.from_paths([["a"]], [True, False]), "converted: needs one entry"),
         (lambda: AttributionConfig("magic"), "model: 'magic' is not one of"),
         (lambda: AttributionConfig("markov", markov_order=4), "markov_order: must be 1, 2 or 3"),
-        (lambda: AttributionConfig("time_decay", half_life_days=0), "half_life_days"),
+        (lambda: AttributionConfig("markov", markov_order=True), "markov_order: must be 1, 2"),
+        (lambda: AttributionConfig("time_decay", half_life_days=0), "half_life_days: must be gr"),
+        (
+            lambda: AttributionConfig("time_decay", half_life_days=math.inf),
+            "half_life_days: must be a finite number",
+        ),
         (lambda: attribute(Journeys.from_paths([["a"]], [False]), "markov"), "no journey converts"),
+        (lambda: attribute([["a"]], "linear"), "journeys: must be a Journeys"),
+        (lambda: attribute(Journeys.from_paths([["a"]], [True]), 3), "config: must be a model"),
         (
             lambda: attribute(Journeys.from_paths([["a"]], [True]), "linear").as_frame({"zz": 1}),
             "spend: unknown channel(s) zz",
+        ),
+        (
+            lambda: attribute(Journeys.from_paths([["a"]], [True]), "linear").as_frame(
+                {"a": math.nan}
+            ),
+            "spend['a']: must be a finite number",
+        ),
+        (
+            lambda: attribute(Journeys.from_paths([["a"]], [True]), "linear").as_frame({"a": -5}),
+            "spend['a']: must be at least 0",
         ),
     ],
 )
@@ -188,6 +270,44 @@ def test_bad_input_is_named(call, message):
     with pytest.raises(JourneyError) as error:
         call()
     assert message in str(error.value)
+
+
+def _direct(**changes):
+    fields = {
+        "channels": ["a", "b"],
+        "offsets": np.array([0, 2, 3]),
+        "touch_channel": np.array([0, 1, 1]),
+        "touch_age_days": np.zeros(3),
+        "lead_position": np.array([-1, -1]),
+        "opportunity_position": np.array([-1, -1]),
+        "converted": np.array([True, False]),
+        "value": np.array([10.0, 0.0]),
+    }
+    return Journeys(**{**fields, **changes})
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"channels": ["a", "a"]}, "channels: names must be distinct"),
+        ({"offsets": np.array([0, 2, 2])}, "offsets: must start at 0 and increase"),
+        ({"offsets": np.array([0, 2, 4])}, "touch_channel: need a 1-D list of 4"),
+        ({"touch_channel": np.array([0, 1, 2])}, "touch_channel: must index into channels"),
+        ({"touch_channel": np.array([0, 1, 0.5])}, "touch_channel: must be whole numbers"),
+        ({"touch_age_days": np.array([0, -1.0, 0])}, "touch_age_days: must be at least 0"),
+        ({"touch_age_days": np.array([0, np.nan, 0])}, "touch_age_days: must be finite"),
+        ({"lead_position": np.array([2, -1])}, "lead_position: must be -1 or a touch"),
+        ({"converted": np.array([1, 0])}, "converted: need one True/False per journey"),
+        ({"value": np.array([10.0, 5.0])}, "value: must be 0 for journeys that did not convert"),
+        ({"value": np.array([np.inf, 0.0])}, "value: must be finite numbers"),
+        ({"value": np.array([1e308, 1e308]), "converted": np.array([True, True])}, "value: the"),
+    ],
+)
+def test_journeys_built_directly_are_checked(changes, message):
+    with pytest.raises(JourneyError) as error:
+        _direct(**changes)
+    assert message in str(error.value)
+    assert _direct().lengths.tolist() == [2, 1]
 
 
 def test_from_frame_checks_its_tables():
@@ -208,3 +328,16 @@ def test_from_frame_checks_its_tables():
         Journeys.from_frame(
             touches.drop("timestamp"), pl.DataFrame({"journey_id": [1], "converted": [True]})
         )
+    outcomes = pl.DataFrame({"journey_id": [1, 2], "converted": [True, False]})
+    for value, message in (
+        ([math.nan, 0.0], "outcomes.value: must be a finite number"),
+        ([-1.0, 0.0], "outcomes.value: must be a finite number of at least 0"),
+        ([None, 0.0], "outcomes.value: must be a number of at least 0"),
+        (["x", "y"], "outcomes.value: must be a number"),
+    ):
+        with pytest.raises(JourneyError, match=message):
+            Journeys.from_frame(touches, outcomes.with_columns(value=pl.Series(value)))
+    with pytest.raises(JourneyError, match="outcomes.converted: must be True or False"):
+        Journeys.from_frame(touches, outcomes.with_columns(converted=pl.Series([1, None])))
+    with pytest.raises(JourneyError, match="touches.timestamp: must be dates or times"):
+        Journeys.from_frame(touches.with_columns(timestamp=pl.lit("monday")), outcomes)

@@ -65,12 +65,58 @@ def test_named_segments_and_custom_rules():
             "recency_days: must be at least 0",
         ),
         (
-            pl.DataFrame({"recency_days": [1], "frequency": [1], "monetary": [float("nan")]}),
-            "values: must be finite",
+            pl.DataFrame({"recency_days": [1], "frequency": [-2], "monetary": [1.0]}),
+            "frequency: must be at least 0",
         ),
+        (
+            pl.DataFrame({"recency_days": [1], "frequency": [1], "monetary": [float("nan")]}),
+            "monetary: must be finite numbers; item 0 is nan",
+        ),
+        (
+            pl.DataFrame({"recency_days": [1.0, None], "frequency": [1, 1], "monetary": [1, 2]}),
+            "recency_days: must be a number for every customer",
+        ),
+        (
+            pl.DataFrame({"recency_days": ["1"], "frequency": [1], "monetary": [1.0]}),
+            "recency_days: must be a number",
+        ),
+        (
+            pl.DataFrame(
+                {"recency_days": [], "frequency": [], "monetary": []},
+                schema={"recency_days": pl.Float64, "frequency": pl.Int64, "monetary": pl.Float64},
+            ),
+            "customers: the table is empty",
+        ),
+        ("not a table", "customers: must be a Polars or pandas DataFrame"),
     ],
 )
 def test_bad_input_is_named(table, message):
     with pytest.raises(RFMError) as error:
         rfm(table)
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: quantile_scores([1.0, 2.0], bins=1), "bins: must be at least 2"),
+        (lambda: quantile_scores([1.0, 2.0], bins=2.5), "bins: must be a whole number"),
+        (lambda: quantile_scores([]), "values: must be a non-empty"),
+        (lambda: quantile_scores([1.0, float("inf")]), "values: must be finite numbers; item 1"),
+        (lambda: SegmentRule("x", (3, 1), (1, 5)), "x.recency: the lowest score is above"),
+        (lambda: SegmentRule("x", (0, 1), (1, 5)), "x.recency: must be at least 1"),
+        (lambda: SegmentRule("x", (1, 2), (1,)), "x.frequency: need a (lowest, highest)"),
+        (lambda: SegmentRule("", (1, 2), (1, 2)), "name: a segment needs a name"),
+        (
+            lambda: rfm(
+                pl.DataFrame({"recency_days": [1], "frequency": [1], "monetary": [1.0]}),
+                segments=("Champions",),
+            ),
+            "segments: must be a list of SegmentRule",
+        ),
+    ],
+)
+def test_bad_arguments_are_named(call, message):
+    with pytest.raises(RFMError) as error:
+        call()
     assert message in str(error.value)
