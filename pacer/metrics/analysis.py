@@ -16,11 +16,10 @@ from pacer.analytics.attribution import compare
 from pacer.analytics.clv import BGNBD, CLVError, GammaGamma, discounted_clv, holdout_comparison
 from pacer.analytics.journeys import JourneyError, Journeys
 from pacer.core import audit
-from pacer.core.bulk import update_rows
 from pacer.core.models import Workspace
 from pacer.metrics.cube import SOURCES
 from pacer.metrics.summaries import customer_summary, journey_tables
-from pacer.people.models import Contact
+from pacer.people.actions import record_predictions
 from pacer.warehouse.store import Store
 
 WEEKS_90_DAYS = 90 / 7
@@ -155,22 +154,17 @@ def clv_report(store: Store, workspace_id: int, as_of: date, *, months: int = 12
 @transaction.atomic
 def write_back_clv(workspace: Workspace, report: CLVReport, *, actor=None) -> int:
     """Store each customer's predictions on their contact; returns how many were updated."""
-    existing = set(
-        Contact.objects.filter(
-            workspace=workspace, pk__in=report.customers["customer"].to_list()
-        ).values_list("pk", flat=True)
+    updated = record_predictions(
+        workspace,
+        {
+            row["customer"]: (
+                float(row["clv"]),
+                float(row["p_alive"]),
+                float(row["expected_purchases_90d"]),
+            )
+            for row in report.customers.iter_rows(named=True)
+        },
     )
-    rows = [
-        Contact(
-            pk=row["customer"],
-            predicted_clv=float(row["clv"]),
-            p_alive=float(row["p_alive"]),
-            expected_purchases_90d=float(row["expected_purchases_90d"]),
-        )
-        for row in report.customers.iter_rows(named=True)
-        if row["customer"] in existing
-    ]
-    update_rows(Contact, rows, ["predicted_clv", "p_alive", "expected_purchases_90d"])
     params = report.purchases
     audit.record(
         workspace,
@@ -178,7 +172,7 @@ def write_back_clv(workspace: Workspace, report: CLVReport, *, actor=None) -> in
         workspace,
         actor=actor,
         after={
-            "customers": len(rows),
+            "customers": updated,
             "r": params.r,
             "alpha": params.alpha,
             "a": params.a,
@@ -187,7 +181,7 @@ def write_back_clv(workspace: Workspace, report: CLVReport, *, actor=None) -> in
             "mean_clv": float(np.mean(report.customers["clv"].to_numpy())),
         },
     )
-    return len(rows)
+    return updated
 
 
 @dataclass(frozen=True)

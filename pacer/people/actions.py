@@ -1,11 +1,14 @@
-"""Writes for the people domain that are not ingestion: locations and products."""
+"""Writes for the people domain that are not ingestion: locations, products, predictions."""
+
+import math
 
 from django.db import transaction
 
-from pacer.core import audit
+from pacer.core import audit, feed
+from pacer.core.bulk import update_rows
 from pacer.core.errors import FieldError, ValidationFailed, parse_amount
 from pacer.core.models import Workspace
-from pacer.people.models import Location, Product
+from pacer.people.models import Contact, Location, Product
 
 
 @transaction.atomic
@@ -57,3 +60,34 @@ def upsert_products(workspace: Workspace, rows: list[dict], *, actor=None) -> li
         result.append(product)
     audit.record(workspace, "products.upsert", workspace, actor=actor, after={"rows": len(rows)})
     return result
+
+
+@transaction.atomic
+def record_predictions(
+    workspace: Workspace, predictions: dict[int, tuple[float, float, float]]
+) -> int:
+    """Store CLV predictions on the workspace's contacts; returns how many were updated.
+
+    ``predictions`` maps a contact id to ``(predicted_clv, p_alive, expected_purchases_90d)``;
+    ids of other workspaces' or unknown contacts are skipped. Every value must be finite.
+    """
+    errors = {
+        f"predictions[{pk}]": "must be three finite numbers"
+        for pk, values in predictions.items()
+        if len(values) != 3 or not all(math.isfinite(v) for v in values)
+    }
+    if errors:
+        raise ValidationFailed(errors)
+    existing = Contact.objects.filter(workspace=workspace, pk__in=list(predictions))
+    rows = [
+        Contact(
+            pk=pk,
+            predicted_clv=predictions[pk][0],
+            p_alive=predictions[pk][1],
+            expected_purchases_90d=predictions[pk][2],
+        )
+        for pk in existing.values_list("pk", flat=True)
+    ]
+    update_rows(Contact, rows, ["predicted_clv", "p_alive", "expected_purchases_90d"])
+    feed.publish(workspace.pk, source="people.predictions", contact_ids=[c.pk for c in rows])
+    return len(rows)
