@@ -42,12 +42,13 @@ def parse(data: Mapping) -> list[Key]:
             errors[kind] = f"is longer than {MAX_LENGTH[kind]} characters"
             continue
         value = normalise(kind, raw)
-        if not value:
+        if kind == "email" and not value:
+            # people's rule: an email needs a name and a domain to identify anyone
+            errors[kind] = f"'{raw.strip()[:60]}' is not an email address"
+        elif not value:
             errors[kind] = "is empty once normalised" + (
                 " (a phone number needs digits)" if kind == "phone" else ""
             )
-        elif kind == "email" and "@" not in value:
-            errors[kind] = f"'{value[:60]}' is not an email address"
         else:
             keys.append((kind, value))
     if errors:
