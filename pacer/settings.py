@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "pacer.warehouse",
     "pacer.metrics",
     "pacer.experiments",
+    "pacer.leads",
     "pacer.privacy",
     "pacer.ops",
     "pacer.demo",

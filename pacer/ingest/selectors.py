@@ -133,3 +133,22 @@ def pending_events() -> int:
 def quarantined_events() -> int:
     """Events set aside because processing could not write them, in every workspace."""
     return Event.objects.filter(quarantined_at__isnull=False).count()
+
+
+def events_named(workspace_id: int, name: str, first_id: int, last_id: int) -> list[dict]:
+    """Processed track events called ``name`` with ids in ``first_id..last_id``, oldest
+    first, each with its contact, time, channel and properties (a change-feed batch's
+    range; subscribers read what arrived through this)."""
+    return list(
+        Event.objects.filter(
+            workspace_id=workspace_id,
+            id__gte=first_id,
+            id__lte=last_id,
+            type="track",
+            event=name,
+            pending=False,
+            quarantined_at__isnull=True,
+        )
+        .order_by("id")
+        .values("id", "contact_id", "timestamp", "channel", "utm_campaign", "properties")
+    )
