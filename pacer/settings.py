@@ -192,6 +192,24 @@ INGEST_PROCESS_CHUNK = int(os.environ.get("PACER_INGEST_PROCESS_CHUNK", "20000")
 # How often the worker hands new change-feed batches to their subscribers.
 FEED_POLL_SECONDS = float(os.environ.get("PACER_FEED_POLL_SECONDS", "0.5"))
 
+# Email (lead auto-replies, reminders, escalations): SMTP when PACER_SMTP_HOST is set;
+# otherwise each message is written to a file under $PACER_DATA_DIR/outbox, so nothing
+# is lost on an install without a mail server.
+DEFAULT_FROM_EMAIL = os.environ.get("PACER_EMAIL_FROM", "pacer@localhost")
+if os.environ.get("PACER_SMTP_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["PACER_SMTP_HOST"]
+    EMAIL_PORT = int(os.environ.get("PACER_SMTP_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("PACER_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("PACER_SMTP_PASSWORD", "")
+    EMAIL_USE_TLS = os.environ.get("PACER_SMTP_TLS", "0") == "1"
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "outbox"
+# How often the worker fires due lead timers and hands notices to SMTP.
+LEAD_TIMER_SECONDS = float(os.environ.get("PACER_LEAD_TIMER_SECONDS", "2"))
+
 # How often the worker pushes new operational rows into the warehouse.
 WAREHOUSE_SYNC_SECONDS = int(os.environ.get("PACER_WAREHOUSE_SYNC_SECONDS", "30"))
 # Rows per warehouse append commit (and per read of a snapshot table).

@@ -17,10 +17,11 @@ from urllib.parse import urlsplit
 
 from django.db import transaction
 
-from pacer.core import audit
+from pacer.core import audit, clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
 from pacer.ingest.actions import accept
+from pacer.leads import followup
 from pacer.leads.models import Lead, LeadStage, StageChange, StageKind
 from pacer.leads.stages import first_open_stage, stages
 from pacer.people.selectors import contact, locations
@@ -320,6 +321,7 @@ def record_leads(workspace_id: int, events: list[dict]) -> int:
             at=event["timestamp"],
             by="capture",
         )
+        followup.start(lead, clock.now())
         made += 1
     return made
 

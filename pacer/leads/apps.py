@@ -1,4 +1,4 @@
-from pacer.core.domains import DomainConfig
+from pacer.core.domains import DomainConfig, Loop
 from pacer.core.roles import EVERYONE, MANAGERS
 
 
@@ -8,6 +8,10 @@ class LeadsConfig(DomainConfig):
     api = (("/leads/", "pacer.leads.api.router"),)
     contact_rows = ("pacer.leads.models.Lead",)
     subscribers = ("pacer.leads.feed.SUBSCRIBER",)
+    loops = (
+        Loop("lead-timers", "pacer.leads.followup.fire_due_timers", "LEAD_TIMER_SECONDS"),
+        Loop("lead-notices", "pacer.leads.followup.send_notices", "LEAD_TIMER_SECONDS"),
+    )
     permissions = {
         "leads.view": EVERYONE,
         "leads.capture": EVERYONE,

@@ -49,6 +49,10 @@ class Lead(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    assignment_round = models.PositiveIntegerField(default=0)
+    respond_by = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -73,3 +77,157 @@ class StageChange(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class Agent(models.Model):
+    """A member who takes leads of a location (or of every location: the fallback queue
+    when ``location_id`` is empty), with a share of them and a cap on open ones."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    location_id = models.BigIntegerField(null=True, blank=True)
+    weight = models.FloatField(default=1.0)
+    max_open = models.PositiveIntegerField(default=25)
+    is_manager = models.BooleanField(default=False, help_text="gets the escalations")
+    away_until = models.DateTimeField(null=True, blank=True, help_text="time off")
+    assigned = models.PositiveIntegerField(default=0, help_text="leads given so far")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "user", "location_id"],
+                name="lead_agent",
+                nulls_distinct=False,
+            ),
+        ]
+
+
+class LocationHours(models.Model):
+    """Opening hours of a location (or the workspace's default when ``location_id`` is
+    empty) in its own time zone; SLA deadlines count only these minutes."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    location_id = models.BigIntegerField(null=True, blank=True)
+    timezone = models.CharField(max_length=60, default="UTC")
+    weekly = models.JSONField(default=dict)  # {"mon": [["09:00", "17:00"]], ...}
+    holidays = models.JSONField(default=list)  # ["2026-12-25", ...]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "location_id"], name="lead_hours", nulls_distinct=False
+            ),
+        ]
+
+
+class SlaPolicy(models.Model):
+    """First response within ``respond_minutes`` working minutes of a lead reaching
+    ``stage`` (at a location, or anywhere when ``location_id`` is empty); a reminder
+    ``remind_minutes`` before, escalation at the deadline, re-assignment
+    ``reassign_minutes`` after it."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    stage = models.SlugField(max_length=40, default="lead")
+    location_id = models.BigIntegerField(null=True, blank=True)
+    respond_minutes = models.PositiveIntegerField(default=15)
+    remind_minutes = models.PositiveIntegerField(default=5)
+    reassign_minutes = models.PositiveIntegerField(default=30)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "stage", "location_id"],
+                name="lead_sla",
+                nulls_distinct=False,
+            ),
+        ]
+
+
+class TimerKind(models.TextChoices):
+    REMIND = "remind", "Reminder to the owner"
+    BREACH = "breach", "Escalation to the location's manager"
+    REASSIGN = "reassign", "Re-assignment"
+
+
+class Timer(models.Model):
+    """A deadline of a lead's assignment round; fires once (``fired_at``), unless the
+    first response came first (``cancelled_at``)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="timers")
+    kind = models.CharField(max_length=10, choices=TimerKind.choices)
+    assignment_round = models.PositiveIntegerField()
+    due_at = models.DateTimeField()
+    fired_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead", "kind", "assignment_round"], name="lead_timer_once"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="lead_timer_due",
+                condition=models.Q(fired_at__isnull=True, cancelled_at__isnull=True),
+            )
+        ]
+
+
+class ActivityKind(models.TextChoices):
+    CALL = "call", "Call"
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    MEETING = "meeting", "Meeting"
+    NOTE = "note", "Note (not a response)"
+
+
+class Activity(models.Model):
+    """What the owner did: a call, email, SMS or meeting (each a response), or a note."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(max_length=10, choices=ActivityKind.choices)
+    outcome = models.CharField(max_length=500, blank=True)
+    next_step = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class Notice(models.Model):
+    """A message Pacer sends about a lead, keyed so it is sent at most once: the
+    auto-reply to the person, a reminder, an escalation. ``sent_at`` is set after the
+    hand-over to SMTP; a notice left unsent by a crash mid-send is not sent again."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="notices")
+    key = models.CharField(max_length=60)  # "auto-reply", "remind:1", "breach:1"
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    to_email = models.EmailField(blank=True)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)  # a sender took it
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["lead", "key"], name="lead_notice_once"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["id"],
+                name="lead_notice_unsent",
+                condition=models.Q(claimed_at__isnull=True),
+            )
+        ]

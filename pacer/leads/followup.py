@@ -1,0 +1,188 @@
+"""Follow-up: a new lead is assigned and answered at once (an auto-reply to the person);
+the owner's first response stops the clock; timers remind, escalate and re-assign.
+
+Timers and notices live in the database, so they survive restarts. A timer fires once:
+the worker claims due timers with a conditional update, and the notice it makes is keyed
+per lead (``remind:2`` is round 2's reminder), so a second worker or a rerun makes
+nothing twice. Sending claims the notice first; a crash between claim and hand-over to
+SMTP leaves it claimed and unsent (shown, never sent twice).
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+
+from pacer.core import clock
+from pacer.core.errors import ValidationFailed
+from pacer.core.models import Workspace
+from pacer.leads.models import Activity, ActivityKind, Agent, Lead, Notice, Timer, TimerKind
+from pacer.leads.routing import assign
+from pacer.people.selectors import contact
+
+log = logging.getLogger(__name__)
+RESPONSES = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.SMS, ActivityKind.MEETING)
+TIMERS_PER_RUN = 500
+HISTORIC = timedelta(days=1)
+NOTICES_PER_RUN = 200
+
+
+def _notice(lead: Lead, key: str, *, subject: str, body: str, to_user=None, to_email="") -> None:
+    try:
+        with transaction.atomic():
+            Notice.objects.create(
+                workspace_id=lead.workspace_id,
+                lead=lead,
+                key=key,
+                to_user=to_user,
+                to_email=to_email,
+                subject=subject[:200],
+                body=body,
+                created_at=clock.now(),
+            )
+    except IntegrityError:
+        pass  # made before (a rerun): once per lead and key
+
+
+def start(lead: Lead, now: datetime) -> None:
+    """A new lead: assign it and queue the auto-reply (inside the caller's transaction).
+
+    A lead older than ``HISTORIC`` when it arrives (a backfill, an import) is assigned
+    without deadlines and gets no auto-reply: answering it now would not be an answer.
+    """
+    live = lead.created_at >= now - HISTORIC
+    assign(lead, now, deadlines=live)
+    if not live:
+        return
+    person = contact(lead.workspace, lead.contact_id)
+    if person is not None and person.email:
+        name = person.first_name or "there"
+        _notice(
+            lead,
+            "auto-reply",
+            to_email=person.email,
+            subject="Thanks, we have your request",
+            body=f"Hi {name},\n\nThank you for getting in touch. "
+            "Someone from our team will contact you shortly.\n",
+        )
+
+
+@transaction.atomic
+def log_activity(
+    workspace: Workspace,
+    lead_id: int,
+    kind: str,
+    *,
+    at: datetime,
+    actor=None,
+    outcome: str = "",
+    next_step: str = "",
+) -> Activity:
+    """Record what the owner did; the first call, email, SMS or meeting is the lead's
+    first response and cancels its pending timers."""
+    errors = {}
+    if kind not in ActivityKind.values:
+        errors["kind"] = f"must be one of {', '.join(ActivityKind.values)}"
+    for field, value in (("outcome", outcome), ("next_step", next_step)):
+        if len(value) > 500:
+            errors[field] = "must be at most 500 characters"
+    lead = Lead.objects.select_for_update().filter(workspace=workspace, pk=lead_id).first()
+    if lead is None:
+        errors["lead_id"] = "no such lead in this workspace"
+    if errors:
+        raise ValidationFailed(errors)
+    activity = Activity.objects.create(
+        workspace=workspace,
+        lead=lead,
+        kind=kind,
+        outcome=outcome.strip(),
+        next_step=next_step.strip(),
+        at=at,
+        actor=actor,
+    )
+    if kind in RESPONSES and lead.first_response_at is None:
+        lead.first_response_at = at
+        lead.save(update_fields=["first_response_at"])
+        Timer.objects.filter(lead=lead, fired_at__isnull=True, cancelled_at__isnull=True).update(
+            cancelled_at=at
+        )
+    return activity
+
+
+def fire_due_timers(now: datetime | None = None) -> int:
+    """Fire every timer due by ``now`` (the worker's loop); returns how many fired."""
+    now = now or clock.now()
+    due = list(
+        Timer.objects.filter(fired_at__isnull=True, cancelled_at__isnull=True, due_at__lte=now)
+        .order_by("due_at", "id")
+        .values_list("id", flat=True)[:TIMERS_PER_RUN]
+    )
+    fired = 0
+    for timer_id in due:
+        with transaction.atomic():
+            claimed = Timer.objects.filter(
+                pk=timer_id, fired_at__isnull=True, cancelled_at__isnull=True
+            ).update(fired_at=now)
+            if not claimed:
+                continue  # another worker fired it, or the response came first
+            timer = Timer.objects.select_related("lead", "lead__workspace").get(pk=timer_id)
+            _fire(timer, now)
+            fired += 1
+    return fired
+
+
+def _fire(timer: Timer, now: datetime) -> None:
+    lead = Lead.objects.select_for_update().get(pk=timer.lead_id)
+    if lead.first_response_at is not None or lead.assignment_round != timer.assignment_round:
+        return  # answered, or already given to someone else
+    label = f"Lead #{lead.pk}"
+    if timer.kind == TimerKind.REMIND and lead.owner is not None:
+        _notice(
+            lead,
+            f"remind:{timer.assignment_round}",
+            to_user=lead.owner,
+            to_email=lead.owner.email,
+            subject=f"{label}: respond by {lead.respond_by:%H:%M %Z}",
+            body=f"{label} is waiting for its first response (due {lead.respond_by:%c}).\n",
+        )
+    elif timer.kind == TimerKind.BREACH:
+        for manager in Agent.objects.filter(
+            workspace_id=lead.workspace_id, location_id=lead.location_id, is_manager=True
+        ).select_related("user"):
+            _notice(
+                lead,
+                f"breach:{timer.assignment_round}:{manager.user_id}",
+                to_user=manager.user,
+                to_email=manager.user.email,
+                subject=f"{label} missed its response deadline",
+                body=f"{label} was due a first response by {lead.respond_by:%c} and has none.\n",
+            )
+    elif timer.kind == TimerKind.REASSIGN:
+        assign(lead, now, exclude=lead.owner_id, why="re-assigned after the deadline")
+
+
+def send_notices() -> int:
+    """Hand unsent email notices to SMTP, each at most once; returns how many were sent."""
+    sent = 0
+    pending = Notice.objects.filter(claimed_at__isnull=True).order_by("id")[:NOTICES_PER_RUN]
+    for notice in list(pending):
+        if not Notice.objects.filter(pk=notice.pk, claimed_at__isnull=True).update(
+            claimed_at=clock.now()
+        ):
+            continue
+        if notice.to_email:
+            try:
+                send_mail(
+                    notice.subject,
+                    notice.body,
+                    settings.DEFAULT_FROM_EMAIL,
+                    [notice.to_email],
+                )
+            except OSError as error:  # left claimed and unsent: shown, never sent twice
+                log.warning("notice %s not sent: %s", notice.pk, error)
+                continue
+        Notice.objects.filter(pk=notice.pk).update(sent_at=clock.now())
+        sent += 1
+    return sent

@@ -1,0 +1,90 @@
+"""Business hours: when a deadline of N working minutes falls, in a location's time zone.
+
+Opening hours are wall-clock times per weekday in the location's zone, so a deadline
+crosses nights, weekends, holidays and daylight-saving changes as a person at that
+location would count it: a 15-minute deadline set at 16:55 on a Friday before a holiday
+Monday falls at 09:10 on Tuesday.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pacer.core.errors import ValidationFailed
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_DAYS_AHEAD = 400  # a deadline further than this has no opening hours to fall in
+
+
+@dataclass(frozen=True)
+class Hours:
+    """Opening intervals per weekday (``{"mon": [("09:00", "17:00")], ...}``) in ``zone``;
+    no intervals at all means always open."""
+
+    zone: str = "UTC"
+    weekly: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    holidays: frozenset[date] = frozenset()
+
+    def __post_init__(self) -> None:
+        errors = {}
+        try:
+            ZoneInfo(self.zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            errors["timezone"] = f"'{self.zone[:60]}' is not a known time zone"
+        for day, intervals in self.weekly.items():
+            if day not in WEEKDAYS:
+                errors[f"hours.{day}"] = f"must be one of {', '.join(WEEKDAYS)}"
+                continue
+            for index, interval in enumerate(intervals):
+                try:
+                    opens, closes = (time.fromisoformat(t) for t in interval)
+                except (TypeError, ValueError):
+                    errors[f"hours.{day}[{index}]"] = "must be two times like 09:00 and 17:30"
+                    continue
+                if opens >= closes:
+                    errors[f"hours.{day}[{index}]"] = "must open before it closes"
+        if errors:
+            raise ValidationFailed(errors)
+
+    @property
+    def always_open(self) -> bool:
+        return not any(self.weekly.values())
+
+    def intervals_on(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The day's opening intervals as UTC instants (none on a holiday)."""
+        if day in self.holidays:
+            return []
+        zone = ZoneInfo(self.zone)
+        return [
+            (
+                datetime.combine(day, time.fromisoformat(opens), zone).astimezone(UTC),
+                datetime.combine(day, time.fromisoformat(closes), zone).astimezone(UTC),
+            )
+            for opens, closes in sorted(self.weekly.get(WEEKDAYS[day.weekday()], []))
+        ]
+
+
+def add_working_minutes(start: datetime, minutes: float, hours: Hours) -> datetime:
+    """The instant ``minutes`` of opening time after ``start`` (an aware datetime).
+
+    >>> friday = datetime(2026, 3, 6, 16, 55, tzinfo=UTC)
+    >>> hours = Hours("UTC", {"mon": [("09:00", "17:00")], "fri": [("09:00", "17:00")]})
+    >>> add_working_minutes(friday, 15, hours)
+    datetime.datetime(2026, 3, 9, 9, 10, tzinfo=datetime.timezone.utc)
+    """
+    if start.tzinfo is None:
+        raise ValueError("start must be timezone-aware")
+    start = start.astimezone(UTC)
+    if hours.always_open:
+        return start + timedelta(minutes=minutes)
+    left = timedelta(minutes=minutes)
+    day = start.astimezone(ZoneInfo(hours.zone)).date()
+    for offset in range(MAX_DAYS_AHEAD):
+        for opens, closes in hours.intervals_on(day + timedelta(days=offset)):
+            if closes <= start:
+                continue
+            begin = max(opens, start)
+            if begin + left <= closes:
+                return begin + left
+            left -= closes - begin
+    raise ValidationFailed({"hours": f"no opening hours in the next {MAX_DAYS_AHEAD} days"})
