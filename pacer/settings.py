@@ -209,6 +209,8 @@ else:
     EMAIL_FILE_PATH = DATA_DIR / "outbox"
 # How often the worker fires due lead timers and hands notices to SMTP.
 LEAD_TIMER_SECONDS = float(os.environ.get("PACER_LEAD_TIMER_SECONDS", "2"))
+# How often the staff lead inbox refreshes itself (new leads, deadlines, reminders).
+LEAD_INBOX_REFRESH_SECONDS = 15
 
 # How often the worker pushes new operational rows into the warehouse.
 WAREHOUSE_SYNC_SECONDS = int(os.environ.get("PACER_WAREHOUSE_SYNC_SECONDS", "30"))

@@ -9,8 +9,8 @@ from ninja import Field, Query, Router, Schema, Status
 from pacer.core.api_schema import BODY_ERRORS, ERRORS, MAX_OFFSET, NOT_FOUND, Id, text
 from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
-from pacer.leads import actions, selectors
-from pacer.leads.models import Lead, StageKind
+from pacer.leads import actions, followup, selectors
+from pacer.leads.models import ActivityKind, Lead, StageKind
 from pacer.leads.stages import stages
 
 router = Router(tags=["leads"])
@@ -72,8 +72,25 @@ class StageChangeOut(Schema):
     reason: str
 
 
+class ActivityOut(Schema):
+    kind: ActivityKind
+    outcome: str
+    next_step: str
+    at: datetime
+    actor_id: int | None
+
+
 class LeadDetailOut(LeadOut):
+    respond_by: datetime | None
+    first_response_at: datetime | None
     history: list[StageChangeOut]
+    activities: list[ActivityOut]
+
+
+class ActivityIn(Schema):
+    kind: ActivityKind
+    outcome: text(500) = ""
+    next_step: text(500) = ""
 
 
 class LeadQuery(Schema):
@@ -120,7 +137,10 @@ def _lead(request, lead_id: int) -> Lead:
 def _detail(request, found: Lead) -> dict:
     return {
         **LeadOut.from_orm(found).dict(),
+        "respond_by": found.respond_by,
+        "first_response_at": found.first_response_at,
         "history": selectors.history(request.workspace, found.pk),
+        "activities": selectors.activities(request.workspace, found.pk),
     }
 
 
@@ -163,3 +183,24 @@ def move(request, lead_id: Id, payload: MoveIn):
         reason=payload.reason,
     )
     return _detail(request, moved)
+
+
+@router.post(
+    "/{lead_id}/activities",
+    response={200: LeadDetailOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND},
+)
+@endpoint("leads.work")
+def log(request, lead_id: Id, payload: ActivityIn):
+    """Log a call, email, SMS, meeting (each a response: the first stops the clock) or note."""
+    found = _lead(request, lead_id)
+    followup.log_activity(
+        request.workspace,
+        found.pk,
+        payload.kind,
+        at=timezone.now(),
+        actor=request.user,
+        outcome=payload.outcome,
+        next_step=payload.next_step,
+    )
+    found.refresh_from_db()
+    return _detail(request, found)

@@ -1,10 +1,11 @@
-from pacer.core.domains import DomainConfig, Loop
+from pacer.core.domains import DomainConfig, Loop, NavItem
 from pacer.core.roles import EVERYONE, MANAGERS
 
 
 class LeadsConfig(DomainConfig):
     name = "pacer.leads"
     label = "leads"
+    urls = "pacer.leads.urls"
     api = (("/leads/", "pacer.leads.api.router"),)
     contact_rows = ("pacer.leads.models.Lead",)
     subscribers = ("pacer.leads.feed.SUBSCRIBER",)
@@ -18,3 +19,4 @@ class LeadsConfig(DomainConfig):
         "leads.work": EVERYONE,  # move a lead through the stages
         "leads.configure": MANAGERS,  # the workspace's stages
     }
+    nav = (NavItem("Leads", "lead-inbox", "leads.view", order=15),)

@@ -53,7 +53,7 @@ def start(lead: Lead, now: datetime) -> None:
     without deadlines and gets no auto-reply: answering it now would not be an answer.
     """
     live = lead.created_at >= now - HISTORIC
-    assign(lead, now, deadlines=live)
+    assign(lead, now, deadlines=live, since=lead.created_at)
     if not live:
         return
     person = contact(lead.workspace, lead.contact_id)

@@ -84,10 +84,13 @@ def assign(
     exclude: int | None = None,
     why: str = "new",
     deadlines: bool = True,
+    since: datetime | None = None,
 ) -> Lead:
     """Give the lead to the next agent (never ``exclude``) and start its SLA timers.
 
-    Runs inside the caller's transaction. Without an agent the lead stays unassigned
+    The response deadline counts from ``since`` (a new lead: when it arrived) or else
+    from ``now`` (a re-assignment gives the new owner the full time). Runs inside the
+    caller's transaction. Without an agent the lead stays unassigned
     (the inbox shows it in the location's queue), audited as such.
     """
     workspace = lead.workspace
@@ -114,9 +117,10 @@ def assign(
     lead.respond_by = None
     if deadlines and policy is not None and lead.first_response_at is None:
         hours = hours_of(workspace, lead.location_id)
-        lead.respond_by = add_working_minutes(now, policy.respond_minutes, hours)
+        base = since or now
+        lead.respond_by = add_working_minutes(base, policy.respond_minutes, hours)
         remind = add_working_minutes(
-            now, max(policy.respond_minutes - policy.remind_minutes, 0), hours
+            base, max(policy.respond_minutes - policy.remind_minutes, 0), hours
         )
         reassign = add_working_minutes(lead.respond_by, policy.reassign_minutes, hours)
         Timer.objects.bulk_create(

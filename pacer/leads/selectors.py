@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from pacer.core.models import Workspace
-from pacer.leads.models import Lead, StageChange
+from pacer.leads.models import Activity, Lead, Notice, StageChange
 from pacer.leads.stages import stages
 
 
@@ -72,3 +72,75 @@ def funnel(workspace: Workspace, start: datetime, end: datetime) -> list[FunnelS
             )
         )
     return result
+
+
+def inbox(workspace: Workspace, *, view: str, user_id: int, now: datetime) -> QuerySet[Lead]:
+    """Open leads for the staff inbox: ``mine``, ``unassigned``, ``overdue`` (past their
+    response deadline without a response) or ``open`` (all); soonest deadline first."""
+    open_ones = [s.key for s in stages(workspace) if s.kind == "open"]
+    found = Lead.objects.filter(workspace=workspace, stage__in=open_ones)
+    if view == "mine":
+        found = found.filter(owner_id=user_id)
+    elif view == "unassigned":
+        found = found.filter(owner__isnull=True)
+    elif view == "overdue":
+        found = found.filter(first_response_at__isnull=True, respond_by__lt=now)
+    return found.select_related("contact", "owner")
+
+
+def unread_notices(workspace: Workspace, user_id: int) -> list:
+    return list(
+        Notice.objects.filter(workspace=workspace, to_user_id=user_id, read_at__isnull=True)
+        .exclude(key="auto-reply")
+        .order_by("-created_at")[:20]
+    )
+
+
+def activities(workspace: Workspace, lead_id: int) -> list:
+    return list(Activity.objects.filter(workspace=workspace, lead_id=lead_id))
+
+
+@dataclass(frozen=True)
+class LocationQueue:
+    location_id: int | None
+    open: int
+    unassigned: int
+    overdue: int
+    answered: int  # leads created in the window with a first response
+    median_response_minutes: float | None
+    within_15_minutes: float | None  # share of answered leads
+
+
+def queues(workspace: Workspace, since: datetime, now: datetime) -> list[LocationQueue]:
+    """Per location: open, unassigned and overdue leads now; answered leads since
+    ``since`` with their median first-response time and the share within 15 minutes."""
+    open_ones = [s.key for s in stages(workspace) if s.kind == "open"]
+    rows: dict[int | None, dict] = {}
+    for lead in Lead.objects.filter(workspace=workspace).filter(
+        Q(stage__in=open_ones) | Q(created_at__gte=since)
+    ):
+        row = rows.setdefault(
+            lead.location_id, {"open": 0, "unassigned": 0, "overdue": 0, "times": []}
+        )
+        if lead.stage in open_ones:
+            row["open"] += 1
+            row["unassigned"] += lead.owner_id is None
+            row["overdue"] += bool(
+                lead.first_response_at is None and lead.respond_by and lead.respond_by < now
+            )
+        if lead.created_at >= since and lead.first_response_at is not None:
+            row["times"].append((lead.first_response_at - lead.created_at).total_seconds() / 60)
+    return [
+        LocationQueue(
+            location_id=location,
+            open=row["open"],
+            unassigned=row["unassigned"],
+            overdue=row["overdue"],
+            answered=len(row["times"]),
+            median_response_minutes=median(row["times"]) if row["times"] else None,
+            within_15_minutes=(
+                sum(t <= 15 for t in row["times"]) / len(row["times"]) if row["times"] else None
+            ),
+        )
+        for location, row in sorted(rows.items(), key=lambda item: (item[0] is None, item[0]))
+    ]

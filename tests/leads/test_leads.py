@@ -302,6 +302,15 @@ def test_leads_over_the_rest_api(workspace, north):
     ).json()
     assert [h["to_stage"] for h in moved["history"]] == ["lead", "mql"]
     assert moved["history"][1]["actor_id"] == staff.pk
+    called = client.post(
+        f"/api/leads/{listed['id']}/activities",
+        {"kind": "call", "outcome": "booked"},
+        content_type="application/json",
+    ).json()
+    assert called["first_response_at"] is not None
+    assert [(a["kind"], a["outcome"], a["actor_id"]) for a in called["activities"]] == [
+        ("call", "booked", staff.pk)
+    ]
     forbidden = client.put(
         "/api/leads/stages",
         {"stages": [{"key": "x", "label": "X"}]},

@@ -1,0 +1,214 @@
+"""Pages for front-line staff and their managers: the lead inbox (soonest deadline first,
+refreshed live), a lead with its history and one-click logging, and every location's
+queue."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from pacer.core import clock
+from pacer.core.errors import ValidationFailed
+from pacer.core.permissions import allows, page
+from pacer.leads import actions, followup, selectors
+from pacer.leads.models import ActivityKind, Notice
+from pacer.leads.stages import stages
+from pacer.people.selectors import locations
+from pacer.web.tables import Column, Table
+
+VIEWS = {
+    "mine": "My leads",
+    "unassigned": "Unassigned",
+    "overdue": "Overdue",
+    "open": "All open",
+}
+
+
+def _due(lead, now) -> str:
+    """The deadline in words; ``lead`` is a Lead or a table row (a dict)."""
+    get = lead.get if isinstance(lead, dict) else lead.__dict__.get
+    if get("first_response_at") is not None:
+        return "answered"
+    respond_by = get("respond_by")
+    if respond_by is None:
+        return "no deadline"
+    minutes = int((respond_by - now).total_seconds() // 60)
+    if minutes < 0:
+        return f"overdue by {_span(-minutes)}"
+    return f"due in {_span(minutes)}"
+
+
+def _span(minutes: int) -> str:
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 60 * 48:
+        return f"{minutes // 60} h {minutes % 60:02d} min"
+    return f"{minutes // (60 * 24)} days"
+
+
+def _person(lead) -> str:
+    contact = lead.contact
+    name = f"{contact.first_name} {contact.last_name}".strip()
+    return name or contact.email or contact.phone or f"Contact {contact.pk}"
+
+
+def _row_person(row: dict) -> str:
+    name = f"{row['contact__first_name']} {row['contact__last_name']}".strip()
+    return name or row["contact__email"] or row["contact__phone"] or f"Contact {row['contact']}"
+
+
+@page("leads.view")
+def inbox(request):
+    now = clock.now()
+    view = request.GET.get("view", "mine")
+    if view not in VIEWS:
+        view = "mine"
+    names = {loc.pk: loc.name for loc in locations(request.workspace)}
+    stage_names = {s.key: s.label for s in stages(request.workspace)}
+    table = Table(
+        request,
+        selectors.inbox(request.workspace, view=view, user_id=request.user.pk, now=now),
+        [
+            Column(
+                "contact__email",
+                "Lead",
+                text=_row_person,
+                href=lambda row: reverse("lead-detail", args=[row["pk"]]),
+            ),
+            Column("respond_by", "Respond", sortable=True, text=lambda row: _due(row, now)),
+            Column("stage", "Stage", sortable=True, labels=stage_names),
+            Column("location_id", "Location", labels=names),
+            Column("owner__username", "Owner", sortable=True),
+            Column("channel", "Channel", sortable=True),
+            Column("created_at", "Arrived", format="datetime", sortable=True),
+            Column("form", "Form", visible=False),
+            Column("first_response_at", "First response", format="datetime", visible=False),
+            Column("contact__first_name", "First name", visible=False),
+            Column("contact__last_name", "Last name", visible=False),
+            Column("contact__phone", "Phone", visible=False),
+            Column("contact", "Contact id", visible=False),
+        ],
+        default_sort="respond_by",
+        caption=VIEWS[view],
+        empty_title="No leads waiting." if view == "mine" else "Nothing here.",
+        empty_hint="New leads assigned to you appear here within seconds, soonest deadline first.",
+        html_id="lead-inbox",
+    )
+    context = {
+        "table": table,
+        "view": view,
+        "views": VIEWS,
+        "notices": selectors.unread_notices(request.workspace, request.user.pk),
+        "refresh_seconds": settings.LEAD_INBOX_REFRESH_SECONDS,
+    }
+    if request.GET.get("fragment") == "1":
+        return render(request, "leads/inbox_live.html", context)
+    return render(request, "leads/inbox.html", context)
+
+
+@page("leads.view")
+def lead_detail(request, lead_id: int):
+    lead = selectors.lead(request.workspace, lead_id)
+    if lead is None:
+        raise Http404("no such lead")
+    if request.method == "POST":
+        return _act(request, lead)
+    now = clock.now()
+    Notice.objects.filter(lead=lead, to_user=request.user, read_at__isnull=True).update(read_at=now)
+    names = {loc.pk: loc.name for loc in locations(request.workspace)}
+    return render(
+        request,
+        "leads/lead_detail.html",
+        {
+            "lead": lead,
+            "person": _person(lead),
+            "due": _due(lead, now),
+            "location": names.get(lead.location_id, "—"),
+            "history": selectors.history(request.workspace, lead.pk),
+            "activities": selectors.activities(request.workspace, lead.pk),
+            "stages": [(s.key, s.label) for s in stages(request.workspace) if s.key != lead.stage],
+            "kinds": ActivityKind.choices,
+            "can_work": allows(request.role, "leads.work"),
+        },
+    )
+
+
+@page("leads.work")
+def _act(request, lead):
+    data, now = request.POST, clock.now()
+    try:
+        if data.get("action") == "stage":
+            actions.move_stage(
+                request.workspace,
+                lead.pk,
+                data.get("stage", ""),
+                at=now,
+                actor=request.user,
+                reason=data.get("reason", ""),
+            )
+            messages.success(request, "Stage changed.")
+        else:
+            followup.log_activity(
+                request.workspace,
+                lead.pk,
+                data.get("kind", ""),
+                at=now,
+                actor=request.user,
+                outcome=data.get("outcome", ""),
+                next_step=data.get("next_step", ""),
+            )
+            messages.success(request, "Logged.")
+    except ValidationFailed as error:
+        messages.error(request, str(error))
+    return HttpResponseRedirect(reverse("lead-detail", args=[lead.pk]))
+
+
+@require_POST
+@page("leads.view")
+def read_notices(request):
+    Notice.objects.filter(
+        workspace=request.workspace, to_user=request.user, read_at__isnull=True
+    ).update(read_at=clock.now())
+    return HttpResponseRedirect(reverse("lead-inbox"))
+
+
+@page("leads.view")
+def location_queues(request):
+    now = clock.now()
+    names = {loc.pk: loc.name for loc in locations(request.workspace)}
+    rows = selectors.queues(request.workspace, now - timedelta(days=30), now)
+    table = Table(
+        request,
+        [
+            {
+                "location": names.get(row.location_id, "No location"),
+                "open": row.open,
+                "unassigned": row.unassigned,
+                "overdue": row.overdue,
+                "answered": row.answered,
+                "median": row.median_response_minutes,
+                "within": row.within_15_minutes,
+            }
+            for row in rows
+        ],
+        [
+            Column("location", "Location", sortable=True),
+            Column("open", "Open", format="count", sortable=True),
+            Column("unassigned", "Unassigned", format="count", sortable=True),
+            Column("overdue", "Overdue", format="count", sortable=True),
+            Column("answered", "Answered (30 days)", format="count", sortable=True),
+            Column("median", "Median first response (min)", format="decimal", sortable=True),
+            Column("within", "Within 15 min", format="percent", sortable=True),
+        ],
+        default_sort="-overdue",
+        caption="Every location's leads",
+        empty_title="No leads yet.",
+        empty_hint="Leads arrive from forms, the API (POST /api/leads/) and Segment "
+        "'Lead Created' events.",
+        html_id="lead-queues",
+    )
+    return render(request, "leads/queues.html", {"table": table})

@@ -1,0 +1,114 @@
+"""The staff inbox, a lead's page and every location's queue, through Django's client;
+and in a real Chromium: a new lead and a reminder appear without a reload, and logging a
+call answers the lead."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import Client
+
+from pacer.core import actions as core_actions
+from pacer.core import clock, feed
+from pacer.core.models import Role
+from pacer.ingest.processing import process_pending
+from pacer.leads import actions
+from pacer.leads.followup import fire_due_timers
+from pacer.leads.models import Agent, Lead, SlaPolicy
+from pacer.people.actions import upsert_locations
+
+PASSWORD = "correct-horse-1"
+
+
+@pytest.fixture
+def desk(workspace):
+    """North with one staff agent (Sam), a manager and a 15-minute SLA, always open."""
+    (north,) = upsert_locations(workspace, [{"code": "north", "name": "North"}])
+    sam = core_actions.create_user(workspace, "sam", PASSWORD, Role.STAFF)
+    Agent.objects.create(workspace=workspace, user=sam, location_id=north.pk)
+    SlaPolicy.objects.create(workspace=workspace, respond_minutes=15, remind_minutes=5)
+    return north, sam
+
+
+def new_lead(workspace, n: int, when: datetime) -> Lead:
+    actions.capture(
+        workspace,
+        {
+            "email": f"p{n}@x.test",
+            "first_name": f"Pat{n}",
+            "location": "north",
+            "submission_id": f"s{n}",
+        },
+        source="form",
+        received_at=when,
+    )
+    process_pending(workspace)
+    while feed.deliver_all():
+        pass
+    return Lead.objects.get(contact__email=f"p{n}@x.test")
+
+
+@pytest.mark.django_db
+def test_the_inbox_lists_my_leads_soonest_deadline_first(workspace, desk, monkeypatch):
+    north, sam = desk
+    start = datetime.now(UTC).replace(microsecond=0)
+    monkeypatch.setattr(clock, "now", lambda: start)
+    first = new_lead(workspace, 1, start)
+    monkeypatch.setattr(clock, "now", lambda: start + timedelta(minutes=20))
+    new_lead(workspace, 2, start + timedelta(minutes=20))
+    client = Client()
+    client.login(username="sam", password=PASSWORD)
+    page = client.get("/leads/").content.decode()
+    assert page.index("Pat1") < page.index("Pat2")
+    assert "overdue by 5 min" in page and "due in 15 min" in page
+    overdue = client.get("/leads/?view=overdue&fragment=1").content.decode()
+    assert "Pat1" in overdue and "Pat2" not in overdue and "<html" not in overdue
+    answered = client.post(
+        f"/leads/{first.pk}/", {"action": "log", "kind": "call", "outcome": "booked"}
+    )
+    assert answered.status_code == 302
+    first.refresh_from_db()
+    assert first.first_response_at == start + timedelta(minutes=20)
+    assert "Pat1" not in client.get("/leads/?view=overdue").content.decode()
+    refused = client.post(f"/leads/{first.pk}/", {"action": "stage", "stage": "disqualified"})
+    assert refused.status_code == 302 and Lead.objects.get(pk=first.pk).stage == "lead"
+    queues = client.get("/leads/locations/").content.decode()
+    assert "North" in queues and "20.00" in queues  # answered after 20 minutes
+
+
+@pytest.mark.django_db
+def test_another_workspaces_lead_is_not_found(workspace, desk):
+    lead = new_lead(workspace, 1, datetime.now(UTC))
+    other = core_actions.create_workspace("Other", slug="other")
+    core_actions.create_user(other, "olga", PASSWORD, Role.ADMIN)
+    client = Client()
+    client.login(username="olga", password=PASSWORD)
+    assert client.get(f"/leads/{lead.pk}/").status_code == 404
+    assert client.post(f"/leads/{lead.pk}/", {"kind": "call"}).status_code == 404
+    assert not lead.activities.exists()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_staff_see_a_new_lead_and_a_reminder_live_and_answer_with_a_call(
+    live_server, browser, workspace, desk, settings
+):
+    settings.LEAD_INBOX_REFRESH_SECONDS = 1
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "sam")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/leads/")
+    page.wait_for_selector("text=No leads waiting.")
+    lead = new_lead(workspace, 1, datetime.now(UTC))
+    page.wait_for_selector("text=Pat1", timeout=10_000)  # no reload
+    assert page.is_visible("text=due in 1")  # 14 or 15 minutes
+    assert fire_due_timers(datetime.now(UTC) + timedelta(minutes=11)) == 1
+    page.wait_for_selector("text=Reminders (1)", timeout=10_000)
+    page.click("text=Pat1")
+    page.select_option("select[name=kind]", "call")
+    page.fill("input[name=outcome]", "Booked a visit")
+    page.click("form[aria-labelledby=log-h] button[type=submit]")
+    page.wait_for_selector("text=Booked a visit")
+    lead.refresh_from_db()
+    assert lead.first_response_at is not None and lead.activities.get().outcome == "Booked a visit"
