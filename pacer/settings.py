@@ -211,6 +211,9 @@ else:
 LEAD_TIMER_SECONDS = float(os.environ.get("PACER_LEAD_TIMER_SECONDS", "2"))
 # How often the staff lead inbox refreshes itself (new leads, deadlines, reminders).
 LEAD_INBOX_REFRESH_SECONDS = 15
+# Hosted lead forms: submissions allowed per client address in the window.
+LEAD_FORM_SUBMISSIONS_PER_ADDRESS = 10
+LEAD_FORM_WINDOW_SECONDS = 10 * 60
 
 # How often the worker pushes new operational rows into the warehouse.
 WAREHOUSE_SYNC_SECONDS = int(os.environ.get("PACER_WAREHOUSE_SYNC_SECONDS", "30"))

@@ -19,4 +19,7 @@ class LeadsConfig(DomainConfig):
         "leads.work": EVERYONE,  # move a lead through the stages
         "leads.configure": MANAGERS,  # the workspace's stages
     }
-    nav = (NavItem("Leads", "lead-inbox", "leads.view", order=15),)
+    nav = (
+        NavItem("Leads", "lead-inbox", "leads.view", order=15),
+        NavItem("Lead forms", "lead-forms", "leads.configure", order=15, group="settings"),
+    )

@@ -231,3 +231,36 @@ class Notice(models.Model):
                 condition=models.Q(claimed_at__isnull=True),
             )
         ]
+
+
+class LeadForm(models.Model):
+    """A form served as a hosted page (``/f/<workspace>/<key>/``) and embeddable in any
+    site (an iframe of the same page). ``fields`` lists the contact fields it asks for
+    and which are required; each consent box records its wording with the lead."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    key = models.SlugField(max_length=100)
+    title = models.CharField(max_length=200)
+    intro = models.TextField(blank=True)
+    fields = models.JSONField(default=dict)  # {"email": "required", "phone": "optional"}
+    consents = models.JSONField(default=list)  # [{"purpose", "channel", "wording"}]
+    ask_location = models.BooleanField(default=False)
+    thanks = models.TextField(default="Thank you! We will be in touch shortly.")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="lead_form_key"),
+        ]
+
+
+class FormHit(models.Model):
+    """One submission of a hosted form from an address, for the rate limit."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    address = models.GenericIPAddressField()
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["address", "at"])]

@@ -26,7 +26,8 @@ PASSWORD = "long-password-1"
 # authority; tests/core/test_invitations.py), health checks and the metrics endpoint (its
 # own token or localhost; tests/ops), the API's own description, the tracking API
 # (authorised by a write key).
-PUBLIC_PAGES = {"login", "logout", "invitation", "healthz", "readyz", "metrics"}
+# A hosted lead form is public by design (tests/leads/test_forms.py: honeypot, rate limit).
+PUBLIC_PAGES = {"login", "logout", "invitation", "healthz", "readyz", "metrics", "lead-form"}
 PUBLIC_PREFIXES = ("api/", "v1/")
 
 
