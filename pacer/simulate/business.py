@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from pacer.simulate.config import SimConfig
+from pacer.simulate.economics import economics
 
 DAY = 86_400
 WEEK = 7 * DAY
@@ -60,6 +61,7 @@ class Business:
     contact_location: np.ndarray
     contact_first_seen: np.ndarray
     contact_channel: np.ndarray  # index into channel_keys of the first (visible) touch
+    contact_source: np.ndarray  # index into channel_keys of the channel that brought them
     contact_campaign: np.ndarray  # index into campaign_names (the name may be "")
     lead_at: np.ndarray  # -1 when never a lead
     contact_variant: np.ndarray  # index into EXPERIMENT_VARIANTS, -1 when not exposed
@@ -154,15 +156,15 @@ def generate(config: SimConfig) -> Business:
     keys = [c.key for c in channels]
     n_channels = len(channels)
 
-    # Spend -> adstock -> saturation -> weekly demand per channel.
+    # Spend -> adstock -> saturation -> weekly demand per channel, times the season.
     t = np.arange(weeks)
-    phase = rng.uniform(0, 2 * np.pi, n_channels)
+    season = yearly_season(config, start + t * WEEK + WEEK // 2)
+    spend_season = 1 + config.spend_season_share * (season - 1)
     spend = np.zeros((n_channels, weeks))
     for i, ch in enumerate(channels):
-        season = 1 + 0.3 * np.sin(2 * np.pi * t / 52 + phase[i])
         noise = rng.lognormal(0, 0.25, weeks)
         flight = (rng.random(weeks // 4 + 1) < 0.6).repeat(4)[:weeks] if not ch.digital else 1
-        spend[i] = ch.weekly_spend * season * noise * flight
+        spend[i] = ch.weekly_spend * spend_season * noise * flight
     adstock = np.zeros_like(spend)
     for w in range(weeks):
         adstock[:, w] = spend[:, w] + (adstock[:, w - 1] * [c.theta for c in channels] if w else 0)
@@ -171,20 +173,25 @@ def generate(config: SimConfig) -> Business:
     hill = adstock**slope / (adstock**slope + half**slope)
     beta = np.array([c.beta for c in channels])[:, None]
     base = np.array([c.base for c in channels])[:, None]
-    demand = base + beta * hill
+    from_spend = season * beta * hill
+    demand = season * base + from_spend
     scale = config.contacts / demand.sum()
 
-    # Contacts: a (channel, week) cell each, in proportion to demand.
+    # Contacts: a (channel, week) cell each, in proportion to demand; the day of the week
+    # by the weekday weights (counted from the start's weekday).
     cell = rng.choice(demand.size, size=config.contacts, p=(demand / demand.sum()).ravel())
     source_channel, week = np.divmod(cell, weeks)
-    first_seen = start + week * WEEK + rng.integers(0, WEEK, config.contacts)
+    weekday = np.roll(np.asarray(config.weekday_weights, dtype=np.float64), -_weekday(start))
+    day = rng.choice(7, size=config.contacts, p=weekday / weekday.sum())
+    first_seen = start + week * WEEK + day * DAY + rng.integers(0, DAY, config.contacts)
     visible = source_channel.copy()
     offline = np.array([not c.digital for c in channels])
     direct, organic = keys.index("direct"), keys.index("organic_search")
     moved = offline[visible]
     visible[moved] = np.where(rng.random(moved.sum()) < 0.6, direct, organic)
-    loc_weights = rng.dirichlet(np.full(config.locations, 3.0))
+    loc_weights = rng.dirichlet(np.full(config.locations, config.location_concentration))
     location = rng.choice(config.locations, size=config.contacts, p=loc_weights)
+    weak = np.isin(np.arange(config.locations) + 1, config.weak_locations)
 
     # Journeys: the first touch plus extra digital touches.
     digital = np.flatnonzero(~offline)
@@ -225,9 +232,10 @@ def generate(config: SimConfig) -> Business:
     is_lead = lead_at >= 0
 
     # Response time decays the chance to become a customer.
+    slowness = np.where(weak[location], config.weak_response_factor, 1.0)
     hours = np.where(
         is_lead,
-        rng.lognormal(np.log(config.lead_response_hours_median), 1.0, config.contacts),
+        slowness * rng.lognormal(np.log(config.lead_response_hours_median), 1.0, config.contacts),
         np.nan,
     )
     p_customer = config.lead_to_customer_at_zero * np.exp(
@@ -245,6 +253,8 @@ def generate(config: SimConfig) -> Business:
     buyers = np.flatnonzero(is_customer)
     lam = rng.gamma(config.bgnbd_r, 1 / config.bgnbd_alpha, len(buyers))
     p_drop = rng.beta(config.bgnbd_a, config.bgnbd_b, len(buyers))
+    basket = np.zeros(config.contacts)
+    basket[buyers] = rng.beta(config.basket_a, config.basket_b, len(buyers))
     purchase_contact = [buyers]
     purchase_time = [first_buy[buyers]]
     now = first_buy[buyers].astype(np.float64)
@@ -263,7 +273,7 @@ def generate(config: SimConfig) -> Business:
 
     # Lines: product choice by monthly price multipliers and chosen elasticities.
     products = config.products
-    n_lines = 1 + rng.binomial(2, 0.3, n_orders)
+    n_lines = 1 + rng.binomial(2, basket[order_contact])
     line_order = np.repeat(np.arange(n_orders), n_lines)
     months = config.months + 1
     multiplier = 1 + rng.uniform(
@@ -367,7 +377,7 @@ def generate(config: SimConfig) -> Business:
             sw.append(start + t * WEEK)
             sc.append(np.full(weeks, i))
             sl.append(np.full(weeks, loc))
-            sa.append(np.round(spend[i] * loc_weights[loc], 2))
+            sa.append(np.round(spend[i] * config.spend_scale * loc_weights[loc], 2))
     spend_week = np.concatenate(sw)
     spend_channel = np.concatenate(sc)
     spend_campaign_names = (
@@ -389,9 +399,9 @@ def generate(config: SimConfig) -> Business:
         "channels": {
             ch.key: {
                 **asdict(ch),
-                "total_spend": float(spend[i].sum()),
-                "contacts_from_spend": float(scale * (beta[i, 0] * hill[i]).sum()),
-                "contacts_from_base": float(scale * base[i, 0] * weeks),
+                "total_spend": float(spend[i].sum() * config.spend_scale),
+                "contacts_from_spend": float(scale * from_spend[i].sum()),
+                "contacts_from_base": float(scale * (season * base[i, 0]).sum()),
             }
             for i, ch in enumerate(channels)
         },
@@ -423,6 +433,13 @@ def generate(config: SimConfig) -> Business:
             config, experiment, exposed, signed[signup_time < end], opens
         ),
         "locations": {f"LOC{i + 1:02d}": float(w) for i, w in enumerate(loc_weights)},
+        "weak_locations": [f"LOC{i + 1:02d}" for i in np.flatnonzero(weak)],
+        "season": {
+            "amplitude": config.season_amplitude,
+            "peak_day_of_year": config.season_peak_day,
+            "spend_share_of_amplitude": config.spend_season_share,
+            "weekday_weights_monday_first": list(config.weekday_weights),
+        },
         "realised": {
             "contacts": int(config.contacts),
             "leads": int(is_lead.sum()),
@@ -433,7 +450,7 @@ def generate(config: SimConfig) -> Business:
             "spend": float(sum(a.sum() for a in sa)),
         },
     }
-    return Business(
+    business = Business(
         config=config,
         start=start,
         channel_keys=keys,
@@ -446,6 +463,7 @@ def generate(config: SimConfig) -> Business:
         contact_location=location,
         contact_first_seen=first_seen,
         contact_channel=visible,
+        contact_source=source_channel,
         contact_campaign=contact_campaign,
         lead_at=lead_at,
         contact_variant=experiment,
@@ -471,6 +489,25 @@ def generate(config: SimConfig) -> Business:
         spend_amount=np.concatenate(sa),
         truth=truth,
     )
+    spend_share = np.divide(from_spend, demand, out=np.zeros_like(demand), where=demand > 0)
+    truth["economics"] = economics(business, spend_share)
+    return business
+
+
+def yearly_season(config: SimConfig, times: np.ndarray) -> np.ndarray:
+    """The yearly demand multiplier at ``times`` (seconds since the epoch, UTC)."""
+    day_of_year = (
+        (times.astype("datetime64[s]") - times.astype("datetime64[s]").astype("datetime64[Y]"))
+        .astype("timedelta64[D]")
+        .astype(np.int64)
+    )
+    angle = 2 * np.pi * (day_of_year - config.season_peak_day) / 365.25
+    return 1 + config.season_amplitude * np.cos(angle)
+
+
+def _weekday(seconds: int) -> int:
+    """0 for Monday … 6 for Sunday (the Unix epoch was a Thursday)."""
+    return (seconds // DAY + 3) % 7
 
 
 def iso(seconds: int) -> str:

@@ -25,23 +25,25 @@ class ChannelTruth:
     utm_medium: str = ""
 
 
+# Spend in dollars a week for a business gaining ``SimConfig.reference_contacts_per_week``
+# new contacts a week (the booked spend scales with the simulated size); half-saturation
+# in the same dollars. Tuned so the default business spends about a tenth of its revenue,
+# earns it back overall, and carries some channels under water (docs/simulator.md).
 DEFAULT_CHANNELS = (
-    ChannelTruth("paid_search", 6000, 0.3, 5000, 1.2, 260, 20, 0.9, True, "google", "cpc"),
-    ChannelTruth(
-        "paid_social", 5000, 0.5, 6000, 1.0, 220, 10, 0.4, True, "facebook", "paid_social"
-    ),
-    ChannelTruth("display", 2500, 0.6, 4000, 1.0, 90, 0, 0.1, True, "dv360", "display"),
-    ChannelTruth("video", 2000, 0.7, 5000, 1.5, 60, 0, 0.2, True, "youtube", "cpv"),
-    ChannelTruth("affiliate", 1500, 0.2, 2000, 1.0, 50, 0, 0.6, True, "partnerize", "affiliate"),
-    ChannelTruth("email", 400, 0.2, 300, 1.0, 40, 15, 1.1, True, "newsletter", "email"),
+    ChannelTruth("paid_search", 675, 0.3, 585, 1.2, 260, 20, 0.9, True, "google", "cpc"),
+    ChannelTruth("paid_social", 505, 0.5, 675, 1.0, 200, 10, 0.4, True, "facebook", "paid_social"),
+    ChannelTruth("display", 290, 0.6, 450, 1.0, 22, 0, 0.1, True, "dv360", "display"),
+    ChannelTruth("video", 260, 0.7, 585, 1.5, 20, 0, 0.2, True, "youtube", "cpv"),
+    ChannelTruth("affiliate", 110, 0.2, 225, 1.0, 40, 0, 0.6, True, "partnerize", "affiliate"),
+    ChannelTruth("email", 45, 0.2, 40, 1.0, 40, 15, 1.1, True, "newsletter", "email"),
     ChannelTruth("organic_search", 0, 0.0, 1, 1.0, 0, 120, 0.7, True, "google", "organic"),
     ChannelTruth("organic_social", 0, 0.0, 1, 1.0, 0, 40, 0.3, True, "instagram", "social"),
     ChannelTruth("referral", 0, 0.0, 1, 1.0, 0, 30, 0.5, True, "blog.example.org", "referral"),
     ChannelTruth("direct", 0, 0.0, 1, 1.0, 0, 80, 0.8, True, "(direct)", "(none)"),
-    ChannelTruth("tv", 9000, 0.8, 12000, 2.0, 200, 0, 0.0, False),
-    ChannelTruth("radio", 2000, 0.6, 3000, 1.5, 50, 0, 0.0, False),
-    ChannelTruth("direct_mail", 1500, 0.4, 2000, 1.0, 45, 0, 0.5, True, "postcard", "direct_mail"),
-    ChannelTruth("local_partner", 1000, 0.3, 1500, 1.0, 35, 5, 0.6, True, "chamber", "partner"),
+    ChannelTruth("tv", 790, 0.8, 1125, 2.0, 230, 0, 0.0, False),
+    ChannelTruth("radio", 225, 0.6, 340, 1.5, 25, 0, 0.0, False),
+    ChannelTruth("direct_mail", 180, 0.4, 225, 1.0, 45, 0, 0.5, True, "postcard", "direct_mail"),
+    ChannelTruth("local_partner", 110, 0.3, 180, 1.0, 35, 5, 0.6, True, "chamber", "partner"),
 )
 
 
@@ -57,18 +59,19 @@ class ProductTruth:
 
 
 DEFAULT_PRODUCTS = (
-    ProductTruth("SVC-BASIC", "Basic service", "service", 49.0, 18.0, 5.0, -1.8),
-    ProductTruth("SVC-PREMIUM", "Premium service", "service", 129.0, 45.0, 2.0, -1.2),
-    ProductTruth("SVC-DELUXE", "Deluxe package", "service", 249.0, 95.0, 0.8, -0.9),
-    ProductTruth("ADD-EXTRA", "Add-on extra", "add-on", 19.0, 4.0, 3.0, -2.5),
-    ProductTruth("ADD-CARE", "Care plan", "add-on", 35.0, 8.0, 1.5, -1.5),
-    ProductTruth("GIFT-CARD", "Gift card", "gift", 50.0, 50.0, 0.7, -0.5),
+    ProductTruth("SVC-BASIC", "Basic service", "service", 89.0, 45.0, 5.0, -1.8),
+    ProductTruth("SVC-PREMIUM", "Premium service", "service", 179.0, 90.0, 2.0, -1.2),
+    ProductTruth("SVC-DELUXE", "Deluxe package", "service", 349.0, 175.0, 0.8, -0.9),
+    ProductTruth("ADD-EXTRA", "Add-on extra", "add-on", 29.0, 9.0, 3.0, -2.5),
+    ProductTruth("ADD-CARE", "Care plan", "add-on", 49.0, 14.0, 1.5, -1.5),
+    ProductTruth("GIFT-CARD", "Gift card", "gift", 100.0, 100.0, 0.7, -0.5),
 )
 
 
 @dataclass(frozen=True)
 class SimConfig:
-    """A business to simulate. The default gives about 20k contacts over 12 months.
+    """A business to simulate. The default is a 12-location service franchise gaining
+    20k contacts over 12 months; docs/simulator.md lists what each default produces.
 
     Purchases follow BG/NBD: each customer's weekly rate λ ~ Gamma(r, α) (shape r, rate α)
     and their chance to drop out after each purchase p ~ Beta(a, b).
@@ -81,16 +84,38 @@ class SimConfig:
     locations: int = 12
     channels: tuple[ChannelTruth, ...] = DEFAULT_CHANNELS
     products: tuple[ProductTruth, ...] = DEFAULT_PRODUCTS
+    # Channel spends are quoted for this many new contacts a week; the booked spend is
+    # multiplied by (contacts / weeks) / reference_contacts_per_week, so a business of any
+    # size has the same economics.
+    reference_contacts_per_week: float = 20_000 / 52
     bgnbd_r: float = 0.6
     bgnbd_alpha: float = 4.0
     bgnbd_a: float = 0.8
     bgnbd_b: float = 2.5
+    # Each customer's chance of each of two extra lines per order, ~ Beta(a, b): some
+    # customers buy bigger baskets than others (so mean order values differ by customer).
+    basket_a: float = 1.5
+    basket_b: float = 3.5
     lead_intercept: float = -2.2
     mean_extra_touches: float = 1.2
     pages_per_touch: float = 1.6
     lead_response_hours_median: float = 6.0
     lead_to_customer_at_zero: float = 0.55
     lead_response_decay_hours: float = 24.0
+    # Locations: size shares ~ Dirichlet(location_concentration); the locations numbered
+    # in ``weak_locations`` (1 = LOC01; numbers above ``locations`` name none) answer their
+    # leads ``weak_response_factor`` times slower, so fewer leads become customers.
+    location_concentration: float = 8.0
+    weak_locations: tuple[int, ...] = (4, 10)
+    weak_response_factor: float = 4.0
+    # Yearly season: new contacts (and the spend planned for them) follow
+    # 1 + season_amplitude · cos(2π (day of year − season_peak_day) / 365.25) (spend with
+    # spend_season_share of that amplitude). Weekly: first visits fall on Monday … Sunday
+    # in proportion to weekday_weights.
+    season_amplitude: float = 0.3
+    season_peak_day: int = 135  # mid-May
+    spend_season_share: float = 0.5
+    weekday_weights: tuple[float, ...] = (1.25, 1.15, 1.05, 1.0, 0.9, 0.7, 0.95)
     email_sends_per_month: int = 2
     email_open_rate: float = 0.28
     email_click_rate: float = 0.12  # of opens
@@ -106,3 +131,8 @@ class SimConfig:
     @property
     def weeks(self) -> int:
         return max(1, round(self.months * 52 / 12))
+
+    @property
+    def spend_scale(self) -> float:
+        """Booked dollars per quoted dollar of channel spend at this business's size."""
+        return self.contacts / self.weeks / self.reference_contacts_per_week
