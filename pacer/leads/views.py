@@ -16,6 +16,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.leads import actions, followup, selectors
 from pacer.leads.models import ActivityKind, Notice
+from pacer.leads.report import CONVERSION_DAYS, speed_report
 from pacer.leads.stages import stages
 from pacer.people.selectors import locations
 from pacer.web.tables import Column, Table
@@ -212,3 +213,115 @@ def location_queues(request):
         html_id="lead-queues",
     )
     return render(request, "leads/queues.html", {"table": table})
+
+
+PERIODS = {"30": "Last 30 days", "90": "Last 90 days", "365": "Last 365 days"}
+
+
+@page("leads.view")
+def speed_to_lead(request):
+    now = clock.now()
+    days = request.GET.get("days", "90")
+    if days not in PERIODS:
+        days = "90"
+    result = speed_report(request.workspace, now - timedelta(days=int(days)), now)
+    names = {loc.pk: loc.name for loc in locations(request.workspace)}
+    summary = result.summary
+    kpis = [
+        ("Leads", result.leads, "count", "Leads that arrived in the period"),
+        ("Never answered", result.unanswered, "count", "No call, email, SMS or meeting logged"),
+        (
+            "Median first response (min)",
+            summary.median if summary else None,
+            "decimal",
+            "Median minutes from arrival to the first call, email, SMS or meeting",
+        ),
+        (
+            "90th percentile (min)",
+            summary.p90 if summary else None,
+            "decimal",
+            "9 in 10 answered leads were answered within this many minutes",
+        ),
+        (
+            "Answered within 15 min",
+            summary.within[15] if summary else None,
+            "percent",
+            "Share of answered leads whose first response came within 15 minutes",
+        ),
+        (
+            "SLA attainment",
+            result.on_time / result.with_deadline if result.with_deadline else None,
+            "percent",
+            "Leads with a deadline answered by it",
+        ),
+    ]
+    buckets = Table(
+        request,
+        [
+            {
+                "bucket": b.label,
+                "leads": b.leads,
+                "converted": b.converted,
+                "rate": b.rate,
+                "low": b.interval[0] if b.interval else None,
+                "high": b.interval[1] if b.interval else None,
+            }
+            for b in result.buckets
+        ],
+        [
+            Column("bucket", "First response"),
+            Column("leads", "Answered leads", format="count"),
+            Column("converted", "Converted", format="count"),
+            Column("rate", "Conversion", format="percent"),
+            Column("low", "95% interval from", format="percent"),
+            Column("high", "to", format="percent"),
+        ],
+        default_sort="bucket",
+        prefix="b-",
+        caption="Conversion by response time",
+        html_id="speed-buckets",
+    )
+    by_location = Table(
+        request,
+        [
+            {
+                "location": names.get(loc, "No location"),
+                "leads": s.leads,
+                "median": s.median,
+                "p90": s.p90,
+                "within5": s.within[5],
+                "within15": s.within[15],
+                "within60": s.within[60],
+            }
+            for loc, s in result.by_location.items()
+        ],
+        [
+            Column("location", "Location", sortable=True),
+            Column("leads", "Answered", format="count", sortable=True),
+            Column("median", "Median (min)", format="decimal", sortable=True),
+            Column("p90", "90th pct (min)", format="decimal", sortable=True),
+            Column("within5", "≤ 5 min", format="percent", sortable=True),
+            Column("within15", "≤ 15 min", format="percent", sortable=True),
+            Column("within60", "≤ 60 min", format="percent", sortable=True),
+        ],
+        default_sort="median",
+        prefix="l-",
+        caption="Location leaderboard (fastest first)",
+        html_id="speed-locations",
+    )
+    return render(
+        request,
+        "leads/speed.html",
+        {
+            "kpis": kpis,
+            "buckets": buckets,
+            "by_location": by_location,
+            "result": result,
+            "days": days,
+            "periods": PERIODS,
+            "conversion_days": CONVERSION_DAYS,
+            "gain_value": result.gain.extra_conversions * result.revenue_per_conversion
+            if result.gain and result.revenue_per_conversion
+            else None,
+        },
+    )

@@ -1,0 +1,128 @@
+"""The speed-to-lead report: response times, SLA attainment, conversion by response-time
+bucket, the fitted decay curve and what answering every lead within 15 minutes is worth.
+
+A lead *converted* when it reached a won stage, or its contact became a customer (first
+order) within ``CONVERSION_DAYS`` after the lead arrived.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pacer.analytics.speed_to_lead import (
+    DecayFit,
+    Impact,
+    ResponseSummary,
+    SpeedToLeadError,
+    fit_decay,
+    impact,
+    response_summary,
+    wilson,
+)
+from pacer.core.models import Workspace
+from pacer.leads.models import Lead
+from pacer.leads.stages import stages
+
+CONVERSION_DAYS = 90
+BUCKETS = ((0, 5), (5, 15), (15, 60), (60, 240), (240, None))  # minutes
+
+
+@dataclass(frozen=True)
+class Bucket:
+    label: str
+    leads: int
+    converted: int
+    rate: float | None
+    interval: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class SpeedReport:
+    leads: int
+    unanswered: int
+    summary: ResponseSummary | None
+    with_deadline: int
+    on_time: int
+    buckets: list[Bucket]
+    by_location: dict[int | None, ResponseSummary]
+    fit: DecayFit | None
+    fit_problem: str
+    gain: Impact | None
+    revenue_per_conversion: float | None
+
+
+def _label(low: int, high: int | None) -> str:
+    return f"over {low} min" if high is None else f"{low}–{high} min"
+
+
+def speed_report(workspace: Workspace, start: datetime, end: datetime) -> SpeedReport:
+    """Leads that arrived in ``[start, end)``."""
+    won = {s.key for s in stages(workspace) if s.kind == "won"}
+    rows = list(
+        Lead.objects.filter(
+            workspace=workspace, created_at__gte=start, created_at__lt=end
+        ).values_list(
+            "created_at",
+            "first_response_at",
+            "respond_by",
+            "stage",
+            "location_id",
+            "contact__customer_at",
+            "contact__revenue",
+        )
+    )
+    answered, outcomes, locations, revenue = [], [], {}, []
+    with_deadline = on_time = 0
+    for created, responded, due, stage, location, customer_at, spent in rows:
+        converted = stage in won or (
+            customer_at is not None
+            and created <= customer_at <= created + timedelta(days=CONVERSION_DAYS)
+        )
+        if due is not None:
+            with_deadline += 1
+            on_time += responded is not None and responded <= due
+        if responded is None:
+            continue
+        minutes = max((responded - created).total_seconds() / 60, 0.0)
+        answered.append(minutes)
+        outcomes.append(1.0 if converted else 0.0)
+        locations.setdefault(location, []).append(minutes)
+        if converted:
+            revenue.append(float(spent or 0))
+    buckets = []
+    for low, high in BUCKETS:
+        inside = [
+            y
+            for t, y in zip(answered, outcomes, strict=True)
+            if t >= low and (high is None or t < high)
+        ]
+        k = int(sum(inside))
+        buckets.append(
+            Bucket(
+                _label(low, high),
+                len(inside),
+                k,
+                k / len(inside) if inside else None,
+                wilson(k, len(inside)) if inside else None,
+            )
+        )
+    fit, problem, gain = None, "", None
+    try:
+        fit = fit_decay(answered, outcomes) if answered else None
+        problem = "" if answered else "no answered leads in the period"
+    except SpeedToLeadError as error:
+        problem = str(error)
+    if fit is not None:
+        gain = impact(fit, answered, within=15)
+    return SpeedReport(
+        leads=len(rows),
+        unanswered=len(rows) - len(answered),
+        summary=response_summary(answered) if answered else None,
+        with_deadline=with_deadline,
+        on_time=on_time,
+        buckets=buckets,
+        by_location={loc: response_summary(times) for loc, times in locations.items()},
+        fit=fit,
+        fit_problem=problem,
+        gain=gain,
+        revenue_per_conversion=sum(revenue) / len(revenue) if revenue else None,
+    )
