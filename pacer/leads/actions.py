@@ -8,6 +8,8 @@ attributed by the same channel classifier. The lead itself is made when processi
 resolved the event (``pacer.leads.feed``), once per event.
 """
 
+import hashlib
+import json
 import re
 import uuid
 from collections.abc import Mapping
@@ -98,7 +100,46 @@ def capture(
     source: str,
     received_at: datetime,
 ) -> Captured:
-    """Validate a lead submission and accept it through ingestion.
+    """Validate a lead submission and accept it through ingestion (see ``messages_for``)."""
+    submission_id, messages = messages_for(workspace, data, source=source, received_at=received_at)
+    results = accept(workspace, messages, received_at=received_at)
+    refused = [r for r in results if r.status == "rejected"]
+    if refused:  # validated above, so this is a rule of ingestion's the checks above lack
+        raise ValidationFailed({"submission": refused[0].error})
+    return Captured(submission_id, results[1].status)
+
+
+def capture_rows(
+    workspace: Workspace, rows: list[Mapping], *, source: str, received_at: datetime
+) -> list[Captured]:
+    """Capture many leads all or nothing (a CSV file): every row is checked first, each
+    refusal named ``rows[i].field``; a row without a ``submission_id`` gets one from its
+    content, so importing the same file again makes no second lead."""
+    errors, built = {}, []
+    for index, row in enumerate(rows):
+        given = dict(row)
+        if not given.get("submission_id"):
+            content = json.dumps(sorted(given.items()), default=str)
+            given["submission_id"] = "csv:" + hashlib.sha256(content.encode()).hexdigest()[:40]
+        try:
+            built.append(messages_for(workspace, given, source=source, received_at=received_at))
+        except ValidationFailed as error:
+            errors.update({f"rows[{index}].{k}": v for k, v in error.errors.items()})
+    if errors:
+        raise ValidationFailed(errors)
+    results = accept(workspace, [m for _, batch in built for m in batch], received_at=received_at)
+    by_id = {r.message_id: r.status for r in results}
+    return [Captured(sid, by_id[f"lead:{sid}:lead"]) for sid, _ in built]
+
+
+def messages_for(
+    workspace: Workspace,
+    data: Mapping,
+    *,
+    source: str,
+    received_at: datetime,
+) -> tuple[str, list[dict]]:
+    """The Segment messages of a lead submission, validated.
 
     ``data``: ``email`` and/or ``phone`` (one is required), ``first_name``, ``last_name``,
     ``postal_code``, ``location`` (a location code of the workspace), ``form``,
@@ -182,11 +223,7 @@ def capture(
         }
         for index, consent in enumerate(consents)
     ]
-    results = accept(workspace, messages, received_at=received_at)
-    refused = [r for r in results if r.status == "rejected"]
-    if refused:  # validated above, so this is a rule of ingestion's the checks above lack
-        raise ValidationFailed({"submission": refused[0].error})
-    return Captured(submission_id, results[1].status)
+    return submission_id, messages
 
 
 @transaction.atomic

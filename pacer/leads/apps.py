@@ -6,6 +6,7 @@ class LeadsConfig(DomainConfig):
     name = "pacer.leads"
     label = "leads"
     urls = "pacer.leads.urls"
+    cli = "pacer.leads.cli"
     api = (("/leads/", "pacer.leads.api.router"),)
     contact_rows = ("pacer.leads.models.Lead",)
     subscribers = ("pacer.leads.feed.SUBSCRIBER",)

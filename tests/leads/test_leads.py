@@ -318,3 +318,26 @@ def test_leads_over_the_rest_api(workspace, north):
     )
     assert forbidden.status_code == 403
     assert [s["key"] for s in client.get("/api/leads/stages").json()][:2] == ["subscriber", "lead"]
+
+
+def test_a_csv_of_leads_is_all_or_nothing_and_a_repeat_adds_nothing(workspace, north, tmp_path):
+    rows = [
+        {"email": "a@x.test", "location": "north", "utm_source": "google"},
+        {"email": "b@x.test", "first_name": "Bo"},
+    ]
+    first = actions.capture_rows(workspace, rows, source="csv", received_at=NOW)
+    assert [c.status for c in first] == ["accepted", "accepted"]
+    again = actions.capture_rows(workspace, rows, source="csv", received_at=NOW)
+    assert [c.status for c in again] == ["duplicate", "duplicate"]
+    stored = Event.objects.count()
+    with pytest.raises(ValidationFailed) as refused:
+        actions.capture_rows(
+            workspace, [{"email": "c@x.test"}, {"email": "nope"}], source="csv", received_at=NOW
+        )
+    assert refused.value.errors == {"rows[1].email": "is not an email address"}
+    assert Event.objects.count() == stored  # the good row was not written either
+    settle(workspace)
+    assert sorted(Lead.objects.values_list("source", "contact__email")) == [
+        ("csv", "a@x.test"),
+        ("csv", "b@x.test"),
+    ]

@@ -1,0 +1,42 @@
+"""``pacer import-leads FILE``: leads from a CSV file, all or nothing."""
+
+import argparse
+import csv
+import io
+from pathlib import Path
+
+from pacer.core.commands import fail, workspace_named
+
+
+def import_leads(args: argparse.Namespace) -> int:
+    from django.utils import timezone
+
+    from pacer.core.errors import ValidationFailed
+    from pacer.leads.actions import capture_rows
+
+    path = Path(args.file)
+    if not path.is_file():
+        return fail(f"file: '{path}' does not exist")
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    if not rows:
+        return fail("file: has no rows under its header")
+    workspace = workspace_named(args.workspace)
+    try:
+        captured = capture_rows(workspace, rows, source="csv", received_at=timezone.now())
+    except ValidationFailed as error:
+        return fail(error)
+    new = sum(c.status == "accepted" for c in captured)
+    print(f"{len(captured)} rows: {new} new leads, {len(captured) - new} already imported")
+    return 0
+
+
+def register(cli) -> None:
+    p = cli.command(
+        "import-leads",
+        import_leads,
+        help="import leads from CSV: columns email, phone, first_name, last_name, "
+        "postal_code, location, form, utm_* (all or nothing; a repeat adds nothing)",
+        permission="leads.capture",
+    )
+    p.add_argument("file")
+    p.add_argument("--workspace", default="demo")
