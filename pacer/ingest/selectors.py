@@ -152,3 +152,19 @@ def events_named(workspace_id: int, name: str, first_id: int, last_id: int) -> l
         .order_by("id")
         .values("id", "contact_id", "timestamp", "channel", "utm_campaign", "properties")
     )
+
+
+def event_times(workspace_id: int, contact_ids: list[int], names: list[str]) -> list[tuple]:
+    """``(contact_id, event name, timestamp)`` of the contacts' processed track events
+    called one of ``names`` (lead scoring reads behaviour through this)."""
+    if not contact_ids or not names:
+        return []
+    return list(
+        Event.objects.filter(
+            workspace_id=workspace_id,
+            contact_id__in=contact_ids,
+            type="track",
+            event__in=names,
+            pending=False,
+        ).values_list("contact_id", "event", "timestamp")
+    )

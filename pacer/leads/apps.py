@@ -13,6 +13,7 @@ class LeadsConfig(DomainConfig):
     loops = (
         Loop("lead-timers", "pacer.leads.followup.fire_due_timers", "LEAD_TIMER_SECONDS"),
         Loop("lead-notices", "pacer.leads.followup.send_notices", "LEAD_TIMER_SECONDS"),
+        Loop("lead-scores", "pacer.leads.scoring.rescore_open_leads", 3600),
     )
     permissions = {
         "leads.view": EVERYONE,

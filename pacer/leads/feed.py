@@ -4,6 +4,7 @@ from pacer.core.feed import Subscriber
 from pacer.core.models import ChangeBatch
 from pacer.ingest.selectors import events_named
 from pacer.leads.actions import LEAD_EVENT, record_leads
+from pacer.leads.scoring import rescore_contacts
 
 
 def handle(batches: list[ChangeBatch]) -> None:
@@ -13,6 +14,8 @@ def handle(batches: list[ChangeBatch]) -> None:
                 batch.workspace_id, LEAD_EVENT, batch.first_event_id, batch.last_event_id
             )
             record_leads(batch.workspace_id, events)
+        if batch.contact_ids:
+            rescore_contacts(batch.workspace_id, batch.contact_ids)
 
 
 SUBSCRIBER = Subscriber("leads", handle)

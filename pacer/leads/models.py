@@ -53,6 +53,8 @@ class Lead(models.Model):
     assignment_round = models.PositiveIntegerField(default=0)
     respond_by = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
+    score = models.FloatField(default=0)
+    scored_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -264,3 +266,27 @@ class FormHit(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["address", "at"])]
+
+
+class ScoreRule(models.Model):
+    """Points for a lead: *fit* rules match a contact field (``field`` equals ``value``,
+    case-insensitive; ``value`` empty = the field is set), *behaviour* rules count each of
+    the contact's ``event`` events, worth ``points`` halved every ``half_life_days``."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=[("fit", "Fit"), ("behaviour", "Behaviour")])
+    field = models.CharField(max_length=40, blank=True)
+    value = models.CharField(max_length=200, blank=True)
+    event = models.CharField(max_length=200, blank=True)
+    points = models.FloatField()
+    half_life_days = models.FloatField(null=True, blank=True)
+
+
+class ScoreThreshold(models.Model):
+    """A lead in ``from_stage`` whose score reaches ``score`` moves to ``to_stage``."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    from_stage = models.SlugField(max_length=40)
+    to_stage = models.SlugField(max_length=40)
+    score = models.FloatField()

@@ -1,0 +1,116 @@
+"""Rule scores: fit points from the contact, behaviour points from its events decaying
+with a half-life, and thresholds that move a lead's stage (recorded as ``rule:score``).
+
+Scores are recomputed for the leads of every contact the change feed says changed, and
+for every open lead by the worker's hourly loop (so decay shows without new events).
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+
+from pacer.core import clock
+from pacer.core.models import Workspace
+from pacer.ingest.selectors import event_times
+from pacer.leads.actions import move_stage
+from pacer.leads.models import Lead, ScoreRule, ScoreThreshold
+from pacer.leads.stages import stages
+from pacer.people.selectors import contact
+
+FIT_FIELDS = (
+    "email",
+    "phone",
+    "first_name",
+    "last_name",
+    "lifecycle_stage",
+    "location_id",
+    "acquisition_channel",
+    "acquisition_campaign",
+)
+LEADS_PER_RUN = 2000
+
+
+def _fit_points(rule: ScoreRule, person) -> float:
+    if rule.field not in FIT_FIELDS:
+        value = (person.traits or {}).get(rule.field)
+    else:
+        value = getattr(person, rule.field, None)
+    if value in (None, ""):
+        return 0.0
+    if rule.value and str(value).strip().lower() != rule.value.strip().lower():
+        return 0.0
+    return rule.points
+
+
+def score_leads(workspace: Workspace, leads: Iterable[Lead], now: datetime) -> int:
+    """Recompute the leads' scores and apply the thresholds; returns how many moved."""
+    leads = list(leads)
+    rules = list(ScoreRule.objects.filter(workspace=workspace))
+    if not leads or not rules:
+        return 0
+    behaviour = [r for r in rules if r.kind == "behaviour"]
+    seen = defaultdict(list)
+    for contact_id, name, at in event_times(
+        workspace.pk, [lead.contact_id for lead in leads], [r.event for r in behaviour]
+    ):
+        seen[(contact_id, name)].append(at)
+    thresholds = sorted(ScoreThreshold.objects.filter(workspace=workspace), key=lambda t: t.score)
+    known = {s.key for s in stages(workspace)}
+    moved = 0
+    for lead in leads:
+        person = contact(workspace, lead.contact_id)
+        points = sum(_fit_points(r, person) for r in rules if r.kind == "fit" and person)
+        for rule in behaviour:
+            for at in seen[(lead.contact_id, rule.event)]:
+                age_days = max((now - at).total_seconds() / 86400, 0.0)
+                decay = 0.5 ** (age_days / rule.half_life_days) if rule.half_life_days else 1.0
+                points += rule.points * decay
+        lead.score, lead.scored_at = round(points, 4), now
+        Lead.objects.filter(pk=lead.pk).update(score=lead.score, scored_at=now)
+        for threshold in thresholds:
+            if (
+                lead.stage == threshold.from_stage
+                and lead.score >= threshold.score
+                and threshold.to_stage in known
+            ):
+                lead = move_stage(
+                    workspace,
+                    lead.pk,
+                    threshold.to_stage,
+                    at=now,
+                    by=f"rule:score>={threshold.score:g}",
+                )
+                moved += 1
+    return moved
+
+
+def rescore_contacts(workspace_id: int, contact_ids: list[int]) -> int:
+    """The change feed's part: rescore the open leads of contacts that changed."""
+    workspace = Workspace.objects.get(pk=workspace_id)
+    open_ones = [s.key for s in stages(workspace) if s.kind == "open"]
+    leads = Lead.objects.filter(
+        workspace=workspace, contact_id__in=contact_ids, stage__in=open_ones
+    )
+    return score_leads(workspace, leads, clock.now())
+
+
+def rescore_open_leads() -> int:
+    """The worker's hourly loop: decay changes scores without new events. Scores the
+    longest-unscored open leads, ``LEADS_PER_RUN`` per workspace; returns 1 while some
+    workspace has more (the worker then runs it again at once), else 0."""
+    more = 0
+    now = clock.now()
+    for workspace_id in ScoreRule.objects.values_list("workspace_id", flat=True).distinct():
+        workspace = Workspace.objects.get(pk=workspace_id)
+        open_ones = [s.key for s in stages(workspace) if s.kind == "open"]
+        with transaction.atomic():
+            leads = list(
+                Lead.objects.filter(workspace=workspace, stage__in=open_ones)
+                .exclude(scored_at__gte=now)
+                .order_by("scored_at", "id")[:LEADS_PER_RUN]
+            )
+            score_leads(workspace, leads, now)
+        more = more or len(leads) == LEADS_PER_RUN
+    return int(more)

@@ -1,0 +1,72 @@
+"""Rule scores: fit points from the contact, behaviour points decaying with a half-life,
+thresholds that move the stage, kept current from the change feed."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from pacer.core import clock, feed
+from pacer.ingest.actions import ingest
+from pacer.ingest.processing import process_pending
+from pacer.leads import actions
+from pacer.leads.models import Lead, ScoreRule, ScoreThreshold
+from pacer.leads.scoring import rescore_open_leads
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def test_scores_decay_and_a_threshold_moves_the_stage(workspace, monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    ScoreRule.objects.create(
+        workspace=workspace, name="named", kind="fit", field="first_name", points=5
+    )
+    ScoreRule.objects.create(
+        workspace=workspace,
+        name="pricing",
+        kind="behaviour",
+        event="Pricing Viewed",
+        points=20,
+        half_life_days=7,
+    )
+    ScoreThreshold.objects.create(workspace=workspace, from_stage="lead", to_stage="mql", score=30)
+    actions.capture(
+        workspace,
+        {"email": "a@x.test", "first_name": "Ann", "anonymous_id": "v1", "submission_id": "s1"},
+        source="api",
+        received_at=NOW,
+    )
+    process_pending(workspace)
+    while feed.deliver_all():
+        pass
+    lead = Lead.objects.get()
+    assert (lead.score, lead.stage) == (5.0, "lead")
+
+    def viewed(mid, days_ago):
+        return {
+            "type": "track",
+            "event": "Pricing Viewed",
+            "messageId": mid,
+            "anonymousId": "v1",
+            "timestamp": (NOW - timedelta(days=days_ago)).isoformat(),
+        }
+
+    ingest(workspace, [viewed("m1", 7)], received_at=NOW)  # 20 halved once: 10
+    while feed.deliver_all():
+        pass
+    lead.refresh_from_db()
+    assert (lead.score, lead.stage) == (15.0, "lead")
+    ingest(workspace, [viewed("m2", 0)], received_at=NOW)  # + 20 = 35 >= 30
+    while feed.deliver_all():
+        pass
+    lead.refresh_from_db()
+    assert (lead.score, lead.stage) == (35.0, "mql")
+    (moved,) = lead.history.filter(to_stage="mql")
+    assert (moved.by, moved.at) == ("rule:score>=30", NOW)
+    # two weeks later, with nothing new: the hourly loop lets the points decay
+    later = NOW + timedelta(days=14)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    rescore_open_leads()
+    lead.refresh_from_db()
+    assert lead.score == pytest.approx(5 + 20 * 0.5**3 + 20 * 0.5**2)
+    assert lead.stage == "mql"  # thresholds move forward only from their own stage
