@@ -56,6 +56,10 @@ REJECTION_COLUMNS = [
 ]
 
 
+def _field_label(field: str) -> str:
+    return f"Trait “{field[6:]}”" if field.startswith("trait:") else FIELD_LABELS[field]
+
+
 def _run_url(row) -> str:
     return reverse("import-run", args=[row["pk"]])
 
@@ -196,9 +200,8 @@ def preview(request, run_id: int):
         }
         for item in rows
     ]
-    columns = [Column("row", "Row", format="count", sortable=True)]
-    columns += [Column(f"f{i}", FIELD_LABELS.get(f, f)) for i, f in enumerate(fields)]
-    columns.append(Column("result", "Check"))
+    columns = [Column("row", "Row", format="count", sortable=True), Column("result", "Check")]
+    columns += [Column(f"f{i}", _field_label(f)) for i, f in enumerate(fields)]
     table = Table(
         request,
         listed,
