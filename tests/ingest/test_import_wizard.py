@@ -307,3 +307,19 @@ def test_progress_is_recorded_while_rows_are_checked(client, workspace, monkeypa
     run.refresh_from_db()
     assert (run.status, run.rows_done, run.created, run.phase) == ("done", 5, 5, "")
     assert ImportRejection.objects.count() == 0
+
+
+def test_the_cli_guesses_the_mapping_as_the_wizard_does_and_shows_progress(
+    workspace, tmp_path, capsys
+):
+    from pacer.cli import main
+
+    path = tmp_path / "people.csv"
+    path.write_text("E-mail,First Name,Notes\nann@x.com,Ann,hi\nbob@x.com,Bob,\n")
+    assert main(["import", "contacts", str(path), "--workspace", "acme", "--progress"]) == 0
+    out, err = capsys.readouterr()
+    assert "imported 2 rows: 2 created, 0 updated, 0 unchanged or skipped" in out
+    lines = err.splitlines()
+    assert lines[0].startswith("checking: 2 of 2 rows (")
+    assert lines[1].startswith("writing: 2 of 2 rows (")
+    assert Contact.objects.get(email="ann@x.com").first_name == "Ann"
