@@ -19,4 +19,7 @@ class IngestConfig(DomainConfig):
         ),
     )
     permissions = {"ingest.manage": ADMINS}
-    nav = (NavItem("Ingestion", "ingestion", "ingest.manage", order=15, group="settings"),)
+    nav = (
+        NavItem("Import", "imports", "contacts.import", order=25),
+        NavItem("Ingestion", "ingestion", "ingest.manage", order=15, group="settings"),
+    )

@@ -1,5 +1,6 @@
 """The recent event stream; the warehouse keeps the full history."""
 
+from django.conf import settings
 from django.db import models
 
 from pacer.core.models import Workspace
@@ -96,3 +97,76 @@ class TrackingOrigin(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["workspace", "origin"], name="tracking_origin")
         ]
+
+
+class ImportRun(models.Model):
+    """One CSV import through the import page: the file (``ImportFile``), its column
+    mapping, and how the run went. It moves uploaded → queued → running → done (or
+    refused: rows were rejected and nothing was written; or failed). The background task
+    claims it by moving it from queued to running, so running it twice imports once."""
+
+    class Kind(models.TextChoices):
+        CONTACTS = "contacts", "Contacts"
+        ORDERS = "orders", "Orders"
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        REFUSED = "refused", "Refused"
+        FAILED = "failed", "Failed"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    file_name = models.CharField(max_length=200)
+    size_bytes = models.PositiveBigIntegerField()
+    headers = models.JSONField(default=list)
+    sample = models.JSONField(default=list)  # the first records, for mapping and preview
+    row_count = models.PositiveIntegerField()
+    mapping = models.JSONField(default=dict)  # column -> field
+    update_rule = models.CharField(max_length=20, default="if_not_empty")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    phase = models.CharField(max_length=10, blank=True)  # "checking", "writing"
+    rows_done = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    merged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    suppressed = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "-id"], name="import_run_recent")]
+
+
+class ImportFile(models.Model):
+    """The uploaded file of an import run, kept apart so that reading a run (the
+    progress poll) never reads the file."""
+
+    run = models.OneToOneField(ImportRun, on_delete=models.CASCADE, primary_key=True)
+    text = models.TextField()
+
+
+class ImportRejection(models.Model):
+    """A row an import run rejected: its number in the file (the header is row 1), the
+    field and the reason. One per row, whichever worker writes it."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rejections")
+    row = models.PositiveIntegerField()
+    field = models.CharField(max_length=100)
+    reason = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "row"], name="import_rejection_row")]

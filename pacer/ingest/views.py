@@ -15,14 +15,21 @@ from pacer.web.components import flash_errors
 PAGE_SIZE = 50
 
 
-@page("ingest.manage")
-def ingestion(request):
+def _page(request, *, origins: str | None = None, errors=None, status: int = 200):
     events = Paginator(selectors.quarantined(request.workspace.pk), PAGE_SIZE)
+    if origins is None:
+        origins = "\n".join(selectors.allowed_origins(request.workspace.pk))
     context = {
         "events": events.get_page(request.GET.get("page")),
-        "origins": "\n".join(selectors.allowed_origins(request.workspace.pk)),
+        "origins": origins,
+        "errors": errors,
     }
-    return render(request, "ingest/ingestion.html", context)
+    return render(request, "ingest/ingestion.html", context, status=status)
+
+
+@page("ingest.manage")
+def ingestion(request):
+    return _page(request)
 
 
 def _event_action(request, event_id: int, action, done: str):
@@ -52,11 +59,12 @@ def discard(request, event_id: int):
 @require_POST
 @page("ingest.manage")
 def origins(request):
-    lines = [line for line in request.POST.get("origins", "")[:50_000].splitlines() if line.strip()]
+    text = request.POST.get("origins", "")[:50_000]
+    lines = [line for line in text.splitlines() if line.strip()]
     try:
         saved = actions.set_allowed_origins(request.workspace, lines, actor=request.user)
     except ValidationFailed as error:
-        flash_errors(request, error)
+        return _page(request, origins=text, errors=error.errors, status=422)
     else:
         messages.success(
             request, f"{len(saved)} origins allowed." if saved else "Every origin may send events."

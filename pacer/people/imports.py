@@ -7,6 +7,7 @@ on user id, email and phone (in that order of strength); orders already on recor
 is published on the change feed.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -54,11 +55,22 @@ class ImportReport:
     updated: int = 0
     skipped: int = 0
     suppressed: int = 0  # rows (contacts) or orders of erased people, left out
+    merged: int = 0  # contacts on record merged into another by the import
     rejected: list[dict] = field(default_factory=list)  # {"row": n, "field": f, "reason": r}
 
     @property
     def ok(self) -> bool:
         return not self.rejected
+
+
+# ``progress(phase, rows_done, rows_total)``: "checking" as rows are checked (before
+# anything is written), then "writing" once, as the one all-or-nothing transaction opens.
+Progress = Callable[[str, int, int], None]
+PROGRESS_EVERY = 10_000
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    return None
 
 
 def _apply(contact: Contact, name: str, value, rule: str) -> bool:
@@ -77,28 +89,44 @@ def _apply(contact: Contact, name: str, value, rule: str) -> bool:
     return True
 
 
-@transaction.atomic
 def import_contacts(
     workspace: Workspace,
     rows: list[dict],
     *,
     update_rule: str = "if_not_empty",
     actor=None,
+    progress: Progress = _no_progress,
 ) -> ImportReport:
     """Import contacts from rows keyed by ``CONTACT_FIELDS`` (and ``trait:<name>``); the
     first row is reported as row 2 (row 1 is a file's header)."""
     if update_rule not in UPDATE_RULES:
         raise ValidationFailed({"update_rule": f"must be one of {', '.join(UPDATE_RULES)}"})
-    locations = {loc.code: loc for loc in Location.objects.filter(workspace=workspace)}
+    locations = _locations(workspace)
     report = ImportReport(total_rows=len(rows))
     checked = []
     for number, row in enumerate(rows, start=2):  # row 1 is the header
+        if number % PROGRESS_EVERY == 0:
+            progress("checking", number - 2, len(rows))
         try:
             checked.append((number, _check_contact_row(row, locations)))
         except FieldError as error:
             report.rejected.append({"row": number, "field": error.field, "reason": error.reason})
+    progress("checking", len(rows), len(rows))
     if report.rejected:
         return report
+    progress("writing", len(rows), len(rows))
+    with transaction.atomic():
+        _write_contacts(workspace, checked, update_rule, report, actor)
+    return report
+
+
+def _locations(workspace: Workspace) -> dict:
+    return {loc.code: loc for loc in Location.objects.filter(workspace=workspace)}
+
+
+def _write_contacts(
+    workspace: Workspace, checked: list, update_rule: str, report: ImportReport, actor
+) -> None:
     checked = _without_erased(workspace, checked, lambda item: item[1][0], report)
     keys = {key for _, (keys_, _) in checked for key in keys_}
     resolver = BatchResolver(workspace, keys)
@@ -120,6 +148,7 @@ def import_contacts(
             changed[contact.pk] = contact
     report.created = len(resolver.new_contacts)
     report.updated = len(changed)
+    report.merged = len(resolver.saved_merges)
     report.skipped = len(checked) - report.created - report.updated
     resolver.flush()
     update_rows(
@@ -144,7 +173,6 @@ def import_contacts(
         actor=actor,
         after={"created": report.created, "updated": report.updated},
     )
-    return report
 
 
 def _check_contact_row(row: dict, locations: dict) -> tuple[list, dict]:
@@ -195,38 +223,19 @@ def _parse_placed_at(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-@transaction.atomic
-def import_orders(workspace: Workspace, rows: list[dict], *, actor=None) -> ImportReport:
+def import_orders(
+    workspace: Workspace, rows: list[dict], *, actor=None, progress: Progress = _no_progress
+) -> ImportReport:
     """Import orders from rows keyed by ``ORDER_FIELDS``, one row per line item; rows
     sharing ``order_id`` form one order. The buyer is found (or created) by user id or
     email."""
     report = ImportReport(total_rows=len(rows))
     orders: dict[str, tuple[list, OrderInput]] = {}
     for number, row in enumerate(rows, start=2):
+        if number % PROGRESS_EVERY == 0:
+            progress("checking", number - 2, len(rows))
         try:
-            if not row.get("order_id"):
-                raise FieldError("order_id", "must not be empty")
-            keys = []
-            if row.get("user_id"):
-                keys.append((IdentityKind.USER_ID, row["user_id"]))
-            if row.get("email"):
-                keys.append((IdentityKind.EMAIL, row["email"].lower()))
-            if not keys:
-                raise FieldError("email", "the row has no buyer identifier (email or user_id)")
-            placed_at = _parse_placed_at(row.get("placed_at", ""))
-            line = None
-            if row.get("sku"):
-                quantity = row.get("quantity") or "1"
-                if not quantity.isdigit() or int(quantity) < 1:
-                    raise FieldError("quantity", "must be a whole number of at least 1")
-                line = LineInput(
-                    row["sku"][:100],
-                    "",
-                    "",
-                    int(quantity),
-                    parse_amount(row.get("unit_price") or 0, "unit_price", digits=12),
-                )
-            total = parse_amount(row["total"], "total") if row.get("total") else None
+            keys, placed_at, line, total = _check_order_row(row)
         except FieldError as error:
             report.rejected.append({"row": number, "field": error.field, "reason": error.reason})
             continue
@@ -247,8 +256,63 @@ def import_orders(workspace: Workspace, rows: list[dict], *, actor=None) -> Impo
             order.lines.append(line)
         if total is None:
             order.total += line.unit_price * line.quantity if line else 0
+    progress("checking", len(rows), len(rows))
     if report.rejected:
         return report
+    progress("writing", len(rows), len(rows))
+    with transaction.atomic():
+        _write_orders(workspace, orders, report, actor)
+    return report
+
+
+def _check_order_row(row: dict) -> tuple[list, datetime, LineInput | None, object]:
+    if not row.get("order_id"):
+        raise FieldError("order_id", "must not be empty")
+    keys = []
+    if row.get("user_id"):
+        keys.append((IdentityKind.USER_ID, row["user_id"]))
+    if row.get("email"):
+        keys.append((IdentityKind.EMAIL, row["email"].lower()))
+    if not keys:
+        raise FieldError("email", "the row has no buyer identifier (email or user_id)")
+    placed_at = _parse_placed_at(row.get("placed_at", ""))
+    line = None
+    if row.get("sku"):
+        quantity = row.get("quantity") or "1"
+        if not quantity.isdigit() or int(quantity) < 1:
+            raise FieldError("quantity", "must be a whole number of at least 1")
+        line = LineInput(
+            row["sku"][:100],
+            "",
+            "",
+            int(quantity),
+            parse_amount(row.get("unit_price") or 0, "unit_price", digits=12),
+        )
+    total = parse_amount(row["total"], "total") if row.get("total") else None
+    return keys, placed_at, line, total
+
+
+def check_rows(workspace: Workspace, kind: str, rows: list[dict]) -> list[FieldError | None]:
+    """What the import would say of each row, without writing: None for a row it takes,
+    else the first problem (field and reason). ``kind``: "contacts" or "orders"."""
+    locations = _locations(workspace) if kind == "contacts" else {}
+    found: list[FieldError | None] = []
+    for row in rows:
+        try:
+            if kind == "contacts":
+                _check_contact_row(row, locations)
+            else:
+                _check_order_row(row)
+        except FieldError as error:
+            found.append(error)
+        else:
+            found.append(None)
+    return found
+
+
+def _write_orders(
+    workspace: Workspace, orders: dict[str, tuple[list, OrderInput]], report, actor
+) -> None:
     resolver = BatchResolver(workspace, {k for keys, _ in orders.values() for k in keys})
     writer = OrderWriter(
         workspace, set(orders), {ln.sku for _, o in orders.values() for ln in o.lines}
@@ -262,6 +326,7 @@ def import_orders(workspace: Workspace, rows: list[dict], *, actor=None) -> Impo
             report.skipped += 1
         else:
             report.created += 1
+    report.merged = len(resolver.saved_merges)
     resolver.flush()
     writer.flush(resolver.canonical)
     resolver.save_touched(
@@ -279,7 +344,6 @@ def import_orders(workspace: Workspace, rows: list[dict], *, actor=None) -> Impo
     audit.record(
         workspace, "orders.import", workspace, actor=actor, after={"created": report.created}
     )
-    return report
 
 
 def _publish(resolver: BatchResolver, contact_ids: list[int], source: str) -> None:

@@ -80,7 +80,7 @@ def test_admins_edit_the_allowed_origins_on_the_ingestion_page(client, workspace
         follow=True,
     )
     assert "2 origins allowed." in response.content.decode()
-    assert ">http://[::1]:8000\nhttps://shop.example</textarea>" in response.content.decode()
+    assert ">\nhttp://[::1]:8000\nhttps://shop.example</textarea>" in response.content.decode()
     bad = client.post(
         "/settings/ingestion/origins/",
         {"origins": "https://ok.test\nshop.example/path"},

@@ -43,8 +43,8 @@ def test_find_shows_what_both_stores_hold(signed_in, people):
     html = page.content.decode()
     assert page.status_code == 200
     assert "Found 2 contacts" in html
-    assert "<td>ingest.event</td><td>7</td>" in html
-    assert "<td>warehouse.events</td><td>7</td>" in html
+    assert '<td>ingest.event</td><td class="num">7</td>' in html
+    assert '<td>warehouse.events</td><td class="num">7</td>' in html
     bad = signed_in.post(ROUTES[0], {"email": "nope"})
     assert bad.status_code == 422 and "email: &#x27;nope&#x27; is not an email address" in (
         bad.content.decode()

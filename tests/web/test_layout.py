@@ -40,6 +40,9 @@ ADMIN_PAGES = [
     ("members", "/settings/members/"),
     ("audit", "/audit/"),
     ("new-workspace", "/workspaces/new/"),
+    ("imports", "/imports/"),
+    ("ingestion", "/settings/ingestion/"),
+    ("privacy", "/settings/privacy/"),
     ("styleguide", "/styleguide/?toast=1"),
     ("not-found", "/no-such-page/"),
 ]
@@ -70,7 +73,28 @@ def site(live_server, workspace, admin, small_business, tracker):
     actions.create_user(workspace, "sam", PASSWORD, "staff")
     actions.issue_api_key(workspace, "write", "shop")  # the newest key: listed first
     _, token = actions.invite(workspace, "analyst", note="Kim from finance")
-    return {"url": live_server.url, "invitation": f"/invitations/{token}/"}
+    return {
+        "url": live_server.url,
+        "invitation": f"/invitations/{token}/",
+        "import_pages": _import_runs(workspace),
+    }
+
+
+def _import_runs(workspace) -> list[tuple[str, str]]:
+    """An import waiting for its mapping, and one refused with rejected rows."""
+    from pacer.ingest import import_runs
+
+    waiting = import_runs.upload(
+        workspace, "contacts", "people.csv", b"E-mail,Name,Tier\nann@x.com,Ann,gold\nbad,Bo,\n"
+    )
+    refused = import_runs.upload(workspace, "contacts", "bad.csv", b"email\nnope\nb@x.com\n")
+    import_runs.start(refused)
+    import_runs.execute(refused.pk)
+    return [
+        ("import-mapping", f"/imports/{waiting.pk}/mapping/"),
+        ("import-preview", f"/imports/{waiting.pk}/preview/"),
+        ("import-refused", f"/imports/{refused.pk}/"),
+    ]
 
 
 def _context(browser, width: int, user: str | None, url: str):
@@ -128,7 +152,7 @@ def test_every_page_fits_every_width_and_passes_axe(browser, site):
     url, found = site["url"], []
     for width in WIDTHS:
         context, page, problems = _context(browser, width, "ada", url)
-        for name, path in ADMIN_PAGES:
+        for name, path in ADMIN_PAGES + site["import_pages"]:
             page.goto(url + path)
             found += _check(page, name, width, problems)
         # the calculator's results, after a post
