@@ -78,9 +78,7 @@ def test_cohort_triangle_of_2025(workspace, year):
 
 
 def test_a_cohort_month_cut_by_the_range_is_partial(workspace, year):
-    cohorts = cohort_retention(
-        default_store(), workspace.pk, date(2025, 1, 15), date(2025, 3, 10)
-    )
+    cohorts = cohort_retention(default_store(), workspace.pk, date(2025, 1, 15), date(2025, 3, 10))
     rows = {r["cohort"]: r for r in cohorts.table.to_dicts()}
     # first orders from 15 Jan: P2 (Jan), P3 P4 (Feb), P5 (10 Mar); March is cut at the 10th
     assert [r["customers"] for r in rows.values()] == [1, 2, 1]
