@@ -3,7 +3,6 @@ ranges over the data, models as columns, untrackable channels, partial periods."
 
 import json
 import re
-from datetime import date
 
 import pytest
 
@@ -38,7 +37,10 @@ def config(html: str, config_id: str) -> dict:
 def rows_of(html: str, table_id: str) -> list[list[str]]:
     table = re.search(rf'id="{table_id}".*?<tbody>(.*?)</tbody>', html, re.S)[1]
     cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in table.split("</tr>")]
-    strip = lambda text: re.sub(r"<span class=\"visually-hidden\">.*?</span>|<[^>]+>", "", text)
+
+    def strip(text):
+        return re.sub(r"<span class=\"visually-hidden\">.*?</span>|<[^>]+>", "", text)
+
     return [[strip(c).strip() for c in row] for row in cells if row]
 
 
