@@ -138,7 +138,7 @@ def attribution(request):
         "measure_label": dict(MEASURE_CHOICES)[measure],
     }
     rows, models = [], []
-    if bounds is None:
+    if start is None or end is None:
         context["problem"] = "No data yet: send events or load the demo, then sync."
     else:
         try:
