@@ -21,7 +21,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from pacer.metrics.cube import CUBE_TABLE, MEASURES
+from pacer.metrics.cube import ADDITIVE, CUBE_TABLE, MEASURES
 from pacer.metrics.customers import activity_bounds, person_rates
 from pacer.warehouse.store import Store
 
@@ -200,3 +200,34 @@ def kpi_report(store: Store, workspace_id: int, filters: KpiFilter) -> KpiReport
             }
         )
     return report
+
+
+def by_location(store: Store, workspace_id: int, filters: KpiFilter) -> list[dict]:
+    """The cube's sums and ratios per location (0: no location) over the filter's whole
+    periods, with per-person repeat rate and retention over its exact days."""
+    if not store.exists(CUBE_TABLE):
+        return []
+    con = store.duckdb([CUBE_TABLE], {})
+    cube = con.table(CUBE_TABLE)
+    cube = cube.filter((cube.workspace_id == workspace_id) & (cube.grain == filters.grain))
+    if filters.channel:
+        cube = cube.filter(cube.channel == filters.channel)
+    if filters.start:
+        cube = cube.filter(cube.period >= period_index(filters.start, filters.grain))
+    if filters.end:
+        cube = cube.filter(cube.period <= period_index(filters.end, filters.grain))
+    summed = cube.group_by("location_id").aggregate(**{m: cube[m].sum() for m in ADDITIVE})
+    frame = pl.from_arrow(con.to_pyarrow(summed.order_by("location_id")))
+    bounds = activity_bounds(store, workspace_id)
+    rates = {}
+    if bounds:
+        days = (filters.start or bounds[0], filters.end or bounds[1])
+        rates = person_rates(store, workspace_id, *days, by="location_id", channel=filters.channel)
+    rows = []
+    for row in frame.iter_rows(named=True):
+        item = derive({**dict.fromkeys(MEASURES, 0.0), **row})
+        person = rates.get(row["location_id"])
+        item["repeat_rate"] = person.repeat_rate if person else None
+        item["retention"] = person.retention if person else None
+        rows.append(item)
+    return rows

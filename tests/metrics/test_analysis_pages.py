@@ -120,3 +120,33 @@ def test_clv_defaults_to_the_last_day_with_data(client, site):
     html = page(client, "/analytics/clv/")
     assert 'value="2026-01-05"' in html
     assert 'name="holdout_weeks" value="13"' in html or 'value="13"' in html
+
+
+def test_locations_side_by_side_with_the_weak_ones_named(client, site):
+    html = page(client, "/analytics/locations/?start=2025-01-01&end=2025-12-31")
+    rows = {r[0]: r for r in rows_of(html, "locations")}
+    # North: P1 P2 P5 new (P7 was 2024's); orders P1x3 P2 P5x3 P7 = $800; spend 1,000 + TV 400
+    assert rows["North"][1:8] == ["3", "3", "$800", "$1,400", "$467", "-65.7%", "66.7%"]
+    # South: P3 P4 P6 P8 new; orders P3x2 P4x2 P6 P8 = $600; spend 500
+    assert rows["South"][1:8] == ["4", "4", "$600", "$500", "$125", "-28.0%", "25.0%"]
+    # the business: CAC 1,900 / 7 = 271, repeat rate 3/7 = 43%
+    assert rows["North"][8] == "ROMI below 0; CAC over 1.5× the business&#x27;s"
+    assert rows["South"][8] == "ROMI below 0; repeat rate under ⅔ of the business&#x27;s"
+    assert 'id="weak-locations"' in html and "North, South" in html
+
+
+def test_locations_sort_by_any_column(client, site):
+    html = page(client, "/analytics/locations/?start=2025-01-01&end=2025-12-31&sort=cac")
+    assert [r[0] for r in rows_of(html, "locations")] == ["South", "North"]
+
+
+def test_cohort_triangle_page(client, site):
+    html = page(client, "/analytics/cohorts/?start=2025-01-01&end=2025-12-31")
+    triangle = re.search(r'id="cohort-triangle".*?<tbody>(.*?)</tbody>', html, re.S)[1]
+    first = triangle.split("</tr>")[0]
+    cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", first, re.S)]
+    assert re.search(r"<th scope=\"row\">(.*?)</th>", first)[1] == "Jan 2025"
+    assert cells[:5] == ["2", "100.0%", "50.0%", "50.0%", "0.0%"]
+    assert 'id="cohort-partial-note"' not in html
+    cut = page(client, "/analytics/cohorts/?start=2025-01-01&end=2025-12-15")
+    assert 'id="cohort-partial-note"' in cut and 'class="num partial"' in cut
