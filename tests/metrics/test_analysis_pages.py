@@ -3,6 +3,7 @@ ranges over the data, models as columns, untrackable channels, partial periods."
 
 import json
 import re
+from datetime import date
 
 import pytest
 
@@ -150,3 +151,12 @@ def test_cohort_triangle_page(client, site):
     assert 'id="cohort-partial-note"' not in html
     cut = page(client, "/analytics/cohorts/?start=2025-01-01&end=2025-12-15")
     assert 'id="cohort-partial-note"' in cut and 'class="num partial"' in cut
+
+
+def test_the_default_holdout_lies_inside_the_data():
+    from pacer.metrics.analysis_views import default_holdout_weeks
+
+    assert default_holdout_weeks((date(2025, 1, 1), date(2026, 1, 1))) == 13
+    # 20 weeks of data: a 13-week holdout would leave 7 to fit on; a third (6) leaves 14
+    assert default_holdout_weeks((date(2025, 1, 1), date(2025, 5, 21))) == 6
+    assert default_holdout_weeks((date(2025, 1, 1), date(2025, 1, 3))) == 1
