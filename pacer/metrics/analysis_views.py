@@ -42,6 +42,16 @@ MEASURE_CHOICES = [
 MEASURE_FORMATS = {"revenue": "money", "conversions": "decimal", "roas": "ratio", "romi": "percent"}
 CHART_MODELS = ("first_touch", "last_touch", "markov")  # rule-based ends and data-driven
 CHART_TOP = 12  # groups drawn one by one; the rest as one "others" bar
+# shown until the reader chooses columns; the other models are in the column chooser
+SHOWN_MODELS = (
+    "first_touch",
+    "last_touch",
+    "linear",
+    "time_decay",
+    "position_based",
+    "markov",
+    "shapley",
+)
 
 
 def _model_column(model: str, measure: str, currency: str) -> Column:
@@ -59,6 +69,7 @@ def _model_column(model: str, measure: str, currency: str) -> Column:
         sortable=True,
         text=text,
         hint=lambda row: None if row["trackable"] else NOT_APPLICABLE_HINT,
+        visible=model in SHOWN_MODELS,
     )
 
 
@@ -73,7 +84,7 @@ def _attribution_table(request, rows: list[dict], models: list[str], by: str, me
             *(_model_column(model, measure, currency) for model in models),
         ],
         default_sort="-spend",
-        per_page=50,
+        per_page=100,
         caption=f"{dict(MEASURE_CHOICES)[measure]} per {by}, one column per model",
         empty_title="No journeys in this period.",
         empty_hint="Widen the dates: journeys count people first seen in them.",
@@ -85,6 +96,8 @@ def _chart_rows(rows: list[dict], models: list[str], measure: str) -> tuple[list
     """The groups the chart draws, largest first by the linear model's revenue: the top
     ``CHART_TOP`` and the rest summed into one "others" bar."""
     tracked = [r for r in rows if r["trackable"]]
+    if measure in ("roas", "romi"):  # a return on no spend is not a number to draw
+        tracked = [r for r in tracked if r["spend"] > 0]
     tracked.sort(key=lambda r: (-(r.get("revenue_linear") or 0.0), r["label"]))
     shown, rest = tracked[:CHART_TOP], tracked[CHART_TOP:]
     labels = [r["label"] for r in shown]
@@ -164,7 +177,9 @@ def attribution(request):
                 horizontal=True,
             )
             context["chart_height"] = 90 + 22 * len(drawn) * len(labels)
-            context["untracked"] = [r["label"] for r in rows if not r["trackable"]]
+            context["untracked"] = sorted(
+                {channel_label(r["channel"]) for r in rows if not r["trackable"]}
+            )
     context["table"] = _attribution_table(request, rows, models, by, measure)
     return render(request, "metrics/attribution.html", context)
 

@@ -14,10 +14,13 @@ from pacer.warehouse.sync import default_store
 from pacer.web.filters import Choice, DateRange, FilterBar
 from pacer.web.tables import Column, Table
 
-# A location is weak when it loses money on marketing, buys customers much dearer than
-# the business does, or keeps them much less: each reason is named in its row.
-CAC_LIMIT = 1.5  # × the all-locations CAC
-REPEAT_LIMIT = 2 / 3  # × the all-locations repeat rate
+# A location is weak when, against the whole business, it earns clearly less on its
+# marketing, buys customers much dearer, or keeps them much less: each reason is named in
+# its row. Relative, so that a business with every location under water still shows
+# which are the weakest.
+ROMI_GAP = 0.10  # ROMI more than 10 percentage points below the business's
+CAC_LIMIT = 1.5  # × the business's CAC
+REPEAT_LIMIT = 2 / 3  # × the business's repeat rate
 
 
 def _channel_choice() -> Choice:
@@ -32,8 +35,9 @@ def _channel_choice() -> Choice:
 def weak_reasons(row: dict, overall: dict) -> list[str]:
     """Why a location's row is weak against the whole business (empty: it is not)."""
     reasons = []
-    if row["romi"] is not None and row["romi"] < 0:
-        reasons.append("ROMI below 0")
+    romi, whole_romi = row["romi"], overall["romi"]
+    if romi is not None and whole_romi is not None and romi < whole_romi - ROMI_GAP:
+        reasons.append(f"ROMI more than {ROMI_GAP * 100:.0f} points below the business's")
     if row["cac"] is not None and overall["cac"] and row["cac"] > CAC_LIMIT * overall["cac"]:
         reasons.append(f"CAC over {CAC_LIMIT:g}× the business's")
     rate, whole = row["repeat_rate"], overall["repeat_rate"]
@@ -45,8 +49,10 @@ def weak_reasons(row: dict, overall: dict) -> list[str]:
 def _overall(rows: list[dict], rates) -> dict:
     spend = sum(r["spend"] for r in rows)
     customers = sum(r["new_customers"] for r in rows)
+    profit = sum(r["gross_profit"] for r in rows)
     return {
         "cac": spend / customers if customers else None,
+        "romi": (profit - spend) / spend if spend else None,
         "repeat_rate": rates.repeat_rate if rates else None,
     }
 
@@ -67,6 +73,8 @@ def locations(request):
     store = default_store()
     rows = by_location(store, request.workspace.pk, KpiFilter(start, end, channel=channel))
     names = {place.pk: place.name for place in places}
+    shown = ("leads", "new_customers", "revenue", "spend")
+    rows = [r for r in rows if r["location_id"] or any(r[k] for k in shown)]
     rates = None
     if bounds:
         rates = person_rates(
@@ -112,7 +120,8 @@ def locations(request):
         "table": table,
         "weak": weak,
         "showing": showing(start, end, bounds),
-        "cac_limit": CAC_LIMIT,
+        "cac_limit": f"{CAC_LIMIT:g}",
+        "romi_gap": f"{ROMI_GAP * 100:.0f}",
     }
     return render(request, "metrics/locations.html", context)
 

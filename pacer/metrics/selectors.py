@@ -188,7 +188,7 @@ def kpi_report(store: Store, workspace_id: int, filters: KpiFilter) -> KpiReport
         ("New visitors", t["visitors"]),
         ("Leads", t["leads"]),
         ("New customers", t["new_customers"]),
-        ("Repeat customers", t["returning_customers"]),
+        ("Repeat customers", float(rates.repeaters) if rates else 0.0),
     ]
     for index, (name, value) in enumerate(stages):
         previous = stages[index - 1][1] if index else None

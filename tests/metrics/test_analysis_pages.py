@@ -130,9 +130,10 @@ def test_locations_side_by_side_with_the_weak_ones_named(client, site):
     assert rows["North"][1:8] == ["3", "3", "$800", "$1,400", "$467", "-65.7%", "66.7%"]
     # South: P3 P4 P6 P8 new; orders P3x2 P4x2 P6 P8 = $600; spend 500
     assert rows["South"][1:8] == ["4", "4", "$600", "$500", "$125", "-28.0%", "25.0%"]
-    # the business: CAC 1,900 / 7 = 271, repeat rate 3/7 = 43%
-    assert rows["North"][8] == "ROMI below 0; CAC over 1.5× the business&#x27;s"
-    assert rows["South"][8] == "ROMI below 0; repeat rate under ⅔ of the business&#x27;s"
+    # the business: ROMI (840 - 1,900) / 1,900 = -55.8% (North's -65.7% is 9.9 points
+    # below: not flagged), CAC 1,900 / 7 = 271 (North's 467 is over 1.5x), repeat 3/7
+    assert rows["North"][8] == "CAC over 1.5× the business&#x27;s"
+    assert rows["South"][8] == "repeat rate under ⅔ of the business&#x27;s"
     assert 'id="weak-locations"' in html and "North, South" in html
 
 
@@ -147,7 +148,7 @@ def test_cohort_triangle_page(client, site):
     first = triangle.split("</tr>")[0]
     cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", first, re.S)]
     assert re.search(r"<th scope=\"row\">(.*?)</th>", first)[1] == "Jan 2025"
-    assert cells[:5] == ["2", "100.0%", "50.0%", "50.0%", "0.0%"]
+    assert cells[:5] == ["2", "100%", "50%", "50%", "0%"]
     assert 'id="cohort-partial-note"' not in html
     cut = page(client, "/analytics/cohorts/?start=2025-01-01&end=2025-12-15")
     assert 'id="cohort-partial-note"' in cut and 'class="num partial"' in cut
@@ -160,3 +161,18 @@ def test_the_default_holdout_lies_inside_the_data():
     # 20 weeks of data: a 13-week holdout would leave 7 to fit on; a third (6) leaves 14
     assert default_holdout_weeks((date(2025, 1, 1), date(2025, 5, 21))) == 6
     assert default_holdout_weeks((date(2025, 1, 1), date(2025, 1, 3))) == 1
+
+
+def test_weak_reasons_are_relative_to_the_business():
+    from pacer.metrics.comparison_views import weak_reasons
+
+    business = {"romi": 0.20, "cac": 100.0, "repeat_rate": 0.30}
+    fine = {"romi": 0.11, "cac": 150.0, "repeat_rate": 0.20}  # each just inside its limit
+    assert weak_reasons(fine, business) == []
+    weak = {"romi": 0.09, "cac": 151.0, "repeat_rate": 0.19}
+    assert weak_reasons(weak, business) == [
+        "ROMI more than 10 points below the business's",
+        "CAC over 1.5× the business's",
+        "repeat rate under ⅔ of the business's",
+    ]
+    assert weak_reasons({"romi": None, "cac": None, "repeat_rate": None}, business) == []
