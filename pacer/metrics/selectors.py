@@ -99,7 +99,11 @@ def cube_slice(store: Store, workspace_id: int, filters: KpiFilter) -> pl.DataFr
     return pl.from_arrow(con.to_pyarrow(summed))
 
 
-def kpi_report(store: Store, workspace_id: int, filters: KpiFilter) -> KpiReport:
+def kpi_report(
+    store: Store, workspace_id: int, filters: KpiFilter, *, people: bool = True
+) -> KpiReport:
+    """The KPIs of a slice; ``people=False`` leaves out the per-person rates (repeat rate,
+    retention: None; the funnel's repeat customers: 0) for a caller that needs the sums."""
     frame = cube_slice(store, workspace_id, filters)
     report = KpiReport(filters=filters)
     sums = [pl.col(m).sum() for m in MEASURES]
@@ -151,7 +155,7 @@ def kpi_report(store: Store, workspace_id: int, filters: KpiFilter) -> KpiReport
     )
     days = (filters.start or first_day, filters.end or last_day)
     rates, by_channel = None, {}
-    if report.bounds:
+    if report.bounds and people:
         rates = person_rates(
             store,
             workspace_id,

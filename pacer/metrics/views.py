@@ -184,7 +184,11 @@ def _panel_context(request, filters: KpiFilter) -> dict:
     store = default_store()
     report = kpi_report(store, request.workspace.pk, filters)
     previous_filter = _previous(filters)
-    previous = kpi_report(store, request.workspace.pk, previous_filter) if previous_filter else None
+    previous = (
+        kpi_report(store, request.workspace.pk, previous_filter, people=False)
+        if previous_filter
+        else None
+    )
     currency = request.workspace.currency
     kpis = [
         {
