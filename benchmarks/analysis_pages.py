@@ -37,9 +37,13 @@ PAGES = {
     "cohorts": "/analytics/cohorts/",
     "clv (page, no fit)": "/analytics/clv/",
 }
-positional = [a for a in sys.argv[1:] if not a.startswith("--")]
-contacts = int(positional[0]) if positional and positional[0].isdigit() else 20_000
-requests = int(sys.argv[sys.argv.index("--requests") + 1]) if "--requests" in sys.argv else 40
+arguments = sys.argv[1:]
+requests = 40
+if "--requests" in arguments:
+    at = arguments.index("--requests")
+    requests = int(arguments[at + 1])
+    del arguments[at : at + 2]
+contacts = int(arguments[0]) if arguments else 20_000
 
 workspace = actions.create_workspace("Bench", slug="bench")
 actions.create_user(workspace, "bench", "bench-password", "admin")
