@@ -78,6 +78,28 @@ def attribution_report(
         touches.drop([f"{m}_{s}" for m in milestones for s in ("at", "touch")]),
         outcomes.drop([f"{m}_at" for m in milestones]),
     )
+    spend = booked_spend(store, workspace_id, start, end, by=by, connection=(con, tables))
+    spend_by_channel = {
+        row["channel"]: row["amount"]
+        for row in spend.iter_rows(named=True)
+        if row["channel"] in journeys.channels
+    }
+    return compare(journeys, spend=spend_by_channel)
+
+
+def booked_spend(
+    store: Store,
+    workspace_id: int,
+    start: date,
+    end: date,
+    *,
+    by: str = "channel",
+    connection=None,
+) -> pl.DataFrame:
+    """Spend booked to the days ``[start, end]`` per channel (or per campaign, ``by``,
+    labelled as in ``attribution_report``), with the ``source_channel`` it was booked
+    to (a campaign's channel)."""
+    con, tables = connection or _tables(store)
     spend_table = tables["spend"]
     booked = spend_table.filter(
         (spend_table.workspace_id == workspace_id)
@@ -86,16 +108,14 @@ def attribution_report(
     )
     spend = con.to_polars(
         booked.group_by("channel", "campaign").aggregate(amount=booked.amount.sum())
-    )
+    ).with_columns(source_channel=pl.col("channel"))
     if by == "campaign":
         spend = spend.with_columns(channel=_campaign_label(pl.col("channel"), pl.col("campaign")))
-    spend = spend.group_by("channel").agg(pl.col("amount").sum())
-    spend_by_channel = {
-        row["channel"]: row["amount"]
-        for row in spend.iter_rows(named=True)
-        if row["channel"] in journeys.channels
-    }
-    return compare(journeys, spend=spend_by_channel)
+    return (
+        spend.group_by("channel")
+        .agg(pl.col("amount").sum(), pl.col("source_channel").first())
+        .sort("channel")
+    )
 
 
 @dataclass
@@ -209,3 +229,50 @@ def clv_holdout_report(
     purchases = BGNBD.fit(x, t_x, big_t)
     table = holdout_comparison(purchases, x, t_x, big_t, later, float(holdout_weeks))
     return HoldoutReport(calibration_end, purchases, table)
+
+
+ATTRIBUTION_MEASURES = ("revenue", "conversions", "roas", "romi")
+
+
+def attribution_pivot(
+    credits: pl.DataFrame, spend: pl.DataFrame, measure: str, untrackable: frozenset
+) -> list[dict]:
+    """One row per channel or campaign with every model's ``measure`` in a column
+    ``m_<model>`` (from ``attribution_report``), its ``spend`` (from ``booked_spend``,
+    which also brings the groups nobody arrived by), and ``trackable``: False for a group
+    of an ``untrackable`` channel with no tracked touch, whose model cells are then None."""
+    if measure not in ATTRIBUTION_MEASURES:
+        raise JourneyError(f"measure: must be one of {', '.join(ATTRIBUTION_MEASURES)}")
+    booked = {r["channel"]: r for r in spend.iter_rows(named=True)}
+    rows: dict[str, dict] = {}
+    for credit in credits.iter_rows(named=True):
+        group = credit["channel"]
+        row = rows.setdefault(
+            group,
+            {
+                "group": group,
+                "channel": booked.get(group, {}).get("source_channel", group),
+                "spend": booked.get(group, {}).get("amount", 0.0),
+                "trackable": True,
+            },
+        )
+        row[f"m_{credit['model']}"] = credit[measure]
+        row[f"revenue_{credit['model']}"] = credit["revenue"]
+    models = credits["model"].unique(maintain_order=True).to_list()
+    for group, item in booked.items():
+        if group in rows:
+            continue
+        # spend, but nobody arrived by it: no credit under any model
+        trackable = item["source_channel"] not in untrackable
+        paid = item["amount"] > 0
+        nothing = {"revenue": 0.0, "conversions": 0.0, "roas": 0.0, "romi": -1.0}[measure]
+        value = nothing if trackable and (paid or measure in ("revenue", "conversions")) else None
+        rows[group] = {
+            "group": group,
+            "channel": item["source_channel"],
+            "spend": item["amount"],
+            "trackable": trackable,
+            **{f"m_{model}": value for model in models},
+            **{f"revenue_{model}": 0.0 for model in models},
+        }
+    return sorted(rows.values(), key=lambda r: r["group"])

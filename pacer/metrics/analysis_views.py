@@ -7,82 +7,180 @@ from django.shortcuts import render
 
 from pacer.analytics.clv import CLVError
 from pacer.analytics.journeys import JourneyError
-from pacer.core.channels import CHANNELS
 from pacer.core.permissions import allows, page
 from pacer.metrics.analysis import (
+    attribution_pivot,
     attribution_report,
+    booked_spend,
     clv_holdout_report,
     clv_report,
     write_back_clv,
 )
-from pacer.metrics.views import data_end
+from pacer.metrics.labels import (
+    MODEL_LABELS,
+    NOT_APPLICABLE,
+    NOT_APPLICABLE_HINT,
+    UNTRACKABLE,
+    channel_label,
+    showing,
+)
+from pacer.metrics.views import data_bounds
 from pacer.warehouse.sync import default_store
 from pacer.web.charts import Series, chart
 from pacer.web.filters import Choice, DateRange, FilterBar
+from pacer.web.formats import format_value
 from pacer.web.forms import errors_from_message
 from pacer.web.tables import Column, Table
 
 BY = [("channel", "Channel"), ("campaign", "Campaign")]
+MEASURE_CHOICES = [
+    ("revenue", "Revenue credited"),
+    ("conversions", "Conversions credited"),
+    ("roas", "ROAS (revenue ÷ spend)"),
+    ("romi", "ROMI ((revenue − spend) ÷ spend)"),
+]
+MEASURE_FORMATS = {"revenue": "money", "conversions": "decimal", "roas": "ratio", "romi": "percent"}
+CHART_MODELS = ("first_touch", "last_touch", "markov")  # rule-based ends and data-driven
+CHART_TOP = 12  # groups drawn one by one; the rest as one "others" bar
+# shown until the reader chooses columns; the other models are in the column chooser
+SHOWN_MODELS = (
+    "first_touch",
+    "last_touch",
+    "linear",
+    "time_decay",
+    "position_based",
+    "markov",
+    "shapley",
+)
 
 
-def _attribution_table(request, rows: list[dict], by: str) -> Table:
+def _model_column(model: str, measure: str, currency: str) -> Column:
+    kind, key = MEASURE_FORMATS[measure], f"m_{model}"
+
+    def text(row):
+        if not row["trackable"]:
+            return NOT_APPLICABLE
+        return format_value(row.get(key), kind, currency=currency)
+
+    return Column(
+        key,
+        MODEL_LABELS.get(model, model),
+        format=kind,
+        sortable=True,
+        text=text,
+        hint=lambda row: None if row["trackable"] else NOT_APPLICABLE_HINT,
+        visible=model in SHOWN_MODELS,
+    )
+
+
+def _attribution_table(request, rows: list[dict], models: list[str], by: str, measure: str):
+    currency = request.workspace.currency
     return Table(
         request,
         rows,
         [
-            Column("channel", dict(BY)[by], sortable=True, labels=CHANNELS),
-            Column("model", "Model", sortable=True),
-            Column("conversions", "Conversions", format="decimal", sortable=True),
-            Column("revenue", "Revenue", format="money", sortable=True),
+            Column("label", dict(BY)[by], sortable=True),
             Column("spend", "Spend", format="money", sortable=True),
-            Column("roas", "ROAS", format="ratio", sortable=True),
-            Column("romi", "ROMI", format="percent", sortable=True),
+            *(_model_column(model, measure, currency) for model in models),
         ],
-        default_sort="channel",
-        per_page=50,
-        caption=f"Credit per {by} and model",
+        default_sort="-spend",
+        per_page=100,
+        caption=f"{dict(MEASURE_CHOICES)[measure]} per {by}, one column per model",
         empty_title="No journeys in this period.",
         empty_hint="Widen the dates: journeys count people first seen in them.",
         html_id="attribution",
     )
 
 
+def _chart_rows(rows: list[dict], models: list[str], measure: str) -> tuple[list, list]:
+    """The groups the chart draws, largest first by the linear model's revenue: the top
+    ``CHART_TOP`` and the rest summed into one "others" bar."""
+    tracked = [r for r in rows if r["trackable"]]
+    if measure in ("roas", "romi"):  # a return on no spend is not a number to draw
+        tracked = [r for r in tracked if r["spend"] > 0]
+    tracked.sort(key=lambda r: (-(r.get("revenue_linear") or 0.0), r["label"]))
+    shown, rest = tracked[:CHART_TOP], tracked[CHART_TOP:]
+    labels = [r["label"] for r in shown]
+    values = {model: [r.get(f"m_{model}") for r in shown] for model in models}
+    if rest:
+        labels.append(f"Others ({len(rest)})")
+        spend = sum(r["spend"] for r in rest)
+        for model in models:
+            revenue = sum(r.get(f"revenue_{model}") or 0.0 for r in rest)
+            if measure in ("revenue", "conversions"):
+                value = sum(r.get(f"m_{model}") or 0.0 for r in rest)
+            elif measure == "roas":
+                value = revenue / spend if spend else None
+            else:
+                value = (revenue - spend) / spend if spend else None
+            values[model].append(value)
+    return labels, values
+
+
+def _date_filter(bounds) -> DateRange:
+    return DateRange(
+        label="People first seen",
+        data_end=bounds[1] if bounds else None,
+        default="all",
+        presets=("all", "last_30", "last_90", "last_365", "mtd", "last_month", "qtd", "ytd"),
+    )
+
+
 @page("reports.view")
 def attribution(request):
+    bounds = data_bounds(request.workspace.pk)
     bar = FilterBar(
         request,
         [
-            DateRange(
-                label="People first seen",
-                data_end=data_end(request.workspace.pk),
-                default="last_365",
-                presets=("last_30", "last_90", "last_365", "mtd", "last_month", "qtd", "ytd"),
-                required=True,
-            ),
+            _date_filter(bounds),
             Choice("by", "Credit per", BY),
+            Choice("measure", "Measure", MEASURE_CHOICES),
         ],
         html_id="attribution-filters",
     )
-    start, end, by = bar.values["start"], bar.values["end"], bar.values["by"]
-    context = {"bar": bar, "by": by, "chart": None, "problem": ""}
-    rows = []
-    try:
-        table = attribution_report(default_store(), request.workspace.pk, start, end, by=by)
-    except JourneyError as error:
-        context["problem"] = str(error)
+    by, measure = bar.values["by"], bar.values["measure"]
+    start, end = bar.values["start"], bar.values["end"]
+    if bounds:
+        start, end = start or bounds[0], end or bounds[1]
+    context = {
+        "bar": bar,
+        "by": by,
+        "chart": None,
+        "problem": "",
+        "showing": showing(start, end, bounds),
+        "measure_label": dict(MEASURE_CHOICES)[measure],
+    }
+    rows, models = [], []
+    if start is None or end is None:
+        context["problem"] = "No data yet: send events or load the demo, then sync."
     else:
-        rows = table.sort(["channel", "model"]).to_dicts()
-        models = list(dict.fromkeys(table["model"].to_list()))
-        groups = sorted(set(table["channel"].to_list()))
-        revenue = {(r["model"], r["channel"]): r["revenue"] for r in rows}
-        context["chart"] = chart(
-            "bar",
-            [CHANNELS.get(c, c) for c in groups],
-            [Series(model, [revenue.get((model, c), 0) for c in groups]) for model in models],
-            y="money",
-            currency=request.workspace.currency,
-        )
-    context["table"] = _attribution_table(request, rows, by)
+        try:
+            credits = attribution_report(default_store(), request.workspace.pk, start, end, by=by)
+        except JourneyError as error:
+            context["problem"] = str(error)
+        else:
+            spend = booked_spend(default_store(), request.workspace.pk, start, end, by=by)
+            rows = attribution_pivot(credits, spend, measure, UNTRACKABLE)
+            for row in rows:
+                row["label"] = channel_label(row["group"]) if by == "channel" else row["group"]
+                if by == "campaign" and not row["trackable"]:
+                    row["label"] += " (not trackable)"
+            models = credits["model"].unique(maintain_order=True).to_list()
+            labels, values = _chart_rows(rows, models, measure)
+            drawn = [m for m in CHART_MODELS if m in models]
+            context["chart"] = chart(
+                "bar",
+                labels,
+                [Series(MODEL_LABELS.get(m, m), values[m]) for m in drawn],
+                y=MEASURE_FORMATS[measure],
+                currency=request.workspace.currency,
+                horizontal=True,
+            )
+            context["chart_height"] = 90 + 22 * len(drawn) * len(labels)
+            context["untracked"] = sorted(
+                {channel_label(r["channel"]) for r in rows if not r["trackable"]}
+            )
+    context["table"] = _attribution_table(request, rows, models, by, measure)
     return render(request, "metrics/attribution.html", context)
 
 
@@ -158,17 +256,28 @@ def _fit(request, context: dict) -> None:
     )
 
 
+def default_holdout_weeks(bounds: tuple[date, date] | None) -> int:
+    """13 weeks, or a third of the data when it spans less than 39 weeks, so that the
+    calibration period before the holdout holds data too."""
+    if bounds is None:
+        return 13
+    weeks = (bounds[1] - bounds[0]).days // 7
+    return max(1, min(13, weeks // 3))
+
+
 @page("reports.view")
 def clv(request):
-    as_of = data_end(request.workspace.pk) or date.today()
+    bounds = data_bounds(request.workspace.pk)
+    as_of = bounds[1] if bounds else date.today()
     context = {
         "as_of": as_of,
+        "showing": showing(None, as_of, bounds),
         "report": None,
         "chart": None,
         "fit_as_of": as_of.isoformat(),
         "fit_errors": {},
         "holdout_as_of": as_of.isoformat(),
-        "holdout_weeks": "13",
+        "holdout_weeks": str(default_holdout_weeks(bounds)),
         "holdout_errors": {},
         "can_write": allows(request.role, "clv.write"),
     }

@@ -47,11 +47,15 @@ class Measures(Schema):
     romi: Number
     lead_rate: Number
     customer_rate: Number
-    repeat_rate: Number
+    repeat_rate: Number = Field(
+        description="per person over the range (docs/metrics.md); null for a single period"
+    )
 
 
 class Totals(Measures):
-    retention: Number
+    retention: Number = Field(
+        description="totals: per person over the range; a period: against the period before"
+    )
     clv: Number = Field(description="historical: revenue to date per customer acquired")
 
 

@@ -21,4 +21,6 @@ class MetricsConfig(DomainConfig):
         NavItem("Dashboard", "dashboard", "dashboard.view", order=10),
         NavItem("Attribution", "attribution", "reports.view", order=30),
         NavItem("CLV", "clv", "reports.view", order=40),
+        NavItem("Locations", "locations", "reports.view", order=42),
+        NavItem("Cohorts", "cohorts", "reports.view", order=44),
     )

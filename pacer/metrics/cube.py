@@ -48,6 +48,8 @@ ADDITIVE = [
 CUSTOMER_MEASURES = ["ordering_customers", "returning_customers", "retained_customers"]
 MEASURES = ADDITIVE + CUSTOMER_MEASURES
 CUBE_TABLE = "kpi_cube"
+CUSTOMER_DAYS_TABLE = "customer_days"
+BOUNDS_TABLE = "activity_bounds"
 SOURCES = schemas("events", "orders", "contacts", "spend")
 
 
@@ -249,6 +251,71 @@ def cube_expression(tables: dict[str, ir.Table]) -> ir.Table:
     return union.group_by(DIMENSIONS).aggregate(**{m: union[m].sum() for m in MEASURES})
 
 
+CUSTOMER_DAYS_SCHEMA = pa.schema(
+    [
+        ("workspace_id", pa.int64()),
+        ("customer", pa.int64()),
+        ("day", pa.int64()),
+        ("first_day", pa.int64()),
+        ("channel", pa.string()),
+        ("campaign", pa.string()),
+        ("location_id", pa.int64()),
+    ]
+)
+BOUNDS_SCHEMA = pa.schema(
+    [("workspace_id", pa.int64()), ("first_day", pa.int64()), ("last_day", pa.int64())]
+)
+
+
+def customer_days_expression(tables: dict[str, ir.Table]) -> ir.Table:
+    """Distinct customer purchase days with each customer's first purchase day."""
+    _, canon = _people(tables["contacts"])
+    placed = _placed_orders(tables["orders"], canon)
+    days = placed.select(
+        workspace_id=placed.workspace_id.cast("int64"),
+        customer=placed.customer.cast("int64"),
+        day=placed.day.cast("int64"),
+        channel=placed.channel.fill_null(""),
+        campaign=placed.campaign.fill_null(""),
+        location_id=placed.home_location.fill_null(0).cast("int64"),
+    ).distinct()
+    firsts = days.group_by("customer").aggregate(first_day=days.day.min())
+    joined = days.join(firsts, "customer")
+    return joined.select(
+        "workspace_id", "customer", "day", "first_day", "channel", "campaign", "location_id"
+    )
+
+
+def bounds_expression(tables: dict[str, ir.Table]) -> ir.Table:
+    """The first and last day with an event, an order or spend, per workspace."""
+    events, orders, spend = tables["events"], tables["orders"], tables["spend"]
+    parts = [
+        events.select(workspace_id=events.workspace_id, day=day_of(events.timestamp)),
+        orders.select(workspace_id=orders.workspace_id, day=day_of(orders.placed_at)),
+        spend.select(workspace_id=spend.workspace_id, day=spend.day.epoch_days()),
+    ]
+    days = ibis.union(
+        *(
+            p.select(workspace_id=p.workspace_id.cast("int64"), day=p.day.cast("int64"))
+            for p in parts
+        ),
+        distinct=False,
+    )
+    return days.group_by("workspace_id").aggregate(
+        first_day=days.day.min(), last_day=days.day.max()
+    )
+
+
+def _refresh_people(store: Store, con, tables: dict[str, ir.Table]) -> None:
+    """Rebuild ``customer_days`` and ``activity_bounds`` (``pacer.metrics.customers``)."""
+    days = con.to_pyarrow(
+        customer_days_expression(tables).order_by(["workspace_id", "customer", "day"])
+    )
+    store.replace(CUSTOMER_DAYS_TABLE, days.cast(CUSTOMER_DAYS_SCHEMA))
+    bounds = con.to_pyarrow(bounds_expression(tables).order_by("workspace_id"))
+    store.replace(BOUNDS_TABLE, bounds.cast(BOUNDS_SCHEMA))
+
+
 def build_cube(store: Store) -> pa.Table:
     """Compute the cube on DuckDB over the store's current snapshots."""
     con = store.duckdb(list(SOURCES), SOURCES)
@@ -257,7 +324,10 @@ def build_cube(store: Store) -> pa.Table:
 
 
 def refresh_cube(store: Store) -> int:
-    """Rebuild and store the cube; returns its row count."""
+    """Rebuild and store the cube, and the per-customer tables read beside it; returns
+    the cube's row count."""
     cube = build_cube(store)
     store.replace(CUBE_TABLE, cube)
+    con = store.duckdb(list(SOURCES), SOURCES)
+    _refresh_people(store, con, {name: con.table(name) for name in SOURCES})
     return cube.num_rows

@@ -9,74 +9,89 @@ from django.shortcuts import render
 
 from pacer.core.channels import CHANNELS
 from pacer.core.permissions import page
-from pacer.metrics.selectors import KpiFilter, cube_slice, kpi_report, period_index, period_start
+from pacer.metrics.customers import activity_bounds
+from pacer.metrics.labels import (
+    NOT_APPLICABLE_HINT,
+    UNTRACKABLE,
+    channel_label,
+    range_text,
+    showing,
+)
+from pacer.metrics.selectors import KpiFilter, kpi_report, period_index, period_start
 from pacer.people import selectors as people
 from pacer.warehouse.sync import default_store, last_sync
 from pacer.web.charts import Series, chart
 from pacer.web.filters import Choice, DateRange, FilterBar
 
-# key, label, format, definition (pacer.metrics.selectors), which way is good
+# key, label, format, definition (docs/metrics.md has each exactly), which way is good
 KPIS = [
-    ("spend", "Spend", "money", "Marketing spend recorded in the period.", ""),
-    ("leads", "Leads", "count", "People who became leads in the period.", "up"),
+    ("spend", "Spend", "money", "Marketing spend booked to days in the range.", ""),
+    ("leads", "Leads", "count", "People whose lead date is in the range.", "up"),
     (
         "new_customers",
         "New customers",
         "count",
-        "People whose first order fell in the period.",
+        "People whose first order is in the range.",
         "up",
     ),
-    ("cac", "CAC", "money", "Customer acquisition cost: spend ÷ new customers.", "down"),
-    ("revenue", "Revenue", "money", "Order totals in the period.", "up"),
-    ("gross_profit", "Gross profit", "money", "Revenue − cost of goods sold.", "up"),
+    ("cac", "CAC", "money", "Customer acquisition cost = spend ÷ new customers.", "down"),
+    ("revenue", "Revenue", "money", "Sum of order totals placed in the range.", "up"),
+    ("gross_profit", "Gross profit", "money", "Revenue − cost of goods of those orders.", "up"),
     (
         "romi",
         "ROMI",
         "percent",
-        "Return on marketing investment: (gross profit − spend) ÷ spend.",
+        "Return on marketing investment = (gross profit − spend) ÷ spend.",
         "up",
     ),
     (
         "repeat_rate",
         "Repeat rate",
         "percent",
-        "Returning customers ÷ ordering customers (returning: first order before the period).",
+        "Customers whose first order is in the range and who ordered again on a later day "
+        "by its end ÷ customers whose first order is in the range. Per person: the same "
+        "for any grain.",
         "up",
     ),
     (
         "retention",
         "Retention",
         "percent",
-        "Customers ordering in this and the previous period ÷ those ordering in the previous one.",
+        "Customers who ordered both in the range and in the same number of days before it "
+        "÷ customers who ordered in those days before. Per person; blank when nobody "
+        "ordered before the range.",
         "up",
     ),
     (
         "clv",
         "Historical CLV",
         "money",
-        "Revenue to date ÷ customers acquired to date.",
+        "Revenue from the first day with data to the range's end ÷ customers acquired "
+        "in that time.",
         "up",
     ),
 ]
 
 
 @lru_cache(maxsize=256)
-def _data_end(warehouse: str, workspace_id: int, sync_key: tuple) -> date | None:
-    """The last day of the last week with data in the cube (today at the latest); the
-    date-range presets count back from it. Cached per warehouse sync."""
-    frame = cube_slice(default_store(), workspace_id, KpiFilter(grain="week"))
-    if frame.height == 0:
-        return None
-    week_end = period_start(int(frame["period"].max()), "week") + timedelta(days=6)
-    return min(week_end, date.today())
+def _bounds(warehouse: str, workspace_id: int, sync_key: tuple) -> tuple[date, date] | None:
+    """The first and last day with data (cached per warehouse sync)."""
+    return activity_bounds(default_store(), workspace_id)
+
+
+def data_bounds(workspace_id: int, sync=None) -> tuple[date, date] | None:
+    """The first and last day a workspace has data on (events, orders or spend): the
+    default range of every analysis page."""
+    sync = sync if sync is not None else last_sync()
+    if sync is None:  # derived tables built without a sync run: nothing to key a cache on
+        return _bounds.__wrapped__(str(settings.WAREHOUSE_DIR), workspace_id, None)
+    return _bounds(str(settings.WAREHOUSE_DIR), workspace_id, (sync.pk, sync.finished_at))
 
 
 def data_end(workspace_id: int, sync=None) -> date | None:
-    """The day the warehouse data of a workspace ends (see ``_data_end``)."""
-    sync = sync if sync is not None else last_sync()
-    if sync is None:  # a cube built without a sync run: nothing to key a cache on
-        return _data_end.__wrapped__(str(settings.WAREHOUSE_DIR), workspace_id, None)
-    return _data_end(str(settings.WAREHOUSE_DIR), workspace_id, (sync.pk, sync.finished_at))
+    """The last day with data (the day date-range presets count back from)."""
+    bounds = data_bounds(workspace_id, sync)
+    return bounds[1] if bounds else None
 
 
 def _filter_bar(request, locations, end: date | None) -> FilterBar:
@@ -91,7 +106,12 @@ def _filter_bar(request, locations, end: date | None) -> FilterBar:
                 [(loc.pk, loc.name) for loc in locations],
                 blank="All locations",
             ),
-            Choice("channel", "Channel", CHANNELS.items(), blank="All channels"),
+            Choice(
+                "channel",
+                "Channel",
+                [(key, channel_label(key)) for key in CHANNELS],
+                blank="All channels",
+            ),
         ],
         html_id="dashboard-filters",
     )
@@ -126,11 +146,49 @@ def _change(now, before) -> float | None:
     return (now - before) / abs(before)
 
 
+def _partial_note(report) -> str:
+    """Which periods the data covers in part, and which whole periods the sums count."""
+    notes = []
+    partial = [r for r in report.trend if r["partial"]]
+    if partial and report.bounds:
+        grain = report.filters.grain
+        names = ", ".join(
+            period_start(period_index(date.fromisoformat(r["label"]), grain), grain).strftime(
+                "%b %Y" if grain == "month" else "week of %-d %b %Y"
+            )
+            for r in partial
+        )
+        notes.append(
+            f"Partial {grain}s (hatched bars, dashed lines): {names}; the data covers "
+            f"{range_text(*report.bounds)}."
+        )
+    asked = (report.filters.start, report.filters.end)
+    if report.counted and asked[0] and asked[1] and report.counted != asked:
+        notes.append(
+            f"The period sums count whole {report.filters.grain}s: "
+            f"{range_text(*report.counted)}; repeat rate and retention count the exact days."
+        )
+    return " ".join(notes)
+
+
+def _channel_rows(report) -> list[dict]:
+    rows = []
+    for row in report.by_channel:
+        item = dict(row, label=channel_label(row["channel"]))
+        item["untrackable"] = row["channel"] in UNTRACKABLE
+        rows.append(item)
+    return rows
+
+
 def _panel_context(request, filters: KpiFilter) -> dict:
     store = default_store()
     report = kpi_report(store, request.workspace.pk, filters)
     previous_filter = _previous(filters)
-    previous = kpi_report(store, request.workspace.pk, previous_filter) if previous_filter else None
+    previous = (
+        kpi_report(store, request.workspace.pk, previous_filter, people=False)
+        if previous_filter
+        else None
+    )
     currency = request.workspace.currency
     kpis = [
         {
@@ -147,11 +205,15 @@ def _panel_context(request, filters: KpiFilter) -> dict:
         for key, label, kind, definition, good in KPIS
     ]
     trend, channels, funnel = report.trend, report.by_channel, report.funnel
+    partial = [index for index, row in enumerate(trend) if row["partial"]]
     return {
         "report": report,
         "kpis": kpis,
-        "channels": CHANNELS,
+        "channel_rows": _channel_rows(report),
+        "not_applicable_hint": NOT_APPLICABLE_HINT,
         "compared": previous_filter,
+        "showing": showing(filters.start, filters.end, report.bounds),
+        "partial_note": _partial_note(report),
         "trend_chart": chart(
             "bar",
             [r["label"] for r in trend],
@@ -161,10 +223,11 @@ def _panel_context(request, filters: KpiFilter) -> dict:
             ],
             y="money",
             currency=currency,
+            partial=partial,
         ),
         "channel_chart": chart(
             "bar",
-            [CHANNELS.get(r["channel"], r["channel"]) for r in channels],
+            [channel_label(r["channel"]) for r in channels],
             [
                 Series("Revenue", [r["revenue"] for r in channels]),
                 Series("Spend", [r["spend"] for r in channels]),

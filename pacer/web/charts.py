@@ -56,10 +56,15 @@ def chart(
     currency: str = "USD",
     horizontal: bool = False,
     stacked: bool = False,
+    partial: list[int] | tuple[int, ...] = (),
 ) -> dict:
     """A Chart.js config for ``series`` over ``labels``; ``y`` (and ``y2``, a second
     axis on the right of a vertical chart) name the value axes' formats, kinds of
-    ``pacer.web.formats``."""
+    ``pacer.web.formats``. ``partial``: the indexes of labels whose period the data
+    covers only in part; their bars are drawn hatched and the lines into them dashed,
+    and their tooltips say so (the page says which periods in words)."""
+    if any(not 0 <= index < len(labels) for index in partial):
+        raise ValueError("partial: every index must point at a label")
     if kind not in CHART_TYPES:
         raise ValueError(f"kind: '{kind}' is not one of {', '.join(CHART_TYPES)}")
     for axis_format in filter(None, (y, y2)):
@@ -106,5 +111,9 @@ def chart(
         "type": kind,
         "data": {"labels": list(labels), "datasets": datasets},
         "options": options,
-        "pacer": {"format": formats, "currency": currency_spec(currency)},
+        "pacer": {
+            "format": formats,
+            "currency": currency_spec(currency),
+            "partial": sorted(set(partial)),
+        },
     }

@@ -57,7 +57,8 @@ class Column:
     ``pacer.web.formats``; ``visible`` says whether it is shown until the reader chooses
     columns; ``labels`` turns stored values into names (choices, channels); ``text``
     shows a row in its own words instead (given the row); ``href`` makes the cell a
-    link, given the row. The CSV holds the stored value either way.
+    link, given the row; ``hint`` explains a cell on hover and focus (given the row; None
+    for no hint). The CSV holds the stored value either way.
     """
 
     key: str
@@ -68,6 +69,7 @@ class Column:
     labels: Mapping[Any, str] | None = None
     text: Callable[[Any], str] | None = None
     href: Callable[[Any], str | None] | None = None
+    hint: Callable[[Any], str | None] | None = None
 
     @property
     def numeric(self) -> bool:
@@ -84,6 +86,7 @@ class Cell:
     text: str
     href: str | None
     numeric: bool
+    hint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -448,7 +451,7 @@ class Table:
         else:
             text = format_value(value, column.format, currency=self.currency)
         href = column.href(row) if column.href else None
-        return Cell(text, href, column.numeric)
+        return Cell(text, href, column.numeric, column.hint(row) if column.hint else None)
 
     @property
     def rows(self) -> list[list[Cell]]:

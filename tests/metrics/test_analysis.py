@@ -219,7 +219,7 @@ def test_analytics_pages(client, workspace, admin, small_business):
     sync()
     client.login(username="ada", password="correct-horse-1")
     page = client.get("/analytics/attribution/?start=2026-01-01&end=2026-02-28").content.decode()
-    assert 'id="attribution-config"' in page and "markov_order_2" in page
+    assert 'id="attribution-config"' in page and "Markov (order 2)" in page
     design = client.get("/analytics/experiments/?baseline=0.1&target=0.12").content.decode()
     assert "3841" in design
     skewed = client.post(

@@ -37,8 +37,10 @@ def test_totals(report_for):
     assert (t["orders"], t["revenue"], t["cost"], t["gross_profit"]) == (3, 350, 130, 220)
     assert t["cac"] == 200
     assert t["romi"] == pytest.approx((220 - 400) / 400)
-    assert t["repeat_rate"] == pytest.approx(1 / 3)
-    assert t["retention"] == 1.0
+    # per person over 5 Jan - 15 Feb (all data): A and B first ordered in it, A again
+    assert t["repeat_rate"] == 1 / 2
+    # nobody ordered in the 42 days before 5 January: no one to retain
+    assert t["retention"] is None
     assert t["clv"] == 175
 
 

@@ -227,6 +227,7 @@ def test_charts_share_the_palette_and_name_their_formats():
     assert config["pacer"] == {
         "format": {"y": "money", "y2": "count"},
         "currency": {"code": "EUR", "prefix": "€", "minor": True},
+        "partial": [],
     }
     single = chart("bar", ["a"], [Series("People", [1], vary_colors=True)], horizontal=True)
     assert single["options"]["indexAxis"] == "y" and single["pacer"]["format"] == {"x": "count"}

@@ -120,7 +120,7 @@ def test_contacts_table_pages_sorts_chooses_columns_and_exports_the_same(client,
     assert "Rows 1–10 of 30" in html
     emails = re.findall(r"<td>(c\d\d@x\.test)</td>", html)
     assert emails == [f"c{i:02d}@x.test" for i in range(29, 19, -1)]
-    assert 'aria-sort="descending"' in html and ">Location" not in html
+    assert 'aria-sort="descending"' in html and not re.search(r">Location\s*<", html)
     assert 'href="/contacts/export.csv?sort=-revenue&amp;cols=email%2Crevenue"' in html
     following = re.search(r'href="(\?[^"]*after=[^"]+)" rel="next"', html)[1].replace("&amp;", "&")
     second = client.get("/contacts/" + following).content.decode()

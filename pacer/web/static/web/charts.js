@@ -40,8 +40,44 @@
     }
   }
 
+  // a diagonal hatch in a series' colour: the bars of periods the data covers in part
+  function hatch(colour) {
+    const tile = document.createElement("canvas");
+    tile.width = tile.height = 8;
+    const pen = tile.getContext("2d");
+    pen.fillStyle = colour + "33";
+    pen.fillRect(0, 0, 8, 8);
+    pen.strokeStyle = colour;
+    pen.lineWidth = 2;
+    pen.beginPath();
+    pen.moveTo(0, 8); pen.lineTo(8, 0);
+    pen.moveTo(-2, 2); pen.lineTo(2, -2);
+    pen.moveTo(6, 10); pen.lineTo(10, 6);
+    pen.stroke();
+    return pen.createPattern(tile, "repeat");
+  }
+
+  function markPartial(config, partial) {
+    if (!partial.length) return;
+    const isPartial = function (index) { return partial.indexOf(index) !== -1; };
+    config.data.datasets.forEach(function (dataset) {
+      const drawnAs = dataset.type || config.type;
+      const colour = dataset.borderColor;
+      if (drawnAs === "line") {
+        dataset.segment = { borderDash: function (ctx) { return isPartial(ctx.p1DataIndex) ? [6, 4] : undefined; } };
+        dataset.pointStyle = dataset.data.map(function (_, i) { return isPartial(i) ? "rectRot" : "circle"; });
+      } else if (typeof colour === "string") {
+        const fill = dataset.backgroundColor;
+        dataset.backgroundColor = dataset.data.map(function (_, i) { return isPartial(i) ? hatch(colour) : fill; });
+        dataset.borderWidth = dataset.data.map(function (_, i) { return isPartial(i) ? 1 : 0; });
+      }
+    });
+  }
+
   function prepare(config) {
     const pacer = config.pacer || {};
+    const partial = pacer.partial || [];
+    markPartial(config, partial);
     const currency = pacer.currency || { code: "USD", prefix: "$", minor: true };
     const formats = pacer.format || {};
     delete config.pacer;
@@ -66,6 +102,9 @@
           const axis = item.dataset.yAxisID === "y2" ? "y2" : valueAxis;
           const value = valueAxis === "x" ? item.parsed.x : item.parsed.y;
           return (item.dataset.label ? item.dataset.label + ": " : "") + format(value, formats[axis] || "decimal", currency, false);
+        },
+        footer: function (items) {
+          return items.length && partial.indexOf(items[0].dataIndex) !== -1 ? "Partial period: the data covers only part of it" : "";
         },
       },
     });
