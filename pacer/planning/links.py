@@ -136,7 +136,7 @@ def build_link(
     if channel in NOT_BY_LINK:
         errors["channel"] = NOT_BY_LINK[channel]
     elif channel not in CHANNELS:
-        errors["channel"] = f"'{channel[:40]}' is not a Pacer channel"
+        errors["channel"] = f"'{channel[:40]}' is not a Pacer channel" if channel else "choose one"
     campaign = _value("campaign", campaign, errors)
     if not campaign and "campaign" not in errors:
         errors["campaign"] = "must not be empty"
@@ -149,7 +149,7 @@ def build_link(
     source = source or preset_source
     filed = classify(source, medium, campaign)
     if filed != channel:
-        field = "campaign" if classify(preset_source, medium, "") == channel else "source"
+        field = "campaign" if classify(source, medium, "") == channel else "source"
         raise ValidationFailed(
             {
                 field: f"with source '{source}', medium '{medium}' and campaign '{campaign}' "

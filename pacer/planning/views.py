@@ -219,11 +219,7 @@ def link_builder(request):
         errors = {}
         if params["campaign"] and params["campaign"] not in dict(choices):
             errors["campaign"] = f"no campaign '{params['campaign'][:200]}' in this workspace"
-        if not params["channel"]:
-            errors["channel"] = "choose one"
         try:
-            if errors:
-                raise ValidationFailed(errors)
             link = build_link(
                 params["landing_url"],
                 params["channel"],
@@ -233,7 +229,9 @@ def link_builder(request):
                 term=params["term"],
             )
         except ValidationFailed as error:
-            context["errors"] = {**error.errors, **errors}
+            errors = {**error.errors, **errors}
+        if errors:
+            context["errors"] = errors
         else:
             context["link"] = link
             context["channel_label"] = CHANNELS[link.channel]
