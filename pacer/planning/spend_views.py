@@ -298,5 +298,6 @@ def spend_upload_preview(request, upload_id: int):
             context["file_errors"] = error.errors
     context["earlier"] = selectors.earlier_upload_of(upload)
     context["currency"] = request.workspace.currency
+    context["channels"] = CHANNELS
     status = 422 if errors or context["file_errors"] else 200
     return render(request, "planning/spend_upload_preview.html", context, status=status)

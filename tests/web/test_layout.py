@@ -40,6 +40,15 @@ ADMIN_PAGES = [
     ("members", "/settings/members/"),
     ("audit", "/audit/"),
     ("new-workspace", "/workspaces/new/"),
+    ("campaigns", "/campaigns/"),
+    ("campaigns-filtered", "/campaigns/?channel=tv2&status=live&q=brand&cols=key&cols=spend"),
+    ("campaign-new", "/campaigns/new/"),
+    ("link-builder", "/campaigns/links/?landing_url=https://a.test/?x=1&campaign=brand"),
+    ("link-refused", "/campaigns/links/?landing_url=ftp://a.test/&campaign=brand&channel=tv"),
+    ("spend", "/spend/"),
+    ("spend-filtered", "/spend/?range=last_30&channel=paid_search&start=2026-13-01"),
+    ("spend-new", "/spend/new/"),
+    ("spend-upload", "/spend/upload/"),
     ("styleguide", "/styleguide/?toast=1"),
     ("not-found", "/no-such-page/"),
 ]
@@ -70,7 +79,31 @@ def site(live_server, workspace, admin, small_business, tracker):
     actions.create_user(workspace, "sam", PASSWORD, "staff")
     actions.issue_api_key(workspace, "write", "shop")  # the newest key: listed first
     _, token = actions.invite(workspace, "analyst", note="Kim from finance")
-    return {"url": live_server.url, "invitation": f"/invitations/{token}/"}
+    return {"url": live_server.url, "invitation": f"/invitations/{token}/", **_planning(workspace)}
+
+
+def _planning(workspace) -> dict:
+    """Pages of one campaign, one spend line and two uploads (one with rejected rows)."""
+    from pacer.planning.models import Campaign, SpendEntry
+    from pacer.planning.uploads import start_upload
+
+    campaign = Campaign.objects.get(workspace=workspace, key="brand")
+    campaign.landing_url = "https://shop.example/brand?ref=nav"
+    campaign.save()
+    good = start_upload(workspace, "march.csv", b"date,channel,amount\n2026-03-02,tv,800\n")
+    bad = start_upload(
+        workspace, "bad.csv", b"date,channel,amount\n2026-13-02,tv,800\n2026-03-02,x,1\n"
+    )
+    line = SpendEntry.objects.filter(workspace=workspace).first()
+    return {
+        "planning": [
+            ("campaign", f"/campaigns/{campaign.pk}/"),
+            ("campaign-edit", f"/campaigns/{campaign.pk}/edit/"),
+            ("spend-edit", f"/spend/{line.pk}/edit/"),
+            ("upload-preview", f"/spend/upload/{good.pk}/"),
+            ("upload-rejected", f"/spend/upload/{bad.pk}/"),
+        ]
+    }
 
 
 def _context(browser, width: int, user: str | None, url: str):
@@ -128,9 +161,15 @@ def test_every_page_fits_every_width_and_passes_axe(browser, site):
     url, found = site["url"], []
     for width in WIDTHS:
         context, page, problems = _context(browser, width, "ada", url)
-        for name, path in ADMIN_PAGES:
+        for name, path in ADMIN_PAGES + site["planning"]:
             page.goto(url + path)
             found += _check(page, name, width, problems)
+        # a refused campaign form shows its errors next to the fields
+        page.goto(f"{url}/campaigns/new/")
+        page.fill("#field-landing_url", "ftp://x")
+        page.click("#campaign-form button[type=submit]")
+        page.wait_for_selector("#field-key-error")
+        found += _check(page, "campaign-refused", width, problems)
         # the calculator's results, after a post
         page.goto(f"{url}/analytics/experiments/")
         page.click("#arms-form button[type=submit]")
