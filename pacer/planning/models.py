@@ -38,7 +38,16 @@ class SpendEntry(models.Model):
     amount = models.DecimalField(max_digits=14, decimal_places=2)
 
     class Meta:
-        indexes = [models.Index(fields=["workspace", "day"])]
+        indexes = [
+            # each filter of the spend list with its date range, and the totals over a
+            # date range read from an index alone
+            models.Index(
+                fields=["workspace", "day", "channel", "amount"], name="spend_day_totals"
+            ),
+            models.Index(fields=["workspace", "channel", "day"], name="spend_channel_day"),
+            models.Index(fields=["workspace", "campaign", "day"], name="spend_campaign_day"),
+            models.Index(fields=["workspace", "location", "day"], name="spend_location_day"),
+        ]
 
 
 class SpendUpload(models.Model):

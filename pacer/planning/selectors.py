@@ -7,19 +7,15 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    DecimalField,
-    Max,
-    Min,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
 )
 
 from pacer.core.models import Workspace
+from pacer.people.selectors import locations_by_code
 from pacer.planning.models import Campaign, SpendEntry, SpendUpload
 
 # A campaign's status, from its dates and the day asked about.
@@ -81,7 +77,7 @@ def campaign_rows(
     today: date | None = None,
 ) -> QuerySet[Campaign]:
     """Campaigns matching the filters (running on some day from ``start`` to ``end``,
-    open dates counting as running), each with its recorded spend as ``spend``."""
+    open dates counting as running), each with its ``status`` on ``today``."""
     rows = Campaign.objects.filter(workspace=workspace)
     if search:
         rows = rows.filter(Q(key__icontains=search) | Q(name__icontains=search))
@@ -93,13 +89,6 @@ def campaign_rows(
         rows = rows.filter(Q(starts_on__isnull=True) | Q(starts_on__lte=end))
     if start:
         rows = rows.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
-    spent = (
-        SpendEntry.objects.filter(campaign=OuterRef("pk"))
-        .order_by()
-        .values("campaign")
-        .annotate(total=Sum("amount", output_field=DecimalField(max_digits=14, decimal_places=2)))
-        .values("total")
-    )
     today = today or date.today()
     status = Case(
         When(starts_on__gt=today, then=Value("planned")),
@@ -107,7 +96,7 @@ def campaign_rows(
         default=Value("live"),
         output_field=CharField(),
     )
-    return rows.annotate(status=status, spend=Subquery(spent))
+    return rows.annotate(status=status)
 
 
 def spend_rows(
@@ -127,17 +116,23 @@ def spend_rows(
         rows = rows.filter(day__lte=end)
     if channel:
         rows = rows.filter(channel=channel)
+    # keys and codes resolved first: the lines are then found by their indexed ids
     if campaign:
-        rows = rows.filter(campaign__key=campaign)
+        found = Campaign.objects.filter(workspace=workspace, key=campaign).first()
+        rows = rows.filter(campaign=found) if found else rows.none()
     if location:
-        rows = rows.filter(location__code=location)
+        found = locations_by_code(workspace, [location]).get(location)
+        rows = rows.filter(location=found) if found else rows.none()
     return rows
 
 
-def spend_totals(rows: QuerySet[SpendEntry]) -> dict:
-    """The lines' total amount and count, and the total per channel (largest first)."""
+def spend_totals(rows: QuerySet[SpendEntry], *, by_channel: bool = True) -> dict:
+    """The lines' total amount and count, and (``by_channel``) the total per channel,
+    largest first."""
     overall = rows.order_by().aggregate(amount=Sum("amount"), lines=Count("id"))
-    by_channel = list(
+    if not by_channel:
+        return {"amount": overall["amount"] or Decimal(0), "lines": overall["lines"]}
+    channels = list(
         rows.order_by()
         .values("channel")
         .annotate(amount=Sum("amount"), lines=Count("id"))
@@ -146,16 +141,15 @@ def spend_totals(rows: QuerySet[SpendEntry]) -> dict:
     return {
         "amount": overall["amount"] or Decimal(0),
         "lines": overall["lines"],
-        "by_channel": by_channel,
+        "by_channel": channels,
     }
 
 
 def spend_span(workspace: Workspace) -> tuple[date | None, date | None]:
     """The first and last day with spend."""
-    span = SpendEntry.objects.filter(workspace=workspace).aggregate(
-        first=Min("day"), last=Max("day")
-    )
-    return span["first"], span["last"]
+    rows = SpendEntry.objects.filter(workspace=workspace).values_list("day", flat=True)
+    # two index lookups (one MIN and MAX query would scan every line on SQLite)
+    return rows.order_by("day").first(), rows.order_by("-day").first()
 
 
 def spend_entry(workspace: Workspace, entry_id: int) -> SpendEntry | None:

@@ -93,7 +93,7 @@ def _spend_filters(request) -> FilterBar:
     return FilterBar(
         request,
         [
-            DateRange(label="Dates", data_end=last, default="all"),
+            DateRange(label="Dates", data_end=last, default="last_90"),
             Choice("channel", "Channel", CHANNELS.items(), blank="All channels"),
             Text("campaign", "Campaign key", placeholder="spring-sale", max_length=200),
             Choice(

@@ -65,8 +65,6 @@ def _campaign_table(request) -> tuple[Table, FilterBar]:
         Column("ends_on", "Ends", format="date", sortable=True),
         Column("landing_url", "Landing URL", visible=False),
     ]
-    if allows(request.role, "spend.view"):
-        columns.append(Column("spend", "Spend", format="money"))
     table = Table(
         request,
         rows,
@@ -187,8 +185,8 @@ def campaign_detail(request, campaign_id: int):
         except ValidationFailed as error:
             context["link_problem"] = "; ".join(error.errors.values())
     if allows(request.role, "spend.view"):
-        rows = selectors.spend_rows(request.workspace, campaign=campaign.key)
-        context["totals"] = selectors.spend_totals(rows)
+        rows = selectors.spend_rows(request.workspace).filter(campaign=campaign)
+        context["totals"] = selectors.spend_totals(rows, by_channel=False)
         context["spend"] = spend_table(
             request,
             rows,

@@ -170,7 +170,7 @@ def test_another_workspaces_campaign_is_not_found(client, workspace):
     assert theirs.name == "Theirs"
     assert "theirs" not in client.get("/campaigns/").content.decode()
     csv = b"".join(client.get("/campaigns/export.csv").streaming_content).decode()
-    assert csv == "key,name,channel,status,starts_on,ends_on,spend\r\n"
+    assert csv == "key,name,channel,status,starts_on,ends_on\r\n"
 
 
 def keys(response) -> list[str]:
