@@ -183,19 +183,27 @@ def test_the_list_filters_by_channel_status_dates_and_search(client, workspace):
     create_campaign(workspace, "past", "email", starts_on=today - 30 * day, ends_on=today - day)
     create_campaign(workspace, "now", "paid_search", name="Always on")
     create_campaign(workspace, "soon", "email", starts_on=today + 10 * day)
-    assert keys(client.get("/campaigns/?sort=key")) == ["now", "past", "soon"]
+    create_campaign(workspace, "today", "tv", starts_on=today, ends_on=today)
+    listed = client.get("/campaigns/?sort=key")
+    assert keys(listed) == ["now", "past", "soon", "today"]
+    assert [row[3].text for row in listed.context["table"].rows] == [
+        "Live",
+        "Ended",
+        "Planned",
+        "Live",  # its first and last day: live all day
+    ]
     assert keys(client.get("/campaigns/?sort=key&channel=email")) == ["past", "soon"]
-    assert keys(client.get("/campaigns/?status=live")) == ["now"]
+    assert keys(client.get("/campaigns/?status=live&sort=key")) == ["now", "today"]
     assert keys(client.get("/campaigns/?status=ended")) == ["past"]
     assert keys(client.get("/campaigns/?status=planned")) == ["soon"]
     assert keys(client.get("/campaigns/?q=always")) == ["now"]
-    running = f"/campaigns/?sort=key&start={today + 5 * day}&end={today + 20 * day}"
+    running = f"/campaigns/?sort=key&start={today + 1 * day}&end={today + 20 * day}"
     assert keys(client.get(running)) == ["now", "soon"]
     refused = client.get("/campaigns/?channel=carrier_pigeon&sort=key")
     assert refused.context["bar"].errors == {
         "channel": "'carrier_pigeon' is not one of the choices; all channels shown"
     }
-    assert keys(refused) == ["now", "past", "soon"]
+    assert keys(refused) == ["now", "past", "soon", "today"]
 
 
 def test_the_list_pages_by_keyset_and_exports_every_row(client, workspace):
@@ -256,3 +264,16 @@ def test_the_link_builder_page_builds_and_refuses(client, workspace):
         "campaign": "no campaign 'nope' in this workspace",
     }
     assert refused.context["link"] is None
+
+
+def test_only_admins_and_marketers_change_campaigns(workspace):
+    campaign = create_campaign(workspace, "spring", "email", name="Spring")
+    for role in (Role.ANALYST, Role.STAFF):
+        client = member(workspace, role)
+        assert client.get("/campaigns/").status_code == 200
+        assert client.get(f"/campaigns/{campaign.pk}/").status_code == 200
+        assert client.post("/campaigns/new/", FORM).status_code == 403
+        assert client.post(f"/campaigns/{campaign.pk}/edit/", FORM).status_code == 403
+    assert [state(c)[:3] for c in Campaign.objects.all()] == [("spring", "Spring", "email")]
+    marketer = member(workspace, Role.MARKETER)
+    assert marketer.post("/campaigns/new/", FORM).status_code == 302

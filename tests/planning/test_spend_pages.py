@@ -309,3 +309,22 @@ def test_another_workspaces_upload_is_not_found(client, workspace):
     assert client.get(f"/spend/upload/{theirs.pk}/").status_code == 404
     assert client.post(f"/spend/upload/{theirs.pk}/").status_code == 404
     assert SpendEntry.objects.count() == 0
+
+
+def test_staff_see_no_spend_and_analysts_see_but_do_not_change_it(client, workspace):
+    from pacer.core.roles import Role
+
+    client.post("/spend/new/", LINE)
+    line = SpendEntry.objects.get()
+    for role, can_view in ((Role.STAFF, False), (Role.ANALYST, True)):
+        core_actions.create_user(workspace, f"user-{role}", PASSWORD, role)
+        other = Client()
+        other.login(username=f"user-{role}", password=PASSWORD)
+        assert other.get("/spend/").status_code == (200 if can_view else 403)
+        assert other.get("/spend/export.csv").status_code == (200 if can_view else 403)
+        assert other.post("/spend/new/", {**LINE, "location": "DAL"}).status_code == 403
+        assert other.post(f"/spend/{line.pk}/edit/", {"delete": "1"}).status_code == 403
+        file = SimpleUploadedFile("s.csv", b"date,channel,amount\n2026-03-05,tv,5\n")
+        assert other.post("/spend/upload/", {"file": file}).status_code == 403
+    assert ledger() == [("2026-03-02", "paid_search", "spring", "AUS", Decimal("1250.40"))]
+    assert SpendUpload.objects.count() == 0
