@@ -42,9 +42,7 @@ class SpendEntry(models.Model):
             # each filter of the spend list with its date range, and the totals over a
             # date range read from an index alone
             models.Index(fields=["workspace", "day", "channel", "amount"], name="spend_day_totals"),
-            models.Index(
-                fields=["workspace", "channel", "day", "amount"], name="spend_channel_totals"
-            ),
+            models.Index(fields=["workspace", "channel", "day"], name="spend_channel_day"),
             models.Index(fields=["workspace", "campaign", "day"], name="spend_campaign_day"),
             models.Index(fields=["workspace", "location", "day"], name="spend_location_day"),
         ]
