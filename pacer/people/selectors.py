@@ -77,3 +77,15 @@ def order_totals(
             placed_at__gte=since,
         ).values_list("contact_id", "placed_at", "total")
     return rows
+
+
+def locations_by_code(workspace: Workspace, codes: set[str] | list[str]) -> dict[str, Location]:
+    """The workspace's locations with these codes, by code (unknown codes are absent)."""
+    wanted = sorted({code for code in codes if code})
+    found: dict[str, Location] = {}
+    for start in range(0, len(wanted), CHUNK):
+        for location in Location.objects.filter(
+            workspace=workspace, code__in=wanted[start : start + CHUNK]
+        ):
+            found[location.code] = location
+    return found

@@ -9,10 +9,45 @@ from pacer.core import audit
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import FieldError, ValidationFailed, check_day, parse_amount
 from pacer.core.models import Workspace
-from pacer.people.models import Location
+from pacer.people.selectors import locations_by_code
+from pacer.planning.links import check_landing_url
 from pacer.planning.models import Campaign, SpendEntry
 
 LENGTHS = {field: Campaign._meta.get_field(field).max_length for field in ("key", "name")}
+
+
+def check_campaign(
+    key: str,
+    channel: str,
+    name: str,
+    starts_on: date | None,
+    ends_on: date | None,
+    landing_url: str = "",
+) -> dict[str, str]:
+    """What is wrong with these campaign fields (field → reason), empty when nothing."""
+    errors = {}
+    if not key:
+        errors["key"] = "must not be empty"
+    for field, value in (("key", key), ("name", name)):
+        if len(value) > LENGTHS[field]:
+            errors[field] = f"must be at most {LENGTHS[field]} characters"
+        elif "\x00" in value:
+            errors[field] = "must not contain NUL characters"
+    if channel not in CHANNELS:
+        errors["channel"] = f"'{channel[:40]}' is not a Pacer channel"
+    for field, day in (("starts_on", starts_on), ("ends_on", ends_on)):
+        if day is not None:
+            try:
+                check_day(day, field)
+            except FieldError as error:
+                errors[field] = error.reason
+    if starts_on and ends_on and ends_on < starts_on:
+        errors.setdefault("ends_on", "must not be before starts_on")
+    if landing_url:
+        landing_errors: dict[str, str] = {}
+        check_landing_url(landing_url, landing_errors)
+        errors.update(landing_errors)
+    return errors
 
 
 @transaction.atomic
@@ -26,25 +61,9 @@ def upsert_campaign(
     starts_on: date | None = None,
     ends_on: date | None = None,
 ) -> Campaign:
-    errors = {}
+    """Create a campaign, or return the one with this key unchanged."""
     key, name = key.strip(), name.strip()
-    if not key:
-        errors["key"] = "must not be empty"
-    for field, value in (("key", key), ("name", name)):
-        if len(value) > LENGTHS[field]:
-            errors[field] = f"must be at most {LENGTHS[field]} characters"
-        elif "\x00" in value:
-            errors[field] = "must not contain NUL characters"
-    if channel not in CHANNELS:
-        errors["channel"] = f"'{channel}' is not a Pacer channel"
-    for field, day in (("starts_on", starts_on), ("ends_on", ends_on)):
-        if day is not None:
-            try:
-                check_day(day, field)
-            except FieldError as error:
-                errors[field] = error.reason
-    if starts_on and ends_on and ends_on < starts_on:
-        errors.setdefault("ends_on", "must not be before starts_on")
+    errors = check_campaign(key, channel, name, starts_on, ends_on)
     if errors:
         raise ValidationFailed(errors)
     campaign, created = Campaign.objects.get_or_create(
@@ -60,6 +79,72 @@ def upsert_campaign(
     if created:
         audit.record(
             workspace, "campaign.create", campaign, actor=actor, after=audit.snapshot(campaign)
+        )
+    return campaign
+
+
+@transaction.atomic
+def create_campaign(
+    workspace: Workspace,
+    key: str,
+    channel: str,
+    *,
+    name: str = "",
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    landing_url: str = "",
+    actor=None,
+) -> Campaign:
+    """A new campaign; a key the workspace already has is refused."""
+    key, name, landing_url = key.strip(), name.strip(), landing_url.strip()
+    errors = check_campaign(key, channel, name, starts_on, ends_on, landing_url)
+    if "key" not in errors and Campaign.objects.filter(workspace=workspace, key=key).exists():
+        errors["key"] = f"a campaign with key '{key}' exists already"
+    if errors:
+        raise ValidationFailed(errors)
+    campaign = Campaign.objects.create(
+        workspace=workspace,
+        key=key,
+        name=name or key,
+        channel=channel,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        landing_url=landing_url,
+    )
+    audit.record(
+        workspace, "campaign.create", campaign, actor=actor, after=audit.snapshot(campaign)
+    )
+    return campaign
+
+
+@transaction.atomic
+def update_campaign(
+    campaign: Campaign,
+    *,
+    channel: str,
+    name: str = "",
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    landing_url: str = "",
+    actor=None,
+) -> Campaign:
+    """Change a campaign's name, channel, dates and landing URL. Its key stays: links
+    already sent carry it."""
+    name, landing_url = name.strip(), landing_url.strip()
+    errors = check_campaign(campaign.key, channel, name, starts_on, ends_on, landing_url)
+    if errors:
+        raise ValidationFailed(errors)
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    before = audit.snapshot(campaign)
+    campaign.name = name or campaign.key
+    campaign.channel = channel
+    campaign.starts_on, campaign.ends_on = starts_on, ends_on
+    campaign.landing_url = landing_url
+    after = audit.snapshot(campaign)
+    if after != before:
+        campaign.save()
+        audit.record(
+            campaign.workspace, "campaign.update", campaign, actor=actor, before=before, after=after
         )
     return campaign
 
@@ -106,9 +191,7 @@ def resolve_spend_references(workspace: Workspace, rows: list[dict]) -> list[dic
     keys = {row.get("campaign") for row in rows if row.get("campaign")}
     codes = {row.get("location") for row in rows if row.get("location")}
     campaigns = {c.key: c for c in Campaign.objects.filter(workspace=workspace, key__in=keys)}
-    locations = {
-        loc.code: loc for loc in Location.objects.filter(workspace=workspace, code__in=codes)
-    }
+    locations = locations_by_code(workspace, codes)
     errors = {}
     resolved = []
     for index, row in enumerate(rows):
@@ -121,3 +204,105 @@ def resolve_spend_references(workspace: Workspace, rows: list[dict]) -> list[dic
     if errors:
         raise ValidationFailed(errors)
     return resolved
+
+
+SPEND_FIELDS = ("day", "channel", "campaign", "location", "amount")
+
+
+def natural_key(entry) -> tuple:
+    """What one spend amount is for: (day, channel, campaign id, location id)."""
+    return (entry.day, entry.channel, entry.campaign_id, entry.location_id)
+
+
+def _spend_line(workspace: Workspace, values: dict) -> tuple[SpendEntry | None, dict]:
+    """A spend entry from form values (``day`` a date, ``campaign`` a key, ``location``
+    a code, ``amount`` text), or the refused fields."""
+    errors = {}
+    day = values.get("day")
+    try:
+        check_day(day, "day")
+    except FieldError as error:
+        errors["day"] = error.reason
+    channel = values.get("channel") or ""
+    if channel not in CHANNELS:
+        errors["channel"] = f"'{channel[:40]}' is not a Pacer channel" if channel else "choose one"
+    try:
+        amount = parse_amount(values.get("amount"), "amount")
+    except FieldError as error:
+        errors["amount"], amount = error.reason, None
+    key, code = values.get("campaign") or "", values.get("location") or ""
+    campaign = Campaign.objects.filter(workspace=workspace, key=key).first() if key else None
+    if key and campaign is None:
+        errors["campaign"] = f"no campaign '{key[:200]}' in this workspace"
+    location = locations_by_code(workspace, [code]).get(code) if code else None
+    if code and location is None:
+        errors["location"] = f"no location '{code[:40]}' in this workspace"
+    if errors:
+        return None, errors
+    entry = SpendEntry(
+        workspace=workspace,
+        day=day,
+        channel=channel,
+        campaign=campaign,
+        location=location,
+        amount=amount,
+    )
+    return entry, {}
+
+
+def _same_key(workspace: Workspace, entry: SpendEntry):
+    return SpendEntry.objects.filter(
+        workspace=workspace,
+        day=entry.day,
+        channel=entry.channel,
+        campaign=entry.campaign,
+        location=entry.location,
+    )
+
+
+@transaction.atomic
+def enter_spend(workspace: Workspace, values: dict, *, actor=None) -> SpendEntry:
+    """One spend line from the entry form. A line for the same day, channel, campaign
+    and location is refused (edit that one instead): one amount per key."""
+    entry, errors = _spend_line(workspace, values)
+    if entry is not None:
+        existing = _same_key(workspace, entry).first()
+        if existing is not None:
+            errors["day"] = (
+                f"spend for this day, channel, campaign and location is recorded already "
+                f"(line {existing.pk}, {existing.amount}); edit that line instead"
+            )
+    if errors:
+        raise ValidationFailed(errors)
+    entry.save()
+    audit.record(workspace, "spend.create", entry, actor=actor, after=audit.snapshot(entry))
+    return entry
+
+
+@transaction.atomic
+def update_spend(entry: SpendEntry, values: dict, *, actor=None) -> SpendEntry:
+    """Change a spend line; moving it onto another line's key is refused."""
+    workspace = entry.workspace
+    changed, errors = _spend_line(workspace, values)
+    if changed is not None:
+        other = _same_key(workspace, changed).exclude(pk=entry.pk).first()
+        if other is not None:
+            errors["day"] = f"line {other.pk} has this day, channel, campaign and location already"
+    if errors:
+        raise ValidationFailed(errors)
+    entry = SpendEntry.objects.select_for_update().get(pk=entry.pk)
+    before = audit.snapshot(entry)
+    for field in ("day", "channel", "campaign", "location", "amount"):
+        setattr(entry, field, getattr(changed, field))
+    after = audit.snapshot(entry)
+    if after != before:
+        entry.save()
+        audit.record(workspace, "spend.update", entry, actor=actor, before=before, after=after)
+    return entry
+
+
+@transaction.atomic
+def delete_spend(entry: SpendEntry, *, actor=None) -> None:
+    before = audit.snapshot(entry)
+    audit.record(entry.workspace, "spend.delete", entry, actor=actor, before=before)
+    entry.delete()

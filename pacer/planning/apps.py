@@ -1,10 +1,11 @@
-from pacer.core.domains import DomainConfig
+from pacer.core.domains import DomainConfig, NavItem
 from pacer.core.roles import ANALYSTS, EVERYONE, MANAGERS
 
 
 class PlanningConfig(DomainConfig):
     name = "pacer.planning"
     label = "planning"
+    urls = "pacer.planning.urls"
     api = (("/planning/", "pacer.planning.api.router"),)
     warehouse_tables = ("pacer.planning.warehouse.SPEND",)
     permissions = {
@@ -13,3 +14,7 @@ class PlanningConfig(DomainConfig):
         "spend.view": ANALYSTS,
         "spend.manage": MANAGERS,
     }
+    nav = (
+        NavItem("Campaigns", "campaigns", "campaigns.view", order=24),
+        NavItem("Spend", "spend", "spend.view", order=26),
+    )

@@ -174,3 +174,69 @@ def test_a_token_follows_its_owners_current_role_and_membership(people, workspac
 def test_every_declared_permission_is_held_by_admins():
     for permission, roles in grants().items():
         assert Role.ADMIN in roles, permission
+
+
+def test_planning_pages_answer_each_role_as_declared_and_refusals_write_nothing(people, workspace):
+    """Every campaign and spend page with real rows behind it (the walk above calls them
+    with ids that do not exist): GET for each role, and each write posted by each role."""
+    from datetime import date
+
+    from pacer.planning.actions import create_campaign, record_spend
+    from pacer.planning.models import Campaign, SpendEntry, SpendUpload
+
+    campaign = create_campaign(workspace, "gate", "email", landing_url="https://a.test/")
+    record_spend(workspace, [{"day": date(2026, 3, 2), "channel": "email", "amount": "5"}])
+    line = SpendEntry.objects.get()
+    upload = SpendUpload.objects.create(
+        workspace=workspace,
+        filename="s.csv",
+        content="date,channel,amount\n2026-03-03,tv,7\n",
+        sha256="x",
+    )
+    views = {
+        f"/campaigns/{campaign.pk}/": "campaigns.view",
+        f"/campaigns/{campaign.pk}/edit/": "campaigns.manage",
+        "/campaigns/": "campaigns.view",
+        "/campaigns/export.csv": "campaigns.view",
+        "/campaigns/new/": "campaigns.manage",
+        "/campaigns/links/?landing_url=https://a.test/&campaign=gate": "campaigns.view",
+        "/spend/": "spend.view",
+        "/spend/export.csv": "spend.view",
+        "/spend/new/": "spend.manage",
+        f"/spend/{line.pk}/edit/": "spend.manage",
+        "/spend/upload/": "spend.manage",
+        f"/spend/upload/{upload.pk}/": "spend.manage",
+    }
+    writes = {
+        "/campaigns/new/": {"key": "new", "channel": "email"},
+        f"/campaigns/{campaign.pk}/edit/": {"channel": "tv", "name": "renamed"},
+        "/spend/new/": {"day": "2026-03-04", "channel": "tv", "amount": "9"},
+        f"/spend/{line.pk}/edit/": {"day": "2026-03-02", "channel": "tv", "amount": "8"},
+        f"/spend/upload/{upload.pk}/": {},
+    }
+
+    def ledger():
+        return (
+            sorted(Campaign.objects.values_list("key", "name", "channel")),
+            sorted(SpendEntry.objects.values_list("day", "channel", "amount")),
+            SpendUpload.objects.filter(recorded_at__isnull=False).count(),
+        )
+
+    for role, (_, client, _) in people.items():
+        for url, permission in views.items():
+            status = client.get(url).status_code
+            assert status == (200 if allows(role, permission) else 403), (url, role, status)
+        for url, body in writes.items():
+            if allows(role, views[url]):
+                continue
+            before, audit_before = ledger(), AuditEntry.objects.count()
+            assert client.post(url, body).status_code == 403, (url, role)
+            assert ledger() == before and AuditEntry.objects.count() == audit_before
+    marketer = people[Role.MARKETER][1]
+    for url, body in writes.items():
+        assert marketer.post(url, body).status_code == 302, url
+    assert ledger() == (
+        [("gate", "renamed", "tv"), ("new", "new", "email")],
+        [(date(2026, 3, 2), "tv", 8), (date(2026, 3, 3), "tv", 7), (date(2026, 3, 4), "tv", 9)],
+        1,
+    )

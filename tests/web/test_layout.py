@@ -44,8 +44,21 @@ ADMIN_PAGES = [
     ("audit", "/audit/"),
     ("new-workspace", "/workspaces/new/"),
     ("imports", "/imports/"),
+    ("leads", "/leads/?view=open"),
+    ("lead-queues", "/leads/locations/"),
+    ("lead-speed", "/leads/speed/"),
+    ("lead-forms", "/leads/forms/"),
     ("ingestion", "/settings/ingestion/"),
     ("privacy", "/settings/privacy/"),
+    ("campaigns", "/campaigns/"),
+    ("campaigns-filtered", "/campaigns/?channel=tv2&status=live&q=brand&cols=key&cols=spend"),
+    ("campaign-new", "/campaigns/new/"),
+    ("link-builder", "/campaigns/links/?landing_url=https://a.test/?x=1&campaign=brand"),
+    ("link-refused", "/campaigns/links/?landing_url=ftp://a.test/&campaign=brand&channel=tv"),
+    ("spend", "/spend/"),
+    ("spend-filtered", "/spend/?range=last_30&channel=paid_search&start=2026-13-01"),
+    ("spend-new", "/spend/new/"),
+    ("spend-upload", "/spend/upload/"),
     ("styleguide", "/styleguide/?toast=1"),
     ("not-found", "/no-such-page/"),
 ]
@@ -80,6 +93,7 @@ def site(live_server, workspace, admin, small_business, tracker):
         "url": live_server.url,
         "invitation": f"/invitations/{token}/",
         "import_pages": _import_runs(workspace),
+        **_planning(workspace),
     }
 
 
@@ -98,6 +112,30 @@ def _import_runs(workspace) -> list[tuple[str, str]]:
         ("import-preview", f"/imports/{waiting.pk}/preview/"),
         ("import-refused", f"/imports/{refused.pk}/"),
     ]
+
+
+def _planning(workspace) -> dict:
+    """Pages of one campaign, one spend line and two uploads (one with rejected rows)."""
+    from pacer.planning.models import Campaign, SpendEntry
+    from pacer.planning.uploads import start_upload
+
+    campaign = Campaign.objects.get(workspace=workspace, key="brand")
+    campaign.landing_url = "https://shop.example/brand?ref=nav"
+    campaign.save()
+    good = start_upload(workspace, "march.csv", b"date,channel,amount\n2026-03-02,tv,800\n")
+    bad = start_upload(
+        workspace, "bad.csv", b"date,channel,amount\n2026-13-02,tv,800\n2026-03-02,x,1\n"
+    )
+    line = SpendEntry.objects.filter(workspace=workspace).first()
+    return {
+        "planning": [
+            ("campaign", f"/campaigns/{campaign.pk}/"),
+            ("campaign-edit", f"/campaigns/{campaign.pk}/edit/"),
+            ("spend-edit", f"/spend/{line.pk}/edit/"),
+            ("upload-preview", f"/spend/upload/{good.pk}/"),
+            ("upload-rejected", f"/spend/upload/{bad.pk}/"),
+        ]
+    }
 
 
 def _context(browser, width: int, user: str | None, url: str):
@@ -155,9 +193,15 @@ def test_every_page_fits_every_width_and_passes_axe(browser, site):
     url, found = site["url"], []
     for width in WIDTHS:
         context, page, problems = _context(browser, width, "ada", url)
-        for name, path in ADMIN_PAGES + site["import_pages"]:
+        for name, path in ADMIN_PAGES + site["import_pages"] + site["planning"]:
             page.goto(url + path)
             found += _check(page, name, width, problems)
+        # a refused campaign form shows its errors next to the fields
+        page.goto(f"{url}/campaigns/new/")
+        page.fill("#field-landing_url", "ftp://x")
+        page.click("#campaign-form button[type=submit]")
+        page.wait_for_selector("#field-key-error")
+        found += _check(page, "campaign-refused", width, problems)
         # the calculator's results, after a post
         page.goto(f"{url}/analytics/experiments/")
         page.click("#arms-form button[type=submit]")

@@ -1,0 +1,106 @@
+"""A marketer in headless Chromium creates a campaign, builds its tracking link and records
+spend on it, all through the forms; and uploads a spend CSV through its preview."""
+
+from decimal import Decimal
+
+import pytest
+
+from pacer.people.actions import upsert_locations
+from pacer.planning.models import Campaign, SpendEntry
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_campaign_link_and_spend_through_the_forms(
+    live_server, browser, admin, workspace, tmp_path
+):
+    upsert_locations(workspace, [{"code": "AUS", "name": "Austin"}])
+    url = live_server.url
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{url}/login/")
+    page.fill("input[name=username]", "ada")
+    page.fill("input[name=password]", "correct-horse-1")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/")
+
+    # a campaign, refused once (ends before it starts), then created
+    page.click("nav.nav >> text=Campaigns")
+    page.click("text=New campaign")
+    page.fill("#field-key", "spring-sale")
+    page.fill("#field-name", "Spring sale")
+    page.select_option("#field-channel", "paid_social")
+    page.fill("#field-landing_url", "https://shop.example/spring?ref=nav")
+    page.fill("#field-starts_on", "2026-03-01")
+    page.fill("#field-ends_on", "2026-02-01")
+    page.click("#campaign-form button[type=submit]")
+    page.wait_for_selector("#field-ends_on-error")
+    assert page.inner_text("#field-ends_on-error") == "must not be before starts_on"
+    assert Campaign.objects.count() == 0
+    page.fill("#field-ends_on", "2026-03-31")
+    page.click("#campaign-form button[type=submit]")
+    page.wait_for_selector("#campaign-link-url")
+    campaign = Campaign.objects.get()
+    assert page.url == f"{url}/campaigns/{campaign.pk}/"
+    assert page.input_value("#campaign-link-url") == (
+        "https://shop.example/spring?ref=nav&utm_source=facebook&utm_medium=paid_social"
+        "&utm_campaign=spring-sale"
+    )
+
+    # the link builder, prefilled from the campaign, for Instagram with an ad named
+    page.click("text=Build a link for another channel")
+    page.wait_for_selector("#link-form")
+    assert page.input_value("#field-campaign") == "spring-sale"
+    assert page.input_value("#field-channel") == "paid_social"
+    page.fill("#field-source", "instagram")
+    page.fill("#field-content", "story ad")
+    page.click("#link-form button[type=submit]")
+    page.wait_for_selector("#link-url")
+    assert page.input_value("#link-url") == (
+        "https://shop.example/spring?ref=nav&utm_source=instagram&utm_medium=paid_social"
+        "&utm_campaign=spring-sale&utm_content=story+ad"
+    )
+    page.select_option("#field-channel", "tv")
+    page.click("#link-form button[type=submit]")
+    page.wait_for_selector("#field-channel-error")
+    assert "not tracked by links" in page.inner_text("#field-channel-error")
+    assert not page.is_visible("#link-url")
+
+    # spend on it from the campaign's page
+    page.goto(f"{url}/campaigns/{campaign.pk}/")
+    page.click("text=Record spend")
+    assert page.input_value("#field-campaign") == "spring-sale"
+    page.fill("#field-day", "2026-03-02")
+    page.select_option("#field-location", "AUS")
+    page.fill("#field-amount", "1,250.40")
+    page.click("#spend-form button[type=submit]")
+    page.wait_for_selector("#field-amount-error")
+    assert page.inner_text("#field-amount-error") == "'1,250.40' is not a number"
+    page.fill("#field-amount", "1250.40")
+    page.click("#spend-form button[type=submit]")
+    page.wait_for_selector("#spend-totals")
+    assert page.inner_text("#kpi-spend-total .kpi-value") == "$1,250"
+    assert "$1,250.40" in page.inner_text("#spend")
+    line = SpendEntry.objects.get()
+    assert (line.day.isoformat(), line.channel, line.campaign, line.location.code, line.amount) == (
+        "2026-03-02",
+        "paid_social",
+        campaign,
+        "AUS",
+        Decimal("1250.40"),
+    )
+
+    # a CSV upload: preview, then record
+    csv = tmp_path / "march.csv"
+    csv.write_text("date,channel,campaign,amount\n2026-03-03,paid_social,spring-sale,99.60\n")
+    page.click("text=Upload CSV")
+    page.set_input_files("#field-file", str(csv))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("#record-upload")
+    assert page.inner_text("#kpi-upload-total .kpi-value") == "$99.60"
+    page.click("#record-upload button")
+    page.wait_for_selector("#spend-totals")
+    assert page.inner_text("#kpi-spend-total .kpi-value") == "$1,350"
+    assert SpendEntry.objects.count() == 2
+    assert errors == []
