@@ -14,6 +14,7 @@ from pacer.core.models import Workspace
 from pacer.core.permissions import page
 from pacer.ingest.processing import process_pending
 from pacer.leads import actions, forms
+from pacer.leads.actions import UTM_FIELDS
 from pacer.leads.models import LeadForm
 from pacer.people.selectors import locations
 from pacer.web.tables import Column, Table
@@ -48,6 +49,8 @@ def hosted_form(request, workspace: str, key: str):
         "errors": {},
         "referrer": request.GET.get("referrer") or request.META.get("HTTP_REFERER", ""),
         "page_url": request.GET.get("page_url", ""),
+        # a link or iframe to the form may carry the campaign's UTM parameters
+        "utm": [(name, request.GET[name][:200]) for name in UTM_FIELDS if request.GET.get(name)],
         "embed": request.GET.get("embed") == "1",
         "honeypot": forms.HONEYPOT,
     }

@@ -58,11 +58,15 @@ def test_a_form_is_refused_field_by_field(workspace):
 
 def test_the_hosted_form_can_be_embedded_and_makes_a_lead_with_its_consent(workspace, offer):
     client = Client(enforce_csrf_checks=True)  # posted from another site: no CSRF cookie
-    page = client.get(URL + "?embed=1", HTTP_REFERER="https://partner.test/spring")
+    page = client.get(
+        URL + "?embed=1&utm_source=google&utm_medium=cpc&utm_campaign=spring",
+        HTTP_REFERER="https://partner.test/spring",
+    )
     assert page.status_code == 200 and "X-Frame-Options" not in page.headers
     assert "frame-ancestors *" in page["Content-Security-Policy"]
     html = page.content.decode()
     assert WORDING in html and 'value="https://partner.test/spring"' in html
+    assert '<input type="hidden" name="utm_campaign" value="spring">' in html
     done = client.post(
         URL,
         {
@@ -71,6 +75,9 @@ def test_the_hosted_form_can_be_embedded_and_makes_a_lead_with_its_consent(works
             "location": "north",
             "consent_0": "yes",
             "referrer": "https://partner.test/spring",
+            "utm_source": "google",
+            "utm_medium": "cpc",
+            "utm_campaign": "spring",
             "website": "",
         },
     )
