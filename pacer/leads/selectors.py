@@ -35,29 +35,57 @@ class FunnelStep:
     median_hours_from_previous: float | None  # among leads that reached both
 
 
-def funnel(workspace: Workspace, start: datetime, end: datetime) -> list[FunnelStep]:
+GROUPS = {
+    "channel": "lead__channel",
+    "campaign": "lead__campaign",
+    "location": "lead__location_id",
+    "cohort": "lead__created_at",
+}
+
+
+def funnel(
+    workspace: Workspace, start: datetime, end: datetime, *, by: str = ""
+) -> dict[object, list[FunnelStep]]:
     """Each open or won stage in order: how many leads created in ``[start, end)`` reached
-    it, the conversion from the stage before, and the median time from the stage before.
+    it, the conversion from the stage before, and the median time from the stage before;
+    for all leads (key ``None``) or per ``by``: channel, campaign, location or cohort
+    (the month the lead arrived, as ``YYYY-MM``).
 
     A lead that skipped a stage (moved straight from lead to SQL) counts as having reached
     the stages it skipped, at the time it passed them; lost stages are not steps.
     """
+    if by and by not in GROUPS:
+        raise ValueError(f"by: must be one of {', '.join(GROUPS)}")
     steps = [s.key for s in stages(workspace) if s.kind != "lost"]
     order = {key: index for index, key in enumerate(steps)}
     reached_at: dict[int, dict[int, datetime]] = {}
+    group_of: dict[int, object] = {}
     changes = StageChange.objects.filter(
         workspace=workspace, lead__created_at__gte=start, lead__created_at__lt=end
-    ).values_list("lead_id", "to_stage", "at")
-    for lead_id, to_stage, at in changes.order_by("at", "id"):
+    ).values_list("lead_id", "to_stage", "at", GROUPS[by] if by else "lead_id")
+    for lead_id, to_stage, at, group in changes.order_by("at", "id"):
+        group_of[lead_id] = None if not by else f"{group:%Y-%m}" if by == "cohort" else group
         if to_stage not in order:
             continue
         times = reached_at.setdefault(lead_id, {})
         for index in range(order[to_stage] + 1):
             times.setdefault(index, at)
+    grouped: dict[object, list[dict[int, datetime]]] = {}
+    for lead_id, times in reached_at.items():
+        grouped.setdefault(group_of[lead_id], []).append(times)
+    return {
+        group: _steps(steps, leads)
+        for group, leads in sorted(
+            grouped.items(), key=lambda item: (item[0] is None, str(item[0]))
+        )
+    }
+
+
+def _steps(steps: list[str], leads: list[dict[int, datetime]]) -> list[FunnelStep]:
     result = []
     for index, key in enumerate(steps):
-        reached = [times for times in reached_at.values() if index in times]
-        before = [times for times in reached_at.values() if index - 1 in times]
+        reached = [times for times in leads if index in times]
+        before = [times for times in leads if index - 1 in times]
         gaps = [
             (times[index] - times[index - 1]).total_seconds() / 3600
             for times in reached

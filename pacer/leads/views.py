@@ -325,3 +325,53 @@ def speed_to_lead(request):
             else None,
         },
     )
+
+
+GROUPINGS = {
+    "": "All leads",
+    "channel": "Channel",
+    "campaign": "Campaign",
+    "location": "Location",
+    "cohort": "Month arrived",
+}
+
+
+@page("leads.view")
+def lead_funnel(request):
+    now = clock.now()
+    days = request.GET.get("days", "90") if request.GET.get("days") in PERIODS else "90"
+    by = request.GET.get("by", "") if request.GET.get("by", "") in GROUPINGS else ""
+    groups = selectors.funnel(request.workspace, now - timedelta(days=int(days)), now, by=by)
+    names = {loc.pk: loc.name for loc in locations(request.workspace)}
+    listed = [s for s in stages(request.workspace) if s.kind != "lost"]
+    rows, columns = [], [Column("group", GROUPINGS[by] if by else "Leads", sortable=True)]
+    for step in listed[1:]:
+        columns += [
+            Column(f"{step.key}_n", step.label, format="count", sortable=True),
+            Column(f"{step.key}_rate", "conversion", format="percent", sortable=True),
+            Column(f"{step.key}_hours", "median hours", format="decimal", visible=False),
+        ]
+    for group, steps in groups.items():
+        label = names.get(group, "No location") if by == "location" else (group or "—")
+        row = {"group": "All leads" if group is None else label}
+        for step in steps[1:]:
+            row |= {
+                f"{step.stage}_n": step.reached,
+                f"{step.stage}_rate": step.conversion,
+                f"{step.stage}_hours": step.median_hours_from_previous,
+            }
+        rows.append(row)
+    table = Table(
+        request,
+        rows,
+        columns,
+        default_sort="group",
+        caption="Leads reaching each stage, with the conversion from the stage before",
+        empty_title="No leads in the period.",
+        html_id="lead-funnel",
+    )
+    return render(
+        request,
+        "leads/funnel.html",
+        {"table": table, "days": days, "periods": PERIODS, "by": by, "groupings": GROUPINGS},
+    )

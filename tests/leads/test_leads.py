@@ -216,13 +216,17 @@ def test_the_funnel_counts_leads_reaching_each_stage_with_median_times(workspace
             actions.move_stage(workspace, lead.pk, stage, at=NOW + after * hours)
     steps = {
         s.stage: (s.reached, s.conversion, s.median_hours_from_previous)
-        for s in selectors.funnel(workspace, NOW - hours, NOW + hours)
+        for s in selectors.funnel(workspace, NOW - hours, NOW + hours)[None]
     }
     assert steps["lead"] == (4, 1.0, 0.0)
     assert steps["mql"] == (3, 0.75, 4.0)  # 2, 4 and 10 hours
     assert steps["sql"] == (2, 2 / 3, 2.0)  # 4 and 0 hours after mql
     assert steps["opportunity"] == (0, 0.0, None)
-    assert selectors.funnel(workspace, NOW + hours, NOW + 2 * hours)[1].reached == 0
+    assert selectors.funnel(workspace, NOW + hours, NOW + 2 * hours) == {}
+    by_cohort = selectors.funnel(workspace, NOW - hours, NOW + hours, by="cohort")
+    assert list(by_cohort) == ["2026-03"] and by_cohort["2026-03"][2].reached == 3
+    by_channel = selectors.funnel(workspace, NOW - hours, NOW + hours, by="channel")
+    assert [s.reached for s in by_channel[""]][:4] == [4, 4, 3, 2]  # no UTM: no channel
 
 
 def test_the_stage_list_is_the_workspaces_own_and_a_stage_in_use_cannot_be_dropped(

@@ -112,3 +112,15 @@ def test_staff_see_a_new_lead_and_a_reminder_live_and_answer_with_a_call(
     page.wait_for_selector("text=Booked a visit")
     lead.refresh_from_db()
     assert lead.first_response_at is not None and lead.activities.get().outcome == "Booked a visit"
+
+
+@pytest.mark.django_db
+def test_the_funnel_page_groups_by_channel(workspace, desk):
+    north, sam = desk
+    lead = new_lead(workspace, 1, datetime.now(UTC))
+    actions.move_stage(workspace, lead.pk, "mql", at=datetime.now(UTC))
+    client = Client()
+    client.force_login(sam)
+    html = client.get("/leads/funnel/?by=location&days=30").content.decode()
+    assert "North" in html and "100.0%" in html
+    assert client.get("/leads/funnel/?by=nonsense").status_code == 200

@@ -47,6 +47,7 @@ ADMIN_PAGES = [
     ("leads", "/leads/?view=open"),
     ("lead-queues", "/leads/locations/"),
     ("lead-speed", "/leads/speed/"),
+    ("lead-funnel", "/leads/funnel/?by=channel"),
     ("lead-forms", "/leads/forms/"),
     ("ingestion", "/settings/ingestion/"),
     ("privacy", "/settings/privacy/"),
