@@ -207,16 +207,22 @@ def test_the_timeline_pages_by_keyset_both_ways_and_filters_by_kind(client, ada,
     contact = ada["contact"]
     everything = timeline(workspace.pk, contact.pk, per_page=100).entries
     assert len(everything) == 11
-    first = timeline(workspace.pk, contact.pk, per_page=4)
-    assert first.entries == everything[:4] and first.newer is None
-    second = timeline(workspace.pk, contact.pk, before=first.older, per_page=4)
-    assert second.entries == everything[4:8]
-    third = timeline(workspace.pk, contact.pk, before=second.older, per_page=4)
-    assert third.entries == everything[8:] and third.older is None
-    back = timeline(workspace.pk, contact.pk, after=third.newer, per_page=4)
-    assert back.entries == everything[4:8]
-    newest = timeline(workspace.pk, contact.pk, after=back.newer, per_page=4)
-    assert newest.entries == everything[:4] and newest.newer is None
+    # every page size, so that page boundaries fall between entries of the same time
+    # and of different kinds (the consent decision and its event, an order and its event)
+    for per_page in range(1, 7):
+        pages = [timeline(workspace.pk, contact.pk, per_page=per_page)]
+        assert pages[0].newer is None
+        while pages[-1].older is not None:
+            pages.append(
+                timeline(workspace.pk, contact.pk, before=pages[-1].older, per_page=per_page)
+            )
+        assert [e for p in pages for e in p.entries] == everything, per_page
+        assert all(len(p.entries) == per_page for p in pages[:-1]), per_page
+        # and back again from the oldest page, by the newer links
+        back = [pages[-1]]
+        while back[-1].newer is not None:
+            back.append(timeline(workspace.pk, contact.pk, after=back[-1].newer, per_page=per_page))
+        assert [p.entries for p in back[1:]] == [p.entries for p in pages[-2::-1]], per_page
     # through the page's links, with a kind chosen
     response = client.get(f"/contacts/{contact.pk}/?kind=event")
     events = [e for e in everything if e.kind == "event"]
