@@ -23,6 +23,8 @@ def contacts(
 ) -> QuerySet[Contact]:
     """Live (not merged-away) contacts of a workspace, newest first.
 
+    ``search``: the start of an email, a first or last name, or a phone number as
+    written, in any case (prefixes, so that an index answers at any number of contacts);
     ``location``: a location code; ``channel``: an acquisition channel key;
     ``has_email``: "yes" or "no"; ``consent``: "CHANNEL:granted" or "CHANNEL:withdrawn",
     the latest decision on that channel for any purpose (one granted is enough).
@@ -30,10 +32,10 @@ def contacts(
     rows = Contact.objects.filter(workspace=workspace, merged_into__isnull=True)
     if search:
         rows = rows.filter(
-            Q(email__icontains=search)
-            | Q(first_name__icontains=search)
-            | Q(last_name__icontains=search)
-            | Q(phone__icontains=search)
+            Q(email__istartswith=search)
+            | Q(first_name__istartswith=search)
+            | Q(last_name__istartswith=search)
+            | Q(phone__istartswith=search)
         )
     if stage:
         rows = rows.filter(lifecycle_stage=stage)

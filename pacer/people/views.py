@@ -60,7 +60,7 @@ def _table(request) -> tuple[Table, FilterBar]:
     bar = FilterBar(
         request,
         [
-            Text("q", "Search", placeholder="Email, name or phone"),
+            Text("q", "Search", placeholder="Start of an email, name or phone"),
             Choice("stage", "Stage", LifecycleStage.choices, blank="All stages"),
             Choice(
                 "location",
