@@ -31,6 +31,9 @@ ADMIN_PAGES = [
     ("dashboard-filtered", "/?range=mtd&channel=paid_search&start=2026-13-01"),
     ("contacts", "/contacts/"),
     ("contacts-search", "/contacts/?q=nobody-matches&cols=email&cols=revenue"),
+    ("contacts-filtered", "/contacts/?location=L1&email=yes&sort=-revenue"),
+    ("contact", "/contacts/{contact}/"),
+    ("contact-timeline-orders", "/contacts/{contact}/?kind=order"),
     ("attribution", "/analytics/attribution/?range=ytd"),
     ("clv", "/analytics/clv/?holdout_weeks=0"),
     ("calculator", "/analytics/experiments/?baseline=0.1&target=0.12"),
@@ -70,7 +73,10 @@ def site(live_server, workspace, admin, small_business, tracker):
     actions.create_user(workspace, "sam", PASSWORD, "staff")
     actions.issue_api_key(workspace, "write", "shop")  # the newest key: listed first
     _, token = actions.invite(workspace, "analyst", note="Kim from finance")
-    return {"url": live_server.url, "invitation": f"/invitations/{token}/"}
+    from pacer.people.selectors import contacts
+
+    buyer = contacts(workspace).filter(order_count__gt=0).order_by("-order_count", "id")[0]
+    return {"url": live_server.url, "invitation": f"/invitations/{token}/", "contact": buyer.pk}
 
 
 def _context(browser, width: int, user: str | None, url: str):
@@ -129,7 +135,7 @@ def test_every_page_fits_every_width_and_passes_axe(browser, site):
     for width in WIDTHS:
         context, page, problems = _context(browser, width, "ada", url)
         for name, path in ADMIN_PAGES:
-            page.goto(url + path)
+            page.goto(url + path.format(**site))
             found += _check(page, name, width, problems)
         # the calculator's results, after a post
         page.goto(f"{url}/analytics/experiments/")
