@@ -45,7 +45,7 @@ def _detail(event: Event) -> str:
     properties = event.properties if event.type in ("track", "page", "screen") else {}
     shown = [
         f"{key}: {value}"
-        for key, value in (properties or {}).items()
+        for key, value in sorted((properties or {}).items())  # jsonb keeps no order
         if isinstance(value, str | int | float) and value != ""
     ][:SHOWN_PROPERTIES]
     return " · ".join(parts + shown)[:DETAIL_LENGTH]
