@@ -75,6 +75,8 @@ class Contact(models.Model):
                 condition=models.Q(merged_into__isnull=False),
                 name="contact_merged_into",
             ),
+            # a location's contacts by revenue (the list filtered and sorted so)
+            models.Index(fields=["location", "revenue"], name="contact_location_revenue"),
         ]
         # The contacts list's search (a prefix of email, names or phone, any case) is
         # served by expression indexes each database spells its own way: migration

@@ -35,7 +35,8 @@ COLUMNS = [
         text=lambda r: r["email"] or "(no email)",
         href=contact_url,
     ),
-    Column("name", "Name", sortable=True, href=contact_url),
+    # a link only where there is a name to read (a link needs its text)
+    Column("name", "Name", sortable=True, href=lambda r: contact_url(r) if r["name"] else None),
     Column("phone", "Phone", visible=False),
     Column("lifecycle_stage", "Stage", sortable=True, labels=dict(LifecycleStage.choices)),
     Column("location__name", "Location", sortable=True),

@@ -1,5 +1,7 @@
-"""Indexes for the contact page and the contacts list: who was merged into a contact,
-and the list's search (a prefix of email, first or last name, or phone, in any case).
+"""Indexes for the contact page and the contacts list: who was merged into a contact; a
+location's contacts by revenue (the list filtered by location and sorted by revenue reads
+them in order instead of sorting them); and the list's search (a prefix of email, first
+or last name, or phone, in any case).
 
 Django's ``istartswith`` is ``col LIKE 'ann%'`` on SQLite, whose LIKE ignores ASCII case
 and is served by an index of the column in NOCASE order; on PostgreSQL it is
@@ -49,6 +51,10 @@ class Migration(migrations.Migration):
                 fields=["merged_into"],
                 name="contact_merged_into",
             ),
+        ),
+        migrations.AddIndex(
+            model_name="contact",
+            index=models.Index(fields=["location", "revenue"], name="contact_location_revenue"),
         ),
         migrations.RunPython(create_search_indexes, drop_search_indexes),
     ]
