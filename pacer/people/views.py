@@ -61,7 +61,7 @@ def _table(request) -> tuple[Table, FilterBar]:
     bar = FilterBar(
         request,
         [
-            Text("q", "Search", placeholder="Start of an email, name or phone"),
+            Text("q", "Starts with", placeholder="Email, name or phone"),
             Choice("stage", "Stage", LifecycleStage.choices, blank="All stages"),
             Choice(
                 "location",
