@@ -277,3 +277,28 @@ def test_every_role_that_may_see_contacts_sees_the_page(workspace, ada):
         assert client.login(username=f"user-{role}", password=PASSWORD)
         response = client.get(f"/contacts/{ada['contact'].pk}/")
         assert response.status_code == 200, role
+
+
+def test_merge_history_follows_a_chain_of_merges(client, workspace):
+    # x, y and z arrive in that order; z merges into y, then y into x
+    for anon in ("x", "y", "z"):
+        send(workspace, visit("2026-03-01T10:00:00Z", "spring", anon=anon))
+    x, y, z = (Contact.objects.get(identities__value=anon).pk for anon in ("x", "y", "z"))
+    email = {"email": "yz@example.com"}
+    send(workspace, message("identify", "2026-03-02T10:00:00Z", anon="y", traits=email))
+    send(workspace, message("identify", "2026-03-03T10:00:00Z", anon="z", traits=email))
+    send(workspace, message("identify", "2026-03-04T10:00:00Z", anon="x", traits=email))
+    assert set(Contact.objects.filter(merged_into=x).values_list("pk", flat=True)) == {y, z}
+    response = client.get(f"/contacts/{x}/?kind=merge")
+    assert [e.title for e in response.context["timeline"].entries] == [
+        f"Contact #{y} merged into this contact",
+        f"Contact #{z} merged into #{y}",
+    ]
+    history = re.search(r'id="merge-history".*?</ul>', response.content.decode(), re.S)
+    assert re.findall(
+        r"contact #(\d+) merged into (this contact|#\d+)", text(history.group(0))
+    ) == [
+        (str(z), f"#{y}"),
+        (str(y), "this contact"),
+    ]
+    assert client.get(f"/contacts/{z}/")["Location"] == f"/contacts/{x}/?merged_from={z}"
