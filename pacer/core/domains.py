@@ -75,6 +75,9 @@ class DomainConfig(AppConfig):
     nav: tuple[NavItem, ...] = ()
     # dotted paths of models with a ``contact`` foreign key whose rows follow a merge
     contact_rows: tuple[str, ...] = ()
+    # dotted paths of pacer.core.timeline.TimelineSource objects: what this domain adds to
+    # a contact's timeline on the contact page
+    timeline_sources: tuple[str, ...] = ()
     # dotted paths of change-feed subscribers (pacer.core.feed.Subscriber instances)
     subscribers: tuple[str, ...] = ()
     # dotted paths of ASGI middleware classes (``Wrapper(app)``) around the whole site, in

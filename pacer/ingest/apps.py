@@ -13,6 +13,7 @@ class IngestConfig(DomainConfig):
     asgi_wrappers = ("pacer.ingest.asgi.TrackingBodyLimit",)
     # a merged contact's events move to the survivor
     contact_rows = ("pacer.ingest.models.Event",)
+    timeline_sources = ("pacer.ingest.timeline.EVENTS",)
     loops = (
         Loop(
             "process-events", "pacer.ingest.processing.process_due", "INGEST_PROCESS_POLL_SECONDS"

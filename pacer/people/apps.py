@@ -17,6 +17,11 @@ class PeopleConfig(DomainConfig):
         "pacer.people.models.Order",
         "pacer.people.models.Consent",
     )
+    timeline_sources = (
+        "pacer.people.timeline.ORDERS",
+        "pacer.people.timeline.CONSENTS",
+        "pacer.people.timeline.MERGES",
+    )
     permissions = {
         "contacts.view": EVERYONE,
         "contacts.export": ANALYSTS,

@@ -66,7 +66,21 @@ class Contact(models.Model):
     expected_purchases_90d = models.FloatField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["workspace", "id"])]
+        indexes = [
+            models.Index(fields=["workspace", "id"]),
+            # who was merged into a contact (its page's merge history); partial, since
+            # nearly every contact has none and a full index makes planners scan instead
+            models.Index(
+                fields=["merged_into"],
+                condition=models.Q(merged_into__isnull=False),
+                name="contact_merged_into",
+            ),
+            # a location's contacts by revenue (the list filtered and sorted so)
+            models.Index(fields=["location", "revenue"], name="contact_location_revenue"),
+        ]
+        # The contacts list's search (a prefix of email, names or phone, any case) is
+        # served by expression indexes each database spells its own way: migration
+        # people 0003.
 
 
 class Identity(models.Model):

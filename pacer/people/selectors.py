@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from pacer.core.models import Workspace
 from pacer.people.models import Consent, Contact, Identity, IdentityKind, Location, Order
@@ -11,19 +11,64 @@ from pacer.people.models import Consent, Contact, Identity, IdentityKind, Locati
 CHUNK = 5000  # ids per IN (...) list, well under the databases' parameter limits
 
 
-def contacts(workspace: Workspace, *, search: str = "", stage: str = "") -> QuerySet[Contact]:
-    """Live (not merged-away) contacts of a workspace, newest first."""
+def contacts(
+    workspace: Workspace,
+    *,
+    search: str = "",
+    stage: str = "",
+    location: str = "",
+    channel: str = "",
+    has_email: str = "",
+    consent: str = "",
+) -> QuerySet[Contact]:
+    """Live (not merged-away) contacts of a workspace, newest first.
+
+    ``search``: the start of an email, a first or last name, or a phone number as
+    written, in any case (prefixes, so that an index answers at any number of contacts);
+    ``location``: a location code; ``channel``: an acquisition channel key;
+    ``has_email``: "yes" or "no"; ``consent``: "CHANNEL:granted" or "CHANNEL:withdrawn",
+    the latest decision on that channel for any purpose (one granted is enough).
+    """
     rows = Contact.objects.filter(workspace=workspace, merged_into__isnull=True)
     if search:
         rows = rows.filter(
-            Q(email__icontains=search)
-            | Q(first_name__icontains=search)
-            | Q(last_name__icontains=search)
-            | Q(phone__icontains=search)
+            Q(email__istartswith=search)
+            | Q(first_name__istartswith=search)
+            | Q(last_name__istartswith=search)
+            | Q(phone__istartswith=search)
         )
     if stage:
         rows = rows.filter(lifecycle_stage=stage)
+    if location:
+        rows = rows.filter(location__code=location)
+    if channel:
+        rows = rows.filter(acquisition_channel=channel)
+    if has_email in ("yes", "no"):
+        rows = rows.exclude(email="") if has_email == "yes" else rows.filter(email="")
+    if consent:
+        consent_channel, _, decision = consent.partition(":")
+        granted = _granted_contacts(workspace, consent_channel)
+        rows = (
+            rows.filter(id__in=granted) if decision == "granted" else rows.exclude(id__in=granted)
+        )
     return rows.select_related("location").order_by("-id")
+
+
+def _granted_contacts(workspace: Workspace, channel: str) -> QuerySet:
+    """Ids of contacts whose latest decision on ``channel`` (for some purpose) is a grant."""
+    later = Consent.objects.filter(
+        contact_id=OuterRef("contact_id"),
+        channel=channel,
+        purpose=OuterRef("purpose"),
+    ).filter(
+        Q(recorded_at__gt=OuterRef("recorded_at"))
+        | Q(recorded_at=OuterRef("recorded_at"), id__gt=OuterRef("id"))
+    )
+    return (
+        Consent.objects.filter(workspace=workspace, channel=channel, granted=True)
+        .exclude(Exists(later))
+        .values("contact_id")
+    )
 
 
 def contact(workspace: Workspace, contact_id: int) -> Contact | None:
@@ -32,6 +77,46 @@ def contact(workspace: Workspace, contact_id: int) -> Contact | None:
     while found is not None and found.merged_into_id:
         found = Contact.objects.filter(workspace=workspace, pk=found.merged_into_id).first()
     return found
+
+
+def identities(workspace: Workspace, contact_id: int) -> list[Identity]:
+    """Every identifier of a contact, by kind then when it was first seen."""
+    return list(
+        Identity.objects.filter(workspace=workspace, contact_id=contact_id).order_by(
+            "kind", "created_at", "id"
+        )
+    )
+
+
+def consent_state(workspace: Workspace, contact_id: int) -> list[Consent]:
+    """The latest decision per (channel, purpose), as recorded (source, wording, time),
+    by channel and purpose."""
+    latest: dict[tuple[str, str], Consent] = {}
+    for row in Consent.objects.filter(workspace=workspace, contact_id=contact_id).order_by(
+        "recorded_at", "id"
+    ):
+        latest[(row.channel, row.purpose)] = row
+    return [latest[key] for key in sorted(latest)]
+
+
+def orders_of(workspace: Workspace, contact_id: int) -> QuerySet[Order]:
+    return Order.objects.filter(workspace=workspace, contact_id=contact_id).select_related(
+        "location"
+    )
+
+
+def merged_contacts(workspace: Workspace, contact_id: int) -> list[Contact]:
+    """The contacts merged into this one (directly or through another), oldest first."""
+    return list(
+        Contact.objects.filter(workspace=workspace, merged_into_id=contact_id).order_by("id")
+    )
+
+
+def locations_in_use(workspace: Workspace) -> list[tuple[str, str]]:
+    """``(code, name)`` of the workspace's locations, by name."""
+    return list(
+        Location.objects.filter(workspace=workspace).order_by("name").values_list("code", "name")
+    )
 
 
 def current_consent(workspace: Workspace, contact_id: int) -> dict[tuple[str, str], bool]:

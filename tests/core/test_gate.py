@@ -171,6 +171,30 @@ def test_a_token_follows_its_owners_current_role_and_membership(people, workspac
     assert api_client.get("/api/people/contacts", **headers).status_code == 401
 
 
+def test_a_real_contacts_page_and_timeline_answer_each_role_as_declared(people, workspace):
+    # the walk above reaches the contact page with an id that is no contact (404 for
+    # every permitted role); here a contact exists, so a permitted role sees it
+    from django.utils import timezone
+
+    from pacer.ingest.actions import ingest
+
+    visit = {"type": "page", "messageId": "gate-1", "anonymousId": "gate-visitor"}
+    ingest(workspace, [visit], received_at=timezone.now())
+    contact_id = _contact_id(workspace)
+    anonymous = Client()
+    for url in (f"/contacts/{contact_id}/", f"/contacts/{contact_id}/timeline/"):
+        assert anonymous.get(url).status_code == 302, url
+        for role, (_, client, _) in people.items():
+            expected = 200 if allows(role, "contacts.view") else 403
+            assert client.get(url).status_code == expected, (url, role)
+
+
+def _contact_id(workspace) -> int:
+    from pacer.people.selectors import contacts
+
+    return contacts(workspace).get().pk
+
+
 def test_every_declared_permission_is_held_by_admins():
     for permission, roles in grants().items():
         assert Role.ADMIN in roles, permission

@@ -31,6 +31,9 @@ ADMIN_PAGES = [
     ("dashboard-filtered", "/?range=mtd&channel=paid_search&start=2026-13-01"),
     ("contacts", "/contacts/"),
     ("contacts-search", "/contacts/?q=nobody-matches&cols=email&cols=revenue"),
+    ("contacts-filtered", "/contacts/?location=L1&email=yes&sort=-revenue"),
+    ("contact", "/contacts/{contact}/"),
+    ("contact-timeline-orders", "/contacts/{contact}/?kind=order"),
     ("attribution", "/analytics/attribution/?range=ytd"),
     ("clv", "/analytics/clv/?holdout_weeks=0"),
     ("attribution-campaigns", "/analytics/attribution/?by=campaign&measure=romi"),
@@ -90,9 +93,13 @@ def site(live_server, workspace, admin, small_business, tracker):
     actions.create_user(workspace, "sam", PASSWORD, "staff")
     actions.issue_api_key(workspace, "write", "shop")  # the newest key: listed first
     _, token = actions.invite(workspace, "analyst", note="Kim from finance")
+    from pacer.people.selectors import contacts
+
+    buyer = contacts(workspace).filter(order_count__gt=0).order_by("-order_count", "id")[0]
     return {
         "url": live_server.url,
         "invitation": f"/invitations/{token}/",
+        "contact": buyer.pk,
         "import_pages": _import_runs(workspace),
         **_planning(workspace),
     }
@@ -195,7 +202,7 @@ def test_every_page_fits_every_width_and_passes_axe(browser, site):
     for width in WIDTHS:
         context, page, problems = _context(browser, width, "ada", url)
         for name, path in ADMIN_PAGES + site["import_pages"] + site["planning"]:
-            page.goto(url + path)
+            page.goto(url + path.format(contact=site["contact"]))
             found += _check(page, name, width, problems)
         # a refused campaign form shows its errors next to the fields
         page.goto(f"{url}/campaigns/new/")
