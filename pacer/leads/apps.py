@@ -9,6 +9,7 @@ class LeadsConfig(DomainConfig):
     cli = "pacer.leads.cli"
     api = (("/leads/", "pacer.leads.api.router"),)
     contact_rows = ("pacer.leads.models.Lead",)
+    timeline_sources = ("pacer.leads.timeline.STAGES", "pacer.leads.timeline.ACTIVITIES")
     subscribers = ("pacer.leads.feed.SUBSCRIBER",)
     loops = (
         Loop("lead-timers", "pacer.leads.followup.fire_due_timers", "LEAD_TIMER_SECONDS"),

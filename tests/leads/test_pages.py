@@ -12,7 +12,7 @@ from pacer.core import clock, feed
 from pacer.core.models import Role
 from pacer.ingest.processing import process_pending
 from pacer.leads import actions
-from pacer.leads.followup import fire_due_timers
+from pacer.leads.followup import fire_due_timers, log_activity
 from pacer.leads.models import Agent, Lead, SlaPolicy
 from pacer.people.actions import upsert_locations
 
@@ -124,3 +124,16 @@ def test_the_funnel_page_groups_by_channel(workspace, desk):
     html = client.get("/leads/funnel/?by=location&days=30").content.decode()
     assert "North" in html and "100.0%" in html
     assert client.get("/leads/funnel/?by=nonsense").status_code == 200
+
+
+@pytest.mark.django_db
+def test_lead_activity_shows_on_the_contacts_timeline(workspace, desk):
+    north, sam = desk
+    lead = new_lead(workspace, 1, datetime.now(UTC))
+    later = datetime.now(UTC) + timedelta(minutes=3)
+    log_activity(workspace, lead.pk, "call", at=later, actor=sam, outcome="booked a visit")
+    client = Client()
+    client.force_login(sam)
+    html = client.get(f"/contacts/{lead.contact_id}/").content.decode()
+    assert "Call logged" in html and "booked a visit" in html and "New lead" in html
+    assert f'href="/leads/{lead.pk}/"' in html
