@@ -13,7 +13,8 @@ from pacer.core.commands import fail, workspace_named
 class ProgressLine:
     """Prints the import's progress on stderr (at most every half second)."""
 
-    def __init__(self, stream=sys.stderr):
+    def __init__(self, stream=None):
+        # the stream is looked up when printing: sys.stderr may be replaced after import
         self.stream, self.started, self.shown = stream, time.monotonic(), 0.0
 
     def __call__(self, phase: str, done: int, total: int) -> None:
@@ -22,7 +23,8 @@ class ProgressLine:
             return
         self.shown = now
         rate = done / max(now - self.started, 1e-9)
-        print(f"{phase}: {done:,} of {total:,} rows ({rate:,.0f} rows/s)", file=self.stream)
+        line = f"{phase}: {done:,} of {total:,} rows ({rate:,.0f} rows/s)"
+        print(line, file=self.stream or sys.stderr)
 
 
 def import_csv(args: argparse.Namespace) -> int:
