@@ -16,11 +16,7 @@ from pacer.core import audit
 from pacer.core.models import Workspace
 from pacer.leads.hours import Hours, add_working_minutes
 from pacer.leads.models import Agent, Lead, LocationHours, SlaPolicy, Timer, TimerKind
-from pacer.leads.stages import stages
-
-
-def open_stages(workspace: Workspace) -> list[str]:
-    return [stage.key for stage in stages(workspace) if stage.kind == "open"]
+from pacer.leads.stages import open_stages
 
 
 def candidates(workspace: Workspace, location_id: int | None, now: datetime) -> list[Agent]:

@@ -16,7 +16,7 @@ from pacer.core.models import Workspace
 from pacer.ingest.selectors import event_times
 from pacer.leads.actions import move_stage
 from pacer.leads.models import Lead, ScoreRule, ScoreThreshold
-from pacer.leads.stages import stages
+from pacer.leads.stages import open_stages, stages
 from pacer.people.selectors import contact
 
 FIT_FIELDS = (
@@ -89,7 +89,7 @@ def score_leads(workspace: Workspace, leads: Iterable[Lead], now: datetime) -> i
 def rescore_contacts(workspace_id: int, contact_ids: list[int]) -> int:
     """The change feed's part: rescore the open leads of contacts that changed."""
     workspace = Workspace.objects.get(pk=workspace_id)
-    open_ones = [s.key for s in stages(workspace) if s.kind == "open"]
+    open_ones = open_stages(workspace)
     leads = Lead.objects.filter(
         workspace=workspace, contact_id__in=contact_ids, stage__in=open_ones
     )
@@ -104,7 +104,7 @@ def rescore_open_leads() -> int:
     now = clock.now()
     for workspace_id in ScoreRule.objects.values_list("workspace_id", flat=True).distinct():
         workspace = Workspace.objects.get(pk=workspace_id)
-        open_ones = [s.key for s in stages(workspace) if s.kind == "open"]
+        open_ones = open_stages(workspace)
         with transaction.atomic():
             leads = list(
                 Lead.objects.filter(workspace=workspace, stage__in=open_ones)

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from pacer.core.models import Workspace
 from pacer.leads.models import Activity, Lead, Notice, StageChange
-from pacer.leads.stages import stages
+from pacer.leads.stages import open_stages, stages
 
 
 def leads(workspace: Workspace, *, stage: str = "") -> QuerySet[Lead]:
@@ -105,7 +105,7 @@ def _steps(steps: list[str], leads: list[dict[int, datetime]]) -> list[FunnelSte
 def inbox(workspace: Workspace, *, view: str, user_id: int, now: datetime) -> QuerySet[Lead]:
     """Open leads for the staff inbox: ``mine``, ``unassigned``, ``overdue`` (past their
     response deadline without a response) or ``open`` (all); soonest deadline first."""
-    open_ones = [s.key for s in stages(workspace) if s.kind == "open"]
+    open_ones = open_stages(workspace)
     found = Lead.objects.filter(workspace=workspace, stage__in=open_ones)
     if view == "mine":
         found = found.filter(owner_id=user_id)
@@ -142,7 +142,7 @@ class LocationQueue:
 def queues(workspace: Workspace, since: datetime, now: datetime) -> list[LocationQueue]:
     """Per location: open, unassigned and overdue leads now; answered leads since
     ``since`` with their median first-response time and the share within 15 minutes."""
-    open_ones = [s.key for s in stages(workspace) if s.kind == "open"]
+    open_ones = open_stages(workspace)
     rows: dict[int | None, dict] = {}
     for lead in Lead.objects.filter(workspace=workspace).filter(
         Q(stage__in=open_ones) | Q(created_at__gte=since)

@@ -34,6 +34,11 @@ def stages(workspace: Workspace) -> list[Stage]:
     return own or list(DEFAULT_STAGES)
 
 
+def open_stages(workspace: Workspace) -> list[str]:
+    """Keys of the stages a lead is still being worked in (neither won nor lost)."""
+    return [stage.key for stage in stages(workspace) if stage.kind == StageKind.OPEN]
+
+
 def first_open_stage(workspace: Workspace) -> str:
     """Where a new lead starts: "lead" when the workspace has it, else its first open stage."""
     listed = stages(workspace)
