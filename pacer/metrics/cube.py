@@ -257,6 +257,7 @@ CUSTOMER_DAYS_SCHEMA = pa.schema(
         ("customer", pa.int64()),
         ("day", pa.int64()),
         ("first_day", pa.int64()),
+        ("next_day", pa.int64()),
         ("channel", pa.string()),
         ("campaign", pa.string()),
         ("location_id", pa.int64()),
@@ -268,7 +269,9 @@ BOUNDS_SCHEMA = pa.schema(
 
 
 def customer_days_expression(tables: dict[str, ir.Table]) -> ir.Table:
-    """Distinct customer purchase days with each customer's first purchase day."""
+    """Distinct customer purchase days with each customer's first purchase day and, per
+    day, the customer's next purchase day (null after the last): with it repeat rate and
+    retention of any range are filtered counts, not a regrouping by customer."""
     _, canon = _people(tables["contacts"])
     placed = _placed_orders(tables["orders"], canon)
     days = placed.select(
@@ -279,37 +282,54 @@ def customer_days_expression(tables: dict[str, ir.Table]) -> ir.Table:
         campaign=placed.campaign.fill_null(""),
         location_id=placed.home_location.fill_null(0).cast("int64"),
     ).distinct()
-    firsts = days.group_by("customer").aggregate(first_day=days.day.min())
-    joined = days.join(firsts, "customer")
-    return joined.select(
-        "workspace_id", "customer", "day", "first_day", "channel", "campaign", "location_id"
+    by_customer = ibis.window(group_by="customer", order_by="day")
+    return days.select(
+        "workspace_id",
+        "customer",
+        "day",
+        first_day=days.day.min().over(ibis.window(group_by="customer")),
+        next_day=days.day.lead().over(by_customer),
+        channel=days.channel,
+        campaign=days.campaign,
+        location_id=days.location_id,
     )
 
 
 def bounds_expression(tables: dict[str, ir.Table]) -> ir.Table:
-    """The first and last day with an event, an order or spend, per workspace."""
+    """The first and last day with an event, an order or spend, per workspace.
+
+    Each source's earliest and latest time is found first and only those become days (a
+    day is monotonic in its time), so the big event table is scanned without arithmetic
+    on every row.
+    """
     events, orders, spend = tables["events"], tables["orders"], tables["spend"]
     parts = [
-        events.select(workspace_id=events.workspace_id, day=day_of(events.timestamp)),
-        orders.select(workspace_id=orders.workspace_id, day=day_of(orders.placed_at)),
-        spend.select(workspace_id=spend.workspace_id, day=spend.day.epoch_days()),
+        (events, events.timestamp, day_of),
+        (orders, orders.placed_at, day_of),
+        (spend, spend.day, lambda value: value.epoch_days()),
     ]
-    days = ibis.union(
+    ranges = ibis.union(
         *(
-            p.select(workspace_id=p.workspace_id.cast("int64"), day=p.day.cast("int64"))
-            for p in parts
+            table.group_by("workspace_id")
+            .aggregate(low=column.min(), high=column.max())
+            .select(
+                workspace_id=ibis._.workspace_id.cast("int64"),
+                low=to_day(ibis._.low).cast("int64"),
+                high=to_day(ibis._.high).cast("int64"),
+            )
+            for table, column, to_day in parts
         ),
         distinct=False,
     )
-    return days.group_by("workspace_id").aggregate(
-        first_day=days.day.min(), last_day=days.day.max()
+    return ranges.group_by("workspace_id").aggregate(
+        first_day=ranges.low.min(), last_day=ranges.high.max()
     )
 
 
 def _refresh_people(store: Store, con, tables: dict[str, ir.Table]) -> None:
     """Rebuild ``customer_days`` and ``activity_bounds`` (``pacer.metrics.customers``)."""
     days = con.to_pyarrow(
-        customer_days_expression(tables).order_by(["workspace_id", "customer", "day"])
+        customer_days_expression(tables).order_by(["workspace_id", "day", "customer"])
     )
     store.replace(CUSTOMER_DAYS_TABLE, days.cast(CUSTOMER_DAYS_SCHEMA))
     bounds = con.to_pyarrow(bounds_expression(tables).order_by("workspace_id"))

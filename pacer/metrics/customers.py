@@ -114,29 +114,24 @@ def person_rates(
     con, days = _days(store, workspace_id, location_id, channel, campaign)
     low, high = day_number(start), day_number(end)
     before = low - (high - low + 1)
-    keys = ["customer"] + ([by] if by else [])
-    per_customer = (
-        days.filter(days.day <= high)
-        .group_by(keys)
-        .aggregate(
-            first=days.first_day.min(),
-            repeat=((days.day > days.first_day) & (days.day <= high)).any(),
-            earlier=((days.day >= before) & (days.day < low)).any(),
-            now=((days.day >= low) & (days.day <= high)).any(),
-        )
-    )
-    is_new = (per_customer.first >= low) & (per_customer.first <= high)
+    # Every row is one purchase day of one customer with the customer's next purchase
+    # day, and the table is stored in day order, so each count reads only the days of its
+    # window. A first purchase in the range is a new customer, a repeater when the next
+    # purchase is also in it; the last purchase before the range (its next one is not
+    # before ``low``) marks a customer of the earlier window, retained when the next
+    # purchase falls in the range.
+    days = days.filter((days.day >= before) & (days.day <= high))
+    in_range = days.day >= low
+    is_first = in_range & (days.day == days.first_day)
+    is_last_before = (days.day < low) & (days.next_day.isnull() | (days.next_day >= low))
+    next_in_range = days.next_day.notnull() & (days.next_day <= high)
     measures = dict(
-        new_customers=is_new.sum(),
-        repeaters=(is_new & per_customer.repeat).sum(),
-        earlier_customers=per_customer.earlier.sum(),
-        retained=(per_customer.earlier & per_customer.now).sum(),
+        new_customers=is_first.sum(),
+        repeaters=(is_first & next_in_range).sum(),
+        earlier_customers=is_last_before.sum(),
+        retained=(is_last_before & next_in_range).sum(),
     )
-    counts = (
-        per_customer.group_by(by).aggregate(**measures)
-        if by
-        else per_customer.aggregate(**measures)
-    )
+    counts = days.group_by(by).aggregate(**measures) if by else days.aggregate(**measures)
     rows = con.to_pyarrow(counts).to_pylist()
     fields = ("new_customers", "repeaters", "earlier_customers", "retained")
 
@@ -146,6 +141,17 @@ def person_rates(
     if by:
         return {row[by]: rates(row) for row in rows}
     return rates(rows[0]) if rows else empty
+
+
+def total_rates(groups: dict) -> PersonRates:
+    """The rates of all groups together: each customer belongs to one group (their own
+    acquisition channel and location), so the counts add up."""
+    return PersonRates(
+        *(
+            sum(getattr(rates, name) for rates in groups.values())
+            for name in ("new_customers", "repeaters", "earlier_customers", "retained")
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from pacer.metrics.cube import ADDITIVE, CUBE_TABLE, MEASURES
-from pacer.metrics.customers import activity_bounds, person_rates
+from pacer.metrics.customers import activity_bounds, person_rates, total_rates
 from pacer.warehouse.store import Store
 
 EPOCH_MONDAY = date(1970, 1, 5)
@@ -156,22 +156,16 @@ def kpi_report(
     days = (filters.start or first_day, filters.end or last_day)
     rates, by_channel = None, {}
     if report.bounds and people:
-        rates = person_rates(
-            store,
-            workspace_id,
-            *days,
-            location_id=filters.location_id,
-            channel=filters.channel,
-            campaign=filters.campaign,
-        )
         by_channel = person_rates(
             store,
             workspace_id,
             *days,
             by="channel",
             location_id=filters.location_id,
+            channel=filters.channel,
             campaign=filters.campaign,
         )
+        rates = total_rates(by_channel)
     report.totals["repeat_rate"] = rates.repeat_rate if rates else None
     report.totals["retention"] = rates.retention if rates else None
     channels = (

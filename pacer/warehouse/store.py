@@ -8,6 +8,7 @@ table's current snapshot is read by DuckDB from the snapshot's own Parquet files
 import fcntl
 import hashlib
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,8 @@ from pacer.core import faults
 
 CURSOR_KEY = "pacer.max_id"
 FINGERPRINT_KEY = "pacer.sha256"
+# DuckDB connections kept per thread and store (``Store.duckdb``).
+_connections = threading.local()
 
 
 class Store:
@@ -103,20 +106,43 @@ class Store:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def snapshot_key(self, name: str) -> tuple[int, int] | None:
+        """Changes whenever a commit lands on ``name`` (None while it does not exist): the
+        log directory's modification time and entry count, read without opening it."""
+        log = self.path(name) / "_delta_log"
+        try:
+            return os.stat(log).st_mtime_ns, len(os.listdir(log))
+        except FileNotFoundError:
+            return None
+
     def duckdb(self, names: list[str] | tuple[str, ...], schemas: dict[str, pa.Schema]):
         """An Ibis DuckDB connection with a view per named table over its current snapshot.
 
         DuckDB reads the snapshot's Parquet files natively (its own reader is about
         twice as fast here as scanning an Arrow dataset). A table not written yet, or
         with no files, is registered empty with its schema, so queries still run.
+
+        The connection is kept per thread and store, and a table's view is made again
+        only when the table has a new commit: a page's queries do not pay for a new
+        database and a read of each Delta log every time.
         """
-        con = ibis.duckdb.connect()
+        cached = getattr(_connections, "by_root", None)
+        if cached is None:
+            cached = _connections.by_root = {}
+        if str(self.root) not in cached:
+            cached[str(self.root)] = (ibis.duckdb.connect(), {})
+        con, views = cached[str(self.root)]
         for name in names:
-            files = self.table(name).file_uris() if self.exists(name) else []
+            key = self.snapshot_key(name)
+            if views.get(name) == key and key is not None:
+                continue
+            con.con.execute(f'DROP VIEW IF EXISTS "{name}"')
+            files = self.table(name).file_uris() if key is not None else []
             if files:
                 con.read_parquet(files, table_name=name)
-            elif self.exists(name):
+            elif key is not None:
                 con.con.register(name, self.table(name).to_pyarrow_dataset())
             else:
                 con.con.register(name, pa.Table.from_pylist([], schema=schemas[name]))
+            views[name] = key
         return con

@@ -12,7 +12,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pacer.metrics.cube import SOURCES, build_cube, cube_expression
+from pacer.metrics.cube import (
+    SOURCES,
+    bounds_expression,
+    build_cube,
+    cube_expression,
+    customer_days_expression,
+)
 from pacer.metrics.summaries import customer_summary, journey_tables
 from pacer.simulate.business import generate
 from pacer.simulate.config import SimConfig
@@ -97,6 +103,24 @@ def test_the_whole_cube_on_spark_equals_the_cube_on_duckdb(warehouse, engines):
     assert merged_away & set(store.arrow("orders").column("contact_id").to_pylist())
     months = [row for row in on_duckdb.to_pylist() if row["grain"] == "month"]
     assert sum(row["orders"] for row in months) == store.arrow("orders").num_rows
+
+
+def test_customer_days_and_bounds_on_spark_equal_those_on_duckdb(warehouse, engines):
+    on_duckdb, on_spark = engines(customer_days_expression)
+    assert_same_rows(on_duckdb, on_spark)
+    rows = on_duckdb.to_pylist()
+    # each customer's days chain through next_day, ending in null on their last day
+    by_customer = {}
+    for row in rows:
+        by_customer.setdefault(row["customer"], []).append(row)
+    for days in by_customer.values():
+        days.sort(key=lambda row: row["day"])
+        assert [row["next_day"] for row in days] == [row["day"] for row in days[1:]] + [None]
+        assert {row["first_day"] for row in days} == {days[0]["day"]}
+    assert any(len(days) > 1 for days in by_customer.values())
+    on_duckdb, on_spark = engines(bounds_expression)
+    assert_same_rows(on_duckdb, on_spark)
+    assert on_duckdb.num_rows == 1
 
 
 def test_attribution_journeys_on_spark_equal_those_on_duckdb(warehouse, engines):
