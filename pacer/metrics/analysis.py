@@ -7,6 +7,7 @@ contacts.
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 import numpy as np
 import polars as pl
@@ -50,6 +51,17 @@ def attribution_report(
         raise JourneyError("end: must not be before start")
     if by not in ("channel", "campaign"):
         raise JourneyError("by: must be 'channel' or 'campaign'")
+    snapshot = tuple(store.snapshot_key(name) for name in SOURCES)
+    return _attribution(str(store.root), snapshot, workspace_id, start, end, by)
+
+
+@lru_cache(maxsize=64)
+def _attribution(
+    root: str, snapshot: tuple, workspace_id: int, start: date, end: date, by: str
+) -> pl.DataFrame:
+    """``attribution_report``'s work, kept per snapshot of the source tables: the models
+    are refitted only after a sync brought new data (or for a new range)."""
+    store = Store(root)
     con, tables = _tables(store)
     upper = _instant(end + timedelta(days=1))
     touches, outcomes = journey_tables(tables, workspace_id, _instant(start), upper)

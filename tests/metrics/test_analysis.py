@@ -19,6 +19,7 @@ from pacer.people.models import Contact
 from pacer.simulate.business import generate
 from pacer.simulate.config import SimConfig
 from pacer.warehouse.sync import default_store, sync
+from tests.business_fixture import BRAND, order
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +117,38 @@ def test_w_shaped_and_full_path_use_the_lead_and_opportunity_touches(workspace, 
         "paid_search": 25.0,
         "referral": 25.0,
     }
+
+
+def test_attribution_is_refitted_only_when_a_sync_brings_data(workspace, small_business, tracker):
+    sync()
+    span = (date(2026, 1, 1), date(2026, 2, 28))
+    first = attribution_report(default_store(), workspace.pk, *span)
+    assert attribution_report(default_store(), workspace.pk, *span) is first  # kept
+    assert attribution_report(default_store(), workspace.pk, *span, by="campaign") is not first
+    newcomer = [  # D arrives by the brand campaign in February and buys for 100
+        {
+            "type": "page",
+            "messageId": "d1",
+            "anonymousId": "anon-d",
+            "timestamp": "2026-02-10T09:00:00Z",
+            "context": BRAND,
+        },
+        {
+            "type": "identify",
+            "messageId": "d2",
+            "anonymousId": "anon-d",
+            "userId": "D",
+            "timestamp": "2026-02-10T09:05:00Z",
+            "traits": {"email": "d@x.com"},
+        },
+        order("d3", "D", "2026-02-20T12:00:00Z", "o9", "S1", 1),
+    ]
+    assert tracker.batch(newcomer).json()["accepted"] == 3
+    assert attribution_report(default_store(), workspace.pk, *span) is first  # not synced yet
+    sync()
+    again = attribution_report(default_store(), workspace.pk, *span)
+    linear = {r["channel"]: r for r in again.filter(pl.col("model") == "linear").to_dicts()}
+    assert (linear["paid_search"]["conversions"], linear["paid_search"]["revenue"]) == (3, 400)
 
 
 def test_attribution_report_names_an_empty_period(workspace, small_business):
