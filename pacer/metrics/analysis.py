@@ -16,11 +16,12 @@ from django.db import transaction
 from pacer.analytics.attribution import compare
 from pacer.analytics.clv import BGNBD, CLVError, GammaGamma, discounted_clv, holdout_comparison
 from pacer.analytics.journeys import JourneyError, Journeys
+from pacer.analytics.rfm import rfm
 from pacer.core import audit
 from pacer.core.models import Workspace
 from pacer.metrics.cube import SOURCES
 from pacer.metrics.summaries import customer_summary, journey_tables
-from pacer.people.actions import record_predictions
+from pacer.people.actions import record_predictions, record_rfm
 from pacer.warehouse.store import Store
 
 WEEKS_90_DAYS = 90 / 7
@@ -134,7 +135,7 @@ def booked_spend(
 class CLVReport:
     purchases: BGNBD
     spend: GammaGamma
-    customers: pl.DataFrame  # per customer: summary, p_alive, expected purchases, clv
+    customers: pl.DataFrame  # per customer: summary, p_alive, expected purchases, clv, rfm
     cohorts: pl.DataFrame  # per first-purchase month: customers, mean and total predicted CLV
 
 
@@ -170,6 +171,14 @@ def clv_report(store: Store, workspace_id: int, as_of: date, *, months: int = 12
             [(as_of - timedelta(weeks=float(age))).strftime("%Y-%m") for age in big_t]
         ),
     )
+    scores = rfm(
+        customers.select(
+            recency_days=(pl.col("T") - pl.col("t_x")) * 7,
+            frequency=pl.col("x") + 1,
+            monetary=pl.col("revenue"),
+        )
+    )
+    customers = customers.with_columns(rfm=scores["rfm"], rfm_segment=scores["segment"])
     cohorts = (
         customers.group_by("cohort")
         .agg(
@@ -185,7 +194,8 @@ def clv_report(store: Store, workspace_id: int, as_of: date, *, months: int = 12
 
 @transaction.atomic
 def write_back_clv(workspace: Workspace, report: CLVReport, *, actor=None) -> int:
-    """Store each customer's predictions on their contact; returns how many were updated."""
+    """Store each customer's predictions and RFM scores on their contact; returns how many
+    were updated."""
     updated = record_predictions(
         workspace,
         {
@@ -194,6 +204,13 @@ def write_back_clv(workspace: Workspace, report: CLVReport, *, actor=None) -> in
                 float(row["p_alive"]),
                 float(row["expected_purchases_90d"]),
             )
+            for row in report.customers.iter_rows(named=True)
+        },
+    )
+    record_rfm(
+        workspace,
+        {
+            row["customer"]: (row["rfm"], row["rfm_segment"])
             for row in report.customers.iter_rows(named=True)
         },
     )

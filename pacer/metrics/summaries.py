@@ -95,8 +95,9 @@ def customer_summary(
     observation_end: datetime | None = None,
 ) -> ir.Table:
     """Per customer: ``x`` repeat purchase days, ``t_x`` and ``T`` in weeks since the first
-    purchase, ``m`` mean repeat-order value, and ``x_holdout`` (purchase days in the
-    holdout ``(calibration_end, observation_end]``, when given).
+    purchase, ``m`` mean repeat-order value, ``revenue`` of all its orders up to
+    ``calibration_end``, and ``x_holdout`` (purchase days in the holdout
+    ``(calibration_end, observation_end]``, when given).
 
     Several orders on one day count as one purchase, as in Fader, Hardie & Lee (2005).
     """
@@ -128,6 +129,7 @@ def customer_summary(
             (summary.total - summary.first_total) / (summary.purchases - 1),
             0.0,
         ).cast("float64"),
+        revenue=summary.total.cast("float64"),
     )
     if observation_end is None:
         return summary
@@ -143,5 +145,6 @@ def customer_summary(
         t_x=summary.t_x,
         T=summary.T,
         m=summary.m,
+        revenue=summary.revenue,
         x_holdout=joined.x_holdout.fill_null(0).cast("float64"),
     )

@@ -91,3 +91,32 @@ def record_predictions(
     update_rows(Contact, rows, ["predicted_clv", "p_alive", "expected_purchases_90d"])
     feed.publish(workspace.pk, source="people.predictions", contact_ids=[c.pk for c in rows])
     return len(rows)
+
+
+def record_rfm(workspace: Workspace, scores: dict[int, tuple[str, str]]) -> int:
+    """Store each contact's RFM code (three scores 1-9, e.g. "543") and segment name;
+    contacts left out are cleared (no longer customers as of the run). Returns how many
+    were given scores. Ids of other workspaces' or unknown contacts are skipped."""
+    errors = {
+        f"scores[{pk}]": "must be a code of three digits 1-9 and a segment name of 1-40 characters"
+        for pk, value in scores.items()
+        if len(value) != 2
+        or not (len(value[0]) == 3 and all(c in "123456789" for c in value[0]))
+        or not (1 <= len(value[1]) <= 40)
+    }
+    if errors:
+        raise ValidationFailed(errors)
+    contacts = Contact.objects.filter(workspace=workspace)
+    with transaction.atomic():
+        cleared = list(
+            contacts.exclude(rfm_code="").exclude(pk__in=list(scores)).values_list("pk", flat=True)
+        )
+        contacts.filter(pk__in=cleared).update(rfm_code="", rfm_segment="")
+        rows = [
+            Contact(pk=pk, rfm_code=scores[pk][0], rfm_segment=scores[pk][1])
+            for pk in contacts.filter(pk__in=list(scores)).values_list("pk", flat=True)
+        ]
+        update_rows(Contact, rows, ["rfm_code", "rfm_segment"])
+        touched = cleared + [c.pk for c in rows]
+        feed.publish(workspace.pk, source="people.rfm", contact_ids=touched)
+    return len(rows)

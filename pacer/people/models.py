@@ -64,6 +64,10 @@ class Contact(models.Model):
     predicted_clv = models.FloatField(null=True, blank=True)
     p_alive = models.FloatField(null=True, blank=True)
     expected_purchases_90d = models.FloatField(null=True, blank=True)
+    # RFM scores (recency, frequency, monetary quintiles, "543") and the segment they fall
+    # in, written back with the CLV predictions (pacer.analytics.rfm).
+    rfm_code = models.CharField(max_length=3, blank=True)
+    rfm_segment = models.CharField(max_length=40, blank=True)
 
     class Meta:
         indexes = [

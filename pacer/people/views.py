@@ -46,6 +46,7 @@ COLUMNS = [
     Column("revenue", "Revenue", format="money", sortable=True),
     Column("predicted_clv", "Predicted CLV", format="money", sortable=True, visible=False),
     Column("p_alive", "P(alive)", format="percent", sortable=True, visible=False),
+    Column("rfm_segment", "RFM segment", visible=False),
     Column("first_seen_at", "First seen", format="date", sortable=True, visible=False),
     Column("last_seen_at", "Last seen", format="date", sortable=True),
 ]

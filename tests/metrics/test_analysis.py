@@ -194,6 +194,12 @@ def test_clv_is_fitted_on_the_warehouse_and_written_to_contacts(workspace, simul
     assert (
         Contact.objects.filter(workspace=workspace, predicted_clv__isnull=False).count() == updated
     )
+    # RFM scores beside them: recency in five quintiles; frequency ties (most bought once)
+    assert contact.rfm_code == best["rfm"] and contact.rfm_segment == best["rfm_segment"]
+    assert Contact.objects.filter(workspace=workspace).exclude(rfm_code="").count() == updated
+    assert set(customers["rfm"].str.slice(0, 1).unique()) == {"1", "2", "3", "4", "5"}
+    most = customers.sort(["x", "revenue"], descending=True).row(0, named=True)
+    assert most["rfm"][1] == "5"  # the most purchase days: the top frequency score
 
 
 def test_clv_holdout_report_against_the_simulated_purchases(

@@ -129,7 +129,11 @@ def text(html: str) -> str:
 def test_the_page_shows_the_profile_identities_consent_traits_and_predictions(client, ada):
     contact = ada["contact"]
     Contact.objects.filter(pk=contact.pk).update(
-        predicted_clv=412.5, p_alive=0.873, expected_purchases_90d=1.25
+        predicted_clv=412.5,
+        p_alive=0.873,
+        expected_purchases_90d=1.25,
+        rfm_code="354",
+        rfm_segment="Potential loyalists",
     )
     response = client.get(f"/contacts/{contact.pk}/")
     assert response.status_code == 200
@@ -148,6 +152,7 @@ def test_the_page_shows_the_profile_identities_consent_traits_and_predictions(cl
         "Orders 2 Revenue $151",  # whole units from 100 up (pacer.web.formats)
         "Last order 2026-03-03 10:00",
         "plan gold",
+        "RFM segment Potential loyalists (R3 F5 M4)",
     ):
         assert fact in page, fact
     html = response.content.decode()

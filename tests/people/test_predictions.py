@@ -7,7 +7,7 @@ import pytest
 from pacer.core import actions as core_actions
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import ChangeBatch
-from pacer.people.actions import record_predictions
+from pacer.people.actions import record_predictions, record_rfm
 from pacer.people.models import Contact
 
 
@@ -37,4 +37,32 @@ def test_a_non_finite_prediction_refuses_the_whole_write(workspace, bad):
         record_predictions(workspace, {ada.pk: (10.0, 0.5, 1.0), bob.pk: (bad, 0.5, 1.0)})
     assert refused.value.errors == {f"predictions[{bob.pk}]": "must be three finite numbers"}
     assert not Contact.objects.filter(predicted_clv__isnull=False).exists()
+    assert not ChangeBatch.objects.exists()
+
+
+def test_rfm_scores_are_stored_cleared_for_those_left_out_and_published(workspace):
+    ada, bob, cy = contact(workspace, "ada"), contact(workspace, "bob"), contact(workspace, "cy")
+    other = core_actions.create_workspace("Other", slug="other")
+    stranger = contact(other, "eve")
+    Contact.objects.filter(pk=bob.pk).update(rfm_code="111", rfm_segment="Lost")
+    scored = record_rfm(
+        workspace, {ada.pk: ("545", "Champions"), cy.pk: ("311", "New"), stranger.pk: ("111", "X")}
+    )
+    assert scored == 2
+    stored = dict(Contact.objects.values_list("pk", "rfm_code"))
+    assert stored == {ada.pk: "545", bob.pk: "", cy.pk: "311", stranger.pk: ""}
+    assert Contact.objects.get(pk=ada.pk).rfm_segment == "Champions"
+    assert Contact.objects.get(pk=bob.pk).rfm_segment == ""  # no longer a customer: cleared
+    (batch,) = ChangeBatch.objects.filter(source="people.rfm")
+    assert sorted(batch.contact_ids) == sorted([ada.pk, bob.pk, cy.pk])
+
+
+@pytest.mark.parametrize("bad", [("54", "Champions"), ("505", "Champions"), ("545", ""), ("545",)])
+def test_a_malformed_rfm_score_refuses_the_whole_write(workspace, bad):
+    ada, bob = contact(workspace, "ada"), contact(workspace, "bob")
+    Contact.objects.filter(pk=bob.pk).update(rfm_code="111", rfm_segment="Lost")
+    with pytest.raises(ValidationFailed) as refused:
+        record_rfm(workspace, {ada.pk: ("545", "Champions"), bob.pk: bad})
+    assert list(refused.value.errors) == [f"scores[{bob.pk}]"]
+    assert dict(Contact.objects.values_list("pk", "rfm_code")) == {ada.pk: "", bob.pk: "111"}
     assert not ChangeBatch.objects.exists()
