@@ -207,6 +207,11 @@ if os.environ.get("PACER_SMTP_HOST"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = DATA_DIR / "outbox"
+# Outbound HTTP (webhooks, SMS providers) reaches public addresses only
+# (pacer.core.outbound); these networks (comma-separated CIDRs) may be reached on purpose.
+OUTBOUND_ALLOWED_NETWORKS = [
+    cidr for cidr in os.environ.get("PACER_OUTBOUND_ALLOW", "").split(",") if cidr.strip()
+]
 # How often the worker fires due lead timers and hands notices to SMTP.
 LEAD_TIMER_SECONDS = float(os.environ.get("PACER_LEAD_TIMER_SECONDS", "2"))
 # How often the staff lead inbox refreshes itself (new leads, deadlines, reminders).
