@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "pacer.metrics",
     "pacer.experiments",
     "pacer.leads",
+    "pacer.messaging",
     "pacer.privacy",
     "pacer.ops",
     "pacer.demo",
@@ -207,6 +208,11 @@ if os.environ.get("PACER_SMTP_HOST"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = DATA_DIR / "outbox"
+# The address people reach this install at, for links in emails (unsubscribe, tracking).
+BASE_URL = os.environ.get("PACER_BASE_URL", "http://localhost:8000").rstrip("/")
+# How often the worker delivers queued messages, and how many one run claims.
+MESSAGING_SECONDS = float(os.environ.get("PACER_MESSAGING_SECONDS", "1"))
+MESSAGING_BATCH = 500
 # Outbound HTTP (webhooks, SMS providers) reaches public addresses only
 # (pacer.core.outbound); these networks (comma-separated CIDRs) may be reached on purpose.
 OUTBOUND_ALLOWED_NETWORKS = [

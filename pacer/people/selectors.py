@@ -174,3 +174,34 @@ def locations_by_code(workspace: Workspace, codes: set[str] | list[str]) -> dict
         ):
             found[location.code] = location
     return found
+
+
+def recipients(workspace: Workspace, contact_ids: list[int] | None = None) -> list[dict]:
+    """Live (not merged-away) contacts with an email, as plain fields for messaging: all
+    of the workspace's, or those of ``contact_ids``; by id."""
+    rows = Contact.objects.filter(workspace=workspace, merged_into__isnull=True).exclude(email="")
+    if contact_ids is not None:
+        rows = rows.filter(pk__in=contact_ids)
+    return list(
+        rows.order_by("id").values(
+            "id", "email", "first_name", "last_name", "phone", "lifecycle_stage"
+        )
+    )
+
+
+def granted(workspace: Workspace, channel: str, purpose: str, contact_ids: list[int]) -> set[int]:
+    """Of ``contact_ids``, those whose latest decision on (channel, purpose) is a grant."""
+    latest: dict[int, bool] = {}
+    for start in range(0, len(contact_ids), CHUNK):
+        for contact_id, is_granted in (
+            Consent.objects.filter(
+                workspace=workspace,
+                channel=channel,
+                purpose=purpose,
+                contact_id__in=contact_ids[start : start + CHUNK],
+            )
+            .order_by("recorded_at", "id")
+            .values_list("contact_id", "granted")
+        ):
+            latest[contact_id] = is_granted
+    return {contact_id for contact_id, is_granted in latest.items() if is_granted}

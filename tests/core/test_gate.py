@@ -27,7 +27,16 @@ PASSWORD = "long-password-1"
 # own token or localhost; tests/ops), the API's own description, the tracking API
 # (authorised by a write key).
 # A hosted lead form is public by design (tests/leads/test_forms.py: honeypot, rate limit).
-PUBLIC_PAGES = {"login", "logout", "invitation", "healthz", "readyz", "metrics", "lead-form"}
+PUBLIC_PAGES = {
+    "login",
+    "logout",
+    "invitation",
+    "healthz",
+    "readyz",
+    "metrics",
+    "lead-form",
+    "unsubscribe",
+}
 PUBLIC_PREFIXES = ("api/", "v1/")
 
 

@@ -1,0 +1,14 @@
+from pacer.core.domains import DomainConfig, Loop, NavItem
+from pacer.core.roles import MANAGERS
+
+
+class MessagingConfig(DomainConfig):
+    name = "pacer.messaging"
+    label = "messaging"
+    urls = "pacer.messaging.urls"
+    loops = (Loop("messaging-delivery", "pacer.messaging.delivery.deliver", "MESSAGING_SECONDS"),)
+    permissions = {
+        "messaging.view": MANAGERS,
+        "messaging.send": MANAGERS,
+    }
+    nav = (NavItem("Messages", "messages", "messaging.view", order=40),)

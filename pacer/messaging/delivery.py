@@ -1,0 +1,172 @@
+"""Delivery of the outbox: claim a batch, send each message over one SMTP connection,
+mark it sent only after the relay accepted it.
+
+Claims are leases (``claimed_until``): a worker that dies leaves its messages to be
+claimed again when the lease ends, so nothing queued is lost; what a dead worker handed
+to the relay but had not marked yet is sent again (the in-flight bound of a crash).
+PostgreSQL claims with ``SKIP LOCKED`` so any number of workers share the outbox; SQLite
+serialises writers. Without ``PACER_SMTP_HOST`` each message is written as a ``.eml``
+file under ``$PACER_DATA_DIR/outbox/messages`` instead.
+"""
+
+import contextlib
+import logging
+import smtplib
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+
+from pacer.core import clock
+from pacer.messaging.actions import suppress, unsubscribe_token
+from pacer.messaging.models import (
+    Broadcast,
+    BroadcastStatus,
+    Message,
+    MessageStatus,
+    SuppressedAddress,
+    SuppressionReason,
+)
+from pacer.messaging.render import build, compile_parts, recipient_context, render
+from pacer.people import selectors as people
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+
+
+def _claim(limit: int) -> list[Message]:
+    now = clock.now()
+    with transaction.atomic():
+        due = Message.objects.filter(status=MessageStatus.QUEUED).filter(
+            Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        picked = list(due.order_by("id").values_list("pk", flat=True)[:limit])
+        Message.objects.filter(pk__in=picked).update(
+            claimed_until=now + LEASE, attempts=F("attempts") + 1
+        )
+    return list(
+        Message.objects.filter(pk__in=picked)
+        .select_related("broadcast__template", "broadcast__sender", "workspace")
+        .order_by("id")
+    )
+
+
+class _Transport:
+    """One SMTP connection for a batch, or the file outbox without an SMTP host."""
+
+    def __init__(self):
+        self.smtp = None
+        if settings.EMAIL_BACKEND.endswith("smtp.EmailBackend"):
+            self.smtp = smtplib.SMTP(settings.EMAIL_HOST, settings.EMAIL_PORT, timeout=30)
+            if getattr(settings, "EMAIL_USE_TLS", False):
+                self.smtp.starttls()
+            if getattr(settings, "EMAIL_HOST_USER", ""):
+                self.smtp.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
+        else:
+            self.folder = Path(settings.EMAIL_FILE_PATH) / "messages"
+            self.folder.mkdir(parents=True, exist_ok=True)
+
+    def send(self, message: Message, data: bytes) -> None:
+        if self.smtp is None:
+            path = self.folder / f"{message.pk}.eml"
+            path.with_suffix(".tmp").write_bytes(data)
+            path.with_suffix(".tmp").replace(path)
+            return
+        self.smtp.sendmail(message.broadcast.sender.from_email, [message.email], data)
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.smtp.quit()
+
+
+def _finish(message: Message, status: str, reason: str = "") -> None:
+    Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
+        status=status,
+        reason=reason[:300],
+        sent_at=clock.now() if status == MessageStatus.SENT else None,
+        claimed_until=None,
+    )
+
+
+def _data(message: Message, compiled: dict, fields: dict) -> bytes:
+    broadcast = message.broadcast
+    url = settings.BASE_URL + reverse("unsubscribe", args=[unsubscribe_token(message)])
+    subject, html, text = render(compiled, recipient_context(fields, {"unsubscribe_url": url}))
+    sender = broadcast.sender
+    return build(
+        sender_name=sender.name,
+        from_email=sender.from_email,
+        to=message.email,
+        subject=subject,
+        html=html,
+        text=text,
+        unsubscribe_url=url,
+        sent_at=clock.now(),
+        dkim_selector=sender.dkim_selector,
+        dkim_private_key=sender.dkim_private_key,
+    )
+
+
+def _refused(message: Message, error: smtplib.SMTPRecipientsRefused) -> None:
+    code, reply = error.recipients.get(message.email, (0, b""))
+    reason = f"{code} {reply.decode(errors='replace') if isinstance(reply, bytes) else reply}"
+    if 500 <= code < 600:  # permanent: a hard bounce suppresses the address
+        _finish(message, MessageStatus.FAILED, reason)
+        suppress(message.workspace, message.email, SuppressionReason.HARD_BOUNCE, reason)
+    elif message.attempts >= MAX_ATTEMPTS:
+        _finish(message, MessageStatus.FAILED, f"gave up after {message.attempts}: {reason}")
+    else:  # temporary: released for the next run
+        Message.objects.filter(pk=message.pk).update(claimed_until=None, reason=reason[:300])
+
+
+def deliver(limit: int | None = None) -> int:
+    """Send one batch of due messages; returns how many the relay accepted."""
+    batch = _claim(limit or settings.MESSAGING_BATCH)
+    if not batch:
+        return 0
+    suppressed = set(
+        SuppressedAddress.objects.filter(email__in=[m.email for m in batch]).values_list(
+            "workspace_id", "email"
+        )
+    )
+    fields = {}
+    for workspace in {m.workspace for m in batch}:
+        ids = [m.contact_id for m in batch if m.workspace_id == workspace.pk]
+        fields.update({row["id"]: row for row in people.recipients(workspace, ids)})
+    compiled, sent, transport = {}, 0, None
+    try:
+        transport = _Transport()
+        for message in batch:
+            if (message.workspace_id, message.email) in suppressed:
+                _finish(message, MessageStatus.SKIPPED, "suppressed after it was queued")
+                continue
+            template = message.broadcast.template
+            if template.pk not in compiled:
+                compiled[template.pk] = compile_parts(
+                    template.subject, template.html, template.text
+                )
+            data = _data(message, compiled[template.pk], fields.get(message.contact_id, {}))
+            try:
+                transport.send(message, data)
+            except smtplib.SMTPRecipientsRefused as error:
+                _refused(message, error)
+                continue
+            _finish(message, MessageStatus.SENT)
+            sent += 1
+    except (smtplib.SMTPException, OSError) as error:
+        # the relay went away: the rest stay claimed and are retried when the lease ends
+        log.warning("delivery stopped after %s messages: %s", sent, error)
+    finally:
+        if transport is not None:
+            transport.close()
+    Broadcast.objects.filter(status=BroadcastStatus.QUEUED).exclude(
+        messages__status=MessageStatus.QUEUED
+    ).update(status=BroadcastStatus.SENT)
+    return sent

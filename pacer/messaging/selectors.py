@@ -1,0 +1,63 @@
+"""Reads for messaging pages and reports."""
+
+from django.db.models import Count, Q
+
+from pacer.core.models import Workspace
+from pacer.messaging.models import (
+    Broadcast,
+    Message,
+    MessageStatus,
+    Sender,
+    SuppressedAddress,
+    Template,
+)
+
+
+def broadcasts(workspace: Workspace):
+    """Broadcasts with their message counts per status, newest first."""
+    counts = {
+        status: Count("messages", filter=Q(messages__status=status))
+        for status in MessageStatus.values
+    }
+    return (
+        Broadcast.objects.filter(workspace=workspace)
+        .select_related("template", "sender")
+        .annotate(**counts)
+        .order_by("-id")
+    )
+
+
+def broadcast(workspace: Workspace, broadcast_id: int) -> Broadcast | None:
+    return broadcasts(workspace).filter(pk=broadcast_id).first()
+
+
+def skip_reasons(workspace: Workspace, broadcast_id: int) -> list[tuple[str, int]]:
+    """Why messages of a broadcast were skipped or failed, most common first."""
+    rows = (
+        Message.objects.filter(workspace=workspace, broadcast_id=broadcast_id)
+        .exclude(reason="")
+        .values("reason")
+        .annotate(n=Count("id"))
+        .order_by("-n", "reason")
+    )
+    return [(row["reason"], row["n"]) for row in rows]
+
+
+def messages_of(workspace: Workspace, broadcast_id: int):
+    return Message.objects.filter(workspace=workspace, broadcast_id=broadcast_id)
+
+
+def templates(workspace: Workspace):
+    return Template.objects.filter(workspace=workspace).order_by("name")
+
+
+def template(workspace: Workspace, template_id: int) -> Template | None:
+    return Template.objects.filter(workspace=workspace, pk=template_id).first()
+
+
+def senders(workspace: Workspace):
+    return Sender.objects.filter(workspace=workspace).order_by("name")
+
+
+def suppressions(workspace: Workspace):
+    return SuppressedAddress.objects.filter(workspace=workspace).order_by("-created_at")
