@@ -60,7 +60,7 @@ def public_address(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def _target(url: str) -> tuple[str, str, int, str]:
+def parse_url(url: str) -> tuple[str, str, int, str]:
     """``(scheme, host, port, path with query)`` of an acceptable URL."""
     if not isinstance(url, str) or len(url) > 2000:
         raise OutboundRefused("url: must be text of at most 2000 characters")
@@ -126,7 +126,7 @@ def request(
 
     Example: ``request("POST", "https://hooks.example.com/x", body=b"{}")``.
     """
-    scheme, host, port, path = _target(url)
+    scheme, host, port, path = parse_url(url)
     entry = resolve(host, port)[0]
     kind = _PinnedHTTPS if scheme == "https" else _PinnedHTTP
     connection = kind(entry, host, port, timeout)

@@ -26,6 +26,7 @@ from pacer.messaging.models import (
     Template,
 )
 from pacer.messaging.render import TemplateProblem, compile_parts
+from pacer.messaging.webhooks import emit
 from pacer.people import selectors as people
 
 UNSUBSCRIBE_SALT = "pacer.messaging.unsubscribe"
@@ -253,5 +254,11 @@ def unsubscribe(token: str) -> Message | None:
         message.email,
         SuppressionReason.UNSUBSCRIBE,
         detail=f"one-click from broadcast {message.broadcast_id}",
+    )
+    emit(
+        message.workspace_id,
+        "message.unsubscribed",
+        str(message.pk),
+        {"message_id": message.pk, "broadcast_id": message.broadcast_id, "email": message.email},
     )
     return message

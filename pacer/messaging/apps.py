@@ -6,7 +6,10 @@ class MessagingConfig(DomainConfig):
     name = "pacer.messaging"
     label = "messaging"
     urls = "pacer.messaging.urls"
-    loops = (Loop("messaging-delivery", "pacer.messaging.delivery.deliver", "MESSAGING_SECONDS"),)
+    loops = (
+        Loop("messaging-delivery", "pacer.messaging.delivery.deliver", "MESSAGING_SECONDS"),
+        Loop("webhooks", "pacer.messaging.webhooks.deliver_webhooks", "MESSAGING_SECONDS"),
+    )
     permissions = {
         "messaging.view": MANAGERS,
         "messaging.send": MANAGERS,

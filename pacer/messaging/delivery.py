@@ -31,6 +31,7 @@ from pacer.messaging.models import (
     SuppressionReason,
 )
 from pacer.messaging.render import build, compile_parts, recipient_context, render
+from pacer.messaging.webhooks import emit
 from pacer.people import selectors as people
 
 log = logging.getLogger(__name__)
@@ -114,12 +115,23 @@ def _data(message: Message, compiled: dict, fields: dict) -> bytes:
     )
 
 
+def _event(message: Message, reason: str = "") -> dict:
+    return {
+        "message_id": message.pk,
+        "broadcast_id": message.broadcast_id,
+        "contact_id": message.contact_id,
+        "email": message.email,
+        **({"reason": reason} if reason else {}),
+    }
+
+
 def _refused(message: Message, error: smtplib.SMTPRecipientsRefused) -> None:
     code, reply = error.recipients.get(message.email, (0, b""))
     reason = f"{code} {reply.decode(errors='replace') if isinstance(reply, bytes) else reply}"
     if 500 <= code < 600:  # permanent: a hard bounce suppresses the address
         _finish(message, MessageStatus.FAILED, reason)
         suppress(message.workspace, message.email, SuppressionReason.HARD_BOUNCE, reason)
+        emit(message.workspace_id, "message.bounced", str(message.pk), _event(message, reason))
     elif message.attempts >= MAX_ATTEMPTS:
         _finish(message, MessageStatus.FAILED, f"gave up after {message.attempts}: {reason}")
     else:  # temporary: released for the next run
@@ -159,6 +171,7 @@ def deliver(limit: int | None = None) -> int:
                 _refused(message, error)
                 continue
             _finish(message, MessageStatus.SENT)
+            emit(message.workspace_id, "message.sent", str(message.pk), _event(message))
             sent += 1
     except (smtplib.SMTPException, OSError) as error:
         # the relay went away: the rest stay claimed and are retried when the lease ends

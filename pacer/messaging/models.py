@@ -110,3 +110,42 @@ class Message(models.Model):
             models.UniqueConstraint(fields=["broadcast", "contact_id"], name="message_once")
         ]
         indexes = [models.Index(fields=["status", "claimed_until", "id"])]
+
+
+class Webhook(models.Model):
+    """An endpoint that is sent the workspace's messaging events it subscribed to."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    url = models.CharField(max_length=2000)
+    secret = models.CharField(max_length=100)  # whsec_<base64>
+    event_types = models.JSONField(default=list)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint, delivered once (unique per endpoint and event key)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    key = models.CharField(max_length=200)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, default="pending")  # delivered, failed
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["webhook", "key"], name="webhook_delivery_once")
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+
+class WebhookAttempt(models.Model):
+    """The log of a delivery: each try, what the endpoint answered or why it failed."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="log")
+    at = models.DateTimeField()
+    status_code = models.PositiveSmallIntegerField(null=True)
+    ok = models.BooleanField()
+    detail = models.CharField(max_length=300, blank=True)

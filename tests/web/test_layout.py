@@ -105,7 +105,40 @@ def site(live_server, workspace, admin, small_business, tracker):
         "invitation": f"/invitations/{token}/",
         "contact": buyer.pk,
         "import_pages": _import_runs(workspace),
+        **_messaging(workspace, buyer),
         **_planning(workspace),
+    }
+
+
+def _messaging(workspace, buyer) -> dict:
+    """A template, a sender and a broadcast queued to one contact (who has no consent,
+    so it shows a skip reason), and the unsubscribe page a recipient sees."""
+    from pacer.messaging import actions as messaging
+
+    buyer.rfm_code, buyer.rfm_segment = "354", "Potential loyalists"
+    buyer.save(update_fields=["rfm_code", "rfm_segment"])
+    template = messaging.save_template(
+        workspace,
+        name="Spring",
+        subject="Spring, {{ contact.first_name }}",
+        html="<p>Hello {{ contact.first_name|default:'there' }}</p>",
+    )
+    sender = messaging.save_sender(workspace, name="Acme", from_email="news@acme.test")
+    broadcast = messaging.create_broadcast(
+        workspace,
+        name="Spring sale",
+        template_id=template.pk,
+        sender_id=sender.pk,
+        audience={"contacts": [buyer.pk]},
+    )
+    messaging.queue_broadcast(workspace, broadcast.pk)
+    message = broadcast.messages.get()
+    return {
+        "messaging": [
+            ("message-template", f"/messages/templates/{template.pk}/"),
+            ("broadcast", f"/messages/broadcasts/{broadcast.pk}/"),
+        ],
+        "unsubscribe": f"/m/u/{messaging.unsubscribe_token(message)}/",
     }
 
 
@@ -205,7 +238,8 @@ def test_every_page_fits_every_width_and_passes_axe(browser, site):
     url, found = site["url"], []
     for width in WIDTHS:
         context, page, problems = _context(browser, width, "ada", url)
-        for name, path in ADMIN_PAGES + site["import_pages"] + site["planning"]:
+        pages = ADMIN_PAGES + site["import_pages"] + site["planning"] + site["messaging"]
+        for name, path in pages:
             page.goto(url + path.format(contact=site["contact"]))
             found += _check(page, name, width, problems)
         # a refused campaign form shows its errors next to the fields
@@ -232,7 +266,11 @@ def test_every_page_fits_every_width_and_passes_axe(browser, site):
         found += _check(page, "forbidden", width, problems)
         context.close()
         context, page, problems = _context(browser, width, None, url)
-        for name, path in (("login", "/login/"), ("invitation", site["invitation"])):
+        for name, path in (
+            ("login", "/login/"),
+            ("invitation", site["invitation"]),
+            ("unsubscribe", site["unsubscribe"]),
+        ):
             page.goto(url + path)
             found += _check(page, name, width, problems)
         context.close()

@@ -1,0 +1,136 @@
+"""Outbound webhooks: signed by the Standard Webhooks scheme, sent through the SSRF guard
+(``pacer.core.outbound``), retried with backoff, every attempt logged.
+
+``emit`` records one delivery per subscribed endpoint, unique per (endpoint, event key),
+so an event emitted twice is delivered once. ``deliver_webhooks`` (a worker loop) sends
+the due ones: a 2xx answer ends a delivery; anything else (an error status, a refusal of
+the guard, a timeout) is logged and retried after 30 s, 2 min, 10 min, 1 h, 6 h; after
+the last it is marked failed.
+
+Signature (standardwebhooks.com): headers ``webhook-id`` (the delivery's key),
+``webhook-timestamp`` (Unix seconds) and ``webhook-signature`` =
+``v1,`` + base64(HMAC-SHA256(secret, f"{id}.{timestamp}.{body}")), the secret being the
+base64 part of the endpoint's ``whsec_...`` secret.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+
+from pacer.core import clock
+from pacer.core.errors import ValidationFailed
+from pacer.core.models import Workspace
+from pacer.core.outbound import OutboundRefused, parse_url, request
+from pacer.messaging.models import Webhook, WebhookAttempt, WebhookDelivery
+
+BACKOFF = (
+    timedelta(seconds=30),
+    timedelta(minutes=2),
+    timedelta(minutes=10),
+    timedelta(hours=1),
+    timedelta(hours=6),
+)
+EVENT_TYPES = ("message.sent", "message.bounced", "message.unsubscribed")
+BATCH = 100
+
+
+def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """The ``webhook-signature`` header value for a body."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
+@transaction.atomic
+def add_webhook(workspace: Workspace, *, url, event_types) -> Webhook:
+    """Subscribe an endpoint; the URL is checked by the guard's rules (not resolved yet:
+    an address is checked again at every delivery)."""
+    errors: dict[str, str] = {}
+    try:
+        parse_url(url)
+    except OutboundRefused as refused:
+        errors["url"] = str(refused).removeprefix("url: ")
+    if (
+        not isinstance(event_types, list)
+        or not event_types
+        or any(kind not in EVENT_TYPES for kind in event_types)
+    ):
+        errors["event_types"] = f"must be a list of: {', '.join(EVENT_TYPES)}"
+    if errors:
+        raise ValidationFailed(errors)
+    secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    return Webhook.objects.create(
+        workspace=workspace, url=url.strip(), secret=secret, event_types=sorted(set(event_types))
+    )
+
+
+def emit(workspace_id: int, event_type: str, key: str, data: dict) -> int:
+    """Queue ``data`` for every active endpoint of the workspace subscribed to
+    ``event_type``, once per (endpoint, ``key``); returns how many were queued."""
+    queued = 0
+    for webhook in Webhook.objects.filter(workspace_id=workspace_id, active=True):
+        if event_type not in webhook.event_types:
+            continue
+        payload = {"type": event_type, "timestamp": clock.now().isoformat(), "data": data}
+        try:
+            with transaction.atomic():
+                WebhookDelivery.objects.create(
+                    workspace_id=workspace_id,
+                    webhook=webhook,
+                    key=f"{event_type}:{key}"[:200],
+                    payload=payload,
+                    next_attempt_at=clock.now(),
+                )
+        except IntegrityError:
+            continue  # emitted before: delivered once
+        queued += 1
+    return queued
+
+
+def _attempt(delivery: WebhookDelivery) -> tuple[bool, int | None, str]:
+    body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
+    timestamp = int(clock.now().timestamp())
+    message_id = f"msg_{delivery.pk}"
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": sign(delivery.webhook.secret, message_id, timestamp, body),
+    }
+    try:
+        answer = request("POST", delivery.webhook.url, body=body, headers=headers, timeout=10)
+    except OutboundRefused as refused:
+        return False, None, str(refused)
+    except OSError as error:
+        return False, None, f"{error.__class__.__name__}: {error}"[:300]
+    return 200 <= answer.status < 300, answer.status, answer.body[:300].decode(errors="replace")
+
+
+def deliver_webhooks() -> int:
+    """Send the due deliveries (each claimed by moving its next attempt on first);
+    returns how many endpoints answered 2xx."""
+    now, delivered = clock.now(), 0
+    due = WebhookDelivery.objects.filter(status="pending", next_attempt_at__lte=now)
+    for delivery in list(due.select_related("webhook").order_by("next_attempt_at", "id")[:BATCH]):
+        attempt = delivery.attempts
+        lease = now + BACKOFF[min(attempt, len(BACKOFF) - 1)]
+        claimed = WebhookDelivery.objects.filter(
+            pk=delivery.pk, status="pending", attempts=attempt
+        ).update(attempts=attempt + 1, next_attempt_at=lease)
+        if not claimed:
+            continue  # another worker has it
+        ok, status, detail = _attempt(delivery)
+        WebhookAttempt.objects.create(
+            delivery=delivery, at=now, status_code=status, ok=ok, detail=detail
+        )
+        if ok:
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(status="delivered")
+            delivered += 1
+        elif attempt + 1 > len(BACKOFF):
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(status="failed")
+    return delivered
