@@ -213,6 +213,8 @@ BASE_URL = os.environ.get("PACER_BASE_URL", "http://localhost:8000").rstrip("/")
 # How often the worker delivers queued messages, and how many one run claims.
 MESSAGING_SECONDS = float(os.environ.get("PACER_MESSAGING_SECONDS", "1"))
 MESSAGING_BATCH = 500
+# How long a worker's claim on messages lasts before another may take them (its crash).
+MESSAGING_LEASE_SECONDS = float(os.environ.get("PACER_MESSAGING_LEASE_SECONDS", "300"))
 # Outbound HTTP (webhooks, SMS providers) reaches public addresses only
 # (pacer.core.outbound); these networks (comma-separated CIDRs) may be reached on purpose.
 OUTBOUND_ALLOWED_NETWORKS = [

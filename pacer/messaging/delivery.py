@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 
-from pacer.core import clock
+from pacer.core import clock, faults
 from pacer.messaging.actions import suppress, unsubscribe_token
 from pacer.messaging.models import (
     Broadcast,
@@ -35,7 +35,6 @@ from pacer.messaging.webhooks import emit
 from pacer.people import selectors as people
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 
 
@@ -48,8 +47,9 @@ def _claim(limit: int) -> list[Message]:
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         picked = list(due.order_by("id").values_list("pk", flat=True)[:limit])
+        lease = timedelta(seconds=settings.MESSAGING_LEASE_SECONDS)
         Message.objects.filter(pk__in=picked).update(
-            claimed_until=now + LEASE, attempts=F("attempts") + 1
+            claimed_until=now + lease, attempts=F("attempts") + 1
         )
     return list(
         Message.objects.filter(pk__in=picked)
@@ -143,6 +143,7 @@ def deliver(limit: int | None = None) -> int:
     batch = _claim(limit or settings.MESSAGING_BATCH)
     if not batch:
         return 0
+    faults.point("messaging.claimed")
     suppressed = set(
         SuppressedAddress.objects.filter(email__in=[m.email for m in batch]).values_list(
             "workspace_id", "email"
@@ -170,6 +171,7 @@ def deliver(limit: int | None = None) -> int:
             except smtplib.SMTPRecipientsRefused as error:
                 _refused(message, error)
                 continue
+            faults.point("messaging.accepted")  # the relay has it; not marked yet
             _finish(message, MessageStatus.SENT)
             emit(message.workspace_id, "message.sent", str(message.pk), _event(message))
             sent += 1
