@@ -11,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.messaging import actions, selectors
-from pacer.messaging.models import MessageStatus
+from pacer.messaging.models import BroadcastStatus, MessageStatus
 from pacer.messaging.render import compile_parts, recipient_context
 from pacer.messaging.render import render as render_email
 from pacer.people import selectors as people
@@ -38,9 +38,9 @@ def overview(request):
                 "name",
                 "Broadcast",
                 sortable=True,
-                href=lambda b: reverse("broadcast", args=[b.pk]),
+                href=lambda b: reverse("broadcast", args=[b["pk"]]),
             ),
-            Column("status", "Status", sortable=True),
+            Column("status", "Status", sortable=True, labels=dict(BroadcastStatus.choices)),
             Column("template__name", "Template"),
             Column("queued", "Queued", format="count"),
             Column("sent", "Sent", format="count"),
@@ -62,7 +62,7 @@ def overview(request):
                 "name",
                 "Template",
                 sortable=True,
-                href=lambda t: reverse("message-template", args=[t.pk]),
+                href=lambda t: reverse("message-template", args=[t["pk"]]),
             ),
             Column("subject", "Subject"),
             Column("updated_at", "Changed", format="datetime", sortable=True),
@@ -240,7 +240,7 @@ def broadcast_detail(request, broadcast_id: int):
                 "contact_id",
                 "Contact",
                 sortable=True,
-                href=lambda m: reverse("contact", args=[m.contact_id]),
+                href=lambda m: reverse("contact", args=[m["contact_id"]]),
             ),
             Column("email", "Email", sortable=True),
             Column("status", "Status", sortable=True, labels=dict(MessageStatus.choices)),
