@@ -240,3 +240,34 @@ def lead_truth(config, draws: LeadDraws, location: np.ndarray) -> dict:
             "expected_qualified": float(np.nansum(draws.probability[is_lead])),
         },
     }
+
+
+def expected_probability(
+    config,
+    lead_at: np.ndarray,
+    location: np.ndarray,
+    form: np.ndarray,
+    has_phone: np.ndarray,
+    *,
+    samples: int = 400,
+    seed: int = 0,
+) -> np.ndarray:
+    """The true chance to convert as known when the lead arrives: ``p(t, lead)`` averaged
+    over the location's response habit (``samples`` draws of it, never answered
+    included). The best any score that does not know the delay can do."""
+    rng = np.random.default_rng([config.seed, 3, seed])
+    weak = np.isin(location + 1, config.weak_locations)
+    median = np.where(weak, config.weak_response_minutes_median, config.response_minutes_median)
+    never = np.where(weak, config.weak_never_answer_share, config.never_answer_share)
+    decay, open_hours = truth_decay(config), shifts(config)
+    mean_decay = np.zeros(len(lead_at))
+    for loc in np.unique(location):
+        rows = np.flatnonzero(location == loc)
+        arrival = np.repeat(lead_at[rows], samples)
+        working = np.repeat(median[rows], samples) * rng.lognormal(
+            0.0, config.response_sigma, arrival.size
+        )
+        delay = wall_minutes(arrival, working, open_hours[loc])
+        answered = decay.probability(delay).reshape(len(rows), samples).mean(axis=1)
+        mean_decay[rows] = (1 - never[rows]) * answered + never[rows] * decay.floor
+    return lead_multiplier(config, form, has_phone) * mean_decay
