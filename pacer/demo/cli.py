@@ -95,7 +95,7 @@ def simulate(args: argparse.Namespace) -> int:
     print(f"events: {counts}; ground truth: {truth_path}")
     print(
         f"leads: {leads['messages']}; {leads['responses']:,} first responses and "
-        f"{leads['conversions']:,} conversions logged"
+        f"{leads['conversions']:,} conversions logged; lead score {leads['predictive_model']}"
     )
     return sync(args) if not args.no_sync else 0
 

@@ -5,7 +5,7 @@ accept (``messages_for``: the same validation, identity and attribution), receiv
 the simulated time; the change feed turns each "Lead Created" into a lead. Then each
 lead's first response is logged as a call at the simulated delay, and each lead whose
 contact became a customer moves to the won stage at their first order — both only when
-that moment has passed.
+that moment has passed. Last, the workspace's predictive lead score is fitted.
 """
 
 import math
@@ -14,9 +14,11 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
+from pacer.analytics.lead_model import LeadModelError
 from pacer.core.feed import deliver_all
 from pacer.core.models import Workspace
 from pacer.ingest.actions import ingest
+from pacer.leads import predictive
 from pacer.leads.actions import messages_for, move_stage
 from pacer.leads.followup import log_activity
 from pacer.leads.selectors import leads
@@ -38,9 +40,11 @@ def load_leads(
     *,
     now: datetime | None = None,
     on_progress: Callable[[int], None] | None = None,
+    fit_score: bool = True,
 ) -> dict:
     """Capture the business's leads, then log their first responses and conversions up
-    to ``now``. Returns counts; loading again adds nothing."""
+    to ``now``, then (``fit_score``) fit the predictive lead score. Returns counts;
+    loading again adds nothing."""
     now = now or timezone.now()
     submissions = lead_submissions(business)
     counts = {"accepted": 0, "duplicate": 0, "rejected": 0, "suppressed": 0}
@@ -55,7 +59,18 @@ def load_leads(
     while deliver_all():  # the leads subscriber makes each lead from its event
         pass
     responded, converted = _follow_up(workspace, submissions, now, on_progress)
-    return {"messages": counts, "responses": responded, "conversions": converted}
+    version = "not fitted"
+    try:
+        if fit_score:
+            version = predictive.fit_workspace(workspace, now).version
+    except LeadModelError as error:  # too little history yet (a tiny demo)
+        version = f"not fitted: {error}"
+    return {
+        "messages": counts,
+        "responses": responded,
+        "conversions": converted,
+        "predictive_model": version,
+    }
 
 
 def _follow_up(workspace, submissions: list[LeadSubmission], now, on_progress) -> tuple[int, int]:

@@ -63,6 +63,7 @@ def test_every_simulated_lead_is_captured_once_with_its_simulated_response(works
         )
     )
     assert len(made) == len(submissions) == counts["messages"]["accepted"] // 2
+    assert counts["predictive_model"].startswith("lr-iso-")  # the demo fits the score
     for email, created, responded, _ in made:
         truth = submissions[email]
         assert created == datetime.fromtimestamp(truth.at, UTC)

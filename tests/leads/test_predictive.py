@@ -32,7 +32,7 @@ def simulated(workspace):
         ],
     )
     end = datetime.fromtimestamp(business.start + CONFIG.weeks * 7 * 86_400, UTC)
-    load_leads(workspace, business, now=end)
+    load_leads(workspace, business, now=end, fit_score=False)
     return business, end, {loc.code: loc.pk for loc in locations}
 
 
