@@ -51,7 +51,8 @@ def test_simulate_validates_arguments_and_ingests_with_ground_truth(db, tmp_path
     code = main(["simulate", "--contacts", "200", "--months", "2", "--truth", str(truth)])
     assert code == 0
     realised = json.loads(truth.read_text())["realised"]
-    assert Event.objects.count() == realised["events"]
+    # the business's events, and each lead's capture (an identify and a "Lead Created")
+    assert Event.objects.count() == realised["events"] + 2 * realised["leads"]
     assert Contact.objects.filter(merged_into__isnull=True).count() == realised["contacts"]
 
 

@@ -55,6 +55,7 @@ def simulate(args: argparse.Namespace) -> int:
     from django.conf import settings
 
     from pacer.core.errors import ValidationFailed
+    from pacer.demo.leads import load_leads
     from pacer.demo.loader import load_business
     from pacer.simulate.business import generate
     from pacer.simulate.config import SimConfig
@@ -86,9 +87,16 @@ def simulate(args: argparse.Namespace) -> int:
                 truth_path=truth_path,
                 on_progress=lambda n: bar.advance(task, n),
             )
+        bar, task = progress("capturing leads", int(business.truth["realised"]["leads"]))
+        with bar:
+            leads = load_leads(workspace, business, on_progress=lambda n: bar.advance(task, n))
     except ValidationFailed as error:
         return fail(error)
     print(f"events: {counts}; ground truth: {truth_path}")
+    print(
+        f"leads: {leads['messages']}; {leads['responses']:,} first responses and "
+        f"{leads['conversions']:,} conversions logged; lead score {leads['predictive_model']}"
+    )
     return sync(args) if not args.no_sync else 0
 
 

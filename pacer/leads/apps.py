@@ -15,6 +15,7 @@ class LeadsConfig(DomainConfig):
         Loop("lead-timers", "pacer.leads.followup.fire_due_timers", "LEAD_TIMER_SECONDS"),
         Loop("lead-notices", "pacer.leads.followup.send_notices", "LEAD_TIMER_SECONDS"),
         Loop("lead-scores", "pacer.leads.scoring.rescore_open_leads", 3600),
+        Loop("lead-predictive", "pacer.leads.predictive.refit_due", 3600),
     )
     permissions = {
         "leads.view": EVERYONE,

@@ -55,6 +55,10 @@ class Lead(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     score = models.FloatField(default=0)
     scored_at = models.DateTimeField(null=True, blank=True)
+    predicted = models.FloatField(
+        null=True, blank=True, help_text="calibrated chance to convert (pacer.leads.predictive)"
+    )
+    predicted_version = models.CharField(max_length=40, blank=True)
 
     class Meta:
         constraints = [
@@ -290,3 +294,23 @@ class ScoreThreshold(models.Model):
     from_stage = models.SlugField(max_length=40)
     to_stage = models.SlugField(max_length=40)
     score = models.FloatField()
+
+
+class LeadModelRun(models.Model):
+    """One fit of a workspace's predictive lead score (``pacer.leads.predictive``): its
+    version and how it did on the holdout."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    version = models.CharField(max_length=40)
+    fitted_at = models.DateTimeField()
+    conversion_days = models.PositiveIntegerField()
+    trained_on = models.PositiveIntegerField()
+    holdout = models.PositiveIntegerField()
+    auc = models.FloatField()
+    brier = models.FloatField()
+    base_rate = models.FloatField()
+    reliability = models.JSONField(default=list)  # [{low, high, leads, predicted, observed}]
+    scored = models.PositiveIntegerField(default=0, help_text="leads given a prediction")
+
+    class Meta:
+        ordering = ["-fitted_at", "-id"]

@@ -11,6 +11,7 @@ import numpy as np
 
 from pacer.simulate.config import SimConfig
 from pacer.simulate.economics import economics
+from pacer.simulate.leads import draw_leads, lead_truth
 
 DAY = 86_400
 WEEK = 7 * DAY
@@ -65,7 +66,11 @@ class Business:
     contact_campaign: np.ndarray  # index into campaign_names (the name may be "")
     lead_at: np.ndarray  # -1 when never a lead
     contact_variant: np.ndarray  # index into EXPERIMENT_VARIANTS, -1 when not exposed
-    response_hours: np.ndarray  # NaN when never a lead
+    response_hours: np.ndarray  # NaN when never a lead, inf when never answered
+    lead_form: np.ndarray  # index into pacer.simulate.leads.FORMS, -1 when not a lead
+    lead_phone: np.ndarray  # the lead form carried a phone number
+    lead_postal_code: np.ndarray
+    lead_probability: np.ndarray  # the true chance to convert (NaN when not a lead)
     # events (sorted by time)
     event_contact: np.ndarray
     event_time: np.ndarray
@@ -227,24 +232,20 @@ def generate(config: SimConfig) -> Business:
     is_lead = rng.random(config.contacts) < 1 / (1 + np.exp(-logit))
     last_touch = np.zeros(config.contacts, dtype=np.int64)
     np.maximum.at(last_touch, touch_contact, touch_time)
-    lead_at = np.where(is_lead, last_touch + rng.integers(30, 1800, config.contacts), -1)
+
+    # Lead arrivals, response delays by each location's shifts and habits, and conversion
+    # that decays with the delay (pacer/simulate/leads.py, its own random stream).
+    lead_draws = draw_leads(config, is_lead, last_touch, location)
+    lead_at = lead_draws.lead_at
     lead_at[lead_at >= end] = -1
     is_lead = lead_at >= 0
-
-    # Response time decays the chance to become a customer.
-    slowness = np.where(weak[location], config.weak_response_factor, 1.0)
-    hours = np.where(
-        is_lead,
-        slowness * rng.lognormal(np.log(config.lead_response_hours_median), 1.0, config.contacts),
-        np.nan,
+    is_customer = is_lead & lead_draws.qualified
+    answered_after = np.where(
+        np.isfinite(lead_draws.response_minutes), lead_draws.response_minutes, 0
     )
-    p_customer = config.lead_to_customer_at_zero * np.exp(
-        -np.nan_to_num(hours) / config.lead_response_decay_hours
-    )
-    is_customer = is_lead & (rng.random(config.contacts) < p_customer)
     first_buy = (
         lead_at
-        + (np.nan_to_num(hours) * 3600).astype(np.int64)
+        + (np.nan_to_num(answered_after) * 60).astype(np.int64)
         + rng.exponential(3 * DAY, config.contacts).astype(np.int64)
     )
     is_customer &= first_buy < end
@@ -409,11 +410,7 @@ def generate(config: SimConfig) -> Business:
             "intercept": config.lead_intercept,
             "effects": {c.key: c.lead_effect for c in channels},
         },
-        "lead_response": {
-            "median_hours": config.lead_response_hours_median,
-            "p_customer_at_zero": config.lead_to_customer_at_zero,
-            "decay_hours": config.lead_response_decay_hours,
-        },
+        "leads": lead_truth(config, lead_draws, location),
         "bgnbd": {
             "r": config.bgnbd_r,
             "alpha": config.bgnbd_alpha,
@@ -467,7 +464,11 @@ def generate(config: SimConfig) -> Business:
         contact_campaign=contact_campaign,
         lead_at=lead_at,
         contact_variant=experiment,
-        response_hours=hours,
+        response_hours=np.where(is_lead, lead_draws.response_minutes / 60, np.nan),
+        lead_form=np.where(is_lead, lead_draws.form, -1),
+        lead_phone=is_lead & lead_draws.has_phone,
+        lead_postal_code=is_lead & lead_draws.has_postal_code,
+        lead_probability=np.where(is_lead, lead_draws.probability, np.nan),
         event_contact=ev["contact"],
         event_time=ev["time"],
         event_kind=ev["kind"],

@@ -96,18 +96,41 @@ class SimConfig:
     # customers buy bigger baskets than others (so mean order values differ by customer).
     basket_a: float = 1.5
     basket_b: float = 3.5
-    lead_intercept: float = -2.2
+    lead_intercept: float = -1.7
     mean_extra_touches: float = 1.2
     pages_per_touch: float = 1.6
-    lead_response_hours_median: float = 6.0
-    lead_to_customer_at_zero: float = 0.55
-    lead_response_decay_hours: float = 24.0
-    # Locations: size shares ~ Dirichlet(location_concentration); the locations numbered
-    # in ``weak_locations`` (1 = LOC01; numbers above ``locations`` name none) answer their
-    # leads ``weak_response_factor`` times slower, so fewer leads become customers.
+    # Leads (pacer/simulate/leads.py): sent within a day after the last visit, at an hour
+    # of the day (local time = UTC) in proportion to lead_hour_weights, on a form with
+    # lead_form_shares; some give a phone number or a postal code.
+    lead_hour_weights: tuple[float, ...] = (
+        0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.4, 0.8, 1.3, 1.7, 1.9, 2.0,
+        2.1, 2.0, 1.9, 1.8, 1.7, 1.7, 1.8, 1.9, 1.7, 1.3, 0.8, 0.4,
+    )  # fmt: skip
+    lead_form_shares: tuple[float, float, float] = (0.5, 0.3, 0.2)  # quote, visit, contact
+    lead_form_effects: tuple[float, float, float] = (1.0, 1.3, 0.6)
+    lead_phone_share: float = 0.55
+    lead_phone_effect: float = 1.3
+    lead_postal_code_share: float = 0.4
+    # Conversion decays with the first response's delay t (minutes): p0·exp(−t/tau) +
+    # floor, from p(0) and the published ratios (first hour vs the second; vs a day).
+    lead_convert_at_zero: float = 0.68
+    lead_ratio_next_hour: float = 7.0
+    lead_ratio_day: float = 60.0
+    # Staff answer on shift (Mon–Sat from shift_open_hour; Sunday at every third
+    # location) after a log-normal number of working minutes (median, sigma); some leads
+    # are never answered. The locations numbered in ``weak_locations`` (1 = LOC01; numbers
+    # above ``locations`` name none) answer in hours and miss more.
+    shift_open_hour: int = 8
+    shift_close_hour: int = 20
+    saturday_close_hour: int = 17
+    response_minutes_median: float = 6.0
+    weak_response_minutes_median: float = 120.0
+    response_sigma: float = 0.9
+    never_answer_share: float = 0.02
+    weak_never_answer_share: float = 0.25
+    # Locations: size shares ~ Dirichlet(location_concentration).
     location_concentration: float = 8.0
     weak_locations: tuple[int, ...] = (4, 10)
-    weak_response_factor: float = 4.0
     # Yearly season: new contacts (and the spend planned for them) follow
     # 1 + season_amplitude · cos(2π (day of year − season_peak_day) / 365.25) (spend with
     # spend_season_share of that amplitude). Weekly: first visits fall on Monday … Sunday

@@ -163,6 +163,7 @@ def figures(business: Business) -> list[str]:
             locations,
         ),
         "",
+        *leads(business),
         "### Seasonality: new contacts by month and by weekday",
         "",
         *_table(list(season["contacts_by_month"]), [list(season["contacts_by_month"].values())]),
@@ -171,6 +172,34 @@ def figures(business: Business) -> list[str]:
             list(season["contacts_by_weekday"]), [list(season["contacts_by_weekday"].values())]
         ),
     ]
+
+
+def leads(business: Business) -> list[str]:
+    """The true decay of conversion with the response delay and how the leads went."""
+    truth = business.truth["leads"]
+    decay, response, realised = truth["decay"], truth["response"], truth["realised"]
+    rows = [
+        ["p0", f"{decay['p0']:.4f}", "p(t) = p0 · exp(−t / tau) + floor, t in minutes"],
+        ["tau", f"{decay['tau_minutes']:.2f} min", "from p(0) and the two ratios below"],
+        ["floor", f"{decay['floor']:.5f}", "the chance after a day or never answered"],
+        ["first hour / second hour", f"{decay['first_hour_over_second']:.2f}", "HBR 2011: ~7"],
+        ["first hour / a day later", f"{decay['first_hour_over_a_day']:.2f}", "HBR 2011: ~60"],
+        ["leads", f"{realised['leads']:,}", "lead forms sent"],
+        ["converted", f"{realised['qualified']:,}", "drawn against the true probability"],
+        ["expected conversions", f"{realised['expected_qualified']:,.1f}", "Σ p over the leads"],
+        [
+            "median response, most locations",
+            f"{response['realised_median_minutes']:.1f} min",
+            "wall clock, nights and Sundays included",
+        ],
+        [
+            "median response, weak locations",
+            f"{response['realised_weak_median_minutes'] / 60:.1f} h",
+            "wall clock",
+        ],
+        ["never answered", f"{response['realised_never']:,}", "leads"],
+    ]
+    return ["### Leads and speed to lead", "", *_table(["figure", "value", "note"], rows), ""]
 
 
 def markdown(config: SimConfig) -> str:

@@ -1,6 +1,7 @@
 """The simulated business as Segment-spec messages, in time order."""
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from pacer.simulate.business import (
     Business,
     iso,
 )
+from pacer.simulate.leads import FORMS
 
 SITE = "https://www.pacer-demo.test"
 EMAIL_EVENTS = {
@@ -155,3 +157,66 @@ def messages(business: Business) -> Iterator[dict]:
                 },
             )
         yield message
+
+
+@dataclass(frozen=True)
+class LeadSubmission:
+    """A simulated lead as the leads capture path takes it (``pacer.leads.actions.capture``
+    ``data``, source "form", received at ``at``), with its truth."""
+
+    contact: int
+    at: int  # seconds since the epoch
+    data: dict
+    response_minutes: float  # wall clock to the first response; inf: never answered
+    probability: float  # the true chance to convert
+    converted: bool  # became a customer within the period
+    converted_at: int  # the first order (seconds), -1 when not converted
+
+
+def lead_submissions(business: Business) -> list[LeadSubmission]:
+    """Every lead's form submission in arrival order: the person's email (and a phone
+    number or postal code when the simulated form carried one), their location, the form,
+    the page and UTM fields of their first visit, and their anonymous id, so the lead
+    resolves to the contact their visits made. ``submission_id`` is stable per seed."""
+    seed = business.config.seed
+    first_order = np.full(business.n_contacts, -1, dtype=np.int64)
+    order_rows = np.arange(len(business.order_contact))[::-1]  # orders are in time order
+    first_order[business.order_contact[order_rows]] = business.order_time[order_rows]
+    leads = np.flatnonzero(business.lead_at >= 0)
+    out = []
+    for contact in leads[np.argsort(business.lead_at[leads], kind="stable")].tolist():
+        location = int(business.contact_location[contact])
+        context = _landing_context(
+            business,
+            int(business.contact_channel[contact]),
+            int(business.contact_campaign[contact]),
+        )
+        data = {
+            "submission_id": f"sim-{seed}-lead-{contact}",
+            "email": email_of(business, contact),
+            "first_name": f"Person{contact}",
+            "location": business.location_codes[location],
+            "form": FORMS[business.lead_form[contact]],
+            "anonymous_id": anonymous_id(business, contact),
+            "page_url": f"{SITE}/{FORMS[business.lead_form[contact]]}",
+        }
+        if business.lead_phone[contact]:
+            data["phone"] = f"+1 555 {contact:07d}"
+        if business.lead_postal_code[contact]:
+            data["postal_code"] = f"{10000 + 731 * location + contact % 97:05d}"
+        if "referrer" in context["page"]:
+            data["referrer"] = context["page"]["referrer"]
+        for key, value in context.get("campaign", {}).items():
+            data["utm_campaign" if key == "name" else f"utm_{key}"] = str(value)
+        out.append(
+            LeadSubmission(
+                contact=contact,
+                at=int(business.lead_at[contact]),
+                data=data,
+                response_minutes=float(business.response_hours[contact] * 60),
+                probability=float(business.lead_probability[contact]),
+                converted=bool(first_order[contact] >= 0),
+                converted_at=int(first_order[contact]),
+            )
+        )
+    return out

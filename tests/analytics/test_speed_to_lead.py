@@ -102,3 +102,16 @@ def test_any_input_is_refused_or_gives_finite_numbers(minutes, converted, within
     except SpeedToLeadError:
         return
     assert np.isfinite([estimate.extra_conversions, *estimate.interval]).all()
+
+
+def test_the_exponential_decay_refuses_what_it_cannot_fit():
+    from pacer.analytics.speed_to_lead import fit_exponential_decay
+
+    with pytest.raises(SpeedToLeadError, match="converted: must have one outcome"):
+        fit_exponential_decay([1, 2, 3], [0, 1])
+    with pytest.raises(SpeedToLeadError, match="minutes: needs at least 20"):
+        fit_exponential_decay([1, 2], [0, 1])
+    with pytest.raises(SpeedToLeadError, match="all leads have the same outcome"):
+        fit_exponential_decay(list(range(30)), [1] * 30)
+    with pytest.raises(SpeedToLeadError, match="minutes: must be at least 0"):
+        fit_exponential_decay([-1] + list(range(29)), [0, 1] * 15)

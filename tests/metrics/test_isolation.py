@@ -39,7 +39,7 @@ from tests.merged_business import hand_merged_business, simulated_with_merges
 
 pytestmark = pytest.mark.django_db
 
-CONFIGS = {"a": SimConfig(contacts=600, locations=3), "b": SimConfig(contacts=450, locations=3)}
+CONFIGS = {"a": SimConfig(contacts=600, locations=3), "b": SimConfig(contacts=520, locations=3)}
 START = date.fromisoformat(SimConfig().start)
 END = START + timedelta(weeks=SimConfig().weeks)
 NOW = datetime.combine(END, datetime.min.time(), tzinfo=UTC)  # when experiments are read

@@ -1,0 +1,104 @@
+"""The simulated leads, loaded through the leads capture path.
+
+Each simulated submission becomes the messages ``pacer.leads.actions.capture`` would
+accept (``messages_for``: the same validation, identity and attribution), received at
+the simulated time; the change feed turns each "Lead Created" into a lead. Then each
+lead's first response is logged as a call at the simulated delay, and each lead whose
+contact became a customer moves to the won stage at their first order — both only when
+that moment has passed. Last, the workspace's predictive lead score is fitted.
+"""
+
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from django.utils import timezone
+
+from pacer.analytics.lead_model import LeadModelError
+from pacer.core.feed import deliver_all
+from pacer.core.models import Workspace
+from pacer.ingest.actions import ingest
+from pacer.leads import predictive
+from pacer.leads.actions import messages_for, move_stage
+from pacer.leads.followup import log_activity
+from pacer.leads.selectors import leads
+from pacer.leads.stages import stages
+from pacer.simulate.business import Business
+from pacer.simulate.segment import LeadSubmission, lead_submissions
+
+BATCH = 1000
+OUTCOMES = ("Talked it through; booking a visit", "Left a voicemail", "Sent the price list")
+
+
+def _moment(seconds: float) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
+
+
+def load_leads(
+    workspace: Workspace,
+    business: Business,
+    *,
+    now: datetime | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    fit_score: bool = True,
+) -> dict:
+    """Capture the business's leads, then log their first responses and conversions up
+    to ``now``, then (``fit_score``) fit the predictive lead score. Returns counts;
+    loading again adds nothing."""
+    now = now or timezone.now()
+    submissions = lead_submissions(business)
+    counts = {"accepted": 0, "duplicate": 0, "rejected": 0, "suppressed": 0}
+    batch: list[dict] = []
+    for index, submission in enumerate(submissions, start=1):
+        received = _moment(submission.at)
+        batch += messages_for(workspace, submission.data, source="form", received_at=received)[1]
+        if len(batch) >= BATCH or index == len(submissions):
+            for result in ingest(workspace, batch, received_at=timezone.now()):
+                counts[result.status] += 1
+            batch = []
+    while deliver_all():  # the leads subscriber makes each lead from its event
+        pass
+    responded, converted = _follow_up(workspace, submissions, now, on_progress)
+    version = "not fitted"
+    try:
+        if fit_score:
+            version = predictive.fit_workspace(workspace, now).version
+    except LeadModelError as error:  # too little history yet (a tiny demo)
+        version = f"not fitted: {error}"
+    return {
+        "messages": counts,
+        "responses": responded,
+        "conversions": converted,
+        "predictive_model": version,
+    }
+
+
+def _follow_up(workspace, submissions: list[LeadSubmission], now, on_progress) -> tuple[int, int]:
+    by_email = {s.data["email"]: s for s in submissions}
+    won = next((stage.key for stage in stages(workspace) if stage.kind == "won"), None)
+    rows = leads(workspace).values_list(
+        "id", "contact__email", "created_at", "first_response_at", "stage"
+    )
+    responded = converted = 0
+    for lead_id, email, created, first_response, stage in list(rows):
+        submission = by_email.get(email)
+        if submission is None:
+            continue
+        never = math.isinf(submission.response_minutes)
+        answered_at = None if never else created + timedelta(minutes=submission.response_minutes)
+        if first_response is None and answered_at is not None and answered_at <= now:
+            log_activity(
+                workspace,
+                lead_id,
+                "call",
+                at=answered_at,
+                outcome=OUTCOMES[submission.contact % len(OUTCOMES)],
+            )
+            responded += 1
+        won_at = _moment(submission.converted_at)
+        if won and submission.converted and stage != won and won_at <= now:
+            move_stage(workspace, lead_id, won, at=won_at, by="demo: first order")
+            converted += 1
+        if on_progress:
+            on_progress(1)
+    return responded, converted

@@ -1,0 +1,151 @@
+"""The predictive lead score: each workspace's own calibrated model of the chance that a
+lead converts within ``CONVERSION_DAYS``, fitted on its settled leads and written to
+every lead it has not yet scored with this version.
+
+A lead *converted* as the speed-to-lead report counts it: it reached a won stage, or its
+contact became a customer within the window after the lead arrived. Only what is known
+when a lead arrives goes in (``pacer.analytics.lead_model``): source, channel, location,
+form, the weekday and hour of arrival in the location's time zone, and whether the
+person gave a phone number or a postal code; never how fast the lead was answered.
+"""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from pacer.analytics.lead_model import LeadModel, LeadModelError, fit_lead_model
+from pacer.core import audit, clock
+from pacer.core.models import Workspace
+from pacer.leads.models import Lead, LeadModelRun
+from pacer.leads.routing import hours_of
+from pacer.leads.stages import stages
+
+CONVERSION_DAYS = 30
+REFIT_AFTER = timedelta(days=1)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+COLUMNS = (
+    "id",
+    "created_at",
+    "source",
+    "channel",
+    "location_id",
+    "form",
+    "stage",
+    "contact__phone",
+    "contact__traits",
+    "contact__customer_at",
+)
+
+
+def _features(row: dict, zones: dict) -> dict:
+    local = row["created_at"].astimezone(zones[row["location_id"]])
+    traits = row["contact__traits"] or {}
+    return {
+        "source": row["source"],
+        "channel": row["channel"],
+        "location": str(row["location_id"] or ""),
+        "form": row["form"],
+        "weekday_hour": f"{WEEKDAYS[local.weekday()]}-{local.hour:02d}",
+        "has_phone": int(bool(row["contact__phone"])),
+        "has_postal_code": int(bool(traits.get("postalCode") or traits.get("postal_code"))),
+    }
+
+
+def _zones(workspace: Workspace, rows: list[dict]) -> dict:
+    return {
+        location: ZoneInfo(hours_of(workspace, location).zone)
+        for location in {row["location_id"] for row in rows}
+    }
+
+
+def fit_workspace(
+    workspace: Workspace, now: datetime, *, conversion_days: int = CONVERSION_DAYS
+) -> LeadModelRun:
+    """Fit the workspace's model on the leads older than ``conversion_days``, record the
+    run and write its predictions to every lead. Refuses (``LeadModelError``) when there
+    are too few settled leads or conversions; writes nothing then."""
+    won = {stage.key for stage in stages(workspace) if stage.kind == "won"}
+    settled_before = now - timedelta(days=conversion_days)
+    window = timedelta(days=conversion_days)
+    rows = list(
+        Lead.objects.filter(workspace=workspace, created_at__lt=settled_before)
+        .order_by("id")
+        .values(*COLUMNS)
+    )
+    zones = _zones(workspace, rows)
+    converted = [
+        int(
+            row["stage"] in won
+            or row["contact__customer_at"] is not None
+            and row["created_at"] <= row["contact__customer_at"] <= row["created_at"] + window
+        )
+        for row in rows
+    ]
+    model = fit_lead_model([_features(row, zones) for row in rows], converted)
+    with transaction.atomic():
+        run = LeadModelRun.objects.create(
+            workspace=workspace,
+            version=model.version,
+            fitted_at=now,
+            conversion_days=conversion_days,
+            trained_on=model.trained_on,
+            holdout=model.holdout,
+            auc=model.auc,
+            brier=model.brier,
+            base_rate=model.base_rate,
+            reliability=[vars(b) for b in model.reliability],
+        )
+        run.scored = score_leads(workspace, model)
+        run.save(update_fields=["scored"])
+        audit.record(
+            workspace,
+            "leads.predictive",
+            run,
+            after={"version": run.version, "auc": run.auc, "brier": run.brier},
+        )
+    return run
+
+
+def score_leads(workspace: Workspace, model: LeadModel) -> int:
+    """Write ``model``'s prediction to every lead not yet scored by this version."""
+    rows = list(
+        Lead.objects.filter(workspace=workspace)
+        .exclude(predicted_version=model.version)
+        .order_by("id")
+        .values(*COLUMNS)
+    )
+    if not rows:
+        return 0
+    zones = _zones(workspace, rows)
+    predicted = model.predict([_features(row, zones) for row in rows])
+    leads = [
+        Lead(id=row["id"], predicted=float(p), predicted_version=model.version)
+        for row, p in zip(rows, predicted, strict=True)
+    ]
+    Lead.objects.bulk_update(leads, ["predicted", "predicted_version"], batch_size=1000)
+    return len(leads)
+
+
+def latest_run(workspace: Workspace) -> LeadModelRun | None:
+    return LeadModelRun.objects.filter(workspace=workspace).first()
+
+
+def refit_due() -> int:
+    """The worker's hourly loop: refit every workspace with leads whose last fit is older
+    than ``REFIT_AFTER`` (or that has none), which also scores the leads that came since;
+    a workspace with too little history is skipped until it has more. Returns how many
+    were refitted."""
+    now = clock.now()
+    fitted = 0
+    for workspace_id in Lead.objects.values_list("workspace_id", flat=True).distinct():
+        workspace = Workspace.objects.get(pk=workspace_id)
+        last = latest_run(workspace)
+        if last is not None and last.fitted_at > now - REFIT_AFTER:
+            continue
+        try:
+            fit_workspace(workspace, now)
+        except LeadModelError:
+            continue
+        fitted += 1
+    return fitted

@@ -1,0 +1,118 @@
+"""The demo's leads go through the real capture path, and the speed-to-lead figures Pacer
+computes from them recover the simulator's truth.
+
+Statistical checks allow 4 standard errors (or the matching likelihood-ratio quantile)
+computed from the leads loaded here (about 1,000 answered leads), so the tolerance
+shrinks as the sample grows."""
+
+import math
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from scipy.stats import chi2, norm
+
+from pacer.analytics.speed_to_lead import fit_exponential_decay
+from pacer.demo.leads import load_leads
+from pacer.demo.loader import load_business
+from pacer.leads.report import CONVERSION_DAYS, speed_report
+from pacer.leads.selectors import leads
+from pacer.simulate.business import generate
+from pacer.simulate.config import SimConfig
+from pacer.simulate.leads import truth_decay
+from pacer.simulate.segment import lead_submissions
+
+SIGMAS = 4
+FOUR_SIGMA_TAIL = 2 * norm.sf(SIGMAS)
+CONFIG = SimConfig(
+    seed=11, contacts=3600, months=3, locations=4, weak_locations=(2, 4), start="2026-01-05"
+)
+SETTLE = timedelta(days=28)  # a converted lead's first order comes days after
+
+
+@pytest.fixture
+def loaded(workspace):
+    business = generate(CONFIG)
+    end = datetime.fromtimestamp(business.start + CONFIG.weeks * 7 * 86_400, UTC)
+    load_business(workspace, business)
+    counts = load_leads(workspace, business, now=end)
+    return business, end, counts
+
+
+def _outcomes(workspace, end):
+    rows = leads(workspace).filter(created_at__lt=end - SETTLE, first_response_at__isnull=False)
+    minutes, converted = [], []
+    for lead in rows.select_related("contact"):
+        minutes.append((lead.first_response_at - lead.created_at).total_seconds() / 60)
+        customer_at = lead.contact.customer_at
+        converted.append(
+            lead.stage == "customer"
+            or customer_at is not None
+            and lead.created_at <= customer_at <= lead.created_at + timedelta(days=CONVERSION_DAYS)
+        )
+    return np.array(minutes), np.array(converted, dtype=float)
+
+
+def test_every_simulated_lead_is_captured_once_with_its_simulated_response(workspace, loaded):
+    business, end, counts = loaded
+    submissions = {s.data["email"]: s for s in lead_submissions(business)}
+    made = list(
+        leads(workspace).values_list(
+            "contact__email", "created_at", "first_response_at", "location_id"
+        )
+    )
+    assert len(made) == len(submissions) == counts["messages"]["accepted"] // 2
+    assert counts["predictive_model"].startswith("lr-iso-")  # the demo fits the score
+    for email, created, responded, _ in made:
+        truth = submissions[email]
+        assert created == datetime.fromtimestamp(truth.at, UTC)
+        if (
+            math.isinf(truth.response_minutes)
+            or created + timedelta(minutes=truth.response_minutes) > end
+        ):
+            assert responded is None
+        else:
+            delay = (responded - created).total_seconds() / 60
+            assert delay == pytest.approx(truth.response_minutes, abs=1e-3)
+    again = load_leads(workspace, business, now=end)
+    assert again["messages"]["accepted"] == 0 and again["responses"] == again["conversions"] == 0
+    assert leads(workspace).count() == len(submissions)
+
+
+def _log_likelihood(p, y):
+    return float(np.sum(y * np.log(p) + (1 - y) * np.log1p(-p)))
+
+
+def test_the_report_shows_two_slow_locations_and_the_fitted_decay_recovers_the_truth(
+    workspace, loaded
+):
+    business, end, _ = loaded
+    report = speed_report(workspace, end - timedelta(weeks=CONFIG.weeks), end)
+    medians = sorted((s.median, loc) for loc, s in report.by_location.items())
+    fast, slow = medians[:2], medians[2:]
+    assert min(m for m, _ in slow) > 10 * max(m for m, _ in fast)
+    assert report.fit is not None and report.gain.extra_conversions > 0
+
+    # The true curve is not rejected by a likelihood-ratio test at the 4-sigma level
+    # (chi-squared, 3 parameters; valid with the floor at its bound of 0, where the
+    # standard errors are not), while the same curve with tau tripled is.
+    minutes, converted = _outcomes(workspace, end)
+    fit = fit_exponential_decay(minutes, converted)
+    decay = truth_decay(business.config)
+    critical = chi2.ppf(1 - FOUR_SIGMA_TAIL, df=3)
+    truth_statistic = 2 * (
+        fit.log_likelihood - _log_likelihood(decay.probability(minutes), converted)
+    )
+    slower = replace(decay, tau=3 * decay.tau)
+    wrong_statistic = 2 * (
+        fit.log_likelihood - _log_likelihood(slower.probability(minutes), converted)
+    )
+    assert truth_statistic < critical < wrong_statistic
+    # What answering every lead within 15 minutes is worth, fitted vs true (the
+    # standard error from the fit's interval).
+    gain = fit.impact(minutes, within=15)
+    slow_minutes = minutes[minutes > 15]
+    true_gain = float(np.sum(decay.probability(15) - decay.probability(slow_minutes)))
+    se = (gain.interval[1] - gain.interval[0]) / (2 * 1.959963984540054)
+    assert abs(gain.extra_conversions - true_gain) < SIGMAS * se
