@@ -28,6 +28,9 @@ def marketer(client, workspace, admin):
 def test_from_template_to_a_sent_broadcast(marketer, workspace):
     ada = person(workspace, "ada@x.test", "Ada")
     person(workspace, "bob@x.test", "Bob", consent=False)
+    blank = marketer.get("/messages/templates/new/").content.decode()
+    assert 'id="field-html"' in blank and 'id="field-text"' in blank  # the whole form shows
+    assert "&lt;style&gt;" in blank  # the starter layout, escaped inside its textarea
     refused = marketer.post(
         "/messages/templates/new/", {"name": "Spring", "subject": "Hi", "html": "{% url %}"}
     )
