@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "pacer.metrics",
     "pacer.experiments",
     "pacer.leads",
+    "pacer.segments",
     "pacer.privacy",
     "pacer.ops",
     "pacer.demo",
