@@ -315,11 +315,8 @@ def add_members(
     live = set(people.live_contact_ids(workspace, contact_ids))
     unknown = [c for c in contact_ids if c not in live]
     if unknown:
-        raise ValidationFailed(
-            {
-                "contact_ids": f"no live contact {', '.join(map(str, unknown[:10]))} in this workspace"
-            }
-        )
+        listed = ", ".join(map(str, unknown[:10]))
+        raise ValidationFailed({"contact_ids": f"no live contact {listed} in this workspace"})
     with transaction.atomic():
         entered, _ = apply_membership(segment, live, live, now=timezone.now(), source=source)
     return entered

@@ -242,6 +242,8 @@ def parse(data: Any) -> Group:
     """
     if not isinstance(data, dict) or data.get("type") != "group":
         raise ValidationFailed({"definition": "must be a group: {'type': 'group', ...}"})
+    if _too_deep(data, 3 * MAX_DEPTH + 6):
+        raise ValidationFailed({"definition": f"groups nest at most {MAX_DEPTH} deep"})
     try:
         tree = _ADAPTER.validate_python(data)
     except ValidationError as error:
@@ -254,6 +256,21 @@ def parse(data: Any) -> Group:
     if problems:
         raise ValidationFailed(problems)
     return tree
+
+
+def _too_deep(data, limit: int) -> bool:
+    """Whether the raw JSON nests deeper than ``limit`` (checked before parsing it)."""
+    level = [data]
+    for _ in range(limit):
+        level = [
+            child
+            for item in level
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return False
+    return True
 
 
 def _join(root: str, path: str) -> str:

@@ -50,7 +50,7 @@ def test_full_and_incremental_evaluations_select_the_same_contacts(spec, data):
     step = incremental.evaluate(workspace, {0: tree}, contact_ids, now=w.NOW, resolve=resolve)[0]
 
     assert full == step
-    live = {c for c, row in zip(contact_ids, spec["contacts"]) if not row["merged"]}
+    live = {c for c, row in zip(contact_ids, spec["contacts"], strict=True) if not row["merged"]}
     assert full <= live | {contact_ids[0]}
 
 

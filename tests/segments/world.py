@@ -231,9 +231,9 @@ def build(workspace, spec: dict) -> list[int]:
         )
     # A contact marked merged goes into the first one (it keeps no rows of its own).
     live = [contacts[0]] + [
-        c for c, row in zip(contacts[1:], spec["contacts"][1:]) if not row["merged"]
+        c for c, row in zip(contacts[1:], spec["contacts"][1:], strict=True) if not row["merged"]
     ]
-    for c, row in zip(contacts[1:], spec["contacts"][1:]):
+    for c, row in zip(contacts[1:], spec["contacts"][1:], strict=True):
         if row["merged"]:
             c.merged_into = contacts[0]
             c.save(update_fields=["merged_into"])
