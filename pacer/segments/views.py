@@ -33,11 +33,13 @@ LIST_COLUMNS = [
 ]
 
 
-def contact_url(row) -> str:
-    return reverse("contact", args=[row["contact"]])
+def contact_url(row) -> str | None:
+    """The member's contact page (the id column carries it; hidden, no link)."""
+    return reverse("contact", args=[row["contact"]]) if row.get("contact") else None
 
 
 MEMBER_COLUMNS = [
+    Column("contact", "Contact", sortable=True, href=contact_url),
     Column(
         "contact__email",
         "Email",
