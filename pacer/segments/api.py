@@ -62,11 +62,11 @@ class SegmentOut(Schema):
     evaluated_at: datetime | None
 
 
-class PreviewIn(Schema):
+class SegmentPreviewIn(Schema):
     definition: dict[str, Any] = Field(description=DEFINITION, examples=[EXAMPLE])
 
 
-class ContactOut(Schema):
+class SegmentContactOut(Schema):
     id: int
     email: str
     first_name: str
@@ -75,32 +75,32 @@ class ContactOut(Schema):
     location_name: str
 
 
-class PreviewOut(Schema):
+class SegmentPreviewOut(Schema):
     count: int
-    sample: list[ContactOut]
+    sample: list[SegmentContactOut]
 
 
-class MemberOut(ContactOut):
+class SegmentMemberOut(SegmentContactOut):
     entered_at: datetime
 
 
-class ChangeOut(Schema):
+class SegmentChangeOut(Schema):
     contact_id: int
     change: str
     at: datetime
     source: str
 
 
-class Page(Schema):
+class SegmentPage(Schema):
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
-class ContactsIn(Schema):
+class SegmentContactsIn(Schema):
     contact_ids: list[Id] = Field(min_length=1, max_length=actions.MAX_MANUAL)
 
 
-class CountOut(Schema):
+class SegmentCountOut(Schema):
     count: int
 
 
@@ -113,7 +113,7 @@ def _segment(request, segment_id: int) -> Segment:
 
 @router.get("", response={200: list[SegmentOut], **ERRORS})
 @endpoint("segments.view")
-def list_segments(request, page: Query[Page]):
+def list_segments(request, page: Query[SegmentPage]):
     return list(selectors.segments(request.workspace)[page.offset : page.offset + page.limit])
 
 
@@ -132,9 +132,9 @@ def create(request, payload: SegmentIn):
     return Status(201, segment)
 
 
-@router.post("/preview", response={200: PreviewOut, **ERRORS, **BODY_ERRORS})
+@router.post("/preview", response={200: SegmentPreviewOut, **ERRORS, **BODY_ERRORS})
 @endpoint("segments.view")
-def preview_definition(request, payload: PreviewIn):
+def preview_definition(request, payload: SegmentPreviewIn):
     """How many contacts a definition matches now, and the first few of them."""
     count, sample = preview(request.workspace, payload.definition, now=timezone.now())
     return {"count": count, "sample": sample}
@@ -168,9 +168,9 @@ def delete(request, segment_id: Id):
     return Status(204, None)
 
 
-@router.get("/{segment_id}/members", response={200: list[MemberOut], **ERRORS, **NOT_FOUND})
+@router.get("/{segment_id}/members", response={200: list[SegmentMemberOut], **ERRORS, **NOT_FOUND})
 @endpoint("segments.view")
-def members(request, segment_id: Id, page: Query[Page]):
+def members(request, segment_id: Id, page: Query[SegmentPage]):
     """The members, most recently entered first."""
     segment = _segment(request, segment_id)
     rows = selectors.memberships(request.workspace, segment.pk)
@@ -179,9 +179,9 @@ def members(request, segment_id: Id, page: Query[Page]):
     )
 
 
-@router.get("/{segment_id}/changes", response={200: list[ChangeOut], **ERRORS, **NOT_FOUND})
+@router.get("/{segment_id}/changes", response={200: list[SegmentChangeOut], **ERRORS, **NOT_FOUND})
 @endpoint("segments.view")
-def changes(request, segment_id: Id, page: Query[Page]):
+def changes(request, segment_id: Id, page: Query[SegmentPage]):
     """Who entered and exited, and when, newest first."""
     segment = _segment(request, segment_id)
     rows = selectors.changes(request.workspace, segment.pk)
@@ -189,10 +189,10 @@ def changes(request, segment_id: Id, page: Query[Page]):
 
 
 @router.post(
-    "/{segment_id}/members", response={200: CountOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND}
+    "/{segment_id}/members", response={200: SegmentCountOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND}
 )
 @endpoint("segments.edit")
-def add(request, segment_id: Id, payload: ContactsIn):
+def add(request, segment_id: Id, payload: SegmentContactsIn):
     """Add contacts to a static list; answers how many were new."""
     segment = _segment(request, segment_id)
     return {"count": actions.add_members(request.workspace, segment, payload.contact_ids)}
@@ -200,10 +200,10 @@ def add(request, segment_id: Id, payload: ContactsIn):
 
 @router.post(
     "/{segment_id}/members/remove",
-    response={200: CountOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND},
+    response={200: SegmentCountOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND},
 )
 @endpoint("segments.edit")
-def remove(request, segment_id: Id, payload: ContactsIn):
+def remove(request, segment_id: Id, payload: SegmentContactsIn):
     """Remove contacts from a static list; answers how many were members."""
     segment = _segment(request, segment_id)
     return {"count": actions.remove_members(request.workspace, segment, payload.contact_ids)}

@@ -83,13 +83,58 @@ class Compiler:
         self.base = mine.filter(mine.canonical_id == mine.id)
         self.canonical = mine.select(contact_id=mine.id, person=mine.canonical_id)
         self.expanding: list[int] = []
+        self.event_columns: dict[int, str] = {}  # id(node) -> its column in event_counts
 
     def members(self, tree: d.Group) -> ir.Table:
         """The matching contacts' ids (one column, ``contact_id``)."""
+        self._count_events(tree)
         return self.base.filter(self.predicate(tree)).select(contact_id=self.base.id)
 
     def count(self, tree: d.Group) -> ir.IntegerScalar:
+        self._count_events(tree)
         return self.base.filter(self.predicate(tree)).count()
+
+    def _event_nodes(self, tree: d.Group, seen: set[int]) -> list[d.EventCondition]:
+        """The event conditions of the tree and of the dynamic segments it refers to."""
+        found = []
+        for node in d.walk(tree):
+            if isinstance(node, d.EventCondition):
+                found.append(node)
+            elif isinstance(node, d.SegmentCondition) and node.segment_id not in seen:
+                seen.add(node.segment_id)
+                target = self.resolve(node.segment_id)
+                if target is not None and target[0] == "dynamic":
+                    found += self._event_nodes(target[1], seen)
+        return found
+
+    def _count_events(self, tree: d.Group) -> None:
+        """One pass over the events for every event condition: per person, how many of
+        their events each condition counts (a column per condition)."""
+        nodes = self._event_nodes(tree, set())
+        if not nodes:
+            return
+        events = self._scoped("events")
+        names = sorted({node.event for node in nodes})
+        chosen = events.filter((events.type == "track") & events.event.isin(names))
+        if all(node.within_days is not None for node in nodes):
+            widest = max(node.within_days for node in nodes)
+            chosen = chosen.filter(chosen.timestamp >= self._cutoff(widest))
+        measures = {}
+        for index, node in enumerate(nodes):
+            counted = chosen.event == node.event
+            if node.within_days is not None:
+                counted &= chosen.timestamp >= self._cutoff(node.within_days)
+            for test in node.where:
+                counted &= json_test(chosen.properties, test).fill_null(False)
+            column = f"n{index}"
+            self.event_columns[id(node)] = column
+            measures[column] = ibis.ifelse(counted, 1, 0).sum()
+        counts = self._per_person(chosen, **measures)
+        base = self.base
+        joined = base.left_join(counts, base.id == counts.person)
+        self.base = joined.select(
+            *[joined[c] for c in base.columns], *[joined[c] for c in measures]
+        )
 
     def predicate(self, node) -> ir.BooleanValue:
         if isinstance(node, d.Group):
@@ -106,9 +151,14 @@ class Compiler:
         table = self.tables[name]
         return table.filter(table.workspace_id == self.workspace_id)
 
-    def _people(self, rows: ir.Table) -> ir.Table:
-        """``rows`` (with ``contact_id``) with a ``person`` column: their canonical contact."""
-        return rows.join(self.canonical, "contact_id")
+    def _per_person(self, rows: ir.Table, **measures) -> ir.Table:
+        """``measures`` summed per person (canonical contact): summed per contact id first,
+        so the join to the canonical ids meets one row per contact, not one per event."""
+        per_contact = rows.group_by("contact_id").aggregate(**measures)
+        joined = per_contact.join(self.canonical, "contact_id")
+        return joined.group_by("person").aggregate(
+            **{name: joined[name].sum() for name in measures}
+        )
 
     def _field(self, node: d.FieldCondition) -> ir.BooleanValue:
         column = self.base[node.field]
@@ -137,9 +187,10 @@ class Compiler:
 
     def _consent(self, node: d.ConsentCondition) -> ir.BooleanValue:
         consents = self._scoped("consents")
-        decisions = self._people(
-            consents.filter((consents.channel == node.channel) & (consents.purpose == node.purpose))
+        chosen = consents.filter(
+            (consents.channel == node.channel) & (consents.purpose == node.purpose)
         )
+        decisions = chosen.join(self.canonical, "contact_id")
         latest = decisions.mutate(
             rank=ibis.row_number().over(
                 group_by=decisions.person,
@@ -158,15 +209,8 @@ class Compiler:
         return self.base.id.isin(passing.person)
 
     def _event(self, node: d.EventCondition) -> ir.BooleanValue:
-        events = self._scoped("events")
-        chosen = events.filter((events.type == "track") & (events.event == node.event))
-        if node.within_days is not None:
-            chosen = chosen.filter(chosen.timestamp >= self._cutoff(node.within_days))
-        for test in node.where:
-            chosen = chosen.filter(json_test(chosen.properties, test).fill_null(False))
-        people = self._people(chosen.select("contact_id"))
-        counts = people.group_by("person").aggregate(n=people.count())
-        matched = self._with_implicit_zero(counts, "n", node.count_op, node.count)
+        count = self.base[self.event_columns[id(node)]].fill_null(0)
+        matched = compare(count, node.count_op, node.count)
         return matched if node.did else ~matched
 
     def _orders(self, node: d.OrdersCondition) -> ir.BooleanValue:
@@ -176,9 +220,8 @@ class Compiler:
         if node.sku is not None:
             lines = self._scoped("order_lines")
             orders = orders.filter(orders.id.isin(lines.filter(lines.sku == node.sku).order_id))
-        people = self._people(orders.select("contact_id", "total"))
-        sums = people.group_by("person").aggregate(
-            count=people.count().cast("float64"), revenue=people.total.sum()
+        sums = self._per_person(
+            orders, count=orders.count().cast("float64"), revenue=orders.total.sum()
         )
         return self._with_implicit_zero(sums, node.measure, node.op, node.value)
 

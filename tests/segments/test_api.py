@@ -75,9 +75,7 @@ def test_static_lists_over_the_api(api, contacts):
     assert strict_json(api.post(url, {"contact_ids": [contacts[0].pk, contacts[1].pk]})) == {
         "count": 2
     }
-    assert strict_json(api.post(url + "/remove", {"contact_ids": [contacts[1].pk]})) == {
-        "count": 1
-    }
+    assert strict_json(api.post(url + "/remove", {"contact_ids": [contacts[1].pk]})) == {"count": 1}
     refused = api.post(url, {"contact_ids": [10**12]})
     assert refused.status_code == 422
     assert Membership.objects.count() == 1
@@ -94,7 +92,10 @@ def test_staff_may_look_but_not_define(workspace, contacts):
 def test_another_workspaces_segment_is_not_found(api, workspace):
     other = core_actions.create_workspace("Other", slug="other")
     theirs = Segment.objects.create(
-        workspace=other, name="T", kind="static", created_at="2026-01-01T00:00Z",
+        workspace=other,
+        name="T",
+        kind="static",
+        created_at="2026-01-01T00:00Z",
         updated_at="2026-01-01T00:00Z",
     )
     assert api.get(f"segments/{theirs.pk}").status_code == 404

@@ -119,7 +119,9 @@ def test_editing_keeps_the_stored_rules(browser_client, workspace, contacts):
     assert 'name="r.1.0.value" value="5"' in html
 
 
-def test_a_csv_upload_adds_members_and_lists_the_rows_it_could_not(browser_client, workspace, contacts):
+def test_a_csv_upload_adds_members_and_lists_the_rows_it_could_not(
+    browser_client, workspace, contacts
+):
     segment = actions.create_segment(workspace, name="VIP", kind="static")
     upload = SimpleUploadedFile("vip.csv", b"email\np0@x.io\nzed@x.io\n", content_type="text/csv")
     page = browser_client.post(f"/segments/{segment.pk}/members/", {"file": upload}, follow=True)
