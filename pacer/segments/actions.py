@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from pacer.core import audit
@@ -253,8 +254,11 @@ def apply_membership(
         batch_size=1000,
     )
     if entered or exited:
-        segment.member_count = Membership.objects.filter(segment=segment).count()
-        segment.save(update_fields=["member_count"])
+        # counted by difference: a recount would read every member on every change
+        Segment.objects.filter(pk=segment.pk).update(
+            member_count=F("member_count") + len(entered) - len(exited)
+        )
+        segment.refresh_from_db(fields=["member_count"])
     return len(entered), len(exited)
 
 

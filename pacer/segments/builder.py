@@ -262,3 +262,39 @@ def _attribute(error_path: str) -> str:
     if last.startswith("children[") or last == "definition":
         return ""
     return f"{last}: "
+
+
+def describe(node: d.Node, segment_names: dict[int, str]) -> str:
+    """One condition in words (the membership page's summary of the rules)."""
+    if isinstance(node, d.FieldCondition):
+        value = "" if node.value is None else f" {_text(node.value)}"
+        return f"{FIELD_LABELS[node.field]} {OP_LABELS[node.op]}{value}"
+    if isinstance(node, d.ValueFilter):  # a trait
+        value = "" if node.value is None else f" {_text(node.value)}"
+        return f"trait {node.key} {OP_LABELS[node.op]}{value}"
+    if isinstance(node, d.LocationCondition):
+        return "location is one of " + ", ".join(node.codes)
+    if isinstance(node, d.ConsentCondition):
+        return f"consents to {node.channel} for {node.purpose}"
+    if isinstance(node, d.EventCondition):
+        words = f"{'did' if node.did else 'did not do'} '{node.event}' "
+        words += f"{OP_LABELS[node.count_op]} {node.count} times"
+        if node.within_days:
+            words += f" in the last {node.within_days} days"
+        for test in node.where:
+            value = "" if test.value is None else f" {_text(test.value)}"
+            words += f", where {test.key} {OP_LABELS[test.op]}{value}"
+        return words
+    if isinstance(node, d.OrdersCondition):
+        words = "order count" if node.measure == "count" else "revenue"
+        if node.sku:
+            words += f" of orders with {node.sku}"
+        if node.within_days:
+            words += f" in the last {node.within_days} days"
+        return f"{words} {OP_LABELS[node.op]} {_text(node.value)}"
+    if isinstance(node, d.LeadScoreCondition):
+        return f"lead score {OP_LABELS[node.op]} {_text(node.value)}"
+    if isinstance(node, d.SegmentCondition):
+        name = segment_names.get(node.segment_id, f"#{node.segment_id}")
+        return f"{'in' if node.member else 'not in'} segment '{name}'"
+    return node.type

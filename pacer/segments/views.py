@@ -126,13 +126,8 @@ def _summary(request, segment: Segment) -> list[str]:
             lines.append(f"{pad}{words}")
             for child in node.children:
                 say(child, depth + 1)
-        elif isinstance(node, d.SegmentCondition):
-            verb = "in" if node.member else "not in"
-            lines.append(f"{pad}{verb} segment '{names.get(node.segment_id, node.segment_id)}'")
         else:
-            data = node.model_dump(exclude={"type"}, exclude_defaults=True)
-            details = ", ".join(f"{k} {v}" for k, v in data.items())
-            lines.append(f"{pad}{builder.KINDS[node.type].lower()}: {details}")
+            lines.append(f"{pad}{builder.describe(node, names)}")
 
     say(d.parse(segment.definition), 0)
     return lines

@@ -52,6 +52,8 @@ ADMIN_PAGES = [
     ("lead-speed", "/leads/speed/"),
     ("lead-funnel", "/leads/funnel/?by=channel"),
     ("lead-forms", "/leads/forms/"),
+    ("segments", "/segments/"),
+    ("segment-new", "/segments/new/"),
     ("ingestion", "/settings/ingestion/"),
     ("privacy", "/settings/privacy/"),
     ("campaigns", "/campaigns/"),
@@ -100,9 +102,41 @@ def site(live_server, workspace, admin, small_business, tracker):
         "url": live_server.url,
         "invitation": f"/invitations/{token}/",
         "contact": buyer.pk,
-        "import_pages": _import_runs(workspace),
+        "import_pages": _import_runs(workspace) + _segments(workspace),
         **_planning(workspace),
     }
+
+
+def _segments(workspace) -> list[tuple[str, str]]:
+    """A nested dynamic segment (its members, its builder) and a static list."""
+    from pacer.segments.actions import create_segment
+
+    nested = create_segment(
+        workspace,
+        name="Engaged buyers",
+        description="Bought twice, or viewed a lot lately",
+        definition={
+            "type": "group",
+            "op": "or",
+            "children": [
+                {"type": "orders", "measure": "count", "op": "gte", "value": 2},
+                {
+                    "type": "group",
+                    "negate": True,
+                    "children": [
+                        {"type": "event", "event": "Order Completed", "within_days": 30},
+                        {"type": "field", "field": "lifecycle_stage", "op": "eq", "value": "lead"},
+                    ],
+                },
+            ],
+        },
+    )
+    static = create_segment(workspace, name="VIP list", kind="static")
+    return [
+        ("segment", f"/segments/{nested.pk}/"),
+        ("segment-edit", f"/segments/{nested.pk}/edit/"),
+        ("segment-static", f"/segments/{static.pk}/"),
+    ]
 
 
 def _import_runs(workspace) -> list[tuple[str, str]]:
