@@ -80,7 +80,8 @@ class Compiler:
         self.resolve = resolve
         profiles = tables["contact_profiles"]
         mine = profiles.filter(profiles.workspace_id == workspace_id)
-        self.base = mine.filter(mine.canonical_id == mine.id)
+        self.live = mine.filter(mine.canonical_id == mine.id)
+        self.base = self.live
         self.canonical = mine.select(contact_id=mine.id, person=mine.canonical_id)
         self.expanding: list[int] = []
         self.event_columns: dict[int, str] = {}  # id(node) -> its column in event_counts
@@ -110,6 +111,7 @@ class Compiler:
     def _count_events(self, tree: d.Group) -> None:
         """One pass over the events for every event condition: per person, how many of
         their events each condition counts (a column per condition)."""
+        self.base, self.event_columns = self.live, {}
         nodes = self._event_nodes(tree, set())
         if not nodes:
             return

@@ -102,7 +102,7 @@ def _without_type(strategy):
     return strategy.map(lambda node: {k: v for k, v in node.items() if k != "type"})
 
 
-def leaves(segment_ids: list[int]):
+def leaves(segment_ids: list[int], json: bool = True):
     text = st.fixed_dictionaries(
         {
             "type": st.just("field"),
@@ -142,7 +142,7 @@ def leaves(segment_ids: list[int]):
             "count_op": st.sampled_from(("gte", "lte", "eq")),
             "count": st.integers(0, 3),
             "within_days": st.none() | st.integers(1, 60),
-            "where": st.lists(_without_type(value_filter("x")), max_size=2),
+            "where": st.lists(_without_type(value_filter("x")), max_size=2 if json else 0),
         }
     )
     orders = st.fixed_dictionaries(
@@ -156,7 +156,7 @@ def leaves(segment_ids: list[int]):
         }
     )
     other = [
-        value_filter("trait"),
+        *([value_filter("trait")] if json else []),
         st.fixed_dictionaries(
             {"type": st.just("location"), "codes": st.lists(st.sampled_from(CODES), min_size=1)}
         ),
@@ -188,7 +188,9 @@ def leaves(segment_ids: list[int]):
     return st.one_of(text, text_set, number, time, event, orders, *other)
 
 
-def definitions(segment_ids: list[int] = ()):
+def definitions(segment_ids: list[int] = (), json: bool = True):
+    """Random nested definitions (``json``: with trait and event-property conditions)."""
+
     def group(children):
         return st.fixed_dictionaries(
             {
@@ -199,7 +201,7 @@ def definitions(segment_ids: list[int] = ()):
             }
         )
 
-    tree = st.recursive(leaves(list(segment_ids)), group, max_leaves=6)
+    tree = st.recursive(leaves(list(segment_ids), json), group, max_leaves=6)
     return tree.map(
         lambda node: node if node["type"] == "group" else {"type": "group", "children": [node]}
     )
