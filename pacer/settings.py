@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "pacer.experiments",
     "pacer.leads",
     "pacer.messaging",
+    "pacer.segments",
     "pacer.privacy",
     "pacer.ops",
     "pacer.demo",

@@ -168,3 +168,22 @@ def event_times(workspace_id: int, contact_ids: list[int], names: list[str]) -> 
             pending=False,
         ).values_list("contact_id", "event", "timestamp")
     )
+
+
+def track_events_of(
+    workspace_id: int, contact_ids: list[int], names: list[str]
+) -> list[tuple[int, str, datetime, dict]]:
+    """``(contact_id, event name, timestamp, properties)`` of the contacts' processed track
+    events called one of ``names`` (segments evaluate event conditions on these)."""
+    if not contact_ids or not names:
+        return []
+    return list(
+        Event.objects.filter(
+            workspace_id=workspace_id,
+            contact_id__in=contact_ids,
+            type="track",
+            event__in=names,
+            pending=False,
+            quarantined_at__isnull=True,
+        ).values_list("contact_id", "event", "timestamp", "properties")
+    )

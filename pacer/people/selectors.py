@@ -3,10 +3,19 @@
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models.functions import Cast, Coalesce, Lower, NullIf
 
 from pacer.core.models import Workspace
-from pacer.people.models import Consent, Contact, Identity, IdentityKind, Location, Order
+from pacer.people.models import (
+    Consent,
+    Contact,
+    Identity,
+    IdentityKind,
+    Location,
+    Order,
+    OrderLine,
+)
 
 CHUNK = 5000  # ids per IN (...) list, well under the databases' parameter limits
 
@@ -205,3 +214,169 @@ def granted(workspace: Workspace, channel: str, purpose: str, contact_ids: list[
         ):
             latest[contact_id] = is_granted
     return {contact_id for contact_id, is_granted in latest.items() if is_granted}
+
+
+# Reads for segments (pacer.segments): the facts its conditions test, for the warehouse
+# tables it declares and for evaluating a few contacts in the operational store.
+
+PROFILE_FIELDS = (
+    "email",
+    "phone",
+    "first_name",
+    "last_name",
+    "lifecycle_stage",
+    "acquisition_channel",
+    "acquisition_source",
+    "acquisition_medium",
+    "acquisition_campaign",
+    "order_count",
+    "revenue",
+    "predicted_clv",
+    "p_alive",
+    "expected_purchases_90d",
+    "created_at",
+    "first_seen_at",
+    "last_seen_at",
+    "lead_at",
+    "customer_at",
+    "last_order_at",
+)
+
+
+def profile_rows() -> QuerySet:
+    """Every contact as ``(id, workspace_id, canonical_id, location_code, traits as JSON
+    text, *PROFILE_FIELDS)`` (a ``values_list`` for a warehouse table)."""
+    return Contact.objects.annotate(
+        canonical_id=Coalesce("merged_into_id", "id"),
+        location_code=Coalesce("location__code", Value("")),
+        traits_json=Cast("traits", TextField()),
+    ).values_list(
+        "id", "workspace_id", "canonical_id", "location_code", "traits_json", *PROFILE_FIELDS
+    )
+
+
+def consent_rows() -> QuerySet:
+    """Every consent decision as ``(id, workspace_id, contact_id, channel, purpose,
+    granted, recorded_at)``."""
+    return Consent.objects.values_list(
+        "id", "workspace_id", "contact_id", "channel", "purpose", "granted", "recorded_at"
+    )
+
+
+def order_line_rows() -> QuerySet:
+    """Every order line as ``(id, workspace_id, order_id, sku)`` (the product's SKU when
+    the line names none)."""
+    return OrderLine.objects.annotate(
+        line_sku=Coalesce(NullIf("sku", Value("")), "product__sku", Value(""))
+    ).values_list("id", "workspace_id", "order_id", "line_sku")
+
+
+def profiles(workspace: Workspace, contact_ids: list[int]) -> list[dict]:
+    """The live contacts among ``contact_ids`` as dicts: ``id``, ``location_code``,
+    ``traits`` and ``PROFILE_FIELDS``."""
+    found: list[dict] = []
+    for start in range(0, len(contact_ids), CHUNK):
+        found += Contact.objects.filter(
+            workspace=workspace,
+            id__in=contact_ids[start : start + CHUNK],
+            merged_into__isnull=True,
+        ).values(
+            "id", "traits", *PROFILE_FIELDS, location_code=Coalesce("location__code", Value(""))
+        )
+    return found
+
+
+def latest_consents(workspace: Workspace, contact_ids: list[int]) -> dict[int, dict]:
+    """contact id -> {(channel, purpose): granted} by the latest decision of each."""
+    latest: dict[int, dict] = {}
+    for start in range(0, len(contact_ids), CHUNK):
+        rows = (
+            Consent.objects.filter(
+                workspace=workspace, contact_id__in=contact_ids[start : start + CHUNK]
+            )
+            .order_by("recorded_at", "id")
+            .values_list("contact_id", "channel", "purpose", "granted")
+        )
+        for contact_id, channel, purpose, granted in rows:
+            latest.setdefault(contact_id, {})[(channel, purpose)] = granted
+    return latest
+
+
+def orders_with_skus(workspace: Workspace, contact_ids: list[int]) -> list[tuple]:
+    """``(contact id, placed at, total, set of SKUs)`` of the contacts' orders."""
+    orders: dict[int, tuple] = {}
+    for start in range(0, len(contact_ids), CHUNK):
+        chunk = contact_ids[start : start + CHUNK]
+        for order_id, contact_id, placed_at, total in Order.objects.filter(
+            workspace=workspace, contact_id__in=chunk
+        ).values_list("id", "contact_id", "placed_at", "total"):
+            orders[order_id] = (contact_id, placed_at, total, set())
+        for order_id, sku in OrderLine.objects.filter(
+            workspace=workspace, order__contact_id__in=chunk
+        ).values_list("order_id", Coalesce(NullIf("sku", Value("")), "product__sku", Value(""))):
+            if order_id in orders:
+                orders[order_id][3].add(sku)
+    return list(orders.values())
+
+
+def contacts_by_email(workspace: Workspace, emails: list[str]) -> dict[str, int]:
+    """Live contact id by email, compared in lower case (unknown emails are absent; the
+    lowest id wins when two contacts share one)."""
+    wanted = sorted({e.lower() for e in emails if e})
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), CHUNK):
+        rows = (
+            Contact.objects.filter(workspace=workspace, merged_into__isnull=True)
+            .annotate(lower_email=Lower("email"))
+            .filter(lower_email__in=wanted[start : start + CHUNK])
+            .order_by("-id")
+            .values_list("lower_email", "id")
+        )
+        found.update(rows)
+    return found
+
+
+def contacts_by_user_id(workspace: Workspace, user_ids: list[str]) -> dict[str, int]:
+    """Live contact id by user id (external id)."""
+    wanted = sorted({u for u in user_ids if u})
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), CHUNK):
+        rows = Identity.objects.filter(
+            workspace=workspace, kind=IdentityKind.USER_ID, value__in=wanted[start : start + CHUNK]
+        ).values_list("value", "contact_id", "contact__merged_into_id")
+        for value, contact_id, merged_into in rows:
+            found[value] = merged_into or contact_id
+    return found
+
+
+def live_contact_ids(workspace: Workspace, contact_ids: list[int]) -> list[int]:
+    """Those of ``contact_ids`` that are live contacts of the workspace, in order."""
+    found: set[int] = set()
+    for start in range(0, len(contact_ids), CHUNK):
+        found.update(
+            Contact.objects.filter(
+                workspace=workspace,
+                id__in=contact_ids[start : start + CHUNK],
+                merged_into__isnull=True,
+            ).values_list("id", flat=True)
+        )
+    return sorted(found)
+
+
+def contact_summaries(workspace: Workspace, contact_ids: list[int]) -> dict[int, dict]:
+    """id -> {id, email, first_name, last_name, lifecycle_stage, location name} of the
+    contacts (live or not), for lists of members."""
+    found: dict[int, dict] = {}
+    for start in range(0, len(contact_ids), CHUNK):
+        for row in Contact.objects.filter(
+            workspace=workspace, id__in=contact_ids[start : start + CHUNK]
+        ).values(
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "lifecycle_stage",
+            location_name=Coalesce("location__name", Value("")),
+        ):
+            found[row["id"]] = row
+    return found

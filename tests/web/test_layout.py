@@ -56,6 +56,8 @@ ADMIN_PAGES = [
     ("message-template-new", "/messages/templates/new/"),
     ("message-sender-new", "/messages/senders/new/"),
     ("broadcast-new", "/messages/broadcasts/new/"),
+    ("segments", "/segments/"),
+    ("segment-new", "/segments/new/"),
     ("ingestion", "/settings/ingestion/"),
     ("privacy", "/settings/privacy/"),
     ("campaigns", "/campaigns/"),
@@ -104,7 +106,7 @@ def site(live_server, workspace, admin, small_business, tracker):
         "url": live_server.url,
         "invitation": f"/invitations/{token}/",
         "contact": buyer.pk,
-        "import_pages": _import_runs(workspace),
+        "import_pages": _import_runs(workspace) + _segments(workspace),
         **_messaging(workspace, buyer),
         **_planning(workspace),
     }
@@ -140,6 +142,38 @@ def _messaging(workspace, buyer) -> dict:
         ],
         "unsubscribe": f"/m/u/{messaging.unsubscribe_token(message)}/",
     }
+
+
+def _segments(workspace) -> list[tuple[str, str]]:
+    """A nested dynamic segment (its members, its builder) and a static list."""
+    from pacer.segments.actions import create_segment
+
+    nested = create_segment(
+        workspace,
+        name="Engaged buyers",
+        description="Bought twice, or viewed a lot lately",
+        definition={
+            "type": "group",
+            "op": "or",
+            "children": [
+                {"type": "orders", "measure": "count", "op": "gte", "value": 2},
+                {
+                    "type": "group",
+                    "negate": True,
+                    "children": [
+                        {"type": "event", "event": "Order Completed", "within_days": 30},
+                        {"type": "field", "field": "lifecycle_stage", "op": "eq", "value": "lead"},
+                    ],
+                },
+            ],
+        },
+    )
+    static = create_segment(workspace, name="VIP list", kind="static")
+    return [
+        ("segment", f"/segments/{nested.pk}/"),
+        ("segment-edit", f"/segments/{nested.pk}/edit/"),
+        ("segment-static", f"/segments/{static.pk}/"),
+    ]
 
 
 def _import_runs(workspace) -> list[tuple[str, str]]:
