@@ -21,8 +21,10 @@ from pacer.people.models import Contact, Identity, IdentityKind
 # Lifecycle stages from the furthest along; a merged contact keeps the furthest of its two.
 STAGE_ORDER = ("evangelist", "customer", "opportunity", "sql", "mql", "lead", "subscriber", "other")
 MIN_PHONE_DIGITS = 6
-# What ``combine_traits`` changes on the survivor of a merge, written with the merge.
-MERGED_FIELDS = [
+# A contact's profile and computed traits: what ``combine_traits`` changes on the
+# survivor of a merge (written with the merge) and what activity changes
+# (``pacer.people.profiles``).
+PROFILE_FIELDS = [
     "email",
     "phone",
     "first_name",
@@ -241,7 +243,7 @@ class BatchResolver:
             )
         # the survivors' combined profiles go with the rows that moved to them, whatever
         # the caller saves of its own changes afterwards
-        self.loaded.save(survivors.values(), MERGED_FIELDS)
+        self.loaded.save(survivors.values(), PROFILE_FIELDS)
 
     def save_touched(self, fields: list[str]) -> None:
         """Persist the changed ``fields`` of contacts that existed before the batch."""
