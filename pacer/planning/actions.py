@@ -10,6 +10,7 @@ from pacer.core.channels import CHANNELS
 from pacer.core.errors import FieldError, ValidationFailed, check_day, parse_amount
 from pacer.core.models import Workspace
 from pacer.people.selectors import locations_by_code
+from pacer.planning import totals
 from pacer.planning.links import check_landing_url
 from pacer.planning.models import Campaign, SpendEntry
 
@@ -181,6 +182,7 @@ def record_spend(workspace: Workspace, rows: list[dict], *, actor=None) -> int:
     if errors:
         raise ValidationFailed(errors)
     SpendEntry.objects.bulk_create(entries, batch_size=1000)
+    totals.add(workspace, entries)
     audit.record(workspace, "spend.record", workspace, actor=actor, after={"rows": len(entries)})
     return len(entries)
 
@@ -275,6 +277,7 @@ def enter_spend(workspace: Workspace, values: dict, *, actor=None) -> SpendEntry
     if errors:
         raise ValidationFailed(errors)
     entry.save()
+    totals.add(workspace, [entry])
     audit.record(workspace, "spend.create", entry, actor=actor, after=audit.snapshot(entry))
     return entry
 
@@ -292,8 +295,10 @@ def update_spend(entry: SpendEntry, values: dict, *, actor=None) -> SpendEntry:
         raise ValidationFailed(errors)
     entry = SpendEntry.objects.select_for_update().get(pk=entry.pk)
     before = audit.snapshot(entry)
+    totals.remove(workspace, [entry])  # as stored, before the change
     for field in ("day", "channel", "campaign", "location", "amount"):
         setattr(entry, field, getattr(changed, field))
+    totals.add(workspace, [entry])
     after = audit.snapshot(entry)
     if after != before:
         entry.save()
@@ -305,4 +310,6 @@ def update_spend(entry: SpendEntry, values: dict, *, actor=None) -> SpendEntry:
 def delete_spend(entry: SpendEntry, *, actor=None) -> None:
     before = audit.snapshot(entry)
     audit.record(entry.workspace, "spend.delete", entry, actor=actor, before=before)
+    entry = SpendEntry.objects.select_for_update().get(pk=entry.pk)  # as stored
+    totals.remove(entry.workspace_id, [entry])
     entry.delete()

@@ -27,6 +27,7 @@ from pacer.core.channels import CHANNELS
 from pacer.core.errors import FieldError, ValidationFailed, check_day, parse_amount
 from pacer.core.models import Workspace
 from pacer.people.selectors import locations_by_code
+from pacer.planning import totals
 from pacer.planning.actions import natural_key
 from pacer.planning.models import Campaign, SpendEntry, SpendUpload
 
@@ -250,6 +251,8 @@ def record_upload(upload: SpendUpload, *, actor=None) -> Preview:
     for start in range(0, len(replaced), 5000):
         SpendEntry.objects.filter(pk__in=replaced[start : start + 5000]).delete()
     SpendEntry.objects.bulk_create(result.entries, batch_size=1000)
+    totals.remove(upload.workspace_id, result.replaced)
+    totals.add(upload.workspace_id, result.entries)
     upload.recorded_at = timezone.now()
     upload.recorded_rows, upload.replaced_entries = len(result.entries), len(replaced)
     upload.save(update_fields=["recorded_at", "recorded_rows", "replaced_entries"])

@@ -63,7 +63,8 @@ def test_fetch_in_reads_every_value_across_queries(workspace):
     people = [Contact(workspace=workspace, email=f"p{i}@x.com") for i in range(120)]
     insert_returning_ids(Contact, people)
     wanted = [p.pk for p in people[::2]] + [10**9]
-    rows = fetch_in(Contact, ["id", "email"], {"workspace": workspace.pk}, "id", wanted, per_query=7)
+    columns, where = ["id", "email"], {"workspace": workspace.pk}
+    rows = fetch_in(Contact, columns, where, "id", wanted, per_query=7)
     assert sorted(rows) == sorted((p.pk, p.email) for p in people[::2])
     assert fetch_in(Contact, ["id"], {"workspace": workspace.pk + 1}, "id", wanted) == []
 

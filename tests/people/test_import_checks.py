@@ -54,7 +54,8 @@ def test_addresses_django_refuses_are_refused(email):
 
 
 @pytest.mark.parametrize(
-    "email", ["ada@example.com", "A.Lovelace+x@Mail.Example.CO.uk", "ada@exämple.com", "a@localhost"]
+    "email",
+    ["ada@example.com", "A.Lovelace+x@Mail.Example.CO.uk", "ada@exämple.com", "a@localhost"],
 )
 def test_addresses_django_accepts_are_accepted(email):
     validate_email(email)

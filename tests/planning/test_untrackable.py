@@ -7,7 +7,7 @@ from pacer.planning import links
 
 
 def test_the_link_builder_and_the_pages_read_the_same_list():
-    assert UNTRACKABLE == {"tv", "radio", "print", "out_of_home"}
+    assert {"tv", "radio", "print", "out_of_home"} == UNTRACKABLE
     for channel in CHANNELS:
         untrackable = channel in UNTRACKABLE
         assert labels.trackable(channel) is not untrackable, channel
