@@ -24,8 +24,8 @@ class Campaign(models.Model):
 class SpendEntry(models.Model):
     """Actual spend on one day for a channel, optionally a campaign and a location.
 
-    Pages and uploads keep one entry per natural key (day, channel, campaign, location);
-    the REST API appends.
+    Pages, uploads and the REST API keep one entry per natural key (day, channel,
+    campaign, location); lines the REST API appended before it did may repeat a key.
     """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)

@@ -28,7 +28,7 @@ from pacer.core.errors import FieldError, ValidationFailed, check_day, parse_amo
 from pacer.core.models import Workspace
 from pacer.people.selectors import locations_by_code
 from pacer.planning import totals
-from pacer.planning.actions import natural_key
+from pacer.planning.actions import natural_key, recorded_lines
 from pacer.planning.models import Campaign, SpendEntry, SpendUpload
 
 MAX_BYTES = 8 * 1024 * 1024
@@ -214,23 +214,8 @@ def preview(upload: SpendUpload) -> Preview:
             continue
         seen[key] = number
         result.entries.append(entry)
-    result.replaced = _recorded(workspace, result.entries)
+    result.replaced = recorded_lines(workspace, result.entries)
     return result
-
-
-def _recorded(workspace: Workspace, entries: list[SpendEntry]) -> list[SpendEntry]:
-    """Recorded lines with the natural key of one of ``entries``."""
-    if not entries:
-        return []
-    keys = {natural_key(e) for e in entries}
-    days = [e.day for e in entries]
-    candidates = SpendEntry.objects.filter(
-        workspace=workspace,
-        day__gte=min(days),
-        day__lte=max(days),
-        channel__in={e.channel for e in entries},
-    ).only("id", "day", "channel", "campaign_id", "location_id", "amount")
-    return [e for e in candidates.iterator(chunk_size=5000) if natural_key(e) in keys]
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from pacer.core import actions as core_actions
+from pacer.people.actions import upsert_locations
 from pacer.planning import actions, selectors, totals, uploads
 from pacer.planning.models import SpendDay, SpendEntry
 
@@ -33,11 +34,17 @@ def recounted(workspace) -> dict:
 def test_every_spend_action_keeps_the_days_equal_to_the_lines(workspace):
     other = core_actions.create_workspace("Other", slug="other")
     actions.create_campaign(workspace, "spring", "email", name="Spring")
+    (north,) = upsert_locations(workspace, [{"code": "N", "name": "North"}])
     actions.record_spend(
         workspace,
         [
             {"day": date(2026, 3, 1), "channel": "paid_search", "amount": "100.10"},
-            {"day": date(2026, 3, 1), "channel": "paid_search", "amount": "0.20"},
+            {
+                "day": date(2026, 3, 1),
+                "channel": "paid_search",
+                "amount": "0.20",
+                "location": north,
+            },
             {"day": date(2026, 3, 2), "channel": "tv", "amount": "1000"},
         ],
     )
