@@ -28,3 +28,8 @@ CHANNELS: dict[str, str] = {
     "in_app": "In-app / loyalty",
     "unassigned": "Unassigned",
 }
+
+# Channels without trackable touches: people see them (broadcast, print, posters) and
+# nobody arrives from them by a link or visit a tracker can read. Touch-based measures
+# cannot credit them and no link is built for them; their effect is measured from spend.
+UNTRACKABLE: frozenset[str] = frozenset({"tv", "radio", "print", "out_of_home"})

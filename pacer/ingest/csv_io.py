@@ -8,9 +8,11 @@ here: the same column guess (``guess_mapping``), the same mapping check
 
 import csv
 import io
+import operator
 import re
 from collections.abc import Iterable
 
+from pacer.core.bulk import cycle_collection_paused
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
 from pacer.people import imports
@@ -104,10 +106,16 @@ def check_mapping(kind: str, headers: list[str], mapping: dict[str, str]) -> Non
 def mapped_rows(records: Iterable[list[str]], headers: list[str], mapping: dict[str, str]):
     """Each record (the cells of a line) as ``{field: value}`` under ``mapping``."""
     where = [(headers.index(column), target) for column, target in mapping.items()]
+    targets = [target for _, target in where]
+    cells = operator.itemgetter(*[i for i, _ in where], 0)  # 0: always a tuple
+    width = max((i for i, _ in where), default=-1) + 1
     for record in records:
         if not record:
             continue  # a blank line is no row (as csv.DictReader reads them)
-        yield {target: (record[i] if i < len(record) else "").strip() for i, target in where}
+        if len(record) >= width:
+            yield dict(zip(targets, map(str.strip, cells(record)), strict=False))
+        else:
+            yield {target: (record[i] if i < len(record) else "").strip() for i, target in where}
 
 
 def import_text(
@@ -125,13 +133,14 @@ def import_text(
     reader = csv.reader(io.StringIO(text))
     headers = next(reader, [])
     check_mapping(kind, headers, mapping)
-    rows = list(mapped_rows(reader, headers, mapping))
     extra = {"progress": progress} if progress else {}
-    if kind == "contacts":
-        return imports.import_contacts(
-            workspace, rows, update_rule=update_rule, actor=actor, **extra
-        )
-    return imports.import_orders(workspace, rows, actor=actor, **extra)
+    with cycle_collection_paused():
+        rows = list(mapped_rows(reader, headers, mapping))
+        if kind == "contacts":
+            return imports.import_contacts(
+                workspace, rows, update_rule=update_rule, actor=actor, **extra
+            )
+        return imports.import_orders(workspace, rows, actor=actor, **extra)
 
 
 def import_contacts(

@@ -9,9 +9,8 @@ mix model.
 
 from datetime import date
 
-from pacer.core.channels import CHANNELS
+from pacer.core.channels import CHANNELS, UNTRACKABLE
 
-UNTRACKABLE = frozenset({"tv", "radio", "print", "out_of_home"})
 NOT_APPLICABLE = "n/a"
 NOT_APPLICABLE_HINT = (
     "Not applicable: this channel has no trackable touches (no link or visit to follow), "

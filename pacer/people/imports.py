@@ -7,6 +7,7 @@ on user id, email and phone (in that order of strength); orders already on recor
 is published on the change feed.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +26,16 @@ from pacer.people.resolution import BatchResolver, normalise
 from pacer.privacy.selectors import suppressed
 
 UPDATE_RULES = ("always", "if_not_empty", "if_existing_empty")
+USER_ID, EMAIL, PHONE = IdentityKind.USER_ID, IdentityKind.EMAIL, IdentityKind.PHONE
+STAGES = tuple(LifecycleStage.values)
+# Plain ASCII addresses that Django's ``validate_email`` certainly accepts (a stricter
+# pattern than its own); anything else is left to ``validate_email``.
+PLAIN_EMAIL = re.compile(
+    r"[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@"
+    r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*"
+    r"\.[a-z]{2,63}",
+    re.ASCII | re.IGNORECASE,
+)
 CONTACT_FIELDS = (
     "email",
     "phone",
@@ -89,6 +100,18 @@ def _apply(contact: Contact, name: str, value, rule: str) -> bool:
     return True
 
 
+def _fill(contact: Contact, values: dict) -> None:
+    """Set every field of a contact the import creates (``_apply`` under "always")."""
+    traits = {}
+    for name, value in values.items():
+        if name.startswith("trait:"):
+            traits[name[6:]] = value
+        else:
+            setattr(contact, name, value)
+    if traits:
+        contact.traits = {**contact.traits, **traits}
+
+
 def import_contacts(
     workspace: Workspace,
     rows: list[dict],
@@ -132,6 +155,7 @@ def _write_contacts(
     resolver = BatchResolver(workspace, keys)
     changed: dict[int, Contact] = {}
     first_rows: set[int] = set()
+    now = datetime.now(UTC)
     for _, (keys_, values) in checked:
         contact = resolver.resolve(keys_)
         created = contact.pk is None
@@ -139,10 +163,13 @@ def _write_contacts(
         rule = "always" if created and id(contact) not in first_rows else update_rule
         first_rows.add(id(contact))
         dirty = False
-        for name, value in values.items():
-            dirty |= _apply(contact, name, value, rule)
+        if created and rule == "always":
+            _fill(contact, values)
+        else:
+            for name, value in values.items():
+                dirty |= _apply(contact, name, value, rule)
         if contact.email and not contact.lead_at:
-            contact.lead_at = datetime.now(UTC)
+            contact.lead_at = now
             contact.lifecycle_stage = contact.lifecycle_stage or LifecycleStage.LEAD
         if not created and dirty:
             changed[contact.pk] = contact
@@ -178,22 +205,19 @@ def _write_contacts(
 def _check_contact_row(row: dict, locations: dict) -> tuple[list, dict]:
     values: dict = {}
     keys = []
-    if row.get("user_id"):
-        keys.append((IdentityKind.USER_ID, row["user_id"]))
-    email = row.get("email", "")
+    user_id, email, phone = row.get("user_id"), row.get("email"), row.get("phone")
+    if user_id:
+        keys.append((USER_ID, user_id))
     if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise FieldError("email", f"'{email}' is not a valid email address") from None
-        values["email"] = email.lower()
-        keys.append((IdentityKind.EMAIL, email.lower()))
-    phone = normalise(IdentityKind.PHONE, row.get("phone", ""))
-    if row.get("phone"):
-        if len(phone.lstrip("+")) < 6:
-            raise FieldError("phone", f"'{row['phone']}' is not a phone number")
-        values["phone"] = phone
-        keys.append((IdentityKind.PHONE, phone))
+        check_email(email)
+        values["email"] = email = email.lower()
+        keys.append((EMAIL, email))
+    if phone:
+        normal = normalise(PHONE, phone)
+        if len(normal.lstrip("+")) < 6:
+            raise FieldError("phone", f"'{phone}' is not a phone number")
+        values["phone"] = normal
+        keys.append((PHONE, normal))
     if not keys:
         raise FieldError("email", "the row has no identifier (email, user_id or phone)")
     for name in ("first_name", "last_name"):
@@ -204,15 +228,23 @@ def _check_contact_row(row: dict, locations: dict) -> tuple[list, dict]:
             raise FieldError("location", f"no location with code '{row['location']}'")
         values["location"] = locations[row["location"]]
     if row.get("lifecycle_stage"):
-        if row["lifecycle_stage"] not in LifecycleStage.values:
-            raise FieldError(
-                "lifecycle_stage", f"must be one of {', '.join(LifecycleStage.values)}"
-            )
+        if row["lifecycle_stage"] not in STAGES:
+            raise FieldError("lifecycle_stage", f"must be one of {', '.join(STAGES)}")
         values["lifecycle_stage"] = row["lifecycle_stage"]
     for name, value in row.items():
         if name.startswith("trait:"):
             values[name] = value
     return keys, values
+
+
+def check_email(email: str) -> None:
+    """Raise ``FieldError`` unless ``email`` is an address ``validate_email`` accepts."""
+    if len(email) <= 320 and PLAIN_EMAIL.fullmatch(email):
+        return
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise FieldError("email", f"'{email}' is not a valid email address") from None
 
 
 def _parse_placed_at(value: str) -> datetime:
@@ -361,6 +393,8 @@ def _without_erased(workspace: Workspace, items: list, keys_of, report: ImportRe
     """``items`` less those carrying an erased person's identifier (``pacer.privacy``),
     counted in ``report.suppressed``: an import must not bring them back."""
     erased = suppressed(workspace, (key for item in items for key in keys_of(item)))
+    if not erased:
+        return items
     kept = [item for item in items if not erased.intersection(keys_of(item))]
     report.suppressed = len(items) - len(kept)
     return kept

@@ -16,7 +16,7 @@ from pacer.core.errors import FieldError
 from pacer.core.models import Workspace
 from pacer.people.commerce import OrderInput, OrderWriter, check_contact_storable
 from pacer.people.models import Account, Consent, Contact, IdentityKind, LifecycleStage
-from pacer.people.resolution import BatchResolver, normalise
+from pacer.people.resolution import PROFILE_FIELDS, BatchResolver, normalise
 
 CONSENT_CHANNELS = {"email", "sms", "push", "phone", "direct_mail", "whatsapp"}
 PROFILE_TRAITS = {
@@ -30,27 +30,6 @@ PROFILE_TRAITS = {
 TRAIT_LENGTHS = {
     column: Contact._meta.get_field(column).max_length for column in PROFILE_TRAITS.values()
 }
-CONTACT_FIELDS = [
-    "email",
-    "phone",
-    "first_name",
-    "last_name",
-    "traits",
-    "account",
-    "location",
-    "lifecycle_stage",
-    "first_seen_at",
-    "last_seen_at",
-    "lead_at",
-    "customer_at",
-    "order_count",
-    "revenue",
-    "last_order_at",
-    "acquisition_channel",
-    "acquisition_source",
-    "acquisition_medium",
-    "acquisition_campaign",
-]
 
 
 @dataclass(slots=True)
@@ -223,7 +202,7 @@ class ProfilePlan:
                 account.save(update_fields=["name", "traits"])
         resolver.flush()
         self.orders.flush(resolver.canonical)
-        resolver.save_touched(CONTACT_FIELDS)
+        resolver.save_touched(PROFILE_FIELDS)  # what activity changes is what a merge does
         Consent.objects.bulk_create(
             [_with_contact(c, resolver.canonical(contact)) for c, contact in self.consents]
         )

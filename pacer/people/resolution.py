@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from pacer.core import audit
-from pacer.core.bulk import LoadedRows, fetch_in, insert_returning_ids, insert_rows
+from pacer.core.bulk import LoadedRows, NewInstances, fetch_in, insert_returning_ids, insert_rows
 from pacer.core.domains import loaded
 from pacer.core.models import Workspace
 from pacer.people.models import Contact, Identity, IdentityKind
@@ -21,8 +21,10 @@ from pacer.people.models import Contact, Identity, IdentityKind
 # Lifecycle stages from the furthest along; a merged contact keeps the furthest of its two.
 STAGE_ORDER = ("evangelist", "customer", "opportunity", "sql", "mql", "lead", "subscriber", "other")
 MIN_PHONE_DIGITS = 6
-# What ``combine_traits`` changes on the survivor of a merge, written with the merge.
-MERGED_FIELDS = [
+# A contact's profile and computed traits: what ``combine_traits`` changes on the
+# survivor of a merge (written with the merge) and what activity changes
+# (``pacer.people.profiles``).
+PROFILE_FIELDS = [
     "email",
     "phone",
     "first_name",
@@ -55,7 +57,7 @@ def normalise(kind: str, value: str) -> str:
         local, at, domain = value.rpartition("@")
         return value.lower() if local and at and domain else ""
     if kind == IdentityKind.PHONE:
-        digits = "".join(ch for ch in value if ch.isdigit())
+        digits = "".join(filter(str.isdigit, value))
         if len(digits) < MIN_PHONE_DIGITS:
             return ""
         return "+" + digits if value.startswith("+") else digits
@@ -75,6 +77,7 @@ class BatchResolver:
         self.new_identities: list[tuple[str, str, Contact]] = []
         self.saved_merges: list[tuple[Contact, Contact]] = []
         self.touched: dict[int, Contact] = {}
+        self._new_contact = NewInstances(Contact)
         by_kind: dict[str, set[str]] = {}
         for kind, value in keys:
             by_kind.setdefault(kind, set()).add(value)
@@ -139,6 +142,8 @@ class BatchResolver:
             if all(self.lookup(*key) is contact for key in keys[1:]):
                 self.touched[id(contact)] = contact
                 return contact
+        elif not any(key in self.owner for key in keys):
+            return self._create(keys)  # nobody holds any of them: a new person
         user_id = next((v for k, v in keys if k == IdentityKind.USER_ID), None)
         owners: list[Contact] = []
         for key in keys:
@@ -150,7 +155,7 @@ class BatchResolver:
                 continue  # someone else's device or address: never merge two user ids
             owners.append(contact)
         if not owners:
-            target = Contact(workspace=self.workspace)
+            target = self._new_contact(workspace=self.workspace)
             self.new_contacts.append(target)
             self.created_order[id(target)] = len(self.created_order)
         else:
@@ -164,6 +169,20 @@ class BatchResolver:
                 self.new_identities.append((kind, value, target))
                 if kind == IdentityKind.USER_ID:
                     self.user_ids.setdefault(id(target), set()).add(value)
+        self.touched[id(target)] = target
+        return target
+
+    def _create(self, keys: list[tuple[str, str]]) -> Contact:
+        """A new contact holding ``keys`` (which nobody holds)."""
+        target = self._new_contact(workspace=self.workspace)
+        self.new_contacts.append(target)
+        self.created_order[id(target)] = len(self.created_order)
+        for key in keys:
+            if key not in self.owner:
+                self.owner[key] = target
+                self.new_identities.append((*key, target))
+                if key[0] == IdentityKind.USER_ID:
+                    self.user_ids.setdefault(id(target), set()).add(key[1])
         self.touched[id(target)] = target
         return target
 
@@ -198,12 +217,12 @@ class BatchResolver:
     def flush(self) -> None:
         """Write new contacts, identities and merges. Call inside the batch transaction."""
         insert_returning_ids(Contact, self.new_contacts)
-        now = timezone.now()
+        now, aliased = timezone.now(), bool(self.alias_of)
         insert_rows(
             Identity,
             ["workspace", "contact", "kind", "value", "created_at"],
             [
-                (self.workspace.pk, self.canonical(c).pk, k, v, now)
+                (self.workspace.pk, (self.canonical(c) if aliased else c).id, k, v, now)
                 for k, v, c in self.new_identities
             ],
         )
@@ -224,7 +243,7 @@ class BatchResolver:
             )
         # the survivors' combined profiles go with the rows that moved to them, whatever
         # the caller saves of its own changes afterwards
-        self.loaded.save(survivors.values(), MERGED_FIELDS)
+        self.loaded.save(survivors.values(), PROFILE_FIELDS)
 
     def save_touched(self, fields: list[str]) -> None:
         """Persist the changed ``fields`` of contacts that existed before the batch."""

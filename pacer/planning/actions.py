@@ -6,10 +6,12 @@ from decimal import Decimal
 from django.db import transaction
 
 from pacer.core import audit
+from pacer.core.bulk import lock_appends
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import FieldError, ValidationFailed, check_day, parse_amount
 from pacer.core.models import Workspace
 from pacer.people.selectors import locations_by_code
+from pacer.planning import totals
 from pacer.planning.links import check_landing_url
 from pacer.planning.models import Campaign, SpendEntry
 
@@ -150,13 +152,19 @@ def update_campaign(
 
 
 @transaction.atomic
-def record_spend(workspace: Workspace, rows: list[dict], *, actor=None) -> int:
-    """Record spend rows (``day``, ``channel``, ``amount``, optional ``campaign``, ``location``).
+def record_spend(workspace: Workspace, rows: list[dict], *, actor=None) -> dict[str, int]:
+    """Record spend rows (``day``, ``channel``, ``amount``, optional ``campaign``,
+    ``location``), one amount per natural key (day, channel, campaign, location): a row
+    whose key is recorded already replaces that line's amount, so sending the same rows
+    again changes nothing. Returns ``{"recorded": new lines, "replaced": lines whose
+    amount was replaced}``.
 
-    All rows are checked first; one bad row rejects the whole set.
+    All rows are checked first; one bad row, or a key repeated in ``rows``, rejects the
+    whole set.
     """
     errors = {}
     entries = []
+    first_row: dict[tuple, int] = {}
     for index, row in enumerate(rows):
         if row.get("channel") not in CHANNELS:
             errors[f"rows[{index}].channel"] = f"'{row.get('channel')}' is not a Pacer channel"
@@ -168,21 +176,62 @@ def record_spend(workspace: Workspace, rows: list[dict], *, actor=None) -> int:
             check_day(row.get("day"), f"rows[{index}].day")
         except FieldError as error:
             errors[error.field] = error.reason
-        entries.append(
-            SpendEntry(
-                workspace=workspace,
-                day=row.get("day"),
-                channel=row.get("channel", ""),
-                campaign=row.get("campaign"),
-                location=row.get("location"),
-                amount=amount,
-            )
+        entry = SpendEntry(
+            workspace=workspace,
+            day=row.get("day"),
+            channel=row.get("channel", ""),
+            campaign=row.get("campaign"),
+            location=row.get("location"),
+            amount=amount,
         )
+        earlier = first_row.setdefault(natural_key(entry), index)
+        if earlier != index and not any(f.startswith(f"rows[{index}].") for f in errors):
+            errors[f"rows[{index}].day"] = (
+                f"repeats rows[{earlier}] (same day, channel, campaign and location): "
+                "send one amount per key"
+            )
+        entries.append(entry)
     if errors:
         raise ValidationFailed(errors)
-    SpendEntry.objects.bulk_create(entries, batch_size=1000)
-    audit.record(workspace, "spend.record", workspace, actor=actor, after={"rows": len(entries)})
-    return len(entries)
+    lock_appends(SpendEntry)  # concurrent senders of the same keys take turns
+    recorded: dict[tuple, list[SpendEntry]] = {}
+    for line in recorded_lines(workspace, entries):
+        recorded.setdefault(natural_key(line), []).append(line)
+    new, replaced, extra = [], [], []
+    for entry in entries:
+        lines = sorted(recorded.get(natural_key(entry), []), key=lambda line: line.pk)
+        if not lines:
+            new.append(entry)
+            continue
+        kept, *duplicates = lines  # lines the API appended before it replaced
+        extra += duplicates
+        if kept.amount != entry.amount or duplicates:
+            totals.remove(workspace, [kept, *duplicates])
+            kept.amount = entry.amount
+            replaced.append(kept)
+            totals.add(workspace, [kept])
+    SpendEntry.objects.bulk_create(new, batch_size=1000)
+    SpendEntry.objects.bulk_update(replaced, ["amount"], batch_size=1000)
+    SpendEntry.objects.filter(pk__in=[line.pk for line in extra]).delete()
+    totals.add(workspace, new)
+    result = {"recorded": len(new), "replaced": len(replaced)}
+    audit.record(workspace, "spend.record", workspace, actor=actor, after=result)
+    return result
+
+
+def recorded_lines(workspace: Workspace, entries: list[SpendEntry]) -> list[SpendEntry]:
+    """Recorded lines with the natural key of one of ``entries``."""
+    if not entries:
+        return []
+    keys = {natural_key(e) for e in entries}
+    days = [e.day for e in entries]
+    candidates = SpendEntry.objects.filter(
+        workspace=workspace,
+        day__gte=min(days),
+        day__lte=max(days),
+        channel__in={e.channel for e in entries},
+    ).only("id", "day", "channel", "campaign_id", "location_id", "amount")
+    return [e for e in candidates.iterator(chunk_size=5000) if natural_key(e) in keys]
 
 
 def resolve_spend_references(workspace: Workspace, rows: list[dict]) -> list[dict]:
@@ -275,6 +324,7 @@ def enter_spend(workspace: Workspace, values: dict, *, actor=None) -> SpendEntry
     if errors:
         raise ValidationFailed(errors)
     entry.save()
+    totals.add(workspace, [entry])
     audit.record(workspace, "spend.create", entry, actor=actor, after=audit.snapshot(entry))
     return entry
 
@@ -292,8 +342,10 @@ def update_spend(entry: SpendEntry, values: dict, *, actor=None) -> SpendEntry:
         raise ValidationFailed(errors)
     entry = SpendEntry.objects.select_for_update().get(pk=entry.pk)
     before = audit.snapshot(entry)
+    totals.remove(workspace, [entry])  # as stored, before the change
     for field in ("day", "channel", "campaign", "location", "amount"):
         setattr(entry, field, getattr(changed, field))
+    totals.add(workspace, [entry])
     after = audit.snapshot(entry)
     if after != before:
         entry.save()
@@ -305,4 +357,6 @@ def update_spend(entry: SpendEntry, values: dict, *, actor=None) -> SpendEntry:
 def delete_spend(entry: SpendEntry, *, actor=None) -> None:
     before = audit.snapshot(entry)
     audit.record(entry.workspace, "spend.delete", entry, actor=actor, before=before)
+    entry = SpendEntry.objects.select_for_update().get(pk=entry.pk)  # as stored
+    totals.remove(entry.workspace_id, [entry])
     entry.delete()

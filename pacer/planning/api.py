@@ -79,7 +79,10 @@ class SpendQuery(Schema):
 
 
 class Recorded(Schema):
-    recorded: int
+    recorded: int = Field(description="new spend lines")
+    replaced: int = Field(
+        description="lines recorded before for the same key whose amount was replaced"
+    )
 
 
 @router.get("/campaigns", response={200: list[CampaignOut], **ERRORS})
@@ -113,8 +116,11 @@ def list_spend(request, query: Query[SpendQuery]):
 @router.post("/spend", response={201: Recorded, **ERRORS, **BODY_ERRORS})
 @endpoint("spend.manage")
 def post_spend(request, payload: SpendIn):
-    """Record spend rows, all or none; campaigns by key and locations by code."""
+    """Record spend rows, all or none; campaigns by key and locations by code.
+
+    Idempotent: spend has one amount per natural key (day, channel, campaign, location).
+    A row whose key is recorded already replaces that amount (nothing else changes), so
+    posting the same rows again leaves the spend as it was; a key repeated within one
+    request is refused."""
     rows = actions.resolve_spend_references(request.workspace, [row.dict() for row in payload.rows])
-    return Status(
-        201, {"recorded": actions.record_spend(request.workspace, rows, actor=request.user)}
-    )
+    return Status(201, actions.record_spend(request.workspace, rows, actor=request.user))

@@ -10,7 +10,7 @@ a campaign key as shopping, for one) is refused with the reason instead.
 from dataclasses import dataclass
 from urllib.parse import SplitResult, unquote_plus, urlencode, urlsplit, urlunsplit
 
-from pacer.core.channels import CHANNELS
+from pacer.core.channels import CHANNELS, UNTRACKABLE
 from pacer.core.errors import ValidationFailed
 from pacer.ingest.channels import classify
 
@@ -47,12 +47,11 @@ SOURCE_SUGGESTIONS: dict[str, tuple[str, ...]] = {
 # Channels no link can carry: people see them, not click them (their effect is measured
 # by spend and a mix model), or they are what a visit without any tag is filed under.
 NOT_BY_LINK: dict[str, str] = {
-    "tv": "TV is not tracked by links: its effect is measured from spend (a mix model)",
-    "radio": "Radio is not tracked by links: its effect is measured from spend (a mix model)",
-    "print": "Print is not tracked by links: its effect is measured from spend (a mix model)",
-    "out_of_home": (
-        "Out-of-home is not tracked by links: its effect is measured from spend (a mix model)"
-    ),
+    **{
+        channel: f"{CHANNELS[channel]} is not tracked by links: its effect is measured from "
+        "spend (a mix model)"
+        for channel in sorted(UNTRACKABLE)
+    },
     "direct": "Direct is what a visit without any campaign tag is filed under: it needs no link",
     "unassigned": "Unassigned is where touches Pacer cannot classify go: no link should aim there",
 }

@@ -24,8 +24,8 @@ class Campaign(models.Model):
 class SpendEntry(models.Model):
     """Actual spend on one day for a channel, optionally a campaign and a location.
 
-    Pages and uploads keep one entry per natural key (day, channel, campaign, location);
-    the REST API appends.
+    Pages, uploads and the REST API keep one entry per natural key (day, channel,
+    campaign, location); lines the REST API appended before it did may repeat a key.
     """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
@@ -62,3 +62,21 @@ class SpendUpload(models.Model):
     recorded_at = models.DateTimeField(null=True, blank=True)
     recorded_rows = models.IntegerField(default=0)
     replaced_entries = models.IntegerField(default=0)
+
+
+class SpendDay(models.Model):
+    """The spend of a workspace on one day through one channel: the sum (in cents, exact on
+    every database) and count of its lines, kept by every action that writes lines
+    (``pacer.planning.totals``), so the spend list's totals over any range read days, not
+    lines."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    day = models.DateField()
+    channel = models.CharField(max_length=40)
+    cents = models.BigIntegerField()
+    lines = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "day", "channel"], name="spend_day_key")
+        ]

@@ -16,6 +16,7 @@ from django.db.models import (
 
 from pacer.core.models import Workspace
 from pacer.people.selectors import locations_by_code
+from pacer.planning import totals
 from pacer.planning.models import Campaign, SpendEntry, SpendUpload
 
 # A campaign's status, from its dates and the day asked about.
@@ -143,6 +144,24 @@ def spend_totals(rows: QuerySet[SpendEntry], *, by_channel: bool = True) -> dict
         "lines": overall["lines"],
         "by_channel": channels,
     }
+
+
+def spend_list_totals(
+    workspace: Workspace,
+    rows: QuerySet[SpendEntry],
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    channel: str = "",
+    campaign: str = "",
+    location: str = "",
+) -> dict:
+    """``spend_totals`` of the spend list's ``rows`` (``spend_rows`` under the same
+    filters): read from the spend per day and channel (``SpendDay``) unless a campaign or
+    location narrows the lines (then few enough to add up, by their indexes)."""
+    if campaign or location:
+        return spend_totals(rows)
+    return totals.totals(workspace, start=start, end=end, channel=channel)
 
 
 def spend_span(workspace: Workspace) -> tuple[date | None, date | None]:

@@ -18,6 +18,7 @@ from pacer.web.formats import currency_prefix
 from pacer.web.tables import Column, Table
 
 SPEND_FORM_FIELDS = ("day", "channel", "campaign", "location", "amount")
+SPEND_FILTERS = ("start", "end", "channel", "campaign", "location")
 # Up to this many campaigns the form offers a list; beyond, the key is typed.
 CAMPAIGN_SELECT_LIMIT = 500
 
@@ -110,14 +111,7 @@ def _spend_filters(request) -> FilterBar:
 def _spend(request) -> tuple[Table, FilterBar, object]:
     bar = _spend_filters(request)
     values = bar.values
-    rows = selectors.spend_rows(
-        request.workspace,
-        start=values["start"],
-        end=values["end"],
-        channel=values["channel"],
-        campaign=values["campaign"],
-        location=values["location"],
-    )
+    rows = selectors.spend_rows(request.workspace, **{k: values[k] for k in SPEND_FILTERS})
     hint = (
         "Clear the filters to see all spend."
         if bar.active
@@ -129,7 +123,9 @@ def _spend(request) -> tuple[Table, FilterBar, object]:
 @page("spend.view")
 def spend_list(request):
     table, bar, rows = _spend(request)
-    totals = selectors.spend_totals(rows)
+    totals = selectors.spend_list_totals(
+        request.workspace, rows, **{k: bar.values[k] for k in SPEND_FILTERS}
+    )
     for line in totals["by_channel"]:
         line["label"] = CHANNELS.get(line["channel"], line["channel"])
         line["share"] = line["amount"] / totals["amount"] if totals["amount"] else None

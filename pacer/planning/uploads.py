@@ -27,7 +27,8 @@ from pacer.core.channels import CHANNELS
 from pacer.core.errors import FieldError, ValidationFailed, check_day, parse_amount
 from pacer.core.models import Workspace
 from pacer.people.selectors import locations_by_code
-from pacer.planning.actions import natural_key
+from pacer.planning import totals
+from pacer.planning.actions import natural_key, recorded_lines
 from pacer.planning.models import Campaign, SpendEntry, SpendUpload
 
 MAX_BYTES = 8 * 1024 * 1024
@@ -213,23 +214,8 @@ def preview(upload: SpendUpload) -> Preview:
             continue
         seen[key] = number
         result.entries.append(entry)
-    result.replaced = _recorded(workspace, result.entries)
+    result.replaced = recorded_lines(workspace, result.entries)
     return result
-
-
-def _recorded(workspace: Workspace, entries: list[SpendEntry]) -> list[SpendEntry]:
-    """Recorded lines with the natural key of one of ``entries``."""
-    if not entries:
-        return []
-    keys = {natural_key(e) for e in entries}
-    days = [e.day for e in entries]
-    candidates = SpendEntry.objects.filter(
-        workspace=workspace,
-        day__gte=min(days),
-        day__lte=max(days),
-        channel__in={e.channel for e in entries},
-    ).only("id", "day", "channel", "campaign_id", "location_id", "amount")
-    return [e for e in candidates.iterator(chunk_size=5000) if natural_key(e) in keys]
 
 
 @transaction.atomic
@@ -250,6 +236,8 @@ def record_upload(upload: SpendUpload, *, actor=None) -> Preview:
     for start in range(0, len(replaced), 5000):
         SpendEntry.objects.filter(pk__in=replaced[start : start + 5000]).delete()
     SpendEntry.objects.bulk_create(result.entries, batch_size=1000)
+    totals.remove(upload.workspace_id, result.replaced)
+    totals.add(upload.workspace_id, result.entries)
     upload.recorded_at = timezone.now()
     upload.recorded_rows, upload.replaced_entries = len(result.entries), len(replaced)
     upload.save(update_fields=["recorded_at", "recorded_rows", "replaced_entries"])

@@ -7,6 +7,7 @@ cannot be checked against a list of addresses. Changing the key makes earlier di
 unmatchable (``key_id`` tells which key made a digest).
 """
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
@@ -67,9 +68,16 @@ def key_id() -> str:
     return hmac.new(_key(), b"pacer.privacy.key-id", hashlib.sha256).hexdigest()[:16]
 
 
+@functools.lru_cache(maxsize=4)
+def _keyed(key: bytes) -> "hmac.HMAC":
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
 def digest(kind: str, value: str) -> str:
     """The keyed hash of one normalised identifier (64 hex digits)."""
-    return hmac.new(_key(), f"{kind}\x00{value}".encode(), hashlib.sha256).hexdigest()
+    mac = _keyed(_key()).copy()  # the key's padding is hashed once, not per identifier
+    mac.update(f"{kind}\x00{value}".encode())
+    return mac.hexdigest()
 
 
 def digests(keys: Iterable[Key]) -> list[str]:

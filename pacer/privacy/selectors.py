@@ -14,19 +14,33 @@ from pacer.privacy.models import PrivacyRequest, Suppression
 from pacer.warehouse.store import Store
 
 PER_QUERY = 5000  # digests per IN (...) list
+# suppressions read whole and matched in memory (a workspace with more is asked by IN)
+HELD_IN_MEMORY = 1000
 
 
 def suppressed(workspace: Workspace, identifiers: Iterable[Key]) -> set[Key]:
     """Which of ``identifiers`` (``(kind, value)`` pairs as messages carry them; kinds
     ``email``, ``phone``, ``user_id``, ``anonymous_id``) belong to an erased person.
 
-    One query on the unique (workspace, digest) index for up to 5,000 identifiers; none
-    when nothing is asked."""
+    One query, on the unique (workspace, digest) index, reads the workspace's
+    suppressions up to ``HELD_IN_MEMORY``: when it has none (it erased nobody) nothing
+    is hashed, and when it has few they are matched in memory. A workspace with more is
+    asked again for up to 5,000 identifiers a query. No query when nothing is asked."""
+    asked = [(kind, value) for kind, value in identifiers if value]
+    if not asked:
+        return set()
+    held = list(
+        Suppression.objects.filter(workspace=workspace).values_list("digest", flat=True)[
+            : HELD_IN_MEMORY + 1
+        ]
+    )
+    if not held:
+        return set()
     by_digest: dict[str, list[Key]] = {}
-    for kind, value in identifiers:
-        if not value:
-            continue
+    for kind, value in asked:
         by_digest.setdefault(digest(kind, normalise(kind, value)), []).append((kind, value))
+    if len(held) <= HELD_IN_MEMORY:
+        return {key for hit in held for key in by_digest.get(hit, ())}
     found: set[Key] = set()
     wanted = list(by_digest)
     for start in range(0, len(wanted), PER_QUERY):

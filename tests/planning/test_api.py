@@ -80,7 +80,7 @@ def test_spend_rows_are_all_or_nothing_and_read_back(api, workspace):
             ]
         },
     )
-    assert good.status_code == 201 and good.json() == {"recorded": 2}
+    assert good.status_code == 201 and good.json() == {"recorded": 2, "replaced": 0}
     assert api.get("planning/spend", start="2026-03-01", end="2026-03-31").json() == [
         {
             "day": "2026-03-02",
@@ -138,7 +138,10 @@ def test_the_spend_action_refuses_what_the_column_cannot_hold(workspace):
         "rows[2].amount": "must be at most 999,999,999,999.99",
     }
     assert not SpendEntry.objects.exists()
-    assert record_spend(workspace, [{**rows[2], "amount": "999999999999.994"}]) == 1
+    assert record_spend(workspace, [{**rows[2], "amount": "999999999999.994"}]) == {
+        "recorded": 1,
+        "replaced": 0,
+    }
     assert SpendEntry.objects.get().amount == Decimal("999999999999.99")
 
 
@@ -193,3 +196,63 @@ def test_a_spend_batch_is_bounded(api):
         "rows": "List should have at most 10000 items after validation, not 10001"
     }
     assert not SpendEntry.objects.exists()
+
+
+def test_posting_spend_again_replaces_the_amount_of_its_key_and_touches_nothing_else(
+    api, workspace
+):
+    upsert_locations(workspace, [{"code": "L1", "name": "Austin"}])
+    api.post("planning/campaigns", {"key": "spring", "channel": "paid_social"})
+    row = {
+        "day": "2026-03-02",
+        "channel": "paid_social",
+        "amount": "120.50",
+        "campaign": "spring",
+        "location": "L1",
+    }
+    others = [
+        {**row, "location": ""},  # the same but for the location: another key
+        {**row, "campaign": ""},
+        {**row, "day": "2026-03-03"},
+        {**row, "channel": "tv", "campaign": ""},
+    ]
+    first = api.post("planning/spend", {"rows": [row, *others]})
+    assert first.json() == {"recorded": 5, "replaced": 0}
+    before = {line.pk: (line.amount, line.day) for line in SpendEntry.objects.all()}
+    again = api.post("planning/spend", {"rows": [{**row, "amount": "99.99"}]})
+    assert again.status_code == 201 and again.json() == {"recorded": 0, "replaced": 1}
+    after = {line.pk: (line.amount, line.day) for line in SpendEntry.objects.all()}
+    changed = [pk for pk in after if after[pk] != before[pk]]
+    assert set(after) == set(before) and len(changed) == 1
+    assert after[changed[0]] == (Decimal("99.99"), date(2026, 3, 2))
+    line = SpendEntry.objects.get(pk=changed[0])
+    assert (line.campaign.key, line.location.code) == ("spring", "L1")
+    same = api.post("planning/spend", {"rows": [{**row, "amount": "99.99"}]})
+    assert same.json() == {"recorded": 0, "replaced": 0}  # the same rows again: no change
+    assert SpendEntry.objects.count() == 5
+
+
+def test_a_key_repeated_in_one_request_is_refused_and_nothing_written(api):
+    row = {"day": "2026-03-02", "channel": "tv", "amount": "10"}
+    other = {"day": "2026-03-03", "channel": "tv", "amount": "5"}
+    twice = api.post("planning/spend", {"rows": [row, other, {**row, "amount": "20"}]})
+    assert refused(twice) == {
+        "rows[2].day": "repeats rows[0] (same day, channel, campaign and location): "
+        "send one amount per key"
+    }
+    assert not SpendEntry.objects.exists()
+
+
+def test_lines_appended_before_for_one_key_become_one(workspace):
+    """Before the API replaced, it appended: a later post for such a key leaves one line."""
+    first = record_spend(workspace, [{"day": date(2026, 3, 2), "channel": "tv", "amount": "1"}])
+    assert first == {"recorded": 1, "replaced": 0}
+    SpendEntry.objects.create(workspace=workspace, day=date(2026, 3, 2), channel="tv", amount=2)
+    other = record_spend(workspace, [{"day": date(2026, 3, 9), "channel": "tv", "amount": "4"}])
+    assert other["recorded"] == 1
+    result = record_spend(workspace, [{"day": date(2026, 3, 2), "channel": "tv", "amount": "3"}])
+    assert result == {"recorded": 0, "replaced": 1}
+    assert sorted(SpendEntry.objects.values_list("day", "amount")) == [
+        (date(2026, 3, 2), Decimal("3.00")),
+        (date(2026, 3, 9), Decimal("4.00")),
+    ]
