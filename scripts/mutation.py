@@ -5,8 +5,11 @@ throws away every cached result. So each module runs here with its own selection
 (``TESTS``) and its own ``mutants`` directory (``var/mutants/<module>``, which ``mutants``
 links to during the run): a mutant of ``pacer/core/feed.py`` runs only the feed tests
 that reach the mutated function, in seconds, and one module's results survive the next
-module's run. Everything else (the excluded subprocess tests, the timeout) comes from
-``[tool.mutmut]`` in pyproject.toml.
+module's run. mutmut leaves decorated functions alone, which would skip every
+``@transaction.atomic`` action; ``undecorate`` hands it each such top-level function
+undecorated and wraps it after the definitions instead (``f = transaction.atomic(f)``,
+what the decorator does), so they are mutated too. Everything else (the excluded
+subprocess tests, the timeout) comes from ``[tool.mutmut]`` in pyproject.toml.
 
     python scripts/mutation.py run pacer/core/feed.py        # mutate and test one module
     python scripts/mutation.py summary pacer/core/feed.py …  # figures per module
@@ -16,6 +19,7 @@ module's run. Everything else (the excluded subprocess tests, the timeout) comes
 
 import json
 import os
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -49,6 +53,26 @@ def tests_for(module: str) -> list[str]:
     return [f"tests/{domain}"]
 
 
+ATOMIC = re.compile(r"^@transaction\.atomic\n(?=def (\w+)\()", re.MULTILINE)
+
+
+def undecorate(code: str) -> str:
+    """``code`` with its top-level ``@transaction.atomic`` functions wrapped after their
+    definitions instead of decorated (the same functions; the lines keep their numbers).
+
+    >>> print(undecorate("@transaction.atomic\\ndef act():\\n    pass\\n"), end="")
+    # @transaction.atomic: applied at the end of the module
+    def act():
+        pass
+    act = transaction.atomic(act)
+    """
+    names = ATOMIC.findall(code)
+    if not names:
+        return code
+    code = ATOMIC.sub("# @transaction.atomic: applied at the end of the module\n", code)
+    return code + "".join(f"{name} = transaction.atomic({name})\n" for name in names)
+
+
 def link_mutants_dir(module: str) -> None:
     """Point ``mutants`` at this module's own directory under var/mutants."""
     target = Path("var") / "mutants" / module.removesuffix(".py").replace("/", ".")
@@ -65,8 +89,14 @@ def mutmut(module: str, args: list[str]) -> None:
     """Run a mutmut command for ``module`` with its test selection (does not return)."""
     os.chdir(ROOT)
     link_mutants_dir(module)
+    import mutmut.__main__
     from mutmut.__main__ import cli
     from mutmut.configuration import config
+
+    mutate = mutmut.__main__.mutate_file_contents
+    mutmut.__main__.mutate_file_contents = lambda name, code, *rest: mutate(
+        name, undecorate(code), *rest
+    )
 
     config().only_mutate = [module]
     config().pytest_add_cli_args_test_selection = tests_for(module)
