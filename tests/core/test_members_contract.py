@@ -1,0 +1,111 @@
+"""Members, roles, keys and invitations at their edges: scoped to one workspace, the last
+admin kept, refusals that change nothing, and what the audit log says (found by mutation
+testing: docs/testing.md)."""
+
+import pytest
+from django.utils import timezone
+
+from pacer.core import actions
+from pacer.core.errors import ValidationFailed
+from pacer.core.models import ApiKey, AuditEntry, Invitation, Membership, Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def other(workspace):
+    return actions.create_workspace("Other Co", slug="other")
+
+
+def _roles(user):
+    return dict(Membership.objects.filter(user=user).values_list("workspace__slug", "role"))
+
+
+def _groups(user):
+    return sorted(user.groups.values_list("name", flat=True))
+
+
+def test_removing_a_member_of_two_workspaces_touches_only_the_one(workspace, other, admin):
+    mia = actions.create_user(workspace, "mia", "long-password-1", Role.MARKETER)
+    actions.set_role(other, mia, Role.ANALYST)
+    here, _ = actions.issue_api_key(workspace, "personal", "here", user=mia)
+    there, _ = actions.issue_api_key(other, "personal", "there", user=mia)
+    ada_key, _ = actions.issue_api_key(workspace, "personal", "ada", user=admin)
+    actions.remove_member(workspace, mia, actor=admin)
+    assert _roles(mia) == {"other": Role.ANALYST}
+    assert _groups(mia) == [Role.ANALYST]
+    revoked = dict(ApiKey.objects.values_list("name", "revoked_at"))
+    assert revoked["here"] is not None
+    assert revoked["there"] is None and revoked["ada"] is None
+    entry = AuditEntry.objects.get(action="membership.remove")
+    assert entry.workspace == workspace and entry.actor == admin
+    assert entry.object_id == str(mia.pk)
+    assert entry.before["role"] == Role.MARKETER and entry.before["workspace"] == workspace.pk
+    revoke = AuditEntry.objects.get(action="api_key.revoke")
+    assert revoke.object_id == str(here.pk) and revoke.actor == admin
+
+
+def test_a_key_revoked_before_the_member_leaves_keeps_its_revocation_time(workspace, admin):
+    mia = actions.create_user(workspace, "mia", "long-password-1", Role.MARKETER)
+    key, _ = actions.issue_api_key(workspace, "personal", "old", user=mia)
+    actions.revoke_api_key(key)
+    revoked_at = ApiKey.objects.get(pk=key.pk).revoked_at
+    actions.remove_member(workspace, mia)
+    assert ApiKey.objects.get(pk=key.pk).revoked_at == revoked_at
+    assert AuditEntry.objects.filter(action="api_key.revoke").count() == 1
+
+
+def test_removing_someone_who_is_not_a_member_here_is_refused(workspace, other):
+    stranger = actions.create_user(other, "sam", "long-password-1", Role.ADMIN)
+    with pytest.raises(ValidationFailed) as refused:
+        actions.remove_member(workspace, stranger)
+    assert refused.value.errors == {"user": "is not a member of this workspace"}
+    assert _roles(stranger) == {"other": Role.ADMIN}
+    assert not AuditEntry.objects.filter(action="membership.remove").exists()
+
+
+def test_the_last_admin_can_neither_leave_nor_be_demoted(workspace, admin):
+    marketer = actions.create_user(workspace, "mia", "long-password-1", Role.MARKETER)
+    for attempt in (
+        lambda: actions.remove_member(workspace, admin),
+        lambda: actions.set_role(workspace, admin, Role.ANALYST),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            attempt()
+        assert refused.value.errors == {"role": "the workspace must keep at least one admin"}
+    assert _roles(admin) == {"acme": Role.ADMIN}
+    actions.remove_member(workspace, marketer)  # not an admin: nothing to keep
+    assert _roles(marketer) == {}
+
+
+def test_an_admin_of_another_workspace_does_not_count_as_one_here(workspace, other, admin):
+    actions.set_role(other, admin, Role.ADMIN)
+    other_admin = actions.create_user(other, "oli", "long-password-1", Role.ADMIN)
+    with pytest.raises(ValidationFailed):
+        actions.remove_member(workspace, admin)
+    second = actions.create_user(workspace, "bea", "long-password-1", Role.ADMIN)
+    actions.remove_member(workspace, admin)  # another admin here: allowed
+    assert _roles(admin) == {"other": Role.ADMIN}
+    assert _roles(second) == {"acme": Role.ADMIN}
+    assert _roles(other_admin) == {"other": Role.ADMIN}
+
+
+def test_an_accepted_invitation_cannot_be_revoked(workspace, admin):
+    invitation, token = actions.invite(workspace, Role.STAFF, actor=admin)
+    actions.join_with_new_login(token, "sid", "long-password-1")
+    invitation.refresh_from_db()
+    actions.revoke_invitation(invitation, actor=admin)
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None and invitation.accepted_at is not None
+    assert not AuditEntry.objects.filter(action="invitation.revoke").exists()
+
+
+def test_revoking_an_invitation_twice_keeps_the_first_time(workspace, admin):
+    invitation, _ = actions.invite(workspace, Role.STAFF, actor=admin)
+    actions.revoke_invitation(invitation, actor=admin)
+    first = Invitation.objects.get().revoked_at
+    assert first is not None and first <= timezone.now()
+    actions.revoke_invitation(Invitation.objects.get(), actor=admin)
+    assert Invitation.objects.get().revoked_at == first
+    entry = AuditEntry.objects.get(action="invitation.revoke")
+    assert entry.actor == admin and entry.object_id == str(invitation.pk)
