@@ -8,6 +8,7 @@ from django.utils import timezone
 from pacer.core import actions
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import ApiKey, AuditEntry, Invitation, Membership, Role
+from pacer.core.selectors import active_key
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +110,58 @@ def test_revoking_an_invitation_twice_keeps_the_first_time(workspace, admin):
     assert Invitation.objects.get().revoked_at == first
     entry = AuditEntry.objects.get(action="invitation.revoke")
     assert entry.actor == admin and entry.object_id == str(invitation.pk)
+
+
+def test_the_owner_rotates_a_personal_token_into_one_of_the_same_kind_name_and_owner(
+    workspace, admin
+):
+    old, old_secret = actions.issue_api_key(workspace, "personal", "laptop", user=admin)
+    new, secret = actions.rotate_api_key(old, actor=admin)
+    assert ApiKey.objects.get(pk=old.pk).revoked_at is not None
+    assert (new.kind, new.name, new.user, new.revoked_at) == ("personal", "laptop", admin, None)
+    assert secret.startswith("pt_") and secret != old_secret
+    assert active_key(secret, "personal") == new and active_key(old_secret, "personal") is None
+    revoke, issue = AuditEntry.objects.filter(action__startswith="api_key.").order_by("id")[1:]
+    assert (revoke.action, revoke.object_id, revoke.actor) == ("api_key.revoke", str(old.pk), admin)
+    assert (issue.action, issue.object_id, issue.actor) == ("api_key.issue", str(new.pk), admin)
+
+
+def test_nobody_else_rotates_a_personal_token_and_a_revoked_key_is_not_rotated(workspace, admin):
+    sam = actions.create_user(workspace, "sam", "long-password-1", Role.ADMIN)
+    key, _ = actions.issue_api_key(workspace, "personal", "sam's", user=sam)
+    for actor in (admin, None):
+        with pytest.raises(ValidationFailed) as refused:
+            actions.rotate_api_key(key, actor=actor)
+        assert refused.value.errors == {
+            "key": "a personal token is rotated by its owner; revoke it instead"
+        }
+    actions.revoke_api_key(key, actor=admin)
+    with pytest.raises(ValidationFailed) as refused:
+        actions.rotate_api_key(key, actor=sam)
+    assert refused.value.errors == {"key": "is revoked; issue a new key instead"}
+    assert ApiKey.objects.count() == 1
+    entry = AuditEntry.objects.get(action="api_key.revoke")
+    assert entry.actor == admin and entry.object_id == str(key.pk)
+
+
+def test_accepting_an_invitation_is_audited_as_the_one_who_joins(workspace, admin):
+    sid = actions.create_user(workspace, "sid", "long-password-1", Role.STAFF)
+    actions.remove_member(workspace, sid)
+    invitation, token = actions.invite(workspace, Role.ANALYST, actor=admin)
+    membership = actions.accept_invitation(token, sid)
+    assert (membership.workspace, membership.role) == (workspace, Role.ANALYST)
+    invitation.refresh_from_db()
+    assert invitation.accepted_by == sid and invitation.accepted_at is not None
+    accepted = AuditEntry.objects.get(action="invitation.accept")
+    assert accepted.actor == sid and accepted.object_id == str(invitation.pk)
+    role = AuditEntry.objects.filter(action="membership.set_role").order_by("-id").first()
+    assert role.actor == sid and role.after["role"] == Role.ANALYST
+
+
+def test_a_member_cannot_accept_an_invitation_to_the_same_workspace(workspace, admin):
+    _, token = actions.invite(workspace, Role.ANALYST, actor=admin)
+    with pytest.raises(ValidationFailed) as refused:
+        actions.accept_invitation(token, admin)
+    assert refused.value.errors == {"invitation": "you are already a member of this workspace"}
+    assert _roles(admin) == {"acme": Role.ADMIN}
+    assert Invitation.objects.get().accepted_at is None
