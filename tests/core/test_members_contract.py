@@ -165,3 +165,17 @@ def test_a_member_cannot_accept_an_invitation_to_the_same_workspace(workspace, a
     assert refused.value.errors == {"invitation": "you are already a member of this workspace"}
     assert _roles(admin) == {"acme": Role.ADMIN}
     assert Invitation.objects.get().accepted_at is None
+
+
+def test_a_key_of_an_unknown_kind_without_a_name_or_for_a_non_member_is_refused(workspace, other):
+    stranger = actions.create_user(other, "sam", "long-password-1", Role.ADMIN)
+    for kind, name, user, errors in (
+        ("root", "x", None, {"kind": "must be one of write, personal"}),
+        ("write", "  ", None, {"name": "must not be empty"}),
+        ("personal", "x", stranger, {"user": "is not a member of this workspace"}),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            actions.issue_api_key(workspace, kind, name, user=user)
+        assert refused.value.errors == errors
+    assert not ApiKey.objects.exists()
+    assert not AuditEntry.objects.filter(action="api_key.issue").exists()
