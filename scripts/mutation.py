@@ -133,8 +133,9 @@ def main(argv: list[str]) -> None:
     command, *rest = argv
     if command == "run":
         (module,) = rest
-        pattern = module.removesuffix(".py").replace("/", ".") + ".*"
-        mutmut(module, ["run", "--max-children", "1", pattern])
+        # no mutant names: only this module is mutated, and a stopped run goes on with
+        # the mutants it has not run (named ones would all run again)
+        mutmut(module, ["run", "--max-children", "1"])
     elif command == "mutmut":
         module, *args = rest
         mutmut(module, args)
