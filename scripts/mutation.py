@@ -40,7 +40,12 @@ TESTS = {
         "tests/core/test_api.py",
     ],
     "pacer/core/api_auth.py": ["tests/core/test_api_auth.py", "tests/core/test_api.py"],
-    "pacer/ingest/processing.py": ["tests/ingest", "tests/people/test_resolution.py"],
+    "pacer/ingest/processing.py": [
+        "tests/ingest/test_processing.py",
+        "tests/ingest/test_processing_edges.py",
+        "tests/ingest/test_concurrency.py",
+        "tests/ingest/test_quarantine.py",
+    ],
     "pacer/ingest/actions.py": ["tests/ingest"],
     "pacer/people/resolution.py": ["tests/people", "tests/ingest"],
     "pacer/people/profiles.py": ["tests/people", "tests/ingest"],
