@@ -36,18 +36,19 @@ bench-peers: $(UV)
 	test -x .bench-peers/bin/python || $(UV) venv --quiet --python 3.11 .bench-peers
 	VIRTUAL_ENV=.bench-peers $(UV) pip install --quiet -r benchmarks/peers/requirements.txt
 
-# Mutation testing of the modules that carry Pacer's promises, one module after another
-# (slow: hours on 2 cores). `make mutation MUTATION_FILES=pacer/core/feed.py` runs one.
+# Mutation testing of the modules that carry Pacer's promises, one module after another,
+# each against the tests that exercise it (scripts/mutation.py; its own mutants directory
+# under var/mutants). `make mutation MUTATION_FILES=pacer/core/feed.py` runs one.
 # Results per module and how to read them: docs/testing.md.
-MUTATION_FILES ?= $(wildcard pacer/*/actions.py) pacer/people/resolution.py \
-	pacer/people/profiles.py pacer/ingest/processing.py pacer/warehouse/sync.py \
-	pacer/warehouse/store.py pacer/metrics/cube.py pacer/core/api_auth.py pacer/core/feed.py
+MUTATION_FILES ?= pacer/core/feed.py pacer/core/actions.py pacer/core/api_auth.py \
+	pacer/ingest/processing.py pacer/ingest/actions.py pacer/people/resolution.py \
+	pacer/people/profiles.py pacer/people/actions.py pacer/warehouse/store.py \
+	pacer/warehouse/sync.py pacer/experiments/actions.py pacer/metrics/cube.py \
+	$(filter-out pacer/core/actions.py pacer/ingest/actions.py pacer/people/actions.py \
+	pacer/experiments/actions.py, $(wildcard pacer/*/actions.py))
 mutation: venv
-	for module in $(subst /,.,$(MUTATION_FILES:.py=)); do \
-		PACER_PROPERTY_EXAMPLES=20 $(VENV)/bin/mutmut run --max-children 1 "$$module.*" \
+	for module in $(MUTATION_FILES); do \
+		PACER_PROPERTY_EXAMPLES=20 $(VENV)/bin/python scripts/mutation.py run $$module \
 			|| exit 1; \
 	done
-	$(VENV)/bin/mutmut results --all true | awk -F': ' '{ split($$1, p, "."); \
-		m = p[1] "." p[2] "." p[3]; sub(/^ +/, "", m); n[m]++; c[m, $$2]++ } END { \
-		for (m in n) printf "%-28s %4d mutants %4d killed %4d survived %4d no tests\n", \
-		m, n[m], c[m, "killed"], c[m, "survived"], c[m, "no tests"] }' | sort
+	$(VENV)/bin/python scripts/mutation.py summary $(MUTATION_FILES)

@@ -1,0 +1,154 @@
+"""Mutation testing of one module against the tests that exercise it (``make mutation``).
+
+mutmut takes one test selection from ``[tool.mutmut]`` for every module, and changing it
+throws away every cached result. So each module runs here with its own selection
+(``TESTS``) and its own ``mutants`` directory (``var/mutants/<module>``, which ``mutants``
+links to during the run): a mutant of ``pacer/core/feed.py`` runs only the feed tests
+that reach the mutated function, in seconds, and one module's results survive the next
+module's run. mutmut leaves decorated functions alone, which would skip every
+``@transaction.atomic`` action; ``undecorate`` hands it each such top-level function
+undecorated and wraps it after the definitions instead (``f = transaction.atomic(f)``,
+what the decorator does), so they are mutated too. Everything else (the excluded
+subprocess tests, the timeout) comes from ``[tool.mutmut]`` in pyproject.toml.
+
+    python scripts/mutation.py run pacer/core/feed.py        # mutate and test one module
+    python scripts/mutation.py summary pacer/core/feed.py …  # figures per module
+    python scripts/mutation.py mutmut pacer/core/feed.py results   # any mutmut command
+    python scripts/mutation.py mutmut pacer/core/feed.py show pacer.core.feed.x_publish__mutmut_3
+"""
+
+import json
+import os
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The tests that exercise each module (every mutant runs only those of them that reached
+# the mutated function when mutmut collected its statistics).
+TESTS = {
+    "pacer/core/feed.py": ["tests/core/test_feed.py"],
+    # not test_gate (every page and operation for every role: minutes for each mutant of
+    # the actions its fixtures call), which checks the gate, not these writes
+    "pacer/core/actions.py": [
+        "tests/core/test_core.py",
+        "tests/core/test_keys.py",
+        "tests/core/test_invitations.py",
+        "tests/core/test_api_auth.py",
+        "tests/core/test_api.py",
+    ],
+    "pacer/core/api_auth.py": ["tests/core/test_api_auth.py", "tests/core/test_api.py"],
+    "pacer/ingest/processing.py": [
+        "tests/ingest/test_processing.py",
+        "tests/ingest/test_processing_edges.py",
+        "tests/ingest/test_concurrency.py",
+        "tests/ingest/test_quarantine.py",
+    ],
+    "pacer/ingest/actions.py": ["tests/ingest"],
+    "pacer/people/resolution.py": ["tests/people", "tests/ingest"],
+    "pacer/people/profiles.py": ["tests/people", "tests/ingest"],
+    "pacer/people/actions.py": ["tests/people"],
+    "pacer/warehouse/store.py": ["tests/warehouse"],
+    "pacer/warehouse/sync.py": ["tests/warehouse"],
+    "pacer/experiments/actions.py": ["tests/experiments"],
+    "pacer/metrics/cube.py": ["tests/metrics", "tests/warehouse"],
+    "pacer/planning/actions.py": ["tests/planning"],
+    "pacer/leads/actions.py": ["tests/leads"],
+}
+
+
+def tests_for(module: str) -> list[str]:
+    if module in TESTS:
+        return TESTS[module]
+    domain = Path(module).parts[1]
+    return [f"tests/{domain}"]
+
+
+ATOMIC = re.compile(r"^@transaction\.atomic\n(?=def (\w+)\()", re.MULTILINE)
+
+
+def undecorate(code: str) -> str:
+    """``code`` with its top-level ``@transaction.atomic`` functions wrapped after their
+    definitions instead of decorated (the same functions; the lines keep their numbers).
+
+    >>> print(undecorate("@transaction.atomic\\ndef act():\\n    pass\\n"), end="")
+    # @transaction.atomic: applied at the end of the module
+    def act():
+        pass
+    act = transaction.atomic(act)
+    """
+    names = ATOMIC.findall(code)
+    if not names:
+        return code
+    code = ATOMIC.sub("# @transaction.atomic: applied at the end of the module\n", code)
+    return code + "".join(f"{name} = transaction.atomic({name})\n" for name in names)
+
+
+def link_mutants_dir(module: str) -> None:
+    """Point ``mutants`` at this module's own directory under var/mutants."""
+    target = Path("var") / "mutants" / module.removesuffix(".py").replace("/", ".")
+    (ROOT / target).mkdir(parents=True, exist_ok=True)
+    link = ROOT / "mutants"
+    if link.is_symlink():
+        link.unlink()
+    elif link.exists():
+        sys.exit("mutants/ is a directory left by a plain `mutmut run`: remove it first")
+    link.symlink_to(target, target_is_directory=True)
+
+
+def mutmut(module: str, args: list[str]) -> None:
+    """Run a mutmut command for ``module`` with its test selection (does not return)."""
+    os.chdir(ROOT)
+    link_mutants_dir(module)
+    import mutmut.__main__
+    from mutmut.__main__ import cli
+    from mutmut.configuration import config
+
+    mutate = mutmut.__main__.mutate_file_contents
+    mutmut.__main__.mutate_file_contents = lambda name, code, *rest: mutate(
+        name, undecorate(code), *rest
+    )
+
+    config().only_mutate = [module]
+    config().pytest_add_cli_args_test_selection = tests_for(module)
+    cli.main(args, prog_name="mutmut")
+
+
+def summary(modules: list[str]) -> None:
+    """Print mutants, killed, survived, timeouts and untested per module."""
+    from mutmut.stats import status_by_exit_code
+
+    columns = ("mutants", "killed", "survived", "timeout", "untested")
+    print(f"{'module':30}", *(f"{c:>8}" for c in columns))
+    for module in modules:
+        name = module.removesuffix(".py").replace("/", ".")
+        meta = ROOT / "var" / "mutants" / name / f"{module}.meta"
+        if not meta.exists():
+            print(f"{name:30} not run")
+            continue
+        codes = json.loads(meta.read_text())["exit_code_by_key"].values()
+        counts = Counter(status_by_exit_code[code] for code in codes if code is not None)
+        figures = (len(codes), counts["killed"], counts["survived"], counts["timeout"])
+        print(f"{name:30}", *(f"{n:8}" for n in (*figures, counts["no tests"])))
+
+
+def main(argv: list[str]) -> None:
+    command, *rest = argv
+    if command == "run":
+        (module,) = rest
+        # no mutant names: only this module is mutated, and a stopped run goes on with
+        # the mutants it has not run (named ones would all run again)
+        mutmut(module, ["run", "--max-children", "1"])
+    elif command == "mutmut":
+        module, *args = rest
+        mutmut(module, args)
+    elif command == "summary":
+        summary(rest)
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
