@@ -111,6 +111,14 @@ def log_activity(
     return activity
 
 
+def mark_notices_read(workspace: Workspace, user, *, lead_id: int | None = None) -> int:
+    """Mark the member's unread notices read (of one lead, or all); returns how many."""
+    found = Notice.objects.filter(workspace=workspace, to_user=user, read_at__isnull=True)
+    if lead_id is not None:
+        found = found.filter(lead_id=lead_id)
+    return found.update(read_at=clock.now())
+
+
 def fire_due_timers(now: datetime | None = None) -> int:
     """Fire every timer due by ``now`` (the worker's loop); returns how many fired."""
     now = now or clock.now()

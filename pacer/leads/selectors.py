@@ -116,12 +116,12 @@ def inbox(workspace: Workspace, *, view: str, user_id: int, now: datetime) -> Qu
     return found.select_related("contact", "owner")
 
 
-def unread_notices(workspace: Workspace, user_id: int) -> list:
-    return list(
-        Notice.objects.filter(workspace=workspace, to_user_id=user_id, read_at__isnull=True)
-        .exclude(key="auto-reply")
-        .order_by("-created_at")[:20]
-    )
+def unread_notices(workspace: Workspace, user_id: int, lead_id: int | None = None) -> list:
+    """The member's unread reminders and escalations (of one lead, or all), newest first."""
+    found = Notice.objects.filter(workspace=workspace, to_user_id=user_id, read_at__isnull=True)
+    if lead_id is not None:
+        found = found.filter(lead_id=lead_id)
+    return list(found.exclude(key="auto-reply").order_by("-created_at")[:20])
 
 
 def activities(workspace: Workspace, lead_id: int) -> list:

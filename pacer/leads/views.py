@@ -2,7 +2,7 @@
 refreshed live), a lead with its history and one-click logging, and every location's
 queue."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,10 +15,11 @@ from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.leads import actions, followup, selectors
-from pacer.leads.models import ActivityKind, Notice
+from pacer.leads.models import ActivityKind
 from pacer.leads.report import CONVERSION_DAYS, speed_report
 from pacer.leads.stages import stages
 from pacer.people.selectors import locations
+from pacer.web.filters import Choice, DateRange, FilterBar
 from pacer.web.tables import Column, Table
 
 VIEWS = {
@@ -119,7 +120,6 @@ def lead_detail(request, lead_id: int):
     if request.method == "POST":
         return _act(request, lead)
     now = clock.now()
-    Notice.objects.filter(lead=lead, to_user=request.user, read_at__isnull=True).update(read_at=now)
     names = {loc.pk: loc.name for loc in locations(request.workspace)}
     return render(
         request,
@@ -134,6 +134,7 @@ def lead_detail(request, lead_id: int):
             "stages": [(s.key, s.label) for s in stages(request.workspace) if s.key != lead.stage],
             "kinds": ActivityKind.choices,
             "can_work": allows(request.role, "leads.work"),
+            "notices": selectors.unread_notices(request.workspace, request.user.pk, lead.pk),
         },
     )
 
@@ -171,9 +172,13 @@ def _act(request, lead):
 @require_POST
 @page("leads.view")
 def read_notices(request):
-    Notice.objects.filter(
-        workspace=request.workspace, to_user=request.user, read_at__isnull=True
-    ).update(read_at=clock.now())
+    """Mark the member's reminders read: all of them, or one lead's (``lead``). A POST,
+    so that opening a page (a prefetch, a link preview) never reads them for the member."""
+    lead_id = request.POST.get("lead", "")
+    lead = selectors.lead(request.workspace, int(lead_id)) if lead_id.isdigit() else None
+    followup.mark_notices_read(request.workspace, request.user, lead_id=lead.pk if lead else None)
+    if lead is not None:
+        return HttpResponseRedirect(reverse("lead-detail", args=[lead.pk]))
     return HttpResponseRedirect(reverse("lead-inbox"))
 
 
@@ -215,16 +220,31 @@ def location_queues(request):
     return render(request, "leads/queues.html", {"table": table})
 
 
-PERIODS = {"30": "Last 30 days", "90": "Last 90 days", "365": "Last 365 days"}
+PRESETS = ("last_7", "last_30", "last_90", "last_365", "mtd", "last_month", "qtd", "ytd")
+
+
+def _period(now: datetime) -> DateRange:
+    """The arrival dates a report covers (UTC days, presets counted back from today)."""
+    return DateRange(
+        label="Leads arrived", default="last_90", presets=PRESETS, required=True, today=now.date()
+    )
+
+
+def _window(bar: FilterBar) -> tuple[datetime, datetime]:
+    """The bar's dates as ``[start, end)`` instants: from the first day's start to the
+    last day's end."""
+    start, end = bar.values["start"], bar.values["end"]
+    return (
+        datetime.combine(start, time.min, UTC),
+        datetime.combine(end + timedelta(days=1), time.min, UTC),
+    )
 
 
 @page("leads.view")
 def speed_to_lead(request):
     now = clock.now()
-    days = request.GET.get("days", "90")
-    if days not in PERIODS:
-        days = "90"
-    result = speed_report(request.workspace, now - timedelta(days=int(days)), now)
+    bar = FilterBar(request, [_period(now)], html_id="speed-filters")
+    result = speed_report(request.workspace, *_window(bar))
     names = {loc.pk: loc.name for loc in locations(request.workspace)}
     summary = result.summary
     kpis = [
@@ -317,8 +337,7 @@ def speed_to_lead(request):
             "buckets": buckets,
             "by_location": by_location,
             "result": result,
-            "days": days,
-            "periods": PERIODS,
+            "bar": bar,
             "conversion_days": CONVERSION_DAYS,
             "gain_value": result.gain.extra_conversions * result.revenue_per_conversion
             if result.gain and result.revenue_per_conversion
@@ -339,9 +358,18 @@ GROUPINGS = {
 @page("leads.view")
 def lead_funnel(request):
     now = clock.now()
-    days = request.GET.get("days", "90") if request.GET.get("days") in PERIODS else "90"
-    by = request.GET.get("by", "") if request.GET.get("by", "") in GROUPINGS else ""
-    groups = selectors.funnel(request.workspace, now - timedelta(days=int(days)), now, by=by)
+    bar = FilterBar(
+        request,
+        [
+            _period(now),
+            Choice(
+                "by", "Group by", [(k, v) for k, v in GROUPINGS.items() if k], blank="All leads"
+            ),
+        ],
+        html_id="funnel-filters",
+    )
+    by = bar.values["by"]
+    groups = selectors.funnel(request.workspace, *_window(bar), by=by)
     names = {loc.pk: loc.name for loc in locations(request.workspace)}
     listed = [s for s in stages(request.workspace) if s.kind != "lost"]
     rows, columns = [], [Column("group", GROUPINGS[by] if by else "Leads", sortable=True)]
@@ -373,5 +401,5 @@ def lead_funnel(request):
     return render(
         request,
         "leads/funnel.html",
-        {"table": table, "days": days, "periods": PERIODS, "by": by, "groupings": GROUPINGS},
+        {"table": table, "bar": bar},
     )

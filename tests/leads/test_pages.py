@@ -13,7 +13,7 @@ from pacer.core.models import Role
 from pacer.ingest.processing import process_pending
 from pacer.leads import actions
 from pacer.leads.followup import fire_due_timers, log_activity
-from pacer.leads.models import Agent, Lead, SlaPolicy
+from pacer.leads.models import Agent, Lead, Notice, SlaPolicy
 from pacer.people.actions import upsert_locations
 
 PASSWORD = "correct-horse-1"
@@ -121,7 +121,7 @@ def test_the_funnel_page_groups_by_channel(workspace, desk):
     actions.move_stage(workspace, lead.pk, "mql", at=datetime.now(UTC))
     client = Client()
     client.force_login(sam)
-    html = client.get("/leads/funnel/?by=location&days=30").content.decode()
+    html = client.get("/leads/funnel/?by=location&range=last_30").content.decode()
     assert "North" in html and "100.0%" in html
     assert client.get("/leads/funnel/?by=nonsense").status_code == 200
 
@@ -137,3 +137,52 @@ def test_lead_activity_shows_on_the_contacts_timeline(workspace, desk):
     html = client.get(f"/contacts/{lead.contact_id}/").content.decode()
     assert "Call logged" in html and "booked a visit" in html and "New lead" in html
     assert f'href="/leads/{lead.pk}/"' in html
+
+
+@pytest.mark.django_db
+def test_report_periods_come_from_the_filter_bar(workspace, desk, monkeypatch):
+    """The speed page counts leads that arrived in the bar's dates; a bad preset or date
+    is named next to its control and the default (last 90 days) applies."""
+    north, sam = desk
+    now = datetime(2026, 3, 31, 12, tzinfo=UTC)
+    for n, days_ago in ((1, 2), (2, 45), (3, 200)):
+        monkeypatch.setattr(clock, "now", lambda d=days_ago: now - timedelta(days=d))
+        new_lead(workspace, n, now - timedelta(days=days_ago))
+    monkeypatch.setattr(clock, "now", lambda: now)
+    client = Client()
+    client.force_login(sam)
+
+    def leads_shown(query: str) -> str:
+        html = client.get(f"/leads/speed/{query}").content.decode()
+        return html.split('class="kpi-value"', 1)[1].split(">", 1)[1].split("<", 1)[0].strip()
+
+    assert leads_shown("?range=last_7") == "1"
+    assert leads_shown("") == "2"  # last 90 days
+    assert leads_shown("?range=last_365") == "3"
+    assert leads_shown("?start=2026-02-01&end=2026-02-28") == "1"  # 45 days ago: Feb 14
+    html = client.get("/leads/speed/?range=last_2000").content.decode()
+    assert "&#x27;last_2000&#x27; is not a preset" in html
+    funnel = client.get("/leads/funnel/?by=colour&range=last_365").content.decode()
+    assert "is not one of the choices" in funnel
+
+
+@pytest.mark.django_db
+def test_opening_a_lead_leaves_its_reminders_unread_until_marked(workspace, desk, monkeypatch):
+    """A GET writes nothing; "Mark read" (a POST) reads one lead's reminders only."""
+    north, sam = desk
+    start = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    monkeypatch.setattr(clock, "now", lambda: start)
+    first, second = new_lead(workspace, 1, start), new_lead(workspace, 2, start)
+    assert fire_due_timers(start + timedelta(minutes=11)) == 2  # both reminders
+    client = Client()
+    client.force_login(sam)
+    page = client.get(f"/leads/{first.pk}/").content.decode()
+    assert "Reminders about this lead (1)" in page
+    assert Notice.objects.filter(to_user=sam, read_at__isnull=True).count() == 2
+    done = client.post("/leads/notices/read/", {"lead": first.pk})
+    assert done.status_code == 302 and done["Location"] == f"/leads/{first.pk}/"
+    unread = Notice.objects.filter(to_user=sam, read_at__isnull=True)
+    assert [n.lead_id for n in unread] == [second.pk]
+    assert "Reminders about this lead" not in client.get(f"/leads/{first.pk}/").content.decode()
+    client.post("/leads/notices/read/")
+    assert not Notice.objects.filter(to_user=sam, read_at__isnull=True).exists()
