@@ -43,6 +43,9 @@ class Lead(models.Model):
     channel = models.CharField(max_length=40, blank=True)
     campaign = models.CharField(max_length=200, blank=True)
     location_id = models.BigIntegerField(null=True, blank=True)
+    located_by = models.CharField(
+        max_length=10, blank=True, help_text="the locating step that chose the location"
+    )
     stage = models.SlugField(max_length=40)
     stage_changed_at = models.DateTimeField()
     reason = models.CharField(max_length=500, blank=True, help_text="why it was lost")
@@ -290,3 +293,41 @@ class ScoreThreshold(models.Model):
     from_stage = models.SlugField(max_length=40)
     to_stage = models.SlugField(max_length=40)
     score = models.FloatField()
+
+
+class LocatingRule(models.Model):
+    """How a workspace finds a new lead's location: ``steps`` in order, the first that
+    finds one wins (``pacer.leads.locating``)."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE)
+    steps = models.JSONField(default=list)  # ["form", "postal", "nearest", "contact"]
+
+
+class LocationArea(models.Model):
+    """Where a location serves: its postal codes (or prefixes of them) and its place."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    location_id = models.BigIntegerField()
+    postal_codes = models.JSONField(default=list)  # normalised: "SW1A", "75011"
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "location_id"], name="lead_area_once"),
+        ]
+
+
+class PostalCentroid(models.Model):
+    """The middle of a postal code's area, for the nearest location to a lead that gave
+    a postal code but no coordinates."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    postal_code = models.CharField(max_length=12)  # normalised
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "postal_code"], name="lead_centroid"),
+        ]
