@@ -25,12 +25,11 @@ from pacer.core.models import Workspace
 from pacer.ingest.actions import accept
 from pacer.leads import followup
 from pacer.leads.locating import Locator
-from pacer.leads.models import Lead, LeadStage, StageChange, StageKind
+from pacer.leads.models import SOURCES, Lead, LeadStage, StageChange, StageKind
 from pacer.leads.stages import first_open_stage, stages
 from pacer.people.selectors import contacts_by_ids, locations
 
 LEAD_EVENT = "Lead Created"
-SOURCES = ("form", "api", "segment", "csv")
 TEXT_LIMITS = {
     "first_name": 100,
     "last_name": 100,
@@ -375,7 +374,7 @@ def record_leads(workspace_id: int, events: list[dict]) -> int:
             workspace_id=workspace_id, event_id__in=[e["id"] for e in events]
         ).values_list("event_id", flat=True)
     )
-    made = 0
+    made = []
     for event in events:
         if event["id"] in known or event["contact_id"] is None:
             continue
@@ -392,6 +391,7 @@ def record_leads(workspace_id: int, events: list[dict]) -> int:
             campaign=event["utm_campaign"],
             location_id=located.location_id,
             located_by=located.by,
+            product=str(properties.get("product") or "")[:100],
             stage=start,
             stage_changed_at=event["timestamp"],
         )
@@ -402,6 +402,14 @@ def record_leads(workspace_id: int, events: list[dict]) -> int:
             at=event["timestamp"],
             by="capture",
         )
-        followup.start(lead, clock.now())
-        made += 1
-    return made
+        made.append(lead)
+    if made:
+        # scored before routing, so that rules on the score see it
+        from pacer.leads.scoring import score_leads  # scoring moves stages through here
+
+        now = clock.now()
+        if score_leads(workspace, made, now):
+            made = list(Lead.objects.filter(pk__in=[lead.pk for lead in made]).order_by("pk"))
+        for lead in made:
+            followup.start(lead, now)
+    return len(made)

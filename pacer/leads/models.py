@@ -10,6 +10,8 @@ from django.db import models
 
 from pacer.core.models import Workspace
 
+SOURCES = ("form", "api", "segment", "csv")  # how a lead was captured
+
 
 class StageKind(models.TextChoices):
     OPEN = "open", "Open"
@@ -46,6 +48,7 @@ class Lead(models.Model):
     located_by = models.CharField(
         max_length=10, blank=True, help_text="the locating step that chose the location"
     )
+    product = models.CharField(max_length=100, blank=True)
     stage = models.SlugField(max_length=40)
     stage_changed_at = models.DateTimeField()
     reason = models.CharField(max_length=500, blank=True, help_text="why it was lost")
@@ -96,6 +99,10 @@ class Agent(models.Model):
     is_manager = models.BooleanField(default=False, help_text="gets the escalations")
     away_until = models.DateTimeField(null=True, blank=True, help_text="time off")
     assigned = models.PositiveIntegerField(default=0, help_text="leads given so far")
+    team = models.SlugField(max_length=40, blank=True, help_text="routing rules pick a team")
+    # the agent's own shift: {"timezone": "Europe/London", "weekly": {"mon": [["09:00",
+    # "13:00"]]}, "holidays": ["2026-12-25"]}; empty = takes leads at any time
+    shift = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -330,4 +337,25 @@ class PostalCentroid(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["workspace", "postal_code"], name="lead_centroid"),
+        ]
+
+
+class RoutingRule(models.Model):
+    """Leads that match (every condition given; an empty one matches any lead) go to the
+    agents of ``team``; rules are tried by ``position``, the first match wins, and a lead
+    no rule matches (or whose team has nobody free) goes to the default rotation."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=100)
+    territory = models.JSONField(default=list)  # location codes or regions
+    products = models.JSONField(default=list)
+    sources = models.JSONField(default=list)  # form, api, segment, csv
+    min_score = models.FloatField(null=True, blank=True)
+    team = models.SlugField(max_length=40)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "position"], name="lead_rule_position"),
         ]

@@ -9,34 +9,17 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from pacer.core import actions as core_actions
-from pacer.core import clock, feed
+from pacer.core import feed
 from pacer.core.models import AuditEntry, Role
 from pacer.ingest.processing import process_pending
 from pacer.leads import actions
 from pacer.leads.followup import fire_due_timers, log_activity, send_notices
 from pacer.leads.models import Agent, Lead, LocationHours, Notice, SlaPolicy, Timer
-from pacer.people.actions import upsert_locations
 
 pytestmark = pytest.mark.django_db
 MINUTE = timedelta(minutes=1)
 # Friday 27 March 2026, 16:55 in London (GMT); clocks go forward on Sunday 29 March
 FRIDAY_LATE = datetime(2026, 3, 27, 16, 55, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock_at(monkeypatch):
-    """Set Pacer's clock: ``clock_at(t)``."""
-
-    def set_to(moment: datetime) -> None:
-        monkeypatch.setattr(clock, "now", lambda: moment)
-
-    return set_to
-
-
-@pytest.fixture
-def north(workspace):
-    (location,) = upsert_locations(workspace, [{"code": "north", "name": "North"}])
-    return location
 
 
 def member(workspace, name, role=Role.STAFF):
