@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
+from pacer.leads import todo
 from pacer.leads.models import Activity, ActivityKind, Agent, Lead, Notice, Timer, TimerKind
 from pacer.leads.routing import assign
 from pacer.people.selectors import contact
@@ -56,6 +57,7 @@ def start(lead: Lead, now: datetime) -> None:
     assign(lead, now, deadlines=live, since=lead.created_at)
     if not live:
         return
+    todo.first_response_task(lead, now)
     person = contact(lead.workspace, lead.contact_id)
     if person is not None and person.email:
         name = person.first_name or "there"
@@ -108,6 +110,7 @@ def log_activity(
         Timer.objects.filter(lead=lead, fired_at__isnull=True, cancelled_at__isnull=True).update(
             cancelled_at=at
         )
+        todo.first_response_done(lead, at, actor)
     return activity
 
 
@@ -168,7 +171,9 @@ def _fire(timer: Timer, now: datetime) -> None:
                 body=f"{label} was due a first response by {lead.respond_by:%c} and has none.\n",
             )
     elif timer.kind == TimerKind.REASSIGN:
-        assign(lead, now, exclude=lead.owner_id, why="re-assigned after the deadline")
+        previous = lead.owner_id
+        assign(lead, now, exclude=previous, why="re-assigned after the deadline")
+        todo.hand_over(lead, previous)
 
 
 def send_notices() -> int:

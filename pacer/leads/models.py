@@ -359,3 +359,36 @@ class RoutingRule(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["workspace", "position"], name="lead_rule_position"),
         ]
+
+
+class FollowUpTask(models.Model):
+    """Something an owner must do about a lead by a time: the first response (made when
+    the lead is assigned, ``key`` "first-response", done by the first response) or a
+    next step anyone working the lead adds."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="tasks")
+    key = models.CharField(max_length=40, blank=True)  # "first-response" for the automatic one
+    title = models.CharField(max_length=200)
+    due_at = models.DateTimeField()
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead", "key"], name="lead_task_key", condition=~models.Q(key="")
+            ),
+        ]
+        indexes = [models.Index(fields=["workspace", "assignee", "done_at", "due_at"])]

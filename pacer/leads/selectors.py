@@ -7,7 +7,7 @@ from statistics import median
 from django.db.models import Q, QuerySet
 
 from pacer.core.models import Workspace
-from pacer.leads.models import Activity, Lead, Notice, StageChange
+from pacer.leads.models import Activity, FollowUpTask, Lead, Notice, StageChange
 from pacer.leads.stages import open_stages, stages
 
 
@@ -172,3 +172,22 @@ def queues(workspace: Workspace, since: datetime, now: datetime) -> list[Locatio
         )
         for location, row in sorted(rows.items(), key=lambda item: (item[0] is None, item[0]))
     ]
+
+
+def tasks(workspace: Workspace, lead_id: int) -> list[FollowUpTask]:
+    """A lead's tasks: open ones first, soonest due first."""
+    return sorted(
+        FollowUpTask.objects.filter(workspace=workspace, lead_id=lead_id).select_related(
+            "assignee", "done_by"
+        ),
+        key=lambda task: (task.done_at is not None, task.due_at, task.pk),
+    )
+
+
+def open_tasks(workspace: Workspace, user_id: int, limit: int = 20) -> list[FollowUpTask]:
+    """The member's open tasks on leads, soonest due first."""
+    return list(
+        FollowUpTask.objects.filter(workspace=workspace, assignee_id=user_id, done_at__isnull=True)
+        .select_related("lead", "lead__contact")
+        .order_by("due_at", "id")[:limit]
+    )

@@ -3,6 +3,7 @@ refreshed live), a lead with its history and one-click logging, and every locati
 queue."""
 
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,9 +15,11 @@ from django.views.decorators.http import require_POST
 from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
-from pacer.leads import actions, followup, selectors
+from pacer.core.selectors import members
+from pacer.leads import actions, followup, selectors, todo
 from pacer.leads.models import ActivityKind
 from pacer.leads.report import CONVERSION_DAYS, speed_report
+from pacer.leads.routing import hours_of
 from pacer.leads.stages import stages
 from pacer.people.selectors import locations
 from pacer.web.filters import Choice, DateRange, FilterBar
@@ -105,6 +108,8 @@ def inbox(request):
         "view": view,
         "views": VIEWS,
         "notices": selectors.unread_notices(request.workspace, request.user.pk),
+        "tasks": selectors.open_tasks(request.workspace, request.user.pk),
+        "now": now,
         "refresh_seconds": settings.LEAD_INBOX_REFRESH_SECONDS,
     }
     if request.GET.get("fragment") == "1":
@@ -119,7 +124,7 @@ def lead_detail(request, lead_id: int):
         raise Http404("no such lead")
     if request.method == "POST":
         return _act(request, lead)
-    now = clock.now()
+    now, zone = clock.now(), _zone(request, lead)
     names = {loc.pk: loc.name for loc in locations(request.workspace)}
     return render(
         request,
@@ -135,15 +140,52 @@ def lead_detail(request, lead_id: int):
             "kinds": ActivityKind.choices,
             "can_work": allows(request.role, "leads.work"),
             "notices": selectors.unread_notices(request.workspace, request.user.pk, lead.pk),
+            "tasks": selectors.tasks(request.workspace, lead.pk),
+            "members": [(m.user_id, m.user.username) for m in members(request.workspace)],
+            "task_due": f"{(now + timedelta(days=1)).astimezone(zone):%Y-%m-%dT%H:%M}",
         },
     )
+
+
+def _zone(request, lead) -> ZoneInfo:
+    """The lead's location's time zone: task times typed on its page are in it."""
+    return ZoneInfo(hours_of(request.workspace, lead.location_id).zone)
+
+
+def _due_at(request, lead, text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=_zone(request, lead))
+    except ValueError:
+        return None
 
 
 @page("leads.work")
 def _act(request, lead):
     data, now = request.POST, clock.now()
     try:
-        if data.get("action") == "stage":
+        if data.get("action") == "task":
+            assignee = data.get("assignee", "")
+            todo.add_task(
+                request.workspace,
+                lead.pk,
+                title=data.get("title", ""),
+                due_at=_due_at(request, lead, data.get("due_at", "")),
+                assignee_id=int(assignee) if assignee.isdigit() else None,
+                at=now,
+                actor=request.user,
+            )
+            messages.success(request, "Task added.")
+        elif data.get("action") in ("done", "undone"):
+            task = data.get("task", "")
+            todo.set_done(
+                request.workspace,
+                int(task) if task.isdigit() and lead.tasks.filter(pk=task).exists() else 0,
+                data["action"] == "done",
+                at=now,
+                actor=request.user,
+            )
+            messages.success(request, "Task updated.")
+        elif data.get("action") == "stage":
             actions.move_stage(
                 request.workspace,
                 lead.pk,
@@ -329,10 +371,30 @@ def speed_to_lead(request):
         caption="Location leaderboard (fastest first)",
         html_id="speed-locations",
     )
+    users = {m.user_id: m.user.username for m in members(request.workspace)}
+    by_owner = _figures_table(
+        request,
+        {
+            users.get(owner, "Former member") if owner else "Unassigned": f
+            for owner, f in result.by_owner.items()
+        },
+        "Owner",
+        "o-",
+        "speed-owners",
+    )
+    by_team = _figures_table(
+        request,
+        {team or "No team": f for team, f in result.by_team.items()},
+        "Team",
+        "t-",
+        "speed-teams",
+    )
     return render(
         request,
         "leads/speed.html",
         {
+            "by_owner": by_owner,
+            "by_team": by_team,
             "kpis": kpis,
             "buckets": buckets,
             "by_location": by_location,
@@ -343,6 +405,35 @@ def speed_to_lead(request):
             if result.gain and result.revenue_per_conversion
             else None,
         },
+    )
+
+
+def _figures_table(request, groups: dict, label: str, prefix: str, html_id: str) -> Table:
+    return Table(
+        request,
+        [
+            {
+                "group": name,
+                "leads": f.leads,
+                "answered": f.answered,
+                "median": f.median_minutes,
+                "sla": f.within_sla,
+                "conversion": f.conversion,
+            }
+            for name, f in groups.items()
+        ],
+        [
+            Column("group", label, sortable=True),
+            Column("leads", "Leads", format="count", sortable=True),
+            Column("answered", "Answered", format="count", sortable=True),
+            Column("median", "Median first response (min)", format="decimal", sortable=True),
+            Column("sla", "Within SLA", format="percent", sortable=True),
+            Column("conversion", "Conversion", format="percent", sortable=True),
+        ],
+        default_sort="median",
+        prefix=prefix,
+        caption=f"By {label.lower()}",
+        html_id=html_id,
     )
 
 
