@@ -9,6 +9,7 @@ SMTP leaves it claimed and unsent (shown, never sent twice).
 """
 
 import logging
+import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -178,24 +179,81 @@ def _fire(timer: Timer, now: datetime) -> None:
 
 def send_notices() -> int:
     """Hand unsent email notices to SMTP, each at most once; returns how many were sent."""
-    sent = 0
     pending = Notice.objects.filter(claimed_at__isnull=True).order_by("id")[:NOTICES_PER_RUN]
-    for notice in list(pending):
-        if not Notice.objects.filter(pk=notice.pk, claimed_at__isnull=True).update(
-            claimed_at=clock.now()
-        ):
-            continue
-        if notice.to_email:
-            try:
-                send_mail(
-                    notice.subject,
-                    notice.body,
-                    settings.DEFAULT_FROM_EMAIL,
-                    [notice.to_email],
+    return sum(send_notice(notice) for notice in list(pending))
+
+
+def send_notice(notice: Notice) -> bool:
+    """Claim one notice and hand it to SMTP; False when another sender claimed it first
+    or SMTP refused (then it stays claimed and unsent: shown, never sent twice)."""
+    if not Notice.objects.filter(pk=notice.pk, claimed_at__isnull=True).update(
+        claimed_at=clock.now()
+    ):
+        return False
+    if notice.to_email:
+        try:
+            send_mail(notice.subject, notice.body, settings.DEFAULT_FROM_EMAIL, [notice.to_email])
+        except OSError as error:
+            log.warning("notice %s not sent: %s", notice.pk, error)
+            return False
+    Notice.objects.filter(pk=notice.pk).update(sent_at=clock.now())
+    return True
+
+
+REPLY_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,40}")
+
+
+def send_reply(
+    workspace: Workspace,
+    lead_id: int,
+    *,
+    subject: str,
+    body: str,
+    token: str,
+    at: datetime,
+    actor=None,
+) -> Notice:
+    """Email the lead's contact from Pacer: logged as an email (the first response when it
+    is the first), handed to SMTP right after commit. ``token`` (from the form) keys it:
+    the same form sent twice sends one email and logs one activity."""
+    errors = {}
+    subject, body = (subject or "").strip(), (body or "").strip()
+    if not subject or len(subject) > 200:
+        errors["subject"] = "must be 1-200 characters"
+    if not body or len(body) > 20_000:
+        errors["body"] = "must be 1-20000 characters"
+    if not REPLY_TOKEN.fullmatch(token or ""):
+        errors["token"] = "must be 8-40 letters, digits, - or _ (reload the page)"
+    lead = Lead.objects.filter(workspace=workspace, pk=lead_id).first()
+    person = contact(workspace, lead.contact_id) if lead else None
+    if lead is None:
+        errors["lead_id"] = "no such lead in this workspace"
+    elif person is None or not person.email:
+        errors["to"] = "the contact has no email address"
+    if errors:
+        raise ValidationFailed(errors)
+    key = f"reply:{token}"
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                notice = Notice.objects.create(
+                    workspace=workspace,
+                    lead=lead,
+                    key=key,
+                    to_email=person.email,
+                    subject=subject,
+                    body=body + "\n",
+                    created_at=at,
                 )
-            except OSError as error:  # left claimed and unsent: shown, never sent twice
-                log.warning("notice %s not sent: %s", notice.pk, error)
-                continue
-        Notice.objects.filter(pk=notice.pk).update(sent_at=clock.now())
-        sent += 1
-    return sent
+        except IntegrityError:
+            return Notice.objects.get(lead=lead, key=key)  # sent before: not again
+        log_activity(
+            workspace,
+            lead.pk,
+            ActivityKind.EMAIL,
+            at=at,
+            actor=actor,
+            outcome=f"Sent from Pacer: {subject}"[:500],
+        )
+        transaction.on_commit(lambda: send_notice(notice))
+    return notice

@@ -2,6 +2,7 @@
 refreshed live), a lead with its history and one-click logging, and every location's
 queue."""
 
+import uuid
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -141,6 +142,8 @@ def lead_detail(request, lead_id: int):
             "can_work": allows(request.role, "leads.work"),
             "notices": selectors.unread_notices(request.workspace, request.user.pk, lead.pk),
             "tasks": selectors.tasks(request.workspace, lead.pk),
+            "reply_token": uuid.uuid4().hex,
+            "reply_body": f"Hi {lead.contact.first_name or 'there'},\n\n",
             "members": [(m.user_id, m.user.username) for m in members(request.workspace)],
             "task_due": f"{(now + timedelta(days=1)).astimezone(zone):%Y-%m-%dT%H:%M}",
         },
@@ -185,6 +188,17 @@ def _act(request, lead):
                 actor=request.user,
             )
             messages.success(request, "Task updated.")
+        elif data.get("action") == "reply":
+            followup.send_reply(
+                request.workspace,
+                lead.pk,
+                subject=data.get("subject", ""),
+                body=data.get("body", ""),
+                token=data.get("token", ""),
+                at=now,
+                actor=request.user,
+            )
+            messages.success(request, "Email sent.")
         elif data.get("action") == "stage":
             actions.move_stage(
                 request.workspace,

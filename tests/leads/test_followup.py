@@ -2,11 +2,9 @@
 (time zones, DST, holidays); timers that fire once and survive restarts; the first
 response stops the clock; notices handed to a real SMTP server at most once."""
 
-import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from pacer.core import actions as core_actions
 from pacer.core import feed
@@ -171,28 +169,6 @@ def test_a_backfilled_lead_is_assigned_without_deadlines_or_auto_reply(workspace
     lead = Lead.objects.get()
     assert lead.owner is not None and lead.respond_by is None
     assert not Timer.objects.exists() and not Notice.objects.exists()
-
-
-@pytest.fixture
-def smtp_sink():
-    """A real SMTP server (aiosmtpd) collecting what it receives."""
-
-    class Collect:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802
-            self.messages.append((envelope.rcpt_tos, envelope.content.decode()))
-            return "250 OK"
-
-    with socket.socket() as probe:  # a free port (aiosmtpd checks the one it is given)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Collect()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield controller, handler
-    controller.stop()
 
 
 def test_notices_reach_a_real_smtp_server_once(workspace, north, clock_at, settings, smtp_sink):
