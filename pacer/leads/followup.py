@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
-from pacer.leads import todo
+from pacer.leads import sms, todo
 from pacer.leads.models import Activity, ActivityKind, Agent, Lead, Notice, Timer, TimerKind
 from pacer.leads.routing import assign
 from pacer.people.selectors import contact
@@ -31,7 +31,9 @@ HISTORIC = timedelta(days=1)
 NOTICES_PER_RUN = 200
 
 
-def _notice(lead: Lead, key: str, *, subject: str, body: str, to_user=None, to_email="") -> None:
+def _notice(
+    lead: Lead, key: str, *, subject: str, body: str, to_user=None, to_email="", to_phone=""
+) -> None:
     try:
         with transaction.atomic():
             Notice.objects.create(
@@ -40,6 +42,7 @@ def _notice(lead: Lead, key: str, *, subject: str, body: str, to_user=None, to_e
                 key=key,
                 to_user=to_user,
                 to_email=to_email,
+                to_phone=to_phone,
                 subject=subject[:200],
                 body=body,
                 created_at=clock.now(),
@@ -151,14 +154,29 @@ def _fire(timer: Timer, now: datetime) -> None:
         return  # answered, or already given to someone else
     label = f"Lead #{lead.pk}"
     if timer.kind == TimerKind.REMIND and lead.owner is not None:
+        subject = f"{label}: respond by {lead.respond_by:%H:%M %Z}"
         _notice(
             lead,
             f"remind:{timer.assignment_round}",
             to_user=lead.owner,
             to_email=lead.owner.email,
-            subject=f"{label}: respond by {lead.respond_by:%H:%M %Z}",
+            subject=subject,
             body=f"{label} is waiting for its first response (due {lead.respond_by:%c}).\n",
         )
+        phone = (
+            Agent.objects.filter(workspace_id=lead.workspace_id, user_id=lead.owner_id)
+            .exclude(phone="")
+            .values_list("phone", flat=True)
+            .first()
+        )
+        if phone:
+            _notice(
+                lead,
+                f"remind-sms:{timer.assignment_round}",
+                to_phone=phone,
+                subject=subject,
+                body=subject,
+            )
     elif timer.kind == TimerKind.BREACH:
         for manager in Agent.objects.filter(
             workspace_id=lead.workspace_id, location_id=lead.location_id, is_manager=True
@@ -178,7 +196,7 @@ def _fire(timer: Timer, now: datetime) -> None:
 
 
 def send_notices() -> int:
-    """Hand unsent email notices to SMTP, each at most once; returns how many were sent."""
+    """Hand unsent notices to SMTP (or SMS), each at most once; returns how many were sent."""
     pending = Notice.objects.filter(claimed_at__isnull=True).order_by("id")[:NOTICES_PER_RUN]
     return sum(send_notice(notice) for notice in list(pending))
 
@@ -190,12 +208,14 @@ def send_notice(notice: Notice) -> bool:
         claimed_at=clock.now()
     ):
         return False
-    if notice.to_email:
-        try:
+    try:
+        if notice.to_phone:
+            sms.provider().send(notice.to_phone, notice.body[:480], f"lead-notice-{notice.pk}")
+        elif notice.to_email:
             send_mail(notice.subject, notice.body, settings.DEFAULT_FROM_EMAIL, [notice.to_email])
-        except OSError as error:
-            log.warning("notice %s not sent: %s", notice.pk, error)
-            return False
+    except OSError as error:
+        log.warning("notice %s not sent: %s", notice.pk, error)
+        return False
     Notice.objects.filter(pk=notice.pk).update(sent_at=clock.now())
     return True
 

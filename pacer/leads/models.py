@@ -100,6 +100,7 @@ class Agent(models.Model):
     away_until = models.DateTimeField(null=True, blank=True, help_text="time off")
     assigned = models.PositiveIntegerField(default=0, help_text="leads given so far")
     team = models.SlugField(max_length=40, blank=True, help_text="routing rules pick a team")
+    phone = models.CharField(max_length=40, blank=True, help_text="reminders by SMS too")
     # the agent's own shift: {"timezone": "Europe/London", "weekly": {"mon": [["09:00",
     # "13:00"]]}, "holidays": ["2026-12-25"]}; empty = takes leads at any time
     shift = models.JSONField(default=dict, blank=True)
@@ -225,6 +226,7 @@ class Notice(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     to_email = models.EmailField(blank=True)
+    to_phone = models.CharField(max_length=40, blank=True)  # an SMS instead of an email
     subject = models.CharField(max_length=200)
     body = models.TextField()
     created_at = models.DateTimeField()

@@ -146,10 +146,12 @@ def set_agent(
     *,
     team: str | None = None,
     shift: Mapping | None = None,
+    phone: str | None = None,
     actor=None,
 ) -> Agent:
-    """Set an agent's team and/or shift (``{"timezone", "weekly", "holidays"}``; ``{}``
-    for none: the agent takes leads at any time)."""
+    """Set an agent's team, shift (``{"timezone", "weekly", "holidays"}``; ``{}`` for
+    none: the agent takes leads at any time) and/or phone (reminders by SMS too; "" for
+    none)."""
     agent = Agent.objects.select_for_update().filter(workspace=workspace, pk=agent_id).first()
     if agent is None:
         raise ValidationFailed({"agent_id": "no such agent in this workspace"})
@@ -163,20 +165,24 @@ def set_agent(
             from_json(dict(shift), "shift")
         except ValidationFailed as error:
             errors |= error.errors
+    if phone and (len(phone) > 40 or sum(ch.isdigit() for ch in phone) < 6):
+        errors["phone"] = "needs at least 6 digits (at most 40 characters)"
     if errors:
         raise ValidationFailed(errors)
-    before = {"team": agent.team, "shift": agent.shift}
+    before = {"team": agent.team, "shift": agent.shift, "phone": agent.phone}
     if team is not None:
         agent.team = team
     if shift is not None:
         agent.shift = dict(shift)
-    agent.save(update_fields=["team", "shift"])
+    if phone is not None:
+        agent.phone = phone.strip()
+    agent.save(update_fields=["team", "shift", "phone"])
     audit.record(
         workspace,
         "leads.agent",
         agent,
         actor=actor,
         before=before,
-        after={"team": agent.team, "shift": agent.shift},
+        after={"team": agent.team, "shift": agent.shift, "phone": agent.phone},
     )
     return agent
