@@ -48,6 +48,15 @@ def _due(lead, now) -> str:
     return f"due in {_span(minutes)}"
 
 
+def _seconds_left(lead, now) -> float | None:
+    """Seconds to the response deadline (negative once past) for the live countdown;
+    None when answered or without a deadline."""
+    get = lead.get if isinstance(lead, dict) else lead.__dict__.get
+    if get("first_response_at") is not None or get("respond_by") is None:
+        return None
+    return (get("respond_by") - now).total_seconds()
+
+
 def _span(minutes: int) -> str:
     if minutes < 60:
         return f"{minutes} min"
@@ -85,7 +94,13 @@ def inbox(request):
                 text=_row_person,
                 href=lambda row: reverse("lead-detail", args=[row["pk"]]),
             ),
-            Column("respond_by", "Respond", sortable=True, text=lambda row: _due(row, now)),
+            Column(
+                "respond_by",
+                "Respond",
+                sortable=True,
+                text=lambda row: _due(row, now),
+                countdown=lambda row: _seconds_left(row, now),
+            ),
             Column("stage", "Stage", sortable=True, labels=stage_names),
             Column("location_id", "Location", labels=names),
             Column("owner__username", "Owner", sortable=True),
@@ -134,6 +149,7 @@ def lead_detail(request, lead_id: int):
             "lead": lead,
             "person": _person(lead),
             "due": _due(lead, now),
+            "seconds_left": _seconds_left(lead, now),
             "location": names.get(lead.location_id, "—"),
             "history": selectors.history(request.workspace, lead.pk),
             "activities": selectors.activities(request.workspace, lead.pk),

@@ -2,6 +2,7 @@
 and in a real Chromium: a new lead and a reminder appear without a reload, and logging a
 call answers the lead."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -186,3 +187,26 @@ def test_opening_a_lead_leaves_its_reminders_unread_until_marked(workspace, desk
     assert "Reminders about this lead" not in client.get(f"/leads/{first.pk}/").content.decode()
     client.post("/leads/notices/read/")
     assert not Notice.objects.filter(to_user=sam, read_at__isnull=True).exists()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_inbox_and_lead_page_count_down_every_second(live_server, browser, workspace, desk):
+    """The server writes the time left; the page's script ticks it down each second."""
+    north, sam = desk
+    lead = new_lead(workspace, 1, datetime.now(UTC))
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "sam")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    for url in ("/leads/", f"/leads/{lead.pk}/"):
+        page.goto(live_server.url + url)
+        countdown = page.locator("[data-countdown]").first
+        first = countdown.inner_text()
+        assert re.fullmatch(r"due in 1[45] min \d\d s", first), first
+        page.wait_for_timeout(2100)
+        later = countdown.inner_text()
+        assert later != first and re.fullmatch(r"due in 1[45] min \d\d s", later), later
+        seconds = lambda text: int(text.split()[2]) * 60 + int(text.split()[4])  # noqa: E731
+        assert 1 <= seconds(first) - seconds(later) <= 4
