@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
-from pacer.core import clock
+from pacer.core import clock, faults
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
 from pacer.leads import sms, todo
@@ -144,7 +144,9 @@ def fire_due_timers(now: datetime | None = None) -> int:
                 continue  # another worker fired it, or the response came first
             timer = Timer.objects.select_related("lead", "lead__workspace").get(pk=timer_id)
             _fire(timer, now)
-            fired += 1
+            faults.point("leads.timer.fired")  # a crash here undoes the claim and the notice
+        fired += 1
+        faults.point("leads.timer.committed")
     return fired
 
 
@@ -208,6 +210,7 @@ def send_notice(notice: Notice) -> bool:
         claimed_at=clock.now()
     ):
         return False
+    faults.point("leads.notice.claimed")  # a crash here leaves it claimed and unsent
     try:
         if notice.to_phone:
             sms.provider().send(notice.to_phone, notice.body[:480], f"lead-notice-{notice.pk}")
