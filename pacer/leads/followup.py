@@ -13,7 +13,7 @@ import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import get_connection, send_mail
 from django.db import IntegrityError, transaction
 
 from pacer.core import clock, faults
@@ -199,13 +199,26 @@ def _fire(timer: Timer, now: datetime) -> None:
 
 def send_notices() -> int:
     """Hand unsent notices to SMTP (or SMS), each at most once; returns how many were sent."""
-    pending = Notice.objects.filter(claimed_at__isnull=True).order_by("id")[:NOTICES_PER_RUN]
-    return sum(send_notice(notice) for notice in list(pending))
+    pending = list(Notice.objects.filter(claimed_at__isnull=True).order_by("id")[:NOTICES_PER_RUN])
+    if not pending:
+        return 0
+    connection = get_connection()  # one SMTP session for the run, not one per message
+    sent = 0
+    try:
+        for notice in pending:
+            outcome = send_notice(notice, connection)
+            if outcome is None and not notice.to_phone:
+                break  # SMTP failed: the rest wait for the next run, unclaimed
+            sent += bool(outcome)
+    finally:
+        connection.close()
+    return sent
 
 
-def send_notice(notice: Notice) -> bool:
-    """Claim one notice and hand it to SMTP; False when another sender claimed it first
-    or SMTP refused (then it stays claimed and unsent: shown, never sent twice)."""
+def send_notice(notice: Notice, connection=None) -> bool | None:
+    """Claim one notice and hand it to SMTP (over ``connection`` when given): True when
+    sent, False when another sender claimed it first, None when SMTP (or the SMS
+    provider) refused: then it stays claimed and unsent (shown, never sent twice)."""
     if not Notice.objects.filter(pk=notice.pk, claimed_at__isnull=True).update(
         claimed_at=clock.now()
     ):
@@ -215,10 +228,16 @@ def send_notice(notice: Notice) -> bool:
         if notice.to_phone:
             sms.provider().send(notice.to_phone, notice.body[:480], f"lead-notice-{notice.pk}")
         elif notice.to_email:
-            send_mail(notice.subject, notice.body, settings.DEFAULT_FROM_EMAIL, [notice.to_email])
+            send_mail(
+                notice.subject,
+                notice.body,
+                settings.DEFAULT_FROM_EMAIL,
+                [notice.to_email],
+                connection=connection,
+            )
     except OSError as error:
         log.warning("notice %s not sent: %s", notice.pk, error)
-        return False
+        return None
     Notice.objects.filter(pk=notice.pk).update(sent_at=clock.now())
     return True
 

@@ -195,3 +195,25 @@ def test_a_notice_claimed_when_smtp_fails_is_not_sent_again(workspace, north, cl
     notice = Notice.objects.get()
     assert notice.claimed_at is not None and notice.sent_at is None
     assert send_notices() == 0
+
+
+def test_an_smtp_failure_strands_one_notice_and_leaves_the_rest_for_the_next_run(
+    workspace, north, clock_at, settings, smtp_sink
+):
+    """The run shares one SMTP session: when it fails, the notices after the failed one
+    are not claimed, so the next run sends them."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 1
+    for n in range(3):
+        lead_at(workspace, datetime.now(UTC), clock_at, n)
+    assert send_notices() == 0
+    first, *rest = Notice.objects.order_by("id")
+    assert first.claimed_at is not None and first.sent_at is None
+    assert all(notice.claimed_at is None for notice in rest)
+    controller, received = smtp_sink
+    settings.EMAIL_PORT = controller.server.sockets[0].getsockname()[1]
+    assert send_notices() == 2
+    assert sorted(r for recipients, _ in received.messages for r in recipients) == [
+        "p1@x.test",
+        "p2@x.test",
+    ]
