@@ -29,6 +29,7 @@ RESPONSES = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.SMS, ActivityKi
 TIMERS_PER_RUN = 500
 HISTORIC = timedelta(days=1)
 NOTICES_PER_RUN = 200
+CLAIM_CHUNK = 25
 
 
 def _notice(
@@ -198,32 +199,76 @@ def _fire(timer: Timer, now: datetime) -> None:
 
 
 def send_notices() -> int:
-    """Hand unsent notices to SMTP (or SMS), each at most once; returns how many were sent."""
-    pending = list(Notice.objects.filter(claimed_at__isnull=True).order_by("id")[:NOTICES_PER_RUN])
-    if not pending:
-        return 0
-    connection = get_connection()  # one SMTP session for the run, not one per message
-    sent = 0
+    """Hand unsent notices to SMTP (or SMS), each at most once; returns how many were sent.
+
+    Notices are claimed ``CLAIM_CHUNK`` at a time (one write, not one per notice: under
+    load every SQLite commit waits for the disk and for the other writers) and sent over
+    one SMTP session; each chunk's sent ones are marked in one write. A crash mid-chunk
+    leaves its notices claimed without ``sent_at``: some may have been handed over,
+    none is sent again. When SMTP fails, the chunk's notices not yet tried are released
+    for the next run and the run stops.
+    """
+    sent, connection = 0, None
     try:
-        for notice in pending:
-            outcome = send_notice(notice, connection)
-            if outcome is None and not notice.to_phone:
-                break  # SMTP failed: the rest wait for the next run, unclaimed
-            sent += bool(outcome)
+        while sent < NOTICES_PER_RUN:
+            claimed = _claim(CLAIM_CHUNK)
+            if not claimed:
+                break
+            connection = connection or get_connection()
+            done, stop = [], False
+            for index, notice in enumerate(claimed):
+                faults.point("leads.notice.sending")
+                if _deliver(notice, connection):
+                    done.append(notice.pk)
+                elif not notice.to_phone:  # SMTP is down: leave the rest untried
+                    Notice.objects.filter(pk__in=[n.pk for n in claimed[index + 1 :]]).update(
+                        claimed_at=None
+                    )
+                    stop = True
+                    break
+            Notice.objects.filter(pk__in=done).update(sent_at=clock.now())
+            sent += len(done)
+            if stop:
+                break
     finally:
-        connection.close()
+        if connection is not None:
+            connection.close()
     return sent
 
 
-def send_notice(notice: Notice, connection=None) -> bool | None:
-    """Claim one notice and hand it to SMTP (over ``connection`` when given): True when
-    sent, False when another sender claimed it first, None when SMTP (or the SMS
-    provider) refused: then it stays claimed and unsent (shown, never sent twice)."""
+def _claim(limit: int) -> list[Notice]:
+    """Up to ``limit`` unclaimed notices, claimed for this sender in one write."""
+    with transaction.atomic():
+        ids = list(
+            Notice.objects.filter(claimed_at__isnull=True)
+            .order_by("id")
+            .values_list("id", flat=True)[:limit]
+        )
+        if not ids:
+            return []
+        stamp = clock.now()
+        Notice.objects.filter(pk__in=ids, claimed_at__isnull=True).update(claimed_at=stamp)
+        # inside the transaction that wrote it: another sender's claim of the same rows
+        # waited (PostgreSQL) or could not start (SQLite), so these are ours
+        return list(Notice.objects.filter(pk__in=ids, claimed_at=stamp).order_by("id"))
+
+
+def send_notice(notice: Notice) -> bool:
+    """Claim one notice and hand it over now (a reply sent from the lead page): False
+    when another sender claimed it first or the hand-over failed (then it stays claimed
+    and unsent: shown, never sent twice)."""
     if not Notice.objects.filter(pk=notice.pk, claimed_at__isnull=True).update(
         claimed_at=clock.now()
     ):
         return False
-    faults.point("leads.notice.claimed")  # a crash here leaves it claimed and unsent
+    if not _deliver(notice):
+        return False
+    Notice.objects.filter(pk=notice.pk).update(sent_at=clock.now())
+    return True
+
+
+def _deliver(notice: Notice, connection=None) -> bool:
+    """Hand one claimed notice to SMTP or the SMS provider; False when refused."""
     try:
         if notice.to_phone:
             sms.provider().send(notice.to_phone, notice.body[:480], f"lead-notice-{notice.pk}")
@@ -237,8 +282,7 @@ def send_notice(notice: Notice, connection=None) -> bool | None:
             )
     except OSError as error:
         log.warning("notice %s not sent: %s", notice.pk, error)
-        return None
-    Notice.objects.filter(pk=notice.pk).update(sent_at=clock.now())
+        return False
     return True
 
 
