@@ -47,7 +47,7 @@ def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance in km between two (latitude, longitude) points in degrees.
 
     >>> round(haversine_km((51.5007, -0.1246), (48.8584, 2.2945)), 1)
-    340.6
+    340.5
     """
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
     h = (
