@@ -228,6 +228,11 @@ LEAD_INBOX_REFRESH_SECONDS = 15
 # Hosted lead forms: submissions allowed per client address in the window.
 LEAD_FORM_SUBMISSIONS_PER_ADDRESS = 10
 LEAD_FORM_WINDOW_SECONDS = 10 * 60
+# SMS to staff (reminders): an HTTP provider when PACER_SMS_URL is set (public addresses
+# only), else one JSON file per message in the outbox folder.
+LEAD_SMS_URL = os.environ.get("PACER_SMS_URL", "")
+LEAD_SMS_TOKEN = os.environ.get("PACER_SMS_TOKEN", "")
+LEAD_SMS_OUTBOX = Path(os.environ.get("PACER_SMS_OUTBOX", DATA_DIR / "sms-outbox"))
 
 # How often the worker pushes new operational rows into the warehouse.
 WAREHOUSE_SYNC_SECONDS = int(os.environ.get("PACER_WAREHOUSE_SYNC_SECONDS", "30"))

@@ -78,6 +78,10 @@ class DomainConfig(AppConfig):
     # dotted paths of pacer.core.timeline.TimelineSource objects: what this domain adds to
     # a contact's timeline on the contact page
     timeline_sources: tuple[str, ...] = ()
+    # dotted paths of functions ``(workspace, contact_ids) -> {"app.model": QuerySet}``: a
+    # person's rows keyed to them through this domain's own rows (not by a ``contact``
+    # foreign key), which a privacy export reads and an erasure deletes
+    person_rows: tuple[str, ...] = ()
     # dotted paths of change-feed subscribers (pacer.core.feed.Subscriber instances)
     subscribers: tuple[str, ...] = ()
     # dotted paths of ASGI middleware classes (``Wrapper(app)``) around the whole site, in

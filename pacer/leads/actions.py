@@ -24,13 +24,19 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
 from pacer.ingest.actions import accept
 from pacer.leads import followup
-from pacer.leads.models import Lead, LeadStage, StageChange, StageKind
+from pacer.leads.locating import Locator
+from pacer.leads.models import SOURCES, Lead, LeadStage, StageChange, StageKind
 from pacer.leads.stages import first_open_stage, stages
-from pacer.people.selectors import contact, locations
+from pacer.people.selectors import contacts_by_ids, locations
 
 LEAD_EVENT = "Lead Created"
-SOURCES = ("form", "api", "segment", "csv")
-TEXT_LIMITS = {"first_name": 100, "last_name": 100, "form": 100, "postal_code": 20}
+TEXT_LIMITS = {
+    "first_name": 100,
+    "last_name": 100,
+    "form": 100,
+    "postal_code": 20,
+    "product": 100,
+}
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 SUBMISSION_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
@@ -169,6 +175,7 @@ def messages_for(
     if "submission_id" not in errors and not SUBMISSION_ID.fullmatch(submission_id):
         errors["submission_id"] = "must be 1-100 letters, digits or . _ : -"
     consents = _consents(data.get("consents"), errors)
+    place = _coordinates(data, errors)
     if errors:
         raise ValidationFailed(errors)
 
@@ -193,7 +200,14 @@ def messages_for(
         },
     }
     timestamp = received_at.isoformat()
-    properties = {"form": texts["form"], "source": source, "location": location}
+    properties = {
+        "form": texts["form"],
+        "source": source,
+        "location": location,
+        "postal_code": texts["postal_code"],
+        "product": texts["product"],
+        **place,
+    }
     messages = [
         {
             "type": "identify",
@@ -224,6 +238,28 @@ def messages_for(
         for index, consent in enumerate(consents)
     ]
     return submission_id, messages
+
+
+def _coordinates(data: Mapping, errors: dict) -> dict:
+    """``latitude`` and ``longitude`` (degrees, both or neither), for the nearest location."""
+    given = {key: data.get(key) for key in ("latitude", "longitude") if data.get(key) is not None}
+    if not given:
+        return {}
+    limits = {"latitude": 90, "longitude": 180}
+    for key in limits:
+        value = given.get(key)
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                value = None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            errors[key] = "must be a number of degrees (give latitude and longitude together)"
+        elif not -limits[key] <= value <= limits[key]:
+            errors[key] = f"must be between -{limits[key]} and {limits[key]} degrees"
+        else:
+            given[key] = float(value)
+    return given
 
 
 @transaction.atomic
@@ -327,17 +363,23 @@ def record_leads(workspace_id: int, events: list[dict]) -> int:
         return 0
     workspace = Workspace.objects.get(pk=workspace_id)
     start = first_open_stage(workspace)
-    codes = {loc.code: loc.pk for loc in locations(workspace)}
+    people = contacts_by_ids(workspace, [e["contact_id"] for e in events if e["contact_id"]])
+    locator = Locator(
+        workspace,
+        [e["properties"].get("postal_code") or "" for e in events]
+        + [(p.traits or {}).get("postalCode") or "" for p in people.values()],
+    )
     known = set(
         Lead.objects.filter(
             workspace_id=workspace_id, event_id__in=[e["id"] for e in events]
         ).values_list("event_id", flat=True)
     )
-    made = 0
+    made = []
     for event in events:
         if event["id"] in known or event["contact_id"] is None:
             continue
         properties = event["properties"]
+        located = locator.locate(properties, people.get(event["contact_id"]))
         lead = Lead.objects.create(
             workspace_id=workspace_id,
             contact_id=event["contact_id"],
@@ -347,7 +389,9 @@ def record_leads(workspace_id: int, events: list[dict]) -> int:
             source=str(properties.get("source") or "segment")[:40],
             channel=event["channel"],
             campaign=event["utm_campaign"],
-            location_id=codes.get(properties.get("location")) or _home(workspace, event),
+            location_id=located.location_id,
+            located_by=located.by,
+            product=str(properties.get("product") or "")[:100],
             stage=start,
             stage_changed_at=event["timestamp"],
         )
@@ -358,12 +402,14 @@ def record_leads(workspace_id: int, events: list[dict]) -> int:
             at=event["timestamp"],
             by="capture",
         )
-        followup.start(lead, clock.now())
-        made += 1
-    return made
+        made.append(lead)
+    if made:
+        # scored before routing, so that rules on the score see it
+        from pacer.leads.scoring import score_leads  # scoring moves stages through here
 
-
-def _home(workspace: Workspace, event: dict) -> int | None:
-    """The location of the lead's contact (set by its own events or import), if any."""
-    person = contact(workspace, event["contact_id"])
-    return person.location_id if person else None
+        now = clock.now()
+        if score_leads(workspace, made, now):
+            made = list(Lead.objects.filter(pk__in=[lead.pk for lead in made]).order_by("pk"))
+        for lead in made:
+            followup.start(lead, now)
+    return len(made)

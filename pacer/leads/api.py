@@ -30,6 +30,9 @@ class LeadIn(Schema):
     last_name: text(100) = ""
     postal_code: text(20) = ""
     location: text(60) = Field("", description="a location code of the workspace")
+    latitude: float | None = Field(None, ge=-90, le=90, description="for the nearest location")
+    longitude: float | None = Field(None, ge=-180, le=180)
+    product: text(100) = Field("", description="what the lead asks about (routing rules)")
     form: text(100) = ""
     page_url: text(2000) = ""
     referrer: text(2000) = ""

@@ -9,6 +9,7 @@ class LeadsConfig(DomainConfig):
     cli = "pacer.leads.cli"
     api = (("/leads/", "pacer.leads.api.router"),)
     contact_rows = ("pacer.leads.models.Lead",)
+    person_rows = ("pacer.leads.privacy.person_rows",)
     timeline_sources = ("pacer.leads.timeline.STAGES", "pacer.leads.timeline.ACTIVITIES")
     subscribers = ("pacer.leads.feed.SUBSCRIBER",)
     loops = (

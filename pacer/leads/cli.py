@@ -1,8 +1,11 @@
-"""``pacer import-leads FILE``: leads from a CSV file, all or nothing."""
+"""``pacer import-leads FILE``: leads from a CSV file, all or nothing;
+``pacer lead-locating FILE``: how new leads find their location (a JSON file);
+``pacer lead-routing FILE``: the routing rules (a JSON file)."""
 
 import argparse
 import csv
 import io
+import json
 from pathlib import Path
 
 from pacer.core.commands import fail, workspace_named
@@ -30,6 +33,47 @@ def import_leads(args: argparse.Namespace) -> int:
     return 0
 
 
+def set_locating(args: argparse.Namespace) -> int:
+    from pacer.core.errors import ValidationFailed
+    from pacer.leads.locating import configure
+
+    path = Path(args.file)
+    try:
+        rule = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        return fail(f"file: cannot read '{path}' as JSON ({error})")
+    if not isinstance(rule, dict):
+        return fail("file: must hold an object with steps, areas and centroids")
+    workspace = workspace_named(args.workspace)
+    try:
+        configure(
+            workspace,
+            steps=rule.get("steps"),
+            areas=rule.get("areas") or [],
+            centroids=rule.get("centroids") or [],
+        )
+    except ValidationFailed as error:
+        return fail(error)
+    print(f"new leads are located by: {' then '.join(rule['steps'])}")
+    return 0
+
+
+def set_routing(args: argparse.Namespace) -> int:
+    from pacer.core.errors import ValidationFailed
+    from pacer.leads.rules import set_rules
+
+    try:
+        rules = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        return fail(f"file: cannot read '{args.file}' as JSON ({error})")
+    try:
+        made = set_rules(workspace_named(args.workspace), rules)
+    except ValidationFailed as error:
+        return fail(error)
+    print(f"{len(made)} routing rules, tried in order")
+    return 0
+
+
 def register(cli) -> None:
     p = cli.command(
         "import-leads",
@@ -37,6 +81,25 @@ def register(cli) -> None:
         help="import leads from CSV: columns email, phone, first_name, last_name, "
         "postal_code, location, form, utm_* (all or nothing; a repeat adds nothing)",
         permission="leads.capture",
+    )
+    p.add_argument("file")
+    p.add_argument("--workspace", default="demo")
+    p = cli.command(
+        "lead-locating",
+        set_locating,
+        help='how new leads find their location, from a JSON file: {"steps": ["form", '
+        '"postal", "nearest", "contact"], "areas": [{"code", "postal_codes", "latitude", '
+        '"longitude"}], "centroids": [{"postal_code", "latitude", "longitude"}]}',
+        permission="leads.configure",
+    )
+    p.add_argument("file")
+    p.add_argument("--workspace", default="demo")
+    p = cli.command(
+        "lead-routing",
+        set_routing,
+        help='routing rules from a JSON file: [{"name", "team", "territory", "products", '
+        '"sources", "min_score"}], the first match picks the team (all replaced)',
+        permission="leads.configure",
     )
     p.add_argument("file")
     p.add_argument("--workspace", default="demo")

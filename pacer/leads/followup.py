@@ -9,15 +9,17 @@ SMTP leaves it claimed and unsent (shown, never sent twice).
 """
 
 import logging
+import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import get_connection, send_mail
 from django.db import IntegrityError, transaction
 
-from pacer.core import clock
+from pacer.core import clock, faults
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
+from pacer.leads import sms, todo
 from pacer.leads.models import Activity, ActivityKind, Agent, Lead, Notice, Timer, TimerKind
 from pacer.leads.routing import assign
 from pacer.people.selectors import contact
@@ -27,9 +29,12 @@ RESPONSES = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.SMS, ActivityKi
 TIMERS_PER_RUN = 500
 HISTORIC = timedelta(days=1)
 NOTICES_PER_RUN = 200
+CLAIM_CHUNK = 25
 
 
-def _notice(lead: Lead, key: str, *, subject: str, body: str, to_user=None, to_email="") -> None:
+def _notice(
+    lead: Lead, key: str, *, subject: str, body: str, to_user=None, to_email="", to_phone=""
+) -> None:
     try:
         with transaction.atomic():
             Notice.objects.create(
@@ -38,6 +43,7 @@ def _notice(lead: Lead, key: str, *, subject: str, body: str, to_user=None, to_e
                 key=key,
                 to_user=to_user,
                 to_email=to_email,
+                to_phone=to_phone,
                 subject=subject[:200],
                 body=body,
                 created_at=clock.now(),
@@ -56,6 +62,7 @@ def start(lead: Lead, now: datetime) -> None:
     assign(lead, now, deadlines=live, since=lead.created_at)
     if not live:
         return
+    todo.first_response_task(lead, now)
     person = contact(lead.workspace, lead.contact_id)
     if person is not None and person.email:
         name = person.first_name or "there"
@@ -108,7 +115,16 @@ def log_activity(
         Timer.objects.filter(lead=lead, fired_at__isnull=True, cancelled_at__isnull=True).update(
             cancelled_at=at
         )
+        todo.first_response_done(lead, at, actor)
     return activity
+
+
+def mark_notices_read(workspace: Workspace, user, *, lead_id: int | None = None) -> int:
+    """Mark the member's unread notices read (of one lead, or all); returns how many."""
+    found = Notice.objects.filter(workspace=workspace, to_user=user, read_at__isnull=True)
+    if lead_id is not None:
+        found = found.filter(lead_id=lead_id)
+    return found.update(read_at=clock.now())
 
 
 def fire_due_timers(now: datetime | None = None) -> int:
@@ -129,7 +145,9 @@ def fire_due_timers(now: datetime | None = None) -> int:
                 continue  # another worker fired it, or the response came first
             timer = Timer.objects.select_related("lead", "lead__workspace").get(pk=timer_id)
             _fire(timer, now)
-            fired += 1
+            faults.point("leads.timer.fired")  # a crash here undoes the claim and the notice
+        fired += 1
+        faults.point("leads.timer.committed")
     return fired
 
 
@@ -139,14 +157,29 @@ def _fire(timer: Timer, now: datetime) -> None:
         return  # answered, or already given to someone else
     label = f"Lead #{lead.pk}"
     if timer.kind == TimerKind.REMIND and lead.owner is not None:
+        subject = f"{label}: respond by {lead.respond_by:%H:%M %Z}"
         _notice(
             lead,
             f"remind:{timer.assignment_round}",
             to_user=lead.owner,
             to_email=lead.owner.email,
-            subject=f"{label}: respond by {lead.respond_by:%H:%M %Z}",
+            subject=subject,
             body=f"{label} is waiting for its first response (due {lead.respond_by:%c}).\n",
         )
+        phone = (
+            Agent.objects.filter(workspace_id=lead.workspace_id, user_id=lead.owner_id)
+            .exclude(phone="")
+            .values_list("phone", flat=True)
+            .first()
+        )
+        if phone:
+            _notice(
+                lead,
+                f"remind-sms:{timer.assignment_round}",
+                to_phone=phone,
+                subject=subject,
+                body=subject,
+            )
     elif timer.kind == TimerKind.BREACH:
         for manager in Agent.objects.filter(
             workspace_id=lead.workspace_id, location_id=lead.location_id, is_manager=True
@@ -160,29 +193,153 @@ def _fire(timer: Timer, now: datetime) -> None:
                 body=f"{label} was due a first response by {lead.respond_by:%c} and has none.\n",
             )
     elif timer.kind == TimerKind.REASSIGN:
-        assign(lead, now, exclude=lead.owner_id, why="re-assigned after the deadline")
+        previous = lead.owner_id
+        assign(lead, now, exclude=previous, why="re-assigned after the deadline")
+        todo.hand_over(lead, previous)
 
 
 def send_notices() -> int:
-    """Hand unsent email notices to SMTP, each at most once; returns how many were sent."""
-    sent = 0
-    pending = Notice.objects.filter(claimed_at__isnull=True).order_by("id")[:NOTICES_PER_RUN]
-    for notice in list(pending):
-        if not Notice.objects.filter(pk=notice.pk, claimed_at__isnull=True).update(
-            claimed_at=clock.now()
-        ):
-            continue
-        if notice.to_email:
-            try:
-                send_mail(
-                    notice.subject,
-                    notice.body,
-                    settings.DEFAULT_FROM_EMAIL,
-                    [notice.to_email],
-                )
-            except OSError as error:  # left claimed and unsent: shown, never sent twice
-                log.warning("notice %s not sent: %s", notice.pk, error)
-                continue
-        Notice.objects.filter(pk=notice.pk).update(sent_at=clock.now())
-        sent += 1
+    """Hand unsent notices to SMTP (or SMS), each at most once; returns how many were sent.
+
+    Notices are claimed ``CLAIM_CHUNK`` at a time (one write, not one per notice: under
+    load every SQLite commit waits for the disk and for the other writers) and sent over
+    one SMTP session; each chunk's sent ones are marked in one write. A crash mid-chunk
+    leaves its notices claimed without ``sent_at``: some may have been handed over,
+    none is sent again. When SMTP fails, the chunk's notices not yet tried are released
+    for the next run and the run stops.
+    """
+    sent, connection = 0, None
+    try:
+        while sent < NOTICES_PER_RUN:
+            claimed = _claim(CLAIM_CHUNK)
+            if not claimed:
+                break
+            connection = connection or get_connection()
+            done, stop = [], False
+            for index, notice in enumerate(claimed):
+                faults.point("leads.notice.sending")
+                if _deliver(notice, connection):
+                    done.append(notice.pk)
+                elif not notice.to_phone:  # SMTP is down: leave the rest untried
+                    Notice.objects.filter(pk__in=[n.pk for n in claimed[index + 1 :]]).update(
+                        claimed_at=None
+                    )
+                    stop = True
+                    break
+            Notice.objects.filter(pk__in=done).update(sent_at=clock.now())
+            sent += len(done)
+            if stop:
+                break
+    finally:
+        if connection is not None:
+            connection.close()
     return sent
+
+
+def _claim(limit: int) -> list[Notice]:
+    """Up to ``limit`` unclaimed notices, claimed for this sender in one write."""
+    with transaction.atomic():
+        ids = list(
+            Notice.objects.filter(claimed_at__isnull=True)
+            .order_by("id")
+            .values_list("id", flat=True)[:limit]
+        )
+        if not ids:
+            return []
+        stamp = clock.now()
+        Notice.objects.filter(pk__in=ids, claimed_at__isnull=True).update(claimed_at=stamp)
+        # inside the transaction that wrote it: another sender's claim of the same rows
+        # waited (PostgreSQL) or could not start (SQLite), so these are ours
+        return list(Notice.objects.filter(pk__in=ids, claimed_at=stamp).order_by("id"))
+
+
+def send_notice(notice: Notice) -> bool:
+    """Claim one notice and hand it over now (a reply sent from the lead page): False
+    when another sender claimed it first or the hand-over failed (then it stays claimed
+    and unsent: shown, never sent twice)."""
+    if not Notice.objects.filter(pk=notice.pk, claimed_at__isnull=True).update(
+        claimed_at=clock.now()
+    ):
+        return False
+    if not _deliver(notice):
+        return False
+    Notice.objects.filter(pk=notice.pk).update(sent_at=clock.now())
+    return True
+
+
+def _deliver(notice: Notice, connection=None) -> bool:
+    """Hand one claimed notice to SMTP or the SMS provider; False when refused."""
+    try:
+        if notice.to_phone:
+            sms.provider().send(notice.to_phone, notice.body[:480], f"lead-notice-{notice.pk}")
+        elif notice.to_email:
+            send_mail(
+                notice.subject,
+                notice.body,
+                settings.DEFAULT_FROM_EMAIL,
+                [notice.to_email],
+                connection=connection,
+            )
+    except OSError as error:
+        log.warning("notice %s not sent: %s", notice.pk, error)
+        return False
+    return True
+
+
+REPLY_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,40}")
+
+
+def send_reply(
+    workspace: Workspace,
+    lead_id: int,
+    *,
+    subject: str,
+    body: str,
+    token: str,
+    at: datetime,
+    actor=None,
+) -> Notice:
+    """Email the lead's contact from Pacer: logged as an email (the first response when it
+    is the first), handed to SMTP right after commit. ``token`` (from the form) keys it:
+    the same form sent twice sends one email and logs one activity."""
+    errors = {}
+    subject, body = (subject or "").strip(), (body or "").strip()
+    if not subject or len(subject) > 200:
+        errors["subject"] = "must be 1-200 characters"
+    if not body or len(body) > 20_000:
+        errors["body"] = "must be 1-20000 characters"
+    if not REPLY_TOKEN.fullmatch(token or ""):
+        errors["token"] = "must be 8-40 letters, digits, - or _ (reload the page)"
+    lead = Lead.objects.filter(workspace=workspace, pk=lead_id).first()
+    person = contact(workspace, lead.contact_id) if lead else None
+    if lead is None:
+        errors["lead_id"] = "no such lead in this workspace"
+    elif person is None or not person.email:
+        errors["to"] = "the contact has no email address"
+    if errors:
+        raise ValidationFailed(errors)
+    key = f"reply:{token}"
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                notice = Notice.objects.create(
+                    workspace=workspace,
+                    lead=lead,
+                    key=key,
+                    to_email=person.email,
+                    subject=subject,
+                    body=body + "\n",
+                    created_at=at,
+                )
+        except IntegrityError:
+            return Notice.objects.get(lead=lead, key=key)  # sent before: not again
+        log_activity(
+            workspace,
+            lead.pk,
+            ActivityKind.EMAIL,
+            at=at,
+            actor=actor,
+            outcome=f"Sent from Pacer: {subject}"[:500],
+        )
+        transaction.on_commit(lambda: send_notice(notice))
+    return notice

@@ -88,3 +88,41 @@ def add_working_minutes(start: datetime, minutes: float, hours: Hours) -> dateti
                 return begin + left
             left -= closes - begin
     raise ValidationFailed({"hours": f"no opening hours in the next {MAX_DAYS_AHEAD} days"})
+
+
+def is_open(at: datetime, hours: Hours) -> bool:
+    """Whether ``at`` (aware) falls in the opening hours.
+
+    >>> hours = Hours("Europe/London", {"mon": [("09:00", "17:00")]})
+    >>> is_open(datetime(2026, 3, 30, 8, 30, tzinfo=UTC), hours)  # 09:30 in summer time
+    True
+    >>> is_open(datetime(2026, 3, 23, 8, 30, tzinfo=UTC), hours)  # 08:30 in winter
+    False
+    """
+    if hours.always_open:
+        return True
+    at = at.astimezone(UTC)
+    day = at.astimezone(ZoneInfo(hours.zone)).date()
+    return any(opens <= at < closes for opens, closes in hours.intervals_on(day))
+
+
+def from_json(data: dict, field: str = "hours") -> Hours:
+    """Hours from their stored form (``timezone``, ``weekly``, ``holidays``); refuses
+    with the field named."""
+    if not isinstance(data, dict):
+        raise ValidationFailed({field: "must be an object with timezone, weekly and holidays"})
+    weekly, holidays = data.get("weekly") or {}, data.get("holidays") or []
+    if not isinstance(weekly, dict) or not isinstance(holidays, list):
+        raise ValidationFailed({field: "weekly must be an object and holidays a list"})
+    try:
+        days = frozenset(date.fromisoformat(str(d)) for d in holidays)
+    except ValueError:
+        raise ValidationFailed({f"{field}.holidays": "must be dates like 2026-12-25"}) from None
+    try:
+        return Hours(
+            str(data.get("timezone") or "UTC"),
+            {day: [tuple(i) for i in intervals] for day, intervals in weekly.items()},
+            days,
+        )
+    except TypeError:
+        raise ValidationFailed({f"{field}.weekly": "must list [opens, closes] pairs"}) from None

@@ -10,6 +10,8 @@ from django.db import models
 
 from pacer.core.models import Workspace
 
+SOURCES = ("form", "api", "segment", "csv")  # how a lead was captured
+
 
 class StageKind(models.TextChoices):
     OPEN = "open", "Open"
@@ -43,6 +45,10 @@ class Lead(models.Model):
     channel = models.CharField(max_length=40, blank=True)
     campaign = models.CharField(max_length=200, blank=True)
     location_id = models.BigIntegerField(null=True, blank=True)
+    located_by = models.CharField(
+        max_length=10, blank=True, help_text="the locating step that chose the location"
+    )
+    product = models.CharField(max_length=100, blank=True)
     stage = models.SlugField(max_length=40)
     stage_changed_at = models.DateTimeField()
     reason = models.CharField(max_length=500, blank=True, help_text="why it was lost")
@@ -97,6 +103,11 @@ class Agent(models.Model):
     is_manager = models.BooleanField(default=False, help_text="gets the escalations")
     away_until = models.DateTimeField(null=True, blank=True, help_text="time off")
     assigned = models.PositiveIntegerField(default=0, help_text="leads given so far")
+    team = models.SlugField(max_length=40, blank=True, help_text="routing rules pick a team")
+    phone = models.CharField(max_length=40, blank=True, help_text="reminders by SMS too")
+    # the agent's own shift: {"timezone": "Europe/London", "weekly": {"mon": [["09:00",
+    # "13:00"]]}, "holidays": ["2026-12-25"]}; empty = takes leads at any time
+    shift = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -219,6 +230,7 @@ class Notice(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     to_email = models.EmailField(blank=True)
+    to_phone = models.CharField(max_length=40, blank=True)  # an SMS instead of an email
     subject = models.CharField(max_length=200)
     body = models.TextField()
     created_at = models.DateTimeField()
@@ -314,3 +326,95 @@ class LeadModelRun(models.Model):
 
     class Meta:
         ordering = ["-fitted_at", "-id"]
+
+
+class LocatingRule(models.Model):
+    """How a workspace finds a new lead's location: ``steps`` in order, the first that
+    finds one wins (``pacer.leads.locating``)."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE)
+    steps = models.JSONField(default=list)  # ["form", "postal", "nearest", "contact"]
+
+
+class LocationArea(models.Model):
+    """Where a location serves: its postal codes (or prefixes of them) and its place."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    location_id = models.BigIntegerField()
+    postal_codes = models.JSONField(default=list)  # normalised: "SW1A", "75011"
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "location_id"], name="lead_area_once"),
+        ]
+
+
+class PostalCentroid(models.Model):
+    """The middle of a postal code's area, for the nearest location to a lead that gave
+    a postal code but no coordinates."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    postal_code = models.CharField(max_length=12)  # normalised
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "postal_code"], name="lead_centroid"),
+        ]
+
+
+class RoutingRule(models.Model):
+    """Leads that match (every condition given; an empty one matches any lead) go to the
+    agents of ``team``; rules are tried by ``position``, the first match wins, and a lead
+    no rule matches (or whose team has nobody free) goes to the default rotation."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=100)
+    territory = models.JSONField(default=list)  # location codes or regions
+    products = models.JSONField(default=list)
+    sources = models.JSONField(default=list)  # form, api, segment, csv
+    min_score = models.FloatField(null=True, blank=True)
+    team = models.SlugField(max_length=40)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "position"], name="lead_rule_position"),
+        ]
+
+
+class FollowUpTask(models.Model):
+    """Something an owner must do about a lead by a time: the first response (made when
+    the lead is assigned, ``key`` "first-response", done by the first response) or a
+    next step anyone working the lead adds."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="tasks")
+    key = models.CharField(max_length=40, blank=True)  # "first-response" for the automatic one
+    title = models.CharField(max_length=200)
+    due_at = models.DateTimeField()
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead", "key"], name="lead_task_key", condition=~models.Q(key="")
+            ),
+        ]
+        indexes = [models.Index(fields=["workspace", "assignee", "done_at", "due_at"])]

@@ -7,6 +7,7 @@ order) within ``CONVERSION_DAYS`` after the lead arrived.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from statistics import median
 
 from pacer.analytics.speed_to_lead import (
     DecayFit,
@@ -19,7 +20,7 @@ from pacer.analytics.speed_to_lead import (
     wilson,
 )
 from pacer.core.models import Workspace
-from pacer.leads.models import Lead
+from pacer.leads.models import Agent, Lead
 from pacer.leads.stages import stages
 
 CONVERSION_DAYS = 90
@@ -36,6 +37,31 @@ class Bucket:
 
 
 @dataclass(frozen=True)
+class GroupFigures:
+    """One owner's or team's leads: how fast they were answered and how many converted."""
+
+    leads: int
+    answered: int
+    median_minutes: float | None  # to the first response, among answered leads
+    within_sla: float | None  # of leads with a deadline, the share answered by it
+    conversion: float | None  # converted / leads
+
+    @classmethod
+    def of(cls, rows: list[tuple[float | None, bool | None, bool]]) -> "GroupFigures":
+        """From ``(minutes to the first response or None, on time or None when there was
+        no deadline, converted)`` per lead."""
+        times = sorted(t for t, _, _ in rows if t is not None)
+        timed = [on_time for _, on_time, _ in rows if on_time is not None]
+        return cls(
+            leads=len(rows),
+            answered=len(times),
+            median_minutes=float(median(times)) if times else None,
+            within_sla=sum(timed) / len(timed) if timed else None,
+            conversion=sum(c for _, _, c in rows) / len(rows) if rows else None,
+        )
+
+
+@dataclass(frozen=True)
 class SpeedReport:
     leads: int
     unanswered: int
@@ -48,6 +74,8 @@ class SpeedReport:
     fit_problem: str
     gain: Impact | None
     revenue_per_conversion: float | None
+    by_owner: dict[int | None, GroupFigures]  # owner's user id (None: unassigned)
+    by_team: dict[str, GroupFigures]  # the owner's team ("" : no team)
 
 
 def _label(low: int, high: int | None) -> str:
@@ -68,15 +96,26 @@ def speed_report(workspace: Workspace, start: datetime, end: datetime) -> SpeedR
             "location_id",
             "contact__customer_at",
             "contact__revenue",
+            "owner_id",
         )
     )
+    teams = _teams(workspace)
+    per_owner: dict[int | None, list] = {}
+    per_team: dict[str, list] = {}
     answered, outcomes, locations, revenue = [], [], {}, []
     with_deadline = on_time = 0
-    for created, responded, due, stage, location, customer_at, spent in rows:
+    for created, responded, due, stage, location, customer_at, spent, owner in rows:
         converted = stage in won or (
             customer_at is not None
             and created <= customer_at <= created + timedelta(days=CONVERSION_DAYS)
         )
+        figures = (
+            max((responded - created).total_seconds() / 60, 0.0) if responded else None,
+            None if due is None else responded is not None and responded <= due,
+            converted,
+        )
+        per_owner.setdefault(owner, []).append(figures)
+        per_team.setdefault(teams.get(owner, ""), []).append(figures)
         if due is not None:
             with_deadline += 1
             on_time += responded is not None and responded <= due
@@ -125,4 +164,17 @@ def speed_report(workspace: Workspace, start: datetime, end: datetime) -> SpeedR
         fit_problem=problem,
         gain=gain,
         revenue_per_conversion=sum(revenue) / len(revenue) if revenue else None,
+        by_owner={owner: GroupFigures.of(rows) for owner, rows in per_owner.items()},
+        by_team={team: GroupFigures.of(rows) for team, rows in per_team.items()},
     )
+
+
+def _teams(workspace: Workspace) -> dict[int, str]:
+    """Each agent's team (an agent in several locations: the first row with a team)."""
+    teams: dict[int, str] = {}
+    for user_id, team in (
+        Agent.objects.filter(workspace=workspace).order_by("id").values_list("user_id", "team")
+    ):
+        if team and user_id not in teams:
+            teams[user_id] = team
+    return teams

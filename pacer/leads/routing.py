@@ -1,5 +1,6 @@
-"""Who gets a lead: the agents of its location (else the fallback queue of agents for
-every location), those away or at their cap of open leads left out, by weighted rotation.
+"""Who gets a lead: the team of the first routing rule it matches (``pacer.leads.rules``),
+else the agents of its location (else the fallback queue of agents for every location);
+those away, off their shift or at their cap of open leads left out; by weighted rotation.
 
 The rotation is deterministic: the next lead goes to the agent whose share would stay
 closest to their weight (smallest ``(assigned + 1) / weight``, ties to the longest
@@ -14,21 +15,26 @@ from django.db.models import Count, Q
 
 from pacer.core import audit
 from pacer.core.models import Workspace
-from pacer.leads.hours import Hours, add_working_minutes
+from pacer.leads.hours import Hours, add_working_minutes, from_json, is_open
 from pacer.leads.models import Agent, Lead, LocationHours, SlaPolicy, Timer, TimerKind
+from pacer.leads.rules import Rules
 from pacer.leads.stages import open_stages
 
 
-def candidates(workspace: Workspace, location_id: int | None, now: datetime) -> list[Agent]:
-    """Agents who may take a lead of the location now, locked for the assignment."""
+def _free(workspace: Workspace, pools: list[tuple[str, Q]], now: datetime, exclude: int | None):
+    """The first pool with an agent free now: not away, on shift, under their cap."""
     open_ones = open_stages(workspace)
-    for scope in ([location_id] if location_id else []) + [None]:
-        agents = list(
-            Agent.objects.select_for_update()
-            .filter(workspace=workspace, location_id=scope)
+    for label, where in pools:
+        agents = [
+            agent
+            for agent in Agent.objects.select_for_update()
+            .filter(where, workspace=workspace)
             .filter(Q(away_until__isnull=True) | Q(away_until__lte=now))
             .order_by("id")
-        )
+            if agent.weight > 0
+            and agent.user_id != exclude
+            and (not agent.shift or is_open(now, from_json(agent.shift)))
+        ]
         if not agents:
             continue
         load = dict(
@@ -38,10 +44,26 @@ def candidates(workspace: Workspace, location_id: int | None, now: datetime) -> 
             .values_list("owner")
             .annotate(n=Count("id"))
         )
-        free = [a for a in agents if load.get(a.user_id, 0) < a.max_open and a.weight > 0]
+        free = [a for a in agents if load.get(a.user_id, 0) < a.max_open]
         if free:
-            return free
-    return []
+            return label, free
+    return "", []
+
+
+def candidates(
+    workspace: Workspace, lead: Lead, now: datetime, *, exclude: int | None = None
+) -> tuple[str, list[Agent]]:
+    """Agents who may take the lead now (locked for the assignment), and which pool they
+    are: the first matching rule's team, else the location's agents, else the fallback
+    queue. A rule whose team has nobody free falls through to the rotation."""
+    pools = []
+    rule = Rules.of(workspace).first_match(lead)
+    if rule is not None:
+        pools.append((f"rule '{rule.name}': team {rule.team}", Q(team=rule.team)))
+    if lead.location_id:
+        pools.append(("the location's agents", Q(location_id=lead.location_id)))
+    pools.append(("the fallback queue", Q(location_id__isnull=True)))
+    return _free(workspace, pools, now, exclude)
 
 
 def hours_of(workspace: Workspace, location_id: int | None) -> Hours:
@@ -90,7 +112,7 @@ def assign(
     (the inbox shows it in the location's queue), audited as such.
     """
     workspace = lead.workspace
-    pool = [a for a in candidates(workspace, lead.location_id, now) if a.user_id != exclude]
+    scope, pool = candidates(workspace, lead, now, exclude=exclude)
     lead.assignment_round += 1
     if not pool:
         lead.owner, lead.assigned_at, lead.respond_by = None, None, None
@@ -134,7 +156,6 @@ def assign(
             )
         )
     lead.save(update_fields=["owner", "assigned_at", "respond_by", "assignment_round"])
-    scope = "the location's agents" if chosen.location_id else "the fallback queue"
     audit.record(
         workspace,
         "leads.assign",

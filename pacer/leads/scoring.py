@@ -17,7 +17,7 @@ from pacer.ingest.selectors import event_times
 from pacer.leads.actions import move_stage
 from pacer.leads.models import Lead, ScoreRule, ScoreThreshold
 from pacer.leads.stages import open_stages, stages
-from pacer.people.selectors import contact
+from pacer.people.selectors import contacts_by_ids
 
 FIT_FIELDS = (
     "email",
@@ -58,9 +58,10 @@ def score_leads(workspace: Workspace, leads: Iterable[Lead], now: datetime) -> i
         seen[(contact_id, name)].append(at)
     thresholds = sorted(ScoreThreshold.objects.filter(workspace=workspace), key=lambda t: t.score)
     known = {s.key for s in stages(workspace)}
+    people = contacts_by_ids(workspace, [lead.contact_id for lead in leads])
     moved = 0
     for lead in leads:
-        person = contact(workspace, lead.contact_id)
+        person = people.get(lead.contact_id)
         points = sum(_fit_points(r, person) for r in rules if r.kind == "fit" and person)
         for rule in behaviour:
             for at in seen[(lead.contact_id, rule.event)]:

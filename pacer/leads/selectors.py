@@ -7,7 +7,7 @@ from statistics import median
 from django.db.models import Q, QuerySet
 
 from pacer.core.models import Workspace
-from pacer.leads.models import Activity, Lead, Notice, StageChange
+from pacer.leads.models import Activity, FollowUpTask, Lead, Notice, StageChange
 from pacer.leads.stages import open_stages, stages
 
 
@@ -116,12 +116,12 @@ def inbox(workspace: Workspace, *, view: str, user_id: int, now: datetime) -> Qu
     return found.select_related("contact", "owner")
 
 
-def unread_notices(workspace: Workspace, user_id: int) -> list:
-    return list(
-        Notice.objects.filter(workspace=workspace, to_user_id=user_id, read_at__isnull=True)
-        .exclude(key="auto-reply")
-        .order_by("-created_at")[:20]
-    )
+def unread_notices(workspace: Workspace, user_id: int, lead_id: int | None = None) -> list:
+    """The member's unread reminders and escalations (of one lead, or all), newest first."""
+    found = Notice.objects.filter(workspace=workspace, to_user_id=user_id, read_at__isnull=True)
+    if lead_id is not None:
+        found = found.filter(lead_id=lead_id)
+    return list(found.exclude(key="auto-reply").order_by("-created_at")[:20])
 
 
 def activities(workspace: Workspace, lead_id: int) -> list:
@@ -172,3 +172,22 @@ def queues(workspace: Workspace, since: datetime, now: datetime) -> list[Locatio
         )
         for location, row in sorted(rows.items(), key=lambda item: (item[0] is None, item[0]))
     ]
+
+
+def tasks(workspace: Workspace, lead_id: int) -> list[FollowUpTask]:
+    """A lead's tasks: open ones first, soonest due first."""
+    return sorted(
+        FollowUpTask.objects.filter(workspace=workspace, lead_id=lead_id).select_related(
+            "assignee", "done_by"
+        ),
+        key=lambda task: (task.done_at is not None, task.due_at, task.pk),
+    )
+
+
+def open_tasks(workspace: Workspace, user_id: int, limit: int = 20) -> list[FollowUpTask]:
+    """The member's open tasks on leads, soonest due first."""
+    return list(
+        FollowUpTask.objects.filter(workspace=workspace, assignee_id=user_id, done_at__isnull=True)
+        .select_related("lead", "lead__contact")
+        .order_by("due_at", "id")[:limit]
+    )

@@ -2,7 +2,9 @@
 refreshed live), a lead with its history and one-click logging, and every location's
 queue."""
 
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,11 +16,14 @@ from django.views.decorators.http import require_POST
 from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
-from pacer.leads import actions, followup, selectors
-from pacer.leads.models import ActivityKind, Notice
+from pacer.core.selectors import members
+from pacer.leads import actions, followup, selectors, todo
+from pacer.leads.models import ActivityKind
 from pacer.leads.report import CONVERSION_DAYS, speed_report
+from pacer.leads.routing import hours_of
 from pacer.leads.stages import stages
 from pacer.people.selectors import locations
+from pacer.web.filters import Choice, DateRange, FilterBar
 from pacer.web.tables import Column, Table
 
 VIEWS = {
@@ -41,6 +46,15 @@ def _due(lead, now) -> str:
     if minutes < 0:
         return f"overdue by {_span(-minutes)}"
     return f"due in {_span(minutes)}"
+
+
+def _seconds_left(lead, now) -> float | None:
+    """Seconds to the response deadline (negative once past) for the live countdown;
+    None when answered or without a deadline."""
+    get = lead.get if isinstance(lead, dict) else lead.__dict__.get
+    if get("first_response_at") is not None or get("respond_by") is None:
+        return None
+    return (get("respond_by") - now).total_seconds()
 
 
 def _span(minutes: int) -> str:
@@ -80,7 +94,13 @@ def inbox(request):
                 text=_row_person,
                 href=lambda row: reverse("lead-detail", args=[row["pk"]]),
             ),
-            Column("respond_by", "Respond", sortable=True, text=lambda row: _due(row, now)),
+            Column(
+                "respond_by",
+                "Respond",
+                sortable=True,
+                text=lambda row: _due(row, now),
+                countdown=lambda row: _seconds_left(row, now),
+            ),
             Column("stage", "Stage", sortable=True, labels=stage_names),
             Column("location_id", "Location", labels=names),
             Column("owner__username", "Owner", sortable=True),
@@ -104,6 +124,8 @@ def inbox(request):
         "view": view,
         "views": VIEWS,
         "notices": selectors.unread_notices(request.workspace, request.user.pk),
+        "tasks": selectors.open_tasks(request.workspace, request.user.pk),
+        "now": now,
         "refresh_seconds": settings.LEAD_INBOX_REFRESH_SECONDS,
     }
     if request.GET.get("fragment") == "1":
@@ -118,8 +140,7 @@ def lead_detail(request, lead_id: int):
         raise Http404("no such lead")
     if request.method == "POST":
         return _act(request, lead)
-    now = clock.now()
-    Notice.objects.filter(lead=lead, to_user=request.user, read_at__isnull=True).update(read_at=now)
+    now, zone = clock.now(), _zone(request, lead)
     names = {loc.pk: loc.name for loc in locations(request.workspace)}
     return render(
         request,
@@ -128,21 +149,73 @@ def lead_detail(request, lead_id: int):
             "lead": lead,
             "person": _person(lead),
             "due": _due(lead, now),
+            "seconds_left": _seconds_left(lead, now),
             "location": names.get(lead.location_id, "—"),
             "history": selectors.history(request.workspace, lead.pk),
             "activities": selectors.activities(request.workspace, lead.pk),
             "stages": [(s.key, s.label) for s in stages(request.workspace) if s.key != lead.stage],
             "kinds": ActivityKind.choices,
             "can_work": allows(request.role, "leads.work"),
+            "notices": selectors.unread_notices(request.workspace, request.user.pk, lead.pk),
+            "tasks": selectors.tasks(request.workspace, lead.pk),
+            "reply_token": uuid.uuid4().hex,
+            "reply_body": f"Hi {lead.contact.first_name or 'there'},\n\n",
+            "members": [(m.user_id, m.user.username) for m in members(request.workspace)],
+            "task_due": f"{(now + timedelta(days=1)).astimezone(zone):%Y-%m-%dT%H:%M}",
         },
     )
+
+
+def _zone(request, lead) -> ZoneInfo:
+    """The lead's location's time zone: task times typed on its page are in it."""
+    return ZoneInfo(hours_of(request.workspace, lead.location_id).zone)
+
+
+def _due_at(request, lead, text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=_zone(request, lead))
+    except ValueError:
+        return None
 
 
 @page("leads.work")
 def _act(request, lead):
     data, now = request.POST, clock.now()
     try:
-        if data.get("action") == "stage":
+        if data.get("action") == "task":
+            assignee = data.get("assignee", "")
+            todo.add_task(
+                request.workspace,
+                lead.pk,
+                title=data.get("title", ""),
+                due_at=_due_at(request, lead, data.get("due_at", "")),
+                assignee_id=int(assignee) if assignee.isdigit() else None,
+                at=now,
+                actor=request.user,
+            )
+            messages.success(request, "Task added.")
+        elif data.get("action") in ("done", "undone"):
+            task = data.get("task", "")
+            todo.set_done(
+                request.workspace,
+                int(task) if task.isdigit() and lead.tasks.filter(pk=task).exists() else 0,
+                data["action"] == "done",
+                at=now,
+                actor=request.user,
+            )
+            messages.success(request, "Task updated.")
+        elif data.get("action") == "reply":
+            followup.send_reply(
+                request.workspace,
+                lead.pk,
+                subject=data.get("subject", ""),
+                body=data.get("body", ""),
+                token=data.get("token", ""),
+                at=now,
+                actor=request.user,
+            )
+            messages.success(request, "Email sent.")
+        elif data.get("action") == "stage":
             actions.move_stage(
                 request.workspace,
                 lead.pk,
@@ -171,9 +244,13 @@ def _act(request, lead):
 @require_POST
 @page("leads.view")
 def read_notices(request):
-    Notice.objects.filter(
-        workspace=request.workspace, to_user=request.user, read_at__isnull=True
-    ).update(read_at=clock.now())
+    """Mark the member's reminders read: all of them, or one lead's (``lead``). A POST,
+    so that opening a page (a prefetch, a link preview) never reads them for the member."""
+    lead_id = request.POST.get("lead", "")
+    lead = selectors.lead(request.workspace, int(lead_id)) if lead_id.isdigit() else None
+    followup.mark_notices_read(request.workspace, request.user, lead_id=lead.pk if lead else None)
+    if lead is not None:
+        return HttpResponseRedirect(reverse("lead-detail", args=[lead.pk]))
     return HttpResponseRedirect(reverse("lead-inbox"))
 
 
@@ -215,16 +292,31 @@ def location_queues(request):
     return render(request, "leads/queues.html", {"table": table})
 
 
-PERIODS = {"30": "Last 30 days", "90": "Last 90 days", "365": "Last 365 days"}
+PRESETS = ("last_7", "last_30", "last_90", "last_365", "mtd", "last_month", "qtd", "ytd")
+
+
+def _period(now: datetime) -> DateRange:
+    """The arrival dates a report covers (UTC days, presets counted back from today)."""
+    return DateRange(
+        label="Leads arrived", default="last_90", presets=PRESETS, required=True, today=now.date()
+    )
+
+
+def _window(bar: FilterBar) -> tuple[datetime, datetime]:
+    """The bar's dates as ``[start, end)`` instants: from the first day's start to the
+    last day's end."""
+    start, end = bar.values["start"], bar.values["end"]
+    return (
+        datetime.combine(start, time.min, UTC),
+        datetime.combine(end + timedelta(days=1), time.min, UTC),
+    )
 
 
 @page("leads.view")
 def speed_to_lead(request):
     now = clock.now()
-    days = request.GET.get("days", "90")
-    if days not in PERIODS:
-        days = "90"
-    result = speed_report(request.workspace, now - timedelta(days=int(days)), now)
+    bar = FilterBar(request, [_period(now)], html_id="speed-filters")
+    result = speed_report(request.workspace, *_window(bar))
     names = {loc.pk: loc.name for loc in locations(request.workspace)}
     summary = result.summary
     kpis = [
@@ -309,21 +401,69 @@ def speed_to_lead(request):
         caption="Location leaderboard (fastest first)",
         html_id="speed-locations",
     )
+    users = {m.user_id: m.user.username for m in members(request.workspace)}
+    by_owner = _figures_table(
+        request,
+        {
+            users.get(owner, "Former member") if owner else "Unassigned": f
+            for owner, f in result.by_owner.items()
+        },
+        "Owner",
+        "o-",
+        "speed-owners",
+    )
+    by_team = _figures_table(
+        request,
+        {team or "No team": f for team, f in result.by_team.items()},
+        "Team",
+        "t-",
+        "speed-teams",
+    )
     return render(
         request,
         "leads/speed.html",
         {
+            "by_owner": by_owner,
+            "by_team": by_team,
             "kpis": kpis,
             "buckets": buckets,
             "by_location": by_location,
             "result": result,
-            "days": days,
-            "periods": PERIODS,
+            "bar": bar,
             "conversion_days": CONVERSION_DAYS,
             "gain_value": result.gain.extra_conversions * result.revenue_per_conversion
             if result.gain and result.revenue_per_conversion
             else None,
         },
+    )
+
+
+def _figures_table(request, groups: dict, label: str, prefix: str, html_id: str) -> Table:
+    return Table(
+        request,
+        [
+            {
+                "group": name,
+                "leads": f.leads,
+                "answered": f.answered,
+                "median": f.median_minutes,
+                "sla": f.within_sla,
+                "conversion": f.conversion,
+            }
+            for name, f in groups.items()
+        ],
+        [
+            Column("group", label, sortable=True),
+            Column("leads", "Leads", format="count", sortable=True),
+            Column("answered", "Answered", format="count", sortable=True),
+            Column("median", "Median first response (min)", format="decimal", sortable=True),
+            Column("sla", "Within SLA", format="percent", sortable=True),
+            Column("conversion", "Conversion", format="percent", sortable=True),
+        ],
+        default_sort="median",
+        prefix=prefix,
+        caption=f"By {label.lower()}",
+        html_id=html_id,
     )
 
 
@@ -339,9 +479,18 @@ GROUPINGS = {
 @page("leads.view")
 def lead_funnel(request):
     now = clock.now()
-    days = request.GET.get("days", "90") if request.GET.get("days") in PERIODS else "90"
-    by = request.GET.get("by", "") if request.GET.get("by", "") in GROUPINGS else ""
-    groups = selectors.funnel(request.workspace, now - timedelta(days=int(days)), now, by=by)
+    bar = FilterBar(
+        request,
+        [
+            _period(now),
+            Choice(
+                "by", "Group by", [(k, v) for k, v in GROUPINGS.items() if k], blank="All leads"
+            ),
+        ],
+        html_id="funnel-filters",
+    )
+    by = bar.values["by"]
+    groups = selectors.funnel(request.workspace, *_window(bar), by=by)
     names = {loc.pk: loc.name for loc in locations(request.workspace)}
     listed = [s for s in stages(request.workspace) if s.kind != "lost"]
     rows, columns = [], [Column("group", GROUPINGS[by] if by else "Leads", sortable=True)]
@@ -373,5 +522,5 @@ def lead_funnel(request):
     return render(
         request,
         "leads/funnel.html",
-        {"table": table, "days": days, "periods": PERIODS, "by": by, "groupings": GROUPINGS},
+        {"table": table, "bar": bar},
     )

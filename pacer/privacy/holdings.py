@@ -6,13 +6,14 @@ other domains' models here (and only here). Rows keyed to a contact are found th
 the ``Contact`` model's reverse relations, so a domain that adds a table with a contact
 foreign key is exported and erased without an edit here; rows keyed otherwise (order
 lines, events by user or anonymous id, exposures by unit id, audit entries) are listed
-below.
+below, and a domain names those keyed through its own rows in its ``person_rows``.
 """
 
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from pacer.core.domains import loaded
 from pacer.core.models import AuditEntry, Workspace
 from pacer.experiments.models import Exposure
 from pacer.ingest.models import Event
@@ -127,6 +128,8 @@ def rows(person: Person) -> dict[str, QuerySet]:
     found[label(OrderLine)] = OrderLine.objects.filter(
         workspace=workspace, order__contact_id__in=ids
     ).order_by("pk")
+    for rows_of in loaded("person_rows"):  # keyed through a domain's own rows
+        found |= rows_of(workspace, ids)
     for model, key in contact_keyed():
         where = Q(**{f"{key}__in": ids})
         if model is Event:

@@ -58,7 +58,10 @@ class Column:
     columns; ``labels`` turns stored values into names (choices, channels); ``text``
     shows a row in its own words instead (given the row); ``href`` makes the cell a
     link, given the row; ``hint`` explains a cell on hover and focus (given the row; None
-    for no hint). The CSV holds the stored value either way.
+    for no hint); ``countdown`` gives the seconds left to a deadline as the server counts
+    them (negative once past; None for no countdown), and ``web/ui.js`` counts the cell
+    down every second from there (the server's text stays without JavaScript). The CSV
+    holds the stored value either way.
     """
 
     key: str
@@ -70,6 +73,7 @@ class Column:
     text: Callable[[Any], str] | None = None
     href: Callable[[Any], str | None] | None = None
     hint: Callable[[Any], str | None] | None = None
+    countdown: Callable[[Any], float | None] | None = None
 
     @property
     def numeric(self) -> bool:
@@ -87,6 +91,7 @@ class Cell:
     href: str | None
     numeric: bool
     hint: str | None = None
+    countdown: float | None = None  # seconds left to a deadline when served
 
 
 @dataclass(frozen=True)
@@ -451,7 +456,13 @@ class Table:
         else:
             text = format_value(value, column.format, currency=self.currency)
         href = column.href(row) if column.href else None
-        return Cell(text, href, column.numeric, column.hint(row) if column.hint else None)
+        return Cell(
+            text,
+            href,
+            column.numeric,
+            column.hint(row) if column.hint else None,
+            column.countdown(row) if column.countdown else None,
+        )
 
     @property
     def rows(self) -> list[list[Cell]]:

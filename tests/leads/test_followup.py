@@ -2,41 +2,22 @@
 (time zones, DST, holidays); timers that fire once and survive restarts; the first
 response stops the clock; notices handed to a real SMTP server at most once."""
 
-import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from pacer.core import actions as core_actions
-from pacer.core import clock, feed
+from pacer.core import feed
 from pacer.core.models import AuditEntry, Role
 from pacer.ingest.processing import process_pending
 from pacer.leads import actions
 from pacer.leads.followup import fire_due_timers, log_activity, send_notices
 from pacer.leads.models import Agent, Lead, LocationHours, Notice, SlaPolicy, Timer
-from pacer.people.actions import upsert_locations
 
 pytestmark = pytest.mark.django_db
 MINUTE = timedelta(minutes=1)
 # Friday 27 March 2026, 16:55 in London (GMT); clocks go forward on Sunday 29 March
 FRIDAY_LATE = datetime(2026, 3, 27, 16, 55, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock_at(monkeypatch):
-    """Set Pacer's clock: ``clock_at(t)``."""
-
-    def set_to(moment: datetime) -> None:
-        monkeypatch.setattr(clock, "now", lambda: moment)
-
-    return set_to
-
-
-@pytest.fixture
-def north(workspace):
-    (location,) = upsert_locations(workspace, [{"code": "north", "name": "North"}])
-    return location
 
 
 def member(workspace, name, role=Role.STAFF):
@@ -190,28 +171,6 @@ def test_a_backfilled_lead_is_assigned_without_deadlines_or_auto_reply(workspace
     assert not Timer.objects.exists() and not Notice.objects.exists()
 
 
-@pytest.fixture
-def smtp_sink():
-    """A real SMTP server (aiosmtpd) collecting what it receives."""
-
-    class Collect:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802
-            self.messages.append((envelope.rcpt_tos, envelope.content.decode()))
-            return "250 OK"
-
-    with socket.socket() as probe:  # a free port (aiosmtpd checks the one it is given)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Collect()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield controller, handler
-    controller.stop()
-
-
 def test_notices_reach_a_real_smtp_server_once(workspace, north, clock_at, settings, smtp_sink):
     controller, received = smtp_sink
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -236,3 +195,25 @@ def test_a_notice_claimed_when_smtp_fails_is_not_sent_again(workspace, north, cl
     notice = Notice.objects.get()
     assert notice.claimed_at is not None and notice.sent_at is None
     assert send_notices() == 0
+
+
+def test_an_smtp_failure_strands_one_notice_and_leaves_the_rest_for_the_next_run(
+    workspace, north, clock_at, settings, smtp_sink
+):
+    """The run shares one SMTP session: when it fails, the notices after the failed one
+    are not claimed, so the next run sends them."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 1
+    for n in range(3):
+        lead_at(workspace, datetime.now(UTC), clock_at, n)
+    assert send_notices() == 0
+    first, *rest = Notice.objects.order_by("id")
+    assert first.claimed_at is not None and first.sent_at is None
+    assert all(notice.claimed_at is None for notice in rest)
+    controller, received = smtp_sink
+    settings.EMAIL_PORT = controller.server.sockets[0].getsockname()[1]
+    assert send_notices() == 2
+    assert sorted(r for recipients, _ in received.messages for r in recipients) == [
+        "p1@x.test",
+        "p2@x.test",
+    ]

@@ -74,5 +74,5 @@ def test_response_times_buckets_and_sla_are_counted_exactly(workspace):
     staff = core_actions.create_user(workspace, "sam", "correct-horse-1", Role.STAFF)
     client = Client()
     client.force_login(staff)
-    page = client.get("/leads/speed/?days=365")
+    page = client.get("/leads/speed/?range=last_365")
     assert page.status_code == 200 and "No curve yet" in page.content.decode()

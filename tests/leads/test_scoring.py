@@ -70,3 +70,38 @@ def test_scores_decay_and_a_threshold_moves_the_stage(workspace, monkeypatch):
     lead.refresh_from_db()
     assert lead.score == pytest.approx(5 + 20 * 0.5**3 + 20 * 0.5**2)
     assert lead.stage == "mql"  # thresholds move forward only from their own stage
+
+
+def test_scoring_reads_the_contacts_of_all_leads_at_once(workspace, monkeypatch):
+    """One contact query for a batch of leads, not one per lead."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pacer.leads.scoring import score_leads
+
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    ScoreRule.objects.create(
+        workspace=workspace, name="named", kind="fit", field="first_name", points=5
+    )
+    for n in range(6):
+        actions.capture(
+            workspace,
+            {
+                "email": f"p{n}@x.test",
+                "first_name": f"P{n}" if n % 2 else "",
+                "submission_id": f"s{n}",
+            },
+            source="api",
+            received_at=NOW,
+        )
+    process_pending(workspace)
+    while feed.deliver_all():
+        pass
+    leads = list(Lead.objects.order_by("pk"))
+    with CaptureQueriesContext(connection) as queries:
+        score_leads(workspace, leads, NOW)
+    contact_reads = [
+        q["sql"] for q in queries if 'FROM "people_contact"' in q["sql"].replace("`", '"')
+    ]
+    assert len(contact_reads) == 1
+    assert [lead.score for lead in Lead.objects.order_by("pk")] == [0, 5, 0, 5, 0, 5]

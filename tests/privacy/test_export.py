@@ -30,6 +30,11 @@ def test_export_holds_all_of_her_rows_in_both_stores_and_nobody_elses(workspace,
     counts = {name: len(rows) for name, rows in ops.items()}
     assert counts == {
         "people.orderline": 1,
+        "leads.stagechange": 0,  # rows held through her leads (pacer.leads.privacy)
+        "leads.activity": 0,
+        "leads.notice": 0,
+        "leads.followuptask": 0,
+        "leads.timer": 0,
         "people.identity": 5,
         "people.consent": 1,
         "people.order": 1,

@@ -113,4 +113,42 @@
   }
   document.addEventListener("DOMContentLoaded", function () { fadeToasts(document); });
   document.addEventListener("htmx:load", function (event) { fadeToasts(event.target); });
+
+  // Live countdowns to deadlines (data-countdown="seconds left when served", negative
+  // once past): the server's words stay without JavaScript; with it they tick every
+  // second, counted from when the element arrived (the browser's clock may differ).
+  function countdownWords(seconds) {
+    const whole = Math.round(Math.abs(seconds));
+    const minutes = Math.floor(whole / 60);
+    const pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    let span;
+    if (minutes < 60) span = minutes + " min " + pad(whole % 60) + " s";
+    else if (minutes < 60 * 48) span = Math.floor(minutes / 60) + " h " + pad(minutes % 60) + " min";
+    else span = Math.floor(minutes / (60 * 24)) + " days";
+    return seconds < 0 ? "overdue by " + span : "due in " + span;
+  }
+  function startCountdowns(scope) {
+    const now = Date.now();
+    scope.querySelectorAll("[data-countdown]").forEach(function (element) {
+      if (!element.dataset.countdownFrom) element.dataset.countdownFrom = String(now);
+    });
+  }
+  function tickCountdowns() {
+    const now = Date.now();
+    document.querySelectorAll("[data-countdown][data-countdown-from]").forEach(function (element) {
+      const left = Number(element.dataset.countdown) -
+        (now - Number(element.dataset.countdownFrom)) / 1000;
+      element.textContent = countdownWords(left);
+      element.classList.toggle("overdue", left < 0);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    startCountdowns(document);
+    tickCountdowns();
+    setInterval(tickCountdowns, 1000);
+  });
+  document.addEventListener("htmx:load", function (event) {
+    startCountdowns(event.target);
+    tickCountdowns();
+  });
 })();

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0003_loginfailure_invitation"),
-        ("leads", "0001_initial"),
+        ("leads", "0005_sms"),
     ]
 
     operations = [

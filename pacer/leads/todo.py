@@ -1,0 +1,114 @@
+"""Follow-up tasks: what an owner must do about a lead, by when.
+
+Assignment gives the owner a "first-response" task due at the response deadline (once per
+lead); the first response marks it done; a re-assignment hands the lead's open tasks to
+the new owner. Anyone working the lead adds next steps, and marks tasks done or not done.
+"""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from pacer.core import audit
+from pacer.core.errors import ValidationFailed
+from pacer.core.models import Workspace
+from pacer.core.selectors import members
+from pacer.leads.models import FollowUpTask, Lead
+
+FIRST_RESPONSE = "first-response"
+
+
+def first_response_task(lead: Lead, now: datetime) -> None:
+    """The owner's task to answer the lead by its deadline (inside the caller's
+    transaction; once per lead)."""
+    if lead.owner_id is None or lead.respond_by is None:
+        return
+    try:
+        with transaction.atomic():
+            FollowUpTask.objects.create(
+                workspace_id=lead.workspace_id,
+                lead=lead,
+                key=FIRST_RESPONSE,
+                title="First response: call, email, SMS or meet",
+                due_at=lead.respond_by,
+                assignee_id=lead.owner_id,
+                created_at=now,
+            )
+    except IntegrityError:
+        pass  # made before
+
+
+def hand_over(lead: Lead, previous_owner_id: int | None) -> int:
+    """A re-assigned lead's open tasks of the previous owner go to the new one (the
+    first-response task with the new deadline)."""
+    tasks = FollowUpTask.objects.filter(
+        lead=lead, done_at__isnull=True, assignee_id=previous_owner_id
+    )
+    moved = tasks.exclude(key=FIRST_RESPONSE).update(assignee_id=lead.owner_id)
+    first = tasks.filter(key=FIRST_RESPONSE)
+    if lead.respond_by is not None:
+        moved += first.update(assignee_id=lead.owner_id, due_at=lead.respond_by)
+    else:
+        moved += first.update(assignee_id=lead.owner_id)
+    return moved
+
+
+def first_response_done(lead: Lead, at: datetime, actor=None) -> None:
+    FollowUpTask.objects.filter(lead=lead, key=FIRST_RESPONSE, done_at__isnull=True).update(
+        done_at=at, done_by=actor
+    )
+
+
+@transaction.atomic
+def add_task(
+    workspace: Workspace,
+    lead_id: int,
+    *,
+    title: str,
+    due_at: datetime | None,
+    assignee_id: int | None,
+    at: datetime,
+    actor=None,
+) -> FollowUpTask:
+    """A next step for a lead: ``title`` (1-200 characters), due at ``due_at`` (aware),
+    for ``assignee_id`` (a member of the workspace; none: the lead's owner)."""
+    errors = {}
+    lead = Lead.objects.filter(workspace=workspace, pk=lead_id).first()
+    if lead is None:
+        errors["lead_id"] = "no such lead in this workspace"
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        errors["title"] = "must be 1-200 characters"
+    if due_at is None:
+        errors["due_at"] = "is required"
+    elif due_at.tzinfo is None:
+        errors["due_at"] = "must have a time zone"
+    if assignee_id is None and lead is not None:
+        assignee_id = lead.owner_id
+    if assignee_id is not None and assignee_id not in {m.user_id for m in members(workspace)}:
+        errors["assignee"] = "is not a member of this workspace"
+    if errors:
+        raise ValidationFailed(errors)
+    task = FollowUpTask.objects.create(
+        workspace=workspace,
+        lead=lead,
+        title=title,
+        due_at=due_at,
+        assignee_id=assignee_id,
+        created_at=at,
+    )
+    audit.record(workspace, "leads.task", task, actor=actor, after={"title": title})
+    return task
+
+
+@transaction.atomic
+def set_done(workspace: Workspace, task_id: int, done: bool, *, at: datetime, actor=None):
+    """Mark a task done (``done``) or not done again."""
+    task = FollowUpTask.objects.select_for_update().filter(workspace=workspace, pk=task_id).first()
+    if task is None:
+        raise ValidationFailed({"task_id": "no such task in this workspace"})
+    if (task.done_at is not None) == done:
+        raise ValidationFailed({"done": "the task is already " + ("done" if done else "open")})
+    task.done_at, task.done_by = (at, actor) if done else (None, None)
+    task.save(update_fields=["done_at", "done_by"])
+    return task
