@@ -10,12 +10,11 @@ from datetime import datetime, timedelta
 from statistics import median
 
 from pacer.analytics.speed_to_lead import (
-    DecayFit,
+    ExponentialDecayFit,
     Impact,
     ResponseSummary,
     SpeedToLeadError,
-    fit_decay,
-    impact,
+    fit_exponential_decay,
     response_summary,
     wilson,
 )
@@ -70,7 +69,7 @@ class SpeedReport:
     on_time: int
     buckets: list[Bucket]
     by_location: dict[int | None, ResponseSummary]
-    fit: DecayFit | None
+    fit: ExponentialDecayFit | None
     fit_problem: str
     gain: Impact | None
     revenue_per_conversion: float | None
@@ -146,12 +145,12 @@ def speed_report(workspace: Workspace, start: datetime, end: datetime) -> SpeedR
         )
     fit, problem, gain = None, "", None
     try:
-        fit = fit_decay(answered, outcomes) if answered else None
+        fit = fit_exponential_decay(answered, outcomes) if answered else None
         problem = "" if answered else "no answered leads in the period"
     except SpeedToLeadError as error:
         problem = str(error)
     if fit is not None:
-        gain = impact(fit, answered, within=15)
+        gain = fit.impact(answered, within=15)
     return SpeedReport(
         leads=len(rows),
         unanswered=len(rows) - len(answered),

@@ -431,6 +431,7 @@ def speed_to_lead(request):
             "result": result,
             "bar": bar,
             "conversion_days": CONVERSION_DAYS,
+            "first_chance": result.fit.p0 + result.fit.floor if result.fit else None,
             "gain_value": result.gain.extra_conversions * result.revenue_per_conversion
             if result.gain and result.revenue_per_conversion
             else None,

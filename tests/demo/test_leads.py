@@ -6,14 +6,18 @@ computed from the leads loaded here (about 1,000 answered leads), so the toleran
 shrinks as the sample grows."""
 
 import math
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from django.test import Client
 from scipy.stats import chi2, norm
 
 from pacer.analytics.speed_to_lead import fit_exponential_decay
+from pacer.core import actions as core_actions
+from pacer.core.models import Role
 from pacer.demo.leads import load_leads
 from pacer.demo.loader import load_business
 from pacer.leads.report import CONVERSION_DAYS, speed_report
@@ -93,6 +97,15 @@ def test_the_report_shows_two_slow_locations_and_the_fitted_decay_recovers_the_t
     fast, slow = medians[:2], medians[2:]
     assert min(m for m, _ in slow) > 10 * max(m for m, _ in fast)
     assert report.fit is not None and report.gain.extra_conversions > 0
+    admin = core_actions.create_user(workspace, "ada", "correct-horse-1", Role.ADMIN)
+    client = Client()
+    client.force_login(admin)
+    start = (end - timedelta(weeks=CONFIG.weeks)).date()
+    page = client.get(f"/leads/speed/?start={start}&end={(end - timedelta(days=1)).date()}")
+    text = " ".join(re.sub(r"<[^>]+>", " ", page.content.decode()).split())
+    assert f"Fitted on {report.fit.leads} answered leads" in text
+    assert f"every {report.fit.tau:.0f} minutes" in text
+    assert f"about {report.gain.extra_conversions:.1f} more would have converted" in text
 
     # The true curve is not rejected by a likelihood-ratio test at the 4-sigma level
     # (chi-squared, 3 parameters; valid with the floor at its bound of 0, where the
