@@ -93,8 +93,8 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return np.exp(-np.logaddexp(0.0, -x))
 
 
-def fit_decay(minutes, converted) -> DecayFit:
-    """Fit ``logit P = a + b log(1 + t)`` to response times and outcomes (0/1)."""
+def _outcomes(minutes, converted) -> tuple[np.ndarray, np.ndarray]:
+    """Response times and 0/1 outcomes a curve can be fitted to, or the reason not."""
     t = array(minutes, "minutes", SpeedToLeadError, low=0)
     y = array(converted, "converted", SpeedToLeadError, low=0)
     if t.shape != y.shape:
@@ -105,6 +105,12 @@ def fit_decay(minutes, converted) -> DecayFit:
         raise SpeedToLeadError(f"minutes: needs at least {MIN_LEADS} answered leads")
     if y.min() == y.max():
         raise SpeedToLeadError("converted: all leads have the same outcome; no curve to fit")
+    return t, y
+
+
+def fit_decay(minutes, converted) -> DecayFit:
+    """Fit ``logit P = a + b log(1 + t)`` to response times and outcomes (0/1)."""
+    t, y = _outcomes(minutes, converted)
     x = np.log1p(t)
     if x.max() - x.min() < 1e-9:
         raise SpeedToLeadError("minutes: all response times are equal; no curve to fit")
@@ -224,16 +230,7 @@ def fit_exponential_decay(minutes, converted) -> ExponentialDecayFit:
     """
     from scipy.optimize import minimize
 
-    t = array(minutes, "minutes", SpeedToLeadError, low=0)
-    y = array(converted, "converted", SpeedToLeadError, low=0)
-    if t.shape != y.shape:
-        raise SpeedToLeadError("converted: must have one outcome per response time")
-    if not np.all((y == 0) | (y == 1)):
-        raise SpeedToLeadError("converted: must be 0 or 1")
-    if t.size < MIN_LEADS:
-        raise SpeedToLeadError(f"minutes: needs at least {MIN_LEADS} answered leads")
-    if y.min() == y.max():
-        raise SpeedToLeadError("converted: all leads have the same outcome; no curve to fit")
+    t, y = _outcomes(minutes, converted)
     if t.max() - t.min() < 1e-9:
         raise SpeedToLeadError("minutes: all response times are equal; no curve to fit")
     edge = 1e-9

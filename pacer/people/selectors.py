@@ -240,7 +240,8 @@ def granted(workspace: Workspace, channel: str, purpose: str, contact_ids: list[
 # Reads for segments (pacer.segments): the facts its conditions test, for the warehouse
 # tables it declares and for evaluating a few contacts in the operational store.
 
-PROFILE_FIELDS = (
+# A contact's own fields that segment conditions compare, by kind.
+TEXT_FIELDS = (
     "email",
     "phone",
     "first_name",
@@ -250,11 +251,9 @@ PROFILE_FIELDS = (
     "acquisition_source",
     "acquisition_medium",
     "acquisition_campaign",
-    "order_count",
-    "revenue",
-    "predicted_clv",
-    "p_alive",
-    "expected_purchases_90d",
+)
+NUMBER_FIELDS = ("order_count", "revenue", "predicted_clv", "p_alive", "expected_purchases_90d")
+TIME_FIELDS = (
     "created_at",
     "first_seen_at",
     "last_seen_at",
@@ -262,6 +261,7 @@ PROFILE_FIELDS = (
     "customer_at",
     "last_order_at",
 )
+PROFILE_FIELDS = TEXT_FIELDS + NUMBER_FIELDS + TIME_FIELDS
 
 
 def profile_rows() -> QuerySet:

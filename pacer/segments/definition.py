@@ -27,6 +27,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from pacer.core.errors import ValidationFailed
+from pacer.people.selectors import NUMBER_FIELDS, TEXT_FIELDS, TIME_FIELDS
 
 MAX_DEPTH = 6
 MAX_NODES = 100
@@ -34,26 +35,6 @@ MAX_DAYS = 36_500
 MAX_COUNT = 1_000_000
 MAX_NUMBER = 1e15
 
-TEXT_FIELDS = (
-    "email",
-    "phone",
-    "first_name",
-    "last_name",
-    "lifecycle_stage",
-    "acquisition_channel",
-    "acquisition_source",
-    "acquisition_medium",
-    "acquisition_campaign",
-)
-NUMBER_FIELDS = ("order_count", "revenue", "predicted_clv", "p_alive", "expected_purchases_90d")
-TIME_FIELDS = (
-    "created_at",
-    "first_seen_at",
-    "last_seen_at",
-    "lead_at",
-    "customer_at",
-    "last_order_at",
-)
 FIELDS = TEXT_FIELDS + NUMBER_FIELDS + TIME_FIELDS
 
 TEXT_OPS = ("eq", "ne", "contains", "starts_with", "in", "is_set", "is_not_set")
