@@ -107,6 +107,14 @@ def _people(contacts: ir.Table) -> tuple[ir.Table, ir.Table]:
     return people, canon
 
 
+def _people_of(tables: dict[str, ir.Table]) -> tuple[ir.Table, ir.Table]:
+    """``_people`` of the contacts, or the tables ``people`` and ``canon`` when the caller
+    computed them once already (``refresh_cube`` on DuckDB)."""
+    if "people" in tables and "canon" in tables:
+        return tables["people"], tables["canon"]
+    return _people(tables["contacts"])
+
+
 def _additive_parts(tables: dict[str, ir.Table], people: ir.Table, canon: ir.Table) -> list:
     """Spend, visits and the dated people measures, each summed per day and cell."""
     spend = tables["spend"]
@@ -214,7 +222,7 @@ def _customers(placed: ir.Table) -> ir.Table:
 
 def cube_expression(tables: dict[str, ir.Table]) -> ir.Table:
     """The whole cube as one Ibis expression over events, orders, contacts and spend."""
-    people, canon = _people(tables["contacts"])
+    people, canon = _people_of(tables)
     placed = _placed_orders(tables["orders"], canon)
     parts = _additive_parts(tables, people, canon)
     parts.append(
@@ -272,7 +280,7 @@ def customer_days_expression(tables: dict[str, ir.Table]) -> ir.Table:
     """Distinct customer purchase days with each customer's first purchase day and, per
     day, the customer's next purchase day (null after the last): with it repeat rate and
     retention of any range are filtered counts, not a regrouping by customer."""
-    _, canon = _people(tables["contacts"])
+    _, canon = _people_of(tables)
     placed = _placed_orders(tables["orders"], canon)
     days = placed.select(
         workspace_id=placed.workspace_id.cast("int64"),
@@ -345,9 +353,20 @@ def build_cube(store: Store) -> pa.Table:
 
 def refresh_cube(store: Store) -> int:
     """Rebuild and store the cube, and the per-customer tables read beside it; returns
-    the cube's row count."""
-    cube = build_cube(store)
-    store.replace(CUBE_TABLE, cube)
+    the cube's row count. The contacts' mapping to their people, which every part joins,
+    is computed once into temporary tables rather than once per part."""
     con = store.duckdb(list(SOURCES), SOURCES)
-    _refresh_people(store, con, {name: con.table(name) for name in SOURCES})
+    tables = {name: con.table(name) for name in SOURCES}
+    people, canon = _people(tables["contacts"])
+    for name, expr in (("people", people), ("canon", canon)):
+        sql = ibis.to_sql(expr, dialect="duckdb")
+        con.con.execute(f"CREATE OR REPLACE TEMP TABLE cube_{name} AS {sql}")
+        tables[name] = con.table(f"cube_{name}")
+    try:
+        cube = con.to_pyarrow(cube_expression(tables).order_by(DIMENSIONS))
+        store.replace(CUBE_TABLE, cube)
+        _refresh_people(store, con, tables)
+    finally:
+        for name in ("people", "canon"):
+            con.con.execute(f"DROP TABLE IF EXISTS cube_{name}")
     return cube.num_rows

@@ -65,6 +65,8 @@ def build(workspace: Workspace, stores: list[Store]) -> None:
 def copy_of(source: Store, target: Store, workspace: Workspace) -> Store:
     """A fresh store with only the workspace's rows of ``source``."""
     for spec in registered().values():
+        if not source.exists(spec.name):  # a table the sync had no rows for yet
+            continue
         table = source.arrow(spec.name)
         target.replace(spec.name, table.filter(pc.equal(table["workspace_id"], workspace.pk)))
     refresh_cube(target)
