@@ -57,6 +57,7 @@ CONTACTS = TableSpec(
     rows=lambda: Contact.objects.annotate(
         canonical_id=Coalesce("merged_into_id", "id")
     ).values_list(*_names(CONTACT_COLUMNS)),
+    contact_columns=("id", "canonical_id"),
 )
 LOCATIONS = TableSpec(
     "locations",

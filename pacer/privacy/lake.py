@@ -21,9 +21,8 @@ import pyarrow.compute as pc
 from deltalake import CommitProperties
 
 from pacer.warehouse.store import CURSOR_KEY, Store
+from pacer.warehouse.tables import registered
 
-# Columns holding a contact id, by table; other tables are searched by ``contact_id``.
-CONTACT_COLUMNS = {"contacts": ("id", "canonical_id")}
 LOG_RETENTION = "delta.logRetentionDuration"
 DEFAULT_LOG_RETENTION = "interval 30 days"  # Delta's own default
 LOCK_POLL_SECONDS = 0.2
@@ -59,7 +58,8 @@ def tables(store: Store) -> list[str]:
 
 def contact_columns(store: Store, name: str) -> tuple[str, ...]:
     present = {field.name for field in store.table(name).schema().fields}
-    wanted = CONTACT_COLUMNS.get(name, ("contact_id",))
+    spec = registered().get(name)  # a derived table: by ``contact_id`` when it has one
+    wanted = spec.contact_columns if spec else ("contact_id",)
     return tuple(column for column in wanted if column in present)
 
 

@@ -53,7 +53,11 @@ ORDER_LINE_COLUMNS = [
 ]
 
 PROFILES = TableSpec(
-    "contact_profiles", pa.schema(PROFILE_COLUMNS), append=False, rows=people.profile_rows
+    "contact_profiles",
+    pa.schema(PROFILE_COLUMNS),
+    append=False,
+    rows=people.profile_rows,
+    contact_columns=("id", "canonical_id"),
 )
 CONSENTS = TableSpec("consents", pa.schema(CONSENT_COLUMNS), append=True, rows=people.consent_rows)
 ORDER_LINES = TableSpec(

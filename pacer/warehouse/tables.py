@@ -25,12 +25,15 @@ class TableSpec:
 
     ``rows`` returns a ``values_list`` queryset of the source rows, its columns in the
     schema's order and the first one the id; the sync reads it in id order.
+    ``contact_columns`` name the columns that hold a contact id: a privacy erasure
+    deletes the rows where any of them is the person's.
     """
 
     name: str
     schema: pa.Schema
     append: bool  # True: copied by id cursor; False: rewritten as a snapshot
     rows: Callable
+    contact_columns: tuple[str, ...] = ("contact_id",)
 
 
 @cache

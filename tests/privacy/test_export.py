@@ -35,6 +35,9 @@ def test_export_holds_all_of_her_rows_in_both_stores_and_nobody_elses(workspace,
         "leads.notice": 0,
         "leads.followuptask": 0,
         "leads.timer": 0,
+        "messaging.message": 0,  # the outbox, keyed by contact id (pacer.messaging.privacy)
+        "segments.membership": 0,
+        "segments.membershipchange": 0,
         "people.identity": 5,
         "people.consent": 1,
         "people.order": 1,
@@ -57,6 +60,8 @@ def test_export_holds_all_of_her_rows_in_both_stores_and_nobody_elses(workspace,
     assert sorted(x["unit_id"] for x in ops["experiments.exposure"]) == [ERIN_ANONS[1], ERIN_USER]
     warehouse = document["warehouse"]
     assert {name: len(rows) for name, rows in warehouse.items()} == {
+        "consents": 1,
+        "contact_profiles": 2,  # her two contacts (one merged), as segments read them
         "contacts": 2,
         "events": 7,
         "orders": 1,
