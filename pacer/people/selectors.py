@@ -151,12 +151,7 @@ def locations_in_use(workspace: Workspace) -> list[tuple[str, str]]:
 
 def current_consent(workspace: Workspace, contact_id: int) -> dict[tuple[str, str], bool]:
     """The latest decision per (channel, purpose)."""
-    latest: dict[tuple[str, str], bool] = {}
-    for row in Consent.objects.filter(workspace=workspace, contact_id=contact_id).order_by(
-        "recorded_at", "id"
-    ):
-        latest[(row.channel, row.purpose)] = row.granted
-    return latest
+    return latest_consents(workspace, [contact_id]).get(contact_id, {})
 
 
 def locations(workspace: Workspace) -> list[Location]:
@@ -210,31 +205,22 @@ def recipients(workspace: Workspace, contact_ids: list[int] | None = None) -> li
     """Live (not merged-away) contacts with an email, as plain fields for messaging: all
     of the workspace's, or those of ``contact_ids``; by id."""
     rows = Contact.objects.filter(workspace=workspace, merged_into__isnull=True).exclude(email="")
-    if contact_ids is not None:
-        rows = rows.filter(pk__in=contact_ids)
-    return list(
-        rows.order_by("id").values(
-            "id", "email", "first_name", "last_name", "phone", "lifecycle_stage"
-        )
-    )
+    fields = ("id", "email", "first_name", "last_name", "phone", "lifecycle_stage")
+    if contact_ids is None:
+        return list(rows.order_by("id").values(*fields))
+    wanted, found = sorted(set(contact_ids)), []
+    for start in range(0, len(wanted), CHUNK):
+        found += rows.filter(pk__in=wanted[start : start + CHUNK]).values(*fields)
+    return found
 
 
 def granted(workspace: Workspace, channel: str, purpose: str, contact_ids: list[int]) -> set[int]:
     """Of ``contact_ids``, those whose latest decision on (channel, purpose) is a grant."""
-    latest: dict[int, bool] = {}
-    for start in range(0, len(contact_ids), CHUNK):
-        for contact_id, is_granted in (
-            Consent.objects.filter(
-                workspace=workspace,
-                channel=channel,
-                purpose=purpose,
-                contact_id__in=contact_ids[start : start + CHUNK],
-            )
-            .order_by("recorded_at", "id")
-            .values_list("contact_id", "granted")
-        ):
-            latest[contact_id] = is_granted
-    return {contact_id for contact_id, is_granted in latest.items() if is_granted}
+    return {
+        contact_id
+        for contact_id, decisions in latest_consents(workspace, contact_ids).items()
+        if decisions.get((channel, purpose))
+    }
 
 
 # Reads for segments (pacer.segments): the facts its conditions test, for the warehouse

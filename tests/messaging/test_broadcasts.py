@@ -256,3 +256,12 @@ def test_personalisation_sees_plain_fields_only(workspace, now):
     assert subject == "<B>ADA</B>||"  # no fields beyond the plain ones
     assert "&lt;b&gt;Ada&lt;/b&gt;" in html  # HTML escaped
     assert not Consent.objects.exists()
+
+
+def test_a_long_audience_list_is_read_in_chunks_and_each_contact_queued_once(workspace, now):
+    ada = person(workspace, "ada@x.test", "Ada")
+    unknown = list(range(10**9, 10**9 + 6_000))  # more ids than one IN (...) list holds
+    broadcast = setup_broadcast(workspace, audience={"contacts": [ada.pk, *unknown, ada.pk]})
+    counts = actions.queue_broadcast(workspace, broadcast.pk)
+    assert counts == {"queued": 1, "skipped": 0, "not_found": 6_000}
+    assert statuses(broadcast) == {"ada@x.test": "queued"}
