@@ -31,7 +31,7 @@ from pacer.messaging.models import (
     SuppressionReason,
 )
 from pacer.messaging.render import build, compile_parts, recipient_context, render
-from pacer.messaging.webhooks import emit
+from pacer.messaging.webhooks import emit, endpoints
 from pacer.people import selectors as people
 
 log = logging.getLogger(__name__)
@@ -125,13 +125,14 @@ def _event(message: Message, reason: str = "") -> dict:
     }
 
 
-def _refused(message: Message, error: smtplib.SMTPRecipientsRefused) -> None:
+def _refused(message: Message, error: smtplib.SMTPRecipientsRefused, hooks: list) -> None:
     code, reply = error.recipients.get(message.email, (0, b""))
     reason = f"{code} {reply.decode(errors='replace') if isinstance(reply, bytes) else reply}"
     if 500 <= code < 600:  # permanent: a hard bounce suppresses the address
         _finish(message, MessageStatus.FAILED, reason)
         suppress(message.workspace, message.email, SuppressionReason.HARD_BOUNCE, reason)
-        emit(message.workspace_id, "message.bounced", str(message.pk), _event(message, reason))
+        event = _event(message, reason)
+        emit(message.workspace_id, "message.bounced", str(message.pk), event, hooks)
     elif message.attempts >= MAX_ATTEMPTS:
         _finish(message, MessageStatus.FAILED, f"gave up after {message.attempts}: {reason}")
     else:  # temporary: released for the next run
@@ -153,6 +154,7 @@ def deliver(limit: int | None = None) -> int:
     for workspace in {m.workspace for m in batch}:
         ids = [m.contact_id for m in batch if m.workspace_id == workspace.pk]
         fields.update({row["id"]: row for row in people.recipients(workspace, ids)})
+    hooks = endpoints({m.workspace_id for m in batch})
     compiled, sent, transport = {}, 0, None
     try:
         transport = _Transport()
@@ -169,11 +171,17 @@ def deliver(limit: int | None = None) -> int:
             try:
                 transport.send(message, data)
             except smtplib.SMTPRecipientsRefused as error:
-                _refused(message, error)
+                _refused(message, error, hooks[message.workspace_id])
                 continue
             faults.point("messaging.accepted")  # the relay has it; not marked yet
             _finish(message, MessageStatus.SENT)
-            emit(message.workspace_id, "message.sent", str(message.pk), _event(message))
+            emit(
+                message.workspace_id,
+                "message.sent",
+                str(message.pk),
+                _event(message),
+                hooks[message.workspace_id],
+            )
             sent += 1
     except (smtplib.SMTPException, OSError) as error:
         # the relay went away: the rest stay claimed and are retried when the lease ends

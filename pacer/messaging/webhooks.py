@@ -69,11 +69,28 @@ def add_webhook(workspace: Workspace, *, url, event_types) -> Webhook:
     )
 
 
-def emit(workspace_id: int, event_type: str, key: str, data: dict) -> int:
+def endpoints(workspace_ids) -> dict[int, list[Webhook]]:
+    """The active endpoints of each workspace (one query, for a batch of events)."""
+    found: dict[int, list[Webhook]] = {workspace_id: [] for workspace_id in workspace_ids}
+    for webhook in Webhook.objects.filter(workspace_id__in=list(found), active=True):
+        found[webhook.workspace_id].append(webhook)
+    return found
+
+
+def emit(
+    workspace_id: int,
+    event_type: str,
+    key: str,
+    data: dict,
+    active: list[Webhook] | None = None,
+) -> int:
     """Queue ``data`` for every active endpoint of the workspace subscribed to
-    ``event_type``, once per (endpoint, ``key``); returns how many were queued."""
+    ``event_type``, once per (endpoint, ``key``); returns how many were queued.
+    ``active``: the workspace's endpoints from ``endpoints``, when a caller emits many."""
     queued = 0
-    for webhook in Webhook.objects.filter(workspace_id=workspace_id, active=True):
+    if active is None:
+        active = endpoints([workspace_id])[workspace_id]
+    for webhook in active:
         if event_type not in webhook.event_types:
             continue
         payload = {"type": event_type, "timestamp": clock.now().isoformat(), "data": data}

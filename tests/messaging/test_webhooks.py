@@ -107,3 +107,30 @@ def test_a_bad_endpoint_is_refused_naming_the_field(workspace):
         "url": "only http and https addresses can be called",
         "event_types": "must be a list of: message.sent, message.bounced, message.unsubscribed",
     }
+
+
+def test_delivery_emits_sent_and_bounced_events_to_subscribed_endpoints(workspace, smtp, now):
+    from pacer.messaging import actions
+    from pacer.messaging.delivery import deliver
+    from tests.messaging.conftest import person
+
+    webhooks.add_webhook(workspace, url="https://hooks.example/x", event_types=["message.sent"])
+    webhooks.add_webhook(workspace, url="https://hooks.example/y", event_types=["message.bounced"])
+    person(workspace, "ada@x.test", "Ada")
+    person(workspace, "gone@x.test")
+    smtp.refuse = {"gone@x.test": "550 5.1.1 no such user"}
+    template = actions.save_template(workspace, name="T", subject="Hi", html="<p>Hi</p>")
+    sender = actions.save_sender(workspace, name="Acme", from_email="n@acme.test")
+    broadcast = actions.create_broadcast(
+        workspace, name="B", template_id=template.pk, sender_id=sender.pk, audience={"all": True}
+    )
+    actions.queue_broadcast(workspace, broadcast.pk)
+    assert deliver() == 1
+    queued = sorted(
+        (d.webhook.url, d.payload["type"], d.payload["data"]["email"])
+        for d in WebhookDelivery.objects.select_related("webhook")
+    )
+    assert queued == [
+        ("https://hooks.example/x", "message.sent", "ada@x.test"),
+        ("https://hooks.example/y", "message.bounced", "gone@x.test"),
+    ]
