@@ -27,6 +27,16 @@ def load(path: str):
         return import_module(path)
 
 
+# The sections of the navigation, in the order shown, with their headings ("main" has none).
+NAV_GROUPS = {
+    "main": "",
+    "engage": "Engage",
+    "plan": "Plan & spend",
+    "work": "Work & content",
+    "settings": "Settings",
+}
+
+
 @dataclass(frozen=True)
 class NavItem:
     """A link in the top navigation: shown to roles holding ``permission``."""
@@ -35,7 +45,7 @@ class NavItem:
     url_name: str
     permission: str
     order: int = 50
-    group: str = "main"  # "main" or "settings"
+    group: str = "main"  # a key of NAV_GROUPS: the section of the navigation it sits in
 
 
 @dataclass(frozen=True)

@@ -15,4 +15,4 @@ class MessagingConfig(DomainConfig):
         "messaging.view": MANAGERS,
         "messaging.send": MANAGERS,
     }
-    nav = (NavItem("Messages", "messages", "messaging.view", order=40),)
+    nav = (NavItem("Messages", "messages", "messaging.view", order=20, group="engage"),)

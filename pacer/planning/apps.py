@@ -15,6 +15,6 @@ class PlanningConfig(DomainConfig):
         "spend.manage": MANAGERS,
     }
     nav = (
-        NavItem("Campaigns", "campaigns", "campaigns.view", order=24),
-        NavItem("Spend", "spend", "spend.view", order=26),
+        NavItem("Campaigns", "campaigns", "campaigns.view", order=20, group="plan"),
+        NavItem("Spend", "spend", "spend.view", order=30, group="plan"),
     )

@@ -19,4 +19,4 @@ class SegmentsConfig(DomainConfig):
         "segments.edit": MANAGERS,  # define, change, delete; add to static lists
         "segments.export": ANALYSTS,
     }
-    nav = (NavItem("Segments", "segments", "segments.view", order=22),)
+    nav = (NavItem("Segments", "segments", "segments.view", order=10, group="engage"),)

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from pacer.core.domains import collect
+from pacer.core.domains import NAV_GROUPS, collect
 from pacer.core.permissions import allows
 
 
@@ -22,8 +22,9 @@ def workspace_nav(request) -> dict:
         (item for item in collect("nav") if allows(request.role, item.permission)),
         key=lambda item: item.order,
     )
-    return {
-        "my_workspaces": request.workspaces,
-        "nav_main": [_link(item, request.path) for item in items if item.group == "main"],
-        "nav_settings": [_link(item, request.path) for item in items if item.group == "settings"],
-    }
+    groups = []
+    for key, heading in NAV_GROUPS.items():
+        links = [_link(item, request.path) for item in items if item.group == key]
+        if links:
+            groups.append({"key": key, "heading": heading, "links": links})
+    return {"my_workspaces": request.workspaces, "nav_groups": groups}
