@@ -267,6 +267,11 @@ def join_with_new_login(token: str, username: str, password: str, *, email: str 
 
 @transaction.atomic
 def revoke_invitation(invitation: Invitation, *, actor=None) -> Invitation:
+    """Revoke an invitation not yet used, or change nothing. The row is read again under a
+    lock, so an invitation accepted since ``invitation`` was loaded stays accepted."""
+    invitation = (
+        Invitation.objects.select_for_update().select_related("workspace").get(pk=invitation.pk)
+    )
     if invitation.revoked_at is None and invitation.accepted_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])

@@ -101,6 +101,16 @@ def test_an_accepted_invitation_cannot_be_revoked(workspace, admin):
     assert not AuditEntry.objects.filter(action="invitation.revoke").exists()
 
 
+def test_an_invitation_accepted_after_it_was_loaded_is_not_revoked(workspace, admin):
+    invitation, token = actions.invite(workspace, Role.STAFF, actor=admin)
+    loaded_before_acceptance = Invitation.objects.get(pk=invitation.pk)
+    actions.join_with_new_login(token, "sid", "long-password-1")
+    actions.revoke_invitation(loaded_before_acceptance, actor=admin)
+    stored = Invitation.objects.get(pk=invitation.pk)
+    assert stored.revoked_at is None and stored.accepted_at is not None
+    assert not AuditEntry.objects.filter(action="invitation.revoke").exists()
+
+
 def test_revoking_an_invitation_twice_keeps_the_first_time(workspace, admin):
     invitation, _ = actions.invite(workspace, Role.STAFF, actor=admin)
     actions.revoke_invitation(invitation, actor=admin)
