@@ -24,9 +24,13 @@ MAX_CSV_ROWS = 100_000
 MAX_MANUAL = 1000
 
 
-def resolver(workspace: Workspace):
-    """segment id -> ("dynamic", tree) | ("static", member ids) | None, read once each."""
+def resolver(workspace: Workspace, among: Iterable[int] | None = None):
+    """segment id -> ("dynamic", tree) | ("static", member ids) | None, read once each.
+
+    With ``among``, a static list's members are read only among those contacts (the
+    change feed's evaluation of a few contacts need not read a long list whole)."""
     cache: dict[int, tuple | None] = {}
+    among = None if among is None else sorted(set(among))
 
     def resolve(segment_id: int):
         if segment_id not in cache:
@@ -34,13 +38,31 @@ def resolver(workspace: Workspace):
             if found is None:
                 cache[segment_id] = None
             elif found.kind == Segment.Kind.STATIC:
-                members = Membership.objects.filter(segment=found).values_list("contact_id")
-                cache[segment_id] = ("static", {row[0] for row in members})
+                cache[segment_id] = ("static", _members_of([found.pk], among)[found.pk])
             else:
                 cache[segment_id] = ("dynamic", d.parse(found.definition))
         return cache[segment_id]
 
     return resolve
+
+
+def _members_of(segment_ids: list[int], among: list[int] | None) -> dict[int, set[int]]:
+    """segment id -> its members (only those in ``among`` when given), in one query per
+    ``people.CHUNK`` contacts."""
+    found: dict[int, set[int]] = {pk: set() for pk in segment_ids}
+    rows = Membership.objects.filter(segment_id__in=segment_ids)
+    chunks = (
+        [rows]
+        if among is None
+        else [
+            rows.filter(contact_id__in=among[start : start + people.CHUNK])
+            for start in range(0, len(among), people.CHUNK)
+        ]
+    )
+    for chunk in chunks:
+        for segment_id, contact_id in chunk.values_list("segment_id", "contact_id"):
+            found[segment_id].add(contact_id)
+    return found
 
 
 def _check_references(workspace: Workspace, segment_id: int | None, tree: d.Group) -> None:
@@ -206,20 +228,16 @@ def apply_membership(
     *,
     now: datetime,
     source: str,
+    present: set[int] | None = None,
 ) -> tuple[int, int]:
     """Make the members among ``considered`` (None: every contact) exactly ``matched``,
-    recording who entered and who exited at ``now``; returns (entered, exited)."""
+    recording who entered and who exited at ``now``; returns (entered, exited).
+    ``present``, when the caller has read them, are the members among ``considered``."""
     current = Membership.objects.filter(segment=segment)
     if considered is not None:
         considered = set(considered)
-        present: set[int] = set()
-        ids = sorted(considered)
-        for start in range(0, len(ids), people.CHUNK):
-            present.update(
-                current.filter(contact_id__in=ids[start : start + people.CHUNK]).values_list(
-                    "contact_id", flat=True
-                )
-            )
+        if present is None:
+            present = _members_of([segment.pk], sorted(considered))[segment.pk]
         matched = matched & considered
     else:
         present = set(current.values_list("contact_id", flat=True))
@@ -269,13 +287,19 @@ def refresh_contacts(workspace: Workspace, contact_ids: Iterable[int], *, now: d
     segments = list(Segment.objects.filter(workspace=workspace, kind=Segment.Kind.DYNAMIC))
     if not contact_ids or not segments:
         return 0
-    resolve = resolver(workspace)
+    resolve = resolver(workspace, among=contact_ids)
     trees = {s.pk: d.parse(s.definition) for s in segments}
     matched = incremental.evaluate(workspace, trees, contact_ids, now=now, resolve=resolve)
+    present = _members_of([s.pk for s in segments], sorted(contact_ids))
     changed = 0
     for segment in segments:
         entered, exited = apply_membership(
-            segment, contact_ids, matched[segment.pk], now=now, source="feed"
+            segment,
+            contact_ids,
+            matched[segment.pk],
+            now=now,
+            source="feed",
+            present=present[segment.pk],
         )
         changed += entered + exited
     return changed

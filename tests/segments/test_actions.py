@@ -4,6 +4,7 @@ static lists (manual, CSV with per-line reasons), with nothing written on a refu
 from datetime import UTC, datetime
 
 import pytest
+from django.utils import timezone
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import AuditEntry
@@ -245,3 +246,18 @@ def test_a_segment_refers_to_a_static_list_by_reference(workspace, people):
         Membership.objects.filter(segment=not_vip_leads).values_list("contact_id", flat=True)
     )
     assert members == {p.pk for p in people}  # everyone: not VIP, or the VIP customer
+
+
+def test_the_feed_reads_a_referred_static_list_among_the_contacts_it_evaluates(workspace, people):
+    vip = actions.create_segment(workspace, name="VIP", kind="static")
+    actions.add_members(workspace, vip, [people[0].pk])
+    in_vip = actions.create_segment(
+        workspace, name="In VIP", definition=group({"type": "segment", "segment_id": vip.pk})
+    )
+    Membership.objects.filter(segment=in_vip).delete()  # as if the feed had not run yet
+
+    changed = actions.refresh_contacts(workspace, [people[0].pk, people[1].pk], now=timezone.now())
+
+    assert changed == 1
+    members = Membership.objects.filter(segment=in_vip).values_list("contact_id", flat=True)
+    assert set(members) == {people[0].pk}
