@@ -28,9 +28,9 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# The suite on SQLite (with Spark and Chromium) and on PostgreSQL, both at once.
 test: lint
-	$(VENV)/bin/pytest
-	scripts/with-postgres.sh $(VENV)/bin/pytest -m "not browser and not spark"
+	scripts/test-suites.sh $(VENV)/bin/pytest
 
 bench-peers: $(UV)
 	test -x .bench-peers/bin/python || $(UV) venv --quiet --python 3.11 .bench-peers
