@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The test suite on both databases at once: on PostgreSQL (without the browser and Spark
+# tests) in the background, logged to var/test-postgresql.log and printed when it ends,
+# and on SQLite (everything) in the foreground. Each run has its own data directory, so
+# they share no file. Fails when either fails.
+# Usage: scripts/test-suites.sh PYTEST [PYTEST ARGUMENTS...] (the arguments go to both runs)
+set -uo pipefail
+PYTEST=${1:-.venv/bin/pytest}
+shift || true
+ROOT=$(pwd)
+mkdir -p var
+LOG=var/test-postgresql.log
+PACER_DATA_DIR="$ROOT/var/test-postgresql" scripts/with-postgres.sh \
+  "$PYTEST" -m "not browser and not spark" -p no:cacheprovider "$@" >"$LOG" 2>&1 &
+postgres_run=$!
+echo "== on SQLite (the PostgreSQL run goes on beside it: $LOG)"
+PACER_DATA_DIR="$ROOT/var/test-sqlite" "$PYTEST" "$@"
+sqlite_status=$?
+wait "$postgres_run"
+postgres_status=$?
+echo "== on PostgreSQL (exit $postgres_status)"
+cat "$LOG"
+echo "== SQLite exit $sqlite_status, PostgreSQL exit $postgres_status"
+[ "$sqlite_status" -eq 0 ] && [ "$postgres_status" -eq 0 ]
