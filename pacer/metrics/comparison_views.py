@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from pacer.core.channels import CHANNELS
 from pacer.core.permissions import page
-from pacer.metrics.customers import cohort_retention, person_rates
+from pacer.metrics.customers import cohort_retention, total_rates
 from pacer.metrics.labels import channel_label, showing
 from pacer.metrics.selectors import KpiFilter, by_location
 from pacer.metrics.views import data_bounds
@@ -75,11 +75,8 @@ def locations(request):
     names = {place.pk: place.name for place in places}
     shown = ("leads", "new_customers", "revenue", "spend")
     rows = [r for r in rows if r["location_id"] or any(r[k] for k in shown)]
-    rates = None
-    if bounds:
-        rates = person_rates(
-            store, request.workspace.pk, start or bounds[0], end or bounds[1], channel=channel
-        )
+    # each customer counts under one location, so the locations' counts add up to all
+    rates = total_rates({r["location_id"]: r["person_rates"] for r in rows if r["person_rates"]})
     overall = _overall(rows, rates)
     for row in rows:
         row["name"] = names.get(row["location_id"], "No location")

@@ -202,7 +202,8 @@ def kpi_report(
 
 def by_location(store: Store, workspace_id: int, filters: KpiFilter) -> list[dict]:
     """The cube's sums and ratios per location (0: no location) over the filter's whole
-    periods, with per-person repeat rate and retention over its exact days."""
+    periods, with per-person repeat rate and retention over its exact days (and their
+    counts, ``person_rates``)."""
     if not store.exists(CUBE_TABLE):
         return []
     con = store.duckdb([CUBE_TABLE], {})
@@ -227,5 +228,6 @@ def by_location(store: Store, workspace_id: int, filters: KpiFilter) -> list[dic
         person = rates.get(row["location_id"])
         item["repeat_rate"] = person.repeat_rate if person else None
         item["retention"] = person.retention if person else None
+        item["person_rates"] = person  # the counts (``total_rates`` adds them up)
         rows.append(item)
     return rows
