@@ -178,3 +178,29 @@ def test_a_refused_form_shows_each_reason_under_its_field(client, admin):
     assert re.search(r'id="field-key"[^>]*aria-invalid="true"', html)
     assert 'value="Bad Key"' in html  # what was typed stays
     assert 'href="#field-key">key: use 1-100 lowercase' in html
+
+
+def _nav_sections(html: str) -> list[tuple[str, list[str]]]:
+    """(heading, link labels) of each section of the main navigation, in order."""
+    nav = re.search(r'<nav aria-label="Main" class="nav">(.*?)</nav>', html, re.S).group(1)
+    sections, heading = [], ""
+    for part in re.findall(r'<p class="nav-heading"[^>]*>[^<]*</p>|<ul.*?</ul>', nav, re.S):
+        if part.startswith("<p"):
+            heading = re.sub(r"<[^>]+>", "", part)
+        else:
+            sections.append((heading, re.findall(r">([^<]+)</a>", part)))
+            heading = ""
+    return sections
+
+
+def test_the_navigation_comes_in_headed_sections_of_what_the_role_may_use(client, workspace, admin):
+    client.force_login(admin)
+    sections = dict(_nav_sections(client.get("/").content.decode()))
+    assert list(sections)[0] == "" and list(sections)[-1] == "Settings"
+    assert sections["Engage"] == ["Segments", "Messages"]
+    assert sections["Plan &amp; spend"][:2] == ["Campaigns", "Spend"]
+    assert "Dashboard" in sections[""] and "Members" in sections["Settings"]
+    staff = actions.create_user(workspace, "sid", "long-password", "staff")
+    client.force_login(staff)
+    headings = [h for h, _ in _nav_sections(client.get("/leads/").content.decode())]
+    assert "Settings" not in headings  # nothing there a staff member may use
