@@ -36,6 +36,7 @@ PUBLIC_PAGES = {
     "metrics",
     "lead-form",
     "unsubscribe",
+    "survey-answer",  # a signed token names the survey and the person (tests/teams)
 }
 PUBLIC_PREFIXES = ("api/", "v1/")
 

@@ -1,0 +1,190 @@
+"""Writes for customer-experience signals: NPS and CSAT surveys answered on a hosted page
+reached by a signed link (one answer per person and survey), and review ratings imported
+from CSV (idempotent: a review already imported is updated, not counted twice)."""
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+
+from pacer.core import audit, clock
+from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed
+from pacer.core.models import Workspace
+from pacer.people import selectors as people
+from pacer.teams.models import ReviewRating, Survey, SurveyKind, SurveyResponse
+
+TOKEN_SALT = "pacer.teams.survey"
+SCALES = {SurveyKind.NPS: (0, 10), SurveyKind.CSAT: (1, 5)}
+QUESTIONS = {
+    SurveyKind.NPS: "How likely are you to recommend us to a friend or colleague?",
+    SurveyKind.CSAT: "How satisfied were you with your visit?",
+}
+MAX_RATING_ROWS = 50_000
+RATING_COLUMNS = ("location", "source", "external_id", "rating", "date")
+
+
+@transaction.atomic
+def create_survey(
+    workspace: Workspace, *, name: str, kind: str, question: str = "", actor=None
+) -> Survey:
+    errors: dict[str, str] = {}
+    name, question = (name or "").strip(), (question or "").strip()
+    if not name:
+        errors["name"] = "must not be empty"
+    elif len(name) > 200:
+        errors["name"] = "must be at most 200 characters"
+    if kind not in SurveyKind.values:
+        errors["kind"] = f"must be one of {', '.join(SurveyKind.values)}"
+    if len(question) > 300:
+        errors["question"] = "must be at most 300 characters"
+    if errors:
+        raise ValidationFailed(errors)
+    survey = Survey.objects.create(
+        workspace=workspace, name=name, kind=kind, question=question or QUESTIONS[kind]
+    )
+    audit.record(workspace, "survey.create", survey, actor=actor, after=audit.snapshot(survey))
+    return survey
+
+
+def answer_token(survey: Survey, contact_id: int) -> str:
+    """The signed token of one person's link to one survey."""
+    return signing.dumps([survey.workspace_id, survey.pk, int(contact_id)], salt=TOKEN_SALT)
+
+
+def read_token(token: str) -> tuple[Survey, int] | None:
+    """The survey and contact id a token was made for (None for a forged or broken one)."""
+    try:
+        workspace_id, survey_id, contact_id = signing.loads(token, salt=TOKEN_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    survey = Survey.objects.filter(workspace_id=workspace_id, pk=survey_id).first()
+    return (survey, contact_id) if survey is not None else None
+
+
+def answer(survey: Survey, contact_id: int, *, score, comment: str = "") -> SurveyResponse:
+    """Record one person's answer; a second answer from the same person is refused."""
+    low, high = SCALES[survey.kind]
+    errors: dict[str, str] = {}
+    try:
+        value = int(str(score).strip())
+        if not low <= value <= high:
+            raise ValueError
+    except ValueError:
+        errors["score"] = f"choose a whole number from {low} to {high}"
+    comment = (comment or "").strip()
+    if len(comment) > 2000 or "\x00" in comment:
+        errors["comment"] = "must be at most 2000 characters of text"
+    contact = people.contact(survey.workspace, contact_id)
+    if contact is None:
+        errors["token"] = "this link's person is no longer on record"
+    if errors:
+        raise ValidationFailed(errors)
+    try:
+        with transaction.atomic():
+            return SurveyResponse.objects.create(
+                workspace=survey.workspace,
+                survey=survey,
+                contact_id=contact.pk,
+                location_id=contact.location_id,
+                score=value,
+                comment=comment,
+                answered_at=clock.now(),
+            )
+    except IntegrityError:
+        raise ValidationFailed({"token": "you have already answered this survey"}) from None
+
+
+def survey_counts(survey: Survey) -> dict:
+    scores = list(survey.responses.values_list("score", flat=True))
+    return {"answers": len(scores), "scores": scores}
+
+
+def _rating_row(index: int, row: dict, codes: dict, errors: dict) -> dict | None:
+    prefix = f"rows[{index}]"
+    found = {}
+    location = codes.get((row.get("location") or "").strip())
+    if location is None:
+        errors[f"{prefix}.location"] = f"no location with code '{row.get('location') or ''}'"
+    source = (row.get("source") or "").strip()
+    if not source or len(source) > 40:
+        errors[f"{prefix}.source"] = "must be 1-40 characters"
+    external_id = (row.get("external_id") or "").strip()
+    if not external_id or len(external_id) > 200:
+        errors[f"{prefix}.external_id"] = "must be 1-200 characters"
+    try:
+        rating = Decimal((row.get("rating") or "").strip())
+        if not rating.is_finite() or not 1 <= rating <= 5:
+            raise InvalidOperation
+        found["rating"] = rating.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        errors[f"{prefix}.rating"] = "must be a number from 1 to 5"
+    try:
+        day = date.fromisoformat((row.get("date") or "").strip())
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ValueError
+        found["reviewed_on"] = day
+    except ValueError:
+        errors[f"{prefix}.date"] = "must be a day as YYYY-MM-DD"
+    if location is None or len(found) < 2:
+        return None
+    return {**found, "location_id": location.pk, "source": source, "external_id": external_id}
+
+
+@transaction.atomic
+def import_ratings(workspace: Workspace, content: bytes, *, actor=None) -> dict[str, int]:
+    """Review ratings from CSV (columns: location (its code), source, external_id, rating
+    1-5, date); every row is checked before any is written. Returns the counts created
+    and updated."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed({"file": "must be UTF-8 text"}) from None
+    if "\x00" in text:
+        raise ValidationFailed({"file": "must be text (it holds NUL characters)"})
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in RATING_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationFailed({"file": f"missing columns: {', '.join(missing)}"})
+    rows = list(reader)
+    if not rows:
+        raise ValidationFailed({"file": "has no rows"})
+    if len(rows) > MAX_RATING_ROWS:
+        raise ValidationFailed({"file": f"has more than {MAX_RATING_ROWS} rows"})
+    codes = {location.code: location for location in people.locations(workspace)}
+    errors: dict[str, str] = {}
+    parsed = [_rating_row(index, row, codes, errors) for index, row in enumerate(rows)]
+    keys = [(p["source"], p["external_id"]) for p in parsed if p]
+    if len(set(keys)) != len(keys):
+        errors["file"] = "a review (source, external_id) appears twice"
+    if errors:
+        raise ValidationFailed(dict(list(errors.items())[:50]))
+    existing = {
+        (r.source, r.external_id): r
+        for r in ReviewRating.objects.filter(
+            workspace=workspace, external_id__in=[k[1] for k in keys]
+        )
+    }
+    created = updated = 0
+    for row in parsed:
+        found = existing.get((row["source"], row["external_id"]))
+        if found is None:
+            ReviewRating.objects.create(workspace=workspace, **row)
+            created += 1
+        else:
+            for name in ("location_id", "rating", "reviewed_on"):
+                setattr(found, name, row[name])
+            found.save(update_fields=["location_id", "rating", "reviewed_on"])
+            updated += 1
+    counts = {"created": created, "updated": updated}
+    audit.record(workspace, "cx.ratings_import", workspace, actor=actor, after=counts)
+    return counts
+
+
+def person_rows(workspace: Workspace, contact_ids) -> dict[str, QuerySet]:
+    """A person's survey answers, for the privacy export and erasure."""
+    rows = SurveyResponse.objects.filter(workspace=workspace, contact_id__in=list(contact_ids))
+    return {SurveyResponse._meta.label_lower: rows.order_by("pk")}
