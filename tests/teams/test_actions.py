@@ -132,7 +132,11 @@ def test_a_review_records_decisions_and_actions_in_the_week_and_actions_get_done
         team, week="2026-03-04", kind="decision", text="Call back within 5 min", notes="Slow"
     )
     item = actions.add_review_item(
-        team, week=date(2026, 3, 6), kind="action", text="Staff Saturday", owner_id=ann.pk,
+        team,
+        week=date(2026, 3, 6),
+        kind="action",
+        text="Staff Saturday",
+        owner_id=ann.pk,
         due_on="2026-03-13",
     )
     review = WeeklyReview.objects.get()
