@@ -16,7 +16,13 @@ class TeamsConfig(DomainConfig):
     }
     nav = (
         NavItem("Teams", "teams", "teams.view", order=40, group="plan"),
-        NavItem("Locations", "location-scoreboard", "locations.scoreboard", order=45, group="plan"),
+        NavItem(
+            "Location scoreboard",
+            "location-scoreboard",
+            "locations.scoreboard",
+            order=45,
+            group="plan",
+        ),
         NavItem("Experience", "cx", "cx.view", order=50, group="plan"),
     )
     person_rows = ("pacer.teams.surveys.person_rows",)

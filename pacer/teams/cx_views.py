@@ -33,7 +33,7 @@ LOCATION_COLUMNS = [
     Column("retention", "Retention", format="percent", sortable=True, visible=False),
     Column("speed_to_lead", "Speed to lead (median min)", format="decimal", sortable=True),
     Column("nps", "NPS", format="decimal", sortable=True),
-    Column("csat", "CSAT", format="percent", sortable=True),
+    Column("csat", "CSAT", format="percent", sortable=True, visible=False),
     Column("rating", "Review rating", format="decimal", sortable=True),
 ]
 

@@ -108,7 +108,7 @@ def test_staff_see_only_the_locations_they_take_leads_for(workspace, small_busin
     sync(after_sync=refresh_cube)
     upsert_locations(workspace, [{"code": "L2", "name": "Boston"}])
     staff_user, staff = clients[Role.STAFF]
-    url = "/locations/scoreboard/?range=custom&start=2026-01-01&end=2026-02-28"
+    url = "/locations/scoreboard/?start=2026-01-01&end=2026-02-28"
     page = staff.get(url).content.decode()
     assert "You take leads for no location yet." in page and "Austin" not in page
     Agent.objects.create(
