@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
+from pacer.messaging import selectors as messaging
 from pacer.teams import selectors, surveys
 from pacer.teams.cx import csat_of, nps_of
 from pacer.teams.models import SurveyKind
@@ -189,8 +190,45 @@ def survey_detail(request, survey_id: int):
         "contact": contact_text,
         "errors": errors,
         "can_manage": allows(request.role, "cx.manage"),
+        "senders": [
+            (str(x.pk), f"{x.name} <{x.from_email}>") for x in messaging.senders(request.workspace)
+        ],
     }
     return render(request, "teams/survey.html", context)
+
+
+@page("cx.manage")
+def send_survey(request, survey_id: int):
+    survey = selectors.survey(request.workspace, survey_id)
+    if survey is None:
+        raise Http404("no such survey in this workspace")
+    back = HttpResponseRedirect(reverse("cx-survey", args=[survey.pk]))
+    if request.method != "POST":
+        return back
+    text = request.POST.get("contact_ids", "")
+    parts = [p.strip() for p in text.replace("\n", ",").split(",") if p.strip()]
+    if not parts or len(parts) > 100_000 or not all(p.isdigit() and len(p) < 19 for p in parts):
+        messages.error(
+            request, "contact_ids: list contact ids (whole numbers), separated by commas"
+        )
+        return back
+    try:
+        counts = surveys.send_survey(
+            survey,
+            contact_ids=[int(p) for p in parts],
+            sender_id=request.POST.get("sender_id", ""),
+            actor=request.user,
+        )
+    except ValidationFailed as error:
+        for field, reason in error.errors.items():
+            messages.error(request, f"{field}: {reason}")
+        return back
+    messages.success(
+        request,
+        f"Survey queued to {counts['queued']}; skipped {counts['skipped']} (no consent or "
+        f"suppressed); {counts['not_found']} not found.",
+    )
+    return back
 
 
 def answer_survey(request, token: str):
@@ -199,7 +237,22 @@ def answer_survey(request, token: str):
     found = surveys.read_token(token) if len(token) <= 300 else None
     if found is None:
         raise Http404("this survey link is not valid")
-    survey, contact_id = found
+    return _answer(request, *found)
+
+
+def answer_survey_by_email(request, token: str):
+    """The same page from the survey's email: the survey's token and the recipient's
+    own signed unsubscribe link (``r``) name the survey and the person."""
+    recipient = request.GET.get("r", "")
+    found = None
+    if len(token) <= 300 and len(recipient) <= 1000:
+        found = surveys.read_email_link(token, recipient)
+    if found is None:
+        raise Http404("this survey link is not valid")
+    return _answer(request, *found)
+
+
+def _answer(request, survey, contact_id: int):
     low, high = surveys.SCALES[survey.kind]
     errors, done, status = {}, False, 200
     if request.method == "POST":

@@ -7,13 +7,17 @@ import io
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from pacer.core import audit, clock
 from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed
 from pacer.core.models import Workspace
+from pacer.messaging import actions as messaging
+from pacer.messaging import selectors as messages
 from pacer.people import selectors as people
 from pacer.teams.models import ReviewRating, Survey, SurveyKind, SurveyResponse
 
@@ -98,9 +102,74 @@ def answer(survey: Survey, contact_id: int, *, score, comment: str = "") -> Surv
         raise ValidationFailed({"token": "you have already answered this survey"}) from None
 
 
-def survey_counts(survey: Survey) -> dict:
-    scores = list(survey.responses.values_list("score", flat=True))
-    return {"answers": len(scores), "scores": scores}
+EMAIL_SALT = "pacer.teams.survey-email"
+
+
+def email_link(survey: Survey) -> str:
+    """The survey's link in an email: a signed survey token, with the recipient's own
+    unsubscribe link (signed per message by messaging) added by the template, so the
+    answer page knows who answers without a token per person in the template."""
+    token = signing.dumps([survey.workspace_id, survey.pk], salt=EMAIL_SALT)
+    return settings.BASE_URL + reverse("survey-email", args=[token])
+
+
+def read_email_link(token: str, unsubscribe_url: str) -> tuple[Survey, int] | None:
+    """The survey and the contact of an email link (None unless both signatures hold and
+    the message was sent for this survey)."""
+    try:
+        workspace_id, survey_id = signing.loads(token, salt=EMAIL_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    parts = [p for p in (unsubscribe_url or "").split("?")[0].split("/") if p]
+    recipient = messages.recipient_of(parts[-1]) if parts else None
+    survey = Survey.objects.filter(workspace_id=workspace_id, pk=survey_id).first()
+    if survey is None or recipient is None:
+        return None
+    message_workspace, contact_id, broadcast_id = recipient
+    if message_workspace != workspace_id or broadcast_id != survey.broadcast_id:
+        return None
+    return survey, contact_id
+
+
+def send_survey(
+    survey: Survey,
+    *,
+    contact_ids: list[int],
+    sender_id: int,
+    purpose: str = "marketing",
+    actor=None,
+) -> dict[str, int]:
+    """Email the survey to the contacts through messaging (a template and a broadcast of
+    their own, queued once; consent and suppression apply as to any broadcast). Returns
+    messaging's counts (queued, skipped, not found)."""
+    workspace = survey.workspace
+    if survey.broadcast_id is not None:
+        raise ValidationFailed({"survey": "already sent"})
+    if not isinstance(contact_ids, list) or not 1 <= len(contact_ids) <= 1_000_000:
+        raise ValidationFailed({"contact_ids": "must list 1 to 1000000 contact ids"})
+    link = email_link(survey) + "?r={{ unsubscribe_url|urlencode }}"
+    with transaction.atomic():
+        template = messaging.save_template(
+            workspace,
+            name=f"Survey: {survey.name}"[:200],
+            subject=survey.question,
+            html=f'<p>{survey.question}</p><p><a href="{link}">Answer in one click</a></p>',
+            text=f"{survey.question}\n\nAnswer here: {link}",
+        )
+        broadcast = messaging.create_broadcast(
+            workspace,
+            name=f"Survey: {survey.name}"[:200],
+            template_id=template.pk,
+            sender_id=sender_id,
+            audience={"contacts": contact_ids},
+            purpose=purpose,
+        )
+        Survey.objects.filter(pk=survey.pk).update(broadcast_id=broadcast.pk)
+        survey.broadcast_id = broadcast.pk
+        audit.record(
+            workspace, "survey.send", survey, actor=actor, after={"broadcast": broadcast.pk}
+        )
+    return messaging.queue_broadcast(workspace, broadcast.pk, actor=actor)
 
 
 def _rating_row(index: int, row: dict, codes: dict, errors: dict) -> dict | None:

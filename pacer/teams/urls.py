@@ -17,5 +17,7 @@ urlpatterns = [
     path("experience/", cx_views.experience, name="cx"),
     path("experience/ratings/", cx_views.import_ratings, name="cx-ratings"),
     path("experience/surveys/<int:survey_id>/", cx_views.survey_detail, name="cx-survey"),
+    path("experience/surveys/<int:survey_id>/send/", cx_views.send_survey, name="cx-survey-send"),
     path("s/<str:token>/", cx_views.answer_survey, name="survey-answer"),
+    path("s/e/<str:token>/", cx_views.answer_survey_by_email, name="survey-email"),
 ]

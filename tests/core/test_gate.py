@@ -37,6 +37,7 @@ PUBLIC_PAGES = {
     "lead-form",
     "unsubscribe",
     "survey-answer",  # a signed token names the survey and the person (tests/teams)
+    "survey-email",  # the same, from the email: survey token + the recipient's signature
 }
 PUBLIC_PREFIXES = ("api/", "v1/")
 

@@ -220,3 +220,53 @@ def test_a_persons_answers_are_in_the_privacy_holdings(workspace, people):
     surveys.answer(survey, people[1].pk, score=8)
     rows = surveys.person_rows(workspace, [people[0].pk])
     assert list(rows["teams.surveyresponse"].values_list("contact_id", flat=True)) == [people[0].pk]
+
+
+def test_a_survey_sent_through_messaging_is_answered_from_each_recipients_email(workspace):
+    import re
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+    from django.urls import reverse
+
+    from pacer.messaging import actions as messaging
+    from pacer.messaging.models import Message, Template  # reading what was sent
+    from pacer.messaging.render import compile_parts, recipient_context, render
+    from tests.messaging.conftest import person
+
+    ada, bob = person(workspace, "ada@x.test"), person(workspace, "bob@x.test", consent=False)
+    sender = messaging.save_sender(workspace, name="Acme", from_email="care@acme.test")
+    survey = surveys.create_survey(workspace, name="After visit", kind="nps")
+    counts = surveys.send_survey(survey, contact_ids=[ada.pk, bob.pk], sender_id=sender.pk)
+    assert counts == {"queued": 1, "skipped": 1, "not_found": 0}
+    survey.refresh_from_db()
+    with pytest.raises(ValidationFailed):
+        surveys.send_survey(survey, contact_ids=[ada.pk], sender_id=sender.pk)
+
+    def link_in_email(message):
+        template = Template.objects.get(workspace=workspace, name="Survey: After visit")
+        unsubscribe = settings.BASE_URL + reverse(
+            "unsubscribe", args=[messaging.unsubscribe_token(message)]
+        )
+        _, html, _ = render(
+            compile_parts(template.subject, template.html, template.text),
+            recipient_context({"email": message.email}, {"unsubscribe_url": unsubscribe}),
+        )
+        href = re.search(r'href="([^"]+)"', html).group(1).replace("&amp;", "&")
+        parts = urlsplit(href)
+        return f"{parts.path}?{parts.query}"
+
+    message = Message.objects.get(broadcast_id=survey.broadcast_id, contact_id=ada.pk)
+    link = link_in_email(message)
+    page = Client()
+    assert page.get(link).status_code == 200
+    assert page.post(link, {"score": "10"}).status_code == 200
+    assert list(SurveyResponse.objects.values_list("contact_id", "score")) == [(ada.pk, 10)]
+    assert page.post(link, {"score": "2"}).status_code == 422  # once per person
+    # the recipient's signature is what names them: another survey's link, or a token
+    # that is not a message of this survey's broadcast, reaches nothing
+    other = surveys.create_survey(workspace, name="Other", kind="nps")
+    forged = surveys.email_link(other).removeprefix(settings.BASE_URL) + "?" + link.split("?")[1]
+    assert page.get(forged).status_code == 404
+    assert page.get(link.split("?")[0] + "?r=https://x/m/u/nope/").status_code == 404
+    assert SurveyResponse.objects.count() == 1
