@@ -2,7 +2,9 @@
 
 A location is flagged when its spend is at or above the median spend of the locations
 that spend, and its experience is weak: its repeat rate is below the benchmark (the
-repeat rate of all locations together) or its NPS is below 0. What is at stake:
+repeat rate of all locations together) by more than ``Z`` = 2 standard errors of a rate
+over its number of new customers (√(b(1 − b)/n)), so chance alone rarely flags one, or
+its NPS is below 0. What is at stake:
 
     revenue at stake = (benchmark repeat rate − location repeat rate)
                        × location new customers × location revenue per new customer
@@ -11,7 +13,10 @@ the revenue its new customers would have brought had they come back as often as
 customers of the business as a whole (0 when the location repeats at the benchmark).
 """
 
+from math import sqrt
 from statistics import median
+
+Z = 2.0  # standard errors below the benchmark that count as a weak repeat rate
 
 
 def benchmark_repeat_rate(rows: list[dict]) -> float | None:
@@ -57,8 +62,11 @@ def experience_gaps(rows: list[dict]) -> list[dict]:
     for row in rows:
         spend, repeat, score = row.get("spend") or 0.0, row.get("repeat_rate"), row.get("nps")
         reasons = []
-        if benchmark is not None and repeat is not None and repeat < benchmark:
-            reasons.append("repeat rate below the business's")
+        customers = row.get("new_customers") or 0
+        if benchmark is not None and repeat is not None and customers:
+            margin = Z * sqrt(benchmark * (1 - benchmark) / customers)
+            if repeat < benchmark - margin:
+                reasons.append("repeat rate well below the business's")
         if score is not None and score < 0:
             reasons.append("NPS below 0")
         high = threshold is not None and spend >= threshold and spend > 0

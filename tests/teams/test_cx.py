@@ -180,7 +180,7 @@ def test_the_waste_analysis_flags_high_spend_locations_with_a_weak_experience():
             "spend": 1200.0,
             "new_customers": 40,
             "revenue": 6000.0,
-            "repeat_rate": 0.2,
+            "repeat_rate": 0.1,
             "nps": 10.0,
         },
         {
@@ -200,17 +200,21 @@ def test_the_waste_analysis_flags_high_spend_locations_with_a_weak_experience():
             "nps": -5.0,
         },
     ]
-    # (0.5×40 + 0.2×40 + 0.1×10 + 0.6×10) / 100
-    assert benchmark_repeat_rate(rows) == pytest.approx(0.35)
+    # (0.5×40 + 0.1×40 + 0.1×10 + 0.6×10) / 100
+    assert benchmark_repeat_rate(rows) == pytest.approx(0.31)
     gaps = {g["name"]: g for g in experience_gaps(rows)}
     # median spend 950: A and B spend above it; D is below it despite its NPS
     assert [g["name"] for g in experience_gaps(rows)][:1] == ["B"]
-    assert gaps["B"]["flagged"] and gaps["B"]["reasons"] == ["repeat rate below the business's"]
-    # (0.35 − 0.2) × 40 new customers × 150 revenue per new customer
-    assert gaps["B"]["revenue_at_stake"] == pytest.approx(900.0)
+    # B: 0.1 is below 0.31 − 2 × √(0.31 × 0.69 / 40) = 0.164
+    assert gaps["B"]["flagged"]
+    assert gaps["B"]["reasons"] == ["repeat rate well below the business's"]
+    # (0.31 − 0.1) × 40 new customers × 150 revenue per new customer
+    assert gaps["B"]["revenue_at_stake"] == pytest.approx(1260.0)
     assert not gaps["A"]["flagged"] and gaps["A"]["revenue_at_stake"] == 0
-    assert gaps["C"]["weak_experience"] and not gaps["C"]["flagged"]
-    assert gaps["C"]["revenue_at_stake"] == pytest.approx(0.25 * 10 * 100)
+    # C: 0.1 of 10 new customers is within chance of 0.31 (2 standard errors: 0.29);
+    # its NPS makes it weak, its spend keeps it from being flagged
+    assert gaps["C"]["reasons"] == ["NPS below 0"] and not gaps["C"]["flagged"]
+    assert gaps["C"]["revenue_at_stake"] == pytest.approx(0.21 * 10 * 100)
     assert gaps["D"]["reasons"] == ["NPS below 0"] and not gaps["D"]["high_spend"]
 
 
