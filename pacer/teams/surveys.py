@@ -4,7 +4,7 @@ from CSV (idempotent: a review already imported is updated, not counted twice)."
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -251,6 +251,32 @@ def import_ratings(workspace: Workspace, content: bytes, *, actor=None) -> dict[
     counts = {"created": created, "updated": updated}
     audit.record(workspace, "cx.ratings_import", workspace, actor=actor, after=counts)
     return counts
+
+
+def record_answers(survey: Survey, answers: list[tuple[int, int, datetime]]) -> int:
+    """Answers given elsewhere (``(contact id, score, answered at)``), as the demo loads
+    its simulated ones: each checked like a page's answer, people already answered or
+    unknown skipped. Returns how many were recorded."""
+    low, high = SCALES[survey.kind]
+    for index, (_, score, _) in enumerate(answers):
+        if not isinstance(score, int) or not low <= score <= high:
+            raise ValidationFailed({f"answers[{index}].score": f"must be {low} to {high}"})
+    known = people.contacts_by_ids(survey.workspace, [c for c, _, _ in answers])
+    rows = [
+        SurveyResponse(
+            workspace=survey.workspace,
+            survey=survey,
+            contact_id=known[contact_id].pk,  # a merged-away id: its survivor
+            location_id=known[contact_id].location_id,
+            score=score,
+            answered_at=at,
+        )
+        for contact_id, score, at in answers
+        if contact_id in known
+    ]
+    before = survey.responses.count()
+    SurveyResponse.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    return survey.responses.count() - before
 
 
 def person_rows(workspace: Workspace, contact_ids) -> dict[str, QuerySet]:
