@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "pacer.leads",
     "pacer.messaging",
     "pacer.segments",
+    "pacer.teams",
     "pacer.privacy",
     "pacer.ops",
     "pacer.demo",

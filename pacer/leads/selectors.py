@@ -7,7 +7,7 @@ from statistics import median
 from django.db.models import Q, QuerySet
 
 from pacer.core.models import Workspace
-from pacer.leads.models import Activity, FollowUpTask, Lead, Notice, StageChange
+from pacer.leads.models import Activity, Agent, FollowUpTask, Lead, Notice, StageChange
 from pacer.leads.stages import open_stages, stages
 
 
@@ -190,4 +190,13 @@ def open_tasks(workspace: Workspace, user_id: int, limit: int = 20) -> list[Foll
         FollowUpTask.objects.filter(workspace=workspace, assignee_id=user_id, done_at__isnull=True)
         .select_related("lead", "lead__contact")
         .order_by("due_at", "id")[:limit]
+    )
+
+
+def agent_locations(workspace: Workspace, user_id: int) -> set[int | None]:
+    """The locations a member takes leads for (None: the fallback queue of every location)."""
+    return set(
+        Agent.objects.filter(workspace=workspace, user_id=user_id).values_list(
+            "location_id", flat=True
+        )
     )

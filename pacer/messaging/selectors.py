@@ -61,3 +61,24 @@ def senders(workspace: Workspace):
 
 def suppressions(workspace: Workspace):
     return SuppressedAddress.objects.filter(workspace=workspace).order_by("-created_at")
+
+
+def recipient_of(token: str) -> tuple[int, int, int | None] | None:
+    """``(workspace id, contact id, broadcast id)`` of the message whose unsubscribe token
+    this is (the per-recipient signature every email carries; nothing is written), or None
+    for a token this install did not make. Lets another domain's link in an email know who
+    clicked it."""
+    from django.core import signing
+
+    from pacer.messaging.actions import UNSUBSCRIBE_SALT
+
+    try:
+        workspace_id, message_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    found = (
+        Message.objects.filter(workspace_id=workspace_id, pk=message_id)
+        .values_list("workspace_id", "contact_id", "broadcast_id")
+        .first()
+    )
+    return found

@@ -254,12 +254,18 @@ def generate(config: SimConfig) -> Business:
     buyers = np.flatnonzero(is_customer)
     lam = rng.gamma(config.bgnbd_r, 1 / config.bgnbd_alpha, len(buyers))
     p_drop = rng.beta(config.bgnbd_a, config.bgnbd_b, len(buyers))
+    poor_service = np.isin(location[buyers] + 1, config.poor_service_locations)
+    p_drop[poor_service] += (1 - p_drop[poor_service]) * config.poor_service_dropout
+    # its own stream, so a business without poor service draws exactly as before
+    never_back = poor_service & (
+        np.random.default_rng([config.seed, 3]).random(len(buyers)) < config.poor_service_dropout
+    )
     basket = np.zeros(config.contacts)
     basket[buyers] = rng.beta(config.basket_a, config.basket_b, len(buyers))
     purchase_contact = [buyers]
     purchase_time = [first_buy[buyers]]
     now = first_buy[buyers].astype(np.float64)
-    alive = np.ones(len(buyers), dtype=bool)
+    alive = ~never_back
     while alive.any():
         now = now + rng.exponential(1.0, len(buyers)) / np.maximum(lam, 1e-12) * WEEK
         alive &= now < end
@@ -431,6 +437,9 @@ def generate(config: SimConfig) -> Business:
         ),
         "locations": {f"LOC{i + 1:02d}": float(w) for i, w in enumerate(loc_weights)},
         "weak_locations": [f"LOC{i + 1:02d}" for i in np.flatnonzero(weak)],
+        "poor_service_locations": [
+            f"LOC{n:02d}" for n in sorted(config.poor_service_locations) if n <= config.locations
+        ],
         "season": {
             "amplitude": config.season_amplitude,
             "peak_day_of_year": config.season_peak_day,

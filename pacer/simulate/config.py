@@ -131,6 +131,13 @@ class SimConfig:
     # Locations: size shares ~ Dirichlet(location_concentration).
     location_concentration: float = 8.0
     weak_locations: tuple[int, ...] = (4, 10)
+    # Service quality: at the locations numbered in ``poor_service_locations`` a share
+    # ``poor_service_dropout`` of customers never buy again after their first order, the
+    # others stop after each purchase with chance p + (1 − p) × poor_service_dropout (p:
+    # their BG/NBD dropout), and NPS answers lean to detractors
+    # (pacer.simulate.experience). Empty by default: the business is as before.
+    poor_service_locations: tuple[int, ...] = ()
+    poor_service_dropout: float = 0.5
     # Yearly season: new contacts (and the spend planned for them) follow
     # 1 + season_amplitude · cos(2π (day of year − season_peak_day) / 365.25) (spend with
     # spend_season_share of that amplitude). Weekly: first visits fall on Monday … Sunday

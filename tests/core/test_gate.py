@@ -36,6 +36,8 @@ PUBLIC_PAGES = {
     "metrics",
     "lead-form",
     "unsubscribe",
+    "survey-answer",  # a signed token names the survey and the person (tests/teams)
+    "survey-email",  # the same, from the email: survey token + the recipient's signature
 }
 PUBLIC_PREFIXES = ("api/", "v1/")
 

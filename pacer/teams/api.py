@@ -1,0 +1,177 @@
+"""Teams over the REST API: list and create teams, set members and lead, set a KPI
+target, read a team's scoreboard."""
+
+from datetime import date
+
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+
+from pacer.core.api_schema import (
+    BODY_ERRORS,
+    ERRORS,
+    NOT_FOUND,
+    Day,
+    Id,
+    Number,
+    finite,
+    text,
+)
+from pacer.core.errors import NotFound
+from pacer.core.permissions import endpoint
+from pacer.teams import actions, selectors
+from pacer.teams.models import Team
+from pacer.teams.registry import METRICS, month_start
+
+router = Router(tags=["teams"])
+
+TeamKey = text(40, min_length=1, pattern=actions.KEY.pattern, examples=["performance"])
+MetricKey = text(40, min_length=1, pattern="^(" + "|".join(METRICS) + ")$", examples=["cac"])
+
+
+class TeamIn(Schema):
+    key: TeamKey
+    name: text(100, min_length=1)
+    purpose: text(300) = ""
+
+
+class TeamUpdateIn(Schema):
+    name: text(100, min_length=1)
+    purpose: text(300) = ""
+    member_ids: list[Id] = Field(default=[], max_length=1000, description="membership ids")
+    lead_id: Id | None = Field(default=None, description="a membership id among member_ids")
+
+
+class TeamOut(Schema):
+    key: str
+    name: str
+    purpose: str
+    lead_id: int | None
+    member_ids: list[int]
+
+
+class TargetIn(Schema):
+    metric: MetricKey
+    month: Day = Field(description="any day of the month (its first day is kept)")
+    target: finite(ge=-1e12, le=1e12)
+    owner_id: Id | None = Field(default=None, description="the membership id of its owner")
+
+
+class TargetOut(Schema):
+    metric: str
+    month: date
+    target: float
+    owner_id: int | None
+
+
+class ScoreOut(Schema):
+    metric: str
+    label: str
+    target: Number
+    actual: Number
+    attainment: Number
+    met: bool | None
+    owner: str
+    trend: list[Number] = Field(description="actuals of the months in `months`")
+
+
+class ScoreboardOut(Schema):
+    team: str
+    month: date
+    months: list[date]
+    rows: list[ScoreOut]
+
+
+def _out(team: Team) -> dict:
+    return {
+        "key": team.key,
+        "name": team.name,
+        "purpose": team.purpose,
+        "lead_id": team.lead_id,
+        "member_ids": sorted(team.members.values_list("membership_id", flat=True)),
+    }
+
+
+def _get(request, key: str) -> Team:
+    found = selectors.team(request.workspace, key)
+    if found is None:
+        raise NotFound("key", f"no team '{key}' in this workspace")
+    return found
+
+
+@router.get("", response={200: list[TeamOut], **ERRORS})
+@endpoint("teams.view")
+def list_teams(request):
+    return [_out(team) for team in selectors.teams(request.workspace)]
+
+
+@router.post("", response={201: TeamOut, **ERRORS, **BODY_ERRORS})
+@endpoint("teams.manage")
+def create(request, payload: TeamIn):
+    team = actions.create_team(
+        request.workspace,
+        key=payload.key,
+        name=payload.name,
+        purpose=payload.purpose,
+        actor=request.user,
+    )
+    return Status(201, _out(team))
+
+
+@router.put("/{key}", response={200: TeamOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND})
+@endpoint("teams.manage")
+def update(request, key: TeamKey, payload: TeamUpdateIn):
+    team = actions.update_team(
+        _get(request, key),
+        name=payload.name,
+        purpose=payload.purpose,
+        member_ids=list(payload.member_ids),
+        lead_id=payload.lead_id,
+        actor=request.user,
+    )
+    return _out(team)
+
+
+@router.put("/{key}/targets", response={200: TargetOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND})
+@endpoint("teams.manage")
+def set_target(request, key: TeamKey, payload: TargetIn):
+    saved = actions.set_target(
+        _get(request, key),
+        metric=payload.metric,
+        month=payload.month,
+        target=payload.target,
+        owner_id=payload.owner_id,
+        actor=request.user,
+    )
+    return {
+        "metric": saved.metric,
+        "month": saved.month,
+        "target": float(saved.target),
+        "owner_id": saved.owner_id,
+    }
+
+
+@router.get("/{key}/scoreboard", response={200: ScoreboardOut, **ERRORS, **NOT_FOUND})
+@endpoint("teams.view")
+def scoreboard(request, key: TeamKey, month: Day | None = None):
+    """Target, actual, attainment and owner per metric for the month (this month by
+    default), with the actuals of the five months before."""
+    team = _get(request, key)
+    board = selectors.scoreboard(team, month_start(month or timezone.localdate()))
+    return {
+        "team": team.key,
+        "month": board.month,
+        "months": board.months,
+        "rows": [
+            {
+                "metric": row.metric.key,
+                "label": row.metric.label,
+                "target": row.target,
+                "actual": row.actual,
+                "attainment": row.attainment,
+                "met": row.met,
+                "owner": row.owner,
+                "trend": row.trend,
+            }
+            for row in board.rows
+        ],
+    }

@@ -1,0 +1,36 @@
+from pacer.core.domains import DomainConfig, NavItem
+from pacer.core.roles import ANALYSTS, EVERYONE, MANAGERS
+
+
+class TeamsConfig(DomainConfig):
+    name = "pacer.teams"
+    label = "teams"
+    urls = "pacer.teams.urls"
+    api = (("/teams/", "pacer.teams.api.router"),)
+    permissions = {
+        "teams.view": EVERYONE,
+        "teams.manage": MANAGERS,  # teams, members, targets, reviews
+        "locations.scoreboard": EVERYONE,  # staff see the locations they take leads for
+        "cx.view": ANALYSTS,
+        "cx.manage": MANAGERS,
+    }
+    nav = (
+        NavItem("Teams", "teams", "teams.view", order=40, group="plan"),
+        NavItem(
+            "Location scoreboard",
+            "location-scoreboard",
+            "locations.scoreboard",
+            order=45,
+            group="plan",
+        ),
+        NavItem("Experience", "cx", "cx.view", order=50, group="plan"),
+    )
+    person_rows = ("pacer.teams.surveys.person_rows",)
+
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from pacer.core.models import Workspace
+        from pacer.teams.signals import workspace_created
+
+        post_save.connect(workspace_created, sender=Workspace, dispatch_uid="teams-defaults")

@@ -1,0 +1,275 @@
+"""Pages of locations and customer experience: the per-location scoreboard (marketing
+results, speed to lead and CX signals; staff see the locations they take leads for), the
+experience page (surveys, review ratings, and where acquisition spend is wasted because
+the experience is broken), a survey's page, and the public page a survey is answered on."""
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from pacer.core.errors import ValidationFailed
+from pacer.core.permissions import allows, page
+from pacer.messaging import selectors as messaging
+from pacer.teams import selectors, surveys
+from pacer.teams.cx import csat_of, nps_of
+from pacer.teams.models import SurveyKind
+from pacer.teams.waste import benchmark_repeat_rate, experience_gaps
+from pacer.web.filters import DateRange, FilterBar
+from pacer.web.tables import Column, Table
+
+LOCATION_COLUMNS = [
+    Column("name", "Location", sortable=True),
+    Column("spend", "Spend", format="money", sortable=True),
+    Column("leads", "Leads", format="count", sortable=True),
+    Column("new_customers", "New customers", format="count", sortable=True),
+    Column("revenue", "Revenue", format="money", sortable=True),
+    Column("cac", "CAC", format="money", sortable=True),
+    Column("romi", "ROMI", format="percent", sortable=True),
+    Column("repeat_rate", "Repeat rate", format="percent", sortable=True),
+    Column("retention", "Retention", format="percent", sortable=True, visible=False),
+    Column("speed_to_lead", "Speed to lead (median min)", format="decimal", sortable=True),
+    Column("nps", "NPS", format="decimal", sortable=True),
+    Column("csat", "CSAT", format="percent", sortable=True, visible=False),
+    Column("rating", "Review rating", format="decimal", sortable=True),
+]
+
+
+def _range(request, default: str = "last_90") -> tuple[FilterBar, date, date]:
+    bar = FilterBar(request, [DateRange(label="Period", default=default)], html_id="range")
+    today = timezone.localdate()
+    start = bar.values["start"] or today - timedelta(days=89)
+    end = bar.values["end"] or today
+    return bar, start, end
+
+
+@page("locations.scoreboard")
+def location_scoreboard(request):
+    bar, start, end = _range(request)
+    only = selectors.visible_locations(request.workspace, request.user.pk, request.role)
+    rows = selectors.location_scoreboard(request.workspace, start, end, only=only)
+    table = Table(
+        request,
+        rows,
+        LOCATION_COLUMNS,
+        default_sort="name",
+        caption="Marketing results, speed to lead and customer experience per location",
+        empty_title="No locations to show."
+        if only is None
+        else "You take leads for no location yet.",
+        empty_hint="Locations come from contacts' data or an import."
+        if only is None
+        else "An admin adds you to a location's lead queue.",
+        html_id="locations",
+    )
+    context = {"table": table, "bar": bar, "start": start, "end": end, "limited": only is not None}
+    return render(request, "teams/locations.html", context)
+
+
+@page("cx.view")
+def experience(request):
+    bar, start, end = _range(request)
+    can_manage = allows(request.role, "cx.manage")
+    form, errors, status = {}, {}, 200
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied("Your role does not allow this (cx.manage).")
+        form = {name: request.POST.get(name, "") for name in ("name", "kind", "question")}
+        try:
+            survey = surveys.create_survey(request.workspace, **form, actor=request.user)
+        except ValidationFailed as error:
+            errors, status = error.errors, 422
+        else:
+            messages.success(request, f"Survey '{survey.name}' created.")
+            return HttpResponseRedirect(reverse("cx-survey", args=[survey.pk]))
+    rows = selectors.location_scoreboard(request.workspace, start, end)
+    gaps = experience_gaps(rows)
+    gap_table = Table(
+        request,
+        gaps,
+        [
+            Column("name", "Location"),
+            Column("spend", "Spend", format="money"),
+            Column("repeat_rate", "Repeat rate", format="percent"),
+            Column("nps", "NPS", format="decimal"),
+            Column("revenue_at_stake", "Revenue at stake", format="money"),
+            Column("flag", "Verdict", text=lambda g: _verdict(g)),
+        ],
+        default_sort="name",
+        prefix="gaps-",
+        caption="Locations by revenue at stake, those wasting spend first",
+        empty_title="No locations with data in this period.",
+        html_id="gaps",
+    )
+    survey_rows = [
+        {"pk": s.pk, "name": s.name, "kind": s.get_kind_display(), "answers": s.answers}
+        for s in selectors.surveys(request.workspace)
+    ]
+    survey_table = Table(
+        request,
+        survey_rows,
+        [
+            Column("name", "Survey", href=lambda r: reverse("cx-survey", args=[r["pk"]])),
+            Column("kind", "Kind"),
+            Column("answers", "Answers", format="count"),
+        ],
+        default_sort="name",
+        prefix="surveys-",
+        caption="Surveys",
+        empty_title="No surveys yet.",
+        empty_hint="Create an NPS or CSAT survey below.",
+        html_id="surveys",
+    )
+    context = {
+        "bar": bar,
+        "gaps": gap_table,
+        "flagged": sum(g["flagged"] for g in gaps),
+        "at_stake": sum(g["revenue_at_stake"] for g in gaps if g["flagged"]),
+        "benchmark": benchmark_repeat_rate(rows),
+        "surveys": survey_table,
+        "can_manage": can_manage,
+        "kinds": SurveyKind.choices,
+        "form": form or {"kind": "nps"},
+        "errors": errors,
+    }
+    return render(request, "teams/experience.html", context, status=status)
+
+
+def _verdict(gap: dict) -> str:
+    if gap["flagged"]:
+        return "Spend wasted: " + ", ".join(gap["reasons"])
+    if gap["weak_experience"]:
+        return "Weak experience, lower spend: " + ", ".join(gap["reasons"])
+    return "No sign of waste"
+
+
+@page("cx.manage")
+def import_ratings(request):
+    if request.method != "POST":
+        return HttpResponseRedirect(reverse("cx") + "#ratings-h")
+    upload = request.FILES.get("file")
+    if upload is None or upload.size > 5_000_000:
+        messages.error(request, "file: choose a CSV file of at most 5 MB")
+        return HttpResponseRedirect(reverse("cx") + "#ratings-h")
+    try:
+        counts = surveys.import_ratings(request.workspace, upload.read(), actor=request.user)
+    except ValidationFailed as error:
+        for field, reason in list(error.errors.items())[:10]:
+            messages.error(request, f"{field}: {reason}")
+    else:
+        messages.success(
+            request, f"Ratings imported: {counts['created']} new, {counts['updated']} updated."
+        )
+    return HttpResponseRedirect(reverse("cx"))
+
+
+@page("cx.view")
+def survey_detail(request, survey_id: int):
+    survey = selectors.survey(request.workspace, survey_id)
+    if survey is None:
+        raise Http404("no such survey in this workspace")
+    scores = list(survey.responses.values_list("score", flat=True))
+    link, errors = "", {}
+    contact_text = request.GET.get("contact", "").strip()
+    if contact_text and allows(request.role, "cx.manage"):
+        if contact_text.isdigit() and len(contact_text) < 19:
+            token = surveys.answer_token(survey, int(contact_text))
+            link = request.build_absolute_uri(reverse("survey-answer", args=[token]))
+        else:
+            errors["contact"] = "must be a contact id"
+    context = {
+        "survey": survey,
+        "answers": len(scores),
+        "score": nps_of(scores) if survey.kind == SurveyKind.NPS else csat_of(scores),
+        "score_kind": "decimal" if survey.kind == SurveyKind.NPS else "percent",
+        "link": link,
+        "contact": contact_text,
+        "errors": errors,
+        "can_manage": allows(request.role, "cx.manage"),
+        "senders": [
+            (str(x.pk), f"{x.name} <{x.from_email}>") for x in messaging.senders(request.workspace)
+        ],
+    }
+    return render(request, "teams/survey.html", context)
+
+
+@page("cx.manage")
+def send_survey(request, survey_id: int):
+    survey = selectors.survey(request.workspace, survey_id)
+    if survey is None:
+        raise Http404("no such survey in this workspace")
+    back = HttpResponseRedirect(reverse("cx-survey", args=[survey.pk]))
+    if request.method != "POST":
+        return back
+    text = request.POST.get("contact_ids", "")
+    parts = [p.strip() for p in text.replace("\n", ",").split(",") if p.strip()]
+    if not parts or len(parts) > 100_000 or not all(p.isdigit() and len(p) < 19 for p in parts):
+        messages.error(
+            request, "contact_ids: list contact ids (whole numbers), separated by commas"
+        )
+        return back
+    try:
+        counts = surveys.send_survey(
+            survey,
+            contact_ids=[int(p) for p in parts],
+            sender_id=request.POST.get("sender_id", ""),
+            actor=request.user,
+        )
+    except ValidationFailed as error:
+        for field, reason in error.errors.items():
+            messages.error(request, f"{field}: {reason}")
+        return back
+    messages.success(
+        request,
+        f"Survey queued to {counts['queued']}; skipped {counts['skipped']} (no consent or "
+        f"suppressed); {counts['not_found']} not found.",
+    )
+    return back
+
+
+def answer_survey(request, token: str):
+    """The public page a survey is answered on: the signed token names the survey and
+    the person; one answer per person."""
+    found = surveys.read_token(token) if len(token) <= 300 else None
+    if found is None:
+        raise Http404("this survey link is not valid")
+    return _answer(request, *found)
+
+
+def answer_survey_by_email(request, token: str):
+    """The same page from the survey's email: the survey's token and the recipient's
+    own signed unsubscribe link (``r``) name the survey and the person."""
+    recipient = request.GET.get("r", "")
+    found = None
+    if len(token) <= 300 and len(recipient) <= 1000:
+        found = surveys.read_email_link(token, recipient)
+    if found is None:
+        raise Http404("this survey link is not valid")
+    return _answer(request, *found)
+
+
+def _answer(request, survey, contact_id: int):
+    low, high = surveys.SCALES[survey.kind]
+    errors, done, status = {}, False, 200
+    if request.method == "POST":
+        try:
+            surveys.answer(
+                survey,
+                contact_id,
+                score=request.POST.get("score", ""),
+                comment=request.POST.get("comment", ""),
+            )
+            done = True
+        except ValidationFailed as error:
+            errors, status = error.errors, 422
+    context = {
+        "survey": survey,
+        "choices": list(range(low, high + 1)),
+        "errors": errors,
+        "done": done,
+    }
+    return render(request, "teams/answer.html", context, status=status)

@@ -1,0 +1,150 @@
+"""The metrics a team can set targets on, and how each one's actual is computed.
+
+Every actual comes from another domain's selectors (the KPI cube of ``pacer.metrics``,
+the speed-to-lead report of ``pacer.leads``) or from this domain's own survey answers; a
+metric without data in a period is ``None`` (shown as a dash), never 0.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+from pacer.core.models import Workspace
+from pacer.leads.report import speed_report
+from pacer.metrics.selectors import KpiFilter, kpi_report
+from pacer.teams.cx import csat, nps
+from pacer.warehouse.sync import default_store
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    format: str  # a kind of pacer.web.formats
+    good: str  # "up": more is better; "down": less is better
+    definition: str
+
+
+METRICS = {
+    m.key: m
+    for m in (
+        Metric("leads", "Leads", "count", "up", "People whose lead date is in the month."),
+        Metric(
+            "new_customers",
+            "New customers",
+            "count",
+            "up",
+            "People whose first order is in the month.",
+        ),
+        Metric("revenue", "Revenue", "money", "up", "Order totals placed in the month."),
+        Metric("spend", "Spend", "money", "down", "Marketing spend booked to days in the month."),
+        Metric("cac", "CAC", "money", "down", "Spend ÷ new customers."),
+        Metric("romi", "ROMI", "percent", "up", "(Gross profit − spend) ÷ spend."),
+        Metric(
+            "repeat_rate",
+            "Repeat rate",
+            "percent",
+            "up",
+            "New customers of the month who ordered again on a later day in it ÷ new customers.",
+        ),
+        Metric(
+            "retention",
+            "Retention",
+            "percent",
+            "up",
+            "Customers who ordered in the month and in as many days before ÷ those before.",
+        ),
+        Metric(
+            "speed_to_lead",
+            "Speed to lead (median minutes)",
+            "decimal",
+            "down",
+            "Median minutes from a lead's arrival to its first response (answered leads).",
+        ),
+        Metric(
+            "sla_attainment",
+            "SLA attainment",
+            "percent",
+            "up",
+            "Leads with a response deadline answered by it ÷ leads with a deadline.",
+        ),
+        Metric(
+            "nps",
+            "NPS",
+            "decimal",
+            "up",
+            "% promoters (9-10) − % detractors (0-6) of NPS answers in the month.",
+        ),
+        Metric(
+            "csat",
+            "CSAT",
+            "percent",
+            "up",
+            "Answers of 4 or 5 ÷ all CSAT answers in the month.",
+        ),
+    )
+}
+KPI_METRICS = ("leads", "new_customers", "revenue", "spend", "cac", "romi")
+PERSON_METRICS = ("repeat_rate", "retention")
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(first: date) -> date:
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def shift_months(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _instant(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+
+
+def actuals(
+    workspace: Workspace, start: date, end: date, *, location_id: int | None = None
+) -> dict[str, float | None]:
+    """Every metric's actual over the days ``[start, end]`` (a location's with
+    ``location_id``: speed-to-lead by the location's leads, SLA attainment only for all)."""
+    report = kpi_report(
+        default_store(),
+        workspace.pk,
+        KpiFilter(start=start, end=end, grain="month", location_id=location_id),
+    )
+    found: dict[str, float | None] = {
+        key: report.totals.get(key) for key in KPI_METRICS + PERSON_METRICS
+    }
+    speed = speed_report(workspace, _instant(start), _instant(end + timedelta(days=1)))
+    if location_id is None:
+        found["speed_to_lead"] = speed.summary.median if speed.summary else None
+        found["sla_attainment"] = (
+            speed.on_time / speed.with_deadline if speed.with_deadline else None
+        )
+    else:
+        summary = speed.by_location.get(location_id)
+        found["speed_to_lead"] = summary.median if summary else None
+        found["sla_attainment"] = None
+    found["nps"] = nps(workspace, start, end, location_id=location_id)
+    found["csat"] = csat(workspace, start, end, location_id=location_id)
+    return found
+
+
+def attainment(metric: Metric, target: float | None, actual: float | None) -> float | None:
+    """How far the actual is toward the target: actual ÷ target when more is better,
+    target ÷ actual when less is; None when either is missing or either is not above 0
+    (a ratio of an NPS of −10 to a target of 20 means nothing)."""
+    if target is None or actual is None or target <= 0 or actual <= 0:
+        return None
+    return actual / target if metric.good == "up" else target / actual
+
+
+def met(metric: Metric, target: float | None, actual: float | None) -> bool | None:
+    """Whether the actual reaches the target (None when either is missing)."""
+    if target is None or actual is None:
+        return None
+    return actual >= target if metric.good == "up" else actual <= target

@@ -1,0 +1,237 @@
+"""Reads of the teams domain: teams with members, a team's scoreboard (target, actual,
+trend and owner per metric), its weekly reviews, and the per-location scoreboard."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Prefetch
+
+from pacer.core import selectors as core
+from pacer.core.models import Membership, Workspace
+from pacer.leads import selectors as leads
+from pacer.leads.report import speed_report
+from pacer.metrics.selectors import KpiFilter
+from pacer.metrics.selectors import by_location as kpis_by_location
+from pacer.people import selectors as people
+from pacer.teams import cx
+from pacer.teams.models import (
+    KpiTarget,
+    ReviewItem,
+    ReviewItemKind,
+    Survey,
+    Team,
+    TeamMember,
+    WeeklyReview,
+)
+from pacer.teams.registry import (
+    METRICS,
+    Metric,
+    _instant,
+    actuals,
+    attainment,
+    met,
+    month_end,
+    shift_months,
+)
+from pacer.warehouse.sync import default_store
+
+TREND_MONTHS = 6  # the month shown and the five before it
+
+
+def teams(workspace: Workspace) -> list[Team]:
+    members = Prefetch(
+        "members", queryset=TeamMember.objects.select_related("membership__user").order_by("id")
+    )
+    return list(
+        Team.objects.filter(workspace=workspace)
+        .select_related("lead__user")
+        .prefetch_related(members)
+    )
+
+
+def team(workspace: Workspace, key: str) -> Team | None:
+    return Team.objects.filter(workspace=workspace, key=key).select_related("lead__user").first()
+
+
+def team_members(team: Team) -> list[Membership]:
+    return [
+        m.membership
+        for m in team.members.select_related("membership__user").order_by(
+            "membership__user__username"
+        )
+    ]
+
+
+def member_choices(workspace: Workspace) -> list[tuple[str, str]]:
+    return [(str(m.pk), m.user.get_username()) for m in core.members(workspace)]
+
+
+def teams_of(workspace: Workspace, user_id: int) -> list[Team]:
+    """The teams the user is a member of (their default view)."""
+    return list(
+        Team.objects.filter(workspace=workspace, members__membership__user_id=user_id).distinct()
+    )
+
+
+@dataclass
+class ScoreRow:
+    metric: Metric
+    target: float | None
+    actual: float | None
+    attainment: float | None
+    met: bool | None
+    owner: str
+    trend: list[float | None]  # actuals, oldest month first, the shown month last
+    targets: list[float | None]  # the targets of the same months
+
+
+@dataclass
+class Scoreboard:
+    team: Team
+    month: date
+    months: list[date]  # oldest first, the shown month last
+    rows: list[ScoreRow] = field(default_factory=list)
+
+
+def scoreboard(team: Team, month: date, *, location_id: int | None = None) -> Scoreboard:
+    """Every metric the team has a target on in ``month`` or the five months before it:
+    the month's target, actual and owner, and the actuals of all six months."""
+    months = [shift_months(month, -back) for back in range(TREND_MONTHS - 1, -1, -1)]
+    board = Scoreboard(team=team, month=month, months=months)
+    targets = list(
+        KpiTarget.objects.filter(team=team, month__in=months).select_related("owner__user")
+    )
+    if not targets:
+        return board
+    by_key = {(t.metric, t.month): t for t in targets}
+    figures = [actuals(team.workspace, m, month_end(m), location_id=location_id) for m in months]
+    for key, metric in METRICS.items():
+        if not any(t.metric == key for t in targets):
+            continue
+        current = by_key.get((key, month))
+        goal = float(current.target) if current else None
+        actual = figures[-1][key]
+        owner = current.owner.user.get_username() if current and current.owner else ""
+        board.rows.append(
+            ScoreRow(
+                metric=metric,
+                target=goal,
+                actual=actual,
+                attainment=attainment(metric, goal, actual),
+                met=met(metric, goal, actual),
+                owner=owner,
+                trend=[f[key] for f in figures],
+                targets=[
+                    float(by_key[(key, m)].target) if (key, m) in by_key else None for m in months
+                ],
+            )
+        )
+    return board
+
+
+def review(team: Team, week: date) -> WeeklyReview | None:
+    return WeeklyReview.objects.filter(team=team, week=week).first()
+
+
+def review_items(team: Team, week: date) -> list[ReviewItem]:
+    return list(
+        ReviewItem.objects.filter(review__team=team, review__week=week).select_related(
+            "owner__user"
+        )
+    )
+
+
+def open_actions(team: Team, before: date) -> list[ReviewItem]:
+    """Follow-up actions of earlier reviews that are not done yet, oldest due first."""
+    return list(
+        ReviewItem.objects.filter(
+            review__team=team,
+            review__week__lt=before,
+            kind=ReviewItemKind.ACTION,
+            done_at__isnull=True,
+        )
+        .select_related("owner__user", "review")
+        .order_by("due_on", "id")
+    )
+
+
+def review_weeks(team: Team, limit: int = 12) -> list[date]:
+    return list(
+        WeeklyReview.objects.filter(team=team)
+        .order_by("-week")
+        .values_list("week", flat=True)[:limit]
+    )
+
+
+def visible_locations(workspace: Workspace, user_id: int, role: str) -> set[int] | None:
+    """The location ids a member sees on location scoreboards: staff only the locations
+    they take leads for (None: every location; an agent of every location sees all)."""
+    if role != "staff":
+        return None
+    mine = leads.agent_locations(workspace, user_id)
+    return None if None in mine else {i for i in mine if i is not None}
+
+
+def location_scoreboard(
+    workspace: Workspace, start: date, end: date, *, only: set[int] | None = None
+) -> list[dict]:
+    """Per location (by name): marketing results from the KPI cube (spend, leads, new
+    customers, revenue, CAC, ROMI, repeat rate, retention), speed to lead (median minutes
+    of its answered leads) and the CX signals (NPS, CSAT, review rating); ``only``: the
+    location ids to keep (None: all)."""
+    kpis = {
+        row["location_id"]: row
+        for row in kpis_by_location(
+            default_store(), workspace.pk, KpiFilter(start=start, end=end, grain="month")
+        )
+    }
+    speed = speed_report(workspace, _instant(start), _instant(shift_day(end)))
+    signals = cx.by_location(workspace, start, end)
+    rows = []
+    for location in people.locations(workspace):
+        if only is not None and location.pk not in only:
+            continue
+        kpi = kpis.get(location.pk, {})
+        summary = speed.by_location.get(location.pk)
+        signal = signals.get(location.pk, {})
+        rows.append(
+            {
+                "location_id": location.pk,
+                "code": location.code,
+                "name": location.name,
+                **{
+                    key: kpi.get(key)
+                    for key in (
+                        "spend",
+                        "leads",
+                        "new_customers",
+                        "revenue",
+                        "cac",
+                        "romi",
+                        "repeat_rate",
+                        "retention",
+                    )
+                },
+                "speed_to_lead": summary.median if summary else None,
+                "answered_leads": summary.leads if summary else 0,
+                "nps": signal.get("nps"),
+                "nps_answers": signal.get("nps_answers", 0),
+                "csat": signal.get("csat"),
+                "rating": signal.get("rating"),
+                "ratings": signal.get("ratings", 0),
+            }
+        )
+    return rows
+
+
+def shift_day(day: date) -> date:
+    return date.fromordinal(day.toordinal() + 1)
+
+
+def surveys(workspace: Workspace) -> list[Survey]:
+    """The workspace's surveys, newest first, each with ``answers`` (its count)."""
+    return list(Survey.objects.filter(workspace=workspace).annotate(answers=Count("responses")))
+
+
+def survey(workspace: Workspace, survey_id: int) -> Survey | None:
+    return Survey.objects.filter(workspace=workspace, pk=survey_id).first()

@@ -1,0 +1,107 @@
+"""Teams over the REST API: exact answers, bounded inputs, refusals that write nothing."""
+
+import pytest
+from django.test import Client
+
+from pacer.core import actions as core
+from pacer.core.models import AuditEntry, Membership, Role
+from pacer.metrics.cube import refresh_cube
+from pacer.teams.models import KpiTarget, Team
+from pacer.warehouse.sync import sync
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def call(workspace):
+    tokens = {}
+    for role in (Role.MARKETER, Role.STAFF):
+        user = core.create_user(workspace, f"api-{role}", "long-password-1", role)
+        tokens[role] = core.issue_api_key(workspace, "personal", "t", user=user)[1]
+
+    def request(method, path, body=None, role=Role.MARKETER):
+        return getattr(Client(), method)(
+            "/api/teams/" + path.lstrip("/"),
+            body if body is not None else ({} if method != "get" else None),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {tokens[role]}",
+        )
+
+    return request
+
+
+def test_list_create_and_update_teams(workspace, call):
+    assert [t["key"] for t in call("get", "").json()] == [
+        "brand",
+        "cx",
+        "content",
+        "performance",
+        "product",
+    ]
+    response = call("post", "", {"key": "local", "name": "Local marketing"})
+    assert response.status_code == 201
+    assert response.json() == {
+        "key": "local",
+        "name": "Local marketing",
+        "purpose": "",
+        "lead_id": None,
+        "member_ids": [],
+    }
+    member = Membership.objects.get(user__username="api-staff").pk
+    response = call("put", "/local", {"name": "Local", "member_ids": [member], "lead_id": member})
+    assert response.status_code == 200
+    assert (response.json()["lead_id"], response.json()["member_ids"]) == (member, [member])
+    assert call("put", "/nope", {"name": "x"}).status_code == 404
+
+
+def test_set_a_target_and_read_the_scoreboard(workspace, small_business, call):
+    sync(after_sync=refresh_cube)
+    body = {"metric": "cac", "month": "2026-02-14", "target": 150}
+    response = call("put", "/performance/targets", body)
+    assert response.status_code == 200
+    assert response.json() == {
+        "metric": "cac",
+        "month": "2026-02-01",
+        "target": 150.0,
+        "owner_id": None,
+    }
+    board = call("get", "/performance/scoreboard?month=2026-02-01").json()
+    assert board["month"] == "2026-02-01" and board["months"][0] == "2025-09-01"
+    assert board["rows"] == [
+        {
+            "metric": "cac",
+            "label": "CAC",
+            "target": 150.0,
+            "actual": 100.0,
+            "attainment": 1.5,
+            "met": True,
+            "owner": "",
+            "trend": [None, None, None, None, 300.0, 100.0],
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"metric": "mood", "month": "2026-02-01", "target": 1}, "metric"),
+        ({"metric": "cac", "month": "2026-02-30", "target": 1}, "month"),
+        ({"metric": "cac", "month": "2026-02-01", "target": 1e13}, "target"),
+        ({"metric": "cac", "month": "2026-02-01", "target": 1, "owner_id": 999999}, "owner_id"),
+    ],
+)
+def test_refused_targets_name_the_field_and_write_nothing(workspace, call, body, field):
+    before = (KpiTarget.objects.count(), AuditEntry.objects.count())
+    response = call("put", "/performance/targets", body)
+    assert response.status_code == 422
+    assert any(field in path for path in response.json()["errors"]), response.json()
+    assert (KpiTarget.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_staff_may_read_but_not_change_teams(workspace, call):
+    assert call("get", "", role=Role.STAFF).status_code == 200
+    before = (sorted(Team.objects.values_list("key", "name")), AuditEntry.objects.count())
+    assert call("post", "", {"key": "x", "name": "X"}, role=Role.STAFF).status_code == 403
+    body = {"metric": "cac", "month": "2026-02-01", "target": 1}
+    assert call("put", "/cx/targets", body, role=Role.STAFF).status_code == 403
+    assert (sorted(Team.objects.values_list("key", "name")), AuditEntry.objects.count()) == before

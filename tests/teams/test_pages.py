@@ -1,0 +1,120 @@
+"""The team and location pages through the gate: who may set targets and record reviews
+(managers), what the others get (403, nothing written), and staff seeing only the
+locations they take leads for."""
+
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from pacer.core import actions as core
+from pacer.core.models import AuditEntry, Membership, Role
+from pacer.leads.models import Agent  # test set-up: an agent row as routing makes it
+from pacer.metrics.cube import refresh_cube
+from pacer.teams import actions
+from pacer.teams.models import KpiTarget, ReviewItem, Team
+from pacer.warehouse.sync import sync
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "long-password-1"
+
+
+@pytest.fixture
+def clients(workspace):
+    found = {}
+    for role in Role.values:
+        user = core.create_user(workspace, f"user-{role}", PASSWORD, role)
+        client = Client()
+        client.login(username=user.username, password=PASSWORD)
+        found[role] = (user, client)
+    return found
+
+
+def _written():
+    return (
+        sorted(KpiTarget.objects.values_list("metric", "month", "target")),
+        sorted(ReviewItem.objects.values_list("kind", "text")),
+        sorted(Team.objects.values_list("key", "name", "lead_id")),
+        AuditEntry.objects.count(),
+    )
+
+
+def test_only_managers_set_targets_edit_teams_and_record_reviews(workspace, clients):
+    team = Team.objects.get(workspace=workspace, key="performance")
+    member = Membership.objects.get(user=clients[Role.MARKETER][0]).pk
+    writes = [
+        ("/teams/performance/targets/", {"metric": "cac", "month": "2026-02", "target": "90"}),
+        ("/teams/performance/edit/", {"name": "Perf", "member_ids": [member], "lead_id": member}),
+        ("/teams/performance/review/?week=2026-03-02", {"kind": "decision", "text": "Pause TV"}),
+        ("/teams/", {"key": "new", "name": "New"}),
+    ]
+    for role in (Role.ANALYST, Role.STAFF):
+        client = clients[role][1]
+        assert client.get("/teams/performance/").status_code == 200
+        assert client.get("/teams/performance/review/").status_code == 200
+        before = _written()
+        for url, body in writes:
+            assert client.post(url, body).status_code == 403, (url, role)
+        assert _written() == before
+    marketer = clients[Role.MARKETER][1]
+    for url, body in writes:
+        assert marketer.post(url, body).status_code == 302, url
+    target = KpiTarget.objects.get(team=team)
+    assert (target.metric, target.month, float(target.target)) == ("cac", date(2026, 2, 1), 90)
+    team.refresh_from_db()
+    assert (team.name, team.lead_id) == ("Perf", member)
+    assert list(ReviewItem.objects.values_list("text", "review__week")) == [
+        ("Pause TV", date(2026, 3, 2))
+    ]
+    assert Team.objects.filter(workspace=workspace, key="new").exists()
+
+
+def test_refused_forms_show_the_reason_and_write_nothing(workspace, clients):
+    marketer = clients[Role.MARKETER][1]
+    before = _written()
+    response = marketer.post("/teams/", {"key": "Bad Key", "name": ""})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "field-key-error" in page and "field-name-error" in page
+    response = marketer.post(
+        "/teams/cx/review/?week=2026-03-02", {"kind": "action", "text": "Call", "due_on": ""}
+    )
+    assert response.status_code == 422 and "a follow-up action needs an owner" in (
+        response.content.decode()
+    )
+    response = marketer.post(
+        "/teams/cx/targets/", {"metric": "cac", "month": "2026-02", "target": "lots"}, follow=True
+    )
+    assert "target: must be a number" in response.content.decode()
+    assert _written() == before
+
+
+def test_the_scoreboard_page_shows_target_actual_and_owner(workspace, small_business, clients):
+    sync(after_sync=refresh_cube)
+    team = Team.objects.get(workspace=workspace, key="performance")
+    owner = Membership.objects.get(user=clients[Role.MARKETER][0])
+    actions.set_target(team, metric="cac", month="2026-02", target=150, owner_id=owner.pk)
+    response = clients[Role.STAFF][1].get("/teams/performance/?month=2026-02")
+    page = response.content.decode()
+    assert response.status_code == 200
+    row = page[page.index("CAC") : page.index("</tr>", page.index("CAC"))]
+    for text in ("user-marketer", ">$150<", ">$100<", "150.0%", "On target", ">$300<"):
+        assert text in row, text
+
+
+def test_staff_see_only_the_locations_they_take_leads_for(workspace, small_business, clients):
+    from pacer.people.actions import upsert_locations
+
+    sync(after_sync=refresh_cube)
+    upsert_locations(workspace, [{"code": "L2", "name": "Boston"}])
+    staff_user, staff = clients[Role.STAFF]
+    url = "/locations/scoreboard/?start=2026-01-01&end=2026-02-28"
+    page = staff.get(url).content.decode()
+    assert "You take leads for no location yet." in page and "Austin" not in page
+    Agent.objects.create(
+        workspace=workspace, user=staff_user, location_id=small_business["location"].pk
+    )
+    page = staff.get(url).content.decode()
+    assert "Austin" in page and "Boston" not in page and ">$400<" in page
+    everyone = clients[Role.MARKETER][1].get(url).content.decode()
+    assert "Austin" in everyone and "Boston" in everyone
