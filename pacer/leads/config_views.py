@@ -37,18 +37,13 @@ def _shift_text(shift: dict) -> str:
     return f"{staff.weekly_text(shift.get('weekly') or {}) or 'always'} ({shift.get('timezone')})"
 
 
-def _hours_from_post(post, field: str, errors: dict) -> dict:
-    """Hours typed on a page: a time zone, the week as text, holidays one per comma."""
+def _hours_from_post(post) -> dict:
+    """Hours typed on a page: a time zone, the week as text, holidays split by commas."""
     if not any(post.get(name, "").strip() for name in SHIFT_FIELDS):
         return {}
-    try:
-        weekly = staff.weekly_from_text(post.get("weekly", ""), "weekly")
-    except ValidationFailed as error:
-        errors.update(error.errors)
-        weekly = {}
     return {
         "timezone": post.get("timezone", "").strip() or "UTC",
-        "weekly": weekly,
+        "weekly": post.get("weekly", ""),
         "holidays": _split(post.get("holidays", "")),
     }
 
@@ -174,14 +169,11 @@ def routing_settings(request):
     }
     status = 200
     if request.method == "POST":
-        errors: dict[str, str] = {}
-        hours = _hours_from_post(request.POST, "hours", errors)
+        hours = _hours_from_post(request.POST)
         try:
-            if errors:
-                raise ValidationFailed(errors)
             staff.set_hours(workspace, request.POST.get("location", ""), hours, actor=request.user)
         except ValidationFailed as error:
-            context["errors"] = {**_shift_errors(error.errors, "hours"), **errors}
+            context["errors"] = _shift_errors(error.errors, "hours")
             context["form"] = request.POST
             status = 422
         else:
@@ -302,23 +294,21 @@ def _agent_edit(request, agent: Agent | None):
     workspace = request.workspace
     if request.method == "POST":
         post = request.POST
-        errors: dict[str, str] = {}
         data = {name: post.get(name, "") for name in AGENT_FIELDS}
         data["is_manager"] = post.get("is_manager") == "on"
-        data["shift"] = _hours_from_post(post, "shift", errors)
+        data["shift"] = _hours_from_post(post)
         if agent is not None:
             data.pop("user")
         try:
-            if errors:
-                raise ValidationFailed(errors)
             saved = staff.save_agent(
                 workspace, data, agent_id=agent.pk if agent else None, actor=request.user
             )
         except ValidationFailed as error:
             form = {**{name: post.get(name, "") for name in AGENT_FIELDS + SHIFT_FIELDS}}
             form["is_manager"] = data["is_manager"]
-            found = {**_shift_errors(error.errors, "shift"), **errors}
-            return _agent_page(request, agent, form, found, status=422)
+            return _agent_page(
+                request, agent, form, _shift_errors(error.errors, "shift"), status=422
+            )
         messages.success(request, f"Agent '{saved.user.username}' saved.")
         return redirect("lead-routing")
     if agent is None:

@@ -63,20 +63,33 @@ def weekly_from_text(text: str, field: str = "weekly") -> dict[str, list[list[st
 
 
 def weekly_text(weekly: Mapping) -> str:
-    """The stored week written back as ``weekly_from_text`` reads it (a day per part).
+    """The stored week written back as ``weekly_from_text`` reads it, runs of days with
+    the same hours joined.
 
-    >>> weekly_text({"mon": [["09:00", "17:00"]], "sat": [["10:00", "12:00"]]})
-    'mon 09:00-17:00; sat 10:00-12:00'
+    >>> weekly_text({d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "fri")}
+    ...             | {"sat": [["10:00", "12:00"]]})
+    'mon-wed 09:00-17:00; fri 09:00-17:00; sat 10:00-12:00'
     """
+    runs: list[list] = []  # [first day, last day, intervals]
+    for index, day in enumerate(WEEKDAYS):
+        intervals = [list(i) for i in weekly.get(day) or []]
+        if not intervals:
+            continue
+        if runs and runs[-1][2] == intervals and WEEKDAYS.index(runs[-1][1]) == index - 1:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day, intervals])
     return "; ".join(
-        f"{day} " + ", ".join(f"{opens}-{closes}" for opens, closes in weekly[day])
-        for day in WEEKDAYS
-        if weekly.get(day)
+        (first if first == last else f"{first}-{last}")
+        + " "
+        + ", ".join(f"{opens}-{closes}" for opens, closes in intervals)
+        for first, last, intervals in runs
     )
 
 
 def _hours(value, field: str, errors: dict) -> dict:
-    """A ``{"timezone", "weekly", "holidays"}`` object checked by ``hours.from_json``."""
+    """A ``{"timezone", "weekly", "holidays"}`` object checked by ``hours.from_json``
+    (``weekly`` may be text, as ``weekly_from_text`` reads it)."""
     if value in (None, {}):
         return {}
     if not isinstance(value, Mapping):
@@ -87,6 +100,12 @@ def _hours(value, field: str, errors: dict) -> dict:
         "weekly": value.get("weekly") or {},
         "holidays": value.get("holidays") or [],
     }
+    if isinstance(stored["weekly"], str):  # as typed on a page
+        try:
+            stored["weekly"] = weekly_from_text(stored["weekly"], f"{field}.weekly")
+        except ValidationFailed as error:
+            errors.update(error.errors)
+            stored["weekly"] = {}
     try:
         from_json(stored, field)
     except ValidationFailed as error:

@@ -139,6 +139,13 @@ def test_a_changed_agent_keeps_what_was_not_given(workspace, shop):
             },
         ),
         (
+            {"user": "sam", "weight": 200, "shift": {"timezone": "UTC", "weekly": "mon 9"}},
+            {
+                "weight": "must be between 0 and 100",
+                "shift.weekly": "'9' is not like 09:00-17:00",
+            },
+        ),
+        (
             {"user": "sam", "shift": {"timezone": "UTC", "holidays": ["christmas"]}},
             {"shift.holidays": "must be dates like 2026-12-25"},
         ),
