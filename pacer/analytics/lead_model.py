@@ -50,6 +50,13 @@ class ReliabilityBin:
 
 
 @dataclass(frozen=True)
+class Reason:
+    feature: str  # a feature's name ("channel", "has_phone")
+    value: str  # the lead's value of it ("paid", "1")
+    effect: float  # its share of the lead's log-odds against the average training lead
+
+
+@dataclass(frozen=True)
 class LeadModel:
     version: str  # a digest of the features, the training rows and the settings
     categorical: tuple[str, ...]
@@ -63,12 +70,60 @@ class LeadModel:
     holdout_rows: np.ndarray = field(repr=False)  # positions of the holdout in the input
     holdout_predictions: np.ndarray = field(repr=False)
     estimator: object = field(repr=False)
+    # the logistic regressions' mean coefficient per encoded column, the column's mean
+    # over the training rows and the feature it encodes
+    coefficients: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    column_means: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    column_features: tuple[str, ...] = field(repr=False, default=())
 
     def predict(self, rows: Sequence[Mapping]) -> np.ndarray:
         """Calibrated probabilities to convert, one per row."""
         if not rows:
             return np.zeros(0)
         return self.estimator.predict_proba(_matrix(rows, self.categorical, self.binary))[:, 1]
+
+    def reasons(self, rows: Sequence[Mapping], top: int = 3) -> list[list[Reason]]:
+        """Per row, the ``top`` features that move its score most, largest first: each
+        feature's effect is the sum over its encoded columns of coefficient × (the row's
+        value − the training mean), in log-odds of the (uncalibrated) logistic model
+        averaged over the calibration folds, so the effects of all features add up to
+        the row's log-odds minus those of the average training lead. Positive raises the
+        chance to convert. Features without effect (|effect| < 1e-9) are left out."""
+        if not rows:
+            return []
+        x = _matrix(rows, self.categorical, self.binary)
+        encoded = _dense(self.estimator[0].transform(x)).astype(float)
+        per_column = (encoded - self.column_means) * self.coefficients
+        names = self.categorical + self.binary
+        out = []
+        for i, row in enumerate(rows):
+            effects = {
+                name: float(per_column[i, np.array(self.column_features) == name].sum())
+                for name in names
+            }
+            ranked = sorted(
+                (n for n in names if abs(effects[n]) >= 1e-9), key=lambda n: -abs(effects[n])
+            )
+            out.append(
+                [
+                    Reason(name, "" if row.get(name) is None else str(row.get(name)), effects[name])
+                    for name in ranked[:top]
+                ]
+            )
+        return out
+
+
+def _dense(matrix) -> np.ndarray:
+    return matrix.toarray() if hasattr(matrix, "toarray") else np.asarray(matrix)
+
+
+def _column_features(encode, categorical: tuple, binary: tuple) -> tuple[str, ...]:
+    """The feature each output column of the encoder comes from."""
+    one_hot = encode.named_transformers_["categories"]
+    out = []
+    for name in one_hot.get_feature_names_out(list(categorical)):
+        out.append(max((c for c in categorical if name.startswith(f"{c}_")), key=len))
+    return (*out, *binary)
 
 
 def _matrix(rows: Sequence[Mapping], categorical: tuple, binary: tuple) -> np.ndarray:
@@ -165,6 +220,9 @@ def fit_lead_model(
     )
     estimator.fit(x[train], y[train])
     predicted = estimator.predict_proba(x[test])[:, 1]
+    calibrated = estimator[-1].calibrated_classifiers_
+    coefficients = np.mean([c.estimator.coef_[0] for c in calibrated], axis=0)
+    column_means = _dense(encode.transform(x[train])).astype(float).mean(axis=0)
     digest = hashlib.sha256(
         json.dumps(
             [categorical, binary, seed, holdout_share, x[train].tolist(), y[train].tolist()]
@@ -183,6 +241,9 @@ def fit_lead_model(
         holdout_rows=test,
         holdout_predictions=predicted,
         estimator=estimator,
+        coefficients=coefficients,
+        column_means=column_means,
+        column_features=_column_features(encode, tuple(categorical), tuple(binary)),
     )
 
 

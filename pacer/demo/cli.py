@@ -90,7 +90,12 @@ def simulate(args: argparse.Namespace) -> int:
             )
         bar, task = progress("capturing leads", int(business.truth["realised"]["leads"]))
         with bar:
-            leads = load_leads(workspace, business, on_progress=lambda n: bar.advance(task, n))
+            leads = load_leads(
+                workspace,
+                business,
+                on_progress=lambda n: bar.advance(task, n),
+                staff_password=DEMO_PASSWORD,
+            )
         teams = load_teams(workspace, business)
     except ValidationFailed as error:
         return fail(error)
@@ -98,7 +103,8 @@ def simulate(args: argparse.Namespace) -> int:
     print(f"teams: targets, a review and {teams['answers']:,} NPS answers")
     print(
         f"leads: {leads['messages']}; {leads['responses']:,} first responses and "
-        f"{leads['conversions']:,} conversions logged; lead score {leads['predictive_model']}"
+        f"{leads['conversions']:,} conversions logged; lead score {leads['predictive_model']}; "
+        f"{leads.get('agents', 0)} agents, {leads.get('assigned', 0):,} leads assigned"
     )
     return sync(args) if not args.no_sync else 0
 

@@ -41,10 +41,12 @@ def load_leads(
     now: datetime | None = None,
     on_progress: Callable[[int], None] | None = None,
     fit_score: bool = True,
+    staff_password: str | None = None,
 ) -> dict:
     """Capture the business's leads, then log their first responses and conversions up
-    to ``now``, then (``fit_score``) fit the predictive lead score. Returns counts;
-    loading again adds nothing."""
+    to ``now``, then (``fit_score``) fit the predictive lead score. With a
+    ``staff_password``, each location gets its staff first (``pacer.demo.lead_staff``)
+    and the leads their owners. Returns counts; loading again adds nothing."""
     now = now or timezone.now()
     submissions = lead_submissions(business)
     counts = {"accepted": 0, "duplicate": 0, "rejected": 0, "suppressed": 0}
@@ -58,6 +60,11 @@ def load_leads(
             batch = []
     while deliver_all():  # the leads subscriber makes each lead from its event
         pass
+    agents = {}
+    if staff_password is not None:
+        from pacer.demo.lead_staff import load_staff
+
+        agents = load_staff(workspace, business, staff_password, now)
     responded, converted = _follow_up(workspace, submissions, now, on_progress)
     version = "not fitted"
     try:
@@ -70,6 +77,7 @@ def load_leads(
         "responses": responded,
         "conversions": converted,
         "predictive_model": version,
+        **agents,
     }
 
 

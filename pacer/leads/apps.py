@@ -7,7 +7,10 @@ class LeadsConfig(DomainConfig):
     label = "leads"
     urls = "pacer.leads.urls"
     cli = "pacer.leads.cli"
-    api = (("/leads/", "pacer.leads.api.router"),)
+    api = (
+        ("/leads/", "pacer.leads.api.router"),
+        ("/leads/", "pacer.leads.config_api.router"),
+    )
     contact_rows = ("pacer.leads.models.Lead",)
     person_rows = ("pacer.leads.privacy.person_rows",)
     timeline_sources = ("pacer.leads.timeline.STAGES", "pacer.leads.timeline.ACTIVITIES")
@@ -22,9 +25,10 @@ class LeadsConfig(DomainConfig):
         "leads.view": EVERYONE,
         "leads.capture": EVERYONE,
         "leads.work": EVERYONE,  # move a lead through the stages
-        "leads.configure": MANAGERS,  # the workspace's stages
+        "leads.configure": MANAGERS,  # stages, forms, routing, agents, hours, locating
     }
     nav = (
         NavItem("Leads", "lead-inbox", "leads.view", order=15),
         NavItem("Lead forms", "lead-forms", "leads.configure", order=15, group="settings"),
+        NavItem("Lead routing", "lead-routing", "leads.configure", order=16, group="settings"),
     )

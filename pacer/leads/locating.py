@@ -29,6 +29,12 @@ from pacer.leads.models import LocatingRule, LocationArea, PostalCentroid
 from pacer.people.selectors import locations
 
 STEPS = ("form", "postal", "nearest", "contact")
+STEP_NAMES = {
+    "form": "the location chosen on the form",
+    "postal": "the location serving the postal code",
+    "nearest": "the nearest location",
+    "contact": "the contact's own location",
+}
 DEFAULT_STEPS = ("form", "contact")
 EARTH_RADIUS_KM = 6371.0088
 MAX_CODES = 5000
@@ -211,3 +217,25 @@ def configure(
         before={"steps": before[0] if before else list(DEFAULT_STEPS)},
         after={"steps": steps, "areas": len(rows), "centroids": len(places)},
     )
+
+
+def setup(workspace: Workspace) -> dict:
+    """The workspace's rule as ``configure`` takes it: ``steps`` and ``areas`` by location
+    code (centroids are many; ``centroids`` counts them)."""
+    rule = LocatingRule.objects.filter(workspace=workspace).first()
+    codes = {loc.pk: loc.code for loc in locations(workspace)}
+    areas = [
+        {
+            "code": codes[area.location_id],
+            "postal_codes": list(area.postal_codes),
+            "latitude": area.latitude,
+            "longitude": area.longitude,
+        }
+        for area in LocationArea.objects.filter(workspace=workspace).order_by("location_id")
+        if area.location_id in codes
+    ]
+    return {
+        "steps": list(rule.steps) if rule else list(DEFAULT_STEPS),
+        "areas": areas,
+        "centroids": PostalCentroid.objects.filter(workspace=workspace).count(),
+    }

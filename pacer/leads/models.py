@@ -65,6 +65,8 @@ class Lead(models.Model):
         null=True, blank=True, help_text="calibrated chance to convert (pacer.leads.predictive)"
     )
     predicted_version = models.CharField(max_length=40, blank=True)
+    # the features that moved the prediction most: [{"feature", "value", "effect"}]
+    predicted_reasons = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

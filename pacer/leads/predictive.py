@@ -22,6 +22,7 @@ from pacer.leads.routing import hours_of
 from pacer.leads.stages import stages
 
 CONVERSION_DAYS = 30
+TOP_REASONS = 3
 REFIT_AFTER = timedelta(days=1)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 COLUMNS = (
@@ -118,13 +119,65 @@ def score_leads(workspace: Workspace, model: LeadModel) -> int:
     if not rows:
         return 0
     zones = _zones(workspace, rows)
-    predicted = model.predict([_features(row, zones) for row in rows])
+    features = [_features(row, zones) for row in rows]
+    predicted = model.predict(features)
+    reasons = model.reasons(features, top=TOP_REASONS)
     leads = [
-        Lead(id=row["id"], predicted=float(p), predicted_version=model.version)
-        for row, p in zip(rows, predicted, strict=True)
+        Lead(
+            id=row["id"],
+            predicted=float(p),
+            predicted_version=model.version,
+            predicted_reasons=[
+                {"feature": r.feature, "value": r.value, "effect": round(r.effect, 4)} for r in why
+            ],
+        )
+        for row, p, why in zip(rows, predicted, reasons, strict=True)
     ]
-    Lead.objects.bulk_update(leads, ["predicted", "predicted_version"], batch_size=1000)
+    Lead.objects.bulk_update(
+        leads, ["predicted", "predicted_version", "predicted_reasons"], batch_size=1000
+    )
     return len(leads)
+
+
+def reason_words(reason: dict, location_names: dict[int, str]) -> str:
+    """A stored reason in plain words (without its direction).
+
+    >>> reason_words({"feature": "weekday_hour", "value": "mon-09", "effect": 0.4}, {})
+    'arrived on a Monday, 09:00-10:00'
+    >>> reason_words({"feature": "has_phone", "value": "0", "effect": -0.7}, {})
+    'gave no phone number'
+    """
+    feature, value = reason["feature"], reason["value"]
+    if feature == "weekday_hour":
+        day, _, hour = value.partition("-")
+        days = dict(
+            zip(
+                WEEKDAYS,
+                ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+                strict=True,
+            )
+        )
+        return f"arrived on a {days.get(day, day)}, {hour}:00-{int(hour) + 1:02d}:00"
+    if feature in ("has_phone", "has_postal_code"):
+        what = "a phone number" if feature == "has_phone" else "a postal code"
+        return f"gave {what}" if value == "1" else f"gave no {what.removeprefix('a ')}"
+    if feature == "location":
+        return f"location {location_names.get(int(value), value)}" if value else "no location"
+    if not value:
+        return f"no {feature}"
+    return f"{'came by' if feature == 'source' else feature} {value}"
+
+
+def reasons_text(reasons: list[dict], location_names: dict[int, str]) -> str:
+    """The stored reasons on one line, each with its direction.
+
+    >>> reasons_text([{"feature": "channel", "value": "paid", "effect": 0.8},
+    ...               {"feature": "has_phone", "value": "0", "effect": -0.3}], {})
+    '+ channel paid; − gave no phone number'
+    """
+    return "; ".join(
+        f"{'+' if r['effect'] > 0 else '−'} {reason_words(r, location_names)}" for r in reasons
+    )
 
 
 def latest_run(workspace: Workspace) -> LeadModelRun | None:

@@ -186,3 +186,74 @@ def set_agent(
         after={"team": agent.team, "shift": agent.shift, "phone": agent.phone},
     )
     return agent
+
+
+def rule_rows(workspace: Workspace) -> list[dict]:
+    """The workspace's rules in order, as ``set_rules`` takes them."""
+    return [
+        {
+            "name": rule.name,
+            "team": rule.team,
+            "territory": rule.territory,
+            "products": rule.products,
+            "sources": rule.sources,
+            "min_score": rule.min_score,
+        }
+        for rule in RoutingRule.objects.filter(workspace=workspace)
+    ]
+
+
+def _one_rule(rows: list[dict], index: int, actor, workspace: Workspace) -> list[RoutingRule]:
+    """``set_rules`` with the refusals about row ``index`` named by their field alone."""
+    try:
+        return set_rules(workspace, rows, actor=actor)
+    except ValidationFailed as error:
+        prefix = f"rules[{index}]."
+        raise ValidationFailed(
+            {path.removeprefix(prefix): why for path, why in error.errors.items()}
+        ) from None
+
+
+def save_rule(
+    workspace: Workspace, data: Mapping, *, position: int | None = None, actor=None
+) -> RoutingRule:
+    """Add a rule at the end (``position`` None) or replace the one at ``position``;
+    ``data`` as a row of ``set_rules``, plus ``place`` (1-based, optional) to move it.
+    A ``min_score`` given as text is read as a number ("" for none)."""
+    rows = rule_rows(workspace)
+    if position is not None and not 0 <= position < len(rows):
+        raise ValidationFailed({"position": "no such rule in this workspace"})
+    row = {key: data.get(key) for key in ("name", "team", "territory", "products", "sources")}
+    min_score = data.get("min_score")
+    if isinstance(min_score, str):
+        try:
+            min_score = float(min_score) if min_score.strip() else None
+        except ValueError:
+            raise ValidationFailed({"min_score": "must be a number"}) from None
+    row["min_score"] = min_score
+    if position is None:
+        rows.append(row)
+        index = len(rows) - 1
+    else:
+        rows[position] = row
+        index = position
+    place = data.get("place")
+    if place not in (None, ""):
+        try:
+            wanted = int(str(place))
+        except ValueError:
+            raise ValidationFailed({"place": "must be a whole number"}) from None
+        if not 1 <= wanted <= len(rows):
+            raise ValidationFailed({"place": f"must be between 1 and {len(rows)}"})
+        rows.insert(wanted - 1, rows.pop(index))
+        index = wanted - 1
+    return _one_rule(rows, index, actor, workspace)[index]
+
+
+def remove_rule(workspace: Workspace, position: int, *, actor=None) -> None:
+    """Drop the rule at ``position``; the ones after it move up."""
+    rows = rule_rows(workspace)
+    if not 0 <= position < len(rows):
+        raise ValidationFailed({"position": "no such rule in this workspace"})
+    del rows[position]
+    set_rules(workspace, rows, actor=actor)

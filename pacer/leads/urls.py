@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pacer.leads import form_views, views
+from pacer.leads import config_views, form_views, views
 
 urlpatterns = [
     path("leads/", views.inbox, name="lead-inbox"),
@@ -9,6 +9,22 @@ urlpatterns = [
     path("leads/funnel/", views.lead_funnel, name="lead-funnel"),
     path("leads/notices/read/", views.read_notices, name="lead-notices-read"),
     path("leads/<int:lead_id>/", views.lead_detail, name="lead-detail"),
+    path("leads/routing/", config_views.routing_settings, name="lead-routing"),
+    path("leads/routing/rules/new/", config_views.rule_new, name="lead-rule-new"),
+    path("leads/routing/rules/<int:position>/", config_views.rule_edit, name="lead-rule"),
+    path(
+        "leads/routing/rules/<int:position>/delete/",
+        config_views.rule_delete,
+        name="lead-rule-delete",
+    ),
+    path("leads/routing/agents/new/", config_views.agent_new, name="lead-agent-new"),
+    path("leads/routing/agents/<int:agent_id>/", config_views.agent_edit, name="lead-agent"),
+    path(
+        "leads/routing/agents/<int:agent_id>/delete/",
+        config_views.agent_delete,
+        name="lead-agent-delete",
+    ),
+    path("leads/locating/", config_views.locating_settings, name="lead-locating"),
     path("leads/forms/", form_views.form_list, name="lead-forms"),
     path("f/<slug:workspace>/<slug:key>/", form_views.hosted_form, name="lead-form"),
 ]

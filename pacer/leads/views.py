@@ -19,6 +19,7 @@ from pacer.core.permissions import allows, page
 from pacer.core.selectors import members
 from pacer.leads import actions, followup, selectors, todo
 from pacer.leads.models import ActivityKind
+from pacer.leads.predictive import reason_words, reasons_text
 from pacer.leads.report import CONVERSION_DAYS, speed_report
 from pacer.leads.routing import hours_of
 from pacer.leads.stages import stages
@@ -104,6 +105,13 @@ def inbox(request):
             Column("stage", "Stage", sortable=True, labels=stage_names),
             Column("location_id", "Location", labels=names),
             Column("owner__username", "Owner", sortable=True),
+            Column("predicted", "Chance to convert", format="percent", sortable=True),
+            Column(
+                "predicted_reasons",
+                "Why (top reasons)",
+                text=lambda row: reasons_text(row["predicted_reasons"] or [], names) or "—",
+                visible=view != "mine",
+            ),
             Column("channel", "Channel", sortable=True),
             Column("created_at", "Arrived", format="datetime", sortable=True),
             Column("form", "Form", visible=False),
@@ -151,6 +159,9 @@ def lead_detail(request, lead_id: int):
             "due": _due(lead, now),
             "seconds_left": _seconds_left(lead, now),
             "location": names.get(lead.location_id, "—"),
+            "reasons": [
+                (r["effect"] > 0, reason_words(r, names)) for r in lead.predicted_reasons or []
+            ],
             "history": selectors.history(request.workspace, lead.pk),
             "activities": selectors.activities(request.workspace, lead.pk),
             "stages": [(s.key, s.label) for s in stages(request.workspace) if s.key != lead.stage],

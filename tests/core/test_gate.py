@@ -132,7 +132,7 @@ def test_every_rest_operation_is_gated_and_answers_each_role_as_declared(people,
         permission = getattr(view, "permission", None)
         assert permission in declared, f"{method} {path} is not behind the gate"
         url = path.replace("{contact_id}", "1").replace("{key_id}", str(key.pk))
-        url = url.replace("{key}", "exp").replace("{segment_id}", "1")
+        url = url.replace("{key}", "exp").replace("{segment_id}", "1").replace("{agent_id}", "1")
         call = getattr(anonymous, method.lower())
         assert call(url).status_code == 401, (method, url)
         for role, (_, client, token) in people.items():
@@ -232,6 +232,41 @@ def test_a_real_segments_pages_and_operations_answer_each_role_as_declared(peopl
         )
         assert response.status_code == 403
         assert Segment.objects.filter(pk=segment.pk).exists()
+        assert AuditEntry.objects.count() == audit_before
+
+
+def test_the_lead_routing_settings_with_real_rows_answer_each_role_as_declared(people, workspace):
+    # the walks reach an agent's and a rule's routes with ids that name nothing; here they
+    # exist, so a permitted role gets the page and a refused one has nothing done
+    from pacer.leads import rules, staff
+    from pacer.leads.models import Agent, RoutingRule
+
+    user = people[Role.STAFF][0]
+    agent = staff.save_agent(workspace, {"user": user.username, "team": "gate"})
+    rules.set_rules(workspace, [{"name": "Gate", "team": "gate"}])
+    other = staff.save_agent(workspace, {"user": people[Role.ADMIN][0].username})
+    pages = [
+        "/leads/routing/",
+        "/leads/locating/",
+        "/leads/routing/rules/new/",
+        "/leads/routing/rules/0/",
+        "/leads/routing/agents/new/",
+        f"/leads/routing/agents/{agent.pk}/",
+    ]
+    for role, (_, client, token) in people.items():
+        allowed = allows(role, "leads.configure")
+        for url in pages:
+            assert client.get(url).status_code == (200 if allowed else 403), (url, role)
+        if allowed:
+            continue
+        audit_before = AuditEntry.objects.count()
+        assert client.post(f"/leads/routing/agents/{other.pk}/delete/").status_code == 403
+        assert client.post("/leads/routing/rules/0/delete/").status_code == 403
+        response = client.delete(
+            f"/api/leads/settings/agents/{other.pk}", HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+        assert response.status_code == 403
+        assert Agent.objects.count() == 2 and RoutingRule.objects.count() == 1
         assert AuditEntry.objects.count() == audit_before
 
 

@@ -4,10 +4,10 @@ import doctest
 
 import pytest
 
-from pacer.leads import hours, locating
+from pacer.leads import hours, locating, predictive, staff
 
 
-@pytest.mark.parametrize("module", [hours, locating], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [hours, locating, predictive, staff], ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     failed, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failed == 0

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from django.test import Client
 
 from pacer.analytics.lead_model import LeadModelError
 from pacer.core import clock
@@ -71,3 +72,28 @@ def test_the_loop_refits_once_a_day(workspace, simulated, monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: end + timedelta(days=1, minutes=1))
     assert predictive.refit_due() == 1
     assert LeadModelRun.objects.filter(workspace=workspace).count() == 2
+
+
+def test_each_lead_keeps_its_top_reasons_and_the_slow_location_lowers_its_score(
+    workspace, simulated, admin
+):
+    business, end, location_ids = simulated
+    predictive.fit_workspace(workspace, end)
+    leads = list(Lead.objects.filter(workspace=workspace))
+    for lead in leads:
+        effects = [abs(r["effect"]) for r in lead.predicted_reasons]
+        assert 1 <= len(effects) <= predictive.TOP_REASONS and effects == sorted(effects)[::-1]
+    slow = location_ids["LOC02"]
+    at_slow = [lead for lead in leads if lead.location_id == slow]
+    location_reasons = [
+        r for lead in at_slow for r in lead.predicted_reasons if r["feature"] == "location"
+    ]
+    assert len(location_reasons) == len(at_slow)  # among every slow lead's top reasons
+    assert {(r["value"], r["effect"] < 0) for r in location_reasons} == {(str(slow), True)}
+    client = Client()
+    client.login(username="ada", password="correct-horse-1")
+    page = client.get(f"/leads/{at_slow[0].pk}/").content.decode()
+    name = dict(zip(business.location_codes, business.location_names, strict=True))["LOC02"]
+    assert f"<li>lowers it: location {name}</li>" in page
+    inbox = client.get("/leads/?view=all&rows=5").content.decode()
+    assert "Chance to convert" in inbox and "Why (top reasons)" in inbox

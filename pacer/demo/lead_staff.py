@@ -1,0 +1,82 @@
+"""The demo's lead staff: per location a full-time and a part-time agent and a manager,
+on the simulator's shifts (``pacer.simulate.leads.shifts``, local time taken as UTC),
+with the location's opening hours; then every simulated lead goes to whoever the
+rotation gives it at the moment it was answered (or arrived, when it never was), so the
+inbox, the manager view and the speed report have owners as a real franchise would.
+
+Made through the leads actions (``staff``) and routing; history is assigned without
+deadlines, so no reminder fires for leads of past weeks. Loading again adds nothing.
+"""
+
+import math
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from pacer.core import actions
+from pacer.core.models import Role, Workspace
+from pacer.leads import staff
+from pacer.leads.hours import WEEKDAYS
+from pacer.leads.routing import assign
+from pacer.leads.selectors import leads
+from pacer.people.selectors import locations
+from pacer.simulate.business import Business
+from pacer.simulate.leads import shifts
+from pacer.simulate.segment import lead_submissions
+
+# (name, weight, weekdays on shift: None = every open day of the location, is_manager)
+ROLES = (
+    ("front", 2.0, None, False),
+    ("part", 1.0, ("thu", "fri", "sat", "sun"), False),
+    ("manager", 0.0, None, True),
+)
+
+
+def _week(hours, days=None) -> dict:
+    return {
+        day: [[f"{opens:02d}:00", f"{closes:02d}:00"]]
+        for day, (opens, closes) in zip(WEEKDAYS, hours.tolist(), strict=True)
+        if closes > opens and (days is None or day in days)
+    }
+
+
+def load_staff(workspace: Workspace, business: Business, password: str, now: datetime) -> dict:
+    """Make the staff (once) and assign the leads that have no owner; returns counts."""
+    users = get_user_model().objects
+    by_code = {loc.code: loc for loc in locations(workspace)}
+    made = 0
+    for code, hours in zip(business.location_codes, shifts(business.config), strict=True):
+        if code not in by_code:
+            continue
+        week = _week(hours)
+        staff.set_hours(workspace, code, {"timezone": "UTC", "weekly": week})
+        for role, weight, days, manager in ROLES:
+            username = f"{code.lower()}-{role}"
+            if users.filter(username=username).exists():
+                continue
+            actions.create_user(workspace, username, password, Role.STAFF)
+            shift = {"timezone": "UTC", "weekly": _week(hours, days)}
+            staff.save_agent(
+                workspace,
+                {
+                    "user": username,
+                    "location": code,
+                    "weight": weight,
+                    "max_open": 500,
+                    "is_manager": manager,
+                    "team": "front-desk",
+                    "shift": shift if manager is False else {},
+                },
+            )
+            made += 1
+    answered = {s.data["email"]: s.response_minutes for s in lead_submissions(business) if s.data}
+    assigned = 0
+    waiting = leads(workspace).filter(owner__isnull=True).select_related("workspace", "contact")
+    with transaction.atomic():
+        for lead in waiting.order_by("created_at", "id"):
+            minutes = answered.get(lead.contact.email, math.inf)
+            late = timedelta(minutes=minutes) if math.isfinite(minutes) else timedelta()
+            assign(lead, min(lead.created_at + late, now), why="demo: history", deadlines=False)
+            assigned += lead.owner_id is not None
+    return {"agents": made, "assigned": assigned}

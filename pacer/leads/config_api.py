@@ -1,0 +1,228 @@
+"""Who gets a lead, over the REST API (``/api/leads/settings/...``): routing rules,
+agents with their shifts, opening hours, and the locating rule. Every write goes through
+the same actions as the settings pages."""
+
+from datetime import date
+from typing import Annotated, Literal
+
+from ninja import Field, Router, Schema, Status
+
+from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, Id, finite, text
+from pacer.core.errors import NotFound
+from pacer.core.permissions import endpoint
+from pacer.leads import locating, rules, staff
+from pacer.leads.models import SOURCES, Agent, LocationHours
+from pacer.people.selectors import locations
+
+router = Router(tags=["leads"])
+
+Name = text(200, min_length=1)
+Team = text(40, pattern=r"^[a-z0-9_-]*$")
+Clock = text(5, min_length=4, pattern=r"^\d{1,2}:\d{2}$")
+Interval = Annotated[list[Clock], Field(min_length=2, max_length=2, description="opens, closes")]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class HoursIO(Schema):
+    timezone: text(60, min_length=1, examples=["Europe/London"])
+    weekly: dict[Weekday, Annotated[list[Interval], Field(max_length=10)]] = Field(
+        {}, description='opening intervals per weekday, e.g. {"mon": [["09:00", "17:00"]]}'
+    )
+    holidays: list[date] = Field([], max_length=366)
+
+
+class RuleIO(Schema):
+    name: text(100, min_length=1)
+    team: text(40, min_length=1, pattern=r"^[a-z0-9_-]+$")
+    territory: list[Name] = Field([], max_length=rules.MAX_LISTED, description="codes or regions")
+    products: list[Name] = Field([], max_length=rules.MAX_LISTED)
+    sources: list[Literal[SOURCES]] = Field([], max_length=len(SOURCES))
+    min_score: finite(ge=-1e9, le=1e9) | None = None
+
+
+class RulesIO(Schema):
+    rules: list[RuleIO] = Field(max_length=rules.MAX_RULES, description="tried in this order")
+
+
+class AgentChange(Schema):
+    location: text(40) = Field("", description="a location code; empty: the fallback queue")
+    weight: finite(ge=0, le=staff.MAX_WEIGHT) = 1.0
+    max_open: int = Field(25, ge=1, le=staff.MAX_OPEN)
+    is_manager: bool = False
+    team: Team = ""
+    phone: text(40) = ""
+    shift: HoursIO | None = Field(None, description="none: takes leads at any time")
+
+
+class AgentIn(AgentChange):
+    user: text(150, min_length=1, description="a member's username")
+
+
+class AgentOut(Schema):
+    id: int
+    user: str
+    location: str
+    weight: float
+    max_open: int
+    is_manager: bool
+    team: str
+    phone: str
+    shift: HoursIO | None
+
+
+class LocationHoursIO(HoursIO):
+    location: text(40) = Field("", description="a location code; empty: the default")
+
+
+class AreaIO(Schema):
+    code: text(40, min_length=1)
+    postal_codes: list[text(20, min_length=1)] = Field([], max_length=locating.MAX_CODES)
+    latitude: finite(ge=-90, le=90) | None = None
+    longitude: finite(ge=-180, le=180) | None = None
+
+
+class CentroidIn(Schema):
+    postal_code: text(20, min_length=1)
+    latitude: finite(ge=-90, le=90)
+    longitude: finite(ge=-180, le=180)
+
+
+class LocatingIn(Schema):
+    steps: list[Literal[locating.STEPS]] = Field(min_length=1, max_length=len(locating.STEPS))
+    areas: list[AreaIO] = Field([], max_length=5000, description="replaces every area")
+    centroids: list[CentroidIn] = Field([], max_length=10_000, description="added or updated")
+
+
+class LocatingOut(Schema):
+    steps: list[str]
+    areas: list[AreaIO]
+    centroids: int = Field(description="how many postal centroids the workspace has")
+
+
+def _hours_json(hours: HoursIO | None) -> dict:
+    if hours is None:
+        return {}
+    data = hours.dict()
+    data["holidays"] = [day.isoformat() for day in hours.holidays]
+    return data
+
+
+def _agents(workspace, agent_id: int | None = None) -> list[dict]:
+    codes = {loc.pk: loc.code for loc in locations(workspace)}
+    found = Agent.objects.filter(workspace=workspace).select_related("user").order_by("id")
+    if agent_id is not None:
+        found = found.filter(pk=agent_id)
+    return [
+        {
+            "id": agent.pk,
+            "user": agent.user.username,
+            "location": codes.get(agent.location_id, ""),
+            "weight": agent.weight,
+            "max_open": agent.max_open,
+            "is_manager": agent.is_manager,
+            "team": agent.team,
+            "phone": agent.phone,
+            "shift": agent.shift or None,
+        }
+        for agent in found
+    ]
+
+
+@router.get("/settings/routing", response={200: RulesIO, **ERRORS})
+@endpoint("leads.configure")
+def get_rules(request):
+    return {"rules": rules.rule_rows(request.workspace)}
+
+
+@router.put("/settings/routing", response={200: RulesIO, **ERRORS, **BODY_ERRORS})
+@endpoint("leads.configure")
+def put_rules(request, payload: RulesIO):
+    """Replace the routing rules (each team must have an agent)."""
+    rules.set_rules(request.workspace, [r.dict() for r in payload.rules], actor=request.user)
+    return {"rules": rules.rule_rows(request.workspace)}
+
+
+@router.get("/settings/agents", response={200: list[AgentOut], **ERRORS})
+@endpoint("leads.configure")
+def list_agents(request):
+    return _agents(request.workspace)
+
+
+@router.post("/settings/agents", response={201: AgentOut, **ERRORS, **BODY_ERRORS})
+@endpoint("leads.configure")
+def add_agent(request, payload: AgentIn):
+    """Make a member an agent of a location (or of the fallback queue)."""
+    data = {**payload.dict(), "shift": _hours_json(payload.shift)}
+    agent = staff.save_agent(request.workspace, data, actor=request.user)
+    return Status(201, _agents(request.workspace, agent.pk)[0])
+
+
+def _agent_id(request, agent_id: int) -> int:
+    if not Agent.objects.filter(workspace=request.workspace, pk=agent_id).exists():
+        raise NotFound("agent_id", "no such agent in this workspace")
+    return agent_id
+
+
+@router.put(
+    "/settings/agents/{agent_id}",
+    response={200: AgentOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND},
+)
+@endpoint("leads.configure")
+def change_agent(request, agent_id: Id, payload: AgentChange):
+    """Replace an agent's location, share, cap, team, phone and shift."""
+    data = {**payload.dict(), "shift": _hours_json(payload.shift)}
+    staff.save_agent(
+        request.workspace, data, agent_id=_agent_id(request, agent_id), actor=request.user
+    )
+    return _agents(request.workspace, agent_id)[0]
+
+
+@router.delete("/settings/agents/{agent_id}", response={204: None, **ERRORS, **NOT_FOUND})
+@endpoint("leads.configure")
+def remove_agent(request, agent_id: Id):
+    """Take an agent off the rotation (their open leads stay theirs)."""
+    staff.remove_agent(request.workspace, _agent_id(request, agent_id), actor=request.user)
+    return Status(204, None)
+
+
+@router.get("/settings/hours", response={200: list[LocationHoursIO], **ERRORS})
+@endpoint("leads.configure")
+def list_hours(request):
+    codes = {loc.pk: loc.code for loc in locations(request.workspace)}
+    return [
+        {
+            "location": codes.get(row.location_id, ""),
+            "timezone": row.timezone,
+            "weekly": row.weekly,
+            "holidays": row.holidays,
+        }
+        for row in LocationHours.objects.filter(workspace=request.workspace).order_by("id")
+    ]
+
+
+@router.put("/settings/hours", response={200: LocationHoursIO, **ERRORS, **BODY_ERRORS})
+@endpoint("leads.configure")
+def put_hours(request, payload: LocationHoursIO):
+    """Set one location's opening hours (or the default's)."""
+    staff.set_hours(request.workspace, payload.location, _hours_json(payload), actor=request.user)
+    return payload
+
+
+@router.get("/settings/locating", response={200: LocatingOut, **ERRORS})
+@endpoint("leads.configure")
+def get_locating(request):
+    return locating.setup(request.workspace)
+
+
+@router.put("/settings/locating", response={200: LocatingOut, **ERRORS, **BODY_ERRORS})
+@endpoint("leads.configure")
+def put_locating(request, payload: LocatingIn):
+    """Set the steps, replace the areas and add the centroids."""
+    locating.configure(
+        request.workspace,
+        steps=list(payload.steps),
+        areas=[area.dict() for area in payload.areas],
+        centroids=[c.dict() for c in payload.centroids],
+        actor=request.user,
+    )
+    return locating.setup(request.workspace)
