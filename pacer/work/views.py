@@ -51,9 +51,13 @@ def _boards_page(request, form, errors=None, status: int = 200):
         selectors.boards(request.workspace),
         [
             Column(
-                "name", "Board", sortable=True, href=lambda b: reverse("work-board", args=[b.slug])
+                "name",
+                "Board",
+                sortable=True,
+                href=lambda b: reverse("work-board", args=[b["slug"]]),
             ),
             Column("team", "Team", sortable=True),
+            Column("slug", "Key", sortable=True, visible=False),
             Column("card_count", "Cards", format="count", sortable=True),
             Column("person_wip_limit", "WIP per person", format="count"),
         ],
