@@ -170,7 +170,6 @@ def test_the_limit_per_person_counts_their_cards_in_every_in_progress_column(boa
 
 
 def test_creating_a_card_straight_into_a_full_column_is_refused(board):
-    doing = column(board, "Doing")
     for title in ("a", "b"):
         _card(board, title, where="Doing")
     with pytest.raises(actions.WipLimitExceeded):

@@ -49,7 +49,7 @@ def _full_doing(board):
 def test_the_board_shows_columns_counts_limits_and_cards(ada, board):
     doing, _ = _full_doing(board)
     page = ada.get("/work/boards/brand-board/").content.decode()
-    assert 'data-count="%d">2</span><span class="work-limit"> / 2</span>' % doing.pk in page
+    assert f'data-count="{doing.pk}">2</span><span class="work-limit"> / 2</span>' in page
     assert "work-column-head full" in page
     assert page.count('class="work-card"') == 3
     assert "work/vendor/Sortable.min.js" in page and "work/board.js" in page
