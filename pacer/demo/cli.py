@@ -53,10 +53,12 @@ def _monday(value: str) -> str:
 
 def simulate(args: argparse.Namespace) -> int:
     from django.conf import settings
+    from django.utils import timezone
 
     from pacer.core.errors import ValidationFailed
     from pacer.demo.leads import load_leads
     from pacer.demo.loader import load_business
+    from pacer.demo.work import load_work
     from pacer.simulate.business import generate
     from pacer.simulate.config import SimConfig
     from pacer.warehouse.cli import sync
@@ -90,9 +92,11 @@ def simulate(args: argparse.Namespace) -> int:
         bar, task = progress("capturing leads", int(business.truth["realised"]["leads"]))
         with bar:
             leads = load_leads(workspace, business, on_progress=lambda n: bar.advance(task, n))
+        work = load_work(workspace, now=timezone.now())
     except ValidationFailed as error:
         return fail(error)
     print(f"events: {counts}; ground truth: {truth_path}")
+    print(f"work: {work['boards']} boards, {work['cards']} cards, {work['moves']} moves")
     print(
         f"leads: {leads['messages']}; {leads['responses']:,} first responses and "
         f"{leads['conversions']:,} conversions logged; lead score {leads['predictive_model']}"
