@@ -55,10 +55,13 @@ def members(workspace: Workspace) -> list[User]:
     ]
 
 
+DONE_SHOWN = 8  # the most recent cards a done column shows in each lane
+
+
 @dataclass
 class Lane:
     swimlane: Swimlane | None
-    cells: list[tuple[Column, list[Card]]]
+    cells: list[tuple[Column, list[Card], int]]  # column, cards shown, cards not shown
 
 
 @dataclass
@@ -72,7 +75,8 @@ class BoardView:
 
 def board_view(board: Board) -> BoardView:
     """The board's columns and swimlanes with their cards in order (cards with no
-    swimlane, or a board with none, in an unnamed first lane)."""
+    swimlane, or a board with none, in an unnamed first lane); a done column shows its
+    last ``DONE_SHOWN`` cards per lane and counts the others."""
     columns = list(board.columns.all())
     lanes = list(board.swimlanes.all())
     all_cards = list(
@@ -85,13 +89,18 @@ def board_view(board: Board) -> BoardView:
     for item in all_cards:
         by_cell[(item.swimlane_id, item.column_id)].append(item)
     rows = [None, *lanes] if any(c.swimlane_id is None for c in all_cards) or not lanes else lanes
+
+
+    def cell(lane, column):
+        found = by_cell[(lane.pk if lane else None, column.pk)]
+        if column.stage != Stage.DONE or len(found) <= DONE_SHOWN:
+            return column, found, 0
+        return column, found[-DONE_SHOWN:], len(found) - DONE_SHOWN
+
     view = BoardView(
         board,
         columns,
-        [
-            Lane(lane, [(c, by_cell[(lane.pk if lane else None, c.pk)]) for c in columns])
-            for lane in rows
-        ],
+        [Lane(lane, [cell(lane, c) for c in columns]) for lane in rows],
         {c.pk: sum(1 for item in all_cards if item.column_id == c.pk) for c in columns},
     )
     for item in all_cards:

@@ -130,6 +130,7 @@ def test_a_card_page_runs_its_operations_and_refuses_bad_ones(ada, board, bob):
     assert Notification.objects.get().user == bob
     page = ada.get(url).content.decode()
     assert "Campaign spring" in page and "blocked: legal" in page
+    assert f'<option value="{bob.pk}" selected>bob</option>' in page  # the edit form
     refused = ada.post(url, {"op": "link", "kind": "planet", "target_id": "x"})
     assert refused.status_code == 422 and "must be one of" in refused.content.decode()
     assert ada.post(url, {"op": "edit", "title": "", "estimate": "lots"}).status_code == 422
