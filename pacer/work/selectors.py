@@ -90,7 +90,6 @@ def board_view(board: Board) -> BoardView:
         by_cell[(item.swimlane_id, item.column_id)].append(item)
     rows = [None, *lanes] if any(c.swimlane_id is None for c in all_cards) or not lanes else lanes
 
-
     def cell(lane, column):
         found = by_cell[(lane.pk if lane else None, column.pk)]
         if column.stage != Stage.DONE or len(found) <= DONE_SHOWN:

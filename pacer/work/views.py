@@ -329,6 +329,14 @@ def flow_metrics(request, slug: str):
 
 @page("work.view")
 def who(request):
+    mentions = selectors.unread_mentions(request.workspace, request.user)
     return render(
-        request, "work/who.html", {"people": selectors.who_works_on_what(request.workspace)}
+        request,
+        "work/who.html",
+        {
+            "people": selectors.who_works_on_what(request.workspace),
+            "mentions": mentions.select_related("card", "comment__author").order_by("-created_at")[
+                :10
+            ],
+        },
     )

@@ -204,6 +204,10 @@ def test_standup_and_who_works_on_what(ada, board, bob):
     assert "Ship ad" in ada.get("/work/boards/brand-board/standup/").content.decode()
     page = ada.get("/work/who/").content.decode()
     assert "Write brief" in page and "brand · Brand board · Doing" in page
+    assert 'id="mentions"' not in page
+    actions.add_comment(blocked, "@ada legal is slow", now=NOW)
+    page = ada.get("/work/who/").content.decode()
+    assert "You were mentioned" in page and "“@ada legal is slow”" in page
 
 
 def test_staff_move_cards_but_do_not_create_boards_or_sprints(staff, board):
