@@ -117,6 +117,7 @@ def _board_page(request, board, errors=None, form=None, status: int = 200):
         "column_options": columns,
         "column_options_blank": [("", "Keep")] + columns,
         "member_options": members,
+        "bulk_member_options": [("", "Keep")] + members[1:],
         "lane_options": [("", "None")] + [(lane.pk, lane.name) for lane in board.swimlanes.all()],
         "sprint": selectors.current_sprint(board, today),
         "today": today,
@@ -195,11 +196,7 @@ def card_move(request, card_id: int):
 def bulk_edit(request, slug: str):
     board = _board_or_404(request, slug)
     data = request.POST
-    changes = {
-        name: data[name]
-        for name in ("assignee", "due")
-        if data.get(name, "") != "" or data.get(f"clear_{name}")
-    }
+    changes = {name: data[name] for name in ("assignee", "due") if data.get(name, "")}
     try:
         count = actions.bulk_edit(
             board,
