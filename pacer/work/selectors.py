@@ -76,36 +76,42 @@ class BoardView:
 def board_view(board: Board) -> BoardView:
     """The board's columns and swimlanes with their cards in order (cards with no
     swimlane, or a board with none, in an unnamed first lane); a done column shows its
-    last ``DONE_SHOWN`` cards per lane and counts the others."""
+    last ``DONE_SHOWN`` cards per lane and counts the others (only those are read)."""
     columns = list(board.columns.all())
     lanes = list(board.swimlanes.all())
-    all_cards = list(
-        cards(board)
-        .prefetch_related("checklist")
-        .annotate(comment_count=Count("comments"))
-        .order_by("position", "id")
-    )
+    cell_counts = {
+        (row["swimlane"], row["column"]): row["n"]
+        for row in Card.objects.filter(board=board)
+        .values("swimlane", "column")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    shown = cards(board).prefetch_related("checklist").annotate(comment_count=Count("comments"))
     by_cell = defaultdict(list)
-    for item in all_cards:
+    for item in shown.exclude(column__stage=Stage.DONE).order_by("position", "id"):
         by_cell[(item.swimlane_id, item.column_id)].append(item)
-    rows = [None, *lanes] if any(c.swimlane_id is None for c in all_cards) or not lanes else lanes
+    for swimlane, column_id in cell_counts:
+        if any(c.pk == column_id and c.stage == Stage.DONE for c in columns):
+            last = shown.filter(column_id=column_id, swimlane=swimlane).order_by("-position", "-id")
+            by_cell[(swimlane, column_id)] = list(last[:DONE_SHOWN])[::-1]
+    unlaned = any(swimlane is None for swimlane, _ in cell_counts)
+    rows = [None, *lanes] if unlaned or not lanes else lanes
 
     def cell(lane, column):
-        found = by_cell[(lane.pk if lane else None, column.pk)]
-        if column.stage != Stage.DONE or len(found) <= DONE_SHOWN:
-            return column, found, 0
-        return column, found[-DONE_SHOWN:], len(found) - DONE_SHOWN
+        key = (lane.pk if lane else None, column.pk)
+        return column, by_cell[key], cell_counts.get(key, 0) - len(by_cell[key])
 
     view = BoardView(
         board,
         columns,
         [Lane(lane, [cell(lane, c) for c in columns]) for lane in rows],
-        {c.pk: sum(1 for item in all_cards if item.column_id == c.pk) for c in columns},
+        {c.pk: sum(n for (_, column), n in cell_counts.items() if column == c.pk) for c in columns},
     )
-    for item in all_cards:
-        if item.column.stage == Stage.DOING and item.assignee:
-            name = item.assignee.get_username()
-            view.in_progress[name] = view.in_progress.get(name, 0) + 1
+    for items in by_cell.values():
+        for item in items:
+            if item.column.stage == Stage.DOING and item.assignee:
+                name = item.assignee.get_username()
+                view.in_progress[name] = view.in_progress.get(name, 0) + 1
     return view
 
 

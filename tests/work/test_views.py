@@ -246,3 +246,19 @@ def test_another_workspaces_board_and_cards_are_not_found(ada, board):
         ada.post(f"/work/cards/{card.pk}/move/", {"column": theirs.columns.last().pk}).status_code
         == 404
     )
+
+
+def test_a_done_column_shows_its_last_eight_cards_and_counts_the_rest(ada, board):
+    done = column(board, "Done")
+    for number in range(10):
+        actions.create_card(board, title=f"done {number}", column=done.pk, now=NOW)
+    view = selectors.board_view(board)
+    assert view.counts[done.pk] == 10
+    lane = view.lanes[0]  # the cards have no swimlane: the unnamed first lane
+    assert lane.swimlane is None
+    _, shown, hidden = lane.cells[3]
+    assert [c.title for c in shown] == [f"done {n}" for n in range(2, 10)] and hidden == 2
+    assert (
+        "2 earlier finished cards not shown"
+        in ada.get("/work/boards/brand-board/").content.decode()
+    )
