@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "pacer.teams",
     "pacer.privacy",
     "pacer.ops",
+    "pacer.work",
     "pacer.demo",
     "pacer.web",
 ]

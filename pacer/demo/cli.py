@@ -53,11 +53,13 @@ def _monday(value: str) -> str:
 
 def simulate(args: argparse.Namespace) -> int:
     from django.conf import settings
+    from django.utils import timezone
 
     from pacer.core.errors import ValidationFailed
     from pacer.demo.leads import load_leads
     from pacer.demo.loader import load_business
     from pacer.demo.teams import load_teams
+    from pacer.demo.work import load_work
     from pacer.simulate.business import generate
     from pacer.simulate.config import SimConfig
     from pacer.warehouse.cli import sync
@@ -97,10 +99,12 @@ def simulate(args: argparse.Namespace) -> int:
                 staff_password=DEMO_PASSWORD,
             )
         teams = load_teams(workspace, business)
+        work = load_work(workspace, now=timezone.now())
     except ValidationFailed as error:
         return fail(error)
     print(f"events: {counts}; ground truth: {truth_path}")
     print(f"teams: targets, a review and {teams['answers']:,} NPS answers")
+    print(f"work: {work['boards']} boards, {work['cards']} cards, {work['moves']} moves")
     print(
         f"leads: {leads['messages']}; {leads['responses']:,} first responses and "
         f"{leads['conversions']:,} conversions logged; lead score {leads['predictive_model']}; "

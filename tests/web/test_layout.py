@@ -119,6 +119,32 @@ def site(live_server, workspace, admin, small_business, tracker):
         "import_pages": _import_runs(workspace) + _segments(workspace),
         **_messaging(workspace, buyer),
         **_planning(workspace),
+        **_work(workspace),
+    }
+
+
+def _work(workspace) -> dict:
+    """The demo's boards, a card, its board's flow, sprints, stand-up and who works on what."""
+    from pacer.core import clock
+    from pacer.demo.work import load_work
+    from pacer.work.selectors import board, cards, current_sprint
+
+    now = clock.now()
+    load_work(workspace, now=now)
+    brand = board(workspace, "brand-board")
+    card = cards(brand).exclude(blocked_reason="").first()
+    sprint = current_sprint(brand, now.date())
+    return {
+        "work": [
+            ("work-boards", "/work/boards/"),
+            ("work-board", "/work/boards/brand-board/"),
+            ("work-card", f"/work/cards/{card.pk}/"),
+            ("work-flow", "/work/boards/brand-board/flow/"),
+            ("work-sprints", "/work/boards/brand-board/sprints/"),
+            ("work-sprint", f"/work/sprints/{sprint.pk}/"),
+            ("work-standup", "/work/boards/brand-board/standup/"),
+            ("work-who", "/work/who/"),
+        ]
     }
 
 
@@ -283,6 +309,7 @@ def test_every_page_fits_every_width_and_passes_axe(browser, site):
     for width in WIDTHS:
         context, page, problems = _context(browser, width, "ada", url)
         pages = ADMIN_PAGES + site["import_pages"] + site["planning"] + site["messaging"]
+        pages += site["work"]
         for name, path in pages:
             page.goto(url + path.format(contact=site["contact"]))
             found += _check(page, name, width, problems)

@@ -1,0 +1,616 @@
+"""Every write to boards, cards and sprints: validate, then do, in one transaction.
+
+A move checks the WIP limits while it holds the board's row lock
+(``SELECT ... FOR UPDATE``), so two moves into the same column (or by the same person)
+are decided one after the other: of two moves racing for a column's last free place, one
+succeeds and the other is refused. A move over a limit is refused with the reason, or,
+given ``override_reason``, made and recorded with that reason in the card's history and
+the audit log.
+"""
+
+import re
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Max, Sum
+
+from pacer.core import audit
+from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed
+from pacer.core.models import Membership, Workspace
+from pacer.work.models import (
+    Board,
+    Card,
+    CardEvent,
+    CardLink,
+    ChecklistItem,
+    Column,
+    Comment,
+    EventKind,
+    LinkKind,
+    Notification,
+    Sprint,
+    Stage,
+    Swimlane,
+)
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
+MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_.+-]*[A-Za-z0-9_+-])")
+MAX_LIMIT = 999
+MAX_ESTIMATE = 999
+MAX_COLUMNS = 12
+MAX_SWIMLANES = 12
+SPRINT_WEEKS = (1, 2, 3, 4)
+MAX_BULK = 200
+
+
+class WipLimitExceeded(ValidationFailed):
+    """A move would take a column or a person over a WIP limit (and gave no reason)."""
+
+
+def _text(errors: dict, field: str, value, limit: int, *, required: bool = True) -> str:
+    value = value.strip() if isinstance(value, str) else ""
+    if required and not value:
+        errors[field] = "must not be empty"
+    elif len(value) > limit:
+        errors[field] = f"must be at most {limit} characters"
+    elif "\x00" in value:
+        errors[field] = "must not contain NUL characters"
+    return value
+
+
+def _limit(errors: dict, field: str, value) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        errors[field] = "must be a whole number"
+        return None
+    if not 1 <= number <= MAX_LIMIT:
+        errors[field] = f"must be between 1 and {MAX_LIMIT} (or empty for no limit)"
+    return number
+
+
+def _day(errors: dict, field: str, value) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            errors[field] = f"'{value[:20]}' is not a date (YYYY-MM-DD)"
+            return None
+    if not isinstance(value, date) or not FIRST_DAY <= value <= LAST_DAY:
+        errors[field] = f"must be a day from {FIRST_DAY} to {LAST_DAY}"
+        return None
+    return value
+
+
+def _member(errors: dict, field: str, workspace: Workspace, user_id) -> User | None:
+    if user_id in (None, ""):
+        return None
+    try:
+        user_id = int(user_id)
+    except (TypeError, ValueError):
+        errors[field] = "must be a member's id"
+        return None
+    member = Membership.objects.filter(workspace=workspace, user_id=user_id).select_related("user")
+    found = member.first()
+    if found is None:
+        errors[field] = f"{user_id} is not a member of this workspace"
+        return None
+    return found.user
+
+
+@transaction.atomic
+def create_board(
+    workspace: Workspace,
+    *,
+    team: str,
+    slug: str,
+    name: str,
+    columns: list[dict],
+    swimlanes: list[str] = (),
+    person_wip_limit=None,
+    actor=None,
+) -> Board:
+    """A board with its columns (``{"name", "stage", "wip_limit"}``, left to right) and
+    swimlanes; at least one to-do and one done column."""
+    errors: dict[str, str] = {}
+    team, slug = (team or "").strip(), (slug or "").strip()
+    if not SLUG.match(team):
+        errors["team"] = "use 1-60 lowercase letters, digits or '-', starting with one"
+    if not SLUG.match(slug):
+        errors["slug"] = "use 1-60 lowercase letters, digits or '-', starting with one"
+    elif Board.objects.filter(workspace=workspace, slug=slug).exists():
+        errors["slug"] = f"'{slug}' is already a board in this workspace"
+    name = _text(errors, "name", name, 200)
+    person_limit = _limit(errors, "person_wip_limit", person_wip_limit)
+    if not 2 <= len(columns) <= MAX_COLUMNS:
+        errors["columns"] = f"need 2 to {MAX_COLUMNS} columns"
+    cleaned = []
+    for index, column in enumerate(columns[:MAX_COLUMNS]):
+        field = f"columns[{index}]"
+        column_name = _text(errors, f"{field}.name", column.get("name"), 60)
+        stage = column.get("stage")
+        if stage not in Stage.values:
+            errors[f"{field}.stage"] = f"must be one of {', '.join(Stage.values)}"
+        cleaned.append(
+            (column_name, stage, _limit(errors, f"{field}.wip_limit", column.get("wip_limit")))
+        )
+    stages = {stage for _, stage, _ in cleaned}
+    if "columns" not in errors and not {Stage.TODO, Stage.DONE} <= stages:
+        errors["columns"] = "need at least one to-do column and one done column"
+    names = [n.lower() for n, _, _ in cleaned]
+    if "columns" not in errors and len(set(names)) != len(names):
+        errors["columns"] = "column names must be different"
+    if len(swimlanes) > MAX_SWIMLANES:
+        errors["swimlanes"] = f"at most {MAX_SWIMLANES} swimlanes"
+    lanes = [_text(errors, f"swimlanes[{i}]", lane, 60) for i, lane in enumerate(swimlanes)]
+    if errors:
+        raise ValidationFailed(errors)
+    board = Board.objects.create(
+        workspace=workspace, team=team, slug=slug, name=name, person_wip_limit=person_limit
+    )
+    Column.objects.bulk_create(
+        Column(board=board, name=n, stage=s, wip_limit=limit, position=i)
+        for i, (n, s, limit) in enumerate(cleaned)
+    )
+    Swimlane.objects.bulk_create(
+        Swimlane(board=board, name=lane, position=i) for i, lane in enumerate(lanes)
+    )
+    audit.record(workspace, "board.create", board, actor=actor, after=audit.snapshot(board))
+    return board
+
+
+@transaction.atomic
+def set_limits(column: Column, *, wip_limit, person_wip_limit=None, actor=None) -> Column:
+    """Change a column's WIP limit and its board's limit per person (empty: none)."""
+    errors: dict[str, str] = {}
+    limit = _limit(errors, "wip_limit", wip_limit)
+    person_limit = _limit(errors, "person_wip_limit", person_wip_limit)
+    if errors:
+        raise ValidationFailed(errors)
+    board = Board.objects.select_for_update().get(pk=column.board_id)
+    before = {"wip_limit": column.wip_limit, "person_wip_limit": board.person_wip_limit}
+    column.wip_limit, board.person_wip_limit = limit, person_limit
+    column.save(update_fields=["wip_limit"])
+    board.save(update_fields=["person_wip_limit"])
+    audit.record(
+        board.workspace,
+        "board.limits",
+        column,
+        actor=actor,
+        before=before,
+        after={"wip_limit": limit, "person_wip_limit": person_limit},
+    )
+    return column
+
+
+def _column_of(errors: dict, board: Board, column_id) -> Column | None:
+    try:
+        return board.columns.get(pk=int(column_id))
+    except (TypeError, ValueError, Column.DoesNotExist):
+        errors["column"] = "is not a column of this board"
+        return None
+
+
+def _lane_of(errors: dict, board: Board, lane_id) -> Swimlane | None:
+    if lane_id in (None, ""):
+        return None
+    try:
+        return board.swimlanes.get(pk=int(lane_id))
+    except (TypeError, ValueError, Swimlane.DoesNotExist):
+        errors["swimlane"] = "is not a swimlane of this board"
+        return None
+
+
+def _estimate(errors: dict, value) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        errors["estimate"] = "must be a whole number of points"
+        return None
+    if not 0 <= number <= MAX_ESTIMATE:
+        errors["estimate"] = f"must be between 0 and {MAX_ESTIMATE}"
+    return number
+
+
+@transaction.atomic
+def create_card(
+    board: Board,
+    *,
+    title: str,
+    now: datetime,
+    column=None,
+    swimlane=None,
+    assignee=None,
+    due=None,
+    estimate=None,
+    description: str = "",
+    actor=None,
+) -> Card:
+    """A card at the bottom of a column (the board's first by default). Created straight
+    into a column, it counts against the column's limit like a move (no override)."""
+    errors: dict[str, str] = {}
+    title = _text(errors, "title", title, 200)
+    description = _text(errors, "description", description, 10_000, required=False)
+    target = board.columns.first() if column in (None, "") else _column_of(errors, board, column)
+    lane = _lane_of(errors, board, swimlane)
+    person = _member(errors, "assignee", board.workspace, assignee)
+    due_day = _day(errors, "due", due)
+    points = _estimate(errors, estimate)
+    if errors:
+        raise ValidationFailed(errors)
+    locked = Board.objects.select_for_update().get(pk=board.pk)
+    breaches = _breaches(locked, target, person.pk if person else None, card_id=None)
+    if breaches:
+        raise WipLimitExceeded(breaches)
+    last = Card.objects.filter(column=target, swimlane=lane).aggregate(Max("position"))
+    card = Card.objects.create(
+        workspace=board.workspace,
+        board=board,
+        column=target,
+        swimlane=lane,
+        position=(last["position__max"] or 0) + 1,
+        title=title,
+        description=description,
+        assignee=person,
+        due=due_day,
+        estimate=points,
+        created_at=now,
+    )
+    CardEvent.objects.create(
+        workspace=board.workspace,
+        card=card,
+        kind=EventKind.CREATED,
+        to_column=target,
+        actor=_user(actor),
+        at=now,
+    )
+    audit.record(board.workspace, "card.create", card, actor=actor, after=audit.snapshot(card))
+    return card
+
+
+def _user(actor) -> User | None:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _breaches(board: Board, column: Column, assignee_id, *, card_id) -> dict[str, str]:
+    """The WIP limits a card (``card_id``; None for a new one) held by ``assignee_id``
+    would break by entering ``column``: field -> reason. Call with the board locked."""
+    found = {}
+    others = Card.objects.filter(board=board).exclude(pk=card_id)
+    if column.wip_limit is not None:
+        held = others.filter(column=column).count()
+        if held >= column.wip_limit:
+            found["column"] = (
+                f"'{column.name}' already holds {held} cards, its WIP limit is "
+                f"{column.wip_limit}; finish one first or give a reason to go over"
+            )
+    if column.stage == Stage.DOING and assignee_id and board.person_wip_limit is not None:
+        held = others.filter(assignee_id=assignee_id, column__stage=Stage.DOING).count()
+        if held >= board.person_wip_limit:
+            name = User.objects.get(pk=assignee_id).get_username()
+            found["assignee"] = (
+                f"{name} already has {held} cards in progress, the limit per person is "
+                f"{board.person_wip_limit}; give a reason to go over"
+            )
+    return found
+
+
+def _place(card: Card, column: Column, lane: Swimlane | None, position) -> None:
+    siblings = list(
+        Card.objects.filter(column=column, swimlane=lane)
+        .exclude(pk=card.pk)
+        .order_by("position", "id")
+    )
+    index = len(siblings) if position in (None, "") else max(0, min(int(position), len(siblings)))
+    siblings.insert(index, card)
+    changed = []
+    for rank, sibling in enumerate(siblings, start=1):
+        if sibling.position != rank or sibling.pk == card.pk:
+            sibling.position = rank
+            changed.append(sibling)
+    card.column, card.swimlane = column, lane
+    Card.objects.bulk_update([c for c in changed if c.pk != card.pk], ["position"])
+    card.save(update_fields=["column", "swimlane", "position"])
+
+
+@transaction.atomic
+def move_card(
+    card: Card,
+    *,
+    column,
+    now: datetime,
+    swimlane="keep",
+    position=None,
+    override_reason: str = "",
+    actor=None,
+) -> Card:
+    """Move a card to ``column`` (an id of its board's), into ``swimlane`` (an id, "" for
+    none, "keep" to stay) at ``position`` (0 = top; None = bottom). Over a WIP limit it
+    raises ``WipLimitExceeded`` unless ``override_reason`` says why it must go over."""
+    errors: dict[str, str] = {}
+    reason = _text(errors, "override_reason", override_reason, 300, required=False)
+    if position not in (None, ""):
+        try:
+            position = int(position)
+            if not 0 <= position <= 100_000:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors["position"] = "must be a whole number from 0 to 100000"
+    board = Board.objects.select_for_update().get(pk=card.board_id)  # the WIP lock
+    card = Card.objects.select_for_update().get(pk=card.pk)
+    target = _column_of(errors, board, column)
+    lane = card.swimlane if swimlane == "keep" else _lane_of(errors, board, swimlane)
+    if errors:
+        raise ValidationFailed(errors)
+    origin = card.column
+    breaches = {}
+    if target.pk != origin.pk:
+        breaches = _breaches(board, target, card.assignee_id, card_id=card.pk)
+        if breaches and not reason:
+            raise WipLimitExceeded(breaches)
+    _place(card, target, lane, position)
+    if target.pk != origin.pk:
+        CardEvent.objects.create(
+            workspace=card.workspace,
+            card=card,
+            kind=EventKind.MOVED,
+            from_column=origin,
+            to_column=target,
+            actor=_user(actor),
+            at=now,
+            override_reason=reason if breaches else "",
+        )
+        audit.record(
+            card.workspace,
+            "card.wip_override" if breaches else "card.move",
+            card,
+            actor=actor,
+            before={"column": origin.name},
+            after={
+                "column": target.name,
+                **({"override_reason": reason, "limits": breaches} if breaches else {}),
+            },
+        )
+    return card
+
+
+@transaction.atomic
+def update_card(card: Card, *, now: datetime, actor=None, **changes) -> Card:
+    """Change a card's title, description, assignee (a member's id or ""), due day or
+    estimate; an assignee taking an in-progress card is checked against the limit per
+    person."""
+    allowed = {"title", "description", "assignee", "due", "estimate"}
+    errors: dict[str, str] = {f: "cannot be changed here" for f in set(changes) - allowed}
+    card = Card.objects.select_for_update().get(pk=card.pk)
+    values = {}
+    if "title" in changes:
+        values["title"] = _text(errors, "title", changes["title"], 200)
+    if "description" in changes:
+        values["description"] = _text(
+            errors, "description", changes["description"], 10_000, required=False
+        )
+    if "assignee" in changes:
+        values["assignee"] = _member(errors, "assignee", card.workspace, changes["assignee"])
+    if "due" in changes:
+        values["due"] = _day(errors, "due", changes["due"])
+    if "estimate" in changes:
+        values["estimate"] = _estimate(errors, changes["estimate"])
+    if errors:
+        raise ValidationFailed(errors)
+    person = values.get("assignee", card.assignee)
+    if person is not None and person.pk != card.assignee_id:
+        board = Board.objects.select_for_update().get(pk=card.board_id)
+        found = _breaches(board, card.column, person.pk, card_id=card.pk)
+        found.pop("column", None)  # the card stays in its column
+        if found:
+            raise WipLimitExceeded(found)
+    before = audit.snapshot(card, list(values))
+    for field, value in values.items():
+        setattr(card, field, value)
+    card.save(update_fields=list(values))
+    audit.record(
+        card.workspace,
+        "card.update",
+        card,
+        actor=actor,
+        before=before,
+        after=audit.snapshot(card, list(values)),
+    )
+    return card
+
+
+@transaction.atomic
+def bulk_edit(
+    board: Board, card_ids: list, *, now: datetime, actor=None, column=None, **changes
+) -> int:
+    """Apply the same assignee, due day and/or column to the selected cards of a board;
+    all or nothing (one refusal, by validation or a WIP limit, changes none)."""
+    try:
+        ids = sorted({int(i) for i in card_ids})
+    except (TypeError, ValueError):
+        raise ValidationFailed({"cards": "must be card ids"}) from None
+    if not 1 <= len(ids) <= MAX_BULK:
+        raise ValidationFailed({"cards": f"select 1 to {MAX_BULK} cards"})
+    cards = list(Card.objects.filter(board=board, pk__in=ids))
+    if len(cards) != len(ids):
+        raise ValidationFailed({"cards": "some selected cards are not on this board"})
+    if not changes and column in (None, ""):
+        raise ValidationFailed({"cards": "choose a column, an assignee or a due day to set"})
+    for card in cards:
+        if changes:
+            update_card(card, now=now, actor=actor, **changes)
+        if column not in (None, ""):
+            card.refresh_from_db()
+            move_card(card, column=column, now=now, actor=actor)
+    return len(cards)
+
+
+@transaction.atomic
+def set_blocked(card: Card, reason: str, *, now: datetime, actor=None) -> Card:
+    """Block a card with a reason, or unblock it with ``reason=""``."""
+    errors: dict[str, str] = {}
+    reason = _text(errors, "blocked_reason", reason, 200, required=False)
+    if errors:
+        raise ValidationFailed(errors)
+    card = Card.objects.select_for_update().get(pk=card.pk)
+    if bool(reason) == bool(card.blocked_reason):
+        if reason:
+            card.blocked_reason = reason
+            card.save(update_fields=["blocked_reason"])
+        return card
+    card.blocked_reason = reason
+    card.save(update_fields=["blocked_reason"])
+    kind = EventKind.BLOCKED if reason else EventKind.UNBLOCKED
+    CardEvent.objects.create(
+        workspace=card.workspace, card=card, kind=kind, actor=_user(actor), at=now, note=reason
+    )
+    audit.record(
+        card.workspace, f"card.{kind}", card, actor=actor, after={"blocked_reason": reason}
+    )
+    return card
+
+
+@transaction.atomic
+def add_checklist_item(card: Card, text: str, *, actor=None) -> ChecklistItem:
+    errors: dict[str, str] = {}
+    text = _text(errors, "text", text, 200)
+    if card.checklist.count() >= 100:
+        errors["text"] = "a checklist holds at most 100 items"
+    if errors:
+        raise ValidationFailed(errors)
+    return ChecklistItem.objects.create(card=card, text=text, position=card.checklist.count())
+
+
+@transaction.atomic
+def tick(item: ChecklistItem, done: bool) -> ChecklistItem:
+    item.done = bool(done)
+    item.save(update_fields=["done"])
+    return item
+
+
+@transaction.atomic
+def add_comment(card: Card, body: str, *, now: datetime, actor=None) -> Comment:
+    """A comment; each workspace member it @mentions by user name gets a notification."""
+    errors: dict[str, str] = {}
+    body = _text(errors, "body", body, 5_000)
+    if errors:
+        raise ValidationFailed(errors)
+    comment = Comment.objects.create(card=card, author=_user(actor), body=body, created_at=now)
+    names = {name.rstrip(".") for name in MENTION.findall(body)}
+    mentioned = User.objects.filter(
+        username__in=names, memberships__workspace=card.workspace
+    ).distinct()
+    Notification.objects.bulk_create(
+        Notification(
+            workspace=card.workspace, user=user, card=card, comment=comment, created_at=now
+        )
+        for user in mentioned
+    )
+    return comment
+
+
+@transaction.atomic
+def add_link(card: Card, kind: str, target_id: str, *, actor=None) -> CardLink:
+    """Link a card to a campaign, content item, journey, lead, asset or message by id."""
+    errors: dict[str, str] = {}
+    if kind not in LinkKind.values:
+        errors["kind"] = f"must be one of {', '.join(LinkKind.values)}"
+    target_id = _text(errors, "target_id", target_id, 64)
+    if not errors and card.links.filter(kind=kind, target_id=target_id).exists():
+        errors["target_id"] = f"the card already links to {kind} {target_id}"
+    if errors:
+        raise ValidationFailed(errors)
+    link = CardLink.objects.create(card=card, kind=kind, target_id=target_id)
+    audit.record(card.workspace, "card.link", card, actor=actor, after={kind: target_id})
+    return link
+
+
+@transaction.atomic
+def create_sprint(
+    board: Board, *, name: str, start, weeks, capacity, goal: str = "", actor=None
+) -> Sprint:
+    """A sprint of 1 to 4 whole weeks from ``start`` on a board, not overlapping another."""
+    errors: dict[str, str] = {}
+    name = _text(errors, "name", name, 100)
+    goal = _text(errors, "goal", goal, 300, required=False)
+    first = _day(errors, "start", start)
+    if first is None and "start" not in errors:
+        errors["start"] = "must be a day (YYYY-MM-DD)"
+    try:
+        weeks = int(weeks)
+    except (TypeError, ValueError):
+        weeks = None
+    if weeks not in SPRINT_WEEKS:
+        errors["weeks"] = "a sprint lasts 1, 2, 3 or 4 weeks"
+    try:
+        capacity = int(capacity)
+        if not 1 <= capacity <= 100_000:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["capacity"] = "must be a whole number of points from 1 to 100000"
+    if errors:
+        raise ValidationFailed(errors)
+
+    last = first + timedelta(days=7 * weeks - 1)
+    if last > LAST_DAY:
+        raise ValidationFailed({"start": f"the sprint must end by {LAST_DAY}"})
+    Board.objects.select_for_update().get(pk=board.pk)
+    clash = board.sprints.filter(start__lte=last, end__gte=first).first()
+    if clash is not None:
+        raise ValidationFailed(
+            {"start": f"overlaps sprint '{clash.name}' ({clash.start} to {clash.end})"}
+        )
+    sprint = Sprint.objects.create(
+        workspace=board.workspace,
+        board=board,
+        name=name,
+        goal=goal,
+        start=first,
+        end=last,
+        capacity=capacity,
+    )
+    audit.record(
+        board.workspace, "sprint.create", sprint, actor=actor, after=audit.snapshot(sprint)
+    )
+    return sprint
+
+
+@transaction.atomic
+def plan(card: Card, sprint: Sprint | None, *, actor=None) -> Card:
+    """Put a card into a sprint of its board (or back in the backlog with None). A card
+    needs an estimate to be planned, and the sprint's estimates must stay within its
+    capacity."""
+    card = Card.objects.select_for_update().get(pk=card.pk)
+    if sprint is not None:
+        if sprint.board_id != card.board_id:
+            raise ValidationFailed({"sprint": "is not a sprint of the card's board"})
+        if card.estimate is None:
+            raise ValidationFailed({"estimate": "estimate the card before planning it"})
+        Sprint.objects.select_for_update().get(pk=sprint.pk)
+        planned = sprint.cards.exclude(pk=card.pk).aggregate(total=Sum("estimate"))["total"] or 0
+        if planned + card.estimate > sprint.capacity:
+            raise ValidationFailed(
+                {
+                    "sprint": f"'{sprint.name}' has {planned} of {sprint.capacity} points "
+                    f"planned; this card's {card.estimate} would go over its capacity"
+                }
+            )
+    before = {"sprint": card.sprint_id}
+    card.sprint = sprint
+    card.save(update_fields=["sprint"])
+    audit.record(
+        card.workspace,
+        "card.plan",
+        card,
+        actor=actor,
+        before=before,
+        after={"sprint": sprint.pk if sprint else None},
+    )
+    return card

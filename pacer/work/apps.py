@@ -1,0 +1,18 @@
+from pacer.core.domains import DomainConfig, NavItem
+from pacer.core.roles import EVERYONE, MANAGERS
+
+
+class WorkConfig(DomainConfig):
+    name = "pacer.work"
+    label = "work"
+    urls = "pacer.work.urls"
+    api = (("/work/", "pacer.work.api.router"),)
+    permissions = {
+        "work.view": EVERYONE,
+        "work.edit": EVERYONE,  # cards: create, move, comment, plan
+        "work.manage": MANAGERS,  # boards, columns, WIP limits, sprints
+    }
+    nav = (
+        NavItem("Boards", "work-boards", "work.view", order=10, group="work"),
+        NavItem("Who works on what", "work-who", "work.view", order=15, group="work"),
+    )

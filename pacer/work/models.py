@@ -1,0 +1,196 @@
+"""Boards, their columns and swimlanes, cards with their checklists, comments, links and
+history, sprints, and the notifications a mention makes.
+
+Every move of a card is a ``CardEvent`` (from and to column, who, when, and the reason
+when a WIP limit was overridden): the flow metrics and the sprint charts are computed
+from these rows (``pacer.work.selectors``, ``pacer.analytics.flow``).
+"""
+
+from django.conf import settings
+from django.db import models
+
+from pacer.core.models import Workspace
+
+
+class Stage(models.TextChoices):
+    """What a column means for the flow metrics: work waiting, started, or finished."""
+
+    TODO = "todo", "To do"
+    DOING = "doing", "In progress"
+    DONE = "done", "Done"
+
+
+class Board(models.Model):
+    """A team's Kanban board. ``person_wip_limit``: how many cards one person may hold in
+    the board's in-progress columns (none: no limit)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    team = models.SlugField(max_length=60)
+    slug = models.SlugField(max_length=60)
+    name = models.CharField(max_length=200)
+    person_wip_limit = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "slug"], name="board_slug")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Column(models.Model):
+    """A column of a board, in ``position`` order; ``wip_limit``: the most cards it may
+    hold (none: no limit)."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="columns")
+    name = models.CharField(max_length=60)
+    position = models.PositiveSmallIntegerField()
+    stage = models.CharField(max_length=5, choices=Stage.choices)
+    wip_limit = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+
+class Swimlane(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="swimlanes")
+    name = models.CharField(max_length=60)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position", "id"]
+
+
+class Sprint(models.Model):
+    """A time box of one to four weeks on a board; ``capacity``: the estimate points the
+    team can take on."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="sprints")
+    name = models.CharField(max_length=100)
+    goal = models.CharField(max_length=300, blank=True)
+    start = models.DateField()
+    end = models.DateField()  # the last day of the sprint
+    capacity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["start", "id"]
+
+
+class Card(models.Model):
+    """A task on a board. A card with no sprint and in a to-do column is in the backlog."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="cards")
+    column = models.ForeignKey(Column, on_delete=models.PROTECT, related_name="cards")
+    swimlane = models.ForeignKey(Swimlane, null=True, blank=True, on_delete=models.SET_NULL)
+    position = models.PositiveIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    due = models.DateField(null=True, blank=True)
+    estimate = models.PositiveSmallIntegerField(null=True, blank=True)
+    sprint = models.ForeignKey(
+        Sprint, null=True, blank=True, on_delete=models.SET_NULL, related_name="cards"
+    )
+    blocked_reason = models.CharField(max_length=200, blank=True)  # blocked while not ""
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["column", "position"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    MOVED = "moved", "Moved"
+    BLOCKED = "blocked", "Blocked"
+    UNBLOCKED = "unblocked", "Unblocked"
+
+
+class CardEvent(models.Model):
+    """One step of a card's history: created in a column, moved between columns (with the
+    reason when it went over a WIP limit), blocked or unblocked."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=EventKind.choices)
+    from_column = models.ForeignKey(
+        Column, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_column = models.ForeignKey(
+        Column, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    at = models.DateTimeField()
+    override_reason = models.CharField(max_length=300, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["card", "at"])]
+
+
+class ChecklistItem(models.Model):
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="checklist")
+    text = models.CharField(max_length=200)
+    done = models.BooleanField(default=False)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position", "id"]
+
+
+class Comment(models.Model):
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class LinkKind(models.TextChoices):
+    CAMPAIGN = "campaign", "Campaign"
+    CONTENT = "content", "Content item"
+    JOURNEY = "journey", "Journey"
+    LEAD = "lead", "Lead"
+    ASSET = "asset", "Asset"
+    MESSAGE = "message", "Message"
+
+
+class CardLink(models.Model):
+    """A card's link to a thing in another domain, by kind and id (not a foreign key:
+    domains meet through their selectors, never each other's tables)."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="links")
+    kind = models.CharField(max_length=10, choices=LinkKind.choices)
+    target_id = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["card", "kind", "target_id"], name="card_link_unique")
+        ]
+
+
+class Notification(models.Model):
+    """A member was mentioned in a comment on a card."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="work_notifications"
+    )
+    card = models.ForeignKey(Card, on_delete=models.CASCADE)
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)

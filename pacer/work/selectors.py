@@ -1,0 +1,310 @@
+"""Reads for boards, cards and sprints, and the flow and sprint figures computed from the
+cards' histories by ``pacer.analytics.flow``."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth.models import User
+from django.db.models import Count, Sum
+
+from pacer.analytics import flow
+from pacer.core.models import Membership, Workspace
+from pacer.work.models import (
+    Board,
+    Card,
+    CardEvent,
+    Column,
+    EventKind,
+    Sprint,
+    Stage,
+    Swimlane,
+)
+
+
+def boards(workspace: Workspace):
+    return (
+        Board.objects.filter(workspace=workspace)
+        .annotate(card_count=Count("cards"))
+        .order_by("team", "name")
+    )
+
+
+def board(workspace: Workspace, slug: str) -> Board | None:
+    return Board.objects.filter(workspace=workspace, slug=slug).first()
+
+
+def card(workspace: Workspace, card_id: int) -> Card | None:
+    return (
+        Card.objects.filter(workspace=workspace, pk=card_id)
+        .select_related("board", "column", "swimlane", "assignee", "sprint")
+        .first()
+    )
+
+
+def cards(board: Board):
+    return Card.objects.filter(board=board).select_related("column", "assignee", "sprint")
+
+
+def members(workspace: Workspace) -> list[User]:
+    return [
+        m.user
+        for m in Membership.objects.filter(workspace=workspace)
+        .select_related("user")
+        .order_by("user__username")
+    ]
+
+
+DONE_SHOWN = 8  # the most recent cards a done column shows in each lane
+
+
+@dataclass
+class Lane:
+    swimlane: Swimlane | None
+    cells: list[tuple[Column, list[Card], int]]  # column, cards shown, cards not shown
+
+
+@dataclass
+class BoardView:
+    board: Board
+    columns: list[Column]
+    lanes: list[Lane]
+    counts: dict[int, int]  # column id -> cards in it
+    in_progress: dict[str, int] = field(default_factory=dict)  # user name -> doing cards
+
+
+def board_view(board: Board) -> BoardView:
+    """The board's columns and swimlanes with their cards in order (cards with no
+    swimlane, or a board with none, in an unnamed first lane); a done column shows its
+    last ``DONE_SHOWN`` cards per lane and counts the others (only those are read)."""
+    columns = list(board.columns.all())
+    lanes = list(board.swimlanes.all())
+    cell_counts = {
+        (row["swimlane"], row["column"]): row["n"]
+        for row in Card.objects.filter(board=board)
+        .values("swimlane", "column")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    shown = cards(board).prefetch_related("checklist").annotate(comment_count=Count("comments"))
+    by_cell = defaultdict(list)
+    for item in shown.exclude(column__stage=Stage.DONE).order_by("position", "id"):
+        by_cell[(item.swimlane_id, item.column_id)].append(item)
+    for swimlane, column_id in cell_counts:
+        if any(c.pk == column_id and c.stage == Stage.DONE for c in columns):
+            last = shown.filter(column_id=column_id, swimlane=swimlane).order_by("-position", "-id")
+            by_cell[(swimlane, column_id)] = list(last[:DONE_SHOWN])[::-1]
+    unlaned = any(swimlane is None for swimlane, _ in cell_counts)
+    rows = [None, *lanes] if unlaned or not lanes else lanes
+
+    def cell(lane, column):
+        key = (lane.pk if lane else None, column.pk)
+        return column, by_cell[key], cell_counts.get(key, 0) - len(by_cell[key])
+
+    view = BoardView(
+        board,
+        columns,
+        [Lane(lane, [cell(lane, c) for c in columns]) for lane in rows],
+        {c.pk: sum(n for (_, column), n in cell_counts.items() if column == c.pk) for c in columns},
+    )
+    for items in by_cell.values():
+        for item in items:
+            if item.column.stage == Stage.DOING and item.assignee:
+                name = item.assignee.get_username()
+                view.in_progress[name] = view.in_progress.get(name, 0) + 1
+    return view
+
+
+def history(card: Card):
+    return card.events.select_related("from_column", "to_column", "actor")
+
+
+def timelines(board: Board, *, card_ids=None) -> dict[int, list[tuple[datetime, int]]]:
+    """Each card's steps between columns: ``{card id: [(moment, column id), ...]}``."""
+    events = CardEvent.objects.filter(
+        card__board=board, kind__in=[EventKind.CREATED, EventKind.MOVED], to_column__isnull=False
+    )
+    if card_ids is not None:
+        events = events.filter(card_id__in=card_ids)
+    found: dict[int, list] = defaultdict(list)
+    for card_id, at, column_id in events.order_by("at", "id").values_list(
+        "card_id", "at", "to_column_id"
+    ):
+        found[card_id].append((at, column_id))
+    return dict(found)
+
+
+def stages(board: Board) -> dict[int, str]:
+    return dict(board.columns.values_list("pk", "stage"))
+
+
+def blocked_spells(board: Board) -> dict[int, list[tuple[datetime, datetime | None]]]:
+    """Each card's blocked spells: ``(blocked at, unblocked at or None)``."""
+    spells: dict[int, list] = defaultdict(list)
+    events = CardEvent.objects.filter(
+        card__board=board, kind__in=[EventKind.BLOCKED, EventKind.UNBLOCKED]
+    ).order_by("at", "id")
+    for card_id, kind, at in events.values_list("card_id", "kind", "at"):
+        if kind == EventKind.BLOCKED:
+            spells[card_id].append((at, None))
+        elif spells[card_id] and spells[card_id][-1][1] is None:
+            spells[card_id][-1] = (spells[card_id][-1][0], at)
+    return dict(spells)
+
+
+@dataclass(frozen=True)
+class FlowReport:
+    days: list[date]
+    cumulative: dict[int, list[int]]  # column id -> cards at the end of each day
+    lead: flow.Distribution
+    cycle: flow.Distribution
+    lead_times: list[float]
+    cycle_times: list[float]
+    weeks: list[date]
+    throughput: list[int]
+    blocked: dict[int, float]  # card id -> days blocked
+    ageing: list[tuple[Card, float]]  # started, unfinished cards, oldest first
+
+
+def flow_report(board: Board, *, now: datetime, weeks: int = 8) -> FlowReport:
+    """The board's flow over the ``weeks`` whole weeks to the week of ``now``."""
+    today = now.date()
+    monday = today - timedelta(days=today.weekday())
+    week_starts = [monday - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
+    days = [week_starts[0] + timedelta(days=i) for i in range((today - week_starts[0]).days + 1)]
+    lines = timelines(board)
+    column_stages = stages(board)
+    flows = flow.card_flows(lines, column_stages)
+    finished = [f for f in flows if f.finished is not None and f.finished.date() >= days[0]]
+    ages = flow.ageing(flows, now)
+    by_id = {c.pk: c for c in cards(board).filter(pk__in=list(ages))}
+    spells = blocked_spells(board)
+    return FlowReport(
+        days=days,
+        cumulative=flow.cumulative_flow(lines, list(column_stages), days),
+        lead=flow.distribution(f.lead_time for f in finished),
+        cycle=flow.distribution(f.cycle_time for f in finished),
+        lead_times=[f.lead_time for f in finished],
+        cycle_times=[f.cycle_time for f in finished],
+        weeks=week_starts,
+        throughput=flow.throughput([f.finished for f in finished], week_starts),
+        blocked={card_id: flow.blocked_days(s, now) for card_id, s in spells.items()},
+        ageing=sorted(
+            ((by_id[card_id], days_old) for card_id, days_old in ages.items()),
+            key=lambda pair: -pair[1],
+        ),
+    )
+
+
+def sprints(board: Board):
+    return board.sprints.annotate(
+        planned=Sum("cards__estimate"), card_count=Count("cards")
+    ).order_by("-start")
+
+
+def sprint(workspace: Workspace, sprint_id: int) -> Sprint | None:
+    return Sprint.objects.filter(workspace=workspace, pk=sprint_id).select_related("board").first()
+
+
+def current_sprint(board: Board, today: date) -> Sprint | None:
+    return board.sprints.filter(start__lte=today, end__gte=today).first()
+
+
+def backlog(board: Board):
+    """Cards in no sprint and not finished, highest on the board first."""
+    return (
+        cards(board)
+        .filter(sprint__isnull=True)
+        .exclude(column__stage=Stage.DONE)
+        .order_by("column__position", "position", "id")
+    )
+
+
+def _finished_points(sprint: Sprint) -> list[tuple[date, float]]:
+    """``(day finished, estimate)`` of the sprint's cards that are finished."""
+    members = list(sprint.cards.exclude(estimate__isnull=True).values_list("pk", "estimate"))
+    estimates = dict(members)
+    flows = flow.card_flows(timelines(sprint.board, card_ids=list(estimates)), stages(sprint.board))
+    return [(f.finished.date(), float(estimates[f.card])) for f in flows if f.finished]
+
+
+@dataclass(frozen=True)
+class SprintReport:
+    sprint: Sprint
+    days: list[date]
+    scope: float
+    remaining: list[float | None]  # None for days still to come
+    ideal: list[float]
+    done: list[float | None]
+    velocity: float | None
+    past: list[tuple[Sprint, float]]  # earlier sprints and the points they finished
+
+
+def sprint_report(sprint: Sprint, *, today: date) -> SprintReport:
+    days = flow.sprint_days(sprint.start, sprint.end)
+    scope = float(sprint.cards.aggregate(total=Sum("estimate"))["total"] or 0)
+    finished = _finished_points(sprint)
+    remaining, ideal = flow.burndown(scope, finished, days)
+    done = flow.burnup(finished, days)
+    shown = [day <= today for day in days]
+    past = [
+        (earlier, sum(p for day, p in _finished_points(earlier) if day <= earlier.end))
+        for earlier in sprint.board.sprints.filter(end__lt=sprint.start).order_by("start")
+    ]
+    return SprintReport(
+        sprint=sprint,
+        days=days,
+        scope=scope,
+        remaining=[r if s else None for r, s in zip(remaining, shown, strict=True)],
+        ideal=ideal,
+        done=[d if s else None for d, s in zip(done, shown, strict=True)],
+        velocity=flow.velocity([points for _, points in past]),
+        past=past,
+    )
+
+
+@dataclass
+class Standup:
+    person: User
+    done: list[Card] = field(default_factory=list)
+    doing: list[Card] = field(default_factory=list)
+    blocked: list[Card] = field(default_factory=list)
+
+
+def standup(board: Board, *, now: datetime) -> list[Standup]:
+    """Per person with cards on the board: finished since the start of yesterday, in
+    progress, and blocked."""
+    since = datetime.combine(now.date() - timedelta(days=1), datetime.min.time(), now.tzinfo)
+    finished_ids = set(
+        CardEvent.objects.filter(
+            card__board=board, kind=EventKind.MOVED, to_column__stage=Stage.DONE, at__gte=since
+        ).values_list("card_id", flat=True)
+    )
+    people: dict[int, Standup] = {}
+    for item in cards(board).filter(assignee__isnull=False).order_by("position", "id"):
+        entry = people.setdefault(item.assignee_id, Standup(item.assignee))
+        if item.blocked_reason:
+            entry.blocked.append(item)
+        if item.column.stage == Stage.DONE and item.pk in finished_ids:
+            entry.done.append(item)
+        elif item.column.stage == Stage.DOING:
+            entry.doing.append(item)
+    return sorted(people.values(), key=lambda s: s.person.get_username())
+
+
+def who_works_on_what(workspace: Workspace):
+    """Every card in progress on any board, by person then team: ``[(person or None,
+    [card, ...]), ...]`` (None: cards nobody holds)."""
+    found = (
+        Card.objects.filter(workspace=workspace, column__stage=Stage.DOING)
+        .select_related("board", "column", "assignee")
+        .order_by("assignee__username", "board__team", "board__name", "position")
+    )
+    grouped: dict = {}
+    for item in found:
+        grouped.setdefault(item.assignee, []).append(item)
+    return sorted(grouped.items(), key=lambda pair: (pair[0] is None, str(pair[0] or "")))
+
+
+def unread_mentions(workspace: Workspace, user: User):
+    return user.work_notifications.filter(workspace=workspace, read_at__isnull=True)

@@ -1,0 +1,120 @@
+"""Pages for sprints: the list and planning of a board's sprints (backlog, capacity),
+one sprint's burndown, burnup and velocity, and the stand-up view of a board."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+
+from pacer.core import clock
+from pacer.core.errors import ValidationFailed
+from pacer.core.permissions import allows, check, page
+from pacer.web.charts import Series, chart
+from pacer.work import actions, selectors
+from pacer.work.views import _board_or_404, _card_or_404
+
+
+def _sprints_page(request, board, form=None, errors=None, status: int = 200):
+    today = clock.now().date()
+    return render(
+        request,
+        "work/sprints.html",
+        {
+            "board": board,
+            "sprints": selectors.sprints(board),
+            "current": selectors.current_sprint(board, today),
+            "today": today,
+            "form": form or {},
+            "errors": errors or {},
+            "week_options": [(w, f"{w} week{'s' if w > 1 else ''}") for w in actions.SPRINT_WEEKS],
+            "can_manage": allows(request.role, "work.manage"),
+        },
+        status=status,
+    )
+
+
+@page("work.view")
+def sprint_list(request, slug: str):
+    board = _board_or_404(request, slug)
+    if request.method != "POST":
+        return _sprints_page(request, board)
+    check(request.role, "work.manage")
+    data = request.POST
+    try:
+        sprint = actions.create_sprint(
+            board,
+            name=data.get("name", ""),
+            start=data.get("start", ""),
+            weeks=data.get("weeks", ""),
+            capacity=data.get("capacity", ""),
+            goal=data.get("goal", ""),
+            actor=request.user,
+        )
+    except ValidationFailed as error:
+        return _sprints_page(request, board, data, error.errors, status=422)
+    messages.success(request, f"Sprint '{sprint.name}' planned.")
+    return HttpResponseRedirect(reverse("work-sprint", args=[sprint.pk]))
+
+
+@page("work.view")
+def sprint_detail(request, sprint_id: int):
+    sprint = selectors.sprint(request.workspace, sprint_id)
+    if sprint is None:
+        raise Http404("no such sprint")
+    if request.method == "POST":
+        check(request.role, "work.edit")
+        card = _card_or_404(request, request.POST.get("card") or 0)
+        target = sprint if request.POST.get("into") == "sprint" else None
+        try:
+            actions.plan(card, target, actor=request.user)
+        except ValidationFailed as error:
+            messages.error(request, str(error))
+        else:
+            where = f"into {sprint.name}" if target else "back to the backlog"
+            messages.success(request, f"'{card.title}' moved {where}.")
+        return HttpResponseRedirect(reverse("work-sprint", args=[sprint.pk]))
+    report = selectors.sprint_report(sprint, today=clock.now().date())
+    labels = [day.strftime("%b %-d") for day in report.days]
+    burndown = chart(
+        "line",
+        labels,
+        [Series("Points left", report.remaining), Series("Ideal", report.ideal, dashed=True)],
+    )
+    burnup = chart(
+        "line",
+        labels,
+        [
+            Series("Points done", report.done),
+            Series("Scope", [report.scope] * len(labels), dashed=True),
+        ],
+    )
+    velocity = chart(
+        "bar",
+        [past.name for past, _ in report.past],
+        [Series("Points finished", [points for _, points in report.past])],
+    )
+    return render(
+        request,
+        "work/sprint.html",
+        {
+            "sprint": sprint,
+            "board": sprint.board,
+            "report": report,
+            "burndown": burndown,
+            "burnup": burnup,
+            "velocity": velocity,
+            "cards": sprint.cards.select_related("column", "assignee").order_by("column__position"),
+            "backlog": selectors.backlog(sprint.board),
+            "can_edit": allows(request.role, "work.edit"),
+        },
+    )
+
+
+@page("work.view")
+def standup(request, slug: str):
+    board = _board_or_404(request, slug)
+    return render(
+        request,
+        "work/standup.html",
+        {"board": board, "people": selectors.standup(board, now=clock.now())},
+    )

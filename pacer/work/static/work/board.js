@@ -1,0 +1,78 @@
+// Drag and drop on a Kanban board (SortableJS, vendored): a dropped card is saved through
+// the card's move endpoint; a move over a WIP limit is put back and the reason asked for
+// ("Move anyway" sends it as the override reason). Without JavaScript each card keeps its
+// move form.
+(function () {
+  "use strict";
+  const board = document.getElementById("board");
+  if (!board || !window.Sortable) return;
+  const csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
+  const dialog = document.getElementById("wip-dialog");
+
+  function showCounts(counts) {
+    Object.entries(counts).forEach(([column, count]) => {
+      const cell = board.querySelector(`[data-count="${column}"]`);
+      const head = board.querySelector(`[data-column-head="${column}"]`);
+      if (cell) cell.textContent = count;
+      if (head && head.dataset.limit) head.classList.toggle("full", count >= Number(head.dataset.limit));
+    });
+  }
+
+  function putBack(event) {
+    const siblings = event.from.children;
+    event.from.insertBefore(event.item, siblings[event.oldIndex] || null);
+  }
+
+  function send(item, list, index, reason) {
+    const body = new FormData();
+    body.append("csrfmiddlewaretoken", csrf ? csrf.value : "");
+    body.append("column", list.dataset.column);
+    body.append("swimlane", list.dataset.lane);
+    body.append("position", index);
+    if (reason) body.append("override_reason", reason);
+    return fetch(item.dataset.moveUrl, {
+      method: "POST", body, headers: {Accept: "application/json"}, credentials: "same-origin",
+    }).then((response) => response.json().then((data) => ({ok: response.ok, data})));
+  }
+
+  function askReason(errors) {
+    return new Promise((resolve) => {
+      document.getElementById("wip-text").textContent = Object.values(errors).join(" ");
+      const input = document.getElementById("wip-reason");
+      input.value = "";
+      dialog.returnValue = "";
+      dialog.addEventListener("close", function onClose() {
+        dialog.removeEventListener("close", onClose);
+        resolve(dialog.returnValue === "override" && input.value.trim() ? input.value.trim() : null);
+      });
+      dialog.showModal();
+      input.focus();
+    });
+  }
+
+  function onEnd(event) {
+    if (event.from === event.to && event.oldIndex === event.newIndex) return;
+    const item = event.item, list = event.to, index = event.newIndex;
+    send(item, list, index).then(({ok, data}) => {
+      if (ok) return showCounts(data.counts);
+      putBack(event);
+      if (!data.wip_limit || !dialog) return window.alert(Object.values(data.errors).join(" "));
+      return askReason(data.errors).then((reason) => {
+        if (!reason) return null;
+        return send(item, list, index, reason).then((retry) => {
+          if (!retry.ok) return window.alert(Object.values(retry.data.errors).join(" "));
+          list.insertBefore(item, list.children[index] || null);
+          showCounts(retry.data.counts);
+          return null;
+        });
+      });
+    });
+  }
+
+  board.querySelectorAll(".work-cards").forEach((list) => {
+    window.Sortable.create(list, {
+      group: "board", animation: 120, forceFallback: true, filter: "input, select, summary",
+      preventOnFilter: false, onEnd,
+    });
+  });
+})();

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from pacer.work import sprint_views, views
+
+urlpatterns = [
+    path("work/boards/", views.board_list, name="work-boards"),
+    path("work/boards/<slug:slug>/", views.board_detail, name="work-board"),
+    path("work/boards/<slug:slug>/cards/", views.card_create, name="work-card-create"),
+    path("work/boards/<slug:slug>/bulk/", views.bulk_edit, name="work-bulk"),
+    path("work/boards/<slug:slug>/flow/", views.flow_metrics, name="work-flow"),
+    path("work/boards/<slug:slug>/sprints/", sprint_views.sprint_list, name="work-sprints"),
+    path("work/boards/<slug:slug>/standup/", sprint_views.standup, name="work-standup"),
+    path("work/sprints/<int:sprint_id>/", sprint_views.sprint_detail, name="work-sprint"),
+    path("work/cards/<int:card_id>/", views.card_detail, name="work-card"),
+    path("work/cards/<int:card_id>/move/", views.card_move, name="work-card-move"),
+    path("work/who/", views.who, name="work-who"),
+]

@@ -1,0 +1,339 @@
+"""Pages for boards and cards: the board with drag and drop (a move form without
+JavaScript), bulk edit, a card with its checklist, comments, links and history, and
+the flow metrics of a board. Sprint pages are in ``pacer.work.sprint_views``."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from pacer.core import clock
+from pacer.core.errors import ValidationFailed
+from pacer.core.permissions import allows, check, page
+from pacer.web.charts import Series, chart
+from pacer.web.tables import Column, Table
+from pacer.work import actions, selectors
+from pacer.work.models import LinkKind
+
+DEFAULT_COLUMNS = "Backlog:todo, Doing:doing:3, Review:doing:2, Done:done"
+# lead and cycle time histogram bins, in days: [0, 1), [1, 2), ... and the last open
+BINS = (0, 1, 2, 3, 5, 8, 13, 21)
+
+
+def parse_columns(text: str) -> list[dict]:
+    """``"To do:todo, Doing:doing:3, Done:done"`` as column dicts (name, stage, limit)."""
+    columns = []
+    for part in [p.strip() for p in text.split(",") if p.strip()]:
+        name, _, rest = part.partition(":")
+        stage, _, limit = rest.partition(":")
+        columns.append({"name": name.strip(), "stage": stage.strip(), "wip_limit": limit.strip()})
+    return columns
+
+
+def _board_or_404(request, slug: str):
+    found = selectors.board(request.workspace, slug)
+    if found is None:
+        raise Http404("no such board")
+    return found
+
+
+def _card_or_404(request, card_id: int):
+    found = selectors.card(request.workspace, card_id)
+    if found is None:
+        raise Http404("no such card")
+    return found
+
+
+def _boards_page(request, form, errors=None, status: int = 200):
+    table = Table(
+        request,
+        selectors.boards(request.workspace),
+        [
+            Column(
+                "name",
+                "Board",
+                sortable=True,
+                href=lambda b: reverse("work-board", args=[b["slug"]]),
+            ),
+            Column("team", "Team", sortable=True),
+            Column("slug", "Key", sortable=True, visible=False),
+            Column("card_count", "Cards", format="count", sortable=True),
+            Column("person_wip_limit", "WIP per person", format="count"),
+        ],
+        default_sort="team",
+        caption="Boards",
+        empty_title="No boards yet.",
+        empty_hint="Create a board for a team below.",
+        html_id="boards",
+    )
+    context = {
+        "table": table,
+        "form": form,
+        "errors": errors or {},
+        "can_manage": allows(request.role, "work.manage"),
+        "default_columns": DEFAULT_COLUMNS,
+    }
+    return render(request, "work/board_list.html", context, status=status)
+
+
+@page("work.view")
+def board_list(request):
+    if request.method == "POST":
+        return _create_board(request)
+    return _boards_page(request, {})
+
+
+@page("work.manage")
+def _create_board(request):
+    data = request.POST
+    try:
+        board = actions.create_board(
+            request.workspace,
+            team=data.get("team", ""),
+            slug=data.get("slug", ""),
+            name=data.get("name", ""),
+            columns=parse_columns(data.get("columns", "")),
+            swimlanes=[s.strip() for s in data.get("swimlanes", "").split(",") if s.strip()],
+            person_wip_limit=data.get("person_wip_limit", ""),
+            actor=request.user,
+        )
+    except ValidationFailed as error:
+        return _boards_page(request, data, error.errors, status=422)
+    messages.success(request, f"Board '{board.name}' created.")
+    return HttpResponseRedirect(reverse("work-board", args=[board.slug]))
+
+
+def _board_page(request, board, errors=None, form=None, status: int = 200):
+    view = selectors.board_view(board)
+    today = clock.now().date()
+    columns = [(c.pk, c.name) for c in view.columns]
+    members = [("", "Nobody")] + [
+        (m.pk, m.get_username()) for m in selectors.members(request.workspace)
+    ]
+    context = {
+        "board": board,
+        "view": view,
+        "column_options": columns,
+        "column_options_blank": [("", "Keep")] + columns,
+        "member_options": members,
+        "bulk_member_options": [("", "Keep")] + members[1:],
+        "lane_options": [("", "None")] + [(lane.pk, lane.name) for lane in board.swimlanes.all()],
+        "sprint": selectors.current_sprint(board, today),
+        "today": today,
+        "errors": errors or {},
+        "form": form or {},
+        "can_edit": allows(request.role, "work.edit"),
+        "can_manage": allows(request.role, "work.manage"),
+    }
+    return render(request, "work/board.html", context, status=status)
+
+
+@page("work.view")
+def board_detail(request, slug: str):
+    return _board_page(request, _board_or_404(request, slug))
+
+
+@require_POST
+@page("work.edit")
+def card_create(request, slug: str):
+    board = _board_or_404(request, slug)
+    data = request.POST
+    try:
+        card = actions.create_card(
+            board,
+            title=data.get("title", ""),
+            column=data.get("column") or None,
+            swimlane=data.get("swimlane", ""),
+            assignee=data.get("assignee", ""),
+            due=data.get("due", ""),
+            estimate=data.get("estimate", ""),
+            now=clock.now(),
+            actor=request.user,
+        )
+    except ValidationFailed as error:
+        return _board_page(request, board, error.errors, data, status=422)
+    messages.success(request, f"Card '{card.title}' added.")
+    return HttpResponseRedirect(reverse("work-board", args=[board.slug]))
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@require_POST
+@page("work.edit")
+def card_move(request, card_id: int):
+    """Move a card: JSON for the board's script (422 with the reasons when refused), a
+    redirect back to the board for the form."""
+    card = _card_or_404(request, card_id)
+    data = request.POST
+    try:
+        moved = actions.move_card(
+            card,
+            column=data.get("column", ""),
+            swimlane=data.get("swimlane", "keep"),
+            position=data.get("position") or None,
+            override_reason=data.get("override_reason", ""),
+            now=clock.now(),
+            actor=request.user,
+        )
+    except ValidationFailed as error:
+        over = isinstance(error, actions.WipLimitExceeded)
+        if _wants_json(request):
+            return JsonResponse({"errors": error.errors, "wip_limit": over}, status=422)
+        messages.error(request, f"'{card.title}' was not moved. {error}")
+    else:
+        if _wants_json(request):
+            counts = selectors.board_view(moved.board).counts
+            return JsonResponse({"column": moved.column_id, "counts": counts})
+        messages.success(request, f"'{moved.title}' moved to {moved.column.name}.")
+    return HttpResponseRedirect(reverse("work-board", args=[card.board.slug]))
+
+
+@require_POST
+@page("work.edit")
+def bulk_edit(request, slug: str):
+    board = _board_or_404(request, slug)
+    data = request.POST
+    changes = {name: data[name] for name in ("assignee", "due") if data.get(name, "")}
+    try:
+        count = actions.bulk_edit(
+            board,
+            data.getlist("cards"),
+            column=data.get("column", ""),
+            now=clock.now(),
+            actor=request.user,
+            **changes,
+        )
+    except ValidationFailed as error:
+        messages.error(request, f"Nothing changed. {error}")
+    else:
+        messages.success(request, f"{count} cards changed.")
+    return HttpResponseRedirect(reverse("work-board", args=[board.slug]))
+
+
+def _card_page(request, card, errors=None, status: int = 200):
+    context = {
+        "card": card,
+        "board": card.board,
+        "columns": list(card.board.columns.all()),
+        "member_options": [("", "Nobody")]
+        + [(m.pk, m.get_username()) for m in selectors.members(request.workspace)],
+        "history": selectors.history(card),
+        "comments": card.comments.select_related("author"),
+        "link_kinds": LinkKind.choices,
+        "errors": errors or {},
+        "can_edit": allows(request.role, "work.edit"),
+    }
+    return render(request, "work/card.html", context, status=status)
+
+
+CARD_OPERATIONS = {
+    "edit": lambda card, data, now, user: actions.update_card(
+        card,
+        now=now,
+        actor=user,
+        **{f: data.get(f, "") for f in ("title", "description", "assignee", "due", "estimate")},
+    ),
+    "block": lambda card, data, now, user: actions.set_blocked(
+        card, data.get("blocked_reason", ""), now=now, actor=user
+    ),
+    "checklist": lambda card, data, now, user: actions.add_checklist_item(
+        card, data.get("text", ""), actor=user
+    ),
+    "comment": lambda card, data, now, user: actions.add_comment(
+        card, data.get("body", ""), now=now, actor=user
+    ),
+    "link": lambda card, data, now, user: actions.add_link(
+        card, data.get("kind", ""), data.get("target_id", ""), actor=user
+    ),
+}
+
+
+@page("work.view")
+def card_detail(request, card_id: int):
+    card = _card_or_404(request, card_id)
+    if request.method != "POST":
+        return _card_page(request, card)
+    check(request.role, "work.edit")
+    operation = request.POST.get("op", "")
+    try:
+        if operation == "tick":
+            item = card.checklist.filter(pk=request.POST.get("item") or 0).first()
+            if item is None:
+                raise ValidationFailed({"item": "is not on this card's checklist"})
+            actions.tick(item, request.POST.get("done") == "1")
+        elif operation in CARD_OPERATIONS:
+            CARD_OPERATIONS[operation](card, request.POST, clock.now(), request.user)
+        else:
+            raise ValidationFailed({"op": f"must be one of tick, {', '.join(CARD_OPERATIONS)}"})
+    except ValidationFailed as error:
+        return _card_page(request, selectors.card(request.workspace, card_id), error.errors, 422)
+    messages.success(request, "Saved.")
+    return HttpResponseRedirect(reverse("work-card", args=[card.pk]))
+
+
+def _histogram(days: list[float]) -> tuple[list[str], list[int]]:
+    labels = [f"{low}–{high}" for low, high in zip(BINS, BINS[1:], strict=False)]
+    labels.append(f"{BINS[-1]}+")
+    counts = [0] * len(labels)
+    for value in days:
+        index = sum(1 for edge in BINS[1:] if value >= edge)
+        counts[index] += 1
+    return labels, counts
+
+
+@page("work.view")
+def flow_metrics(request, slug: str):
+    board = _board_or_404(request, slug)
+    report = selectors.flow_report(board, now=clock.now())
+    columns = list(board.columns.all())
+    cumulative = chart(
+        "line",
+        [day.isoformat() for day in report.days],
+        [Series(c.name, report.cumulative[c.pk]) for c in reversed(columns)],
+        stacked=True,
+    )
+    lead_labels, lead_counts = _histogram(report.lead_times)
+    cycle_labels, cycle_counts = _histogram(report.cycle_times)
+    times = chart(
+        "bar",
+        lead_labels,
+        [Series("Lead time", lead_counts), Series("Cycle time", cycle_counts)],
+    )
+    throughput = chart(
+        "bar",
+        [week.isoformat() for week in report.weeks],
+        [Series("Cards finished", report.throughput)],
+        partial=[len(report.weeks) - 1],
+    )
+    blocked = sorted(report.blocked.items(), key=lambda pair: -pair[1])
+    titles = dict(selectors.cards(board).filter(pk__in=report.blocked).values_list("pk", "title"))
+    return render(
+        request,
+        "work/flow.html",
+        {
+            "board": board,
+            "report": report,
+            "cumulative": cumulative,
+            "times": times,
+            "throughput": throughput,
+            "blocked": [(card_id, titles[card_id], days) for card_id, days in blocked],
+        },
+    )
+
+
+@page("work.view")
+def who(request):
+    mentions = selectors.unread_mentions(request.workspace, request.user)
+    return render(
+        request,
+        "work/who.html",
+        {
+            "people": selectors.who_works_on_what(request.workspace),
+            "mentions": mentions.select_related("card", "comment__author").order_by("-created_at")[
+                :10
+            ],
+        },
+    )
