@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from pacer.core.errors import ValidationFailed
-from pacer.core.permissions import allows, page
+from pacer.core.permissions import allows, check, page
 from pacer.planning import budget_actions, plan_selectors, purchase_actions
 from pacer.planning.models import BudgetTransfer, PurchaseOrder, Vendor
 from pacer.planning.rollups import accruals
@@ -200,7 +200,7 @@ def threshold(request):
 @page("budgets.view")
 def vendors(request):
     columns = [
-        Column("name", "Name", sortable=True, href=lambda v: reverse("vendor", args=[v.pk])),
+        Column("name", "Name", sortable=True, href=lambda v: reverse("vendor", args=[v["pk"]])),
         Column("kind", "Kind", sortable=True, labels=dict(Vendor.Kind.choices)),
         Column("contract", "Contract"),
         Column("contract_ends", "Contract ends", format="date", sortable=True),
@@ -223,7 +223,8 @@ def vendors(request):
         "form": {"kind": "agency"},
         "errors": {},
     }
-    if request.method == "POST" and context["can_manage"]:
+    if request.method == "POST":
+        check(request.role, "budgets.manage")
         return _save_vendor(request, None, context)
     return render(request, "planning/vendors.html", context)
 
@@ -266,7 +267,8 @@ def vendor(request, vendor_id: int):
         "order_form": {"issued_on": date.today(), "currency": request.workspace.currency},
         "errors": {},
     }
-    if request.method == "POST" and can_manage:
+    if request.method == "POST":
+        check(request.role, "budgets.manage")
         if request.POST.get("form") == "order":
             return _issue_order(request, found, context)
         return _save_vendor(request, found, context)
@@ -307,7 +309,8 @@ def order(request, order_id: int):
         "form": {"invoiced_on": date.today()},
         "errors": {},
     }
-    if request.method == "POST" and can_manage:
+    if request.method == "POST":
+        check(request.role, "budgets.manage")
         if request.POST.get("status"):
             try:
                 purchase_actions.set_order_status(found, request.POST["status"], actor=request.user)
