@@ -23,6 +23,7 @@ from pacer.core.errors import FIRST_DAY, LAST_DAY, NotFound
 from pacer.core.permissions import endpoint
 from pacer.planning import budget_actions, plan_actions, plan_selectors, purchase_actions
 from pacer.planning.models import PlanNode, Vendor
+from pacer.planning.plan_actions import ancestors
 from pacer.planning.rollups import tree
 
 router = Router(tags=["plans"])
@@ -134,6 +135,11 @@ def _node_out(row) -> dict:
     }
 
 
+def _one(request, node: PlanNode) -> dict:
+    """A node's answer: its subtree's totals, its depth in the whole tree."""
+    return {**_node_out(tree(request.workspace, node.pk)[0]), "depth": len(ancestors(node))}
+
+
 def _node(request, node_id: int) -> PlanNode:
     found = plan_selectors.node(request.workspace, node_id)
     if found is None:
@@ -160,7 +166,7 @@ def create_node(request, payload: NodeCreateIn):
     node = plan_actions.create_node(
         request.workspace, _values(payload), parent_id=payload.parent, actor=request.user
     )
-    return Status(201, _node_out(tree(request.workspace, node.pk)[0]))
+    return Status(201, _one(request, node))
 
 
 @router.get("/nodes/{node_id}", response={200: NodeDetailOut, **ERRORS, **NOT_FOUND})
@@ -168,23 +174,22 @@ def create_node(request, payload: NodeCreateIn):
 def get_node(request, node_id: Id):
     """A node with its subtree's figures and its variance alerts today."""
     node = _node(request, node_id)
-    row = tree(request.workspace, node.pk)[0]
     found = plan_selectors.alerts(request.workspace, node.pk, date.today())
-    return {**_node_out(row), "alerts": [vars(a) for a in found]}
+    return {**_one(request, node), "alerts": [vars(a) for a in found]}
 
 
 @router.put("/nodes/{node_id}", response={200: NodeOut, **ERRORS, **NOT_FOUND, **BODY_ERRORS})
 @endpoint("plans.manage")
 def update_node(request, node_id: Id, payload: NodeIn):
     node = plan_actions.update_node(_node(request, node_id), _values(payload), actor=request.user)
-    return _node_out(tree(request.workspace, node.pk)[0])
+    return _one(request, node)
 
 
 @router.post("/nodes/{node_id}/move", response={200: NodeOut, **ERRORS, **NOT_FOUND, **BODY_ERRORS})
 @endpoint("plans.manage")
 def move_node(request, node_id: Id, payload: MoveIn):
     node = plan_actions.move_node(_node(request, node_id), payload.parent, actor=request.user)
-    return _node_out(tree(request.workspace, node.pk)[0])
+    return _one(request, node)
 
 
 class LineIn(Schema):
