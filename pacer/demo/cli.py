@@ -57,6 +57,7 @@ def simulate(args: argparse.Namespace) -> int:
     from pacer.core.errors import ValidationFailed
     from pacer.demo.leads import load_leads
     from pacer.demo.loader import load_business
+    from pacer.demo.plans import load_plan
     from pacer.simulate.business import generate
     from pacer.simulate.config import SimConfig
     from pacer.warehouse.cli import sync
@@ -90,9 +91,11 @@ def simulate(args: argparse.Namespace) -> int:
         bar, task = progress("capturing leads", int(business.truth["realised"]["leads"]))
         with bar:
             leads = load_leads(workspace, business, on_progress=lambda n: bar.advance(task, n))
+        plan = load_plan(workspace)
     except ValidationFailed as error:
         return fail(error)
     print(f"events: {counts}; ground truth: {truth_path}")
+    print(f"plan: {plan['nodes']} nodes, {plan['lines']} budget lines, {plan['orders']} orders")
     print(
         f"leads: {leads['messages']}; {leads['responses']:,} first responses and "
         f"{leads['conversions']:,} conversions logged; lead score {leads['predictive_model']}"

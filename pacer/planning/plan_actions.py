@@ -115,7 +115,12 @@ def check_node(workspace: Workspace, values: dict) -> tuple[dict, dict[str, str]
                 errors[field] = error.reason
         clean[field] = day
     starts_on, ends_on = clean["starts_on"], clean["ends_on"]
-    if not errors.keys() & {"starts_on", "ends_on"} and starts_on and ends_on < starts_on:
+    if (
+        not errors.keys() & {"starts_on", "ends_on"}
+        and starts_on
+        and ends_on
+        and ends_on < starts_on
+    ):
         errors["ends_on"] = "must not be before starts_on"
     channels = values.get("channels") or []
     if not isinstance(channels, list) or len(channels) > MAX_LIST:

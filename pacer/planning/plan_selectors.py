@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
+from django.db.models.functions import TruncMonth
 
 from pacer.core.models import Membership, Workspace
 from pacer.planning.models import (
@@ -15,6 +16,7 @@ from pacer.planning.models import (
     FxRate,
     PlanNode,
     PurchaseOrder,
+    SpendEntry,
     Vendor,
 )
 from pacer.planning.rollups import ZERO, Figures, line_figures, tree
@@ -229,3 +231,23 @@ def teams_in_use(workspace: Workspace) -> list[str]:
 def years_in_use(workspace: Workspace) -> list[int]:
     found = PlanNode.objects.filter(workspace=workspace).values_list("fiscal_year", flat=True)
     return sorted(set(found))
+
+
+def monthly_campaign_spend(workspace: Workspace) -> list[dict]:
+    """Spend by campaign key, channel and month (``month`` the first day), oldest first."""
+    rows = (
+        SpendEntry.objects.filter(workspace=workspace, campaign__isnull=False)
+        .annotate(month=TruncMonth("day"))
+        .values("campaign__key", "channel", "month")
+        .annotate(total=Sum("amount"))
+        .order_by("month", "campaign__key", "channel")
+    )
+    return [
+        {
+            "campaign": row["campaign__key"],
+            "channel": row["channel"],
+            "month": row["month"].date() if hasattr(row["month"], "date") else row["month"],
+            "total": row["total"],
+        }
+        for row in rows
+    ]

@@ -177,3 +177,8 @@ def test_envelopes_are_allocated_top_down_within_the_parents(workspace):
     assert refused.value.errors == {
         f"allocations.{root.pk}": f"node {root.pk} is not a child of node {root.pk}"
     }
+
+
+def test_a_node_may_have_a_start_without_an_end(workspace):
+    node = plan(workspace, starts_on=date(2026, 1, 1), ends_on=None)
+    assert (node.starts_on, node.ends_on) == (date(2026, 1, 1), None)
