@@ -144,7 +144,7 @@ def check_node(workspace: Workspace, values: dict) -> tuple[dict, dict[str, str]
     owner = values.get("owner")
     clean["owner_id"] = None
     if owner not in (None, ""):
-        owner_id = int(owner) if str(owner).isdigit() else None
+        owner_id = int(owner) if str(owner).isdigit() and len(str(owner)) < 19 else None
         if (
             owner_id is None
             or not Membership.objects.filter(workspace=workspace, user_id=owner_id).exists()
@@ -172,7 +172,7 @@ def _linked_elsewhere(workspace, campaign: Campaign | None, node_id: int | None)
 def _parent(workspace: Workspace, parent_id) -> PlanNode | None:
     if parent_id in (None, ""):
         return None
-    if not str(parent_id).isdigit():
+    if not str(parent_id).isdigit() or len(str(parent_id)) > 18:
         raise ValidationFailed({"parent": "must be a node id"})
     parent = PlanNode.objects.filter(workspace=workspace, pk=int(parent_id)).first()
     if parent is None:

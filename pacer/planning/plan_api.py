@@ -69,7 +69,7 @@ class NodeCreateIn(NodeIn):
     parent: Id | None = Field(None, description="the parent node's id; none for a plan")
 
 
-class FiguresOut(Schema):
+class PlanFiguresOut(Schema):
     planned: Decimal
     committed: Decimal
     invoiced: Decimal
@@ -95,19 +95,19 @@ class NodeOut(Schema):
     campaign: str
     allocation: Decimal | None
     depth: int
-    totals: FiguresOut = Field(description="this node and everything under it")
+    totals: PlanFiguresOut = Field(description="this node and everything under it")
 
 
-class AlertOut(Schema):
+class VarianceAlertOut(Schema):
     kind: str
     message: str
 
 
 class NodeDetailOut(NodeOut):
-    alerts: list[AlertOut]
+    alerts: list[VarianceAlertOut]
 
 
-class MoveIn(Schema):
+class NodeMoveIn(Schema):
     parent: Id | None = Field(None, description="the new parent; none for the top level")
 
 
@@ -187,12 +187,12 @@ def update_node(request, node_id: Id, payload: NodeIn):
 
 @router.post("/nodes/{node_id}/move", response={200: NodeOut, **ERRORS, **NOT_FOUND, **BODY_ERRORS})
 @endpoint("plans.manage")
-def move_node(request, node_id: Id, payload: MoveIn):
+def move_node(request, node_id: Id, payload: NodeMoveIn):
     node = plan_actions.move_node(_node(request, node_id), payload.parent, actor=request.user)
     return _one(request, node)
 
 
-class LineIn(Schema):
+class BudgetLineIn(Schema):
     node: Id
     month: Month
     channel: Channel
@@ -202,16 +202,16 @@ class LineIn(Schema):
     amount: Money = Field(examples=["12500.00"])
 
 
-class LinesIn(Schema):
-    rows: list[LineIn] = Field(min_length=1, max_length=MAX_LINE_ROWS)
+class BudgetLinesIn(Schema):
+    rows: list[BudgetLineIn] = Field(min_length=1, max_length=MAX_LINE_ROWS)
 
 
-class LinesPlanned(Schema):
+class BudgetLinesPlanned(Schema):
     created: int
     updated: int = Field(description="lines planned before whose amount was replaced")
 
 
-class LineOut(Schema):
+class BudgetLineOut(Schema):
     id: int
     node: int
     month: date
@@ -224,26 +224,22 @@ class LineOut(Schema):
     amount_base: Decimal = Field(description="in the workspace currency")
 
 
-class LinesQuery(Schema):
-    node: Id | None = None
-
-
 def _line_out(line) -> dict:
     return {
-        **{f: getattr(line, f) for f in LineOut.model_fields if f != "node"},
+        **{f: getattr(line, f) for f in BudgetLineOut.model_fields if f != "node"},
         "node": line.node_id,
     }
 
 
-@router.get("/lines", response={200: list[LineOut], **ERRORS})
+@router.get("/lines", response={200: list[BudgetLineOut], **ERRORS})
 @endpoint("budgets.view")
 def list_lines(request, node: Id | None = None):
     return [_line_out(x) for x in plan_selectors.lines(request.workspace, node).order_by("id")]
 
 
-@router.post("/lines", response={201: LinesPlanned, **ERRORS, **BODY_ERRORS})
+@router.post("/lines", response={201: BudgetLinesPlanned, **ERRORS, **BODY_ERRORS})
 @endpoint("budgets.manage")
-def plan_lines(request, payload: LinesIn):
+def plan_lines(request, payload: BudgetLinesIn):
     """Set budget lines, all or none; idempotent: one amount per key (node, month,
     channel, team, location), a row for a planned key replaces its amount."""
     rows = [row.dict() for row in payload.rows]
@@ -268,7 +264,7 @@ class TransferOut(Schema):
     decided_by: int | None
 
 
-class DecisionIn(Schema):
+class TransferDecisionIn(Schema):
     approve: bool
 
 
@@ -312,7 +308,7 @@ def request_transfer(request, payload: TransferIn):
     response={200: TransferOut, **ERRORS, **NOT_FOUND, **BODY_ERRORS},
 )
 @endpoint("budgets.approve")
-def decide_transfer(request, transfer_id: Id, payload: DecisionIn):
+def decide_transfer(request, transfer_id: Id, payload: TransferDecisionIn):
     """Approve or reject a pending transfer (not one you requested)."""
     found = plan_selectors.transfer(request.workspace, transfer_id)
     if found is None:
@@ -321,21 +317,21 @@ def decide_transfer(request, transfer_id: Id, payload: DecisionIn):
     return _transfer_out(decided)
 
 
-class RateIn(Schema):
+class FxRateIn(Schema):
     currency: Currency
     day: Day
     rate: Decimal = Field(gt=0, lt=budget_actions.MAX_RATE, allow_inf_nan=False)
 
 
-class RateOut(Schema):
+class FxRateOut(Schema):
     currency: str
     day: date
     rate: Decimal
 
 
-@router.post("/rates", response={201: RateOut, **ERRORS, **BODY_ERRORS})
+@router.post("/rates", response={201: FxRateOut, **ERRORS, **BODY_ERRORS})
 @endpoint("budgets.manage")
-def set_rate(request, payload: RateIn):
+def set_rate(request, payload: FxRateIn):
     """What one unit of ``currency`` is worth in the workspace currency from ``day`` on."""
     found = budget_actions.set_rate(
         request.workspace, payload.currency, payload.day, payload.rate, actor=request.user
@@ -377,7 +373,7 @@ def create_vendor(request, payload: VendorIn):
     return Status(201, vendor)
 
 
-class OrderIn(Schema):
+class PurchaseOrderIn(Schema):
     number: text(60, min_length=1)
     vendor: Id
     line: Id = Field(description="the budget line it commits against")
@@ -387,7 +383,7 @@ class OrderIn(Schema):
     description: text(500) = ""
 
 
-class OrderOut(Schema):
+class PurchaseOrderOut(Schema):
     id: int
     number: str
     vendor: int
@@ -408,21 +404,21 @@ def _order_out(order) -> dict:
     }
 
 
-@router.get("/orders", response={200: list[OrderOut], **ERRORS})
+@router.get("/orders", response={200: list[PurchaseOrderOut], **ERRORS})
 @endpoint("budgets.view")
 def list_orders(request):
     return [_order_out(o) for o in plan_selectors.orders(request.workspace)[:1000]]
 
 
-@router.post("/orders", response={201: OrderOut, **ERRORS, **BODY_ERRORS})
+@router.post("/orders", response={201: PurchaseOrderOut, **ERRORS, **BODY_ERRORS})
 @endpoint("budgets.manage")
-def issue_order(request, payload: OrderIn):
+def issue_order(request, payload: PurchaseOrderIn):
     """Commit money to a vendor against a budget line (no more than the line has free)."""
     order = purchase_actions.issue_order(request.workspace, payload.dict(), actor=request.user)
     return Status(201, _order_out(order))
 
 
-class InvoiceIn(Schema):
+class VendorInvoiceIn(Schema):
     order: Id
     number: text(60, min_length=1)
     invoiced_on: Day
@@ -432,7 +428,7 @@ class InvoiceIn(Schema):
     )
 
 
-class InvoiceOut(Schema):
+class VendorInvoiceOut(Schema):
     id: int
     order: int
     number: str
@@ -442,16 +438,16 @@ class InvoiceOut(Schema):
     flagged: bool
 
 
-@router.post("/invoices", response={201: InvoiceOut, **ERRORS, **BODY_ERRORS})
+@router.post("/invoices", response={201: VendorInvoiceOut, **ERRORS, **BODY_ERRORS})
 @endpoint("budgets.manage")
-def record_invoice(request, payload: InvoiceIn):
+def record_invoice(request, payload: VendorInvoiceIn):
     """An invoice matched to a purchase order; over-invoicing is refused unless
     ``over_reason`` accepts it (flagged)."""
     invoice = purchase_actions.record_invoice(request.workspace, payload.dict(), actor=request.user)
     return Status(
         201,
         {
-            **{f: getattr(invoice, f) for f in InvoiceOut.model_fields if f != "order"},
+            **{f: getattr(invoice, f) for f in VendorInvoiceOut.model_fields if f != "order"},
             "order": invoice.order_id,
         },
     )
