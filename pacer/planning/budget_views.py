@@ -33,6 +33,11 @@ ORDER_FIELDS = ("number", "vendor", "line", "issued_on", "currency", "amount", "
 INVOICE_FIELDS = ("number", "invoiced_on", "amount", "over_reason")
 
 
+def _form_value(value) -> str:
+    """A stored value as a form field shows it (dates as YYYY-MM-DD)."""
+    return value.isoformat() if isinstance(value, date) else value or ""
+
+
 def _id(value: str) -> int | None:
     return int(value) if value.isdigit() and len(value) < 19 else None
 
@@ -115,6 +120,7 @@ def budgets(request):
         "accruals": found_accruals,
         "accrued": sum((r["accrued"] for r in found_accruals), 0),
         "as_of": as_of,
+        "as_of_value": as_of.isoformat(),
         "form": {},
         "errors": {},
     }
@@ -263,8 +269,11 @@ def vendor(request, vendor_id: int):
         "can_manage": can_manage,
         "kinds": Vendor.Kind.choices,
         "lines": [("", "Choose a line"), *plan_selectors.line_choices(request.workspace)],
-        "form": {f: getattr(found, f) or "" for f in VENDOR_FIELDS},
-        "order_form": {"issued_on": date.today(), "currency": request.workspace.currency},
+        "form": {f: _form_value(getattr(found, f)) for f in VENDOR_FIELDS},
+        "order_form": {
+            "issued_on": date.today().isoformat(),
+            "currency": request.workspace.currency,
+        },
         "errors": {},
     }
     if request.method == "POST":
@@ -306,7 +315,7 @@ def order(request, order_id: int):
         "line_label": plan_selectors.line_label(found.line),
         "invoices": found.invoices.order_by("invoiced_on", "pk"),
         "can_manage": can_manage and found.status == PurchaseOrder.Status.OPEN,
-        "form": {"invoiced_on": date.today()},
+        "form": {"invoiced_on": date.today().isoformat()},
         "errors": {},
     }
     if request.method == "POST":

@@ -163,8 +163,8 @@ def node_edit(request, node_id: int):
         "channels": ", ".join(node.channels),
         "locations": ", ".join(node.locations),
         "target_kpis": _kpi_text(node.target_kpis),
-        "starts_on": node.starts_on or "",
-        "ends_on": node.ends_on or "",
+        "starts_on": node.starts_on.isoformat() if node.starts_on else "",
+        "ends_on": node.ends_on.isoformat() if node.ends_on else "",
     }
     return _node_form(request, node, node.parent, form, {})
 

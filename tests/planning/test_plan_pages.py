@@ -243,3 +243,11 @@ def test_vendor_order_and_invoice_pages(client, workspace, plan):
     page = client.get("/budgets/?as_of=2026-03-31").content.decode()
     # accrued: 1,000 ordered less 400 invoiced by the period's end
     assert '<td class="num">$1,000</td><td class="num">$400</td><td class="num">$600</td>' in page
+
+
+def test_date_fields_show_their_stored_days(client, workspace, plan):
+    _, leaf = plan
+    page = client.get(f"/plans/{leaf.pk}/edit/").content.decode()
+    assert 'name="starts_on" type="date" value="2026-03-01"' in page
+    page = client.get("/budgets/?as_of=2026-03-31").content.decode()
+    assert 'name="as_of" type="date" value="2026-03-31"' in page
