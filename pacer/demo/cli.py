@@ -58,6 +58,7 @@ def simulate(args: argparse.Namespace) -> int:
     from pacer.core.errors import ValidationFailed
     from pacer.demo.leads import load_leads
     from pacer.demo.loader import load_business
+    from pacer.demo.plans import load_plan
     from pacer.demo.teams import load_teams
     from pacer.demo.work import load_work
     from pacer.simulate.business import generate
@@ -98,11 +99,13 @@ def simulate(args: argparse.Namespace) -> int:
                 on_progress=lambda n: bar.advance(task, n),
                 staff_password=DEMO_PASSWORD,
             )
+        plan = load_plan(workspace)
         teams = load_teams(workspace, business)
         work = load_work(workspace, now=timezone.now())
     except ValidationFailed as error:
         return fail(error)
     print(f"events: {counts}; ground truth: {truth_path}")
+    print(f"plan: {plan['nodes']} nodes, {plan['lines']} budget lines, {plan['orders']} orders")
     print(f"teams: targets, a review and {teams['answers']:,} NPS answers")
     print(f"work: {work['boards']} boards, {work['cards']} cards, {work['moves']} moves")
     print(

@@ -1,20 +1,32 @@
 from pacer.core.domains import DomainConfig, NavItem
-from pacer.core.roles import ANALYSTS, EVERYONE, MANAGERS
+from pacer.core.roles import ADMINS, ANALYSTS, EVERYONE, MANAGERS
 
 
 class PlanningConfig(DomainConfig):
     name = "pacer.planning"
     label = "planning"
     urls = "pacer.planning.urls"
-    api = (("/planning/", "pacer.planning.api.router"),)
+    api = (
+        ("/planning/", "pacer.planning.api.router"),
+        ("/plans/", "pacer.planning.plan_api.router"),
+    )
     warehouse_tables = ("pacer.planning.warehouse.SPEND",)
     permissions = {
         "campaigns.view": EVERYONE,
         "campaigns.manage": MANAGERS,
         "spend.view": ANALYSTS,
         "spend.manage": MANAGERS,
+        "plans.view": EVERYONE,
+        "plans.manage": MANAGERS,
+        "budgets.view": ANALYSTS,
+        "budgets.manage": MANAGERS,  # budget lines, transfers, rates, vendors, orders
+        "budgets.approve": ADMINS,  # transfers above the workspace's threshold
     }
     nav = (
         NavItem("Campaigns", "campaigns", "campaigns.view", order=20, group="plan"),
         NavItem("Spend", "spend", "spend.view", order=30, group="plan"),
+        NavItem("Plans", "plans", "plans.view", order=10, group="plan"),
+        NavItem("Timeline", "plan-timeline", "plans.view", order=12, group="plan"),
+        NavItem("Budgets", "budgets", "budgets.view", order=14, group="plan"),
+        NavItem("Vendors", "vendors", "budgets.view", order=35, group="plan"),
     )

@@ -1,4 +1,5 @@
-"""Campaigns and the money spent on them (the plan-and-budget work builds on these)."""
+"""Campaigns and spend; the plan tree, its budget lines and transfers; vendors, purchase
+orders and invoices."""
 
 from django.conf import settings
 from django.db import models
@@ -79,4 +80,182 @@ class SpendDay(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["workspace", "day", "channel"], name="spend_day_key")
+        ]
+
+
+class PlanNode(models.Model):
+    """One node of the plan tree: a plan, a program inside it, a campaign inside that,
+    and so on to any depth. Budget lines hang on nodes; a node's figures roll up its
+    subtree's lines (``pacer.planning.rollups``)."""
+
+    class Kind(models.TextChoices):
+        PLAN = "plan", "Plan"
+        PROGRAM = "program", "Program"
+        CAMPAIGN = "campaign", "Campaign"
+        TACTIC = "tactic", "Tactic"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(max_length=200)
+    fiscal_year = models.IntegerField()
+    period = models.CharField(max_length=20, blank=True, default="", help_text="Q1, H2, …")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    team = models.CharField(max_length=60, blank=True, default="", help_text="a team slug")
+    channels = models.JSONField(default=list)
+    locations = models.JSONField(default=list, help_text="location codes")
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    objective = models.TextField(blank=True, default="")
+    target_kpis = models.JSONField(default=dict, help_text="KPI name -> target")
+    campaign = models.OneToOneField(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="plan_node"
+    )
+    # the envelope allocated to this node from above, in the workspace currency
+    allocation = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "parent"], name="plan_node_parent")]
+
+
+class PlanningSettings(models.Model):
+    """A workspace's planning rules."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE)
+    # transfers of more than this (workspace currency) wait for an approver
+    approval_threshold = models.DecimalField(max_digits=14, decimal_places=2, default=10000)
+
+
+class FxRate(models.Model):
+    """How many units of the workspace currency one unit of ``currency`` was worth from
+    ``day`` on (until the next rate)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    currency = models.CharField(max_length=3)
+    day = models.DateField()
+    rate = models.DecimalField(max_digits=18, decimal_places=8)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "currency", "day"], name="fx_rate_key")
+        ]
+
+
+class BudgetLine(models.Model):
+    """Money planned for one month × node × channel × team × location, in its own
+    currency and (converted at the rate of the month's first day) the workspace's."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    node = models.ForeignKey(PlanNode, on_delete=models.PROTECT, related_name="lines")
+    month = models.DateField(help_text="the first day of the month")
+    channel = models.CharField(max_length=40)
+    team = models.CharField(max_length=60, blank=True, default="")
+    location = models.CharField(max_length=40, blank=True, default="", help_text="a code")
+    currency = models.CharField(max_length=3)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    fx_rate = models.DecimalField(max_digits=18, decimal_places=8)
+    amount_base = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "node", "month", "channel", "team", "location"],
+                name="budget_line_key",
+            )
+        ]
+        indexes = [models.Index(fields=["workspace", "month"], name="budget_line_month")]
+
+
+class BudgetTransfer(models.Model):
+    """Money moved from one budget line to another (workspace currency). Above the
+    workspace's threshold it waits for an approver; it moves money when applied."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPLIED = "applied", "Applied"
+        REJECTED = "rejected", "Rejected"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    source = models.ForeignKey(BudgetLine, on_delete=models.PROTECT, related_name="transfers_out")
+    target = models.ForeignKey(BudgetLine, on_delete=models.PROTECT, related_name="transfers_in")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    reason = models.CharField(max_length=500)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+
+class Vendor(models.Model):
+    """An agency or vendor the workspace buys from."""
+
+    class Kind(models.TextChoices):
+        AGENCY = "agency", "Agency"
+        VENDOR = "vendor", "Vendor"
+        PLATFORM = "platform", "Ad platform"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    contract = models.CharField(max_length=200, blank=True, default="", help_text="reference")
+    contract_starts = models.DateField(null=True, blank=True)
+    contract_ends = models.DateField(null=True, blank=True)
+    rates = models.TextField(blank=True, default="")
+    scope = models.TextField(blank=True, default="")
+    contact_name = models.CharField(max_length=200, blank=True, default="")
+    contact_email = models.CharField(max_length=254, blank=True, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="vendor_name")]
+
+
+class PurchaseOrder(models.Model):
+    """Money committed to a vendor against a budget line."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    number = models.CharField(max_length=60)
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="orders")
+    line = models.ForeignKey(BudgetLine, on_delete=models.PROTECT, related_name="orders")
+    issued_on = models.DateField()
+    description = models.CharField(max_length=500, blank=True, default="")
+    currency = models.CharField(max_length=3)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    amount_base = models.DecimalField(max_digits=14, decimal_places=2)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "number"], name="po_number")]
+
+
+class Invoice(models.Model):
+    """A vendor's invoice against a purchase order, in the order's currency. One that
+    takes the order over its amount is refused unless accepted with a reason (then
+    ``flagged``)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(max_length=60)
+    invoiced_on = models.DateField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    amount_base = models.DecimalField(max_digits=14, decimal_places=2)
+    flagged = models.BooleanField(default=False)
+    flag_reason = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "order", "number"], name="invoice_number")
         ]

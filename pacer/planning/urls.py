@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pacer.planning import spend_views, views
+from pacer.planning import budget_views, plan_views, spend_views, views
 
 urlpatterns = [
     path("campaigns/", views.campaign_list, name="campaigns"),
@@ -19,4 +19,24 @@ urlpatterns = [
         spend_views.spend_upload_preview,
         name="spend-upload-preview",
     ),
+    path("plans/", plan_views.plan_tree, name="plans"),
+    path("plans/new/", plan_views.node_new, name="plan-node-new"),
+    path("plans/timeline/", plan_views.timeline, name="plan-timeline"),
+    path("plans/<int:node_id>/", plan_views.node_detail, name="plan-node"),
+    path("plans/<int:node_id>/edit/", plan_views.node_edit, name="plan-node-edit"),
+    path("plans/<int:node_id>/move/", plan_views.node_move, name="plan-node-move"),
+    path("plans/<int:node_id>/delete/", plan_views.node_delete, name="plan-node-delete"),
+    path("plans/<int:node_id>/lines/", budget_views.line_new, name="budget-line-new"),
+    path("budgets/", budget_views.budgets, name="budgets"),
+    path("budgets/transfers/", budget_views.transfer_new, name="budget-transfer-new"),
+    path(
+        "budgets/transfers/<int:transfer_id>/",
+        budget_views.transfer_decide,
+        name="budget-transfer-decide",
+    ),
+    path("budgets/rates/", budget_views.rate_new, name="budget-rate-new"),
+    path("budgets/threshold/", budget_views.threshold, name="budget-threshold"),
+    path("vendors/", budget_views.vendors, name="vendors"),
+    path("vendors/<int:vendor_id>/", budget_views.vendor, name="vendor"),
+    path("orders/<int:order_id>/", budget_views.order, name="order"),
 ]

@@ -346,3 +346,98 @@ def test_planning_pages_answer_each_role_as_declared_and_refusals_write_nothing(
         [(date(2026, 3, 2), "tv", 8), (date(2026, 3, 3), "tv", 7), (date(2026, 3, 4), "tv", 9)],
         1,
     )
+
+
+def test_plan_and_budget_pages_answer_each_role_as_declared_and_refusals_write_nothing(
+    people, workspace
+):
+    """Every plan, budget and vendor page with real rows behind it: GET for each role,
+    and each write posted by a role without its permission changes nothing."""
+    from datetime import date
+
+    from pacer.planning.budget_actions import plan_lines, request_transfer, set_threshold
+    from pacer.planning.models import BudgetLine, BudgetTransfer, PlanNode, Vendor
+    from pacer.planning.plan_actions import create_node
+    from pacer.planning.purchase_actions import issue_order, save_vendor
+
+    node = create_node(workspace, {"kind": "plan", "name": "Gate", "fiscal_year": 2026})
+    plan_lines(
+        workspace,
+        [
+            {"node": node.pk, "month": "2026-03", "channel": "email", "amount": "100"},
+            {"node": node.pk, "month": "2026-03", "channel": "tv", "amount": "100"},
+        ],
+    )
+    source, target = BudgetLine.objects.order_by("pk")
+    set_threshold(workspace, "0")
+    transfer = request_transfer(workspace, source.pk, target.pk, "1", "gate")
+    vendor = save_vendor(workspace, {"name": "Gate Agency", "kind": "agency"})
+    order = issue_order(
+        workspace,
+        {
+            "number": "PO-G",
+            "vendor": vendor.pk,
+            "line": source.pk,
+            "issued_on": date(2026, 3, 1),
+            "amount": "10",
+        },
+    )
+    views = {
+        "/plans/": "plans.view",
+        "/plans/new/": "plans.manage",
+        "/plans/timeline/?year=2026&team=x": "plans.view",
+        f"/plans/{node.pk}/": "plans.view",
+        f"/plans/{node.pk}/edit/": "plans.manage",
+        f"/plans/{node.pk}/move/": "plans.manage",
+        "/budgets/": "budgets.view",
+        "/vendors/": "budgets.view",
+        f"/vendors/{vendor.pk}/": "budgets.view",
+        f"/orders/{order.pk}/": "budgets.view",
+    }
+    writes = {
+        "/plans/new/": ("plans.manage", {"kind": "plan", "name": "New", "fiscal_year": "2026"}),
+        f"/plans/{node.pk}/edit/": (
+            "plans.manage",
+            {"kind": "plan", "name": "Renamed", "fiscal_year": "2026"},
+        ),
+        f"/plans/{node.pk}/delete/": ("plans.manage", {}),
+        f"/plans/{node.pk}/lines/": (
+            "budgets.manage",
+            {"month": "2026-04", "channel": "email", "amount": "5"},
+        ),
+        "/budgets/transfers/": (
+            "budgets.manage",
+            {"source": source.pk, "target": target.pk, "amount": "1", "reason": "x"},
+        ),
+        f"/budgets/transfers/{transfer.pk}/": ("budgets.approve", {"decision": "approve"}),
+        "/budgets/rates/": (
+            "budgets.manage",
+            {"currency": "EUR", "day": "2026-01-01", "rate": "1"},
+        ),
+        "/budgets/threshold/": ("budgets.approve", {"approval_threshold": "5"}),
+        "/vendors/": ("budgets.manage", {"name": "New", "kind": "vendor"}),
+        f"/orders/{order.pk}/": (
+            "budgets.manage",
+            {"number": "I", "invoiced_on": "2026-03-02", "amount": "1"},
+        ),
+    }
+
+    def ledger():
+        return (
+            sorted(PlanNode.objects.values_list("name", flat=True)),
+            sorted(BudgetLine.objects.values_list("channel", "month", "amount_base")),
+            sorted(BudgetTransfer.objects.values_list("status", flat=True)),
+            sorted(Vendor.objects.values_list("name", flat=True)),
+            order.invoices.count(),
+        )
+
+    for role, (_, client, _) in people.items():
+        for url, permission in views.items():
+            status = client.get(url).status_code
+            assert status == (200 if allows(role, permission) else 403), (url, role, status)
+        for url, (permission, body) in writes.items():
+            if allows(role, permission):
+                continue
+            before, audit_before = ledger(), AuditEntry.objects.count()
+            assert client.post(url, body).status_code == 403, (url, role)
+            assert ledger() == before and AuditEntry.objects.count() == audit_before

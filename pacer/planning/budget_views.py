@@ -1,0 +1,345 @@
+"""Pages of budgets and spend against them: budget lines planned from a node's page,
+transfers (requested, approved or rejected), exchange rates and the approval threshold,
+vendors, purchase orders and their invoices."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+
+from pacer.core.errors import ValidationFailed
+from pacer.core.permissions import allows, check, page
+from pacer.planning import budget_actions, plan_selectors, purchase_actions
+from pacer.planning.models import BudgetTransfer, PurchaseOrder, Vendor
+from pacer.planning.rollups import accruals
+from pacer.planning.spend_views import parse_day
+from pacer.web.components import flash_errors
+from pacer.web.tables import Column, Table
+
+VENDOR_FIELDS = (
+    "name",
+    "kind",
+    "contract",
+    "contract_starts",
+    "contract_ends",
+    "rates",
+    "scope",
+    "contact_name",
+    "contact_email",
+)
+ORDER_FIELDS = ("number", "vendor", "line", "issued_on", "currency", "amount", "description")
+INVOICE_FIELDS = ("number", "invoiced_on", "amount", "over_reason")
+
+
+def _form_value(value) -> str:
+    """A stored value as a form field shows it (dates as YYYY-MM-DD)."""
+    return value.isoformat() if isinstance(value, date) else value or ""
+
+
+def _id(value: str) -> int | None:
+    return int(value) if value.isdigit() and len(value) < 19 else None
+
+
+@page("budgets.manage")
+def line_new(request, node_id: int):
+    node = plan_selectors.node(request.workspace, node_id)
+    if node is None:
+        raise Http404("no such node in this workspace")
+    if request.method == "POST":
+        fields = ("month", "channel", "team", "location", "currency", "amount")
+        row = {name: request.POST.get(name, "").strip() for name in fields}
+        try:
+            result = budget_actions.plan_lines(
+                request.workspace, [{**row, "node": node.pk}], actor=request.user
+            )
+        except ValidationFailed as error:
+            flash_errors(
+                request,
+                ValidationFailed({k.removeprefix("rows[0]."): v for k, v in error.errors.items()}),
+            )
+        else:
+            done = "planned" if result["created"] else "changed" if result["updated"] else "kept"
+            messages.success(request, f"Budget line {done}.")
+    return HttpResponseRedirect(reverse("plan-node", args=[node.pk]))
+
+
+def _transfer_table(request) -> Table:
+    rows = [
+        {
+            "pk": t.pk,
+            "requested_at": t.requested_at,
+            "source": plan_selectors.line_label(t.source),
+            "target": plan_selectors.line_label(t.target),
+            "amount": t.amount,
+            "reason": t.reason,
+            "status": t.get_status_display(),
+            "requested_by": t.requested_by.username if t.requested_by else "—",
+            "decided_by": t.decided_by.username if t.decided_by else "—",
+        }
+        for t in plan_selectors.transfers(request.workspace)[:500]
+    ]
+    columns = [
+        Column("requested_at", "Requested", format="datetime", sortable=True),
+        Column("source", "From"),
+        Column("target", "To"),
+        Column("amount", "Amount", format="money", sortable=True),
+        Column("reason", "Reason"),
+        Column("status", "Status", sortable=True),
+        Column("requested_by", "By"),
+        Column("decided_by", "Decided by"),
+    ]
+    return Table(
+        request,
+        rows,
+        columns,
+        default_sort="-requested_at",
+        prefix="transfers-",
+        caption="Transfers between budget lines",
+        empty_title="No transfers yet.",
+        html_id="transfers",
+    )
+
+
+@page("budgets.view")
+def budgets(request):
+    workspace = request.workspace
+    settings = budget_actions.planning_settings(workspace)
+    pending = plan_selectors.transfers(workspace).filter(status=BudgetTransfer.Status.PENDING)
+    as_of = parse_day(request.GET.get("as_of", ""), "as_of", {}) or date.today()
+    found_accruals = accruals(workspace, as_of)
+    context = {
+        "settings": settings,
+        "pending": pending,
+        "transfers": _transfer_table(request),
+        "rates": plan_selectors.rates(workspace)[:100],
+        "lines": [("", "Choose a line"), *plan_selectors.line_choices(workspace)],
+        "can_manage": allows(request.role, "budgets.manage"),
+        "can_approve": allows(request.role, "budgets.approve"),
+        "accruals": found_accruals,
+        "accrued": sum((r["accrued"] for r in found_accruals), 0),
+        "as_of": as_of,
+        "as_of_value": as_of.isoformat(),
+        "form": {},
+        "errors": {},
+    }
+    return render(request, "planning/budgets.html", context)
+
+
+@page("budgets.manage")
+def transfer_new(request):
+    if request.method == "POST":
+        try:
+            transfer = budget_actions.request_transfer(
+                request.workspace,
+                _id(request.POST.get("source", "")),
+                _id(request.POST.get("target", "")),
+                request.POST.get("amount", "").strip(),
+                request.POST.get("reason", ""),
+                actor=request.user,
+            )
+        except ValidationFailed as error:
+            flash_errors(request, error)
+        else:
+            if transfer.status == BudgetTransfer.Status.APPLIED:
+                messages.success(request, "Transfer applied.")
+            else:
+                messages.success(request, "Transfer requested: it waits for an approver.")
+    return HttpResponseRedirect(reverse("budgets"))
+
+
+@page("budgets.approve")
+def transfer_decide(request, transfer_id: int):
+    transfer = plan_selectors.transfer(request.workspace, transfer_id)
+    if transfer is None:
+        raise Http404("no such transfer in this workspace")
+    if request.method == "POST":
+        approve = request.POST.get("decision") == "approve"
+        try:
+            budget_actions.decide_transfer(transfer, approve, actor=request.user)
+        except ValidationFailed as error:
+            flash_errors(request, error)
+        else:
+            messages.success(request, "Transfer approved." if approve else "Transfer rejected.")
+    return HttpResponseRedirect(reverse("budgets"))
+
+
+@page("budgets.manage")
+def rate_new(request):
+    if request.method == "POST":
+        errors: dict[str, str] = {}
+        day = parse_day(request.POST.get("day", ""), "day", errors)
+        try:
+            if errors:
+                raise ValidationFailed(errors)
+            budget_actions.set_rate(
+                request.workspace,
+                request.POST.get("currency", "").strip(),
+                day,
+                request.POST.get("rate", "").strip(),
+                actor=request.user,
+            )
+        except ValidationFailed as error:
+            flash_errors(request, error)
+        else:
+            messages.success(request, "Rate recorded.")
+    return HttpResponseRedirect(reverse("budgets"))
+
+
+@page("budgets.approve")
+def threshold(request):
+    if request.method == "POST":
+        try:
+            budget_actions.set_threshold(
+                request.workspace,
+                request.POST.get("approval_threshold", "").strip(),
+                actor=request.user,
+            )
+        except ValidationFailed as error:
+            flash_errors(request, error)
+        else:
+            messages.success(request, "Approval threshold saved.")
+    return HttpResponseRedirect(reverse("budgets"))
+
+
+@page("budgets.view")
+def vendors(request):
+    columns = [
+        Column("name", "Name", sortable=True, href=lambda v: reverse("vendor", args=[v["pk"]])),
+        Column("kind", "Kind", sortable=True, labels=dict(Vendor.Kind.choices)),
+        Column("contract", "Contract"),
+        Column("contract_ends", "Contract ends", format="date", sortable=True),
+        Column("contact_name", "Contact"),
+        Column("committed", "Ordered", format="money", sortable=True),
+    ]
+    table = Table(
+        request,
+        plan_selectors.vendors(request.workspace),
+        columns,
+        default_sort="name",
+        caption="Vendors and agencies",
+        empty_title="No vendors yet.",
+        html_id="vendors",
+    )
+    context = {
+        "table": table,
+        "can_manage": allows(request.role, "budgets.manage"),
+        "kinds": Vendor.Kind.choices,
+        "form": {"kind": "agency"},
+        "errors": {},
+    }
+    if request.method == "POST":
+        check(request.role, "budgets.manage")
+        return _save_vendor(request, None, context)
+    return render(request, "planning/vendors.html", context)
+
+
+def _save_vendor(request, vendor, context):
+    errors: dict[str, str] = {}
+    form = {name: request.POST.get(name, "") for name in VENDOR_FIELDS}
+    values = {
+        **form,
+        "contract_starts": parse_day(form["contract_starts"], "contract_starts", errors),
+        "contract_ends": parse_day(form["contract_ends"], "contract_ends", errors),
+    }
+    try:
+        if errors:
+            raise ValidationFailed(errors)
+        saved = purchase_actions.save_vendor(
+            request.workspace, values, vendor=vendor, actor=request.user
+        )
+    except ValidationFailed as error:
+        context |= {"form": form, "errors": {**error.errors, **errors}}
+        template = "planning/vendors.html" if vendor is None else "planning/vendor.html"
+        return render(request, template, context, status=422)
+    messages.success(request, f"Vendor '{saved.name}' saved.")
+    return HttpResponseRedirect(reverse("vendor", args=[saved.pk]))
+
+
+@page("budgets.view")
+def vendor(request, vendor_id: int):
+    found = plan_selectors.vendor(request.workspace, vendor_id)
+    if found is None:
+        raise Http404("no such vendor in this workspace")
+    can_manage = allows(request.role, "budgets.manage")
+    context = {
+        "vendor": found,
+        "orders": plan_selectors.orders(request.workspace).filter(vendor=found),
+        "can_manage": can_manage,
+        "kinds": Vendor.Kind.choices,
+        "lines": [("", "Choose a line"), *plan_selectors.line_choices(request.workspace)],
+        "form": {f: _form_value(getattr(found, f)) for f in VENDOR_FIELDS},
+        "order_form": {
+            "issued_on": date.today().isoformat(),
+            "currency": request.workspace.currency,
+        },
+        "errors": {},
+    }
+    if request.method == "POST":
+        check(request.role, "budgets.manage")
+        if request.POST.get("form") == "order":
+            return _issue_order(request, found, context)
+        return _save_vendor(request, found, context)
+    return render(request, "planning/vendor.html", context)
+
+
+def _issue_order(request, found: Vendor, context):
+    errors: dict[str, str] = {}
+    form = {name: request.POST.get(name, "") for name in ORDER_FIELDS}
+    values = {
+        **form,
+        "vendor": found.pk,
+        "line": _id(form["line"]),
+        "issued_on": parse_day(form["issued_on"], "issued_on", errors),
+    }
+    try:
+        if errors:
+            raise ValidationFailed(errors)
+        order = purchase_actions.issue_order(request.workspace, values, actor=request.user)
+    except ValidationFailed as error:
+        context |= {"order_form": form, "errors": {**error.errors, **errors}}
+        return render(request, "planning/vendor.html", context, status=422)
+    messages.success(request, f"Purchase order {order.number} issued.")
+    return HttpResponseRedirect(reverse("order", args=[order.pk]))
+
+
+@page("budgets.view")
+def order(request, order_id: int):
+    found = plan_selectors.order(request.workspace, order_id)
+    if found is None:
+        raise Http404("no such purchase order in this workspace")
+    can_manage = allows(request.role, "budgets.manage")
+    context = {
+        "order": found,
+        "line_label": plan_selectors.line_label(found.line),
+        "invoices": found.invoices.order_by("invoiced_on", "pk"),
+        "can_manage": can_manage and found.status == PurchaseOrder.Status.OPEN,
+        "form": {"invoiced_on": date.today().isoformat()},
+        "errors": {},
+    }
+    if request.method == "POST":
+        check(request.role, "budgets.manage")
+        if request.POST.get("status"):
+            try:
+                purchase_actions.set_order_status(found, request.POST["status"], actor=request.user)
+            except ValidationFailed as error:
+                flash_errors(request, error)
+            return HttpResponseRedirect(reverse("order", args=[found.pk]))
+        errors: dict[str, str] = {}
+        form = {name: request.POST.get(name, "") for name in INVOICE_FIELDS}
+        values = {
+            **form,
+            "order": found.pk,
+            "invoiced_on": parse_day(form["invoiced_on"], "invoiced_on", errors),
+        }
+        try:
+            if errors:
+                raise ValidationFailed(errors)
+            purchase_actions.record_invoice(request.workspace, values, actor=request.user)
+        except ValidationFailed as error:
+            context |= {"form": form, "errors": {**error.errors, **errors}}
+            return render(request, "planning/order.html", context, status=422)
+        messages.success(request, "Invoice recorded.")
+        return HttpResponseRedirect(reverse("order", args=[found.pk]))
+    return render(request, "planning/order.html", context)

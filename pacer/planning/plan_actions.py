@@ -1,0 +1,335 @@
+"""Writes for the plan tree: create, change and move nodes, link campaigns, allocate
+envelopes top-down. Each validates everything first, then writes in one transaction with
+an audit entry."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import Sum
+
+from pacer.core import audit
+from pacer.core.channels import CHANNELS
+from pacer.core.errors import (
+    FIRST_DAY,
+    LAST_DAY,
+    FieldError,
+    ValidationFailed,
+    check_day,
+    parse_amount,
+)
+from pacer.core.models import Membership, Workspace
+from pacer.people.selectors import locations_by_code
+from pacer.planning.models import Campaign, PlanNode
+
+NODE_FIELDS = (
+    "kind",
+    "name",
+    "fiscal_year",
+    "period",
+    "owner",
+    "team",
+    "channels",
+    "locations",
+    "starts_on",
+    "ends_on",
+    "objective",
+    "target_kpis",
+    "campaign",
+)
+MAX_KPIS = 20
+MAX_LIST = 50
+TEAM_LENGTH = PlanNode._meta.get_field("team").max_length
+
+
+def _text(values: dict, field: str, limit: int, errors: dict, *, required=False) -> str:
+    value = values.get(field) or ""
+    if not isinstance(value, str):
+        errors[field] = "must be text"
+        return ""
+    value = value.strip()
+    if required and not value:
+        errors[field] = "must not be empty"
+    elif len(value) > limit:
+        errors[field] = f"must be at most {limit} characters"
+    elif "\x00" in value:
+        errors[field] = "must not contain NUL characters"
+    return value
+
+
+def _kpis(raw, errors: dict) -> dict[str, str]:
+    """KPI name -> target as a decimal string (never a float)."""
+    if not isinstance(raw, dict):
+        errors["target_kpis"] = "must map KPI names to numbers"
+        return {}
+    if len(raw) > MAX_KPIS:
+        errors["target_kpis"] = f"must name at most {MAX_KPIS} KPIs"
+        return {}
+    targets = {}
+    for name, value in raw.items():
+        field = f"target_kpis.{str(name)[:40]}"
+        if not isinstance(name, str) or not name.strip() or len(name) > 40 or "\x00" in name:
+            errors["target_kpis"] = "KPI names must be 1 to 40 characters"
+            continue
+        try:
+            number = Decimal(str(value).strip())
+        except (InvalidOperation, ValueError):
+            errors[field] = f"'{str(value)[:40]}' is not a number"
+            continue
+        if isinstance(value, bool) or not number.is_finite() or abs(number) >= Decimal(10) ** 12:
+            errors[field] = "must be a finite number below 10^12"
+            continue
+        targets[name.strip()] = str(number)
+    return targets
+
+
+def check_node(workspace: Workspace, values: dict) -> tuple[dict, dict[str, str]]:
+    """The node fields cleaned from ``values`` (as ``NODE_FIELDS``: ``owner`` a user id,
+    ``campaign`` a campaign key, dates as dates), and what is wrong (field -> reason)."""
+    errors: dict[str, str] = {}
+    clean: dict = {}
+    kind = values.get("kind") or ""
+    if kind not in PlanNode.Kind.values:
+        errors["kind"] = f"'{str(kind)[:20]}' is not one of {', '.join(PlanNode.Kind.values)}"
+    clean["kind"] = kind
+    clean["name"] = _text(values, "name", 200, errors, required=True)
+    clean["period"] = _text(values, "period", 20, errors)
+    clean["objective"] = _text(values, "objective", 2000, errors)
+    team = _text(values, "team", TEAM_LENGTH, errors)
+    if team and not all(c.isalnum() or c in "-_" for c in team):
+        errors["team"] = "must be a slug (letters, digits, - and _)"
+    clean["team"] = team.lower()
+    year = values.get("fiscal_year")
+    if isinstance(year, str) and year.strip().isdigit():
+        year = int(year)
+    if isinstance(year, bool) or not isinstance(year, int):
+        errors["fiscal_year"] = "must be a year"
+    elif not FIRST_DAY.year <= year <= LAST_DAY.year:
+        errors["fiscal_year"] = f"must be from {FIRST_DAY.year} to {LAST_DAY.year}"
+    clean["fiscal_year"] = year
+    for field in ("starts_on", "ends_on"):
+        day = values.get(field)
+        if day is not None:
+            try:
+                check_day(day, field)
+            except FieldError as error:
+                errors[field] = error.reason
+        clean[field] = day
+    starts_on, ends_on = clean["starts_on"], clean["ends_on"]
+    if (
+        not errors.keys() & {"starts_on", "ends_on"}
+        and starts_on
+        and ends_on
+        and ends_on < starts_on
+    ):
+        errors["ends_on"] = "must not be before starts_on"
+    channels = values.get("channels") or []
+    if not isinstance(channels, list) or len(channels) > MAX_LIST:
+        errors["channels"] = f"must be a list of at most {MAX_LIST} channels"
+        channels = []
+    unknown = [str(c)[:40] for c in channels if c not in CHANNELS]
+    if unknown:
+        errors["channels"] = f"'{unknown[0]}' is not a Pacer channel"
+    clean["channels"] = sorted(set(channels) - set(unknown))
+    codes = values.get("locations") or []
+    if not isinstance(codes, list) or len(codes) > MAX_LIST:
+        errors["locations"] = f"must be a list of at most {MAX_LIST} location codes"
+        codes = []
+    codes = [c for c in codes if isinstance(c, str)]
+    known = locations_by_code(workspace, codes) if codes else {}
+    missing = [c[:40] for c in codes if c not in known]
+    if missing:
+        errors["locations"] = f"no location '{missing[0]}' in this workspace"
+    clean["locations"] = sorted(known)
+    clean["target_kpis"] = _kpis(values.get("target_kpis") or {}, errors)
+    owner = values.get("owner")
+    clean["owner_id"] = None
+    if owner not in (None, ""):
+        owner_id = int(owner) if str(owner).isdigit() and len(str(owner)) < 19 else None
+        if (
+            owner_id is None
+            or not Membership.objects.filter(workspace=workspace, user_id=owner_id).exists()
+        ):
+            errors["owner"] = "must be a member of this workspace"
+        clean["owner_id"] = owner_id
+    key = values.get("campaign") or ""
+    clean["campaign"] = None
+    if key:
+        found = Campaign.objects.filter(workspace=workspace, key=str(key)).first()
+        if found is None:
+            errors["campaign"] = f"no campaign '{str(key)[:200]}' in this workspace"
+        clean["campaign"] = found
+    return clean, errors
+
+
+def _linked_elsewhere(workspace, campaign: Campaign | None, node_id: int | None) -> str:
+    if campaign is None:
+        return ""
+    other = PlanNode.objects.filter(workspace=workspace, campaign=campaign).exclude(pk=node_id)
+    other = other.first()
+    return f"campaign '{campaign.key}' belongs to node '{other.name}' already" if other else ""
+
+
+def _parent(workspace: Workspace, parent_id) -> PlanNode | None:
+    if parent_id in (None, ""):
+        return None
+    if not str(parent_id).isdigit() or len(str(parent_id)) > 18:
+        raise ValidationFailed({"parent": "must be a node id"})
+    parent = PlanNode.objects.filter(workspace=workspace, pk=int(parent_id)).first()
+    if parent is None:
+        raise ValidationFailed({"parent": f"no node {parent_id} in this workspace"})
+    return parent
+
+
+@transaction.atomic
+def create_node(workspace: Workspace, values: dict, *, parent_id=None, actor=None) -> PlanNode:
+    """A new node under ``parent_id`` (a root plan without one)."""
+    clean, errors = check_node(workspace, values)
+    try:
+        parent = _parent(workspace, parent_id)
+    except ValidationFailed as error:
+        errors.update(error.errors)
+        parent = None
+    if not errors and (problem := _linked_elsewhere(workspace, clean["campaign"], None)):
+        errors["campaign"] = problem
+    if errors:
+        raise ValidationFailed(errors)
+    node = PlanNode.objects.create(workspace=workspace, parent=parent, **clean)
+    audit.record(workspace, "plan_node.create", node, actor=actor, after=audit.snapshot(node))
+    return node
+
+
+@transaction.atomic
+def update_node(node: PlanNode, values: dict, *, actor=None) -> PlanNode:
+    """Change a node's fields (its place in the tree changes by ``move_node``)."""
+    workspace = node.workspace
+    clean, errors = check_node(workspace, values)
+    if not errors and (problem := _linked_elsewhere(workspace, clean["campaign"], node.pk)):
+        errors["campaign"] = problem
+    if errors:
+        raise ValidationFailed(errors)
+    node = PlanNode.objects.select_for_update().get(pk=node.pk)
+    before = audit.snapshot(node)
+    for field, value in clean.items():
+        setattr(node, field, value)
+    after = audit.snapshot(node)
+    if after != before:
+        node.save()
+        audit.record(workspace, "plan_node.update", node, actor=actor, before=before, after=after)
+    return node
+
+
+def ancestors(node: PlanNode) -> list[int]:
+    """The ids above ``node``, nearest first."""
+    found, parent_id = [], node.parent_id
+    parents = dict(
+        PlanNode.objects.filter(workspace_id=node.workspace_id).values_list("id", "parent_id")
+    )
+    while parent_id is not None and parent_id not in found:
+        found.append(parent_id)
+        parent_id = parents.get(parent_id)
+    return found
+
+
+@transaction.atomic
+def move_node(node: PlanNode, parent_id, *, actor=None) -> PlanNode:
+    """Put ``node`` (with its subtree) under another parent, or at the top with none.
+    A node cannot go under itself or its own descendants."""
+    workspace = node.workspace
+    parent = _parent(workspace, parent_id)
+    if parent is not None and (parent.pk == node.pk or node.pk in ancestors(parent)):
+        raise ValidationFailed({"parent": "must not be the node itself or one of its descendants"})
+    node = PlanNode.objects.select_for_update().get(pk=node.pk)
+    before = {"parent": node.parent_id}
+    node.parent = parent
+    node.save(update_fields=["parent"])
+    audit.record(
+        workspace, "plan_node.move", node, actor=actor, before=before, after={"parent": parent_id}
+    )
+    return node
+
+
+@transaction.atomic
+def delete_node(node: PlanNode, *, actor=None) -> None:
+    """Remove a node that has no children and no budget lines."""
+    if node.children.exists():
+        raise ValidationFailed({"node": "has child nodes: move or delete them first"})
+    if node.lines.exists():
+        raise ValidationFailed({"node": "has budget lines: move their money and delete them first"})
+    audit.record(node.workspace, "plan_node.delete", node, actor=actor, before=audit.snapshot(node))
+    node.delete()
+
+
+@transaction.atomic
+def allocate(node: PlanNode, amounts: dict[int, object], *, actor=None) -> dict[int, Decimal]:
+    """Set the envelopes of ``node``'s children (child id -> amount, workspace currency),
+    top-down: together with the children not named they may not exceed ``node``'s own
+    envelope (a root without one may allocate freely). Returns the envelopes set."""
+    workspace = node.workspace
+    errors: dict[str, str] = {}
+    children = {c.pk: c for c in PlanNode.objects.select_for_update().filter(parent=node)}
+    parsed: dict[int, Decimal] = {}
+    for child_id, raw in amounts.items():
+        field = f"allocations.{child_id}"
+        if child_id not in children:
+            errors[field] = f"node {child_id} is not a child of node {node.pk}"
+            continue
+        try:
+            parsed[child_id] = parse_amount(raw, field)
+        except FieldError as error:
+            errors[error.field] = error.reason
+    if errors:
+        raise ValidationFailed(errors)
+    node = PlanNode.objects.select_for_update().get(pk=node.pk)
+    kept = PlanNode.objects.filter(parent=node).exclude(pk__in=list(parsed))
+    others = kept.aggregate(total=Sum("allocation"))["total"] or Decimal(0)
+    total = others + sum(parsed.values(), Decimal(0))
+    if node.allocation is not None and total > node.allocation:
+        raise ValidationFailed(
+            {
+                "allocations": f"total {total:.2f} exceeds the node's own envelope "
+                f"{node.allocation:.2f}"
+            }
+        )
+    for child_id, amount in parsed.items():
+        child = children[child_id]
+        before = {"allocation": str(child.allocation) if child.allocation is not None else None}
+        child.allocation = amount
+        child.save(update_fields=["allocation"])
+        audit.record(
+            workspace,
+            "plan_node.allocate",
+            child,
+            actor=actor,
+            before=before,
+            after={"allocation": str(amount)},
+        )
+    return parsed
+
+
+@transaction.atomic
+def set_root_allocation(node: PlanNode, amount, *, actor=None) -> PlanNode:
+    """The envelope of a top-level plan (a child's comes from ``allocate``)."""
+    if node.parent_id is not None:
+        raise ValidationFailed({"allocation": "a child node's envelope is set by its parent"})
+    try:
+        value = parse_amount(amount, "allocation")
+    except FieldError as error:
+        raise ValidationFailed({error.field: error.reason}) from None
+    allocated = PlanNode.objects.filter(parent=node).aggregate(t=Sum("allocation"))["t"] or 0
+    if value < allocated:
+        raise ValidationFailed(
+            {"allocation": f"must be at least {allocated:.2f}, allocated to its children already"}
+        )
+    node = PlanNode.objects.select_for_update().get(pk=node.pk)
+    before = {"allocation": str(node.allocation) if node.allocation is not None else None}
+    node.allocation = value
+    node.save(update_fields=["allocation"])
+    audit.record(
+        node.workspace,
+        "plan_node.allocate",
+        node,
+        actor=actor,
+        before=before,
+        after={"allocation": str(value)},
+    )
+    return node

@@ -1,0 +1,453 @@
+"""Plans, budget lines, transfers, rates, vendors, purchase orders and invoices over the
+REST API. Money goes in and out as decimal strings (never floats)."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from ninja import Field, Router, Schema, Status
+from pydantic import field_validator
+
+from pacer.core.api_schema import (
+    BODY_ERRORS,
+    ERRORS,
+    NOT_FOUND,
+    Channel,
+    Day,
+    Id,
+    Money,
+    check_order,
+    text,
+)
+from pacer.core.errors import FIRST_DAY, LAST_DAY, NotFound
+from pacer.core.permissions import endpoint
+from pacer.planning import budget_actions, plan_actions, plan_selectors, purchase_actions
+from pacer.planning.models import PlanNode, Vendor
+from pacer.planning.plan_actions import ancestors
+from pacer.planning.rollups import tree
+
+router = Router(tags=["plans"])
+
+MAX_LINE_ROWS = 5000
+Slug = text(60, pattern=r"^[A-Za-z0-9_-]*$")
+Currency = text(3, min_length=3, pattern=r"^[A-Za-z]{3}$")
+Month = text(7, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-03"])
+
+
+class NodeIn(Schema):
+    kind: Literal[tuple(PlanNode.Kind.values)] = Field(examples=["program"])
+    name: text(200, min_length=1)
+    fiscal_year: int = Field(ge=FIRST_DAY.year, le=LAST_DAY.year, examples=[2026])
+    period: text(20) = ""
+    owner: Id | None = Field(None, description="a member's user id")
+    team: Slug = Field("", description="a team slug")
+    channels: list[Channel] = Field([], max_length=plan_actions.MAX_LIST)
+    locations: list[text(40)] = Field([], max_length=plan_actions.MAX_LIST)
+    starts_on: Day | None = None
+    ends_on: Day | None = None
+    objective: text(2000) = ""
+    target_kpis: dict[text(40, min_length=1), Decimal] = Field(
+        {}, max_length=plan_actions.MAX_KPIS, description="KPI name -> target"
+    )
+    campaign: text(200) = Field("", description="the key of a campaign to link")
+
+    @field_validator("ends_on")
+    @classmethod
+    def _ends_after_start(cls, ends_on, info):
+        return check_order(info.data.get("starts_on"), ends_on, "starts_on")
+
+    @field_validator("target_kpis")
+    @classmethod
+    def _finite(cls, targets):
+        for name, value in targets.items():
+            if not value.is_finite() or abs(value) >= Decimal(10) ** 12:
+                raise ValueError(f"{name}: must be a finite number below 10^12")
+        return targets
+
+
+class NodeCreateIn(NodeIn):
+    parent: Id | None = Field(None, description="the parent node's id; none for a plan")
+
+
+class PlanFiguresOut(Schema):
+    planned: Decimal
+    committed: Decimal
+    invoiced: Decimal
+    actual: Decimal
+    unplanned: Decimal = Field(description="actual spend that no budget line matched")
+
+
+class NodeOut(Schema):
+    id: int
+    parent: int | None
+    kind: str
+    name: str
+    fiscal_year: int
+    period: str
+    owner: int | None
+    team: str
+    channels: list[str]
+    locations: list[str]
+    starts_on: date | None
+    ends_on: date | None
+    objective: str
+    target_kpis: dict[str, str]
+    campaign: str
+    allocation: Decimal | None
+    depth: int
+    totals: PlanFiguresOut = Field(description="this node and everything under it")
+
+
+class VarianceAlertOut(Schema):
+    kind: str
+    message: str
+
+
+class NodeDetailOut(NodeOut):
+    alerts: list[VarianceAlertOut]
+
+
+class NodeMoveIn(Schema):
+    parent: Id | None = Field(None, description="the new parent; none for the top level")
+
+
+def _node_out(row) -> dict:
+    node = row.node
+    return {
+        "id": node.pk,
+        "parent": node.parent_id,
+        "kind": node.kind,
+        "name": node.name,
+        "fiscal_year": node.fiscal_year,
+        "period": node.period,
+        "owner": node.owner_id,
+        "team": node.team,
+        "channels": node.channels,
+        "locations": node.locations,
+        "starts_on": node.starts_on,
+        "ends_on": node.ends_on,
+        "objective": node.objective,
+        "target_kpis": node.target_kpis,
+        "campaign": node.campaign.key if node.campaign_id else "",
+        "allocation": node.allocation,
+        "depth": row.depth,
+        "totals": vars(row.total),
+    }
+
+
+def _one(request, node: PlanNode) -> dict:
+    """A node's answer: its subtree's totals, its depth in the whole tree."""
+    return {**_node_out(tree(request.workspace, node.pk)[0]), "depth": len(ancestors(node))}
+
+
+def _node(request, node_id: int) -> PlanNode:
+    found = plan_selectors.node(request.workspace, node_id)
+    if found is None:
+        raise NotFound("node_id", "no such node in this workspace")
+    return found
+
+
+def _values(payload: NodeIn) -> dict:
+    values = payload.dict()
+    values["target_kpis"] = {k: str(v) for k, v in payload.target_kpis.items()}
+    return values
+
+
+@router.get("/nodes", response={200: list[NodeOut], **ERRORS})
+@endpoint("plans.view")
+def list_nodes(request):
+    """Every node in tree order with its rolled-up figures (workspace currency)."""
+    return [_node_out(row) for row in tree(request.workspace)]
+
+
+@router.post("/nodes", response={201: NodeOut, **ERRORS, **BODY_ERRORS})
+@endpoint("plans.manage")
+def create_node(request, payload: NodeCreateIn):
+    node = plan_actions.create_node(
+        request.workspace, _values(payload), parent_id=payload.parent, actor=request.user
+    )
+    return Status(201, _one(request, node))
+
+
+@router.get("/nodes/{node_id}", response={200: NodeDetailOut, **ERRORS, **NOT_FOUND})
+@endpoint("plans.view")
+def get_node(request, node_id: Id):
+    """A node with its subtree's figures and its variance alerts today."""
+    node = _node(request, node_id)
+    found = plan_selectors.alerts(request.workspace, node.pk, date.today())
+    return {**_one(request, node), "alerts": [vars(a) for a in found]}
+
+
+@router.put("/nodes/{node_id}", response={200: NodeOut, **ERRORS, **NOT_FOUND, **BODY_ERRORS})
+@endpoint("plans.manage")
+def update_node(request, node_id: Id, payload: NodeIn):
+    node = plan_actions.update_node(_node(request, node_id), _values(payload), actor=request.user)
+    return _one(request, node)
+
+
+@router.post("/nodes/{node_id}/move", response={200: NodeOut, **ERRORS, **NOT_FOUND, **BODY_ERRORS})
+@endpoint("plans.manage")
+def move_node(request, node_id: Id, payload: NodeMoveIn):
+    node = plan_actions.move_node(_node(request, node_id), payload.parent, actor=request.user)
+    return _one(request, node)
+
+
+class BudgetLineIn(Schema):
+    node: Id
+    month: Month
+    channel: Channel
+    team: Slug = ""
+    location: text(40) = Field("", description="a location code")
+    currency: Currency | Literal[""] = Field("", description="defaults to the workspace's")
+    amount: Money = Field(examples=["12500.00"])
+
+
+class BudgetLinesIn(Schema):
+    rows: list[BudgetLineIn] = Field(min_length=1, max_length=MAX_LINE_ROWS)
+
+
+class BudgetLinesPlanned(Schema):
+    created: int
+    updated: int = Field(description="lines planned before whose amount was replaced")
+
+
+class BudgetLineOut(Schema):
+    id: int
+    node: int
+    month: date
+    channel: str
+    team: str
+    location: str
+    currency: str
+    amount: Decimal
+    fx_rate: Decimal
+    amount_base: Decimal = Field(description="in the workspace currency")
+
+
+def _line_out(line) -> dict:
+    return {
+        **{f: getattr(line, f) for f in BudgetLineOut.model_fields if f != "node"},
+        "node": line.node_id,
+    }
+
+
+@router.get("/lines", response={200: list[BudgetLineOut], **ERRORS})
+@endpoint("budgets.view")
+def list_lines(request, node: Id | None = None):
+    return [_line_out(x) for x in plan_selectors.lines(request.workspace, node).order_by("id")]
+
+
+@router.post("/lines", response={201: BudgetLinesPlanned, **ERRORS, **BODY_ERRORS})
+@endpoint("budgets.manage")
+def plan_lines(request, payload: BudgetLinesIn):
+    """Set budget lines, all or none; idempotent: one amount per key (node, month,
+    channel, team, location), a row for a planned key replaces its amount."""
+    rows = [row.dict() for row in payload.rows]
+    return Status(201, budget_actions.plan_lines(request.workspace, rows, actor=request.user))
+
+
+class TransferIn(Schema):
+    source: Id
+    target: Id
+    amount: Money = Field(description="in the workspace currency")
+    reason: text(500, min_length=1)
+
+
+class TransferOut(Schema):
+    id: int
+    source: int
+    target: int
+    amount: Decimal
+    reason: str
+    status: str
+    requested_by: int | None
+    decided_by: int | None
+
+
+class TransferDecisionIn(Schema):
+    approve: bool
+
+
+def _transfer_out(transfer) -> dict:
+    return {
+        "id": transfer.pk,
+        "source": transfer.source_id,
+        "target": transfer.target_id,
+        "amount": transfer.amount,
+        "reason": transfer.reason,
+        "status": transfer.status,
+        "requested_by": transfer.requested_by_id,
+        "decided_by": transfer.decided_by_id,
+    }
+
+
+@router.get("/transfers", response={200: list[TransferOut], **ERRORS})
+@endpoint("budgets.view")
+def list_transfers(request):
+    return [_transfer_out(t) for t in plan_selectors.transfers(request.workspace)[:1000]]
+
+
+@router.post("/transfers", response={201: TransferOut, **ERRORS, **BODY_ERRORS})
+@endpoint("budgets.manage")
+def request_transfer(request, payload: TransferIn):
+    """Move money between lines: applied at once up to the workspace's threshold,
+    pending an approver above it."""
+    transfer = budget_actions.request_transfer(
+        request.workspace,
+        payload.source,
+        payload.target,
+        payload.amount,
+        payload.reason,
+        actor=request.user,
+    )
+    return Status(201, _transfer_out(transfer))
+
+
+@router.post(
+    "/transfers/{transfer_id}/decision",
+    response={200: TransferOut, **ERRORS, **NOT_FOUND, **BODY_ERRORS},
+)
+@endpoint("budgets.approve")
+def decide_transfer(request, transfer_id: Id, payload: TransferDecisionIn):
+    """Approve or reject a pending transfer (not one you requested)."""
+    found = plan_selectors.transfer(request.workspace, transfer_id)
+    if found is None:
+        raise NotFound("transfer_id", "no such transfer in this workspace")
+    decided = budget_actions.decide_transfer(found, payload.approve, actor=request.user)
+    return _transfer_out(decided)
+
+
+class FxRateIn(Schema):
+    currency: Currency
+    day: Day
+    rate: Decimal = Field(gt=0, lt=budget_actions.MAX_RATE, allow_inf_nan=False)
+
+
+class FxRateOut(Schema):
+    currency: str
+    day: date
+    rate: Decimal
+
+
+@router.post("/rates", response={201: FxRateOut, **ERRORS, **BODY_ERRORS})
+@endpoint("budgets.manage")
+def set_rate(request, payload: FxRateIn):
+    """What one unit of ``currency`` is worth in the workspace currency from ``day`` on."""
+    found = budget_actions.set_rate(
+        request.workspace, payload.currency, payload.day, payload.rate, actor=request.user
+    )
+    return Status(201, found)
+
+
+class VendorIn(Schema):
+    name: text(200, min_length=1)
+    kind: Literal[tuple(Vendor.Kind.values)]
+    contract: text(200) = ""
+    contract_starts: Day | None = None
+    contract_ends: Day | None = None
+    rates: text(2000) = ""
+    scope: text(2000) = ""
+    contact_name: text(200) = ""
+    contact_email: text(254) = ""
+
+    @field_validator("contract_ends")
+    @classmethod
+    def _ends_after_start(cls, ends, info):
+        return check_order(info.data.get("contract_starts"), ends, "contract_starts")
+
+
+class VendorOut(VendorIn):
+    id: int
+
+
+@router.get("/vendors", response={200: list[VendorOut], **ERRORS})
+@endpoint("budgets.view")
+def list_vendors(request):
+    return list(plan_selectors.vendors(request.workspace))
+
+
+@router.post("/vendors", response={201: VendorOut, **ERRORS, **BODY_ERRORS})
+@endpoint("budgets.manage")
+def create_vendor(request, payload: VendorIn):
+    vendor = purchase_actions.save_vendor(request.workspace, payload.dict(), actor=request.user)
+    return Status(201, vendor)
+
+
+class PurchaseOrderIn(Schema):
+    number: text(60, min_length=1)
+    vendor: Id
+    line: Id = Field(description="the budget line it commits against")
+    issued_on: Day
+    currency: Currency | Literal[""] = ""
+    amount: Money
+    description: text(500) = ""
+
+
+class PurchaseOrderOut(Schema):
+    id: int
+    number: str
+    vendor: int
+    line: int
+    issued_on: date
+    currency: str
+    amount: Decimal
+    amount_base: Decimal
+    status: str
+
+
+def _order_out(order) -> dict:
+    fields = ("id", "number", "issued_on", "currency", "amount", "amount_base", "status")
+    return {
+        **{f: getattr(order, f) for f in fields},
+        "vendor": order.vendor_id,
+        "line": order.line_id,
+    }
+
+
+@router.get("/orders", response={200: list[PurchaseOrderOut], **ERRORS})
+@endpoint("budgets.view")
+def list_orders(request):
+    return [_order_out(o) for o in plan_selectors.orders(request.workspace)[:1000]]
+
+
+@router.post("/orders", response={201: PurchaseOrderOut, **ERRORS, **BODY_ERRORS})
+@endpoint("budgets.manage")
+def issue_order(request, payload: PurchaseOrderIn):
+    """Commit money to a vendor against a budget line (no more than the line has free)."""
+    order = purchase_actions.issue_order(request.workspace, payload.dict(), actor=request.user)
+    return Status(201, _order_out(order))
+
+
+class VendorInvoiceIn(Schema):
+    order: Id
+    number: text(60, min_length=1)
+    invoiced_on: Day
+    amount: Money = Field(description="in the order's currency")
+    over_reason: text(500) = Field(
+        "", description="accepts an invoice over the order's amount, flagged with this reason"
+    )
+
+
+class VendorInvoiceOut(Schema):
+    id: int
+    order: int
+    number: str
+    invoiced_on: date
+    amount: Decimal
+    amount_base: Decimal
+    flagged: bool
+
+
+@router.post("/invoices", response={201: VendorInvoiceOut, **ERRORS, **BODY_ERRORS})
+@endpoint("budgets.manage")
+def record_invoice(request, payload: VendorInvoiceIn):
+    """An invoice matched to a purchase order; over-invoicing is refused unless
+    ``over_reason`` accepts it (flagged)."""
+    invoice = purchase_actions.record_invoice(request.workspace, payload.dict(), actor=request.user)
+    return Status(
+        201,
+        {
+            **{f: getattr(invoice, f) for f in VendorInvoiceOut.model_fields if f != "order"},
+            "order": invoice.order_id,
+        },
+    )

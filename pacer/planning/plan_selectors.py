@@ -1,0 +1,253 @@
+"""Reads for plans and budgets: nodes, lines, transfers, vendors and orders; variance
+alerts of a node; the timeline of what is planned."""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
+from django.db.models.functions import TruncMonth
+
+from pacer.core.models import Membership, Workspace
+from pacer.planning.models import (
+    BudgetLine,
+    BudgetTransfer,
+    FxRate,
+    PlanNode,
+    PurchaseOrder,
+    SpendEntry,
+    Vendor,
+)
+from pacer.planning.rollups import ZERO, Figures, line_figures, tree
+
+# Pacing tolerance: spend more than this share away from the money planned for the
+# days gone by is flagged; a finished period spending less than UNDERSPEND of its plan
+# is underspent.
+PACING_TOLERANCE = Decimal("0.20")
+UNDERSPEND = Decimal("0.90")
+
+
+def node(workspace: Workspace, node_id: int) -> PlanNode | None:
+    return (
+        PlanNode.objects.filter(workspace=workspace, pk=node_id)
+        .select_related("owner", "campaign", "parent")
+        .first()
+    )
+
+
+def node_choices(workspace: Workspace, exclude_subtree_of: int | None = None) -> list[tuple]:
+    """``(id, indented name)`` of every node in tree order (without the subtree of
+    ``exclude_subtree_of``, where a node cannot move)."""
+    choices, skip_depth = [], None
+    for row in tree(workspace):
+        if skip_depth is not None and row.depth > skip_depth:
+            continue
+        skip_depth = None
+        if row.node.pk == exclude_subtree_of:
+            skip_depth = row.depth
+            continue
+        choices.append((str(row.node.pk), "· " * row.depth + row.node.name))
+    return choices
+
+
+def member_choices(workspace: Workspace) -> list[tuple[str, str]]:
+    rows = Membership.objects.filter(workspace=workspace).select_related("user")
+    return sorted(
+        ((str(m.user_id), m.user.get_full_name() or m.user.username) for m in rows),
+        key=lambda pair: pair[1].lower(),
+    )
+
+
+def lines(workspace: Workspace, node_id: int | None = None) -> QuerySet[BudgetLine]:
+    found = BudgetLine.objects.filter(workspace=workspace).select_related("node")
+    return found.filter(node_id=node_id) if node_id is not None else found
+
+
+def line(workspace: Workspace, line_id: int) -> BudgetLine | None:
+    return lines(workspace).filter(pk=line_id).first()
+
+
+def line_choices(workspace: Workspace) -> list[tuple[str, str]]:
+    return [(str(x.pk), line_label(x)) for x in lines(workspace).order_by("node__name", "month")]
+
+
+def line_label(line: BudgetLine) -> str:
+    parts = [line.node.name, line.month.strftime("%Y-%m"), line.channel]
+    parts += [p for p in (line.team, line.location) if p]
+    return " · ".join(parts) + f" (#{line.pk})"
+
+
+def transfers(workspace: Workspace) -> QuerySet[BudgetTransfer]:
+    return (
+        BudgetTransfer.objects.filter(workspace=workspace)
+        .select_related("source__node", "target__node", "requested_by", "decided_by")
+        .order_by("-requested_at", "-pk")
+    )
+
+
+def transfer(workspace: Workspace, transfer_id: int) -> BudgetTransfer | None:
+    return transfers(workspace).filter(pk=transfer_id).first()
+
+
+def rates(workspace: Workspace) -> QuerySet[FxRate]:
+    return FxRate.objects.filter(workspace=workspace).order_by("currency", "-day")
+
+
+def vendors(workspace: Workspace) -> QuerySet[Vendor]:
+    return (
+        Vendor.objects.filter(workspace=workspace)
+        .annotate(committed=Sum("orders__amount_base"))
+        .order_by("name")
+    )
+
+
+def vendor(workspace: Workspace, vendor_id: int) -> Vendor | None:
+    return Vendor.objects.filter(workspace=workspace, pk=vendor_id).first()
+
+
+def orders(workspace: Workspace) -> QuerySet[PurchaseOrder]:
+    return (
+        PurchaseOrder.objects.filter(workspace=workspace)
+        .select_related("vendor", "line__node")
+        .annotate(invoiced=Sum("invoices__amount"))
+        .order_by("-issued_on", "number")
+    )
+
+
+def order(workspace: Workspace, order_id: int) -> PurchaseOrder | None:
+    return orders(workspace).filter(pk=order_id).first()
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str  # overspend, underspend, pacing
+    message: str
+
+
+def _elapsed(month: date, today: date) -> Decimal:
+    """The share of ``month`` gone by at the end of ``today``."""
+    days = calendar.monthrange(month.year, month.month)[1]
+    if today < month:
+        return ZERO
+    if (today.year, today.month) != (month.year, month.month):
+        return Decimal(1)
+    return Decimal(today.day) / Decimal(days)
+
+
+def alerts(workspace: Workspace, node_id: int, today: date) -> list[Alert]:
+    """Variance alerts of a node's subtree on ``today``: overspend (spent, invoiced or
+    committed beyond the plan), pacing (spend more than ``PACING_TOLERANCE`` away from
+    the plan for the days gone by) and underspend (a finished period that spent less
+    than ``UNDERSPEND`` of its plan)."""
+    rows = tree(workspace, node_id)
+    total = rows[0].total if rows else Figures()
+    found: list[Alert] = []
+    for name, value in (
+        ("spent", total.spent),
+        ("invoiced", total.invoiced),
+        ("committed", total.committed),
+    ):
+        if value > total.planned:
+            found.append(
+                Alert("overspend", f"{name} {value:.2f} is over the plan of {total.planned:.2f}")
+            )
+    figures, _ = line_figures(workspace, [row.node.pk for row in rows])
+    expected = sum((f.planned * _elapsed(f.line.month, today) for f in figures.values()), ZERO)
+    months = [f.line.month for f in figures.values()]
+    if not months or total.planned == 0:
+        return found
+    last = max(months)
+    finished = _elapsed(last, today) == 1 and (today.year, today.month) != (last.year, last.month)
+    if finished:
+        if total.spent < total.planned * UNDERSPEND:
+            share = total.spent / total.planned
+            found.append(
+                Alert(
+                    "underspend",
+                    f"spent {total.spent:.2f} of {total.planned:.2f} ({share:.0%}) "
+                    "in a finished period",
+                )
+            )
+    elif expected > 0:
+        pace = total.spent / expected
+        if abs(pace - 1) > PACING_TOLERANCE:
+            direction = "ahead of" if pace > 1 else "behind"
+            found.append(
+                Alert(
+                    "pacing",
+                    f"spent {total.spent:.2f} against {expected:.2f} planned "
+                    f"for the days gone by: {direction} pace ({pace:.0%})",
+                )
+            )
+    return found
+
+
+@dataclass
+class Bar:
+    node: PlanNode
+    depth: int
+    offset: float  # percent of the window before the bar
+    width: float  # percent of the window the bar covers
+
+
+def timeline(
+    workspace: Workspace, *, year: int, team: str = "", channel: str = "", location: str = ""
+) -> tuple[list[Bar], list[tuple[str, float]]]:
+    """Bars of the nodes with dates that overlap ``year`` (clipped to it) and match the
+    filters (a node matches a channel or location it lists), in tree order; and the
+    month marks ``(label, offset percent)`` of the window."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    span = (end - start).days + 1
+    bars = []
+    for row in tree(workspace):
+        found = row.node
+        if not (found.starts_on and found.ends_on):
+            continue
+        if found.ends_on < start or found.starts_on > end:
+            continue
+        if team and found.team != team:
+            continue
+        if channel and channel not in found.channels:
+            continue
+        if location and location not in found.locations:
+            continue
+        first, last = max(found.starts_on, start), min(found.ends_on, end)
+        offset = (first - start).days / span * 100
+        width = ((last - first).days + 1) / span * 100
+        bars.append(Bar(found, row.depth, round(offset, 3), round(width, 3)))
+    marks = [
+        (calendar.month_abbr[m], round((date(year, m, 1) - start).days / span * 100, 3))
+        for m in range(1, 13)
+    ]
+    return bars, marks
+
+
+def teams_in_use(workspace: Workspace) -> list[str]:
+    found = PlanNode.objects.filter(workspace=workspace).exclude(team="")
+    return sorted(set(found.values_list("team", flat=True)))
+
+
+def years_in_use(workspace: Workspace) -> list[int]:
+    found = PlanNode.objects.filter(workspace=workspace).values_list("fiscal_year", flat=True)
+    return sorted(set(found))
+
+
+def monthly_campaign_spend(workspace: Workspace) -> list[dict]:
+    """Spend by campaign key, channel and month (``month`` the first day), oldest first."""
+    rows = (
+        SpendEntry.objects.filter(workspace=workspace, campaign__isnull=False)
+        .annotate(month=TruncMonth("day"))
+        .values("campaign__key", "channel", "month")
+        .annotate(total=Sum("amount"))
+        .order_by("month", "campaign__key", "channel")
+    )
+    return [
+        {
+            "campaign": row["campaign__key"],
+            "channel": row["channel"],
+            "month": row["month"].date() if hasattr(row["month"], "date") else row["month"],
+            "total": row["total"],
+        }
+        for row in rows
+    ]

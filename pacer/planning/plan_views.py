@@ -1,0 +1,274 @@
+"""Pages of the plan tree: the tree with its roll-ups, a node's page (its figures,
+budget lines, orders and variance alerts), the node forms (create, edit, move) and the
+timeline of what is planned."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+
+from pacer.core.channels import CHANNELS
+from pacer.core.errors import ValidationFailed
+from pacer.core.permissions import allows, page
+from pacer.people.selectors import locations_in_use
+from pacer.planning import plan_actions, plan_selectors, selectors
+from pacer.planning.models import PlanNode
+from pacer.planning.rollups import line_figures, tree
+from pacer.planning.spend_views import parse_day
+from pacer.web.components import flash_errors
+from pacer.web.filters import Choice, FilterBar
+
+FORM_FIELDS = (
+    "kind",
+    "name",
+    "fiscal_year",
+    "period",
+    "owner",
+    "team",
+    "channels",
+    "locations",
+    "starts_on",
+    "ends_on",
+    "objective",
+    "target_kpis",
+    "campaign",
+)
+
+
+def _node_or_404(request, node_id: int) -> PlanNode:
+    found = plan_selectors.node(request.workspace, node_id)
+    if found is None:
+        raise Http404("no such node in this workspace")
+    return found
+
+
+@page("plans.view")
+def plan_tree(request):
+    rows = tree(request.workspace)
+    context = {
+        "rows": rows,
+        "can_manage": allows(request.role, "plans.manage"),
+        "can_see_money": allows(request.role, "budgets.view"),
+    }
+    return render(request, "planning/plan_tree.html", context)
+
+
+def _kpi_text(targets: dict) -> str:
+    return "\n".join(f"{name}={value}" for name, value in targets.items())
+
+
+def _parse_kpis(text: str, errors: dict) -> dict[str, str]:
+    targets = {}
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not raw.strip():
+            continue
+        name, sep, value = raw.partition("=")
+        if not sep:
+            errors["target_kpis"] = f"line {number}: write name=target, such as cac=45"
+            continue
+        targets[name.strip()] = value.strip()
+    return targets
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+
+
+def _form_values(request, errors: dict) -> tuple[dict, dict]:
+    form = {name: request.POST.get(name, "") for name in FORM_FIELDS}
+    values = {
+        **form,
+        "fiscal_year": form["fiscal_year"].strip(),
+        "channels": _split(form["channels"]),
+        "locations": _split(form["locations"]),
+        "starts_on": parse_day(form["starts_on"], "starts_on", errors),
+        "ends_on": parse_day(form["ends_on"], "ends_on", errors),
+        "target_kpis": _parse_kpis(form["target_kpis"], errors),
+    }
+    return form, values
+
+
+def _refuse_parsed(request, values: dict, errors: dict) -> None:
+    """With a value the form could not parse, refuse with every other field's reason too."""
+    if errors:
+        _, found = plan_actions.check_node(request.workspace, values)
+        raise ValidationFailed({**found, **errors})
+
+
+def _node_form(request, node, parent, form, errors, status=200):
+    workspace = request.workspace
+    context = {
+        "node": node,
+        "parent": parent,
+        "form": form,
+        "errors": errors,
+        "kinds": PlanNode.Kind.choices,
+        "owners": [("", "Nobody yet"), *plan_selectors.member_choices(workspace)],
+        "campaigns": [("", "None"), *selectors.campaign_choices(workspace)],
+        "channel_keys": ", ".join(CHANNELS),
+        "location_codes": ", ".join(code for code, _ in locations_in_use(workspace)[:30]),
+    }
+    return render(request, "planning/node_form.html", context, status=status)
+
+
+@page("plans.manage")
+def node_new(request):
+    parent_id = request.GET.get("parent") or request.POST.get("parent") or None
+    parent = None
+    if parent_id:
+        valid = parent_id.isdigit() and len(parent_id) < 19
+        parent = plan_selectors.node(request.workspace, int(parent_id)) if valid else None
+        if parent is None:
+            raise Http404("no such parent node")
+    if request.method == "POST":
+        errors: dict[str, str] = {}
+        form, values = _form_values(request, errors)
+        try:
+            _refuse_parsed(request, values, errors)
+            node = plan_actions.create_node(
+                request.workspace,
+                values,
+                parent_id=parent.pk if parent else None,
+                actor=request.user,
+            )
+        except ValidationFailed as error:
+            return _node_form(request, None, parent, form, {**error.errors, **errors}, 422)
+        messages.success(request, f"{node.get_kind_display()} '{node.name}' created.")
+        return HttpResponseRedirect(reverse("plan-node", args=[node.pk]))
+    kind = "program" if parent and parent.kind == "plan" else "campaign" if parent else "plan"
+    year = parent.fiscal_year if parent else date.today().year
+    form = {"kind": kind, "fiscal_year": year, "team": parent.team if parent else ""}
+    return _node_form(request, None, parent, form, {})
+
+
+@page("plans.manage")
+def node_edit(request, node_id: int):
+    node = _node_or_404(request, node_id)
+    if request.method == "POST":
+        errors: dict[str, str] = {}
+        form, values = _form_values(request, errors)
+        try:
+            _refuse_parsed(request, values, errors)
+            plan_actions.update_node(node, values, actor=request.user)
+        except ValidationFailed as error:
+            return _node_form(request, node, node.parent, form, {**error.errors, **errors}, 422)
+        messages.success(request, f"'{node.name}' saved.")
+        return HttpResponseRedirect(reverse("plan-node", args=[node.pk]))
+    form = {name: getattr(node, name) for name in FORM_FIELDS if name not in ("owner", "campaign")}
+    form |= {
+        "owner": str(node.owner_id or ""),
+        "campaign": node.campaign.key if node.campaign_id else "",
+        "channels": ", ".join(node.channels),
+        "locations": ", ".join(node.locations),
+        "target_kpis": _kpi_text(node.target_kpis),
+        "starts_on": node.starts_on.isoformat() if node.starts_on else "",
+        "ends_on": node.ends_on.isoformat() if node.ends_on else "",
+    }
+    return _node_form(request, node, node.parent, form, {})
+
+
+@page("plans.manage")
+def node_move(request, node_id: int):
+    node = _node_or_404(request, node_id)
+    errors = {}
+    if request.method == "POST":
+        try:
+            plan_actions.move_node(node, request.POST.get("parent") or None, actor=request.user)
+        except ValidationFailed as error:
+            errors = error.errors
+        else:
+            messages.success(request, f"'{node.name}' moved.")
+            return HttpResponseRedirect(reverse("plan-node", args=[node.pk]))
+    choices = [("", "The top level (a plan of its own)")]
+    choices += plan_selectors.node_choices(request.workspace, exclude_subtree_of=node.pk)
+    context = {
+        "node": node,
+        "choices": choices,
+        "errors": errors,
+        "current": str(node.parent_id or ""),
+    }
+    return render(request, "planning/node_move.html", context, status=422 if errors else 200)
+
+
+@page("plans.manage")
+def node_delete(request, node_id: int):
+    node = _node_or_404(request, node_id)
+    if request.method != "POST":
+        return HttpResponseRedirect(reverse("plan-node", args=[node.pk]))
+    parent_id = node.parent_id
+    try:
+        plan_actions.delete_node(node, actor=request.user)
+    except ValidationFailed as error:
+        flash_errors(request, error)
+        return HttpResponseRedirect(reverse("plan-node", args=[node.pk]))
+    messages.success(request, f"'{node.name}' deleted.")
+    return HttpResponseRedirect(
+        reverse("plan-node", args=[parent_id]) if parent_id else reverse("plans")
+    )
+
+
+@page("plans.view")
+def node_detail(request, node_id: int):
+    node = _node_or_404(request, node_id)
+    workspace = request.workspace
+    rows = tree(workspace, node.pk)
+    context = {
+        "node": node,
+        "row": rows[0],
+        "children": [r for r in rows if r.depth == 1],
+        "ancestors": _ancestors(node),
+        "can_manage": allows(request.role, "plans.manage"),
+        "can_see_money": allows(request.role, "budgets.view"),
+        "can_plan": allows(request.role, "budgets.manage"),
+        "channel_labels": [CHANNELS.get(c, c) for c in node.channels],
+    }
+    if context["can_see_money"]:
+        figures, _ = line_figures(workspace, [node.pk])
+        context["lines"] = sorted(
+            figures.values(), key=lambda f: (f.line.month, f.line.channel, f.line.pk)
+        )
+        context["alerts"] = plan_selectors.alerts(workspace, node.pk, date.today())
+        context["orders"] = plan_selectors.orders(workspace).filter(line__node=node)
+        context["channels"] = list(CHANNELS.items())
+        context["line_form"] = {"currency": workspace.currency}
+    return render(request, "planning/node_detail.html", context)
+
+
+def _ancestors(node: PlanNode) -> list[PlanNode]:
+    ids = plan_actions.ancestors(node)
+    found = {n.pk: n for n in PlanNode.objects.filter(pk__in=ids)}
+    return [found[i] for i in reversed(ids) if i in found]
+
+
+@page("plans.view")
+def timeline(request):
+    workspace = request.workspace
+    years = plan_selectors.years_in_use(workspace) or [date.today().year]
+    default_year = str(date.today().year if date.today().year in years else years[-1])
+    bar = FilterBar(
+        request,
+        [
+            Choice("year", "Fiscal year", [(str(y), str(y)) for y in years], default=default_year),
+            Choice(
+                "team",
+                "Team",
+                [(t, t) for t in plan_selectors.teams_in_use(workspace)],
+                blank="All teams",
+            ),
+            Choice("channel", "Channel", CHANNELS.items(), blank="All channels"),
+            Choice("location", "Location", locations_in_use(workspace), blank="All locations"),
+        ],
+        html_id="timeline-filters",
+    )
+    values = bar.values
+    bars, marks = plan_selectors.timeline(
+        workspace,
+        year=int(values["year"]),
+        team=values["team"],
+        channel=values["channel"],
+        location=values["location"],
+    )
+    context = {"bar": bar, "bars": bars, "marks": marks, "year": values["year"]}
+    return render(request, "planning/timeline.html", context)

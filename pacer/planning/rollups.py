@@ -1,0 +1,188 @@
+"""The plan tree's money: each budget line's planned, committed, invoiced and actual
+amounts (workspace currency), and every node's figures rolled up from its subtree, so a
+node's total is its own lines plus its children's totals and no amount is counted twice.
+
+Actual spend comes from the spend lines of campaigns linked to nodes. Each aggregated
+spend amount (node, month, channel, location) goes to exactly one budget line: the
+node's line for that month and channel with the same location, else the one without a
+location (the lowest id when several teams plan the same key); spend no line matches is
+the node's *unplanned* spend.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
+
+from pacer.core.models import Workspace
+from pacer.planning.budget_actions import committed_base
+from pacer.planning.models import BudgetLine, Invoice, PlanNode, PurchaseOrder, SpendEntry
+
+ZERO = Decimal(0)
+MONEY = ("planned", "committed", "invoiced", "actual", "unplanned")
+
+
+@dataclass
+class Figures:
+    """Money on a line or a node (workspace currency)."""
+
+    planned: Decimal = ZERO
+    committed: Decimal = ZERO
+    invoiced: Decimal = ZERO
+    actual: Decimal = ZERO
+    unplanned: Decimal = ZERO  # actual spend no budget line matched
+
+    def add(self, other: "Figures") -> None:
+        for name in MONEY:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def spent(self) -> Decimal:
+        """Everything actually spent: matched to lines and not."""
+        return self.actual + self.unplanned
+
+    @property
+    def remaining(self) -> Decimal:
+        """Planned money not yet committed."""
+        return self.planned - self.committed
+
+    @property
+    def accrual(self) -> Decimal:
+        """Committed but not invoiced (never below 0 per order; see ``accruals``)."""
+        return max(self.committed - self.invoiced, ZERO)
+
+
+@dataclass
+class LineFigures(Figures):
+    line: BudgetLine | None = None
+
+
+@dataclass
+class NodeRow:
+    node: PlanNode
+    depth: int
+    own: Figures = field(default_factory=Figures)
+    total: Figures = field(default_factory=Figures)
+    child_allocation: Decimal = ZERO
+
+
+def line_figures(workspace: Workspace, node_ids=None) -> tuple[dict[int, LineFigures], dict]:
+    """Each budget line's figures, and each node's unplanned spend (``{node id: amount}``),
+    for the nodes ``node_ids`` (all when None)."""
+    lines = BudgetLine.objects.filter(workspace=workspace).order_by("id")
+    if node_ids is not None:
+        lines = lines.filter(node_id__in=node_ids)
+    result: dict[int, LineFigures] = {}
+    by_key: dict[tuple, list[BudgetLine]] = defaultdict(list)
+    for line in lines:
+        result[line.pk] = LineFigures(planned=line.amount_base, line=line)
+        by_key[(line.node_id, line.month, line.channel)].append(line)
+    for line_id, amount in committed_base(list(result)).items():
+        result[line_id].committed = amount
+    invoices = Invoice.objects.filter(order__line_id__in=list(result))
+    for row in invoices.values("order__line_id").annotate(total=Sum("amount_base")):
+        result[row["order__line_id"]].invoiced = row["total"]
+    unplanned: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    spend = SpendEntry.objects.filter(workspace=workspace, campaign__plan_node__isnull=False)
+    if node_ids is not None:
+        spend = spend.filter(campaign__plan_node__in=node_ids)
+    spend = spend.annotate(month=TruncMonth("day")).values(
+        "campaign__plan_node", "month", "channel", "location__code"
+    )
+    for row in spend.annotate(total=Sum("amount")).order_by():
+        node_id, month = row["campaign__plan_node"], row["month"]
+        if hasattr(month, "date"):
+            month = month.date()
+        candidates = by_key.get((node_id, month, row["channel"]), [])
+        code = row["location__code"] or ""
+        line = next((c for c in candidates if c.location == code), None) or next(
+            (c for c in candidates if c.location == ""), None
+        )
+        if line is None:
+            unplanned[node_id] += row["total"]
+        else:
+            result[line.pk].actual += row["total"]
+    return result, dict(unplanned)
+
+
+def roll_up(parents: dict[int, int | None], own: dict[int, Figures]) -> dict[int, Figures]:
+    """Each node's total: its own figures plus its children's totals. ``parents`` maps
+    every node to its parent (None at the top); a parent missing from it (outside the
+    subtree read) counts as the top."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for node_id, parent_id in parents.items():
+        children[parent_id if parent_id in parents else None].append(node_id)
+    totals: dict[int, Figures] = {}
+    order: list[int] = []
+    stack = list(children[None])
+    while stack:  # parents before children; totals filled children first
+        node_id = stack.pop()
+        order.append(node_id)
+        stack.extend(children[node_id])
+    for node_id in reversed(order):
+        total = Figures()
+        total.add(own.get(node_id, Figures()))
+        for child in children[node_id]:
+            total.add(totals[child])
+        totals[node_id] = total
+    return totals
+
+
+def tree(workspace: Workspace, root_id: int | None = None) -> list[NodeRow]:
+    """The plan tree (or the subtree under ``root_id``), depth first by name, each node
+    with its own and rolled-up figures."""
+    nodes = {n.pk: n for n in PlanNode.objects.filter(workspace=workspace).select_related("owner")}
+    children: dict[int | None, list[PlanNode]] = defaultdict(list)
+    for node in nodes.values():
+        children[node.parent_id].append(node)
+    for siblings in children.values():
+        siblings.sort(key=lambda n: (n.name.lower(), n.pk))
+    top = [nodes[root_id]] if root_id is not None else children[None]
+    ordered: list[tuple[PlanNode, int]] = []
+    stack = [(node, 0) for node in reversed(top)]
+    while stack:
+        node, depth = stack.pop()
+        ordered.append((node, depth))
+        stack.extend((child, depth + 1) for child in reversed(children[node.pk]))
+    ids = [node.pk for node, _ in ordered]
+    lines, unplanned = line_figures(workspace, ids)
+    own: dict[int, Figures] = {node_id: Figures() for node_id in ids}
+    for figures in lines.values():
+        own[figures.line.node_id].add(figures)
+    for node_id, amount in unplanned.items():
+        own[node_id].unplanned += amount
+    parents = {node.pk: node.parent_id for node, _ in ordered}
+    totals = roll_up(parents, own)
+    rows = []
+    for node, depth in ordered:
+        allocated = sum((c.allocation or ZERO for c in children[node.pk]), ZERO)
+        rows.append(NodeRow(node, depth, own[node.pk], totals[node.pk], allocated))
+    return rows
+
+
+def accruals(workspace: Workspace, as_of: date) -> list[dict]:
+    """Money committed by open orders issued on or before ``as_of`` and not invoiced by
+    then (workspace currency), per order: what a period closing on ``as_of`` accrues."""
+    orders = (
+        PurchaseOrder.objects.filter(
+            workspace=workspace, issued_on__lte=as_of, status=PurchaseOrder.Status.OPEN
+        )
+        .select_related("vendor", "line__node")
+        .order_by("issued_on", "number")
+    )
+    invoiced = dict(
+        Invoice.objects.filter(workspace=workspace, invoiced_on__lte=as_of)
+        .values("order_id")
+        .annotate(total=Sum("amount_base"))
+        .values_list("order_id", "total")
+    )
+    rows = []
+    for order in orders:
+        billed = invoiced.get(order.pk, ZERO)
+        accrued = max(order.amount_base - billed, ZERO)
+        if accrued:
+            rows.append({"order": order, "invoiced": billed, "accrued": accrued})
+    return rows

@@ -1,0 +1,66 @@
+"""Plan, timeline, budget and vendor pages in headless Chromium at phone, tablet and
+desktop widths (no sideways scrolling, no serious axe-core violations, no script
+errors; screenshots at 390 and 1440 px), and a node created through its form."""
+
+import pytest
+
+from pacer.planning.models import PlanNode
+from tests.planning.plan_fixture import build_plan
+from tests.web.test_layout import WIDTHS, _check, _context
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_plan_pages_fit_every_width_and_pass_axe(live_server, browser, admin, workspace):
+    made = build_plan(workspace, admin)
+    pages = [
+        ("plans", "/plans/"),
+        ("plan-node", f"/plans/{made['leaf'].pk}/"),
+        ("plan-root", f"/plans/{made['root'].pk}/"),
+        ("plan-node-edit", f"/plans/{made['leaf'].pk}/edit/"),
+        ("plan-node-move", f"/plans/{made['leaf'].pk}/move/"),
+        ("plan-node-new", f"/plans/new/?parent={made['root'].pk}"),
+        ("timeline", "/plans/timeline/?year=2026"),
+        ("timeline-filtered", "/plans/timeline/?year=2026&team=performance&channel=paid_social"),
+        ("budgets", "/budgets/?as_of=2026-03-31"),
+        ("vendors", "/vendors/"),
+        ("vendor", f"/vendors/{made['vendor'].pk}/"),
+        ("order", f"/orders/{made['order'].pk}/"),
+    ]
+    found = []
+    for width in WIDTHS:
+        context, page, problems = _context(browser, width, "ada", live_server.url)
+        for name, path in pages:
+            page.goto(live_server.url + path)
+            found += _check(page, name, width, problems)
+        context.close()
+    assert found == []
+
+
+def test_a_node_is_created_and_shown_on_the_timeline(live_server, browser, admin, workspace):
+    made = build_plan(workspace, admin)
+    context, page, problems = _context(browser, 1440, "ada", live_server.url)
+    url = live_server.url
+    page.goto(f"{url}/plans/{made['program'].pk}/")
+    page.click("text=Add under it")
+    page.fill("#field-name", "Summer search")
+    page.fill("#field-starts_on", "2026-06-01")
+    page.fill("#field-ends_on", "2026-05-01")
+    page.click("#node-form button[type=submit]")
+    page.wait_for_selector("#field-ends_on-error")
+    assert page.inner_text("#field-ends_on-error") == "must not be before starts_on"
+    page.fill("#field-ends_on", "2026-08-31")
+    page.fill("#field-channels", "paid_search")
+    page.click("#node-form button[type=submit]")
+    page.wait_for_url(f"{url}/plans/*/")
+    node = PlanNode.objects.get(name="Summer search")
+    assert (node.parent_id, node.kind, node.channels) == (
+        made["program"].pk,
+        "campaign",
+        ["paid_search"],
+    )
+    page.goto(f"{url}/plans/timeline/?year=2026&channel=paid_search")
+    names = page.locator("#timeline .gantt-row > a").all_inner_texts()
+    assert names == ["Performance", "Summer search"]
+    assert problems == []
+    context.close()
