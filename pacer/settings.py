@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "pacer.segments",
     "pacer.privacy",
     "pacer.ops",
+    "pacer.content",
     "pacer.demo",
     "pacer.web",
 ]
