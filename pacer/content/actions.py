@@ -9,7 +9,7 @@ rights on the scheduled day.
 """
 
 import secrets
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from django.db import transaction
 from django.utils import timezone
@@ -82,14 +82,15 @@ def _when(value, field: str, errors: dict) -> datetime | None:
         return None
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            parse = date.fromisoformat if len(value.strip()) == 10 else datetime.fromisoformat
+            value = parse(value.strip())
         except ValueError:
             errors[field] = "must be a date (YYYY-MM-DD) or a date and time"
             return None
     if isinstance(value, datetime):
-        moment = value if timezone.is_aware(value) else timezone.make_aware(value, timezone.utc)
+        moment = value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
     elif isinstance(value, date):
-        moment = datetime.combine(value, DEFAULT_HOUR, tzinfo=timezone.utc)
+        moment = datetime.combine(value, DEFAULT_HOUR, tzinfo=UTC)
     else:
         errors[field] = "must be a date or a date and time"
         return None
@@ -407,7 +408,7 @@ def reschedule(item: ContentItem, when, *, actor=None) -> ContentItem:
             errors["day"] = "must be a date (YYYY-MM-DD)"
     if isinstance(when, date) and not isinstance(when, datetime) and not errors:
         keep = item.scheduled_for.timetz() if item.scheduled_for else DEFAULT_HOUR
-        when = datetime.combine(when, keep.replace(tzinfo=keep.tzinfo or timezone.utc))
+        when = datetime.combine(when, keep.replace(tzinfo=keep.tzinfo or UTC))
     moment = None if errors else _when(when, "day", errors)
     if moment is None and not errors:
         errors["day"] = "must not be empty"

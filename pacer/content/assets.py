@@ -47,6 +47,7 @@ IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 TERRITORY = re.compile(r"^[A-Z]{2}$")
 ALERT_DAYS = 14
+RIGHTS_FIELDS = ("licence", "territories", "channels", "rights_start", "rights_end")
 
 
 def sniff(data: bytes) -> str | None:

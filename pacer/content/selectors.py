@@ -3,10 +3,9 @@ calendar's items and bands, feeds, and the asset library."""
 
 import difflib
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from pacer.content.models import (
     ApprovalStep,
@@ -166,8 +165,8 @@ def teams(workspace: Workspace) -> list[str]:
 
 def scheduled_between(rows: QuerySet[ContentItem], start: date, end: date) -> list[ContentItem]:
     """Items scheduled on the inclusive days, in time order."""
-    low = datetime.combine(start, time.min, tzinfo=timezone.utc)
-    high = datetime.combine(end + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    low = datetime.combine(start, time.min, tzinfo=UTC)
+    high = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
     return list(
         rows.filter(scheduled_for__gte=low, scheduled_for__lt=high).order_by("scheduled_for", "pk")
     )

@@ -36,6 +36,7 @@ PUBLIC_PAGES = {
     "metrics",
     "lead-form",
     "unsubscribe",
+    "content-ical",  # its secret token is the authority (tests/content/test_calendar.py)
 }
 PUBLIC_PREFIXES = ("api/", "v1/")
 
@@ -131,6 +132,7 @@ def test_every_rest_operation_is_gated_and_answers_each_role_as_declared(people,
         assert permission in declared, f"{method} {path} is not behind the gate"
         url = path.replace("{contact_id}", "1").replace("{key_id}", str(key.pk))
         url = url.replace("{key}", "exp").replace("{segment_id}", "1")
+        url = url.replace("{item_id}", "1").replace("{asset_id}", "1")
         call = getattr(anonymous, method.lower())
         assert call(url).status_code == 401, (method, url)
         for role, (_, client, token) in people.items():
