@@ -24,23 +24,23 @@ router = Router(tags=["content"])
 StateKey = text(40, min_length=1, pattern=r"^[a-z][a-z0-9_]{0,39}$")
 
 
-class StepIn(Schema):
+class ContentStepIn(Schema):
     name: text(100, min_length=1)
     reviewer: Id = Field(description="the user id of a member of this workspace")
 
 
-class ItemIn(Schema):
+class ContentItemIn(Schema):
     title: text(300, min_length=1)
     kind: ContentKind
     body: text(actions.MAX_BODY) = ""
     channel: AnyChannel = ""
     team: text(100) = ""
     campaign_key: text(200) = ""
-    reviewers: list[StepIn] = Field(default=[], max_length=actions.MAX_STEPS)
+    reviewers: list[ContentStepIn] = Field(default=[], max_length=actions.MAX_STEPS)
     scheduled_on: Day | None = Field(default=None, description="the day it goes out (09:00 UTC)")
 
 
-class StepOut(Schema):
+class ContentStepOut(Schema):
     position: int
     name: str
     reviewer: int = Field(alias="reviewer_id")
@@ -48,7 +48,7 @@ class StepOut(Schema):
     comment: str
 
 
-class ItemOut(Schema):
+class ContentItemOut(Schema):
     id: int
     title: str
     kind: str
@@ -60,27 +60,27 @@ class ItemOut(Schema):
     published_at: datetime | None
     version: int
     approval_problem: str = Field(description="why it is not approved ('' when it is)")
-    steps: list[StepOut] = Field(description="the approval steps of the latest version")
+    steps: list[ContentStepOut] = Field(description="the approval steps of the latest version")
 
 
-class VersionIn(Schema):
+class ContentVersionIn(Schema):
     body: text(actions.MAX_BODY)
 
 
-class StateIn(Schema):
+class ContentStateIn(Schema):
     state: StateKey
 
 
-class VoteIn(Schema):
+class ContentVoteIn(Schema):
     decision: Literal["approved", "rejected"]
     comment: text(5000) = ""
 
 
-class ScheduleIn(Schema):
+class ContentScheduleIn(Schema):
     day: Day
 
 
-class ItemFilters(Schema):
+class ContentItemFilters(Schema):
     kind: ContentKind | Literal[""] = ""
     state: Literal[""] | StateKey = ""
     channel: AnyChannel = ""
@@ -88,7 +88,7 @@ class ItemFilters(Schema):
     q: text(200) = ""
 
 
-class AssetOut(Schema):
+class ContentAssetOut(Schema):
     id: int
     name: str
     status: str
@@ -102,7 +102,7 @@ class AssetOut(Schema):
     used_in: list[int] = Field(description="ids of the content items that use it")
 
 
-class AssetFilters(Schema):
+class ContentAssetFilters(Schema):
     q: text(200) = ""
     tag: text(40) = ""
     status: Literal["", "active", "withdrawn"] = ""
@@ -128,9 +128,9 @@ def _get(request, item_id: int):
     return found
 
 
-@router.get("/items", response={200: list[ItemOut], **ERRORS})
+@router.get("/items", response={200: list[ContentItemOut], **ERRORS})
 @endpoint("content.view")
-def list_items(request, filters: Query[ItemFilters]):
+def list_items(request, filters: Query[ContentItemFilters]):
     """The newest 200 items that match."""
     rows = selectors.items(
         request.workspace,
@@ -143,9 +143,9 @@ def list_items(request, filters: Query[ItemFilters]):
     return [_item_out(item) for item in rows]
 
 
-@router.post("/items", response={201: ItemOut, **ERRORS, **BODY_ERRORS})
+@router.post("/items", response={201: ContentItemOut, **ERRORS, **BODY_ERRORS})
 @endpoint("content.edit")
-def create_item(request, payload: ItemIn):
+def create_item(request, payload: ContentItemIn):
     item = actions.create_item(
         request.workspace,
         title=payload.title,
@@ -162,17 +162,18 @@ def create_item(request, payload: ItemIn):
     return Status(201, _item_out(item))
 
 
-@router.get("/items/{item_id}", response={200: ItemOut, **ERRORS, **NOT_FOUND})
+@router.get("/items/{item_id}", response={200: ContentItemOut, **ERRORS, **NOT_FOUND})
 @endpoint("content.view")
 def get_item(request, item_id: Id):
     return _item_out(_get(request, item_id))
 
 
 @router.post(
-    "/items/{item_id}/versions", response={200: ItemOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND}
+    "/items/{item_id}/versions",
+    response={200: ContentItemOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND},
 )
 @endpoint("content.edit")
-def save_version(request, item_id: Id, payload: VersionIn):
+def save_version(request, item_id: Id, payload: ContentVersionIn):
     """Save a new body (a version); a version past review needs approving again."""
     item = _get(request, item_id)
     actions.save_version(item, payload.body, actor=request.user)
@@ -180,10 +181,10 @@ def save_version(request, item_id: Id, payload: VersionIn):
 
 
 @router.post(
-    "/items/{item_id}/state", response={200: ItemOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND}
+    "/items/{item_id}/state", response={200: ContentItemOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND}
 )
 @endpoint("content.edit")
-def move(request, item_id: Id, payload: StateIn):
+def move(request, item_id: Id, payload: ContentStateIn):
     """Move along an allowed transition; approved, scheduled and published need every
     approval step of the latest version approved."""
     if payload.state == "published" and not allows(request.role, "content.publish"):
@@ -191,9 +192,11 @@ def move(request, item_id: Id, payload: StateIn):
     return _item_out(actions.transition(_get(request, item_id), payload.state, actor=request.user))
 
 
-@router.post("/items/{item_id}/vote", response={200: ItemOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND})
+@router.post(
+    "/items/{item_id}/vote", response={200: ContentItemOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND}
+)
 @endpoint("content.review")
-def vote(request, item_id: Id, payload: VoteIn):
+def vote(request, item_id: Id, payload: ContentVoteIn):
     """The caller's vote on their open approval step of the latest version."""
     item = _get(request, item_id)
     step = selectors.open_step_for(item, request.user)
@@ -204,10 +207,11 @@ def vote(request, item_id: Id, payload: VoteIn):
 
 
 @router.post(
-    "/items/{item_id}/schedule", response={200: ItemOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND}
+    "/items/{item_id}/schedule",
+    response={200: ContentItemOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND},
 )
 @endpoint("content.edit")
-def schedule(request, item_id: Id, payload: ScheduleIn):
+def schedule(request, item_id: Id, payload: ContentScheduleIn):
     """Move the item to another day, keeping its time of day."""
     return _item_out(actions.reschedule(_get(request, item_id), payload.day, actor=request.user))
 
@@ -225,9 +229,9 @@ def _asset_out(asset) -> dict:
     }
 
 
-@router.get("/assets", response={200: list[AssetOut], **ERRORS})
+@router.get("/assets", response={200: list[ContentAssetOut], **ERRORS})
 @endpoint("assets.view")
-def list_assets(request, filters: Query[AssetFilters]):
+def list_assets(request, filters: Query[ContentAssetFilters]):
     """The newest 200 assets that match the search."""
     rows = selectors.assets(
         request.workspace, search=filters.q, tag=filters.tag, status=filters.status
@@ -235,7 +239,7 @@ def list_assets(request, filters: Query[AssetFilters]):
     return [_asset_out(asset) for asset in rows]
 
 
-@router.get("/assets/{asset_id}", response={200: AssetOut, **ERRORS, **NOT_FOUND})
+@router.get("/assets/{asset_id}", response={200: ContentAssetOut, **ERRORS, **NOT_FOUND})
 @endpoint("assets.view")
 def get_asset(request, asset_id: Id):
     found = selectors.asset(request.workspace, asset_id)

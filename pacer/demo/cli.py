@@ -55,6 +55,7 @@ def simulate(args: argparse.Namespace) -> int:
     from django.conf import settings
 
     from pacer.core.errors import ValidationFailed
+    from pacer.demo.content import load_content
     from pacer.demo.leads import load_leads
     from pacer.demo.loader import load_business
     from pacer.simulate.business import generate
@@ -92,7 +93,10 @@ def simulate(args: argparse.Namespace) -> int:
             leads = load_leads(workspace, business, on_progress=lambda n: bar.advance(task, n))
     except ValidationFailed as error:
         return fail(error)
+    last_day = date.fromisoformat(business.config.start) + timedelta(weeks=config.weeks, days=-1)
+    content = load_content(workspace, last_day)
     print(f"events: {counts}; ground truth: {truth_path}")
+    print(f"content: {content['items']} items, {content['assets']} assets")
     print(
         f"leads: {leads['messages']}; {leads['responses']:,} first responses and "
         f"{leads['conversions']:,} conversions logged; lead score {leads['predictive_model']}"
