@@ -3,7 +3,7 @@ from django.urls import path
 from pacer.content import asset_views, calendar_views, views
 
 urlpatterns = [
-    path("content/", views.item_list, name="content-list"),
+    path("content/items/", views.item_list, name="content-list"),
     path("content/items/<int:item_id>/", views.item_detail, name="content-item"),
     path("content/items/<int:item_id>/state/", views.item_transition, name="content-transition"),
     path("content/items/<int:item_id>/version/", views.item_version, name="content-version"),

@@ -60,7 +60,7 @@ def content_site(live_server, workspace, admin, team, plan):
 def test_content_pages_fit_every_width_and_pass_axe(browser, content_site):
     url, item, asset = content_site["url"], content_site["item"], content_site["asset"]
     pages = [
-        ("content-list", "/content/"),
+        ("content-list", "/content/items/"),
         ("content-item", f"/content/items/{item.pk}/"),
         ("content-diff", f"/content/items/{item.pk}/changes/"),
         ("content-calendar", "/content/calendar/?day=2026-03-15"),
