@@ -360,7 +360,6 @@ def expire_assets(today: date | None = None) -> int:
         with transaction.atomic():
             asset = (
                 Asset.objects.select_for_update()
-                .select_related("owner")
                 .filter(pk=asset_id, status=AssetStatus.ACTIVE)
                 .first()
             )
