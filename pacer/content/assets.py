@@ -9,8 +9,9 @@ rows and removed again if the transaction fails, so nothing is left half-written
 import hashlib
 import io
 import re
+import secrets
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -24,6 +25,8 @@ from pacer.content.models import (
     AssetVersion,
     Collection,
     ContentItem,
+    ShareDownload,
+    ShareLink,
 )
 from pacer.content.rights import rights_problem
 from pacer.content.storage import storage
@@ -395,3 +398,67 @@ def expire_assets(today: date | None = None) -> int:
             )
             done += 1
     return done
+
+
+SHARE_KINDS = ("original", "medium", "thumbnail")
+MAX_SHARE_DAYS = 365
+
+
+@transaction.atomic
+def share_collection(
+    collection: Collection, *, label, days, can_download: bool, renditions, actor=None
+) -> ShareLink:
+    """An expiring link to a collection for a partner."""
+    errors: dict[str, str] = {}
+    if not isinstance(label, str) or not 1 <= len(label.strip()) <= 200:
+        errors["label"] = "name who it is for in 1-200 characters"
+    try:
+        days = int(days)
+        if not 1 <= days <= MAX_SHARE_DAYS:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["days"] = f"a whole number of days from 1 to {MAX_SHARE_DAYS}"
+    if not isinstance(renditions, list) or any(r not in SHARE_KINDS for r in renditions):
+        errors["renditions"] = f"choose from {', '.join(SHARE_KINDS)}"
+    elif can_download and not renditions:
+        errors["renditions"] = "choose at least one to allow downloads"
+    if errors:
+        raise ValidationFailed(errors)
+    link = ShareLink.objects.create(
+        workspace=collection.workspace,
+        collection=collection,
+        label=label.strip(),
+        token=secrets.token_urlsafe(32),
+        can_download=bool(can_download),
+        renditions=sorted(set(renditions)),
+        expires_at=clock.now() + timedelta(days=days),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit.record(
+        collection.workspace,
+        "asset.share",
+        link,
+        actor=actor,
+        after={"collection": collection.pk, "days": days},
+    )
+    return link
+
+
+def share_problem(link: ShareLink | None, asset: Asset | None = None, kind: str = "") -> str | None:
+    """Why a share link (or a download through it) is refused, or ``None``."""
+    if link is None or link.expires_at <= clock.now():
+        return "this link has expired or does not exist"
+    if asset is None:
+        return None
+    if not link.collection.assets.filter(pk=asset.pk).exists():
+        return "this asset is not shared by this link"
+    if rights_problem(asset, clock.now().date()):
+        return f"the rights for '{asset.name}' have ended"
+    if kind and (not link.can_download or kind not in link.renditions):
+        return "this link does not allow that download"
+    return None
+
+
+@transaction.atomic
+def record_download(link: ShareLink, asset: Asset, kind: str) -> ShareDownload:
+    return ShareDownload.objects.create(link=link, asset=asset, kind=kind)

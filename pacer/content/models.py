@@ -261,3 +261,27 @@ class AssetNotice(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["asset", "kind", "rights_end"], name="notice_once")
         ]
+
+
+class ShareLink(models.Model):
+    """An expiring link to a collection for a partner: view, and download when allowed,
+    of the renditions it names ("original", "medium", "thumbnail")."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="links")
+    label = models.CharField(max_length=200)
+    token = models.CharField(max_length=64, unique=True)
+    can_download = models.BooleanField(default=False)
+    renditions = models.JSONField(default=list)
+    expires_at = models.DateTimeField()
+    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class ShareDownload(models.Model):
+    """One download through a share link."""
+
+    link = models.ForeignKey(ShareLink, on_delete=models.CASCADE, related_name="downloads")
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE)
+    kind = models.CharField(max_length=20)
+    downloaded_at = models.DateTimeField(auto_now_add=True)

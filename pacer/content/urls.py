@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pacer.content import asset_views, calendar_views, views
+from pacer.content import asset_views, calendar_views, share_views, views
 
 urlpatterns = [
     path("content/items/", views.item_list, name="content-list"),
@@ -30,5 +30,21 @@ urlpatterns = [
         "assets/<int:asset_id>/v<int:number>/<slug:kind>/",
         asset_views.asset_file,
         name="asset-file",
+    ),
+    path(
+        "assets/collections/<int:collection_id>/",
+        share_views.collection_detail,
+        name="collection",
+    ),
+    path(
+        "assets/collections/<int:collection_id>/share/",
+        share_views.collection_share,
+        name="collection-share",
+    ),
+    path("share/<str:token>/", share_views.share, name="share"),
+    path(
+        "share/<str:token>/<int:asset_id>/<slug:kind>/",
+        share_views.share_download,
+        name="share-download",
     ),
 ]

@@ -54,7 +54,12 @@ def content_site(live_server, workspace, admin, team, plan):
     tasks.render(asset.versions.get().pk)
     assets.use_asset(item, asset, territory="US")
     actions.rotate_feed(workspace, user=admin, scope="calendar")
-    return {"url": live_server.url, "item": item, "asset": asset}
+    kit = assets.create_collection(workspace, "Summer kit")
+    assets.collect(kit, asset)
+    link = assets.share_collection(
+        kit, label="Springfield", days=30, can_download=True, renditions=["medium"]
+    )
+    return {"url": live_server.url, "item": item, "asset": asset, "kit": kit, "link": link}
 
 
 def test_content_pages_fit_every_width_and_pass_axe(browser, content_site):
@@ -69,6 +74,8 @@ def test_content_pages_fit_every_width_and_pass_axe(browser, content_site):
         ("content-feeds", "/content/feeds/"),
         ("assets", "/assets/"),
         ("asset", f"/assets/{asset.pk}/"),
+        ("collection", f"/assets/collections/{content_site['kit'].pk}/"),
+        ("share", f"/share/{content_site['link'].token}/"),
     ]
     found = []
     for width in (390, 1440):

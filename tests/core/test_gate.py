@@ -37,6 +37,8 @@ PUBLIC_PAGES = {
     "lead-form",
     "unsubscribe",
     "content-ical",  # its secret token is the authority (tests/content/test_calendar.py)
+    "share",  # a partner's share link: its token is the authority (tests/content/test_share.py)
+    "share-download",
 }
 PUBLIC_PREFIXES = ("api/", "v1/")
 
