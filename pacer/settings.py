@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "pacer.privacy",
     "pacer.ops",
     "pacer.work",
+    "pacer.content",
     "pacer.demo",
     "pacer.web",
 ]

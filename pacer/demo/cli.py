@@ -56,6 +56,7 @@ def simulate(args: argparse.Namespace) -> int:
     from django.utils import timezone
 
     from pacer.core.errors import ValidationFailed
+    from pacer.demo.content import load_content
     from pacer.demo.leads import load_leads
     from pacer.demo.loader import load_business
     from pacer.demo.plans import load_plan
@@ -104,10 +105,13 @@ def simulate(args: argparse.Namespace) -> int:
         work = load_work(workspace, now=timezone.now())
     except ValidationFailed as error:
         return fail(error)
+    last_day = date.fromisoformat(business.config.start) + timedelta(weeks=config.weeks, days=-1)
+    content = load_content(workspace, last_day)
     print(f"events: {counts}; ground truth: {truth_path}")
     print(f"plan: {plan['nodes']} nodes, {plan['lines']} budget lines, {plan['orders']} orders")
     print(f"teams: targets, a review and {teams['answers']:,} NPS answers")
     print(f"work: {work['boards']} boards, {work['cards']} cards, {work['moves']} moves")
+    print(f"content: {content['items']} items, {content['assets']} assets")
     print(
         f"leads: {leads['messages']}; {leads['responses']:,} first responses and "
         f"{leads['conversions']:,} conversions logged; lead score {leads['predictive_model']}; "

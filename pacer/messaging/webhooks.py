@@ -35,7 +35,13 @@ BACKOFF = (
     timedelta(hours=1),
     timedelta(hours=6),
 )
-EVENT_TYPES = ("message.sent", "message.bounced", "message.unsubscribed")
+EVENT_TYPES = (
+    "message.sent",
+    "message.bounced",
+    "message.unsubscribed",
+    "content.published",  # pacer.content hands a published item to downstream systems
+    "asset.withdrawn",  # pacer.content withdraws an asset whose rights ended
+)
 BATCH = 100
 
 

@@ -38,6 +38,9 @@ PUBLIC_PAGES = {
     "unsubscribe",
     "survey-answer",  # a signed token names the survey and the person (tests/teams)
     "survey-email",  # the same, from the email: survey token + the recipient's signature
+    "content-ical",  # its secret token is the authority (tests/content/test_calendar.py)
+    "share",  # a partner's share link: its token is the authority (tests/content/test_share.py)
+    "share-download",
 }
 PUBLIC_PREFIXES = ("api/", "v1/")
 
@@ -134,6 +137,7 @@ def test_every_rest_operation_is_gated_and_answers_each_role_as_declared(people,
         url = path.replace("{contact_id}", "1").replace("{key_id}", str(key.pk))
         url = url.replace("{key}", "exp").replace("{segment_id}", "1").replace("{agent_id}", "1")
         url = url.replace("{slug}", "exp").replace("{card_id}", "1")
+        url = url.replace("{item_id}", "1").replace("{asset_id}", "1")
         call = getattr(anonymous, method.lower())
         assert call(url).status_code == 401, (method, url)
         for role, (_, client, token) in people.items():

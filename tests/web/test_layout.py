@@ -79,6 +79,10 @@ ADMIN_PAGES = [
     ("spend-filtered", "/spend/?range=last_30&channel=paid_search&start=2026-13-01"),
     ("spend-new", "/spend/new/"),
     ("spend-upload", "/spend/upload/"),
+    ("content-items", "/content/items/"),
+    ("content-calendar", "/content/calendar/?day=2026-03-15"),
+    ("content-feeds", "/content/feeds/"),
+    ("assets", "/assets/"),
     ("styleguide", "/styleguide/?toast=1"),
     ("not-found", "/no-such-page/"),
 ]

@@ -1,0 +1,248 @@
+"""Content over the REST API: items (create, read, new versions, workflow moves, votes,
+rescheduling) and the asset library (search, read)."""
+
+from datetime import date, datetime
+from typing import Literal
+
+from ninja import Field, Query, Router, Schema, Status
+
+from pacer.content import actions, selectors
+from pacer.content.models import ContentKind
+from pacer.core.api_schema import (
+    BODY_ERRORS,
+    ERRORS,
+    NOT_FOUND,
+    AnyChannel,
+    Day,
+    Id,
+    text,
+)
+from pacer.core.errors import NotFound, ValidationFailed
+from pacer.core.permissions import allows, endpoint
+
+router = Router(tags=["content"])
+StateKey = text(40, min_length=1, pattern=r"^[a-z][a-z0-9_]{0,39}$")
+
+
+class ContentStepIn(Schema):
+    name: text(100, min_length=1)
+    reviewer: Id = Field(description="the user id of a member of this workspace")
+
+
+class ContentItemIn(Schema):
+    title: text(300, min_length=1)
+    kind: ContentKind
+    body: text(actions.MAX_BODY) = ""
+    channel: AnyChannel = ""
+    team: text(100) = ""
+    campaign_key: text(200) = ""
+    reviewers: list[ContentStepIn] = Field(default=[], max_length=actions.MAX_STEPS)
+    scheduled_on: Day | None = Field(default=None, description="the day it goes out (09:00 UTC)")
+
+
+class ContentStepOut(Schema):
+    position: int
+    name: str
+    reviewer: int = Field(alias="reviewer_id")
+    decision: str
+    comment: str
+
+
+class ContentItemOut(Schema):
+    id: int
+    title: str
+    kind: str
+    state: str
+    channel: str
+    team: str
+    campaign_key: str
+    scheduled_for: datetime | None
+    published_at: datetime | None
+    version: int
+    approval_problem: str = Field(description="why it is not approved ('' when it is)")
+    steps: list[ContentStepOut] = Field(description="the approval steps of the latest version")
+
+
+class ContentVersionIn(Schema):
+    body: text(actions.MAX_BODY)
+
+
+class ContentStateIn(Schema):
+    state: StateKey
+
+
+class ContentVoteIn(Schema):
+    decision: Literal["approved", "rejected"]
+    comment: text(5000) = ""
+
+
+class ContentScheduleIn(Schema):
+    day: Day
+
+
+class ContentItemFilters(Schema):
+    kind: ContentKind | Literal[""] = ""
+    state: Literal[""] | StateKey = ""
+    channel: AnyChannel = ""
+    team: text(100) = ""
+    q: text(200) = ""
+
+
+class ContentAssetOut(Schema):
+    id: int
+    name: str
+    status: str
+    tags: list[str]
+    licence: str
+    territories: list[str]
+    channels: list[str]
+    rights_start: date | None
+    rights_end: date | None
+    versions: int
+    used_in: list[int] = Field(description="ids of the content items that use it")
+
+
+class ContentAssetFilters(Schema):
+    q: text(200) = ""
+    tag: text(40) = ""
+    status: Literal["", "active", "withdrawn"] = ""
+
+
+def _item_out(item) -> dict:
+    latest = selectors.latest_version(item)
+    return {
+        **{f: getattr(item, f) for f in ("id", "title", "kind", "state", "channel", "team")},
+        "campaign_key": item.campaign_key,
+        "scheduled_for": item.scheduled_for,
+        "published_at": item.published_at,
+        "version": latest.number if latest else 0,
+        "approval_problem": selectors.approval_problem(item) or "",
+        "steps": selectors.steps_of(latest) if latest else [],
+    }
+
+
+def _get(request, item_id: int):
+    found = selectors.item(request.workspace, item_id)
+    if found is None:
+        raise NotFound("item_id", "no such content item in this workspace")
+    return found
+
+
+@router.get("/items", response={200: list[ContentItemOut], **ERRORS})
+@endpoint("content.view")
+def list_items(request, filters: Query[ContentItemFilters]):
+    """The newest 200 items that match."""
+    rows = selectors.items(
+        request.workspace,
+        kind=filters.kind,
+        state=filters.state,
+        channel=filters.channel,
+        team=filters.team,
+        search=filters.q,
+    ).order_by("-created_at", "-pk")[:200]
+    return [_item_out(item) for item in rows]
+
+
+@router.post("/items", response={201: ContentItemOut, **ERRORS, **BODY_ERRORS})
+@endpoint("content.edit")
+def create_item(request, payload: ContentItemIn):
+    item = actions.create_item(
+        request.workspace,
+        title=payload.title,
+        kind=payload.kind,
+        body=payload.body,
+        channel=payload.channel,
+        team=payload.team,
+        campaign_key=payload.campaign_key,
+        owner=request.user,
+        reviewers=[step.dict() for step in payload.reviewers],
+        scheduled_for=payload.scheduled_on,
+        actor=request.user,
+    )
+    return Status(201, _item_out(item))
+
+
+@router.get("/items/{item_id}", response={200: ContentItemOut, **ERRORS, **NOT_FOUND})
+@endpoint("content.view")
+def get_item(request, item_id: Id):
+    return _item_out(_get(request, item_id))
+
+
+@router.post(
+    "/items/{item_id}/versions",
+    response={200: ContentItemOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND},
+)
+@endpoint("content.edit")
+def save_version(request, item_id: Id, payload: ContentVersionIn):
+    """Save a new body (a version); a version past review needs approving again."""
+    item = _get(request, item_id)
+    actions.save_version(item, payload.body, actor=request.user)
+    return _item_out(selectors.item(request.workspace, item_id))
+
+
+@router.post(
+    "/items/{item_id}/state", response={200: ContentItemOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND}
+)
+@endpoint("content.edit")
+def move(request, item_id: Id, payload: ContentStateIn):
+    """Move along an allowed transition; approved, scheduled and published need every
+    approval step of the latest version approved."""
+    if payload.state == "published" and not allows(request.role, "content.publish"):
+        raise ValidationFailed({"state": "your role does not allow publishing"})
+    return _item_out(actions.transition(_get(request, item_id), payload.state, actor=request.user))
+
+
+@router.post(
+    "/items/{item_id}/vote", response={200: ContentItemOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND}
+)
+@endpoint("content.review")
+def vote(request, item_id: Id, payload: ContentVoteIn):
+    """The caller's vote on their open approval step of the latest version."""
+    item = _get(request, item_id)
+    step = selectors.open_step_for(item, request.user)
+    if step is None:
+        raise ValidationFailed({"step": "no approval step of this item is waiting for you"})
+    actions.vote(step, payload.decision, user=request.user, comment=payload.comment)
+    return _item_out(selectors.item(request.workspace, item_id))
+
+
+@router.post(
+    "/items/{item_id}/schedule",
+    response={200: ContentItemOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND},
+)
+@endpoint("content.edit")
+def schedule(request, item_id: Id, payload: ContentScheduleIn):
+    """Move the item to another day, keeping its time of day."""
+    return _item_out(actions.reschedule(_get(request, item_id), payload.day, actor=request.user))
+
+
+def _asset_out(asset) -> dict:
+    return {
+        **{
+            f: getattr(asset, f)
+            for f in ("id", "name", "status", "tags", "licence", "territories", "channels")
+        },
+        "rights_start": asset.rights_start,
+        "rights_end": asset.rights_end,
+        "versions": asset.versions.count(),
+        "used_in": list(asset.uses.values_list("item_id", flat=True)),
+    }
+
+
+@router.get("/assets", response={200: list[ContentAssetOut], **ERRORS})
+@endpoint("assets.view")
+def list_assets(request, filters: Query[ContentAssetFilters]):
+    """The newest 200 assets that match the search."""
+    rows = selectors.assets(
+        request.workspace, search=filters.q, tag=filters.tag, status=filters.status
+    ).order_by("-created_at", "-pk")[:200]
+    return [_asset_out(asset) for asset in rows]
+
+
+@router.get("/assets/{asset_id}", response={200: ContentAssetOut, **ERRORS, **NOT_FOUND})
+@endpoint("assets.view")
+def get_asset(request, asset_id: Id):
+    found = selectors.asset(request.workspace, asset_id)
+    if found is None:
+        raise NotFound("asset_id", "no such asset in this workspace")
+    return _asset_out(found)

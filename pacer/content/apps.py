@@ -1,0 +1,23 @@
+from pacer.core.domains import DomainConfig, Loop, NavItem
+from pacer.core.roles import EVERYONE, MANAGERS
+
+
+class ContentConfig(DomainConfig):
+    name = "pacer.content"
+    label = "content"
+    urls = "pacer.content.urls"
+    api = (("/content/", "pacer.content.api.router"),)
+    loops = (Loop("content-asset-expiry", "pacer.content.tasks.expire_assets", 300),)
+    permissions = {
+        "content.view": EVERYONE,
+        "content.edit": MANAGERS,
+        "content.review": EVERYONE,  # the action also requires the step's named reviewer
+        "content.publish": MANAGERS,
+        "assets.view": EVERYONE,
+        "assets.manage": MANAGERS,
+    }
+    nav = (
+        NavItem("Calendar", "content-calendar", "content.view", order=30, group="work"),
+        NavItem("Content", "content-list", "content.view", order=31, group="work"),
+        NavItem("Assets", "asset-list", "assets.view", order=32, group="work"),
+    )

@@ -1,0 +1,214 @@
+"""Pages for the asset library: search and upload, the asset page (versions and
+renditions, metadata and rights, where used, collections), and the files themselves."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from pacer.content import assets, selectors
+from pacer.content.models import AssetStatus
+from pacer.content.storage import storage
+from pacer.core.channels import CHANNELS
+from pacer.core.errors import ValidationFailed
+from pacer.core.permissions import allows, page
+from pacer.web.components import flash_errors
+from pacer.web.filters import Choice, FilterBar, Text
+from pacer.web.tables import Column, Table
+
+
+def _asset_url(row) -> str:
+    return reverse("asset-detail", args=[row["pk"]])
+
+
+def _read_upload(request) -> tuple[str, bytes]:
+    upload = request.FILES.get("file")
+    if upload is None:
+        return "", b""
+    return upload.name or "", upload.read(assets.MAX_BYTES + 1)
+
+
+def _list(request, form, errors=None, status: int = 200):
+    workspace = request.workspace
+    collection_choices = [(str(c.pk), c.name) for c in selectors.collections(workspace)]
+    bar = FilterBar(
+        request,
+        [
+            Text("q", "Search", placeholder="Words in the name, description or tags"),
+            Text("tag", "Tag"),
+            Choice("status", "Status", AssetStatus.choices, blank="Any status"),
+            Choice("collection", "Collection", collection_choices, blank="All collections"),
+        ],
+    )
+    values = bar.values
+    rows = selectors.assets(
+        workspace,
+        search=values["q"],
+        tag=values["tag"],
+        status=values["status"],
+        collection=values["collection"],
+    )
+    table = Table(
+        request,
+        rows,
+        [
+            Column("name", "Name", sortable=True, href=_asset_url),
+            Column("tags", "Tags", text=lambda a: ", ".join(a["tags"] or []) or "—"),
+            Column("licence", "Licence", sortable=True),
+            Column("rights_end", "Rights end", format="date", sortable=True),
+            Column("status", "Status", sortable=True, labels=dict(AssetStatus.choices)),
+            Column("created_at", "Added", format="datetime", sortable=True),
+        ],
+        default_sort="-created_at",
+        caption="Assets",
+        empty_title="No assets match." if bar.active else "No assets yet.",
+        empty_hint="Clear the search to see every asset." if bar.active else "Upload one below.",
+        html_id="assets",
+    )
+    context = {
+        "table": table,
+        "bar": bar,
+        "form": form,
+        "errors": errors or {},
+        "collections": selectors.collections(workspace),
+        "can_manage": allows(request.role, "assets.manage"),
+        "max_mb": assets.MAX_BYTES // (1024 * 1024),
+    }
+    return render(request, "content/asset_list.html", context, status=status)
+
+
+@page("assets.view")
+def asset_list(request):
+    if request.method == "POST":
+        return _upload(request)
+    return _list(request, {})
+
+
+@page("assets.manage")
+def _upload(request):
+    data = request.POST
+    filename, content = _read_upload(request)
+    try:
+        asset = assets.upload_asset(
+            request.workspace,
+            name=data.get("name", ""),
+            filename=filename,
+            data=content,
+            description=data.get("description", ""),
+            tags=data.get("tags", ""),
+            rights={f: data.get(f, "") for f in assets.RIGHTS_FIELDS},
+            owner=request.user,
+        )
+    except ValidationFailed as error:
+        return _list(request, data, error.errors, status=422)
+    messages.success(request, f"“{asset.name}” uploaded; its renditions are being made.")
+    return HttpResponseRedirect(reverse("asset-detail", args=[asset.pk]))
+
+
+def _get(request, asset_id: int):
+    found = selectors.asset(request.workspace, asset_id)
+    if found is None:
+        raise Http404("no such asset")
+    return found
+
+
+@page("assets.view")
+def asset_detail(request, asset_id: int):
+    asset = _get(request, asset_id)
+    context = {
+        "asset": asset,
+        "versions": selectors.asset_versions(asset),
+        "uses": selectors.where_used(asset),
+        "in_collections": asset.collections.order_by("name"),
+        "collections": [(str(c.pk), c.name) for c in selectors.collections(request.workspace)],
+        "can_manage": allows(request.role, "assets.manage"),
+        "channel_names": ", ".join(CHANNELS.get(c, c) for c in asset.channels) or "any",
+        "notices": asset.notices.order_by("created_at"),
+        "rights": {
+            "licence": asset.licence,
+            "territories": ", ".join(asset.territories),
+            "channels": ", ".join(asset.channels),
+            "rights_start": asset.rights_start.isoformat() if asset.rights_start else "",
+            "rights_end": asset.rights_end.isoformat() if asset.rights_end else "",
+            "tags": ", ".join(asset.tags),
+        },
+    }
+    return render(request, "content/asset_detail.html", context)
+
+
+@require_POST
+@page("assets.manage")
+def asset_update(request, asset_id: int):
+    asset = _get(request, asset_id)
+    data = request.POST
+    values = {f: data.get(f, "") for f in (*assets.RIGHTS_FIELDS, "name", "description", "tags")}
+    try:
+        assets.update_asset(asset, values, actor=request.user)
+    except ValidationFailed as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, "Saved.")
+    return HttpResponseRedirect(reverse("asset-detail", args=[asset.pk]))
+
+
+@require_POST
+@page("assets.manage")
+def asset_version(request, asset_id: int):
+    asset = _get(request, asset_id)
+    filename, content = _read_upload(request)
+    try:
+        version = assets.add_version(asset, filename=filename, data=content, user=request.user)
+    except ValidationFailed as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, f"Version {version.number} uploaded.")
+    return HttpResponseRedirect(reverse("asset-detail", args=[asset.pk]))
+
+
+@require_POST
+@page("assets.manage")
+def asset_collect(request, asset_id: int):
+    asset = _get(request, asset_id)
+    chosen = request.POST.get("collection", "")
+    name = request.POST.get("new_collection", "").strip()
+    try:
+        if name:
+            collection = assets.create_collection(request.workspace, name, actor=request.user)
+        else:
+            collection = (
+                selectors.collection(request.workspace, int(chosen)) if chosen.isdigit() else None
+            )
+            if collection is None:
+                raise ValidationFailed({"collection": "choose a collection or name a new one"})
+        assets.collect(collection, asset, actor=request.user)
+    except ValidationFailed as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, f"Added to “{collection.name}”.")
+    return HttpResponseRedirect(reverse("asset-detail", args=[asset.pk]))
+
+
+@page("assets.view")
+def asset_file(request, asset_id: int, number: int, kind: str):
+    """A version's original file (``kind`` "original") or one of its renditions."""
+    asset = _get(request, asset_id)
+    version = asset.versions.filter(number=number).first()
+    if version is None:
+        raise Http404("no such version")
+    if kind == "original":
+        key, content_type = version.storage_key, version.content_type
+    else:
+        rendition = version.renditions.filter(kind=kind).first()
+        if rendition is None:
+            raise Http404("no such rendition (yet)")
+        key = rendition.storage_key
+        content_type = "image/png" if key.endswith(".png") else "image/jpeg"
+    try:
+        body = storage().read(key)
+    except FileNotFoundError:
+        raise Http404("the file is missing from storage") from None
+    response = HttpResponse(body, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = f'inline; filename="{version.filename.replace(chr(34), "")}"'
+    return response

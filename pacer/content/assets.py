@@ -1,0 +1,464 @@
+"""Writes for the asset library: upload (validated by content, not by name), versions,
+metadata and rights, collections, use in content (checked against the rights), and the
+expiry loop's alerts and withdrawals.
+
+An upload is checked in full before anything is written; its file is saved before the
+rows and removed again if the transaction fails, so nothing is left half-written.
+"""
+
+import hashlib
+import io
+import re
+import secrets
+import uuid
+from datetime import date, timedelta
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from PIL import Image, UnidentifiedImageError
+
+from pacer.content.models import (
+    Asset,
+    AssetNotice,
+    AssetStatus,
+    AssetUse,
+    AssetVersion,
+    Collection,
+    ContentItem,
+    ShareDownload,
+    ShareLink,
+)
+from pacer.content.rights import rights_problem
+from pacer.content.storage import storage
+from pacer.core import audit, clock
+from pacer.core.channels import CHANNELS
+from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed
+from pacer.core.models import Workspace
+from pacer.messaging import webhooks
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_PIXELS = 60_000_000
+# the types accepted, by their first bytes (the file's name and stated type are ignored)
+SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"%PDF-", "application/pdf"),
+)
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+TERRITORY = re.compile(r"^[A-Z]{2}$")
+ALERT_DAYS = 14
+RIGHTS_FIELDS = ("licence", "territories", "channels", "rights_start", "rights_end")
+
+
+def sniff(data: bytes) -> str | None:
+    """The content type the bytes are, by signature, or ``None``."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return next((kind for magic, kind in SIGNATURES if data.startswith(magic)), None)
+
+
+def _check_file(filename: str, data: bytes) -> dict:
+    """The file's facts, or ``ValidationFailed`` naming ``file``."""
+    if not data:
+        raise ValidationFailed({"file": "is empty"})
+    if len(data) > MAX_BYTES:
+        raise ValidationFailed({"file": f"is {len(data):,} bytes; the limit is {MAX_BYTES:,}"})
+    kind = sniff(data)
+    if kind is None:
+        raise ValidationFailed(
+            {"file": "is not a PNG, JPEG, GIF, WebP or PDF file (judged by its content)"}
+        )
+    facts = {"content_type": kind, "width": None, "height": None}
+    if kind in IMAGE_TYPES:
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+                if width * height > MAX_PIXELS:
+                    raise ValidationFailed({"file": f"has {width}x{height} pixels; too large"})
+                image.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            raise ValidationFailed({"file": f"is not a readable {kind} image"}) from None
+        facts.update(width=width, height=height)
+    name = (filename or "upload").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200]
+    facts["filename"] = name or "upload"
+    return facts
+
+
+def _clean_tags(tags, errors: dict) -> list[str]:
+    if isinstance(tags, str):
+        tags = [t for t in re.split(r"[,\s]+", tags) if t]
+    if not isinstance(tags, list) or len(tags) > 30:
+        errors["tags"] = "at most 30 tags"
+        return []
+    tags = [t.lower() for t in tags if isinstance(t, str)]
+    if any(not TAG.match(t) for t in tags):
+        errors["tags"] = "each tag: 1-40 lowercase letters, digits, '-' or '_'"
+    return sorted(set(tags))
+
+
+def _search_text(asset: Asset) -> str:
+    tags = " ".join(f"#{t}" for t in asset.tags)
+    return f"{asset.name} {asset.description} {tags}".lower()
+
+
+def _store(asset: Asset, number: int, facts: dict, data: bytes, user) -> AssetVersion:
+    """The version's row, then its file (the last step: a failed write undoes the rows)."""
+    key = f"{asset.workspace_id}/{asset.pk}/v{number}-{uuid.uuid4().hex[:12]}"
+    version = AssetVersion.objects.create(
+        asset=asset,
+        number=number,
+        storage_key=key,
+        filename=facts["filename"],
+        content_type=facts["content_type"],
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        width=facts["width"],
+        height=facts["height"],
+        uploaded_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    storage().save(key, data)
+    if facts["content_type"] in IMAGE_TYPES:
+        from pacer.content.tasks import make_renditions
+
+        transaction.on_commit(lambda: make_renditions.enqueue(version.pk))
+    return version
+
+
+def _rights(values: dict, errors: dict) -> dict:
+    """Licence, territories, channels and the rights' days, cleaned."""
+    found: dict = {}
+    licence = values.get("licence", "")
+    if not isinstance(licence, str) or len(licence) > 200:
+        errors["licence"] = "at most 200 characters"
+    found["licence"] = licence.strip() if isinstance(licence, str) else ""
+    territories = values.get("territories", [])
+    if isinstance(territories, str):
+        territories = [t for t in re.split(r"[,\s]+", territories.upper()) if t]
+    if not isinstance(territories, list) or not all(
+        isinstance(t, str) and TERRITORY.match(t) for t in territories
+    ):
+        errors["territories"] = "two-letter country codes (ISO 3166), or none for worldwide"
+        territories = []
+    found["territories"] = sorted(set(territories))[:250]
+    channels = values.get("channels", [])
+    if isinstance(channels, str):
+        channels = [c for c in re.split(r"[,\s]+", channels) if c]
+    if not isinstance(channels, list) or any(c not in CHANNELS for c in channels):
+        errors["channels"] = "channel keys (e.g. email, paid_social), or none for any"
+        channels = []
+    found["channels"] = sorted(set(channels))
+    for field in ("rights_start", "rights_end"):
+        value = values.get(field)
+        if value in (None, ""):
+            found[field] = None
+            continue
+        try:
+            day = value if isinstance(value, date) else date.fromisoformat(str(value))
+        except ValueError:
+            errors[field] = "must be a date (YYYY-MM-DD)"
+            continue
+        if not FIRST_DAY <= day <= LAST_DAY:
+            errors[field] = f"must be between {FIRST_DAY} and {LAST_DAY}"
+        found[field] = day
+    start, end = found.get("rights_start"), found.get("rights_end")
+    if start and end and "rights_end" not in errors and end < start:
+        errors["rights_end"] = "must not be before the start"
+    return found
+
+
+@transaction.atomic
+def upload_asset(
+    workspace: Workspace,
+    *,
+    name,
+    filename: str,
+    data: bytes,
+    description="",
+    tags=(),
+    metadata=None,
+    rights=None,
+    owner=None,
+) -> Asset:
+    """A new asset from an uploaded file, as version 1 (renditions follow in the worker)."""
+    errors: dict[str, str] = {}
+    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 200:
+        errors["name"] = "must be 1-200 characters"
+    if not isinstance(description, str) or len(description) > 5000:
+        errors["description"] = "at most 5000 characters"
+    tag_list = _clean_tags(list(tags) if not isinstance(tags, str) else tags, errors)
+    metadata = metadata or {}
+    if (
+        not isinstance(metadata, dict)
+        or len(metadata) > 50
+        or not all(
+            isinstance(k, str) and len(k) <= 60 and isinstance(v, str) and len(v) <= 500
+            for k, v in metadata.items()
+        )
+    ):
+        errors["metadata"] = "at most 50 text keys (60 chars) and values (500 chars)"
+    found = _rights(rights or {}, errors)
+    try:
+        facts = _check_file(filename, data)
+    except ValidationFailed as refused:
+        errors.update(refused.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    asset = Asset(
+        workspace=workspace,
+        name=name.strip(),
+        description=description.strip(),
+        tags=tag_list,
+        metadata=metadata,
+        owner=owner if getattr(owner, "is_authenticated", False) else None,
+        **found,
+    )
+    asset.search_text = _search_text(asset)
+    asset.save()
+    _store(asset, 1, facts, data, owner)
+    audit.record(workspace, "asset.upload", asset, actor=owner, after={"name": asset.name})
+    return asset
+
+
+@transaction.atomic
+def add_version(asset: Asset, *, filename: str, data: bytes, user=None) -> AssetVersion:
+    """Upload a new file as the asset's next version."""
+    facts = _check_file(filename, data)
+    asset = Asset.objects.select_for_update().get(pk=asset.pk)
+    latest = asset.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    version = _store(asset, latest + 1, facts, data, user)
+    audit.record(asset.workspace, "asset.version", asset, actor=user, after={"n": latest + 1})
+    return version
+
+
+@transaction.atomic
+def update_asset(asset: Asset, values: dict, *, actor=None) -> Asset:
+    """Change the metadata, tags and rights. Extending the rights of a withdrawn asset
+    past today makes it active again."""
+    errors: dict[str, str] = {}
+    name = values.get("name", asset.name)
+    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 200:
+        errors["name"] = "must be 1-200 characters"
+    description = values.get("description", asset.description)
+    if not isinstance(description, str) or len(description) > 5000:
+        errors["description"] = "at most 5000 characters"
+    tags = _clean_tags(values.get("tags", asset.tags), errors)
+    merged = {
+        field: values.get(field, getattr(asset, field))
+        for field in ("licence", "territories", "channels", "rights_start", "rights_end")
+    }
+    found = _rights(merged, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    asset = Asset.objects.select_for_update().get(pk=asset.pk)
+    before = audit.snapshot(asset, ["name", "licence", "territories", "channels", "rights_end"])
+    asset.name, asset.description, asset.tags = name.strip(), description.strip(), tags
+    for field, value in found.items():
+        setattr(asset, field, value)
+    today = clock.now().date()
+    if asset.status == AssetStatus.WITHDRAWN and (
+        not asset.rights_end or asset.rights_end >= today
+    ):
+        asset.status, asset.withdrawn_at = AssetStatus.ACTIVE, None
+    asset.search_text = _search_text(asset)
+    asset.save()
+    audit.record(
+        asset.workspace,
+        "asset.update",
+        asset,
+        actor=actor,
+        before=before,
+        after=audit.snapshot(asset, list(before)),
+    )
+    return asset
+
+
+@transaction.atomic
+def create_collection(workspace: Workspace, name, *, actor=None) -> Collection:
+    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 200:
+        raise ValidationFailed({"name": "must be 1-200 characters"})
+    if Collection.objects.filter(workspace=workspace, name=name.strip()).exists():
+        raise ValidationFailed({"name": f"'{name.strip()}' is already a collection"})
+    collection = Collection.objects.create(workspace=workspace, name=name.strip())
+    audit.record(workspace, "asset.collection", collection, actor=actor)
+    return collection
+
+
+@transaction.atomic
+def collect(collection: Collection, asset: Asset, *, actor=None) -> None:
+    if asset.workspace_id != collection.workspace_id:
+        raise ValidationFailed({"asset": "not in this workspace"})
+    collection.assets.add(asset)
+    audit.record(
+        collection.workspace, "asset.collect", collection, actor=actor, after={"asset": asset.pk}
+    )
+
+
+@transaction.atomic
+def use_asset(item: ContentItem, asset: Asset, *, territory: str = "", actor=None) -> AssetUse:
+    """Record that ``item`` uses ``asset``; refused outside the asset's rights (on the
+    item's scheduled day, or today when unscheduled, for its channel and territory)."""
+    if asset.workspace_id != item.workspace_id:
+        raise ValidationFailed({"asset": "not in this workspace"})
+    territory = (territory or "").strip().upper()
+    if territory and not TERRITORY.match(territory):
+        raise ValidationFailed({"territory": "a two-letter country code"})
+    asset = Asset.objects.select_for_update().get(pk=asset.pk)
+    day = (item.scheduled_for or clock.now()).date()
+    problem = rights_problem(asset, day, territory=territory, channel=item.channel)
+    if problem:
+        raise ValidationFailed({"asset": problem})
+    use, _ = AssetUse.objects.update_or_create(
+        asset=asset, item=item, defaults={"workspace": item.workspace, "territory": territory}
+    )
+    audit.record(
+        item.workspace, "asset.use", use, actor=actor, after={"asset": asset.pk, "item": item.pk}
+    )
+    return use
+
+
+def _notice(asset: Asset, kind: str) -> bool:
+    """Record a notice once per (asset, kind, rights end); whether it is new."""
+    try:
+        with transaction.atomic():
+            AssetNotice.objects.create(asset=asset, kind=kind, rights_end=asset.rights_end)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _alert_owner(asset: Asset, subject: str, body: str) -> None:
+    owner = asset.owner
+    if owner is not None and owner.email:
+        transaction.on_commit(
+            lambda: send_mail(subject, body, None, [owner.email], fail_silently=True)
+        )
+
+
+def expire_assets(today: date | None = None) -> int:
+    """Alert owners of assets whose rights end within ``ALERT_DAYS`` days, and withdraw
+    active assets whose rights ended before ``today`` (emitting ``asset.withdrawn``).
+    Each alert and withdrawal happens once however often this runs; returns how many."""
+    today = today or clock.now().date()
+    done = 0
+    soon = Asset.objects.filter(
+        status=AssetStatus.ACTIVE,
+        rights_end__gte=today,
+        rights_end__lte=today.fromordinal(today.toordinal() + ALERT_DAYS),
+    ).select_related("owner")
+    for asset in soon:
+        with transaction.atomic():
+            if _notice(asset, "expiring"):
+                _alert_owner(
+                    asset,
+                    f"Rights for '{asset.name}' end on {asset.rights_end}",
+                    f"The usage rights of '{asset.name}' end on {asset.rights_end}; "
+                    "renew them or replace the asset where it is used.",
+                )
+                done += 1
+    ended = Asset.objects.filter(status=AssetStatus.ACTIVE, rights_end__lt=today)
+    for asset_id in ended.values_list("pk", flat=True):
+        with transaction.atomic():
+            asset = (
+                Asset.objects.select_for_update()
+                .filter(pk=asset_id, status=AssetStatus.ACTIVE)
+                .first()
+            )
+            if asset is None:
+                continue  # withdrawn by a concurrent run
+            asset.status, asset.withdrawn_at = AssetStatus.WITHDRAWN, clock.now()
+            asset.save(update_fields=["status", "withdrawn_at"])
+            if _notice(asset, "withdrawn"):
+                used_in = list(asset.uses.values_list("item_id", flat=True))
+                webhooks.emit(
+                    asset.workspace_id,
+                    "asset.withdrawn",
+                    f"{asset.pk}:{asset.rights_end}",
+                    {
+                        "id": asset.pk,
+                        "name": asset.name,
+                        "rights_end": str(asset.rights_end),
+                        "used_in_content": used_in,
+                    },
+                )
+                _alert_owner(
+                    asset,
+                    f"'{asset.name}' was withdrawn",
+                    f"The usage rights of '{asset.name}' ended on {asset.rights_end}; "
+                    f"it is withdrawn and used in {len(used_in)} content item(s).",
+                )
+            audit.record(
+                asset.workspace,
+                "asset.withdraw",
+                asset,
+                actor_label="expiry",
+                after={"rights_end": str(asset.rights_end)},
+            )
+            done += 1
+    return done
+
+
+SHARE_KINDS = ("original", "medium", "thumbnail")
+MAX_SHARE_DAYS = 365
+
+
+@transaction.atomic
+def share_collection(
+    collection: Collection, *, label, days, can_download: bool, renditions, actor=None
+) -> ShareLink:
+    """An expiring link to a collection for a partner."""
+    errors: dict[str, str] = {}
+    if not isinstance(label, str) or not 1 <= len(label.strip()) <= 200:
+        errors["label"] = "name who it is for in 1-200 characters"
+    try:
+        days = int(days)
+        if not 1 <= days <= MAX_SHARE_DAYS:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["days"] = f"a whole number of days from 1 to {MAX_SHARE_DAYS}"
+    if not isinstance(renditions, list) or any(r not in SHARE_KINDS for r in renditions):
+        errors["renditions"] = f"choose from {', '.join(SHARE_KINDS)}"
+    elif can_download and not renditions:
+        errors["renditions"] = "choose at least one to allow downloads"
+    if errors:
+        raise ValidationFailed(errors)
+    link = ShareLink.objects.create(
+        workspace=collection.workspace,
+        collection=collection,
+        label=label.strip(),
+        token=secrets.token_urlsafe(32),
+        can_download=bool(can_download),
+        renditions=sorted(set(renditions)),
+        expires_at=clock.now() + timedelta(days=days),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit.record(
+        collection.workspace,
+        "asset.share",
+        link,
+        actor=actor,
+        after={"collection": collection.pk, "days": days},
+    )
+    return link
+
+
+def share_problem(link: ShareLink | None, asset: Asset | None = None, kind: str = "") -> str | None:
+    """Why a share link (or a download through it) is refused, or ``None``."""
+    if link is None or link.expires_at <= clock.now():
+        return "this link has expired or does not exist"
+    if asset is None:
+        return None
+    if not link.collection.assets.filter(pk=asset.pk).exists():
+        return "this asset is not shared by this link"
+    if rights_problem(asset, clock.now().date()):
+        return f"the rights for '{asset.name}' have ended"
+    if kind and (not link.can_download or kind not in link.renditions):
+        return "this link does not allow that download"
+    return None
+
+
+@transaction.atomic
+def record_download(link: ShareLink, asset: Asset, kind: str) -> ShareDownload:
+    return ShareDownload.objects.create(link=link, asset=asset, kind=kind)

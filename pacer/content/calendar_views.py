@@ -1,0 +1,248 @@
+"""The content calendar (month, week and list views by channel, theme and team, with
+themes and campaign periods drawn behind the items; drag to reschedule), themes, and the
+iCal feeds behind secret, rotatable URLs."""
+
+import calendar as months
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from pacer.content import actions, ical, selectors
+from pacer.content.models import ContentKind, FeedScope
+from pacer.core import clock
+from pacer.core.channels import CHANNELS
+from pacer.core.errors import ValidationFailed
+from pacer.core.permissions import allows, page
+from pacer.core.selectors import role_of
+from pacer.planning import selectors as planning
+from pacer.web.components import flash_errors
+from pacer.web.filters import Choice, FilterBar
+from pacer.web.tables import Column, Table
+
+VIEWS = {"month": "Month", "week": "Week", "list": "List"}
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+FEED_LIMIT = 10_000
+
+
+@dataclass
+class Day:
+    day: date
+    inside: bool
+    bands: list[tuple[str, str]] = field(default_factory=list)  # (kind, name)
+    items: list = field(default_factory=list)
+
+
+def _anchor(request) -> date:
+    raw = request.GET.get("day", "")
+    try:
+        return date.fromisoformat(raw) if len(raw) == 10 else clock.now().date()
+    except ValueError:
+        return clock.now().date()
+
+
+def _span(view: str, anchor: date) -> tuple[date, date, date, date]:
+    """(first shown, last shown, previous anchor, next anchor) of a view."""
+    if view == "week":
+        start = anchor - timedelta(days=anchor.weekday())
+        return start, start + timedelta(days=6), anchor - timedelta(7), anchor + timedelta(7)
+    first = anchor.replace(day=1)
+    last = first.replace(day=months.monthrange(first.year, first.month)[1])
+    before = (first - timedelta(days=1)).replace(day=1)
+    after = last + timedelta(days=1)
+    if view == "list":
+        return first, last, before, after
+    return (
+        first - timedelta(days=first.weekday()),
+        last + timedelta(days=6 - last.weekday()),
+        before,
+        after,
+    )
+
+
+def _bands(workspace, start: date, end: date, theme_filter: str):
+    found = []
+    for theme in selectors.themes(workspace, start, end):
+        if not theme_filter or str(theme.pk) == theme_filter:
+            found.append(("theme", theme.name, theme.starts_on, theme.ends_on))
+    for campaign in planning.campaigns(workspace):
+        starts, ends = campaign.starts_on, campaign.ends_on
+        if starts and ends and starts <= end and ends >= start:
+            found.append(("campaign", campaign.name, campaign.starts_on, campaign.ends_on))
+    return found
+
+
+@page("content.view")
+def content_calendar(request):
+    workspace = request.workspace
+    view = request.GET.get("view", "month")
+    view = view if view in VIEWS else "month"
+    anchor = _anchor(request)
+    start, end, before, after = _span(view, anchor)
+    theme_choices = [(str(t.pk), t.name) for t in selectors.themes(workspace)]
+    bar = FilterBar(
+        request,
+        [
+            Choice("channel", "Channel", CHANNELS.items(), blank="All channels"),
+            Choice("theme", "Theme", theme_choices, blank="All themes"),
+            Choice("team", "Team", [(t, t) for t in selectors.teams(workspace)], blank="All teams"),
+            Choice("kind", "Kind", ContentKind.choices, blank="All kinds"),
+        ],
+        keep=("view", "day"),
+    )
+    values = bar.values
+    rows = selectors.items(
+        workspace,
+        channel=values["channel"],
+        theme=values["theme"],
+        team=values["team"],
+        kind=values["kind"],
+    )
+    flow = selectors.workflow(workspace)
+    context = {
+        "bar": bar,
+        "view": view,
+        "views": VIEWS,
+        "start": start,
+        "end": end,
+        "title": anchor.strftime("%B %Y") if view != "week" else f"Week of {start:%-d %B %Y}",
+        "previous_url": bar.url(view=view, day=before.isoformat()),
+        "next_url": bar.url(view=view, day=after.isoformat()),
+        "today_url": bar.url(view=view, day=None),
+        "view_urls": [
+            (key, label, bar.url(view=key, day=anchor.isoformat())) for key, label in VIEWS.items()
+        ],
+        "can_edit": allows(request.role, "content.edit"),
+        "here": request.get_full_path(),
+    }
+    if view == "list":
+        context["table"] = Table(
+            request,
+            rows.filter(scheduled_for__date__gte=start, scheduled_for__date__lte=end),
+            [
+                Column("scheduled_for", "Scheduled", format="datetime", sortable=True),
+                Column(
+                    "title",
+                    "Title",
+                    sortable=True,
+                    href=lambda r: reverse("content-item", args=[r["pk"]]),
+                ),
+                Column("kind", "Kind", sortable=True, labels=dict(ContentKind.choices)),
+                Column("state", "State", sortable=True, labels=dict(flow.choices)),
+                Column("channel", "Channel", sortable=True, labels=CHANNELS),
+                Column("team", "Team", sortable=True),
+                Column("theme__name", "Theme", sortable=True),
+            ],
+            default_sort="scheduled_for",
+            caption=f"Content scheduled in {context['title']}",
+            empty_title="Nothing scheduled in this month.",
+            empty_hint="Give items a date on their page, or pick another month.",
+            html_id="calendar-list",
+        )
+    else:
+        bands = _bands(workspace, start, end, values["theme"])
+        days = {}
+        for offset in range((end - start).days + 1):
+            day = start + timedelta(days=offset)
+            inside = view == "week" or day.month == anchor.month
+            days[day] = Day(day, inside, [(k, n) for k, n, s, e in bands if s <= day <= e])
+        for item in selectors.scheduled_between(rows, start, end):
+            days[item.scheduled_for.date()].items.append(item)
+        context.update(days=list(days.values()), weekdays=WEEKDAYS)
+        context["legend"] = sorted({(k, n) for k, n, _, _ in bands}, key=lambda b: (b[0], b[1]))
+    context["theme_form"] = {}
+    return render(request, "content/calendar.html", context)
+
+
+@require_POST
+@page("content.edit")
+def theme_create(request):
+    data = request.POST
+    try:
+        theme = actions.create_theme(
+            request.workspace,
+            name=data.get("name", ""),
+            starts_on=data.get("starts_on", ""),
+            ends_on=data.get("ends_on", ""),
+            actor=request.user,
+        )
+    except ValidationFailed as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, f"Theme “{theme.name}” added.")
+    return HttpResponseRedirect(
+        reverse("content-calendar") + f"?day={data.get('starts_on', '')[:10]}"
+    )
+
+
+@require_POST
+@page("content.edit")
+def calendar_move(request, item_id: int):
+    """The calendar's drag and drop: move an item to a day; answers JSON."""
+    item = selectors.item(request.workspace, item_id)
+    if item is None:
+        return JsonResponse({"errors": {"item": "no such content item"}}, status=404)
+    try:
+        actions.reschedule(item, request.POST.get("day", ""), actor=request.user)
+    except ValidationFailed as error:
+        return JsonResponse({"errors": error.errors}, status=422)
+    return JsonResponse({"day": request.POST.get("day")})
+
+
+def _feed_url(request, feed) -> str:
+    return request.build_absolute_uri(reverse("content-ical", args=[feed.token]))
+
+
+@page("content.view")
+def feeds(request):
+    if request.method == "POST":
+        try:
+            feed = actions.rotate_feed(
+                request.workspace,
+                user=request.user,
+                scope=request.POST.get("scope", ""),
+                team=request.POST.get("team", ""),
+            )
+        except ValidationFailed as error:
+            flash_errors(request, error)
+        else:
+            messages.success(
+                request,
+                f"New secret address for “{feed.get_scope_display()}”; the old one is refused.",
+            )
+        return HttpResponseRedirect(reverse("content-feeds"))
+    mine = [
+        (feed, _feed_url(request, feed))
+        for feed in selectors.feeds_of(request.workspace, request.user)
+    ]
+    return render(
+        request,
+        "content/feeds.html",
+        {
+            "feeds": mine,
+            "scopes": FeedScope.choices,
+            "teams": [("", "—")] + [(t, t) for t in selectors.teams(request.workspace)],
+        },
+    )
+
+
+def ical_feed(request, token: str):
+    """A feed by its secret token: the token is the authority (no sign-in), and only
+    while its maker is still a member of the workspace."""
+    found = selectors.feed_by_token(token)
+    if found is None or role_of(found.user, found.workspace) is None:
+        raise Http404("no such feed")
+    body = ical.feed(
+        found,
+        selectors.feed_items(found)[:FEED_LIMIT],
+        stamp=clock.now(),
+        base_url=getattr(settings, "BASE_URL", ""),
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    return response

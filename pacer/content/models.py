@@ -1,0 +1,287 @@
+"""Content and assets: items with their editorial workflow, versions, approvals and
+comments; the calendar's themes and feeds; the asset library with versions, renditions,
+usage rights, collections and where-used tracking."""
+
+from django.conf import settings
+from django.db import models
+
+from pacer.core.models import Workspace
+
+USER = settings.AUTH_USER_MODEL
+
+
+class ContentKind(models.TextChoices):
+    BLOG_POST = "blog_post", "Blog post"
+    EMAIL = "email", "Email"
+    SOCIAL_POST = "social_post", "Social post"
+    LANDING_PAGE = "landing_page", "Landing page"
+    AD = "ad", "Ad"
+    VIDEO = "video", "Video"
+    PRINT = "print", "Print"
+
+
+class Workflow(models.Model):
+    """A workspace's editorial states and the moves allowed between them.
+
+    ``states``: ``[{"key", "label", "needs_approval"}]`` in order; entering a state with
+    ``needs_approval`` requires every approval step of the item's latest version approved.
+    ``transitions``: ``{from_key: [to_key, ...]}``."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE)
+    states = models.JSONField()
+    transitions = models.JSONField()
+
+
+class Theme(models.Model):
+    """A theme or season: a date range drawn behind the calendar's items."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    name = models.CharField(max_length=200)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "starts_on"])]
+
+
+class ContentItem(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=ContentKind.choices)
+    state = models.CharField(max_length=40)
+    channel = models.CharField(max_length=40, blank=True, default="")
+    team = models.CharField(max_length=100, blank=True, default="")
+    theme = models.ForeignKey(Theme, null=True, blank=True, on_delete=models.SET_NULL)
+    campaign_key = models.CharField(max_length=200, blank=True, default="")
+    owner = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL)
+    # the named reviewers, in order: [{"name": step name, "reviewer": user id}]
+    approval_plan = models.JSONField(default=list)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "scheduled_for"]),
+            models.Index(fields=["workspace", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ContentVersion(models.Model):
+    """One save of an item's body; numbered from 1 per item."""
+
+    item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    body = models.TextField()
+    author = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "number"], name="content_version_number")
+        ]
+
+
+class Decision(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class ApprovalStep(models.Model):
+    """One named reviewer's step in the approval of one version; steps go in order."""
+
+    item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="steps")
+    version = models.ForeignKey(ContentVersion, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=100)
+    reviewer = models.ForeignKey(USER, on_delete=models.CASCADE)
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    comment = models.TextField(blank=True, default="")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "position"], name="approval_step_position")
+        ]
+
+
+class VersionComment(models.Model):
+    version = models.ForeignKey(ContentVersion, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Handoff(models.Model):
+    """A published version handed to its channel: once per (item, version)."""
+
+    item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="handoffs")
+    version = models.ForeignKey(ContentVersion, on_delete=models.CASCADE)
+    target = models.CharField(max_length=40)  # "messaging.template" or "webhook"
+    reference = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "version"], name="handoff_once")]
+
+
+class FeedScope(models.TextChoices):
+    USER = "user", "My items"
+    TEAM = "team", "A team's items"
+    CALENDAR = "calendar", "The whole calendar"
+
+
+class CalendarFeed(models.Model):
+    """An iCal feed behind a secret URL token; rotating replaces the token."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    scope = models.CharField(max_length=10, choices=FeedScope.choices)
+    user = models.ForeignKey(USER, on_delete=models.CASCADE)  # who made it (and "my items")
+    team = models.CharField(max_length=100, blank=True, default="")
+    token = models.CharField(max_length=64, unique=True)
+    rotated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "scope", "user", "team"], name="feed_once")
+        ]
+
+
+class AssetStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Asset(models.Model):
+    """A file in the library with its metadata and usage rights.
+
+    Rights: ``territories`` (ISO country codes; empty means worldwide), ``channels``
+    (channel keys; empty means any), ``rights_start``/``rights_end`` (inclusive days;
+    empty means open)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    name = models.CharField(max_length=200)
+    owner = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL)
+    description = models.TextField(blank=True, default="")
+    tags = models.JSONField(default=list)
+    metadata = models.JSONField(default=dict)
+    licence = models.CharField(max_length=200, blank=True, default="")
+    territories = models.JSONField(default=list)
+    channels = models.JSONField(default=list)
+    rights_start = models.DateField(null=True, blank=True)
+    rights_end = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=AssetStatus.choices, default=AssetStatus.ACTIVE
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # lower-cased name, description and tags, for search
+    search_text = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "rights_end"]),
+            models.Index(fields=["workspace", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssetVersion(models.Model):
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    storage_key = models.CharField(max_length=300)
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "number"], name="asset_version_number")
+        ]
+
+
+class Rendition(models.Model):
+    """A derived image of a version (made in the worker), once per (version, kind)."""
+
+    version = models.ForeignKey(AssetVersion, on_delete=models.CASCADE, related_name="renditions")
+    kind = models.CharField(max_length=20)  # "thumbnail", "medium"
+    storage_key = models.CharField(max_length=300)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveBigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "kind"], name="rendition_once")]
+
+
+class Collection(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    name = models.CharField(max_length=200)
+    assets = models.ManyToManyField(Asset, blank=True, related_name="collections")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="collection_name")
+        ]
+
+
+class AssetUse(models.Model):
+    """Where an asset is used: once per (asset, item), with the rights checked then."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="uses")
+    item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="asset_uses")
+    territory = models.CharField(max_length=2, blank=True, default="")
+    used_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["asset", "item"], name="asset_use_once")]
+
+
+class AssetNotice(models.Model):
+    """An expiry alert or a withdrawal, kept once per (asset, kind, rights end)."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=20)  # "expiring", "withdrawn"
+    rights_end = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "kind", "rights_end"], name="notice_once")
+        ]
+
+
+class ShareLink(models.Model):
+    """An expiring link to a collection for a partner: view, and download when allowed,
+    of the renditions it names ("original", "medium", "thumbnail")."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="links")
+    label = models.CharField(max_length=200)
+    token = models.CharField(max_length=64, unique=True)
+    can_download = models.BooleanField(default=False)
+    renditions = models.JSONField(default=list)
+    expires_at = models.DateTimeField()
+    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class ShareDownload(models.Model):
+    """One download through a share link."""
+
+    link = models.ForeignKey(ShareLink, on_delete=models.CASCADE, related_name="downloads")
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE)
+    kind = models.CharField(max_length=20)
+    downloaded_at = models.DateTimeField(auto_now_add=True)

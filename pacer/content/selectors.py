@@ -1,0 +1,230 @@
+"""Reads for content: the workflow, items and their versions, the approval state, the
+calendar's items and bands, feeds, and the asset library."""
+
+import difflib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db.models import QuerySet
+
+from pacer.content.models import (
+    ApprovalStep,
+    Asset,
+    AssetUse,
+    CalendarFeed,
+    Collection,
+    ContentItem,
+    ContentVersion,
+    Decision,
+    FeedScope,
+    Theme,
+    VersionComment,
+    Workflow,
+)
+from pacer.content.workflow import DEFAULT_STATES, DEFAULT_TRANSITIONS
+from pacer.core.models import Workspace
+
+
+@dataclass(frozen=True)
+class Flow:
+    states: list[dict]
+    transitions: dict[str, list[str]]
+
+    def has(self, state: str) -> bool:
+        return any(s["key"] == state for s in self.states)
+
+    def allowed(self, state: str) -> list[str]:
+        return self.transitions.get(state, [])
+
+    def needs_approval(self, state: str) -> bool:
+        return any(s["key"] == state and s["needs_approval"] for s in self.states)
+
+    def label(self, state: str) -> str:
+        return next((s["label"] for s in self.states if s["key"] == state), state)
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        return [(s["key"], s["label"]) for s in self.states]
+
+
+def workflow(workspace: Workspace) -> Flow:
+    """The workspace's workflow (the default until one is configured)."""
+    found = Workflow.objects.filter(workspace=workspace).first()
+    if found is None:
+        return Flow(DEFAULT_STATES, DEFAULT_TRANSITIONS)
+    return Flow(found.states, found.transitions)
+
+
+def items(
+    workspace: Workspace,
+    *,
+    kind: str = "",
+    state: str = "",
+    channel: str = "",
+    team: str = "",
+    theme: str = "",
+    search: str = "",
+) -> QuerySet[ContentItem]:
+    rows = ContentItem.objects.filter(workspace=workspace)
+    for field, value in (("kind", kind), ("state", state), ("channel", channel), ("team", team)):
+        if value:
+            rows = rows.filter(**{field: value})
+    if theme.isdigit():
+        rows = rows.filter(theme_id=int(theme))
+    if search:
+        rows = rows.filter(title__icontains=search)
+    return rows.select_related("theme", "owner")
+
+
+def item(workspace: Workspace, item_id: int) -> ContentItem | None:
+    return items(workspace).filter(pk=item_id).first()
+
+
+def latest_version(item: ContentItem) -> ContentVersion | None:
+    return item.versions.order_by("-number").first()
+
+
+def version(item: ContentItem, number: int) -> ContentVersion | None:
+    return item.versions.filter(number=number).first()
+
+
+def steps_of(version: ContentVersion) -> list[ApprovalStep]:
+    return list(version.steps.select_related("reviewer").order_by("position"))
+
+
+def approval_problem(item: ContentItem) -> str | None:
+    """Why the item's latest version is not fully approved, or ``None`` when it is."""
+    latest = latest_version(item)
+    if latest is None:
+        return "it has no version"
+    steps = steps_of(latest)
+    if not steps:
+        return f"version {latest.number} has no approval steps (submit it for review)"
+    for step in steps:
+        if step.decision != Decision.APPROVED:
+            who = step.reviewer.get_username()
+            return f"step {step.position} '{step.name}' ({who}) is {step.decision}"
+    return None
+
+
+def open_step_for(item: ContentItem, user) -> ApprovalStep | None:
+    """The step of the latest version the user may vote on now."""
+    latest = latest_version(item)
+    if latest is None:
+        return None
+    for step in steps_of(latest):
+        if step.decision == Decision.APPROVED:
+            continue
+        if step.decision == Decision.PENDING and step.reviewer_id == getattr(user, "pk", None):
+            return step
+        return None
+    return None
+
+
+def diff(older: ContentVersion, newer: ContentVersion) -> list[tuple[str, str]]:
+    """The line diff of two versions as ``(kind, line)``: kind is "add", "del", "same" or
+    "hunk" (a ``@@`` header)."""
+    lines = difflib.unified_diff(
+        older.body.splitlines(),
+        newer.body.splitlines(),
+        f"version {older.number}",
+        f"version {newer.number}",
+        lineterm="",
+    )
+    kinds = []
+    for line in list(lines)[2:]:
+        kind = {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "same")
+        kinds.append((kind, line))
+    return kinds
+
+
+def comments(item: ContentItem) -> QuerySet:
+    return (
+        VersionComment.objects.filter(version__item=item)
+        .select_related("author", "version")
+        .order_by("created_at", "pk")
+    )
+
+
+def themes(workspace: Workspace, start: date | None = None, end: date | None = None):
+    rows = Theme.objects.filter(workspace=workspace)
+    if start and end:
+        rows = rows.filter(starts_on__lte=end, ends_on__gte=start)
+    return rows.order_by("starts_on", "pk")
+
+
+def teams(workspace: Workspace) -> list[str]:
+    return list(
+        ContentItem.objects.filter(workspace=workspace)
+        .exclude(team="")
+        .values_list("team", flat=True)
+        .distinct()
+        .order_by("team")
+    )
+
+
+def scheduled_between(rows: QuerySet[ContentItem], start: date, end: date) -> list[ContentItem]:
+    """Items scheduled on the inclusive days, in time order."""
+    low = datetime.combine(start, time.min, tzinfo=UTC)
+    high = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
+    return list(
+        rows.filter(scheduled_for__gte=low, scheduled_for__lt=high).order_by("scheduled_for", "pk")
+    )
+
+
+def feed_by_token(token: str) -> CalendarFeed | None:
+    if not token or len(token) > 64:
+        return None
+    return CalendarFeed.objects.filter(token=token).select_related("workspace", "user").first()
+
+
+def feeds_of(workspace: Workspace, user) -> list[CalendarFeed]:
+    return list(CalendarFeed.objects.filter(workspace=workspace, user=user).order_by("scope"))
+
+
+def feed_items(feed: CalendarFeed) -> QuerySet[ContentItem]:
+    """The scheduled items a feed shows: the user's own, a team's, or all."""
+    rows = ContentItem.objects.filter(workspace=feed.workspace, scheduled_for__isnull=False)
+    if feed.scope == FeedScope.USER:
+        rows = rows.filter(owner=feed.user)
+    elif feed.scope == FeedScope.TEAM:
+        rows = rows.filter(team=feed.team)
+    return rows.order_by("scheduled_for", "pk")
+
+
+# -- assets ------------------------------------------------------------------------------
+
+
+def assets(
+    workspace: Workspace, *, search: str = "", tag: str = "", status: str = "", collection: str = ""
+) -> QuerySet[Asset]:
+    rows = Asset.objects.filter(workspace=workspace)
+    for word in search.lower().split()[:10]:
+        rows = rows.filter(search_text__contains=word)
+    if tag:
+        rows = rows.filter(search_text__contains=f"#{tag.lower()}")
+    if status:
+        rows = rows.filter(status=status)
+    if collection.isdigit():
+        rows = rows.filter(collections__pk=int(collection))
+    return rows.select_related("owner")
+
+
+def asset(workspace: Workspace, asset_id: int) -> Asset | None:
+    return Asset.objects.filter(workspace=workspace, pk=asset_id).first()
+
+
+def asset_versions(asset: Asset) -> list:
+    return list(asset.versions.prefetch_related("renditions").order_by("-number"))
+
+
+def where_used(asset: Asset) -> QuerySet[AssetUse]:
+    return asset.uses.select_related("item").order_by("item__scheduled_for", "pk")
+
+
+def collections(workspace: Workspace) -> QuerySet[Collection]:
+    return Collection.objects.filter(workspace=workspace).order_by("name")
+
+
+def collection(workspace: Workspace, collection_id: int) -> Collection | None:
+    return collections(workspace).filter(pk=collection_id).first()

@@ -1,0 +1,109 @@
+"""Partner distribution: a collection's page with its expiring share links, and the
+public pages a partner opens with a link (its token is the authority)."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from pacer.content import assets, selectors
+from pacer.content.models import ShareLink
+from pacer.content.storage import storage
+from pacer.core import clock
+from pacer.core.errors import ValidationFailed
+from pacer.core.permissions import allows, page
+from pacer.web.components import flash_errors
+
+
+def _collection(request, collection_id: int):
+    found = selectors.collection(request.workspace, collection_id)
+    if found is None:
+        raise Http404("no such collection")
+    return found
+
+
+@page("assets.view")
+def collection_detail(request, collection_id: int):
+    collection = _collection(request, collection_id)
+    links = [
+        (link, request.build_absolute_uri(reverse("share", args=[link.token])))
+        for link in collection.links.order_by("-created_at")
+    ]
+    return render(
+        request,
+        "content/collection.html",
+        {
+            "collection": collection,
+            "members": collection.assets.order_by("name"),
+            "links": links,
+            "now": clock.now(),
+            "kinds": [(k, k) for k in assets.SHARE_KINDS],
+            "can_manage": allows(request.role, "assets.manage"),
+        },
+    )
+
+
+@require_POST
+@page("assets.manage")
+def collection_share(request, collection_id: int):
+    collection = _collection(request, collection_id)
+    data = request.POST
+    try:
+        link = assets.share_collection(
+            collection,
+            label=data.get("label", ""),
+            days=data.get("days", ""),
+            can_download=data.get("can_download") == "on",
+            renditions=data.getlist("renditions"),
+            actor=request.user,
+        )
+    except ValidationFailed as error:
+        flash_errors(request, error)
+    else:
+        messages.success(
+            request, f"Link for “{link.label}” made; it expires {link.expires_at:%Y-%m-%d}."
+        )
+    return HttpResponseRedirect(reverse("collection", args=[collection.pk]))
+
+
+def _link(token: str) -> ShareLink:
+    link = ShareLink.objects.filter(token=token).select_related("collection").first()
+    problem = assets.share_problem(link)
+    if problem:
+        raise Http404(problem)
+    return link
+
+
+def share(request, token: str):
+    """A partner's view of a shared collection: the assets whose rights still hold."""
+    link = _link(token)
+    shown = [
+        a for a in link.collection.assets.order_by("name") if not assets.share_problem(link, a)
+    ]
+    return render(request, "content/share.html", {"link": link, "assets": shown})
+
+
+def share_download(request, token: str, asset_id: int, kind: str):
+    """A download through a share link, refused outside its permissions or the asset's
+    rights, and counted."""
+    link = _link(token)
+    asset = link.collection.assets.filter(pk=asset_id).first()
+    problem = assets.share_problem(link, asset, kind) if asset else "no such asset"
+    if problem:
+        raise Http404(problem)
+    version = asset.versions.order_by("-number").first()
+    if kind == "original":
+        key, content_type = version.storage_key, version.content_type
+    else:
+        rendition = version.renditions.filter(kind=kind).first()
+        if rendition is None:
+            raise Http404("no such rendition (yet)")
+        key = rendition.storage_key
+        content_type = "image/png" if key.endswith(".png") else "image/jpeg"
+    body = storage().read(key)
+    assets.record_download(link, asset, kind)
+    response = HttpResponse(body, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = f'attachment; filename="{asset.pk}-{kind}"'
+    return response

@@ -1,0 +1,50 @@
+from django.urls import path
+
+from pacer.content import asset_views, calendar_views, share_views, views
+
+urlpatterns = [
+    path("content/items/", views.item_list, name="content-list"),
+    path("content/items/<int:item_id>/", views.item_detail, name="content-item"),
+    path("content/items/<int:item_id>/state/", views.item_transition, name="content-transition"),
+    path("content/items/<int:item_id>/version/", views.item_version, name="content-version"),
+    path("content/items/<int:item_id>/vote/", views.item_vote, name="content-vote"),
+    path("content/items/<int:item_id>/comment/", views.item_comment, name="content-comment"),
+    path("content/items/<int:item_id>/schedule/", views.item_reschedule, name="content-reschedule"),
+    path("content/items/<int:item_id>/assets/", views.item_use_asset, name="content-use-asset"),
+    path("content/items/<int:item_id>/changes/", views.item_diff, name="content-diff"),
+    path("content/calendar/", calendar_views.content_calendar, name="content-calendar"),
+    path(
+        "content/calendar/move/<int:item_id>/",
+        calendar_views.calendar_move,
+        name="content-calendar-move",
+    ),
+    path("content/themes/", calendar_views.theme_create, name="content-theme"),
+    path("content/feeds/", calendar_views.feeds, name="content-feeds"),
+    path("content/feeds/<str:token>.ics", calendar_views.ical_feed, name="content-ical"),
+    path("assets/", asset_views.asset_list, name="asset-list"),
+    path("assets/<int:asset_id>/", asset_views.asset_detail, name="asset-detail"),
+    path("assets/<int:asset_id>/edit/", asset_views.asset_update, name="asset-update"),
+    path("assets/<int:asset_id>/version/", asset_views.asset_version, name="asset-version"),
+    path("assets/<int:asset_id>/collect/", asset_views.asset_collect, name="asset-collect"),
+    path(
+        "assets/<int:asset_id>/v<int:number>/<slug:kind>/",
+        asset_views.asset_file,
+        name="asset-file",
+    ),
+    path(
+        "assets/collections/<int:collection_id>/",
+        share_views.collection_detail,
+        name="collection",
+    ),
+    path(
+        "assets/collections/<int:collection_id>/share/",
+        share_views.collection_share,
+        name="collection-share",
+    ),
+    path("share/<str:token>/", share_views.share, name="share"),
+    path(
+        "share/<str:token>/<int:asset_id>/<slug:kind>/",
+        share_views.share_download,
+        name="share-download",
+    ),
+]

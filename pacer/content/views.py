@@ -1,0 +1,298 @@
+"""Pages for content items: the list with a form for a new item, and the item page
+(workflow moves, approval steps and votes, versions and their diff, comments, assets
+used, rescheduling)."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from pacer.content import actions, assets, selectors
+from pacer.content.models import ContentKind
+from pacer.core.channels import CHANNELS
+from pacer.core.errors import ValidationFailed
+from pacer.core.permissions import allows, page
+from pacer.core.selectors import members
+from pacer.web.components import flash_errors
+from pacer.web.filters import Choice, FilterBar, Text
+from pacer.web.tables import Column, Table
+
+
+def _item_url(row) -> str:
+    return reverse("content-item", args=[row["pk"]])
+
+
+def _member_choices(workspace) -> list[tuple[str, str]]:
+    return [(str(m.user_id), m.user.get_username()) for m in members(workspace)]
+
+
+def _list(request, form, errors=None, status: int = 200):
+    workspace = request.workspace
+    flow = selectors.workflow(workspace)
+    theme_choices = [(str(t.pk), t.name) for t in selectors.themes(workspace)]
+    bar = FilterBar(
+        request,
+        [
+            Text("q", "Title contains"),
+            Choice("kind", "Kind", ContentKind.choices, blank="All kinds"),
+            Choice("state", "State", flow.choices, blank="All states"),
+            Choice("channel", "Channel", CHANNELS.items(), blank="All channels"),
+            Choice("theme", "Theme", theme_choices, blank="All themes"),
+        ],
+    )
+    values = bar.values
+    rows = selectors.items(
+        workspace,
+        kind=values["kind"],
+        state=values["state"],
+        channel=values["channel"],
+        theme=values["theme"],
+        search=values["q"],
+    )
+    table = Table(
+        request,
+        rows,
+        [
+            Column("title", "Title", sortable=True, href=_item_url),
+            Column("kind", "Kind", sortable=True, labels=dict(ContentKind.choices)),
+            Column("state", "State", sortable=True, labels=dict(flow.choices)),
+            Column("channel", "Channel", sortable=True, labels=CHANNELS),
+            Column("team", "Team", sortable=True),
+            Column("theme__name", "Theme", sortable=True),
+            Column("scheduled_for", "Scheduled", format="datetime", sortable=True),
+            Column("created_at", "Created", format="datetime", sortable=True, visible=False),
+        ],
+        default_sort="-created_at",
+        caption="Content items",
+        empty_title="No content matches these filters." if bar.active else "No content yet.",
+        empty_hint="Clear the filters to see every item."
+        if bar.active
+        else "Create an item below; it starts as an idea.",
+        html_id="content-items",
+    )
+    context = {
+        "table": table,
+        "bar": bar,
+        "form": form,
+        "errors": errors or {},
+        "kinds": ContentKind.choices,
+        "channels": [("", "—"), *CHANNELS.items()],
+        "themes": [("", "—"), *theme_choices],
+        "people": [("", "—"), *_member_choices(workspace)],
+        "can_edit": allows(request.role, "content.edit"),
+    }
+    return render(request, "content/item_list.html", context, status=status)
+
+
+@page("content.view")
+def item_list(request):
+    if request.method == "POST":
+        return _create(request)
+    return _list(request, {})
+
+
+def _reviewers(data) -> list[dict]:
+    """Up to three (step name, reviewer) pairs from the form; blank pairs are skipped."""
+    plan = []
+    for n in (1, 2, 3):
+        name, reviewer = data.get(f"step{n}_name", "").strip(), data.get(f"step{n}_reviewer", "")
+        if name or reviewer:
+            plan.append({"name": name, "reviewer": int(reviewer) if reviewer.isdigit() else None})
+    return plan
+
+
+@page("content.edit")
+def _create(request):
+    data = request.POST
+    try:
+        item = actions.create_item(
+            request.workspace,
+            title=data.get("title", ""),
+            kind=data.get("kind", ""),
+            body=data.get("body", ""),
+            channel=data.get("channel", ""),
+            team=data.get("team", ""),
+            theme_id=data.get("theme") or None,
+            campaign_key=data.get("campaign_key", ""),
+            owner=request.user,
+            reviewers=_reviewers(data),
+            scheduled_for=data.get("scheduled_for", ""),
+            actor=request.user,
+        )
+    except ValidationFailed as error:
+        return _list(request, data, error.errors, status=422)
+    messages.success(request, f"“{item.title}” created as {item.state}.")
+    return HttpResponseRedirect(reverse("content-item", args=[item.pk]))
+
+
+def _get(request, item_id: int):
+    found = selectors.item(request.workspace, item_id)
+    if found is None:
+        raise Http404("no such content item")
+    return found
+
+
+@page("content.view")
+def item_detail(request, item_id: int):
+    item = _get(request, item_id)
+    flow = selectors.workflow(request.workspace)
+    latest = selectors.latest_version(item)
+    versions = list(item.versions.select_related("author").order_by("-number"))
+    can_edit = allows(request.role, "content.edit")
+    moves = [(state, flow.label(state)) for state in flow.allowed(item.state)]
+    if not allows(request.role, "content.publish"):
+        moves = [(state, label) for state, label in moves if state != "published"]
+    asset_choices = [(str(a.pk), a.name) for a in selectors.assets(request.workspace)[:200]]
+    context = {
+        "item": item,
+        "state_label": flow.label(item.state),
+        "latest": latest,
+        "versions": versions,
+        "steps": selectors.steps_of(latest) if latest else [],
+        "problem": selectors.approval_problem(item),
+        "my_step": selectors.open_step_for(item, request.user),
+        "comments": selectors.comments(item),
+        "uses": item.asset_uses.select_related("asset"),
+        "handoffs": item.handoffs.select_related("version").order_by("pk"),
+        "moves": moves if can_edit else [],
+        "can_edit": can_edit,
+        "can_review": allows(request.role, "content.review"),
+        "asset_choices": asset_choices,
+        "channel_label": CHANNELS.get(item.channel, ""),
+    }
+    return render(request, "content/item_detail.html", context)
+
+
+def _back(item) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("content-item", args=[item.pk]))
+
+
+@require_POST
+@page("content.edit")
+def item_transition(request, item_id: int):
+    item = _get(request, item_id)
+    state = request.POST.get("state", "")
+    if state == "published" and not allows(request.role, "content.publish"):
+        messages.error(request, "Your role does not allow publishing.")
+        return _back(item)
+    try:
+        actions.transition(item, state, actor=request.user)
+    except ValidationFailed as error:
+        flash_errors(request, error)
+    else:
+        messages.success(
+            request,
+            f"“{item.title}” is now {selectors.workflow(item.workspace).label(state).lower()}.",
+        )
+    return _back(item)
+
+
+@require_POST
+@page("content.edit")
+def item_version(request, item_id: int):
+    item = _get(request, item_id)
+    try:
+        version = actions.save_version(item, request.POST.get("body", ""), actor=request.user)
+    except ValidationFailed as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, f"Saved as version {version.number}.")
+    return _back(item)
+
+
+@require_POST
+@page("content.review")
+def item_vote(request, item_id: int):
+    item = _get(request, item_id)
+    step = selectors.open_step_for(item, request.user)
+    if step is None:
+        messages.error(request, "There is no approval step waiting for you on this item.")
+        return _back(item)
+    decision = request.POST.get("decision", "")
+    try:
+        actions.vote(step, decision, user=request.user, comment=request.POST.get("comment", ""))
+    except ValidationFailed as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, f"Step “{step.name}” {decision}.")
+    return _back(item)
+
+
+@require_POST
+@page("content.review")
+def item_comment(request, item_id: int):
+    item = _get(request, item_id)
+    number = request.POST.get("version", "")
+    version = selectors.version(item, int(number)) if number.isdigit() else None
+    if version is None:
+        messages.error(request, "version: no such version of this item")
+        return _back(item)
+    try:
+        actions.add_comment(version, request.POST.get("body", ""), user=request.user)
+    except ValidationFailed as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, f"Comment added to version {version.number}.")
+    return _back(item)
+
+
+@require_POST
+@page("content.edit")
+def item_reschedule(request, item_id: int):
+    item = _get(request, item_id)
+    try:
+        actions.reschedule(item, request.POST.get("day", ""), actor=request.user)
+    except ValidationFailed as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, f"“{item.title}” moved to {request.POST.get('day')}.")
+    target = request.POST.get("next", "")
+    if target.startswith("/content/") and "//" not in target:
+        return HttpResponseRedirect(target)
+    return _back(item)
+
+
+@require_POST
+@page("content.edit")
+def item_use_asset(request, item_id: int):
+    item = _get(request, item_id)
+    asset_id = request.POST.get("asset", "")
+    asset = selectors.asset(request.workspace, int(asset_id)) if asset_id.isdigit() else None
+    if asset is None:
+        messages.error(request, "asset: choose an asset of this workspace")
+        return _back(item)
+    try:
+        assets.use_asset(
+            item, asset, territory=request.POST.get("territory", ""), actor=request.user
+        )
+    except ValidationFailed as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, f"“{asset.name}” is used in this item.")
+    return _back(item)
+
+
+@page("content.view")
+def item_diff(request, item_id: int):
+    item = _get(request, item_id)
+    latest = selectors.latest_version(item)
+    numbers = {}
+    for name, default in (("a", max(latest.number - 1, 1)), ("b", latest.number)):
+        value = request.GET.get(name, "")
+        numbers[name] = int(value) if value.isdigit() and len(value) < 9 else default
+    older, newer = selectors.version(item, numbers["a"]), selectors.version(item, numbers["b"])
+    if older is None or newer is None:
+        raise Http404("no such version")
+    choices = [(str(v.number), f"Version {v.number}") for v in item.versions.order_by("number")]
+    return render(
+        request,
+        "content/item_diff.html",
+        {
+            "item": item,
+            "older": older,
+            "newer": newer,
+            "lines": selectors.diff(older, newer),
+            "choices": choices,
+        },
+    )

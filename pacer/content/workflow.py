@@ -1,0 +1,72 @@
+"""The default editorial workflow and the checks of a configured one."""
+
+import re
+
+from pacer.core.errors import ValidationFailed
+
+STATE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+IN_REVIEW = "in_review"  # entering it opens the approval steps of the latest version
+PUBLISHED = "published"  # entering it hands the item to its channel
+
+DEFAULT_STATES = [
+    {"key": "idea", "label": "Idea", "needs_approval": False},
+    {"key": "draft", "label": "Draft", "needs_approval": False},
+    {"key": IN_REVIEW, "label": "In review", "needs_approval": False},
+    {"key": "approved", "label": "Approved", "needs_approval": True},
+    {"key": "scheduled", "label": "Scheduled", "needs_approval": True},
+    {"key": PUBLISHED, "label": "Published", "needs_approval": True},
+    {"key": "archived", "label": "Archived", "needs_approval": False},
+]
+DEFAULT_TRANSITIONS = {
+    "idea": ["draft", "archived"],
+    "draft": [IN_REVIEW, "archived"],
+    IN_REVIEW: ["draft", "approved"],
+    "approved": ["draft", "scheduled", PUBLISHED],
+    "scheduled": ["draft", "approved", PUBLISHED],
+    PUBLISHED: ["archived"],
+    "archived": ["draft"],
+}
+MAX_STATES = 20
+
+
+def check_workflow(states, transitions) -> tuple[list[dict], dict[str, list[str]]]:
+    """The workflow cleaned, or ``ValidationFailed`` naming ``states`` or ``transitions``."""
+    if not isinstance(states, list) or not 2 <= len(states) <= MAX_STATES:
+        raise ValidationFailed({"states": f"need 2-{MAX_STATES} states"})
+    cleaned = []
+    for index, state in enumerate(states):
+        key = state.get("key") if isinstance(state, dict) else None
+        label = state.get("label", "") if isinstance(state, dict) else ""
+        if not isinstance(key, str) or not STATE_KEY.match(key):
+            raise ValidationFailed(
+                {f"states[{index}].key": "1-40 lowercase letters, digits or '_', from a letter"}
+            )
+        if not isinstance(label, str) or not 1 <= len(label.strip()) <= 60:
+            raise ValidationFailed({f"states[{index}].label": "must be 1-60 characters"})
+        cleaned.append(
+            {
+                "key": key,
+                "label": label.strip(),
+                "needs_approval": bool(state.get("needs_approval")),
+            }
+        )
+    keys = [s["key"] for s in cleaned]
+    if len(set(keys)) != len(keys):
+        raise ValidationFailed({"states": "keys must be different"})
+    if (
+        PUBLISHED in keys
+        and not next(s for s in cleaned if s["key"] == PUBLISHED)["needs_approval"]
+    ):
+        raise ValidationFailed({"states": f"'{PUBLISHED}' must need approval"})
+    if not isinstance(transitions, dict):
+        raise ValidationFailed({"transitions": "must map a state to the states it may move to"})
+    moves: dict[str, list[str]] = {}
+    for source, targets in transitions.items():
+        if source not in keys:
+            raise ValidationFailed({"transitions": f"'{source}' is not a state"})
+        if not isinstance(targets, list) or any(t not in keys or t == source for t in targets):
+            raise ValidationFailed(
+                {f"transitions.{source}": "must list other states of this workflow"}
+            )
+        moves[source] = list(dict.fromkeys(targets))
+    return cleaned, moves

@@ -1,0 +1,116 @@
+"""The demo's content: a quarter of calendar around the simulated business's last day,
+with seasonal themes, items in every editorial state (moved there through the workflow,
+approvals included) and assets whose rights end during the period (the expiry loop runs
+once, so some are withdrawn and some alerted)."""
+
+import io
+from datetime import UTC, date, datetime, time, timedelta
+
+from PIL import Image
+
+from pacer.content import actions, assets, selectors
+from pacer.core.models import Workspace
+from pacer.core.selectors import members
+
+KINDS = ("blog_post", "email", "social_post", "landing_page", "ad", "video", "print")
+CHANNELS = {
+    "blog_post": "organic_search",
+    "email": "email",
+    "social_post": "organic_social",
+    "landing_page": "paid_search",
+    "ad": "paid_social",
+    "video": "video",
+    "print": "print",
+}
+TEAMS = ("brand", "content", "performance")
+# the path through the default workflow to each state
+PATHS = {
+    "idea": [],
+    "draft": ["draft"],
+    "in_review": ["draft", "in_review"],
+    "approved": ["draft", "in_review", "*approve"],
+    "scheduled": ["draft", "in_review", "*approve", "scheduled"],
+    "published": ["draft", "in_review", "*approve", "published"],
+    "archived": ["draft", "archived"],
+}
+COLOURS = ((214, 69, 65), (52, 120, 198), (242, 176, 53), (46, 160, 90))
+
+
+def _image(index: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (1200, 800), COLOURS[index % len(COLOURS)]).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def load_content(workspace: Workspace, today: date) -> dict:
+    """Themes, 42 items and 8 assets; does nothing when the workspace has content."""
+    if selectors.items(workspace).exists():
+        return {"items": 0, "assets": 0, "notices": 0}
+    people = [m.user for m in members(workspace)][:2]
+    plan = [
+        {"name": name, "reviewer": u.pk}
+        for name, u in zip(("Brand", "Legal"), people, strict=False)
+    ]
+    start = today - timedelta(days=today.weekday()) - timedelta(weeks=4)
+    seasons = [("Spring refresh", 0, 20), ("Loyalty month", 28, 58), ("Summer launch", 63, 89)]
+    themes = [
+        actions.create_theme(
+            workspace,
+            name=name,
+            starts_on=start + timedelta(days=a),
+            ends_on=start + timedelta(days=b),
+        )
+        for name, a, b in seasons
+    ]
+    states = list(PATHS)
+    made = 0
+    for n in range(42):
+        kind = KINDS[n % len(KINDS)]
+        day = start + timedelta(days=2 * n + n % 3)
+        theme = next((t for t in themes if t.starts_on <= day <= t.ends_on), None)
+        # the past is mostly published, the future mostly on its way
+        state = states[n % len(states)] if day >= today else ("published", "archived")[n % 2]
+        if not plan and PATHS[state] and "*approve" in PATHS[state]:
+            state = "draft"
+        item = actions.create_item(
+            workspace,
+            title=f"{(theme.name if theme else 'Evergreen')}: {kind.replace('_', ' ')} {n + 1}",
+            kind=kind,
+            body=f"Working copy for item {n + 1}.\nKey message: come back this season.",
+            channel=CHANNELS[kind],
+            team=TEAMS[n % len(TEAMS)],
+            theme_id=theme.pk if theme else None,
+            owner=people[0] if people else None,
+            reviewers=plan,
+            scheduled_for=datetime.combine(day, time(9 + n % 8), tzinfo=UTC),
+        )
+        if n % 5 == 1:
+            actions.save_version(item, f"Working copy for item {n + 1}.\nKey message: sharper.")
+        for step in PATHS[state]:
+            if step == "*approve":
+                for person in people:
+                    open_step = selectors.open_step_for(item, person)
+                    if open_step is not None:
+                        actions.vote(open_step, "approved", user=person, comment="Looks good")
+            else:
+                actions.transition(item, step)
+        made += 1
+    rights_ends = [-10, -1, 5, 12, 30, 60, None, None]
+    for index, offset in enumerate(rights_ends):
+        assets.upload_asset(
+            workspace,
+            name=f"Campaign image {index + 1}",
+            filename=f"image-{index + 1}.png",
+            data=_image(index),
+            tags=["demo", ("summer", "spring", "loyalty")[index % 3]],
+            rights={
+                "licence": ("Stock, standard", "Agency shoot", "Own work")[index % 3],
+                "territories": ["US", "CA"] if index % 2 else [],
+                "channels": [],
+                "rights_start": str(start - timedelta(days=90)),
+                "rights_end": str(today + timedelta(days=offset)) if offset is not None else "",
+            },
+            owner=people[0] if people else None,
+        )
+    notices = assets.expire_assets(today)
+    return {"items": made, "assets": len(rights_ends), "notices": notices}

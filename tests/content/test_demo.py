@@ -1,0 +1,28 @@
+"""The demo's content: every editorial state, themes, and assets whose rights end in the
+period (some withdrawn by the expiry loop); loading twice adds nothing."""
+
+from collections import Counter
+from datetime import date
+
+import pytest
+
+from pacer.content.models import Asset, ContentItem, Theme
+from pacer.demo.content import load_content
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_has_items_in_every_state_and_assets_that_expire(workspace, team):
+    counts = load_content(workspace, date(2026, 6, 1))
+    assert counts == {"items": 42, "assets": 8, "notices": 4}  # 2 alerts, 2 withdrawals
+    states = Counter(ContentItem.objects.values_list("state", flat=True))
+    assert set(states) == {
+        "idea", "draft", "in_review", "approved", "scheduled", "published", "archived"
+    }  # fmt: skip
+    assert Theme.objects.count() == 3
+    assert Counter(Asset.objects.values_list("status", flat=True)) == {
+        "active": 6,
+        "withdrawn": 2,
+    }
+    assert load_content(workspace, date(2026, 6, 1)) == {"items": 0, "assets": 0, "notices": 0}
+    assert ContentItem.objects.count() == 42

@@ -1,0 +1,76 @@
+"""Partner distribution: expiring share links to a collection with per-link permissions,
+download tracking, and refusal once a link expires or an asset's rights end."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import Client
+
+from pacer.content import assets, tasks
+from pacer.content.models import ShareDownload
+from pacer.core import clock
+from pacer.core.errors import ValidationFailed
+from tests.content.test_assets import png
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def shared(workspace, team, monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    collection = assets.create_collection(workspace, "Summer kit")
+    kept = assets.upload_asset(
+        workspace, name="Beach", filename="b.png", data=png(), rights={"rights_end": "2026-06-30"}
+    )
+    ending = assets.upload_asset(
+        workspace, name="Pool", filename="p.png", data=png(), rights={"rights_end": "2026-06-05"}
+    )
+    for asset in (kept, ending):
+        tasks.render(asset.versions.get().pk)
+        assets.collect(collection, asset)
+    link = assets.share_collection(
+        collection, label="Springfield", days=30, can_download=True, renditions=["medium"]
+    )
+    return {"link": link, "kept": kept, "ending": ending}
+
+
+def test_a_partner_downloads_what_the_link_allows_and_each_download_is_counted(shared):
+    link, kept = shared["link"], shared["kept"]
+    page = Client().get(f"/share/{link.token}/").content.decode()
+    assert "Beach" in page and "Pool" in page
+    answer = Client().get(f"/share/{link.token}/{kept.pk}/medium/")
+    assert answer.status_code == 200 and answer["Content-Type"] == "image/jpeg"
+    assert Client().get(f"/share/{link.token}/{kept.pk}/original/").status_code == 404
+    assert list(ShareDownload.objects.values_list("asset__name", "kind")) == [("Beach", "medium")]
+
+
+def test_links_are_refused_after_they_expire(shared, monkeypatch):
+    link, kept = shared["link"], shared["kept"]
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(days=30, seconds=1))
+    assert Client().get(f"/share/{link.token}/").status_code == 404
+    assert Client().get(f"/share/{link.token}/{kept.pk}/medium/").status_code == 404
+    assert ShareDownload.objects.count() == 0
+
+
+def test_an_asset_whose_rights_ended_is_neither_shown_nor_downloaded(shared, monkeypatch):
+    link, ending = shared["link"], shared["ending"]
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(days=5))  # 6 June
+    page = Client().get(f"/share/{link.token}/").content.decode()
+    assert "Beach" in page and "Pool" not in page
+    assert Client().get(f"/share/{link.token}/{ending.pk}/medium/").status_code == 404
+    assert ShareDownload.objects.count() == 0
+
+
+def test_a_link_needs_a_label_a_term_and_renditions_to_download(workspace, shared):
+    collection = shared["link"].collection
+    with pytest.raises(ValidationFailed) as refused:
+        assets.share_collection(
+            collection, label="", days=999, can_download=True, renditions=["poster"]
+        )
+    assert refused.value.errors == {
+        "label": "name who it is for in 1-200 characters",
+        "days": "a whole number of days from 1 to 365",
+        "renditions": "choose from original, medium, thumbnail",
+    }
+    assert collection.links.count() == 1
