@@ -334,14 +334,24 @@ def unsubscribe_token(message: Message) -> str:
     return signing.dumps([message.workspace_id, message.pk], salt=UNSUBSCRIBE_SALT, compress=True)
 
 
-def unsubscribe(token: str) -> Message | None:
-    """One-click unsubscribe (RFC 8058): the message's address is suppressed. None for a
-    token that was not made by this install (nothing written)."""
+def message_of(token: str) -> Message | None:
+    """The message an unsubscribe token was made for; None for a token this install did
+    not sign."""
     try:
         workspace_id, message_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    message = Message.objects.filter(workspace_id=workspace_id, pk=message_id).first()
+    return (
+        Message.objects.select_related("workspace")
+        .filter(workspace_id=workspace_id, pk=message_id)
+        .first()
+    )
+
+
+def unsubscribe(token: str) -> Message | None:
+    """One-click unsubscribe (RFC 8058): the message's address is suppressed. None for a
+    token that was not made by this install (nothing written)."""
+    message = message_of(token)
     if message is None:
         return None
     suppress(

@@ -37,6 +37,7 @@ from pacer.messaging.models import (
 from pacer.messaging.render import build, compile_parts, recipient_context, render
 from pacer.messaging.rules import settings_of
 from pacer.messaging.schedule import quiet_until
+from pacer.messaging.tracking import track
 from pacer.messaging.webhooks import emit, endpoints
 from pacer.people import selectors as people
 
@@ -106,8 +107,12 @@ def _finish(message: Message, status: str, reason: str = "") -> None:
 
 def _data(message: Message, compiled: dict, fields: dict) -> bytes:
     broadcast = message.broadcast
-    url = settings.BASE_URL + reverse("unsubscribe", args=[unsubscribe_token(message)])
-    subject, html, text = render(compiled, recipient_context(fields, {"unsubscribe_url": url}))
+    token = unsubscribe_token(message)
+    url = settings.BASE_URL + reverse("unsubscribe", args=[token])
+    preferences = settings.BASE_URL + reverse("preferences", args=[token])
+    links = {"unsubscribe_url": url, "preferences_url": preferences}
+    subject, html, text = render(compiled, recipient_context(fields, links))
+    html = track(html, message.workspace_id, message.pk, keep={url, preferences})
     sender = broadcast.sender
     return build(
         sender_name=sender.name,

@@ -27,6 +27,8 @@ PASSWORD = "long-password-1"
 # own token or localhost; tests/ops), the API's own description, the tracking API
 # (authorised by a write key).
 # A hosted lead form is public by design (tests/leads/test_forms.py: honeypot, rate limit).
+# A message's unsubscribe, preference, open and click links are authorised by their signed
+# token (tests/messaging/test_tracking.py).
 PUBLIC_PAGES = {
     "login",
     "logout",
@@ -36,6 +38,9 @@ PUBLIC_PAGES = {
     "metrics",
     "lead-form",
     "unsubscribe",
+    "preferences",
+    "message-open",
+    "message-click",
 }
 PUBLIC_PREFIXES = ("api/", "v1/")
 
