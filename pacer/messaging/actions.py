@@ -32,7 +32,7 @@ from pacer.messaging.models import (
 )
 from pacer.messaging.render import TemplateProblem, compile_parts
 from pacer.messaging.rules import settings_of
-from pacer.messaging.schedule import local_send_instant, parse_wall_time, zone_of
+from pacer.messaging.schedule import local_send_instant, parse_wall_time, within_range, zone_of
 from pacer.messaging.webhooks import emit
 from pacer.people import selectors as people
 from pacer.segments import selectors as segments
@@ -183,12 +183,10 @@ def _check_audience(workspace: Workspace, audience, errors: dict) -> None:
 def _check_schedule(errors: dict, schedule, send_at, send_local) -> None:
     if schedule not in Schedule.values:
         errors["schedule"] = f"must be one of {', '.join(Schedule.values)}"
-    elif schedule == Schedule.AT and not (
-        isinstance(send_at, datetime) and send_at.tzinfo is not None
-    ):
-        errors["send_at"] = "a scheduled broadcast needs a time with its time zone"
+    elif schedule == Schedule.AT and not within_range(send_at):
+        errors["send_at"] = "must be a time with its time zone, from 1901 to 2198"
     elif schedule == Schedule.LOCAL and parse_wall_time(send_local) is None:
-        errors["send_local"] = "must be a local time as YYYY-MM-DDTHH:MM"
+        errors["send_local"] = "must be a local time as YYYY-MM-DDTHH:MM, from 1900 to 2199"
 
 
 @transaction.atomic

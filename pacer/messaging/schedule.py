@@ -26,15 +26,26 @@ def zone_of(name, default: str) -> str:
     return name if known_zone(name) else default
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
 def parse_wall_time(text) -> datetime | None:
-    """A local wall-clock time ``YYYY-MM-DDTHH:MM`` (no zone), or None if it is not one."""
+    """A local wall-clock time ``YYYY-MM-DDTHH:MM`` (no zone) from 1900 to 2199, or None
+    if it is not one."""
     if not isinstance(text, str) or len(text) != 16:
         return None
     try:
         parsed = datetime.strptime(text, "%Y-%m-%dT%H:%M")
     except ValueError:
         return None
-    return parsed
+    return parsed if FIRST_YEAR <= parsed.year <= LAST_YEAR else None
+
+
+def within_range(at) -> bool:
+    """Whether ``at`` is an aware time from 1900 to 2199 (what a schedule accepts)."""
+    if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
+        return False
+    return FIRST_YEAR < at.year < LAST_YEAR
 
 
 def _instant(day: date, clock_time: time, zone: ZoneInfo) -> datetime:

@@ -302,7 +302,7 @@ def broadcast_detail(request, broadcast_id: int):
         default_sort="contact_id",
         caption="Messages",
         empty_title="Nothing queued yet.",
-        empty_hint="Send now queues one message per recipient.",
+        empty_hint="Send now (or Schedule) queues one message per recipient.",
         html_id="broadcast-messages",
     )
     segment_id = broadcast.audience.get("segment")

@@ -136,6 +136,7 @@ def test_every_rest_operation_is_gated_and_answers_each_role_as_declared(people,
         assert permission in declared, f"{method} {path} is not behind the gate"
         url = path.replace("{contact_id}", "1").replace("{key_id}", str(key.pk))
         url = url.replace("{key}", "exp").replace("{segment_id}", "1")
+        url = url.replace("{template_id}", "1").replace("{broadcast_id}", "1")
         call = getattr(anonymous, method.lower())
         assert call(url).status_code == 401, (method, url)
         for role, (_, client, token) in people.items():
