@@ -20,7 +20,9 @@ from pacer.core.models import Workspace
 from pacer.messaging.models import (
     Broadcast,
     BroadcastStatus,
+    EventKind,
     Message,
+    MessageEvent,
     MessageStatus,
     Schedule,
     Sender,
@@ -357,6 +359,12 @@ def unsubscribe(token: str) -> Message | None:
         message.email,
         SuppressionReason.UNSUBSCRIBE,
         detail=f"one-click from broadcast {message.broadcast_id}",
+    )
+    MessageEvent.objects.create(
+        workspace_id=message.workspace_id,
+        message=message,
+        kind=EventKind.UNSUBSCRIBE,
+        at=clock.now(),
     )
     emit(
         message.workspace_id,

@@ -172,14 +172,16 @@ class Message(models.Model):
 class EventKind(models.TextChoices):
     OPEN = "open", "Opened"
     CLICK = "click", "Clicked"
+    UNSUBSCRIBE = "unsubscribe", "Unsubscribed"
 
 
 class MessageEvent(models.Model):
-    """What a recipient did with a message: opened it (the pixel) or clicked a link."""
+    """What a recipient did with a message: opened it (the pixel), clicked a link or
+    unsubscribed through its link."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=10, choices=EventKind.choices)
+    kind = models.CharField(max_length=12, choices=EventKind.choices)
     url = models.CharField(max_length=2000, blank=True)
     at = models.DateTimeField()
 

@@ -310,6 +310,7 @@ def broadcast_detail(request, broadcast_id: int):
         "broadcast": broadcast,
         "segment": segments.segment(request.workspace, segment_id) if segment_id else None,
         "reasons": selectors.skip_reasons(request.workspace, broadcast.pk),
+        "report": selectors.report(request.workspace, broadcast),
         "table": table,
         "can_send": allows(request.role, "messaging.send"),
     }

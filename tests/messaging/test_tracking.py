@@ -183,3 +183,61 @@ def test_preferences_refuse_broken_tokens_and_unknown_topics(workspace, smtp, no
         rules.save_topic(workspace, name="News")
     assert refused.value.errors == {"name": "another topic has this name"}
     assert Topic.objects.filter(workspace=workspace).count() == 1 and news.pk
+
+
+def test_the_broadcast_report_counts_rates_and_warns_over_thresholds(
+    workspace, smtp, now, client, admin
+):
+    from pacer.messaging import selectors
+
+    for name in ("ada", "bob", "cy", "gone"):
+        person(workspace, f"{name}@x.test", name.title())
+    smtp.refuse = {"gone@x.test": "550 5.1.1 no such user"}
+    broadcast, _ = send(workspace)
+    assert selectors.report(workspace, selectors.broadcast(workspace, broadcast.pk))["sent"] == 3
+    bodies = {m[1][0]: body_of(smtp, i) for i, m in enumerate(smtp.messages)}
+    for who in ("ada@x.test", "bob@x.test"):
+        sale, *_, unsubscribe = links(bodies[who])
+        (pixel,) = re.findall(r'<img src="([^"]+)" width="1"', bodies[who])
+        client.get(pixel.removeprefix(BASE))
+        client.get(pixel.removeprefix(BASE))  # opened twice: one message opened
+    client.get(links(bodies["ada@x.test"])[0].removeprefix(BASE))
+    client.post(links(bodies["cy@x.test"])[4].removeprefix(BASE))  # cy unsubscribes
+    now["at"] = now["at"].replace(hour=12)
+    actions.suppress(workspace, "bob@x.test", "complaint", "ARF report")
+    actions.suppress(workspace, "nobody@x.test", "complaint")  # not a recipient
+    report = selectors.report(workspace, selectors.broadcast(workspace, broadcast.pk))
+    assert report == {
+        "sent": 3,
+        "bounced": 1,
+        "opened": 2,
+        "clicked": 1,
+        "unsubscribed": 1,
+        "complained": 1,
+        "bounce_rate": 0.25,
+        "open_rate": 2 / 3,
+        "click_rate": 1 / 3,
+        "unsubscribe_rate": 1 / 3,
+        "complaint_rate": 1 / 3,
+        "warnings": [
+            "Bounce rate 25.0% is over 2%: clean the list before the next send",
+            "Complaint rate 33.33% is over 0.3%: mailbox providers may start rejecting this sender",
+        ],
+    }
+    client.login(username="ada", password="correct-horse-1")
+    page = client.get(f"/messages/broadcasts/{broadcast.pk}/").content.decode()
+    assert "Bounce rate 25.0% is over 2%" in page and "66.7%" in page
+
+
+def test_a_clean_broadcast_has_no_warning_and_nothing_sent_has_no_rates(workspace, smtp, now):
+    from pacer.messaging import selectors
+
+    for i in range(50):
+        person(workspace, f"p{i}@x.test")
+    smtp.refuse = {"p0@x.test": "550 gone"}  # 1 of 50 = 2.0%: at the limit, not over
+    broadcast, _ = send(workspace)
+    report = selectors.report(workspace, selectors.broadcast(workspace, broadcast.pk))
+    assert (report["bounced"], report["bounce_rate"], report["warnings"]) == (1, 0.02, [])
+    empty, _ = send(type(workspace).objects.create(name="Empty", slug="empty"))
+    report = selectors.report(empty.workspace, selectors.broadcast(empty.workspace, empty.pk))
+    assert report["sent"] == 0 and report["open_rate"] is None and report["warnings"] == []
