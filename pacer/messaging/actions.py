@@ -276,7 +276,6 @@ def queue_broadcast(workspace: Workspace, broadcast_id: int, *, actor=None) -> d
     with transaction.atomic():
         broadcast = (
             Broadcast.objects.select_for_update()
-            .select_related("topic")
             .filter(workspace=workspace, pk=broadcast_id)
             .first()
         )
