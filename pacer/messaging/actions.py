@@ -6,6 +6,8 @@ reason (no email, suppressed, no consent for the purpose). Delivery
 (``pacer.messaging.delivery``) checks the suppression list again at send time.
 """
 
+from datetime import datetime
+
 import dkim
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -18,16 +20,24 @@ from pacer.core.models import Workspace
 from pacer.messaging.models import (
     Broadcast,
     BroadcastStatus,
+    EventKind,
     Message,
+    MessageEvent,
     MessageStatus,
+    Schedule,
     Sender,
     SuppressedAddress,
     SuppressionReason,
     Template,
+    Topic,
+    TopicOptOut,
 )
 from pacer.messaging.render import TemplateProblem, compile_parts
+from pacer.messaging.rules import settings_of
+from pacer.messaging.schedule import local_send_instant, parse_wall_time, within_range, zone_of
 from pacer.messaging.webhooks import emit
 from pacer.people import selectors as people
+from pacer.segments import selectors as segments
 
 UNSUBSCRIBE_SALT = "pacer.messaging.unsubscribe"
 LIMITS = {"name": 200, "subject": 300, "html": 500_000, "text": 200_000}
@@ -146,29 +156,72 @@ def suppress(workspace: Workspace, email: str, reason: str, detail: str = "") ->
     return True
 
 
+AUDIENCE_SHAPE = '{"all": true}, {"segment": segment id} or {"contacts": [contact ids]}'
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value < 2**63
+
+
+def _check_audience(workspace: Workspace, audience, errors: dict) -> None:
+    if audience == {"all": True}:
+        return
+    if isinstance(audience, dict) and set(audience) == {"segment"}:
+        if not _is_id(audience["segment"]):
+            errors["audience"] = "segment must be a segment id"
+        elif segments.segment(workspace, audience["segment"]) is None:
+            errors["audience"] = "no such segment in this workspace"
+        return
+    if not (
+        isinstance(audience, dict)
+        and set(audience) == {"contacts"}
+        and isinstance(audience["contacts"], list)
+        and len(audience["contacts"]) <= 1_000_000
+        and all(_is_id(i) for i in audience["contacts"])
+    ):
+        errors["audience"] = f"must be {AUDIENCE_SHAPE}"
+
+
+def _check_schedule(errors: dict, schedule, send_at, send_local) -> None:
+    if schedule not in Schedule.values:
+        errors["schedule"] = f"must be one of {', '.join(Schedule.values)}"
+    elif schedule == Schedule.AT and not within_range(send_at):
+        errors["send_at"] = "must be a time with its time zone, from 1901 to 2198"
+    elif schedule == Schedule.LOCAL and parse_wall_time(send_local) is None:
+        errors["send_local"] = "must be a local time as YYYY-MM-DDTHH:MM, from 1900 to 2199"
+
+
 @transaction.atomic
 def create_broadcast(
-    workspace: Workspace, *, name, template_id, sender_id, audience, purpose="marketing"
+    workspace: Workspace,
+    *,
+    name,
+    template_id,
+    sender_id,
+    audience,
+    purpose="marketing",
+    topic_id=None,
+    schedule=Schedule.NOW,
+    send_at=None,
+    send_local="",
 ) -> Broadcast:
+    """A draft broadcast. ``schedule`` is ``now``, ``at`` (``send_at``, an aware time) or
+    ``local`` (``send_local``, ``YYYY-MM-DDTHH:MM`` in each recipient's time zone)."""
     errors: dict[str, str] = {}
     name = _text(errors, "name", name).strip()
     template = Template.objects.filter(workspace=workspace, pk=template_id).first()
     sender = Sender.objects.filter(workspace=workspace, pk=sender_id).first()
+    topic = Topic.objects.filter(workspace=workspace, pk=topic_id).first() if topic_id else None
     if template is None:
         errors["template_id"] = "no such template in this workspace"
     if sender is None:
         errors["sender_id"] = "no such sender in this workspace"
+    if topic_id and topic is None:
+        errors["topic_id"] = "no such topic in this workspace"
     if not isinstance(purpose, str) or not 1 <= len(purpose) <= 60:
         errors["purpose"] = "must be text of 1 to 60 characters"
-    valid_audience = audience == {"all": True} or (
-        isinstance(audience, dict)
-        and set(audience) == {"contacts"}
-        and isinstance(audience["contacts"], list)
-        and all(isinstance(i, int) and not isinstance(i, bool) for i in audience["contacts"])
-        and len(audience["contacts"]) <= 1_000_000
-    )
-    if not valid_audience:
-        errors["audience"] = 'must be {"all": true} or {"contacts": [contact ids]}'
+    _check_audience(workspace, audience, errors)
+    _check_schedule(errors, schedule, send_at, send_local)
     if errors:
         raise ValidationFailed(errors)
     return Broadcast.objects.create(
@@ -178,12 +231,48 @@ def create_broadcast(
         sender=sender,
         purpose=purpose,
         audience=audience,
+        topic=topic,
+        schedule=schedule,
+        send_at=send_at if schedule == Schedule.AT else None,
+        send_local=send_local if schedule == Schedule.LOCAL else "",
     )
+
+
+def _audience_ids(workspace: Workspace, audience: dict) -> list[int] | None:
+    """The contact ids of an audience now (None: every contact with an email)."""
+    if audience.get("all"):
+        return None
+    if "segment" in audience:
+        if segments.segment(workspace, audience["segment"]) is None:
+            raise ValidationFailed({"audience": "its segment no longer exists"})
+        members = segments.memberships(workspace, audience["segment"])
+        return list(members.values_list("contact_id", flat=True))
+    return audience["contacts"]
+
+
+def _due_at(broadcast: Broadcast, zone: str) -> datetime | None:
+    if broadcast.schedule == Schedule.AT:
+        return broadcast.send_at
+    if broadcast.schedule == Schedule.LOCAL:
+        return local_send_instant(parse_wall_time(broadcast.send_local), zone)
+    return None
+
+
+def _skip_reason(broadcast: Broadcast, row: dict, suppressed, consenting, opted_out) -> str:
+    if row["email"].lower() in suppressed:
+        return "suppressed"
+    if row["id"] not in consenting:
+        return f"no email consent for {broadcast.purpose}"
+    if row["id"] in opted_out:
+        return f"opted out of topic {broadcast.topic.name}"
+    return ""
 
 
 def queue_broadcast(workspace: Workspace, broadcast_id: int, *, actor=None) -> dict[str, int]:
     """Turn a draft broadcast into one outbox message per recipient (once: a second call
-    changes nothing); returns the counts queued and skipped."""
+    changes nothing); returns the counts queued and skipped. A segment audience is its
+    members at this moment; each message is due when the schedule says, in the
+    recipient's time zone (their ``timezone`` trait, else the workspace's)."""
     with transaction.atomic():
         broadcast = (
             Broadcast.objects.select_for_update()
@@ -194,23 +283,27 @@ def queue_broadcast(workspace: Workspace, broadcast_id: int, *, actor=None) -> d
             raise ValidationFailed({"broadcast_id": "no such broadcast in this workspace"})
         if broadcast.status != BroadcastStatus.DRAFT:
             raise ValidationFailed({"broadcast_id": f"already {broadcast.status}"})
-        ids = None if broadcast.audience.get("all") else broadcast.audience["contacts"]
+        ids = _audience_ids(workspace, broadcast.audience)
         people_rows = people.recipients(workspace, ids)
         suppressed = set(
             SuppressedAddress.objects.filter(
                 workspace=workspace, email__in=[row["email"].lower() for row in people_rows]
             ).values_list("email", flat=True)
         )
-        consenting = people.granted(
-            workspace, "email", broadcast.purpose, [row["id"] for row in people_rows]
-        )
+        found = [row["id"] for row in people_rows]
+        consenting = people.granted(workspace, "email", broadcast.purpose, found)
+        opted_out = set()
+        if broadcast.topic_id:
+            opted_out = set(
+                TopicOptOut.objects.filter(topic_id=broadcast.topic_id).values_list(
+                    "contact_id", flat=True
+                )
+            )
+        default_zone = settings_of(workspace).time_zone
         messages = []
         for row in people_rows:
-            reason = ""
-            if row["email"].lower() in suppressed:
-                reason = "suppressed"
-            elif row["id"] not in consenting:
-                reason = f"no email consent for {broadcast.purpose}"
+            reason = _skip_reason(broadcast, row, suppressed, consenting, opted_out)
+            zone = zone_of(row["time_zone"], default_zone)
             messages.append(
                 Message(
                     workspace=workspace,
@@ -219,10 +312,11 @@ def queue_broadcast(workspace: Workspace, broadcast_id: int, *, actor=None) -> d
                     email=row["email"].lower(),
                     status=MessageStatus.SKIPPED if reason else MessageStatus.QUEUED,
                     reason=reason,
+                    time_zone=zone,
+                    due_at=None if reason else _due_at(broadcast, zone),
                 )
             )
-        found = {row["id"] for row in people_rows}
-        missing = [i for i in (ids or []) if i not in found]
+        missing = set(ids or []) - set(found)
         Message.objects.bulk_create(messages, batch_size=2000, ignore_conflicts=True)
         broadcast.status, broadcast.queued_at = BroadcastStatus.QUEUED, clock.now()
         broadcast.save(update_fields=["status", "queued_at"])
@@ -239,14 +333,24 @@ def unsubscribe_token(message: Message) -> str:
     return signing.dumps([message.workspace_id, message.pk], salt=UNSUBSCRIBE_SALT, compress=True)
 
 
-def unsubscribe(token: str) -> Message | None:
-    """One-click unsubscribe (RFC 8058): the message's address is suppressed. None for a
-    token that was not made by this install (nothing written)."""
+def message_of(token: str) -> Message | None:
+    """The message an unsubscribe token was made for; None for a token this install did
+    not sign."""
     try:
         workspace_id, message_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    message = Message.objects.filter(workspace_id=workspace_id, pk=message_id).first()
+    return (
+        Message.objects.select_related("workspace")
+        .filter(workspace_id=workspace_id, pk=message_id)
+        .first()
+    )
+
+
+def unsubscribe(token: str) -> Message | None:
+    """One-click unsubscribe (RFC 8058): the message's address is suppressed. None for a
+    token that was not made by this install (nothing written)."""
+    message = message_of(token)
     if message is None:
         return None
     suppress(
@@ -254,6 +358,12 @@ def unsubscribe(token: str) -> Message | None:
         message.email,
         SuppressionReason.UNSUBSCRIBE,
         detail=f"one-click from broadcast {message.broadcast_id}",
+    )
+    MessageEvent.objects.create(
+        workspace_id=message.workspace_id,
+        message=message,
+        kind=EventKind.UNSUBSCRIBE,
+        at=clock.now(),
     )
     emit(
         message.workspace_id,

@@ -6,6 +6,7 @@ class MessagingConfig(DomainConfig):
     name = "pacer.messaging"
     label = "messaging"
     urls = "pacer.messaging.urls"
+    api = (("/messaging/", "pacer.messaging.api.router"),)
     person_rows = ("pacer.messaging.privacy.person_rows",)
     loops = (
         Loop("messaging-delivery", "pacer.messaging.delivery.deliver", "MESSAGING_SECONDS"),

@@ -1,5 +1,8 @@
 """Delivery of the outbox: claim a batch, send each message over one SMTP connection,
-mark it sent only after the relay accepted it.
+mark it sent only after the relay accepted it. A message is released when it is due
+(its broadcast's schedule in the recipient's time zone); at send time the suppression
+list and topic opt-outs are read again, quiet hours defer it to their end, and the
+frequency cap skips it with the reason.
 
 Claims are leases (``claimed_until``): a worker that dies leaves its messages to be
 claimed again when the lease ends, so nothing queued is lost; what a dead worker handed
@@ -17,7 +20,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 
 from pacer.core import clock, faults
@@ -29,8 +32,12 @@ from pacer.messaging.models import (
     MessageStatus,
     SuppressedAddress,
     SuppressionReason,
+    TopicOptOut,
 )
 from pacer.messaging.render import build, compile_parts, recipient_context, render
+from pacer.messaging.rules import settings_of
+from pacer.messaging.schedule import quiet_until
+from pacer.messaging.tracking import track
 from pacer.messaging.webhooks import emit, endpoints
 from pacer.people import selectors as people
 
@@ -41,8 +48,10 @@ MAX_ATTEMPTS = 5
 def _claim(limit: int) -> list[Message]:
     now = clock.now()
     with transaction.atomic():
-        due = Message.objects.filter(status=MessageStatus.QUEUED).filter(
-            Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+        due = Message.objects.filter(
+            Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+            Q(due_at__isnull=True) | Q(due_at__lte=now),
+            status=MessageStatus.QUEUED,
         )
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
@@ -53,7 +62,7 @@ def _claim(limit: int) -> list[Message]:
         )
     return list(
         Message.objects.filter(pk__in=picked)
-        .select_related("broadcast__template", "broadcast__sender", "workspace")
+        .select_related("broadcast__template", "broadcast__sender", "broadcast__topic", "workspace")
         .order_by("id")
     )
 
@@ -98,8 +107,12 @@ def _finish(message: Message, status: str, reason: str = "") -> None:
 
 def _data(message: Message, compiled: dict, fields: dict) -> bytes:
     broadcast = message.broadcast
-    url = settings.BASE_URL + reverse("unsubscribe", args=[unsubscribe_token(message)])
-    subject, html, text = render(compiled, recipient_context(fields, {"unsubscribe_url": url}))
+    token = unsubscribe_token(message)
+    url = settings.BASE_URL + reverse("unsubscribe", args=[token])
+    preferences = settings.BASE_URL + reverse("preferences", args=[token])
+    links = {"unsubscribe_url": url, "preferences_url": preferences}
+    subject, html, text = render(compiled, recipient_context(fields, links))
+    html = track(html, message.workspace_id, message.pk, keep={url, preferences})
     sender = broadcast.sender
     return build(
         sender_name=sender.name,
@@ -139,17 +152,79 @@ def _refused(message: Message, error: smtplib.SMTPRecipientsRefused, hooks: list
         Message.objects.filter(pk=message.pk).update(claimed_until=None, reason=reason[:300])
 
 
+def _defer(message: Message, until) -> None:
+    """Quiet hours: back to the outbox, due when they end (not an attempt)."""
+    Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
+        due_at=until,
+        claimed_until=None,
+        attempts=F("attempts") - 1,
+        reason=f"deferred by quiet hours until {until:%Y-%m-%d %H:%M} UTC",
+    )
+
+
+class _Rules:
+    """What may stop or defer a claimed message at send time: the suppression list, topic
+    opt-outs, quiet hours and frequency caps, read once per batch."""
+
+    def __init__(self, batch: list[Message], now):
+        self.now = now
+        self.suppressed = set(
+            SuppressedAddress.objects.filter(email__in=[m.email for m in batch]).values_list(
+                "workspace_id", "email"
+            )
+        )
+        self.opted_out = set(
+            TopicOptOut.objects.filter(
+                topic_id__in={m.broadcast.topic_id for m in batch if m.broadcast.topic_id},
+                contact_id__in={m.contact_id for m in batch},
+            ).values_list("topic_id", "contact_id")
+        )
+        self.settings = {w.pk: settings_of(w) for w in {m.workspace for m in batch}}
+        self.recent = {}  # (workspace, contact) -> messages sent within the cap window
+        for workspace_id, rules in self.settings.items():
+            if rules.cap_count:
+                since = now - timedelta(days=rules.cap_days)
+                ids = {m.contact_id for m in batch if m.workspace_id == workspace_id}
+                rows = (
+                    Message.objects.filter(
+                        workspace_id=workspace_id,
+                        contact_id__in=ids,
+                        status=MessageStatus.SENT,
+                        sent_at__gt=since,
+                    )
+                    .values_list("contact_id")
+                    .annotate(n=Count("id"))
+                )
+                self.recent.update({(workspace_id, c): n for c, n in rows})
+
+    def verdict(self, message: Message) -> tuple[str, object]:
+        """``("send", None)``, ``("skip", reason)`` or ``("defer", until)``."""
+        if (message.workspace_id, message.email) in self.suppressed:
+            return "skip", "suppressed after it was queued"
+        topic = message.broadcast.topic
+        if topic is not None and (topic.pk, message.contact_id) in self.opted_out:
+            return "skip", f"opted out of topic {topic.name}"
+        rules = self.settings[message.workspace_id]
+        until = quiet_until(self.now, message.time_zone, rules.quiet_start, rules.quiet_end)
+        if until is not None:
+            return "defer", until
+        key = (message.workspace_id, message.contact_id)
+        if rules.cap_count and self.recent.get(key, 0) >= rules.cap_count:
+            return "skip", f"frequency cap: {rules.cap_count} in {rules.cap_days} days reached"
+        return "send", None
+
+    def count_sent(self, message: Message) -> None:
+        key = (message.workspace_id, message.contact_id)
+        self.recent[key] = self.recent.get(key, 0) + 1
+
+
 def deliver(limit: int | None = None) -> int:
     """Send one batch of due messages; returns how many the relay accepted."""
     batch = _claim(limit or settings.MESSAGING_BATCH)
     if not batch:
         return 0
     faults.point("messaging.claimed")
-    suppressed = set(
-        SuppressedAddress.objects.filter(email__in=[m.email for m in batch]).values_list(
-            "workspace_id", "email"
-        )
-    )
+    rules = _Rules(batch, clock.now())
     fields = {}
     for workspace in {m.workspace for m in batch}:
         ids = [m.contact_id for m in batch if m.workspace_id == workspace.pk]
@@ -159,8 +234,12 @@ def deliver(limit: int | None = None) -> int:
     try:
         transport = _Transport()
         for message in batch:
-            if (message.workspace_id, message.email) in suppressed:
-                _finish(message, MessageStatus.SKIPPED, "suppressed after it was queued")
+            verdict, detail = rules.verdict(message)
+            if verdict == "skip":
+                _finish(message, MessageStatus.SKIPPED, detail)
+                continue
+            if verdict == "defer":
+                _defer(message, detail)
                 continue
             template = message.broadcast.template
             if template.pk not in compiled:
@@ -175,6 +254,7 @@ def deliver(limit: int | None = None) -> int:
                 continue
             faults.point("messaging.accepted")  # the relay has it; not marked yet
             _finish(message, MessageStatus.SENT)
+            rules.count_sent(message)
             emit(
                 message.workspace_id,
                 "message.sent",

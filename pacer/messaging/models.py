@@ -65,9 +65,56 @@ class BroadcastStatus(models.TextChoices):
     SENT = "sent", "Sent"
 
 
+class MessagingSettings(models.Model):
+    """A workspace's sending rules: the time zone of contacts who have none of their own,
+    the frequency cap (at most ``cap_count`` messages per contact in ``cap_days`` days;
+    0 = no cap) and quiet hours in the recipient's local time (none when unset)."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE)
+    time_zone = models.CharField(max_length=60, default="UTC")
+    cap_count = models.PositiveSmallIntegerField(default=0)
+    cap_days = models.PositiveSmallIntegerField(default=7)
+    quiet_start = models.TimeField(null=True, blank=True)
+    quiet_end = models.TimeField(null=True, blank=True)
+
+
+class Topic(models.Model):
+    """What a broadcast is about; a contact may opt out of a topic and still get others."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="topic_name")]
+
+
+class TopicOptOut(models.Model):
+    """A contact asked for no more messages on a topic (from the preference centre)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="opt_outs")
+    contact_id = models.BigIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "contact_id"], name="topic_opt_out_once")
+        ]
+
+
+class Schedule(models.TextChoices):
+    NOW = "now", "Now"
+    AT = "at", "At a time"
+    LOCAL = "local", "At a time in each recipient's time zone"
+
+
 class Broadcast(models.Model):
-    """One email to an audience: ``audience`` is ``{"contacts": [ids]}`` or
-    ``{"all": true}`` (contacts with an email); ``purpose`` is the consent it needs."""
+    """One email to an audience: ``audience`` is ``{"contacts": [ids]}``, ``{"all":
+    true}`` (contacts with an email) or ``{"segment": id}`` (its members when queued);
+    ``purpose`` is the consent it needs. ``schedule`` says when: now, at ``send_at``, or
+    at the wall-clock time ``send_local`` (``2026-03-29T09:00``) in each recipient's zone.
+    """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     name = models.CharField(max_length=200)
@@ -75,6 +122,10 @@ class Broadcast(models.Model):
     sender = models.ForeignKey(Sender, on_delete=models.PROTECT)
     purpose = models.CharField(max_length=60, default="marketing")
     audience = models.JSONField(default=dict)
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.PROTECT)
+    schedule = models.CharField(max_length=10, choices=Schedule.choices, default=Schedule.NOW)
+    send_at = models.DateTimeField(null=True, blank=True)
+    send_local = models.CharField(max_length=16, blank=True)
     status = models.CharField(
         max_length=10, choices=BroadcastStatus.choices, default=BroadcastStatus.DRAFT
     )
@@ -90,7 +141,8 @@ class MessageStatus(models.TextChoices):
 
 
 class Message(models.Model):
-    """One recipient of one broadcast: the outbox row. Claimed by a worker until
+    """One recipient of one broadcast: the outbox row. Released when ``due_at`` has come
+    (quiet hours in ``time_zone`` move it later), claimed by a worker until
     ``claimed_until``; ``sent`` only after the relay accepted it."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
@@ -100,7 +152,9 @@ class Message(models.Model):
     status = models.CharField(
         max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED
     )
-    reason = models.CharField(max_length=300, blank=True)  # why skipped or failed
+    reason = models.CharField(max_length=300, blank=True)  # why skipped, deferred or failed
+    due_at = models.DateTimeField(null=True, blank=True)  # None: at once
+    time_zone = models.CharField(max_length=60, default="UTC")  # the recipient's
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -109,7 +163,30 @@ class Message(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["broadcast", "contact_id"], name="message_once")
         ]
-        indexes = [models.Index(fields=["status", "claimed_until", "id"])]
+        indexes = [
+            models.Index(fields=["status", "claimed_until", "id"]),
+            models.Index(fields=["contact_id", "sent_at"], name="message_contact_sent"),
+        ]
+
+
+class EventKind(models.TextChoices):
+    OPEN = "open", "Opened"
+    CLICK = "click", "Clicked"
+    UNSUBSCRIBE = "unsubscribe", "Unsubscribed"
+
+
+class MessageEvent(models.Model):
+    """What a recipient did with a message: opened it (the pixel), clicked a link or
+    unsubscribed through its link."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=12, choices=EventKind.choices)
+    url = models.CharField(max_length=2000, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["message", "kind"], name="message_event_kind")]
 
 
 class Webhook(models.Model):

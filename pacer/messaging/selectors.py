@@ -5,12 +5,18 @@ from django.db.models import Count, Q
 from pacer.core.models import Workspace
 from pacer.messaging.models import (
     Broadcast,
+    EventKind,
     Message,
+    MessageEvent,
     MessageStatus,
     Sender,
     SuppressedAddress,
+    SuppressionReason,
     Template,
 )
+
+# Mailbox providers' thresholds (Gmail and Yahoo bulk-sender rules, 2024)
+BOUNCE_LIMIT, COMPLAINT_LIMIT = 0.02, 0.003
 
 
 def broadcasts(workspace: Workspace):
@@ -82,3 +88,59 @@ def recipient_of(token: str) -> tuple[int, int, int | None] | None:
         .first()
     )
     return found
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def report(workspace: Workspace, broadcast: Broadcast) -> dict:
+    """What became of a broadcast (``broadcast`` from ``broadcasts()``, with its counts):
+    sent (accepted by the relay), bounced (refused for good), opened, clicked and
+    unsubscribed (distinct messages with such an event), complaints (addresses of the
+    broadcast suppressed for a complaint after it was queued), their rates and a warning
+    for each rate over the providers' threshold. Rates are None with nothing sent."""
+    events = dict(
+        MessageEvent.objects.filter(workspace=workspace, message__broadcast_id=broadcast.pk)
+        .values_list("kind")
+        .annotate(n=Count("message_id", distinct=True))
+        .order_by()
+    )
+    complaints = 0
+    if broadcast.queued_at is not None:
+        complaints = SuppressedAddress.objects.filter(
+            workspace=workspace,
+            reason=SuppressionReason.COMPLAINT,
+            created_at__gte=broadcast.queued_at,
+            email__in=Message.objects.filter(
+                broadcast_id=broadcast.pk, status=MessageStatus.SENT
+            ).values("email"),
+        ).count()
+    sent, bounced = broadcast.sent, broadcast.failed
+    figures = {
+        "sent": sent,
+        "bounced": bounced,
+        "opened": events.get(EventKind.OPEN, 0),
+        "clicked": events.get(EventKind.CLICK, 0),
+        "unsubscribed": events.get(EventKind.UNSUBSCRIBE, 0),
+        "complained": complaints,
+    }
+    rates = {
+        "bounce_rate": _rate(bounced, sent + bounced),
+        "open_rate": _rate(figures["opened"], sent),
+        "click_rate": _rate(figures["clicked"], sent),
+        "unsubscribe_rate": _rate(figures["unsubscribed"], sent),
+        "complaint_rate": _rate(complaints, sent),
+    }
+    warnings = []
+    if rates["bounce_rate"] is not None and rates["bounce_rate"] > BOUNCE_LIMIT:
+        warnings.append(
+            f"Bounce rate {rates['bounce_rate']:.1%} is over {BOUNCE_LIMIT:.0%}: "
+            "clean the list before the next send"
+        )
+    if rates["complaint_rate"] is not None and rates["complaint_rate"] > COMPLAINT_LIMIT:
+        warnings.append(
+            f"Complaint rate {rates['complaint_rate']:.2%} is over {COMPLAINT_LIMIT:.1%}: "
+            "mailbox providers may start rejecting this sender"
+        )
+    return {**figures, **rates, "warnings": warnings}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pacer.messaging import views
+from pacer.messaging import public_views, settings_views, views
 
 urlpatterns = [
     path("messages/", views.overview, name="messages"),
@@ -9,5 +9,9 @@ urlpatterns = [
     path("messages/senders/new/", views.sender_new, name="message-sender-new"),
     path("messages/broadcasts/new/", views.broadcast_new, name="broadcast-new"),
     path("messages/broadcasts/<int:broadcast_id>/", views.broadcast_detail, name="broadcast"),
-    path("m/u/<str:token>/", views.unsubscribe_page, name="unsubscribe"),
+    path("messages/settings/", settings_views.sending_rules, name="message-settings"),
+    path("m/u/<str:token>/", public_views.unsubscribe_page, name="unsubscribe"),
+    path("m/p/<str:token>/", public_views.preferences_page, name="preferences"),
+    path("m/o/<str:token>/", public_views.open_pixel, name="message-open"),
+    path("m/c/<str:token>/", public_views.click, name="message-click"),
 ]

@@ -1,20 +1,21 @@
 """Messaging pages: the overview (broadcasts, templates, senders, suppressions), the
 template editor with a preview per contact, senders, broadcasts (create, queue, what
-happened to each message) and the public one-click unsubscribe page."""
+happened to each message). The public pages are in ``public_views``."""
 
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.csrf import csrf_exempt
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
-from pacer.messaging import actions, selectors
-from pacer.messaging.models import BroadcastStatus, MessageStatus
+from pacer.messaging import actions, rules, selectors
+from pacer.messaging.models import BroadcastStatus, MessageStatus, Schedule
 from pacer.messaging.render import compile_parts, recipient_context
 from pacer.messaging.render import render as render_email
+from pacer.messaging.schedule import local_send_instant, parse_wall_time
 from pacer.people import selectors as people
+from pacer.segments import selectors as segments
 from pacer.web.tables import Column, Table
 
 TEMPLATE_FIELDS = ("name", "subject", "html", "text")
@@ -182,27 +183,73 @@ def _audience(text: str, errors: dict):
     return {"contacts": ids}
 
 
+BROADCAST_FIELDS = (
+    "name",
+    "template_id",
+    "sender_id",
+    "purpose",
+    "segment_id",
+    "audience",
+    "topic_id",
+    "schedule",
+    "send_time",
+)
+
+
+def _number(text: str) -> int:
+    return int(text) if text.isdigit() and len(text) < 19 else 0
+
+
+def _schedule(workspace, form: dict, errors: dict) -> dict:
+    """The schedule arguments of ``create_broadcast`` from the form: a time "at" is read
+    in the workspace's time zone, a "local" one in each recipient's."""
+    schedule, wall = form["schedule"] or Schedule.NOW, form["send_time"]
+    if schedule == Schedule.AT:
+        parsed = parse_wall_time(wall)
+        if parsed is None:
+            errors["send_time"] = "must be a date and time"
+            return {"schedule": schedule}
+        zone = rules.settings_of(workspace).time_zone
+        return {"schedule": schedule, "send_at": local_send_instant(parsed, zone)}
+    if schedule == Schedule.LOCAL:
+        return {"schedule": schedule, "send_local": wall}
+    return {"schedule": schedule}
+
+
 @page("messaging.send")
 def broadcast_new(request):
     workspace = request.workspace
-    form = {"name": "", "template_id": "", "sender_id": "", "purpose": "marketing", "audience": ""}
+    form = dict.fromkeys(BROADCAST_FIELDS, "") | {"purpose": "marketing", "schedule": "now"}
     errors, status = {}, 200
     if request.method == "POST":
-        form = {name: request.POST.get(name, "") for name in form}
-        audience = _audience(form["audience"], errors)
+        form = {name: request.POST.get(name, "") for name in BROADCAST_FIELDS}
+        audience = (
+            {"segment": _number(form["segment_id"])}
+            if form["segment_id"]
+            else _audience(form["audience"], errors)
+        )
+        when = _schedule(workspace, form, errors)
         try:
             if errors:
                 raise ValidationFailed(errors)
             created = actions.create_broadcast(
                 workspace,
                 name=form["name"],
-                template_id=int(form["template_id"]) if form["template_id"].isdigit() else 0,
-                sender_id=int(form["sender_id"]) if form["sender_id"].isdigit() else 0,
+                template_id=_number(form["template_id"]),
+                sender_id=_number(form["sender_id"]),
                 purpose=form["purpose"],
                 audience=audience,
+                topic_id=_number(form["topic_id"]) or None,
+                **when,
             )
         except ValidationFailed as error:
-            errors, status = {**error.errors, **errors}, 422
+            found = {**error.errors, **errors}
+            for name in ("send_at", "send_local"):
+                if name in found:
+                    found["send_time"] = found.pop(name)
+            if "audience" in found and form["segment_id"]:
+                found["segment_id"] = found.pop("audience")
+            errors, status = found, 422
         else:
             return HttpResponseRedirect(reverse("broadcast", args=[created.pk]))
     context = {
@@ -210,6 +257,11 @@ def broadcast_new(request):
         "errors": errors,
         "templates": [(t.pk, t.name) for t in selectors.templates(workspace)],
         "senders": [(s.pk, f"{s.name} <{s.from_email}>") for s in selectors.senders(workspace)],
+        "segments": [("", "None: the audience below")]
+        + [(s.pk, f"{s.name} ({s.member_count} members)") for s in segments.segments(workspace)],
+        "topics": [("", "No topic")] + [(t.pk, t.name) for t in rules.topics(workspace)],
+        "schedules": Schedule.choices,
+        "time_zone": rules.settings_of(workspace).time_zone,
     }
     return render(request, "messaging/broadcast_form.html", context, status=status)
 
@@ -250,24 +302,16 @@ def broadcast_detail(request, broadcast_id: int):
         default_sort="contact_id",
         caption="Messages",
         empty_title="Nothing queued yet.",
-        empty_hint="Send now queues one message per recipient.",
+        empty_hint="Send now (or Schedule) queues one message per recipient.",
         html_id="broadcast-messages",
     )
+    segment_id = broadcast.audience.get("segment")
     context = {
         "broadcast": broadcast,
+        "segment": segments.segment(request.workspace, segment_id) if segment_id else None,
         "reasons": selectors.skip_reasons(request.workspace, broadcast.pk),
+        "report": selectors.report(request.workspace, broadcast),
         "table": table,
         "can_send": allows(request.role, "messaging.send"),
     }
     return render(request, "messaging/broadcast.html", context)
-
-
-@csrf_exempt  # mail clients POST one-click unsubscribes without a session (RFC 8058)
-def unsubscribe_page(request, token: str):
-    """GET asks (link scanners follow links); POST unsubscribes, from the page's button or
-    from the mail client's one-click."""
-    if request.method == "POST":
-        message = actions.unsubscribe(token)
-        status = 200 if message else 400
-        return render(request, "messaging/unsubscribe.html", {"done": bool(message)}, status=status)
-    return render(request, "messaging/unsubscribe.html", {"ask": True})

@@ -5,6 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Lower, NullIf
 
 from pacer.core.models import Workspace
@@ -203,14 +204,16 @@ def locations_by_code(workspace: Workspace, codes: set[str] | list[str]) -> dict
 
 def recipients(workspace: Workspace, contact_ids: list[int] | None = None) -> list[dict]:
     """Live (not merged-away) contacts with an email, as plain fields for messaging: all
-    of the workspace's, or those of ``contact_ids``; by id."""
+    of the workspace's, or those of ``contact_ids``; by id. ``time_zone`` is the
+    ``timezone`` trait as text (None when not set)."""
     rows = Contact.objects.filter(workspace=workspace, merged_into__isnull=True).exclude(email="")
     fields = ("id", "email", "first_name", "last_name", "phone", "lifecycle_stage")
+    zone = {"time_zone": KT("traits__timezone")}
     if contact_ids is None:
-        return list(rows.order_by("id").values(*fields))
+        return list(rows.order_by("id").values(*fields, **zone))
     wanted, found = sorted(set(contact_ids)), []
     for start in range(0, len(wanted), CHUNK):
-        found += rows.filter(pk__in=wanted[start : start + CHUNK]).values(*fields)
+        found += rows.filter(pk__in=wanted[start : start + CHUNK]).values(*fields, **zone)
     return found
 
 

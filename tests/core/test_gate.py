@@ -27,6 +27,8 @@ PASSWORD = "long-password-1"
 # own token or localhost; tests/ops), the API's own description, the tracking API
 # (authorised by a write key).
 # A hosted lead form is public by design (tests/leads/test_forms.py: honeypot, rate limit).
+# A message's unsubscribe, preference, open and click links are authorised by their signed
+# token (tests/messaging/test_tracking.py).
 PUBLIC_PAGES = {
     "login",
     "logout",
@@ -41,6 +43,9 @@ PUBLIC_PAGES = {
     "content-ical",  # its secret token is the authority (tests/content/test_calendar.py)
     "share",  # a partner's share link: its token is the authority (tests/content/test_share.py)
     "share-download",
+    "preferences",
+    "message-open",
+    "message-click",
 }
 PUBLIC_PREFIXES = ("api/", "v1/")
 
@@ -138,6 +143,7 @@ def test_every_rest_operation_is_gated_and_answers_each_role_as_declared(people,
         url = url.replace("{key}", "exp").replace("{segment_id}", "1").replace("{agent_id}", "1")
         url = url.replace("{slug}", "exp").replace("{card_id}", "1")
         url = url.replace("{item_id}", "1").replace("{asset_id}", "1")
+        url = url.replace("{template_id}", "1").replace("{broadcast_id}", "1")
         call = getattr(anonymous, method.lower())
         assert call(url).status_code == 401, (method, url)
         for role, (_, client, token) in people.items():

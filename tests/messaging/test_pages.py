@@ -88,3 +88,92 @@ def test_staff_cannot_reach_messaging(client, workspace, admin):
     client.login(username="sam", password="correct-horse-1")
     for path in ("/messages/", "/messages/templates/new/", "/messages/broadcasts/new/"):
         assert client.get(path).status_code == 403, path
+
+
+def test_a_broadcast_to_a_segment_at_a_time_from_the_form(marketer, workspace, now):
+    from datetime import UTC, datetime
+
+    from pacer.messaging import actions, rules
+    from pacer.segments import actions as segments
+
+    ada = person(workspace, "ada@x.test", "Ada")
+    person(workspace, "bob@x.test", "Bob")
+    vips = segments.create_segment(workspace, name="VIPs", kind="static")
+    segments.add_members(workspace, vips, [ada.pk])
+    news = rules.save_topic(workspace, name="News")
+    rules.save_settings(workspace, time_zone="Europe/Paris", cap_count=0, cap_days=7)
+    template = actions.save_template(workspace, name="T", subject="Hi", html="<p>x</p>")
+    sender = actions.save_sender(workspace, name="Acme", from_email="news@acme.test")
+    form = marketer.get("/messages/broadcasts/new/").content.decode()
+    assert f'<option value="{vips.pk}">VIPs (1 members)</option>' in form
+    assert f'<option value="{news.pk}">News</option>' in form
+    fields = {
+        "name": "VIP preview",
+        "template_id": template.pk,
+        "sender_id": sender.pk,
+        "purpose": "marketing",
+        "segment_id": vips.pk,
+        "topic_id": news.pk,
+        "schedule": "at",
+        "send_time": "2026-03-02T18:30",
+    }
+    refused = marketer.post("/messages/broadcasts/new/", fields | {"send_time": "soon"})
+    assert refused.status_code == 422 and "send_time: must be a date and time" in text(refused)
+    missing = marketer.post("/messages/broadcasts/new/", fields | {"segment_id": "999999"})
+    assert "segment_id: no such segment in this workspace" in text(missing)
+    assert not Broadcast.objects.exists()
+    created = marketer.post("/messages/broadcasts/new/", fields)
+    broadcast = Broadcast.objects.get()
+    assert created["Location"] == f"/messages/broadcasts/{broadcast.pk}/"
+    assert broadcast.audience == {"segment": vips.pk} and broadcast.topic == news
+    # 18:30 in the workspace's zone (Paris, UTC+1 in March)
+    assert (broadcast.schedule, broadcast.send_at) == (
+        "at",
+        datetime(2026, 3, 2, 17, 30, tzinfo=UTC),
+    )
+    page_url = f"/messages/broadcasts/{broadcast.pk}/"
+    page = text(marketer.get(page_url))
+    assert "Members of segment VIPs when queued" in page and "2026-03-02 17:30 UTC" in page
+    button = re.search(r'id="send-now">([^<]+)<', marketer.get(page_url).content.decode())
+    assert button.group(1) == "Schedule"
+    marketer.post(f"/messages/broadcasts/{broadcast.pk}/")
+    assert list(Message.objects.values_list("email", "due_at")) == [
+        ("ada@x.test", datetime(2026, 3, 2, 17, 30, tzinfo=UTC))
+    ]
+
+
+def test_the_sending_rules_page_saves_rules_and_topics(marketer, workspace):
+    from datetime import time
+
+    from pacer.messaging.models import MessagingSettings, Topic
+
+    page = marketer.get("/messages/settings/")
+    assert page.status_code == 200 and 'value="UTC"' in page.content.decode()
+    refused = marketer.post(
+        "/messages/settings/",
+        {"time_zone": "Mars/Base", "cap_count": "3", "cap_days": "7", "quiet_start": "21:00"},
+    )
+    assert refused.status_code == 422
+    assert "time_zone: must be a known time zone" in text(refused)
+    assert "quiet_end: quiet hours need both a start and an end" in text(refused)
+    assert not MessagingSettings.objects.exists()
+    saved = marketer.post(
+        "/messages/settings/",
+        {
+            "time_zone": "Europe/London",
+            "cap_count": "3",
+            "cap_days": "7",
+            "quiet_start": "21:00",
+            "quiet_end": "08:00",
+        },
+    )
+    assert saved.status_code == 302
+    found = MessagingSettings.objects.get(workspace=workspace)
+    assert (found.time_zone, found.cap_count, found.cap_days) == ("Europe/London", 3, 7)
+    assert (found.quiet_start, found.quiet_end) == (time(21), time(8))
+    assert 'value="21:00"' in marketer.get("/messages/settings/").content.decode()
+    topic = marketer.post("/messages/settings/", {"form": "topic", "name": "News"})
+    assert topic.status_code == 302 and Topic.objects.get().name == "News"
+    again = marketer.post("/messages/settings/", {"form": "topic", "name": "News"})
+    assert again.status_code == 422 and "another topic has this name" in text(again)
+    assert Topic.objects.count() == 1

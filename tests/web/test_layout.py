@@ -60,6 +60,7 @@ ADMIN_PAGES = [
     ("message-template-new", "/messages/templates/new/"),
     ("message-sender-new", "/messages/senders/new/"),
     ("broadcast-new", "/messages/broadcasts/new/"),
+    ("message-settings", "/messages/settings/"),
     ("segments", "/segments/"),
     ("segment-new", "/segments/new/"),
     ("teams", "/teams/"),
@@ -166,12 +167,17 @@ def _messaging(workspace, buyer) -> dict:
         html="<p>Hello {{ contact.first_name|default:'there' }}</p>",
     )
     sender = messaging.save_sender(workspace, name="Acme", from_email="news@acme.test")
+    from pacer.messaging import rules
+
+    news = rules.save_topic(workspace, name="News", description="What is new, monthly")
+    rules.save_topic(workspace, name="Offers")
     broadcast = messaging.create_broadcast(
         workspace,
         name="Spring sale",
         template_id=template.pk,
         sender_id=sender.pk,
         audience={"contacts": [buyer.pk]},
+        topic_id=news.pk,
     )
     messaging.queue_broadcast(workspace, broadcast.pk)
     message = broadcast.messages.get()
@@ -181,6 +187,7 @@ def _messaging(workspace, buyer) -> dict:
             ("broadcast", f"/messages/broadcasts/{broadcast.pk}/"),
         ],
         "unsubscribe": f"/m/u/{messaging.unsubscribe_token(message)}/",
+        "preferences": f"/m/p/{messaging.unsubscribe_token(message)}/",
     }
 
 
@@ -363,6 +370,7 @@ def test_every_page_fits_every_width_and_passes_axe(browser, site):
             ("login", "/login/"),
             ("invitation", site["invitation"]),
             ("unsubscribe", site["unsubscribe"]),
+            ("preferences", site["preferences"]),
         ):
             page.goto(url + path)
             found += _check(page, name, width, problems)

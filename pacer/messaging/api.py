@@ -1,0 +1,237 @@
+"""Messaging over the REST API: templates, broadcasts (create, queue, read with counts)
+and the suppression list. Refusals name the field (``audience``, ``html``, ``send_at``)
+and write nothing; queuing twice is refused."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import ConfigDict
+
+from pacer.core.api_schema import BODY_ERRORS, ERRORS, MAX_OFFSET, NOT_FOUND, Id
+from pacer.core.api_schema import text as bounded
+from pacer.core.errors import NotFound
+from pacer.core.permissions import endpoint
+from pacer.messaging import actions, selectors
+from pacer.messaging.models import SuppressionReason
+
+router = Router(tags=["messaging"])
+WALL_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$"
+
+
+class Page(Schema):
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+class TemplateIn(Schema):
+    name: bounded(200, min_length=1)
+    subject: bounded(300, min_length=1)
+    html: bounded(500_000, min_length=1) = Field(
+        description="Django template language over contact.* and the links "
+        "unsubscribe_url and preferences_url; <style> is inlined"
+    )
+    text: bounded(200_000) = ""
+
+
+class TemplateOut(Schema):
+    id: int
+    name: str
+    subject: str
+    html: str
+    text: str
+    updated_at: datetime
+
+
+class SenderOut(Schema):
+    id: int
+    name: str
+    from_email: str
+    dkim_selector: str
+
+
+class AllContacts(Schema):
+    model_config = ConfigDict(extra="forbid")
+    all: Literal[True]
+
+
+class SegmentMembers(Schema):
+    model_config = ConfigDict(extra="forbid")
+    segment: Id
+
+
+class ChosenContacts(Schema):
+    model_config = ConfigDict(extra="forbid")
+    contacts: list[Id] = Field(max_length=100_000)
+
+
+class BroadcastIn(Schema):
+    name: bounded(200, min_length=1)
+    template_id: Id
+    sender_id: Id
+    purpose: bounded(60, min_length=1) = "marketing"
+    audience: AllContacts | SegmentMembers | ChosenContacts = Field(
+        description="every contact with an email, a segment's members when queued, or "
+        "chosen contact ids"
+    )
+    topic_id: Id | None = None
+    schedule: Literal["now", "at", "local"] = "now"
+    send_at: datetime | None = Field(None, description="schedule 'at': a time with its zone")
+    send_local: bounded(16, pattern=WALL_TIME) = Field(
+        "", description="schedule 'local': YYYY-MM-DDTHH:MM in each recipient's time zone"
+    )
+
+
+class Counts(Schema):
+    queued: int
+    sent: int
+    skipped: int
+    failed: int
+
+
+class BroadcastOut(Schema):
+    id: int
+    name: str
+    status: str
+    template_id: int
+    sender_id: int
+    purpose: str
+    audience: dict[str, Any]
+    topic_id: int | None
+    schedule: str
+    send_at: datetime | None
+    send_local: str
+    queued_at: datetime | None
+    created_at: datetime
+    counts: Counts
+
+
+class QueuedOut(Schema):
+    queued: int
+    skipped: int
+    not_found: int = Field(description="audience contacts that are not live with an email")
+
+
+class SuppressionIn(Schema):
+    email: bounded(254, min_length=3)
+    reason: Literal[tuple(SuppressionReason.values)] = SuppressionReason.MANUAL
+    detail: bounded(500) = ""
+
+
+class SuppressionOut(Schema):
+    email: str
+    reason: str
+    detail: str
+    created_at: datetime
+
+
+class SuppressionAddedOut(Schema):
+    added: bool = Field(description="false when the address was suppressed already")
+
+
+def _broadcast_out(broadcast) -> dict:
+    out = {name: getattr(broadcast, name) for name in BroadcastOut.model_fields if name != "counts"}
+    out["counts"] = {name: getattr(broadcast, name) for name in Counts.model_fields}
+    return out
+
+
+def _broadcast(request, broadcast_id: int):
+    found = selectors.broadcast(request.workspace, broadcast_id)
+    if found is None:
+        raise NotFound("broadcast_id", "no such broadcast in this workspace")
+    return found
+
+
+def _template(request, template_id: int):
+    found = selectors.template(request.workspace, template_id)
+    if found is None:
+        raise NotFound("template_id", "no such template in this workspace")
+    return found
+
+
+@router.get("/templates", response={200: list[TemplateOut], **ERRORS})
+@endpoint("messaging.view")
+def list_templates(request, page: Query[Page]):
+    return list(selectors.templates(request.workspace)[page.offset : page.offset + page.limit])
+
+
+@router.post("/templates", response={201: TemplateOut, **ERRORS, **BODY_ERRORS})
+@endpoint("messaging.send")
+def create_template(request, payload: TemplateIn):
+    """A template; each part must compile (a refusal names the part)."""
+    return Status(201, actions.save_template(request.workspace, **payload.model_dump()))
+
+
+@router.get("/templates/{template_id}", response={200: TemplateOut, **ERRORS, **NOT_FOUND})
+@endpoint("messaging.view")
+def get_template(request, template_id: Id):
+    return _template(request, template_id)
+
+
+@router.put(
+    "/templates/{template_id}",
+    response={200: TemplateOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND},
+)
+@endpoint("messaging.send")
+def change_template(request, template_id: Id, payload: TemplateIn):
+    template = _template(request, template_id)
+    return actions.save_template(request.workspace, template=template, **payload.model_dump())
+
+
+@router.get("/senders", response={200: list[SenderOut], **ERRORS})
+@endpoint("messaging.view")
+def list_senders(request, page: Query[Page]):
+    """Sender identities (their DKIM keys are never shown)."""
+    return list(selectors.senders(request.workspace)[page.offset : page.offset + page.limit])
+
+
+@router.get("/broadcasts", response={200: list[BroadcastOut], **ERRORS})
+@endpoint("messaging.view")
+def list_broadcasts(request, page: Query[Page]):
+    """Broadcasts with their message counts, newest first."""
+    rows = selectors.broadcasts(request.workspace)[page.offset : page.offset + page.limit]
+    return [_broadcast_out(b) for b in rows]
+
+
+@router.post("/broadcasts", response={201: BroadcastOut, **ERRORS, **BODY_ERRORS})
+@endpoint("messaging.send")
+def create_broadcast(request, payload: BroadcastIn):
+    """A draft broadcast; nothing is sent until it is queued."""
+    values = payload.model_dump(exclude={"audience"})
+    created = actions.create_broadcast(
+        request.workspace, audience=payload.audience.model_dump(), **values
+    )
+    return Status(201, _broadcast_out(selectors.broadcast(request.workspace, created.pk)))
+
+
+@router.get("/broadcasts/{broadcast_id}", response={200: BroadcastOut, **ERRORS, **NOT_FOUND})
+@endpoint("messaging.view")
+def get_broadcast(request, broadcast_id: Id):
+    return _broadcast_out(_broadcast(request, broadcast_id))
+
+
+@router.post("/broadcasts/{broadcast_id}/queue", response={200: QueuedOut, **ERRORS, **NOT_FOUND})
+@endpoint("messaging.send")
+def queue(request, broadcast_id: Id):
+    """One outbox message per recipient, once (a second call is refused, 422); those
+    who may not be mailed are recorded as skipped with the reason."""
+    broadcast = _broadcast(request, broadcast_id)
+    return actions.queue_broadcast(request.workspace, broadcast.pk, actor=request.user)
+
+
+@router.get("/suppressions", response={200: list[SuppressionOut], **ERRORS})
+@endpoint("messaging.view")
+def list_suppressions(request, page: Query[Page]):
+    """Addresses no message goes to, newest first."""
+    rows = selectors.suppressions(request.workspace)
+    return list(rows[page.offset : page.offset + page.limit])
+
+
+@router.post("/suppressions", response={200: SuppressionAddedOut, **ERRORS, **BODY_ERRORS})
+@endpoint("messaging.send")
+def add_suppression(request, payload: SuppressionIn):
+    """Suppress an address (by hand, or an unsubscribe, bounce or complaint from
+    elsewhere); queued messages to it are skipped at send time."""
+    return {
+        "added": actions.suppress(request.workspace, payload.email, payload.reason, payload.detail)
+    }

@@ -1,0 +1,138 @@
+"""The workspace's sending rules and topics, and a recipient's topic preferences:
+validate, then do."""
+
+from datetime import time
+
+from django.db import transaction
+
+from pacer.core import audit, clock
+from pacer.core.errors import ValidationFailed
+from pacer.core.models import Workspace
+from pacer.messaging.models import MessagingSettings, Topic, TopicOptOut
+from pacer.messaging.schedule import known_zone
+
+MAX_CAP_COUNT, MAX_CAP_DAYS = 1000, 365
+
+
+def settings_of(workspace: Workspace) -> MessagingSettings:
+    """The workspace's rules (the defaults, unsaved, when none were set)."""
+    found = MessagingSettings.objects.filter(workspace=workspace).first()
+    return found or MessagingSettings(workspace=workspace)
+
+
+def _clock_time(errors: dict, field: str, value) -> time | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, time):
+        return value.replace(second=0, microsecond=0, tzinfo=None)
+    if isinstance(value, str) and len(value) == 5 and value[2] == ":":
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            pass
+    errors[field] = "must be a time of day as HH:MM"
+    return None
+
+
+def _whole(errors: dict, field: str, value, low: int, high: int) -> int:
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 8:
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        errors[field] = f"must be a whole number from {low} to {high}"
+        return low
+    return value
+
+
+@transaction.atomic
+def save_settings(
+    workspace: Workspace,
+    *,
+    time_zone,
+    cap_count,
+    cap_days,
+    quiet_start=None,
+    quiet_end=None,
+    actor=None,
+) -> MessagingSettings:
+    """Set the default time zone, the frequency cap (``cap_count`` messages per contact
+    in ``cap_days`` days; 0 for none) and quiet hours (both ends or neither)."""
+    errors: dict[str, str] = {}
+    if not known_zone(time_zone):
+        errors["time_zone"] = "must be a known time zone such as Europe/London"
+    count = _whole(errors, "cap_count", cap_count, 0, MAX_CAP_COUNT)
+    days = _whole(errors, "cap_days", cap_days, 1, MAX_CAP_DAYS)
+    start = _clock_time(errors, "quiet_start", quiet_start)
+    end = _clock_time(errors, "quiet_end", quiet_end)
+    if "quiet_start" not in errors and "quiet_end" not in errors:
+        if (start is None) != (end is None):
+            errors["quiet_end" if end is None else "quiet_start"] = (
+                "quiet hours need both a start and an end"
+            )
+        elif start is not None and start == end:
+            errors["quiet_end"] = "must differ from the start"
+    if errors:
+        raise ValidationFailed(errors)
+    found = settings_of(workspace)
+    before = {"time_zone": found.time_zone, "cap_count": found.cap_count}
+    found.time_zone, found.cap_count, found.cap_days = time_zone, count, days
+    found.quiet_start, found.quiet_end = start, end
+    found.save()
+    after = {"time_zone": time_zone, "cap_count": count, "cap_days": days}
+    audit.record(
+        workspace, "messaging.settings_changed", found, actor=actor, before=before, after=after
+    )
+    return found
+
+
+@transaction.atomic
+def save_topic(workspace: Workspace, *, name, description="") -> Topic:
+    """A new topic broadcasts can be about (the name is unique in the workspace)."""
+    errors: dict[str, str] = {}
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > 100:
+        errors["name"] = "must be text of 1 to 100 characters"
+    elif "\x00" in name:
+        errors["name"] = "must not contain NUL characters"
+    elif Topic.objects.filter(workspace=workspace, name=name.strip()).exists():
+        errors["name"] = "another topic has this name"
+    if not isinstance(description, str) or len(description) > 300 or "\x00" in description:
+        errors["description"] = "must be text of at most 300 characters"
+    if errors:
+        raise ValidationFailed(errors)
+    return Topic.objects.create(workspace=workspace, name=name.strip(), description=description)
+
+
+def topics(workspace: Workspace):
+    return Topic.objects.filter(workspace=workspace).order_by("name")
+
+
+def opted_out(workspace: Workspace, contact_id: int) -> set[int]:
+    """The topic ids a contact opted out of."""
+    return set(
+        TopicOptOut.objects.filter(workspace=workspace, contact_id=contact_id).values_list(
+            "topic_id", flat=True
+        )
+    )
+
+
+@transaction.atomic
+def set_preferences(workspace: Workspace, contact_id: int, wanted: set[int]) -> set[int]:
+    """Keep the contact subscribed to the topic ids in ``wanted`` and opted out of every
+    other topic of the workspace; returns the ids now opted out of."""
+    every = set(topics(workspace).values_list("pk", flat=True))
+    unknown = set(wanted) - every
+    if unknown:
+        raise ValidationFailed({"topics": f"no such topic in this workspace: {min(unknown)}"})
+    out = every - set(wanted)
+    TopicOptOut.objects.filter(workspace=workspace, contact_id=contact_id).exclude(
+        topic_id__in=out
+    ).delete()
+    have = opted_out(workspace, contact_id)
+    TopicOptOut.objects.bulk_create(
+        [
+            TopicOptOut(
+                workspace=workspace, topic_id=t, contact_id=contact_id, created_at=clock.now()
+            )
+            for t in sorted(out - have)
+        ]
+    )
+    return out

@@ -1,0 +1,55 @@
+"""The sending-rules page (default time zone, frequency cap, quiet hours, topics)."""
+
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+
+from pacer.core.errors import ValidationFailed
+from pacer.core.permissions import page
+from pacer.messaging import rules
+
+SETTINGS_FIELDS = ("time_zone", "cap_count", "cap_days", "quiet_start", "quiet_end")
+
+
+def _form_of(found) -> dict:
+    return {
+        "time_zone": found.time_zone,
+        "cap_count": str(found.cap_count),
+        "cap_days": str(found.cap_days),
+        "quiet_start": f"{found.quiet_start:%H:%M}" if found.quiet_start else "",
+        "quiet_end": f"{found.quiet_end:%H:%M}" if found.quiet_end else "",
+    }
+
+
+@page("messaging.send")
+def sending_rules(request):
+    workspace = request.workspace
+    form, topic_form = _form_of(rules.settings_of(workspace)), {"name": "", "description": ""}
+    errors, topic_errors, status = {}, {}, 200
+    if request.method == "POST" and request.POST.get("form") == "topic":
+        topic_form = {name: request.POST.get(name, "") for name in topic_form}
+        try:
+            topic = rules.save_topic(workspace, **topic_form)
+        except ValidationFailed as error:
+            topic_errors, status = error.errors, 422
+        else:
+            messages.success(request, f"Topic '{topic.name}' added.")
+            return HttpResponseRedirect(reverse("message-settings"))
+    elif request.method == "POST":
+        form = {name: request.POST.get(name, "") for name in SETTINGS_FIELDS}
+        try:
+            rules.save_settings(workspace, **form, actor=request.user)
+        except ValidationFailed as error:
+            errors, status = error.errors, 422
+        else:
+            messages.success(request, "Sending rules saved.")
+            return HttpResponseRedirect(reverse("message-settings"))
+    context = {
+        "form": form,
+        "errors": errors,
+        "topic_form": topic_form,
+        "topic_errors": topic_errors,
+        "topics": rules.topics(workspace),
+    }
+    return render(request, "messaging/settings.html", context, status=status)
