@@ -198,7 +198,14 @@ def test_the_navigation_comes_in_headed_sections_of_what_the_role_may_use(client
     sections = dict(_nav_sections(client.get("/").content.decode()))
     assert list(sections)[0] == "" and list(sections)[-1] == "Settings"
     assert sections["Engage"] == ["Segments", "Messages"]
-    assert sections["Plan &amp; spend"][:2] == ["Campaigns", "Spend"]
+    assert sections["Plan &amp; spend"][:5] == [
+        "Plans",
+        "Timeline",
+        "Budgets",
+        "Campaigns",
+        "Spend",
+    ]
+    assert sections["Work &amp; content"][:2] == ["Boards", "Who works on what"]
     assert "Dashboard" in sections[""] and "Members" in sections["Settings"]
     staff = actions.create_user(workspace, "sid", "long-password", "staff")
     client.force_login(staff)
