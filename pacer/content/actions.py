@@ -32,7 +32,7 @@ from pacer.content.rights import rights_problem
 from pacer.content.workflow import IN_REVIEW, PUBLISHED, check_workflow
 from pacer.core import audit, clock
 from pacer.core.channels import CHANNELS
-from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed
+from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed, check_text
 from pacer.core.models import Workspace
 from pacer.core.selectors import members
 from pacer.messaging import actions as messaging
@@ -43,18 +43,7 @@ MAX_STEPS = 10
 DEFAULT_HOUR = time(9, 0)
 
 
-def _text(errors: dict, field: str, value, limit: int, *, required: bool = False) -> str:
-    if not isinstance(value, str):
-        errors[field] = "must be text"
-        return ""
-    value = value.strip()
-    if required and not value:
-        errors[field] = "must not be empty"
-    elif len(value) > limit:
-        errors[field] = f"must be at most {limit} characters"
-    elif "\x00" in value:
-        errors[field] = "must not contain NUL characters"
-    return value
+_text = check_text
 
 
 def _plan(workspace: Workspace, reviewers, errors: dict) -> list[dict]:

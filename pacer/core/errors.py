@@ -26,6 +26,34 @@ def require(condition: bool, field: str, reason: str) -> None:
         raise ValidationFailed({field: reason})
 
 
+def check_text(
+    errors: dict[str, str],
+    field: str,
+    value,
+    limit: int,
+    *,
+    required: bool = False,
+    strip: bool = True,
+) -> str:
+    """``value`` as text (stripped unless ``strip`` is false; None is ""), or "" with the
+    reason in ``errors[field]``: not text, empty when ``required``, longer than ``limit``
+    characters, or holding a NUL character (which PostgreSQL cannot store)."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors[field] = "must be text"
+        return ""
+    if strip:
+        value = value.strip()
+    if required and not value.strip():
+        errors[field] = "must not be empty"
+    elif len(value) > limit:
+        errors[field] = f"must be at most {limit} characters"
+    elif "\x00" in value:
+        errors[field] = "must not contain NUL characters"
+    return value
+
+
 class NotFound(LookupError):
     """A thing named in a request does not exist in the workspace (answered 404)."""
 

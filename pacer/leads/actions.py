@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from django.db import transaction
 
 from pacer.core import audit, clock
-from pacer.core.errors import ValidationFailed
+from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Workspace
 from pacer.ingest.actions import accept
 from pacer.leads import followup
@@ -50,18 +50,7 @@ class Captured:
 
 
 def _text(data: Mapping, field: str, limit: int, errors: dict) -> str:
-    value = data.get(field)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors[field] = "must be text"
-        return ""
-    value = value.strip()
-    if len(value) > limit:
-        errors[field] = f"must be at most {limit} characters"
-    elif "\x00" in value:
-        errors[field] = "must not contain NUL characters"
-    return value
+    return check_text(errors, field, data.get(field), limit)
 
 
 def _url(data: Mapping, field: str, errors: dict) -> str:

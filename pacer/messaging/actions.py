@@ -15,7 +15,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from pacer.core import audit, clock
-from pacer.core.errors import ValidationFailed
+from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Workspace
 from pacer.messaging.models import (
     Broadcast,
@@ -44,16 +44,8 @@ LIMITS = {"name": 200, "subject": 300, "html": 500_000, "text": 200_000}
 
 
 def _text(errors: dict, field: str, value, *, required: bool = True) -> str:
-    if not isinstance(value, str):
-        errors[field] = "must be text"
-        return ""
-    if required and not value.strip():
-        errors[field] = "must not be empty"
-    elif len(value) > LIMITS.get(field, 200):
-        errors[field] = f"must be at most {LIMITS.get(field, 200)} characters"
-    elif "\x00" in value:
-        errors[field] = "must not contain NUL characters"
-    return value
+    limit = LIMITS.get(field, 200)
+    return check_text(errors, field, value, limit, required=required, strip=False)
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from pacer.core.errors import (
     FieldError,
     ValidationFailed,
     check_day,
+    check_text,
     parse_amount,
 )
 from pacer.core.models import Membership, Workspace
@@ -42,18 +43,7 @@ TEAM_LENGTH = PlanNode._meta.get_field("team").max_length
 
 
 def _text(values: dict, field: str, limit: int, errors: dict, *, required=False) -> str:
-    value = values.get(field) or ""
-    if not isinstance(value, str):
-        errors[field] = "must be text"
-        return ""
-    value = value.strip()
-    if required and not value:
-        errors[field] = "must not be empty"
-    elif len(value) > limit:
-        errors[field] = f"must be at most {limit} characters"
-    elif "\x00" in value:
-        errors[field] = "must not contain NUL characters"
-    return value
+    return check_text(errors, field, values.get(field), limit, required=required)
 
 
 def _kpis(raw, errors: dict) -> dict[str, str]:

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Max, Sum
 
 from pacer.core import audit
-from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed
+from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed, check_text
 from pacer.core.models import Membership, Workspace
 from pacer.work.models import (
     Board,
@@ -49,14 +49,7 @@ class WipLimitExceeded(ValidationFailed):
 
 
 def _text(errors: dict, field: str, value, limit: int, *, required: bool = True) -> str:
-    value = value.strip() if isinstance(value, str) else ""
-    if required and not value:
-        errors[field] = "must not be empty"
-    elif len(value) > limit:
-        errors[field] = f"must be at most {limit} characters"
-    elif "\x00" in value:
-        errors[field] = "must not contain NUL characters"
-    return value
+    return check_text(errors, field, value, limit, required=required)
 
 
 def _limit(errors: dict, field: str, value) -> int | None:
