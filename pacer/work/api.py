@@ -76,7 +76,7 @@ class CardIn(Schema):
     description: text(10_000) = ""
 
 
-class MoveIn(Schema):
+class CardMoveIn(Schema):
     column: Id = Field(description="a column id of the card's board")
     position: int | None = Field(None, ge=0, le=100_000, description="0 = top; none = bottom")
     override_reason: text(300) = Field(
@@ -84,7 +84,7 @@ class MoveIn(Schema):
     )
 
 
-class EventOut(Schema):
+class CardEventOut(Schema):
     kind: EventKind
     from_column: int | None
     to_column: int | None
@@ -187,7 +187,7 @@ def get_card(request, card_id: Id):
 
 @router.post("/cards/{card_id}/move", response={200: CardOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND})
 @endpoint("work.edit")
-def move_card(request, card_id: Id, payload: MoveIn):
+def move_card(request, card_id: Id, payload: CardMoveIn):
     """Move a card to a column (and position). Over a WIP limit: 422 naming the limit,
     unless ``override_reason`` is given (then recorded in its history and the audit log)."""
     card = actions.move_card(
@@ -201,7 +201,7 @@ def move_card(request, card_id: Id, payload: MoveIn):
     return _card_out(card)
 
 
-@router.get("/cards/{card_id}/history", response={200: list[EventOut], **ERRORS, **NOT_FOUND})
+@router.get("/cards/{card_id}/history", response={200: list[CardEventOut], **ERRORS, **NOT_FOUND})
 @endpoint("work.view")
 def card_history(request, card_id: Id):
     """Every step of the card: created, moved (with any override reason), blocked."""

@@ -241,3 +241,24 @@ def test_a_clean_broadcast_has_no_warning_and_nothing_sent_has_no_rates(workspac
     empty, _ = send(type(workspace).objects.create(name="Empty", slug="empty"))
     report = selectors.report(empty.workspace, selectors.broadcast(empty.workspace, empty.pk))
     assert report["sent"] == 0 and report["open_rate"] is None and report["warnings"] == []
+
+
+def test_a_persons_opens_and_clicks_are_exported_and_erased_with_her(workspace, smtp, now, client):
+    from pacer.privacy.actions import erase_person, export_person
+
+    person(workspace, "ada@x.test", "Ada")
+    person(workspace, "bob@x.test", "Bob")
+    send(workspace)
+    for index in range(2):  # each clicks the sale link in their own email
+        client.get(links(body_of(smtp, index))[0].removeprefix(BASE))
+    ada_message = Message.objects.get(email="ada@x.test")
+    bob_message = Message.objects.get(email="bob@x.test")
+
+    exported = export_person(workspace, {"email": "ada@x.test"})
+    (event,) = exported["operational"]["messaging.messageevent"]
+    assert (event["message_id"], event["kind"]) == (ada_message.pk, "click")
+
+    erase_person(workspace, {"email": "ada@x.test"})
+    remaining = MessageEvent.objects.values_list("message_id", flat=True)
+    assert list(remaining) == [bob_message.pk]
+    assert not Message.objects.filter(pk=ada_message.pk).exists()
