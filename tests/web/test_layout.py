@@ -260,26 +260,9 @@ def _planning(workspace) -> dict:
             ("spend-edit", f"/spend/{line.pk}/edit/"),
             ("upload-preview", f"/spend/upload/{good.pk}/"),
             ("upload-rejected", f"/spend/upload/{bad.pk}/"),
-            *_plans(workspace),
+            # the plan pages: tests/planning/test_plan_browser.py walks them at every width
         ]
     }
-
-
-def _plans(workspace) -> list[tuple[str, str]]:
-    """The plan tree, a node, the timeline, budgets, a vendor and a purchase order."""
-    from tests.planning.plan_fixture import build_plan
-
-    made = build_plan(workspace)
-    return [
-        ("plans", "/plans/"),
-        ("plan-node", f"/plans/{made['leaf'].pk}/"),
-        ("plan-node-edit", f"/plans/{made['leaf'].pk}/edit/"),
-        ("timeline", "/plans/timeline/?year=2026&team=performance"),
-        ("budgets", "/budgets/?as_of=2026-03-31"),
-        ("vendors", "/vendors/"),
-        ("vendor", f"/vendors/{made['vendor'].pk}/"),
-        ("order", f"/orders/{made['order'].pk}/"),
-    ]
 
 
 def _context(browser, width: int, user: str | None, url: str):
