@@ -4,7 +4,7 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 
-.PHONY: demo test lint format bench bench-peers venv mutation
+.PHONY: demo test lint format bench bench-peers venv mutation screenshots
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -31,6 +31,12 @@ format: venv
 # The suite on SQLite (with Spark and Chromium) and on PostgreSQL, both at once.
 test: lint
 	scripts/test-suites.sh $(VENV)/bin/pytest
+
+# Every page's browser walk, saving each page at 390 and 1440 px for a person to look at.
+screenshots: venv
+	PACER_SCREENSHOTS=/tmp/pacer-screenshots PACER_DATA_DIR=$(CURDIR)/var/screenshots \
+		$(VENV)/bin/pytest -m browser -p no:cacheprovider
+	@echo "screenshots in /tmp/pacer-screenshots"
 
 bench-peers: $(UV)
 	test -x .bench-peers/bin/python || $(UV) venv --quiet --python 3.11 .bench-peers

@@ -47,6 +47,14 @@ class NavItem:
     order: int = 50
     group: str = "main"  # a key of NAV_GROUPS: the section of the navigation it sits in
 
+    def __post_init__(self):
+        # checked when the domain's apps.py is imported, so a misspelt section stops the
+        # start-up instead of the link silently vanishing from the navigation
+        if self.group not in NAV_GROUPS:
+            raise ValueError(
+                f"NavItem {self.label!r}: group {self.group!r} is not one of {list(NAV_GROUPS)}"
+            )
+
 
 @dataclass(frozen=True)
 class Loop:

@@ -211,3 +211,11 @@ def test_the_navigation_comes_in_headed_sections_of_what_the_role_may_use(client
     client.force_login(staff)
     headings = [h for h, _ in _nav_sections(client.get("/leads/").content.decode())]
     assert "Settings" not in headings  # nothing there a staff member may use
+
+
+def test_a_navigation_item_in_an_unknown_section_stops_the_start_up():
+    from pacer.core.domains import NavItem
+
+    with pytest.raises(ValueError, match="group 'plans' is not one of"):
+        NavItem("Plans", "planning:plans", "planning.view", group="plans")
+    assert NavItem("Plans", "planning:plans", "planning.view", group="plan").group == "plan"
