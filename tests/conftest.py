@@ -31,6 +31,14 @@ def warehouse_dir(settings, tmp_path):
     return settings.WAREHOUSE_DIR
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Passwords hashed with one cheap round: the production hasher (PBKDF2, a million
+    rounds) costs about half a second per user made or login checked, which no test is
+    about. Processes a test starts use the real settings and never check these passwords."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def workspace(db):
     return actions.create_workspace("Acme Franchise", slug="acme")
