@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The test suite on both databases at once: on PostgreSQL (without the browser and Spark
 # tests) in the background, logged to var/test-postgresql.log and printed when it ends,
-# and on SQLite (everything) in the foreground. Each run has its own data directory, so
-# they share no file. Fails when either fails.
+# and on SQLite (with them) in the foreground. Each run has its own data directory, so
+# they share no file. The tests that touch no database run once, in the PostgreSQL run
+# (tests/conftest.py, PACER_SKIP_TESTS_WITHOUT_DATABASE), which has no browser tests: so
+# the two runs take about as long as each other. Fails when either fails.
 # Usage: scripts/test-suites.sh PYTEST [PYTEST ARGUMENTS...] (the arguments go to both runs)
 set -uo pipefail
 PYTEST=${1:-.venv/bin/pytest}
@@ -11,10 +13,12 @@ ROOT=$(pwd)
 mkdir -p var
 LOG=var/test-postgresql.log
 PACER_DATA_DIR="$ROOT/var/test-postgresql" scripts/with-postgres.sh \
-  "$PYTEST" -m "not browser and not spark" -p no:cacheprovider "$@" >"$LOG" 2>&1 &
+  "$PYTEST" -m "not browser and not spark" -p no:cacheprovider --durations=15 "$@" \
+  >"$LOG" 2>&1 &
 postgres_run=$!
 echo "== on SQLite (the PostgreSQL run goes on beside it: $LOG)"
-PACER_DATA_DIR="$ROOT/var/test-sqlite" "$PYTEST" "$@"
+PACER_SKIP_TESTS_WITHOUT_DATABASE=1 PACER_DATA_DIR="$ROOT/var/test-sqlite" \
+  "$PYTEST" --durations=15 "$@"
 sqlite_status=$?
 wait "$postgres_run"
 postgres_status=$?

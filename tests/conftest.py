@@ -115,17 +115,22 @@ def uses_database(item) -> bool:
 def pytest_collection_modifyitems(config, items):
     """Two adjustments to what runs.
 
-    - On PostgreSQL the tests that never touch a database are left out: they ran, with the
-      same result, in the SQLite run of ``make test`` (scripts/test-suites.sh).
+    - With ``PACER_SKIP_TESTS_WITHOUT_DATABASE`` set, the tests that touch no database
+      (and are not browser or Spark tests) are left out: ``make test``
+      (scripts/test-suites.sh) sets it on the SQLite run, and they run once, in the
+      PostgreSQL run beside it, so the two runs take about as long as each other.
     - Spark tests need a Java runtime; without one they are skipped and say so
       (``.ci/run`` installs it).
     """
     import shutil
 
-    if os.environ.get("PACER_DATABASE_URL", "").startswith("postgres"):
-        kept = [item for item in items if uses_database(item)]
-        config.hook.pytest_deselected(items=[item for item in items if not uses_database(item)])
-        items[:] = kept
+    if os.environ.get("PACER_SKIP_TESTS_WITHOUT_DATABASE"):
+
+        def elsewhere(item) -> bool:
+            return not uses_database(item) and not {"spark", "browser"} & set(item.keywords)
+
+        config.hook.pytest_deselected(items=[item for item in items if elsewhere(item)])
+        items[:] = [item for item in items if not elsewhere(item)]
     if shutil.which("java"):
         return
     reason = (
