@@ -307,7 +307,10 @@ def _axe(page) -> list:
 
 
 def _check(page, name: str, width: int, problems: list) -> list[str]:
-    page.wait_for_load_state("networkidle")
+    # loaded, and no HTMX request in flight (the page's own lazy parts have arrived);
+    # "networkidle" would wait a further half second on every page
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
     found = [f"{name}@{width}: {p}" for p in problems]
     problems.clear()
     overflow = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
