@@ -128,6 +128,8 @@ def test_identify_with_the_email_of_an_imported_contact_merges_the_two(workspace
     assert person.first_seen_at == at(3, 2) and person.acquisition_campaign == "spring"
     assert ChangeBatch.objects.filter(merges=[[visitor.pk, imported.pk]]).count() == 1
     entry = AuditEntry.objects.get(action="contact.merge")
+    assert (entry.actor, entry.actor_label, entry.workspace) == (None, "ingestion", workspace)
+    assert entry.object_id == str(imported.pk)
     assert entry.before == {"merged_contact": visitor.pk}
     assert entry.after == {"survivor": imported.pk}
 
@@ -255,6 +257,9 @@ STAGES = [
     ("evangelist", "order", "evangelist"),
     ("customer", "identify", "customer"),
     ("other", "order", "customer"),
+    # each stage above a subscriber's (the newer one identified without an email)
+    ("mql", "identify", "mql"),
+    ("sql", "identify", "sql"),
 ]
 
 
@@ -495,7 +500,14 @@ def test_phone_numbers_that_differ_do_not_meet(workspace, other):
     assert len(live(workspace)) == 2
 
 
-@pytest.mark.parametrize("junk", ["0", "n/a", "ext. 12", "+", "  "])
+@pytest.mark.parametrize("phone", ["12-34-56", "+123456"])
+def test_six_digits_are_enough_for_a_phone_number(workspace, phone):
+    send(workspace, identify(anon="a-1", phone=phone), identify(anon="a-2", phone=phone))
+    assert len(live(workspace)) == 1
+    assert Identity.objects.filter(kind="phone").count() == 1
+
+
+@pytest.mark.parametrize("junk", ["0", "n/a", "ext. 12", "+", "  ", "12-345", "+12345"])
 def test_a_phone_too_short_to_be_a_number_is_not_an_identifier(workspace, junk):
     send(workspace, identify(anon="a-1", phone=junk), identify(anon="a-2", phone=junk))
     assert len(live(workspace)) == 2
