@@ -59,6 +59,7 @@ PLANS = np.array(
     ['{"plan": "gold", "price": 40}', '{"plan": "silver", "price": 12}', "{}", '{"price": 99}']
 )
 STAGES = np.array(["lead", "customer", "", "subscriber"])
+RFM_NAMES = np.array(d.RFM_SEGMENTS)
 NESTED = {
     "type": "group",
     "op": "and",
@@ -162,6 +163,13 @@ def build_warehouse(contacts: int, events: int, seed: int = 7, order: str = "arr
         "predicted_clv": pa.array(rng.gamma(2, 50, n)),
         "p_alive": pa.array(rng.random(n)),
         "expected_purchases_90d": pa.array(rng.random(n) * 3),
+        "rfm_code": _strings(
+            np.char.add(
+                np.char.add(rng.integers(1, 6, n).astype(str), rng.integers(1, 6, n).astype(str)),
+                rng.integers(1, 6, n).astype(str),
+            )
+        ),
+        "rfm_segment": _strings(RFM_NAMES[rng.integers(0, len(RFM_NAMES), n)]),
     }
     for name in (
         "created_at",

@@ -27,7 +27,7 @@ def warehouse_compiler(
     store = store or default_store()
     con = store.duckdb(TABLES, schemas(*TABLES))
     tables = {name: con.table(name) for name in TABLES}
-    scores = leads.leads(workspace).values_list("contact_id", "score")
+    scores = leads.leads(workspace).values_list("contact_id", "score", "predicted")
     tables["lead_scores"] = lead_scores_table(list(scores))
     return con, Compiler(tables, workspace.pk, now, resolve)
 

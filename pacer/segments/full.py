@@ -3,7 +3,8 @@ warehouse tables, so the same expression runs on DuckDB (the default) or Spark.
 
 Every condition becomes a boolean over the workspace's live contacts (``contact_profiles``
 rows whose canonical id is their own): field and trait conditions read the profile row;
-event, order, consent and lead-score conditions test the contact id against the set of
+RFM conditions read the profile's RFM code and segment; event, order, consent and
+lead-score conditions test the contact id against the set of
 people whose rows pass (``id IN (SELECT ...)``), rows counted under their canonical
 contact so a merged contact's history counts for the survivor. A missing value makes a
 comparison false (``fill_null(False)``), as in ``pacer.segments.incremental``.
@@ -21,7 +22,7 @@ from pacer.segments import definition as d
 
 # segment id -> ("dynamic", tree) | ("static", member ids) | None (no such segment)
 Resolver = Callable[[int], tuple[str, object] | None]
-LEAD_SCORE_SCHEMA = {"contact_id": "int64", "score": "float64"}
+LEAD_SCORE_SCHEMA = {"contact_id": "int64", "score": "float64", "predicted": "float64"}
 
 
 def compare(value: ir.Value, op: str, target) -> ir.BooleanValue:
@@ -71,7 +72,7 @@ def json_test(text: ir.StringValue, node: d.ValueFilter) -> ir.BooleanValue:
 class Compiler:
     """Compiles definitions for one workspace at one moment over a dict of Ibis tables:
     ``contact_profiles``, ``events``, ``orders``, ``order_lines``, ``consents`` and
-    ``lead_scores`` (``contact_id``, ``score``)."""
+    ``lead_scores`` (``contact_id``, ``score``, ``predicted``)."""
 
     def __init__(self, tables: dict, workspace_id: int, now: datetime, resolve: Resolver):
         self.tables = tables
@@ -227,10 +228,24 @@ class Compiler:
         )
         return self._with_implicit_zero(sums, node.measure, node.op, node.value)
 
+    def _rfm(self, node: d.RFMCondition) -> ir.BooleanValue:
+        code = self.base.rfm_code
+        test = code.length() == 3  # scored (an unscored contact's code is empty)
+        if node.segments:
+            test &= self.base.rfm_segment.isin(node.segments)
+        for position, score in enumerate(d.RFM_SCORES):
+            span = getattr(node, score)
+            if span is not None:  # one digit each: text order is number order
+                digit = code.substr(position, 1)
+                test &= (digit >= str(span[0])) & (digit <= str(span[1]))
+        return test
+
     def _lead_score(self, node: d.LeadScoreCondition) -> ir.BooleanValue:
         scores = self.tables["lead_scores"]
-        best = scores.group_by(person=scores.contact_id).aggregate(score=scores.score.max())
-        return self.base.id.isin(best.filter(compare(best.score, node.op, node.value)).person)
+        measure = scores[node.measure]
+        best = scores.group_by(person=scores.contact_id).aggregate(best=measure.max())
+        passing = best.filter(best.best.notnull() & compare(best.best, node.op, node.value))
+        return self.base.id.isin(passing.person)
 
     def _segment(self, node: d.SegmentCondition) -> ir.BooleanValue:
         found = self.resolve(node.segment_id)
@@ -246,9 +261,14 @@ class Compiler:
         return inside if node.member else ~inside
 
 
-def lead_scores_table(rows: list[tuple[int, float]]) -> ir.Table:
-    """``(contact_id, score)`` rows from the operational store as an Ibis table."""
+def lead_scores_table(rows: list[tuple[int, float, float | None]]) -> ir.Table:
+    """``(contact_id, score, predicted)`` rows from the operational store as an Ibis
+    table (``predicted`` None for a lead the predictive score has not scored)."""
     return ibis.memtable(
-        {"contact_id": [r[0] for r in rows], "score": [float(r[1]) for r in rows]},
+        {
+            "contact_id": [r[0] for r in rows],
+            "score": [float(r[1]) for r in rows],
+            "predicted": [None if r[2] is None else float(r[2]) for r in rows],
+        },
         schema=LEAD_SCORE_SCHEMA,
     )
