@@ -72,7 +72,8 @@ def json_test(text: ir.StringValue, node: d.ValueFilter) -> ir.BooleanValue:
 class Compiler:
     """Compiles definitions for one workspace at one moment over a dict of Ibis tables:
     ``contact_profiles``, ``events``, ``orders``, ``order_lines``, ``consents`` and
-    ``lead_scores`` (``contact_id``, ``score``, ``predicted``)."""
+    ``lead_scores`` (``contact_id``, ``score``, ``predicted``); optionally
+    ``current_consents`` (``current_consents`` made ahead), else it is computed inline."""
 
     def __init__(self, tables: dict, workspace_id: int, now: datetime, resolve: Resolver):
         self.tables = tables
@@ -189,18 +190,15 @@ class Compiler:
         return self.base.location_code.isin(node.codes)
 
     def _consent(self, node: d.ConsentCondition) -> ir.BooleanValue:
-        consents = self._scoped("consents")
-        chosen = consents.filter(
-            (consents.channel == node.channel) & (consents.purpose == node.purpose)
+        current = self.tables.get("current_consents")
+        if current is None:
+            current = current_consents(self.tables["contact_profiles"], self.tables["consents"])
+        granted = current.filter(
+            (current.workspace_id == self.workspace_id)
+            & (current.channel == node.channel)
+            & (current.purpose == node.purpose)
+            & current.granted
         )
-        decisions = chosen.join(self.canonical, "contact_id")
-        latest = decisions.mutate(
-            rank=ibis.row_number().over(
-                group_by=decisions.person,
-                order_by=[ibis.desc(decisions.recorded_at), ibis.desc(decisions.id)],
-            )
-        )
-        granted = latest.filter((latest["rank"] == 0) & latest.granted)
         return self.base.id.isin(granted.person)
 
     def _with_implicit_zero(self, sums: ir.Table, measure: str, op: str, target) -> ir.BooleanValue:
@@ -259,6 +257,23 @@ class Compiler:
             inside = self.predicate(found[1])
             self.expanding.pop()
         return inside if node.member else ~inside
+
+
+def current_consents(profiles: ir.Table, consents: ir.Table) -> ir.Table:
+    """The latest consent decision of each person (canonical contact) on each (channel,
+    purpose), by (recorded time, id): ``workspace_id``, ``person``, ``channel``,
+    ``purpose``, ``granted``. ``pacer.segments.evaluation`` keeps it as a DuckDB table per
+    warehouse snapshot, so an evaluation reads it instead of windowing every decision."""
+    canonical = profiles.select(contact_id=profiles.id, person=profiles.canonical_id)
+    decisions = consents.join(canonical, "contact_id")
+    ranked = decisions.mutate(
+        rank=ibis.row_number().over(
+            group_by=[decisions.person, decisions.channel, decisions.purpose],
+            order_by=[ibis.desc(decisions.recorded_at), ibis.desc(decisions.id)],
+        )
+    )
+    latest = ranked.filter(ranked["rank"] == 0)
+    return latest.select("workspace_id", "person", "channel", "purpose", "granted")
 
 
 def lead_scores_table(rows: list[tuple[int, float, float | None]]) -> ir.Table:
