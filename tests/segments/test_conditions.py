@@ -1,7 +1,8 @@
 """Conditions on what the analyses write back to a contact (RFM scores and segment, CLV,
-P(alive)) and on leads' rule and predicted scores: exact members in a fixed world, the
-same from the full evaluation (DuckDB, after a sync) and the incremental one; refusals
-naming the field; and the builder's form for them, with its count."""
+P(alive)), on leads' rule and predicted scores and on the latest consent: exact members
+in a fixed world, the same from the full evaluation (DuckDB, after a sync) and the
+incremental one; refusals naming the field; and the builder's form for them, with its
+count."""
 
 import pytest
 from django.test import Client
@@ -42,7 +43,17 @@ SPEC = {
     ],
     "events": [],
     "orders": [],
-    "consents": [],
+    # (contact, channel, granted, days ago), written in this order (ids rise): the latest
+    # decision counts, and of two at the same time the later id
+    "consents": [
+        (0, "email", True, 3),
+        (0, "email", False, 1),
+        (1, "email", False, 2),
+        (1, "email", True, 0),
+        (2, "sms", True, 5),
+        (3, "email", False, 1),
+        (3, "email", True, 1),
+    ],
     # (contact, rule score, predicted chance to convert or None)
     "leads": [(0, 70, None), (1, 20, 0.9), (1, 90, 0.1), (2, 10, 0.5)],
     "static_members": set(),
@@ -66,6 +77,8 @@ CASES = [
     ({"type": "lead_score", "measure": "score", "op": "lt", "value": 50}, {2}),
     ({"type": "lead_score", "measure": "predicted", "op": "gte", "value": 0.5}, {1, 2}),
     ({"type": "lead_score", "measure": "predicted", "op": "lte", "value": 0.5}, {2}),
+    ({"type": "consent", "channel": "email", "purpose": "marketing"}, {1, 3}),
+    ({"type": "consent", "channel": "sms", "purpose": "marketing"}, {2}),
 ]
 
 
@@ -110,7 +123,7 @@ def test_a_bad_condition_is_refused_naming_its_field(leaf, path, reason):
 def test_an_rfm_condition_is_described_in_words():
     node = d.parse({"type": "group", "children": [CASES[3][0]]}).children[0]
     assert builder.describe(node, {}) == "RFM segment is Champions or Loyal, frequency score 4-4"
-    node = d.parse({"type": "group", "children": [CASES[14][0]]}).children[0]
+    node = d.parse({"type": "group", "children": [CASES[-4][0]]}).children[0]
     assert builder.describe(node, {}) == "predicted chance to convert ≥ 0.5"
 
 
