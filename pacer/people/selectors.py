@@ -250,7 +250,9 @@ TIME_FIELDS = (
     "customer_at",
     "last_order_at",
 )
-PROFILE_FIELDS = TEXT_FIELDS + NUMBER_FIELDS + TIME_FIELDS
+# The RFM scores ("543": recency, frequency, monetary) and the segment they fall in.
+RFM_FIELDS = ("rfm_code", "rfm_segment")
+PROFILE_FIELDS = TEXT_FIELDS + NUMBER_FIELDS + TIME_FIELDS + RFM_FIELDS
 
 
 def profile_rows() -> QuerySet:

@@ -24,13 +24,13 @@ MAX_CSV_ROWS = 100_000
 MAX_MANUAL = 1000
 
 
-def resolver(workspace: Workspace, among: Iterable[int] | None = None):
+def resolver(workspace: Workspace, among: list[int] | None = None):
     """segment id -> ("dynamic", tree) | ("static", member ids) | None, read once each.
 
-    With ``among``, a static list's members are read only among those contacts (the
-    change feed's evaluation of a few contacts need not read a long list whole)."""
+    With ``among`` (contact ids, sorted and distinct), a static list's members are read
+    only among those contacts (the change feed's evaluation of a few contacts need not
+    read a long list whole)."""
     cache: dict[int, tuple | None] = {}
-    among = None if among is None else sorted(set(among))
 
     def resolve(segment_id: int):
         if segment_id not in cache:
@@ -283,19 +283,19 @@ def apply_membership(
 def refresh_contacts(workspace: Workspace, contact_ids: Iterable[int], *, now: datetime) -> int:
     """Re-evaluate every dynamic segment of the workspace for these contacts (the change
     feed's handler); returns how many memberships changed."""
-    contact_ids = set(contact_ids)
+    ordered = sorted(set(contact_ids))  # once, for every read among them
     segments = list(Segment.objects.filter(workspace=workspace, kind=Segment.Kind.DYNAMIC))
-    if not contact_ids or not segments:
+    if not ordered or not segments:
         return 0
-    resolve = resolver(workspace, among=contact_ids)
+    resolve = resolver(workspace, among=ordered)
     trees = {s.pk: d.parse(s.definition) for s in segments}
-    matched = incremental.evaluate(workspace, trees, contact_ids, now=now, resolve=resolve)
-    present = _members_of([s.pk for s in segments], sorted(contact_ids))
+    matched = incremental.evaluate(workspace, trees, ordered, now=now, resolve=resolve)
+    present = _members_of([s.pk for s in segments], ordered)
     changed = 0
     for segment in segments:
         entered, exited = apply_membership(
             segment,
-            contact_ids,
+            ordered,
             matched[segment.pk],
             now=now,
             source="feed",

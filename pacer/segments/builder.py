@@ -18,6 +18,7 @@ KINDS = {
     "consent": "Consent",
     "event": "Event",
     "orders": "Orders",
+    "rfm": "RFM segment",
     "lead_score": "Lead score",
     "segment": "In segment",
     "group": "Group",
@@ -30,6 +31,8 @@ FIELD_LABELS.update(
         "expected_purchases_90d": "Expected purchases (90 days)",
     }
 )
+RFM_SCORE_LABELS = {"recency": "Recency", "frequency": "Frequency", "monetary": "Monetary"}
+LEAD_MEASURES = {"score": "rule score", "predicted": "predicted chance to convert (0-1)"}
 OP_LABELS = {
     "eq": "is",
     "ne": "is not",
@@ -53,7 +56,8 @@ DEFAULTS = {
     "consent": {"type": "consent", "channel": "email", "purpose": "marketing"},
     "event": {"type": "event", "event": "Order Completed", "count_op": "gte", "count": 1},
     "orders": {"type": "orders", "measure": "count", "op": "gte", "value": 1},
-    "lead_score": {"type": "lead_score", "op": "gte", "value": 50},
+    "rfm": {"type": "rfm", "segments": ["Champions", "Loyal"]},
+    "lead_score": {"type": "lead_score", "measure": "score", "op": "gte", "value": 50},
     "segment": {"type": "segment", "segment_id": 0, "member": True},
     "group": {"type": "group", "op": "or", "children": []},
 }
@@ -140,9 +144,18 @@ def node_from(form, path: str) -> dict:
             "within_days": _blank_none(get("within_days")),
             "sku": get("sku").strip() or None,
         }
+    if kind == "rfm":
+        listed = form.getlist(f"{path}.segments") if hasattr(form, "getlist") else []
+        node = {"type": "rfm", "segments": [name for name in listed if name]}
+        for score in d.RFM_SCORES:
+            low, high = get(f"{score}_low").strip(), get(f"{score}_high").strip()
+            if low or high:  # one end left blank: the lowest (1) or highest (5) score
+                node[score] = [_number(low or "1"), _number(high or "5")]
+        return node
     if kind == "lead_score":
         return {
             "type": "lead_score",
+            "measure": get("measure") or "score",
             "op": get("op") or "gte",
             "value": _number(get("value").strip() or "0"),
         }
@@ -210,6 +223,15 @@ class Row:
     @property
     def where_value_text(self) -> str:
         return _text(self.where.get("value"))
+
+    @property
+    def rfm_ranges(self) -> list[tuple[str, str, str, str]]:
+        """(score, label, lowest, highest) of an RFM condition, blank where unset."""
+        found = []
+        for score, label in RFM_SCORE_LABELS.items():
+            span = self.node.get(score) or ["", ""]
+            found.append((score, label, _text(span[0]), _text(span[-1])))
+        return found
 
     @property
     def where(self) -> dict:
@@ -292,8 +314,16 @@ def describe(node: d.Node, segment_names: dict[int, str]) -> str:
         if node.within_days:
             words += f" in the last {node.within_days} days"
         return f"{words} {OP_LABELS[node.op]} {_text(node.value)}"
+    if isinstance(node, d.RFMCondition):
+        parts = ["RFM segment is " + " or ".join(node.segments)] if node.segments else []
+        for score, label in RFM_SCORE_LABELS.items():
+            span = getattr(node, score)
+            if span is not None:
+                parts.append(f"{label.lower()} score {span[0]}-{span[1]}")
+        return ", ".join(parts)
     if isinstance(node, d.LeadScoreCondition):
-        return f"lead score {OP_LABELS[node.op]} {_text(node.value)}"
+        words = "lead score" if node.measure == "score" else "predicted chance to convert"
+        return f"{words} {OP_LABELS[node.op]} {_text(node.value)}"
     if isinstance(node, d.SegmentCondition):
         name = segment_names.get(node.segment_id, f"#{node.segment_id}")
         return f"{'in' if node.member else 'not in'} segment '{name}'"

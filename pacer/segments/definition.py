@@ -13,7 +13,13 @@ Leaves (``type``):
   ``count``; ``did: false`` negates it ("did not do X at least once");
 - ``orders``: the count or revenue of the contact's orders (optionally within a window and
   only orders with a line of product ``sku``) compared with ``value``;
-- ``lead_score``: the highest score of the contact's leads;
+- ``rfm``: the contact's RFM scores (written by the CLV analysis, ``pacer.analytics.rfm``):
+  its RFM segment is one of ``segments`` and each score named (``recency``,
+  ``frequency``, ``monetary``) lies in its inclusive ``[lowest, highest]`` range; a
+  contact not yet scored matches no ``rfm`` condition;
+- ``lead_score``: the highest ``measure`` of the contact's leads: ``score`` (the rule
+  score) or ``predicted`` (the predictive score's calibrated chance to convert, 0-1; a
+  lead not yet predicted has none);
 - ``segment``: membership of another segment, by id (a reference, never inlined in the
   stored definition; cycles are refused by ``pacer.segments.actions``).
 
@@ -24,8 +30,17 @@ makes a comparison false, so ``NOT`` of it is true. Both evaluators follow this 
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from pacer.analytics.rfm import DEFAULT_SEGMENTS
 from pacer.core.errors import ValidationFailed
 from pacer.people.selectors import NUMBER_FIELDS, TEXT_FIELDS, TIME_FIELDS
 
@@ -42,6 +57,10 @@ NUMBER_OPS = ("eq", "ne", "gt", "gte", "lt", "lte", "is_set", "is_not_set")
 TIME_OPS = ("within_days", "before_days", "is_set", "is_not_set")
 VALUE_OPS = ("eq", "ne", "contains", "gt", "gte", "lt", "lte", "is_set")
 COUNT_OPS = ("gte", "lte", "eq")
+# The RFM segments the CLV analysis assigns (``pacer.metrics.analysis``), "Other" for a
+# customer no rule covers; each score is a quintile, 1 (lowest) to 5.
+RFM_SEGMENTS = (*(rule.name for rule in DEFAULT_SEGMENTS), "Other")
+RFM_SCORES = ("recency", "frequency", "monetary")
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Scalar = Annotated[str, Field(max_length=200)] | bool | float
@@ -131,8 +150,34 @@ class OrdersCondition(Node):
     sku: Annotated[str, Field(min_length=1, max_length=100)] | None = None
 
 
+Score = Annotated[int, Field(ge=1, le=5)]
+ScoreRange = tuple[Score, Score]
+
+
+class RFMCondition(Node):
+    type: Literal["rfm"]
+    segments: list[Literal[RFM_SEGMENTS]] = Field([], max_length=len(RFM_SEGMENTS))
+    recency: ScoreRange | None = None
+    frequency: ScoreRange | None = None
+    monetary: ScoreRange | None = None
+
+    @field_validator(*RFM_SCORES)
+    @classmethod
+    def _ordered(cls, span):
+        if span is not None and span[0] > span[1]:
+            raise ValueError(f"the lowest score {span[0]} is above the highest {span[1]}")
+        return span
+
+    @model_validator(mode="after")
+    def _says_something(self):
+        if not self.segments and all(getattr(self, s) is None for s in RFM_SCORES):
+            raise ValueError("name RFM segments or a score range (recency, frequency, monetary)")
+        return self
+
+
 class LeadScoreCondition(Node):
     type: Literal["lead_score"]
+    measure: Literal["score", "predicted"] = "score"
     op: Literal["gt", "gte", "lt", "lte", "eq"] = "gte"
     value: Number
 
@@ -158,6 +203,7 @@ Condition = Annotated[
     | ConsentCondition
     | EventCondition
     | OrdersCondition
+    | RFMCondition
     | LeadScoreCondition
     | SegmentCondition,
     Field(discriminator="type"),
@@ -170,6 +216,7 @@ LEAF_TYPES = (
     "consent",
     "event",
     "orders",
+    "rfm",
     "lead_score",
     "segment",
 )

@@ -3,12 +3,14 @@ between it and the operational store for counts, samples and rebuilds."""
 
 from datetime import datetime
 
+import ibis
+
 from pacer.core.models import ChangeBatch, Workspace
 from pacer.leads import selectors as leads
 from pacer.people import selectors as people
 from pacer.segments import definition as d
 from pacer.segments import incremental
-from pacer.segments.full import Compiler, lead_scores_table
+from pacer.segments.full import Compiler, current_consents, lead_scores_table
 from pacer.segments.warehouse import TABLES
 from pacer.warehouse.store import Store
 from pacer.warehouse.sync import default_store, last_sync
@@ -27,9 +29,26 @@ def warehouse_compiler(
     store = store or default_store()
     con = store.duckdb(TABLES, schemas(*TABLES))
     tables = {name: con.table(name) for name in TABLES}
-    scores = leads.leads(workspace).values_list("contact_id", "score")
+    tables["current_consents"] = current_consents_table(con, store)
+    scores = leads.leads(workspace).values_list("contact_id", "score", "predicted")
     tables["lead_scores"] = lead_scores_table(list(scores))
     return con, Compiler(tables, workspace.pk, now, resolve)
+
+
+CURRENT_CONSENTS = "segments_current_consents"
+
+
+def current_consents_table(con, store: Store):
+    """``pacer.segments.full.current_consents`` as a temporary table of the (per-thread,
+    cached) DuckDB connection, made again only when a sync has committed new profiles or
+    consents: the first evaluation after a sync pays for the window, the others read it."""
+    key = (store.snapshot_key("contact_profiles"), store.snapshot_key("consents"))
+    if getattr(con, "_pacer_current_consents", None) != key or None in key:
+        expression = current_consents(con.table("contact_profiles"), con.table("consents"))
+        sql = ibis.to_sql(expression, dialect="duckdb")
+        con.con.execute(f"CREATE OR REPLACE TEMP TABLE {CURRENT_CONSENTS} AS {sql}")
+        con._pacer_current_consents = key
+    return con.table(CURRENT_CONSENTS)
 
 
 def warehouse_members(workspace: Workspace, tree: d.Group, *, now: datetime, resolve) -> set[int]:

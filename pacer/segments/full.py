@@ -3,7 +3,8 @@ warehouse tables, so the same expression runs on DuckDB (the default) or Spark.
 
 Every condition becomes a boolean over the workspace's live contacts (``contact_profiles``
 rows whose canonical id is their own): field and trait conditions read the profile row;
-event, order, consent and lead-score conditions test the contact id against the set of
+RFM conditions read the profile's RFM code and segment; event, order, consent and
+lead-score conditions test the contact id against the set of
 people whose rows pass (``id IN (SELECT ...)``), rows counted under their canonical
 contact so a merged contact's history counts for the survivor. A missing value makes a
 comparison false (``fill_null(False)``), as in ``pacer.segments.incremental``.
@@ -21,7 +22,7 @@ from pacer.segments import definition as d
 
 # segment id -> ("dynamic", tree) | ("static", member ids) | None (no such segment)
 Resolver = Callable[[int], tuple[str, object] | None]
-LEAD_SCORE_SCHEMA = {"contact_id": "int64", "score": "float64"}
+LEAD_SCORE_SCHEMA = {"contact_id": "int64", "score": "float64", "predicted": "float64"}
 
 
 def compare(value: ir.Value, op: str, target) -> ir.BooleanValue:
@@ -71,7 +72,8 @@ def json_test(text: ir.StringValue, node: d.ValueFilter) -> ir.BooleanValue:
 class Compiler:
     """Compiles definitions for one workspace at one moment over a dict of Ibis tables:
     ``contact_profiles``, ``events``, ``orders``, ``order_lines``, ``consents`` and
-    ``lead_scores`` (``contact_id``, ``score``)."""
+    ``lead_scores`` (``contact_id``, ``score``, ``predicted``); optionally
+    ``current_consents`` (``current_consents`` made ahead), else it is computed inline."""
 
     def __init__(self, tables: dict, workspace_id: int, now: datetime, resolve: Resolver):
         self.tables = tables
@@ -188,18 +190,15 @@ class Compiler:
         return self.base.location_code.isin(node.codes)
 
     def _consent(self, node: d.ConsentCondition) -> ir.BooleanValue:
-        consents = self._scoped("consents")
-        chosen = consents.filter(
-            (consents.channel == node.channel) & (consents.purpose == node.purpose)
+        current = self.tables.get("current_consents")
+        if current is None:
+            current = current_consents(self.tables["contact_profiles"], self.tables["consents"])
+        granted = current.filter(
+            (current.workspace_id == self.workspace_id)
+            & (current.channel == node.channel)
+            & (current.purpose == node.purpose)
+            & current.granted
         )
-        decisions = chosen.join(self.canonical, "contact_id")
-        latest = decisions.mutate(
-            rank=ibis.row_number().over(
-                group_by=decisions.person,
-                order_by=[ibis.desc(decisions.recorded_at), ibis.desc(decisions.id)],
-            )
-        )
-        granted = latest.filter((latest["rank"] == 0) & latest.granted)
         return self.base.id.isin(granted.person)
 
     def _with_implicit_zero(self, sums: ir.Table, measure: str, op: str, target) -> ir.BooleanValue:
@@ -227,10 +226,24 @@ class Compiler:
         )
         return self._with_implicit_zero(sums, node.measure, node.op, node.value)
 
+    def _rfm(self, node: d.RFMCondition) -> ir.BooleanValue:
+        code = self.base.rfm_code
+        test = code.length() == 3  # scored (an unscored contact's code is empty)
+        if node.segments:
+            test &= self.base.rfm_segment.isin(node.segments)
+        for position, score in enumerate(d.RFM_SCORES):
+            span = getattr(node, score)
+            if span is not None:  # one digit each: text order is number order
+                digit = code.substr(position, 1)
+                test &= (digit >= str(span[0])) & (digit <= str(span[1]))
+        return test
+
     def _lead_score(self, node: d.LeadScoreCondition) -> ir.BooleanValue:
         scores = self.tables["lead_scores"]
-        best = scores.group_by(person=scores.contact_id).aggregate(score=scores.score.max())
-        return self.base.id.isin(best.filter(compare(best.score, node.op, node.value)).person)
+        measure = scores[node.measure]
+        best = scores.group_by(person=scores.contact_id).aggregate(best=measure.max())
+        passing = best.filter(best.best.notnull() & compare(best.best, node.op, node.value))
+        return self.base.id.isin(passing.person)
 
     def _segment(self, node: d.SegmentCondition) -> ir.BooleanValue:
         found = self.resolve(node.segment_id)
@@ -246,9 +259,31 @@ class Compiler:
         return inside if node.member else ~inside
 
 
-def lead_scores_table(rows: list[tuple[int, float]]) -> ir.Table:
-    """``(contact_id, score)`` rows from the operational store as an Ibis table."""
+def current_consents(profiles: ir.Table, consents: ir.Table) -> ir.Table:
+    """The latest consent decision of each person (canonical contact) on each (channel,
+    purpose), by (recorded time, id): ``workspace_id``, ``person``, ``channel``,
+    ``purpose``, ``granted``. ``pacer.segments.evaluation`` keeps it as a DuckDB table per
+    warehouse snapshot, so an evaluation reads it instead of windowing every decision."""
+    canonical = profiles.select(contact_id=profiles.id, person=profiles.canonical_id)
+    decisions = consents.join(canonical, "contact_id")
+    ranked = decisions.mutate(
+        rank=ibis.row_number().over(
+            group_by=[decisions.person, decisions.channel, decisions.purpose],
+            order_by=[ibis.desc(decisions.recorded_at), ibis.desc(decisions.id)],
+        )
+    )
+    latest = ranked.filter(ranked["rank"] == 0)
+    return latest.select("workspace_id", "person", "channel", "purpose", "granted")
+
+
+def lead_scores_table(rows: list[tuple[int, float, float | None]]) -> ir.Table:
+    """``(contact_id, score, predicted)`` rows from the operational store as an Ibis
+    table (``predicted`` None for a lead the predictive score has not scored)."""
     return ibis.memtable(
-        {"contact_id": [r[0] for r in rows], "score": [float(r[1]) for r in rows]},
+        {
+            "contact_id": [r[0] for r in rows],
+            "score": [float(r[1]) for r in rows],
+            "predicted": [None if r[2] is None else float(r[2]) for r in rows],
+        },
         schema=LEAD_SCORE_SCHEMA,
     )

@@ -57,7 +57,7 @@ class Facts:
     consents: dict = field(default_factory=dict)
     orders: list = field(default_factory=list)
     events: list = field(default_factory=list)
-    lead_scores: list = field(default_factory=list)
+    lead_scores: list = field(default_factory=list)  # (score, predicted or None)
 
 
 def load(workspace: Workspace, contact_ids: Iterable[int], needs: Needs) -> dict[int, Facts]:
@@ -78,9 +78,9 @@ def load(workspace: Workspace, contact_ids: Iterable[int], needs: Needs) -> dict
         ):
             facts[contact_id].events.append((name, at, properties))
     if needs.lead_scores:
-        rows = leads.leads(workspace).filter(contact_id__in=ids).values_list("contact_id", "score")
-        for contact_id, score in rows:
-            facts[contact_id].lead_scores.append(score)
+        rows = leads.leads(workspace).filter(contact_id__in=ids)
+        for contact_id, score, predicted in rows.values_list("contact_id", "score", "predicted"):
+            facts[contact_id].lead_scores.append((score, predicted))
     return facts
 
 
@@ -182,8 +182,19 @@ class Evaluator:
         value = float(len(chosen)) if node.measure == "count" else float(sum(chosen))
         return holds(node.op, value, node.value)
 
+    def _rfm(self, node: d.RFMCondition, facts: Facts) -> bool:
+        code, name = facts.profile["rfm_code"], facts.profile["rfm_segment"]
+        if len(code) != 3 or (node.segments and name not in node.segments):
+            return False
+        return all(
+            span is None or str(span[0]) <= digit <= str(span[1])
+            for digit, span in zip(code, (getattr(node, s) for s in d.RFM_SCORES), strict=True)
+        )
+
     def _lead_score(self, node: d.LeadScoreCondition, facts: Facts) -> bool:
-        return bool(facts.lead_scores) and holds(node.op, max(facts.lead_scores), node.value)
+        index = 0 if node.measure == "score" else 1
+        values = [row[index] for row in facts.lead_scores if row[index] is not None]
+        return bool(values) and holds(node.op, max(values), node.value)
 
     def _segment(self, node: d.SegmentCondition, facts: Facts) -> bool:
         found = self.resolve(node.segment_id)

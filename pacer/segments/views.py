@@ -154,6 +154,8 @@ def _builder_context(request, segment: Segment | None, tree: dict, errors: dict)
         "count_ops": [(op, builder.OP_LABELS[op]) for op in d.COUNT_OPS],
         "number_ops": [(op, builder.OP_LABELS[op]) for op in ("gte", "gt", "eq", "lte", "lt")],
         "segments": list(others.values_list("pk", "name")),
+        "rfm_segments": d.RFM_SEGMENTS,
+        "lead_measures": builder.LEAD_MEASURES.items(),
         "kind_options": Segment.Kind.choices,
     }
 

@@ -35,6 +35,8 @@ PROFILE_COLUMNS = [
     ("lead_at", UTC_TS),
     ("customer_at", UTC_TS),
     ("last_order_at", UTC_TS),
+    ("rfm_code", _TEXT),
+    ("rfm_segment", _TEXT),
 ]
 CONSENT_COLUMNS = [
     ("id", pa.int64()),

@@ -1,6 +1,7 @@
 """The full evaluation's Ibis expression gives the same members on PySpark (local mode)
 as on DuckDB, over the same synced warehouse: fields, events counted in windows, orders
-with products, consent, lead scores, a static list and merged contacts.
+with products, consent, RFM scores, CLV and P(alive), lead scores and predictions, a
+static list and merged contacts.
 
 Trait and event-property conditions (JSON) are left out: Ibis compiles JSON unwrapping to
 Python UDFs on PySpark, which need pandas on the workers (not a Pacer dependency); see
@@ -29,6 +30,8 @@ SPEC = {
             "revenue": w.Decimal(str(revenue)),
             "order_count": n % 3,
             "clv": clv,
+            "p_alive": (None, 0.2, 0.75)[n % 3],
+            "rfm": w.RFM[n % len(w.RFM)],
             "last_order_days": days,
             "traits": traits,
             "merged": n == 5,
@@ -53,7 +56,7 @@ SPEC = {
         for i in range(9)
     ],
     "consents": [(i % 5, ("email", "sms")[i % 2], i % 3 != 0, i % 4) for i in range(10)],
-    "leads": [(0, 70), (1, 20), (1, 90)],
+    "leads": [(0, 70, None), (1, 20, 0.9), (1, 90, 0.1), (2, 10, 0.5)],
     "static_members": {1, 3},
 }
 
@@ -81,7 +84,7 @@ def test_duckdb_and_spark_select_the_same_members(engines, data):
     workspace, static, *backends = engines
     tree = d.parse(data.draw(w.definitions([static.pk], json=False)))
     resolve = actions.resolver(workspace)
-    scores = lead_scores_table([(c, s) for c, s in _scores(workspace)])
+    scores = lead_scores_table(list(_scores(workspace)))
     answers = []
     for con, tables in backends:
         compiler = Compiler({**tables, "lead_scores": scores}, workspace.pk, w.NOW, resolve)
@@ -92,4 +95,21 @@ def test_duckdb_and_spark_select_the_same_members(engines, data):
 def _scores(workspace):
     from pacer.leads.selectors import leads
 
-    return leads(workspace).values_list("contact_id", "score")
+    return leads(workspace).values_list("contact_id", "score", "predicted")
+
+
+def test_duckdb_and_spark_agree_on_rfm_clv_p_alive_and_predicted_scores(engines):
+    """Every leaf of the fixed cases in tests/segments/test_conditions.py, on this world."""
+    from tests.segments.test_conditions import CASES
+
+    workspace, static, *backends = engines
+    resolve = actions.resolver(workspace)
+    scores = lead_scores_table(list(_scores(workspace)))
+    for leaf, _ in CASES:
+        tree = d.parse({"type": "group", "children": [leaf]})
+        answers = []
+        for con, tables in backends:
+            compiler = Compiler({**tables, "lead_scores": scores}, workspace.pk, w.NOW, resolve)
+            result = con.to_pyarrow(compiler.members(tree)).column("contact_id").to_pylist()
+            answers.append(set(result))
+        assert answers[0] == answers[1], leaf

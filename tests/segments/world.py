@@ -18,6 +18,8 @@ SKUS = ("A", "B")
 CODES = ("nyc", "sfo")
 STAGES = ("", "lead", "customer")
 EMAILS = ("", "ann@x.io", "BOB@y.io", "bo@x.io")
+# (code, segment) as the CLV analysis writes them; ("", "") for a contact not scored
+RFM = (("", ""), ("545", "Champions"), ("441", "Loyal"), ("312", "About to sleep"))
 
 days = st.integers(0, 60)
 json_value = st.sampled_from(PLANS)
@@ -31,6 +33,8 @@ contact = st.fixed_dictionaries(
         "revenue": st.sampled_from((Decimal("0"), Decimal("10.50"), Decimal("99.99"))),
         "order_count": st.integers(0, 3),
         "clv": st.sampled_from((None, 0.0, 12.5, 80.0)),
+        "p_alive": st.sampled_from((None, 0.0, 0.2, 0.75)),
+        "rfm": st.sampled_from(RFM),
         "last_order_days": st.none() | days,
         "traits": properties,
         "merged": st.booleans(),
@@ -60,7 +64,12 @@ world = st.fixed_dictionaries(
             ),
             max_size=8,
         ),
-        "leads": st.lists(st.tuples(st.integers(0, 7), st.integers(0, 100)), max_size=4),
+        "leads": st.lists(
+            st.tuples(
+                st.integers(0, 7), st.integers(0, 100), st.sampled_from((None, 0.1, 0.5, 0.9))
+            ),
+            max_size=4,
+        ),
         "static_members": st.sets(st.integers(0, 7), max_size=4),
     }
 )
@@ -102,6 +111,22 @@ def _without_type(strategy):
     return strategy.map(lambda node: {k: v for k, v in node.items() if k != "type"})
 
 
+score_range = st.tuples(st.integers(1, 5), st.integers(1, 5)).map(sorted)
+rfm = st.fixed_dictionaries(
+    {"type": st.just("rfm")},
+    optional={
+        "segments": st.lists(
+            st.sampled_from(("Champions", "Loyal", "About to sleep", "Other")),
+            min_size=1,
+            max_size=2,
+        ),
+        "recency": score_range,
+        "frequency": score_range,
+        "monetary": score_range,
+    },
+).filter(lambda node: len(node) > 1)
+
+
 def leaves(segment_ids: list[int], json: bool = True):
     text = st.fixed_dictionaries(
         {
@@ -121,9 +146,9 @@ def leaves(segment_ids: list[int], json: bool = True):
     number = st.fixed_dictionaries(
         {
             "type": st.just("field"),
-            "field": st.sampled_from(("revenue", "order_count", "predicted_clv")),
+            "field": st.sampled_from(("revenue", "order_count", "predicted_clv", "p_alive")),
             "op": st.sampled_from(("eq", "ne", "gt", "gte", "lt", "lte")),
-            "value": st.sampled_from((0, 1, 10.5, 12.5, 99.99)),
+            "value": st.sampled_from((0, 0.2, 1, 10.5, 12.5, 99.99)),
         }
     )
     time = st.fixed_dictionaries(
@@ -170,10 +195,20 @@ def leaves(segment_ids: list[int], json: bool = True):
         st.fixed_dictionaries(
             {
                 "type": st.just("lead_score"),
+                "measure": st.just("score"),
                 "op": st.sampled_from(("gte", "lt")),
                 "value": st.sampled_from((0, 50)),
             }
         ),
+        st.fixed_dictionaries(
+            {
+                "type": st.just("lead_score"),
+                "measure": st.just("predicted"),
+                "op": st.sampled_from(("gte", "lt", "eq")),
+                "value": st.sampled_from((0, 0.5, 0.9)),
+            }
+        ),
+        rfm,
     ]
     if segment_ids:
         other.append(
@@ -224,6 +259,9 @@ def build(workspace, spec: dict) -> list[int]:
                 revenue=row["revenue"],
                 order_count=row["order_count"],
                 predicted_clv=row["clv"],
+                p_alive=row.get("p_alive"),
+                rfm_code=row.get("rfm", ("", ""))[0],
+                rfm_segment=row.get("rfm", ("", ""))[1],
                 last_order_at=None
                 if row["last_order_days"] is None
                 else NOW - timedelta(days=row["last_order_days"]),
@@ -275,7 +313,7 @@ def build(workspace, spec: dict) -> list[int]:
             source="test",
             recorded_at=NOW - timedelta(days=ago),
         )
-    for n, (who, score) in enumerate(spec["leads"]):
+    for n, (who, score, *predicted) in enumerate(spec["leads"]):
         Lead.objects.create(
             workspace=workspace,
             contact=owner(who),
@@ -285,6 +323,7 @@ def build(workspace, spec: dict) -> list[int]:
             stage="new",
             stage_changed_at=NOW,
             score=score,
+            predicted=predicted[0] if predicted else None,
         )
     return [c.pk for c in contacts], [owner(i).pk for i in sorted(spec["static_members"])]
 
