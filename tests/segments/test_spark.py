@@ -75,7 +75,7 @@ def engines(workspace):
 
 
 @settings(
-    max_examples=15,
+    max_examples=8,  # each example is two Spark jobs; the fixed cases below cover each condition
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
