@@ -31,6 +31,7 @@ from pacer.content.models import (
 from pacer.content.rights import rights_problem
 from pacer.content.workflow import IN_REVIEW, PUBLISHED, check_workflow
 from pacer.core import audit, clock
+from pacer.core.actions import digest_secret
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed, check_text
 from pacer.core.models import Workspace
@@ -449,25 +450,35 @@ def create_theme(workspace: Workspace, *, name, starts_on, ends_on, actor=None) 
     return theme
 
 
+def new_secret() -> tuple[str, str, str]:
+    """A fresh URL token with its digest and display prefix: ``(token, digest, prefix)``."""
+    token = secrets.token_urlsafe(32)
+    return token, digest_secret(token), token[:6]
+
+
 @transaction.atomic
-def rotate_feed(workspace: Workspace, *, user, scope: str, team: str = "") -> CalendarFeed:
+def rotate_feed(
+    workspace: Workspace, *, user, scope: str, team: str = ""
+) -> tuple[CalendarFeed, str]:
     """Create the user's feed for a scope, or give it a new secret token (the old one is
-    refused from then on)."""
+    refused from then on). Returns the feed and its token, which is stored only as a
+    digest: show it now, it cannot be shown again."""
     errors: dict[str, str] = {}
     team = _text(errors, "team", team, 100, required=scope == FeedScope.TEAM)
     if scope not in FeedScope.values:
         errors["scope"] = f"must be one of {', '.join(FeedScope.values)}"
     if errors:
         raise ValidationFailed(errors)
+    token, digest, prefix = new_secret()
     feed, created = CalendarFeed.objects.select_for_update().get_or_create(
         workspace=workspace,
         scope=scope,
         user=user,
         team=team if scope == FeedScope.TEAM else "",
-        defaults={"token": secrets.token_urlsafe(32)},
+        defaults={"digest": digest, "prefix": prefix},
     )
     if not created:
-        feed.token = secrets.token_urlsafe(32)
-        feed.save(update_fields=["token", "rotated_at"])
+        feed.digest, feed.prefix = digest, prefix
+        feed.save(update_fields=["digest", "prefix", "rotated_at"])
     audit.record(workspace, "content.feed_rotate", feed, actor=user, after={"scope": scope})
-    return feed
+    return feed, token

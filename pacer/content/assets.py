@@ -31,6 +31,7 @@ from pacer.content.models import (
 from pacer.content.rights import rights_problem
 from pacer.content.storage import storage
 from pacer.core import audit, clock
+from pacer.core.actions import digest_secret
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed
 from pacer.core.models import Workspace
@@ -407,8 +408,9 @@ MAX_SHARE_DAYS = 365
 @transaction.atomic
 def share_collection(
     collection: Collection, *, label, days, can_download: bool, renditions, actor=None
-) -> ShareLink:
-    """An expiring link to a collection for a partner."""
+) -> tuple[ShareLink, str]:
+    """An expiring link to a collection for a partner. Returns the link and its token,
+    which is stored only as a digest: show the address now, it cannot be shown again."""
     errors: dict[str, str] = {}
     if not isinstance(label, str) or not 1 <= len(label.strip()) <= 200:
         errors["label"] = "name who it is for in 1-200 characters"
@@ -424,11 +426,13 @@ def share_collection(
         errors["renditions"] = "choose at least one to allow downloads"
     if errors:
         raise ValidationFailed(errors)
+    token = secrets.token_urlsafe(32)
     link = ShareLink.objects.create(
         workspace=collection.workspace,
         collection=collection,
         label=label.strip(),
-        token=secrets.token_urlsafe(32),
+        digest=digest_secret(token),
+        prefix=token[:6],
         can_download=bool(can_download),
         renditions=sorted(set(renditions)),
         expires_at=clock.now() + timedelta(days=days),
@@ -441,7 +445,7 @@ def share_collection(
         actor=actor,
         after={"collection": collection.pk, "days": days},
     )
-    return link
+    return link, token
 
 
 def share_problem(link: ShareLink | None, asset: Asset | None = None, kind: str = "") -> str | None:

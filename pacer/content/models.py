@@ -136,13 +136,15 @@ class FeedScope(models.TextChoices):
 
 
 class CalendarFeed(models.Model):
-    """An iCal feed behind a secret URL token; rotating replaces the token."""
+    """An iCal feed behind a secret URL token, stored only as its SHA-256 digest (the URL
+    is shown once); ``prefix`` lets people tell feeds apart. Rotating replaces the token."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     scope = models.CharField(max_length=10, choices=FeedScope.choices)
     user = models.ForeignKey(USER, on_delete=models.CASCADE)  # who made it (and "my items")
     team = models.CharField(max_length=100, blank=True, default="")
-    token = models.CharField(max_length=64, unique=True)
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, blank=True, default="")
     rotated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -265,12 +267,14 @@ class AssetNotice(models.Model):
 
 class ShareLink(models.Model):
     """An expiring link to a collection for a partner: view, and download when allowed,
-    of the renditions it names ("original", "medium", "thumbnail")."""
+    of the renditions it names ("original", "medium", "thumbnail"). Its token is stored
+    only as its SHA-256 digest: the link is shown once, when it is made."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="links")
     label = models.CharField(max_length=200)
-    token = models.CharField(max_length=64, unique=True)
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, blank=True, default="")
     can_download = models.BooleanField(default=False)
     renditions = models.JSONField(default=list)
     expires_at = models.DateTimeField()

@@ -17,11 +17,13 @@ from pacer.content.models import (
     ContentVersion,
     Decision,
     FeedScope,
+    ShareLink,
     Theme,
     VersionComment,
     Workflow,
 )
 from pacer.content.workflow import DEFAULT_STATES, DEFAULT_TRANSITIONS
+from pacer.core.actions import digest_secret
 from pacer.core.models import Workspace
 
 
@@ -173,9 +175,23 @@ def scheduled_between(rows: QuerySet[ContentItem], start: date, end: date) -> li
 
 
 def feed_by_token(token: str) -> CalendarFeed | None:
+    """The feed whose secret token this is (looked up by its digest), or ``None``."""
     if not token or len(token) > 64:
         return None
-    return CalendarFeed.objects.filter(token=token).select_related("workspace", "user").first()
+    return (
+        CalendarFeed.objects.filter(digest=digest_secret(token))
+        .select_related("workspace", "user")
+        .first()
+    )
+
+
+def share_link_by_token(token: str) -> ShareLink | None:
+    """The share link whose secret token this is (looked up by its digest), or ``None``."""
+    if not token or len(token) > 64:
+        return None
+    return (
+        ShareLink.objects.filter(digest=digest_secret(token)).select_related("collection").first()
+    )
 
 
 def feeds_of(workspace: Workspace, user) -> list[CalendarFeed]:
