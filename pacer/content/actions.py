@@ -62,8 +62,30 @@ def _plan(workspace: Workspace, reviewers, errors: dict) -> list[dict]:
         elif reviewer not in member_ids:
             errors[f"reviewers[{index}].reviewer"] = "must be a member of this workspace"
         else:
-            plan.append({"name": name.strip(), "reviewer": reviewer})
+            due = _day(step.get("due_on"), f"reviewers[{index}].due_on", errors)
+            plan.append(
+                {"name": name.strip(), "reviewer": reviewer}
+                | ({"due_on": due.isoformat()} if due else {})
+            )
     return plan
+
+
+def _day(value, field: str, errors: dict) -> date | None:
+    """A deadline day from a date, an ISO text or nothing."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime) or not isinstance(value, date | str):
+        errors[field] = "must be a date (YYYY-MM-DD)"
+        return None
+    try:
+        day = value if isinstance(value, date) else date.fromisoformat(value.strip())
+    except ValueError:
+        errors[field] = "must be a date (YYYY-MM-DD)"
+        return None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        errors[field] = f"must be between {FIRST_DAY} and {LAST_DAY}"
+        return None
+    return day
 
 
 def _when(value, field: str, errors: dict) -> datetime | None:
@@ -121,9 +143,11 @@ def create_item(
     owner=None,
     reviewers=(),
     scheduled_for=None,
+    due_on=None,
     actor=None,
 ) -> ContentItem:
-    """A content item in the workflow's first state, with its body as version 1."""
+    """A content item in the workflow's first state, with its body as version 1.
+    ``due_on`` is its editorial deadline (a board task is made for it)."""
     errors: dict[str, str] = {}
     title = _text(errors, "title", title, 300, required=True)
     body = _text(errors, "body", body, MAX_BODY)
@@ -140,6 +164,7 @@ def create_item(
             errors["theme"] = "no such theme in this workspace"
     plan = _plan(workspace, list(reviewers), errors)
     when = _when(scheduled_for, "scheduled_for", errors)
+    due = _day(due_on, "due_on", errors)
     if errors:
         raise ValidationFailed(errors)
     flow = selectors.workflow(workspace)
@@ -155,6 +180,7 @@ def create_item(
         owner=owner if getattr(owner, "pk", None) else None,
         approval_plan=plan,
         scheduled_for=when,
+        due_on=due,
     )
     author = actor if getattr(actor, "is_authenticated", False) else None
     ContentVersion.objects.create(item=item, number=1, body=body, author=author)
@@ -173,6 +199,7 @@ def _open_steps(item: ContentItem, version: ContentVersion) -> None:
             position=position,
             name=step["name"],
             reviewer_id=step["reviewer"],
+            due_on=step.get("due_on"),
         )
         for position, step in enumerate(item.approval_plan, start=1)
     )
@@ -215,6 +242,27 @@ def save_version(item: ContentItem, body, *, actor=None) -> ContentVersion:
         item.workspace, "content.version", version, actor=actor, after={"n": version.number}
     )
     return version
+
+
+@transaction.atomic
+def set_due(item: ContentItem, due_on, *, actor=None) -> ContentItem:
+    """Set or clear the item's editorial deadline."""
+    errors: dict[str, str] = {}
+    due = _day(due_on, "due_on", errors)
+    if errors:
+        raise ValidationFailed(errors)
+    before = item.due_on
+    item.due_on = due
+    item.save(update_fields=["due_on"])
+    audit.record(
+        item.workspace,
+        "content.due",
+        item,
+        actor=actor,
+        before={"due_on": str(before)},
+        after={"due_on": str(due)},
+    )
+    return item
 
 
 @transaction.atomic
@@ -312,6 +360,8 @@ def transition(item: ContentItem, state: str, *, actor=None) -> ContentItem:
         item.published_at = now
         _hand_off(item, version)
     item.save(update_fields=["state", "published_at"])
+    if flow.needs_approval(state) or state == "archived":
+        item.flags.filter(resolved_at__isnull=True).update(resolved_at=now)
     audit.record(
         item.workspace,
         "content.transition",
