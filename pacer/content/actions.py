@@ -411,7 +411,9 @@ def vote(step: ApprovalStep, decision: str, *, user, comment: str = "") -> Appro
     if item.state == IN_REVIEW:
         if decision == Decision.REJECTED and "draft" in flow.allowed(IN_REVIEW):
             item.state = "draft"
-        elif selectors.approval_problem(item) is None and "approved" in flow.allowed(IN_REVIEW):
+        elif "approved" in flow.allowed(IN_REVIEW) and (
+            _refusal_for(item, (item.scheduled_for or clock.now()).date()) is None
+        ):  # every step approved, and its assets' rights cover its day
             item.state = "approved"
         item.save(update_fields=["state"])
     audit.record(
