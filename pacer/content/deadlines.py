@@ -7,7 +7,9 @@ item's owner or the step's reviewer. A task is made once per key (``content-<ite
 idempotent on the same key, so a run that dies between the two makes no second card.
 
 The board's side is a callable ``make_task(workspace, *, key, title, due_on, assignee,
-item_id) -> str`` (a reference to the card). ``board_task_maker`` names the one the loop
+team, item_id) -> str`` (a reference to the card); a deadline it refuses with
+``ValidationFailed`` (say, the item's team has no board) is skipped and tried again on
+the next run. ``board_task_maker`` names the one the loop
 uses; it is ``None`` until the board's action exists, and then the loop finds the
 deadlines and makes nothing.
 """
@@ -20,6 +22,7 @@ from django.db import transaction
 from pacer.content.models import ApprovalStep, ContentItem, DeadlineTask, Decision
 from pacer.content.workflow import IN_REVIEW, PUBLISHED
 from pacer.core import clock
+from pacer.core.errors import ValidationFailed
 
 LEAD_DAYS = 7
 CLOSED_STATES = (PUBLISHED, "archived")
@@ -52,6 +55,7 @@ def due_deadlines(today: date) -> list[dict]:
                 "title": f"Ready: {item.title}"[:200],
                 "due_on": item.due_on,
                 "assignee": item.owner,
+                "team": item.team,
             }
         )
     steps = (
@@ -73,6 +77,7 @@ def due_deadlines(today: date) -> list[dict]:
                 "title": f"Review ({step.name}): {item.title}"[:200],
                 "due_on": step.due_on,
                 "assignee": step.reviewer,
+                "team": item.team,
             }
         )
     made = set(
@@ -92,15 +97,20 @@ def make_deadline_tasks(today: date | None = None, *, make_task: MakeTask | None
     made = 0
     for deadline in due_deadlines(today or clock.now().date()):
         item = deadline["item"]
-        with transaction.atomic():
-            reference = make_task(
-                item.workspace,
-                key=deadline["key"],
-                title=deadline["title"],
-                due_on=deadline["due_on"],
-                assignee=deadline["assignee"],
-                item_id=item.pk,
-            )
+        with transaction.atomic():  # the card and its record together
+            try:
+                with transaction.atomic():
+                    reference = make_task(
+                        item.workspace,
+                        key=deadline["key"],
+                        title=deadline["title"],
+                        due_on=deadline["due_on"],
+                        assignee=deadline["assignee"],
+                        team=deadline["team"],
+                        item_id=item.pk,
+                    )
+            except ValidationFailed:
+                continue  # refused by the board (e.g. no board for the team): next run
             _, created = DeadlineTask.objects.get_or_create(
                 workspace_id=item.workspace_id,
                 key=deadline["key"],

@@ -45,9 +45,7 @@ def _event(item: ContentItem, stamp: str, base_url: str) -> str:
         f"URL:{base_url}/content/items/{item.pk}/",
         "END:VEVENT",
     )
-    return "".join(
-        (foldline(line) if len(line.encode()) > 75 else line) + "\r\n" for line in lines
-    )
+    return "".join((foldline(line) if len(line.encode()) > 75 else line) + "\r\n" for line in lines)
 
 
 def feed(feed: CalendarFeed, items, *, stamp, base_url: str) -> bytes:

@@ -148,3 +148,22 @@ def test_drag_to_reschedule_moves_the_item_and_refuses_bad_days(workspace, team,
     assert (
         staff.post(f"/content/calendar/move/{item.pk}/", {"day": "2026-03-01"}).status_code == 403
     )
+
+
+def test_a_feed_keeps_titles_with_commas_semicolons_new_lines_and_long_text(workspace, team):
+    title = "Spring; sale, 50% off\nall week: " + "é" * 120
+    actions.create_item(
+        workspace,
+        title=title,
+        kind="ad",
+        channel="display",
+        team="brand",
+        scheduled_for=datetime(2026, 3, 2, 23, 30, tzinfo=UTC),
+    )
+    _, token = actions.rotate_feed(workspace, user=team["editor"], scope="calendar")
+    body = Client().get(f"/content/feeds/{token}.ics").content
+    assert all(len(line) <= 75 for line in body.split(b"\r\n"))  # folded (RFC 5545 3.1)
+    (event,) = Calendar.from_ical(body).walk("VEVENT")
+    assert str(event["SUMMARY"]) == title
+    assert event.decoded("DTEND") == datetime(2026, 3, 3, 0, 0, tzinfo=UTC)
+    assert str(event["DESCRIPTION"]) == "Ad · idea · display · team brand"

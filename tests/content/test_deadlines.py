@@ -20,7 +20,7 @@ class Board:
     def __init__(self):
         self.calls = []
 
-    def __call__(self, workspace, *, key, title, due_on, assignee, item_id):
+    def __call__(self, workspace, *, key, title, due_on, assignee, team, item_id):
         self.calls.append((workspace.pk, key, title, due_on, assignee.username, item_id))
         return f"card-{len(self.calls)}"
 
@@ -107,8 +107,12 @@ def test_a_failing_board_records_nothing_and_the_next_run_tries_again(workspace,
     def broken(workspace, **task):
         raise RuntimeError("board unavailable")
 
+    def refuses(workspace, **task):
+        raise ValidationFailed({"team": "team '' has no board"})
+
     with pytest.raises(RuntimeError):
         deadlines.make_deadline_tasks(TODAY, make_task=broken)
+    assert deadlines.make_deadline_tasks(TODAY, make_task=refuses) == 0
     assert DeadlineTask.objects.count() == 0
     assert deadlines.make_deadline_tasks(TODAY, make_task=Board()) == 1
 
