@@ -31,6 +31,7 @@ from pacer.content.models import (
 from pacer.content.rights import rights_problem
 from pacer.content.workflow import IN_REVIEW, PUBLISHED, check_workflow
 from pacer.core import audit, clock
+from pacer.core.actions import digest_secret
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed, check_text
 from pacer.core.models import Workspace
@@ -61,8 +62,30 @@ def _plan(workspace: Workspace, reviewers, errors: dict) -> list[dict]:
         elif reviewer not in member_ids:
             errors[f"reviewers[{index}].reviewer"] = "must be a member of this workspace"
         else:
-            plan.append({"name": name.strip(), "reviewer": reviewer})
+            due = _day(step.get("due_on"), f"reviewers[{index}].due_on", errors)
+            plan.append(
+                {"name": name.strip(), "reviewer": reviewer}
+                | ({"due_on": due.isoformat()} if due else {})
+            )
     return plan
+
+
+def _day(value, field: str, errors: dict) -> date | None:
+    """A deadline day from a date, an ISO text or nothing."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime) or not isinstance(value, date | str):
+        errors[field] = "must be a date (YYYY-MM-DD)"
+        return None
+    try:
+        day = value if isinstance(value, date) else date.fromisoformat(value.strip())
+    except ValueError:
+        errors[field] = "must be a date (YYYY-MM-DD)"
+        return None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        errors[field] = f"must be between {FIRST_DAY} and {LAST_DAY}"
+        return None
+    return day
 
 
 def _when(value, field: str, errors: dict) -> datetime | None:
@@ -120,9 +143,11 @@ def create_item(
     owner=None,
     reviewers=(),
     scheduled_for=None,
+    due_on=None,
     actor=None,
 ) -> ContentItem:
-    """A content item in the workflow's first state, with its body as version 1."""
+    """A content item in the workflow's first state, with its body as version 1.
+    ``due_on`` is its editorial deadline (a board task is made for it)."""
     errors: dict[str, str] = {}
     title = _text(errors, "title", title, 300, required=True)
     body = _text(errors, "body", body, MAX_BODY)
@@ -139,6 +164,7 @@ def create_item(
             errors["theme"] = "no such theme in this workspace"
     plan = _plan(workspace, list(reviewers), errors)
     when = _when(scheduled_for, "scheduled_for", errors)
+    due = _day(due_on, "due_on", errors)
     if errors:
         raise ValidationFailed(errors)
     flow = selectors.workflow(workspace)
@@ -154,6 +180,7 @@ def create_item(
         owner=owner if getattr(owner, "pk", None) else None,
         approval_plan=plan,
         scheduled_for=when,
+        due_on=due,
     )
     author = actor if getattr(actor, "is_authenticated", False) else None
     ContentVersion.objects.create(item=item, number=1, body=body, author=author)
@@ -172,6 +199,7 @@ def _open_steps(item: ContentItem, version: ContentVersion) -> None:
             position=position,
             name=step["name"],
             reviewer_id=step["reviewer"],
+            due_on=step.get("due_on"),
         )
         for position, step in enumerate(item.approval_plan, start=1)
     )
@@ -214,6 +242,27 @@ def save_version(item: ContentItem, body, *, actor=None) -> ContentVersion:
         item.workspace, "content.version", version, actor=actor, after={"n": version.number}
     )
     return version
+
+
+@transaction.atomic
+def set_due(item: ContentItem, due_on, *, actor=None) -> ContentItem:
+    """Set or clear the item's editorial deadline."""
+    errors: dict[str, str] = {}
+    due = _day(due_on, "due_on", errors)
+    if errors:
+        raise ValidationFailed(errors)
+    before = item.due_on
+    item.due_on = due
+    item.save(update_fields=["due_on"])
+    audit.record(
+        item.workspace,
+        "content.due",
+        item,
+        actor=actor,
+        before={"due_on": str(before)},
+        after={"due_on": str(due)},
+    )
+    return item
 
 
 @transaction.atomic
@@ -311,6 +360,8 @@ def transition(item: ContentItem, state: str, *, actor=None) -> ContentItem:
         item.published_at = now
         _hand_off(item, version)
     item.save(update_fields=["state", "published_at"])
+    if flow.needs_approval(state) or state == "archived":
+        item.flags.filter(resolved_at__isnull=True).update(resolved_at=now)
     audit.record(
         item.workspace,
         "content.transition",
@@ -360,7 +411,9 @@ def vote(step: ApprovalStep, decision: str, *, user, comment: str = "") -> Appro
     if item.state == IN_REVIEW:
         if decision == Decision.REJECTED and "draft" in flow.allowed(IN_REVIEW):
             item.state = "draft"
-        elif selectors.approval_problem(item) is None and "approved" in flow.allowed(IN_REVIEW):
+        elif "approved" in flow.allowed(IN_REVIEW) and (
+            _refusal_for(item, (item.scheduled_for or clock.now()).date()) is None
+        ):  # every step approved, and its assets' rights cover its day
             item.state = "approved"
         item.save(update_fields=["state"])
     audit.record(
@@ -449,25 +502,35 @@ def create_theme(workspace: Workspace, *, name, starts_on, ends_on, actor=None) 
     return theme
 
 
+def new_secret() -> tuple[str, str, str]:
+    """A fresh URL token with its digest and display prefix: ``(token, digest, prefix)``."""
+    token = secrets.token_urlsafe(32)
+    return token, digest_secret(token), token[:6]
+
+
 @transaction.atomic
-def rotate_feed(workspace: Workspace, *, user, scope: str, team: str = "") -> CalendarFeed:
+def rotate_feed(
+    workspace: Workspace, *, user, scope: str, team: str = ""
+) -> tuple[CalendarFeed, str]:
     """Create the user's feed for a scope, or give it a new secret token (the old one is
-    refused from then on)."""
+    refused from then on). Returns the feed and its token, which is stored only as a
+    digest: show it now, it cannot be shown again."""
     errors: dict[str, str] = {}
     team = _text(errors, "team", team, 100, required=scope == FeedScope.TEAM)
     if scope not in FeedScope.values:
         errors["scope"] = f"must be one of {', '.join(FeedScope.values)}"
     if errors:
         raise ValidationFailed(errors)
+    token, digest, prefix = new_secret()
     feed, created = CalendarFeed.objects.select_for_update().get_or_create(
         workspace=workspace,
         scope=scope,
         user=user,
         team=team if scope == FeedScope.TEAM else "",
-        defaults={"token": secrets.token_urlsafe(32)},
+        defaults={"digest": digest, "prefix": prefix},
     )
     if not created:
-        feed.token = secrets.token_urlsafe(32)
-        feed.save(update_fields=["token", "rotated_at"])
+        feed.digest, feed.prefix = digest, prefix
+        feed.save(update_fields=["digest", "prefix", "rotated_at"])
     audit.record(workspace, "content.feed_rotate", feed, actor=user, after={"scope": scope})
-    return feed
+    return feed, token

@@ -7,7 +7,10 @@ class ContentConfig(DomainConfig):
     label = "content"
     urls = "pacer.content.urls"
     api = (("/content/", "pacer.content.api.router"),)
-    loops = (Loop("content-asset-expiry", "pacer.content.tasks.expire_assets", 300),)
+    loops = (
+        Loop("content-asset-expiry", "pacer.content.tasks.expire_assets", 300),
+        Loop("content-deadline-tasks", "pacer.content.tasks.deadline_tasks", 900),
+    )
     permissions = {
         "content.view": EVERYONE,
         "content.edit": MANAGERS,

@@ -1,6 +1,6 @@
 """Writes for the asset library: upload (validated by content, not by name), versions,
-metadata and rights, collections, use in content (checked against the rights), and the
-expiry loop's alerts and withdrawals.
+metadata and rights, collections, use in content (checked against the rights) and share
+links to collections (withdrawal and expiry: ``pacer.content.withdrawal``).
 
 An upload is checked in full before anything is written; its file is saved before the
 rows and removed again if the transaction fails, so nothing is left half-written.
@@ -13,13 +13,11 @@ import secrets
 import uuid
 from datetime import date, timedelta
 
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from PIL import Image, UnidentifiedImageError
 
 from pacer.content.models import (
     Asset,
-    AssetNotice,
     AssetStatus,
     AssetUse,
     AssetVersion,
@@ -27,14 +25,15 @@ from pacer.content.models import (
     ContentItem,
     ShareDownload,
     ShareLink,
+    TalentRelease,
 )
-from pacer.content.rights import rights_problem
+from pacer.content.rights import lapsed, rights_problem
 from pacer.content.storage import storage
 from pacer.core import audit, clock
+from pacer.core.actions import digest_secret
 from pacer.core.channels import CHANNELS
-from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed
+from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed, check_text
 from pacer.core.models import Workspace
-from pacer.messaging import webhooks
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 60_000_000
@@ -235,8 +234,8 @@ def add_version(asset: Asset, *, filename: str, data: bytes, user=None) -> Asset
 
 @transaction.atomic
 def update_asset(asset: Asset, values: dict, *, actor=None) -> Asset:
-    """Change the metadata, tags and rights. Extending the rights of a withdrawn asset
-    past today makes it active again."""
+    """Change the metadata, tags and rights. Changing the rights of a withdrawn asset so
+    that they reach today or later makes it active again (other edits leave it withdrawn)."""
     errors: dict[str, str] = {}
     name = values.get("name", asset.name)
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 200:
@@ -254,14 +253,17 @@ def update_asset(asset: Asset, values: dict, *, actor=None) -> Asset:
         raise ValidationFailed(errors)
     asset = Asset.objects.select_for_update().get(pk=asset.pk)
     before = audit.snapshot(asset, ["name", "licence", "territories", "channels", "rights_end"])
+    rights_changed = any(getattr(asset, field) != value for field, value in found.items())
     asset.name, asset.description, asset.tags = name.strip(), description.strip(), tags
     for field, value in found.items():
         setattr(asset, field, value)
     today = clock.now().date()
-    if asset.status == AssetStatus.WITHDRAWN and (
-        not asset.rights_end or asset.rights_end >= today
+    if (
+        asset.status == AssetStatus.WITHDRAWN
+        and rights_changed
+        and (not asset.rights_end or asset.rights_end >= today)
     ):
-        asset.status, asset.withdrawn_at = AssetStatus.ACTIVE, None
+        asset.status, asset.withdrawn_at, asset.withdrawn_reason = AssetStatus.ACTIVE, None, ""
     asset.search_text = _search_text(asset)
     asset.save()
     audit.record(
@@ -319,87 +321,6 @@ def use_asset(item: ContentItem, asset: Asset, *, territory: str = "", actor=Non
     return use
 
 
-def _notice(asset: Asset, kind: str) -> bool:
-    """Record a notice once per (asset, kind, rights end); whether it is new."""
-    try:
-        with transaction.atomic():
-            AssetNotice.objects.create(asset=asset, kind=kind, rights_end=asset.rights_end)
-    except IntegrityError:
-        return False
-    return True
-
-
-def _alert_owner(asset: Asset, subject: str, body: str) -> None:
-    owner = asset.owner
-    if owner is not None and owner.email:
-        transaction.on_commit(
-            lambda: send_mail(subject, body, None, [owner.email], fail_silently=True)
-        )
-
-
-def expire_assets(today: date | None = None) -> int:
-    """Alert owners of assets whose rights end within ``ALERT_DAYS`` days, and withdraw
-    active assets whose rights ended before ``today`` (emitting ``asset.withdrawn``).
-    Each alert and withdrawal happens once however often this runs; returns how many."""
-    today = today or clock.now().date()
-    done = 0
-    soon = Asset.objects.filter(
-        status=AssetStatus.ACTIVE,
-        rights_end__gte=today,
-        rights_end__lte=today.fromordinal(today.toordinal() + ALERT_DAYS),
-    ).select_related("owner")
-    for asset in soon:
-        with transaction.atomic():
-            if _notice(asset, "expiring"):
-                _alert_owner(
-                    asset,
-                    f"Rights for '{asset.name}' end on {asset.rights_end}",
-                    f"The usage rights of '{asset.name}' end on {asset.rights_end}; "
-                    "renew them or replace the asset where it is used.",
-                )
-                done += 1
-    ended = Asset.objects.filter(status=AssetStatus.ACTIVE, rights_end__lt=today)
-    for asset_id in ended.values_list("pk", flat=True):
-        with transaction.atomic():
-            asset = (
-                Asset.objects.select_for_update()
-                .filter(pk=asset_id, status=AssetStatus.ACTIVE)
-                .first()
-            )
-            if asset is None:
-                continue  # withdrawn by a concurrent run
-            asset.status, asset.withdrawn_at = AssetStatus.WITHDRAWN, clock.now()
-            asset.save(update_fields=["status", "withdrawn_at"])
-            if _notice(asset, "withdrawn"):
-                used_in = list(asset.uses.values_list("item_id", flat=True))
-                webhooks.emit(
-                    asset.workspace_id,
-                    "asset.withdrawn",
-                    f"{asset.pk}:{asset.rights_end}",
-                    {
-                        "id": asset.pk,
-                        "name": asset.name,
-                        "rights_end": str(asset.rights_end),
-                        "used_in_content": used_in,
-                    },
-                )
-                _alert_owner(
-                    asset,
-                    f"'{asset.name}' was withdrawn",
-                    f"The usage rights of '{asset.name}' ended on {asset.rights_end}; "
-                    f"it is withdrawn and used in {len(used_in)} content item(s).",
-                )
-            audit.record(
-                asset.workspace,
-                "asset.withdraw",
-                asset,
-                actor_label="expiry",
-                after={"rights_end": str(asset.rights_end)},
-            )
-            done += 1
-    return done
-
-
 SHARE_KINDS = ("original", "medium", "thumbnail")
 MAX_SHARE_DAYS = 365
 
@@ -407,8 +328,9 @@ MAX_SHARE_DAYS = 365
 @transaction.atomic
 def share_collection(
     collection: Collection, *, label, days, can_download: bool, renditions, actor=None
-) -> ShareLink:
-    """An expiring link to a collection for a partner."""
+) -> tuple[ShareLink, str]:
+    """An expiring link to a collection for a partner. Returns the link and its token,
+    which is stored only as a digest: show the address now, it cannot be shown again."""
     errors: dict[str, str] = {}
     if not isinstance(label, str) or not 1 <= len(label.strip()) <= 200:
         errors["label"] = "name who it is for in 1-200 characters"
@@ -424,11 +346,13 @@ def share_collection(
         errors["renditions"] = "choose at least one to allow downloads"
     if errors:
         raise ValidationFailed(errors)
+    token = secrets.token_urlsafe(32)
     link = ShareLink.objects.create(
         workspace=collection.workspace,
         collection=collection,
         label=label.strip(),
-        token=secrets.token_urlsafe(32),
+        digest=digest_secret(token),
+        prefix=token[:6],
         can_download=bool(can_download),
         renditions=sorted(set(renditions)),
         expires_at=clock.now() + timedelta(days=days),
@@ -441,7 +365,7 @@ def share_collection(
         actor=actor,
         after={"collection": collection.pk, "days": days},
     )
-    return link
+    return link, token
 
 
 def share_problem(link: ShareLink | None, asset: Asset | None = None, kind: str = "") -> str | None:
@@ -452,8 +376,9 @@ def share_problem(link: ShareLink | None, asset: Asset | None = None, kind: str 
         return None
     if not link.collection.assets.filter(pk=asset.pk).exists():
         return "this asset is not shared by this link"
-    if rights_problem(asset, clock.now().date()):
-        return f"the rights for '{asset.name}' have ended"
+    problem = lapsed(asset, clock.now().date())
+    if problem:
+        return problem
     if kind and (not link.can_download or kind not in link.renditions):
         return "this link does not allow that download"
     return None
@@ -462,3 +387,62 @@ def share_problem(link: ShareLink | None, asset: Asset | None = None, kind: str 
 @transaction.atomic
 def record_download(link: ShareLink, asset: Asset, kind: str) -> ShareDownload:
     return ShareDownload.objects.create(link=link, asset=asset, kind=kind)
+
+
+@transaction.atomic
+def add_release(
+    asset: Asset,
+    *,
+    person,
+    document_id=None,
+    territories="",
+    channels="",
+    starts_on=None,
+    ends_on=None,
+    actor=None,
+) -> TalentRelease:
+    """Record a person's talent release for ``asset``: from then on every use of the asset
+    must be covered by a release of each person in it (``pacer.content.rights``)."""
+    errors: dict[str, str] = {}
+    person = check_text(errors, "person", person, 200, required=True)
+    terms = _rights(
+        {
+            "territories": territories,
+            "channels": channels,
+            "rights_start": starts_on,
+            "rights_end": ends_on,
+        },
+        errors,
+    )
+    for old, new in (("rights_start", "starts_on"), ("rights_end", "ends_on")):
+        if old in errors:
+            errors[new] = errors.pop(old)
+    document = None
+    if document_id not in (None, ""):
+        wanted = str(document_id).strip()
+        if wanted.isdigit() and len(wanted) < 19:
+            document = Asset.objects.filter(workspace_id=asset.workspace_id, pk=wanted).first()
+        if document is None:
+            errors["document"] = "no such asset in this workspace"
+        elif document.pk == asset.pk:
+            errors["document"] = "the release document must be another asset"
+    if errors:
+        raise ValidationFailed(errors)
+    release = TalentRelease.objects.create(
+        workspace_id=asset.workspace_id,
+        asset=asset,
+        person=person,
+        document=document,
+        territories=terms["territories"],
+        channels=terms["channels"],
+        starts_on=terms["rights_start"],
+        ends_on=terms["rights_end"],
+    )
+    audit.record(
+        asset.workspace,
+        "asset.release",
+        release,
+        actor=actor,
+        after={"asset": asset.pk, "person": person, "ends_on": str(terms["rights_end"])},
+    )
+    return release

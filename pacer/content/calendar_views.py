@@ -194,15 +194,14 @@ def calendar_move(request, item_id: int):
     return JsonResponse({"day": request.POST.get("day")})
 
 
-def _feed_url(request, feed) -> str:
-    return request.build_absolute_uri(reverse("content-ical", args=[feed.token]))
-
-
 @page("content.view")
 def feeds(request):
+    """The user's feeds. A feed's secret address is shown once, when it is made or
+    rotated (only its digest is kept); the table names each by its first characters."""
+    new_url = None
     if request.method == "POST":
         try:
-            feed = actions.rotate_feed(
+            feed, token = actions.rotate_feed(
                 request.workspace,
                 user=request.user,
                 scope=request.POST.get("scope", ""),
@@ -210,21 +209,14 @@ def feeds(request):
             )
         except ValidationFailed as error:
             flash_errors(request, error)
-        else:
-            messages.success(
-                request,
-                f"New secret address for “{feed.get_scope_display()}”; the old one is refused.",
-            )
-        return HttpResponseRedirect(reverse("content-feeds"))
-    mine = [
-        (feed, _feed_url(request, feed))
-        for feed in selectors.feeds_of(request.workspace, request.user)
-    ]
+            return HttpResponseRedirect(reverse("content-feeds"))
+        new_url = request.build_absolute_uri(reverse("content-ical", args=[token]))
     return render(
         request,
         "content/feeds.html",
         {
-            "feeds": mine,
+            "feeds": selectors.feeds_of(request.workspace, request.user),
+            "new_url": new_url,
             "scopes": FeedScope.choices,
             "teams": [("", "—")] + [(t, t) for t in selectors.teams(request.workspace)],
         },

@@ -57,6 +57,8 @@ class ContentItem(models.Model):
     # the named reviewers, in order: [{"name": step name, "reviewer": user id}]
     approval_plan = models.JSONField(default=list)
     scheduled_for = models.DateTimeField(null=True, blank=True)
+    # the editorial deadline: the day the item must be ready (a board task is made for it)
+    due_on = models.DateField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -64,6 +66,7 @@ class ContentItem(models.Model):
         indexes = [
             models.Index(fields=["workspace", "scheduled_for"]),
             models.Index(fields=["workspace", "state"]),
+            models.Index(fields=["due_on"]),
         ]
 
     def __str__(self) -> str:
@@ -102,10 +105,57 @@ class ApprovalStep(models.Model):
     decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
     comment = models.TextField(blank=True, default="")
     decided_at = models.DateTimeField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True)  # the reviewer's deadline
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["version", "position"], name="approval_step_position")
+        ]
+
+
+class FlagKind(models.TextChoices):
+    UNSCHEDULED = "unscheduled", "Taken off the schedule"
+    PUBLISHED = "published", "Published with a withdrawn asset"
+    IN_PROGRESS = "in_progress", "Uses a withdrawn asset"
+
+
+class ContentFlag(models.Model):
+    """An item needs attention because an asset it uses was withdrawn: once per (item,
+    asset, withdrawal). ``resolved_at`` is set when the item next enters a state that
+    needs approval (its assets' rights are checked then) or is archived."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="flags")
+    asset = models.ForeignKey("Asset", on_delete=models.CASCADE, related_name="flags")
+    withdrawn_at = models.DateTimeField()
+    kind = models.CharField(max_length=20, choices=FlagKind.choices)
+    reason = models.TextField()
+    state_before = models.CharField(max_length=40)
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "asset", "withdrawn_at"], name="content_flag_once"
+            )
+        ]
+
+
+class DeadlineTask(models.Model):
+    """A board task made for an editorial deadline, once per key ("content-<item>-due" or
+    "content-<item>-step-<position>"); ``reference`` is what the board answered."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    key = models.CharField(max_length=100)
+    item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="tasks")
+    due_on = models.DateField()
+    reference = models.CharField(max_length=200)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="deadline_task_once")
         ]
 
 
@@ -136,13 +186,15 @@ class FeedScope(models.TextChoices):
 
 
 class CalendarFeed(models.Model):
-    """An iCal feed behind a secret URL token; rotating replaces the token."""
+    """An iCal feed behind a secret URL token, stored only as its SHA-256 digest (the URL
+    is shown once); ``prefix`` lets people tell feeds apart. Rotating replaces the token."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     scope = models.CharField(max_length=10, choices=FeedScope.choices)
     user = models.ForeignKey(USER, on_delete=models.CASCADE)  # who made it (and "my items")
     team = models.CharField(max_length=100, blank=True, default="")
-    token = models.CharField(max_length=64, unique=True)
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, blank=True, default="")
     rotated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -178,6 +230,7 @@ class Asset(models.Model):
         max_length=10, choices=AssetStatus.choices, default=AssetStatus.ACTIVE
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField(blank=True, default="")
     # lower-cased name, description and tags, for search
     search_text = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -225,6 +278,26 @@ class Rendition(models.Model):
         constraints = [models.UniqueConstraint(fields=["version", "kind"], name="rendition_once")]
 
 
+class TalentRelease(models.Model):
+    """A person's release for the use of their likeness in an asset. An asset with
+    releases may be used only where every person in it has a release that covers the use:
+    ``territories`` (empty: worldwide), ``channels`` (empty: any), ``starts_on`` and
+    ``ends_on`` (inclusive; empty: open). ``document`` is the signed release, itself an
+    asset of the library."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="releases")
+    person = models.CharField(max_length=200)
+    document = models.ForeignKey(
+        Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="releases_held"
+    )
+    territories = models.JSONField(default=list)
+    channels = models.JSONField(default=list)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
 class Collection(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     name = models.CharField(max_length=200)
@@ -265,12 +338,14 @@ class AssetNotice(models.Model):
 
 class ShareLink(models.Model):
     """An expiring link to a collection for a partner: view, and download when allowed,
-    of the renditions it names ("original", "medium", "thumbnail")."""
+    of the renditions it names ("original", "medium", "thumbnail"). Its token is stored
+    only as its SHA-256 digest: the link is shown once, when it is made."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="links")
     label = models.CharField(max_length=200)
-    token = models.CharField(max_length=64, unique=True)
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, blank=True, default="")
     can_download = models.BooleanField(default=False)
     renditions = models.JSONField(default=list)
     expires_at = models.DateTimeField()

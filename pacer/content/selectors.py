@@ -17,11 +17,14 @@ from pacer.content.models import (
     ContentVersion,
     Decision,
     FeedScope,
+    ShareLink,
     Theme,
     VersionComment,
     Workflow,
 )
+from pacer.content.rights import rights_problems
 from pacer.content.workflow import DEFAULT_STATES, DEFAULT_TRANSITIONS
+from pacer.core.actions import digest_secret
 from pacer.core.models import Workspace
 
 
@@ -173,9 +176,23 @@ def scheduled_between(rows: QuerySet[ContentItem], start: date, end: date) -> li
 
 
 def feed_by_token(token: str) -> CalendarFeed | None:
+    """The feed whose secret token this is (looked up by its digest), or ``None``."""
     if not token or len(token) > 64:
         return None
-    return CalendarFeed.objects.filter(token=token).select_related("workspace", "user").first()
+    return (
+        CalendarFeed.objects.filter(digest=digest_secret(token))
+        .select_related("workspace", "user")
+        .first()
+    )
+
+
+def share_link_by_token(token: str) -> ShareLink | None:
+    """The share link whose secret token this is (looked up by its digest), or ``None``."""
+    if not token or len(token) > 64:
+        return None
+    return (
+        ShareLink.objects.filter(digest=digest_secret(token)).select_related("collection").first()
+    )
 
 
 def feeds_of(workspace: Workspace, user) -> list[CalendarFeed]:
@@ -228,3 +245,32 @@ def collections(workspace: Workspace) -> QuerySet[Collection]:
 
 def collection(workspace: Workspace, collection_id: int) -> Collection | None:
     return collections(workspace).filter(pk=collection_id).first()
+
+
+def check_asset_use(
+    workspace: Workspace, asset_id: int, channel: str, territory: str, on_date: date
+) -> list[str]:
+    """Every reason the asset may not be used on ``on_date`` in ``territory`` (ISO code,
+    or "" when none) on ``channel`` (a channel key): withdrawn, outside its licensed days,
+    territories or channels, or showing a person whose talent release does not cover the
+    use. Empty when the use is allowed. Other domains (messaging) call this before they
+    put an asset in a message.
+
+    Example: ``check_asset_use(ws, 7, "email", "DE", date(2026, 7, 1))`` ->
+    ``["'Beach' may be used until 2026-06-30, not on 2026-07-01"]``."""
+    found = (
+        Asset.objects.filter(workspace=workspace, pk=asset_id).prefetch_related("releases").first()
+        if isinstance(asset_id, int) and 0 < asset_id < 2**63
+        else None
+    )
+    if found is None:
+        return [f"asset {asset_id} does not exist in this workspace"]
+    return rights_problems(found, on_date, territory=territory or "", channel=channel or "")
+
+
+def release_list(asset: Asset) -> list:
+    return list(asset.releases.select_related("document").order_by("person", "pk"))
+
+
+def open_flags(item: ContentItem) -> list:
+    return list(item.flags.filter(resolved_at__isnull=True).select_related("asset"))

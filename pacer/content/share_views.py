@@ -1,7 +1,6 @@
 """Partner distribution: a collection's page with its expiring share links, and the
 public pages a partner opens with a link (its token is the authority)."""
 
-from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -25,18 +24,21 @@ def _collection(request, collection_id: int):
 
 @page("assets.view")
 def collection_detail(request, collection_id: int):
-    collection = _collection(request, collection_id)
-    links = [
-        (link, request.build_absolute_uri(reverse("share", args=[link.token])))
-        for link in collection.links.order_by("-created_at")
-    ]
+    return _collection_page(request, _collection(request, collection_id))
+
+
+def _collection_page(request, collection, *, new_link=None, new_url=None):
+    """A collection, its members and its share links. A link's address is shown once,
+    right after it is made (only its digest is kept)."""
     return render(
         request,
         "content/collection.html",
         {
             "collection": collection,
             "members": collection.assets.order_by("name"),
-            "links": links,
+            "links": collection.links.order_by("-created_at"),
+            "new_link": new_link,
+            "new_url": new_url,
             "now": clock.now(),
             "kinds": [(k, k) for k in assets.SHARE_KINDS],
             "can_manage": allows(request.role, "assets.manage"),
@@ -50,7 +52,7 @@ def collection_share(request, collection_id: int):
     collection = _collection(request, collection_id)
     data = request.POST
     try:
-        link = assets.share_collection(
+        link, token = assets.share_collection(
             collection,
             label=data.get("label", ""),
             days=data.get("days", ""),
@@ -60,15 +62,13 @@ def collection_share(request, collection_id: int):
         )
     except ValidationFailed as error:
         flash_errors(request, error)
-    else:
-        messages.success(
-            request, f"Link for “{link.label}” made; it expires {link.expires_at:%Y-%m-%d}."
-        )
-    return HttpResponseRedirect(reverse("collection", args=[collection.pk]))
+        return HttpResponseRedirect(reverse("collection", args=[collection.pk]))
+    url = request.build_absolute_uri(reverse("share", args=[token]))
+    return _collection_page(request, collection, new_link=link, new_url=url)
 
 
 def _link(token: str) -> ShareLink:
-    link = ShareLink.objects.filter(token=token).select_related("collection").first()
+    link = selectors.share_link_by_token(token)
     problem = assets.share_problem(link)
     if problem:
         raise Http404(problem)
@@ -81,7 +81,7 @@ def share(request, token: str):
     shown = [
         a for a in link.collection.assets.order_by("name") if not assets.share_problem(link, a)
     ]
-    return render(request, "content/share.html", {"link": link, "assets": shown})
+    return render(request, "content/share.html", {"link": link, "token": token, "assets": shown})
 
 
 def share_download(request, token: str, asset_id: int, kind: str):

@@ -1,4 +1,5 @@
-"""Background work for assets: renditions of uploaded images, and the expiry loop."""
+"""Background work: renditions of uploaded images, the asset expiry loop and the loop that
+turns editorial deadlines into board tasks."""
 
 import io
 
@@ -6,9 +7,10 @@ from django.db import IntegrityError, transaction
 from django_tasks import task
 from PIL import Image, ImageOps
 
-from pacer.content.assets import expire_assets as _expire
+from pacer.content.deadlines import make_deadline_tasks
 from pacer.content.models import AssetVersion, Rendition
 from pacer.content.storage import storage
+from pacer.content.withdrawal import expire_assets as _expire
 
 # kind -> the longest side in pixels
 RENDITIONS = {"thumbnail": 240, "medium": 1200}
@@ -57,5 +59,10 @@ def make_renditions(version_id: int) -> int:
 
 
 def expire_assets() -> int:
-    """The worker loop: expiry alerts and withdrawals (``pacer.content.assets``)."""
+    """The worker loop: expiry alerts and withdrawals (``pacer.content.withdrawal``)."""
     return _expire()
+
+
+def deadline_tasks() -> int:
+    """The worker loop: board tasks for editorial deadlines (``pacer.content.deadlines``)."""
+    return make_deadline_tasks()

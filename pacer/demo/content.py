@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from PIL import Image
 
-from pacer.content import actions, assets, selectors
+from pacer.content import actions, assets, selectors, withdrawal
 from pacer.core.models import Workspace
 from pacer.core.selectors import members
 
@@ -112,5 +112,5 @@ def load_content(workspace: Workspace, today: date) -> dict:
             },
             owner=people[0] if people else None,
         )
-    notices = assets.expire_assets(today)
+    notices = withdrawal.expire_assets(today)
     return {"items": made, "assets": len(rights_ends), "notices": notices}

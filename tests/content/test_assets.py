@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from PIL import Image
 
-from pacer.content import actions, assets, selectors, tasks
+from pacer.content import actions, assets, selectors, tasks, withdrawal
 from pacer.content.models import Asset, AssetNotice, AssetUse, AssetVersion, Rendition
 from pacer.content.storage import storage
 from pacer.core.errors import ValidationFailed
@@ -165,8 +165,8 @@ def test_expiry_alerts_before_and_withdraws_at_expiry_once(
     item = _item(workspace, team)
     AssetUse.objects.create(workspace=workspace, asset=ended, item=item)
     with django_capture_on_commit_callbacks(execute=True):
-        assert assets.expire_assets(TODAY) == 2
-        assert assets.expire_assets(TODAY) == 0  # twice = once
+        assert withdrawal.expire_assets(TODAY) == 2
+        assert withdrawal.expire_assets(TODAY) == 0  # twice = once
     assert sorted((m.subject, tuple(m.to)) for m in mail.outbox) == [
         ("'Beach hero' was withdrawn", ("eve@acme.test",)),
         ("Rights for 'Beach hero' end on 2026-06-10", ("eve@acme.test",)),
@@ -182,8 +182,10 @@ def test_expiry_alerts_before_and_withdraws_at_expiry_once(
         {
             "id": ended.pk,
             "name": "Beach hero",
+            "reason": "its rights ended 2026-05-31",
             "rights_end": "2026-05-31",
             "used_in_content": [item.pk],
+            "unscheduled": [],
         }
     ]
     with pytest.raises(ValidationFailed, match="'Beach hero' is withdrawn"):

@@ -1,6 +1,7 @@
 """The content calendar's pages (month, week, list; themes and campaigns behind the
 items; rescheduling by drag and by form) and the iCal feeds behind rotatable tokens."""
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -64,29 +65,33 @@ def _expected(rows) -> list[tuple[str, datetime, str]]:
     [("calendar", "", [0, 1, 2, 3]), ("user", "", [0, 2]), ("team", "content", [2, 3])],
 )
 def test_a_feed_holds_exactly_its_scheduled_items(workspace, team, items, scope, team_name, chosen):
-    feed = actions.rotate_feed(workspace, user=team["editor"], scope=scope, team=team_name)
-    response = Client().get(f"/content/feeds/{feed.token}.ics")
+    _, token = actions.rotate_feed(workspace, user=team["editor"], scope=scope, team=team_name)
+    response = Client().get(f"/content/feeds/{token}.ics")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     assert _events(response.content) == _expected([items[i] for i in chosen])
 
 
 def test_rotating_a_feed_refuses_the_old_token(workspace, team, items):
-    old = actions.rotate_feed(workspace, user=team["editor"], scope="calendar").token
+    _, old = actions.rotate_feed(workspace, user=team["editor"], scope="calendar")
     assert Client().get(f"/content/feeds/{old}.ics").status_code == 200
-    new = actions.rotate_feed(workspace, user=team["editor"], scope="calendar").token
+    _, new = actions.rotate_feed(workspace, user=team["editor"], scope="calendar")
     assert new != old
     assert Client().get(f"/content/feeds/{old}.ics").status_code == 404
     assert Client().get(f"/content/feeds/{new}.ics").status_code == 200
-    # from the page, too
-    _client(team["editor"]).post("/content/feeds/", {"scope": "calendar"})
+    # from the page, too: the new address is shown once, and works; the last one stops
+    page = _client(team["editor"]).post("/content/feeds/", {"scope": "calendar"})
+    shown = re.search(r'id="new-feed-url">[^<]*/content/feeds/([^<]+)\.ics<', page.text)
     assert Client().get(f"/content/feeds/{new}.ics").status_code == 404
+    assert Client().get(f"/content/feeds/{shown.group(1)}.ics").status_code == 200
+    again = _client(team["editor"]).get("/content/feeds/").text
+    assert shown.group(1) not in again and shown.group(1)[:6] in again
 
 
 def test_a_feed_stops_when_its_maker_leaves_the_workspace(workspace, team, items, admin):
-    feed = actions.rotate_feed(workspace, user=team["brand"], scope="calendar")
+    _, token = actions.rotate_feed(workspace, user=team["brand"], scope="calendar")
     core.remove_member(workspace, team["brand"], actor=admin)
-    assert Client().get(f"/content/feeds/{feed.token}.ics").status_code == 404
+    assert Client().get(f"/content/feeds/{token}.ics").status_code == 404
 
 
 def test_the_month_shows_items_on_their_days_with_themes_and_campaigns(workspace, team, items):
@@ -143,3 +148,22 @@ def test_drag_to_reschedule_moves_the_item_and_refuses_bad_days(workspace, team,
     assert (
         staff.post(f"/content/calendar/move/{item.pk}/", {"day": "2026-03-01"}).status_code == 403
     )
+
+
+def test_a_feed_keeps_titles_with_commas_semicolons_new_lines_and_long_text(workspace, team):
+    title = "Spring; sale, 50% off\nall week: " + "é" * 120
+    actions.create_item(
+        workspace,
+        title=title,
+        kind="ad",
+        channel="display",
+        team="brand",
+        scheduled_for=datetime(2026, 3, 2, 23, 30, tzinfo=UTC),
+    )
+    _, token = actions.rotate_feed(workspace, user=team["editor"], scope="calendar")
+    body = Client().get(f"/content/feeds/{token}.ics").content
+    assert all(len(line) <= 75 for line in body.split(b"\r\n"))  # folded (RFC 5545 3.1)
+    (event,) = Calendar.from_ical(body).walk("VEVENT")
+    assert str(event["SUMMARY"]) == title
+    assert event.decoded("DTEND") == datetime(2026, 3, 3, 0, 0, tzinfo=UTC)
+    assert str(event["DESCRIPTION"]) == "Ad · idea · display · team brand"

@@ -1,0 +1,212 @@
+"""Withdrawing an asset, at the expiry of its rights (the worker loop) or by hand, and
+what follows for the content that uses it (where-used tracking):
+
+- an item waiting in a state that needs approval but not yet published (approved,
+  scheduled by default) goes back to a state that does not (draft by default), so it is
+  not published with the asset;
+- a published item stays published and is flagged;
+- any other item that uses the asset (idea, draft, in review) is flagged;
+
+each with a ``ContentFlag`` that records the reason, an audit entry and an email to the
+item's owner. The asset's owner is alerted too, and downstream systems get a signed
+``asset.withdrawn`` webhook. A withdrawal happens once: withdrawing a withdrawn asset, or
+running the loop again, changes nothing.
+"""
+
+from collections import defaultdict
+from datetime import date
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+
+from pacer.content import selectors
+from pacer.content.models import (
+    Asset,
+    AssetNotice,
+    AssetStatus,
+    ContentFlag,
+    ContentItem,
+    FlagKind,
+)
+from pacer.content.workflow import PUBLISHED
+from pacer.core import audit, clock
+from pacer.core.errors import ValidationFailed, check_text
+from pacer.messaging import webhooks
+
+ALERT_DAYS = 14
+IDLE_STATES = ("archived",)  # items there are left alone
+
+
+def _notice(asset: Asset, kind: str) -> bool:
+    """Record a notice once per (asset, kind, rights end); whether it is new."""
+    try:
+        with transaction.atomic():
+            AssetNotice.objects.create(asset=asset, kind=kind, rights_end=asset.rights_end)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _mail(user, subject: str, body: str) -> None:
+    if user is not None and user.email:
+        transaction.on_commit(lambda: send_mail(subject, body, None, [user.email], True))
+
+
+def _fallback_state(flow, state: str) -> str:
+    """Where an item goes when an asset it waits to publish with is withdrawn: the first
+    state it may move to that needs no approval, else the workflow's first such state."""
+    for target in flow.allowed(state):
+        if not flow.needs_approval(target) and target not in IDLE_STATES:
+            return target
+    return next(s["key"] for s in flow.states if not s["needs_approval"])
+
+
+def _flag_items(asset: Asset, reason: str) -> list[ContentFlag]:
+    """Take the items that use ``asset`` off the schedule or flag them (see the module)."""
+    now = clock.now()
+    flow = selectors.workflow(asset.workspace)
+    item_ids = list(asset.uses.values_list("item_id", flat=True))
+    users = ContentItem.objects.select_for_update(of=("self",)).filter(pk__in=item_ids)
+    flags = []
+    for item in users.select_related("owner").order_by("pk"):
+        if item.state in IDLE_STATES:
+            continue
+        before = item.state
+        if before == PUBLISHED:
+            kind = FlagKind.PUBLISHED
+        elif flow.needs_approval(before):
+            kind = FlagKind.UNSCHEDULED
+            item.state = _fallback_state(flow, before)
+            item.save(update_fields=["state"])
+        else:
+            kind = FlagKind.IN_PROGRESS
+        flag, created = ContentFlag.objects.get_or_create(
+            item=item,
+            asset=asset,
+            withdrawn_at=asset.withdrawn_at,
+            defaults={
+                "workspace": asset.workspace,
+                "kind": kind,
+                "reason": f"'{asset.name}' was withdrawn: {reason}",
+                "state_before": before,
+                "created_at": now,
+            },
+        )
+        if not created:
+            continue
+        flags.append(flag)
+        audit.record(
+            item.workspace,
+            "content.flag",
+            item,
+            actor_label="asset withdrawal",
+            before={"state": before},
+            after={"state": item.state, "flag": kind, "asset": asset.pk},
+        )
+    by_owner = defaultdict(list)
+    for flag in flags:
+        by_owner[flag.item.owner].append(flag)
+    for owner, owned in by_owner.items():  # one email per owner
+        lines = "\n".join(f"- {f.item.title}: {f.get_kind_display().lower()}" for f in owned)
+        _mail(
+            owner,
+            f"'{asset.name}' was withdrawn: {len(owned)} of your items need attention",
+            f"'{asset.name}' was withdrawn ({reason}). Replace it in:\n{lines}",
+        )
+    return flags
+
+
+def _withdraw(asset: Asset, *, reason: str, key: str, actor=None, actor_label="") -> list:
+    """Withdraw a locked active asset and deal with where it is used."""
+    asset.status, asset.withdrawn_at = AssetStatus.WITHDRAWN, clock.now()
+    asset.withdrawn_reason = reason
+    asset.save(update_fields=["status", "withdrawn_at", "withdrawn_reason"])
+    flags = _flag_items(asset, reason)
+    used_in = sorted(asset.uses.values_list("item_id", flat=True))
+    webhooks.emit(
+        asset.workspace_id,
+        "asset.withdrawn",
+        key,
+        {
+            "id": asset.pk,
+            "name": asset.name,
+            "reason": reason,
+            "rights_end": str(asset.rights_end) if asset.rights_end else None,
+            "used_in_content": used_in,
+            "unscheduled": sorted(f.item_id for f in flags if f.kind == FlagKind.UNSCHEDULED),
+        },
+    )
+    _mail(
+        asset.owner,
+        f"'{asset.name}' was withdrawn",
+        f"'{asset.name}' was withdrawn ({reason}); it is used in {len(used_in)} content "
+        f"item(s), {len(flags)} of which now need attention.",
+    )
+    audit.record(
+        asset.workspace,
+        "asset.withdraw",
+        asset,
+        actor=actor,
+        actor_label=actor_label,
+        after={"reason": reason, "flagged": [f.item_id for f in flags]},
+    )
+    return flags
+
+
+@transaction.atomic
+def withdraw_asset(asset: Asset, *, reason, actor=None) -> list[ContentFlag]:
+    """Withdraw an asset by hand (a licence revoked, a complaint): it may be used nowhere
+    until its rights are edited; the items that use it follow (see the module). Returns
+    the new flags; an asset already withdrawn is left as it is (no flags)."""
+    errors: dict[str, str] = {}
+    reason = check_text(errors, "reason", reason, 500, required=True)
+    if errors:
+        raise ValidationFailed(errors)
+    locked = Asset.objects.select_for_update(of=("self",)).select_related("owner").get(pk=asset.pk)
+    if locked.status == AssetStatus.WITHDRAWN:
+        return []
+    key = f"{locked.pk}:manual:{clock.now().isoformat()}"
+    return _withdraw(locked, reason=reason, key=key, actor=actor)
+
+
+def expire_assets(today: date | None = None) -> int:
+    """Alert owners of assets whose rights end within ``ALERT_DAYS`` days, and withdraw
+    active assets whose rights ended before ``today`` (emitting ``asset.withdrawn``).
+    Each alert and withdrawal happens once however often this runs; returns how many."""
+    today = today or clock.now().date()
+    done = 0
+    soon = Asset.objects.filter(
+        status=AssetStatus.ACTIVE,
+        rights_end__gte=today,
+        rights_end__lte=today.fromordinal(today.toordinal() + ALERT_DAYS),
+    ).select_related("owner")
+    for asset in soon:
+        with transaction.atomic():
+            if _notice(asset, "expiring"):
+                _mail(
+                    asset.owner,
+                    f"Rights for '{asset.name}' end on {asset.rights_end}",
+                    f"The usage rights of '{asset.name}' end on {asset.rights_end}; "
+                    "renew them or replace the asset where it is used.",
+                )
+                done += 1
+    ended = Asset.objects.filter(status=AssetStatus.ACTIVE, rights_end__lt=today)
+    for asset_id in ended.values_list("pk", flat=True):
+        with transaction.atomic():
+            asset = (
+                Asset.objects.select_for_update(of=("self",))
+                .select_related("owner")
+                .filter(pk=asset_id, status=AssetStatus.ACTIVE)
+                .first()
+            )
+            if asset is None:
+                continue  # withdrawn by a concurrent run
+            _notice(asset, "withdrawn")
+            _withdraw(
+                asset,
+                reason=f"its rights ended {asset.rights_end}",
+                key=f"{asset.pk}:{asset.rights_end}",
+                actor_label="expiry",
+            )
+            done += 1
+    return done
