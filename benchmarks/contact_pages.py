@@ -138,6 +138,8 @@ def main(contacts: int = 1_000_000, events: int = 5_000_000, requests: int = 40)
                 "acquisition_source",
                 "acquisition_medium",
                 "acquisition_campaign",
+                "rfm_code",
+                "rfm_segment",
             ],  # fmt: skip
             (
                 (
@@ -158,6 +160,8 @@ def main(contacts: int = 1_000_000, events: int = 5_000_000, requests: int = 40)
                     "google",
                     "cpc",
                     f"campaign-{i % 40}",
+                    "",
+                    "",
                 )
                 for i in range(contacts)
             ),

@@ -184,7 +184,27 @@ def lock_appends(model) -> None:
 
 def insert_returning_ids(model, objects: list) -> None:
     """``INSERT`` model instances (every concrete field but the id) in bulk and set each
-    instance's primary key, ids increasing in list order.
+    instance's primary key, ids increasing in list order (``insert_values``)."""
+    if not objects:
+        return
+    concrete = [f for f in model._meta.concrete_fields if not f.primary_key]
+    _, _, adapters = _prepared(model, [f.name for f in concrete])
+    now = timezone.now()
+    for field in concrete:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            for obj in objects:
+                obj.__dict__[field.attname] = now
+    ids = insert_values(model, _instance_rows(objects, concrete, adapters))
+    alias = connection.alias
+    for obj, pk_value in zip(objects, ids, strict=True):
+        obj.pk = pk_value
+        obj._state.adding = False
+        obj._state.db = alias
+
+
+def insert_values(model, rows: list[list]) -> Sequence[int]:
+    """``INSERT`` rows of every concrete field but the id, in field order and as the
+    driver takes them; the new ids, increasing in list order.
 
     SQLite: one prepared statement per row (``executemany``, in C); inside the
     transaction this opens if none is open, the writer holds the database's one write
@@ -192,16 +212,10 @@ def insert_returning_ids(model, objects: list) -> None:
     ``last_insert_rowid()``. PostgreSQL: the ids are taken from the table's sequence in
     one query and the rows sent with ``COPY`` (formatted in C).
     """
-    if not objects:
-        return
+    if not rows:
+        return []
     concrete = [f for f in model._meta.concrete_fields if not f.primary_key]
-    table, columns, adapters = _prepared(model, [f.name for f in concrete])
-    now = timezone.now()
-    for field in concrete:
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            for obj in objects:
-                obj.__dict__[field.attname] = now
-    rows = _instance_rows(objects, concrete, adapters)
+    table, columns, _ = _prepared(model, [f.name for f in concrete])
     count = len(rows)
     with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
         if connection.vendor != "postgresql":
@@ -212,25 +226,54 @@ def insert_returning_ids(model, objects: list) -> None:
             )
             cursor.execute("SELECT last_insert_rowid()")
             last = cursor.fetchone()[0]
-            ids = range(last - count + 1, last + 1)
-        else:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [model._meta.db_table, model._meta.pk.column, count],
-            )
-            ids = sorted(row[0] for row in cursor.fetchall())
-            pk = connection.ops.quote_name(model._meta.pk.column)
-            with (
-                connection.wrap_database_errors,
-                cursor.cursor.copy(f"COPY {table} ({pk}, {', '.join(columns)}) FROM STDIN") as copy,
-            ):
-                for pk_value, row in zip(ids, rows, strict=True):
-                    copy.write_row((pk_value, *row))
-    alias = connection.alias
-    for obj, pk_value in zip(objects, ids, strict=True):
-        obj.pk = pk_value
-        obj._state.adding = False
-        obj._state.db = alias
+            return range(last - count + 1, last + 1)
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        ids = sorted(row[0] for row in cursor.fetchall())
+        pk = connection.ops.quote_name(model._meta.pk.column)
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(f"COPY {table} ({pk}, {', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            for pk_value, row in zip(ids, rows, strict=True):
+                copy.write_row((pk_value, *row))
+        return ids
+
+
+def insert_new(model, changes: Iterable[dict]) -> Sequence[int]:
+    """Insert one new row per dict of ``{attname: value}`` over the model's defaults (as
+    ``NewInstances`` would make them, ``auto_now`` fields at this moment), without
+    building instances; the new ids, in order (``insert_values``)."""
+    concrete = [f for f in model._meta.concrete_fields if not f.primary_key]
+    _, _, adapters = _prepared(model, [f.name for f in concrete])
+    template = NewInstances(model)()
+    now = timezone.now()
+    for field in concrete:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            template.__dict__[field.attname] = now
+    (base,) = _instance_rows([template], concrete, adapters)
+    adapt_at = {
+        f.attname: (i, adapt) for i, (f, adapt) in enumerate(zip(concrete, adapters, strict=True))
+    }
+    last: dict[str, tuple] = {}  # per field, the value adapted last and what it gave
+    rows = []
+    for change in changes:
+        row = base.copy()
+        for attname, value in change.items():
+            i, adapt = adapt_at[attname]
+            if value is None or adapt is _same:
+                row[i] = value
+                continue
+            seen = last.get(attname)
+            if seen is not None and seen[0] is value:  # a batch's one timestamp: once
+                row[i] = seen[1]
+            else:
+                row[i] = adapt(value)
+                last[attname] = (value, row[i])
+        rows.append(row)
+    return insert_values(model, rows)
 
 
 def _instance_rows(objects: list, concrete: list, adapters: list[Callable]) -> list[list]:

@@ -86,6 +86,9 @@ class DomainConfig(AppConfig):
     warehouse_tables: tuple[str, ...] = ()
     # dotted paths of functions of the warehouse store run after a sync that changed rows
     warehouse_refreshers: tuple[str, ...] = ()
+    # dotted paths of tasks queued after a sync that changed rows (slower refits that the
+    # sync does not wait for; each must be idempotent per snapshot)
+    after_sync_tasks: tuple[str, ...] = ()
     # background loops the worker runs
     loops: tuple[Loop, ...] = ()
     # permission -> the roles that hold it (asked through pacer.core.permissions)

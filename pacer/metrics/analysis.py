@@ -20,6 +20,7 @@ from pacer.analytics.rfm import rfm
 from pacer.core import audit
 from pacer.core.models import Workspace
 from pacer.metrics.cube import SOURCES
+from pacer.metrics.refits import read_result, result_path, write_result
 from pacer.metrics.summaries import customer_summary, journey_tables
 from pacer.people.actions import record_predictions, record_rfm
 from pacer.warehouse.store import Store
@@ -60,9 +61,21 @@ def attribution_report(
 def _attribution(
     root: str, snapshot: tuple, workspace_id: int, start: date, end: date, by: str
 ) -> pl.DataFrame:
-    """``attribution_report``'s work, kept per snapshot of the source tables: the models
-    are refitted only after a sync brought new data (or for a new range)."""
-    store = Store(root)
+    """``attribution_report``'s work, kept per snapshot of the source tables (in this
+    process and on disk, ``pacer.metrics.refits``): the models are refitted only after a
+    sync brought new data (or for a new range)."""
+    path = result_path(root, snapshot, workspace_id, start, end, by)
+    kept = read_result(path)
+    if kept is not None:
+        return kept
+    result = _fit_attribution(Store(root), workspace_id, start, end, by)
+    write_result(path, result)
+    return result
+
+
+def _fit_attribution(
+    store: Store, workspace_id: int, start: date, end: date, by: str
+) -> pl.DataFrame:
     con, tables = _tables(store)
     upper = _instant(end + timedelta(days=1))
     touches, outcomes = journey_tables(tables, workspace_id, _instant(start), upper)

@@ -12,6 +12,7 @@ class MetricsConfig(DomainConfig):
     )
     cli = "pacer.metrics.cli"
     warehouse_refreshers = ("pacer.metrics.cube.refresh_cube",)
+    after_sync_tasks = ("pacer.metrics.tasks.refit_after_sync",)
     permissions = {
         "dashboard.view": EVERYONE,
         "reports.view": EVERYONE,

@@ -8,7 +8,7 @@ is published on the change feed.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -17,11 +17,11 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from pacer.core import audit, feed
-from pacer.core.bulk import update_rows
+from pacer.core.bulk import insert_new, insert_rows, update_rows
 from pacer.core.errors import FieldError, ValidationFailed, parse_amount
 from pacer.core.models import Workspace
 from pacer.people.commerce import LineInput, OrderInput, OrderWriter
-from pacer.people.models import Contact, IdentityKind, LifecycleStage, Location
+from pacer.people.models import Contact, Identity, IdentityKind, LifecycleStage, Location
 from pacer.people.resolution import BatchResolver, normalise
 from pacer.privacy.selectors import suppressed
 
@@ -151,12 +151,24 @@ def _write_contacts(
     workspace: Workspace, checked: list, update_rule: str, report: ImportReport, actor
 ) -> None:
     checked = _without_erased(workspace, checked, lambda item: item[1][0], report)
-    keys = {key for _, (keys_, _) in checked for key in keys_}
-    resolver = BatchResolver(workspace, keys)
+    keys: dict[tuple[str, str], int] = {}  # each identifier: how many rows carry it
+    for _, (keys_, _) in checked:
+        for key in keys_:
+            keys[key] = keys.get(key, 0) + 1
+    resolver = BatchResolver(workspace, set(keys))
+    now = datetime.now(UTC)
+    # A row whose identifiers nobody holds and no other row carries is a new person
+    # whatever the other rows say: written straight from its values, without resolving.
+    alone, shared = [], []
+    for item in checked:
+        if all(keys[key] == 1 and key not in resolver.owner for key in item[1][0]):
+            alone.append(item[1])
+        else:
+            shared.append(item)
+    alone_ids = _create_alone(workspace, alone, now)
     changed: dict[int, Contact] = {}
     first_rows: set[int] = set()
-    now = datetime.now(UTC)
-    for _, (keys_, values) in checked:
+    for _, (keys_, values) in shared:
         contact = resolver.resolve(keys_)
         created = contact.pk is None
         # A contact this file creates takes its first row whole; later rows follow the rule.
@@ -173,7 +185,7 @@ def _write_contacts(
             contact.lifecycle_stage = contact.lifecycle_stage or LifecycleStage.LEAD
         if not created and dirty:
             changed[contact.pk] = contact
-    report.created = len(resolver.new_contacts)
+    report.created = len(alone_ids) + len(resolver.new_contacts)
     report.updated = len(changed)
     report.merged = len(resolver.saved_merges)
     report.skipped = len(checked) - report.created - report.updated
@@ -192,7 +204,11 @@ def _write_contacts(
             "lead_at",
         ],
     )
-    _publish(resolver, [c.pk for c in resolver.new_contacts] + list(changed), "contacts.import")
+    _publish(
+        resolver,
+        [*alone_ids, *(c.pk for c in resolver.new_contacts), *changed],
+        "contacts.import",
+    )
     audit.record(
         workspace,
         "contacts.import",
@@ -200,6 +216,39 @@ def _write_contacts(
         actor=actor,
         after={"created": report.created, "updated": report.updated},
     )
+
+
+def _create_alone(workspace: Workspace, rows: list[tuple], now: datetime) -> Sequence[int]:
+    """Write a new contact and its identities per ``(keys, values)`` row, as resolving
+    them would (``_fill``, then a contact with an email is a lead from ``now``), without
+    building instances; the new ids."""
+    changes = []
+    for _, values in rows:
+        change, traits = {"workspace_id": workspace.pk}, {}
+        for name, value in values.items():
+            if name.startswith("trait:"):
+                traits[name[6:]] = value
+            elif name == "location":
+                change["location_id"] = value.pk
+            else:
+                change[name] = value
+        if traits:
+            change["traits"] = traits
+        if change.get("email"):
+            change["lead_at"] = now
+            change["lifecycle_stage"] = change.get("lifecycle_stage") or LifecycleStage.LEAD
+        changes.append(change)
+    ids = insert_new(Contact, changes)
+    insert_rows(
+        Identity,
+        ["workspace", "contact", "kind", "value", "created_at"],
+        [
+            (workspace.pk, contact_id, kind, value, now)
+            for contact_id, (keys, _) in zip(ids, rows, strict=True)
+            for kind, value in keys
+        ],
+    )
+    return ids
 
 
 def _check_contact_row(row: dict, locations: dict) -> tuple[list, dict]:

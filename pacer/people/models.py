@@ -37,15 +37,20 @@ class Account(models.Model):
 class Contact(models.Model):
     """A person. Merged contacts keep their row with ``merged_into`` set."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    # indexed with the id (Meta.indexes), which serves every lookup by workspace
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, db_index=False)
     email = models.CharField(max_length=254, blank=True, db_index=True)
     phone = models.CharField(max_length=40, blank=True)
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     traits = models.JSONField(default=dict, blank=True)
     account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL)
-    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.SET_NULL)
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
+    location = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+    )  # indexed with revenue (Meta.indexes)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+    )  # indexed where set (Meta.indexes)
     lifecycle_stage = models.CharField(max_length=20, choices=LifecycleStage.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Computed traits, kept current by ingestion and imports.
@@ -90,7 +95,8 @@ class Contact(models.Model):
 class Identity(models.Model):
     """One identifier that resolves to exactly one contact in a workspace."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    # leads the unique (workspace, kind, value) index, which serves lookups by workspace
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, db_index=False)
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identities")
     kind = models.CharField(max_length=20, choices=IdentityKind.choices)
     value = models.CharField(max_length=254)
