@@ -28,5 +28,6 @@ class PlanningConfig(DomainConfig):
         NavItem("Plans", "plans", "plans.view", order=10, group="plan"),
         NavItem("Timeline", "plan-timeline", "plans.view", order=12, group="plan"),
         NavItem("Budgets", "budgets", "budgets.view", order=14, group="plan"),
+        NavItem("Results", "plan-results", "budgets.view", order=16, group="plan"),
         NavItem("Vendors", "vendors", "budgets.view", order=35, group="plan"),
     )

@@ -210,7 +210,10 @@ def portfolio(results: Results) -> list[PortfolioRow]:
         if not trackable(channel):
             call, why = "keep", "no trackable touches: judge it with the mix model"
         elif outcome.spend < MIN_SPEND:
-            call, why = "keep", f"spent under {MIN_SPEND:,.0f}: too little to judge"
+            call, why = (
+                "keep",
+                f"spent under {MIN_SPEND:,.0f} (workspace currency): too little to judge",
+            )
         elif interval is None:
             call, why = "stop", "spend and no credited conversion"
         elif interval[0] > SCALE_ROMI:

@@ -396,6 +396,8 @@ def test_plan_and_budget_pages_answer_each_role_as_declared_and_refusals_write_n
         "/plans/": "plans.view",
         "/plans/new/": "plans.manage",
         "/plans/timeline/?year=2026&team=x": "plans.view",
+        "/plans/results/?model=markov": "budgets.view",
+        "/vendors/scorecards/": "budgets.view",
         f"/plans/{node.pk}/": "plans.view",
         f"/plans/{node.pk}/edit/": "plans.manage",
         f"/plans/{node.pk}/move/": "plans.manage",

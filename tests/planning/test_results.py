@@ -102,7 +102,10 @@ def test_portfolio_calls_follow_the_written_rule(workspace, plan):
     results = node_results(workspace, default_store(), start=START, end=END, model="last_touch")
     calls = {row.node.name: (row.call, row.why) for row in portfolio(results)}
     assert set(calls) == {"Search", "Spring search"}  # the root has no campaign
-    assert calls["Spring search"] == ("keep", f"spent under {MIN_SPEND:,.0f}: too little to judge")
+    assert calls["Spring search"] == (
+        "keep",
+        f"spent under {MIN_SPEND:,.0f} (workspace currency): too little to judge",
+    )
     # summer: 1500 spent, one conversion of 200: interval of 1 event is [0.025, 5.57]
     # conversions, so ROMI is within [-1.0, -0.26]: all below 0
     assert calls["Search"][0] == "stop"
