@@ -12,6 +12,7 @@ from pacer.core.errors import FieldError, ValidationFailed, check_day, check_tex
 from pacer.core.models import Workspace
 from pacer.people.selectors import locations_by_code
 from pacer.planning import totals
+from pacer.planning.close_actions import closed_errors, refuse_closed
 from pacer.planning.links import check_landing_url
 from pacer.planning.models import Campaign, SpendEntry
 
@@ -190,6 +191,9 @@ def record_spend(workspace: Workspace, rows: list[dict], *, actor=None) -> dict[
                 "send one amount per key"
             )
         entries.append(entry)
+    errors.update(
+        closed_errors(workspace, {f"rows[{i}].day": e.day for i, e in enumerate(entries)})
+    )
     if errors:
         raise ValidationFailed(errors)
     lock_appends(SpendEntry)  # concurrent senders of the same keys take turns
@@ -320,6 +324,7 @@ def enter_spend(workspace: Workspace, values: dict, *, actor=None) -> SpendEntry
                 f"spend for this day, channel, campaign and location is recorded already "
                 f"(line {existing.pk}, {existing.amount}); edit that line instead"
             )
+        errors.update(closed_errors(workspace, {"day": entry.day}))
     if errors:
         raise ValidationFailed(errors)
     entry.save()
@@ -337,6 +342,8 @@ def update_spend(entry: SpendEntry, values: dict, *, actor=None) -> SpendEntry:
         other = _same_key(workspace, changed).exclude(pk=entry.pk).first()
         if other is not None:
             errors["day"] = f"line {other.pk} has this day, channel, campaign and location already"
+        errors.update(closed_errors(workspace, {"day": changed.day}))
+    errors.update(closed_errors(workspace, {"day": entry.day}))  # moving out of a closed month
     if errors:
         raise ValidationFailed(errors)
     entry = SpendEntry.objects.select_for_update().get(pk=entry.pk)
@@ -354,6 +361,7 @@ def update_spend(entry: SpendEntry, values: dict, *, actor=None) -> SpendEntry:
 
 @transaction.atomic
 def delete_spend(entry: SpendEntry, *, actor=None) -> None:
+    refuse_closed(entry.workspace, {"day": entry.day})
     before = audit.snapshot(entry)
     audit.record(entry.workspace, "spend.delete", entry, actor=actor, before=before)
     entry = SpendEntry.objects.select_for_update().get(pk=entry.pk)  # as stored

@@ -10,6 +10,7 @@ from pacer.core import audit
 from pacer.core.errors import FieldError, ValidationFailed, check_day, check_text, parse_amount
 from pacer.core.models import Workspace
 from pacer.planning.budget_actions import check_currency, committed_base, rate_on, to_base
+from pacer.planning.close_actions import closed_errors
 from pacer.planning.models import BudgetLine, Invoice, PurchaseOrder, Vendor
 
 VENDOR_TEXT = {
@@ -116,6 +117,7 @@ def issue_order(workspace: Workspace, values: dict, *, actor=None) -> PurchaseOr
         amount_base = to_base(amount, rate_on(workspace, currency, issued_on), "amount")
     except FieldError as error:
         errors[error.field] = error.reason
+    errors.update(closed_errors(workspace, {"issued_on": values.get("issued_on")}))
     if not errors:
         free = line.amount_base - committed_base([line.pk]).get(line.pk, Decimal(0))
         if amount_base > free:
@@ -198,6 +200,7 @@ def record_invoice(workspace: Workspace, values: dict, *, actor=None) -> Invoice
             amount_base = to_base(amount, rate, "amount")
     except FieldError as error:
         errors[error.field] = error.reason
+    errors.update(closed_errors(workspace, {"invoiced_on": values.get("invoiced_on")}))
     flagged = False
     if not errors:
         invoiced = order.invoices.aggregate(total=Sum("amount"))["total"] or Decimal(0)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pacer.planning import budget_views, plan_views, result_views, spend_views, views
+from pacer.planning import budget_views, close_views, plan_views, result_views, spend_views, views
 
 urlpatterns = [
     path("campaigns/", views.campaign_list, name="campaigns"),
@@ -36,6 +36,9 @@ urlpatterns = [
         name="budget-transfer-decide",
     ),
     path("budgets/rates/", budget_views.rate_new, name="budget-rate-new"),
+    path("budgets/close/", close_views.month_close, name="budget-close"),
+    path("budgets/close/month/", close_views.close, name="budget-close-month"),
+    path("budgets/close/reopen/", close_views.reopen, name="budget-reopen"),
     path("budgets/threshold/", budget_views.threshold, name="budget-threshold"),
     path("vendors/", budget_views.vendors, name="vendors"),
     path("vendors/scorecards/", result_views.scorecards, name="vendor-scorecards"),
