@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from pacer.planning.budget_actions import plan_lines
+from pacer.planning.close_actions import close_month
 from pacer.planning.models import BudgetLine
 from pacer.planning.purchase_actions import issue_order, record_invoice, save_vendor
 from tests.planning.results_fixture import build_results_plan
@@ -36,7 +37,9 @@ def test_result_pages_fit_every_width_and_pass_axe(live_server, browser, admin, 
         ("plan-results", "/plans/results/?model=markov"),
         ("plan-results-empty-range", "/plans/results/?start=2024-01-01&end=2024-01-31&range="),
         ("vendor-scorecards", "/vendors/scorecards/"),
+        ("month-close", "/budgets/close/?year=2026"),
     ]
+    close_month(workspace, "2026-01", actor=admin)
     found = []
     for width in WIDTHS:
         context, page, problems = _context(browser, width, "ada", live_server.url)
