@@ -231,3 +231,20 @@ def by_location(store: Store, workspace_id: int, filters: KpiFilter) -> list[dic
         item["person_rates"] = person  # the counts (``total_rates`` adds them up)
         rows.append(item)
     return rows
+
+
+def by_campaign(store: Store, workspace_id: int, filters: KpiFilter) -> dict[str, dict]:
+    """The cube's additive sums (spend, leads, new customers, revenue, …) per campaign key
+    over the filter's whole periods: the people a campaign acquired and what they bought."""
+    if not store.exists(CUBE_TABLE):
+        return {}
+    con = store.duckdb([CUBE_TABLE], {})
+    cube = con.table(CUBE_TABLE)
+    cube = cube.filter((cube.workspace_id == workspace_id) & (cube.grain == filters.grain))
+    if filters.start:
+        cube = cube.filter(cube.period >= period_index(filters.start, filters.grain))
+    if filters.end:
+        cube = cube.filter(cube.period <= period_index(filters.end, filters.grain))
+    summed = cube.group_by("campaign").aggregate(**{m: cube[m].sum() for m in ADDITIVE})
+    frame = pl.from_arrow(con.to_pyarrow(summed))
+    return {row.pop("campaign"): row for row in frame.iter_rows(named=True)}

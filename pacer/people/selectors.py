@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, TextField, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Lower, NullIf
 
@@ -392,3 +392,20 @@ def contact_summaries(workspace: Workspace, contact_ids: list[int]) -> dict[int,
         ):
             found[row["id"]] = row
     return found
+
+
+def clv_by_acquisition_campaign(
+    workspace: Workspace, first_seen_from: datetime | None = None, first_seen_before=None
+) -> dict[str, tuple[int, float]]:
+    """``{acquisition campaign: (customers, sum of predicted CLV)}`` over the live
+    contacts with a predicted CLV (written by the CLV analysis), first seen in
+    ``[first_seen_from, first_seen_before)`` when given."""
+    found = Contact.objects.filter(
+        workspace=workspace, merged_into__isnull=True, predicted_clv__isnull=False
+    ).exclude(acquisition_campaign="")
+    if first_seen_from is not None:
+        found = found.filter(first_seen_at__gte=first_seen_from)
+    if first_seen_before is not None:
+        found = found.filter(first_seen_at__lt=first_seen_before)
+    rows = found.values("acquisition_campaign").annotate(n=Count("id"), clv=Sum("predicted_clv"))
+    return {row["acquisition_campaign"]: (row["n"], row["clv"]) for row in rows.order_by()}

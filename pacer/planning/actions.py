@@ -8,35 +8,37 @@ from django.db import transaction
 from pacer.core import audit
 from pacer.core.bulk import lock_appends
 from pacer.core.channels import CHANNELS
-from pacer.core.errors import FieldError, ValidationFailed, check_day, parse_amount
+from pacer.core.errors import FieldError, ValidationFailed, check_day, check_text, parse_amount
 from pacer.core.models import Workspace
 from pacer.people.selectors import locations_by_code
 from pacer.planning import totals
+from pacer.planning.close_actions import closed_errors, refuse_closed
 from pacer.planning.links import check_landing_url
 from pacer.planning.models import Campaign, SpendEntry
 
-LENGTHS = {field: Campaign._meta.get_field(field).max_length for field in ("key", "name")}
+LENGTHS = {
+    field: Campaign._meta.get_field(field).max_length for field in ("key", "name", "landing_url")
+}
 
 
 def check_campaign(
-    key: str,
+    key,
     channel: str,
-    name: str,
+    name,
     starts_on: date | None,
     ends_on: date | None,
-    landing_url: str = "",
-) -> dict[str, str]:
-    """What is wrong with these campaign fields (field → reason), empty when nothing."""
-    errors = {}
-    if not key:
-        errors["key"] = "must not be empty"
-    for field, value in (("key", key), ("name", name)):
-        if len(value) > LENGTHS[field]:
-            errors[field] = f"must be at most {LENGTHS[field]} characters"
-        elif "\x00" in value:
-            errors[field] = "must not contain NUL characters"
+    landing_url="",
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The campaign's text fields (``key``, ``name``, ``landing_url``) stripped, and what
+    is wrong with these fields (field → reason), empty when nothing."""
+    errors: dict[str, str] = {}
+    clean = {
+        "key": check_text(errors, "key", key, LENGTHS["key"], required=True),
+        "name": check_text(errors, "name", name, LENGTHS["name"]),
+        "landing_url": check_text(errors, "landing_url", landing_url, LENGTHS["landing_url"]),
+    }
     if channel not in CHANNELS:
-        errors["channel"] = f"'{channel[:40]}' is not a Pacer channel"
+        errors["channel"] = f"'{str(channel)[:40]}' is not a Pacer channel"
     for field, day in (("starts_on", starts_on), ("ends_on", ends_on)):
         if day is not None:
             try:
@@ -45,11 +47,9 @@ def check_campaign(
                 errors[field] = error.reason
     if starts_on and ends_on and ends_on < starts_on:
         errors.setdefault("ends_on", "must not be before starts_on")
-    if landing_url:
-        landing_errors: dict[str, str] = {}
-        check_landing_url(landing_url, landing_errors)
-        errors.update(landing_errors)
-    return errors
+    if clean["landing_url"] and "landing_url" not in errors:
+        check_landing_url(clean["landing_url"], errors)
+    return clean, errors
 
 
 @transaction.atomic
@@ -64,8 +64,8 @@ def upsert_campaign(
     ends_on: date | None = None,
 ) -> Campaign:
     """Create a campaign, or return the one with this key unchanged."""
-    key, name = key.strip(), name.strip()
-    errors = check_campaign(key, channel, name, starts_on, ends_on)
+    clean, errors = check_campaign(key, channel, name, starts_on, ends_on)
+    key, name = clean["key"], clean["name"]
     if errors:
         raise ValidationFailed(errors)
     campaign, created = Campaign.objects.get_or_create(
@@ -98,8 +98,8 @@ def create_campaign(
     actor=None,
 ) -> Campaign:
     """A new campaign; a key the workspace already has is refused."""
-    key, name, landing_url = key.strip(), name.strip(), landing_url.strip()
-    errors = check_campaign(key, channel, name, starts_on, ends_on, landing_url)
+    clean, errors = check_campaign(key, channel, name, starts_on, ends_on, landing_url)
+    key, name, landing_url = clean["key"], clean["name"], clean["landing_url"]
     if "key" not in errors and Campaign.objects.filter(workspace=workspace, key=key).exists():
         errors["key"] = f"a campaign with key '{key}' exists already"
     if errors:
@@ -132,8 +132,8 @@ def update_campaign(
 ) -> Campaign:
     """Change a campaign's name, channel, dates and landing URL. Its key stays: links
     already sent carry it."""
-    name, landing_url = name.strip(), landing_url.strip()
-    errors = check_campaign(campaign.key, channel, name, starts_on, ends_on, landing_url)
+    clean, errors = check_campaign(campaign.key, channel, name, starts_on, ends_on, landing_url)
+    name, landing_url = clean["name"], clean["landing_url"]
     if errors:
         raise ValidationFailed(errors)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
@@ -191,6 +191,9 @@ def record_spend(workspace: Workspace, rows: list[dict], *, actor=None) -> dict[
                 "send one amount per key"
             )
         entries.append(entry)
+    errors.update(
+        closed_errors(workspace, {f"rows[{i}].day": e.day for i, e in enumerate(entries)})
+    )
     if errors:
         raise ValidationFailed(errors)
     lock_appends(SpendEntry)  # concurrent senders of the same keys take turns
@@ -321,6 +324,7 @@ def enter_spend(workspace: Workspace, values: dict, *, actor=None) -> SpendEntry
                 f"spend for this day, channel, campaign and location is recorded already "
                 f"(line {existing.pk}, {existing.amount}); edit that line instead"
             )
+        errors.update(closed_errors(workspace, {"day": entry.day}))
     if errors:
         raise ValidationFailed(errors)
     entry.save()
@@ -338,6 +342,8 @@ def update_spend(entry: SpendEntry, values: dict, *, actor=None) -> SpendEntry:
         other = _same_key(workspace, changed).exclude(pk=entry.pk).first()
         if other is not None:
             errors["day"] = f"line {other.pk} has this day, channel, campaign and location already"
+        errors.update(closed_errors(workspace, {"day": changed.day}))
+    errors.update(closed_errors(workspace, {"day": entry.day}))  # moving out of a closed month
     if errors:
         raise ValidationFailed(errors)
     entry = SpendEntry.objects.select_for_update().get(pk=entry.pk)
@@ -355,6 +361,7 @@ def update_spend(entry: SpendEntry, values: dict, *, actor=None) -> SpendEntry:
 
 @transaction.atomic
 def delete_spend(entry: SpendEntry, *, actor=None) -> None:
+    refuse_closed(entry.workspace, {"day": entry.day})
     before = audit.snapshot(entry)
     audit.record(entry.workspace, "spend.delete", entry, actor=actor, before=before)
     entry = SpendEntry.objects.select_for_update().get(pk=entry.pk)  # as stored

@@ -20,7 +20,7 @@ class PlanningConfig(DomainConfig):
         "plans.manage": MANAGERS,
         "budgets.view": ANALYSTS,
         "budgets.manage": MANAGERS,  # budget lines, transfers, rates, vendors, orders
-        "budgets.approve": ADMINS,  # transfers above the workspace's threshold
+        "budgets.approve": ADMINS,  # transfers above the threshold; reopening a closed month
     }
     nav = (
         NavItem("Campaigns", "campaigns", "campaigns.view", order=20, group="plan"),
@@ -28,5 +28,7 @@ class PlanningConfig(DomainConfig):
         NavItem("Plans", "plans", "plans.view", order=10, group="plan"),
         NavItem("Timeline", "plan-timeline", "plans.view", order=12, group="plan"),
         NavItem("Budgets", "budgets", "budgets.view", order=14, group="plan"),
+        NavItem("Results", "plan-results", "budgets.view", order=16, group="plan"),
+        NavItem("Monthly close", "budget-close", "budgets.view", order=18, group="plan"),
         NavItem("Vendors", "vendors", "budgets.view", order=35, group="plan"),
     )

@@ -15,6 +15,7 @@ from pacer.core.channels import CHANNELS
 from pacer.core.errors import MAX_AMOUNT, FieldError, ValidationFailed, check_day, parse_amount
 from pacer.core.models import Workspace
 from pacer.people.selectors import locations_by_code
+from pacer.planning.close_actions import refuse_closed
 from pacer.planning.models import (
     BudgetLine,
     BudgetTransfer,
@@ -215,6 +216,7 @@ def plan_lines(workspace: Workspace, rows: list[dict], *, actor=None) -> dict[st
         lines.append(line)
     if errors:
         raise ValidationFailed(errors)
+    refuse_closed(workspace, {f"rows[{i}].month": line.month for i, line in enumerate(lines)})
     existing = {
         line_key(line): line
         for line in BudgetLine.objects.select_for_update().filter(
@@ -267,6 +269,7 @@ def _move(transfer: BudgetTransfer) -> None:
     ids = sorted([transfer.source_id, transfer.target_id])
     lines = {line.pk: line for line in BudgetLine.objects.select_for_update().filter(pk__in=ids)}
     source, target = lines[transfer.source_id], lines[transfer.target_id]
+    refuse_closed(transfer.workspace, {"source": source.month, "target": target.month})
     free = _available(source)
     if transfer.amount > free:
         raise ValidationFailed(

@@ -259,3 +259,20 @@ class Invoice(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["workspace", "order", "number"], name="invoice_number")
         ]
+
+
+class ClosedMonth(models.Model):
+    """A month whose figures are final: budget lines, spend, orders, invoices and
+    transfers dated in it are refused until an admin reopens it (``close_actions``)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    month = models.DateField(help_text="the first day of the month")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    closed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "month"], name="closed_month_key")
+        ]

@@ -7,9 +7,10 @@ from django.db import transaction
 from django.db.models import Sum
 
 from pacer.core import audit
-from pacer.core.errors import FieldError, ValidationFailed, check_day, parse_amount
+from pacer.core.errors import FieldError, ValidationFailed, check_day, check_text, parse_amount
 from pacer.core.models import Workspace
 from pacer.planning.budget_actions import check_currency, committed_base, rate_on, to_base
+from pacer.planning.close_actions import closed_errors
 from pacer.planning.models import BudgetLine, Invoice, PurchaseOrder, Vendor
 
 VENDOR_TEXT = {
@@ -26,17 +27,7 @@ def check_vendor(values: dict) -> tuple[dict, dict[str, str]]:
     errors: dict[str, str] = {}
     clean: dict = {}
     for field, limit in VENDOR_TEXT.items():
-        value = values.get(field) or ""
-        if not isinstance(value, str):
-            errors[field], value = "must be text", ""
-        value = value.strip()
-        if len(value) > limit:
-            errors[field] = f"must be at most {limit} characters"
-        elif "\x00" in value:
-            errors[field] = "must not contain NUL characters"
-        clean[field] = value
-    if not clean["name"]:
-        errors["name"] = "must not be empty"
+        clean[field] = check_text(errors, field, values.get(field), limit, required=field == "name")
     email = clean["contact_email"]
     if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
         errors.setdefault("contact_email", "must be an email address")
@@ -126,6 +117,7 @@ def issue_order(workspace: Workspace, values: dict, *, actor=None) -> PurchaseOr
         amount_base = to_base(amount, rate_on(workspace, currency, issued_on), "amount")
     except FieldError as error:
         errors[error.field] = error.reason
+    errors.update(closed_errors(workspace, {"issued_on": values.get("issued_on")}))
     if not errors:
         free = line.amount_base - committed_base([line.pk]).get(line.pk, Decimal(0))
         if amount_base > free:
@@ -208,6 +200,7 @@ def record_invoice(workspace: Workspace, values: dict, *, actor=None) -> Invoice
             amount_base = to_base(amount, rate, "amount")
     except FieldError as error:
         errors[error.field] = error.reason
+    errors.update(closed_errors(workspace, {"invoiced_on": values.get("invoiced_on")}))
     flagged = False
     if not errors:
         invoiced = order.invoices.aggregate(total=Sum("amount"))["total"] or Decimal(0)

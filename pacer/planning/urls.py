@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pacer.planning import budget_views, plan_views, spend_views, views
+from pacer.planning import budget_views, close_views, plan_views, result_views, spend_views, views
 
 urlpatterns = [
     path("campaigns/", views.campaign_list, name="campaigns"),
@@ -22,6 +22,7 @@ urlpatterns = [
     path("plans/", plan_views.plan_tree, name="plans"),
     path("plans/new/", plan_views.node_new, name="plan-node-new"),
     path("plans/timeline/", plan_views.timeline, name="plan-timeline"),
+    path("plans/results/", result_views.results, name="plan-results"),
     path("plans/<int:node_id>/", plan_views.node_detail, name="plan-node"),
     path("plans/<int:node_id>/edit/", plan_views.node_edit, name="plan-node-edit"),
     path("plans/<int:node_id>/move/", plan_views.node_move, name="plan-node-move"),
@@ -35,8 +36,12 @@ urlpatterns = [
         name="budget-transfer-decide",
     ),
     path("budgets/rates/", budget_views.rate_new, name="budget-rate-new"),
+    path("budgets/close/", close_views.month_close, name="budget-close"),
+    path("budgets/close/month/", close_views.close, name="budget-close-month"),
+    path("budgets/close/reopen/", close_views.reopen, name="budget-reopen"),
     path("budgets/threshold/", budget_views.threshold, name="budget-threshold"),
     path("vendors/", budget_views.vendors, name="vendors"),
+    path("vendors/scorecards/", result_views.scorecards, name="vendor-scorecards"),
     path("vendors/<int:vendor_id>/", budget_views.vendor, name="vendor"),
     path("orders/<int:order_id>/", budget_views.order, name="order"),
 ]

@@ -366,7 +366,7 @@ def test_plan_and_budget_pages_answer_each_role_as_declared_and_refusals_write_n
     from datetime import date
 
     from pacer.planning.budget_actions import plan_lines, request_transfer, set_threshold
-    from pacer.planning.models import BudgetLine, BudgetTransfer, PlanNode, Vendor
+    from pacer.planning.models import BudgetLine, BudgetTransfer, ClosedMonth, PlanNode, Vendor
     from pacer.planning.plan_actions import create_node
     from pacer.planning.purchase_actions import issue_order, save_vendor
 
@@ -396,6 +396,9 @@ def test_plan_and_budget_pages_answer_each_role_as_declared_and_refusals_write_n
         "/plans/": "plans.view",
         "/plans/new/": "plans.manage",
         "/plans/timeline/?year=2026&team=x": "plans.view",
+        "/plans/results/?model=markov": "budgets.view",
+        "/vendors/scorecards/": "budgets.view",
+        "/budgets/close/?year=2026": "budgets.view",
         f"/plans/{node.pk}/": "plans.view",
         f"/plans/{node.pk}/edit/": "plans.manage",
         f"/plans/{node.pk}/move/": "plans.manage",
@@ -426,6 +429,8 @@ def test_plan_and_budget_pages_answer_each_role_as_declared_and_refusals_write_n
         ),
         "/budgets/threshold/": ("budgets.approve", {"approval_threshold": "5"}),
         "/vendors/": ("budgets.manage", {"name": "New", "kind": "vendor"}),
+        "/budgets/close/month/": ("budgets.manage", {"month": "2031-01"}),
+        "/budgets/close/reopen/": ("budgets.approve", {"month": "2031-02", "reason": "x"}),
         f"/orders/{order.pk}/": (
             "budgets.manage",
             {"number": "I", "invoiced_on": "2026-03-02", "amount": "1"},
@@ -439,6 +444,7 @@ def test_plan_and_budget_pages_answer_each_role_as_declared_and_refusals_write_n
             sorted(BudgetTransfer.objects.values_list("status", flat=True)),
             sorted(Vendor.objects.values_list("name", flat=True)),
             order.invoices.count(),
+            sorted(ClosedMonth.objects.values_list("month", flat=True)),
         )
 
     for role, (_, client, _) in people.items():

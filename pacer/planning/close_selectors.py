@@ -1,0 +1,129 @@
+"""The monthly close report: per month of a year, money planned, committed, invoiced and
+actually spent, what the month accrues and the variances, each summed in SQL."""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
+
+from pacer.core.models import Workspace
+from pacer.planning.close_actions import closed_months
+from pacer.planning.models import BudgetLine, Invoice, PurchaseOrder, SpendDay
+
+ZERO = Decimal(0)
+
+
+@dataclass
+class CloseRow:
+    month: date
+    planned: Decimal = ZERO  # budget lines of the month
+    committed: Decimal = ZERO  # orders (not cancelled) against the month's lines
+    invoiced: Decimal = ZERO  # invoices dated in the month
+    actual: Decimal = ZERO  # spend lines dated in the month
+    accrued: Decimal = ZERO  # open orders issued by the month's end, not yet invoiced then
+    closed_by: str = ""
+    closed_at: object = None
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
+    def variance(self) -> Decimal:
+        """Actual less planned: above 0 is overspend."""
+        return self.actual - self.planned
+
+    @property
+    def uncommitted(self) -> Decimal:
+        """Planned less committed."""
+        return self.planned - self.committed
+
+    def figures(self) -> dict:
+        names = ("planned", "committed", "invoiced", "actual", "accrued", "variance")
+        return {name: getattr(self, name) for name in names}
+
+
+def _by_month(rows, key: str = "month") -> dict[date, Decimal]:
+    found = {}
+    for row in rows:
+        month = row[key]
+        found[month.date() if hasattr(month, "date") else month] = row["total"]
+    return found
+
+
+def close_report(workspace: Workspace, year: int) -> list[CloseRow]:
+    """The twelve months of ``year``."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    planned = _by_month(
+        BudgetLine.objects.filter(workspace=workspace, month__range=(start, end))
+        .values("month")
+        .annotate(total=Sum("amount_base"))
+        .order_by()
+    )
+    orders = PurchaseOrder.objects.filter(workspace=workspace).exclude(
+        status=PurchaseOrder.Status.CANCELLED
+    )
+    committed = _by_month(
+        orders.filter(line__month__range=(start, end))
+        .values("line__month")
+        .annotate(total=Sum("amount_base"))
+        .order_by(),
+        "line__month",
+    )
+    invoiced = _by_month(
+        Invoice.objects.filter(workspace=workspace, invoiced_on__range=(start, end))
+        .annotate(month=TruncMonth("invoiced_on"))
+        .values("month")
+        .annotate(total=Sum("amount_base"))
+        .order_by()
+    )
+    actual = {
+        month: Decimal(cents) / 100
+        for month, cents in _by_month(
+            SpendDay.objects.filter(workspace=workspace, day__range=(start, end))
+            .annotate(month=TruncMonth("day"))
+            .values("month")
+            .annotate(total=Sum("cents"))
+            .order_by()
+        ).items()
+    }
+    closed = closed_months(workspace)
+    rows = []
+    for number in range(1, 13):
+        month = date(year, number, 1)
+        month_end = month.replace(day=calendar.monthrange(year, number)[1])
+        row = CloseRow(
+            month,
+            planned=planned.get(month, ZERO),
+            committed=committed.get(month, ZERO),
+            invoiced=invoiced.get(month, ZERO),
+            actual=actual.get(month, ZERO),
+            accrued=accrued(workspace, month_end),
+        )
+        if month in closed:
+            found = closed[month]
+            row.closed_at = found.closed_at
+            row.closed_by = found.closed_by.get_username() if found.closed_by else ""
+        rows.append(row)
+    return rows
+
+
+def accrued(workspace: Workspace, as_of: date) -> Decimal:
+    """Money committed by orders issued on or before ``as_of`` and not invoiced by then,
+    order by order (never below 0 for one order), summed: what a month closing on
+    ``as_of`` accrues. Cancelled and closed orders accrue nothing."""
+    orders = dict(
+        PurchaseOrder.objects.filter(
+            workspace=workspace, issued_on__lte=as_of, status=PurchaseOrder.Status.OPEN
+        ).values_list("pk", "amount_base")
+    )
+    billed = dict(
+        Invoice.objects.filter(order_id__in=list(orders), invoiced_on__lte=as_of)
+        .values("order_id")
+        .annotate(total=Sum("amount_base"))
+        .values_list("order_id", "total")
+    )
+    return sum((max(amount - billed.get(pk, ZERO), ZERO) for pk, amount in orders.items()), ZERO)

@@ -1,0 +1,163 @@
+"""Pages of results against spend: every plan node's results under the chosen
+attribution model with the portfolio's calls, and the agency scorecards."""
+
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from pacer.analytics.journeys import JourneyError
+from pacer.core import clock
+from pacer.core.permissions import page
+from pacer.metrics.customers import activity_bounds
+from pacer.metrics.labels import MODEL_LABELS
+from pacer.planning import results as planning_results
+from pacer.planning.models import Vendor
+from pacer.warehouse.sync import default_store
+from pacer.web.filters import Choice, DateRange, FilterBar
+from pacer.web.tables import Column, Table
+
+CALL_LABELS = {"scale": "Scale", "keep": "Keep", "stop": "Stop"}
+
+
+def _results(request, html_id: str):
+    """The filter bar (dates, model) and the results, or the reason there are none."""
+    store = default_store()
+    bounds = activity_bounds(store, request.workspace.pk)
+    bar = FilterBar(
+        request,
+        [
+            DateRange(label="Dates", data_end=bounds[1] if bounds else None, default="all"),
+            Choice(
+                "model",
+                "Attribution model",
+                list(MODEL_LABELS.items()),
+                default=planning_results.DEFAULT_MODEL,
+            ),
+        ],
+        html_id=html_id,
+    )
+    start, end = bar.values["start"], bar.values["end"]
+    if bounds:
+        start, end = start or bounds[0], end or bounds[1]
+    if start is None or end is None:
+        return bar, None, "No data yet: record spend, send events or load the demo, then sync."
+    try:
+        found = planning_results.node_results(
+            request.workspace, store, start=start, end=end, model=bar.values["model"]
+        )
+    except JourneyError as error:
+        return bar, None, str(error)
+    return bar, found, found.problem
+
+
+def _portfolio_table(request, found) -> Table:
+    rows = []
+    for row in planning_results.portfolio(found) if found else []:
+        low, high = row.interval or (None, None)
+        rows.append(
+            {
+                "pk": row.node.pk,
+                "name": row.node.name,
+                "call": row.call,
+                "why": row.why,
+                "spend": row.outcome.spend,
+                "attributed": row.outcome.attributed,
+                "romi": row.outcome.romi,
+                "low": low,
+                "high": high,
+                "clv_romi": row.outcome.clv_romi,
+            }
+        )
+    columns = [
+        Column("name", "Campaign", href=lambda r: reverse("plan-node", args=[r["pk"]])),
+        Column("call", "Call", labels=CALL_LABELS, sortable=True),
+        Column("spend", "Spend", format="money", sortable=True),
+        Column("attributed", "Attributed revenue", format="money", sortable=True),
+        Column("romi", "ROMI", format="percent", sortable=True),
+        Column("low", "ROMI low (95%)", format="percent"),
+        Column("high", "ROMI high (95%)", format="percent"),
+        Column("clv_romi", "CLV ROMI", format="percent", sortable=True),
+        Column("why", "Why"),
+    ]
+    return Table(
+        request,
+        rows,
+        columns,
+        default_sort="-romi",
+        prefix="portfolio",
+        caption="Campaigns ranked by ROMI with the call the rule makes",
+        empty_title="No plan node is linked to a campaign.",
+        currency=request.workspace.currency,
+        html_id="portfolio",
+    )
+
+
+@page("budgets.view")
+def results(request):
+    bar, found, problem = _results(request, "results-filters")
+    context = {
+        "bar": bar,
+        "found": found,
+        "problem": problem,
+        "model_label": MODEL_LABELS[bar.values["model"]],
+        "portfolio": _portfolio_table(request, found),
+        "rule": planning_results,
+    }
+    return render(request, "planning/results.html", context)
+
+
+@page("budgets.view")
+def scorecards(request):
+    bar, found, problem = _results(request, "scorecard-filters")
+    today = timezone.localdate(clock.now())
+    cards = planning_results.scorecards(request.workspace, found, today) if found else []
+    rows = [
+        {
+            "pk": card.vendor_id,
+            "name": card.name,
+            "kind": card.kind,
+            "committed": card.committed,
+            "invoiced": card.invoiced,
+            "spend": card.outcome.spend,
+            "customers": card.outcome.customers,
+            "attributed": card.outcome.attributed,
+            "romi": card.outcome.romi,
+            "on_time": card.on_time,
+            "late": card.late,
+            "not_due": card.not_due,
+            "on_time_rate": card.on_time_rate,
+        }
+        for card in cards
+    ]
+    columns = [
+        Column("name", "Vendor", sortable=True, href=lambda r: reverse("vendor", args=[r["pk"]])),
+        Column("kind", "Kind", labels=dict(Vendor.Kind.choices)),
+        Column("committed", "Committed", format="money", sortable=True),
+        Column("invoiced", "Invoiced", format="money", sortable=True),
+        Column("spend", "Campaign spend", format="money", sortable=True),
+        Column("customers", "New customers", format="count", sortable=True),
+        Column("attributed", "Attributed revenue", format="money", sortable=True),
+        Column("romi", "ROMI", format="percent", sortable=True),
+        Column("on_time", "On time", format="count"),
+        Column("late", "Late", format="count"),
+        Column("not_due", "Not yet due", format="count", visible=False),
+        Column("on_time_rate", "On-time rate", format="percent", sortable=True),
+    ]
+    table = Table(
+        request,
+        rows,
+        columns,
+        default_sort="name",
+        caption="Agency and vendor scorecards",
+        empty_title="No purchase orders yet.",
+        empty_hint="Issue purchase orders to vendors against budget lines to score them.",
+        currency=request.workspace.currency,
+        html_id="scorecards",
+    )
+    context = {
+        "bar": bar,
+        "problem": problem,
+        "table": table,
+        "model_label": MODEL_LABELS[bar.values["model"]],
+    }
+    return render(request, "planning/scorecards.html", context)

@@ -1,0 +1,95 @@
+"""The results and scorecard pages: the figures per node under the model chosen in the
+URL, the portfolio's calls with the rule in words, the agency scorecard's delivery."""
+
+import re
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from pacer.planning.budget_actions import plan_lines
+from pacer.planning.models import BudgetLine
+from pacer.planning.purchase_actions import issue_order, record_invoice, save_vendor
+from tests.planning.results_fixture import build_results_plan
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client(admin):
+    client = Client()
+    client.login(username="ada", password="correct-horse-1")
+    return client
+
+
+@pytest.fixture
+def plan(workspace, tracker):
+    return build_results_plan(workspace, tracker)
+
+
+def _cells(html: str, table_id: str) -> list[list[str]]:
+    body = html.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    return [
+        [
+            re.sub(r"<[^>]+>|\s+", " ", c).strip()
+            for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r, re.S)
+        ]
+        for r in rows
+    ]
+
+
+def test_results_follow_the_model_in_the_url(client, plan):
+    url = "/plans/results/?start=2026-01-01&end=2026-02-28&range="
+    linear = client.get(url + "&model=linear").content.decode()
+    rows = {r[0]: r for r in _cells(linear, "results-tree")[1:]}
+    assert rows["Spring search"][1:] == [
+        "$400", "2", "2", "$200", "$300", "$200", "-50.0%", "$570", "42.5%"
+    ]  # fmt: skip
+    # Search adds its own campaign (summer: 1,500 spent, a lead, 100 credited) to the leaf's
+    assert rows["Search"][1:] == [
+        "$1,900", "3", "2", "$950", "$300", "$300", "-84.2%", "$570", "-70.0%"
+    ]  # fmt: skip
+    assert rows["FY2026"] == ["FY2026", *rows["Search"][1:]]
+    assert "ROMI by Linear" in linear
+    last = client.get(url + "&model=last_touch").content.decode()
+    rows = {r[0]: r for r in _cells(last, "results-tree")[1:]}
+    assert rows["Spring search"][6] == "$100" and rows["Search"][6] == "$300"
+    assert "The rule: a campaign that spent at least" in last
+    portfolio = {r[0]: r for r in _cells(last, "portfolio")[1:]}
+    assert portfolio["Search"][1] == "Stop" and portfolio["Spring search"][1] == "Keep"
+
+
+def test_an_unknown_model_falls_back_and_says_so(client, plan):
+    html = client.get("/plans/results/?model=magic").content.decode()
+    assert "ROMI by Linear" in html
+
+
+def test_scorecards_count_delivery_by_the_deadline(client, workspace, plan, admin):
+    vendor = save_vendor(workspace, {"name": "Northwind", "kind": "agency"})
+    plan_lines(
+        workspace,
+        [{"node": plan["leaf"].pk, "month": "2026-01", "channel": "paid_search", "amount": "5000"}],
+    )
+    line = BudgetLine.objects.get(node=plan["leaf"])
+    values = {"vendor": vendor.pk, "line": line.pk, "issued_on": date(2026, 1, 2)}
+    on_time = issue_order(workspace, values | {"number": "PO-1", "amount": "1000"})
+    late = issue_order(workspace, values | {"number": "PO-2", "amount": "1000"})
+    record_invoice(
+        workspace,
+        {"order": on_time.pk, "number": "I-1", "invoiced_on": date(2026, 2, 28), "amount": "1000"},
+    )
+    record_invoice(
+        workspace,
+        {"order": late.pk, "number": "I-2", "invoiced_on": date(2026, 3, 1), "amount": "1000"},
+    )
+    html = client.get(
+        "/vendors/scorecards/?start=2026-01-01&end=2026-02-28&range="
+    ).content.decode()
+    (row,) = _cells(html, "scorecards")[1:]
+    # committed and invoiced 2,000; the leaf's results (spend 400, 2 customers, 200 by
+    # linear); PO-1 invoiced by 28 Feb (the end of the month after January), PO-2 a day late
+    assert row == [
+        "Northwind", "Agency", "$2,000", "$2,000", "$400", "2", "$200", "-50.0%", "1", "1",
+        "50.0%",
+    ]  # fmt: skip
