@@ -13,11 +13,12 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Sum
 
 from pacer.core import audit
 from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed, check_text
 from pacer.core.models import Membership, Workspace
+from pacer.work import ordering
 from pacer.work.models import (
     Board,
     Card,
@@ -242,13 +243,12 @@ def create_card(
     breaches = _breaches(locked, target, person.pk if person else None, card_id=None)
     if breaches:
         raise WipLimitExceeded(breaches)
-    last = Card.objects.filter(column=target, swimlane=lane).aggregate(Max("position"))
     card = Card.objects.create(
         workspace=board.workspace,
         board=board,
         column=target,
         swimlane=lane,
-        position=(last["position__max"] or 0) + 1,
+        position=ordering.slot(target.pk, lane.pk if lane else None),
         title=title,
         description=description,
         assignee=person,
@@ -295,22 +295,17 @@ def _breaches(board: Board, column: Column, assignee_id, *, card_id) -> dict[str
     return found
 
 
-def _place(card: Card, column: Column, lane: Swimlane | None, position) -> None:
-    siblings = list(
-        Card.objects.filter(column=column, swimlane=lane)
-        .exclude(pk=card.pk)
-        .order_by("position", "id")
-    )
-    index = len(siblings) if position in (None, "") else max(0, min(int(position), len(siblings)))
-    siblings.insert(index, card)
-    changed = []
-    for rank, sibling in enumerate(siblings, start=1):
-        if sibling.position != rank or sibling.pk == card.pk:
-            sibling.position = rank
-            changed.append(sibling)
-    card.column, card.swimlane = column, lane
-    Card.objects.bulk_update([c for c in changed if c.pk != card.pk], ["position"])
-    card.save(update_fields=["column", "swimlane", "position"])
+def _position(errors: dict, position) -> int | None:
+    if position in (None, ""):
+        return None
+    try:
+        number = int(position)
+        if not 0 <= number <= 100_000:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["position"] = "must be a whole number from 0 to 100000"
+        return None
+    return number
 
 
 @transaction.atomic
@@ -321,23 +316,21 @@ def move_card(
     now: datetime,
     swimlane="keep",
     position=None,
+    before=None,
+    after=None,
     override_reason: str = "",
     actor=None,
 ) -> Card:
     """Move a card to ``column`` (an id of its board's), into ``swimlane`` (an id, "" for
-    none, "keep" to stay) at ``position`` (0 = top; None = bottom). Over a WIP limit it
-    raises ``WipLimitExceeded`` unless ``override_reason`` says why it must go over."""
+    none, "keep" to stay), just above card ``before``, just below card ``after``, or at
+    ``position`` (0 = top; none of them: the bottom). Only the card's row is written
+    (``pacer.work.ordering``). Over a WIP limit it raises ``WipLimitExceeded`` unless
+    ``override_reason`` says why it must go over."""
     errors: dict[str, str] = {}
     reason = _text(errors, "override_reason", override_reason, 300, required=False)
-    if position not in (None, ""):
-        try:
-            position = int(position)
-            if not 0 <= position <= 100_000:
-                raise ValueError
-        except (TypeError, ValueError):
-            errors["position"] = "must be a whole number from 0 to 100000"
+    index = _position(errors, position)
     board = Board.objects.select_for_update().get(pk=card.board_id)  # the WIP lock
-    card = Card.objects.select_for_update().get(pk=card.pk)
+    card = Card.objects.select_for_update().select_related("column").get(pk=card.pk)
     target = _column_of(errors, board, column)
     lane = card.swimlane if swimlane == "keep" else _lane_of(errors, board, swimlane)
     if errors:
@@ -348,7 +341,16 @@ def move_card(
         breaches = _breaches(board, target, card.assignee_id, card_id=card.pk)
         if breaches and not reason:
             raise WipLimitExceeded(breaches)
-    _place(card, target, lane, position)
+    card.position = ordering.slot(
+        target.pk,
+        lane.pk if lane else None,
+        card_id=card.pk,
+        before=before,
+        after=after,
+        index=index,
+    )
+    card.column, card.swimlane = target, lane
+    card.save(update_fields=["column", "swimlane", "position"])
     if target.pk != origin.pk:
         CardEvent.objects.create(
             workspace=card.workspace,

@@ -62,7 +62,7 @@ def test_create_a_board_add_cards_and_move_them_over_the_api(api, admin):
         "title": "One",
         "column": todo,
         "swimlane": None,
-        "position": 1,
+        "position": 1024,  # the first card of an empty cell (positions are sparse)
         "assignee": admin.pk,
         "due": None,
         "estimate": 3,
