@@ -79,6 +79,8 @@ class CardIn(Schema):
 class CardMoveIn(Schema):
     column: Id = Field(description="a column id of the card's board")
     position: int | None = Field(None, ge=0, le=100_000, description="0 = top; none = bottom")
+    before: Id | None = Field(None, description="put it just above this card of the cell")
+    after: Id | None = Field(None, description="put it just below this card of the cell")
     override_reason: text(300) = Field(
         "", description="why the move may go over a WIP limit (none: a move over is refused)"
     )
@@ -194,6 +196,8 @@ def move_card(request, card_id: Id, payload: CardMoveIn):
         _card(request, card_id),
         column=payload.column,
         position=payload.position,
+        before=payload.before,
+        after=payload.after,
         override_reason=payload.override_reason,
         now=timezone.now(),
         actor=request.user,

@@ -6,6 +6,7 @@ urlpatterns = [
     path("work/boards/", views.board_list, name="work-boards"),
     path("work/boards/<slug:slug>/", views.board_detail, name="work-board"),
     path("work/boards/<slug:slug>/cards/", views.card_create, name="work-card-create"),
+    path("work/boards/<slug:slug>/cell/", views.cell_cards, name="work-cell"),
     path("work/boards/<slug:slug>/bulk/", views.bulk_edit, name="work-bulk"),
     path("work/boards/<slug:slug>/flow/", views.flow_metrics, name="work-flow"),
     path("work/boards/<slug:slug>/sprints/", sprint_views.sprint_list, name="work-sprints"),

@@ -157,6 +157,50 @@ def card_create(request, slug: str):
     return HttpResponseRedirect(reverse("work-board", args=[board.slug]))
 
 
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@page("work.view")
+def cell_cards(request, slug: str):
+    """The next cards of a cell (a column in a swimlane) after ``after``/``after_id``: a
+    fragment for the board's "Show more" (HTMX), a page of its own without JavaScript."""
+    board = _board_or_404(request, slug)
+    data = request.GET
+    column = board.columns.filter(pk=_int_or_none(data.get("column"))).first()
+    lane_id = data.get("lane", "")
+    lane = board.swimlanes.filter(pk=_int_or_none(lane_id)).first() if lane_id else None
+    if column is None or (lane_id and lane is None):
+        raise Http404("no such column or swimlane on this board")
+    after = None
+    if data.get("after") or data.get("after_id"):
+        position, card_id = _int_or_none(data.get("after")), _int_or_none(data.get("after_id"))
+        if position is None or card_id is None:
+            raise Http404("after and after_id must be whole numbers")
+        after = (position, card_id)
+    cards, more = selectors.cell_page(board, column, lane, after=after)
+    hidden = 0
+    if more:
+        last = cards[-1]
+        hidden = selectors.cell_page_count(board, column, lane, after=(last.position, last.pk))
+    context = {
+        "board": board,
+        "column": column,
+        "lane": lane,
+        "cards": cards,
+        "columns": list(board.columns.all()),
+        "last": cards[-1] if cards else None,
+        "hidden": hidden,
+        "today": clock.now().date(),
+        "can_edit": allows(request.role, "work.edit"),
+    }
+    template = "work/_cell_more.html" if request.headers.get("HX-Request") else "work/cell.html"
+    return render(request, template, context)
+
+
 def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
@@ -174,6 +218,8 @@ def card_move(request, card_id: int):
             column=data.get("column", ""),
             swimlane=data.get("swimlane", "keep"),
             position=data.get("position") or None,
+            before=data.get("before") or None,
+            after=data.get("after") or None,
             override_reason=data.get("override_reason", ""),
             now=clock.now(),
             actor=request.user,
@@ -185,7 +231,7 @@ def card_move(request, card_id: int):
         messages.error(request, f"'{card.title}' was not moved. {error}")
     else:
         if _wants_json(request):
-            counts = selectors.board_view(moved.board).counts
+            counts = selectors.column_counts(moved.board)
             return JsonResponse({"column": moved.column_id, "counts": counts})
         messages.success(request, f"'{moved.title}' moved to {moved.column.name}.")
     return HttpResponseRedirect(reverse("work-board", args=[card.board.slug]))
