@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import User
-from django.db.models import Count, F, Q, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db import connection
+from django.db.models import Count, Q, Sum
 
 from pacer.analytics import flow
 from pacer.core.models import Membership, Workspace
@@ -88,17 +88,24 @@ class BoardView:
     in_progress: dict[str, int] = field(default_factory=dict)  # user name -> doing cards
 
 
-def _ranked(board: Board, *, done: bool):
-    """The board's cards in to-do and in-progress columns ranked from the top of their
-    cell, or (``done``) in done columns ranked from the bottom (the latest finished)."""
-    order = [F("position").desc(), F("id").desc()] if done else [F("position"), F("id")]
-    found = Card.objects.filter(board=board)
-    found = (
-        found.filter(column__stage=Stage.DONE) if done else found.exclude(column__stage=Stage.DONE)
-    )
-    return found.annotate(
-        rank=Window(RowNumber(), partition_by=[F("column_id"), F("swimlane_id")], order_by=order)
-    )
+def _first_of_cells(cells: list[tuple[int | None, int, bool]]) -> list[int]:
+    """The ids of the first ``CELL_SHOWN`` cards of each ``(lane, column, done)`` cell (of
+    a done one, its last ``DONE_SHOWN``): one statement, each part an index range scan."""
+    table = connection.ops.quote_name(Card._meta.db_table)
+    parts, params = [], []
+    for lane, column, done in cells:
+        order = "position DESC, id DESC" if done else "position, id"
+        where = "swimlane_id IS NULL" if lane is None else "swimlane_id = %s"
+        parts.append(
+            f"SELECT * FROM (SELECT id FROM {table} WHERE column_id = %s AND {where} "  # noqa: S608
+            f"ORDER BY {order} LIMIT %s)"
+        )
+        params += [column, *([] if lane is None else [lane]), DONE_SHOWN if done else CELL_SHOWN]
+    if not parts:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def with_counts(items: list[Card]) -> list[Card]:
@@ -140,11 +147,9 @@ def board_view(board: Board) -> BoardView:
         .annotate(n=Count("id"))
         .order_by()
     }
-    shown = [
-        *_ranked(board, done=False).filter(rank__lte=CELL_SHOWN).select_related("assignee"),
-        *_ranked(board, done=True).filter(rank__lte=DONE_SHOWN).select_related("assignee"),
-    ]
-    with_counts(shown)
+    done = {c.pk for c in columns if c.stage == Stage.DONE}
+    ids = _first_of_cells([(lane, column, column in done) for lane, column in cell_counts])
+    shown = with_counts(list(Card.objects.filter(pk__in=ids).select_related("assignee")))
     by_cell = defaultdict(list)
     for item in sorted(shown, key=lambda c: (c.position, c.pk)):
         by_cell[(item.swimlane_id, item.column_id)].append(item)
