@@ -225,6 +225,7 @@ def create_card(
     due=None,
     estimate=None,
     description: str = "",
+    source_key: str = "",
     actor=None,
 ) -> Card:
     """A card at the bottom of a column (the board's first by default). Created straight
@@ -255,6 +256,7 @@ def create_card(
         due=due_day,
         estimate=points,
         created_at=now,
+        source_key=source_key,
     )
     CardEvent.objects.create(
         workspace=board.workspace,
@@ -609,3 +611,76 @@ def plan(card: Card, sprint: Sprint | None, *, actor=None) -> Card:
         after={"sprint": sprint.pk if sprint else None},
     )
     return card
+
+
+def _deadline_board(errors: dict, workspace: Workspace, board, team) -> Board | None:
+    if board not in (None, ""):
+        found = Board.objects.filter(workspace=workspace, slug=str(board)).first()
+        if found is None:
+            errors["board"] = f"no board '{str(board)[:60]}' in this workspace"
+        return found
+    if team not in (None, ""):
+        found = Board.objects.filter(workspace=workspace, team=str(team)).order_by("name", "pk")
+        if not found.exists():
+            errors["team"] = f"team '{str(team)[:60]}' has no board"
+        return found.first()
+    errors["board"] = "name a board (its key) or a team"
+    return None
+
+
+def create_card_for_deadline(
+    workspace: Workspace,
+    *,
+    key: str,
+    title: str,
+    due,
+    now: datetime,
+    board: str | None = None,
+    team: str | None = None,
+    link: tuple[str, str] | None = None,
+    actor=None,
+) -> tuple[Card, bool]:
+    """The card for another domain's deadline, made once per ``key``: ``(card, created)``.
+
+    The card goes at the bottom of the first column of ``board`` (a board's key) or of
+    ``team``'s first board by name, due on ``due``, linked to ``link`` (``(kind, id)``,
+    a ``LinkKind``). Called again with the same key it makes no second card: it moves the
+    existing card's title and due day to the ones given (audited when they change) and
+    answers ``created=False``. Bad input raises ``ValidationFailed`` naming the field.
+
+    >>> card, created = create_card_for_deadline(  # doctest: +SKIP
+    ...     workspace, key="content:42:review", title="Review 'Spring launch'",
+    ...     due=date(2026, 3, 20), now=clock.now(), team="brand", link=("content", "42"))
+    """
+    errors: dict[str, str] = {}
+    key = _text(errors, "key", key, 120)
+    clean_title = _text(errors, "title", title, 200)
+    due_day = _day(errors, "due", due)
+    if due_day is None and "due" not in errors:
+        errors["due"] = "a deadline card needs a due day"
+    if link is not None:
+        kind, target = (tuple(link) + ("", ""))[:2] if isinstance(link, list | tuple) else ("", "")
+        if kind not in LinkKind.values:
+            errors["link"] = f"must be (kind, id) with kind one of {', '.join(LinkKind.values)}"
+        _text(errors, "link", str(target), 64)
+    found = _deadline_board(errors, workspace, board, team)
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        Board.objects.select_for_update().get(pk=found.pk)  # one writer per key at a time
+        existing = Card.objects.filter(workspace=workspace, source_key=key).first()
+        if existing is not None:
+            changes = {
+                f: v
+                for f, v in (("title", clean_title), ("due", due_day))
+                if getattr(existing, f) != v
+            }
+            if changes:
+                existing = update_card(existing, now=now, actor=actor, **changes)
+            return existing, False
+        card = create_card(
+            found, title=clean_title, due=due_day, now=now, source_key=key, actor=actor
+        )
+        if link is not None:
+            add_link(card, link[0], str(link[1]), actor=actor)
+        return card, True
