@@ -14,5 +14,14 @@ urlpatterns = [
     path("work/sprints/<int:sprint_id>/", sprint_views.sprint_detail, name="work-sprint"),
     path("work/cards/<int:card_id>/", views.card_detail, name="work-card"),
     path("work/cards/<int:card_id>/move/", views.card_move, name="work-card-move"),
+    path("work/cards/<int:card_id>/attachments/", views.attachment_upload, name="work-attachments"),
+    path(
+        "work/attachments/<int:attachment_id>/", views.attachment_download, name="work-attachment"
+    ),
+    path(
+        "work/attachments/<int:attachment_id>/delete/",
+        views.attachment_delete,
+        name="work-attachment-delete",
+    ),
     path("work/who/", views.who, name="work-who"),
 ]

@@ -2,8 +2,10 @@
 JavaScript), bulk edit, a card with its checklist, comments, links and history, and
 the flow metrics of a board. Sprint pages are in ``pacer.work.sprint_views``."""
 
+import io
+
 from django.contrib import messages
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -13,8 +15,8 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, check, page
 from pacer.web.charts import Series, chart
 from pacer.web.tables import Column, Table
-from pacer.work import actions, selectors
-from pacer.work.models import LinkKind
+from pacer.work import actions, attachments, selectors
+from pacer.work.models import Attachment, LinkKind
 
 DEFAULT_COLUMNS = "Backlog:todo, Doing:doing:3, Review:doing:2, Done:done"
 # lead and cycle time histogram bins, in days: [0, 1), [1, 2), ... and the last open
@@ -269,6 +271,7 @@ def _card_page(request, card, errors=None, status: int = 200):
         "history": selectors.history(card),
         "comments": card.comments.select_related("author"),
         "link_kinds": LinkKind.choices,
+        "attachments": card.attachments.all(),
         "errors": errors or {},
         "can_edit": allows(request.role, "work.edit"),
     }
@@ -383,3 +386,59 @@ def who(request):
             ],
         },
     )
+
+
+@require_POST
+@page("work.edit")
+def attachment_upload(request, card_id: int):
+    card = _card_or_404(request, card_id)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise ValidationFailed({"file": "choose a file to attach"})
+        if upload.size > attachments.MAX_BYTES:
+            raise ValidationFailed(
+                {"file": f"is {upload.size:,} bytes; the limit is {attachments.MAX_BYTES:,}"}
+            )
+        attachments.upload(
+            card, filename=upload.name, data=upload.read(), now=clock.now(), actor=request.user
+        )
+    except ValidationFailed as error:
+        return _card_page(request, card, error.errors, 422)
+    messages.success(request, "File attached.")
+    return HttpResponseRedirect(reverse("work-card", args=[card.pk]))
+
+
+def _attachment_or_404(request, attachment_id: int) -> Attachment:
+    found = (
+        Attachment.objects.filter(workspace=request.workspace, pk=attachment_id)
+        .select_related("card__workspace")
+        .first()
+    )
+    if found is None:
+        raise Http404("no such attachment")
+    return found
+
+
+@page("work.view")
+def attachment_download(request, attachment_id: int):
+    """The file, as a download (never shown inline: its type was judged by its bytes)."""
+    found = _attachment_or_404(request, attachment_id)
+    response = FileResponse(
+        io.BytesIO(attachments.read(found)),
+        content_type=found.content_type,
+        as_attachment=True,
+        filename=found.filename,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+@page("work.edit")
+def attachment_delete(request, attachment_id: int):
+    found = _attachment_or_404(request, attachment_id)
+    card_id = found.card_id
+    attachments.delete(found, actor=request.user)
+    messages.success(request, f"'{found.filename}' deleted.")
+    return HttpResponseRedirect(reverse("work-card", args=[card_id]))
