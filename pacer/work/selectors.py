@@ -93,12 +93,12 @@ def _first_of_cells(cells: list[tuple[int | None, int, bool]]) -> list[int]:
     a done one, its last ``DONE_SHOWN``): one statement, each part an index range scan."""
     table = connection.ops.quote_name(Card._meta.db_table)
     parts, params = [], []
-    for lane, column, done in cells:
+    for number, (lane, column, done) in enumerate(cells):
         order = "position DESC, id DESC" if done else "position, id"
         where = "swimlane_id IS NULL" if lane is None else "swimlane_id = %s"
         parts.append(
             f"SELECT * FROM (SELECT id FROM {table} WHERE column_id = %s AND {where} "  # noqa: S608
-            f"ORDER BY {order} LIMIT %s)"
+            f"ORDER BY {order} LIMIT %s) AS cell_{number}"
         )
         params += [column, *([] if lane is None else [lane]), DONE_SHOWN if done else CELL_SHOWN]
     if not parts:
