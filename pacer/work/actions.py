@@ -13,11 +13,12 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Sum
 
 from pacer.core import audit
 from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed, check_text
 from pacer.core.models import Membership, Workspace
+from pacer.work import ordering
 from pacer.work.models import (
     Board,
     Card,
@@ -224,6 +225,7 @@ def create_card(
     due=None,
     estimate=None,
     description: str = "",
+    source_key: str = "",
     actor=None,
 ) -> Card:
     """A card at the bottom of a column (the board's first by default). Created straight
@@ -242,19 +244,19 @@ def create_card(
     breaches = _breaches(locked, target, person.pk if person else None, card_id=None)
     if breaches:
         raise WipLimitExceeded(breaches)
-    last = Card.objects.filter(column=target, swimlane=lane).aggregate(Max("position"))
     card = Card.objects.create(
         workspace=board.workspace,
         board=board,
         column=target,
         swimlane=lane,
-        position=(last["position__max"] or 0) + 1,
+        position=ordering.slot(target.pk, lane.pk if lane else None),
         title=title,
         description=description,
         assignee=person,
         due=due_day,
         estimate=points,
         created_at=now,
+        source_key=source_key,
     )
     CardEvent.objects.create(
         workspace=board.workspace,
@@ -295,22 +297,17 @@ def _breaches(board: Board, column: Column, assignee_id, *, card_id) -> dict[str
     return found
 
 
-def _place(card: Card, column: Column, lane: Swimlane | None, position) -> None:
-    siblings = list(
-        Card.objects.filter(column=column, swimlane=lane)
-        .exclude(pk=card.pk)
-        .order_by("position", "id")
-    )
-    index = len(siblings) if position in (None, "") else max(0, min(int(position), len(siblings)))
-    siblings.insert(index, card)
-    changed = []
-    for rank, sibling in enumerate(siblings, start=1):
-        if sibling.position != rank or sibling.pk == card.pk:
-            sibling.position = rank
-            changed.append(sibling)
-    card.column, card.swimlane = column, lane
-    Card.objects.bulk_update([c for c in changed if c.pk != card.pk], ["position"])
-    card.save(update_fields=["column", "swimlane", "position"])
+def _position(errors: dict, position) -> int | None:
+    if position in (None, ""):
+        return None
+    try:
+        number = int(position)
+        if not 0 <= number <= 100_000:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["position"] = "must be a whole number from 0 to 100000"
+        return None
+    return number
 
 
 @transaction.atomic
@@ -321,23 +318,21 @@ def move_card(
     now: datetime,
     swimlane="keep",
     position=None,
+    before=None,
+    after=None,
     override_reason: str = "",
     actor=None,
 ) -> Card:
     """Move a card to ``column`` (an id of its board's), into ``swimlane`` (an id, "" for
-    none, "keep" to stay) at ``position`` (0 = top; None = bottom). Over a WIP limit it
-    raises ``WipLimitExceeded`` unless ``override_reason`` says why it must go over."""
+    none, "keep" to stay), just above card ``before``, just below card ``after``, or at
+    ``position`` (0 = top; none of them: the bottom). Only the card's row is written
+    (``pacer.work.ordering``). Over a WIP limit it raises ``WipLimitExceeded`` unless
+    ``override_reason`` says why it must go over."""
     errors: dict[str, str] = {}
     reason = _text(errors, "override_reason", override_reason, 300, required=False)
-    if position not in (None, ""):
-        try:
-            position = int(position)
-            if not 0 <= position <= 100_000:
-                raise ValueError
-        except (TypeError, ValueError):
-            errors["position"] = "must be a whole number from 0 to 100000"
+    index = _position(errors, position)
     board = Board.objects.select_for_update().get(pk=card.board_id)  # the WIP lock
-    card = Card.objects.select_for_update().get(pk=card.pk)
+    card = Card.objects.select_for_update().select_related("column").get(pk=card.pk)
     target = _column_of(errors, board, column)
     lane = card.swimlane if swimlane == "keep" else _lane_of(errors, board, swimlane)
     if errors:
@@ -348,7 +343,16 @@ def move_card(
         breaches = _breaches(board, target, card.assignee_id, card_id=card.pk)
         if breaches and not reason:
             raise WipLimitExceeded(breaches)
-    _place(card, target, lane, position)
+    card.position = ordering.slot(
+        target.pk,
+        lane.pk if lane else None,
+        card_id=card.pk,
+        before=before,
+        after=after,
+        index=index,
+    )
+    card.column, card.swimlane = target, lane
+    card.save(update_fields=["column", "swimlane", "position"])
     if target.pk != origin.pk:
         CardEvent.objects.create(
             workspace=card.workspace,
@@ -607,3 +611,76 @@ def plan(card: Card, sprint: Sprint | None, *, actor=None) -> Card:
         after={"sprint": sprint.pk if sprint else None},
     )
     return card
+
+
+def _deadline_board(errors: dict, workspace: Workspace, board, team) -> Board | None:
+    if board not in (None, ""):
+        found = Board.objects.filter(workspace=workspace, slug=str(board)).first()
+        if found is None:
+            errors["board"] = f"no board '{str(board)[:60]}' in this workspace"
+        return found
+    if team not in (None, ""):
+        found = Board.objects.filter(workspace=workspace, team=str(team)).order_by("name", "pk")
+        if not found.exists():
+            errors["team"] = f"team '{str(team)[:60]}' has no board"
+        return found.first()
+    errors["board"] = "name a board (its key) or a team"
+    return None
+
+
+def create_card_for_deadline(
+    workspace: Workspace,
+    *,
+    key: str,
+    title: str,
+    due,
+    now: datetime,
+    board: str | None = None,
+    team: str | None = None,
+    link: tuple[str, str] | None = None,
+    actor=None,
+) -> tuple[Card, bool]:
+    """The card for another domain's deadline, made once per ``key``: ``(card, created)``.
+
+    The card goes at the bottom of the first column of ``board`` (a board's key) or of
+    ``team``'s first board by name, due on ``due``, linked to ``link`` (``(kind, id)``,
+    a ``LinkKind``). Called again with the same key it makes no second card: it moves the
+    existing card's title and due day to the ones given (audited when they change) and
+    answers ``created=False``. Bad input raises ``ValidationFailed`` naming the field.
+
+    >>> card, created = create_card_for_deadline(  # doctest: +SKIP
+    ...     workspace, key="content:42:review", title="Review 'Spring launch'",
+    ...     due=date(2026, 3, 20), now=clock.now(), team="brand", link=("content", "42"))
+    """
+    errors: dict[str, str] = {}
+    key = _text(errors, "key", key, 120)
+    clean_title = _text(errors, "title", title, 200)
+    due_day = _day(errors, "due", due)
+    if due_day is None and "due" not in errors:
+        errors["due"] = "a deadline card needs a due day"
+    if link is not None:
+        kind, target = (tuple(link) + ("", ""))[:2] if isinstance(link, list | tuple) else ("", "")
+        if kind not in LinkKind.values:
+            errors["link"] = f"must be (kind, id) with kind one of {', '.join(LinkKind.values)}"
+        _text(errors, "link", str(target), 64)
+    found = _deadline_board(errors, workspace, board, team)
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        Board.objects.select_for_update().get(pk=found.pk)  # one writer per key at a time
+        existing = Card.objects.filter(workspace=workspace, source_key=key).first()
+        if existing is not None:
+            changes = {
+                f: v
+                for f, v in (("title", clean_title), ("due", due_day))
+                if getattr(existing, f) != v
+            }
+            if changes:
+                existing = update_card(existing, now=now, actor=actor, **changes)
+            return existing, False
+        card = create_card(
+            found, title=clean_title, due=due_day, now=now, source_key=key, actor=actor
+        )
+        if link is not None:
+            add_link(card, link[0], str(link[1]), actor=actor)
+        return card, True

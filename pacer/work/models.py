@@ -84,7 +84,9 @@ class Card(models.Model):
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="cards")
     column = models.ForeignKey(Column, on_delete=models.PROTECT, related_name="cards")
     swimlane = models.ForeignKey(Swimlane, null=True, blank=True, on_delete=models.SET_NULL)
-    position = models.PositiveIntegerField(default=0)
+    # order within its cell (column and swimlane), sparse: ``GAP`` apart when renumbered,
+    # so a move writes one row (see ``pacer.work.ordering``); may be negative
+    position = models.BigIntegerField(default=0)
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     assignee = models.ForeignKey(
@@ -97,10 +99,19 @@ class Card(models.Model):
     )
     blocked_reason = models.CharField(max_length=200, blank=True)  # blocked while not ""
     created_at = models.DateTimeField()
+    # set by another domain's call (``actions.create_card_for_deadline``): one card per key
+    source_key = models.CharField(max_length=120, blank=True, default="")
 
     class Meta:
         ordering = ["position", "id"]
-        indexes = [models.Index(fields=["column", "position"])]
+        indexes = [models.Index(fields=["column", "swimlane", "position"], name="card_cell_order")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "source_key"],
+                condition=~models.Q(source_key=""),
+                name="card_source_key",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -194,3 +205,23 @@ class Notification(models.Model):
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
+
+
+class Attachment(models.Model):
+    """A file on a card, its type judged by its content; the bytes are in the workspace's
+    storage under ``key``."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    key = models.CharField(max_length=300, unique=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Sum
+from django.db import connection
+from django.db.models import Count, Q, Sum
 
 from pacer.analytics import flow
 from pacer.core.models import Membership, Workspace
@@ -14,7 +15,9 @@ from pacer.work.models import (
     Board,
     Card,
     CardEvent,
+    ChecklistItem,
     Column,
+    Comment,
     EventKind,
     Sprint,
     Stage,
@@ -55,13 +58,25 @@ def members(workspace: Workspace) -> list[User]:
     ]
 
 
+CELL_SHOWN = 20  # the first cards a to-do or in-progress cell shows ("show more": the next)
 DONE_SHOWN = 8  # the most recent cards a done column shows in each lane
+
+
+@dataclass
+class Cell:
+    column: Column
+    cards: list[Card]
+    total: int  # cards in the cell, shown or not
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.cards)
 
 
 @dataclass
 class Lane:
     swimlane: Swimlane | None
-    cells: list[tuple[Column, list[Card], int]]  # column, cards shown, cards not shown
+    cells: list[Cell]
 
 
 @dataclass
@@ -73,10 +88,56 @@ class BoardView:
     in_progress: dict[str, int] = field(default_factory=dict)  # user name -> doing cards
 
 
+def _first_of_cells(cells: list[tuple[int | None, int, bool]]) -> list[int]:
+    """The ids of the first ``CELL_SHOWN`` cards of each ``(lane, column, done)`` cell (of
+    a done one, its last ``DONE_SHOWN``): one statement, each part an index range scan."""
+    table = connection.ops.quote_name(Card._meta.db_table)
+    parts, params = [], []
+    for number, (lane, column, done) in enumerate(cells):
+        order = "position DESC, id DESC" if done else "position, id"
+        where = "swimlane_id IS NULL" if lane is None else "swimlane_id = %s"
+        parts.append(
+            f"SELECT * FROM (SELECT id FROM {table} WHERE column_id = %s AND {where} "  # noqa: S608
+            f"ORDER BY {order} LIMIT %s) AS cell_{number}"
+        )
+        params += [column, *([] if lane is None else [lane]), DONE_SHOWN if done else CELL_SHOWN]
+    if not parts:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def with_counts(items: list[Card]) -> list[Card]:
+    """The cards with ``checklist_count``, ``checklist_done`` and ``comment_count`` set
+    (two queries, whatever the number of cards)."""
+    ids = [item.pk for item in items]
+    ticks = {
+        row["card_id"]: row
+        for row in ChecklistItem.objects.filter(card_id__in=ids)
+        .values("card_id")
+        .annotate(n=Count("id"), done=Count("id", filter=Q(done=True)))
+        .order_by()
+    }
+    comments = dict(
+        Comment.objects.filter(card_id__in=ids)
+        .values("card_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("card_id", "n")
+    )
+    for item in items:
+        item.checklist_count = ticks.get(item.pk, {}).get("n", 0)
+        item.checklist_done = ticks.get(item.pk, {}).get("done", 0)
+        item.comment_count = comments.get(item.pk, 0)
+    return items
+
+
 def board_view(board: Board) -> BoardView:
-    """The board's columns and swimlanes with their cards in order (cards with no
-    swimlane, or a board with none, in an unnamed first lane); a done column shows its
-    last ``DONE_SHOWN`` cards per lane and counts the others (only those are read)."""
+    """The board's columns and swimlanes with the first ``CELL_SHOWN`` cards of each cell
+    in order (the last ``DONE_SHOWN`` of a done column's), and how many each cell holds.
+    Cards with no swimlane, or a board with none, are in an unnamed first lane. A fixed
+    number of queries, whatever the number of cards: only the cards shown are read."""
     columns = list(board.columns.all())
     lanes = list(board.swimlanes.all())
     cell_counts = {
@@ -86,20 +147,18 @@ def board_view(board: Board) -> BoardView:
         .annotate(n=Count("id"))
         .order_by()
     }
-    shown = cards(board).prefetch_related("checklist").annotate(comment_count=Count("comments"))
+    done = {c.pk for c in columns if c.stage == Stage.DONE}
+    ids = _first_of_cells([(lane, column, column in done) for lane, column in cell_counts])
+    shown = with_counts(list(Card.objects.filter(pk__in=ids).select_related("assignee")))
     by_cell = defaultdict(list)
-    for item in shown.exclude(column__stage=Stage.DONE).order_by("position", "id"):
+    for item in sorted(shown, key=lambda c: (c.position, c.pk)):
         by_cell[(item.swimlane_id, item.column_id)].append(item)
-    for swimlane, column_id in cell_counts:
-        if any(c.pk == column_id and c.stage == Stage.DONE for c in columns):
-            last = shown.filter(column_id=column_id, swimlane=swimlane).order_by("-position", "-id")
-            by_cell[(swimlane, column_id)] = list(last[:DONE_SHOWN])[::-1]
     unlaned = any(swimlane is None for swimlane, _ in cell_counts)
     rows = [None, *lanes] if unlaned or not lanes else lanes
 
     def cell(lane, column):
         key = (lane.pk if lane else None, column.pk)
-        return column, by_cell[key], cell_counts.get(key, 0) - len(by_cell[key])
+        return Cell(column, by_cell[key], cell_counts.get(key, 0))
 
     view = BoardView(
         board,
@@ -107,12 +166,51 @@ def board_view(board: Board) -> BoardView:
         [Lane(lane, [cell(lane, c) for c in columns]) for lane in rows],
         {c.pk: sum(n for (_, column), n in cell_counts.items() if column == c.pk) for c in columns},
     )
-    for items in by_cell.values():
-        for item in items:
-            if item.column.stage == Stage.DOING and item.assignee:
-                name = item.assignee.get_username()
-                view.in_progress[name] = view.in_progress.get(name, 0) + 1
+    view.in_progress = dict(
+        Card.objects.filter(board=board, column__stage=Stage.DOING, assignee__isnull=False)
+        .values("assignee__username")
+        .annotate(n=Count("id"))
+        .order_by("assignee__username")
+        .values_list("assignee__username", "n")
+    )
     return view
+
+
+def column_counts(board: Board) -> dict[int, int]:
+    """Column id -> the cards in it (every column of the board, empty ones as 0)."""
+    counts = dict.fromkeys(board.columns.values_list("pk", flat=True), 0)
+    counts.update(
+        Card.objects.filter(board=board)
+        .values("column")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("column", "n")
+    )
+    return counts
+
+
+CELL_PAGE = 50
+
+
+def _cell_after(board: Board, column: Column, lane: Swimlane | None, after):
+    found = Card.objects.filter(board=board, column=column, swimlane=lane)
+    if after is not None:
+        position, card_id = after
+        found = found.filter(Q(position__gt=position) | Q(position=position, id__gt=card_id))
+    return found
+
+
+def cell_page_count(board: Board, column: Column, lane: Swimlane | None, *, after) -> int:
+    """How many cards of the cell come after the card ``(position, id)``."""
+    return _cell_after(board, column, lane, after).count()
+
+
+def cell_page(board: Board, column: Column, lane: Swimlane | None, *, after=None):
+    """The next ``CELL_PAGE`` cards of a cell after the card ``(position, id)`` (from the
+    top with None), and whether more follow."""
+    found = _cell_after(board, column, lane, after)
+    page = list(found.select_related("assignee").order_by("position", "id")[: CELL_PAGE + 1])
+    return with_counts(page[:CELL_PAGE]), len(page) > CELL_PAGE
 
 
 def history(card: Card):

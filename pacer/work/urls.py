@@ -6,6 +6,7 @@ urlpatterns = [
     path("work/boards/", views.board_list, name="work-boards"),
     path("work/boards/<slug:slug>/", views.board_detail, name="work-board"),
     path("work/boards/<slug:slug>/cards/", views.card_create, name="work-card-create"),
+    path("work/boards/<slug:slug>/cell/", views.cell_cards, name="work-cell"),
     path("work/boards/<slug:slug>/bulk/", views.bulk_edit, name="work-bulk"),
     path("work/boards/<slug:slug>/flow/", views.flow_metrics, name="work-flow"),
     path("work/boards/<slug:slug>/sprints/", sprint_views.sprint_list, name="work-sprints"),
@@ -13,5 +14,14 @@ urlpatterns = [
     path("work/sprints/<int:sprint_id>/", sprint_views.sprint_detail, name="work-sprint"),
     path("work/cards/<int:card_id>/", views.card_detail, name="work-card"),
     path("work/cards/<int:card_id>/move/", views.card_move, name="work-card-move"),
+    path("work/cards/<int:card_id>/attachments/", views.attachment_upload, name="work-attachments"),
+    path(
+        "work/attachments/<int:attachment_id>/", views.attachment_download, name="work-attachment"
+    ),
+    path(
+        "work/attachments/<int:attachment_id>/delete/",
+        views.attachment_delete,
+        name="work-attachment-delete",
+    ),
     path("work/who/", views.who, name="work-who"),
 ]

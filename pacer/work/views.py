@@ -2,8 +2,10 @@
 JavaScript), bulk edit, a card with its checklist, comments, links and history, and
 the flow metrics of a board. Sprint pages are in ``pacer.work.sprint_views``."""
 
+import io
+
 from django.contrib import messages
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -13,8 +15,8 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, check, page
 from pacer.web.charts import Series, chart
 from pacer.web.tables import Column, Table
-from pacer.work import actions, selectors
-from pacer.work.models import LinkKind
+from pacer.work import actions, attachments, selectors
+from pacer.work.models import Attachment, LinkKind
 
 DEFAULT_COLUMNS = "Backlog:todo, Doing:doing:3, Review:doing:2, Done:done"
 # lead and cycle time histogram bins, in days: [0, 1), [1, 2), ... and the last open
@@ -157,6 +159,50 @@ def card_create(request, slug: str):
     return HttpResponseRedirect(reverse("work-board", args=[board.slug]))
 
 
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@page("work.view")
+def cell_cards(request, slug: str):
+    """The next cards of a cell (a column in a swimlane) after ``after``/``after_id``: a
+    fragment for the board's "Show more" (HTMX), a page of its own without JavaScript."""
+    board = _board_or_404(request, slug)
+    data = request.GET
+    column = board.columns.filter(pk=_int_or_none(data.get("column"))).first()
+    lane_id = data.get("lane", "")
+    lane = board.swimlanes.filter(pk=_int_or_none(lane_id)).first() if lane_id else None
+    if column is None or (lane_id and lane is None):
+        raise Http404("no such column or swimlane on this board")
+    after = None
+    if data.get("after") or data.get("after_id"):
+        position, card_id = _int_or_none(data.get("after")), _int_or_none(data.get("after_id"))
+        if position is None or card_id is None:
+            raise Http404("after and after_id must be whole numbers")
+        after = (position, card_id)
+    cards, more = selectors.cell_page(board, column, lane, after=after)
+    hidden = 0
+    if more:
+        last = cards[-1]
+        hidden = selectors.cell_page_count(board, column, lane, after=(last.position, last.pk))
+    context = {
+        "board": board,
+        "column": column,
+        "lane": lane,
+        "cards": cards,
+        "columns": list(board.columns.all()),
+        "last": cards[-1] if cards else None,
+        "hidden": hidden,
+        "today": clock.now().date(),
+        "can_edit": allows(request.role, "work.edit"),
+    }
+    template = "work/_cell_more.html" if request.headers.get("HX-Request") else "work/cell.html"
+    return render(request, template, context)
+
+
 def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
@@ -174,6 +220,8 @@ def card_move(request, card_id: int):
             column=data.get("column", ""),
             swimlane=data.get("swimlane", "keep"),
             position=data.get("position") or None,
+            before=data.get("before") or None,
+            after=data.get("after") or None,
             override_reason=data.get("override_reason", ""),
             now=clock.now(),
             actor=request.user,
@@ -185,7 +233,7 @@ def card_move(request, card_id: int):
         messages.error(request, f"'{card.title}' was not moved. {error}")
     else:
         if _wants_json(request):
-            counts = selectors.board_view(moved.board).counts
+            counts = selectors.column_counts(moved.board)
             return JsonResponse({"column": moved.column_id, "counts": counts})
         messages.success(request, f"'{moved.title}' moved to {moved.column.name}.")
     return HttpResponseRedirect(reverse("work-board", args=[card.board.slug]))
@@ -223,6 +271,7 @@ def _card_page(request, card, errors=None, status: int = 200):
         "history": selectors.history(card),
         "comments": card.comments.select_related("author"),
         "link_kinds": LinkKind.choices,
+        "attachments": card.attachments.all(),
         "errors": errors or {},
         "can_edit": allows(request.role, "work.edit"),
     }
@@ -337,3 +386,59 @@ def who(request):
             ],
         },
     )
+
+
+@require_POST
+@page("work.edit")
+def attachment_upload(request, card_id: int):
+    card = _card_or_404(request, card_id)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise ValidationFailed({"file": "choose a file to attach"})
+        if upload.size > attachments.MAX_BYTES:
+            raise ValidationFailed(
+                {"file": f"is {upload.size:,} bytes; the limit is {attachments.MAX_BYTES:,}"}
+            )
+        attachments.upload(
+            card, filename=upload.name, data=upload.read(), now=clock.now(), actor=request.user
+        )
+    except ValidationFailed as error:
+        return _card_page(request, card, error.errors, 422)
+    messages.success(request, "File attached.")
+    return HttpResponseRedirect(reverse("work-card", args=[card.pk]))
+
+
+def _attachment_or_404(request, attachment_id: int) -> Attachment:
+    found = (
+        Attachment.objects.filter(workspace=request.workspace, pk=attachment_id)
+        .select_related("card__workspace")
+        .first()
+    )
+    if found is None:
+        raise Http404("no such attachment")
+    return found
+
+
+@page("work.view")
+def attachment_download(request, attachment_id: int):
+    """The file, as a download (never shown inline: its type was judged by its bytes)."""
+    found = _attachment_or_404(request, attachment_id)
+    response = FileResponse(
+        io.BytesIO(attachments.read(found)),
+        content_type=found.content_type,
+        as_attachment=True,
+        filename=found.filename,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+@page("work.edit")
+def attachment_delete(request, attachment_id: int):
+    found = _attachment_or_404(request, attachment_id)
+    card_id = found.card_id
+    attachments.delete(found, actor=request.user)
+    messages.success(request, f"'{found.filename}' deleted.")
+    return HttpResponseRedirect(reverse("work-card", args=[card_id]))

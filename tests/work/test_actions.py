@@ -4,6 +4,8 @@ reason recorded), history of every move, ordering, bulk edit, mentions, sprints.
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import AuditEntry
@@ -177,13 +179,92 @@ def test_creating_a_card_straight_into_a_full_column_is_refused(board):
     assert Card.objects.count() == 2
 
 
-def test_a_card_is_placed_at_the_position_asked_and_the_others_renumbered(board):
-    cards = [_card(board, t) for t in ("a", "b", "c")]
-    actions.move_card(cards[2], column=column(board, "Backlog").pk, position=0, now=NOW)
-    order = list(
-        Card.objects.filter(board=board).order_by("position").values_list("title", "position")
+def _order(board, where="Backlog"):
+    return list(
+        Card.objects.filter(column=column(board, where), swimlane=None)
+        .order_by("position", "id")
+        .values_list("title", flat=True)
     )
-    assert order == [("c", 1), ("a", 2), ("b", 3)]
+
+
+def _positions(board):
+    return dict(Card.objects.filter(board=board).values_list("title", "position"))
+
+
+def test_a_card_moved_to_the_top_takes_a_slot_above_and_no_other_card_is_rewritten(board):
+    cards = [_card(board, t) for t in ("a", "b", "c")]
+    assert _positions(board) == {"a": 1024, "b": 2048, "c": 3072}
+    actions.move_card(cards[2], column=column(board, "Backlog").pk, position=0, now=NOW)
+    assert _order(board) == ["c", "a", "b"]
+    assert _positions(board) == {"a": 1024, "b": 2048, "c": 0}
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ({"position": 1}, ["a", "d", "b", "c"]),
+        ({"position": 3}, ["a", "b", "c", "d"]),
+        ({"position": 99}, ["a", "b", "c", "d"]),
+        ({"before": "b"}, ["a", "d", "b", "c"]),
+        ({"before": "a"}, ["d", "a", "b", "c"]),
+        ({"after": "c"}, ["a", "b", "c", "d"]),
+        ({"after": "a"}, ["a", "d", "b", "c"]),
+        ({}, ["a", "b", "c", "d"]),
+    ],
+)
+def test_a_card_goes_where_it_is_asked_by_index_or_by_neighbour(board, where, expected):
+    cards = {t: _card(board, t) for t in ("a", "b", "c")}
+    moving = _card(board, "d", where="Review")
+    asked = {k: (cards[v].pk if k in ("before", "after") else v) for k, v in where.items()}
+    actions.move_card(moving, column=column(board, "Backlog").pk, now=NOW, **asked)
+    assert _order(board) == expected
+
+
+def test_a_move_between_two_adjacent_positions_renumbers_the_cell_and_keeps_the_order(board):
+    cards = {t: _card(board, t) for t in ("a", "b", "c")}
+    Card.objects.filter(pk=cards["a"].pk).update(position=5)
+    Card.objects.filter(pk=cards["b"].pk).update(position=6)  # nothing fits between a and b
+    Card.objects.filter(pk=cards["c"].pk).update(position=6)  # a tie, ordered by id
+    moving = _card(board, "d", where="Review")
+    actions.move_card(moving, column=column(board, "Backlog").pk, before=cards["b"].pk, now=NOW)
+    assert _order(board) == ["a", "d", "b", "c"]
+    positions = _positions(board)
+    assert [positions[t] for t in ("a", "b", "c")] == [1024, 2048, 3072]  # renumbered
+    assert 1024 < positions["d"] < 2048
+    other_cell = _card(board, "e", where="Review")
+    assert other_cell.position == 1024  # another cell is left alone
+
+
+def test_a_move_writes_as_many_queries_into_a_long_column_as_into_a_short_one(board):
+    def queries_to_move_into(cards_in_cell: int, slug: str) -> int:
+        target = actions.create_board(
+            board.workspace,
+            team="x",
+            slug=slug,
+            name=slug,
+            columns=[{"name": "A", "stage": "todo"}, {"name": "B", "stage": "done"}],
+        )
+        first, second = target.columns.all()
+        for index in range(cards_in_cell):
+            actions.create_card(target, title=f"c{index}", column=first.pk, now=NOW)
+        moving = actions.create_card(target, title="moving", column=second.pk, now=NOW)
+        with CaptureQueriesContext(connection) as captured:
+            actions.move_card(moving, column=first.pk, position=cards_in_cell // 2, now=NOW)
+        writes = [q for q in captured if q["sql"].lstrip().upper().startswith("UPDATE")]
+        assert len(writes) == 1  # the moved card only (no renumbering)
+        return len(captured)
+
+    assert queries_to_move_into(3, "short") == queries_to_move_into(60, "long")
+
+
+def test_a_neighbour_outside_the_target_cell_is_refused_with_nothing_moved(board):
+    here = _card(board, "a")
+    elsewhere = _card(board, "b", where="Review")
+    before = _state(board)
+    with pytest.raises(ValidationFailed) as refused:
+        actions.move_card(here, column=column(board, "Doing").pk, before=elsewhere.pk, now=NOW)
+    assert refused.value.errors == {"before": "is not a card in that column and swimlane"}
+    assert _state(board) == before
 
 
 def test_a_move_to_another_boards_column_or_a_bad_position_is_refused(board, workspace):

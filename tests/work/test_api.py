@@ -62,7 +62,7 @@ def test_create_a_board_add_cards_and_move_them_over_the_api(api, admin):
         "title": "One",
         "column": todo,
         "swimlane": None,
-        "position": 1,
+        "position": 1024,  # the first card of an empty cell (positions are sparse)
         "assignee": admin.pk,
         "due": None,
         "estimate": 3,
@@ -139,3 +139,42 @@ def test_a_card_of_another_workspace_is_not_found(api):
     assert api("get", "/boards/brand").status_code == 404
     moved = api("post", f"/cards/{card.pk}/move", {"column": board.columns.last().pk})
     assert moved.status_code == 404 and Card.objects.get(pk=card.pk).column == board.columns.first()
+
+
+def test_edit_a_boards_columns_swimlanes_and_limits_over_the_api(api):
+    api("post", "/boards", BOARD)
+    todo, doing, done = (c["id"] for c in api("get", "/boards/brand").json()["columns"])
+    added = api(
+        "post", "/boards/brand/columns", {"name": "Review", "stage": "doing", "position": 2}
+    )
+    assert added.status_code == 201
+    review = added.json()["id"]
+    assert added.json() == {"id": review, "name": "Review", "stage": "doing", "wip_limit": None}
+    changed = api("patch", f"/columns/{doing}", {"name": "Making", "no_wip_limit": True})
+    assert changed.json() == {"id": doing, "name": "Making", "stage": "doing", "wip_limit": None}
+    limited = api("patch", f"/columns/{review}", {"wip_limit": 4, "position": 0})
+    assert limited.json()["wip_limit"] == 4
+    columns = api("get", "/boards/brand").json()["columns"]
+    assert [c["name"] for c in columns] == ["Review", "To do", "Making", "Done"]
+
+    card = api("post", "/boards/brand/cards", {"title": "One", "column": review}).json()
+    refused = api("post", f"/columns/{review}/remove", {})
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == {
+        "move_cards_to": "'Review' holds 1 cards; name the column they should move to"
+    }
+    removed = api("post", f"/columns/{review}/remove", {"move_cards_to": todo})
+    assert (removed.status_code, removed.json()) == (200, {"cards": 1})
+    assert api("get", f"/cards/{card['id']}").json()["column"] == todo
+    assert api("post", f"/columns/{done}/remove", {}).json()["errors"] == {
+        "stage": "the board needs at least one done column"
+    }
+
+    lane = api("post", "/boards/brand/swimlanes", {"name": "Expedite"})
+    assert lane.status_code == 201 and lane.json()["name"] == "Expedite"
+    renamed = api("patch", f"/swimlanes/{lane.json()['id']}", {"name": "Urgent"})
+    assert renamed.json() == {"id": lane.json()["id"], "name": "Urgent", "position": 0}
+    assert api("delete", f"/swimlanes/{lane.json()['id']}").json() == {"cards": 0}
+    limit = api("put", "/boards/brand/person-limit", {"person_wip_limit": None})
+    assert limit.json()["person_wip_limit"] is None
+    assert api("patch", "/columns/999999", {"name": "X"}).status_code == 404

@@ -51,6 +51,7 @@ def test_work_pages_and_writes_answer_each_role_as_declared(people, board):
         f"/work/sprints/{sprint.pk}/": "work.view",
         f"/work/cards/{card.pk}/": "work.view",
         "/work/who/": "work.view",
+        f"/work/boards/brand-board/cell/?column={column(board, 'Backlog').pk}": "work.view",
     }
     writes = {
         "/work/boards/": (

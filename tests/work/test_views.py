@@ -75,7 +75,8 @@ def test_the_move_endpoint_answers_the_script_in_json(ada, board):
         "counts": {str(c.pk): n for c, n in zip(board.columns.all(), (0, 3, 0, 0), strict=True)},
     }
     card = Card.objects.get(pk=third.pk)
-    assert (card.column, card.position, card.swimlane) == (doing, 1, None)
+    assert (card.column, card.swimlane) == (doing, None)
+    assert Card.objects.filter(column=doing).order_by("position", "id").first() == card
     assert card.events.get(kind="moved").override_reason == "urgent"
 
 
@@ -256,9 +257,99 @@ def test_a_done_column_shows_its_last_eight_cards_and_counts_the_rest(ada, board
     assert view.counts[done.pk] == 10
     lane = view.lanes[0]  # the cards have no swimlane: the unnamed first lane
     assert lane.swimlane is None
-    _, shown, hidden = lane.cells[3]
-    assert [c.title for c in shown] == [f"done {n}" for n in range(2, 10)] and hidden == 2
+    cell = lane.cells[3]
+    assert [c.title for c in cell.cards] == [f"done {n}" for n in range(2, 10)]
+    assert (cell.total, cell.hidden) == (10, 2)
     assert (
         "2 earlier finished cards not shown"
         in ada.get("/work/boards/brand-board/").content.decode()
     )
+
+
+def _fill(board, where: str, count: int, lane=None) -> list[Card]:
+    """``count`` cards written straight into a cell, 1024 apart (as the actions space them)."""
+    target = column(board, where)
+    return Card.objects.bulk_create(
+        Card(
+            workspace=board.workspace,
+            board=board,
+            column=target,
+            swimlane=lane,
+            position=(index + 1) * 1024,
+            title=f"{where} {index}",
+            created_at=NOW,
+        )
+        for index in range(count)
+    )
+
+
+def test_a_long_cell_shows_its_first_cards_and_the_rest_page_by_page(ada, board):
+    _fill(board, "Backlog", selectors.CELL_SHOWN + selectors.CELL_PAGE + 5)
+    backlog = column(board, "Backlog")
+    cell = selectors.board_view(board).lanes[0].cells[0]
+    assert [c.title for c in cell.cards] == [f"Backlog {n}" for n in range(selectors.CELL_SHOWN)]
+    assert cell.hidden == selectors.CELL_PAGE + 5
+    page = ada.get("/work/boards/brand-board/").content.decode()
+    assert page.count('class="work-card"') == selectors.CELL_SHOWN
+    last = cell.cards[-1]
+    more = (
+        f"/work/boards/brand-board/cell/?column={backlog.pk}&amp;lane="
+        f"&amp;after={last.position}&amp;after_id={last.pk}"
+    )
+    assert f'hx-get="{more}"' in page and f"Show more ({selectors.CELL_PAGE + 5} not shown)" in page
+
+    fragment = ada.get(more.replace("&amp;", "&"), HTTP_HX_REQUEST="true").content.decode()
+    start = selectors.CELL_SHOWN
+    titles = [f"Backlog {n}" for n in range(start, start + selectors.CELL_PAGE)]
+    assert fragment.count('class="work-card"') == selectors.CELL_PAGE
+    assert all(f">{t}</a>" in fragment for t in titles)
+    assert f">Backlog {start + selectors.CELL_PAGE}</a>" not in fragment
+    assert 'hx-swap-oob="outerHTML"' in fragment and "Show more (5 not shown)" in fragment
+    assert "<html" not in fragment
+
+    without_js = ada.get(more.replace("&amp;", "&"))
+    assert without_js.status_code == 200 and "<html" in without_js.content.decode()
+
+
+def test_the_next_page_of_a_cell_with_nothing_after_has_no_more_link(ada, board):
+    cards = _fill(board, "Backlog", 3)
+    backlog = column(board, "Backlog")
+    url = (
+        f"/work/boards/brand-board/cell/?column={backlog.pk}&lane="
+        f"&after=1024&after_id={cards[0].pk}"
+    )
+    fragment = ada.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.count('class="work-card"') == 2 and "Show more" not in fragment
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["column=0", "column=x", "lane=999999", "after=1&after_id=x", "after=y"],
+)
+def test_a_bad_cell_request_is_not_found(ada, board, query):
+    backlog = column(board, "Backlog")
+    params = {"column": backlog.pk, "lane": ""}
+    for part in query.split("&"):
+        key, _, value = part.partition("=")
+        params[key] = value
+    assert ada.get("/work/boards/brand-board/cell/", params).status_code == 404
+
+
+def test_the_board_page_reads_as_many_queries_for_many_cards_as_for_a_few(ada, board):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    lane = board.swimlanes.first()
+    for where in ("Backlog", "Review", "Done"):
+        _fill(board, where, 2, lane)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert ada.get("/work/boards/brand-board/").status_code == 200
+        return len(captured)
+
+    few = queries()
+    for where in ("Backlog", "Review", "Done"):
+        _fill(board, where, 60, lane)
+        _fill(board, where, 60)
+    assert queries() == few

@@ -23,12 +23,21 @@
     event.from.insertBefore(event.item, siblings[event.oldIndex] || null);
   }
 
-  function send(item, list, index, reason) {
+  // where a dropped card now is, by its neighbours, not its index: a cell may show only
+  // some of its cards
+  function placeOf(item, index) {
+    const next = item.nextElementSibling, previous = item.previousElementSibling;
+    if (next && next.dataset.card) return ["before", next.dataset.card];
+    if (previous && previous.dataset.card) return ["after", previous.dataset.card];
+    return ["position", index];
+  }
+
+  function send(item, list, place, reason) {
     const body = new FormData();
     body.append("csrfmiddlewaretoken", csrf ? csrf.value : "");
     body.append("column", list.dataset.column);
     body.append("swimlane", list.dataset.lane);
-    body.append("position", index);
+    body.append(place[0], place[1]);
     if (reason) body.append("override_reason", reason);
     return fetch(item.dataset.moveUrl, {
       method: "POST", body, headers: {Accept: "application/json"}, credentials: "same-origin",
@@ -53,13 +62,14 @@
   function onEnd(event) {
     if (event.from === event.to && event.oldIndex === event.newIndex) return;
     const item = event.item, list = event.to, index = event.newIndex;
-    send(item, list, index).then(({ok, data}) => {
+    const place = placeOf(item, index);
+    send(item, list, place).then(({ok, data}) => {
       if (ok) return showCounts(data.counts);
       putBack(event);
       if (!data.wip_limit || !dialog) return window.alert(Object.values(data.errors).join(" "));
       return askReason(data.errors).then((reason) => {
         if (!reason) return null;
-        return send(item, list, index, reason).then((retry) => {
+        return send(item, list, place, reason).then((retry) => {
           if (!retry.ok) return window.alert(Object.values(retry.data.errors).join(" "));
           list.insertBefore(item, list.children[index] || null);
           showCounts(retry.data.counts);
