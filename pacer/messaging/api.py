@@ -12,8 +12,8 @@ from pacer.core.api_schema import BODY_ERRORS, ERRORS, MAX_OFFSET, NOT_FOUND, Id
 from pacer.core.api_schema import text as bounded
 from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
-from pacer.messaging import actions, selectors
-from pacer.messaging.models import SuppressionReason
+from pacer.messaging import actions, bounces, selectors
+from pacer.messaging.models import InboundStatus, SuppressionReason
 
 router = Router(tags=["messaging"])
 WALL_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$"
@@ -116,6 +116,22 @@ class SuppressionIn(Schema):
     email: bounded(254, min_length=3)
     reason: Literal[tuple(SuppressionReason.values)] = SuppressionReason.MANUAL
     detail: bounded(500) = ""
+
+
+class InboundMailIn(Schema):
+    raw: bounded(1_000_000, min_length=1) = Field(
+        description="the returned mail as it arrived: a delivery status notification "
+        "(RFC 3464) or an abuse report (RFC 5965)"
+    )
+    recipient: bounded(254) = Field(
+        "", description="its envelope recipient (the VERP address), when the provider has it"
+    )
+
+
+class InboundMailOut(Schema):
+    status: Literal[tuple(InboundStatus.values)]
+    detail: str
+    message_id: int | None
 
 
 class SuppressionOut(Schema):
@@ -235,3 +251,22 @@ def add_suppression(request, payload: SuppressionIn):
     return {
         "added": actions.suppress(request.workspace, payload.email, payload.reason, payload.detail)
     }
+
+
+@router.post("/inbound-mail", response={200: InboundMailOut, **ERRORS, **BODY_ERRORS})
+@endpoint("messaging.send")
+def post_inbound_mail(request, payload: InboundMailIn):
+    """A bounce or complaint a provider relays: recorded on the message of this workspace
+    it names (its VERP recipient or X-Pacer-Id); a hard bounce or a complaint suppresses
+    the address. The same mail posted twice is recorded once (``duplicate``)."""
+    mail, new = bounces.receive(
+        payload.raw.encode(errors="surrogateescape"), payload.recipient, request.workspace
+    )
+    if not new:
+        mine = mail.workspace_id == request.workspace.pk
+        return {
+            "status": InboundStatus.DUPLICATE,
+            "detail": "received before",
+            "message_id": mail.message_id if mine else None,
+        }
+    return {"status": mail.status, "detail": mail.detail, "message_id": mail.message_id}

@@ -24,7 +24,9 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 
 from pacer.core import clock, faults
+from pacer.messaging import reports
 from pacer.messaging.actions import suppress, unsubscribe_token
+from pacer.messaging.bounces import return_path
 from pacer.messaging.models import (
     Broadcast,
     BroadcastStatus,
@@ -88,7 +90,7 @@ class _Transport:
             path.with_suffix(".tmp").write_bytes(data)
             path.with_suffix(".tmp").replace(path)
             return
-        self.smtp.sendmail(message.broadcast.sender.from_email, [message.email], data)
+        self.smtp.sendmail(return_path(message), [message.email], data)
 
     def close(self) -> None:
         if self.smtp is not None:
@@ -125,6 +127,7 @@ def _data(message: Message, compiled: dict, fields: dict) -> bytes:
         sent_at=clock.now(),
         dkim_selector=sender.dkim_selector,
         dkim_private_key=sender.dkim_private_key,
+        headers={reports.TOKEN_HEADER: reports.token(message.pk, message.workspace_id)},
     )
 
 
