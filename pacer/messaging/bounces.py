@@ -29,7 +29,7 @@ from datetime import timedelta
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from pacer.core import clock
 from pacer.core.models import Workspace
@@ -196,11 +196,19 @@ class Receiver:
         verp = [a for a in envelope.rcpt_tos if reports.ids_of(a) is not None]
         recipient = (verp or envelope.rcpt_tos)[0]
         try:
-            await sync_to_async(receive)(envelope.content, recipient)
+            await sync_to_async(_receive_and_close)(envelope.content, recipient)
         except DatabaseError:
             log.exception("could not store a returned mail")
             return "451 4.3.0 try again later"
         return "250 OK"
+
+
+def _receive_and_close(raw: bytes, recipient: str) -> None:
+    """``receive`` from the receiver's thread, leaving no connection open there."""
+    try:
+        receive(raw, recipient)
+    finally:
+        connection.close()
 
 
 def start_receiver(host: str, port: int):
