@@ -294,7 +294,7 @@ def post_inbound_mail(request, payload: InboundMailIn):
     it names (its VERP recipient or X-Pacer-Id); a hard bounce or a complaint suppresses
     the address. The same mail posted twice is recorded once (``duplicate``)."""
     mail, new = bounces.receive(
-        payload.raw.encode(errors="surrogateescape"), payload.recipient, request.workspace
+        payload.raw.encode(errors="replace"), payload.recipient, request.workspace
     )
     if not new:
         mine = mail.workspace_id == request.workspace.pk

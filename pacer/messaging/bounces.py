@@ -90,7 +90,10 @@ def receive(
     try:
         with transaction.atomic():
             mail = InboundMail.objects.create(
-                digest=digest, recipient=recipient[:254], raw=raw, received_at=clock.now()
+                digest=digest,
+                recipient=reports.storable(recipient)[:254],
+                raw=raw,
+                received_at=clock.now(),
             )
     except IntegrityError:
         return InboundMail.objects.get(digest=digest), False
@@ -99,7 +102,7 @@ def receive(
 
 
 def _close(mail: InboundMail, status: str, detail: str, message: Message | None = None) -> None:
-    mail.status, mail.detail, mail.message = status, detail[:300], message
+    mail.status, mail.detail, mail.message = status, reports.storable(detail)[:300], message
     mail.workspace_id = message.workspace_id if message is not None else mail.workspace_id
     mail.save(update_fields=["status", "detail", "message", "workspace"])
 

@@ -42,6 +42,12 @@ class Report:
     mail_id: str
 
 
+def storable(text: str) -> str:
+    """``text`` with what a database cannot store (undecodable bytes the mail parser kept
+    as surrogates, NUL) replaced."""
+    return text.encode("utf-8", "replace").decode().replace("\x00", "\ufffd")
+
+
 def _signature(message_id: int, workspace_id: int) -> str:
     text = f"pacer.messaging.verp:{workspace_id}:{message_id}".encode()
     return hmac.new(settings.SECRET_KEY.encode(), text, hashlib.sha256).hexdigest()[:16]
@@ -158,4 +164,5 @@ def read(raw: bytes) -> Report:
             f"report-type {report_type!r} with a {second} part is neither a delivery status "
             "(RFC 3464) nor a feedback report (RFC 5965)"
         )
-    return Report(kind, detail[:300], _original_ids(parts), str(mail.get("Message-ID") or ""))
+    mail_id = storable(str(mail.get("Message-ID") or ""))
+    return Report(kind, storable(detail)[:300], _original_ids(parts), mail_id)

@@ -245,3 +245,18 @@ def test_a_provider_posts_a_bounce_through_the_api(client, workspace, smtp, now)
     viewer = post({"raw": arf(data).decode()}, bearer(workspace, "analyst"))
     assert viewer.status_code == 403
     assert InboundMail.objects.count() == 1  # the viewer's post wrote nothing
+
+
+def test_undecodable_bytes_are_stored_replaced_and_lone_surrogates_refused(client, workspace, now):
+    mangled = dsn(b"To: ada@x.test\r\n\r\nx").replace(b"Status: 5.1.1", b"Status: \xff\x00")
+    mail, new = bounces.receive(mangled)
+    assert new and mail.status == "unparseable"
+    assert InboundMail.objects.get().detail.startswith("Status '\ufffd")  # saved
+    answer = client.post(
+        "/api/messaging/inbound-mail",
+        {"raw": "\ud800 not mail", "recipient": "\ud800@x.test"},
+        content_type="application/json",
+        **bearer(workspace, "marketer"),
+    )
+    assert answer.status_code == 422  # refused before anything is stored
+    assert InboundMail.objects.count() == 1
