@@ -12,8 +12,8 @@ from pacer.core.api_schema import BODY_ERRORS, ERRORS, MAX_OFFSET, NOT_FOUND, Id
 from pacer.core.api_schema import text as bounded
 from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
-from pacer.messaging import actions, selectors
-from pacer.messaging.models import SuppressionReason
+from pacer.messaging import actions, bounces, rules, selectors
+from pacer.messaging.models import InboundStatus, SuppressionReason
 
 router = Router(tags=["messaging"])
 WALL_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$"
@@ -116,6 +116,56 @@ class SuppressionIn(Schema):
     email: bounded(254, min_length=3)
     reason: Literal[tuple(SuppressionReason.values)] = SuppressionReason.MANUAL
     detail: bounded(500) = ""
+
+
+class InboundMailIn(Schema):
+    raw: bounded(1_000_000, min_length=1) = Field(
+        description="the returned mail as it arrived: a delivery status notification "
+        "(RFC 3464) or an abuse report (RFC 5965)"
+    )
+    recipient: bounded(254) = Field(
+        "", description="its envelope recipient (the VERP address), when the provider has it"
+    )
+
+
+class InboundMailOut(Schema):
+    status: Literal[tuple(InboundStatus.values)]
+    detail: str
+    message_id: int | None
+
+
+class TopicIn(Schema):
+    name: bounded(100, min_length=1)
+    description: bounded(300) = ""
+
+
+class TopicOut(Schema):
+    id: int
+    name: str
+    description: str
+
+
+CLOCK_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class SettingsIn(Schema):
+    time_zone: bounded(60, min_length=1, examples=["Europe/London"])
+    cap_count: int = Field(0, ge=0, le=rules.MAX_CAP_COUNT, description="0: no cap")
+    cap_days: int = Field(7, ge=1, le=rules.MAX_CAP_DAYS)
+    quiet_start: bounded(5, pattern=CLOCK_TIME) | None = None
+    quiet_end: bounded(5, pattern=CLOCK_TIME) | None = None
+    soft_bounce_limit: int = Field(3, ge=1, le=rules.MAX_SOFT_BOUNCES)
+    soft_bounce_days: int = Field(7, ge=1, le=rules.MAX_CAP_DAYS)
+
+
+class SettingsOut(Schema):
+    time_zone: str
+    cap_count: int
+    cap_days: int
+    quiet_start: str | None
+    quiet_end: str | None
+    soft_bounce_limit: int
+    soft_bounce_days: int
 
 
 class SuppressionOut(Schema):
@@ -235,3 +285,65 @@ def add_suppression(request, payload: SuppressionIn):
     return {
         "added": actions.suppress(request.workspace, payload.email, payload.reason, payload.detail)
     }
+
+
+@router.post("/inbound-mail", response={200: InboundMailOut, **ERRORS, **BODY_ERRORS})
+@endpoint("messaging.send")
+def post_inbound_mail(request, payload: InboundMailIn):
+    """A bounce or complaint a provider relays: recorded on the message of this workspace
+    it names (its VERP recipient or X-Pacer-Id); a hard bounce or a complaint suppresses
+    the address. The same mail posted twice is recorded once (``duplicate``)."""
+    mail, new = bounces.receive(
+        payload.raw.encode(errors="replace"), payload.recipient, request.workspace
+    )
+    if not new:
+        mine = mail.workspace_id == request.workspace.pk
+        return {
+            "status": InboundStatus.DUPLICATE,
+            "detail": "received before",
+            "message_id": mail.message_id if mine else None,
+        }
+    return {"status": mail.status, "detail": mail.detail, "message_id": mail.message_id}
+
+
+@router.get("/topics", response={200: list[TopicOut], **ERRORS})
+@endpoint("messaging.view")
+def list_topics(request, page: Query[Page]):
+    """The workspace's topics, by name."""
+    return list(rules.topics(request.workspace)[page.offset : page.offset + page.limit])
+
+
+@router.post("/topics", response={201: TopicOut, **ERRORS, **BODY_ERRORS})
+@endpoint("messaging.send")
+def create_topic(request, payload: TopicIn):
+    """A topic broadcasts can be about; the name is unique in the workspace (422)."""
+    topic = rules.save_topic(request.workspace, name=payload.name, description=payload.description)
+    return Status(201, topic)
+
+
+def _settings_out(found) -> dict:
+    clock = {f: getattr(found, f) for f in ("quiet_start", "quiet_end")}
+    return {
+        "time_zone": found.time_zone,
+        "cap_count": found.cap_count,
+        "cap_days": found.cap_days,
+        **{f: f"{value:%H:%M}" if value else None for f, value in clock.items()},
+        "soft_bounce_limit": found.soft_bounce_limit,
+        "soft_bounce_days": found.soft_bounce_days,
+    }
+
+
+@router.get("/settings", response={200: SettingsOut, **ERRORS})
+@endpoint("messaging.view")
+def get_settings(request):
+    """The sending rules: default time zone, frequency cap, quiet hours, soft bounces."""
+    return _settings_out(rules.settings_of(request.workspace))
+
+
+@router.put("/settings", response={200: SettingsOut, **ERRORS, **BODY_ERRORS})
+@endpoint("messaging.send")
+def put_settings(request, payload: SettingsIn):
+    """Replace the sending rules; an unknown time zone or quiet hours with one end only
+    are refused (422, naming the field) and change nothing."""
+    found = rules.save_settings(request.workspace, **payload.model_dump(), actor=request.user)
+    return _settings_out(found)

@@ -10,6 +10,7 @@ class MessagingConfig(DomainConfig):
     person_rows = ("pacer.messaging.privacy.person_rows",)
     loops = (
         Loop("messaging-delivery", "pacer.messaging.delivery.deliver", "MESSAGING_SECONDS"),
+        Loop("messaging-inbound", "pacer.messaging.bounces.serve_and_read", "MESSAGING_SECONDS"),
         Loop("webhooks", "pacer.messaging.webhooks.deliver_webhooks", "MESSAGING_SECONDS"),
     )
     permissions = {

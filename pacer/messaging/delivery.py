@@ -20,14 +20,17 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.urls import reverse
 
 from pacer.core import clock, faults
+from pacer.messaging import reports
 from pacer.messaging.actions import suppress, unsubscribe_token
+from pacer.messaging.bounces import return_path
 from pacer.messaging.models import (
     Broadcast,
     BroadcastStatus,
+    CapLock,
     Message,
     MessageStatus,
     SuppressedAddress,
@@ -88,7 +91,7 @@ class _Transport:
             path.with_suffix(".tmp").write_bytes(data)
             path.with_suffix(".tmp").replace(path)
             return
-        self.smtp.sendmail(message.broadcast.sender.from_email, [message.email], data)
+        self.smtp.sendmail(return_path(message), [message.email], data)
 
     def close(self) -> None:
         if self.smtp is not None:
@@ -125,6 +128,7 @@ def _data(message: Message, compiled: dict, fields: dict) -> bytes:
         sent_at=clock.now(),
         dkim_selector=sender.dkim_selector,
         dkim_private_key=sender.dkim_private_key,
+        headers={reports.TOKEN_HEADER: reports.token(message.pk, message.workspace_id)},
     )
 
 
@@ -164,7 +168,8 @@ def _defer(message: Message, until) -> None:
 
 class _Rules:
     """What may stop or defer a claimed message at send time: the suppression list, topic
-    opt-outs, quiet hours and frequency caps, read once per batch."""
+    opt-outs and quiet hours, read once per batch (the frequency cap is counted per
+    message, under the contact's lock: ``_send``)."""
 
     def __init__(self, batch: list[Message], now):
         self.now = now
@@ -180,22 +185,6 @@ class _Rules:
             ).values_list("topic_id", "contact_id")
         )
         self.settings = {w.pk: settings_of(w) for w in {m.workspace for m in batch}}
-        self.recent = {}  # (workspace, contact) -> messages sent within the cap window
-        for workspace_id, rules in self.settings.items():
-            if rules.cap_count:
-                since = now - timedelta(days=rules.cap_days)
-                ids = {m.contact_id for m in batch if m.workspace_id == workspace_id}
-                rows = (
-                    Message.objects.filter(
-                        workspace_id=workspace_id,
-                        contact_id__in=ids,
-                        status=MessageStatus.SENT,
-                        sent_at__gt=since,
-                    )
-                    .values_list("contact_id")
-                    .annotate(n=Count("id"))
-                )
-                self.recent.update({(workspace_id, c): n for c, n in rows})
 
     def verdict(self, message: Message) -> tuple[str, object]:
         """``("send", None)``, ``("skip", reason)`` or ``("defer", until)``."""
@@ -208,14 +197,46 @@ class _Rules:
         until = quiet_until(self.now, message.time_zone, rules.quiet_start, rules.quiet_end)
         if until is not None:
             return "defer", until
-        key = (message.workspace_id, message.contact_id)
-        if rules.cap_count and self.recent.get(key, 0) >= rules.cap_count:
-            return "skip", f"frequency cap: {rules.cap_count} in {rules.cap_days} days reached"
         return "send", None
 
-    def count_sent(self, message: Message) -> None:
-        key = (message.workspace_id, message.contact_id)
-        self.recent[key] = self.recent.get(key, 0) + 1
+    def cap(self, message: Message):
+        """The workspace's rules when they cap messages, else None."""
+        rules = self.settings[message.workspace_id]
+        return rules if rules.cap_count else None
+
+
+def _hand_over(message: Message, data: bytes, transport: _Transport, hooks: list) -> bool:
+    """Give the message to the relay; marked sent only once it accepted."""
+    try:
+        transport.send(message, data)
+    except smtplib.SMTPRecipientsRefused as error:
+        _refused(message, error, hooks)
+        return False
+    faults.point("messaging.accepted")  # the relay has it; not marked yet
+    _finish(message, MessageStatus.SENT)
+    emit(message.workspace_id, "message.sent", str(message.pk), _event(message), hooks)
+    return True
+
+
+def _send(message: Message, data: bytes, transport: _Transport, hooks: list, cap) -> bool:
+    """Send, within the frequency cap when ``cap`` (the workspace's rules) has one: the
+    contact's ``CapLock`` row is locked while its recent messages are counted, the
+    message handed over and marked, so a second worker sending to the same contact
+    waits and then counts this one (on SQLite the write lock does the same)."""
+    if cap is None:
+        return _hand_over(message, data, transport, hooks)
+    with transaction.atomic():
+        key = {"workspace_id": message.workspace_id, "contact_id": message.contact_id}
+        CapLock.objects.bulk_create([CapLock(**key)], ignore_conflicts=True)
+        CapLock.objects.select_for_update().get(**key)
+        since = clock.now() - timedelta(days=cap.cap_days)
+        recent = Message.objects.filter(**key, status=MessageStatus.SENT, sent_at__gt=since).count()
+        faults.point("messaging.cap_counted")
+        if recent >= cap.cap_count:
+            reason = f"frequency cap: {cap.cap_count} in {cap.cap_days} days reached"
+            _finish(message, MessageStatus.SKIPPED, reason)
+            return False
+        return _hand_over(message, data, transport, hooks)
 
 
 def deliver(limit: int | None = None) -> int:
@@ -247,22 +268,8 @@ def deliver(limit: int | None = None) -> int:
                     template.subject, template.html, template.text
                 )
             data = _data(message, compiled[template.pk], fields.get(message.contact_id, {}))
-            try:
-                transport.send(message, data)
-            except smtplib.SMTPRecipientsRefused as error:
-                _refused(message, error, hooks[message.workspace_id])
-                continue
-            faults.point("messaging.accepted")  # the relay has it; not marked yet
-            _finish(message, MessageStatus.SENT)
-            rules.count_sent(message)
-            emit(
-                message.workspace_id,
-                "message.sent",
-                str(message.pk),
-                _event(message),
-                hooks[message.workspace_id],
-            )
-            sent += 1
+            hook = hooks[message.workspace_id]
+            sent += _send(message, data, transport, hook, rules.cap(message))
     except (smtplib.SMTPException, OSError) as error:
         # the relay went away: the rest stay claimed and are retried when the lease ends
         log.warning("delivery stopped after %s messages: %s", sent, error)

@@ -41,6 +41,7 @@ class SuppressionReason(models.TextChoices):
     UNSUBSCRIBE = "unsubscribe", "Unsubscribed"
     HARD_BOUNCE = "hard_bounce", "Hard bounce"
     COMPLAINT = "complaint", "Complaint"
+    SOFT_BOUNCES = "soft_bounces", "Repeated soft bounces"
     MANUAL = "manual", "Added by hand"
 
 
@@ -76,6 +77,9 @@ class MessagingSettings(models.Model):
     cap_days = models.PositiveSmallIntegerField(default=7)
     quiet_start = models.TimeField(null=True, blank=True)
     quiet_end = models.TimeField(null=True, blank=True)
+    # an address is suppressed after this many soft bounces within soft_bounce_days
+    soft_bounce_limit = models.PositiveSmallIntegerField(default=3)
+    soft_bounce_days = models.PositiveSmallIntegerField(default=7)
 
 
 class Topic(models.Model):
@@ -173,20 +177,63 @@ class EventKind(models.TextChoices):
     OPEN = "open", "Opened"
     CLICK = "click", "Clicked"
     UNSUBSCRIBE = "unsubscribe", "Unsubscribed"
+    BOUNCE = "bounce", "Bounced"
+    SOFT_BOUNCE = "soft_bounce", "Soft bounce"
+    COMPLAINT = "complaint", "Complained"
 
 
 class MessageEvent(models.Model):
-    """What a recipient did with a message: opened it (the pixel), clicked a link or
-    unsubscribed through its link."""
+    """What became of a message after it left: opened (the pixel), clicked a link,
+    unsubscribed through its link, bounced (a DSN came back) or complained (an ARF
+    report). ``key``, when set, makes the event once per (message, kind, key): the same
+    DSN or report received twice is recorded once."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=12, choices=EventKind.choices)
     url = models.CharField(max_length=2000, blank=True)
+    detail = models.CharField(max_length=300, blank=True, default="")
+    key = models.CharField(max_length=200, blank=True, default="")
     at = models.DateTimeField()
 
     class Meta:
         indexes = [models.Index(fields=["message", "kind"], name="message_event_kind")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "kind", "key"],
+                condition=~models.Q(key=""),
+                name="message_event_once",
+            )
+        ]
+
+
+class InboundStatus(models.TextChoices):
+    PENDING = "pending", "Not read yet"
+    RECORDED = "recorded", "Recorded"
+    DUPLICATE = "duplicate", "Recorded before"
+    IGNORED = "ignored", "Nothing to record"
+    UNMATCHED = "unmatched", "No message of ours"
+    UNPARSEABLE = "unparseable", "Unparseable"
+
+
+class InboundMail(models.Model):
+    """A mail that came back (a DSN or an ARF report), over SMTP to a VERP address or
+    the feedback address, or posted by a provider; kept once per content (``digest``,
+    SHA-256 of the bytes) with what was made of it."""
+
+    workspace = models.ForeignKey(Workspace, null=True, on_delete=models.CASCADE)
+    message = models.ForeignKey(Message, null=True, on_delete=models.SET_NULL)
+    digest = models.CharField(max_length=64, unique=True)
+    recipient = models.CharField(max_length=254, blank=True)
+    raw = models.BinaryField()
+    status = models.CharField(
+        max_length=12, choices=InboundStatus.choices, default=InboundStatus.PENDING
+    )
+    detail = models.CharField(max_length=300, blank=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "id"], name="inbound_mail_status")]
 
 
 class Webhook(models.Model):
@@ -226,3 +273,16 @@ class WebhookAttempt(models.Model):
     status_code = models.PositiveSmallIntegerField(null=True)
     ok = models.BooleanField()
     detail = models.CharField(max_length=300, blank=True)
+
+
+class CapLock(models.Model):
+    """One row per (workspace, contact) that delivery locks while it counts a capped
+    contact's recent messages and sends one: two workers cannot both pass the cap."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    contact_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "contact_id"], name="cap_lock_once")
+        ]

@@ -100,8 +100,10 @@ def build(
     sent_at,
     dkim_selector: str = "",
     dkim_private_key: str = "",
+    headers: dict[str, str] | None = None,
 ) -> bytes:
-    """The whole message as bytes, DKIM-signed when a key is given."""
+    """The whole message as bytes, DKIM-signed when a key is given; ``headers`` are
+    added as they are (the ``X-Pacer-Id`` that returned mail is matched by)."""
     message = EmailMessage()
     message["From"] = f"{sender_name} <{from_email}>"
     message["To"] = to
@@ -111,6 +113,8 @@ def build(
     message["Message-ID"] = make_msgid(domain=domain)
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(text or "This message is best read as HTML.")
     message.add_alternative(html, subtype="html")
     data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))

@@ -11,7 +11,7 @@ from pacer.core.models import Workspace
 from pacer.messaging.models import MessagingSettings, Topic, TopicOptOut
 from pacer.messaging.schedule import known_zone
 
-MAX_CAP_COUNT, MAX_CAP_DAYS = 1000, 365
+MAX_CAP_COUNT, MAX_CAP_DAYS, MAX_SOFT_BOUNCES = 1000, 365, 100
 
 
 def settings_of(workspace: Workspace) -> MessagingSettings:
@@ -52,15 +52,26 @@ def save_settings(
     cap_days,
     quiet_start=None,
     quiet_end=None,
+    soft_bounce_limit=None,
+    soft_bounce_days=None,
     actor=None,
 ) -> MessagingSettings:
     """Set the default time zone, the frequency cap (``cap_count`` messages per contact
-    in ``cap_days`` days; 0 for none) and quiet hours (both ends or neither)."""
+    in ``cap_days`` days; 0 for none), quiet hours (both ends or neither) and when soft
+    bounces suppress an address (``soft_bounce_limit`` of them in ``soft_bounce_days``;
+    None keeps what is set)."""
     errors: dict[str, str] = {}
     if not known_zone(time_zone):
         errors["time_zone"] = "must be a known time zone such as Europe/London"
     count = _whole(errors, "cap_count", cap_count, 0, MAX_CAP_COUNT)
     days = _whole(errors, "cap_days", cap_days, 1, MAX_CAP_DAYS)
+    found = settings_of(workspace)
+    if soft_bounce_limit is None:
+        soft_bounce_limit = found.soft_bounce_limit
+    if soft_bounce_days is None:
+        soft_bounce_days = found.soft_bounce_days
+    soft_limit = _whole(errors, "soft_bounce_limit", soft_bounce_limit, 1, MAX_SOFT_BOUNCES)
+    soft_days = _whole(errors, "soft_bounce_days", soft_bounce_days, 1, MAX_CAP_DAYS)
     start = _clock_time(errors, "quiet_start", quiet_start)
     end = _clock_time(errors, "quiet_end", quiet_end)
     if "quiet_start" not in errors and "quiet_end" not in errors:
@@ -72,10 +83,10 @@ def save_settings(
             errors["quiet_end"] = "must differ from the start"
     if errors:
         raise ValidationFailed(errors)
-    found = settings_of(workspace)
     before = {"time_zone": found.time_zone, "cap_count": found.cap_count}
     found.time_zone, found.cap_count, found.cap_days = time_zone, count, days
     found.quiet_start, found.quiet_end = start, end
+    found.soft_bounce_limit, found.soft_bounce_days = soft_limit, soft_days
     found.save()
     after = {"time_zone": time_zone, "cap_count": count, "cap_days": days}
     audit.record(

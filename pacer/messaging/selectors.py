@@ -11,7 +11,6 @@ from pacer.messaging.models import (
     MessageStatus,
     Sender,
     SuppressedAddress,
-    SuppressionReason,
     Template,
 )
 
@@ -96,27 +95,20 @@ def _rate(part: int, whole: int) -> float | None:
 
 def report(workspace: Workspace, broadcast: Broadcast) -> dict:
     """What became of a broadcast (``broadcast`` from ``broadcasts()``, with its counts):
-    sent (accepted by the relay), bounced (refused for good), opened, clicked and
-    unsubscribed (distinct messages with such an event), complaints (addresses of the
-    broadcast suppressed for a complaint after it was queued), their rates and a warning
-    for each rate over the providers' threshold. Rates are None with nothing sent."""
+    sent (accepted by the relay), bounced (refused by the relay for good, or accepted and
+    then returned by a hard-bounce DSN), opened, clicked, unsubscribed and complained
+    (distinct messages with such an event; complaints come from ARF reports), their rates
+    and a warning for each rate over the providers' threshold. Rates are None with
+    nothing sent."""
     events = dict(
         MessageEvent.objects.filter(workspace=workspace, message__broadcast_id=broadcast.pk)
         .values_list("kind")
         .annotate(n=Count("message_id", distinct=True))
         .order_by()
     )
-    complaints = 0
-    if broadcast.queued_at is not None:
-        complaints = SuppressedAddress.objects.filter(
-            workspace=workspace,
-            reason=SuppressionReason.COMPLAINT,
-            created_at__gte=broadcast.queued_at,
-            email__in=Message.objects.filter(
-                broadcast_id=broadcast.pk, status=MessageStatus.SENT
-            ).values("email"),
-        ).count()
-    sent, bounced = broadcast.sent, broadcast.failed
+    complaints = events.get(EventKind.COMPLAINT, 0)
+    attempted = broadcast.sent + broadcast.failed
+    sent, bounced = broadcast.sent, broadcast.failed + events.get(EventKind.BOUNCE, 0)
     figures = {
         "sent": sent,
         "bounced": bounced,
@@ -126,7 +118,7 @@ def report(workspace: Workspace, broadcast: Broadcast) -> dict:
         "complained": complaints,
     }
     rates = {
-        "bounce_rate": _rate(bounced, sent + bounced),
+        "bounce_rate": _rate(bounced, attempted),
         "open_rate": _rate(figures["opened"], sent),
         "click_rate": _rate(figures["clicked"], sent),
         "unsubscribe_rate": _rate(figures["unsubscribed"], sent),

@@ -9,7 +9,15 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import page
 from pacer.messaging import rules
 
-SETTINGS_FIELDS = ("time_zone", "cap_count", "cap_days", "quiet_start", "quiet_end")
+SETTINGS_FIELDS = (
+    "time_zone",
+    "cap_count",
+    "cap_days",
+    "quiet_start",
+    "quiet_end",
+    "soft_bounce_limit",
+    "soft_bounce_days",
+)
 
 
 def _form_of(found) -> dict:
@@ -19,6 +27,8 @@ def _form_of(found) -> dict:
         "cap_days": str(found.cap_days),
         "quiet_start": f"{found.quiet_start:%H:%M}" if found.quiet_start else "",
         "quiet_end": f"{found.quiet_end:%H:%M}" if found.quiet_end else "",
+        "soft_bounce_limit": str(found.soft_bounce_limit),
+        "soft_bounce_days": str(found.soft_bounce_days),
     }
 
 

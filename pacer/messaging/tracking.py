@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from pacer.core import clock
 from pacer.messaging.models import EventKind, Message, MessageEvent
+from pacer.messaging.webhooks import emit
 
 OPEN_SALT = "pacer.messaging.open"
 CLICK_SALT = "pacer.messaging.click"
@@ -72,9 +73,10 @@ def record_open(token: str) -> bool:
     message = _message(workspace_id, message_id)
     if message is None:
         return False
-    MessageEvent.objects.create(
+    event = MessageEvent.objects.create(
         workspace_id=workspace_id, message=message, kind=EventKind.OPEN, at=clock.now()
     )
+    _emit(message, "message.opened", event)
     return True
 
 
@@ -90,11 +92,25 @@ def record_click(token: str) -> str | None:
     message = _message(workspace_id, message_id)
     if message is None:
         return None
-    MessageEvent.objects.create(
+    event = MessageEvent.objects.create(
         workspace_id=workspace_id,
         message=message,
         kind=EventKind.CLICK,
         url=url[:MAX_URL],
         at=clock.now(),
     )
+    _emit(message, "message.clicked", event, url=event.url)
     return url
+
+
+def _emit(message: Message, event_type: str, event: MessageEvent, **extra) -> None:
+    """Every open and click goes to the endpoints subscribed to it (keyed by the event)."""
+    data = {
+        "message_id": message.pk,
+        "broadcast_id": message.broadcast_id,
+        "contact_id": message.contact_id,
+        "email": message.email,
+        "at": event.at.isoformat(),
+        **extra,
+    }
+    emit(message.workspace_id, event_type, str(event.pk), data)

@@ -38,6 +38,9 @@ BACKOFF = (
 EVENT_TYPES = (
     "message.sent",
     "message.bounced",
+    "message.complained",
+    "message.opened",
+    "message.clicked",
     "message.unsubscribed",
     "content.published",  # pacer.content hands a published item to downstream systems
     "asset.withdrawn",  # pacer.content withdraws an asset whose rights ended

@@ -138,3 +138,40 @@ def test_a_role_without_send_can_read_but_not_write(client, workspace, now):
         **headers,
     )
     assert refused.status_code == 403 and not SuppressedAddress.objects.exists()
+
+
+def test_topics_and_sending_rules_over_the_api(api, workspace, client):
+    assert api("post", "/topics", {"name": "News", "description": "Monthly"}).status_code == 201
+    again = api("post", "/topics", {"name": "News"})
+    assert again.status_code == 422 and "another topic has this name" in again.content.decode()
+    assert [t["name"] for t in api("get", "/topics").json()] == ["News"]
+    assert api("get", "/settings").json() == {
+        "time_zone": "UTC",
+        "cap_count": 0,
+        "cap_days": 7,
+        "quiet_start": None,
+        "quiet_end": None,
+        "soft_bounce_limit": 3,
+        "soft_bounce_days": 7,
+    }
+    body = {
+        "time_zone": "Europe/London",
+        "cap_count": 2,
+        "cap_days": 7,
+        "quiet_start": "21:00",
+        "quiet_end": "08:00",
+        "soft_bounce_limit": 4,
+        "soft_bounce_days": 10,
+    }
+    saved = api("put", "/settings", body)
+    assert saved.status_code == 200 and saved.json() == body
+    refused = api("put", "/settings", {**body, "time_zone": "Mars/Base", "quiet_end": None})
+    assert refused.status_code == 422
+    assert "time_zone" in refused.content.decode() and "quiet_end" in refused.content.decode()
+    assert api("get", "/settings").json() == body  # nothing changed
+    analyst = bearer(workspace, "analyst")
+    denied = client.put(
+        "/api/messaging/settings", {**body, "cap_count": 9}, "application/json", **analyst
+    )
+    assert denied.status_code == 403
+    assert api("get", "/settings").json()["cap_count"] == 2

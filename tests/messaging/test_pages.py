@@ -151,10 +151,18 @@ def test_the_sending_rules_page_saves_rules_and_topics(marketer, workspace):
     assert page.status_code == 200 and 'value="UTC"' in page.content.decode()
     refused = marketer.post(
         "/messages/settings/",
-        {"time_zone": "Mars/Base", "cap_count": "3", "cap_days": "7", "quiet_start": "21:00"},
+        {
+            "time_zone": "Mars/Base",
+            "cap_count": "3",
+            "cap_days": "7",
+            "quiet_start": "21:00",
+            "soft_bounce_limit": "0",
+            "soft_bounce_days": "7",
+        },
     )
     assert refused.status_code == 422
     assert "time_zone: must be a known time zone" in text(refused)
+    assert "soft_bounce_limit: must be a whole number from 1 to 100" in text(refused)
     assert "quiet_end: quiet hours need both a start and an end" in text(refused)
     assert not MessagingSettings.objects.exists()
     saved = marketer.post(
@@ -165,12 +173,15 @@ def test_the_sending_rules_page_saves_rules_and_topics(marketer, workspace):
             "cap_days": "7",
             "quiet_start": "21:00",
             "quiet_end": "08:00",
+            "soft_bounce_limit": "5",
+            "soft_bounce_days": "10",
         },
     )
     assert saved.status_code == 302
     found = MessagingSettings.objects.get(workspace=workspace)
     assert (found.time_zone, found.cap_count, found.cap_days) == ("Europe/London", 3, 7)
     assert (found.quiet_start, found.quiet_end) == (time(21), time(8))
+    assert (found.soft_bounce_limit, found.soft_bounce_days) == (5, 10)
     assert 'value="21:00"' in marketer.get("/messages/settings/").content.decode()
     topic = marketer.post("/messages/settings/", {"form": "topic", "name": "News"})
     assert topic.status_code == 302 and Topic.objects.get().name == "News"

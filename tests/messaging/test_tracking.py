@@ -204,8 +204,12 @@ def test_the_broadcast_report_counts_rates_and_warns_over_thresholds(
     client.get(links(bodies["ada@x.test"])[0].removeprefix(BASE))
     client.post(links(bodies["cy@x.test"])[4].removeprefix(BASE))  # cy unsubscribes
     now["at"] = now["at"].replace(hour=12)
-    actions.suppress(workspace, "bob@x.test", "complaint", "ARF report")
-    actions.suppress(workspace, "nobody@x.test", "complaint")  # not a recipient
+    from pacer.messaging import bounces
+    from tests.messaging.test_bounces import arf
+
+    bob_mail = next(data for _, rcpt, data in smtp.messages if rcpt == ["bob@x.test"])
+    bounces.receive(arf(bob_mail))  # bob complains through his mailbox provider
+    actions.suppress(workspace, "nobody@x.test", "complaint")  # by hand, not a recipient
     report = selectors.report(workspace, selectors.broadcast(workspace, broadcast.pk))
     assert report == {
         "sent": 3,

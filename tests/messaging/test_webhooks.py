@@ -105,8 +105,9 @@ def test_a_bad_endpoint_is_refused_naming_the_field(workspace):
         webhooks.add_webhook(workspace, url="ftp://x.test/", event_types=["nope"])
     assert refused.value.errors == {
         "url": "only http and https addresses can be called",
-        "event_types": "must be a list of: message.sent, message.bounced, message.unsubscribed, "
-        "content.published, asset.withdrawn",
+        "event_types": "must be a list of: message.sent, message.bounced, message.complained, "
+        "message.opened, message.clicked, message.unsubscribed, content.published, "
+        "asset.withdrawn",
     }
 
 
