@@ -31,9 +31,9 @@ from _common import django_in_temp_dir  # noqa: E402
 
 data_dir = django_in_temp_dir("pacer-bench-leads-")
 from pacer.core import actions as core_actions  # noqa: E402
-from pacer.core.models import Role  # noqa: E402
+from pacer.core.models import FeedCursor, Role  # noqa: E402
 from pacer.leads.actions import capture  # noqa: E402
-from pacer.leads.models import Agent, FollowUpTask, Lead, SlaPolicy  # noqa: E402
+from pacer.leads.models import Agent, FollowUpTask, Lead, Notice, SlaPolicy  # noqa: E402
 from pacer.people.actions import upsert_locations  # noqa: E402
 
 RATE = float(sys.argv[1]) if len(sys.argv) > 1 else 50.0
@@ -96,7 +96,13 @@ worker = subprocess.Popen(
     stdout=subprocess.DEVNULL,
     stderr=subprocess.DEVNULL,
 )
-time.sleep(8)  # the worker starts (imports Django and every domain)
+# the worker has started when its change-feed loop has made the leads' cursor (a fixed
+# sleep is too short on a loaded machine: then the first leads wait for the start)
+waited = time.time()
+while not FeedCursor.objects.filter(subscriber="leads").exists():
+    assert worker.poll() is None and time.time() - waited < 300, "the worker did not start"
+    time.sleep(0.2)
+print(f"worker ready after {time.time() - waited:.1f} s")
 
 
 def cpu_of(pid: int) -> float:
@@ -145,6 +151,17 @@ tasks = {
     )
 }
 task = sorted(tasks[e] - submitted[e] for e in submitted if e in tasks)
+# where the auto-reply's time goes: queued (the notice written with the task) -> handed to
+# SMTP by the worker (``sent_at``) -> received by the server
+notices = {
+    email: (created.timestamp(), sent.timestamp())
+    for email, created, sent in Notice.objects.filter(key="auto-reply").values_list(
+        "to_email", "created_at", "sent_at"
+    )
+    if sent is not None
+}
+queued = sorted(notices[e][1] - notices[e][0] for e in submitted if e in notices)
+handed = sorted(sink[e][0] - notices[e][1] for e in submitted if e in notices and e in sink)
 
 
 def quantiles(values: list[float]) -> str:
@@ -160,6 +177,8 @@ def quantiles(values: list[float]) -> str:
 print(f"{total} leads submitted in {send_seconds:.1f} s ({total / send_seconds:.1f}/s)")
 print(f"auto-reply at the SMTP server: {quantiles(reply)}")
 print(f"owner's task created:          {quantiles(task)}")
+print(f"  of which auto-reply queued -> handed to SMTP: {quantiles(queued)}")
+print(f"  of which handed to SMTP -> received:          {quantiles(handed)}")
 print(
     f"leads {Lead.objects.count()}, auto-replies received {len(reply)}, "
     f"lost {total - len(reply)}, "
