@@ -55,9 +55,7 @@ def publish(
         return None
     lock_appends(ChangeBatch)
     first, last = event_ids or (None, None)
-    # this process's delivery loop (if it runs here) delivers as soon as the batch commits
-    transaction.on_commit(lambda: wake(DELIVERY_LOOP))
-    return ChangeBatch.objects.create(
+    batch = ChangeBatch.objects.create(
         workspace_id=workspace_id,
         source=source,
         contact_ids=contacts,
@@ -66,6 +64,9 @@ def publish(
         last_event_id=last,
         created_at=timezone.now(),
     )
+    # this process's delivery loop (if it runs here) delivers as soon as the batch commits
+    transaction.on_commit(lambda: wake(DELIVERY_LOOP))
+    return batch
 
 
 def subscribers() -> list[Subscriber]:
