@@ -11,10 +11,12 @@ auto-reply, and to its follow-up task being written (``FollowUpTask.created_at``
 worker's clock). Reports p50/p90/p99/max of both, lost or doubled auto-replies, and the
 CPU seconds of the worker and of this process, with the load average.
 
-Run: .venv/bin/python benchmarks/leads_capture.py [RATE] [SECONDS]   (50 and 60 by
-default). The worker's poll intervals are the defaults unless the environment sets them
-(PACER_INGEST_PROCESS_MAX_LAG_SECONDS, PACER_FEED_POLL_SECONDS,
-PACER_LEAD_TIMER_SECONDS).
+Run: .venv/bin/python benchmarks/leads_capture.py [RATE] [SECONDS] [WORKERS]   (50, 60
+and 1 by default). On PostgreSQL with two workers:
+``PACER_PG_PORT=... scripts/with-postgres.sh sh -c 'PACER_BENCH_DATABASE_URL=$PACER_DATABASE_URL
+.venv/bin/python benchmarks/leads_capture.py 50 60 2'``. The worker's poll intervals are
+the defaults unless the environment sets them (PACER_INGEST_PROCESS_POLL_SECONDS,
+PACER_FEED_POLL_SECONDS, PACER_LEAD_TIMER_SECONDS).
 """
 
 import os
@@ -31,13 +33,14 @@ from _common import django_in_temp_dir  # noqa: E402
 
 data_dir = django_in_temp_dir("pacer-bench-leads-")
 from pacer.core import actions as core_actions  # noqa: E402
-from pacer.core.models import Role  # noqa: E402
+from pacer.core.models import FeedCursor, Role  # noqa: E402
 from pacer.leads.actions import capture  # noqa: E402
-from pacer.leads.models import Agent, FollowUpTask, Lead, SlaPolicy  # noqa: E402
+from pacer.leads.models import Agent, FollowUpTask, Lead, Notice, SlaPolicy  # noqa: E402
 from pacer.people.actions import upsert_locations  # noqa: E402
 
 RATE = float(sys.argv[1]) if len(sys.argv) > 1 else 50.0
 SECONDS = float(sys.argv[2]) if len(sys.argv) > 2 else 60.0
+WORKERS = int(sys.argv[3]) if len(sys.argv) > 3 else 1
 
 
 # The SMTP server runs in its own process (in this one it would wait for the GIL behind
@@ -85,18 +88,29 @@ for name in ("ann", "ben"):
     Agent.objects.create(workspace=workspace, user=user, location_id=north.pk, max_open=10**6)
 SlaPolicy.objects.create(workspace=workspace, respond_minutes=15)
 
-worker = subprocess.Popen(
-    [sys.executable, "-m", "pacer.cli", "worker", "--no-schedule"],
-    env={
-        **os.environ,
-        "PACER_DATA_DIR": data_dir,
-        "PACER_SMTP_HOST": "127.0.0.1",
-        "PACER_SMTP_PORT": str(smtp_port),
-    },
-    stdout=subprocess.DEVNULL,
-    stderr=subprocess.DEVNULL,
-)
-time.sleep(8)  # the worker starts (imports Django and every domain)
+workers = [
+    subprocess.Popen(
+        [sys.executable, "-m", "pacer.cli", "worker", "--no-schedule"],
+        env={
+            **os.environ,
+            "PACER_DATA_DIR": data_dir,
+            "PACER_SMTP_HOST": "127.0.0.1",
+            "PACER_SMTP_PORT": str(smtp_port),
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(WORKERS)
+]
+# the worker has started when its change-feed loop has made the leads' cursor (a fixed
+# sleep is too short on a loaded machine: then the first leads wait for the start)
+waited = time.time()
+while not FeedCursor.objects.filter(subscriber="leads").exists():
+    alive = all(worker.poll() is None for worker in workers)
+    assert alive and time.time() - waited < 300, "a worker did not start"
+    time.sleep(0.2)
+time.sleep(2 if WORKERS > 1 else 0)  # the others start alongside
+print(f"worker ready after {time.time() - waited:.1f} s", flush=True)
 
 
 def cpu_of(pid: int) -> float:
@@ -105,7 +119,7 @@ def cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-worker_cpu_before = cpu_of(worker.pid)
+worker_cpu_before = sum(cpu_of(worker.pid) for worker in workers)
 own_before = resource.getrusage(resource.RUSAGE_SELF)
 submitted: dict[str, float] = {}
 total = int(RATE * SECONDS)
@@ -128,11 +142,12 @@ deadline = time.time() + 120
 while len(received()) < total and time.time() < deadline:
     time.sleep(0.2)
 time.sleep(2)  # anything sent twice would arrive by now
-worker_cpu = cpu_of(worker.pid) - worker_cpu_before
+worker_cpu = sum(cpu_of(worker.pid) for worker in workers) - worker_cpu_before
 own = resource.getrusage(resource.RUSAGE_SELF)
 load = os.getloadavg()
-worker.terminate()
-worker.wait(timeout=30)
+for worker in workers:
+    worker.terminate()
+    worker.wait(timeout=30)
 smtp.terminate()
 smtp.wait(timeout=30)
 sink = received()
@@ -145,6 +160,17 @@ tasks = {
     )
 }
 task = sorted(tasks[e] - submitted[e] for e in submitted if e in tasks)
+# where the auto-reply's time goes: queued (the notice written with the task) -> handed to
+# SMTP by the worker (``sent_at``) -> received by the server
+notices = {
+    email: (created.timestamp(), sent.timestamp())
+    for email, created, sent in Notice.objects.filter(key="auto-reply").values_list(
+        "to_email", "created_at", "sent_at"
+    )
+    if sent is not None
+}
+queued = sorted(notices[e][1] - notices[e][0] for e in submitted if e in notices)
+handed = sorted(sink[e][0] - notices[e][1] for e in submitted if e in notices and e in sink)
 
 
 def quantiles(values: list[float]) -> str:
@@ -160,13 +186,15 @@ def quantiles(values: list[float]) -> str:
 print(f"{total} leads submitted in {send_seconds:.1f} s ({total / send_seconds:.1f}/s)")
 print(f"auto-reply at the SMTP server: {quantiles(reply)}")
 print(f"owner's task created:          {quantiles(task)}")
+print(f"  of which auto-reply queued -> handed to SMTP: {quantiles(queued)}")
+print(f"  of which handed to SMTP -> received:          {quantiles(handed)}")
 print(
     f"leads {Lead.objects.count()}, auto-replies received {len(reply)}, "
     f"lost {total - len(reply)}, "
     f"doubled {sum(len(times) > 1 for times in sink.values())}, tasks {len(task)}"
 )
 print(
-    f"CPU: worker {worker_cpu:.1f} s, submitting process "
+    f"CPU: {WORKERS} worker(s) {worker_cpu:.1f} s, submitting process "
     f"{own.ru_utime + own.ru_stime - own_before.ru_utime - own_before.ru_stime:.1f} s; "
     f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; {os.cpu_count()} CPUs"
 )

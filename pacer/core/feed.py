@@ -24,8 +24,10 @@ from django.utils import timezone
 from pacer.core.bulk import lock_appends
 from pacer.core.domains import loaded
 from pacer.core.models import ChangeBatch, FeedCursor
+from pacer.core.worker import wake
 
 BATCHES_PER_DELIVERY = 100
+DELIVERY_LOOP = "change-feed"  # the worker's loop running ``deliver_all`` (pacer.core.apps)
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ def publish(
         return None
     lock_appends(ChangeBatch)
     first, last = event_ids or (None, None)
-    return ChangeBatch.objects.create(
+    batch = ChangeBatch.objects.create(
         workspace_id=workspace_id,
         source=source,
         contact_ids=contacts,
@@ -62,6 +64,9 @@ def publish(
         last_event_id=last,
         created_at=timezone.now(),
     )
+    # this process's delivery loop (if it runs here) delivers as soon as the batch commits
+    transaction.on_commit(lambda: wake(DELIVERY_LOOP))
+    return batch
 
 
 def subscribers() -> list[Subscriber]:

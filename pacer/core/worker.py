@@ -9,6 +9,16 @@ from pacer.core.domains import Loop, collect, load
 
 logger = logging.getLogger("pacer.worker")
 RETRY_AFTER_ERROR_SECONDS = 5.0
+_wake_events: dict[str, threading.Event] = {}
+
+
+def wake(name: str) -> None:
+    """Run the loop ``name`` now instead of after its interval, if it runs in this process
+    (say after a commit that gave it work); elsewhere nothing happens, and that loop finds
+    the work at its next run."""
+    event = _wake_events.get(name)
+    if event is not None:
+        event.set()
 
 
 def interval(loop: Loop) -> float:
@@ -17,11 +27,13 @@ def interval(loop: Loop) -> float:
 
 
 def run_loop(loop: Loop, stop: threading.Event) -> None:
-    """Run ``loop`` until ``stop`` is set: again at once after a run that did something,
-    after its interval otherwise, and after a pause when it fails (logged; its work is
-    safe to retry)."""
+    """Run ``loop`` until ``stop`` is set: again at once after a run that did something or
+    a ``wake``, after its interval otherwise, and after a pause when it fails (logged;
+    its work is safe to retry)."""
     function = load(loop.function)
+    woken = _wake_events.setdefault(loop.name, threading.Event())
     while not stop.is_set():
+        woken.clear()
         try:
             done = function()
         except Exception:
@@ -29,7 +41,7 @@ def run_loop(loop: Loop, stop: threading.Event) -> None:
             stop.wait(RETRY_AFTER_ERROR_SECONDS)
             continue
         if not done:
-            stop.wait(interval(loop))
+            woken.wait(interval(loop))
 
 
 def start_loops(skip: set[str] = frozenset()) -> threading.Event:

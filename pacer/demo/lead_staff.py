@@ -6,6 +6,7 @@ inbox, the manager view and the speed report have owners as a real franchise wou
 
 Made through the leads actions (``staff``) and routing; history is assigned without
 deadlines, so no reminder fires for leads of past weeks. Loading again adds nothing.
+Staff log in as ``<workspace slug>-<location code>-<front|part|manager>``.
 """
 
 import math
@@ -41,6 +42,12 @@ def _week(hours, days=None) -> dict:
     }
 
 
+def staff_username(workspace: Workspace, code: str, role: str) -> str:
+    """Usernames are global: the workspace's slug keeps a second demo workspace's staff
+    apart from the first's (``acme-north-front``)."""
+    return f"{workspace.slug}-{code.lower()}-{role}"
+
+
 def load_staff(workspace: Workspace, business: Business, password: str, now: datetime) -> dict:
     """Make the staff (once) and assign the leads that have no owner; returns counts."""
     users = get_user_model().objects
@@ -52,7 +59,7 @@ def load_staff(workspace: Workspace, business: Business, password: str, now: dat
         week = _week(hours)
         staff.set_hours(workspace, code, {"timezone": "UTC", "weekly": week})
         for role, weight, days, manager in ROLES:
-            username = f"{code.lower()}-{role}"
+            username = staff_username(workspace, code, role)
             if users.filter(username=username).exists():
                 continue
             actions.create_user(workspace, username, password, Role.STAFF)

@@ -35,6 +35,7 @@ PENDING_COLUMNS = ["id", *MESSAGE_COLUMNS[:-1]]  # all but context
 # retries later instead of quarantining anything.
 TRANSIENT = (OperationalError, InterfaceError)
 MAX_REASON_LENGTH = 2000
+PROMPT_EVENTS = 500  # pending events processed without waiting to gather more
 
 
 def process_pending(workspace: Workspace | None = None, *, chunk: int | None = None) -> int:
@@ -61,17 +62,21 @@ def processing_due(now: datetime) -> bool:
     """Whether the worker should process now.
 
     Once the API has been quiet for ``INGEST_PROCESS_QUIET_SECONDS``, or the oldest
-    pending event has waited ``INGEST_PROCESS_MAX_LAG_SECONDS``: under a steady stream
+    pending event has waited ``INGEST_PROCESS_MAX_LAG_SECONDS``: under a heavy stream
     that gathers chunks big enough to process efficiently, and it bounds how stale
-    contacts get.
+    contacts get. A trickle (at most ``PROMPT_EVENTS`` pending: lead forms, a small
+    site) is processed at once: a small chunk costs little, and someone may be waiting
+    on it (a lead's auto-reply).
     """
     window = pending_window()
     if window is None:
         return False
     oldest, newest = window
-    return (now - newest).total_seconds() >= settings.INGEST_PROCESS_QUIET_SECONDS or (
-        now - oldest
-    ).total_seconds() >= settings.INGEST_PROCESS_MAX_LAG_SECONDS
+    return (
+        (now - newest).total_seconds() >= settings.INGEST_PROCESS_QUIET_SECONDS
+        or (now - oldest).total_seconds() >= settings.INGEST_PROCESS_MAX_LAG_SECONDS
+        or Event.objects.filter(pending=True)[: PROMPT_EVENTS + 1].count() <= PROMPT_EVENTS
+    )
 
 
 def process_due() -> int:

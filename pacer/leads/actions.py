@@ -369,29 +369,30 @@ def record_leads(workspace_id: int, events: list[dict]) -> int:
             continue
         properties = event["properties"]
         located = locator.locate(properties, people.get(event["contact_id"]))
-        lead = Lead.objects.create(
-            workspace_id=workspace_id,
-            contact_id=event["contact_id"],
-            event_id=event["id"],
-            created_at=event["timestamp"],
-            form=str(properties.get("form") or "")[:100],
-            source=str(properties.get("source") or "segment")[:40],
-            channel=event["channel"],
-            campaign=event["utm_campaign"],
-            location_id=located.location_id,
-            located_by=located.by,
-            product=str(properties.get("product") or "")[:100],
-            stage=start,
-            stage_changed_at=event["timestamp"],
+        made.append(
+            Lead(
+                workspace=workspace,
+                contact_id=event["contact_id"],
+                event_id=event["id"],
+                created_at=event["timestamp"],
+                form=str(properties.get("form") or "")[:100],
+                source=str(properties.get("source") or "segment")[:40],
+                channel=event["channel"],
+                campaign=event["utm_campaign"],
+                location_id=located.location_id,
+                located_by=located.by,
+                product=str(properties.get("product") or "")[:100],
+                stage=start,
+                stage_changed_at=event["timestamp"],
+            )
         )
-        StageChange.objects.create(
-            workspace_id=workspace_id,
-            lead=lead,
-            to_stage=start,
-            at=event["timestamp"],
-            by="capture",
+    Lead.objects.bulk_create(made)  # sets their ids (RETURNING, on SQLite and PostgreSQL)
+    StageChange.objects.bulk_create(
+        StageChange(
+            workspace_id=workspace_id, lead=lead, to_stage=start, at=lead.created_at, by="capture"
         )
-        made.append(lead)
+        for lead in made
+    )
     if made:
         # scored before routing, so that rules on the score see it
         from pacer.leads.scoring import score_leads  # scoring moves stages through here
@@ -399,6 +400,7 @@ def record_leads(workspace_id: int, events: list[dict]) -> int:
         now = clock.now()
         if score_leads(workspace, made, now):
             made = list(Lead.objects.filter(pk__in=[lead.pk for lead in made]).order_by("pk"))
-        for lead in made:
-            followup.start(lead, now)
+            for lead in made:
+                lead.workspace = workspace
+        followup.start(made, now, people=people)
     return len(made)

@@ -25,10 +25,11 @@ class LeadsConfig(DomainConfig):
         "leads.view": EVERYONE,
         "leads.capture": EVERYONE,
         "leads.work": EVERYONE,  # move a lead through the stages
-        "leads.configure": MANAGERS,  # stages, forms, routing, agents, hours, locating
+        "leads.configure": MANAGERS,  # stages, forms, routing, agents, hours, locating, SLAs
     }
     nav = (
         NavItem("Leads", "lead-inbox", "leads.view", order=15),
         NavItem("Lead forms", "lead-forms", "leads.configure", order=15, group="settings"),
         NavItem("Lead routing", "lead-routing", "leads.configure", order=16, group="settings"),
+        NavItem("Lead SLAs", "lead-sla", "leads.configure", order=17, group="settings"),
     )

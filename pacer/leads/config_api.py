@@ -1,6 +1,6 @@
 """Who gets a lead, over the REST API (``/api/leads/settings/...``): routing rules,
-agents with their shifts, opening hours, and the locating rule. Every write goes through
-the same actions as the settings pages."""
+agents with their shifts, opening hours, the locating rule and the follow-up SLAs.
+Every write goes through the same actions as the settings pages."""
 
 from datetime import date
 from typing import Annotated, Literal
@@ -10,8 +10,8 @@ from ninja import Field, Router, Schema, Status
 from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, Id, finite, text
 from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
-from pacer.leads import locating, rules, staff
-from pacer.leads.models import SOURCES, Agent, LocationHours
+from pacer.leads import locating, rules, sla, staff
+from pacer.leads.models import SOURCES, Agent, LocationHours, SlaPolicy
 from pacer.people.selectors import locations
 
 router = Router(tags=["leads"])
@@ -68,6 +68,22 @@ class AgentOut(Schema):
     team: str
     phone: str
     shift: HoursIO | None
+
+
+class SlaIn(Schema):
+    stage: text(40, min_length=1, examples=["lead"]) = Field(description="an open stage")
+    location: text(40) = Field("", description="a location code; empty: every other location")
+    respond_minutes: int = Field(ge=1, le=sla.MAX_MINUTES, description="working minutes")
+    remind_minutes: int = Field(
+        5, ge=0, le=sla.MAX_MINUTES, description="before the deadline; less than respond"
+    )
+    reassign_minutes: int = Field(
+        30, ge=1, le=sla.MAX_MINUTES, description="after the deadline: to someone else"
+    )
+
+
+class SlaOut(SlaIn):
+    id: int
 
 
 class LocationHoursIO(HoursIO):
@@ -226,3 +242,27 @@ def put_locating(request, payload: LocatingIn):
         actor=request.user,
     )
     return locating.setup(request.workspace)
+
+
+@router.get("/settings/sla", response={200: list[SlaOut], **ERRORS})
+@endpoint("leads.configure")
+def list_sla(request):
+    return sla.policy_rows(request.workspace)
+
+
+@router.put("/settings/sla", response={200: SlaOut, **ERRORS, **BODY_ERRORS})
+@endpoint("leads.configure")
+def put_sla(request, payload: SlaIn):
+    """Set the SLA of a stage at a location (replacing the one it has)."""
+    policy = sla.save_policy(request.workspace, payload.dict(), actor=request.user)
+    return next(row for row in sla.policy_rows(request.workspace) if row["id"] == policy.pk)
+
+
+@router.delete("/settings/sla/{policy_id}", response={204: None, **ERRORS, **NOT_FOUND})
+@endpoint("leads.configure")
+def remove_sla(request, policy_id: Id):
+    """Remove an SLA policy (its leads then follow the every-location one, if any)."""
+    if not SlaPolicy.objects.filter(workspace=request.workspace, pk=policy_id).exists():
+        raise NotFound("policy_id", "no such SLA policy in this workspace")
+    sla.remove_policy(request.workspace, policy_id, actor=request.user)
+    return Status(204, None)

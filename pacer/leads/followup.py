@@ -19,9 +19,19 @@ from django.db import IntegrityError, transaction
 from pacer.core import clock, faults
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
+from pacer.core.worker import wake
 from pacer.leads import sms, todo
-from pacer.leads.models import Activity, ActivityKind, Agent, Lead, Notice, Timer, TimerKind
-from pacer.leads.routing import assign
+from pacer.leads.models import (
+    Activity,
+    ActivityKind,
+    Agent,
+    FollowUpTask,
+    Lead,
+    Notice,
+    Timer,
+    TimerKind,
+)
+from pacer.leads.routing import Router, assign
 from pacer.people.selectors import contact
 
 log = logging.getLogger(__name__)
@@ -49,31 +59,49 @@ def _notice(
                 created_at=clock.now(),
             )
     except IntegrityError:
-        pass  # made before (a rerun): once per lead and key
+        return  # made before (a rerun): once per lead and key
+    transaction.on_commit(lambda: wake("lead-notices"))
 
 
-def start(lead: Lead, now: datetime) -> None:
-    """A new lead: assign it and queue the auto-reply (inside the caller's transaction).
+def start(leads: list[Lead], now: datetime, *, people: dict) -> None:
+    """New leads of one workspace: assign them and queue their owners' tasks and the
+    auto-replies (inside the caller's transaction). ``people``: the leads' contacts by id.
 
     A lead older than ``HISTORIC`` when it arrives (a backfill, an import) is assigned
     without deadlines and gets no auto-reply: answering it now would not be an answer.
+    The tasks and notices are written in one statement each, skipping any made before
+    (once per lead and key, as ``_notice`` and ``todo.first_response_task``).
     """
-    live = lead.created_at >= now - HISTORIC
-    assign(lead, now, deadlines=live, since=lead.created_at)
-    if not live:
+    if not leads:
         return
-    todo.first_response_task(lead, now)
-    person = contact(lead.workspace, lead.contact_id)
-    if person is not None and person.email:
-        name = person.first_name or "there"
-        _notice(
-            lead,
-            "auto-reply",
-            to_email=person.email,
-            subject="Thanks, we have your request",
-            body=f"Hi {name},\n\nThank you for getting in touch. "
-            "Someone from our team will contact you shortly.\n",
-        )
+    router = Router(leads[0].workspace, now)
+    tasks, notices = [], []
+    for lead in leads:
+        live = lead.created_at >= now - HISTORIC
+        assign(lead, now, deadlines=live, since=lead.created_at, router=router)
+        if not live:
+            continue
+        task = todo.first_response_row(lead, now)
+        if task is not None:
+            tasks.append(task)
+        person = people.get(lead.contact_id)
+        if person is not None and person.email:
+            notices.append(
+                Notice(
+                    workspace_id=lead.workspace_id,
+                    lead=lead,
+                    key="auto-reply",
+                    to_email=person.email,
+                    subject="Thanks, we have your request",
+                    body=f"Hi {person.first_name or 'there'},\n\nThank you for getting in "
+                    "touch. Someone from our team will contact you shortly.\n",
+                    created_at=clock.now(),
+                )
+            )
+    FollowUpTask.objects.bulk_create(tasks, ignore_conflicts=True)
+    Notice.objects.bulk_create(notices, ignore_conflicts=True)
+    if notices:
+        transaction.on_commit(lambda: wake("lead-notices"))
 
 
 @transaction.atomic

@@ -7,6 +7,12 @@ closest to their weight (smallest ``(assigned + 1) / weight``, ties to the longe
 waiting), so after any number of leads each agent's count is within one of its weighted
 share. Each assignment sets the response deadline and its timers and is audited with its
 reason.
+
+A ``Router`` reads what assignment needs (rules, open stages, the pools' agents, locked,
+and their open leads, SLA policies, opening hours) once for a run of leads at the same
+moment, and keeps the agents' counts as it gives leads out: the change feed hands over
+leads in batches, and reading all of that again per lead cost more than the rest of
+capture together.
 """
 
 from datetime import datetime
@@ -21,49 +27,102 @@ from pacer.leads.rules import Rules
 from pacer.leads.stages import open_stages
 
 
-def _free(workspace: Workspace, pools: list[tuple[str, Q]], now: datetime, exclude: int | None):
-    """The first pool with an agent free now: not away, on shift, under their cap."""
-    open_ones = open_stages(workspace)
-    for label, where in pools:
-        agents = [
-            agent
-            for agent in Agent.objects.select_for_update()
-            .filter(where, workspace=workspace)
-            .filter(Q(away_until__isnull=True) | Q(away_until__lte=now))
-            .order_by("id")
-            if agent.weight > 0
-            and agent.user_id != exclude
-            and (not agent.shift or is_open(now, from_json(agent.shift)))
-        ]
-        if not agents:
-            continue
-        load = dict(
-            Lead.objects.filter(
-                workspace=workspace, owner__in=[a.user_id for a in agents], stage__in=open_ones
+class Router:
+    """Assignment state of one workspace at ``now``, for any number of leads in the
+    caller's transaction (the agents read are locked until it ends)."""
+
+    def __init__(self, workspace: Workspace, now: datetime):
+        self.workspace, self.now = workspace, now
+        self.rules = Rules.of(workspace)
+        self.open_stages = open_stages(workspace)
+        self._agents: dict[int, Agent] = {}  # by id: one object per agent across pools
+        self._pools: dict[tuple, list[Agent]] = {}
+        self._load: dict[int, int] = {}  # user id -> open leads owned
+        self._policies: dict[tuple[str, int | None], SlaPolicy | None] = {}
+        self._hours: dict[int | None, Hours] = {}
+
+    def _pool(self, key: tuple, where: Q) -> list[Agent]:
+        """The pool's agents able to take leads now (not away, on shift, weight > 0),
+        read and locked once; their open leads counted once."""
+        if key not in self._pools:
+            found = (
+                Agent.objects.select_for_update()
+                .filter(where, workspace=self.workspace)
+                .filter(Q(away_until__isnull=True) | Q(away_until__lte=self.now))
+                .order_by("id")
             )
-            .values_list("owner")
-            .annotate(n=Count("id"))
-        )
-        free = [a for a in agents if load.get(a.user_id, 0) < a.max_open]
-        if free:
-            return label, free
-    return "", []
+            agents = [
+                self._agents.setdefault(agent.pk, agent)
+                for agent in found
+                if agent.weight > 0 and (not agent.shift or self._on_shift(agent))
+            ]
+            uncounted = [a.user_id for a in agents if a.user_id not in self._load]
+            if uncounted:
+                counts = dict(
+                    Lead.objects.filter(
+                        workspace=self.workspace, owner__in=uncounted, stage__in=self.open_stages
+                    )
+                    .values_list("owner")
+                    .annotate(n=Count("id"))
+                )
+                self._load.update({user: counts.get(user, 0) for user in uncounted})
+            self._pools[key] = agents
+        return self._pools[key]
+
+    def _on_shift(self, agent: Agent) -> bool:
+        return is_open(self.now, from_json(agent.shift))
+
+    def candidates(self, lead: Lead, *, exclude: int | None = None) -> tuple[str, list[Agent]]:
+        """Agents who may take the lead now, and which pool they are: the first matching
+        rule's team, else the location's agents, else the fallback queue. A rule whose
+        team has nobody free falls through to the rotation."""
+        pools = []
+        rule = self.rules.first_match(lead)
+        if rule is not None:
+            pools.append(
+                (f"rule '{rule.name}': team {rule.team}", ("team", rule.team), Q(team=rule.team))
+            )
+        if lead.location_id:
+            pools.append(
+                (
+                    "the location's agents",
+                    ("location", lead.location_id),
+                    Q(location_id=lead.location_id),
+                )
+            )
+        pools.append(("the fallback queue", ("fallback",), Q(location_id__isnull=True)))
+        for label, key, where in pools:
+            free = [
+                agent
+                for agent in self._pool(key, where)
+                if agent.user_id != exclude and self._load[agent.user_id] < agent.max_open
+            ]
+            if free:
+                return label, free
+        return "", []
+
+    def policy(self, stage: str, location_id: int | None) -> SlaPolicy | None:
+        if (stage, location_id) not in self._policies:
+            self._policies[stage, location_id] = policy_of(self.workspace, stage, location_id)
+        return self._policies[stage, location_id]
+
+    def hours(self, location_id: int | None) -> Hours:
+        if location_id not in self._hours:
+            self._hours[location_id] = hours_of(self.workspace, location_id)
+        return self._hours[location_id]
+
+    def took(self, owner_id: int | None, lead: Lead, delta: int) -> None:
+        """Count an open lead more (or less) for ``owner_id``."""
+        if owner_id in self._load and lead.stage in self.open_stages:
+            self._load[owner_id] += delta
 
 
 def candidates(
     workspace: Workspace, lead: Lead, now: datetime, *, exclude: int | None = None
 ) -> tuple[str, list[Agent]]:
     """Agents who may take the lead now (locked for the assignment), and which pool they
-    are: the first matching rule's team, else the location's agents, else the fallback
-    queue. A rule whose team has nobody free falls through to the rotation."""
-    pools = []
-    rule = Rules.of(workspace).first_match(lead)
-    if rule is not None:
-        pools.append((f"rule '{rule.name}': team {rule.team}", Q(team=rule.team)))
-    if lead.location_id:
-        pools.append(("the location's agents", Q(location_id=lead.location_id)))
-    pools.append(("the fallback queue", Q(location_id__isnull=True)))
-    return _free(workspace, pools, now, exclude)
+    are (see ``Router.candidates``)."""
+    return Router(workspace, now).candidates(lead, exclude=exclude)
 
 
 def hours_of(workspace: Workspace, location_id: int | None) -> Hours:
@@ -103,16 +162,20 @@ def assign(
     why: str = "new",
     deadlines: bool = True,
     since: datetime | None = None,
+    router: Router | None = None,
 ) -> Lead:
     """Give the lead to the next agent (never ``exclude``) and start its SLA timers.
 
     The response deadline counts from ``since`` (a new lead: when it arrived) or else
     from ``now`` (a re-assignment gives the new owner the full time). Runs inside the
     caller's transaction. Without an agent the lead stays unassigned
-    (the inbox shows it in the location's queue), audited as such.
+    (the inbox shows it in the location's queue), audited as such. ``router``: one
+    shared by the leads assigned at ``now`` (else one for this lead).
     """
     workspace = lead.workspace
-    scope, pool = candidates(workspace, lead, now, exclude=exclude)
+    router = router or Router(workspace, now)
+    scope, pool = router.candidates(lead, exclude=exclude)
+    router.took(lead.owner_id, lead, -1)
     lead.assignment_round += 1
     if not pool:
         lead.owner, lead.assigned_at, lead.respond_by = None, None, None
@@ -131,10 +194,11 @@ def assign(
     chosen.assigned += 1
     chosen.save(update_fields=["assigned"])
     lead.owner_id, lead.assigned_at = chosen.user_id, now
-    policy = policy_of(workspace, lead.stage, lead.location_id)
+    router.took(chosen.user_id, lead, +1)
+    policy = router.policy(lead.stage, lead.location_id)
     lead.respond_by = None
     if deadlines and policy is not None and lead.first_response_at is None:
-        hours = hours_of(workspace, lead.location_id)
+        hours = router.hours(lead.location_id)
         base = since or now
         lead.respond_by = add_working_minutes(base, policy.respond_minutes, hours)
         remind = add_working_minutes(

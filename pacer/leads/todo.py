@@ -21,21 +21,30 @@ FIRST_RESPONSE = "first-response"
 def first_response_task(lead: Lead, now: datetime) -> None:
     """The owner's task to answer the lead by its deadline (inside the caller's
     transaction; once per lead)."""
-    if lead.owner_id is None or lead.respond_by is None:
+    task = first_response_row(lead, now)
+    if task is None:
         return
     try:
         with transaction.atomic():
-            FollowUpTask.objects.create(
-                workspace_id=lead.workspace_id,
-                lead=lead,
-                key=FIRST_RESPONSE,
-                title="First response: call, email, SMS or meet",
-                due_at=lead.respond_by,
-                assignee_id=lead.owner_id,
-                created_at=now,
-            )
+            task.save()
     except IntegrityError:
         pass  # made before
+
+
+def first_response_row(lead: Lead, now: datetime) -> FollowUpTask | None:
+    """The unsaved first-response task of an assigned lead with a deadline, for a
+    ``bulk_create(..., ignore_conflicts=True)`` (once per lead)."""
+    if lead.owner_id is None or lead.respond_by is None:
+        return None
+    return FollowUpTask(
+        workspace_id=lead.workspace_id,
+        lead=lead,
+        key=FIRST_RESPONSE,
+        title="First response: call, email, SMS or meet",
+        due_at=lead.respond_by,
+        assignee_id=lead.owner_id,
+        created_at=now,
+    )
 
 
 def hand_over(lead: Lead, previous_owner_id: int | None) -> int:

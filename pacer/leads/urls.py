@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pacer.leads import config_views, form_views, views
+from pacer.leads import config_views, form_views, sla_views, views
 
 urlpatterns = [
     path("leads/", views.inbox, name="lead-inbox"),
@@ -25,6 +25,8 @@ urlpatterns = [
         name="lead-agent-delete",
     ),
     path("leads/locating/", config_views.locating_settings, name="lead-locating"),
+    path("leads/sla/", sla_views.sla_settings, name="lead-sla"),
+    path("leads/sla/<int:policy_id>/delete/", sla_views.sla_delete, name="lead-sla-delete"),
     path("leads/forms/", form_views.form_list, name="lead-forms"),
     path("f/<slug:workspace>/<slug:key>/", form_views.hosted_form, name="lead-form"),
 ]

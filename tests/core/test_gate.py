@@ -249,16 +249,21 @@ def test_a_real_segments_pages_and_operations_answer_each_role_as_declared(peopl
 def test_the_lead_routing_settings_with_real_rows_answer_each_role_as_declared(people, workspace):
     # the walks reach an agent's and a rule's routes with ids that name nothing; here they
     # exist, so a permitted role gets the page and a refused one has nothing done
-    from pacer.leads import rules, staff
-    from pacer.leads.models import Agent, RoutingRule
+    from pacer.leads import rules, sla, staff
+    from pacer.leads.models import Agent, RoutingRule, SlaPolicy
 
     user = people[Role.STAFF][0]
     agent = staff.save_agent(workspace, {"user": user.username, "team": "gate"})
     rules.set_rules(workspace, [{"name": "Gate", "team": "gate"}])
     other = staff.save_agent(workspace, {"user": people[Role.ADMIN][0].username})
+    policy = sla.save_policy(
+        workspace,
+        {"stage": "lead", "respond_minutes": 15, "remind_minutes": 5, "reassign_minutes": 30},
+    )
     pages = [
         "/leads/routing/",
         "/leads/locating/",
+        "/leads/sla/",
         "/leads/routing/rules/new/",
         "/leads/routing/rules/0/",
         "/leads/routing/agents/new/",
@@ -273,11 +278,17 @@ def test_the_lead_routing_settings_with_real_rows_answer_each_role_as_declared(p
         audit_before = AuditEntry.objects.count()
         assert client.post(f"/leads/routing/agents/{other.pk}/delete/").status_code == 403
         assert client.post("/leads/routing/rules/0/delete/").status_code == 403
+        assert client.post(f"/leads/sla/{policy.pk}/delete/").status_code == 403
         response = client.delete(
             f"/api/leads/settings/agents/{other.pk}", HTTP_AUTHORIZATION=f"Bearer {token}"
         )
         assert response.status_code == 403
+        response = client.delete(
+            f"/api/leads/settings/sla/{policy.pk}", HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+        assert response.status_code == 403
         assert Agent.objects.count() == 2 and RoutingRule.objects.count() == 1
+        assert SlaPolicy.objects.count() == 1
         assert AuditEntry.objects.count() == audit_before
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from pacer.core import actions as core_actions
 from pacer.core.errors import FieldError
+from pacer.ingest import processing
 from pacer.ingest.models import Event
 from pacer.ingest.processing import (
     MAX_REASON_LENGTH,
@@ -35,9 +36,11 @@ def _received(event, seconds_ago, now):
 
 
 @pytest.fixture
-def waits(settings):
+def waits(settings, monkeypatch):
+    """The waits of a heavy stream: more pending than a trickle (here: any)."""
     settings.INGEST_PROCESS_QUIET_SECONDS = 0.5
     settings.INGEST_PROCESS_MAX_LAG_SECONDS = 3
+    monkeypatch.setattr(processing, "PROMPT_EVENTS", 0)
 
 
 def test_nothing_pending_is_never_due(waits):
@@ -55,6 +58,18 @@ def test_processing_waits_for_a_quiet_moment_or_the_longest_lag(tracker, waits):
     _received(newest, 0.1, now)
     _received(oldest, 3, now)
     assert processing_due(now) is True  # the oldest waited 3 s, however busy
+
+
+def test_a_trickle_is_processed_at_once_and_a_stream_waits(tracker, waits, monkeypatch):
+    oldest, newest = _pages(tracker, "u1", "u2")
+    now = timezone.now()
+    _received(oldest, 0.1, now)
+    _received(newest, 0.1, now)
+    assert processing_due(now) is False  # 2 pending, more than a trickle of 0 or 1
+    monkeypatch.setattr(processing, "PROMPT_EVENTS", 1)
+    assert processing_due(now) is False
+    monkeypatch.setattr(processing, "PROMPT_EVENTS", 2)
+    assert processing_due(now) is True  # no more than a trickle: no wait
 
 
 def test_process_due_processes_only_when_due(tracker, waits):

@@ -1,4 +1,4 @@
-"""The routing and locating settings in a real Chromium at phone and desktop widths: no
+"""The routing, locating and SLA settings in a real Chromium at phone and desktop widths: no
 sideways scrolling, no serious axe-core violations, no script errors; a refused agent
 shows its reason under the field; screenshots go to ``$PACER_SCREENSHOTS``."""
 
@@ -6,7 +6,7 @@ import pytest
 
 from pacer.core import actions as core_actions
 from pacer.core.models import Role
-from pacer.leads import locating, rules, staff
+from pacer.leads import locating, rules, sla, staff
 from pacer.people.actions import upsert_locations
 from tests.web.test_layout import _check, _context
 
@@ -58,7 +58,19 @@ def test_the_settings_pages_fit_phone_and_desktop_and_show_refusals(
             {"code": "north", "postal_codes": ["SW1A", "EC"], "latitude": 51.5, "longitude": -0.12}
         ],
     )
+    for location, minutes in (("", 30), ("north", 10)):
+        sla.save_policy(
+            workspace,
+            {
+                "stage": "lead",
+                "location": location,
+                "respond_minutes": minutes,
+                "remind_minutes": 5,
+                "reassign_minutes": 60,
+            },
+        )
     pages = [
+        ("lead-sla", "/leads/sla/"),
         ("lead-routing", "/leads/routing/"),
         ("lead-agent", f"/leads/routing/agents/{agent.pk}/"),
         ("lead-rule", "/leads/routing/rules/0/"),
@@ -79,5 +91,15 @@ def test_the_settings_pages_fit_phone_and_desktop_and_show_refusals(
         assert "is not like 'mon-fri 09:00-17:00'" in page.inner_text("#field-weekly-error")
         assert page.inner_text("#field-weight-error") == "must be between 0 and 100"
         found += _check(page, "lead-agent-refused", width, problems)
+        page.goto(f"{live_server.url}/leads/sla/")
+        page.select_option("#field-location", "south")
+        page.fill("#field-respond_minutes", "5")
+        page.fill("#field-remind_minutes", "5")
+        page.click("#sla-form button[type=submit]")
+        page.wait_for_selector("#field-remind_minutes-error")
+        assert "must be less than the response time" in page.inner_text(
+            "#field-remind_minutes-error"
+        )
+        found += _check(page, "lead-sla-refused", width, problems)
         context.close()
     assert found == [], "\n".join(found)

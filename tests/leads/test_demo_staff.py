@@ -52,3 +52,30 @@ def test_the_demo_makes_staff_and_assigns_each_lead_to_someone_on_shift(workspac
     assert (again["agents"], again["assigned"]) == (0, 0)
     assert Agent.objects.count() == 9 and dict(Lead.objects.values_list("id", "owner_id")) == owners
     assert AuditEntry.objects.filter(action="leads.agent").count() == 9
+
+
+def test_two_demo_workspaces_on_one_database_each_get_their_staff(workspace):
+    from django.contrib.auth import get_user_model
+
+    from pacer.core import actions as core_actions
+    from pacer.core.models import Membership
+    from pacer.demo.lead_staff import load_staff
+
+    business = generate(CONFIG)
+    rows = [
+        {"code": c, "name": n}
+        for c, n in zip(business.location_codes, business.location_names, strict=True)
+    ]
+    other = core_actions.create_workspace("Second demo", slug="second")
+    end = datetime.fromtimestamp(business.start + CONFIG.weeks * 7 * 86_400, UTC)
+    for each in (workspace, other):
+        upsert_locations(each, rows)
+        assert load_staff(each, business, "pw-demo-1", end)["agents"] == 9
+    for each in (workspace, other):
+        agents = Agent.objects.filter(workspace=each).select_related("user")
+        names = sorted(a.user.username for a in agents)
+        assert len(names) == 9 and all(n.startswith(f"{each.slug}-") for n in names), names
+        assert f"{each.slug}-{business.location_codes[0].lower()}-front" in names
+        members = Membership.objects.filter(user__in=[a.user for a in agents])
+        assert set(members.values_list("workspace_id", flat=True)) == {each.pk}
+    assert get_user_model().objects.filter(agent__isnull=False).distinct().count() == 18

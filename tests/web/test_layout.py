@@ -60,6 +60,7 @@ ADMIN_PAGES = [
     ("lead-rule-new", "/leads/routing/rules/new/"),
     ("lead-agent-new", "/leads/routing/agents/new/"),
     ("lead-locating", "/leads/locating/"),
+    ("lead-sla", "/leads/sla/"),
     ("messages", "/messages/"),
     ("message-template-new", "/messages/templates/new/"),
     ("message-sender-new", "/messages/senders/new/"),

@@ -1,0 +1,130 @@
+"""Follow-up SLA policies: per stage and location, the first response due within N
+working minutes (the location's opening hours), a reminder some minutes before the
+deadline, escalation to the location's managers at it, and re-assignment a second
+number of working minutes after it.
+
+One policy per stage and location ("" for every location without its own); a lead uses
+its location's policy, else the every-location one (``pacer.leads.routing.policy_of``).
+A change applies to leads assigned after it: timers already set keep their times.
+Every write validates first, refuses with every bad field named and writes nothing; each
+is audited.
+"""
+
+from collections.abc import Mapping
+
+from django.db import transaction
+
+from pacer.core import audit
+from pacer.core.errors import ValidationFailed, check_text
+from pacer.core.models import Workspace
+from pacer.leads.models import SlaPolicy
+from pacer.leads.stages import open_stages
+from pacer.people.selectors import locations
+
+MAX_MINUTES = 10_080  # a week of working minutes
+FIELDS = ("respond_minutes", "remind_minutes", "reassign_minutes")
+EVERY_LOCATION = "Every other location"
+
+
+def _minutes(value, field: str, errors: dict, *, low: int) -> int:
+    if isinstance(value, str):
+        value = value.strip()
+        try:
+            value = int(value)
+        except ValueError:
+            errors[field] = "must be a whole number of minutes"
+            return 0
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors[field] = "must be a whole number of minutes"
+        return 0
+    if not low <= value <= MAX_MINUTES:
+        errors[field] = f"must be between {low} and {MAX_MINUTES} minutes"
+    return value
+
+
+def _policy_data(workspace: Workspace, data: Mapping) -> tuple[str, int | None, dict]:
+    """The stage, the location id and the minutes of ``data``, or every refusal."""
+    errors: dict[str, str] = {}
+    stage = check_text(errors, "stage", data.get("stage"), 40, required=True)
+    allowed = open_stages(workspace)
+    if stage and "stage" not in errors and stage not in allowed:
+        errors["stage"] = f"must be an open stage: {', '.join(allowed)}"
+    code = check_text(errors, "location", data.get("location"), 60)
+    codes = {loc.code: loc.pk for loc in locations(workspace)}
+    if code and "location" not in errors and code not in codes:
+        errors["location"] = f"no location '{code}' in this workspace"
+    minutes = {
+        "respond_minutes": _minutes(data.get("respond_minutes"), "respond_minutes", errors, low=1),
+        "remind_minutes": _minutes(data.get("remind_minutes"), "remind_minutes", errors, low=0),
+        "reassign_minutes": _minutes(
+            data.get("reassign_minutes"), "reassign_minutes", errors, low=1
+        ),
+    }
+    if (
+        not {"respond_minutes", "remind_minutes"} & errors.keys()
+        and minutes["remind_minutes"] >= minutes["respond_minutes"]
+    ):
+        errors["remind_minutes"] = (
+            "must be less than the response time (the reminder comes before the deadline)"
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    return stage, codes.get(code), minutes
+
+
+@transaction.atomic
+def save_policy(workspace: Workspace, data: Mapping, *, actor=None) -> SlaPolicy:
+    """Set the policy of ``data["stage"]`` at ``data["location"]`` (a location code; ""
+    for every location without its own): ``respond_minutes`` (1 to a week),
+    ``remind_minutes`` before the deadline (0 up to the response time) and
+    ``reassign_minutes`` after it (1 to a week). Replaces that stage and location's
+    policy if there is one."""
+    stage, location_id, minutes = _policy_data(workspace, data)
+    policy = (
+        SlaPolicy.objects.select_for_update()
+        .filter(workspace=workspace, stage=stage, location_id=location_id)
+        .first()
+    )
+    before = {field: getattr(policy, field) for field in FIELDS} if policy else None
+    policy = policy or SlaPolicy(workspace=workspace, stage=stage, location_id=location_id)
+    for field, value in minutes.items():
+        setattr(policy, field, value)
+    policy.save()
+    audit.record(
+        workspace,
+        "leads.sla",
+        policy,
+        actor=actor,
+        before=before,
+        after={"stage": stage, "location": data.get("location") or "", **minutes},
+    )
+    return policy
+
+
+@transaction.atomic
+def remove_policy(workspace: Workspace, policy_id: int, *, actor=None) -> None:
+    """Remove a policy: leads of its stage and location then follow the every-location
+    policy (or have no deadline)."""
+    policy = SlaPolicy.objects.select_for_update().filter(workspace=workspace, pk=policy_id).first()
+    if policy is None:
+        raise ValidationFailed({"policy_id": "no such SLA policy in this workspace"})
+    before = {"stage": policy.stage, **{field: getattr(policy, field) for field in FIELDS}}
+    audit.record(workspace, "leads.sla.remove", policy, actor=actor, before=before)
+    policy.delete()
+
+
+def policy_rows(workspace: Workspace) -> list[dict]:
+    """Every policy as ``{id, stage, location, respond_minutes, remind_minutes,
+    reassign_minutes}`` (``location`` a code, "" for every location), by stage then
+    location."""
+    codes = {loc.pk: loc.code for loc in locations(workspace)}
+    rows = [
+        {
+            "id": policy.pk,
+            "stage": policy.stage,
+            "location": codes.get(policy.location_id, ""),
+            **{field: getattr(policy, field) for field in FIELDS},
+        }
+        for policy in SlaPolicy.objects.filter(workspace=workspace)
+    ]
+    return sorted(rows, key=lambda row: (row["stage"], row["location"], row["id"]))

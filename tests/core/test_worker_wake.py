@@ -1,0 +1,58 @@
+"""A worker loop runs again at once when woken (``pacer.core.worker.wake``), instead of
+after its interval, and the change feed wakes its delivery loop when a batch commits
+(what keeps a lead's auto-reply from waiting for polls)."""
+
+import threading
+import time
+
+import pytest
+from django.db import transaction
+
+from pacer.core import feed
+from pacer.core.domains import Loop
+from pacer.core.worker import run_loop, wake
+
+RUNS: list[float] = []
+
+
+def count_run() -> int:
+    RUNS.append(time.monotonic())
+    return 0  # nothing done: the loop waits its interval (an hour) unless woken
+
+
+def _runs_after(count: int, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while len(RUNS) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return len(RUNS) >= count
+
+
+@pytest.fixture
+def hourly_loop():
+    RUNS.clear()
+    stop = threading.Event()
+    loop = Loop(feed.DELIVERY_LOOP, "tests.core.test_worker_wake.count_run", 3600)
+    threading.Thread(target=run_loop, args=(loop, stop), daemon=True).start()
+    assert _runs_after(1)
+    yield
+    stop.set()
+    wake(feed.DELIVERY_LOOP)  # let it see the stop
+
+
+def test_a_woken_loop_runs_at_once_and_an_unwoken_one_waits(hourly_loop):
+    time.sleep(0.3)
+    assert len(RUNS) == 1  # waiting its hour
+    wake("some-other-loop")
+    time.sleep(0.3)
+    assert len(RUNS) == 1
+    wake(feed.DELIVERY_LOOP)
+    assert _runs_after(2, seconds=5)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_published_batch_wakes_the_delivery_loop_when_it_commits(hourly_loop, workspace):
+    with transaction.atomic():
+        feed.publish(workspace.pk, source="test", contact_ids=[1])
+        time.sleep(0.3)
+        assert len(RUNS) == 1  # not before the commit: the batch is not visible yet
+    assert _runs_after(2, seconds=5)
