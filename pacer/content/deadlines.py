@@ -9,9 +9,10 @@ idempotent on the same key, so a run that dies between the two makes no second c
 The board's side is a callable ``make_task(workspace, *, key, title, due_on, assignee,
 team, item_id) -> str`` (a reference to the card); a deadline it refuses with
 ``ValidationFailed`` (say, the item's team has no board) is skipped and tried again on
-the next run. ``board_task_maker`` names the one the loop
-uses; it is ``None`` until the board's action exists, and then the loop finds the
-deadlines and makes nothing.
+the next run. ``board_task_maker`` gives the one the loop uses: a card at the bottom of
+the first column of the item's team's board (``pacer.work.actions
+.create_card_for_deadline``), assigned and linked to the item. A later change of the
+day does not move a card already made (the task is recorded once per key).
 """
 
 from collections.abc import Callable
@@ -30,10 +31,24 @@ CLOSED_STATES = (PUBLISHED, "archived")
 MakeTask = Callable[..., str]
 
 
-def board_task_maker() -> MakeTask | None:
-    """The board's action that makes a card for a deadline, or ``None`` while there is
-    none to call (see the module)."""
-    return None
+def board_task_maker() -> MakeTask:
+    """The boards' action that makes a card for a deadline (see the module)."""
+    from pacer.work import actions as work
+
+    def make_task(workspace, *, key, title, due_on, assignee, team, item_id) -> str:
+        card, _ = work.create_card_for_deadline(
+            workspace,
+            key=key,
+            title=title,
+            due=due_on,
+            now=clock.now(),
+            team=team,
+            link=("content", str(item_id)),
+            assignee=assignee.pk if assignee else None,
+        )
+        return f"card:{card.pk}"
+
+    return make_task
 
 
 def due_deadlines(today: date) -> list[dict]:
@@ -90,10 +105,8 @@ def due_deadlines(today: date) -> list[dict]:
 
 def make_deadline_tasks(today: date | None = None, *, make_task: MakeTask | None = None) -> int:
     """Make the board tasks of the deadlines that need one; returns how many were made.
-    ``make_task`` defaults to ``board_task_maker()``; with none, nothing is made."""
+    ``make_task`` defaults to ``board_task_maker()``."""
     make_task = make_task or board_task_maker()
-    if make_task is None:
-        return 0
     made = 0
     for deadline in due_deadlines(today or clock.now().date()):
         item = deadline["item"]

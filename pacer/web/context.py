@@ -6,10 +6,8 @@ from pacer.core.domains import NAV_GROUPS, collect
 from pacer.core.permissions import allows
 
 
-def _link(item, path: str) -> dict:
-    url = reverse(item.url_name)
-    current = path == url or (url != "/" and path.startswith(url))
-    return {"label": item.label, "url": url, "current": current}
+def _matches(url: str, path: str) -> bool:
+    return path == url or (url != "/" and path.startswith(url))
 
 
 def workspace_nav(request) -> dict:
@@ -22,9 +20,19 @@ def workspace_nav(request) -> dict:
         (item for item in collect("nav") if allows(request.role, item.permission)),
         key=lambda item: item.order,
     )
+    urls = {item: reverse(item.url_name) for item in items}
+    # the page is under the longest link that is a prefix of it: /plans/results/ marks
+    # "Results", not "Plans" as well
+    current = max(
+        (url for url in urls.values() if _matches(url, request.path)), key=len, default=None
+    )
     groups = []
     for key, heading in NAV_GROUPS.items():
-        links = [_link(item, request.path) for item in items if item.group == key]
+        links = [
+            {"label": item.label, "url": urls[item], "current": urls[item] == current}
+            for item in items
+            if item.group == key
+        ]
         if links:
             groups.append({"key": key, "heading": heading, "links": links})
     return {"my_workspaces": request.workspaces, "nav_groups": groups}

@@ -638,13 +638,15 @@ def create_card_for_deadline(
     board: str | None = None,
     team: str | None = None,
     link: tuple[str, str] | None = None,
+    assignee=None,
     actor=None,
 ) -> tuple[Card, bool]:
     """The card for another domain's deadline, made once per ``key``: ``(card, created)``.
 
     The card goes at the bottom of the first column of ``board`` (a board's key) or of
     ``team``'s first board by name, due on ``due``, linked to ``link`` (``(kind, id)``,
-    a ``LinkKind``). Called again with the same key it makes no second card: it moves the
+    a ``LinkKind``), assigned to ``assignee`` when given. Called again with the same key it
+    makes no second card: it moves the
     existing card's title and due day to the ones given (audited when they change) and
     answers ``created=False``. Bad input raises ``ValidationFailed`` naming the field.
 
@@ -679,7 +681,13 @@ def create_card_for_deadline(
                 existing = update_card(existing, now=now, actor=actor, **changes)
             return existing, False
         card = create_card(
-            found, title=clean_title, due=due_day, now=now, source_key=key, actor=actor
+            found,
+            title=clean_title,
+            due=due_day,
+            now=now,
+            source_key=key,
+            assignee=assignee,
+            actor=actor,
         )
         if link is not None:
             add_link(card, link[0], str(link[1]), actor=actor)

@@ -93,12 +93,43 @@ def test_a_reviewers_deadline_becomes_their_task_while_the_step_is_pending(works
     ]
 
 
-def test_without_a_board_action_nothing_is_made_or_recorded(workspace, team):
-    soon = _item(workspace, team, "Soon", "2026-06-05")
-    assert deadlines.board_task_maker() is None
-    assert deadlines.make_deadline_tasks(TODAY) == 0
-    assert DeadlineTask.objects.count() == 0
-    assert [d["key"] for d in deadlines.due_deadlines(TODAY)] == [f"content-{soon.pk}-due"]
+def test_the_loop_puts_a_card_on_the_teams_board_once(workspace, team, admin):
+    from pacer.work import actions as work
+    from pacer.work.selectors import board as board_named
+    from pacer.work.selectors import cards
+
+    orphan = _item(workspace, team, "No board", "2026-06-04")  # its team has no board
+    soon = actions.create_item(
+        workspace,
+        title="Soon",
+        kind="blog_post",
+        owner=team["editor"],
+        team="brand",
+        due_on="2026-06-05",
+    )
+    work.create_board(
+        workspace,
+        team="brand",
+        slug="brand-board",
+        name="Brand board",
+        columns=[{"name": "Backlog", "stage": "todo"}, {"name": "Done", "stage": "done"}],
+        actor=admin,
+    )
+    assert deadlines.make_deadline_tasks(TODAY) == 1
+    (card,) = cards(board_named(workspace, "brand-board"))
+    assert (card.title, card.due, card.assignee, card.column.name) == (
+        "Ready: Soon",
+        date(2026, 6, 5),
+        team["editor"],
+        "Backlog",
+    )
+    assert [(link.kind, link.target_id) for link in card.links.all()] == [("content", str(soon.pk))]
+    assert list(DeadlineTask.objects.values_list("key", "reference")) == [
+        (f"content-{soon.pk}-due", f"card:{card.pk}")
+    ]
+    assert deadlines.make_deadline_tasks(TODAY) == 0  # once per key; the orphan waits
+    assert cards(board_named(workspace, "brand-board")).count() == 1
+    assert [d["key"] for d in deadlines.due_deadlines(TODAY)] == [f"content-{orphan.pk}-due"]
 
 
 def test_a_failing_board_records_nothing_and_the_next_run_tries_again(workspace, team):

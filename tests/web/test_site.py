@@ -198,10 +198,12 @@ def test_the_navigation_comes_in_headed_sections_of_what_the_role_may_use(client
     sections = dict(_nav_sections(client.get("/").content.decode()))
     assert list(sections)[0] == "" and list(sections)[-1] == "Settings"
     assert sections["Engage"] == ["Segments", "Messages"]
-    assert sections["Plan &amp; spend"][:5] == [
+    assert sections["Plan &amp; spend"][:7] == [
         "Plans",
         "Timeline",
         "Budgets",
+        "Results",
+        "Monthly close",
         "Campaigns",
         "Spend",
     ]
@@ -219,3 +221,11 @@ def test_a_navigation_item_in_an_unknown_section_stops_the_start_up():
     with pytest.raises(ValueError, match="group 'plans' is not one of"):
         NavItem("Plans", "planning:plans", "planning.view", group="plans")
     assert NavItem("Plans", "planning:plans", "planning.view", group="plan").group == "plan"
+
+
+def test_only_the_deepest_matching_link_is_marked_as_the_current_page(client, admin):
+    client.force_login(admin)
+    html = client.get("/plans/results/").content.decode()
+    assert re.findall(r'href="([^"]+)" aria-current="page"', html) == ["/plans/results/"]
+    html = client.get("/plans/").content.decode()
+    assert re.findall(r'href="([^"]+)" aria-current="page"', html) == ["/plans/"]
