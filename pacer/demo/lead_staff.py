@@ -6,7 +6,7 @@ inbox, the manager view and the speed report have owners as a real franchise wou
 
 Made through the leads actions (``staff``) and routing; history is assigned without
 deadlines, so no reminder fires for leads of past weeks. Loading again adds nothing.
-Staff log in as ``<workspace slug>-<location code>-<front|part|manager>``.
+Staff log in as ``<workspace slug>-<location code>-<front|parttime|manager>``.
 """
 
 import math
@@ -29,7 +29,7 @@ from pacer.simulate.segment import lead_submissions
 # (name, weight, weekdays on shift: None = every open day of the location, is_manager)
 ROLES = (
     ("front", 2.0, None, False),
-    ("part", 1.0, ("thu", "fri", "sat", "sun"), False),
+    ("parttime", 1.0, ("thu", "fri", "sat", "sun"), False),
     ("manager", 0.0, None, True),
 )
 

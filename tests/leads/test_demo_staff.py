@@ -40,7 +40,7 @@ def test_the_demo_makes_staff_and_assigns_each_lead_to_someone_on_shift(workspac
         assert is_open(lead.assigned_at, from_json(agent.shift)), (lead.pk, lead.assigned_at)
         assert lead.respond_by is None  # history gets no deadlines, so no reminder fires
     # the part-timer works Thursday to Sunday only and takes a third of those days' leads
-    part = {a.user_id for a in agents.values() if a.user.username.endswith("-part")}
+    part = {a.user_id for a in agents.values() if a.user.username.endswith("-parttime")}
     assert {lead.assigned_at.weekday() for lead in assigned if lead.owner_id in part} <= {
         3,
         4,
