@@ -82,6 +82,28 @@ def test_nearest_by_coordinates_or_by_the_postal_codes_centroid(workspace, sites
     assert lead_of(workspace, 3, postal_code="ZZ9 9ZZ").location_id is None  # no centroid
 
 
+def test_centroids_are_added_or_moved_and_a_code_given_twice_keeps_its_last_point(workspace, sites):
+    configure(
+        workspace,
+        steps=["nearest"],
+        centroids=[{"postal_code": "EH1 1YZ", "latitude": 1, "longitude": 2}],
+    )
+    configure(
+        workspace,
+        steps=["nearest"],
+        centroids=[
+            {"postal_code": "eh1 1yz", "latitude": 55.95, "longitude": -3.19},
+            {"postal_code": "M1", "latitude": 0, "longitude": 0},
+            {"postal_code": "m 1", "latitude": 53.48, "longitude": -2.24},
+        ],
+    )
+    assert sorted(
+        PostalCentroid.objects.filter(workspace=workspace).values_list(
+            "postal_code", "latitude", "longitude"
+        )
+    ) == [("EH11YZ", 55.95, -3.19), ("M1", 53.48, -2.24)]
+
+
 def test_the_steps_run_in_the_configured_order(workspace, sites):
     configure(workspace, steps=["form", "postal"], areas=areas())
     assert lead_of(workspace, 1, postal_code="SW1", location="edi").location_id == sites["edi"]
