@@ -74,9 +74,18 @@ class Outcome:
         return (self.attributed - float(self.spend)) / float(self.spend) if self.spend else None
 
     @property
+    def predicted_clv(self) -> float | None:
+        """The acquired customers' predicted CLV; ``None`` while none has a prediction
+        (the CLV analysis has not written any), not 0."""
+        return self.clv if self.clv_customers else None
+
+    @property
     def clv_romi(self) -> float | None:
-        """(predicted CLV of the acquired customers − spend) ÷ spend."""
-        return (self.clv - float(self.spend)) / float(self.spend) if self.spend else None
+        """(predicted CLV of the acquired customers − spend) ÷ spend; ``None`` without a
+        prediction, rather than a −100% that only says the analysis has not run."""
+        if not self.spend or not self.clv_customers:
+            return None
+        return (self.clv - float(self.spend)) / float(self.spend)
 
 
 @dataclass

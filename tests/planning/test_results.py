@@ -122,3 +122,10 @@ def test_romi_interval_scales_with_the_count():
     assert lo_few < lo_many < 3.0 < hi_many < hi_few
     assert lo_many > 2.0  # 400 conversions: about ±10%
     assert romi_interval(Outcome(spend=Decimal(10))) is None
+
+
+def test_without_a_clv_prediction_the_clv_figures_are_blank_not_minus_100_percent():
+    unpredicted = Outcome(spend=Decimal("400"), customers=2)
+    assert (unpredicted.predicted_clv, unpredicted.clv_romi) == (None, None)
+    predicted = Outcome(spend=Decimal("400"), customers=2, clv_customers=1, clv=0.0)
+    assert (predicted.predicted_clv, predicted.clv_romi) == (0.0, -1.0)
