@@ -54,6 +54,10 @@ def test_simulate_validates_arguments_and_ingests_with_ground_truth(db, tmp_path
     # the business's events, and each lead's capture (an identify and a "Lead Created")
     assert Event.objects.count() == realised["events"] + 2 * realised["leads"]
     assert Contact.objects.filter(merged_into__isnull=True).count() == realised["contacts"]
+    # after the sync the demo fits CLV; 200 contacts over 2 months are too few to fit,
+    # which it says, writing no prediction
+    assert "CLV not predicted: fit: the data cannot identify" in capsys.readouterr().out
+    assert not Contact.objects.filter(predicted_clv__isnull=False).exists()
 
 
 def test_serve_and_demo_refuse_a_busy_port_before_starting(db, capsys):

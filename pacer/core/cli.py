@@ -5,6 +5,7 @@ import errno
 import getpass
 import os
 import socket
+import threading
 
 from pacer.core.commands import CommandError
 
@@ -52,13 +53,20 @@ def worker(args: argparse.Namespace) -> int:
     """Run the domains' background loops and the task queue."""
     from django.core.management import call_command
 
-    from pacer.core.worker import start_loops
+    from pacer.core.worker import LOOP_THREAD_PREFIX, start_loops, stop_loops
 
     skip = set(args.skip or [])
     if args.no_schedule:
         skip.add("warehouse-sync")
-    start_loops(skip)
-    call_command("db_worker", queue_name="*", interval=1, no_startup_delay=True)
+    stop = start_loops(skip)
+    try:
+        call_command("db_worker", queue_name="*", interval=1, no_startup_delay=True)
+    finally:
+        # let a loop finish the run it is in (its work is safe to retry if it cannot)
+        stop_loops(stop)
+        for thread in threading.enumerate():
+            if thread.name.startswith(LOOP_THREAD_PREFIX):
+                thread.join(timeout=10)
     return 0
 
 

@@ -117,7 +117,29 @@ def simulate(args: argparse.Namespace) -> int:
         f"{leads['conversions']:,} conversions logged; lead score {leads['predictive_model']}; "
         f"{leads.get('agents', 0)} agents, {leads.get('assigned', 0):,} leads assigned"
     )
-    return sync(args) if not args.no_sync else 0
+    if args.no_sync:
+        return 0
+    code = sync(args)
+    if code == 0:
+        _predict_clv(workspace, last_day)
+    return code
+
+
+def _predict_clv(workspace, as_of: date) -> None:
+    """Fit the CLV models on the synced purchases and write each customer's CLV, P(alive)
+    and RFM scores, as `pacer clv` would, so the pages and segments that use them have
+    something to show. Too few customers to fit is said, not an error."""
+    from pacer.analytics.clv import CLVError
+    from pacer.metrics.analysis import clv_report, write_back_clv
+    from pacer.warehouse.sync import default_store
+
+    try:
+        report = clv_report(default_store(), workspace.pk, as_of)
+    except CLVError as error:
+        print(f"CLV not predicted: {error}")
+        return
+    updated = write_back_clv(workspace, report)
+    print(f"CLV: predictions for {updated:,} customers as of {as_of}")
 
 
 def demo(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from pacer.core import feed
 from pacer.core.domains import Loop
-from pacer.core.worker import run_loop, wake
+from pacer.core.worker import run_loop, stop_loops, wake
 
 RUNS: list[float] = []
 
@@ -32,11 +32,12 @@ def hourly_loop():
     RUNS.clear()
     stop = threading.Event()
     loop = Loop(feed.DELIVERY_LOOP, "tests.core.test_worker_wake.count_run", 3600)
-    threading.Thread(target=run_loop, args=(loop, stop), daemon=True).start()
+    thread = threading.Thread(target=run_loop, args=(loop, stop), daemon=True)
+    thread.start()
     assert _runs_after(1)
-    yield
-    stop.set()
-    wake(feed.DELIVERY_LOOP)  # let it see the stop
+    yield thread, stop
+    stop_loops(stop)
+    thread.join(timeout=5)
 
 
 def test_a_woken_loop_runs_at_once_and_an_unwoken_one_waits(hourly_loop):
@@ -56,3 +57,12 @@ def test_a_published_batch_wakes_the_delivery_loop_when_it_commits(hourly_loop, 
         time.sleep(0.3)
         assert len(RUNS) == 1  # not before the commit: the batch is not visible yet
     assert _runs_after(2, seconds=5)
+
+
+def test_stopping_the_loops_ends_a_waiting_one_at_once(hourly_loop):
+    thread, stop = hourly_loop
+    time.sleep(0.2)
+    stop_loops(stop)
+    thread.join(timeout=5)
+    assert not thread.is_alive()  # it did not wait out its hour
+    assert len(RUNS) == 1  # and it did not run again on the way out
