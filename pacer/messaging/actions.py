@@ -8,7 +8,6 @@ reason (no email, suppressed, no consent for the purpose). Delivery
 
 from datetime import datetime
 
-import dkim
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -35,6 +34,7 @@ from pacer.messaging.models import (
 from pacer.messaging.render import TemplateProblem, compile_parts
 from pacer.messaging.rules import settings_of
 from pacer.messaging.schedule import local_send_instant, parse_wall_time, within_range, zone_of
+from pacer.messaging.signing import KeyProblem, check_key
 from pacer.messaging.webhooks import emit
 from pacer.people import selectors as people
 from pacer.segments import selectors as segments
@@ -79,17 +79,12 @@ def save_template(
     return template
 
 
-def _check_key(selector: str, key: str, domain: str) -> str | None:
+def _check_key(key: str) -> str | None:
     """Why a DKIM key cannot sign (None when it can)."""
     try:
-        dkim.sign(
-            b"From: a@" + domain.encode() + b"\r\n\r\nx\r\n",
-            selector.encode(),
-            domain.encode(),
-            key.encode(),
-        )
-    except (dkim.DKIMException, ValueError, TypeError, IndexError) as error:
-        return f"cannot sign with this key ({error.__class__.__name__})"
+        check_key(key)
+    except KeyProblem as error:
+        return f"cannot sign with this key: {error}"
     return None
 
 
@@ -113,7 +108,7 @@ def save_sender(
     if selector and not key:
         errors["dkim_private_key"] = "a DKIM selector needs its private key (PEM)"
     if key and selector and not errors:
-        reason = _check_key(selector, key, email.rsplit("@", 1)[-1])
+        reason = _check_key(key)
         if reason:
             errors["dkim_private_key"] = reason
     if errors:

@@ -5,15 +5,17 @@ on, no template loaders (no ``include``/``extends`` of files), and a context of 
 strings only (the recipient's fields and the links Pacer adds), so a template can show
 data but reach nothing else. CSS in ``<style>`` blocks is inlined (css-inline) for mail
 clients that drop it. Each message carries one-click unsubscribe headers (RFC 8058) and,
-when the sender has a key, a DKIM signature (dkimpy) over the headers that matter.
+when the sender has a key, a DKIM signature (``pacer.messaging.signing``) over the
+headers that matter.
 """
 
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 import css_inline
-import dkim
 from django.template import Context, Engine, Library, TemplateSyntaxError
+
+from pacer.messaging.signing import signature_header
 
 # Tags that reach past the context (debug prints loaded modules, url reverses routes) or
 # pull in other templates: refused when a template is saved.
@@ -120,11 +122,11 @@ def build(
     data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
     if not dkim_private_key:
         return data
-    signature = dkim.sign(
+    signature = signature_header(
         data,
-        dkim_selector.encode(),
-        domain.encode(),
-        dkim_private_key.encode(),
-        include_headers=SIGNED_HEADERS,
+        selector=dkim_selector,
+        domain=domain,
+        private_key=dkim_private_key,
+        headers=SIGNED_HEADERS,
     )
     return signature + data
