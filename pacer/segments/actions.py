@@ -312,6 +312,7 @@ def rebuild(workspace: Workspace, segment: Segment, *, now: datetime) -> tuple[i
     tree = d.parse(segment.definition)
     matched = evaluation.members(workspace, tree, now=now, resolve=resolver(workspace))
     changed = apply_membership(segment, None, matched, now=now, source="full")
+    faults.point("segments.rebuild.applied")  # members and history written, not the time
     segment.evaluated_at = now
     segment.save(update_fields=["evaluated_at"])
     return changed
