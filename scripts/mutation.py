@@ -12,11 +12,13 @@ what the decorator does), so they are mutated too. Everything else (the excluded
 subprocess tests, the timeout) comes from ``[tool.mutmut]`` in pyproject.toml.
 
     python scripts/mutation.py run pacer/core/feed.py        # mutate and test one module
+    python scripts/mutation.py run pacer/core/feed.py tests/core/test_feed.py  # other tests
     python scripts/mutation.py summary pacer/core/feed.py …  # figures per module
     python scripts/mutation.py mutmut pacer/core/feed.py results   # any mutmut command
     python scripts/mutation.py mutmut pacer/core/feed.py show pacer.core.feed.x_publish__mutmut_3
 """
 
+import fcntl
 import json
 import os
 import re
@@ -98,9 +100,24 @@ def link_mutants_dir(module: str) -> None:
     link.symlink_to(target, target_is_directory=True)
 
 
+def hold_the_lock() -> None:
+    """Refuse to start while another command of this script runs: each one re-points
+    ``mutants``, so a second one would make the first write into its module's directory.
+    The lock is held until this process exits."""
+    lock = ROOT / "var" / "mutants.lock"
+    lock.parent.mkdir(exist_ok=True)
+    handle = lock.open("w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        sys.exit(f"another scripts/mutation.py command is running ({lock} is locked)")
+    globals()["_lock_handle"] = handle  # kept open, so locked, until the process exits
+
+
 def mutmut(module: str, args: list[str]) -> None:
     """Run a mutmut command for ``module`` with its test selection (does not return)."""
     os.chdir(ROOT)
+    hold_the_lock()
     link_mutants_dir(module)
     import mutmut.__main__
     from mutmut.__main__ import cli
@@ -137,7 +154,9 @@ def summary(modules: list[str]) -> None:
 def main(argv: list[str]) -> None:
     command, *rest = argv
     if command == "run":
-        (module,) = rest
+        module, *tests = rest
+        if tests:  # a narrower selection for this run (mutmut then drops cached results)
+            TESTS[module] = tests
         # no mutant names: only this module is mutated, and a stopped run goes on with
         # the mutants it has not run (named ones would all run again)
         mutmut(module, ["run", "--max-children", "1"])

@@ -21,6 +21,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from pacer.core import faults
 from pacer.core.bulk import lock_appends
 from pacer.core.domains import loaded
 from pacer.core.models import ChangeBatch, FeedCursor
@@ -82,8 +83,11 @@ def deliver(subscriber: Subscriber, *, limit: int = BATCHES_PER_DELIVERY) -> int
         if not batches:
             return 0
         subscriber.handle(batches)
+        faults.point("feed.handled")  # the subscriber's writes made, the cursor not moved
         cursor.position, cursor.updated_at = batches[-1].id, timezone.now()
         cursor.save(update_fields=["position", "updated_at"])
+        faults.point("feed.advanced")  # writes and cursor both made, before COMMIT
+    faults.point("feed.committed")
     return len(batches)
 
 

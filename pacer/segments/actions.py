@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from pacer.core import audit
+from pacer.core import audit, faults
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
 from pacer.people import selectors as people
@@ -302,6 +302,7 @@ def refresh_contacts(workspace: Workspace, contact_ids: Iterable[int], *, now: d
             present=present[segment.pk],
         )
         changed += entered + exited
+        faults.point("segments.refresh.applied")  # this segment's changes made, not the next
     return changed
 
 
@@ -311,6 +312,7 @@ def rebuild(workspace: Workspace, segment: Segment, *, now: datetime) -> tuple[i
     tree = d.parse(segment.definition)
     matched = evaluation.members(workspace, tree, now=now, resolve=resolver(workspace))
     changed = apply_membership(segment, None, matched, now=now, source="full")
+    faults.point("segments.rebuild.applied")  # members and history written, not the time
     segment.evaluated_at = now
     segment.save(update_fields=["evaluated_at"])
     return changed
