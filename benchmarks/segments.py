@@ -37,7 +37,7 @@ django_in_temp_dir("pacer-bench-segments-")
 
 from pacer.core import actions as core_actions  # noqa: E402
 from pacer.segments import definition as d  # noqa: E402
-from pacer.segments.evaluation import current_consents_table  # noqa: E402
+from pacer.segments.evaluation import current_consents_table, order_totals_table  # noqa: E402
 from pacer.segments.full import Compiler, lead_scores_table  # noqa: E402
 from pacer.segments.warehouse import TABLES  # noqa: E402
 from pacer.warehouse.sync import default_store  # noqa: E402
@@ -268,9 +268,11 @@ def full_evaluation(runs: int) -> dict:
     con = store.duckdb(TABLES, schemas(*TABLES))
     tables = {name: con.table(name) for name in TABLES}
     tables["lead_scores"] = lead_scores_table([])
-    # the latest consent per person, made once per warehouse snapshot (as evaluation does)
+    # the latest consent and the order totals per person, made once per warehouse snapshot
+    # (as evaluation does)
     cpu, started = cpu_seconds(), time.perf_counter()
     tables["current_consents"] = current_consents_table(con, store)
+    tables["order_totals"] = order_totals_table(con, store)
     consents = {"wall": time.perf_counter() - started, "cpu": cpu_seconds() - cpu}
     tree = d.parse(NESTED)
     members_s, count_s, found = [], [], 0
@@ -457,7 +459,7 @@ def main() -> None:
                 f"{result['matched']:,} members; target <= 1 s"
             )
         print(
-            f"  CPU seconds for all runs: {result['cpu']:.2f}; the current-consent table, made "
+            f"  CPU seconds for all runs: {result['cpu']:.2f}; the consent and order tables, made "
             f"once per snapshot: {result['consents']['wall']:.2f} s wall, "
             f"{result['consents']['cpu']:.2f} s CPU; {load()}"
         )
