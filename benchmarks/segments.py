@@ -419,6 +419,62 @@ def incremental_latency(workspace, ids: list[int], rng: random.Random, changes: 
     }
 
 
+def woken_latency(workspace, ids: list[int], rng: random.Random, changes: int) -> dict:
+    """A contact's change reflected through the worker: the change-feed loop runs in a
+    thread as ``pacer worker`` runs it (every subscriber); each change is saved and
+    published in one transaction, and the time from its commit (which wakes the loop) to
+    the end of the segments subscriber's delivery is taken."""
+    import threading
+
+    from django.db import transaction
+
+    from pacer.core import feed
+    from pacer.core.domains import Loop
+    from pacer.core.worker import run_loop
+    from pacer.people.models import Contact
+
+    delivered, original = threading.Event(), feed.deliver
+
+    def deliver(subscriber, **options):
+        count = original(subscriber, **options)
+        if count and subscriber.name == "segments":
+            delivered.set()
+        return count
+
+    feed.deliver = deliver
+    stop = threading.Event()
+    loop = Loop(feed.DELIVERY_LOOP, "pacer.core.feed.deliver_all", seconds="FEED_POLL_SECONDS")
+    worker = threading.Thread(target=run_loop, args=(loop, stop), daemon=True)
+    worker.start()
+    time.sleep(1)
+    latencies = []
+    try:
+        for _ in range(changes):
+            delivered.clear()
+            with transaction.atomic():
+                contact = Contact.objects.get(pk=rng.choice(ids))
+                plan = "silver" if contact.traits.get("plan") == "gold" else "gold"
+                contact.traits = {"plan": plan}
+                contact.save(update_fields=["traits"])
+                feed.publish(workspace.pk, source="bench", contact_ids=[contact.pk])
+            started = time.perf_counter()  # committed; the commit woke the loop
+            assert delivered.wait(10), "no delivery within 10 s"
+            latencies.append(time.perf_counter() - started)
+    finally:
+        stop.set()
+        from pacer.core.worker import wake
+
+        wake(feed.DELIVERY_LOOP)
+        worker.join(5)
+        feed.deliver = original
+    latencies.sort()
+    return {
+        "p50": statistics.median(latencies),
+        "p99": latencies[int(0.99 * (len(latencies) - 1))],
+        "max": latencies[-1],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--contacts-full", type=int, default=1_000_000)
@@ -435,9 +491,9 @@ def main() -> None:
     parser.add_argument("--event-order", choices=("arrival", "random"), default="arrival")
     args = parser.parse_args()
     print(f"cpus {os.cpu_count()}; {load()}")
-    if args.warehouse:
-        from django.conf import settings
+    from django.conf import settings
 
+    if args.warehouse:
         settings.WAREHOUSE_DIR = args.warehouse
     if not args.skip_full:
         started = time.perf_counter()
@@ -466,7 +522,8 @@ def main() -> None:
     if args.skip_incremental:
         return
     started = time.perf_counter()
-    result = incremental_latency(*incremental_world(args.contacts), args.changes)
+    world = incremental_world(args.contacts)
+    result = incremental_latency(*world, args.changes)
     print(
         f"incremental (operational store, SQLite, {args.contacts:,} contacts, "
         f"{20 * args.contacts:,} events, 3 segments; "
@@ -476,6 +533,13 @@ def main() -> None:
         f"CPU per delivery p50 {result['cpu_p50'] * 1000:.1f} ms, "
         f"p99 {result['cpu_p99'] * 1000:.1f} ms; {result['queries']:.0f} SQL statements per "
         f"delivery (median); {load()}"
+    )
+    woken = woken_latency(*world, args.changes)
+    print(
+        f"through the worker's change-feed loop (woken by the commit; poll interval "
+        f"{settings.FEED_POLL_SECONDS} s): commit -> segments delivered p50 "
+        f"{woken['p50'] * 1000:.1f} ms, p99 {woken['p99'] * 1000:.1f} ms, max "
+        f"{woken['max'] * 1000:.1f} ms over {args.changes} changes; {load()}"
     )
 
 
