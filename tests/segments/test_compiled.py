@@ -42,7 +42,9 @@ def edit_behind_the_actions(segment, definition) -> None:
 
 def test_a_definition_edited_between_deliveries_is_decided_by_its_new_version(workspace, people):
     ann, bob, cy = (p.pk for p in people)
-    leads = actions.create_segment(workspace, name="Leads", definition=group(stage("lead")), now=NOW)
+    leads = actions.create_segment(
+        workspace, name="Leads", definition=group(stage("lead")), now=NOW
+    )
     assert actions.refresh_contacts(workspace, [ann, bob], now=NOW) == 0  # compiled, cached
     assert members(leads) == {ann, cy}
 
@@ -62,7 +64,9 @@ def test_a_definition_edited_between_deliveries_is_decided_by_its_new_version(wo
 
 def test_a_referred_segment_edited_between_deliveries_is_followed(workspace, people):
     ann, bob, _ = (p.pk for p in people)
-    inner = actions.create_segment(workspace, name="Inner", definition=group(stage("lead")), now=NOW)
+    inner = actions.create_segment(
+        workspace, name="Inner", definition=group(stage("lead")), now=NOW
+    )
     outer = actions.create_segment(
         workspace,
         name="Outer",
