@@ -37,7 +37,7 @@ django_in_temp_dir("pacer-bench-segments-")
 
 from pacer.core import actions as core_actions  # noqa: E402
 from pacer.segments import definition as d  # noqa: E402
-from pacer.segments.evaluation import current_consents_table  # noqa: E402
+from pacer.segments.evaluation import current_consents_table, order_totals_table  # noqa: E402
 from pacer.segments.full import Compiler, lead_scores_table  # noqa: E402
 from pacer.segments.warehouse import TABLES  # noqa: E402
 from pacer.warehouse.sync import default_store  # noqa: E402
@@ -268,9 +268,11 @@ def full_evaluation(runs: int) -> dict:
     con = store.duckdb(TABLES, schemas(*TABLES))
     tables = {name: con.table(name) for name in TABLES}
     tables["lead_scores"] = lead_scores_table([])
-    # the latest consent per person, made once per warehouse snapshot (as evaluation does)
+    # the latest consent and the order totals per person, made once per warehouse snapshot
+    # (as evaluation does)
     cpu, started = cpu_seconds(), time.perf_counter()
     tables["current_consents"] = current_consents_table(con, store)
+    tables["order_totals"] = order_totals_table(con, store)
     consents = {"wall": time.perf_counter() - started, "cpu": cpu_seconds() - cpu}
     tree = d.parse(NESTED)
     members_s, count_s, found = [], [], 0
@@ -293,10 +295,12 @@ def full_evaluation(runs: int) -> dict:
     }
 
 
-def incremental_latency(contacts: int, changes: int) -> dict:
+def incremental_world(contacts: int):
+    """The operational store for the incremental run: the workspace, the contact ids and
+    the random stream the changes continue."""
     from django.utils import timezone
 
-    from pacer.core.feed import deliver, publish
+    from pacer.core.feed import deliver
     from pacer.ingest.models import Event
     from pacer.people.models import Consent, Contact
     from pacer.segments import actions
@@ -372,16 +376,37 @@ def incremental_latency(contacts: int, changes: int) -> dict:
     )
     while deliver(SUBSCRIBER):
         pass
-    latencies, cpu_each = [], []
+    return workspace, ids, rng
+
+
+def incremental_latency(workspace, ids: list[int], rng: random.Random, changes: int) -> dict:
+    """Each change edits one contact's trait, publishes it and times the segments
+    subscriber's delivery; also counts the delivery's SQL statements."""
+    from django.db import connection
+
+    from pacer.core.feed import deliver, publish
+    from pacer.people.models import Contact
+    from pacer.segments.feed import SUBSCRIBER
+
+    statements = [0]
+
+    def count(execute, sql, params, many, context):
+        statements[0] += 1
+        return execute(sql, params, many, context)
+
+    latencies, cpu_each, queries = [], [], []
     for _ in range(changes):
         contact = Contact.objects.get(pk=rng.choice(ids))
         contact.traits = {"plan": "silver" if contact.traits.get("plan") == "gold" else "gold"}
         contact.save(update_fields=["traits"])
         publish(workspace.pk, source="bench", contact_ids=[contact.pk])
-        started, cpu = time.perf_counter(), time.process_time()
-        assert deliver(SUBSCRIBER) == 1
-        latencies.append(time.perf_counter() - started)
-        cpu_each.append(time.process_time() - cpu)  # this process's CPU: apart from the load
+        statements[0] = 0
+        with connection.execute_wrapper(count):
+            started, cpu = time.perf_counter(), time.process_time()
+            assert deliver(SUBSCRIBER) == 1
+            latencies.append(time.perf_counter() - started)
+            cpu_each.append(time.process_time() - cpu)  # this process's CPU, apart from load
+        queries.append(statements[0])
     latencies.sort()
     cpu_each.sort()
     return {
@@ -390,6 +415,63 @@ def incremental_latency(contacts: int, changes: int) -> dict:
         "max": latencies[-1],
         "cpu_p50": statistics.median(cpu_each),
         "cpu_p99": cpu_each[int(0.99 * (len(cpu_each) - 1))],
+        "queries": statistics.median(queries),
+    }
+
+
+def woken_latency(workspace, ids: list[int], rng: random.Random, changes: int) -> dict:
+    """A contact's change reflected through the worker: the change-feed loop runs in a
+    thread as ``pacer worker`` runs it (every subscriber); each change is saved and
+    published in one transaction, and the time from its commit (which wakes the loop) to
+    the end of the segments subscriber's delivery is taken."""
+    import threading
+
+    from django.db import transaction
+
+    from pacer.core import feed
+    from pacer.core.domains import Loop
+    from pacer.core.worker import run_loop
+    from pacer.people.models import Contact
+
+    delivered, original = threading.Event(), feed.deliver
+
+    def deliver(subscriber, **options):
+        count = original(subscriber, **options)
+        if count and subscriber.name == "segments":
+            delivered.set()
+        return count
+
+    feed.deliver = deliver
+    stop = threading.Event()
+    loop = Loop(feed.DELIVERY_LOOP, "pacer.core.feed.deliver_all", seconds="FEED_POLL_SECONDS")
+    worker = threading.Thread(target=run_loop, args=(loop, stop), daemon=True)
+    worker.start()
+    time.sleep(1)
+    latencies = []
+    try:
+        for _ in range(changes):
+            delivered.clear()
+            with transaction.atomic():
+                contact = Contact.objects.get(pk=rng.choice(ids))
+                plan = "silver" if contact.traits.get("plan") == "gold" else "gold"
+                contact.traits = {"plan": plan}
+                contact.save(update_fields=["traits"])
+                feed.publish(workspace.pk, source="bench", contact_ids=[contact.pk])
+            started = time.perf_counter()  # committed; the commit woke the loop
+            assert delivered.wait(10), "no delivery within 10 s"
+            latencies.append(time.perf_counter() - started)
+    finally:
+        stop.set()
+        from pacer.core.worker import wake
+
+        wake(feed.DELIVERY_LOOP)
+        worker.join(5)
+        feed.deliver = original
+    latencies.sort()
+    return {
+        "p50": statistics.median(latencies),
+        "p99": latencies[int(0.99 * (len(latencies) - 1))],
+        "max": latencies[-1],
     }
 
 
@@ -402,23 +484,28 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--skip-full", action="store_true")
     parser.add_argument("--skip-incremental", action="store_true")
-    parser.add_argument("--warehouse", help="a warehouse directory built by an earlier run")
+    parser.add_argument(
+        "--warehouse", help="a warehouse directory: built there unless an earlier run built it"
+    )
+    parser.add_argument("--build-only", action="store_true", help="build the warehouse, stop")
     parser.add_argument("--event-order", choices=("arrival", "random"), default="arrival")
     args = parser.parse_args()
     print(f"cpus {os.cpu_count()}; {load()}")
-    if args.warehouse:
-        from django.conf import settings
+    from django.conf import settings
 
+    if args.warehouse:
         settings.WAREHOUSE_DIR = args.warehouse
     if not args.skip_full:
         started = time.perf_counter()
-        if not args.warehouse:
+        if not (args.warehouse and default_store().exists("consents")):  # written last
             build_warehouse(args.contacts_full, args.events_full, order=args.event_order)
         print(
             f"warehouse ready in {time.perf_counter() - started:.1f} s (built, or reused): "
             f"{args.contacts_full:,} contacts, {args.events_full:,} events "
             f"({args.event_order} order); {load()}"
         )
+        if args.build_only:
+            return
         result = full_evaluation(args.runs)
         for key in ("members", "count"):
             s = result[key]
@@ -428,14 +515,15 @@ def main() -> None:
                 f"{result['matched']:,} members; target <= 1 s"
             )
         print(
-            f"  CPU seconds for all runs: {result['cpu']:.2f}; the current-consent table, made "
+            f"  CPU seconds for all runs: {result['cpu']:.2f}; the consent and order tables, made "
             f"once per snapshot: {result['consents']['wall']:.2f} s wall, "
             f"{result['consents']['cpu']:.2f} s CPU; {load()}"
         )
     if args.skip_incremental:
         return
     started = time.perf_counter()
-    result = incremental_latency(args.contacts, args.changes)
+    world = incremental_world(args.contacts)
+    result = incremental_latency(*world, args.changes)
     print(
         f"incremental (operational store, SQLite, {args.contacts:,} contacts, "
         f"{20 * args.contacts:,} events, 3 segments; "
@@ -443,7 +531,15 @@ def main() -> None:
         f"p50 {result['p50'] * 1000:.1f} ms, p99 {result['p99'] * 1000:.1f} ms, "
         f"max {result['max'] * 1000:.1f} ms over {args.changes} changes; target p99 <= 50 ms; "
         f"CPU per delivery p50 {result['cpu_p50'] * 1000:.1f} ms, "
-        f"p99 {result['cpu_p99'] * 1000:.1f} ms; {load()}"
+        f"p99 {result['cpu_p99'] * 1000:.1f} ms; {result['queries']:.0f} SQL statements per "
+        f"delivery (median); {load()}"
+    )
+    woken = woken_latency(*world, args.changes)
+    print(
+        f"through the worker's change-feed loop (woken by the commit; poll interval "
+        f"{settings.FEED_POLL_SECONDS} s): commit -> segments delivered p50 "
+        f"{woken['p50'] * 1000:.1f} ms, p99 {woken['p99'] * 1000:.1f} ms, max "
+        f"{woken['max'] * 1000:.1f} ms over {args.changes} changes; {load()}"
     )
 
 

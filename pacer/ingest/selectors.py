@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.db.models import F, Max, Q
 
+from pacer.core.bulk import fetch_values
 from pacer.ingest.models import Event, TrackingOrigin
 
 CHUNK = 5000  # ids per IN (...) list
@@ -174,16 +175,20 @@ def track_events_of(
     workspace_id: int, contact_ids: list[int], names: list[str]
 ) -> list[tuple[int, str, datetime, dict]]:
     """``(contact_id, event name, timestamp, properties)`` of the contacts' processed track
-    events called one of ``names`` (segments evaluate event conditions on these)."""
+    events called one of ``names`` (segments evaluate event conditions on these; read
+    through the driver, as the change feed asks this for a few contacts per delivery)."""
     if not contact_ids or not names:
         return []
-    return list(
-        Event.objects.filter(
-            workspace_id=workspace_id,
-            contact_id__in=contact_ids,
-            type="track",
-            event__in=names,
-            pending=False,
-            quarantined_at__isnull=True,
-        ).values_list("contact_id", "event", "timestamp", "properties")
+    return fetch_values(
+        Event,
+        ["contact", "event", "timestamp", "properties"],
+        {
+            "workspace": workspace_id,
+            "type": "track",
+            "event": list(names),
+            "pending": False,
+            "quarantined_at": None,
+        },
+        "contact",
+        contact_ids,
     )

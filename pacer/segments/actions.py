@@ -4,14 +4,15 @@ CSV. Every membership change is recorded with its time (``MembershipChange``).""
 
 import csv
 import io
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from pacer.core import audit, faults
+from pacer.core.bulk import fetch_in, insert_rows
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
 from pacer.people import selectors as people
@@ -40,7 +41,7 @@ def resolver(workspace: Workspace, among: list[int] | None = None):
             elif found.kind == Segment.Kind.STATIC:
                 cache[segment_id] = ("static", _members_of([found.pk], among)[found.pk])
             else:
-                cache[segment_id] = ("dynamic", d.parse(found.definition))
+                cache[segment_id] = ("dynamic", incremental.parsed(found.definition))
         return cache[segment_id]
 
     return resolve
@@ -233,76 +234,118 @@ def apply_membership(
     """Make the members among ``considered`` (None: every contact) exactly ``matched``,
     recording who entered and who exited at ``now``; returns (entered, exited).
     ``present``, when the caller has read them, are the members among ``considered``."""
-    current = Membership.objects.filter(segment=segment)
     if considered is not None:
         considered = set(considered)
         if present is None:
             present = _members_of([segment.pk], sorted(considered))[segment.pk]
         matched = matched & considered
     else:
-        present = set(current.values_list("contact_id", flat=True))
-    entered, exited = sorted(matched - present), sorted(present - matched)
-    if entered:
-        Membership.objects.bulk_create(
-            [
-                Membership(
-                    workspace_id=segment.workspace_id, segment=segment, contact_id=c, entered_at=now
-                )
-                for c in entered
-            ],
-            batch_size=1000,
+        present = set(
+            Membership.objects.filter(segment=segment).values_list("contact_id", flat=True)
         )
-    for start in range(0, len(exited), people.CHUNK):
-        current.filter(contact_id__in=exited[start : start + people.CHUNK]).delete()
-    changes = [(c, MembershipChange.Change.ENTERED) for c in entered] + [
-        (c, MembershipChange.Change.EXITED) for c in exited
-    ]
-    MembershipChange.objects.bulk_create(
-        [
-            MembershipChange(
-                workspace_id=segment.workspace_id,
-                segment=segment,
-                contact_id=c,
-                change=change,
-                at=now,
-                source=source,
-            )
-            for c, change in changes
-        ],
-        batch_size=1000,
-    )
+    entered, exited = sorted(matched - present), sorted(present - matched)
     if entered or exited:
-        # counted by difference: a recount would read every member on every change
-        Segment.objects.filter(pk=segment.pk).update(
-            member_count=F("member_count") + len(entered) - len(exited)
+        record_changes(
+            segment.workspace_id, {segment.pk: (entered, exited)}, now=now, source=source
         )
         segment.refresh_from_db(fields=["member_count"])
     return len(entered), len(exited)
 
 
+def record_changes(
+    workspace_id: int,
+    changes: dict[int, tuple[list[int], list[int]]],
+    *,
+    now: datetime,
+    source: str,
+) -> int:
+    """For each segment id, (contacts who entered, contacts who exited): the memberships
+    made and removed, each change recorded at ``now``, the member counts moved by the
+    difference (a recount would read every member); a few statements for all segments.
+    Returns how many memberships changed."""
+    entered = [(s, c) for s, (came, _) in changes.items() for c in came]
+    insert_rows(
+        Membership,
+        ["workspace", "segment", "contact", "entered_at"],
+        [(workspace_id, s, c, now) for s, c in entered],
+    )
+    quote = connection.ops.quote_name
+    members = quote(Membership._meta.db_table)
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        for segment_id, (_, left) in changes.items():
+            for start in range(0, len(left), people.CHUNK):
+                part = left[start : start + people.CHUNK]
+                listed = "= ANY(%s)" if postgres else f"IN ({', '.join(['%s'] * len(part))})"
+                cursor.execute(
+                    f"DELETE FROM {members} WHERE segment_id = %s AND contact_id {listed}",
+                    [segment_id, part] if postgres else [segment_id, *part],
+                )
+        counts = [
+            (len(came) - len(left), segment_id)
+            for segment_id, (came, left) in changes.items()
+            if came or left
+        ]
+        if counts:
+            table = quote(Segment._meta.db_table)
+            cursor.executemany(
+                f"UPDATE {table} SET member_count = member_count + %s WHERE id = %s", counts
+            )
+    ENTERED, EXITED = MembershipChange.Change.ENTERED, MembershipChange.Change.EXITED
+    rows = [
+        (workspace_id, segment_id, contact_id, change, now, source)
+        for segment_id, (came, left) in changes.items()
+        for change, contacts in ((ENTERED, came), (EXITED, left))
+        for contact_id in contacts
+    ]
+    insert_rows(
+        MembershipChange, ["workspace", "segment", "contact", "change", "at", "source"], rows
+    )
+    return len(rows)
+
+
 def refresh_contacts(workspace: Workspace, contact_ids: Iterable[int], *, now: datetime) -> int:
     """Re-evaluate every dynamic segment of the workspace for these contacts (the change
-    feed's handler); returns how many memberships changed."""
+    feed's handler); returns how many memberships changed.
+
+    A few statements whatever the number of segments: the segments (their definitions,
+    parsed and compiled once per version, ``incremental.parsed``), the present
+    memberships of these contacts in every segment (static lists included), one query
+    per kind of fact the definitions need, and the writes (``record_changes``)."""
     ordered = sorted(set(contact_ids))  # once, for every read among them
-    segments = list(Segment.objects.filter(workspace=workspace, kind=Segment.Kind.DYNAMIC))
-    if not ordered or not segments:
+    if not ordered:
         return 0
-    resolve = resolver(workspace, among=ordered)
-    trees = {s.pk: d.parse(s.definition) for s in segments}
+    stored = fetch_in(Segment, ["id", "kind", "definition"], {}, "workspace", [workspace.pk])
+    kinds = {segment_id: kind for segment_id, kind, _ in stored}
+    trees = {
+        segment_id: incremental.parsed(definition)
+        for segment_id, kind, definition in stored
+        if kind == Segment.Kind.DYNAMIC
+    }
+    if not trees:
+        return 0
+    present: dict[int, set[int]] = defaultdict(set)
+    for segment_id, contact_id in fetch_in(
+        Membership, ["segment", "contact"], {"workspace": workspace.pk}, "contact", ordered
+    ):
+        present[segment_id].add(contact_id)
+
+    def resolve(segment_id: int):
+        kind = kinds.get(segment_id)
+        if kind is None:
+            return None
+        if kind == Segment.Kind.STATIC:
+            return ("static", present[segment_id])
+        return ("dynamic", trees[segment_id])
+
     matched = incremental.evaluate(workspace, trees, ordered, now=now, resolve=resolve)
-    present = _members_of([s.pk for s in segments], ordered)
-    changed = 0
-    for segment in segments:
-        entered, exited = apply_membership(
-            segment,
-            ordered,
-            matched[segment.pk],
-            now=now,
-            source="feed",
-            present=present[segment.pk],
-        )
-        changed += entered + exited
-        faults.point("segments.refresh.applied")  # this segment's changes made, not the next
+    changes = {}
+    for segment_id in trees:
+        was, now_in = present[segment_id], matched[segment_id]
+        if was != now_in:
+            changes[segment_id] = (sorted(now_in - was), sorted(was - now_in))
+    changed = record_changes(workspace.pk, changes, now=now, source="feed")
+    faults.point("segments.refresh.applied")  # every segment's changes made
     return changed
 
 

@@ -10,7 +10,7 @@ from pacer.leads import selectors as leads
 from pacer.people import selectors as people
 from pacer.segments import definition as d
 from pacer.segments import incremental
-from pacer.segments.full import Compiler, current_consents, lead_scores_table
+from pacer.segments.full import Compiler, current_consents, lead_scores_table, order_totals
 from pacer.segments.warehouse import TABLES
 from pacer.warehouse.store import Store
 from pacer.warehouse.sync import default_store, last_sync
@@ -30,25 +30,48 @@ def warehouse_compiler(
     con = store.duckdb(TABLES, schemas(*TABLES))
     tables = {name: con.table(name) for name in TABLES}
     tables["current_consents"] = current_consents_table(con, store)
+    tables["order_totals"] = order_totals_table(con, store)
     scores = leads.leads(workspace).values_list("contact_id", "score", "predicted")
     tables["lead_scores"] = lead_scores_table(list(scores))
     return con, Compiler(tables, workspace.pk, now, resolve)
 
 
-CURRENT_CONSENTS = "segments_current_consents"
+def snapshot_table(con, store: Store, name: str, sources: tuple[str, ...], expression):
+    """``expression()`` (an Ibis table) kept as a temporary table ``name`` of the
+    (per-thread, cached) DuckDB connection, made again only when a sync has committed new
+    rows to one of the ``sources`` tables: the first evaluation after a sync pays for it,
+    the others read it."""
+    key = tuple(store.snapshot_key(source) for source in sources)
+    made = getattr(con, "_pacer_snapshot_tables", None)
+    if made is None:
+        made = con._pacer_snapshot_tables = {}
+    if made.get(name) != key or None in key:
+        sql = ibis.to_sql(expression(), dialect="duckdb")
+        con.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        made[name] = key
+    return con.table(name)
 
 
 def current_consents_table(con, store: Store):
-    """``pacer.segments.full.current_consents`` as a temporary table of the (per-thread,
-    cached) DuckDB connection, made again only when a sync has committed new profiles or
-    consents: the first evaluation after a sync pays for the window, the others read it."""
-    key = (store.snapshot_key("contact_profiles"), store.snapshot_key("consents"))
-    if getattr(con, "_pacer_current_consents", None) != key or None in key:
-        expression = current_consents(con.table("contact_profiles"), con.table("consents"))
-        sql = ibis.to_sql(expression, dialect="duckdb")
-        con.con.execute(f"CREATE OR REPLACE TEMP TABLE {CURRENT_CONSENTS} AS {sql}")
-        con._pacer_current_consents = key
-    return con.table(CURRENT_CONSENTS)
+    """``pacer.segments.full.current_consents`` per warehouse snapshot."""
+    return snapshot_table(
+        con,
+        store,
+        "segments_current_consents",
+        ("contact_profiles", "consents"),
+        lambda: current_consents(con.table("contact_profiles"), con.table("consents")),
+    )
+
+
+def order_totals_table(con, store: Store):
+    """``pacer.segments.full.order_totals`` per warehouse snapshot."""
+    return snapshot_table(
+        con,
+        store,
+        "segments_order_totals",
+        ("contact_profiles", "orders"),
+        lambda: order_totals(con.table("contact_profiles"), con.table("orders")),
+    )
 
 
 def warehouse_members(workspace: Workspace, tree: d.Group, *, now: datetime, resolve) -> set[int]:

@@ -16,8 +16,9 @@ def handle(batches: list[ChangeBatch]) -> None:
         touched[batch.workspace_id].update(batch.contact_ids)
         touched[batch.workspace_id].update(c for pair in batch.merges for c in pair)
     now = timezone.now()
-    for workspace in Workspace.objects.filter(pk__in=touched):
-        refresh_contacts(workspace, touched[workspace.pk], now=now)
+    for workspace_id, contact_ids in touched.items():
+        # only its id is read (a batch goes with its workspace: deleting one deletes both)
+        refresh_contacts(Workspace(pk=workspace_id), contact_ids, now=now)
 
 
 SUBSCRIBER = Subscriber("segments", handle)

@@ -84,7 +84,11 @@ class Compiler:
         mine = profiles.filter(profiles.workspace_id == workspace_id)
         self.live = mine.filter(mine.canonical_id == mine.id)
         self.base = self.live
-        self.canonical = mine.select(contact_id=mine.id, person=mine.canonical_id)
+        # only the merged-away contacts (about 1%): an event or order of any other
+        # contact counts for the contact itself, so its person is found without joining
+        # every profile
+        merged = mine.filter(mine.canonical_id != mine.id)
+        self.merged = merged.select(merged_id=merged.id, survivor=merged.canonical_id)
         self.expanding: list[int] = []
         self.event_columns: dict[int, str] = {}  # id(node) -> its column in event_counts
 
@@ -112,18 +116,29 @@ class Compiler:
 
     def _count_events(self, tree: d.Group) -> None:
         """One pass over the events for every event condition: per person, how many of
-        their events each condition counts (a column per condition)."""
+        their events each condition counts (a column per condition). Only the events some
+        condition can count are read: each name within its widest window."""
         self.base, self.event_columns = self.live, {}
         nodes = self._event_nodes(tree, set())
         if not nodes:
             return
         events = self._scoped("events")
-        names = sorted({node.event for node in nodes})
-        chosen = events.filter((events.type == "track") & events.event.isin(names))
-        if all(node.within_days is not None for node in nodes):
-            widest = max(node.within_days for node in nodes)
-            chosen = chosen.filter(chosen.timestamp >= self._cutoff(widest))
-        measures = {}
+        widest: dict[str, int | None] = {}
+        for node in nodes:
+            days = widest.get(node.event, 0)
+            unbounded = days is None or node.within_days is None
+            widest[node.event] = None if unbounded else max(days, node.within_days)
+        chosen = events.filter(events.type == "track")
+        if None not in widest.values():  # a bound for the files' statistics to skip by
+            chosen = chosen.filter(chosen.timestamp >= self._cutoff(max(widest.values())))
+        wanted = [
+            chosen.event == name
+            if days is None
+            else (chosen.event == name) & (chosen.timestamp >= self._cutoff(days))
+            for name, days in sorted(widest.items(), key=lambda item: item[0])
+        ]
+        chosen = chosen.filter(reduce(or_, wanted))
+        values = {}
         for index, node in enumerate(nodes):
             counted = chosen.event == node.event
             if node.within_days is not None:
@@ -132,13 +147,11 @@ class Compiler:
                 counted &= json_test(chosen.properties, test).fill_null(False)
             column = f"n{index}"
             self.event_columns[id(node)] = column
-            measures[column] = ibis.ifelse(counted, 1, 0).sum()
-        counts = self._per_person(chosen, **measures)
+            values[column] = ibis.ifelse(counted, 1, 0)
+        counts = self._per_person(chosen, **values)
         base = self.base
         joined = base.left_join(counts, base.id == counts.person)
-        self.base = joined.select(
-            *[joined[c] for c in base.columns], *[joined[c] for c in measures]
-        )
+        self.base = joined.select(*[joined[c] for c in base.columns], *[joined[c] for c in values])
 
     def predicate(self, node) -> ir.BooleanValue:
         if isinstance(node, d.Group):
@@ -155,13 +168,15 @@ class Compiler:
         table = self.tables[name]
         return table.filter(table.workspace_id == self.workspace_id)
 
-    def _per_person(self, rows: ir.Table, **measures) -> ir.Table:
-        """``measures`` summed per person (canonical contact): summed per contact id first,
-        so the join to the canonical ids meets one row per contact, not one per event."""
-        per_contact = rows.group_by("contact_id").aggregate(**measures)
-        joined = per_contact.join(self.canonical, "contact_id")
-        return joined.group_by("person").aggregate(
-            **{name: joined[name].sum() for name in measures}
+    def _per_person(self, rows: ir.Table, **values) -> ir.Table:
+        """``values`` (an expression per row) summed per person (canonical contact), in
+        one aggregation: a row of a merged-away contact counts for its survivor."""
+        valued = rows.select(contact_id=rows.contact_id, **values)
+        merged = self.merged
+        joined = valued.left_join(merged, valued.contact_id == merged.merged_id)
+        person = ibis.coalesce(joined.survivor, joined.contact_id)
+        return joined.group_by(person=person).aggregate(
+            **{name: joined[name].sum() for name in values}
         )
 
     def _field(self, node: d.FieldCondition) -> ir.BooleanValue:
@@ -215,15 +230,18 @@ class Compiler:
         return matched if node.did else ~matched
 
     def _orders(self, node: d.OrdersCondition) -> ir.BooleanValue:
+        totals = self.tables.get("order_totals")
+        if node.within_days is None and node.sku is None and totals is not None:
+            # every order of every person, summed once per warehouse snapshot
+            sums = totals.filter(totals.workspace_id == self.workspace_id)
+            return self._with_implicit_zero(sums, node.measure, node.op, node.value)
         orders = self._scoped("orders")
         if node.within_days is not None:
             orders = orders.filter(orders.placed_at >= self._cutoff(node.within_days))
         if node.sku is not None:
             lines = self._scoped("order_lines")
             orders = orders.filter(orders.id.isin(lines.filter(lines.sku == node.sku).order_id))
-        sums = self._per_person(
-            orders, count=orders.count().cast("float64"), revenue=orders.total.sum()
-        )
+        sums = self._per_person(orders, count=ibis.literal(1.0), revenue=orders.total)
         return self._with_implicit_zero(sums, node.measure, node.op, node.value)
 
     def _rfm(self, node: d.RFMCondition) -> ir.BooleanValue:
@@ -274,6 +292,18 @@ def current_consents(profiles: ir.Table, consents: ir.Table) -> ir.Table:
     )
     latest = ranked.filter(ranked["rank"] == 0)
     return latest.select("workspace_id", "person", "channel", "purpose", "granted")
+
+
+def order_totals(profiles: ir.Table, orders: ir.Table) -> ir.Table:
+    """Every person's (canonical contact's) order count and revenue over all their
+    orders: ``workspace_id``, ``person``, ``count``, ``revenue``. Conditions without a
+    window or a product read it (``pacer.segments.evaluation`` keeps it as a DuckDB table
+    per warehouse snapshot, so an evaluation does not sum every order again)."""
+    canonical = profiles.select(contact_id=profiles.id, person=profiles.canonical_id)
+    joined = orders.join(canonical, "contact_id")
+    return joined.group_by("workspace_id", "person").aggregate(
+        count=joined.count().cast("float64"), revenue=joined.total.sum()
+    )
 
 
 def lead_scores_table(rows: list[tuple[int, float, float | None]]) -> ir.Table:

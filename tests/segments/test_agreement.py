@@ -55,6 +55,27 @@ def test_full_and_incremental_evaluations_select_the_same_contacts(spec, data):
     live = {c for c, row in zip(contact_ids, spec["contacts"], strict=True) if not row["merged"]}
     assert full <= live | {contact_ids[0]}
 
+    # the feed's own path (definitions parsed and compiled once per version, the
+    # segments' present members read among the touched contacts) records the same
+    # members, and after an edit between two deliveries, those of the new version
+    outer = Segment.objects.create(
+        workspace=workspace,
+        name="Outer",
+        definition=d.dump(tree),
+        created_at=w.NOW,
+        updated_at=w.NOW,
+    )
+    actions.refresh_contacts(workspace, contact_ids, now=w.NOW)
+    assert _members(outer) == full
+    edited = d.parse(data.draw(w.definitions([static.pk, inner.pk])))
+    Segment.objects.filter(pk=outer.pk).update(definition=d.dump(edited))
+    actions.refresh_contacts(workspace, contact_ids, now=w.NOW)
+    assert _members(outer) == warehouse_members(workspace, edited, now=w.NOW, resolve=resolve)
+
+
+def _members(segment) -> set[int]:
+    return set(Membership.objects.filter(segment=segment).values_list("contact_id", flat=True))
+
 
 def test_the_feed_keeps_members_equal_to_the_full_evaluation(workspace, monkeypatch):
     """Contacts change one batch at a time; after each delivery the recorded members are

@@ -29,10 +29,10 @@ PEOPLE = 10
 # the deliveries the earlier kills committed (3 of 5).
 FAULTS = [
     "feed.handled:1",  # both segments' changes written; cursor not moved
-    "segments.refresh.applied:1",  # the first segment's changes written, the second's not
+    "segments.refresh.applied:1",  # the first batch's changes to both segments written
     "feed.advanced:1",  # changes and cursor written, before COMMIT
     "feed.committed:1",  # one delivery committed, killed right after
-    "segments.refresh.applied:3",  # one committed; the next killed between its segments
+    "segments.refresh.applied:3",  # one committed; the next killed after its first batch
     "feed.handled:2",  # one committed; the next killed before its cursor moved
 ]
 
