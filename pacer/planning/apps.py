@@ -29,6 +29,7 @@ class PlanningConfig(DomainConfig):
         NavItem("Timeline", "plan-timeline", "plans.view", order=12, group="plan"),
         NavItem("Budgets", "budgets", "budgets.view", order=14, group="plan"),
         NavItem("Results", "plan-results", "budgets.view", order=16, group="plan"),
+        NavItem("Planned vs actual", "plan-report", "budgets.view", order=17, group="plan"),
         NavItem("Monthly close", "budget-close", "budgets.view", order=18, group="plan"),
         NavItem("Vendors", "vendors", "budgets.view", order=35, group="plan"),
     )

@@ -251,3 +251,17 @@ def monthly_campaign_spend(workspace: Workspace) -> list[dict]:
         }
         for row in rows
     ]
+
+
+def max_depth(workspace: Workspace) -> int:
+    """How deep the plan tree goes (0: plans alone, or no plan)."""
+    parents = dict(PlanNode.objects.filter(workspace=workspace).values_list("pk", "parent_id"))
+    depths: dict[int, int] = {}
+
+    def depth(node_id: int) -> int:
+        if node_id not in depths:
+            parent = parents.get(node_id)
+            depths[node_id] = 0 if parent is None else depth(parent) + 1
+        return depths[node_id]
+
+    return max((depth(node_id) for node_id in parents), default=0)
