@@ -1,4 +1,4 @@
-from pacer.core.domains import DomainConfig, NavItem
+from pacer.core.domains import DomainConfig, Loop, NavItem
 from pacer.core.roles import ADMINS, ANALYSTS, EVERYONE, MANAGERS
 
 
@@ -11,6 +11,7 @@ class PlanningConfig(DomainConfig):
         ("/plans/", "pacer.planning.plan_api.router"),
     )
     warehouse_tables = ("pacer.planning.warehouse.SPEND",)
+    loops = (Loop("planning-variance", "pacer.planning.alerts.check_all", 3600),)
     permissions = {
         "campaigns.view": EVERYONE,
         "campaigns.manage": MANAGERS,

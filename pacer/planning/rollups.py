@@ -69,12 +69,17 @@ class NodeRow:
     child_allocation: Decimal = ZERO
 
 
-def line_figures(workspace: Workspace, node_ids=None) -> tuple[dict[int, LineFigures], dict]:
+def line_figures(
+    workspace: Workspace, node_ids=None, since: date | None = None
+) -> tuple[dict[int, LineFigures], dict]:
     """Each budget line's figures, and each node's unplanned spend (``{node id: amount}``),
-    for the nodes ``node_ids`` (all when None)."""
+    for the nodes ``node_ids`` (all when None), of the months from ``since`` (a first of
+    the month; all when None)."""
     lines = BudgetLine.objects.filter(workspace=workspace).order_by("id")
     if node_ids is not None:
         lines = lines.filter(node_id__in=node_ids)
+    if since is not None:
+        lines = lines.filter(month__gte=since)
     result = {line.pk: LineFigures(planned=line.amount_base, line=line) for line in lines}
     by_key = lines_by_key(f.line for f in result.values())
     for line_id, amount in committed_base(list(result)).items():
@@ -83,7 +88,7 @@ def line_figures(workspace: Workspace, node_ids=None) -> tuple[dict[int, LineFig
     for row in invoices.values("order__line_id").annotate(total=Sum("amount_base")):
         result[row["order__line_id"]].invoiced = row["total"]
     unplanned: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for match in spend_matches(workspace, by_key, node_ids):
+    for match in spend_matches(workspace, by_key, node_ids, since):
         if match.line is None:
             unplanned[match.node_id] += match.amount
         else:
@@ -112,11 +117,15 @@ def lines_by_key(lines) -> dict[tuple, list[BudgetLine]]:
     return found
 
 
-def spend_matches(workspace: Workspace, by_key: dict, node_ids=None) -> list[SpendMatch]:
+def spend_matches(
+    workspace: Workspace, by_key: dict, node_ids=None, since: date | None = None
+) -> list[SpendMatch]:
     """The spend of the campaigns linked to nodes (``node_ids``: all when None), summed per
-    node, month, channel and location, each sum with the one line it goes to (the
-    module's rule) among ``by_key`` (``lines_by_key``)."""
+    node, month, channel and location (from the month ``since``, when given), each sum
+    with the one line it goes to (the module's rule) among ``by_key`` (``lines_by_key``)."""
     spend = SpendEntry.objects.filter(workspace=workspace, campaign__plan_node__isnull=False)
+    if since is not None:
+        spend = spend.filter(day__gte=since)
     if node_ids is not None:
         spend = spend.filter(campaign__plan_node__in=node_ids)
     spend = spend.annotate(month=TruncMonth("day")).values(

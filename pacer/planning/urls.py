@@ -51,6 +51,7 @@ urlpatterns = [
     path("budgets/close/month/", close_views.close, name="budget-close-month"),
     path("budgets/close/reopen/", close_views.reopen, name="budget-reopen"),
     path("budgets/threshold/", budget_views.threshold, name="budget-threshold"),
+    path("budgets/alerts/", budget_views.alert_thresholds, name="budget-alert-thresholds"),
     path("vendors/", budget_views.vendors, name="vendors"),
     path("vendors/scorecards/", result_views.scorecards, name="vendor-scorecards"),
     path("vendors/<int:vendor_id>/", budget_views.vendor, name="vendor"),

@@ -442,6 +442,10 @@ def test_plan_and_budget_pages_answer_each_role_as_declared_and_refusals_write_n
             {"currency": "EUR", "day": "2026-01-01", "rate": "1"},
         ),
         "/budgets/threshold/": ("budgets.approve", {"approval_threshold": "5"}),
+        "/budgets/alerts/": (
+            "budgets.approve",
+            {"overspend_tolerance": "0.1", "underspend_below": "0.5", "pacing_tolerance": "0.3"},
+        ),
         "/vendors/": ("budgets.manage", {"name": "New", "kind": "vendor"}),
         "/budgets/close/month/": ("budgets.manage", {"month": "2031-01"}),
         "/budgets/close/reopen/": ("budgets.approve", {"month": "2031-02", "reason": "x"}),
