@@ -1,4 +1,4 @@
-from pacer.core.domains import DomainConfig, NavItem
+from pacer.core.domains import DomainConfig, Loop, NavItem
 from pacer.core.roles import ADMINS, ANALYSTS, EVERYONE, MANAGERS
 
 
@@ -11,6 +11,7 @@ class PlanningConfig(DomainConfig):
         ("/plans/", "pacer.planning.plan_api.router"),
     )
     warehouse_tables = ("pacer.planning.warehouse.SPEND",)
+    loops = (Loop("planning-variance", "pacer.planning.alerts.check_all", 3600),)
     permissions = {
         "campaigns.view": EVERYONE,
         "campaigns.manage": MANAGERS,
@@ -29,6 +30,7 @@ class PlanningConfig(DomainConfig):
         NavItem("Timeline", "plan-timeline", "plans.view", order=12, group="plan"),
         NavItem("Budgets", "budgets", "budgets.view", order=14, group="plan"),
         NavItem("Results", "plan-results", "budgets.view", order=16, group="plan"),
+        NavItem("Planned vs actual", "plan-report", "budgets.view", order=17, group="plan"),
         NavItem("Monthly close", "budget-close", "budgets.view", order=18, group="plan"),
         NavItem("Vendors", "vendors", "budgets.view", order=35, group="plan"),
     )

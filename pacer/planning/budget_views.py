@@ -12,6 +12,7 @@ from django.urls import reverse
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, check, page
 from pacer.planning import budget_actions, plan_selectors, purchase_actions
+from pacer.planning.alerts import THRESHOLDS, set_alert_thresholds
 from pacer.planning.models import BudgetTransfer, PurchaseOrder, Vendor
 from pacer.planning.rollups import accruals
 from pacer.planning.spend_views import parse_day
@@ -200,6 +201,22 @@ def threshold(request):
             flash_errors(request, error)
         else:
             messages.success(request, "Approval threshold saved.")
+    return HttpResponseRedirect(reverse("budgets"))
+
+
+@page("budgets.approve")
+def alert_thresholds(request):
+    if request.method == "POST":
+        try:
+            set_alert_thresholds(
+                request.workspace,
+                {name: request.POST.get(name, "") for name in THRESHOLDS},
+                actor=request.user,
+            )
+        except ValidationFailed as error:
+            flash_errors(request, error)
+        else:
+            messages.success(request, "Alert thresholds saved.")
     return HttpResponseRedirect(reverse("budgets"))
 
 

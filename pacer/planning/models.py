@@ -1,6 +1,8 @@
 """Campaigns and spend; the plan tree, its budget lines and transfers; vendors, purchase
 orders and invoices."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 
@@ -128,6 +130,13 @@ class PlanningSettings(models.Model):
     workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE)
     # transfers of more than this (workspace currency) wait for an approver
     approval_threshold = models.DecimalField(max_digits=14, decimal_places=2, default=10000)
+    # variance alerts (``pacer.planning.alerts``), as shares of a line's planned amount:
+    # spent, invoiced or committed more than planned × (1 + overspend_tolerance); a
+    # finished month that spent less than planned × underspend_below; spend during the
+    # month more than pacing_tolerance away from the plan for the days gone by
+    overspend_tolerance = models.DecimalField(max_digits=5, decimal_places=4, default=0)
+    underspend_below = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.9"))
+    pacing_tolerance = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.2"))
 
 
 class FxRate(models.Model):
@@ -276,3 +285,32 @@ class ClosedMonth(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["workspace", "month"], name="closed_month_key")
         ]
+
+
+class VarianceAlert(models.Model):
+    """An overspend, underspend or pacing alert on a budget line for its month, raised
+    once (the unique key) and sent to the owner of the line's node (or its nearest
+    owned ancestor) when raised."""
+
+    class Kind(models.TextChoices):
+        OVERSPEND = "overspend", "Overspend"
+        UNDERSPEND = "underspend", "Underspend"
+        PACING = "pacing", "Pacing"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    line = models.ForeignKey(BudgetLine, on_delete=models.CASCADE, related_name="alerts")
+    node = models.ForeignKey(PlanNode, on_delete=models.CASCADE, related_name="alerts")
+    month = models.DateField(help_text="the period: the line's month")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    message = models.CharField(max_length=500)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    raised_on = models.DateField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["line", "month", "kind"], name="variance_alert_once")
+        ]
+        indexes = [models.Index(fields=["workspace", "node"], name="variance_alert_node")]

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import field_validator
 
 from pacer.core.api_schema import (
@@ -19,9 +19,9 @@ from pacer.core.api_schema import (
     check_order,
     text,
 )
-from pacer.core.errors import FIRST_DAY, LAST_DAY, NotFound
+from pacer.core.errors import FIRST_DAY, LAST_DAY, NotFound, ValidationFailed
 from pacer.core.permissions import endpoint
-from pacer.planning import budget_actions, plan_actions, plan_selectors, purchase_actions
+from pacer.planning import budget_actions, plan_actions, plan_selectors, purchase_actions, report
 from pacer.planning.models import PlanNode, Vendor
 from pacer.planning.plan_actions import ancestors
 from pacer.planning.rollups import tree
@@ -451,3 +451,83 @@ def record_invoice(request, payload: VendorInvoiceIn):
             "order": invoice.order_id,
         },
     )
+
+
+class ReportQuery(Schema):
+    rows: Literal[tuple(report.DIMENSIONS)] = Field("node", description="what each row is")
+    columns: Literal[("", *report.DIMENSIONS)] = Field("", description="what each column is")
+    depth: int = Field(1, ge=0, le=report.MAX_DEPTH, description="node rows' depth (0: plans)")
+    year: int | None = Field(
+        None, ge=FIRST_DAY.year, le=LAST_DAY.year, description="only nodes of this fiscal year"
+    )
+
+
+class ReportMoneyOut(Schema):
+    planned: Decimal
+    committed: Decimal
+    invoiced: Decimal
+    actual: Decimal
+    variance: Decimal = Field(description="actual - planned; above 0 is overspend")
+    used: Decimal | None = Field(description="actual / planned; null with nothing planned")
+
+
+class ReportCellOut(ReportMoneyOut):
+    column: str
+
+
+class ReportRowOut(ReportMoneyOut):
+    key: str
+    label: str
+    node: int | None = Field(description="the node a node row stands for")
+    cells: list[ReportCellOut] = Field(description="per column value, when columns are asked")
+
+
+class ReportColumnOut(Schema):
+    key: str
+    label: str
+
+
+class ReportOut(Schema):
+    rows_by: str
+    columns_by: str
+    columns: list[ReportColumnOut]
+    rows: list[ReportRowOut]
+    total: ReportMoneyOut = Field(description="the plan tree's totals (every amount once)")
+
+
+@router.get("/report", response={200: ReportOut, **ERRORS})
+@endpoint("budgets.view")
+def plan_report(request, query: Query[ReportQuery]):
+    """Planned, committed, invoiced and actual money by ``rows`` (and ``columns``): plan
+    node at ``depth``, channel, team, location, vendor, month, quarter or fiscal year.
+    Every amount counts once: the total is the plan tree's root totals."""
+    if query.columns and query.columns == query.rows:
+        raise ValidationFailed({"columns": "must differ from rows"})
+    found = report.plan_report(
+        request.workspace,
+        rows=query.rows,
+        columns=query.columns,
+        depth=query.depth,
+        fiscal_year=query.year,
+    )
+    rows = [
+        {
+            "key": row.key,
+            "label": row.label,
+            "node": row.node_id,
+            **row.total.as_dict(),
+            "cells": [
+                {"column": key, **row.cells[key].as_dict()}
+                for key, _ in found.columns
+                if key in row.cells
+            ],
+        }
+        for row in found.rows
+    ]
+    return {
+        "rows_by": found.rows_by,
+        "columns_by": found.columns_by,
+        "columns": [{"key": key, "label": label} for key, label in found.columns],
+        "rows": rows,
+        "total": found.total.as_dict(),
+    }

@@ -10,6 +10,7 @@ from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from pacer.core.models import Membership, Workspace
+from pacer.planning.budget_actions import planning_settings
 from pacer.planning.models import (
     BudgetLine,
     BudgetTransfer,
@@ -20,12 +21,6 @@ from pacer.planning.models import (
     Vendor,
 )
 from pacer.planning.rollups import ZERO, Figures, line_figures, tree
-
-# Pacing tolerance: spend more than this share away from the money planned for the
-# days gone by is flagged; a finished period spending less than UNDERSPEND of its plan
-# is underspent.
-PACING_TOLERANCE = Decimal("0.20")
-UNDERSPEND = Decimal("0.90")
 
 
 def node(workspace: Workspace, node_id: int) -> PlanNode | None:
@@ -137,9 +132,10 @@ def _elapsed(month: date, today: date) -> Decimal:
 
 def alerts(workspace: Workspace, node_id: int, today: date) -> list[Alert]:
     """Variance alerts of a node's subtree on ``today``: overspend (spent, invoiced or
-    committed beyond the plan), pacing (spend more than ``PACING_TOLERANCE`` away from
-    the plan for the days gone by) and underspend (a finished period that spent less
-    than ``UNDERSPEND`` of its plan)."""
+    committed beyond the plan), pacing (spend more than the workspace's pacing tolerance
+    away from the plan for the days gone by) and underspend (a finished period that
+    spent less than the workspace's ``underspend_below`` share of its plan)."""
+    rules = planning_settings(workspace)
     rows = tree(workspace, node_id)
     total = rows[0].total if rows else Figures()
     found: list[Alert] = []
@@ -160,7 +156,7 @@ def alerts(workspace: Workspace, node_id: int, today: date) -> list[Alert]:
     last = max(months)
     finished = _elapsed(last, today) == 1 and (today.year, today.month) != (last.year, last.month)
     if finished:
-        if total.spent < total.planned * UNDERSPEND:
+        if total.spent < total.planned * rules.underspend_below:
             share = total.spent / total.planned
             found.append(
                 Alert(
@@ -171,7 +167,7 @@ def alerts(workspace: Workspace, node_id: int, today: date) -> list[Alert]:
             )
     elif expected > 0:
         pace = total.spent / expected
-        if abs(pace - 1) > PACING_TOLERANCE:
+        if abs(pace - 1) > rules.pacing_tolerance:
             direction = "ahead of" if pace > 1 else "behind"
             found.append(
                 Alert(
@@ -251,3 +247,17 @@ def monthly_campaign_spend(workspace: Workspace) -> list[dict]:
         }
         for row in rows
     ]
+
+
+def max_depth(workspace: Workspace) -> int:
+    """How deep the plan tree goes (0: plans alone, or no plan)."""
+    parents = dict(PlanNode.objects.filter(workspace=workspace).values_list("pk", "parent_id"))
+    depths: dict[int, int] = {}
+
+    def depth(node_id: int) -> int:
+        if node_id not in depths:
+            parent = parents.get(node_id)
+            depths[node_id] = 0 if parent is None else depth(parent) + 1
+        return depths[node_id]
+
+    return max((depth(node_id) for node_id in parents), default=0)

@@ -14,6 +14,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.people.selectors import locations_in_use
 from pacer.planning import plan_actions, plan_selectors, selectors
+from pacer.planning.alerts import node_alerts
 from pacer.planning.models import PlanNode
 from pacer.planning.rollups import line_figures, tree
 from pacer.planning.spend_views import parse_day
@@ -230,6 +231,7 @@ def node_detail(request, node_id: int):
             figures.values(), key=lambda f: (f.line.month, f.line.channel, f.line.pk)
         )
         context["alerts"] = plan_selectors.alerts(workspace, node.pk, date.today())
+        context["sent_alerts"] = list(node_alerts(workspace, node.pk)[:50])
         context["orders"] = plan_selectors.orders(workspace).filter(line__node=node)
         context["channels"] = list(CHANNELS.items())
         context["line_form"] = {"currency": workspace.currency}

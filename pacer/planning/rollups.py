@@ -69,29 +69,69 @@ class NodeRow:
     child_allocation: Decimal = ZERO
 
 
-def line_figures(workspace: Workspace, node_ids=None) -> tuple[dict[int, LineFigures], dict]:
+def line_figures(
+    workspace: Workspace, node_ids=None, since: date | None = None
+) -> tuple[dict[int, LineFigures], dict]:
     """Each budget line's figures, and each node's unplanned spend (``{node id: amount}``),
-    for the nodes ``node_ids`` (all when None)."""
+    for the nodes ``node_ids`` (all when None), of the months from ``since`` (a first of
+    the month; all when None)."""
     lines = BudgetLine.objects.filter(workspace=workspace).order_by("id")
     if node_ids is not None:
         lines = lines.filter(node_id__in=node_ids)
-    result: dict[int, LineFigures] = {}
-    by_key: dict[tuple, list[BudgetLine]] = defaultdict(list)
-    for line in lines:
-        result[line.pk] = LineFigures(planned=line.amount_base, line=line)
-        by_key[(line.node_id, line.month, line.channel)].append(line)
+    if since is not None:
+        lines = lines.filter(month__gte=since)
+    result = {line.pk: LineFigures(planned=line.amount_base, line=line) for line in lines}
+    by_key = lines_by_key(f.line for f in result.values())
     for line_id, amount in committed_base(list(result)).items():
         result[line_id].committed = amount
     invoices = Invoice.objects.filter(order__line_id__in=list(result))
     for row in invoices.values("order__line_id").annotate(total=Sum("amount_base")):
         result[row["order__line_id"]].invoiced = row["total"]
     unplanned: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for match in spend_matches(workspace, by_key, node_ids, since):
+        if match.line is None:
+            unplanned[match.node_id] += match.amount
+        else:
+            result[match.line.pk].actual += match.amount
+    return result, dict(unplanned)
+
+
+@dataclass(frozen=True)
+class SpendMatch:
+    """Spend of a node in one month through one channel at one location (code, "" for
+    none), and the budget line it goes to (None: unplanned)."""
+
+    node_id: int
+    month: date
+    channel: str
+    location: str
+    amount: Decimal
+    line: BudgetLine | None
+
+
+def lines_by_key(lines) -> dict[tuple, list[BudgetLine]]:
+    """Budget lines (in id order) by ``(node id, month, channel)``."""
+    found: dict[tuple, list[BudgetLine]] = defaultdict(list)
+    for line in lines:
+        found[(line.node_id, line.month, line.channel)].append(line)
+    return found
+
+
+def spend_matches(
+    workspace: Workspace, by_key: dict, node_ids=None, since: date | None = None
+) -> list[SpendMatch]:
+    """The spend of the campaigns linked to nodes (``node_ids``: all when None), summed per
+    node, month, channel and location (from the month ``since``, when given), each sum
+    with the one line it goes to (the module's rule) among ``by_key`` (``lines_by_key``)."""
     spend = SpendEntry.objects.filter(workspace=workspace, campaign__plan_node__isnull=False)
+    if since is not None:
+        spend = spend.filter(day__gte=since)
     if node_ids is not None:
         spend = spend.filter(campaign__plan_node__in=node_ids)
     spend = spend.annotate(month=TruncMonth("day")).values(
         "campaign__plan_node", "month", "channel", "location__code"
     )
+    found = []
     for row in spend.annotate(total=Sum("amount")).order_by():
         node_id, month = row["campaign__plan_node"], row["month"]
         if hasattr(month, "date"):
@@ -101,11 +141,8 @@ def line_figures(workspace: Workspace, node_ids=None) -> tuple[dict[int, LineFig
         line = next((c for c in candidates if c.location == code), None) or next(
             (c for c in candidates if c.location == ""), None
         )
-        if line is None:
-            unplanned[node_id] += row["total"]
-        else:
-            result[line.pk].actual += row["total"]
-    return result, dict(unplanned)
+        found.append(SpendMatch(node_id, month, row["channel"], code, row["total"], line))
+    return found
 
 
 def roll_up(parents: dict[int, int | None], own: dict[int, Figures]) -> dict[int, Figures]:

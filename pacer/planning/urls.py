@@ -1,6 +1,14 @@
 from django.urls import path
 
-from pacer.planning import budget_views, close_views, plan_views, result_views, spend_views, views
+from pacer.planning import (
+    budget_views,
+    close_views,
+    plan_views,
+    report_views,
+    result_views,
+    spend_views,
+    views,
+)
 
 urlpatterns = [
     path("campaigns/", views.campaign_list, name="campaigns"),
@@ -23,6 +31,9 @@ urlpatterns = [
     path("plans/new/", plan_views.node_new, name="plan-node-new"),
     path("plans/timeline/", plan_views.timeline, name="plan-timeline"),
     path("plans/results/", result_views.results, name="plan-results"),
+    path("plans/report/", report_views.report, name="plan-report"),
+    path("plans/report/export.csv", report_views.export_csv, name="plan-report-csv"),
+    path("plans/report/export.xlsx", report_views.export_xlsx, name="plan-report-xlsx"),
     path("plans/<int:node_id>/", plan_views.node_detail, name="plan-node"),
     path("plans/<int:node_id>/edit/", plan_views.node_edit, name="plan-node-edit"),
     path("plans/<int:node_id>/move/", plan_views.node_move, name="plan-node-move"),
@@ -40,6 +51,7 @@ urlpatterns = [
     path("budgets/close/month/", close_views.close, name="budget-close-month"),
     path("budgets/close/reopen/", close_views.reopen, name="budget-reopen"),
     path("budgets/threshold/", budget_views.threshold, name="budget-threshold"),
+    path("budgets/alerts/", budget_views.alert_thresholds, name="budget-alert-thresholds"),
     path("vendors/", budget_views.vendors, name="vendors"),
     path("vendors/scorecards/", result_views.scorecards, name="vendor-scorecards"),
     path("vendors/<int:vendor_id>/", budget_views.vendor, name="vendor"),

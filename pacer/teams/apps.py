@@ -26,6 +26,7 @@ class TeamsConfig(DomainConfig):
         NavItem("Experience", "cx", "cx.view", order=50, group="plan"),
     )
     person_rows = ("pacer.teams.surveys.person_rows",)
+    subscribers = ("pacer.teams.merges.SUBSCRIBER",)
 
     def ready(self):
         from django.db.models.signals import post_save

@@ -64,3 +64,21 @@ def test_a_node_is_created_and_shown_on_the_timeline(live_server, browser, admin
     assert names == ["Performance", "Summer search"]
     assert problems == []
     context.close()
+
+
+def test_the_planned_vs_actual_report_fits_every_width_and_passes_axe(
+    live_server, browser, admin, workspace
+):
+    build_plan(workspace, admin)
+    pages = [
+        ("plan-report", "/plans/report/?rows=node&depth=2"),
+        ("plan-report-pivot", "/plans/report/?rows=team&columns=month&measure=variance"),
+    ]
+    found = []
+    for width in WIDTHS:
+        context, page, problems = _context(browser, width, "ada", live_server.url)
+        for name, path in pages:
+            page.goto(live_server.url + path)
+            found += _check(page, name, width, problems)
+        context.close()
+    assert found == []

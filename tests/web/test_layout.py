@@ -70,6 +70,7 @@ ADMIN_PAGES = [
     ("segment-new", "/segments/new/"),
     ("teams", "/teams/"),
     ("team-scoreboard", "/teams/performance/?month=2026-02"),
+    ("plan-report", "/plans/report/?rows=channel&columns=quarter"),
     ("team-edit", "/teams/performance/edit/"),
     ("team-review", "/teams/cx/review/?week=2026-03-02"),
     ("location-scoreboard", "/locations/scoreboard/?start=2026-01-01&end=2026-02-28"),

@@ -1,0 +1,337 @@
+"""Planned vs committed vs invoiced vs actual by any dimension: the plan's money grouped
+by rows (and optionally columns) of plan node at a depth, channel, team, location,
+vendor, month, quarter or fiscal year, with the variance and the share used.
+
+Every amount is a *fact* with all its dimensions, and each fact is counted in exactly
+one row and one column, so every grouping's grand total is the plan tree's root totals
+(``rollups.tree``):
+
+- planned: a budget line's amount (workspace currency);
+- committed and invoiced: per purchase order (what ``budget_actions.committed_base``
+  counts: an open order its amount, a closed one what was invoiced on it), on its line,
+  under the order's vendor;
+- actual: spend of the campaigns linked to nodes, matched to lines as the tree matches
+  it; spend no line matches (the tree's *unplanned*) keeps its node, month, channel and
+  location, the node's team and no vendor.
+
+A line's planned and actual amounts go to its vendor when every order on it (cancelled
+ones aside) is to one vendor, to "Several vendors" when to more, else to "No vendor". A
+line's team is its own, else its node's. Quarters are calendar quarters; the fiscal
+year is the node's.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from pacer.core.channels import CHANNELS
+from pacer.core.errors import ValidationFailed
+from pacer.core.models import Workspace
+from pacer.planning.models import BudgetLine, Invoice, PlanNode, PurchaseOrder, Vendor
+from pacer.planning.rollups import lines_by_key, spend_matches
+
+ZERO = Decimal(0)
+CENT, USED = Decimal("0.01"), Decimal("0.0001")
+MONEY = ("planned", "committed", "invoiced", "actual")
+MEASURES = {
+    "planned": "Planned",
+    "committed": "Committed",
+    "invoiced": "Invoiced",
+    "actual": "Actual",
+    "variance": "Variance (actual − planned)",
+    "used": "% used (actual ÷ planned)",
+}
+DIMENSIONS = {
+    "node": "Plan node",
+    "channel": "Channel",
+    "team": "Team",
+    "location": "Location",
+    "vendor": "Vendor",
+    "month": "Month",
+    "quarter": "Quarter",
+    "year": "Fiscal year",
+}
+MAX_DEPTH = 20
+NO_VENDOR, SEVERAL_VENDORS = "none", "several"
+
+
+@dataclass
+class Money:
+    planned: Decimal = ZERO
+    committed: Decimal = ZERO
+    invoiced: Decimal = ZERO
+    actual: Decimal = ZERO
+
+    def add(self, other: "Money") -> None:
+        for name in MONEY:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def variance(self) -> Decimal:
+        """Actual less planned: above 0 is overspend."""
+        return self.actual - self.planned
+
+    @property
+    def used(self) -> Decimal | None:
+        """Actual as a share of planned; None with nothing planned."""
+        return self.actual / self.planned if self.planned else None
+
+    def value(self, measure: str) -> Decimal | None:
+        """A measure to show: money in cents, the share used to four places."""
+        found = getattr(self, measure)
+        return None if found is None else found.quantize(USED if measure == "used" else CENT)
+
+    def as_dict(self) -> dict:
+        return {name: self.value(name) for name in MEASURES}
+
+
+@dataclass
+class ReportRow:
+    key: str
+    label: str
+    node_id: int | None  # the node a node row stands for (a link)
+    total: Money = field(default_factory=Money)
+    cells: dict[str, Money] = field(default_factory=dict)  # column key -> money
+
+
+@dataclass
+class Report:
+    rows_by: str
+    columns_by: str
+    depth: int
+    rows: list[ReportRow]
+    columns: list[tuple[str, str]]  # (key, label), in order
+    total: Money
+    column_totals: dict[str, Money]
+
+
+@dataclass(frozen=True)
+class _Fact:
+    node_id: int
+    month: date
+    channel: str
+    team: str
+    location: str
+    vendor: str
+    money: Money
+
+
+def check_grouping(rows: str, columns: str = "", depth: int = 1) -> None:
+    """Refuse an unknown dimension or depth, naming the field."""
+    errors = {}
+    if rows not in DIMENSIONS:
+        errors["rows"] = f"must be one of {', '.join(DIMENSIONS)}"
+    if columns and columns not in DIMENSIONS:
+        errors["columns"] = f"must be empty or one of {', '.join(DIMENSIONS)}"
+    elif columns and columns == rows:
+        errors["columns"] = "must differ from rows"
+    if not isinstance(depth, int) or isinstance(depth, bool) or not 0 <= depth <= MAX_DEPTH:
+        errors["depth"] = f"must be a whole number from 0 to {MAX_DEPTH}"
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _facts(workspace: Workspace, nodes: dict[int, PlanNode]) -> list[_Fact]:
+    lines = list(BudgetLine.objects.filter(workspace=workspace, node_id__in=list(nodes)))
+    by_line = {line.pk: line for line in lines}
+    vendors_of: dict[int, set[int]] = defaultdict(set)
+    orders = PurchaseOrder.objects.filter(line_id__in=list(by_line)).exclude(
+        status=PurchaseOrder.Status.CANCELLED
+    )
+    for line_id, vendor_id in orders.values_list("line_id", "vendor_id").distinct():
+        vendors_of[line_id].add(vendor_id)
+
+    def team_of(line_team: str, node_id: int) -> str:
+        return line_team or nodes[node_id].team
+
+    def vendor_of(line_id: int) -> str:
+        found = vendors_of.get(line_id, set())
+        return (
+            NO_VENDOR
+            if not found
+            else str(next(iter(found)))
+            if len(found) == 1
+            else SEVERAL_VENDORS
+        )
+
+    def on_line(line: BudgetLine, vendor: str, money: Money) -> _Fact:
+        team = team_of(line.team, line.node_id)
+        return _Fact(line.node_id, line.month, line.channel, team, line.location, vendor, money)
+
+    facts = [on_line(line, vendor_of(line.pk), Money(planned=line.amount_base)) for line in lines]
+    open_orders = PurchaseOrder.objects.filter(
+        line_id__in=list(by_line), status=PurchaseOrder.Status.OPEN
+    )
+    for row in open_orders.values("line_id", "vendor_id").annotate(total=Sum("amount_base")):
+        facts.append(
+            on_line(by_line[row["line_id"]], str(row["vendor_id"]), Money(committed=row["total"]))
+        )
+    invoices = Invoice.objects.filter(order__line_id__in=list(by_line)).values(
+        "order__line_id", "order__vendor_id", "order__status"
+    )
+    for row in invoices.annotate(total=Sum("amount_base")).order_by():
+        line, vendor = by_line[row["order__line_id"]], str(row["order__vendor_id"])
+        closed = row["order__status"] == PurchaseOrder.Status.CLOSED
+        money = Money(invoiced=row["total"], committed=row["total"] if closed else ZERO)
+        facts.append(on_line(line, vendor, money))
+    for match in spend_matches(workspace, lines_by_key(lines), list(nodes)):
+        if match.line is not None:
+            facts.append(on_line(match.line, vendor_of(match.line.pk), Money(actual=match.amount)))
+        else:
+            team = nodes[match.node_id].team
+            facts.append(
+                _Fact(
+                    match.node_id,
+                    match.month,
+                    match.channel,
+                    team,
+                    match.location,
+                    NO_VENDOR,
+                    Money(actual=match.amount),
+                )
+            )
+    return facts
+
+
+def _chains(nodes: dict[int, PlanNode]) -> dict[int, list[int]]:
+    """Each node's ancestors from the top down, ending with itself."""
+    chains: dict[int, list[int]] = {}
+
+    def chain(node_id: int) -> list[int]:
+        if node_id not in chains:
+            parent = nodes[node_id].parent_id
+            chains[node_id] = [*(chain(parent) if parent in nodes else []), node_id]
+        return chains[node_id]
+
+    for node_id in nodes:
+        chain(node_id)
+    return chains
+
+
+class _Labeller:
+    """The key, label, sort order and node of a fact under one dimension."""
+
+    def __init__(self, workspace: Workspace, nodes: dict[int, PlanNode], depth: int):
+        self.nodes, self.depth = nodes, depth
+        self.chains = _chains(nodes)
+        self._vendors: dict[str, str] | None = None
+        self.workspace = workspace
+
+    def vendors(self) -> dict[str, str]:
+        if self._vendors is None:
+            found = Vendor.objects.filter(workspace=self.workspace).values_list("pk", "name")
+            self._vendors = {str(pk): name for pk, name in found}
+        return self._vendors
+
+    def key(self, fact: _Fact, dimension: str) -> str:
+        if dimension == "node":
+            chain = self.chains[fact.node_id]
+            found = chain[min(self.depth, len(chain) - 1)]
+            return str(found) if len(chain) > self.depth else f"{found}:own"
+        if dimension == "month":
+            return fact.month.strftime("%Y-%m")
+        if dimension == "quarter":
+            return f"{fact.month.year}-Q{(fact.month.month - 1) // 3 + 1}"
+        if dimension == "year":
+            return str(self.nodes[fact.node_id].fiscal_year)
+        return getattr(fact, dimension)
+
+    def label(self, key: str, dimension: str) -> str:
+        if dimension == "node":
+            node_id, _, own = key.partition(":")
+            name = self.nodes[int(node_id)].name
+            return f"{name} (its own lines)" if own else name
+        if dimension == "channel":
+            return CHANNELS.get(key, key)
+        if dimension in ("team", "location"):
+            return key or f"No {dimension}"
+        if dimension == "vendor":
+            if key == NO_VENDOR:
+                return "No vendor"
+            if key == SEVERAL_VENDORS:
+                return "Several vendors"
+            return self.vendors().get(key, key)
+        if dimension == "year":
+            return f"FY{key}"
+        return key
+
+    def order(self, key: str, dimension: str) -> tuple:
+        """Nodes in tree order (names at each level), time in time order, the rest by
+        label with the blank bucket last."""
+        if dimension == "node":
+            node_id, _, own = key.partition(":")
+            names = [(self.nodes[i].name.lower(), i) for i in self.chains[int(node_id)]]
+            return (names, bool(own))
+        if dimension in ("month", "quarter", "year"):
+            return (key,)
+        label = self.label(key, dimension)
+        blank = key in ("", NO_VENDOR, SEVERAL_VENDORS)
+        return (blank, label.lower(), key)
+
+
+def plan_report(
+    workspace: Workspace,
+    *,
+    rows: str,
+    columns: str = "",
+    depth: int = 1,
+    fiscal_year: int | None = None,
+) -> Report:
+    """The plan's money grouped by ``rows`` (and ``columns``), of the nodes of
+    ``fiscal_year`` (every node when None); ``depth`` places node rows (0: plans)."""
+    check_grouping(rows, columns, depth)
+    nodes = {n.pk: n for n in PlanNode.objects.filter(workspace=workspace)}
+    labeller = _Labeller(workspace, nodes, depth)
+    wanted = nodes
+    if fiscal_year is not None:
+        wanted = {pk: n for pk, n in nodes.items() if n.fiscal_year == fiscal_year}
+    found: dict[str, ReportRow] = {}
+    column_totals: dict[str, Money] = defaultdict(Money)
+    total = Money()
+    for fact in _facts(workspace, wanted):
+        key = labeller.key(fact, rows)
+        row = found.get(key)
+        if row is None:
+            node_id = int(key.partition(":")[0]) if rows == "node" else None
+            row = found[key] = ReportRow(key, labeller.label(key, rows), node_id)
+        row.total.add(fact.money)
+        total.add(fact.money)
+        if columns:
+            column = labeller.key(fact, columns)
+            row.cells.setdefault(column, Money()).add(fact.money)
+            column_totals[column].add(fact.money)
+    ordered = sorted(found.values(), key=lambda r: labeller.order(r.key, rows))
+    column_keys = sorted(column_totals, key=lambda k: labeller.order(k, columns))
+    return Report(
+        rows,
+        columns,
+        depth,
+        ordered,
+        [(k, labeller.label(k, columns)) for k in column_keys],
+        total,
+        dict(column_totals),
+    )
+
+
+def table_rows(report: Report, measure: str) -> tuple[list[str], list[list]]:
+    """The report as a header and plain rows (for CSV and XLSX): with columns, one per
+    column value of ``measure`` and the row's total; without, every measure. The last row
+    is the total."""
+    title = DIMENSIONS[report.rows_by]
+    if report.columns_by:
+        header = [title, *(label for _, label in report.columns), "Total"]
+
+        def line(label, cells, row_total):
+            values = [cells[k].value(measure) if k in cells else None for k, _ in report.columns]
+            return [label, *values, row_total.value(measure)]
+
+        body = [line(r.label, r.cells, r.total) for r in report.rows]
+        body.append(line("Total", report.column_totals, report.total))
+        return header, body
+    header = [title, *MEASURES.values()]
+    body = [[r.label, *r.total.as_dict().values()] for r in report.rows]
+    body.append(["Total", *report.total.as_dict().values()])
+    return header, body

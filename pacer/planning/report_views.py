@@ -1,0 +1,179 @@
+"""The planned-vs-actual report page (rows, optional columns and the filters in the URL)
+and its CSV and XLSX exports."""
+
+import csv
+import io
+from decimal import Decimal
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from pacer.core.csv_export import safe_cell
+from pacer.core.permissions import page
+from pacer.planning import plan_selectors
+from pacer.planning.report import DIMENSIONS, MAX_DEPTH, MEASURES, Report, plan_report, table_rows
+from pacer.web.filters import Choice, FilterBar
+from pacer.web.tables import Column, Table
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _bar(request) -> FilterBar:
+    workspace = request.workspace
+    depth = min(max(plan_selectors.max_depth(workspace), 1), MAX_DEPTH)
+    years = plan_selectors.years_in_use(workspace)
+    return FilterBar(
+        request,
+        [
+            Choice("rows", "Rows", DIMENSIONS.items(), default="node"),
+            Choice(
+                "depth",
+                "Node depth",
+                [(str(d), "Plans" if d == 0 else f"Level {d}") for d in range(depth + 1)],
+                default="1",
+            ),
+            Choice("columns", "Columns", DIMENSIONS.items(), blank="No columns"),
+            Choice("measure", "Cells show", MEASURES.items(), default="actual"),
+            Choice("year", "Fiscal year", [(str(y), f"FY{y}") for y in years], blank="All years"),
+        ],
+        keep=("sort", "cols", "per_page"),
+        html_id="report-filters",
+    )
+
+
+def _report(request) -> tuple[FilterBar, Report]:
+    bar = _bar(request)
+    values = bar.values
+    if values["columns"] == values["rows"]:
+        bar.errors["columns"] = "must differ from rows; no columns shown"
+        values["columns"] = ""
+    year = int(values["year"]) if values["year"] else None
+    found = plan_report(
+        request.workspace,
+        rows=values["rows"],
+        columns=values["columns"],
+        depth=int(values["depth"]),
+        fiscal_year=year,
+    )
+    return bar, found
+
+
+def _table(request, found: Report, measure: str) -> Table:
+    money = "percent" if measure == "used" else "money"
+    label = Column(
+        "label",
+        DIMENSIONS[found.rows_by],
+        sortable=True,
+        href=lambda r: reverse("plan-node", args=[r["node"]]) if r["node"] else None,
+    )
+    rows = []
+    for position, row in enumerate(found.rows):
+        item = {"position": position, "label": row.label, "node": row.node_id}
+        if found.columns_by:
+            for index, (key, _) in enumerate(found.columns):
+                cell = row.cells.get(key)
+                item[f"c{index}"] = cell.value(measure) if cell else None
+            item["total"] = row.total.value(measure)
+        else:
+            item |= row.total.as_dict()
+        rows.append(item)
+    if found.columns_by:
+        columns = [label]
+        columns += [
+            Column(f"c{i}", text, format=money, sortable=True)
+            for i, (_, text) in enumerate(found.columns)
+        ]
+        columns.append(Column("total", "Total", format=money, sortable=True))
+    else:
+        columns = [label] + [
+            Column(key, text, format="percent" if key == "used" else "money", sortable=True)
+            for key, text in MEASURES.items()
+        ]
+    return Table(
+        request,
+        rows,
+        columns,
+        default_sort="position",
+        per_page=100,
+        caption=f"Plan money by {DIMENSIONS[found.rows_by].lower()}",
+        empty_title="No money planned, committed or spent yet.",
+        empty_hint="Plan budget lines on the plan's nodes, or link campaigns with spend.",
+        html_id="plan-report",
+    )
+
+
+@page("budgets.view")
+def report(request):
+    bar, found = _report(request)
+    measure = bar.values["measure"]
+    query = request.GET.urlencode()
+    context = {
+        "bar": bar,
+        "report": found,
+        "table": _table(request, found, measure),
+        "measure_label": MEASURES[measure],
+        "csv_href": reverse("plan-report-csv") + (f"?{query}" if query else ""),
+        "xlsx_href": reverse("plan-report-xlsx") + (f"?{query}" if query else ""),
+    }
+    return render(request, "planning/report.html", context)
+
+
+def _filename(found: Report, extension: str) -> str:
+    name = f"plan-by-{found.rows_by}" + (f"-and-{found.columns_by}" if found.columns_by else "")
+    return f"{name}.{extension}"
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return "" if value is None else value
+
+
+@page("budgets.view")
+def export_csv(request):
+    bar, found = _report(request)
+    header, body = table_rows(found, bar.values["measure"])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in body:  # labels escaped against formulas; numbers plain (negatives too)
+        writer.writerow([safe_cell(row[0]), *(_plain(v) for v in row[1:])])
+    response = StreamingHttpResponse([buffer.getvalue()], content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(found, "csv")}"'
+    return response
+
+
+@page("budgets.view")
+def export_xlsx(request):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    bar, found = _report(request)
+    measure = bar.values["measure"]
+    header, body = table_rows(found, measure)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Plan report"
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    used_columns = set(range(1, len(header))) if found.columns_by and measure == "used" else set()
+    if not found.columns_by:
+        used_columns = {header.index(MEASURES["used"])}
+    for number, row in enumerate(body, start=2):
+        for index, value in enumerate(row):
+            cell = sheet.cell(row=number, column=index + 1, value=value)
+            if index == 0:
+                cell.data_type = "s"  # a label is text, never a formula
+            elif value is not None:
+                cell.number_format = "0.0%" if index in used_columns else "#,##0.00"
+    for cell in sheet[len(body) + 1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "B2"
+    sheet.column_dimensions["A"].width = 40
+    out = io.BytesIO()
+    book.save(out)
+    response = HttpResponse(out.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{_filename(found, "xlsx")}"'
+    return response
