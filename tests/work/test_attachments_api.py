@@ -57,6 +57,7 @@ def _upload(api, card_id, data: bytes, name: str = "brief.png"):
 
 
 def test_a_file_is_uploaded_listed_downloaded_and_deleted(api, card):
+    files_before = set(_stored())  # another test's files may still be in the data dir
     created = _upload(api, card.pk, PNG, "../../etc/brief.txt")
     assert created.status_code == 201, created.content
     body = created.json()
@@ -86,7 +87,7 @@ def test_a_file_is_uploaded_listed_downloaded_and_deleted(api, card):
     assert [a["filename"] for a in api.get(f"/api/work/cards/{card.pk}/attachments").json()] == [
         "report.pdf"
     ]
-    assert len(_stored()) == 1
+    assert len(set(_stored()) - files_before) == 1
     removal = AuditEntry.objects.get(action="card.detach")
     assert removal.before == {"file": "brief.txt", "size": len(PNG)}
     assert api.get(body["download"]).status_code == 404
