@@ -18,7 +18,7 @@ from django.db.models import Sum
 from pacer.core import audit
 from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed, check_text
 from pacer.core.models import Membership, Workspace
-from pacer.work import ordering
+from pacer.work import links, ordering
 from pacer.work.models import (
     Board,
     Card,
@@ -515,13 +515,17 @@ def add_comment(card: Card, body: str, *, now: datetime, actor=None) -> Comment:
 
 @transaction.atomic
 def add_link(card: Card, kind: str, target_id: str, *, actor=None) -> CardLink:
-    """Link a card to a campaign, content item, journey, lead, asset or message by id."""
+    """Link a card to a campaign (id or key), content item, journey, lead, asset or message
+    (by id); the thing must exist in the card's workspace (journeys: not checked)."""
     errors: dict[str, str] = {}
     if kind not in LinkKind.values:
         errors["kind"] = f"must be one of {', '.join(LinkKind.values)}"
     target_id = _text(errors, "target_id", target_id, 64)
     if not errors and card.links.filter(kind=kind, target_id=target_id).exists():
         errors["target_id"] = f"the card already links to {kind} {target_id}"
+    if not errors and links.resolve(card.workspace, kind, target_id) is None:
+        label = LinkKind(kind).label.lower()
+        errors["target_id"] = f"there is no {label} '{target_id}' in this workspace"
     if errors:
         raise ValidationFailed(errors)
     link = CardLink.objects.create(card=card, kind=kind, target_id=target_id)

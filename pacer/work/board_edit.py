@@ -154,7 +154,8 @@ def remove_column(column: Column, *, now: datetime, move_cards_to=None, actor=No
             errors["move_cards_to"] = "is not another column of this board"
     elif held:
         errors["move_cards_to"] = (
-            f"'{column.name}' holds {held} cards; name the column they should move to"
+            f"'{column.name}' holds {held} card{'s' if held != 1 else ''}; "
+            "name the column they should move to"
         )
     if errors:
         raise ValidationFailed(errors)

@@ -166,14 +166,19 @@ def board_view(board: Board) -> BoardView:
         [Lane(lane, [cell(lane, c) for c in columns]) for lane in rows],
         {c.pk: sum(n for (_, column), n in cell_counts.items() if column == c.pk) for c in columns},
     )
-    view.in_progress = dict(
+    view.in_progress = in_progress_by_person(board)
+    return view
+
+
+def in_progress_by_person(board: Board) -> dict[str, int]:
+    """User name -> the cards they hold in the board's in-progress columns."""
+    return dict(
         Card.objects.filter(board=board, column__stage=Stage.DOING, assignee__isnull=False)
         .values("assignee__username")
         .annotate(n=Count("id"))
         .order_by("assignee__username")
         .values_list("assignee__username", "n")
     )
-    return view
 
 
 def column_counts(board: Board) -> dict[int, int]:

@@ -1,10 +1,15 @@
 from django.urls import path
 
-from pacer.work import sprint_views, views
+from pacer.work import settings_views, sprint_views, views
 
 urlpatterns = [
     path("work/boards/", views.board_list, name="work-boards"),
     path("work/boards/<slug:slug>/", views.board_detail, name="work-board"),
+    path(
+        "work/boards/<slug:slug>/settings/",
+        settings_views.board_settings,
+        name="work-board-settings",
+    ),
     path("work/boards/<slug:slug>/cards/", views.card_create, name="work-card-create"),
     path("work/boards/<slug:slug>/cell/", views.cell_cards, name="work-cell"),
     path("work/boards/<slug:slug>/bulk/", views.bulk_edit, name="work-bulk"),

@@ -15,7 +15,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, check, page
 from pacer.web.charts import Series, chart
 from pacer.web.tables import Column, Table
-from pacer.work import actions, attachments, selectors
+from pacer.work import actions, attachments, links, selectors
 from pacer.work.models import Attachment, LinkKind
 
 DEFAULT_COLUMNS = "Backlog:todo, Doing:doing:3, Review:doing:2, Done:done"
@@ -271,6 +271,10 @@ def _card_page(request, card, errors=None, status: int = 200):
         "history": selectors.history(card),
         "comments": card.comments.select_related("author"),
         "link_kinds": LinkKind.choices,
+        "links": [
+            (link, links.resolve(request.workspace, link.kind, link.target_id))
+            for link in card.links.all()
+        ],
         "attachments": card.attachments.all(),
         "errors": errors or {},
         "can_edit": allows(request.role, "work.edit"),

@@ -144,6 +144,8 @@ def test_every_rest_operation_is_gated_and_answers_each_role_as_declared(people,
         url = url.replace("{slug}", "exp").replace("{card_id}", "1")
         url = url.replace("{item_id}", "1").replace("{asset_id}", "1")
         url = url.replace("{template_id}", "1").replace("{broadcast_id}", "1")
+        url = url.replace("{attachment_id}", "1").replace("{column_id}", "1")
+        url = url.replace("{swimlane_id}", "1")
         call = getattr(anonymous, method.lower())
         assert call(url).status_code == 401, (method, url)
         for role, (_, client, token) in people.items():

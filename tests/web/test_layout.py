@@ -149,6 +149,7 @@ def _work(workspace) -> dict:
         "work": [
             ("work-boards", "/work/boards/"),
             ("work-board", "/work/boards/brand-board/"),
+            ("work-board-settings", "/work/boards/brand-board/settings/"),
             ("work-card", f"/work/cards/{card.pk}/"),
             ("work-flow", "/work/boards/brand-board/flow/"),
             ("work-sprints", "/work/boards/brand-board/sprints/"),

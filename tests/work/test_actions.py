@@ -353,3 +353,40 @@ def test_planning_keeps_a_sprint_within_its_capacity(board):
     with pytest.raises(ValidationFailed, match="estimate the card"):
         actions.plan(unestimated, sprint)
     assert list(sprint.cards.values_list("title", flat=True)) == ["a"]
+
+
+def test_a_link_must_name_something_in_the_cards_workspace(board, workspace, admin):
+    from pacer.core import actions as core
+    from pacer.planning.actions import create_campaign
+    from pacer.work import links
+    from pacer.work.models import CardLink
+
+    card = actions.create_card(board, title="launch", now=NOW)
+    spring = create_campaign(workspace, "spring", "email", name="Spring sale")
+    other = core.create_workspace("Other", slug="other")
+    theirs = create_campaign(other, "theirs", "email", name="Not ours")
+    before = AuditEntry.objects.count()
+    for kind, target, label in [
+        ("campaign", "autumn", "campaign"),
+        ("campaign", str(theirs.pk), "campaign"),
+        ("content", "999999", "content item"),
+        ("lead", "abc", "lead"),
+        ("asset", "12", "asset"),
+        ("message", "7", "message"),
+    ]:
+        with pytest.raises(ValidationFailed) as refused:
+            actions.add_link(card, kind, target, actor=admin)
+        assert refused.value.errors == {
+            "target_id": f"there is no {label} '{target}' in this workspace"
+        }
+    assert CardLink.objects.count() == 0 and AuditEntry.objects.count() == before
+    # by key or by id; shown with the campaign's name and page
+    by_key = actions.add_link(card, "campaign", "spring", actor=admin)
+    assert links.resolve(workspace, by_key.kind, by_key.target_id) == links.Target(
+        "Spring sale", f"/campaigns/{spring.pk}/"
+    )
+    actions.add_link(card, "journey", "welcome-series", actor=admin)  # no journeys domain yet
+    assert sorted(card.links.values_list("kind", "target_id")) == [
+        ("campaign", "spring"),
+        ("journey", "welcome-series"),
+    ]

@@ -161,7 +161,7 @@ def test_edit_a_boards_columns_swimlanes_and_limits_over_the_api(api):
     refused = api("post", f"/columns/{review}/remove", {})
     assert refused.status_code == 422
     assert refused.json()["errors"] == {
-        "move_cards_to": "'Review' holds 1 cards; name the column they should move to"
+        "move_cards_to": "'Review' holds 1 card; name the column they should move to"
     }
     removed = api("post", f"/columns/{review}/remove", {"move_cards_to": todo})
     assert (removed.status_code, removed.json()) == (200, {"cards": 1})

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from pacer.work import actions
-from pacer.work.models import Card
+from pacer.work.models import Card, Column
 from tests.work.conftest import NOW, column
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -70,5 +70,49 @@ def test_drag_and_drop_respects_the_wip_limit_and_records_an_override(
     expect(page.locator(f'[data-count="{review.pk}"]')).to_have_text("1")
     assert Card.objects.get(pk=waiting.pk).column == review
     assert not page.is_visible("#wip-dialog")
+    assert errors == []
+    page.close()
+
+
+def test_a_limit_set_on_the_settings_page_is_enforced_on_the_board(
+    browser, live_server, board, admin
+):
+    review = column(board, "Review")
+    actions.create_card(board, title="In review", column=review.pk, now=NOW)
+    waiting = actions.create_card(board, title="Next up", now=NOW)
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "ada")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/work/boards/brand-board/")
+    page.click('a.button[href="/work/boards/brand-board/settings/"]')
+    page.wait_for_url("**/settings/")
+    # Review has no limit yet: set it to 1 (it holds one card, so the column is full)
+    page.fill(f"#column-{review.pk}-wip_limit", "1")
+    page.click(f"#column-{review.pk}-form button[type=submit]")
+    expect(page.locator("#toasts")).to_contain_text("WIP limit 1")
+    assert Column.objects.get(pk=review.pk).wip_limit == 1
+
+    page.goto(f"{live_server.url}/work/boards/brand-board/")
+    expect(page.locator(f"#column-{review.pk}")).to_contain_text("/ 1")
+    _drag(page, waiting.pk, review.pk)
+    page.wait_for_selector("#wip-dialog[open]")
+    assert "its WIP limit is 1" in page.inner_text("#wip-text")
+    page.click("#wip-dialog button[value=cancel]")
+    assert Card.objects.get(pk=waiting.pk).column == column(board, "Backlog")
+
+    # with a reason it goes over, and the reason is kept
+    _drag(page, waiting.pk, review.pk)
+    page.wait_for_selector("#wip-dialog[open]")
+    page.fill("#wip-reason", "Client deadline")
+    page.click("#wip-override")
+    expect(page.locator(f'[data-count="{review.pk}"]')).to_have_text("2")
+    moved = Card.objects.get(pk=waiting.pk)
+    assert moved.column == review
+    assert moved.events.get(kind="moved").override_reason == "Client deadline"
     assert errors == []
     page.close()

@@ -6,6 +6,8 @@ from datetime import date
 
 import pytest
 
+from pacer.content import actions as content
+from pacer.content import selectors as content_selectors
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import AuditEntry
 from pacer.work import actions
@@ -16,6 +18,20 @@ pytestmark = pytest.mark.django_db
 KEY = "content:42:review"
 
 
+def spring_item(workspace):
+    """The content item the deadline is about (a card's link must name a real one)."""
+    return content.create_item(workspace, title="Spring launch", kind="ad", channel="email")
+
+
+@pytest.fixture(autouse=True)
+def _spring_item(workspace):
+    return spring_item(workspace)
+
+
+def _item_id(workspace) -> str:
+    return str(content_selectors.items(workspace).get(title="Spring launch").pk)
+
+
 def _call(**changes):
     arguments = {
         "key": KEY,
@@ -23,9 +39,9 @@ def _call(**changes):
         "due": date(2026, 3, 20),
         "now": NOW,
         "board": "brand-board",
-        "link": ("content", "42"),
     }
     arguments.update(changes)
+    arguments.setdefault("link", ("content", _item_id(arguments["workspace"])))
     return actions.create_card_for_deadline(arguments.pop("workspace"), **arguments)
 
 
@@ -41,7 +57,7 @@ def test_a_deadline_makes_one_card_however_often_it_is_called(board, workspace):
         KEY,
     )
     assert list(CardLink.objects.values_list("card", "kind", "target_id")) == [
-        (card.pk, "content", "42")
+        (card.pk, "content", _item_id(workspace))
     ]
     assert card.events.get().kind == "created"
 
@@ -99,6 +115,7 @@ def test_the_same_key_in_another_workspace_is_another_card(board, workspace):
         name="Theirs",
         columns=[{"name": "A", "stage": "todo"}, {"name": "B", "stage": "done"}],
     )
+    spring_item(other)
     mine, _ = _call(workspace=workspace)
     theirs, created = _call(workspace=other)
     assert created and theirs.pk != mine.pk and theirs.workspace == other

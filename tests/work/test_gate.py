@@ -51,6 +51,7 @@ def test_work_pages_and_writes_answer_each_role_as_declared(people, board):
         f"/work/sprints/{sprint.pk}/": "work.view",
         f"/work/cards/{card.pk}/": "work.view",
         "/work/who/": "work.view",
+        "/work/boards/brand-board/settings/": "work.manage",
         f"/work/boards/brand-board/cell/?column={column(board, 'Backlog').pk}": "work.view",
     }
     writes = {
@@ -63,6 +64,10 @@ def test_work_pages_and_writes_answer_each_role_as_declared(people, board):
             "work.manage",
         ),
         f"/work/cards/{card.pk}/move/": ({"column": column(board, "Review").pk}, "work.edit"),
+        "/work/boards/brand-board/settings/": (
+            {"op": "person-limit", "person_wip_limit": "7"},
+            "work.manage",
+        ),
         f"/work/sprints/{sprint.pk}/": ({"card": card.pk, "into": "sprint"}, "work.edit"),
     }
     for role, (client, token) in people.items():

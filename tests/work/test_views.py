@@ -11,6 +11,7 @@ from pacer.core import actions as core
 from pacer.core import clock
 from pacer.core.models import AuditEntry
 from pacer.core.roles import Role
+from pacer.planning.actions import create_campaign
 from pacer.work import actions, selectors
 from pacer.work.models import Card, ChecklistItem, Notification, Sprint
 from tests.work.conftest import NOW, column
@@ -101,7 +102,8 @@ def test_bulk_edit_from_the_board(ada, board, bob):
     }
 
 
-def test_a_card_page_runs_its_operations_and_refuses_bad_ones(ada, board, bob):
+def test_a_card_page_runs_its_operations_and_refuses_bad_ones(ada, board, bob, workspace):
+    spring = create_campaign(workspace, "spring", "email", name="Spring sale")
     card = actions.create_card(board, title="Spring email", now=NOW)
     url = f"/work/cards/{card.pk}/"
     assert ada.post(url, {"op": "checklist", "text": "Draft copy"}).status_code == 302
@@ -130,7 +132,8 @@ def test_a_card_page_runs_its_operations_and_refuses_bad_ones(ada, board, bob):
     assert ChecklistItem.objects.get().done is True
     assert Notification.objects.get().user == bob
     page = ada.get(url).content.decode()
-    assert "Campaign spring" in page and "blocked: legal" in page
+    assert f'Campaign: <a href="/campaigns/{spring.pk}/">Spring sale</a>' in page
+    assert "blocked: legal" in page
     assert f'<option value="{bob.pk}" selected>bob</option>' in page  # the edit form
     refused = ada.post(url, {"op": "link", "kind": "planet", "target_id": "x"})
     assert refused.status_code == 422 and "must be one of" in refused.content.decode()
