@@ -28,6 +28,7 @@ from pacer.content.models import (
     TalentRelease,
 )
 from pacer.content.rights import lapsed, rights_problem
+from pacer.content.search import fold
 from pacer.content.storage import storage
 from pacer.core import audit, clock
 from pacer.core.actions import digest_secret
@@ -100,7 +101,7 @@ def _clean_tags(tags, errors: dict) -> list[str]:
 
 def _search_text(asset: Asset) -> str:
     tags = " ".join(f"#{t}" for t in asset.tags)
-    return f"{asset.name} {asset.description} {tags}".lower()
+    return fold(f"{asset.name} {asset.description} {tags}")
 
 
 def _store(asset: Asset, number: int, facts: dict, data: bytes, user) -> AssetVersion:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -250,16 +250,16 @@ def feeds(request):
 
 def ical_feed(request, token: str):
     """A feed by its secret token: the token is the authority (no sign-in), and only
-    while its maker is still a member of the workspace."""
+    while its maker is still a member of the workspace. Streamed as it is written."""
     found = selectors.feed_by_token(token)
     if found is None or role_of(found.user, found.workspace) is None:
         raise Http404("no such feed")
-    body = ical.feed(
+    chunks = ical.feed(
         found,
-        selectors.feed_items(found)[:FEED_LIMIT],
+        selectors.feed_rows(found, FEED_LIMIT),
         stamp=clock.now(),
         base_url=getattr(settings, "BASE_URL", ""),
     )
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response = StreamingHttpResponse(chunks, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response

@@ -238,7 +238,8 @@ class Asset(models.Model):
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.TextField(blank=True, default="")
-    # lower-cased name, description and tags, for search
+    # name, description and #tags folded (lower case, no accents) for search, indexed by
+    # an FTS5 trigram table (SQLite) or a pg_trgm GIN index (PostgreSQL): content.search
     search_text = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -2,11 +2,13 @@
 calendar's items and bands, feeds, and the asset library."""
 
 import difflib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import QuerySet
 
+from pacer.content import search as search_index
 from pacer.content.models import (
     ApprovalStep,
     Asset,
@@ -219,6 +221,15 @@ def feeds_of(workspace: Workspace, user) -> list[CalendarFeed]:
     return list(CalendarFeed.objects.filter(workspace=workspace, user=user).order_by("scope"))
 
 
+FEED_FIELDS = ("pk", "title", "kind", "state", "channel", "team", "scheduled_for")
+
+
+def feed_rows(feed: CalendarFeed, limit: int) -> Iterator[dict]:
+    """The first ``limit`` scheduled items a feed shows, in time order, as plain rows
+    (``FEED_FIELDS``), read in chunks."""
+    return feed_items(feed)[:limit].values(*FEED_FIELDS).iterator(chunk_size=2000)
+
+
 def feed_items(feed: CalendarFeed) -> QuerySet[ContentItem]:
     """The scheduled items a feed shows: the user's own, a team's, or all."""
     rows = ContentItem.objects.filter(workspace=feed.workspace, scheduled_for__isnull=False)
@@ -235,11 +246,13 @@ def feed_items(feed: CalendarFeed) -> QuerySet[ContentItem]:
 def assets(
     workspace: Workspace, *, search: str = "", tag: str = "", status: str = "", collection: str = ""
 ) -> QuerySet[Asset]:
+    """The workspace's assets, narrowed by words of their name, description or tags (case
+    and accents ignored, every word needed; ``pacer.content.search``), a tag, a status and
+    a collection."""
     rows = Asset.objects.filter(workspace=workspace)
-    for word in search.lower().split()[:10]:
-        rows = rows.filter(search_text__contains=word)
-    if tag:
-        rows = rows.filter(search_text__contains=f"#{tag.lower()}")
+    words = search.split()[: search_index.MAX_WORDS - 1] + ([f"#{tag}"] if tag else [])
+    if words:
+        rows = search_index.matching(rows, words)
     if status:
         rows = rows.filter(status=status)
     if collection.isdigit():
