@@ -251,3 +251,27 @@ def test_the_calendar_shows_deadlines_on_their_day(workspace, team):
         "Due: Spring post"
         not in _client(team["editor"]).get("/content/calendar/?day=2026-08-15").content.decode()
     )
+
+
+def test_a_busy_day_of_the_month_shows_four_and_links_the_rest_to_its_day(workspace, team):
+    actions.create_item(workspace, title="Due that day", kind="ad", due_on="2026-06-18")
+    for n in range(6):
+        actions.create_item(
+            workspace,
+            title=f"Busy {n}",
+            kind="social_post",
+            scheduled_for=datetime(2026, 6, 18, 8 + n, tzinfo=UTC),
+        )
+    editor = _client(team["editor"])
+    html = editor.get("/content/calendar/?day=2026-06-15&kind=").content.decode()
+    day = html[html.index('data-day="2026-06-18"') :]
+    day = day[: day.index("</section>")]
+    shown = [f"Busy {n}" for n in range(6) if f"Busy {n}<" in day]
+    assert shown == ["Busy 0", "Busy 1", "Busy 2"]  # the deadline takes the fourth place
+    assert "Due: Due that day" in day
+    assert 'href="?kind=&amp;view=day&amp;day=2026-06-18">+3 more' in day
+    listing = editor.get("/content/calendar/?view=day&day=2026-06-18").content.decode()
+    assert all(f"Busy {n}</a>" in listing for n in range(6))
+    assert "Due that day</a>" in listing and "Rows 1–6 of 6" in listing
+    week = editor.get("/content/calendar/?view=week&day=2026-06-18").content.decode()
+    assert all(f"Busy {n}<" in week for n in range(6)) and "more</a>" not in week
