@@ -1,4 +1,4 @@
-"""The content calendar (month, week and list views by channel, theme and team, with
+"""The content calendar (month, week, day and list views by channel, theme and team, with
 themes and campaign periods drawn behind the items; drag to reschedule), themes, and the
 iCal feeds behind secret, rotatable URLs."""
 
