@@ -1,5 +1,6 @@
 """Pages for the asset library: search and upload, the asset page (versions and
-renditions, metadata and rights, where used, collections), and the files themselves."""
+renditions, metadata and rights, talent releases, where used, collections, withdrawal),
+and the files themselves."""
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -7,9 +8,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from pacer.content import assets, selectors
+from pacer.content import assets, selectors, withdrawal
 from pacer.content.models import AssetStatus
 from pacer.content.storage import storage
+from pacer.core import clock
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
@@ -116,15 +118,29 @@ def _get(request, asset_id: int):
 @page("assets.view")
 def asset_detail(request, asset_id: int):
     asset = _get(request, asset_id)
+    can_manage = allows(request.role, "assets.manage")
     context = {
         "asset": asset,
         "versions": selectors.asset_versions(asset),
         "uses": selectors.where_used(asset),
         "in_collections": asset.collections.order_by("name"),
         "collections": [(str(c.pk), c.name) for c in selectors.collections(request.workspace)],
-        "can_manage": allows(request.role, "assets.manage"),
+        "can_manage": can_manage,
         "channel_names": ", ".join(CHANNELS.get(c, c) for c in asset.channels) or "any",
         "notices": asset.notices.order_by("created_at"),
+        "releases": selectors.release_list(asset),
+        "document_choices": [("", "—")]
+        + [
+            (str(pk), name)
+            for pk, name in selectors.assets(request.workspace)
+            .exclude(pk=asset.pk)
+            .order_by("-created_at")
+            .values_list("pk", "name")[:200]
+        ],
+        "today": clock.now().date(),
+        "effects": withdrawal.effects(asset)
+        if can_manage and asset.status == AssetStatus.ACTIVE
+        else [],
         "rights": {
             "licence": asset.licence,
             "territories": ", ".join(asset.territories),
@@ -212,3 +228,75 @@ def asset_file(request, asset_id: int, number: int, kind: str):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = f'inline; filename="{version.filename.replace(chr(34), "")}"'
     return response
+
+
+@require_POST
+@page("assets.manage")
+def asset_withdraw(request, asset_id: int):
+    """Withdraw the asset by hand, with a reason (confirmed in the page's dialog, which
+    lists what it will do to the items that use it)."""
+    asset = _get(request, asset_id)
+    if asset.status != AssetStatus.ACTIVE:
+        messages.error(request, "This asset is already withdrawn.")
+        return HttpResponseRedirect(reverse("asset-detail", args=[asset.pk]))
+    try:
+        flags = withdrawal.withdraw_asset(
+            asset, reason=request.POST.get("reason", ""), actor=request.user
+        )
+    except ValidationFailed as error:
+        flash_errors(request, error)
+    else:
+        messages.success(
+            request, f"“{asset.name}” withdrawn; {len(flags)} content item(s) flagged."
+        )
+    return HttpResponseRedirect(reverse("asset-detail", args=[asset.pk]))
+
+
+def _release_values(data) -> dict:
+    values = {field: data.get(field, "") for field in assets.RELEASE_FIELDS}
+    values["document_id"] = data.get("document", "")
+    return values
+
+
+@require_POST
+@page("assets.manage")
+def release_add(request, asset_id: int):
+    asset = _get(request, asset_id)
+    values = _release_values(request.POST)
+    try:
+        release = assets.add_release(asset, **values, actor=request.user)
+    except ValidationFailed as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, f"Release of {release.person} added.")
+    return HttpResponseRedirect(reverse("asset-detail", args=[asset.pk]) + "#releases-h")
+
+
+def _release(request, asset_id: int, release_id: int):
+    asset = _get(request, asset_id)
+    found = selectors.release(asset, release_id)
+    if found is None:
+        raise Http404("no such release")
+    return asset, found
+
+
+@require_POST
+@page("assets.manage")
+def release_edit(request, asset_id: int, release_id: int):
+    asset, release = _release(request, asset_id, release_id)
+    try:
+        assets.update_release(release, _release_values(request.POST), actor=request.user)
+    except ValidationFailed as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, f"Release of {release.person} saved.")
+    return HttpResponseRedirect(reverse("asset-detail", args=[asset.pk]) + "#releases-h")
+
+
+@require_POST
+@page("assets.manage")
+def release_remove(request, asset_id: int, release_id: int):
+    asset, release = _release(request, asset_id, release_id)
+    assets.remove_release(release, actor=request.user)
+    messages.success(request, f"Release of {release.person} removed.")
+    return HttpResponseRedirect(reverse("asset-detail", args=[asset.pk]) + "#releases-h")

@@ -1,14 +1,14 @@
-"""The content calendar (month, week and list views by channel, theme and team, with
+"""The content calendar (month, week, day and list views by channel, theme and team, with
 themes and campaign periods drawn behind the items; drag to reschedule), themes, and the
 iCal feeds behind secret, rotatable URLs."""
 
 import calendar as months
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -25,7 +25,8 @@ from pacer.web.components import flash_errors
 from pacer.web.filters import Choice, FilterBar
 from pacer.web.tables import Column, Table
 
-VIEWS = {"month": "Month", "week": "Week", "list": "List"}
+VIEWS = {"month": "Month", "week": "Week", "day": "Day", "list": "List"}
+DAY_CAP = 4  # items a day of the month view shows; "+N more" links to the day's list
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 FEED_LIMIT = 10_000
 
@@ -35,7 +36,10 @@ class Day:
     day: date
     inside: bool
     bands: list[tuple[str, str]] = field(default_factory=list)  # (kind, name)
-    items: list = field(default_factory=list)
+    items: list = field(default_factory=list)  # plain rows (selectors.CALENDAR_FIELDS)
+    due: list = field(default_factory=list)  # deadlines that fall on the day
+    more: int = 0  # items and deadlines not shown (the month view's cap)
+    more_url: str = ""
 
 
 def _anchor(request) -> date:
@@ -48,6 +52,8 @@ def _anchor(request) -> date:
 
 def _span(view: str, anchor: date) -> tuple[date, date, date, date]:
     """(first shown, last shown, previous anchor, next anchor) of a view."""
+    if view == "day":
+        return anchor, anchor, anchor - timedelta(1), anchor + timedelta(1)
     if view == "week":
         start = anchor - timedelta(days=anchor.weekday())
         return start, start + timedelta(days=6), anchor - timedelta(7), anchor + timedelta(7)
@@ -110,7 +116,9 @@ def content_calendar(request):
         "views": VIEWS,
         "start": start,
         "end": end,
-        "title": anchor.strftime("%B %Y") if view != "week" else f"Week of {start:%-d %B %Y}",
+        "title": {"week": f"Week of {start:%-d %B %Y}", "day": f"{anchor:%A %-d %B %Y}"}.get(
+            view, f"{anchor:%B %Y}"
+        ),
         "previous_url": bar.url(view=view, day=before.isoformat()),
         "next_url": bar.url(view=view, day=after.isoformat()),
         "today_url": bar.url(view=view, day=None),
@@ -120,10 +128,12 @@ def content_calendar(request):
         "can_edit": allows(request.role, "content.edit"),
         "here": request.get_full_path(),
     }
-    if view == "list":
+    if view in ("list", "day"):
+        low = datetime.combine(start, time.min, tzinfo=UTC)
+        high = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
         context["table"] = Table(
             request,
-            rows.filter(scheduled_for__date__gte=start, scheduled_for__date__lte=end),
+            rows.filter(scheduled_for__gte=low, scheduled_for__lt=high),
             [
                 Column("scheduled_for", "Scheduled", format="datetime", sortable=True),
                 Column(
@@ -139,11 +149,14 @@ def content_calendar(request):
                 Column("theme__name", "Theme", sortable=True),
             ],
             default_sort="scheduled_for",
-            caption=f"Content scheduled in {context['title']}",
-            empty_title="Nothing scheduled in this month.",
-            empty_hint="Give items a date on their page, or pick another month.",
+            caption=f"Content scheduled on {context['title']}"
+            if view == "day"
+            else f"Content scheduled in {context['title']}",
+            empty_title=f"Nothing scheduled on this {'day' if view == 'day' else 'month'}.",
+            empty_hint="Give items a date on their page, or pick another day.",
             html_id="calendar-list",
         )
+        context["due"] = selectors.due_between(rows, start, end)
     else:
         bands = _bands(workspace, start, end, values["theme"])
         days = {}
@@ -151,8 +164,20 @@ def content_calendar(request):
             day = start + timedelta(days=offset)
             inside = view == "week" or day.month == anchor.month
             days[day] = Day(day, inside, [(k, n) for k, n, s, e in bands if s <= day <= e])
-        for item in selectors.scheduled_between(rows, start, end):
-            days[item.scheduled_for.date()].items.append(item)
+        kinds = dict(ContentKind.choices)
+        for row in selectors.scheduled_between(rows, start, end):
+            row["kind_label"] = kinds.get(row["kind"], row["kind"])
+            days[row["scheduled_for"].date()].items.append(row)
+        for row in selectors.due_between(rows, start, end):
+            days[row["due_on"]].due.append(row)
+        if view == "month":
+            for day in days.values():
+                total = len(day.items) + len(day.due)
+                day.due = day.due[:DAY_CAP]
+                day.items = day.items[: max(DAY_CAP - len(day.due), 0)]
+                day.more = total - len(day.items) - len(day.due)
+                if day.more:
+                    day.more_url = bar.url(view="day", day=day.day.isoformat())
         context.update(days=list(days.values()), weekdays=WEEKDAYS)
         context["legend"] = sorted({(k, n) for k, n, _, _ in bands}, key=lambda b: (b[0], b[1]))
     context["theme_form"] = {}
@@ -225,16 +250,16 @@ def feeds(request):
 
 def ical_feed(request, token: str):
     """A feed by its secret token: the token is the authority (no sign-in), and only
-    while its maker is still a member of the workspace."""
+    while its maker is still a member of the workspace. Streamed as it is written."""
     found = selectors.feed_by_token(token)
     if found is None or role_of(found.user, found.workspace) is None:
         raise Http404("no such feed")
-    body = ical.feed(
+    chunks = ical.feed(
         found,
-        selectors.feed_items(found)[:FEED_LIMIT],
+        selectors.feed_rows(found, FEED_LIMIT),
         stamp=clock.now(),
         base_url=getattr(settings, "BASE_URL", ""),
     )
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response = StreamingHttpResponse(chunks, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response

@@ -3,21 +3,26 @@
 The calendar's envelope is ``icalendar``'s; the events are written as content lines with
 its text escaping (``vText``) and line folding (``foldline``) rather than built as one
 component each, whose bookkeeping was most of a year's feed's time (docs/benchmarks.md).
+The items come as plain rows (``selectors.FEED_FIELDS``, no model instances) and the
+feed is produced in chunks, so a year's feed starts going out before it is all written.
 tests/content/test_calendar.py parses the feed back with ``icalendar``."""
 
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar, vText
 from icalendar.parser import foldline
 
-from pacer.content.models import CalendarFeed, ContentItem
+from pacer.content.models import CalendarFeed, ContentKind
 
 PRODID = "-//Pacer//Content calendar//EN"
 END = b"END:VCALENDAR\r\n"
+CHUNK = 500  # events per chunk of the stream
+KINDS = dict(ContentKind.choices)
 
 
-def uid(item: ContentItem) -> str:
-    return f"content-{item.pk}@pacer"
+def uid(item_id: int) -> str:
+    return f"content-{item_id}@pacer"
 
 
 def _utc(moment: datetime) -> str:
@@ -28,35 +33,45 @@ def _text(value: str) -> str:
     return vText(value).to_ical().decode()
 
 
-def _event(item: ContentItem, stamp: str, base_url: str) -> str:
-    details = [item.get_kind_display(), item.state]
-    if item.channel:
-        details.append(item.channel)
-    if item.team:
-        details.append(f"team {item.team}")
+def _event(row: dict, stamp: str, base_url: str) -> str:
+    details = [KINDS.get(row["kind"], row["kind"]), row["state"]]
+    if row["channel"]:
+        details.append(row["channel"])
+    if row["team"]:
+        details.append(f"team {row['team']}")
+    start = row["scheduled_for"]
     lines = (
         "BEGIN:VEVENT",
-        f"SUMMARY:{_text(item.title)}",
-        f"DTSTART:{_utc(item.scheduled_for)}",
-        f"DTEND:{_utc(item.scheduled_for + timedelta(minutes=30))}",
+        f"SUMMARY:{_text(row['title'])}",
+        f"DTSTART:{_utc(start)}",
+        f"DTEND:{_utc(start + timedelta(minutes=30))}",
         f"DTSTAMP:{stamp}",
-        f"UID:{_text(uid(item))}",
+        f"UID:{_text(uid(row['pk']))}",
         f"DESCRIPTION:{_text(' · '.join(details))}",
-        f"URL:{base_url}/content/items/{item.pk}/",
+        f"URL:{base_url}/content/items/{row['pk']}/",
         "END:VEVENT",
     )
     return "".join((foldline(line) if len(line.encode()) > 75 else line) + "\r\n" for line in lines)
 
 
-def feed(feed: CalendarFeed, items, *, stamp, base_url: str) -> bytes:
-    """The feed as bytes: one VEVENT per item (UID, DTSTAMP, DTSTART, DTEND = 30 minutes
-    later, SUMMARY, DESCRIPTION with kind, state and channel, URL of its page)."""
+def feed(feed: CalendarFeed, rows: Iterable[dict], *, stamp, base_url: str) -> Iterator[bytes]:
+    """The feed in chunks of bytes: one VEVENT per row (UID, DTSTAMP, DTSTART, DTEND = 30
+    minutes later, SUMMARY, DESCRIPTION with kind, state, channel and team, URL of its
+    page). ``rows``: dicts with ``selectors.FEED_FIELDS``."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", f"Pacer content · {feed.get_scope_display()}")
     envelope = calendar.to_ical()
     assert envelope.endswith(END)
+    yield envelope[: -len(END)]
     stamp_text = _utc(stamp)
-    events = "".join(_event(item, stamp_text, base_url) for item in items)
-    return envelope[: -len(END)] + events.encode() + END
+    chunk = []
+    for row in rows:
+        chunk.append(_event(row, stamp_text, base_url))
+        if len(chunk) == CHUNK:
+            yield "".join(chunk).encode()
+            chunk = []
+    if chunk:
+        yield "".join(chunk).encode()
+    yield END

@@ -122,7 +122,8 @@ class FlagKind(models.TextChoices):
 class ContentFlag(models.Model):
     """An item needs attention because an asset it uses was withdrawn: once per (item,
     asset, withdrawal). ``resolved_at`` is set when the item next enters a state that
-    needs approval (its assets' rights are checked then) or is archived."""
+    needs approval (its assets' rights are checked then) or is archived, or when someone
+    clears it by hand with a note (``withdrawal.clear_flag``)."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="flags")
@@ -133,8 +134,14 @@ class ContentFlag(models.Model):
     state_before = models.CharField(max_length=40)
     created_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # who cleared it by hand, and what they did (empty when a state change resolved it)
+    resolved_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution = models.TextField(blank=True, default="")
 
     class Meta:
+        indexes = [models.Index(fields=["workspace", "resolved_at"])]
         constraints = [
             models.UniqueConstraint(
                 fields=["item", "asset", "withdrawn_at"], name="content_flag_once"
@@ -231,7 +238,8 @@ class Asset(models.Model):
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.TextField(blank=True, default="")
-    # lower-cased name, description and tags, for search
+    # name, description and #tags folded (lower case, no accents) for search, indexed by
+    # an FTS5 trigram table (SQLite) or a pg_trgm GIN index (PostgreSQL): content.search
     search_text = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 

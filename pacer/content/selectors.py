@@ -2,28 +2,33 @@
 calendar's items and bands, feeds, and the asset library."""
 
 import difflib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import QuerySet
 
+from pacer.content import search as search_index
 from pacer.content.models import (
     ApprovalStep,
     Asset,
     AssetUse,
     CalendarFeed,
     Collection,
+    ContentFlag,
     ContentItem,
     ContentVersion,
+    DeadlineTask,
     Decision,
     FeedScope,
     ShareLink,
+    TalentRelease,
     Theme,
     VersionComment,
     Workflow,
 )
 from pacer.content.rights import rights_problems
-from pacer.content.workflow import DEFAULT_STATES, DEFAULT_TRANSITIONS
+from pacer.content.workflow import DEFAULT_STATES, DEFAULT_TRANSITIONS, PUBLISHED
 from pacer.core.actions import digest_secret
 from pacer.core.models import Workspace
 
@@ -166,12 +171,29 @@ def teams(workspace: Workspace) -> list[str]:
     )
 
 
-def scheduled_between(rows: QuerySet[ContentItem], start: date, end: date) -> list[ContentItem]:
-    """Items scheduled on the inclusive days, in time order."""
+CALENDAR_FIELDS = ("pk", "title", "kind", "state", "scheduled_for")
+
+
+def scheduled_between(rows: QuerySet[ContentItem], start: date, end: date) -> list[dict]:
+    """Items scheduled on the inclusive days, in time order, as plain rows
+    (``CALENDAR_FIELDS``; no model instances: a month can hold thousands)."""
     low = datetime.combine(start, time.min, tzinfo=UTC)
     high = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
     return list(
-        rows.filter(scheduled_for__gte=low, scheduled_for__lt=high).order_by("scheduled_for", "pk")
+        rows.filter(scheduled_for__gte=low, scheduled_for__lt=high)
+        .order_by("scheduled_for", "pk")
+        .values(*CALENDAR_FIELDS)
+    )
+
+
+def due_between(rows: QuerySet[ContentItem], start: date, end: date) -> list[dict]:
+    """Items whose deadline falls on the inclusive days and that are not yet published
+    or archived, by day, as plain rows (``pk``, ``title``, ``state``, ``due_on``)."""
+    return list(
+        rows.filter(due_on__gte=start, due_on__lte=end)
+        .exclude(state__in=(PUBLISHED, "archived"))
+        .order_by("due_on", "pk")
+        .values("pk", "title", "state", "due_on")
     )
 
 
@@ -199,6 +221,15 @@ def feeds_of(workspace: Workspace, user) -> list[CalendarFeed]:
     return list(CalendarFeed.objects.filter(workspace=workspace, user=user).order_by("scope"))
 
 
+FEED_FIELDS = ("pk", "title", "kind", "state", "channel", "team", "scheduled_for")
+
+
+def feed_rows(feed: CalendarFeed, limit: int) -> Iterator[dict]:
+    """The first ``limit`` scheduled items a feed shows, in time order, as plain rows
+    (``FEED_FIELDS``), read in chunks."""
+    return feed_items(feed)[:limit].values(*FEED_FIELDS).iterator(chunk_size=2000)
+
+
 def feed_items(feed: CalendarFeed) -> QuerySet[ContentItem]:
     """The scheduled items a feed shows: the user's own, a team's, or all."""
     rows = ContentItem.objects.filter(workspace=feed.workspace, scheduled_for__isnull=False)
@@ -215,11 +246,13 @@ def feed_items(feed: CalendarFeed) -> QuerySet[ContentItem]:
 def assets(
     workspace: Workspace, *, search: str = "", tag: str = "", status: str = "", collection: str = ""
 ) -> QuerySet[Asset]:
+    """The workspace's assets, narrowed by words of their name, description or tags (case
+    and accents ignored, every word needed; ``pacer.content.search``), a tag, a status and
+    a collection."""
     rows = Asset.objects.filter(workspace=workspace)
-    for word in search.lower().split()[:10]:
-        rows = rows.filter(search_text__contains=word)
-    if tag:
-        rows = rows.filter(search_text__contains=f"#{tag.lower()}")
+    words = search.split()[: search_index.MAX_WORDS - 1] + ([f"#{tag}"] if tag else [])
+    if words:
+        rows = search_index.matching(rows, words)
     if status:
         rows = rows.filter(status=status)
     if collection.isdigit():
@@ -274,3 +307,47 @@ def release_list(asset: Asset) -> list:
 
 def open_flags(item: ContentItem) -> list:
     return list(item.flags.filter(resolved_at__isnull=True).select_related("asset"))
+
+
+def release(asset: Asset, release_id: int) -> TalentRelease | None:
+    return asset.releases.filter(pk=release_id).first()
+
+
+FLAG_STATUSES = (("open", "Open"), ("cleared", "Cleared"), ("all", "Open and cleared"))
+
+
+def flags(workspace: Workspace, *, status: str = "open", kind: str = "") -> QuerySet[ContentFlag]:
+    """Flags of items that use a withdrawn asset: open ones (to work through), cleared
+    ones, or both (``status`` "all")."""
+    rows = ContentFlag.objects.filter(workspace=workspace)
+    if status == "open":
+        rows = rows.filter(resolved_at__isnull=True)
+    elif status == "cleared":
+        rows = rows.filter(resolved_at__isnull=False)
+    if kind:
+        rows = rows.filter(kind=kind)
+    return rows.select_related("item", "asset")
+
+
+def flag(workspace: Workspace, flag_id: int) -> ContentFlag | None:
+    return ContentFlag.objects.filter(workspace=workspace, pk=flag_id).first()
+
+
+def deadline_tasks(item: ContentItem) -> list[dict]:
+    """The board tasks made for the item's deadlines, by key: ``{"label", "card" (the
+    card's id, or None when the board answered something else), "reference", "due_on",
+    "created_at"}``."""
+    found = []
+    for task in DeadlineTask.objects.filter(item=item).order_by("key"):
+        _, _, step = task.key.partition("-step-")
+        kind, _, number = task.reference.partition(":")
+        found.append(
+            {
+                "label": f"Review step {step}" if step else "The item's deadline",
+                "card": int(number) if kind == "card" and number.isdigit() else None,
+                "reference": task.reference,
+                "due_on": task.due_on,
+                "created_at": task.created_at,
+            }
+        )
+    return found

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from pacer.content import actions, assets, selectors
 from pacer.content.models import ContentKind
+from pacer.core import clock
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
@@ -81,6 +82,7 @@ def _list(request, form, errors=None, status: int = 200):
         "themes": [("", "—"), *theme_choices],
         "people": [("", "—"), *_member_choices(workspace)],
         "can_edit": allows(request.role, "content.edit"),
+        "open_flags": selectors.flags(workspace).count(),
     }
     return render(request, "content/item_list.html", context, status=status)
 
@@ -160,6 +162,10 @@ def item_detail(request, item_id: int):
         "can_review": allows(request.role, "content.review"),
         "asset_choices": asset_choices,
         "channel_label": CHANNELS.get(item.channel, ""),
+        "flags": selectors.open_flags(item),
+        "from_flags": request.GET.get("back") == "flags",
+        "deadline_tasks": selectors.deadline_tasks(item),
+        "today": clock.now().date(),
     }
     return render(request, "content/item_detail.html", context)
 
@@ -250,6 +256,21 @@ def item_reschedule(request, item_id: int):
     target = request.POST.get("next", "")
     if target.startswith("/content/") and "//" not in target:
         return HttpResponseRedirect(target)
+    return _back(item)
+
+
+@require_POST
+@page("content.edit")
+def item_due(request, item_id: int):
+    """Set or clear the item's editorial deadline (a board task is made for it)."""
+    item = _get(request, item_id)
+    day = request.POST.get("due_on", "")
+    try:
+        actions.set_due(item, day or None, actor=request.user)
+    except ValidationFailed as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, f"Deadline set to {day}." if day else "Deadline cleared.")
     return _back(item)
 
 

@@ -61,6 +61,42 @@ def _fallback_state(flow, state: str) -> str:
     return next(s["key"] for s in flow.states if not s["needs_approval"])
 
 
+def _effect(flow, state: str) -> tuple[str, str] | None:
+    """What a withdrawal does to an item in ``state``: (flag kind, state after), or
+    ``None`` when the item is left alone (archived)."""
+    if state in IDLE_STATES:
+        return None
+    if state == PUBLISHED:
+        return FlagKind.PUBLISHED, state
+    if flow.needs_approval(state):
+        return FlagKind.UNSCHEDULED, _fallback_state(flow, state)
+    return FlagKind.IN_PROGRESS, state
+
+
+def effects(asset: Asset) -> list[dict]:
+    """What withdrawing ``asset`` would do now, item by item, for the confirmation:
+    ``{"item", "kind", "kind_label", "state_before", "state_after"}`` (state labels),
+    archived items left out; in the order the withdrawal takes them."""
+    flow = selectors.workflow(asset.workspace)
+    item_ids = asset.uses.values_list("item_id", flat=True)
+    found = []
+    for item in ContentItem.objects.filter(pk__in=item_ids).order_by("pk"):
+        effect = _effect(flow, item.state)
+        if effect is None:
+            continue
+        kind, after = effect
+        found.append(
+            {
+                "item": item,
+                "kind": kind,
+                "kind_label": FlagKind(kind).label,
+                "state_before": flow.label(item.state),
+                "state_after": flow.label(after),
+            }
+        )
+    return found
+
+
 def _flag_items(asset: Asset, reason: str) -> list[ContentFlag]:
     """Take the items that use ``asset`` off the schedule or flag them (see the module)."""
     now = clock.now()
@@ -69,17 +105,14 @@ def _flag_items(asset: Asset, reason: str) -> list[ContentFlag]:
     users = ContentItem.objects.select_for_update(of=("self",)).filter(pk__in=item_ids)
     flags = []
     for item in users.select_related("owner").order_by("pk"):
-        if item.state in IDLE_STATES:
+        effect = _effect(flow, item.state)
+        if effect is None:
             continue
         before = item.state
-        if before == PUBLISHED:
-            kind = FlagKind.PUBLISHED
-        elif flow.needs_approval(before):
-            kind = FlagKind.UNSCHEDULED
-            item.state = _fallback_state(flow, before)
+        kind, after = effect
+        if after != before:
+            item.state = after
             item.save(update_fields=["state"])
-        else:
-            kind = FlagKind.IN_PROGRESS
         flag, created = ContentFlag.objects.get_or_create(
             item=item,
             asset=asset,
@@ -210,3 +243,26 @@ def expire_assets(today: date | None = None) -> int:
             )
             done += 1
     return done
+
+
+@transaction.atomic
+def clear_flag(flag: ContentFlag, *, note, actor) -> ContentFlag:
+    """Mark a flag dealt with (the asset replaced, or the use judged fine), with a note of
+    what was done; clearing a cleared flag changes nothing."""
+    errors: dict[str, str] = {}
+    note = check_text(errors, "note", note, 500, required=True)
+    if errors:
+        raise ValidationFailed(errors)
+    flag = ContentFlag.objects.select_for_update().select_related("item").get(pk=flag.pk)
+    if flag.resolved_at is not None:
+        return flag
+    flag.resolved_at, flag.resolved_by, flag.resolution = clock.now(), actor, note
+    flag.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+    audit.record(
+        flag.workspace,
+        "content.flag.clear",
+        flag.item,
+        actor=actor,
+        after={"flag": flag.pk, "asset": flag.asset_id, "note": note},
+    )
+    return flag

@@ -1,5 +1,6 @@
 """Files kept for a domain on the local disk under ``PACER_DATA_DIR/<area>``: a small
-interface (save, read, delete by key) that an S3-compatible store can implement later.
+interface (save, read, exists, delete by key), which ``pacer.core.storage_s3`` implements
+on an S3-compatible store.
 A save is written to a temporary file and renamed, so a reader never sees half a file."""
 
 import os
@@ -42,5 +43,12 @@ class LocalStorage:
 
 
 def storage(area: str) -> LocalStorage:
-    """The storage of one area (e.g. ``"attachments"``) under the data directory."""
+    """The storage of one area (e.g. ``"attachments"``) under the data directory, or in
+    an S3-compatible bucket when ``PACER_STORAGE_URL`` (a setting, else the environment)
+    names one (``pacer.core.storage_s3``)."""
+    url = getattr(settings, "PACER_STORAGE_URL", None) or os.environ.get("PACER_STORAGE_URL")
+    if url:
+        from pacer.core.storage_s3 import S3Storage
+
+        return S3Storage(url, area)
     return LocalStorage(Path(settings.DATA_DIR) / area)

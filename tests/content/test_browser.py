@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pacer.content import actions, assets, selectors, tasks
+from pacer.content import actions, assets, selectors, tasks, withdrawal
 from pacer.content.models import ContentItem
 from tests.content.test_assets import png
 from tests.web.test_layout import _check, _context
@@ -59,7 +59,30 @@ def content_site(live_server, workspace, admin, team, plan):
     _, token = assets.share_collection(
         kit, label="Springfield", days=30, can_download=True, renditions=["medium"]
     )
-    return {"url": live_server.url, "item": item, "asset": asset, "kit": kit, "token": token}
+    assets.add_release(asset, person="Mia Rossi", territories="US, CA", ends_on="2026-06-30")
+    actions.set_due(item, "2026-03-10")
+    for n in range(6):  # a busy day: the month view shows 4 and "+2 more"
+        actions.create_item(
+            workspace,
+            title=f"Busy {n}",
+            kind="social_post",
+            scheduled_for=datetime(2026, 3, 20, 8 + n, tzinfo=UTC),
+        )
+    banner = assets.upload_asset(workspace, name="Winter banner", filename="w.png", data=png())
+    winter = actions.create_item(
+        workspace, title="Winter ad", kind="ad", owner=team["editor"], scheduled_for="2026-03-05"
+    )
+    assets.use_asset(winter, banner)
+    withdrawal.withdraw_asset(banner, reason="the photographer revoked the licence")
+    return {
+        "url": live_server.url,
+        "item": item,
+        "asset": asset,
+        "kit": kit,
+        "token": token,
+        "banner": banner,
+        "winter": winter,
+    }
 
 
 def test_content_pages_fit_every_width_and_pass_axe(browser, content_site):
@@ -71,6 +94,10 @@ def test_content_pages_fit_every_width_and_pass_axe(browser, content_site):
         ("content-calendar", "/content/calendar/?day=2026-03-15"),
         ("content-calendar-week", "/content/calendar/?view=week&day=2026-03-12"),
         ("content-calendar-list", "/content/calendar/?view=list&day=2026-03-15"),
+        ("content-calendar-day", "/content/calendar/?view=day&day=2026-03-20"),
+        ("content-flags", "/content/flags/"),
+        ("content-item-flagged", f"/content/items/{content_site['winter'].pk}/?back=flags"),
+        ("asset-withdrawn", f"/assets/{content_site['banner'].pk}/"),
         ("content-feeds", "/content/feeds/"),
         ("assets", "/assets/"),
         ("asset", f"/assets/{asset.pk}/"),
@@ -83,6 +110,10 @@ def test_content_pages_fit_every_width_and_pass_axe(browser, content_site):
         for name, path in pages:
             page.goto(url + path)
             found += _check(page, name, width, problems)
+        page.goto(f"{url}/assets/{asset.pk}/")  # the withdrawal's confirmation, open
+        page.click("a[data-modal-open=withdraw-dialog]")
+        page.wait_for_selector("#withdraw-dialog[open]")
+        found += _check(page, "asset-withdraw-dialog", width, problems)
         context.close()
         context, page, problems = _context(browser, width, "lee", url)
         page.goto(f"{url}/content/items/{item.pk}/")
@@ -117,5 +148,23 @@ def test_dragging_an_item_to_another_day_reschedules_it(browser, content_site):
     page.wait_for_selector(f"#cal-item-{post.pk}[data-moved-to='2026-03-19']", timeout=10_000)
     post.refresh_from_db()
     assert post.scheduled_for == datetime(2026, 3, 19, 10, tzinfo=UTC)
+    assert problems == []
+    context.close()
+
+
+def test_an_asset_is_withdrawn_through_its_confirmation_dialog(browser, content_site):
+    url, asset, item = content_site["url"], content_site["asset"], content_site["item"]
+    context, page, problems = _context(browser, 1440, "ada", url)
+    page.goto(f"{url}/assets/{asset.pk}/")
+    page.click("a[data-modal-open=withdraw-dialog]")
+    dialog = page.locator("#withdraw-dialog")
+    assert "Spring launch post · In review, flagged" in dialog.inner_text()
+    page.fill("#field-withdraw-reason", "model release withdrawn")
+    dialog.locator("button[type=submit]").click()
+    page.wait_for_selector("#withdrawn", timeout=10_000)
+    assert "model release withdrawn" in page.inner_text("#withdrawn")
+    asset.refresh_from_db()
+    assert (asset.status, asset.withdrawn_reason) == ("withdrawn", "model release withdrawn")
+    assert [f.kind for f in selectors.open_flags(item)] == ["in_progress"]
     assert problems == []
     context.close()

@@ -89,6 +89,7 @@ ADMIN_PAGES = [
     ("content-items", "/content/items/"),
     ("content-calendar", "/content/calendar/?day=2026-03-15"),
     ("content-feeds", "/content/feeds/"),
+    ("content-flags", "/content/flags/"),
     ("assets", "/assets/"),
     ("styleguide", "/styleguide/?toast=1"),
     ("not-found", "/no-such-page/"),
