@@ -18,13 +18,14 @@ from django.db import IntegrityError, transaction
 
 from pacer.core import clock, faults
 from pacer.core.errors import ValidationFailed
-from pacer.core.models import Workspace
+from pacer.core.models import Membership, Workspace
 from pacer.core.worker import wake
-from pacer.leads import sms, todo
+from pacer.leads import escalation, sms, todo
 from pacer.leads.models import (
     Activity,
     ActivityKind,
     Agent,
+    EscalateTo,
     FollowUpTask,
     Lead,
     Notice,
@@ -32,6 +33,7 @@ from pacer.leads.models import (
     TimerKind,
 )
 from pacer.leads.routing import Router, assign
+from pacer.messaging import webhooks
 from pacer.people.selectors import contact
 
 log = logging.getLogger(__name__)
@@ -209,21 +211,62 @@ def _fire(timer: Timer, now: datetime) -> None:
                 body=subject,
             )
     elif timer.kind == TimerKind.BREACH:
-        for manager in Agent.objects.filter(
-            workspace_id=lead.workspace_id, location_id=lead.location_id, is_manager=True
-        ).select_related("user"):
-            _notice(
-                lead,
-                f"breach:{timer.assignment_round}:{manager.user_id}",
-                to_user=manager.user,
-                to_email=manager.user.email,
-                subject=f"{label} missed its response deadline",
-                body=f"{label} was due a first response by {lead.respond_by:%c} and has none.\n",
-            )
+        _escalate(lead, timer, label)
     elif timer.kind == TimerKind.REASSIGN:
         previous = lead.owner_id
         assign(lead, now, exclude=previous, why="re-assigned after the deadline")
         todo.hand_over(lead, previous)
+
+
+def _escalate(lead: Lead, timer: Timer, label: str) -> None:
+    """One step of the lead's escalation chain: a notice to each of its recipients (once
+    per round, step and recipient), or the ``lead.escalated`` webhook event."""
+    target = timer.target or escalation.DEFAULT[0]
+    to, round_step = target["to"], f"{timer.assignment_round}:{timer.step}"
+    late = "" if not target.get("delay_minutes") else f" ({target['delay_minutes']} min ago)"
+    subject = f"{label} missed its response deadline{late}"
+    body = f"{label} was due a first response by {lead.respond_by:%c} and has none.\n"
+    if to == EscalateTo.WEBHOOK:
+        data = {
+            "lead": lead.pk,
+            "location_id": lead.location_id,
+            "owner_id": lead.owner_id,
+            "respond_by": lead.respond_by.isoformat() if lead.respond_by else None,
+            "step": timer.step,
+            "delay_minutes": target.get("delay_minutes", 0),
+        }
+        webhooks.emit(lead.workspace_id, escalation.EVENT, f"{lead.pk}:{round_step}", data)
+        return
+    if to == EscalateTo.EMAIL:
+        _notice(
+            lead,
+            f"breach:{round_step}:inbox",
+            to_email=target["address"],
+            subject=subject,
+            body=body,
+        )
+        return
+    agents = Agent.objects.filter(workspace_id=lead.workspace_id, location_id=lead.location_id)
+    users = {
+        EscalateTo.MANAGERS: lambda: [a.user for a in agents.filter(is_manager=True)],
+        EscalateTo.AGENTS: lambda: [a.user for a in agents],
+        EscalateTo.OWNER: lambda: [lead.owner] if lead.owner else [],
+        EscalateTo.USER: lambda: [  # while still a member
+            member.user
+            for member in Membership.objects.filter(
+                workspace_id=lead.workspace_id, user_id=target.get("user")
+            ).select_related("user")
+        ],
+    }[to]()
+    for user in {user.pk: user for user in users}.values():
+        _notice(
+            lead,
+            f"breach:{round_step}:{user.pk}",
+            to_user=user,
+            to_email=user.email,
+            subject=subject,
+            body=body,
+        )
 
 
 def send_notices() -> int:

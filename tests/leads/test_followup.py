@@ -124,7 +124,7 @@ def test_timers_remind_escalate_and_reassign_once_each(workspace, north, clock_a
     assert fire_due_timers(datetime(2026, 3, 31, 8, 10, tzinfo=UTC)) == 1
     assert sorted(Notice.objects.values_list("key", "to_user__username")) == [
         ("auto-reply", None),
-        ("breach:1:" + str(max_.pk), "max"),
+        ("breach:1:0:" + str(max_.pk), "max"),
         ("remind:1", "ann"),
     ]
     assert fire_due_timers(datetime(2026, 3, 31, 8, 40, tzinfo=UTC)) == 1
