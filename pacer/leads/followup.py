@@ -10,6 +10,7 @@ SMTP leaves it claimed and unsent (shown, never sent twice).
 
 import logging
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
@@ -161,11 +162,16 @@ def mark_notices_read(workspace: Workspace, user, *, lead_id: int | None = None)
 
 
 def fire_due_timers(now: datetime | None = None) -> int:
-    """Fire every timer due by ``now`` (the worker's loop); returns how many fired."""
+    """Fire every timer due by ``now`` (by default now, as the worker's loop does, which is
+    then woken when the next timer falls due); returns how many fired.
+
+    Both reads walk the partial index of open timers by due time (``lead_timer_due``):
+    the cost of a run does not grow with the number of timers open later."""
+    looping = now is None
     now = now or clock.now()
     due = list(
         Timer.objects.filter(fired_at__isnull=True, cancelled_at__isnull=True, due_at__lte=now)
-        .order_by("due_at", "id")
+        .order_by("due_at")
         .values_list("id", flat=True)[:TIMERS_PER_RUN]
     )
     fired = 0
@@ -181,7 +187,34 @@ def fire_due_timers(now: datetime | None = None) -> int:
             faults.point("leads.timer.fired")  # a crash here undoes the claim and the notice
         fired += 1
         faults.point("leads.timer.committed")
+    if looping and len(due) < TIMERS_PER_RUN:
+        _wake_at_next_due(now)
     return fired
+
+
+_next_wake: list[threading.Timer] = []
+
+
+def _wake_at_next_due(now: datetime) -> None:
+    """Wake the timer loop when the next open timer falls due, if that is sooner than
+    the loop's own interval (else the loop finds it then)."""
+    next_due = (
+        Timer.objects.filter(fired_at__isnull=True, cancelled_at__isnull=True)
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )
+    if next_due is None:
+        return
+    delay = (next_due - now).total_seconds()
+    if delay >= settings.LEAD_TIMER_SECONDS:
+        return
+    while _next_wake:
+        _next_wake.pop().cancel()
+    alarm = threading.Timer(max(delay, 0.0), wake, ("lead-timers",))
+    alarm.daemon = True
+    alarm.start()
+    _next_wake.append(alarm)
 
 
 def _fire(timer: Timer, now: datetime) -> None:
