@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pacer.core import actions as core_actions
@@ -27,6 +27,7 @@ from pacer.people.models import Contact
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 6, 3, 10, tzinfo=UTC)
 LEADS = 30
+AWAY = (NOW + timedelta(days=1)).isoformat()  # time off past the routing moment
 USERS = ("ann", "ben", "cat", "dan")
 FIELD = re.compile(
     r"^(user|location|weight|max_open|is_manager|team|phone|away_until|agent_id|rules"
@@ -42,9 +43,7 @@ agent_fields = st.fixed_dictionaries(
         "max_open": st.sampled_from([1, 1000, 0, 2.5]),
         "team": st.sampled_from(["", "a", "b", "Bad Team"]),
         "is_manager": st.sampled_from([True, False, "yes"]),
-        "away_until": st.sampled_from(
-            [None, "", (NOW + timedelta(days=1)).isoformat(), NOW.isoformat(), "soon"]
-        ),
+        "away_until": st.sampled_from([None, "", AWAY, AWAY, NOW.isoformat(), "soon"]),
     },
 )
 rule_rows = st.lists(
@@ -182,6 +181,13 @@ def _check_routing(workspace, north, contacts) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(steps=st.lists(edits, min_size=1, max_size=8))
+@example(  # always: a member away at North beside one who is not
+    steps=[
+        ("add", "ann", {"location": "north", "away_until": AWAY}),
+        ("add", "ben", {"location": "north", "weight": 2}),
+        ("add", "cat", {"location": "north", "weight": 0}),
+    ]
+)
 def test_random_edits_never_half_write_and_routing_follows_the_settings(workspace, place, steps):
     north, contacts = place
     with transaction.atomic():  # each example starts from the same settings
