@@ -17,7 +17,7 @@ from django.db import transaction
 
 from pacer.core import actions
 from pacer.core.models import Role, Workspace
-from pacer.leads import staff
+from pacer.leads import escalation, staff
 from pacer.leads.hours import WEEKDAYS
 from pacer.leads.routing import assign
 from pacer.leads.selectors import leads
@@ -77,6 +77,13 @@ def load_staff(workspace: Workspace, business: Business, password: str, now: dat
                 },
             )
             made += 1
+    if not escalation.chain_rows(workspace):  # the owner and the managers at once, then all
+        chain = [
+            {"delay_minutes": 0, "to": "owner"},
+            {"delay_minutes": 0, "to": "managers"},
+            {"delay_minutes": 30, "to": "agents"},
+        ]
+        escalation.save_chain(workspace, {"location": "", "steps": chain})
     answered = {s.data["email"]: s.response_minutes for s in lead_submissions(business) if s.data}
     assigned = 0
     waiting = leads(workspace).filter(owner__isnull=True).select_related("workspace", "contact")

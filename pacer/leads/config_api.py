@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 from ninja import Field, Router, Schema, Status
 
 from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, Id, finite, text
-from pacer.core.errors import NotFound
+from pacer.core.errors import NotFound, ValidationFailed
 from pacer.core.permissions import endpoint
-from pacer.leads import locating, rules, sla, staff
-from pacer.leads.models import SOURCES, Agent, LocationHours, SlaPolicy
+from pacer.leads import escalation, locating, rules, sla, staff
+from pacer.leads.models import SOURCES, Agent, EscalateTo, LocationHours, SlaPolicy
 from pacer.people.selectors import locations
 
 router = Router(tags=["leads"])
@@ -84,6 +84,22 @@ class SlaIn(Schema):
 
 class SlaOut(SlaIn):
     id: int
+
+
+class StepIO(Schema):
+    delay_minutes: int = Field(
+        ge=0, le=sla.MAX_MINUTES, description="working minutes after the missed deadline"
+    )
+    to: Literal[tuple(EscalateTo.values)]
+    user: text(150) = Field("", description='a member\'s username (to "user")')
+    address: text(254) = Field("", description='a team inbox (to "email")')
+
+
+class ChainIO(Schema):
+    location: text(40) = Field("", description="a location code; empty: every other location")
+    steps: list[StepIO] = Field(
+        min_length=1, max_length=escalation.MAX_STEPS, description="in order of delay"
+    )
 
 
 class LocationHoursIO(HoursIO):
@@ -265,4 +281,36 @@ def remove_sla(request, policy_id: Id):
     if not SlaPolicy.objects.filter(workspace=request.workspace, pk=policy_id).exists():
         raise NotFound("policy_id", "no such SLA policy in this workspace")
     sla.remove_policy(request.workspace, policy_id, actor=request.user)
+    return Status(204, None)
+
+
+@router.get("/settings/escalation", response={200: list[ChainIO], **ERRORS})
+@endpoint("leads.configure")
+def list_escalation(request):
+    """Every escalation chain: the location's own, and "" for every other location."""
+    return escalation.chain_rows(request.workspace)
+
+
+@router.put("/settings/escalation", response={200: ChainIO, **ERRORS, **BODY_ERRORS})
+@endpoint("leads.configure")
+def put_escalation(request, payload: ChainIO):
+    """Set a location's escalation chain (replacing the one it has); applies to leads
+    assigned after it."""
+    escalation.save_chain(request.workspace, payload.dict(), actor=request.user)
+    return next(
+        row
+        for row in escalation.chain_rows(request.workspace)
+        if row["location"] == payload.location
+    )
+
+
+@router.delete("/settings/escalation", response={204: None, **ERRORS, **NOT_FOUND})
+@endpoint("leads.configure")
+def remove_escalation(request, location: text(40) = ""):
+    """Remove a location's own chain (its leads then follow the every-location one, else
+    the location's managers at the deadline)."""
+    try:
+        escalation.remove_chain(request.workspace, location, actor=request.user)
+    except ValidationFailed as refused:
+        raise NotFound("location", refused.errors["location"]) from None
     return Status(204, None)

@@ -10,21 +10,25 @@ SMTP leaves it claimed and unsent (shown, never sent twice).
 
 import logging
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import IntegrityError, transaction
 
 from pacer.core import clock, faults
 from pacer.core.errors import ValidationFailed
-from pacer.core.models import Workspace
+from pacer.core.models import Membership, Workspace
 from pacer.core.worker import wake
-from pacer.leads import sms, todo
+from pacer.leads import escalation, sms, todo
 from pacer.leads.models import (
     Activity,
     ActivityKind,
     Agent,
+    EscalateTo,
     FollowUpTask,
     Lead,
     Notice,
@@ -32,6 +36,7 @@ from pacer.leads.models import (
     TimerKind,
 )
 from pacer.leads.routing import Router, assign
+from pacer.messaging import webhooks
 from pacer.people.selectors import contact
 
 log = logging.getLogger(__name__)
@@ -40,6 +45,7 @@ TIMERS_PER_RUN = 500
 HISTORIC = timedelta(days=1)
 NOTICES_PER_RUN = 200
 CLAIM_CHUNK = 25
+SMTP_SENDERS = 4  # SMTP sessions sending side by side
 
 
 def _notice(
@@ -156,11 +162,16 @@ def mark_notices_read(workspace: Workspace, user, *, lead_id: int | None = None)
 
 
 def fire_due_timers(now: datetime | None = None) -> int:
-    """Fire every timer due by ``now`` (the worker's loop); returns how many fired."""
+    """Fire every timer due by ``now`` (by default now, as the worker's loop does, which is
+    then woken when the next timer falls due); returns how many fired.
+
+    Both reads walk the partial index of open timers by due time (``lead_timer_due``):
+    the cost of a run does not grow with the number of timers open later."""
+    looping = now is None
     now = now or clock.now()
     due = list(
         Timer.objects.filter(fired_at__isnull=True, cancelled_at__isnull=True, due_at__lte=now)
-        .order_by("due_at", "id")
+        .order_by("due_at")
         .values_list("id", flat=True)[:TIMERS_PER_RUN]
     )
     fired = 0
@@ -176,7 +187,34 @@ def fire_due_timers(now: datetime | None = None) -> int:
             faults.point("leads.timer.fired")  # a crash here undoes the claim and the notice
         fired += 1
         faults.point("leads.timer.committed")
+    if looping and len(due) < TIMERS_PER_RUN:
+        _wake_at_next_due(now)
     return fired
+
+
+_next_wake: list[threading.Timer] = []
+
+
+def _wake_at_next_due(now: datetime) -> None:
+    """Wake the timer loop when the next open timer falls due, if that is sooner than
+    the loop's own interval (else the loop finds it then)."""
+    next_due = (
+        Timer.objects.filter(fired_at__isnull=True, cancelled_at__isnull=True)
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )
+    if next_due is None:
+        return
+    delay = (next_due - now).total_seconds()
+    if delay >= settings.LEAD_TIMER_SECONDS:
+        return
+    while _next_wake:
+        _next_wake.pop().cancel()
+    alarm = threading.Timer(max(delay, 0.0), wake, ("lead-timers",))
+    alarm.daemon = True
+    alarm.start()
+    _next_wake.append(alarm)
 
 
 def _fire(timer: Timer, now: datetime) -> None:
@@ -209,59 +247,121 @@ def _fire(timer: Timer, now: datetime) -> None:
                 body=subject,
             )
     elif timer.kind == TimerKind.BREACH:
-        for manager in Agent.objects.filter(
-            workspace_id=lead.workspace_id, location_id=lead.location_id, is_manager=True
-        ).select_related("user"):
-            _notice(
-                lead,
-                f"breach:{timer.assignment_round}:{manager.user_id}",
-                to_user=manager.user,
-                to_email=manager.user.email,
-                subject=f"{label} missed its response deadline",
-                body=f"{label} was due a first response by {lead.respond_by:%c} and has none.\n",
-            )
+        _escalate(lead, timer, label)
     elif timer.kind == TimerKind.REASSIGN:
         previous = lead.owner_id
         assign(lead, now, exclude=previous, why="re-assigned after the deadline")
         todo.hand_over(lead, previous)
 
 
+def _escalate(lead: Lead, timer: Timer, label: str) -> None:
+    """One step of the lead's escalation chain: a notice to each of its recipients (once
+    per round, step and recipient), or the ``lead.escalated`` webhook event."""
+    target = timer.target or escalation.DEFAULT[0]
+    to, round_step = target["to"], f"{timer.assignment_round}:{timer.step}"
+    late = "" if not target.get("delay_minutes") else f" ({target['delay_minutes']} min ago)"
+    subject = f"{label} missed its response deadline{late}"
+    body = f"{label} was due a first response by {lead.respond_by:%c} and has none.\n"
+    if to == EscalateTo.WEBHOOK:
+        data = {
+            "lead": lead.pk,
+            "location_id": lead.location_id,
+            "owner_id": lead.owner_id,
+            "respond_by": lead.respond_by.isoformat() if lead.respond_by else None,
+            "step": timer.step,
+            "delay_minutes": target.get("delay_minutes", 0),
+        }
+        webhooks.emit(lead.workspace_id, escalation.EVENT, f"{lead.pk}:{round_step}", data)
+        return
+    if to == EscalateTo.EMAIL:
+        _notice(
+            lead,
+            f"breach:{round_step}:inbox",
+            to_email=target["address"],
+            subject=subject,
+            body=body,
+        )
+        return
+    agents = Agent.objects.filter(workspace_id=lead.workspace_id, location_id=lead.location_id)
+    users = {
+        EscalateTo.MANAGERS: lambda: [a.user for a in agents.filter(is_manager=True)],
+        EscalateTo.AGENTS: lambda: [a.user for a in agents],
+        EscalateTo.OWNER: lambda: [lead.owner] if lead.owner else [],
+        EscalateTo.USER: lambda: [  # while still a member
+            member.user
+            for member in Membership.objects.filter(
+                workspace_id=lead.workspace_id, user_id=target.get("user")
+            ).select_related("user")
+        ],
+    }[to]()
+    for user in {user.pk: user for user in users}.values():
+        _notice(
+            lead,
+            f"breach:{round_step}:{user.pk}",
+            to_user=user,
+            to_email=user.email,
+            subject=subject,
+            body=body,
+        )
+
+
 def send_notices() -> int:
     """Hand unsent notices to SMTP (or SMS), each at most once; returns how many were sent.
 
     Notices are claimed ``CLAIM_CHUNK`` at a time (one write, not one per notice: under
-    load every SQLite commit waits for the disk and for the other writers) and sent over
-    one SMTP session; each chunk's sent ones are marked in one write. A crash mid-chunk
-    leaves its notices claimed without ``sent_at``: some may have been handed over,
-    none is sent again. When SMTP fails, the chunk's notices not yet tried are released
-    for the next run and the run stops.
+    load every SQLite commit waits for the disk and for the other writers) and each chunk
+    is shared out over ``SMTP_SENDERS`` SMTP sessions sending side by side (one session
+    for a backend that is not SMTP: a file or memory outbox gains nothing from it); each
+    chunk's sent ones are marked in one write. A crash mid-chunk leaves its notices
+    claimed without ``sent_at``: some may have been handed over, none is sent again.
+    When a session cannot be opened nothing of its share was handed over, so its share is
+    released for the next run; when a hand-over fails, that notice stays claimed and
+    unsent (it may have gone) and the rest of its share is released. After a failure the
+    run stops.
     """
-    sent, connection = 0, None
+    sent = 0
+    connections = [get_connection()]
+    if isinstance(connections[0], SmtpBackend):
+        connections += [get_connection() for _ in range(SMTP_SENDERS - 1)]
     try:
-        while sent < NOTICES_PER_RUN:
-            claimed = _claim(CLAIM_CHUNK)
-            if not claimed:
-                break
-            connection = connection or get_connection()
-            done, stop = [], False
-            for index, notice in enumerate(claimed):
-                faults.point("leads.notice.sending")
-                if _deliver(notice, connection):
-                    done.append(notice.pk)
-                elif not notice.to_phone:  # SMTP is down: leave the rest untried
-                    Notice.objects.filter(pk__in=[n.pk for n in claimed[index + 1 :]]).update(
-                        claimed_at=None
-                    )
-                    stop = True
+        with ThreadPoolExecutor(len(connections), thread_name_prefix="lead-notices") as pool:
+            while sent < NOTICES_PER_RUN:
+                claimed = _claim(CLAIM_CHUNK)
+                if not claimed:
                     break
-            Notice.objects.filter(pk__in=done).update(sent_at=clock.now())
-            sent += len(done)
-            if stop:
-                break
+                shares = [claimed[n :: len(connections)] for n in range(len(connections))]
+                results = list(pool.map(_send_share, shares, connections))
+                done = [pk for share_done, _ in results for pk in share_done]
+                untried = [pk for _, share_untried in results for pk in share_untried]
+                Notice.objects.filter(pk__in=untried).update(claimed_at=None)
+                Notice.objects.filter(pk__in=done).update(sent_at=clock.now())
+                sent += len(done)
+                if any(len(d) < len(share) for share, (d, _) in zip(shares, results, strict=True)):
+                    break  # SMTP failed: the next run tries again
     finally:
-        if connection is not None:
+        for connection in connections:
             connection.close()
     return sent
+
+
+def _send_share(share: list[Notice], connection) -> tuple[list[int], list[int]]:
+    """Send ``share`` in order over ``connection`` (in a thread of its own; no database
+    access here): the ids handed over, and those not tried after a failure."""
+    emails = [notice for notice in share if not notice.to_phone]
+    if emails:
+        try:
+            connection.open()
+        except OSError as error:
+            log.warning("no SMTP session for %s notices: %s", len(emails), error)
+            return [], [notice.pk for notice in share]
+    done = []
+    for index, notice in enumerate(share):
+        faults.point("leads.notice.sending")
+        if _deliver(notice, connection):
+            done.append(notice.pk)
+        elif not notice.to_phone:  # SMTP failed: leave the rest untried
+            return done, [n.pk for n in share[index + 1 :]]
+    return done, []
 
 
 def _claim(limit: int) -> list[Notice]:

@@ -162,20 +162,60 @@ class SlaPolicy(models.Model):
         ]
 
 
+class EscalateTo(models.TextChoices):
+    MANAGERS = "managers", "The location's managers"
+    AGENTS = "agents", "Every agent of the location"
+    OWNER = "owner", "The lead's owner"
+    USER = "user", "A named member"
+    EMAIL = "email", "A team inbox (email address)"
+    WEBHOOK = "webhook", "The workspace's webhooks (lead.escalated)"
+
+
+class EscalationStep(models.Model):
+    """One step of a location's escalation chain (or of every location without its own,
+    when ``location_id`` is empty): ``delay_minutes`` working minutes after a missed
+    response deadline, tell ``to`` (with ``user`` or ``address`` where it needs one).
+    A workspace without steps escalates to the location's managers at the deadline."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    location_id = models.BigIntegerField(null=True, blank=True)
+    position = models.PositiveSmallIntegerField()
+    delay_minutes = models.PositiveIntegerField()
+    to = models.CharField(max_length=10, choices=EscalateTo.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    address = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "location_id", "position"],
+                name="lead_escalation_step",
+                nulls_distinct=False,
+            ),
+        ]
+
+
 class TimerKind(models.TextChoices):
     REMIND = "remind", "Reminder to the owner"
-    BREACH = "breach", "Escalation to the location's manager"
+    BREACH = "breach", "Escalation (a step of the chain)"
     REASSIGN = "reassign", "Re-assignment"
 
 
 class Timer(models.Model):
     """A deadline of a lead's assignment round; fires once (``fired_at``), unless the
-    first response came first (``cancelled_at``)."""
+    first response came first (``cancelled_at``). An escalation timer is one ``step`` of
+    the chain set when the lead was assigned, its ``target`` copied from that step
+    (``{"to", "user", "address"}``), so a later change of the chain leaves it as it was."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="timers")
     kind = models.CharField(max_length=10, choices=TimerKind.choices)
     assignment_round = models.PositiveIntegerField()
+    step = models.PositiveSmallIntegerField(default=0)
+    target = models.JSONField(default=dict, blank=True)
     due_at = models.DateTimeField()
     fired_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -183,7 +223,7 @@ class Timer(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["lead", "kind", "assignment_round"], name="lead_timer_once"
+                fields=["lead", "kind", "assignment_round", "step"], name="lead_timer_step_once"
             ),
         ]
         indexes = [

@@ -21,6 +21,7 @@ from django.db.models import Count, Q
 
 from pacer.core import audit
 from pacer.core.models import Workspace
+from pacer.leads.escalation import chain_of
 from pacer.leads.hours import Hours, add_working_minutes, from_json, is_open
 from pacer.leads.models import Agent, Lead, LocationHours, SlaPolicy, Timer, TimerKind
 from pacer.leads.rules import Rules
@@ -40,6 +41,7 @@ class Router:
         self._load: dict[int, int] = {}  # user id -> open leads owned
         self._policies: dict[tuple[str, int | None], SlaPolicy | None] = {}
         self._hours: dict[int | None, Hours] = {}
+        self._chains: dict[int | None, list[dict]] = {}
 
     def _pool(self, key: tuple, where: Q) -> list[Agent]:
         """The pool's agents able to take leads now (not away, on shift, weight > 0),
@@ -110,6 +112,11 @@ class Router:
         if location_id not in self._hours:
             self._hours[location_id] = hours_of(self.workspace, location_id)
         return self._hours[location_id]
+
+    def chain(self, location_id: int | None) -> list[dict]:
+        if location_id not in self._chains:
+            self._chains[location_id] = chain_of(self.workspace, location_id)
+        return self._chains[location_id]
 
     def took(self, owner_id: int | None, lead: Lead, delta: int) -> None:
         """Count an open lead more (or less) for ``owner_id``."""
@@ -205,18 +212,31 @@ def assign(
             base, max(policy.respond_minutes - policy.remind_minutes, 0), hours
         )
         reassign = add_working_minutes(lead.respond_by, policy.reassign_minutes, hours)
+        steps = [  # escalation: each step of the chain, its delay after the deadline
+            (
+                TimerKind.BREACH,
+                index,
+                step,
+                add_working_minutes(lead.respond_by, step["delay_minutes"], hours)
+                if step["delay_minutes"]
+                else lead.respond_by,
+            )
+            for index, step in enumerate(router.chain(lead.location_id))
+        ]
         Timer.objects.bulk_create(
             Timer(
                 workspace=workspace,
                 lead=lead,
                 kind=kind,
                 assignment_round=lead.assignment_round,
+                step=index,
+                target=target,
                 due_at=due,
             )
-            for kind, due in (
-                (TimerKind.REMIND, remind),
-                (TimerKind.BREACH, lead.respond_by),
-                (TimerKind.REASSIGN, reassign),
+            for kind, index, target, due in (
+                (TimerKind.REMIND, 0, {}, remind),
+                *steps,
+                (TimerKind.REASSIGN, 0, {}, reassign),
             )
         )
     lead.save(update_fields=["owner", "assigned_at", "respond_by", "assignment_round"])

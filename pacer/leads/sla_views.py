@@ -1,6 +1,7 @@
 """Settings page for follow-up SLAs: the policies per stage and location in a table, a
 form that sets one (a refusal re-renders it with each reason under its field and nothing
-written), and removing one. Writes go through ``pacer.leads.sla``."""
+written), and removing one; the same for the escalation chains. Writes go through
+``pacer.leads.sla`` and ``pacer.leads.escalation``."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -8,12 +9,69 @@ from django.views.decorators.http import require_POST
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import page
-from pacer.leads import sla
+from pacer.core.selectors import members
+from pacer.leads import escalation, sla
+from pacer.leads.models import EscalateTo
 from pacer.leads.stages import open_stages, stages
 from pacer.people.selectors import locations
 from pacer.web.tables import Column, Table
 
 DEFAULTS = {"stage": "lead", "respond_minutes": 15, "remind_minutes": 5, "reassign_minutes": 30}
+STEP_ROWS = 5  # step rows on the form; blank ones are left out
+STEP_FIELDS = ("delay_minutes", "to", "user", "address")
+
+
+def _chain_form(post) -> tuple[dict, list[dict], list[int]]:
+    """The chain form's values, its filled step rows and the form row of each."""
+    rows = [
+        {field: post.get(f"steps[{index}].{field}", "").strip() for field in STEP_FIELDS}
+        for index in range(STEP_ROWS)
+    ]
+    filled = [index for index, row in enumerate(rows) if row["delay_minutes"] or row["to"]]
+    return {"location": post.get("location", ""), "rows": rows}, [rows[i] for i in filled], filled
+
+
+def _save_chain(request) -> dict:
+    """Save the posted chain; the refusals keyed by the form's own rows, or {}."""
+    form, steps, filled = _chain_form(request.POST)
+    try:
+        escalation.save_chain(
+            request.workspace, {"location": form["location"], "steps": steps}, actor=request.user
+        )
+    except ValidationFailed as error:
+        errors = {}
+        for key, reason in error.errors.items():
+            if key.startswith("steps["):  # the n-th filled row is the form's row filled[n]
+                index, rest = key[len("steps[") :].split("]", 1)
+                key = f"steps[{filled[int(index)]}]{rest}"
+            errors[key] = reason
+        return {"chain_form": form, "chain_errors": errors}
+    return {}
+
+
+def _chain_context(workspace, names: dict) -> dict:
+    chains = [
+        {
+            **chain,
+            "pk": chain["location"] or "-",
+            "place": names.get(chain["location"], sla.EVERY_LOCATION),
+            "summary": "; ".join(escalation.describe(step) for step in chain["steps"]),
+        }
+        for chain in escalation.chain_rows(workspace)
+    ]
+    return {
+        "chains": chains,
+        "to_options": [("", "—")] + list(EscalateTo.choices),
+        "member_options": [("", "—")]
+        + [
+            (m.user.username, m.user.get_full_name() or m.user.username) for m in members(workspace)
+        ],
+        "chain_form": {
+            "location": "",
+            "rows": [{"delay_minutes": "0", "to": "managers"}] + [{} for _ in range(STEP_ROWS - 1)],
+        },
+        "chain_errors": {},
+    }
 
 
 @page("leads.configure")
@@ -47,7 +105,14 @@ def sla_settings(request):
         empty_hint="Without one, leads get an owner but no deadline, reminder or escalation.",
     )
     form, errors, status = dict(DEFAULTS), {}, 200
-    if request.method == "POST":
+    chain = _chain_context(workspace, names)
+    if request.method == "POST" and request.POST.get("form") == "escalation":
+        refused = _save_chain(request)
+        if not refused:
+            messages.success(request, "Escalation chain saved.")
+            return redirect("lead-sla")
+        chain, status = {**chain, **refused}, 422
+    elif request.method == "POST":
         data = {name: request.POST.get(name, "") for name in ("stage", "location", *sla.FIELDS)}
         try:
             sla.save_policy(workspace, data, actor=request.user)
@@ -56,7 +121,36 @@ def sla_settings(request):
         else:
             messages.success(request, "SLA policy saved.")
             return redirect("lead-sla")
+    chain_table = Table(
+        request,
+        chain["chains"],
+        [
+            Column("place", "Location", sortable=True),
+            Column("summary", "Steps (working minutes after the missed deadline)"),
+        ],
+        default_sort="place",
+        prefix="esc-",
+        caption="Escalation chains",
+        empty_title="No escalation chains.",
+        empty_hint="Without one, the location's managers hear of a missed deadline at once.",
+    )
     context = {
+        **chain,
+        "chain_table": chain_table,
+        "step_rows": [
+            {
+                "number": index + 1,
+                **{
+                    field: {
+                        "name": f"steps[{index}].{field}",
+                        "id": f"esc-{index}-{field}",
+                        "value": row.get(field, ""),
+                    }
+                    for field in STEP_FIELDS
+                },
+            }
+            for index, row in enumerate(chain["chain_form"]["rows"])
+        ],
         "policies": table,
         "rows": rows,
         "form": form,
@@ -77,4 +171,17 @@ def sla_delete(request, policy_id: int):
         messages.error(request, str(error))
     else:
         messages.success(request, "SLA policy removed.")
+    return redirect("lead-sla")
+
+
+@require_POST
+@page("leads.configure")
+def escalation_delete(request):
+    location = request.POST.get("location", "")
+    try:
+        escalation.remove_chain(request.workspace, location, actor=request.user)
+    except ValidationFailed as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Escalation chain removed.")
     return redirect("lead-sla")

@@ -8,7 +8,7 @@ each is audited. Shifts and hours are stored as ``{"timezone", "weekly", "holida
 
 import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 
 from django.db import transaction
 
@@ -134,6 +134,20 @@ def _number(value, field: str, low: float, high: float, errors: dict, *, whole=F
     return number
 
 
+def _moment(value, field: str, errors: dict) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            value = None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        errors[field] = "must be a date and time with its offset (ISO 8601), or empty"
+        return None
+    return value
+
+
 @transaction.atomic
 def save_agent(
     workspace: Workspace, data: Mapping, *, agent_id: int | None = None, actor=None
@@ -141,8 +155,10 @@ def save_agent(
     """Add an agent (``agent_id`` None) or change one. ``data``: ``user`` (a member's
     username; only when adding), ``location`` (a location code, "" for the fallback
     queue), ``weight`` (share of the rotation, 0-100; 0 takes none), ``max_open`` (cap on
-    open leads), ``is_manager`` (gets the escalations), ``team``, ``phone`` and ``shift``
-    (``{}``: takes leads at any time). Fields left out keep their value (or default)."""
+    open leads), ``is_manager`` (gets the escalations), ``team``, ``phone``, ``shift``
+    (``{}``: takes leads at any time) and ``away_until`` (time off: no leads until then,
+    an aware datetime or ISO 8601 text; None or "" ends it). Fields left out keep their
+    value (or default)."""
     errors: dict[str, str] = {}
     agent = None
     if agent_id is not None:
@@ -182,6 +198,8 @@ def save_agent(
         agent.phone = phone
     if "shift" in data:
         agent.shift = _hours(data["shift"], "shift", errors)
+    if "away_until" in data:
+        agent.away_until = _moment(data["away_until"], "away_until", errors)
     if not errors and agent.user_id is not None:
         taken = Agent.objects.filter(
             workspace=workspace, user_id=agent.user_id, location_id=agent.location_id
@@ -209,6 +227,7 @@ def _agent_state(agent: Agent) -> dict:
         "team": agent.team,
         "phone": agent.phone,
         "shift": agent.shift,
+        "away_until": agent.away_until.isoformat() if agent.away_until else None,
     }
 
 

@@ -27,6 +27,11 @@ urlpatterns = [
     path("leads/locating/", config_views.locating_settings, name="lead-locating"),
     path("leads/sla/", sla_views.sla_settings, name="lead-sla"),
     path("leads/sla/<int:policy_id>/delete/", sla_views.sla_delete, name="lead-sla-delete"),
+    path(
+        "leads/sla/escalation/delete/",
+        sla_views.escalation_delete,
+        name="lead-escalation-delete",
+    ),
     path("leads/forms/", form_views.form_list, name="lead-forms"),
     path("f/<slug:workspace>/<slug:key>/", form_views.hosted_form, name="lead-form"),
 ]

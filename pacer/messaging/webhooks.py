@@ -44,6 +44,7 @@ EVENT_TYPES = (
     "message.unsubscribed",
     "content.published",  # pacer.content hands a published item to downstream systems
     "asset.withdrawn",  # pacer.content withdraws an asset whose rights ended
+    "lead.escalated",  # pacer.leads: a step of a lead's escalation chain fired
 )
 BATCH = 100
 

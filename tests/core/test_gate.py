@@ -251,8 +251,8 @@ def test_a_real_segments_pages_and_operations_answer_each_role_as_declared(peopl
 def test_the_lead_routing_settings_with_real_rows_answer_each_role_as_declared(people, workspace):
     # the walks reach an agent's and a rule's routes with ids that name nothing; here they
     # exist, so a permitted role gets the page and a refused one has nothing done
-    from pacer.leads import rules, sla, staff
-    from pacer.leads.models import Agent, RoutingRule, SlaPolicy
+    from pacer.leads import escalation, rules, sla, staff
+    from pacer.leads.models import Agent, EscalationStep, RoutingRule, SlaPolicy
 
     user = people[Role.STAFF][0]
     agent = staff.save_agent(workspace, {"user": user.username, "team": "gate"})
@@ -262,6 +262,7 @@ def test_the_lead_routing_settings_with_real_rows_answer_each_role_as_declared(p
         workspace,
         {"stage": "lead", "respond_minutes": 15, "remind_minutes": 5, "reassign_minutes": 30},
     )
+    escalation.save_chain(workspace, {"steps": [{"delay_minutes": 0, "to": "owner"}]})
     pages = [
         "/leads/routing/",
         "/leads/locating/",
@@ -289,8 +290,13 @@ def test_the_lead_routing_settings_with_real_rows_answer_each_role_as_declared(p
             f"/api/leads/settings/sla/{policy.pk}", HTTP_AUTHORIZATION=f"Bearer {token}"
         )
         assert response.status_code == 403
+        assert client.post("/leads/sla/escalation/delete/", {"location": ""}).status_code == 403
+        response = client.delete(
+            "/api/leads/settings/escalation?location=", HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+        assert response.status_code == 403
         assert Agent.objects.count() == 2 and RoutingRule.objects.count() == 1
-        assert SlaPolicy.objects.count() == 1
+        assert SlaPolicy.objects.count() == 1 and EscalationStep.objects.count() == 1
         assert AuditEntry.objects.count() == audit_before
 
 

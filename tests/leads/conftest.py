@@ -29,14 +29,18 @@ def north(workspace):
 
 @pytest.fixture
 def smtp_sink():
-    """A real SMTP server (aiosmtpd) collecting what it receives."""
+    """A real SMTP server (aiosmtpd) collecting what it receives, and from which client
+    session (``peers``); it refuses the messages to the addresses in ``refuse``."""
 
     class Collect:
         def __init__(self):
-            self.messages = []
+            self.messages, self.peers, self.refuse = [], [], set()
 
         async def handle_DATA(self, server, session, envelope):  # noqa: N802
+            if set(envelope.rcpt_tos) & self.refuse:
+                return "554 Refused"
             self.messages.append((envelope.rcpt_tos, envelope.content.decode()))
+            self.peers.append(session.peer)
             return "250 OK"
 
     with socket.socket() as probe:  # a free port (aiosmtpd checks the one it is given)

@@ -6,7 +6,7 @@ import pytest
 
 from pacer.core import actions as core_actions
 from pacer.core.models import Role
-from pacer.leads import locating, rules, sla, staff
+from pacer.leads import escalation, locating, rules, sla, staff
 from pacer.people.actions import upsert_locations
 from tests.web.test_layout import _check, _context
 
@@ -69,6 +69,12 @@ def test_the_settings_pages_fit_phone_and_desktop_and_show_refusals(
                 "reassign_minutes": 60,
             },
         )
+    chain = [
+        {"delay_minutes": 0, "to": "managers"},
+        {"delay_minutes": 15, "to": "email", "address": "desk@north.test"},
+        {"delay_minutes": 45, "to": "user", "user": "kim"},
+    ]
+    escalation.save_chain(workspace, {"location": "north", "steps": chain})
     pages = [
         ("lead-sla", "/leads/sla/"),
         ("lead-routing", "/leads/routing/"),

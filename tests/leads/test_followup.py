@@ -10,7 +10,7 @@ from pacer.core import actions as core_actions
 from pacer.core import feed
 from pacer.core.models import AuditEntry, Role
 from pacer.ingest.processing import process_pending
-from pacer.leads import actions
+from pacer.leads import actions, followup
 from pacer.leads.followup import fire_due_timers, log_activity, send_notices
 from pacer.leads.models import Agent, Lead, LocationHours, Notice, SlaPolicy, Timer
 
@@ -124,7 +124,7 @@ def test_timers_remind_escalate_and_reassign_once_each(workspace, north, clock_a
     assert fire_due_timers(datetime(2026, 3, 31, 8, 10, tzinfo=UTC)) == 1
     assert sorted(Notice.objects.values_list("key", "to_user__username")) == [
         ("auto-reply", None),
-        ("breach:1:" + str(max_.pk), "max"),
+        ("breach:1:0:" + str(max_.pk), "max"),
         ("remind:1", "ann"),
     ]
     assert fire_due_timers(datetime(2026, 3, 31, 8, 40, tzinfo=UTC)) == 1
@@ -187,33 +187,69 @@ def test_notices_reach_a_real_smtp_server_once(workspace, north, clock_at, setti
     assert Notice.objects.get().sent_at is not None
 
 
-def test_a_notice_claimed_when_smtp_fails_is_not_sent_again(workspace, north, clock_at, settings):
+def _smtp(settings, port):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 1
-    lead_at(workspace, datetime.now(UTC), clock_at)
-    assert send_notices() == 0
-    notice = Notice.objects.get()
-    assert notice.claimed_at is not None and notice.sent_at is None
-    assert send_notices() == 0
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 1
 
 
-def test_an_smtp_failure_strands_one_notice_and_leaves_the_rest_for_the_next_run(
+def test_a_refused_smtp_connection_hands_nothing_over_and_the_next_run_sends_all(
     workspace, north, clock_at, settings, smtp_sink
 ):
-    """The run shares one SMTP session: when it fails, the notices after the failed one
-    are not claimed, so the next run sends them."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 1
+    _smtp(settings, 9)  # nothing listens there
     for n in range(3):
         lead_at(workspace, datetime.now(UTC), clock_at, n)
     assert send_notices() == 0
-    first, *rest = Notice.objects.order_by("id")
-    assert first.claimed_at is not None and first.sent_at is None
-    assert all(notice.claimed_at is None for notice in rest)
+    assert list(Notice.objects.values_list("claimed_at", "sent_at")) == [(None, None)] * 3
     controller, received = smtp_sink
-    settings.EMAIL_PORT = controller.server.sockets[0].getsockname()[1]
-    assert send_notices() == 2
+    _smtp(settings, controller.server.sockets[0].getsockname()[1])
+    assert send_notices() == 3 and send_notices() == 0
     assert sorted(r for recipients, _ in received.messages for r in recipients) == [
+        "p0@x.test",
         "p1@x.test",
         "p2@x.test",
     ]
+
+
+def test_a_failed_hand_over_strands_that_notice_only_and_it_is_not_sent_again(
+    workspace, north, clock_at, settings, smtp_sink
+):
+    """The server refuses one message: it may count as handed over, so it stays claimed
+    and unsent (shown, never resent); the others went."""
+    controller, received = smtp_sink
+    _smtp(settings, controller.server.sockets[0].getsockname()[1])
+    received.refuse.add("p1@x.test")
+    for n in range(3):
+        lead_at(workspace, datetime.now(UTC), clock_at, n)
+    assert send_notices() == 2
+    assert send_notices() == 0
+    stranded = Notice.objects.get(to_email="p1@x.test")
+    assert stranded.claimed_at is not None and stranded.sent_at is None
+    assert sorted(r for recipients, _ in received.messages for r in recipients) == [
+        "p0@x.test",
+        "p2@x.test",
+    ]
+
+
+def test_notices_go_over_several_smtp_sessions_side_by_side_each_once(
+    workspace, north, clock_at, settings, smtp_sink
+):
+    controller, received = smtp_sink
+    _smtp(settings, controller.server.sockets[0].getsockname()[1])
+    lead = lead_at(workspace, datetime.now(UTC), clock_at)
+    Notice.objects.bulk_create(
+        Notice(
+            workspace=workspace,
+            lead=lead,
+            key=f"bulk:{n}",
+            to_email=f"n{n}@x.test",
+            subject="s",
+            body="b",
+            created_at=datetime.now(UTC),
+        )
+        for n in range(59)
+    )
+    assert send_notices() == 60 and send_notices() == 0
+    recipients = sorted(r for rcpt, _ in received.messages for r in rcpt)
+    assert recipients == sorted(["p0@x.test"] + [f"n{n}@x.test" for n in range(59)])
+    assert len(set(received.peers)) == followup.SMTP_SENDERS  # one session each, reused
+    assert not Notice.objects.filter(sent_at__isnull=True).exists()

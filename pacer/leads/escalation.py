@@ -1,0 +1,229 @@
+"""Escalation chains: who hears of a missed first-response deadline, and when.
+
+A chain is a list of steps, each ``delay_minutes`` working minutes (the location's
+opening hours) after the deadline, to: the location's managers or agents, the lead's
+owner, a named member, a team inbox (an email address), or the workspace's webhooks
+subscribed to ``lead.escalated``. A location may have its own chain; the others use the
+every-location chain ("" location), else the default: the location's managers at the
+deadline.
+
+The chain is copied onto the lead's timers when it is assigned (one escalation timer per
+step), so a change applies to leads assigned after it. Each step fires once (the timer's
+claim, and one notice per lead, round, step and recipient), and none fires after the
+first response or once the lead went to someone else (a re-assignment starts the new
+owner's own chain). Every write validates first, refuses with every bad field named and
+writes nothing; each is audited.
+"""
+
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from pacer.core import audit
+from pacer.core.errors import ValidationFailed, check_text
+from pacer.core.models import Membership, Workspace
+from pacer.leads.models import EscalateTo, EscalationStep
+from pacer.leads.sla import MAX_MINUTES
+from pacer.messaging import webhooks
+from pacer.people.selectors import locations
+
+MAX_STEPS = 10
+EVENT = "lead.escalated"
+DEFAULT = ({"delay_minutes": 0, "to": EscalateTo.MANAGERS.value, "user": None, "address": ""},)
+
+
+def _delay(value, field: str, errors: dict) -> int:
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors[field] = "must be a whole number of minutes"
+        return 0
+    if not 0 <= value <= MAX_MINUTES:
+        errors[field] = f"must be between 0 and {MAX_MINUTES} minutes"
+    return value
+
+
+def _step(workspace: Workspace, raw, at: str, errors: dict, members: dict) -> dict:
+    """One step of ``raw`` as ``{delay_minutes, to, user, address}`` (``user`` an id)."""
+    if not isinstance(raw, Mapping):
+        errors[at] = "must be a step: delay_minutes, to, and user or address"
+        return {}
+    step = {
+        "delay_minutes": _delay(raw.get("delay_minutes"), f"{at}.delay_minutes", errors),
+        "to": raw.get("to"),
+        "user": None,
+        "address": "",
+    }
+    if step["to"] not in EscalateTo.values:
+        errors[f"{at}.to"] = f"must be one of {', '.join(EscalateTo.values)}"
+    elif step["to"] == EscalateTo.USER:
+        username = check_text(errors, f"{at}.user", raw.get("user"), 150, required=True)
+        if username and f"{at}.user" not in errors:
+            if username not in members:
+                errors[f"{at}.user"] = f"no member '{username}' in this workspace"
+            step["user"] = members.get(username)
+    elif step["to"] == EscalateTo.EMAIL:
+        address = check_text(errors, f"{at}.address", raw.get("address"), 254, required=True)
+        if address and f"{at}.address" not in errors:
+            try:
+                validate_email(address)
+            except ValidationError:
+                errors[f"{at}.address"] = "must be an email address (the team's inbox)"
+            step["address"] = address
+    elif step["to"] == EscalateTo.WEBHOOK:
+        subscribed = [
+            hook
+            for hook in webhooks.endpoints([workspace.pk])[workspace.pk]
+            if EVENT in hook.event_types
+        ]
+        if not subscribed:
+            errors[f"{at}.to"] = (
+                f"no active webhook of this workspace is subscribed to {EVENT}: add one first"
+            )
+    return step
+
+
+def _chain_data(workspace: Workspace, data: Mapping) -> tuple[int | None, list[dict]]:
+    errors: dict[str, str] = {}
+    code = check_text(errors, "location", data.get("location"), 60)
+    codes = {loc.code: loc.pk for loc in locations(workspace)}
+    if code and "location" not in errors and code not in codes:
+        errors["location"] = f"no location '{code}' in this workspace"
+    raw_steps = data.get("steps")
+    steps: list[dict] = []
+    if not isinstance(raw_steps, list | tuple) or not raw_steps:
+        errors["steps"] = "must list at least one step"
+    elif len(raw_steps) > MAX_STEPS:
+        errors["steps"] = f"must list at most {MAX_STEPS} steps"
+    else:
+        members = dict(
+            Membership.objects.filter(workspace=workspace).values_list("user__username", "user_id")
+        )
+        for index, raw in enumerate(raw_steps):
+            at = f"steps[{index}]"
+            step = _step(workspace, raw, at, errors, members)
+            before = steps[-1]["delay_minutes"] if steps else 0
+            field = f"{at}.delay_minutes"
+            if step and field not in errors and step["delay_minutes"] < before:
+                errors[field] = f"must be at least the step before's ({before} minutes)"
+            steps.append(step)
+    if errors:
+        raise ValidationFailed(errors)
+    return codes.get(code), steps
+
+
+def _rows(found) -> list[dict]:
+    return [
+        {
+            "delay_minutes": step.delay_minutes,
+            "to": step.to,
+            "user": step.user_id,
+            "address": step.address,
+        }
+        for step in found
+    ]
+
+
+@transaction.atomic
+def save_chain(workspace: Workspace, data: Mapping, *, actor=None) -> list[EscalationStep]:
+    """Set the escalation chain of ``data["location"]`` (a location code; "" for every
+    location without its own) to ``data["steps"]``: 1 to ``MAX_STEPS`` steps of
+    ``delay_minutes`` (0 to a week of working minutes after the deadline, each at least
+    the one before's) and ``to`` (an ``EscalateTo``), with ``user`` (a member's
+    username) for "user" and ``address`` for "email". Replaces the chain it had."""
+    location_id, steps = _chain_data(workspace, data)
+    Workspace.objects.select_for_update().filter(pk=workspace.pk).first()  # one edit at a time
+    current = EscalationStep.objects.filter(workspace=workspace, location_id=location_id)
+    before = _rows(current) or None
+    current.delete()
+    made = EscalationStep.objects.bulk_create(
+        EscalationStep(
+            workspace=workspace,
+            location_id=location_id,
+            position=index,
+            delay_minutes=step["delay_minutes"],
+            to=step["to"],
+            user_id=step["user"],
+            address=step["address"],
+        )
+        for index, step in enumerate(steps)
+    )
+    audit.record(
+        workspace,
+        "leads.escalation",
+        workspace,
+        actor=actor,
+        before=before,
+        after={"location": data.get("location") or "", "steps": _rows(made)},
+    )
+    return made
+
+
+@transaction.atomic
+def remove_chain(workspace: Workspace, location: str, *, actor=None) -> None:
+    """Remove a location's chain (its leads then follow the every-location one, else the
+    default); refused when that location has none."""
+    codes = {loc.code: loc.pk for loc in locations(workspace)}
+    if location and location not in codes:
+        raise ValidationFailed({"location": f"no location '{location[:60]}' in this workspace"})
+    found = EscalationStep.objects.select_for_update().filter(
+        workspace=workspace, location_id=codes.get(location)
+    )
+    before = _rows(found)
+    if not before:
+        raise ValidationFailed({"location": "has no escalation chain of its own"})
+    audit.record(
+        workspace,
+        "leads.escalation.remove",
+        workspace,
+        actor=actor,
+        before={"location": location, "steps": before},
+    )
+    found.delete()
+
+
+def chain_of(workspace: Workspace, location_id: int | None) -> list[dict]:
+    """The steps a lead of ``location_id`` escalates by: the location's chain, else the
+    every-location chain, else ``DEFAULT``."""
+    found: dict[int | None, list[dict]] = {}
+    for step in EscalationStep.objects.filter(workspace=workspace).order_by("position"):
+        if step.location_id in (location_id, None):
+            found.setdefault(step.location_id, []).append(_rows([step])[0])
+    return found.get(location_id) or found.get(None) or [dict(step) for step in DEFAULT]
+
+
+def chain_rows(workspace: Workspace) -> list[dict]:
+    """Every chain as ``{location, steps: [{delay_minutes, to, user, address}]}``
+    (``location`` a code, "" for every location; ``user`` a username), by location."""
+    codes = {loc.pk: loc.code for loc in locations(workspace)}
+    chains: dict[str, list[dict]] = {}
+    for step in (
+        EscalationStep.objects.filter(workspace=workspace)
+        .select_related("user")
+        .order_by("location_id", "position")
+    ):
+        chains.setdefault(codes.get(step.location_id, ""), []).append(
+            {
+                "delay_minutes": step.delay_minutes,
+                "to": step.to,
+                "user": step.user.username if step.user else "",
+                "address": step.address,
+            }
+        )
+    return [{"location": code, "steps": chains[code]} for code in sorted(chains)]
+
+
+def describe(step: Mapping) -> str:
+    """A step in words: "at the deadline: the location's managers"."""
+    when = (
+        "at the deadline"
+        if not step["delay_minutes"]
+        else f"{step['delay_minutes']} min after the deadline"
+    )
+    who = {
+        EscalateTo.USER: step.get("user") or "(a removed member)",
+        EscalateTo.EMAIL: step.get("address"),
+    }.get(step["to"], EscalateTo(step["to"]).label.lower())
+    return f"{when}: {who}"
