@@ -33,6 +33,7 @@ from pacer.messaging.models import (
     TopicOptOut,
 )
 from pacer.messaging.render import TemplateProblem, compile_parts
+from pacer.messaging.rights import AssetRights, asset_ids_in, territory_of
 from pacer.messaging.rules import settings_of
 from pacer.messaging.schedule import local_send_instant, parse_wall_time, within_range, zone_of
 from pacer.messaging.webhooks import emit
@@ -52,7 +53,8 @@ def _text(errors: dict, field: str, value, *, required: bool = True) -> str:
 def save_template(
     workspace: Workspace, *, name, subject, html, text="", template: Template | None = None
 ) -> Template:
-    """Create or change a template; each part must compile (the error names the part)."""
+    """Create or change a template; each part must compile (the error names the part) and
+    the library assets its HTML links to (``/assets/<id>/``) must exist."""
     errors: dict[str, str] = {}
     values = {
         "name": _text(errors, "name", name).strip(),
@@ -65,6 +67,10 @@ def save_template(
             compile_parts(values["subject"], values["html"], values["text"])
         except TemplateProblem as problem:
             errors[problem.part] = problem.reason
+    values["asset_ids"] = asset_ids_in(values["html"])
+    missing = AssetRights(workspace).unknown(values["asset_ids"])
+    if missing and "html" not in errors:
+        errors["html"] = f"links to asset {missing[0]}, which is not in this workspace's library"
     taken = Template.objects.filter(workspace=workspace, name=values["name"])
     if template is not None:
         taken = taken.exclude(pk=template.pk)
@@ -264,7 +270,10 @@ def queue_broadcast(workspace: Workspace, broadcast_id: int, *, actor=None) -> d
     """Turn a draft broadcast into one outbox message per recipient (once: a second call
     changes nothing); returns the counts queued and skipped. A segment audience is its
     members at this moment; each message is due when the schedule says, in the
-    recipient's time zone (their ``timezone`` trait, else the workspace's)."""
+    recipient's time zone (their ``timezone`` trait, else the workspace's). A message
+    whose template shows a library asset it may not use (``pacer.messaging.rights``) is
+    skipped with the reasons; when that leaves nobody to send to, the queue is refused
+    (naming ``template``) and the broadcast stays a draft."""
     with transaction.atomic():
         broadcast = (
             Broadcast.objects.select_for_update()
@@ -291,11 +300,17 @@ def queue_broadcast(workspace: Workspace, broadcast_id: int, *, actor=None) -> d
                     "contact_id", flat=True
                 )
             )
-        default_zone = settings_of(workspace).time_zone
-        messages = []
+        rules = settings_of(workspace)
+        rights, assets, now = AssetRights(workspace), broadcast.template.asset_ids, clock.now()
+        messages, blocked = [], []
         for row in people_rows:
             reason = _skip_reason(broadcast, row, suppressed, consenting, opted_out)
-            zone = zone_of(row["time_zone"], default_zone)
+            zone = zone_of(row["time_zone"], rules.time_zone)
+            territory = territory_of(row["country"], rules.default_territory)
+            due = None if reason else _due_at(broadcast, zone)
+            if not reason:
+                reason = rights.problem(assets, territory, due or now, zone)
+                blocked += [reason] if reason else []
             messages.append(
                 Message(
                     workspace=workspace,
@@ -305,9 +320,12 @@ def queue_broadcast(workspace: Workspace, broadcast_id: int, *, actor=None) -> d
                     status=MessageStatus.SKIPPED if reason else MessageStatus.QUEUED,
                     reason=reason,
                     time_zone=zone,
-                    due_at=None if reason else _due_at(broadcast, zone),
+                    territory=territory,
+                    due_at=None if reason else due,
                 )
             )
+        if blocked and not any(m.status == MessageStatus.QUEUED for m in messages):
+            raise ValidationFailed({"template": f"no recipient may get it: {blocked[0]}"})
         missing = set(ids or []) - set(found)
         Message.objects.bulk_create(messages, batch_size=2000, ignore_conflicts=True)
         broadcast.status, broadcast.queued_at = BroadcastStatus.QUEUED, clock.now()

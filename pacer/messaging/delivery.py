@@ -38,6 +38,7 @@ from pacer.messaging.models import (
     TopicOptOut,
 )
 from pacer.messaging.render import build, compile_parts, recipient_context, render
+from pacer.messaging.rights import AssetRights
 from pacer.messaging.rules import settings_of
 from pacer.messaging.schedule import quiet_until
 from pacer.messaging.tracking import track
@@ -168,8 +169,8 @@ def _defer(message: Message, until) -> None:
 
 class _Rules:
     """What may stop or defer a claimed message at send time: the suppression list, topic
-    opt-outs and quiet hours, read once per batch (the frequency cap is counted per
-    message, under the contact's lock: ``_send``)."""
+    opt-outs, the usage rights of the assets it shows and quiet hours, read once per batch
+    (the frequency cap is counted per message, under the contact's lock: ``_send``)."""
 
     def __init__(self, batch: list[Message], now):
         self.now = now
@@ -185,6 +186,7 @@ class _Rules:
             ).values_list("topic_id", "contact_id")
         )
         self.settings = {w.pk: settings_of(w) for w in {m.workspace for m in batch}}
+        self.rights = {w.pk: AssetRights(w) for w in {m.workspace for m in batch}}
 
     def verdict(self, message: Message) -> tuple[str, object]:
         """``("send", None)``, ``("skip", reason)`` or ``("defer", until)``."""
@@ -193,6 +195,11 @@ class _Rules:
         topic = message.broadcast.topic
         if topic is not None and (topic.pk, message.contact_id) in self.opted_out:
             return "skip", f"opted out of topic {topic.name}"
+        assets = message.broadcast.template.asset_ids
+        rights = self.rights[message.workspace_id]
+        problem = rights.problem(assets, message.territory, self.now, message.time_zone)
+        if problem:
+            return "skip", f"{problem} (at send time)"[:300]
         rules = self.settings[message.workspace_id]
         until = quiet_until(self.now, message.time_zone, rules.quiet_start, rules.quiet_end)
         if until is not None:
