@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from pacer.core import audit, clock
 from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Workspace
+from pacer.messaging import subject_test
 from pacer.messaging.models import (
     Broadcast,
     BroadcastStatus,
@@ -202,9 +203,16 @@ def create_broadcast(
     schedule=Schedule.NOW,
     send_at=None,
     send_local="",
+    subject_variants=None,
+    test_percent=20,
+    test_wait_hours=4,
+    test_metric="open",
 ) -> Broadcast:
     """A draft broadcast. ``schedule`` is ``now``, ``at`` (``send_at``, an aware time) or
-    ``local`` (``send_local``, ``YYYY-MM-DDTHH:MM`` in each recipient's time zone)."""
+    ``local`` (``send_local``, ``YYYY-MM-DDTHH:MM`` in each recipient's time zone).
+    ``subject_variants`` (2-4 subject lines) make it a subject test
+    (``pacer.messaging.subject_test``): ``test_percent`` of the audience get one each,
+    the rest the winner by ``test_metric`` (open or click) after ``test_wait_hours``."""
     errors: dict[str, str] = {}
     name = _text(errors, "name", name).strip()
     template = Template.objects.filter(workspace=workspace, pk=template_id).first()
@@ -220,9 +228,21 @@ def create_broadcast(
         errors["purpose"] = "must be text of 1 to 60 characters"
     _check_audience(workspace, audience, errors)
     _check_schedule(errors, schedule, send_at, send_local)
+    variants = subject_test.check(
+        errors, subject_variants, test_percent, test_wait_hours, test_metric, schedule
+    )
     if errors:
         raise ValidationFailed(errors)
+    testing = {}
+    if variants:
+        testing = {
+            "subject_variants": variants,
+            "test_percent": test_percent,
+            "test_wait_hours": test_wait_hours,
+            "test_metric": test_metric,
+        }
     return Broadcast.objects.create(
+        **testing,
         workspace=workspace,
         name=name,
         template=template,
@@ -327,14 +347,17 @@ def queue_broadcast(workspace: Workspace, broadcast_id: int, *, actor=None) -> d
         if blocked and not any(m.status == MessageStatus.QUEUED for m in messages):
             raise ValidationFailed({"template": f"no recipient may get it: {blocked[0]}"})
         missing = set(ids or []) - set(found)
+        subject_test.split(broadcast, messages)
         Message.objects.bulk_create(messages, batch_size=2000, ignore_conflicts=True)
         broadcast.status, broadcast.queued_at = BroadcastStatus.QUEUED, clock.now()
-        broadcast.save(update_fields=["status", "queued_at"])
+        broadcast.save(update_fields=["status", "queued_at", "test_decide_at"])
         counts = {
             "queued": sum(m.status == MessageStatus.QUEUED for m in messages),
             "skipped": sum(m.status == MessageStatus.SKIPPED for m in messages),
             "not_found": len(missing),
         }
+        if broadcast.subject_variants:  # a subject test: the rest wait for the winner
+            counts["held"] = sum(m.status == MessageStatus.HELD for m in messages)
         audit.record(workspace, "messaging.broadcast_queued", broadcast, actor=actor, after=counts)
     return counts
 

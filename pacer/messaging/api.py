@@ -80,6 +80,15 @@ class BroadcastIn(Schema):
     send_local: bounded(16, pattern=WALL_TIME) = Field(
         "", description="schedule 'local': YYYY-MM-DDTHH:MM in each recipient's time zone"
     )
+    subject_variants: list[bounded(300, min_length=1)] = Field(
+        [],
+        max_length=4,
+        description="2-4 subject lines for a subject test (none: no test); the template's "
+        "subject is not used then",
+    )
+    test_percent: int = Field(20, ge=5, le=50, description="the share of the audience tested")
+    test_wait_hours: int = Field(4, ge=1, le=168, description="from the send to the decision")
+    test_metric: Literal["open", "click"] = "open"
 
 
 class Counts(Schema):
@@ -87,6 +96,7 @@ class Counts(Schema):
     sent: int
     skipped: int
     failed: int
+    held: int
 
 
 class BroadcastOut(Schema):
@@ -104,12 +114,20 @@ class BroadcastOut(Schema):
     queued_at: datetime | None
     created_at: datetime
     counts: Counts
+    subject_variants: list[str]
+    test_percent: int
+    test_wait_hours: int
+    test_metric: str
+    test_decide_at: datetime | None
+    winner: int | None = Field(description="the winning variant's index, once decided")
+    test_decision: dict[str, Any] = Field(description="per variant figures and the analysis")
 
 
 class QueuedOut(Schema):
     queued: int
     skipped: int
     not_found: int = Field(description="audience contacts that are not live with an email")
+    held: int = Field(0, description="a subject test: messages waiting for the winner")
 
 
 class SuppressionIn(Schema):

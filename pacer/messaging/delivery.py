@@ -24,7 +24,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from pacer.core import clock, faults
-from pacer.messaging import reports
+from pacer.messaging import reports, subject_test
 from pacer.messaging.actions import suppress, unsubscribe_token
 from pacer.messaging.bounces import return_path
 from pacer.messaging.models import (
@@ -270,11 +270,13 @@ def deliver(limit: int | None = None) -> int:
                 _defer(message, detail)
                 continue
             template = message.broadcast.template
-            if template.pk not in compiled:
-                compiled[template.pk] = compile_parts(
-                    template.subject, template.html, template.text
+            subject = subject_test.subject_of(message)
+            key = (template.pk, subject)
+            if key not in compiled:
+                compiled[key] = compile_parts(
+                    subject or template.subject, template.html, template.text
                 )
-            data = _data(message, compiled[template.pk], fields.get(message.contact_id, {}))
+            data = _data(message, compiled[key], fields.get(message.contact_id, {}))
             hook = hooks[message.workspace_id]
             sent += _send(message, data, transport, hook, rules.cap(message))
     except (smtplib.SMTPException, OSError) as error:
@@ -284,6 +286,6 @@ def deliver(limit: int | None = None) -> int:
         if transport is not None:
             transport.close()
     Broadcast.objects.filter(status=BroadcastStatus.QUEUED).exclude(
-        messages__status=MessageStatus.QUEUED
+        messages__status__in=(MessageStatus.QUEUED, MessageStatus.HELD)
     ).update(status=BroadcastStatus.SENT)
     return sent

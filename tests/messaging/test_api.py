@@ -73,9 +73,9 @@ def test_a_broadcast_to_a_segment_from_template_to_queued_counts(api, workspace,
         "at",
     )
     assert out["send_at"] == "2026-03-02T17:00:00Z"
-    assert out["counts"] == {"queued": 0, "sent": 0, "skipped": 0, "failed": 0}
+    assert out["counts"] == {"queued": 0, "sent": 0, "skipped": 0, "failed": 0, "held": 0}
     queued = api("post", f"/broadcasts/{out['id']}/queue")
-    assert queued.json() == {"queued": 1, "skipped": 1, "not_found": 0}
+    assert queued.json() == {"queued": 1, "skipped": 1, "not_found": 0, "held": 0}
     again = api("post", f"/broadcasts/{out['id']}/queue")
     assert again.status_code == 422 and again.json()["errors"] == {"broadcast_id": "already queued"}
     got = api("get", f"/broadcasts/{out['id']}").json()
@@ -84,6 +84,7 @@ def test_a_broadcast_to_a_segment_from_template_to_queued_counts(api, workspace,
         "sent": 0,
         "skipped": 1,
         "failed": 0,
+        "held": 0,
     }
     assert Message.objects.get(status="queued").due_at == datetime(2026, 3, 2, 17, tzinfo=UTC)
     assert [b["id"] for b in api("get", "/broadcasts").json()] == [out["id"]]
