@@ -17,6 +17,7 @@ from pacer.messaging.models import Broadcast, Message
 from pacer.messaging.tracking import open_url
 from tests.messaging.conftest import person
 from tests.messaging.test_api import bearer
+from tests.messaging.test_pages import text
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +59,7 @@ def open_some(client, broadcast, variant, count):
 
 
 def test_a_share_gets_one_variant_each_and_the_rest_gets_the_significant_winner(
-    workspace, now, smtp, client
+    workspace, now, smtp, client, admin
 ):
     audience(workspace)
     broadcast = subject_tested(workspace)
@@ -92,6 +93,12 @@ def test_a_share_gets_one_variant_each_and_the_rest_gets_the_significant_winner(
     assert set(rest.values()) == {"40% off ends Sunday"}
     assert Broadcast.objects.get(pk=broadcast.pk).status == "sent"
     assert deliver() == 0 and subject_test.decide_due() == 0
+
+    client.login(username="ada", password="correct-horse-1")
+    page = text(client.get(f"/messages/broadcasts/{broadcast.pk}/"))
+    assert "A Spring sale, {{ contact.first_name }} 10 1 10.0% 0 0.0%" in page
+    assert "B (winner) 40% off ends Sunday 90 8 8.9% 0 0.0%" in page
+    assert "Variant B beat A on opens (adjusted p-value" in page
 
 
 def test_a_larger_rate_that_is_not_significant_leaves_variant_a(workspace, now, smtp, client):
