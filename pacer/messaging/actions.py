@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from pacer.core import audit, clock
 from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Workspace
+from pacer.messaging import subject_test
 from pacer.messaging.models import (
     Broadcast,
     BroadcastStatus,
@@ -32,6 +33,7 @@ from pacer.messaging.models import (
     TopicOptOut,
 )
 from pacer.messaging.render import TemplateProblem, compile_parts
+from pacer.messaging.rights import AssetRights, asset_ids_in, territory_of
 from pacer.messaging.rules import settings_of
 from pacer.messaging.schedule import local_send_instant, parse_wall_time, within_range, zone_of
 from pacer.messaging.signing import KeyProblem, check_key
@@ -52,7 +54,8 @@ def _text(errors: dict, field: str, value, *, required: bool = True) -> str:
 def save_template(
     workspace: Workspace, *, name, subject, html, text="", template: Template | None = None
 ) -> Template:
-    """Create or change a template; each part must compile (the error names the part)."""
+    """Create or change a template; each part must compile (the error names the part) and
+    the library assets its HTML links to (``/assets/<id>/``) must exist."""
     errors: dict[str, str] = {}
     values = {
         "name": _text(errors, "name", name).strip(),
@@ -65,6 +68,10 @@ def save_template(
             compile_parts(values["subject"], values["html"], values["text"])
         except TemplateProblem as problem:
             errors[problem.part] = problem.reason
+    values["asset_ids"] = asset_ids_in(values["html"])
+    missing = AssetRights(workspace).unknown(values["asset_ids"])
+    if missing and "html" not in errors:
+        errors["html"] = f"links to asset {missing[0]}, which is not in this workspace's library"
     taken = Template.objects.filter(workspace=workspace, name=values["name"])
     if template is not None:
         taken = taken.exclude(pk=template.pk)
@@ -191,9 +198,16 @@ def create_broadcast(
     schedule=Schedule.NOW,
     send_at=None,
     send_local="",
+    subject_variants=None,
+    test_percent=20,
+    test_wait_hours=4,
+    test_metric="open",
 ) -> Broadcast:
     """A draft broadcast. ``schedule`` is ``now``, ``at`` (``send_at``, an aware time) or
-    ``local`` (``send_local``, ``YYYY-MM-DDTHH:MM`` in each recipient's time zone)."""
+    ``local`` (``send_local``, ``YYYY-MM-DDTHH:MM`` in each recipient's time zone).
+    ``subject_variants`` (2-4 subject lines) make it a subject test
+    (``pacer.messaging.subject_test``): ``test_percent`` of the audience get one each,
+    the rest the winner by ``test_metric`` (open or click) after ``test_wait_hours``."""
     errors: dict[str, str] = {}
     name = _text(errors, "name", name).strip()
     template = Template.objects.filter(workspace=workspace, pk=template_id).first()
@@ -209,9 +223,21 @@ def create_broadcast(
         errors["purpose"] = "must be text of 1 to 60 characters"
     _check_audience(workspace, audience, errors)
     _check_schedule(errors, schedule, send_at, send_local)
+    variants = subject_test.check(
+        errors, subject_variants, test_percent, test_wait_hours, test_metric, schedule
+    )
     if errors:
         raise ValidationFailed(errors)
+    testing = {}
+    if variants:
+        testing = {
+            "subject_variants": variants,
+            "test_percent": test_percent,
+            "test_wait_hours": test_wait_hours,
+            "test_metric": test_metric,
+        }
     return Broadcast.objects.create(
+        **testing,
         workspace=workspace,
         name=name,
         template=template,
@@ -259,7 +285,10 @@ def queue_broadcast(workspace: Workspace, broadcast_id: int, *, actor=None) -> d
     """Turn a draft broadcast into one outbox message per recipient (once: a second call
     changes nothing); returns the counts queued and skipped. A segment audience is its
     members at this moment; each message is due when the schedule says, in the
-    recipient's time zone (their ``timezone`` trait, else the workspace's)."""
+    recipient's time zone (their ``timezone`` trait, else the workspace's). A message
+    whose template shows a library asset it may not use (``pacer.messaging.rights``) is
+    skipped with the reasons; when that leaves nobody to send to, the queue is refused
+    (naming ``template``) and the broadcast stays a draft."""
     with transaction.atomic():
         broadcast = (
             Broadcast.objects.select_for_update()
@@ -286,11 +315,17 @@ def queue_broadcast(workspace: Workspace, broadcast_id: int, *, actor=None) -> d
                     "contact_id", flat=True
                 )
             )
-        default_zone = settings_of(workspace).time_zone
-        messages = []
+        rules = settings_of(workspace)
+        rights, assets, now = AssetRights(workspace), broadcast.template.asset_ids, clock.now()
+        messages, blocked = [], []
         for row in people_rows:
             reason = _skip_reason(broadcast, row, suppressed, consenting, opted_out)
-            zone = zone_of(row["time_zone"], default_zone)
+            zone = zone_of(row["time_zone"], rules.time_zone)
+            territory = territory_of(row["country"], rules.default_territory)
+            due = None if reason else _due_at(broadcast, zone)
+            if not reason:
+                reason = rights.problem(assets, territory, due or now, zone)
+                blocked += [reason] if reason else []
             messages.append(
                 Message(
                     workspace=workspace,
@@ -300,18 +335,24 @@ def queue_broadcast(workspace: Workspace, broadcast_id: int, *, actor=None) -> d
                     status=MessageStatus.SKIPPED if reason else MessageStatus.QUEUED,
                     reason=reason,
                     time_zone=zone,
-                    due_at=None if reason else _due_at(broadcast, zone),
+                    territory=territory,
+                    due_at=None if reason else due,
                 )
             )
+        if blocked and not any(m.status == MessageStatus.QUEUED for m in messages):
+            raise ValidationFailed({"template": f"no recipient may get it: {blocked[0]}"})
         missing = set(ids or []) - set(found)
+        subject_test.split(broadcast, messages)
         Message.objects.bulk_create(messages, batch_size=2000, ignore_conflicts=True)
         broadcast.status, broadcast.queued_at = BroadcastStatus.QUEUED, clock.now()
-        broadcast.save(update_fields=["status", "queued_at"])
+        broadcast.save(update_fields=["status", "queued_at", "test_decide_at"])
         counts = {
             "queued": sum(m.status == MessageStatus.QUEUED for m in messages),
             "skipped": sum(m.status == MessageStatus.SKIPPED for m in messages),
             "not_found": len(missing),
         }
+        if broadcast.subject_variants:  # a subject test: the rest wait for the winner
+            counts["held"] = sum(m.status == MessageStatus.HELD for m in messages)
         audit.record(workspace, "messaging.broadcast_queued", broadcast, actor=actor, after=counts)
     return counts
 

@@ -12,8 +12,8 @@ from pacer.core.api_schema import BODY_ERRORS, ERRORS, MAX_OFFSET, NOT_FOUND, Id
 from pacer.core.api_schema import text as bounded
 from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
-from pacer.messaging import actions, bounces, rules, selectors
-from pacer.messaging.models import InboundStatus, SuppressionReason
+from pacer.messaging import actions, bounces, rules, selectors, sms
+from pacer.messaging.models import InboundStatus, SmsKeyword, SuppressionReason
 
 router = Router(tags=["messaging"])
 WALL_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$"
@@ -80,6 +80,15 @@ class BroadcastIn(Schema):
     send_local: bounded(16, pattern=WALL_TIME) = Field(
         "", description="schedule 'local': YYYY-MM-DDTHH:MM in each recipient's time zone"
     )
+    subject_variants: list[bounded(300, min_length=1)] = Field(
+        [],
+        max_length=4,
+        description="2-4 subject lines for a subject test (none: no test); the template's "
+        "subject is not used then",
+    )
+    test_percent: int = Field(20, ge=5, le=50, description="the share of the audience tested")
+    test_wait_hours: int = Field(4, ge=1, le=168, description="from the send to the decision")
+    test_metric: Literal["open", "click"] = "open"
 
 
 class Counts(Schema):
@@ -87,6 +96,7 @@ class Counts(Schema):
     sent: int
     skipped: int
     failed: int
+    held: int
 
 
 class BroadcastOut(Schema):
@@ -104,12 +114,20 @@ class BroadcastOut(Schema):
     queued_at: datetime | None
     created_at: datetime
     counts: Counts
+    subject_variants: list[str]
+    test_percent: int
+    test_wait_hours: int
+    test_metric: str
+    test_decide_at: datetime | None
+    winner: int | None = Field(description="the winning variant's index, once decided")
+    test_decision: dict[str, Any] = Field(description="per variant figures and the analysis")
 
 
 class QueuedOut(Schema):
     queued: int
     skipped: int
     not_found: int = Field(description="audience contacts that are not live with an email")
+    held: int = Field(0, description="a subject test: messages waiting for the winner")
 
 
 class SuppressionIn(Schema):
@@ -134,6 +152,26 @@ class InboundMailOut(Schema):
     message_id: int | None
 
 
+class InboundSmsIn(Schema):
+    model_config = ConfigDict(populate_by_name=True)
+    from_number: bounded(40, min_length=1) = Field(
+        alias="from", description="the number that texted (E.164, e.g. +15550100199)"
+    )
+    to: bounded(40, min_length=1) = Field(description="the workspace's number it texted")
+    body: bounded(1600) = Field(description="the text as it arrived")
+    provider_message_id: bounded(200, min_length=1) = Field(
+        description="the provider's id of the text: the same id posted again is handled once"
+    )
+
+
+class InboundSmsOut(Schema):
+    new: bool = Field(description="false when this provider message id was received before")
+    keyword: Literal[tuple(SmsKeyword.values)] = Field(description="stop, start, help or ''")
+    contact_id: int | None
+    outcome: str
+    reply_status: str | None = Field(description="what became of the reply, when one is due")
+
+
 class TopicIn(Schema):
     name: bounded(100, min_length=1)
     description: bounded(300) = ""
@@ -146,6 +184,7 @@ class TopicOut(Schema):
 
 
 CLOCK_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+TERRITORY = r"^([A-Za-z]{2})?$"
 
 
 class SettingsIn(Schema):
@@ -156,6 +195,18 @@ class SettingsIn(Schema):
     quiet_end: bounded(5, pattern=CLOCK_TIME) | None = None
     soft_bounce_limit: int = Field(3, ge=1, le=rules.MAX_SOFT_BOUNCES)
     soft_bounce_days: int = Field(7, ge=1, le=rules.MAX_CAP_DAYS)
+    default_territory: bounded(2, pattern=TERRITORY) | None = Field(
+        None, description="country of contacts without a country trait; null keeps it"
+    )
+    sms_help_text: bounded(rules.SMS_REPLY_LIMIT, min_length=1) | None = Field(
+        None, description="the reply to HELP; null keeps it"
+    )
+    sms_stop_text: bounded(rules.SMS_REPLY_LIMIT, min_length=1) | None = Field(
+        None, description="the confirmation of STOP; null keeps it"
+    )
+    sms_start_text: bounded(rules.SMS_REPLY_LIMIT, min_length=1) | None = Field(
+        None, description="the confirmation of START; null keeps it"
+    )
 
 
 class SettingsOut(Schema):
@@ -166,6 +217,10 @@ class SettingsOut(Schema):
     quiet_end: str | None
     soft_bounce_limit: int
     soft_bounce_days: int
+    default_territory: str
+    sms_help_text: str
+    sms_stop_text: str
+    sms_start_text: str
 
 
 class SuppressionOut(Schema):
@@ -306,6 +361,29 @@ def post_inbound_mail(request, payload: InboundMailIn):
     return {"status": mail.status, "detail": mail.detail, "message_id": mail.message_id}
 
 
+@router.post("/inbound-sms", response={200: InboundSmsOut, **ERRORS, **BODY_ERRORS})
+@endpoint("messaging.send")
+def post_inbound_sms(request, payload: InboundSmsIn):
+    """A text a provider relays (CTIA keywords, matched on the whole trimmed body in any
+    case): STOP, STOPALL, UNSUBSCRIBE, CANCEL, END or QUIT stops the number and withdraws
+    the contact's SMS consent; START or UNSTOP starts it again; HELP is answered with the
+    workspace's help text. The same provider message id posted again does nothing more."""
+    inbound, new = sms.receive_sms(
+        request.workspace,
+        provider_id=payload.provider_message_id,
+        from_number=payload.from_number,
+        to_number=payload.to,
+        body=payload.body,
+    )
+    return {
+        "new": new,
+        "keyword": inbound.keyword,
+        "contact_id": inbound.contact_id,
+        "outcome": inbound.outcome,
+        "reply_status": sms.reply_status(inbound),
+    }
+
+
 @router.get("/topics", response={200: list[TopicOut], **ERRORS})
 @endpoint("messaging.view")
 def list_topics(request, page: Query[Page]):
@@ -330,6 +408,10 @@ def _settings_out(found) -> dict:
         **{f: f"{value:%H:%M}" if value else None for f, value in clock.items()},
         "soft_bounce_limit": found.soft_bounce_limit,
         "soft_bounce_days": found.soft_bounce_days,
+        "default_territory": found.default_territory,
+        "sms_help_text": found.sms_help_text,
+        "sms_stop_text": found.sms_stop_text,
+        "sms_start_text": found.sms_start_text,
     }
 
 

@@ -11,6 +11,12 @@ class MessagingConfig(DomainConfig):
     loops = (
         Loop("messaging-delivery", "pacer.messaging.delivery.deliver", "MESSAGING_SECONDS"),
         Loop("messaging-inbound", "pacer.messaging.bounces.serve_and_read", "MESSAGING_SECONDS"),
+        Loop("messaging-sms", "pacer.messaging.sms.deliver_sms", "MESSAGING_SECONDS"),
+        Loop(
+            "messaging-subject-tests",
+            "pacer.messaging.subject_test.decide_due",
+            "MESSAGING_SECONDS",
+        ),
         Loop("webhooks", "pacer.messaging.webhooks.deliver_webhooks", "MESSAGING_SECONDS"),
     )
     permissions = {

@@ -24,7 +24,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from pacer.core import clock, faults
-from pacer.messaging import reports
+from pacer.messaging import reports, subject_test
 from pacer.messaging.actions import suppress, unsubscribe_token
 from pacer.messaging.bounces import return_path
 from pacer.messaging.models import (
@@ -38,6 +38,7 @@ from pacer.messaging.models import (
     TopicOptOut,
 )
 from pacer.messaging.render import build, compile_parts, recipient_context, render
+from pacer.messaging.rights import AssetRights
 from pacer.messaging.rules import settings_of
 from pacer.messaging.schedule import quiet_until
 from pacer.messaging.tracking import track
@@ -168,8 +169,8 @@ def _defer(message: Message, until) -> None:
 
 class _Rules:
     """What may stop or defer a claimed message at send time: the suppression list, topic
-    opt-outs and quiet hours, read once per batch (the frequency cap is counted per
-    message, under the contact's lock: ``_send``)."""
+    opt-outs, the usage rights of the assets it shows and quiet hours, read once per batch
+    (the frequency cap is counted per message, under the contact's lock: ``_send``)."""
 
     def __init__(self, batch: list[Message], now):
         self.now = now
@@ -185,6 +186,7 @@ class _Rules:
             ).values_list("topic_id", "contact_id")
         )
         self.settings = {w.pk: settings_of(w) for w in {m.workspace for m in batch}}
+        self.rights = {w.pk: AssetRights(w) for w in {m.workspace for m in batch}}
 
     def verdict(self, message: Message) -> tuple[str, object]:
         """``("send", None)``, ``("skip", reason)`` or ``("defer", until)``."""
@@ -193,6 +195,11 @@ class _Rules:
         topic = message.broadcast.topic
         if topic is not None and (topic.pk, message.contact_id) in self.opted_out:
             return "skip", f"opted out of topic {topic.name}"
+        assets = message.broadcast.template.asset_ids
+        rights = self.rights[message.workspace_id]
+        problem = rights.problem(assets, message.territory, self.now, message.time_zone)
+        if problem:
+            return "skip", f"{problem} (at send time)"[:300]
         rules = self.settings[message.workspace_id]
         until = quiet_until(self.now, message.time_zone, rules.quiet_start, rules.quiet_end)
         if until is not None:
@@ -263,11 +270,13 @@ def deliver(limit: int | None = None) -> int:
                 _defer(message, detail)
                 continue
             template = message.broadcast.template
-            if template.pk not in compiled:
-                compiled[template.pk] = compile_parts(
-                    template.subject, template.html, template.text
+            subject = subject_test.subject_of(message)
+            key = (template.pk, subject)
+            if key not in compiled:
+                compiled[key] = compile_parts(
+                    subject or template.subject, template.html, template.text
                 )
-            data = _data(message, compiled[template.pk], fields.get(message.contact_id, {}))
+            data = _data(message, compiled[key], fields.get(message.contact_id, {}))
             hook = hooks[message.workspace_id]
             sent += _send(message, data, transport, hook, rules.cap(message))
     except (smtplib.SMTPException, OSError) as error:
@@ -277,6 +286,6 @@ def deliver(limit: int | None = None) -> int:
         if transport is not None:
             transport.close()
     Broadcast.objects.filter(status=BroadcastStatus.QUEUED).exclude(
-        messages__status=MessageStatus.QUEUED
+        messages__status__in=(MessageStatus.QUEUED, MessageStatus.HELD)
     ).update(status=BroadcastStatus.SENT)
     return sent

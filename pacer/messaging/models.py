@@ -16,6 +16,9 @@ class Template(models.Model):
     subject = models.CharField(max_length=300)
     html = models.TextField()
     text = models.TextField(blank=True)
+    # the content library's assets the HTML shows (found in it when saved: this install's
+    # /assets/<id>/ links); their usage rights are checked when it is queued and sent
+    asset_ids = models.JSONField(default=list)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -80,6 +83,22 @@ class MessagingSettings(models.Model):
     # an address is suppressed after this many soft bounces within soft_bounce_days
     soft_bounce_limit = models.PositiveSmallIntegerField(default=3)
     soft_bounce_days = models.PositiveSmallIntegerField(default=7)
+    # the country (ISO 3166 two letters) of contacts without a ``country`` trait, for the
+    # usage rights of assets a message shows ("" for none)
+    default_territory = models.CharField(max_length=2, blank=True, default="")
+    # the replies to SMS keywords (CTIA): HELP, and the confirmations of STOP and START
+    sms_help_text = models.CharField(
+        max_length=320,
+        default="Reply STOP to unsubscribe, START to resubscribe. Msg & data rates may apply.",
+    )
+    sms_stop_text = models.CharField(
+        max_length=320,
+        default="You are unsubscribed and will get no more messages. Reply START to resubscribe.",
+    )
+    sms_start_text = models.CharField(
+        max_length=320,
+        default="You are subscribed again. Reply HELP for help, STOP to unsubscribe.",
+    )
 
 
 class Topic(models.Model):
@@ -135,6 +154,16 @@ class Broadcast(models.Model):
     )
     queued_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # a subject test: 2-4 subject lines (template language) sent to ``test_percent`` of
+    # the audience, one each; after ``test_wait_hours`` the winner by ``test_metric``
+    # (pacer.messaging.subject_test) goes to the rest. Empty: no test.
+    subject_variants = models.JSONField(default=list)
+    test_percent = models.PositiveSmallIntegerField(default=20)
+    test_wait_hours = models.PositiveSmallIntegerField(default=4)
+    test_metric = models.CharField(max_length=10, default="open")  # open or click
+    test_decide_at = models.DateTimeField(null=True, blank=True)
+    winner = models.PositiveSmallIntegerField(null=True, blank=True)
+    test_decision = models.JSONField(default=dict)  # the analysis the winner came from
 
 
 class MessageStatus(models.TextChoices):
@@ -142,6 +171,7 @@ class MessageStatus(models.TextChoices):
     SENT = "sent", "Sent"
     SKIPPED = "skipped", "Skipped"
     FAILED = "failed", "Failed"
+    HELD = "held", "Waiting for the subject test"
 
 
 class Message(models.Model):
@@ -162,6 +192,10 @@ class Message(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # the subject variant it carries (an index into the broadcast's subject_variants);
+    # None: the template's subject
+    variant = models.PositiveSmallIntegerField(null=True, blank=True)
+    territory = models.CharField(max_length=2, blank=True, default="")  # the recipient's
 
     class Meta:
         constraints = [
@@ -286,3 +320,72 @@ class CapLock(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["workspace", "contact_id"], name="cap_lock_once")
         ]
+
+
+class SuppressedNumber(models.Model):
+    """A phone number no SMS may go to: it texted STOP (or another opt-out keyword)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    number = models.CharField(max_length=40)  # as pacer.people.resolution.normalise stores
+    detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "number"], name="suppressed_number")
+        ]
+
+
+class SmsKeyword(models.TextChoices):
+    STOP = "stop", "Opt-out (STOP)"
+    START = "start", "Opt-in again (START)"
+    HELP = "help", "Help (HELP)"
+    NONE = "", "No keyword"
+
+
+class InboundSms(models.Model):
+    """A text a provider relayed to one of the workspace's numbers, once per provider
+    message id, with the keyword it carried and what was done (``outcome``);
+    ``purposes`` are the SMS consent purposes a STOP withdrew or a START granted."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    provider_id = models.CharField(max_length=200)
+    from_number = models.CharField(max_length=40)
+    to_number = models.CharField(max_length=40)
+    body = models.CharField(max_length=1600)
+    keyword = models.CharField(max_length=5, choices=SmsKeyword.choices, blank=True)
+    contact_id = models.BigIntegerField(null=True)
+    purposes = models.JSONField(default=list)
+    outcome = models.CharField(max_length=300)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "provider_id"], name="inbound_sms_once")
+        ]
+        indexes = [models.Index(fields=["workspace", "from_number", "id"])]
+
+
+class SmsMessage(models.Model):
+    """An outgoing text, once per ``key`` in the workspace: a reply to a keyword (``purpose``
+    empty: it answers the person) or a message for a consent purpose. Handed to the
+    provider by the delivery loop and marked sent only after it took it."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    key = models.CharField(max_length=200)
+    to_number = models.CharField(max_length=40)
+    text = models.CharField(max_length=1600)
+    contact_id = models.BigIntegerField(null=True)
+    purpose = models.CharField(max_length=60, blank=True)
+    status = models.CharField(
+        max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "key"], name="sms_once")]
+        indexes = [models.Index(fields=["status", "claimed_until", "id"], name="sms_due")]

@@ -6,12 +6,13 @@ from datetime import time
 from django.db import transaction
 
 from pacer.core import audit, clock
-from pacer.core.errors import ValidationFailed
+from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Workspace
 from pacer.messaging.models import MessagingSettings, Topic, TopicOptOut
 from pacer.messaging.schedule import known_zone
 
 MAX_CAP_COUNT, MAX_CAP_DAYS, MAX_SOFT_BOUNCES = 1000, 365, 100
+SMS_REPLY_LIMIT = 320
 
 
 def settings_of(workspace: Workspace) -> MessagingSettings:
@@ -54,12 +55,17 @@ def save_settings(
     quiet_end=None,
     soft_bounce_limit=None,
     soft_bounce_days=None,
+    default_territory=None,
+    sms_help_text=None,
+    sms_stop_text=None,
+    sms_start_text=None,
     actor=None,
 ) -> MessagingSettings:
     """Set the default time zone, the frequency cap (``cap_count`` messages per contact
     in ``cap_days`` days; 0 for none), quiet hours (both ends or neither) and when soft
     bounces suppress an address (``soft_bounce_limit`` of them in ``soft_bounce_days``;
-    None keeps what is set)."""
+    None keeps what is set), the country of contacts without a ``country`` trait (two
+    letters, or "" for none) and the replies to SMS keywords (None keeps each)."""
     errors: dict[str, str] = {}
     if not known_zone(time_zone):
         errors["time_zone"] = "must be a known time zone such as Europe/London"
@@ -72,6 +78,20 @@ def save_settings(
         soft_bounce_days = found.soft_bounce_days
     soft_limit = _whole(errors, "soft_bounce_limit", soft_bounce_limit, 1, MAX_SOFT_BOUNCES)
     soft_days = _whole(errors, "soft_bounce_days", soft_bounce_days, 1, MAX_CAP_DAYS)
+    territory = found.default_territory if default_territory is None else default_territory
+    if not isinstance(territory, str) or not (
+        territory == "" or (len(territory) == 2 and territory.isascii() and territory.isalpha())
+    ):
+        errors["default_territory"] = "must be a two-letter country code (ISO 3166), or empty"
+        territory = ""
+    replies = {}
+    for field, value in (
+        ("sms_help_text", sms_help_text),
+        ("sms_stop_text", sms_stop_text),
+        ("sms_start_text", sms_start_text),
+    ):
+        given = getattr(found, field) if value is None else value
+        replies[field] = check_text(errors, field, given, SMS_REPLY_LIMIT, required=True)
     start = _clock_time(errors, "quiet_start", quiet_start)
     end = _clock_time(errors, "quiet_end", quiet_end)
     if "quiet_start" not in errors and "quiet_end" not in errors:
@@ -87,6 +107,9 @@ def save_settings(
     found.time_zone, found.cap_count, found.cap_days = time_zone, count, days
     found.quiet_start, found.quiet_end = start, end
     found.soft_bounce_limit, found.soft_bounce_days = soft_limit, soft_days
+    found.default_territory = territory.upper()
+    for field, value in replies.items():
+        setattr(found, field, value)
     found.save()
     after = {"time_zone": time_zone, "cap_count": count, "cap_days": days}
     audit.record(

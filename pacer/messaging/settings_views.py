@@ -1,4 +1,5 @@
-"""The sending-rules page (default time zone, frequency cap, quiet hours, topics)."""
+"""The sending-rules page (default time zone, frequency cap, quiet hours, asset rights
+territory, SMS keyword replies, topics)."""
 
 from django.contrib import messages
 from django.http import HttpResponseRedirect
@@ -17,7 +18,14 @@ SETTINGS_FIELDS = (
     "quiet_end",
     "soft_bounce_limit",
     "soft_bounce_days",
+    "default_territory",
+    "sms_help_text",
+    "sms_stop_text",
+    "sms_start_text",
 )
+
+# fields a form without them (an older page, a script) leaves as they are
+KEPT_WHEN_ABSENT = ("default_territory", "sms_help_text", "sms_stop_text", "sms_start_text")
 
 
 def _form_of(found) -> dict:
@@ -29,6 +37,10 @@ def _form_of(found) -> dict:
         "quiet_end": f"{found.quiet_end:%H:%M}" if found.quiet_end else "",
         "soft_bounce_limit": str(found.soft_bounce_limit),
         "soft_bounce_days": str(found.soft_bounce_days),
+        "default_territory": found.default_territory,
+        "sms_help_text": found.sms_help_text,
+        "sms_stop_text": found.sms_stop_text,
+        "sms_start_text": found.sms_start_text,
     }
 
 
@@ -48,8 +60,9 @@ def sending_rules(request):
             return HttpResponseRedirect(reverse("message-settings"))
     elif request.method == "POST":
         form = {name: request.POST.get(name, "") for name in SETTINGS_FIELDS}
+        kept = {name: None for name in KEPT_WHEN_ABSENT if name not in request.POST}
         try:
-            rules.save_settings(workspace, **form, actor=request.user)
+            rules.save_settings(workspace, **(form | kept), actor=request.user)
         except ValidationFailed as error:
             errors, status = error.errors, 422
         else:

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
-from pacer.messaging import actions, rules, selectors
+from pacer.messaging import actions, rules, selectors, subject_test
 from pacer.messaging.models import BroadcastStatus, MessageStatus, Schedule
 from pacer.messaging.render import compile_parts, recipient_context
 from pacer.messaging.render import render as render_email
@@ -310,6 +310,7 @@ def broadcast_detail(request, broadcast_id: int):
         "broadcast": broadcast,
         "segment": segments.segment(request.workspace, segment_id) if segment_id else None,
         "reasons": selectors.skip_reasons(request.workspace, broadcast.pk),
+        "variants": subject_test.results(broadcast) if broadcast.subject_variants else [],
         "report": selectors.report(request.workspace, broadcast),
         "table": table,
         "can_send": allows(request.role, "messaging.send"),

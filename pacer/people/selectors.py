@@ -20,6 +20,7 @@ from pacer.people.models import (
     OrderLine,
     Product,
 )
+from pacer.people.resolution import normalise
 
 CHUNK = 5000  # ids per IN (...) list, well under the databases' parameter limits
 
@@ -207,10 +208,10 @@ def locations_by_code(workspace: Workspace, codes: set[str] | list[str]) -> dict
 def recipients(workspace: Workspace, contact_ids: list[int] | None = None) -> list[dict]:
     """Live (not merged-away) contacts with an email, as plain fields for messaging: all
     of the workspace's, or those of ``contact_ids``; by id. ``time_zone`` is the
-    ``timezone`` trait as text (None when not set)."""
+    ``timezone`` trait as text (None when not set), ``country`` the ``country`` trait."""
     rows = Contact.objects.filter(workspace=workspace, merged_into__isnull=True).exclude(email="")
     fields = ("id", "email", "first_name", "last_name", "phone", "lifecycle_stage")
-    zone = {"time_zone": KT("traits__timezone")}
+    zone = {"time_zone": KT("traits__timezone"), "country": KT("traits__country")}
     if contact_ids is None:
         return list(rows.order_by("id").values(*fields, **zone))
     wanted, found = sorted(set(contact_ids)), []
@@ -364,6 +365,20 @@ def contacts_by_email(workspace: Workspace, emails: list[str]) -> dict[str, int]
         )
         found.update(rows)
     return found
+
+
+def contact_by_phone(workspace: Workspace, phone: str) -> int | None:
+    """The live contact whose phone identity is ``phone`` (compared as stored:
+    ``pacer.people.resolution.normalise``), the lowest id when several share it; None
+    when no contact has it."""
+    value = normalise(IdentityKind.PHONE, phone) if isinstance(phone, str) else ""
+    if not value:
+        return None
+    rows = Identity.objects.filter(
+        workspace=workspace, kind=IdentityKind.PHONE, value=value
+    ).values_list("contact_id", "contact__merged_into_id")
+    live = sorted(merged_into or contact_id for contact_id, merged_into in rows)
+    return live[0] if live else None
 
 
 def contacts_by_user_id(workspace: Workspace, user_ids: list[str]) -> dict[str, int]:

@@ -8,7 +8,13 @@ import pytest
 
 from pacer.core import actions as core
 from pacer.messaging import actions
-from pacer.messaging.models import Broadcast, Message, SuppressedAddress, Template
+from pacer.messaging.models import (
+    Broadcast,
+    Message,
+    MessagingSettings,
+    SuppressedAddress,
+    Template,
+)
 from pacer.segments import actions as segments
 from tests.messaging.conftest import person
 
@@ -67,9 +73,9 @@ def test_a_broadcast_to_a_segment_from_template_to_queued_counts(api, workspace,
         "at",
     )
     assert out["send_at"] == "2026-03-02T17:00:00Z"
-    assert out["counts"] == {"queued": 0, "sent": 0, "skipped": 0, "failed": 0}
+    assert out["counts"] == {"queued": 0, "sent": 0, "skipped": 0, "failed": 0, "held": 0}
     queued = api("post", f"/broadcasts/{out['id']}/queue")
-    assert queued.json() == {"queued": 1, "skipped": 1, "not_found": 0}
+    assert queued.json() == {"queued": 1, "skipped": 1, "not_found": 0, "held": 0}
     again = api("post", f"/broadcasts/{out['id']}/queue")
     assert again.status_code == 422 and again.json()["errors"] == {"broadcast_id": "already queued"}
     got = api("get", f"/broadcasts/{out['id']}").json()
@@ -78,6 +84,7 @@ def test_a_broadcast_to_a_segment_from_template_to_queued_counts(api, workspace,
         "sent": 0,
         "skipped": 1,
         "failed": 0,
+        "held": 0,
     }
     assert Message.objects.get(status="queued").due_at == datetime(2026, 3, 2, 17, tzinfo=UTC)
     assert [b["id"] for b in api("get", "/broadcasts").json()] == [out["id"]]
@@ -145,6 +152,12 @@ def test_topics_and_sending_rules_over_the_api(api, workspace, client):
     again = api("post", "/topics", {"name": "News"})
     assert again.status_code == 422 and "another topic has this name" in again.content.decode()
     assert [t["name"] for t in api("get", "/topics").json()] == ["News"]
+    defaults = MessagingSettings()
+    replies = {
+        "sms_help_text": defaults.sms_help_text,
+        "sms_stop_text": defaults.sms_stop_text,
+        "sms_start_text": defaults.sms_start_text,
+    }
     assert api("get", "/settings").json() == {
         "time_zone": "UTC",
         "cap_count": 0,
@@ -153,6 +166,8 @@ def test_topics_and_sending_rules_over_the_api(api, workspace, client):
         "quiet_end": None,
         "soft_bounce_limit": 3,
         "soft_bounce_days": 7,
+        "default_territory": "",
+        **replies,
     }
     body = {
         "time_zone": "Europe/London",
@@ -162,8 +177,12 @@ def test_topics_and_sending_rules_over_the_api(api, workspace, client):
         "quiet_end": "08:00",
         "soft_bounce_limit": 4,
         "soft_bounce_days": 10,
+        "default_territory": "gb",
+        "sms_help_text": "Acme: acme.test/help",
     }
     saved = api("put", "/settings", body)
+    body = body | {"default_territory": "GB", "sms_stop_text": replies["sms_stop_text"]}
+    body["sms_start_text"] = replies["sms_start_text"]
     assert saved.status_code == 200 and saved.json() == body
     refused = api("put", "/settings", {**body, "time_zone": "Mars/Base", "quiet_end": None})
     assert refused.status_code == 422
