@@ -7,7 +7,9 @@ on user id, email and phone (in that order of strength); orders already on recor
 is published on the change feed.
 """
 
+import itertools
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,7 +19,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from pacer.core import audit, feed
-from pacer.core.bulk import insert_new, insert_rows, update_rows
+from pacer.core.bulk import insert_columns, insert_rows, update_rows
 from pacer.core.errors import FieldError, ValidationFailed, parse_amount
 from pacer.core.models import Workspace
 from pacer.people.commerce import LineInput, OrderInput, OrderWriter
@@ -45,6 +47,8 @@ CONTACT_FIELDS = (
     "location",
     "lifecycle_stage",
 )
+# The contact fields an import sets on a contact it creates (with traits and location).
+CREATED_FIELDS = ("email", "phone", "first_name", "last_name", "lifecycle_stage")
 ORDER_FIELDS = (
     "order_id",
     "email",
@@ -151,17 +155,17 @@ def _write_contacts(
     workspace: Workspace, checked: list, update_rule: str, report: ImportReport, actor
 ) -> None:
     checked = _without_erased(workspace, checked, lambda item: item[1][0], report)
-    keys: dict[tuple[str, str], int] = {}  # each identifier: how many rows carry it
-    for _, (keys_, _) in checked:
-        for key in keys_:
-            keys[key] = keys.get(key, 0) + 1
+    # each identifier: how many rows carry it
+    keys = Counter(itertools.chain.from_iterable(keys_ for _, (keys_, _) in checked))
     resolver = BatchResolver(workspace, set(keys))
     now = datetime.now(UTC)
     # A row whose identifiers nobody holds and no other row carries is a new person
     # whatever the other rows say: written straight from its values, without resolving.
+    taken = {key for key, rows in keys.items() if rows > 1}
+    taken.update(resolver.owner)
     alone, shared = [], []
     for item in checked:
-        if all(keys[key] == 1 and key not in resolver.owner for key in item[1][0]):
+        if taken.isdisjoint(item[1][0]):
             alone.append(item[1])
         else:
             shared.append(item)
@@ -220,25 +224,38 @@ def _write_contacts(
 
 def _create_alone(workspace: Workspace, rows: list[tuple], now: datetime) -> Sequence[int]:
     """Write a new contact and its identities per ``(keys, values)`` row, as resolving
-    them would (``_fill``, then a contact with an email is a lead from ``now``), without
-    building instances; the new ids."""
-    changes = []
-    for _, values in rows:
-        change, traits = {"workspace_id": workspace.pk}, {}
-        for name, value in values.items():
-            if name.startswith("trait:"):
-                traits[name[6:]] = value
-            elif name == "location":
-                change["location_id"] = value.pk
-            else:
-                change[name] = value
-        if traits:
-            change["traits"] = traits
-        if change.get("email"):
-            change["lead_at"] = now
-            change["lifecycle_stage"] = change.get("lifecycle_stage") or LifecycleStage.LEAD
-        changes.append(change)
-    ids = insert_new(Contact, changes)
+    them would (``_fill``, then a contact with an email is a lead from ``now``), column
+    by column, without building instances or a dict per row; the new ids."""
+    values = [row_values for _, row_values in rows]
+    named = dict.fromkeys(itertools.chain.from_iterable(values))  # every field, in order
+    default = {name: Contact._meta.get_field(name).get_default() for name in CREATED_FIELDS}
+    columns: dict[str, list] = {"workspace_id": [workspace.pk] * len(values)}
+    for name in ("phone", "first_name", "last_name"):
+        if name in named:
+            columns[name] = [row.get(name, default[name]) for row in values]
+    if "location" in named:
+        columns["location_id"] = [
+            location.pk if (location := row.get("location")) is not None else None for row in values
+        ]
+    traits = [name for name in named if name.startswith("trait:")]
+    if traits:
+        columns["traits"] = [
+            {name[6:]: row[name] for name in traits if name in row} for row in values
+        ]
+    if "email" in named:
+        emails = columns["email"] = [row.get("email", default["email"]) for row in values]
+        columns["lead_at"] = [now if email else None for email in emails]
+        columns["lifecycle_stage"] = [
+            (row.get("lifecycle_stage") or LifecycleStage.LEAD.value)
+            if email
+            else row.get("lifecycle_stage", default["lifecycle_stage"])
+            for email, row in zip(emails, values, strict=True)
+        ]
+    elif "lifecycle_stage" in named:
+        columns["lifecycle_stage"] = [
+            row.get("lifecycle_stage", default["lifecycle_stage"]) for row in values
+        ]
+    ids = insert_columns(Contact, columns)
     insert_rows(
         Identity,
         ["workspace", "contact", "kind", "value", "created_at"],

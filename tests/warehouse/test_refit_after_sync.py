@@ -47,11 +47,11 @@ def test_a_sync_queues_one_refit_and_the_refit_fits_the_new_data_once(
     assert _kept(workspace.pk, "channel") is None
     assert data_bounds(workspace.pk) == (date(2026, 1, 5), date(2026, 2, 15))
 
-    assert refit_after_sync.call() == {"refitted": 2, "kept": 0, "empty": 0}
+    assert refit_after_sync.call() == {"refitted": 2, "kept": 0, "empty": 0, "removed": 0}
     assert _linear(_kept(workspace.pk, "channel")) == {"paid_search": (2, 300), "direct": (0, 0)}
     assert "brand" in set(_kept(workspace.pk, "campaign")["channel"])
     # the same generation again (the task run twice, or a second worker): nothing refitted
-    assert refit_after_sync.call() == {"refitted": 0, "kept": 2, "empty": 0}
+    assert refit_after_sync.call() == {"refitted": 0, "kept": 2, "empty": 0, "removed": 0}
 
     newcomer = [  # D arrives by the brand campaign in February and buys for 100
         {
@@ -74,9 +74,9 @@ def test_a_sync_queues_one_refit_and_the_refit_fits_the_new_data_once(
     assert tracker.batch(newcomer).json()["accepted"] == 3
     assert sync_warehouse.call()["queued"] == [REFIT]
     assert _kept(workspace.pk, "channel") is None  # a new generation, not fitted yet
-    assert refit_after_sync.call() == {"refitted": 2, "kept": 0, "empty": 0}
+    assert refit_after_sync.call() == {"refitted": 2, "kept": 0, "empty": 0, "removed": 0}
     assert _linear(_kept(workspace.pk, "channel"))["paid_search"] == (3, 400)
-    assert refit_after_sync.call() == {"refitted": 0, "kept": 2, "empty": 0}
+    assert refit_after_sync.call() == {"refitted": 0, "kept": 2, "empty": 0, "removed": 0}
 
 
 def test_a_sync_that_brings_nothing_queues_no_refit(workspace, small_business):
