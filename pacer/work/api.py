@@ -2,10 +2,8 @@
 with the limit broken (``errors.column`` or ``errors.assignee``) unless it gives an
 ``override_reason``."""
 
-import io
 from datetime import date, datetime
 
-from django.http import FileResponse
 from django.utils import timezone
 from ninja import Field, File, Router, Schema, Status, UploadedFile
 
@@ -448,15 +446,7 @@ DOWNLOAD_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "applica
 @endpoint("work.view")
 def download_attachment(request, attachment_id: Id):
     """The file's bytes (``Content-Disposition: attachment``, never shown inline)."""
-    found = _attachment(request, attachment_id)
-    response = FileResponse(
-        io.BytesIO(attachments.read(found)),
-        content_type=found.content_type,
-        as_attachment=True,
-        filename=found.filename,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachments.download(_attachment(request, attachment_id))
 
 
 @router.delete("/attachments/{attachment_id}", response={204: None, **ERRORS, **NOT_FOUND})

@@ -2,10 +2,8 @@
 JavaScript), bulk edit, a card with its checklist, comments, links and history, and
 the flow metrics of a board. Sprint pages are in ``pacer.work.sprint_views``."""
 
-import io
-
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -427,15 +425,7 @@ def _attachment_or_404(request, attachment_id: int) -> Attachment:
 @page("work.view")
 def attachment_download(request, attachment_id: int):
     """The file, as a download (never shown inline: its type was judged by its bytes)."""
-    found = _attachment_or_404(request, attachment_id)
-    response = FileResponse(
-        io.BytesIO(attachments.read(found)),
-        content_type=found.content_type,
-        as_attachment=True,
-        filename=found.filename,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachments.download(_attachment_or_404(request, attachment_id))
 
 
 @require_POST
