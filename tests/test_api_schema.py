@@ -198,6 +198,11 @@ def test_the_document_declares_every_status_and_permission(client):
                 if status == "204":  # no content
                     assert "content" not in response, where
                     continue
+                if status == "200" and "application/json" not in response["content"]:
+                    # a file download: declared as binary in each type it may have
+                    for kind, body in response["content"].items():
+                        assert body["schema"] == {"type": "string", "format": "binary"}, kind
+                    continue
                 schema_ref = response["content"]["application/json"]["schema"]
                 if status.startswith("4"):
                     assert schema_ref == {"$ref": "#/components/schemas/ErrorOut"}, where

@@ -198,11 +198,12 @@ def test_the_navigation_comes_in_headed_sections_of_what_the_role_may_use(client
     sections = dict(_nav_sections(client.get("/").content.decode()))
     assert list(sections)[0] == "" and list(sections)[-1] == "Settings"
     assert sections["Engage"] == ["Segments", "Messages"]
-    assert sections["Plan &amp; spend"][:7] == [
+    assert sections["Plan &amp; spend"][:8] == [
         "Plans",
         "Timeline",
         "Budgets",
         "Results",
+        "Planned vs actual",
         "Monthly close",
         "Campaigns",
         "Spend",
