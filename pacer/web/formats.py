@@ -136,9 +136,8 @@ def format_value(value, kind: str = "text", *, currency: str = "USD", places: in
 
 
 def raw_value(value):
-    """A value as a machine reads it (CSV cells): numbers plain, dates ISO."""
+    """A value as a machine reads it (CSV cells): dates ISO, numbers as they are (the CSV
+    writes them plain, ``pacer.core.csv_export.safe_cell``)."""
     if isinstance(value, date):  # datetimes too
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value, "f")
     return value

@@ -118,12 +118,20 @@ def test_export_escapes_formula_cells():
     assert safe_cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
     assert [safe_cell(v) for v in ("+1", "-2", "@SUM(A1)", "\tx", "plain", 5, None)] == [
         "'+1",
-        "'-2",
+        "'-2",  # text that looks like a number may go on as a formula: "-2+cmd|..."
         "'@SUM(A1)",
         "'\tx",
         "plain",
         "5",
         "",
+    ]
+    # numbers are written plain, negative ones too, so a spreadsheet reads them as numbers
+    assert [safe_cell(v) for v in (-2, -2.5, Decimal("-48.10"), Decimal("1E+2"), True)] == [
+        "-2",
+        "-2.5",
+        "-48.10",
+        "100",
+        "True",
     ]
     text = "".join(export_csv(["name", "note"], [["=1+2", "a,b"], ["ok", "-x"]]))
     assert list(csv.reader(io.StringIO(text))) == [

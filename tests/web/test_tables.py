@@ -152,7 +152,7 @@ def test_cells_are_formatted_in_the_workspace_currency(people, workspace):
 
 
 def test_csv_holds_every_row_with_the_columns_and_order_shown(people, workspace):
-    people.filter(email="p00@x.test").update(first_name="=HYPERLINK(1)")
+    people.filter(email="p00@x.test").update(first_name="=HYPERLINK(1)", revenue=Decimal("-12.5"))
     table = Table(
         request("sort=email&cols=email,name,revenue&per_page=5", workspace),
         people,
@@ -162,7 +162,8 @@ def test_csv_holds_every_row_with_the_columns_and_order_shown(people, workspace)
     lines = b"".join(table.csv_response("c.csv").streaming_content).decode().splitlines()
     assert lines[0] == "email,name,revenue"
     assert len(lines) == 24  # every row, not one page
-    assert lines[1] == "p00@x.test,'=HYPERLINK(1),0.00"
+    # a formula-like text is quoted; a negative amount stays a number
+    assert lines[1] == "p00@x.test,'=HYPERLINK(1),-12.50"
     assert [line.split(",")[0] for line in lines[1:]] == sorted(
         f"p{i:02d}@x.test" for i in range(23)
     )
