@@ -1,15 +1,13 @@
 """The planned-vs-actual report page (rows, optional columns and the filters in the URL)
 and its CSV and XLSX exports."""
 
-import csv
 import io
-from decimal import Decimal
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from pacer.core.csv_export import safe_cell
+from pacer.core.csv_export import export_csv as csv_lines
 from pacer.core.permissions import page
 from pacer.planning import plan_selectors
 from pacer.planning.report import DIMENSIONS, MAX_DEPTH, MEASURES, Report, plan_report, table_rows
@@ -124,22 +122,14 @@ def _filename(found: Report, extension: str) -> str:
     return f"{name}.{extension}"
 
 
-def _plain(value):
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return "" if value is None else value
-
-
 @page("budgets.view")
 def export_csv(request):
     bar, found = _report(request)
     header, body = table_rows(found, bar.values["measure"])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in body:  # labels escaped against formulas; numbers plain (negatives too)
-        writer.writerow([safe_cell(row[0]), *(_plain(v) for v in row[1:])])
-    response = StreamingHttpResponse([buffer.getvalue()], content_type="text/csv; charset=utf-8")
+    # labels escaped against formulas, numbers plain (negatives too)
+    response = StreamingHttpResponse(
+        csv_lines(header, body), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{_filename(found, "csv")}"'
     return response
 
