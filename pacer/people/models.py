@@ -65,7 +65,7 @@ class Contact(models.Model):
     acquisition_source = models.CharField(max_length=200, blank=True)
     acquisition_medium = models.CharField(max_length=100, blank=True)
     acquisition_campaign = models.CharField(max_length=200, blank=True)
-    # Predictions written back by the CLV analysis (pacer.metrics.analysis.refresh_clv).
+    # Predictions written back by the CLV analysis (pacer.metrics.analysis.write_back_clv).
     predicted_clv = models.FloatField(null=True, blank=True)
     p_alive = models.FloatField(null=True, blank=True)
     expected_purchases_90d = models.FloatField(null=True, blank=True)
