@@ -5,7 +5,6 @@ import errno
 import getpass
 import os
 import socket
-import threading
 
 from pacer.core.commands import CommandError
 
@@ -53,20 +52,16 @@ def worker(args: argparse.Namespace) -> int:
     """Run the domains' background loops and the task queue."""
     from django.core.management import call_command
 
-    from pacer.core.worker import LOOP_THREAD_PREFIX, start_loops, stop_loops
+    from pacer.core.worker import start_loops
 
     skip = set(args.skip or [])
     if args.no_schedule:
         skip.add("warehouse-sync")
-    stop = start_loops(skip)
+    loops = start_loops(skip)
     try:
         call_command("db_worker", queue_name="*", interval=1, no_startup_delay=True)
     finally:
-        # let a loop finish the run it is in (its work is safe to retry if it cannot)
-        stop_loops(stop)
-        for thread in threading.enumerate():
-            if thread.name.startswith(LOOP_THREAD_PREFIX):
-                thread.join(timeout=10)
+        loops.stop()  # each loop finishes the run it is in
     return 0
 
 

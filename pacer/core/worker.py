@@ -2,6 +2,7 @@
 
 import logging
 import threading
+from dataclasses import dataclass, field
 
 from django.conf import settings
 
@@ -45,18 +46,35 @@ def run_loop(loop: Loop, stop: threading.Event) -> None:
             woken.wait(interval(loop))
 
 
-def start_loops(skip: set[str] = frozenset()) -> threading.Event:
+@dataclass
+class RunningLoops:
+    """The loops ``start_loops`` started: their stop signal and their threads."""
+
+    stop_event: threading.Event
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the loops and wait (up to ``timeout`` seconds each) for the run each is in
+        to finish; its work is safe to retry if it cannot."""
+        stop_loops(self.stop_event)
+        for thread in self.threads:
+            thread.join(timeout=timeout)
+
+
+def start_loops(skip: set[str] = frozenset()) -> RunningLoops:
     """Start every domain's loop not in ``skip``, each in a daemon thread."""
-    stop = threading.Event()
+    running = RunningLoops(threading.Event())
     for loop in collect("loops"):
         if loop.name not in skip:
-            threading.Thread(
+            thread = threading.Thread(
                 target=run_loop,
-                args=(loop, stop),
+                args=(loop, running.stop_event),
                 daemon=True,
                 name=f"{LOOP_THREAD_PREFIX}{loop.name}",
-            ).start()
-    return stop
+            )
+            thread.start()
+            running.threads.append(thread)
+    return running
 
 
 def stop_loops(stop: threading.Event) -> None:

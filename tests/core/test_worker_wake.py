@@ -10,7 +10,7 @@ from django.db import transaction
 
 from pacer.core import feed
 from pacer.core.domains import Loop
-from pacer.core.worker import run_loop, stop_loops, wake
+from pacer.core.worker import RunningLoops, run_loop, stop_loops, wake
 
 RUNS: list[float] = []
 
@@ -66,3 +66,16 @@ def test_stopping_the_loops_ends_a_waiting_one_at_once(hourly_loop):
     thread.join(timeout=5)
     assert not thread.is_alive()  # it did not wait out its hour
     assert len(RUNS) == 1  # and it did not run again on the way out
+
+
+def test_stopping_started_loops_waits_for_their_threads_to_end():
+    RUNS.clear()
+    running = RunningLoops(threading.Event())
+    loop = Loop("test-hourly", "tests.core.test_worker_wake.count_run", 3600)
+    thread = threading.Thread(target=run_loop, args=(loop, running.stop_event), daemon=True)
+    thread.start()
+    running.threads.append(thread)
+    assert _runs_after(1)
+    running.stop(timeout=5)
+    assert not thread.is_alive()  # stop() returned only once the thread had ended
+    assert running.stop_event.is_set()
