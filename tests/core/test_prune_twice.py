@@ -25,9 +25,12 @@ def test_prune_run_twice_deletes_once_and_then_changes_nothing(workspace):
         )
     while feed.deliver_all():
         pass
-    ingest(workspace, [{"type": "identify", "messageId": "late", "userId": "u9"}], received_at=now)
-    batches = list(ChangeBatch.objects.order_by("id").values_list("id", flat=True))
+    delivered = list(ChangeBatch.objects.order_by("id").values_list("id", flat=True))
+    late = feed.publish(workspace.pk, source="test", contact_ids=[1]).pk
+    batches = [*delivered, late]
     assert len(batches) == 5
+    positions = FeedCursor.objects.filter(subscriber__in=[s.name for s in feed.subscribers()])
+    assert set(positions.values_list("position", flat=True)) == {delivered[-1]}
     # the first three a week old, the fourth recent; the fifth old but not yet delivered
     ChangeBatch.objects.filter(id__in=[*batches[:3], batches[4]]).update(
         created_at=now - timedelta(days=8)
