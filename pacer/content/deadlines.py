@@ -22,7 +22,7 @@ from django.db import transaction
 
 from pacer.content.models import ApprovalStep, ContentItem, DeadlineTask, Decision
 from pacer.content.workflow import IN_REVIEW, PUBLISHED
-from pacer.core import clock
+from pacer.core import clock, faults
 from pacer.core.errors import ValidationFailed
 
 LEAD_DAYS = 7
@@ -124,6 +124,7 @@ def make_deadline_tasks(today: date | None = None, *, make_task: MakeTask | None
                     )
             except ValidationFailed:
                 continue  # refused by the board (e.g. no board for the team): next run
+            faults.point("content.deadline.carded")  # the card made, not recorded; no COMMIT
             _, created = DeadlineTask.objects.get_or_create(
                 workspace_id=item.workspace_id,
                 key=deadline["key"],

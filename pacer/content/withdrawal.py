@@ -29,7 +29,7 @@ from pacer.content.models import (
     FlagKind,
 )
 from pacer.content.workflow import PUBLISHED
-from pacer.core import audit, clock
+from pacer.core import audit, clock, faults
 from pacer.core.errors import ValidationFailed, check_text
 from pacer.messaging import webhooks
 
@@ -222,6 +222,7 @@ def expire_assets(today: date | None = None) -> int:
                     f"The usage rights of '{asset.name}' end on {asset.rights_end}; "
                     "renew them or replace the asset where it is used.",
                 )
+                faults.point("content.expiry.alerted")  # notice made, before COMMIT and email
                 done += 1
     ended = Asset.objects.filter(status=AssetStatus.ACTIVE, rights_end__lt=today)
     for asset_id in ended.values_list("pk", flat=True):
@@ -241,6 +242,7 @@ def expire_assets(today: date | None = None) -> int:
                 key=f"{asset.pk}:{asset.rights_end}",
                 actor_label="expiry",
             )
+            faults.point("content.expiry.withdrawn")  # all of it written, before COMMIT
             done += 1
     return done
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from pacer.analytics.lead_model import LeadModel, LeadModelError, fit_lead_model
-from pacer.core import audit, clock
+from pacer.core import audit, clock, faults
 from pacer.core.models import Workspace
 from pacer.leads.models import Lead, LeadModelRun
 from pacer.leads.routing import hours_of
@@ -105,6 +105,7 @@ def fit_workspace(
             run,
             after={"version": run.version, "auc": run.auc, "brier": run.brier},
         )
+        faults.point("leads.predictive.fitted")  # run, predictions, audit written; no COMMIT
     return run
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from django.db import transaction
 
-from pacer.core import clock
+from pacer.core import clock, faults
 from pacer.core.models import Workspace
 from pacer.ingest.selectors import event_times
 from pacer.leads.actions import move_stage
@@ -113,5 +113,6 @@ def rescore_open_leads() -> int:
                 .order_by("scored_at", "id")[:LEADS_PER_RUN]
             )
             score_leads(workspace, leads, now)
+            faults.point("leads.scores.scored")  # scores and stage moves made; no COMMIT
         more = more or len(leads) == LEADS_PER_RUN
     return int(more)

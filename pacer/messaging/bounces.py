@@ -31,7 +31,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from pacer.core import clock
+from pacer.core import clock, faults
 from pacer.core.models import Workspace
 from pacer.messaging import reports
 from pacer.messaging.actions import suppress
@@ -97,7 +97,9 @@ def receive(
             )
     except IntegrityError:
         return InboundMail.objects.get(digest=digest), False
+    faults.point("messaging.inbound.stored")  # committed, not read; the sender has no 250
     read(mail, workspace)
+    faults.point("messaging.inbound.read")  # read and committed; the sender has no 250
     return mail, True
 
 
@@ -132,6 +134,7 @@ def read(mail: InboundMail, workspace: Workspace | None = None) -> InboundMail:
         new = _record(message, report, mail.digest)
         status = InboundStatus.RECORDED if new else InboundStatus.DUPLICATE
         _close(mail, status, report.detail, message)
+        faults.point("messaging.inbound.recorded")  # its effects and status made; no COMMIT
     return mail
 
 

@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 
-from pacer.core import clock
+from pacer.core import clock, faults
 from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Workspace
 from pacer.leads import sms as provider
@@ -301,6 +301,7 @@ def deliver_sms(limit: int = BATCH) -> int:
             if reason:
                 _finish(text, MessageStatus.SKIPPED, f"{reason} (at send time)")
                 continue
+        faults.point("messaging.sms.sending")  # claimed, the attempt counted; not handed over
         try:
             provider.provider().send(text.to_number, text.text, f"pacer-sms-{text.pk}")
         except OSError as error:  # SmsError, or the outbox folder failing
@@ -310,6 +311,7 @@ def deliver_sms(limit: int = BATCH) -> int:
             else:
                 SmsMessage.objects.filter(pk=text.pk).update(claimed_until=None, reason=str(error))
             continue
+        faults.point("messaging.sms.taken")  # the provider has it; not marked sent
         _finish(text, MessageStatus.SENT)
         sent += 1
     return sent

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 
 from pacer.analytics import experiments
-from pacer.core import audit, clock
+from pacer.core import audit, clock, faults
 from pacer.messaging.models import (
     Broadcast,
     BroadcastStatus,
@@ -178,6 +178,7 @@ def decide(broadcast_id: int) -> bool:
         released = Message.objects.filter(broadcast=broadcast, status=MessageStatus.HELD).update(
             status=MessageStatus.QUEUED, variant=winner
         )
+        faults.point("messaging.subject_test.released")  # held ones released; no decision yet
         broadcast.winner = winner
         broadcast.test_decision = {
             "metric": broadcast.test_metric,
@@ -194,6 +195,7 @@ def decide(broadcast_id: int) -> bool:
             broadcast,
             after={"winner": LETTERS[winner], "reason": reason, "released": released},
         )
+        faults.point("messaging.subject_test.decided")  # all written, before COMMIT
     return True
 
 

@@ -22,7 +22,7 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 
-from pacer.core import clock
+from pacer.core import clock, faults
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
 from pacer.core.outbound import OutboundRefused, parse_url, request
@@ -151,10 +151,13 @@ def deliver_webhooks() -> int:
         ).update(attempts=attempt + 1, next_attempt_at=lease)
         if not claimed:
             continue  # another worker has it
+        faults.point("messaging.webhook.claimed")  # attempt counted, lease taken; not sent
         ok, status, detail = _attempt(delivery)
+        faults.point("messaging.webhook.answered")  # the endpoint has it; nothing recorded
         WebhookAttempt.objects.create(
             delivery=delivery, at=now, status_code=status, ok=ok, detail=detail
         )
+        faults.point("messaging.webhook.logged")  # the attempt logged; not marked delivered
         if ok:
             WebhookDelivery.objects.filter(pk=delivery.pk).update(status="delivered")
             delivered += 1

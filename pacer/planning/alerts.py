@@ -23,7 +23,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from pacer.core import audit, clock
+from pacer.core import audit, clock, faults
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
@@ -183,6 +183,7 @@ def check_workspace(workspace: Workspace, today: date) -> list[VarianceAlert]:
         if raised:
             found = VarianceAlert.objects.filter(pk__in=[a.pk for a in raised])
             _email(list(found.select_related("owner", "node", "line")))
+        faults.point("planning.variance.raised")  # alerts made, emails wait for COMMIT
     return raised
 
 
