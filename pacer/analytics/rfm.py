@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy.stats import rankdata
 
 from pacer.analytics import _checks as checks
 
@@ -77,6 +76,8 @@ def quantile_scores(
     """
     values = checks.array(values, name, RFMError)
     bins = checks.whole(bins, "bins", RFMError, low=2, high=1000)
+    from scipy.stats import rankdata  # here: scipy.stats takes ~0.5 s to import
+
     ranks = rankdata(values if higher_is_better else -values, method="average")
     return (1 + np.floor(bins * (ranks - 1) / len(values))).astype(np.int64)
 

@@ -11,10 +11,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from pacer.core.models import Workspace
-from pacer.leads.report import speed_report
-from pacer.metrics.selectors import KpiFilter, kpi_report
 from pacer.teams.cx import csat, nps
-from pacer.warehouse.sync import default_store
 
 
 @dataclass(frozen=True)
@@ -111,6 +108,12 @@ def actuals(
 ) -> dict[str, float | None]:
     """Every metric's actual over the days ``[start, end]`` (a location's with
     ``location_id``: speed-to-lead by the location's leads, SLA attainment only for all)."""
+    # imported here: they bring Ibis, Polars and NumPy, which every process would otherwise
+    # load at start (the teams app connects a signal that imports this module)
+    from pacer.leads.report import speed_report
+    from pacer.metrics.selectors import KpiFilter, kpi_report
+    from pacer.warehouse.sync import default_store
+
     report = kpi_report(
         default_store(),
         workspace.pk,
