@@ -23,4 +23,9 @@ urlpatterns = [
     path("m/p/<str:token>/", public_views.preferences_page, name="preferences"),
     path("m/o/<str:token>/", public_views.open_pixel, name="message-open"),
     path("m/c/<str:token>/", public_views.click, name="message-click"),
+    path(
+        "m/events/<str:provider>/<str:token>/",
+        public_views.provider_events,
+        name="provider-events",
+    ),
 ]
