@@ -100,4 +100,8 @@ def test_a_subject_test_through_the_form_and_its_report(
         assert page.inner_text("#kpi-held .kpi-value") == "4"
         assert _fits(page)
         page.screenshot(path=str(SHOTS / f"messaging-broadcast-report-{width}.png"), full_page=True)
+        page.goto(f"{live_server.url}/messages/settings/")
+        assert "/m/events/ses/" in page.inner_text("#provider-events")
+        assert _fits(page)
+        page.screenshot(path=str(SHOTS / f"messaging-settings-{width}.png"), full_page=True)
         context.close()

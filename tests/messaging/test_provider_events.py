@@ -243,3 +243,16 @@ def test_a_wrong_token_is_refused_and_writes_nothing(client, workspace, sent):
     assert response.json()["errors"] == {"token": "not a provider-events token of this install"}
     assert not InboundMail.objects.exists() and not SuppressedAddress.objects.exists()
     assert client.get(f"/m/events/ses/{endpoint_token(workspace.pk)}/").status_code == 405
+
+
+def test_the_sending_rules_page_shows_each_providers_address(client, admin, workspace, sent):
+    client.login(username="ada", password="correct-horse-1")
+    page = client.get("/messages/settings/").content.decode()
+    token = endpoint_token(workspace.pk)
+    for provider in ("ses", "sendgrid", "postmark"):
+        assert f"/m/events/{provider}/{token}/</code>" in page
+    shown = f"/m/events/postmark/{token}/"
+    body = {"RecordType": "Bounce", "ID": 9, "Type": "HardBounce", "Email": "dee@x.test"}
+    assert client.post(shown, json.dumps(body), content_type="application/json").json() == {
+        "results": [{"status": "recorded", "message_id": sent["dee"].pk}]
+    }
