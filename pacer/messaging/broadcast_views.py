@@ -127,7 +127,9 @@ def broadcast_new(request):
         when = _schedule(workspace, form, errors)
         testing, variant_fields = _subject_test(form)
         try:
-            if errors:
+            if errors:  # the form's own refusals, with the subject test's beside them
+                if testing:
+                    subject_test.check(errors, *testing.values(), when["schedule"])
                 raise ValidationFailed(errors)
             created = actions.create_broadcast(
                 workspace,

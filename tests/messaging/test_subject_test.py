@@ -225,6 +225,15 @@ def test_the_broadcast_form_creates_a_subject_test_and_names_bad_fields(client, 
         assert inline is not None and reason in inline.group(1), (changed, page[-3000:])
         assert not Broadcast.objects.exists()
 
+    both = text(
+        client.post(
+            "/messages/broadcasts/new/", fields | {"audience": "1 two", "test_percent": "4"}
+        )
+    )
+    assert "audience: 'two' is not a contact id" in both
+    assert "test_percent: must be a whole number from 5 to 50" in both
+    assert not Broadcast.objects.exists()
+
     created = client.post("/messages/broadcasts/new/", fields)
 
     broadcast = Broadcast.objects.get()
