@@ -3,6 +3,7 @@ and the suppression list. Refusals name the field (``audience``, ``html``, ``sen
 and write nothing; queuing twice is refused."""
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema, Status
@@ -12,7 +13,7 @@ from pacer.core.api_schema import BODY_ERRORS, ERRORS, MAX_OFFSET, NOT_FOUND, Id
 from pacer.core.api_schema import text as bounded
 from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
-from pacer.messaging import actions, bounces, rules, selectors, sms
+from pacer.messaging import actions, bounces, outcomes, rules, selectors, sms
 from pacer.messaging.models import InboundStatus, SmsKeyword, SuppressionReason
 
 router = Router(tags=["messaging"])
@@ -128,6 +129,49 @@ class QueuedOut(Schema):
     skipped: int
     not_found: int = Field(description="audience contacts that are not live with an email")
     held: int = Field(0, description="a subject test: messages waiting for the winner")
+
+
+class VariantRevenueOut(Schema):
+    variant: str = Field(description="A, B, C or D")
+    orders: int
+    revenue: Decimal
+
+
+class RevenueAfterClickOut(Schema):
+    window_days: int = Field(description="an order counts this many days after a click")
+    currency: str = Field(description="the workspace's; revenue is in it")
+    orders: int = Field(description="orders within the window after a click, each once")
+    revenue: Decimal
+    other_currency_orders: int = Field(description="orders in another currency, not added")
+    variants: list[VariantRevenueOut] = Field(description="per subject variant (a test only)")
+
+
+class DeliveryPeriodOut(Schema):
+    start: datetime = Field(description="the hour or day (UTC) the figures are for")
+    sent: int
+    delivered: int
+    opened: int
+    clicked: int
+    bounced: int
+    unsubscribed: int
+
+
+class BroadcastReportOut(Schema):
+    sent: int
+    bounced: int
+    opened: int
+    clicked: int
+    unsubscribed: int
+    complained: int
+    bounce_rate: float | None
+    open_rate: float | None
+    click_rate: float | None
+    unsubscribe_rate: float | None
+    complaint_rate: float | None
+    warnings: list[str]
+    revenue_after_click: RevenueAfterClickOut
+    unit: Literal["hour", "day"] = Field(description="the length of each delivery period")
+    delivery: list[DeliveryPeriodOut]
 
 
 class SuppressionIn(Schema):
@@ -322,6 +366,28 @@ def queue(request, broadcast_id: Id):
     who may not be mailed are recorded as skipped with the reason."""
     broadcast = _broadcast(request, broadcast_id)
     return actions.queue_broadcast(request.workspace, broadcast.pk, actor=request.user)
+
+
+@router.get(
+    "/broadcasts/{broadcast_id}/report",
+    response={200: BroadcastReportOut, **ERRORS, **NOT_FOUND},
+)
+@endpoint("messaging.view")
+def broadcast_report(request, broadcast_id: Id):
+    """What became of a broadcast: counts and rates, revenue after click (in all and per
+    subject variant) and delivery per hour or day (UTC)."""
+    broadcast = _broadcast(request, broadcast_id)
+    timeline = outcomes.delivery_over_time(request.workspace, broadcast)
+    delivery = [
+        {"start": at, **{name: values[i] for name, values in timeline["series"].items()}}
+        for i, at in enumerate(timeline["periods"])
+    ]
+    return {
+        **selectors.report(request.workspace, broadcast),
+        "revenue_after_click": outcomes.revenue_after_click(request.workspace, broadcast),
+        "unit": timeline["unit"],
+        "delivery": delivery,
+    }
 
 
 @router.get("/suppressions", response={200: list[SuppressionOut], **ERRORS})

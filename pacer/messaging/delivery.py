@@ -105,6 +105,7 @@ def _finish(message: Message, status: str, reason: str = "") -> None:
         status=status,
         reason=reason[:300],
         sent_at=clock.now() if status == MessageStatus.SENT else None,
+        failed_at=clock.now() if status == MessageStatus.FAILED else None,
         claimed_until=None,
     )
 

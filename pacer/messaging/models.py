@@ -192,6 +192,7 @@ class Message(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)  # when the relay refused it for good
     # the subject variant it carries (an index into the broadcast's subject_variants);
     # None: the template's subject
     variant = models.PositiveSmallIntegerField(null=True, blank=True)

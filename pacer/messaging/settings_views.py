@@ -1,6 +1,8 @@
 """The sending-rules page (default time zone, frequency cap, quiet hours, asset rights
-territory, SMS keyword replies, topics)."""
+territory, SMS keyword replies, topics) and the addresses email providers post bounces
+to."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -8,7 +10,7 @@ from django.urls import reverse
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import page
-from pacer.messaging import rules
+from pacer.messaging import provider_events, rules
 
 SETTINGS_FIELDS = (
     "time_zone",
@@ -44,6 +46,18 @@ def _form_of(found) -> dict:
     }
 
 
+PROVIDER_LABELS = {"ses": "Amazon SES (SNS)", "sendgrid": "SendGrid", "postmark": "Postmark"}
+
+
+def _provider_urls(workspace) -> list[tuple[str, str, str]]:
+    """Where each provider posts the workspace's bounces and complaints."""
+    token = provider_events.endpoint_token(workspace.pk)
+    return [
+        (name, label, settings.BASE_URL + reverse("provider-events", args=[name, token]))
+        for name, label in PROVIDER_LABELS.items()
+    ]
+
+
 @page("messaging.send")
 def sending_rules(request):
     workspace = request.workspace
@@ -74,5 +88,6 @@ def sending_rules(request):
         "topic_form": topic_form,
         "topic_errors": topic_errors,
         "topics": rules.topics(workspace),
+        "provider_urls": _provider_urls(workspace),
     }
     return render(request, "messaging/settings.html", context, status=status)

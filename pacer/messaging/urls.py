@@ -1,17 +1,31 @@
 from django.urls import path
 
-from pacer.messaging import public_views, settings_views, views
+from pacer.messaging import broadcast_views, public_views, settings_views, views
 
 urlpatterns = [
     path("messages/", views.overview, name="messages"),
     path("messages/templates/new/", views.template_new, name="message-template-new"),
     path("messages/templates/<int:template_id>/", views.template_edit, name="message-template"),
     path("messages/senders/new/", views.sender_new, name="message-sender-new"),
-    path("messages/broadcasts/new/", views.broadcast_new, name="broadcast-new"),
-    path("messages/broadcasts/<int:broadcast_id>/", views.broadcast_detail, name="broadcast"),
+    path("messages/broadcasts/new/", broadcast_views.broadcast_new, name="broadcast-new"),
+    path(
+        "messages/broadcasts/<int:broadcast_id>/",
+        broadcast_views.broadcast_detail,
+        name="broadcast",
+    ),
+    path(
+        "messages/broadcasts/<int:broadcast_id>/delivery.csv",
+        broadcast_views.delivery_csv,
+        name="broadcast-delivery-csv",
+    ),
     path("messages/settings/", settings_views.sending_rules, name="message-settings"),
     path("m/u/<str:token>/", public_views.unsubscribe_page, name="unsubscribe"),
     path("m/p/<str:token>/", public_views.preferences_page, name="preferences"),
     path("m/o/<str:token>/", public_views.open_pixel, name="message-open"),
     path("m/c/<str:token>/", public_views.click, name="message-click"),
+    path(
+        "m/events/<str:provider>/<str:token>/",
+        public_views.provider_events,
+        name="provider-events",
+    ),
 ]

@@ -1,6 +1,6 @@
 """Messaging pages: the overview (broadcasts, templates, senders, suppressions), the
-template editor with a preview per contact, senders, broadcasts (create, queue, what
-happened to each message). The public pages are in ``public_views``."""
+template editor with a preview per contact and senders. Broadcasts are in
+``broadcast_views``, the public pages in ``public_views``."""
 
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
@@ -9,13 +9,11 @@ from django.urls import reverse
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
-from pacer.messaging import actions, rules, selectors, subject_test
-from pacer.messaging.models import BroadcastStatus, MessageStatus, Schedule
+from pacer.messaging import actions, selectors
+from pacer.messaging.models import BroadcastStatus
 from pacer.messaging.render import compile_parts, recipient_context
 from pacer.messaging.render import render as render_email
-from pacer.messaging.schedule import local_send_instant, parse_wall_time
 from pacer.people import selectors as people
-from pacer.segments import selectors as segments
 from pacer.web.tables import Column, Table
 
 TEMPLATE_FIELDS = ("name", "subject", "html", "text")
@@ -168,151 +166,3 @@ def sender_new(request):
             return HttpResponseRedirect(reverse("messages"))
     context = {"form": form, "errors": errors}
     return render(request, "messaging/sender_form.html", context, status=status)
-
-
-def _audience(text: str, errors: dict):
-    text = text.strip()
-    if text in ("", "all"):
-        return {"all": True}
-    ids = []
-    for part in text.replace(",", " ").split():
-        if not part.isdigit() or len(part) > 18:
-            errors["audience"] = f"'{part[:20]}' is not a contact id (or write 'all')"
-            return None
-        ids.append(int(part))
-    return {"contacts": ids}
-
-
-BROADCAST_FIELDS = (
-    "name",
-    "template_id",
-    "sender_id",
-    "purpose",
-    "segment_id",
-    "audience",
-    "topic_id",
-    "schedule",
-    "send_time",
-)
-
-
-def _number(text: str) -> int:
-    return int(text) if text.isdigit() and len(text) < 19 else 0
-
-
-def _schedule(workspace, form: dict, errors: dict) -> dict:
-    """The schedule arguments of ``create_broadcast`` from the form: a time "at" is read
-    in the workspace's time zone, a "local" one in each recipient's."""
-    schedule, wall = form["schedule"] or Schedule.NOW, form["send_time"]
-    if schedule == Schedule.AT:
-        parsed = parse_wall_time(wall)
-        if parsed is None:
-            errors["send_time"] = "must be a date and time"
-            return {"schedule": schedule}
-        zone = rules.settings_of(workspace).time_zone
-        return {"schedule": schedule, "send_at": local_send_instant(parsed, zone)}
-    if schedule == Schedule.LOCAL:
-        return {"schedule": schedule, "send_local": wall}
-    return {"schedule": schedule}
-
-
-@page("messaging.send")
-def broadcast_new(request):
-    workspace = request.workspace
-    form = dict.fromkeys(BROADCAST_FIELDS, "") | {"purpose": "marketing", "schedule": "now"}
-    errors, status = {}, 200
-    if request.method == "POST":
-        form = {name: request.POST.get(name, "") for name in BROADCAST_FIELDS}
-        audience = (
-            {"segment": _number(form["segment_id"])}
-            if form["segment_id"]
-            else _audience(form["audience"], errors)
-        )
-        when = _schedule(workspace, form, errors)
-        try:
-            if errors:
-                raise ValidationFailed(errors)
-            created = actions.create_broadcast(
-                workspace,
-                name=form["name"],
-                template_id=_number(form["template_id"]),
-                sender_id=_number(form["sender_id"]),
-                purpose=form["purpose"],
-                audience=audience,
-                topic_id=_number(form["topic_id"]) or None,
-                **when,
-            )
-        except ValidationFailed as error:
-            found = {**error.errors, **errors}
-            for name in ("send_at", "send_local"):
-                if name in found:
-                    found["send_time"] = found.pop(name)
-            if "audience" in found and form["segment_id"]:
-                found["segment_id"] = found.pop("audience")
-            errors, status = found, 422
-        else:
-            return HttpResponseRedirect(reverse("broadcast", args=[created.pk]))
-    context = {
-        "form": form,
-        "errors": errors,
-        "templates": [(t.pk, t.name) for t in selectors.templates(workspace)],
-        "senders": [(s.pk, f"{s.name} <{s.from_email}>") for s in selectors.senders(workspace)],
-        "segments": [("", "None: the audience below")]
-        + [(s.pk, f"{s.name} ({s.member_count} members)") for s in segments.segments(workspace)],
-        "topics": [("", "No topic")] + [(t.pk, t.name) for t in rules.topics(workspace)],
-        "schedules": Schedule.choices,
-        "time_zone": rules.settings_of(workspace).time_zone,
-    }
-    return render(request, "messaging/broadcast_form.html", context, status=status)
-
-
-@page("messaging.view")
-def broadcast_detail(request, broadcast_id: int):
-    broadcast = selectors.broadcast(request.workspace, broadcast_id)
-    if broadcast is None:
-        raise Http404("no such broadcast in this workspace")
-    if request.method == "POST":
-        if not allows(request.role, "messaging.send"):
-            raise Http404("no such broadcast in this workspace")
-        try:
-            counts = actions.queue_broadcast(request.workspace, broadcast.pk, actor=request.user)
-        except ValidationFailed as error:
-            messages.error(request, "; ".join(error.errors.values()))
-        else:
-            messages.success(
-                request,
-                f"Queued {counts['queued']} messages; {counts['skipped']} skipped (reasons below).",
-            )
-        return HttpResponseRedirect(reverse("broadcast", args=[broadcast.pk]))
-    table = Table(
-        request,
-        selectors.messages_of(request.workspace, broadcast.pk),
-        [
-            Column(
-                "contact_id",
-                "Contact",
-                sortable=True,
-                href=lambda m: reverse("contact", args=[m["contact_id"]]),
-            ),
-            Column("email", "Email", sortable=True),
-            Column("status", "Status", sortable=True, labels=dict(MessageStatus.choices)),
-            Column("reason", "Why"),
-            Column("sent_at", "Sent", format="datetime", sortable=True),
-        ],
-        default_sort="contact_id",
-        caption="Messages",
-        empty_title="Nothing queued yet.",
-        empty_hint="Send now (or Schedule) queues one message per recipient.",
-        html_id="broadcast-messages",
-    )
-    segment_id = broadcast.audience.get("segment")
-    context = {
-        "broadcast": broadcast,
-        "segment": segments.segment(request.workspace, segment_id) if segment_id else None,
-        "reasons": selectors.skip_reasons(request.workspace, broadcast.pk),
-        "variants": subject_test.results(broadcast) if broadcast.subject_variants else [],
-        "report": selectors.report(request.workspace, broadcast),
-        "table": table,
-        "can_send": allows(request.role, "messaging.send"),
-    }
-    return render(request, "messaging/broadcast.html", context)

@@ -193,6 +193,22 @@ def order_totals(
     return rows
 
 
+def orders_placed(
+    workspace: Workspace, contact_ids: list[int], start: datetime, end: datetime
+) -> list[tuple[int, int, datetime, Decimal, str]]:
+    """``(order id, contact id, placed at, total, currency)`` of the contacts' orders
+    placed from ``start`` to ``end`` (both included)."""
+    rows: list[tuple[int, int, datetime, Decimal, str]] = []
+    for first in range(0, len(contact_ids), CHUNK):
+        rows += Order.objects.filter(
+            workspace=workspace,
+            contact_id__in=contact_ids[first : first + CHUNK],
+            placed_at__gte=start,
+            placed_at__lte=end,
+        ).values_list("id", "contact_id", "placed_at", "total", "currency")
+    return rows
+
+
 def locations_by_code(workspace: Workspace, codes: set[str] | list[str]) -> dict[str, Location]:
     """The workspace's locations with these codes, by code (unknown codes are absent)."""
     wanted = sorted({code for code in codes if code})

@@ -46,6 +46,7 @@ PUBLIC_PAGES = {
     "preferences",
     "message-open",
     "message-click",
+    "provider-events",  # a provider's bounce webhook: its signed workspace token authorises
 }
 PUBLIC_PREFIXES = ("api/", "v1/")
 

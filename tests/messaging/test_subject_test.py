@@ -3,6 +3,7 @@ each other), the rest is held; after the wait the experiments module decides (a 
 must beat A significantly, not merely have the larger rate) and the rest gets the winner;
 every contact gets exactly one message, once; refusals name the field."""
 
+import re
 from datetime import timedelta
 from email import message_from_bytes
 from email.header import decode_header, make_header
@@ -185,3 +186,70 @@ def test_the_api_creates_a_test_and_reports_per_variant(client, workspace, now, 
         ("A", 5, 0),
         ("B", 5, 0),
     ]
+
+
+def test_the_broadcast_form_creates_a_subject_test_and_names_bad_fields(client, admin, workspace):
+    client.login(username="ada", password="correct-horse-1")
+    template = actions.save_template(workspace, name="T", subject="Plain", html="<p>Hi</p>")
+    sender = actions.save_sender(workspace, name="Acme", from_email="news@acme.test")
+    form = client.get("/messages/broadcasts/new/").content.decode()
+    for name in ("variant_a", "variant_b", "variant_c", "variant_d", "test_percent"):
+        assert f'id="field-{name}"' in form
+    fields = {
+        "name": "Spring",
+        "template_id": template.pk,
+        "sender_id": sender.pk,
+        "purpose": "marketing",
+        "audience": "all",
+        "schedule": "now",
+        "variant_a": "Spring sale, {{ contact.first_name }}",
+        "variant_b": "",
+        "variant_c": "40% off ends Sunday",
+        "variant_d": "",
+        "test_percent": "30",
+        "test_wait_hours": "6",
+        "test_metric": "click",
+    }
+    for changed, field, reason in [
+        ({"variant_c": ""}, "variant_b", "must be 2 to 4 subject lines"),
+        ({"variant_c": "{% if %}"}, "variant_c", "Unexpected end of expression in if tag"),
+        ({"variant_c": fields["variant_a"]}, "variant_c", "each variant must differ"),
+        ({"test_percent": "60"}, "test_percent", "must be a whole number from 5 to 50"),
+        ({"test_wait_hours": "soon"}, "test_wait_hours", "must be a whole number from 1 to 168"),
+        ({"test_metric": "revenue"}, "test_metric", "must be one of open, click"),
+    ]:
+        refused = client.post("/messages/broadcasts/new/", fields | changed)
+        assert refused.status_code == 422, changed
+        page = refused.content.decode()
+        inline = re.search(rf'id="field-{field}-error">(.*?)</div>', page, re.S)
+        assert inline is not None and reason in inline.group(1), (changed, page[-3000:])
+        assert not Broadcast.objects.exists()
+
+    both = text(
+        client.post(
+            "/messages/broadcasts/new/", fields | {"audience": "1 two", "test_percent": "4"}
+        )
+    )
+    assert "audience: 'two' is not a contact id" in both
+    assert "test_percent: must be a whole number from 5 to 50" in both
+    assert not Broadcast.objects.exists()
+
+    created = client.post("/messages/broadcasts/new/", fields)
+
+    broadcast = Broadcast.objects.get()
+    assert created["Location"] == f"/messages/broadcasts/{broadcast.pk}/"
+    stored = Broadcast.objects.filter(pk=broadcast.pk).values(
+        "subject_variants", "test_percent", "test_wait_hours", "test_metric", "winner"
+    )
+    assert list(stored) == [
+        {
+            "subject_variants": ["Spring sale, {{ contact.first_name }}", "40% off ends Sunday"],
+            "test_percent": 30,
+            "test_wait_hours": 6,
+            "test_metric": "click",
+            "winner": None,
+        }
+    ]
+    page = text(client.get(f"/messages/broadcasts/{broadcast.pk}/"))
+    assert "30% of the audience get one variant each; the winner by clicks goes" in page
+    assert "B 40% off ends Sunday 0 0 — 0 — 0 $0 – —" in page
