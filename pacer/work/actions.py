@@ -26,17 +26,14 @@ from pacer.work.models import (
     CardLink,
     ChecklistItem,
     Column,
-    Comment,
     EventKind,
     LinkKind,
-    Notification,
     Sprint,
     Stage,
     Swimlane,
 )
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
-MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_.+-]*[A-Za-z0-9_+-])")
 MAX_LIMIT = 999
 MAX_ESTIMATE = 999
 MAX_COLUMNS = 12
@@ -490,27 +487,6 @@ def tick(item: ChecklistItem, done: bool) -> ChecklistItem:
     item.done = bool(done)
     item.save(update_fields=["done"])
     return item
-
-
-@transaction.atomic
-def add_comment(card: Card, body: str, *, now: datetime, actor=None) -> Comment:
-    """A comment; each workspace member it @mentions by user name gets a notification."""
-    errors: dict[str, str] = {}
-    body = _text(errors, "body", body, 5_000)
-    if errors:
-        raise ValidationFailed(errors)
-    comment = Comment.objects.create(card=card, author=_user(actor), body=body, created_at=now)
-    names = {name.rstrip(".") for name in MENTION.findall(body)}
-    mentioned = User.objects.filter(
-        username__in=names, memberships__workspace=card.workspace
-    ).distinct()
-    Notification.objects.bulk_create(
-        Notification(
-            workspace=card.workspace, user=user, card=card, comment=comment, created_at=now
-        )
-        for user in mentioned
-    )
-    return comment
 
 
 @transaction.atomic

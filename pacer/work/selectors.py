@@ -19,6 +19,7 @@ from pacer.work.models import (
     Column,
     Comment,
     EventKind,
+    Notification,
     Sprint,
     Stage,
     Swimlane,
@@ -41,6 +42,14 @@ def card(workspace: Workspace, card_id: int) -> Card | None:
     return (
         Card.objects.filter(workspace=workspace, pk=card_id)
         .select_related("board", "column", "swimlane", "assignee", "sprint")
+        .first()
+    )
+
+
+def comment(workspace: Workspace, comment_id: int) -> Comment | None:
+    return (
+        Comment.objects.filter(card__workspace=workspace, pk=comment_id)
+        .select_related("card", "author")
         .first()
     )
 
@@ -409,5 +418,16 @@ def who_works_on_what(workspace: Workspace):
     return sorted(grouped.items(), key=lambda pair: (pair[0] is None, str(pair[0] or "")))
 
 
+def notifications(workspace: Workspace, user: User, *, unread_only: bool = False):
+    """The user's mention notifications in the workspace, newest first."""
+    found = Notification.objects.filter(workspace=workspace, user=user)
+    return found.filter(read_at__isnull=True) if unread_only else found
+
+
 def unread_mentions(workspace: Workspace, user: User):
-    return user.work_notifications.filter(workspace=workspace, read_at__isnull=True)
+    return notifications(workspace, user, unread_only=True)
+
+
+def unread_badge(request) -> int:
+    """The navigation's count beside "Mentions": the user's unread ones (one query)."""
+    return unread_mentions(request.workspace, request.user).count()

@@ -13,8 +13,8 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, check, page
 from pacer.web.charts import Series, chart
 from pacer.web.tables import Column, Table
-from pacer.work import actions, attachments, links, selectors
-from pacer.work.models import Attachment, LinkKind
+from pacer.work import actions, attachments, comments, links, selectors
+from pacer.work.models import Attachment, Comment, LinkKind
 
 DEFAULT_COLUMNS = "Backlog:todo, Doing:doing:3, Review:doing:2, Done:done"
 # lead and cycle time histogram bins, in days: [0, 1), [1, 2), ... and the last open
@@ -268,6 +268,7 @@ def _card_page(request, card, errors=None, status: int = 200):
         + [(m.pk, m.get_username()) for m in selectors.members(request.workspace)],
         "history": selectors.history(card),
         "comments": card.comments.select_related("author"),
+        "user_id": request.user.pk,
         "link_kinds": LinkKind.choices,
         "links": [
             (link, links.resolve(request.workspace, link.kind, link.target_id))
@@ -278,6 +279,13 @@ def _card_page(request, card, errors=None, status: int = 200):
         "can_edit": allows(request.role, "work.edit"),
     }
     return render(request, "work/card.html", context, status=status)
+
+
+def _comment_of(card, comment_id) -> Comment:
+    found = card.comments.filter(pk=_int_or_none(comment_id)).first()
+    if found is None:
+        raise ValidationFailed({"comment": "is not a comment on this card"})
+    return found
 
 
 CARD_OPERATIONS = {
@@ -293,8 +301,11 @@ CARD_OPERATIONS = {
     "checklist": lambda card, data, now, user: actions.add_checklist_item(
         card, data.get("text", ""), actor=user
     ),
-    "comment": lambda card, data, now, user: actions.add_comment(
+    "comment": lambda card, data, now, user: comments.add_comment(
         card, data.get("body", ""), now=now, actor=user
+    ),
+    "comment_edit": lambda card, data, now, user: comments.edit_comment(
+        _comment_of(card, data.get("comment")), data.get("body", ""), now=now, actor=user
     ),
     "link": lambda card, data, now, user: actions.add_link(
         card, data.get("kind", ""), data.get("target_id", ""), actor=user
