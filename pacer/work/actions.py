@@ -39,7 +39,6 @@ MAX_ESTIMATE = 999
 MAX_COLUMNS = 12
 MAX_SWIMLANES = 12
 SPRINT_WEEKS = (1, 2, 3, 4)
-MAX_BULK = 200
 
 
 class WipLimitExceeded(ValidationFailed):
@@ -418,32 +417,6 @@ def update_card(card: Card, *, now: datetime, actor=None, **changes) -> Card:
         after=audit.snapshot(card, list(values)),
     )
     return card
-
-
-@transaction.atomic
-def bulk_edit(
-    board: Board, card_ids: list, *, now: datetime, actor=None, column=None, **changes
-) -> int:
-    """Apply the same assignee, due day and/or column to the selected cards of a board;
-    all or nothing (one refusal, by validation or a WIP limit, changes none)."""
-    try:
-        ids = sorted({int(i) for i in card_ids})
-    except (TypeError, ValueError):
-        raise ValidationFailed({"cards": "must be card ids"}) from None
-    if not 1 <= len(ids) <= MAX_BULK:
-        raise ValidationFailed({"cards": f"select 1 to {MAX_BULK} cards"})
-    cards = list(Card.objects.filter(board=board, pk__in=ids))
-    if len(cards) != len(ids):
-        raise ValidationFailed({"cards": "some selected cards are not on this board"})
-    if not changes and column in (None, ""):
-        raise ValidationFailed({"cards": "choose a column, an assignee or a due day to set"})
-    for card in cards:
-        if changes:
-            update_card(card, now=now, actor=actor, **changes)
-        if column not in (None, ""):
-            card.refresh_from_db()
-            move_card(card, column=column, now=now, actor=actor)
-    return len(cards)
 
 
 @transaction.atomic

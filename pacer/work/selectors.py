@@ -95,6 +95,7 @@ class BoardView:
     lanes: list[Lane]
     counts: dict[int, int]  # column id -> cards in it
     in_progress: dict[str, int] = field(default_factory=dict)  # user name -> doing cards
+    swimlanes: list[Swimlane] = field(default_factory=list)  # the board's, in order
 
 
 def _first_of_cells(cells: list[tuple[int | None, int, bool]]) -> list[int]:
@@ -176,6 +177,7 @@ def board_view(board: Board) -> BoardView:
         {c.pk: sum(n for (_, column), n in cell_counts.items() if column == c.pk) for c in columns},
     )
     view.in_progress = in_progress_by_person(board)
+    view.swimlanes = lanes
     return view
 
 

@@ -13,7 +13,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, check, page
 from pacer.web.charts import Series, chart
 from pacer.web.tables import Column, Table
-from pacer.work import actions, attachments, comments, links, selectors
+from pacer.work import actions, attachments, bulk, comments, links, selectors
 from pacer.work.models import Attachment, Comment, LinkKind
 
 DEFAULT_COLUMNS = "Backlog:todo, Doing:doing:3, Review:doing:2, Done:done"
@@ -104,27 +104,52 @@ def _create_board(request):
     return HttpResponseRedirect(reverse("work-board", args=[board.slug]))
 
 
-def _board_page(request, board, errors=None, form=None, status: int = 200):
+def _bulk_context(board, view, bulk_state: dict | None) -> dict:
+    """The bulk form's refusal on the board: reasons by field, by card (each card shown
+    marked too) and the cards still ticked."""
+    state = bulk_state or {}
+    selected = {str(i) for i in state.get("selected", ())}
+    per_card = state.get("per_card", {})
+    titles = dict(selectors.cards(board).filter(pk__in=list(per_card)).values_list("pk", "title"))
+    for lane in view.lanes:
+        for cell in lane.cells:
+            for item in cell.cards:
+                item.selected = str(item.pk) in selected
+                item.bulk_errors = list(per_card.get(item.pk, {}).values())
+    return {
+        "bulk_errors": state.get("errors", {}),
+        "bulk_card_errors": [
+            (card_id, titles.get(card_id, card_id), " ".join(dict.fromkeys(found.values())))
+            for card_id, found in per_card.items()
+        ],
+        "bulk_form": state.get("form", {}),
+        "bulk_refused": bool(state),
+    }
+
+
+def _board_page(request, board, errors=None, form=None, status: int = 200, bulk=None):
     view = selectors.board_view(board)
     today = clock.now().date()
     columns = [(c.pk, c.name) for c in view.columns]
-    members = [("", "Nobody")] + [
-        (m.pk, m.get_username()) for m in selectors.members(request.workspace)
-    ]
+    members = [(m.pk, m.get_username()) for m in selectors.members(request.workspace)]
+    lanes = [(lane.pk, lane.name) for lane in view.swimlanes]
     context = {
         "board": board,
         "view": view,
         "column_options": columns,
         "column_options_blank": [("", "Keep")] + columns,
-        "member_options": members,
-        "bulk_member_options": [("", "Keep")] + members[1:],
-        "lane_options": [("", "None")] + [(lane.pk, lane.name) for lane in board.swimlanes.all()],
+        "member_options": [("", "Nobody")] + members,
+        "bulk_member_options": [("", "Keep"), ("none", "Nobody")] + members,
+        "lane_options": [("", "None")] + lanes,
+        "bulk_lane_options": [("", "Keep"), ("none", "No swimlane")] + lanes,
+        "link_kind_options": [("", "No link")] + list(LinkKind.choices),
         "sprint": selectors.current_sprint(board, today),
         "today": today,
         "errors": errors or {},
         "form": form or {},
         "can_edit": allows(request.role, "work.edit"),
         "can_manage": allows(request.role, "work.manage"),
+        **_bulk_context(board, view, bulk),
     }
     return render(request, "work/board.html", context, status=status)
 
@@ -237,25 +262,57 @@ def card_move(request, card_id: int):
     return HttpResponseRedirect(reverse("work-board", args=[card.board.slug]))
 
 
+def _bulk_changes(data) -> dict:
+    """The bulk form as ``bulk.bulk_edit`` changes: a field left at "Keep" (empty) is not
+    changed; "none" (or a ticked "clear" box) empties it."""
+    changes: dict = {}
+    for name in ("assignee", "swimlane"):
+        value = data.get(name, "")
+        if value:
+            changes[name] = None if value == "none" else value
+    for name in ("due", "estimate"):
+        if data.get(f"clear_{name}"):
+            changes[name] = None
+        elif data.get(name, ""):
+            changes[name] = data[name]
+    if data.get("column", ""):
+        changes["column"] = data["column"]
+    if data.get("link_kind", "") or data.get("link_target", "").strip():
+        changes["link"] = (data.get("link_kind", ""), data.get("link_target", ""))
+    return changes
+
+
 @require_POST
 @page("work.edit")
 def bulk_edit(request, slug: str):
+    """Apply the bulk form to the ticked cards; refused, the board again (422) with the
+    reasons by field and by card, the cards still ticked."""
     board = _board_or_404(request, slug)
     data = request.POST
-    changes = {name: data[name] for name in ("assignee", "due") if data.get(name, "")}
+    selected = data.getlist("cards")
     try:
-        count = actions.bulk_edit(
+        outcome = bulk.bulk_edit(
             board,
-            data.getlist("cards"),
-            column=data.get("column", ""),
+            selected,
+            _bulk_changes(data),
+            override_reason=data.get("override_reason", ""),
             now=clock.now(),
             actor=request.user,
-            **changes,
         )
     except ValidationFailed as error:
-        messages.error(request, f"Nothing changed. {error}")
-    else:
-        messages.success(request, f"{count} cards changed.")
+        per_card = getattr(error, "per_card", {})
+        form_names = {"link.kind": "link_kind", "link.target_id": "link_target"}
+        field_errors = {form_names.get(k, k): v for k, v in error.errors.items()}
+        field_errors = {} if per_card else field_errors
+        return _board_page(
+            request,
+            board,
+            status=422,
+            bulk={"errors": field_errors, "per_card": per_card, "form": data, "selected": selected},
+        )
+    count = len(outcome.cards)
+    over = " over a WIP limit, with your reason" if outcome.over_limit else ""
+    messages.success(request, f"{count} card{'s' if count != 1 else ''} changed{over}.")
     return HttpResponseRedirect(reverse("work-board", args=[board.slug]))
 
 
