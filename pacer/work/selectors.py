@@ -150,9 +150,9 @@ def board_view(board: Board) -> BoardView:
     number of queries, whatever the number of cards: only the cards shown are read."""
     columns = list(board.columns.all())
     lanes = list(board.swimlanes.all())
-    cell_counts = {
+    cell_counts = {  # by column, not board: the cell index covers it
         (row["swimlane"], row["column"]): row["n"]
-        for row in Card.objects.filter(board=board)
+        for row in Card.objects.filter(column__in=[c.pk for c in columns])
         .values("swimlane", "column")
         .annotate(n=Count("id"))
         .order_by()
@@ -194,15 +194,12 @@ def in_progress_by_person(board: Board) -> dict[str, int]:
 
 def column_counts(board: Board) -> dict[int, int]:
     """Column id -> the cards in it (every column of the board, empty ones as 0)."""
-    counts = dict.fromkeys(board.columns.values_list("pk", flat=True), 0)
-    counts.update(
-        Card.objects.filter(board=board)
-        .values("column")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("column", "n")
+    return dict(
+        Column.objects.filter(board=board)
+        .annotate(n=Count("cards"))
+        .order_by("position", "id")
+        .values_list("pk", "n")
     )
-    return counts
 
 
 CELL_PAGE = 50

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from pacer.core import clock
@@ -104,6 +105,25 @@ def _create_board(request):
     return HttpResponseRedirect(reverse("work-board", args=[board.slug]))
 
 
+def _prepared(cards: list, columns: list) -> dict:
+    """Set each card's page and move addresses (two reversals, not three per card) and
+    answer the move form's column options per column (rendered once, not per card)."""
+    page, move = reverse("work-card", args=[0]), reverse("work-card-move", args=[0])
+    for item in cards:
+        item.url = page.replace("/0/", f"/{item.pk}/", 1)
+        item.move_url = move.replace("/0/", f"/{item.pk}/", 1)
+    return {
+        "move_options": {
+            here.pk: format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                ((c.pk, " selected" if c.pk == here.pk else "", c.name) for c in columns),
+            )
+            for here in columns
+        }
+    }
+
+
 def _bulk_context(board, view, bulk_state: dict | None) -> dict:
     """The bulk form's refusal on the board: reasons by field, by card (each card shown
     marked too) and the cards still ticked."""
@@ -150,6 +170,9 @@ def _board_page(request, board, errors=None, form=None, status: int = 200, bulk=
         "can_edit": allows(request.role, "work.edit"),
         "can_manage": allows(request.role, "work.manage"),
         **_bulk_context(board, view, bulk),
+        **_prepared(
+            [c for lane in view.lanes for cell in lane.cells for c in cell.cards], view.columns
+        ),
     }
     return render(request, "work/board.html", context, status=status)
 
@@ -211,12 +234,13 @@ def cell_cards(request, slug: str):
     if more:
         last = cards[-1]
         hidden = selectors.cell_page_count(board, column, lane, after=(last.position, last.pk))
+    columns = list(board.columns.all())
     context = {
         "board": board,
         "column": column,
         "lane": lane,
         "cards": cards,
-        "columns": list(board.columns.all()),
+        **_prepared(cards, columns),
         "last": cards[-1] if cards else None,
         "hidden": hidden,
         "today": clock.now().date(),
