@@ -23,19 +23,19 @@ def notification_list(request):
         request,
         rows,
         [
-            Column("created_at", "When", format="datetime", sortable=True),
             Column(
                 "card__title",
                 "Card",
                 href=lambda row: reverse("work-notification", args=[row["pk"]]),
             ),
-            Column("card__board__name", "Board"),
-            Column("comment__author__username", "By"),
             Column(
                 "comment__body",
                 "Comment",
                 text=lambda row: truncatechars(row["comment__body"], 140),
             ),
+            Column("comment__author__username", "By"),
+            Column("created_at", "When", format="datetime", sortable=True),
+            Column("card__board__name", "Board", visible=False),
             Column("read_at", "Read", format="datetime", visible=show_all),
         ],
         default_sort="-created_at",
