@@ -328,7 +328,9 @@ def move_card(
     reason = _text(errors, "override_reason", override_reason, 300, required=False)
     index = _position(errors, position)
     board = Board.objects.select_for_update().get(pk=card.board_id)  # the WIP lock
-    card = Card.objects.select_for_update().select_related("column", "workspace").get(pk=card.pk)
+    card = (  # locks the card row only (the board lock above is the WIP lock)
+        Card.objects.select_for_update(of=("self",)).select_related("column", "workspace")
+    ).get(pk=card.pk)
     card.board = board
     target = _column_of(errors, board, column)
     lane = card.swimlane if swimlane == "keep" else _lane_of(errors, board, swimlane)

@@ -174,7 +174,7 @@ def bulk_edit(
     if errors:
         raise ValidationFailed(errors)
     cards = list(
-        Card.objects.select_for_update()
+        Card.objects.select_for_update(of=("self",))  # not the outer-joined lane or person
         .filter(board=board, pk__in=ids)
         .select_related("column", "swimlane", "assignee")
         .order_by("column__position", "position", "id")

@@ -100,7 +100,9 @@ def edit_comment(comment: Comment, body, *, now: datetime, actor=None) -> Commen
     """Change a comment's text (only its author may); the members it now mentions and
     had not been notified of it are notified."""
     body = _body(body)
-    comment = Comment.objects.select_for_update().select_related("card").get(pk=comment.pk)
+    comment = (
+        Comment.objects.select_for_update(of=("self",)).select_related("card").get(pk=comment.pk)
+    )
     if comment.author_id is None or comment.author_id != getattr(_author(actor), "pk", None):
         raise ValidationFailed({"comment": "only its author can edit a comment"})
     if body == comment.body:
