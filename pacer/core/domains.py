@@ -46,6 +46,9 @@ class NavItem:
     permission: str
     order: int = 50
     group: str = "main"  # a key of NAV_GROUPS: the section of the navigation it sits in
+    # dotted path of a function ``(request) -> int``: a count shown beside the link (an
+    # unread count; 0 shows none). One call per page shown, so keep it to one query.
+    badge: str = ""
 
     def __post_init__(self):
         # checked when the domain's apps.py is imported, so a misspelt section stops the

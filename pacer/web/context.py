@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from pacer.core.domains import NAV_GROUPS, collect
+from pacer.core.domains import NAV_GROUPS, collect, load
 from pacer.core.permissions import allows
 
 
@@ -29,7 +29,12 @@ def workspace_nav(request) -> dict:
     groups = []
     for key, heading in NAV_GROUPS.items():
         links = [
-            {"label": item.label, "url": urls[item], "current": urls[item] == current}
+            {
+                "label": item.label,
+                "url": urls[item],
+                "current": urls[item] == current,
+                "badge": load(item.badge)(request) if item.badge else 0,
+            }
             for item in items
             if item.group == key
         ]

@@ -26,23 +26,19 @@ from pacer.work.models import (
     CardLink,
     ChecklistItem,
     Column,
-    Comment,
     EventKind,
     LinkKind,
-    Notification,
     Sprint,
     Stage,
     Swimlane,
 )
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
-MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_.+-]*[A-Za-z0-9_+-])")
 MAX_LIMIT = 999
 MAX_ESTIMATE = 999
 MAX_COLUMNS = 12
 MAX_SWIMLANES = 12
 SPRINT_WEEKS = (1, 2, 3, 4)
-MAX_BULK = 200
 
 
 class WipLimitExceeded(ValidationFailed):
@@ -332,7 +328,10 @@ def move_card(
     reason = _text(errors, "override_reason", override_reason, 300, required=False)
     index = _position(errors, position)
     board = Board.objects.select_for_update().get(pk=card.board_id)  # the WIP lock
-    card = Card.objects.select_for_update().select_related("column").get(pk=card.pk)
+    card = (  # locks the card row only (the board lock above is the WIP lock)
+        Card.objects.select_for_update(of=("self",)).select_related("column", "workspace")
+    ).get(pk=card.pk)
+    card.board = board
     target = _column_of(errors, board, column)
     lane = card.swimlane if swimlane == "keep" else _lane_of(errors, board, swimlane)
     if errors:
@@ -424,32 +423,6 @@ def update_card(card: Card, *, now: datetime, actor=None, **changes) -> Card:
 
 
 @transaction.atomic
-def bulk_edit(
-    board: Board, card_ids: list, *, now: datetime, actor=None, column=None, **changes
-) -> int:
-    """Apply the same assignee, due day and/or column to the selected cards of a board;
-    all or nothing (one refusal, by validation or a WIP limit, changes none)."""
-    try:
-        ids = sorted({int(i) for i in card_ids})
-    except (TypeError, ValueError):
-        raise ValidationFailed({"cards": "must be card ids"}) from None
-    if not 1 <= len(ids) <= MAX_BULK:
-        raise ValidationFailed({"cards": f"select 1 to {MAX_BULK} cards"})
-    cards = list(Card.objects.filter(board=board, pk__in=ids))
-    if len(cards) != len(ids):
-        raise ValidationFailed({"cards": "some selected cards are not on this board"})
-    if not changes and column in (None, ""):
-        raise ValidationFailed({"cards": "choose a column, an assignee or a due day to set"})
-    for card in cards:
-        if changes:
-            update_card(card, now=now, actor=actor, **changes)
-        if column not in (None, ""):
-            card.refresh_from_db()
-            move_card(card, column=column, now=now, actor=actor)
-    return len(cards)
-
-
-@transaction.atomic
 def set_blocked(card: Card, reason: str, *, now: datetime, actor=None) -> Card:
     """Block a card with a reason, or unblock it with ``reason=""``."""
     errors: dict[str, str] = {}
@@ -490,27 +463,6 @@ def tick(item: ChecklistItem, done: bool) -> ChecklistItem:
     item.done = bool(done)
     item.save(update_fields=["done"])
     return item
-
-
-@transaction.atomic
-def add_comment(card: Card, body: str, *, now: datetime, actor=None) -> Comment:
-    """A comment; each workspace member it @mentions by user name gets a notification."""
-    errors: dict[str, str] = {}
-    body = _text(errors, "body", body, 5_000)
-    if errors:
-        raise ValidationFailed(errors)
-    comment = Comment.objects.create(card=card, author=_user(actor), body=body, created_at=now)
-    names = {name.rstrip(".") for name in MENTION.findall(body)}
-    mentioned = User.objects.filter(
-        username__in=names, memberships__workspace=card.workspace
-    ).distinct()
-    Notification.objects.bulk_create(
-        Notification(
-            workspace=card.workspace, user=user, card=card, comment=comment, created_at=now
-        )
-        for user in mentioned
-    )
-    return comment
 
 
 @transaction.atomic

@@ -10,8 +10,17 @@ from ninja import Field, File, Router, Schema, Status, UploadedFile
 from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, Day, Id, text
 from pacer.core.errors import NotFound, ValidationFailed
 from pacer.core.permissions import endpoint
-from pacer.work import actions, attachments, board_edit, selectors
-from pacer.work.models import Attachment, Board, Card, Column, EventKind, Stage, Swimlane
+from pacer.work import actions, attachments, board_edit, bulk, selectors
+from pacer.work.models import (
+    Attachment,
+    Board,
+    Card,
+    Column,
+    EventKind,
+    LinkKind,
+    Stage,
+    Swimlane,
+)
 
 router = Router(tags=["work"])
 
@@ -203,6 +212,59 @@ def move_card(request, card_id: Id, payload: CardMoveIn):
         actor=request.user,
     )
     return _card_out(card)
+
+
+class LinkIn(Schema):
+    kind: LinkKind
+    target_id: text(64, min_length=1) = Field(description="its id (a campaign's key also works)")
+
+
+class BulkIn(Schema):
+    cards: list[Id] = Field(min_length=1, max_length=bulk.MAX_BULK, description="card ids")
+    assignee: Id | None = Field(None, description="a member's user id; null: nobody")
+    due: Day | None = Field(None, description="null: no due day")
+    estimate: int | None = Field(None, ge=0, le=actions.MAX_ESTIMATE, description="null: none")
+    swimlane: Id | None = Field(None, description="a swimlane of the board; null: none")
+    column: Id | None = Field(None, description="a column of the board (cards go to its bottom)")
+    link: LinkIn | None = Field(None, description="a link added to every card")
+    override_reason: text(300) = Field(
+        "", description="why the change may go over a WIP limit (none: it is refused)"
+    )
+
+
+class BulkOut(Schema):
+    changed: int
+    moved: int = Field(description="cards that changed column or swimlane")
+    over_limit: bool = Field(description="a WIP limit was overridden with the reason given")
+    cards: list[CardOut]
+
+
+@router.post("/boards/{slug}/bulk", response={200: BulkOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND})
+@endpoint("work.edit")
+def bulk_edit(request, slug: Slug, payload: BulkIn):
+    """Change many cards of a board at once, all or nothing. Only the fields sent change
+    (``null`` empties a field; ``column`` and ``link`` cannot be emptied). Over a WIP limit
+    the whole change is refused (422, ``cards.<id>.column`` or ``cards.<id>.assignee`` for
+    each card that would break one) unless ``override_reason`` is given."""
+    changes = payload.dict(exclude_unset=True, exclude={"cards", "override_reason", "link"})
+    if changes.get("column", "") is None:
+        raise ValidationFailed({"column": "a card cannot be in no column"})
+    if payload.link is not None:
+        changes["link"] = (payload.link.kind, payload.link.target_id)
+    outcome = bulk.bulk_edit(
+        _board(request, slug),
+        payload.cards,
+        changes,
+        override_reason=payload.override_reason,
+        now=timezone.now(),
+        actor=request.user,
+    )
+    return {
+        "changed": len(outcome.cards),
+        "moved": outcome.moved,
+        "over_limit": outcome.over_limit,
+        "cards": [_card_out(c) for c in outcome.cards],
+    }
 
 
 @router.get("/cards/{card_id}/history", response={200: list[CardEventOut], **ERRORS, **NOT_FOUND})

@@ -6,7 +6,7 @@ class WorkConfig(DomainConfig):
     name = "pacer.work"
     label = "work"
     urls = "pacer.work.urls"
-    api = (("/work/", "pacer.work.api.router"),)
+    api = (("/work/", "pacer.work.api.router"), ("/work/", "pacer.work.comments_api.router"))
     permissions = {
         "work.view": EVERYONE,
         "work.edit": EVERYONE,  # cards: create, move, comment, plan
@@ -15,4 +15,12 @@ class WorkConfig(DomainConfig):
     nav = (
         NavItem("Boards", "work-boards", "work.view", order=10, group="work"),
         NavItem("Who works on what", "work-who", "work.view", order=15, group="work"),
+        NavItem(
+            "Mentions",
+            "work-notifications",
+            "work.view",
+            order=16,
+            group="work",
+            badge="pacer.work.selectors.unread_badge",
+        ),
     )

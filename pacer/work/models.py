@@ -166,6 +166,7 @@ class Comment(models.Model):
     )
     body = models.TextField()
     created_at = models.DateTimeField()
+    edited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -195,7 +196,8 @@ class CardLink(models.Model):
 
 
 class Notification(models.Model):
-    """A member was mentioned in a comment on a card."""
+    """A member was mentioned in a comment on a card: one per member and comment (the
+    comment's edits notify only the members it newly mentions)."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     user = models.ForeignKey(
@@ -205,6 +207,13 @@ class Notification(models.Model):
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "user"], name="work_mention_once")
+        ]
+        indexes = [models.Index(fields=["user", "workspace", "read_at"], name="work_mention_inbox")]
 
 
 class Attachment(models.Model):

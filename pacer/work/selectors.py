@@ -19,6 +19,7 @@ from pacer.work.models import (
     Column,
     Comment,
     EventKind,
+    Notification,
     Sprint,
     Stage,
     Swimlane,
@@ -41,6 +42,14 @@ def card(workspace: Workspace, card_id: int) -> Card | None:
     return (
         Card.objects.filter(workspace=workspace, pk=card_id)
         .select_related("board", "column", "swimlane", "assignee", "sprint")
+        .first()
+    )
+
+
+def comment(workspace: Workspace, comment_id: int) -> Comment | None:
+    return (
+        Comment.objects.filter(card__workspace=workspace, pk=comment_id)
+        .select_related("card", "author")
         .first()
     )
 
@@ -86,6 +95,7 @@ class BoardView:
     lanes: list[Lane]
     counts: dict[int, int]  # column id -> cards in it
     in_progress: dict[str, int] = field(default_factory=dict)  # user name -> doing cards
+    swimlanes: list[Swimlane] = field(default_factory=list)  # the board's, in order
 
 
 def _first_of_cells(cells: list[tuple[int | None, int, bool]]) -> list[int]:
@@ -140,9 +150,9 @@ def board_view(board: Board) -> BoardView:
     number of queries, whatever the number of cards: only the cards shown are read."""
     columns = list(board.columns.all())
     lanes = list(board.swimlanes.all())
-    cell_counts = {
+    cell_counts = {  # by column, not board: the cell index covers it
         (row["swimlane"], row["column"]): row["n"]
-        for row in Card.objects.filter(board=board)
+        for row in Card.objects.filter(column__in=[c.pk for c in columns])
         .values("swimlane", "column")
         .annotate(n=Count("id"))
         .order_by()
@@ -167,6 +177,7 @@ def board_view(board: Board) -> BoardView:
         {c.pk: sum(n for (_, column), n in cell_counts.items() if column == c.pk) for c in columns},
     )
     view.in_progress = in_progress_by_person(board)
+    view.swimlanes = lanes
     return view
 
 
@@ -183,15 +194,12 @@ def in_progress_by_person(board: Board) -> dict[str, int]:
 
 def column_counts(board: Board) -> dict[int, int]:
     """Column id -> the cards in it (every column of the board, empty ones as 0)."""
-    counts = dict.fromkeys(board.columns.values_list("pk", flat=True), 0)
-    counts.update(
-        Card.objects.filter(board=board)
-        .values("column")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("column", "n")
+    return dict(
+        Column.objects.filter(board=board)
+        .annotate(n=Count("cards"))
+        .order_by("position", "id")
+        .values_list("pk", "n")
     )
-    return counts
 
 
 CELL_PAGE = 50
@@ -409,5 +417,16 @@ def who_works_on_what(workspace: Workspace):
     return sorted(grouped.items(), key=lambda pair: (pair[0] is None, str(pair[0] or "")))
 
 
+def notifications(workspace: Workspace, user: User, *, unread_only: bool = False):
+    """The user's mention notifications in the workspace, newest first."""
+    found = Notification.objects.filter(workspace=workspace, user=user)
+    return found.filter(read_at__isnull=True) if unread_only else found
+
+
 def unread_mentions(workspace: Workspace, user: User):
-    return user.work_notifications.filter(workspace=workspace, read_at__isnull=True)
+    return notifications(workspace, user, unread_only=True)
+
+
+def unread_badge(request) -> int:
+    """The navigation's count beside "Mentions": the user's unread ones (one query)."""
+    return unread_mentions(request.workspace, request.user).count()

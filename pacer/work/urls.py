@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pacer.work import settings_views, sprint_views, views
+from pacer.work import mention_views, settings_views, sprint_views, views
 
 urlpatterns = [
     path("work/boards/", views.board_list, name="work-boards"),
@@ -29,4 +29,11 @@ urlpatterns = [
         name="work-attachment-delete",
     ),
     path("work/who/", views.who, name="work-who"),
+    path("work/mentions/", mention_views.notification_list, name="work-notifications"),
+    path("work/mentions/read/", mention_views.notifications_read, name="work-notifications-read"),
+    path(
+        "work/mentions/<int:notification_id>/",
+        mention_views.notification_open,
+        name="work-notification",
+    ),
 ]

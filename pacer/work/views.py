@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from pacer.core import clock
@@ -13,8 +14,8 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, check, page
 from pacer.web.charts import Series, chart
 from pacer.web.tables import Column, Table
-from pacer.work import actions, attachments, links, selectors
-from pacer.work.models import Attachment, LinkKind
+from pacer.work import actions, attachments, bulk, comments, links, selectors
+from pacer.work.models import Attachment, Comment, LinkKind
 
 DEFAULT_COLUMNS = "Backlog:todo, Doing:doing:3, Review:doing:2, Done:done"
 # lead and cycle time histogram bins, in days: [0, 1), [1, 2), ... and the last open
@@ -104,27 +105,74 @@ def _create_board(request):
     return HttpResponseRedirect(reverse("work-board", args=[board.slug]))
 
 
-def _board_page(request, board, errors=None, form=None, status: int = 200):
+def _prepared(cards: list, columns: list) -> dict:
+    """Set each card's page and move addresses (two reversals, not three per card) and
+    answer the move form's column options per column (rendered once, not per card)."""
+    page, move = reverse("work-card", args=[0]), reverse("work-card-move", args=[0])
+    for item in cards:
+        item.url = page.replace("/0/", f"/{item.pk}/", 1)
+        item.move_url = move.replace("/0/", f"/{item.pk}/", 1)
+    return {
+        "move_options": {
+            here.pk: format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                ((c.pk, " selected" if c.pk == here.pk else "", c.name) for c in columns),
+            )
+            for here in columns
+        }
+    }
+
+
+def _bulk_context(board, view, bulk_state: dict | None) -> dict:
+    """The bulk form's refusal on the board: reasons by field, by card (each card shown
+    marked too) and the cards still ticked."""
+    state = bulk_state or {}
+    selected = {str(i) for i in state.get("selected", ())}
+    per_card = state.get("per_card", {})
+    titles = dict(selectors.cards(board).filter(pk__in=list(per_card)).values_list("pk", "title"))
+    for lane in view.lanes:
+        for cell in lane.cells:
+            for item in cell.cards:
+                item.selected = str(item.pk) in selected
+                item.bulk_errors = list(per_card.get(item.pk, {}).values())
+    return {
+        "bulk_errors": state.get("errors", {}),
+        "bulk_card_errors": [
+            (card_id, titles.get(card_id, card_id), " ".join(dict.fromkeys(found.values())))
+            for card_id, found in per_card.items()
+        ],
+        "bulk_form": state.get("form", {}),
+        "bulk_refused": bool(state),
+    }
+
+
+def _board_page(request, board, errors=None, form=None, status: int = 200, bulk=None):
     view = selectors.board_view(board)
     today = clock.now().date()
     columns = [(c.pk, c.name) for c in view.columns]
-    members = [("", "Nobody")] + [
-        (m.pk, m.get_username()) for m in selectors.members(request.workspace)
-    ]
+    members = [(m.pk, m.get_username()) for m in selectors.members(request.workspace)]
+    lanes = [(lane.pk, lane.name) for lane in view.swimlanes]
     context = {
         "board": board,
         "view": view,
         "column_options": columns,
         "column_options_blank": [("", "Keep")] + columns,
-        "member_options": members,
-        "bulk_member_options": [("", "Keep")] + members[1:],
-        "lane_options": [("", "None")] + [(lane.pk, lane.name) for lane in board.swimlanes.all()],
+        "member_options": [("", "Nobody")] + members,
+        "bulk_member_options": [("", "Keep"), ("none", "Nobody")] + members,
+        "lane_options": [("", "None")] + lanes,
+        "bulk_lane_options": [("", "Keep"), ("none", "No swimlane")] + lanes,
+        "link_kind_options": [("", "No link")] + list(LinkKind.choices),
         "sprint": selectors.current_sprint(board, today),
         "today": today,
         "errors": errors or {},
         "form": form or {},
         "can_edit": allows(request.role, "work.edit"),
         "can_manage": allows(request.role, "work.manage"),
+        **_bulk_context(board, view, bulk),
+        **_prepared(
+            [c for lane in view.lanes for cell in lane.cells for c in cell.cards], view.columns
+        ),
     }
     return render(request, "work/board.html", context, status=status)
 
@@ -186,12 +234,13 @@ def cell_cards(request, slug: str):
     if more:
         last = cards[-1]
         hidden = selectors.cell_page_count(board, column, lane, after=(last.position, last.pk))
+    columns = list(board.columns.all())
     context = {
         "board": board,
         "column": column,
         "lane": lane,
         "cards": cards,
-        "columns": list(board.columns.all()),
+        **_prepared(cards, columns),
         "last": cards[-1] if cards else None,
         "hidden": hidden,
         "today": clock.now().date(),
@@ -237,25 +286,57 @@ def card_move(request, card_id: int):
     return HttpResponseRedirect(reverse("work-board", args=[card.board.slug]))
 
 
+def _bulk_changes(data) -> dict:
+    """The bulk form as ``bulk.bulk_edit`` changes: a field left at "Keep" (empty) is not
+    changed; "none" (or a ticked "clear" box) empties it."""
+    changes: dict = {}
+    for name in ("assignee", "swimlane"):
+        value = data.get(name, "")
+        if value:
+            changes[name] = None if value == "none" else value
+    for name in ("due", "estimate"):
+        if data.get(f"clear_{name}"):
+            changes[name] = None
+        elif data.get(name, ""):
+            changes[name] = data[name]
+    if data.get("column", ""):
+        changes["column"] = data["column"]
+    if data.get("link_kind", "") or data.get("link_target", "").strip():
+        changes["link"] = (data.get("link_kind", ""), data.get("link_target", ""))
+    return changes
+
+
 @require_POST
 @page("work.edit")
 def bulk_edit(request, slug: str):
+    """Apply the bulk form to the ticked cards; refused, the board again (422) with the
+    reasons by field and by card, the cards still ticked."""
     board = _board_or_404(request, slug)
     data = request.POST
-    changes = {name: data[name] for name in ("assignee", "due") if data.get(name, "")}
+    selected = data.getlist("cards")
     try:
-        count = actions.bulk_edit(
+        outcome = bulk.bulk_edit(
             board,
-            data.getlist("cards"),
-            column=data.get("column", ""),
+            selected,
+            _bulk_changes(data),
+            override_reason=data.get("override_reason", ""),
             now=clock.now(),
             actor=request.user,
-            **changes,
         )
     except ValidationFailed as error:
-        messages.error(request, f"Nothing changed. {error}")
-    else:
-        messages.success(request, f"{count} cards changed.")
+        per_card = getattr(error, "per_card", {})
+        form_names = {"link.kind": "link_kind", "link.target_id": "link_target"}
+        field_errors = {form_names.get(k, k): v for k, v in error.errors.items()}
+        field_errors = {} if per_card else field_errors
+        return _board_page(
+            request,
+            board,
+            status=422,
+            bulk={"errors": field_errors, "per_card": per_card, "form": data, "selected": selected},
+        )
+    count = len(outcome.cards)
+    over = " over a WIP limit, with your reason" if outcome.over_limit else ""
+    messages.success(request, f"{count} card{'s' if count != 1 else ''} changed{over}.")
     return HttpResponseRedirect(reverse("work-board", args=[board.slug]))
 
 
@@ -268,6 +349,7 @@ def _card_page(request, card, errors=None, status: int = 200):
         + [(m.pk, m.get_username()) for m in selectors.members(request.workspace)],
         "history": selectors.history(card),
         "comments": card.comments.select_related("author"),
+        "user_id": request.user.pk,
         "link_kinds": LinkKind.choices,
         "links": [
             (link, links.resolve(request.workspace, link.kind, link.target_id))
@@ -278,6 +360,13 @@ def _card_page(request, card, errors=None, status: int = 200):
         "can_edit": allows(request.role, "work.edit"),
     }
     return render(request, "work/card.html", context, status=status)
+
+
+def _comment_of(card, comment_id) -> Comment:
+    found = card.comments.filter(pk=_int_or_none(comment_id)).first()
+    if found is None:
+        raise ValidationFailed({"comment": "is not a comment on this card"})
+    return found
 
 
 CARD_OPERATIONS = {
@@ -293,8 +382,11 @@ CARD_OPERATIONS = {
     "checklist": lambda card, data, now, user: actions.add_checklist_item(
         card, data.get("text", ""), actor=user
     ),
-    "comment": lambda card, data, now, user: actions.add_comment(
+    "comment": lambda card, data, now, user: comments.add_comment(
         card, data.get("body", ""), now=now, actor=user
+    ),
+    "comment_edit": lambda card, data, now, user: comments.edit_comment(
+        _comment_of(card, data.get("comment")), data.get("body", ""), now=now, actor=user
     ),
     "link": lambda card, data, now, user: actions.add_link(
         card, data.get("kind", ""), data.get("target_id", ""), actor=user

@@ -12,7 +12,7 @@ from pacer.core import clock
 from pacer.core.models import AuditEntry
 from pacer.core.roles import Role
 from pacer.planning.actions import create_campaign
-from pacer.work import actions, selectors
+from pacer.work import actions, comments, selectors
 from pacer.work.models import Card, ChecklistItem, Notification, Sprint
 from tests.work.conftest import NOW, column
 
@@ -209,7 +209,7 @@ def test_standup_and_who_works_on_what(ada, board, bob):
     page = ada.get("/work/who/").content.decode()
     assert "Write brief" in page and "brand · Brand board · Doing" in page
     assert 'id="mentions"' not in page
-    actions.add_comment(blocked, "@ada legal is slow", now=NOW)
+    comments.add_comment(blocked, "@ada legal is slow", now=NOW)
     page = ada.get("/work/who/").content.decode()
     assert "You were mentioned" in page and "“@ada legal is slow”" in page
 

@@ -1,0 +1,244 @@
+"""Bulk edit: the same change to many cards of a board, all or nothing.
+
+A change sets any of: the assignee (``None``: nobody), the due day (``None``: none), the
+estimate (``None``: none), the swimlane (``None``: none), the column, and a link to add
+(``(kind, id)``). It is checked as a whole before anything is written, with the board's
+row lock held (the lock single moves take): the columns' WIP limits against every card
+that would enter them, the limit per person against every card each person would hold in
+progress afterwards. Over a limit the whole change is refused, each card that would break
+one named with the reason (``cards.<id>.column`` / ``cards.<id>.assignee``), unless
+``override_reason`` says why it must go over: then it is made, and each card's move and
+the audit log record that reason. Nothing is written when anything is refused.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from pacer.core import audit
+from pacer.core.errors import ValidationFailed
+from pacer.work import links, ordering
+from pacer.work.actions import (
+    _column_of,
+    _day,
+    _estimate,
+    _lane_of,
+    _member,
+    _text,
+    _user,
+)
+from pacer.work.models import Board, Card, CardEvent, CardLink, EventKind, LinkKind, Stage
+
+MAX_BULK = 200
+FIELDS = ("assignee", "due", "estimate", "swimlane", "column", "link")
+
+
+class BulkRefused(ValidationFailed):
+    """The change would break a WIP limit; ``per_card``: card id -> {field: reason}."""
+
+    def __init__(self, per_card: dict[int, dict[str, str]]):
+        self.per_card = per_card
+        super().__init__(
+            {
+                f"cards.{card_id}.{field}": reason
+                for card_id, found in per_card.items()
+                for field, reason in found.items()
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    cards: list[Card]  # the changed cards, in board order
+    moved: int  # how many changed column or swimlane
+    over_limit: bool  # a WIP limit was overridden (with the reason given)
+
+
+def _ids(card_ids) -> list[int]:
+    try:
+        ids = sorted({int(i) for i in card_ids})
+    except (TypeError, ValueError):
+        raise ValidationFailed({"cards": "must be card ids"}) from None
+    if not 1 <= len(ids) <= MAX_BULK:
+        raise ValidationFailed({"cards": f"select 1 to {MAX_BULK} cards"})
+    return ids
+
+
+def _cleaned(board: Board, changes: dict, errors: dict) -> dict:
+    """The changes checked and turned into values (model objects, days, numbers)."""
+    values = {}
+    for field in set(changes) - set(FIELDS):
+        errors[field] = "cannot be changed in bulk"
+    if "assignee" in changes:
+        values["assignee"] = _member(errors, "assignee", board.workspace, changes["assignee"])
+    if "due" in changes:
+        values["due"] = _day(errors, "due", changes["due"])
+    if "estimate" in changes:
+        values["estimate"] = _estimate(errors, changes["estimate"])
+    if "swimlane" in changes:
+        values["swimlane"] = _lane_of(errors, board, changes["swimlane"])
+    if changes.get("column") not in (None, ""):
+        values["column"] = _column_of(errors, board, changes["column"])
+    if "link" in changes:
+        kind, target = (tuple(changes["link"] or ()) + ("", ""))[:2]
+        if kind not in LinkKind.values:
+            errors["link.kind"] = f"must be one of {', '.join(LinkKind.values)}"
+        target = _text(errors, "link.target_id", target, 64)
+        if (
+            "link.kind" not in errors
+            and target
+            and links.resolve(board.workspace, kind, target) is None
+        ):
+            label = LinkKind(kind).label.lower()
+            errors["link.target_id"] = f"there is no {label} '{target}' in this workspace"
+        values["link"] = (kind, target)
+    if not values and not errors:
+        errors["cards"] = "choose something to change: " + ", ".join(FIELDS)
+    return values
+
+
+def _limits(board: Board, cards: list[Card], values: dict) -> dict[int, dict[str, str]]:
+    """The WIP limits the change would break, per card that would break them."""
+    columns = {c.pk: c for c in board.columns.all()}
+    selected = {card.pk for card in cards}
+    after_column = {card.pk: values.get("column", card.column).pk for card in cards}
+    after_person = {
+        card.pk: (values["assignee"].pk if values["assignee"] else None)
+        if "assignee" in values
+        else card.assignee_id
+        for card in cards
+    }
+    found: dict[int, dict[str, str]] = {}
+    others = Card.objects.filter(board=board).exclude(pk__in=selected)
+    entering = {after_column[c.pk] for c in cards if after_column[c.pk] != c.column_id}
+    for column_id in sorted(entering):
+        column = columns[column_id]
+        if column.wip_limit is None:
+            continue
+        held = others.filter(column_id=column_id).count() + sum(
+            1 for c in cards if after_column[c.pk] == column_id
+        )
+        if held > column.wip_limit:
+            reason = f"'{column.name}' would hold {held} cards, its WIP limit is {column.wip_limit}"
+            for card in cards:
+                if after_column[card.pk] == column_id and card.column_id != column_id:
+                    found.setdefault(card.pk, {})["column"] = reason
+    limit = board.person_wip_limit
+    if limit is None:
+        return found
+
+    def doing(column_id: int) -> bool:
+        return columns[column_id].stage == Stage.DOING
+
+    gaining = {
+        after_person[c.pk]
+        for c in cards
+        if after_person[c.pk]
+        and doing(after_column[c.pk])
+        and not (c.assignee_id == after_person[c.pk] and doing(c.column_id))
+    }
+    for person_id in gaining:
+        held = others.filter(assignee_id=person_id, column__stage=Stage.DOING).count() + sum(
+            1 for c in cards if after_person[c.pk] == person_id and doing(after_column[c.pk])
+        )
+        if held > limit:
+            name = User.objects.get(pk=person_id).get_username()
+            reason = f"{name} would hold {held} cards in progress, the limit per person is {limit}"
+            for card in cards:
+                newly = not (card.assignee_id == person_id and doing(card.column_id))
+                if after_person[card.pk] == person_id and doing(after_column[card.pk]) and newly:
+                    found.setdefault(card.pk, {})["assignee"] = reason
+    return found
+
+
+@transaction.atomic
+def bulk_edit(
+    board: Board,
+    card_ids,
+    changes: dict,
+    *,
+    now: datetime,
+    override_reason: str = "",
+    actor=None,
+) -> Outcome:
+    """Apply ``changes`` (see the module docstring) to the cards ``card_ids`` of ``board``:
+    all of them or, on any refusal (``ValidationFailed``; ``BulkRefused`` for a WIP
+    limit), none."""
+    errors: dict[str, str] = {}
+    reason = _text(errors, "override_reason", override_reason, 300, required=False)
+    ids = _ids(card_ids)
+    board = Board.objects.select_for_update().get(pk=board.pk)  # the WIP lock
+    values = _cleaned(board, changes, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    cards = list(
+        Card.objects.select_for_update(of=("self",))  # not the outer-joined lane or person
+        .filter(board=board, pk__in=ids)
+        .select_related("column", "swimlane", "assignee")
+        .order_by("column__position", "position", "id")
+    )
+    if len(cards) != len(ids):
+        raise ValidationFailed({"cards": "some selected cards are not on this board"})
+    breaches = _limits(board, cards, values)
+    if breaches and not reason:
+        raise BulkRefused(breaches)
+    moved = 0
+    for card in cards:
+        moved += _apply(card, values, breaches.get(card.pk, {}), reason, now=now, actor=actor)
+    if "link" in values:
+        kind, target = values["link"]
+        CardLink.objects.bulk_create(
+            [CardLink(card=card, kind=kind, target_id=target) for card in cards],
+            ignore_conflicts=True,  # a card already linked to it keeps its one link
+        )
+    return Outcome(cards, moved, bool(breaches))
+
+
+def _apply(card: Card, values: dict, breaches: dict, reason: str, *, now, actor) -> int:
+    fields = [f for f in ("assignee", "due", "estimate") if f in values]
+    before = {
+        **audit.snapshot(card, fields),
+        "column": card.column.name,
+        "swimlane": card.swimlane.name if card.swimlane else None,
+    }
+    for field in fields:
+        setattr(card, field, values[field])
+    origin = card.column
+    target = values.get("column", origin)
+    lane = values.get("swimlane", card.swimlane)
+    changed_cell = target.pk != origin.pk or (lane.pk if lane else None) != card.swimlane_id
+    if changed_cell:
+        card.position = ordering.slot(target.pk, lane.pk if lane else None, card_id=card.pk)
+        card.column, card.swimlane = target, lane
+    card.save(
+        update_fields=[*fields, *(["column", "swimlane", "position"] if changed_cell else [])]
+    )
+    if target.pk != origin.pk:
+        CardEvent.objects.create(
+            workspace=card.workspace,
+            card=card,
+            kind=EventKind.MOVED,
+            from_column=origin,
+            to_column=target,
+            actor=_user(actor),
+            at=now,
+            override_reason=reason if breaches else "",
+        )
+    after = {
+        **audit.snapshot(card, fields),
+        "column": target.name,
+        "swimlane": lane.name if lane else None,
+        **({"link": "/".join(values["link"])} if "link" in values else {}),
+        **({"override_reason": reason, "limits": breaches} if breaches else {}),
+    }
+    audit.record(
+        card.workspace,
+        "card.wip_override" if breaches else "card.bulk_edit",
+        card,
+        actor=actor,
+        before=before,
+        after=after,
+    )
+    return int(changed_cell)
