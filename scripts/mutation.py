@@ -49,8 +49,24 @@ TESTS = {
         "tests/ingest/test_quarantine.py",
     ],
     "pacer/ingest/actions.py": ["tests/ingest"],
-    "pacer/people/resolution.py": ["tests/people", "tests/ingest"],
-    "pacer/people/profiles.py": ["tests/people", "tests/ingest"],
+    # the rules' own tests and processing's, which drive them through real batches (not
+    # the rest of tests/ingest and tests/people: acceptance, imports and pages reach these
+    # functions only through the same processing, and every ProfilePlan or BatchResolver
+    # mutant would run each of their hundreds of tests)
+    "pacer/people/resolution.py": [
+        "tests/people/test_resolution.py",
+        "tests/people/test_resolution_properties.py",
+        "tests/people/test_profiles.py",
+        "tests/ingest/test_processing.py",
+    ],
+    "pacer/people/profiles.py": [
+        "tests/people/test_profiles.py",
+        "tests/people/test_resolution.py",
+        "tests/people/test_resolution_properties.py",
+        "tests/people/test_consent_actions.py",
+        "tests/ingest/test_processing.py",
+        "tests/ingest/test_tracking_api.py",
+    ],
     "pacer/people/actions.py": ["tests/people"],
     "pacer/warehouse/store.py": ["tests/warehouse"],
     "pacer/warehouse/sync.py": ["tests/warehouse"],
