@@ -70,7 +70,13 @@ TESTS = {
     "pacer/people/actions.py": ["tests/people"],
     "pacer/warehouse/store.py": ["tests/warehouse"],
     "pacer/warehouse/sync.py": ["tests/warehouse"],
-    "pacer/experiments/actions.py": ["tests/experiments"],
+    # not test_simulated (a simulated business end to end: results, not these writes)
+    "pacer/experiments/actions.py": [
+        "tests/experiments/test_actions_contract.py",
+        "tests/experiments/test_experiments.py",
+        "tests/experiments/test_access.py",
+        "tests/experiments/test_api.py",
+    ],
     "pacer/metrics/cube.py": ["tests/metrics", "tests/warehouse"],
     "pacer/planning/actions.py": ["tests/planning"],
     "pacer/leads/actions.py": ["tests/leads"],

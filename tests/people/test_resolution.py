@@ -611,6 +611,20 @@ def test_alias_between_two_user_ids_is_refused(workspace):
     assert holder(workspace, "user_id", "u-1") != holder(workspace, "user_id", "u-2")
 
 
+@pytest.mark.parametrize("known", [True, False])
+def test_a_refused_alias_gives_neither_contact_the_other_user_id_in_any_form(workspace, known):
+    # the previous id is another person's user id: it must not become the new user's
+    # anonymous id either (their later visits under it would go to the wrong person)
+    send(workspace, identify(user="u-1"), *([identify(user="u-2")] if known else []))
+    send(workspace, alias("u-2", "u-1"))
+    first, second = holder(workspace, "user_id", "u-1"), holder(workspace, "user_id", "u-2")
+    assert first != second and len(live(workspace)) == 2
+    assert list(Identity.objects.order_by("value").values_list("kind", "value", "contact")) == [
+        ("user_id", "u-1", first.pk),
+        ("user_id", "u-2", second.pk),
+    ]
+
+
 # --- alias --------------------------------------------------------------------------
 
 
