@@ -181,6 +181,8 @@ def test_a_revenue_experiment_needs_no_goal_and_a_conversion_one_counts_orders_b
         workspace, key="conv", name="Conv", variants=VARIANTS, metric="conversion"
     )
     assert (revenue.goal_event, conversion.goal_event) == ("", "Order Completed")
+    revenue.refresh_from_db()
+    assert revenue.hypothesis == ""  # none given, none made up
 
 
 @pytest.mark.parametrize(

@@ -695,3 +695,21 @@ def test_merge_moves_events_orders_consents_and_identities_to_the_survivor(works
     assert selectors.current_consent(workspace, survivor.pk) == {("email", "marketing"): True}
     merged_row = reload(merged)
     assert merged_row.merged_into_id == survivor.pk and merged_row.workspace_id == workspace.pk
+
+
+def test_two_aliases_onto_known_visitors_in_one_batch_update_both_visitors_seen_times(workspace):
+    send(workspace, page(anon="v-1", when=day(3, 1)), page(anon="v-2", when=day(3, 2)))
+    first, second = (
+        holder(workspace, "anonymous_id", "v-1"),
+        holder(workspace, "anonymous_id", "v-2"),
+    )
+
+    send(workspace, alias("u-1", "v-1", when=day(3, 5)), alias("u-2", "v-2", when=day(3, 6)))
+
+    assert live(workspace) == [first, second]
+    assert holder(workspace, "user_id", "u-1") == first
+    assert holder(workspace, "user_id", "u-2") == second
+    assert [(c.first_seen_at, c.last_seen_at) for c in live(workspace)] == [
+        (at(3, 1), at(3, 5)),
+        (at(3, 2), at(3, 6)),
+    ]
