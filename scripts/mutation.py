@@ -49,12 +49,34 @@ TESTS = {
         "tests/ingest/test_quarantine.py",
     ],
     "pacer/ingest/actions.py": ["tests/ingest"],
-    "pacer/people/resolution.py": ["tests/people", "tests/ingest"],
-    "pacer/people/profiles.py": ["tests/people", "tests/ingest"],
+    # the rules' own tests and processing's, which drive them through real batches (not
+    # the rest of tests/ingest and tests/people: acceptance, imports and pages reach these
+    # functions only through the same processing, and every ProfilePlan or BatchResolver
+    # mutant would run each of their hundreds of tests)
+    "pacer/people/resolution.py": [
+        "tests/people/test_resolution.py",
+        "tests/people/test_resolution_properties.py",
+        "tests/people/test_profiles.py",
+        "tests/ingest/test_processing.py",
+    ],
+    "pacer/people/profiles.py": [
+        "tests/people/test_profiles.py",
+        "tests/people/test_resolution.py",
+        "tests/people/test_resolution_properties.py",
+        "tests/people/test_consent_actions.py",
+        "tests/ingest/test_processing.py",
+        "tests/ingest/test_tracking_api.py",
+    ],
     "pacer/people/actions.py": ["tests/people"],
     "pacer/warehouse/store.py": ["tests/warehouse"],
     "pacer/warehouse/sync.py": ["tests/warehouse"],
-    "pacer/experiments/actions.py": ["tests/experiments"],
+    # not test_simulated (a simulated business end to end: results, not these writes)
+    "pacer/experiments/actions.py": [
+        "tests/experiments/test_actions_contract.py",
+        "tests/experiments/test_experiments.py",
+        "tests/experiments/test_access.py",
+        "tests/experiments/test_api.py",
+    ],
     "pacer/metrics/cube.py": ["tests/metrics", "tests/warehouse"],
     "pacer/planning/actions.py": ["tests/planning"],
     "pacer/leads/actions.py": ["tests/leads"],

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from pacer.ingest.actions import ingest
 from pacer.ingest.models import Event
-from pacer.people.models import Consent, Contact, Identity, Order, OrderLine, Product
+from pacer.people.models import Account, Consent, Contact, Identity, Order, OrderLine, Product
 
 pytestmark = pytest.mark.django_db
 
@@ -197,3 +197,29 @@ def test_a_long_email_is_the_same_identifier_as_the_email_on_the_profile(workspa
     person = Contact.objects.get()
     assert len(person.email) == 254
     assert Identity.objects.get(kind="email").value == person.email
+
+
+# --- companies (group calls) ------------------------------------------------------
+
+
+def group(message_id: str, user_id: str, group_id: str, traits: dict | None = None) -> dict:
+    message = {"type": "group", "messageId": message_id, "userId": user_id, "groupId": group_id}
+    return message if traits is None else {**message, "traits": traits}
+
+
+def test_a_company_keeps_a_200_character_name_and_gathers_its_traits_across_batches(workspace):
+    long_name = "N" * 250
+    send(workspace, group("g-1", "u-1", "acme", {"name": long_name, "tier": "gold"}))
+    send(workspace, group("g-2", "u-2", "acme", {"seats": 5, "tier": "platinum"}))
+    send(workspace, group("g-3", "u-3", "acme"), group("g-4", "u-3", "beta", {"name": ""}))
+
+    acme, beta = Account.objects.order_by("group_id")
+    assert (acme.group_id, acme.name) == ("acme", "N" * 200)
+    assert acme.traits == {"name": long_name, "tier": "platinum", "seats": 5}
+    assert (beta.group_id, beta.name, beta.traits) == ("beta", "", {"name": ""})
+    accounts = dict(
+        Contact.objects.values_list("identities__value", "account__group_id").filter(
+            identities__kind="user_id"
+        )
+    )
+    assert accounts == {"u-1": "acme", "u-2": "acme", "u-3": "beta"}

@@ -611,6 +611,20 @@ def test_alias_between_two_user_ids_is_refused(workspace):
     assert holder(workspace, "user_id", "u-1") != holder(workspace, "user_id", "u-2")
 
 
+@pytest.mark.parametrize("known", [True, False])
+def test_a_refused_alias_gives_neither_contact_the_other_user_id_in_any_form(workspace, known):
+    # the previous id is another person's user id: it must not become the new user's
+    # anonymous id either (their later visits under it would go to the wrong person)
+    send(workspace, identify(user="u-1"), *([identify(user="u-2")] if known else []))
+    send(workspace, alias("u-2", "u-1"))
+    first, second = holder(workspace, "user_id", "u-1"), holder(workspace, "user_id", "u-2")
+    assert first != second and len(live(workspace)) == 2
+    assert list(Identity.objects.order_by("value").values_list("kind", "value", "contact")) == [
+        ("user_id", "u-1", first.pk),
+        ("user_id", "u-2", second.pk),
+    ]
+
+
 # --- alias --------------------------------------------------------------------------
 
 
@@ -681,3 +695,21 @@ def test_merge_moves_events_orders_consents_and_identities_to_the_survivor(works
     assert selectors.current_consent(workspace, survivor.pk) == {("email", "marketing"): True}
     merged_row = reload(merged)
     assert merged_row.merged_into_id == survivor.pk and merged_row.workspace_id == workspace.pk
+
+
+def test_two_aliases_onto_known_visitors_in_one_batch_update_both_visitors_seen_times(workspace):
+    send(workspace, page(anon="v-1", when=day(3, 1)), page(anon="v-2", when=day(3, 2)))
+    first, second = (
+        holder(workspace, "anonymous_id", "v-1"),
+        holder(workspace, "anonymous_id", "v-2"),
+    )
+
+    send(workspace, alias("u-1", "v-1", when=day(3, 5)), alias("u-2", "v-2", when=day(3, 6)))
+
+    assert live(workspace) == [first, second]
+    assert holder(workspace, "user_id", "u-1") == first
+    assert holder(workspace, "user_id", "u-2") == second
+    assert [(c.first_seen_at, c.last_seen_at) for c in live(workspace)] == [
+        (at(3, 1), at(3, 5)),
+        (at(3, 2), at(3, 6)),
+    ]
