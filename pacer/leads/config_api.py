@@ -2,7 +2,7 @@
 agents with their shifts, opening hours, the locating rule and the follow-up SLAs.
 Every write goes through the same actions as the settings pages."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from ninja import Field, Router, Schema, Status
@@ -60,6 +60,11 @@ class AgentChange(Schema):
     team: Team = ""
     phone: text(40) = ""
     shift: HoursIO | None = Field(None, description="none: takes leads at any time")
+    away_until: datetime | None = Field(
+        None,
+        description="time off: no new leads until then (ISO 8601 with its offset); none: not away",
+        examples=["2026-12-24T09:00:00+00:00"],
+    )
 
 
 class AgentIn(AgentChange):
@@ -76,6 +81,7 @@ class AgentOut(Schema):
     team: str
     phone: str
     shift: HoursIO | None
+    away_until: datetime | None
 
 
 class SlaIn(Schema):
@@ -177,6 +183,7 @@ def _agents(workspace, agent_id: int | None = None) -> list[dict]:
             "team": agent.team,
             "phone": agent.phone,
             "shift": agent.shift or None,
+            "away_until": agent.away_until,
         }
         for agent in found
     ]
@@ -223,7 +230,8 @@ def _agent_id(request, agent_id: int) -> int:
 )
 @endpoint("leads.configure")
 def change_agent(request, agent_id: Id, payload: AgentChange):
-    """Replace an agent's location, share, cap, team, phone and shift."""
+    """Replace an agent's location, share, cap, team, phone, shift and time off (left
+    out: not away)."""
     data = {**payload.dict(), "shift": _hours_json(payload.shift)}
     staff.save_agent(
         request.workspace, data, agent_id=_agent_id(request, agent_id), actor=request.user
