@@ -264,7 +264,8 @@ def move_stage(
 ) -> Lead:
     """Move a lead to ``to_stage``, recording who or what moved it, when and why.
 
-    A stage of kind "lost" needs a reason; moving to the stage it is in is refused.
+    A stage of kind "lost" needs a reason; moving to the stage it is in is refused. A
+    move to a won or lost stage stops the lead's follow-up timers (``followup.stop_timers``).
     """
     lead = Lead.objects.select_for_update().filter(workspace=workspace, pk=lead_id).first()
     if lead is None:
@@ -293,6 +294,8 @@ def move_stage(
     lead.stage, lead.stage_changed_at = to_stage, at
     lead.reason = reason if stage.kind == StageKind.LOST else ""
     lead.save(update_fields=["stage", "stage_changed_at", "reason"])
+    if stage.kind != StageKind.OPEN:  # won or lost: no reminder, escalation or re-assignment
+        followup.stop_timers(lead, at, why=f"closed: {to_stage}", actor=actor)
     return lead
 
 

@@ -2,7 +2,7 @@
 agents with their shifts, opening hours, the locating rule and the follow-up SLAs.
 Every write goes through the same actions as the settings pages."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from ninja import Field, Router, Schema, Status
@@ -11,7 +11,15 @@ from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, Id, finite, te
 from pacer.core.errors import NotFound, ValidationFailed
 from pacer.core.permissions import endpoint
 from pacer.leads import escalation, locating, rules, sla, staff
-from pacer.leads.models import SOURCES, Agent, EscalateTo, LocationHours, SlaPolicy
+from pacer.leads.models import (
+    SOURCES,
+    Agent,
+    EscalateTo,
+    FormEscalation,
+    LeadForm,
+    LocationHours,
+    SlaPolicy,
+)
 from pacer.people.selectors import locations
 
 router = Router(tags=["leads"])
@@ -52,6 +60,11 @@ class AgentChange(Schema):
     team: Team = ""
     phone: text(40) = ""
     shift: HoursIO | None = Field(None, description="none: takes leads at any time")
+    away_until: datetime | None = Field(
+        None,
+        description="time off: no new leads until then (ISO 8601 with its offset); none: not away",
+        examples=["2026-12-24T09:00:00+00:00"],
+    )
 
 
 class AgentIn(AgentChange):
@@ -68,6 +81,7 @@ class AgentOut(Schema):
     team: str
     phone: str
     shift: HoursIO | None
+    away_until: datetime | None
 
 
 class SlaIn(Schema):
@@ -100,6 +114,20 @@ class ChainIO(Schema):
     steps: list[StepIO] = Field(
         min_length=1, max_length=escalation.MAX_STEPS, description="in order of delay"
     )
+
+
+class FormChainIn(Schema):
+    mode: Literal[tuple(FormEscalation.values)] = Field(
+        description="default: the location's or workspace's chain; none: no escalation; "
+        "own: the steps given"
+    )
+    steps: list[StepIO] = Field(
+        [], max_length=escalation.MAX_STEPS, description='only with mode "own", in order of delay'
+    )
+
+
+class FormChainOut(FormChainIn):
+    form: str = Field(description="the form's key")
 
 
 class LocationHoursIO(HoursIO):
@@ -155,6 +183,7 @@ def _agents(workspace, agent_id: int | None = None) -> list[dict]:
             "team": agent.team,
             "phone": agent.phone,
             "shift": agent.shift or None,
+            "away_until": agent.away_until,
         }
         for agent in found
     ]
@@ -201,7 +230,8 @@ def _agent_id(request, agent_id: int) -> int:
 )
 @endpoint("leads.configure")
 def change_agent(request, agent_id: Id, payload: AgentChange):
-    """Replace an agent's location, share, cap, team, phone and shift."""
+    """Replace an agent's location, share, cap, team, phone, shift and time off (left
+    out: not away)."""
     data = {**payload.dict(), "shift": _hours_json(payload.shift)}
     staff.save_agent(
         request.workspace, data, agent_id=_agent_id(request, agent_id), actor=request.user
@@ -314,3 +344,41 @@ def remove_escalation(request, location: text(40) = ""):
     except ValidationFailed as refused:
         raise NotFound("location", refused.errors["location"]) from None
     return Status(204, None)
+
+
+def _form_key(request, key: str) -> str:
+    if not LeadForm.objects.filter(workspace=request.workspace, key=key).exists():
+        raise NotFound("form", "no such form in this workspace")
+    return key
+
+
+@router.get("/settings/escalation/forms", response={200: list[FormChainOut], **ERRORS})
+@endpoint("leads.configure")
+def list_form_escalation(request):
+    """How each form's leads escalate, by form key."""
+    keys = LeadForm.objects.filter(workspace=request.workspace).order_by("key")
+    return [
+        escalation.form_chain(request.workspace, key) for key in keys.values_list("key", flat=True)
+    ]
+
+
+@router.get(
+    "/settings/escalation/forms/{form}", response={200: FormChainOut, **ERRORS, **NOT_FOUND}
+)
+@endpoint("leads.configure")
+def get_form_escalation(request, form: text(100, min_length=1)):
+    """How one form's leads escalate."""
+    return escalation.form_chain(request.workspace, _form_key(request, form))
+
+
+@router.put(
+    "/settings/escalation/forms/{form}",
+    response={200: FormChainOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND},
+)
+@endpoint("leads.configure")
+def put_form_escalation(request, form: text(100, min_length=1), payload: FormChainIn):
+    """Set how one form's leads escalate (its own chain, none, or the default); applies to
+    leads assigned after it."""
+    return escalation.save_form_chain(
+        request.workspace, _form_key(request, form), payload.dict(), actor=request.user
+    )

@@ -3,12 +3,16 @@ hours, and how a lead's location is found. Every write goes through the domain's
 actions (``rules``, ``staff``, ``locating``); a refusal re-renders the form with each
 reason under its field and nothing written."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import page
 from pacer.core.selectors import members
@@ -75,6 +79,7 @@ def routing_settings(request):
         }
         for index, row in enumerate(rules.rule_rows(workspace))
     ]
+    now = clock.now()
     agent_rows = [
         {
             "pk": agent.pk,
@@ -86,6 +91,12 @@ def routing_settings(request):
             "is_manager": "yes" if agent.is_manager else "",
             "shift": _shift_text(agent.shift),
             "phone": agent.phone,
+            "away_until": agent.away_until if _away(agent, now) else None,
+            "away_text": staff.local_time(
+                agent.away_until, staff.agent_zone(workspace, agent.location_id, agent.shift)
+            )
+            if _away(agent, now)
+            else "",
         }
         for agent in Agent.objects.filter(workspace=workspace).select_related("user")
     ]
@@ -135,6 +146,13 @@ def routing_settings(request):
             Column("max_open", "Max open", format="count", sortable=True),
             Column("is_manager", "Manager"),
             Column("shift", "Shift"),
+            Column(
+                "away_until",
+                "Away until",
+                format="datetime",
+                sortable=True,
+                text=lambda row: row["away_text"] or "—",
+            ),
             Column("phone", "Phone", visible=False),
         ],
         default_sort="location",
@@ -180,6 +198,38 @@ def routing_settings(request):
             messages.success(request, "Opening hours saved.")
             return redirect("lead-routing")
     return render(request, "leads/routing.html", context, status=status)
+
+
+def _away(agent: Agent, now: datetime) -> bool:
+    return agent.away_until is not None and agent.away_until > now
+
+
+def _zone(workspace, post, agent: Agent | None) -> str:
+    """The time zone the page's "away until" is typed in: the shift's typed on the form,
+    else the chosen location's opening hours'."""
+    zone = post.get("timezone", "").strip()
+    try:
+        ZoneInfo(zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ""  # refused with the shift; the location's zone meanwhile
+    codes = {loc.code: loc.pk for loc in locations(workspace)}
+    location = post.get("location", "") if "location" in post else None
+    location_id = (
+        codes.get(location) if location is not None else getattr(agent, "location_id", None)
+    )
+    return zone or staff.agent_zone(workspace, location_id, None)
+
+
+def _away_from_post(text: str, zone: str):
+    """The typed "away until" (a local date and time in ``zone``) as an aware datetime,
+    None when empty, or the text itself when it is no date (``staff`` refuses it)."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone))
+    except ValueError:
+        return text
 
 
 def _conditions(row: dict) -> str:
@@ -280,6 +330,10 @@ def rule_delete(request, position: int):
 def _agent_page(request, agent, form, errors, status=200):
     context = {
         "agent": agent,
+        "zone": form.get("zone")
+        or staff.agent_zone(
+            request.workspace, getattr(agent, "location_id", None), getattr(agent, "shift", None)
+        ),
         "form": form,
         "errors": errors,
         "members": [("", "choose a member")]
@@ -297,6 +351,8 @@ def _agent_edit(request, agent: Agent | None):
         data = {name: post.get(name, "") for name in AGENT_FIELDS}
         data["is_manager"] = post.get("is_manager") == "on"
         data["shift"] = _hours_from_post(post)
+        zone = _zone(workspace, post, agent)
+        data["away_until"] = _away_from_post(post.get("away_until", ""), zone)
         if agent is not None:
             data.pop("user")
         try:
@@ -304,11 +360,14 @@ def _agent_edit(request, agent: Agent | None):
                 workspace, data, agent_id=agent.pk if agent else None, actor=request.user
             )
         except ValidationFailed as error:
-            form = {**{name: post.get(name, "") for name in AGENT_FIELDS + SHIFT_FIELDS}}
-            form["is_manager"] = data["is_manager"]
-            return _agent_page(
-                request, agent, form, _shift_errors(error.errors, "shift"), status=422
-            )
+            form = {
+                name: post.get(name, "") for name in (*AGENT_FIELDS, *SHIFT_FIELDS, "away_until")
+            }
+            form["is_manager"], form["zone"] = data["is_manager"], zone
+            errors = _shift_errors(error.errors, "shift")
+            if "away_until" in errors:
+                errors["away_until"] = "must be a date and time (2026-12-24 09:00), or empty"
+            return _agent_page(request, agent, form, errors, status=422)
         messages.success(request, f"Agent '{saved.user.username}' saved.")
         return redirect("lead-routing")
     if agent is None:
@@ -326,7 +385,12 @@ def _agent_edit(request, agent: Agent | None):
             "timezone": shift.get("timezone", ""),
             "weekly": staff.weekly_text(shift.get("weekly") or {}),
             "holidays": ", ".join(shift.get("holidays") or []),
+            "away_until": "",
         }
+        if _away(agent, clock.now()):
+            zone = staff.agent_zone(workspace, agent.location_id, agent.shift)
+            local = agent.away_until.astimezone(ZoneInfo(zone))
+            form["away_until"] = f"{local:%Y-%m-%dT%H:%M}"
     return _agent_page(request, agent, form, {})
 
 

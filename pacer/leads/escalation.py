@@ -5,13 +5,14 @@ opening hours) after the deadline, to: the location's managers or agents, the le
 owner, a named member, a team inbox (an email address), or the workspace's webhooks
 subscribed to ``lead.escalated``. A location may have its own chain; the others use the
 every-location chain ("" location), else the default: the location's managers at the
-deadline.
+deadline. A form may override that for its leads: its own chain, or no escalation.
 
 The chain is copied onto the lead's timers when it is assigned (one escalation timer per
 step), so a change applies to leads assigned after it. Each step fires once (the timer's
 claim, and one notice per lead, round, step and recipient), and none fires after the
 first response or once the lead went to someone else (a re-assignment starts the new
-owner's own chain). Every write validates first, refuses with every bad field named and
+owner's own chain), nor once the lead is closed (won or lost: its pending timers are
+cancelled then). Every write validates first, refuses with every bad field named and
 writes nothing; each is audited.
 """
 
@@ -24,7 +25,7 @@ from django.db import transaction
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Membership, Workspace
-from pacer.leads.models import EscalateTo, EscalationStep
+from pacer.leads.models import EscalateTo, EscalationStep, FormEscalation, LeadForm
 from pacer.leads.sla import MAX_MINUTES
 from pacer.messaging import webhooks
 from pacer.people.selectors import locations
@@ -91,7 +92,14 @@ def _chain_data(workspace: Workspace, data: Mapping) -> tuple[int | None, list[d
     codes = {loc.code: loc.pk for loc in locations(workspace)}
     if code and "location" not in errors and code not in codes:
         errors["location"] = f"no location '{code}' in this workspace"
-    raw_steps = data.get("steps")
+    steps = _steps(workspace, data.get("steps"), errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return codes.get(code), steps
+
+
+def _steps(workspace: Workspace, raw_steps, errors: dict) -> list[dict]:
+    """The checked steps of a chain (refusals added to ``errors``, keyed ``steps...``)."""
     steps: list[dict] = []
     if not isinstance(raw_steps, list | tuple) or not raw_steps:
         errors["steps"] = "must list at least one step"
@@ -109,9 +117,7 @@ def _chain_data(workspace: Workspace, data: Mapping) -> tuple[int | None, list[d
             if step and field not in errors and step["delay_minutes"] < before:
                 errors[field] = f"must be at least the step before's ({before} minutes)"
             steps.append(step)
-    if errors:
-        raise ValidationFailed(errors)
-    return codes.get(code), steps
+    return steps
 
 
 def _rows(found) -> list[dict]:
@@ -135,7 +141,9 @@ def save_chain(workspace: Workspace, data: Mapping, *, actor=None) -> list[Escal
     username) for "user" and ``address`` for "email". Replaces the chain it had."""
     location_id, steps = _chain_data(workspace, data)
     Workspace.objects.select_for_update().filter(pk=workspace.pk).first()  # one edit at a time
-    current = EscalationStep.objects.filter(workspace=workspace, location_id=location_id)
+    current = EscalationStep.objects.filter(
+        workspace=workspace, location_id=location_id, form__isnull=True
+    )
     before = _rows(current) or None
     current.delete()
     made = EscalationStep.objects.bulk_create(
@@ -169,7 +177,7 @@ def remove_chain(workspace: Workspace, location: str, *, actor=None) -> None:
     if location and location not in codes:
         raise ValidationFailed({"location": f"no location '{location[:60]}' in this workspace"})
     found = EscalationStep.objects.select_for_update().filter(
-        workspace=workspace, location_id=codes.get(location)
+        workspace=workspace, location_id=codes.get(location), form__isnull=True
     )
     before = _rows(found)
     if not before:
@@ -184,11 +192,17 @@ def remove_chain(workspace: Workspace, location: str, *, actor=None) -> None:
     found.delete()
 
 
-def chain_of(workspace: Workspace, location_id: int | None) -> list[dict]:
-    """The steps a lead of ``location_id`` escalates by: the location's chain, else the
-    every-location chain, else ``DEFAULT``."""
+def chain_of(workspace: Workspace, location_id: int | None, form: str = "") -> list[dict]:
+    """The steps a lead of ``location_id`` from ``form`` (a form's key) escalates by: the
+    form's own chain ([] for a form without escalation), else the location's chain, else
+    the every-location chain, else ``DEFAULT``."""
+    override = form_overrides(workspace).get(form) if form else None
+    if override is not None:
+        return override
     found: dict[int | None, list[dict]] = {}
-    for step in EscalationStep.objects.filter(workspace=workspace).order_by("position"):
+    for step in EscalationStep.objects.filter(workspace=workspace, form__isnull=True).order_by(
+        "position"
+    ):
         if step.location_id in (location_id, None):
             found.setdefault(step.location_id, []).append(_rows([step])[0])
     return found.get(location_id) or found.get(None) or [dict(step) for step in DEFAULT]
@@ -200,7 +214,7 @@ def chain_rows(workspace: Workspace) -> list[dict]:
     codes = {loc.pk: loc.code for loc in locations(workspace)}
     chains: dict[str, list[dict]] = {}
     for step in (
-        EscalationStep.objects.filter(workspace=workspace)
+        EscalationStep.objects.filter(workspace=workspace, form__isnull=True)
         .select_related("user")
         .order_by("location_id", "position")
     ):
@@ -213,6 +227,83 @@ def chain_rows(workspace: Workspace) -> list[dict]:
             }
         )
     return [{"location": code, "steps": chains[code]} for code in sorted(chains)]
+
+
+def form_overrides(workspace: Workspace) -> dict[str, list[dict]]:
+    """The chains of forms that do not follow the default, by form key: the form's own
+    steps, or [] for a form without escalation."""
+    overrides: dict[str, list[dict]] = {
+        key: []
+        for key in LeadForm.objects.filter(workspace=workspace)
+        .exclude(escalation=FormEscalation.DEFAULT)
+        .values_list("key", flat=True)
+    }
+    for step in (
+        EscalationStep.objects.filter(workspace=workspace, form__escalation=FormEscalation.OWN)
+        .select_related("form")
+        .order_by("position")
+    ):
+        overrides[step.form.key].append(_rows([step])[0])
+    return overrides
+
+
+def form_chain(workspace: Workspace, key: str) -> dict | None:
+    """A form's escalation as ``{form, mode, steps}`` (``mode`` a ``FormEscalation``;
+    ``steps`` its own, usernames for members), or None when there is no such form."""
+    form = LeadForm.objects.filter(workspace=workspace, key=key).first()
+    if form is None:
+        return None
+    steps = [
+        {
+            "delay_minutes": step.delay_minutes,
+            "to": step.to,
+            "user": step.user.username if step.user else "",
+            "address": step.address,
+        }
+        for step in form.steps.select_related("user").order_by("position")
+    ]
+    return {"form": form.key, "mode": form.escalation, "steps": steps}
+
+
+@transaction.atomic
+def save_form_chain(workspace: Workspace, key: str, data: Mapping, *, actor=None) -> dict:
+    """Set how the leads of form ``key`` escalate: ``data["mode"]`` "default" (the
+    location's or workspace's chain), "none" (no escalation) or "own" with
+    ``data["steps"]`` (1 to ``MAX_STEPS``, as ``save_chain``'s; none for the other modes).
+    Applies to leads assigned after it. Returns ``form_chain``."""
+    form = LeadForm.objects.select_for_update().filter(workspace=workspace, key=key).first()
+    errors: dict[str, str] = {}
+    if form is None:
+        raise ValidationFailed({"form": f"no form '{str(key)[:100]}' in this workspace"})
+    mode, raw_steps = data.get("mode"), data.get("steps") or []
+    steps: list[dict] = []
+    if mode not in FormEscalation.values:
+        errors["mode"] = f"must be one of {', '.join(FormEscalation.values)}"
+    elif mode == FormEscalation.OWN:
+        steps = _steps(workspace, raw_steps, errors)
+    elif raw_steps:
+        errors["steps"] = f"must be empty unless mode is {FormEscalation.OWN.value}"
+    if errors:
+        raise ValidationFailed(errors)
+    before = form_chain(workspace, key)
+    form.steps.all().delete()
+    EscalationStep.objects.bulk_create(
+        EscalationStep(
+            workspace=workspace,
+            form=form,
+            position=index,
+            delay_minutes=step["delay_minutes"],
+            to=step["to"],
+            user_id=step["user"],
+            address=step["address"],
+        )
+        for index, step in enumerate(steps)
+    )
+    form.escalation = mode
+    form.save(update_fields=["escalation"])
+    after = form_chain(workspace, key)
+    audit.record(workspace, "leads.escalation.form", form, actor=actor, before=before, after=after)
+    return after
 
 
 def describe(step: Mapping) -> str:

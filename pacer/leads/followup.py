@@ -19,7 +19,7 @@ from django.core.mail import get_connection, send_mail
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import IntegrityError, transaction
 
-from pacer.core import clock, faults
+from pacer.core import audit, clock, faults
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Membership, Workspace
 from pacer.core.worker import wake
@@ -36,6 +36,7 @@ from pacer.leads.models import (
     TimerKind,
 )
 from pacer.leads.routing import Router, assign
+from pacer.leads.stages import open_stages
 from pacer.messaging import webhooks
 from pacer.people.selectors import contact
 
@@ -146,11 +147,29 @@ def log_activity(
     if kind in RESPONSES and lead.first_response_at is None:
         lead.first_response_at = at
         lead.save(update_fields=["first_response_at"])
-        Timer.objects.filter(lead=lead, fired_at__isnull=True, cancelled_at__isnull=True).update(
-            cancelled_at=at
-        )
-        todo.first_response_done(lead, at, actor)
+        stop_timers(lead, at, why=f"answered: {kind}", actor=actor)
     return activity
+
+
+def stop_timers(lead: Lead, at: datetime, *, why: str, actor=None) -> int:
+    """The lead needs no first response any more (answered, won or lost): cancel its
+    pending reminders, escalation steps and re-assignment, close its first-response task,
+    and audit what was cancelled and why (when anything was). Inside the caller's
+    transaction, with the lead locked (as ``_fire`` locks it). Returns how many timers
+    were cancelled."""
+    pending = Timer.objects.filter(lead=lead, fired_at__isnull=True, cancelled_at__isnull=True)
+    cancelled = sorted(f"{kind}:{step}" for kind, step in pending.values_list("kind", "step"))
+    pending.update(cancelled_at=at)
+    todo.first_response_done(lead, at, actor)
+    if cancelled:
+        audit.record(
+            lead.workspace,
+            "leads.timers.stop",
+            lead,
+            actor=actor,
+            after={"why": why, "round": lead.assignment_round, "cancelled": cancelled},
+        )
+    return len(cancelled)
 
 
 def mark_notices_read(workspace: Workspace, user, *, lead_id: int | None = None) -> int:
@@ -172,18 +191,22 @@ def fire_due_timers(now: datetime | None = None) -> int:
     due = list(
         Timer.objects.filter(fired_at__isnull=True, cancelled_at__isnull=True, due_at__lte=now)
         .order_by("due_at")
-        .values_list("id", flat=True)[:TIMERS_PER_RUN]
+        .values_list("id", "lead_id")[:TIMERS_PER_RUN]
     )
     fired = 0
-    for timer_id in due:
+    open_by_workspace: dict[int, list[str]] = {}
+    for timer_id, lead_id in due:
         with transaction.atomic():
+            # the lead first, as every write that cancels its timers locks it first (a
+            # response, a close): the other order could deadlock with them on PostgreSQL
+            Lead.objects.select_for_update().filter(pk=lead_id).values_list("id").first()
             claimed = Timer.objects.filter(
                 pk=timer_id, fired_at__isnull=True, cancelled_at__isnull=True
             ).update(fired_at=now)
             if not claimed:
                 continue  # another worker fired it, or the response came first
             timer = Timer.objects.select_related("lead", "lead__workspace").get(pk=timer_id)
-            _fire(timer, now)
+            _fire(timer, now, open_by_workspace)
             faults.point("leads.timer.fired")  # a crash here undoes the claim and the notice
         fired += 1
         faults.point("leads.timer.committed")
@@ -217,10 +240,16 @@ def _wake_at_next_due(now: datetime) -> None:
     _next_wake.append(alarm)
 
 
-def _fire(timer: Timer, now: datetime) -> None:
+def _fire(timer: Timer, now: datetime, open_by_workspace: dict[int, list[str]]) -> None:
+    """Fire one claimed timer; ``open_by_workspace``: the open stages of the workspaces
+    seen so far in this run."""
     lead = Lead.objects.select_for_update().get(pk=timer.lead_id)
     if lead.first_response_at is not None or lead.assignment_round != timer.assignment_round:
         return  # answered, or already given to someone else
+    if lead.workspace_id not in open_by_workspace:
+        open_by_workspace[lead.workspace_id] = open_stages(timer.lead.workspace)
+    if lead.stage not in open_by_workspace[lead.workspace_id]:
+        return  # won or lost (its timers are cancelled then; a stage changed kind since)
     label = f"Lead #{lead.pk}"
     if timer.kind == TimerKind.REMIND and lead.owner is not None:
         subject = f"{label}: respond by {lead.respond_by:%H:%M %Z}"

@@ -1,9 +1,10 @@
-"""Lead forms: the hosted page anyone may submit (also embedded as an iframe), and the
-page where managers define forms and copy the embed snippet."""
+"""Lead forms: the hosted page anyone may submit (also embedded as an iframe), the page
+where managers define forms and copy the embed snippet, and each form's settings page
+(how its leads escalate a missed deadline)."""
 
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -13,9 +14,10 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
 from pacer.core.permissions import page
 from pacer.ingest.processing import process_pending
-from pacer.leads import actions, forms
+from pacer.leads import actions, escalation, forms
 from pacer.leads.actions import UTM_FIELDS
-from pacer.leads.models import LeadForm
+from pacer.leads.models import FormEscalation, LeadForm
+from pacer.leads.sla_views import chain_form, chain_options, row_errors, step_rows
 from pacer.people.selectors import locations
 from pacer.web.tables import Column, Table
 
@@ -110,9 +112,21 @@ def form_list(request):
                 "key",
                 "Form",
                 sortable=True,
-                href=lambda row: reverse("lead-form", args=[workspace.slug, row["key"]]),
+                href=lambda row: reverse("lead-form-settings", args=[row["key"]]),
             ),
             Column("title", "Title", sortable=True),
+            Column(
+                "escalation",
+                "Escalation",
+                sortable=True,
+                labels=dict(FormEscalation.choices),
+            ),
+            Column(
+                "active",
+                "Hosted page",
+                text=lambda row: f"/f/{workspace.slug}/{row['key']}/",
+                href=lambda row: reverse("lead-form", args=[workspace.slug, row["key"]]),
+            ),
             Column(
                 "pk",
                 "Embed snippet",
@@ -130,3 +144,66 @@ def form_list(request):
         html_id="lead-forms",
     )
     return render(request, "leads/forms.html", {"table": table, "fields": forms.FIELDS.items()})
+
+
+def _snippet(request, form: LeadForm) -> str:
+    base = request.build_absolute_uri("/")[:-1]
+    return (
+        f'<iframe src="{base}/f/{form.workspace.slug}/{form.key}/?embed=1"'
+        ' title="Contact form" style="width:100%;min-height:32rem;border:0"></iframe>'
+    )
+
+
+def _default_chain(workspace: Workspace) -> dict:
+    """The chain a form's leads follow by default, in words, and the locations with
+    their own chain (which their leads follow instead)."""
+    chains = {chain["location"]: chain["steps"] for chain in escalation.chain_rows(workspace)}
+    names = {loc.code: loc.name for loc in locations(workspace)}
+    every = chains.pop("", None) or escalation.DEFAULT
+    return {
+        "default_chain": "; ".join(escalation.describe(step) for step in every),
+        "own_chains": sorted(names.get(code, code) for code in chains),
+    }
+
+
+@page("leads.configure")
+def form_settings(request, key: str):
+    """One form: its address, snippet and fields, and how its leads escalate (the
+    default chain, none, or its own steps)."""
+    workspace: Workspace = request.workspace
+    form = LeadForm.objects.filter(workspace=workspace, key=key).first()
+    if form is None:
+        raise Http404("no such form")
+    current = escalation.form_chain(workspace, key)
+    mode, rows, errors, status = current["mode"], current["steps"], {}, 200
+    if request.method == "POST":
+        mode = request.POST.get("mode", "")
+        rows, steps, filled = chain_form(request.POST)
+        try:
+            escalation.save_form_chain(
+                workspace,
+                key,
+                {"mode": mode, "steps": steps if mode == FormEscalation.OWN else []},
+                actor=request.user,
+            )
+        except ValidationFailed as error:
+            errors, status = row_errors(error.errors, filled), 422
+        else:
+            messages.success(request, f"Escalation of form '{key}' saved.")
+            return redirect("lead-form-settings", key)
+    default_rows = rows or [{"delay_minutes": "0", "to": "managers"}]
+    context = {
+        "lead_form": form,
+        "hosted": reverse("lead-form", args=[workspace.slug, key]),
+        "snippet": _snippet(request, form),
+        "asked": ", ".join(
+            f"{forms.FIELDS.get(name, name)} ({need})" for name, need in form.fields.items()
+        ),
+        "mode": mode,
+        "modes": FormEscalation.choices,
+        **_default_chain(workspace),
+        "step_rows": step_rows(default_rows),
+        "chain_errors": errors,
+        **chain_options(workspace),
+    }
+    return render(request, "leads/form_settings.html", context, status=status)

@@ -172,13 +172,17 @@ class EscalateTo(models.TextChoices):
 
 
 class EscalationStep(models.Model):
-    """One step of a location's escalation chain (or of every location without its own,
-    when ``location_id`` is empty): ``delay_minutes`` working minutes after a missed
-    response deadline, tell ``to`` (with ``user`` or ``address`` where it needs one).
-    A workspace without steps escalates to the location's managers at the deadline."""
+    """One step of a form's escalation chain (``form`` set), else of a location's (or of
+    every location without its own, when ``location_id`` is empty): ``delay_minutes``
+    working minutes after a missed response deadline, tell ``to`` (with ``user`` or
+    ``address`` where it needs one). A workspace without steps escalates to the
+    location's managers at the deadline."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     location_id = models.BigIntegerField(null=True, blank=True)
+    form = models.ForeignKey(
+        "LeadForm", null=True, blank=True, on_delete=models.CASCADE, related_name="steps"
+    )
     position = models.PositiveSmallIntegerField()
     delay_minutes = models.PositiveIntegerField()
     to = models.CharField(max_length=10, choices=EscalateTo.choices)
@@ -191,8 +195,8 @@ class EscalationStep(models.Model):
         ordering = ["position"]
         constraints = [
             models.UniqueConstraint(
-                fields=["workspace", "location_id", "position"],
-                name="lead_escalation_step",
+                fields=["workspace", "location_id", "form", "position"],
+                name="lead_escalation_step_of",
                 nulls_distinct=False,
             ),
         ]
@@ -293,6 +297,12 @@ class Notice(models.Model):
         ]
 
 
+class FormEscalation(models.TextChoices):
+    DEFAULT = "default", "The location's or workspace's chain"
+    NONE = "none", "No escalation"
+    OWN = "own", "The form's own chain"
+
+
 class LeadForm(models.Model):
     """A form served as a hosted page (``/f/<workspace>/<key>/``) and embeddable in any
     site (an iframe of the same page). ``fields`` lists the contact fields it asks for
@@ -308,6 +318,12 @@ class LeadForm(models.Model):
     thanks = models.TextField(default="Thank you! We will be in touch shortly.")
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField()
+    escalation = models.CharField(
+        max_length=10,
+        choices=FormEscalation.choices,
+        default=FormEscalation.DEFAULT,
+        help_text="how its leads escalate a missed deadline (own: its EscalationSteps)",
+    )
 
     class Meta:
         constraints = [

@@ -21,7 +21,7 @@ from django.db.models import Count, Q
 
 from pacer.core import audit
 from pacer.core.models import Workspace
-from pacer.leads.escalation import chain_of
+from pacer.leads.escalation import chain_of, form_overrides
 from pacer.leads.hours import Hours, add_working_minutes, from_json, is_open
 from pacer.leads.models import Agent, Lead, LocationHours, SlaPolicy, Timer, TimerKind
 from pacer.leads.rules import Rules
@@ -42,6 +42,7 @@ class Router:
         self._policies: dict[tuple[str, int | None], SlaPolicy | None] = {}
         self._hours: dict[int | None, Hours] = {}
         self._chains: dict[int | None, list[dict]] = {}
+        self._form_chains: dict[str, list[dict]] | None = None
 
     def _pool(self, key: tuple, where: Q) -> list[Agent]:
         """The pool's agents able to take leads now (not away, on shift, weight > 0),
@@ -113,7 +114,13 @@ class Router:
             self._hours[location_id] = hours_of(self.workspace, location_id)
         return self._hours[location_id]
 
-    def chain(self, location_id: int | None) -> list[dict]:
+    def chain(self, location_id: int | None, form: str = "") -> list[dict]:
+        """The escalation steps of a lead of ``location_id`` from ``form`` (as
+        ``escalation.chain_of``)."""
+        if self._form_chains is None:
+            self._form_chains = form_overrides(self.workspace)
+        if form in self._form_chains:
+            return self._form_chains[form]
         if location_id not in self._chains:
             self._chains[location_id] = chain_of(self.workspace, location_id)
         return self._chains[location_id]
@@ -221,7 +228,7 @@ def assign(
                 if step["delay_minutes"]
                 else lead.respond_by,
             )
-            for index, step in enumerate(router.chain(lead.location_id))
+            for index, step in enumerate(router.chain(lead.location_id, lead.form))
         ]
         Timer.objects.bulk_create(
             Timer(

@@ -21,31 +21,68 @@ STEP_ROWS = 5  # step rows on the form; blank ones are left out
 STEP_FIELDS = ("delay_minutes", "to", "user", "address")
 
 
-def _chain_form(post) -> tuple[dict, list[dict], list[int]]:
-    """The chain form's values, its filled step rows and the form row of each."""
+def chain_form(post) -> tuple[list[dict], list[dict], list[int]]:
+    """A posted chain form's step rows, its filled ones and the form row of each."""
     rows = [
         {field: post.get(f"steps[{index}].{field}", "").strip() for field in STEP_FIELDS}
         for index in range(STEP_ROWS)
     ]
     filled = [index for index, row in enumerate(rows) if row["delay_minutes"] or row["to"]]
-    return {"location": post.get("location", ""), "rows": rows}, [rows[i] for i in filled], filled
+    return rows, [rows[i] for i in filled], filled
+
+
+def row_errors(errors: dict, filled: list[int]) -> dict:
+    """Refusals of the filled steps keyed by the form's own rows (the n-th filled row is
+    the form's row ``filled[n]``)."""
+    keyed = {}
+    for key, reason in errors.items():
+        if key.startswith("steps["):
+            index, rest = key[len("steps[") :].split("]", 1)
+            key = f"steps[{filled[int(index)]}]{rest}"
+        keyed[key] = reason
+    return keyed
+
+
+def step_rows(rows: list[dict]) -> list[dict]:
+    """The chain form's step rows as the template draws them (``STEP_ROWS`` of them)."""
+    rows = list(rows) + [{} for _ in range(STEP_ROWS - len(rows))]
+    return [
+        {
+            "number": index + 1,
+            **{
+                field: {
+                    "name": f"steps[{index}].{field}",
+                    "id": f"esc-{index}-{field}",
+                    "value": row.get(field, ""),
+                }
+                for field in STEP_FIELDS
+            },
+        }
+        for index, row in enumerate(rows[:STEP_ROWS])
+    ]
+
+
+def chain_options(workspace) -> dict:
+    """The choices of a step row: whom to tell, and which member."""
+    return {
+        "to_options": [("", "—")] + list(EscalateTo.choices),
+        "member_options": [("", "—")]
+        + [
+            (m.user.username, m.user.get_full_name() or m.user.username) for m in members(workspace)
+        ],
+    }
 
 
 def _save_chain(request) -> dict:
     """Save the posted chain; the refusals keyed by the form's own rows, or {}."""
-    form, steps, filled = _chain_form(request.POST)
+    rows, steps, filled = chain_form(request.POST)
+    form = {"location": request.POST.get("location", ""), "rows": rows}
     try:
         escalation.save_chain(
             request.workspace, {"location": form["location"], "steps": steps}, actor=request.user
         )
     except ValidationFailed as error:
-        errors = {}
-        for key, reason in error.errors.items():
-            if key.startswith("steps["):  # the n-th filled row is the form's row filled[n]
-                index, rest = key[len("steps[") :].split("]", 1)
-                key = f"steps[{filled[int(index)]}]{rest}"
-            errors[key] = reason
-        return {"chain_form": form, "chain_errors": errors}
+        return {"chain_form": form, "chain_errors": row_errors(error.errors, filled)}
     return {}
 
 
@@ -61,11 +98,7 @@ def _chain_context(workspace, names: dict) -> dict:
     ]
     return {
         "chains": chains,
-        "to_options": [("", "—")] + list(EscalateTo.choices),
-        "member_options": [("", "—")]
-        + [
-            (m.user.username, m.user.get_full_name() or m.user.username) for m in members(workspace)
-        ],
+        **chain_options(workspace),
         "chain_form": {
             "location": "",
             "rows": [{"delay_minutes": "0", "to": "managers"}] + [{} for _ in range(STEP_ROWS - 1)],
@@ -137,20 +170,7 @@ def sla_settings(request):
     context = {
         **chain,
         "chain_table": chain_table,
-        "step_rows": [
-            {
-                "number": index + 1,
-                **{
-                    field: {
-                        "name": f"steps[{index}].{field}",
-                        "id": f"esc-{index}-{field}",
-                        "value": row.get(field, ""),
-                    }
-                    for field in STEP_FIELDS
-                },
-            }
-            for index, row in enumerate(chain["chain_form"]["rows"])
-        ],
+        "step_rows": step_rows(chain["chain_form"]["rows"]),
         "policies": table,
         "rows": rows,
         "form": form,

@@ -9,6 +9,7 @@ each is audited. Shifts and hours are stored as ``{"timezone", "weekly", "holida
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
@@ -17,11 +18,13 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.models import Membership, Workspace
 from pacer.leads.hours import WEEKDAYS, from_json
 from pacer.leads.models import Agent, LocationHours, RoutingRule
+from pacer.leads.routing import hours_of
 from pacer.leads.rules import TEAM
 from pacer.people.selectors import locations
 
 MAX_WEIGHT = 100.0
 MAX_OPEN = 10_000
+MOMENTS = (datetime(2000, 1, 1), datetime(2999, 12, 31))  # time off is set within these
 TIME = r"\d{1,2}:\d{2}"
 DAY_PART = re.compile(r"^([a-z]{3}(?:-[a-z]{3})?(?:,[a-z]{3}(?:-[a-z]{3})?)*)\s+(.+)$")
 INTERVAL = re.compile(rf"^({TIME})-({TIME})$")
@@ -144,6 +147,9 @@ def _moment(value, field: str, errors: dict) -> datetime | None:
             value = None
     if not isinstance(value, datetime) or value.tzinfo is None:
         errors[field] = "must be a date and time with its offset (ISO 8601), or empty"
+        return None
+    if not MOMENTS[0] <= value.replace(tzinfo=None) <= MOMENTS[1]:
+        errors[field] = f"must be between {MOMENTS[0].year} and {MOMENTS[1].year}"
         return None
     return value
 
@@ -284,3 +290,39 @@ def set_hours(workspace: Workspace, location: str, hours: Mapping, *, actor=None
     row.save()
     audit.record(workspace, "leads.hours", row, actor=actor, before=before, after=stored)
     return row
+
+
+def agent_zone(workspace: Workspace, location_id: int | None, shift: Mapping | None) -> str:
+    """The time zone an agent's times are read and shown in: their shift's, else their
+    location's opening hours' (else the default's, else UTC)."""
+    return (shift or {}).get("timezone") or hours_of(workspace, location_id).zone
+
+
+def local_time(moment: datetime, zone: str) -> str:
+    """``moment`` as a person at ``zone`` reads it: "Fri 5 Dec 09:00 GMT"."""
+    here = moment.astimezone(ZoneInfo(zone))
+    return f"{here:%a} {here.day} {here:%b %H:%M %Z}"
+
+
+def away(workspace: Workspace, now: datetime) -> list[dict]:
+    """The agents away at ``now`` (time off, no new leads), soonest back first:
+    ``{agent, username, location_id, until, zone, until_text}``."""
+    found = (
+        Agent.objects.filter(workspace=workspace, away_until__gt=now)
+        .select_related("user")
+        .order_by("away_until", "id")
+    )
+    rows = []
+    for agent in found:
+        zone = agent_zone(workspace, agent.location_id, agent.shift)
+        rows.append(
+            {
+                "agent": agent.pk,
+                "username": agent.user.username,
+                "location_id": agent.location_id,
+                "until": agent.away_until,
+                "zone": zone,
+                "until_text": local_time(agent.away_until, zone),
+            }
+        )
+    return rows

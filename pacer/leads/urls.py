@@ -33,5 +33,6 @@ urlpatterns = [
         name="lead-escalation-delete",
     ),
     path("leads/forms/", form_views.form_list, name="lead-forms"),
+    path("leads/forms/<slug:key>/", form_views.form_settings, name="lead-form-settings"),
     path("f/<slug:workspace>/<slug:key>/", form_views.hosted_form, name="lead-form"),
 ]

@@ -17,7 +17,7 @@ from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.core.selectors import members
-from pacer.leads import actions, followup, selectors, todo
+from pacer.leads import actions, followup, selectors, staff, todo
 from pacer.leads.models import ActivityKind
 from pacer.leads.predictive import reason_words, reasons_text
 from pacer.leads.report import CONVERSION_DAYS, speed_report
@@ -27,6 +27,7 @@ from pacer.people.selectors import locations
 from pacer.web.filters import Choice, DateRange, FilterBar
 from pacer.web.tables import Column, Table
 
+FALLBACK = "Fallback queue"
 VIEWS = {
     "mine": "My leads",
     "unassigned": "Unassigned",
@@ -77,6 +78,21 @@ def _row_person(row: dict) -> str:
     return name or row["contact__email"] or row["contact__phone"] or f"Contact {row['contact']}"
 
 
+def _away(workspace, now, names: dict) -> list[dict]:
+    """The agents away now, with their location's name (``staff.away``)."""
+    return [
+        {**row, "location": names.get(row["location_id"], FALLBACK)}
+        for row in staff.away(workspace, now)
+    ]
+
+
+def _owner(row: dict, away_until: dict) -> str:
+    owner = row["owner__username"]
+    if owner in away_until:
+        return f"{owner} (away until {away_until[owner]})"
+    return owner or "—"
+
+
 @page("leads.view")
 def inbox(request):
     now = clock.now()
@@ -84,6 +100,10 @@ def inbox(request):
     if view not in VIEWS:
         view = "mine"
     names = {loc.pk: loc.name for loc in locations(request.workspace)}
+    away = _away(request.workspace, now, names)
+    away_until = {}
+    for row in away:  # an agent of several locations: the first time they are back
+        away_until.setdefault(row["username"], row["until_text"])
     stage_names = {s.key: s.label for s in stages(request.workspace)}
     table = Table(
         request,
@@ -104,7 +124,12 @@ def inbox(request):
             ),
             Column("stage", "Stage", sortable=True, labels=stage_names),
             Column("location_id", "Location", labels=names),
-            Column("owner__username", "Owner", sortable=True),
+            Column(
+                "owner__username",
+                "Owner",
+                sortable=True,
+                text=lambda row: _owner(row, away_until),
+            ),
             Column("predicted", "Chance to convert", format="percent", sortable=True),
             Column(
                 "predicted_reasons",
@@ -133,6 +158,7 @@ def inbox(request):
         "views": VIEWS,
         "notices": selectors.unread_notices(request.workspace, request.user.pk),
         "tasks": selectors.open_tasks(request.workspace, request.user.pk),
+        "away": away,
         "now": now,
         "refresh_seconds": settings.LEAD_INBOX_REFRESH_SECONDS,
     }
@@ -300,7 +326,28 @@ def location_queues(request):
         "'Lead Created' events.",
         html_id="lead-queues",
     )
-    return render(request, "leads/queues.html", {"table": table})
+    away = Table(
+        request,
+        [{**row, "pk": row["agent"]} for row in _away(request.workspace, now, names)],
+        [
+            Column("username", "Agent", sortable=True),
+            Column("location", "Location", sortable=True),
+            Column(
+                "until",
+                "Away until",
+                format="datetime",
+                sortable=True,
+                text=lambda row: row["until_text"],
+            ),
+        ],
+        default_sort="until",
+        prefix="away-",
+        caption="Agents away now (they get no new leads until then)",
+        empty_title="Nobody is away.",
+        empty_hint="Set an agent's time off on their page under Lead routing.",
+        html_id="lead-away",
+    )
+    return render(request, "leads/queues.html", {"table": table, "away": away})
 
 
 PRESETS = ("last_7", "last_30", "last_90", "last_365", "mtd", "last_month", "qtd", "ytd")

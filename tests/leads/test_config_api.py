@@ -53,6 +53,7 @@ def test_agents_are_added_changed_listed_and_removed(api):
         "team": "vip",
         "phone": "",
         "shift": SHIFT,
+        "away_until": None,
     }
     changed = api("put", f"agents/{agent_id}", {"location": "", "weight": 2, "max_open": 3})
     assert changed.status_code == 200
