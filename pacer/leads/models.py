@@ -7,8 +7,15 @@ event. Its stage history is kept in full.
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 
 from pacer.core.models import Workspace
+
+# "every location" (no location_id) as one value in unique keys: NULLs are distinct in a
+# plain unique index, and SQLite has no NULLS NOT DISTINCT (Django leaves such a constraint
+# out there), so the keys use this expression and hold on both databases
+_ALL_LOCATIONS = Coalesce("location_id", Value(0))
 
 SOURCES = ("form", "api", "segment", "csv")  # how a lead was captured
 
@@ -114,9 +121,7 @@ class Agent(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["workspace", "user", "location_id"],
-                name="lead_agent",
-                nulls_distinct=False,
+                "workspace", "user", _ALL_LOCATIONS, name="lead_agent_per_location"
             ),
         ]
 
@@ -133,9 +138,7 @@ class LocationHours(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["workspace", "location_id"], name="lead_hours", nulls_distinct=False
-            ),
+            models.UniqueConstraint("workspace", _ALL_LOCATIONS, name="lead_hours_per_location"),
         ]
 
 
@@ -155,9 +158,7 @@ class SlaPolicy(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["workspace", "stage", "location_id"],
-                name="lead_sla",
-                nulls_distinct=False,
+                "workspace", "stage", _ALL_LOCATIONS, name="lead_sla_per_location"
             ),
         ]
 
@@ -195,9 +196,11 @@ class EscalationStep(models.Model):
         ordering = ["position"]
         constraints = [
             models.UniqueConstraint(
-                fields=["workspace", "location_id", "form", "position"],
-                name="lead_escalation_step_of",
-                nulls_distinct=False,
+                "workspace",
+                _ALL_LOCATIONS,
+                Coalesce("form", Value(0)),
+                "position",
+                name="lead_escalation_step_per_chain",
             ),
         ]
 
