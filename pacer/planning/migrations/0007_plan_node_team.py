@@ -17,7 +17,8 @@ def _key(text: str) -> str:
 def link_teams(apps, schema_editor):
     PlanNode = apps.get_model("planning", "PlanNode")
     Team = apps.get_model("teams", "Team")
-    texts = PlanNode.objects.exclude(team="").values_list("workspace_id", "team").distinct()
+    texts = PlanNode.objects.exclude(team="").values_list("workspace_id", "team")
+    texts = texts.distinct().order_by("workspace_id", "team")
     for workspace_id, text in list(texts):
         wanted = text.strip().lower()
         team = next(
