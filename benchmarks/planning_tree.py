@@ -150,6 +150,24 @@ def build(locations: int, spend_lines: int):
     return workspace, len(lines)
 
 
+def by_line(workspace):
+    """The tree's figures as ``tree()`` computed them until 2026-12-02: every budget
+    line's figures read as a model (``line_figures``), added up per node, rolled up."""
+    from pacer.planning.models import PlanNode
+    from pacer.planning.rollups import Figures, NodeRow, line_figures, roll_up
+
+    nodes = list(PlanNode.objects.filter(workspace=workspace).select_related("owner"))
+    ids = [n.pk for n in nodes]
+    lines, unplanned = line_figures(workspace, ids)
+    own = {node_id: Figures() for node_id in ids}
+    for figures in lines.values():
+        own[figures.line.node_id].add(figures)
+    for node_id, amount in unplanned.items():
+        own[node_id].unplanned += amount
+    totals = roll_up({n.pk: n.parent_id for n in nodes}, own)
+    return [NodeRow(n, 0, own[n.pk], totals[n.pk]) for n in nodes]
+
+
 def main() -> None:
     locations = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     spend_lines = int(sys.argv[2]) if len(sys.argv) > 2 else 300_000
@@ -166,15 +184,21 @@ def main() -> None:
     workspace, line_count = build(locations, spend_lines)
     print(f"{connection.vendor}: built {line_count:,} budget lines and {spend_lines:,} spend "
           f"lines in {time.perf_counter() - started:.1f} s")  # fmt: skip
-    rows = tree(workspace)  # warm
-    walls, cpus = [], []
-    for _ in range(runs):
-        wall, cpu = time.perf_counter(), time.process_time()
-        rows = tree(workspace)
-        walls.append((time.perf_counter() - wall) * 1000)
-        cpus.append((time.process_time() - cpu) * 1000)
-    print(f"tree() of {len(rows):,} nodes, wall: {percentiles(walls)}")
-    print(f"tree() of {len(rows):,} nodes, CPU:  {percentiles(cpus)}")
+    for label, work in (("before: line by line", by_line), ("tree(): per node in SQL", tree)):
+        found = work(workspace)  # warm
+        walls, cpus = [], []
+        for _ in range(runs):
+            wall, cpu = time.perf_counter(), time.process_time()
+            found = work(workspace)
+            walls.append((time.perf_counter() - wall) * 1000)
+            cpus.append((time.process_time() - cpu) * 1000)
+        print(f"{label}, wall: {percentiles(walls)}")
+        print(f"{label}, CPU:  {percentiles(cpus)}")
+        totals = {row.node.pk: vars(row.total) for row in found}
+        if label.startswith("before"):
+            before = totals
+    assert totals == before, "the two ways disagree"
+    rows = found
     root = rows[0].total
     planned = BudgetLine.objects.filter(workspace=workspace).aggregate(t=Sum("amount_base"))["t"]
     spent = SpendEntry.objects.filter(workspace=workspace).aggregate(t=Sum("amount"))["t"]
