@@ -173,7 +173,7 @@ def main() -> None:
     spend_lines = int(sys.argv[2]) if len(sys.argv) > 2 else 300_000
     runs = int(sys.argv[3]) if len(sys.argv) > 3 else 10
     django_in_temp_dir("pacer-bench-tree-")
-    from django.db import connection
+    from django.db import OperationalError, connection
     from django.db.models import Sum
 
     from pacer.planning.models import BudgetLine, SpendEntry
@@ -184,8 +184,13 @@ def main() -> None:
     workspace, line_count = build(locations, spend_lines)
     print(f"{connection.vendor}: built {line_count:,} budget lines and {spend_lines:,} spend "
           f"lines in {time.perf_counter() - started:.1f} s")  # fmt: skip
+    before = None
     for label, work in (("before: line by line", by_line), ("tree(): per node in SQL", tree)):
-        found = work(workspace)  # warm
+        try:
+            found = work(workspace)  # warm
+        except OperationalError as error:  # SQLite: at most 250,000 variables a query
+            print(f"{label}: fails: {error}")
+            continue
         walls, cpus = [], []
         for _ in range(runs):
             wall, cpu = time.perf_counter(), time.process_time()
@@ -197,7 +202,7 @@ def main() -> None:
         totals = {row.node.pk: vars(row.total) for row in found}
         if label.startswith("before"):
             before = totals
-    assert totals == before, "the two ways disagree"
+    assert before is None or totals == before, "the two ways disagree"
     rows = found
     root = rows[0].total
     planned = BudgetLine.objects.filter(workspace=workspace).aggregate(t=Sum("amount_base"))["t"]
