@@ -5,6 +5,7 @@ vendors, purchase orders and their invoices."""
 from datetime import date
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,8 +16,10 @@ from pacer.planning import budget_actions, plan_selectors, purchase_actions
 from pacer.planning.alerts import THRESHOLDS, set_alert_thresholds
 from pacer.planning.models import BudgetTransfer, PurchaseOrder, Vendor
 from pacer.planning.rollups import accruals
+from pacer.planning.scope import ALL, team_filter
 from pacer.planning.spend_views import parse_day
 from pacer.web.components import flash_errors
+from pacer.web.filters import FilterBar
 from pacer.web.tables import Column, Table
 
 VENDOR_FIELDS = (
@@ -66,7 +69,15 @@ def line_new(request, node_id: int):
     return HttpResponseRedirect(reverse("plan-node", args=[node.pk]))
 
 
-def _transfer_table(request) -> Table:
+def _of_nodes(transfers, node_ids: set[int] | None):
+    """The transfers from or to a line of ``node_ids`` (all when None)."""
+    if node_ids is None:
+        return transfers
+    ids = sorted(node_ids)
+    return transfers.filter(Q(source__node_id__in=ids) | Q(target__node_id__in=ids))
+
+
+def _transfer_table(request, node_ids: set[int] | None) -> Table:
     rows = [
         {
             "pk": t.pk,
@@ -79,7 +90,7 @@ def _transfer_table(request) -> Table:
             "requested_by": t.requested_by.username if t.requested_by else "—",
             "decided_by": t.decided_by.username if t.decided_by else "—",
         }
-        for t in plan_selectors.transfers(request.workspace)[:500]
+        for t in _of_nodes(plan_selectors.transfers(request.workspace), node_ids)[:500]
     ]
     columns = [
         Column("requested_at", "Requested", format="datetime", sortable=True),
@@ -107,13 +118,25 @@ def _transfer_table(request) -> Table:
 def budgets(request):
     workspace = request.workspace
     settings = budget_actions.planning_settings(workspace)
-    pending = plan_selectors.transfers(workspace).filter(status=BudgetTransfer.Status.PENDING)
+    scope = team_filter(request)
+    bar = FilterBar(request, [scope.choice], keep=("as_of",), html_id="budget-filters")
+    node_ids = scope.node_ids(workspace)
+    pending = _of_nodes(plan_selectors.transfers(workspace), node_ids).filter(
+        status=BudgetTransfer.Status.PENDING
+    )
     as_of = parse_day(request.GET.get("as_of", ""), "as_of", {}) or date.today()
-    found_accruals = accruals(workspace, as_of)
+    found_accruals = [
+        r
+        for r in accruals(workspace, as_of)
+        if node_ids is None or r["order"].line.node_id in node_ids
+    ]
     context = {
         "settings": settings,
+        "bar": bar,
+        "scope": scope,
+        "all_teams_url": bar.url(team=ALL),
         "pending": pending,
-        "transfers": _transfer_table(request),
+        "transfers": _transfer_table(request, node_ids),
         "rates": plan_selectors.rates(workspace)[:100],
         "lines": [("", "Choose a line"), *plan_selectors.line_choices(workspace)],
         "can_manage": allows(request.role, "budgets.manage"),

@@ -107,7 +107,9 @@ class PlanNode(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    team = models.CharField(max_length=60, blank=True, default="", help_text="a team slug")
+    # a pacer.teams Team (by id: domains meet through selectors, never each other's
+    # tables); checked by ``plan_actions.check_node``
+    team_id = models.BigIntegerField(null=True, blank=True)
     channels = models.JSONField(default=list)
     locations = models.JSONField(default=list, help_text="location codes")
     starts_on = models.DateField(null=True, blank=True)
@@ -121,7 +123,10 @@ class PlanNode(models.Model):
     allocation = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["workspace", "parent"], name="plan_node_parent")]
+        indexes = [
+            models.Index(fields=["workspace", "parent"], name="plan_node_parent"),
+            models.Index(fields=["workspace", "team_id"], name="plan_node_team"),
+        ]
 
 
 class PlanningSettings(models.Model):

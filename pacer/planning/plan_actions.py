@@ -21,6 +21,7 @@ from pacer.core.errors import (
 from pacer.core.models import Membership, Workspace
 from pacer.people.selectors import locations_by_code
 from pacer.planning.models import Campaign, PlanNode
+from pacer.teams import selectors as teams
 
 NODE_FIELDS = (
     "kind",
@@ -39,7 +40,7 @@ NODE_FIELDS = (
 )
 MAX_KPIS = 20
 MAX_LIST = 50
-TEAM_LENGTH = PlanNode._meta.get_field("team").max_length
+TEAM_LENGTH = 40  # a team's key
 
 
 def _text(values: dict, field: str, limit: int, errors: dict, *, required=False) -> str:
@@ -74,7 +75,8 @@ def _kpis(raw, errors: dict) -> dict[str, str]:
 
 def check_node(workspace: Workspace, values: dict) -> tuple[dict, dict[str, str]]:
     """The node fields cleaned from ``values`` (as ``NODE_FIELDS``: ``owner`` a user id,
-    ``campaign`` a campaign key, dates as dates), and what is wrong (field -> reason)."""
+    ``team`` a team's key, ``campaign`` a campaign key, dates as dates), and what is
+    wrong (field -> reason)."""
     errors: dict[str, str] = {}
     clean: dict = {}
     kind = values.get("kind") or ""
@@ -85,9 +87,13 @@ def check_node(workspace: Workspace, values: dict) -> tuple[dict, dict[str, str]
     clean["period"] = _text(values, "period", 20, errors)
     clean["objective"] = _text(values, "objective", 2000, errors)
     team = _text(values, "team", TEAM_LENGTH, errors)
-    if team and not all(c.isalnum() or c in "-_" for c in team):
-        errors["team"] = "must be a slug (letters, digits, - and _)"
-    clean["team"] = team.lower()
+    clean["team_id"] = None
+    if team:
+        found_team = teams.team_by_key(workspace, team)
+        if found_team is None:
+            errors["team"] = f"no team '{team}' in this workspace"
+        else:
+            clean["team_id"] = found_team.pk
     year = values.get("fiscal_year")
     if isinstance(year, str) and year.strip().isdigit():
         year = int(year)

@@ -25,6 +25,7 @@ from pacer.planning import budget_actions, plan_actions, plan_selectors, purchas
 from pacer.planning.models import PlanNode, Vendor
 from pacer.planning.plan_actions import ancestors
 from pacer.planning.rollups import tree
+from pacer.planning.scope import label_teams
 
 router = Router(tags=["plans"])
 
@@ -40,7 +41,7 @@ class NodeIn(Schema):
     fiscal_year: int = Field(ge=FIRST_DAY.year, le=LAST_DAY.year, examples=[2026])
     period: text(20) = ""
     owner: Id | None = Field(None, description="a member's user id")
-    team: Slug = Field("", description="a team slug")
+    team: text(40) = Field("", description="the key of a team (see /api/teams); none: no team")
     channels: list[Channel] = Field([], max_length=plan_actions.MAX_LIST)
     locations: list[text(40)] = Field([], max_length=plan_actions.MAX_LIST)
     starts_on: Day | None = None
@@ -85,7 +86,7 @@ class NodeOut(Schema):
     fiscal_year: int
     period: str
     owner: int | None
-    team: str
+    team: str = Field(description="the key of the node's team; empty for none")
     channels: list[str]
     locations: list[str]
     starts_on: date | None
@@ -121,7 +122,7 @@ def _node_out(row) -> dict:
         "fiscal_year": node.fiscal_year,
         "period": node.period,
         "owner": node.owner_id,
-        "team": node.team,
+        "team": node.team_key,
         "channels": node.channels,
         "locations": node.locations,
         "starts_on": node.starts_on,
@@ -137,7 +138,9 @@ def _node_out(row) -> dict:
 
 def _one(request, node: PlanNode) -> dict:
     """A node's answer: its subtree's totals, its depth in the whole tree."""
-    return {**_node_out(tree(request.workspace, node.pk)[0]), "depth": len(ancestors(node))}
+    row = tree(request.workspace, node.pk)[0]
+    label_teams(request.workspace, [row.node])
+    return {**_node_out(row), "depth": len(ancestors(node))}
 
 
 def _node(request, node_id: int) -> PlanNode:
@@ -157,7 +160,9 @@ def _values(payload: NodeIn) -> dict:
 @endpoint("plans.view")
 def list_nodes(request):
     """Every node in tree order with its rolled-up figures (workspace currency)."""
-    return [_node_out(row) for row in tree(request.workspace)]
+    rows = tree(request.workspace)
+    label_teams(request.workspace, [row.node for row in rows])
+    return [_node_out(row) for row in rows]
 
 
 @router.post("/nodes", response={201: NodeOut, **ERRORS, **BODY_ERRORS})

@@ -188,11 +188,17 @@ class Bar:
 
 
 def timeline(
-    workspace: Workspace, *, year: int, team: str = "", channel: str = "", location: str = ""
+    workspace: Workspace,
+    *,
+    year: int,
+    node_ids: set[int] | None = None,
+    channel: str = "",
+    location: str = "",
 ) -> tuple[list[Bar], list[tuple[str, float]]]:
     """Bars of the nodes with dates that overlap ``year`` (clipped to it) and match the
-    filters (a node matches a channel or location it lists), in tree order; and the
-    month marks ``(label, offset percent)`` of the window."""
+    filters (among ``node_ids`` when given; a node matches a channel or location it
+    lists), in tree order; and the month marks ``(label, offset percent)`` of the
+    window."""
     start, end = date(year, 1, 1), date(year, 12, 31)
     span = (end - start).days + 1
     bars = []
@@ -202,7 +208,7 @@ def timeline(
             continue
         if found.ends_on < start or found.starts_on > end:
             continue
-        if team and found.team != team:
+        if node_ids is not None and found.pk not in node_ids:
             continue
         if channel and channel not in found.channels:
             continue
@@ -217,11 +223,6 @@ def timeline(
         for m in range(1, 13)
     ]
     return bars, marks
-
-
-def teams_in_use(workspace: Workspace) -> list[str]:
-    found = PlanNode.objects.filter(workspace=workspace).exclude(team="")
-    return sorted(set(found.values_list("team", flat=True)))
 
 
 def years_in_use(workspace: Workspace) -> list[int]:

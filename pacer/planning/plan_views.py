@@ -17,7 +17,9 @@ from pacer.planning import plan_actions, plan_selectors, selectors
 from pacer.planning.alerts import node_alerts
 from pacer.planning.models import PlanNode
 from pacer.planning.rollups import line_figures, tree
+from pacer.planning.scope import ALL, label_teams, team_filter
 from pacer.planning.spend_views import parse_day
+from pacer.teams import selectors as teams
 from pacer.web.components import flash_errors
 from pacer.web.filters import Choice, FilterBar
 
@@ -48,6 +50,7 @@ def _node_or_404(request, node_id: int) -> PlanNode:
 @page("plans.view")
 def plan_tree(request):
     rows = tree(request.workspace)
+    label_teams(request.workspace, [row.node for row in rows])
     context = {
         "rows": rows,
         "can_manage": allows(request.role, "plans.manage"),
@@ -108,6 +111,7 @@ def _node_form(request, node, parent, form, errors, status=200):
         "kinds": PlanNode.Kind.choices,
         "owners": [("", "Nobody yet"), *plan_selectors.member_choices(workspace)],
         "campaigns": [("", "None"), *selectors.campaign_choices(workspace)],
+        "teams": [("", "No team"), *teams.team_choices(workspace)],
         "channel_keys": ", ".join(CHANNELS),
         "location_codes": ", ".join(code for code, _ in locations_in_use(workspace)[:30]),
     }
@@ -140,7 +144,8 @@ def node_new(request):
         return HttpResponseRedirect(reverse("plan-node", args=[node.pk]))
     kind = "program" if parent and parent.kind == "plan" else "campaign" if parent else "plan"
     year = parent.fiscal_year if parent else date.today().year
-    form = {"kind": kind, "fiscal_year": year, "team": parent.team if parent else ""}
+    label_teams(request.workspace, [parent] if parent else [])
+    form = {"kind": kind, "fiscal_year": year, "team": parent.team_key if parent else ""}
     return _node_form(request, None, parent, form, {})
 
 
@@ -157,8 +162,11 @@ def node_edit(request, node_id: int):
             return _node_form(request, node, node.parent, form, {**error.errors, **errors}, 422)
         messages.success(request, f"'{node.name}' saved.")
         return HttpResponseRedirect(reverse("plan-node", args=[node.pk]))
-    form = {name: getattr(node, name) for name in FORM_FIELDS if name not in ("owner", "campaign")}
+    label_teams(request.workspace, [node])
+    linked = ("owner", "campaign", "team")
+    form = {name: getattr(node, name) for name in FORM_FIELDS if name not in linked}
     form |= {
+        "team": node.team_key,
         "owner": str(node.owner_id or ""),
         "campaign": node.campaign.key if node.campaign_id else "",
         "channels": ", ".join(node.channels),
@@ -215,6 +223,7 @@ def node_detail(request, node_id: int):
     node = _node_or_404(request, node_id)
     workspace = request.workspace
     rows = tree(workspace, node.pk)
+    label_teams(workspace, [node])
     context = {
         "node": node,
         "row": rows[0],
@@ -249,16 +258,12 @@ def timeline(request):
     workspace = request.workspace
     years = plan_selectors.years_in_use(workspace) or [date.today().year]
     default_year = str(date.today().year if date.today().year in years else years[-1])
+    scope = team_filter(request)
     bar = FilterBar(
         request,
         [
             Choice("year", "Fiscal year", [(str(y), str(y)) for y in years], default=default_year),
-            Choice(
-                "team",
-                "Team",
-                [(t, t) for t in plan_selectors.teams_in_use(workspace)],
-                blank="All teams",
-            ),
+            scope.choice,
             Choice("channel", "Channel", CHANNELS.items(), blank="All channels"),
             Choice("location", "Location", locations_in_use(workspace), blank="All locations"),
         ],
@@ -268,9 +273,17 @@ def timeline(request):
     bars, marks = plan_selectors.timeline(
         workspace,
         year=int(values["year"]),
-        team=values["team"],
+        node_ids=scope.node_ids(workspace),
         channel=values["channel"],
         location=values["location"],
     )
-    context = {"bar": bar, "bars": bars, "marks": marks, "year": values["year"]}
+    label_teams(workspace, [b.node for b in bars])
+    context = {
+        "bar": bar,
+        "bars": bars,
+        "marks": marks,
+        "year": values["year"],
+        "scope": scope,
+        "all_teams_url": bar.url(team=ALL),
+    }
     return render(request, "planning/timeline.html", context)

@@ -32,6 +32,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
 from pacer.planning.models import BudgetLine, Invoice, PlanNode, PurchaseOrder, Vendor
 from pacer.planning.rollups import lines_by_key, spend_matches
+from pacer.teams import selectors as teams
 
 ZERO = Decimal(0)
 CENT, USED = Decimal("0.01"), Decimal("0.0001")
@@ -134,7 +135,9 @@ def check_grouping(rows: str, columns: str = "", depth: int = 1) -> None:
         raise ValidationFailed(errors)
 
 
-def _facts(workspace: Workspace, nodes: dict[int, PlanNode]) -> list[_Fact]:
+def _facts(
+    workspace: Workspace, nodes: dict[int, PlanNode], team_keys: dict[int, str]
+) -> list[_Fact]:
     lines = list(BudgetLine.objects.filter(workspace=workspace, node_id__in=list(nodes)))
     by_line = {line.pk: line for line in lines}
     vendors_of: dict[int, set[int]] = defaultdict(set)
@@ -145,7 +148,7 @@ def _facts(workspace: Workspace, nodes: dict[int, PlanNode]) -> list[_Fact]:
         vendors_of[line_id].add(vendor_id)
 
     def team_of(line_team: str, node_id: int) -> str:
-        return line_team or nodes[node_id].team
+        return line_team or team_keys.get(nodes[node_id].team_id, "")
 
     def vendor_of(line_id: int) -> str:
         found = vendors_of.get(line_id, set())
@@ -181,7 +184,7 @@ def _facts(workspace: Workspace, nodes: dict[int, PlanNode]) -> list[_Fact]:
         if match.line is not None:
             facts.append(on_line(match.line, vendor_of(match.line.pk), Money(actual=match.amount)))
         else:
-            team = nodes[match.node_id].team
+            team = team_keys.get(nodes[match.node_id].team_id, "")
             facts.append(
                 _Fact(
                     match.node_id,
@@ -291,7 +294,8 @@ def plan_report(
     found: dict[str, ReportRow] = {}
     column_totals: dict[str, Money] = defaultdict(Money)
     total = Money()
-    for fact in _facts(workspace, wanted):
+    team_keys = {pk: t.key for pk, t in teams.teams_by_id(workspace).items()}
+    for fact in _facts(workspace, wanted, team_keys):
         key = labeller.key(fact, rows)
         row = found.get(key)
         if row is None:

@@ -65,17 +65,24 @@ def _table(request, found: Report, measure: str) -> Table:
         sortable=True,
         href=lambda r: reverse("plan-node", args=[r["node"]]) if r["node"] else None,
     )
-    rows = []
-    for position, row in enumerate(found.rows):
-        item = {"position": position, "label": row.label, "node": row.node_id}
+
+    def item(label: str, node_id, cells: dict, total) -> dict:
+        found_item = {"label": label, "node": node_id}
         if found.columns_by:
             for index, (key, _) in enumerate(found.columns):
-                cell = row.cells.get(key)
-                item[f"c{index}"] = cell.value(measure) if cell else None
-            item["total"] = row.total.value(measure)
+                cell = cells.get(key)
+                found_item[f"c{index}"] = cell.value(measure) if cell else None
+            found_item["total"] = total.value(measure)
         else:
-            item |= row.total.as_dict()
-        rows.append(item)
+            found_item |= total.as_dict()
+        return found_item
+
+    rows = [
+        {"position": position, **item(row.label, row.node_id, row.cells, row.total)}
+        for position, row in enumerate(found.rows)
+    ]
+    # the report's totals: every amount once, not the sum of rows shown on a page
+    totals = item("Total", None, found.column_totals, found.total) if found.rows else None
     if found.columns_by:
         columns = [label]
         columns += [
@@ -98,6 +105,7 @@ def _table(request, found: Report, measure: str) -> Table:
         empty_title="No money planned, committed or spent yet.",
         empty_hint="Plan budget lines on the plan's nodes, or link campaigns with spend.",
         html_id="plan-report",
+        footer=totals,
     )
 
 

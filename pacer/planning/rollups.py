@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import BigIntegerField, F, Sum
+from django.db.models.functions import Cast, Round, TruncMonth
 
 from pacer.core.models import Workspace
 from pacer.planning.budget_actions import committed_base
@@ -117,12 +117,10 @@ def lines_by_key(lines) -> dict[tuple, list[BudgetLine]]:
     return found
 
 
-def spend_matches(
-    workspace: Workspace, by_key: dict, node_ids=None, since: date | None = None
-) -> list[SpendMatch]:
-    """The spend of the campaigns linked to nodes (``node_ids``: all when None), summed per
-    node, month, channel and location (from the month ``since``, when given), each sum
-    with the one line it goes to (the module's rule) among ``by_key`` (``lines_by_key``)."""
+def _spend_sums(workspace: Workspace, node_ids=None, since: date | None = None):
+    """``(node id, month, channel, location code or "", amount)``: the spend of the
+    campaigns linked to nodes (``node_ids``: all when None) summed per node, month,
+    channel and location, from the month ``since`` when given."""
     spend = SpendEntry.objects.filter(workspace=workspace, campaign__plan_node__isnull=False)
     if since is not None:
         spend = spend.filter(day__gte=since)
@@ -131,18 +129,70 @@ def spend_matches(
     spend = spend.annotate(month=TruncMonth("day")).values(
         "campaign__plan_node", "month", "channel", "location__code"
     )
-    found = []
     for row in spend.annotate(total=Sum("amount")).order_by():
-        node_id, month = row["campaign__plan_node"], row["month"]
+        month = row["month"]
         if hasattr(month, "date"):
             month = month.date()
-        candidates = by_key.get((node_id, month, row["channel"]), [])
         code = row["location__code"] or ""
+        yield row["campaign__plan_node"], month, row["channel"], code, row["total"]
+
+
+def spend_matches(
+    workspace: Workspace, by_key: dict, node_ids=None, since: date | None = None
+) -> list[SpendMatch]:
+    """The spend of the campaigns linked to nodes (``node_ids``: all when None), summed per
+    node, month, channel and location (from the month ``since``, when given), each sum
+    with the one line it goes to (the module's rule) among ``by_key`` (``lines_by_key``)."""
+    found = []
+    for node_id, month, channel, code, total in _spend_sums(workspace, node_ids, since):
+        candidates = by_key.get((node_id, month, channel), [])
         line = next((c for c in candidates if c.location == code), None) or next(
             (c for c in candidates if c.location == ""), None
         )
-        found.append(SpendMatch(node_id, month, row["channel"], code, row["total"], line))
+        found.append(SpendMatch(node_id, month, channel, code, total, line))
     return found
+
+
+def _cents(field: str) -> Sum:
+    """The sum of a money column in whole cents: exact on SQLite too (which stores
+    decimals as floating point and would add them up as such)."""
+    return Sum(Cast(Round(F(field) * 100), BigIntegerField()))
+
+
+def node_figures(workspace: Workspace, node_ids=None) -> dict[int, Figures]:
+    """Each node's own figures (its lines' money, the spend matched to them and its
+    unplanned spend) for the nodes ``node_ids`` (all when None), summed per node in the
+    database: the same amounts as adding up ``line_figures``, without reading each line."""
+    own: dict[int, Figures] = defaultdict(Figures)
+    lines = BudgetLine.objects.filter(workspace=workspace)
+    orders = PurchaseOrder.objects.filter(workspace=workspace)
+    invoices = Invoice.objects.filter(workspace=workspace)
+    if node_ids is not None:
+        ids = list(node_ids)
+        lines = lines.filter(node_id__in=ids)
+        orders = orders.filter(line__node_id__in=ids)
+        invoices = invoices.filter(order__line__node_id__in=ids)
+    sums = (
+        (lines, "node_id", "planned"),
+        (orders.filter(status=PurchaseOrder.Status.OPEN), "line__node_id", "committed"),
+        (
+            invoices.filter(order__status=PurchaseOrder.Status.CLOSED),
+            "order__line__node_id",
+            "committed",
+        ),  # fmt: skip
+        (invoices, "order__line__node_id", "invoiced"),
+    )
+    for rows, node, measure in sums:
+        for row in rows.values(node).annotate(cents=_cents("amount_base")).order_by():
+            figures = own[row[node]]
+            setattr(figures, measure, getattr(figures, measure) + Decimal(row["cents"]).scaleb(-2))
+    keys = set(lines.values_list("node_id", "month", "channel", "location").order_by())
+    for node_id, month, channel, code, total in _spend_sums(workspace, node_ids):
+        if (node_id, month, channel, code) in keys or (node_id, month, channel, "") in keys:
+            own[node_id].actual += total
+        else:
+            own[node_id].unplanned += total
+    return own
 
 
 def roll_up(parents: dict[int, int | None], own: dict[int, Figures]) -> dict[int, Figures]:
@@ -185,12 +235,8 @@ def tree(workspace: Workspace, root_id: int | None = None) -> list[NodeRow]:
         ordered.append((node, depth))
         stack.extend((child, depth + 1) for child in reversed(children[node.pk]))
     ids = [node.pk for node, _ in ordered]
-    lines, unplanned = line_figures(workspace, ids)
-    own: dict[int, Figures] = {node_id: Figures() for node_id in ids}
-    for figures in lines.values():
-        own[figures.line.node_id].add(figures)
-    for node_id, amount in unplanned.items():
-        own[node_id].unplanned += amount
+    found = node_figures(workspace, ids if root_id is not None else None)
+    own: dict[int, Figures] = {node_id: found.get(node_id, Figures()) for node_id in ids}
     parents = {node.pk: node.parent_id for node, _ in ordered}
     totals = roll_up(parents, own)
     rows = []

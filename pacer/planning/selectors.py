@@ -108,9 +108,13 @@ def spend_rows(
     channel: str = "",
     campaign: str = "",
     location: str = "",
+    node_ids: set[int] | None = None,
 ) -> QuerySet[SpendEntry]:
-    """Spend lines matching the filters (``campaign`` a key, ``location`` a code)."""
+    """Spend lines matching the filters (``campaign`` a key, ``location`` a code;
+    ``node_ids``: only the spend of campaigns linked to those plan nodes)."""
     rows = SpendEntry.objects.filter(workspace=workspace)
+    if node_ids is not None:
+        rows = rows.filter(campaign__plan_node__in=sorted(node_ids))
     if start:
         rows = rows.filter(day__gte=start)
     if end:
@@ -155,11 +159,13 @@ def spend_list_totals(
     channel: str = "",
     campaign: str = "",
     location: str = "",
+    node_ids: set[int] | None = None,
 ) -> dict:
     """``spend_totals`` of the spend list's ``rows`` (``spend_rows`` under the same
-    filters): read from the spend per day and channel (``SpendDay``) unless a campaign or
-    location narrows the lines (then few enough to add up, by their indexes)."""
-    if campaign or location:
+    filters): read from the spend per day and channel (``SpendDay``) unless a campaign,
+    location or plan nodes narrow the lines (then few enough to add up, by their
+    indexes)."""
+    if campaign or location or node_ids is not None:
         return spend_totals(rows)
     return totals.totals(workspace, start=start, end=end, channel=channel)
 

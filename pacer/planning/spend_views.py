@@ -13,6 +13,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.people.selectors import locations
 from pacer.planning import actions, selectors, uploads
+from pacer.planning.scope import ALL, MINE, TeamScope, team_filter
 from pacer.web.filters import Choice, DateRange, FilterBar, Text
 from pacer.web.formats import currency_prefix
 from pacer.web.tables import Column, Table
@@ -89,12 +90,13 @@ def spend_table(request, rows, *, prefix: str = "", caption: str = "Spend", empt
     )
 
 
-def _spend_filters(request) -> FilterBar:
+def _spend_filters(request, scope: TeamScope) -> FilterBar:
     _, last = selectors.spend_span(request.workspace)
     return FilterBar(
         request,
         [
             DateRange(label="Dates", data_end=last, default="last_90"),
+            scope.choice,
             Choice("channel", "Channel", CHANNELS.items(), blank="All channels"),
             Text("campaign", "Campaign key", placeholder="spring-sale", max_length=200),
             Choice(
@@ -108,23 +110,30 @@ def _spend_filters(request) -> FilterBar:
     )
 
 
-def _spend(request) -> tuple[Table, FilterBar, object]:
-    bar = _spend_filters(request)
+def _spend(request) -> tuple[Table, FilterBar, object, TeamScope, set[int] | None]:
+    """The spend table under the page's filters; the spend of the viewer's teams' plan
+    nodes (``pacer.planning.scope``) unless the team filter says otherwise."""
+    scope = team_filter(request)
+    bar = _spend_filters(request, scope)
     values = bar.values
-    rows = selectors.spend_rows(request.workspace, **{k: values[k] for k in SPEND_FILTERS})
-    hint = (
-        "Clear the filters to see all spend."
-        if bar.active
-        else "Record spend with New spend line, or upload a CSV of it."
+    node_ids = scope.node_ids(request.workspace)
+    rows = selectors.spend_rows(
+        request.workspace, node_ids=node_ids, **{k: values[k] for k in SPEND_FILTERS}
     )
-    return spend_table(request, rows, empty_hint=hint), bar, rows
+    if scope.value == MINE:
+        hint = "Only your teams' campaigns are shown: choose All teams to see all spend."
+    elif bar.active:
+        hint = "Clear the filters to see all spend."
+    else:
+        hint = "Record spend with New spend line, or upload a CSV of it."
+    return spend_table(request, rows, empty_hint=hint), bar, rows, scope, node_ids
 
 
 @page("spend.view")
 def spend_list(request):
-    table, bar, rows = _spend(request)
+    table, bar, rows, scope, node_ids = _spend(request)
     totals = selectors.spend_list_totals(
-        request.workspace, rows, **{k: bar.values[k] for k in SPEND_FILTERS}
+        request.workspace, rows, node_ids=node_ids, **{k: bar.values[k] for k in SPEND_FILTERS}
     )
     for line in totals["by_channel"]:
         line["label"] = CHANNELS.get(line["channel"], line["channel"])
@@ -135,13 +144,15 @@ def spend_list(request):
         "bar": bar,
         "totals": totals,
         "can_manage": allows(request.role, "spend.manage"),
+        "scope": scope,
+        "all_teams_url": bar.url(team=ALL),
     }
     return render(request, "planning/spend.html", context)
 
 
 @page("spend.view")
 def export_spend(request):
-    table, _, _ = _spend(request)
+    table, *_ = _spend(request)
     return table.csv_response("spend.csv")
 
 

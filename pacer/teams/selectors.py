@@ -53,6 +53,30 @@ def team(workspace: Workspace, key: str) -> Team | None:
     return Team.objects.filter(workspace=workspace, key=key).select_related("lead__user").first()
 
 
+def teams_by_id(workspace: Workspace, ids=None) -> dict[int, Team]:
+    """The workspace's teams by id (those of ``ids`` when given)."""
+    found = Team.objects.filter(workspace=workspace)
+    if ids is not None:
+        found = found.filter(pk__in=[i for i in ids if i is not None])
+    return {t.pk: t for t in found}
+
+
+def team_by_key(workspace: Workspace, key: str) -> Team | None:
+    """The team with ``key`` (case and surrounding spaces ignored), or None."""
+    return Team.objects.filter(workspace=workspace, key=key.strip().lower()).first()
+
+
+def team_choices(workspace: Workspace) -> list[tuple[str, str]]:
+    """``(key, name)`` of every team, by name."""
+    return list(Team.objects.filter(workspace=workspace).values_list("key", "name"))
+
+
+def team_ids_of(workspace: Workspace, user_id: int) -> set[int]:
+    """The ids of the teams the user is a member of."""
+    found = Team.objects.filter(workspace=workspace, members__membership__user_id=user_id)
+    return set(found.values_list("pk", flat=True))
+
+
 def team_members(team: Team) -> list[Membership]:
     return [
         m.membership

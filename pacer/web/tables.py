@@ -192,12 +192,14 @@ class Table:
         empty_hint: str = "",
         currency: str | None = None,
         html_id: str = "",
+        footer: Mapping | None = None,
     ):
         if not columns:
             raise ValueError("columns: a table needs at least one column")
         self.request, self.source, self.all_columns = request, rows, list(columns)
         self.prefix, self.csv_url, self.caption = prefix, csv_url, caption
         self.empty_title, self.empty_hint = empty_title, empty_hint
+        self.footer = footer  # a row under every page (totals), by column key
         self.html_id = html_id or f"{prefix}table".strip("-")
         workspace = getattr(request, "workspace", None)
         self.currency = currency or getattr(workspace, "currency", None) or "USD"
@@ -467,6 +469,11 @@ class Table:
     @property
     def rows(self) -> list[list[Cell]]:
         return [[self.cell(row, c) for c in self.columns] for row in self._page["rows"]]
+
+    @property
+    def footer_cells(self) -> list[Cell]:
+        """The footer row's cells in the columns shown (none without a footer)."""
+        return [self.cell(self.footer, c) for c in self.columns] if self.footer else []
 
     # -- CSV ------------------------------------------------------------------------------
     def csv_rows(self) -> Iterator[list]:

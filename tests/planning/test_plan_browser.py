@@ -4,9 +4,14 @@ errors; screenshots at 390 and 1440 px), and a node created through its form."""
 
 import pytest
 
+from pacer.core import actions as core_actions
+from pacer.core.models import Membership
+from pacer.core.roles import Role
 from pacer.planning.models import PlanNode
+from pacer.teams.actions import update_team
+from pacer.teams.selectors import team_by_key
 from tests.planning.plan_fixture import build_plan
-from tests.web.test_layout import WIDTHS, _check, _context
+from tests.web.test_layout import PASSWORD, WIDTHS, _check, _context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -79,6 +84,32 @@ def test_the_planned_vs_actual_report_fits_every_width_and_passes_axe(
         context, page, problems = _context(browser, width, "ada", live_server.url)
         for name, path in pages:
             page.goto(live_server.url + path)
+            found += _check(page, name, width, problems)
+        context.close()
+    assert found == []
+
+
+def test_a_team_members_scoped_pages_fit_every_width_and_pass_axe(
+    live_server, browser, admin, workspace
+):
+    """The timeline, budgets and spend pages as a member of the performance team sees
+    them by default (their teams' nodes, with the way to all teams)."""
+    build_plan(workspace, admin)
+    user = core_actions.create_user(workspace, "pat", PASSWORD, Role.MARKETER)
+    team = team_by_key(workspace, "performance")
+    member = Membership.objects.get(workspace=workspace, user=user)
+    update_team(team, name=team.name, member_ids=[member.pk])
+    pages = [
+        ("timeline-mine", "/plans/timeline/?year=2026"),
+        ("budgets-mine", "/budgets/?as_of=2026-03-31"),
+        ("spend-mine", "/spend/"),
+    ]
+    found = []
+    for width in WIDTHS:
+        context, page, problems = _context(browser, width, "pat", live_server.url)
+        for name, path in pages:
+            page.goto(live_server.url + path)
+            assert page.locator("#team-scope-all").is_visible()
             found += _check(page, name, width, problems)
         context.close()
     assert found == []

@@ -19,6 +19,7 @@ from pacer.planning.plan_actions import (
     set_root_allocation,
     update_node,
 )
+from pacer.teams.selectors import team_by_key
 
 pytestmark = pytest.mark.django_db
 
@@ -53,11 +54,12 @@ def test_a_node_is_created_with_every_field_cleaned(workspace, admin):
         actor=admin,
     )
     node.refresh_from_db()
-    assert (node.parent_id, node.name, node.fiscal_year, node.team) == (
+    performance = team_by_key(workspace, "performance")
+    assert (node.parent_id, node.name, node.fiscal_year, node.team_id) == (
         root.pk,
         "Spring sale",
         2026,
-        "performance",
+        performance.pk,
     )
     assert node.channels == ["email", "paid_social"]
     assert node.locations == ["AUS"]
@@ -90,7 +92,7 @@ def test_bad_node_fields_are_refused_by_name_and_nothing_is_written(workspace):
         "kind": "'epic' is not one of plan, program, campaign, tactic",
         "name": "must not be empty",
         "fiscal_year": "must be from 1900 to 2199",
-        "team": "must be a slug (letters, digits, - and _)",
+        "team": "no team 'a b' in this workspace",
         "channels": "'tv2' is not a Pacer channel",
         "locations": "no location 'NOPE' in this workspace",
         "ends_on": "must not be before starts_on",

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db.models import Sum
 from django.test import Client
 from openpyxl import load_workbook
 
@@ -18,7 +19,7 @@ from pacer.core.roles import Role
 from pacer.people.selectors import locations_by_code
 from pacer.planning.actions import record_spend
 from pacer.planning.budget_actions import plan_lines
-from pacer.planning.models import BudgetLine, Campaign
+from pacer.planning.models import BudgetLine, Campaign, Invoice, PurchaseOrder, SpendEntry
 from pacer.planning.purchase_actions import (
     issue_order,
     record_invoice,
@@ -268,3 +269,43 @@ def test_analysts_see_the_report_and_members_do_not(workspace, plan):
         client.login(username=f"u-{role}", password="correct-horse-1")
         assert client.get("/plans/report/").status_code == status
         assert client.get("/plans/report/export.xlsx").status_code == status
+
+
+def test_the_totals_row_is_the_sum_of_the_lines_once_at_every_depth(workspace, client, plan):
+    """The page's totals row, the CSV's and the XLSX's equal the money of the lines read
+    straight from their tables, whichever depth of the tree the rows are at."""
+    orders = PurchaseOrder.objects.filter(workspace=workspace)
+    lines = {
+        "planned": BudgetLine.objects.aggregate(t=Sum("amount_base"))["t"],
+        "committed": orders.filter(status="open").aggregate(t=Sum("amount_base"))["t"]
+        + Invoice.objects.filter(order__status="closed").aggregate(t=Sum("amount_base"))["t"],
+        "invoiced": Invoice.objects.aggregate(t=Sum("amount_base"))["t"],
+        "actual": SpendEntry.objects.filter(campaign__plan_node__isnull=False).aggregate(
+            t=Sum("amount")
+        )["t"],
+    }
+    assert lines == {"planned": D("79200"), "committed": D("14000"), "invoiced": D("7000"),
+                     "actual": D("8500.25")}  # fmt: skip
+    expected = [
+        str(lines[m].quantize(D("0.01"))) for m in ("planned", "committed", "invoiced", "actual")
+    ]
+    for depth in (0, 1, 2, 3):
+        query = f"rows=node&depth={depth}"
+        table = client.get(f"/plans/report/?{query}").context["table"]
+        assert {k: table.footer[k] for k in lines} == lines, depth
+        for measure in lines:
+            assert sum((row[measure] for row in table.source), D(0)) == lines[measure], depth
+        page = client.get(f"/plans/report/?{query}").content.decode()
+        assert '<tfoot><tr><th scope="row">Total</th><td class="num">$79,200' in page
+        response = client.get(f"/plans/report/export.csv?{query}")
+        found = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+        assert found[-1][1:5] == expected, depth
+        assert [sum(D(r[i]) for r in found[1:-1]) for i in range(1, 5)] == [D(v) for v in expected]
+        response = client.get(f"/plans/report/export.xlsx?{query}")
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        last = [row for row in sheet.iter_rows(values_only=True)][-1]
+        assert [D(str(v)).quantize(D("0.01")) for v in last[1:5]] == [D(v) for v in expected]
+    pivot = client.get("/plans/report/?rows=node&depth=2&columns=month&measure=actual")
+    footer = pivot.context["table"].footer
+    assert footer["total"] == D("8500.25")
+    assert sum((v for k, v in footer.items() if k.startswith("c") and v), D(0)) == D("8500.25")

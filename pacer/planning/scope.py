@@ -1,0 +1,87 @@
+"""Team scoping of the plans timeline, budgets and spend pages: a node belongs to its
+team, or (without one) to its nearest ancestor's; a member of teams sees their teams'
+nodes by default, an admin or a member of no team sees all. The page's ``team`` filter
+(kept in the URL) chooses ``mine``, ``all`` or one team by key."""
+
+from dataclasses import dataclass
+
+from pacer.core.models import Workspace
+from pacer.core.roles import Role
+from pacer.planning.models import PlanNode
+from pacer.teams import selectors as teams
+from pacer.web.filters import Choice
+
+MINE, ALL = "mine", "all"
+
+
+def node_teams(workspace: Workspace) -> dict[int, int | None]:
+    """Each node's team id: its own, else its nearest ancestor's (None: no team)."""
+    rows = PlanNode.objects.filter(workspace=workspace).values_list("pk", "parent_id", "team_id")
+    parents = {pk: parent for pk, parent, _ in rows}
+    own = {pk: team for pk, _, team in rows}
+    found: dict[int, int | None] = {}
+    for node_id in parents:
+        path, current = [], node_id
+        while current is not None and current not in found and len(path) <= len(parents):
+            if own[current] is not None:
+                found[current] = own[current]
+                break
+            path.append(current)
+            current = parents.get(current)
+        team = found.get(current) if current is not None else None
+        for passed in path:
+            found[passed] = team
+    return found
+
+
+def nodes_of_teams(workspace: Workspace, team_ids: set[int]) -> set[int]:
+    """The ids of the nodes that belong to one of ``team_ids``."""
+    return {node_id for node_id, team in node_teams(workspace).items() if team in team_ids}
+
+
+@dataclass
+class TeamScope:
+    """The team filter of a page (``choice``, for its filter bar) and what it chose."""
+
+    choice: Choice
+    mine: list[str]  # the names of the viewer's teams
+    own: set[int]  # their ids
+
+    @property
+    def value(self) -> str:
+        return self.choice.selected
+
+    def team_ids(self, workspace: Workspace) -> set[int] | None:
+        """The teams shown (None: every team, and the nodes of none)."""
+        if self.value == ALL:
+            return None
+        if self.value == MINE:
+            return set(self.own)
+        team = teams.team_by_key(workspace, self.value)
+        return {team.pk} if team else set()
+
+    def node_ids(self, workspace: Workspace) -> set[int] | None:
+        """The nodes shown (None: all of them)."""
+        team_ids = self.team_ids(workspace)
+        return None if team_ids is None else nodes_of_teams(workspace, team_ids)
+
+
+def team_filter(request) -> TeamScope:
+    """The ``team`` filter for the viewer: ``mine`` by default for a member of teams who
+    is not an admin, ``all`` otherwise; read its choice after the filter bar parsed it."""
+    workspace = request.workspace
+    own = teams.team_ids_of(workspace, request.user.pk)
+    found = teams.teams_by_id(workspace)
+    mine = sorted(found[i].name for i in own if i in found)
+    options = [(MINE, "My teams")] if own else []
+    options += [(ALL, "All teams"), *teams.team_choices(workspace)]
+    default = MINE if own and request.role != Role.ADMIN else ALL
+    return TeamScope(Choice("team", "Team", options, default=default), mine, own)
+
+
+def label_teams(workspace: Workspace, nodes) -> None:
+    """Give each node ``team_key`` and ``team_name`` (its own team's; "" for none)."""
+    found = teams.teams_by_id(workspace, {n.team_id for n in nodes})
+    for node in nodes:
+        team = found.get(node.team_id)
+        node.team_key, node.team_name = (team.key, team.name) if team else ("", "")

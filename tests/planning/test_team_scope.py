@@ -1,0 +1,233 @@
+"""A plan node's team is a pacer.teams team: set by key (an unknown key is refused naming
+``team``), shown by name; and team membership scopes the timeline, budgets and spend
+pages by default (a node without a team belongs to its nearest ancestor's), with
+``?team=all`` to see everything."""
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from pacer.core import actions as core_actions
+from pacer.core.models import AuditEntry, Membership
+from pacer.core.roles import Role
+from pacer.planning.actions import create_campaign, record_spend
+from pacer.planning.budget_actions import plan_lines, request_transfer
+from pacer.planning.models import BudgetLine, PlanNode
+from pacer.planning.plan_actions import create_node
+from pacer.planning.purchase_actions import issue_order
+from pacer.teams.actions import update_team
+from pacer.teams.selectors import team_by_key
+from tests.api_client import ApiClient
+from tests.planning.plan_fixture import build_plan
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "correct-horse-1"
+EVERY_NODE = ["FY2026 marketing plan", "Brand", "TV flight", "Performance", "Spring social push"]
+
+
+def login(workspace, name: str, role: str, teams: list[str]) -> Client:
+    user = core_actions.create_user(workspace, name, PASSWORD, role)
+    membership = Membership.objects.get(workspace=workspace, user=user)
+    for key in teams:
+        team = team_by_key(workspace, key)
+        members = [*team.members.values_list("membership_id", flat=True), membership.pk]
+        update_team(team, name=team.name, member_ids=members)
+    client = Client()
+    client.login(username=name, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def plan(workspace):
+    """The plan fixture (Performance and its campaign on the performance team, Brand on
+    brand, the plan itself on none) with a TV flight under Brand on no team of its own,
+    its campaign's spend, a line, an order and a transfer waiting; and spend of no
+    campaign."""
+    found = build_plan(workspace)
+    create_campaign(workspace, "brand-tv", "tv")
+    flight = create_node(
+        workspace,
+        {
+            "kind": "campaign",
+            "name": "TV flight",
+            "fiscal_year": 2026,
+            "starts_on": date(2026, 5, 1),
+            "ends_on": date(2026, 6, 30),
+            "campaign": "brand-tv",
+        },
+        parent_id=found["brand"].pk,
+    )
+    plan_lines(
+        workspace, [{"node": flight.pk, "month": "2026-06", "channel": "tv", "amount": 5000}]
+    )
+    brand_line = BudgetLine.objects.get(node=found["brand"])
+    flight_line = BudgetLine.objects.get(node=flight)
+    issue_order(
+        workspace,
+        {
+            "number": "PO-2026-002",
+            "vendor": found["vendor"].pk,
+            "line": flight_line.pk,
+            "issued_on": date(2026, 5, 2),
+            "amount": "3000",
+        },
+    )
+    request_transfer(workspace, brand_line.pk, flight_line.pk, "2000", "More airtime")
+    brand_tv = PlanNode.objects.get(pk=flight.pk).campaign
+    record_spend(
+        workspace,
+        [
+            {"day": date(2026, 3, 5), "channel": "tv", "campaign": brand_tv, "amount": "1000"},
+            {"day": date(2026, 3, 6), "channel": "email", "amount": "50"},
+        ],
+    )
+    return found
+
+
+@pytest.fixture
+def performer(workspace, plan):
+    return login(workspace, "pat", Role.MARKETER, ["performance"])
+
+
+@pytest.fixture
+def two_teams(workspace, plan):
+    return login(workspace, "tia", Role.MARKETER, ["performance", "brand"])
+
+
+@pytest.fixture
+def administrator(workspace, plan):
+    """An admin who is a member of the content team (which plans nothing)."""
+    return login(workspace, "ari", Role.ADMIN, ["content"])
+
+
+def timeline(client, query: str = "") -> list[str]:
+    response = client.get(f"/plans/timeline/?year=2026{query}")
+    assert response.status_code == 200
+    return [bar.node.name for bar in response.context["bars"]]
+
+
+def spend(client, query: str = "") -> list[tuple]:
+    response = client.get(f"/spend/?{query}")
+    assert response.status_code == 200
+    rows = response.context["table"].source.order_by("day", "id")
+    listed = [(r.day.isoformat(), r.campaign.key if r.campaign else "", r.amount) for r in rows]
+    return listed, response.context["totals"]["amount"]
+
+
+def budgets(client, query: str = "") -> tuple[list, list, list]:
+    response = client.get(f"/budgets/?as_of=2026-06-30{query}")
+    assert response.status_code == 200
+    context = response.context
+    pending = sorted(t.reason for t in context["pending"])
+    transfers = sorted(row["reason"] for row in context["transfers"].source)
+    accruals = [(r["order"].number, r["accrued"]) for r in context["accruals"]]
+    return pending, transfers, accruals
+
+
+SPRING = [
+    ("2026-03-03", "spring-social", Decimal("4100.25")),
+    ("2026-03-10", "spring-social", 3900),
+]
+TV = ("2026-03-05", "brand-tv", 1000)
+EMAIL = ("2026-03-06", "", 50)
+
+
+def test_a_member_of_one_team_sees_that_teams_nodes_by_default(performer):
+    assert timeline(performer) == ["Performance", "Spring social push"]
+    page = performer.get("/plans/timeline/?year=2026").content.decode()
+    assert "Showing the plan nodes of your teams (Performance)." in page
+    assert 'href="?year=2026&amp;team=all" id="team-scope-all"' in page
+    assert spend(performer) == (SPRING, Decimal("8000.25"))
+    assert budgets(performer) == (
+        ["Social converts better"],
+        ["Social converts better"],
+        [("PO-2026-001", Decimal("5000.00"))],
+    )
+
+
+def test_all_teams_or_another_team_is_a_choice_kept_in_the_url(performer):
+    assert timeline(performer, "&team=all") == EVERY_NODE
+    assert timeline(performer, "&team=brand") == ["Brand", "TV flight"]
+    assert spend(performer, "team=all") == ([SPRING[0], TV, EMAIL, SPRING[1]], Decimal("9050.25"))
+    assert spend(performer, "team=brand") == ([TV], Decimal("1000"))
+    pending, _, accruals = budgets(performer, "&team=all")
+    assert pending == ["More airtime", "Social converts better"]
+    assert accruals == [("PO-2026-001", Decimal("5000.00")), ("PO-2026-002", Decimal("3000.00"))]
+    page = performer.get("/budgets/?team=all").content.decode()
+    assert "your teams" not in page and 'value="all" selected' in page
+    refused = performer.get("/plans/timeline/?year=2026&team=nobody")
+    assert "&#x27;nobody&#x27; is not one of the choices" in refused.content.decode()
+    assert [bar.node.name for bar in refused.context["bars"]] == [
+        "Performance",
+        "Spring social push",
+    ]
+
+
+def test_a_member_of_two_teams_sees_both(two_teams):
+    assert timeline(two_teams) == ["Brand", "TV flight", "Performance", "Spring social push"]
+    page = two_teams.get("/spend/").content.decode()
+    assert "Showing the spend on the campaigns of your teams (Brand, Performance)." in page
+    assert spend(two_teams) == ([SPRING[0], TV, SPRING[1]], Decimal("9000.25"))
+    assert budgets(two_teams) == (
+        ["More airtime", "Social converts better"],
+        ["More airtime", "Social converts better"],
+        [("PO-2026-001", Decimal("5000.00")), ("PO-2026-002", Decimal("3000.00"))],
+    )
+
+
+def test_an_admin_sees_everything_by_default_and_may_narrow_to_their_teams(administrator):
+    assert timeline(administrator) == EVERY_NODE
+    assert spend(administrator) == ([SPRING[0], TV, EMAIL, SPRING[1]], Decimal("9050.25"))
+    assert budgets(administrator)[0] == ["More airtime", "Social converts better"]
+    assert "your teams" not in administrator.get("/spend/").content.decode()
+    assert timeline(administrator, "&team=mine") == []
+    assert spend(administrator, "team=mine") == ([], 0)
+
+
+def test_a_member_of_no_team_sees_everything(workspace, plan):
+    nobody = login(workspace, "nia", Role.MARKETER, [])
+    assert timeline(nobody) == EVERY_NODE
+    assert 'value="mine"' not in nobody.get("/plans/timeline/").content.decode()
+
+
+def test_the_node_form_chooses_a_team_and_refuses_an_unknown_one(workspace, plan, admin):
+    client = Client()
+    client.login(username="ada", password=PASSWORD)
+    program = plan["program"]
+    page = client.get(f"/plans/{program.pk}/edit/").content.decode()
+    assert '<option value="performance" selected>Performance</option>' in page
+    form = {"kind": "program", "name": "Performance", "fiscal_year": "2026", "team": "cx"}
+    assert client.post(f"/plans/{program.pk}/edit/", form).status_code == 302
+    program.refresh_from_db()
+    assert program.team_id == team_by_key(workspace, "cx").pk
+    assert "<td>CX</td>" in client.get(f"/plans/{program.pk}/").content.decode()
+    audited = AuditEntry.objects.count()
+    refused = client.post(f"/plans/{program.pk}/edit/", {**form, "team": "ghosts"})
+    assert refused.status_code == 422
+    assert "no team &#x27;ghosts&#x27; in this workspace" in refused.content.decode()
+    program.refresh_from_db()
+    assert program.team_id == team_by_key(workspace, "cx").pk
+    assert AuditEntry.objects.count() == audited
+
+
+def test_the_api_sets_a_team_by_key_and_refuses_an_unknown_one_with_422(workspace, admin):
+    api = ApiClient(workspace, admin)
+    body = {"kind": "plan", "name": "FY2026", "fiscal_year": 2026, "team": "Brand"}
+    created = api.post("plans/nodes", body)
+    assert created.status_code == 201 and created.json()["team"] == "brand"
+    node = PlanNode.objects.get()
+    assert node.team_id == team_by_key(workspace, "brand").pk
+    refused = api.client.put(
+        f"/api/plans/nodes/{node.pk}",
+        json.dumps({**body, "team": "ghosts"}),
+        content_type="application/json",
+        **api.headers(),
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == {"team": "no team 'ghosts' in this workspace"}
+    node.refresh_from_db()
+    assert node.team_id == team_by_key(workspace, "brand").pk
+    assert api.get("plans/nodes").json()[0]["team"] == "brand"
