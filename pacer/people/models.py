@@ -5,6 +5,27 @@ from django.db import models
 from pacer.core.models import Workspace
 from pacer.people.kinds import IdentityKind, LifecycleStage
 
+# The contacts list's sortable columns with an index each, (workspace, column, id): the
+# first page of any sort, and each next page (keyset), is read in index order instead of
+# sorting every contact of the workspace. Each index costs every contact write a little,
+# so text columns with a filter (stage, channel, campaign) or made from other columns
+# (name, location name) are not sortable (pacer.people.views).
+SORTED_CONTACT_COLUMNS = (
+    "email",
+    "order_count",
+    "revenue",
+    "predicted_clv",
+    "p_alive",
+    "first_seen_at",
+    "last_seen_at",
+)
+
+
+def _sort_index(column: str) -> models.Index:
+    """(workspace, column, id) as SQLite makes it: NULLs first ascending, last descending,
+    the list's order. PostgreSQL's copy says NULLS FIRST (migration people 0006)."""
+    return models.Index(fields=["workspace", column, "id"], name=f"contact_sort_{column}"[:30])
+
 
 class Location(models.Model):
     """A franchise, store or branch that contacts and orders belong to."""
@@ -39,7 +60,8 @@ class Contact(models.Model):
 
     # indexed with the id (Meta.indexes), which serves every lookup by workspace
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, db_index=False)
-    email = models.CharField(max_length=254, blank=True, db_index=True)
+    # indexed with the workspace and id (SORTED_CONTACT_COLUMNS)
+    email = models.CharField(max_length=254, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
@@ -86,6 +108,7 @@ class Contact(models.Model):
             ),
             # a location's contacts by revenue (the list filtered and sorted so)
             models.Index(fields=["location", "revenue"], name="contact_location_revenue"),
+            *(_sort_index(column) for column in SORTED_CONTACT_COLUMNS),
         ]
         # The contacts list's search (a prefix of email, names or phone, any case) is
         # served by expression indexes each database spells its own way: migration

@@ -57,11 +57,19 @@ def normalise(kind: str, value: str) -> str:
         local, at, domain = value.rpartition("@")
         return value.lower() if local and at and domain else ""
     if kind == IdentityKind.PHONE:
-        digits = "".join(filter(str.isdigit, value))
-        if len(digits) < MIN_PHONE_DIGITS:
-            return ""
-        return "+" + digits if value.startswith("+") else digits
+        return normalise_phone(value)
     return value
+
+
+def normalise_phone(value: str) -> str:
+    """A phone number as ``normalise`` stores it."""
+    value = value.strip()
+    plus = value.startswith("+")
+    written = value[1:] if plus else value
+    digits = written if written.isdigit() else "".join(filter(str.isdigit, written))
+    if len(digits) < MIN_PHONE_DIGITS:
+        return ""
+    return "+" + digits if plus else digits
 
 
 class BatchResolver:

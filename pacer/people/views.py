@@ -26,6 +26,11 @@ def contact_url(row) -> str:
     return reverse("contact", args=[row["pk"]])
 
 
+# Sortable: the id and the columns with a (workspace, column, id)
+# index (people.models.SORTED_CONTACT_COLUMNS), so any sort reads one index in order at
+# any number of contacts. Not sortable: the name (made from two columns) and the
+# location's name (another table), and stage, channel and campaign (a handful of values
+# each: the filters pick them).
 COLUMNS = [
     Column("id", "Id", format="count", sortable=True, visible=False, href=contact_url),
     Column(
@@ -36,12 +41,12 @@ COLUMNS = [
         href=contact_url,
     ),
     # a link only where there is a name to read (a link needs its text)
-    Column("name", "Name", sortable=True, href=lambda r: contact_url(r) if r["name"] else None),
+    Column("name", "Name", href=lambda r: contact_url(r) if r["name"] else None),
     Column("phone", "Phone", visible=False),
-    Column("lifecycle_stage", "Stage", sortable=True, labels=dict(LifecycleStage.choices)),
-    Column("location__name", "Location", sortable=True),
-    Column("acquisition_channel", "Acquired via", sortable=True, labels=CHANNELS),
-    Column("acquisition_campaign", "Campaign", sortable=True, visible=False),
+    Column("lifecycle_stage", "Stage", labels=dict(LifecycleStage.choices)),
+    Column("location__name", "Location"),
+    Column("acquisition_channel", "Acquired via", labels=CHANNELS),
+    Column("acquisition_campaign", "Campaign", visible=False),
     Column("order_count", "Orders", format="count", sortable=True),
     Column("revenue", "Revenue", format="money", sortable=True),
     Column("predicted_clv", "Predicted CLV", format="money", sortable=True, visible=False),
