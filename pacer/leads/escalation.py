@@ -132,6 +132,22 @@ def _rows(found) -> list[dict]:
     ]
 
 
+def _make_steps(workspace: Workspace, steps: list[dict], **chain) -> list[EscalationStep]:
+    """Write checked ``steps`` as the chain ``chain`` names (``location_id=`` or ``form=``)."""
+    return EscalationStep.objects.bulk_create(
+        EscalationStep(
+            workspace=workspace,
+            position=index,
+            delay_minutes=step["delay_minutes"],
+            to=step["to"],
+            user_id=step["user"],
+            address=step["address"],
+            **chain,
+        )
+        for index, step in enumerate(steps)
+    )
+
+
 @transaction.atomic
 def save_chain(workspace: Workspace, data: Mapping, *, actor=None) -> list[EscalationStep]:
     """Set the escalation chain of ``data["location"]`` (a location code; "" for every
@@ -146,18 +162,7 @@ def save_chain(workspace: Workspace, data: Mapping, *, actor=None) -> list[Escal
     )
     before = _rows(current) or None
     current.delete()
-    made = EscalationStep.objects.bulk_create(
-        EscalationStep(
-            workspace=workspace,
-            location_id=location_id,
-            position=index,
-            delay_minutes=step["delay_minutes"],
-            to=step["to"],
-            user_id=step["user"],
-            address=step["address"],
-        )
-        for index, step in enumerate(steps)
-    )
+    made = _make_steps(workspace, steps, location_id=location_id)
     audit.record(
         workspace,
         "leads.escalation",
@@ -287,18 +292,7 @@ def save_form_chain(workspace: Workspace, key: str, data: Mapping, *, actor=None
         raise ValidationFailed(errors)
     before = form_chain(workspace, key)
     form.steps.all().delete()
-    EscalationStep.objects.bulk_create(
-        EscalationStep(
-            workspace=workspace,
-            form=form,
-            position=index,
-            delay_minutes=step["delay_minutes"],
-            to=step["to"],
-            user_id=step["user"],
-            address=step["address"],
-        )
-        for index, step in enumerate(steps)
-    )
+    _make_steps(workspace, steps, form=form)
     form.escalation = mode
     form.save(update_fields=["escalation"])
     after = form_chain(workspace, key)
