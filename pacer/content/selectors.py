@@ -272,6 +272,15 @@ def where_used(asset: Asset) -> QuerySet[AssetUse]:
     return asset.uses.select_related("item").order_by("item__scheduled_for", "pk")
 
 
+def uses_of(asset_ids: list[int]) -> dict[int, list[int]]:
+    """The ids of the items that use each of ``asset_ids``, in order."""
+    found: dict[int, list[int]] = {}
+    rows = AssetUse.objects.filter(asset_id__in=asset_ids).order_by("asset_id", "item_id")
+    for asset_id, item_id in rows.values_list("asset_id", "item_id"):
+        found.setdefault(asset_id, []).append(item_id)
+    return found
+
+
 def collections(workspace: Workspace) -> QuerySet[Collection]:
     return Collection.objects.filter(workspace=workspace).order_by("name")
 
@@ -330,7 +339,8 @@ def flags(workspace: Workspace, *, status: str = "open", kind: str = "") -> Quer
 
 
 def flag(workspace: Workspace, flag_id: int) -> ContentFlag | None:
-    return ContentFlag.objects.filter(workspace=workspace, pk=flag_id).first()
+    found = ContentFlag.objects.filter(workspace=workspace, pk=flag_id)
+    return found.select_related("item", "asset").first()
 
 
 def deadline_tasks(item: ContentItem) -> list[dict]:
