@@ -318,12 +318,15 @@ class Collection(models.Model):
 
 
 class AssetUse(models.Model):
-    """Where an asset is used: once per (asset, item), with the rights checked then."""
+    """Where an asset is used: once per (asset, item), with the rights checked then.
+    ``from_body``: recorded because the item's body links to it (``pacer.content.links``;
+    dropped when a new body no longer does), not added by hand."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="uses")
     item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="asset_uses")
     territory = models.CharField(max_length=2, blank=True, default="")
+    from_body = models.BooleanField(default=False)
     used_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
