@@ -26,7 +26,9 @@ from pacer.web.filters import Choice, FilterBar
 from pacer.web.tables import Column, Table
 
 VIEWS = {"month": "Month", "week": "Week", "day": "Day", "list": "List"}
-DAY_CAP = 4  # items a day of the month view shows; "+N more" links to the day's list
+# items and deadlines a day shows in the month and week views (a week's days are taller);
+# "+N more" links to the day view, which lists them all
+DAY_CAPS = {"month": 4, "week": 8}
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 FEED_LIMIT = 10_000
 
@@ -38,7 +40,7 @@ class Day:
     bands: list[tuple[str, str]] = field(default_factory=list)  # (kind, name)
     items: list = field(default_factory=list)  # plain rows (selectors.CALENDAR_FIELDS)
     due: list = field(default_factory=list)  # deadlines that fall on the day
-    more: int = 0  # items and deadlines not shown (the month view's cap)
+    more: int = 0  # items and deadlines not shown (the view's cap)
     more_url: str = ""
 
 
@@ -170,14 +172,14 @@ def content_calendar(request):
             days[row["scheduled_for"].date()].items.append(row)
         for row in selectors.due_between(rows, start, end):
             days[row["due_on"]].due.append(row)
-        if view == "month":
-            for day in days.values():
-                total = len(day.items) + len(day.due)
-                day.due = day.due[:DAY_CAP]
-                day.items = day.items[: max(DAY_CAP - len(day.due), 0)]
-                day.more = total - len(day.items) - len(day.due)
-                if day.more:
-                    day.more_url = bar.url(view="day", day=day.day.isoformat())
+        cap = DAY_CAPS[view]
+        for day in days.values():
+            total = len(day.items) + len(day.due)
+            day.due = day.due[:cap]
+            day.items = day.items[: max(cap - len(day.due), 0)]
+            day.more = total - len(day.items) - len(day.due)
+            if day.more:
+                day.more_url = bar.url(view="day", day=day.day.isoformat())
         context.update(days=list(days.values()), weekdays=WEEKDAYS)
         context["legend"] = sorted({(k, n) for k, n, _, _ in bands}, key=lambda b: (b[0], b[1]))
     context["theme_form"] = {}
