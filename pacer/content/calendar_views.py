@@ -8,9 +8,18 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.core.cache import cache
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 from django.views.decorators.http import require_POST
 
 from pacer.content import actions, ical, selectors
@@ -31,6 +40,8 @@ VIEWS = {"month": "Month", "week": "Week", "day": "Day", "list": "List"}
 DAY_CAPS = {"month": 4, "week": 8}
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 FEED_LIMIT = 10_000
+FEED_TYPE = "text/calendar; charset=utf-8"
+FEED_CACHE_SECONDS = 24 * 3600
 
 
 @dataclass
@@ -252,16 +263,50 @@ def feeds(request):
 
 def ical_feed(request, token: str):
     """A feed by its secret token: the token is the authority (no sign-in), and only
-    while its maker is still a member of the workspace. Streamed as it is written."""
+    while its maker is still a member of the workspace.
+
+    A calendar client polls: the answer carries an ETag and a Last-Modified from the
+    feed's items (``selectors.feed_version``), so a poll with nothing changed is answered
+    304 after one aggregate query, and the body written for that version is kept in the
+    cache, so another client's poll is served from it. A change to the items moves the
+    version, and the next request writes the body afresh (streamed, and cached when
+    whole)."""
     found = selectors.feed_by_token(token)
     if found is None or role_of(found.user, found.workspace) is None:
         raise Http404("no such feed")
-    chunks = ical.feed(
-        found,
-        selectors.feed_rows(found, FEED_LIMIT),
-        stamp=clock.now(),
-        base_url=getattr(settings, "BASE_URL", ""),
+    count, latest = selectors.feed_version(found)
+    etag = f'"{found.pk}-{found.digest[:12]}-{count}-{latest.timestamp():.6f}"'
+    # whole seconds: a client that sends only If-Modified-Since may miss a change made in
+    # the second of its copy until the next; the ETag (what clients send first) is exact
+    modified = latest.replace(microsecond=0)
+    unchanged = get_conditional_response(
+        request, etag=etag, last_modified=int(modified.timestamp())
     )
-    response = StreamingHttpResponse(chunks, content_type="text/calendar; charset=utf-8")
+    if unchanged is None:
+        key = f"content-feed:{etag}"
+        body = cache.get(key)
+        if body is not None:
+            response = HttpResponse(body, content_type=FEED_TYPE)
+        else:
+            chunks = ical.feed(
+                found,
+                selectors.feed_rows(found, FEED_LIMIT),
+                stamp=latest,
+                base_url=getattr(settings, "BASE_URL", ""),
+            )
+            response = StreamingHttpResponse(_kept(chunks, key), content_type=FEED_TYPE)
+    else:
+        response = unchanged
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(modified.timestamp())
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+def _kept(chunks, key: str):
+    """Pass the chunks on, and keep the whole body in the cache once all went out."""
+    written = []
+    for chunk in chunks:
+        written.append(chunk)
+        yield chunk
+    cache.set(key, b"".join(written), FEED_CACHE_SECONDS)

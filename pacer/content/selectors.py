@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 
 from pacer.content import search as search_index
 from pacer.content.models import (
@@ -228,6 +228,15 @@ def feed_rows(feed: CalendarFeed, limit: int) -> Iterator[dict]:
     """The first ``limit`` scheduled items a feed shows, in time order, as plain rows
     (``FEED_FIELDS``), read in chunks."""
     return feed_items(feed)[:limit].values(*FEED_FIELDS).iterator(chunk_size=2000)
+
+
+def feed_version(feed: CalendarFeed) -> tuple[int, datetime]:
+    """What a feed's content hangs on: how many items it shows and when the latest of
+    them (or the feed) last changed. Every change to its items moves one of the two: an
+    edit or a new item the time, a deletion the count."""
+    found = feed_items(feed).order_by().aggregate(count=Count("pk"), latest=Max("changed_at"))
+    latest = max(filter(None, (found["latest"], feed.rotated_at)))
+    return found["count"], latest
 
 
 def feed_items(feed: CalendarFeed) -> QuerySet[ContentItem]:
