@@ -54,6 +54,25 @@ class Day:
     more: int = 0  # items and deadlines not shown (the view's cap)
     more_url: str = ""
 
+    @property
+    def names(self) -> dict:
+        """The day's labels, written here rather than by a date filter per use."""
+        day = self.day
+        return {
+            "iso": day.isoformat(),
+            "number": day.day,
+            "long": f"{day:%A}, {day:%B}",
+            "full": f"{day:%A} {day.day} {day:%B}",
+            "short": f"{day.day} {day:%B}",
+        }
+
+
+def _path_of(name: str):
+    """``pk -> path`` of a URL named ``name`` with one id, reversed once."""
+    marker = 918273645
+    pattern = reverse(name, args=[marker])
+    return lambda pk: pattern.replace(str(marker), str(pk))
+
 
 def _anchor(request) -> date:
     raw = request.GET.get("day", "")
@@ -178,10 +197,14 @@ def content_calendar(request):
             inside = view == "week" or day.month == anchor.month
             days[day] = Day(day, inside, [(k, n) for k, n, s, e in bands if s <= day <= e])
         kinds = dict(ContentKind.choices)
+        item_path, move_path = _path_of("content-item"), _path_of("content-calendar-move")
         for row in selectors.scheduled_between(rows, start, end):
             row["kind_label"] = kinds.get(row["kind"], row["kind"])
+            row["time"] = f"{row['scheduled_for']:%H:%M}"
+            row["href"], row["move"] = item_path(row["pk"]), move_path(row["pk"])
             days[row["scheduled_for"].date()].items.append(row)
         for row in selectors.due_between(rows, start, end):
+            row["href"] = item_path(row["pk"])
             days[row["due_on"]].due.append(row)
         cap = DAY_CAPS[view]
         for day in days.values():
