@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time
 from django.db import transaction
 from django.utils import timezone
 
-from pacer.content import selectors
+from pacer.content import links, selectors
 from pacer.content.models import (
     ApprovalStep,
     CalendarFeed,
@@ -165,6 +165,9 @@ def create_item(
     plan = _plan(workspace, list(reviewers), errors)
     when = _when(scheduled_for, "scheduled_for", errors)
     due = _day(due_on, "due_on", errors)
+    linked = []
+    if "body" not in errors and "scheduled_for" not in errors:
+        linked = links.check_links(workspace, body, (when or clock.now()).date(), errors)
     if errors:
         raise ValidationFailed(errors)
     flow = selectors.workflow(workspace)
@@ -185,6 +188,7 @@ def create_item(
     author = actor if getattr(actor, "is_authenticated", False) else None
     ContentVersion.objects.create(item=item, number=1, body=body, author=author)
     audit.record(workspace, "content.create", item, actor=actor, after=audit.snapshot(item))
+    links.record_links(item, linked, actor=actor)
     return item
 
 
@@ -219,6 +223,11 @@ def save_version(item: ContentItem, body, *, actor=None) -> ContentVersion:
         return latest  # nothing changed: no new version
     if item.state == PUBLISHED:
         raise ValidationFailed({"body": "a published item cannot change; archive it first"})
+    linked = links.check_links(
+        item.workspace, body, (item.scheduled_for or clock.now()).date(), errors
+    )
+    if errors:
+        raise ValidationFailed(errors)
     author = actor if getattr(actor, "is_authenticated", False) else None
     version = ContentVersion.objects.create(
         item=item, number=(latest.number if latest else 0) + 1, body=body, author=author
@@ -241,6 +250,7 @@ def save_version(item: ContentItem, body, *, actor=None) -> ContentVersion:
     audit.record(
         item.workspace, "content.version", version, actor=actor, after={"n": version.number}
     )
+    links.record_links(item, linked, actor=actor)
     return version
 
 

@@ -1,7 +1,7 @@
-"""Content over the REST API: items (create, read, new versions, workflow moves, votes,
-rescheduling) and the asset library (search, read)."""
+"""Content items over the REST API: create, read, new versions, workflow moves, votes,
+rescheduling (the asset library and flags: ``pacer.content.asset_api``)."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
@@ -86,26 +86,6 @@ class ContentItemFilters(Schema):
     channel: AnyChannel = ""
     team: text(100) = ""
     q: text(200) = ""
-
-
-class ContentAssetOut(Schema):
-    id: int
-    name: str
-    status: str
-    tags: list[str]
-    licence: str
-    territories: list[str]
-    channels: list[str]
-    rights_start: date | None
-    rights_end: date | None
-    versions: int
-    used_in: list[int] = Field(description="ids of the content items that use it")
-
-
-class ContentAssetFilters(Schema):
-    q: text(200) = ""
-    tag: text(40) = ""
-    status: Literal["", "active", "withdrawn"] = ""
 
 
 def _item_out(item) -> dict:
@@ -214,35 +194,3 @@ def vote(request, item_id: Id, payload: ContentVoteIn):
 def schedule(request, item_id: Id, payload: ContentScheduleIn):
     """Move the item to another day, keeping its time of day."""
     return _item_out(actions.reschedule(_get(request, item_id), payload.day, actor=request.user))
-
-
-def _asset_out(asset) -> dict:
-    return {
-        **{
-            f: getattr(asset, f)
-            for f in ("id", "name", "status", "tags", "licence", "territories", "channels")
-        },
-        "rights_start": asset.rights_start,
-        "rights_end": asset.rights_end,
-        "versions": asset.versions.count(),
-        "used_in": list(asset.uses.values_list("item_id", flat=True)),
-    }
-
-
-@router.get("/assets", response={200: list[ContentAssetOut], **ERRORS})
-@endpoint("assets.view")
-def list_assets(request, filters: Query[ContentAssetFilters]):
-    """The newest 200 assets that match the search."""
-    rows = selectors.assets(
-        request.workspace, search=filters.q, tag=filters.tag, status=filters.status
-    ).order_by("-created_at", "-pk")[:200]
-    return [_asset_out(asset) for asset in rows]
-
-
-@router.get("/assets/{asset_id}", response={200: ContentAssetOut, **ERRORS, **NOT_FOUND})
-@endpoint("assets.view")
-def get_asset(request, asset_id: Id):
-    found = selectors.asset(request.workspace, asset_id)
-    if found is None:
-        raise NotFound("asset_id", "no such asset in this workspace")
-    return _asset_out(found)

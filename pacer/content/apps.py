@@ -6,7 +6,10 @@ class ContentConfig(DomainConfig):
     name = "pacer.content"
     label = "content"
     urls = "pacer.content.urls"
-    api = (("/content/", "pacer.content.api.router"),)
+    api = (
+        ("/content/", "pacer.content.api.router"),
+        ("/content/", "pacer.content.asset_api.router"),
+    )
     loops = (
         Loop("content-asset-expiry", "pacer.content.tasks.expire_assets", 300),
         Loop("content-deadline-tasks", "pacer.content.tasks.deadline_tasks", 900),

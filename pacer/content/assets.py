@@ -314,7 +314,9 @@ def use_asset(item: ContentItem, asset: Asset, *, territory: str = "", actor=Non
     if problem:
         raise ValidationFailed({"asset": problem})
     use, _ = AssetUse.objects.update_or_create(
-        asset=asset, item=item, defaults={"workspace": item.workspace, "territory": territory}
+        asset=asset,
+        item=item,
+        defaults={"workspace": item.workspace, "territory": territory, "from_body": False},
     )
     audit.record(
         item.workspace, "asset.use", use, actor=actor, after={"asset": asset.pk, "item": item.pk}

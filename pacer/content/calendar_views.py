@@ -8,9 +8,18 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.core.cache import cache
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 from django.views.decorators.http import require_POST
 
 from pacer.content import actions, ical, selectors
@@ -26,9 +35,13 @@ from pacer.web.filters import Choice, FilterBar
 from pacer.web.tables import Column, Table
 
 VIEWS = {"month": "Month", "week": "Week", "day": "Day", "list": "List"}
-DAY_CAP = 4  # items a day of the month view shows; "+N more" links to the day's list
+# items and deadlines a day shows in the month and week views (a week's days are taller);
+# "+N more" links to the day view, which lists them all
+DAY_CAPS = {"month": 4, "week": 8}
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 FEED_LIMIT = 10_000
+FEED_TYPE = "text/calendar; charset=utf-8"
+FEED_CACHE_SECONDS = 24 * 3600
 
 
 @dataclass
@@ -38,8 +51,27 @@ class Day:
     bands: list[tuple[str, str]] = field(default_factory=list)  # (kind, name)
     items: list = field(default_factory=list)  # plain rows (selectors.CALENDAR_FIELDS)
     due: list = field(default_factory=list)  # deadlines that fall on the day
-    more: int = 0  # items and deadlines not shown (the month view's cap)
+    more: int = 0  # items and deadlines not shown (the view's cap)
     more_url: str = ""
+
+    @property
+    def names(self) -> dict:
+        """The day's labels, written here rather than by a date filter per use."""
+        day = self.day
+        return {
+            "iso": day.isoformat(),
+            "number": day.day,
+            "long": f"{day:%A}, {day:%B}",
+            "full": f"{day:%A} {day.day} {day:%B}",
+            "short": f"{day.day} {day:%B}",
+        }
+
+
+def _path_of(name: str):
+    """``pk -> path`` of a URL named ``name`` with one id, reversed once."""
+    marker = 918273645
+    pattern = reverse(name, args=[marker])
+    return lambda pk: pattern.replace(str(marker), str(pk))
 
 
 def _anchor(request) -> date:
@@ -165,19 +197,23 @@ def content_calendar(request):
             inside = view == "week" or day.month == anchor.month
             days[day] = Day(day, inside, [(k, n) for k, n, s, e in bands if s <= day <= e])
         kinds = dict(ContentKind.choices)
+        item_path, move_path = _path_of("content-item"), _path_of("content-calendar-move")
         for row in selectors.scheduled_between(rows, start, end):
             row["kind_label"] = kinds.get(row["kind"], row["kind"])
+            row["time"] = f"{row['scheduled_for']:%H:%M}"
+            row["href"], row["move"] = item_path(row["pk"]), move_path(row["pk"])
             days[row["scheduled_for"].date()].items.append(row)
         for row in selectors.due_between(rows, start, end):
+            row["href"] = item_path(row["pk"])
             days[row["due_on"]].due.append(row)
-        if view == "month":
-            for day in days.values():
-                total = len(day.items) + len(day.due)
-                day.due = day.due[:DAY_CAP]
-                day.items = day.items[: max(DAY_CAP - len(day.due), 0)]
-                day.more = total - len(day.items) - len(day.due)
-                if day.more:
-                    day.more_url = bar.url(view="day", day=day.day.isoformat())
+        cap = DAY_CAPS[view]
+        for day in days.values():
+            total = len(day.items) + len(day.due)
+            day.due = day.due[:cap]
+            day.items = day.items[: max(cap - len(day.due), 0)]
+            day.more = total - len(day.items) - len(day.due)
+            if day.more:
+                day.more_url = bar.url(view="day", day=day.day.isoformat())
         context.update(days=list(days.values()), weekdays=WEEKDAYS)
         context["legend"] = sorted({(k, n) for k, n, _, _ in bands}, key=lambda b: (b[0], b[1]))
     context["theme_form"] = {}
@@ -250,16 +286,50 @@ def feeds(request):
 
 def ical_feed(request, token: str):
     """A feed by its secret token: the token is the authority (no sign-in), and only
-    while its maker is still a member of the workspace. Streamed as it is written."""
+    while its maker is still a member of the workspace.
+
+    A calendar client polls: the answer carries an ETag and a Last-Modified from the
+    feed's items (``selectors.feed_version``), so a poll with nothing changed is answered
+    304 after one aggregate query, and the body written for that version is kept in the
+    cache, so another client's poll is served from it. A change to the items moves the
+    version, and the next request writes the body afresh (streamed, and cached when
+    whole)."""
     found = selectors.feed_by_token(token)
     if found is None or role_of(found.user, found.workspace) is None:
         raise Http404("no such feed")
-    chunks = ical.feed(
-        found,
-        selectors.feed_rows(found, FEED_LIMIT),
-        stamp=clock.now(),
-        base_url=getattr(settings, "BASE_URL", ""),
+    count, latest = selectors.feed_version(found)
+    etag = f'"{found.pk}-{found.digest[:12]}-{count}-{latest.timestamp():.6f}"'
+    # whole seconds: a client that sends only If-Modified-Since may miss a change made in
+    # the second of its copy until the next; the ETag (what clients send first) is exact
+    modified = latest.replace(microsecond=0)
+    unchanged = get_conditional_response(
+        request, etag=etag, last_modified=int(modified.timestamp())
     )
-    response = StreamingHttpResponse(chunks, content_type="text/calendar; charset=utf-8")
+    if unchanged is None:
+        key = f"content-feed:{etag}"
+        body = cache.get(key)
+        if body is not None:
+            response = HttpResponse(body, content_type=FEED_TYPE)
+        else:
+            chunks = ical.feed(
+                found,
+                selectors.feed_rows(found, FEED_LIMIT),
+                stamp=latest,
+                base_url=getattr(settings, "BASE_URL", ""),
+            )
+            response = StreamingHttpResponse(_kept(chunks, key), content_type=FEED_TYPE)
+    else:
+        response = unchanged
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(modified.timestamp())
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+def _kept(chunks, key: str):
+    """Pass the chunks on, and keep the whole body in the cache once all went out."""
+    written = []
+    for chunk in chunks:
+        written.append(chunk)
+        yield chunk
+    cache.set(key, b"".join(written), FEED_CACHE_SECONDS)

@@ -4,6 +4,7 @@ usage rights, collections and where-used tracking."""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from pacer.core.models import Workspace
 
@@ -61,6 +62,9 @@ class ContentItem(models.Model):
     due_on = models.DateField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # when it last changed (every save sets it, whatever fields it names): with the count
+    # of a feed's items, what a calendar feed's ETag and cached body are keyed on
+    changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         indexes = [
@@ -71,6 +75,12 @@ class ContentItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.changed_at = timezone.now()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "changed_at"}
+        super().save(*args, **kwargs)
 
 
 class ContentVersion(models.Model):
@@ -318,12 +328,15 @@ class Collection(models.Model):
 
 
 class AssetUse(models.Model):
-    """Where an asset is used: once per (asset, item), with the rights checked then."""
+    """Where an asset is used: once per (asset, item), with the rights checked then.
+    ``from_body``: recorded because the item's body links to it (``pacer.content.links``;
+    dropped when a new body no longer does), not added by hand."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="uses")
     item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="asset_uses")
     territory = models.CharField(max_length=2, blank=True, default="")
+    from_body = models.BooleanField(default=False)
     used_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

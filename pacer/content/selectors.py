@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 
 from pacer.content import search as search_index
 from pacer.content.models import (
@@ -230,6 +230,15 @@ def feed_rows(feed: CalendarFeed, limit: int) -> Iterator[dict]:
     return feed_items(feed)[:limit].values(*FEED_FIELDS).iterator(chunk_size=2000)
 
 
+def feed_version(feed: CalendarFeed) -> tuple[int, datetime]:
+    """What a feed's content hangs on: how many items it shows and when the latest of
+    them (or the feed) last changed. Every change to its items moves one of the two: an
+    edit or a new item the time, a deletion the count."""
+    found = feed_items(feed).order_by().aggregate(count=Count("pk"), latest=Max("changed_at"))
+    latest = max(filter(None, (found["latest"], feed.rotated_at)))
+    return found["count"], latest
+
+
 def feed_items(feed: CalendarFeed) -> QuerySet[ContentItem]:
     """The scheduled items a feed shows: the user's own, a team's, or all."""
     rows = ContentItem.objects.filter(workspace=feed.workspace, scheduled_for__isnull=False)
@@ -270,6 +279,15 @@ def asset_versions(asset: Asset) -> list:
 
 def where_used(asset: Asset) -> QuerySet[AssetUse]:
     return asset.uses.select_related("item").order_by("item__scheduled_for", "pk")
+
+
+def uses_of(asset_ids: list[int]) -> dict[int, list[int]]:
+    """The ids of the items that use each of ``asset_ids``, in order."""
+    found: dict[int, list[int]] = {}
+    rows = AssetUse.objects.filter(asset_id__in=asset_ids).order_by("asset_id", "item_id")
+    for asset_id, item_id in rows.values_list("asset_id", "item_id"):
+        found.setdefault(asset_id, []).append(item_id)
+    return found
 
 
 def collections(workspace: Workspace) -> QuerySet[Collection]:
@@ -330,7 +348,8 @@ def flags(workspace: Workspace, *, status: str = "open", kind: str = "") -> Quer
 
 
 def flag(workspace: Workspace, flag_id: int) -> ContentFlag | None:
-    return ContentFlag.objects.filter(workspace=workspace, pk=flag_id).first()
+    found = ContentFlag.objects.filter(workspace=workspace, pk=flag_id)
+    return found.select_related("item", "asset").first()
 
 
 def deadline_tasks(item: ContentItem) -> list[dict]:

@@ -274,4 +274,32 @@ def test_a_busy_day_of_the_month_shows_four_and_links_the_rest_to_its_day(worksp
     assert all(f"Busy {n}</a>" in listing for n in range(6))
     assert "Due that day</a>" in listing and "Rows 1–6 of 6" in listing
     week = editor.get("/content/calendar/?view=week&day=2026-06-18").content.decode()
-    assert all(f"Busy {n}<" in week for n in range(6)) and "more</a>" not in week
+    assert all(f"Busy {n}<" in week for n in range(6)) and "more<" not in week  # 7 of 8
+
+
+def test_a_busy_day_of_the_week_shows_eight_and_links_the_rest_to_its_day(workspace, team):
+    actions.create_item(workspace, title="Due that day", kind="ad", due_on="2026-06-17")
+    for n in range(10):
+        actions.create_item(
+            workspace,
+            title=f"Busy {n}",
+            kind="social_post",
+            scheduled_for=datetime(2026, 6, 17, 8 + n, tzinfo=UTC),
+        )
+    actions.create_item(
+        workspace, title="Quiet", kind="ad", scheduled_for=datetime(2026, 6, 18, 9, tzinfo=UTC)
+    )
+    editor = _client(team["editor"])
+    html = editor.get("/content/calendar/?view=week&day=2026-06-18&team=").content.decode()
+    day = html[html.index('data-day="2026-06-17"') :]
+    day = day[: day.index("</section>")]
+    assert [f"Busy {n}" for n in range(10) if f"Busy {n}<" in day] == [
+        f"Busy {n}" for n in range(7)
+    ]  # the deadline takes the eighth place
+    assert "Due: Due that day" in day
+    assert 'href="?team=&amp;view=day&amp;day=2026-06-17">+3 more' in day
+    quiet = html[html.index('data-day="2026-06-18"') :]
+    assert "Quiet<" in quiet[: quiet.index("</section>")]
+    assert html.count("more<span") == 1
+    listing = editor.get("/content/calendar/?view=day&day=2026-06-17").content.decode()
+    assert all(f"Busy {n}</a>" in listing for n in range(10)) and "Rows 1–10 of 10" in listing
