@@ -21,13 +21,28 @@ from pacer.ingest.actions import ingest
 from pacer.leads import predictive
 from pacer.leads.actions import messages_for, move_stage
 from pacer.leads.followup import log_activity
+from pacer.leads.forms import save_form
 from pacer.leads.selectors import leads
 from pacer.leads.stages import stages
 from pacer.simulate.business import Business
+from pacer.simulate.leads import FORMS
 from pacer.simulate.segment import LeadSubmission, lead_submissions
 
 BATCH = 1000
 OUTCOMES = ("Talked it through; booking a visit", "Left a voicemail", "Sent the price list")
+FORM_TITLES = {
+    "quote-request": "Request a quote",
+    "book-visit": "Book a visit",
+    "contact-us": "Contact us",
+}
+
+
+def _make_forms(workspace: Workspace, now: datetime) -> None:
+    """The lead forms the simulated submissions name, as a marketer would have built them."""
+    for key in FORMS:
+        optional = ("phone", "first_name", "postal_code")
+        fields = {"email": "required"} | dict.fromkeys(optional, "optional")
+        save_form(workspace, {"key": key, "title": FORM_TITLES[key], "fields": fields}, now=now)
 
 
 def _moment(seconds: float) -> datetime:
@@ -48,6 +63,7 @@ def load_leads(
     ``staff_password``, each location gets its staff first (``pacer.demo.lead_staff``)
     and the leads their owners. Returns counts; loading again adds nothing."""
     now = now or timezone.now()
+    _make_forms(workspace, now)
     submissions = lead_submissions(business)
     counts = {"accepted": 0, "duplicate": 0, "rejected": 0, "suppressed": 0}
     batch: list[dict] = []

@@ -20,6 +20,7 @@ from pacer.core import actions as core_actions
 from pacer.core.models import Role
 from pacer.demo.leads import load_leads
 from pacer.demo.loader import load_business
+from pacer.leads.models import LeadForm
 from pacer.leads.report import CONVERSION_DAYS, speed_report
 from pacer.leads.selectors import leads
 from pacer.simulate.business import generate
@@ -63,13 +64,20 @@ def test_every_simulated_lead_is_captured_once_with_its_simulated_response(works
     submissions = {s.data["email"]: s for s in lead_submissions(business)}
     made = list(
         leads(workspace).values_list(
-            "contact__email", "created_at", "first_response_at", "location_id"
+            "contact__email", "created_at", "first_response_at", "location_id", "form"
         )
     )
     assert len(made) == len(submissions) == counts["messages"]["accepted"] // 2
     assert counts["predictive_model"].startswith("lr-iso-")  # the demo fits the score
-    for email, created, responded, _ in made:
+    # the forms the leads came through exist, as a marketer would have built them
+    assert dict(LeadForm.objects.filter(workspace=workspace).values_list("key", "title")) == {
+        "quote-request": "Request a quote",
+        "book-visit": "Book a visit",
+        "contact-us": "Contact us",
+    }
+    for email, created, responded, _, form in made:
         truth = submissions[email]
+        assert form == truth.data["form"]
         assert created == datetime.fromtimestamp(truth.at, UTC)
         if (
             math.isinf(truth.response_minutes)
