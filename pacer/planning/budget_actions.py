@@ -4,11 +4,12 @@ threshold. Money is ``Decimal`` rounded to cents; a line's workspace-currency am
 the one every roll-up adds."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 
 from pacer.core import audit, clock
 from pacer.core.channels import CHANNELS
@@ -170,9 +171,10 @@ def line_key(line: BudgetLine) -> tuple:
     return (line.node_id, line.month, line.channel, line.team, line.location)
 
 
-def committed_base(line_ids: list[int]) -> dict[int, Decimal]:
+def committed_base(line_ids: Iterable[int] | QuerySet) -> dict[int, Decimal]:
     """What purchase orders commit on each line (workspace currency): an open order its
-    amount, a closed one what was invoiced on it, a cancelled one nothing."""
+    amount, a closed one what was invoiced on it, a cancelled one nothing. ``line_ids``:
+    ids, or a query of them (many lines)."""
     committed: dict[int, Decimal] = defaultdict(Decimal)
     open_orders = PurchaseOrder.objects.filter(
         line_id__in=line_ids, status=PurchaseOrder.Status.OPEN

@@ -82,9 +82,12 @@ def line_figures(
         lines = lines.filter(month__gte=since)
     result = {line.pk: LineFigures(planned=line.amount_base, line=line) for line in lines}
     by_key = lines_by_key(f.line for f in result.values())
-    for line_id, amount in committed_base(list(result)).items():
+    # the lines as a subquery, not a list of ids: SQLite refuses more than 250,000
+    # variables in one statement
+    line_ids = lines.values("pk")
+    for line_id, amount in committed_base(line_ids).items():
         result[line_id].committed = amount
-    invoices = Invoice.objects.filter(order__line_id__in=list(result))
+    invoices = Invoice.objects.filter(order__line_id__in=line_ids)
     for row in invoices.values("order__line_id").annotate(total=Sum("amount_base")):
         result[row["order__line_id"]].invoiced = row["total"]
     unplanned: dict[int, Decimal] = defaultdict(lambda: ZERO)

@@ -306,3 +306,32 @@ def test_every_nodes_total_is_the_sum_of_its_subtrees_lines(workspace, shape, ro
         assert row.total.planned == expected
     roots = sum((r.total.planned for r in rows_out if r.depth == 0), D(0))
     assert roots == sum(keyed.values(), D(0))
+
+
+def test_line_figures_bind_no_variable_per_line(workspace, setup):
+    """The lines go into each query as a subquery, not one bound id each: SQLite refuses
+    statements with more variables than its limit (250,000 on this build), so a list of
+    ids fails a workspace with that many lines. Shown here with the limit lowered to 12
+    and 20 lines."""
+    from django.db import connection
+
+    *_, leaf, _, _ = setup
+    months = [f"{year}-{month:02d}" for year in (2026, 2027) for month in range(1, 11)]
+    plan_lines(
+        workspace,
+        [{"node": leaf.pk, "month": month, "channel": "email", "amount": "5"} for month in months],
+    )
+    assert BudgetLine.objects.filter(workspace=workspace).count() == 20
+    if connection.vendor != "sqlite":
+        pytest.skip("the variable limit is SQLite's")
+    import sqlite3
+
+    connection.ensure_connection()
+    raw = connection.connection
+    before = raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 12)
+    try:
+        figures, _ = line_figures(workspace)
+    finally:
+        raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, before)
+    assert len(figures) == 20
+    assert sum(f.planned for f in figures.values()) == D("100.00")  # the March line is 5 now
