@@ -270,6 +270,21 @@ def _user(actor) -> User | None:
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
+def record_move(card: Card, origin: Column, target: Column, *, now, actor, reason: str) -> None:
+    """The flow history's entry for a card that left ``origin`` for ``target`` (``reason``:
+    why it went over a WIP limit, "" when it did not)."""
+    CardEvent.objects.create(
+        workspace=card.workspace,
+        card=card,
+        kind=EventKind.MOVED,
+        from_column=origin,
+        to_column=target,
+        actor=_user(actor),
+        at=now,
+        override_reason=reason,
+    )
+
+
 def _breaches(board: Board, column: Column, assignee_id, *, card_id) -> dict[str, str]:
     """The WIP limits a card (``card_id``; None for a new one) held by ``assignee_id``
     would break by entering ``column``: field -> reason. Call with the board locked."""
@@ -353,16 +368,7 @@ def move_card(
     card.column, card.swimlane = target, lane
     card.save(update_fields=["column", "swimlane", "position"])
     if target.pk != origin.pk:
-        CardEvent.objects.create(
-            workspace=card.workspace,
-            card=card,
-            kind=EventKind.MOVED,
-            from_column=origin,
-            to_column=target,
-            actor=_user(actor),
-            at=now,
-            override_reason=reason if breaches else "",
-        )
+        record_move(card, origin, target, now=now, actor=actor, reason=reason if breaches else "")
         audit.record(
             card.workspace,
             "card.wip_override" if breaches else "card.move",

@@ -27,9 +27,9 @@ from pacer.work.actions import (
     _lane_of,
     _member,
     _text,
-    _user,
+    record_move,
 )
-from pacer.work.models import Board, Card, CardEvent, CardLink, EventKind, LinkKind, Stage
+from pacer.work.models import Board, Card, CardLink, LinkKind, Stage
 
 MAX_BULK = 200
 FIELDS = ("assignee", "due", "estimate", "swimlane", "column", "link")
@@ -216,16 +216,7 @@ def _apply(card: Card, values: dict, breaches: dict, reason: str, *, now, actor)
         update_fields=[*fields, *(["column", "swimlane", "position"] if changed_cell else [])]
     )
     if target.pk != origin.pk:
-        CardEvent.objects.create(
-            workspace=card.workspace,
-            card=card,
-            kind=EventKind.MOVED,
-            from_column=origin,
-            to_column=target,
-            actor=_user(actor),
-            at=now,
-            override_reason=reason if breaches else "",
-        )
+        record_move(card, origin, target, now=now, actor=actor, reason=reason if breaches else "")
     after = {
         **audit.snapshot(card, fields),
         "column": target.name,
