@@ -367,6 +367,27 @@ class InboundSms(models.Model):
         indexes = [models.Index(fields=["workspace", "from_number", "id"])]
 
 
+class SmsBroadcast(models.Model):
+    """One text to an audience (the shapes of an email broadcast's ``audience``) for a
+    consent ``purpose``, sent now, at ``send_at`` or at the wall-clock time
+    ``send_local`` in each recipient's zone. ``text`` may use the recipient's fields as
+    a template does (``{{ contact.first_name }}``)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    name = models.CharField(max_length=200)
+    text = models.CharField(max_length=1600)
+    purpose = models.CharField(max_length=60, default="marketing")
+    audience = models.JSONField(default=dict)
+    schedule = models.CharField(max_length=10, choices=Schedule.choices, default=Schedule.NOW)
+    send_at = models.DateTimeField(null=True, blank=True)
+    send_local = models.CharField(max_length=16, blank=True)
+    status = models.CharField(
+        max_length=10, choices=BroadcastStatus.choices, default=BroadcastStatus.DRAFT
+    )
+    created_at = models.DateTimeField()
+    queued_at = models.DateTimeField(null=True, blank=True)
+
+
 class SmsMessage(models.Model):
     """An outgoing text, once per ``key`` in the workspace: a reply to a keyword (``purpose``
     empty: it answers the person) or a message for a consent purpose. Handed to the
@@ -386,6 +407,13 @@ class SmsMessage(models.Model):
     claimed_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    # a broadcast's text: its broadcast, when it is due (None: now) and the recipient's
+    # time zone, for the schedule and quiet hours
+    broadcast = models.ForeignKey(
+        SmsBroadcast, null=True, blank=True, on_delete=models.CASCADE, related_name="texts"
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
+    time_zone = models.CharField(max_length=60, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "key"], name="sms_once")]

@@ -33,13 +33,17 @@ from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Workspace
 from pacer.leads import sms as provider
 from pacer.messaging.models import (
+    BroadcastStatus,
+    CapLock,
     InboundSms,
     MessageStatus,
+    SmsBroadcast,
     SmsKeyword,
     SmsMessage,
     SuppressedNumber,
 )
 from pacer.messaging.rules import settings_of
+from pacer.messaging.schedule import quiet_until
 from pacer.people import consent_actions
 from pacer.people import selectors as people
 from pacer.people.resolution import normalise
@@ -261,6 +265,7 @@ def _claim(limit: int) -> list[SmsMessage]:
     with transaction.atomic():
         due = SmsMessage.objects.filter(
             Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+            Q(due_at__isnull=True) | Q(due_at__lte=now),
             status=MessageStatus.QUEUED,
         )
         if connection.features.has_select_for_update_skip_locked:
@@ -271,6 +276,64 @@ def _claim(limit: int) -> list[SmsMessage]:
             claimed_until=now + lease, attempts=F("attempts") + 1
         )
     return list(SmsMessage.objects.filter(pk__in=picked).select_related("workspace"))
+
+
+def _defer(text: SmsMessage, until) -> None:
+    """Quiet hours: back to the queue, due when they end (not an attempt)."""
+    SmsMessage.objects.filter(pk=text.pk, status=MessageStatus.QUEUED).update(
+        due_at=until,
+        claimed_until=None,
+        attempts=F("attempts") - 1,
+        reason=f"deferred by quiet hours until {until:%Y-%m-%d %H:%M} UTC",
+    )
+
+
+def _over_cap(text: SmsMessage, rules) -> str:
+    """Why a broadcast's text would pass the frequency cap ("" when it would not): the
+    contact's broadcast texts sent in the last ``cap_days`` days (texts are counted
+    apart from emails). Called with the contact's ``CapLock`` row locked."""
+    since = clock.now() - timedelta(days=rules.cap_days)
+    recent = SmsMessage.objects.filter(
+        workspace_id=text.workspace_id,
+        contact_id=text.contact_id,
+        broadcast__isnull=False,
+        status=MessageStatus.SENT,
+        sent_at__gt=since,
+    ).count()
+    if recent >= rules.cap_count:
+        return f"frequency cap: {rules.cap_count} texts in {rules.cap_days} days reached"
+    return ""
+
+
+def _hand_over(text: SmsMessage) -> bool:
+    """Give the text to the provider; marked sent only once it took it."""
+    try:
+        provider.provider().send(text.to_number, text.text, f"pacer-sms-{text.pk}")
+    except OSError as error:  # SmsError, or the outbox folder failing
+        log.warning("SMS %s not taken: %s", text.pk, error)
+        if text.attempts >= MAX_ATTEMPTS:
+            _finish(text, MessageStatus.FAILED, f"gave up after {text.attempts}: {error}")
+        else:
+            SmsMessage.objects.filter(pk=text.pk).update(claimed_until=None, reason=str(error))
+        return False
+    faults.point("messaging.sms.taken")  # the provider has it; not marked sent
+    _finish(text, MessageStatus.SENT)
+    return True
+
+
+def _send_capped(text: SmsMessage, rules) -> bool:
+    """Send a broadcast's text within the frequency cap, the contact's ``CapLock`` row
+    locked while their recent texts are counted and this one handed over and marked (as
+    email does: a second worker texting the same contact waits, then counts this one)."""
+    with transaction.atomic():
+        key = {"workspace_id": text.workspace_id, "contact_id": text.contact_id}
+        CapLock.objects.bulk_create([CapLock(**key)], ignore_conflicts=True)
+        CapLock.objects.select_for_update().get(**key)
+        reason = _over_cap(text, rules)
+        if reason:
+            _finish(text, MessageStatus.SKIPPED, reason)
+            return False
+        return _hand_over(text)
 
 
 def _finish(text: SmsMessage, status: str, reason: str = "") -> None:
@@ -293,7 +356,9 @@ def _deliver_now() -> None:
 def deliver_sms(limit: int = BATCH) -> int:
     """Hand due texts to the provider (the ``messaging-sms`` loop); returns how many it
     took. A text for a purpose whose number stopped, or whose consent was withdrawn,
-    after it was queued is skipped; a refused one is retried, then failed."""
+    after it was queued is skipped; one due in the recipient's quiet hours waits for
+    their end; a broadcast's text past the frequency cap is skipped; a refused one is
+    retried, then failed."""
     sent = 0
     for text in sorted(_claim(limit), key=lambda t: t.pk):
         if text.purpose:
@@ -301,17 +366,20 @@ def deliver_sms(limit: int = BATCH) -> int:
             if reason:
                 _finish(text, MessageStatus.SKIPPED, f"{reason} (at send time)")
                 continue
+            rules = settings_of(text.workspace)
+            zone = text.time_zone or rules.time_zone
+            until = quiet_until(clock.now(), zone, rules.quiet_start, rules.quiet_end)
+            if until is not None:
+                _defer(text, until)
+                continue
         faults.point("messaging.sms.sending")  # claimed, the attempt counted; not handed over
-        try:
-            provider.provider().send(text.to_number, text.text, f"pacer-sms-{text.pk}")
-        except OSError as error:  # SmsError, or the outbox folder failing
-            log.warning("SMS %s not taken: %s", text.pk, error)
-            if text.attempts >= MAX_ATTEMPTS:
-                _finish(text, MessageStatus.FAILED, f"gave up after {text.attempts}: {error}")
-            else:
-                SmsMessage.objects.filter(pk=text.pk).update(claimed_until=None, reason=str(error))
-            continue
-        faults.point("messaging.sms.taken")  # the provider has it; not marked sent
-        _finish(text, MessageStatus.SENT)
-        sent += 1
+        if text.broadcast_id is not None and text.contact_id is not None:
+            rules = settings_of(text.workspace)
+            if rules.cap_count:
+                sent += _send_capped(text, rules)
+                continue
+        sent += _hand_over(text)
+    SmsBroadcast.objects.filter(status=BroadcastStatus.QUEUED).exclude(
+        texts__status=MessageStatus.QUEUED
+    ).update(status=BroadcastStatus.SENT)
     return sent

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pacer.messaging import broadcast_views, public_views, settings_views, views
+from pacer.messaging import broadcast_views, public_views, settings_views, sms_views, views
 
 urlpatterns = [
     path("messages/", views.overview, name="messages"),
@@ -18,6 +18,9 @@ urlpatterns = [
         broadcast_views.delivery_csv,
         name="broadcast-delivery-csv",
     ),
+    path("messages/sms/", sms_views.sms_list, name="sms-list"),
+    path("messages/sms/new/", sms_views.sms_new, name="sms-new"),
+    path("messages/sms/<int:broadcast_id>/", sms_views.sms_detail, name="sms"),
     path("messages/settings/", settings_views.sending_rules, name="message-settings"),
     path("m/u/<str:token>/", public_views.unsubscribe_page, name="unsubscribe"),
     path("m/p/<str:token>/", public_views.preferences_page, name="preferences"),

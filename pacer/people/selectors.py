@@ -221,11 +221,17 @@ def locations_by_code(workspace: Workspace, codes: set[str] | list[str]) -> dict
     return found
 
 
-def recipients(workspace: Workspace, contact_ids: list[int] | None = None) -> list[dict]:
-    """Live (not merged-away) contacts with an email, as plain fields for messaging: all
-    of the workspace's, or those of ``contact_ids``; by id. ``time_zone`` is the
-    ``timezone`` trait as text (None when not set), ``country`` the ``country`` trait."""
-    rows = Contact.objects.filter(workspace=workspace, merged_into__isnull=True).exclude(email="")
+def recipients(
+    workspace: Workspace, contact_ids: list[int] | None = None, *, reached_by: str = "email"
+) -> list[dict]:
+    """Live (not merged-away) contacts with an email (``reached_by="phone"``: a phone
+    number), as plain fields for messaging: all of the workspace's, or those of
+    ``contact_ids``; by id. ``time_zone`` is the ``timezone`` trait as text (None when
+    not set), ``country`` the ``country`` trait."""
+    if reached_by not in ("email", "phone"):
+        raise ValueError(f"reached_by must be email or phone, not {reached_by!r}")
+    rows = Contact.objects.filter(workspace=workspace, merged_into__isnull=True)
+    rows = rows.exclude(**{reached_by: ""})
     fields = ("id", "email", "first_name", "last_name", "phone", "lifecycle_stage")
     zone = {"time_zone": KT("traits__timezone"), "country": KT("traits__country")}
     if contact_ids is None:

@@ -66,6 +66,8 @@ ADMIN_PAGES = [
     ("message-sender-new", "/messages/senders/new/"),
     ("broadcast-new", "/messages/broadcasts/new/"),
     ("message-settings", "/messages/settings/"),
+    ("sms-list", "/messages/sms/"),
+    ("sms-new", "/messages/sms/new/"),
     ("segments", "/segments/"),
     ("segment-new", "/segments/new/"),
     ("teams", "/teams/"),
@@ -189,10 +191,17 @@ def _messaging(workspace, buyer) -> dict:
     )
     messaging.queue_broadcast(workspace, broadcast.pk)
     message = broadcast.messages.get()
+    from pacer.messaging import sms_broadcasts
+
+    texts = sms_broadcasts.create_sms_broadcast(
+        workspace, name="Spring texts", text="Hi {{ contact.first_name }}", audience={"all": True}
+    )
+    sms_broadcasts.queue_sms_broadcast(workspace, texts.pk)
     return {
         "messaging": [
             ("message-template", f"/messages/templates/{template.pk}/"),
             ("broadcast", f"/messages/broadcasts/{broadcast.pk}/"),
+            ("sms", f"/messages/sms/{texts.pk}/"),
         ],
         "unsubscribe": f"/m/u/{messaging.unsubscribe_token(message)}/",
         "preferences": f"/m/p/{messaging.unsubscribe_token(message)}/",

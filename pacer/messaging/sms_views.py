@@ -1,0 +1,140 @@
+"""SMS broadcast pages: the list, a new one, and its page (what became of each text,
+queueing it)."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+
+from pacer.core.errors import ValidationFailed
+from pacer.core.permissions import allows, page
+from pacer.messaging import rules, sms_broadcasts
+from pacer.messaging.broadcast_views import _audience, _number, _schedule
+from pacer.messaging.models import BroadcastStatus, MessageStatus, Schedule, SmsMessage
+from pacer.segments import selectors as segments
+from pacer.web.tables import Column, Table
+
+FIELDS = ("name", "text", "purpose", "segment_id", "audience", "schedule", "send_time")
+
+
+@page("messaging.view")
+def sms_list(request):
+    table = Table(
+        request,
+        sms_broadcasts.sms_broadcasts(request.workspace),
+        [
+            Column("name", "Name", sortable=True, href=lambda b: reverse("sms", args=[b["pk"]])),
+            Column("purpose", "Consent purpose"),
+            Column("status", "Status", sortable=True, labels=dict(BroadcastStatus.choices)),
+            Column("created_at", "Created", format="datetime", sortable=True),
+            Column("queued_at", "Queued", format="datetime", sortable=True),
+        ],
+        default_sort="-created_at",
+        caption="SMS broadcasts",
+        empty_title="No SMS broadcast yet.",
+        empty_hint="New SMS broadcast writes one text to a segment or to every contact "
+        "with a phone number and SMS consent.",
+        html_id="sms-broadcasts",
+    )
+    context = {"table": table, "can_send": allows(request.role, "messaging.send")}
+    return render(request, "messaging/sms_list.html", context)
+
+
+@page("messaging.send")
+def sms_new(request):
+    workspace = request.workspace
+    form = dict.fromkeys(FIELDS, "") | {"purpose": "marketing", "schedule": "now"}
+    errors, status = {}, 200
+    if request.method == "POST":
+        form = {name: request.POST.get(name, "") for name in FIELDS}
+        audience = (
+            {"segment": _number(form["segment_id"])}
+            if form["segment_id"]
+            else _audience(form["audience"], errors)
+        )
+        when = _schedule(workspace, form, errors)
+        try:
+            if errors:
+                raise ValidationFailed(errors)
+            created = sms_broadcasts.create_sms_broadcast(
+                workspace,
+                name=form["name"],
+                text=form["text"],
+                purpose=form["purpose"],
+                audience=audience,
+                actor=request.user,
+                **when,
+            )
+        except ValidationFailed as error:
+            errors = {**error.errors, **errors}
+            for name in ("send_at", "send_local"):
+                if name in errors:
+                    errors["send_time"] = errors.pop(name)
+            if "audience" in errors and form["segment_id"]:
+                errors["segment_id"] = errors.pop("audience")
+            status = 422
+        else:
+            return HttpResponseRedirect(reverse("sms", args=[created.pk]))
+    context = {
+        "form": form,
+        "errors": errors,
+        "segments": [("", "None: the audience below")]
+        + [(s.pk, f"{s.name} ({s.member_count} members)") for s in segments.segments(workspace)],
+        "schedules": Schedule.choices,
+        "time_zone": rules.settings_of(workspace).time_zone,
+    }
+    return render(request, "messaging/sms_form.html", context, status=status)
+
+
+@page("messaging.view")
+def sms_detail(request, broadcast_id: int):
+    broadcast = sms_broadcasts.sms_broadcast(request.workspace, broadcast_id)
+    if broadcast is None:
+        raise Http404("no such SMS broadcast in this workspace")
+    if request.method == "POST":
+        if not allows(request.role, "messaging.send"):
+            raise Http404("no such SMS broadcast in this workspace")
+        try:
+            counts = sms_broadcasts.queue_sms_broadcast(
+                request.workspace, broadcast.pk, actor=request.user
+            )
+        except ValidationFailed as error:
+            messages.error(request, "; ".join(error.errors.values()))
+        else:
+            messages.success(
+                request,
+                f"Queued {counts['queued']} texts; {counts['skipped']} skipped (reasons below).",
+            )
+        return HttpResponseRedirect(reverse("sms", args=[broadcast.pk]))
+    texts = SmsMessage.objects.filter(broadcast=broadcast)
+    table = Table(
+        request,
+        texts,
+        [
+            Column(
+                "contact_id",
+                "Contact",
+                sortable=True,
+                href=lambda t: reverse("contact", args=[t["contact_id"]]),
+            ),
+            Column("to_number", "Number"),
+            Column("status", "Status", sortable=True, labels=dict(MessageStatus.choices)),
+            Column("reason", "Why"),
+            Column("due_at", "Due", format="datetime", sortable=True),
+            Column("sent_at", "Sent", format="datetime", sortable=True),
+        ],
+        default_sort="contact_id",
+        caption="Texts",
+        empty_title="Nothing queued yet.",
+        empty_hint="Send now (or Schedule) queues one text per recipient.",
+        html_id="sms-texts",
+    )
+    segment_id = broadcast.audience.get("segment")
+    context = {
+        "broadcast": broadcast,
+        "segment": segments.segment(request.workspace, segment_id) if segment_id else None,
+        "report": sms_broadcasts.report(broadcast),
+        "table": table,
+        "can_send": allows(request.role, "messaging.send"),
+    }
+    return render(request, "messaging/sms_broadcast.html", context)
