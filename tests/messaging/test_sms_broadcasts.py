@@ -12,11 +12,19 @@ from pacer.messaging import rules, sms, sms_broadcasts
 from pacer.messaging.models import MessageStatus, SmsBroadcast, SmsMessage, SuppressedNumber
 from pacer.people.models import Consent, Contact
 from tests.messaging.test_api import bearer
-from tests.messaging.test_sms import NUMBER, outbox, sent, text_in, texter  # noqa: F401
+from tests.messaging.test_sms import NUMBER, sent, text_in, texter
 
 pytestmark = pytest.mark.django_db
 
 BOB, CY = "+15550100200", "+15550100300"
+
+
+@pytest.fixture
+def outbox(settings, tmp_path):
+    """The SMS provider of the tests: texts it takes are files in this folder."""
+    settings.LEAD_SMS_URL = ""
+    settings.LEAD_SMS_OUTBOX = tmp_path / "sms"
+    return tmp_path / "sms"
 
 
 def phone_person(workspace, email, number, first_name="", consent=True):
