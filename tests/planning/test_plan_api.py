@@ -213,7 +213,7 @@ def test_only_an_approver_other_than_the_requester_decides(api, workspace, admin
 def test_a_lines_team_is_a_team_by_key_and_an_unknown_key_is_refused(api, workspace):
     node = PlanNode.objects.create(workspace=workspace, kind="plan", name="P", fiscal_year=2026)
     row = {"node": node.pk, "month": "2026-03", "channel": "tv", "amount": "10"}
-    bad = api.post("plans/lines", {"rows": [row, {**row, "channel": "seo", "team": "nobody"}]})
+    bad = api.post("plans/lines", {"rows": [row, {**row, "channel": "email", "team": "nobody"}]})
     assert refused(bad) == {"rows[1].team": "no team 'nobody' in this workspace"}
     assert not BudgetLine.objects.exists()
     rows = [row, {**row, "team": " Brand "}, {**row, "team": "cx"}]
