@@ -45,8 +45,9 @@ def months_between(first: date, last: date) -> list[date]:
 
 
 def monthly_budget(spent: Decimal, months: int) -> Decimal:
-    """A campaign's flat monthly line: its year's spend over its months, whole units."""
-    return (spent / months).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    """A campaign's flat monthly line: its year's spend over its months, in whole units
+    (at least 1, so each month with spend can take an order)."""
+    return max((spent / months).quantize(Decimal(1), rounding=ROUND_HALF_UP), Decimal(1))
 
 
 def invoice_day(month: date) -> date:

@@ -84,3 +84,4 @@ def test_a_campaign_is_budgeted_evenly_over_its_months_with_spend_or_without():
     ]  # fmt: skip
     assert monthly_budget(D("1000.50"), 3) == D("334")
     assert monthly_budget(D("100.49"), 1) == D("100")
+    assert monthly_budget(D("0.40"), 2) == D("1")  # a month with spend can take an order
