@@ -108,7 +108,10 @@ def simulate(args: argparse.Namespace) -> int:
     last_day = date.fromisoformat(business.config.start) + timedelta(weeks=config.weeks, days=-1)
     content = load_content(workspace, last_day)
     print(f"events: {counts}; ground truth: {truth_path}")
-    print(f"plan: {plan['nodes']} nodes, {plan['lines']} budget lines, {plan['orders']} orders")
+    print(
+        f"plan: {plan['nodes']} nodes, {plan['lines']} budget lines, {plan['orders']} orders, "
+        f"{plan['closed']} months closed"
+    )
     print(f"teams: targets, a review and {teams['answers']:,} NPS answers")
     print(f"work: {work['boards']} boards, {work['cards']} cards, {work['moves']} moves")
     print(f"content: {content['items']} items, {content['assets']} assets")

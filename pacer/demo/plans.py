@@ -1,29 +1,73 @@
-"""The demo business's plan: a plan per year of its simulated spend, a program per
-channel, a campaign node per simulated campaign (linked, so its spend is the node's
-actual), monthly budget lines 10% above what was spent, an agency per channel with a
-purchase order per campaign and month and an invoice for what was spent in it."""
+"""The demo business's plan, as a marketing team would have set it up: a plan per year of
+its simulated spend, a program per channel, a campaign node per simulated campaign
+(linked, so its spend is the node's actual), and a flat monthly budget per campaign, from
+the month it first spent in the year to the month it last did: the campaign's spend in
+the year divided evenly over those months (``monthly_budget``). The simulator's spend
+moves with the season, weekly noise and (offline channels) flights on and off, so some
+months spend over their line and some under, and a month without spend has a line
+spent 0.
 
-from decimal import ROUND_UP, Decimal
+An agency per channel; per campaign and month with spend, a purchase order issued on the
+first of the month for what was booked (the spend, at most the line's amount: an order
+may not commit more than its line has free), and the agency's invoice for what was
+spent, dated the 5th of the next month (flagged, with a reason, when over the order).
+So at the end of each month its orders are committed and not yet invoiced: the month
+accrues them. Every month whose invoices are all in by ``today`` is then closed with its
+figures from the close report."""
+
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from pacer.core.channels import CHANNELS
 from pacer.core.models import Workspace
 from pacer.planning import plan_selectors
 from pacer.planning.budget_actions import plan_lines
+from pacer.planning.close_actions import close_month
+from pacer.planning.close_selectors import close_report
 from pacer.planning.plan_actions import create_node
-from pacer.planning.purchase_actions import issue_order, record_invoice, save_vendor
+from pacer.planning.purchase_actions import (
+    issue_order,
+    record_invoice,
+    save_vendor,
+)
 
-HEADROOM = Decimal("1.10")
+INVOICE_DAY = 5  # of the month after the spend
+OVER_REASON = "billed as delivered: spent over the order"
 
 
-def load_plan(workspace: Workspace) -> dict[str, int]:
-    """Build the plan once (a workspace with plan nodes keeps them)."""
+def months_between(first: date, last: date) -> list[date]:
+    """The firsts of the months from ``first`` to ``last`` (both firsts of months)."""
+    found, month = [], first
+    while month <= last:
+        found.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return found
+
+
+def monthly_budget(spent: Decimal, months: int) -> Decimal:
+    """A campaign's flat monthly line: its year's spend over its months, in whole units
+    (at least 1, so each month with spend can take an order)."""
+    return max((spent / months).quantize(Decimal(1), rounding=ROUND_HALF_UP), Decimal(1))
+
+
+def invoice_day(month: date) -> date:
+    return (month + timedelta(days=32)).replace(day=INVOICE_DAY)
+
+
+def load_plan(workspace: Workspace, today: date | None = None) -> dict[str, int]:
+    """Build the plan once (a workspace with plan nodes keeps them); ``today`` (default:
+    the real one) decides which invoices are in and which months are closed."""
     if plan_selectors.node_choices(workspace):
-        return {"nodes": 0, "lines": 0, "orders": 0}
+        return {"nodes": 0, "lines": 0, "orders": 0, "closed": 0}
+    today = today or date.today()
     spend = plan_selectors.monthly_campaign_spend(workspace)
+    spent: dict[tuple, dict[date, Decimal]] = {}
+    for row in spend:
+        key = (row["month"].year, row["channel"], row["campaign"])
+        spent.setdefault(key, {})[row["month"]] = row["total"]
     nodes: dict[tuple, int] = {}
     rows, linked = [], set()
-    for row in spend:
-        year, channel, key = row["month"].year, row["channel"], row["campaign"]
+    for (year, channel, key), by_month in spent.items():
         if (year,) not in nodes:
             nodes[(year,)] = create_node(
                 workspace, {"kind": "plan", "name": f"FY{year} plan", "fiscal_year": year}
@@ -31,43 +75,31 @@ def load_plan(workspace: Workspace) -> dict[str, int]:
         if (year, channel) not in nodes:
             nodes[(year, channel)] = create_node(
                 workspace,
-                {
-                    "kind": "program",
-                    "name": CHANNELS[channel],
-                    "fiscal_year": year,
-                    "channels": [channel],
-                },
+                {"kind": "program", "name": CHANNELS[channel], "fiscal_year": year,
+                 "channels": [channel]},
                 parent_id=nodes[(year,)],
-            ).pk
-        if (year, channel, key) not in nodes:
-            nodes[(year, channel, key)] = create_node(
-                workspace,
-                {
-                    "kind": "campaign",
-                    "name": key,
-                    "fiscal_year": year,
-                    "channels": [channel],
-                    "campaign": "" if key in linked else key,  # one node per campaign
-                },
-                parent_id=nodes[(year, channel)],
-            ).pk
-            linked.add(key)
-        planned = (row["total"] * HEADROOM).quantize(Decimal(1), rounding=ROUND_UP)
-        rows.append(
-            {
-                "node": nodes[(year, channel, key)],
-                "month": row["month"],
-                "channel": channel,
-                "amount": planned,
-            }
-        )
+            ).pk  # fmt: skip
+        nodes[(year, channel, key)] = create_node(
+            workspace,
+            {"kind": "campaign", "name": key, "fiscal_year": year, "channels": [channel],
+             "campaign": "" if key in linked else key},  # one node per campaign
+            parent_id=nodes[(year, channel)],
+        ).pk  # fmt: skip
+        linked.add(key)
+        months = months_between(min(by_month), max(by_month))
+        budget = monthly_budget(sum(by_month.values(), Decimal(0)), len(months))
+        rows += [
+            {"node": nodes[(year, channel, key)], "month": m, "channel": channel,
+             "amount": budget}
+            for m in months
+        ]  # fmt: skip
     plan_lines(workspace, rows)
-    return {"nodes": len(nodes), "lines": len(rows), "orders": _orders(workspace, spend)}
+    orders = _orders(workspace, spend, today)
+    return {"nodes": len(nodes), "lines": len(rows), "orders": orders,
+            "closed": _close(workspace, spend, today)}  # fmt: skip
 
 
-def _orders(workspace: Workspace, spend: list[dict]) -> int:
-    """An agency per channel; per campaign and month an order for the line's amount and
-    an invoice for what was spent."""
+def _orders(workspace: Workspace, spend: list[dict], today: date) -> int:
     lines = {
         (line.node.name, line.month, line.channel): line for line in plan_selectors.lines(workspace)
     }
@@ -86,21 +118,31 @@ def _orders(workspace: Workspace, spend: list[dict]) -> int:
         count += 1
         order = issue_order(
             workspace,
-            {
-                "number": f"PO-{count:05d}",
-                "vendor": vendors[channel],
-                "line": line.pk,
-                "issued_on": row["month"],
-                "amount": line.amount,
-            },
-        )
+            {"number": f"PO-{count:05d}", "vendor": vendors[channel], "line": line.pk,
+             "issued_on": row["month"], "amount": min(row["total"], line.amount)},
+        )  # fmt: skip
+        if invoice_day(row["month"]) > today:
+            continue  # not billed yet: committed, accrued at the month's end
+        over = row["total"] > order.amount
         record_invoice(
             workspace,
-            {
-                "order": order.pk,
-                "number": f"INV-{count:05d}",
-                "invoiced_on": row["month"],
-                "amount": row["total"],
-            },
-        )
+            {"order": order.pk, "number": f"INV-{count:05d}",
+             "invoiced_on": invoice_day(row["month"]), "amount": row["total"],
+             "over_reason": OVER_REASON if over else ""},
+        )  # fmt: skip
     return count
+
+
+def _close(workspace: Workspace, spend: list[dict], today: date) -> int:
+    """Close every month of the plan whose invoices are all in by ``today``, oldest
+    first, with its figures from the close report."""
+    if not spend:
+        return 0
+    months = months_between(spend[0]["month"], max(row["month"] for row in spend))
+    done = [m for m in months if invoice_day(m) <= today]
+    reports: dict[int, dict] = {}
+    for month in done:
+        if month.year not in reports:
+            reports[month.year] = {r.month: r for r in close_report(workspace, month.year)}
+        close_month(workspace, month, figures=reports[month.year][month].figures())
+    return len(done)

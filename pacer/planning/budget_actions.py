@@ -26,6 +26,7 @@ from pacer.planning.models import (
     PlanNode,
     PurchaseOrder,
 )
+from pacer.teams import selectors as teams
 
 CENT = Decimal("0.01")
 MAX_RATE = Decimal("1000000")
@@ -135,7 +136,9 @@ def _month(value, field: str) -> date:
     return value.replace(day=1)
 
 
-def _line(workspace: Workspace, row: dict, prefix: str, nodes: dict, codes: dict) -> BudgetLine:
+def _line(
+    workspace: Workspace, row: dict, prefix: str, nodes: dict, codes: dict, team_ids: dict
+) -> BudgetLine:
     """A budget line from a row, or ``FieldError`` for its first bad field."""
     node = nodes.get(row.get("node"))
     if node is None:
@@ -144,9 +147,9 @@ def _line(workspace: Workspace, row: dict, prefix: str, nodes: dict, codes: dict
     channel = row.get("channel")
     if channel not in CHANNELS:
         raise FieldError(f"{prefix}channel", f"'{str(channel)[:40]}' is not a Pacer channel")
-    team = (row.get("team") or "").strip().lower()
-    if len(team) > 60 or not all(c.isalnum() or c in "-_" for c in team):
-        raise FieldError(f"{prefix}team", "must be a slug of at most 60 characters")
+    team = row.get("team") or ""
+    if not isinstance(team, str) or (team.strip() and team.strip().lower() not in team_ids):
+        raise FieldError(f"{prefix}team", f"no team '{str(team)[:40]}' in this workspace")
     location = row.get("location") or ""
     if location and location not in codes:
         raise FieldError(f"{prefix}location", f"no location '{location[:40]}' in this workspace")
@@ -158,7 +161,7 @@ def _line(workspace: Workspace, row: dict, prefix: str, nodes: dict, codes: dict
         node=node,
         month=month,
         channel=channel,
-        team=team,
+        team_id=team_ids.get(team.strip().lower()),
         location=location,
         currency=currency,
         amount=amount,
@@ -168,7 +171,7 @@ def _line(workspace: Workspace, row: dict, prefix: str, nodes: dict, codes: dict
 
 
 def line_key(line: BudgetLine) -> tuple:
-    return (line.node_id, line.month, line.channel, line.team, line.location)
+    return (line.node_id, line.month, line.channel, line.team_id, line.location)
 
 
 def committed_base(line_ids: Iterable[int] | QuerySet) -> dict[int, Decimal]:
@@ -191,7 +194,7 @@ def committed_base(line_ids: Iterable[int] | QuerySet) -> dict[int, Decimal]:
 
 @transaction.atomic
 def plan_lines(workspace: Workspace, rows: list[dict], *, actor=None) -> dict[str, int]:
-    """Set budget lines (``node`` id, ``month``, ``channel``, ``team``, ``location`` code,
+    """Set budget lines (``node`` id, ``month``, ``channel``, ``team`` key, ``location`` code,
     ``currency``, ``amount``), one amount per key: a row for a key planned already
     replaces its amount, so sending the same rows again changes nothing. All or none: one
     bad row, a key repeated in ``rows`` or an amount below what is committed on the line
@@ -201,13 +204,14 @@ def plan_lines(workspace: Workspace, rows: list[dict], *, actor=None) -> dict[st
     node_ids = {r.get("node") for r in rows if isinstance(r.get("node"), int)}
     nodes = {n.pk: n for n in PlanNode.objects.filter(workspace=workspace, pk__in=node_ids)}
     codes = locations_by_code(workspace, {r.get("location") or "" for r in rows})
+    team_ids = {team.key: pk for pk, team in teams.teams_by_id(workspace).items()}
     errors: dict[str, str] = {}
     lines: list[BudgetLine] = []
     seen: dict[tuple, int] = {}
     for index, row in enumerate(rows):
         prefix = f"rows[{index}]."
         try:
-            line = _line(workspace, row, prefix, nodes, codes)
+            line = _line(workspace, row, prefix, nodes, codes, team_ids)
         except FieldError as error:
             errors[error.field] = error.reason
             continue

@@ -5,7 +5,6 @@ vendors, purchase orders and their invoices."""
 from datetime import date
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,7 +15,7 @@ from pacer.planning import budget_actions, plan_selectors, purchase_actions
 from pacer.planning.alerts import THRESHOLDS, set_alert_thresholds
 from pacer.planning.models import BudgetTransfer, PurchaseOrder, Vendor
 from pacer.planning.rollups import accruals
-from pacer.planning.scope import ALL, team_filter
+from pacer.planning.scope import ALL, TeamScope, team_filter
 from pacer.planning.spend_views import parse_day
 from pacer.web.components import flash_errors
 from pacer.web.filters import FilterBar
@@ -69,28 +68,31 @@ def line_new(request, node_id: int):
     return HttpResponseRedirect(reverse("plan-node", args=[node.pk]))
 
 
-def _of_nodes(transfers, node_ids: set[int] | None):
-    """The transfers from or to a line of ``node_ids`` (all when None)."""
-    if node_ids is None:
+def _of_scope(transfers, scope: TeamScope, workspace):
+    """The transfers from or to a line the team filter shows (``scope.lines``)."""
+    source = scope.lines(workspace, "source__")
+    if source is None:
         return transfers
-    ids = sorted(node_ids)
-    return transfers.filter(Q(source__node_id__in=ids) | Q(target__node_id__in=ids))
+    return transfers.filter(source | scope.lines(workspace, "target__"))
 
 
-def _transfer_table(request, node_ids: set[int] | None) -> Table:
+def _transfer_table(request, scope: TeamScope) -> Table:
+    keys = plan_selectors.team_keys(request.workspace)
     rows = [
         {
             "pk": t.pk,
             "requested_at": t.requested_at,
-            "source": plan_selectors.line_label(t.source),
-            "target": plan_selectors.line_label(t.target),
+            "source": plan_selectors.line_label(t.source, keys),
+            "target": plan_selectors.line_label(t.target, keys),
             "amount": t.amount,
             "reason": t.reason,
             "status": t.get_status_display(),
             "requested_by": t.requested_by.username if t.requested_by else "—",
             "decided_by": t.decided_by.username if t.decided_by else "—",
         }
-        for t in _of_nodes(plan_selectors.transfers(request.workspace), node_ids)[:500]
+        for t in _of_scope(plan_selectors.transfers(request.workspace), scope, request.workspace)[
+            :500
+        ]
     ]
     columns = [
         Column("requested_at", "Requested", format="datetime", sortable=True),
@@ -120,23 +122,25 @@ def budgets(request):
     settings = budget_actions.planning_settings(workspace)
     scope = team_filter(request)
     bar = FilterBar(request, [scope.choice], keep=("as_of",), html_id="budget-filters")
-    node_ids = scope.node_ids(workspace)
-    pending = _of_nodes(plan_selectors.transfers(workspace), node_ids).filter(
+    pending = _of_scope(plan_selectors.transfers(workspace), scope, workspace).filter(
         status=BudgetTransfer.Status.PENDING
     )
     as_of = parse_day(request.GET.get("as_of", ""), "as_of", {}) or date.today()
-    found_accruals = [
-        r
-        for r in accruals(workspace, as_of)
-        if node_ids is None or r["order"].line.node_id in node_ids
-    ]
+    found_accruals = accruals(workspace, as_of)
+    shown = scope.lines(workspace)
+    if shown is not None:
+        ids = [r["order"].line_id for r in found_accruals]
+        scoped = set(
+            plan_selectors.lines(workspace).filter(shown, pk__in=ids).values_list("pk", flat=True)
+        )
+        found_accruals = [r for r in found_accruals if r["order"].line_id in scoped]
     context = {
         "settings": settings,
         "bar": bar,
         "scope": scope,
         "all_teams_url": bar.url(team=ALL),
         "pending": pending,
-        "transfers": _transfer_table(request, node_ids),
+        "transfers": _transfer_table(request, scope),
         "rates": plan_selectors.rates(workspace)[:100],
         "lines": [("", "Choose a line"), *plan_selectors.line_choices(workspace)],
         "can_manage": allows(request.role, "budgets.manage"),
@@ -352,7 +356,9 @@ def order(request, order_id: int):
     can_manage = allows(request.role, "budgets.manage")
     context = {
         "order": found,
-        "line_label": plan_selectors.line_label(found.line),
+        "line_label": plan_selectors.line_label(
+            found.line, plan_selectors.team_keys(request.workspace)
+        ),
         "invoices": found.invoices.order_by("invoiced_on", "pk"),
         "can_manage": can_manage and found.status == PurchaseOrder.Status.OPEN,
         "form": {"invoiced_on": date.today().isoformat()},

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Coalesce
 
 from pacer.core.models import Workspace
 
@@ -167,7 +169,8 @@ class BudgetLine(models.Model):
     node = models.ForeignKey(PlanNode, on_delete=models.PROTECT, related_name="lines")
     month = models.DateField(help_text="the first day of the month")
     channel = models.CharField(max_length=40)
-    team = models.CharField(max_length=60, blank=True, default="")
+    # a pacer.teams Team (by id, as ``PlanNode.team_id``); none: the node's team counts
+    team_id = models.BigIntegerField(null=True, blank=True)
     location = models.CharField(max_length=40, blank=True, default="", help_text="a code")
     currency = models.CharField(max_length=3)
     amount = models.DecimalField(max_digits=14, decimal_places=2)
@@ -176,12 +179,21 @@ class BudgetLine(models.Model):
 
     class Meta:
         constraints = [
+            # one line per key; no team (NULL) counts as one value, not as distinct ones
             models.UniqueConstraint(
-                fields=["workspace", "node", "month", "channel", "team", "location"],
+                F("workspace"),
+                F("node"),
+                F("month"),
+                F("channel"),
+                Coalesce("team_id", 0),
+                F("location"),
                 name="budget_line_key",
             )
         ]
-        indexes = [models.Index(fields=["workspace", "month"], name="budget_line_month")]
+        indexes = [
+            models.Index(fields=["workspace", "month"], name="budget_line_month"),
+            models.Index(fields=["workspace", "team_id"], name="budget_line_team"),
+        ]
 
 
 class BudgetTransfer(models.Model):

@@ -30,7 +30,6 @@ from pacer.planning.scope import label_teams
 router = Router(tags=["plans"])
 
 MAX_LINE_ROWS = 5000
-Slug = text(60, pattern=r"^[A-Za-z0-9_-]*$")
 Currency = text(3, min_length=3, pattern=r"^[A-Za-z]{3}$")
 Month = text(7, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-03"])
 
@@ -201,7 +200,7 @@ class BudgetLineIn(Schema):
     node: Id
     month: Month
     channel: Channel
-    team: Slug = ""
+    team: text(40) = Field("", description="the key of a team (see /api/teams); none: the node's")
     location: text(40) = Field("", description="a location code")
     currency: Currency | Literal[""] = Field("", description="defaults to the workspace's")
     amount: Money = Field(examples=["12500.00"])
@@ -221,7 +220,7 @@ class BudgetLineOut(Schema):
     node: int
     month: date
     channel: str
-    team: str
+    team: str = Field(description="the key of the line's team; empty: the node's team counts")
     location: str
     currency: str
     amount: Decimal
@@ -229,17 +228,20 @@ class BudgetLineOut(Schema):
     amount_base: Decimal = Field(description="in the workspace currency")
 
 
-def _line_out(line) -> dict:
+def _line_out(line, keys: dict[int, str]) -> dict:
     return {
-        **{f: getattr(line, f) for f in BudgetLineOut.model_fields if f != "node"},
+        **{f: getattr(line, f) for f in BudgetLineOut.model_fields if f not in ("node", "team")},
         "node": line.node_id,
+        "team": keys.get(line.team_id, ""),
     }
 
 
 @router.get("/lines", response={200: list[BudgetLineOut], **ERRORS})
 @endpoint("budgets.view")
 def list_lines(request, node: Id | None = None):
-    return [_line_out(x) for x in plan_selectors.lines(request.workspace, node).order_by("id")]
+    keys = plan_selectors.team_keys(request.workspace)
+    found = plan_selectors.lines(request.workspace, node).order_by("id")
+    return [_line_out(x, keys) for x in found]
 
 
 @router.post("/lines", response={201: BudgetLinesPlanned, **ERRORS, **BODY_ERRORS})

@@ -21,6 +21,7 @@ from pacer.planning.models import (
     Vendor,
 )
 from pacer.planning.rollups import ZERO, Figures, line_figures, tree
+from pacer.teams import selectors as teams
 
 
 def node(workspace: Workspace, node_id: int) -> PlanNode | None:
@@ -64,12 +65,20 @@ def line(workspace: Workspace, line_id: int) -> BudgetLine | None:
 
 
 def line_choices(workspace: Workspace) -> list[tuple[str, str]]:
-    return [(str(x.pk), line_label(x)) for x in lines(workspace).order_by("node__name", "month")]
+    keys = team_keys(workspace)
+    found = lines(workspace).order_by("node__name", "month")
+    return [(str(x.pk), line_label(x, keys)) for x in found]
 
 
-def line_label(line: BudgetLine) -> str:
+def team_keys(workspace: Workspace) -> dict[int, str]:
+    """Each team's key by its id."""
+    return {pk: team.key for pk, team in teams.teams_by_id(workspace).items()}
+
+
+def line_label(line: BudgetLine, keys: dict[int, str]) -> str:
+    """``node · month · channel[ · team key][ · location] (#id)``; ``keys``: ``team_keys``."""
     parts = [line.node.name, line.month.strftime("%Y-%m"), line.channel]
-    parts += [p for p in (line.team, line.location) if p]
+    parts += [p for p in (keys.get(line.team_id, ""), line.location) if p]
     return " · ".join(parts) + f" (#{line.pk})"
 
 

@@ -239,11 +239,15 @@ def node_detail(request, node_id: int):
         context["lines"] = sorted(
             figures.values(), key=lambda f: (f.line.month, f.line.channel, f.line.pk)
         )
+        keys = plan_selectors.team_keys(workspace)
+        for found in context["lines"]:
+            found.line.team_key = keys.get(found.line.team_id, "")
         context["alerts"] = plan_selectors.alerts(workspace, node.pk, date.today())
         context["sent_alerts"] = list(node_alerts(workspace, node.pk)[:50])
         context["orders"] = plan_selectors.orders(workspace).filter(line__node=node)
         context["channels"] = list(CHANNELS.items())
         context["line_form"] = {"currency": workspace.currency}
+        context["teams"] = [("", "No team (the node's)"), *teams.team_choices(workspace)]
     return render(request, "planning/node_detail.html", context)
 
 

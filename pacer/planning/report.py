@@ -12,12 +12,12 @@ one row and one column, so every grouping's grand total is the plan tree's root 
   under the order's vendor;
 - actual: spend of the campaigns linked to nodes, matched to lines as the tree matches
   it; spend no line matches (the tree's *unplanned*) keeps its node, month, channel and
-  location, the node's team and no vendor.
+  location, the node's (inherited) team and no vendor.
 
 A line's planned and actual amounts go to its vendor when every order on it (cancelled
 ones aside) is to one vendor, to "Several vendors" when to more, else to "No vendor". A
-line's team is its own, else its node's. Quarters are calendar quarters; the fiscal
-year is the node's.
+line's team is its own, else its node's, else (as the team scoping has it) its nearest
+ancestor's. Quarters are calendar quarters; the fiscal year is the node's.
 """
 
 from collections import defaultdict
@@ -32,6 +32,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
 from pacer.planning.models import BudgetLine, Invoice, PlanNode, PurchaseOrder, Vendor
 from pacer.planning.rollups import lines_by_key, spend_matches
+from pacer.planning.scope import node_teams
 from pacer.teams import selectors as teams
 
 ZERO = Decimal(0)
@@ -138,6 +139,7 @@ def check_grouping(rows: str, columns: str = "", depth: int = 1) -> None:
 def _facts(
     workspace: Workspace, nodes: dict[int, PlanNode], team_keys: dict[int, str]
 ) -> list[_Fact]:
+    node_team = node_teams(workspace)  # inherited: a node without one has its ancestor's
     lines = list(BudgetLine.objects.filter(workspace=workspace, node_id__in=list(nodes)))
     by_line = {line.pk: line for line in lines}
     vendors_of: dict[int, set[int]] = defaultdict(set)
@@ -147,8 +149,8 @@ def _facts(
     for line_id, vendor_id in orders.values_list("line_id", "vendor_id").distinct():
         vendors_of[line_id].add(vendor_id)
 
-    def team_of(line_team: str, node_id: int) -> str:
-        return line_team or team_keys.get(nodes[node_id].team_id, "")
+    def team_of(line_team: int | None, node_id: int) -> str:
+        return team_keys.get(line_team or node_team.get(node_id), "")
 
     def vendor_of(line_id: int) -> str:
         found = vendors_of.get(line_id, set())
@@ -161,7 +163,7 @@ def _facts(
         )
 
     def on_line(line: BudgetLine, vendor: str, money: Money) -> _Fact:
-        team = team_of(line.team, line.node_id)
+        team = team_of(line.team_id, line.node_id)
         return _Fact(line.node_id, line.month, line.channel, team, line.location, vendor, money)
 
     facts = [on_line(line, vendor_of(line.pk), Money(planned=line.amount_base)) for line in lines]
@@ -184,7 +186,7 @@ def _facts(
         if match.line is not None:
             facts.append(on_line(match.line, vendor_of(match.line.pk), Money(actual=match.amount)))
         else:
-            team = team_keys.get(nodes[match.node_id].team_id, "")
+            team = team_of(None, match.node_id)
             facts.append(
                 _Fact(
                     match.node_id,

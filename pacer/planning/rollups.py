@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import BigIntegerField, F, Sum
 from django.db.models.functions import Cast, Round, TruncMonth
 
@@ -189,13 +190,58 @@ def node_figures(workspace: Workspace, node_ids=None) -> dict[int, Figures]:
         for row in rows.values(node).annotate(cents=_cents("amount_base")).order_by():
             figures = own[row[node]]
             setattr(figures, measure, getattr(figures, measure) + Decimal(row["cents"]).scaleb(-2))
-    keys = set(lines.values_list("node_id", "month", "channel", "location").order_by())
-    for node_id, month, channel, code, total in _spend_sums(workspace, node_ids):
-        if (node_id, month, channel, code) in keys or (node_id, month, channel, "") in keys:
-            own[node_id].actual += total
-        else:
-            own[node_id].unplanned += total
+    for node_id, matched, unmatched in _node_spend(workspace, node_ids):
+        own[node_id].actual += Decimal(matched).scaleb(-2)
+        own[node_id].unplanned += Decimal(unmatched).scaleb(-2)
     return own
+
+
+_MONTH_START = {
+    "sqlite": "strftime('%%Y-%%m-01', s.day)",
+    "postgresql": "CAST(date_trunc('month', s.day) AS date)",
+}
+
+
+def _node_spend(workspace: Workspace, node_ids=None) -> list[tuple[int, int, int]]:
+    """``(node id, matched cents, unplanned cents)`` per node with linked spend (the nodes
+    ``node_ids``; all when None): the spend summed per node, month, channel and location
+    code, each sum matched (the module's rule) by whether the node has a line for that
+    month and channel at that location or at none. One query; the matching happens in
+    the database, on the budget lines' unique key."""
+    quote = connection.ops.quote_name
+    spend, node, line = SpendEntry._meta, PlanNode._meta, BudgetLine._meta
+    location = spend.get_field("location").related_model._meta
+    where, params = "", [workspace.pk, workspace.pk]
+    if node_ids is not None:
+        ids = list(node_ids)
+        if not ids:
+            return []
+        where = f" AND n.id IN ({', '.join(['%s'] * len(ids))})"
+        params += ids
+    month = _MONTH_START[connection.vendor]
+    sql = f"""
+        SELECT g.node_id,
+               SUM(CASE WHEN EXISTS (
+                   SELECT 1 FROM {quote(line.db_table)} b
+                   WHERE b.workspace_id = %s AND b.node_id = g.node_id AND b.month = g.month
+                     AND b.channel = g.channel AND b.location IN (g.code, '')
+               ) THEN g.cents ELSE 0 END),
+               SUM(g.cents)
+        FROM (
+            SELECT n.id AS node_id, {month} AS month, s.channel AS channel,
+                   COALESCE(l.code, '') AS code,
+                   SUM(CAST(ROUND(s.amount * 100) AS BIGINT)) AS cents
+            FROM {quote(spend.db_table)} s
+            JOIN {quote(node.db_table)} n ON n.campaign_id = s.campaign_id
+            LEFT JOIN {quote(location.db_table)} l ON l.id = s.location_id
+            WHERE s.workspace_id = %s{where}
+            GROUP BY n.id, {month}, s.channel, COALESCE(l.code, '')
+        ) g
+        GROUP BY g.node_id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(node_id, matched, total - matched) for node_id, matched, total in cursor]
 
 
 def roll_up(parents: dict[int, int | None], own: dict[int, Figures]) -> dict[int, Figures]:

@@ -1,9 +1,12 @@
 """Team scoping of the plans timeline, budgets and spend pages: a node belongs to its
 team, or (without one) to its nearest ancestor's; a member of teams sees their teams'
 nodes by default, an admin or a member of no team sees all. The page's ``team`` filter
-(kept in the URL) chooses ``mine``, ``all`` or one team by key."""
+(kept in the URL) chooses ``mine``, ``all`` or one team by key. A budget line belongs to
+its own team, else to its node's."""
 
 from dataclasses import dataclass
+
+from django.db.models import Q
 
 from pacer.core.models import Workspace
 from pacer.core.roles import Role
@@ -34,6 +37,15 @@ def node_teams(workspace: Workspace) -> dict[int, int | None]:
     return found
 
 
+def lines_of_teams(node_ids: set[int], team_ids: set[int], prefix: str = "") -> Q:
+    """The budget lines (``prefix``: the path to them, such as ``source__``) that belong to
+    one of ``team_ids``: by their own team, else (none) by their node's (``node_ids``, from
+    ``nodes_of_teams``)."""
+    return Q(**{f"{prefix}team_id__in": sorted(team_ids)}) | Q(
+        **{f"{prefix}team_id": None, f"{prefix}node_id__in": sorted(node_ids)}
+    )
+
+
 def nodes_of_teams(workspace: Workspace, team_ids: set[int]) -> set[int]:
     """The ids of the nodes that belong to one of ``team_ids``."""
     return {node_id for node_id, team in node_teams(workspace).items() if team in team_ids}
@@ -59,6 +71,13 @@ class TeamScope:
             return set(self.own)
         team = teams.team_by_key(workspace, self.value)
         return {team.pk} if team else set()
+
+    def lines(self, workspace: Workspace, prefix: str = "") -> Q | None:
+        """The budget lines shown (``lines_of_teams``; None: all of them)."""
+        team_ids = self.team_ids(workspace)
+        if team_ids is None:
+            return None
+        return lines_of_teams(nodes_of_teams(workspace, team_ids), team_ids, prefix)
 
     def node_ids(self, workspace: Workspace) -> set[int] | None:
         """The nodes shown (None: all of them)."""

@@ -9,6 +9,7 @@ import pytest
 from pacer.core import actions as core_actions
 from pacer.core.roles import Role
 from pacer.planning.models import BudgetLine, BudgetTransfer, PlanNode
+from pacer.teams.models import Team
 from tests.api_client import ApiClient
 
 pytestmark = pytest.mark.django_db
@@ -207,3 +208,22 @@ def test_only_an_approver_other_than_the_requester_decides(api, workspace, admin
         "transfer": "was requested by you: another approver decides"
     }
     assert BudgetTransfer.objects.get(pk=mine["id"]).status == "pending"
+
+
+def test_a_lines_team_is_a_team_by_key_and_an_unknown_key_is_refused(api, workspace):
+    node = PlanNode.objects.create(workspace=workspace, kind="plan", name="P", fiscal_year=2026)
+    row = {"node": node.pk, "month": "2026-03", "channel": "tv", "amount": "10"}
+    bad = api.post("plans/lines", {"rows": [row, {**row, "channel": "email", "team": "nobody"}]})
+    assert refused(bad) == {"rows[1].team": "no team 'nobody' in this workspace"}
+    assert not BudgetLine.objects.exists()
+    rows = [row, {**row, "team": " Brand "}, {**row, "team": "cx"}]
+    assert api.post("plans/lines", {"rows": rows}).json() == {"created": 3, "updated": 0}
+    assert api.post("plans/lines", {"rows": rows}).json() == {"created": 0, "updated": 0}
+    listed = api.get("plans/lines").json()
+    assert [(line["channel"], line["team"]) for line in listed] == [
+        ("tv", ""),
+        ("tv", "brand"),
+        ("tv", "cx"),
+    ]
+    brand = Team.objects.get(workspace=workspace, key="brand")
+    assert BudgetLine.objects.filter(team_id=brand.pk).count() == 1

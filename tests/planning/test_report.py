@@ -17,9 +17,10 @@ from pacer.core import actions as core_actions
 from pacer.core.errors import ValidationFailed
 from pacer.core.roles import Role
 from pacer.people.selectors import locations_by_code
-from pacer.planning.actions import record_spend
+from pacer.planning.actions import create_campaign, record_spend
 from pacer.planning.budget_actions import plan_lines
 from pacer.planning.models import BudgetLine, Campaign, Invoice, PurchaseOrder, SpendEntry
+from pacer.planning.plan_actions import create_node
 from pacer.planning.purchase_actions import (
     issue_order,
     record_invoice,
@@ -157,6 +158,43 @@ def test_node_rows_at_a_depth_keep_a_shallower_nodes_own_lines_apart(workspace, 
     assert [(row.label, row.node_id) for row in plans.rows] == [
         ("FY2026 marketing plan", plan["root"].pk)
     ]
+
+
+def test_the_report_by_team_gives_a_node_without_a_team_its_ancestors_team(workspace, plan):
+    # a tactic without a team under the performance campaign node, with a line (700),
+    # matched spend (650) and spend no line plans (40); a program without a team under
+    # the plan (which has none) with a line (300); a line of the brand team on it (200)
+    create_campaign(workspace, "retarget", "display")
+    tactic = create_node(
+        workspace,
+        {"kind": "tactic", "name": "Retargeting", "fiscal_year": 2026, "campaign": "retarget"},
+        parent_id=plan["leaf"].pk,
+    )
+    loose = create_node(
+        workspace, {"kind": "program", "name": "Loose", "fiscal_year": 2026},
+        parent_id=plan["root"].pk,
+    )  # fmt: skip
+    plan_lines(
+        workspace,
+        [{"node": tactic.pk, "month": "2026-05", "channel": "display", "amount": "700"},
+         {"node": loose.pk, "month": "2026-05", "channel": "email", "amount": "300"},
+         {"node": loose.pk, "month": "2026-05", "channel": "tv", "team": "Brand",
+          "amount": "200"}],
+    )  # fmt: skip
+    retarget = Campaign.objects.get(key="retarget")
+    record_spend(
+        workspace,
+        [{"day": date(2026, 5, 3), "channel": "display", "campaign": retarget, "amount": "650"},
+         {"day": date(2026, 7, 1), "channel": "display", "campaign": retarget, "amount": "40"}],
+    )  # fmt: skip
+    teams = plan_report(workspace, rows="team")
+    assert labelled(teams) == {
+        "brand": money("43400"),
+        "content": money("1000"),
+        "performance": money("35700", "14000", "7000", "9190.25"),
+        "No team": money("300"),
+    }
+    assert teams.total == tree_totals(workspace) == money("80400", "14000", "7000", "9190.25")
 
 
 def test_teams_locations_and_periods(workspace, plan):

@@ -335,3 +335,42 @@ def test_line_figures_bind_no_variable_per_line(workspace, setup):
         raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, before)
     assert len(figures) == 20
     assert sum(f.planned for f in figures.values()) == D("100.00")  # the March line is 5 now
+
+
+def test_the_tree_splits_spend_into_matched_and_unplanned_by_location_as_lines_do(workspace):
+    """Spend at a location goes to the node's line at that location, else to its line
+    without a location, else it is unplanned: the tree's per-node split (matched in SQL)
+    equals the lines' (``line_figures``), with exact amounts."""
+    austin, dallas = upsert_locations(
+        workspace, [{"code": "AUS", "name": "Austin"}, {"code": "DAL", "name": "Dallas"}]
+    )
+    campaign = create_campaign(workspace, "local", "display")
+    root = create_node(workspace, {"kind": "plan", "name": "FY", "fiscal_year": 2026})
+    node = create_node(
+        workspace,
+        {"kind": "campaign", "name": "Local", "fiscal_year": 2026, "campaign": "local"},
+        parent_id=root.pk,
+    )
+    plan_lines(
+        workspace,
+        [{"node": node.pk, "month": "2026-05", "channel": "display", "location": "AUS",
+          "amount": "100"},
+         {"node": node.pk, "month": "2026-05", "channel": "email", "amount": "100"}],
+    )  # fmt: skip
+    record_spend(
+        workspace,
+        [{"day": date(2026, 5, 3), "channel": "display", "campaign": campaign,
+          "location": austin, "amount": "40"},  # the Austin line
+         {"day": date(2026, 5, 4), "channel": "email", "campaign": campaign,
+          "location": dallas, "amount": "30"},  # the line without a location
+         {"day": date(2026, 5, 5), "channel": "display", "campaign": campaign,
+          "location": dallas, "amount": "20.50"},  # display is planned for Austin only
+         {"day": date(2026, 6, 5), "channel": "email", "campaign": campaign,
+          "amount": "7"}],  # no June line
+    )  # fmt: skip
+    rows = {row.node.pk: row for row in tree(workspace)}
+    assert (rows[node.pk].own.actual, rows[node.pk].own.unplanned) == (D("70.00"), D("27.50"))
+    assert (rows[root.pk].total.actual, rows[root.pk].total.unplanned) == (D(70), D("27.50"))
+    figures, unplanned = line_figures(workspace)
+    assert sum(f.actual for f in figures.values()) == D(70)
+    assert unplanned == {node.pk: D("27.50")}

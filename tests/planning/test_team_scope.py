@@ -231,3 +231,22 @@ def test_the_api_sets_a_team_by_key_and_refuses_an_unknown_one_with_422(workspac
     node.refresh_from_db()
     assert node.team_id == team_by_key(workspace, "brand").pk
     assert api.get("plans/nodes").json()[0]["team"] == "brand"
+
+
+def test_a_line_with_a_team_of_its_own_belongs_to_that_team_not_its_nodes(
+    workspace, plan, administrator
+):
+    flight = PlanNode.objects.get(workspace=workspace, name="TV flight")  # brand's
+    plan_lines(
+        workspace,
+        [{"node": flight.pk, "month": "2026-06", "channel": "email", "team": "content",
+          "amount": 800}],
+    )  # fmt: skip
+    line = BudgetLine.objects.get(node=flight, channel="email")
+    issue_order(
+        workspace,
+        {"number": "PO-2026-003", "vendor": plan["vendor"].pk, "line": line.pk,
+         "issued_on": date(2026, 6, 1), "amount": "600"},
+    )  # fmt: skip
+    assert budgets(administrator, "&team=content")[2] == [("PO-2026-003", Decimal("600.00"))]
+    assert budgets(administrator, "&team=brand")[2] == [("PO-2026-002", Decimal("3000.00"))]

@@ -1,0 +1,87 @@
+"""The demo business's plan from its simulated spend: a flat monthly budget per campaign
+(so one month spends over its line, another under), an order per month for what was
+booked (at most the line), the agency's invoice for what was spent the month after
+(flagged when over the order), the months whose invoices are in closed with their
+accruals; once."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from pacer.demo.plans import load_plan, monthly_budget, months_between
+from pacer.planning.close_selectors import close_report
+from pacer.planning.models import BudgetLine, ClosedMonth, Invoice, PurchaseOrder
+from pacer.planning.report import plan_report
+from pacer.planning.rollups import accruals, tree
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+def test_the_demo_plan_varies_with_the_simulated_spend_and_closes_its_past_months(
+    workspace, small_business
+):
+    # the simulated spend: brand (paid search) 300 in January 2026, 100 in February
+    found = load_plan(workspace, today=date(2026, 3, 10))
+    assert found == {"nodes": 3, "lines": 2, "orders": 2, "closed": 2}
+    rows = tree(workspace)
+    assert [(r.node.name, r.depth) for r in rows] == [
+        ("FY2026 plan", 0),
+        ("Paid search", 1),
+        ("brand", 2),
+    ]
+    total = rows[0].total
+    # planned 200 a month; committed 200 (January, the line's whole amount) + 100
+    assert (total.planned, total.committed, total.invoiced, total.actual) == (
+        D("400.00"), D("300.00"), D("400.00"), D("400.00"),
+    )  # fmt: skip
+    lines = BudgetLine.objects.order_by("month")
+    assert [(line.month, line.amount) for line in lines] == [
+        (date(2026, 1, 1), D("200.00")),
+        (date(2026, 2, 1), D("200.00")),
+    ]
+    used = plan_report(workspace, rows="month")
+    assert [(r.label, r.total.actual, r.total.used) for r in used.rows] == [
+        ("2026-01", D("300.00"), D("1.5")),  # over its line
+        ("2026-02", D("100.00"), D("0.5")),  # under
+    ]
+    orders = PurchaseOrder.objects.order_by("number")
+    assert [(o.number, o.issued_on, o.amount) for o in orders] == [
+        ("PO-00001", date(2026, 1, 1), D("200.00")),
+        ("PO-00002", date(2026, 2, 1), D("100.00")),
+    ]
+    invoices = Invoice.objects.order_by("number")
+    assert [(i.number, i.invoiced_on, i.amount, i.flagged) for i in invoices] == [
+        ("INV-00001", date(2026, 2, 5), D("300.00"), True),
+        ("INV-00002", date(2026, 3, 5), D("100.00"), False),
+    ]
+    assert list(ClosedMonth.objects.order_by("month").values_list("month", flat=True)) == [
+        date(2026, 1, 1),
+        date(2026, 2, 1),
+    ]
+    close = {row.month.month: row for row in close_report(workspace, 2026)}
+    assert [(m, close[m].closed, close[m].accrued, close[m].invoiced) for m in (1, 2, 3)] == [
+        (1, True, D("200.00"), D(0)),  # January's order, billed in February
+        (2, True, D("100.00"), D("300.00")),
+        (3, False, D(0), D("100.00")),
+    ]
+    assert [r["order"].number for r in accruals(workspace, date(2026, 2, 28))] == ["PO-00002"]
+    assert load_plan(workspace) == {"nodes": 0, "lines": 0, "orders": 0, "closed": 0}  # once
+
+
+def test_invoices_not_due_yet_leave_the_month_open_and_accruing(workspace, small_business):
+    assert load_plan(workspace, today=date(2026, 3, 1)) == {
+        "nodes": 3, "lines": 2, "orders": 2, "closed": 1,
+    }  # fmt: skip
+    assert Invoice.objects.count() == 1  # February's arrives on 5 March
+    assert [r["accrued"] for r in accruals(workspace, date(2026, 3, 1))] == [D("100.00")]
+
+
+def test_a_campaign_is_budgeted_evenly_over_its_months_with_spend_or_without():
+    assert months_between(date(2025, 11, 1), date(2026, 2, 1)) == [
+        date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1),
+    ]  # fmt: skip
+    assert monthly_budget(D("1000.50"), 3) == D("334")
+    assert monthly_budget(D("100.49"), 1) == D("100")
+    assert monthly_budget(D("0.40"), 2) == D("1")  # a month with spend can take an order
