@@ -158,14 +158,27 @@ def update_values(model, fields: list[str], rows: list[Sequence]) -> None:
         cursor.execute("DROP TABLE pacer_update_rows")
 
 
-def insert_rows(model, fields: list[str], rows: Iterable[Sequence]) -> None:
+def adapt_value(model, name: str, value):
+    """``value`` of ``model``'s field ``name`` as the database driver takes it (what
+    ``insert_rows`` sends), e.g. to adapt a batch's one timestamp once."""
+    return _adapter(model._meta.get_field(name))(value)
+
+
+def insert_rows(
+    model, fields: list[str], rows: Iterable[Sequence], *, adapted: bool = False
+) -> None:
     """``INSERT`` rows given as value sequences in ``fields`` order (a related object or
     its id for a relation), in bulk; for rows whose ids are not needed. SQLite runs one
-    prepared statement per row, PostgreSQL a ``COPY``."""
+    prepared statement per row, PostgreSQL a ``COPY``. ``adapted``: the rows are
+    already as the driver takes them (ids for relations, ``adapt_value``), sent as
+    they are."""
     table, columns, adapters = _prepared(model, fields)
-    convert = [(i, adapt) for i, adapt in enumerate(adapters) if adapt is not _same]
-    params = [list(row) for row in rows]
-    _adapt_columns(params, convert)
+    if adapted:
+        params = rows if isinstance(rows, list) else list(rows)
+    else:
+        convert = [(i, adapt) for i, adapt in enumerate(adapters) if adapt is not _same]
+        params = [list(row) for row in rows]
+        _adapt_columns(params, convert)
     if not params:
         return
     with connection.cursor() as cursor:

@@ -19,7 +19,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from pacer.core import audit, feed
-from pacer.core.bulk import insert_columns, insert_rows, update_rows
+from pacer.core.bulk import adapt_value, insert_columns, insert_rows, update_rows
 from pacer.core.errors import FieldError, ValidationFailed, parse_amount
 from pacer.core.models import Workspace
 from pacer.people.commerce import LineInput, OrderInput, OrderWriter
@@ -28,7 +28,10 @@ from pacer.people.resolution import BatchResolver, normalise_phone
 from pacer.privacy.selectors import suppressed
 
 UPDATE_RULES = ("always", "if_not_empty", "if_existing_empty")
-USER_ID, EMAIL, PHONE = IdentityKind.USER_ID, IdentityKind.EMAIL, IdentityKind.PHONE
+# plain strings (equal to the enum members): the driver binds them without adapting
+USER_ID, EMAIL, PHONE = (
+    k.value for k in (IdentityKind.USER_ID, IdentityKind.EMAIL, IdentityKind.PHONE)
+)
 STAGES = tuple(LifecycleStage.values)
 # Plain ASCII addresses that Django's ``validate_email`` certainly accepts (a stricter
 # pattern than its own); anything else is left to ``validate_email``.
@@ -245,25 +248,30 @@ def _create_alone(workspace: Workspace, rows: list[tuple], now: datetime) -> Seq
     if "email" in named:
         emails = columns["email"] = [row.get("email", default["email"]) for row in values]
         columns["lead_at"] = [now if email else None for email in emails]
-        columns["lifecycle_stage"] = [
-            (row.get("lifecycle_stage") or LifecycleStage.LEAD.value)
-            if email
-            else row.get("lifecycle_stage", default["lifecycle_stage"])
-            for email, row in zip(emails, values, strict=True)
-        ]
+        lead, stage = LifecycleStage.LEAD.value, default["lifecycle_stage"]
+        columns["lifecycle_stage"] = (
+            [
+                (row.get("lifecycle_stage") or lead) if email else row.get("lifecycle_stage", stage)
+                for email, row in zip(emails, values, strict=True)
+            ]
+            if "lifecycle_stage" in named
+            else [lead if email else stage for email in emails]
+        )
     elif "lifecycle_stage" in named:
         columns["lifecycle_stage"] = [
             row.get("lifecycle_stage", default["lifecycle_stage"]) for row in values
         ]
     ids = insert_columns(Contact, columns)
+    workspace_id, created_at = workspace.pk, adapt_value(Identity, "created_at", now)
     insert_rows(
         Identity,
         ["workspace", "contact", "kind", "value", "created_at"],
         [
-            (workspace.pk, contact_id, kind, value, now)
+            (workspace_id, contact_id, kind, value, created_at)
             for contact_id, (keys, _) in zip(ids, rows, strict=True)
             for kind, value in keys
         ],
+        adapted=True,
     )
     return ids
 

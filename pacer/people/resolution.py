@@ -21,6 +21,9 @@ from pacer.people.models import Contact, Identity, IdentityKind
 # Lifecycle stages from the furthest along; a merged contact keeps the furthest of its two.
 STAGE_ORDER = ("evangelist", "customer", "opportunity", "sql", "mql", "lead", "subscriber", "other")
 MIN_PHONE_DIGITS = 6
+# Above this many identifiers of one kind, the resolver first asks whether the workspace
+# holds that kind at all (one indexed EXISTS) before looking each of them up.
+PROBE_FIRST_ABOVE = 5000
 # A contact's profile and computed traits: what ``combine_traits`` changes on the
 # survivor of a merge (written with the merge) and what activity changes
 # (``pacer.people.profiles``).
@@ -103,6 +106,8 @@ class BatchResolver:
         # one (workspace, kind, value IN ...) lookup per kind, so the unique index serves it
         rows = []
         for kind, values in self._by_kind.items():
+            if len(values) > PROBE_FIRST_ABOVE and not self._holds_any(kind):
+                continue  # e.g. a first import: thousands of lookups would find nothing
             rows += fetch_in(
                 Identity,
                 ["kind", "value", "contact"],
@@ -111,6 +116,10 @@ class BatchResolver:
                 values,
             )
         return sorted(rows)
+
+    def _holds_any(self, kind: str) -> bool:
+        """Whether the workspace holds an identity of ``kind`` (the unique index's prefix)."""
+        return Identity.objects.filter(workspace=self.workspace, kind=kind).exists()
 
     def _read_user_ids(self) -> list[tuple]:
         # by contact id alone (they are this workspace's), so the contact index serves it

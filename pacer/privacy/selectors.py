@@ -22,12 +22,15 @@ def suppressed(workspace: Workspace, identifiers: Iterable[Key]) -> set[Key]:
     """Which of ``identifiers`` (``(kind, value)`` pairs as messages carry them; kinds
     ``email``, ``phone``, ``user_id``, ``anonymous_id``) belong to an erased person.
 
-    One query, on the unique (workspace, digest) index, reads the workspace's
-    suppressions up to ``HELD_IN_MEMORY``: when it has none (it erased nobody) nothing
-    is hashed, and when it has few they are matched in memory. A workspace with more is
-    asked again for up to 5,000 identifiers a query. No query when nothing is asked."""
-    asked = [(kind, value) for kind, value in identifiers if value]
-    if not asked:
+    No query when nothing is asked (no identifier with a value). Otherwise one query, on
+    the unique (workspace, digest) index, reads the workspace's suppressions up to
+    ``HELD_IN_MEMORY``; when it has none (it erased nobody) ``identifiers`` is read no
+    further than its first value and nothing is hashed, and when it has few they are
+    matched in memory. A workspace with more is asked again for up to 5,000 identifiers
+    a query."""
+    identifiers = iter(identifiers)
+    first = next(((kind, value) for kind, value in identifiers if value), None)
+    if first is None:
         return set()
     held = list(
         Suppression.objects.filter(workspace=workspace).values_list("digest", flat=True)[
@@ -36,6 +39,7 @@ def suppressed(workspace: Workspace, identifiers: Iterable[Key]) -> set[Key]:
     )
     if not held:
         return set()
+    asked = [first, *((kind, value) for kind, value in identifiers if value)]
     by_digest: dict[str, list[Key]] = {}
     for kind, value in asked:
         by_digest.setdefault(digest(kind, normalise(kind, value)), []).append((kind, value))
