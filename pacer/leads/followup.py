@@ -49,7 +49,7 @@ CLAIM_CHUNK = 25
 SMTP_SENDERS = 4  # SMTP sessions sending side by side
 
 
-def _notice(
+def queue_notice(
     lead: Lead, key: str, *, subject: str, body: str, to_user=None, to_email="", to_phone=""
 ) -> None:
     try:
@@ -253,7 +253,7 @@ def _fire(timer: Timer, now: datetime, open_by_workspace: dict[int, list[str]]) 
     label = f"Lead #{lead.pk}"
     if timer.kind == TimerKind.REMIND and lead.owner is not None:
         subject = f"{label}: respond by {lead.respond_by:%H:%M %Z}"
-        _notice(
+        queue_notice(
             lead,
             f"remind:{timer.assignment_round}",
             to_user=lead.owner,
@@ -268,7 +268,7 @@ def _fire(timer: Timer, now: datetime, open_by_workspace: dict[int, list[str]]) 
             .first()
         )
         if phone:
-            _notice(
+            queue_notice(
                 lead,
                 f"remind-sms:{timer.assignment_round}",
                 to_phone=phone,
@@ -303,7 +303,7 @@ def _escalate(lead: Lead, timer: Timer, label: str) -> None:
         webhooks.emit(lead.workspace_id, escalation.EVENT, f"{lead.pk}:{round_step}", data)
         return
     if to == EscalateTo.EMAIL:
-        _notice(
+        queue_notice(
             lead,
             f"breach:{round_step}:inbox",
             to_email=target["address"],
@@ -324,7 +324,7 @@ def _escalate(lead: Lead, timer: Timer, label: str) -> None:
         ],
     }[to]()
     for user in {user.pk: user for user in users}.values():
-        _notice(
+        queue_notice(
             lead,
             f"breach:{round_step}:{user.pk}",
             to_user=user,
