@@ -11,7 +11,7 @@ from datetime import datetime
 
 from django.db import transaction
 
-from pacer.core import audit, faults
+from pacer.core import audit, clock, faults
 from pacer.core.models import Workspace
 from pacer.leads import todo
 from pacer.leads.followup import queue_notice
@@ -122,5 +122,29 @@ def hand_over_away(workspace: Workspace, user_id: int, now: datetime) -> HandedO
                 body=f"Lead #{lead.pk} was handed to you: its owner is away. It still "
                 "waits for its first response.\n",
             )
+            faults.point("leads.away.moved")  # a kill here undoes this lead's move
         moved.append(lead_id)
     return HandedOver(moved, unattended)
+
+
+def hand_over_all_away(now: datetime | None = None) -> int:
+    """The worker's sweep (loop "lead-away"): ``hand_over_away`` for every member away
+    now who still owns open, unanswered leads, so a hand-over that a crash cut short (it
+    runs after the time off was saved) is finished, and a lead left unattended moves
+    once someone is free. Returns how many leads moved."""
+    now = now or clock.now()
+    away = (
+        Agent.objects.filter(away_until__gt=now)
+        .values_list("workspace_id", "user_id")
+        .distinct()
+        .order_by("workspace_id", "user_id")
+    )
+    moved = 0
+    for workspace_id, user_id in away:
+        waiting = Lead.objects.filter(
+            workspace_id=workspace_id, owner_id=user_id, first_response_at__isnull=True
+        )
+        if waiting.exists():
+            workspace = Workspace.objects.get(pk=workspace_id)
+            moved += len(hand_over_away(workspace, user_id, now).moved)
+    return moved

@@ -148,6 +148,18 @@ def test_a_lead_answered_while_the_hand_over_runs_is_not_moved(
     assert not Notice.objects.filter(key__startswith="assigned:").exists()
 
 
+def test_the_workers_sweep_finishes_a_hand_over_that_did_not_run(workspace, team):
+    """Time off saved, then the process died before the hand-over after commit: the
+    "lead-away" loop moves the lead; its next run moves nothing."""
+    Agent.objects.filter(pk=team["rows"]["ann"].pk).update(away_until=BACK)
+    assert handover.hand_over_all_away(AWAY_AT) == 1
+    assert _state(team["leads"][0])[:3] == ("ben", 2, DUE)
+    assert Notice.objects.filter(key="assigned:2").count() == 1
+    assert handover.hand_over_all_away(AWAY_AT) == 0
+    assert handover.hand_over_all_away(BACK) == 0  # back: nobody is away
+    assert Notice.objects.filter(key__startswith="assigned:").count() == 1
+
+
 def test_nothing_moves_when_the_time_off_is_over_or_cleared(
     workspace, team, django_capture_on_commit_callbacks
 ):
