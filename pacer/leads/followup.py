@@ -52,6 +52,8 @@ SMTP_SENDERS = 4  # SMTP sessions sending side by side
 def queue_notice(
     lead: Lead, key: str, *, subject: str, body: str, to_user=None, to_email="", to_phone=""
 ) -> None:
+    """Queue a notice about ``lead`` (inside the caller's transaction), once per lead and
+    ``key``; the sender loop is woken after commit."""
     try:
         with transaction.atomic():
             Notice.objects.create(
@@ -77,7 +79,7 @@ def start(leads: list[Lead], now: datetime, *, people: dict) -> None:
     A lead older than ``HISTORIC`` when it arrives (a backfill, an import) is assigned
     without deadlines and gets no auto-reply: answering it now would not be an answer.
     The tasks and notices are written in one statement each, skipping any made before
-    (once per lead and key, as ``_notice`` and ``todo.first_response_task``).
+    (once per lead and key, as ``queue_notice`` and ``todo.first_response_task``).
     """
     if not leads:
         return
