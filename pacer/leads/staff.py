@@ -173,7 +173,15 @@ def save_agent(
     errors: dict[str, str] = {}
     agent = None
     if agent_id is not None:
-        agent = Agent.objects.select_for_update().filter(workspace=workspace, pk=agent_id).first()
+        # every row of the person, locked in id order: time off is written to all of
+        # them, and two edits of one person's rows must not lock them in opposite orders
+        user_id = (
+            Agent.objects.filter(workspace=workspace, pk=agent_id)
+            .values_list("user_id", flat=True)
+            .first()
+        )
+        rows = Agent.objects.select_for_update().filter(workspace=workspace, user_id=user_id)
+        agent = next((row for row in rows.order_by("id") if row.pk == agent_id), None)
         if agent is None:
             raise ValidationFailed({"agent_id": "no such agent in this workspace"})
     else:
