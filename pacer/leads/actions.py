@@ -23,7 +23,7 @@ from pacer.core import audit, clock
 from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Workspace
 from pacer.ingest.actions import accept
-from pacer.leads import followup
+from pacer.leads import followup, handover
 from pacer.leads.locating import Locator
 from pacer.leads.models import SOURCES, Lead, LeadStage, StageChange, StageKind
 from pacer.leads.stages import first_open_stage, stages
@@ -265,7 +265,8 @@ def move_stage(
     """Move a lead to ``to_stage``, recording who or what moved it, when and why.
 
     A stage of kind "lost" needs a reason; moving to the stage it is in is refused. A
-    move to a won or lost stage stops the lead's follow-up timers (``followup.stop_timers``).
+    move to a won or lost stage stops the lead's follow-up timers (``followup.stop_timers``);
+    a move from one back to an open stage starts them again (``handover.restart_timers``).
     """
     lead = Lead.objects.select_for_update().filter(workspace=workspace, pk=lead_id).first()
     if lead is None:
@@ -281,6 +282,7 @@ def move_stage(
         raise ValidationFailed({"reason": f"is required to move a lead to '{to_stage}'"})
     if len(reason) > 500:
         raise ValidationFailed({"reason": "must be at most 500 characters"})
+    was_closed = listed[lead.stage].kind != StageKind.OPEN if lead.stage in listed else False
     StageChange.objects.create(
         workspace=workspace,
         lead=lead,
@@ -296,6 +298,8 @@ def move_stage(
     lead.save(update_fields=["stage", "stage_changed_at", "reason"])
     if stage.kind != StageKind.OPEN:  # won or lost: no reminder, escalation or re-assignment
         followup.stop_timers(lead, at, why=f"closed: {to_stage}", actor=actor)
+    elif was_closed:  # reopened: the follow-up clock starts again
+        handover.restart_timers(lead, at, why=f"reopened: {to_stage}", actor=actor)
     return lead
 
 

@@ -62,7 +62,9 @@ class AgentChange(Schema):
     shift: HoursIO | None = Field(None, description="none: takes leads at any time")
     away_until: datetime | None = Field(
         None,
-        description="time off: no new leads until then (ISO 8601 with its offset); none: not away",
+        description="time off: no new leads until then (ISO 8601 with its offset), at every "
+        "location the member serves, their unanswered leads handed to someone available; "
+        "none: not away",
         examples=["2026-12-24T09:00:00+00:00"],
     )
 
@@ -231,7 +233,7 @@ def _agent_id(request, agent_id: int) -> int:
 @endpoint("leads.configure")
 def change_agent(request, agent_id: Id, payload: AgentChange):
     """Replace an agent's location, share, cap, team, phone, shift and time off (left
-    out: not away)."""
+    out: not away). Time off is the member's: it applies at every location they serve."""
     data = {**payload.dict(), "shift": _hours_json(payload.shift)}
     staff.save_agent(
         request.workspace, data, agent_id=_agent_id(request, agent_id), actor=request.user

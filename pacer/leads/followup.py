@@ -49,9 +49,11 @@ CLAIM_CHUNK = 25
 SMTP_SENDERS = 4  # SMTP sessions sending side by side
 
 
-def _notice(
+def queue_notice(
     lead: Lead, key: str, *, subject: str, body: str, to_user=None, to_email="", to_phone=""
 ) -> None:
+    """Queue a notice about ``lead`` (inside the caller's transaction), once per lead and
+    ``key``; the sender loop is woken after commit."""
     try:
         with transaction.atomic():
             Notice.objects.create(
@@ -77,7 +79,7 @@ def start(leads: list[Lead], now: datetime, *, people: dict) -> None:
     A lead older than ``HISTORIC`` when it arrives (a backfill, an import) is assigned
     without deadlines and gets no auto-reply: answering it now would not be an answer.
     The tasks and notices are written in one statement each, skipping any made before
-    (once per lead and key, as ``_notice`` and ``todo.first_response_task``).
+    (once per lead and key, as ``queue_notice`` and ``todo.first_response_task``).
     """
     if not leads:
         return
@@ -253,7 +255,7 @@ def _fire(timer: Timer, now: datetime, open_by_workspace: dict[int, list[str]]) 
     label = f"Lead #{lead.pk}"
     if timer.kind == TimerKind.REMIND and lead.owner is not None:
         subject = f"{label}: respond by {lead.respond_by:%H:%M %Z}"
-        _notice(
+        queue_notice(
             lead,
             f"remind:{timer.assignment_round}",
             to_user=lead.owner,
@@ -268,7 +270,7 @@ def _fire(timer: Timer, now: datetime, open_by_workspace: dict[int, list[str]]) 
             .first()
         )
         if phone:
-            _notice(
+            queue_notice(
                 lead,
                 f"remind-sms:{timer.assignment_round}",
                 to_phone=phone,
@@ -303,7 +305,7 @@ def _escalate(lead: Lead, timer: Timer, label: str) -> None:
         webhooks.emit(lead.workspace_id, escalation.EVENT, f"{lead.pk}:{round_step}", data)
         return
     if to == EscalateTo.EMAIL:
-        _notice(
+        queue_notice(
             lead,
             f"breach:{round_step}:inbox",
             to_email=target["address"],
@@ -324,7 +326,7 @@ def _escalate(lead: Lead, timer: Timer, label: str) -> None:
         ],
     }[to]()
     for user in {user.pk: user for user in users}.values():
-        _notice(
+        queue_notice(
             lead,
             f"breach:{round_step}:{user.pk}",
             to_user=user,

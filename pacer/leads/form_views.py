@@ -1,7 +1,9 @@
 """Lead forms: the hosted page anyone may submit (also embedded as an iframe), the page
-where managers define forms and copy the embed snippet, and each form's settings page
-(how its leads escalate a missed deadline)."""
+where managers define forms and copy the embed snippet, and each form's page (the form
+itself, with a preview of its hosted page, and how its leads escalate a missed
+deadline)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -54,10 +56,12 @@ def hosted_form(request, workspace: str, key: str):
         # a link or iframe to the form may carry the campaign's UTM parameters
         "utm": [(name, request.GET[name][:200]) for name in UTM_FIELDS if request.GET.get(name)],
         "embed": request.GET.get("embed") == "1",
+        # the form's own page shows it: nothing it sends is taken
+        "preview": request.GET.get("preview") == "1",
         "honeypot": forms.HONEYPOT,
     }
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and not context["preview"]:
         now = clock.now()
         data, errors = forms.submission(form, request.POST)
         try:
@@ -166,9 +170,83 @@ def _default_chain(workspace: Workspace) -> dict:
     }
 
 
+NEEDS = (("", "not asked"), ("optional", "optional"), ("required", "required"))
+CONSENT_PARTS = ("purpose", "channel", "wording")
+
+
+def _posted_form(form: LeadForm, post) -> tuple[dict, dict, list[int]]:
+    """What the form page posted, as ``forms.save_form`` takes it; the consent rows as
+    typed; and the page row of each filled consent row (an empty row is left out)."""
+    rows = [
+        {part: post.get(f"consents[{index}].{part}", "").strip() for part in CONSENT_PARTS}
+        for index in range(forms.MAX_CONSENTS)
+    ]
+    filled = [index for index, row in enumerate(rows) if any(row.values())]
+    data = {
+        "key": form.key,
+        "title": post.get("title", ""),
+        "intro": post.get("intro", ""),
+        "fields": {
+            name: post.get(f"fields.{name}")
+            for name in forms.FIELDS
+            if post.get(f"fields.{name}") in ("required", "optional")
+        },
+        "consents": [rows[index] for index in filled],
+        "ask_location": post.get("ask_location") == "on",
+        "thanks": post.get("thanks", ""),
+        "active": post.get("active") == "on",
+    }
+    return data, {"rows": rows}, filled
+
+
+def _consent_errors(errors: dict, filled: list[int]) -> dict:
+    """Refusals of the filled consent rows keyed by the page's own rows."""
+    keyed = {}
+    for key, reason in errors.items():
+        if key.startswith("consents["):
+            index, rest = key[len("consents[") :].split("]", 1)
+            key = f"consents[{filled[int(index)]}]{rest}"
+        keyed[key] = reason
+    return keyed
+
+
+def _editor(form: LeadForm, data: dict | None, rows: list[dict] | None) -> dict:
+    """The form editor's values: as posted (``data``, ``rows``) or as saved."""
+    data = data or {
+        "title": form.title,
+        "intro": form.intro,
+        "fields": form.fields,
+        "ask_location": form.ask_location,
+        "thanks": form.thanks,
+        "active": form.active,
+    }
+    rows = rows if rows is not None else list(form.consents)
+    shown = len([r for r in rows if any(r.values())]) + 1  # and one empty row
+    rows = (list(rows) + [{} for _ in range(forms.MAX_CONSENTS)])[: min(shown, forms.MAX_CONSENTS)]
+    return {
+        **data,
+        "field_rows": [
+            {"name": f"fields.{name}", "label": label, "value": data["fields"].get(name, "")}
+            for name, label in forms.FIELDS.items()
+        ],
+        "consent_rows": [
+            {
+                "number": index + 1,
+                **{
+                    part: {"name": f"consents[{index}].{part}", "value": row.get(part, "")}
+                    for part in CONSENT_PARTS
+                },
+            }
+            for index, row in enumerate(rows)
+        ],
+    }
+
+
 @page("leads.configure")
 def form_settings(request, key: str):
-    """One form: its address, snippet and fields, and how its leads escalate (the
+    """One form: the form itself (title, fields, consent boxes and their wording, the
+    location question, the thank-you message, whether it takes submissions) with a
+    preview of its hosted page, its address and snippet, and how its leads escalate (the
     default chain, none, or its own steps)."""
     workspace: Workspace = request.workspace
     form = LeadForm.objects.filter(workspace=workspace, key=key).first()
@@ -176,7 +254,18 @@ def form_settings(request, key: str):
         raise Http404("no such form")
     current = escalation.form_chain(workspace, key)
     mode, rows, errors, status = current["mode"], current["steps"], {}, 200
-    if request.method == "POST":
+    edited, edit_rows, edit_errors = None, None, {}
+    if request.method == "POST" and request.POST.get("part") == "form":
+        edited, typed, filled = _posted_form(form, request.POST)
+        edit_rows = typed["rows"]
+        try:
+            forms.save_form(workspace, edited, now=clock.now(), actor=request.user)
+        except ValidationFailed as error:
+            edit_errors, status = _consent_errors(error.errors, filled), 422
+        else:
+            messages.success(request, f"Form '{key}' saved.")
+            return redirect("lead-form-settings", key)
+    elif request.method == "POST":
         mode = request.POST.get("mode", "")
         rows, steps, filled = chain_form(request.POST)
         try:
@@ -199,6 +288,12 @@ def form_settings(request, key: str):
         "asked": ", ".join(
             f"{forms.FIELDS.get(name, name)} ({need})" for name, need in form.fields.items()
         ),
+        "edit": _editor(form, edited, edit_rows),
+        "edit_errors": edit_errors,
+        "needs": NEEDS,
+        "rate_limit": settings.LEAD_FORM_SUBMISSIONS_PER_ADDRESS,
+        "rate_window": settings.LEAD_FORM_WINDOW_SECONDS // 60,
+        "utm_fields": ", ".join(UTM_FIELDS),
         "mode": mode,
         "modes": FormEscalation.choices,
         **_default_chain(workspace),

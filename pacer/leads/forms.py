@@ -22,11 +22,24 @@ FIELDS = {
 }
 HONEYPOT = "website"  # hidden from people; bots fill it
 KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
+MAX_CONSENTS = 10
+
+
+TEXTS = {"intro": 2000, "thanks": 2000}
+STATE = ("title", "intro", "fields", "consents", "ask_location", "thanks", "active")
 
 
 @transaction.atomic
 def save_form(workspace: Workspace, data: Mapping, *, now: datetime, actor=None) -> LeadForm:
-    """Create or update the form ``data["key"]``; every bad field named, nothing written."""
+    """Create or update the form ``data["key"]``: ``title``, ``intro``, ``fields`` (a
+    contact field -> "required" or "optional"; an email or a phone among them),
+    ``consents`` (up to ``MAX_CONSENTS`` boxes of ``purpose``, ``channel`` and the
+    ``wording`` recorded with each submission), ``ask_location`` (the person picks the
+    location), ``thanks`` and ``active`` (left out: unchanged; a new form is active).
+    Every bad field named, nothing written; audited with what it was before.
+
+    A submission records the consent wording it was shown, so a later change of the
+    wording leaves what earlier ones recorded as it was."""
     errors = {}
     key = str(data.get("key") or "").strip()
     if not KEY.fullmatch(key):
@@ -43,28 +56,38 @@ def save_form(workspace: Workspace, data: Mapping, *, now: datetime, actor=None)
     if not ({"email", "phone"} & set(fields)):
         errors.setdefault("fields", "ask for an email or a phone number")
     consents = list(data.get("consents") or [])
-    for index, box in enumerate(consents):
+    if len(consents) > MAX_CONSENTS:
+        errors["consents"] = f"at most {MAX_CONSENTS} consent boxes"
+    for index, box in enumerate(consents[:MAX_CONSENTS]):
         for part, limit in (("purpose", 60), ("channel", 20), ("wording", 2000)):
             if not 1 <= len(str(box.get(part) or "").strip()) <= limit:
                 errors[f"consents[{index}].{part}"] = f"must be 1-{limit} characters"
+    for name, limit in TEXTS.items():
+        if len(str(data.get(name) or "").strip()) > limit:
+            errors[name] = f"must be at most {limit} characters"
     if errors:
         raise ValidationFailed(errors)
     values = {
         "title": title,
-        "intro": str(data.get("intro") or "").strip()[:2000],
+        "intro": str(data.get("intro") or "").strip(),
         "fields": fields,
         "consents": [
             {part: str(box[part]).strip() for part in ("purpose", "channel", "wording")}
             for box in consents
         ],
         "ask_location": bool(data.get("ask_location")),
-        "thanks": str(data.get("thanks") or "").strip()[:2000]
+        "thanks": str(data.get("thanks") or "").strip()
         or LeadForm._meta.get_field("thanks").default,
     }
+    if "active" in data:
+        values["active"] = bool(data["active"])
+    found = LeadForm.objects.select_for_update().filter(workspace=workspace, key=key).first()
+    before = {name: getattr(found, name) for name in STATE} if found else None
     form, created = LeadForm.objects.update_or_create(
         workspace=workspace, key=key, defaults=values, create_defaults=values | {"created_at": now}
     )
-    audit.record(workspace, "leads.form", form, actor=actor, after={"key": key, "created": created})
+    after = {"key": key, "created": created, **{name: getattr(form, name) for name in STATE}}
+    audit.record(workspace, "leads.form", form, actor=actor, before=before, after=after)
     return form
 
 

@@ -3,6 +3,11 @@ bucket, the fitted decay curve and what answering every lead within 15 minutes i
 
 A lead *converted* when it reached a won stage, or its contact became a customer (first
 order) within ``CONVERSION_DAYS`` after the lead arrived.
+
+A lead *disqualified before response* is in a lost stage (spam, duplicate, wrong
+number...) that it reached before its first-response deadline, and was never answered:
+nobody missed it, so it is left out of SLA attainment (the report's, each owner's and
+each team's) and counted apart.
 """
 
 from dataclasses import dataclass
@@ -19,7 +24,7 @@ from pacer.analytics.speed_to_lead import (
     wilson,
 )
 from pacer.core.models import Workspace
-from pacer.leads.models import Agent, Lead
+from pacer.leads.models import Agent, Lead, StageKind
 from pacer.leads.stages import stages
 
 CONVERSION_DAYS = 90
@@ -65,8 +70,9 @@ class SpeedReport:
     leads: int
     unanswered: int
     summary: ResponseSummary | None
-    with_deadline: int
+    with_deadline: int  # SLA denominator: leads with a deadline, less those below
     on_time: int
+    disqualified_early: int  # disqualified before the deadline, never answered
     buckets: list[Bucket]
     by_location: dict[int | None, ResponseSummary]
     fit: ExponentialDecayFit | None
@@ -83,7 +89,9 @@ def _label(low: int, high: int | None) -> str:
 
 def speed_report(workspace: Workspace, start: datetime, end: datetime) -> SpeedReport:
     """Leads that arrived in ``[start, end)``."""
-    won = {s.key for s in stages(workspace) if s.kind == "won"}
+    listed = stages(workspace)
+    won = {s.key for s in listed if s.kind == StageKind.WON}
+    lost = {s.key for s in listed if s.kind == StageKind.LOST}
     rows = list(
         Lead.objects.filter(
             workspace=workspace, created_at__gte=start, created_at__lt=end
@@ -96,18 +104,22 @@ def speed_report(workspace: Workspace, start: datetime, end: datetime) -> SpeedR
             "contact__customer_at",
             "contact__revenue",
             "owner_id",
+            "stage_changed_at",
         )
     )
     teams = _teams(workspace)
     per_owner: dict[int | None, list] = {}
     per_team: dict[str, list] = {}
     answered, outcomes, locations, revenue = [], [], {}, []
-    with_deadline = on_time = 0
-    for created, responded, due, stage, location, customer_at, spent, owner in rows:
+    with_deadline = on_time = disqualified_early = 0
+    for created, responded, due, stage, location, customer_at, spent, owner, moved in rows:
         converted = stage in won or (
             customer_at is not None
             and created <= customer_at <= created + timedelta(days=CONVERSION_DAYS)
         )
+        if due is not None and responded is None and stage in lost and moved <= due:
+            disqualified_early += 1
+            due = None  # not a miss: out of every SLA denominator
         figures = (
             max((responded - created).total_seconds() / 60, 0.0) if responded else None,
             None if due is None else responded is not None and responded <= due,
@@ -157,6 +169,7 @@ def speed_report(workspace: Workspace, start: datetime, end: datetime) -> SpeedR
         summary=response_summary(answered) if answered else None,
         with_deadline=with_deadline,
         on_time=on_time,
+        disqualified_early=disqualified_early,
         buckets=buckets,
         by_location={loc: response_summary(times) for loc, times in locations.items()},
         fit=fit,

@@ -177,6 +177,7 @@ def assign(
     deadlines: bool = True,
     since: datetime | None = None,
     router: Router | None = None,
+    keep_clock: bool = False,
 ) -> Lead:
     """Give the lead to the next agent (never ``exclude``) and start its SLA timers.
 
@@ -184,7 +185,9 @@ def assign(
     from ``now`` (a re-assignment gives the new owner the full time). Runs inside the
     caller's transaction. Without an agent the lead stays unassigned
     (the inbox shows it in the location's queue), audited as such. ``router``: one
-    shared by the leads assigned at ``now`` (else one for this lead).
+    shared by the leads assigned at ``now`` (else one for this lead). ``keep_clock``: the
+    new owner takes over the deadline and the pending timers as they are (the previous
+    owner went away), instead of a full new time.
     """
     workspace = lead.workspace
     router = router or Router(workspace, now)
@@ -209,43 +212,17 @@ def assign(
     chosen.save(update_fields=["assigned"])
     lead.owner_id, lead.assigned_at = chosen.user_id, now
     router.took(chosen.user_id, lead, +1)
-    policy = router.policy(lead.stage, lead.location_id)
-    lead.respond_by = None
-    if deadlines and policy is not None and lead.first_response_at is None:
-        hours = router.hours(lead.location_id)
-        base = since or now
-        lead.respond_by = add_working_minutes(base, policy.respond_minutes, hours)
-        remind = add_working_minutes(
-            base, max(policy.respond_minutes - policy.remind_minutes, 0), hours
-        )
-        reassign = add_working_minutes(lead.respond_by, policy.reassign_minutes, hours)
-        steps = [  # escalation: each step of the chain, its delay after the deadline
-            (
-                TimerKind.BREACH,
-                index,
-                step,
-                add_working_minutes(lead.respond_by, step["delay_minutes"], hours)
-                if step["delay_minutes"]
-                else lead.respond_by,
-            )
-            for index, step in enumerate(router.chain(lead.location_id, lead.form))
-        ]
-        Timer.objects.bulk_create(
-            Timer(
-                workspace=workspace,
-                lead=lead,
-                kind=kind,
-                assignment_round=lead.assignment_round,
-                step=index,
-                target=target,
-                due_at=due,
-            )
-            for kind, index, target, due in (
-                (TimerKind.REMIND, 0, {}, remind),
-                *steps,
-                (TimerKind.REASSIGN, 0, {}, reassign),
-            )
-        )
+    if keep_clock:  # the same deadline and pending timers, now the new round's
+        Timer.objects.filter(
+            lead=lead,
+            assignment_round=lead.assignment_round - 1,
+            fired_at__isnull=True,
+            cancelled_at__isnull=True,
+        ).update(assignment_round=lead.assignment_round)
+    else:
+        lead.respond_by = None
+        if deadlines and lead.first_response_at is None:
+            start_clock(lead, router, since or now)
     lead.save(update_fields=["owner", "assigned_at", "respond_by", "assignment_round"])
     audit.record(
         workspace,
@@ -259,3 +236,46 @@ def assign(
         },
     )
     return lead
+
+
+def start_clock(lead: Lead, router: Router, base: datetime) -> list[str]:
+    """Set the lead's response deadline and its timers for its current round, counted
+    from ``base`` by its stage and location's SLA policy (the reminder, each escalation
+    step of its location's or form's chain, the re-assignment); returns the timers made
+    as ``kind:step`` (none without a policy: then no deadline either). The caller saves
+    the lead."""
+    policy = router.policy(lead.stage, lead.location_id)
+    lead.respond_by = None
+    if policy is None:
+        return []
+    hours = router.hours(lead.location_id)
+    lead.respond_by = add_working_minutes(base, policy.respond_minutes, hours)
+    remind = add_working_minutes(
+        base, max(policy.respond_minutes - policy.remind_minutes, 0), hours
+    )
+    reassign = add_working_minutes(lead.respond_by, policy.reassign_minutes, hours)
+    steps = [  # escalation: each step of the chain, its delay after the deadline
+        (
+            TimerKind.BREACH,
+            index,
+            step,
+            add_working_minutes(lead.respond_by, step["delay_minutes"], hours)
+            if step["delay_minutes"]
+            else lead.respond_by,
+        )
+        for index, step in enumerate(router.chain(lead.location_id, lead.form))
+    ]
+    timers = [(TimerKind.REMIND, 0, {}, remind), *steps, (TimerKind.REASSIGN, 0, {}, reassign)]
+    Timer.objects.bulk_create(
+        Timer(
+            workspace_id=lead.workspace_id,
+            lead=lead,
+            kind=kind,
+            assignment_round=lead.assignment_round,
+            step=index,
+            target=target,
+            due_at=due,
+        )
+        for kind, index, target, due in timers
+    )
+    return [f"{kind}:{index}" for kind, index, _, _ in timers]

@@ -133,6 +133,7 @@ class LocationQueue:
     location_id: int | None
     open: int
     unassigned: int
+    unattended: int  # open, unanswered, their owner away (nobody could take them over)
     overdue: int
     answered: int  # leads created in the window with a first response
     median_response_minutes: float | None
@@ -140,19 +141,27 @@ class LocationQueue:
 
 
 def queues(workspace: Workspace, since: datetime, now: datetime) -> list[LocationQueue]:
-    """Per location: open, unassigned and overdue leads now; answered leads since
-    ``since`` with their median first-response time and the share within 15 minutes."""
+    """Per location: open, unassigned, unattended (unanswered, the owner away) and
+    overdue leads now; answered leads since ``since`` with their median first-response
+    time and the share within 15 minutes."""
     open_ones = open_stages(workspace)
+    away = set(
+        Agent.objects.filter(workspace=workspace, away_until__gt=now).values_list(
+            "user_id", flat=True
+        )
+    )
     rows: dict[int | None, dict] = {}
     for lead in Lead.objects.filter(workspace=workspace).filter(
         Q(stage__in=open_ones) | Q(created_at__gte=since)
     ):
         row = rows.setdefault(
-            lead.location_id, {"open": 0, "unassigned": 0, "overdue": 0, "times": []}
+            lead.location_id,
+            {"open": 0, "unassigned": 0, "unattended": 0, "overdue": 0, "times": []},
         )
         if lead.stage in open_ones:
             row["open"] += 1
             row["unassigned"] += lead.owner_id is None
+            row["unattended"] += lead.owner_id in away and lead.first_response_at is None
             row["overdue"] += bool(
                 lead.first_response_at is None and lead.respond_by and lead.respond_by < now
             )
@@ -163,6 +172,7 @@ def queues(workspace: Workspace, since: datetime, now: datetime) -> list[Locatio
             location_id=location,
             open=row["open"],
             unassigned=row["unassigned"],
+            unattended=row["unattended"],
             overdue=row["overdue"],
             answered=len(row["times"]),
             median_response_minutes=median(row["times"]) if row["times"] else None,

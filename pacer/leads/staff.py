@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from pacer.core import audit
+from pacer.core import audit, clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Membership, Workspace
+from pacer.leads import handover
 from pacer.leads.hours import WEEKDAYS, from_json
 from pacer.leads.models import Agent, LocationHours, RoutingRule
 from pacer.leads.routing import hours_of
@@ -164,11 +165,23 @@ def save_agent(
     open leads), ``is_manager`` (gets the escalations), ``team``, ``phone``, ``shift``
     (``{}``: takes leads at any time) and ``away_until`` (time off: no leads until then,
     an aware datetime or ISO 8601 text; None or "" ends it). Fields left out keep their
-    value (or default)."""
+    value (or default).
+
+    Time off is the person's: it is set on each of the member's agent rows (every
+    location they serve; a new row takes theirs). While it lasts, their open, unanswered
+    leads go to someone available, after commit (``handover.hand_over_away``)."""
     errors: dict[str, str] = {}
     agent = None
     if agent_id is not None:
-        agent = Agent.objects.select_for_update().filter(workspace=workspace, pk=agent_id).first()
+        # every row of the person, locked in id order: time off is written to all of
+        # them, and two edits of one person's rows must not lock them in opposite orders
+        user_id = (
+            Agent.objects.filter(workspace=workspace, pk=agent_id)
+            .values_list("user_id", flat=True)
+            .first()
+        )
+        rows = Agent.objects.select_for_update().filter(workspace=workspace, user_id=user_id)
+        agent = next((row for row in rows.order_by("id") if row.pk == agent_id), None)
         if agent is None:
             raise ValidationFailed({"agent_id": "no such agent in this workspace"})
     else:
@@ -216,10 +229,25 @@ def save_agent(
         errors.update(_team_still_needed(workspace, before["team"], agent.pk, "team"))
     if errors:
         raise ValidationFailed(errors)
+    others = Agent.objects.filter(workspace=workspace, user_id=agent.user_id).exclude(pk=agent.pk)
+    if "away_until" not in data and agent.pk is None:  # a new location of someone away
+        agent.away_until = others.values_list("away_until", flat=True).first()
     agent.save()
-    audit.record(
-        workspace, "leads.agent", agent, actor=actor, before=before, after=_agent_state(agent)
-    )
+    after = _agent_state(agent)
+    if "away_until" in data:  # time off is the person's: at every location they serve
+        differ = (
+            others.filter(away_until__isnull=False)
+            if agent.away_until is None
+            else others.exclude(away_until=agent.away_until)  # NULLs included
+        )
+        also = sorted(differ.values_list("pk", flat=True))
+        others.filter(pk__in=also).update(away_until=agent.away_until)
+        if also:
+            after["away_also_for_agents"] = also
+    audit.record(workspace, "leads.agent", agent, actor=actor, before=before, after=after)
+    if agent.away_until is not None and agent.away_until > clock.now():
+        user_id = agent.user_id
+        transaction.on_commit(lambda: handover.hand_over_away(workspace, user_id, clock.now()))
     return agent
 
 
@@ -305,24 +333,28 @@ def local_time(moment: datetime, zone: str) -> str:
 
 
 def away(workspace: Workspace, now: datetime) -> list[dict]:
-    """The agents away at ``now`` (time off, no new leads), soonest back first:
-    ``{agent, username, location_id, until, zone, until_text}``."""
+    """The members away at ``now`` (time off, no new leads), soonest back first, one row
+    per person: ``{agent, username, user_id, location_ids, until, zone, until_text}``
+    (``agent``: their first agent row; ``location_ids``: every location they serve, None
+    for the fallback queue; the time zone of their first row's shift or location)."""
     found = (
         Agent.objects.filter(workspace=workspace, away_until__gt=now)
         .select_related("user")
         .order_by("away_until", "id")
     )
-    rows = []
+    people: dict[int, dict] = {}
     for agent in found:
+        if agent.user_id in people:
+            people[agent.user_id]["location_ids"].append(agent.location_id)
+            continue
         zone = agent_zone(workspace, agent.location_id, agent.shift)
-        rows.append(
-            {
-                "agent": agent.pk,
-                "username": agent.user.username,
-                "location_id": agent.location_id,
-                "until": agent.away_until,
-                "zone": zone,
-                "until_text": local_time(agent.away_until, zone),
-            }
-        )
-    return rows
+        people[agent.user_id] = {
+            "agent": agent.pk,
+            "username": agent.user.username,
+            "user_id": agent.user_id,
+            "location_ids": [agent.location_id],
+            "until": agent.away_until,
+            "zone": zone,
+            "until_text": local_time(agent.away_until, zone),
+        }
+    return list(people.values())

@@ -121,3 +121,15 @@ def set_done(workspace: Workspace, task_id: int, done: bool, *, at: datetime, ac
     task.done_at, task.done_by = (at, actor) if done else (None, None)
     task.save(update_fields=["done_at", "done_by"])
     return task
+
+
+def reopen_first_response(lead: Lead, at: datetime) -> None:
+    """A reopened lead owes its first response again: its first-response task is open
+    again, the owner's, due at the new deadline (made when it had none)."""
+    if lead.owner_id is None or lead.respond_by is None:
+        return
+    found = FollowUpTask.objects.filter(lead=lead, key=FIRST_RESPONSE)
+    if not found.update(
+        done_at=None, done_by=None, assignee_id=lead.owner_id, due_at=lead.respond_by
+    ):
+        first_response_task(lead, at)

@@ -79,9 +79,9 @@ def _row_person(row: dict) -> str:
 
 
 def _away(workspace, now, names: dict) -> list[dict]:
-    """The agents away now, with their location's name (``staff.away``)."""
+    """The members away now, with the names of the locations they serve (``staff.away``)."""
     return [
-        {**row, "location": names.get(row["location_id"], FALLBACK)}
+        {**row, "location": ", ".join(names.get(loc, FALLBACK) for loc in row["location_ids"])}
         for row in staff.away(workspace, now)
     ]
 
@@ -101,9 +101,7 @@ def inbox(request):
         view = "mine"
     names = {loc.pk: loc.name for loc in locations(request.workspace)}
     away = _away(request.workspace, now, names)
-    away_until = {}
-    for row in away:  # an agent of several locations: the first time they are back
-        away_until.setdefault(row["username"], row["until_text"])
+    away_until = {row["username"]: row["until_text"] for row in away}
     stage_names = {s.key: s.label for s in stages(request.workspace)}
     table = Table(
         request,
@@ -303,6 +301,7 @@ def location_queues(request):
                 "location": names.get(row.location_id, "No location"),
                 "open": row.open,
                 "unassigned": row.unassigned,
+                "unattended": row.unattended,
                 "overdue": row.overdue,
                 "answered": row.answered,
                 "median": row.median_response_minutes,
@@ -314,6 +313,7 @@ def location_queues(request):
             Column("location", "Location", sortable=True),
             Column("open", "Open", format="count", sortable=True),
             Column("unassigned", "Unassigned", format="count", sortable=True),
+            Column("unattended", "Owner away", format="count", sortable=True),
             Column("overdue", "Overdue", format="count", sortable=True),
             Column("answered", "Answered (30 days)", format="count", sortable=True),
             Column("median", "Median first response (min)", format="decimal", sortable=True),
@@ -331,7 +331,7 @@ def location_queues(request):
         [{**row, "pk": row["agent"]} for row in _away(request.workspace, now, names)],
         [
             Column("username", "Agent", sortable=True),
-            Column("location", "Location", sortable=True),
+            Column("location", "Locations", sortable=True),
             Column(
                 "until",
                 "Away until",
@@ -342,7 +342,8 @@ def location_queues(request):
         ],
         default_sort="until",
         prefix="away-",
-        caption="Agents away now (they get no new leads until then)",
+        caption="Agents away now (no new leads until then; their unanswered leads go to "
+        "someone available, else count as 'Owner away' above)",
         empty_title="Nobody is away.",
         empty_hint="Set an agent's time off on their page under Lead routing.",
         html_id="lead-away",
@@ -402,7 +403,14 @@ def speed_to_lead(request):
             "SLA attainment",
             result.on_time / result.with_deadline if result.with_deadline else None,
             "percent",
-            "Leads with a deadline answered by it",
+            "Leads with a deadline answered by it (leaving out those disqualified before it)",
+        ),
+        (
+            "Disqualified before response",
+            result.disqualified_early,
+            "count",
+            "Closed as lost (spam, duplicate, wrong number…) before their deadline and never "
+            "answered: not SLA misses",
         ),
     ]
     buckets = Table(
