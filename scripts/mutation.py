@@ -40,6 +40,7 @@ TESTS = {
         "tests/core/test_invitations.py",
         "tests/core/test_api_auth.py",
         "tests/core/test_api.py",
+        "tests/core/test_members_contract.py",
     ],
     "pacer/core/api_auth.py": ["tests/core/test_api_auth.py", "tests/core/test_api.py"],
     "pacer/ingest/processing.py": [
