@@ -6,7 +6,10 @@ class MessagingConfig(DomainConfig):
     name = "pacer.messaging"
     label = "messaging"
     urls = "pacer.messaging.urls"
-    api = (("/messaging/", "pacer.messaging.api.router"),)
+    api = (
+        ("/messaging/", "pacer.messaging.api.router"),
+        ("/messaging/", "pacer.messaging.provider_api.router"),
+    )
     person_rows = ("pacer.messaging.privacy.person_rows",)
     loops = (
         Loop("messaging-delivery", "pacer.messaging.delivery.deliver", "MESSAGING_SECONDS"),
