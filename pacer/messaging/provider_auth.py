@@ -9,7 +9,8 @@ configured for the workspace is refused, saying what to configure.
   other is refused before anything is fetched); the certificate is fetched through the
   SSRF guard (``pacer.core.outbound``) once per URL and kept (``SnsCertificate``). A
   verified ``SubscriptionConfirmation`` is confirmed by a GET of its ``SubscribeURL``
-  (same host rule, same guard); the result is kept per topic (``SnsSubscription``).
+  (same host rule, same guard); the result is kept per topic (``SnsSubscription``), as
+  is a verified ``UnsubscribeConfirmation``.
 - **SendGrid** signed event webhook: ECDSA P-256 / SHA-256 over the
   ``X-Twilio-Email-Event-Webhook-Timestamp`` header followed by the raw body, checked with
   the workspace's public key (base64 DER, as SendGrid shows it); a timestamp more than
@@ -42,17 +43,19 @@ from pacer.core.models import Workspace
 from pacer.messaging.models import ProviderCredentials, SnsCertificate, SnsSubscription
 
 SNS_HOST = re.compile(r"^sns\.[a-z]{2}(-[a-z]+){1,2}-\d{1,2}\.amazonaws\.com$")
+SUBSCRIPTION_FIELDS = (
+    "Message",
+    "MessageId",
+    "SubscribeURL",
+    "Timestamp",
+    "Token",
+    "TopicArn",
+    "Type",
+)
 SNS_SIGNED_FIELDS = {
     "Notification": ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"),
-    "SubscriptionConfirmation": (
-        "Message",
-        "MessageId",
-        "SubscribeURL",
-        "Timestamp",
-        "Token",
-        "TopicArn",
-        "Type",
-    ),
+    "SubscriptionConfirmation": SUBSCRIPTION_FIELDS,
+    "UnsubscribeConfirmation": SUBSCRIPTION_FIELDS,
 }
 SNS_HASHES = {"1": hashes.SHA1, "2": hashes.SHA256}
 SENDGRID_SIGNATURE = "X-Twilio-Email-Event-Webhook-Signature"
@@ -250,9 +253,25 @@ def verify_sns(raw: bytes) -> dict:
     return envelope
 
 
-def confirm_subscription(workspace: Workspace, envelope: dict) -> dict:
-    """Confirm a verified ``SubscriptionConfirmation`` by a GET of its ``SubscribeURL``;
-    the outcome (``confirmed`` or ``failed`` with the reason) is kept and returned."""
+def answer_subscription(workspace: Workspace, envelope: dict) -> dict:
+    """Confirm a verified ``SubscriptionConfirmation`` by a GET of its ``SubscribeURL``
+    (an ``UnsubscribeConfirmation`` is only noted); the outcome (``confirmed``,
+    ``failed`` with the reason, or ``unsubscribed``) is kept per topic and returned."""
+    topic = str(envelope.get("TopicArn") or "")[:300]
+    if envelope.get("Type") == "UnsubscribeConfirmation":
+        status, detail = "unsubscribed", "the topic no longer posts here"
+    else:
+        status, detail = _confirm(envelope)
+    detail = detail.replace("\x00", "")[:300]
+    SnsSubscription.objects.update_or_create(
+        workspace=workspace,
+        topic_arn=topic,
+        defaults={"status": status, "detail": detail, "at": clock.now()},
+    )
+    return {"topic_arn": topic, "status": status, "detail": detail}
+
+
+def _confirm(envelope: dict) -> tuple[str, str]:
     topic = str(envelope.get("TopicArn") or "")[:300]
     try:
         url = _sns_url(envelope.get("SubscribeURL"), "SubscribeURL", pem=False)
@@ -271,13 +290,7 @@ def confirm_subscription(workspace: Workspace, envelope: dict) -> dict:
         else:
             status = "failed"
             detail = f"SubscribeURL: Amazon answered {answer.status}"
-    detail = detail.replace("\x00", "")[:300]
-    SnsSubscription.objects.update_or_create(
-        workspace=workspace,
-        topic_arn=topic,
-        defaults={"status": status, "detail": detail, "at": clock.now()},
-    )
-    return {"topic_arn": topic, "status": status, "detail": detail}
+    return status, detail
 
 
 def verify_sendgrid(workspace: Workspace, raw: bytes, headers: Mapping[str, str]) -> None:

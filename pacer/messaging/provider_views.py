@@ -50,8 +50,8 @@ def provider_event_post(request, provider: str, token: str):
         return _refused(413, "body", f"must be at most {provider_events.MAX_BODY_BYTES} bytes")
     try:
         envelope = _verified(workspace, provider, request)
-        if envelope is not None and envelope["Type"] == "SubscriptionConfirmation":
-            subscription = provider_auth.confirm_subscription(workspace, envelope)
+        if envelope is not None and envelope["Type"] != "Notification":
+            subscription = provider_auth.answer_subscription(workspace, envelope)
             return JsonResponse({"results": [], "subscription": subscription})
         notices = provider_events.read(provider, request.body)
     except provider_auth.Refused as refused:

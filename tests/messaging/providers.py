@@ -63,17 +63,11 @@ def seed_certificate(url: str = CERT_URL) -> None:
 
 # AWS: "Verifying the signatures of Amazon SNS messages" - the fields in this order, each
 # as name, newline, value, newline; Subject only when the message has one.
+SUBSCRIPTION_ORDER = ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn"]
 AWS_ORDER = {
     "Notification": ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"],
-    "SubscriptionConfirmation": [
-        "Message",
-        "MessageId",
-        "SubscribeURL",
-        "Timestamp",
-        "Token",
-        "TopicArn",
-        "Type",
-    ],
+    "SubscriptionConfirmation": [*SUBSCRIPTION_ORDER, "Type"],
+    "UnsubscribeConfirmation": [*SUBSCRIPTION_ORDER, "Type"],
 }
 
 

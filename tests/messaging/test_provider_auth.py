@@ -212,6 +212,12 @@ def test_a_verified_subscription_confirmation_is_confirmed_and_shown(
     page = text(client.get("/messages/settings/"))
     assert f"{TOPIC} : confirmed on" in page and f"subscribed as {TOPIC}:1f2e" in page
 
+    goodbye = sns_sign({**subscription_confirmation(subscribe), "Type": "UnsubscribeConfirmation"})
+    fetched = len(amazon.requests)
+    answer = post_raw(client, workspace, "ses", json.dumps(goodbye)).json()["subscription"]
+    assert answer["status"] == "unsubscribed" and len(amazon.requests) == fetched
+    assert SnsSubscription.objects.get().status == "unsubscribed"
+
 
 @pytest.mark.parametrize("failure", ["amazon refuses", "foreign host", "unreachable"])
 def test_a_failed_confirmation_is_recorded_and_shown_not_a_500(
@@ -427,15 +433,15 @@ def test_the_settings_page_sets_credentials_and_shows_only_when(client, admin, w
     html = client.get("/messages/settings/").content.decode()
     assert account.public_key not in html and "correct-battery" not in html
     page = text(client.get("/messages/settings/"))
-    assert "Verified : Signed Event Webhook key set on 2026-03-02 09:00" in page
-    assert "Verified : basic-auth credentials set on 2026-03-02 09:00" in page
+    assert "SendGrid : verified, Signed Event Webhook key set on 2026-03-02 09:00" in page
+    assert "Postmark : verified, basic-auth credentials set on 2026-03-02 09:00" in page
     body = json.dumps([{"email": "a@x.test", "event": "delivered", "sg_event_id": "d1"}])
     posted = post_raw(
         client, workspace, "sendgrid", body, **account.headers(body.encode(), now["at"])
     )
     assert posted.json() == {"results": [{"status": "ignored", "message_id": None}]}
     client.post("/messages/settings/", {"form": "providers", "clear_sendgrid": "1"})
-    assert "Refused until its verification key is set below" in text(
+    assert "refused until its verification key is set below" in text(
         client.get("/messages/settings/")
     )
     again = post_raw(

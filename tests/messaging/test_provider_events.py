@@ -6,6 +6,7 @@ posted; a notice names its exact message by the provider header Pacer put on it,
 only a notice without one is matched by its address; a wrong token or a malformed body
 is refused naming the field, writing nothing."""
 
+import doctest
 import email
 import json
 from email import policy
@@ -387,3 +388,7 @@ def test_a_message_token_that_is_not_this_workspaces_matches_nothing(
 
     assert response.json() == {"results": [{"status": "unmatched", "message_id": None}]}
     assert not SuppressedAddress.objects.exists() and not MessageEvent.objects.exists()
+
+
+def test_the_provider_header_example_holds():
+    assert doctest.testmod(reports).failed == 0
