@@ -33,7 +33,7 @@ from pacer.messaging.models import (
     TopicOptOut,
 )
 from pacer.messaging.render import TemplateProblem, compile_parts
-from pacer.messaging.rights import AssetRights, asset_ids_in, territory_of
+from pacer.messaging.rights import AssetRights, template_assets, territory_of
 from pacer.messaging.rules import settings_of
 from pacer.messaging.schedule import local_send_instant, parse_wall_time, within_range, zone_of
 from pacer.messaging.signing import KeyProblem, check_key
@@ -55,7 +55,8 @@ def save_template(
     workspace: Workspace, *, name, subject, html, text="", template: Template | None = None
 ) -> Template:
     """Create or change a template; each part must compile (the error names the part) and
-    the library assets its HTML links to (``/assets/<id>/``) must exist."""
+    the library assets its HTML links to (``/assets/<id>/``) must exist; share links of
+    the workspace's collections count as uses of their assets too."""
     errors: dict[str, str] = {}
     values = {
         "name": _text(errors, "name", name).strip(),
@@ -68,8 +69,7 @@ def save_template(
             compile_parts(values["subject"], values["html"], values["text"])
         except TemplateProblem as problem:
             errors[problem.part] = problem.reason
-    values["asset_ids"] = asset_ids_in(values["html"])
-    missing = AssetRights(workspace).unknown(values["asset_ids"])
+    values["asset_ids"], missing = template_assets(workspace, values["html"])
     if missing and "html" not in errors:
         errors["html"] = f"links to asset {missing[0]}, which is not in this workspace's library"
     taken = Template.objects.filter(workspace=workspace, name=values["name"])

@@ -251,6 +251,13 @@ class SettingsIn(Schema):
     sms_start_text: bounded(rules.SMS_REPLY_LIMIT, min_length=1) | None = Field(
         None, description="the confirmation of START; null keeps it"
     )
+    attribution_days: int | None = Field(
+        None,
+        ge=1,
+        le=rules.MAX_ATTRIBUTION_DAYS,
+        description="an order counts as a broadcast's revenue when placed at most this "
+        "many days after a click; null keeps it",
+    )
 
 
 class SettingsOut(Schema):
@@ -265,6 +272,7 @@ class SettingsOut(Schema):
     sms_help_text: str
     sms_stop_text: str
     sms_start_text: str
+    attribution_days: int = Field(description="the revenue-after-click window in days")
 
 
 class SuppressionOut(Schema):
@@ -478,13 +486,15 @@ def _settings_out(found) -> dict:
         "sms_help_text": found.sms_help_text,
         "sms_stop_text": found.sms_stop_text,
         "sms_start_text": found.sms_start_text,
+        "attribution_days": found.attribution_days,
     }
 
 
 @router.get("/settings", response={200: SettingsOut, **ERRORS})
 @endpoint("messaging.view")
 def get_settings(request):
-    """The sending rules: default time zone, frequency cap, quiet hours, soft bounces."""
+    """The sending rules: default time zone, frequency cap, quiet hours, soft bounces,
+    and the attribution window of revenue after click."""
     return _settings_out(rules.settings_of(request.workspace))
 
 

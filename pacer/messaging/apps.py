@@ -9,6 +9,7 @@ class MessagingConfig(DomainConfig):
     api = (
         ("/messaging/", "pacer.messaging.api.router"),
         ("/messaging/sms/", "pacer.messaging.sms_api.router"),
+        ("/messaging/", "pacer.messaging.provider_api.router"),
     )
     person_rows = ("pacer.messaging.privacy.person_rows",)
     loops = (

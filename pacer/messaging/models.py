@@ -99,6 +99,8 @@ class MessagingSettings(models.Model):
         max_length=320,
         default="You are subscribed again. Reply HELP for help, STOP to unsubscribe.",
     )
+    # an order counts as revenue after click when placed at most this many days after
+    attribution_days = models.PositiveSmallIntegerField(default=7)
 
 
 class Topic(models.Model):
@@ -418,3 +420,41 @@ class SmsMessage(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "key"], name="sms_once")]
         indexes = [models.Index(fields=["status", "claimed_until", "id"], name="sms_due")]
+
+
+class ProviderCredentials(models.Model):
+    """How a workspace's email provider events are verified
+    (``pacer.messaging.provider_auth``): SendGrid's signed-webhook public key (base64
+    DER, as SendGrid shows it) and Postmark's basic-auth credentials (the password kept
+    only as a keyed digest). SNS needs nothing: Amazon signs its messages."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE)
+    sendgrid_public_key = models.TextField(blank=True)
+    sendgrid_set_at = models.DateTimeField(null=True, blank=True)
+    postmark_username = models.CharField(max_length=100, blank=True)
+    postmark_password_digest = models.CharField(max_length=64, blank=True)
+    postmark_set_at = models.DateTimeField(null=True, blank=True)
+
+
+class SnsCertificate(models.Model):
+    """An Amazon SNS signing certificate (PEM), fetched once per ``SigningCertURL``."""
+
+    url = models.CharField(max_length=500, unique=True)
+    pem = models.TextField()
+    fetched_at = models.DateTimeField()
+
+
+class SnsSubscription(models.Model):
+    """The latest confirmation of an SNS topic's subscription to a workspace's endpoint:
+    ``confirmed`` or ``failed`` with what went wrong."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    topic_arn = models.CharField(max_length=300)
+    status = models.CharField(max_length=12)
+    detail = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "topic_arn"], name="sns_subscription_once")
+        ]

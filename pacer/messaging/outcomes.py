@@ -1,10 +1,11 @@
 """What a broadcast led to over time: revenue after click, and delivery per hour or day.
 
 **Revenue after click.** An order counts for a broadcast when its contact clicked a
-tracked link of the broadcast's message at most ``ATTRIBUTION_DAYS`` (7) days before
-placing it: the click at or before the order, the order at most 7 days after the click.
-Pacer has no workspace-wide attribution window yet, so the window is this fixed 7 days
-(the default of most email tools). An order counts once however many clicks precede it.
+tracked link of the broadcast's message at most the workspace's attribution window
+(``MessagingSettings.attribution_days``, 1 to 90 days, 7 by default as in most email
+tools) before placing it: the click at or before the order, the order at most that many
+days after the click. The window in force when the report is read applies to every
+broadcast. An order counts once however many clicks precede it.
 Revenue is summed in the workspace's currency; orders in another currency are counted
 apart (``other_currency_orders``), never converted. Orders are read through
 ``pacer.people.selectors``; a message carries its contact as it was when queued.
@@ -24,11 +25,11 @@ from decimal import Decimal
 from django.db.models import Min
 
 from pacer.core.models import Workspace
+from pacer.messaging import rules
 from pacer.messaging.models import Broadcast, EventKind, Message, MessageEvent, MessageStatus
 from pacer.messaging.subject_test import LETTERS
 from pacer.people import selectors as people
 
-ATTRIBUTION_DAYS = 7
 HOURLY_UP_TO = 72
 SERIES = ("sent", "delivered", "opened", "clicked", "bounced", "unsubscribed")
 
@@ -46,10 +47,11 @@ def _clicks(workspace: Workspace, broadcast: Broadcast) -> dict[int, tuple[list,
 
 
 def revenue_after_click(workspace: Workspace, broadcast: Broadcast) -> dict:
-    """Orders placed within ``ATTRIBUTION_DAYS`` after a click on the broadcast, their
-    count and revenue in the workspace's currency, in all and per subject variant (a
-    subject test only)."""
-    window = timedelta(days=ATTRIBUTION_DAYS)
+    """Orders placed within the workspace's attribution window after a click on the
+    broadcast, their count and revenue in the workspace's currency, in all and per
+    subject variant (a subject test only)."""
+    window_days = rules.settings_of(workspace).attribution_days
+    window = timedelta(days=window_days)
     clicks = _clicks(workspace, broadcast)
     currency = workspace.currency
     orders, revenue, other = 0, Decimal("0.00"), 0
@@ -79,7 +81,7 @@ def revenue_after_click(workspace: Workspace, broadcast: Broadcast) -> dict:
         for index in range(len(broadcast.subject_variants))
     ]
     return {
-        "window_days": ATTRIBUTION_DAYS,
+        "window_days": window_days,
         "currency": currency,
         "orders": orders,
         "revenue": revenue,

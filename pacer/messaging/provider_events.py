@@ -1,20 +1,22 @@
 """Bounces and complaints that email providers post as JSON: Amazon SES (through an SNS
 topic), the SendGrid event webhook and Postmark's bounce and spam-complaint webhooks.
 
-Each is read into notices (hard bounce, soft bounce, complaint, or nothing to record)
-and recorded as a returned DSN or ARF report is (``pacer.messaging.bounces``): a hard
+Each post is first verified by the provider's own proof (``pacer.messaging.provider_auth``),
+then read into notices (hard bounce, soft bounce, complaint, or nothing to record) and
+recorded as a returned DSN or ARF report is (``pacer.messaging.bounces``): a hard
 bounce or a complaint suppresses the address, a soft bounce counts towards the
 workspace's soft-bounce limit, and each is once per message (soft ones once per provider
 event). Each notice is stored once as an ``InboundMail`` (its JSON, keyed by provider
 and event id) in the same transaction as what it records.
 
 The provider posts to ``/m/events/<provider>/<token>/``; the token (``endpoint_token``)
-names the workspace and is signed with the install's secret, so the URL is the secret
-(providers cannot send a bearer token). A notice names its message by Pacer's signed
-id where the provider passes it on (SES: the VERP ``mail.source`` or the original's
-``X-Pacer-Id`` header; SendGrid: a ``pacer_id`` custom argument; Postmark: a
-``pacer_id`` metadata field), else by its address: the latest message sent to it in the
-workspace.
+names the workspace and is signed with the install's secret. A notice names its exact
+message by the signed token Pacer put in the provider's own header at send
+(``reports.with_provider_headers``; all named ``pacer-message``): SES a message tag
+(``mail.tags``, else the VERP ``mail.source`` or the original's ``X-Pacer-Id`` header),
+SendGrid a unique argument, Postmark a metadata field. A token this install did not sign
+for this workspace matches nothing. Only a notice without one is matched by its address:
+the latest message sent to it in the workspace.
 """
 
 import hashlib
@@ -97,11 +99,8 @@ def _list(value, field: str) -> list:
 def _ses(body) -> list[Notice]:
     envelope = _object(body, "body")
     kind = _text(envelope.get("Type"), "Type")
-    if kind == "SubscriptionConfirmation":
-        # confirming needs a request to Amazon's SubscribeURL, which Pacer does not make
-        return [Notice("none", "", "SNS subscription: open its SubscribeURL to confirm", "")]
-    if kind != "Notification":
-        raise BadPayload("Type", "must be Notification or SubscriptionConfirmation")
+    if kind != "Notification":  # a subscription confirmation is answered before reading
+        raise BadPayload("Type", "must be Notification")
     try:
         inner = json.loads(_text(envelope.get("Message"), "Message"))
     except json.JSONDecodeError as error:
@@ -146,7 +145,12 @@ def _ses(body) -> list[Notice]:
 
 
 def _ses_pacer_id(mail: dict) -> str:
-    """The signed id in the original's return path or its ``X-Pacer-Id`` header."""
+    """The signed id in the message's ``pacer-message`` tag, the original's return path
+    or its ``X-Pacer-Id`` header."""
+    tags = mail.get("tags")
+    tagged = tags.get(reports.PROVIDER_KEY) if isinstance(tags, dict) else None
+    if isinstance(tagged, list) and tagged and isinstance(tagged[0], str):
+        return tagged[0]
     source = mail.get("source")
     if isinstance(source, str) and reports.ids_of(source):
         return source
@@ -157,6 +161,10 @@ def _ses_pacer_id(mail: dict) -> str:
     return ""
 
 
+def _given(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _sendgrid(body) -> list[Notice]:
     notices = []
     for index, event in enumerate(_list(body, "body")):
@@ -165,7 +173,7 @@ def _sendgrid(body) -> list[Notice]:
         name = _text(event.get("event"), f"{field}.event")
         email = _text(event.get("email"), f"{field}.email")
         event_id = _text(event.get("sg_event_id"), f"{field}.sg_event_id")
-        pacer_id = event.get("pacer_id") if isinstance(event.get("pacer_id"), str) else ""
+        pacer_id = _given(event.get(reports.PROVIDER_KEY))
         reason = f"{event.get('status', '')} {event.get('reason') or event.get('response') or ''}"
         if name == "bounce":
             # "blocked" (newer: bounce_classification) is a temporary refusal
@@ -188,7 +196,7 @@ def _postmark(body) -> list[Notice]:
         raise BadPayload("ID", "must be a whole number")
     event_id = str(record["ID"])
     metadata = record.get("Metadata") if isinstance(record.get("Metadata"), dict) else {}
-    pacer_id = metadata.get("pacer_id") if isinstance(metadata.get("pacer_id"), str) else ""
+    pacer_id = _given(metadata.get(reports.PROVIDER_KEY))
     bounce_type = _text(record.get("Type"), "Type")
     detail = f"Postmark {bounce_type}: {record.get('Description') or record.get('Details') or ''}"
     if record_type == "SpamComplaint" or bounce_type == "SpamComplaint":
@@ -222,8 +230,10 @@ def read(provider: str, raw: bytes) -> list[Notice]:
 
 def _message(workspace: Workspace, notice: Notice) -> Message | None:
     found = Message.objects.select_related("workspace", "broadcast").filter(workspace=workspace)
-    ids = reports.ids_of(notice.pacer_id) if notice.pacer_id else None
-    if ids is not None:
+    if notice.pacer_id:
+        ids = reports.ids_of(notice.pacer_id)
+        if ids is None:
+            return None  # a token this install did not sign: never someone else's message
         return found.filter(pk=ids[0], workspace_id=ids[1]).first()
     return (
         found.filter(email=notice.email.lower(), status=MessageStatus.SENT)

@@ -1,19 +1,17 @@
 """The pages a recipient reaches from an email, without an account: one-click
 unsubscribe, the preference centre, the open pixel and the click redirect. Each is
 authorised by a token signed for one message; a token this install did not sign gets
-an answer that changes nothing. Also the endpoint email providers post bounces and
-complaints to, authorised by a token signed for the workspace."""
+an answer that changes nothing. (Email providers post their events to
+``pacer.messaging.provider_views``.)"""
 
 import base64
 
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
 from pacer.core.errors import ValidationFailed
-from pacer.core.models import Workspace
 from pacer.messaging import actions, rules, tracking
-from pacer.messaging import provider_events as provider_events_module
 
 # a transparent 1x1 GIF
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -70,29 +68,3 @@ def click(request, token: str):
     if url is None:
         return render(request, "messaging/link_broken.html", status=400)
     return HttpResponseRedirect(url)
-
-
-def _refused(status: int, field: str, reason: str) -> JsonResponse:
-    return JsonResponse({"detail": f"{field}: {reason}", "errors": {field: reason}}, status=status)
-
-
-@csrf_exempt  # providers post without a session; the signed token in the URL authorises
-def provider_events(request, provider: str, token: str):
-    """Bounces and complaints an email provider posts as JSON (SES through SNS, SendGrid,
-    Postmark; ``pacer.messaging.provider_events``): recorded like returned mail; a
-    malformed body is refused (422) naming the field, an unknown token with 404."""
-    if request.method != "POST":
-        response = _refused(405, "method", f"{request.method} is not allowed here; use POST")
-        response["Allow"] = "POST"
-        return response
-    workspace_id = provider_events_module.workspace_id_of(token)
-    workspace = Workspace.objects.filter(pk=workspace_id).first() if workspace_id else None
-    if workspace is None:
-        return _refused(404, "token", "not a provider-events token of this install")
-    try:
-        notices = provider_events_module.read(provider, request.body)
-    except provider_events_module.BadPayload as problem:
-        status = 404 if problem.field == "provider" else 422
-        return _refused(status, problem.field, problem.reason)
-    results = provider_events_module.record(workspace, provider, notices)
-    return JsonResponse({"results": results})

@@ -15,6 +15,7 @@ from email.utils import format_datetime, make_msgid
 import css_inline
 from django.template import Context, Engine, Library, TemplateSyntaxError
 
+from pacer.messaging.reports import with_provider_headers
 from pacer.messaging.signing import signature_header
 
 # Tags that reach past the context (debug prints loaded modules, url reverses routes) or
@@ -105,7 +106,8 @@ def build(
     headers: dict[str, str] | None = None,
 ) -> bytes:
     """The whole message as bytes, DKIM-signed when a key is given; ``headers`` are
-    added as they are (the ``X-Pacer-Id`` that returned mail is matched by)."""
+    added as they are (the ``X-Pacer-Id`` that returned mail is matched by), with the
+    provider headers that carry it into providers' events."""
     message = EmailMessage()
     message["From"] = f"{sender_name} <{from_email}>"
     message["To"] = to
@@ -115,7 +117,7 @@ def build(
     message["Message-ID"] = make_msgid(domain=domain)
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    for name, value in (headers or {}).items():
+    for name, value in with_provider_headers(headers).items():
         message[name] = value
     message.set_content(text or "This message is best read as HTML.")
     message.add_alternative(html, subtype="html")

@@ -4,13 +4,15 @@ that tie them to the message they are about.
 
 Every message leaves with the envelope sender (the ``Return-Path``)
 ``bounce+<message id>-<workspace id>-<signature>@<bounce domain>`` and the same token in
-an ``X-Pacer-Id`` header. The signature is the first 16 hex digits of an HMAC-SHA256 of
+an ``X-Pacer-Id`` header (and in the headers providers hand back in their events,
+``with_provider_headers``). The signature is the first 16 hex digits of an HMAC-SHA256 of
 the two ids under the install's secret: a bounce cannot be forged for a message it does
 not name, and the token survives mail systems that lower-case local parts.
 """
 
 import hashlib
 import hmac
+import json
 import re
 from dataclasses import dataclass
 from email import policy
@@ -56,6 +58,27 @@ def _signature(message_id: int, workspace_id: int) -> str:
 def token(message_id: int, workspace_id: int) -> str:
     """The signed token of a message (the VERP local part after ``bounce+``)."""
     return f"{message_id}-{workspace_id}-{_signature(message_id, workspace_id)}"
+
+
+PROVIDER_KEY = "pacer-message"
+
+
+def with_provider_headers(headers: dict[str, str] | None) -> dict[str, str]:
+    """``headers`` plus, when they carry a message's signed ``X-Pacer-Id`` token, the
+    headers through which email providers hand that token back in their events:
+    SendGrid's ``X-SMTPAPI`` unique argument, Postmark's metadata field and an SES message
+    tag, each named ``pacer-message`` (``pacer.messaging.provider_events`` reads them).
+
+    >>> with_provider_headers({"X-Pacer-Id": "7-1-0123456789abcdef"})["X-SES-MESSAGE-TAGS"]
+    'pacer-message=7-1-0123456789abcdef'
+    """
+    found = dict(headers or {})
+    token = found.get(TOKEN_HEADER, "")
+    if token:
+        found["X-SMTPAPI"] = json.dumps({"unique_args": {PROVIDER_KEY: token}})
+        found[f"X-PM-Metadata-{PROVIDER_KEY}"] = token
+        found["X-SES-MESSAGE-TAGS"] = f"{PROVIDER_KEY}={token}"
+    return found
 
 
 def ids_of(text: str) -> tuple[int, int] | None:

@@ -1,10 +1,13 @@
 """Usage rights of the content library's assets a message shows.
 
-A template uses an asset when its HTML links to this install's ``/assets/<id>/`` (an
-image from the library: relative, or under ``BASE_URL``); the ids are kept on the
-template when it is saved. Before a message is queued and again before it is sent, each
-asset is checked for the recipient's country (their ``country`` trait, else the
-workspace's default territory), on the day it goes, on the ``email`` channel, by
+A template uses an asset when its HTML links to it as content's where-used tracking
+sees it (``pacer.content.links.linked_assets``): this install's ``/assets/<id>/`` (an
+image from the library) or a partner share-link download ``/share/<token>/<id>/...`` of
+the workspace whose collection holds the asset, each relative or under ``BASE_URL``;
+the ids are kept on the template when it is saved. Before a message is queued and again
+before it is sent, each asset is checked for the recipient's country (their ``country``
+trait, else the workspace's default territory), on the day it goes, on the ``email``
+channel, by
 ``pacer.content.selectors.check_asset_use`` (withdrawn, outside its licensed days,
 territories or channels, or a talent release that does not cover the use). A message
 that may not show one is skipped with the reasons.
@@ -16,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from pacer.content import links
 from pacer.content import selectors as content
 from pacer.core.models import Workspace
 
@@ -23,8 +27,16 @@ CHANNEL = "email"
 REASON_PREFIX = "asset rights: "
 
 
+def template_assets(workspace: Workspace, html: str) -> tuple[list[int], list[int]]:
+    """The ids of the workspace's assets the HTML shows (``/assets/`` and share links, in
+    order of first use), and those of ``/assets/<id>/`` links that are no asset of the
+    workspace."""
+    shown = [asset.pk for asset in links.linked_assets(workspace, html or "")]
+    return shown, [asset_id for asset_id in asset_ids_in(html) if asset_id not in shown]
+
+
 def asset_ids_in(html: str) -> list[int]:
-    """The ids of this install's assets the HTML links to, in order of first use.
+    """The ids of this install's ``/assets/<id>/`` links in the HTML, in order of first use.
 
     >>> asset_ids_in('<img src="/assets/7/v1/original/"> <a href="https://cdn.test/assets/8/">')
     [7]
@@ -64,7 +76,3 @@ class AssetRights:
                 )
             self.answers[key] = (REASON_PREFIX + "; ".join(problems))[:300] if problems else ""
         return self.answers[key]
-
-    def unknown(self, asset_ids: list[int]) -> list[int]:
-        """Those of ``asset_ids`` that are not assets of the workspace."""
-        return [i for i in asset_ids if content.asset(self.workspace, i) is None]

@@ -12,6 +12,7 @@ from pacer.messaging.models import MessagingSettings, Topic, TopicOptOut
 from pacer.messaging.schedule import known_zone
 
 MAX_CAP_COUNT, MAX_CAP_DAYS, MAX_SOFT_BOUNCES = 1000, 365, 100
+MAX_ATTRIBUTION_DAYS = 90
 SMS_REPLY_LIMIT = 320
 
 
@@ -59,13 +60,15 @@ def save_settings(
     sms_help_text=None,
     sms_stop_text=None,
     sms_start_text=None,
+    attribution_days=None,
     actor=None,
 ) -> MessagingSettings:
     """Set the default time zone, the frequency cap (``cap_count`` messages per contact
     in ``cap_days`` days; 0 for none), quiet hours (both ends or neither) and when soft
     bounces suppress an address (``soft_bounce_limit`` of them in ``soft_bounce_days``;
     None keeps what is set), the country of contacts without a ``country`` trait (two
-    letters, or "" for none) and the replies to SMS keywords (None keeps each)."""
+    letters, or "" for none), the replies to SMS keywords and how many days after a click
+    an order counts as a broadcast's revenue (1 to 90; None keeps each)."""
     errors: dict[str, str] = {}
     if not known_zone(time_zone):
         errors["time_zone"] = "must be a known time zone such as Europe/London"
@@ -78,6 +81,9 @@ def save_settings(
         soft_bounce_days = found.soft_bounce_days
     soft_limit = _whole(errors, "soft_bounce_limit", soft_bounce_limit, 1, MAX_SOFT_BOUNCES)
     soft_days = _whole(errors, "soft_bounce_days", soft_bounce_days, 1, MAX_CAP_DAYS)
+    if attribution_days is None:
+        attribution_days = found.attribution_days
+    attribution = _whole(errors, "attribution_days", attribution_days, 1, MAX_ATTRIBUTION_DAYS)
     territory = found.default_territory if default_territory is None else default_territory
     if not isinstance(territory, str) or not (
         territory == "" or (len(territory) == 2 and territory.isascii() and territory.isalpha())
@@ -103,15 +109,25 @@ def save_settings(
             errors["quiet_end"] = "must differ from the start"
     if errors:
         raise ValidationFailed(errors)
-    before = {"time_zone": found.time_zone, "cap_count": found.cap_count}
+    before = {
+        "time_zone": found.time_zone,
+        "cap_count": found.cap_count,
+        "attribution_days": found.attribution_days,
+    }
     found.time_zone, found.cap_count, found.cap_days = time_zone, count, days
     found.quiet_start, found.quiet_end = start, end
     found.soft_bounce_limit, found.soft_bounce_days = soft_limit, soft_days
     found.default_territory = territory.upper()
+    found.attribution_days = attribution
     for field, value in replies.items():
         setattr(found, field, value)
     found.save()
-    after = {"time_zone": time_zone, "cap_count": count, "cap_days": days}
+    after = {
+        "time_zone": time_zone,
+        "cap_count": count,
+        "cap_days": days,
+        "attribution_days": attribution,
+    }
     audit.record(
         workspace, "messaging.settings_changed", found, actor=actor, before=before, after=after
     )

@@ -10,6 +10,7 @@ from pacer.messaging.models import (
     MessageEvent,
     MessageStatus,
     Sender,
+    SnsSubscription,
     SuppressedAddress,
     Template,
 )
@@ -136,3 +137,9 @@ def report(workspace: Workspace, broadcast: Broadcast) -> dict:
             "mailbox providers may start rejecting this sender"
         )
     return {**figures, **rates, "warnings": warnings}
+
+
+def sns_subscriptions(workspace: Workspace):
+    """The SNS topics whose subscription Pacer confirmed or failed to, latest first."""
+    rows = SnsSubscription.objects.filter(workspace=workspace).order_by("-at", "-id")
+    return rows.values("topic_arn", "status", "detail", "at")

@@ -1,6 +1,6 @@
 """The sending-rules page (default time zone, frequency cap, quiet hours, asset rights
-territory, SMS keyword replies, topics) and the addresses email providers post bounces
-to."""
+territory, SMS keyword replies, the attribution window of revenue after click, topics),
+the addresses email providers post bounces to and how their posts are verified."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import page
-from pacer.messaging import provider_events, rules
+from pacer.messaging import provider_auth, provider_events, rules, selectors
 
 SETTINGS_FIELDS = (
     "time_zone",
@@ -24,10 +24,17 @@ SETTINGS_FIELDS = (
     "sms_help_text",
     "sms_stop_text",
     "sms_start_text",
+    "attribution_days",
 )
 
 # fields a form without them (an older page, a script) leaves as they are
-KEPT_WHEN_ABSENT = ("default_territory", "sms_help_text", "sms_stop_text", "sms_start_text")
+KEPT_WHEN_ABSENT = (
+    "default_territory",
+    "sms_help_text",
+    "sms_stop_text",
+    "sms_start_text",
+    "attribution_days",
+)
 
 
 def _form_of(found) -> dict:
@@ -43,6 +50,7 @@ def _form_of(found) -> dict:
         "sms_help_text": found.sms_help_text,
         "sms_stop_text": found.sms_stop_text,
         "sms_start_text": found.sms_start_text,
+        "attribution_days": str(found.attribution_days),
     }
 
 
@@ -58,12 +66,35 @@ def _provider_urls(workspace) -> list[tuple[str, str, str]]:
     ]
 
 
+PROVIDER_FIELDS = ("sendgrid_public_key", "postmark_username", "postmark_password")
+CLEARABLE = ("sendgrid", "postmark")
+
+
+def _save_providers(request) -> dict:
+    """Save the provider verification form; its errors (none when saved)."""
+    values = {name: request.POST.get(name, "") for name in PROVIDER_FIELDS}
+    clear = {f"clear_{name}": request.POST.get(f"clear_{name}") == "1" for name in CLEARABLE}
+    try:
+        provider_auth.save_credentials(request.workspace, **values, **clear, actor=request.user)
+    except ValidationFailed as error:
+        return error.errors
+    messages.success(request, "Provider verification saved.")
+    return {}
+
+
 @page("messaging.send")
 def sending_rules(request):
     workspace = request.workspace
     form, topic_form = _form_of(rules.settings_of(workspace)), {"name": "", "description": ""}
-    errors, topic_errors, status = {}, {}, 200
-    if request.method == "POST" and request.POST.get("form") == "topic":
+    errors, topic_errors, provider_errors, status = {}, {}, {}, 200
+    provider_form = {"postmark_username": ""}
+    if request.method == "POST" and request.POST.get("form") == "providers":
+        provider_errors = _save_providers(request)
+        if not provider_errors:
+            return HttpResponseRedirect(reverse("message-settings") + "#provider-events")
+        provider_form["postmark_username"] = request.POST.get("postmark_username", "")
+        status = 422
+    elif request.method == "POST" and request.POST.get("form") == "topic":
         topic_form = {name: request.POST.get(name, "") for name in topic_form}
         try:
             topic = rules.save_topic(workspace, **topic_form)
@@ -89,5 +120,9 @@ def sending_rules(request):
         "topic_errors": topic_errors,
         "topics": rules.topics(workspace),
         "provider_urls": _provider_urls(workspace),
+        "credentials": provider_auth.credentials_of(workspace),
+        "provider_form": provider_form,
+        "provider_errors": provider_errors,
+        "sns_subscriptions": selectors.sns_subscriptions(workspace),
     }
     return render(request, "messaging/settings.html", context, status=status)

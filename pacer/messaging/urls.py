@@ -1,6 +1,13 @@
 from django.urls import path
 
-from pacer.messaging import broadcast_views, public_views, settings_views, sms_views, views
+from pacer.messaging import (
+    broadcast_views,
+    provider_views,
+    public_views,
+    settings_views,
+    sms_views,
+    views,
+)
 
 urlpatterns = [
     path("messages/", views.overview, name="messages"),
@@ -28,7 +35,7 @@ urlpatterns = [
     path("m/c/<str:token>/", public_views.click, name="message-click"),
     path(
         "m/events/<str:provider>/<str:token>/",
-        public_views.provider_events,
+        provider_views.provider_event_post,
         name="provider-events",
     ),
 ]

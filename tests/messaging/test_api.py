@@ -168,6 +168,7 @@ def test_topics_and_sending_rules_over_the_api(api, workspace, client):
         "soft_bounce_days": 7,
         "default_territory": "",
         **replies,
+        "attribution_days": 7,
     }
     body = {
         "time_zone": "Europe/London",
@@ -182,7 +183,7 @@ def test_topics_and_sending_rules_over_the_api(api, workspace, client):
     }
     saved = api("put", "/settings", body)
     body = body | {"default_territory": "GB", "sms_stop_text": replies["sms_stop_text"]}
-    body["sms_start_text"] = replies["sms_start_text"]
+    body["sms_start_text"], body["attribution_days"] = replies["sms_start_text"], 7
     assert saved.status_code == 200 and saved.json() == body
     refused = api("put", "/settings", {**body, "time_zone": "Mars/Base", "quiet_end": None})
     assert refused.status_code == 422

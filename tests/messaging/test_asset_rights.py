@@ -155,3 +155,41 @@ def test_an_asset_withdrawn_after_queueing_stops_the_send(workspace, now, media,
         )
     }
     assert smtp.messages == []
+
+
+def test_a_share_link_download_in_a_template_is_checked_like_a_library_link(
+    workspace, now, media, smtp, settings
+):
+    """content's where-used tracking also sees partner share-link downloads: a message
+    showing one is held to the asset's rights like an ``/assets/`` link; a share link of
+    an asset outside the link's collection is no use of it."""
+    shared, outside = beach(workspace, territories=["US"]), beach(workspace)
+    collection = assets.create_collection(workspace, "Summer")
+    assets.collect(collection, shared)
+    _, token = assets.share_collection(
+        collection, label="Agency", days=30, can_download=True, renditions=["original"]
+    )
+    in_country(workspace, "us@x.test", "US")
+    in_country(workspace, "de@x.test", "DE")
+    html = (
+        f'<p><img src="{settings.BASE_URL}/share/{token}/{shared.pk}/original/" alt="Beach">'
+        f'<img src="/share/{token}/{outside.pk}/original/" alt="not in the collection"></p>'
+    )
+    template = actions.save_template(workspace, name="Shared", subject="Summer", html=html)
+    assert template.asset_ids == [shared.pk]
+    sender = actions.save_sender(workspace, name="Acme", from_email="news@acme.test")
+    broadcast = actions.create_broadcast(
+        workspace,
+        name="Summer",
+        template_id=template.pk,
+        sender_id=sender.pk,
+        audience={"all": True},
+    )
+
+    assert actions.queue_broadcast(workspace, broadcast.pk)["skipped"] == 1
+
+    assert outcome(broadcast) == {
+        "us@x.test": ("queued", ""),
+        "de@x.test": ("skipped", "asset rights: 'Beach' is licensed for US, not DE"),
+    }
+    assert deliver() == 1 and [rcpt for _, rcpt, _ in smtp.messages] == [["us@x.test"]]

@@ -134,7 +134,7 @@ def test_the_report_page_csv_and_api_show_the_same_figures(client, admin, worksp
     assert (kpi(response, "kpi-orders"), kpi(response, "kpi-revenue")) == ("3", "$138")
     assert (
         "3 orders totalling $138." in page
-        and "within 7 days after a click" in page
+        and "Orders within 7 days of a click on this broadcast count" in page
         and "1 order in another currency" in page
     )
     assert 'id="delivery-config"' in response.content.decode()
@@ -209,3 +209,46 @@ def test_revenue_is_split_by_subject_variant(workspace, now, smtp, client):
         {"variant": "A", "orders": 1, "revenue": Decimal("10.00")},
         {"variant": "B", "orders": 1, "revenue": Decimal("32.50")},
     ]
+
+
+def test_the_workspace_attribution_window_sets_revenue_after_click(client, admin, workspace, story):
+    """Set through the REST settings (1-90 days, else 422 naming the field and nothing
+    changed) and through the sending-rules page, used by the report page and the API."""
+    marketer = bearer(workspace, "marketer")
+    url = "/api/messaging/settings"
+    body = {"time_zone": "UTC", "attribution_days": 3}
+    for wrong in (0, 91):
+        refused = client.put(
+            url, {**body, "attribution_days": wrong}, "application/json", **marketer
+        )
+        assert refused.status_code == 422
+        assert "attribution_days" in refused.json()["detail"], refused.content
+    assert client.get(url, **marketer).json()["attribution_days"] == 7
+    saved = client.put(url, body, "application/json", **marketer)
+    assert saved.status_code == 200 and saved.json()["attribution_days"] == 3
+
+    report = client.get(f"/api/messaging/broadcasts/{story.pk}/report", **marketer).json()
+    # ada's order 3 days after her click (the window's last moment) and dee's after 2
+    assert report["revenue_after_click"] == {
+        "window_days": 3,
+        "currency": "USD",
+        "orders": 2,
+        "revenue": "125.50",
+        "other_currency_orders": 1,
+        "variants": [],
+    }
+    client.login(username="ada", password="correct-horse-1")
+    page = text(client.get(f"/messages/broadcasts/{story.pk}/"))
+    assert "2 orders totalling $126. Orders within 3 days of a click on this broadcast" in page
+
+    form = {"time_zone": "UTC", "cap_count": "0", "cap_days": "7", "soft_bounce_limit": "3"}
+    form |= {"soft_bounce_days": "7"}
+    wrong = client.post("/messages/settings/", {**form, "attribution_days": "120"})
+    assert wrong.status_code == 422
+    assert "attribution_days: must be a whole number from 1 to 90" in text(wrong)
+    assert outcomes.revenue_after_click(workspace, story)["window_days"] == 3
+    assert client.post("/messages/settings/", {**form, "attribution_days": "1"}).status_code == 302
+    found = outcomes.revenue_after_click(workspace, story)
+    assert (found["window_days"], found["orders"], found["other_currency_orders"]) == (1, 0, 1)
+    assert client.post("/messages/settings/", form).status_code == 302  # absent: kept
+    assert outcomes.revenue_after_click(workspace, story)["window_days"] == 1

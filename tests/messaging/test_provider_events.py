@@ -1,24 +1,54 @@
 """Bounces and complaints posted as JSON by Amazon SES (SNS), SendGrid and Postmark (the
-payloads written from the providers' documented fields): a hard bounce and a complaint
+payloads written from the providers' documented fields, each post carrying the
+provider's proof, made with keys the tests generate): a hard bounce and a complaint
 suppress the address, a soft one does not; each is recorded once however often it is
-posted; a wrong token or a malformed body is refused naming the field, writing nothing."""
+posted; a notice names its exact message by the provider header Pacer put on it, and
+only a notice without one is matched by its address; a wrong token or a malformed body
+is refused naming the field, writing nothing."""
 
+import doctest
+import email
 import json
+from email import policy
 
 import pytest
 
-from pacer.messaging import actions, reports
+from pacer.core import clock
+from pacer.messaging import actions, provider_auth, reports
 from pacer.messaging.bounces import return_path
 from pacer.messaging.delivery import deliver
 from pacer.messaging.models import InboundMail, Message, MessageEvent, SuppressedAddress
 from pacer.messaging.provider_events import endpoint_token
 from tests.messaging.conftest import person
+from tests.messaging.providers import (
+    SendGrid,
+    basic_auth,
+    seed_certificate,
+    sns_notification,
+    sns_sign,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def sent(workspace, now, smtp):
+def sendgrid(workspace):
+    account = SendGrid()
+    provider_auth.save_credentials(workspace, sendgrid_public_key=account.public_key)
+    return account
+
+
+@pytest.fixture
+def proofs(workspace, sendgrid):
+    """Each provider's proof configured: SNS's certificate cached, SendGrid's key and
+    Postmark's credentials set."""
+    seed_certificate()
+    provider_auth.save_credentials(workspace, postmark_username="pm", postmark_password="s3cret")
+    return sendgrid
+
+
+@pytest.fixture
+def sent(workspace, now, smtp, proofs):
     for name in ("ada", "bob", "cy", "dee"):
         person(workspace, f"{name}@x.test", name.title())
     template = actions.save_template(workspace, name="T", subject="Hi", html="<p>x</p>")
@@ -31,21 +61,23 @@ def sent(workspace, now, smtp):
     return {m.email.split("@")[0]: m for m in Message.objects.select_related("broadcast__sender")}
 
 
-def post(client, workspace, provider, body, token=None):
+def post(client, workspace, provider, body, token=None, sendgrid=None):
+    """Post ``body`` as the provider does, with its proof (SNS: signed; SendGrid: signed
+    with ``sendgrid``'s key now; Postmark: the basic-auth credentials of ``proofs``)."""
     url = f"/m/events/{provider}/{token or endpoint_token(workspace.pk)}/"
+    headers = {}
+    if provider == "ses" and isinstance(body, dict):
+        body = sns_sign(body)
     data = body if isinstance(body, str) else json.dumps(body)
-    return client.post(url, data, content_type="application/json")
+    if provider == "sendgrid" and sendgrid is not None:
+        headers = sendgrid.headers(data.encode(), clock.now())
+    if provider == "postmark":
+        headers = basic_auth("pm", "s3cret")
+    return client.post(url, data, content_type="application/json", **headers)
 
 
 def sns(inner: dict) -> dict:
-    return {
-        "Type": "Notification",
-        "MessageId": "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324",
-        "TopicArn": "arn:aws:sns:us-east-1:123456789012:ses-bounces",
-        "Message": json.dumps(inner),
-        "Timestamp": "2026-03-02T10:00:00.000Z",
-        "SignatureVersion": "1",
-    }
+    return sns_notification(inner)
 
 
 def ses_bounce(message, bounce_type="Permanent", status="5.1.1", feedback="fb-1"):
@@ -123,7 +155,9 @@ def test_ses_complaint_matched_by_the_x_pacer_id_header_suppresses(client, works
     assert suppressed(workspace) == {"cy@x.test": "complaint"}
 
 
-def test_sendgrid_events_map_to_bounces_and_complaints_by_address(client, workspace, sent):
+def test_sendgrid_events_map_to_bounces_and_complaints_by_address(
+    client, workspace, sent, sendgrid
+):
     def event(name, email, event_id, **extra):
         return {
             "email": email,
@@ -151,7 +185,7 @@ def test_sendgrid_events_map_to_bounces_and_complaints_by_address(client, worksp
         event("bounce", "nobody@x.test", "e5", status="5.0.0", type="bounce"),
     ]
 
-    response = post(client, workspace, "sendgrid", batch)
+    response = post(client, workspace, "sendgrid", batch, sendgrid=sendgrid)
 
     assert [r["status"] for r in response.json()["results"]] == [
         "ignored",
@@ -188,7 +222,11 @@ def test_postmark_bounces_and_spam_complaints(client, workspace, sent):
 
     pacer_id = reports.token(sent["ada"].pk, workspace.pk)
     hard = record(
-        "Bounce", "HardBounce", sent["ada"], 4323372036854775807, Metadata={"pacer_id": pacer_id}
+        "Bounce",
+        "HardBounce",
+        sent["ada"],
+        4323372036854775807,
+        Metadata={"pacer-message": pacer_id},
     )
     results = [
         post(client, workspace, "postmark", body).json()["results"][0]["status"]
@@ -212,13 +250,8 @@ def test_postmark_bounces_and_spam_complaints(client, workspace, sent):
     ("provider", "body", "status", "field"),
     [
         ("ses", "not json", 422, "body"),
-        ("ses", {"Type": "Notification", "Message": "{"}, 422, "Message"),
-        (
-            "ses",
-            {"Type": "Notification", "Message": json.dumps({"mail": {}})},
-            422,
-            "Message.notificationType",
-        ),
+        ("ses", {**sns_notification({}), "Message": "{"}, 422, "Message"),
+        ("ses", sns_notification({"mail": {}}), 422, "Message.notificationType"),
         ("sendgrid", {"event": "bounce"}, 422, "body"),
         ("sendgrid", [{"event": "bounce", "sg_event_id": "x"}], 422, "[0].email"),
         ("postmark", {"RecordType": "Bounce", "Email": "a@x.test", "ID": "7"}, 422, "ID"),
@@ -226,9 +259,9 @@ def test_postmark_bounces_and_spam_complaints(client, workspace, sent):
     ],
 )
 def test_malformed_input_is_refused_naming_the_field(
-    client, workspace, sent, provider, body, status, field
+    client, workspace, sent, sendgrid, provider, body, status, field
 ):
-    response = post(client, workspace, provider, body)
+    response = post(client, workspace, provider, body, sendgrid=sendgrid)
 
     assert response.status_code == status
     assert list(response.json()["errors"]) == [field]
@@ -253,6 +286,109 @@ def test_the_sending_rules_page_shows_each_providers_address(client, admin, work
         assert f"/m/events/{provider}/{token}/</code>" in page
     shown = f"/m/events/postmark/{token}/"
     body = {"RecordType": "Bounce", "ID": 9, "Type": "HardBounce", "Email": "dee@x.test"}
-    assert client.post(shown, json.dumps(body), content_type="application/json").json() == {
-        "results": [{"status": "recorded", "message_id": sent["dee"].pk}]
+    posted = client.post(
+        shown, json.dumps(body), content_type="application/json", **basic_auth("pm", "s3cret")
+    )
+    assert posted.json() == {"results": [{"status": "recorded", "message_id": sent["dee"].pk}]}
+
+
+def _headers_sent_to(smtp, address: str) -> list:
+    mails = [content for _, to, content in smtp.messages if to == [address]]
+    return [email.message_from_bytes(content, policy=policy.default) for content in mails]
+
+
+def test_each_provider_header_names_the_exact_message_not_the_latest_to_the_address(
+    client, workspace, sent, sendgrid, smtp, now
+):
+    """Two broadcasts reach the same people; a provider's notice about the first names
+    it through the header Pacer put on it at send, however many came later."""
+    template = actions.save_template(workspace, name="T2", subject="Again", html="<p>y</p>")
+    later = actions.create_broadcast(
+        workspace,
+        name="Later",
+        template_id=template.pk,
+        sender_id=sent["ada"].broadcast.sender_id,
+        audience={"all": True},
+    )
+    now["at"] = now["at"].replace(hour=11)
+    actions.queue_broadcast(workspace, later.pk)
+    assert deliver() == 4
+    first = sent
+    latest = {m.email.split("@")[0]: m for m in Message.objects.filter(broadcast=later)}
+    mail = {name: _headers_sent_to(smtp, f"{name}@x.test")[0] for name in first}
+    token = {name: reports.token(first[name].pk, workspace.pk) for name in first}
+    assert json.loads(mail["ada"]["X-SMTPAPI"]) == {"unique_args": {"pacer-message": token["ada"]}}
+    assert mail["bob"]["X-SES-MESSAGE-TAGS"] == f"pacer-message={token['bob']}"
+    assert mail["cy"]["X-PM-Metadata-pacer-message"] == token["cy"]
+
+    unique_args = json.loads(mail["ada"]["X-SMTPAPI"])["unique_args"]
+    grid = [
+        {
+            "email": "ada@x.test",
+            "event": "bounce",
+            "type": "bounce",
+            "status": "5.1.1",
+            "sg_event_id": "sg-ada",
+            **unique_args,  # SendGrid hands unique arguments back as event fields
+        }
+    ]
+    ses_tag, ses_value = mail["bob"]["X-SES-MESSAGE-TAGS"].split("=")
+    inner = json.loads(ses_bounce(first["bob"], feedback="fb-bob")["Message"])
+    inner["mail"]["source"] = "news@acme.test"  # no VERP address: the tag names it
+    inner["mail"]["tags"] = {ses_tag: [ses_value], "ses:configuration-set": ["bounces"]}
+    postmark = {
+        "RecordType": "Bounce",
+        "ID": 77,
+        "Type": "HardBounce",
+        "Email": "cy@x.test",
+        # Postmark hands X-PM-Metadata-<name> headers back as Metadata fields
+        "Metadata": {"pacer-message": str(mail["cy"]["X-PM-Metadata-pacer-message"])},
     }
+    by_address = {"RecordType": "Bounce", "ID": 78, "Type": "HardBounce", "Email": "dee@x.test"}
+
+    results = [
+        post(client, workspace, "sendgrid", grid, sendgrid=sendgrid).json(),
+        post(client, workspace, "ses", sns(inner)).json(),
+        post(client, workspace, "postmark", postmark).json(),
+        post(client, workspace, "postmark", by_address).json(),
+    ]
+
+    assert [r["results"][0]["message_id"] for r in results] == [
+        first["ada"].pk,
+        first["bob"].pk,
+        first["cy"].pk,
+        latest["dee"].pk,  # no header handed back: the latest message to the address
+    ]
+    bounced = MessageEvent.objects.filter(kind="bounce").values_list("message_id", flat=True)
+    assert sorted(bounced) == sorted(
+        [first["ada"].pk, first["bob"].pk, first["cy"].pk, latest["dee"].pk]
+    )
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "another workspace's message",
+        "a token this install did not sign",
+    ],
+)
+def test_a_message_token_that_is_not_this_workspaces_matches_nothing(
+    client, workspace, sent, sendgrid, forged
+):
+    message = sent["ada"]
+    if forged == "another workspace's message":
+        value = reports.token(message.pk, workspace.pk + 1)  # signed, but not this workspace
+    else:
+        value = f"{message.pk}-{workspace.pk}-{'0' * 16}"
+    event = {"email": "ada@x.test", "event": "spamreport", "sg_event_id": "sg-forged"}
+
+    response = post(
+        client, workspace, "sendgrid", [{**event, "pacer-message": value}], sendgrid=sendgrid
+    )
+
+    assert response.json() == {"results": [{"status": "unmatched", "message_id": None}]}
+    assert not SuppressedAddress.objects.exists() and not MessageEvent.objects.exists()
+
+
+def test_the_provider_header_example_holds():
+    assert doctest.testmod(reports).failed == 0

@@ -1,0 +1,77 @@
+"""How email providers' event posts are verified, over the REST API: SendGrid's
+verification key and Postmark's basic-auth credentials (write-only: read back only as
+"set at"), and the SNS topics whose subscriptions Pacer confirmed or failed to."""
+
+from datetime import datetime
+
+from ninja import Field, Router, Schema
+
+from pacer.core.api_schema import BODY_ERRORS, ERRORS
+from pacer.core.api_schema import text as bounded
+from pacer.core.permissions import endpoint
+from pacer.messaging import provider_auth, selectors
+
+router = Router(tags=["messaging"])
+
+
+class ProviderCredentialsIn(Schema):
+    sendgrid_public_key: bounded(1000) | None = Field(
+        None,
+        description="SendGrid's Signed Event Webhook verification key (ECDSA P-256, "
+        "base64 DER, as SendGrid shows it); null or empty keeps the one set",
+    )
+    postmark_username: bounded(100) | None = Field(
+        None, description="the basic-auth user name in Postmark's webhook URL; null keeps"
+    )
+    postmark_password: bounded(200) | None = Field(
+        None, description="its password (set with the user name); null keeps"
+    )
+    clear_sendgrid: bool = Field(False, description="remove the key: SendGrid posts refused")
+    clear_postmark: bool = Field(False, description="remove the credentials: Postmark refused")
+
+
+class SnsSubscriptionOut(Schema):
+    topic_arn: str
+    status: str = Field(description="confirmed, or failed with the reason in detail")
+    detail: str
+    at: datetime
+
+
+class ProviderCredentialsOut(Schema):
+    sendgrid_key_set_at: datetime | None = Field(
+        description="when SendGrid's key was set; null: SendGrid events are refused"
+    )
+    postmark_credentials_set_at: datetime | None = Field(
+        description="when Postmark's credentials were set; null: Postmark events are refused"
+    )
+    ses: str = Field(description="SES events need no setting: SNS signatures are verified")
+    sns_subscriptions: list[SnsSubscriptionOut]
+
+
+def _out(workspace, found) -> dict:
+    return {
+        "sendgrid_key_set_at": found.sendgrid_set_at,
+        "postmark_credentials_set_at": found.postmark_set_at,
+        "ses": "verified by Amazon SNS message signatures",
+        "sns_subscriptions": list(selectors.sns_subscriptions(workspace)),
+    }
+
+
+@router.get("/settings/providers", response={200: ProviderCredentialsOut, **ERRORS})
+@endpoint("messaging.view")
+def get_provider_credentials(request):
+    """Which providers' event posts can be verified (secrets are never shown back), and
+    the SNS subscriptions confirmed or failed."""
+    return _out(request.workspace, provider_auth.credentials_of(request.workspace))
+
+
+@router.put("/settings/providers", response={200: ProviderCredentialsOut, **ERRORS, **BODY_ERRORS})
+@endpoint("messaging.send")
+def put_provider_credentials(request, payload: ProviderCredentialsIn):
+    """Set, keep or clear SendGrid's key and Postmark's credentials; a key that is not an
+    ECDSA P-256 public key, or a user name without a password, is refused (422 naming the
+    field) and changes nothing."""
+    found = provider_auth.save_credentials(
+        request.workspace, **payload.model_dump(), actor=request.user
+    )
+    return _out(request.workspace, found)
