@@ -45,6 +45,30 @@ class WipLimitExceeded(ValidationFailed):
     """A move would take a column or a person over a WIP limit (and gave no reason)."""
 
 
+class CapacityExceeded(ValidationFailed):
+    """A new estimate would take a card's sprint over its capacity (and gave no reason)."""
+
+
+def over_capacity(sprint: Sprint, estimates: dict[int, int | None]) -> str:
+    """Why giving the sprint's cards the ``estimates`` (card id -> points) would take it
+    over its capacity, or "" (also when the total does not grow: a sprint already over
+    may shrink). Locks the sprint row, as ``plan`` does."""
+    Sprint.objects.select_for_update().get(pk=sprint.pk)
+    held = dict(sprint.cards.values_list("pk", "estimate"))
+    before = sum(points or 0 for points in held.values())
+    after = before + sum(
+        (points or 0) - (held.get(card_id) or 0)
+        for card_id, points in estimates.items()
+        if card_id in held
+    )
+    if after <= sprint.capacity or after <= before:
+        return ""
+    return (
+        f"'{sprint.name}' would have {after} of its {sprint.capacity} points planned; "
+        "give a reason to go over its capacity"
+    )
+
+
 def _text(errors: dict, field: str, value, limit: int, *, required: bool = True) -> str:
     return check_text(errors, field, value, limit, required=required)
 
@@ -384,12 +408,17 @@ def move_card(
 
 
 @transaction.atomic
-def update_card(card: Card, *, now: datetime, actor=None, **changes) -> Card:
+def update_card(
+    card: Card, *, now: datetime, override_reason: str = "", actor=None, **changes
+) -> Card:
     """Change a card's title, description, assignee (a member's id or ""), due day or
     estimate; an assignee taking an in-progress card is checked against the limit per
-    person."""
+    person. A new estimate that takes the card's sprint over its capacity raises
+    ``CapacityExceeded`` unless ``override_reason`` says why (then it is made and the
+    audit log records the reason)."""
     allowed = {"title", "description", "assignee", "due", "estimate"}
     errors: dict[str, str] = {f: "cannot be changed here" for f in set(changes) - allowed}
+    reason = _text(errors, "override_reason", override_reason, 300, required=False)
     card = Card.objects.select_for_update().get(pk=card.pk)
     values = {}
     if "title" in changes:
@@ -413,17 +442,25 @@ def update_card(card: Card, *, now: datetime, actor=None, **changes) -> Card:
         found.pop("column", None)  # the card stays in its column
         if found:
             raise WipLimitExceeded(found)
+    over = ""
+    if card.sprint_id and values.get("estimate", card.estimate) != card.estimate:
+        over = over_capacity(card.sprint, {card.pk: values["estimate"]})
+        if over and not reason:
+            raise CapacityExceeded({"estimate": over})
     before = audit.snapshot(card, list(values))
     for field, value in values.items():
         setattr(card, field, value)
     card.save(update_fields=list(values))
     audit.record(
         card.workspace,
-        "card.update",
+        "card.capacity_override" if over else "card.update",
         card,
         actor=actor,
         before=before,
-        after=audit.snapshot(card, list(values)),
+        after={
+            **audit.snapshot(card, list(values)),
+            **({"override_reason": reason, "capacity": over} if over else {}),
+        },
     )
     return card
 

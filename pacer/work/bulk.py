@@ -8,7 +8,9 @@ that would enter them, the limit per person against every card each person would
 progress afterwards. Over a limit the whole change is refused, each card that would break
 one named with the reason (``cards.<id>.column`` / ``cards.<id>.assignee``), unless
 ``override_reason`` says why it must go over: then it is made, and each card's move and
-the audit log record that reason. Nothing is written when anything is refused.
+the audit log record that reason. A new estimate is checked the same way against the
+capacity of each sprint whose cards it changes (``cards.<id>.estimate``). Nothing is
+written when anything is refused.
 """
 
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from pacer.work.actions import (
     _lane_of,
     _member,
     _text,
+    over_capacity,
     record_move,
 )
 from pacer.work.models import Board, Card, CardLink, LinkKind, Stage
@@ -153,6 +156,20 @@ def _limits(board: Board, cards: list[Card], values: dict) -> dict[int, dict[str
     return found
 
 
+def _capacity(cards: list[Card], values: dict) -> dict[int, str]:
+    """Card id -> why its new estimate takes its sprint over capacity (each card of a
+    sprint that the change takes over, whose estimate changes)."""
+    if "estimate" not in values:
+        return {}
+    changing = [c for c in cards if c.sprint_id and c.estimate != values["estimate"]]
+    found = {}
+    for sprint_id in sorted({c.sprint_id for c in changing}):
+        mine = [c for c in changing if c.sprint_id == sprint_id]
+        over = over_capacity(mine[0].sprint, {c.pk: values["estimate"] for c in mine})
+        found.update({c.pk: over for c in mine if over})
+    return found
+
+
 @transaction.atomic
 def bulk_edit(
     board: Board,
@@ -182,6 +199,8 @@ def bulk_edit(
     if len(cards) != len(ids):
         raise ValidationFailed({"cards": "some selected cards are not on this board"})
     breaches = _limits(board, cards, values)
+    for card_id, over in _capacity(cards, values).items():
+        breaches.setdefault(card_id, {})["estimate"] = over
     if breaches and not reason:
         raise BulkRefused(breaches)
     moved = 0
@@ -224,9 +243,13 @@ def _apply(card: Card, values: dict, breaches: dict, reason: str, *, now, actor)
         **({"link": "/".join(values["link"])} if "link" in values else {}),
         **({"override_reason": reason, "limits": breaches} if breaches else {}),
     }
+    if {"column", "assignee"} & set(breaches):
+        action = "card.wip_override"
+    else:
+        action = "card.capacity_override" if breaches else "card.bulk_edit"
     audit.record(
         card.workspace,
-        "card.wip_override" if breaches else "card.bulk_edit",
+        action,
         card,
         actor=actor,
         before=before,
