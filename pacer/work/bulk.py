@@ -21,18 +21,10 @@ from django.db import transaction
 
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed
-from pacer.work import links, ordering
-from pacer.work.actions import (
-    _column_of,
-    _day,
-    _estimate,
-    _lane_of,
-    _member,
-    _text,
-    over_capacity,
-    record_move,
-)
+from pacer.work import checks, links, ordering
+from pacer.work.actions import record_move
 from pacer.work.models import Board, Card, CardLink, LinkKind, Stage
+from pacer.work.sprints import over_capacity
 
 MAX_BULK = 200
 FIELDS = ("assignee", "due", "estimate", "swimlane", "column", "link")
@@ -75,20 +67,20 @@ def _cleaned(board: Board, changes: dict, errors: dict) -> dict:
     for field in set(changes) - set(FIELDS):
         errors[field] = "cannot be changed in bulk"
     if "assignee" in changes:
-        values["assignee"] = _member(errors, "assignee", board.workspace, changes["assignee"])
+        values["assignee"] = checks.member(errors, "assignee", board.workspace, changes["assignee"])
     if "due" in changes:
-        values["due"] = _day(errors, "due", changes["due"])
+        values["due"] = checks.day(errors, "due", changes["due"])
     if "estimate" in changes:
-        values["estimate"] = _estimate(errors, changes["estimate"])
+        values["estimate"] = checks.estimate(errors, changes["estimate"])
     if "swimlane" in changes:
-        values["swimlane"] = _lane_of(errors, board, changes["swimlane"])
+        values["swimlane"] = checks.lane_of(errors, board, changes["swimlane"])
     if changes.get("column") not in (None, ""):
-        values["column"] = _column_of(errors, board, changes["column"])
+        values["column"] = checks.column_of(errors, board, changes["column"])
     if "link" in changes:
         kind, target = (tuple(changes["link"] or ()) + ("", ""))[:2]
         if kind not in LinkKind.values:
             errors["link.kind"] = f"must be one of {', '.join(LinkKind.values)}"
-        target = _text(errors, "link.target_id", target, 64)
+        target = checks.text(errors, "link.target_id", target, 64)
         if (
             "link.kind" not in errors
             and target
@@ -184,7 +176,7 @@ def bulk_edit(
     all of them or, on any refusal (``ValidationFailed``; ``BulkRefused`` for a WIP
     limit), none."""
     errors: dict[str, str] = {}
-    reason = _text(errors, "override_reason", override_reason, 300, required=False)
+    reason = checks.text(errors, "override_reason", override_reason, 300, required=False)
     ids = _ids(card_ids)
     board = Board.objects.select_for_update().get(pk=board.pk)  # the WIP lock
     values = _cleaned(board, changes, errors)

@@ -14,7 +14,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, check, page
 from pacer.web.charts import Series, chart
 from pacer.web.tables import Column, Table
-from pacer.work import actions, attachments, bulk, comments, links, selectors
+from pacer.work import actions, attachments, bulk, comments, links, selectors, sprints
 from pacer.work.models import Attachment, Comment, LinkKind
 
 DEFAULT_COLUMNS = "Backlog:todo, Doing:doing:3, Review:doing:2, Done:done"
@@ -414,7 +414,7 @@ def card_detail(request, card_id: int):
             raise ValidationFailed({"op": f"must be one of tick, {', '.join(CARD_OPERATIONS)}"})
     except ValidationFailed as error:
         shown = selectors.card(request.workspace, card_id)
-        if isinstance(error, actions.CapacityExceeded):  # keep the estimate to confirm
+        if isinstance(error, sprints.CapacityExceeded):  # keep the estimate to confirm
             shown.estimate = request.POST.get("estimate")
         return _card_page(request, shown, error.errors, 422)
     messages.success(request, "Saved.")

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from pacer.core.models import AuditEntry
-from pacer.work import actions, bulk
+from pacer.work import actions, bulk, sprints
 from pacer.work.models import Card
 from tests.api_client import ApiClient
 from tests.work.conftest import NOW
@@ -18,12 +18,12 @@ OVER = "'Sprint 1' would have {} of its 10 points planned; give a reason to go o
 @pytest.fixture
 def planned(board, admin):
     """Sprint 1 (capacity 10) holds a (5 points) and b (4); c (3) is in the backlog."""
-    sprint = actions.create_sprint(board, name="Sprint 1", start="2026-03-02", weeks=2, capacity=10)
+    sprint = sprints.create_sprint(board, name="Sprint 1", start="2026-03-02", weeks=2, capacity=10)
     cards = {}
     for title, points in (("a", 5), ("b", 4), ("c", 3)):
         cards[title] = actions.create_card(board, title=title, estimate=points, now=NOW)
     for title in ("a", "b"):
-        actions.plan(cards[title], sprint)
+        sprints.plan(cards[title], sprint)
     return cards
 
 
@@ -38,7 +38,7 @@ def _audit(action: str) -> list:
 
 
 def test_an_estimate_over_the_sprints_capacity_is_refused_or_made_with_a_reason(planned, admin):
-    with pytest.raises(actions.CapacityExceeded) as refused:
+    with pytest.raises(sprints.CapacityExceeded) as refused:
         actions.update_card(planned["a"], estimate=7, now=NOW, actor=admin)
     assert refused.value.errors == {"estimate": OVER.format(11)}
     assert _estimates() == {"a": 5, "b": 4, "c": 3} and _audit("card.update") == []
@@ -55,7 +55,7 @@ def test_an_estimate_over_the_sprints_capacity_is_refused_or_made_with_a_reason(
     actions.update_card(planned["b"], estimate=3, now=NOW, actor=admin)  # over, but shrinking
     actions.update_card(planned["b"], title="b2", now=NOW, actor=admin)  # no estimate change
     assert _estimates() == {"a": 8, "b2": 3, "c": 40}
-    with pytest.raises(actions.CapacityExceeded):
+    with pytest.raises(sprints.CapacityExceeded):
         actions.update_card(planned["b"], estimate=4, now=NOW, actor=admin)
 
 
