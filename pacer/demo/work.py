@@ -18,7 +18,7 @@ from pacer.core import actions as core
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
 from pacer.core.roles import Role
-from pacer.work import actions, selectors
+from pacer.work import actions, selectors, sprints
 
 TEAMS = {
     "brand": ("Brand", ["Brand refresh brief", "Spring campaign key visual", "Store poster set"]),
@@ -118,7 +118,7 @@ def _sprints(board, now) -> None:
     flows = {f.card: f for f in card_flows(selectors.timelines(board), selectors.stages(board))}
     for number, weeks_back in enumerate((4, 2, 0), start=1):
         first = monday - timedelta(weeks=weeks_back)
-        sprint = actions.create_sprint(
+        sprint = sprints.create_sprint(
             board,
             name=f"Sprint {number}",
             start=first,
@@ -132,6 +132,6 @@ def _sprints(board, now) -> None:
             in_dates = finished is not None and first <= finished <= sprint.end
             if in_dates or (weeks_back == 0 and finished is None):
                 try:
-                    actions.plan(card, sprint)
+                    sprints.plan(card, sprint)
                 except ValidationFailed:
                     continue

@@ -9,16 +9,15 @@ the audit log.
 """
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Sum
 
 from pacer.core import audit
-from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed, check_text
-from pacer.core.models import Membership, Workspace
-from pacer.work import links, ordering
+from pacer.core.errors import ValidationFailed
+from pacer.core.models import Workspace
+from pacer.work import checks, links, ordering, sprints
 from pacer.work.models import (
     Board,
     Card,
@@ -28,69 +27,17 @@ from pacer.work.models import (
     Column,
     EventKind,
     LinkKind,
-    Sprint,
     Stage,
     Swimlane,
 )
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
-MAX_LIMIT = 999
-MAX_ESTIMATE = 999
 MAX_COLUMNS = 12
 MAX_SWIMLANES = 12
-SPRINT_WEEKS = (1, 2, 3, 4)
 
 
 class WipLimitExceeded(ValidationFailed):
     """A move would take a column or a person over a WIP limit (and gave no reason)."""
-
-
-def _text(errors: dict, field: str, value, limit: int, *, required: bool = True) -> str:
-    return check_text(errors, field, value, limit, required=required)
-
-
-def _limit(errors: dict, field: str, value) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        errors[field] = "must be a whole number"
-        return None
-    if not 1 <= number <= MAX_LIMIT:
-        errors[field] = f"must be between 1 and {MAX_LIMIT} (or empty for no limit)"
-    return number
-
-
-def _day(errors: dict, field: str, value) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value.strip())
-        except ValueError:
-            errors[field] = f"'{value[:20]}' is not a date (YYYY-MM-DD)"
-            return None
-    if not isinstance(value, date) or not FIRST_DAY <= value <= LAST_DAY:
-        errors[field] = f"must be a day from {FIRST_DAY} to {LAST_DAY}"
-        return None
-    return value
-
-
-def _member(errors: dict, field: str, workspace: Workspace, user_id) -> User | None:
-    if user_id in (None, ""):
-        return None
-    try:
-        user_id = int(user_id)
-    except (TypeError, ValueError):
-        errors[field] = "must be a member's id"
-        return None
-    member = Membership.objects.filter(workspace=workspace, user_id=user_id).select_related("user")
-    found = member.first()
-    if found is None:
-        errors[field] = f"{user_id} is not a member of this workspace"
-        return None
-    return found.user
 
 
 @transaction.atomic
@@ -115,19 +62,23 @@ def create_board(
         errors["slug"] = "use 1-60 lowercase letters, digits or '-', starting with one"
     elif Board.objects.filter(workspace=workspace, slug=slug).exists():
         errors["slug"] = f"'{slug}' is already a board in this workspace"
-    name = _text(errors, "name", name, 200)
-    person_limit = _limit(errors, "person_wip_limit", person_wip_limit)
+    name = checks.text(errors, "name", name, 200)
+    person_limit = checks.limit(errors, "person_wip_limit", person_wip_limit)
     if not 2 <= len(columns) <= MAX_COLUMNS:
         errors["columns"] = f"need 2 to {MAX_COLUMNS} columns"
     cleaned = []
     for index, column in enumerate(columns[:MAX_COLUMNS]):
         field = f"columns[{index}]"
-        column_name = _text(errors, f"{field}.name", column.get("name"), 60)
+        column_name = checks.text(errors, f"{field}.name", column.get("name"), 60)
         stage = column.get("stage")
         if stage not in Stage.values:
             errors[f"{field}.stage"] = f"must be one of {', '.join(Stage.values)}"
         cleaned.append(
-            (column_name, stage, _limit(errors, f"{field}.wip_limit", column.get("wip_limit")))
+            (
+                column_name,
+                stage,
+                checks.limit(errors, f"{field}.wip_limit", column.get("wip_limit")),
+            )
         )
     stages = {stage for _, stage, _ in cleaned}
     if "columns" not in errors and not {Stage.TODO, Stage.DONE} <= stages:
@@ -137,7 +88,7 @@ def create_board(
         errors["columns"] = "column names must be different"
     if len(swimlanes) > MAX_SWIMLANES:
         errors["swimlanes"] = f"at most {MAX_SWIMLANES} swimlanes"
-    lanes = [_text(errors, f"swimlanes[{i}]", lane, 60) for i, lane in enumerate(swimlanes)]
+    lanes = [checks.text(errors, f"swimlanes[{i}]", lane, 60) for i, lane in enumerate(swimlanes)]
     if errors:
         raise ValidationFailed(errors)
     board = Board.objects.create(
@@ -158,8 +109,8 @@ def create_board(
 def set_limits(column: Column, *, wip_limit, person_wip_limit=None, actor=None) -> Column:
     """Change a column's WIP limit and its board's limit per person (empty: none)."""
     errors: dict[str, str] = {}
-    limit = _limit(errors, "wip_limit", wip_limit)
-    person_limit = _limit(errors, "person_wip_limit", person_wip_limit)
+    limit = checks.limit(errors, "wip_limit", wip_limit)
+    person_limit = checks.limit(errors, "person_wip_limit", person_wip_limit)
     if errors:
         raise ValidationFailed(errors)
     board = Board.objects.select_for_update().get(pk=column.board_id)
@@ -176,37 +127,6 @@ def set_limits(column: Column, *, wip_limit, person_wip_limit=None, actor=None) 
         after={"wip_limit": limit, "person_wip_limit": person_limit},
     )
     return column
-
-
-def _column_of(errors: dict, board: Board, column_id) -> Column | None:
-    try:
-        return board.columns.get(pk=int(column_id))
-    except (TypeError, ValueError, Column.DoesNotExist):
-        errors["column"] = "is not a column of this board"
-        return None
-
-
-def _lane_of(errors: dict, board: Board, lane_id) -> Swimlane | None:
-    if lane_id in (None, ""):
-        return None
-    try:
-        return board.swimlanes.get(pk=int(lane_id))
-    except (TypeError, ValueError, Swimlane.DoesNotExist):
-        errors["swimlane"] = "is not a swimlane of this board"
-        return None
-
-
-def _estimate(errors: dict, value) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        errors["estimate"] = "must be a whole number of points"
-        return None
-    if not 0 <= number <= MAX_ESTIMATE:
-        errors["estimate"] = f"must be between 0 and {MAX_ESTIMATE}"
-    return number
 
 
 @transaction.atomic
@@ -227,13 +147,15 @@ def create_card(
     """A card at the bottom of a column (the board's first by default). Created straight
     into a column, it counts against the column's limit like a move (no override)."""
     errors: dict[str, str] = {}
-    title = _text(errors, "title", title, 200)
-    description = _text(errors, "description", description, 10_000, required=False)
-    target = board.columns.first() if column in (None, "") else _column_of(errors, board, column)
-    lane = _lane_of(errors, board, swimlane)
-    person = _member(errors, "assignee", board.workspace, assignee)
-    due_day = _day(errors, "due", due)
-    points = _estimate(errors, estimate)
+    title = checks.text(errors, "title", title, 200)
+    description = checks.text(errors, "description", description, 10_000, required=False)
+    target = (
+        board.columns.first() if column in (None, "") else checks.column_of(errors, board, column)
+    )
+    lane = checks.lane_of(errors, board, swimlane)
+    person = checks.member(errors, "assignee", board.workspace, assignee)
+    due_day = checks.day(errors, "due", due)
+    points = checks.estimate(errors, estimate)
     if errors:
         raise ValidationFailed(errors)
     locked = Board.objects.select_for_update().get(pk=board.pk)
@@ -308,19 +230,6 @@ def _breaches(board: Board, column: Column, assignee_id, *, card_id) -> dict[str
     return found
 
 
-def _position(errors: dict, position) -> int | None:
-    if position in (None, ""):
-        return None
-    try:
-        number = int(position)
-        if not 0 <= number <= 100_000:
-            raise ValueError
-    except (TypeError, ValueError):
-        errors["position"] = "must be a whole number from 0 to 100000"
-        return None
-    return number
-
-
 @transaction.atomic
 def move_card(
     card: Card,
@@ -340,15 +249,15 @@ def move_card(
     (``pacer.work.ordering``). Over a WIP limit it raises ``WipLimitExceeded`` unless
     ``override_reason`` says why it must go over."""
     errors: dict[str, str] = {}
-    reason = _text(errors, "override_reason", override_reason, 300, required=False)
-    index = _position(errors, position)
+    reason = checks.text(errors, "override_reason", override_reason, 300, required=False)
+    index = checks.position(errors, position)
     board = Board.objects.select_for_update().get(pk=card.board_id)  # the WIP lock
     card = (  # locks the card row only (the board lock above is the WIP lock)
         Card.objects.select_for_update(of=("self",)).select_related("column", "workspace")
     ).get(pk=card.pk)
     card.board = board
-    target = _column_of(errors, board, column)
-    lane = card.swimlane if swimlane == "keep" else _lane_of(errors, board, swimlane)
+    target = checks.column_of(errors, board, column)
+    lane = card.swimlane if swimlane == "keep" else checks.lane_of(errors, board, swimlane)
     if errors:
         raise ValidationFailed(errors)
     origin = card.column
@@ -384,26 +293,31 @@ def move_card(
 
 
 @transaction.atomic
-def update_card(card: Card, *, now: datetime, actor=None, **changes) -> Card:
+def update_card(
+    card: Card, *, now: datetime, override_reason: str = "", actor=None, **changes
+) -> Card:
     """Change a card's title, description, assignee (a member's id or ""), due day or
     estimate; an assignee taking an in-progress card is checked against the limit per
-    person."""
+    person. A new estimate that takes the card's sprint over its capacity raises
+    ``CapacityExceeded`` unless ``override_reason`` says why (then it is made and the
+    audit log records the reason)."""
     allowed = {"title", "description", "assignee", "due", "estimate"}
     errors: dict[str, str] = {f: "cannot be changed here" for f in set(changes) - allowed}
+    reason = checks.text(errors, "override_reason", override_reason, 300, required=False)
     card = Card.objects.select_for_update().get(pk=card.pk)
     values = {}
     if "title" in changes:
-        values["title"] = _text(errors, "title", changes["title"], 200)
+        values["title"] = checks.text(errors, "title", changes["title"], 200)
     if "description" in changes:
-        values["description"] = _text(
+        values["description"] = checks.text(
             errors, "description", changes["description"], 10_000, required=False
         )
     if "assignee" in changes:
-        values["assignee"] = _member(errors, "assignee", card.workspace, changes["assignee"])
+        values["assignee"] = checks.member(errors, "assignee", card.workspace, changes["assignee"])
     if "due" in changes:
-        values["due"] = _day(errors, "due", changes["due"])
+        values["due"] = checks.day(errors, "due", changes["due"])
     if "estimate" in changes:
-        values["estimate"] = _estimate(errors, changes["estimate"])
+        values["estimate"] = checks.estimate(errors, changes["estimate"])
     if errors:
         raise ValidationFailed(errors)
     person = values.get("assignee", card.assignee)
@@ -413,17 +327,25 @@ def update_card(card: Card, *, now: datetime, actor=None, **changes) -> Card:
         found.pop("column", None)  # the card stays in its column
         if found:
             raise WipLimitExceeded(found)
+    over = ""
+    if card.sprint_id and values.get("estimate", card.estimate) != card.estimate:
+        over = sprints.over_capacity(card.sprint, {card.pk: values["estimate"]})
+        if over and not reason:
+            raise sprints.CapacityExceeded({"estimate": over})
     before = audit.snapshot(card, list(values))
     for field, value in values.items():
         setattr(card, field, value)
     card.save(update_fields=list(values))
     audit.record(
         card.workspace,
-        "card.update",
+        "card.capacity_override" if over else "card.update",
         card,
         actor=actor,
         before=before,
-        after=audit.snapshot(card, list(values)),
+        after={
+            **audit.snapshot(card, list(values)),
+            **({"override_reason": reason, "capacity": over} if over else {}),
+        },
     )
     return card
 
@@ -432,7 +354,7 @@ def update_card(card: Card, *, now: datetime, actor=None, **changes) -> Card:
 def set_blocked(card: Card, reason: str, *, now: datetime, actor=None) -> Card:
     """Block a card with a reason, or unblock it with ``reason=""``."""
     errors: dict[str, str] = {}
-    reason = _text(errors, "blocked_reason", reason, 200, required=False)
+    reason = checks.text(errors, "blocked_reason", reason, 200, required=False)
     if errors:
         raise ValidationFailed(errors)
     card = Card.objects.select_for_update().get(pk=card.pk)
@@ -456,7 +378,7 @@ def set_blocked(card: Card, reason: str, *, now: datetime, actor=None) -> Card:
 @transaction.atomic
 def add_checklist_item(card: Card, text: str, *, actor=None) -> ChecklistItem:
     errors: dict[str, str] = {}
-    text = _text(errors, "text", text, 200)
+    text = checks.text(errors, "text", text, 200)
     if card.checklist.count() >= 100:
         errors["text"] = "a checklist holds at most 100 items"
     if errors:
@@ -478,7 +400,7 @@ def add_link(card: Card, kind: str, target_id: str, *, actor=None) -> CardLink:
     errors: dict[str, str] = {}
     if kind not in LinkKind.values:
         errors["kind"] = f"must be one of {', '.join(LinkKind.values)}"
-    target_id = _text(errors, "target_id", target_id, 64)
+    target_id = checks.text(errors, "target_id", target_id, 64)
     if not errors and card.links.filter(kind=kind, target_id=target_id).exists():
         errors["target_id"] = f"the card already links to {kind} {target_id}"
     if not errors and links.resolve(card.workspace, kind, target_id) is None:
@@ -489,90 +411,6 @@ def add_link(card: Card, kind: str, target_id: str, *, actor=None) -> CardLink:
     link = CardLink.objects.create(card=card, kind=kind, target_id=target_id)
     audit.record(card.workspace, "card.link", card, actor=actor, after={kind: target_id})
     return link
-
-
-@transaction.atomic
-def create_sprint(
-    board: Board, *, name: str, start, weeks, capacity, goal: str = "", actor=None
-) -> Sprint:
-    """A sprint of 1 to 4 whole weeks from ``start`` on a board, not overlapping another."""
-    errors: dict[str, str] = {}
-    name = _text(errors, "name", name, 100)
-    goal = _text(errors, "goal", goal, 300, required=False)
-    first = _day(errors, "start", start)
-    if first is None and "start" not in errors:
-        errors["start"] = "must be a day (YYYY-MM-DD)"
-    try:
-        weeks = int(weeks)
-    except (TypeError, ValueError):
-        weeks = None
-    if weeks not in SPRINT_WEEKS:
-        errors["weeks"] = "a sprint lasts 1, 2, 3 or 4 weeks"
-    try:
-        capacity = int(capacity)
-        if not 1 <= capacity <= 100_000:
-            raise ValueError
-    except (TypeError, ValueError):
-        errors["capacity"] = "must be a whole number of points from 1 to 100000"
-    if errors:
-        raise ValidationFailed(errors)
-
-    last = first + timedelta(days=7 * weeks - 1)
-    if last > LAST_DAY:
-        raise ValidationFailed({"start": f"the sprint must end by {LAST_DAY}"})
-    Board.objects.select_for_update().get(pk=board.pk)
-    clash = board.sprints.filter(start__lte=last, end__gte=first).first()
-    if clash is not None:
-        raise ValidationFailed(
-            {"start": f"overlaps sprint '{clash.name}' ({clash.start} to {clash.end})"}
-        )
-    sprint = Sprint.objects.create(
-        workspace=board.workspace,
-        board=board,
-        name=name,
-        goal=goal,
-        start=first,
-        end=last,
-        capacity=capacity,
-    )
-    audit.record(
-        board.workspace, "sprint.create", sprint, actor=actor, after=audit.snapshot(sprint)
-    )
-    return sprint
-
-
-@transaction.atomic
-def plan(card: Card, sprint: Sprint | None, *, actor=None) -> Card:
-    """Put a card into a sprint of its board (or back in the backlog with None). A card
-    needs an estimate to be planned, and the sprint's estimates must stay within its
-    capacity."""
-    card = Card.objects.select_for_update().get(pk=card.pk)
-    if sprint is not None:
-        if sprint.board_id != card.board_id:
-            raise ValidationFailed({"sprint": "is not a sprint of the card's board"})
-        if card.estimate is None:
-            raise ValidationFailed({"estimate": "estimate the card before planning it"})
-        Sprint.objects.select_for_update().get(pk=sprint.pk)
-        planned = sprint.cards.exclude(pk=card.pk).aggregate(total=Sum("estimate"))["total"] or 0
-        if planned + card.estimate > sprint.capacity:
-            raise ValidationFailed(
-                {
-                    "sprint": f"'{sprint.name}' has {planned} of {sprint.capacity} points "
-                    f"planned; this card's {card.estimate} would go over its capacity"
-                }
-            )
-    before = {"sprint": card.sprint_id}
-    card.sprint = sprint
-    card.save(update_fields=["sprint"])
-    audit.record(
-        card.workspace,
-        "card.plan",
-        card,
-        actor=actor,
-        before=before,
-        after={"sprint": sprint.pk if sprint else None},
-    )
-    return card
 
 
 def _deadline_board(errors: dict, workspace: Workspace, board, team) -> Board | None:
@@ -617,16 +455,16 @@ def create_card_for_deadline(
     ...     due=date(2026, 3, 20), now=clock.now(), team="brand", link=("content", "42"))
     """
     errors: dict[str, str] = {}
-    key = _text(errors, "key", key, 120)
-    clean_title = _text(errors, "title", title, 200)
-    due_day = _day(errors, "due", due)
+    key = checks.text(errors, "key", key, 120)
+    clean_title = checks.text(errors, "title", title, 200)
+    due_day = checks.day(errors, "due", due)
     if due_day is None and "due" not in errors:
         errors["due"] = "a deadline card needs a due day"
     if link is not None:
         kind, target = (tuple(link) + ("", ""))[:2] if isinstance(link, list | tuple) else ("", "")
         if kind not in LinkKind.values:
             errors["link"] = f"must be (kind, id) with kind one of {', '.join(LinkKind.values)}"
-        _text(errors, "link", str(target), 64)
+        checks.text(errors, "link", str(target), 64)
     found = _deadline_board(errors, workspace, board, team)
     if errors:
         raise ValidationFailed(errors)

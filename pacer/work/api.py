@@ -10,7 +10,7 @@ from ninja import Field, File, Router, Schema, Status, UploadedFile
 from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, Day, Id, text
 from pacer.core.errors import NotFound, ValidationFailed
 from pacer.core.permissions import endpoint
-from pacer.work import actions, attachments, board_edit, bulk, selectors
+from pacer.work import actions, attachments, board_edit, bulk, checks, selectors
 from pacer.work.models import (
     Attachment,
     Board,
@@ -31,7 +31,7 @@ Limit = int | None
 class ColumnIn(Schema):
     name: text(60, min_length=1)
     stage: Stage
-    wip_limit: Limit = Field(None, ge=1, le=actions.MAX_LIMIT)
+    wip_limit: Limit = Field(None, ge=1, le=checks.MAX_LIMIT)
 
 
 class BoardIn(Schema):
@@ -40,7 +40,7 @@ class BoardIn(Schema):
     name: text(200, min_length=1)
     columns: list[ColumnIn] = Field(min_length=2, max_length=actions.MAX_COLUMNS)
     swimlanes: list[text(60, min_length=1)] = Field([], max_length=actions.MAX_SWIMLANES)
-    person_wip_limit: Limit = Field(None, ge=1, le=actions.MAX_LIMIT)
+    person_wip_limit: Limit = Field(None, ge=1, le=checks.MAX_LIMIT)
 
 
 class ColumnOut(Schema):
@@ -81,7 +81,7 @@ class CardIn(Schema):
     swimlane: Id | None = None
     assignee: Id | None = Field(None, description="a member's user id")
     due: Day | None = None
-    estimate: int | None = Field(None, ge=0, le=actions.MAX_ESTIMATE)
+    estimate: int | None = Field(None, ge=0, le=checks.MAX_ESTIMATE)
     description: text(10_000) = ""
 
 
@@ -223,7 +223,7 @@ class BulkIn(Schema):
     cards: list[Id] = Field(min_length=1, max_length=bulk.MAX_BULK, description="card ids")
     assignee: Id | None = Field(None, description="a member's user id; null: nobody")
     due: Day | None = Field(None, description="null: no due day")
-    estimate: int | None = Field(None, ge=0, le=actions.MAX_ESTIMATE, description="null: none")
+    estimate: int | None = Field(None, ge=0, le=checks.MAX_ESTIMATE, description="null: none")
     swimlane: Id | None = Field(None, description="a swimlane of the board; null: none")
     column: Id | None = Field(None, description="a column of the board (cards go to its bottom)")
     link: LinkIn | None = Field(None, description="a link added to every card")
@@ -293,7 +293,7 @@ class ColumnAddIn(ColumnIn):
 class ColumnChangeIn(Schema):
     name: text(60, min_length=1) | None = None
     stage: Stage | None = None
-    wip_limit: Limit = Field(None, ge=1, le=actions.MAX_LIMIT)
+    wip_limit: Limit = Field(None, ge=1, le=checks.MAX_LIMIT)
     no_wip_limit: bool = Field(False, description="true: remove the column's WIP limit")
     position: int | None = Field(None, ge=0, le=actions.MAX_COLUMNS - 1)
 
@@ -325,7 +325,7 @@ class SwimlaneOut(Schema):
 
 
 class PersonLimitIn(Schema):
-    person_wip_limit: Limit = Field(None, ge=1, le=actions.MAX_LIMIT, description="none: no limit")
+    person_wip_limit: Limit = Field(None, ge=1, le=checks.MAX_LIMIT, description="none: no limit")
 
 
 def _column(request, column_id: int) -> Column:

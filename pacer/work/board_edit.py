@@ -14,7 +14,8 @@ from django.db.models import F, Max, Min
 
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed
-from pacer.work.actions import MAX_COLUMNS, MAX_SWIMLANES, _limit, _text, _user
+from pacer.work import checks
+from pacer.work.actions import MAX_COLUMNS, MAX_SWIMLANES, _user
 from pacer.work.models import Board, Card, CardEvent, Column, EventKind, Stage, Swimlane
 from pacer.work.ordering import GAP, renumber
 
@@ -24,7 +25,7 @@ def _locked(board: Board) -> Board:
 
 
 def _name(errors: dict, rows, value, *, exclude=None) -> str:
-    name = _text(errors, "name", value, 60)
+    name = checks.text(errors, "name", value, 60)
     if name and rows.exclude(pk=exclude).filter(name__iexact=name).exists():
         errors["name"] = f"'{name}' is already on this board"
     return name
@@ -67,7 +68,7 @@ def add_column(board: Board, *, name, stage, wip_limit=None, position=None, acto
     errors: dict[str, str] = {}
     name = _name(errors, board.columns, name)
     stage = _stage(errors, stage)
-    limit = _limit(errors, "wip_limit", wip_limit)
+    limit = checks.limit(errors, "wip_limit", wip_limit)
     index = _index(errors, position, len(columns) + 1)
     if len(columns) >= MAX_COLUMNS:
         errors["columns"] = f"a board has at most {MAX_COLUMNS} columns"
@@ -113,7 +114,7 @@ def update_column(column: Column, *, actor=None, **changes) -> Column:
         if "stage" not in errors:
             errors.update(_stages_left(board, column, values["stage"]))
     if "wip_limit" in changes:
-        values["wip_limit"] = _limit(errors, "wip_limit", changes["wip_limit"])
+        values["wip_limit"] = checks.limit(errors, "wip_limit", changes["wip_limit"])
     columns = list(board.columns.all())
     index = _index(errors, changes.get("position"), len(columns)) if "position" in changes else None
     if errors:
@@ -206,7 +207,7 @@ def remove_column(column: Column, *, now: datetime, move_cards_to=None, actor=No
 def set_person_limit(board: Board, person_wip_limit, *, actor=None) -> Board:
     """How many in-progress cards one person may hold on the board (empty: no limit)."""
     errors: dict[str, str] = {}
-    limit = _limit(errors, "person_wip_limit", person_wip_limit)
+    limit = checks.limit(errors, "person_wip_limit", person_wip_limit)
     if errors:
         raise ValidationFailed(errors)
     board = _locked(board)

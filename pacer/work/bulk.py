@@ -8,7 +8,9 @@ that would enter them, the limit per person against every card each person would
 progress afterwards. Over a limit the whole change is refused, each card that would break
 one named with the reason (``cards.<id>.column`` / ``cards.<id>.assignee``), unless
 ``override_reason`` says why it must go over: then it is made, and each card's move and
-the audit log record that reason. Nothing is written when anything is refused.
+the audit log record that reason. A new estimate is checked the same way against the
+capacity of each sprint whose cards it changes (``cards.<id>.estimate``). Nothing is
+written when anything is refused.
 """
 
 from dataclasses import dataclass
@@ -19,17 +21,10 @@ from django.db import transaction
 
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed
-from pacer.work import links, ordering
-from pacer.work.actions import (
-    _column_of,
-    _day,
-    _estimate,
-    _lane_of,
-    _member,
-    _text,
-    record_move,
-)
+from pacer.work import checks, links, ordering
+from pacer.work.actions import record_move
 from pacer.work.models import Board, Card, CardLink, LinkKind, Stage
+from pacer.work.sprints import over_capacity
 
 MAX_BULK = 200
 FIELDS = ("assignee", "due", "estimate", "swimlane", "column", "link")
@@ -72,20 +67,20 @@ def _cleaned(board: Board, changes: dict, errors: dict) -> dict:
     for field in set(changes) - set(FIELDS):
         errors[field] = "cannot be changed in bulk"
     if "assignee" in changes:
-        values["assignee"] = _member(errors, "assignee", board.workspace, changes["assignee"])
+        values["assignee"] = checks.member(errors, "assignee", board.workspace, changes["assignee"])
     if "due" in changes:
-        values["due"] = _day(errors, "due", changes["due"])
+        values["due"] = checks.day(errors, "due", changes["due"])
     if "estimate" in changes:
-        values["estimate"] = _estimate(errors, changes["estimate"])
+        values["estimate"] = checks.estimate(errors, changes["estimate"])
     if "swimlane" in changes:
-        values["swimlane"] = _lane_of(errors, board, changes["swimlane"])
+        values["swimlane"] = checks.lane_of(errors, board, changes["swimlane"])
     if changes.get("column") not in (None, ""):
-        values["column"] = _column_of(errors, board, changes["column"])
+        values["column"] = checks.column_of(errors, board, changes["column"])
     if "link" in changes:
         kind, target = (tuple(changes["link"] or ()) + ("", ""))[:2]
         if kind not in LinkKind.values:
             errors["link.kind"] = f"must be one of {', '.join(LinkKind.values)}"
-        target = _text(errors, "link.target_id", target, 64)
+        target = checks.text(errors, "link.target_id", target, 64)
         if (
             "link.kind" not in errors
             and target
@@ -153,6 +148,20 @@ def _limits(board: Board, cards: list[Card], values: dict) -> dict[int, dict[str
     return found
 
 
+def _capacity(cards: list[Card], values: dict) -> dict[int, str]:
+    """Card id -> why its new estimate takes its sprint over capacity (each card of a
+    sprint that the change takes over, whose estimate changes)."""
+    if "estimate" not in values:
+        return {}
+    changing = [c for c in cards if c.sprint_id and c.estimate != values["estimate"]]
+    found = {}
+    for sprint_id in sorted({c.sprint_id for c in changing}):
+        mine = [c for c in changing if c.sprint_id == sprint_id]
+        over = over_capacity(mine[0].sprint, {c.pk: values["estimate"] for c in mine})
+        found.update({c.pk: over for c in mine if over})
+    return found
+
+
 @transaction.atomic
 def bulk_edit(
     board: Board,
@@ -167,7 +176,7 @@ def bulk_edit(
     all of them or, on any refusal (``ValidationFailed``; ``BulkRefused`` for a WIP
     limit), none."""
     errors: dict[str, str] = {}
-    reason = _text(errors, "override_reason", override_reason, 300, required=False)
+    reason = checks.text(errors, "override_reason", override_reason, 300, required=False)
     ids = _ids(card_ids)
     board = Board.objects.select_for_update().get(pk=board.pk)  # the WIP lock
     values = _cleaned(board, changes, errors)
@@ -182,6 +191,8 @@ def bulk_edit(
     if len(cards) != len(ids):
         raise ValidationFailed({"cards": "some selected cards are not on this board"})
     breaches = _limits(board, cards, values)
+    for card_id, over in _capacity(cards, values).items():
+        breaches.setdefault(card_id, {})["estimate"] = over
     if breaches and not reason:
         raise BulkRefused(breaches)
     moved = 0
@@ -224,9 +235,13 @@ def _apply(card: Card, values: dict, breaches: dict, reason: str, *, now, actor)
         **({"link": "/".join(values["link"])} if "link" in values else {}),
         **({"override_reason": reason, "limits": breaches} if breaches else {}),
     }
+    if {"column", "assignee"} & set(breaches):
+        action = "card.wip_override"
+    else:
+        action = "card.capacity_override" if breaches else "card.bulk_edit"
     audit.record(
         card.workspace,
-        "card.wip_override" if breaches else "card.bulk_edit",
+        action,
         card,
         actor=actor,
         before=before,

@@ -5,8 +5,9 @@ card's workspace and not the comment's author. A member is notified at most once
 comment (the unique key ``work_mention_once`` on comment and user, so a rerun or a race
 adds nothing): editing a comment notifies only the members it newly mentions; one whose
 mention was removed and put back is not notified again. Notifications are in-app (the
-"Mentions" page and the count beside it in the navigation); the messaging domain has no
-action to send one transactional email to a member, so none is sent.
+"Mentions" page and the count beside it in the navigation) and, unless the member turned
+them off, an email each (``pacer.work.mention_email``, written with the notification and
+sent by the worker).
 """
 
 import re
@@ -19,6 +20,7 @@ from django.db.models import Q
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Workspace
+from pacer.work import mention_email
 from pacer.work.models import Card, Comment, Notification
 
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_.+-]*[A-Za-z0-9_+-])")
@@ -53,8 +55,8 @@ def _mentioned_members(comment: Comment, workspace: Workspace) -> list[User]:
 
 
 def _notify(comment: Comment, card: Card, now: datetime) -> list[User]:
-    """Notify the members the comment mentions who have no notification for it yet;
-    answers them."""
+    """Notify the members the comment mentions who have no notification for it yet (in
+    the app, and by email to those who want it); answers them."""
     members = _mentioned_members(comment, card.workspace)
     done = set(
         Notification.objects.filter(comment=comment, user__in=members).values_list(
@@ -71,6 +73,7 @@ def _notify(comment: Comment, card: Card, now: datetime) -> list[User]:
         ],
         ignore_conflicts=True,  # the unique key: a racing writer's row stands
     )
+    mention_email.queue(comment, card, fresh, now)
     return fresh
 
 

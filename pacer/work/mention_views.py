@@ -1,5 +1,6 @@
 """The signed-in member's mentions: the list (unread, or all), opening one (marks it read
-and shows the comment on its card) and marking them all read."""
+and shows the comment on its card), marking them all read, and turning mention emails on
+or off."""
 
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
@@ -12,7 +13,7 @@ from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import page
 from pacer.web.tables import Column, Table
-from pacer.work import comments, selectors
+from pacer.work import comments, mention_email, selectors
 
 
 @page("work.view")
@@ -48,6 +49,7 @@ def notification_list(request):
         "table": table,
         "show_all": show_all,
         "unread": selectors.unread_mentions(request.workspace, request.user).count(),
+        "wants_email": mention_email.wants_email(request.workspace, request.user),
     }
     return render(request, "work/notifications.html", context)
 
@@ -76,4 +78,14 @@ def notifications_read(request):
         messages.error(request, f"Nothing marked read. {error}")
     else:
         messages.success(request, f"{count} mention{'s' if count != 1 else ''} marked read.")
+    return HttpResponseRedirect(reverse("work-notifications"))
+
+
+@require_POST
+@page("work.view")
+def mention_email_preference(request):
+    """Turn the member's mention emails on (``email=on``) or off."""
+    wanted = request.POST.get("email") == "on"
+    mention_email.set_email_preference(request.workspace, request.user, wanted)
+    messages.success(request, f"Mention emails {'on' if wanted else 'off'}.")
     return HttpResponseRedirect(reverse("work-notifications"))

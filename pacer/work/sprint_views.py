@@ -10,7 +10,7 @@ from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, check, page
 from pacer.web.charts import Series, chart
-from pacer.work import actions, selectors
+from pacer.work import selectors, sprints
 from pacer.work.views import _board_or_404, _card_or_404
 
 
@@ -26,7 +26,7 @@ def _sprints_page(request, board, form=None, errors=None, status: int = 200):
             "today": today,
             "form": form or {},
             "errors": errors or {},
-            "week_options": [(w, f"{w} week{'s' if w > 1 else ''}") for w in actions.SPRINT_WEEKS],
+            "week_options": [(w, f"{w} week{'s' if w > 1 else ''}") for w in sprints.SPRINT_WEEKS],
             "can_manage": allows(request.role, "work.manage"),
         },
         status=status,
@@ -41,7 +41,7 @@ def sprint_list(request, slug: str):
     check(request.role, "work.manage")
     data = request.POST
     try:
-        sprint = actions.create_sprint(
+        sprint = sprints.create_sprint(
             board,
             name=data.get("name", ""),
             start=data.get("start", ""),
@@ -66,7 +66,7 @@ def sprint_detail(request, sprint_id: int):
         card = _card_or_404(request, request.POST.get("card") or 0)
         target = sprint if request.POST.get("into") == "sprint" else None
         try:
-            actions.plan(card, target, actor=request.user)
+            sprints.plan(card, target, actor=request.user)
         except ValidationFailed as error:
             messages.error(request, str(error))
         else:

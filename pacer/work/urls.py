@@ -31,6 +31,7 @@ urlpatterns = [
     path("work/who/", views.who, name="work-who"),
     path("work/mentions/", mention_views.notification_list, name="work-notifications"),
     path("work/mentions/read/", mention_views.notifications_read, name="work-notifications-read"),
+    path("work/mentions/email/", mention_views.mention_email_preference, name="work-mention-email"),
     path(
         "work/mentions/<int:notification_id>/",
         mention_views.notification_open,

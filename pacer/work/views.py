@@ -14,7 +14,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, check, page
 from pacer.web.charts import Series, chart
 from pacer.web.tables import Column, Table
-from pacer.work import actions, attachments, bulk, comments, links, selectors
+from pacer.work import actions, attachments, bulk, comments, links, selectors, sprints
 from pacer.work.models import Attachment, Comment, LinkKind
 
 DEFAULT_COLUMNS = "Backlog:todo, Doing:doing:3, Review:doing:2, Done:done"
@@ -374,6 +374,7 @@ CARD_OPERATIONS = {
         card,
         now=now,
         actor=user,
+        override_reason=data.get("override_reason", ""),
         **{f: data.get(f, "") for f in ("title", "description", "assignee", "due", "estimate")},
     ),
     "block": lambda card, data, now, user: actions.set_blocked(
@@ -412,7 +413,10 @@ def card_detail(request, card_id: int):
         else:
             raise ValidationFailed({"op": f"must be one of tick, {', '.join(CARD_OPERATIONS)}"})
     except ValidationFailed as error:
-        return _card_page(request, selectors.card(request.workspace, card_id), error.errors, 422)
+        shown = selectors.card(request.workspace, card_id)
+        if isinstance(error, sprints.CapacityExceeded):  # keep the estimate to confirm
+            shown.estimate = request.POST.get("estimate")
+        return _card_page(request, shown, error.errors, 422)
     messages.success(request, "Saved.")
     return HttpResponseRedirect(reverse("work-card", args=[card.pk]))
 

@@ -1,7 +1,11 @@
 import pytest
 
+from pacer.content import actions as content
+from pacer.content import assets
+from pacer.content.models import ContentItem
 from pacer.core import actions
 from pacer.core.roles import Role
+from tests.content.test_assets import png
 
 PASSWORD = "correct-horse-1"
 
@@ -31,3 +35,25 @@ def plan(team):
         {"name": "Legal", "reviewer": team["legal"].pk},
         {"name": "Brand", "reviewer": team["brand"].pk},
     ]
+
+
+@pytest.fixture
+def used(workspace, team, plan):
+    """An asset used by a scheduled, a published, a draft and an archived item (each put
+    in its state directly, as if it had got there)."""
+    asset = assets.upload_asset(workspace, name="Beach hero", filename="h.png", data=png(8, 6))
+    items = {}
+    for state in ("scheduled", "published", "draft", "archived"):
+        item = content.create_item(
+            workspace,
+            title=f"{state} ad",
+            kind="ad",
+            channel="paid_social",
+            owner=team["editor"],
+            reviewers=plan,
+            scheduled_for="2026-06-10",
+        )
+        assets.use_asset(item, asset)
+        ContentItem.objects.filter(pk=item.pk).update(state=state)
+        items[state] = item
+    return {"asset": asset, **items}

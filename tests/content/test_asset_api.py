@@ -26,27 +26,6 @@ def now(monkeypatch):
 
 
 @pytest.fixture
-def used(workspace, team, plan):
-    """An asset used by a scheduled, a published, a draft and an archived item."""
-    asset = assets.upload_asset(workspace, name="Beach hero", filename="h.png", data=png(8, 6))
-    items = {}
-    for state in ("scheduled", "published", "draft", "archived"):
-        item = actions.create_item(
-            workspace,
-            title=f"{state} ad",
-            kind="ad",
-            channel="paid_social",
-            owner=team["editor"],
-            reviewers=plan,
-            scheduled_for="2026-06-10",
-        )
-        assets.use_asset(item, asset)
-        ContentItem.objects.filter(pk=item.pk).update(state=state)  # the state, as reached
-        items[state] = item
-    return {"asset": asset, **items}
-
-
-@pytest.fixture
 def editor(workspace, team):
     return ApiClient(workspace, team["editor"])
 

@@ -30,27 +30,6 @@ def _client(user) -> Client:
     return client
 
 
-@pytest.fixture
-def used(workspace, team, plan):
-    """An asset used by a scheduled, a published and a draft item, and an archived one."""
-    asset = assets.upload_asset(workspace, name="Beach hero", filename="h.png", data=png(8, 6))
-    items = {}
-    for state in ("scheduled", "published", "draft", "archived"):
-        item = actions.create_item(
-            workspace,
-            title=f"{state} ad",
-            kind="ad",
-            channel="paid_social",
-            owner=team["editor"],
-            reviewers=plan,
-            scheduled_for="2026-06-10",
-        )
-        assets.use_asset(item, asset)
-        ContentItem.objects.filter(pk=item.pk).update(state=state)  # the state, as reached
-        items[state] = item
-    return {"asset": asset, **items}
-
-
 def test_the_withdraw_dialog_lists_what_the_withdrawal_will_do(team, used):
     page = _client(team["editor"]).get(f"/assets/{used['asset'].pk}/")
     html = page.content.decode()

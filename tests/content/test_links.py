@@ -38,7 +38,7 @@ def shared(workspace):
     _, token = assets.share_collection(
         collection, label="Agency", days=30, can_download=True, renditions=["original"]
     )
-    return {"hero": hero, "pool": pool, "token": token}
+    return {"hero": hero, "pool": pool, "token": token, "collection": collection}
 
 
 def _uses(item) -> dict:
@@ -123,3 +123,34 @@ def test_a_body_may_not_link_an_asset_that_may_be_used_nowhere(workspace, team, 
         actions.save_version(item, f"/assets/{hero.pk}/")
     assert list(refused.value.errors) == ["body"]
     assert ContentVersion.objects.filter(item=item).count() == 1 and _uses(item) == {}
+
+
+def test_a_link_to_a_whole_shared_collection_uses_each_asset_its_page_shows(
+    workspace, team, shared
+):
+    """``/share/<token>/`` uses every asset of the collection whose rights hold (the
+    partner's page hides the others): the withdrawal preview and the withdrawal see the
+    item; an asset whose rights ended is neither used nor a reason to refuse the body."""
+    hero, pool, token = shared["hero"], shared["pool"], shared["token"]
+    old = _asset(workspace, "Old campaign")
+    assets.update_asset(old, {"rights_end": "2026-05-31"})  # ended the day before NOW
+    assets.collect(shared["collection"], old)
+    body = f'<a href="{settings.BASE_URL}/share/{token}/">our summer pictures</a>'
+    item = actions.create_item(
+        workspace, title="Partner mail", kind="email", body=body, owner=team["editor"]
+    )
+    assert _uses(item) == {hero.pk: True, pool.pk: True}
+    assert [(e["item"].pk, e["kind"]) for e in withdrawal.effects(pool)] == [
+        (item.pk, "in_progress")
+    ]
+    assert withdrawal.effects(old) == []
+    withdrawal.withdraw_asset(pool, reason="model release revoked", actor=team["editor"])
+    assert list(ContentFlag.objects.values_list("item_id", "asset_id")) == [(item.pk, pool.pk)]
+    # the same link relative, beside a single link to one of its assets: one use each
+    actions.save_version(item, f"/share/{token}/ and /assets/{hero.pk}/")
+    assert _uses(item) == {hero.pk: True}  # pool is withdrawn now: hidden, not used
+    actions.save_version(item, "no links")
+    assert _uses(item) == {}
+    # a collection link with a token of no link, or a download link, is not the collection
+    actions.save_version(item, f"/share/{'x' * 43}/ /share/{token}/{hero.pk}/original/")
+    assert _uses(item) == {hero.pk: True}

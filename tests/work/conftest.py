@@ -5,6 +5,7 @@ import pytest
 from pacer.core import actions as core
 from pacer.core.roles import Role
 from pacer.work import actions
+from tests.leads.conftest import smtp_sink  # noqa: F401  (a real SMTP server)
 
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # a Wednesday
 
@@ -36,3 +37,16 @@ def bob(workspace):
 
 def column(board, name):
     return board.columns.get(name=name)
+
+
+@pytest.fixture
+def smtp(settings, smtp_sink):  # noqa: F811  (the fixture imported above)
+    """Django's mail connection pointed at a real SMTP server (aiosmtpd): its handler."""
+    controller, received = smtp_sink
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = (
+        "127.0.0.1",
+        controller.server.sockets[0].getsockname()[1],
+        2,
+    )
+    return received

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import AuditEntry
-from pacer.work import actions, comments
+from pacer.work import actions, comments, sprints
 from pacer.work.models import Card, CardEvent, Comment, Notification, Sprint
 from tests.work.conftest import NOW, column
 
@@ -308,32 +308,32 @@ def test_blocking_and_unblocking_are_recorded(board):
 
 
 def test_a_sprint_lasts_one_to_four_weeks_and_does_not_overlap_another(board):
-    sprint = actions.create_sprint(board, name="S1", start="2026-03-02", weeks=2, capacity=20)
+    sprint = sprints.create_sprint(board, name="S1", start="2026-03-02", weeks=2, capacity=20)
     assert (sprint.start, sprint.end) == (date(2026, 3, 2), date(2026, 3, 15))
     for weeks in (0, 5, "two"):
         with pytest.raises(ValidationFailed) as refused:
-            actions.create_sprint(board, name="S", start="2026-04-06", weeks=weeks, capacity=5)
+            sprints.create_sprint(board, name="S", start="2026-04-06", weeks=weeks, capacity=5)
         assert refused.value.errors == {"weeks": "a sprint lasts 1, 2, 3 or 4 weeks"}
     with pytest.raises(ValidationFailed, match="overlaps sprint 'S1'"):
-        actions.create_sprint(board, name="S2", start="2026-03-15", weeks=1, capacity=5)
+        sprints.create_sprint(board, name="S2", start="2026-03-15", weeks=1, capacity=5)
     assert Sprint.objects.count() == 1
 
 
 def test_planning_keeps_a_sprint_within_its_capacity(board):
-    sprint = actions.create_sprint(board, name="S1", start="2026-03-02", weeks=1, capacity=8)
+    sprint = sprints.create_sprint(board, name="S1", start="2026-03-02", weeks=1, capacity=8)
     five, four, unestimated = (
         _card(board, "a", estimate=5),
         _card(board, "b", estimate=4),
         _card(board, "c"),
     )
-    actions.plan(five, sprint)
+    sprints.plan(five, sprint)
     with pytest.raises(ValidationFailed) as refused:
-        actions.plan(four, sprint)
+        sprints.plan(four, sprint)
     assert refused.value.errors == {
         "sprint": "'S1' has 5 of 8 points planned; this card's 4 would go over its capacity"
     }
     with pytest.raises(ValidationFailed, match="estimate the card"):
-        actions.plan(unestimated, sprint)
+        sprints.plan(unestimated, sprint)
     assert list(sprint.cards.values_list("title", flat=True)) == ["a"]
 
 

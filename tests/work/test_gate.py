@@ -9,7 +9,7 @@ from pacer.core import actions as core
 from pacer.core.models import AuditEntry
 from pacer.core.permissions import allows
 from pacer.core.roles import Role
-from pacer.work import actions
+from pacer.work import actions, sprints
 from pacer.work.models import Board, Card, CardEvent, Sprint
 from tests.work.conftest import NOW, column
 
@@ -41,7 +41,7 @@ def _ledger():
 
 def test_work_pages_and_writes_answer_each_role_as_declared(people, board):
     card = actions.create_card(board, title="a", estimate=1, now=NOW)
-    sprint = actions.create_sprint(board, name="S1", start="2026-03-02", weeks=1, capacity=5)
+    sprint = sprints.create_sprint(board, name="S1", start="2026-03-02", weeks=1, capacity=5)
     pages = {
         "/work/boards/": "work.view",
         "/work/boards/brand-board/": "work.view",

@@ -1,0 +1,106 @@
+"""Checks of the input of the work domain's writes: each takes the ``errors`` map, puts a
+reason under the field it refuses and answers the cleaned value (None when refused or
+empty)."""
+
+from datetime import date
+
+from django.contrib.auth.models import User
+
+from pacer.core.errors import FIRST_DAY, LAST_DAY, check_text
+from pacer.core.models import Membership, Workspace
+from pacer.work.models import Board, Column, Swimlane
+
+MAX_LIMIT = 999
+MAX_ESTIMATE = 999
+
+
+def text(errors: dict, field: str, value, limit: int, *, required: bool = True) -> str:
+    return check_text(errors, field, value, limit, required=required)
+
+
+def limit(errors: dict, field: str, value) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        errors[field] = "must be a whole number"
+        return None
+    if not 1 <= number <= MAX_LIMIT:
+        errors[field] = f"must be between 1 and {MAX_LIMIT} (or empty for no limit)"
+    return number
+
+
+def day(errors: dict, field: str, value) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            errors[field] = f"'{value[:20]}' is not a date (YYYY-MM-DD)"
+            return None
+    if not isinstance(value, date) or not FIRST_DAY <= value <= LAST_DAY:
+        errors[field] = f"must be a day from {FIRST_DAY} to {LAST_DAY}"
+        return None
+    return value
+
+
+def member(errors: dict, field: str, workspace: Workspace, user_id) -> User | None:
+    if user_id in (None, ""):
+        return None
+    try:
+        user_id = int(user_id)
+    except (TypeError, ValueError):
+        errors[field] = "must be a member's id"
+        return None
+    member = Membership.objects.filter(workspace=workspace, user_id=user_id).select_related("user")
+    found = member.first()
+    if found is None:
+        errors[field] = f"{user_id} is not a member of this workspace"
+        return None
+    return found.user
+
+
+def column_of(errors: dict, board: Board, column_id) -> Column | None:
+    try:
+        return board.columns.get(pk=int(column_id))
+    except (TypeError, ValueError, Column.DoesNotExist):
+        errors["column"] = "is not a column of this board"
+        return None
+
+
+def lane_of(errors: dict, board: Board, lane_id) -> Swimlane | None:
+    if lane_id in (None, ""):
+        return None
+    try:
+        return board.swimlanes.get(pk=int(lane_id))
+    except (TypeError, ValueError, Swimlane.DoesNotExist):
+        errors["swimlane"] = "is not a swimlane of this board"
+        return None
+
+
+def estimate(errors: dict, value) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        errors["estimate"] = "must be a whole number of points"
+        return None
+    if not 0 <= number <= MAX_ESTIMATE:
+        errors["estimate"] = f"must be between 0 and {MAX_ESTIMATE}"
+    return number
+
+
+def position(errors: dict, position) -> int | None:
+    if position in (None, ""):
+        return None
+    try:
+        number = int(position)
+        if not 0 <= number <= 100_000:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["position"] = "must be a whole number from 0 to 100000"
+        return None
+    return number
