@@ -22,7 +22,7 @@ from django.conf import settings
 from pacer.content import selectors
 from pacer.content.models import Asset, AssetUse, ContentItem
 from pacer.content.rights import lapsed
-from pacer.core import audit
+from pacer.core import audit, clock
 from pacer.core.models import Workspace
 
 _BEFORE = r"(?:^|(?<=[\"'(=\s>]))"
@@ -95,6 +95,13 @@ def check_links(workspace: Workspace, body: str, day: date, errors: dict) -> lis
     where = {**whole, **single}
     found = _assets(workspace, single) + shown
     return sorted(found, key=lambda asset: (where[asset.pk], asset.pk))
+
+
+def linked_assets(workspace: Workspace, body: str, day: date | None = None) -> list[Asset]:
+    """The assets ``body`` uses through its links on ``day`` (today by default), as
+    ``check_links`` finds them but without refusing any: for other domains that check the
+    rights themselves (``pacer.messaging.rights``)."""
+    return check_links(workspace, body, day or clock.now().date(), {})
 
 
 def record_links(item: ContentItem, linked: list[Asset], *, actor=None) -> None:
