@@ -189,6 +189,7 @@ def postal_run(port: int, users: Path, kilobytes: int, threads: int, count, mess
         + ["-m", str(kilobytes), "-M", str(kilobytes), f"[127.0.0.1]{port}", str(users)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        cwd=users.parent,  # postal writes its postal.log in its working directory
     )
     try:
         wait_for(count, before + messages)

@@ -1,12 +1,15 @@
-"""Delivery of the outbox: claim a batch, send each message over one SMTP connection,
-mark it sent only after the relay accepted it. A message is released when it is due
+"""Delivery of the outbox: claim a batch, hand it to the relay in groups of ``GROUP``
+over ``SMTP_SESSIONS`` SMTP sessions side by side, and mark a group's messages sent (in
+one write) only after the relay accepted them. A message is released when it is due
 (its broadcast's schedule in the recipient's time zone); at send time the suppression
 list and topic opt-outs are read again, quiet hours defer it to their end, and the
 frequency cap skips it with the reason.
 
 Claims are leases (``claimed_until``): a worker that dies leaves its messages to be
 claimed again when the lease ends, so nothing queued is lost; what a dead worker handed
-to the relay but had not marked yet is sent again (the in-flight bound of a crash).
+to the relay but had not marked yet is sent again: at most one group (``GROUP``
+messages) per crash, the in-flight bound. While one group is being handed over the next
+is rendered and signed; it goes to the relay only once the first is marked.
 PostgreSQL claims with ``SKIP LOCKED`` so any number of workers share the outbox; SQLite
 serialises writers. Without ``PACER_SMTP_HOST`` each message is written as a ``.eml``
 file under ``$PACER_DATA_DIR/outbox/messages`` instead.
@@ -15,6 +18,8 @@ file under ``$PACER_DATA_DIR/outbox/messages`` instead.
 import contextlib
 import logging
 import smtplib
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -42,11 +47,13 @@ from pacer.messaging.rights import AssetRights
 from pacer.messaging.rules import settings_of
 from pacer.messaging.schedule import quiet_until
 from pacer.messaging.tracking import track
-from pacer.messaging.webhooks import emit, endpoints
+from pacer.messaging.webhooks import emit, emit_many, endpoints
 from pacer.people import selectors as people
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+GROUP = 32  # messages handed over, then marked sent in one write: the in-flight bound
+SMTP_SESSIONS = 4  # SMTP sessions side by side (the relay's round trips overlap)
 
 
 def _claim(limit: int) -> list[Message]:
@@ -86,13 +93,13 @@ class _Transport:
             self.folder = Path(settings.EMAIL_FILE_PATH) / "messages"
             self.folder.mkdir(parents=True, exist_ok=True)
 
-    def send(self, message: Message, data: bytes) -> None:
+    def send(self, message: Message, envelope_from: str, data: bytes) -> None:
         if self.smtp is None:
             path = self.folder / f"{message.pk}.eml"
             path.with_suffix(".tmp").write_bytes(data)
             path.with_suffix(".tmp").replace(path)
             return
-        self.smtp.sendmail(return_path(message), [message.email], data)
+        self.smtp.sendmail(envelope_from, [message.email], data)
 
     def close(self) -> None:
         if self.smtp is not None:
@@ -213,26 +220,96 @@ class _Rules:
         return rules if rules.cap_count else None
 
 
-def _hand_over(message: Message, data: bytes, transport: _Transport, hooks: list) -> bool:
-    """Give the message to the relay; marked sent only once it accepted."""
-    try:
-        transport.send(message, data)
-    except smtplib.SMTPRecipientsRefused as error:
-        _refused(message, error, hooks)
-        return False
-    faults.point("messaging.accepted")  # the relay has it; not marked yet
-    _finish(message, MessageStatus.SENT)
-    emit(message.workspace_id, "message.sent", str(message.pk), _event(message), hooks)
-    return True
+@dataclass
+class _Ready:
+    """A message rendered and signed, with its envelope sender."""
+
+    message: Message
+    envelope_from: str
+    data: bytes
 
 
-def _send(message: Message, data: bytes, transport: _Transport, hooks: list, cap) -> bool:
-    """Send, within the frequency cap when ``cap`` (the workspace's rules) has one: the
+@dataclass
+class _Outcome:
+    """What the relay did with (part of) a group: ``failure`` is the error that ended a
+    session (its share's untried messages stay claimed for the next run)."""
+
+    accepted: list[Message] = field(default_factory=list)
+    refused: list[tuple[Message, smtplib.SMTPRecipientsRefused]] = field(default_factory=list)
+    failure: Exception | None = None
+
+
+def _send_share(transport: _Transport, share: list[_Ready]) -> _Outcome:
+    """Hand ``share`` over in order on one session (in a thread of its own: no database)."""
+    outcome = _Outcome()
+    for ready in share:
+        try:
+            transport.send(ready.message, ready.envelope_from, ready.data)
+        except smtplib.SMTPRecipientsRefused as error:
+            outcome.refused.append((ready.message, error))
+            continue
+        except (smtplib.SMTPException, OSError) as error:
+            outcome.failure = error
+            break
+        faults.point("messaging.accepted")  # the relay has it; not marked yet
+        outcome.accepted.append(ready.message)
+    return outcome
+
+
+class _Sessions:
+    """``SMTP_SESSIONS`` SMTP sessions, each sending its share of a group in a thread;
+    one for the file outbox, which gains nothing from more."""
+
+    def __init__(self):
+        self.transports: list[_Transport] = []
+        try:
+            self.transports.append(_Transport())
+            if self.transports[0].smtp is not None:
+                self.transports += [_Transport() for _ in range(SMTP_SESSIONS - 1)]
+        except BaseException:
+            self.close()
+            raise
+        self.pool = ThreadPoolExecutor(len(self.transports), thread_name_prefix="messaging")
+
+    @property
+    def first(self) -> _Transport:
+        return self.transports[0]
+
+    def start(self, group: list[_Ready]) -> list[Future]:
+        count = len(self.transports)
+        shares = [group[n::count] for n in range(count)]
+        return [
+            self.pool.submit(_send_share, transport, share)
+            for transport, share in zip(self.transports, shares, strict=True)
+            if share
+        ]
+
+    def close(self) -> None:
+        if hasattr(self, "pool"):
+            self.pool.shutdown()
+        for transport in self.transports:
+            transport.close()
+
+
+def _mark_sent(messages: list[Message], hooks: dict[int, list]) -> None:
+    """Mark a group the relay accepted as sent, and its webhook events, in one commit."""
+    if not messages:
+        return
+    now = clock.now()
+    with transaction.atomic():
+        Message.objects.filter(pk__in=[m.pk for m in messages], status=MessageStatus.QUEUED).update(
+            status=MessageStatus.SENT, reason="", sent_at=now, failed_at=None, claimed_until=None
+        )
+        events = [(m.workspace_id, "message.sent", str(m.pk), _event(m)) for m in messages]
+        emit_many(events, hooks)
+
+
+def _send_capped(ready: _Ready, transport: _Transport, hooks: list, cap) -> bool:
+    """Send one message within the frequency cap (``cap``: the workspace's rules): the
     contact's ``CapLock`` row is locked while its recent messages are counted, the
     message handed over and marked, so a second worker sending to the same contact
     waits and then counts this one (on SQLite the write lock does the same)."""
-    if cap is None:
-        return _hand_over(message, data, transport, hooks)
+    message = ready.message
     with transaction.atomic():
         key = {"workspace_id": message.workspace_id, "contact_id": message.contact_id}
         CapLock.objects.bulk_create([CapLock(**key)], ignore_conflicts=True)
@@ -244,26 +321,49 @@ def _send(message: Message, data: bytes, transport: _Transport, hooks: list, cap
             reason = f"frequency cap: {cap.cap_count} in {cap.cap_days} days reached"
             _finish(message, MessageStatus.SKIPPED, reason)
             return False
-        return _hand_over(message, data, transport, hooks)
+        try:
+            transport.send(message, ready.envelope_from, ready.data)
+        except smtplib.SMTPRecipientsRefused as error:
+            _refused(message, error, hooks)
+            return False
+        faults.point("messaging.accepted")  # the relay has it; not marked yet
+        _finish(message, MessageStatus.SENT)
+        emit(message.workspace_id, "message.sent", str(message.pk), _event(message), hooks)
+        return True
 
 
-def deliver(limit: int | None = None) -> int:
-    """Send one batch of due messages; returns how many the relay accepted."""
-    batch = _claim(limit or settings.MESSAGING_BATCH)
-    if not batch:
-        return 0
-    faults.point("messaging.claimed")
-    rules = _Rules(batch, clock.now())
-    fields = {}
-    for workspace in {m.workspace for m in batch}:
-        ids = [m.contact_id for m in batch if m.workspace_id == workspace.pk]
-        fields.update({row["id"]: row for row in people.recipients(workspace, ids)})
-    hooks = endpoints({m.workspace_id for m in batch})
-    compiled, sent, transport = {}, 0, None
-    try:
-        transport = _Transport()
-        for message in batch:
-            verdict, detail = rules.verdict(message)
+def _settle(handing_over: list[Future], hooks: dict[int, list]) -> tuple[int, Exception | None]:
+    """Wait for a group's hand-over, mark what the relay accepted, record what it refused:
+    how many it accepted, and the error that ended a session (None when none did)."""
+    outcomes = [future.result() for future in handing_over]
+    faults.point("messaging.handed_over")  # the group accepted, none marked yet
+    accepted = [message for outcome in outcomes for message in outcome.accepted]
+    _mark_sent(accepted, hooks)
+    for outcome in outcomes:
+        for message, error in outcome.refused:
+            _refused(message, error, hooks[message.workspace_id])
+    failures = [outcome.failure for outcome in outcomes if outcome.failure]
+    return len(accepted), (failures[0] if failures else None)
+
+
+class _Batch:
+    """One claimed batch on its way out: checked and rendered group by group."""
+
+    def __init__(self, batch: list[Message]):
+        self.rules = _Rules(batch, clock.now())
+        self.fields = {}
+        for workspace in {m.workspace for m in batch}:
+            ids = [m.contact_id for m in batch if m.workspace_id == workspace.pk]
+            self.fields.update({row["id"]: row for row in people.recipients(workspace, ids)})
+        self.hooks = endpoints({m.workspace_id for m in batch})
+        self.compiled: dict = {}
+
+    def prepare(self, group: list[Message]) -> tuple[list[_Ready], list[_Ready]]:
+        """Skip or defer what may not go now; render and sign the rest: ``(free,
+        capped)``, the messages the frequency cap does not and does apply to."""
+        free, capped = [], []
+        for message in group:
+            verdict, detail = self.rules.verdict(message)
             if verdict == "skip":
                 _finish(message, MessageStatus.SKIPPED, detail)
                 continue
@@ -273,19 +373,48 @@ def deliver(limit: int | None = None) -> int:
             template = message.broadcast.template
             subject = subject_test.subject_of(message)
             key = (template.pk, subject)
-            if key not in compiled:
-                compiled[key] = compile_parts(
+            if key not in self.compiled:
+                self.compiled[key] = compile_parts(
                     subject or template.subject, template.html, template.text
                 )
-            data = _data(message, compiled[key], fields.get(message.contact_id, {}))
-            hook = hooks[message.workspace_id]
-            sent += _send(message, data, transport, hook, rules.cap(message))
+            data = _data(message, self.compiled[key], self.fields.get(message.contact_id, {}))
+            ready = _Ready(message, return_path(message), data)
+            (capped if self.rules.cap(message) else free).append(ready)
+        return free, capped
+
+
+def deliver(limit: int | None = None) -> int:
+    """Send one batch of due messages; returns how many the relay accepted."""
+    batch = _claim(limit or settings.MESSAGING_BATCH)
+    if not batch:
+        return 0
+    faults.point("messaging.claimed")
+    work = _Batch(batch)
+    groups = [batch[n : n + GROUP] for n in range(0, len(batch), GROUP)]
+    sent, sessions = 0, None
+    try:
+        sessions = _Sessions()
+        free, capped = work.prepare(groups[0])
+        for upcoming in [*groups[1:], []]:
+            handing_over = sessions.start(free)
+            try:
+                free_next, capped_next = work.prepare(upcoming)  # while the relay takes these
+            finally:  # what the relay accepted is marked, whatever happened meanwhile
+                accepted, failure = _settle(handing_over, work.hooks)
+                sent += accepted
+            if failure is not None:
+                raise failure
+            for ready in capped:
+                hooks = work.hooks[ready.message.workspace_id]
+                cap = work.rules.cap(ready.message)
+                sent += _send_capped(ready, sessions.first, hooks, cap)
+            free, capped = free_next, capped_next
     except (smtplib.SMTPException, OSError) as error:
         # the relay went away: the rest stay claimed and are retried when the lease ends
         log.warning("delivery stopped after %s messages: %s", sent, error)
     finally:
-        if transport is not None:
-            transport.close()
+        if sessions is not None:
+            sessions.close()
     Broadcast.objects.filter(status=BroadcastStatus.QUEUED).exclude(
         messages__status__in=(MessageStatus.QUEUED, MessageStatus.HELD)
     ).update(status=BroadcastStatus.SENT)

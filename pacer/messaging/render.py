@@ -9,8 +9,10 @@ when the sender has a key, a DKIM signature (``pacer.messaging.signing``) over t
 headers that matter.
 """
 
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+import secrets
+from binascii import b2a_qp
+from email.header import Header
+from email.utils import format_datetime, formataddr, make_msgid
 
 import css_inline
 from django.template import Context, Engine, Library, TemplateSyntaxError
@@ -46,6 +48,7 @@ SIGNED_HEADERS = [
     b"list-unsubscribe",
     b"list-unsubscribe-post",
 ]
+MAX_LINE = 998  # the longest line SMTP allows, CRLF not counted (RFC 5322 2.1.1)
 RECIPIENT_FIELDS = ("email", "first_name", "last_name", "phone", "lifecycle_stage")
 
 
@@ -91,6 +94,34 @@ def render(compiled: dict, context: dict) -> tuple[str, str, str]:
     return subject, css_inline.inline(fill("html")), fill("text")
 
 
+def _header(name: str, value: str) -> bytes:
+    """One header field as bytes (CRLF-terminated): ASCII as it is, anything else as
+    RFC 2047 encoded words (folded), and a line too long for SMTP folded."""
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"header {name} may not contain a line break")
+    if value.isascii() and len(name) + len(value) < MAX_LINE - 2:
+        return f"{name}: {value}\r\n".encode()
+    charset = "us-ascii" if value.isascii() else "utf-8"
+    folded = Header(value, charset, header_name=name).encode(linesep="\r\n")
+    return f"{name}: {folded}\r\n".encode("ascii")
+
+
+def _part(content_type: str, content: str) -> bytes:
+    """A text part: 7bit when it is ASCII in short lines, else quoted-printable UTF-8."""
+    lines = content.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the content ended with a line break
+    if content.isascii() and all(len(line) < MAX_LINE for line in lines):
+        encoding, body = "7bit", "".join(line + "\r\n" for line in lines).encode()
+    else:
+        encoding = "quoted-printable"
+        text = "".join(line + "\n" for line in lines)
+        body = b2a_qp(text.encode(), istext=True).replace(b"\n", b"\r\n")
+    charset = "us-ascii" if encoding == "7bit" else "utf-8"
+    head = f'Content-Type: {content_type}; charset="{charset}"\r\n'
+    return (head + f"Content-Transfer-Encoding: {encoding}\r\n\r\n").encode() + body
+
+
 def build(
     *,
     sender_name: str,
@@ -107,21 +138,41 @@ def build(
 ) -> bytes:
     """The whole message as bytes, DKIM-signed when a key is given; ``headers`` are
     added as they are (the ``X-Pacer-Id`` that returned mail is matched by), with the
-    provider headers that carry it into providers' events."""
-    message = EmailMessage()
-    message["From"] = f"{sender_name} <{from_email}>"
-    message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = format_datetime(sent_at)
+    provider headers that carry it into providers' events.
+
+    Written field by field rather than through ``email``'s default policy, whose header
+    registry parses and refolds every header (most of a message's cost): non-ASCII
+    headers become RFC 2047 encoded words, and a part that is not ASCII in short lines is
+    quoted-printable UTF-8."""
     domain = from_email.rsplit("@", 1)[-1]
-    message["Message-ID"] = make_msgid(domain=domain)
-    message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    for name, value in with_provider_headers(headers).items():
-        message[name] = value
-    message.set_content(text or "This message is best read as HTML.")
-    message.add_alternative(html, subtype="html")
-    data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    fields = [
+        ("From", formataddr((sender_name, from_email), charset="utf-8")),
+        ("To", to),
+        ("Subject", subject),
+        ("Date", format_datetime(sent_at)),
+        ("Message-ID", make_msgid(domain=domain)),
+        ("List-Unsubscribe", f"<{unsubscribe_url}>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        *with_provider_headers(headers).items(),
+    ]
+    parts = [
+        _part("text/plain", text or "This message is best read as HTML."),
+        _part("text/html", html),
+    ]
+    boundary = "=_" + secrets.token_hex(16)
+    while any(boundary.encode() in part for part in parts):  # as good as never
+        boundary = "=_" + secrets.token_hex(16)
+    delimiter = b"--" + boundary.encode()
+    data = b"".join(
+        [
+            *(_header(name, value) for name, value in fields),
+            b"MIME-Version: 1.0\r\n",
+            b'Content-Type: multipart/alternative; boundary="' + boundary.encode() + b'"\r\n',
+            b"\r\n",
+            *(delimiter + b"\r\n" + part + b"\r\n" for part in parts),
+            delimiter + b"--\r\n",
+        ]
+    )
     if not dkim_private_key:
         return data
     signature = signature_header(

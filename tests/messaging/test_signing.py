@@ -66,9 +66,19 @@ def _message(key_pem: str, **parts) -> bytes:
         # trailing spaces, tabs, blank lines at the end, a leading dot
         {"text": "Hello  \t there \n\n.dot line\n\n\n\n", "html": "<p>a</p>\n\n\n"},
         {"text": "", "html": ""},
+        # quoted-printable UTF-8 parts, one line longer than SMTP allows
+        {"html": "<p>Grüße " + "x" * 1500 + "</p>", "text": "Grüße\n" * 3},
         {"headers": {"X-Pacer-Id": "  spaced   value  "}},
     ],
-    ids=["plain", "encoded-folded-subject", "non-ascii-names", "whitespace", "empty", "header"],
+    ids=[
+        "plain",
+        "encoded-folded-subject",
+        "non-ascii-names",
+        "whitespace",
+        "empty",
+        "quoted-printable",
+        "header",
+    ],
 )
 def test_every_signature_verifies_with_dkimpy(key, parts):
     pem, dns = key
