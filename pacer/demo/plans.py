@@ -2,7 +2,9 @@
 its simulated spend, a program per channel, a campaign node per simulated campaign
 (linked, so its spend is the node's actual), and a flat monthly budget per campaign, from
 the month it first spent in the year to the month it last did: the campaign's spend in
-the year divided evenly over those months (``monthly_budget``). The simulator's spend
+the year, times its channel's ``PLAN_RATIO`` (how the team's plan for the channel compared
+with what it came to spend: search and affiliates outran their plans, TV and social came
+in under), divided evenly over those months (``monthly_budget``). The simulator's spend
 moves with the season, weekly noise and (offline channels) flights on and off, so some
 months spend over their line and some under, and a month without spend has a line
 spent 0.
@@ -32,6 +34,19 @@ from pacer.planning.purchase_actions import (
 )
 
 INVOICE_DAY = 5  # of the month after the spend
+# the year's plan of a channel as a share of what it came to spend (1: as planned)
+PLAN_RATIO = {
+    "paid_search": Decimal("0.8"),
+    "affiliate": Decimal("0.9"),
+    "display": Decimal("1.05"),
+    "paid_social": Decimal("1.12"),
+    "video": Decimal("0.97"),
+    "tv": Decimal("1.2"),
+    "radio": Decimal("1.1"),
+    "direct_mail": Decimal("0.93"),
+    "email": Decimal("1.25"),
+    "local_partner": Decimal("1.0"),
+}
 OVER_REASON = "billed as delivered: spent over the order"
 
 
@@ -87,7 +102,8 @@ def load_plan(workspace: Workspace, today: date | None = None) -> dict[str, int]
         ).pk  # fmt: skip
         linked.add(key)
         months = months_between(min(by_month), max(by_month))
-        budget = monthly_budget(sum(by_month.values(), Decimal(0)), len(months))
+        planned = sum(by_month.values(), Decimal(0)) * PLAN_RATIO.get(channel, Decimal(1))
+        budget = monthly_budget(planned, len(months))
         rows += [
             {"node": nodes[(year, channel, key)], "month": m, "channel": channel,
              "amount": budget}

@@ -32,23 +32,24 @@ def test_the_demo_plan_varies_with_the_simulated_spend_and_closes_its_past_month
         ("brand", 2),
     ]
     total = rows[0].total
-    # planned 200 a month; committed 200 (January, the line's whole amount) + 100
+    # planned 400 x 0.8 (paid search's plan ratio) = 160 a month; committed 160
+    # (January, the line's whole amount) + 100
     assert (total.planned, total.committed, total.invoiced, total.actual) == (
-        D("400.00"), D("300.00"), D("400.00"), D("400.00"),
+        D("320.00"), D("260.00"), D("400.00"), D("400.00"),
     )  # fmt: skip
     lines = BudgetLine.objects.order_by("month")
     assert [(line.month, line.amount) for line in lines] == [
-        (date(2026, 1, 1), D("200.00")),
-        (date(2026, 2, 1), D("200.00")),
+        (date(2026, 1, 1), D("160.00")),
+        (date(2026, 2, 1), D("160.00")),
     ]
     used = plan_report(workspace, rows="month")
     assert [(r.label, r.total.actual, r.total.used) for r in used.rows] == [
-        ("2026-01", D("300.00"), D("1.5")),  # over its line
-        ("2026-02", D("100.00"), D("0.5")),  # under
+        ("2026-01", D("300.00"), D("1.875")),  # over its line
+        ("2026-02", D("100.00"), D("0.625")),  # under
     ]
     orders = PurchaseOrder.objects.order_by("number")
     assert [(o.number, o.issued_on, o.amount) for o in orders] == [
-        ("PO-00001", date(2026, 1, 1), D("200.00")),
+        ("PO-00001", date(2026, 1, 1), D("160.00")),
         ("PO-00002", date(2026, 2, 1), D("100.00")),
     ]
     invoices = Invoice.objects.order_by("number")
@@ -62,7 +63,7 @@ def test_the_demo_plan_varies_with_the_simulated_spend_and_closes_its_past_month
     ]
     close = {row.month.month: row for row in close_report(workspace, 2026)}
     assert [(m, close[m].closed, close[m].accrued, close[m].invoiced) for m in (1, 2, 3)] == [
-        (1, True, D("200.00"), D(0)),  # January's order, billed in February
+        (1, True, D("160.00"), D(0)),  # January's order, billed in February
         (2, True, D("100.00"), D("300.00")),
         (3, False, D(0), D("100.00")),
     ]
