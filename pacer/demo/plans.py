@@ -90,7 +90,7 @@ def load_plan(workspace: Workspace, today: date | None = None) -> dict[str, int]
         if (year, channel) not in nodes:
             nodes[(year, channel)] = create_node(
                 workspace,
-                {"kind": "program", "name": CHANNELS[channel], "fiscal_year": year,
+                {"kind": "program", "name": f"{CHANNELS[channel]} FY{year}", "fiscal_year": year,
                  "channels": [channel]},
                 parent_id=nodes[(year,)],
             ).pk  # fmt: skip

@@ -28,7 +28,7 @@ def test_the_demo_plan_varies_with_the_simulated_spend_and_closes_its_past_month
     rows = tree(workspace)
     assert [(r.node.name, r.depth) for r in rows] == [
         ("FY2026 plan", 0),
-        ("Paid search", 1),
+        ("Paid search FY2026", 1),
         ("brand", 2),
     ]
     total = rows[0].total
