@@ -359,25 +359,25 @@ def deliver_sms(limit: int = BATCH) -> int:
     after it was queued is skipped; one due in the recipient's quiet hours waits for
     their end; a broadcast's text past the frequency cap is skipped; a refused one is
     retried, then failed."""
-    sent = 0
+    sent, rules_of = 0, {}
     for text in sorted(_claim(limit), key=lambda t: t.pk):
+        if text.workspace_id not in rules_of:  # the sending rules, read once per batch
+            rules_of[text.workspace_id] = settings_of(text.workspace)
+        rules = rules_of[text.workspace_id]
         if text.purpose:
             reason = _why_not(text.workspace, text.to_number, text.contact_id, text.purpose)
             if reason:
                 _finish(text, MessageStatus.SKIPPED, f"{reason} (at send time)")
                 continue
-            rules = settings_of(text.workspace)
             zone = text.time_zone or rules.time_zone
             until = quiet_until(clock.now(), zone, rules.quiet_start, rules.quiet_end)
             if until is not None:
                 _defer(text, until)
                 continue
         faults.point("messaging.sms.sending")  # claimed, the attempt counted; not handed over
-        if text.broadcast_id is not None and text.contact_id is not None:
-            rules = settings_of(text.workspace)
-            if rules.cap_count:
-                sent += _send_capped(text, rules)
-                continue
+        if text.broadcast_id is not None and text.contact_id is not None and rules.cap_count:
+            sent += _send_capped(text, rules)
+            continue
         sent += _hand_over(text)
     SmsBroadcast.objects.filter(status=BroadcastStatus.QUEUED).exclude(
         texts__status=MessageStatus.QUEUED
