@@ -13,12 +13,12 @@ ROOT=$(pwd)
 mkdir -p var
 LOG=var/test-postgresql.log
 PACER_DATA_DIR="$ROOT/var/test-postgresql" scripts/with-postgres.sh \
-  "$PYTEST" -m "not browser and not spark" -p no:cacheprovider --durations=15 "$@" \
+  "$PYTEST" -m "not browser and not spark" -p no:cacheprovider --durations=40 "$@" \
   >"$LOG" 2>&1 &
 postgres_run=$!
 echo "== on SQLite (the PostgreSQL run goes on beside it: $LOG)"
 PACER_SKIP_TESTS_WITHOUT_DATABASE=1 PACER_DATA_DIR="$ROOT/var/test-sqlite" \
-  "$PYTEST" --durations=15 "$@"
+  "$PYTEST" --durations=40 "$@"
 sqlite_status=$?
 wait "$postgres_run"
 postgres_status=$?
