@@ -87,9 +87,13 @@ def tracker(write_key):
 CHROMIUM = "/usr/bin/chromium"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def browser():
-    """Debian's headless Chromium driven by Playwright (for tests marked ``browser``)."""
+    """Debian's headless Chromium driven by Playwright (for tests marked ``browser``), one
+    for the whole run: each test opens its own context (cookies, storage and pages of its
+    own), and launching Playwright's driver and Chromium costs about a second of CPU. The
+    browser tests run last (``pytest_collection_modifyitems``), so no other test runs
+    beside Playwright's event loop."""
     from playwright.sync_api import sync_playwright
 
     assert os.path.exists(CHROMIUM), "install Debian's chromium (the .ci/run script does)"
@@ -113,8 +117,9 @@ def uses_database(item) -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Two adjustments to what runs.
+    """Three adjustments to what runs.
 
+    - The browser tests run last, after every other test (they share one browser).
     - With ``PACER_SKIP_TESTS_WITHOUT_DATABASE`` set, the tests that touch no database
       (and are not browser or Spark tests) are left out: ``make test``
       (scripts/test-suites.sh) sets it on the SQLite run, and they run once, in the
@@ -124,6 +129,7 @@ def pytest_collection_modifyitems(config, items):
     """
     import shutil
 
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)  # stable
     if os.environ.get("PACER_SKIP_TESTS_WITHOUT_DATABASE"):
 
         def elsewhere(item) -> bool:

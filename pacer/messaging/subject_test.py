@@ -19,7 +19,6 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Count, Q
 
-from pacer.analytics import experiments
 from pacer.core import audit, clock, faults
 from pacer.messaging.models import (
     Broadcast,
@@ -124,6 +123,10 @@ def results(broadcast: Broadcast) -> list[dict]:
 def choose(rows: list[dict], metric: str) -> tuple[int, str, dict]:
     """The winning variant's index, why, and the analysis (JSON-safe) from the per-variant
     ``rows`` of ``results``: A unless a variant beats it significantly."""
+    # here, not at the top: SciPy (a second of CPU to import) is needed only when a test
+    # is decided, not by every process that sends mail
+    from pacer.analytics import experiments
+
     converted = "opened" if metric == "open" else "clicked"
     try:
         arms = {
