@@ -339,6 +339,7 @@ def location_queues(request):
                 sortable=True,
                 text=lambda row: row["until_text"],
             ),
+            Column("handover", "Their leads"),
         ],
         default_sort="until",
         prefix="away-",
