@@ -209,8 +209,8 @@ def continue_handover(handover_id: int, now: datetime, *, limit: int | None = No
             ended = until is None or done >= len(record.lead_ids)
             stepped = Handover.objects.filter(pk=record.pk, done=index, finished_at=None).update(
                 done=done,
-                moved=F("moved") + (outcome == "moved"),
-                unattended=F("unattended") + (outcome == "unattended"),
+                moved=F("moved") + int(outcome == "moved"),
+                unattended=F("unattended") + int(outcome == "unattended"),
                 finished_at=now if ended else None,
                 outcome=("done" if until is not None else "back") if ended else "",
             )
