@@ -1,6 +1,7 @@
 """Leads changing hands outside the normal flow: a closed lead reopened (its follow-up
 clock starts again) and the open leads of an agent whose time off starts (they go to
-someone available, the clock as it was).
+someone available, the clock as it was: a recorded hand-over, worked through by a task in
+bounded batches, its progress on the locations page).
 
 Both lock the lead before anything else (the timers, then the agents the router reads),
 the order every other write of a lead's timers takes.
@@ -10,12 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import F
 
 from pacer.core import audit, clock, faults
 from pacer.core.models import Workspace
 from pacer.leads import todo
 from pacer.leads.followup import queue_notice
-from pacer.leads.models import Agent, Lead, Timer
+from pacer.leads.models import Agent, Handover, Lead, Timer
 from pacer.leads.routing import Router, assign, start_clock
 from pacer.leads.stages import open_stages
 
@@ -75,6 +77,58 @@ def away_until(workspace: Workspace, user_id: int, now: datetime) -> datetime | 
     )
 
 
+def _waiting(workspace: Workspace, user_id: int) -> dict:
+    """The member's leads a hand-over takes: open and unanswered."""
+    return dict(
+        owner_id=user_id,
+        stage__in=open_stages(workspace),
+        first_response_at__isnull=True,
+        workspace=workspace,
+    )
+
+
+def _waiting_ids(workspace: Workspace, user_id: int) -> list[int]:
+    """The member's open, unanswered leads, most urgent first."""
+    leads = Lead.objects.filter(**_waiting(workspace, user_id)).order_by("respond_by", "id")
+    return list(leads.values_list("id", flat=True))
+
+
+def _move(workspace: Workspace, user_id: int, lead_id: int, until: datetime, now: datetime):
+    """Inside the caller's transaction: give one lead of the away member to an agent
+    available for it, the clock as it was. Returns "moved", "unattended" (nobody can take
+    it: it stays) or "" (answered, closed or given to someone else meanwhile)."""
+    lead = (
+        Lead.objects.select_for_update().filter(pk=lead_id, **_waiting(workspace, user_id)).first()
+    )
+    if lead is None:
+        return ""
+    lead.workspace = workspace
+    router = Router(workspace, now)
+    if not router.candidates(lead, exclude=user_id)[1]:
+        return "unattended"
+    assign(
+        lead,
+        now,
+        exclude=user_id,
+        why=f"owner away until {until.isoformat()}",
+        router=router,
+        keep_clock=True,
+    )
+    todo.hand_over(lead, user_id)
+    due = f", respond by {lead.respond_by:%H:%M %Z}" if lead.respond_by else ""
+    queue_notice(
+        lead,
+        f"assigned:{lead.assignment_round}",
+        to_user=lead.owner,
+        to_email=lead.owner.email,
+        subject=f"Lead #{lead.pk} is yours now{due}",
+        body=f"Lead #{lead.pk} was handed to you: its owner is away. It still "
+        "waits for its first response.\n",
+    )
+    faults.point("leads.away.moved")  # a kill here undoes this lead's move
+    return "moved"
+
+
 def hand_over_away(workspace: Workspace, user_id: int, now: datetime) -> HandedOver:
     """Give the open, unanswered leads of a member who is away at ``now`` to the agents
     available for each (the routing a new lead gets, the away member left out), one lead
@@ -82,64 +136,110 @@ def hand_over_away(workspace: Workspace, user_id: int, now: datetime) -> HandedO
     sent a notice and gets the open tasks; each move is audited (``leads.assign``). A
     lead nobody can take stays (the location's queue shows it unattended). A lead
     answered, closed or moved meanwhile is left alone. Nothing happens when the member is
-    not away; running it again moves only what is still theirs."""
+    not away; running it again moves only what is still theirs. (Saving the time off
+    starts a recorded hand-over instead: ``start_handover``.)"""
     until = away_until(workspace, user_id, now)
     if until is None:
         return HandedOver([], [])
-    stages = open_stages(workspace)
-    waiting = dict(
-        owner_id=user_id, stage__in=stages, first_response_at__isnull=True, workspace=workspace
-    )
-    ids = list(Lead.objects.filter(**waiting).order_by("respond_by", "id").values_list("id"))
     moved, unattended = [], []
-    for (lead_id,) in ids:
+    for lead_id in _waiting_ids(workspace, user_id):
         faults.point("leads.away.before_lock")
         with transaction.atomic():
-            lead = Lead.objects.select_for_update().filter(pk=lead_id, **waiting).first()
-            if lead is None:
-                continue  # answered, closed or given to someone else meanwhile
-            lead.workspace = workspace
-            router = Router(workspace, now)
-            if not router.candidates(lead, exclude=user_id)[1]:
-                unattended.append(lead_id)
-                continue
-            assign(
-                lead,
-                now,
-                exclude=user_id,
-                why=f"owner away until {until.isoformat()}",
-                router=router,
-                keep_clock=True,
-            )
-            todo.hand_over(lead, user_id)
-            due = f", respond by {lead.respond_by:%H:%M %Z}" if lead.respond_by else ""
-            queue_notice(
-                lead,
-                f"assigned:{lead.assignment_round}",
-                to_user=lead.owner,
-                to_email=lead.owner.email,
-                subject=f"Lead #{lead.pk} is yours now{due}",
-                body=f"Lead #{lead.pk} was handed to you: its owner is away. It still "
-                "waits for its first response.\n",
-            )
-            faults.point("leads.away.moved")  # a kill here undoes this lead's move
-        moved.append(lead_id)
+            outcome = _move(workspace, user_id, lead_id, until, now)
+        if outcome == "moved":
+            moved.append(lead_id)
+        elif outcome == "unattended":
+            unattended.append(lead_id)
     return HandedOver(moved, unattended)
 
 
+def start_handover(workspace: Workspace, user_id: int, now: datetime) -> Handover | None:
+    """Inside the caller's transaction (the one saving the time off): record the
+    hand-over of the member's open, unanswered leads and queue the task that works it
+    through, so both commit with the time off or neither does. A hand-over of theirs
+    still open is closed as "replaced" (the new one takes what is left); when the member
+    is not away, it is closed as "back" and nothing is queued. Returns the new one."""
+    from pacer.leads.tasks import hand_over_leads
+
+    until = away_until(workspace, user_id, now)
+    Handover.objects.filter(workspace=workspace, user_id=user_id, finished_at=None).update(
+        finished_at=now, outcome="replaced" if until else "back"
+    )
+    if until is None:
+        return None
+    record = Handover.objects.create(
+        workspace=workspace,
+        user_id=user_id,
+        away_until=until,
+        lead_ids=_waiting_ids(workspace, user_id),
+        created_at=now,
+    )
+    hand_over_leads.enqueue(record.pk)
+    return record
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int  # leads gone through
+    total: int
+    moved: int
+    unattended: int
+    finished: bool
+
+
+def continue_handover(handover_id: int, now: datetime, *, limit: int | None = None) -> Progress:
+    """Work through up to ``limit`` more leads of a recorded hand-over (all that are left
+    when None), each in its own transaction with the step of ``done`` (compared and set:
+    two runs at once never count a lead twice; the lead is locked first, as every write
+    of a lead's timers does). A finished hand-over is left alone; one whose member is no
+    longer away is closed as "back". Safe to run twice and to kill: a rerun resumes at
+    the first lead not gone through."""
+    record = Handover.objects.select_related("workspace").get(pk=handover_id)
+    workspace, steps = record.workspace, 0
+    while record.finished_at is None and (limit is None or steps < limit):
+        until = away_until(workspace, record.user_id, now)
+        index = record.done
+        faults.point("leads.away.before_lock")
+        with transaction.atomic():
+            outcome = ""
+            if until is not None and index < len(record.lead_ids):
+                lead_id = record.lead_ids[index]
+                outcome = _move(workspace, record.user_id, lead_id, until, now)
+            done = index + 1 if until is not None else index
+            ended = until is None or done >= len(record.lead_ids)
+            stepped = Handover.objects.filter(pk=record.pk, done=index, finished_at=None).update(
+                done=done,
+                moved=F("moved") + int(outcome == "moved"),
+                unattended=F("unattended") + int(outcome == "unattended"),
+                finished_at=now if ended else None,
+                outcome=("done" if until is not None else "back") if ended else "",
+            )
+            if not stepped:  # another run went through this lead first: undo ours
+                transaction.set_rollback(True)
+        record.refresh_from_db()
+        steps += 1
+    return Progress(
+        record.done, len(record.lead_ids), record.moved, record.unattended, bool(record.finished_at)
+    )
+
+
 def hand_over_all_away(now: datetime | None = None) -> int:
-    """The worker's sweep (loop "lead-away"): ``hand_over_away`` for every member away
-    now who still owns open, unanswered leads, so a hand-over that a crash cut short (it
-    runs after the time off was saved) is finished, and a lead left unattended moves
-    once someone is free. Returns how many leads moved."""
+    """The worker's sweep (loop "lead-away"): first every recorded hand-over still open
+    (its task killed, or not run yet) is finished; then ``hand_over_away`` for every
+    member away now who still owns open, unanswered leads, so a lead left unattended
+    moves once someone is free. Returns how many leads moved."""
     now = now or clock.now()
+    moved = 0
+    for handover_id, before in (
+        Handover.objects.filter(finished_at=None).order_by("id").values_list("id", "moved")
+    ):
+        moved += continue_handover(handover_id, now).moved - before
     away = (
         Agent.objects.filter(away_until__gt=now)
         .values_list("workspace_id", "user_id")
         .distinct()
         .order_by("workspace_id", "user_id")
     )
-    moved = 0
     for workspace_id, user_id in away:
         waiting = Lead.objects.filter(
             workspace_id=workspace_id, owner_id=user_id, first_response_at__isnull=True

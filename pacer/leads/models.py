@@ -126,6 +126,36 @@ class Agent(models.Model):
         ]
 
 
+class Handover(models.Model):
+    """The hand-over of an away member's open, unanswered leads to the agents available:
+    recorded with their time off (in the same transaction), then worked through by a task
+    (``pacer.leads.tasks.hand_over_leads``) in bounded batches, one lead per transaction
+    that also moves ``done`` on, so the progress is exact and a killed run is resumed
+    where it stopped. ``lead_ids``: the leads to go through, most urgent first, as they
+    were when the time off was saved."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    away_until = models.DateTimeField()
+    lead_ids = models.JSONField(default=list)
+    done = models.PositiveIntegerField(default=0, help_text="leads of lead_ids gone through")
+    moved = models.PositiveIntegerField(default=0)
+    unattended = models.PositiveIntegerField(default=0, help_text="nobody could take them")
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, blank=True, help_text="done, replaced, back")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "workspace",
+                "user",
+                condition=models.Q(finished_at__isnull=True),
+                name="lead_handover_one_open_per_member",
+            ),
+        ]
+
+
 class LocationHours(models.Model):
     """Opening hours of a location (or the workspace's default when ``location_id`` is
     empty) in its own time zone; SLA deadlines count only these minutes."""

@@ -7,7 +7,7 @@ order) within ``CONVERSION_DAYS`` after the lead arrived.
 A lead *disqualified before response* is in a lost stage (spam, duplicate, wrong
 number...) that it reached before its first-response deadline, and was never answered:
 nobody missed it, so it is left out of SLA attainment (the report's, each owner's and
-each team's) and counted apart.
+each team's) and of the leads never answered, and counted apart.
 """
 
 from dataclasses import dataclass
@@ -68,7 +68,7 @@ class GroupFigures:
 @dataclass(frozen=True)
 class SpeedReport:
     leads: int
-    unanswered: int
+    unanswered: int  # never answered, less those disqualified before their deadline
     summary: ResponseSummary | None
     with_deadline: int  # SLA denominator: leads with a deadline, less those below
     on_time: int
@@ -165,7 +165,7 @@ def speed_report(workspace: Workspace, start: datetime, end: datetime) -> SpeedR
         gain = fit.impact(answered, within=15)
     return SpeedReport(
         leads=len(rows),
-        unanswered=len(rows) - len(answered),
+        unanswered=len(rows) - len(answered) - disqualified_early,
         summary=response_summary(answered) if answered else None,
         with_deadline=with_deadline,
         on_time=on_time,

@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from pacer.core import audit, clock
+from pacer.core import audit, clock, faults
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Membership, Workspace
 from pacer.leads import handover
 from pacer.leads.hours import WEEKDAYS, from_json
-from pacer.leads.models import Agent, LocationHours, RoutingRule
+from pacer.leads.models import Agent, Handover, LocationHours, RoutingRule
 from pacer.leads.routing import hours_of
 from pacer.leads.rules import TEAM
 from pacer.people.selectors import locations
@@ -169,7 +169,8 @@ def save_agent(
 
     Time off is the person's: it is set on each of the member's agent rows (every
     location they serve; a new row takes theirs). While it lasts, their open, unanswered
-    leads go to someone available, after commit (``handover.hand_over_away``)."""
+    leads go to someone available: the hand-over is recorded in this transaction and
+    worked through by a task (``handover.start_handover``)."""
     errors: dict[str, str] = {}
     agent = None
     if agent_id is not None:
@@ -191,6 +192,7 @@ def save_agent(
             errors["user"] = f"no member '{username[:150]}' in this workspace"
         agent = Agent(workspace=workspace, user_id=member.user_id if member else None)
     before = _agent_state(agent) if agent.pk else None
+    time_off = agent.away_until
     codes = {loc.code: loc.pk for loc in locations(workspace)}
     if "location" in data:
         code = str(data.get("location") or "")
@@ -245,9 +247,10 @@ def save_agent(
         if also:
             after["away_also_for_agents"] = also
     audit.record(workspace, "leads.agent", agent, actor=actor, before=before, after=after)
-    if agent.away_until is not None and agent.away_until > clock.now():
-        user_id = agent.user_id
-        transaction.on_commit(lambda: handover.hand_over_away(workspace, user_id, clock.now()))
+    faults.point("leads.agent.saved")  # written, not committed (the rows still locked)
+    if "away_until" in data and (agent.away_until != time_off or also):
+        # recorded and queued with the time off: a crash cannot lose the hand-over
+        handover.start_handover(workspace, agent.user_id, clock.now())
     return agent
 
 
@@ -334,9 +337,11 @@ def local_time(moment: datetime, zone: str) -> str:
 
 def away(workspace: Workspace, now: datetime) -> list[dict]:
     """The members away at ``now`` (time off, no new leads), soonest back first, one row
-    per person: ``{agent, username, user_id, location_ids, until, zone, until_text}``
+    per person: ``{agent, username, user_id, location_ids, until, zone, until_text,
+    handover}``
     (``agent``: their first agent row; ``location_ids``: every location they serve, None
-    for the fallback queue; the time zone of their first row's shift or location)."""
+    for the fallback queue; the time zone of their first row's shift or location;
+    ``handover``: their latest hand-over's progress, ``handover_text``)."""
     found = (
         Agent.objects.filter(workspace=workspace, away_until__gt=now)
         .select_related("user")
@@ -356,5 +361,19 @@ def away(workspace: Workspace, now: datetime) -> list[dict]:
             "until": agent.away_until,
             "zone": zone,
             "until_text": local_time(agent.away_until, zone),
+            "handover": "",
         }
+    for record in Handover.objects.filter(workspace=workspace, user_id__in=people).order_by("id"):
+        people[record.user_id]["handover"] = handover_text(record)
     return list(people.values())
+
+
+def handover_text(record: Handover) -> str:
+    """A hand-over's progress as the locations page shows it."""
+    total = len(record.lead_ids)
+    if record.finished_at is None:
+        return f"re-assigning {record.done} of {total}"
+    if record.outcome != "done":
+        return ""
+    left = f", {record.unattended} kept (nobody available)" if record.unattended else ""
+    return f"done: {record.moved} of {total} re-assigned{left}"

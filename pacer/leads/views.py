@@ -339,6 +339,7 @@ def location_queues(request):
                 sortable=True,
                 text=lambda row: row["until_text"],
             ),
+            Column("handover", "Their leads"),
         ],
         default_sort="until",
         prefix="away-",
@@ -380,7 +381,13 @@ def speed_to_lead(request):
     summary = result.summary
     kpis = [
         ("Leads", result.leads, "count", "Leads that arrived in the period"),
-        ("Never answered", result.unanswered, "count", "No call, email, SMS or meeting logged"),
+        (
+            "Never answered",
+            result.unanswered,
+            "count",
+            "No call, email, SMS or meeting logged, leaving out leads disqualified (spam, "
+            "duplicate, wrong number…) before their deadline, as SLA attainment does",
+        ),
         (
             "Median first response (min)",
             summary.median if summary else None,

@@ -17,6 +17,7 @@ from pacer.leads import handover, selectors, staff
 from pacer.leads.followup import fire_due_timers, log_activity
 from pacer.leads.models import Agent, FollowUpTask, Lead, Notice, Timer
 from pacer.people.actions import upsert_locations
+from tests.ingest.test_import_wizard import run_queued_tasks
 from tests.leads.test_followup import agent, lead_at, member, sla
 
 pytestmark = pytest.mark.django_db
@@ -41,8 +42,10 @@ def team(workspace, north, clock_at):
 
 
 def _set_away(workspace, row, until, capture, actor=None):
+    """Save the time off, then run the hand-over task it queued (as db_worker does)."""
     with capture(execute=True):
         staff.save_agent(workspace, {"away_until": until}, agent_id=row.pk, actor=actor)
+    run_queued_tasks()
 
 
 def _state(lead):

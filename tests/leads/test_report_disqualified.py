@@ -1,6 +1,7 @@
 """Leads disqualified before their first-response deadline and never answered are not
-SLA misses: out of the SLA denominators (the report's, owners', teams'), counted apart,
-and the page states the rule."""
+SLA misses: out of the SLA denominators (the report's, owners', teams') and out of the
+"never answered" count, counted apart, and the page states the rule (the KPIs' hover
+text too)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -52,7 +53,9 @@ def test_disqualified_before_the_deadline_and_never_answered_is_not_a_miss(
             at = lead.created_at + timedelta(minutes=closed)
             actions.move_stage(workspace, lead.pk, "disqualified", at=at, reason="spam")
     report = speed_report(workspace, START, START + timedelta(days=1))
-    assert (report.leads, report.unanswered) == (7, 4)
+    # never answered: dropped-after-deadline and never-answered; the two disqualified
+    # before their deadline are left out, as SLA attainment leaves them out
+    assert (report.leads, report.unanswered) == (7, 2)
     assert report.disqualified_early == 2  # spam at 3 min, wrong number at 15
     assert (report.with_deadline, report.on_time) == (5, 2)
     (nobody,) = report.by_owner.values()  # no agents: every lead unassigned
@@ -67,3 +70,9 @@ def test_disqualified_before_the_deadline_and_never_answered_is_not_a_miss(
     assert "is not a miss: it is left out of SLA attainment" in page
     assert "Disqualified before response" in page  # the KPI card
     assert "40.0%" in page  # SLA attainment: 2 of 5
+    never = page.split('id="kpi-never-answered"')[1].split('class="kpi"')[0]
+    assert 'data-value="2"' in never
+    assert (
+        "leaving out leads disqualified (spam, duplicate, wrong number…) before their "
+        "deadline, as SLA attainment does"
+    ) in never
