@@ -92,6 +92,12 @@ def _create(request):
     return HttpResponseRedirect(reverse("experiment-detail", args=[experiment.key]))
 
 
+def _planned_shares(variants: list[dict]) -> dict[str, float]:
+    """Each variant's share of units by its weight (weights 1 and 3: 25% and 75%)."""
+    total = sum(v["weight"] for v in variants)
+    return {v["key"]: v["weight"] / total if total else None for v in variants}
+
+
 @page("experiments.view")
 def experiment_detail(request, key: str):
     experiment = selectors.experiment(request.workspace, key)
@@ -119,6 +125,7 @@ def experiment_detail(request, key: str):
             "experiment": experiment,
             "report": report,
             "chart": means,
+            "shares": _planned_shares(experiment.variants),
             "can_manage": allows(request.role, "experiments.manage"),
         },
     )

@@ -4,6 +4,8 @@ from datetime import date
 
 from django.contrib import messages
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from pacer.analytics.clv import CLVError
 from pacer.analytics.journeys import JourneyError
@@ -25,6 +27,7 @@ from pacer.metrics.labels import (
     showing,
 )
 from pacer.metrics.views import data_bounds
+from pacer.people import selectors as people
 from pacer.warehouse.sync import default_store
 from pacer.web.charts import Series, chart
 from pacer.web.filters import Choice, DateRange, FilterBar
@@ -85,6 +88,7 @@ def _attribution_table(request, rows: list[dict], models: list[str], by: str, me
         ],
         default_sort="-spend",
         per_page=100,
+        csv_url=reverse("attribution-export"),
         caption=f"{dict(MEASURE_CHOICES)[measure]} per {by}, one column per model",
         empty_title="No journeys in this period.",
         empty_hint="Widen the dates: journeys count people first seen in them.",
@@ -126,8 +130,9 @@ def _date_filter(bounds) -> DateRange:
     )
 
 
-@page("reports.view")
-def attribution(request):
+def _attribution(request) -> dict:
+    """The report's filters, chart and table (one row per channel or campaign, one column
+    per model)."""
     bounds = data_bounds(request.workspace.pk)
     bar = FilterBar(
         request,
@@ -181,7 +186,19 @@ def attribution(request):
                 {channel_label(r["channel"]) for r in rows if not r["trackable"]}
             )
     context["table"] = _attribution_table(request, rows, models, by, measure)
-    return render(request, "metrics/attribution.html", context)
+    return context
+
+
+@page("reports.view")
+def attribution(request):
+    return render(request, "metrics/attribution.html", _attribution(request))
+
+
+@page("reports.view")
+def attribution_export(request):
+    """The report as CSV: every row, in the order and with the columns shown; a model's
+    cell is empty where it does not apply (untrackable channels)."""
+    return _attribution(request)["table"].csv_response("attribution.csv")
 
 
 def _day(value: str | None, default: date) -> date | None:
@@ -256,6 +273,17 @@ def _fit(request, context: dict) -> None:
     )
 
 
+# the contacts list showing the predictions, the most valuable first
+PREDICTED_QUERY = urlencode(
+    [("sort", "-predicted_clv")]
+    + [
+        ("cols", key)
+        for key in ("email", "name", "order_count", "revenue", "predicted_clv", "p_alive")
+    ]
+    + [("cols", "rfm_segment")]
+)
+
+
 def default_holdout_weeks(bounds: tuple[date, date] | None) -> int:
     """13 weeks, or a third of the data when it spans less than 39 weeks, so that the
     calibration period before the holdout holds data too."""
@@ -280,6 +308,8 @@ def clv(request):
         "holdout_weeks": str(default_holdout_weeks(bounds)),
         "holdout_errors": {},
         "can_write": allows(request.role, "clv.write"),
+        "predicted": people.predictions_summary(request.workspace),
+        "predicted_url": f"{reverse('contacts')}?{PREDICTED_QUERY}",
     }
     if request.method == "GET" and "holdout_weeks" in request.GET:
         _holdout(request, context)

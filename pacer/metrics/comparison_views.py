@@ -2,6 +2,7 @@
 cohorts by first-order month."""
 
 from django.shortcuts import render
+from django.urls import reverse
 
 from pacer.core.channels import CHANNELS
 from pacer.core.permissions import page
@@ -57,8 +58,8 @@ def _overall(rows: list[dict], rates) -> dict:
     }
 
 
-@page("reports.view")
-def locations(request):
+def _locations(request) -> dict:
+    """The comparison's filters, its table (every location) and the ones to watch."""
     bounds = data_bounds(request.workspace.pk)
     places = people.locations(request.workspace)
     bar = FilterBar(
@@ -106,13 +107,14 @@ def locations(request):
         ],
         default_sort="-revenue",
         per_page=50,
+        csv_url=reverse("locations-export"),
         caption="Every location side by side",
         empty_title="No locations with data in this range.",
         empty_hint="Widen the dates, or add locations to contacts, orders and spend.",
         html_id="locations",
     )
     weak = sorted(r["name"] for r in rows if r["weak"] not in ("—",))
-    context = {
+    return {
         "bar": bar,
         "table": table,
         "weak": weak,
@@ -120,7 +122,17 @@ def locations(request):
         "cac_limit": f"{CAC_LIMIT:g}",
         "romi_gap": f"{ROMI_GAP * 100:.0f}",
     }
-    return render(request, "metrics/locations.html", context)
+
+
+@page("reports.view")
+def locations(request):
+    return render(request, "metrics/locations.html", _locations(request))
+
+
+@page("reports.view")
+def locations_export(request):
+    """The comparison as CSV: every location, in the order and with the columns shown."""
+    return _locations(request)["table"].csv_response("locations.csv")
 
 
 def _heat(share: float | None) -> str:

@@ -234,7 +234,9 @@ def _panel_context(request, filters: KpiFilter) -> dict:
             ],
             y="money",
             currency=currency,
+            horizontal=True,  # every channel named, at any width
         ),
+        "channel_chart_height": 70 + 34 * len(channels),
         "funnel_chart": chart(
             "bar",
             [s["stage"] for s in funnel],

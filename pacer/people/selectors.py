@@ -464,3 +464,12 @@ def clv_by_acquisition_campaign(
         found = found.filter(first_seen_at__lt=first_seen_before)
     rows = found.values("acquisition_campaign").annotate(n=Count("id"), clv=Sum("predicted_clv"))
     return {row["acquisition_campaign"]: (row["n"], row["clv"]) for row in rows.order_by()}
+
+
+def predictions_summary(workspace: Workspace) -> tuple[int, float]:
+    """``(contacts, sum of predicted CLV)`` over the live contacts that carry a prediction
+    (written by the last CLV fit)."""
+    found = Contact.objects.filter(
+        workspace=workspace, merged_into__isnull=True, predicted_clv__isnull=False
+    ).aggregate(n=Count("id"), clv=Sum("predicted_clv"))
+    return found["n"], found["clv"] or 0.0

@@ -22,6 +22,9 @@ TIMELINE_PER_PAGE = 25
 TIMELINE_POLL = "every 3s"
 
 
+ANONYMOUS = "Anonymous visitor"  # nothing but a device's id: the contact page's title too
+
+
 def contact_url(row) -> str:
     return reverse("contact", args=[row["pk"]])
 
@@ -37,7 +40,7 @@ COLUMNS = [
         "email",
         "Email",
         sortable=True,
-        text=lambda r: r["email"] or "(no email)",
+        text=lambda r: r["email"] or ("(no email)" if r["name"] or r["phone"] else ANONYMOUS),
         href=contact_url,
     ),
     # a link only where there is a name to read (a link needs its text)
@@ -213,7 +216,7 @@ def contact(request, contact_id: int):
     where = found.location.name if found.location else ""
     context = {
         "contact": found,
-        "title": name or found.email or "Anonymous visitor",
+        "title": name or found.email or ANONYMOUS,
         "subtitle": " · ".join(
             filter(None, [stage or "No stage yet", where, f"contact #{found.pk}"])
         ),

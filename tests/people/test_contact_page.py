@@ -307,3 +307,10 @@ def test_merge_history_follows_a_chain_of_merges(client, workspace):
         (str(y), "this contact"),
     ]
     assert client.get(f"/contacts/{z}/")["Location"] == f"/contacts/{x}/?merged_from={z}"
+
+
+def test_a_location_named_after_its_city_is_not_named_twice(client, ada, workspace):
+    # the demo's locations are named for their cities: "Kent, Kent" said nothing twice
+    upsert_locations(workspace, [{"code": "dt", "name": "Springfield", "city": "Springfield"}])
+    page = text(client.get(f"/contacts/{ada['contact'].pk}/").content.decode())
+    assert "Location Springfield Lifecycle stage" in page

@@ -82,7 +82,7 @@ def test_every_row_links_to_its_contact_page(client, people):
     # email A to Z, empty first, ties by id (Cat was created before dan)
     assert rows(client, "sort=email") == [
         (f"/contacts/{people['Cat'].pk}/", "(no email)"),
-        (f"/contacts/{people['dan'].pk}/", "(no email)"),
+        (f"/contacts/{people['dan'].pk}/", "Anonymous visitor"),  # nothing but a device
         (f"/contacts/{people['Ann'].pk}/", "ann@a.test"),
         (f"/contacts/{people['Bob'].pk}/", "bob@b.test"),
     ]
@@ -91,19 +91,19 @@ def test_every_row_links_to_its_contact_page(client, people):
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("", {"ann@a.test", "bob@b.test", "(no email)"}),
+        ("", {"ann@a.test", "bob@b.test", "(no email)", "Anonymous visitor"}),
         ("q=ANN", {"ann@a.test"}),
         ("q=%2B1%20555%20777", {"(no email)"}),
         ("q=nn", set()),  # a prefix, not any part
         ("stage=customer", {"ann@a.test", "bob@b.test", "(no email)"}),
         ("location=dt", {"ann@a.test", "(no email)"}),
         ("location=up", {"bob@b.test"}),
-        ("channel=paid_search", {"ann@a.test", "(no email)"}),
+        ("channel=paid_search", {"ann@a.test", "Anonymous visitor"}),
         ("channel=paid_social", {"bob@b.test"}),
         ("email=yes", {"ann@a.test", "bob@b.test"}),
-        ("email=no", {"(no email)"}),
+        ("email=no", {"(no email)", "Anonymous visitor"}),
         ("consent=email:granted", {"ann@a.test"}),
-        ("consent=email:withdrawn", {"bob@b.test", "(no email)"}),
+        ("consent=email:withdrawn", {"bob@b.test", "(no email)", "Anonymous visitor"}),
         ("consent=sms:granted", set()),
         ("location=dt&email=yes&consent=email:granted&q=ann", {"ann@a.test"}),
     ],
@@ -135,4 +135,9 @@ def test_sorting_by_revenue_and_walking_every_page_by_keyset(client, people):
 def test_a_value_the_list_cannot_use_is_reported_and_not_applied(client, people):
     html = client.get("/contacts/?location=nowhere").content.decode()
     assert "&#x27;nowhere&#x27; is not one of the choices" in html
-    assert set(emails(client, "location=nowhere")) == {"ann@a.test", "bob@b.test", "(no email)"}
+    assert set(emails(client, "location=nowhere")) == {
+        "ann@a.test",
+        "bob@b.test",
+        "(no email)",
+        "Anonymous visitor",
+    }

@@ -1,0 +1,56 @@
+"""What the first-hour tour of the demo found wrong in the design system, checked in a
+real Chromium: the two shapes of a facts list, and every bar of a category chart named."""
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _signed_in(browser, live_server, width: int):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.set_default_timeout(90_000)  # the live server answers slowly on a loaded machine
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "ada")
+    page.fill("input[name=password]", "correct-horse-1")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    return page
+
+
+BOXES = """(selector) => Array.from(document.querySelectorAll(selector)).map((e) => {
+  const r = e.getBoundingClientRect();
+  return {top: Math.round(r.top), left: Math.round(r.left), height: r.height, width: r.width};
+})"""
+
+
+def test_facts_cards_sit_side_by_side_and_lists_keep_values_on_one_line(
+    live_server, browser, admin
+):
+    page = _signed_in(browser, live_server, 1440)
+    page.goto(f"{live_server.url}/styleguide/#facts")
+    # each pair in a div: the four cards share one row at 1440 px (a two-column grid
+    # meant for bare pairs used to put them two by two, the second column's wide)
+    cards = page.evaluate(BOXES, "#sg-facts-cards > div")
+    assert len({card["top"] for card in cards}) == 1
+    assert max(c["width"] for c in cards) - min(c["width"] for c in cards) < 2
+    # bare pairs in a panel a third of the page wide: each value beside its label and on
+    # one line (the labels' column used to take its widest label, squeezing the values
+    # until a date broke in two), and no box inside the panel's box
+    labels = page.evaluate(BOXES, "#sg-facts-list > dt")
+    values = page.evaluate(BOXES, "#sg-facts-list > dd")
+    line = page.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('#sg-facts-list dd')).lineHeight)"
+    )
+    for label, value in zip(labels, values, strict=True):
+        assert abs(label["top"] - value["top"]) < 0.5 * line  # the same row
+        assert value["left"] > label["left"] + label["width"]
+        assert value["height"] < 1.5 * line
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('#sg-facts-list')).borderTopWidth")
+        == "0px"
+    )
+    # at 390 px the cards wrap and nothing scrolls sideways
+    page.set_viewport_size({"width": 390, "height": 900})
+    cards = page.evaluate(BOXES, "#sg-facts-cards > div")
+    assert len({card["top"] for card in cards}) > 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
