@@ -3,7 +3,7 @@ import os
 
 import orjson
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 
 from pacer.core import actions
@@ -42,6 +42,18 @@ def fast_password_hashing(settings):
 @pytest.fixture
 def workspace(db):
     return actions.create_workspace("Acme Franchise", slug="acme")
+
+
+@pytest.fixture(scope="module")
+def module_workspace(django_db_setup, django_db_blocker):
+    """A workspace whose data every test of one module shares (a simulated business that
+    takes seconds to load), as Django's ``TestCase.setUpTestData``: made in a transaction
+    that is rolled back after the module's last test; each test runs in a savepoint inside
+    it, so what one test writes the next does not see. Not for ``transaction=True`` tests.
+    Made with the production password hasher (``fast_password_hashing`` is per test)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield actions.create_workspace("Acme Franchise", slug="acme")
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

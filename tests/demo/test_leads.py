@@ -36,13 +36,19 @@ CONFIG = SimConfig(
 SETTLE = timedelta(days=28)  # a converted lead's first order comes days after
 
 
-@pytest.fixture
-def loaded(workspace):
+@pytest.fixture(scope="module")
+def loaded(module_workspace):
+    """The simulated business and its leads, loaded once for the module's tests."""
     business = generate(CONFIG)
     end = datetime.fromtimestamp(business.start + CONFIG.weeks * 7 * 86_400, UTC)
-    load_business(workspace, business)
-    counts = load_leads(workspace, business, now=end)
+    load_business(module_workspace, business)
+    counts = load_leads(module_workspace, business, now=end)
     return business, end, counts
+
+
+@pytest.fixture
+def workspace(module_workspace, db):
+    return module_workspace
 
 
 def _outcomes(workspace, end):
