@@ -40,7 +40,7 @@ _MONTH_START = {
 }
 
 
-def _as_month(value) -> date:
+def as_month(value) -> date:
     if isinstance(value, datetime):
         return value.date().replace(day=1)
     if isinstance(value, date):
@@ -50,7 +50,7 @@ def _as_month(value) -> date:
 
 def lines(items: Iterable) -> set[tuple[int, date]]:
     """The (node, month) pairs of budget lines (or anything with ``node_id``, ``month``)."""
-    return {(line.node_id, _as_month(line.month)) for line in items}
+    return {(line.node_id, as_month(line.month)) for line in items}
 
 
 def spend(workspace: Workspace | int, entries: Iterable) -> set[tuple[int, date]]:
@@ -58,7 +58,7 @@ def spend(workspace: Workspace | int, entries: Iterable) -> set[tuple[int, date]
     by_campaign: dict[int, set[date]] = {}
     for entry in entries:
         if entry.campaign_id is not None:
-            by_campaign.setdefault(entry.campaign_id, set()).add(_as_month(entry.day))
+            by_campaign.setdefault(entry.campaign_id, set()).add(as_month(entry.day))
     if not by_campaign:
         return set()
     linked = PlanNode.objects.filter(
@@ -80,7 +80,7 @@ def refresh(
     months: dict[int, set[date]] = {}
     for node_id, month in pairs:
         if node_id not in whole:
-            months.setdefault(node_id, set()).add(_as_month(month))
+            months.setdefault(node_id, set()).add(as_month(month))
     ids = sorted(whole | set(months))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
@@ -165,7 +165,7 @@ def compute(
 
     def add(rows, *measures: int) -> None:
         for node_id, month, *values in rows:
-            figures = found.setdefault((node_id, _as_month(month)), [0] * len(MEASURES))
+            figures = found.setdefault((node_id, as_month(month)), [0] * len(MEASURES))
             for index, value in zip(measures, values, strict=True):
                 figures[index] += int(value or 0)
 
