@@ -30,9 +30,11 @@ from django.db import connection
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
+from pacer.planning import summary
 from pacer.planning.models import (
     BudgetLine,
     Invoice,
+    NodeMonth,
     PlanNode,
     PurchaseOrder,
     SpendEntry,
@@ -285,6 +287,26 @@ def _facts(
     return found
 
 
+SUMMARY_DIMENSIONS = {"node", "month", "quarter", "year"}
+
+
+def _summary_facts(
+    workspace: Workspace, nodes: dict[int, PlanNode], fiscal_year: int | None
+) -> list[_Fact]:
+    """The plan's money per node and month from the node-month summary, which the
+    actions keep (``pacer.planning.summary``): what ``_facts`` sums from the lines, for
+    groupings by node and time only (unplanned spend is actual here as there)."""
+    rows = NodeMonth.objects.filter(workspace=workspace)
+    if fiscal_year is not None:
+        rows = rows.filter(node__fiscal_year=fiscal_year)
+    found = []
+    for row in rows.values_list("node_id", "month", *summary.MEASURES).order_by():
+        node_id, month, planned, committed, invoiced, actual, unplanned = row
+        money = (Decimal(c).scaleb(-2) for c in (planned, committed, invoiced, actual + unplanned))
+        found.append(_Fact(node_id, month, "", "", "", NO_VENDOR, Money(*money)))
+    return found
+
+
 def _chains(nodes: dict[int, PlanNode]) -> dict[int, list[int]]:
     """Each node's ancestors from the top down, ending with itself."""
     chains: dict[int, list[int]] = {}
@@ -379,7 +401,11 @@ def plan_report(
     total = Money()
     team_keys = {pk: t.key for pk, t in teams.teams_by_id(workspace).items()}
     dimensions = [rows, columns] if columns else [rows]
-    for fact in _facts(workspace, team_keys, dimensions, fiscal_year):
+    if set(dimensions) <= SUMMARY_DIMENSIONS:
+        facts = _summary_facts(workspace, nodes, fiscal_year)
+    else:
+        facts = _facts(workspace, team_keys, dimensions, fiscal_year)
+    for fact in facts:
         key = labeller.key(fact, rows)
         row = found.get(key)
         if row is None:

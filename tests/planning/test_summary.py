@@ -20,7 +20,7 @@ from pacer.core import actions as core_actions
 from pacer.core.errors import ValidationFailed
 from pacer.people.actions import upsert_locations
 from pacer.people.models import Location
-from pacer.planning import summary
+from pacer.planning import report, summary
 from pacer.planning.actions import (
     create_campaign,
     delete_spend,
@@ -294,6 +294,18 @@ def check(workspace) -> None:
         found = plan_report(workspace, rows=rows, columns=columns, depth=1).total
         money = (found.planned, found.committed, found.invoiced, found.actual)
         assert money == (tops.planned, tops.committed, tops.invoiced, tops.spent), rows
+    # by node and month the report reads the summary; summed from the tables it is the same
+    assert by_node_month(report._summary_facts(workspace, {}, None)) == by_node_month(
+        report._facts(workspace, {}, ["node", "month"], None)
+    )
+
+
+def by_node_month(facts) -> dict:
+    found = {}
+    for fact in facts:
+        money = found.setdefault((fact.node_id, fact.month), report.Money())
+        money.add(fact.money)
+    return {key: vars(money) for key, money in found.items() if any(vars(money).values())}
 
 
 small = st.integers(min_value=0, max_value=40)
