@@ -317,7 +317,7 @@ operations = st.lists(
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(ops=operations)
 def test_the_summary_equals_a_recomputation_after_any_sequence_of_writes(db, ops):
