@@ -26,6 +26,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Sum
 
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
@@ -291,19 +292,23 @@ SUMMARY_DIMENSIONS = {"node", "month", "quarter", "year"}
 
 
 def _summary_facts(
-    workspace: Workspace, nodes: dict[int, PlanNode], fiscal_year: int | None
+    workspace: Workspace, dimensions: list[str], fiscal_year: int | None
 ) -> list[_Fact]:
-    """The plan's money per node and month from the node-month summary, which the
-    actions keep (``pacer.planning.summary``): what ``_facts`` sums from the lines, for
-    groupings by node and time only (unplanned spend is actual here as there)."""
+    """The plan's money per node and/or month (what ``dimensions`` need) summed in SQL
+    from the node-month summary, which the actions keep (``pacer.planning.summary``):
+    what ``_facts`` sums from the lines, for groupings by node and time only (unplanned
+    spend is actual here as there)."""
     rows = NodeMonth.objects.filter(workspace=workspace)
     if fiscal_year is not None:
         rows = rows.filter(node__fiscal_year=fiscal_year)
+    grouped = sorted({c for d in dimensions for c in _GROUP_COLUMNS[d]})  # node_id, month
+    sums = rows.values(*grouped).annotate(**{m: Sum(m) for m in summary.MEASURES}).order_by()
     found = []
-    for row in rows.values_list("node_id", "month", *summary.MEASURES).order_by():
-        node_id, month, planned, committed, invoiced, actual, unplanned = row
-        money = (Decimal(c).scaleb(-2) for c in (planned, committed, invoiced, actual + unplanned))
-        found.append(_Fact(node_id, month, "", "", "", NO_VENDOR, Money(*money)))
+    for row in sums:
+        cents = (row["planned"], row["committed"], row["invoiced"])
+        money = [Decimal(c).scaleb(-2) for c in (*cents, row["actual"] + row["unplanned"])]
+        month = row.get("month", date.min)
+        found.append(_Fact(row.get("node_id", 0), month, "", "", "", NO_VENDOR, Money(*money)))
     return found
 
 
@@ -402,7 +407,7 @@ def plan_report(
     team_keys = {pk: t.key for pk, t in teams.teams_by_id(workspace).items()}
     dimensions = [rows, columns] if columns else [rows]
     if set(dimensions) <= SUMMARY_DIMENSIONS:
-        facts = _summary_facts(workspace, nodes, fiscal_year)
+        facts = _summary_facts(workspace, dimensions, fiscal_year)
     else:
         facts = _facts(workspace, team_keys, dimensions, fiscal_year)
     for fact in facts:
