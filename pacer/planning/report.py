@@ -218,29 +218,27 @@ def _facts_sql(grouped: list[str], fiscal_year: int | None) -> str:
                b.team_id AS team_id, b.location AS location, b.vendor AS vendor,
                {cents.format("b.amount_base")} AS planned, 0 AS committed, 0 AS invoiced,
                0 AS actual
-        FROM plan_lines b
+        FROM ({lines}) b
         UNION ALL
         SELECT b.node_id, b.month, b.channel, b.team_id, b.location,
                CAST(o.vendor_id AS TEXT), 0, {cents.format("o.amount_base")}, 0, 0
-        FROM {order} o JOIN plan_lines b ON b.id = o.line_id WHERE o.status = 'open'
+        FROM {order} o JOIN ({lines}) b ON b.id = o.line_id WHERE o.status = 'open'
         UNION ALL
         SELECT b.node_id, b.month, b.channel, b.team_id, b.location,
                CAST(o.vendor_id AS TEXT), 0,
                CASE WHEN o.status = 'closed' THEN {cents.format("i.amount_base")} ELSE 0 END,
                {cents.format("i.amount_base")}, 0
         FROM {invoice} i JOIN {order} o ON o.id = i.order_id
-        JOIN plan_lines b ON b.id = o.line_id
+        JOIN ({lines}) b ON b.id = o.line_id
         UNION ALL
         SELECT b.node_id, b.month, b.channel, b.team_id, b.location, b.vendor, 0, 0, 0,
                m.cents
-        FROM spend_sums m JOIN plan_lines b ON b.id = m.line_id
+        FROM ({matched}) m JOIN ({lines}) b ON b.id = m.line_id
         UNION ALL
         SELECT m.node_id, m.month, m.channel, NULL, m.code, '{NO_VENDOR}', 0, 0, 0, m.cents
-        FROM spend_sums m WHERE m.line_id IS NULL"""
+        FROM ({matched}) m WHERE m.line_id IS NULL"""
     group = ", ".join(grouped)
-    # each subquery once (used more than once, the databases materialise it)
     sql = f"""
-        WITH plan_lines AS ({lines}), spend_sums AS ({matched})
         SELECT {group + ", " if group else ""}SUM(planned), SUM(committed), SUM(invoiced),
                SUM(actual)
         FROM ({facts}) f
@@ -259,7 +257,9 @@ def _facts(
     grouped = sorted({c for d in dimensions for c in _GROUP_COLUMNS[d]})
     sql = _facts_sql(grouped, fiscal_year)
     year = [fiscal_year] if fiscal_year is not None else []
-    params = [workspace.pk, workspace.pk, *year, workspace.pk, workspace.pk, workspace.pk, *year]
+    lines = [workspace.pk, workspace.pk, *year]  # each use of the lines' subquery
+    matched = [workspace.pk] * 3 + year  # of the matched spend's
+    params = lines * 3 + matched + lines + matched
     node_team = node_teams(workspace) if "team" in dimensions else {}
     found = []
     with connection.cursor() as cursor:
