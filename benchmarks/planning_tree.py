@@ -5,9 +5,13 @@ purchase order and invoice per campaign node, and spend lines of the linked camp
 
     .venv/bin/python benchmarks/planning_tree.py [LOCATIONS] [SPEND_LINES] [RUNS]
 
-Defaults: 50 locations, 300,000 spend lines, 10 runs. Prints the build time, then the
-median, p95 and range of ``tree()`` (wall and this process's CPU), and checks the
-reconciliation (the root's totals equal the sums of the lines read in SQL).
+Defaults: 50 locations, 300,000 spend lines, 10 runs. Prints the build time and the
+node-month summary's rebuild (the build writes the tables directly), then the median,
+p95 and range (wall and this process's CPU) of the tree computed from the tables (before
+the summary) and of ``tree()`` (from it), checked node by node against each other, of the
+planned-vs-actual report by node and by channel × month (its totals checked against the
+tree's), and of a transfer between two lines; and checks the reconciliation (the root's
+totals equal the sums of the lines read in SQL).
 SQLite by default; ``PACER_BENCH_DATABASE_URL`` runs it on PostgreSQL.
 """
 
@@ -168,39 +172,34 @@ def by_line(workspace):
     return [NodeRow(n, 0, own[n.pk], totals[n.pk]) for n in nodes]
 
 
-def keys_in_python(workspace):
-    """The tree's figures as ``tree()`` computed them from 2026-12-02 until the spend was
-    matched in SQL: per-node sums in SQL, but every line's key read into a Python set
-    and the spend summed per month with Django's ``TruncMonth``."""
-    from collections import defaultdict
-    from decimal import Decimal
-
-    from pacer.planning.models import BudgetLine, Invoice, PlanNode, PurchaseOrder
-    from pacer.planning.rollups import Figures, NodeRow, _cents, _spend_sums, roll_up
+def from_tables(workspace):
+    """The tree's figures as ``tree()`` computed them before the node-month summary: each
+    node's money summed from the lines, orders, invoices and spend (spend matched to lines
+    in SQL) on every call (``summary.compute`` over the whole workspace), rolled up."""
+    from pacer.planning import summary
+    from pacer.planning.models import PlanNode
+    from pacer.planning.rollups import Figures, NodeRow, roll_up
 
     nodes = list(PlanNode.objects.filter(workspace=workspace).select_related("owner"))
-    own = defaultdict(Figures)
-    lines = BudgetLine.objects.filter(workspace=workspace)
-    orders = PurchaseOrder.objects.filter(workspace=workspace)
-    invoices = Invoice.objects.filter(workspace=workspace)
-    sums = (
-        (lines, "node_id", "planned"),
-        (orders.filter(status="open"), "line__node_id", "committed"),
-        (invoices.filter(order__status="closed"), "order__line__node_id", "committed"),
-        (invoices, "order__line__node_id", "invoiced"),
-    )
-    for rows, node, measure in sums:
-        for row in rows.values(node).annotate(cents=_cents("amount_base")).order_by():
-            figures = own[row[node]]
-            setattr(figures, measure, getattr(figures, measure) + Decimal(row["cents"]).scaleb(-2))
-    keys = set(lines.values_list("node_id", "month", "channel", "location").order_by())
-    for node_id, month, channel, code, total in _spend_sums(workspace):
-        if (node_id, month, channel, code) in keys or (node_id, month, channel, "") in keys:
-            own[node_id].actual += total
-        else:
-            own[node_id].unplanned += total
+    own = {n.pk: Figures() for n in nodes}
+    for (node_id, _), cents in summary.compute(workspace.pk).items():
+        own[node_id].add(Figures(*(Decimal(c).scaleb(-2) for c in cents)))
     totals = roll_up({n.pk: n.parent_id for n in nodes}, own)
     return [NodeRow(n, 0, own[n.pk], totals[n.pk]) for n in nodes]
+
+
+def timed(label: str, work, runs: int):
+    """Run ``work`` once warm, then ``runs`` times; print wall and CPU; the last result."""
+    found = work()
+    walls, cpus = [], []
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        found = work()
+        walls.append((time.perf_counter() - wall) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+    print(f"{label}, wall: {percentiles(walls)}")
+    print(f"{label}, CPU:  {percentiles(cpus)}")
+    return found
 
 
 def main() -> None:
@@ -211,7 +210,9 @@ def main() -> None:
     from django.db import OperationalError, connection
     from django.db.models import Sum
 
+    from pacer.planning.budget_actions import request_transfer
     from pacer.planning.models import BudgetLine, SpendEntry
+    from pacer.planning.report import plan_report
     from pacer.planning.rollups import tree
 
     print("load before:", os.getloadavg())
@@ -219,27 +220,25 @@ def main() -> None:
     workspace, line_count = build(locations, spend_lines)
     print(f"{connection.vendor}: built {line_count:,} budget lines and {spend_lines:,} spend "
           f"lines in {time.perf_counter() - started:.1f} s")  # fmt: skip
+    from pacer.planning import summary
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    count = summary.rebuild(workspace)  # the build wrote the tables directly
+    print(f"summary.rebuild: {count:,} node-month rows in {time.perf_counter() - wall:.1f} s "
+          f"(CPU {time.process_time() - cpu:.1f} s)")  # fmt: skip
     before = None
     ways = [
-        ("before: keys in Python", keys_in_python),
-        ("tree(): spend matched in SQL", tree),
+        ("before: from the tables", from_tables),
+        ("tree(): from the node-month summary", tree),
     ]
     if locations <= 10:  # line by line reads every line: minutes and gigabytes at 50
         ways.insert(0, ("before: line by line", by_line))
     for label, work in ways:
         try:
-            found = work(workspace)  # warm
+            found = timed(label, lambda work=work: work(workspace), runs)
         except OperationalError as error:  # SQLite: at most 250,000 variables a query
             print(f"{label}: fails: {error}")
             continue
-        walls, cpus = [], []
-        for _ in range(runs):
-            wall, cpu = time.perf_counter(), time.process_time()
-            found = work(workspace)
-            walls.append((time.perf_counter() - wall) * 1000)
-            cpus.append((time.process_time() - cpu) * 1000)
-        print(f"{label}, wall: {percentiles(walls)}")
-        print(f"{label}, CPU:  {percentiles(cpus)}")
         totals = {row.node.pk: vars(row.total) for row in found}
         assert before is None or totals == before, f"{label} disagrees"
         before = totals
@@ -251,6 +250,25 @@ def main() -> None:
     assert root.spent == spent, (root.spent, spent)
     assert root.committed == 80 * locations * CAMPAIGNS_PER_LOCATION
     print(f"reconciled: planned {root.planned:,}, spent {root.spent:,} (matched {root.actual:,})")
+    for rows_by, columns_by in (
+        ("node", ""),
+        ("node", "month"),
+        ("channel", ""),
+        ("team", "vendor"),
+    ):
+        report = timed(
+            f"plan_report(rows={rows_by!r}, columns={columns_by!r})",
+            lambda r=rows_by, c=columns_by: plan_report(workspace, rows=r, columns=c, depth=1),
+            runs,
+        )
+        money = (report.total.planned, report.total.committed, report.total.actual)
+        assert money == (root.planned, root.committed, root.spent), money
+    lines = list(BudgetLine.objects.filter(workspace=workspace).order_by("pk")[:2])
+    timed(
+        "request_transfer of 1.00 (applied, summary refreshed)",
+        lambda: request_transfer(workspace, lines[0].pk, lines[1].pk, "1", "bench"),
+        runs,
+    )
     print("load after:", os.getloadavg())
 
 

@@ -11,7 +11,7 @@ from pacer.core.channels import CHANNELS
 from pacer.core.errors import FieldError, ValidationFailed, check_day, check_text, parse_amount
 from pacer.core.models import Workspace
 from pacer.people.selectors import locations_by_code
-from pacer.planning import totals
+from pacer.planning import summary, totals
 from pacer.planning.close_actions import closed_errors, refuse_closed
 from pacer.planning.links import check_landing_url
 from pacer.planning.models import Campaign, SpendEntry
@@ -217,6 +217,7 @@ def record_spend(workspace: Workspace, rows: list[dict], *, actor=None) -> dict[
     SpendEntry.objects.bulk_update(replaced, ["amount"], batch_size=1000)
     SpendEntry.objects.filter(pk__in=[line.pk for line in extra]).delete()
     totals.add(workspace, new)
+    summary.refresh(workspace, summary.spend(workspace, [*new, *replaced, *extra]))
     result = {"recorded": len(new), "replaced": len(replaced)}
     audit.record(workspace, "spend.record", workspace, actor=actor, after=result)
     return result
@@ -329,6 +330,7 @@ def enter_spend(workspace: Workspace, values: dict, *, actor=None) -> SpendEntry
         raise ValidationFailed(errors)
     entry.save()
     totals.add(workspace, [entry])
+    summary.refresh(workspace, summary.spend(workspace, [entry]))
     audit.record(workspace, "spend.create", entry, actor=actor, after=audit.snapshot(entry))
     return entry
 
@@ -349,12 +351,14 @@ def update_spend(entry: SpendEntry, values: dict, *, actor=None) -> SpendEntry:
     entry = SpendEntry.objects.select_for_update().get(pk=entry.pk)
     before = audit.snapshot(entry)
     totals.remove(workspace, [entry])  # as stored, before the change
+    touched = summary.spend(workspace, [entry])
     for field in ("day", "channel", "campaign", "location", "amount"):
         setattr(entry, field, getattr(changed, field))
     totals.add(workspace, [entry])
     after = audit.snapshot(entry)
     if after != before:
         entry.save()
+        summary.refresh(workspace, touched | summary.spend(workspace, [entry]))
         audit.record(workspace, "spend.update", entry, actor=actor, before=before, after=after)
     return entry
 
@@ -367,3 +371,4 @@ def delete_spend(entry: SpendEntry, *, actor=None) -> None:
     entry = SpendEntry.objects.select_for_update().get(pk=entry.pk)  # as stored
     totals.remove(entry.workspace_id, [entry])
     entry.delete()
+    summary.refresh(entry.workspace_id, summary.spend(entry.workspace_id, [entry]))

@@ -181,8 +181,12 @@ def check_workspace(workspace: Workspace, today: date) -> list[VarianceAlert]:
                 if alert is not None:
                     raised.append(alert)
         if raised:
-            found = VarianceAlert.objects.filter(pk__in=[a.pk for a in raised])
-            _email(list(found.select_related("owner", "node", "line")))
+            ids = [a.pk for a in raised]  # in chunks: SQLite binds at most 250,000
+            found = []
+            for start in range(0, len(ids), 5000):
+                chunk = VarianceAlert.objects.filter(pk__in=ids[start : start + 5000])
+                found += chunk.select_related("owner", "node", "line")
+            _email(found)
         faults.point("planning.variance.raised")  # alerts made, emails wait for COMMIT
     return raised
 

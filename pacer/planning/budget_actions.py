@@ -16,6 +16,7 @@ from pacer.core.channels import CHANNELS
 from pacer.core.errors import MAX_AMOUNT, FieldError, ValidationFailed, check_day, parse_amount
 from pacer.core.models import Workspace
 from pacer.people.selectors import locations_by_code
+from pacer.planning import summary
 from pacer.planning.close_actions import refuse_closed
 from pacer.planning.models import (
     BudgetLine,
@@ -229,7 +230,8 @@ def plan_lines(workspace: Workspace, rows: list[dict], *, actor=None) -> dict[st
             workspace=workspace, node_id__in={line.node_id for line in lines}
         )
     }
-    committed = committed_base([line.pk for line in existing.values()])
+    replaced = [existing[line_key(line)].pk for line in lines if line_key(line) in existing]
+    committed = committed_base(replaced)
     new, changed = [], []
     for index, line in enumerate(lines):
         old = existing.get(line_key(line))
@@ -250,6 +252,7 @@ def plan_lines(workspace: Workspace, rows: list[dict], *, actor=None) -> dict[st
         raise ValidationFailed(errors)
     BudgetLine.objects.bulk_create(new, batch_size=1000)
     BudgetLine.objects.bulk_update(changed, ["amount", "amount_base", "fx_rate"], batch_size=1000)
+    summary.refresh(workspace, summary.lines([*new, *changed]))
     result = {"created": len(new), "updated": len(changed)}
     if new or changed:
         audit.record(workspace, "budget.plan", workspace, actor=actor, after=result)
@@ -263,6 +266,7 @@ def delete_line(line: BudgetLine, *, actor=None) -> None:
         raise ValidationFailed({"line": "has purchase orders or transfers; it is kept for them"})
     audit.record(line.workspace, "budget.delete", line, actor=actor, before=audit.snapshot(line))
     line.delete()
+    summary.refresh(line.workspace_id, summary.lines([line]))
 
 
 def _available(line: BudgetLine) -> Decimal:
@@ -287,6 +291,7 @@ def _move(transfer: BudgetTransfer) -> None:
         line.amount_base += sign * transfer.amount
         line.amount = cents(line.amount_base / line.fx_rate)
         line.save(update_fields=["amount", "amount_base"])
+    summary.refresh(transfer.workspace_id, summary.lines([source, target]))
 
 
 @transaction.atomic

@@ -121,7 +121,12 @@ def accrued(workspace: Workspace, as_of: date) -> Decimal:
         ).values_list("pk", "amount_base")
     )
     billed = dict(
-        Invoice.objects.filter(order_id__in=list(orders), invoiced_on__lte=as_of)
+        Invoice.objects.filter(
+            order__workspace=workspace,
+            order__issued_on__lte=as_of,
+            order__status=PurchaseOrder.Status.OPEN,
+            invoiced_on__lte=as_of,
+        )
         .values("order_id")
         .annotate(total=Sum("amount_base"))
         .values_list("order_id", "total")

@@ -331,3 +331,25 @@ class VarianceAlert(models.Model):
             models.UniqueConstraint(fields=["line", "month", "kind"], name="variance_alert_once")
         ]
         indexes = [models.Index(fields=["workspace", "node"], name="variance_alert_node")]
+
+
+class NodeMonth(models.Model):
+    """A plan node's own money in one month, in cents of the workspace currency: its
+    lines' planned amounts, what orders on them commit and invoice, and the spend of its
+    campaign matched to them (``actual``) or not (``unplanned``). Kept by every action
+    that changes any of these, in its own transaction (``pacer.planning.summary``), so
+    the plan tree reads nodes × months, not lines."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    node = models.ForeignKey(PlanNode, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="the first day of the month")
+    planned = models.BigIntegerField(default=0)
+    committed = models.BigIntegerField(default=0)
+    invoiced = models.BigIntegerField(default=0)
+    actual = models.BigIntegerField(default=0)
+    unplanned = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "node", "month"], name="node_month_key")
+        ]

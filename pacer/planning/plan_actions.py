@@ -20,6 +20,7 @@ from pacer.core.errors import (
 )
 from pacer.core.models import Membership, Workspace
 from pacer.people.selectors import locations_by_code
+from pacer.planning import summary
 from pacer.planning.models import Campaign, PlanNode
 from pacer.teams import selectors as teams
 
@@ -190,6 +191,8 @@ def create_node(workspace: Workspace, values: dict, *, parent_id=None, actor=Non
     if errors:
         raise ValidationFailed(errors)
     node = PlanNode.objects.create(workspace=workspace, parent=parent, **clean)
+    if node.campaign_id is not None:  # its campaign's spend is the node's
+        summary.refresh(workspace, nodes=[node.pk])
     audit.record(workspace, "plan_node.create", node, actor=actor, after=audit.snapshot(node))
     return node
 
@@ -204,12 +207,14 @@ def update_node(node: PlanNode, values: dict, *, actor=None) -> PlanNode:
     if errors:
         raise ValidationFailed(errors)
     node = PlanNode.objects.select_for_update().get(pk=node.pk)
-    before = audit.snapshot(node)
+    before, before_campaign = audit.snapshot(node), node.campaign_id
     for field, value in clean.items():
         setattr(node, field, value)
     after = audit.snapshot(node)
     if after != before:
         node.save()
+        if node.campaign_id != before_campaign:  # the spend that is the node's changed
+            summary.refresh(workspace, nodes=[node.pk])
         audit.record(workspace, "plan_node.update", node, actor=actor, before=before, after=after)
     return node
 

@@ -9,6 +9,7 @@ from django.db.models import Sum
 from pacer.core import audit
 from pacer.core.errors import FieldError, ValidationFailed, check_day, check_text, parse_amount
 from pacer.core.models import Workspace
+from pacer.planning import summary
 from pacer.planning.budget_actions import check_currency, committed_base, rate_on, to_base
 from pacer.planning.close_actions import closed_errors
 from pacer.planning.models import BudgetLine, Invoice, PurchaseOrder, Vendor
@@ -138,6 +139,7 @@ def issue_order(workspace: Workspace, values: dict, *, actor=None) -> PurchaseOr
         amount=amount,
         amount_base=amount_base,
     )
+    summary.refresh(workspace, summary.lines([line]))
     audit.record(workspace, "purchase_order.issue", order, actor=actor, after=audit.snapshot(order))
     return order
 
@@ -155,6 +157,7 @@ def set_order_status(order: PurchaseOrder, status: str, *, actor=None) -> Purcha
     before = {"status": order.status}
     order.status = status
     order.save(update_fields=["status"])
+    summary.refresh(order.workspace_id, summary.lines([order.line]))
     audit.record(
         order.workspace,
         "purchase_order.status",
@@ -223,5 +226,6 @@ def record_invoice(workspace: Workspace, values: dict, *, actor=None) -> Invoice
         flagged=flagged,
         flag_reason=over_reason.strip() if flagged else "",
     )
+    summary.refresh(workspace, summary.lines([order.line]))
     audit.record(workspace, "invoice.record", invoice, actor=actor, after=audit.snapshot(invoice))
     return invoice

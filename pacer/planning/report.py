@@ -25,14 +25,24 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Sum
 
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
-from pacer.planning.models import BudgetLine, Invoice, PlanNode, PurchaseOrder, Vendor
-from pacer.planning.rollups import lines_by_key, spend_matches
+from pacer.planning import summary
+from pacer.planning.models import (
+    BudgetLine,
+    Invoice,
+    NodeMonth,
+    PlanNode,
+    PurchaseOrder,
+    SpendEntry,
+    Vendor,
+)
 from pacer.planning.scope import node_teams
+from pacer.planning.summary import as_month
 from pacer.teams import selectors as teams
 
 ZERO = Decimal(0)
@@ -136,69 +146,170 @@ def check_grouping(rows: str, columns: str = "", depth: int = 1) -> None:
         raise ValidationFailed(errors)
 
 
+# each dimension's columns in the facts' query (``_FACTS``): node, year and team need the
+# node (the year is the node's; a line without a team has its node's), time the month
+_GROUP_COLUMNS = {
+    "node": ("node_id",),
+    "year": ("node_id",),
+    "team": ("team_id", "node_id"),
+    "month": ("month",),
+    "quarter": ("month",),
+    "channel": ("channel",),
+    "location": ("location",),
+    "vendor": ("vendor",),
+}
+
+_MONTH_START = {
+    "sqlite": "strftime('%%Y-%%m-01', s.day)",
+    "postgresql": "CAST(date_trunc('month', s.day) AS date)",
+}
+
+
+def _facts_sql(grouped: list[str], fiscal_year: int | None) -> str:
+    """The query of the plan's money summed per ``grouped`` columns (``_GROUP_COLUMNS``),
+    in cents (its parameters: ``_facts``).
+
+    Every amount is one row of the inner ``UNION ALL`` with all its dimensions: a line's
+    planned amount; an open order's amount (committed); an invoice (invoiced, and
+    committed when its order is closed); a spend sum per node, month, channel and
+    location code with the line it goes to (the lowest id at its location, else without
+    one: ``rollups``' rule), carrying that line's dimensions, or none (unplanned)."""
+    quote = connection.ops.quote_name
+    line, order, invoice, node, spend = (
+        quote(m._meta.db_table) for m in (BudgetLine, PurchaseOrder, Invoice, PlanNode, SpendEntry)
+    )
+    location = quote(SpendEntry._meta.get_field("location").related_model._meta.db_table)
+    month = _MONTH_START[connection.vendor]
+    cents = "CAST(ROUND({} * 100) AS BIGINT)"
+    year = " AND n.fiscal_year = %s" if fiscal_year is not None else ""
+    # the lines of the wanted nodes, each with its vendor key (one vendor's id, several,
+    # none) from the orders on it that are not cancelled
+    lines = f"""
+        SELECT b.id, b.node_id, b.month, b.channel, b.team_id, b.location, b.amount_base,
+               CASE WHEN v.n IS NULL THEN '{NO_VENDOR}'
+                    WHEN v.n = 1 THEN CAST(v.first AS TEXT)
+                    ELSE '{SEVERAL_VENDORS}' END AS vendor
+        FROM {line} b JOIN {node} n ON n.id = b.node_id
+        LEFT JOIN (
+            SELECT line_id, MIN(vendor_id) AS first, COUNT(DISTINCT vendor_id) AS n
+            FROM {order} WHERE workspace_id = %s AND status <> 'cancelled' GROUP BY line_id
+        ) v ON v.line_id = b.id
+        WHERE b.workspace_id = %s{year}"""
+    matched = f"""
+        SELECT g.node_id, g.month, g.channel, g.code, g.cents,
+               COALESCE(
+                   (SELECT MIN(b.id) FROM {line} b WHERE b.workspace_id = %s
+                      AND b.node_id = g.node_id AND b.month = g.month
+                      AND b.channel = g.channel AND b.location = g.code),
+                   (SELECT MIN(b.id) FROM {line} b WHERE b.workspace_id = %s
+                      AND b.node_id = g.node_id AND b.month = g.month
+                      AND b.channel = g.channel AND b.location = '')
+               ) AS line_id
+        FROM (
+            SELECT n.id AS node_id, {month} AS month, s.channel AS channel,
+                   COALESCE(l.code, '') AS code, SUM({cents.format("s.amount")}) AS cents
+            FROM {spend} s JOIN {node} n ON n.campaign_id = s.campaign_id
+            LEFT JOIN {location} l ON l.id = s.location_id
+            WHERE s.workspace_id = %s{year}
+            GROUP BY n.id, {month}, s.channel, COALESCE(l.code, '')
+        ) g"""
+    facts = f"""
+        SELECT b.node_id AS node_id, b.month AS month, b.channel AS channel,
+               b.team_id AS team_id, b.location AS location, b.vendor AS vendor,
+               {cents.format("b.amount_base")} AS planned, 0 AS committed, 0 AS invoiced,
+               0 AS actual
+        FROM ({lines}) b
+        UNION ALL
+        SELECT b.node_id, b.month, b.channel, b.team_id, b.location,
+               CAST(o.vendor_id AS TEXT), 0, {cents.format("o.amount_base")}, 0, 0
+        FROM {order} o JOIN ({lines}) b ON b.id = o.line_id WHERE o.status = 'open'
+        UNION ALL
+        SELECT b.node_id, b.month, b.channel, b.team_id, b.location,
+               CAST(o.vendor_id AS TEXT), 0,
+               CASE WHEN o.status = 'closed' THEN {cents.format("i.amount_base")} ELSE 0 END,
+               {cents.format("i.amount_base")}, 0
+        FROM {invoice} i JOIN {order} o ON o.id = i.order_id
+        JOIN ({lines}) b ON b.id = o.line_id
+        UNION ALL
+        SELECT b.node_id, b.month, b.channel, b.team_id, b.location, b.vendor, 0, 0, 0,
+               m.cents
+        FROM ({matched}) m JOIN ({lines}) b ON b.id = m.line_id
+        UNION ALL
+        SELECT m.node_id, m.month, m.channel, NULL, m.code, '{NO_VENDOR}', 0, 0, 0, m.cents
+        FROM ({matched}) m WHERE m.line_id IS NULL"""
+    group = ", ".join(grouped)
+    sql = f"""
+        SELECT {group + ", " if group else ""}SUM(planned), SUM(committed), SUM(invoiced),
+               SUM(actual)
+        FROM ({facts}) f
+        {"GROUP BY " + group if group else ""}"""
+    return sql
+
+
 def _facts(
-    workspace: Workspace, nodes: dict[int, PlanNode], team_keys: dict[int, str]
+    workspace: Workspace,
+    team_keys: dict[int, str],
+    dimensions: list[str],
+    fiscal_year: int | None,
 ) -> list[_Fact]:
-    node_team = node_teams(workspace)  # inherited: a node without one has its ancestor's
-    lines = list(BudgetLine.objects.filter(workspace=workspace, node_id__in=list(nodes)))
-    by_line = {line.pk: line for line in lines}
-    vendors_of: dict[int, set[int]] = defaultdict(set)
-    orders = PurchaseOrder.objects.filter(line_id__in=list(by_line)).exclude(
-        status=PurchaseOrder.Status.CANCELLED
-    )
-    for line_id, vendor_id in orders.values_list("line_id", "vendor_id").distinct():
-        vendors_of[line_id].add(vendor_id)
-
-    def team_of(line_team: int | None, node_id: int) -> str:
-        return team_keys.get(line_team or node_team.get(node_id), "")
-
-    def vendor_of(line_id: int) -> str:
-        found = vendors_of.get(line_id, set())
-        return (
-            NO_VENDOR
-            if not found
-            else str(next(iter(found)))
-            if len(found) == 1
-            else SEVERAL_VENDORS
-        )
-
-    def on_line(line: BudgetLine, vendor: str, money: Money) -> _Fact:
-        team = team_of(line.team_id, line.node_id)
-        return _Fact(line.node_id, line.month, line.channel, team, line.location, vendor, money)
-
-    facts = [on_line(line, vendor_of(line.pk), Money(planned=line.amount_base)) for line in lines]
-    open_orders = PurchaseOrder.objects.filter(
-        line_id__in=list(by_line), status=PurchaseOrder.Status.OPEN
-    )
-    for row in open_orders.values("line_id", "vendor_id").annotate(total=Sum("amount_base")):
-        facts.append(
-            on_line(by_line[row["line_id"]], str(row["vendor_id"]), Money(committed=row["total"]))
-        )
-    invoices = Invoice.objects.filter(order__line_id__in=list(by_line)).values(
-        "order__line_id", "order__vendor_id", "order__status"
-    )
-    for row in invoices.annotate(total=Sum("amount_base")).order_by():
-        line, vendor = by_line[row["order__line_id"]], str(row["order__vendor_id"])
-        closed = row["order__status"] == PurchaseOrder.Status.CLOSED
-        money = Money(invoiced=row["total"], committed=row["total"] if closed else ZERO)
-        facts.append(on_line(line, vendor, money))
-    for match in spend_matches(workspace, lines_by_key(lines), list(nodes)):
-        if match.line is not None:
-            facts.append(on_line(match.line, vendor_of(match.line.pk), Money(actual=match.amount)))
-        else:
-            team = team_of(None, match.node_id)
-            facts.append(
+    """The plan's money summed in SQL per the columns ``dimensions`` need, as facts (the
+    dimensions not asked for left blank)."""
+    grouped = sorted({c for d in dimensions for c in _GROUP_COLUMNS[d]})
+    sql = _facts_sql(grouped, fiscal_year)
+    year = [fiscal_year] if fiscal_year is not None else []
+    lines = [workspace.pk, workspace.pk, *year]  # each use of the lines' subquery
+    matched = [workspace.pk] * 3 + year  # of the matched spend's
+    params = lines * 3 + matched + lines + matched
+    node_team = node_teams(workspace) if "team" in dimensions else {}
+    found = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            values = dict(zip(grouped, row[: len(grouped)], strict=True))
+            planned, committed, invoiced, actual = (
+                Decimal(int(c or 0)).scaleb(-2) for c in row[len(grouped) :]
+            )
+            node_id = values.get("node_id") or 0
+            team = ""
+            if "team" in dimensions:
+                team = team_keys.get(values["team_id"] or node_team.get(node_id), "")
+            month = values.get("month")
+            found.append(
                 _Fact(
-                    match.node_id,
-                    match.month,
-                    match.channel,
+                    node_id,
+                    as_month(month) if month is not None else date.min,
+                    values.get("channel") or "",
                     team,
-                    match.location,
-                    NO_VENDOR,
-                    Money(actual=match.amount),
+                    values.get("location") or "",
+                    values.get("vendor") or NO_VENDOR,
+                    Money(planned, committed, invoiced, actual),
                 )
             )
-    return facts
+    return found
+
+
+SUMMARY_DIMENSIONS = {"node", "month", "quarter", "year"}
+
+
+def _summary_facts(
+    workspace: Workspace, dimensions: list[str], fiscal_year: int | None
+) -> list[_Fact]:
+    """The plan's money per node and/or month (what ``dimensions`` need) summed in SQL
+    from the node-month summary, which the actions keep (``pacer.planning.summary``):
+    what ``_facts`` sums from the lines, for groupings by node and time only (unplanned
+    spend is actual here as there)."""
+    rows = NodeMonth.objects.filter(workspace=workspace)
+    if fiscal_year is not None:
+        rows = rows.filter(node__fiscal_year=fiscal_year)
+    grouped = sorted({c for d in dimensions for c in _GROUP_COLUMNS[d]})  # node_id, month
+    sums = rows.values(*grouped).annotate(**{m: Sum(m) for m in summary.MEASURES}).order_by()
+    found = []
+    for row in sums:
+        cents = (row["planned"], row["committed"], row["invoiced"])
+        money = [Decimal(c).scaleb(-2) for c in (*cents, row["actual"] + row["unplanned"])]
+        month = row.get("month", date.min)
+        found.append(_Fact(row.get("node_id", 0), month, "", "", "", NO_VENDOR, Money(*money)))
+    return found
 
 
 def _chains(nodes: dict[int, PlanNode]) -> dict[int, list[int]]:
@@ -290,14 +401,16 @@ def plan_report(
     check_grouping(rows, columns, depth)
     nodes = {n.pk: n for n in PlanNode.objects.filter(workspace=workspace)}
     labeller = _Labeller(workspace, nodes, depth)
-    wanted = nodes
-    if fiscal_year is not None:
-        wanted = {pk: n for pk, n in nodes.items() if n.fiscal_year == fiscal_year}
     found: dict[str, ReportRow] = {}
     column_totals: dict[str, Money] = defaultdict(Money)
     total = Money()
     team_keys = {pk: t.key for pk, t in teams.teams_by_id(workspace).items()}
-    for fact in _facts(workspace, wanted, team_keys):
+    dimensions = [rows, columns] if columns else [rows]
+    if set(dimensions) <= SUMMARY_DIMENSIONS:
+        facts = _summary_facts(workspace, dimensions, fiscal_year)
+    else:
+        facts = _facts(workspace, team_keys, dimensions, fiscal_year)
+    for fact in facts:
         key = labeller.key(fact, rows)
         row = found.get(key)
         if row is None:

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection
-from django.db.models import BigIntegerField, F, Sum
-from django.db.models.functions import Cast, Round, TruncMonth
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
 
 from pacer.core.models import Workspace
+from pacer.planning import summary
 from pacer.planning.budget_actions import committed_base
 from pacer.planning.models import BudgetLine, Invoice, PlanNode, PurchaseOrder, SpendEntry
 
@@ -157,91 +157,16 @@ def spend_matches(
     return found
 
 
-def _cents(field: str) -> Sum:
-    """The sum of a money column in whole cents: exact on SQLite too (which stores
-    decimals as floating point and would add them up as such)."""
-    return Sum(Cast(Round(F(field) * 100), BigIntegerField()))
-
-
 def node_figures(workspace: Workspace, node_ids=None) -> dict[int, Figures]:
     """Each node's own figures (its lines' money, the spend matched to them and its
-    unplanned spend) for the nodes ``node_ids`` (all when None), summed per node in the
-    database: the same amounts as adding up ``line_figures``, without reading each line."""
+    unplanned spend) for the nodes ``node_ids`` (all when None): the node's months summed
+    from the maintained summary (``pacer.planning.summary``), the same amounts as adding
+    up ``line_figures`` without reading a line."""
     own: dict[int, Figures] = defaultdict(Figures)
-    lines = BudgetLine.objects.filter(workspace=workspace)
-    orders = PurchaseOrder.objects.filter(workspace=workspace)
-    invoices = Invoice.objects.filter(workspace=workspace)
-    if node_ids is not None:
-        ids = list(node_ids)
-        lines = lines.filter(node_id__in=ids)
-        orders = orders.filter(line__node_id__in=ids)
-        invoices = invoices.filter(order__line__node_id__in=ids)
-    sums = (
-        (lines, "node_id", "planned"),
-        (orders.filter(status=PurchaseOrder.Status.OPEN), "line__node_id", "committed"),
-        (
-            invoices.filter(order__status=PurchaseOrder.Status.CLOSED),
-            "order__line__node_id",
-            "committed",
-        ),  # fmt: skip
-        (invoices, "order__line__node_id", "invoiced"),
-    )
-    for rows, node, measure in sums:
-        for row in rows.values(node).annotate(cents=_cents("amount_base")).order_by():
-            figures = own[row[node]]
-            setattr(figures, measure, getattr(figures, measure) + Decimal(row["cents"]).scaleb(-2))
-    for node_id, matched, unmatched in _node_spend(workspace, node_ids):
-        own[node_id].actual += Decimal(matched).scaleb(-2)
-        own[node_id].unplanned += Decimal(unmatched).scaleb(-2)
+    found = summary.read(workspace, None if node_ids is None else list(node_ids))
+    for node_id, cents in found.items():
+        own[node_id] = Figures(*(Decimal(c).scaleb(-2) for c in cents))
     return own
-
-
-_MONTH_START = {
-    "sqlite": "strftime('%%Y-%%m-01', s.day)",
-    "postgresql": "CAST(date_trunc('month', s.day) AS date)",
-}
-
-
-def _node_spend(workspace: Workspace, node_ids=None) -> list[tuple[int, int, int]]:
-    """``(node id, matched cents, unplanned cents)`` per node with linked spend (the nodes
-    ``node_ids``; all when None): the spend summed per node, month, channel and location
-    code, each sum matched (the module's rule) by whether the node has a line for that
-    month and channel at that location or at none. One query; the matching happens in
-    the database, on the budget lines' unique key."""
-    quote = connection.ops.quote_name
-    spend, node, line = SpendEntry._meta, PlanNode._meta, BudgetLine._meta
-    location = spend.get_field("location").related_model._meta
-    where, params = "", [workspace.pk, workspace.pk]
-    if node_ids is not None:
-        ids = list(node_ids)
-        if not ids:
-            return []
-        where = f" AND n.id IN ({', '.join(['%s'] * len(ids))})"
-        params += ids
-    month = _MONTH_START[connection.vendor]
-    sql = f"""
-        SELECT g.node_id,
-               SUM(CASE WHEN EXISTS (
-                   SELECT 1 FROM {quote(line.db_table)} b
-                   WHERE b.workspace_id = %s AND b.node_id = g.node_id AND b.month = g.month
-                     AND b.channel = g.channel AND b.location IN (g.code, '')
-               ) THEN g.cents ELSE 0 END),
-               SUM(g.cents)
-        FROM (
-            SELECT n.id AS node_id, {month} AS month, s.channel AS channel,
-                   COALESCE(l.code, '') AS code,
-                   SUM(CAST(ROUND(s.amount * 100) AS BIGINT)) AS cents
-            FROM {quote(spend.db_table)} s
-            JOIN {quote(node.db_table)} n ON n.campaign_id = s.campaign_id
-            LEFT JOIN {quote(location.db_table)} l ON l.id = s.location_id
-            WHERE s.workspace_id = %s{where}
-            GROUP BY n.id, {month}, s.channel, COALESCE(l.code, '')
-        ) g
-        GROUP BY g.node_id
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [(node_id, matched, total - matched) for node_id, matched, total in cursor]
 
 
 def roll_up(parents: dict[int, int | None], own: dict[int, Figures]) -> dict[int, Figures]:

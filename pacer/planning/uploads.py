@@ -27,7 +27,7 @@ from pacer.core.channels import CHANNELS
 from pacer.core.errors import FieldError, ValidationFailed, check_day, parse_amount
 from pacer.core.models import Workspace
 from pacer.people.selectors import locations_by_code
-from pacer.planning import totals
+from pacer.planning import summary, totals
 from pacer.planning.actions import natural_key, recorded_lines
 from pacer.planning.models import Campaign, SpendEntry, SpendUpload
 
@@ -238,6 +238,10 @@ def record_upload(upload: SpendUpload, *, actor=None) -> Preview:
     SpendEntry.objects.bulk_create(result.entries, batch_size=1000)
     totals.remove(upload.workspace_id, result.replaced)
     totals.add(upload.workspace_id, result.entries)
+    summary.refresh(
+        upload.workspace_id,
+        summary.spend(upload.workspace_id, [*result.replaced, *result.entries]),
+    )
     upload.recorded_at = timezone.now()
     upload.recorded_rows, upload.replaced_entries = len(result.entries), len(replaced)
     upload.save(update_fields=["recorded_at", "recorded_rows", "replaced_entries"])
