@@ -80,6 +80,20 @@ TESTS = {
         "tests/experiments/test_api.py",
     ],
     "pacer/metrics/cube.py": ["tests/metrics", "tests/warehouse"],
+    # not the hypothesis agreement test (104 s alone, for every mutant of the actions each
+    # of its examples calls) nor the API and page tests (the same actions, through views)
+    "pacer/segments/actions.py": [
+        "tests/segments/test_actions.py",
+        "tests/segments/test_actions_contract.py",
+        "tests/segments/test_conditions.py",
+        "tests/segments/test_agreement.py::test_the_feed_keeps_members_equal_to_the_full_evaluation",
+    ],
+    "pacer/privacy/actions.py": [
+        "tests/privacy/test_erasure.py",
+        "tests/privacy/test_erasure_finish.py",
+        "tests/privacy/test_export.py",
+        "tests/privacy/test_suppression.py",
+    ],
     "pacer/planning/actions.py": ["tests/planning"],
     "pacer/leads/actions.py": ["tests/leads"],
 }
