@@ -21,7 +21,7 @@ from datetime import date
 
 import pytest
 
-from pacer.metrics.cube import CUBE_TABLE, MEASURES, refresh_cube
+from pacer.metrics.cube import CUBE_TABLE, DIMENSIONS, MEASURES, build_cube, refresh_cube
 from pacer.metrics.selectors import KpiFilter, kpi_report, period_start
 from pacer.people.models import Contact
 from pacer.warehouse.store import Store
@@ -209,3 +209,20 @@ def test_the_cube_is_the_same_whether_the_warehouse_saw_the_contacts_before_or_a
     assert merged_away & set(early) and not merged_away & set(late)
     for grain in ("month", "week"):
         assert cells(synced_once, workspace, grain) == cells(default_store(), workspace, grain)
+
+
+def test_build_cube_computes_the_rows_refresh_cube_stores(workspace, business):
+    """``build_cube`` (the cube computed on DuckDB without storing it, as the Spark parity
+    check compares it) is the stored cube row for row, ordered by its dimensions."""
+    store = default_store()
+    built = build_cube(store)
+    assert built.to_pylist() == store.arrow(CUBE_TABLE).to_pylist()
+    grains = [cells(store, workspace, grain) for grain in ("month", "week")]
+    assert (len(grains[0]), built.num_rows) == (10, sum(map(len, grains)))
+
+
+def test_build_cube_on_a_warehouse_never_synced_is_empty(tmp_path):
+    """Each source not written yet is read as empty with its schema: no rows, every
+    dimension and measure a column."""
+    built = build_cube(Store(tmp_path / "never-synced"))
+    assert (built.num_rows, built.column_names) == (0, [*DIMENSIONS, *MEASURES])
