@@ -22,19 +22,25 @@ CONFIG = SimConfig(
 )
 
 
-@pytest.fixture
-def simulated(workspace):
+@pytest.fixture(scope="module")
+def simulated(module_workspace):
+    """The simulated leads, captured once for the module's tests."""
     business = generate(CONFIG)
     locations = upsert_locations(
-        workspace,
+        module_workspace,
         [
             {"code": c, "name": n}
             for c, n in zip(business.location_codes, business.location_names, strict=True)
         ],
     )
     end = datetime.fromtimestamp(business.start + CONFIG.weeks * 7 * 86_400, UTC)
-    load_leads(workspace, business, now=end, fit_score=False)
+    load_leads(module_workspace, business, now=end, fit_score=False)
     return business, end, {loc.code: loc.pk for loc in locations}
+
+
+@pytest.fixture
+def workspace(module_workspace, db):
+    return module_workspace
 
 
 def test_fits_on_settled_leads_and_scores_every_lead(workspace, simulated):
