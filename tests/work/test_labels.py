@@ -40,7 +40,7 @@ def design(board, admin):
 
 
 def test_every_label_colour_has_readable_text_and_is_the_charts_palette():
-    assert palette.NAMES == tuple(LabelColour.values)
+    assert tuple(LabelColour.values) == palette.NAMES
     for background, text in palette.COLOURS.values():
         assert palette.contrast(background, text) >= 4.5, background
 
