@@ -160,3 +160,20 @@ def test_the_flow_page_filters_by_a_label(ada, board, urgent):
     page = ada.get(f"/work/boards/brand-board/flow/?label={urgent.pk}").content.decode()
     assert "Only the cards labelled" in page
     assert f'<option value="{urgent.pk}" selected>Urgent</option>' in page
+
+
+def test_the_sprint_page_lists_cards_with_their_labels(ada, board, admin, urgent):
+    from datetime import date
+
+    from pacer.work import sprints
+
+    sprint = sprints.create_sprint(
+        board, name="S1", start=date(2026, 3, 2), weeks=1, capacity=10, actor=admin
+    )
+    planned = actions.create_card(board, title="Planned", estimate=2, now=NOW)
+    waiting = actions.create_card(board, title="Waiting", estimate=1, now=NOW)
+    sprints.plan(planned, sprint, actor=admin)
+    for card in (planned, waiting):
+        labels.change_labels(card, add=[urgent.pk], now=NOW)
+    page = ada.get(f"/work/sprints/{sprint.pk}/").content.decode()
+    assert page.count('color: #ffffff">Urgent</span>') == 2  # the sprint's and the backlog's
