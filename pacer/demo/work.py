@@ -1,6 +1,7 @@
 """The demo's boards: one per team, with six weeks of cards flowing through their columns
 (every step made through ``pacer.work.actions``, so the WIP limits hold and the flow
-metrics have history), a few blocked cards, two finished sprints and a running one.
+metrics have history), labels on about a quarter of the cards each, a few blocked cards,
+two finished sprints and a running one.
 
 Each card's path is drawn with a seeded generator; the steps of all cards are replayed in
 time order, and a step refused by a WIP limit leaves its card where it is (as a team
@@ -18,7 +19,7 @@ from pacer.core import actions as core
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
 from pacer.core.roles import Role
-from pacer.work import actions, selectors, sprints
+from pacer.work import actions, labels, selectors, sprints
 
 TEAMS = {
     "brand": ("Brand", ["Brand refresh brief", "Spring campaign key visual", "Store poster set"]),
@@ -36,6 +37,12 @@ COLUMNS = [
 CARDS_PER_BOARD = 30
 WEEKS = 6
 ESTIMATES = (1, 2, 3, 5, 8)
+LABELS = [
+    ("Spring launch", "green"),
+    ("Print", "ochre"),
+    ("Legal review", "red"),
+    ("Quick win", "blue"),
+]
 
 
 def _member(workspace: Workspace, name: str) -> User:
@@ -50,6 +57,7 @@ def load_work(workspace: Workspace, *, now: datetime, seed: int = 7) -> dict:
     if selectors.boards(workspace).exists():
         return {"boards": 0, "cards": 0, "moves": 0}
     random = np.random.default_rng(seed)
+    tagging = np.random.default_rng(seed + 1)  # its own draws: the cards' paths stay as they were
     start = now - timedelta(weeks=WEEKS)
     steps, counts = [], {"boards": 0, "cards": 0, "moves": 0}
     boards = []
@@ -68,6 +76,10 @@ def load_work(workspace: Workspace, *, now: datetime, seed: int = 7) -> dict:
         counts["boards"] += 1
         columns = list(board.columns.all())
         lanes = list(board.swimlanes.all())
+        tags = [
+            labels.create_label(board, name=name, colour=colour, now=start)
+            for name, colour in LABELS
+        ]
         for index in range(CARDS_PER_BOARD):
             created = start + timedelta(hours=float(random.uniform(0, WEEKS * 7 * 24 - 48)))
             card = actions.create_card(
@@ -81,6 +93,9 @@ def load_work(workspace: Workspace, *, now: datetime, seed: int = 7) -> dict:
                 now=created,
             )
             counts["cards"] += 1
+            chosen = [tag.pk for tag in tags if tagging.random() < 0.25]
+            if chosen:
+                labels.change_labels(card, add=chosen, now=created)
             moment = created
             stays = random.random() < 0.15  # never picked up: the backlog
             for column in columns[1:] if not stays else ():

@@ -23,7 +23,8 @@ The reader's choices live in the URL (``sort``, ``cols``, ``per_page``, and ``af
 ``before`` for a QuerySet or ``page`` for a list), each behind ``prefix`` when a page holds
 two tables; anything unknown or out of range falls back to the default. A QuerySet is
 paged by keyset (the sort value and the primary key of the last row shown), so the
-hundredth page costs what the first does; its count stops at ``COUNT_CAP``.
+hundredth page costs what the first does; its count stops at ``count_cap`` (by default
+``COUNT_CAP``; a search over a big table passes a smaller one: "more than 1,000").
 """
 
 import base64
@@ -193,6 +194,7 @@ class Table:
         currency: str | None = None,
         html_id: str = "",
         footer: Mapping | None = None,
+        count_cap: int = COUNT_CAP,
     ):
         if not columns:
             raise ValueError("columns: a table needs at least one column")
@@ -207,6 +209,7 @@ class Table:
         self.sort_key, self.descending = self._sort(default_sort)
         self.columns = self._visible()
         self.per_page = self._per_page(per_page)
+        self._count_cap = count_cap
 
     # -- what the URL asks for ------------------------------------------------------------
     def param(self, name: str) -> str:
@@ -255,7 +258,7 @@ class Table:
 
     @property
     def count_cap(self) -> int:
-        return COUNT_CAP
+        return self._count_cap
 
     @property
     def sort_param(self) -> str:
@@ -390,14 +393,14 @@ class Table:
 
     @cached_property
     def total(self) -> int:
-        """How many rows there are (for a QuerySet, at most ``COUNT_CAP + 1``)."""
+        """How many rows there are (for a QuerySet, at most ``count_cap + 1``)."""
         if self.is_queryset:
-            return self.source.order_by()[: COUNT_CAP + 1].count()
+            return self.source.order_by()[: self.count_cap + 1].count()
         return len(self.source)
 
     @property
     def total_capped(self) -> bool:
-        return self.is_queryset and self.total > COUNT_CAP
+        return self.is_queryset and self.total > self.count_cap
 
     @property
     def first_row(self) -> int:

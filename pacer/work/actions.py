@@ -17,7 +17,7 @@ from django.db import transaction
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
-from pacer.work import checks, links, ordering, sprints
+from pacer.work import checks, labels, links, ordering, sprints
 from pacer.work.models import (
     Board,
     Card,
@@ -296,15 +296,17 @@ def move_card(
 def update_card(
     card: Card, *, now: datetime, override_reason: str = "", actor=None, **changes
 ) -> Card:
-    """Change a card's title, description, assignee (a member's id or ""), due day or
-    estimate; an assignee taking an in-progress card is checked against the limit per
-    person. A new estimate that takes the card's sprint over its capacity raises
+    """Change a card's title, description, assignee (a member's id or ""), due day,
+    estimate, swimlane (an id of its board's, "" for none; the card goes to the bottom of
+    its column there) or labels (ids of its board's: exactly these). An assignee taking an
+    in-progress card is checked against the limit per person, and a new estimate against
+    the capacity of the card's sprint: over either it raises ``WipLimitExceeded`` /
     ``CapacityExceeded`` unless ``override_reason`` says why (then it is made and the
-    audit log records the reason)."""
-    allowed = {"title", "description", "assignee", "due", "estimate"}
+    audit log records the reason). All of it or nothing."""
+    allowed = {"title", "description", "assignee", "due", "estimate", "swimlane", "labels"}
     errors: dict[str, str] = {f: "cannot be changed here" for f in set(changes) - allowed}
     reason = checks.text(errors, "override_reason", override_reason, 300, required=False)
-    card = Card.objects.select_for_update().get(pk=card.pk)
+    card = Card.objects.select_for_update().select_related("board", "workspace").get(pk=card.pk)
     values = {}
     if "title" in changes:
         values["title"] = checks.text(errors, "title", changes["title"], 200)
@@ -318,35 +320,58 @@ def update_card(
         values["due"] = checks.day(errors, "due", changes["due"])
     if "estimate" in changes:
         values["estimate"] = checks.estimate(errors, changes["estimate"])
+    if "swimlane" in changes:
+        values["swimlane"] = checks.lane_of(errors, card.board, changes["swimlane"])
+    wanted = None
+    if "labels" in changes:
+        wanted = checks.labels_of(
+            errors, card.board, changes["labels"], limit=labels.MAX_CARD_LABELS
+        )
     if errors:
         raise ValidationFailed(errors)
     person = values.get("assignee", card.assignee)
+    found = {}
     if person is not None and person.pk != card.assignee_id:
         board = Board.objects.select_for_update().get(pk=card.board_id)
         found = _breaches(board, card.column, person.pk, card_id=card.pk)
         found.pop("column", None)  # the card stays in its column
-        if found:
+        if found and not reason:
             raise WipLimitExceeded(found)
     over = ""
     if card.sprint_id and values.get("estimate", card.estimate) != card.estimate:
         over = sprints.over_capacity(card.sprint, {card.pk: values["estimate"]})
         if over and not reason:
             raise sprints.CapacityExceeded({"estimate": over})
+    if "swimlane" in values:
+        lane = values["swimlane"]
+        if (lane.pk if lane else None) == card.swimlane_id:
+            del values["swimlane"]
+        else:
+            values["position"] = ordering.slot(
+                card.column_id, lane.pk if lane else None, card_id=card.pk
+            )
     before = audit.snapshot(card, list(values))
     for field, value in values.items():
         setattr(card, field, value)
     card.save(update_fields=list(values))
-    audit.record(
-        card.workspace,
-        "card.capacity_override" if over else "card.update",
-        card,
-        actor=actor,
-        before=before,
-        after={
-            **audit.snapshot(card, list(values)),
-            **({"override_reason": reason, "capacity": over} if over else {}),
-        },
-    )
+    if values:
+        action = "card.wip_override" if found else "card.capacity_override" if over else ""
+        audit.record(
+            card.workspace,
+            action or "card.update",
+            card,
+            actor=actor,
+            before=before,
+            after={
+                **audit.snapshot(card, list(values)),
+                **({"override_reason": reason, "limits": found} if found else {}),
+                **({"override_reason": reason, "capacity": over} if over else {}),
+            },
+        )
+    if wanted is not None:
+        held = list(card.labels.all())
+        keep = {x.pk for x in wanted}
+        labels.write(card, wanted, [x for x in held if x.pk not in keep], now=now, actor=actor)
     return card
 
 

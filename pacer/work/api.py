@@ -10,7 +10,7 @@ from ninja import Field, File, Router, Schema, Status, UploadedFile
 from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, Day, Id, text
 from pacer.core.errors import NotFound, ValidationFailed
 from pacer.core.permissions import endpoint
-from pacer.work import actions, attachments, board_edit, bulk, checks, selectors
+from pacer.work import actions, attachments, board_edit, bulk, checks, labels, selectors
 from pacer.work.models import (
     Attachment,
     Board,
@@ -68,6 +68,7 @@ class CardOut(Schema):
     estimate: int | None
     sprint: int | None
     blocked_reason: str
+    labels: list[int] = Field(description="the ids of its labels, by name")
 
 
 class BoardDetailOut(BoardOut):
@@ -116,6 +117,7 @@ def _card_out(card: Card) -> dict:
         "estimate": card.estimate,
         "sprint": card.sprint_id,
         "blocked_reason": card.blocked_reason,
+        "labels": [x.pk for x in sorted(card.labels.all(), key=lambda x: (x.name.lower(), x.pk))],
     }
 
 
@@ -167,7 +169,10 @@ def get_board(request, slug: Slug):
         "person_wip_limit": board.person_wip_limit,
         "columns": list(board.columns.all()),
         "cards": [
-            _card_out(c) for c in selectors.cards(board).order_by("column__position", "position")
+            _card_out(c)
+            for c in selectors.cards(board)
+            .prefetch_related("labels")
+            .order_by("column__position", "position")
         ],
     }
 
@@ -227,6 +232,8 @@ class BulkIn(Schema):
     swimlane: Id | None = Field(None, description="a swimlane of the board; null: none")
     column: Id | None = Field(None, description="a column of the board (cards go to its bottom)")
     link: LinkIn | None = Field(None, description="a link added to every card")
+    add_label: Id | None = Field(None, description="a label of the board put on every card")
+    remove_label: Id | None = Field(None, description="a label of the board taken off every card")
     override_reason: text(300) = Field(
         "", description="why the change may go over a WIP limit (none: it is refused)"
     )
@@ -249,6 +256,9 @@ def bulk_edit(request, slug: Slug, payload: BulkIn):
     changes = payload.dict(exclude_unset=True, exclude={"cards", "override_reason", "link"})
     if changes.get("column", "") is None:
         raise ValidationFailed({"column": "a card cannot be in no column"})
+    for name in ("add_label", "remove_label"):
+        if name in changes and changes[name] is None:
+            del changes[name]  # null: no label to add or take off
     if payload.link is not None:
         changes["link"] = (payload.link.kind, payload.link.target_id)
     outcome = bulk.bulk_edit(
@@ -263,7 +273,12 @@ def bulk_edit(request, slug: Slug, payload: BulkIn):
         "changed": len(outcome.cards),
         "moved": outcome.moved,
         "over_limit": outcome.over_limit,
-        "cards": [_card_out(c) for c in outcome.cards],
+        "cards": [
+            _card_out(c)
+            for c in Card.objects.filter(pk__in=[c.pk for c in outcome.cards])
+            .prefetch_related("labels")
+            .order_by("column__position", "position", "id")
+        ],
     }
 
 
@@ -517,3 +532,53 @@ def delete_attachment(request, attachment_id: Id):
     """Remove a file from its card (audited; its bytes go once the removal is committed)."""
     attachments.delete(_attachment(request, attachment_id), actor=request.user)
     return Status(204, None)
+
+
+class CardPatchIn(Schema):
+    """Only the fields sent change; ``null`` empties one (not the title)."""
+
+    title: text(200, min_length=1) | None = None
+    description: text(10_000) | None = None
+    assignee: Id | None = Field(None, description="a member's user id; null: nobody")
+    due: Day | None = Field(None, description="null: no due day")
+    estimate: int | None = Field(None, ge=0, le=checks.MAX_ESTIMATE, description="null: none")
+    swimlane: Id | None = Field(
+        None, description="a swimlane of the board (the card goes to its bottom); null: none"
+    )
+    labels: list[Id] | None = Field(
+        None,
+        max_length=labels.MAX_CARD_LABELS,
+        description="label ids of the board: the card carries exactly these; null: none",
+    )
+    override_reason: text(300) = Field(
+        "",
+        description="why the change may go over the limit per person or the sprint's "
+        "capacity (none: a change over is refused)",
+    )
+
+
+@router.patch("/cards/{card_id}", response={200: CardOut, **WRITE})
+@endpoint("work.edit")
+def patch_card(request, card_id: Id, payload: CardPatchIn):
+    """Change some of a card's fields, all or nothing, through the checks the card page
+    makes: a new assignee over the limit per person (``errors.assignee``) or a new estimate
+    over the sprint's capacity (``errors.estimate``) is refused (422) unless
+    ``override_reason`` is given; a swimlane or label of another board is refused
+    (``errors.swimlane``, ``errors.labels``). Move a card between columns with ``/move``."""
+    changes = payload.dict(exclude_unset=True, exclude={"override_reason"})
+    if "title" in changes and changes["title"] is None:
+        raise ValidationFailed({"title": "a card needs a title"})
+    if changes.get("description", "") is None:
+        changes["description"] = ""
+    if "labels" in changes and changes["labels"] is None:
+        changes["labels"] = []
+    if not changes:
+        raise ValidationFailed({"body": "send at least one field to change"})
+    card = actions.update_card(
+        _card(request, card_id),
+        now=timezone.now(),
+        override_reason=payload.override_reason,
+        actor=request.user,
+        **changes,
+    )
+    return _card_out(card)

@@ -6,12 +6,16 @@ class WorkConfig(DomainConfig):
     name = "pacer.work"
     label = "work"
     urls = "pacer.work.urls"
-    api = (("/work/", "pacer.work.api.router"), ("/work/", "pacer.work.comments_api.router"))
+    api = (
+        ("/work/", "pacer.work.api.router"),
+        ("/work/", "pacer.work.comments_api.router"),
+        ("/work/", "pacer.work.label_api.router"),
+    )
     loops = (Loop("work-mention-emails", "pacer.work.mention_email.send_mention_emails", 30),)
     permissions = {
         "work.view": EVERYONE,
         "work.edit": EVERYONE,  # cards: create, move, comment, plan
-        "work.manage": MANAGERS,  # boards, columns, WIP limits, sprints
+        "work.manage": MANAGERS,  # boards, columns, WIP limits, sprints, labels
     }
     nav = (
         NavItem("Boards", "work-boards", "work.view", order=10, group="work"),

@@ -1,8 +1,9 @@
 """Bulk edit: the same change to many cards of a board, all or nothing.
 
 A change sets any of: the assignee (``None``: nobody), the due day (``None``: none), the
-estimate (``None``: none), the swimlane (``None``: none), the column, and a link to add
-(``(kind, id)``). It is checked as a whole before anything is written, with the board's
+estimate (``None``: none), the swimlane (``None``: none), the column, a link to add
+(``(kind, id)``), a label to add (``add_label``: its id) and one to take off
+(``remove_label``). It is checked as a whole before anything is written, with the board's
 row lock held (the lock single moves take): the columns' WIP limits against every card
 that would enter them, the limit per person against every card each person would hold in
 progress afterwards. Over a limit the whole change is refused, each card that would break
@@ -18,16 +19,17 @@ from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Count
 
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed
-from pacer.work import checks, links, ordering
+from pacer.work import checks, labels, links, ordering
 from pacer.work.actions import record_move
-from pacer.work.models import Board, Card, CardLink, LinkKind, Stage
+from pacer.work.models import Board, Card, CardLabel, CardLink, Label, LinkKind, Stage
 from pacer.work.sprints import over_capacity
 
 MAX_BULK = 200
-FIELDS = ("assignee", "due", "estimate", "swimlane", "column", "link")
+FIELDS = ("assignee", "due", "estimate", "swimlane", "column", "link", "add_label", "remove_label")
 
 
 class BulkRefused(ValidationFailed):
@@ -89,6 +91,10 @@ def _cleaned(board: Board, changes: dict, errors: dict) -> dict:
             label = LinkKind(kind).label.lower()
             errors["link.target_id"] = f"there is no {label} '{target}' in this workspace"
         values["link"] = (kind, target)
+    for field in ("add_label", "remove_label"):
+        if changes.get(field) not in (None, ""):
+            found = checks.labels_of(errors, board, [changes[field]], limit=1, field=field)
+            values[field] = found[0] if found else None
     if not values and not errors:
         errors["cards"] = "choose something to change: " + ", ".join(FIELDS)
     return values
@@ -195,6 +201,10 @@ def bulk_edit(
         breaches.setdefault(card_id, {})["estimate"] = over
     if breaches and not reason:
         raise BulkRefused(breaches)
+    if values.get("add_label"):
+        full = _full_of_labels(cards, values["add_label"])
+        if full:
+            raise ValidationFailed({"add_label": full})
     moved = 0
     for card in cards:
         moved += _apply(card, values, breaches.get(card.pk, {}), reason, now=now, actor=actor)
@@ -205,6 +215,25 @@ def bulk_edit(
             ignore_conflicts=True,  # a card already linked to it keeps its one link
         )
     return Outcome(cards, moved, bool(breaches))
+
+
+def _full_of_labels(cards: list[Card], label: Label) -> str:
+    """Why ``label`` cannot go on every card ("" when it can)."""
+    held = (
+        CardLabel.objects.filter(card__in=cards)
+        .exclude(card__in=CardLabel.objects.filter(label=label).values("card"))
+        .values("card")
+        .annotate(n=Count("id"))
+        .filter(n__gte=labels.MAX_CARD_LABELS)
+        .values_list("card", flat=True)
+    )
+    full = sorted(held)
+    if not full:
+        return ""
+    return (
+        f"card{'s' if len(full) > 1 else ''} {', '.join(map(str, full))} already carr"
+        f"{'y' if len(full) > 1 else 'ies'} {labels.MAX_CARD_LABELS} labels"
+    )
 
 
 def _apply(card: Card, values: dict, breaches: dict, reason: str, *, now, actor) -> int:
@@ -228,11 +257,20 @@ def _apply(card: Card, values: dict, breaches: dict, reason: str, *, now, actor)
     )
     if target.pk != origin.pk:
         record_move(card, origin, target, now=now, actor=actor, reason=reason if breaches else "")
+    added, removed = labels.write(
+        card,
+        [values["add_label"]] if "add_label" in values else [],
+        [values["remove_label"]] if "remove_label" in values else [],
+        now=now,
+        actor=actor,
+        audited=False,
+    )
     after = {
         **audit.snapshot(card, fields),
         "column": target.name,
         "swimlane": lane.name if lane else None,
         **({"link": "/".join(values["link"])} if "link" in values else {}),
+        **({"labels": labels.note(added, removed)} if added or removed else {}),
         **({"override_reason": reason, "limits": breaches} if breaches else {}),
     }
     if {"column", "assignee"} & set(breaches):

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 
 from pacer.core.errors import FIRST_DAY, LAST_DAY, check_text
 from pacer.core.models import Membership, Workspace
-from pacer.work.models import Board, Column, Swimlane
+from pacer.work.models import Board, Column, Label, Swimlane
 
 MAX_LIMIT = 999
 MAX_ESTIMATE = 999
@@ -104,3 +104,27 @@ def position(errors: dict, position) -> int | None:
         errors["position"] = "must be a whole number from 0 to 100000"
         return None
     return number
+
+
+def labels_of(
+    errors: dict, board: Board, label_ids, *, limit: int, field: str = "labels"
+) -> list[Label]:
+    """The labels of ``board`` with the ids ``label_ids`` (at most ``limit``), in name
+    order; an id that is not one of the board's is refused."""
+    if label_ids in (None, ""):
+        return []
+    if isinstance(label_ids, int | str):
+        label_ids = [label_ids]
+    try:
+        ids = {int(x) for x in label_ids}
+    except (TypeError, ValueError):
+        errors[field] = "must be label ids"
+        return []
+    if len(ids) > limit:
+        errors[field] = f"at most {limit} labels"
+        return []
+    found = list(Label.objects.filter(board=board, pk__in=ids))
+    missing = sorted(ids - {x.pk for x in found})
+    if missing:
+        errors[field] = f"{', '.join(map(str, missing))}: not a label of this board"
+    return found

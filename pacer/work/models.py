@@ -8,8 +8,10 @@ from these rows (``pacer.work.selectors``, ``pacer.analytics.flow``).
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 from pacer.core.models import Workspace
+from pacer.work import palette
 
 
 class Stage(models.TextChoices):
@@ -77,6 +79,47 @@ class Sprint(models.Model):
         ordering = ["start", "id"]
 
 
+class LabelColour(models.TextChoices):
+    """A label's colour: the charts' palette by name (``pacer.work.palette``)."""
+
+    BLUE = "blue", "Blue"
+    ORANGE = "orange", "Orange"
+    GREEN = "green", "Green"
+    PURPLE = "purple", "Purple"
+    RED = "red", "Red"
+    CYAN = "cyan", "Cyan"
+    OCHRE = "ochre", "Ochre"
+    PINK = "pink", "Pink"
+    GREY = "grey", "Grey"
+    OLIVE = "olive", "Olive"
+
+
+class Label(models.Model):
+    """A board's label (name unique on the board, ignoring case). Renaming it keeps the
+    cards that carry it; deleting it takes it off them."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="labels")
+    name = models.CharField(max_length=50)
+    colour = models.CharField(max_length=10, choices=LabelColour.choices)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint("board", Lower("name"), name="work_label_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def chip_style(self) -> str:
+        """The chip's colours, for its ``style`` attribute."""
+        background, text = palette.COLOURS[self.colour]
+        return f"background: {background}; color: {text}"
+
+
 class Card(models.Model):
     """A task on a board. A card with no sprint and in a to-do column is in the backlog."""
 
@@ -101,6 +144,7 @@ class Card(models.Model):
     created_at = models.DateTimeField()
     # set by another domain's call (``actions.create_card_for_deadline``): one card per key
     source_key = models.CharField(max_length=120, blank=True, default="")
+    labels = models.ManyToManyField(Label, through="CardLabel", related_name="cards", blank=True)
 
     class Meta:
         ordering = ["position", "id"]
@@ -117,16 +161,31 @@ class Card(models.Model):
         return self.title
 
 
+class CardLabel(models.Model):
+    """A label on a card."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE)
+    label = models.ForeignKey(Label, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["card", "label"], name="work_card_label"),
+        ]
+        indexes = [models.Index(fields=["label", "card"], name="work_label_cards")]
+
+
 class EventKind(models.TextChoices):
     CREATED = "created", "Created"
     MOVED = "moved", "Moved"
     BLOCKED = "blocked", "Blocked"
     UNBLOCKED = "unblocked", "Unblocked"
+    LABELS = "labels", "Labels changed"
 
 
 class CardEvent(models.Model):
     """One step of a card's history: created in a column, moved between columns (with the
-    reason when it went over a WIP limit), blocked or unblocked."""
+    reason when it went over a WIP limit), blocked or unblocked, labels added or removed
+    (``note``: "+Urgent −Design")."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="events")

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import Lower
 
 from pacer.analytics import flow
 from pacer.core.models import Membership, Workspace
@@ -15,10 +16,12 @@ from pacer.work.models import (
     Board,
     Card,
     CardEvent,
+    CardLabel,
     ChecklistItem,
     Column,
     Comment,
     EventKind,
+    Label,
     Notification,
     Sprint,
     Stage,
@@ -98,19 +101,28 @@ class BoardView:
     swimlanes: list[Swimlane] = field(default_factory=list)  # the board's, in order
 
 
-def _first_of_cells(cells: list[tuple[int | None, int, bool]]) -> list[int]:
+def _first_of_cells(cells: list[tuple[int | None, int, bool]], label_id=None) -> list[int]:
     """The ids of the first ``CELL_SHOWN`` cards of each ``(lane, column, done)`` cell (of
-    a done one, its last ``DONE_SHOWN``): one statement, each part an index range scan."""
+    a done one, its last ``DONE_SHOWN``), only those carrying label ``label_id`` when
+    given: one statement, each part an index range scan."""
     table = connection.ops.quote_name(Card._meta.db_table)
+    tagged = connection.ops.quote_name(CardLabel._meta.db_table)
+    labelled = f" AND id IN (SELECT card_id FROM {tagged} WHERE label_id = %s)"  # noqa: S608
     parts, params = [], []
     for number, (lane, column, done) in enumerate(cells):
         order = "position DESC, id DESC" if done else "position, id"
         where = "swimlane_id IS NULL" if lane is None else "swimlane_id = %s"
+        where += labelled if label_id is not None else ""
         parts.append(
             f"SELECT * FROM (SELECT id FROM {table} WHERE column_id = %s AND {where} "  # noqa: S608
             f"ORDER BY {order} LIMIT %s) AS cell_{number}"
         )
-        params += [column, *([] if lane is None else [lane]), DONE_SHOWN if done else CELL_SHOWN]
+        params += [
+            column,
+            *([] if lane is None else [lane]),
+            *([] if label_id is None else [label_id]),
+            DONE_SHOWN if done else CELL_SHOWN,
+        ]
     if not parts:
         return []
     with connection.cursor() as cursor:
@@ -119,9 +131,12 @@ def _first_of_cells(cells: list[tuple[int | None, int, bool]]) -> list[int]:
 
 
 def with_counts(items: list[Card]) -> list[Card]:
-    """The cards with ``checklist_count``, ``checklist_done`` and ``comment_count`` set
-    (two queries, whatever the number of cards)."""
+    """The cards with ``checklist_count``, ``checklist_done``, ``comment_count`` and
+    ``chips`` (their labels, by name) set (three queries, whatever the number of cards)."""
     ids = [item.pk for item in items]
+    chips = defaultdict(list)
+    for tag in CardLabel.objects.filter(card_id__in=ids).select_related("label"):
+        chips[tag.card_id].append(tag.label)
     ticks = {
         row["card_id"]: row
         for row in ChecklistItem.objects.filter(card_id__in=ids)
@@ -140,30 +155,42 @@ def with_counts(items: list[Card]) -> list[Card]:
         item.checklist_count = ticks.get(item.pk, {}).get("n", 0)
         item.checklist_done = ticks.get(item.pk, {}).get("done", 0)
         item.comment_count = comments.get(item.pk, 0)
+        item.chips = sorted(chips.get(item.pk, []), key=lambda x: (x.name.lower(), x.pk))
     return items
 
 
-def board_view(board: Board) -> BoardView:
+def _cell_counts(columns: list[Column], label_id=None) -> dict[tuple, int]:
+    """``(swimlane id, column id)`` -> the cards in the cell (with label ``label_id``)."""
+    found = Card.objects.filter(column__in=[c.pk for c in columns])  # the cell index
+    if label_id is not None:
+        found = found.filter(cardlabel__label_id=label_id)
+    return {
+        (row["swimlane"], row["column"]): row["n"]
+        for row in found.values("swimlane", "column").annotate(n=Count("id")).order_by()
+    }
+
+
+def board_view(board: Board, *, label: Label | None = None) -> BoardView:
     """The board's columns and swimlanes with the first ``CELL_SHOWN`` cards of each cell
-    in order (the last ``DONE_SHOWN`` of a done column's), and how many each cell holds.
-    Cards with no swimlane, or a board with none, are in an unnamed first lane. A fixed
-    number of queries, whatever the number of cards: only the cards shown are read."""
+    in order (the last ``DONE_SHOWN`` of a done column's), and how many each cell holds;
+    with ``label``, only the cards that carry it (the columns' counts, which the WIP
+    limits judge, stay the whole board's). Cards with no swimlane, or a board with none,
+    are in an unnamed first lane. A fixed number of queries, whatever the number of
+    cards: only the cards shown are read."""
     columns = list(board.columns.all())
     lanes = list(board.swimlanes.all())
-    cell_counts = {  # by column, not board: the cell index covers it
-        (row["swimlane"], row["column"]): row["n"]
-        for row in Card.objects.filter(column__in=[c.pk for c in columns])
-        .values("swimlane", "column")
-        .annotate(n=Count("id"))
-        .order_by()
-    }
+    all_counts = _cell_counts(columns)
+    label_id = label.pk if label is not None else None
+    cell_counts = all_counts if label_id is None else _cell_counts(columns, label_id)
     done = {c.pk for c in columns if c.stage == Stage.DONE}
-    ids = _first_of_cells([(lane, column, column in done) for lane, column in cell_counts])
+    ids = _first_of_cells(
+        [(lane, column, column in done) for lane, column in cell_counts], label_id
+    )
     shown = with_counts(list(Card.objects.filter(pk__in=ids).select_related("assignee")))
     by_cell = defaultdict(list)
     for item in sorted(shown, key=lambda c: (c.position, c.pk)):
         by_cell[(item.swimlane_id, item.column_id)].append(item)
-    unlaned = any(swimlane is None for swimlane, _ in cell_counts)
+    unlaned = any(swimlane is None for swimlane, _ in all_counts)
     rows = [None, *lanes] if unlaned or not lanes else lanes
 
     def cell(lane, column):
@@ -174,7 +201,7 @@ def board_view(board: Board) -> BoardView:
         board,
         columns,
         [Lane(lane, [cell(lane, c) for c in columns]) for lane in rows],
-        {c.pk: sum(n for (_, column), n in cell_counts.items() if column == c.pk) for c in columns},
+        {c.pk: sum(n for (_, column), n in all_counts.items() if column == c.pk) for c in columns},
     )
     view.in_progress = in_progress_by_person(board)
     view.swimlanes = lanes
@@ -205,23 +232,27 @@ def column_counts(board: Board) -> dict[int, int]:
 CELL_PAGE = 50
 
 
-def _cell_after(board: Board, column: Column, lane: Swimlane | None, after):
+def _cell_after(board: Board, column: Column, lane: Swimlane | None, after, label=None):
     found = Card.objects.filter(board=board, column=column, swimlane=lane)
+    if label is not None:
+        found = found.filter(cardlabel__label=label)
     if after is not None:
         position, card_id = after
         found = found.filter(Q(position__gt=position) | Q(position=position, id__gt=card_id))
     return found
 
 
-def cell_page_count(board: Board, column: Column, lane: Swimlane | None, *, after) -> int:
-    """How many cards of the cell come after the card ``(position, id)``."""
-    return _cell_after(board, column, lane, after).count()
+def cell_page_count(
+    board: Board, column: Column, lane: Swimlane | None, *, after, label=None
+) -> int:
+    """How many cards of the cell (with ``label``) come after the card ``(position, id)``."""
+    return _cell_after(board, column, lane, after, label).count()
 
 
-def cell_page(board: Board, column: Column, lane: Swimlane | None, *, after=None):
-    """The next ``CELL_PAGE`` cards of a cell after the card ``(position, id)`` (from the
-    top with None), and whether more follow."""
-    found = _cell_after(board, column, lane, after)
+def cell_page(board: Board, column: Column, lane: Swimlane | None, *, after=None, label=None):
+    """The next ``CELL_PAGE`` cards of a cell (with ``label``) after the card ``(position,
+    id)`` (from the top with None), and whether more follow."""
+    found = _cell_after(board, column, lane, after, label)
     page = list(found.select_related("assignee").order_by("position", "id")[: CELL_PAGE + 1])
     return with_counts(page[:CELL_PAGE]), len(page) > CELL_PAGE
 
@@ -249,12 +280,16 @@ def stages(board: Board) -> dict[int, str]:
     return dict(board.columns.values_list("pk", "stage"))
 
 
-def blocked_spells(board: Board) -> dict[int, list[tuple[datetime, datetime | None]]]:
+def blocked_spells(
+    board: Board, *, card_ids=None
+) -> dict[int, list[tuple[datetime, datetime | None]]]:
     """Each card's blocked spells: ``(blocked at, unblocked at or None)``."""
     spells: dict[int, list] = defaultdict(list)
     events = CardEvent.objects.filter(
         card__board=board, kind__in=[EventKind.BLOCKED, EventKind.UNBLOCKED]
     ).order_by("at", "id")
+    if card_ids is not None:
+        events = events.filter(card_id__in=card_ids)
     for card_id, kind, at in events.values_list("card_id", "kind", "at"):
         if kind == EventKind.BLOCKED:
             spells[card_id].append((at, None))
@@ -277,19 +312,23 @@ class FlowReport:
     ageing: list[tuple[Card, float]]  # started, unfinished cards, oldest first
 
 
-def flow_report(board: Board, *, now: datetime, weeks: int = 8) -> FlowReport:
-    """The board's flow over the ``weeks`` whole weeks to the week of ``now``."""
+def flow_report(
+    board: Board, *, now: datetime, weeks: int = 8, label: Label | None = None
+) -> FlowReport:
+    """The board's flow over the ``weeks`` whole weeks to the week of ``now`` (only the
+    cards that carry ``label`` when given)."""
     today = now.date()
     monday = today - timedelta(days=today.weekday())
     week_starts = [monday - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
     days = [week_starts[0] + timedelta(days=i) for i in range((today - week_starts[0]).days + 1)]
-    lines = timelines(board)
+    card_ids = None if label is None else list(label.cards.values_list("pk", flat=True))
+    lines = timelines(board, card_ids=card_ids)
     column_stages = stages(board)
     flows = flow.card_flows(lines, column_stages)
     finished = [f for f in flows if f.finished is not None and f.finished.date() >= days[0]]
     ages = flow.ageing(flows, now)
     by_id = {c.pk: c for c in cards(board).filter(pk__in=list(ages))}
-    spells = blocked_spells(board)
+    spells = blocked_spells(board, card_ids=card_ids)
     return FlowReport(
         days=days,
         cumulative=flow.cumulative_flow(lines, list(column_stages), days),
@@ -430,3 +469,12 @@ def unread_mentions(workspace: Workspace, user: User):
 def unread_badge(request) -> int:
     """The navigation's count beside "Mentions": the user's unread ones (one query)."""
     return unread_mentions(request.workspace, request.user).count()
+
+
+def labels(board: Board):
+    """The board's labels by name, each with ``card_count``."""
+    return board.labels.annotate(card_count=Count("cardlabel")).order_by(Lower("name"), "pk")
+
+
+def label(workspace: Workspace, label_id) -> Label | None:
+    return Label.objects.filter(workspace=workspace, pk=label_id).select_related("board").first()

@@ -103,8 +103,10 @@ def sprint_detail(request, sprint_id: int):
             "burndown": burndown,
             "burnup": burnup,
             "velocity": velocity,
-            "cards": sprint.cards.select_related("column", "assignee").order_by("column__position"),
-            "backlog": selectors.backlog(sprint.board),
+            "cards": sprint.cards.select_related("column", "assignee")
+            .prefetch_related("labels")
+            .order_by("column__position"),
+            "backlog": selectors.backlog(sprint.board).prefetch_related("labels"),
             "can_edit": allows(request.role, "work.edit"),
         },
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pacer.work import mention_views, settings_views, sprint_views, views
+from pacer.work import label_views, mention_views, settings_views, sprint_views, views
 
 urlpatterns = [
     path("work/boards/", views.board_list, name="work-boards"),
@@ -10,6 +10,7 @@ urlpatterns = [
         settings_views.board_settings,
         name="work-board-settings",
     ),
+    path("work/boards/<slug:slug>/labels/", label_views.label_list, name="work-labels"),
     path("work/boards/<slug:slug>/cards/", views.card_create, name="work-card-create"),
     path("work/boards/<slug:slug>/cell/", views.cell_cards, name="work-cell"),
     path("work/boards/<slug:slug>/bulk/", views.bulk_edit, name="work-bulk"),

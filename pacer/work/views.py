@@ -3,6 +3,7 @@ JavaScript), bulk edit, a card with its checklist, comments, links and history, 
 the flow metrics of a board. Sprint pages are in ``pacer.work.sprint_views``."""
 
 from django.contrib import messages
+from django.db.models.functions import Lower
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -13,8 +14,9 @@ from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, check, page
 from pacer.web.charts import Series, chart
+from pacer.web.filters import Choice, FilterBar
 from pacer.web.tables import Column, Table
-from pacer.work import actions, attachments, bulk, comments, links, selectors, sprints
+from pacer.work import actions, attachments, bulk, comments, labels, links, selectors, sprints
 from pacer.work.models import Attachment, Comment, LinkKind
 
 DEFAULT_COLUMNS = "Backlog:todo, Doing:doing:3, Review:doing:2, Done:done"
@@ -147,8 +149,23 @@ def _bulk_context(board, view, bulk_state: dict | None) -> dict:
     }
 
 
+def label_filter(request, board) -> tuple[FilterBar, object]:
+    """The board's filter bar (a label, ``?label=<id>``) and the label it asks for."""
+    choices = list(selectors.labels(board))
+    bar = FilterBar(
+        request,
+        [Choice("label", "Label", [(x.pk, x.name) for x in choices], blank="All labels")],
+        keep=(),
+        html_id="board-filters",
+    )
+    chosen = bar.values.get("label", "")
+    return bar, next((x for x in choices if str(x.pk) == chosen), None)
+
+
 def _board_page(request, board, errors=None, form=None, status: int = 200, bulk=None):
-    view = selectors.board_view(board)
+    bar, label = label_filter(request, board)
+    view = selectors.board_view(board, label=label)
+    label_options = [(x.pk, x.name) for x in board.labels.all()]
     today = clock.now().date()
     columns = [(c.pk, c.name) for c in view.columns]
     members = [(m.pk, m.get_username()) for m in selectors.members(request.workspace)]
@@ -163,6 +180,10 @@ def _board_page(request, board, errors=None, form=None, status: int = 200, bulk=
         "lane_options": [("", "None")] + lanes,
         "bulk_lane_options": [("", "Keep"), ("none", "No swimlane")] + lanes,
         "link_kind_options": [("", "No link")] + list(LinkKind.choices),
+        "bulk_add_label_options": [("", "None")] + label_options,
+        "bulk_remove_label_options": [("", "None")] + label_options,
+        "bar": bar,
+        "label": label,
         "sprint": selectors.current_sprint(board, today),
         "today": today,
         "errors": errors or {},
@@ -229,11 +250,14 @@ def cell_cards(request, slug: str):
         if position is None or card_id is None:
             raise Http404("after and after_id must be whole numbers")
         after = (position, card_id)
-    cards, more = selectors.cell_page(board, column, lane, after=after)
+    label = board.labels.filter(pk=_int_or_none(data.get("label"))).first()
+    cards, more = selectors.cell_page(board, column, lane, after=after, label=label)
     hidden = 0
     if more:
         last = cards[-1]
-        hidden = selectors.cell_page_count(board, column, lane, after=(last.position, last.pk))
+        hidden = selectors.cell_page_count(
+            board, column, lane, after=(last.position, last.pk), label=label
+        )
     columns = list(board.columns.all())
     context = {
         "board": board,
@@ -243,6 +267,7 @@ def cell_cards(request, slug: str):
         **_prepared(cards, columns),
         "last": cards[-1] if cards else None,
         "hidden": hidden,
+        "label": label,
         "today": clock.now().date(),
         "can_edit": allows(request.role, "work.edit"),
     }
@@ -301,6 +326,9 @@ def _bulk_changes(data) -> dict:
             changes[name] = data[name]
     if data.get("column", ""):
         changes["column"] = data["column"]
+    for name in ("add_label", "remove_label"):
+        if data.get(name, ""):
+            changes[name] = data[name]
     if data.get("link_kind", "") or data.get("link_target", "").strip():
         changes["link"] = (data.get("link_kind", ""), data.get("link_target", ""))
     return changes
@@ -341,6 +369,8 @@ def bulk_edit(request, slug: str):
 
 
 def _card_page(request, card, errors=None, status: int = 200):
+    card_labels = list(card.labels.order_by(Lower("name"), "pk"))
+    held = {x.pk for x in card_labels}
     context = {
         "card": card,
         "board": card.board,
@@ -356,6 +386,9 @@ def _card_page(request, card, errors=None, status: int = 200):
             for link in card.links.all()
         ],
         "attachments": card.attachments.all(),
+        "card_labels": card_labels,
+        "label_options": [("", "Choose a label")]
+        + [(x.pk, x.name) for x in card.board.labels.all() if x.pk not in held],
         "errors": errors or {},
         "can_edit": allows(request.role, "work.edit"),
     }
@@ -392,7 +425,20 @@ CARD_OPERATIONS = {
     "link": lambda card, data, now, user: actions.add_link(
         card, data.get("kind", ""), data.get("target_id", ""), actor=user
     ),
+    "label_add": lambda card, data, now, user: labels.change_labels(
+        card, add=_chosen(data, "add"), now=now, actor=user
+    ),
+    "label_remove": lambda card, data, now, user: labels.change_labels(
+        card, remove=_chosen(data, "remove"), now=now, actor=user
+    ),
 }
+
+
+def _chosen(data, name: str) -> list[str]:
+    """The label the form chose (refused when it chose none)."""
+    if not data.get(name, ""):
+        raise ValidationFailed({name: "choose a label"})
+    return [data[name]]
 
 
 @page("work.view")
@@ -434,7 +480,8 @@ def _histogram(days: list[float]) -> tuple[list[str], list[int]]:
 @page("work.view")
 def flow_metrics(request, slug: str):
     board = _board_or_404(request, slug)
-    report = selectors.flow_report(board, now=clock.now())
+    bar, label = label_filter(request, board)
+    report = selectors.flow_report(board, now=clock.now(), label=label)
     columns = list(board.columns.all())
     cumulative = chart(
         "line",
@@ -462,6 +509,8 @@ def flow_metrics(request, slug: str):
         "work/flow.html",
         {
             "board": board,
+            "bar": bar,
+            "label": label,
             "report": report,
             "cumulative": cumulative,
             "times": times,

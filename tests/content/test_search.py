@@ -102,3 +102,18 @@ def test_the_search_uses_the_index(workspace, library):
             cursor.execute(f"EXPLAIN {sql}", params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert "content_asset_search_trgm" in plan, plan
+
+
+def test_a_broad_search_counts_its_matches_only_up_to_the_cap(
+    workspace, library, admin, client, monkeypatch
+):
+    from pacer.content import asset_views
+
+    monkeypatch.setattr(asset_views, "SEARCH_COUNT_CAP", 2)
+    client.login(username="ada", password="correct-horse-1")
+    broad = client.get("/assets/?q=a").content.decode()  # all three match
+    assert "of more than 2</p>" in broad
+    narrow = client.get("/assets/?q=cafe").content.decode()  # two match: counted
+    assert "Rows 1–2 of 2</p>" in narrow
+    everything = client.get("/assets/").content.decode()  # no search: the tables' own cap
+    assert "Rows 1–3 of 3</p>" in everything

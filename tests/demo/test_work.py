@@ -1,12 +1,13 @@
 """The demo's boards: one per team, cards with history that respects the WIP limits,
-blocked cards, and a running sprint within its capacity; loading twice adds nothing."""
+labels on some cards, blocked cards, and a running sprint within its capacity; loading
+twice adds nothing."""
 
 from datetime import UTC, datetime
 
 import pytest
 from django.db.models import Count, Sum
 
-from pacer.demo.work import CARDS_PER_BOARD, TEAMS, load_work
+from pacer.demo.work import CARDS_PER_BOARD, LABELS, TEAMS, load_work
 from pacer.work import selectors
 from pacer.work.models import Card, CardEvent
 
@@ -31,6 +32,9 @@ def test_the_demo_has_a_board_per_team_with_flow_and_a_running_sprint(workspace)
         assert board.cards.filter(column__stage="done").exists()
         assert board.cards.exclude(blocked_reason="").count() == 1
         assert not CardEvent.objects.filter(card__board=board).exclude(override_reason="").exists()
+        assert sorted(board.labels.values_list("name", flat=True)) == sorted(n for n, _ in LABELS)
+        labelled = board.cards.filter(labels__isnull=False).distinct().count()
+        assert 0 < labelled < CARDS_PER_BOARD
     brand = selectors.board(workspace, "brand-board")
     running = selectors.current_sprint(brand, NOW.date())
     assert running is not None and running.name == "Sprint 3"

@@ -148,11 +148,15 @@ def _work(workspace) -> dict:
     brand = board(workspace, "brand-board")
     card = cards(brand).exclude(blocked_reason="").first()
     sprint = current_sprint(brand, now.date())
+    label = brand.labels.order_by("name").first()
     return {
         "work": [
             ("work-boards", "/work/boards/"),
             ("work-board", "/work/boards/brand-board/"),
             ("work-board-settings", "/work/boards/brand-board/settings/"),
+            ("work-board-labelled", f"/work/boards/brand-board/?label={label.pk}"),
+            ("work-labels", "/work/boards/brand-board/labels/"),
+            ("work-flow-labelled", f"/work/boards/brand-board/flow/?label={label.pk}"),
             ("work-card", f"/work/cards/{card.pk}/"),
             ("work-flow", "/work/boards/brand-board/flow/"),
             ("work-sprints", "/work/boards/brand-board/sprints/"),

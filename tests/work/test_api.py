@@ -68,6 +68,7 @@ def test_create_a_board_add_cards_and_move_them_over_the_api(api, admin):
         "estimate": 3,
         "sprint": None,
         "blocked_reason": "",
+        "labels": [],
     }
     second = api("post", "/boards/brand/cards", {"title": "Two"}).json()
     assert (
