@@ -29,12 +29,11 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from _common import django_in_temp_dir  # noqa: E402
-from messaging_delivery import TEMPLATE_HTML, cpu_seconds, free_port  # noqa: E402
+from _messaging import consenting_contacts, cpu_seconds, free_port, spring_template  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BYTECODE = ROOT / "var" / "pycache"  # shared with the crash tests' child processes
@@ -74,49 +73,15 @@ def setup(recipients: int):
     """The workspace, its contacts (consenting; one in 500 unsubscribed) and a queued
     broadcast with personalisation and tracking; one in 500 more unsubscribes after."""
     from pacer.core import actions
-    from pacer.messaging.actions import (
-        create_broadcast,
-        queue_broadcast,
-        save_sender,
-        save_template,
-        suppress,
-    )
-    from pacer.people.models import Consent, Contact
+    from pacer.messaging.actions import create_broadcast, queue_broadcast, save_sender, suppress
 
     workspace = actions.create_workspace("Crash", slug="crash")
-    contacts = Contact.objects.bulk_create(
-        [
-            Contact(workspace=workspace, email=f"p{i}@example.test", first_name=f"Ann{i}")
-            for i in range(recipients)
-        ],
-        batch_size=5000,
-    )
-    Consent.objects.bulk_create(
-        [
-            Consent(
-                workspace=workspace,
-                contact=contact,
-                channel="email",
-                purpose="marketing",
-                granted=True,
-                source="bench",
-                recorded_at=datetime(2026, 1, 1, tzinfo=UTC),
-            )
-            for contact in contacts
-        ],
-        batch_size=5000,
-    )
+    consenting_contacts(workspace, [f"p{i}@example.test" for i in range(recipients)])
     before = {f"p{i}@example.test" for i in range(0, recipients, 500)}
     after = {f"p{i}@example.test" for i in range(250, recipients, 500)}
     for address in before:
         suppress(workspace, address, "unsubscribe")
-    template = save_template(
-        workspace,
-        name="Spring",
-        subject="{{ contact.first_name }}, spring offers inside",
-        html=TEMPLATE_HTML,
-        text="Hello {{ contact.first_name }}, see https://shop.example/spring",
-    )
+    template = spring_template(workspace)
     sender = save_sender(workspace, name="Shop", from_email="news@shop.example")
     broadcast = create_broadcast(
         workspace,

@@ -31,31 +31,19 @@ Run: .venv/bin/python benchmarks/messaging_delivery.py [messages] [--runs N] [--
 import email.policy
 import multiprocessing
 import os
-import resource
 import shutil
 import smtplib
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from _common import django_in_temp_dir, runs_from_argv  # noqa: E402
-
-TEMPLATE_HTML = """<html><body>
-<h1>Hello {{ contact.first_name|default:"there" }},</h1>
-<p>Our spring offers for {{ contact.first_name }} {{ contact.last_name }} are in.
-<a href="https://shop.example/spring?utm_source=email">See the offers</a>,
-<a href="https://shop.example/stores">find your store</a> or
-<a href="https://shop.example/account">check your points</a>.</p>
-<p><a href="{{ unsubscribe_url }}">Unsubscribe</a> ·
-<a href="{{ preferences_url }}">Preferences</a></p>
-</body></html>"""
+from _messaging import consenting_contacts, cpu_seconds, free_port, spring_template  # noqa: E402
 
 
 def _sink(port: int, count, size, ready) -> None:
@@ -76,23 +64,12 @@ def _sink(port: int, count, size, ready) -> None:
         time.sleep(3600)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def wait_for(count, target: int, timeout: float = 600.0) -> None:
     deadline = time.monotonic() + timeout
     while count.value < target:
         if time.monotonic() > deadline:
             raise RuntimeError(f"the sink got {count.value} of {target} messages")
         time.sleep(0.002)
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def dkim_key(folder: str) -> str:
@@ -107,45 +84,12 @@ def setup_workspace(messages: int, folder: str, sign: bool):
     """A workspace with ``messages`` contacts who consented to marketing email, a
     template with personalisation and links, and a sender (signing with DKIM)."""
     from pacer.core import actions
-    from pacer.messaging.actions import save_sender, save_template
-    from pacer.people.models import Consent, Contact
+    from pacer.messaging.actions import save_sender
 
     workspace = actions.create_workspace("Bench", slug="bench")
-    recorded = datetime(2026, 1, 1, tzinfo=UTC)
-    contacts = Contact.objects.bulk_create(
-        [
-            Contact(
-                workspace=workspace,
-                email=f"person{i}@example.test",
-                first_name=f"Ann{i}",
-                last_name="Lee",
-            )
-            for i in range(messages)
-        ],
-        batch_size=2000,
-    )
-    Consent.objects.bulk_create(
-        [
-            Consent(
-                workspace=workspace,
-                contact=contact,
-                channel="email",
-                purpose="marketing",
-                granted=True,
-                source="bench",
-                recorded_at=recorded,
-            )
-            for contact in contacts
-        ],
-        batch_size=2000,
-    )
-    template = save_template(
-        workspace,
-        name="Spring",
-        subject="{{ contact.first_name }}, spring offers inside",
-        html=TEMPLATE_HTML,
-        text="Hello {{ contact.first_name }}, see https://shop.example/spring",
-    )
+    emails = [f"person{i}@example.test" for i in range(messages)]
+    consenting_contacts(workspace, emails, last_name="Lee")
+    template = spring_template(workspace)
     sender = save_sender(
         workspace,
         name="Shop",

@@ -6,8 +6,6 @@ reason (no email, suppressed, no consent for the purpose). Delivery
 (``pacer.messaging.delivery``) checks the suppression list again at send time.
 """
 
-from datetime import datetime
-
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -17,6 +15,7 @@ from pacer.core import audit, clock
 from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Workspace
 from pacer.messaging import subject_test
+from pacer.messaging.audience import audience_ids, check_audience, check_schedule, due_at
 from pacer.messaging.models import (
     Broadcast,
     BroadcastStatus,
@@ -35,11 +34,10 @@ from pacer.messaging.models import (
 from pacer.messaging.render import TemplateProblem, compile_parts
 from pacer.messaging.rights import AssetRights, template_assets, territory_of
 from pacer.messaging.rules import settings_of
-from pacer.messaging.schedule import local_send_instant, parse_wall_time, within_range, zone_of
+from pacer.messaging.schedule import zone_of
 from pacer.messaging.signing import KeyProblem, check_key
 from pacer.messaging.webhooks import emit
 from pacer.people import selectors as people
-from pacer.segments import selectors as segments
 
 UNSUBSCRIBE_SALT = "pacer.messaging.unsubscribe"
 LIMITS = {"name": 200, "subject": 300, "html": 500_000, "text": 200_000}
@@ -150,41 +148,6 @@ def suppress(workspace: Workspace, email: str, reason: str, detail: str = "") ->
     return True
 
 
-AUDIENCE_SHAPE = '{"all": true}, {"segment": segment id} or {"contacts": [contact ids]}'
-
-
-def _is_id(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value < 2**63
-
-
-def _check_audience(workspace: Workspace, audience, errors: dict) -> None:
-    if audience == {"all": True}:
-        return
-    if isinstance(audience, dict) and set(audience) == {"segment"}:
-        if not _is_id(audience["segment"]):
-            errors["audience"] = "segment must be a segment id"
-        elif segments.segment(workspace, audience["segment"]) is None:
-            errors["audience"] = "no such segment in this workspace"
-        return
-    if not (
-        isinstance(audience, dict)
-        and set(audience) == {"contacts"}
-        and isinstance(audience["contacts"], list)
-        and len(audience["contacts"]) <= 1_000_000
-        and all(_is_id(i) for i in audience["contacts"])
-    ):
-        errors["audience"] = f"must be {AUDIENCE_SHAPE}"
-
-
-def _check_schedule(errors: dict, schedule, send_at, send_local) -> None:
-    if schedule not in Schedule.values:
-        errors["schedule"] = f"must be one of {', '.join(Schedule.values)}"
-    elif schedule == Schedule.AT and not within_range(send_at):
-        errors["send_at"] = "must be a time with its time zone, from 1901 to 2198"
-    elif schedule == Schedule.LOCAL and parse_wall_time(send_local) is None:
-        errors["send_local"] = "must be a local time as YYYY-MM-DDTHH:MM, from 1900 to 2199"
-
-
 @transaction.atomic
 def create_broadcast(
     workspace: Workspace,
@@ -221,8 +184,8 @@ def create_broadcast(
         errors["topic_id"] = "no such topic in this workspace"
     if not isinstance(purpose, str) or not 1 <= len(purpose) <= 60:
         errors["purpose"] = "must be text of 1 to 60 characters"
-    _check_audience(workspace, audience, errors)
-    _check_schedule(errors, schedule, send_at, send_local)
+    check_audience(workspace, audience, errors)
+    check_schedule(errors, schedule, send_at, send_local)
     variants = subject_test.check(
         errors, subject_variants, test_percent, test_wait_hours, test_metric, schedule
     )
@@ -249,26 +212,6 @@ def create_broadcast(
         send_at=send_at if schedule == Schedule.AT else None,
         send_local=send_local if schedule == Schedule.LOCAL else "",
     )
-
-
-def _audience_ids(workspace: Workspace, audience: dict) -> list[int] | None:
-    """The contact ids of an audience now (None: every contact with an email)."""
-    if audience.get("all"):
-        return None
-    if "segment" in audience:
-        if segments.segment(workspace, audience["segment"]) is None:
-            raise ValidationFailed({"audience": "its segment no longer exists"})
-        members = segments.memberships(workspace, audience["segment"])
-        return list(members.values_list("contact_id", flat=True))
-    return audience["contacts"]
-
-
-def _due_at(broadcast: Broadcast, zone: str) -> datetime | None:
-    if broadcast.schedule == Schedule.AT:
-        return broadcast.send_at
-    if broadcast.schedule == Schedule.LOCAL:
-        return local_send_instant(parse_wall_time(broadcast.send_local), zone)
-    return None
 
 
 def _skip_reason(broadcast: Broadcast, row: dict, suppressed, consenting, opted_out) -> str:
@@ -299,7 +242,7 @@ def queue_broadcast(workspace: Workspace, broadcast_id: int, *, actor=None) -> d
             raise ValidationFailed({"broadcast_id": "no such broadcast in this workspace"})
         if broadcast.status != BroadcastStatus.DRAFT:
             raise ValidationFailed({"broadcast_id": f"already {broadcast.status}"})
-        ids = _audience_ids(workspace, broadcast.audience)
+        ids = audience_ids(workspace, broadcast.audience)
         people_rows = people.recipients(workspace, ids)
         suppressed = set(
             SuppressedAddress.objects.filter(
@@ -322,7 +265,7 @@ def queue_broadcast(workspace: Workspace, broadcast_id: int, *, actor=None) -> d
             reason = _skip_reason(broadcast, row, suppressed, consenting, opted_out)
             zone = zone_of(row["time_zone"], rules.time_zone)
             territory = territory_of(row["country"], rules.default_territory)
-            due = None if reason else _due_at(broadcast, zone)
+            due = None if reason else due_at(broadcast, zone)
             if not reason:
                 reason = rights.problem(assets, territory, due or now, zone)
                 blocked += [reason] if reason else []

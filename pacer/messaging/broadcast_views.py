@@ -2,33 +2,17 @@
 happened to each message, the report (rates, revenue after click, delivery over time as
 a chart) and the CSV of delivery over time."""
 
-from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
-from pacer.messaging import actions, outcomes, rules, selectors, subject_test
+from pacer.messaging import actions, form_parts, outcomes, rules, selectors, subject_test
 from pacer.messaging.models import MessageStatus, Schedule
-from pacer.messaging.schedule import local_send_instant, parse_wall_time
 from pacer.segments import selectors as segments
 from pacer.web.charts import Series, chart
 from pacer.web.tables import Column, Table
-
-
-def _audience(text: str, errors: dict):
-    text = text.strip()
-    if text in ("", "all"):
-        return {"all": True}
-    ids = []
-    for part in text.replace(",", " ").split():
-        if not part.isdigit() or len(part) > 18:
-            errors["audience"] = f"'{part[:20]}' is not a contact id (or write 'all')"
-            return None
-        ids.append(int(part))
-    return {"contacts": ids}
-
 
 BROADCAST_FIELDS = (
     "name",
@@ -47,26 +31,6 @@ BROADCAST_FIELDS = (
 )
 TEST_DEFAULTS = {"test_percent": "20", "test_wait_hours": "4", "test_metric": "open"}
 METRIC_CHOICES = [("open", "Opens (share of sent messages opened)"), ("click", "Clicks")]
-
-
-def _number(text: str) -> int:
-    return int(text) if text.isdigit() and len(text) < 19 else 0
-
-
-def _schedule(workspace, form: dict, errors: dict) -> dict:
-    """The schedule arguments of ``create_broadcast`` from the form: a time "at" is read
-    in the workspace's time zone, a "local" one in each recipient's."""
-    schedule, wall = form["schedule"] or Schedule.NOW, form["send_time"]
-    if schedule == Schedule.AT:
-        parsed = parse_wall_time(wall)
-        if parsed is None:
-            errors["send_time"] = "must be a date and time"
-            return {"schedule": schedule}
-        zone = rules.settings_of(workspace).time_zone
-        return {"schedule": schedule, "send_at": local_send_instant(parsed, zone)}
-    if schedule == Schedule.LOCAL:
-        return {"schedule": schedule, "send_local": wall}
-    return {"schedule": schedule}
 
 
 def _whole(text: str) -> int | str:
@@ -96,11 +60,7 @@ def _subject_test(form: dict) -> tuple[dict, list[str]]:
 
 def _form_errors(found: dict, form: dict, variant_fields: list[str]) -> dict:
     """The action's refusals keyed by the form's fields."""
-    for name in ("send_at", "send_local"):
-        if name in found:
-            found["send_time"] = found.pop(name)
-    if "audience" in found and form["segment_id"]:
-        found["segment_id"] = found.pop("audience")
+    found = form_parts.on_form_fields(found, form)
     for index, name in enumerate(variant_fields):
         if f"subject_variants[{index}]" in found:
             found[name] = found.pop(f"subject_variants[{index}]")
@@ -119,12 +79,8 @@ def broadcast_new(request):
     errors, status = {}, 200
     if request.method == "POST":
         form = {name: request.POST.get(name, "") for name in BROADCAST_FIELDS}
-        audience = (
-            {"segment": _number(form["segment_id"])}
-            if form["segment_id"]
-            else _audience(form["audience"], errors)
-        )
-        when = _schedule(workspace, form, errors)
+        audience = form_parts.audience(form, errors)
+        when = form_parts.schedule(workspace, form, errors)
         testing, variant_fields = _subject_test(form)
         try:
             if errors:  # the form's own refusals, with the subject test's beside them
@@ -134,11 +90,11 @@ def broadcast_new(request):
             created = actions.create_broadcast(
                 workspace,
                 name=form["name"],
-                template_id=_number(form["template_id"]),
-                sender_id=_number(form["sender_id"]),
+                template_id=form_parts.number(form["template_id"]),
+                sender_id=form_parts.number(form["sender_id"]),
                 purpose=form["purpose"],
                 audience=audience,
-                topic_id=_number(form["topic_id"]) or None,
+                topic_id=form_parts.number(form["topic_id"]) or None,
                 **when,
                 **testing,
             )
@@ -172,18 +128,14 @@ def broadcast_detail(request, broadcast_id: int):
     if broadcast is None:
         raise Http404("no such broadcast in this workspace")
     if request.method == "POST":
-        if not allows(request.role, "messaging.send"):
-            raise Http404("no such broadcast in this workspace")
-        try:
-            counts = actions.queue_broadcast(request.workspace, broadcast.pk, actor=request.user)
-        except ValidationFailed as error:
-            messages.error(request, "; ".join(error.errors.values()))
-        else:
-            messages.success(
-                request,
-                f"Queued {counts['queued']} messages; {counts['skipped']} skipped (reasons below).",
-            )
-        return HttpResponseRedirect(reverse("broadcast", args=[broadcast.pk]))
+        return form_parts.queue_from_page(
+            request,
+            broadcast,
+            actions.queue_broadcast,
+            url_name="broadcast",
+            noun="messages",
+            missing="no such broadcast in this workspace",
+        )
     table = Table(
         request,
         selectors.messages_of(request.workspace, broadcast.pk),

@@ -18,6 +18,7 @@ file under ``$PACER_DATA_DIR/outbox/messages`` instead.
 import contextlib
 import logging
 import smtplib
+from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 
 from pacer.core import clock, faults
@@ -178,7 +179,7 @@ def _defer(message: Message, until) -> None:
 class _Rules:
     """What may stop or defer a claimed message at send time: the suppression list, topic
     opt-outs, the usage rights of the assets it shows and quiet hours, read once per batch
-    (the frequency cap is counted per message, under the contact's lock: ``_send``)."""
+    (the frequency cap is counted per group, under its contacts' locks: ``_send_capped``)."""
 
     def __init__(self, batch: list[Message], now):
         self.now = now
@@ -304,32 +305,71 @@ def _mark_sent(messages: list[Message], hooks: dict[int, list]) -> None:
         emit_many(events, hooks)
 
 
-def _send_capped(ready: _Ready, transport: _Transport, hooks: list, cap) -> bool:
-    """Send one message within the frequency cap (``cap``: the workspace's rules): the
-    contact's ``CapLock`` row is locked while its recent messages are counted, the
-    message handed over and marked, so a second worker sending to the same contact
-    waits and then counts this one (on SQLite the write lock does the same)."""
-    message = ready.message
+def _recent(keys: list[tuple[int, int]], caps: dict) -> Counter:
+    """Messages sent in the cap's window per (workspace, contact), one query per
+    workspace; ``caps``: each workspace's rules."""
+    recent: Counter = Counter()
+    for workspace_id in {w for w, _ in keys}:
+        since = clock.now() - timedelta(days=caps[workspace_id].cap_days)
+        rows = (
+            Message.objects.filter(
+                workspace_id=workspace_id,
+                contact_id__in=[c for w, c in keys if w == workspace_id],
+                status=MessageStatus.SENT,
+                sent_at__gt=since,
+            )
+            .order_by()
+            .values_list("contact_id")
+            .annotate(sent=Count("id"))
+        )
+        recent.update({(workspace_id, contact_id): sent for contact_id, sent in rows})
+    return recent
+
+
+def _send_capped(group: list[_Ready], transport: _Transport, hooks: dict, caps: dict) -> int:
+    """Send a group's messages within the frequency cap (``caps``: each workspace's
+    rules), in one transaction: the contacts' ``CapLock`` rows are locked together in id
+    order (so two workers never wait on each other in a circle) while their recent
+    messages are counted, the group handed over and the accepted marked; a second worker
+    sending to one of them waits, then counts these (on SQLite the write lock does the
+    same). A kill leaves at most the group in flight; a relay that goes away ends the
+    group with what it accepted marked. Returns how many it accepted."""
+    keys = sorted({(r.message.workspace_id, r.message.contact_id) for r in group})
+    accepted, failure = [], None
     with transaction.atomic():
-        key = {"workspace_id": message.workspace_id, "contact_id": message.contact_id}
-        CapLock.objects.bulk_create([CapLock(**key)], ignore_conflicts=True)
-        CapLock.objects.select_for_update().get(**key)
-        since = clock.now() - timedelta(days=cap.cap_days)
-        recent = Message.objects.filter(**key, status=MessageStatus.SENT, sent_at__gt=since).count()
+        CapLock.objects.bulk_create(
+            [CapLock(workspace_id=w, contact_id=c) for w, c in keys], ignore_conflicts=True
+        )
+        mine = Q()
+        for workspace_id in {w for w, _ in keys}:
+            contacts = [c for w, c in keys if w == workspace_id]
+            mine |= Q(workspace_id=workspace_id, contact_id__in=contacts)
+        locks = CapLock.objects.select_for_update().filter(mine)
+        list(locks.order_by("workspace_id", "contact_id"))
+        recent = _recent(keys, caps)
         faults.point("messaging.cap_counted")
-        if recent >= cap.cap_count:
-            reason = f"frequency cap: {cap.cap_count} in {cap.cap_days} days reached"
-            _finish(message, MessageStatus.SKIPPED, reason)
-            return False
-        try:
-            transport.send(message, ready.envelope_from, ready.data)
-        except smtplib.SMTPRecipientsRefused as error:
-            _refused(message, error, hooks)
-            return False
-        faults.point("messaging.accepted")  # the relay has it; not marked yet
-        _finish(message, MessageStatus.SENT)
-        emit(message.workspace_id, "message.sent", str(message.pk), _event(message), hooks)
-        return True
+        for ready in group:
+            message = ready.message
+            cap, key = caps[message.workspace_id], (message.workspace_id, message.contact_id)
+            if recent[key] >= cap.cap_count:
+                reason = f"frequency cap: {cap.cap_count} in {cap.cap_days} days reached"
+                _finish(message, MessageStatus.SKIPPED, reason)
+                continue
+            try:
+                transport.send(message, ready.envelope_from, ready.data)
+            except smtplib.SMTPRecipientsRefused as error:
+                _refused(message, error, hooks[message.workspace_id])
+                continue
+            except (smtplib.SMTPException, OSError) as error:
+                failure = error
+                break
+            faults.point("messaging.accepted")  # the relay has it; not marked yet
+            accepted.append(message)
+            recent[key] += 1
+        _mark_sent(accepted, hooks)
+    if failure is not None:
+        raise failure
+    return len(accepted)
 
 
 def _settle(handing_over: list[Future], hooks: dict[int, list]) -> tuple[int, Exception | None]:
@@ -404,10 +444,9 @@ def deliver(limit: int | None = None) -> int:
                 sent += accepted
             if failure is not None:
                 raise failure
-            for ready in capped:
-                hooks = work.hooks[ready.message.workspace_id]
-                cap = work.rules.cap(ready.message)
-                sent += _send_capped(ready, sessions.first, hooks, cap)
+            if capped:
+                caps = {r.message.workspace_id: work.rules.cap(r.message) for r in capped}
+                sent += _send_capped(capped, sessions.first, work.hooks, caps)
             free, capped = free_next, capped_next
     except (smtplib.SMTPException, OSError) as error:
         # the relay went away: the rest stay claimed and are retried when the lease ends

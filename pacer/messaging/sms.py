@@ -272,18 +272,15 @@ def _claim(limit: int) -> list[SmsMessage]:
             due = due.select_for_update(skip_locked=True)
         picked = list(due.order_by("id").values_list("pk", flat=True)[:limit])
         lease = timedelta(seconds=settings.MESSAGING_LEASE_SECONDS)
-        SmsMessage.objects.filter(pk__in=picked).update(
-            claimed_until=now + lease, attempts=F("attempts") + 1
-        )
+        SmsMessage.objects.filter(pk__in=picked).update(claimed_until=now + lease)
     return list(SmsMessage.objects.filter(pk__in=picked).select_related("workspace"))
 
 
 def _defer(text: SmsMessage, until) -> None:
-    """Quiet hours: back to the queue, due when they end (not an attempt)."""
+    """Quiet hours: back to the queue, due when they end."""
     SmsMessage.objects.filter(pk=text.pk, status=MessageStatus.QUEUED).update(
         due_at=until,
         claimed_until=None,
-        attempts=F("attempts") - 1,
         reason=f"deferred by quiet hours until {until:%Y-%m-%d %H:%M} UTC",
     )
 
@@ -305,8 +302,23 @@ def _over_cap(text: SmsMessage, rules) -> str:
     return ""
 
 
-def _hand_over(text: SmsMessage) -> bool:
-    """Give the text to the provider; marked sent only once it took it."""
+def _count_attempt(text: SmsMessage) -> bool:
+    """Count the attempt about to be made: only a text that is about to reach the
+    provider uses one up (a claim killed before that uses none). False, the text
+    failed, when its attempts are used up (the last one's outcome lost to a kill)."""
+    if text.attempts >= MAX_ATTEMPTS:
+        _finish(text, MessageStatus.FAILED, f"gave up after {text.attempts} attempts")
+        return False
+    SmsMessage.objects.filter(pk=text.pk).update(attempts=F("attempts") + 1)
+    text.attempts += 1
+    return True
+
+
+def _hand_over(text: SmsMessage, *, counted: bool = False) -> bool:
+    """Give the text to the provider, its attempt counted first (``counted``: already);
+    marked sent only once the provider took it."""
+    if not counted and not _count_attempt(text):
+        return False
     try:
         provider.provider().send(text.to_number, text.text, f"pacer-sms-{text.pk}")
     except OSError as error:  # SmsError, or the outbox folder failing
@@ -324,7 +336,12 @@ def _hand_over(text: SmsMessage) -> bool:
 def _send_capped(text: SmsMessage, rules) -> bool:
     """Send a broadcast's text within the frequency cap, the contact's ``CapLock`` row
     locked while their recent texts are counted and this one handed over and marked (as
-    email does: a second worker texting the same contact waits, then counts this one)."""
+    email does: a second worker texting the same contact waits, then counts this one).
+    The attempt is counted before the lock is taken, so that it stays counted if the
+    process dies holding it (the lock's transaction rolled back); a text the cap skips
+    gets it back."""
+    if not _count_attempt(text):
+        return False
     with transaction.atomic():
         key = {"workspace_id": text.workspace_id, "contact_id": text.contact_id}
         CapLock.objects.bulk_create([CapLock(**key)], ignore_conflicts=True)
@@ -332,8 +349,9 @@ def _send_capped(text: SmsMessage, rules) -> bool:
         reason = _over_cap(text, rules)
         if reason:
             _finish(text, MessageStatus.SKIPPED, reason)
+            SmsMessage.objects.filter(pk=text.pk).update(attempts=F("attempts") - 1)
             return False
-        return _hand_over(text)
+        return _hand_over(text, counted=True)
 
 
 def _finish(text: SmsMessage, status: str, reason: str = "") -> None:
@@ -374,7 +392,7 @@ def deliver_sms(limit: int = BATCH) -> int:
             if until is not None:
                 _defer(text, until)
                 continue
-        faults.point("messaging.sms.sending")  # claimed, the attempt counted; not handed over
+        faults.point("messaging.sms.sending")  # claimed; the attempt not counted, not handed over
         if text.broadcast_id is not None and text.contact_id is not None and rules.cap_count:
             sent += _send_capped(text, rules)
             continue

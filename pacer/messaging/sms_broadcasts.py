@@ -20,7 +20,7 @@ from django.template import Context, TemplateSyntaxError
 from pacer.core import audit, clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
-from pacer.messaging.actions import _audience_ids, _check_audience, _check_schedule, _due_at
+from pacer.messaging.audience import audience_ids, check_audience, check_schedule, due_at
 from pacer.messaging.models import (
     BroadcastStatus,
     MessageStatus,
@@ -73,8 +73,8 @@ def create_sms_broadcast(
     _compile(errors, text)
     if not isinstance(purpose, str) or not 1 <= len(purpose.strip()) <= 60:
         errors["purpose"] = "must be text of 1 to 60 characters"
-    _check_audience(workspace, audience, errors)
-    _check_schedule(errors, schedule, send_at, send_local)
+    check_audience(workspace, audience, errors)
+    check_schedule(errors, schedule, send_at, send_local)
     if errors:
         raise ValidationFailed(errors)
     broadcast = SmsBroadcast.objects.create(
@@ -115,7 +115,7 @@ def queue_sms_broadcast(workspace: Workspace, broadcast_id: int, *, actor=None) 
             raise ValidationFailed({"broadcast_id": "no such SMS broadcast in this workspace"})
         if broadcast.status != BroadcastStatus.DRAFT:
             raise ValidationFailed({"broadcast_id": f"already {broadcast.status}"})
-        ids = _audience_ids(workspace, broadcast.audience)
+        ids = audience_ids(workspace, broadcast.audience)
         rows = people.recipients(workspace, ids, reached_by="phone")
         numbers = {row["id"]: normalise("phone", row["phone"]) for row in rows}
         stopped = set(
@@ -152,7 +152,7 @@ def queue_sms_broadcast(workspace: Workspace, broadcast_id: int, *, actor=None) 
                     status=MessageStatus.SKIPPED if reason else MessageStatus.QUEUED,
                     reason=reason,
                     time_zone=zone,
-                    due_at=None if reason else _due_at(broadcast, zone),
+                    due_at=None if reason else due_at(broadcast, zone),
                     created_at=now,
                 )
             )

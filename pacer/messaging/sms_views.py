@@ -1,15 +1,13 @@
 """SMS broadcast pages: the list, a new one, and its page (what became of each text,
 queueing it)."""
 
-from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
-from pacer.messaging import rules, sms_broadcasts
-from pacer.messaging.broadcast_views import _audience, _number, _schedule
+from pacer.messaging import form_parts, rules, sms_broadcasts
 from pacer.messaging.models import BroadcastStatus, MessageStatus, Schedule, SmsMessage
 from pacer.segments import selectors as segments
 from pacer.web.tables import Column, Table
@@ -47,12 +45,8 @@ def sms_new(request):
     errors, status = {}, 200
     if request.method == "POST":
         form = {name: request.POST.get(name, "") for name in FIELDS}
-        audience = (
-            {"segment": _number(form["segment_id"])}
-            if form["segment_id"]
-            else _audience(form["audience"], errors)
-        )
-        when = _schedule(workspace, form, errors)
+        audience = form_parts.audience(form, errors)
+        when = form_parts.schedule(workspace, form, errors)
         try:
             if errors:
                 raise ValidationFailed(errors)
@@ -66,12 +60,7 @@ def sms_new(request):
                 **when,
             )
         except ValidationFailed as error:
-            errors = {**error.errors, **errors}
-            for name in ("send_at", "send_local"):
-                if name in errors:
-                    errors["send_time"] = errors.pop(name)
-            if "audience" in errors and form["segment_id"]:
-                errors["segment_id"] = errors.pop("audience")
+            errors = form_parts.on_form_fields({**error.errors, **errors}, form)
             status = 422
         else:
             return HttpResponseRedirect(reverse("sms", args=[created.pk]))
@@ -92,20 +81,14 @@ def sms_detail(request, broadcast_id: int):
     if broadcast is None:
         raise Http404("no such SMS broadcast in this workspace")
     if request.method == "POST":
-        if not allows(request.role, "messaging.send"):
-            raise Http404("no such SMS broadcast in this workspace")
-        try:
-            counts = sms_broadcasts.queue_sms_broadcast(
-                request.workspace, broadcast.pk, actor=request.user
-            )
-        except ValidationFailed as error:
-            messages.error(request, "; ".join(error.errors.values()))
-        else:
-            messages.success(
-                request,
-                f"Queued {counts['queued']} texts; {counts['skipped']} skipped (reasons below).",
-            )
-        return HttpResponseRedirect(reverse("sms", args=[broadcast.pk]))
+        return form_parts.queue_from_page(
+            request,
+            broadcast,
+            sms_broadcasts.queue_sms_broadcast,
+            url_name="sms",
+            noun="texts",
+            missing="no such SMS broadcast in this workspace",
+        )
     texts = SmsMessage.objects.filter(broadcast=broadcast)
     table = Table(
         request,

@@ -159,20 +159,39 @@ def _attempt(delivery: WebhookDelivery) -> tuple[bool, int | None, str]:
     return 200 <= answer.status < 300, answer.status, answer.body[:300].decode(errors="replace")
 
 
+def _count_attempt(delivery: WebhookDelivery, attempt: int) -> bool:
+    """Count the attempt about to be made (False: another worker counted it first)."""
+    return bool(
+        WebhookDelivery.objects.filter(pk=delivery.pk, status="pending", attempts=attempt).update(
+            attempts=attempt + 1
+        )
+    )
+
+
 def deliver_webhooks() -> int:
-    """Send the due deliveries (each claimed by moving its next attempt on first);
-    returns how many endpoints answered 2xx."""
+    """Send the due deliveries; returns how many endpoints answered 2xx.
+
+    A delivery is claimed by moving its next attempt on by its backoff (the lease: a
+    worker killed with it leaves it to go again then); the attempt is counted only when
+    its request is about to be made, so a claim that dies before asking the endpoint
+    uses up none of the retries, and an endpoint is never asked more than
+    ``len(BACKOFF) + 1`` times."""
     now, delivered = clock.now(), 0
     due = WebhookDelivery.objects.filter(status="pending", next_attempt_at__lte=now)
     for delivery in list(due.select_related("webhook").order_by("next_attempt_at", "id")[:BATCH]):
         attempt = delivery.attempts
         lease = now + BACKOFF[min(attempt, len(BACKOFF) - 1)]
         claimed = WebhookDelivery.objects.filter(
-            pk=delivery.pk, status="pending", attempts=attempt
-        ).update(attempts=attempt + 1, next_attempt_at=lease)
+            pk=delivery.pk, status="pending", attempts=attempt, next_attempt_at__lte=now
+        ).update(next_attempt_at=lease)
         if not claimed:
             continue  # another worker has it
-        faults.point("messaging.webhook.claimed")  # attempt counted, lease taken; not sent
+        faults.point("messaging.webhook.claimed")  # lease taken; not counted, not sent
+        if attempt > len(BACKOFF):  # the last attempt's answer was lost to a kill
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(status="failed")
+            continue
+        if not _count_attempt(delivery, attempt):
+            continue
         ok, status, detail = _attempt(delivery)
         faults.point("messaging.webhook.answered")  # the endpoint has it; nothing recorded
         WebhookAttempt.objects.create(

@@ -55,10 +55,10 @@ def subjects(data_dir) -> list[str]:
 
 
 class Endpoint:
-    """A real HTTP endpoint on 127.0.0.1 that answers 200 and keeps each request's
-    lower-cased headers and body, in the order they came."""
+    """A real HTTP endpoint on 127.0.0.1 that answers ``status`` (200) and keeps each
+    request's lower-cased headers and body, in the order they came."""
 
-    def __init__(self):
+    def __init__(self, status: int = 200):
         self.seen: list[tuple[dict, bytes]] = []
         seen = self.seen
 
@@ -66,7 +66,7 @@ class Endpoint:
             def do_POST(self):  # noqa: N802
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 seen.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(200)
+                self.send_response(status)
                 self.end_headers()
 
             def log_message(self, *args):

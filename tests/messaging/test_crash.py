@@ -5,7 +5,11 @@ one after the first kill), and the only duplicates are messages the relay had re
 the killed run and that were not yet marked sent: at most one group
 (``delivery.GROUP``) per kill, since a worker marks each group right after the relay
 accepted it, and exactly as many as the kills left in flight.
-``PACER_CRASH_SEED`` replays a run (the seed is printed with ``-s``)."""
+``PACER_CRASH_SEED`` replays a run (the seed is printed with ``-s``).
+
+Under a frequency cap a group is sent in one transaction, its contacts locked together:
+a kill inside it leaves the group's hand-overs unmarked (at most the group in flight)
+and the cap still holds once they go again."""
 
 import os
 import random
@@ -17,11 +21,12 @@ from collections import Counter
 
 import pytest
 
-from pacer.messaging import actions
+from pacer.messaging import actions, rules
 from pacer.messaging.delivery import GROUP
 from pacer.messaging.models import Message
 from tests.ingest.live import environment
 from tests.messaging.conftest import person
+from tests.messaging.test_scheduling import make_broadcast
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 RECIPIENTS = 240
@@ -116,3 +121,32 @@ def test_kills_at_random_moments_lose_nothing_and_duplicate_only_what_was_in_fli
     duplicates = sum(count - 1 for count in received.values())
     print(f"seed {seed}: in flight at each kill {in_flight}, {duplicates} duplicates")
     assert duplicates == sum(in_flight), f"seed {seed}"
+
+
+def test_a_kill_in_a_capped_group_leaves_only_that_group_in_flight_and_the_cap_holds(
+    workspace, smtp, tmp_path, settings
+):
+    rules.save_settings(workspace, time_zone="UTC", cap_count=1, cap_days=7)
+    contacts = 20
+    for n in range(contacts):
+        person(workspace, f"p{n}@x.test")
+    for _ in range(2):  # two broadcasts to everyone: the cap lets one message through
+        actions.queue_broadcast(workspace, make_broadcast(workspace).pk)
+    status, output = sender(settings.EMAIL_PORT, "messaging.accepted:5", tmp_path)
+    assert status == -signal.SIGKILL, output
+    # the first group (32: the first broadcast's 20, 12 of the second) is one transaction:
+    # the relay took 5, nothing of the group is marked, its cap skips are undone too
+    assert Counter(Message.objects.values_list("status", flat=True)) == {"queued": 2 * contacts}
+    assert len(smtp.messages) == 5 <= GROUP
+    time.sleep(LEASE_SECONDS + 0.1)
+    assert sender(settings.EMAIL_PORT, "", tmp_path) == (0, f"{contacts}\n")
+    received = Counter(rcpt for _, (rcpt,), _ in smtp.messages)
+    assert received == {f"p{n}@x.test": 2 if n < 5 else 1 for n in range(contacts)}
+    outcome = Counter(Message.objects.values_list("email", "status", "reason"))
+    assert outcome == {
+        **{(f"p{n}@x.test", "sent", ""): 1 for n in range(contacts)},
+        **{
+            (f"p{n}@x.test", "skipped", "frequency cap: 1 in 7 days reached"): 1
+            for n in range(contacts)
+        },
+    }

@@ -6,7 +6,11 @@ The guarantee (at least once, with the provider's idempotency key): no queued te
 lost — a killed run's claims run out and the texts go again; none is marked sent before
 the provider took it; the only repeat is the text the provider had taken when the kill
 came, sent again with the same ``Idempotency-Key``; and a number that stopped meanwhile
-gets no text for a purpose (it is skipped at send time)."""
+gets no text for a purpose (it is skipped at send time).
+
+Attempts (issue 10): an attempt is counted when the text is about to reach the provider,
+so kills between the claim and the hand-over use up none of a text's attempts (attempts
+recorded = requests the provider saw)."""
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -16,8 +20,9 @@ import pytest
 from pacer.core import clock
 from pacer.messaging import sms
 from pacer.messaging.models import SmsMessage
-from pacer.people.models import Consent, Contact, Identity
+from pacer.people.models import Contact, Identity
 from tests.core.loop_processes import SIGKILL, Endpoint, run_loop
+from tests.messaging.test_sms_broadcasts import phone_person
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -60,6 +65,13 @@ def state(texts, provider) -> dict[int, tuple]:
     }
 
 
+def consenting(workspace, n: int) -> Contact:
+    """A contact with the ``n``th number (an identity too) and SMS consent for marketing."""
+    contact = phone_person(workspace, f"p{n}@example.test", number(n))
+    Identity.objects.create(workspace=workspace, contact=contact, kind="phone", value=number(n))
+    return contact
+
+
 def test_kills_lose_no_text_repeat_only_the_taken_one_and_respect_a_stop(
     workspace, provider, monkeypatch
 ):
@@ -67,17 +79,7 @@ def test_kills_lose_no_text_repeat_only_the_taken_one_and_respect_a_stop(
     monkeypatch.setattr(clock, "now", lambda: moment["at"])
     texts = []
     for n in range(1, TEXTS + 1):
-        contact = Contact.objects.create(workspace=workspace, phone=number(n))
-        Identity.objects.create(workspace=workspace, contact=contact, kind="phone", value=number(n))
-        Consent.objects.create(
-            workspace=workspace,
-            contact=contact,
-            channel="sms",
-            purpose="marketing",
-            granted=True,
-            source="form",
-            recorded_at=T0 - timedelta(days=1),
-        )
+        contact = consenting(workspace, n)
         texts.append(sms.send_sms(workspace, contact_id=contact.pk, text=f"Sale {n}", key=f"t{n}"))
 
     # a run claims every due text at once, then hands them over one by one
@@ -85,7 +87,7 @@ def test_kills_lose_no_text_repeat_only_the_taken_one_and_respect_a_stop(
     assert status == SIGKILL, output
     assert state(texts, provider) == {
         1: ("sent", 1, 1),
-        **{n: ("queued", 1, 0) for n in range(2, 7)},
+        **{n: ("queued", 0, 0) for n in range(2, 7)},  # claimed, no attempt made
     }
     assert deliver(provider, T0) == (0, "0\n")  # claimed by the dead run until its lease ends
 
@@ -94,9 +96,9 @@ def test_kills_lose_no_text_repeat_only_the_taken_one_and_respect_a_stop(
     assert status == SIGKILL, output
     assert state(texts, provider) == {
         1: ("sent", 1, 1),
-        2: ("sent", 2, 1),
-        3: ("queued", 2, 1),  # the provider has it; not marked: it goes again
-        **{n: ("queued", 2, 0) for n in range(4, 7)},
+        2: ("sent", 1, 1),
+        3: ("queued", 1, 1),  # the provider has it; not marked: it goes again
+        **{n: ("queued", 0, 0) for n in range(4, 7)},
     }
     # the 4th number texts STOP while its text is claimed by the dead run
     moment["at"] = retry + timedelta(seconds=1)
@@ -114,12 +116,26 @@ def test_kills_lose_no_text_repeat_only_the_taken_one_and_respect_a_stop(
     assert deliver(provider, last + LEASE * 2) == (0, "0\n")
     assert state(texts, provider) == {
         1: ("sent", 1, 1),
-        2: ("sent", 2, 1),
-        3: ("sent", 3, 2),  # the one repeat, with the same key
-        4: ("skipped", 3, 0),  # never to the stopped number
-        5: ("sent", 3, 1),
-        6: ("sent", 3, 1),
+        2: ("sent", 1, 1),
+        3: ("sent", 2, 2),  # the one repeat, with the same key
+        4: ("skipped", 0, 0),  # never to the stopped number
+        5: ("sent", 1, 1),
+        6: ("sent", 1, 1),
     }
     assert SmsMessage.objects.get(pk=texts[3].pk).reason == "the number texted STOP (at send time)"
     bodies = {(headers["idempotency-key"], body) for headers, body in provider.seen}
     assert len(bodies) == len({key for key, _ in bodies}) == 6  # a repeat is the same request
+
+
+def test_kills_before_the_hand_over_use_up_no_attempt(workspace, provider, monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: T0)
+    contact = consenting(workspace, 1)
+    text = sms.send_sms(workspace, contact_id=contact.pk, text="Sale", key="t1")
+    at = T0
+    for kill in range(sms.MAX_ATTEMPTS + 1):  # more kills than a text has attempts
+        status, output = deliver(provider, at, "messaging.sms.sending:1")
+        assert status == SIGKILL, output
+        assert state([text], provider) == {1: ("queued", 0, 0)}, kill
+        at += LEASE + timedelta(seconds=1)  # the dead run's claim has run out
+    assert deliver(provider, at) == (0, "1\n")
+    assert state([text], provider) == {1: ("sent", 1, 1)}
