@@ -4,10 +4,9 @@ Personalisation uses Django's template language in an engine of its own: autoesc
 on, no template loaders (no ``include``/``extends`` of files), and a context of plain
 strings only (the recipient's fields and the links Pacer adds), so a template can show
 data but reach nothing else. CSS in ``<style>`` blocks is inlined (css-inline) for mail
-clients that drop it, once per template when its personalisation allows
-(``pacer.messaging.inlining``). Each message carries one-click unsubscribe headers (RFC
-8058) and, when the sender has a key, a DKIM signature (``pacer.messaging.signing``) over
-the headers that matter.
+clients that drop it. Each message carries one-click unsubscribe headers (RFC 8058) and,
+when the sender has a key, a DKIM signature (``pacer.messaging.signing``) over the
+headers that matter.
 """
 
 import secrets
@@ -18,7 +17,6 @@ from email.utils import format_datetime, formataddr, make_msgid
 import css_inline
 from django.template import Context, Engine, Library, TemplateSyntaxError
 
-from pacer.messaging.inlining import inline_once, serialising_library
 from pacer.messaging.reports import with_provider_headers
 from pacer.messaging.signing import signature_header
 
@@ -29,8 +27,6 @@ BLOCKED_TAGS = {"debug", "load", "url", "include", "extends", "block", "csrf_tok
 
 def _engine(autoescape: bool) -> Engine:
     engine = Engine(autoescape=autoescape, loaders=[], libraries={})
-    if autoescape:  # HTML: the filter of the templates inlined ahead
-        engine.template_builtins.append(serialising_library())
     allowed = []
     for library in engine.template_builtins:  # copies: the global libraries stay whole
         copy = Library()
@@ -65,9 +61,7 @@ class TemplateProblem(ValueError):
 
 
 def compile_parts(subject: str, html: str, text: str) -> dict:
-    """The compiled subject, HTML and text; ``TemplateProblem`` names the part that fails.
-    The HTML has its CSS inlined ahead when its personalisation allows
-    (``pacer.messaging.inlining``; ``inlined`` says so)."""
+    """The compiled subject, HTML and text; ``TemplateProblem`` names the part that fails."""
     compiled = {}
     for part, source, engine in (
         ("subject", subject, TEXT_ENGINE),
@@ -78,10 +72,6 @@ def compile_parts(subject: str, html: str, text: str) -> dict:
             compiled[part] = engine.from_string(source)
         except TemplateSyntaxError as error:
             raise TemplateProblem(part, str(error)) from None
-    ahead = inline_once(ENGINE, html)
-    compiled["inlined"] = ahead is not None
-    if ahead is not None:
-        compiled["html"] = ENGINE.from_string(ahead)
     return compiled
 
 
@@ -101,8 +91,7 @@ def render(compiled: dict, context: dict) -> tuple[str, str, str]:
         return template.render(Context(context, autoescape=template.engine.autoescape))
 
     subject = " ".join(fill("subject").split())
-    html = fill("html") if compiled.get("inlined") else css_inline.inline(fill("html"))
-    return subject, html, fill("text")
+    return subject, css_inline.inline(fill("html")), fill("text")
 
 
 def _header(name: str, value: str) -> bytes:
