@@ -24,6 +24,8 @@ from pacer.simulate.business import (
 from pacer.simulate.leads import FORMS
 
 SITE = "https://www.pacer-demo.test"
+# what the simulated sign-up form's checkbox says, recorded with each consent it gives
+SIGNUP_CONSENT_WORDING = "Email me news and offers. I can unsubscribe at any time."
 EMAIL_EVENTS = {
     EVENT_EMAIL_DELIVERED: "Email Delivered",
     EVENT_EMAIL_OPENED: "Email Opened",
@@ -73,7 +75,9 @@ def _landing_context(business: Business, channel: int, campaign: int) -> dict:
 
 
 def messages(business: Business) -> Iterator[dict]:
-    """Every event as a Segment message; ``messageId`` is stable, so re-sending dedupes."""
+    """Every event as a Segment message; ``messageId`` is stable, so re-sending dedupes.
+    A lead's identify (the sign-up form) is followed by its email-marketing consent, which
+    the business's monthly emails to leads rely on."""
     seed = business.config.seed
     lead_at = business.lead_at
     products = business.config.products
@@ -157,6 +161,22 @@ def messages(business: Business) -> Iterator[dict]:
                 },
             )
         yield message
+        if kind == EVENT_IDENTIFY:  # the sign-up form's opt-in: the business emails leads
+            yield {
+                "type": "track",
+                "event": "Consent Updated",
+                "messageId": f"sim-{seed}-{i}-consent",
+                "anonymousId": message["anonymousId"],
+                "userId": message["userId"],
+                "timestamp": message["timestamp"],
+                "properties": {
+                    "channel": "email",
+                    "purpose": "marketing",
+                    "granted": True,
+                    "source": "website sign-up form",
+                    "wording": SIGNUP_CONSENT_WORDING,
+                },
+            }
 
 
 @dataclass(frozen=True)

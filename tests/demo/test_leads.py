@@ -23,10 +23,11 @@ from pacer.demo.loader import load_business
 from pacer.leads.models import LeadForm
 from pacer.leads.report import CONVERSION_DAYS, speed_report
 from pacer.leads.selectors import leads
-from pacer.simulate.business import generate
+from pacer.people.models import Consent
+from pacer.simulate.business import EVENT_IDENTIFY, generate
 from pacer.simulate.config import SimConfig
 from pacer.simulate.leads import truth_decay
-from pacer.simulate.segment import lead_submissions
+from pacer.simulate.segment import SIGNUP_CONSENT_WORDING, lead_submissions
 
 SIGMAS = 4
 FOUR_SIGMA_TAIL = 2 * norm.sf(SIGMAS)
@@ -143,3 +144,16 @@ def test_the_report_shows_two_slow_locations_and_the_fitted_decay_recovers_the_t
     true_gain = float(np.sum(decay.probability(15) - decay.probability(slow_minutes)))
     se = (gain.interval[1] - gain.interval[0]) / (2 * 1.959963984540054)
     assert abs(gain.extra_conversions - true_gain) < SIGMAS * se
+
+
+def test_every_simulated_sign_up_gives_its_email_opt_in_with_the_wording(workspace, loaded):
+    """The business emails its leads every month: each sign-up's consent is recorded, as
+    the form worded it, so the demo's broadcasts and consent segments have an audience."""
+    business, _, _ = loaded
+    signups = int((business.event_kind == EVENT_IDENTIFY).sum())
+    made = Consent.objects.filter(workspace=workspace, source="website sign-up form")
+    assert made.count() == signups > 0
+    assert set(made.values_list("channel", "purpose", "granted", "wording")) == {
+        ("email", "marketing", True, SIGNUP_CONSENT_WORDING)
+    }
+    assert made.values("contact").distinct().count() == signups

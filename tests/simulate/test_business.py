@@ -5,7 +5,7 @@ import numpy as np
 from pacer.analytics.clv import BGNBD
 from pacer.simulate.business import EVENT_ORDER, generate
 from pacer.simulate.config import SimConfig
-from pacer.simulate.segment import messages
+from pacer.simulate.segment import SIGNUP_CONSENT_WORDING, messages
 
 TINY = SimConfig(seed=3, contacts=800, months=3, locations=3)
 
@@ -68,8 +68,21 @@ def test_repeat_purchases_follow_the_chosen_bgnbd_process():
 def test_segment_messages_are_valid_spec_payloads():
     business = generate(TINY)
     sample = list(messages(business))
-    assert len(sample) == len(business.event_time)
+    identifies = [m for m in sample if m["type"] == "identify"]
+    consents = [m for m in sample if m.get("event") == "Consent Updated"]
+    assert len(sample) == len(business.event_time) + len(consents)
     assert len({m["messageId"] for m in sample}) == len(sample)
+    # every lead's sign-up carries its email opt-in, same person, same moment
+    assert [(m["userId"], m["timestamp"]) for m in consents] == [
+        (m["userId"], m["timestamp"]) for m in identifies
+    ]
+    assert consents[0]["properties"] == {
+        "channel": "email",
+        "purpose": "marketing",
+        "granted": True,
+        "source": "website sign-up form",
+        "wording": SIGNUP_CONSENT_WORDING,
+    }
     kinds = {m["type"] for m in sample}
     assert kinds == {"page", "identify", "track"}
     identify = next(m for m in sample if m["type"] == "identify")
