@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from pacer.core import clock
+from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.core.selectors import members
@@ -96,7 +97,9 @@ def _owner(row: dict, away_until: dict) -> str:
 @page("leads.view")
 def inbox(request):
     now = clock.now()
-    view = request.GET.get("view", "mine")
+    # a member who takes no leads (no agent row) has no "my leads": they start on all open
+    takes_leads = bool(selectors.agent_locations(request.workspace, request.user.pk))
+    view = request.GET.get("view", "mine" if takes_leads else "open")
     if view not in VIEWS:
         view = "mine"
     names = {loc.pk: loc.name for loc in locations(request.workspace)}
@@ -135,7 +138,7 @@ def inbox(request):
                 text=lambda row: reasons_text(row["predicted_reasons"] or [], names) or "—",
                 visible=view != "mine",
             ),
-            Column("channel", "Channel", sortable=True),
+            Column("channel", "Channel", sortable=True, labels=CHANNELS),
             Column("created_at", "Arrived", format="datetime", sortable=True),
             Column("form", "Form", visible=False),
             Column("first_response_at", "First response", format="datetime", visible=False),
@@ -189,6 +192,10 @@ def lead_detail(request, lead_id: int):
             "history": selectors.history(request.workspace, lead.pk),
             "activities": selectors.activities(request.workspace, lead.pk),
             "stages": [(s.key, s.label) for s in stages(request.workspace) if s.key != lead.stage],
+            "stage_label": {s.key: s.label for s in stages(request.workspace)}.get(
+                lead.stage, lead.stage
+            ),
+            "channel_label": CHANNELS.get(lead.channel, lead.channel),
             "kinds": ActivityKind.choices,
             "can_work": allows(request.role, "leads.work"),
             "notices": selectors.unread_notices(request.workspace, request.user.pk, lead.pk),

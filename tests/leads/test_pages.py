@@ -214,3 +214,29 @@ def test_the_inbox_and_lead_page_count_down_every_second(live_server, browser, w
         assert later != first and re.fullmatch(r"due in 1[45] min \d\d s", later), later
         seconds = lambda text: int(text.split()[2]) * 60 + int(text.split()[4])  # noqa: E731
         assert 1 <= seconds(first) - seconds(later) <= 4
+
+
+@pytest.mark.django_db
+def test_a_member_who_takes_no_leads_starts_on_all_open_and_reads_names_not_keys(
+    workspace, desk, monkeypatch
+):
+    north, sam = desk
+    start = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    monkeypatch.setattr(clock, "now", lambda: start)
+    lead = new_lead(workspace, 1, start)
+    Lead.objects.filter(pk=lead.pk).update(channel="paid_social")
+    core_actions.create_user(workspace, "max", PASSWORD, Role.ADMIN)  # no agent row
+    manager = Client()
+    manager.login(username="max", password=PASSWORD)
+    inbox = manager.get("/leads/").content.decode()
+    assert "All open" in inbox.split('id="lead-inbox"', 1)[1].split("</caption>")[0]
+    row = inbox.split('id="lead-inbox"', 1)[1]
+    assert "Pat1" in row and "Paid social" in row and "paid_social" not in row
+    staff = Client()
+    staff.login(username="sam", password=PASSWORD)  # an agent: their own leads first
+    mine = staff.get("/leads/").content.decode().split('id="lead-inbox"', 1)[1]
+    assert "My leads" in mine.split("</caption>")[0] and "Pat1" in mine
+    page = manager.get(f"/leads/{lead.pk}/").content.decode()
+    facts = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "Stage Lead " in facts and "Channel / campaign Paid social" in facts
+    assert "Arrived 2026-03-02 09:30" in facts
