@@ -6,7 +6,7 @@ import pytest
 
 from pacer.cli import main
 from pacer.ingest.models import Event
-from pacer.people.models import Contact
+from pacer.people.models import Consent, Contact
 
 pytestmark = pytest.mark.django_db
 
@@ -51,8 +51,10 @@ def test_simulate_validates_arguments_and_ingests_with_ground_truth(db, tmp_path
     code = main(["simulate", "--contacts", "200", "--months", "2", "--truth", str(truth)])
     assert code == 0
     realised = json.loads(truth.read_text())["realised"]
-    # the business's events, and each lead's capture (an identify and a "Lead Created")
-    assert Event.objects.count() == realised["events"] + 2 * realised["leads"]
+    # the business's events, each sign-up's consent, and each lead's capture (an identify
+    # and a "Lead Created")
+    assert Event.objects.count() == realised["events"] + 3 * realised["leads"]
+    assert Consent.objects.filter(granted=True).count() == realised["leads"]
     assert Contact.objects.filter(merged_into__isnull=True).count() == realised["contacts"]
     # after the sync the demo fits CLV; 200 contacts over 2 months are too few to fit,
     # which it says, writing no prediction
