@@ -17,7 +17,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.web.components import flash_errors
 from pacer.web.filters import Choice, FilterBar, Text
-from pacer.web.tables import COUNT_CAP, Column, Table
+from pacer.web.tables import Column, Table
 
 # a search counts its matches up to this many ("more than 1,000"): a broad one (one
 # letter) at 100,000 assets would otherwise count nearly every row on each request
@@ -71,7 +71,7 @@ def _list(request, form, errors=None, status: int = 200):
         empty_title="No assets match." if bar.active else "No assets yet.",
         empty_hint="Clear the search to see every asset." if bar.active else "Upload one below.",
         html_id="assets",
-        count_cap=SEARCH_COUNT_CAP if bar.active else COUNT_CAP,
+        count_cap=SEARCH_COUNT_CAP if bar.active else None,  # None: the default cap
     )
     context = {
         "table": table,

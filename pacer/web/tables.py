@@ -194,7 +194,7 @@ class Table:
         currency: str | None = None,
         html_id: str = "",
         footer: Mapping | None = None,
-        count_cap: int = COUNT_CAP,
+        count_cap: int | None = None,
     ):
         if not columns:
             raise ValueError("columns: a table needs at least one column")
@@ -209,7 +209,7 @@ class Table:
         self.sort_key, self.descending = self._sort(default_sort)
         self.columns = self._visible()
         self.per_page = self._per_page(per_page)
-        self._count_cap = count_cap
+        self._count_cap = COUNT_CAP if count_cap is None else count_cap  # read at the call
 
     # -- what the URL asks for ------------------------------------------------------------
     def param(self, name: str) -> str:
