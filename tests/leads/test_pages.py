@@ -240,3 +240,4 @@ def test_a_member_who_takes_no_leads_starts_on_all_open_and_reads_names_not_keys
     facts = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
     assert "Stage Lead " in facts and "Channel / campaign Paid social" in facts
     assert "Arrived 2026-03-02 09:30" in facts
+    assert "2026-03-02 09:30 · new → lead" in facts  # the stage history, ISO times too
