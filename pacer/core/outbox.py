@@ -46,13 +46,10 @@ LONGEST_WAIT = timedelta(hours=6)
 
 def queue(workspace: Workspace, *, key: str, to: str, subject: str, body: str, source: str) -> bool:
     """Write an email to send after the caller's transaction commits; whether it is new
-    (``False``: the workspace already has an email with this ``key``). ``to`` must be an
-    email address, ``key`` and ``source`` non-empty."""
+    (``False``: the workspace already has an email with this ``key``). ``key`` and
+    ``source`` must be non-empty. An address that is not one does not stop the caller:
+    the email is written ``failed`` with the reason, for the staff email page."""
     errors = {}
-    try:
-        validate_email(to)
-    except ValidationError:
-        errors["to"] = "must be an email address"
     if not key or len(key) > 200:
         errors["key"] = "must be 1 to 200 characters"
     if not source or len(source) > 60:
@@ -61,20 +58,29 @@ def queue(workspace: Workspace, *, key: str, to: str, subject: str, body: str, s
         raise ValidationFailed(errors)
     now = clock.now()
     try:
+        validate_email(to)
+        bad_address = ""
+    except ValidationError:
+        bad_address = f"'{to}' is not an email address"[:500]
+    try:
         with transaction.atomic():  # a savepoint: a duplicate key leaves the caller's work
             OutboxEmail.objects.create(
                 workspace=workspace,
                 key=key,
                 source=source,
-                to_email=to,
+                to_email=to[:254],
                 subject=" ".join(subject.split())[:255],
                 body=body,
                 created_at=now,
                 due_at=now,
+                status=EmailStatus.FAILED if bad_address else EmailStatus.QUEUED,
+                failed_at=now if bad_address else None,
+                last_error=bad_address,
             )
     except IntegrityError:
         return False
-    transaction.on_commit(lambda: wake(LOOP))
+    if not bad_address:
+        transaction.on_commit(lambda: wake(LOOP))
     return True
 
 

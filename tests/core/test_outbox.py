@@ -103,15 +103,20 @@ def test_a_rolled_back_transaction_queues_and_sends_nothing(workspace, smtp, at)
     assert outbox.send_due() == 1
 
 
-def test_bad_input_is_refused_by_field_and_writes_nothing(workspace):
+def test_a_bad_key_is_refused_by_field_and_a_bad_address_is_written_failed(workspace, smtp, at):
     with pytest.raises(ValidationFailed) as refused:
-        outbox.queue(workspace, key="", to="not an address", subject="s", body="b", source="")
+        outbox.queue(workspace, key="", to="p1@x.test", subject="s", body="b", source="")
     assert refused.value.errors == {
-        "to": "must be an email address",
         "key": "must be 1 to 200 characters",
         "source": "must be 1 to 60 characters",
     }
     assert OutboxEmail.objects.count() == 0
+    with transaction.atomic():  # the caller's change is not stopped by a bad address
+        assert note(workspace, 1, to="bob at home") is True
+    assert [r[:3] + r[5:] for r in rows()] == [
+        ("bob at home", "failed", 0, "'bob at home' is not an email address")
+    ]
+    assert outbox.send_due() == 0 and smtp.messages == []
 
 
 def test_a_server_that_is_down_is_tried_again_later_each_time_then_given_up(
