@@ -10,13 +10,14 @@ what follows for the content that uses it (where-used tracking):
 each with a ``ContentFlag`` that records the reason, an audit entry and an email to the
 item's owner. The asset's owner is alerted too, and downstream systems get a signed
 ``asset.withdrawn`` webhook. A withdrawal happens once: withdrawing a withdrawn asset, or
-running the loop again, changes nothing.
+running the loop again, changes nothing. The emails are queued in the withdrawal's
+transaction in the staff outbox (``pacer.core.outbox``), which sends them after COMMIT
+and retries them until the server takes them.
 """
 
 from collections import defaultdict
 from datetime import date
 
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
 from pacer.content import selectors
@@ -29,7 +30,7 @@ from pacer.content.models import (
     FlagKind,
 )
 from pacer.content.workflow import PUBLISHED
-from pacer.core import audit, clock, faults
+from pacer.core import audit, clock, faults, outbox
 from pacer.core.errors import ValidationFailed, check_text
 from pacer.messaging import webhooks
 
@@ -47,9 +48,18 @@ def _notice(asset: Asset, kind: str) -> bool:
     return True
 
 
-def _mail(user, subject: str, body: str) -> None:
+def _mail(workspace, user, key: str, subject: str, body: str) -> None:
+    """Queue an email to ``user`` (if they have an address) in the caller's transaction:
+    the staff outbox sends it after COMMIT, once per ``key``."""
     if user is not None and user.email:
-        transaction.on_commit(lambda: send_mail(subject, body, None, [user.email], True))
+        outbox.queue(
+            workspace,
+            key=f"content.{key}",
+            to=user.email,
+            subject=subject,
+            body=body,
+            source="content.assets",
+        )
 
 
 def _fallback_state(flow, state: str) -> str:
@@ -140,9 +150,13 @@ def _flag_items(asset: Asset, reason: str) -> list[ContentFlag]:
     for flag in flags:
         by_owner[flag.item.owner].append(flag)
     for owner, owned in by_owner.items():  # one email per owner
+        if owner is None:
+            continue
         lines = "\n".join(f"- {f.item.title}: {f.get_kind_display().lower()}" for f in owned)
         _mail(
+            asset.workspace,
             owner,
+            f"withdrawn:{asset.pk}:{asset.withdrawn_at.isoformat()}:items-of:{owner.pk}",
             f"'{asset.name}' was withdrawn: {len(owned)} of your items need attention",
             f"'{asset.name}' was withdrawn ({reason}). Replace it in:\n{lines}",
         )
@@ -170,7 +184,9 @@ def _withdraw(asset: Asset, *, reason: str, key: str, actor=None, actor_label=""
         },
     )
     _mail(
+        asset.workspace,
         asset.owner,
+        f"withdrawn:{asset.pk}:{asset.withdrawn_at.isoformat()}:asset",
         f"'{asset.name}' was withdrawn",
         f"'{asset.name}' was withdrawn ({reason}); it is used in {len(used_in)} content "
         f"item(s), {len(flags)} of which now need attention.",
@@ -217,12 +233,14 @@ def expire_assets(today: date | None = None) -> int:
         with transaction.atomic():
             if _notice(asset, "expiring"):
                 _mail(
+                    asset.workspace,
                     asset.owner,
+                    f"expiring:{asset.pk}:{asset.rights_end}",
                     f"Rights for '{asset.name}' end on {asset.rights_end}",
                     f"The usage rights of '{asset.name}' end on {asset.rights_end}; "
                     "renew them or replace the asset where it is used.",
                 )
-                faults.point("content.expiry.alerted")  # notice made, before COMMIT and email
+                faults.point("content.expiry.alerted")  # notice and email written, before COMMIT
                 done += 1
     ended = Asset.objects.filter(status=AssetStatus.ACTIVE, rights_end__lt=today)
     for asset_id in ended.values_list("pk", flat=True):

@@ -121,3 +121,45 @@ class LoginFailure(models.Model):
     username = models.CharField(max_length=150, db_index=True)
     address = models.CharField(max_length=45, db_index=True)
     at = models.DateTimeField(db_index=True)
+
+
+class EmailStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class OutboxEmail(models.Model):
+    """An email to a member of staff, written in the transaction of what it tells and
+    sent by the ``staff-email`` loop (``pacer.core.outbox``, ADR 0010): once per workspace
+    and ``key``; a sender holds it until ``claimed_until``; a temporary failure waits
+    until ``due_at``; a permanent one (or too many attempts) is ``failed`` with the
+    reason in ``last_error``."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    source = models.CharField(max_length=60)  # what queued it, e.g. "planning.alerts"
+    to_email = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=EmailStatus.choices, default="queued")
+    created_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)  # claims, crashed senders' included
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="core_outbox_email_once")
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at", "id"],
+                condition=models.Q(status="queued"),
+                name="core_outbox_email_due",
+            ),
+            models.Index(fields=["workspace", "status", "created_at"], name="core_outbox_email_ws"),
+        ]

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from pacer.core import member_views, views
+from pacer.core import member_views, outbox_views, views
 from pacer.core.login import ThrottledLoginView
 
 urlpatterns = [
@@ -9,6 +9,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/keys/", views.api_keys, name="api-keys"),
     path("audit/", views.audit_log, name="audit"),
+    path("settings/staff-email/", outbox_views.staff_email, name="staff-email"),
+    path("settings/staff-email/retry/", outbox_views.staff_email_retry, name="staff-email-retry"),
     path("workspaces/switch/", views.switch_workspace, name="workspace-switch"),
     path("workspaces/new/", views.new_workspace, name="workspace-new"),
     path("settings/members/", member_views.member_list, name="members"),

@@ -9,9 +9,10 @@ workspace's thresholds (``PlanningSettings``):
 
 Older months and closed months are not checked. Each alert is raised once per line,
 month and kind (a unique key: a second run, or a second worker, raises nothing new) and
-emailed after commit to the owner of the line's node, else of its nearest ancestor with
-an owner; every alert shows on its node's page. The worker's ``planning-variance`` loop
-runs ``check_all``.
+emailed to the owner of the line's node, else of its nearest ancestor with an owner,
+through the staff outbox (``pacer.core.outbox``: queued with the alerts, sent after
+COMMIT, retried until the server takes it); every alert shows on its node's page. The
+worker's ``planning-variance`` loop runs ``check_all``.
 """
 
 import calendar
@@ -19,11 +20,10 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from pacer.core import audit, clock, faults
+from pacer.core import audit, clock, faults, outbox
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
@@ -137,21 +137,27 @@ def _raise(workspace: Workspace, line: BudgetLine, kind: str, message: str, owne
         return None
 
 
-def _email(alerts: list[VarianceAlert]) -> None:
-    """One email per owner with their new alerts, after commit."""
+def _email(workspace: Workspace, alerts: list[VarianceAlert]) -> None:
+    """One email per owner with their new alerts, queued in the alerts' transaction (the
+    staff outbox sends it after COMMIT; a rollback takes it away)."""
     by_owner = defaultdict(list)
     for alert in alerts:
         if alert.owner is not None and alert.owner.email:
             by_owner[alert.owner].append(alert)
     for owner, owned in by_owner.items():
+        owned.sort(key=lambda a: a.pk)
         lines = "\n".join(
             f"- {a.get_kind_display()}: {a.node.name} · {a.month:%Y-%m} · "
             f"{CHANNELS.get(a.line.channel, a.line.channel)}: {a.message}"
             for a in owned
         )
-        subject = f"Budget alerts: {len(owned)} of your plan lines need a look"
-        transaction.on_commit(
-            lambda s=subject, b=lines, to=owner.email: send_mail(s, b, None, [to], True)
+        outbox.queue(
+            workspace,
+            key=f"planning.variance:{owner.pk}:{owned[0].pk}",  # the alerts are new: unique
+            to=owner.email,
+            subject=f"Budget alerts: {len(owned)} of your plan lines need a look",
+            body=lines,
+            source="planning.alerts",
         )
 
 
@@ -186,8 +192,8 @@ def check_workspace(workspace: Workspace, today: date) -> list[VarianceAlert]:
             for start in range(0, len(ids), 5000):
                 chunk = VarianceAlert.objects.filter(pk__in=ids[start : start + 5000])
                 found += chunk.select_related("owner", "node", "line")
-            _email(found)
-        faults.point("planning.variance.raised")  # alerts made, emails wait for COMMIT
+            _email(workspace, found)
+        faults.point("planning.variance.raised")  # alerts and emails written, before COMMIT
     return raised
 
 

@@ -12,6 +12,7 @@ from PIL import Image
 from pacer.content import actions, assets, selectors, tasks, withdrawal
 from pacer.content.models import Asset, AssetNotice, AssetUse, AssetVersion, Rendition
 from pacer.content.storage import storage
+from pacer.core import outbox
 from pacer.core.errors import ValidationFailed
 from pacer.messaging import webhooks
 
@@ -167,6 +168,7 @@ def test_expiry_alerts_before_and_withdraws_at_expiry_once(
     with django_capture_on_commit_callbacks(execute=True):
         assert withdrawal.expire_assets(TODAY) == 2
         assert withdrawal.expire_assets(TODAY) == 0  # twice = once
+    assert outbox.send_due() == 2  # the staff outbox sends what they queued
     assert sorted((m.subject, tuple(m.to)) for m in mail.outbox) == [
         ("'Beach hero' was withdrawn", ("eve@acme.test",)),
         ("Rights for 'Beach hero' end on 2026-06-10", ("eve@acme.test",)),

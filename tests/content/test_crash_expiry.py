@@ -5,9 +5,11 @@ expiry alert and of a withdrawal, with everything written but not committed.
 The guarantee: each alert and each withdrawal happens once and whole. After each kill
 an asset is either done — its notice, and for a withdrawal its status, the flags and
 state changes of the items that use it, the ``asset.withdrawn`` webhook and the audit
-entry, with the owners' emails sent after COMMIT — or exactly as it was, no email sent.
+entry, with the owners' emails queued to be sent after COMMIT — or exactly as it was, no email sent.
 A rerun does what is left, once; the end state is what an undisturbed run does
-(``withdrawal.effects`` read before it)."""
+(``withdrawal.effects`` read before it). The emails are queued in the staff outbox in
+the same transactions (none for a killed one) and the ``staff-email`` loop sends each
+once."""
 
 from datetime import UTC, date, datetime
 
@@ -15,7 +17,7 @@ import pytest
 
 from pacer.content import assets, withdrawal
 from pacer.content.models import Asset, AssetNotice, ContentFlag, ContentItem
-from pacer.core.models import AuditEntry
+from pacer.core.models import AuditEntry, OutboxEmail
 from pacer.messaging import webhooks
 from pacer.messaging.models import WebhookDelivery
 from tests.content.test_assets import png
@@ -25,6 +27,11 @@ from tests.core.loop_processes import SIGKILL, run_loop, subjects
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 AT = datetime(2026, 6, 25, 12, tzinfo=UTC)  # the items were made on June 1st
 LOOP = "pacer.content.tasks.expire_assets"
+SEND = "pacer.core.outbox.send_due"
+
+
+def queued() -> list[str]:
+    return sorted(OutboxEmail.objects.values_list("subject", flat=True))
 
 
 def expire(outbox_dir, fault=""):
@@ -120,7 +127,7 @@ def test_a_killed_expiry_alerts_and_withdraws_each_asset_whole_and_once(
         assert {a.name: state(a) for a in everything} == {
             name: after[name] if name in done else before[name] for name in before
         }
-        assert subjects(outbox) == sorted(s for name in done for s in mails[name])
+        assert queued() == sorted(s for name in done for s in mails[name])
 
     # alerts first (in id order), then withdrawals
     for fault, done in (
@@ -135,3 +142,6 @@ def test_a_killed_expiry_alerts_and_withdraws_each_asset_whole_and_once(
     check(["Autumn", "Winter", "Spring", "Summer"])
     assert expire(outbox) == (0, "0\n")
     check(["Autumn", "Winter", "Spring", "Summer"])
+    assert subjects(outbox) == []  # the staff-email loop sends them
+    assert run_loop(SEND, AT, PACER_DATA_DIR=str(outbox)) == (0, "6\n")
+    assert subjects(outbox) == queued()

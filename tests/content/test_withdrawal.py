@@ -10,7 +10,7 @@ from django.core import mail
 
 from pacer.content import actions, assets, selectors, withdrawal
 from pacer.content.models import ContentFlag, ContentItem
-from pacer.core import clock
+from pacer.core import clock, outbox
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import AuditEntry
 from pacer.messaging import webhooks
@@ -93,6 +93,8 @@ def test_withdrawing_by_hand_unschedules_flags_and_tells_the_owner(
     asset = used["asset"]
     with django_capture_on_commit_callbacks(execute=True):
         flags = withdrawal.withdraw_asset(asset, reason=REASON, actor=admin)
+    assert mail.outbox == []  # queued in the staff outbox, sent by its loop
+    assert outbox.send_due() == 1
     assert _states(used) == {
         "scheduled": "draft",
         "published": "published",
@@ -135,10 +137,13 @@ def test_withdrawing_twice_or_then_running_the_loop_changes_nothing_more(
     workspace, team, used, admin, django_capture_on_commit_callbacks
 ):
     withdrawal.withdraw_asset(used["asset"], reason=REASON, actor=admin)
+    assert outbox.send_due() == 1
+    mail.outbox.clear()
     audits = AuditEntry.objects.count()
     with django_capture_on_commit_callbacks(execute=True):
         assert withdrawal.withdraw_asset(used["asset"], reason="again", actor=admin) == []
         assert withdrawal.expire_assets(date(2027, 1, 5)) == 0
+    assert outbox.send_due() == 0
     assert ContentFlag.objects.count() == 3
     assert webhooks.WebhookDelivery.objects.count() == 1
     assert AuditEntry.objects.count() == audits and mail.outbox == []
@@ -184,6 +189,7 @@ def test_expiry_takes_scheduled_items_off_the_schedule_once(
     with django_capture_on_commit_callbacks(execute=True):
         assert withdrawal.expire_assets(date(2026, 6, 21)) == 1
         assert withdrawal.expire_assets(date(2026, 6, 22)) == 0
+    assert outbox.send_due() == 1
     item.refresh_from_db()
     assert item.state == "draft"
     (flag,) = ContentFlag.objects.all()

@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from pacer.core import clock
+from pacer.core import clock, outbox
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import AuditEntry
 from pacer.planning.alerts import check_all, check_workspace, set_alert_thresholds
@@ -22,21 +22,20 @@ from tests.planning.alerts_fixture import DUE_ON_MID_MARCH, MID_MARCH, PASSWORD,
 pytestmark = pytest.mark.django_db
 
 
-def test_the_due_alerts_are_raised_once_and_mailed_to_the_owner(
-    workspace, alert_lines, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        found = check_workspace(workspace, MID_MARCH)
+def test_the_due_alerts_are_raised_once_and_mailed_to_the_owner(workspace, alert_lines):
+    found = check_workspace(workspace, MID_MARCH)
     assert len(found) == 3
     assert raised(workspace) == DUE_ON_MID_MARCH
+    assert mail.outbox == []  # queued in the staff outbox, sent by its loop
+    assert outbox.send_due() == 1
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["olga@example.test"]
     assert mail.outbox[0].subject == "Budget alerts: 3 of your plan lines need a look"
     assert "Pacing: Social · 2026-03 · Paid social: spent 8,000.00" in mail.outbox[0].body
     # the next run, and the next days, raise and send nothing again
-    with django_capture_on_commit_callbacks(execute=True):
-        assert check_workspace(workspace, MID_MARCH) == []
-        assert check_workspace(workspace, date(2026, 3, 16)) == []
+    assert check_workspace(workspace, MID_MARCH) == []
+    assert check_workspace(workspace, date(2026, 3, 16)) == []
+    assert outbox.send_due() == 0
     assert len(mail.outbox) == 1
     assert VarianceAlert.objects.count() == 3
 
