@@ -75,9 +75,11 @@ def test_the_snippet_on_another_site_passes_its_utm_and_referrer_to_the_lead(
     problems = []
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.goto(landing_url, referer="https://www.google.com/")
+    page.goto(landing_url, referer="https://www.google.com/", wait_until="domcontentloaded")
     try:
-        page.wait_for_selector("iframe[title='Book a free consultation']", timeout=20_000)
+        page.frame_locator("iframe[title='Book a free consultation']").locator(
+            "input[name=email]"
+        ).wait_for(timeout=60_000)
     except Exception as error:
         raise AssertionError(f"no form on the page: {problems}") from error
     form = page.frame_locator("iframe[title='Book a free consultation']")

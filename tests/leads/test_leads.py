@@ -251,10 +251,11 @@ def test_the_funnel_splits_by_campaign_and_by_location(workspace, north):
 
     def reached(by):
         found = selectors.funnel(workspace, NOW - hours, NOW + hours, by=by)
-        return {group: [s.reached for s in steps][:2] for group, steps in found.items()}
+        return {group: [s.reached for s in steps][:3] for group, steps in found.items()}
 
-    assert reached("campaign") == {"autumn": [1, 0], "spring": [2, 1]}
-    assert reached("location") == {north.pk: [2, 1], None: [1, 0]}
+    # subscriber (passed on the way in), lead, MQL
+    assert reached("campaign") == {"autumn": [1, 1, 0], "spring": [2, 2, 1]}
+    assert reached("location") == {north.pk: [2, 2, 1], None: [1, 1, 0]}
 
 
 def test_the_stage_list_is_the_workspaces_own_and_a_stage_in_use_cannot_be_dropped(
