@@ -143,5 +143,7 @@ def test_the_form_page_with_its_limits_and_hidden_values_fits_phone_and_desktop(
         page.wait_for_selector("#field-max_submissions-error")
         assert "from 1 to 100,000" in page.inner_text("#field-max_submissions-error")
         found += _check(page, "lead-form-settings-refused", width, problems)
+        page.goto(f"{live_server.url}/leads/forms/")  # the list, with each form's snippet
+        found += _check(page, "lead-forms", width, problems)
         context.close()
     assert found == [], "\n".join(found)
