@@ -231,6 +231,8 @@ LEAD_INBOX_REFRESH_SECONDS = 15
 # Hosted lead forms: submissions allowed per client address in the window.
 LEAD_FORM_SUBMISSIONS_PER_ADDRESS = 10
 LEAD_FORM_WINDOW_SECONDS = 10 * 60
+# ... and per form from everyone together, unless the form sets its own ceiling.
+LEAD_FORM_SUBMISSIONS_PER_FORM = 200
 # An away member's leads are handed over by a task, this many leads per run (then the
 # next run is queued), so one long time off never holds a worker for long.
 LEAD_HANDOVER_BATCH = int(os.environ.get("PACER_LEAD_HANDOVER_BATCH", "100"))

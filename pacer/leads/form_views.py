@@ -3,9 +3,11 @@ where managers define forms and copy the embed snippet, and each form's page (th
 itself, with a preview of its hosted page, and how its leads escalate a missed
 deadline)."""
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -31,8 +33,31 @@ EMBEDDABLE_POLICY = (
 )
 
 
+URL_LIMIT = 2000  # the longest page address or referrer a lead keeps
+
+
 def _address(request) -> str:
     return request.META.get("REMOTE_ADDR") or "0.0.0.0"
+
+
+def _visit(request, embed: bool) -> dict:
+    """Where the visitor came from, for the form's hidden fields: what the embed script
+    passed (the embedding page's address, its referrer and UTM parameters), else the
+    browser's ``Referer``: for an iframe that is the embedding page, for the hosted page
+    itself the page the visitor came from. A re-shown form keeps what it was sent with."""
+    given = request.POST if request.method == "POST" else request.GET
+    referer = request.META.get("HTTP_REFERER", "") if request.method == "GET" else ""
+    page_url, referrer = given.get("page_url"), given.get("referrer")
+    if page_url is None:
+        page_url = referer if embed else ""
+    if referrer is None:
+        referrer = "" if embed else referer
+    return {
+        "page_url": page_url[:URL_LIMIT],
+        "referrer": referrer[:URL_LIMIT],
+        # a link or iframe to the form may carry the campaign's UTM parameters
+        "utm": [(name, given[name][:200]) for name in UTM_FIELDS if given.get(name)],
+    }
 
 
 @csrf_exempt  # posted from other sites' pages (embedded); honeypot and rate limit instead
@@ -51,10 +76,7 @@ def hosted_form(request, workspace: str, key: str):
         else [],
         "values": {},
         "errors": {},
-        "referrer": request.GET.get("referrer") or request.META.get("HTTP_REFERER", ""),
-        "page_url": request.GET.get("page_url", ""),
-        # a link or iframe to the form may carry the campaign's UTM parameters
-        "utm": [(name, request.GET[name][:200]) for name in UTM_FIELDS if request.GET.get(name)],
+        **_visit(request, embed=request.GET.get("embed") == "1"),
         "embed": request.GET.get("embed") == "1",
         # the form's own page shows it: nothing it sends is taken
         "preview": request.GET.get("preview") == "1",
@@ -78,6 +100,50 @@ def hosted_form(request, workspace: str, key: str):
     response = render(request, "leads/hosted_form.html", context, status=status)
     response["Content-Security-Policy"] = EMBEDDABLE_POLICY
     return response
+
+
+EMBED_SCRIPT = """(function () {
+  var script = document.currentScript, here = new URLSearchParams(window.location.search);
+  var query = new URLSearchParams({
+    embed: "1",
+    page_url: window.location.href.slice(0, LIMIT),
+    referrer: document.referrer.slice(0, LIMIT)
+  });
+  UTM.forEach(function (name) {
+    if (here.get(name)) { query.set(name, here.get(name).slice(0, 200)); }
+  });
+  var frame = document.createElement("iframe");
+  frame.src = FORM + "?" + query.toString();
+  frame.title = TITLE;
+  frame.style.cssText = "width:100%;min-height:32rem;border:0";
+  script.parentNode.insertBefore(frame, script.nextSibling);
+})();
+"""
+
+
+def embed_script(request, workspace: str, key: str):
+    """The embed snippet's script: it puts the form's iframe where the script stands and
+    passes it the embedding page's address, referrer and UTM parameters."""
+    form = LeadForm.objects.filter(workspace__slug=workspace, key=key).first()
+    if form is None:
+        raise Http404("no such form")
+    hosted = request.build_absolute_uri(reverse("lead-form", args=[workspace, key]))
+    names = {"FORM": hosted, "TITLE": form.title, "UTM": list(UTM_FIELDS), "LIMIT": URL_LIMIT}
+    constants = "".join(f"  var {name} = {json.dumps(value)};\n" for name, value in names.items())
+    body = EMBED_SCRIPT.replace("(function () {\n", "(function () {\n" + constants, 1)
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def snippet(base: str, workspace: str, key: str) -> str:
+    """The HTML to paste into a site: the script that embeds the form with the visitor's
+    UTM parameters and referrer, and a plain iframe where scripts are off."""
+    hosted = f"{base}/f/{workspace}/{key}/"
+    return (
+        f'<script src="{hosted}embed.js" async></script><noscript><iframe src="{hosted}?embed=1"'
+        ' title="Contact form" style="width:100%;min-height:32rem;border:0"></iframe></noscript>'
+    )
 
 
 @page("leads.configure")
@@ -134,10 +200,7 @@ def form_list(request):
             Column(
                 "pk",
                 "Embed snippet",
-                text=lambda row: (
-                    f'<iframe src="{base}/f/{workspace.slug}/{row["key"]}/?embed=1"'
-                    ' title="Contact form" style="width:100%;min-height:32rem;border:0"></iframe>'
-                ),
+                text=lambda row: snippet(base, workspace.slug, row["key"]),
             ),
             Column("created_at", "Created", format="datetime", sortable=True),
         ],
@@ -148,14 +211,6 @@ def form_list(request):
         html_id="lead-forms",
     )
     return render(request, "leads/forms.html", {"table": table, "fields": forms.FIELDS.items()})
-
-
-def _snippet(request, form: LeadForm) -> str:
-    base = request.build_absolute_uri("/")[:-1]
-    return (
-        f'<iframe src="{base}/f/{form.workspace.slug}/{form.key}/?embed=1"'
-        ' title="Contact form" style="width:100%;min-height:32rem;border:0"></iframe>'
-    )
 
 
 def _default_chain(workspace: Workspace) -> dict:
@@ -195,6 +250,8 @@ def _posted_form(form: LeadForm, post) -> tuple[dict, dict, list[int]]:
         "ask_location": post.get("ask_location") == "on",
         "thanks": post.get("thanks", ""),
         "active": post.get("active") == "on",
+        "max_submissions": post.get("max_submissions", "").strip(),
+        "hidden": {name: post.get(f"hidden.{name}", "") for name in forms.HIDDEN},
     }
     return data, {"rows": rows}, filled
 
@@ -219,6 +276,8 @@ def _editor(form: LeadForm, data: dict | None, rows: list[dict] | None) -> dict:
         "ask_location": form.ask_location,
         "thanks": form.thanks,
         "active": form.active,
+        "max_submissions": form.max_submissions or "",
+        "hidden": form.hidden,
     }
     rows = rows if rows is not None else list(form.consents)
     shown = len([r for r in rows if any(r.values())]) + 1  # and one empty row
@@ -228,6 +287,10 @@ def _editor(form: LeadForm, data: dict | None, rows: list[dict] | None) -> dict:
         "field_rows": [
             {"name": f"fields.{name}", "label": label, "value": data["fields"].get(name, "")}
             for name, label in forms.FIELDS.items()
+        ],
+        "hidden_rows": [
+            {"name": f"hidden.{name}", "label": label, "value": data["hidden"].get(name, "")}
+            for name, label in forms.HIDDEN.items()
         ],
         "consent_rows": [
             {
@@ -284,7 +347,7 @@ def form_settings(request, key: str):
     context = {
         "lead_form": form,
         "hosted": reverse("lead-form", args=[workspace.slug, key]),
-        "snippet": _snippet(request, form),
+        "snippet": snippet(request.build_absolute_uri("/")[:-1], workspace.slug, key),
         "asked": ", ".join(
             f"{forms.FIELDS.get(name, name)} ({need})" for name, need in form.fields.items()
         ),
@@ -293,6 +356,11 @@ def form_settings(request, key: str):
         "needs": NEEDS,
         "rate_limit": settings.LEAD_FORM_SUBMISSIONS_PER_ADDRESS,
         "rate_window": settings.LEAD_FORM_WINDOW_SECONDS // 60,
+        "default_ceiling": settings.LEAD_FORM_SUBMISSIONS_PER_FORM,
+        "ceiling_help": (
+            f"Empty: the server's default, {settings.LEAD_FORM_SUBMISSIONS_PER_FORM}; "
+            f"1 to {forms.MAX_SUBMISSIONS:,}. Now: {forms.ceiling(form)}."
+        ),
         "utm_fields": ", ".join(UTM_FIELDS),
         "mode": mode,
         "modes": FormEscalation.choices,

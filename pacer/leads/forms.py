@@ -1,5 +1,6 @@
 """Lead forms: defined in the UI, served as a hosted page and as an embeddable iframe,
-guarded by a honeypot and a rate limit per address."""
+guarded by a honeypot and two rate limits (per address, and per form from everyone);
+fixed hidden UTM values fill what the visitor's link does not carry."""
 
 import re
 from collections.abc import Mapping
@@ -23,10 +24,55 @@ FIELDS = {
 HONEYPOT = "website"  # hidden from people; bots fill it
 KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 MAX_CONSENTS = 10
+MAX_SUBMISSIONS = 100_000  # the highest ceiling a form may set per window
+HIDDEN = {
+    "utm_source": "Source",
+    "utm_medium": "Medium",
+    "utm_campaign": "Campaign",
+    "utm_content": "Content",
+    "utm_term": "Term",
+}
 
 
 TEXTS = {"intro": 2000, "thanks": 2000}
-STATE = ("title", "intro", "fields", "consents", "ask_location", "thanks", "active")
+STATE = (
+    "title",
+    "intro",
+    "fields",
+    "consents",
+    "ask_location",
+    "thanks",
+    "active",
+    "max_submissions",
+    "hidden",
+)
+
+
+def _ceiling(value, errors: dict) -> int | None:
+    """A form's own ceiling of submissions per window: empty for the server's default."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_SUBMISSIONS:
+        errors["max_submissions"] = f"must be a whole number from 1 to {MAX_SUBMISSIONS:,}"
+        return None
+    return int(text)
+
+
+def _hidden(value, errors: dict) -> dict[str, str]:
+    """Fixed hidden values: UTM parameters of at most 200 characters, empty ones left out."""
+    if not isinstance(value, Mapping):
+        errors["hidden"] = f"must map {', '.join(HIDDEN)} to text"
+        return {}
+    hidden = {}
+    for name, text in value.items():
+        if name not in HIDDEN:
+            errors[f"hidden.{name}"] = f"must be one of {', '.join(HIDDEN)}"
+        elif len(str(text or "").strip()) > 200:
+            errors[f"hidden.{name}"] = "must be at most 200 characters"
+        elif str(text or "").strip():
+            hidden[name] = str(text).strip()
+    return hidden
 
 
 @transaction.atomic
@@ -35,8 +81,11 @@ def save_form(workspace: Workspace, data: Mapping, *, now: datetime, actor=None)
     contact field -> "required" or "optional"; an email or a phone among them),
     ``consents`` (up to ``MAX_CONSENTS`` boxes of ``purpose``, ``channel`` and the
     ``wording`` recorded with each submission), ``ask_location`` (the person picks the
-    location), ``thanks`` and ``active`` (left out: unchanged; a new form is active).
-    Every bad field named, nothing written; audited with what it was before.
+    location), ``thanks``, ``active`` (left out: unchanged; a new form is active),
+    ``max_submissions`` (the form's ceiling per window from everyone; empty: the
+    server's ``LEAD_FORM_SUBMISSIONS_PER_FORM``) and ``hidden`` (fixed UTM values used
+    when the visitor's link does not carry them); these three left out: unchanged. Every bad field
+    named, nothing written; audited with what it was before.
 
     A submission records the consent wording it was shown, so a later change of the
     wording leaves what earlier ones recorded as it was."""
@@ -65,6 +114,8 @@ def save_form(workspace: Workspace, data: Mapping, *, now: datetime, actor=None)
     for name, limit in TEXTS.items():
         if len(str(data.get(name) or "").strip()) > limit:
             errors[name] = f"must be at most {limit} characters"
+    own_ceiling = _ceiling(data.get("max_submissions"), errors)
+    hidden = _hidden(data.get("hidden") or {}, errors) if "hidden" in data else None
     if errors:
         raise ValidationFailed(errors)
     values = {
@@ -81,6 +132,10 @@ def save_form(workspace: Workspace, data: Mapping, *, now: datetime, actor=None)
     }
     if "active" in data:
         values["active"] = bool(data["active"])
+    if "max_submissions" in data:
+        values["max_submissions"] = own_ceiling
+    if hidden is not None:
+        values["hidden"] = hidden
     found = LeadForm.objects.select_for_update().filter(workspace=workspace, key=key).first()
     before = {name: getattr(found, name) for name in STATE} if found else None
     form, created = LeadForm.objects.update_or_create(
@@ -91,19 +146,33 @@ def save_form(workspace: Workspace, data: Mapping, *, now: datetime, actor=None)
     return form
 
 
+def ceiling(form: LeadForm) -> int:
+    """How many submissions the form takes per window from everyone together."""
+    return form.max_submissions or settings.LEAD_FORM_SUBMISSIONS_PER_FORM
+
+
+@transaction.atomic
 def refuse_submission(form: LeadForm, posted: Mapping, address: str, now: datetime) -> None:
-    """Refuse a submission to a hosted form (inactive form, filled honeypot, too many from
-    the address), else count it against the address's limit."""
+    """Refuse a submission to a hosted form (inactive form, filled honeypot, too many
+    from the address, too many to the form from everyone in the window), else count it
+    against both limits. A refusal writes nothing. The form's row is locked while
+    counting, so submissions at the same moment cannot pass the ceiling together."""
     if not form.active:
         raise ValidationFailed({"form": "this form no longer takes submissions"})
     if posted.get(HONEYPOT):
         raise ValidationFailed({"form": "could not be submitted"})
+    LeadForm.objects.select_for_update().filter(pk=form.pk).values_list("pk").first()
     window = now - timedelta(seconds=settings.LEAD_FORM_WINDOW_SECONDS)
     recent = FormHit.objects.filter(address=address, at__gte=window).count()
     if recent >= settings.LEAD_FORM_SUBMISSIONS_PER_ADDRESS:
         raise ValidationFailed({"form": "too many submissions from your address; try later"})
+    if FormHit.objects.filter(form=form, at__gte=window).count() >= ceiling(form):
+        raise ValidationFailed(
+            {"form": "this form is taking too many submissions right now; try again later"}
+        )
     FormHit.objects.filter(address=address, at__lt=window).delete()
-    FormHit.objects.create(workspace=form.workspace, address=address, at=now)
+    FormHit.objects.filter(form=form, at__lt=window).delete()
+    FormHit.objects.create(workspace=form.workspace, form=form, address=address, at=now)
 
 
 def submission(form: LeadForm, posted: Mapping) -> tuple[dict, dict]:
@@ -121,14 +190,12 @@ def submission(form: LeadForm, posted: Mapping) -> tuple[dict, dict]:
         "anonymous_id",
         "submission_id",
         "location",
-        "utm_source",
-        "utm_medium",
-        "utm_campaign",
-        "utm_content",
-        "utm_term",
+        *HIDDEN,
     ):
         if posted.get(name):
             data[name] = posted[name]
+        elif form.hidden.get(name):
+            data[name] = form.hidden[name]
     data["form"] = form.key
     data["consents"] = [
         {**box, "granted": posted.get(f"consent_{index}") == "yes"}

@@ -351,6 +351,13 @@ class LeadForm(models.Model):
     thanks = models.TextField(default="Thank you! We will be in touch shortly.")
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField()
+    max_submissions = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="submissions per window from everyone (empty: the default)",
+    )
+    # fixed UTM values ({"utm_campaign": "spring"}) for what the visitor's link lacks
+    hidden = models.JSONField(default=dict, blank=True)
     escalation = models.CharField(
         max_length=10,
         choices=FormEscalation.choices,
@@ -365,14 +372,19 @@ class LeadForm(models.Model):
 
 
 class FormHit(models.Model):
-    """One submission of a hosted form from an address, for the rate limit."""
+    """One submission of a hosted form from an address, for the rate limits (per
+    address and per form)."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    form = models.ForeignKey(LeadForm, on_delete=models.CASCADE, null=True, blank=True)
     address = models.GenericIPAddressField()
     at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["address", "at"])]
+        indexes = [
+            models.Index(fields=["address", "at"]),
+            models.Index(fields=["form", "at"], name="lead_formhit_form_at"),
+        ]
 
 
 class ScoreRule(models.Model):

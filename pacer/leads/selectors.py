@@ -1,10 +1,11 @@
 """Reads of the leads domain: lists, one lead with its history, and the stage funnel."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from statistics import median
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, DateTimeField, ExpressionWrapper, Q, QuerySet, When
+from django.db.models.functions import Coalesce
 
 from pacer.core.models import Workspace
 from pacer.leads.models import Activity, Agent, FollowUpTask, Lead, Notice, StageChange
@@ -102,9 +103,15 @@ def _steps(steps: list[str], leads: list[dict[int, datetime]]) -> list[FunnelSte
     return result
 
 
+# Pushes answered leads behind every unanswered one in the inbox's queue order.
+ANSWERED_LAST = timedelta(days=1000 * 365)
+
+
 def inbox(workspace: Workspace, *, view: str, user_id: int, now: datetime) -> QuerySet[Lead]:
     """Open leads for the staff inbox: ``mine``, ``unassigned``, ``overdue`` (past their
-    response deadline without a response) or ``open`` (all); soonest deadline first."""
+    response deadline without a response) or ``open`` (all). Each carries ``queue_at``,
+    its place in the queue: the unanswered first, soonest deadline first (a lead without
+    a deadline at its arrival), then the answered ones still open, by deadline."""
     open_ones = open_stages(workspace)
     found = Lead.objects.filter(workspace=workspace, stage__in=open_ones)
     if view == "mine":
@@ -113,7 +120,13 @@ def inbox(workspace: Workspace, *, view: str, user_id: int, now: datetime) -> Qu
         found = found.filter(owner__isnull=True)
     elif view == "overdue":
         found = found.filter(first_response_at__isnull=True, respond_by__lt=now)
-    return found.select_related("contact", "owner")
+    deadline = Coalesce("respond_by", "created_at", output_field=DateTimeField())
+    queue_at = Case(
+        When(first_response_at__isnull=True, then=deadline),
+        default=ExpressionWrapper(deadline + ANSWERED_LAST, output_field=DateTimeField()),
+        output_field=DateTimeField(),
+    )
+    return found.annotate(queue_at=queue_at).select_related("contact", "owner")
 
 
 def unread_notices(workspace: Workspace, user_id: int, lead_id: int | None = None) -> list:

@@ -35,4 +35,9 @@ urlpatterns = [
     path("leads/forms/", form_views.form_list, name="lead-forms"),
     path("leads/forms/<slug:key>/", form_views.form_settings, name="lead-form-settings"),
     path("f/<slug:workspace>/<slug:key>/", form_views.hosted_form, name="lead-form"),
+    path(
+        "f/<slug:workspace>/<slug:key>/embed.js",
+        form_views.embed_script,
+        name="lead-form-embed",
+    ),
 ]

@@ -1,5 +1,6 @@
 """A form's own page edits the form (title, intro, fields, consent boxes and their
-wording, the location question, thanks, whether it takes submissions) with inline
+wording, the location question, thanks, whether it takes submissions, its fixed hidden
+UTM values and its ceiling of submissions from everyone) with inline
 errors and a preview of the hosted page; a changed wording leaves what earlier
 submissions recorded as it was; the preview takes no submission."""
 
@@ -36,7 +37,24 @@ EDIT = {
     "consents[2].wording": "Text me reminders of my visit.",
     "thanks": "Thanks! Talk soon.",
     "active": "on",
+    "hidden.utm_source": "google",
+    "hidden.utm_medium": " cpc ",
+    "hidden.utm_campaign": "spring",
+    "hidden.utm_content": "",
+    "hidden.utm_term": "",
+    "max_submissions": "50",
 }
+STATE = (
+    "title",
+    "intro",
+    "fields",
+    "consents",
+    "ask_location",
+    "thanks",
+    "active",
+    "hidden",
+    "max_submissions",
+)
 
 
 @pytest.fixture
@@ -48,10 +66,7 @@ def manager(admin):
 
 def _state(form: LeadForm) -> dict:
     form.refresh_from_db()
-    return {
-        name: getattr(form, name)
-        for name in ("title", "intro", "fields", "consents", "ask_location", "thanks", "active")
-    }
+    return {name: getattr(form, name) for name in STATE}
 
 
 def test_the_page_shows_the_form_as_saved_with_a_preview(manager, offer):  # noqa: F811
@@ -60,6 +75,10 @@ def test_the_page_shows_the_form_as_saved_with_a_preview(manager, offer):  # noq
     assert f"{WORDING}</textarea>" in html
     assert '<option value="optional" selected>optional</option>' in html  # first name
     assert 'src="/f/acme/spring-offer/?embed=1&amp;preview=1"' in html
+    assert 'id="field-max_submissions"' in html and 'placeholder="200"' in html
+    assert "Empty: the server&#x27;s default, 200; 1 to 100,000. Now: 200." in html
+    assert 'id="field-hidden.utm_campaign"' in html
+    assert "src=&quot;http://testserver/f/acme/spring-offer/embed.js&quot; async" in html
     preview = manager.get(URL + "?embed=1&preview=1").content.decode()
     assert "Preview: submissions are off." in preview and WORDING in preview
 
@@ -84,13 +103,19 @@ def test_the_page_saves_every_part_of_the_form_and_audits_it(manager, offer, adm
         "ask_location": False,
         "thanks": "Thanks! Talk soon.",
         "active": True,
+        "hidden": {"utm_source": "google", "utm_medium": "cpc", "utm_campaign": "spring"},
+        "max_submissions": 50,
     }
+    shown = manager.get(PAGE).content.decode()
+    assert 'name="max_submissions" type="number" value="50"' in shown and "Now: 50." in shown
+    assert 'name="hidden.utm_campaign" type="text" value="spring"' in shown
     entry = AuditEntry.objects.filter(action="leads.form").latest("id")
     assert entry.actor == admin and entry.before == before
     assert entry.after == {"key": "spring-offer", "created": False, **_state(offer)}
     # unticked: no longer takes submissions
-    assert manager.post(PAGE, {**EDIT, "active": ""}).status_code == 302
+    assert manager.post(PAGE, {**EDIT, "active": "", "max_submissions": ""}).status_code == 302
     assert _state(offer)["active"] is False
+    assert _state(offer)["max_submissions"] is None  # emptied: the server's default again
     assert (
         "this form no longer takes submissions"
         in Client().post(URL, {"email": "mia@example.com"}).content.decode()
@@ -107,6 +132,8 @@ def test_refusals_show_inline_under_their_rows_and_change_nothing(manager, offer
         "consents[0].purpose": "",  # the first filled row
         "consents[2].channel": "x" * 21,  # the second filled row, third on the page
         "intro": "y" * 2001,
+        "max_submissions": "0",
+        "hidden.utm_campaign": "z" * 201,
     }
     refused = manager.post(PAGE, posted)
     assert refused.status_code == 422
@@ -116,8 +143,12 @@ def test_refusals_show_inline_under_their_rows_and_change_nothing(manager, offer
         "consents[0].purpose": "must be 1-60 characters",
         "consents[2].channel": "must be 1-20 characters",
         "intro": "must be at most 2000 characters",
+        "max_submissions": "must be a whole number from 1 to 100,000",
+        "hidden.utm_campaign": "must be at most 200 characters",
     }
     html = refused.content.decode()
+    assert 'id="field-max_submissions-error"' in html
+    assert 'id="field-hidden.utm_campaign-error"' in html
     assert 'id="field-fields-error"' in html
     assert 'id="field-consents[2].channel-error"' in html  # under its own field
     assert f"{NEW_WORDING}</textarea>" in html  # what was typed is kept

@@ -229,6 +229,35 @@ def test_the_funnel_counts_leads_reaching_each_stage_with_median_times(workspace
     assert [s.reached for s in by_channel[""]][:4] == [4, 4, 3, 2]  # no UTM: no channel
 
 
+def test_the_funnel_splits_by_campaign_and_by_location(workspace, north):
+    hours = timedelta(hours=1)
+    for submission, campaign, location, to_mql in (
+        ("a", "spring", "north", True),
+        ("b", "spring", "", False),
+        ("c", "autumn", "north", False),
+    ):
+        data = {"email": f"{submission}@x.test", "submission_id": submission}
+        data |= {"utm_source": "google", "utm_medium": "cpc", "utm_campaign": campaign}
+        actions.capture(
+            workspace,
+            data | ({"location": location} if location else {}),
+            source="api",
+            received_at=NOW,
+        )
+        settle(workspace)
+        if to_mql:
+            lead = Lead.objects.get(contact__email=f"{submission}@x.test")
+            actions.move_stage(workspace, lead.pk, "mql", at=NOW + hours)
+
+    def reached(by):
+        found = selectors.funnel(workspace, NOW - hours, NOW + hours, by=by)
+        return {group: [s.reached for s in steps][:3] for group, steps in found.items()}
+
+    # subscriber (passed on the way in), lead, MQL
+    assert reached("campaign") == {"autumn": [1, 1, 0], "spring": [2, 2, 1]}
+    assert reached("location") == {north.pk: [2, 2, 1], None: [1, 1, 0]}
+
+
 def test_the_stage_list_is_the_workspaces_own_and_a_stage_in_use_cannot_be_dropped(
     workspace, north
 ):
