@@ -10,6 +10,8 @@ claimed again when the lease ends, so nothing queued is lost; what a dead worker
 to the relay but had not marked yet is sent again: at most one group (``GROUP``
 messages) per crash, the in-flight bound. While one group is being handed over the next
 is rendered and signed; it goes to the relay only once the first is marked.
+An attempt is counted when its group is about to go to the relay, not at the claim: a
+worker killed in between uses up none of the messages' ``MAX_ATTEMPTS``.
 PostgreSQL claims with ``SKIP LOCKED`` so any number of workers share the outbox; SQLite
 serialises writers. Without ``PACER_SMTP_HOST`` each message is written as a ``.eml``
 file under ``$PACER_DATA_DIR/outbox/messages`` instead.
@@ -69,9 +71,7 @@ def _claim(limit: int) -> list[Message]:
             due = due.select_for_update(skip_locked=True)
         picked = list(due.order_by("id").values_list("pk", flat=True)[:limit])
         lease = timedelta(seconds=settings.MESSAGING_LEASE_SECONDS)
-        Message.objects.filter(pk__in=picked).update(
-            claimed_until=now + lease, attempts=F("attempts") + 1
-        )
+        Message.objects.filter(pk__in=picked).update(claimed_until=now + lease)
     return list(
         Message.objects.filter(pk__in=picked)
         .select_related("broadcast__template", "broadcast__sender", "broadcast__topic", "workspace")
@@ -171,9 +171,39 @@ def _defer(message: Message, until) -> None:
     Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
         due_at=until,
         claimed_until=None,
-        attempts=F("attempts") - 1,
         reason=f"deferred by quiet hours until {until:%Y-%m-%d %H:%M} UTC",
     )
+
+
+def _count_attempts(group: list["_Ready"]) -> list["_Ready"]:
+    """Count, in one write, the attempt each message of a group is about to make, just
+    before the group goes to the relay: a run killed between its claim and here uses up
+    no attempt (attempts recorded = SMTP transactions made; a kill during a hand-over can
+    leave that group's untried messages one attempt over, as it can leave the tried ones
+    one copy over). A message whose attempts are used up fails instead (the last one's
+    outcome lost to a kill): never more than ``MAX_ATTEMPTS`` transactions. Returns the
+    messages that go."""
+    going = []
+    for ready in group:
+        message = ready.message
+        if message.attempts >= MAX_ATTEMPTS:
+            _finish(message, MessageStatus.FAILED, f"gave up after {message.attempts} attempts")
+            continue
+        message.attempts += 1
+        going.append(ready)
+    if going:
+        counted = Message.objects.filter(pk__in=[ready.message.pk for ready in going])
+        counted.update(attempts=F("attempts") + 1)
+    return going
+
+
+def _give_back(messages: list[Message]) -> None:
+    """The attempts counted for messages that never reached the relay after all (a
+    session ended before them, or the frequency cap skipped them)."""
+    if messages:
+        Message.objects.filter(pk__in=[m.pk for m in messages]).update(attempts=F("attempts") - 1)
+        for message in messages:
+            message.attempts -= 1
 
 
 class _Rules:
@@ -233,17 +263,18 @@ class _Ready:
 @dataclass
 class _Outcome:
     """What the relay did with (part of) a group: ``failure`` is the error that ended a
-    session (its share's untried messages stay claimed for the next run)."""
+    session; its share's ``untried`` messages stay claimed for the next run."""
 
     accepted: list[Message] = field(default_factory=list)
     refused: list[tuple[Message, smtplib.SMTPRecipientsRefused]] = field(default_factory=list)
     failure: Exception | None = None
+    untried: list[Message] = field(default_factory=list)
 
 
 def _send_share(transport: _Transport, share: list[_Ready]) -> _Outcome:
     """Hand ``share`` over in order on one session (in a thread of its own: no database)."""
     outcome = _Outcome()
-    for ready in share:
+    for n, ready in enumerate(share):
         try:
             transport.send(ready.message, ready.envelope_from, ready.data)
         except smtplib.SMTPRecipientsRefused as error:
@@ -251,6 +282,7 @@ def _send_share(transport: _Transport, share: list[_Ready]) -> _Outcome:
             continue
         except (smtplib.SMTPException, OSError) as error:
             outcome.failure = error
+            outcome.untried = [later.message for later in share[n + 1 :]]
             break
         faults.point("messaging.accepted")  # the relay has it; not marked yet
         outcome.accepted.append(ready.message)
@@ -333,9 +365,11 @@ def _send_capped(group: list[_Ready], transport: _Transport, hooks: dict, caps: 
     messages are counted, the group handed over and the accepted marked; a second worker
     sending to one of them waits, then counts these (on SQLite the write lock does the
     same). A kill leaves at most the group in flight; a relay that goes away ends the
-    group with what it accepted marked. Returns how many it accepted."""
+    group with what it accepted marked. The group's attempts were counted before (they
+    stay counted when a kill rolls this back); a message the cap skips, or one a failed
+    session never tried, gets its attempt back. Returns how many it accepted."""
     keys = sorted({(r.message.workspace_id, r.message.contact_id) for r in group})
-    accepted, failure = [], None
+    accepted, uncounted, failure = [], [], None
     with transaction.atomic():
         CapLock.objects.bulk_create(
             [CapLock(workspace_id=w, contact_id=c) for w, c in keys], ignore_conflicts=True
@@ -348,12 +382,13 @@ def _send_capped(group: list[_Ready], transport: _Transport, hooks: dict, caps: 
         list(locks.order_by("workspace_id", "contact_id"))
         recent = _recent(keys, caps)
         faults.point("messaging.cap_counted")
-        for ready in group:
+        for n, ready in enumerate(group):
             message = ready.message
             cap, key = caps[message.workspace_id], (message.workspace_id, message.contact_id)
             if recent[key] >= cap.cap_count:
                 reason = f"frequency cap: {cap.cap_count} in {cap.cap_days} days reached"
                 _finish(message, MessageStatus.SKIPPED, reason)
+                uncounted.append(message)
                 continue
             try:
                 transport.send(message, ready.envelope_from, ready.data)
@@ -362,11 +397,13 @@ def _send_capped(group: list[_Ready], transport: _Transport, hooks: dict, caps: 
                 continue
             except (smtplib.SMTPException, OSError) as error:
                 failure = error
+                uncounted += [later.message for later in group[n + 1 :]]
                 break
             faults.point("messaging.accepted")  # the relay has it; not marked yet
             accepted.append(message)
             recent[key] += 1
         _mark_sent(accepted, hooks)
+        _give_back(uncounted)
     if failure is not None:
         raise failure
     return len(accepted)
@@ -382,6 +419,7 @@ def _settle(handing_over: list[Future], hooks: dict[int, list]) -> tuple[int, Ex
     for outcome in outcomes:
         for message, error in outcome.refused:
             _refused(message, error, hooks[message.workspace_id])
+    _give_back([message for outcome in outcomes for message in outcome.untried])
     failures = [outcome.failure for outcome in outcomes if outcome.failure]
     return len(accepted), (failures[0] if failures else None)
 
@@ -436,7 +474,8 @@ def deliver(limit: int | None = None) -> int:
         sessions = _Sessions()
         free, capped = work.prepare(groups[0])
         for upcoming in [*groups[1:], []]:
-            handing_over = sessions.start(free)
+            faults.point("messaging.prepared")  # a group rendered; no attempt counted yet
+            handing_over = sessions.start(_count_attempts(free))
             try:
                 free_next, capped_next = work.prepare(upcoming)  # while the relay takes these
             finally:  # what the relay accepted is marked, whatever happened meanwhile
@@ -444,6 +483,7 @@ def deliver(limit: int | None = None) -> int:
                 sent += accepted
             if failure is not None:
                 raise failure
+            capped = _count_attempts(capped)
             if capped:
                 caps = {r.message.workspace_id: work.rules.cap(r.message) for r in capped}
                 sent += _send_capped(capped, sessions.first, work.hooks, caps)

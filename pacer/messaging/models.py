@@ -425,10 +425,12 @@ class SmsMessage(models.Model):
 class ProviderCredentials(models.Model):
     """How a workspace's email provider events are verified
     (``pacer.messaging.provider_auth``): SendGrid's signed-webhook public key (base64
-    DER, as SendGrid shows it) and Postmark's basic-auth credentials (the password kept
-    only as a keyed digest). SNS needs nothing: Amazon signs its messages."""
+    DER, as SendGrid shows it), Postmark's basic-auth credentials (the password kept
+    only as a keyed digest) and the Amazon SNS topics (ARNs) whose signed posts are taken:
+    a post from any other topic, AWS-signed or not, is refused."""
 
     workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE)
+    sns_topic_arns = models.JSONField(default=list, blank=True)
     sendgrid_public_key = models.TextField(blank=True)
     sendgrid_set_at = models.DateTimeField(null=True, blank=True)
     postmark_username = models.CharField(max_length=100, blank=True)

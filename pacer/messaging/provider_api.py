@@ -1,6 +1,7 @@
 """How email providers' event posts are verified, over the REST API: SendGrid's
 verification key and Postmark's basic-auth credentials (write-only: read back only as
-"set at"), and the SNS topics whose subscriptions Pacer confirmed or failed to."""
+"set at"), the SNS topics allowed to post, and the SNS topics whose subscriptions Pacer
+confirmed or failed to."""
 
 from datetime import datetime
 
@@ -26,6 +27,13 @@ class ProviderCredentialsIn(Schema):
     postmark_password: bounded(200) | None = Field(
         None, description="its password (set with the user name); null keeps"
     )
+    sns_topic_arns: list[bounded(300)] | None = Field(
+        None,
+        max_length=20,
+        description="the Amazon SNS topics (ARNs, arn:aws:sns:<region>:<account>:<name>) "
+        "whose signed posts are taken: replaces the list ([]: none, every SNS post is "
+        "refused); null keeps it",
+    )
     clear_sendgrid: bool = Field(False, description="remove the key: SendGrid posts refused")
     clear_postmark: bool = Field(False, description="remove the credentials: Postmark refused")
 
@@ -44,7 +52,10 @@ class ProviderCredentialsOut(Schema):
     postmark_credentials_set_at: datetime | None = Field(
         description="when Postmark's credentials were set; null: Postmark events are refused"
     )
-    ses: str = Field(description="SES events need no setting: SNS signatures are verified")
+    ses: str = Field(description="how SES events (through SNS) are verified")
+    sns_topic_arns: list[str] = Field(
+        description="the SNS topics whose posts are taken; any other topic is refused"
+    )
     sns_subscriptions: list[SnsSubscriptionOut]
 
 
@@ -52,7 +63,10 @@ def _out(workspace, found) -> dict:
     return {
         "sendgrid_key_set_at": found.sendgrid_set_at,
         "postmark_credentials_set_at": found.postmark_set_at,
-        "ses": "verified by Amazon SNS message signatures",
+        "ses": "verified by Amazon SNS message signatures, from the allowed topics only"
+        if found.sns_topic_arns
+        else "refused until an SNS topic is allowed",
+        "sns_topic_arns": list(found.sns_topic_arns),
         "sns_subscriptions": list(selectors.sns_subscriptions(workspace)),
     }
 
@@ -68,9 +82,10 @@ def get_provider_credentials(request):
 @router.put("/settings/providers", response={200: ProviderCredentialsOut, **ERRORS, **BODY_ERRORS})
 @endpoint("messaging.send")
 def put_provider_credentials(request, payload: ProviderCredentialsIn):
-    """Set, keep or clear SendGrid's key and Postmark's credentials; a key that is not an
-    ECDSA P-256 public key, or a user name without a password, is refused (422 naming the
-    field) and changes nothing."""
+    """Set, keep or clear SendGrid's key, Postmark's credentials and the allowed SNS
+    topics; a key that is not an ECDSA P-256 public key, a user name without a password or
+    a topic that is not an SNS topic ARN is refused (422 naming the field) and changes
+    nothing."""
     found = provider_auth.save_credentials(
         request.workspace, **payload.model_dump(), actor=request.user
     )

@@ -2,7 +2,10 @@
 anything in it is read or recorded. Secure by default: a provider whose proof is not
 configured for the workspace is refused, saying what to configure.
 
-- **Amazon SES through SNS** (nothing to configure): the SNS message signature
+- **Amazon SES through SNS**: the topic first: only posts from the SNS topics (ARNs)
+  allowed for the workspace are read (``ProviderCredentials.sns_topic_arns``; any other,
+  AWS-signed or not, is refused and logged, nothing written or fetched, so an AWS account
+  that learns the endpoint URL cannot subscribe its own topic); then the SNS message signature
   (``SignatureVersion`` 1 = SHA1withRSA, 2 = SHA256withRSA) over AWS's string to sign
   (``SNS_SIGNED_FIELDS``, each ``name\\nvalue\\n``) is checked with the certificate at
   ``SigningCertURL``. That URL must be ``https://sns.<region>.amazonaws.com/...pem`` (any
@@ -25,6 +28,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import logging
 import re
 from collections.abc import Mapping
 from datetime import timedelta
@@ -42,6 +46,7 @@ from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Workspace
 from pacer.messaging.models import ProviderCredentials, SnsCertificate, SnsSubscription
 
+log = logging.getLogger(__name__)
 SNS_HOST = re.compile(r"^sns\.[a-z]{2}(-[a-z]+){1,2}-\d{1,2}\.amazonaws\.com$")
 SUBSCRIPTION_FIELDS = (
     "Message",
@@ -62,6 +67,10 @@ SENDGRID_SIGNATURE = "X-Twilio-Email-Event-Webhook-Signature"
 SENDGRID_TIMESTAMP = "X-Twilio-Email-Event-Webhook-Timestamp"
 SENDGRID_TOLERANCE = timedelta(minutes=10)
 SETTINGS_PLACE = "Messages > Sending rules > Provider verification"
+TOPIC_ARN = re.compile(
+    r"^arn:aws(-[a-z]+)*:sns:[a-z]{2}(-[a-z]+){1,2}-\d{1,2}:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$"
+)
+MAX_SNS_TOPICS = 20
 
 
 class Refused(Exception):
@@ -96,6 +105,31 @@ def _public_key(text: str) -> ec.EllipticCurvePublicKey | None:
     return key
 
 
+def _topic_arns(errors: dict[str, str], value) -> list[str] | None:
+    """The SNS topic ARNs of ``value`` (a list, or text with one a line), deduplicated in
+    order; None when ``value`` is None (kept). A bad one's reason in ``errors``."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.splitlines()
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        errors["sns_topic_arns"] = "must be a list of SNS topic ARNs"
+        return None
+    topics = list(dict.fromkeys(item.strip() for item in value if item.strip()))
+    for n, topic in enumerate(topics, 1):
+        if len(topic) > 300 or not TOPIC_ARN.match(topic):
+            shown = topic if len(topic) <= 80 else topic[:80] + "…"
+            errors["sns_topic_arns"] = (
+                f"topic {n} ({shown!r}) is not an SNS topic ARN: "
+                "arn:aws:sns:<region>:<12-digit account>:<topic name>"
+            )
+            return None
+    if len(topics) > MAX_SNS_TOPICS:
+        errors["sns_topic_arns"] = f"must be at most {MAX_SNS_TOPICS} topics"
+        return None
+    return topics
+
+
 @transaction.atomic
 def save_credentials(
     workspace: Workspace,
@@ -103,13 +137,17 @@ def save_credentials(
     sendgrid_public_key: str | None = None,
     postmark_username: str | None = None,
     postmark_password: str | None = None,
+    sns_topic_arns: list[str] | str | None = None,
     clear_sendgrid: bool = False,
     clear_postmark: bool = False,
     actor=None,
 ) -> ProviderCredentials:
     """Set (a value), keep (None or "") or clear each provider's verification. Postmark's
-    user name and password are set together."""
+    user name and password are set together. ``sns_topic_arns`` replaces the allowed SNS
+    topics (a list, or text with one ARN a line; empty: none, every SNS post refused);
+    None keeps them."""
     errors: dict[str, str] = {}
+    topics = _topic_arns(errors, sns_topic_arns)
     found = credentials_of(workspace)
     key = check_text(errors, "sendgrid_public_key", sendgrid_public_key, 1000)
     if key and "sendgrid_public_key" not in errors and _public_key(key) is None:
@@ -144,6 +182,9 @@ def save_credentials(
         found.postmark_password_digest = _password_digest(password)
         found.postmark_set_at = now
         changed.append("postmark set")
+    if topics is not None and topics != found.sns_topic_arns:
+        found.sns_topic_arns = topics
+        changed.append(f"sns topics: {', '.join(topics) or 'none'}")
     found.save()
     if changed:
         audit.record(
@@ -223,12 +264,39 @@ def sns_string_to_sign(envelope: dict) -> bytes:
     return text.encode()
 
 
-def verify_sns(raw: bytes) -> dict:
-    """The SNS envelope of ``raw`` once its signature is verified; ``Refused`` naming the
-    reason otherwise (``ValueError`` when the body is no JSON object)."""
+def _check_topic(workspace: Workspace, envelope: dict) -> None:
+    """Refuse (and log) an SNS post whose ``TopicArn`` is not allowed for the workspace:
+    checked before the signature, so nothing is fetched or written for it."""
+    topic = envelope.get("TopicArn")
+    allowed = credentials_of(workspace).sns_topic_arns
+    if isinstance(topic, str) and topic in allowed:
+        return
+    log.warning(
+        "SNS %s refused for workspace %s: topic %r is not allowed",
+        str(envelope.get("Type"))[:40],
+        workspace.pk,
+        str(topic)[:300],
+    )
+    if not isinstance(topic, str) or not topic:
+        raise Refused(403, "TopicArn", "missing: SNS names the topic of every message")
+    if not allowed:
+        reason = (
+            "no SNS topic is allowed for this workspace yet: add the topic's ARN in "
+            f"{SETTINGS_PLACE} before subscribing it"
+        )
+    else:
+        reason = f"{topic[:300]} is not one of the SNS topics allowed in {SETTINGS_PLACE}"
+    raise Refused(403, "TopicArn", reason)
+
+
+def verify_sns(workspace: Workspace, raw: bytes) -> dict:
+    """The SNS envelope of ``raw`` once its topic is checked against the workspace's
+    allowed ones and its signature verified; ``Refused`` naming the reason otherwise
+    (``ValueError`` when the body is no JSON object)."""
     envelope = json.loads(raw)
     if not isinstance(envelope, dict):
         raise ValueError("the body must be a JSON object")
+    _check_topic(workspace, envelope)
     version = envelope.get("SignatureVersion")
     if version not in SNS_HASHES:
         raise Refused(403, "SignatureVersion", "must be 1 (SHA1withRSA) or 2 (SHA256withRSA)")

@@ -19,7 +19,7 @@ def _verified(workspace: Workspace, provider: str, request) -> dict | None:
     ``provider_auth.Refused`` or ``provider_events.BadPayload``."""
     if provider == "ses":
         try:
-            return provider_auth.verify_sns(request.body)
+            return provider_auth.verify_sns(workspace, request.body)
         except (ValueError, UnicodeDecodeError) as error:
             raise provider_events.BadPayload("body", "is not a JSON object") from error
     if provider == "sendgrid":

@@ -73,6 +73,7 @@ CLEARABLE = ("sendgrid", "postmark")
 def _save_providers(request) -> dict:
     """Save the provider verification form; its errors (none when saved)."""
     values = {name: request.POST.get(name, "") for name in PROVIDER_FIELDS}
+    values["sns_topic_arns"] = request.POST.get("sns_topic_arns")  # absent: kept
     clear = {f"clear_{name}": request.POST.get(f"clear_{name}") == "1" for name in CLEARABLE}
     try:
         provider_auth.save_credentials(request.workspace, **values, **clear, actor=request.user)
@@ -87,12 +88,17 @@ def sending_rules(request):
     workspace = request.workspace
     form, topic_form = _form_of(rules.settings_of(workspace)), {"name": "", "description": ""}
     errors, topic_errors, provider_errors, status = {}, {}, {}, 200
-    provider_form = {"postmark_username": ""}
+    credentials = provider_auth.credentials_of(workspace)
+    provider_form = {
+        "postmark_username": "",
+        "sns_topic_arns": "\n".join(credentials.sns_topic_arns),
+    }
     if request.method == "POST" and request.POST.get("form") == "providers":
         provider_errors = _save_providers(request)
         if not provider_errors:
             return HttpResponseRedirect(reverse("message-settings") + "#provider-events")
-        provider_form["postmark_username"] = request.POST.get("postmark_username", "")
+        for name in provider_form:
+            provider_form[name] = request.POST.get(name, provider_form[name])
         status = 422
     elif request.method == "POST" and request.POST.get("form") == "topic":
         topic_form = {name: request.POST.get(name, "") for name in topic_form}
@@ -120,7 +126,7 @@ def sending_rules(request):
         "topic_errors": topic_errors,
         "topics": rules.topics(workspace),
         "provider_urls": _provider_urls(workspace),
-        "credentials": provider_auth.credentials_of(workspace),
+        "credentials": credentials,
         "provider_form": provider_form,
         "provider_errors": provider_errors,
         "sns_subscriptions": selectors.sns_subscriptions(workspace),

@@ -1,4 +1,5 @@
 import socket
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
@@ -9,13 +10,16 @@ from pacer.people.models import Consent, Contact
 
 
 class Sink:
-    """A real SMTP server's handler: keeps what it accepts; refuses listed recipients."""
+    """A real SMTP server's handler: keeps what it accepts; refuses listed recipients;
+    counts the transactions (RCPT commands) per recipient, refused ones included."""
 
     def __init__(self):
         self.messages = []
         self.refuse = {}  # address -> SMTP reply, e.g. "550 no such user"
+        self.tried = Counter()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        self.tried[address] += 1
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)

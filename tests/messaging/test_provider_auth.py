@@ -65,6 +65,7 @@ def proofs(workspace):
         sendgrid_public_key=account.public_key,
         postmark_username="pm",
         postmark_password="s3cret",
+        sns_topic_arns=[TOPIC],
     )
     return account
 
@@ -196,6 +197,7 @@ def test_the_certificate_is_fetched_from_amazon_through_the_guard_once(
 def test_a_verified_subscription_confirmation_is_confirmed_and_shown(
     client, admin, workspace, amazon
 ):
+    provider_auth.save_credentials(workspace, sns_topic_arns=[TOPIC])
     subscribe = f"https://{SNS_HOST}/?Action=ConfirmSubscription&TopicArn={TOPIC}&Token=2336"
     body = sns_sign(subscription_confirmation(subscribe), version="2")
 
@@ -223,6 +225,7 @@ def test_a_verified_subscription_confirmation_is_confirmed_and_shown(
 def test_a_failed_confirmation_is_recorded_and_shown_not_a_500(
     client, admin, workspace, amazon, failure, monkeypatch
 ):
+    provider_auth.save_credentials(workspace, sns_topic_arns=[TOPIC])
     subscribe = f"https://{SNS_HOST}/?Action=ConfirmSubscription&TopicArn={TOPIC}&Token=1"
     expected = "SubscribeURL: Amazon answered 403"
     if failure == "amazon refuses":
@@ -251,6 +254,7 @@ def test_a_failed_confirmation_is_recorded_and_shown_not_a_500(
 
 
 def test_an_unsigned_subscription_confirmation_is_not_followed(client, workspace, amazon):
+    provider_auth.save_credentials(workspace, sns_topic_arns=[TOPIC])
     subscribe = f"https://{SNS_HOST}/?Action=ConfirmSubscription&TopicArn={TOPIC}&Token=1"
     body = {**subscription_confirmation(subscribe), "SignatureVersion": "1"}
     body["SigningCertURL"], body["Signature"] = CERT_URL, "bm90IGEgc2lnbmF0dXJl"
@@ -370,7 +374,8 @@ def test_credentials_are_set_over_rest_and_never_shown_back(client, workspace, n
     assert client.get(url, **marketer).json() == {
         "sendgrid_key_set_at": None,
         "postmark_credentials_set_at": None,
-        "ses": "verified by Amazon SNS message signatures",
+        "ses": "refused until an SNS topic is allowed",
+        "sns_topic_arns": [],
         "sns_subscriptions": [],
     }
     refused = [

@@ -21,6 +21,7 @@ from pacer.messaging.models import InboundMail, Message, MessageEvent, Suppresse
 from pacer.messaging.provider_events import endpoint_token
 from tests.messaging.conftest import person
 from tests.messaging.providers import (
+    TOPIC,
     SendGrid,
     basic_auth,
     seed_certificate,
@@ -40,10 +41,12 @@ def sendgrid(workspace):
 
 @pytest.fixture
 def proofs(workspace, sendgrid):
-    """Each provider's proof configured: SNS's certificate cached, SendGrid's key and
-    Postmark's credentials set."""
+    """Each provider's proof configured: SNS's certificate cached and its topic allowed,
+    SendGrid's key and Postmark's credentials set."""
     seed_certificate()
-    provider_auth.save_credentials(workspace, postmark_username="pm", postmark_password="s3cret")
+    provider_auth.save_credentials(
+        workspace, postmark_username="pm", postmark_password="s3cret", sns_topic_arns=[TOPIC]
+    )
     return sendgrid
 
 
