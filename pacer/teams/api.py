@@ -117,6 +117,36 @@ def create(request, payload: TeamIn):
     return Status(201, _out(team))
 
 
+class RatingIn(Schema):
+    location: str = Field(description="the location's code")
+    source: str = Field(description="where the review is from, e.g. google")
+    external_id: str = Field(description="the review's id at its source")
+    rating: float = Field(description="stars, 1 to 5")
+    date: Day
+
+
+class RatingsIn(Schema):
+    rows: list[RatingIn]
+
+
+class RatingsOut(Schema):
+    created: int
+    updated: int
+
+
+@router.post("/ratings", response={200: RatingsOut, **ERRORS, **BODY_ERRORS})
+@endpoint("cx.manage")
+def import_ratings(request, payload: RatingsIn):
+    """Review ratings per location, all or nothing (as the CSV import): a review sent
+    again (same source and external_id) is updated, not counted twice. (Declared before
+    the ``/{key}`` routes, which would take the path.)"""
+    rows = [
+        {**row.dict(), "rating": str(row.rating), "date": row.date.isoformat()}
+        for row in payload.rows
+    ]
+    return surveys.record_ratings(request.workspace, rows, actor=request.user)
+
+
 @router.put("/{key}", response={200: TeamOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND})
 @endpoint("teams.manage")
 def update(request, key: TeamKey, payload: TeamUpdateIn):
@@ -175,32 +205,3 @@ def scoreboard(request, key: TeamKey, month: Day | None = None):
             for row in board.rows
         ],
     }
-
-
-class RatingIn(Schema):
-    location: str = Field(description="the location's code")
-    source: str = Field(description="where the review is from, e.g. google")
-    external_id: str = Field(description="the review's id at its source")
-    rating: float = Field(description="stars, 1 to 5")
-    date: Day
-
-
-class RatingsIn(Schema):
-    rows: list[RatingIn]
-
-
-class RatingsOut(Schema):
-    created: int
-    updated: int
-
-
-@router.post("/ratings", response={200: RatingsOut, **ERRORS, **BODY_ERRORS})
-@endpoint("cx.manage")
-def import_ratings(request, payload: RatingsIn):
-    """Review ratings per location, all or nothing (as the CSV import): a review sent
-    again (same source and external_id) is updated, not counted twice."""
-    rows = [
-        {**row.dict(), "rating": str(row.rating), "date": row.date.isoformat()}
-        for row in payload.rows
-    ]
-    return surveys.record_ratings(request.workspace, rows, actor=request.user)
