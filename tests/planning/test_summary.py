@@ -43,6 +43,7 @@ from pacer.planning.models import (
     Campaign,
     Invoice,
     NodeMonth,
+    PlanFact,
     PlanNode,
     PurchaseOrder,
     SpendEntry,
@@ -266,7 +267,9 @@ def by_lines(workspace) -> dict[int, Figures]:
 
 def check(workspace) -> None:
     assert stored(workspace) == from_scratch(workspace)
-    assert facts.stored(workspace.pk) == facts.compute(workspace.pk)
+    recomputed = facts.compute(workspace.pk)
+    assert facts.stored(workspace.pk) == recomputed
+    assert PlanFact.objects.filter(workspace=workspace).count() == len(recomputed)  # once each
     own = by_lines(workspace)
     parents = dict(PlanNode.objects.filter(workspace=workspace).values_list("pk", "parent_id"))
     totals = roll_up(parents, own)
