@@ -80,7 +80,7 @@ def test_campaign_link_and_spend_through_the_forms(
     page.fill("#field-amount", "1250.40")
     page.click("#spend-form button[type=submit]")
     page.wait_for_selector("#spend-totals")
-    assert page.inner_text("#kpi-spend-total .kpi-value") == "$1,250.00"
+    assert page.inner_text("#kpi-spend-total .kpi-value") == "$1,250.40"
     assert "$1,250.40" in page.inner_text("#spend")
     line = SpendEntry.objects.get()
     assert (line.day.isoformat(), line.channel, line.campaign, line.location.code, line.amount) == (
