@@ -9,9 +9,13 @@ Defaults: 50 locations, 300,000 spend lines, 10 runs. Prints the build time and 
 node-month summary's rebuild (the build writes the tables directly), then the median,
 p95 and range (wall and this process's CPU) of the tree computed from the tables (before
 the summary) and of ``tree()`` (from it), checked node by node against each other, of the
-planned-vs-actual report by node and by channel × month (its totals checked against the
-tree's), and of a transfer between two lines; and checks the reconciliation (the root's
-totals equal the sums of the lines read in SQL).
+planned-vs-actual report by node, channel, location, team × vendor and by month (its
+totals checked against the tree's), of a transfer between two lines and of the monthly
+close (its report; closing January once); and checks the reconciliation (the root's
+totals equal the sums of the lines read in SQL). The planned-vs-actual report groups the
+node months by node and time, and the facts per line key (``pacer.planning.facts``) by
+channel, team, location or vendor; the facts summed from the tables (the report's way
+before them) are timed once and checked against the report by channel.
 SQLite by default; ``PACER_BENCH_DATABASE_URL`` runs it on PostgreSQL.
 """
 
@@ -250,10 +254,22 @@ def main() -> None:
     assert root.spent == spent, (root.spent, spent)
     assert root.committed == 80 * locations * CAMPAIGNS_PER_LOCATION
     print(f"reconciled: planned {root.planned:,}, spent {root.spent:,} (matched {root.actual:,})")
+    from pacer.planning import facts
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    by_channel = {}
+    for key, cents in facts.compute(workspace.pk).items():  # the report's old way, once
+        found_cents = by_channel.setdefault(key[2], [0, 0, 0, 0])
+        for index, value in enumerate(cents):
+            found_cents[index] += value
+    print(f"before: the facts summed from the tables (once): {time.perf_counter() - wall:.1f} s "
+          f"wall, {time.process_time() - cpu:.1f} s CPU")  # fmt: skip
     for rows_by, columns_by in (
         ("node", ""),
         ("node", "month"),
         ("channel", ""),
+        ("channel", "month"),
+        ("location", ""),
         ("team", "vendor"),
     ):
         report = timed(
@@ -263,12 +279,26 @@ def main() -> None:
         )
         money = (report.total.planned, report.total.committed, report.total.actual)
         assert money == (root.planned, root.committed, root.spent), money
+        if (rows_by, columns_by) == ("channel", ""):  # the kept facts = the tables' sums
+            kept = {
+                row.key: [int(getattr(row.total, m) * 100) for m in facts.MEASURES]
+                for row in report.rows
+            }
+            assert kept == by_channel, "the kept facts disagree with the tables"
     lines = list(BudgetLine.objects.filter(workspace=workspace).order_by("pk")[:2])
     timed(
         "request_transfer of 1.00 (applied, summary refreshed)",
         lambda: request_transfer(workspace, lines[0].pk, lines[1].pk, "1", "bench"),
         runs,
     )
+    from pacer.planning.close_actions import close_month
+    from pacer.planning.close_selectors import close_report
+
+    timed("close_report(2026): the monthly close page", lambda: close_report(workspace, 2026), runs)
+    wall, cpu = time.perf_counter(), time.process_time()
+    close_month(workspace, date(2026, 1, 1))  # once: a closed month stays closed
+    print(f"close_month(2026-01), once: {(time.perf_counter() - wall) * 1000:.1f} ms wall, "
+          f"{(time.process_time() - cpu) * 1000:.1f} ms CPU")  # fmt: skip
     print("load after:", os.getloadavg())
 
 

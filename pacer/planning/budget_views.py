@@ -14,6 +14,7 @@ from pacer.core.permissions import allows, check, page
 from pacer.planning import budget_actions, plan_selectors, purchase_actions
 from pacer.planning.alerts import THRESHOLDS, set_alert_thresholds
 from pacer.planning.models import BudgetTransfer, PurchaseOrder, Vendor
+from pacer.planning.money import money_column
 from pacer.planning.rollups import accruals
 from pacer.planning.scope import ALL, TeamScope, team_filter
 from pacer.planning.spend_views import parse_day
@@ -98,7 +99,7 @@ def _transfer_table(request, scope: TeamScope) -> Table:
         Column("requested_at", "Requested", format="datetime", sortable=True),
         Column("source", "From"),
         Column("target", "To"),
-        Column("amount", "Amount", format="money", sortable=True),
+        money_column("amount", "Amount", request.workspace.currency, sortable=True),
         Column("reason", "Reason"),
         Column("status", "Status", sortable=True),
         Column("requested_by", "By"),
@@ -255,7 +256,7 @@ def vendors(request):
         Column("contract", "Contract"),
         Column("contract_ends", "Contract ends", format="date", sortable=True),
         Column("contact_name", "Contact"),
-        Column("committed", "Ordered", format="money", sortable=True),
+        money_column("committed", "Ordered", request.workspace.currency, sortable=True),
     ]
     table = Table(
         request,

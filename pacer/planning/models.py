@@ -360,3 +360,45 @@ class NodeMonth(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["workspace", "node", "month"], name="node_month_key")
         ]
+
+
+class PlanFact(models.Model):
+    """The plan's money in one month under one node, channel, team, location and vendor
+    key, in cents of the workspace currency (``pacer.planning.facts`` says which amount
+    goes where). Kept with ``NodeMonth`` by ``pacer.planning.summary``, so the report
+    grouped by channel, team, location or vendor reads these rows, not the lines."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    node = models.ForeignKey(PlanNode, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="the first day of the month")
+    channel = models.CharField(max_length=40)
+    # the line's own team (a pacer.teams Team id); none: the node's (resolved when read)
+    team_id = models.BigIntegerField(null=True, blank=True)
+    location = models.CharField(max_length=40, blank=True, default="")
+    vendor = models.CharField(max_length=24, help_text="a vendor's id, several or none")
+    planned = models.BigIntegerField(default=0)
+    committed = models.BigIntegerField(default=0)
+    invoiced = models.BigIntegerField(default=0)
+    actual = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # the refresh's deletes by node and month, and every report read from the
+            # index alone (on SQLite, no lookup of the table's row per fact)
+            models.Index(
+                fields=[
+                    "workspace",
+                    "node",
+                    "month",
+                    "channel",
+                    "team_id",
+                    "location",
+                    "vendor",
+                    "planned",
+                    "committed",
+                    "invoiced",
+                    "actual",
+                ],
+                name="plan_fact_node",
+            )
+        ]

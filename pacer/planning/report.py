@@ -18,6 +18,10 @@ A line's planned and actual amounts go to its vendor when every order on it (can
 ones aside) is to one vendor, to "Several vendors" when to more, else to "No vendor". A
 line's team is its own, else its node's, else (as the team scoping has it) its nearest
 ancestor's. Quarters are calendar quarters; the fiscal year is the node's.
+
+The facts are summed by the actions as they write (``pacer.planning.summary``): by node
+and time the report reads the node-month rows, by any other dimension the facts per
+line key (``pacer.planning.facts``); neither reads a line or a spend line.
 """
 
 from collections import defaultdict
@@ -25,24 +29,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Sum
 
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
 from pacer.planning import summary
+from pacer.planning.facts import NO_VENDOR, SEVERAL_VENDORS
 from pacer.planning.models import (
-    BudgetLine,
-    Invoice,
     NodeMonth,
+    PlanFact,
     PlanNode,
-    PurchaseOrder,
-    SpendEntry,
     Vendor,
 )
 from pacer.planning.scope import node_teams
-from pacer.planning.summary import as_month
 from pacer.teams import selectors as teams
 
 ZERO = Decimal(0)
@@ -67,7 +67,6 @@ DIMENSIONS = {
     "year": "Fiscal year",
 }
 MAX_DEPTH = 20
-NO_VENDOR, SEVERAL_VENDORS = "none", "several"
 
 
 @dataclass
@@ -146,8 +145,8 @@ def check_grouping(rows: str, columns: str = "", depth: int = 1) -> None:
         raise ValidationFailed(errors)
 
 
-# each dimension's columns in the facts' query (``_FACTS``): node, year and team need the
-# node (the year is the node's; a line without a team has its node's), time the month
+# each dimension's columns of a fact (``PlanFact``): node, year and team need the node
+# (the year is the node's; a line without a team has its node's), time the month
 _GROUP_COLUMNS = {
     "node": ("node_id",),
     "year": ("node_id",),
@@ -159,92 +158,6 @@ _GROUP_COLUMNS = {
     "vendor": ("vendor",),
 }
 
-_MONTH_START = {
-    "sqlite": "strftime('%%Y-%%m-01', s.day)",
-    "postgresql": "CAST(date_trunc('month', s.day) AS date)",
-}
-
-
-def _facts_sql(grouped: list[str], fiscal_year: int | None) -> str:
-    """The query of the plan's money summed per ``grouped`` columns (``_GROUP_COLUMNS``),
-    in cents (its parameters: ``_facts``).
-
-    Every amount is one row of the inner ``UNION ALL`` with all its dimensions: a line's
-    planned amount; an open order's amount (committed); an invoice (invoiced, and
-    committed when its order is closed); a spend sum per node, month, channel and
-    location code with the line it goes to (the lowest id at its location, else without
-    one: ``rollups``' rule), carrying that line's dimensions, or none (unplanned)."""
-    quote = connection.ops.quote_name
-    line, order, invoice, node, spend = (
-        quote(m._meta.db_table) for m in (BudgetLine, PurchaseOrder, Invoice, PlanNode, SpendEntry)
-    )
-    location = quote(SpendEntry._meta.get_field("location").related_model._meta.db_table)
-    month = _MONTH_START[connection.vendor]
-    cents = "CAST(ROUND({} * 100) AS BIGINT)"
-    year = " AND n.fiscal_year = %s" if fiscal_year is not None else ""
-    # the lines of the wanted nodes, each with its vendor key (one vendor's id, several,
-    # none) from the orders on it that are not cancelled
-    lines = f"""
-        SELECT b.id, b.node_id, b.month, b.channel, b.team_id, b.location, b.amount_base,
-               CASE WHEN v.n IS NULL THEN '{NO_VENDOR}'
-                    WHEN v.n = 1 THEN CAST(v.first AS TEXT)
-                    ELSE '{SEVERAL_VENDORS}' END AS vendor
-        FROM {line} b JOIN {node} n ON n.id = b.node_id
-        LEFT JOIN (
-            SELECT line_id, MIN(vendor_id) AS first, COUNT(DISTINCT vendor_id) AS n
-            FROM {order} WHERE workspace_id = %s AND status <> 'cancelled' GROUP BY line_id
-        ) v ON v.line_id = b.id
-        WHERE b.workspace_id = %s{year}"""
-    matched = f"""
-        SELECT g.node_id, g.month, g.channel, g.code, g.cents,
-               COALESCE(
-                   (SELECT MIN(b.id) FROM {line} b WHERE b.workspace_id = %s
-                      AND b.node_id = g.node_id AND b.month = g.month
-                      AND b.channel = g.channel AND b.location = g.code),
-                   (SELECT MIN(b.id) FROM {line} b WHERE b.workspace_id = %s
-                      AND b.node_id = g.node_id AND b.month = g.month
-                      AND b.channel = g.channel AND b.location = '')
-               ) AS line_id
-        FROM (
-            SELECT n.id AS node_id, {month} AS month, s.channel AS channel,
-                   COALESCE(l.code, '') AS code, SUM({cents.format("s.amount")}) AS cents
-            FROM {spend} s JOIN {node} n ON n.campaign_id = s.campaign_id
-            LEFT JOIN {location} l ON l.id = s.location_id
-            WHERE s.workspace_id = %s{year}
-            GROUP BY n.id, {month}, s.channel, COALESCE(l.code, '')
-        ) g"""
-    facts = f"""
-        SELECT b.node_id AS node_id, b.month AS month, b.channel AS channel,
-               b.team_id AS team_id, b.location AS location, b.vendor AS vendor,
-               {cents.format("b.amount_base")} AS planned, 0 AS committed, 0 AS invoiced,
-               0 AS actual
-        FROM ({lines}) b
-        UNION ALL
-        SELECT b.node_id, b.month, b.channel, b.team_id, b.location,
-               CAST(o.vendor_id AS TEXT), 0, {cents.format("o.amount_base")}, 0, 0
-        FROM {order} o JOIN ({lines}) b ON b.id = o.line_id WHERE o.status = 'open'
-        UNION ALL
-        SELECT b.node_id, b.month, b.channel, b.team_id, b.location,
-               CAST(o.vendor_id AS TEXT), 0,
-               CASE WHEN o.status = 'closed' THEN {cents.format("i.amount_base")} ELSE 0 END,
-               {cents.format("i.amount_base")}, 0
-        FROM {invoice} i JOIN {order} o ON o.id = i.order_id
-        JOIN ({lines}) b ON b.id = o.line_id
-        UNION ALL
-        SELECT b.node_id, b.month, b.channel, b.team_id, b.location, b.vendor, 0, 0, 0,
-               m.cents
-        FROM ({matched}) m JOIN ({lines}) b ON b.id = m.line_id
-        UNION ALL
-        SELECT m.node_id, m.month, m.channel, NULL, m.code, '{NO_VENDOR}', 0, 0, 0, m.cents
-        FROM ({matched}) m WHERE m.line_id IS NULL"""
-    group = ", ".join(grouped)
-    sql = f"""
-        SELECT {group + ", " if group else ""}SUM(planned), SUM(committed), SUM(invoiced),
-               SUM(actual)
-        FROM ({facts}) f
-        {"GROUP BY " + group if group else ""}"""
-    return sql
-
 
 def _facts(
     workspace: Workspace,
@@ -252,39 +165,33 @@ def _facts(
     dimensions: list[str],
     fiscal_year: int | None,
 ) -> list[_Fact]:
-    """The plan's money summed in SQL per the columns ``dimensions`` need, as facts (the
-    dimensions not asked for left blank)."""
+    """The plan's money summed in SQL per the columns ``dimensions`` need, from the facts
+    the actions keep (``pacer.planning.facts``; the dimensions not asked for left
+    blank)."""
     grouped = sorted({c for d in dimensions for c in _GROUP_COLUMNS[d]})
-    sql = _facts_sql(grouped, fiscal_year)
-    year = [fiscal_year] if fiscal_year is not None else []
-    lines = [workspace.pk, workspace.pk, *year]  # each use of the lines' subquery
-    matched = [workspace.pk] * 3 + year  # of the matched spend's
-    params = lines * 3 + matched + lines + matched
+    rows = PlanFact.objects.filter(workspace=workspace)
+    if fiscal_year is not None:
+        rows = rows.filter(node__fiscal_year=fiscal_year)
+    sums = rows.values(*grouped).annotate(**{m: Sum(m) for m in MONEY}).order_by()
     node_team = node_teams(workspace) if "team" in dimensions else {}
     found = []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for row in cursor.fetchall():
-            values = dict(zip(grouped, row[: len(grouped)], strict=True))
-            planned, committed, invoiced, actual = (
-                Decimal(int(c or 0)).scaleb(-2) for c in row[len(grouped) :]
+    for row in sums:
+        money = Money(*(Decimal(row[m]).scaleb(-2) for m in MONEY))
+        node_id = row.get("node_id") or 0
+        team = ""
+        if "team" in dimensions:
+            team = team_keys.get(row["team_id"] or node_team.get(node_id), "")
+        found.append(
+            _Fact(
+                node_id,
+                row.get("month", date.min),
+                row.get("channel", ""),
+                team,
+                row.get("location", ""),
+                row.get("vendor", NO_VENDOR),
+                money,
             )
-            node_id = values.get("node_id") or 0
-            team = ""
-            if "team" in dimensions:
-                team = team_keys.get(values["team_id"] or node_team.get(node_id), "")
-            month = values.get("month")
-            found.append(
-                _Fact(
-                    node_id,
-                    as_month(month) if month is not None else date.min,
-                    values.get("channel") or "",
-                    team,
-                    values.get("location") or "",
-                    values.get("vendor") or NO_VENDOR,
-                    Money(planned, committed, invoiced, actual),
-                )
-            )
+        )
     return found
 
 

@@ -10,7 +10,9 @@ from django.urls import reverse
 from pacer.core.csv_export import export_csv as csv_lines
 from pacer.core.permissions import page
 from pacer.planning import plan_selectors
+from pacer.planning.money import money_column
 from pacer.planning.report import DIMENSIONS, MAX_DEPTH, MEASURES, Report, plan_report, table_rows
+from pacer.web.charts import Series, chart
 from pacer.web.filters import Choice, FilterBar
 from pacer.web.tables import Column, Table
 
@@ -58,7 +60,13 @@ def _report(request) -> tuple[FilterBar, Report]:
 
 
 def _table(request, found: Report, measure: str) -> Table:
-    money = "percent" if measure == "used" else "money"
+    currency = request.workspace.currency
+
+    def measure_column(key: str, text: str, shown: str) -> Column:
+        if shown == "used":
+            return Column(key, text, format="percent", sortable=True)
+        return money_column(key, text, currency, sortable=True)
+
     label = Column(
         "label",
         DIMENSIONS[found.rows_by],
@@ -86,15 +94,11 @@ def _table(request, found: Report, measure: str) -> Table:
     if found.columns_by:
         columns = [label]
         columns += [
-            Column(f"c{i}", text, format=money, sortable=True)
-            for i, (_, text) in enumerate(found.columns)
+            measure_column(f"c{i}", text, measure) for i, (_, text) in enumerate(found.columns)
         ]
-        columns.append(Column("total", "Total", format=money, sortable=True))
+        columns.append(measure_column("total", "Total", measure))
     else:
-        columns = [label] + [
-            Column(key, text, format="percent" if key == "used" else "money", sortable=True)
-            for key, text in MEASURES.items()
-        ]
+        columns = [label] + [measure_column(key, text, key) for key, text in MEASURES.items()]
     return Table(
         request,
         rows,
@@ -109,6 +113,28 @@ def _table(request, found: Report, measure: str) -> Table:
     )
 
 
+CHART_ROWS = 20
+
+
+def _chart(request, found: Report) -> dict | None:
+    """Planned against actual for the report's first ``CHART_ROWS`` rows, as the table
+    orders them (horizontal bars: labels stay readable at any width)."""
+    rows = found.rows[:CHART_ROWS]
+    if not rows:
+        return None
+    return chart(
+        "bar",
+        [row.label for row in rows],
+        [
+            Series("Planned", [float(row.total.planned) for row in rows]),
+            Series("Actual", [float(row.total.actual) for row in rows]),
+        ],
+        y="money",
+        currency=request.workspace.currency,
+        horizontal=True,
+    )
+
+
 @page("budgets.view")
 def report(request):
     bar, found = _report(request)
@@ -117,6 +143,9 @@ def report(request):
     context = {
         "bar": bar,
         "report": found,
+        "chart": _chart(request, found),
+        "chart_caption": f"Planned and actual by {DIMENSIONS[found.rows_by].lower()}"
+        + (f": the first {CHART_ROWS} rows of the table" if len(found.rows) > CHART_ROWS else ""),
         "table": _table(request, found, measure),
         "measure_label": MEASURES[measure],
         "csv_href": reverse("plan-report-csv") + (f"?{query}" if query else ""),

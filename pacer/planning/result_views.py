@@ -12,6 +12,7 @@ from pacer.metrics.customers import activity_bounds
 from pacer.metrics.labels import MODEL_LABELS
 from pacer.planning import results as planning_results
 from pacer.planning.models import Vendor
+from pacer.planning.money import money_column
 from pacer.warehouse.sync import default_store
 from pacer.web.filters import Choice, DateRange, FilterBar
 from pacer.web.tables import Column, Table
@@ -68,11 +69,12 @@ def _portfolio_table(request, found) -> Table:
                 "clv_romi": row.outcome.clv_romi,
             }
         )
+    currency = request.workspace.currency
     columns = [
         Column("name", "Campaign", href=lambda r: reverse("plan-node", args=[r["pk"]])),
         Column("call", "Call", labels=CALL_LABELS, sortable=True),
-        Column("spend", "Spend", format="money", sortable=True),
-        Column("attributed", "Attributed revenue", format="money", sortable=True),
+        money_column("spend", "Spend", currency, sortable=True),
+        money_column("attributed", "Attributed revenue", currency, sortable=True),
         Column("romi", "ROMI", format="percent", sortable=True),
         Column("low", "ROMI low (95%)", format="percent"),
         Column("high", "ROMI high (95%)", format="percent"),
@@ -129,14 +131,15 @@ def scorecards(request):
         }
         for card in cards
     ]
+    currency = request.workspace.currency
     columns = [
         Column("name", "Vendor", sortable=True, href=lambda r: reverse("vendor", args=[r["pk"]])),
         Column("kind", "Kind", labels=dict(Vendor.Kind.choices)),
-        Column("committed", "Committed", format="money", sortable=True),
-        Column("invoiced", "Invoiced", format="money", sortable=True),
-        Column("spend", "Campaign spend", format="money", sortable=True),
+        money_column("committed", "Committed", currency, sortable=True),
+        money_column("invoiced", "Invoiced", currency, sortable=True),
+        money_column("spend", "Campaign spend", currency, sortable=True),
         Column("customers", "New customers", format="count", sortable=True),
-        Column("attributed", "Attributed revenue", format="money", sortable=True),
+        money_column("attributed", "Attributed revenue", currency, sortable=True),
         Column("romi", "ROMI", format="percent", sortable=True),
         Column("on_time", "On time", format="count"),
         Column("late", "Late", format="count"),

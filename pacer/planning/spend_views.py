@@ -13,20 +13,15 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.people.selectors import locations
 from pacer.planning import actions, selectors, uploads
+from pacer.planning.money import money_column
 from pacer.planning.scope import ALL, MINE, TeamScope, team_filter
 from pacer.web.filters import Choice, DateRange, FilterBar, Text
-from pacer.web.formats import currency_prefix
 from pacer.web.tables import Column, Table
 
 SPEND_FORM_FIELDS = ("day", "channel", "campaign", "location", "amount")
 SPEND_FILTERS = ("start", "end", "channel", "campaign", "location")
 # Up to this many campaigns the form offers a list; beyond, the key is typed.
 CAMPAIGN_SELECT_LIMIT = 500
-
-
-def exact_money(amount, currency: str) -> str:
-    """A ledger amount to the cent (``$1,250.40``), unlike the rounded ``money`` kind."""
-    return "—" if amount is None else f"{currency_prefix(currency)}{amount:,.2f}"
 
 
 def parse_day(text: str, field: str, errors: dict) -> date | None:
@@ -58,13 +53,7 @@ def spend_table(request, rows, *, prefix: str = "", caption: str = "Spend", empt
             ),
         ),
         Column("location__name", "Location", sortable=True),
-        Column(
-            "amount",
-            "Amount",
-            format="money",
-            sortable=True,
-            text=lambda r: exact_money(r["amount"], currency),
-        ),
+        money_column("amount", "Amount", currency, sortable=True),
         Column("campaign_id", "Campaign id", format="count", visible=False),
     ]
     if editable:

@@ -1,10 +1,12 @@
-"""Each plan node's own money per month (``NodeMonth``), kept current by the actions that
-change it, and read by the plan tree instead of the lines.
+"""Each plan node's own money per month (``NodeMonth``), and the same money per line key
+(``PlanFact``, ``pacer.planning.facts``), kept current by the actions that change it, and
+read by the plan tree and the planned-vs-actual report instead of the lines.
 
 Every action that writes budget lines, transfers, purchase orders, invoices, spend or a
 node's campaign link calls one ``refresh`` at its end, in its own transaction, with the
 (node, month) pairs it touched (``lines``, ``spend`` and ``nodes`` name them). ``refresh``
-locks those nodes (in id order), then recomputes the pairs' rows from the tables, so the
+locks those nodes (in id order), then recomputes the pairs' rows (of both tables) from
+the tables, so the
 rows are a function of what is stored: two writers of the same node take turns (on
 PostgreSQL the second recomputes after the first commits, seeing its rows; SQLite has
 one writer), and no order of writes can leave a row that a recomputation from scratch
@@ -22,10 +24,12 @@ from django.db import connection
 from django.db.models import Sum
 
 from pacer.core.models import Workspace
+from pacer.planning import facts
 from pacer.planning.models import (
     BudgetLine,
     Invoice,
     NodeMonth,
+    PlanFact,
     PlanNode,
     PurchaseOrder,
     SpendEntry,
@@ -96,30 +100,39 @@ def refresh(
         chunk = ids[start : start + CHUNK]
         whole_chunk = [n for n in chunk if n in whole]
         wanted = {(n, m) for n in chunk if n not in whole for m in months[n]}
-        if whole_chunk:
-            NodeMonth.objects.filter(workspace_id=workspace_id, node_id__in=whole_chunk).delete()
         by_month: dict[date, list[int]] = {}
         for node_id, month in wanted:
             by_month.setdefault(month, []).append(node_id)
-        for month, node_ids in by_month.items():
-            NodeMonth.objects.filter(
-                workspace_id=workspace_id, node_id__in=node_ids, month=month
-            ).delete()
+        for model in (NodeMonth, PlanFact):
+            if whole_chunk:
+                model.objects.filter(workspace_id=workspace_id, node_id__in=whole_chunk).delete()
+            for month, node_ids in by_month.items():
+                model.objects.filter(
+                    workspace_id=workspace_id, node_id__in=node_ids, month=month
+                ).delete()
         span = sorted({m for _, m in wanted}) if not whole_chunk else None
         found = compute(workspace_id, chunk, span)
         _insert(
             workspace_id,
             {k: v for k, v in found.items() if k[0] in whole or k in wanted},
         )
+        found_facts = facts.compute(workspace_id, chunk, span)
+        facts.store(
+            workspace_id,
+            {k: v for k, v in found_facts.items() if k[0] in whole or k[:2] in wanted},
+        )
 
 
 def rebuild(workspace: Workspace | int) -> int:
-    """Recompute every row of the workspace (after rows were written by other means, such
-    as a bulk load straight into the tables). Returns the number of rows."""
+    """Recompute every row of the workspace, node months and facts (after rows were
+    written by other means, such as a bulk load straight into the tables). Returns the
+    number of node-month rows."""
     workspace_id = getattr(workspace, "pk", workspace)
     NodeMonth.objects.filter(workspace_id=workspace_id).delete()
     found = compute(workspace_id)
     _insert(workspace_id, found)
+    PlanFact.objects.filter(workspace_id=workspace_id).delete()
+    facts.store(workspace_id, facts.compute(workspace_id))
     return len(found)
 
 

@@ -18,7 +18,7 @@ from pacer.core.api_schema import (
 )
 from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
-from pacer.teams import actions, selectors
+from pacer.teams import actions, selectors, surveys
 from pacer.teams.models import Team
 from pacer.teams.registry import METRICS, month_start
 
@@ -115,6 +115,36 @@ def create(request, payload: TeamIn):
         actor=request.user,
     )
     return Status(201, _out(team))
+
+
+class RatingIn(Schema):
+    location: str = Field(description="the location's code")
+    source: str = Field(description="where the review is from, e.g. google")
+    external_id: str = Field(description="the review's id at its source")
+    rating: float = Field(description="stars, 1 to 5")
+    date: Day
+
+
+class RatingsIn(Schema):
+    rows: list[RatingIn]
+
+
+class RatingsOut(Schema):
+    created: int
+    updated: int
+
+
+@router.post("/ratings", response={200: RatingsOut, **ERRORS, **BODY_ERRORS})
+@endpoint("cx.manage")
+def import_ratings(request, payload: RatingsIn):
+    """Review ratings per location, all or nothing (as the CSV import): a review sent
+    again (same source and external_id) is updated, not counted twice. (Declared before
+    the ``/{key}`` routes, which would take the path.)"""
+    rows = [
+        {**row.dict(), "rating": str(row.rating), "date": row.date.isoformat()}
+        for row in payload.rows
+    ]
+    return surveys.record_ratings(request.workspace, rows, actor=request.user)
 
 
 @router.put("/{key}", response={200: TeamOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND})

@@ -15,6 +15,7 @@ from django.utils import timezone
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.messaging import selectors as messaging
+from pacer.planning.money import money_column
 from pacer.teams import selectors, surveys
 from pacer.teams.cx import csat_of, nps_of
 from pacer.teams.models import SurveyKind
@@ -22,21 +23,24 @@ from pacer.teams.waste import benchmark_repeat_rate, experience_gaps
 from pacer.web.filters import DateRange, FilterBar
 from pacer.web.tables import Column, Table
 
-LOCATION_COLUMNS = [
-    Column("name", "Location", sortable=True),
-    Column("spend", "Spend", format="money", sortable=True),
-    Column("leads", "Leads", format="count", sortable=True),
-    Column("new_customers", "New customers", format="count", sortable=True),
-    Column("revenue", "Revenue", format="money", sortable=True),
-    Column("cac", "CAC", format="money", sortable=True),
-    Column("romi", "ROMI", format="percent", sortable=True),
-    Column("repeat_rate", "Repeat rate", format="percent", sortable=True),
-    Column("retention", "Retention", format="percent", sortable=True, visible=False),
-    Column("speed_to_lead", "Speed to lead (median min)", format="decimal", sortable=True),
-    Column("nps", "NPS", format="decimal", sortable=True),
-    Column("csat", "CSAT", format="percent", sortable=True, visible=False),
-    Column("rating", "Review rating", format="decimal", sortable=True),
-]
+
+def location_columns(currency: str) -> list[Column]:
+    """The location scoreboard's columns, money in ``currency``."""
+    return [
+        Column("name", "Location", sortable=True),
+        money_column("spend", "Spend", currency, sortable=True),
+        Column("leads", "Leads", format="count", sortable=True),
+        Column("new_customers", "New customers", format="count", sortable=True),
+        money_column("revenue", "Revenue", currency, sortable=True),
+        money_column("cac", "CAC", currency, sortable=True),
+        Column("romi", "ROMI", format="percent", sortable=True),
+        Column("repeat_rate", "Repeat rate", format="percent", sortable=True),
+        Column("retention", "Retention", format="percent", sortable=True, visible=False),
+        Column("speed_to_lead", "Speed to lead (median min)", format="decimal", sortable=True),
+        Column("nps", "NPS", format="decimal", sortable=True),
+        Column("csat", "CSAT", format="percent", sortable=True, visible=False),
+        Column("rating", "Review rating", format="decimal", sortable=True),
+    ]
 
 
 def _range(request, default: str = "last_90") -> tuple[FilterBar, date, date]:
@@ -55,7 +59,7 @@ def location_scoreboard(request):
     table = Table(
         request,
         rows,
-        LOCATION_COLUMNS,
+        location_columns(request.workspace.currency),
         default_sort="name",
         caption="Marketing results, speed to lead and customer experience per location",
         empty_title="No locations to show."
@@ -93,10 +97,10 @@ def experience(request):
         gaps,
         [
             Column("name", "Location"),
-            Column("spend", "Spend", format="money"),
+            money_column("spend", "Spend", request.workspace.currency),
             Column("repeat_rate", "Repeat rate", format="percent"),
             Column("nps", "NPS", format="decimal"),
-            Column("revenue_at_stake", "Revenue at stake", format="money"),
+            money_column("revenue_at_stake", "Revenue at stake", request.workspace.currency),
             Column("flag", "Verdict", text=lambda g: _verdict(g)),
         ],
         default_sort="name",

@@ -218,17 +218,27 @@ def import_ratings(workspace: Workspace, content: bytes, *, actor=None) -> dict[
     missing = [c for c in RATING_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise ValidationFailed({"file": f"missing columns: {', '.join(missing)}"})
-    rows = list(reader)
+    return record_ratings(workspace, list(reader), actor=actor, field="file")
+
+
+@transaction.atomic
+def record_ratings(
+    workspace: Workspace, rows: list[dict], *, actor=None, field: str = "rows"
+) -> dict[str, int]:
+    """Review ratings as rows of text (keys: location (its code), source, external_id,
+    rating 1-5, date), from a CSV file or the REST API; a review already imported (its
+    source and external_id) is updated, not counted twice. Every row is checked before
+    any is written; errors name the row and field (``field`` names the whole)."""
     if not rows:
-        raise ValidationFailed({"file": "has no rows"})
+        raise ValidationFailed({field: "has no rows"})
     if len(rows) > MAX_RATING_ROWS:
-        raise ValidationFailed({"file": f"has more than {MAX_RATING_ROWS} rows"})
+        raise ValidationFailed({field: f"has more than {MAX_RATING_ROWS} rows"})
     codes = {location.code: location for location in people.locations(workspace)}
     errors: dict[str, str] = {}
     parsed = [_rating_row(index, row, codes, errors) for index, row in enumerate(rows)]
     keys = [(p["source"], p["external_id"]) for p in parsed if p]
     if len(set(keys)) != len(keys):
-        errors["file"] = "a review (source, external_id) appears twice"
+        errors[field] = "a review (source, external_id) appears twice"
     if errors:
         raise ValidationFailed(dict(list(errors.items())[:50]))
     existing = {

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
+from pacer.planning.money import money
 from pacer.teams import actions, selectors
 from pacer.teams.registry import METRICS, month_start, shift_months
 from pacer.web.formats import format_value
@@ -81,6 +82,8 @@ def _month(request) -> date:
 def _shown(metric, value, currency: str) -> str:
     if value is None:
         return "—"
+    if metric.format == "money":  # to the cent, as on every planning page
+        return money(value, currency)
     return format_value(value, metric.format, currency=currency)
 
 

@@ -80,7 +80,7 @@ def test_campaign_link_and_spend_through_the_forms(
     page.fill("#field-amount", "1250.40")
     page.click("#spend-form button[type=submit]")
     page.wait_for_selector("#spend-totals")
-    assert page.inner_text("#kpi-spend-total .kpi-value") == "$1,250"
+    assert page.inner_text("#kpi-spend-total .kpi-value") == "$1,250.40"
     assert "$1,250.40" in page.inner_text("#spend")
     line = SpendEntry.objects.get()
     assert (line.day.isoformat(), line.channel, line.campaign, line.location.code, line.amount) == (
@@ -101,6 +101,6 @@ def test_campaign_link_and_spend_through_the_forms(
     assert page.inner_text("#kpi-upload-total .kpi-value") == "$99.60"
     page.click("#record-upload button")
     page.wait_for_selector("#spend-totals")
-    assert page.inner_text("#kpi-spend-total .kpi-value") == "$1,350"
+    assert page.inner_text("#kpi-spend-total .kpi-value") == "$1,350.00"
     assert SpendEntry.objects.count() == 2
     assert errors == []

@@ -80,15 +80,15 @@ def test_the_tree_shows_rolled_up_money(client, workspace, plan):
     )
     page = client.get("/plans/").content.decode()
     assert page.index("FY2026") < page.index("Spring sale")
-    assert "$1,335" in page  # the plan: 1,234.50 + 100 (whole units from 100 up)
-    assert "$1,235" in page  # the campaign
+    assert "$1,334.50" in page  # the plan: 1,234.50 + 100 (to the cent at any size)
+    assert "$1,234.50" in page  # the campaign
     assert "$99.00" in page
 
 
 def test_staff_see_the_tree_without_money(workspace, plan):
     staff = login(workspace, "sam", Role.STAFF)
     page = staff.get("/plans/").content.decode()
-    assert "Spring sale" in page and "$1,335" not in page
+    assert "Spring sale" in page and "$1,334.50" not in page
     assert staff.get("/budgets/").status_code == 403
 
 
@@ -156,7 +156,7 @@ def test_the_node_page_plans_lines_and_lists_them(client, workspace, plan):
     client.post(f"/plans/{leaf.pk}/lines/", {"month": "2026-04", "channel": "x", "amount": "5"})
     page = client.get(f"/plans/{leaf.pk}/").content.decode()
     assert "channel: &#x27;x&#x27; is not a Pacer channel" in page
-    assert "1234.50 USD" in page and "500.00 USD" in page
+    assert "$1,234.50" in page and "$500.00" in page
     assert BudgetLine.objects.count() == 3
 
 
@@ -242,7 +242,10 @@ def test_vendor_order_and_invoice_pages(client, workspace, plan):
     assert list(Invoice.objects.values_list("number", "amount")) == [("I-1", Decimal("400.00"))]
     page = client.get("/budgets/?as_of=2026-03-31").content.decode()
     # accrued: 1,000 ordered less 400 invoiced by the period's end
-    assert '<td class="num">$1,000</td><td class="num">$400</td><td class="num">$600</td>' in page
+    assert (
+        '<td class="num">$1,000.00</td><td class="num">$400.00</td><td class="num">$600.00</td>'
+        in page
+    )
 
 
 def test_date_fields_show_their_stored_days(client, workspace, plan):

@@ -248,9 +248,11 @@ def test_the_page_shows_the_rows_and_the_totals(client, plan):
     text = page.content.decode()
     assert 'id="plan-report"' in text
     assert "Several vendors" in text and "Eastside Media" in text
-    assert "$79,200" in text and "$8,500" in text and "-$70,700" in text
+    # to the cent: 8,500.25 actual, -70,699.75 variance (shown as $8,500 and -$70,700
+    # when amounts from 100 up were rounded to whole units)
+    assert "$79,200.00" in text and "$8,500.25" in text and "-$70,699.75" in text
     pivot = client.get("/plans/report/?rows=team&columns=quarter&measure=planned").content
-    assert b"2026-Q2" in pivot and b"$35,000" in pivot
+    assert b"2026-Q2" in pivot and b"$35,000.00" in pivot
     same = client.get("/plans/report/?rows=team&columns=team").content.decode()
     assert "must differ from rows" in same
 
@@ -334,7 +336,7 @@ def test_the_totals_row_is_the_sum_of_the_lines_once_at_every_depth(workspace, c
         for measure in lines:
             assert sum((row[measure] for row in table.source), D(0)) == lines[measure], depth
         page = client.get(f"/plans/report/?{query}").content.decode()
-        assert '<tfoot><tr><th scope="row">Total</th><td class="num">$79,200' in page
+        assert '<tfoot><tr><th scope="row">Total</th><td class="num">$79,200.00' in page
         response = client.get(f"/plans/report/export.csv?{query}")
         found = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
         assert found[-1][1:5] == expected, depth

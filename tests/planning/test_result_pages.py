@@ -44,17 +44,17 @@ def test_results_follow_the_model_in_the_url(client, plan):
     linear = client.get(url + "&model=linear").content.decode()
     rows = {r[0]: r for r in _cells(linear, "results-tree")[1:]}
     assert rows["Spring search"][1:] == [
-        "$400", "2", "2", "$200", "$300", "$200", "-50.0%", "$570", "42.5%"
+        "$400.00", "2", "2", "$200.00", "$300.00", "$200.00", "-50.0%", "$570.00", "42.5%"
     ]  # fmt: skip
     # Search adds its own campaign (summer: 1,500 spent, a lead, 100 credited) to the leaf's
     assert rows["Search"][1:] == [
-        "$1,900", "3", "2", "$950", "$300", "$300", "-84.2%", "$570", "-70.0%"
+        "$1,900.00", "3", "2", "$950.00", "$300.00", "$300.00", "-84.2%", "$570.00", "-70.0%"
     ]  # fmt: skip
     assert rows["FY2026"] == ["FY2026", *rows["Search"][1:]]
     assert "ROMI by Linear" in linear
     last = client.get(url + "&model=last_touch").content.decode()
     rows = {r[0]: r for r in _cells(last, "results-tree")[1:]}
-    assert rows["Spring search"][6] == "$100" and rows["Search"][6] == "$300"
+    assert rows["Spring search"][6] == "$100.00" and rows["Search"][6] == "$300.00"
     assert "The rule: a campaign that spent at least" in last
     portfolio = {r[0]: r for r in _cells(last, "portfolio")[1:]}
     assert portfolio["Search"][1] == "Stop" and portfolio["Spring search"][1] == "Keep"
@@ -90,6 +90,6 @@ def test_scorecards_count_delivery_by_the_deadline(client, workspace, plan, admi
     # committed and invoiced 2,000; the leaf's results (spend 400, 2 customers, 200 by
     # linear); PO-1 invoiced by 28 Feb (the end of the month after January), PO-2 a day late
     assert row == [
-        "Northwind", "Agency", "$2,000", "$2,000", "$400", "2", "$200", "-50.0%", "1", "1",
-        "50.0%",
+        "Northwind", "Agency", "$2,000.00", "$2,000.00", "$400.00", "2", "$200.00", "-50.0%",
+        "1", "1", "50.0%",
     ]  # fmt: skip

@@ -105,3 +105,35 @@ def test_staff_may_read_but_not_change_teams(workspace, call):
     body = {"metric": "cac", "month": "2026-02-01", "target": 1}
     assert call("put", "/cx/targets", body, role=Role.STAFF).status_code == 403
     assert (sorted(Team.objects.values_list("key", "name")), AuditEntry.objects.count()) == before
+
+
+def test_ratings_are_imported_by_the_api_once_per_review_and_refused_by_row(workspace, call):
+    from decimal import Decimal
+
+    from pacer.people.actions import upsert_locations
+    from pacer.teams.models import ReviewRating
+
+    upsert_locations(workspace, [{"code": "n", "name": "North"}])
+    rows = [
+        {"location": "n", "source": "google", "external_id": "g1", "rating": 4.5,
+         "date": "2026-02-03"},
+        {"location": "n", "source": "yelp", "external_id": "y1", "rating": 2,
+         "date": "2026-02-04"},
+    ]  # fmt: skip
+    response = call("post", "/ratings", {"rows": rows})
+    assert response.status_code == 200 and response.json() == {"created": 2, "updated": 0}
+    # sent again with a new rating: updated, not counted twice
+    rows[0]["rating"] = 3
+    assert call("post", "/ratings", {"rows": rows}).json() == {"created": 0, "updated": 2}
+    stored = sorted(ReviewRating.objects.values_list("source", "external_id", "rating"))
+    assert stored == [("google", "g1", Decimal("3.00")), ("yelp", "y1", Decimal("2.00"))]
+    # one bad row refuses the whole request by row and field; nothing written
+    bad = [{**rows[0], "external_id": "g2"}, {**rows[1], "location": "x", "rating": 6}]
+    response = call("post", "/ratings", {"rows": bad})
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert errors["rows[1].location"] == "no location with code 'x'"
+    assert errors["rows[1].rating"] == "must be a number from 1 to 5"
+    assert call("post", "/ratings", {"rows": []}).json()["errors"] == {"rows": "has no rows"}
+    assert call("post", "/ratings", {"rows": rows}, role=Role.STAFF).status_code == 403
+    assert ReviewRating.objects.count() == 2

@@ -48,8 +48,12 @@ def test_the_team_scoreboard_and_review_in_a_browser(
         cells = page.eval_on_selector_all(
             "#scoreboard tbody tr", "rows => rows.map(r => r.innerText.replace(/\\s+/g, ' '))"
         )
-        assert any("CAC" in c and "$150" in c and "$100" in c and "On target" in c for c in cells)
-        assert any("Revenue" in c and "$500" in c and "$250" in c and "Behind" in c for c in cells)
+        assert any(
+            "CAC" in c and "$150.00" in c and "$100.00" in c and "On target" in c for c in cells
+        )
+        assert any(
+            "Revenue" in c and "$500.00" in c and "$250.00" in c and "Behind" in c for c in cells
+        )
         found += _check(page, "teams-scoreboard", width, problems)
         page.goto(f"{url}/teams/performance/review/?week=2026-02-16")
         if width == 390:

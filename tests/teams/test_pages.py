@@ -98,7 +98,7 @@ def test_the_scoreboard_page_shows_target_actual_and_owner(workspace, small_busi
     page = response.content.decode()
     assert response.status_code == 200
     row = page[page.index("CAC") : page.index("</tr>", page.index("CAC"))]
-    for text in ("user-marketer", ">$150<", ">$100<", "150.0%", "On target", ">$300<"):
+    for text in ("user-marketer", ">$150.00<", ">$100.00<", "150.0%", "On target", ">$300.00<"):
         assert text in row, text
 
 
@@ -115,6 +115,6 @@ def test_staff_see_only_the_locations_they_take_leads_for(workspace, small_busin
         workspace=workspace, user=staff_user, location_id=small_business["location"].pk
     )
     page = staff.get(url).content.decode()
-    assert "Austin" in page and "Boston" not in page and ">$400<" in page
+    assert "Austin" in page and "Boston" not in page and ">$400.00<" in page
     everyone = clients[Role.MARKETER][1].get(url).content.decode()
     assert "Austin" in everyone and "Boston" in everyone
