@@ -11,12 +11,47 @@ from django.views.decorators.http import require_POST
 from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, check, page
-from pacer.work import actions, attachments, comments, labels, links, selectors, sprints
+from pacer.work import actions, attachments, comments, labels, links, selectors
 from pacer.work.models import Attachment, Comment, LinkKind
 from pacer.work.views import _card_or_404, _int_or_none
 
 
-def _card_page(request, card, errors=None, status: int = 200):
+def _override(card) -> tuple[str, str] | None:
+    """The label and help of the edit form's reason to go over a limit: the board's limit
+    per person (a new assignee of an in-progress card), the sprint's capacity (a new
+    estimate), or both; None when neither applies to the card."""
+    limits = {}
+    if card.board.person_wip_limit is not None:
+        limits["the limit per person"] = (
+            f"a new assignee would hold more than {card.board.person_wip_limit} cards in progress"
+        )
+    if card.sprint_id is not None:
+        limits["the sprint's capacity"] = "a new estimate would take the sprint over its capacity"
+    if not limits:
+        return None
+    over = next(iter(limits)) if len(limits) == 1 else "a limit"
+    return (
+        f"Reason to go over {over}",
+        f"Only needed when {' or '.join(limits.values())}; recorded in the audit log",
+    )
+
+
+def _edit_form(card, posted=None) -> dict:
+    """The edit form's values: what was posted when it was refused, else the card's."""
+    if posted is not None:
+        return {
+            f: posted.get(f, "") for f in ("title", "description", "assignee", "due", "estimate")
+        }
+    return {
+        "title": card.title,
+        "description": card.description,
+        "assignee": "" if card.assignee_id is None else str(card.assignee_id),
+        "due": card.due.isoformat() if card.due else "",
+        "estimate": card.estimate,
+    }
+
+
+def _card_page(request, card, errors=None, status: int = 200, posted=None):
     card_labels = list(card.labels.order_by(Lower("name"), "pk"))
     held = {x.pk for x in card_labels}
     context = {
@@ -37,6 +72,8 @@ def _card_page(request, card, errors=None, status: int = 200):
         "card_labels": card_labels,
         "label_options": [("", "Choose a label")]
         + [(x.pk, x.name) for x in card.board.labels.all() if x.pk not in held],
+        "edit": _edit_form(card, posted),
+        "override": _override(card),
         "errors": errors or {},
         "can_edit": allows(request.role, "work.edit"),
     }
@@ -108,9 +145,8 @@ def card_detail(request, card_id: int):
             raise ValidationFailed({"op": f"must be one of tick, {', '.join(CARD_OPERATIONS)}"})
     except ValidationFailed as error:
         shown = selectors.card(request.workspace, card_id)
-        if isinstance(error, sprints.CapacityExceeded):  # keep the estimate to confirm
-            shown.estimate = request.POST.get("estimate")
-        return _card_page(request, shown, error.errors, 422)
+        posted = request.POST if operation == "edit" else None  # keep it, to confirm
+        return _card_page(request, shown, error.errors, 422, posted=posted)
     messages.success(request, "Saved.")
     return HttpResponseRedirect(reverse("work-card", args=[card.pk]))
 
