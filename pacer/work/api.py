@@ -1,26 +1,18 @@
-"""Boards, cards and moves over the REST API. A move over a WIP limit is answered 422
-with the limit broken (``errors.column`` or ``errors.assignee``) unless it gives an
-``override_reason``."""
+"""Boards, cards, moves, bulk edit and card changes over the REST API (columns and
+swimlanes: ``board_edit_api``; attachments: ``attachment_api``; labels: ``label_api``;
+comments: ``comments_api``). A move over a WIP limit is answered 422 with the limit
+broken (``errors.column`` or ``errors.assignee``) unless it gives an ``override_reason``."""
 
 from datetime import date, datetime
 
 from django.utils import timezone
-from ninja import Field, File, Router, Schema, Status, UploadedFile
+from ninja import Field, Router, Schema, Status
 
 from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, Day, Id, text
 from pacer.core.errors import NotFound, ValidationFailed
 from pacer.core.permissions import endpoint
-from pacer.work import actions, attachments, board_edit, bulk, checks, labels, selectors
-from pacer.work.models import (
-    Attachment,
-    Board,
-    Card,
-    Column,
-    EventKind,
-    LinkKind,
-    Stage,
-    Swimlane,
-)
+from pacer.work import actions, bulk, checks, labels, selectors
+from pacer.work.models import Board, Card, EventKind, LinkKind, Stage
 
 router = Router(tags=["work"])
 
@@ -299,239 +291,11 @@ def card_history(request, card_id: Id):
     ]
 
 
-class ColumnAddIn(ColumnIn):
-    position: int | None = Field(
-        None, ge=0, le=actions.MAX_COLUMNS, description="0 = leftmost; none = rightmost"
-    )
-
-
-class ColumnChangeIn(Schema):
-    name: text(60, min_length=1) | None = None
-    stage: Stage | None = None
-    wip_limit: Limit = Field(None, ge=1, le=checks.MAX_LIMIT)
-    no_wip_limit: bool = Field(False, description="true: remove the column's WIP limit")
-    position: int | None = Field(None, ge=0, le=actions.MAX_COLUMNS - 1)
-
-
-class ColumnRemoveIn(Schema):
-    move_cards_to: Id | None = Field(
-        None, description="the column its cards move to (needed when it holds cards)"
-    )
-
-
 class RemovedOut(Schema):
     cards: int = Field(description="how many cards were moved")
 
 
-class SwimlaneIn(Schema):
-    name: text(60, min_length=1)
-    position: int | None = Field(None, ge=0, le=actions.MAX_SWIMLANES)
-
-
-class SwimlaneChangeIn(Schema):
-    name: text(60, min_length=1) | None = None
-    position: int | None = Field(None, ge=0, le=actions.MAX_SWIMLANES - 1)
-
-
-class SwimlaneOut(Schema):
-    id: int
-    name: str
-    position: int
-
-
-class PersonLimitIn(Schema):
-    person_wip_limit: Limit = Field(None, ge=1, le=checks.MAX_LIMIT, description="none: no limit")
-
-
-def _column(request, column_id: int) -> Column:
-    found = Column.objects.filter(board__workspace=request.workspace, pk=column_id).first()
-    if found is None:
-        raise NotFound("column_id", f"no column {column_id} in this workspace")
-    return found
-
-
-def _swimlane(request, lane_id: int) -> Swimlane:
-    found = Swimlane.objects.filter(board__workspace=request.workspace, pk=lane_id).first()
-    if found is None:
-        raise NotFound("swimlane_id", f"no swimlane {lane_id} in this workspace")
-    return found
-
-
 WRITE = {**ERRORS, **BODY_ERRORS, **NOT_FOUND}
-
-
-@router.post("/boards/{slug}/columns", response={201: ColumnOut, **WRITE})
-@endpoint("work.manage")
-def add_column(request, slug: Slug, payload: ColumnAddIn):
-    """Add a column at ``position`` (0 = leftmost; none: rightmost)."""
-    column = board_edit.add_column(_board(request, slug), actor=request.user, **payload.dict())
-    return Status(201, column)
-
-
-@router.patch("/columns/{column_id}", response={200: ColumnOut, **WRITE})
-@endpoint("work.manage")
-def change_column(request, column_id: Id, payload: ColumnChangeIn):
-    """Rename a column, change its kind (stage), WIP limit or place; fields left out stay."""
-    changes = payload.dict(exclude_unset=True, exclude={"no_wip_limit"})
-    changes = {k: v for k, v in changes.items() if v is not None}
-    if payload.no_wip_limit:
-        changes["wip_limit"] = None
-    return board_edit.update_column(_column(request, column_id), actor=request.user, **changes)
-
-
-@router.post("/columns/{column_id}/remove", response={200: RemovedOut, **WRITE})
-@endpoint("work.manage")
-def remove_column(request, column_id: Id, payload: ColumnRemoveIn):
-    """Remove a column. One that holds cards is refused (422, ``move_cards_to``) unless
-    its cards are moved to another column of the board."""
-    moved = board_edit.remove_column(
-        _column(request, column_id),
-        now=timezone.now(),
-        move_cards_to=payload.move_cards_to,
-        actor=request.user,
-    )
-    return {"cards": moved}
-
-
-@router.put("/boards/{slug}/person-limit", response={200: BoardOut, **WRITE})
-@endpoint("work.manage")
-def set_person_limit(request, slug: Slug, payload: PersonLimitIn):
-    """How many in-progress cards one person may hold on the board (none: no limit)."""
-    return board_edit.set_person_limit(
-        _board(request, slug), payload.person_wip_limit, actor=request.user
-    )
-
-
-@router.post("/boards/{slug}/swimlanes", response={201: SwimlaneOut, **WRITE})
-@endpoint("work.manage")
-def add_swimlane(request, slug: Slug, payload: SwimlaneIn):
-    lane = board_edit.add_swimlane(_board(request, slug), actor=request.user, **payload.dict())
-    return Status(201, lane)
-
-
-@router.patch("/swimlanes/{swimlane_id}", response={200: SwimlaneOut, **WRITE})
-@endpoint("work.manage")
-def change_swimlane(request, swimlane_id: Id, payload: SwimlaneChangeIn):
-    changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
-    return board_edit.update_swimlane(
-        _swimlane(request, swimlane_id), actor=request.user, **changes
-    )
-
-
-@router.delete("/swimlanes/{swimlane_id}", response={200: RemovedOut, **ERRORS, **NOT_FOUND})
-@endpoint("work.manage")
-def remove_swimlane(request, swimlane_id: Id):
-    """Remove a swimlane; its cards stay in their columns, in no swimlane."""
-    return {
-        "cards": board_edit.remove_swimlane(_swimlane(request, swimlane_id), actor=request.user)
-    }
-
-
-class AttachmentOut(Schema):
-    id: int
-    card: int
-    filename: str
-    content_type: str = Field(description="judged by the file's bytes, never by its name")
-    size: int = Field(description="in bytes")
-    sha256: str
-    uploaded_by: str | None
-    uploaded_at: datetime
-    download: str = Field(description="the path that answers the file (through the gate)")
-
-
-def _attachment_out(found: Attachment) -> dict:
-    return {
-        "id": found.pk,
-        "card": found.card_id,
-        "filename": found.filename,
-        "content_type": found.content_type,
-        "size": found.size,
-        "sha256": found.sha256,
-        "uploaded_by": found.uploaded_by.get_username() if found.uploaded_by else None,
-        "uploaded_at": found.uploaded_at,
-        "download": f"/api/work/attachments/{found.pk}",
-    }
-
-
-def _attachment(request, attachment_id: int) -> Attachment:
-    found = (
-        Attachment.objects.filter(workspace=request.workspace, pk=attachment_id)
-        .select_related("card__workspace", "uploaded_by")
-        .first()
-    )
-    if found is None:
-        raise NotFound("attachment_id", f"no attachment {attachment_id} in this workspace")
-    return found
-
-
-@router.get(
-    "/cards/{card_id}/attachments", response={200: list[AttachmentOut], **ERRORS, **NOT_FOUND}
-)
-@endpoint("work.view")
-def list_attachments(request, card_id: Id):
-    """The card's files, oldest first (a card holds at most 50)."""
-    card = _card(request, card_id)
-    return [_attachment_out(a) for a in card.attachments.select_related("uploaded_by")]
-
-
-@router.post(
-    "/cards/{card_id}/attachments",
-    response={201: AttachmentOut, **WRITE},
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "multipart/form-data": {
-                    "schema": {"properties": {"file": {"maxLength": attachments.MAX_BYTES}}}
-                }
-            }
-        }
-    },
-)
-@endpoint("work.edit")
-def upload_attachment(request, card_id: Id, file: File[UploadedFile]):
-    """Attach a file (multipart, field ``file``): PNG, JPEG, GIF, WebP or PDF, judged by
-    its bytes, at most 10 MB; anything else is refused (422, ``file``) and nothing kept."""
-    card = _card(request, card_id)
-    if file.size > attachments.MAX_BYTES:
-        raise ValidationFailed(
-            {"file": f"is {file.size:,} bytes; the limit is {attachments.MAX_BYTES:,}"}
-        )
-    found = attachments.upload(
-        card, filename=file.name or "", data=file.read(), now=timezone.now(), actor=request.user
-    )
-    return Status(201, _attachment_out(found))
-
-
-DOWNLOAD_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")
-
-
-@router.get(
-    "/attachments/{attachment_id}",
-    response={**ERRORS, **NOT_FOUND},
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "the file, as a download, in the type its bytes are",
-                "content": {
-                    kind: {"schema": {"type": "string", "format": "binary"}}
-                    for kind in DOWNLOAD_TYPES
-                },
-            }
-        }
-    },
-)
-@endpoint("work.view")
-def download_attachment(request, attachment_id: Id):
-    """The file's bytes (``Content-Disposition: attachment``, never shown inline)."""
-    return attachments.download(_attachment(request, attachment_id))
-
-
-@router.delete("/attachments/{attachment_id}", response={204: None, **ERRORS, **NOT_FOUND})
-@endpoint("work.edit")
-def delete_attachment(request, attachment_id: Id):
-    """Remove a file from its card (audited; its bytes go once the removal is committed)."""
-    attachments.delete(_attachment(request, attachment_id), actor=request.user)
-    return Status(204, None)
 
 
 class CardPatchIn(Schema):

@@ -8,6 +8,8 @@ class WorkConfig(DomainConfig):
     urls = "pacer.work.urls"
     api = (
         ("/work/", "pacer.work.api.router"),
+        ("/work/", "pacer.work.board_edit_api.router"),
+        ("/work/", "pacer.work.attachment_api.router"),
         ("/work/", "pacer.work.comments_api.router"),
         ("/work/", "pacer.work.label_api.router"),
     )

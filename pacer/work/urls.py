@@ -1,6 +1,14 @@
 from django.urls import path
 
-from pacer.work import label_views, mention_views, settings_views, sprint_views, views
+from pacer.work import (
+    card_views,
+    flow_views,
+    label_views,
+    mention_views,
+    settings_views,
+    sprint_views,
+    views,
+)
 
 urlpatterns = [
     path("work/boards/", views.board_list, name="work-boards"),
@@ -14,22 +22,28 @@ urlpatterns = [
     path("work/boards/<slug:slug>/cards/", views.card_create, name="work-card-create"),
     path("work/boards/<slug:slug>/cell/", views.cell_cards, name="work-cell"),
     path("work/boards/<slug:slug>/bulk/", views.bulk_edit, name="work-bulk"),
-    path("work/boards/<slug:slug>/flow/", views.flow_metrics, name="work-flow"),
+    path("work/boards/<slug:slug>/flow/", flow_views.flow_metrics, name="work-flow"),
     path("work/boards/<slug:slug>/sprints/", sprint_views.sprint_list, name="work-sprints"),
     path("work/boards/<slug:slug>/standup/", sprint_views.standup, name="work-standup"),
     path("work/sprints/<int:sprint_id>/", sprint_views.sprint_detail, name="work-sprint"),
-    path("work/cards/<int:card_id>/", views.card_detail, name="work-card"),
+    path("work/cards/<int:card_id>/", card_views.card_detail, name="work-card"),
     path("work/cards/<int:card_id>/move/", views.card_move, name="work-card-move"),
-    path("work/cards/<int:card_id>/attachments/", views.attachment_upload, name="work-attachments"),
     path(
-        "work/attachments/<int:attachment_id>/", views.attachment_download, name="work-attachment"
+        "work/cards/<int:card_id>/attachments/",
+        card_views.attachment_upload,
+        name="work-attachments",
+    ),
+    path(
+        "work/attachments/<int:attachment_id>/",
+        card_views.attachment_download,
+        name="work-attachment",
     ),
     path(
         "work/attachments/<int:attachment_id>/delete/",
-        views.attachment_delete,
+        card_views.attachment_delete,
         name="work-attachment-delete",
     ),
-    path("work/who/", views.who, name="work-who"),
+    path("work/who/", flow_views.who, name="work-who"),
     path("work/mentions/", mention_views.notification_list, name="work-notifications"),
     path("work/mentions/read/", mention_views.notifications_read, name="work-notifications-read"),
     path("work/mentions/email/", mention_views.mention_email_preference, name="work-mention-email"),

@@ -1,9 +1,9 @@
-"""Pages for boards and cards: the board with drag and drop (a move form without
-JavaScript), bulk edit, a card with its checklist, comments, links and history, and
-the flow metrics of a board. Sprint pages are in ``pacer.work.sprint_views``."""
+"""Pages for boards: the list, the board with drag and drop (a move form without
+JavaScript), a cell's further cards, and bulk edit. A card's page is in
+``pacer.work.card_views``, flow metrics in ``flow_views``, sprints in ``sprint_views``,
+labels in ``label_views`` and a board's settings in ``settings_views``."""
 
 from django.contrib import messages
-from django.db.models.functions import Lower
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -12,16 +12,13 @@ from django.views.decorators.http import require_POST
 
 from pacer.core import clock
 from pacer.core.errors import ValidationFailed
-from pacer.core.permissions import allows, check, page
-from pacer.web.charts import Series, chart
+from pacer.core.permissions import allows, page
 from pacer.web.filters import Choice, FilterBar
 from pacer.web.tables import Column, Table
-from pacer.work import actions, attachments, bulk, comments, labels, links, selectors, sprints
-from pacer.work.models import Attachment, Comment, LinkKind
+from pacer.work import actions, bulk, selectors
+from pacer.work.models import LinkKind
 
 DEFAULT_COLUMNS = "Backlog:todo, Doing:doing:3, Review:doing:2, Done:done"
-# lead and cycle time histogram bins, in days: [0, 1), [1, 2), ... and the last open
-BINS = (0, 1, 2, 3, 5, 8, 13, 21)
 
 
 def parse_columns(text: str) -> list[dict]:
@@ -366,218 +363,3 @@ def bulk_edit(request, slug: str):
     over = " over a WIP limit, with your reason" if outcome.over_limit else ""
     messages.success(request, f"{count} card{'s' if count != 1 else ''} changed{over}.")
     return HttpResponseRedirect(reverse("work-board", args=[board.slug]))
-
-
-def _card_page(request, card, errors=None, status: int = 200):
-    card_labels = list(card.labels.order_by(Lower("name"), "pk"))
-    held = {x.pk for x in card_labels}
-    context = {
-        "card": card,
-        "board": card.board,
-        "columns": list(card.board.columns.all()),
-        "member_options": [("", "Nobody")]
-        + [(m.pk, m.get_username()) for m in selectors.members(request.workspace)],
-        "history": selectors.history(card),
-        "comments": card.comments.select_related("author"),
-        "user_id": request.user.pk,
-        "link_kinds": LinkKind.choices,
-        "links": [
-            (link, links.resolve(request.workspace, link.kind, link.target_id))
-            for link in card.links.all()
-        ],
-        "attachments": card.attachments.all(),
-        "card_labels": card_labels,
-        "label_options": [("", "Choose a label")]
-        + [(x.pk, x.name) for x in card.board.labels.all() if x.pk not in held],
-        "errors": errors or {},
-        "can_edit": allows(request.role, "work.edit"),
-    }
-    return render(request, "work/card.html", context, status=status)
-
-
-def _comment_of(card, comment_id) -> Comment:
-    found = card.comments.filter(pk=_int_or_none(comment_id)).first()
-    if found is None:
-        raise ValidationFailed({"comment": "is not a comment on this card"})
-    return found
-
-
-CARD_OPERATIONS = {
-    "edit": lambda card, data, now, user: actions.update_card(
-        card,
-        now=now,
-        actor=user,
-        override_reason=data.get("override_reason", ""),
-        **{f: data.get(f, "") for f in ("title", "description", "assignee", "due", "estimate")},
-    ),
-    "block": lambda card, data, now, user: actions.set_blocked(
-        card, data.get("blocked_reason", ""), now=now, actor=user
-    ),
-    "checklist": lambda card, data, now, user: actions.add_checklist_item(
-        card, data.get("text", ""), actor=user
-    ),
-    "comment": lambda card, data, now, user: comments.add_comment(
-        card, data.get("body", ""), now=now, actor=user
-    ),
-    "comment_edit": lambda card, data, now, user: comments.edit_comment(
-        _comment_of(card, data.get("comment")), data.get("body", ""), now=now, actor=user
-    ),
-    "link": lambda card, data, now, user: actions.add_link(
-        card, data.get("kind", ""), data.get("target_id", ""), actor=user
-    ),
-    "label_add": lambda card, data, now, user: labels.change_labels(
-        card, add=_chosen(data, "add"), now=now, actor=user
-    ),
-    "label_remove": lambda card, data, now, user: labels.change_labels(
-        card, remove=_chosen(data, "remove"), now=now, actor=user
-    ),
-}
-
-
-def _chosen(data, name: str) -> list[str]:
-    """The label the form chose (refused when it chose none)."""
-    if not data.get(name, ""):
-        raise ValidationFailed({name: "choose a label"})
-    return [data[name]]
-
-
-@page("work.view")
-def card_detail(request, card_id: int):
-    card = _card_or_404(request, card_id)
-    if request.method != "POST":
-        return _card_page(request, card)
-    check(request.role, "work.edit")
-    operation = request.POST.get("op", "")
-    try:
-        if operation == "tick":
-            item = card.checklist.filter(pk=request.POST.get("item") or 0).first()
-            if item is None:
-                raise ValidationFailed({"item": "is not on this card's checklist"})
-            actions.tick(item, request.POST.get("done") == "1")
-        elif operation in CARD_OPERATIONS:
-            CARD_OPERATIONS[operation](card, request.POST, clock.now(), request.user)
-        else:
-            raise ValidationFailed({"op": f"must be one of tick, {', '.join(CARD_OPERATIONS)}"})
-    except ValidationFailed as error:
-        shown = selectors.card(request.workspace, card_id)
-        if isinstance(error, sprints.CapacityExceeded):  # keep the estimate to confirm
-            shown.estimate = request.POST.get("estimate")
-        return _card_page(request, shown, error.errors, 422)
-    messages.success(request, "Saved.")
-    return HttpResponseRedirect(reverse("work-card", args=[card.pk]))
-
-
-def _histogram(days: list[float]) -> tuple[list[str], list[int]]:
-    labels = [f"{low}–{high}" for low, high in zip(BINS, BINS[1:], strict=False)]
-    labels.append(f"{BINS[-1]}+")
-    counts = [0] * len(labels)
-    for value in days:
-        index = sum(1 for edge in BINS[1:] if value >= edge)
-        counts[index] += 1
-    return labels, counts
-
-
-@page("work.view")
-def flow_metrics(request, slug: str):
-    board = _board_or_404(request, slug)
-    bar, label = label_filter(request, board)
-    report = selectors.flow_report(board, now=clock.now(), label=label)
-    columns = list(board.columns.all())
-    cumulative = chart(
-        "line",
-        [day.isoformat() for day in report.days],
-        [Series(c.name, report.cumulative[c.pk]) for c in reversed(columns)],
-        stacked=True,
-    )
-    lead_labels, lead_counts = _histogram(report.lead_times)
-    cycle_labels, cycle_counts = _histogram(report.cycle_times)
-    times = chart(
-        "bar",
-        lead_labels,
-        [Series("Lead time", lead_counts), Series("Cycle time", cycle_counts)],
-    )
-    throughput = chart(
-        "bar",
-        [week.isoformat() for week in report.weeks],
-        [Series("Cards finished", report.throughput)],
-        partial=[len(report.weeks) - 1],
-    )
-    blocked = sorted(report.blocked.items(), key=lambda pair: -pair[1])
-    titles = dict(selectors.cards(board).filter(pk__in=report.blocked).values_list("pk", "title"))
-    return render(
-        request,
-        "work/flow.html",
-        {
-            "board": board,
-            "bar": bar,
-            "label": label,
-            "report": report,
-            "cumulative": cumulative,
-            "times": times,
-            "throughput": throughput,
-            "blocked": [(card_id, titles[card_id], days) for card_id, days in blocked],
-        },
-    )
-
-
-@page("work.view")
-def who(request):
-    mentions = selectors.unread_mentions(request.workspace, request.user)
-    return render(
-        request,
-        "work/who.html",
-        {
-            "people": selectors.who_works_on_what(request.workspace),
-            "mentions": mentions.select_related("card", "comment__author").order_by("-created_at")[
-                :10
-            ],
-        },
-    )
-
-
-@require_POST
-@page("work.edit")
-def attachment_upload(request, card_id: int):
-    card = _card_or_404(request, card_id)
-    upload = request.FILES.get("file")
-    try:
-        if upload is None:
-            raise ValidationFailed({"file": "choose a file to attach"})
-        if upload.size > attachments.MAX_BYTES:
-            raise ValidationFailed(
-                {"file": f"is {upload.size:,} bytes; the limit is {attachments.MAX_BYTES:,}"}
-            )
-        attachments.upload(
-            card, filename=upload.name, data=upload.read(), now=clock.now(), actor=request.user
-        )
-    except ValidationFailed as error:
-        return _card_page(request, card, error.errors, 422)
-    messages.success(request, "File attached.")
-    return HttpResponseRedirect(reverse("work-card", args=[card.pk]))
-
-
-def _attachment_or_404(request, attachment_id: int) -> Attachment:
-    found = (
-        Attachment.objects.filter(workspace=request.workspace, pk=attachment_id)
-        .select_related("card__workspace")
-        .first()
-    )
-    if found is None:
-        raise Http404("no such attachment")
-    return found
-
-
-@page("work.view")
-def attachment_download(request, attachment_id: int):
-    """The file, as a download (never shown inline: its type was judged by its bytes)."""
-    return attachments.download(_attachment_or_404(request, attachment_id))
-
-
-@require_POST
-@page("work.edit")
-def attachment_delete(request, attachment_id: int):
-    found = _attachment_or_404(request, attachment_id)
-    card_id = found.card_id
-    attachments.delete(found, actor=request.user)
-    messages.success(request, f"'{found.filename}' deleted.")
-    return HttpResponseRedirect(reverse("work-card", args=[card_id]))

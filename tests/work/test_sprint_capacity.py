@@ -88,7 +88,7 @@ def test_the_card_page_asks_for_a_reason_and_keeps_the_estimate(planned, admin):
     html = refused.content.decode()
     assert OVER.format(13).replace("'", "&#x27;") in html
     assert 'name="estimate"' in html and 'value="9"' in html
-    assert 'id="capacity-reason"' in html and _estimates()["a"] == 5
+    assert 'id="override-reason"' in html and _estimates()["a"] == 5
     assert client.post(url, {**form, "override_reason": "worth it"}).status_code == 302
     assert _estimates()["a"] == 9
     assert _audit("card.capacity_override")[0]["override_reason"] == "worth it"

@@ -1,0 +1,198 @@
+"""A card's page: its fields, checklist, comments, labels, links, attachments and history,
+each change a form posted back to the page (``op``)."""
+
+from django.contrib import messages
+from django.db.models.functions import Lower
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from pacer.core import clock
+from pacer.core.errors import ValidationFailed
+from pacer.core.permissions import allows, check, page
+from pacer.work import actions, attachments, comments, labels, links, selectors
+from pacer.work.models import Attachment, Comment, LinkKind
+from pacer.work.views import _card_or_404, _int_or_none
+
+
+def _override(card) -> tuple[str, str] | None:
+    """The label and help of the edit form's reason to go over a limit: the board's limit
+    per person (a new assignee of an in-progress card), the sprint's capacity (a new
+    estimate), or both; None when neither applies to the card."""
+    limits = {}
+    if card.board.person_wip_limit is not None:
+        limits["the limit per person"] = (
+            f"a new assignee would hold more than {card.board.person_wip_limit} cards in progress"
+        )
+    if card.sprint_id is not None:
+        limits["the sprint's capacity"] = "a new estimate would take the sprint over its capacity"
+    if not limits:
+        return None
+    over = next(iter(limits)) if len(limits) == 1 else "a limit"
+    return (
+        f"Reason to go over {over}",
+        f"Only needed when {' or '.join(limits.values())}; recorded in the audit log",
+    )
+
+
+def _edit_form(card, posted=None) -> dict:
+    """The edit form's values: what was posted when it was refused, else the card's."""
+    if posted is not None:
+        return {
+            f: posted.get(f, "") for f in ("title", "description", "assignee", "due", "estimate")
+        }
+    return {
+        "title": card.title,
+        "description": card.description,
+        "assignee": "" if card.assignee_id is None else str(card.assignee_id),
+        "due": card.due.isoformat() if card.due else "",
+        "estimate": card.estimate,
+    }
+
+
+def _card_page(request, card, errors=None, status: int = 200, posted=None):
+    card_labels = list(card.labels.order_by(Lower("name"), "pk"))
+    held = {x.pk for x in card_labels}
+    context = {
+        "card": card,
+        "board": card.board,
+        "columns": list(card.board.columns.all()),
+        "member_options": [("", "Nobody")]
+        + [(m.pk, m.get_username()) for m in selectors.members(request.workspace)],
+        "history": selectors.history(card),
+        "comments": card.comments.select_related("author"),
+        "user_id": request.user.pk,
+        "link_kinds": LinkKind.choices,
+        "links": [
+            (link, links.resolve(request.workspace, link.kind, link.target_id))
+            for link in card.links.all()
+        ],
+        "attachments": card.attachments.all(),
+        "card_labels": card_labels,
+        "label_options": [("", "Choose a label")]
+        + [(x.pk, x.name) for x in card.board.labels.all() if x.pk not in held],
+        "edit": _edit_form(card, posted),
+        "override": _override(card),
+        "errors": errors or {},
+        "can_edit": allows(request.role, "work.edit"),
+    }
+    return render(request, "work/card.html", context, status=status)
+
+
+def _comment_of(card, comment_id) -> Comment:
+    found = card.comments.filter(pk=_int_or_none(comment_id)).first()
+    if found is None:
+        raise ValidationFailed({"comment": "is not a comment on this card"})
+    return found
+
+
+CARD_OPERATIONS = {
+    "edit": lambda card, data, now, user: actions.update_card(
+        card,
+        now=now,
+        actor=user,
+        override_reason=data.get("override_reason", ""),
+        **{f: data.get(f, "") for f in ("title", "description", "assignee", "due", "estimate")},
+    ),
+    "block": lambda card, data, now, user: actions.set_blocked(
+        card, data.get("blocked_reason", ""), now=now, actor=user
+    ),
+    "checklist": lambda card, data, now, user: actions.add_checklist_item(
+        card, data.get("text", ""), actor=user
+    ),
+    "comment": lambda card, data, now, user: comments.add_comment(
+        card, data.get("body", ""), now=now, actor=user
+    ),
+    "comment_edit": lambda card, data, now, user: comments.edit_comment(
+        _comment_of(card, data.get("comment")), data.get("body", ""), now=now, actor=user
+    ),
+    "link": lambda card, data, now, user: actions.add_link(
+        card, data.get("kind", ""), data.get("target_id", ""), actor=user
+    ),
+    "label_add": lambda card, data, now, user: labels.change_labels(
+        card, add=_chosen(data, "add"), now=now, actor=user
+    ),
+    "label_remove": lambda card, data, now, user: labels.change_labels(
+        card, remove=_chosen(data, "remove"), now=now, actor=user
+    ),
+}
+
+
+def _chosen(data, name: str) -> list[str]:
+    """The label the form chose (refused when it chose none)."""
+    if not data.get(name, ""):
+        raise ValidationFailed({name: "choose a label"})
+    return [data[name]]
+
+
+@page("work.view")
+def card_detail(request, card_id: int):
+    card = _card_or_404(request, card_id)
+    if request.method != "POST":
+        return _card_page(request, card)
+    check(request.role, "work.edit")
+    operation = request.POST.get("op", "")
+    try:
+        if operation == "tick":
+            item = card.checklist.filter(pk=request.POST.get("item") or 0).first()
+            if item is None:
+                raise ValidationFailed({"item": "is not on this card's checklist"})
+            actions.tick(item, request.POST.get("done") == "1")
+        elif operation in CARD_OPERATIONS:
+            CARD_OPERATIONS[operation](card, request.POST, clock.now(), request.user)
+        else:
+            raise ValidationFailed({"op": f"must be one of tick, {', '.join(CARD_OPERATIONS)}"})
+    except ValidationFailed as error:
+        shown = selectors.card(request.workspace, card_id)
+        posted = request.POST if operation == "edit" else None  # keep it, to confirm
+        return _card_page(request, shown, error.errors, 422, posted=posted)
+    messages.success(request, "Saved.")
+    return HttpResponseRedirect(reverse("work-card", args=[card.pk]))
+
+
+@page("work.edit")
+def attachment_upload(request, card_id: int):
+    card = _card_or_404(request, card_id)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise ValidationFailed({"file": "choose a file to attach"})
+        if upload.size > attachments.MAX_BYTES:
+            raise ValidationFailed(
+                {"file": f"is {upload.size:,} bytes; the limit is {attachments.MAX_BYTES:,}"}
+            )
+        attachments.upload(
+            card, filename=upload.name, data=upload.read(), now=clock.now(), actor=request.user
+        )
+    except ValidationFailed as error:
+        return _card_page(request, card, error.errors, 422)
+    messages.success(request, "File attached.")
+    return HttpResponseRedirect(reverse("work-card", args=[card.pk]))
+
+
+def _attachment_or_404(request, attachment_id: int) -> Attachment:
+    found = (
+        Attachment.objects.filter(workspace=request.workspace, pk=attachment_id)
+        .select_related("card__workspace")
+        .first()
+    )
+    if found is None:
+        raise Http404("no such attachment")
+    return found
+
+
+@page("work.view")
+def attachment_download(request, attachment_id: int):
+    """The file, as a download (never shown inline: its type was judged by its bytes)."""
+    return attachments.download(_attachment_or_404(request, attachment_id))
+
+
+@require_POST
+@page("work.edit")
+def attachment_delete(request, attachment_id: int):
+    found = _attachment_or_404(request, attachment_id)
+    card_id = found.card_id
+    attachments.delete(found, actor=request.user)
+    messages.success(request, f"'{found.filename}' deleted.")
+    return HttpResponseRedirect(reverse("work-card", args=[card_id]))
