@@ -9,6 +9,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/keys/", views.api_keys, name="api-keys"),
     path("audit/", views.audit_log, name="audit"),
+    path("audit/export/", views.export_audit_log, name="audit-export"),
     path("workspaces/switch/", views.switch_workspace, name="workspace-switch"),
     path("workspaces/new/", views.new_workspace, name="workspace-new"),
     path("settings/members/", member_views.member_list, name="members"),
