@@ -8,6 +8,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from pacer.core.models import Workspace
+from pacer.demo.campaigns import campaign_name
 from pacer.experiments.actions import create_experiment, set_status
 from pacer.experiments.selectors import experiment
 from pacer.ingest.actions import ingest
@@ -58,8 +59,9 @@ def load_business(
         business.spend_campaign.tolist(), business.spend_channel.tolist(), strict=True
     ):
         if index not in campaigns:
+            key = business.campaign_names[index]
             campaigns[index] = upsert_campaign(
-                workspace, business.campaign_names[index], business.channel_keys[channel]
+                workspace, key, business.channel_keys[channel], name=campaign_name(key)
             )
     if not has_spend(workspace):
         record_spend(

@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from pacer.core.channels import CHANNELS
 from pacer.core.models import Workspace
+from pacer.demo.campaigns import campaign_name
 from pacer.planning import plan_selectors
 from pacer.planning.budget_actions import plan_lines
 from pacer.planning.close_actions import close_month
@@ -96,8 +97,8 @@ def load_plan(workspace: Workspace, today: date | None = None) -> dict[str, int]
             ).pk  # fmt: skip
         nodes[(year, channel, key)] = create_node(
             workspace,
-            {"kind": "campaign", "name": key, "fiscal_year": year, "channels": [channel],
-             "campaign": "" if key in linked else key},  # one node per campaign
+            {"kind": "campaign", "name": campaign_name(key), "fiscal_year": year,
+             "channels": [channel], "campaign": "" if key in linked else key},  # one per campaign
             parent_id=nodes[(year, channel)],
         ).pk  # fmt: skip
         linked.add(key)

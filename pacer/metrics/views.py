@@ -140,6 +140,13 @@ def _previous(filters: KpiFilter) -> KpiFilter | None:
     )
 
 
+def period_name(label: str, grain: str) -> str:
+    """A trend period as people name it: "Dec 2025" for a month, "1 Dec 2025" (the day it
+    starts) for a week, from its ISO first day."""
+    first = date.fromisoformat(label)
+    return first.strftime("%b %Y" if grain == "month" else "%-d %b %Y")
+
+
 def _change(now, before) -> float | None:
     if now is None or before is None or before == 0:
         return None
@@ -216,7 +223,7 @@ def _panel_context(request, filters: KpiFilter) -> dict:
         "partial_note": _partial_note(report),
         "trend_chart": chart(
             "bar",
-            [r["label"] for r in trend],
+            [period_name(r["label"], filters.grain) for r in trend],
             [
                 Series("Revenue", [r["revenue"] for r in trend], type="line"),
                 Series("Spend", [r["spend"] for r in trend]),

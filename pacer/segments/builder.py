@@ -103,8 +103,9 @@ def node_from(form, path: str) -> dict:
     if kind == "field":
         op, value = get("op"), get("value")
         node = {"type": "field", "field": get("field"), "op": op}
-        if op == "in":
-            node["value"] = [v.strip() for v in value.split(",") if v.strip()]
+        if op == "in":  # a comma-separated text box, or the stages' multiple select
+            listed = form.getlist(f"{path}.value") if hasattr(form, "getlist") else [value]
+            node["value"] = [v.strip() for item in listed for v in item.split(",") if v.strip()]
         elif op not in ("is_set", "is_not_set"):
             node["value"] = value if get("field") in d.TEXT_FIELDS else _number(value.strip())
         return node
@@ -207,6 +208,7 @@ class Row:
     depth: int
     errors: list[str] = field(default_factory=list)
     children: list["Row"] = field(default_factory=list)
+    stages: list[tuple[str, str]] = field(default_factory=list)  # (key, label) offered
 
     @property
     def kind(self) -> str:
@@ -215,6 +217,21 @@ class Row:
     @property
     def value_text(self) -> str:
         return _text(self.node.get("value"))
+
+    @property
+    def chosen(self) -> list[str]:
+        """The value as the options it selects (a list for "is one of")."""
+        value = self.node.get("value")
+        return [_text(v) for v in value] if isinstance(value, list) else [_text(value)]
+
+    @property
+    def stage_options(self) -> list[tuple[str, str, bool]]:
+        """(key, label, selected) of each lifecycle stage offered, and of a chosen value
+        that is none of them (kept, so the condition still says what it said)."""
+        chosen = [v for v in self.chosen if v]
+        known = {key for key, _ in self.stages}
+        unknown = [(v, f"{v} (not a stage)") for v in chosen if v not in known]
+        return [(key, label, key in chosen) for key, label in [*self.stages, *unknown]]
 
     @property
     def codes_text(self) -> str:
@@ -252,14 +269,16 @@ def _text(value) -> str:
     return str(value)
 
 
-def rows(tree: dict, errors: dict[str, str]) -> Row:
-    """The tree as nested rows, each with the refusals aimed at it or inside it."""
+def rows(tree: dict, errors: dict[str, str], stages: list[tuple[str, str]] = ()) -> Row:
+    """The tree as nested rows, each with the refusals aimed at it or inside it;
+    ``stages`` are the (key, label) lifecycle stages a stage condition offers."""
     by_path: dict[str, list[str]] = {}
     for error_path, reason in errors.items():
         by_path.setdefault(_node_path(error_path), []).append(f"{_attribute(error_path)}{reason}")
 
     def build(node, path: str, depth: int) -> Row:
         row = Row(path, node if isinstance(node, dict) else {}, depth, by_path.get(path, []))
+        row.stages = list(stages)
         if row.kind == "group":
             row.children = [
                 build(child, f"{path}.{i}", depth + 1)

@@ -10,6 +10,8 @@ from django.views.decorators.http import require_POST
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
+from pacer.leads import selectors as lead_selectors
+from pacer.people.kinds import LifecycleStage
 from pacer.segments import actions, builder, selectors
 from pacer.segments import definition as d
 from pacer.segments.models import Segment
@@ -145,7 +147,7 @@ def _builder_context(request, segment: Segment | None, tree: dict, errors: dict)
         others = others.exclude(pk=segment.pk)
     return {
         "segment": segment,
-        "root": builder.rows(tree, errors),
+        "root": builder.rows(tree, errors, stage_choices(request.workspace)),
         "errors": errors,
         "kinds": builder.KINDS.items(),
         "fields": builder.FIELD_LABELS.items(),
@@ -158,6 +160,14 @@ def _builder_context(request, segment: Segment | None, tree: dict, errors: dict)
         "lead_measures": builder.LEAD_MEASURES.items(),
         "kind_options": Segment.Kind.choices,
     }
+
+
+def stage_choices(workspace) -> list[tuple[str, str]]:
+    """The lifecycle stages a condition offers: the workspace's configured lead stages in
+    their order, then the contact stages they leave out (evangelist, other)."""
+    configured = [(stage.key, stage.label) for stage in lead_selectors.stages(workspace)]
+    keys = {key for key, _ in configured}
+    return configured + [(k, label) for k, label in LifecycleStage.choices if k not in keys]
 
 
 def _render_builder(request, segment, tree, errors, form_values, status=200):

@@ -16,6 +16,7 @@ A missing value (``None``, NaN) shows as an em dash. ``data-end`` style raw valu
 machines (CSV, JSON) are never formatted.
 """
 
+import json
 import math
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -137,7 +138,9 @@ def format_value(value, kind: str = "text", *, currency: str = "USD", places: in
 
 def raw_value(value):
     """A value as a machine reads it (CSV cells): dates ISO, numbers as they are (the CSV
-    writes them plain, ``pacer.core.csv_export.safe_cell``)."""
+    writes them plain, ``pacer.core.csv_export.safe_cell``), lists and objects as JSON."""
     if isinstance(value, date):  # datetimes too
         return value.isoformat()
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     return value

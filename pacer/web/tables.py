@@ -46,6 +46,7 @@ from pacer.web.formats import NUMERIC_KINDS, format_value, raw_value
 PER_PAGE_CHOICES = (10, 25, 50, 100)
 MAX_PER_PAGE = 100
 COUNT_CAP = 10_000
+PROSE_CHARS = 32
 CURSOR_PARAMS = ("after", "before", "page")
 
 
@@ -61,8 +62,10 @@ class Column:
     link, given the row; ``hint`` explains a cell on hover and focus (given the row; None
     for no hint); ``countdown`` gives the seconds left to a deadline as the server counts
     them (negative once past; None for no countdown), and ``web/ui.js`` counts the cell
-    down every second from there (the server's text stays without JavaScript). The CSV
-    holds the stored value either way.
+    down every second from there (the server's text stays without JavaScript). ``lines``
+    shows a row as a list, a line per item (given the row; the text stays for the CSV),
+    and ``detail`` adds a disclosure (labelled ``detail_label``) holding the row's raw
+    text, preformatted (None for none). The CSV holds the stored value either way.
     """
 
     key: str
@@ -75,6 +78,9 @@ class Column:
     href: Callable[[Any], str | None] | None = None
     hint: Callable[[Any], str | None] | None = None
     countdown: Callable[[Any], float | None] | None = None
+    lines: Callable[[Any], list[str]] | None = None
+    detail: Callable[[Any], str | None] | None = None
+    detail_label: str = "Raw"
 
     @property
     def numeric(self) -> bool:
@@ -93,6 +99,26 @@ class Cell:
     numeric: bool
     hint: str | None = None
     countdown: float | None = None  # seconds left to a deadline when served
+    lines: tuple[str, ...] = ()
+    detail: str | None = None
+    detail_label: str = "Raw"
+    nowrap: bool = False  # a date or a time: kept on one line
+
+    @property
+    def css(self) -> str:
+        """The cell's class: ``num`` (right-aligned), ``prose`` or ``nowrap`` (a time)."""
+        if self.numeric:
+            return "num"
+        if self.prose:
+            return "prose"
+        return "nowrap" if self.nowrap else ""
+
+    @property
+    def prose(self) -> bool:
+        """A sentence rather than a word or a name: its column keeps a readable width
+        (the table scrolls inside its box instead of squeezing it to a word a line)."""
+        texts = self.lines or (self.text,)
+        return not self.numeric and any(len(t) > PROSE_CHARS and " " in t for t in texts)
 
 
 @dataclass(frozen=True)
@@ -467,6 +493,10 @@ class Table:
             column.numeric,
             column.hint(row) if column.hint else None,
             column.countdown(row) if column.countdown else None,
+            tuple(column.lines(row)) if column.lines else (),
+            column.detail(row) if column.detail else None,
+            column.detail_label,
+            column.format in ("date", "datetime") and column.text is None,
         )
 
     @property

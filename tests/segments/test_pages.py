@@ -2,10 +2,13 @@
 removes nested conditions by plain form posts, shows refusals on the node, counts on
 request and saves; the membership page exports CSV and takes a CSV upload."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from pacer.leads.actions import set_stages
 from pacer.people.models import Contact
 from pacer.segments import actions
 from pacer.segments.models import Membership, Segment
@@ -50,7 +53,7 @@ def test_the_builder_adds_and_removes_nested_conditions_without_javascript(brows
     assert page.status_code == 200
     html = page.content.decode()
     assert 'name="r.1.type" value="group"' in html
-    assert 'name="r.0.value" value="lead"' in html  # what was typed is kept
+    assert '<option value="lead" selected>' in html  # what was chosen is kept
     page = browser_client.post(
         "/segments/new/",
         form(**{"r.1.type": "group", "r.1.op": "or", "edit": "add:r.1", "add-kind.r.1": "event"}),
@@ -62,6 +65,60 @@ def test_the_builder_adds_and_removes_nested_conditions_without_javascript(brows
     )
     assert 'name="r.1.type"' not in page.content.decode()
     assert not Segment.objects.exists()
+
+
+def _select(html: str, name: str) -> tuple[str, list[tuple[str, str, bool]]]:
+    """A select's opening tag and its (value, label, selected) options."""
+    found = re.search(rf'(<select name="{re.escape(name)}"[^>]*>)(.*?)</select>', html, re.S)
+    options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', found.group(2))
+    return found.group(1), [(value, label, bool(chosen)) for value, chosen, label in options]
+
+
+def test_the_stage_is_chosen_from_the_workspaces_stages(browser_client, workspace, contacts):
+    set_stages(
+        workspace,
+        [
+            {"key": "new", "label": "New enquiry"},
+            {"key": "lead", "label": "Lead"},
+            {"key": "customer", "label": "Customer", "kind": "won"},
+        ],
+    )
+    html = browser_client.get("/segments/new/").content.decode()
+    tag, options = _select(html, "r.0.value")  # the default rule: customers
+    assert "multiple" not in tag and 'name="r.0.value" value=' not in html  # no text box
+    assert options == [
+        ("new", "New enquiry", False),  # the workspace's stages, in its order
+        ("lead", "Lead", False),
+        ("customer", "Customer", True),
+        ("subscriber", "Subscriber", False),  # then the contact stages they leave out
+        ("mql", "Marketing qualified lead", False),
+        ("sql", "Sales qualified lead", False),
+        ("opportunity", "Opportunity", False),
+        ("evangelist", "Evangelist", False),
+        ("other", "Other", False),
+    ]
+    # "is one of": a multiple select, its choices saved as a list
+    picked = form(**{"r.0.op": "in", "edit": "refresh"}) | {"r.0.value": ["lead", "customer"]}
+    tag, options = _select(
+        browser_client.post("/segments/new/", picked).content.decode(), "r.0.value"
+    )
+    assert "multiple" in tag
+    assert [value for value, _, chosen in options if chosen] == ["lead", "customer"]
+    picked.pop("edit")
+    assert browser_client.post("/segments/new/", picked).status_code == 302
+    segment = Segment.objects.get()
+    assert segment.definition["children"][0]["value"] == ["lead", "customer"]
+    assert segment.member_count == 3
+    # a stored value that is no stage stays chosen, said to be none
+    segment.definition["children"][0] = {
+        "type": "field", "field": "lifecycle_stage", "op": "eq", "value": "vip"
+    }  # fmt: skip
+    segment.save()
+    html = browser_client.get(f"/segments/{segment.pk}/edit/").content.decode()
+    assert _select(html, "r.0.value")[1][-1] == ("vip", "vip (not a stage)", True)
+    # another field: a text box again
+    other = browser_client.post("/segments/new/", form(**{"r.0.field": "email", "edit": "x"}))
+    assert 'name="r.0.value" value="lead"' in other.content.decode()
 
 
 def test_a_refused_rule_is_shown_on_its_node_and_nothing_is_saved(browser_client):

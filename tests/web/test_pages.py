@@ -36,11 +36,13 @@ def test_dashboard_shows_kpis_and_chart_data(client, admin, small_business):
     html = response.content.decode()
     assert kpi(html, "revenue") == "$350" and kpi(html, "spend") == "$400"
     trend = chart_config(html, "chart-trend-config")
-    assert trend["data"]["labels"] == ["2026-01-01", "2026-02-01"]
+    assert trend["data"]["labels"] == ["Jan 2026", "Feb 2026"]  # not "2026-01-01"
     assert trend["pacer"]["format"] == {"y": "money"}
     assert trend["pacer"]["currency"] == {"code": "USD", "prefix": "$", "minor": True}
     funnel = chart_config(html, "chart-funnel-config")
     assert funnel["data"]["datasets"][0]["data"] == [3, 3, 2, 2, 1]
+    weekly = chart_config(client.get("/?grain=week").content.decode(), "chart-trend-config")
+    assert all(re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} 20\d\d", w) for w in weekly["data"]["labels"])
     panel = client.get("/dashboard/panel/?channel=direct").content.decode()
     assert kpi(panel, "revenue") == "$0"  # no revenue under direct
 

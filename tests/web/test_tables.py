@@ -197,3 +197,37 @@ def test_sort_links_toggle_and_keep_the_other_parameters(people, workspace):
     assert headers["revenue"].sort_url == "?q=x&sort=-revenue"  # back to the first page
     assert headers["email"].sort_url == "?q=x&sort=email"
     assert headers["location__name"].direction is None
+
+
+def test_cells_say_how_they_wrap_and_can_be_a_list_with_its_raw_text_behind():
+    from datetime import datetime
+
+    rows = [
+        {
+            "id": 1,
+            "at": datetime(2026, 12, 2, 21, 44),
+            "note": "Speed to lead, service quality, satisfaction and retention",
+            "short": "CX",
+            "amount": 5,
+            "raw": {"a": 1},
+        }
+    ]
+    columns = [
+        Column("at", "When", format="datetime"),
+        Column("note", "Note"),
+        Column("short", "Team"),
+        Column("amount", "Amount", format="count"),
+        Column("raw", "Change", lines=lambda r: ["a: 1", "b: 2"], detail=lambda r: '{"a": 1}'),
+    ]
+    table = Table(request(), rows, columns, default_sort="id")
+    at, note, short, amount, change = table.rows[0]
+    # a time stays on one line; a sentence keeps a readable width; a name stays narrow
+    assert [at.css, note.css, short.css, amount.css] == ["nowrap", "prose", "", "num"]
+    assert (change.lines, change.detail, change.detail_label) == (
+        ("a: 1", "b: 2"),
+        '{"a": 1}',
+        "Raw",
+    )
+    # the CSV holds an object as JSON, not as Python writes it
+    body = b"".join(table.csv_response("x.csv").streaming_content).decode()
+    assert '"{""a"": 1}"' in body

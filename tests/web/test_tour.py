@@ -54,3 +54,24 @@ def test_facts_cards_sit_side_by_side_and_lists_keep_values_on_one_line(
     cards = page.evaluate(BOXES, "#sg-facts-cards > div")
     assert len({card["top"] for card in cards}) > 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_a_sentence_column_keeps_its_width_and_the_table_scrolls_in_its_box_at_390(
+    live_server, browser, workspace, admin
+):
+    from pacer.teams.actions import create_team
+
+    purpose = "Positioning, awareness and the look and voice of every piece we publish"
+    create_team(workspace, key="growth", name="Growth", purpose=purpose)
+    page = _signed_in(browser, live_server, 390)
+    page.goto(f"{live_server.url}/teams/")
+    cell = page.locator("table.grid td", has_text=purpose)
+    # the purpose used to be squeezed to about 30 px, a word (or half of one) a line
+    assert cell.bounding_box()["width"] >= 15 * 16
+    scroller = "document.querySelector('.table-wrap')"
+    assert page.evaluate(f"{scroller}.scrollWidth > {scroller}.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # only the purposes (every team's is a sentence) take the width: a name, a lead or a
+    # count stays as narrow as it is
+    rows = page.locator("table.grid tbody tr").count()
+    assert page.locator("table.grid td.prose").count() == rows
