@@ -168,7 +168,7 @@ def mutmut(module: str, args: list[str]) -> None:
     link_mutants_dir(module)
     import mutmut.__main__
     from mutmut.__main__ import cli
-    from mutmut.configuration import config
+    from mutmut.configuration import ProcessIsolation, config
 
     mutate = mutmut.__main__.mutate_file_contents
     mutmut.__main__.mutate_file_contents = lambda name, code, *rest: mutate(
@@ -176,12 +176,21 @@ def mutmut(module: str, args: list[str]) -> None:
     )
 
     config().only_mutate = [module]
+    # Workers forked from a process that has run tests inherit its state: the Delta Lake
+    # writer's tokio runtime, started by the clean run's warehouse writes, panics in a
+    # forked child ("Forked process detected"), so every test that writes the warehouse
+    # failed in every mutant, which counted as killed. A fork server that only collects
+    # the tests before forking has written nothing.
+    config().process_isolation = ProcessIsolation.FORKSERVER
     # MUTATION_TIMEOUT_MULTIPLIER overrides ``timeout_multiplier`` for one run: a mutant's
     # wall-clock limit is (its tests' collected time + 1 s) times it, and tests of a
     # fraction of a second ran out of 3.3 s at `nice -n 10` under load 19 (every mutant
     # of a module marked a timeout). mutmut reruns the timeouts when it changes.
     if multiplier := os.environ.get("MUTATION_TIMEOUT_MULTIPLIER"):
         config().timeout_multiplier = float(multiplier)
+    # MUTATION_DEBUG=1 prints each pytest command and its output (why a mutant counted
+    # as killed)
+    config().debug = bool(os.environ.get("MUTATION_DEBUG"))
     # MUTATION_TESTS (space-separated) replaces the module's selection for one command, so
     # named mutants can run against the selection a module's cached results were made
     # with (mutmut drops every cached result and recollects statistics when it changes).
