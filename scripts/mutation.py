@@ -94,6 +94,7 @@ TESTS = {
     "pacer/segments/actions.py": [
         "tests/segments/test_actions.py",
         "tests/segments/test_actions_contract.py",
+        "tests/segments/test_feed_refresh.py",
         "tests/segments/test_conditions.py",
         "tests/segments/test_agreement.py::test_the_feed_keeps_members_equal_to_the_full_evaluation",
     ],
