@@ -11,7 +11,6 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit"),
     path("settings/staff-email/", outbox_views.staff_email, name="staff-email"),
     path("settings/staff-email/retry/", outbox_views.staff_email_retry, name="staff-email-retry"),
-
     path("audit/export/", views.export_audit_log, name="audit-export"),
     path("workspaces/switch/", views.switch_workspace, name="workspace-switch"),
     path("workspaces/new/", views.new_workspace, name="workspace-new"),

@@ -56,6 +56,7 @@ ADMIN_PAGES = [
     ("keys", "/settings/keys/"),
     ("members", "/settings/members/"),
     ("audit", "/audit/"),
+    ("staff-email", "/settings/staff-email/"),
     ("new-workspace", "/workspaces/new/"),
     ("imports", "/imports/"),
     ("leads", "/leads/?view=open"),
