@@ -31,6 +31,21 @@ _MONTH_START = {
 Key = tuple[int, date, str, int | None, str, str]
 
 
+def node_month_filter(node_ids, months, node_column: str, month_column: str) -> tuple[str, list]:
+    """The SQL condition (``" AND ..."``) and parameters that keep rows of ``node_ids``
+    (all when None) within the span of ``months`` (all when empty)."""
+    sql, params = "", []
+    if node_ids is not None:
+        sql += f" AND {node_column} IN ({', '.join(['%s'] * len(node_ids))})"
+        params += list(node_ids)
+    if months:
+        first, last = min(months), max(months)
+        after = date(last.year + last.month // 12, last.month % 12 + 1, 1)
+        sql += f" AND {month_column} >= %s AND {month_column} < %s"
+        params += [first, after]
+    return sql, params
+
+
 def _month(value) -> date:
     if isinstance(value, date):
         return value.replace(day=1)
@@ -48,20 +63,8 @@ def _sql(node_ids: list[int] | None, months: list[date] | None) -> tuple[str, li
     month = _MONTH_START[connection.vendor]
     cents = "CAST(ROUND({} * 100) AS BIGINT)"
 
-    def filters(node_column: str, month_column: str) -> tuple[str, list]:
-        sql, params = "", []
-        if node_ids is not None:
-            sql += f" AND {node_column} IN ({', '.join(['%s'] * len(node_ids))})"
-            params += list(node_ids)
-        if months:
-            first, last = min(months), max(months)
-            after = date(last.year + last.month // 12, last.month % 12 + 1, 1)
-            sql += f" AND {month_column} >= %s AND {month_column} < %s"
-            params += [first, after]
-        return sql, params
-
-    line_where, line_params = filters("b.node_id", "b.month")
-    spend_where, spend_params = filters("n.id", "s.day")
+    line_where, line_params = node_month_filter(node_ids, months, "b.node_id", "b.month")
+    spend_where, spend_params = node_month_filter(node_ids, months, "n.id", "s.day")
     # the lines, each with its vendor key: one vendor's id, several, or none, from the
     # orders on it that are not cancelled (one seek of the orders' line index per line)
     lines = f"""

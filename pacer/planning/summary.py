@@ -164,18 +164,6 @@ def compute(
     location = quote(SpendEntry._meta.get_field("location").related_model._meta.db_table)
     found: dict[tuple[int, date], list[int]] = {}
 
-    def filters(node_column: str, month_column: str) -> tuple[str, list]:
-        sql, params = "", []
-        if node_ids is not None:
-            sql += f" AND {node_column} IN ({', '.join(['%s'] * len(node_ids))})"
-            params += list(node_ids)
-        if months:
-            first, last = min(months), max(months)
-            after = date(last.year + last.month // 12, last.month % 12 + 1, 1)
-            sql += f" AND {month_column} >= %s AND {month_column} < %s"
-            params += [first, after]
-        return sql, params
-
     def add(rows, *measures: int) -> None:
         for node_id, month, *values in rows:
             figures = found.setdefault((node_id, as_month(month)), [0] * len(MEASURES))
@@ -183,7 +171,7 @@ def compute(
                 figures[index] += int(value or 0)
 
     cents = "SUM(CAST(ROUND({} * 100) AS BIGINT))"
-    where, params = filters("b.node_id", "b.month")
+    where, params = facts.node_month_filter(node_ids, months, "b.node_id", "b.month")
     queries = [
         (
             f"SELECT b.node_id, b.month, {cents.format('b.amount_base')} FROM {line} b "
@@ -210,7 +198,7 @@ def compute(
             cursor.execute(sql, [workspace_id, *params])
             add(cursor.fetchall(), *measures)
         month = _MONTH_START[connection.vendor]
-        where, params = filters("n.id", "s.day")
+        where, params = facts.node_month_filter(node_ids, months, "n.id", "s.day")
         # the spend summed per node, month, channel and location code; each sum matched
         # or not by whether the node has a line for that month and channel at that
         # location or at none (the unique key's index answers it)
