@@ -133,7 +133,7 @@ def broadcast_detail(request, broadcast_id: int):
             broadcast,
             actions.queue_broadcast,
             url_name="broadcast",
-            noun="messages",
+            noun=("message", "messages"),
             missing="no such broadcast in this workspace",
         )
     table = Table(

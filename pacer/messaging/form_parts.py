@@ -66,11 +66,18 @@ def on_form_fields(found: dict, form: dict) -> dict:
 
 
 def queue_from_page(
-    request, broadcast, queue: Callable[..., dict], *, url_name: str, noun: str, missing: str
+    request,
+    broadcast,
+    queue: Callable[..., dict],
+    *,
+    url_name: str,
+    noun: tuple[str, str],
+    missing: str,
 ) -> HttpResponseRedirect:
     """A broadcast page's POST: queue the broadcast (``queue(workspace, id, actor=)``)
-    when the role may send, with a toast of the counts (of ``noun``) or the refusal, and
-    back to the page. A role that may not send gets the page's 404 (``missing``)."""
+    when the role may send, with a toast of the counts (``noun``: singular and plural) or
+    the refusal, and back to the page. A role that may not send gets the page's 404
+    (``missing``)."""
     if not allows(request.role, "messaging.send"):
         raise Http404(missing)
     try:
@@ -78,8 +85,9 @@ def queue_from_page(
     except ValidationFailed as error:
         messages.error(request, "; ".join(error.errors.values()))
     else:
+        queued = counts["queued"]
+        what = noun[0] if queued == 1 else noun[1]
         messages.success(
-            request,
-            f"Queued {counts['queued']} {noun}; {counts['skipped']} skipped (reasons below).",
+            request, f"Queued {queued} {what}; {counts['skipped']} skipped (reasons below)."
         )
     return HttpResponseRedirect(reverse(url_name, args=[broadcast.pk]))

@@ -86,7 +86,7 @@ def sms_detail(request, broadcast_id: int):
             broadcast,
             sms_broadcasts.queue_sms_broadcast,
             url_name="sms",
-            noun="texts",
+            noun=("text", "texts"),
             missing="no such SMS broadcast in this workspace",
         )
     texts = SmsMessage.objects.filter(broadcast=broadcast)

@@ -283,5 +283,6 @@ def test_the_pages_create_show_and_queue_a_broadcast(client, workspace, admin, o
     assert SmsMessage.objects.get().status == "queued"
     page = client.get(f"/messages/sms/{broadcast.pk}/").content.decode()
     assert "SMS broadcast · Queued" in page and NUMBER in page
+    assert "Queued 1 text; 0 skipped" in page  # the toast, in the singular
     listing = client.get("/messages/sms/").content.decode()
     assert f'href="/messages/sms/{broadcast.pk}/"' in listing
