@@ -127,6 +127,8 @@ def experiment_detail(request, key: str):
             "chart": means,
             "shares": _planned_shares(experiment.variants),
             "can_manage": allows(request.role, "experiments.manage"),
+            # differences of rates in percentage points, of revenue in the currency
+            "unit": "pp" if conversion else request.workspace.currency,
         },
     )
 

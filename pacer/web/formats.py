@@ -111,6 +111,27 @@ def decimal(value, places: int = 2) -> str:
     return MISSING if number is None else fixed(number, places)
 
 
+def signed(shown: str, value) -> str:
+    """``shown`` (a formatted ``value``) with a ``+`` before a positive value that shows
+    other than zero: differences read as differences."""
+    number = as_number(value)
+    return f"+{shown}" if number is not None and number > 0 and shown.strip("0.,%$ ") else shown
+
+
+def points(value, places: int = 2) -> str:
+    """A difference of two rates in percentage points: ``0.0048`` → ``+0.48 pp``."""
+    number = as_number(value)
+    return MISSING if number is None else signed(f"{fixed(number * 100, places)} pp", number)
+
+
+def p_value(value) -> str:
+    """A p-value to four decimals, or ``< 0.0001`` below that (never ``0.0000``)."""
+    number = as_number(value)
+    if number is None:
+        return MISSING
+    return "< 0.0001" if number < 0.0001 else fixed(number, 4)
+
+
 def format_value(value, kind: str = "text", *, currency: str = "USD", places: int | None = None):
     """``value`` shown as ``kind`` (see the module docstring)."""
     if kind not in KINDS:

@@ -1,6 +1,7 @@
 """Experiments on the platform: design, assignment with exposure logging, results."""
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -262,6 +263,12 @@ def test_pages_create_start_and_show_results_with_srm_warning(client, workspace,
     page = client.get("/experiments/checkout/").content.decode()
     assert 'id="srm-warning"' in page and 'id="chart-experiment"' in page
     assert "20.0%" in page and "40.0%" in page  # conversion rates 8/40 and 4/10
+    # the lift signed, differences of rates in percentage points, never a bare 0.0000
+    (row,) = re.findall(r"<tbody>\s*<tr><td>treatment</td>(.*?)</tr>", page, re.S)
+    cells = re.findall(r'<td class="num">(.*?)</td>', row, re.S)
+    assert cells[0] == "+100.0%" and re.fullmatch(r"[-+]?[\d.]+% to \+[\d.]+%", cells[1])
+    assert re.fullmatch(r"(< 0\.0001|0\.\d{4})", cells[2]) and cells[4].endswith(" pp")
+    assert re.fullmatch(r"[-+][\d.]+ pp to \+[\d.]+ pp", cells[5]), cells
     assert "checkout" in client.get("/experiments/").content.decode()
 
 

@@ -36,6 +36,18 @@ def test_numbers_look_the_same_everywhere():
     assert formats.currency_spec("eur") == {"code": "EUR", "prefix": "€", "minor": True}
 
 
+def test_differences_carry_their_sign_and_unit():
+    from pacer.web.templatetags.pacer_format import amount, effect, signed_percent
+
+    assert signed_percent(0.319) == "+31.9%" and signed_percent(-0.05) == "-5.0%"
+    assert signed_percent(0.00001) == "0.0%"  # no sign on what shows as zero
+    assert formats.points(0.0048) == "+0.48 pp" and formats.points(-0.0545) == "-5.45 pp"
+    assert effect(0.0048, "pp") == "+0.48 pp" and effect(1.5, "EUR") == "+€1.50"
+    assert effect(-2, "USD") == "-$2.00" and amount(0.00002, "pp") == "0.00 pp"
+    assert formats.p_value(0.00003) == "< 0.0001" and formats.p_value(0.01234) == "0.0123"
+    assert formats.points(float("nan")) == formats.p_value(None) == "—"
+
+
 @pytest.mark.parametrize(
     ("preset", "first", "last"),
     [
