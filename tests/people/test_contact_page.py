@@ -172,6 +172,8 @@ def test_the_page_shows_the_profile_identities_consent_traits_and_predictions(cl
         ("Phone", "+15550100199"),
         ("User id", "u-1"),
     ]
+    # the date is when Pacer first saw the identifier, and says so (not "since")
+    assert identities.count("first recorded by Pacer 20") == 5 and "since" not in identities
     assert (
         "2026-03-04 10:00 Email marketing: given source checkout form · “Send me offers by email”"
         in page
