@@ -37,6 +37,7 @@ PUBLIC_PAGES = {
     "readyz",
     "metrics",
     "lead-form",
+    "lead-form-embed",  # the script that embeds the public form (tests/leads/test_embed.py)
     "unsubscribe",
     "survey-answer",  # a signed token names the survey and the person (tests/teams)
     "survey-email",  # the same, from the email: survey token + the recipient's signature

@@ -60,7 +60,7 @@ def test_partial_months_are_marked_on_the_chart_and_in_words(client, site):
     html = page(client, "/")
     trend = config(html, "chart-trend-config")
     labels = trend["data"]["labels"]
-    assert labels[0] == "2024-12-01" and labels[-1] == "2026-01-01"
+    assert labels[0] == "Dec 2024" and labels[-1] == "Jan 2026"
     # the data starts on 20 December 2024 and ends on 5 January 2026: both months in part
     assert trend["pacer"]["partial"] == [0, len(labels) - 1]
     assert "Partial months (hatched bars, dashed lines): Dec 2024, Jan 2026" in html
