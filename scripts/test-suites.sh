@@ -4,7 +4,10 @@
 # and on SQLite (with them) in the foreground. Each run has its own data directory, so
 # they share no file. The tests that touch no database run once, in the PostgreSQL run
 # (tests/conftest.py, PACER_SKIP_TESTS_WITHOUT_DATABASE), which has no browser tests: so
-# the two runs take about as long as each other. Fails when either fails.
+# the two runs take about as long as each other. The SQLite run makes its test database
+# from the models (--nomigrations: a second or two instead of about a minute of CPU; see
+# tests/database_setup.py); the PostgreSQL run applies every migration, and runs the
+# tests marked `migrations`, which the SQLite run leaves out. Fails when either fails.
 # Usage: scripts/test-suites.sh PYTEST [PYTEST ARGUMENTS...] (the arguments go to both runs)
 set -uo pipefail
 PYTEST=${1:-.venv/bin/pytest}
@@ -18,7 +21,7 @@ PACER_DATA_DIR="$ROOT/var/test-postgresql" scripts/with-postgres.sh \
 postgres_run=$!
 echo "== on SQLite (the PostgreSQL run goes on beside it: $LOG)"
 PACER_SKIP_TESTS_WITHOUT_DATABASE=1 PACER_DATA_DIR="$ROOT/var/test-sqlite" \
-  "$PYTEST" --durations=40 "$@"
+  "$PYTEST" --nomigrations --durations=40 "$@"
 sqlite_status=$?
 wait "$postgres_run"
 postgres_status=$?

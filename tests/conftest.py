@@ -3,6 +3,7 @@ import os
 
 import orjson
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.test import Client
 
@@ -11,6 +12,25 @@ from pacer.core.models import Role
 from pacer.ingest.processing import process_pending
 
 pytest_plugins = ["tests.business_fixture"]
+
+# As the settings have them, before ``--nomigrations`` hides every migration.
+MIGRATION_MODULES = django_settings.MIGRATION_MODULES
+
+
+def built_without_migrations(config) -> bool:
+    """Whether this run makes its test database from the models (``--nomigrations``)."""
+    return bool(config.getoption("nomigrations", default=False))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, request):
+    """pytest-django's test database; made from the models, it gets what the migrations
+    add beyond them (tests/database_setup.py)."""
+    if built_without_migrations(request.config):
+        from tests import database_setup
+
+        with django_db_blocker.unblock():
+            database_setup.complete(MIGRATION_MODULES)
 
 
 def database_url() -> str:
@@ -128,8 +148,20 @@ def uses_database(item) -> bool:
     return bool(fixtures & DATABASE_FIXTURES) or item.get_closest_marker("django_db") is not None
 
 
+def pytest_report_header(config):
+    if built_without_migrations(config):
+        return (
+            "test database: made from the models (--nomigrations); the tests marked "
+            "'migrations' are left out"
+        )
+    return "test database: made by applying every migration"
+
+
+LEFT_FOR_MIGRATIONS = pytest.StashKey[list]()
+
+
 def pytest_collection_modifyitems(config, items):
-    """Three adjustments to what runs.
+    """Four adjustments to what runs.
 
     - The browser tests run last, after every other test (they share one browser).
     - With ``PACER_SKIP_TESTS_WITHOUT_DATABASE`` set, the tests that touch no database
@@ -138,10 +170,19 @@ def pytest_collection_modifyitems(config, items):
       PostgreSQL run beside it, so the two runs take about as long as each other.
     - Spark tests need a Java runtime; without one they are skipped and say so
       (``.ci/run`` installs it).
+    - With ``--nomigrations`` (``make test``'s SQLite run), the tests marked
+      ``migrations`` (they migrate the database to a node in the middle of the history)
+      are left out, counted among the deselected and named at the end of the run: they
+      run in the PostgreSQL run, which applies every migration.
     """
     import shutil
 
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)  # stable
+    if built_without_migrations(config):
+        need_migrations = [item for item in items if item.get_closest_marker("migrations")]
+        config.stash[LEFT_FOR_MIGRATIONS] = [item.nodeid for item in need_migrations]
+        config.hook.pytest_deselected(items=need_migrations)
+        items[:] = [item for item in items if not item.get_closest_marker("migrations")]
     if os.environ.get("PACER_SKIP_TESTS_WITHOUT_DATABASE"):
 
         def elsewhere(item) -> bool:
@@ -157,3 +198,11 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "spark" in item.keywords:
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    left = config.stash.get(LEFT_FOR_MIGRATIONS, [])
+    if left:
+        terminalreporter.write_sep("-", f"{len(left)} left out: marked migrations (--nomigrations)")
+        for nodeid in left:
+            terminalreporter.write_line(nodeid)

@@ -9,6 +9,7 @@ from pacer.planning.models import BudgetLine, PlanNode
 from pacer.teams.models import Team
 
 BEFORE = [("planning", "0006_variance_alerts")]
+pytestmark = pytest.mark.migrations  # migrates the database itself
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,0 +1,74 @@
+"""The test database built from the models instead of by the migrations (``--nomigrations``,
+which ``make test`` gives its SQLite run; its PostgreSQL run applies every migration).
+
+Applying the migrations to an empty database costs about a minute of CPU (Django renders
+the project's models again after almost every operation, and every model points at the
+workspace); creating the tables from the models takes a second or two. Two things a
+migration does are not in the models, and are done here after the tables are made:
+
+- the SQL that migrations run themselves (``RunPython``/``RunSQL``): each such migration
+  is named in ``REPLAYED`` (what it makes is made again here, by its own function) or in
+  ``NOTHING_TO_REPLAY`` (with the reason), and ``tests/test_migrations.py`` fails on one
+  that is in neither;
+- the record of applied migrations: every migration is recorded as applied, so that a
+  process a test starts (``pacer worker``, ``pacer sync``: they migrate first) and the
+  health check find none pending, as on a migrated database.
+
+Tests that migrate the database themselves (to a node in the middle of the history) are
+marked ``migrations`` and run only where the migrations built the database.
+"""
+
+from importlib import import_module
+
+from django.apps import apps
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
+
+# (app, migration, function): run in this order on the database made from the models.
+REPLAYED = (
+    # the contacts list's search indexes (NOCASE on SQLite, UPPER() on PostgreSQL): made
+    # by 0003, made again by 0005 where SQLite lost them; idempotent
+    ("people", "0005_fewer_contact_indexes", "restore_search_indexes"),
+    # the assets' full-text search: SQLite's FTS5 table and its triggers
+    ("content", "0005_asset_search_index", "index_up"),
+)
+
+NOTHING_TO_REPLAY = {
+    ("content", "0002_token_digests"): "data: hashes the share tokens of existing links",
+    ("leads", "0011_time_off_per_person"): "data: merges existing time off",
+    ("messaging", "0009_sns_topic_pinning"): "data: pins existing confirmed topics",
+    ("people", "0003_contact_page_indexes"): "its search indexes: replayed from 0005",
+    ("people", "0006_contact_sort_indexes"): (
+        "the models declare the same sort indexes, which SQLite spells alike (PostgreSQL's "
+        "NULLS FIRST is the migration's own)"
+    ),
+    ("planning", "0003_spend_day"): "data: counts existing spend",
+    ("planning", "0007_plan_node_team"): "data: links existing plan nodes to teams",
+    ("planning", "0008_budget_line_team"): "data: links existing budget lines to teams",
+    ("planning", "0011_plan_fact"): "data: builds facts of existing plans",
+    ("teams", "0002_default_teams"): "data: default teams of existing workspaces",
+    ("work", "0002_sparse_positions_source_key_attachments"): "data: spreads existing positions",
+}
+
+
+def complete(original_migration_modules) -> None:
+    """Finish a database that pytest-django made from the models: the migrations' own SQL
+    and the record of every migration as applied; the migrations are visible again
+    (``settings.MIGRATION_MODULES`` as it was) for the rest of the run."""
+    from django.conf import settings
+
+    settings.MIGRATION_MODULES = original_migration_modules
+    with connection.schema_editor() as schema_editor:
+        for app, name, function in REPLAYED:
+            module = import_module(f"{apps.get_app_config(app).name}.migrations.{name}")
+            getattr(module, function)(apps, schema_editor)
+    recorder = MigrationRecorder(connection)
+    recorder.ensure_schema()
+    applied = set(recorder.applied_migrations())
+    graph = MigrationLoader(connection, ignore_no_migrations=True).graph
+    recorder.migration_qs.bulk_create(
+        recorder.Migration(app=app, name=name)
+        for app, name in sorted(graph.nodes)
+        if (app, name) not in applied
+    )
