@@ -24,8 +24,11 @@ class ContentKind(models.TextChoices):
 class Workflow(models.Model):
     """A workspace's editorial states and the moves allowed between them.
 
-    ``states``: ``[{"key", "label", "needs_approval"}]`` in order; entering a state with
-    ``needs_approval`` requires every approval step of the item's latest version approved.
+    ``states``: ``[{"key", "label", "needs_approval", "review"}]`` in order; entering a
+    state with ``needs_approval`` requires every approval step of the item's latest
+    version approved; entering a ``review`` state opens the steps, and the last approval
+    moves the item on to the first gated state it may reach (a rejection back to the
+    first ungated one).
     ``transitions``: ``{from_key: [to_key, ...]}``."""
 
     workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE)
