@@ -1,5 +1,5 @@
 from pacer.core.domains import DomainConfig, Loop, NavItem
-from pacer.core.roles import EVERYONE, MANAGERS, PARTNERS
+from pacer.core.roles import ADMINS, EVERYONE, MANAGERS, PARTNERS
 
 
 class ContentConfig(DomainConfig):
@@ -21,7 +21,8 @@ class ContentConfig(DomainConfig):
         "content.publish": MANAGERS,
         "assets.view": EVERYONE,
         "assets.manage": MANAGERS,
-        "content.portal": PARTNERS,  # a partner's login: its portal and nothing else
+        # a partner's login: its portal and nothing else; admins preview a partner's portal
+        "content.portal": (*ADMINS, *PARTNERS),
     }
     nav = (
         NavItem("Calendar", "content-calendar", "content.view", order=30, group="work"),

@@ -16,6 +16,7 @@ from pacer.content.storage import storage
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
+from pacer.core.roles import Role
 from pacer.web.components import flash_errors
 from pacer.web.tables import Column, Table
 
@@ -107,6 +108,7 @@ def partner_detail(request, partner_id: int):
             "shown": partners.portal(found),
             "table": _log(request, found.pk),
             "can_manage": allows(request.role, "assets.manage"),
+            "can_preview": allows(request.role, "content.portal"),
         },
     )
 
@@ -152,15 +154,43 @@ def partner_login(request, partner_id: int):
     return HttpResponseRedirect(reverse("partner", args=[found.pk]))
 
 
+def _portal_partner(request):
+    """(the partner whose portal this is, whether an admin previews it): a partner's
+    login sees its own; an admin sees the one ``?partner=`` names, without downloads."""
+    found = partners.partner_of(request.workspace, request.user)
+    if found is not None or request.role != Role.ADMIN:
+        return found, False
+    wanted = request.GET.get("partner", "")
+    return (partners.partner(request.workspace, int(wanted)) if wanted.isdigit() else None), True
+
+
 @page("content.portal")
 def portal(request):
     """The partner's portal: the assets shared with it that it may use today."""
-    found = partners.partner_of(request.workspace, request.user)
+    found, preview = _portal_partner(request)
     return render(
         request,
         "content/portal.html",
-        {"partner": found, "shown": partners.portal(found) if found else []},
+        {
+            "partner": found,
+            "shown": partners.portal(found) if found else [],
+            "preview": preview,
+            "partners": partners.partners(request.workspace) if preview else [],
+        },
     )
+
+
+@page("content.portal")
+def portal_thumbnail(request, asset_id: int):
+    """The small image beside an asset on the portal (a view, not a logged download)."""
+    found, _ = _portal_partner(request)
+    rendition = partners.thumbnail(found, asset_id) if found else None
+    if rendition is None:
+        raise Http404("no such asset on this portal")
+    content_type = "image/png" if rendition.storage_key.endswith(".png") else "image/jpeg"
+    response = HttpResponse(storage().read(rendition.storage_key), content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @page("content.portal")

@@ -29,6 +29,7 @@ from pacer.content.models import (
     PartnerDownload,
     PartnerMember,
     PartnerShare,
+    Rendition,
 )
 from pacer.content.rights import rights_problems
 from pacer.core import actions as core
@@ -171,6 +172,7 @@ class PortalAsset:
     asset: Asset
     renditions: list[str]
     collections: list[str] = field(default_factory=list)
+    has_thumbnail: bool = False
 
 
 def portal(found: Partner, day: date | None = None) -> list[PortalAsset]:
@@ -200,7 +202,22 @@ def portal(found: Partner, day: date | None = None) -> list[PortalAsset]:
             entry.renditions = [
                 k for k in SHARE_KINDS if k in entry.renditions or k in shared.renditions
             ]
+    with_thumbnail = set(
+        Rendition.objects.filter(kind="thumbnail", version__asset_id__in=shown).values_list(
+            "version__asset_id", flat=True
+        )
+    )
+    for asset_id, entry in shown.items():
+        entry.has_thumbnail = asset_id in with_thumbnail
     return sorted(shown.values(), key=lambda entry: (entry.asset.name.lower(), entry.asset.pk))
+
+
+def thumbnail(found: Partner, asset_id: int):
+    """The thumbnail the portal shows for an asset it shows the partner now (not a
+    download: not logged), or ``None``."""
+    entry = next((e for e in portal(found) if e.asset.pk == asset_id), None)
+    version = entry.asset.versions.order_by("-number").first() if entry else None
+    return version.renditions.filter(kind="thumbnail").first() if version else None
 
 
 @transaction.atomic

@@ -78,6 +78,11 @@ urlpatterns = [
     ),
     path("portal/", partner_views.portal, name="portal"),
     path(
+        "portal/<int:asset_id>/thumbnail.img",
+        partner_views.portal_thumbnail,
+        name="portal-thumbnail",
+    ),
+    path(
         "portal/<int:asset_id>/<slug:kind>/",
         partner_views.portal_download,
         name="portal-download",

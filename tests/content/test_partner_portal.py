@@ -23,7 +23,7 @@ from tests.work.conftest import smtp, smtp_sink  # noqa: F401  (a real SMTP serv
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
-PASSWORD = "correct-horse-7"
+PASSWORD = "correct-horse-1"  # the browser tests sign in with it
 
 
 @pytest.fixture
@@ -128,6 +128,9 @@ def test_a_partner_sees_only_its_shared_assets_whose_rights_cover_its_use(librar
     assert f'href="/portal/{hero}/medium/"' not in page.content.decode()
     agency_page = _login("agent").get("/portal/").content.decode()
     assert _names(agency_page) == ["Agency only"]
+    assert _login("fran").get(f"/portal/{hero}/thumbnail.img").status_code == 200
+    assert _login("agent").get(f"/portal/{hero}/thumbnail.img").status_code == 404
+    assert not PartnerDownload.objects.exists()  # seeing the portal downloads nothing
 
 
 def test_a_download_is_logged_with_who_when_version_and_rendition(library, at):
@@ -188,14 +191,26 @@ def test_a_partner_login_gets_403_on_every_other_page(library, url):
     assert "Beach hero" not in response.content.decode()
 
 
-def test_staff_cannot_open_the_portal_and_a_partner_role_holds_nothing_else(library, admin):
+def test_a_partner_role_holds_only_the_portal_and_admins_preview_it_without_downloads(
+    library, admin, team
+):
     from pacer.core.permissions import grants
 
     held = sorted(p for p, roles in grants().items() if "partner" in roles)
     assert held == ["content.portal"]
+    marketer = Client()
+    marketer.force_login(team["editor"])
+    assert marketer.get("/portal/").status_code == 403
     staff = Client()
     staff.force_login(admin)
-    assert staff.get("/portal/").status_code == 403
+    page = staff.get(f"/portal/?partner={library['franchise'].pk}").content.decode()
+    assert _names(page) == ["Beach hero", "Spring poster"]
+    assert "Download:" not in page
+    hero = library["hero"].pk
+    preview = staff.get(f"/portal/{hero}/thumbnail.img?partner={library['franchise'].pk}")
+    assert preview.status_code == 200 and preview["Content-Type"].startswith("image/")
+    assert staff.get(f"/portal/{hero}/original/").status_code == 404  # no partner: no download
+    assert not PartnerDownload.objects.exists()  # a view of the portal is no download
 
 
 def test_an_expired_asset_leaves_the_portal_at_once_and_a_withdrawn_one_too(library, at):
