@@ -193,3 +193,25 @@ def test_a_review_state_that_needs_approval_itself_is_refused(workspace):
         "states[2].review": "a review state cannot need approval itself"
     }
     assert selectors.workflow(workspace).review_states == ["in_review"]  # the default kept
+
+
+def test_a_reviewers_deadline_in_the_configured_review_state_becomes_a_task(
+    workspace, team, steps, flow
+):
+    from datetime import date
+
+    from pacer.content.deadlines import due_deadlines
+
+    item = _item(workspace, team, steps)
+    actions.transition(item, "writing")
+    actions.transition(item, "legal_check")
+    ApprovalStep.objects.filter(item=item, position__in=(1, 3)).update(due_on=date(2026, 3, 6))
+    found = [(d["key"], d["assignee"]) for d in due_deadlines(date(2026, 3, 5))]
+    assert found == [
+        (f"content-{item.pk}-step-1", team["legal"]),
+        (f"content-{item.pk}-step-3", team["lead"]),
+    ]
+    _vote(item, team["legal"])
+    _vote(item, team["brand"], "rejected", comment="no")  # back to writing: no review now
+    assert _state(item) == "writing"
+    assert due_deadlines(date(2026, 3, 5)) == []  # the lead's step waits for the next round
