@@ -36,12 +36,7 @@ def _log(request, partner_id: int | None = None) -> Table:
             Column("downloaded_at", "When", format="datetime", sortable=True),
             Column("partner__name", "Partner", sortable=True, visible=partner_id is None),
             Column("user__username", "Who"),
-            Column(
-                "asset__name",
-                "Asset",
-                sortable=True,
-                href=lambda row: reverse("asset-detail", args=[row["asset_id"]]),
-            ),
+            Column("asset__name", "Asset", sortable=True),
             Column("version__number", "Version", format="count"),
             Column("kind", "Rendition"),
         ],

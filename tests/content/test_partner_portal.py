@@ -133,7 +133,7 @@ def test_a_partner_sees_only_its_shared_assets_whose_rights_cover_its_use(librar
     assert not PartnerDownload.objects.exists()  # seeing the portal downloads nothing
 
 
-def test_a_download_is_logged_with_who_when_version_and_rendition(library, at):
+def test_a_download_is_logged_with_who_when_version_and_rendition(library, at, admin):
     fran = _login("fran")
     hero = library["hero"]
     at(NOW + timedelta(hours=1))
@@ -152,6 +152,16 @@ def test_a_download_is_logged_with_who_when_version_and_rendition(library, at):
         ("Franchise Berlin", "fran", "Beach hero", 1, "original"),
     ]
     assert PartnerDownload.objects.first().downloaded_at == NOW + timedelta(hours=1)
+    staff = Client()
+    staff.force_login(admin)
+    for url in ("/assets/partners/", f"/assets/partners/{library['franchise'].pk}/"):
+        log = staff.get(url)  # the download log, on both pages
+        assert log.status_code == 200, url
+        rows = [[cell.text for cell in row][-4:] for row in log.context["table"].rows]
+        assert rows == [
+            ["fran", "Beach hero", "1", "original"],
+            ["fran", "Beach hero", "1", "thumbnail"],
+        ], url
 
 
 def test_a_partner_gets_nothing_of_another_partner_nor_a_rendition_not_shared(library):
