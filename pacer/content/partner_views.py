@@ -28,6 +28,11 @@ def _partner(request, partner_id: int):
     return found
 
 
+def _labelled(found):
+    found.channel_label = CHANNELS.get(found.channel, found.channel)
+    return found
+
+
 def _log(request, partner_id: int | None = None) -> Table:
     return Table(
         request,
@@ -57,7 +62,10 @@ def _list_page(request, *, form=None, errors=None, status=200):
         request,
         "content/partners.html",
         {
-            "partners": partners.partners(request.workspace).prefetch_related("shares"),
+            "partners": [
+                _labelled(found)
+                for found in partners.partners(request.workspace).prefetch_related("shares")
+            ],
             "table": _log(request),
             "channels": CHANNELS.items(),
             "can_manage": allows(request.role, "assets.manage"),
