@@ -29,7 +29,7 @@ from pacer.content.models import (
     Workflow,
 )
 from pacer.content.rights import rights_problem
-from pacer.content.workflow import IN_REVIEW, PUBLISHED, check_workflow
+from pacer.content.workflow import PUBLISHED, check_workflow
 from pacer.core import audit, clock
 from pacer.core.actions import digest_secret
 from pacer.core.channels import CHANNELS
@@ -233,11 +233,12 @@ def save_version(item: ContentItem, body, *, actor=None) -> ContentVersion:
         item=item, number=(latest.number if latest else 0) + 1, body=body, author=author
     )
     flow = selectors.workflow(item.workspace)
-    if item.state == IN_REVIEW or flow.needs_approval(item.state):
+    if flow.is_review(item.state) or flow.needs_approval(item.state):
         before = item.state
-        if flow.has(IN_REVIEW):
-            item.state = IN_REVIEW
-            item.save(update_fields=["state"])
+        if flow.review_states:  # back to the item's review, or the workflow's first
+            if not flow.is_review(item.state):
+                item.state = flow.review_states[0]
+                item.save(update_fields=["state"])
             _open_steps(item, version)
         audit.record(
             item.workspace,
@@ -360,7 +361,7 @@ def transition(item: ContentItem, state: str, *, actor=None) -> ContentItem:
     if state == "scheduled" and item.scheduled_for is None:
         raise ValidationFailed({"scheduled_for": "set a date before scheduling"})
     version = item.versions.order_by("-number").first()
-    if state == IN_REVIEW:
+    if flow.is_review(state):
         if not item.approval_plan:
             raise ValidationFailed({"reviewers": "name at least one reviewer first"})
         _open_steps(item, version)
@@ -418,13 +419,12 @@ def vote(step: ApprovalStep, decision: str, *, user, comment: str = "") -> Appro
             version=step.version, author=user, body=f"{step.name}: {decision}. {comment}"
         )
     flow = selectors.workflow(item.workspace)
-    if item.state == IN_REVIEW:
-        if decision == Decision.REJECTED and "draft" in flow.allowed(IN_REVIEW):
-            item.state = "draft"
-        elif "approved" in flow.allowed(IN_REVIEW) and (
-            _refusal_for(item, (item.scheduled_for or clock.now()).date()) is None
-        ):  # every step approved, and its assets' rights cover its day
-            item.state = "approved"
+    if flow.is_review(item.state):
+        back, onward = flow.after_rejection(item.state), flow.after_approval(item.state)
+        if decision == Decision.REJECTED and back:
+            item.state = back
+        elif onward and _refusal_for(item, (item.scheduled_for or clock.now()).date()) is None:
+            item.state = onward  # every step approved, and its assets' rights cover its day
         item.save(update_fields=["state"])
     audit.record(
         item.workspace,

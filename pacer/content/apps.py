@@ -1,5 +1,5 @@
 from pacer.core.domains import DomainConfig, Loop, NavItem
-from pacer.core.roles import EVERYONE, MANAGERS
+from pacer.core.roles import ADMINS, EVERYONE, MANAGERS, PARTNERS
 
 
 class ContentConfig(DomainConfig):
@@ -21,9 +21,13 @@ class ContentConfig(DomainConfig):
         "content.publish": MANAGERS,
         "assets.view": EVERYONE,
         "assets.manage": MANAGERS,
+        # a partner's login: its portal and nothing else; admins preview a partner's portal
+        "content.portal": (*ADMINS, *PARTNERS),
     }
     nav = (
         NavItem("Calendar", "content-calendar", "content.view", order=30, group="work"),
         NavItem("Content", "content-list", "content.view", order=31, group="work"),
         NavItem("Assets", "asset-list", "assets.view", order=32, group="work"),
+        NavItem("Partners", "partner-list", "assets.view", order=33, group="work"),
+        NavItem("Partner portal", "portal", "content.portal", order=34, group="work"),
     )

@@ -19,8 +19,9 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 
-from pacer.content.models import ApprovalStep, ContentItem, DeadlineTask, Decision
+from pacer.content.models import ApprovalStep, ContentItem, DeadlineTask, Decision, Workflow
 from pacer.content.workflow import IN_REVIEW, PUBLISHED
 from pacer.core import clock, faults
 from pacer.core.errors import ValidationFailed
@@ -51,6 +52,17 @@ def board_task_maker() -> MakeTask:
     return make_task
 
 
+def _in_review() -> Q:
+    """Items in their workspace's review state: ``in_review`` where no workflow is
+    configured, else the configured workflow's review states."""
+    configured = list(Workflow.objects.values_list("workspace_id", "states"))
+    found = Q(item__state=IN_REVIEW) & ~Q(item__workspace_id__in=[w for w, _ in configured])
+    for workspace_id, states in configured:
+        review = [s["key"] for s in states if s.get("review", s["key"] == IN_REVIEW)]
+        found |= Q(item__workspace_id=workspace_id, item__state__in=review)
+    return found
+
+
 def due_deadlines(today: date) -> list[dict]:
     """The deadlines within ``LEAD_DAYS`` of ``today`` (or past) that have no task yet:
     open items' own deadlines and the pending steps of items in review."""
@@ -75,10 +87,10 @@ def due_deadlines(today: date) -> list[dict]:
         )
     steps = (
         ApprovalStep.objects.filter(
+            _in_review(),
             due_on__isnull=False,
             due_on__lte=horizon,
             decision=Decision.PENDING,
-            item__state=IN_REVIEW,
         )
         .select_related("item", "reviewer", "version")
         .order_by("due_on", "pk")

@@ -24,8 +24,11 @@ class ContentKind(models.TextChoices):
 class Workflow(models.Model):
     """A workspace's editorial states and the moves allowed between them.
 
-    ``states``: ``[{"key", "label", "needs_approval"}]`` in order; entering a state with
-    ``needs_approval`` requires every approval step of the item's latest version approved.
+    ``states``: ``[{"key", "label", "needs_approval", "review"}]`` in order; entering a
+    state with ``needs_approval`` requires every approval step of the item's latest
+    version approved; entering a ``review`` state opens the steps, and the last approval
+    moves the item on to the first gated state it may reach (a rejection back to the
+    first ungated one).
     ``transitions``: ``{from_key: [to_key, ...]}``."""
 
     workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE)
@@ -381,3 +384,71 @@ class ShareDownload(models.Model):
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE)
     kind = models.CharField(max_length=20)
     downloaded_at = models.DateTimeField(auto_now_add=True)
+
+
+class Partner(models.Model):
+    """A partner organisation (a franchise location, an agency) that gets assets through
+    the partner portal. It uses them in ``territory`` on ``channel``: the portal shows an
+    asset only while its usage rights (and talent releases) cover that use today.
+    ``contacts``: ``[{"name", "email"}]``, who is told when an asset they downloaded is
+    withdrawn."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    name = models.CharField(max_length=200)
+    territory = models.CharField(max_length=2)
+    channel = models.CharField(max_length=40)
+    contacts = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="partner_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerMember(models.Model):
+    """A login of a partner (its member role in the workspace is ``partner``)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "user"], name="partner_member_once")
+        ]
+
+
+class PartnerShare(models.Model):
+    """A collection shared with a partner: its assets appear on the partner's portal,
+    downloadable as the renditions named ("original", "medium", "thumbnail")."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="shares")
+    collection = models.ForeignKey(
+        Collection, on_delete=models.CASCADE, related_name="partner_shares"
+    )
+    renditions = models.JSONField(default=list)
+    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "collection"], name="partner_share_once")
+        ]
+
+
+class PartnerDownload(models.Model):
+    """One download from the partner portal: who, when, which version and rendition."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="downloads")
+    user = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="partner_downloads")
+    version = models.ForeignKey(AssetVersion, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    downloaded_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["asset", "partner"], name="partner_download_asset")]

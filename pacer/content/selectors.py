@@ -28,7 +28,7 @@ from pacer.content.models import (
     Workflow,
 )
 from pacer.content.rights import rights_problems
-from pacer.content.workflow import DEFAULT_STATES, DEFAULT_TRANSITIONS, PUBLISHED
+from pacer.content.workflow import DEFAULT_STATES, DEFAULT_TRANSITIONS, IN_REVIEW, PUBLISHED
 from pacer.core.actions import digest_secret
 from pacer.core.models import Workspace
 
@@ -46,6 +46,26 @@ class Flow:
 
     def needs_approval(self, state: str) -> bool:
         return any(s["key"] == state and s["needs_approval"] for s in self.states)
+
+    def is_review(self, state: str) -> bool:
+        """Whether entering ``state`` opens the approval steps (a workflow saved before
+        states had ``review`` treats ``in_review`` as its review state)."""
+        return any(s["key"] == state and s.get("review", state == IN_REVIEW) for s in self.states)
+
+    @property
+    def review_states(self) -> list[str]:
+        return [s["key"] for s in self.states if self.is_review(s["key"])]
+
+    def after_approval(self, state: str) -> str | None:
+        """Where an item in review goes when its last step is approved: the first state
+        it may move to that needs approval."""
+        return next((t for t in self.allowed(state) if self.needs_approval(t)), None)
+
+    def after_rejection(self, state: str) -> str | None:
+        """Where an item in review goes when a step is rejected: the first state it may
+        move to that neither needs approval nor is a review."""
+        allowed = self.allowed(state)
+        return next((t for t in allowed if not (self.needs_approval(t) or self.is_review(t))), None)
 
     def label(self, state: str) -> str:
         return next((s["label"] for s in self.states if s["key"] == state), state)

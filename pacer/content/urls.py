@@ -1,6 +1,13 @@
 from django.urls import path
 
-from pacer.content import asset_views, calendar_views, flag_views, share_views, views
+from pacer.content import (
+    asset_views,
+    calendar_views,
+    flag_views,
+    partner_views,
+    share_views,
+    views,
+)
 
 urlpatterns = [
     path("content/items/", views.item_list, name="content-list"),
@@ -55,6 +62,30 @@ urlpatterns = [
         "assets/collections/<int:collection_id>/share/",
         share_views.collection_share,
         name="collection-share",
+    ),
+    path("assets/partners/", partner_views.partner_list, name="partner-list"),
+    path("assets/partners/new/", partner_views.partner_create, name="partner-create"),
+    path("assets/partners/<int:partner_id>/", partner_views.partner_detail, name="partner"),
+    path(
+        "assets/partners/<int:partner_id>/share/",
+        partner_views.partner_share,
+        name="partner-share",
+    ),
+    path(
+        "assets/partners/<int:partner_id>/logins/",
+        partner_views.partner_login,
+        name="partner-login",
+    ),
+    path("portal/", partner_views.portal, name="portal"),
+    path(
+        "portal/<int:asset_id>/thumbnail.img",
+        partner_views.portal_thumbnail,
+        name="portal-thumbnail",
+    ),
+    path(
+        "portal/<int:asset_id>/<slug:kind>/",
+        partner_views.portal_download,
+        name="portal-download",
     ),
     path("share/<str:token>/", share_views.share, name="share"),
     path(

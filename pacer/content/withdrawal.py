@@ -8,7 +8,8 @@ what follows for the content that uses it (where-used tracking):
 - any other item that uses the asset (idea, draft, in review) is flagged;
 
 each with a ``ContentFlag`` that records the reason, an audit entry and an email to the
-item's owner. The asset's owner is alerted too, and downstream systems get a signed
+item's owner. The asset's owner is alerted too, so are the partners who downloaded it
+from the partner portal (``pacer.content.partners``), and downstream systems get a signed
 ``asset.withdrawn`` webhook. A withdrawal happens once: withdrawing a withdrawn asset, or
 running the loop again, changes nothing. The emails are queued in the withdrawal's
 transaction in the staff outbox (``pacer.core.outbox``), which sends them after COMMIT
@@ -20,7 +21,7 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 
-from pacer.content import selectors
+from pacer.content import partners, selectors
 from pacer.content.models import (
     Asset,
     AssetNotice,
@@ -191,6 +192,7 @@ def _withdraw(asset: Asset, *, reason: str, key: str, actor=None, actor_label=""
         f"'{asset.name}' was withdrawn ({reason}); it is used in {len(used_in)} content "
         f"item(s), {len(flags)} of which now need attention.",
     )
+    partners.notify_withdrawn(asset, reason)
     audit.record(
         asset.workspace,
         "asset.withdraw",

@@ -5,13 +5,13 @@ import re
 from pacer.core.errors import ValidationFailed
 
 STATE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-IN_REVIEW = "in_review"  # entering it opens the approval steps of the latest version
+IN_REVIEW = "in_review"  # the default workflow's review state
 PUBLISHED = "published"  # entering it hands the item to its channel
 
 DEFAULT_STATES = [
     {"key": "idea", "label": "Idea", "needs_approval": False},
     {"key": "draft", "label": "Draft", "needs_approval": False},
-    {"key": IN_REVIEW, "label": "In review", "needs_approval": False},
+    {"key": IN_REVIEW, "label": "In review", "needs_approval": False, "review": True},
     {"key": "approved", "label": "Approved", "needs_approval": True},
     {"key": "scheduled", "label": "Scheduled", "needs_approval": True},
     {"key": PUBLISHED, "label": "Published", "needs_approval": True},
@@ -43,11 +43,17 @@ def check_workflow(states, transitions) -> tuple[list[dict], dict[str, list[str]
             )
         if not isinstance(label, str) or not 1 <= len(label.strip()) <= 60:
             raise ValidationFailed({f"states[{index}].label": "must be 1-60 characters"})
+        review = bool(state.get("review", key == IN_REVIEW))
+        if review and state.get("needs_approval"):
+            raise ValidationFailed(
+                {f"states[{index}].review": "a review state cannot need approval itself"}
+            )
         cleaned.append(
             {
                 "key": key,
                 "label": label.strip(),
                 "needs_approval": bool(state.get("needs_approval")),
+                "review": review,
             }
         )
     keys = [s["key"] for s in cleaned]

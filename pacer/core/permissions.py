@@ -21,7 +21,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
 from pacer.core.domains import domains
-from pacer.core.roles import EVERYONE
+from pacer.core.roles import Role
 
 
 class UnknownPermission(LookupError):
@@ -34,7 +34,7 @@ def grants() -> dict[str, frozenset[str]]:
     found: dict[str, frozenset[str]] = {}
     for config in domains():
         for permission, roles in config.permissions.items():
-            unknown = set(roles) - set(EVERYONE)
+            unknown = set(roles) - set(Role.values)
             if unknown:
                 raise UnknownPermission(f"{permission}: unknown roles {sorted(unknown)}")
             if permission in found:

@@ -12,9 +12,12 @@ class Role(TextChoices):
     MARKETER = "marketer", "Marketer"
     ANALYST = "analyst", "Analyst"
     STAFF = "staff", "Staff"
+    # a partner organisation's login: sees only the partner portal (pacer.content.partners)
+    PARTNER = "partner", "Partner"
 
 
-EVERYONE = tuple(Role.values)
+EVERYONE = (Role.ADMIN, Role.MARKETER, Role.ANALYST, Role.STAFF)  # the workspace's own staff
+PARTNERS = (Role.PARTNER,)
 ANALYSTS = (Role.ADMIN, Role.MARKETER, Role.ANALYST)  # run reports, experiments, exports
 MANAGERS = (Role.ADMIN, Role.MARKETER)  # change campaigns and spend
 ADMINS = (Role.ADMIN,)

@@ -1,4 +1,4 @@
-from pacer.core.domains import DomainConfig, Loop, NavItem
+from pacer.core.domains import DomainConfig, NavItem
 from pacer.core.roles import EVERYONE, MANAGERS
 
 
@@ -13,7 +13,6 @@ class WorkConfig(DomainConfig):
         ("/work/", "pacer.work.comments_api.router"),
         ("/work/", "pacer.work.label_api.router"),
     )
-    loops = (Loop("work-mention-emails", "pacer.work.mention_email.send_mention_emails", 30),)
     permissions = {
         "work.view": EVERYONE,
         "work.edit": EVERYONE,  # cards: create, move, comment, plan

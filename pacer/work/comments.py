@@ -6,8 +6,8 @@ comment (the unique key ``work_mention_once`` on comment and user, so a rerun or
 adds nothing): editing a comment notifies only the members it newly mentions; one whose
 mention was removed and put back is not notified again. Notifications are in-app (the
 "Mentions" page and the count beside it in the navigation) and, unless the member turned
-them off, an email each (``pacer.work.mention_email``, written with the notification and
-sent by the worker).
+them off, an email each (``pacer.work.mention_email``: queued in the staff outbox with the
+notification, sent by the ``staff-email`` loop).
 """
 
 import re
@@ -73,7 +73,7 @@ def _notify(comment: Comment, card: Card, now: datetime) -> list[User]:
         ],
         ignore_conflicts=True,  # the unique key: a racing writer's row stands
     )
-    mention_email.queue(comment, card, fresh, now)
+    mention_email.queue(comment, card, fresh)
     return fresh
 
 

@@ -307,31 +307,3 @@ class MentionPreference(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["workspace", "user"], name="work_mention_preference")
         ]
-
-
-class MentionEmail(models.Model):
-    """The email a mention sends, one per notification, written with it. A sender claims
-    it (``claimed_at``, ``attempts``), hands it to SMTP and sets ``sent_at``; a claim not
-    finished within ``pacer.work.mention_email.LEASE`` is taken again (see that module
-    for the guarantee)."""
-
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
-    notification = models.OneToOneField(
-        Notification, on_delete=models.CASCADE, related_name="email"
-    )
-    to_email = models.EmailField()
-    subject = models.CharField(max_length=200)
-    body = models.TextField()
-    created_at = models.DateTimeField()
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [
-            models.Index(
-                fields=["id"],
-                name="work_mention_email_unsent",
-                condition=models.Q(sent_at__isnull=True),
-            )
-        ]

@@ -1,25 +1,26 @@
-"""Mention emails: exactly the mentions that notify send an email (members only, never the
-author, once per comment and member, an edit only the newly mentioned), through a real
-SMTP server (aiosmtpd); a member can turn them off on the mentions page; a server that
-is down or refuses an address loses nothing and retries a bounded number of times."""
+"""Mention emails go through the staff outbox (``pacer.core.outbox``, ADR 0010): exactly
+the mentions that notify queue an email (members only, never the author, once per comment
+and member, an edit only the newly mentioned), in the comment's transaction (a rollback
+queues nothing), under the key ``work.mention:<notification id>`` (queuing again adds
+nothing), and the ``staff-email`` loop hands each to a real SMTP server (aiosmtpd) once;
+a member can turn them off on the mentions page."""
 
 import email
-from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.test import Client
 
 from pacer.core import actions as core
-from pacer.core import clock
+from pacer.core import outbox
+from pacer.core.models import EmailStatus, OutboxEmail
 from pacer.core.roles import Role
 from pacer.work import actions, comments, mention_email
-from pacer.work.mention_email import MAX_ATTEMPTS, send_mention_emails
-from pacer.work.models import MentionEmail, Notification
+from pacer.work.models import Comment, Notification
 from tests.work.conftest import NOW
 
 pytestmark = pytest.mark.django_db
 LATER = NOW.replace(hour=11)
-SECOND = timedelta(seconds=1)
 
 
 @pytest.fixture
@@ -50,6 +51,12 @@ def _received(sink) -> list[tuple[list[str], str, str]]:
     return found
 
 
+def _queued() -> list[tuple[str, str, str, str]]:
+    return list(
+        OutboxEmail.objects.order_by("pk").values_list("key", "source", "to_email", "status")
+    )
+
+
 def test_each_member_notified_gets_one_email_and_an_edit_emails_only_the_new_ones(
     card, admin, people, smtp, settings
 ):
@@ -60,8 +67,13 @@ def test_each_member_notified_gets_one_email_and_an_edit_emails_only_the_new_one
         "cy",
         "dee",
     ]
-    assert send_mention_emails() == 2
-    assert send_mention_emails() == 0
+    notified = dict(Notification.objects.values_list("user__username", "pk"))
+    assert _queued() == [
+        (f"work.mention:{notified['bob']}", "work.mention", "bob@x.test", EmailStatus.QUEUED),
+        (f"work.mention:{notified['cy']}", "work.mention", "cy@x.test", EmailStatus.QUEUED),
+    ]
+    assert outbox.send_due() == 2
+    assert outbox.send_due() == 0
     link = f"{settings.BASE_URL}/work/cards/{card.pk}/#comment-{comment.pk}"
     text = (
         f"ada mentioned you in a comment on the card 'Spring email':\n\n{body}\n\n"
@@ -70,16 +82,34 @@ def test_each_member_notified_gets_one_email_and_an_edit_emails_only_the_new_one
     )
     subject = "ada mentioned you on 'Spring email'"
     assert _received(smtp) == [(["bob@x.test"], subject, text), (["cy@x.test"], subject, text)]
-    assert MentionEmail.objects.filter(sent_at__isnull=True).count() == 0
-    assert sorted(MentionEmail.objects.values_list("to_email", "attempts")) == [
-        ("bob@x.test", 1),
-        ("cy@x.test", 1),
-    ]
+    assert [status for *_, status in _queued()] == [EmailStatus.SENT, EmailStatus.SENT]
 
     comments.edit_comment(comment, "@bob @cy @eve look again", now=LATER, actor=admin)
-    assert send_mention_emails() == 1
+    assert outbox.send_due() == 1
     assert [r for r, _, _ in _received(smtp)] == [["bob@x.test"], ["cy@x.test"], ["eve@x.test"]]
     assert "@bob @cy @eve look again" in _received(smtp)[2][2]
+
+
+def test_queuing_a_comments_mentions_again_queues_and_sends_nothing_twice(
+    card, admin, bob, people, smtp
+):
+    comment = comments.add_comment(card, "@bob @cy", now=NOW, actor=admin)
+    members = [n.user for n in Notification.objects.filter(comment=comment).order_by("pk")]
+    assert mention_email.queue(comment, card, members) == 0  # a rerun: the keys stand
+    assert len(_queued()) == 2
+    assert outbox.send_due() == 2
+    assert mention_email.queue(comment, card, members) == 0  # also after they were sent
+    assert outbox.send_due() == 0
+    assert [r for r, _, _ in _received(smtp)] == [["bob@x.test"], ["cy@x.test"]]
+
+
+def test_a_comment_rolled_back_queues_no_email(card, admin, people, smtp):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        comments.add_comment(card, "@bob @cy", now=NOW, actor=admin)
+        assert len(_queued()) == 2  # written with the comment ...
+        raise RuntimeError("the request failed after the comment")
+    assert (Comment.objects.count(), Notification.objects.count(), _queued()) == (0, 0, [])
+    assert outbox.send_due() == 0 and smtp.messages == []  # ... and gone with it
 
 
 def test_a_member_who_turns_mention_emails_off_is_notified_but_not_emailed(
@@ -95,50 +125,11 @@ def test_a_member_who_turns_mention_emails_off_is_notified_but_not_emailed(
 
     comments.add_comment(card, "@bob @cy", now=NOW, actor=admin)
     assert Notification.objects.filter(user=bob).count() == 1  # still notified in the app
-    assert list(MentionEmail.objects.values_list("to_email", flat=True)) == ["cy@x.test"]
-    assert send_mention_emails() == 1
+    assert [to for _, _, to, _ in _queued()] == ["cy@x.test"]
+    assert outbox.send_due() == 1
     assert [r for r, _, _ in _received(smtp)] == [["cy@x.test"]]
 
     assert as_bob.post("/work/mentions/email/", {"email": "on"}).status_code == 302
     comments.add_comment(card, "@bob again", now=LATER, actor=admin)
-    assert send_mention_emails() == 1
+    assert outbox.send_due() == 1
     assert [r for r, _, _ in _received(smtp)] == [["cy@x.test"], ["bob@x.test"]]
-
-
-def test_a_server_that_is_down_gets_everything_on_the_next_run(card, admin, people, smtp, settings):
-    comments.add_comment(card, "@bob @cy", now=NOW, actor=admin)
-    port = settings.EMAIL_PORT
-    settings.EMAIL_PORT = 9  # nothing listens there
-    assert send_mention_emails() == 0
-    assert list(MentionEmail.objects.values_list("claimed_at", "sent_at", "attempts")) == [
-        (None, None, 1),
-        (None, None, 1),
-    ]
-    settings.EMAIL_PORT = port
-    assert send_mention_emails() == 2
-    assert [r for r, _, _ in _received(smtp)] == [["bob@x.test"], ["cy@x.test"]]
-
-
-def test_a_refused_address_is_tried_a_bounded_number_of_times_and_blocks_no_one(
-    card, admin, people, smtp
-):
-    smtp.refuse = {"bob@x.test"}
-    comments.add_comment(card, "@bob @cy", now=NOW, actor=admin)
-    assert send_mention_emails() == 1  # cy's goes although bob's, before it, is refused
-    for _ in range(MAX_ATTEMPTS):
-        assert send_mention_emails() == 0
-    bobs = MentionEmail.objects.get(to_email="bob@x.test")
-    assert (bobs.attempts, bobs.sent_at) == (MAX_ATTEMPTS, None)
-    assert [r for r, _, _ in _received(smtp)] == [["cy@x.test"]]
-
-
-def test_a_lapsed_claim_is_taken_again_but_a_live_one_is_not(
-    card, admin, people, smtp, monkeypatch
-):
-    comments.add_comment(card, "@bob", now=NOW, actor=admin)
-    MentionEmail.objects.update(claimed_at=NOW, attempts=1)  # a sender that died at NOW
-    monkeypatch.setattr(clock, "now", lambda: NOW + mention_email.LEASE - SECOND)
-    assert send_mention_emails() == 0
-    monkeypatch.setattr(clock, "now", lambda: NOW + mention_email.LEASE)
-    assert send_mention_emails() == 1
-    assert MentionEmail.objects.get().attempts == 2

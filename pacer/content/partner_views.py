@@ -1,0 +1,217 @@
+"""Partner distribution through the portal: the staff pages that make partners, share
+collections with them, give them logins and read the download log; and the portal a
+partner's login sees (nothing else of the workspace: its role holds only
+``content.portal``)."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from pacer.content import partners, selectors
+from pacer.content.assets import SHARE_KINDS
+from pacer.content.models import Collection
+from pacer.content.storage import storage
+from pacer.core.channels import CHANNELS
+from pacer.core.errors import ValidationFailed
+from pacer.core.permissions import allows, page
+from pacer.core.roles import Role
+from pacer.web.components import flash_errors
+from pacer.web.tables import Column, Table
+
+
+def _partner(request, partner_id: int):
+    found = partners.partner(request.workspace, partner_id)
+    if found is None:
+        raise Http404("no such partner")
+    return found
+
+
+def _labelled(found):
+    found.channel_label = CHANNELS.get(found.channel, found.channel)
+    return found
+
+
+def _log(request, partner_id: int | None = None) -> Table:
+    return Table(
+        request,
+        partners.downloads(request.workspace, partner_id=partner_id),
+        [
+            Column("downloaded_at", "When", format="datetime", sortable=True),
+            Column("partner__name", "Partner", sortable=True, visible=partner_id is None),
+            Column("user__username", "Who"),
+            Column("asset__name", "Asset", sortable=True),
+            Column("version__number", "Version", format="count"),
+            Column("kind", "Rendition"),
+        ],
+        default_sort="-downloaded_at",
+        caption="Downloads from the partner portal",
+        empty_title="No downloads yet.",
+        html_id="partner-downloads",
+    )
+
+
+@page("assets.view")
+def partner_list(request):
+    return _list_page(request)
+
+
+def _list_page(request, *, form=None, errors=None, status=200):
+    return render(
+        request,
+        "content/partners.html",
+        {
+            "partners": [
+                _labelled(found)
+                for found in partners.partners(request.workspace).prefetch_related("shares")
+            ],
+            "table": _log(request),
+            "channels": CHANNELS.items(),
+            "can_manage": allows(request.role, "assets.manage"),
+            "form": form or {},
+            "errors": errors,
+        },
+        status=status,
+    )
+
+
+@require_POST
+@page("assets.manage")
+def partner_create(request):
+    data = request.POST
+    try:
+        found = partners.create_partner(
+            request.workspace,
+            name=data.get("name", ""),
+            territory=data.get("territory", ""),
+            channel=data.get("channel", ""),
+            contacts=data.get("contacts", ""),
+            actor=request.user,
+        )
+    except ValidationFailed as error:
+        return _list_page(request, form=data, errors=error.errors, status=422)
+    messages.success(request, f"Partner '{found.name}' added.")
+    return HttpResponseRedirect(reverse("partner", args=[found.pk]))
+
+
+@page("assets.view")
+def partner_detail(request, partner_id: int):
+    found = _partner(request, partner_id)
+    return render(
+        request,
+        "content/partner.html",
+        {
+            "partner": found,
+            "channel": CHANNELS.get(found.channel, found.channel),
+            "shares": found.shares.select_related("collection").order_by("collection__name"),
+            "logins": found.members.select_related("user").order_by("user__username"),
+            "collections": Collection.objects.filter(workspace=request.workspace).order_by("name"),
+            "kinds": SHARE_KINDS,
+            "shown": partners.portal(found),
+            "table": _log(request, found.pk),
+            "can_manage": allows(request.role, "assets.manage"),
+            "can_preview": allows(request.role, "content.portal"),
+        },
+    )
+
+
+@require_POST
+@page("assets.manage")
+def partner_share(request, partner_id: int):
+    found = _partner(request, partner_id)
+    wanted = request.POST.get("collection", "")
+    collection = selectors.collection(request.workspace, int(wanted)) if wanted.isdigit() else None
+    try:
+        if collection is None:
+            raise ValidationFailed({"collection": "choose one of this workspace's collections"})
+        partners.share(
+            found, collection, renditions=request.POST.getlist("renditions"), actor=request.user
+        )
+    except ValidationFailed as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, f"'{collection.name}' shared with {found.name}.")
+    return HttpResponseRedirect(reverse("partner", args=[found.pk]))
+
+
+@require_POST
+@page("assets.manage")
+def partner_login(request, partner_id: int):
+    found = _partner(request, partner_id)
+    data = request.POST
+    try:
+        member = partners.add_login(
+            found,
+            username=data.get("username", ""),
+            email=data.get("email", ""),
+            password=data.get("password", ""),
+            actor=request.user,
+        )
+    except ValidationFailed as error:
+        flash_errors(request, error)
+    else:
+        messages.success(
+            request, f"Login '{member.user.get_username()}' made: it sees only the portal."
+        )
+    return HttpResponseRedirect(reverse("partner", args=[found.pk]))
+
+
+def _portal_partner(request):
+    """(the partner whose portal this is, whether an admin previews it): a partner's
+    login sees its own; an admin sees the one ``?partner=`` names, without downloads."""
+    found = partners.partner_of(request.workspace, request.user)
+    if found is not None or request.role != Role.ADMIN:
+        return found, False
+    wanted = request.GET.get("partner", "")
+    return (partners.partner(request.workspace, int(wanted)) if wanted.isdigit() else None), True
+
+
+@page("content.portal")
+def portal(request):
+    """The partner's portal: the assets shared with it that it may use today."""
+    found, preview = _portal_partner(request)
+    return render(
+        request,
+        "content/portal.html",
+        {
+            "partner": found,
+            "shown": partners.portal(found) if found else [],
+            "preview": preview,
+            "partners": partners.partners(request.workspace) if preview else [],
+        },
+    )
+
+
+@page("content.portal")
+def portal_thumbnail(request, asset_id: int):
+    """The small image beside an asset on the portal (a view, not a logged download)."""
+    found, _ = _portal_partner(request)
+    rendition = partners.thumbnail(found, asset_id) if found else None
+    if rendition is None:
+        raise Http404("no such asset on this portal")
+    content_type = "image/png" if rendition.storage_key.endswith(".png") else "image/jpeg"
+    response = HttpResponse(storage().read(rendition.storage_key), content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@page("content.portal")
+def portal_download(request, asset_id: int, kind: str):
+    """A rendition of an asset the portal shows now, logged; 404 for anything else."""
+    found = partners.partner_of(request.workspace, request.user)
+    if found is None:
+        raise Http404("no partner")
+    try:
+        asset, version = partners.download(found, request.user, asset_id, kind)
+    except LookupError as error:
+        raise Http404(str(error)) from None
+    if kind == "original":
+        key, content_type = version.storage_key, version.content_type
+    else:
+        key = version.renditions.get(kind=kind).storage_key
+        content_type = "image/png" if key.endswith(".png") else "image/jpeg"
+    response = HttpResponse(storage().read(key), content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = f'attachment; filename="{asset.pk}-{kind}"'
+    return response

@@ -1,0 +1,284 @@
+"""The partner portal: partner organisations, their logins, the collections shared with
+them, what their portal shows, their downloads, and the notices when an asset they
+downloaded is withdrawn.
+
+A partner uses assets in one territory on one channel. Its portal shows the assets of
+the collections shared with it whose usage rights (and talent releases) cover that use
+today — a withdrawn asset, or one whose rights have not begun or have ended, is not
+shown and cannot be downloaded. Each download is logged (who, when, which version and
+rendition). When an asset is withdrawn (by hand or at the expiry of its rights), every
+partner that downloaded it is told through the staff outbox (``pacer.core.outbox``):
+one email per contact and per partner login that downloaded it, once per withdrawal.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from pacer.content.assets import SHARE_KINDS
+from pacer.content.models import (
+    Asset,
+    AssetStatus,
+    AssetVersion,
+    Collection,
+    Partner,
+    PartnerDownload,
+    PartnerMember,
+    PartnerShare,
+    Rendition,
+)
+from pacer.content.rights import rights_problems
+from pacer.core import actions as core
+from pacer.core import audit, clock, outbox
+from pacer.core.channels import CHANNELS
+from pacer.core.errors import ValidationFailed, check_text
+from pacer.core.models import Workspace
+from pacer.core.roles import Role
+
+TERRITORY = re.compile(r"^[A-Z]{2}$")
+CONTACT = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>\s]+)>\s*$")
+MAX_CONTACTS = 20
+
+
+def _contacts(value, errors: dict) -> list[dict]:
+    """``[{"name", "email"}]`` from a list of them or from lines ``Name <email>``."""
+    if isinstance(value, str):
+        lines = [line for line in value.splitlines() if line.strip()]
+        value = []
+        for line in lines:
+            match = CONTACT.match(line)
+            if match is None:
+                errors["contacts"] = f"'{line.strip()[:60]}': write one per line as Name <email>"
+                return []
+            value.append(match.groupdict())
+    if not isinstance(value, list) or len(value) > MAX_CONTACTS:
+        errors["contacts"] = f"at most {MAX_CONTACTS} contacts"
+        return []
+    found = []
+    for contact in value:
+        name = str(contact.get("name", "")).strip()[:200] if isinstance(contact, dict) else ""
+        email = str(contact.get("email", "")).strip() if isinstance(contact, dict) else ""
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["contacts"] = f"'{email[:60]}' is not an email address"
+            return []
+        found.append({"name": name, "email": email})
+    return found
+
+
+@transaction.atomic
+def create_partner(
+    workspace: Workspace, *, name, territory, channel, contacts=(), actor=None
+) -> Partner:
+    """A partner that uses assets in ``territory`` (ISO country code) on ``channel``."""
+    errors: dict[str, str] = {}
+    name = check_text(errors, "name", name, 200, required=True)
+    territory = territory.strip().upper() if isinstance(territory, str) else ""
+    if not TERRITORY.match(territory):
+        errors["territory"] = "a two-letter country code (ISO 3166), e.g. DE"
+    if channel not in CHANNELS:
+        errors["channel"] = "choose one of the channels (e.g. print, local_partner)"
+    cleaned = _contacts(list(contacts) if isinstance(contacts, tuple) else contacts, errors)
+    if "name" not in errors and Partner.objects.filter(workspace=workspace, name=name).exists():
+        errors["name"] = f"'{name}' is already a partner"
+    if errors:
+        raise ValidationFailed(errors)
+    partner = Partner.objects.create(
+        workspace=workspace, name=name, territory=territory, channel=channel, contacts=cleaned
+    )
+    audit.record(workspace, "partner.create", partner, actor=actor, after=audit.snapshot(partner))
+    return partner
+
+
+@transaction.atomic
+def add_login(partner: Partner, *, username, email, password, actor=None) -> PartnerMember:
+    """A login for a person of the partner: a member of the workspace with the
+    ``partner`` role, who sees only this partner's portal."""
+    user = core.create_user(
+        partner.workspace, username or "", password or "", Role.PARTNER, email=email or ""
+    )
+    member = PartnerMember.objects.create(workspace=partner.workspace, partner=partner, user=user)
+    audit.record(
+        partner.workspace,
+        "partner.login",
+        partner,
+        actor=actor,
+        after={"user": user.get_username()},
+    )
+    return member
+
+
+@transaction.atomic
+def share(partner: Partner, collection: Collection, *, renditions, actor=None) -> PartnerShare:
+    """Share a collection with a partner (or change which renditions it may download)."""
+    if collection.workspace_id != partner.workspace_id:
+        raise ValidationFailed({"collection": "no such collection in this workspace"})
+    if not isinstance(renditions, list) or not renditions:
+        raise ValidationFailed({"renditions": f"choose at least one of {', '.join(SHARE_KINDS)}"})
+    if any(kind not in SHARE_KINDS for kind in renditions):
+        raise ValidationFailed({"renditions": f"choose from {', '.join(SHARE_KINDS)}"})
+    kinds = [kind for kind in SHARE_KINDS if kind in renditions]
+    found, _ = PartnerShare.objects.update_or_create(
+        workspace=partner.workspace,
+        partner=partner,
+        collection=collection,
+        defaults={"renditions": kinds, "created_by": actor if actor and actor.pk else None},
+    )
+    audit.record(
+        partner.workspace,
+        "partner.share",
+        partner,
+        actor=actor,
+        after={"collection": collection.pk, "renditions": kinds},
+    )
+    return found
+
+
+@transaction.atomic
+def unshare(partner: Partner, collection_id: int, *, actor=None) -> None:
+    PartnerShare.objects.filter(partner=partner, collection_id=collection_id).delete()
+    audit.record(
+        partner.workspace,
+        "partner.unshare",
+        partner,
+        actor=actor,
+        after={"collection": collection_id},
+    )
+
+
+def partner_of(workspace: Workspace | None, user) -> Partner | None:
+    """The partner whose login ``user`` is in ``workspace``, or ``None``."""
+    if workspace is None or not getattr(user, "pk", None):
+        return None
+    member = PartnerMember.objects.filter(workspace=workspace, user=user).first()
+    return member.partner if member else None
+
+
+def partners(workspace: Workspace):
+    return Partner.objects.filter(workspace=workspace).order_by("name")
+
+
+def partner(workspace: Workspace, partner_id: int) -> Partner | None:
+    return partners(workspace).filter(pk=partner_id).first()
+
+
+@dataclass
+class PortalAsset:
+    asset: Asset
+    renditions: list[str]
+    collections: list[str] = field(default_factory=list)
+    has_thumbnail: bool = False
+
+
+def portal(found: Partner, day: date | None = None) -> list[PortalAsset]:
+    """What the partner's portal shows on ``day`` (today by default): each asset of its
+    shared collections whose rights cover the partner's territory and channel, with the
+    renditions it may download, by name."""
+    day = day or clock.now().date()
+    shown: dict[int, PortalAsset] = {}
+    shares = found.shares.select_related("collection").order_by("collection__name")
+    for shared in shares:
+        members = shared.collection.assets.filter(status=AssetStatus.ACTIVE).prefetch_related(
+            "releases"
+        )
+        for asset in members:
+            if asset.pk not in shown:
+                if rights_problems(
+                    asset,
+                    day,
+                    territory=found.territory,
+                    channel=found.channel,
+                    releases=asset.releases.all(),
+                ):
+                    continue
+                shown[asset.pk] = PortalAsset(asset, [])
+            entry = shown[asset.pk]
+            entry.collections.append(shared.collection.name)
+            entry.renditions = [
+                k for k in SHARE_KINDS if k in entry.renditions or k in shared.renditions
+            ]
+    with_thumbnail = set(
+        Rendition.objects.filter(kind="thumbnail", version__asset_id__in=shown).values_list(
+            "version__asset_id", flat=True
+        )
+    )
+    for asset_id, entry in shown.items():
+        entry.has_thumbnail = asset_id in with_thumbnail
+    return sorted(shown.values(), key=lambda entry: (entry.asset.name.lower(), entry.asset.pk))
+
+
+def thumbnail(found: Partner, asset_id: int):
+    """The thumbnail the portal shows for an asset it shows the partner now (not a
+    download: not logged), or ``None``."""
+    entry = next((e for e in portal(found) if e.asset.pk == asset_id), None)
+    version = entry.asset.versions.order_by("-number").first() if entry else None
+    return version.renditions.filter(kind="thumbnail").first() if version else None
+
+
+@transaction.atomic
+def download(found: Partner, user, asset_id: int, kind: str) -> tuple[Asset, AssetVersion]:
+    """Log a download of the latest version of an asset the portal shows the partner
+    now, in a rendition it may download; ``LookupError`` (nothing logged) otherwise."""
+    entry = next((e for e in portal(found) if e.asset.pk == asset_id), None)
+    if entry is None or kind not in entry.renditions:
+        raise LookupError("no such asset or rendition on this portal")
+    version = entry.asset.versions.order_by("-number").first()
+    if version is None:
+        raise LookupError("this asset has no file")
+    if kind != "original" and not version.renditions.filter(kind=kind).exists():
+        raise LookupError("no such rendition (yet)")
+    PartnerDownload.objects.create(
+        workspace=found.workspace,
+        partner=found,
+        user=user if getattr(user, "pk", None) else None,
+        asset=entry.asset,
+        version=version,
+        kind=kind,
+        downloaded_at=clock.now(),
+    )
+    return entry.asset, version
+
+
+def downloads(workspace: Workspace, *, partner_id: int | None = None):
+    """The portal's download log, newest first."""
+    rows = PartnerDownload.objects.filter(workspace=workspace)
+    if partner_id is not None:
+        rows = rows.filter(partner_id=partner_id)
+    return rows.select_related("partner", "user", "asset", "version").order_by(
+        "-downloaded_at", "-pk"
+    )
+
+
+def notify_withdrawn(asset: Asset, reason: str) -> int:
+    """In the withdrawal's transaction: queue an email to each contact of each partner
+    that downloaded ``asset``, and to each of its logins that did, once per withdrawal
+    (the outbox key); answers how many were new."""
+    stamp = asset.withdrawn_at.isoformat() if asset.withdrawn_at else ""
+    queued = 0
+    rows = PartnerDownload.objects.filter(asset=asset).select_related("partner", "user")
+    by_partner: dict[int, tuple[Partner, set[str]]] = {}
+    for row in rows.order_by("partner_id", "pk"):
+        found, addresses = by_partner.setdefault(row.partner_id, (row.partner, set()))
+        if row.user is not None and row.user.email:
+            addresses.add(row.user.email)
+    for found, addresses in by_partner.values():
+        addresses |= {contact["email"] for contact in found.contacts}
+        for address in sorted(addresses):
+            queued += outbox.queue(
+                asset.workspace,
+                key=f"content.partner-withdrawn:{asset.pk}:{stamp}:{found.pk}:{address}"[:200],
+                to=address,
+                subject=f"Stop using '{asset.name}'",
+                body=(
+                    f"'{asset.name}', which {found.name} downloaded from the partner portal, "
+                    f"was withdrawn ({reason}). Please stop using it and remove it from "
+                    "anything not yet printed or published.\n"
+                ),
+                source="content.partners",
+            )
+    return queued
