@@ -369,3 +369,31 @@ def test_the_api_sets_reads_and_clears_the_provider_behind_the_gate(client, work
         **headers,
     )
     assert cleared.json()["auth_token_set"] is False and cleared.json()["kind"] == "install"
+
+
+def test_the_sending_rules_page_sets_and_clears_the_sms_provider(client, workspace, admin, server):
+    client.force_login(admin)
+    form = {
+        "form": "sms-provider",
+        "kind": "twilio",
+        "api_base": "https://api.twilio.com",
+        "account_sid": ACCOUNT_SID,
+        "auth_token": "",
+        "from_number": SENDER,
+        "messaging_service_sid": "",
+    }
+    refused = client.post("/messages/settings/", form)
+    assert refused.status_code == 422
+    assert "is required for a Twilio-compatible provider" in refused.content.decode()
+    assert not SmsProviderAccount.objects.exists()
+
+    saved = client.post("/messages/settings/", {**form, "auth_token": AUTH_TOKEN})
+    assert saved.status_code == 302 and saved["Location"].endswith("#sms-provider")
+    page = client.get("/messages/settings/").content.decode()
+    assert AUTH_TOKEN not in page and ACCOUNT_SID in page
+    assert sms_providers.callback_url(workspace.pk, "inbound") in page
+    assert SmsProviderAccount.objects.get().kind == "twilio"
+
+    client.post("/messages/settings/", {**form, "kind": "install", "clear_twilio": "1"})
+    found = SmsProviderAccount.objects.get()
+    assert (found.kind, found.auth_token_sealed) == ("install", "")
