@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
-from pacer.messaging import form_parts, rules, selectors, sms_broadcasts
+from pacer.messaging import form_parts, proofs, rules, selectors, sms_broadcasts
 from pacer.messaging.form_parts import contact_column
 from pacer.messaging.models import BroadcastStatus, MessageStatus, Schedule
 from pacer.segments import selectors as segments
@@ -111,10 +111,14 @@ def sms_detail(request, broadcast_id: int):
         html_id="sms-texts",
     )
     segment_id = broadcast.audience.get("segment")
+    preview = proofs.sms_preview(request.workspace, broadcast.text, request.GET.get("preview", ""))
+    chosen = preview.get("contact") or {}
     context = {
         "broadcast": broadcast,
         "segment": segments.segment(request.workspace, segment_id) if segment_id else None,
         "report": sms_broadcasts.report(broadcast),
+        "preview": preview,
+        "preview_ref": request.GET.get("preview") or chosen.get("email", ""),
         "table": table,
         "can_send": allows(request.role, "messaging.send"),
     }
