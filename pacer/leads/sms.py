@@ -24,9 +24,11 @@ class SmsError(OSError):
 
 
 class SmsProvider(Protocol):
-    def send(self, to: str, text: str, key: str) -> None:
+    def send(self, to: str, text: str, key: str) -> str | None:
         """Hand one message over; ``key`` is unique per message (for the provider's own
-        deduplication). Raises ``SmsError`` when it was not taken."""
+        deduplication). Returns the provider's message id when it gives one (the
+        Twilio-compatible provider of ``pacer.messaging.twilio`` does). Raises
+        ``SmsError`` when it was not taken."""
 
 
 class OutboxProvider:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.messaging import actions, form_parts, outcomes, rules, selectors, subject_test
+from pacer.messaging.form_parts import contact_column
 from pacer.messaging.models import MessageStatus, Schedule
 from pacer.segments import selectors as segments
 from pacer.web.charts import Series, chart
@@ -140,12 +141,8 @@ def broadcast_detail(request, broadcast_id: int):
         request,
         selectors.messages_of(request.workspace, broadcast.pk),
         [
-            Column(
-                "contact_id",
-                "Contact",
-                sortable=True,
-                href=lambda m: reverse("contact", args=[m["contact_id"]]),
-            ),
+            contact_column(),
+            Column("contact_id", "Contact id", sortable=True, visible=False),
             Column("email", "Email", sortable=True),
             Column("status", "Status", sortable=True, labels=dict(MessageStatus.choices)),
             Column("reason", "Why"),

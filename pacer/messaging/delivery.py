@@ -79,7 +79,7 @@ def _claim(limit: int) -> list[Message]:
     )
 
 
-class _Transport:
+class Transport:
     """One SMTP connection for a batch, or the file outbox without an SMTP host."""
 
     def __init__(self):
@@ -101,6 +101,13 @@ class _Transport:
             path.with_suffix(".tmp").replace(path)
             return
         self.smtp.sendmail(envelope_from, [message.email], data)
+
+    def send_proof(self, envelope_from: str, to: str, data: bytes, name: str) -> None:
+        """One message outside a broadcast (a test send), by the same way out."""
+        if self.smtp is None:
+            (self.folder / f"{name}.eml").write_bytes(data)
+            return
+        self.smtp.sendmail(envelope_from, [to], data)
 
     def close(self) -> None:
         if self.smtp is not None:
@@ -271,7 +278,7 @@ class _Outcome:
     untried: list[Message] = field(default_factory=list)
 
 
-def _send_share(transport: _Transport, share: list[_Ready]) -> _Outcome:
+def _send_share(transport: Transport, share: list[_Ready]) -> _Outcome:
     """Hand ``share`` over in order on one session (in a thread of its own: no database)."""
     outcome = _Outcome()
     for n, ready in enumerate(share):
@@ -294,18 +301,18 @@ class _Sessions:
     one for the file outbox, which gains nothing from more."""
 
     def __init__(self):
-        self.transports: list[_Transport] = []
+        self.transports: list[Transport] = []
         try:
-            self.transports.append(_Transport())
+            self.transports.append(Transport())
             if self.transports[0].smtp is not None:
-                self.transports += [_Transport() for _ in range(SMTP_SESSIONS - 1)]
+                self.transports += [Transport() for _ in range(SMTP_SESSIONS - 1)]
         except BaseException:
             self.close()
             raise
         self.pool = ThreadPoolExecutor(len(self.transports), thread_name_prefix="messaging")
 
     @property
-    def first(self) -> _Transport:
+    def first(self) -> Transport:
         return self.transports[0]
 
     def start(self, group: list[_Ready]) -> list[Future]:
@@ -358,7 +365,7 @@ def _recent(keys: list[tuple[int, int]], caps: dict) -> Counter:
     return recent
 
 
-def _send_capped(group: list[_Ready], transport: _Transport, hooks: dict, caps: dict) -> int:
+def _send_capped(group: list[_Ready], transport: Transport, hooks: dict, caps: dict) -> int:
     """Send a group's messages within the frequency cap (``caps``: each workspace's
     rules), in one transaction: the contacts' ``CapLock`` rows are locked together in id
     order (so two workers never wait on each other in a circle) while their recent

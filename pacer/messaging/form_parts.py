@@ -13,6 +13,7 @@ from pacer.core.permissions import allows
 from pacer.messaging import rules
 from pacer.messaging.models import Schedule
 from pacer.messaging.schedule import local_send_instant, parse_wall_time
+from pacer.web.tables import Column
 
 
 def number(text: str) -> int:
@@ -91,3 +92,18 @@ def queue_from_page(
             request, f"Queued {queued} {what}; {counts['skipped']} skipped (reasons below)."
         )
     return HttpResponseRedirect(reverse(url_name, args=[broadcast.pk]))
+
+
+def contact_column() -> Column:
+    """A table's recipient: the contact's name (or email, or phone), linked to their page
+    (rows annotated by ``selectors.with_contact_names``); never a bare id."""
+
+    def link(row) -> str | None:
+        return reverse("contact", args=[row["contact_id"]]) if row.get("contact_id") else None
+
+    return Column(
+        "contact_name",
+        "Contact",
+        text=lambda row: row.get("contact_name") or "(no live contact)",
+        href=link,
+    )

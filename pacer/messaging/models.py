@@ -416,10 +416,42 @@ class SmsMessage(models.Model):
     )
     due_at = models.DateTimeField(null=True, blank=True)
     time_zone = models.CharField(max_length=60, blank=True)
+    # what the provider said of it: its message id (a Twilio SID) when it took the text,
+    # then the latest status its callbacks reported (queued, sent, delivered,
+    # undelivered, failed) and when it was delivered
+    provider_id = models.CharField(max_length=64, blank=True)
+    delivery = models.CharField(max_length=12, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "key"], name="sms_once")]
-        indexes = [models.Index(fields=["status", "claimed_until", "id"], name="sms_due")]
+        indexes = [
+            models.Index(fields=["status", "claimed_until", "id"], name="sms_due"),
+            models.Index(fields=["workspace", "provider_id"], name="sms_provider_id"),
+        ]
+
+
+class SmsProviderKind(models.TextChoices):
+    INSTALL = "install", "This install's SMS gateway (PACER_SMS_URL, or the outbox folder)"
+    TWILIO = "twilio", "Twilio-compatible API (Twilio, SignalWire, Plivo compat)"
+
+
+class SmsProviderAccount(models.Model):
+    """The SMS provider a workspace's texts go through: the install's gateway, or a
+    Twilio-compatible API at ``api_base`` with the account SID and its auth token (kept
+    encrypted, ``pacer.messaging.sealing``; never shown back), sending from
+    ``from_number`` or through ``messaging_service_sid``."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE)
+    kind = models.CharField(
+        max_length=10, choices=SmsProviderKind.choices, default=SmsProviderKind.INSTALL
+    )
+    api_base = models.CharField(max_length=300, blank=True)
+    account_sid = models.CharField(max_length=64, blank=True)
+    auth_token_sealed = models.TextField(blank=True)
+    from_number = models.CharField(max_length=40, blank=True)
+    messaging_service_sid = models.CharField(max_length=64, blank=True)
+    set_at = models.DateTimeField(null=True, blank=True)
 
 
 class ProviderCredentials(models.Model):

@@ -1,6 +1,7 @@
 """Reads for messaging pages and reports."""
 
-from django.db.models import Count, Q
+from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
 from pacer.core.models import Workspace
 from pacer.messaging.models import (
@@ -10,10 +11,12 @@ from pacer.messaging.models import (
     MessageEvent,
     MessageStatus,
     Sender,
+    SmsMessage,
     SnsSubscription,
     SuppressedAddress,
     Template,
 )
+from pacer.people import selectors as people
 
 # Mailbox providers' thresholds (Gmail and Yahoo bulk-sender rules, 2024)
 BOUNCE_LIMIT, COMPLAINT_LIMIT = 0.02, 0.003
@@ -49,8 +52,32 @@ def skip_reasons(workspace: Workspace, broadcast_id: int) -> list[tuple[str, int
     return [(row["reason"], row["n"]) for row in rows]
 
 
+def with_contact_names(workspace: Workspace, rows: QuerySet) -> QuerySet:
+    """``rows`` (with a ``contact_id``) annotated with ``contact_name``: the contact's
+    name, else their email, else their phone ("" when no live contact has the id), as
+    tables show the person instead of an id."""
+    name = Trim(Concat("first_name", Value(" "), "last_name", output_field=CharField()))
+    label = Coalesce(NullIf(name, Value("")), NullIf("email", Value("")), "phone")
+    found = (
+        people.contacts(workspace)
+        .filter(pk=OuterRef("contact_id"))
+        .order_by()
+        .annotate(label=label)
+        .values("label")[:1]
+    )
+    return rows.annotate(contact_name=Coalesce(Subquery(found), Value("")))
+
+
 def messages_of(workspace: Workspace, broadcast_id: int):
-    return Message.objects.filter(workspace=workspace, broadcast_id=broadcast_id)
+    """A broadcast's messages, each with its contact's name (``with_contact_names``)."""
+    found = Message.objects.filter(workspace=workspace, broadcast_id=broadcast_id)
+    return with_contact_names(workspace, found)
+
+
+def texts_of(workspace: Workspace, broadcast_id: int):
+    """An SMS broadcast's texts, each with its contact's name (``with_contact_names``)."""
+    found = SmsMessage.objects.filter(workspace=workspace, broadcast_id=broadcast_id)
+    return with_contact_names(workspace, found)
 
 
 def templates(workspace: Workspace):

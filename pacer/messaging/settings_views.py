@@ -1,6 +1,7 @@
 """The sending-rules page (default time zone, frequency cap, quiet hours, asset rights
 territory, SMS keyword replies, the attribution window of revenue after click, topics),
-the addresses email providers post bounces to and how their posts are verified."""
+the SMS provider (a Twilio-compatible account), the addresses email providers post
+bounces to and how their posts are verified."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,7 +11,8 @@ from django.urls import reverse
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import page
-from pacer.messaging import provider_auth, provider_events, rules, selectors
+from pacer.messaging import provider_auth, provider_events, rules, selectors, sms_providers
+from pacer.messaging.models import SmsProviderKind
 
 SETTINGS_FIELDS = (
     "time_zone",
@@ -83,6 +85,32 @@ def _save_providers(request) -> dict:
     return {}
 
 
+SMS_FIELDS = ("kind", "api_base", "account_sid", "from_number", "messaging_service_sid")
+
+
+def _sms_form_of(account) -> dict:
+    form = {name: getattr(account, name) for name in SMS_FIELDS}
+    form["api_base"] = account.api_base or "https://api.twilio.com"
+    return form
+
+
+def _save_sms_provider(request) -> dict:
+    """Save the SMS provider form; its errors (none when saved)."""
+    values = {name: request.POST.get(name, "") for name in SMS_FIELDS}
+    try:
+        sms_providers.save_sms_provider(
+            request.workspace,
+            **values,
+            auth_token=request.POST.get("auth_token", ""),
+            clear_twilio=request.POST.get("clear_twilio") == "1",
+            actor=request.user,
+        )
+    except ValidationFailed as error:
+        return error.errors
+    messages.success(request, "SMS provider saved.")
+    return {}
+
+
 @page("messaging.send")
 def sending_rules(request):
     workspace = request.workspace
@@ -93,7 +121,15 @@ def sending_rules(request):
         "postmark_username": "",
         "sns_topic_arns": "\n".join(credentials.sns_topic_arns),
     }
-    if request.method == "POST" and request.POST.get("form") == "providers":
+    sms_account = sms_providers.account_of(workspace)
+    sms_form, sms_errors = _sms_form_of(sms_account), {}
+    if request.method == "POST" and request.POST.get("form") == "sms-provider":
+        sms_errors = _save_sms_provider(request)
+        if not sms_errors:
+            return HttpResponseRedirect(reverse("message-settings") + "#sms-provider")
+        sms_form = {name: request.POST.get(name, "") for name in SMS_FIELDS}
+        status = 422
+    elif request.method == "POST" and request.POST.get("form") == "providers":
         provider_errors = _save_providers(request)
         if not provider_errors:
             return HttpResponseRedirect(reverse("message-settings") + "#provider-events")
@@ -130,5 +166,11 @@ def sending_rules(request):
         "provider_form": provider_form,
         "provider_errors": provider_errors,
         "sns_subscriptions": selectors.sns_subscriptions(workspace),
+        "sms_account": sms_account,
+        "sms_form": sms_form,
+        "sms_errors": sms_errors,
+        "sms_kinds": [(kind.value, kind.label) for kind in SmsProviderKind],
+        "sms_inbound_url": sms_providers.callback_url(workspace.pk, "inbound"),
+        "sms_status_url": sms_providers.callback_url(workspace.pk, "status"),
     }
     return render(request, "messaging/settings.html", context, status=status)

@@ -15,10 +15,13 @@ as a whole (CTIA's conventions, as carriers and providers match them), may be a 
   answered whatever the subscription, as carriers require).
 
 Each reply is one ``SmsMessage`` keyed by the inbound text, so it is sent once however
-often the provider retries. Outgoing texts go through ``pacer.leads.sms`` (the
-configured provider, or the outbox folder) from the ``messaging-sms`` loop, and are
-marked sent only after the provider took them; a text for a consent purpose is skipped,
-with the reason, when its number is stopped or its contact has no SMS consent for it.
+often the provider retries. Outgoing texts go through the workspace's provider
+(``pacer.messaging.sms_providers``: a Twilio-compatible account, or the install's gateway
+``pacer.leads.sms``) from the ``messaging-sms`` loop, and are marked sent, with the
+provider's message id, only after the provider took them; a 429 or 5xx is retried (not
+before its ``Retry-After``), any other refusal fails the text with the provider's
+reason. A text for a consent purpose is skipped, with the reason, when its number is
+stopped or its contact has no SMS consent for it.
 """
 
 import logging
@@ -31,7 +34,7 @@ from django.db.models import F, Q
 from pacer.core import clock, faults
 from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Workspace
-from pacer.leads import sms as provider
+from pacer.messaging import sms_providers
 from pacer.messaging.models import (
     BroadcastStatus,
     CapLock,
@@ -44,6 +47,7 @@ from pacer.messaging.models import (
 )
 from pacer.messaging.rules import settings_of
 from pacer.messaging.schedule import quiet_until
+from pacer.messaging.twilio import SmsRejected
 from pacer.people import consent_actions
 from pacer.people import selectors as people
 from pacer.people.resolution import normalise
@@ -320,16 +324,23 @@ def _hand_over(text: SmsMessage, *, counted: bool = False) -> bool:
     if not counted and not _count_attempt(text):
         return False
     try:
-        provider.provider().send(text.to_number, text.text, f"pacer-sms-{text.pk}")
-    except OSError as error:  # SmsError, or the outbox folder failing
+        gateway = sms_providers.provider_for(text.workspace)
+        sid = gateway.send(text.to_number, text.text, f"pacer-sms-{text.pk}")
+    except SmsRejected as error:  # refused for good (a 4xx): the provider's reason
+        log.warning("SMS %s refused: %s", text.pk, error)
+        _finish(text, MessageStatus.FAILED, str(error))
+        return False
+    except OSError as error:  # SmsError (SmsRetry: 429, 5xx), or the outbox folder failing
         log.warning("SMS %s not taken: %s", text.pk, error)
         if text.attempts >= MAX_ATTEMPTS:
             _finish(text, MessageStatus.FAILED, f"gave up after {text.attempts}: {error}")
         else:
-            SmsMessage.objects.filter(pk=text.pk).update(claimed_until=None, reason=str(error))
+            wait = getattr(error, "retry_after", 0)
+            again = clock.now() + timedelta(seconds=wait) if wait else None
+            SmsMessage.objects.filter(pk=text.pk).update(claimed_until=again, reason=str(error))
         return False
     faults.point("messaging.sms.taken")  # the provider has it; not marked sent
-    _finish(text, MessageStatus.SENT)
+    _finish(text, MessageStatus.SENT, provider_id=sid or "")
     return True
 
 
@@ -354,12 +365,13 @@ def _send_capped(text: SmsMessage, rules) -> bool:
         return _hand_over(text, counted=True)
 
 
-def _finish(text: SmsMessage, status: str, reason: str = "") -> None:
+def _finish(text: SmsMessage, status: str, reason: str = "", provider_id: str = "") -> None:
     SmsMessage.objects.filter(pk=text.pk, status=MessageStatus.QUEUED).update(
         status=status,
         reason=reason[:300],
         claimed_until=None,
         sent_at=clock.now() if status == MessageStatus.SENT else None,
+        provider_id=provider_id[:64],
     )
 
 

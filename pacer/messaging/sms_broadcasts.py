@@ -92,7 +92,7 @@ def create_sms_broadcast(
     return broadcast
 
 
-def _text_for(compiled, row: dict) -> tuple[str, str]:
+def text_for(compiled, row: dict) -> tuple[str, str]:
     """The personalised text, and why it may not go ("" when it may)."""
     body = compiled.render(Context(recipient_context(row, {}), autoescape=False)).strip()
     if not body:
@@ -132,7 +132,7 @@ def queue_sms_broadcast(workspace: Workspace, broadcast_id: int, *, actor=None) 
         texts = []
         for row in rows:
             number = numbers[row["id"]]
-            body, reason = _text_for(compiled, row)
+            body, reason = text_for(compiled, row)
             if not number:
                 reason = "the phone number is not a number"
             elif number in stopped:

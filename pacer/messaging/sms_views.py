@@ -7,11 +7,13 @@ from django.urls import reverse
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
-from pacer.messaging import form_parts, rules, sms_broadcasts
-from pacer.messaging.models import BroadcastStatus, MessageStatus, Schedule, SmsMessage
+from pacer.messaging import form_parts, proofs, rules, selectors, sms_broadcasts
+from pacer.messaging.form_parts import contact_column
+from pacer.messaging.models import BroadcastStatus, MessageStatus, Schedule
 from pacer.segments import selectors as segments
 from pacer.web.tables import Column, Table
 
+DELIVERY_HINT = "What the SMS provider last reported (Twilio-compatible providers only)"
 FIELDS = ("name", "text", "purpose", "segment_id", "audience", "schedule", "send_time")
 
 
@@ -89,19 +91,15 @@ def sms_detail(request, broadcast_id: int):
             noun=("text", "texts"),
             missing="no such SMS broadcast in this workspace",
         )
-    texts = SmsMessage.objects.filter(broadcast=broadcast)
     table = Table(
         request,
-        texts,
+        selectors.texts_of(request.workspace, broadcast.pk),
         [
-            Column(
-                "contact_id",
-                "Contact",
-                sortable=True,
-                href=lambda t: reverse("contact", args=[t["contact_id"]]),
-            ),
+            contact_column(),
+            Column("contact_id", "Contact id", sortable=True, visible=False),
             Column("to_number", "Number"),
             Column("status", "Status", sortable=True, labels=dict(MessageStatus.choices)),
+            Column("delivery", "Delivery", hint=lambda t: DELIVERY_HINT),
             Column("reason", "Why"),
             Column("due_at", "Due", format="datetime", sortable=True),
             Column("sent_at", "Sent", format="datetime", sortable=True),
@@ -113,10 +111,14 @@ def sms_detail(request, broadcast_id: int):
         html_id="sms-texts",
     )
     segment_id = broadcast.audience.get("segment")
+    preview = proofs.sms_preview(request.workspace, broadcast.text, request.GET.get("preview", ""))
+    chosen = preview.get("contact") or {}
     context = {
         "broadcast": broadcast,
         "segment": segments.segment(request.workspace, segment_id) if segment_id else None,
         "report": sms_broadcasts.report(broadcast),
+        "preview": preview,
+        "preview_ref": request.GET.get("preview") or chosen.get("email", ""),
         "table": table,
         "can_send": allows(request.role, "messaging.send"),
     }

@@ -6,6 +6,7 @@ from pacer.messaging import (
     public_views,
     settings_views,
     sms_views,
+    twilio_views,
     views,
 )
 
@@ -38,4 +39,6 @@ urlpatterns = [
         provider_views.provider_event_post,
         name="provider-events",
     ),
+    path("m/sms/twilio/<str:token>/status/", twilio_views.status_callback, name="twilio-status"),
+    path("m/sms/twilio/<str:token>/inbound/", twilio_views.inbound_text, name="twilio-inbound"),
 ]

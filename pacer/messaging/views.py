@@ -9,11 +9,8 @@ from django.urls import reverse
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
-from pacer.messaging import actions, selectors
+from pacer.messaging import actions, proofs, selectors
 from pacer.messaging.models import BroadcastStatus
-from pacer.messaging.render import compile_parts, recipient_context
-from pacer.messaging.render import render as render_email
-from pacer.people import selectors as people
 from pacer.web.tables import Column, Table
 
 TEMPLATE_FIELDS = ("name", "subject", "html", "text")
@@ -98,27 +95,52 @@ def overview(request):
     return render(request, "messaging/overview.html", context)
 
 
-def _preview(request, form: dict) -> dict:
-    """The template rendered for one contact (``?contact=`` or the first with an email)."""
-    chosen = request.GET.get("contact", "")
-    ids = [int(chosen)] if chosen.isdigit() else None
-    found = people.recipients(request.workspace, ids)[:1]
-    if not found:
-        return {"problem": "No contact with an email to preview with."}
-    try:
-        compiled = compile_parts(form["subject"], form["html"], form["text"])
-    except ValueError as problem:
-        return {"problem": str(problem)}
-    context = recipient_context(found[0], {"unsubscribe_url": "#unsubscribe"})
-    subject, html, text = render_email(compiled, context)
-    return {"contact": found[0], "subject": subject, "html": html, "text": text}
+def _preview(request, template, form: dict) -> dict:
+    """The template rendered for one contact (``?contact=`` id or email, or the first
+    with an email)."""
+    contact = proofs.chosen_contact(request.workspace, request.GET.get("contact", ""))
+    if contact is None:
+        return {"problem": "No live contact with an email has this id or email."}
+    return proofs.email_preview(template, contact, form)
 
 
-def _template_form(request, template, form, errors, status=200):
+def _template_form(request, template, form, errors, status=200, test_form=None, test_errors=None):
     context = {"template": template, "form": form, "errors": errors}
     if template is not None and not errors:
-        context["preview"] = _preview(request, form)
+        context["preview"] = preview = _preview(request, template, form)
+        chosen = preview.get("contact") or {}
+        context["preview_ref"] = request.GET.get("contact") or chosen.get("email", "")
+        context["test_form"] = test_form or {
+            "contact": chosen.get("email", ""),
+            "to": request.user.email,
+            "sender_id": "",
+        }
+        context["test_errors"] = test_errors or {}
+        context["senders"] = [
+            (s.pk, f"{s.name} <{s.from_email}>") for s in selectors.senders(request.workspace)
+        ]
+        context["can_send"] = allows(request.role, "messaging.send")
     return render(request, "messaging/template_form.html", context, status=status)
+
+
+def _send_test(request, template):
+    form = {name: request.POST.get(name, "") for name in ("contact", "to", "sender_id")}
+    try:
+        sent = proofs.send_test(
+            request.workspace,
+            template,
+            contact_ref=form["contact"],
+            to=form["to"],
+            sender_id=form["sender_id"],
+            actor=request.user,
+        )
+    except ValidationFailed as error:
+        saved = {name: getattr(template, name) for name in TEMPLATE_FIELDS}
+        return _template_form(request, template, saved, {}, 422, form, error.errors)
+    who = sent["contact"]["email"]
+    messages.success(request, f"Test sent to {sent['to']} as {who}: {sent['subject']}")
+    url = reverse("message-template", args=[template.pk])
+    return HttpResponseRedirect(f"{url}?contact={sent['contact']['id']}#preview")
 
 
 def _save_template(request, template):
@@ -147,6 +169,8 @@ def template_edit(request, template_id: int):
     if request.method == "POST":
         if not allows(request.role, "messaging.send"):
             raise Http404("no such template in this workspace")
+        if request.POST.get("form") == "test-send":
+            return _send_test(request, template)
         return _save_template(request, template)
     form = {name: getattr(template, name) for name in TEMPLATE_FIELDS}
     return _template_form(request, template, form, {})

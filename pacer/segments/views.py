@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.leads import selectors as lead_selectors
+from pacer.people import selectors as people
 from pacer.people.kinds import LifecycleStage
 from pacer.segments import actions, builder, selectors
 from pacer.segments import definition as d
@@ -284,8 +285,9 @@ def segment_delete(request, segment_id: int):
 @require_POST
 @page("segments.edit")
 def segment_members(request, segment_id: int):
-    """Add contacts to a static list by email (one per line), remove by id, or upload a
-    CSV; the page reports what was done and every row that was not."""
+    """Add contacts to a static list by email (one per line), remove by email (one per
+    line) or id, or upload a CSV; the page reports what was done and every row that was
+    not."""
     segment = _segment(request, segment_id)
     try:
         if "file" in request.FILES:
@@ -297,6 +299,8 @@ def segment_members(request, segment_id: int):
         elif request.POST.get("emails", "").strip():
             text = "email\n" + request.POST["emails"]
             _report(request, actions.import_members(request.workspace, segment, text.encode()))
+        elif request.POST.get("remove_emails", "").strip():
+            _remove_by_email(request, segment, request.POST["remove_emails"])
         elif request.POST.get("remove", "").isdigit():
             actions.remove_members(request.workspace, segment, [int(request.POST["remove"])])
             messages.success(request, "Removed from the list.")
@@ -305,6 +309,17 @@ def segment_members(request, segment_id: int):
     except ValidationFailed as error:
         messages.error(request, str(error))
     return redirect("segment", segment.pk)
+
+
+def _remove_by_email(request, segment: Segment, text: str) -> None:
+    """Remove the contacts with these emails (one a line) from a static list; each email
+    no contact has is named."""
+    emails = list(dict.fromkeys(line.strip().lower() for line in text.splitlines() if line.strip()))
+    found = people.contacts_by_email(request.workspace, emails)
+    removed = actions.remove_members(request.workspace, segment, sorted(set(found.values())))
+    messages.success(request, f"Removed {removed} contacts from the list.")
+    for email in [e for e in emails if e not in found][:20]:
+        messages.warning(request, f"{email}: no contact has this email")
 
 
 def _report(request, result: dict) -> None:

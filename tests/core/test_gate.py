@@ -48,6 +48,8 @@ PUBLIC_PAGES = {
     "message-open",
     "message-click",
     "provider-events",  # a provider's bounce webhook: its signed workspace token authorises
+    "twilio-status",  # an SMS provider's posts: the token and X-Twilio-Signature authorise
+    "twilio-inbound",  # (tests/messaging/test_twilio.py)
 }
 PUBLIC_PREFIXES = ("api/", "v1/")
 

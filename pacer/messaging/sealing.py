@@ -1,0 +1,49 @@
+"""Secrets Pacer must read back (an SMS provider's auth token, which signs its requests
+and checks its callbacks), kept encrypted in the database: AES-256-GCM with a key derived
+from the install's ``SECRET_KEY`` (HKDF-SHA256, one key per purpose), a random nonce per
+value, the purpose as associated data. A database dump alone does not give them away.
+A value sealed under another secret key (the key was changed) cannot be opened: it must
+be entered again."""
+
+import base64
+import binascii
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+
+PREFIX = "v1:"
+NONCE_BYTES = 12
+
+
+class Unreadable(ValueError):
+    """A sealed value that cannot be opened (another secret key, or damaged)."""
+
+
+def _key(purpose: str) -> bytes:
+    derive = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode())
+    return derive.derive(settings.SECRET_KEY.encode())
+
+
+def seal(purpose: str, secret: str) -> str:
+    """``secret`` encrypted for ``purpose``: ``v1:`` and base64 of nonce and ciphertext."""
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = AESGCM(_key(purpose)).encrypt(nonce, secret.encode(), purpose.encode())
+    return PREFIX + base64.b64encode(nonce + sealed).decode()
+
+
+def open_sealed(purpose: str, sealed: str) -> str:
+    """The secret ``seal(purpose, ...)`` gave ``sealed``; ``Unreadable`` otherwise."""
+    try:
+        raw = base64.b64decode(sealed.removeprefix(PREFIX), validate=True)
+        if not sealed.startswith(PREFIX) or len(raw) <= NONCE_BYTES:
+            raise Unreadable("not a sealed value")
+        nonce, body = raw[:NONCE_BYTES], raw[NONCE_BYTES:]
+        return AESGCM(_key(purpose)).decrypt(nonce, body, purpose.encode()).decode()
+    except (InvalidTag, binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise Unreadable(
+            "cannot be decrypted (the install's secret key changed?): enter it again"
+        ) from error

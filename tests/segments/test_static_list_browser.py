@@ -1,0 +1,48 @@
+"""A static list's CSV upload in a real Chromium at 390 and 1440 px: the file is chosen and
+uploaded, the added count and each row not added (line and reason) are shown, and the
+page does not scroll sideways. Screenshots in PACER_SCREENSHOTS."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pacer.people.models import Contact
+from pacer.segments import actions
+from pacer.segments.models import Membership
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SHOTS = Path(os.environ.get("PACER_SCREENSHOTS", "/tmp/pacer-screenshots"))
+
+
+def test_the_upload_page_adds_members_and_lists_bad_rows_at_both_widths(
+    browser, live_server, workspace, admin, tmp_path
+):
+    Contact.objects.create(workspace=workspace, email="p0@x.io", first_name="P0")
+    segment = actions.create_segment(workspace, name="VIP", kind="static")
+    file = tmp_path / "vip.csv"
+    file.write_text("email\np0@x.io\nzed-with-a-rather-long-address@example.org\n\n,\n")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width in (1440, 390):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(90_000)
+        page.goto(f"{live_server.url}/login/")
+        page.fill("input[name=username]", "ada")
+        page.fill("input[name=password]", "correct-horse-1")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        page.goto(f"{live_server.url}/segments/{segment.pk}/")
+        page.set_input_files("input[name=file]", str(file))
+        page.click("form[enctype='multipart/form-data'] button[type=submit]")
+        page.wait_for_selector("text=Line 3: no contact with email")
+        text = page.inner_text("body")
+        assert "Added 1 contacts" in text or "Added 0 contacts (1 were already members)" in text
+        assert "Line 5: no email or external_id" in text
+        overflow = page.evaluate(
+            "document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth"
+        )
+        assert overflow <= 0, f"scrolls sideways by {overflow}px at {width}"
+        page.screenshot(path=str(SHOTS / f"static-list-upload-{width}.png"), full_page=True)
+        context.close()
+    assert list(Membership.objects.values_list("contact__email", flat=True)) == ["p0@x.io"]
