@@ -49,6 +49,7 @@ NOTHING_TO_REPLAY = {
     ("planning", "0011_plan_fact"): "data: builds facts of existing plans",
     ("teams", "0002_default_teams"): "data: default teams of existing workspaces",
     ("work", "0002_sparse_positions_source_key_attachments"): "data: spreads existing positions",
+    ("work", "0006_mention_emails_to_outbox"): "data: copies unsent mention e-mails to the outbox",
 }
 
 
