@@ -18,7 +18,7 @@ from pacer.analytics.lead_model import LeadModelError
 from pacer.core.feed import deliver_all
 from pacer.core.models import Workspace
 from pacer.ingest.actions import ingest
-from pacer.leads import predictive
+from pacer.leads import predictive, scoring
 from pacer.leads.actions import messages_for, move_stage
 from pacer.leads.followup import log_activity
 from pacer.leads.forms import save_form
@@ -35,6 +35,17 @@ FORM_TITLES = {
     "book-visit": "Book a visit",
     "contact-us": "Contact us",
 }
+
+
+SCORE_RULES = (  # fit points a marketer would give: the lead says how to reach it
+    {"name": "Gave a phone number", "kind": "fit", "field": "phone", "points": 10},
+    {"name": "Gave a postal code", "kind": "fit", "field": "postalCode", "points": 5},
+)
+
+
+def _make_score_rules(workspace: Workspace) -> None:
+    """The rule score the predictive score is reported beside (once per workspace)."""
+    scoring.add_missing_rules(workspace, SCORE_RULES)
 
 
 def _make_forms(workspace: Workspace, now: datetime) -> None:
@@ -64,6 +75,7 @@ def load_leads(
     and the leads their owners. Returns counts; loading again adds nothing."""
     now = now or timezone.now()
     _make_forms(workspace, now)
+    _make_score_rules(workspace)
     submissions = lead_submissions(business)
     counts = {"accepted": 0, "duplicate": 0, "rejected": 0, "suppressed": 0}
     batch: list[dict] = []

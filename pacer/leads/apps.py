@@ -7,7 +7,8 @@ class LeadsConfig(DomainConfig):
     label = "leads"
     urls = "pacer.leads.urls"
     cli = "pacer.leads.cli"
-    api = (
+    api = (  # the forms' fixed paths before the leads' /{lead_id}
+        ("/leads/", "pacer.leads.form_api.router"),
         ("/leads/", "pacer.leads.api.router"),
         ("/leads/", "pacer.leads.config_api.router"),
     )

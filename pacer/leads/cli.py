@@ -1,6 +1,7 @@
 """``pacer import-leads FILE``: leads from a CSV file, all or nothing;
 ``pacer lead-locating FILE``: how new leads find their location (a JSON file);
-``pacer lead-routing FILE``: the routing rules (a JSON file)."""
+``pacer lead-routing FILE``: the routing rules (a JSON file);
+``pacer lead-model``: the predictive score's last fit beside the rule score."""
 
 import argparse
 import csv
@@ -74,6 +75,25 @@ def set_routing(args: argparse.Namespace) -> int:
     return 0
 
 
+def show_model(args: argparse.Namespace) -> int:
+    from pacer.leads.predictive import latest_run
+
+    run = latest_run(workspace_named(args.workspace))
+    if run is None:
+        return fail("workspace: no predictive fit yet (the worker fits it daily)")
+    rule = "no score rules" if run.rule_auc is None else f"{run.rule_auc:.3f}"
+    print(
+        f"fitted {run.fitted_at:%Y-%m-%d %H:%M} on {run.trained_on} leads, judged on "
+        f"{run.holdout} held out (conversion {run.base_rate:.3f})\n"
+        f"AUC: predictive {run.auc:.3f}, rule score {rule}; predictive Brier {run.brier:.4f}"
+    )
+    rule_lift = run.lift.get("rule") or []
+    for tenth, lift in enumerate(run.lift.get("predictive", []), start=1):
+        beside = f"  rule {rule_lift[tenth - 1]:.2f}" if rule_lift else ""
+        print(f"tenth {tenth:2}: lift predictive {lift:.2f}{beside}")
+    return 0
+
+
 def register(cli) -> None:
     p = cli.command(
         "import-leads",
@@ -102,4 +122,12 @@ def register(cli) -> None:
         permission="leads.configure",
     )
     p.add_argument("file")
+    p.add_argument("--workspace", default="demo")
+    p = cli.command(
+        "lead-model",
+        show_model,
+        help="the predictive lead score's last fit: its AUC and Brier score beside the rule "
+        "score's AUC, and both scores' lift by tenth, on the same held-out leads",
+        permission="leads.view",
+    )
     p.add_argument("--workspace", default="demo")

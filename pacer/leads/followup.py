@@ -4,8 +4,12 @@ the owner's first response stops the clock; timers remind, escalate and re-assig
 Timers and notices live in the database, so they survive restarts. A timer fires once:
 the worker claims due timers with a conditional update, and the notice it makes is keyed
 per lead (``remind:2`` is round 2's reminder), so a second worker or a rerun makes
-nothing twice. Sending claims the notice first; a crash between claim and hand-over to
-SMTP leaves it claimed and unsent (shown, never sent twice).
+nothing twice. Email to staff (reminders, escalations) is queued on the staff email
+outbox (``pacer.core.outbox``, ADR 0010) in the same transaction, keyed by the notice,
+and sent by the ``staff-email`` loop. Email to the lead's contact (the auto-reply, a
+reply) and SMS stay with this domain's ``lead-notices`` sender: it claims the notice
+first; a crash between claim and hand-over to SMTP leaves it claimed and unsent (shown,
+never sent twice).
 """
 
 import logging
@@ -19,7 +23,7 @@ from django.core.mail import get_connection, send_mail
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import IntegrityError, transaction
 
-from pacer.core import audit, clock, faults
+from pacer.core import audit, clock, faults, outbox
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Membership, Workspace
 from pacer.core.worker import wake
@@ -49,14 +53,24 @@ CLAIM_CHUNK = 25
 SMTP_SENDERS = 4  # SMTP sessions sending side by side
 
 
+def outbox_key(lead_id: int, key: str) -> str:
+    """The staff email outbox's key for a notice's email (unique per lead and notice)."""
+    return f"leads.notice:{lead_id}:{key}"
+
+
 def queue_notice(
     lead: Lead, key: str, *, subject: str, body: str, to_user=None, to_email="", to_phone=""
 ) -> None:
-    """Queue a notice about ``lead`` (inside the caller's transaction), once per lead and
-    ``key``; the sender loop is woken after commit."""
+    """Record a notice to staff about ``lead`` (a reminder, an escalation; inside the
+    caller's transaction), once per lead and ``key``: the in-app notice, and its email on
+    the staff email outbox (``pacer.core.outbox``, key ``outbox_key``) or its SMS for
+    this domain's sender. The row of an email notice is written claimed: the outbox
+    sends it (at least once, retried, failures on the staff email page), never the
+    leads' own sender."""
+    now = clock.now()
     try:
         with transaction.atomic():
-            Notice.objects.create(
+            notice = Notice.objects.create(
                 workspace_id=lead.workspace_id,
                 lead=lead,
                 key=key,
@@ -65,11 +79,22 @@ def queue_notice(
                 to_phone=to_phone,
                 subject=subject[:200],
                 body=body,
-                created_at=clock.now(),
+                created_at=now,
+                claimed_at=None if to_phone else now,
             )
     except IntegrityError:
         return  # made before (a rerun): once per lead and key
-    transaction.on_commit(lambda: wake("lead-notices"))
+    if to_phone:
+        transaction.on_commit(lambda: wake("lead-notices"))
+    elif to_email:
+        outbox.queue(
+            lead.workspace,
+            key=outbox_key(lead.pk, notice.key),
+            to=to_email,
+            subject=notice.subject,
+            body=body,
+            source="leads",
+        )
 
 
 def start(leads: list[Lead], now: datetime, *, people: dict) -> None:
@@ -337,7 +362,8 @@ def _escalate(lead: Lead, timer: Timer, label: str) -> None:
 
 
 def send_notices() -> int:
-    """Hand unsent notices to SMTP (or SMS), each at most once; returns how many were sent.
+    """Hand unsent notices (auto-replies and SMS; staff email goes by the outbox) to SMTP
+    or the SMS provider, each at most once; returns how many were sent.
 
     Notices are claimed ``CLAIM_CHUNK`` at a time (one write, not one per notice: under
     load every SQLite commit waits for the disk and for the other writers) and each chunk

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 
-from pacer.core import audit
+from pacer.core import audit, faults
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
 from pacer.leads.models import FormHit, LeadForm
@@ -170,6 +170,7 @@ def refuse_submission(form: LeadForm, posted: Mapping, address: str, now: dateti
         raise ValidationFailed(
             {"form": "this form is taking too many submissions right now; try again later"}
         )
+    faults.point("leads.form.counted")  # counted, not yet recorded: the race window
     FormHit.objects.filter(address=address, at__lt=window).delete()
     FormHit.objects.filter(form=form, at__lt=window).delete()
     FormHit.objects.create(workspace=form.workspace, form=form, address=address, at=now)

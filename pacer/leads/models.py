@@ -298,9 +298,12 @@ class Activity(models.Model):
 
 
 class Notice(models.Model):
-    """A message Pacer sends about a lead, keyed so it is sent at most once: the
-    auto-reply to the person, a reminder, an escalation. ``sent_at`` is set after the
-    hand-over to SMTP; a notice left unsent by a crash mid-send is not sent again."""
+    """A message Pacer sends about a lead, keyed so it is made once per lead: the
+    auto-reply to the person, a reply, a reminder, an escalation (also shown in the app
+    to ``to_user`` until read). The leads' sender sends the auto-replies, replies and SMS:
+    ``sent_at`` is set after the hand-over; one left unsent by a crash mid-send is not
+    sent again. A staff email notice is written claimed: its email is on the staff email
+    outbox (``core.OutboxEmail``, key ``leads.notice:<lead>:<key>``), sent from there."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="notices")
@@ -426,6 +429,12 @@ class LeadModelRun(models.Model):
     base_rate = models.FloatField()
     reliability = models.JSONField(default=list)  # [{low, high, leads, predicted, observed}]
     scored = models.PositiveIntegerField(default=0, help_text="leads given a prediction")
+    rule_auc = models.FloatField(
+        null=True, blank=True, help_text="the rule score's AUC on the same holdout (no rules: none)"
+    )
+    # conversion in each tenth of the holdout, best-scored first, over the holdout's rate:
+    # {"predictive": [10 numbers], "rule": [10 numbers, or none without rules]}
+    lift = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-fitted_at", "-id"]

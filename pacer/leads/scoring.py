@@ -32,6 +32,18 @@ FIT_FIELDS = (
 LEADS_PER_RUN = 2000
 
 
+def add_missing_rules(workspace: Workspace, rules: Iterable[dict]) -> int:
+    """Add the score rules (``name``, ``kind``, ``points`` and ``field``/``value`` or
+    ``event``/``half_life_days``) the workspace has none of that name of; how many."""
+    added = 0
+    for rule in rules:
+        _, made = ScoreRule.objects.get_or_create(
+            workspace=workspace, name=rule["name"], defaults=rule
+        )
+        added += made
+    return added
+
+
 def _fit_points(rule: ScoreRule, person) -> float:
     if rule.field not in FIT_FIELDS:
         value = (person.traits or {}).get(rule.field)
@@ -44,16 +56,66 @@ def _fit_points(rule: ScoreRule, person) -> float:
     return rule.points
 
 
+def _points(
+    rules: list[ScoreRule], person, seen: dict, contact_id: int, now: datetime, *, past=False
+) -> float:
+    """A contact's rule points at ``now``: its fit points, and its behaviour events
+    (``seen``: their times by contact and event), each halved every half-life; ``past``:
+    only the events before ``now`` (else a later one counts in full)."""
+    points = sum(_fit_points(r, person) for r in rules if r.kind == "fit" and person)
+    for rule in rules:
+        if rule.kind != "behaviour":
+            continue
+        for at in seen[(contact_id, rule.event)]:
+            if past and at >= now:
+                continue
+            age_days = max((now - at).total_seconds() / 86400, 0.0)
+            decay = 0.5 ** (age_days / rule.half_life_days) if rule.half_life_days else 1.0
+            points += rule.points * decay
+    return points
+
+
+def scores_at_arrival(workspace: Workspace, leads: list[dict]) -> list[float] | None:
+    """The rule score each lead had when it arrived (``leads``: rows with ``contact_id``
+    and ``created_at``): its contact's fit points and its behaviour events before then,
+    decayed to then; what the predictive score also knows, never what came after. None
+    when the workspace has no score rules. Writes nothing."""
+    rules = list(ScoreRule.objects.filter(workspace=workspace))
+    if not rules:
+        return None
+    contact_ids = [row["contact_id"] for row in leads]
+    seen = defaultdict(list)
+    events = [r.event for r in rules if r.kind == "behaviour"]
+    for contact_id, name, at in event_times(workspace.pk, contact_ids, events):
+        seen[(contact_id, name)].append(at)
+    people = contacts_by_ids(workspace, contact_ids)
+    return [
+        round(
+            _points(
+                rules,
+                people.get(row["contact_id"]),
+                seen,
+                row["contact_id"],
+                row["created_at"],
+                past=True,
+            ),
+            4,
+        )
+        for row in leads
+    ]
+
+
 def score_leads(workspace: Workspace, leads: Iterable[Lead], now: datetime) -> int:
     """Recompute the leads' scores and apply the thresholds; returns how many moved."""
     leads = list(leads)
     rules = list(ScoreRule.objects.filter(workspace=workspace))
     if not leads or not rules:
         return 0
-    behaviour = [r for r in rules if r.kind == "behaviour"]
     seen = defaultdict(list)
     for contact_id, name, at in event_times(
-        workspace.pk, [lead.contact_id for lead in leads], [r.event for r in behaviour]
+        workspace.pk,
+        [lead.contact_id for lead in leads],
+        [r.event for r in rules if r.kind == "behaviour"],
     ):
         seen[(contact_id, name)].append(at)
     thresholds = sorted(ScoreThreshold.objects.filter(workspace=workspace), key=lambda t: t.score)
@@ -61,13 +123,7 @@ def score_leads(workspace: Workspace, leads: Iterable[Lead], now: datetime) -> i
     people = contacts_by_ids(workspace, [lead.contact_id for lead in leads])
     moved = 0
     for lead in leads:
-        person = people.get(lead.contact_id)
-        points = sum(_fit_points(r, person) for r in rules if r.kind == "fit" and person)
-        for rule in behaviour:
-            for at in seen[(lead.contact_id, rule.event)]:
-                age_days = max((now - at).total_seconds() / 86400, 0.0)
-                decay = 0.5 ** (age_days / rule.half_life_days) if rule.half_life_days else 1.0
-                points += rule.points * decay
+        points = _points(rules, people.get(lead.contact_id), seen, lead.contact_id, now)
         lead.score, lead.scored_at = round(points, 4), now
         Lead.objects.filter(pk=lead.pk).update(score=lead.score, scored_at=now)
         for threshold in thresholds:

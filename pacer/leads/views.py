@@ -18,7 +18,7 @@ from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.core.selectors import members
-from pacer.leads import actions, followup, selectors, staff, todo
+from pacer.leads import actions, followup, predictive, selectors, staff, todo
 from pacer.leads.models import ActivityKind
 from pacer.leads.predictive import reason_words, reasons_text
 from pacer.leads.report import CONVERSION_DAYS, speed_report
@@ -604,5 +604,34 @@ def lead_funnel(request):
     return render(
         request,
         "leads/funnel.html",
-        {"table": table, "bar": bar},
+        {"table": table, "bar": bar, **_model_check(request)},
     )
+
+
+def _model_check(request) -> dict:
+    """The latest predictive fit beside the rule score, on the same held-out leads."""
+    run = predictive.latest_run(request.workspace)
+    if run is None or not run.lift:
+        return {"run": None}
+    rule = run.lift.get("rule") or [None] * len(run.lift["predictive"])
+    rows = [
+        {"tenth": n, "predictive": p, "rule": r}
+        for n, (p, r) in enumerate(zip(run.lift["predictive"], rule, strict=True), start=1)
+    ]
+    columns = [
+        Column("tenth", "Tenth of leads (best-scored first)"),
+        Column("predictive", "Predictive score: lift", format="decimal"),
+        Column("rule", "Rule score: lift", format="decimal"),
+    ]
+    table = Table(
+        request,
+        rows,
+        columns,
+        caption="Conversion in each tenth of the held-out leads over their average "
+        "(1.0: no better than chance)",
+        empty_title="No fit yet.",
+        default_sort="tenth",
+        prefix="model",
+        html_id="lead-model-lift",
+    )
+    return {"run": run, "lift": table}

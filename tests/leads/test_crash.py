@@ -1,6 +1,7 @@
 """Timers and notices survive a kill: a real process running ``fire_due_timers`` or
 ``send_notices`` is killed with SIGKILL at the moments that matter (``pacer.core.faults``
-points), then run again; every reminder is made exactly once and no email is sent twice
+points), then run again; every reminder is made exactly once, with its email queued
+once on the staff email outbox in the same transaction, and no auto-reply is sent twice
 (one left claimed and unsent by a kill mid-send is shown, not resent)."""
 
 import signal
@@ -10,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from pacer.core.models import OutboxEmail
 from pacer.leads.models import Notice, SlaPolicy, Timer
 from tests.ingest.live import environment
 from tests.leads.test_followup import agent, lead_at, member
@@ -73,6 +75,7 @@ def test_a_kill_mid_firing_loses_no_reminder_and_makes_none_twice(waiting, tmp_p
     fired_before = Timer.objects.filter(fired_at__isnull=False).count()
     assert fired_before == (2 if fault.endswith("fired:3") else 3)  # the third undone or kept
     assert Notice.objects.filter(key="remind:1").count() == fired_before
+    assert OutboxEmail.objects.filter(source="leads").count() == fired_before
     status, output = run(FIRE, waiting, data_dir=tmp_path)
     assert status == 0 and output.strip() == str(LEADS - fired_before), output
     assert Timer.objects.filter(kind="remind", fired_at__isnull=False).count() == LEADS
@@ -80,18 +83,25 @@ def test_a_kill_mid_firing_loses_no_reminder_and_makes_none_twice(waiting, tmp_p
     assert sorted(reminders.values_list("lead_id", flat=True)) == sorted(
         Timer.objects.filter(kind="remind").values_list("lead_id", flat=True)
     )
+    emails = OutboxEmail.objects.filter(source="leads")
+    assert sorted(emails.values_list("key", flat=True)) == sorted(
+        f"leads.notice:{lead_id}:remind:1"
+        for lead_id in reminders.values_list("lead_id", flat=True)
+    )
     assert run(FIRE, waiting, data_dir=tmp_path)[1].strip() == "0"
+    assert emails.count() == LEADS
 
 
 def test_a_kill_mid_send_sends_no_email_twice(waiting, tmp_path):
-    """Killed before the third hand-over of a claimed chunk: two emails went, the chunk
-    stays claimed (sent or not is unknown for it), and nothing is sent again."""
-    assert run(FIRE, waiting, data_dir=tmp_path)[1].strip() == str(LEADS)
+    """Killed before the third hand-over of a claimed chunk of auto-replies: two emails
+    went, the chunk stays claimed (sent or not is unknown for it), and nothing is sent
+    again."""
+    Notice.objects.filter(key="auto-reply").update(claimed_at=None, sent_at=None)
     status, output = run(SEND, fault="leads.notice.sending:3", data_dir=tmp_path)
     assert status == -signal.SIGKILL, output
     assert subjects(tmp_path) == 2
     status, output = run(SEND, data_dir=tmp_path)
     assert status == 0 and output.strip() == "0", output
     assert subjects(tmp_path) == 2  # nothing resent
-    reminders = Notice.objects.filter(key="remind:1")
-    assert reminders.filter(claimed_at__isnull=False, sent_at__isnull=True).count() == LEADS
+    replies = Notice.objects.filter(key="auto-reply")
+    assert replies.filter(claimed_at__isnull=False, sent_at__isnull=True).count() == LEADS

@@ -2,18 +2,23 @@
 the capture path from the simulator), stored per lead with the model's version, and
 refitted by the worker's loop."""
 
+from argparse import Namespace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 from django.test import Client
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
 
-from pacer.analytics.lead_model import LeadModelError
+from pacer.analytics.lead_model import LeadModelError, auc_standard_error
 from pacer.core import clock
 from pacer.demo.leads import load_leads
-from pacer.leads import predictive
-from pacer.leads.models import Lead, LeadModelRun
+from pacer.leads import predictive, scoring
+from pacer.leads.cli import show_model
+from pacer.leads.models import Lead, LeadModelRun, ScoreRule
 from pacer.people.actions import upsert_locations
+from pacer.people.models import Contact
 from pacer.simulate.business import generate
 from pacer.simulate.config import SimConfig
 
@@ -103,3 +108,58 @@ def test_each_lead_keeps_its_top_reasons_and_the_slow_location_lowers_its_score(
     assert f"<li>lowers it: location {name}</li>" in page
     inbox = client.get("/leads/?view=all&rows=5").content.decode()
     assert "Chance to convert" in inbox and "Why (top reasons)" in inbox
+
+
+def test_the_rule_score_is_the_baseline_on_the_same_held_out_leads(
+    workspace, simulated, admin, capsys
+):
+    _, end, _ = simulated
+    run = predictive.fit_workspace(workspace, end)
+    # the holdout found again: the same stratified split of the same settled leads
+    rows, converted = predictive.settled_leads(workspace, end)
+    _, held = train_test_split(
+        np.arange(len(rows)), test_size=0.25, stratify=converted, random_state=0
+    )
+    outcome = np.asarray(converted)[held]
+    assert len(held) == run.holdout
+    predicted = dict(Lead.objects.values_list("id", "predicted"))
+    assert roc_auc_score(outcome, [predicted[rows[p]["id"]] for p in held]) == pytest.approx(
+        run.auc, abs=1e-9
+    )
+    # the workspace's own rule score (the demo's fit rules: phone 10, postal code 5), as
+    # each lead had it at arrival; not a constant
+    people = {c.pk: c for c in Contact.objects.filter(workspace=workspace)}
+    rule = [
+        10 * bool(people[rows[p]["contact_id"]].phone)
+        + 5 * bool((people[rows[p]["contact_id"]].traits or {}).get("postalCode"))
+        for p in held
+    ]
+    assert scoring.scores_at_arrival(workspace, [rows[p] for p in held]) == rule
+    assert len(set(rule)) >= 3
+    assert run.rule_auc == pytest.approx(roc_auc_score(outcome, rule), abs=1e-9)
+    assert run.rule_auc != pytest.approx(0.5, abs=0.01)
+    # the model ranks far better than chance (by 5 standard errors), and than the rules
+    positives = int(outcome.sum())
+    margin = 5 * auc_standard_error(run.auc, positives, len(outcome) - positives)
+    assert run.auc > 0.5 + margin and run.auc > run.rule_auc
+    assert len(run.lift["predictive"]) == len(run.lift["rule"]) == 10
+    assert run.lift["predictive"][0] > 1.5 > run.lift["predictive"][-1]
+    assert np.mean(run.lift["predictive"]) == pytest.approx(1, abs=0.05)  # tenths ±1 lead
+    # shown on the funnel page and by ``pacer lead-model``
+    client = Client()
+    client.login(username="ada", password="correct-horse-1")
+    page = client.get("/leads/funnel/").content.decode()
+    assert f"<dd>{run.auc:.3f}</dd>" in page and f"<dd>{run.rule_auc:.3f}</dd>" in page
+    assert 'id="lead-model-lift"' in page
+    assert show_model(Namespace(workspace=workspace.slug)) == 0
+    assert (
+        f"AUC: predictive {run.auc:.3f}, rule score {run.rule_auc:.3f}" in capsys.readouterr().out
+    )
+
+
+def test_without_score_rules_there_is_no_rule_baseline(workspace, simulated):
+    _, end, _ = simulated
+    ScoreRule.objects.filter(workspace=workspace).delete()
+    run = predictive.fit_workspace(workspace, end)
+    assert run.rule_auc is None and run.lift["rule"] is None
+    assert len(run.lift["predictive"]) == 10
