@@ -37,6 +37,7 @@ REPLAYED = (
 NOTHING_TO_REPLAY = {
     ("content", "0002_token_digests"): "data: hashes the share tokens of existing links",
     ("leads", "0011_time_off_per_person"): "data: merges existing time off",
+    ("leads", "0015_staff_notices_to_outbox"): "data: copies waiting staff notices to the outbox",
     ("messaging", "0009_sns_topic_pinning"): "data: pins existing confirmed topics",
     ("people", "0003_contact_page_indexes"): "its search indexes: replayed from 0005",
     ("people", "0006_contact_sort_indexes"): (
