@@ -116,6 +116,7 @@ def _summary(request, segment: Segment) -> list[str]:
     if segment.kind != Segment.Kind.DYNAMIC:
         return []
     names = dict(selectors.segments(request.workspace).values_list("pk", "name"))
+    stages = dict(stage_choices(request.workspace))
     lines = []
 
     def say(node, depth):
@@ -129,7 +130,7 @@ def _summary(request, segment: Segment) -> list[str]:
             for child in node.children:
                 say(child, depth + 1)
         else:
-            lines.append(f"{pad}{builder.describe(node, names)}")
+            lines.append(f"{pad}{builder.describe(node, names, stages)}")
 
     say(d.parse(segment.definition), 0)
     return lines
