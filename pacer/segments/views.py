@@ -27,9 +27,9 @@ def segment_url(row) -> str:
 
 LIST_COLUMNS = [
     Column("name", "Name", sortable=True, href=segment_url),
+    Column("description", "Description"),  # what each is for, without opening it
     Column("kind", "Kind", sortable=True, labels=dict(Segment.Kind.choices)),
     Column("member_count", "Members", format="count", sortable=True),
-    Column("description", "Description", visible=False),
     Column("updated_at", "Changed", format="datetime", sortable=True),
     Column("evaluated_at", "Evaluated", format="datetime", sortable=True, visible=False),
 ]

@@ -144,6 +144,24 @@ def test_the_stages_read_as_their_names_and_their_multiple_select_says_it_takes_
     ]
 
 
+def test_the_list_says_what_each_segment_is_for(browser_client, workspace, contacts):
+    actions.create_segment(
+        workspace, name="Leads", description="Everyone still deciding", definition=form_tree()
+    )
+    html = browser_client.get("/segments/").content.decode()
+    head = re.findall(r"<th[^>]*>(?:<a[^>]*>)?([^<]+)", html.split("<tbody>")[0])
+    assert [h.strip() for h in head][:4] == ["Name", "Description", "Kind", "Members"]
+    assert "Everyone still deciding" in html.split("<tbody>")[1]
+
+
+def form_tree() -> dict:
+    return {
+        "type": "group",
+        "op": "and",
+        "children": [{"type": "field", "field": "lifecycle_stage", "op": "eq", "value": "lead"}],
+    }
+
+
 def test_a_refused_rule_is_shown_on_its_node_and_nothing_is_saved(browser_client):
     page = browser_client.post(
         "/segments/new/",
