@@ -60,6 +60,7 @@ def simulate(args: argparse.Namespace) -> int:
     from pacer.demo.leads import load_leads
     from pacer.demo.loader import load_business
     from pacer.demo.plans import load_plan
+    from pacer.demo.segments import load_segments
     from pacer.demo.teams import load_teams
     from pacer.demo.work import load_work
     from pacer.simulate.business import generate
@@ -125,6 +126,7 @@ def simulate(args: argparse.Namespace) -> int:
     code = sync(args)
     if code == 0:
         _predict_clv(workspace, last_day)
+        print(f"segments: {load_segments(workspace)} made")
     return code
 
 

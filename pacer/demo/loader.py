@@ -8,7 +8,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from pacer.core.models import Workspace
-from pacer.demo.campaigns import campaign_name
+from pacer.demo.campaigns import campaign_flights, campaign_name
 from pacer.experiments.actions import create_experiment, set_status
 from pacer.experiments.selectors import experiment
 from pacer.ingest.actions import ingest
@@ -54,14 +54,20 @@ def load_business(
             for p in config.products
         ],
     )
-    campaigns = {}
+    campaigns, flights = {}, campaign_flights(business)
     for index, channel in zip(
         business.spend_campaign.tolist(), business.spend_channel.tolist(), strict=True
     ):
         if index not in campaigns:
             key = business.campaign_names[index]
+            starts_on, ends_on = flights[index]
             campaigns[index] = upsert_campaign(
-                workspace, key, business.channel_keys[channel], name=campaign_name(key)
+                workspace,
+                key,
+                business.channel_keys[channel],
+                name=campaign_name(key),
+                starts_on=starts_on,
+                ends_on=ends_on,
             )
     if not has_spend(workspace):
         record_spend(

@@ -147,6 +147,16 @@ def period_name(label: str, grain: str) -> str:
     return first.strftime("%b %Y" if grain == "month" else "%-d %b %Y")
 
 
+# why a KPI has no value, said under its dash
+BLANK_REASONS = {
+    "cac": "No new customers in the range",
+    "romi": "No spend in the range",
+    "repeat_rate": "No first orders in the range",
+    "retention": "No orders in as many days before the range: start it later",
+    "clv": "No customers yet",
+}
+
+
 def _change(now, before) -> float | None:
     if now is None or before is None or before == 0:
         return None
@@ -211,6 +221,8 @@ def _panel_context(request, filters: KpiFilter) -> dict:
         }
         for key, label, kind, definition, good in KPIS
     ]
+    for kpi in kpis:
+        kpi["blank"] = BLANK_REASONS.get(kpi["key"], "")
     trend, channels, funnel = report.trend, report.by_channel, report.funnel
     partial = [index for index, row in enumerate(trend) if row["partial"]]
     return {

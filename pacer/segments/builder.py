@@ -48,6 +48,8 @@ OP_LABELS = {
     "within_days": "within the last N days",
     "before_days": "more than N days ago",
 }
+# the tests in a sentence, where a text box's instructions do not belong
+OP_WORDS = OP_LABELS | {"in": "is one of"}
 FIELD_OPS = sorted(set(d.TEXT_OPS + d.NUMBER_OPS + d.TIME_OPS), key=list(OP_LABELS).index)
 DEFAULTS = {
     "field": {"type": "field", "field": "lifecycle_stage", "op": "eq", "value": "customer"},
@@ -305,11 +307,20 @@ def _attribute(error_path: str) -> str:
     return f"{last}: "
 
 
-def describe(node: d.Node, segment_names: dict[int, str]) -> str:
-    """One condition in words (the membership page's summary of the rules)."""
+def describe(
+    node: d.Node, segment_names: dict[int, str], stage_labels: dict[str, str] | None = None
+) -> str:
+    """One condition in words (the membership page's summary of the rules); a lifecycle
+    stage reads as its label in ``stage_labels`` (``mql`` as "Marketing qualified lead")."""
     if isinstance(node, d.FieldCondition):
-        value = "" if node.value is None else f" {_text(node.value)}"
-        return f"{FIELD_LABELS[node.field]} {OP_LABELS[node.op]}{value}"
+        value = node.value
+        if node.field == "lifecycle_stage" and stage_labels:
+            named = [
+                stage_labels.get(v, v) for v in (value if isinstance(value, list) else [value])
+            ]
+            value = named if isinstance(value, list) else named[0]
+        value = "" if value is None else f" {_text(value)}"
+        return f"{FIELD_LABELS[node.field]} {OP_WORDS[node.op]}{value}"
     if isinstance(node, d.ValueFilter):  # a trait
         value = "" if node.value is None else f" {_text(node.value)}"
         return f"trait {node.key} {OP_LABELS[node.op]}{value}"

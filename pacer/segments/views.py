@@ -28,9 +28,9 @@ def segment_url(row) -> str:
 
 LIST_COLUMNS = [
     Column("name", "Name", sortable=True, href=segment_url),
+    Column("description", "Description"),  # what each is for, without opening it
     Column("kind", "Kind", sortable=True, labels=dict(Segment.Kind.choices)),
     Column("member_count", "Members", format="count", sortable=True),
-    Column("description", "Description", visible=False),
     Column("updated_at", "Changed", format="datetime", sortable=True),
     Column("evaluated_at", "Evaluated", format="datetime", sortable=True, visible=False),
 ]
@@ -117,6 +117,7 @@ def _summary(request, segment: Segment) -> list[str]:
     if segment.kind != Segment.Kind.DYNAMIC:
         return []
     names = dict(selectors.segments(request.workspace).values_list("pk", "name"))
+    stages = dict(stage_choices(request.workspace))
     lines = []
 
     def say(node, depth):
@@ -130,7 +131,7 @@ def _summary(request, segment: Segment) -> list[str]:
             for child in node.children:
                 say(child, depth + 1)
         else:
-            lines.append(f"{pad}{builder.describe(node, names)}")
+            lines.append(f"{pad}{builder.describe(node, names, stages)}")
 
     say(d.parse(segment.definition), 0)
     return lines

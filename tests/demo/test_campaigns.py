@@ -29,3 +29,27 @@ def test_the_loaded_demo_names_every_campaign_and_keeps_its_key(workspace):
         assert campaign["name"] == campaign_name(campaign["key"]) != campaign["key"]
         assert "_" not in campaign["name"]
     assert len({c["name"] for c in campaigns}) == len(campaigns)
+
+
+@pytest.mark.django_db
+def test_the_demo_campaigns_run_in_their_quarter_and_only_the_last_quarters_are_live(workspace):
+    from datetime import date, timedelta
+
+    from pacer.planning.selectors import campaign_rows
+
+    # six months ending on Sunday 2026-05-17: the second quarter's campaigns are still on
+    business = generate(SimConfig(contacts=400, months=6, start="2025-11-24"))
+    load_business(workspace, business)
+    rows = {c.key: c for c in campaign_rows(workspace, today=date(2026, 5, 17))}
+    assert rows
+    for key, campaign in rows.items():
+        year, quarter = int(key[-7:-3]), int(key[-1])
+        first = date(year, 3 * quarter - 2, 1)
+        last = date(year + quarter // 4, quarter % 4 * 3 + 1, 1) - timedelta(days=1)
+        assert max(first, date(2025, 11, 24)) <= campaign.starts_on <= campaign.ends_on <= last
+        assert campaign.starts_on.weekday() == 0  # a flight starts with its first week
+        assert campaign.status == ("live" if key.endswith("2026-q2") else "ended"), key
+    assert rows["paid_search-2026-q2"].ends_on == date(2026, 6, 30)  # booked to the quarter
+    assert rows["paid_search-2026-q1"].starts_on == date(2026, 1, 5)
+    assert rows["paid_search-2026-q1"].ends_on == date(2026, 3, 31)
+    assert rows["paid_search-2025-q4"].starts_on == date(2025, 11, 24)  # the business began

@@ -127,3 +127,18 @@ def test_partial_periods_are_hatched_and_dashed(live_server, browser, admin, wor
     assert "Partial months (hatched bars, dashed lines): Dec 2024, Jan 2026" in page.inner_text(
         "#partial-note"
     )
+
+
+def test_the_cohort_triangle_of_a_year_fits_a_desktop_window(
+    live_server, browser, admin, workspace, tracker
+):
+    # each month's column took a header's 5.5rem, so at 1440 px the triangle scrolled
+    # sideways from its tenth month on; its months now take what their shares need
+    build_year_business(workspace, tracker)
+    sync(after_sync=refresh_cube)
+    page = _login(browser, live_server.url, 1440)
+    page.goto(f"{live_server.url}/analytics/cohorts/")
+    months = page.locator("#cohort-triangle thead th").count() - 2
+    assert months == 14  # December 2024 to January 2026: M0 to M13
+    wrap = "document.querySelector('#cohort-triangle').closest('.table-wrap')"
+    assert page.evaluate(f"{wrap}.scrollWidth <= {wrap}.clientWidth")

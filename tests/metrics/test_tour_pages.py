@@ -78,3 +78,22 @@ def test_clv_page_points_at_the_predictions_it_wrote(client, site, workspace):  
     order = re.findall(r'<tr><td><a href="/contacts/(\d+)/">', listed)
     assert order[:2] == [str(first.pk), str(second.pk)]  # the most valuable first
     assert "Predicted CLV" in listed and "P(alive)" in listed
+
+
+def _kpi(html: str, key: str) -> str:
+    card = re.search(rf'<div class="kpi" id="kpi-{key}">(.*?)<p class="kpi-def"', html, re.S)[1]
+    return " ".join(re.sub(r"<[^>]+>", " ", card).split())
+
+
+def test_a_kpi_without_a_value_says_why_under_its_dash(client, site):  # noqa: F811
+    # all data: nobody can have ordered in the days before the first day with data, so
+    # retention is blank, and the card says why instead of a bare dash
+    html = page(client, "/")
+    assert _kpi(html, "retention").endswith(
+        "? — No orders in as many days before the range: start it later"
+    )
+    # 2025: P7 ordered in the year before, so it has a value and no reason
+    html = page(client, "/?start=2025-01-01&end=2025-12-31")
+    assert "kpi-retention-blank" not in html
+    assert _kpi(html, "repeat_rate").startswith("Repeat rate")
+    assert 'id="kpi-cac-blank"' not in html

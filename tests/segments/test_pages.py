@@ -121,6 +121,47 @@ def test_the_stage_is_chosen_from_the_workspaces_stages(browser_client, workspac
     assert 'name="r.0.value" value="lead"' in other.content.decode()
 
 
+def test_the_stages_read_as_their_names_and_their_multiple_select_says_it_takes_several(
+    browser_client, workspace, contacts
+):
+    picked = form(**{"r.0.op": "in", "edit": "refresh"}) | {"r.0.value": ["mql", "customer"]}
+    html = browser_client.post("/segments/new/", picked).content.decode()
+    label = re.search(r'<span class="seg-label">(.*?)</span><select name="r.0.value"', html)
+    assert (
+        re.sub("<[^>]+>", "", label.group(1)) == "Stages (choose one or more: Ctrl or ⌘ and click)"
+    )
+    # the stage's test says "is one of", not the text box's "(comma-separated)"
+    tests = dict((value, text) for value, text, _ in _select(html, "r.0.op")[1])
+    assert tests["in"] == "is one of"
+    picked.pop("edit")
+    assert browser_client.post("/segments/new/", picked).status_code == 302
+    segment = Segment.objects.get()
+    html = browser_client.get(f"/segments/{segment.pk}/").content.decode()
+    rules = re.search(r'<pre class="segment-summary">(.*?)</pre>', html, re.S).group(1)
+    assert rules.splitlines() == [
+        "all of",
+        "  Lifecycle stage is one of Marketing qualified lead, Customer",
+    ]
+
+
+def test_the_list_says_what_each_segment_is_for(browser_client, workspace, contacts):
+    actions.create_segment(
+        workspace, name="Leads", description="Everyone still deciding", definition=form_tree()
+    )
+    html = browser_client.get("/segments/").content.decode()
+    head = re.findall(r"<th[^>]*>(?:<a[^>]*>)?([^<]+)", html.split("<tbody>")[0])
+    assert [h.strip() for h in head][:4] == ["Name", "Description", "Kind", "Members"]
+    assert "Everyone still deciding" in html.split("<tbody>")[1]
+
+
+def form_tree() -> dict:
+    return {
+        "type": "group",
+        "op": "and",
+        "children": [{"type": "field", "field": "lifecycle_stage", "op": "eq", "value": "lead"}],
+    }
+
+
 def test_a_refused_rule_is_shown_on_its_node_and_nothing_is_saved(browser_client):
     page = browser_client.post(
         "/segments/new/",

@@ -75,3 +75,20 @@ def test_a_sentence_column_keeps_its_width_and_the_table_scrolls_in_its_box_at_3
     # count stays as narrow as it is
     rows = page.locator("table.grid tbody tr").count()
     assert page.locator("table.grid td.prose").count() == rows
+
+
+def test_a_search_box_in_a_filter_bar_shows_its_whole_placeholder(live_server, browser, admin):
+    # squeezed to the width of a choice, the contacts' box read "Email, name or p"
+    page = _signed_in(browser, live_server, 1440)
+    page.goto(f"{live_server.url}/contacts/")
+    room, needed = page.evaluate(
+        """() => {
+            const box = document.querySelector('.filter-bar input[type=search]');
+            const style = getComputedStyle(box);
+            const pen = document.createElement('canvas').getContext('2d');
+            pen.font = style.font;
+            const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+            return [box.clientWidth - padding, pen.measureText(box.placeholder).width];
+        }"""
+    )
+    assert needed <= room, (needed, room)

@@ -77,11 +77,13 @@ def kpi_card(
     delta=None,
     delta_good="up",
     html_id="",
+    blank="",
 ):
     """A KPI: its value formatted as ``kind`` (money in the workspace currency), its
     definition on hover and focus (and read out with the value), and an optional
     ``delta`` (a fraction, the change against the previous period; ``delta_good``
-    says which way is good: "up", "down", or "" for neither)."""
+    says which way is good: "up", "down", or "" for neither). ``blank`` says, under
+    the dash, why there is no value (no spend, nobody to count) when it is None."""
     slug = html_id or "kpi-" + "".join(ch if ch.isalnum() else "-" for ch in label.lower())
     trend = None
     number = formats.as_number(delta)
@@ -101,6 +103,7 @@ def kpi_card(
         "text": formats.format_value(value, kind, currency=workspace_currency(context)),
         "definition": definition,
         "trend": trend,
+        "blank": blank if value is None else "",
     }
 
 
