@@ -59,6 +59,8 @@ class SpendUpload(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     filename = models.CharField(max_length=200)
     content = models.TextField()
+    # the channel of rows without a channel column (an ad platform's export is all one)
+    channel = models.CharField(max_length=40, blank=True, default="")
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL

@@ -168,15 +168,19 @@ def _facts(
     team_keys: dict[int, str],
     dimensions: list[str],
     fiscal_year: int | None,
+    team_ids: set[int] | None = None,
 ) -> list[_Fact]:
     """The plan's money summed in SQL per the columns ``dimensions`` need (the others left
     blank), from what the actions keep: by plan node and another dimension the facts per
-    line key (``PlanFact``), without plan node their sums over nodes (``PlanSum``)."""
+    line key (``PlanFact``), without plan node their sums over nodes (``PlanSum``); only
+    the money of ``team_ids`` (None: all)."""
     model = PlanFact if "node" in dimensions else PlanSum
     grouped = sorted({c for d in dimensions for c in _GROUP_COLUMNS[d]})
     rows = model.objects.filter(workspace=workspace)
     if fiscal_year is not None:
         rows = rows.filter(fiscal_year=fiscal_year)
+    if team_ids is not None:
+        rows = rows.filter(team_id__in=sorted(team_ids))
     sums = rows.values(*grouped).annotate(**{m: Sum(m) for m in MONEY}).order_by()
     found = []
     for row in sums:
@@ -301,9 +305,12 @@ def plan_report(
     columns: str = "",
     depth: int = 1,
     fiscal_year: int | None = None,
+    team_ids: set[int] | None = None,
 ) -> Report:
     """The plan's money grouped by ``rows`` (and ``columns``), of the nodes of
-    ``fiscal_year`` (every node when None); ``depth`` places node rows (0: plans)."""
+    ``fiscal_year`` (every node when None) and the money that counts for ``team_ids``
+    (a line's team, else its node's: every team's and none's when None); ``depth``
+    places node rows (0: plans)."""
     check_grouping(rows, columns, depth)
     nodes = {n.pk: n for n in PlanNode.objects.filter(workspace=workspace)}
     labeller = _Labeller(workspace, nodes, depth)
@@ -312,10 +319,11 @@ def plan_report(
     total = Money()
     team_keys = {pk: t.key for pk, t in teams.teams_by_id(workspace).items()}
     dimensions = [rows, columns] if columns else [rows]
-    if "node" in dimensions and set(dimensions) <= NODE_MONTH_DIMENSIONS:
+    by_node_month = "node" in dimensions and set(dimensions) <= NODE_MONTH_DIMENSIONS
+    if by_node_month and team_ids is None:  # the node months have no team
         facts = _summary_facts(workspace, dimensions, fiscal_year)
     else:
-        facts = _facts(workspace, team_keys, dimensions, fiscal_year)
+        facts = _facts(workspace, team_keys, dimensions, fiscal_year, team_ids)
     for fact in facts:
         key = labeller.key(fact, rows)
         row = found.get(key)
