@@ -13,9 +13,12 @@ planned-vs-actual report by node, channel, location, team × vendor and by month
 totals checked against the tree's), of a transfer between two lines and of the monthly
 close (its report; closing January once); and checks the reconciliation (the root's
 totals equal the sums of the lines read in SQL). The planned-vs-actual report groups the
-node months by node and time, and the facts per line key (``pacer.planning.facts``) by
-channel, team, location or vendor; the facts summed from the tables (the report's way
-before them) are timed once and checked against the report by channel.
+node months by node and time, the facts per line key (``pacer.planning.facts``) by node
+and channel, team, location or vendor, and the facts summed over nodes
+(``pacer.planning.sums``) by anything without node; the facts summed from the tables (the
+report's way before them) are timed once and checked against the report by channel.
+Each program has a location (its lines and its campaigns' spend are there) and one of the
+five default teams (its campaigns inherit it).
 SQLite by default; ``PACER_BENCH_DATABASE_URL`` runs it on PostgreSQL.
 """
 
@@ -44,10 +47,17 @@ def build(locations: int, spend_lines: int):
 
     from pacer.core import actions
     from pacer.core.channels import CHANNELS
+    from pacer.people.actions import upsert_locations
+    from pacer.people.selectors import locations_by_code
     from pacer.planning.models import Campaign, Invoice, PlanNode, PurchaseOrder, Vendor
+    from pacer.teams import selectors as teams
 
     channels = list(CHANNELS)[:23]
     workspace = actions.create_workspace("Bench", slug="bench")
+    codes = [f"L{n:02d}" for n in range(locations)]
+    upsert_locations(workspace, [{"code": code, "name": f"Location {code}"} for code in codes])
+    location_ids = [locations_by_code(workspace, codes)[code].pk for code in codes]
+    team_ids = sorted(teams.teams_by_id(workspace))  # the five default teams
     with transaction.atomic():
         root = PlanNode.objects.create(
             workspace=workspace, kind="plan", name="FY2026", fiscal_year=2026
@@ -59,7 +69,8 @@ def build(locations: int, spend_lines: int):
                 kind="program",
                 name=f"Location {n:02d}",
                 fiscal_year=2026,
-                locations=[f"L{n:02d}"],
+                locations=[codes[n]],
+                team_id=team_ids[n % len(team_ids)],  # its campaigns inherit it
             )  # fmt: skip
             for n in range(locations)
         )
@@ -90,8 +101,8 @@ def build(locations: int, spend_lines: int):
                 leaf.pk,
                 date(2026, m, 1),
                 ch,
-                None,  # no team
-                "",  # the location is its program's
+                None,  # no team: its program's
+                codes[i // CAMPAIGNS_PER_LOCATION],  # its program's location
                 "USD",
                 Decimal(100 + (i * 7 + m * 13 + c) % 900),
                 Decimal(1),
@@ -114,13 +125,14 @@ def build(locations: int, spend_lines: int):
                     date(2026, 1 + n % MONTHS, 1 + n % 28),
                     channels[(n // 7) % len(channels)],
                     campaigns[n % len(campaigns)].pk,
+                    location_ids[(n % len(campaigns)) // CAMPAIGNS_PER_LOCATION],
                     Decimal(n % 500) + Decimal("0.25"),
                 )  # fmt: skip
                 for n in range(spend_lines)
             ]
             cursor.executemany(
                 "INSERT INTO planning_spendentry (workspace_id, day, channel, campaign_id,"
-                " amount) VALUES (%s, %s, %s, %s, %s)",
+                " location_id, amount) VALUES (%s, %s, %s, %s, %s, %s)",
                 spend,
             )
         vendor = Vendor.objects.create(workspace=workspace, name="Agency", kind="agency")
@@ -228,7 +240,12 @@ def main() -> None:
 
     wall, cpu = time.perf_counter(), time.process_time()
     count = summary.rebuild(workspace)  # the build wrote the tables directly
-    print(f"summary.rebuild: {count:,} node-month rows in {time.perf_counter() - wall:.1f} s "
+    from pacer.planning.models import PlanFact, PlanSum
+
+    facts_count = PlanFact.objects.filter(workspace=workspace).count()
+    sums_count = PlanSum.objects.filter(workspace=workspace).count()
+    print(f"summary.rebuild: {count:,} node-month rows, {facts_count:,} facts, {sums_count:,} "
+          f"sums over nodes in {time.perf_counter() - wall:.1f} s "
           f"(CPU {time.process_time() - cpu:.1f} s)")  # fmt: skip
     before = None
     ways = [
@@ -271,6 +288,10 @@ def main() -> None:
         ("channel", "month"),
         ("location", ""),
         ("team", "vendor"),
+        ("vendor", ""),
+        ("year", "channel"),
+        ("location", "month"),
+        ("node", "channel"),  # by node and another dimension: the facts, not their sums
     ):
         report = timed(
             f"plan_report(rows={rows_by!r}, columns={columns_by!r})",

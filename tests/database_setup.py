@@ -48,6 +48,7 @@ NOTHING_TO_REPLAY = {
     ("planning", "0007_plan_node_team"): "data: links existing plan nodes to teams",
     ("planning", "0008_budget_line_team"): "data: links existing budget lines to teams",
     ("planning", "0011_plan_fact"): "data: builds facts of existing plans",
+    ("planning", "0012_plan_sum"): "data: rebuilds node months, facts and sums of existing plans",
     ("teams", "0002_default_teams"): "data: default teams of existing workspaces",
     ("work", "0002_sparse_positions_source_key_attachments"): "data: spreads existing positions",
     ("work", "0006_mention_emails_to_outbox"): "data: copies unsent mention e-mails to the outbox",

@@ -17,10 +17,12 @@ from pacer.content.models import (
     Collection,
     ContentFlag,
     ContentItem,
+    ContentKind,
     ContentVersion,
     DeadlineTask,
     Decision,
     FeedScope,
+    Handoff,
     ShareLink,
     TalentRelease,
     Theme,
@@ -390,3 +392,30 @@ def deadline_tasks(item: ContentItem) -> list[dict]:
             }
         )
     return found
+
+
+def kinds() -> list[tuple[str, str]]:
+    """The kinds of content item: (key, label)."""
+    return [(kind.value, kind.label) for kind in ContentKind]
+
+
+def published_counts(workspace: Workspace, start: datetime, end: datetime) -> dict[str, int]:
+    """How many items of each kind (key) were published in ``[start, end)``."""
+    rows = (
+        ContentItem.objects.filter(
+            workspace=workspace, published_at__gte=start, published_at__lt=end
+        )
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def email_templates(workspace: Workspace) -> dict[int, int]:
+    """The messaging templates published email items became (``actions._hand_off``):
+    template id -> item id."""
+    rows = Handoff.objects.filter(
+        item__workspace=workspace, target="messaging.template"
+    ).values_list("reference", "item_id")
+    return {int(reference): item_id for reference, item_id in rows if reference.isdigit()}

@@ -170,3 +170,30 @@ def sns_subscriptions(workspace: Workspace):
     """The SNS topics whose subscription Pacer confirmed or failed to, latest first."""
     rows = SnsSubscription.objects.filter(workspace=workspace).order_by("-at", "-id")
     return rows.values("topic_arn", "status", "detail", "at")
+
+
+def engagement(workspace: Workspace, start, end, template_ids) -> dict[int, dict[str, int]]:
+    """Per template of ``template_ids``: the email messages of its broadcasts sent in
+    ``[start, end)`` and how many of them were opened and clicked (distinct messages with
+    such an event, whenever it came); templates with nothing sent left out."""
+    sent = Message.objects.filter(
+        workspace=workspace,
+        status=MessageStatus.SENT,
+        sent_at__gte=start,
+        sent_at__lt=end,
+        broadcast__template_id__in=list(template_ids),
+    )
+    found: dict[int, dict[str, int]] = {}
+    for template_id, n in (
+        sent.values_list("broadcast__template_id").annotate(n=Count("pk")).order_by()
+    ):
+        found[template_id] = {"sent": n, "opened": 0, "clicked": 0}
+    events = (
+        MessageEvent.objects.filter(message__in=sent, kind__in=[EventKind.OPEN, EventKind.CLICK])
+        .values_list("message__broadcast__template_id", "kind")
+        .annotate(n=Count("message_id", distinct=True))
+        .order_by()
+    )
+    for template_id, kind, n in events:
+        found[template_id]["opened" if kind == EventKind.OPEN else "clicked"] = n
+    return found

@@ -9,14 +9,17 @@ rules): a line's planned amount under its vendor key; an open order's amount
 (committed) and an invoice (invoiced, and committed when its order is closed) under the
 order's vendor; a spend sum per node, month, channel and location code under the line
 it matches (the lowest id at its location, else without one: ``rollups``' rule) and that
-line's vendor key, or, when no line matches, under its node with no team and no vendor.
-The facts of one key are summed into one row; rows of all zeros are not kept.
+line's vendor key, or, when no line matches, under its node with no vendor. A fact's team
+is its line's own, else its node's (inherited, ``scope.node_teams``), resolved when it is
+written; each row keeps its node's fiscal year. The facts of one key are summed into one
+row; rows of all zeros are not kept. ``pacer.planning.sums`` keeps their sums over nodes.
 """
 
 from datetime import date
 
 from django.db import connection
 
+from pacer.planning import scope
 from pacer.planning.models import BudgetLine, Invoice, PlanFact, PlanNode, PurchaseOrder, SpendEntry
 
 MEASURES = ("planned", "committed", "invoiced", "actual")
@@ -128,29 +131,46 @@ def _sql(node_ids: list[int] | None, months: list[date] | None) -> tuple[str, li
 
 
 def compute(
-    workspace_id: int, node_ids: list[int] | None = None, months: list[date] | None = None
+    workspace_id: int,
+    node_ids: list[int] | None = None,
+    months: list[date] | None = None,
+    node_teams: dict[int, int | None] | None = None,
 ) -> dict[Key, list[int]]:
     """``{key: [planned, committed, invoiced, actual]}`` in cents from the tables, for the
     nodes ``node_ids`` (all when None) and, when ``months`` is given, at least those
-    months (the span from the first to the last); keys of all zeros left out."""
+    months (the span from the first to the last); keys of all zeros left out. A key's
+    team is the line's own, else its node's from ``node_teams`` (``scope.node_teams``,
+    read when not given): no team is None."""
     sql, params = _sql(node_ids, months)
     params = [workspace_id if p is None else p for p in params]
+    if node_teams is None:
+        node_teams = scope.node_teams(workspace_id)
     found: dict[Key, list[int]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for node_id, month, channel, team_id, location, vendor, *cents in cursor.fetchall():
-            values = [int(c or 0) for c in cents]
-            if any(values):
-                key = (node_id, _month(month), channel, team_id, location, vendor)
-                found[key] = values
-    return found
+            team_id = team_id if team_id is not None else node_teams.get(node_id)
+            key = (node_id, _month(month), channel, team_id, location, vendor)
+            sums = found.setdefault(key, [0] * len(MEASURES))
+            for index, value in enumerate(cents):
+                sums[index] += int(value or 0)
+    return {key: values for key, values in found.items() if any(values)}
+
+
+def fiscal_years(workspace_id: int, node_ids) -> dict[int, int]:
+    """The fiscal year of each of ``node_ids``."""
+    rows = PlanNode.objects.filter(workspace_id=workspace_id, pk__in=list(node_ids))
+    return dict(rows.values_list("pk", "fiscal_year"))
 
 
 def store(workspace_id: int, found: dict[Key, list[int]]) -> None:
+    """Write the facts ``found`` (``compute``'s), each with its node's fiscal year."""
+    years = fiscal_years(workspace_id, {key[0] for key in found})
     PlanFact.objects.bulk_create(
         [
             PlanFact(
                 workspace_id=workspace_id,
+                fiscal_year=years[key[0]],
                 **dict(zip(KEY, key, strict=True)),
                 **dict(zip(MEASURES, values, strict=True)),
             )

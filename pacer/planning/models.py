@@ -59,6 +59,8 @@ class SpendUpload(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     filename = models.CharField(max_length=200)
     content = models.TextField()
+    # the channel of rows without a channel column (an ad platform's export is all one)
+    channel = models.CharField(max_length=40, blank=True, default="")
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -372,7 +374,8 @@ class PlanFact(models.Model):
     node = models.ForeignKey(PlanNode, on_delete=models.CASCADE, related_name="+")
     month = models.DateField(help_text="the first day of the month")
     channel = models.CharField(max_length=40)
-    # the line's own team (a pacer.teams Team id); none: the node's (resolved when read)
+    # the team the money counts for (a pacer.teams Team id): the line's own, else its
+    # node's (inherited), resolved when the row is written; none: no team
     team_id = models.BigIntegerField(null=True, blank=True)
     location = models.CharField(max_length=40, blank=True, default="")
     vendor = models.CharField(max_length=24, help_text="a vendor's id, several or none")
@@ -380,6 +383,7 @@ class PlanFact(models.Model):
     committed = models.BigIntegerField(default=0)
     invoiced = models.BigIntegerField(default=0)
     actual = models.BigIntegerField(default=0)
+    fiscal_year = models.IntegerField(default=0, help_text="the node's, when written")
 
     class Meta:
         indexes = [
@@ -398,7 +402,45 @@ class PlanFact(models.Model):
                     "committed",
                     "invoiced",
                     "actual",
+                    "fiscal_year",
                 ],
                 name="plan_fact_node",
+            )
+        ]
+
+
+class PlanSum(models.Model):
+    """The plan's money in one fiscal year and month under one channel, team, location
+    and vendor key, summed over the nodes, in cents of the workspace currency: the
+    ``PlanFact`` rows grouped without their node. ``pacer.planning.summary`` keeps it by
+    adding what a refresh changes in the facts, so the report grouped by anything but
+    plan node reads thousands of rows, not one per line."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    fiscal_year = models.IntegerField()
+    month = models.DateField(help_text="the first day of the month")
+    channel = models.CharField(max_length=40)
+    team_id = models.BigIntegerField(default=0, help_text="a pacer.teams Team id; 0: none")
+    location = models.CharField(max_length=40, blank=True, default="")
+    vendor = models.CharField(max_length=24, help_text="a vendor's id, several or none")
+    planned = models.BigIntegerField(default=0)
+    committed = models.BigIntegerField(default=0)
+    invoiced = models.BigIntegerField(default=0)
+    actual = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # the key the refresh adds to (INSERT ... ON CONFLICT); no NULL in it
+            models.UniqueConstraint(
+                fields=[
+                    "workspace",
+                    "fiscal_year",
+                    "month",
+                    "channel",
+                    "team_id",
+                    "location",
+                    "vendor",
+                ],
+                name="plan_sum_key",
             )
         ]

@@ -22,6 +22,7 @@ from pacer.core.models import Membership, Workspace
 from pacer.people.selectors import locations_by_code
 from pacer.planning import summary
 from pacer.planning.models import Campaign, PlanNode
+from pacer.planning.scope import node_teams
 from pacer.teams import selectors as teams
 
 NODE_FIELDS = (
@@ -207,16 +208,27 @@ def update_node(node: PlanNode, values: dict, *, actor=None) -> PlanNode:
     if errors:
         raise ValidationFailed(errors)
     node = PlanNode.objects.select_for_update().get(pk=node.pk)
-    before, before_campaign = audit.snapshot(node), node.campaign_id
+    before = audit.snapshot(node)
+    campaign, year, teams_before = node.campaign_id, node.fiscal_year, node_teams(workspace)
     for field, value in clean.items():
         setattr(node, field, value)
     after = audit.snapshot(node)
     if after != before:
         node.save()
-        if node.campaign_id != before_campaign:  # the spend that is the node's changed
-            summary.refresh(workspace, nodes=[node.pk])
+        # the nodes whose figures moved: the spend that is the node's, its fiscal year, or
+        # the team its lines (and those of the nodes that inherit it) count for
+        changed = _team_changed(workspace, teams_before)
+        if node.campaign_id != campaign or node.fiscal_year != year:
+            changed.add(node.pk)
+        if changed:
+            summary.refresh(workspace, nodes=changed)
         audit.record(workspace, "plan_node.update", node, actor=actor, before=before, after=after)
     return node
+
+
+def _team_changed(workspace: Workspace, before: dict[int, int | None]) -> set[int]:
+    """The nodes whose team (own or inherited) is not what it was ``before``."""
+    return {pk for pk, team in node_teams(workspace).items() if before.get(pk) != team}
 
 
 def ancestors(node: PlanNode) -> list[int]:
@@ -240,9 +252,11 @@ def move_node(node: PlanNode, parent_id, *, actor=None) -> PlanNode:
     if parent is not None and (parent.pk == node.pk or node.pk in ancestors(parent)):
         raise ValidationFailed({"parent": "must not be the node itself or one of its descendants"})
     node = PlanNode.objects.select_for_update().get(pk=node.pk)
-    before = {"parent": node.parent_id}
+    before, teams_before = {"parent": node.parent_id}, node_teams(workspace)
     node.parent = parent
     node.save(update_fields=["parent"])
+    if changed := _team_changed(workspace, teams_before):  # the nodes that inherit anew
+        summary.refresh(workspace, nodes=changed)
     audit.record(
         workspace, "plan_node.move", node, actor=actor, before=before, after={"parent": parent_id}
     )
@@ -257,6 +271,7 @@ def delete_node(node: PlanNode, *, actor=None) -> None:
     if node.lines.exists():
         raise ValidationFailed({"node": "has budget lines: move their money and delete them first"})
     audit.record(node.workspace, "plan_node.delete", node, actor=actor, before=audit.snapshot(node))
+    summary.drop(node.workspace, [node.pk])  # its campaign's spend, unplanned
     node.delete()
 
 

@@ -20,8 +20,10 @@ line's team is its own, else its node's, else (as the team scoping has it) its n
 ancestor's. Quarters are calendar quarters; the fiscal year is the node's.
 
 The facts are summed by the actions as they write (``pacer.planning.summary``): by node
-and time the report reads the node-month rows, by any other dimension the facts per
-line key (``pacer.planning.facts``); neither reads a line or a spend line.
+and time the report reads the node-month rows, by node and any other dimension the facts
+per line key (``pacer.planning.facts``), without node the facts summed over nodes
+(``pacer.planning.sums``: thousands of rows where the facts are hundreds of thousands);
+none reads a line or a spend line.
 """
 
 from collections import defaultdict
@@ -40,9 +42,9 @@ from pacer.planning.models import (
     NodeMonth,
     PlanFact,
     PlanNode,
+    PlanSum,
     Vendor,
 )
-from pacer.planning.scope import node_teams
 from pacer.teams import selectors as teams
 
 ZERO = Decimal(0)
@@ -122,6 +124,7 @@ class Report:
 @dataclass(frozen=True)
 class _Fact:
     node_id: int
+    fiscal_year: int  # 0: the node's
     month: date
     channel: str
     team: str
@@ -145,18 +148,19 @@ def check_grouping(rows: str, columns: str = "", depth: int = 1) -> None:
         raise ValidationFailed(errors)
 
 
-# each dimension's columns of a fact (``PlanFact``): node, year and team need the node
-# (the year is the node's; a line without a team has its node's), time the month
+# each dimension's columns of a fact (``PlanFact``, ``PlanSum``): node needs the node, the
+# fiscal year its column (the node's), time the month
 _GROUP_COLUMNS = {
     "node": ("node_id",),
-    "year": ("node_id",),
-    "team": ("team_id", "node_id"),
+    "year": ("fiscal_year",),
+    "team": ("team_id",),
     "month": ("month",),
     "quarter": ("month",),
     "channel": ("channel",),
     "location": ("location",),
     "vendor": ("vendor",),
 }
+NODE_MONTH_DIMENSIONS = {"node", "month", "quarter", "year"}
 
 
 def _facts(
@@ -164,29 +168,30 @@ def _facts(
     team_keys: dict[int, str],
     dimensions: list[str],
     fiscal_year: int | None,
+    team_ids: set[int] | None = None,
 ) -> list[_Fact]:
-    """The plan's money summed in SQL per the columns ``dimensions`` need, from the facts
-    the actions keep (``pacer.planning.facts``; the dimensions not asked for left
-    blank)."""
+    """The plan's money summed in SQL per the columns ``dimensions`` need (the others left
+    blank), from what the actions keep: by plan node and another dimension the facts per
+    line key (``PlanFact``), without plan node their sums over nodes (``PlanSum``); only
+    the money of ``team_ids`` (None: all)."""
+    model = PlanFact if "node" in dimensions else PlanSum
     grouped = sorted({c for d in dimensions for c in _GROUP_COLUMNS[d]})
-    rows = PlanFact.objects.filter(workspace=workspace)
+    rows = model.objects.filter(workspace=workspace)
     if fiscal_year is not None:
-        rows = rows.filter(node__fiscal_year=fiscal_year)
+        rows = rows.filter(fiscal_year=fiscal_year)
+    if team_ids is not None:
+        rows = rows.filter(team_id__in=sorted(team_ids))
     sums = rows.values(*grouped).annotate(**{m: Sum(m) for m in MONEY}).order_by()
-    node_team = node_teams(workspace) if "team" in dimensions else {}
     found = []
     for row in sums:
         money = Money(*(Decimal(row[m]).scaleb(-2) for m in MONEY))
-        node_id = row.get("node_id") or 0
-        team = ""
-        if "team" in dimensions:
-            team = team_keys.get(row["team_id"] or node_team.get(node_id), "")
         found.append(
             _Fact(
-                node_id,
+                row.get("node_id", 0),
+                row.get("fiscal_year", 0),
                 row.get("month", date.min),
                 row.get("channel", ""),
-                team,
+                team_keys.get(row.get("team_id"), ""),
                 row.get("location", ""),
                 row.get("vendor", NO_VENDOR),
                 money,
@@ -195,27 +200,25 @@ def _facts(
     return found
 
 
-SUMMARY_DIMENSIONS = {"node", "month", "quarter", "year"}
-
-
 def _summary_facts(
     workspace: Workspace, dimensions: list[str], fiscal_year: int | None
 ) -> list[_Fact]:
     """The plan's money per node and/or month (what ``dimensions`` need) summed in SQL
     from the node-month summary, which the actions keep (``pacer.planning.summary``):
-    what ``_facts`` sums from the lines, for groupings by node and time only (unplanned
-    spend is actual here as there)."""
+    what ``_facts`` sums from the facts, for groupings by node and time (unplanned spend
+    is actual here as there)."""
     rows = NodeMonth.objects.filter(workspace=workspace)
     if fiscal_year is not None:
         rows = rows.filter(node__fiscal_year=fiscal_year)
-    grouped = sorted({c for d in dimensions for c in _GROUP_COLUMNS[d]})  # node_id, month
+    grouped = sorted({"node_id" if d in ("node", "year") else "month" for d in dimensions})
     sums = rows.values(*grouped).annotate(**{m: Sum(m) for m in summary.MEASURES}).order_by()
     found = []
     for row in sums:
         cents = (row["planned"], row["committed"], row["invoiced"])
         money = [Decimal(c).scaleb(-2) for c in (*cents, row["actual"] + row["unplanned"])]
         month = row.get("month", date.min)
-        found.append(_Fact(row.get("node_id", 0), month, "", "", "", NO_VENDOR, Money(*money)))
+        node_id = row.get("node_id", 0)
+        found.append(_Fact(node_id, 0, month, "", "", "", NO_VENDOR, Money(*money)))
     return found
 
 
@@ -259,7 +262,7 @@ class _Labeller:
         if dimension == "quarter":
             return f"{fact.month.year}-Q{(fact.month.month - 1) // 3 + 1}"
         if dimension == "year":
-            return str(self.nodes[fact.node_id].fiscal_year)
+            return str(fact.fiscal_year or self.nodes[fact.node_id].fiscal_year)
         return getattr(fact, dimension)
 
     def label(self, key: str, dimension: str) -> str:
@@ -302,9 +305,12 @@ def plan_report(
     columns: str = "",
     depth: int = 1,
     fiscal_year: int | None = None,
+    team_ids: set[int] | None = None,
 ) -> Report:
     """The plan's money grouped by ``rows`` (and ``columns``), of the nodes of
-    ``fiscal_year`` (every node when None); ``depth`` places node rows (0: plans)."""
+    ``fiscal_year`` (every node when None) and the money that counts for ``team_ids``
+    (a line's team, else its node's: every team's and none's when None); ``depth``
+    places node rows (0: plans)."""
     check_grouping(rows, columns, depth)
     nodes = {n.pk: n for n in PlanNode.objects.filter(workspace=workspace)}
     labeller = _Labeller(workspace, nodes, depth)
@@ -313,10 +319,11 @@ def plan_report(
     total = Money()
     team_keys = {pk: t.key for pk, t in teams.teams_by_id(workspace).items()}
     dimensions = [rows, columns] if columns else [rows]
-    if set(dimensions) <= SUMMARY_DIMENSIONS:
+    by_node_month = "node" in dimensions and set(dimensions) <= NODE_MONTH_DIMENSIONS
+    if by_node_month and team_ids is None:  # the node months have no team
         facts = _summary_facts(workspace, dimensions, fiscal_year)
     else:
-        facts = _facts(workspace, team_keys, dimensions, fiscal_year)
+        facts = _facts(workspace, team_keys, dimensions, fiscal_year, team_ids)
     for fact in facts:
         key = labeller.key(fact, rows)
         row = found.get(key)

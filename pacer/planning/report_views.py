@@ -12,6 +12,7 @@ from pacer.core.permissions import page
 from pacer.planning import plan_selectors
 from pacer.planning.money import money_column
 from pacer.planning.report import DIMENSIONS, MAX_DEPTH, MEASURES, Report, plan_report, table_rows
+from pacer.planning.scope import ALL, TeamScope, team_filter
 from pacer.web.charts import Series, chart
 from pacer.web.filters import Choice, FilterBar
 from pacer.web.tables import Column, Table
@@ -19,7 +20,7 @@ from pacer.web.tables import Column, Table
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _bar(request) -> FilterBar:
+def _bar(request, scope: TeamScope) -> FilterBar:
     workspace = request.workspace
     depth = min(max(plan_selectors.max_depth(workspace), 1), MAX_DEPTH)
     years = plan_selectors.years_in_use(workspace)
@@ -36,14 +37,18 @@ def _bar(request) -> FilterBar:
             Choice("columns", "Columns", DIMENSIONS.items(), blank="No columns"),
             Choice("measure", "Cells show", MEASURES.items(), default="actual"),
             Choice("year", "Fiscal year", [(str(y), f"FY{y}") for y in years], blank="All years"),
+            scope.choice,
         ],
         keep=("sort", "cols", "per_page"),
         html_id="report-filters",
     )
 
 
-def _report(request) -> tuple[FilterBar, Report]:
-    bar = _bar(request)
+def _report(request) -> tuple[FilterBar, Report, TeamScope]:
+    """The report the filters ask for: by default a member of teams (not an admin) sees
+    the money of their teams (``scope.team_filter``)."""
+    scope = team_filter(request)
+    bar = _bar(request, scope)
     values = bar.values
     if values["columns"] == values["rows"]:
         bar.errors["columns"] = "must differ from rows; no columns shown"
@@ -55,8 +60,9 @@ def _report(request) -> tuple[FilterBar, Report]:
         columns=values["columns"],
         depth=int(values["depth"]),
         fiscal_year=year,
+        team_ids=scope.team_ids(request.workspace),
     )
-    return bar, found
+    return bar, found, scope
 
 
 def _table(request, found: Report, measure: str) -> Table:
@@ -137,11 +143,13 @@ def _chart(request, found: Report) -> dict | None:
 
 @page("budgets.view")
 def report(request):
-    bar, found = _report(request)
+    bar, found, scope = _report(request)
     measure = bar.values["measure"]
     query = request.GET.urlencode()
     context = {
         "bar": bar,
+        "scope": scope,
+        "all_teams_url": bar.url(team=ALL),
         "report": found,
         "chart": _chart(request, found),
         "chart_caption": f"Planned and actual by {DIMENSIONS[found.rows_by].lower()}"
@@ -161,7 +169,7 @@ def _filename(found: Report, extension: str) -> str:
 
 @page("budgets.view")
 def export_csv(request):
-    bar, found = _report(request)
+    bar, found, _ = _report(request)
     header, body = table_rows(found, bar.values["measure"])
     # labels escaped against formulas, numbers plain (negatives too)
     response = StreamingHttpResponse(
@@ -176,7 +184,7 @@ def export_xlsx(request):
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    bar, found = _report(request)
+    bar, found, scope = _report(request)
     measure = bar.values["measure"]
     header, body = table_rows(found, measure)
     book = Workbook()

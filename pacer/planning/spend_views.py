@@ -252,7 +252,11 @@ def spend_upload(request):
                     {"file": f"must be at most {uploads.MAX_BYTES // (1024 * 1024)} MB"}
                 )
             upload = uploads.start_upload(
-                request.workspace, file.name, file.read(), actor=request.user
+                request.workspace,
+                file.name,
+                file.read(),
+                channel=request.POST.get("channel", ""),
+                actor=request.user,
             )
         except ValidationFailed as error:
             errors = error.errors
@@ -261,6 +265,8 @@ def spend_upload(request):
     context = {
         "errors": errors,
         "columns": uploads.COLUMNS,
+        "channel_choices": [("", "From the file's channel column"), *CHANNELS.items()],
+        "form": {"channel": request.POST.get("channel", "")},
         "uploads": _uploads_table(request),
         "currency": request.workspace.currency,
     }

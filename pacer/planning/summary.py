@@ -1,6 +1,7 @@
-"""Each plan node's own money per month (``NodeMonth``), and the same money per line key
-(``PlanFact``, ``pacer.planning.facts``), kept current by the actions that change it, and
-read by the plan tree and the planned-vs-actual report instead of the lines.
+"""Each plan node's own money per month (``NodeMonth``), the same money per line key
+(``PlanFact``, ``pacer.planning.facts``) and that summed over nodes (``PlanSum``,
+``pacer.planning.sums``), kept current by the actions that change it, and read by the
+plan tree and the planned-vs-actual report instead of the lines.
 
 Every action that writes budget lines, transfers, purchase orders, invoices, spend or a
 node's campaign link calls one ``refresh`` at its end, in its own transaction, with the
@@ -13,6 +14,9 @@ one writer), and no order of writes can leave a row that a recomputation from sc
 (``rebuild``) would not give. A node's spend is its linked campaign's, matched to its
 lines by the rule of ``pacer.planning.rollups``; whether spend is matched depends on the
 lines, so writing or deleting a line refreshes its (node, month) with the spend in it.
+A fact carries its node's team (when the line has none) and fiscal year, so changing a
+node's team, parent or fiscal year refreshes every node whose resolved team or year
+changed (``plan_actions``); deleting a node first ``drop``s it.
 
 Money is in whole cents (``ROUND(amount * 100)`` per row), exact on SQLite too.
 """
@@ -24,7 +28,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from pacer.core.models import Workspace
-from pacer.planning import facts
+from pacer.planning import facts, scope, sums
 from pacer.planning.models import (
     BudgetLine,
     Invoice,
@@ -96,6 +100,8 @@ def refresh(
             .order_by("pk")
             .values_list("pk", flat=True)
         )
+    node_teams = scope.node_teams(workspace_id) if ids else {}
+    delta: dict = {}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         whole_chunk = [n for n in chunk if n in whole]
@@ -104,27 +110,57 @@ def refresh(
         for node_id, month in wanted:
             by_month.setdefault(month, []).append(node_id)
         for model in (NodeMonth, PlanFact):
+            gone = []
             if whole_chunk:
-                model.objects.filter(workspace_id=workspace_id, node_id__in=whole_chunk).delete()
+                gone.append(
+                    model.objects.filter(workspace_id=workspace_id, node_id__in=whole_chunk)
+                )
             for month, node_ids in by_month.items():
-                model.objects.filter(
-                    workspace_id=workspace_id, node_id__in=node_ids, month=month
-                ).delete()
+                gone.append(
+                    model.objects.filter(
+                        workspace_id=workspace_id, node_id__in=node_ids, month=month
+                    )
+                )
+            for rows in gone:
+                if model is PlanFact:  # taken out of the sums as they were summed
+                    sums.collect(delta, sums.stored_facts(rows), -1)
+                rows.delete()
         span = sorted({m for _, m in wanted}) if not whole_chunk else None
         found = compute(workspace_id, chunk, span)
         _insert(
             workspace_id,
             {k: v for k, v in found.items() if k[0] in whole or k in wanted},
         )
-        found_facts = facts.compute(workspace_id, chunk, span)
-        facts.store(
-            workspace_id,
-            {k: v for k, v in found_facts.items() if k[0] in whole or k[:2] in wanted},
-        )
+        found_facts = facts.compute(workspace_id, chunk, span, node_teams)
+        kept = {k: v for k, v in found_facts.items() if k[0] in whole or k[:2] in wanted}
+        facts.store(workspace_id, kept)
+        years = facts.fiscal_years(workspace_id, chunk)
+        sums.collect(delta, ((sums.key_of(years[k[0]], k), v) for k, v in kept.items()), 1)
+    sums.add(workspace_id, delta)
+
+
+def drop(workspace: Workspace | int, node_ids: Iterable[int]) -> None:
+    """Take the nodes ``node_ids`` out of the summaries, before they are deleted (their
+    rows would go with them, but not their share of the sums over nodes)."""
+    workspace_id = getattr(workspace, "pk", workspace)
+    ids = sorted(node_ids)
+    list(
+        PlanNode.objects.select_for_update(no_key=True)
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    rows = PlanFact.objects.filter(workspace_id=workspace_id, node_id__in=ids)
+    delta: dict = {}
+    sums.collect(delta, sums.stored_facts(rows), -1)
+    rows.delete()
+    NodeMonth.objects.filter(workspace_id=workspace_id, node_id__in=ids).delete()
+    sums.add(workspace_id, delta)
 
 
 def rebuild(workspace: Workspace | int) -> int:
-    """Recompute every row of the workspace, node months and facts (after rows were
+    """Recompute every row of the workspace, node months, facts and their sums over nodes
+    (after rows were
     written by other means, such as a bulk load straight into the tables). Returns the
     number of node-month rows."""
     workspace_id = getattr(workspace, "pk", workspace)
@@ -133,6 +169,7 @@ def rebuild(workspace: Workspace | int) -> int:
     _insert(workspace_id, found)
     PlanFact.objects.filter(workspace_id=workspace_id).delete()
     facts.store(workspace_id, facts.compute(workspace_id))
+    sums.rebuild(workspace_id)
     return len(found)
 
 

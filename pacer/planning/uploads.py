@@ -1,9 +1,16 @@
 """Spend from a CSV file: uploaded, previewed with every rejected row, then recorded.
 
 Columns: date, channel, campaign, location, amount (headers matched by name, a few
-common aliases accepted, any other column ignored). Dates are ``YYYY-MM-DD``; a channel
-is a key or label of the catalogue; a campaign is a key and a location a code of this
-workspace, or empty; the amount is in the workspace currency (``parse_amount``).
+common aliases accepted, any other column ignored). Ad platforms' exports are read as
+they come: Google Ads (``Day``, ``Campaign``, ``Cost``, after its title lines), Meta
+(``Reporting starts``, ``Campaign name``, ``Amount spent (USD)``), LinkedIn (``Start Date
+(in UTC)``, ``Campaign Name``, ``Total Spent``), TikTok and Microsoft Ads alike: the
+header is the first of the first lines that names the columns needed, a currency in a
+header (``(USD)``) must be the workspace's, a campaign is matched by key or else by name,
+and a file without a channel column takes the channel chosen for the upload.
+Dates are ``YYYY-MM-DD``; a channel is a key or label of the catalogue; a campaign is a
+key (or name) and a location a code of this workspace, or empty; the amount is in the
+workspace currency (``parse_amount``).
 
 The natural key of spend is (date, channel, campaign, location): one amount each. A
 file's row **replaces** whatever is recorded for its key, so uploading the same file
@@ -15,6 +22,7 @@ or nothing: one rejected row and nothing is written.
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -39,16 +47,23 @@ ALIASES = {
     "date": "date",
     "day": "date",
     "spend_date": "date",
+    "reporting_starts": "date",  # Meta
+    "start_date": "date",  # LinkedIn: Start Date (in UTC)
+    "time_period": "date",
     "channel": "channel",
     "campaign": "campaign",
     "campaign_key": "campaign",
     "utm_campaign": "campaign",
+    "campaign_name": "campaign",
     "location": "location",
     "location_code": "location",
     "amount": "amount",
     "spend": "amount",
     "cost": "amount",
+    "amount_spent": "amount",  # Meta: Amount spent (USD)
+    "total_spent": "amount",  # LinkedIn
 }
+HEADER_LINES = 5  # a platform's title lines before the header
 CHANNEL_NAMES = {
     **{label.lower(): key for key, label in CHANNELS.items()},
     **{key: key for key in CHANNELS},
@@ -56,8 +71,21 @@ CHANNEL_NAMES = {
 PREVIEW_ROWS = 20
 
 
+_IN_BRACKETS = re.compile(r"\(([^)]*)\)")
+
+
 def _column_name(header: str) -> str:
-    return "_".join(header.strip().lower().replace("-", " ").split())
+    """A header as a key of ``ALIASES``: lower case, words joined by ``_``, what is in
+    brackets (a currency, a time zone) left out."""
+    plain = _IN_BRACKETS.sub(" ", header)
+    return "_".join(plain.strip().lower().replace("-", " ").split())
+
+
+def _currency(header: str) -> str:
+    """The currency code a header names in brackets (``Amount spent (USD)``), or ""."""
+    found = _IN_BRACKETS.search(header)
+    code = found.group(1).strip().upper() if found else ""
+    return code if len(code) == 3 and code.isalpha() else ""
 
 
 @dataclass
@@ -88,9 +116,15 @@ class Preview:
         return self.entries[:PREVIEW_ROWS]
 
 
-def start_upload(workspace: Workspace, filename: str, data: bytes, *, actor=None) -> SpendUpload:
+def start_upload(
+    workspace: Workspace, filename: str, data: bytes, *, channel: str = "", actor=None
+) -> SpendUpload:
     """Keep a CSV file for its preview; a file that is not readable CSV text with a
-    header is refused."""
+    header is refused. ``channel`` (a key or name): the channel of rows the file gives
+    none (an ad platform's export)."""
+    chosen = CHANNEL_NAMES.get(str(channel or "").strip().lower(), "") if channel else ""
+    if channel and not chosen:
+        raise ValidationFailed({"channel": f"'{str(channel)[:40]}' is not a Pacer channel"})
     if not data:
         raise ValidationFailed({"file": "is empty"})
     if len(data) > MAX_BYTES:
@@ -112,12 +146,17 @@ def start_upload(workspace: Workspace, filename: str, data: bytes, *, actor=None
         workspace=workspace,
         filename=(filename or "spend.csv")[:200],
         content=text,
+        channel=chosen,
         sha256=hashlib.sha256(data).hexdigest(),
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
 
 
-def _mapping(headers: list[str]) -> tuple[dict[str, str], list[str], dict[str, str]]:
+def _mapping(
+    headers: list[str], channel: str = "", currency: str = ""
+) -> tuple[dict[str, str], list[str], dict[str, str]]:
+    """Which column is for what; ``channel``: the upload's, when no column names one;
+    ``currency``: the workspace's (an amount column naming another is refused)."""
     mapping, ignored, errors = {}, [], {}
     for header in headers:
         target = ALIASES.get(_column_name(header))
@@ -127,7 +166,12 @@ def _mapping(headers: list[str]) -> tuple[dict[str, str], list[str], dict[str, s
             errors["file"] = f"two columns are for {target}: keep one"
         else:
             mapping[header] = target
-    missing = [name for name in REQUIRED if name not in mapping.values()]
+    for header, target in mapping.items():
+        named = _currency(header)
+        if target == "amount" and currency and named and named != currency:
+            errors["file"] = f"its amounts are in {named}; spend is recorded in {currency}"
+    needed = [name for name in REQUIRED if not (name == "channel" and channel)]
+    missing = [name for name in needed if name not in mapping.values()]
     if missing:
         errors["file"] = f"needs a column for {', '.join(missing)} (columns: {', '.join(COLUMNS)})"
     return mapping, ignored, errors
@@ -140,12 +184,22 @@ def _day(text: str) -> date:
         raise FieldError("date", f"'{text[:40]}' is not a date (YYYY-MM-DD)") from None
 
 
-def _check_row(values: dict, campaigns: dict, locations: dict) -> tuple:
-    """``(day, channel, campaign, location, amount)`` of one row, or ``FieldError``."""
+def _header(rows: list[list[str]], channel: str, currency: str) -> int:
+    """The index of the header among the first lines: the first that names every column
+    needed (a platform's export may start with a title and a date range), else 0."""
+    for index, row in enumerate(rows[:HEADER_LINES]):
+        if not _mapping(row, channel, currency)[2]:
+            return index
+    return 0
+
+
+def _check_row(values: dict, campaigns: dict, locations: dict, channel: str = "") -> tuple:
+    """``(day, channel, campaign, location, amount)`` of one row, or ``FieldError``;
+    ``channel``: the upload's, for a file without a channel column."""
     if not values["date"]:
         raise FieldError("date", "is empty")
     day = _day(values["date"])
-    channel = CHANNEL_NAMES.get(values["channel"].lower())
+    channel = CHANNEL_NAMES.get((values["channel"] or channel).lower())
     if channel is None:
         shown = values["channel"][:40]
         raise FieldError("channel", f"'{shown}' is not a Pacer channel" if shown else "is empty")
@@ -158,19 +212,41 @@ def _check_row(values: dict, campaigns: dict, locations: dict) -> tuple:
     return day, channel, campaigns.get(key), locations.get(code), amount
 
 
+def _campaigns(workspace: Workspace, names: set[str]) -> dict[str, Campaign]:
+    """The campaigns ``names`` name: by key, else by name (case ignored) where one
+    campaign has it (a platform's export names campaigns, it does not know Pacer's keys)."""
+    found = {c.key: c for c in Campaign.objects.filter(workspace=workspace, key__in=names)}
+    wanted = {name.lower(): name for name in names if name not in found}
+    if wanted:
+        by_name: dict[str, list[Campaign]] = {}
+        for campaign in Campaign.objects.filter(workspace=workspace):
+            if campaign.name.lower() in wanted:
+                by_name.setdefault(campaign.name.lower(), []).append(campaign)
+        for lowered, matches in by_name.items():
+            if len(matches) == 1:
+                found[wanted[lowered]] = matches[0]
+    return found
+
+
 def preview(upload: SpendUpload) -> Preview:
     """Every row checked, and the recorded lines the good ones would replace."""
     reader = csv.reader(io.StringIO(upload.content))
+    currency = upload.workspace.currency
+    first = [row for _, row in zip(range(HEADER_LINES), reader, strict=False)]
+    skipped = _header(first, upload.channel, currency)
+    reader = csv.reader(io.StringIO(upload.content))
+    for _ in range(skipped):
+        next(reader)
     headers = next(reader, [])
-    mapping, ignored, errors = _mapping(headers)
+    mapping, ignored, errors = _mapping(headers, upload.channel, currency)
     result = Preview(mapping=mapping, ignored=ignored)
     if errors:
         raise ValidationFailed(errors)
     positions = {target: headers.index(column) for column, target in mapping.items()}
-    # (row number, cells): row 1 is the header; blank lines are skipped
+    # (row number, cells): the header is the row before; blank lines are skipped
     raw_rows = [
         (number, row)
-        for number, row in enumerate(reader, start=2)
+        for number, row in enumerate(reader, start=skipped + 2)
         if any(value.strip() for value in row)
     ]
     result.total_rows = len(raw_rows)
@@ -184,12 +260,14 @@ def preview(upload: SpendUpload) -> Preview:
     values = [(number, {name: cell(row, name) for name in COLUMNS}) for number, row in raw_rows]
     workspace = upload.workspace
     keys = {v["campaign"] for _, v in values if v["campaign"]}
-    campaigns = {c.key: c for c in Campaign.objects.filter(workspace=workspace, key__in=keys)}
+    campaigns = _campaigns(workspace, keys)
     locations = locations_by_code(workspace, {v["location"] for _, v in values if v["location"]})
     seen: dict[tuple, int] = {}
     for number, row in values:
         try:
-            day, channel, campaign, location, amount = _check_row(row, campaigns, locations)
+            day, channel, campaign, location, amount = _check_row(
+                row, campaigns, locations, upload.channel
+            )
         except FieldError as error:
             result.rejected.append({"row": number, "field": error.field, "reason": error.reason})
             continue

@@ -1,8 +1,10 @@
 """The metrics a team can set targets on, and how each one's actual is computed.
 
 Every actual comes from another domain's selectors (the KPI cube of ``pacer.metrics``,
-the speed-to-lead report of ``pacer.leads``) or from this domain's own survey answers; a
-metric without data in a period is ``None`` (shown as a dash), never 0.
+the speed-to-lead report of ``pacer.leads``, content published in ``pacer.content``,
+email opens and clicks in ``pacer.messaging``) or from this domain's own survey answers;
+a metric without data in a period is ``None`` (shown as a dash), never 0; a count of
+output (content published) is 0 when nothing was.
 """
 
 from dataclasses import dataclass
@@ -10,7 +12,9 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
+from pacer.content import selectors as content
 from pacer.core.models import Workspace
+from pacer.messaging import selectors as messaging
 from pacer.teams.cx import csat, nps
 
 
@@ -80,9 +84,46 @@ METRICS = {
             "up",
             "Answers of 4 or 5 ÷ all CSAT answers in the month.",
         ),
+        # the content team's output and engagement
+        Metric(
+            "content_published",
+            "Content published",
+            "count",
+            "up",
+            "Content items published in the month, of every kind.",
+        ),
+        *(
+            Metric(
+                f"published_{kind}",
+                f"Published: {label.lower()}",
+                "count",
+                "up",
+                f"Content items of the kind {label.lower()} published in the month.",
+            )
+            for kind, label in content.kinds()
+        ),
+        Metric(
+            "content_open_rate",
+            "Content email open rate",
+            "percent",
+            "up",
+            "Emails sent in the month from published content items that were opened ÷ those sent.",
+        ),
+        Metric(
+            "content_click_rate",
+            "Content email click rate",
+            "percent",
+            "up",
+            "Emails sent in the month from published content items with a link clicked ÷ "
+            "those sent.",
+        ),
     )
 }
 KPI_METRICS = ("leads", "new_customers", "revenue", "spend", "cac", "romi")
+CONTENT_METRICS = tuple(
+    k for k in METRICS if k == "content_published" or k.startswith("published_")
+)
+ENGAGEMENT_METRICS = ("content_open_rate", "content_click_rate")
 PERSON_METRICS = ("repeat_rate", "retention")
 
 
@@ -134,6 +175,30 @@ def actuals(
         found["sla_attainment"] = None
     found["nps"] = nps(workspace, start, end, location_id=location_id)
     found["csat"] = csat(workspace, start, end, location_id=location_id)
+    found.update(_content(workspace, start, end, location_id))
+    return found
+
+
+def _content(
+    workspace: Workspace, start: date, end: date, location_id: int | None
+) -> dict[str, float | None]:
+    """The content metrics: items published (none is 0: output is counted) and the
+    engagement of the emails sent from the templates published email items became (None
+    with none sent). Neither has a location: None
+    for a location's."""
+    if location_id is not None:
+        return dict.fromkeys(CONTENT_METRICS + ENGAGEMENT_METRICS)
+    since, until = _instant(start), _instant(end + timedelta(days=1))
+    published = content.published_counts(workspace, since, until)
+    found: dict[str, float | None] = {
+        f"published_{kind}": published.get(kind, 0) for kind, _ in content.kinds()
+    }
+    found["content_published"] = sum(published.values())
+    templates = content.email_templates(workspace)
+    emails = messaging.engagement(workspace, since, until, templates).values()
+    sent = sum(e["sent"] for e in emails)
+    found["content_open_rate"] = sum(e["opened"] for e in emails) / sent if sent else None
+    found["content_click_rate"] = sum(e["clicked"] for e in emails) / sent if sent else None
     return found
 
 

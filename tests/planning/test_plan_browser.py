@@ -78,6 +78,7 @@ def test_the_planned_vs_actual_report_fits_every_width_and_passes_axe(
     pages = [
         ("plan-report", "/plans/report/?rows=node&depth=2"),
         ("plan-report-pivot", "/plans/report/?rows=team&columns=month&measure=variance"),
+        ("spend-upload", "/spend/upload/"),
     ]
     found = []
     for width in WIDTHS:
@@ -92,8 +93,8 @@ def test_the_planned_vs_actual_report_fits_every_width_and_passes_axe(
 def test_a_team_members_scoped_pages_fit_every_width_and_pass_axe(
     live_server, browser, admin, workspace
 ):
-    """The timeline, budgets and spend pages as a member of the performance team sees
-    them by default (their teams' nodes, with the way to all teams)."""
+    """The timeline, budgets, spend and planned-vs-actual pages as a member of the
+    performance team sees them by default (their teams' nodes, with the way to all teams)."""
     build_plan(workspace, admin)
     user = core_actions.create_user(workspace, "pat", PASSWORD, Role.MARKETER)
     team = team_by_key(workspace, "performance")
@@ -103,6 +104,7 @@ def test_a_team_members_scoped_pages_fit_every_width_and_pass_axe(
         ("timeline-mine", "/plans/timeline/?year=2026"),
         ("budgets-mine", "/budgets/?as_of=2026-03-31"),
         ("spend-mine", "/spend/"),
+        ("report-mine", "/plans/report/?rows=channel"),
     ]
     found = []
     for width in WIDTHS:

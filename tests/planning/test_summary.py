@@ -1,8 +1,9 @@
 """The plan's per-node monthly summary and its facts per line key
 (``pacer.planning.summary``, ``pacer.planning.facts``): after any sequence of writes
 through the actions (lines, transfers, orders, invoices, spend entered, edited, deleted,
-imported and uploaded, deletes, exchange rates, campaign links, node moves), every row
-of both equals a recomputation from scratch, the tree read from it equals the lines'
+imported and uploaded, deletes, exchange rates, campaign links, node moves, a node's
+team and fiscal year), every row of the three (node months, facts, and the facts summed
+over nodes) equals a recomputation from scratch, the tree read from it equals the lines'
 figures added up in Python at every level, and the top level and the planned-vs-actual
 report's totals equal the tables' sums: each amount counted once."""
 
@@ -21,7 +22,7 @@ from pacer.core import actions as core_actions
 from pacer.core.errors import ValidationFailed
 from pacer.people.actions import upsert_locations
 from pacer.people.models import Location
-from pacer.planning import facts, report, summary
+from pacer.planning import facts, report, summary, sums
 from pacer.planning.actions import (
     create_campaign,
     delete_spend,
@@ -45,6 +46,7 @@ from pacer.planning.models import (
     NodeMonth,
     PlanFact,
     PlanNode,
+    PlanSum,
     PurchaseOrder,
     SpendEntry,
 )
@@ -65,6 +67,7 @@ MONTHS = (date(2026, 1, 1), date(2026, 2, 1))
 CHANNELS = ("email", "display")
 LOCATIONS = ("", "AUS", "DAL")
 CAMPAIGNS = ("c0", "c1", "c2", "c3")
+TEAMS = ("performance", "brand", "")
 KINDS = (
     "plan",
     "plan",
@@ -87,6 +90,7 @@ KINDS = (
     "new_node",
     "delete_node",
     "move_node",
+    "team_node",
 )
 _made = iter(range(10**9))
 
@@ -239,6 +243,11 @@ def apply(workspace, vendor, op) -> None:
         delete_node(pick(nodes, a))
     elif kind == "move_node":
         move_node(pick(nodes, a), pick(nodes, b).pk if c % 3 else None)
+    elif kind == "team_node":  # its team (inherited below it) and its fiscal year
+        node = pick(nodes, a)
+        values = {"kind": node.kind, "name": node.name, "fiscal_year": 2026 + b % 2}
+        linked = node.campaign.key if node.campaign_id else ""
+        update_node(node, {**values, "campaign": linked, "team": pick(TEAMS, c)})
 
 
 def stored(workspace) -> dict:
@@ -270,6 +279,13 @@ def check(workspace) -> None:
     recomputed = facts.compute(workspace.pk)
     assert facts.stored(workspace.pk) == recomputed
     assert PlanFact.objects.filter(workspace=workspace).count() == len(recomputed)  # once each
+    # the sums over nodes: the recomputed facts grouped without their node, under each
+    # node's fiscal year now; one row per key
+    years = dict(PlanNode.objects.filter(workspace=workspace).values_list("pk", "fiscal_year"))
+    grouped: dict = {}
+    sums.collect(grouped, ((sums.key_of(years[k[0]], k), v) for k, v in recomputed.items()), 1)
+    assert sums.stored(workspace.pk) == {k: v for k, v in grouped.items() if any(v)}
+    assert PlanSum.objects.filter(workspace=workspace).count() == len(sums.stored(workspace.pk))
     own = by_lines(workspace)
     parents = dict(PlanNode.objects.filter(workspace=workspace).values_list("pk", "parent_id"))
     totals = roll_up(parents, own)
@@ -295,7 +311,12 @@ def check(workspace) -> None:
         closed.aggregate(t=Sum("amount_base"))["t"] or 0
     )
     # the planned-vs-actual report (summed in SQL) counts the same money once per grouping
-    for rows, columns in (("vendor", "month"), ("team", "location"), ("node", "channel")):
+    for rows, columns in (
+        ("vendor", "month"),
+        ("team", "location"),
+        ("node", "channel"),
+        ("year", "channel"),
+    ):
         found = plan_report(workspace, rows=rows, columns=columns, depth=1).total
         money = (found.planned, found.committed, found.invoiced, found.actual)
         assert money == (tops.planned, tops.committed, tops.invoiced, tops.spent), rows

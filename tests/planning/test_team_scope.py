@@ -1,13 +1,14 @@
 """A plan node's team is a pacer.teams team: set by key (an unknown key is refused naming
 ``team``), shown by name; and team membership scopes the timeline, budgets and spend
-pages by default (a node without a team belongs to its nearest ancestor's), with
-``?team=all`` to see everything."""
+pages and the planned-vs-actual report by default (a node without a team belongs to its
+nearest ancestor's), with ``?team=all`` to see everything."""
 
 import json
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db.models import Sum
 from django.test import Client
 
 from pacer.core import actions as core_actions
@@ -18,6 +19,7 @@ from pacer.planning.budget_actions import plan_lines, request_transfer
 from pacer.planning.models import BudgetLine, PlanNode
 from pacer.planning.plan_actions import create_node
 from pacer.planning.purchase_actions import issue_order
+from pacer.planning.scope import lines_of_teams, nodes_of_teams
 from pacer.teams.actions import update_team
 from pacer.teams.selectors import team_by_key
 from tests.api_client import ApiClient
@@ -250,3 +252,33 @@ def test_a_line_with_a_team_of_its_own_belongs_to_that_team_not_its_nodes(
     )  # fmt: skip
     assert budgets(administrator, "&team=content")[2] == [("PO-2026-003", Decimal("600.00"))]
     assert budgets(administrator, "&team=brand")[2] == [("PO-2026-002", Decimal("3000.00"))]
+
+
+def report(client, query: str = ""):
+    response = client.get(f"/plans/report/?{query}")
+    assert response.status_code == 200
+    return response.context["report"], response.content.decode()
+
+
+def test_the_report_shows_the_money_of_the_viewers_teams_by_default(workspace, performer):
+    performance = team_by_key(workspace, "performance").pk
+    lines = BudgetLine.objects.filter(
+        lines_of_teams(nodes_of_teams(workspace, {performance}), {performance})
+    )
+    planned = lines.aggregate(t=Sum("amount_base"))["t"]
+    for query in ("rows=channel", "rows=node&columns=month", "rows=team&columns=vendor"):
+        found, page = report(performer, query)
+        assert (found.total.planned, found.total.actual) == (planned, Decimal("8000.25")), query
+    assert "Showing the money of your teams (Performance)." in page
+    assert [row.label for row in found.rows] == ["performance"]  # by its key
+    everything = BudgetLine.objects.filter(workspace=workspace).aggregate(t=Sum("amount_base"))
+    found, page = report(performer, "rows=team&team=all")
+    assert (found.total.planned, found.total.actual) == (everything["t"], Decimal("9000.25"))
+    assert "your teams" not in page
+    found, _ = report(performer, "rows=node&team=brand")
+    assert found.total.actual == Decimal("1000")
+
+
+def test_an_admin_sees_every_teams_money_in_the_report(workspace, administrator):
+    found, _ = report(administrator, "rows=channel")
+    assert found.total.actual == Decimal("9000.25")

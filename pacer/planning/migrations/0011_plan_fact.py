@@ -5,16 +5,8 @@ from django.db import migrations, models
 
 
 def build_facts(apps, schema_editor):
-    """Sum every workspace's existing lines, orders, invoices and spend into the node
-    months (0009) and the facts, in the migration's transaction: the tree and the report
-    read them from now on, and the actions keep them from here (``pacer.planning.summary``).
-    It calls the live code, so it must stay the last migration that does: a later change
-    to these tables fills them in its own migration."""
-    from pacer.planning import summary
-
-    Workspace = apps.get_model("core", "Workspace")
-    for workspace_id in Workspace.objects.values_list("pk", flat=True):
-        summary.rebuild(workspace_id)
+    """Nothing since 0012: the node months and facts are built by 0012, the last
+    migration that calls the live code (which writes 0012's columns and table)."""
 
 
 class Migration(migrations.Migration):
