@@ -81,6 +81,7 @@ TESTS = {
     "pacer/warehouse/sync.py": [
         "tests/warehouse/test_sync.py",
         "tests/warehouse/test_sync_bookkeeping.py",
+        "tests/warehouse/test_sync_mutants.py",
         "tests/warehouse/test_refit_after_sync.py",
     ],
     # not test_simulated (a simulated business end to end: results, not these writes)
