@@ -25,7 +25,9 @@ import fcntl
 import json
 import os
 import re
+import signal
 import sys
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -79,6 +81,7 @@ TESTS = {
     "pacer/warehouse/sync.py": [
         "tests/warehouse/test_sync.py",
         "tests/warehouse/test_sync_bookkeeping.py",
+        "tests/warehouse/test_sync_mutants.py",
         "tests/warehouse/test_refit_after_sync.py",
     ],
     # not test_simulated (a simulated business end to end: results, not these writes)
@@ -162,10 +165,128 @@ def hold_the_lock() -> None:
     globals()["_lock_handle"] = handle  # kept open, so locked, until the process exits
 
 
+# Seconds a worker may outlive its wall-clock limit (mutmut's SIGXCPU) before it is killed.
+KILL_GRACE_S = 30
+
+
+def _start_time(pid: int) -> str | None:
+    """The kernel's start time of process ``pid`` (``None`` once it is gone): with its pid
+    it names one process, never a later one given the same pid."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def _kill_if_still_running(pid: int, started: str | None) -> None:
+    if started is not None and _start_time(pid) == started:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        print(f"mutation.py: killed {pid} ({title.strip(chr(0))}), running past its limit")
+        os.kill(pid, signal.SIGKILL)
+
+
+def statuses() -> dict:
+    """mutmut's status by a worker's exit code, with a killed worker (-9) a timeout."""
+    from mutmut.stats import status_by_exit_code
+
+    status_by_exit_code[-9] = "timeout"
+    return status_by_exit_code
+
+
+# What a test session imports on first use, after collection: each worker would import
+# (and compile) them again (pandas alone is half a second of CPU in every mutant's tests).
+PRELOAD = ("pandas", "dateutil.parser")
+
+
+def preload() -> None:
+    """Import, in the fork server after it has collected the tests, what every worker's
+    session would import again: ``PRELOAD``, each domain's migrations (pytest-django's
+    ``--reuse-db`` still runs ``migrate``, which reads them all) and warehouse tables. Only
+    imports: nothing that starts a thread or a runtime (see ``mutmut`` below)."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from django.apps import apps
+    from django.db.migrations.loader import MigrationLoader
+
+    for name in PRELOAD:
+        import_module(name)
+    MigrationLoader(None, ignore_no_migrations=True)
+    for app in apps.get_app_configs():
+        if app.name.startswith("pacer.") and find_spec(f"{app.name}.warehouse"):
+            import_module(f"{app.name}.warehouse")
+
+
+def patch_the_fork_server() -> None:
+    """Four changes to how mutmut 3.8's fork server runs each mutant's worker.
+
+    - The fork server imports what the workers' sessions import after collection
+      (``preload``), so that each worker does not import it again.
+
+    - Its tests run fastest first, by their collected durations (mutmut's own fork runner
+      sorts them; the fork server hands them over in a set's order), so a killed mutant
+      stops at its cheapest failing test (pytest runs with ``-x``).
+    - A worker still running ``KILL_GRACE_S`` after its wall-clock limit is killed.
+      mutmut only sends SIGXCPU at the limit, and a worker of the old forked runs hung
+      17 minutes in a futex wait, past both limits. A killed worker counts as a timeout
+      (exit code -9, which mutmut would call a segfault).
+    - Each worker is named ``mutmut: <mutant>`` in ``ps`` (the fork server's workers
+      were all named after the server).
+    """
+    from mutmut.runners.harness import PytestRunner
+    from mutmut.state import state
+    from mutmut.utils.safe_setproctitle import safe_setproctitle
+    from mutmut.workers import isolation
+
+    warm_up = PytestRunner.warm_up
+
+    def warm_up_and_preload(runner) -> None:
+        warm_up(runner)
+        preload()
+
+    PytestRunner.warm_up = warm_up_and_preload
+
+    submit = isolation.ForkServerRunner.submit
+
+    def submit_fastest_first(runner, mutant_name, tests, cpu_time_limit, estimated_time):
+        durations = state().duration_by_test
+        ordered = sorted(tests, key=lambda test: (durations.get(test, 0.0), test))
+        submit(runner, mutant_name, ordered, cpu_time_limit, estimated_time)
+
+    isolation.ForkServerRunner.submit = submit_fastest_first
+
+    register_timeout = isolation.register_timeout
+
+    def register_timeout_and_kill(pid: int, timeout_s: float) -> None:
+        register_timeout(pid, timeout_s)
+        killer = threading.Timer(
+            timeout_s + KILL_GRACE_S, _kill_if_still_running, (pid, _start_time(pid))
+        )
+        killer.daemon = True
+        killer.start()
+
+    isolation.register_timeout = register_timeout_and_kill
+
+    set_mutant = isolation.set_mutant_under_test
+
+    def set_mutant_and_title(name: str | None) -> None:
+        set_mutant(name)
+        if name:
+            safe_setproctitle(f"mutmut: {name}")
+
+    isolation.set_mutant_under_test = set_mutant_and_title
+    statuses()
+
+
 def mutmut(module: str, args: list[str]) -> None:
     """Run a mutmut command for ``module`` with its test selection (does not return)."""
     os.chdir(ROOT)
     hold_the_lock()
+    # Write bytecode, whatever PYTHONDONTWRITEBYTECODE says: with it set, every worker
+    # compiled each module it imported from source again (pandas alone: seconds each).
+    sys.dont_write_bytecode = False
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     link_mutants_dir(module)
     import mutmut.__main__
     from mutmut.__main__ import cli
@@ -183,6 +304,7 @@ def mutmut(module: str, args: list[str]) -> None:
     # failed in every mutant, which counted as killed. A fork server that only collects
     # the tests before forking has written nothing.
     config().process_isolation = ProcessIsolation.FORKSERVER
+    patch_the_fork_server()
     # MUTATION_TIMEOUT_MULTIPLIER overrides ``timeout_multiplier`` for one run: a mutant's
     # wall-clock limit is (its tests' collected time + 1 s) times it, and tests of a
     # fraction of a second ran out of 3.3 s at `nice -n 10` under load 19 (every mutant
@@ -202,8 +324,7 @@ def mutmut(module: str, args: list[str]) -> None:
 
 def summary(modules: list[str]) -> None:
     """Print mutants, killed, survived, timeouts and untested per module."""
-    from mutmut.stats import status_by_exit_code
-
+    status_by_exit_code = statuses()
     columns = ("mutants", "killed", "survived", "timeout", "untested")
     print(f"{'module':30}", *(f"{c:>8}" for c in columns))
     for module in modules:
