@@ -37,7 +37,7 @@ def test_bad_user_input_names_every_field_and_creates_nothing(workspace):
     assert error.value.errors == {
         "username": "must not be empty",
         "password": "This password is too short. It must contain at least 8 characters.",
-        "role": "must be one of admin, marketer, analyst, staff",
+        "role": "must be one of admin, marketer, analyst, staff, partner",
     }
     assert Membership.objects.count() == 0
 

@@ -80,7 +80,7 @@ def test_the_creator_of_a_workspace_becomes_its_admin_and_both_are_audited(works
 def test_a_role_not_known_is_refused_and_changes_nothing(workspace, admin):
     with pytest.raises(ValidationFailed) as refused:
         actions.set_role(workspace, admin, "owner")
-    assert refused.value.errors == {"role": "must be one of admin, marketer, analyst, staff"}
+    assert refused.value.errors == {"role": "must be one of admin, marketer, analyst, staff, partner"}
     assert Membership.objects.get(user=admin).role == Role.ADMIN
     assert _groups(admin) == [Role.ADMIN]
     assert not AuditEntry.objects.filter(action="membership.set_role", before__isnull=False)
@@ -163,7 +163,7 @@ def test_a_login_refused_names_its_field_in_its_own_words_and_makes_nothing(
         "taken": {"username": "'ada' is already taken; choose another"},
         "email": {"email": "is not a valid email address"},
         "password": {"password": "This password is too common. This password is entirely numeric."},
-        "role": {"role": "must be one of admin, marketer, analyst, staff"},
+        "role": {"role": "must be one of admin, marketer, analyst, staff, partner"},
     }[errors]
     users, members = User.objects.count(), Membership.objects.count()
     with pytest.raises(ValidationFailed) as refused:
