@@ -11,9 +11,16 @@ from pacer.messaging import form_parts, proofs, rules, selectors, sms_broadcasts
 from pacer.messaging.form_parts import contact_column
 from pacer.messaging.models import BroadcastStatus, MessageStatus, Schedule
 from pacer.segments import selectors as segments
-from pacer.web.tables import Column, Table
+from pacer.web.tables import Column, Table, value_of
 
 DELIVERY_HINT = "What the SMS provider last reported (Twilio-compatible providers only)"
+
+
+def _delivery_hint(text) -> str | None:
+    """The hint on a delivery status that a provider reported (none on an empty cell)."""
+    return DELIVERY_HINT if value_of(text, "delivery") else None
+
+
 FIELDS = ("name", "text", "purpose", "segment_id", "audience", "schedule", "send_time")
 
 
@@ -99,7 +106,7 @@ def sms_detail(request, broadcast_id: int):
             Column("contact_id", "Contact id", sortable=True, visible=False),
             Column("to_number", "Number"),
             Column("status", "Status", sortable=True, labels=dict(MessageStatus.choices)),
-            Column("delivery", "Delivery", hint=lambda t: DELIVERY_HINT),
+            Column("delivery", "Delivery", hint=_delivery_hint),
             Column("reason", "Why"),
             Column("due_at", "Due", format="datetime", sortable=True),
             Column("sent_at", "Sent", format="datetime", sortable=True),
