@@ -80,7 +80,9 @@ def test_the_creator_of_a_workspace_becomes_its_admin_and_both_are_audited(works
 def test_a_role_not_known_is_refused_and_changes_nothing(workspace, admin):
     with pytest.raises(ValidationFailed) as refused:
         actions.set_role(workspace, admin, "owner")
-    assert refused.value.errors == {"role": "must be one of admin, marketer, analyst, staff, partner"}
+    assert refused.value.errors == {
+        "role": "must be one of admin, marketer, analyst, staff, partner"
+    }
     assert Membership.objects.get(user=admin).role == Role.ADMIN
     assert _groups(admin) == [Role.ADMIN]
     assert not AuditEntry.objects.filter(action="membership.set_role", before__isnull=False)
