@@ -48,6 +48,27 @@ def _certificate(subject: str, key, issuer: str, issuer_key, *, ca: bool = False
     return builder.sign(issuer_key, hashes.SHA256())
 
 
+def tls_files(directory, host: str, prefix: str = "") -> tuple:
+    """A throw-away root CA and a certificate for ``host`` signed by it, written under
+    ``directory``: (the CA's PEM file, the server's chain and key PEM file)."""
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = _certificate("Test Root CA", ca_key, "Test Root CA", ca_key, ca=True)
+    leaf_key = ec.generate_private_key(ec.SECP256R1())
+    leaf = _certificate(host, leaf_key, "Test Root CA", ca_key, dns=[host])
+    ca_file = directory / f"{prefix}ca.pem"
+    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    chain = directory / f"{prefix}server.pem"
+    chain.write_bytes(
+        leaf.public_bytes(serialization.Encoding.PEM)
+        + leaf_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return ca_file, chain
+
+
 @cache
 def sns_key() -> tuple[rsa.RSAPrivateKey, str]:
     """The test's stand-in for Amazon's SNS signing key and its certificate (PEM)."""
@@ -142,21 +163,7 @@ class FakeAmazon:
     ``ConfirmSubscription`` (its answer settable); every request path is kept."""
 
     def __init__(self, directory):
-        ca_key = ec.generate_private_key(ec.SECP256R1())
-        ca = _certificate("Test Root CA", ca_key, "Test Root CA", ca_key, ca=True)
-        leaf_key = ec.generate_private_key(ec.SECP256R1())
-        leaf = _certificate(SNS_HOST, leaf_key, "Test Root CA", ca_key, dns=[SNS_HOST])
-        self.ca_file = directory / "ca.pem"
-        self.ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-        chain = directory / "server.pem"
-        chain.write_bytes(
-            leaf.public_bytes(serialization.Encoding.PEM)
-            + leaf_key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
+        self.ca_file, chain = tls_files(directory, SNS_HOST)
         self.requests: list[str] = []
         self.hosts = {SNS_HOST}
         self.confirm_status = 200

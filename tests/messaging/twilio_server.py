@@ -16,10 +16,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-
-from tests.messaging.providers import _certificate
+from tests.messaging.providers import tls_files
 
 HOST = "api.twilio.com"
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
@@ -41,21 +38,7 @@ class FakeTwilio:
     to give next can be queued in ``script`` as (status, JSON body, headers)."""
 
     def __init__(self, directory, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN):
-        ca_key = ec.generate_private_key(ec.SECP256R1())
-        ca = _certificate("Test Root CA", ca_key, "Test Root CA", ca_key, ca=True)
-        leaf_key = ec.generate_private_key(ec.SECP256R1())
-        leaf = _certificate(HOST, leaf_key, "Test Root CA", ca_key, dns=[HOST])
-        self.ca_file = directory / "twilio-ca.pem"
-        self.ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-        chain = directory / "twilio-server.pem"
-        chain.write_bytes(
-            leaf.public_bytes(serialization.Encoding.PEM)
-            + leaf_key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
+        self.ca_file, chain = tls_files(directory, HOST, prefix="twilio-")
         self.requests: list[tuple[str, dict, dict]] = []
         self.script: list[tuple[int, dict, dict]] = []
         self.sids: list[str] = []
