@@ -16,7 +16,7 @@ as_pg() {
 [ "$(id -u)" = 0 ] && chown postgres "$DIR"
 as_pg "$PG_BIN/initdb" -D "$DIR/data" -U postgres -A trust --no-sync >/dev/null
 as_pg "$PG_BIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w \
-  -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+  -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
 cleanup() { as_pg "$PG_BIN/pg_ctl" -D "$DIR/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$DIR"; }
 trap cleanup EXIT
 export PACER_DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/pacer"

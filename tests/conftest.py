@@ -1,5 +1,7 @@
 import base64
 import os
+import sys
+from pathlib import Path
 
 import orjson
 import pytest
@@ -12,6 +14,16 @@ from pacer.core.models import Role
 from pacer.ingest.processing import process_pending
 
 pytest_plugins = ["tests.business_fixture"]
+
+# Compiled bytecode in one shared folder, written whatever this machine's
+# PYTHONDONTWRITEBYTECODE says, for this process and every process a test starts (the
+# crash tests' workers, the CLI): without it each child spends ~4.5 s of CPU compiling
+# Django, pandas and Pacer again before it does anything (8.5 s against 3.9 s measured).
+BYTECODE = Path(__file__).resolve().parents[1] / "var" / "pycache"
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+os.environ.setdefault("PYTHONPYCACHEPREFIX", str(BYTECODE))
+sys.dont_write_bytecode = False
+sys.pycache_prefix = os.environ["PYTHONPYCACHEPREFIX"]
 
 # As the settings have them, before ``--nomigrations`` hides every migration.
 MIGRATION_MODULES = django_settings.MIGRATION_MODULES

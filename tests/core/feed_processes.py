@@ -11,9 +11,6 @@ from pacer.core.models import ChangeBatch, FeedCursor
 from tests.ingest.live import environment
 
 SIGKILL = -9
-# The killed processes share compiled bytecode (this machine's default is not to write
-# it), or each would spend seconds compiling Django and its dependencies again.
-BYTECODE = Path(__file__).resolve().parents[2] / "var" / "pycache"
 DELIVER = """
 import sys, time, django
 from pathlib import Path
@@ -38,8 +35,7 @@ def deliverer(
     """Start a process delivering ``subscriber`` (its dotted path) ``limit`` batches per
     transaction until none is left; it prints how many batches it handed over. With
     ``barrier`` (ready, go) it creates ``ready`` once set up and starts when ``go`` exists."""
-    env = environment(PACER_FAULT=fault, PYTHONPYCACHEPREFIX=str(BYTECODE))
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = environment(PACER_FAULT=fault)
     waits = [str(path) for path in barrier] if barrier else []
     return subprocess.Popen(
         [sys.executable, "-c", DELIVER, subscriber, str(limit), *waits],

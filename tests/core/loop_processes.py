@@ -9,7 +9,6 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from tests.core.feed_processes import BYTECODE
 from tests.ingest.live import environment
 
 SIGKILL = -9
@@ -29,8 +28,7 @@ print(getattr(importlib.import_module(sys.argv[1]), sys.argv[2])())
 def run_loop(path: str, at, *, fault: str = "", timeout: float = 120, **env: str):
     """Run the loop function ``path`` (dotted) once in a child process at the moment
     ``at``; returns (exit status, output). ``env``: more environment variables."""
-    variables = environment(PACER_FAULT=fault, PYTHONPYCACHEPREFIX=str(BYTECODE), **env)
-    variables.pop("PYTHONDONTWRITEBYTECODE", None)
+    variables = environment(PACER_FAULT=fault, **env)
     module, _, function = path.rpartition(".")
     process = subprocess.run(
         [sys.executable, "-c", LOOP, module, function, at.isoformat()],

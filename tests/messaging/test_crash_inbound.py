@@ -22,7 +22,6 @@ from pacer.core import actions as core_actions
 from pacer.messaging import webhooks
 from pacer.messaging.bounces import receive
 from pacer.messaging.models import InboundMail, MessageEvent, SuppressedAddress, WebhookDelivery
-from tests.core.feed_processes import BYTECODE
 from tests.core.loop_processes import SIGKILL, run_loop
 from tests.ingest.live import environment
 from tests.messaging.test_bounces import arf, dsn, sent_mail
@@ -110,9 +109,7 @@ class Receiver:
             PACER_FAULT=fault,
             PACER_BOUNCE_SMTP_PORT=str(self.port),
             PACER_FEEDBACK_ADDRESS=FEEDBACK,
-            PYTHONPYCACHEPREFIX=str(BYTECODE),
         )
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
         self.process = subprocess.Popen(
             [sys.executable, "-c", SERVE, at.isoformat()],
             env=env,

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from pacer.segments.models import Segment
-from tests.core.feed_processes import BYTECODE, SIGKILL
+from tests.core.feed_processes import SIGKILL
 from tests.ingest.live import environment
 from tests.segments.test_crash_feed import (
     PEOPLE,
@@ -30,8 +30,7 @@ REBUILD = (
 
 
 def run_rebuild(fault: str = "") -> tuple[int, str]:
-    env = environment(PACER_FAULT=fault, PYTHONPYCACHEPREFIX=str(BYTECODE))
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = environment(PACER_FAULT=fault)
     done = subprocess.run(
         [sys.executable, "-c", REBUILD], env=env, capture_output=True, text=True, timeout=180
     )

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 from datetime import date
-from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -29,9 +28,6 @@ from tests.conftest import database_url
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 CHUNK = 20  # rows per append commit in the killed process: several commits per table
-# The killed processes share compiled bytecode (this machine's default is not to write
-# it), or each would spend seconds compiling Django, Ibis and pandas again.
-BYTECODE = Path(__file__).resolve().parents[2] / "var" / "pycache"
 
 
 def add_activity(workspace, round_: int, visitors: int = 12) -> None:
@@ -86,9 +82,7 @@ def sync_process(store: Store, fault: str = "", chunk: int = CHUNK) -> subproces
         "PACER_WAREHOUSE_DIR": str(store.root),
         "PACER_WAREHOUSE_SYNC_CHUNK": str(chunk),
         "PACER_FAULT": fault,
-        "PYTHONPYCACHEPREFIX": str(BYTECODE),
     }
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return subprocess.Popen(
         [sys.executable, "-m", "pacer.cli", "sync"],
         env=env,
