@@ -14,6 +14,11 @@ PYTEST=${1:-.venv/bin/pytest}
 shift || true
 ROOT=$(pwd)
 mkdir -p var
+# Compiled bytecode for both runs and every process they start, in one folder, whatever
+# this machine's PYTHONDONTWRITEBYTECODE says (tests/conftest.py does the same for a
+# plain pytest run).
+export PYTHONPYCACHEPREFIX="$ROOT/var/pycache"
+unset PYTHONDONTWRITEBYTECODE
 LOG=var/test-postgresql.log
 PACER_DATA_DIR="$ROOT/var/test-postgresql" scripts/with-postgres.sh \
   "$PYTEST" -m "not browser and not spark" -p no:cacheprovider --durations=40 "$@" \
