@@ -15,6 +15,7 @@ from emails).
 from collections import Counter
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.template import Context, TemplateSyntaxError
 
 from pacer.core import audit, clock
@@ -179,20 +180,38 @@ def sms_broadcasts(workspace: Workspace):
     return SmsBroadcast.objects.filter(workspace=workspace).order_by("-created_at", "-id")
 
 
+DELIVERED = ("delivered", "read")
+NOT_DELIVERED = ("undelivered", "failed")
+
+
 def report(broadcast: SmsBroadcast) -> dict:
-    """What became of a broadcast's texts: counts per status, the reasons texts were
-    skipped or failed (most common first), and how many wait for quiet hours to end."""
+    """What became of a broadcast's texts: counts per status; of the sent ones, how many
+    the provider's status callbacks reported ``delivered`` (or ``read``) and how many it
+    could not deliver (``undelivered``/``failed``: those texts are failed, and counted
+    there too), and the delivered share of the sent and reported-undelivered texts; the
+    reasons texts were skipped or failed (most common first), and how many wait for
+    quiet hours to end."""
     texts = SmsMessage.objects.filter(broadcast=broadcast)
-    statuses = Counter(texts.values_list("status", flat=True))
+    statuses = dict(texts.values_list("status").annotate(n=Count("id")).order_by())
+    reported = texts.aggregate(
+        delivered=Count("id", filter=Q(delivery__in=DELIVERED)),
+        not_delivered=Count("id", filter=Q(delivery__in=NOT_DELIVERED)),
+    )
     reasons = Counter(
-        texts.filter(status__in=(MessageStatus.SKIPPED, MessageStatus.FAILED)).values_list(
-            "reason", flat=True
+        dict(
+            texts.filter(status__in=(MessageStatus.SKIPPED, MessageStatus.FAILED))
+            .values_list("reason")
+            .annotate(n=Count("id"))
+            .order_by()
         )
     )
     waiting = texts.filter(status=MessageStatus.QUEUED, reason__startswith="deferred by quiet")
+    reached = statuses.get(MessageStatus.SENT, 0) + reported["not_delivered"]
     return {
         "total": sum(statuses.values()),
         **{status: statuses.get(status, 0) for status in ("queued", "sent", "skipped", "failed")},
+        **reported,
+        "delivery_rate": reported["delivered"] / reached if reached else None,
         "quiet_hours_waiting": waiting.count(),
         "reasons": reasons.most_common(),
     }

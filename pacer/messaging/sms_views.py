@@ -110,6 +110,7 @@ def sms_detail(request, broadcast_id: int):
             Column("reason", "Why"),
             Column("due_at", "Due", format="datetime", sortable=True),
             Column("sent_at", "Sent", format="datetime", sortable=True),
+            Column("delivered_at", "Delivered", format="datetime", sortable=True),
         ],
         default_sort="contact_id",
         caption="Texts",
