@@ -30,6 +30,7 @@ from pacer.messaging.models import (
     SmsMessage,
     SuppressedNumber,
 )
+from pacer.messaging.outcomes import per_period
 from pacer.messaging.render import TEXT_ENGINE, recipient_context
 from pacer.messaging.rules import settings_of
 from pacer.messaging.schedule import zone_of
@@ -215,3 +216,21 @@ def report(broadcast: SmsBroadcast) -> dict:
         "quiet_hours_waiting": waiting.count(),
         "reasons": reasons.most_common(),
     }
+
+
+def delivery_over_time(broadcast: SmsBroadcast) -> dict:
+    """The broadcast's texts sent (taken by the provider, at that time) and delivered (at
+    the time the provider's callback said so) per UTC hour or day
+    (``pacer.messaging.outcomes.per_period``); each series sums to the report's figure
+    (sent counts the texts later reported undelivered too)."""
+    texts = SmsMessage.objects.filter(broadcast=broadcast)
+    return per_period(
+        {
+            "sent": list(texts.filter(sent_at__isnull=False).values_list("sent_at", flat=True)),
+            "delivered": list(
+                texts.filter(delivery__in=DELIVERED, delivered_at__isnull=False).values_list(
+                    "delivered_at", flat=True
+                )
+            ),
+        }
+    )

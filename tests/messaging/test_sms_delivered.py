@@ -3,6 +3,7 @@ callbacks: in the report, the API and the broadcast's page (KPI cards and each t
 delivery time), with replays and late statuses counted once."""
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -75,6 +76,34 @@ def test_delivered_texts_are_counted_once_in_the_report_the_api_and_the_page(
         "50.0%",
     )
     assert page.count(now["at"].strftime("%Y-%m-%d %H:%M")) >= 2 + 4  # delivered + sent times
+    assert 'id="chart-sms-delivery"' in page
+
+
+def test_the_delivery_chart_counts_texts_sent_and_delivered_per_hour(
+    client, workspace, server, account, now
+):
+    people = [phone_person(workspace, f"p{n}@x.test", n_, f"P{n}") for n, n_ in enumerate(NUMBERS)]
+    texts = broadcast_to(workspace, *people)
+    broadcast = SmsBroadcast.objects.get()
+    assert sms_broadcasts.delivery_over_time(broadcast) == {
+        "unit": "hour",
+        "periods": [],
+        "series": {"sent": [], "delivered": []},
+    }
+    start = now["at"]
+    assert sms.deliver_sms() == 4
+    texts = [SmsMessage.objects.get(pk=t.pk) for t in texts]
+    now["at"] = start + timedelta(minutes=20)
+    callback(client, workspace, texts[0], "delivered")
+    now["at"] = start + timedelta(hours=2, minutes=5)
+    callback(client, workspace, texts[1], "delivered")
+    callback(client, workspace, texts[2], "undelivered")
+
+    assert sms_broadcasts.delivery_over_time(broadcast) == {
+        "unit": "hour",
+        "periods": [start, start + timedelta(hours=1), start + timedelta(hours=2)],
+        "series": {"sent": [4, 0, 0], "delivered": [1, 0, 1]},
+    }
 
 
 def test_before_anything_went_out_the_delivery_rate_is_blank(client, workspace, admin, account):
