@@ -60,7 +60,8 @@ class SmsBroadcastOut(Schema):
         description="texts the provider reported undelivered or failed (counted as failed too)"
     )
     delivery_rate: float | None = Field(
-        description="delivered / (sent + not_delivered); null before any text went out"
+        description="delivered / (sent + not_delivered); null until the provider reported "
+        "on a text (the install's gateway reports none)"
     )
     quiet_hours_waiting: int = Field(description="queued texts waiting for quiet hours to end")
     reasons: list[SmsReasonOut] = Field(description="why texts were skipped or failed")

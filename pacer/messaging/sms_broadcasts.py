@@ -189,7 +189,8 @@ def report(broadcast: SmsBroadcast) -> dict:
     """What became of a broadcast's texts: counts per status; of the sent ones, how many
     the provider's status callbacks reported ``delivered`` (or ``read``) and how many it
     could not deliver (``undelivered``/``failed``: those texts are failed, and counted
-    there too), and the delivered share of the sent and reported-undelivered texts; the
+    there too), and the delivered share of the sent and reported-undelivered texts (None
+    until the provider reported on one: the install's gateway never does); the
     reasons texts were skipped or failed (most common first), and how many wait for
     quiet hours to end."""
     texts = SmsMessage.objects.filter(broadcast=broadcast)
@@ -208,11 +209,12 @@ def report(broadcast: SmsBroadcast) -> dict:
     )
     waiting = texts.filter(status=MessageStatus.QUEUED, reason__startswith="deferred by quiet")
     reached = statuses.get(MessageStatus.SENT, 0) + reported["not_delivered"]
+    any_report = texts.exclude(delivery="").exists()  # the install's gateway sends none
     return {
         "total": sum(statuses.values()),
         **{status: statuses.get(status, 0) for status in ("queued", "sent", "skipped", "failed")},
         **reported,
-        "delivery_rate": reported["delivered"] / reached if reached else None,
+        "delivery_rate": reported["delivered"] / reached if reached and any_report else None,
         "quiet_hours_waiting": waiting.count(),
         "reasons": reasons.most_common(),
     }

@@ -6,7 +6,7 @@ contact; no sideways scrolling. Screenshots in ``$PACER_SCREENSHOTS``."""
 
 import pytest
 
-from pacer.messaging import actions, sms_broadcasts, sms_providers
+from pacer.messaging import actions, sms, sms_broadcasts, sms_providers
 from pacer.messaging.models import Message, SmsProviderAccount
 from tests.messaging.test_browser import SHOTS, _fits, _signed_in
 from tests.messaging.test_sms_broadcasts import phone_person
@@ -50,8 +50,9 @@ def test_the_sms_provider_form_and_its_unreadable_token_notice(
 
 @pytest.mark.parametrize("width", [390, 1440])
 def test_a_template_previews_as_a_contact_and_test_sends_and_an_sms_previews(
-    browser, live_server, workspace, admin, smtp, width
+    browser, live_server, workspace, admin, smtp, settings, tmp_path, width
 ):
+    settings.LEAD_SMS_URL, settings.LEAD_SMS_OUTBOX = "", tmp_path / "sms"
     SHOTS.mkdir(parents=True, exist_ok=True)
     phone_person(workspace, "ada@x.test", "+15550100100", "Ada")
     phone_person(workspace, "bob@x.test", "+15550100200", "Bob")
@@ -89,4 +90,11 @@ def test_a_template_previews_as_a_contact_and_test_sends_and_an_sms_previews(
     assert _fits(page)
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SHOTS / f"messaging-sms-preview-{width}.png"), full_page=True)
+
+    sms_broadcasts.queue_sms_broadcast(workspace, broadcast.pk)  # through the outbox folder
+    assert sms.deliver_sms() == 2
+    page.goto(f"{live_server.url}/messages/sms/{broadcast.pk}/")
+    page.wait_for_selector("#chart-sms-delivery")
+    assert page.inner_text("#kpi-sent").split()[-1] == "2" and _fits(page)
+    page.screenshot(path=str(SHOTS / f"messaging-sms-report-{width}.png"), full_page=True)
     context.close()

@@ -93,6 +93,7 @@ def test_the_delivery_chart_counts_texts_sent_and_delivered_per_hour(
     start = now["at"]
     assert sms.deliver_sms() == 4
     texts = [SmsMessage.objects.get(pk=t.pk) for t in texts]
+    assert sms_broadcasts.report(broadcast)["delivery_rate"] is None  # no report yet
     now["at"] = start + timedelta(minutes=20)
     callback(client, workspace, texts[0], "delivered")
     now["at"] = start + timedelta(hours=2, minutes=5)
@@ -106,11 +107,11 @@ def test_the_delivery_chart_counts_texts_sent_and_delivered_per_hour(
     }
 
 
-def test_before_anything_went_out_the_delivery_rate_is_blank(client, workspace, admin, account):
+def test_before_a_delivery_report_the_delivery_rate_is_blank(client, workspace, admin, account):
     broadcast_to(workspace, phone_person(workspace, "p@x.test", NUMBERS[0], "P"))
     broadcast = SmsBroadcast.objects.get()
     report = sms_broadcasts.report(broadcast)
     assert (report["queued"], report["delivered"], report["delivery_rate"]) == (1, 0, None)
     client.force_login(admin)
     page = client.get(f"/messages/sms/{broadcast.pk}/").content.decode()
-    assert 'id="kpi-delivery-rate-blank">nothing sent yet<' in page
+    assert 'id="kpi-delivery-rate-blank">no delivery report yet<' in page
