@@ -158,6 +158,7 @@ class DeliveryPeriodOut(Schema):
 
 class BroadcastReportOut(Schema):
     sent: int
+    delivered: int = Field(description="sent and not returned by a bounce (DSN) since")
     bounced: int
     opened: int
     clicked: int
@@ -168,6 +169,7 @@ class BroadcastReportOut(Schema):
     click_rate: float | None
     unsubscribe_rate: float | None
     complaint_rate: float | None
+    delivery_rate: float | None = Field(description="delivered of those handed to the relay")
     warnings: list[str]
     revenue_after_click: RevenueAfterClickOut
     unit: Literal["hour", "day"] = Field(description="the length of each delivery period")

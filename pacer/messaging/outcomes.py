@@ -31,7 +31,6 @@ from pacer.messaging.subject_test import LETTERS
 from pacer.people import selectors as people
 
 HOURLY_UP_TO = 72
-SERIES = ("sent", "delivered", "opened", "clicked", "bounced", "unsubscribed")
 
 
 def _clicks(workspace: Workspace, broadcast: Broadcast) -> dict[int, tuple[list, int | None]]:
@@ -131,10 +130,16 @@ def _times(workspace: Workspace, broadcast: Broadcast) -> dict[str, list[datetim
 def delivery_over_time(workspace: Workspace, broadcast: Broadcast) -> dict:
     """``{"unit": "hour" | "day", "periods": [start, ...], "series": {name: [count per
     period]}}``; no periods before anything was sent or refused."""
-    times = _times(workspace, broadcast)
+    return per_period(_times(workspace, broadcast))
+
+
+def per_period(times: dict[str, list[datetime]]) -> dict:
+    """The moments of each series counted per UTC hour (when they span at most
+    ``HOURLY_UP_TO`` hours) or day, as ``delivery_over_time`` answers (series named as
+    ``times``; moments that are None left out)."""
     every = [at for values in times.values() for at in values if at is not None]
     if not every:
-        return {"unit": "hour", "periods": [], "series": {name: [] for name in SERIES}}
+        return {"unit": "hour", "periods": [], "series": {name: [] for name in times}}
     start, end = min(every), max(every)
     hourly = end - start <= timedelta(hours=HOURLY_UP_TO)
     unit = "hour" if hourly else "day"
@@ -149,8 +154,8 @@ def delivery_over_time(workspace: Workspace, broadcast: Broadcast) -> dict:
         periods.append(moment)
         moment += step
     index = {period: position for position, period in enumerate(periods)}
-    series = {name: [0] * len(periods) for name in SERIES}
-    for name in SERIES:
+    series = {name: [0] * len(periods) for name in times}
+    for name in times:
         for at in times[name]:
             if at is not None:
                 series[name][index[period_of(at)]] += 1

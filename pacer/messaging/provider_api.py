@@ -122,6 +122,10 @@ class SmsProviderOut(Schema):
     api_base: str
     account_sid: str
     auth_token_set: bool = Field(description="whether a token is kept (it is never shown)")
+    auth_token_problem: str = Field(
+        description="why the kept token cannot be used (the install's secret key changed): "
+        "set it again; empty when it can"
+    )
     from_number: str
     messaging_service_sid: str
     set_at: datetime | None
@@ -135,6 +139,7 @@ def _sms_out(workspace, found) -> dict:
         "api_base": found.api_base,
         "account_sid": found.account_sid,
         "auth_token_set": bool(found.auth_token_sealed),
+        "auth_token_problem": sms_providers.auth_token_problem(found),
         "from_number": found.from_number,
         "messaging_service_sid": found.messaging_service_sid,
         "set_at": found.set_at,

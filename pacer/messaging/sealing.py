@@ -1,9 +1,11 @@
 """Secrets Pacer must read back (an SMS provider's auth token, which signs its requests
 and checks its callbacks), kept encrypted in the database: AES-256-GCM with a key derived
-from the install's ``SECRET_KEY`` (HKDF-SHA256, one key per purpose), a random nonce per
-value, the purpose as associated data. A database dump alone does not give them away.
-A value sealed under another secret key (the key was changed) cannot be opened: it must
-be entered again."""
+from the install's ``SECRET_KEY`` (HKDF-SHA256, one key per purpose), a random 96-bit
+nonce per value, and as associated data the purpose and what the value belongs to
+(``bound_to``, e.g. the workspace): a value copied into another row (another workspace's
+account) does not open there. A database dump alone does not give them away. A value
+sealed under another secret key (the key was changed) cannot be opened: it must be
+entered again."""
 
 import base64
 import binascii
@@ -15,12 +17,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
-PREFIX = "v1:"
+PREFIX = "v2:"
 NONCE_BYTES = 12
 
 
 class Unreadable(ValueError):
-    """A sealed value that cannot be opened (another secret key, or damaged)."""
+    """A sealed value that cannot be opened (another secret key, another row, or damaged)."""
 
 
 def _key(purpose: str) -> bytes:
@@ -28,22 +30,30 @@ def _key(purpose: str) -> bytes:
     return derive.derive(settings.SECRET_KEY.encode())
 
 
-def seal(purpose: str, secret: str) -> str:
-    """``secret`` encrypted for ``purpose``: ``v1:`` and base64 of nonce and ciphertext."""
+def _associated(purpose: str, bound_to: str) -> bytes:
+    return f"{purpose}\n{bound_to}".encode()
+
+
+def seal(purpose: str, secret: str, *, bound_to: str) -> str:
+    """``secret`` encrypted for ``purpose`` and ``bound_to``: ``v2:`` and base64 of the
+    nonce and the ciphertext."""
     nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(_key(purpose)).encrypt(nonce, secret.encode(), purpose.encode())
+    sealed = AESGCM(_key(purpose)).encrypt(nonce, secret.encode(), _associated(purpose, bound_to))
     return PREFIX + base64.b64encode(nonce + sealed).decode()
 
 
-def open_sealed(purpose: str, sealed: str) -> str:
-    """The secret ``seal(purpose, ...)`` gave ``sealed``; ``Unreadable`` otherwise."""
+def open_sealed(purpose: str, sealed: str, *, bound_to: str) -> str:
+    """The secret ``seal(purpose, ..., bound_to=bound_to)`` gave ``sealed``;
+    ``Unreadable`` otherwise."""
     try:
         raw = base64.b64decode(sealed.removeprefix(PREFIX), validate=True)
         if not sealed.startswith(PREFIX) or len(raw) <= NONCE_BYTES:
             raise Unreadable("not a sealed value")
         nonce, body = raw[:NONCE_BYTES], raw[NONCE_BYTES:]
-        return AESGCM(_key(purpose)).decrypt(nonce, body, purpose.encode()).decode()
+        associated = _associated(purpose, bound_to)
+        return AESGCM(_key(purpose)).decrypt(nonce, body, associated).decode()
     except (InvalidTag, binascii.Error, UnicodeDecodeError, ValueError) as error:
         raise Unreadable(
-            "cannot be decrypted (the install's secret key changed?): enter it again"
+            "cannot be decrypted (the install's secret key changed, or it was copied from "
+            "another account): enter it again"
         ) from error

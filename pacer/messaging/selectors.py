@@ -125,9 +125,10 @@ def report(workspace: Workspace, broadcast: Broadcast) -> dict:
     """What became of a broadcast (``broadcast`` from ``broadcasts()``, with its counts):
     sent (accepted by the relay), bounced (refused by the relay for good, or accepted and
     then returned by a hard-bounce DSN), opened, clicked, unsubscribed and complained
-    (distinct messages with such an event; complaints come from ARF reports), their rates
-    and a warning for each rate over the providers' threshold. Rates are None with
-    nothing sent."""
+    (distinct messages with such an event; complaints come from ARF reports), delivered
+    (sent and not returned by a DSN since), their rates (delivered and bounced of those
+    handed to the relay, the others of those sent) and a warning for each rate over the
+    providers' threshold. Rates are None with nothing sent."""
     events = dict(
         MessageEvent.objects.filter(workspace=workspace, message__broadcast_id=broadcast.pk)
         .values_list("kind")
@@ -137,8 +138,20 @@ def report(workspace: Workspace, broadcast: Broadcast) -> dict:
     complaints = events.get(EventKind.COMPLAINT, 0)
     attempted = broadcast.sent + broadcast.failed
     sent, bounced = broadcast.sent, broadcast.failed + events.get(EventKind.BOUNCE, 0)
+    returned = (
+        MessageEvent.objects.filter(
+            workspace=workspace,
+            message__broadcast_id=broadcast.pk,
+            message__status=MessageStatus.SENT,
+            kind=EventKind.BOUNCE,
+        )
+        .values("message_id")
+        .distinct()
+        .count()
+    )
     figures = {
         "sent": sent,
+        "delivered": sent - returned,
         "bounced": bounced,
         "opened": events.get(EventKind.OPEN, 0),
         "clicked": events.get(EventKind.CLICK, 0),
@@ -146,6 +159,7 @@ def report(workspace: Workspace, broadcast: Broadcast) -> dict:
         "complained": complaints,
     }
     rates = {
+        "delivery_rate": _rate(figures["delivered"], attempted),
         "bounce_rate": _rate(bounced, attempted),
         "open_rate": _rate(figures["opened"], sent),
         "click_rate": _rate(figures["clicked"], sent),

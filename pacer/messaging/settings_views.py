@@ -167,6 +167,7 @@ def sending_rules(request):
         "provider_errors": provider_errors,
         "sns_subscriptions": selectors.sns_subscriptions(workspace),
         "sms_account": sms_account,
+        "sms_token_problem": sms_providers.auth_token_problem(sms_account),
         "sms_form": sms_form,
         "sms_errors": sms_errors,
         "sms_kinds": [(kind.value, kind.label) for kind in SmsProviderKind],

@@ -61,6 +61,7 @@ KEYWORDS = {
 SOURCE = "sms-keyword"
 DEFAULT_PURPOSE = "marketing"
 MAX_ATTEMPTS = 5
+FIRST_RETRY_SECONDS, LONGEST_RETRY_SECONDS = 15, 600
 BATCH = 200
 
 
@@ -318,6 +319,13 @@ def _count_attempt(text: SmsMessage) -> bool:
     return True
 
 
+def _backoff(attempts: int) -> int:
+    """Seconds a text waits after its ``attempts``-th try failed without the provider
+    saying how long (a 5xx, no answer): 15 s, 1 min, 4 min, then 10 min, so that a
+    provider's outage of a few minutes does not use up its attempts."""
+    return min(FIRST_RETRY_SECONDS * 4 ** max(attempts - 1, 0), LONGEST_RETRY_SECONDS)
+
+
 def _hand_over(text: SmsMessage, *, counted: bool = False) -> bool:
     """Give the text to the provider, its attempt counted first (``counted``: already);
     marked sent only once the provider took it."""
@@ -335,8 +343,8 @@ def _hand_over(text: SmsMessage, *, counted: bool = False) -> bool:
         if text.attempts >= MAX_ATTEMPTS:
             _finish(text, MessageStatus.FAILED, f"gave up after {text.attempts}: {error}")
         else:
-            wait = getattr(error, "retry_after", 0)
-            again = clock.now() + timedelta(seconds=wait) if wait else None
+            wait = getattr(error, "retry_after", 0) or _backoff(text.attempts)
+            again = clock.now() + timedelta(seconds=wait)
             SmsMessage.objects.filter(pk=text.pk).update(claimed_until=again, reason=str(error))
         return False
     faults.point("messaging.sms.taken")  # the provider has it; not marked sent

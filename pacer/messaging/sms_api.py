@@ -55,6 +55,14 @@ class SmsBroadcastOut(Schema):
     sent: int
     skipped: int
     failed: int
+    delivered: int = Field(description="sent texts the provider reported delivered (or read)")
+    not_delivered: int = Field(
+        description="texts the provider reported undelivered or failed (counted as failed too)"
+    )
+    delivery_rate: float | None = Field(
+        description="delivered / (sent + not_delivered); null until the provider reported "
+        "on a text (the install's gateway reports none)"
+    )
     quiet_hours_waiting: int = Field(description="queued texts waiting for quiet hours to end")
     reasons: list[SmsReasonOut] = Field(description="why texts were skipped or failed")
 

@@ -15,6 +15,7 @@ from emails).
 from collections import Counter
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.template import Context, TemplateSyntaxError
 
 from pacer.core import audit, clock
@@ -29,6 +30,7 @@ from pacer.messaging.models import (
     SmsMessage,
     SuppressedNumber,
 )
+from pacer.messaging.outcomes import per_period
 from pacer.messaging.render import TEXT_ENGINE, recipient_context
 from pacer.messaging.rules import settings_of
 from pacer.messaging.schedule import zone_of
@@ -179,20 +181,58 @@ def sms_broadcasts(workspace: Workspace):
     return SmsBroadcast.objects.filter(workspace=workspace).order_by("-created_at", "-id")
 
 
+DELIVERED = ("delivered", "read")
+NOT_DELIVERED = ("undelivered", "failed")
+
+
 def report(broadcast: SmsBroadcast) -> dict:
-    """What became of a broadcast's texts: counts per status, the reasons texts were
-    skipped or failed (most common first), and how many wait for quiet hours to end."""
+    """What became of a broadcast's texts: counts per status; of the sent ones, how many
+    the provider's status callbacks reported ``delivered`` (or ``read``) and how many it
+    could not deliver (``undelivered``/``failed``: those texts are failed, and counted
+    there too), and the delivered share of the sent and reported-undelivered texts (None
+    until the provider reported on one: the install's gateway never does); the
+    reasons texts were skipped or failed (most common first), and how many wait for
+    quiet hours to end."""
     texts = SmsMessage.objects.filter(broadcast=broadcast)
-    statuses = Counter(texts.values_list("status", flat=True))
+    statuses = dict(texts.values_list("status").annotate(n=Count("id")).order_by())
+    reported = texts.aggregate(
+        delivered=Count("id", filter=Q(delivery__in=DELIVERED)),
+        not_delivered=Count("id", filter=Q(delivery__in=NOT_DELIVERED)),
+    )
     reasons = Counter(
-        texts.filter(status__in=(MessageStatus.SKIPPED, MessageStatus.FAILED)).values_list(
-            "reason", flat=True
+        dict(
+            texts.filter(status__in=(MessageStatus.SKIPPED, MessageStatus.FAILED))
+            .values_list("reason")
+            .annotate(n=Count("id"))
+            .order_by()
         )
     )
     waiting = texts.filter(status=MessageStatus.QUEUED, reason__startswith="deferred by quiet")
+    reached = statuses.get(MessageStatus.SENT, 0) + reported["not_delivered"]
+    any_report = texts.exclude(delivery="").exists()  # the install's gateway sends none
     return {
         "total": sum(statuses.values()),
         **{status: statuses.get(status, 0) for status in ("queued", "sent", "skipped", "failed")},
+        **reported,
+        "delivery_rate": reported["delivered"] / reached if reached and any_report else None,
         "quiet_hours_waiting": waiting.count(),
         "reasons": reasons.most_common(),
     }
+
+
+def delivery_over_time(broadcast: SmsBroadcast) -> dict:
+    """The broadcast's texts sent (taken by the provider, at that time) and delivered (at
+    the time the provider's callback said so) per UTC hour or day
+    (``pacer.messaging.outcomes.per_period``); each series sums to the report's figure
+    (sent counts the texts later reported undelivered too)."""
+    texts = SmsMessage.objects.filter(broadcast=broadcast)
+    return per_period(
+        {
+            "sent": list(texts.filter(sent_at__isnull=False).values_list("sent_at", flat=True)),
+            "delivered": list(
+                texts.filter(delivery__in=DELIVERED, delivered_at__isnull=False).values_list(
+                    "delivered_at", flat=True
+                )
+            ),
+        }
+    )

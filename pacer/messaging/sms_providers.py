@@ -153,7 +153,9 @@ def save_sms_provider(
     found.kind, found.api_base, found.account_sid = kind, base, sid
     found.from_number, found.messaging_service_sid = number, service
     if token:
-        found.auth_token_sealed = sealing.seal(TOKEN_PURPOSE, token)
+        found.auth_token_sealed = sealing.seal(
+            TOKEN_PURPOSE, token, bound_to=_bound_to(workspace.pk)
+        )
         changed["auth_token"] = "set"
     if sid or token:
         found.set_at = clock.now()
@@ -168,10 +170,33 @@ def save_sms_provider(
     return found
 
 
+def _bound_to(workspace_id: int) -> str:
+    """What a sealed auth token belongs to: it opens only on its own workspace's row."""
+    return f"workspace:{workspace_id}"
+
+
+def _open_token(account: SmsProviderAccount) -> str:
+    return sealing.open_sealed(
+        TOKEN_PURPOSE, account.auth_token_sealed, bound_to=_bound_to(account.workspace_id)
+    )
+
+
+def auth_token_problem(account: SmsProviderAccount) -> str:
+    """Why the account's kept auth token cannot be used ("" when it can, or none is kept),
+    for the settings page and the API."""
+    if not account.auth_token_sealed:
+        return ""
+    try:
+        _open_token(account)
+    except sealing.Unreadable as error:
+        return f"The auth token kept {error}."
+    return ""
+
+
 def _auth_token(account: SmsProviderAccount) -> str:
     """The account's auth token; ``SmsError`` when it cannot be read."""
     try:
-        return sealing.open_sealed(TOKEN_PURPOSE, account.auth_token_sealed)
+        return _open_token(account)
     except sealing.Unreadable as error:
         raise install_gateway.SmsError(f"the SMS provider's auth token {error}") from None
 
@@ -203,7 +228,7 @@ def verify(workspace: Workspace, url: str, params: list[tuple[str, str]], header
     if not header:
         raise Refused("X-Twilio-Signature", "missing: the provider signs every post")
     try:
-        token = sealing.open_sealed(TOKEN_PURPOSE, account.auth_token_sealed)
+        token = _open_token(account)
     except sealing.Unreadable as error:
         raise Refused("X-Twilio-Signature", f"the auth token {error}") from None
     if not twilio.signed_by(token, url, params, header):

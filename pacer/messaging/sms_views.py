@@ -11,6 +11,7 @@ from pacer.messaging import form_parts, proofs, rules, selectors, sms_broadcasts
 from pacer.messaging.form_parts import contact_column
 from pacer.messaging.models import BroadcastStatus, MessageStatus, Schedule
 from pacer.segments import selectors as segments
+from pacer.web.charts import Series, chart
 from pacer.web.tables import Column, Table, value_of
 
 DELIVERY_HINT = "What the SMS provider last reported (Twilio-compatible providers only)"
@@ -84,6 +85,20 @@ def sms_new(request):
     return render(request, "messaging/sms_form.html", context, status=status)
 
 
+def _delivery_chart(broadcast) -> dict | None:
+    """Texts sent (bars) and delivered (a line) per hour or day; None before any went out."""
+    timeline = sms_broadcasts.delivery_over_time(broadcast)
+    if not timeline["periods"]:
+        return None
+    shape = "%Y-%m-%d %H:00" if timeline["unit"] == "hour" else "%Y-%m-%d"
+    labels = [at.strftime(shape) for at in timeline["periods"]]
+    series = [
+        Series("Sent", timeline["series"]["sent"]),
+        Series("Delivered", timeline["series"]["delivered"], type="line"),
+    ]
+    return {"config": chart("bar", labels, series, y="count"), "unit": timeline["unit"]}
+
+
 @page("messaging.view")
 def sms_detail(request, broadcast_id: int):
     broadcast = sms_broadcasts.sms_broadcast(request.workspace, broadcast_id)
@@ -110,6 +125,7 @@ def sms_detail(request, broadcast_id: int):
             Column("reason", "Why"),
             Column("due_at", "Due", format="datetime", sortable=True),
             Column("sent_at", "Sent", format="datetime", sortable=True),
+            Column("delivered_at", "Delivered", format="datetime", sortable=True),
         ],
         default_sort="contact_id",
         caption="Texts",
@@ -124,6 +140,7 @@ def sms_detail(request, broadcast_id: int):
         "broadcast": broadcast,
         "segment": segments.segment(request.workspace, segment_id) if segment_id else None,
         "report": sms_broadcasts.report(broadcast),
+        "delivery_chart": _delivery_chart(broadcast),
         "preview": preview,
         "preview_ref": request.GET.get("preview") or chosen.get("email", ""),
         "table": table,

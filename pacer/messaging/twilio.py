@@ -6,7 +6,8 @@ LaML API, Plivo's compatibility mode), as its documentation gives it:
   ``StatusCallback``, with HTTP basic auth (the account SID and the auth token), through
   the SSRF guard (``pacer.core.outbound``). A 2xx answer carries the message's ``sid``;
   an error answer a JSON body with ``code`` and ``message``. 429 and 5xx (and a failed
-  connection) are worth retrying (``SmsRetry``); any other 4xx is final (``SmsRejected``,
+  connection) are worth retrying (``SmsRetry``, not before the answer's ``Retry-After``,
+  in seconds or as a date, at most 10 minutes); any other 4xx is final (``SmsRejected``,
   with the provider's reason);
 - the provider signs what it posts to Pacer (status callbacks, inbound texts) with the
   ``X-Twilio-Signature`` header: base64 of HMAC-SHA1, keyed with the auth token, of the
@@ -18,9 +19,12 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 from collections.abc import Iterable
+from email.utils import parsedate_to_datetime
 from urllib.parse import quote, urlencode
 
+from pacer.core import clock
 from pacer.core.outbound import OutboundRefused, request
 from pacer.leads.sms import SmsError
 
@@ -69,9 +73,17 @@ def _reason(status: int, body: bytes) -> str:
     return f"the provider answered {status}"
 
 
-def _retry_after(headers: dict[str, str]) -> int:
-    value = headers.get("retry-after", "")
-    seconds = int(value) if value.isdigit() else RETRY_AFTER_DEFAULT
+def _retry_after(headers: dict[str, str], default: int) -> int:
+    """The answer's ``Retry-After`` in seconds (a number, or an HTTP date), at least 1
+    and at most ``RETRY_AFTER_MAX``; ``default`` when it has none (or an unreadable one)."""
+    value = headers.get("retry-after", "").strip()
+    if value.isdigit():
+        seconds = int(value)
+    else:
+        try:
+            seconds = math.ceil((parsedate_to_datetime(value) - clock.now()).total_seconds())
+        except (TypeError, ValueError):
+            return default
     return min(max(seconds, 1), RETRY_AFTER_MAX)
 
 
@@ -123,9 +135,9 @@ class TwilioProvider:
             raise SmsRetry(f"no answer from the provider: {error}") from None
         if answer.status == 429:
             reason = _reason(429, answer.body)
-            raise SmsRetry(reason, _retry_after(answer.headers))
-        if answer.status >= 500:
-            raise SmsRetry(_reason(answer.status, answer.body))
+            raise SmsRetry(reason, _retry_after(answer.headers, RETRY_AFTER_DEFAULT))
+        if answer.status >= 500:  # a 503 may say when; else the caller backs off
+            raise SmsRetry(_reason(answer.status, answer.body), _retry_after(answer.headers, 0))
         if not 200 <= answer.status < 300:
             raise SmsRejected(_reason(answer.status, answer.body))
         try:

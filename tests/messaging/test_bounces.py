@@ -128,6 +128,7 @@ def test_a_hard_bounce_over_smtp_suppresses_and_is_recorded_once(workspace, smtp
     assert mails == [("recorded", message.pk), ("duplicate", message.pk)]
     figures = selectors.report(workspace, selectors.broadcast(workspace, message.broadcast_id))
     assert (figures["sent"], figures["bounced"], figures["bounce_rate"]) == (2, 1, 0.5)
+    assert (figures["delivered"], figures["delivery_rate"]) == (1, 0.5)  # ada's came back
 
 
 def test_a_failure_with_a_temporary_status_is_a_soft_bounce(workspace, smtp, inbound, now):

@@ -168,6 +168,7 @@ def test_the_report_page_csv_and_api_show_the_same_figures(client, admin, worksp
         "variants": [],
     }
     assert (body["sent"], body["bounced"], body["clicked"], body["unit"]) == (5, 2, 4, "hour")
+    assert (body["delivered"], body["delivery_rate"]) == (4, 4 / 6)  # as the series sums
     assert body["delivery"][1] == {
         "start": "2026-03-02T10:00:00Z",
         "sent": 0,

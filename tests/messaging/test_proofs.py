@@ -117,6 +117,6 @@ def test_an_sms_text_is_previewed_as_the_chosen_contact(client, workspace, admin
     first = client.get(f"/messages/sms/{broadcast.pk}/").content.decode()
     bob = client.get(f"/messages/sms/{broadcast.pk}/?preview=bob@x.test").content.decode()
 
-    assert '<p id="sms-preview">Hi Ada, 20% off.</p>' in first
-    assert '<p id="sms-preview">Hi Bob, 20% off.</p>' in bob and "+15550100200" in bob
+    assert '<pre id="sms-preview">Hi Ada, 20% off.</pre>' in first
+    assert '<pre id="sms-preview">Hi Bob, 20% off.</pre>' in bob and "+15550100200" in bob
     assert not SmsMessage.objects.exists()

@@ -5,7 +5,7 @@ text; each inbound text is handled once per provider message id and its reply se
 stopped number afterwards."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -201,14 +201,19 @@ def test_stop_from_an_unknown_number_still_stops_it(
     assert [t["to"] for t in sent(outbox)] == ["+15550100777"]
 
 
-def test_a_refused_reply_stays_queued_and_is_sent_by_the_loop(workspace, outbox, settings):
+def test_a_refused_reply_stays_queued_and_is_sent_by_the_loop_after_a_wait(
+    workspace, outbox, settings, now
+):
     texter(workspace)
     settings.LEAD_SMS_URL = "http://127.0.0.1:9/"  # refused by the outbound guard
     inbound, _ = text_in(workspace, "HELP", "SM1")
     assert sms.deliver_sms() == 0
     reply = SmsMessage.objects.get(key=f"reply:{inbound.pk}")
     assert (reply.status, reply.attempts) == ("queued", 1) and reply.reason
+    assert reply.claimed_until == now["at"] + timedelta(seconds=15)
     settings.LEAD_SMS_URL = ""
+    assert sms.deliver_sms() == 0  # not before its wait
+    now["at"] += timedelta(seconds=16)
     assert sms.deliver_sms() == 1
     reply.refresh_from_db()
     assert reply.status == "sent" and len(sent(outbox)) == 1

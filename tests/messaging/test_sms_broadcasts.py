@@ -127,6 +127,9 @@ def test_queueing_texts_each_consenting_number_once_personalised_with_the_reason
         "sent": 1,
         "skipped": 2,
         "failed": 0,
+        "delivered": 0,  # the outbox folder's gateway reports no delivery
+        "not_delivered": 0,
+        "delivery_rate": None,  # nor a rate
         "quiet_hours_waiting": 0,
         "reasons": [("no SMS consent for marketing", 1), ("the number texted STOP", 1)],
     }

@@ -213,6 +213,7 @@ def test_the_broadcast_report_counts_rates_and_warns_over_thresholds(
     report = selectors.report(workspace, selectors.broadcast(workspace, broadcast.pk))
     assert report == {
         "sent": 3,
+        "delivered": 3,  # gone@ was refused by the relay: not sent, not delivered
         "bounced": 1,
         "opened": 2,
         "clicked": 1,
@@ -223,6 +224,7 @@ def test_the_broadcast_report_counts_rates_and_warns_over_thresholds(
         "click_rate": 1 / 3,
         "unsubscribe_rate": 1 / 3,
         "complaint_rate": 1 / 3,
+        "delivery_rate": 0.75,
         "warnings": [
             "Bounce rate 25.0% is over 2%: clean the list before the next send",
             "Complaint rate 33.33% is over 0.3%: mailbox providers may start rejecting this sender",
@@ -231,6 +233,7 @@ def test_the_broadcast_report_counts_rates_and_warns_over_thresholds(
     client.login(username="ada", password="correct-horse-1")
     page = client.get(f"/messages/broadcasts/{broadcast.pk}/").content.decode()
     assert "Bounce rate 25.0% is over 2%" in page and "66.7%" in page
+    assert "75.0%" in page and "3 delivered, 2 opened" in page
 
 
 def test_a_clean_broadcast_has_no_warning_and_nothing_sent_has_no_rates(workspace, smtp, now):

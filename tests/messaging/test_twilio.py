@@ -237,13 +237,50 @@ def test_a_429_is_retried_after_its_retry_after(workspace, server, account, now)
     assert len(server.requests) == 2
 
 
-def test_a_5xx_is_retried_at_the_next_round(workspace, server, account):
+@pytest.mark.parametrize(
+    ("retry_after", "waited"),
+    [
+        ({"Retry-After": "120"}, 120),
+        ({"Retry-After": "Mon, 02 Mar 2026 09:05:00 GMT"}, 300),  # an HTTP date
+        ({"Retry-After": "86400"}, 600),  # at most 10 minutes
+        ({}, 15),  # not said: the first of the backoff's waits
+    ],
+)
+def test_a_5xx_is_retried_after_its_retry_after_or_a_backoff(
+    workspace, server, account, now, retry_after, waited
+):
     broadcast_to(workspace, phone_person(workspace, "ada@x.test", ADA, "Ada"))
-    server.script.append((503, FakeTwilio.error(503, 20500, "Service Unavailable"), {}))
+    server.script.append((503, FakeTwilio.error(503, 20500, "Service Unavailable"), retry_after))
+
     assert sms.deliver_sms() == 0
-    assert SmsMessage.objects.get().status == "queued"
+    text = SmsMessage.objects.get()
+    assert (text.status, text.claimed_until) == ("queued", now["at"] + timedelta(seconds=waited))
+    now["at"] += timedelta(seconds=waited - 1)
+    assert sms.deliver_sms() == 0 and len(server.requests) == 1  # not before
+
+    now["at"] += timedelta(seconds=2)
     assert sms.deliver_sms() == 1
-    assert SmsMessage.objects.get().status == "sent"
+    assert SmsMessage.objects.get().status == "sent" and len(server.requests) == 2
+
+
+def test_an_outage_backs_off_longer_each_time_before_the_text_fails(
+    workspace, server, account, now
+):
+    broadcast_to(workspace, phone_person(workspace, "ada@x.test", ADA, "Ada"))
+    down = FakeTwilio.error(500, 20500, "Internal Server Error")
+    server.script.extend([(500, down, {})] * sms.MAX_ATTEMPTS)
+    waits = []
+    for _ in range(sms.MAX_ATTEMPTS - 1):
+        assert sms.deliver_sms() == 0
+        due = SmsMessage.objects.get().claimed_until
+        waits.append(int((due - now["at"]).total_seconds()))
+        now["at"] = due + timedelta(seconds=1)
+    assert waits == [15, 60, 240, 600]
+    assert sms.deliver_sms() == 0
+    text = SmsMessage.objects.get()
+    assert (text.status, text.attempts) == ("failed", sms.MAX_ATTEMPTS)
+    assert text.reason.startswith(f"gave up after {sms.MAX_ATTEMPTS}: the provider answered 500")
+    assert len(server.requests) == sms.MAX_ATTEMPTS
 
 
 def test_a_signed_inbound_stop_stops_the_number_and_the_confirmation_goes_through_twilio(
@@ -291,10 +328,11 @@ def test_posts_are_refused_while_no_twilio_account_is_set_or_after_it_is_cleared
 
 def test_the_auth_token_is_kept_encrypted_and_never_shown(workspace, server, account):
     sealed = SmsProviderAccount.objects.get().auth_token_sealed
-    assert AUTH_TOKEN not in sealed and sealed.startswith("v1:")
-    assert sealing.open_sealed(sms_providers.TOKEN_PURPOSE, sealed) == AUTH_TOKEN
+    assert AUTH_TOKEN not in sealed and sealed.startswith("v2:")
+    bound = f"workspace:{workspace.pk}"
+    assert sealing.open_sealed(sms_providers.TOKEN_PURPOSE, sealed, bound_to=bound) == AUTH_TOKEN
     with pytest.raises(sealing.Unreadable):
-        sealing.open_sealed("another purpose", sealed)
+        sealing.open_sealed("another purpose", sealed, bound_to=bound)
 
 
 @pytest.mark.parametrize(
