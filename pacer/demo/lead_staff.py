@@ -4,8 +4,12 @@ with the location's opening hours; then every simulated lead goes to whoever the
 rotation gives it at the moment it was answered (or arrived, when it never was), so the
 inbox, the manager view and the speed report have owners as a real franchise would.
 
-Made through the leads actions (``staff``) and routing; history is assigned without
-deadlines, so no reminder fires for leads of past weeks. Loading again adds nothing.
+Made through the leads actions (``staff``, ``sla``) and routing, with the SLA a
+franchise would set (``DEMO_SLA``: first response within 15 working minutes). Each lead
+carries its deadline, counted from its arrival, so the inbox shows how late it is and
+the speed report has SLA attainment; only a lead whose deadline is still ahead gets the
+timers (reminder, escalation, re-assignment), so nothing fires for past weeks. Loading
+again adds nothing.
 Staff log in as ``<workspace slug>-<location code>-<front|parttime|manager>``.
 """
 
@@ -17,15 +21,17 @@ from django.db import transaction
 
 from pacer.core import actions
 from pacer.core.models import Role, Workspace
-from pacer.leads import escalation, staff
+from pacer.leads import escalation, sla, staff
 from pacer.leads.hours import WEEKDAYS
-from pacer.leads.routing import assign
+from pacer.leads.routing import Router, assign, response_deadline, start_clock
 from pacer.leads.selectors import leads
+from pacer.leads.stages import first_open_stage
 from pacer.people.selectors import locations
 from pacer.simulate.business import Business
 from pacer.simulate.leads import shifts
 from pacer.simulate.segment import lead_submissions
 
+DEMO_SLA = {"location": "", "respond_minutes": 15, "remind_minutes": 5, "reassign_minutes": 60}
 # (name, weight, weekdays on shift: None = every open day of the location, is_manager)
 ROLES = (
     ("front", 2.0, None, False),
@@ -48,21 +54,33 @@ def staff_username(workspace: Workspace, code: str, role: str) -> str:
     return f"{workspace.slug}-{code.lower()}-{role}"
 
 
+FIRST_NAMES = ("Maria", "James", "Aisha", "Tomás", "Lena", "Omar", "Sofia", "Daniel", "Priya")
+LAST_NAMES = ("Okafor", "Lindqvist", "Haddad", "Moreau", "Tanaka", "Novak", "Reyes")
+
+
+def staff_name(number: int) -> tuple[str, str]:
+    """The ``number``-th staff member's first and last name (pairs repeat only after 63)."""
+    return FIRST_NAMES[number % len(FIRST_NAMES)], LAST_NAMES[number % len(LAST_NAMES)]
+
+
 def load_staff(workspace: Workspace, business: Business, password: str, now: datetime) -> dict:
     """Make the staff (once) and assign the leads that have no owner; returns counts."""
     users = get_user_model().objects
     by_code = {loc.code: loc for loc in locations(workspace)}
     made = 0
-    for code, hours in zip(business.location_codes, shifts(business.config), strict=True):
+    codes_and_hours = zip(business.location_codes, shifts(business.config), strict=True)
+    for place, (code, hours) in enumerate(codes_and_hours):
         if code not in by_code:
             continue
         week = _week(hours)
         staff.set_hours(workspace, code, {"timezone": "UTC", "weekly": week})
-        for role, weight, days, manager in ROLES:
+        for number, (role, weight, days, manager) in enumerate(ROLES):
             username = staff_username(workspace, code, role)
             if users.filter(username=username).exists():
                 continue
             actions.create_user(workspace, username, password, Role.STAFF)
+            first, last = staff_name(place * len(ROLES) + number)
+            users.filter(username=username).update(first_name=first, last_name=last)
             shift = {"timezone": "UTC", "weekly": _week(hours, days)}
             staff.save_agent(
                 workspace,
@@ -77,6 +95,8 @@ def load_staff(workspace: Workspace, business: Business, password: str, now: dat
                 },
             )
             made += 1
+    if not sla.policy_rows(workspace):
+        sla.save_policy(workspace, {"stage": first_open_stage(workspace), **DEMO_SLA})
     if not escalation.chain_rows(workspace):  # the owner and the managers at once, then all
         chain = [
             {"delay_minutes": 0, "to": "owner"},
@@ -88,9 +108,24 @@ def load_staff(workspace: Workspace, business: Business, password: str, now: dat
     assigned = 0
     waiting = leads(workspace).filter(owner__isnull=True).select_related("workspace", "contact")
     with transaction.atomic():
+        deadlines = Router(workspace, now)  # the SLA policies and opening hours only
         for lead in waiting.order_by("created_at", "id"):
             minutes = answered.get(lead.contact.email, math.inf)
             late = timedelta(minutes=minutes) if math.isfinite(minutes) else timedelta()
             assign(lead, min(lead.created_at + late, now), why="demo: history", deadlines=False)
             assigned += lead.owner_id is not None
+            _give_deadline(lead, deadlines, now)
     return {"agents": made, "assigned": assigned}
+
+
+def _give_deadline(lead, router: Router, now: datetime) -> None:
+    """The lead's first-response deadline from its arrival; the timers too while it is
+    still ahead (a lead of past weeks gets the deadline only, so nothing fires)."""
+    if lead.owner_id is None or lead.first_response_at is not None:
+        return
+    due = response_deadline(lead, router, lead.created_at)
+    if due is not None and due > now:
+        start_clock(lead, router, lead.created_at)
+    else:
+        lead.respond_by = due
+    lead.save(update_fields=["respond_by"])

@@ -37,9 +37,22 @@ FORM_TITLES = {
 }
 
 
-SCORE_RULES = (  # fit points a marketer would give: the lead says how to reach it
+# Fit points a marketer would give before seeing any outcome: someone booking a visit or
+# asking for a quote means to buy, "contact us" is often a question, and a phone number
+# can be called. The simulator does make the form and the phone number predictive (its
+# lead_form_effects and lead_phone_effect); the postal code carries nothing there, and is
+# kept because a marketer would give it points too. Fixed beforehand, not fitted.
+SCORE_RULES = (
     {"name": "Gave a phone number", "kind": "fit", "field": "phone", "points": 10},
     {"name": "Gave a postal code", "kind": "fit", "field": "postalCode", "points": 5},
+    {"name": "Booked a visit", "kind": "fit", "field": "form", "value": "book-visit", "points": 15},
+    {
+        "name": "Asked for a quote",
+        "kind": "fit",
+        "field": "form",
+        "value": "quote-request",
+        "points": 10,
+    },
 )
 
 

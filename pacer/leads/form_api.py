@@ -10,7 +10,7 @@ from ninja import Field, Router, Schema, Status
 
 from pacer.core import clock
 from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, text
-from pacer.core.errors import NotFound, ValidationFailed
+from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
 from pacer.leads import forms
 from pacer.leads.models import LeadForm
@@ -81,10 +81,10 @@ def _found(request, key: str) -> LeadForm:
     return form
 
 
-def _save(request, key: str, payload: LeadFormChange) -> LeadForm:
+def _save(request, key: str, payload: LeadFormChange, *, new: bool = False) -> LeadForm:
     data = {**payload.dict(), "key": key}
     data["consents"] = [dict(box) for box in data["consents"]]
-    return forms.save_form(request.workspace, data, now=clock.now(), actor=request.user)
+    return forms.save_form(request.workspace, data, now=clock.now(), actor=request.user, new=new)
 
 
 @router.get("/forms", response={200: list[LeadFormOut], **ERRORS})
@@ -101,9 +101,7 @@ def list_forms(request, active: bool | None = None):
 @endpoint("leads.configure")
 def create_form(request, payload: LeadFormIn):
     """Make a form; a key in use is refused (change that form with PUT)."""
-    if LeadForm.objects.filter(workspace=request.workspace, key=payload.key).exists():
-        raise ValidationFailed({"key": "a form with this key exists; change it with PUT"})
-    return Status(201, _out(_save(request, payload.key, payload)))
+    return Status(201, _out(_save(request, payload.key, payload, new=True)))
 
 
 @router.get("/forms/{key}", response={200: LeadFormOut, **ERRORS, **NOT_FOUND})
@@ -126,8 +124,4 @@ def change_form(request, key: FormKey, payload: LeadFormChange):
 def archive_form(request, key: FormKey):
     """Stop a form taking submissions (its page then says so); archiving an archived
     form changes nothing."""
-    form = _found(request, key)
-    if not form.active:
-        return _out(form)
-    data = {name: getattr(form, name) for name in forms.STATE} | {"key": key, "active": False}
-    return _out(forms.save_form(request.workspace, data, now=clock.now(), actor=request.user))
+    return _out(forms.set_active(request.workspace, key, False, actor=request.user))

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from pacer.core import audit, faults
-from pacer.core.errors import ValidationFailed
+from pacer.core.errors import NotFound, ValidationFailed
 from pacer.core.models import Workspace
 from pacer.leads.models import FormHit, LeadForm
 
@@ -76,7 +76,9 @@ def _hidden(value, errors: dict) -> dict[str, str]:
 
 
 @transaction.atomic
-def save_form(workspace: Workspace, data: Mapping, *, now: datetime, actor=None) -> LeadForm:
+def save_form(
+    workspace: Workspace, data: Mapping, *, now: datetime, actor=None, new: bool = False
+) -> LeadForm:
     """Create or update the form ``data["key"]``: ``title``, ``intro``, ``fields`` (a
     contact field -> "required" or "optional"; an email or a phone among them),
     ``consents`` (up to ``MAX_CONSENTS`` boxes of ``purpose``, ``channel`` and the
@@ -86,6 +88,9 @@ def save_form(workspace: Workspace, data: Mapping, *, now: datetime, actor=None)
     server's ``LEAD_FORM_SUBMISSIONS_PER_FORM``) and ``hidden`` (fixed UTM values used
     when the visitor's link does not carry them); these three left out: unchanged. Every bad field
     named, nothing written; audited with what it was before.
+
+    With ``new`` the key must be free: a form with it, even one made at the same moment
+    by another request, is refused (``key``), never overwritten.
 
     A submission records the consent wording it was shown, so a later change of the
     wording leaves what earlier ones recorded as it was."""
@@ -118,6 +123,7 @@ def save_form(workspace: Workspace, data: Mapping, *, now: datetime, actor=None)
     hidden = _hidden(data.get("hidden") or {}, errors) if "hidden" in data else None
     if errors:
         raise ValidationFailed(errors)
+    faults.point("leads.form.validated")  # checked, not yet written: another save may land
     values = {
         "title": title,
         "intro": str(data.get("intro") or "").strip(),
@@ -136,13 +142,45 @@ def save_form(workspace: Workspace, data: Mapping, *, now: datetime, actor=None)
         values["max_submissions"] = own_ceiling
     if hidden is not None:
         values["hidden"] = hidden
-    found = LeadForm.objects.select_for_update().filter(workspace=workspace, key=key).first()
-    before = {name: getattr(found, name) for name in STATE} if found else None
-    form, created = LeadForm.objects.update_or_create(
-        workspace=workspace, key=key, defaults=values, create_defaults=values | {"created_at": now}
-    )
+    if new:
+        form, created, before = _create(workspace, key, values, now), True, None
+    else:
+        found = LeadForm.objects.select_for_update().filter(workspace=workspace, key=key).first()
+        before = {name: getattr(found, name) for name in STATE} if found else None
+        form, created = LeadForm.objects.update_or_create(
+            workspace=workspace,
+            key=key,
+            defaults=values,
+            create_defaults=values | {"created_at": now},
+        )
     after = {"key": key, "created": created, **{name: getattr(form, name) for name in STATE}}
     audit.record(workspace, "leads.form", form, actor=actor, before=before, after=after)
+    return form
+
+
+def _create(workspace: Workspace, key: str, values: dict, now: datetime) -> LeadForm:
+    """A new form with ``key``; refused when the key is taken (the unique constraint
+    decides, so two requests at the same moment cannot both make it)."""
+    try:
+        with transaction.atomic():
+            return LeadForm.objects.create(workspace=workspace, key=key, created_at=now, **values)
+    except IntegrityError:
+        raise ValidationFailed({"key": "a form with this key exists; change it with PUT"}) from None
+
+
+@transaction.atomic
+def set_active(workspace: Workspace, key: str, active: bool, *, actor=None) -> LeadForm:
+    """Open or archive the form ``key`` and nothing else of it, under its row lock (a
+    change saved at the same moment is kept); audited only when it changes."""
+    form = LeadForm.objects.select_for_update().filter(workspace=workspace, key=key).first()
+    if form is None:
+        raise NotFound("key", "no such form in this workspace")
+    if form.active != active:
+        before = {name: getattr(form, name) for name in STATE}
+        form.active = active
+        form.save(update_fields=["active"])
+        after = {"key": key, "created": False, **{name: getattr(form, name) for name in STATE}}
+        audit.record(workspace, "leads.form", form, actor=actor, before=before, after=after)
     return form
 
 

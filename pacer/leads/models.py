@@ -391,8 +391,9 @@ class FormHit(models.Model):
 
 
 class ScoreRule(models.Model):
-    """Points for a lead: *fit* rules match a contact field (``field`` equals ``value``,
-    case-insensitive; ``value`` empty = the field is set), *behaviour* rules count each of
+    """Points for a lead: *fit* rules match a field of the lead (``form``, ``channel``,
+    ``source``) or of its contact (``field`` equals ``value``, case-insensitive; ``value``
+    empty = the field is set), *behaviour* rules count each of
     the contact's ``event`` events, worth ``points`` halved every ``half_life_days``."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)

@@ -238,6 +238,15 @@ def assign(
     return lead
 
 
+def response_deadline(lead: Lead, router: Router, base: datetime) -> datetime | None:
+    """When the lead's first response is due, counted from ``base`` in its location's
+    working hours by its stage and location's SLA policy; None without a policy."""
+    policy = router.policy(lead.stage, lead.location_id)
+    if policy is None:
+        return None
+    return add_working_minutes(base, policy.respond_minutes, router.hours(lead.location_id))
+
+
 def start_clock(lead: Lead, router: Router, base: datetime) -> list[str]:
     """Set the lead's response deadline and its timers for its current round, counted
     from ``base`` by its stage and location's SLA policy (the reminder, each escalation
@@ -245,11 +254,10 @@ def start_clock(lead: Lead, router: Router, base: datetime) -> list[str]:
     as ``kind:step`` (none without a policy: then no deadline either). The caller saves
     the lead."""
     policy = router.policy(lead.stage, lead.location_id)
-    lead.respond_by = None
+    lead.respond_by = response_deadline(lead, router, base)
     if policy is None:
         return []
     hours = router.hours(lead.location_id)
-    lead.respond_by = add_working_minutes(base, policy.respond_minutes, hours)
     remind = add_working_minutes(
         base, max(policy.respond_minutes - policy.remind_minutes, 0), hours
     )

@@ -29,6 +29,7 @@ FIT_FIELDS = (
     "acquisition_channel",
     "acquisition_campaign",
 )
+LEAD_FIELDS = ("form", "channel", "source")  # fit rules on what the lead itself carries
 LEADS_PER_RUN = 2000
 
 
@@ -44,8 +45,12 @@ def add_missing_rules(workspace: Workspace, rules: Iterable[dict]) -> int:
     return added
 
 
-def _fit_points(rule: ScoreRule, person) -> float:
-    if rule.field not in FIT_FIELDS:
+def _fit_points(rule: ScoreRule, person, lead: dict) -> float:
+    """The rule's points when its field (a lead field of ``LEAD_FIELDS``, a contact field
+    or trait) is set, or equals its value."""
+    if rule.field in LEAD_FIELDS:
+        value = lead.get(rule.field)
+    elif rule.field not in FIT_FIELDS:
         value = (person.traits or {}).get(rule.field)
     else:
         value = getattr(person, rule.field, None)
@@ -57,12 +62,20 @@ def _fit_points(rule: ScoreRule, person) -> float:
 
 
 def _points(
-    rules: list[ScoreRule], person, seen: dict, contact_id: int, now: datetime, *, past=False
+    rules: list[ScoreRule],
+    person,
+    lead: dict,
+    seen: dict,
+    contact_id: int,
+    now: datetime,
+    *,
+    past=False,
 ) -> float:
-    """A contact's rule points at ``now``: its fit points, and its behaviour events
-    (``seen``: their times by contact and event), each halved every half-life; ``past``:
-    only the events before ``now`` (else a later one counts in full)."""
-    points = sum(_fit_points(r, person) for r in rules if r.kind == "fit" and person)
+    """A lead's rule points at ``now``: the fit points of its contact and of the lead
+    (``lead``: its ``LEAD_FIELDS``), and its contact's behaviour events (``seen``: their
+    times by contact and event), each halved every half-life; ``past``: only the events
+    before ``now`` (else a later one counts in full)."""
+    points = sum(_fit_points(r, person, lead) for r in rules if r.kind == "fit" and person)
     for rule in rules:
         if rule.kind != "behaviour":
             continue
@@ -76,10 +89,10 @@ def _points(
 
 
 def scores_at_arrival(workspace: Workspace, leads: list[dict]) -> list[float] | None:
-    """The rule score each lead had when it arrived (``leads``: rows with ``contact_id``
-    and ``created_at``): its contact's fit points and its behaviour events before then,
-    decayed to then; what the predictive score also knows, never what came after. None
-    when the workspace has no score rules. Writes nothing."""
+    """The rule score each lead had when it arrived (``leads``: rows with ``contact_id``,
+    ``created_at`` and ``LEAD_FIELDS``): its fit points and its contact's behaviour
+    events before then, decayed to then; what the predictive score also knows, never
+    what came after. None when the workspace has no score rules. Writes nothing."""
     rules = list(ScoreRule.objects.filter(workspace=workspace))
     if not rules:
         return None
@@ -94,6 +107,7 @@ def scores_at_arrival(workspace: Workspace, leads: list[dict]) -> list[float] | 
             _points(
                 rules,
                 people.get(row["contact_id"]),
+                {name: row.get(name) for name in LEAD_FIELDS},
                 seen,
                 row["contact_id"],
                 row["created_at"],
@@ -123,7 +137,8 @@ def score_leads(workspace: Workspace, leads: Iterable[Lead], now: datetime) -> i
     people = contacts_by_ids(workspace, [lead.contact_id for lead in leads])
     moved = 0
     for lead in leads:
-        points = _points(rules, people.get(lead.contact_id), seen, lead.contact_id, now)
+        values = {name: getattr(lead, name) for name in LEAD_FIELDS}
+        points = _points(rules, people.get(lead.contact_id), values, seen, lead.contact_id, now)
         lead.score, lead.scored_at = round(points, 4), now
         Lead.objects.filter(pk=lead.pk).update(score=lead.score, scored_at=now)
         for threshold in thresholds:

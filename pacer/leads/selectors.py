@@ -4,8 +4,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import median
 
-from django.db.models import Case, DateTimeField, ExpressionWrapper, Q, QuerySet, When
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    CharField,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
 from pacer.core.models import Workspace
 from pacer.leads.models import Activity, Agent, FollowUpTask, Lead, Notice, StageChange
@@ -103,6 +113,22 @@ def _steps(steps: list[str], leads: list[dict[int, datetime]]) -> list[FunnelSte
     return result
 
 
+# The owner's full name, or their username when they gave no name; null without an owner.
+OWNER_NAME = Coalesce(
+    NullIf(
+        Trim(Concat(F("owner__first_name"), Value(" "), F("owner__last_name"))),
+        Value(""),
+    ),
+    F("owner__username"),
+    output_field=CharField(),
+)
+
+
+def person_name(user) -> str:
+    """How a member is shown on the leads pages: their name, else their username."""
+    return user.get_full_name() or user.username
+
+
 # Pushes answered leads behind every unanswered one in the inbox's queue order.
 ANSWERED_LAST = timedelta(days=1000 * 365)
 
@@ -111,7 +137,8 @@ def inbox(workspace: Workspace, *, view: str, user_id: int, now: datetime) -> Qu
     """Open leads for the staff inbox: ``mine``, ``unassigned``, ``overdue`` (past their
     response deadline without a response) or ``open`` (all). Each carries ``queue_at``,
     its place in the queue: the unanswered first, soonest deadline first (a lead without
-    a deadline at its arrival), then the answered ones still open, by deadline."""
+    a deadline at its arrival), then the answered ones still open, by deadline; and
+    ``owner_name``, the owner's name (their username when they have none)."""
     open_ones = open_stages(workspace)
     found = Lead.objects.filter(workspace=workspace, stage__in=open_ones)
     if view == "mine":
@@ -126,7 +153,9 @@ def inbox(workspace: Workspace, *, view: str, user_id: int, now: datetime) -> Qu
         default=ExpressionWrapper(deadline + ANSWERED_LAST, output_field=DateTimeField()),
         output_field=DateTimeField(),
     )
-    return found.annotate(queue_at=queue_at).select_related("contact", "owner")
+    return found.annotate(queue_at=queue_at, owner_name=OWNER_NAME).select_related(
+        "contact", "owner"
+    )
 
 
 def unread_notices(workspace: Workspace, user_id: int, lead_id: int | None = None) -> list:

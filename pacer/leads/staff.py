@@ -337,7 +337,7 @@ def local_time(moment: datetime, zone: str) -> str:
 
 def away(workspace: Workspace, now: datetime) -> list[dict]:
     """The members away at ``now`` (time off, no new leads), soonest back first, one row
-    per person: ``{agent, username, user_id, location_ids, until, zone, until_text,
+    per person: ``{agent, username, name, user_id, location_ids, until, zone, until_text,
     handover}``
     (``agent``: their first agent row; ``location_ids``: every location they serve, None
     for the fallback queue; the time zone of their first row's shift or location;
@@ -356,6 +356,7 @@ def away(workspace: Workspace, now: datetime) -> list[dict]:
         people[agent.user_id] = {
             "agent": agent.pk,
             "username": agent.user.username,
+            "name": agent.user.get_full_name() or agent.user.username,
             "user_id": agent.user_id,
             "location_ids": [agent.location_id],
             "until": agent.away_until,

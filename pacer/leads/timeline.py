@@ -29,7 +29,9 @@ def stage_entries(
                 part
                 for part in (
                     f"from {row.from_stage}" if row.from_stage else "",
-                    f"by {row.actor.username}" if row.actor else f"by {row.by}",
+                    f"by {row.actor.get_full_name() or row.actor.username}"
+                    if row.actor
+                    else f"by {row.by}",
                     row.reason,
                 )
                 if part
@@ -63,7 +65,7 @@ def activity_entries(
                 for part in (
                     row.outcome,
                     f"next: {row.next_step}" if row.next_step else "",
-                    f"by {row.actor.username}" if row.actor else "",
+                    f"by {row.actor.get_full_name() or row.actor.username}" if row.actor else "",
                 )
                 if part
             ),

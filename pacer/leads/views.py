@@ -23,6 +23,7 @@ from pacer.leads.models import ActivityKind
 from pacer.leads.predictive import reason_words, reasons_text
 from pacer.leads.report import CONVERSION_DAYS, speed_report
 from pacer.leads.routing import hours_of
+from pacer.leads.selectors import person_name
 from pacer.leads.stages import stages
 from pacer.people.selectors import locations
 from pacer.web.filters import Choice, DateRange, FilterBar
@@ -43,8 +44,9 @@ def _due(lead, now) -> str:
     if get("first_response_at") is not None:
         return "answered"
     respond_by = get("respond_by")
-    if respond_by is None:
-        return "no deadline"
+    if respond_by is None:  # the clock starts when someone takes it, by the SLA policy
+        owned = get("owner__username") if isinstance(lead, dict) else get("owner_id")
+        return "no deadline" if owned else "waiting for an owner"
     minutes = int((respond_by - now).total_seconds() // 60)
     if minutes < 0:
         return f"overdue by {_span(-minutes)}"
@@ -88,9 +90,9 @@ def _away(workspace, now, names: dict) -> list[dict]:
 
 
 def _owner(row: dict, away_until: dict) -> str:
-    owner = row["owner__username"]
-    if owner in away_until:
-        return f"{owner} (away until {away_until[owner]})"
+    owner = row["owner_name"]
+    if row["owner__username"] in away_until:
+        return f"{owner} (away until {away_until[row['owner__username']]})"
     return owner or "—"
 
 
@@ -125,12 +127,7 @@ def inbox(request):
             ),
             Column("stage", "Stage", sortable=True, labels=stage_names),
             Column("location_id", "Location", labels=names),
-            Column(
-                "owner__username",
-                "Owner",
-                sortable=True,
-                text=lambda row: _owner(row, away_until),
-            ),
+            Column("owner_name", "Owner", sortable=True, text=lambda row: _owner(row, away_until)),
             Column("predicted", "Chance to convert", format="percent", sortable=True),
             Column(
                 "predicted_reasons",
@@ -147,6 +144,7 @@ def inbox(request):
             Column("contact__last_name", "Last name", visible=False),
             Column("contact__phone", "Phone", visible=False),
             Column("contact", "Contact id", visible=False),
+            Column("owner__username", "Owner's username", visible=False),
         ],
         default_sort="queue_at",
         caption=VIEWS[view],
@@ -203,7 +201,8 @@ def lead_detail(request, lead_id: int):
             "tasks": selectors.tasks(request.workspace, lead.pk),
             "reply_token": uuid.uuid4().hex,
             "reply_body": f"Hi {lead.contact.first_name or 'there'},\n\n",
-            "members": [(m.user_id, m.user.username) for m in members(request.workspace)],
+            "members": [(m.user_id, person_name(m.user)) for m in members(request.workspace)],
+            "owner_name": person_name(lead.owner) if lead.owner else "unassigned",
             "task_due": f"{(now + timedelta(days=1)).astimezone(zone):%Y-%m-%dT%H:%M}",
         },
     )
@@ -338,7 +337,7 @@ def location_queues(request):
         request,
         [{**row, "pk": row["agent"]} for row in _away(request.workspace, now, names)],
         [
-            Column("username", "Agent", sortable=True),
+            Column("name", "Agent", sortable=True),
             Column("location", "Locations", sortable=True),
             Column(
                 "until",
@@ -482,7 +481,7 @@ def speed_to_lead(request):
         caption="Location leaderboard (fastest first)",
         html_id="speed-locations",
     )
-    users = {m.user_id: m.user.username for m in members(request.workspace)}
+    users = {m.user_id: person_name(m.user) for m in members(request.workspace)}
     by_owner = _figures_table(
         request,
         {

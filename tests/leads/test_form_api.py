@@ -124,3 +124,17 @@ def test_staff_may_not_read_or_change_forms(api):
         response = api(method, path, body, token=api.staff_token)
         assert response.status_code == 403, (method, path)
     assert LeadForm.objects.get().active and LeadForm.objects.count() == 1
+
+
+def test_archiving_changes_only_whether_the_form_takes_submissions(api):
+    made = api("post", "", OFFER).json()
+    archived = api("post", "/spring-offer/archive").json()
+    assert archived == {**made, "active": False}
+    entry = AuditEntry.objects.filter(action="leads.form").latest("id")
+    assert entry.before["active"] is True and entry.after["active"] is False
+    assert {k: v for k, v in entry.before.items() if k != "active"} == {
+        k: v for k, v in entry.after.items() if k not in ("active", "key", "created")
+    }
+    assert api("post", "/nope/archive").json()["errors"] == {
+        "key": "no such form in this workspace"
+    }

@@ -126,12 +126,14 @@ def test_the_rule_score_is_the_baseline_on_the_same_held_out_leads(
     assert roc_auc_score(outcome, [predicted[rows[p]["id"]] for p in held]) == pytest.approx(
         run.auc, abs=1e-9
     )
-    # the workspace's own rule score (the demo's fit rules: phone 10, postal code 5), as
-    # each lead had it at arrival; not a constant
+    # the workspace's own rule score (the demo's fit rules: phone 10, postal code 5, the
+    # visit form 15, the quote form 10), as each lead had it at arrival; not a constant
     people = {c.pk: c for c in Contact.objects.filter(workspace=workspace)}
+    form_points = {"book-visit": 15, "quote-request": 10}
     rule = [
         10 * bool(people[rows[p]["contact_id"]].phone)
         + 5 * bool((people[rows[p]["contact_id"]].traits or {}).get("postalCode"))
+        + form_points.get(rows[p]["form"], 0)
         for p in held
     ]
     assert scoring.scores_at_arrival(workspace, [rows[p] for p in held]) == rule

@@ -8,7 +8,8 @@ import pytest
 from pacer.core import clock, feed
 from pacer.ingest.actions import ingest
 from pacer.ingest.processing import process_pending
-from pacer.leads import actions
+from pacer.leads import actions, scoring
+from pacer.leads.forms import save_form
 from pacer.leads.models import Lead, ScoreRule, ScoreThreshold
 from pacer.leads.scoring import rescore_open_leads
 
@@ -105,3 +106,42 @@ def test_scoring_reads_the_contacts_of_all_leads_at_once(workspace, monkeypatch)
     ]
     assert len(contact_reads) == 1
     assert [lead.score for lead in Lead.objects.order_by("pk")] == [0, 5, 0, 5, 0, 5]
+
+
+def test_a_fit_rule_on_the_leads_form_scores_only_leads_from_that_form(workspace):
+    """A fit rule may name a field of the lead itself (its form): the same contact fields,
+    different forms, different scores; the score at arrival agrees."""
+    ScoreRule.objects.create(
+        workspace=workspace, name="visit", kind="fit", field="form", value="book-visit", points=15
+    )
+    ScoreRule.objects.create(
+        workspace=workspace, name="phone", kind="fit", field="phone", points=10
+    )
+    for key in ("book-visit", "contact-us"):
+        save_form(workspace, {"key": key, "title": key, "fields": {"email": "required"}}, now=NOW)
+        actions.capture(
+            workspace,
+            {
+                "email": f"{key}@x.test",
+                "phone": "+15551234567",
+                "form": key,
+                "anonymous_id": key,
+                "submission_id": key,
+            },
+            source="form",
+            received_at=NOW,
+        )
+    process_pending(workspace)
+    while feed.deliver_all():
+        pass
+    leads = {lead.form: lead for lead in Lead.objects.all()}
+    assert scoring.score_leads(workspace, leads.values(), NOW) == 0
+    assert {form: Lead.objects.get(pk=lead.pk).score for form, lead in leads.items()} == {
+        "book-visit": 25.0,
+        "contact-us": 10.0,
+    }
+    rows = [
+        {"contact_id": lead.contact_id, "created_at": lead.created_at, "form": form}
+        for form, lead in sorted(leads.items())
+    ]
+    assert scoring.scores_at_arrival(workspace, rows) == [25.0, 10.0]
