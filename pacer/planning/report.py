@@ -233,8 +233,14 @@ def _chains(nodes: dict[int, PlanNode]) -> dict[int, list[int]]:
 class _Labeller:
     """The key, label, sort order and node of a fact under one dimension."""
 
-    def __init__(self, workspace: Workspace, nodes: dict[int, PlanNode], depth: int):
-        self.nodes, self.depth = nodes, depth
+    def __init__(
+        self,
+        workspace: Workspace,
+        nodes: dict[int, PlanNode],
+        depth: int,
+        team_names: dict[str, str],
+    ):
+        self.nodes, self.depth, self.team_names = nodes, depth, team_names
         self.chains = _chains(nodes)
         self._vendors: dict[str, str] | None = None
         self.workspace = workspace
@@ -265,8 +271,10 @@ class _Labeller:
             return f"{name} (its own lines)" if own else name
         if dimension == "channel":
             return CHANNELS.get(key, key)
-        if dimension in ("team", "location"):
-            return key or f"No {dimension}"
+        if dimension == "team":  # the key is the team's key; the row shows its name
+            return self.team_names.get(key, key) if key else "No team"
+        if dimension == "location":
+            return key or "No location"
         if dimension == "vendor":
             if key == NO_VENDOR:
                 return "No vendor"
@@ -306,11 +314,12 @@ def plan_report(
     places node rows (0: plans)."""
     check_grouping(rows, columns, depth)
     nodes = {n.pk: n for n in PlanNode.objects.filter(workspace=workspace)}
-    labeller = _Labeller(workspace, nodes, depth)
+    found_teams = teams.teams_by_id(workspace)
+    team_keys = {pk: t.key for pk, t in found_teams.items()}
+    labeller = _Labeller(workspace, nodes, depth, {t.key: t.name for t in found_teams.values()})
     found: dict[str, ReportRow] = {}
     column_totals: dict[str, Money] = defaultdict(Money)
     total = Money()
-    team_keys = {pk: t.key for pk, t in teams.teams_by_id(workspace).items()}
     dimensions = [rows, columns] if columns else [rows]
     if "node" in dimensions:
         facts = _node_facts(workspace, team_keys, dimensions, depth, fiscal_year, team_ids)
