@@ -134,7 +134,7 @@ def test_a_teams_scoreboard_at_one_location_for_its_franchise_owner(
 
     def spend_row(client, query: str) -> str:
         page = client.get(f"/teams/performance/?month=2026-02{query}").content.decode()
-        start = page.index(">Spend<")
+        start = page.index("Spend", page.index('id="scoreboard"'))
         return page, page[start : page.index("</tr>", start)]
 
     page, row = spend_row(marketer, f"&location={austin.code}")
