@@ -1,6 +1,9 @@
 """The demo business's plan, as a marketing team would have set it up: a plan per year of
 its simulated spend, a program per channel, a campaign node per simulated campaign
-(linked, so its spend is the node's actual), and a flat monthly budget per campaign, from
+(linked, so its spend is the node's actual), each dated by its flight (from the first
+month it spent in to the end of the last; a program and a plan span theirs), owned by
+the workspace's first admin and (programs and campaigns) run by the channel's team
+(``TEAM``), and a flat monthly budget per campaign, from
 the month it first spent in the year to the month it last did: the campaign's spend in
 the year, times its channel's ``PLAN_RATIO`` (how the team's plan for the channel compared
 with what it came to spend: search and affiliates outran their plans, TV and social came
@@ -20,6 +23,7 @@ figures from the close report."""
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from pacer.core import selectors as core
 from pacer.core.channels import CHANNELS
 from pacer.core.models import Workspace
 from pacer.demo.campaigns import campaign_name
@@ -33,6 +37,7 @@ from pacer.planning.purchase_actions import (
     record_invoice,
     save_vendor,
 )
+from pacer.teams.actions import create_default_teams
 
 INVOICE_DAY = 5  # of the month after the spend
 # the year's plan of a channel as a share of what it came to spend (1: as planned)
@@ -49,6 +54,19 @@ PLAN_RATIO = {
     "local_partner": Decimal("1.0"),
 }
 OVER_REASON = "billed as delivered: spent over the order"
+# the default team (``pacer.teams``) that runs each channel's program and its campaigns
+TEAM = {
+    "paid_search": "performance",
+    "affiliate": "performance",
+    "display": "performance",
+    "paid_social": "performance",
+    "video": "brand",
+    "tv": "brand",
+    "radio": "brand",
+    "direct_mail": "brand",
+    "email": "content",
+    "local_partner": "cx",
+}
 
 
 def months_between(first: date, last: date) -> list[date]:
@@ -66,6 +84,11 @@ def monthly_budget(spent: Decimal, months: int) -> Decimal:
     return max((spent / months).quantize(Decimal(1), rounding=ROUND_HALF_UP), Decimal(1))
 
 
+def month_end(month: date) -> date:
+    """The last day of ``month``'s month."""
+    return (month.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
 def invoice_day(month: date) -> date:
     return (month + timedelta(days=32)).replace(day=INVOICE_DAY)
 
@@ -81,26 +104,40 @@ def load_plan(workspace: Workspace, today: date | None = None) -> dict[str, int]
     for row in spend:
         key = (row["month"].year, row["channel"], row["campaign"])
         spent.setdefault(key, {})[row["month"]] = row["total"]
+    create_default_teams(workspace)  # the channels' teams (loading the teams adds none)
+    admins = [m.user_id for m in core.members(workspace) if m.role == "admin"]
+    owner = admins[0] if admins else None
+    spans: dict[tuple, tuple[date, date]] = {}  # plan, program and campaign flights
+    for (year, channel, key), by_month in spent.items():
+        flight = (min(by_month), month_end(max(by_month)))
+        for node in ((year,), (year, channel), (year, channel, key)):
+            first, last = spans.get(node, flight)
+            spans[node] = (min(first, flight[0]), max(last, flight[1]))
+
+    def node(path: tuple, values: dict, parent: tuple | None = None) -> int:
+        starts_on, ends_on = spans[path]
+        values |= {"fiscal_year": path[0], "starts_on": starts_on, "ends_on": ends_on}
+        values |= {"owner": owner, "team": TEAM.get(path[1], "") if len(path) > 1 else ""}
+        return create_node(workspace, values, parent_id=nodes[parent] if parent else None).pk
+
     nodes: dict[tuple, int] = {}
     rows, linked = [], set()
     for (year, channel, key), by_month in spent.items():
         if (year,) not in nodes:
-            nodes[(year,)] = create_node(
-                workspace, {"kind": "plan", "name": f"FY{year} plan", "fiscal_year": year}
-            ).pk
+            nodes[(year,)] = node((year,), {"kind": "plan", "name": f"FY{year} plan"})
         if (year, channel) not in nodes:
-            nodes[(year, channel)] = create_node(
-                workspace,
-                {"kind": "program", "name": f"{CHANNELS[channel]} FY{year}", "fiscal_year": year,
+            nodes[(year, channel)] = node(
+                (year, channel),
+                {"kind": "program", "name": f"{CHANNELS[channel]} FY{year}",
                  "channels": [channel]},
-                parent_id=nodes[(year,)],
-            ).pk  # fmt: skip
-        nodes[(year, channel, key)] = create_node(
-            workspace,
-            {"kind": "campaign", "name": campaign_name(key), "fiscal_year": year,
-             "channels": [channel], "campaign": "" if key in linked else key},  # one per campaign
-            parent_id=nodes[(year, channel)],
-        ).pk  # fmt: skip
+                (year,),
+            )  # fmt: skip
+        nodes[(year, channel, key)] = node(
+            (year, channel, key),
+            {"kind": "campaign", "name": campaign_name(key), "channels": [channel],
+             "campaign": "" if key in linked else key},  # one per campaign
+            (year, channel),
+        )  # fmt: skip
         linked.add(key)
         months = months_between(min(by_month), max(by_month))
         planned = sum(by_month.values(), Decimal(0)) * PLAN_RATIO.get(channel, Decimal(1))

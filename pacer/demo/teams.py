@@ -1,8 +1,9 @@
-"""The demo business's teams: monthly KPI targets for the performance and CX teams over
-the simulation's last three months (owned by the workspace's first admin), a weekly
-review with a decision and a follow-up action, and an NPS survey answered by a share of
-customers a day after their first order (``pacer.simulate.experience``: scored by their
-location's service quality). Loading again adds nothing."""
+"""The demo business's teams: members from its staff with a lead each, monthly KPI
+targets for the performance and CX teams over the simulation's last three months (owned
+by the workspace's first admin), a weekly review with a decision and a follow-up action,
+and an NPS survey answered by a share of customers a day after their first order
+(``pacer.simulate.experience``: scored by their location's service quality). Loading
+again adds nothing."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +25,26 @@ TARGETS = {
 SURVEY = "After the first visit (demo)"
 
 
+def _staff_teams(workspace: Workspace, owner: int | None) -> None:
+    """Give every team without members some of the demo's staff (dealt round the teams,
+    at least one each while there are any) with the first as its lead; the admin who
+    owns the targets joins the teams that have them (and leads a team with no staff)."""
+    staff = [m.pk for m in core.members(workspace) if m.role != "admin"]
+    found = selectors.teams(workspace)
+    for index, team in enumerate(found):
+        if team.members.exists():
+            continue
+        own = staff[index :: len(found)]
+        if not own and staff:  # fewer staff than teams: one shares
+            own = [staff[index % len(staff)]]
+        members = own + ([owner] if owner is not None and (team.key in TARGETS or not own) else [])
+        if members:
+            lead = own[0] if own else owner
+            actions.update_team(
+                team, name=team.name, purpose=team.purpose, member_ids=members, lead_id=lead
+            )
+
+
 @transaction.atomic
 def load_teams(workspace: Workspace, business: Business) -> dict[str, int]:
     """Targets, a review and survey answers for the demo; returns how many answers."""
@@ -32,12 +53,9 @@ def load_teams(workspace: Workspace, business: Business) -> dict[str, int]:
     owner = admins[0].pk if admins else None
     end = datetime.fromtimestamp(int(business.order_time.max()), UTC).date()
     last = month_start(end)
+    _staff_teams(workspace, owner)
     for key, targets in TARGETS.items():
         team = selectors.team(workspace, key)
-        if owner is not None:
-            actions.update_team(
-                team, name=team.name, purpose=team.purpose, member_ids=[owner], lead_id=owner
-            )
         for back in range(3):
             for metric, target in targets:
                 actions.set_target(

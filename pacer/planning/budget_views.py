@@ -78,7 +78,7 @@ def _of_scope(transfers, scope: TeamScope, workspace):
 
 
 def _transfer_table(request, scope: TeamScope) -> Table:
-    keys = plan_selectors.team_keys(request.workspace)
+    keys = plan_selectors.team_names(request.workspace)
     rows = [
         {
             "pk": t.pk,
@@ -358,7 +358,7 @@ def order(request, order_id: int):
     context = {
         "order": found,
         "line_label": plan_selectors.line_label(
-            found.line, plan_selectors.team_keys(request.workspace)
+            found.line, plan_selectors.team_names(request.workspace)
         ),
         "invoices": found.invoices.order_by("invoiced_on", "pk"),
         "can_manage": can_manage and found.status == PurchaseOrder.Status.OPEN,

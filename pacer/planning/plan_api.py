@@ -21,7 +21,14 @@ from pacer.core.api_schema import (
 )
 from pacer.core.errors import FIRST_DAY, LAST_DAY, NotFound, ValidationFailed
 from pacer.core.permissions import endpoint
-from pacer.planning import budget_actions, plan_actions, plan_selectors, purchase_actions, report
+from pacer.planning import (
+    budget_actions,
+    plan_actions,
+    plan_selectors,
+    purchase_actions,
+    report,
+    scope,
+)
 from pacer.planning.models import PlanNode, Vendor
 from pacer.planning.plan_actions import ancestors
 from pacer.planning.rollups import tree
@@ -467,6 +474,12 @@ class ReportQuery(Schema):
     year: int | None = Field(
         None, ge=FIRST_DAY.year, le=LAST_DAY.year, description="only nodes of this fiscal year"
     )
+    team: str = Field(
+        "",
+        max_length=40,
+        description="whose money: mine (the default for a member of teams who is not an "
+        "admin: their teams'), all (the default otherwise), or a team's key",
+    )
 
 
 class ReportMoneyOut(Schema):
@@ -506,8 +519,10 @@ class ReportOut(Schema):
 @endpoint("budgets.view")
 def plan_report(request, query: Query[ReportQuery]):
     """Planned, committed, invoiced and actual money by ``rows`` (and ``columns``): plan
-    node at ``depth``, channel, team, location, vendor, month, quarter or fiscal year.
-    Every amount counts once: the total is the plan tree's root totals."""
+    node at ``depth``, channel, team, location, vendor, month, quarter or fiscal year, of
+    the teams ``team`` names (by default a member's own teams, as on the page). Every
+    amount counts once: with every team's money the total is the plan tree's root
+    totals."""
     if query.columns and query.columns == query.rows:
         raise ValidationFailed({"columns": "must differ from rows"})
     found = report.plan_report(
@@ -516,6 +531,9 @@ def plan_report(request, query: Query[ReportQuery]):
         columns=query.columns,
         depth=query.depth,
         fiscal_year=query.year,
+        team_ids=scope.chosen_team_ids(
+            request.workspace, request.user.pk, request.role, query.team
+        ),
     )
     rows = [
         {

@@ -65,7 +65,7 @@ def line(workspace: Workspace, line_id: int) -> BudgetLine | None:
 
 
 def line_choices(workspace: Workspace) -> list[tuple[str, str]]:
-    keys = team_keys(workspace)
+    keys = team_names(workspace)
     found = lines(workspace).order_by("node__name", "month")
     return [(str(x.pk), line_label(x, keys)) for x in found]
 
@@ -75,8 +75,14 @@ def team_keys(workspace: Workspace) -> dict[int, str]:
     return {pk: team.key for pk, team in teams.teams_by_id(workspace).items()}
 
 
+def team_names(workspace: Workspace) -> dict[int, str]:
+    """Each team's name by its id (what a page shows of a team)."""
+    return {pk: team.name for pk, team in teams.teams_by_id(workspace).items()}
+
+
 def line_label(line: BudgetLine, keys: dict[int, str]) -> str:
-    """``node · month · channel[ · team key][ · location] (#id)``; ``keys``: ``team_keys``."""
+    """``node · month · channel[ · team][ · location] (#id)``; ``keys``: ``team_names``
+    (or ``team_keys``) by team id."""
     parts = [line.node.name, line.month.strftime("%Y-%m"), line.channel]
     parts += [p for p in (keys.get(line.team_id, ""), line.location) if p]
     return " · ".join(parts) + f" (#{line.pk})"

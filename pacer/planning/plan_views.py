@@ -239,9 +239,9 @@ def node_detail(request, node_id: int):
         context["lines"] = sorted(
             figures.values(), key=lambda f: (f.line.month, f.line.channel, f.line.pk)
         )
-        keys = plan_selectors.team_keys(workspace)
+        names = plan_selectors.team_names(workspace)
         for found in context["lines"]:
-            found.line.team_key = keys.get(found.line.team_id, "")
+            found.line.team_name = names.get(found.line.team_id, "")
         context["alerts"] = plan_selectors.alerts(workspace, node.pk, date.today())
         context["sent_alerts"] = list(node_alerts(workspace, node.pk)[:50])
         context["orders"] = plan_selectors.orders(workspace).filter(line__node=node)

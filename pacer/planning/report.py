@@ -20,8 +20,9 @@ line's team is its own, else its node's, else (as the team scoping has it) its n
 ancestor's. Quarters are calendar quarters; the fiscal year is the node's.
 
 The facts are summed by the actions as they write (``pacer.planning.summary``): by node
-and time the report reads the node-month rows, by node and any other dimension the facts
-per line key (``pacer.planning.facts``), without node the facts summed over nodes
+and time the report sums the node-month rows, by node and any other dimension the facts
+per line key (``pacer.planning.facts``), both grouped per row node at the depth in SQL
+(``pacer.planning.node_groups``); without node it reads the facts summed over nodes
 (``pacer.planning.sums``: thousands of rows where the facts are hundreds of thousands);
 none reads a line or a spend line.
 """
@@ -36,15 +37,9 @@ from django.db.models import Sum
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
-from pacer.planning import summary
+from pacer.planning import node_groups
 from pacer.planning.facts import NO_VENDOR, SEVERAL_VENDORS
-from pacer.planning.models import (
-    NodeMonth,
-    PlanFact,
-    PlanNode,
-    PlanSum,
-    Vendor,
-)
+from pacer.planning.models import PlanNode, PlanSum, Vendor
 from pacer.teams import selectors as teams
 
 ZERO = Decimal(0)
@@ -148,10 +143,9 @@ def check_grouping(rows: str, columns: str = "", depth: int = 1) -> None:
         raise ValidationFailed(errors)
 
 
-# each dimension's columns of a fact (``PlanFact``, ``PlanSum``): node needs the node, the
-# fiscal year its column (the node's), time the month
+# each dimension's columns of the facts summed over nodes (``PlanSum``): the fiscal year
+# its column (the node's), time the month
 _GROUP_COLUMNS = {
-    "node": ("node_id",),
     "year": ("fiscal_year",),
     "team": ("team_id",),
     "month": ("month",),
@@ -163,6 +157,20 @@ _GROUP_COLUMNS = {
 NODE_MONTH_DIMENSIONS = {"node", "month", "quarter", "year"}
 
 
+def _fact(row: dict, team_keys: dict[int, str]) -> _Fact:
+    """A fact of a row summed in SQL (cents), blank in the columns it was not grouped by."""
+    return _Fact(
+        row.get("node_id", 0),
+        row.get("fiscal_year", 0),
+        row.get("month", date.min),
+        row.get("channel", ""),
+        team_keys.get(row.get("team_id"), ""),
+        row.get("location", ""),
+        row.get("vendor", NO_VENDOR),
+        Money(*(Decimal(row[m]).scaleb(-2) for m in MONEY)),
+    )
+
+
 def _facts(
     workspace: Workspace,
     team_keys: dict[int, str],
@@ -170,56 +178,41 @@ def _facts(
     fiscal_year: int | None,
     team_ids: set[int] | None = None,
 ) -> list[_Fact]:
-    """The plan's money summed in SQL per the columns ``dimensions`` need (the others left
-    blank), from what the actions keep: by plan node and another dimension the facts per
-    line key (``PlanFact``), without plan node their sums over nodes (``PlanSum``); only
-    the money of ``team_ids`` (None: all)."""
-    model = PlanFact if "node" in dimensions else PlanSum
+    """The plan's money summed in SQL per the columns ``dimensions`` (none of them plan
+    node) need, the others left blank, from the facts summed over nodes (``PlanSum``);
+    only the money of ``team_ids`` (None: all)."""
     grouped = sorted({c for d in dimensions for c in _GROUP_COLUMNS[d]})
-    rows = model.objects.filter(workspace=workspace)
+    rows = PlanSum.objects.filter(workspace=workspace)
     if fiscal_year is not None:
         rows = rows.filter(fiscal_year=fiscal_year)
     if team_ids is not None:
         rows = rows.filter(team_id__in=sorted(team_ids))
     sums = rows.values(*grouped).annotate(**{m: Sum(m) for m in MONEY}).order_by()
-    found = []
-    for row in sums:
-        money = Money(*(Decimal(row[m]).scaleb(-2) for m in MONEY))
-        found.append(
-            _Fact(
-                row.get("node_id", 0),
-                row.get("fiscal_year", 0),
-                row.get("month", date.min),
-                row.get("channel", ""),
-                team_keys.get(row.get("team_id"), ""),
-                row.get("location", ""),
-                row.get("vendor", NO_VENDOR),
-                money,
-            )
-        )
-    return found
+    return [_fact(row, team_keys) for row in sums]
 
 
-def _summary_facts(
-    workspace: Workspace, dimensions: list[str], fiscal_year: int | None
+def _node_facts(
+    workspace: Workspace,
+    team_keys: dict[int, str],
+    dimensions: list[str],
+    depth: int,
+    fiscal_year: int | None,
+    team_ids: set[int] | None,
 ) -> list[_Fact]:
-    """The plan's money per node and/or month (what ``dimensions`` need) summed in SQL
-    from the node-month summary, which the actions keep (``pacer.planning.summary``):
-    what ``_facts`` sums from the facts, for groupings by node and time (unplanned spend
-    is actual here as there)."""
-    rows = NodeMonth.objects.filter(workspace=workspace)
-    if fiscal_year is not None:
-        rows = rows.filter(node__fiscal_year=fiscal_year)
-    grouped = sorted({"node_id" if d in ("node", "year") else "month" for d in dimensions})
-    sums = rows.values(*grouped).annotate(**{m: Sum(m) for m in summary.MEASURES}).order_by()
-    found = []
-    for row in sums:
-        cents = (row["planned"], row["committed"], row["invoiced"])
-        money = [Decimal(c).scaleb(-2) for c in (*cents, row["actual"] + row["unplanned"])]
-        month = row.get("month", date.min)
-        node_id = row.get("node_id", 0)
-        found.append(_Fact(node_id, 0, month, "", "", "", NO_VENDOR, Money(*money)))
-    return found
+    """The plan's money per row node at ``depth`` (and the other dimension), summed in
+    SQL (``pacer.planning.node_groups``): from the node months by node and time, else
+    from the facts per line key (which know the team)."""
+    other = next((d for d in dimensions if d != "node"), "")
+    by_facts = team_ids is not None or not set(dimensions) <= NODE_MONTH_DIMENSIONS
+    found = node_groups.grouped(
+        workspace.pk,
+        depth,
+        other,
+        by_facts=by_facts,
+        fiscal_year=fiscal_year,
+        team_ids=team_ids,
+    )
+    return [_fact(row, team_keys) for row in found]
 
 
 def _chains(nodes: dict[int, PlanNode]) -> dict[int, list[int]]:
@@ -240,8 +233,14 @@ def _chains(nodes: dict[int, PlanNode]) -> dict[int, list[int]]:
 class _Labeller:
     """The key, label, sort order and node of a fact under one dimension."""
 
-    def __init__(self, workspace: Workspace, nodes: dict[int, PlanNode], depth: int):
-        self.nodes, self.depth = nodes, depth
+    def __init__(
+        self,
+        workspace: Workspace,
+        nodes: dict[int, PlanNode],
+        depth: int,
+        team_names: dict[str, str],
+    ):
+        self.nodes, self.depth, self.team_names = nodes, depth, team_names
         self.chains = _chains(nodes)
         self._vendors: dict[str, str] | None = None
         self.workspace = workspace
@@ -272,8 +271,10 @@ class _Labeller:
             return f"{name} (its own lines)" if own else name
         if dimension == "channel":
             return CHANNELS.get(key, key)
-        if dimension in ("team", "location"):
-            return key or f"No {dimension}"
+        if dimension == "team":  # the key is the team's key; the row shows its name
+            return self.team_names.get(key, key) if key else "No team"
+        if dimension == "location":
+            return key or "No location"
         if dimension == "vendor":
             if key == NO_VENDOR:
                 return "No vendor"
@@ -313,15 +314,15 @@ def plan_report(
     places node rows (0: plans)."""
     check_grouping(rows, columns, depth)
     nodes = {n.pk: n for n in PlanNode.objects.filter(workspace=workspace)}
-    labeller = _Labeller(workspace, nodes, depth)
+    found_teams = teams.teams_by_id(workspace)
+    team_keys = {pk: t.key for pk, t in found_teams.items()}
+    labeller = _Labeller(workspace, nodes, depth, {t.key: t.name for t in found_teams.values()})
     found: dict[str, ReportRow] = {}
     column_totals: dict[str, Money] = defaultdict(Money)
     total = Money()
-    team_keys = {pk: t.key for pk, t in teams.teams_by_id(workspace).items()}
     dimensions = [rows, columns] if columns else [rows]
-    by_node_month = "node" in dimensions and set(dimensions) <= NODE_MONTH_DIMENSIONS
-    if by_node_month and team_ids is None:  # the node months have no team
-        facts = _summary_facts(workspace, dimensions, fiscal_year)
+    if "node" in dimensions:
+        facts = _node_facts(workspace, team_keys, dimensions, depth, fiscal_year, team_ids)
     else:
         facts = _facts(workspace, team_keys, dimensions, fiscal_year, team_ids)
     for fact in facts:

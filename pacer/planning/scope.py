@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
 from pacer.core.roles import Role
 from pacer.planning.models import PlanNode
@@ -96,6 +97,23 @@ def team_filter(request) -> TeamScope:
     options += [(ALL, "All teams"), *teams.team_choices(workspace)]
     default = MINE if own and request.role != Role.ADMIN else ALL
     return TeamScope(Choice("team", "Team", options, default=default), mine, own)
+
+
+def chosen_team_ids(workspace: Workspace, user_id: int, role: str, choice: str) -> set[int] | None:
+    """The teams whose money a reader (not a page) sees for the ``team`` choice: ""
+    (the default: ``mine`` for a member of teams who is not an admin, else ``all``),
+    ``mine``, ``all`` (None: every team and none), or a team's key (``ValidationFailed``
+    naming ``team`` for an unknown one)."""
+    own = teams.team_ids_of(workspace, user_id)
+    choice = choice or (MINE if own and role != Role.ADMIN else ALL)
+    if choice == ALL:
+        return None
+    if choice == MINE:
+        return set(own)
+    team = teams.team_by_key(workspace, choice)
+    if team is None:
+        raise ValidationFailed({"team": f"must be mine, all or a team's key; no team {choice!r}"})
+    return {team.pk}
 
 
 def label_teams(workspace: Workspace, nodes) -> None:

@@ -36,6 +36,13 @@ def parse_day(text: str, field: str, errors: dict) -> date | None:
         return None
 
 
+def edit_text(row: dict) -> str:
+    """What a spend line's edit link says: which line it edits (its campaign, else its
+    channel, and its day)."""
+    what = row["campaign__name"] or CHANNELS.get(row["channel"], row["channel"])
+    return f"Edit {what} spend of {row['day']:%Y-%m-%d}"
+
+
 def spend_table(request, rows, *, prefix: str = "", caption: str = "Spend", empty_hint: str = ""):
     """Spend lines as a data table (newest first), linking to their edit form when the
     role may change spend."""
@@ -45,7 +52,7 @@ def spend_table(request, rows, *, prefix: str = "", caption: str = "Spend", empt
         Column("day", "Date", format="date", sortable=True),
         Column("channel", "Channel", sortable=True, labels=CHANNELS),
         Column(
-            "campaign__key",
+            "campaign__name",
             "Campaign",
             sortable=True,
             href=lambda r: (
@@ -61,7 +68,7 @@ def spend_table(request, rows, *, prefix: str = "", caption: str = "Spend", empt
             Column(
                 "id",
                 "Line",
-                text=lambda r: f"Edit #{r['pk']}",
+                text=edit_text,
                 href=lambda r: reverse("spend-edit", args=[r["pk"]]),
             )
         )

@@ -196,6 +196,12 @@ def visible_locations(workspace: Workspace, user_id: int, role: str) -> set[int]
     return None if None in mine else {i for i in mine if i is not None}
 
 
+def scoreboard_locations(workspace: Workspace, user_id: int, role: str) -> list:
+    """The locations a member may see a team's scoreboard at (``visible_locations``)."""
+    only = visible_locations(workspace, user_id, role)
+    return [loc for loc in people.locations(workspace) if only is None or loc.pk in only]
+
+
 def location_scoreboard(
     workspace: Workspace, start: date, end: date, *, only: set[int] | None = None
 ) -> list[dict]:

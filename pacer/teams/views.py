@@ -91,7 +91,11 @@ def _shown(metric, value, currency: str) -> str:
 def team_scoreboard(request, key: str):
     team = _team_or_404(request, key)
     month = _month(request)
-    board = selectors.scoreboard(team, month)
+    # a franchise owner's view: the team's metrics at one location they may see
+    places = selectors.scoreboard_locations(request.workspace, request.user.pk, request.role)
+    location = next((p for p in places if p.code == request.GET.get("location")), None)
+    board = selectors.scoreboard(team, month, location_id=location.pk if location else None)
+    where = f" at {location.name}" if location else ""
     currency = request.workspace.currency
     rows = []
     for row in board.rows:
@@ -126,7 +130,7 @@ def team_scoreboard(request, key: str):
             *trend_columns,
         ],
         default_sort="metric",
-        caption=f"{team.name}: targets and actuals, {month:%B %Y}",
+        caption=f"{team.name}{where}: targets and actuals, {month:%B %Y}",
         empty_title=f"No targets for {month:%B %Y} or the five months before.",
         empty_hint="Set a target below; its actual comes from the workspace's data.",
         html_id="scoreboard",
@@ -134,6 +138,8 @@ def team_scoreboard(request, key: str):
     context = {
         "team": team,
         "month": month,
+        "location": location,
+        "locations": [(p.code, p.name) for p in places],
         "previous": shift_months(month, -1),
         "next": shift_months(month, 1),
         "table": table,

@@ -11,9 +11,11 @@ import pytest
 
 from pacer.demo.plans import load_plan, monthly_budget, months_between
 from pacer.planning.close_selectors import close_report
-from pacer.planning.models import BudgetLine, ClosedMonth, Invoice, PurchaseOrder
+from pacer.planning.models import BudgetLine, ClosedMonth, Invoice, PlanNode, PurchaseOrder
+from pacer.planning.plan_selectors import timeline
 from pacer.planning.report import plan_report
 from pacer.planning.rollups import accruals, tree
+from pacer.teams.selectors import team_by_key
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -86,3 +88,23 @@ def test_a_campaign_is_budgeted_evenly_over_its_months_with_spend_or_without():
     assert monthly_budget(D("1000.50"), 3) == D("334")
     assert monthly_budget(D("100.49"), 1) == D("100")
     assert monthly_budget(D("0.40"), 2) == D("1")  # a month with spend can take an order
+
+
+def test_the_demo_plans_nodes_have_their_flights_dates_an_owner_and_the_channels_team(
+    workspace, admin, small_business
+):
+    load_plan(workspace, today=date(2026, 3, 10))
+    nodes = PlanNode.objects.order_by("pk")
+    performance = team_by_key(workspace, "performance").pk
+    assert [(n.name, n.starts_on, n.ends_on, n.owner_id, n.team_id) for n in nodes] == [
+        ("FY2026 plan", date(2026, 1, 1), date(2026, 2, 28), admin.pk, None),
+        ("Paid search FY2026", date(2026, 1, 1), date(2026, 2, 28), admin.pk, performance),
+        ("brand", date(2026, 1, 1), date(2026, 2, 28), admin.pk, performance),
+    ]
+    # the timeline draws every node as a bar (a node without dates has none)
+    bars, _ = timeline(workspace, year=2026)
+    assert [(bar.node.name, bar.offset, bar.width) for bar in bars] == [
+        ("FY2026 plan", 0, 16.164),  # 59 of 365 days
+        ("Paid search FY2026", 0, 16.164),
+        ("brand", 0, 16.164),
+    ]

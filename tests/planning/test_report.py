@@ -189,9 +189,9 @@ def test_the_report_by_team_gives_a_node_without_a_team_its_ancestors_team(works
     )  # fmt: skip
     teams = plan_report(workspace, rows="team")
     assert labelled(teams) == {
-        "brand": money("43400"),
-        "content": money("1000"),
-        "performance": money("35700", "14000", "7000", "9190.25"),
+        "Brand": money("43400"),
+        "Content": money("1000"),
+        "Performance": money("35700", "14000", "7000", "9190.25"),
         "No team": money("300"),
     }
     assert teams.total == tree_totals(workspace) == money("80400", "14000", "7000", "9190.25")
@@ -200,9 +200,9 @@ def test_the_report_by_team_gives_a_node_without_a_team_its_ancestors_team(works
 def test_teams_locations_and_periods(workspace, plan):
     teams = plan_report(workspace, rows="team")
     assert labelled(teams) == {
-        "brand": money("43200"),
-        "content": money("1000"),
-        "performance": money("35000", "14000", "7000", "8500.25"),
+        "Brand": money("43200"),
+        "Content": money("1000"),
+        "Performance": money("35000", "14000", "7000", "8500.25"),
     }
     performance = teams.rows[2].total
     assert performance.variance == D("-26499.75")

@@ -328,3 +328,18 @@ def test_staff_see_no_spend_and_analysts_see_but_do_not_change_it(client, worksp
         assert other.post("/spend/upload/", {"file": file}).status_code == 403
     assert ledger() == [("2026-03-02", "paid_search", "spring", "AUS", Decimal("1250.40"))]
     assert SpendUpload.objects.count() == 0
+
+
+def test_the_spend_table_names_the_campaign_and_says_which_line_a_link_edits(client, workspace):
+    spring = create_campaign(workspace, "spring-25", "email", name="Spring sale")
+    record_spend(
+        workspace,
+        [{"day": date(2026, 3, 2), "channel": "email", "campaign": spring, "amount": "40"},
+         {"day": date(2026, 3, 3), "channel": "tv", "amount": "9"}],
+    )  # fmt: skip
+    page = client.get("/spend/?range=all").content.decode()
+    assert ">Spring sale</a>" in page
+    assert "spring-25</a>" not in page
+    assert "Edit Spring sale spend of 2026-03-02" in page
+    assert "Edit TV spend of 2026-03-03" in page
+    assert "Edit #" not in page

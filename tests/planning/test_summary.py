@@ -22,7 +22,7 @@ from pacer.core import actions as core_actions
 from pacer.core.errors import ValidationFailed
 from pacer.people.actions import upsert_locations
 from pacer.people.models import Location
-from pacer.planning import facts, report, summary, sums
+from pacer.planning import facts, node_groups, summary, sums
 from pacer.planning.actions import (
     create_campaign,
     delete_spend,
@@ -320,18 +320,36 @@ def check(workspace) -> None:
         found = plan_report(workspace, rows=rows, columns=columns, depth=1).total
         money = (found.planned, found.committed, found.invoiced, found.actual)
         assert money == (tops.planned, tops.committed, tops.invoiced, tops.spent), rows
-    # by node and month the report reads the node months; from the facts it is the same
-    assert by_node_month(
-        report._summary_facts(workspace, ["node", "month"], None)
-    ) == by_node_month(report._facts(workspace, {}, ["node", "month"], None))
+    # by node at every depth each row (summed in SQL per row node) is the tree's total of
+    # its node, or its own figures for a shallower node's own lines; by node and month
+    # the node months and the facts per line key give the same rows
+    by_id = {row.node.pk: row for row in tree(workspace)}
+    for depth in (0, 1, 2, 3):
+        for columns in ("", "month", "channel", "year"):
+            found = plan_report(workspace, rows="node", columns=columns, depth=depth)
+            assert len({row.key for row in found.rows}) == len(found.rows)  # one row each
+            for row in found.rows:
+                node = by_id[row.node_id]
+                figures = node.own if row.key.endswith(":own") else node.total
+                money = (row.total.planned, row.total.committed, row.total.actual)
+                assert money == (figures.planned, figures.committed, figures.spent), (
+                    depth,
+                    columns,
+                    row.label,
+                )
+                assert sum((m.actual for m in row.cells.values()), D(0)) == (
+                    row.total.actual if columns else D(0)
+                )
+            money = (found.total.planned, found.total.invoiced, found.total.actual)
+            assert money == (tops.planned, tops.invoiced, tops.spent), (depth, columns)
+        assert by_row_node(
+            node_groups.grouped(workspace.pk, depth, "month", by_facts=False)
+        ) == by_row_node(node_groups.grouped(workspace.pk, depth, "month", by_facts=True))
 
 
-def by_node_month(facts) -> dict:
-    found = {}
-    for fact in facts:
-        money = found.setdefault((fact.node_id, fact.month), report.Money())
-        money.add(fact.money)
-    return {key: vars(money) for key, money in found.items() if any(vars(money).values())}
+def by_row_node(rows) -> dict:
+    found = {(row["node_id"], row["month"]): [row[m] for m in node_groups.MONEY] for row in rows}
+    return {key: money for key, money in found.items() if any(money)}
 
 
 small = st.integers(min_value=0, max_value=40)

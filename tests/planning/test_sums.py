@@ -57,7 +57,7 @@ def test_the_report_without_node_reads_only_the_sums(workspace, plan):
     for table in ("planfact", "nodemonth", "budgetline", "spendentry", "purchaseorder"):
         assert f"planning_{table}" not in read, table
     assert [(r.label, r.total.planned, r.total.actual) for r in found.rows] == [
-        ("performance", 100, 30)
+        ("Performance", 100, 30)
     ]
 
 

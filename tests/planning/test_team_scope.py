@@ -270,7 +270,7 @@ def test_the_report_shows_the_money_of_the_viewers_teams_by_default(workspace, p
         found, page = report(performer, query)
         assert (found.total.planned, found.total.actual) == (planned, Decimal("8000.25")), query
     assert "Showing the money of your teams (Performance)." in page
-    assert [row.label for row in found.rows] == ["performance"]  # by its key
+    assert [(row.key, row.label) for row in found.rows] == [("performance", "Performance")]
     everything = BudgetLine.objects.filter(workspace=workspace).aggregate(t=Sum("amount_base"))
     found, page = report(performer, "rows=team&team=all")
     assert (found.total.planned, found.total.actual) == (everything["t"], Decimal("9000.25"))
@@ -282,3 +282,39 @@ def test_the_report_shows_the_money_of_the_viewers_teams_by_default(workspace, p
 def test_an_admin_sees_every_teams_money_in_the_report(workspace, administrator):
     found, _ = report(administrator, "rows=channel")
     assert found.total.actual == Decimal("9000.25")
+
+
+def api_of(workspace, name: str, role: str, teams: list[str]) -> ApiClient:
+    login(workspace, name, role, teams)
+    return ApiClient(
+        workspace, Membership.objects.get(workspace=workspace, user__username=name).user
+    )
+
+
+def api_total(api: ApiClient, **params) -> tuple[Decimal, Decimal, list[str]]:
+    response = api.get("plans/report", **params)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    labels = [row["label"] for row in body["rows"]]
+    return Decimal(body["total"]["planned"]), Decimal(body["total"]["actual"]), labels
+
+
+def test_the_rest_report_shows_a_marketers_teams_by_default_and_all_when_asked(workspace, plan):
+    performance = team_by_key(workspace, "performance").pk
+    mine = BudgetLine.objects.filter(
+        lines_of_teams(nodes_of_teams(workspace, {performance}), {performance})
+    ).aggregate(t=Sum("amount_base"))["t"]
+    everything = BudgetLine.objects.filter(workspace=workspace).aggregate(t=Sum("amount_base"))
+    api = api_of(workspace, "pat", Role.MARKETER, ["performance"])
+    for rows in ("team", "channel", "node"):
+        assert api_total(api, rows=rows)[:2] == (mine, Decimal("8000.25")), rows
+    assert api_total(api, rows="team")[2] == ["Performance"]  # no other team's row
+    planned, actual, labels = api_total(api, rows="team", team="all")
+    assert (planned, actual) == (everything["t"], Decimal("9000.25"))
+    assert "Brand" in labels
+    assert api_total(api, rows="node", team="brand")[1] == Decimal("1000")
+    response = api.get("plans/report", rows="team", team="nosuch")
+    assert response.status_code == 422
+    assert "team" in response.json()["errors"]
+    admin = api_of(workspace, "ari", Role.ADMIN, ["content"])  # sees all by default
+    assert api_total(admin, rows="channel")[:2] == (everything["t"], Decimal("9000.25"))

@@ -1,7 +1,8 @@
-"""The team scoreboard, its weekly review, the location scoreboard, the experience page
-and the public survey page in headless Chromium at phone and desktop widths: the numbers
-shown, a decision recorded through the form, no serious axe violations, no sideways
-scrolling. Screenshots go to ``$PACER_SCREENSHOTS`` (default /tmp/pacer-screenshots)."""
+"""The team scoreboard (of every location and of one), its weekly review, the location
+scoreboard, the experience page and the public survey page in headless Chromium at phone
+and desktop widths: the numbers shown, a decision recorded through the form, no serious
+axe violations, no sideways scrolling. Screenshots go to ``$PACER_SCREENSHOTS`` (default
+/tmp/pacer-screenshots)."""
 
 import pytest
 
@@ -55,6 +56,16 @@ def test_the_team_scoreboard_and_review_in_a_browser(
             "Revenue" in c and "$500.00" in c and "$250.00" in c and "Behind" in c for c in cells
         )
         found += _check(page, "teams-scoreboard", width, problems)
+        # a franchise owner's view: the same team at one location, chosen in the form
+        page.select_option("#scoreboard-location", "L1")
+        page.click("#location-form button[type=submit]")
+        page.wait_for_selector("#location-shown")
+        assert "location=L1" in page.get_attribute("#month-next", "href")
+        cells = page.eval_on_selector_all(
+            "#scoreboard tbody tr", "rows => rows.map(r => r.innerText.replace(/\\s+/g, ' '))"
+        )
+        assert any("CAC" in c and "$100.00" in c for c in cells)  # all spend is at L1
+        found += _check(page, "teams-scoreboard-location", width, problems)
         page.goto(f"{url}/teams/performance/review/?week=2026-02-16")
         if width == 390:
             page.fill("#field-text", "Move 20% of TV to search")

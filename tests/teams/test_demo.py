@@ -2,11 +2,15 @@
 
 import pytest
 
+from pacer.core import actions as core_actions
+from pacer.core import selectors as core
+from pacer.core.roles import Role
 from pacer.demo.loader import load_business
 from pacer.demo.teams import TARGETS, load_teams
 from pacer.simulate.business import generate
 from pacer.simulate.config import SimConfig
 from pacer.simulate.experience import survey_answers
+from pacer.teams import selectors
 from pacer.teams.models import KpiTarget, ReviewItem, SurveyResponse
 
 pytestmark = pytest.mark.django_db
@@ -26,3 +30,28 @@ def test_the_demo_loads_targets_a_review_and_answers_once(workspace, admin):
     assert load_teams(workspace, business) == {"answers": 0}
     assert (KpiTarget.objects.count(), ReviewItem.objects.count()) == (21, 2)
     assert SurveyResponse.objects.count() == loaded["answers"]
+
+
+def test_every_demo_team_has_staff_members_and_a_lead_among_them(workspace, admin):
+    staff = [core_actions.create_user(workspace, f"agent{i}", "long-password-1", Role.STAFF)
+             for i in range(7)]  # fmt: skip
+    business = generate(SimConfig(contacts=300, months=2))
+    load_business(workspace, business)
+    load_teams(workspace, business)
+    names = {m.pk: m.user.username for m in core.members(workspace)}
+    found = {
+        team.key: ([names[m.membership_id] for m in team.members.all()], names[team.lead_id])
+        for team in selectors.teams(workspace)
+    }
+    # seven agents dealt round the five teams in name order (Brand, CX, Content, ...);
+    # the admin joins the teams with targets
+    assert {key: (sorted(members), lead) for key, (members, lead) in found.items()} == {
+        "brand": (["agent0", "agent5"], "agent0"),
+        "cx": (["ada", "agent1", "agent6"], "agent1"),
+        "content": (["agent2"], "agent2"),
+        "performance": (["ada", "agent3"], "agent3"),
+        "product": (["agent4"], "agent4"),
+    }
+    assert len(staff) == 7
+    load_teams(workspace, business)  # again: the members stay as they are
+    assert {t.key: t.members.count() for t in selectors.teams(workspace)}["brand"] == 2

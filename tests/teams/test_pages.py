@@ -118,3 +118,38 @@ def test_staff_see_only_the_locations_they_take_leads_for(workspace, small_busin
     assert "Austin" in page and "Boston" not in page and ">$400.00<" in page
     everyone = clients[Role.MARKETER][1].get(url).content.decode()
     assert "Austin" in everyone and "Boston" in everyone
+
+
+def test_a_teams_scoreboard_at_one_location_for_its_franchise_owner(
+    workspace, small_business, clients
+):
+    from pacer.people.actions import upsert_locations
+
+    sync(after_sync=refresh_cube)
+    upsert_locations(workspace, [{"code": "L2", "name": "Boston"}])
+    team = Team.objects.get(workspace=workspace, key="performance")
+    actions.set_target(team, metric="spend", month="2026-02", target=150)
+    austin = small_business["location"]
+    marketer = clients[Role.MARKETER][1]
+
+    def spend_row(client, query: str) -> str:
+        page = client.get(f"/teams/performance/?month=2026-02{query}").content.decode()
+        start = page.index("Spend", page.index('id="scoreboard"'))
+        return page, page[start : page.index("</tr>", start)]
+
+    page, row = spend_row(marketer, f"&location={austin.code}")
+    assert f"Performance at {austin.name}: targets and actuals, February 2026" in page
+    assert f'<option value="{austin.code}" selected>' in page
+    assert f"location={austin.code}" in page[page.index('id="month-previous"') - 200 :]
+    assert ">$100.00<" in row  # Austin's spend: all of it
+    page, row = spend_row(marketer, "&location=L2")
+    assert "Performance at Boston" in page and ">$100.00<" not in row and "—" in row
+    page, row = spend_row(marketer, "")  # every location
+    assert "Performance: targets and actuals" in page and ">$100.00<" in row
+    # staff see only the locations they take leads for (none yet: no location choice)
+    staff_user, staff = clients[Role.STAFF]
+    page, _ = spend_row(staff, "&location=L2")
+    assert 'id="scoreboard-location"' not in page and "at Boston" not in page
+    Agent.objects.create(workspace=workspace, user=staff_user, location_id=austin.pk)
+    page, _ = spend_row(staff, "&location=L2")
+    assert "Boston" not in page and f'<option value="{austin.code}">' in page
