@@ -148,13 +148,18 @@ def _predict_clv(workspace, as_of: date) -> None:
 
 
 def demo(args: argparse.Namespace) -> int:
-    """Migrate, simulate a demo business (once), then run web and worker together."""
+    """Check the port, migrate, simulate a demo business (once), then run web and worker
+    together. A busy port is refused before migrating, which takes a minute or more on a
+    fresh data directory."""
+    from django.core.management import call_command
+
     from pacer.core.cli import port_free
     from pacer.core.models import ApiKey
     from pacer.ingest.selectors import event_count
 
     if not args.no_serve:
         port_free(args.host, args.port)
+    call_command("migrate", interactive=False, verbosity=0)
     workspace = ensure_demo_workspace()
     if not event_count(workspace.pk):
         code = simulate(
@@ -223,7 +228,9 @@ def _simulation_options(parser: argparse.ArgumentParser) -> None:
 def register(cli) -> None:
     from pacer.core.cli import web_options
 
-    p = cli.command("demo", demo, help="simulate a demo business and run web + worker")
+    p = cli.command(
+        "demo", demo, help="simulate a demo business and run web + worker", migrate=False
+    )
     web_options(p)
     _simulation_options(p)
     p.add_argument("--no-serve", action="store_true", help="set up the demo data and exit")
