@@ -14,7 +14,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpResponseNotAllowed
 from django.urls import re_path
 from django.views.decorators.csrf import csrf_exempt
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError, ValidationErrorContext
 from ninja.renderers import JSONRenderer
 
@@ -119,8 +119,16 @@ class PacerAPI(NinjaAPI):
         return self.error(request, 404, {"path": f"no API operation at {request.path}"})
 
 
+class PacerSwagger(Swagger):
+    """Ninja's vendored Swagger UI, with a viewport and Pacer's override CSS
+    (``web/api-docs.css``: controls big enough to tap at a phone's width)."""
+
+    template = "web/api_docs.html"
+
+
 api = PacerAPI(
     title="Pacer API",
+    docs=PacerSwagger(),
     version="1",
     auth=PersonalToken(),
     urls_namespace="api",

@@ -22,6 +22,7 @@ from pacer.simulate.business import (
     iso,
 )
 from pacer.simulate.leads import FORMS
+from pacer.simulate.names import person_name
 
 SITE = "https://www.pacer-demo.test"
 # what the simulated sign-up form's checkbox says, recorded with each consent it gives
@@ -41,8 +42,14 @@ def user_id(business: Business, contact: int) -> str:
     return f"user-{business.config.seed}-{contact}"
 
 
+def name_of(business: Business, contact: int) -> tuple[str, str]:
+    """The person's first and last name (deterministic from the seed)."""
+    return person_name(business.config.seed, contact)
+
+
 def email_of(business: Business, contact: int) -> str:
-    return f"person{contact}.s{business.config.seed}@example.test"
+    first, last = name_of(business, contact)
+    return f"{first}.{last}{contact}.s{business.config.seed}@example.test".lower()
 
 
 def order_id(business: Business, order: int) -> str:
@@ -110,12 +117,14 @@ def messages(business: Business) -> Iterator[dict]:
                 },
             )
         elif kind == EVENT_IDENTIFY:
+            first, last = name_of(business, contact)
             message.update(
                 type="identify",
                 userId=user_id(business, contact),
                 traits={
                     "email": email_of(business, contact),
-                    "firstName": f"Person{contact}",
+                    "firstName": first,
+                    "lastName": last,
                     "location": business.location_codes[business.contact_location[contact]],
                 },
             )
@@ -211,10 +220,12 @@ def lead_submissions(business: Business) -> list[LeadSubmission]:
             int(business.contact_channel[contact]),
             int(business.contact_campaign[contact]),
         )
+        first, last = name_of(business, contact)
         data = {
             "submission_id": f"sim-{seed}-lead-{contact}",
             "email": email_of(business, contact),
-            "first_name": f"Person{contact}",
+            "first_name": first,
+            "last_name": last,
             "location": business.location_codes[location],
             "form": FORMS[business.lead_form[contact]],
             "anonymous_id": anonymous_id(business, contact),

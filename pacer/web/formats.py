@@ -9,7 +9,9 @@ Kinds:
 - ``percent``: a fraction shown as a percentage with one decimal (``0.123`` → ``12.3%``);
 - ``ratio``: a multiple with two decimals (``2.5`` → ``2.50×``);
 - ``decimal``: a number with up to ``places`` decimals (default 2);
-- ``date`` / ``datetime``: ISO-like ``2026-01-31`` / ``2026-01-31 14:05``;
+- ``date`` / ``datetime``: ISO-like ``2026-01-31`` / ``2026-01-31 14:05``; a datetime at
+  exactly midnight (local time, to the microsecond) is a day stored as a moment and shows
+  as its date, not as ``00:00``;
 - ``text``: the value as text.
 
 A missing value (``None``, NaN) shows as an em dash. ``data-end`` style raw values for
@@ -18,7 +20,7 @@ machines (CSV, JSON) are never formatted.
 
 import json
 import math
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
@@ -151,6 +153,8 @@ def format_value(value, kind: str = "text", *, currency: str = "USD", places: in
     if kind == "datetime" and isinstance(value, datetime):
         if timezone.is_aware(value):
             value = timezone.localtime(value)
+        if value.time() == time():
+            return value.strftime("%Y-%m-%d")
         return value.strftime("%Y-%m-%d %H:%M")
     if kind in ("date", "datetime") and isinstance(value, date):
         return value.strftime("%Y-%m-%d")

@@ -1,6 +1,7 @@
 """The experiment page as the first-hour tour read it: the planned split in shares."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -28,3 +29,29 @@ def test_the_planned_split_is_shown_as_each_variants_share(client, workspace, ad
         if "<td" in row
     ]
     assert [row[:2] for row in cells] == [["control", "25.0%"], ["offer", "75.0%"]]
+
+
+def test_a_start_at_midnight_reads_as_a_date_a_start_during_the_day_keeps_its_time(
+    client, workspace, admin
+):
+    # the demo's experiment started on a day; the page said "Started 2025-01-06 00:00"
+    variants = [{"key": "control", "weight": 1}, {"key": "offer", "weight": 1}]
+    starts = {
+        "day": datetime(2025, 1, 6, tzinfo=UTC),
+        "moment": datetime(2026, 3, 2, 14, 5, 31, tzinfo=UTC),
+    }
+    for key, started in starts.items():
+        made = actions.create_experiment(
+            workspace, key=key, name=key, variants=variants, metric="revenue"
+        )
+        actions.set_status(made, "running", now=started)
+    client.force_login(admin)
+    text = {
+        key: re.sub(r"\s+", " ", client.get(f"/experiments/{key}/").content.decode())
+        for key in starts
+    }
+    assert "Started 2025-01-06." in text["day"] and "00:00" not in text["day"]
+    assert "Started 2026-03-02 14:05." in text["moment"]
+    listing = client.get("/experiments/").content.decode()
+    assert "2025-01-06<" in listing and "2025-01-06 00:00" not in listing
+    assert "2026-03-02 14:05" in listing

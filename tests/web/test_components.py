@@ -1,7 +1,7 @@
 """The components: number formats, URL-state filters and date presets, form errors next
 to their fields, and the template tags' markup (accessible names, states)."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -31,6 +31,13 @@ def test_numbers_look_the_same_everywhere():
     for missing in (None, float("nan"), float("inf"), "abc"):
         assert formats.format_value(missing, "money") == "—"
     assert formats.format_value(date(2026, 1, 31), "date") == "2026-01-31"
+    # a day stored as a moment (midnight) shows as its date; any other moment keeps its time
+    midnight = datetime(2026, 1, 31, tzinfo=UTC)
+    assert formats.format_value(midnight, "datetime") == "2026-01-31"
+    assert formats.format_value(midnight + timedelta(minutes=1), "datetime") == "2026-01-31 00:01"
+    assert formats.format_value(midnight + timedelta(microseconds=1), "datetime") == (
+        "2026-01-31 00:00"
+    )
     with pytest.raises(ValueError, match="kind: 'euros' is not one of"):
         formats.format_value(1, "euros")
     assert formats.currency_spec("eur") == {"code": "EUR", "prefix": "€", "minor": True}
