@@ -50,16 +50,14 @@ def serve(args: argparse.Namespace) -> int:
 
 def worker(args: argparse.Namespace) -> int:
     """Run the domains' background loops and the task queue."""
-    from django.core.management import call_command
-
-    from pacer.core.worker import start_loops
+    from pacer.core.worker import run_tasks, start_loops
 
     skip = set(args.skip or [])
     if args.no_schedule:
         skip.add("warehouse-sync")
     loops = start_loops(skip)
     try:
-        call_command("db_worker", queue_name="*", interval=1, no_startup_delay=True)
+        run_tasks(interval=1, startup_delay=False)
     finally:
         loops.stop()  # each loop finishes the run it is in
     return 0

@@ -2,6 +2,7 @@
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -87,3 +88,25 @@ def stop_loops(stop: threading.Event) -> None:
 
 def loop_names() -> list[str]:
     return [loop.name for loop in collect("loops")]
+
+
+def run_tasks(**options) -> None:
+    """Django's task runner (``db_worker`` on every queue), started again when SQLite's lock
+    timeout stops it: it lets a locked database escape while it records a task's failure
+    (``set_failed``), which would otherwise end the worker and every loop beside it (seen
+    in the demo under load). Any other error still ends it."""
+    from django.core.management import call_command
+    from django.db import close_old_connections
+    from django.db.utils import OperationalError
+    from django_tasks_db.utils import is_locked_database_exception
+
+    while True:
+        try:
+            call_command("db_worker", queue_name="*", **options)
+            return
+        except OperationalError as error:
+            if not is_locked_database_exception(error):
+                raise
+            logger.warning("the task runner met a locked database; starting it again")
+            close_old_connections()
+            time.sleep(RETRY_AFTER_ERROR_SECONDS)
