@@ -34,9 +34,12 @@ def port_free(host: str, port: int) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
+    """Check the port, migrate, then serve (a busy port is refused before any migration)."""
     import uvicorn
+    from django.core.management import call_command
 
     port_free(args.host, args.port)
+    call_command("migrate", interactive=False, verbosity=0)
     uvicorn.run(
         "pacer.asgi:application",
         host=args.host,
@@ -110,7 +113,7 @@ def register(cli) -> None:
     p.add_argument("--username", required=True)
     p.add_argument("--email", default="")
 
-    p = cli.command("serve", serve, help="run the web app (ASGI)")
+    p = cli.command("serve", serve, help="run the web app (ASGI)", migrate=False)
     web_options(p)
     p.add_argument("--workers", type=int, default=1)
 

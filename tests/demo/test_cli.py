@@ -1,4 +1,4 @@
-"""``pacer demo`` on a fresh data directory and a busy port fails at once."""
+"""``pacer demo`` and ``pacer serve`` on a fresh data directory and a busy port fail at once."""
 
 import os
 import socket
@@ -6,8 +6,11 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
 
-def test_demo_refuses_a_busy_port_before_migrating_a_fresh_data_directory(tmp_path):
+
+@pytest.mark.parametrize("command", ["demo", "serve"])
+def test_a_busy_port_is_refused_before_a_fresh_data_directory_is_migrated(tmp_path, command):
     # the port was checked after the migrations: minutes of waiting, then the refusal
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -16,7 +19,16 @@ def test_demo_refuses_a_busy_port_before_migrating_a_fresh_data_directory(tmp_pa
         env = {**os.environ, "PACER_DATA_DIR": str(tmp_path)}
         env.pop("PACER_DATABASE_URL", None)  # a fresh SQLite database in the fresh directory
         run = subprocess.run(
-            [sys.executable, "-m", "pacer.cli", "demo", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "pacer.cli",
+                command,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
             env=env,
             capture_output=True,
             text=True,
