@@ -77,7 +77,13 @@ TESTS = {
         "tests/ingest/test_tracking_api.py",
     ],
     "pacer/people/actions.py": ["tests/people"],
-    "pacer/warehouse/store.py": ["tests/warehouse"],
+    # the store's own tests, on a temporary directory without a database (the sync's
+    # tests reach it only through the sync, and cost a synced database per mutant)
+    "pacer/warehouse/store.py": [
+        "tests/warehouse/test_store.py",
+        "tests/warehouse/test_store_connections.py",
+        "tests/warehouse/test_store_mutants.py",
+    ],
     # not the store's own tests, nor the Spark and CLI ones (the crash tests are left out
     # of every run)
     "pacer/warehouse/sync.py": [
@@ -106,6 +112,7 @@ TESTS = {
     "pacer/privacy/actions.py": [
         "tests/privacy/test_erasure.py",
         "tests/privacy/test_erasure_finish.py",
+        "tests/privacy/test_actions_mutants.py",
         "tests/privacy/test_export.py",
         "tests/privacy/test_suppression.py",
     ],

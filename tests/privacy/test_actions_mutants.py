@@ -10,7 +10,7 @@ import pytest
 from pacer.core import faults
 from pacer.core.models import AuditEntry, ChangeBatch
 from pacer.metrics.cube import CUBE_TABLE
-from pacer.privacy.actions import erase_person, export_person, finish_erasures
+from pacer.privacy.actions import as_json, erase_person, export_person, finish_erasures
 from pacer.privacy.identifiers import key_id
 from pacer.privacy.models import PrivacyRequest, Suppression
 from pacer.warehouse.sync import default_store
@@ -66,6 +66,11 @@ def test_an_export_is_finished_when_asked_and_says_so_in_its_document(workspace,
         {"kind": "user_id", "value": ERIN_USER},
     ]
     assert request.counts["warehouse.orders"] == 1 == len(document["warehouse"]["orders"])
+
+
+def test_an_export_keeps_a_name_readable_in_utf_8():
+    # the person reads the file: "Zoë", not "Zo\\u00eb"
+    assert as_json({"first_name": "Zoë"}) == '{\n  "first_name": "Zoë"\n}'.encode()
 
 
 def test_an_erasure_whose_warehouse_step_fails_stays_pending_and_is_logged(
