@@ -1,6 +1,7 @@
 """What the store's own tests left open, found by mutation testing (docs/testing.md): the
-fault points the crash tests kill the sync at, reached where those tests expect them,
-and a lock taken in a store whose directory does not exist yet."""
+fault points the crash tests kill the sync at, reached where those tests expect them, a
+view made beside one already current, and a lock taken in a store whose directory does
+not exist yet."""
 
 from contextlib import ExitStack
 
@@ -60,3 +61,14 @@ def test_the_lock_makes_the_stores_directory_and_its_parents(tmp_path):
         assert (tmp_path / "data" / "warehouse" / ".sync.lock").is_file()
     with store.lock() as again:  # the directory exists now
         assert again is True
+
+
+def test_a_table_not_viewed_yet_is_read_beside_one_already_viewed(tmp_path):
+    store = Store(tmp_path)
+    store.replace("first", rows(1))
+    store.replace("second", rows(2))
+    con = store.duckdb(["first"], {})
+    # the first view is current; the second must still be made
+    assert store.duckdb(["first", "second"], {}) is con
+    assert con.table("second").to_pyarrow().column("id").to_pylist() == [2]
+    assert con.table("first").to_pyarrow().column("id").to_pylist() == [1]
