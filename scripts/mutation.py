@@ -19,11 +19,13 @@ subprocess tests, the timeout) comes from ``[tool.mutmut]`` in pyproject.toml.
     MUTATION_TIMEOUT_MULTIPLIER=20 python scripts/mutation.py run …  # longer limits (busy box)
     MUTATION_TESTS="tests/a.py tests/b.py" python scripts/mutation.py mutmut pacer/x.py run \
         'pacer.x.x_f__mutmut_*'   # named mutants against another selection
+    MUTATION_SAMPLE=4:27 python scripts/mutation.py run …   # a seeded quarter of the mutants
 """
 
 import fcntl
 import json
 import os
+import random
 import re
 import signal
 import sys
@@ -75,7 +77,13 @@ TESTS = {
         "tests/ingest/test_tracking_api.py",
     ],
     "pacer/people/actions.py": ["tests/people"],
-    "pacer/warehouse/store.py": ["tests/warehouse"],
+    # the store's own tests, on a temporary directory without a database (the sync's
+    # tests reach it only through the sync, and cost a synced database per mutant)
+    "pacer/warehouse/store.py": [
+        "tests/warehouse/test_store.py",
+        "tests/warehouse/test_store_connections.py",
+        "tests/warehouse/test_store_mutants.py",
+    ],
     # not the store's own tests, nor the Spark and CLI ones (the crash tests are left out
     # of every run)
     "pacer/warehouse/sync.py": [
@@ -104,6 +112,7 @@ TESTS = {
     "pacer/privacy/actions.py": [
         "tests/privacy/test_erasure.py",
         "tests/privacy/test_erasure_finish.py",
+        "tests/privacy/test_actions_mutants.py",
         "tests/privacy/test_export.py",
         "tests/privacy/test_suppression.py",
     ],
@@ -279,6 +288,36 @@ def patch_the_fork_server() -> None:
     statuses()
 
 
+def sample_of(names: list[str], spec: str) -> set[str]:
+    """The mutants a ``MUTATION_SAMPLE`` of ``k:seed`` keeps: one in ``k`` of ``names``
+    (rounded up), drawn by ``random.Random(seed)`` from them sorted, so the same module,
+    ``k`` and seed give the same sample in every run and on every machine.
+
+    >>> sorted(sample_of([f"m{i}" for i in range(10)], "3:1"))
+    ['m0', 'm1', 'm2', 'm4']
+    """
+    every, _, seed = spec.partition(":")
+    names = sorted(names)
+    count = -(-len(names) // int(every))
+    return set(random.Random(int(seed or 0)).sample(names, count))
+
+
+def run_only_a_sample(spec: str) -> None:
+    """Make mutmut's run try only the mutants of ``sample_of(…, spec)`` (the others keep
+    their cached result, or none: mutmut's ``results`` then lists them as not checked)."""
+    import mutmut.__main__
+
+    collect = mutmut.__main__.collect_source_file_mutation_data
+
+    def collect_the_sample(*, mutant_names):
+        mutants, by_path = collect(mutant_names=mutant_names)
+        kept = sample_of([name for _, name, _ in mutants], spec)
+        print(f"mutation.py: MUTATION_SAMPLE={spec}: {len(kept)} of {len(mutants)} mutants")
+        return [mutant for mutant in mutants if mutant[1] in kept], by_path
+
+    mutmut.__main__.collect_source_file_mutation_data = collect_the_sample
+
+
 def mutmut(module: str, args: list[str]) -> None:
     """Run a mutmut command for ``module`` with its test selection (does not return)."""
     os.chdir(ROOT)
@@ -319,6 +358,10 @@ def mutmut(module: str, args: list[str]) -> None:
     # with (mutmut drops every cached result and recollects statistics when it changes).
     selection = os.environ.get("MUTATION_TESTS", "").split() or tests_for(module)
     config().pytest_add_cli_args_test_selection = selection
+    # MUTATION_SAMPLE=k:seed runs a seeded one-in-k sample of the module's mutants (a
+    # module that would take hours on a busy machine); report its figures as a sample.
+    if sample := os.environ.get("MUTATION_SAMPLE"):
+        run_only_a_sample(sample)
     cli.main(args, prog_name="mutmut")
 
 
