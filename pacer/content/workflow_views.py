@@ -40,7 +40,8 @@ def _blank() -> dict:
 
 
 def _posted(data) -> list[dict]:
-    """The form's rows, ordered by their position (then as posted)."""
+    """The form's rows, ordered by their position; a row given the position of another
+    comes before it (a new state put in that place)."""
     keys, labels = data.getlist("key"), data.getlist("label")
     moves, positions = data.getlist("moves_to"), data.getlist("position")
     rows = []
@@ -56,7 +57,7 @@ def _posted(data) -> list[dict]:
                 "terminal": mark in data.getlist("terminal"),
                 "moves_to": [m.strip() for m in moves[index].split(",") if m.strip()],
                 "remove": mark in data.getlist("remove"),
-                "order": (int(position) if position.isdigit() else 10_000, index),
+                "order": (int(position) if position.isdigit() else 10_000, -index),
             }
         )
     return sorted(rows, key=lambda row: row["order"])
@@ -78,6 +79,7 @@ def _render(request, rows, *, errors=None, kept=(), status=200):
         row["index"] = position
         row["moves_text"] = ", ".join(row.get("moves_to") or [])
         row["errors"] = by_row.get(id(row), [])
+        row.setdefault("items", 0)  # else the template reads dict.items
     return render(
         request,
         "content/workflow.html",
