@@ -12,6 +12,7 @@ import secrets
 from datetime import UTC, date, datetime, time
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from pacer.content import links, selectors
@@ -29,7 +30,7 @@ from pacer.content.models import (
     Workflow,
 )
 from pacer.content.rights import rights_problem
-from pacer.content.workflow import PUBLISHED, check_workflow
+from pacer.content.workflow import PUBLISHED, check_workflow, from_rows
 from pacer.core import audit, clock
 from pacer.core.actions import digest_secret
 from pacer.core.channels import CHANNELS
@@ -112,16 +113,39 @@ def _when(value, field: str, errors: dict) -> datetime | None:
     return moment
 
 
+def _refuse_stranding(workspace: Workspace, kept: set) -> None:
+    """``ValidationFailed`` naming each state not in ``kept`` that items are in, with
+    how many are."""
+    stranded = (
+        ContentItem.objects.filter(workspace=workspace)
+        .exclude(state__in=kept)
+        .values("state")
+        .annotate(count=Count("pk"))
+        .order_by("state")
+    )
+    if stranded:
+        found = "; ".join(
+            f"{row['count']} item{'s' if row['count'] != 1 else ''} in '{row['state']}'"
+            for row in stranded
+        )
+        raise ValidationFailed({"states": f"{found}: move them to a kept state first"})
+
+
+@transaction.atomic
+def save_workflow(workspace: Workspace, rows: list[dict], *, actor=None) -> Workflow:
+    """The workflow editor's rows (``workflow.from_rows``) as the workspace's workflow;
+    stranding items is refused first, before the rows' own checks."""
+    _refuse_stranding(workspace, {row.get("key") for row in rows if isinstance(row, dict)})
+    states, transitions = from_rows(rows)
+    return set_workflow(workspace, states=states, transitions=transitions, actor=actor)
+
+
 @transaction.atomic
 def set_workflow(workspace: Workspace, *, states, transitions, actor=None) -> Workflow:
-    """Replace the workspace's states and moves; a state items are in cannot be dropped."""
+    """Replace the workspace's states and moves; a state items are in cannot be dropped
+    (refused naming each such state and how many items are in it)."""
     cleaned, moves = check_workflow(states, transitions)
-    in_use = set(
-        ContentItem.objects.filter(workspace=workspace).values_list("state", flat=True).distinct()
-    )
-    missing = in_use - {s["key"] for s in cleaned}
-    if missing:
-        raise ValidationFailed({"states": f"items are in {', '.join(sorted(missing))}"})
+    _refuse_stranding(workspace, {s["key"] for s in cleaned})
     flow, _ = Workflow.objects.update_or_create(
         workspace=workspace, defaults={"states": cleaned, "transitions": moves}
     )

@@ -8,6 +8,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from pacer.content import actions, selectors
 from pacer.content.models import ContentKind
+from pacer.content.workflow import MAX_STATES
 from pacer.core.api_schema import (
     BODY_ERRORS,
     ERRORS,
@@ -194,3 +195,46 @@ def vote(request, item_id: Id, payload: ContentVoteIn):
 def schedule(request, item_id: Id, payload: ContentScheduleIn):
     """Move the item to another day, keeping its time of day."""
     return _item_out(actions.reschedule(_get(request, item_id), payload.day, actor=request.user))
+
+
+class ContentWorkflowStateIn(Schema):
+    key: StateKey
+    label: text(60, min_length=1)
+    needs_approval: bool = False
+    review: bool = Field(default=False, description="entering it opens the approval steps")
+    terminal: bool | None = Field(
+        default=None, description="no moves out (checked against moves_to when given)"
+    )
+    moves_to: list[StateKey] = Field(default=[], max_length=MAX_STATES)
+
+
+class ContentWorkflowIn(Schema):
+    states: list[ContentWorkflowStateIn] = Field(min_length=2, max_length=MAX_STATES)
+
+
+class ContentWorkflowStateOut(Schema):
+    key: str
+    label: str
+    needs_approval: bool
+    review: bool
+    terminal: bool
+    moves_to: list[str]
+    items: int = Field(description="how many content items are in it now")
+
+
+@router.get("/workflow", response={200: list[ContentWorkflowStateOut], **ERRORS})
+@endpoint("content.view")
+def get_workflow(request):
+    """The workspace's editorial states in order, with the moves out of each."""
+    return selectors.workflow_rows(request.workspace)
+
+
+@router.put("/workflow", response={200: list[ContentWorkflowStateOut], **ERRORS, **BODY_ERRORS})
+@endpoint("content.workflow")
+def put_workflow(request, payload: ContentWorkflowIn):
+    """Replace the workflow (admins). Refused (422, nothing changed) when a state that
+    items are in would be removed: ``states`` names each such state and its count."""
+    actions.save_workflow(
+        request.workspace, [state.dict() for state in payload.states], actor=request.user
+    )
+    return selectors.workflow_rows(request.workspace)

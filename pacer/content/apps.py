@@ -19,6 +19,7 @@ class ContentConfig(DomainConfig):
         "content.edit": MANAGERS,
         "content.review": EVERYONE,  # the action also requires the step's named reviewer
         "content.publish": MANAGERS,
+        "content.workflow": ADMINS,  # change the editorial states and their moves
         "assets.view": EVERYONE,
         "assets.manage": MANAGERS,
         # a partner's login: its portal and nothing else; admins preview a partner's portal

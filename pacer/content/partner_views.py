@@ -4,10 +4,11 @@ partner's login sees (nothing else of the workspace: its role holds only
 ``content.portal``)."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from pacer.content import partners, selectors
 from pacer.content.assets import SHARE_KINDS
@@ -196,22 +197,26 @@ def portal_thumbnail(request, asset_id: int):
     return response
 
 
+@require_GET
 @page("content.portal")
 def portal_download(request, asset_id: int, kind: str):
-    """A rendition of an asset the portal shows now, logged; 404 for anything else."""
+    """A rendition of an asset the portal shows now, logged once per file sent (only a
+    GET sends it; a file that cannot be read is not logged); 404 for anything else."""
     found = partners.partner_of(request.workspace, request.user)
     if found is None:
         raise Http404("no partner")
     try:
-        asset, version = partners.download(found, request.user, asset_id, kind)
+        with transaction.atomic():
+            asset, version = partners.download(found, request.user, asset_id, kind)
+            if kind == "original":
+                key, content_type = version.storage_key, version.content_type
+            else:
+                key = version.renditions.get(kind=kind).storage_key
+                content_type = "image/png" if key.endswith(".png") else "image/jpeg"
+            body = storage().read(key)
     except LookupError as error:
         raise Http404(str(error)) from None
-    if kind == "original":
-        key, content_type = version.storage_key, version.content_type
-    else:
-        key = version.renditions.get(kind=kind).storage_key
-        content_type = "image/png" if key.endswith(".png") else "image/jpeg"
-    response = HttpResponse(storage().read(key), content_type=content_type)
+    response = HttpResponse(body, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = f'attachment; filename="{asset.pk}-{kind}"'
     return response

@@ -419,3 +419,27 @@ def email_templates(workspace: Workspace) -> dict[int, int]:
         item__workspace=workspace, target="messaging.template"
     ).values_list("reference", "item_id")
     return {int(reference): item_id for reference, item_id in rows if reference.isdigit()}
+
+
+def workflow_rows(workspace: Workspace) -> list[dict]:
+    """The workflow as the editor shows it: each state in order with its moves out,
+    whether it is terminal (none) and how many items are in it now."""
+    flow = workflow(workspace)
+    counts = dict(
+        ContentItem.objects.filter(workspace=workspace)
+        .values("state")
+        .annotate(count=Count("pk"))
+        .values_list("state", "count")
+    )
+    return [
+        {
+            "key": state["key"],
+            "label": state["label"],
+            "needs_approval": bool(state.get("needs_approval")),
+            "review": flow.is_review(state["key"]),
+            "terminal": not flow.allowed(state["key"]),
+            "moves_to": list(flow.allowed(state["key"])),
+            "items": counts.get(state["key"], 0),
+        }
+        for state in flow.states
+    ]

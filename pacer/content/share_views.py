@@ -4,7 +4,7 @@ public pages a partner opens with a link (its token is the authority)."""
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from pacer.content import assets, selectors
 from pacer.content.models import ShareLink
@@ -84,15 +84,18 @@ def share(request, token: str):
     return render(request, "content/share.html", {"link": link, "token": token, "assets": shown})
 
 
+@require_GET
 def share_download(request, token: str, asset_id: int, kind: str):
     """A download through a share link, refused outside its permissions or the asset's
-    rights, and counted."""
+    rights, and counted once per file sent (only a GET sends it)."""
     link = _link(token)
     asset = link.collection.assets.filter(pk=asset_id).first()
     problem = assets.share_problem(link, asset, kind) if asset else "no such asset"
     if problem:
         raise Http404(problem)
     version = asset.versions.order_by("-number").first()
+    if version is None:
+        raise Http404("this asset has no file")
     if kind == "original":
         key, content_type = version.storage_key, version.content_type
     else:

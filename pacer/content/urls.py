@@ -7,6 +7,7 @@ from pacer.content import (
     partner_views,
     share_views,
     views,
+    workflow_views,
 )
 
 urlpatterns = [
@@ -20,6 +21,7 @@ urlpatterns = [
     path("content/items/<int:item_id>/assets/", views.item_use_asset, name="content-use-asset"),
     path("content/items/<int:item_id>/changes/", views.item_diff, name="content-diff"),
     path("content/items/<int:item_id>/due/", views.item_due, name="content-due"),
+    path("content/workflow/", workflow_views.workflow_page, name="content-workflow"),
     path("content/flags/", flag_views.flag_list, name="content-flags"),
     path("content/flags/<int:flag_id>/clear/", flag_views.flag_clear, name="content-flag-clear"),
     path("content/calendar/", calendar_views.content_calendar, name="content-calendar"),

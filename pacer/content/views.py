@@ -15,6 +15,7 @@ from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.core.selectors import members
+from pacer.teams import selectors as teams
 from pacer.web.components import flash_errors
 from pacer.web.filters import Choice, FilterBar, Text
 from pacer.web.tables import Column, Table
@@ -51,6 +52,7 @@ def _list(request, form, errors=None, status: int = 200):
         theme=values["theme"],
         search=values["q"],
     )
+    team_names = dict(teams.team_choices(workspace))
     table = Table(
         request,
         rows,
@@ -59,7 +61,7 @@ def _list(request, form, errors=None, status: int = 200):
             Column("kind", "Kind", sortable=True, labels=dict(ContentKind.choices)),
             Column("state", "State", sortable=True, labels=dict(flow.choices)),
             Column("channel", "Channel", sortable=True, labels=CHANNELS),
-            Column("team", "Team", sortable=True),
+            Column("team", "Team", sortable=True, labels=team_names),
             Column("theme__name", "Theme", sortable=True),
             Column("scheduled_for", "Scheduled", format="datetime", sortable=True),
             Column("created_at", "Created", format="datetime", sortable=True, visible=False),
@@ -80,11 +82,21 @@ def _list(request, form, errors=None, status: int = 200):
         "kinds": ContentKind.choices,
         "channels": [("", "—"), *CHANNELS.items()],
         "themes": [("", "—"), *theme_choices],
+        "teams": _team_options(team_names, (form or {}).get("team", "")),
         "people": [("", "—"), *_member_choices(workspace)],
         "can_edit": allows(request.role, "content.edit"),
         "open_flags": selectors.flags(workspace).count(),
     }
     return render(request, "content/item_list.html", context, status=status)
+
+
+def _team_options(names: dict[str, str], current: str) -> list[tuple[str, str]]:
+    """The team select's options: none, then the workspace's teams by name (a stored key
+    that is no team stays, marked)."""
+    options = [("", "—")] + sorted(names.items(), key=lambda pair: pair[1].lower())
+    if current and current not in names:
+        options.append((current, f"{current} (no such team)"))
+    return options
 
 
 @page("content.view")
@@ -148,6 +160,7 @@ def item_detail(request, item_id: int):
     asset_choices = [(str(a.pk), a.name) for a in selectors.assets(request.workspace)[:200]]
     context = {
         "item": item,
+        "team_name": dict(teams.team_choices(item.workspace)).get(item.team, item.team),
         "state_label": flow.label(item.state),
         "latest": latest,
         "versions": versions,

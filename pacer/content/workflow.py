@@ -76,3 +76,34 @@ def check_workflow(states, transitions) -> tuple[list[dict], dict[str, list[str]
             )
         moves[source] = list(dict.fromkeys(targets))
     return cleaned, moves
+
+
+def from_rows(rows: list[dict]) -> tuple[list[dict], dict[str, list[str]]]:
+    """A workflow from the editor's rows, in order: ``[{"key", "label", "needs_approval",
+    "review", "terminal", "moves_to": [key, ...]}]``. A terminal state has no moves out;
+    a row that says it is not terminal (``terminal`` False, not omitted) needs one.
+    ``ValidationFailed`` names ``states[i].<field>``; then ``check_workflow``'s rules."""
+    if not isinstance(rows, list) or not 2 <= len(rows) <= MAX_STATES:
+        raise ValidationFailed({"states": f"need 2-{MAX_STATES} states"})
+    keys = {row.get("key") for row in rows if isinstance(row, dict)}
+    errors: dict[str, str] = {}
+    for index, row in enumerate(rows):
+        moves = row.get("moves_to") or [] if isinstance(row, dict) else []
+        unknown = [str(target) for target in moves if target not in keys]
+        if unknown:
+            errors[f"states[{index}].moves_to"] = f"'{unknown[0]}' is not a state of this workflow"
+        elif row.get("key") in moves:
+            errors[f"states[{index}].moves_to"] = "a state cannot move to itself"
+        elif row.get("terminal") is True and moves:
+            errors[f"states[{index}].moves_to"] = "a terminal state has no moves out"
+        elif row.get("terminal") is False and not moves:
+            errors[f"states[{index}].moves_to"] = (
+                "name the states it may move to, or mark it terminal"
+            )
+    if errors:
+        raise ValidationFailed(errors)
+    states = [
+        {k: row.get(k) for k in ("key", "label", "needs_approval", "review") if k in row}
+        for row in rows
+    ]
+    return check_workflow(states, {row["key"]: list(row.get("moves_to") or []) for row in rows})

@@ -68,8 +68,9 @@ def load_content(workspace: Workspace, today: date) -> dict:
         kind = KINDS[n % len(KINDS)]
         day = start + timedelta(days=2 * n + n % 3)
         theme = next((t for t in themes if t.starts_on <= day <= t.ends_on), None)
-        # the past is mostly published, the future mostly on its way
-        state = states[n % len(states)] if day >= today else ("published", "archived")[n % 2]
+        # the past is published or archived; the future on its way, never yet published
+        ahead = [s for s in states if s not in ("published", "archived")]
+        state = ahead[n % len(ahead)] if day >= today else ("published", "archived")[n % 2]
         if not plan and PATHS[state] and "*approve" in PATHS[state]:
             state = "draft"
         item = actions.create_item(

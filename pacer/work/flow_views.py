@@ -5,6 +5,7 @@ from django.shortcuts import render
 
 from pacer.core import clock
 from pacer.core.permissions import page
+from pacer.teams import selectors as teams
 from pacer.web.charts import Series, chart
 from pacer.work import selectors
 from pacer.work.views import _board_or_404, label_filter
@@ -69,11 +70,16 @@ def flow_metrics(request, slug: str):
 @page("work.view")
 def who(request):
     mentions = selectors.unread_mentions(request.workspace, request.user)
+    people = selectors.who_works_on_what(request.workspace)
+    names = dict(teams.team_choices(request.workspace))
+    for _, cards in people:
+        for card in cards:
+            card.team_name = names.get(card.board.team, card.board.team)
     return render(
         request,
         "work/who.html",
         {
-            "people": selectors.who_works_on_what(request.workspace),
+            "people": people,
             "mentions": mentions.select_related("card", "comment__author").order_by("-created_at")[
                 :10
             ],

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
+from pacer.teams import selectors as teams
 from pacer.web.filters import Choice, FilterBar
 from pacer.web.tables import Column, Table
 from pacer.work import actions, bulk, selectors
@@ -46,6 +47,7 @@ def _card_or_404(request, card_id: int):
 
 
 def _boards_page(request, form, errors=None, status: int = 200):
+    team_names = dict(teams.team_choices(request.workspace))
     table = Table(
         request,
         selectors.boards(request.workspace),
@@ -56,7 +58,7 @@ def _boards_page(request, form, errors=None, status: int = 200):
                 sortable=True,
                 href=lambda b: reverse("work-board", args=[b["slug"]]),
             ),
-            Column("team", "Team", sortable=True),
+            Column("team", "Team", sortable=True, labels=team_names),
             Column("slug", "Key", sortable=True, visible=False),
             Column("card_count", "Cards", format="count", sortable=True),
             Column("person_wip_limit", "WIP per person", format="count"),
@@ -73,8 +75,19 @@ def _boards_page(request, form, errors=None, status: int = 200):
         "errors": errors or {},
         "can_manage": allows(request.role, "work.manage"),
         "default_columns": DEFAULT_COLUMNS,
+        "teams": team_options(team_names, form.get("team", "")),
     }
     return render(request, "work/board_list.html", context, status=status)
+
+
+def team_options(names: dict[str, str], current: str) -> list[tuple[str, str]]:
+    """The team select's options: the workspace's teams by name (a stored key that is
+    no team stays, marked)."""
+    options = [("", "Choose a team")]
+    options += sorted(names.items(), key=lambda pair: pair[1].lower())
+    if current and current not in names:
+        options.append((current, f"{current} (no such team)"))
+    return options
 
 
 @page("work.view")
@@ -167,8 +180,10 @@ def _board_page(request, board, errors=None, form=None, status: int = 200, bulk=
     columns = [(c.pk, c.name) for c in view.columns]
     members = [(m.pk, m.get_username()) for m in selectors.members(request.workspace)]
     lanes = [(lane.pk, lane.name) for lane in view.swimlanes]
+    team = teams.team_by_key(request.workspace, board.team)
     context = {
         "board": board,
+        "team_name": team.name if team else board.team,
         "view": view,
         "column_options": columns,
         "column_options_blank": [("", "Keep")] + columns,

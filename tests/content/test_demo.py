@@ -26,3 +26,20 @@ def test_the_demo_has_items_in_every_state_and_assets_that_expire(workspace, tea
     }
     assert load_content(workspace, date(2026, 6, 1)) == {"items": 0, "assets": 0, "notices": 0}
     assert ContentItem.objects.count() == 42
+
+
+def test_published_demo_items_lie_in_the_past_and_scheduled_ones_ahead(workspace, team):
+    today = date(2026, 6, 1)
+    load_content(workspace, today)
+    days = {
+        state: {
+            item.date()
+            for item in ContentItem.objects.filter(state=state).values_list(
+                "scheduled_for", flat=True
+            )
+        }
+        for state in ("published", "scheduled", "approved", "in_review")
+    }
+    assert days["published"] and max(days["published"]) < today
+    for state in ("scheduled", "approved", "in_review"):
+        assert days[state] and min(days[state]) >= today, state

@@ -13,6 +13,7 @@ from django.test import Client
 
 from pacer.content import assets, partners
 from pacer.content.models import PartnerDownload, Rendition
+from pacer.content.storage import storage
 from pacer.content.tasks import render
 from pacer.content.withdrawal import expire_assets, withdraw_asset
 from pacer.core import clock, outbox
@@ -325,3 +326,20 @@ def test_staff_make_a_partner_share_a_collection_and_give_a_login_by_the_pages(
     assert "<h2>Logo</h2>" in _login("jo").get("/portal/").content.decode()
     with pytest.raises(ValidationFailed):
         partners.share(shop, kit, renditions=["everything"])
+
+
+def test_only_a_get_sends_a_file_and_only_a_file_sent_is_logged(library):
+    """A HEAD (a link checker, a preview) or a POST sends no file and logs nothing; a file
+    that cannot be read (gone from the store) is a server error and is not logged."""
+    fran = _login("fran")
+    hero = library["hero"]
+    assert fran.head(f"/portal/{hero.pk}/original/").status_code == 405
+    assert fran.post(f"/portal/{hero.pk}/original/").status_code == 405
+    assert not PartnerDownload.objects.exists()
+    storage().delete(hero.versions.get().storage_key)
+    broken = Client(raise_request_exception=False)
+    broken.login(username="fran", password=PASSWORD)
+    assert broken.get(f"/portal/{hero.pk}/original/").status_code == 500
+    assert not PartnerDownload.objects.exists()
+    assert fran.get(f"/portal/{hero.pk}/thumbnail/").status_code == 200
+    assert list(PartnerDownload.objects.values_list("kind", flat=True)) == ["thumbnail"]

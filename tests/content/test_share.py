@@ -74,3 +74,23 @@ def test_a_link_needs_a_label_a_term_and_renditions_to_download(workspace, share
         "renditions": "choose from original, medium, thumbnail",
     }
     assert collection.links.count() == 1
+
+
+def test_a_head_or_post_through_a_link_sends_nothing_and_counts_nothing(shared):
+    token, kept = shared["token"], shared["kept"]
+    assert Client().head(f"/share/{token}/{kept.pk}/medium/").status_code == 405
+    assert Client().post(f"/share/{token}/{kept.pk}/medium/").status_code == 405
+    assert ShareDownload.objects.count() == 0
+
+
+def test_a_link_is_refused_from_the_moment_it_expires(shared, monkeypatch):
+    kept = shared["kept"]
+    link, token = assets.share_collection(
+        shared["link"].collection, label="Week", days=7, can_download=True, renditions=["medium"]
+    )
+    monkeypatch.setattr(clock, "now", lambda: link.expires_at - timedelta(microseconds=1))
+    assert Client().get(f"/share/{token}/{kept.pk}/medium/").status_code == 200
+    monkeypatch.setattr(clock, "now", lambda: link.expires_at)
+    assert Client().get(f"/share/{token}/").status_code == 404
+    assert Client().get(f"/share/{token}/{kept.pk}/medium/").status_code == 404
+    assert ShareDownload.objects.count() == 1

@@ -12,6 +12,7 @@ from pacer.core import clock
 from pacer.core.models import AuditEntry
 from pacer.core.roles import Role
 from pacer.planning.actions import create_campaign
+from pacer.teams import selectors as teams
 from pacer.work import actions, comments, selectors
 from pacer.work.models import Card, ChecklistItem, Notification, Sprint
 from tests.work.conftest import NOW, column
@@ -207,7 +208,9 @@ def test_standup_and_who_works_on_what(ada, board, bob):
     ]
     assert "Ship ad" in ada.get("/work/boards/brand-board/standup/").content.decode()
     page = ada.get("/work/who/").content.decode()
-    assert "Write brief" in page and "brand · Brand board · Doing" in page
+    brand = teams.team_by_key(board.workspace, "brand")
+    team_name = brand.name if brand else "brand"  # the team's name where the key is a team
+    assert "Write brief" in page and f"{team_name} · Brand board · Doing" in page
     assert 'id="mentions"' not in page
     comments.add_comment(blocked, "@ada legal is slow", now=NOW)
     page = ada.get("/work/who/").content.decode()
