@@ -198,7 +198,7 @@ def asset_collect(request, asset_id: int):
             collection = assets.create_collection(request.workspace, name, actor=request.user)
         else:
             collection = (
-                selectors.collection(request.workspace, int(chosen)) if chosen.isdigit() else None
+                selectors.collection(request.workspace, int(chosen)) if chosen.isdecimal() else None
             )
             if collection is None:
                 raise ValidationFailed({"collection": "choose a collection or name a new one"})

@@ -414,7 +414,7 @@ def _release_terms(asset: Asset, values: dict) -> dict:
     document_id = values.get("document_id")
     if document_id not in (None, ""):
         wanted = str(document_id).strip()
-        if wanted.isdigit() and len(wanted) < 19:
+        if wanted.isdecimal() and len(wanted) < 19:
             document = Asset.objects.filter(workspace_id=asset.workspace_id, pk=wanted).first()
         if document is None:
             errors["document"] = "no such asset in this workspace"

@@ -122,7 +122,8 @@ def partner_detail(request, partner_id: int):
 def partner_share(request, partner_id: int):
     found = _partner(request, partner_id)
     wanted = request.POST.get("collection", "")
-    collection = selectors.collection(request.workspace, int(wanted)) if wanted.isdigit() else None
+    is_id = wanted.isdecimal() and len(wanted) < 19
+    collection = selectors.collection(request.workspace, int(wanted)) if is_id else None
     try:
         if collection is None:
             raise ValidationFailed({"collection": "choose one of this workspace's collections"})
@@ -165,7 +166,7 @@ def _portal_partner(request):
     if found is not None or request.role != Role.ADMIN:
         return found, False
     wanted = request.GET.get("partner", "")
-    return (partners.partner(request.workspace, int(wanted)) if wanted.isdigit() else None), True
+    return (partners.partner(request.workspace, int(wanted)) if wanted.isdecimal() else None), True
 
 
 @page("content.portal")

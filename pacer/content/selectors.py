@@ -99,7 +99,7 @@ def items(
     for field, value in (("kind", kind), ("state", state), ("channel", channel), ("team", team)):
         if value:
             rows = rows.filter(**{field: value})
-    if theme.isdigit():
+    if theme.isdecimal():
         rows = rows.filter(theme_id=int(theme))
     if search:
         rows = rows.filter(title__icontains=search)
@@ -286,7 +286,7 @@ def assets(
         rows = search_index.matching(rows, words)
     if status:
         rows = rows.filter(status=status)
-    if collection.isdigit():
+    if collection.isdecimal():
         rows = rows.filter(collections__pk=int(collection))
     return rows.select_related("owner")
 
@@ -385,7 +385,7 @@ def deadline_tasks(item: ContentItem) -> list[dict]:
         found.append(
             {
                 "label": f"Review step {step}" if step else "The item's deadline",
-                "card": int(number) if kind == "card" and number.isdigit() else None,
+                "card": int(number) if kind == "card" and number.isdecimal() else None,
                 "reference": task.reference,
                 "due_on": task.due_on,
                 "created_at": task.created_at,
@@ -418,7 +418,7 @@ def email_templates(workspace: Workspace) -> dict[int, int]:
     rows = Handoff.objects.filter(
         item__workspace=workspace, target="messaging.template"
     ).values_list("reference", "item_id")
-    return {int(reference): item_id for reference, item_id in rows if reference.isdigit()}
+    return {int(reference): item_id for reference, item_id in rows if reference.isdecimal()}
 
 
 def workflow_rows(workspace: Workspace) -> list[dict]:

@@ -112,7 +112,7 @@ def _reviewers(data) -> list[dict]:
     for n in (1, 2, 3):
         name, reviewer = data.get(f"step{n}_name", "").strip(), data.get(f"step{n}_reviewer", "")
         if name or reviewer:
-            plan.append({"name": name, "reviewer": int(reviewer) if reviewer.isdigit() else None})
+            plan.append({"name": name, "reviewer": int(reviewer) if reviewer.isdecimal() else None})
     return plan
 
 
@@ -243,7 +243,7 @@ def item_vote(request, item_id: int):
 def item_comment(request, item_id: int):
     item = _get(request, item_id)
     number = request.POST.get("version", "")
-    version = selectors.version(item, int(number)) if number.isdigit() else None
+    version = selectors.version(item, int(number)) if number.isdecimal() else None
     if version is None:
         messages.error(request, "version: no such version of this item")
         return _back(item)
@@ -292,7 +292,7 @@ def item_due(request, item_id: int):
 def item_use_asset(request, item_id: int):
     item = _get(request, item_id)
     asset_id = request.POST.get("asset", "")
-    asset = selectors.asset(request.workspace, int(asset_id)) if asset_id.isdigit() else None
+    asset = selectors.asset(request.workspace, int(asset_id)) if asset_id.isdecimal() else None
     if asset is None:
         messages.error(request, "asset: choose an asset of this workspace")
         return _back(item)
@@ -314,7 +314,7 @@ def item_diff(request, item_id: int):
     numbers = {}
     for name, default in (("a", max(latest.number - 1, 1)), ("b", latest.number)):
         value = request.GET.get(name, "")
-        numbers[name] = int(value) if value.isdigit() and len(value) < 9 else default
+        numbers[name] = int(value) if value.isdecimal() and len(value) < 9 else default
     older, newer = selectors.version(item, numbers["a"]), selectors.version(item, numbers["b"])
     if older is None or newer is None:
         raise Http404("no such version")

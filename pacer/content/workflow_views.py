@@ -57,7 +57,7 @@ def _posted(data) -> list[dict]:
                 "terminal": mark in data.getlist("terminal"),
                 "moves_to": [m.strip() for m in moves[index].split(",") if m.strip()],
                 "remove": mark in data.getlist("remove"),
-                "order": (int(position) if position.isdigit() else 10_000, -index),
+                "order": (int(position) if position.isdecimal() else 10_000, -index),
             }
         )
     return sorted(rows, key=lambda row: row["order"])

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 _ARMED = os.environ.get("PACER_FAULT", "")
 _NAME, _, _NTH = _ARMED.partition(":")
-_TIMES = int(_NTH) if _NTH.isdigit() else 1
+_TIMES = int(_NTH) if _NTH.isdecimal() else 1
 _reached = 0
 _hooks: dict[str, Callable[[], None]] = {}
 

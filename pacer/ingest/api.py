@@ -84,7 +84,7 @@ def _basic_auth_user(request: HttpRequest) -> str:
 
 def _read_body(request: HttpRequest, limit: int) -> bytes | HttpResponse:
     declared = request.headers.get("Content-Length") or "0"
-    if not declared.isdigit():
+    if not declared.isdecimal():
         return _error(400, "Content-Length", "must be a whole number of bytes")
     if int(declared) > limit:
         return _error(413, "body", f"request is {declared} bytes; the limit is {limit} bytes")

@@ -149,7 +149,7 @@ def messages_for(
     phone = _text(data, "phone", 40, errors)
     if email and not EMAIL.fullmatch(email):
         errors["email"] = "is not an email address"
-    if phone and sum(ch.isdigit() for ch in phone) < 6:
+    if phone and sum(ch.isdecimal() for ch in phone) < 6:
         errors["phone"] = "needs at least 6 digits"
     if not email and not phone and "email" not in errors and "phone" not in errors:
         errors["email"] = "give an email or a phone number"

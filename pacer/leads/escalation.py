@@ -36,7 +36,7 @@ DEFAULT = ({"delay_minutes": 0, "to": EscalateTo.MANAGERS.value, "user": None, "
 
 
 def _delay(value, field: str, errors: dict) -> int:
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and value.strip().lstrip("-").isdecimal():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int):
         errors[field] = "must be a whole number of minutes"

@@ -53,7 +53,7 @@ def _ceiling(value, errors: dict) -> int | None:
     if value in (None, ""):
         return None
     text = str(value).strip()
-    if not text.isdigit() or not 1 <= int(text) <= MAX_SUBMISSIONS:
+    if not text.isdecimal() or not 1 <= int(text) <= MAX_SUBMISSIONS:
         errors["max_submissions"] = f"must be a whole number from 1 to {MAX_SUBMISSIONS:,}"
         return None
     return int(text)

@@ -165,7 +165,7 @@ def set_agent(
             from_json(dict(shift), "shift")
         except ValidationFailed as error:
             errors |= error.errors
-    if phone and (len(phone) > 40 or sum(ch.isdigit() for ch in phone) < 6):
+    if phone and (len(phone) > 40 or sum(ch.isdecimal() for ch in phone) < 6):
         errors["phone"] = "needs at least 6 digits (at most 40 characters)"
     if errors:
         raise ValidationFailed(errors)

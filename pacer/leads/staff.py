@@ -214,7 +214,7 @@ def save_agent(
         agent.team = team
     if "phone" in data:
         phone = str(data.get("phone") or "").strip()
-        if phone and (len(phone) > 40 or sum(ch.isdigit() for ch in phone) < 6):
+        if phone and (len(phone) > 40 or sum(ch.isdecimal() for ch in phone) < 6):
             errors["phone"] = "needs at least 6 digits (at most 40 characters)"
         agent.phone = phone
     if "shift" in data:

@@ -231,7 +231,7 @@ def _act(request, lead):
                 lead.pk,
                 title=data.get("title", ""),
                 due_at=_due_at(request, lead, data.get("due_at", "")),
-                assignee_id=int(assignee) if assignee.isdigit() else None,
+                assignee_id=int(assignee) if assignee.isdecimal() else None,
                 at=now,
                 actor=request.user,
             )
@@ -240,7 +240,7 @@ def _act(request, lead):
             task = data.get("task", "")
             todo.set_done(
                 request.workspace,
-                int(task) if task.isdigit() and lead.tasks.filter(pk=task).exists() else 0,
+                int(task) if task.isdecimal() and lead.tasks.filter(pk=task).exists() else 0,
                 data["action"] == "done",
                 at=now,
                 actor=request.user,
@@ -289,7 +289,7 @@ def read_notices(request):
     """Mark the member's reminders read: all of them, or one lead's (``lead``). A POST,
     so that opening a page (a prefetch, a link preview) never reads them for the member."""
     lead_id = request.POST.get("lead", "")
-    lead = selectors.lead(request.workspace, int(lead_id)) if lead_id.isdigit() else None
+    lead = selectors.lead(request.workspace, int(lead_id)) if lead_id.isdecimal() else None
     followup.mark_notices_read(request.workspace, request.user, lead_id=lead.pk if lead else None)
     if lead is not None:
         return HttpResponseRedirect(reverse("lead-detail", args=[lead.pk]))

@@ -37,7 +37,7 @@ METRIC_CHOICES = [("open", "Opens (share of sent messages opened)"), ("click", "
 def _whole(text: str) -> int | str:
     """A whole number from the form; anything else as typed (refused by the action)."""
     text = text.strip()
-    return int(text) if text.isdigit() and len(text) < 6 else text
+    return int(text) if text.isdecimal() and len(text) < 6 else text
 
 
 def _subject_test(form: dict) -> tuple[dict, list[str]]:

@@ -18,7 +18,7 @@ from pacer.web.tables import Column
 
 def number(text: str) -> int:
     """A whole number typed in a form (0 when it is none: the action refuses it)."""
-    return int(text) if text.isdigit() and len(text) < 19 else 0
+    return int(text) if text.isdecimal() and len(text) < 19 else 0
 
 
 def audience(form: dict, errors: dict) -> dict | None:
@@ -31,7 +31,7 @@ def audience(form: dict, errors: dict) -> dict | None:
         return {"all": True}
     ids = []
     for part in text.replace(",", " ").split():
-        if not part.isdigit() or len(part) > 18:
+        if not part.isdecimal() or len(part) > 18:
             errors["audience"] = f"'{part[:20]}' is not a contact id (or write 'all')"
             return None
         ids.append(int(part))

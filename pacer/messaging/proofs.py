@@ -44,7 +44,7 @@ def chosen_contact(workspace: Workspace, ref: str, *, reached_by: str = "email")
     if not ref:
         found = people.recipients(workspace, reached_by=reached_by)[:1]
         return found[0] if found else None
-    if ref.isdigit() and len(ref) < 19:
+    if ref.isdecimal() and len(ref) < 19:
         ids = [int(ref)]
     else:
         ids = list(people.contacts_by_email(workspace, [ref.lower()]).values())
@@ -123,7 +123,7 @@ def send_test(
 def _sender(workspace: Workspace, sender_id) -> Sender | None:
     chosen = str(sender_id or "")
     rows = selectors.senders(workspace)
-    return rows.filter(pk=int(chosen)).first() if chosen.isdigit() else rows.first()
+    return rows.filter(pk=int(chosen)).first() if chosen.isdecimal() else rows.first()
 
 
 def sms_preview(workspace: Workspace, text: str, contact_ref: str) -> dict:

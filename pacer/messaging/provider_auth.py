@@ -374,7 +374,7 @@ def verify_sendgrid(workspace: Workspace, raw: bytes, headers: Mapping[str, str]
     signature, stamp = headers.get(SENDGRID_SIGNATURE), headers.get(SENDGRID_TIMESTAMP)
     if not signature:
         raise Refused(403, SENDGRID_SIGNATURE, "missing: the event webhook must be signed")
-    if not stamp or not stamp.isdigit() or len(stamp) > 12:
+    if not stamp or not stamp.isdecimal() or len(stamp) > 12:
         raise Refused(403, SENDGRID_TIMESTAMP, "must be the Unix time the events were sent")
     age = abs(clock.now().timestamp() - int(stamp))
     if age > SENDGRID_TOLERANCE.total_seconds():

@@ -69,7 +69,7 @@ def endpoint_token(workspace_id: int) -> str:
 
 def workspace_id_of(token: str) -> int | None:
     head, _, signature = token.partition("-")
-    if not head.isdigit() or len(head) > 18:
+    if not head.isdecimal() or len(head) > 18:
         return None
     if not hmac.compare_digest(signature.encode(), _signature(int(head)).encode()):
         return None

@@ -37,7 +37,7 @@ def preferences_page(request, token: str):
         return render(request, "messaging/preferences.html", {"broken": True}, status=400)
     workspace, saved = message.workspace, False
     if request.method == "POST":
-        wanted = {int(v) for v in request.POST.getlist("topic") if v.isdigit() and len(v) < 19}
+        wanted = {int(v) for v in request.POST.getlist("topic") if v.isdecimal() and len(v) < 19}
         try:
             rules.set_preferences(workspace, message.contact_id, wanted)
         except ValidationFailed:

@@ -37,7 +37,7 @@ def _clock_time(errors: dict, field: str, value) -> time | None:
 
 
 def _whole(errors: dict, field: str, value, low: int, high: int) -> int:
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 8:
+    if isinstance(value, str) and value.strip().isdecimal() and len(value.strip()) < 8:
         value = int(value.strip())
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         errors[field] = f"must be a whole number from {low} to {high}"

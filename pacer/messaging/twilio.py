@@ -77,7 +77,7 @@ def _retry_after(headers: dict[str, str], default: int) -> int:
     """The answer's ``Retry-After`` in seconds (a number, or an HTTP date), at least 1
     and at most ``RETRY_AFTER_MAX``; ``default`` when it has none (or an unreadable one)."""
     value = headers.get("retry-after", "").strip()
-    if value.isdigit():
+    if value.isdecimal():
         seconds = int(value)
     else:
         try:

@@ -398,7 +398,7 @@ def _check_order_row(row: dict) -> tuple[list, datetime, LineInput | None, objec
     line = None
     if row.get("sku"):
         quantity = row.get("quantity") or "1"
-        if not quantity.isdigit() or int(quantity) < 1:
+        if not quantity.isdecimal() or int(quantity) < 1:
             raise FieldError("quantity", "must be a whole number of at least 1")
         line = LineInput(
             row["sku"][:100],

@@ -233,7 +233,7 @@ def contact(request, contact_id: int):
         "orders": orders,
         "merged": selectors.merged_contacts(workspace, found.pk),
         "merge_history": history,
-        "merged_from": merged_from if merged_from.isdigit() else "",
+        "merged_from": merged_from if merged_from.isdecimal() else "",
         **_timeline(request, found),
     }
     return render(request, "people/contact.html", context)

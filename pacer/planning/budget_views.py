@@ -43,7 +43,7 @@ def _form_value(value) -> str:
 
 
 def _id(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    return int(value) if value.isdecimal() and len(value) < 19 else None
 
 
 @page("budgets.manage")

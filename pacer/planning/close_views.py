@@ -42,7 +42,7 @@ def month_close(request):
 
 def _back(request) -> HttpResponseRedirect:
     year = str(request.POST.get("month", ""))[:4]
-    query = f"?year={year}" if year.isdigit() else ""
+    query = f"?year={year}" if year.isdecimal() else ""
     return HttpResponseRedirect(reverse("budget-close") + query)
 
 

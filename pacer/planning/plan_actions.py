@@ -97,7 +97,7 @@ def check_node(workspace: Workspace, values: dict) -> tuple[dict, dict[str, str]
         else:
             clean["team_id"] = found_team.pk
     year = values.get("fiscal_year")
-    if isinstance(year, str) and year.strip().isdigit():
+    if isinstance(year, str) and year.strip().isdecimal():
         year = int(year)
     if isinstance(year, bool) or not isinstance(year, int):
         errors["fiscal_year"] = "must be a year"
@@ -142,7 +142,7 @@ def check_node(workspace: Workspace, values: dict) -> tuple[dict, dict[str, str]
     owner = values.get("owner")
     clean["owner_id"] = None
     if owner not in (None, ""):
-        owner_id = int(owner) if str(owner).isdigit() and len(str(owner)) < 19 else None
+        owner_id = int(owner) if str(owner).isdecimal() and len(str(owner)) < 19 else None
         if (
             owner_id is None
             or not Membership.objects.filter(workspace=workspace, user_id=owner_id).exists()
@@ -170,7 +170,7 @@ def _linked_elsewhere(workspace, campaign: Campaign | None, node_id: int | None)
 def _parent(workspace: Workspace, parent_id) -> PlanNode | None:
     if parent_id in (None, ""):
         return None
-    if not str(parent_id).isdigit() or len(str(parent_id)) > 18:
+    if not str(parent_id).isdecimal() or len(str(parent_id)) > 18:
         raise ValidationFailed({"parent": "must be a node id"})
     parent = PlanNode.objects.filter(workspace=workspace, pk=int(parent_id)).first()
     if parent is None:

@@ -123,7 +123,7 @@ def node_new(request):
     parent_id = request.GET.get("parent") or request.POST.get("parent") or None
     parent = None
     if parent_id:
-        valid = parent_id.isdigit() and len(parent_id) < 19
+        valid = parent_id.isdecimal() and len(parent_id) < 19
         parent = plan_selectors.node(request.workspace, int(parent_id)) if valid else None
         if parent is None:
             raise Http404("no such parent node")

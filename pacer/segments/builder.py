@@ -93,7 +93,7 @@ def node_from(form, path: str) -> dict:
             {
                 int(key[len(path) + 1 :].split(".")[0])
                 for key in form
-                if key.startswith(f"{path}.") and key[len(path) + 1 :].split(".")[0].isdigit()
+                if key.startswith(f"{path}.") and key[len(path) + 1 :].split(".")[0].isdecimal()
             }
         )
         return {
@@ -166,7 +166,7 @@ def node_from(form, path: str) -> dict:
         segment_id = get("segment_id")
         return {
             "type": "segment",
-            "segment_id": int(segment_id) if segment_id.isdigit() else 0,
+            "segment_id": int(segment_id) if segment_id.isdecimal() else 0,
             "member": get("member") != "no",
         }
     return {"type": kind}
@@ -182,7 +182,7 @@ def apply_edit(tree: dict, edit: str) -> dict:
     elif action == "remove" and path.count(".") >= 1:
         parent_path, _, index = path.rpartition(".")
         parent = _at(tree, parent_path)
-        if parent is not None and index.isdigit() and int(index) < len(parent["children"]):
+        if parent is not None and index.isdecimal() and int(index) < len(parent["children"]):
             del parent["children"][int(index)]
     return tree
 
@@ -195,7 +195,7 @@ def _at(tree: dict, path: str):
     node = tree
     for part in path.split(".")[1:]:
         children = node.get("children") if isinstance(node, dict) else None
-        if not part.isdigit() or not children or int(part) >= len(children):
+        if not part.isdecimal() or not children or int(part) >= len(children):
             return None
         node = children[int(part)]
     return node

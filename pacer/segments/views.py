@@ -264,7 +264,7 @@ def segment_preview(request):
     """The count and sample for the builder's current form (an HTMX fragment)."""
     segment_id = request.POST.get("segment_id", "")
     segment = (
-        selectors.segment(request.workspace, int(segment_id)) if segment_id.isdigit() else None
+        selectors.segment(request.workspace, int(segment_id)) if segment_id.isdecimal() else None
     )
     context = _preview_context(request, segment, builder.node_from(request.POST, "r"))
     return render(request, "segments/_preview.html", context)
@@ -302,7 +302,7 @@ def segment_members(request, segment_id: int):
             _report(request, actions.import_members(request.workspace, segment, text.encode()))
         elif request.POST.get("remove_emails", "").strip():
             _remove_by_email(request, segment, request.POST["remove_emails"])
-        elif request.POST.get("remove", "").isdigit():
+        elif request.POST.get("remove", "").isdecimal():
             actions.remove_members(request.workspace, segment, [int(request.POST["remove"])])
             messages.success(request, "Removed from the list.")
         else:

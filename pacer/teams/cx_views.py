@@ -180,7 +180,7 @@ def survey_detail(request, survey_id: int):
     link, errors = "", {}
     contact_text = request.GET.get("contact", "").strip()
     if contact_text and allows(request.role, "cx.manage"):
-        if contact_text.isdigit() and len(contact_text) < 19:
+        if contact_text.isdecimal() and len(contact_text) < 19:
             token = surveys.answer_token(survey, int(contact_text))
             link = request.build_absolute_uri(reverse("survey-answer", args=[token]))
         else:
@@ -211,7 +211,7 @@ def send_survey(request, survey_id: int):
         return back
     text = request.POST.get("contact_ids", "")
     parts = [p.strip() for p in text.replace("\n", ",").split(",") if p.strip()]
-    if not parts or len(parts) > 100_000 or not all(p.isdigit() and len(p) < 19 for p in parts):
+    if not parts or len(parts) > 100_000 or not all(p.isdecimal() and len(p) < 19 for p in parts):
         messages.error(
             request, "contact_ids: list contact ids (whole numbers), separated by commas"
         )

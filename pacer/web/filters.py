@@ -54,7 +54,7 @@ def preset_range(preset: str, end: date) -> tuple[date | None, date | None]:
     """
     if preset == "all":
         return None, None
-    if preset.startswith("last_") and preset[5:].isdigit():
+    if preset.startswith("last_") and preset[5:].isdecimal():
         return end - timedelta(days=int(preset[5:]) - 1), end
     if preset == "mtd":
         return end.replace(day=1), end

@@ -260,7 +260,7 @@ class Table:
 
     def _per_page(self, default: int) -> int:
         text = self.params.get(self.param("per_page"), "")
-        number = int(text) if text.isdigit() and len(text) < 4 else default
+        number = int(text) if text.isdecimal() and len(text) < 4 else default
         return number if 1 <= number <= MAX_PER_PAGE else default
 
     # -- URLs that change one thing and keep the rest -------------------------------------
@@ -405,7 +405,7 @@ class Table:
         rows = self._sorted_list()
         pages = max(1, -(-len(rows) // self.per_page))
         text = self.params.get(self.param("page"), "")
-        number = min(int(text), pages) if text.isdigit() and len(text) < 9 else 1
+        number = min(int(text), pages) if text.isdecimal() and len(text) < 9 else 1
         number = max(number, 1)
         start = (number - 1) * self.per_page
         return {

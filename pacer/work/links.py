@@ -18,7 +18,7 @@ class Target:
 
 
 def _number(target_id: str) -> int | None:
-    return int(target_id) if target_id.isdigit() and len(target_id) < 19 else None
+    return int(target_id) if target_id.isdecimal() and len(target_id) < 19 else None
 
 
 def _campaign(workspace: Workspace, target_id: str) -> Target | None:
