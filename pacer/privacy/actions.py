@@ -167,10 +167,13 @@ def _suppress(person: Person, request: PrivacyRequest) -> int:
     return len(new)
 
 
-def _erase_from_warehouse(store: Store, request: PrivacyRequest) -> None:
-    """Step 2 of an erasure; call holding the sync lock. Safe to repeat."""
+def _erase_from_warehouse(store: Store, request: PrivacyRequest, *, retry: bool = False) -> None:
+    """Step 2 of an erasure; call holding the sync lock. Safe to repeat: a ``retry`` always
+    rebuilds the derived tables, since the attempt that failed may have deleted the
+    person's rows and died before the rebuild (the retry then deletes nothing)."""
     deleted = lake.delete_person(store, request.pending_contact_ids)
-    if any(deleted.values()):
+    faults.point("privacy.erase.derived")
+    if retry or any(deleted.values()):
         refresh_derived(store)
     for name in lake.tables(store):
         lake.forget_history(store, name)
@@ -195,5 +198,5 @@ def finish_erasures(store: Store | None = None) -> int:
             return 0
         requests = list(pending.order_by("id"))  # read again: an erasure may have finished
         for request in requests:
-            _erase_from_warehouse(store, request)
+            _erase_from_warehouse(store, request, retry=True)
     return len(requests)

@@ -13,7 +13,7 @@ from pacer.metrics.cube import CUBE_TABLE
 from pacer.privacy.actions import as_json, erase_person, export_person, finish_erasures
 from pacer.privacy.identifiers import key_id
 from pacer.privacy.models import PrivacyRequest, Suppression
-from pacer.warehouse.sync import default_store
+from pacer.warehouse.sync import default_store, refresh_derived
 from tests.privacy.conftest import ERIN_ANONS, ERIN_EMAIL, ERIN_USER
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +102,32 @@ def test_an_erasure_whose_warehouse_step_fails_stays_pending_and_is_logged(
     request.refresh_from_db()
     assert (request.status, request.pending_contact_ids) == ("done", [])
     assert default_store().exists(CUBE_TABLE)
+
+
+def test_an_erasure_that_failed_after_deleting_rebuilds_the_derived_tables_on_retry(
+    workspace, people
+):
+    """The first attempt deletes her warehouse rows, then dies before the derived tables
+    (the cube among them) are rebuilt; the retry deletes nothing, yet must rebuild them,
+    or the cube goes on counting her until the next sync."""
+
+    def fail():
+        raise OSError("killed before the rebuild")
+
+    store = default_store()
+    cube_before = store.arrow(CUBE_TABLE)
+    with faults.hooked("privacy.erase.derived", fail):
+        request = erase_person(workspace, {"email": ERIN_EMAIL})
+    request.refresh_from_db()
+    assert request.status == "warehouse_pending"
+    assert store.arrow(CUBE_TABLE).equals(cube_before)  # not rebuilt yet: still counts her
+
+    assert finish_erasures() == 1
+    after_retry = _sorted(store.arrow(CUBE_TABLE))
+    refresh_derived(store)  # what a rebuild from the erased lake gives
+    assert after_retry.equals(_sorted(store.arrow(CUBE_TABLE)))
+    assert not after_retry.equals(_sorted(cube_before))
+
+
+def _sorted(table):
+    return table.sort_by([(name, "ascending") for name in table.column_names])
