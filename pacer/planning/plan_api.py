@@ -474,9 +474,8 @@ class ReportQuery(Schema):
     year: int | None = Field(
         None, ge=FIRST_DAY.year, le=LAST_DAY.year, description="only nodes of this fiscal year"
     )
-    team: str = Field(
+    team: text(40) = Field(
         "",
-        max_length=40,
         description="whose money: mine (the default for a member of teams who is not an "
         "admin: their teams'), all (the default otherwise), or a team's key",
     )
