@@ -82,21 +82,12 @@ def _list(request, form, errors=None, status: int = 200):
         "kinds": ContentKind.choices,
         "channels": [("", "—"), *CHANNELS.items()],
         "themes": [("", "—"), *theme_choices],
-        "teams": _team_options(team_names, (form or {}).get("team", "")),
+        "teams": teams.team_options(team_names, (form or {}).get("team", ""), "—"),
         "people": [("", "—"), *_member_choices(workspace)],
         "can_edit": allows(request.role, "content.edit"),
         "open_flags": selectors.flags(workspace).count(),
     }
     return render(request, "content/item_list.html", context, status=status)
-
-
-def _team_options(names: dict[str, str], current: str) -> list[tuple[str, str]]:
-    """The team select's options: none, then the workspace's teams by name (a stored key
-    that is no team stays, marked)."""
-    options = [("", "—")] + sorted(names.items(), key=lambda pair: pair[1].lower())
-    if current and current not in names:
-        options.append((current, f"{current} (no such team)"))
-    return options
 
 
 @page("content.view")

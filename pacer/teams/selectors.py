@@ -71,6 +71,16 @@ def team_choices(workspace: Workspace) -> list[tuple[str, str]]:
     return list(Team.objects.filter(workspace=workspace).values_list("key", "name"))
 
 
+def team_options(names: dict[str, str], current: str, blank: str) -> list[tuple[str, str]]:
+    """A team select's options: ``("", blank)``, then the teams of ``names`` (key to
+    name, as ``team_choices`` gives them) by name; ``current``, a stored key that is no
+    team, stays, marked."""
+    options = [("", blank), *sorted(names.items(), key=lambda pair: pair[1].lower())]
+    if current and current not in names:
+        options.append((current, f"{current} (no such team)"))
+    return options
+
+
 def team_ids_of(workspace: Workspace, user_id: int) -> set[int]:
     """The ids of the teams the user is a member of."""
     found = Team.objects.filter(workspace=workspace, members__membership__user_id=user_id)

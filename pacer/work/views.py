@@ -75,19 +75,9 @@ def _boards_page(request, form, errors=None, status: int = 200):
         "errors": errors or {},
         "can_manage": allows(request.role, "work.manage"),
         "default_columns": DEFAULT_COLUMNS,
-        "teams": team_options(team_names, form.get("team", "")),
+        "teams": teams.team_options(team_names, form.get("team", ""), "Choose a team"),
     }
     return render(request, "work/board_list.html", context, status=status)
-
-
-def team_options(names: dict[str, str], current: str) -> list[tuple[str, str]]:
-    """The team select's options: the workspace's teams by name (a stored key that is
-    no team stays, marked)."""
-    options = [("", "Choose a team")]
-    options += sorted(names.items(), key=lambda pair: pair[1].lower())
-    if current and current not in names:
-        options.append((current, f"{current} (no such team)"))
-    return options
 
 
 @page("work.view")
