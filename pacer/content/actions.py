@@ -136,8 +136,7 @@ def save_workflow(workspace: Workspace, rows: list[dict], *, actor=None) -> Work
     """The workflow editor's rows (``workflow.from_rows``) as the workspace's workflow;
     stranding items is refused first, before the rows' own checks."""
     _refuse_stranding(workspace, {row.get("key") for row in rows if isinstance(row, dict)})
-    states, transitions = from_rows(rows)
-    return set_workflow(workspace, states=states, transitions=transitions, actor=actor)
+    return _store_workflow(workspace, *from_rows(rows), actor=actor)
 
 
 @transaction.atomic
@@ -146,6 +145,11 @@ def set_workflow(workspace: Workspace, *, states, transitions, actor=None) -> Wo
     (refused naming each such state and how many items are in it)."""
     cleaned, moves = check_workflow(states, transitions)
     _refuse_stranding(workspace, {s["key"] for s in cleaned})
+    return _store_workflow(workspace, cleaned, moves, actor=actor)
+
+
+def _store_workflow(workspace: Workspace, cleaned, moves, *, actor) -> Workflow:
+    """Save states and moves already checked (``check_workflow``) and strand no item."""
     flow, _ = Workflow.objects.update_or_create(
         workspace=workspace, defaults={"states": cleaned, "transitions": moves}
     )
