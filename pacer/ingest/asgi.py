@@ -51,7 +51,8 @@ class TrackingBodyLimit:
             return await self.app(scope, receive, send)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None:
-            if not declared.isdecimal():
+            # the header is bytes: bytes.isdigit() knows only the ASCII digits
+            if not declared.isdigit():
                 return await _refuse(send, 400, "Content-Length", "must be a whole number")
             if int(declared) > limit:
                 reason = f"request is {int(declared)} bytes; the limit is {limit} bytes"
