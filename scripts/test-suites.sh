@@ -20,12 +20,17 @@ mkdir -p var
 export PYTHONPYCACHEPREFIX="$ROOT/var/pycache"
 unset PYTHONDONTWRITEBYTECODE
 LOG=var/test-postgresql.log
-PACER_DATA_DIR="$ROOT/var/test-postgresql" scripts/with-postgres.sh \
+# With PACER_TEST_CPU_LOG=FILE, each run logs its tests' CPU time (tests/cpu_log.py) to
+# FILE.sqlite and FILE.postgresql; scripts/test-cpu-report.py sums them.
+CPU_LOG=${PACER_TEST_CPU_LOG:-}
+PACER_TEST_CPU_LOG=${CPU_LOG:+$CPU_LOG.postgresql} \
+  PACER_DATA_DIR="$ROOT/var/test-postgresql" scripts/with-postgres.sh \
   "$PYTEST" -m "not browser and not spark" -p no:cacheprovider --durations=40 "$@" \
   >"$LOG" 2>&1 &
 postgres_run=$!
 echo "== on SQLite (the PostgreSQL run goes on beside it: $LOG)"
-PACER_SKIP_TESTS_WITHOUT_DATABASE=1 PACER_DATA_DIR="$ROOT/var/test-sqlite" \
+PACER_TEST_CPU_LOG=${CPU_LOG:+$CPU_LOG.sqlite} \
+  PACER_SKIP_TESTS_WITHOUT_DATABASE=1 PACER_DATA_DIR="$ROOT/var/test-sqlite" \
   "$PYTEST" --nomigrations --durations=40 "$@"
 sqlite_status=$?
 wait "$postgres_run"

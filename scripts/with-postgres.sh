@@ -17,7 +17,15 @@ as_pg() {
 as_pg "$PG_BIN/initdb" -D "$DIR/data" -U postgres -A trust --no-sync >/dev/null
 as_pg "$PG_BIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w \
   -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
-cleanup() { as_pg "$PG_BIN/pg_ctl" -D "$DIR/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$DIR"; }
+# The server's CPU seconds so far (its own and its finished backends'), from /proc.
+server_cpu() {
+  local pid
+  pid=$(head -n 1 "$DIR/data/postmaster.pid" 2>/dev/null) || return 0
+  awk -v hz="$(getconf CLK_TCK)" '{printf "%.0f", ($14 + $15 + $16 + $17) / hz}' "/proc/$pid/stat" 2>/dev/null
+}
+cleanup() {
+  [ -n "${PACER_TEST_CPU_LOG:-}" ] && echo "PostgreSQL server CPU: $(server_cpu) s"
+  as_pg "$PG_BIN/pg_ctl" -D "$DIR/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$DIR"; }
 trap cleanup EXIT
 export PACER_DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/pacer"
 echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on port $PORT"

@@ -15,6 +15,8 @@ from pacer.ingest.processing import process_pending
 
 pytest_plugins = ["tests.business_fixture"]
 
+pytest_plugins = ["tests.cpu_log"]
+
 # Compiled bytecode in one shared folder, written whatever this machine's
 # PYTHONDONTWRITEBYTECODE says, for this process and every process a test starts (the
 # crash tests' workers, the CLI): without it each child spends ~4.5 s of CPU compiling
