@@ -3,9 +3,10 @@
 Wall-clock durations (``--durations``) grow with the machine's load; CPU time does not.
 With ``PACER_TEST_CPU_LOG=FILE`` set, each test's setup, call and teardown append one
 tab-separated line to FILE: node id, phase, CPU seconds of the test process, CPU seconds
-of the processes it started and waited for (crash-test workers, the CLI, Chromium is not
-among them: it is not waited for until the session ends). ``scripts/test-cpu-report.py``
-sums the lines by test file.
+of the processes it started and waited for (crash-test workers, the CLI; not Chromium,
+which is not waited for until the session ends), and wall seconds (the rest of the wall
+time is waiting: for the PostgreSQL server, a subprocess not yet reaped, or the machine).
+``scripts/test-cpu-report.py`` sums the lines by test file.
 """
 
 import os
@@ -17,9 +18,9 @@ import pytest
 LOG = os.environ.get("PACER_TEST_CPU_LOG", "")
 
 
-def _spent() -> tuple[float, float]:
+def _spent() -> tuple[float, float, float]:
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time(), children.ru_utime + children.ru_stime
+    return time.process_time(), children.ru_utime + children.ru_stime, time.monotonic()
 
 
 def _logged(item, phase: str):
@@ -27,8 +28,8 @@ def _logged(item, phase: str):
     outcome = yield
     ended = _spent()
     with open(LOG, "a", encoding="utf-8") as log:
-        own, children = ended[0] - started[0], ended[1] - started[1]
-        log.write(f"{item.nodeid}\t{phase}\t{own:.3f}\t{children:.3f}\n")
+        own, children, wall = (end - start for end, start in zip(ended, started, strict=True))
+        log.write(f"{item.nodeid}\t{phase}\t{own:.3f}\t{children:.3f}\t{wall:.3f}\n")
     return outcome
 
 
