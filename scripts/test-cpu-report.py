@@ -31,9 +31,7 @@ def main(argv: list[str]) -> None:
     ranked = sorted(own, key=lambda key: own[key] + children[key], reverse=True)
     print(f"{'own s':>8} {'child s':>8} {'wall s':>8} {'tests':>6}  file")
     for key in ranked[:top]:
-        print(
-            f"{own[key]:8.1f} {children[key]:8.1f} {wall[key]:8.1f} {len(count[key]):6d}  {key}"
-        )
+        print(f"{own[key]:8.1f} {children[key]:8.1f} {wall[key]:8.1f} {len(count[key]):6d}  {key}")
 
 
 if __name__ == "__main__":
