@@ -39,6 +39,7 @@ from pacer.core.models import Workspace
 from pacer.core.selectors import members
 from pacer.messaging import actions as messaging
 from pacer.messaging import webhooks
+from pacer.teams import selectors as teams
 
 MAX_BODY = 200_000
 MAX_STEPS = 10
@@ -157,6 +158,19 @@ def _store_workflow(workspace: Workspace, cleaned, moves, *, actor) -> Workflow:
     return flow
 
 
+def _team(workspace: Workspace, team, errors: dict, *, required: bool = False) -> str:
+    """The key of one of the workspace's teams (case and spaces ignored), or "" for no
+    team (refused when ``required``); an unknown key is refused under ``errors["team"]``."""
+    team = _text(errors, "team", team, 100, required=required)
+    if not team or "team" in errors:
+        return team
+    found = teams.team_by_key(workspace, team)
+    if found is None:
+        errors["team"] = f"no team '{team[:60]}' in this workspace: choose one of its teams"
+        return team
+    return found.key
+
+
 @transaction.atomic
 def create_item(
     workspace: Workspace,
@@ -179,7 +193,7 @@ def create_item(
     errors: dict[str, str] = {}
     title = _text(errors, "title", title, 300, required=True)
     body = _text(errors, "body", body, MAX_BODY)
-    team = _text(errors, "team", team, 100)
+    team = _team(workspace, team, errors)
     campaign_key = _text(errors, "campaign_key", campaign_key, 200)
     if kind not in ContentKind.values:
         errors["kind"] = f"must be one of {', '.join(ContentKind.values)}"
@@ -554,7 +568,7 @@ def rotate_feed(
     refused from then on). Returns the feed and its token, which is stored only as a
     digest: show it now, it cannot be shown again."""
     errors: dict[str, str] = {}
-    team = _text(errors, "team", team, 100, required=scope == FeedScope.TEAM)
+    team = _team(workspace, team, errors, required=scope == FeedScope.TEAM)
     if scope not in FeedScope.values:
         errors["scope"] = f"must be one of {', '.join(FeedScope.values)}"
     if errors:
