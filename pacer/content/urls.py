@@ -69,6 +69,16 @@ urlpatterns = [
     path("assets/partners/new/", partner_views.partner_create, name="partner-create"),
     path("assets/partners/<int:partner_id>/", partner_views.partner_detail, name="partner"),
     path(
+        "assets/partners/<int:partner_id>/edit/",
+        partner_views.partner_edit,
+        name="partner-edit",
+    ),
+    path(
+        "assets/partners/<int:partner_id>/active/",
+        partner_views.partner_activate,
+        name="partner-active",
+    ),
+    path(
         "assets/partners/<int:partner_id>/share/",
         partner_views.partner_share,
         name="partner-share",
