@@ -8,7 +8,13 @@ import pytest
 from django.test import Client
 
 from pacer.content import assets, partners
-from pacer.content.models import Collection, Partner, PartnerDownload, ShareDownload
+from pacer.content.models import (
+    Collection,
+    Partner,
+    PartnerDownload,
+    ShareDownload,
+    ShareLink,
+)
 from pacer.core import actions as core
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import AuditEntry
@@ -164,3 +170,24 @@ def test_only_asset_managers_edit_or_deactivate_a_partner(workspace, library):  
         assert client.post(f"/assets/partners/{franchise.pk}/active/", {}).status_code == 403
     assert Partner.objects.get(pk=franchise.pk).active is True
     assert not AuditEntry.objects.filter(action="partner.deactivate").exists()
+
+
+def test_the_collection_page_makes_a_link_for_a_partner_and_refuses_a_stranger(
+    workspace,
+    library,  # noqa: F811  (the fixture imported above)
+    manager,
+):
+    spring = Collection.objects.get(name="Spring kit")
+    other = core.create_workspace("Other", slug="other")
+    stranger = partners.create_partner(other, name="Theirs", territory="DE", channel="print")
+    url = f"/assets/collections/{spring.pk}/share/"
+    form = {"label": "Berlin", "days": "7", "can_download": "on", "renditions": ["original"]}
+    for wanted in (str(stranger.pk), "x"):
+        refused = manager.post(url, {**form, "partner": wanted})
+        assert refused.status_code == 302
+    assert not ShareLink.objects.exists()
+    made = manager.post(url, {**form, "partner": str(library["franchise"].pk)})
+    assert made.status_code == 200 and "new-share-url" in made.content.decode()
+    assert ShareLink.objects.get().partner == library["franchise"]
+    page = manager.get(f"/assets/collections/{spring.pk}/").content.decode()
+    assert f'<a href="/assets/partners/{library["franchise"].pk}/">Franchise Berlin</a>' in page
