@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from pacer.content import links, selectors
+from pacer.content import details, links, selectors
 from pacer.content.models import (
     ApprovalStep,
     CalendarFeed,
@@ -33,13 +33,11 @@ from pacer.content.rights import rights_problem
 from pacer.content.workflow import PUBLISHED, check_workflow, from_rows
 from pacer.core import audit, clock
 from pacer.core.actions import digest_secret
-from pacer.core.channels import CHANNELS
 from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed, check_text
 from pacer.core.models import Workspace
 from pacer.core.selectors import members
 from pacer.messaging import actions as messaging
 from pacer.messaging import webhooks
-from pacer.teams import selectors as teams
 
 MAX_BODY = 200_000
 MAX_STEPS = 10
@@ -158,19 +156,6 @@ def _store_workflow(workspace: Workspace, cleaned, moves, *, actor) -> Workflow:
     return flow
 
 
-def _team(workspace: Workspace, team, errors: dict, *, required: bool = False) -> str:
-    """The key of one of the workspace's teams (case and spaces ignored), or "" for no
-    team (refused when ``required``); an unknown key is refused under ``errors["team"]``."""
-    team = _text(errors, "team", team, 100, required=required)
-    if not team or "team" in errors:
-        return team
-    found = teams.team_by_key(workspace, team)
-    if found is None:
-        errors["team"] = f"no team '{team[:60]}' in this workspace: choose one of its teams"
-        return team
-    return found.key
-
-
 @transaction.atomic
 def create_item(
     workspace: Workspace,
@@ -191,19 +176,10 @@ def create_item(
     """A content item in the workflow's first state, with its body as version 1.
     ``due_on`` is its editorial deadline (a board task is made for it)."""
     errors: dict[str, str] = {}
-    title = _text(errors, "title", title, 300, required=True)
+    given = {"title": title, "kind": kind, "channel": channel, "team": team}
+    given.update(theme=theme_id, campaign_key=campaign_key)
+    detail = details.check_details(workspace, given, errors)
     body = _text(errors, "body", body, MAX_BODY)
-    team = _team(workspace, team, errors)
-    campaign_key = _text(errors, "campaign_key", campaign_key, 200)
-    if kind not in ContentKind.values:
-        errors["kind"] = f"must be one of {', '.join(ContentKind.values)}"
-    if channel and channel not in CHANNELS:
-        errors["channel"] = "is not a known channel"
-    theme = None
-    if theme_id not in (None, ""):
-        theme = Theme.objects.filter(workspace=workspace, pk=theme_id).first()
-        if theme is None:
-            errors["theme"] = "no such theme in this workspace"
     plan = _plan(workspace, list(reviewers), errors)
     when = _when(scheduled_for, "scheduled_for", errors)
     due = _day(due_on, "due_on", errors)
@@ -215,13 +191,8 @@ def create_item(
     flow = selectors.workflow(workspace)
     item = ContentItem.objects.create(
         workspace=workspace,
-        title=title,
-        kind=kind,
+        **detail,
         state=flow.states[0]["key"],
-        channel=channel,
-        team=team,
-        theme=theme,
-        campaign_key=campaign_key,
         owner=owner if getattr(owner, "pk", None) else None,
         approval_plan=plan,
         scheduled_for=when,
@@ -568,7 +539,7 @@ def rotate_feed(
     refused from then on). Returns the feed and its token, which is stored only as a
     digest: show it now, it cannot be shown again."""
     errors: dict[str, str] = {}
-    team = _team(workspace, team, errors, required=scope == FeedScope.TEAM)
+    team = details.check_team(workspace, team, errors, required=scope == FeedScope.TEAM)
     if scope not in FeedScope.values:
         errors["scope"] = f"must be one of {', '.join(FeedScope.values)}"
     if errors:

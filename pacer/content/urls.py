@@ -13,6 +13,7 @@ from pacer.content import (
 urlpatterns = [
     path("content/items/", views.item_list, name="content-list"),
     path("content/items/<int:item_id>/", views.item_detail, name="content-item"),
+    path("content/items/<int:item_id>/edit/", views.item_edit, name="content-edit"),
     path("content/items/<int:item_id>/state/", views.item_transition, name="content-transition"),
     path("content/items/<int:item_id>/version/", views.item_version, name="content-version"),
     path("content/items/<int:item_id>/vote/", views.item_vote, name="content-vote"),

@@ -66,3 +66,20 @@ def test_a_team_feed_needs_one_of_the_workspaces_teams(workspace, admin):
     assert CalendarFeed.objects.count() == 0
     feed, _ = actions.rotate_feed(workspace, user=admin, scope="team", team="Content")
     assert feed.team == "content"
+
+
+def test_the_calendar_and_the_feeds_page_name_teams(workspace, admin):
+    actions.create_item(workspace, title="Post", kind="ad", team="cx")
+    client = Client()
+    client.force_login(admin)
+    calendar = client.get("/content/calendar/").content.decode()
+    assert '<option value="cx">CX</option>' in calendar
+    feeds = client.get("/content/feeds/")
+    assert feeds.context["teams"] == [
+        ("", "—"),
+        ("brand", "Brand"),
+        ("content", "Content"),
+        ("cx", "CX"),
+        ("performance", "Performance"),
+        ("product", "Product"),
+    ]
