@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from pacer.content import links, selectors
+from pacer.content import details, links, selectors
 from pacer.content.models import (
     ApprovalStep,
     CalendarFeed,
@@ -33,7 +33,6 @@ from pacer.content.rights import rights_problem
 from pacer.content.workflow import PUBLISHED, check_workflow, from_rows
 from pacer.core import audit, clock
 from pacer.core.actions import digest_secret
-from pacer.core.channels import CHANNELS
 from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed, check_text
 from pacer.core.models import Workspace
 from pacer.core.selectors import members
@@ -177,19 +176,10 @@ def create_item(
     """A content item in the workflow's first state, with its body as version 1.
     ``due_on`` is its editorial deadline (a board task is made for it)."""
     errors: dict[str, str] = {}
-    title = _text(errors, "title", title, 300, required=True)
+    given = {"title": title, "kind": kind, "channel": channel, "team": team}
+    given.update(theme=theme_id, campaign_key=campaign_key)
+    detail = details.check_details(workspace, given, errors)
     body = _text(errors, "body", body, MAX_BODY)
-    team = _text(errors, "team", team, 100)
-    campaign_key = _text(errors, "campaign_key", campaign_key, 200)
-    if kind not in ContentKind.values:
-        errors["kind"] = f"must be one of {', '.join(ContentKind.values)}"
-    if channel and channel not in CHANNELS:
-        errors["channel"] = "is not a known channel"
-    theme = None
-    if theme_id not in (None, ""):
-        theme = Theme.objects.filter(workspace=workspace, pk=theme_id).first()
-        if theme is None:
-            errors["theme"] = "no such theme in this workspace"
     plan = _plan(workspace, list(reviewers), errors)
     when = _when(scheduled_for, "scheduled_for", errors)
     due = _day(due_on, "due_on", errors)
@@ -201,13 +191,8 @@ def create_item(
     flow = selectors.workflow(workspace)
     item = ContentItem.objects.create(
         workspace=workspace,
-        title=title,
-        kind=kind,
+        **detail,
         state=flow.states[0]["key"],
-        channel=channel,
-        team=team,
-        theme=theme,
-        campaign_key=campaign_key,
         owner=owner if getattr(owner, "pk", None) else None,
         approval_plan=plan,
         scheduled_for=when,
@@ -554,7 +539,7 @@ def rotate_feed(
     refused from then on). Returns the feed and its token, which is stored only as a
     digest: show it now, it cannot be shown again."""
     errors: dict[str, str] = {}
-    team = _text(errors, "team", team, 100, required=scope == FeedScope.TEAM)
+    team = details.check_team(workspace, team, errors, required=scope == FeedScope.TEAM)
     if scope not in FeedScope.values:
         errors["scope"] = f"must be one of {', '.join(FeedScope.values)}"
     if errors:

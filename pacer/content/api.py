@@ -6,7 +6,7 @@ from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
-from pacer.content import actions, selectors
+from pacer.content import actions, details, selectors
 from pacer.content.models import ContentKind
 from pacer.content.workflow import MAX_STATES
 from pacer.core.api_schema import (
@@ -22,6 +22,7 @@ from pacer.core.errors import NotFound, ValidationFailed
 from pacer.core.permissions import allows, endpoint
 
 router = Router(tags=["content"])
+WRITE = {**ERRORS, **BODY_ERRORS, **NOT_FOUND}
 StateKey = text(40, min_length=1, pattern=r"^[a-z][a-z0-9_]{0,39}$")
 
 
@@ -56,12 +57,25 @@ class ContentItemOut(Schema):
     state: str
     channel: str
     team: str
+    theme: int | None = Field(description="the id of its theme")
     campaign_key: str
     scheduled_for: datetime | None
     published_at: datetime | None
     version: int
     approval_problem: str = Field(description="why it is not approved ('' when it is)")
     steps: list[ContentStepOut] = Field(description="the approval steps of the latest version")
+
+
+class ContentItemPatch(Schema):
+    """A field left out keeps its value; "" (or ``null`` for ``theme``) empties a field
+    that may be empty."""
+
+    title: text(300, min_length=1) | None = None
+    kind: ContentKind | None = None
+    channel: AnyChannel | None = None
+    team: text(100) | None = Field(default=None, description="one of the workspace's teams")
+    theme: Id | None = Field(default=None, description="the id of one of its themes")
+    campaign_key: text(200) | None = Field(default=None, description="one of its campaigns")
 
 
 class ContentVersionIn(Schema):
@@ -93,6 +107,7 @@ def _item_out(item) -> dict:
     latest = selectors.latest_version(item)
     return {
         **{f: getattr(item, f) for f in ("id", "title", "kind", "state", "channel", "team")},
+        "theme": item.theme_id,
         "campaign_key": item.campaign_key,
         "scheduled_for": item.scheduled_for,
         "published_at": item.published_at,
@@ -147,6 +162,19 @@ def create_item(request, payload: ContentItemIn):
 @endpoint("content.view")
 def get_item(request, item_id: Id):
     return _item_out(_get(request, item_id))
+
+
+@router.patch("/items/{item_id}", response={200: ContentItemOut, **WRITE})
+@endpoint("content.edit")
+def update_item(request, item_id: Id, payload: ContentItemPatch):
+    """Change its title, kind, channel, team, theme or campaign, all or nothing (422
+    naming the field: a team, theme or campaign the workspace does not have, a channel
+    its assets' rights do not cover while it is approved, any change to a published
+    item)."""
+    details.update_item(
+        _get(request, item_id), payload.dict(exclude_unset=True), actor=request.user
+    )
+    return _item_out(selectors.item(request.workspace, item_id))
 
 
 @router.post(

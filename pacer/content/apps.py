@@ -9,6 +9,7 @@ class ContentConfig(DomainConfig):
     api = (
         ("/content/", "pacer.content.api.router"),
         ("/content/", "pacer.content.asset_api.router"),
+        ("/content/", "pacer.content.partner_api.router"),
     )
     loops = (
         Loop("content-asset-expiry", "pacer.content.tasks.expire_assets", 300),

@@ -330,11 +330,23 @@ MAX_SHARE_DAYS = 365
 
 @transaction.atomic
 def share_collection(
-    collection: Collection, *, label, days, can_download: bool, renditions, actor=None
+    collection: Collection,
+    *,
+    label,
+    days,
+    can_download: bool,
+    renditions,
+    partner=None,
+    actor=None,
 ) -> tuple[ShareLink, str]:
-    """An expiring link to a collection for a partner. Returns the link and its token,
+    """An expiring link to a collection for a partner (``partner``: one of the workspace's
+    partners, if named; its deactivation stops the link). Returns the link and its token,
     which is stored only as a digest: show the address now, it cannot be shown again."""
     errors: dict[str, str] = {}
+    if partner is not None and partner.workspace_id != collection.workspace_id:
+        errors["partner"] = "no such partner in this workspace"
+    elif partner is not None and not partner.active:
+        errors["partner"] = f"{partner.name} is deactivated: reactivate it first"
     if not isinstance(label, str) or not 1 <= len(label.strip()) <= 200:
         errors["label"] = "name who it is for in 1-200 characters"
     try:
@@ -353,6 +365,7 @@ def share_collection(
     link = ShareLink.objects.create(
         workspace=collection.workspace,
         collection=collection,
+        partner=partner,
         label=label.strip(),
         digest=digest_secret(token),
         prefix=token[:6],
@@ -366,7 +379,7 @@ def share_collection(
         "asset.share",
         link,
         actor=actor,
-        after={"collection": collection.pk, "days": days},
+        after={"collection": collection.pk, "days": days, "partner": getattr(partner, "pk", None)},
     )
     return link, token
 
@@ -375,6 +388,8 @@ def share_problem(link: ShareLink | None, asset: Asset | None = None, kind: str 
     """Why a share link (or a download through it) is refused, or ``None``."""
     if link is None or link.expires_at <= clock.now():
         return "this link has expired or does not exist"
+    if link.partner is not None and not link.partner.active:
+        return "this link has been withdrawn"
     if asset is None:
         return None
     if not link.collection.assets.filter(pk=asset.pk).exists():

@@ -30,6 +30,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.core.selectors import role_of
 from pacer.planning import selectors as planning
+from pacer.teams import selectors as teams
 from pacer.web.components import flash_errors
 from pacer.web.filters import Choice, FilterBar
 from pacer.web.tables import Column, Table
@@ -115,6 +116,14 @@ def _bands(workspace, start: date, end: date, theme_filter: str):
     return found
 
 
+def _team_names(workspace) -> list[tuple[str, str]]:
+    """(key, name) of the teams the workspace's items name, by name (a key that is no
+    longer a team shows as itself)."""
+    names = dict(teams.team_choices(workspace))
+    found = [(key, names.get(key, key)) for key in selectors.teams(workspace)]
+    return sorted(found, key=lambda pair: pair[1].lower())
+
+
 @page("content.view")
 def content_calendar(request):
     workspace = request.workspace
@@ -128,7 +137,7 @@ def content_calendar(request):
         [
             Choice("channel", "Channel", CHANNELS.items(), blank="All channels"),
             Choice("theme", "Theme", theme_choices, blank="All themes"),
-            Choice("team", "Team", [(t, t) for t in selectors.teams(workspace)], blank="All teams"),
+            Choice("team", "Team", _team_names(workspace), blank="All teams"),
             Choice("kind", "Kind", ContentKind.choices, blank="All kinds"),
         ],
         keep=("view", "day"),
@@ -279,7 +288,7 @@ def feeds(request):
             "feeds": selectors.feeds_of(request.workspace, request.user),
             "new_url": new_url,
             "scopes": FeedScope.choices,
-            "teams": [("", "—")] + [(t, t) for t in selectors.teams(request.workspace)],
+            "teams": teams.team_options(dict(teams.team_choices(request.workspace)), "", "—"),
         },
     )
 

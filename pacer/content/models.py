@@ -363,10 +363,14 @@ class AssetNotice(models.Model):
 class ShareLink(models.Model):
     """An expiring link to a collection for a partner: view, and download when allowed,
     of the renditions it names ("original", "medium", "thumbnail"). Its token is stored
-    only as its SHA-256 digest: the link is shown once, when it is made."""
+    only as its SHA-256 digest: the link is shown once, when it is made. ``partner``: the
+    partner it was made for, if named (a deactivated partner's links stop working)."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="links")
+    partner = models.ForeignKey(
+        "Partner", null=True, blank=True, on_delete=models.CASCADE, related_name="links"
+    )
     label = models.CharField(max_length=200)
     digest = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8, blank=True, default="")
@@ -391,17 +395,26 @@ class Partner(models.Model):
     the partner portal. It uses them in ``territory`` on ``channel``: the portal shows an
     asset only while its usage rights (and talent releases) cover that use today.
     ``contacts``: ``[{"name", "email"}]``, who is told when an asset they downloaded is
-    withdrawn."""
+    withdrawn. ``key``: its stable name for other systems (the REST API creates by key;
+    "" for a partner made before keys). A partner that is not ``active`` gets nothing: its
+    portal is empty and its share links refuse every request."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    key = models.CharField(max_length=60, blank=True, default="")
     name = models.CharField(max_length=200)
     territory = models.CharField(max_length=2)
     channel = models.CharField(max_length=40)
     contacts = models.JSONField(default=list)
+    active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="partner_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="partner_name"),
+            models.UniqueConstraint(
+                fields=["workspace", "key"], condition=~models.Q(key=""), name="partner_key"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

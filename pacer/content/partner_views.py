@@ -14,6 +14,7 @@ from pacer.content import partners, selectors
 from pacer.content.assets import SHARE_KINDS
 from pacer.content.models import Collection
 from pacer.content.storage import storage
+from pacer.core import clock
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
@@ -107,6 +108,8 @@ def partner_detail(request, partner_id: int):
             "channel": CHANNELS.get(found.channel, found.channel),
             "shares": found.shares.select_related("collection").order_by("collection__name"),
             "logins": found.members.select_related("user").order_by("user__username"),
+            "links": found.links.select_related("collection").order_by("-created_at"),
+            "now": clock.now(),
             "collections": Collection.objects.filter(workspace=request.workspace).order_by("name"),
             "kinds": SHARE_KINDS,
             "shown": partners.portal(found),
@@ -115,6 +118,55 @@ def partner_detail(request, partner_id: int):
             "can_preview": allows(request.role, "content.portal"),
         },
     )
+
+
+def _edit_form(found) -> dict:
+    contacts = "\n".join(f"{c['name']} <{c['email']}>".strip() for c in found.contacts)
+    return {
+        "name": found.name,
+        "territory": found.territory,
+        "channel": found.channel,
+        "contacts": contacts,
+    }
+
+
+@page("assets.manage")
+def partner_edit(request, partner_id: int):
+    """Change a partner's name, territory, channel and contacts; the form comes back with
+    the reasons when refused (nothing changed)."""
+    found = _partner(request, partner_id)
+    form, errors, status = _edit_form(found), None, 200
+    if request.method == "POST":
+        form = {f: request.POST.get(f, "") for f in ("name", "territory", "channel", "contacts")}
+        try:
+            partners.update_partner(found, dict(form), actor=request.user)
+        except ValidationFailed as error:
+            errors, status = error.errors, 422
+        else:
+            messages.success(request, f"Partner '{form['name'].strip()}' saved.")
+            return HttpResponseRedirect(reverse("partner", args=[found.pk]))
+    return render(
+        request,
+        "content/partner_edit.html",
+        {"partner": found, "form": form, "errors": errors, "channels": CHANNELS.items()},
+        status=status,
+    )
+
+
+@require_POST
+@page("assets.manage")
+def partner_activate(request, partner_id: int):
+    """Deactivate (``active=0``) or reactivate (``active=1``) a partner."""
+    found = _partner(request, partner_id)
+    active = request.POST.get("active") == "1"
+    partners.set_active(found, active, actor=request.user)
+    if active:
+        messages.success(request, f"{found.name} is active again: its portal and links work.")
+    else:
+        messages.success(
+            request, f"{found.name} is deactivated: its portal and share links no longer work."
+        )
+    return HttpResponseRedirect(reverse("partner", args=[found.pk]))
 
 
 @require_POST

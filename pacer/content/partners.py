@@ -18,6 +18,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.text import slugify
 
 from pacer.content.assets import SHARE_KINDS
 from pacer.content.models import (
@@ -40,6 +41,7 @@ from pacer.core.models import Workspace
 from pacer.core.roles import Role
 
 TERRITORY = re.compile(r"^[A-Z]{2}$")
+KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 CONTACT = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>\s]+)>\s*$")
 MAX_CONTACTS = 20
 
@@ -55,7 +57,10 @@ def _contacts(value, errors: dict) -> list[dict]:
                 errors["contacts"] = f"'{line.strip()[:60]}': write one per line as Name <email>"
                 return []
             value.append(match.groupdict())
-    if not isinstance(value, list) or len(value) > MAX_CONTACTS:
+    if not isinstance(value, list):
+        errors["contacts"] = "a list of contacts, each a name and an email address"
+        return []
+    if len(value) > MAX_CONTACTS:
         errors["contacts"] = f"at most {MAX_CONTACTS} contacts"
         return []
     found = []
@@ -71,28 +76,116 @@ def _contacts(value, errors: dict) -> list[dict]:
     return found
 
 
+def _terms(workspace: Workspace, values: dict, errors: dict, *, current: Partner | None) -> dict:
+    """The partner fields of ``values`` cleaned (only those given), each refusal under its
+    field: ``name``, ``territory``, ``channel``, ``contacts``."""
+    cleaned: dict = {}
+    if "name" in values:
+        cleaned["name"] = check_text(errors, "name", values["name"], 200, required=True)
+        taken = Partner.objects.filter(workspace=workspace, name=cleaned["name"])
+        if current is not None:
+            taken = taken.exclude(pk=current.pk)
+        if "name" not in errors and taken.exists():
+            errors["name"] = f"'{cleaned['name']}' is already a partner"
+    if "territory" in values:
+        territory = values["territory"]
+        territory = territory.strip().upper() if isinstance(territory, str) else ""
+        if not TERRITORY.match(territory):
+            errors["territory"] = "a two-letter country code (ISO 3166), e.g. DE"
+        cleaned["territory"] = territory
+    if "channel" in values:
+        if values["channel"] not in CHANNELS:
+            errors["channel"] = "choose one of the channels (e.g. print, local_partner)"
+        cleaned["channel"] = values["channel"]
+    if "contacts" in values:
+        contacts = values["contacts"]
+        contacts = list(contacts) if isinstance(contacts, tuple) else contacts
+        cleaned["contacts"] = _contacts(contacts, errors)
+    return cleaned
+
+
+def _free_key(workspace: Workspace, name: str) -> str:
+    """A key for a partner made on the pages: its name as a slug, numbered if taken."""
+    base = (slugify(name)[:50] or "partner").strip("-") or "partner"
+    taken = set(
+        Partner.objects.filter(workspace=workspace, key__startswith=base).values_list(
+            "key", flat=True
+        )
+    )
+    number, key = 1, base
+    while key in taken:
+        number += 1
+        key = f"{base}-{number}"
+    return key
+
+
 @transaction.atomic
 def create_partner(
-    workspace: Workspace, *, name, territory, channel, contacts=(), actor=None
+    workspace: Workspace, *, name, territory, channel, contacts=(), key=None, actor=None
 ) -> Partner:
-    """A partner that uses assets in ``territory`` (ISO country code) on ``channel``."""
+    """A partner that uses assets in ``territory`` (ISO country code) on ``channel``.
+    ``key``: its stable name for other systems (lowercase letters, digits and '-'); made
+    from the name when not given."""
     errors: dict[str, str] = {}
-    name = check_text(errors, "name", name, 200, required=True)
-    territory = territory.strip().upper() if isinstance(territory, str) else ""
-    if not TERRITORY.match(territory):
-        errors["territory"] = "a two-letter country code (ISO 3166), e.g. DE"
-    if channel not in CHANNELS:
-        errors["channel"] = "choose one of the channels (e.g. print, local_partner)"
-    cleaned = _contacts(list(contacts) if isinstance(contacts, tuple) else contacts, errors)
-    if "name" not in errors and Partner.objects.filter(workspace=workspace, name=name).exists():
-        errors["name"] = f"'{name}' is already a partner"
+    values = {"name": name, "territory": territory, "channel": channel, "contacts": contacts}
+    cleaned = _terms(workspace, values, errors, current=None)
+    if key is None and "name" not in errors:
+        key = _free_key(workspace, cleaned["name"])
+    elif key is not None and (not isinstance(key, str) or not KEY.match(key)):
+        errors["key"] = "use 1-60 lowercase letters, digits or '-', starting with one"
+    elif key is not None and Partner.objects.filter(workspace=workspace, key=key).exists():
+        errors["key"] = f"'{key}' is already a partner's key"
     if errors:
         raise ValidationFailed(errors)
-    partner = Partner.objects.create(
-        workspace=workspace, name=name, territory=territory, channel=channel, contacts=cleaned
-    )
+    partner = Partner.objects.create(workspace=workspace, key=key, **cleaned)
     audit.record(workspace, "partner.create", partner, actor=actor, after=audit.snapshot(partner))
     return partner
+
+
+@transaction.atomic
+def update_partner(found: Partner, values: dict, *, actor=None) -> Partner:
+    """Change a partner's ``name``, ``territory``, ``channel`` and/or ``contacts`` (those
+    in ``values``), all or nothing. A new territory or channel changes what its portal
+    shows at once."""
+    found = Partner.objects.select_for_update().get(pk=found.pk)
+    errors: dict[str, str] = {}
+    unknown = sorted(set(values) - {"name", "territory", "channel", "contacts"})
+    if unknown:
+        errors[unknown[0]] = "cannot be changed here"
+    cleaned = _terms(found.workspace, values, errors, current=found)
+    if errors:
+        raise ValidationFailed(errors)
+    changed = [f for f, value in cleaned.items() if getattr(found, f) != value]
+    if not changed:
+        return found
+    before = audit.snapshot(found, changed)
+    for f in changed:
+        setattr(found, f, cleaned[f])
+    found.save(update_fields=changed)
+    after = audit.snapshot(found, changed)
+    audit.record(found.workspace, "partner.update", found, actor=actor, before=before, after=after)
+    return found
+
+
+@transaction.atomic
+def set_active(found: Partner, active: bool, *, actor=None) -> Partner:
+    """Deactivate a partner (its portal shows nothing and its share links refuse every
+    request, from this moment) or reactivate it; no change, no audit entry."""
+    found = Partner.objects.select_for_update().get(pk=found.pk)
+    if found.active == bool(active):
+        return found
+    found.active = bool(active)
+    found.save(update_fields=["active"])
+    action = "partner.reactivate" if found.active else "partner.deactivate"
+    audit.record(
+        found.workspace,
+        action,
+        found,
+        actor=actor,
+        before={"active": not found.active},
+        after={"active": found.active},
+    )
+    return found
 
 
 @transaction.atomic
@@ -163,6 +256,10 @@ def partners(workspace: Workspace):
     return Partner.objects.filter(workspace=workspace).order_by("name")
 
 
+def partner_by_key(workspace: Workspace, key: str) -> Partner | None:
+    return partners(workspace).filter(key=key).first() if key else None
+
+
 def partner(workspace: Workspace, partner_id: int) -> Partner | None:
     return partners(workspace).filter(pk=partner_id).first()
 
@@ -178,7 +275,9 @@ class PortalAsset:
 def portal(found: Partner, day: date | None = None) -> list[PortalAsset]:
     """What the partner's portal shows on ``day`` (today by default): each asset of its
     shared collections whose rights cover the partner's territory and channel, with the
-    renditions it may download, by name."""
+    renditions it may download, by name; nothing while the partner is deactivated."""
+    if not found.active:
+        return []
     day = day or clock.now().date()
     shown: dict[int, PortalAsset] = {}
     shares = found.shares.select_related("collection").order_by("collection__name")

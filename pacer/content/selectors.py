@@ -235,7 +235,9 @@ def share_link_by_token(token: str) -> ShareLink | None:
     if not token or len(token) > 64:
         return None
     return (
-        ShareLink.objects.filter(digest=digest_secret(token)).select_related("collection").first()
+        ShareLink.objects.filter(digest=digest_secret(token))
+        .select_related("collection", "partner")
+        .first()
     )
 
 

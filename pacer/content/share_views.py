@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from pacer.content import assets, selectors
+from pacer.content import assets, partners, selectors
 from pacer.content.models import ShareLink
 from pacer.content.storage import storage
 from pacer.core import clock
@@ -41,6 +41,11 @@ def _collection_page(request, collection, *, new_link=None, new_url=None):
             "new_url": new_url,
             "now": clock.now(),
             "kinds": [(k, k) for k in assets.SHARE_KINDS],
+            "partners": [("", "—")]
+            + [
+                (str(p.pk), p.name)
+                for p in partners.partners(request.workspace).filter(active=True)
+            ],
             "can_manage": allows(request.role, "assets.manage"),
         },
     )
@@ -51,6 +56,14 @@ def _collection_page(request, collection, *, new_link=None, new_url=None):
 def collection_share(request, collection_id: int):
     collection = _collection(request, collection_id)
     data = request.POST
+    wanted = data.get("partner", "")
+    partner = None
+    if wanted:
+        is_id = wanted.isdecimal() and len(wanted) < 19
+        partner = partners.partner(request.workspace, int(wanted)) if is_id else None
+        if partner is None:
+            flash_errors(request, ValidationFailed({"partner": "no such partner"}))
+            return HttpResponseRedirect(reverse("collection", args=[collection.pk]))
     try:
         link, token = assets.share_collection(
             collection,
@@ -58,6 +71,7 @@ def collection_share(request, collection_id: int):
             days=data.get("days", ""),
             can_download=data.get("can_download") == "on",
             renditions=data.getlist("renditions"),
+            partner=partner,
             actor=request.user,
         )
     except ValidationFailed as error:

@@ -13,6 +13,7 @@ from pacer.content import (
 urlpatterns = [
     path("content/items/", views.item_list, name="content-list"),
     path("content/items/<int:item_id>/", views.item_detail, name="content-item"),
+    path("content/items/<int:item_id>/edit/", views.item_edit, name="content-edit"),
     path("content/items/<int:item_id>/state/", views.item_transition, name="content-transition"),
     path("content/items/<int:item_id>/version/", views.item_version, name="content-version"),
     path("content/items/<int:item_id>/vote/", views.item_vote, name="content-vote"),
@@ -68,6 +69,16 @@ urlpatterns = [
     path("assets/partners/", partner_views.partner_list, name="partner-list"),
     path("assets/partners/new/", partner_views.partner_create, name="partner-create"),
     path("assets/partners/<int:partner_id>/", partner_views.partner_detail, name="partner"),
+    path(
+        "assets/partners/<int:partner_id>/edit/",
+        partner_views.partner_edit,
+        name="partner-edit",
+    ),
+    path(
+        "assets/partners/<int:partner_id>/active/",
+        partner_views.partner_activate,
+        name="partner-active",
+    ),
     path(
         "assets/partners/<int:partner_id>/share/",
         partner_views.partner_share,

@@ -8,13 +8,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from pacer.content import actions, assets, selectors
+from pacer.content import actions, assets, details, selectors
 from pacer.content.models import ContentKind
 from pacer.core import clock
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.core.selectors import members
+from pacer.planning import selectors as planning
 from pacer.teams import selectors as teams
 from pacer.web.components import flash_errors
 from pacer.web.filters import Choice, FilterBar, Text
@@ -27,6 +28,15 @@ def _item_url(row) -> str:
 
 def _member_choices(workspace) -> list[tuple[str, str]]:
     return [(str(m.user_id), m.user.get_username()) for m in members(workspace)]
+
+
+def _campaign_options(workspace, current: str) -> list[tuple[str, str]]:
+    """The campaign select's options: none, then every campaign by name; ``current``, a
+    stored key that is no campaign, stays, marked."""
+    options = [("", "—"), *planning.campaign_choices(workspace)]
+    if current and current not in dict(options):
+        options.append((current, f"{current} (no such campaign)"))
+    return options
 
 
 def _list(request, form, errors=None, status: int = 200):
@@ -83,6 +93,7 @@ def _list(request, form, errors=None, status: int = 200):
         "channels": [("", "—"), *CHANNELS.items()],
         "themes": [("", "—"), *theme_choices],
         "teams": teams.team_options(team_names, (form or {}).get("team", ""), "—"),
+        "campaigns": _campaign_options(workspace, (form or {}).get("campaign_key", "")),
         "people": [("", "—"), *_member_choices(workspace)],
         "can_edit": allows(request.role, "content.edit"),
         "open_flags": selectors.flags(workspace).count(),
@@ -152,6 +163,9 @@ def item_detail(request, item_id: int):
     context = {
         "item": item,
         "team_name": dict(teams.team_choices(item.workspace)).get(item.team, item.team),
+        "campaign": planning.campaign_by_key(item.workspace, item.campaign_key)
+        if item.campaign_key
+        else None,
         "state_label": flow.label(item.state),
         "latest": latest,
         "versions": versions,
@@ -172,6 +186,39 @@ def item_detail(request, item_id: int):
         "today": clock.now().date(),
     }
     return render(request, "content/item_detail.html", context)
+
+
+@page("content.edit")
+def item_edit(request, item_id: int):
+    """Change an item's title, kind, channel, team, theme and campaign; the form comes
+    back with the reasons when refused (nothing changed)."""
+    item = _get(request, item_id)
+    fields = ("title", "kind", "channel", "team", "theme", "campaign_key")
+    form = {f: getattr(item, f) for f in fields if f != "theme"}
+    form["theme"] = str(item.theme_id or "")
+    errors, status = None, 200
+    if request.method == "POST":
+        form = {f: request.POST.get(f, "") for f in fields}
+        try:
+            details.update_item(item, dict(form), actor=request.user)
+        except ValidationFailed as error:
+            errors, status = error.errors, 422
+        else:
+            messages.success(request, "Details saved.")
+            return _back(item)
+    workspace = request.workspace
+    team_names = dict(teams.team_choices(workspace))
+    context = {
+        "item": item,
+        "form": form,
+        "errors": errors,
+        "kinds": ContentKind.choices,
+        "channels": [("", "—"), *CHANNELS.items()],
+        "themes": [("", "—"), *((str(t.pk), t.name) for t in selectors.themes(workspace))],
+        "teams": teams.team_options(team_names, form["team"], "—"),
+        "campaigns": _campaign_options(workspace, form["campaign_key"]),
+    }
+    return render(request, "content/item_edit.html", context, status=status)
 
 
 def _back(item) -> HttpResponseRedirect:

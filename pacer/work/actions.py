@@ -17,6 +17,7 @@ from django.db import transaction
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
+from pacer.teams import selectors as teams
 from pacer.work import checks, labels, links, ordering, sprints
 from pacer.work.models import (
     Board,
@@ -58,6 +59,8 @@ def create_board(
     team, slug = (team or "").strip(), (slug or "").strip()
     if not SLUG.match(team):
         errors["team"] = "use 1-60 lowercase letters, digits or '-', starting with one"
+    elif teams.team_by_key(workspace, team) is None:
+        errors["team"] = f"no team '{team}' in this workspace: choose one of its teams"
     if not SLUG.match(slug):
         errors["slug"] = "use 1-60 lowercase letters, digits or '-', starting with one"
     elif Board.objects.filter(workspace=workspace, slug=slug).exists():

@@ -90,6 +90,7 @@ def test_content_pages_fit_every_width_and_pass_axe(browser, content_site):
     pages = [
         ("content-list", "/content/items/"),
         ("content-item", f"/content/items/{item.pk}/"),
+        ("content-edit", f"/content/items/{item.pk}/edit/"),
         ("content-diff", f"/content/items/{item.pk}/changes/"),
         ("content-calendar", "/content/calendar/?day=2026-03-15"),
         ("content-calendar-week", "/content/calendar/?view=week&day=2026-03-12"),

@@ -95,7 +95,7 @@ def test_every_change_to_the_feeds_items_gives_a_new_etag_and_body(workspace, fe
             workspace,
             title="Theirs",
             kind="ad",
-            team="sales",
+            team="performance",
             scheduled_for=datetime(2026, 5, 1, tzinfo=UTC),
         )
         assert _get(feed, first["ETag"])[0].status_code == 304

@@ -1,11 +1,13 @@
 """The partner portal in Chromium at 390 and 1440 px: a partner's login sees its assets
 as cards and downloads one by clicking (the download logged); the staff's partner pages
-fit too. Every page fits the width and passes axe (screenshots under $PACER_SCREENSHOTS)."""
+fit too, and a partner is edited and deactivated there. Every page fits the width and
+passes axe (screenshots under $PACER_SCREENSHOTS)."""
 
 import pytest
 from django.test import Client
 
-from pacer.content.models import PartnerDownload
+from pacer.content import partners
+from pacer.content.models import Collection, Partner, PartnerDownload
 from tests.content.test_partner_portal import library  # noqa: F401  (a fixture)
 from tests.web.test_layout import _check, _context
 
@@ -56,3 +58,43 @@ def test_the_partner_portal_and_partner_pages_fit_and_a_download_is_logged(
         ("fran", "original"),
         ("fran", "original"),
     ]
+
+
+def test_a_partner_is_edited_and_deactivated_in_the_browser(
+    browser,
+    live_server,
+    admin,
+    library,  # noqa: F811  (the fixture imported above)
+):
+    url, found = live_server.url, []
+    Client().get("/login/")
+    franchise = library["franchise"]
+    spring = Collection.objects.get(name="Spring kit")
+    for width, territory in ((390, "AT"), (1440, "DE")):
+        context, page, problems = _context(browser, width, "ada", url)
+        page.goto(f"{url}/assets/partners/{franchise.pk}/edit/")
+        found += _check(page, "partner-edit", width, problems)
+        page.fill("#field-territory", "1x")
+        page.click("#partner-edit button[type=submit]")
+        assert "a two-letter country code" in page.locator("#partner-edit").inner_text()
+        found += _check(page, "partner-edit-refused", width, problems)
+        page.fill("#field-territory", territory)
+        page.click("#partner-edit button[type=submit]")
+        page.wait_for_url(f"{url}/assets/partners/{franchise.pk}/")
+        assert Partner.objects.get(pk=franchise.pk).territory == territory
+        page.click("#partner-deactivate button[type=submit]")
+        page.click("#confirm-ok")  # the shared dialog asks first
+        page.wait_for_selector("#partner-inactive")
+        assert Partner.objects.get(pk=franchise.pk).active is False
+        found += _check(page, "partner-deactivated", width, problems)
+        page.goto(f"{url}/assets/collections/{spring.pk}/")
+        found += _check(page, "collection-share", width, problems)
+        context.close()
+        context, page, problems = _context(browser, width, "fran", url)
+        page.goto(f"{url}/portal/")
+        assert "Your access is paused." in page.locator("main").inner_text()
+        found += _check(page, "partner-portal-paused", width, problems)
+        context.close()
+        partners.set_active(franchise, True)
+    assert found == [], "\n".join(found)
+    assert PartnerDownload.objects.count() == 0

@@ -82,7 +82,7 @@ def test_a_duplicate_board_slug_is_refused(workspace, board):
     with pytest.raises(ValidationFailed, match="already a board"):
         actions.create_board(
             workspace,
-            team="x",
+            team="product",
             slug="brand-board",
             name="Again",
             columns=[{"name": "A", "stage": "todo"}, {"name": "B", "stage": "done"}],
@@ -239,7 +239,7 @@ def test_a_move_writes_as_many_queries_into_a_long_column_as_into_a_short_one(bo
     def queries_to_move_into(cards_in_cell: int, slug: str) -> int:
         target = actions.create_board(
             board.workspace,
-            team="x",
+            team="product",
             slug=slug,
             name=slug,
             columns=[{"name": "A", "stage": "todo"}, {"name": "B", "stage": "done"}],
@@ -270,7 +270,7 @@ def test_a_neighbour_outside_the_target_cell_is_refused_with_nothing_moved(board
 def test_a_move_to_another_boards_column_or_a_bad_position_is_refused(board, workspace):
     other = actions.create_board(
         workspace,
-        team="x",
+        team="product",
         slug="other",
         name="Other",
         columns=[{"name": "A", "stage": "todo"}, {"name": "B", "stage": "done"}],

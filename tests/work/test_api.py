@@ -130,7 +130,7 @@ def test_a_card_of_another_workspace_is_not_found(api):
 
     board = actions.create_board(
         other,
-        team="t",
+        team="cx",
         slug="brand",
         name="T",
         columns=[{"name": "A", "stage": "todo"}, {"name": "B", "stage": "done"}],

@@ -168,7 +168,7 @@ def test_the_limit_per_person_counts_what_they_would_hold_afterwards(board, bob)
 def test_bad_input_is_refused_by_field_and_nothing_is_written(board, workspace):
     other = actions.create_board(
         workspace,
-        team="x",
+        team="product",
         slug="other",
         name="Other",
         columns=[{"name": "A", "stage": "todo"}, {"name": "B", "stage": "done"}],

@@ -61,7 +61,7 @@ def test_a_card_in_no_sprint_offers_the_reason_and_an_override_is_audited(crowde
 def test_no_reason_is_offered_where_no_limit_can_apply(workspace, admin):
     board = actions.create_board(
         workspace,
-        team="web",
+        team="content",
         slug="web-board",
         name="Web",
         columns=[{"name": "To do", "stage": "todo"}, {"name": "Done", "stage": "done"}],

@@ -56,7 +56,7 @@ def test_work_pages_and_writes_answer_each_role_as_declared(people, board):
     }
     writes = {
         "/work/boards/": (
-            {"name": "N", "slug": "n", "team": "t", "columns": "A:todo, B:done"},
+            {"name": "N", "slug": "n", "team": "cx", "columns": "A:todo, B:done"},
             "work.manage",
         ),
         "/work/boards/brand-board/sprints/": (

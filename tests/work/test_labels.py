@@ -63,7 +63,7 @@ def test_a_name_the_board_has_is_refused_ignoring_case(board, admin, urgent):
 def test_another_board_may_use_the_same_name(board, workspace, admin, urgent):
     other = actions.create_board(
         workspace,
-        team="web",
+        team="content",
         slug="web",
         name="Web",
         columns=[{"name": "To do", "stage": "todo"}, {"name": "Done", "stage": "done"}],
@@ -123,7 +123,7 @@ def test_a_label_of_another_board_or_workspace_is_refused(board, workspace, urge
 
     other = actions.create_board(
         workspace,
-        team="web",
+        team="content",
         slug="web",
         name="Web",
         columns=[{"name": "To do", "stage": "todo"}, {"name": "Done", "stage": "done"}],
@@ -132,7 +132,7 @@ def test_a_label_of_another_board_or_workspace_is_refused(board, workspace, urge
     elsewhere = core.create_workspace("Other", slug="other")
     far_board = actions.create_board(
         elsewhere,
-        team="x",
+        team="product",
         slug="x",
         name="X",
         columns=[{"name": "To do", "stage": "todo"}, {"name": "Done", "stage": "done"}],
@@ -232,7 +232,7 @@ def test_bulk_edit_adds_and_removes_a_label_on_many_cards(board, admin, urgent, 
 def test_bulk_edit_refuses_a_label_of_another_board_and_changes_nothing(board, workspace, urgent):
     other = actions.create_board(
         workspace,
-        team="web",
+        team="content",
         slug="web",
         name="Web",
         columns=[{"name": "To do", "stage": "todo"}, {"name": "Done", "stage": "done"}],

@@ -113,7 +113,7 @@ def test_patch_changes_only_the_fields_sent(api, board, admin, bob):
 def test_patch_refuses_labels_and_swimlanes_of_another_board(api, board, workspace):
     other = actions.create_board(
         workspace,
-        team="web",
+        team="content",
         slug="web",
         name="Web",
         columns=[{"name": "To do", "stage": "todo"}, {"name": "Done", "stage": "done"}],

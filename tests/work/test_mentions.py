@@ -191,7 +191,7 @@ def test_comments_and_mentions_over_the_api(card, workspace, admin, bob, client)
     other = core.create_workspace("Other", slug="other")
     elsewhere = actions.create_board(
         other,
-        team="x",
+        team="product",
         slug="x",
         name="X",
         columns=[{"name": "A", "stage": "todo"}, {"name": "B", "stage": "done"}],

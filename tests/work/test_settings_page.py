@@ -171,7 +171,7 @@ def test_swimlanes_are_added_renamed_moved_and_removed(ada, board):
 
 def test_an_unknown_form_or_another_boards_column_is_refused(ada, board, workspace):
     other = actions.create_board(
-        workspace, team="x", slug="other", name="Other",
+        workspace, team="product", slug="other", name="Other",
         columns=[{"name": "A", "stage": "todo"}, {"name": "B", "stage": "done"}],
     )  # fmt: skip
     before = _ledger(board)

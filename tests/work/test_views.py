@@ -241,7 +241,7 @@ def test_another_workspaces_board_and_cards_are_not_found(ada, board):
     other = core.create_workspace("Other", slug="other")
     theirs = actions.create_board(
         other,
-        team="t",
+        team="cx",
         slug="theirs",
         name="Theirs",
         columns=[{"name": "A", "stage": "todo"}, {"name": "B", "stage": "done"}],

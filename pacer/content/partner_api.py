@@ -1,0 +1,127 @@
+"""Partners over the REST API: list, create by key (sending the same key again answers
+the partner made first), read, change and deactivate or reactivate one. Each operation
+goes through the same action as the partner pages and answers a refusal with 422 naming
+the field; another workspace's partner is not found (404)."""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from ninja import Field, Router, Schema, Status
+
+from pacer.content import partners
+from pacer.content.models import Partner
+from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, Id, text
+from pacer.core.errors import NotFound
+from pacer.core.permissions import endpoint
+
+router = Router(tags=["content"])
+WRITE = {**ERRORS, **BODY_ERRORS, **NOT_FOUND}
+PartnerKey = text(60, min_length=1, pattern=partners.KEY.pattern, examples=["springfield"])
+
+
+class PartnerContact(Schema):
+    name: text(200) = ""
+    email: text(254)
+
+
+class PartnerIn(Schema):
+    key: PartnerKey = Field(description="its stable name in your systems")
+    name: text(200)
+    territory: text(2) = Field(description="ISO 3166 country code", examples=["DE"])
+    channel: text(40) = Field(examples=["local_partner"])
+    contacts: list[PartnerContact] = Field(default=[], max_length=partners.MAX_CONTACTS)
+
+
+class PartnerPatch(Schema):
+    """A field left out keeps its value."""
+
+    name: text(200) | None = None
+    territory: text(2) | None = None
+    channel: text(40) | None = None
+    contacts: list[PartnerContact] | None = Field(default=None, max_length=partners.MAX_CONTACTS)
+
+
+class PartnerOut(Schema):
+    id: int
+    key: str = Field(description='"" for a partner made before keys')
+    name: str
+    territory: str
+    channel: str
+    contacts: list[PartnerContact]
+    active: bool = Field(description="false: its portal and share links refuse everything")
+    collections: list[int] = Field(description="ids of the collections shared with it")
+    created_at: datetime
+
+
+def _out(found: Partner) -> dict:
+    return {
+        **{
+            f: getattr(found, f)
+            for f in ("id", "key", "name", "territory", "channel", "contacts", "active")
+        },
+        "collections": sorted(found.shares.values_list("collection_id", flat=True)),
+        "created_at": found.created_at,
+    }
+
+
+def _partner(request, partner_id: int) -> Partner:
+    found = partners.partner(request.workspace, partner_id)
+    if found is None:
+        raise NotFound("partner_id", "no such partner in this workspace")
+    return found
+
+
+@router.get("/partners", response={200: list[PartnerOut], **ERRORS})
+@endpoint("assets.view")
+def list_partners(request):
+    """Every partner of the workspace, by name."""
+    return [_out(found) for found in partners.partners(request.workspace)]
+
+
+@router.post("/partners", response={200: PartnerOut, 201: PartnerOut, **ERRORS, **BODY_ERRORS})
+@endpoint("assets.manage")
+def create_partner(request, payload: PartnerIn):
+    """Make a partner (201), or answer the one already made with this key (200, left as
+    it is: change it with PATCH)."""
+    found = partners.partner_by_key(request.workspace, payload.key)
+    if found is not None:
+        return Status(200, _out(found))
+    try:
+        with transaction.atomic():
+            made = partners.create_partner(request.workspace, **payload.dict(), actor=request.user)
+    except IntegrityError:  # the same key sent twice at once: the first one made it
+        found = partners.partner_by_key(request.workspace, payload.key)
+        if found is None:
+            raise
+        return Status(200, _out(found))
+    return Status(201, _out(made))
+
+
+@router.get("/partners/{partner_id}", response={200: PartnerOut, **ERRORS, **NOT_FOUND})
+@endpoint("assets.view")
+def get_partner(request, partner_id: Id):
+    return _out(_partner(request, partner_id))
+
+
+@router.patch("/partners/{partner_id}", response={200: PartnerOut, **WRITE})
+@endpoint("assets.manage")
+def update_partner(request, partner_id: Id, payload: PartnerPatch):
+    """Change its name, territory, channel or contacts; a new territory or channel
+    changes what its portal shows at once. ``null`` is refused for a field."""
+    values = payload.dict(exclude_unset=True)
+    found = partners.update_partner(_partner(request, partner_id), values, actor=request.user)
+    return _out(found)
+
+
+@router.post("/partners/{partner_id}/deactivate", response={200: PartnerOut, **ERRORS, **NOT_FOUND})
+@endpoint("assets.manage")
+def deactivate_partner(request, partner_id: Id):
+    """Stop its portal and share links at once (again: no change)."""
+    return _out(partners.set_active(_partner(request, partner_id), False, actor=request.user))
+
+
+@router.post("/partners/{partner_id}/reactivate", response={200: PartnerOut, **ERRORS, **NOT_FOUND})
+@endpoint("assets.manage")
+def reactivate_partner(request, partner_id: Id):
+    """Let its portal and its share links that have not expired work again."""
+    return _out(partners.set_active(_partner(request, partner_id), True, actor=request.user))

@@ -1,0 +1,156 @@
+"""Partners over the REST API: list, create by key (the same key again answers the first
+partner, 200, and writes nothing), read, change, deactivate and reactivate; bad input is
+refused with 422 naming the field and nothing written; another workspace's partner is
+not found; the permission gate (assets.view reads, assets.manage writes)."""
+
+import pytest
+
+from pacer.content import partners
+from pacer.content.models import Partner
+from pacer.core import actions as core
+from pacer.core.models import AuditEntry
+from pacer.core.roles import Role
+
+pytestmark = pytest.mark.django_db
+BODY = {
+    "key": "franchise-berlin",
+    "name": "Franchise Berlin",
+    "territory": "de",
+    "channel": "print",
+    "contacts": [{"name": "Sam Lee", "email": "sam@franchise.test"}],
+}
+
+
+@pytest.fixture
+def call(workspace, admin, client):
+    def as_user(user):
+        _, token = core.issue_api_key(workspace, "personal", user.username, user=user)
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+        def send(method, path, body=None):
+            if body is None:
+                return getattr(client, method)(f"/api/content{path}", **headers)
+            return getattr(client, method)(
+                f"/api/content{path}", body, content_type="application/json", **headers
+            )
+
+        return send
+
+    send = as_user(admin)
+    send.as_user = as_user
+    return send
+
+
+def _written():
+    return Partner.objects.count(), AuditEntry.objects.count()
+
+
+def test_create_by_key_read_change_and_deactivate(call):
+    made = call("post", "/partners", BODY)
+    assert made.status_code == 201
+    partner_id = made.json()["id"]
+    assert made.json() == {
+        "id": partner_id,
+        "key": "franchise-berlin",
+        "name": "Franchise Berlin",
+        "territory": "DE",
+        "channel": "print",
+        "contacts": [{"name": "Sam Lee", "email": "sam@franchise.test"}],
+        "active": True,
+        "collections": [],
+        "created_at": made.json()["created_at"],
+    }
+    before = _written()
+    again = call("post", "/partners", {**BODY, "name": "Another name"})
+    assert again.status_code == 200 and again.json() == made.json()
+    assert _written() == before
+    assert call("get", "/partners").json() == [made.json()]
+    assert call("get", f"/partners/{partner_id}").json() == made.json()
+
+    changed = call("patch", f"/partners/{partner_id}", {"territory": "AT", "contacts": []})
+    assert changed.status_code == 200
+    assert (changed.json()["territory"], changed.json()["contacts"]) == ("AT", [])
+    assert changed.json()["name"] == "Franchise Berlin"  # left out: kept
+    entry = AuditEntry.objects.filter(action="partner.update").get()
+    assert entry.after == {"territory": "AT", "contacts": []}
+
+    off = call("post", f"/partners/{partner_id}/deactivate")
+    assert off.status_code == 200 and off.json()["active"] is False
+    assert call("post", f"/partners/{partner_id}/deactivate").json()["active"] is False
+    assert AuditEntry.objects.filter(action="partner.deactivate").count() == 1
+    on = call("post", f"/partners/{partner_id}/reactivate")
+    assert on.json()["active"] is True
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        ({"territory": "Germany"}, "territory", None),
+        ({"territory": "1x"}, "territory", "a two-letter country code (ISO 3166), e.g. DE"),
+        ({"channel": "fax"}, "channel", "choose one of the channels (e.g. print, local_partner)"),
+        ({"contacts": [{"email": "nobody"}]}, "contacts", "'nobody' is not an email address"),
+        ({"name": "  "}, "name", "must not be empty"),
+        ({"key": "Not A Key"}, "key", None),
+    ],
+)
+def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(call, change, field, reason):
+    before = _written()
+    refused = call("post", "/partners", {**BODY, **change})
+    assert refused.status_code == 422
+    errors = refused.json()["errors"]
+    assert [name.split(".")[0] for name in errors] == [field], errors
+    if reason:
+        assert errors == {field: reason}
+    assert _written() == before
+
+
+def test_a_change_is_all_or_nothing_and_null_is_refused(call, workspace):
+    partner = partners.create_partner(
+        workspace, name="Agency", territory="US", channel="paid_social", key="agency"
+    )
+    partners.create_partner(workspace, name="Other", territory="US", channel="print")
+    before = _written()
+    refused = call("patch", f"/partners/{partner.pk}", {"territory": "FR", "name": "Other"})
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == {"name": "'Other' is already a partner"}
+    nulled = call("patch", f"/partners/{partner.pk}", {"name": None, "contacts": None})
+    assert nulled.status_code == 422
+    assert nulled.json()["errors"] == {
+        "name": "must not be empty",
+        "contacts": "a list of contacts, each a name and an email address",
+    }
+    partner.refresh_from_db()
+    assert (partner.name, partner.territory) == ("Agency", "US")
+    assert _written() == before
+
+
+def test_another_workspaces_partner_is_not_found(call):
+    other = core.create_workspace("Other", slug="other")
+    theirs = partners.create_partner(other, name="Theirs", territory="DE", channel="print")
+    for method, path in [
+        ("get", ""),
+        ("patch", ""),
+        ("post", "/deactivate"),
+        ("post", "/reactivate"),
+    ]:
+        body = {"name": "Mine"} if method == "patch" else None
+        answer = call(method, f"/partners/{theirs.pk}{path}", body)
+        assert answer.status_code == 404, (method, path)
+        assert answer.json()["errors"] == {"partner_id": "no such partner in this workspace"}
+    assert call("get", "/partners").json() == []
+    theirs.refresh_from_db()
+    assert (theirs.name, theirs.active) == ("Theirs", True)
+    # a key is the workspace's own: the other workspace's does not answer here
+    assert call("post", "/partners", {**BODY, "key": theirs.key}).status_code == 201
+
+
+def test_the_permission_gate(call, workspace):
+    found = partners.create_partner(workspace, name="P", territory="DE", channel="print")
+    staff = call.as_user(core.create_user(workspace, "stan", "correct-horse-1", Role.STAFF))
+    assert staff("get", "/partners").status_code == 200  # assets.view
+    assert staff("get", f"/partners/{found.pk}").status_code == 200
+    before = _written()
+    assert staff("post", "/partners", BODY).status_code == 403  # assets.manage
+    assert staff("patch", f"/partners/{found.pk}", {"name": "X"}).status_code == 403
+    assert staff("post", f"/partners/{found.pk}/deactivate").status_code == 403
+    assert _written() == before
