@@ -17,6 +17,7 @@ urlpatterns = [
     path("campaigns/links/", views.link_builder, name="campaign-links"),
     path("campaigns/<int:campaign_id>/", views.campaign_detail, name="campaign-detail"),
     path("campaigns/<int:campaign_id>/edit/", views.campaign_edit, name="campaign-edit"),
+    path("campaigns/<int:campaign_id>/delete/", views.campaign_delete, name="campaign-delete"),
     path("spend/", spend_views.spend_list, name="spend"),
     path("spend/export.csv", spend_views.export_spend, name="spend-export"),
     path("spend/new/", spend_views.spend_new, name="spend-new"),
