@@ -8,6 +8,7 @@ import pytest
 
 from pacer.people.actions import upsert_locations
 from pacer.planning.models import Campaign, SpendEntry
+from tests.web.test_layout import WIDTHS, _check, _context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -116,6 +117,13 @@ def test_a_campaign_is_deleted_after_the_dialog_and_its_spend_stays(
     enter_spend(workspace, {"day": date(2026, 3, 2), "channel": "paid_social",
                             "campaign": "spring-sale", "amount": "40"})  # fmt: skip
     url = live_server.url
+    found = []
+    for width in WIDTHS:  # the page with its delete button fits every width
+        context, page, problems = _context(browser, width, "ada", url)
+        page.goto(f"{url}/campaigns/{campaign.pk}/")
+        found += _check(page, "campaign-delete", width, problems)
+        context.close()
+    assert found == []
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
