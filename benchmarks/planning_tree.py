@@ -16,7 +16,8 @@ totals equal the sums of the lines read in SQL). The planned-vs-actual report gr
 node months by node and time, the facts per line key (``pacer.planning.facts``) by node
 and channel, team, location or vendor, and the facts summed over nodes
 (``pacer.planning.sums``) by anything without node; the facts summed from the tables (the
-report's way before them) are timed once and checked against the report by channel.
+report's way before them) are timed once and checked against the report by channel; by
+node and another dimension than time it reads the facts summed over months (``NodeSum``).
 Each program has a location (its lines and its campaigns' spend are there) and one of the
 five default teams (its campaigns inherit it).
 SQLite by default; ``PACER_BENCH_DATABASE_URL`` runs it on PostgreSQL.
@@ -240,12 +241,13 @@ def main() -> None:
 
     wall, cpu = time.perf_counter(), time.process_time()
     count = summary.rebuild(workspace)  # the build wrote the tables directly
-    from pacer.planning.models import PlanFact, PlanSum
+    from pacer.planning.models import NodeSum, PlanFact, PlanSum
 
     facts_count = PlanFact.objects.filter(workspace=workspace).count()
     sums_count = PlanSum.objects.filter(workspace=workspace).count()
+    node_sums = NodeSum.objects.filter(workspace=workspace).count()
     print(f"summary.rebuild: {count:,} node-month rows, {facts_count:,} facts, {sums_count:,} "
-          f"sums over nodes in {time.perf_counter() - wall:.1f} s "
+          f"sums over nodes, {node_sums:,} over months in {time.perf_counter() - wall:.1f} s "
           f"(CPU {time.process_time() - cpu:.1f} s)")  # fmt: skip
     before = None
     ways = [
@@ -291,7 +293,11 @@ def main() -> None:
         ("vendor", ""),
         ("year", "channel"),
         ("location", "month"),
-        ("node", "channel"),  # by node and another dimension: the facts, not their sums
+        # by node and another dimension: the facts summed over months (``NodeSum``)
+        ("node", "channel"),
+        ("node", "team"),
+        ("node", "location"),
+        ("node", "vendor"),
     ):
         report = timed(
             f"plan_report(rows={rows_by!r}, columns={columns_by!r})",

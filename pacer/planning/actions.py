@@ -12,9 +12,9 @@ from pacer.core.errors import FieldError, ValidationFailed, check_day, check_tex
 from pacer.core.models import Workspace
 from pacer.people.selectors import locations_by_code
 from pacer.planning import summary, totals
-from pacer.planning.close_actions import closed_errors, refuse_closed
+from pacer.planning.close_actions import closed_errors, closed_months, refuse_closed
 from pacer.planning.links import check_landing_url
-from pacer.planning.models import Campaign, SpendEntry
+from pacer.planning.models import Campaign, PlanNode, SpendEntry
 
 LENGTHS = {
     field: Campaign._meta.get_field(field).max_length for field in ("key", "name", "landing_url")
@@ -149,6 +149,32 @@ def update_campaign(
             campaign.workspace, "campaign.update", campaign, actor=actor, before=before, after=after
         )
     return campaign
+
+
+@transaction.atomic
+def delete_campaign(campaign: Campaign, *, actor=None) -> None:
+    """Remove a campaign. Its spend lines stay, under no campaign (the spend list and its
+    totals keep them); a plan node linked to it is unlinked, so that spend leaves the
+    node's actual (its summaries are refreshed). Refused while it has spend in a closed
+    month (the close's figures would change)."""
+    workspace = campaign.workspace
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    spend = SpendEntry.objects.filter(workspace=workspace, campaign=campaign)
+    months = {day.replace(day=1) for day in spend.dates("day", "month")}
+    closed = sorted(months & set(closed_months(workspace)))
+    if closed:
+        names = ", ".join(f"{month:%Y-%m}" for month in closed)
+        raise ValidationFailed(
+            {"campaign": f"has spend in {names}, closed: an admin must reopen it first"}
+        )
+    linked = list(
+        PlanNode.objects.filter(workspace=workspace, campaign=campaign).values_list("pk", flat=True)
+    )
+    audit.record(
+        workspace, "campaign.delete", campaign, actor=actor, before=audit.snapshot(campaign)
+    )
+    campaign.delete()  # its spend and nodes keep no campaign (SET_NULL)
+    summary.refresh(workspace, nodes=linked)
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from pydantic import field_validator
 from pacer.core.api_schema import (
     BODY_ERRORS,
     ERRORS,
+    NOT_FOUND,
     AnyChannel,
     CampaignKey,
     Channel,
@@ -16,6 +17,7 @@ from pacer.core.api_schema import (
     check_order,
     text,
 )
+from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
 from pacer.planning import actions, selectors
 
@@ -105,6 +107,19 @@ def put_campaign(request, payload: CampaignIn):
         actor=request.user,
     )
     return Status(201, campaign)
+
+
+@router.delete("/campaigns/{key}", response={204: None, **ERRORS, **NOT_FOUND})
+@endpoint("campaigns.manage")
+def delete_campaign(request, key: str):
+    """Delete a campaign. Its spend lines stay, under no campaign; a plan node linked to it
+    is unlinked (that spend leaves the node's actual). Refused (422) while it has spend in
+    a closed month."""
+    campaign = selectors.campaign_by_key(request.workspace, key)
+    if campaign is None:
+        raise NotFound("key", "no such campaign in this workspace")
+    actions.delete_campaign(campaign, actor=request.user)
+    return Status(204, None)
 
 
 @router.get("/spend", response={200: list[SpendOut], **ERRORS})

@@ -444,3 +444,41 @@ class PlanSum(models.Model):
                 name="plan_sum_key",
             )
         ]
+
+
+class NodeSum(models.Model):
+    """A node's money under one channel, team, location and vendor key over all its
+    months, in cents of the workspace currency: the ``PlanFact`` rows grouped without
+    their month (a node has one fiscal year, kept with them). ``pacer.planning.summary``
+    keeps it by adding what a refresh changes in the facts, as ``PlanSum``, so the report
+    by plan node and channel, team, location or vendor reads about a twelfth of the
+    facts."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    node = models.ForeignKey(PlanNode, on_delete=models.CASCADE, related_name="+")
+    fiscal_year = models.IntegerField()
+    channel = models.CharField(max_length=40)
+    team_id = models.BigIntegerField(default=0, help_text="a pacer.teams Team id; 0: none")
+    location = models.CharField(max_length=40, blank=True, default="")
+    vendor = models.CharField(max_length=24, help_text="a vendor's id, several or none")
+    planned = models.BigIntegerField(default=0)
+    committed = models.BigIntegerField(default=0)
+    invoiced = models.BigIntegerField(default=0)
+    actual = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # the key the refresh adds to (INSERT ... ON CONFLICT); no NULL in it
+            models.UniqueConstraint(
+                fields=[
+                    "workspace",
+                    "node",
+                    "fiscal_year",
+                    "channel",
+                    "team_id",
+                    "location",
+                    "vendor",
+                ],
+                name="node_sum_key",
+            )
+        ]

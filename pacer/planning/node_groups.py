@@ -2,7 +2,8 @@
 a recursive query gives each node its row's node (its ancestor at the depth, or itself
 when it is shallower: its own lines), and the kept money (``NodeMonth`` by node and time,
 ``PlanFact`` by node and another dimension or for some teams) is summed per row node and
-the other columns in the database, so the report gets one row per row node and column
+the other columns in the database (by another dimension than time, the facts summed over
+months, ``NodeSum``: a twelfth of the rows), so the report gets one row per row node and column
 value instead of one per node (or line key) to label and add up in Python.
 
 A node at level ``L`` (plans are 0) counts for its ancestor at ``depth`` when ``L >=
@@ -13,7 +14,7 @@ from datetime import date
 
 from django.db import connection
 
-from pacer.planning.models import NodeMonth, PlanFact, PlanNode
+from pacer.planning.models import NodeMonth, NodeSum, PlanFact, PlanNode
 
 MONEY = ("planned", "committed", "invoiced", "actual")
 
@@ -39,13 +40,17 @@ def grouped(
     team_ids: set[int] | None = None,
 ) -> list[dict]:
     """The money (cents, ``MONEY``) per row node (``node_id``) and the columns of the
-    dimension ``other`` ("" for none), summed over the nodes below each row node: from
-    the facts per line key when ``by_facts`` (needed by channel, team, location or vendor,
-    or with ``team_ids``), else from the node months (actual there includes the spend no
-    line matched, as the facts have it)."""
+    dimension ``other`` ("" for none), summed over the nodes below each row node: when
+    ``by_facts`` (needed by channel, team, location or vendor, or with ``team_ids``) from
+    the facts per line key by month or quarter, else from their sums over months
+    (``NodeSum``); else from the node months (actual there includes the spend no line
+    matched, as the facts have it)."""
     quote = connection.ops.quote_name
     node_table = quote(PlanNode._meta.db_table)
-    table = quote((PlanFact if by_facts else NodeMonth)._meta.db_table)
+    model = NodeMonth
+    if by_facts:  # the facts summed over months serve every dimension but time
+        model = PlanFact if other in ("month", "quarter") else NodeSum
+    table = quote(model._meta.db_table)
     names, select = ["node_id"], ["g.grp"]
     if other == "year":
         names.append("fiscal_year")

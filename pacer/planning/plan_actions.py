@@ -349,3 +349,32 @@ def set_root_allocation(node: PlanNode, amount, *, actor=None) -> PlanNode:
         after={"allocation": str(value)},
     )
     return node
+
+
+@transaction.atomic
+def set_envelopes(
+    node: PlanNode, children: dict[int, object], *, envelope=None, actor=None
+) -> dict[int, Decimal]:
+    """Allocate top-down in one go: the envelopes of ``node``'s children (``allocate``)
+    and, for a top-level plan, its own ``envelope`` (None: kept). Lowering a plan's
+    envelope and its children's together works in either order; all or nothing."""
+    if envelope is None:
+        return allocate(node, children, actor=actor)
+    if node.parent_id is not None:
+        raise ValidationFailed({"envelope": "a child node's envelope is set by its parent"})
+    try:
+        value = parse_amount(envelope, "envelope")
+    except FieldError as error:
+        raise ValidationFailed({error.field: error.reason}) from None
+    try:
+        if node.allocation is not None and value < node.allocation:  # the children's first
+            found = allocate(node, children, actor=actor)
+            set_root_allocation(node, value, actor=actor)
+            return found
+        set_root_allocation(node, value, actor=actor)
+    except ValidationFailed as error:  # named as this action's argument
+        raise ValidationFailed(
+            {"envelope" if k == "allocation" else k: v for k, v in error.errors.items()}
+        ) from None
+    node.refresh_from_db(fields=["allocation"])
+    return allocate(node, children, actor=actor)

@@ -118,6 +118,13 @@ class NodeMoveIn(Schema):
     parent: Id | None = Field(None, description="the new parent; none for the top level")
 
 
+class EnvelopesIn(Schema):
+    children: dict[Id, Money] = Field(
+        {}, description="child node id -> its envelope (workspace currency); others kept"
+    )
+    envelope: Money | None = Field(None, description="a top-level plan's own; none: kept")
+
+
 def _node_out(row) -> dict:
     node = row.node
     return {
@@ -201,6 +208,29 @@ def update_node(request, node_id: Id, payload: NodeIn):
 def move_node(request, node_id: Id, payload: NodeMoveIn):
     node = plan_actions.move_node(_node(request, node_id), payload.parent, actor=request.user)
     return _one(request, node)
+
+
+@router.post(
+    "/nodes/{node_id}/envelopes",
+    response={200: list[NodeOut], **ERRORS, **NOT_FOUND, **BODY_ERRORS},
+)
+@endpoint("budgets.manage")
+def set_envelopes(request, node_id: Id, payload: EnvelopesIn):
+    """Allocate top-down: the children's envelopes, and a top-level plan's own, all or
+    nothing; together they may not exceed the node's envelope. Returns the node and its
+    children."""
+    node = _node(request, node_id)
+    try:
+        plan_actions.set_envelopes(
+            node, dict(payload.children), envelope=payload.envelope, actor=request.user
+        )
+    except ValidationFailed as error:  # named as the body names them
+        raise ValidationFailed(
+            {k.replace("allocations", "children", 1): v for k, v in error.errors.items()}
+        ) from None
+    rows = [row for row in tree(request.workspace, node.pk) if row.depth <= 1]
+    label_teams(request.workspace, [row.node for row in rows])
+    return [_node_out(row) for row in rows]
 
 
 class BudgetLineIn(Schema):

@@ -218,6 +218,32 @@ def node_delete(request, node_id: int):
     )
 
 
+@page("budgets.manage")
+def node_envelopes(request, node_id: int):
+    """Allocate top-down from a node's page: its children's envelopes (a blank field keeps
+    one) and a top-level plan's own."""
+    node = _node_or_404(request, node_id)
+    if request.method == "POST":
+        children = {
+            child.pk: request.POST[f"child-{child.pk}"].strip()
+            for child in PlanNode.objects.filter(parent=node)
+            if request.POST.get(f"child-{child.pk}", "").strip()
+        }
+        envelope = request.POST.get("envelope", "").strip() or None
+        try:
+            plan_actions.set_envelopes(node, children, envelope=envelope, actor=request.user)
+        except ValidationFailed as error:
+            names = dict(PlanNode.objects.filter(parent=node).values_list("pk", "name"))
+            errors = {}
+            for field, reason in error.errors.items():
+                child = field.removeprefix("allocations.")
+                errors[names.get(int(child), field) if child.isdigit() else field] = reason
+            flash_errors(request, ValidationFailed(errors))
+        else:
+            messages.success(request, "Envelopes saved.")
+    return HttpResponseRedirect(reverse("plan-node", args=[node.pk]))
+
+
 @page("plans.view")
 def node_detail(request, node_id: int):
     node = _node_or_404(request, node_id)
@@ -248,6 +274,10 @@ def node_detail(request, node_id: int):
         context["channels"] = list(CHANNELS.items())
         context["line_form"] = {"currency": workspace.currency}
         context["teams"] = [("", "No team (the node's)"), *teams.team_choices(workspace)]
+        context["envelope_fields"] = [
+            (f"child-{child.node.pk}", child.node.name, child.node.allocation)
+            for child in context["children"]
+        ]
     return render(request, "planning/node_detail.html", context)
 
 

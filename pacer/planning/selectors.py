@@ -17,7 +17,7 @@ from django.db.models import (
 from pacer.core.models import Workspace
 from pacer.people.selectors import locations_by_code
 from pacer.planning import totals
-from pacer.planning.models import Campaign, SpendEntry, SpendUpload
+from pacer.planning.models import Campaign, PlanNode, SpendEntry, SpendUpload
 
 # A campaign's status, from its dates and the day asked about.
 STATUSES = {
@@ -228,3 +228,8 @@ def campaign_count(workspace: Workspace) -> int:
 
 def spend_uploads(workspace: Workspace) -> QuerySet[SpendUpload]:
     return SpendUpload.objects.filter(workspace=workspace).select_related("uploaded_by")
+
+
+def linked_node(workspace: Workspace, campaign: Campaign) -> PlanNode | None:
+    """The plan node ``campaign`` is linked to, if any."""
+    return PlanNode.objects.filter(workspace=workspace, campaign=campaign).first()

@@ -101,7 +101,7 @@ def refresh(
             .values_list("pk", flat=True)
         )
     node_teams = scope.node_teams(workspace_id) if ids else {}
-    delta: dict = {}
+    delta = sums.Delta()
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         whole_chunk = [n for n in chunk if n in whole]
@@ -123,7 +123,7 @@ def refresh(
                 )
             for rows in gone:
                 if model is PlanFact:  # taken out of the sums as they were summed
-                    sums.collect(delta, sums.stored_facts(rows), -1)
+                    delta.facts(sums.stored_facts(rows), -1)
                 rows.delete()
         span = sorted({m for _, m in wanted}) if not whole_chunk else None
         found = compute(workspace_id, chunk, span)
@@ -135,7 +135,7 @@ def refresh(
         kept = {k: v for k, v in found_facts.items() if k[0] in whole or k[:2] in wanted}
         facts.store(workspace_id, kept)
         years = facts.fiscal_years(workspace_id, chunk)
-        sums.collect(delta, ((sums.key_of(years[k[0]], k), v) for k, v in kept.items()), 1)
+        delta.facts(((years[k[0]], k, v) for k, v in kept.items()), 1)
     sums.add(workspace_id, delta)
 
 
@@ -151,8 +151,8 @@ def drop(workspace: Workspace | int, node_ids: Iterable[int]) -> None:
         .values_list("pk", flat=True)
     )
     rows = PlanFact.objects.filter(workspace_id=workspace_id, node_id__in=ids)
-    delta: dict = {}
-    sums.collect(delta, sums.stored_facts(rows), -1)
+    delta = sums.Delta()
+    delta.facts(sums.stored_facts(rows), -1)
     rows.delete()
     NodeMonth.objects.filter(workspace_id=workspace_id, node_id__in=ids).delete()
     sums.add(workspace_id, delta)

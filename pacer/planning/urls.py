@@ -17,6 +17,7 @@ urlpatterns = [
     path("campaigns/links/", views.link_builder, name="campaign-links"),
     path("campaigns/<int:campaign_id>/", views.campaign_detail, name="campaign-detail"),
     path("campaigns/<int:campaign_id>/edit/", views.campaign_edit, name="campaign-edit"),
+    path("campaigns/<int:campaign_id>/delete/", views.campaign_delete, name="campaign-delete"),
     path("spend/", spend_views.spend_list, name="spend"),
     path("spend/export.csv", spend_views.export_spend, name="spend-export"),
     path("spend/new/", spend_views.spend_new, name="spend-new"),
@@ -39,6 +40,7 @@ urlpatterns = [
     path("plans/<int:node_id>/move/", plan_views.node_move, name="plan-node-move"),
     path("plans/<int:node_id>/delete/", plan_views.node_delete, name="plan-node-delete"),
     path("plans/<int:node_id>/lines/", budget_views.line_new, name="budget-line-new"),
+    path("plans/<int:node_id>/envelopes/", plan_views.node_envelopes, name="plan-node-envelopes"),
     path("budgets/", budget_views.budgets, name="budgets"),
     path("budgets/transfers/", budget_views.transfer_new, name="budget-transfer-new"),
     path(

@@ -16,6 +16,7 @@ from pacer.core.permissions import allows, page
 from pacer.planning import actions, selectors
 from pacer.planning.links import NOT_BY_LINK, SOURCE_SUGGESTIONS, build_link, trackable
 from pacer.planning.spend_views import parse_day, spend_table
+from pacer.web.components import flash_errors
 from pacer.web.filters import Choice, DateRange, FilterBar, Text
 from pacer.web.tables import Column, Table
 
@@ -159,6 +160,20 @@ def campaign_edit(request, campaign_id: int):
     return _campaign_form(request, campaign, form, {})
 
 
+@page("campaigns.manage")
+def campaign_delete(request, campaign_id: int):
+    campaign = _campaign_or_404(request, campaign_id)
+    if request.method != "POST":
+        return HttpResponseRedirect(reverse("campaign-detail", args=[campaign.pk]))
+    try:
+        actions.delete_campaign(campaign, actor=request.user)
+    except ValidationFailed as error:
+        flash_errors(request, error)
+        return HttpResponseRedirect(reverse("campaign-detail", args=[campaign.pk]))
+    messages.success(request, f"Campaign '{campaign.key}' deleted; its spend lines stay.")
+    return HttpResponseRedirect(reverse("campaigns"))
+
+
 @page("campaigns.view")
 def campaign_detail(request, campaign_id: int):
     campaign = _campaign_or_404(request, campaign_id)
@@ -169,6 +184,7 @@ def campaign_detail(request, campaign_id: int):
         ],
         "channel_label": CHANNELS.get(campaign.channel, campaign.channel),
         "can_manage": allows(request.role, "campaigns.manage"),
+        "plan_node": selectors.linked_node(request.workspace, campaign),
         "can_enter_spend": allows(request.role, "spend.manage"),
         "link": None,
         "link_problem": NOT_BY_LINK.get(campaign.channel, ""),

@@ -1,12 +1,14 @@
 """A marketer in headless Chromium creates a campaign, builds its tracking link and records
 spend on it, all through the forms; and uploads a spend CSV through its preview."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from pacer.people.actions import upsert_locations
 from pacer.planning.models import Campaign, SpendEntry
+from tests.web.test_layout import WIDTHS, _check, _context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -103,4 +105,43 @@ def test_campaign_link_and_spend_through_the_forms(
     page.wait_for_selector("#spend-totals")
     assert page.inner_text("#kpi-spend-total .kpi-value") == "$1,350.00"
     assert SpendEntry.objects.count() == 2
+    assert errors == []
+
+
+def test_a_campaign_is_deleted_after_the_dialog_and_its_spend_stays(
+    live_server, browser, admin, workspace
+):
+    from pacer.planning.actions import create_campaign, enter_spend
+
+    campaign = create_campaign(workspace, "spring-sale", "paid_social", name="Spring sale")
+    enter_spend(workspace, {"day": date(2026, 3, 2), "channel": "paid_social",
+                            "campaign": "spring-sale", "amount": "40"})  # fmt: skip
+    url = live_server.url
+    found = []
+    for width in WIDTHS:  # the page with its delete button fits every width
+        context, page, problems = _context(browser, width, "ada", url)
+        page.goto(f"{url}/campaigns/{campaign.pk}/")
+        found += _check(page, "campaign-delete", width, problems)
+        context.close()
+    assert found == []
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{url}/login/")
+    page.fill("input[name=username]", "ada")
+    page.fill("input[name=password]", "correct-horse-1")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/")
+    page.goto(f"{url}/campaigns/{campaign.pk}/")
+    page.click("#campaign-delete button.danger")
+    assert "Delete the campaign spring-sale?" in page.inner_text("#confirm-text")
+    page.click("#confirm-dialog button[value=cancel]")
+    assert Campaign.objects.filter(pk=campaign.pk).exists()  # cancelled: nothing done
+    page.click("#campaign-delete button.danger")
+    with page.expect_navigation():
+        page.click("#confirm-ok")
+    assert page.url == f"{url}/campaigns/"
+    assert "deleted; its spend lines stay" in page.inner_text(".toasts")
+    assert not Campaign.objects.filter(pk=campaign.pk).exists()
+    assert SpendEntry.objects.get().campaign_id is None
     assert errors == []

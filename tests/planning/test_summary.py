@@ -44,6 +44,7 @@ from pacer.planning.models import (
     Campaign,
     Invoice,
     NodeMonth,
+    NodeSum,
     PlanFact,
     PlanNode,
     PlanSum,
@@ -60,6 +61,7 @@ from pacer.planning.purchase_actions import (
 from pacer.planning.report import plan_report
 from pacer.planning.rollups import Figures, line_figures, roll_up, tree
 from pacer.planning.uploads import record_upload, start_upload
+from pacer.teams.selectors import teams_by_id
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -286,6 +288,10 @@ def check(workspace) -> None:
     sums.collect(grouped, ((sums.key_of(years[k[0]], k), v) for k, v in recomputed.items()), 1)
     assert sums.stored(workspace.pk) == {k: v for k, v in grouped.items() if any(v)}
     assert PlanSum.objects.filter(workspace=workspace).count() == len(sums.stored(workspace.pk))
+    # the sums over months: the recomputed facts grouped without their month
+    by_node: dict = {}
+    sums.collect(by_node, ((sums.node_key_of(years[k[0]], k), v) for k, v in recomputed.items()), 1)
+    assert sums.stored(workspace.pk, NodeSum) == {k: v for k, v in by_node.items() if any(v)}
     own = by_lines(workspace)
     parents = dict(PlanNode.objects.filter(workspace=workspace).values_list("pk", "parent_id"))
     totals = roll_up(parents, own)
@@ -325,7 +331,7 @@ def check(workspace) -> None:
     # the node months and the facts per line key give the same rows
     by_id = {row.node.pk: row for row in tree(workspace)}
     for depth in (0, 1, 2, 3):
-        for columns in ("", "month", "channel", "year"):
+        for columns in ("", "month", "channel", "team", "location", "vendor", "year"):
             found = plan_report(workspace, rows="node", columns=columns, depth=depth)
             assert len({row.key for row in found.rows}) == len(found.rows)  # one row each
             for row in found.rows:
@@ -345,6 +351,57 @@ def check(workspace) -> None:
         assert by_row_node(
             node_groups.grouped(workspace.pk, depth, "month", by_facts=False)
         ) == by_row_node(node_groups.grouped(workspace.pk, depth, "month", by_facts=True))
+        # every cell by node and another dimension (read from the sums over months), with
+        # and without a team filter, is the recomputed facts summed per row node in Python
+        row_of = row_nodes(parents, depth)
+        team_ids = {pk for pk, team in teams_by_id(workspace).items() if team.key == "performance"}
+        for other in ("", "channel", "team", "location", "vendor", "year"):
+            for only in (None, team_ids):
+                found = node_groups.grouped(
+                    workspace.pk, depth, other, by_facts=True, team_ids=only
+                )
+                expected = cells_of(recomputed, years, row_of, other, only)
+                assert cells(found, other) == expected, (depth, other, only)
+
+
+_FACT_COLUMN = {"channel": 2, "team": 3, "location": 4, "vendor": 5}
+_GROUPED_COLUMN = {"channel": "channel", "team": "team_id", "location": "location",
+                   "vendor": "vendor", "year": "fiscal_year"}  # fmt: skip
+
+
+def row_nodes(parents: dict, depth: int) -> dict[int, int]:
+    """Each node's row node at ``depth``: its ancestor there, else itself."""
+
+    def chain(node_id):
+        return [*(chain(parents[node_id]) if parents[node_id] else []), node_id]
+
+    return {n: chain(n)[min(depth, len(chain(n)) - 1)] for n in parents}
+
+
+def cells_of(recomputed: dict, years: dict, row_of: dict, other: str, team_ids) -> dict:
+    """The facts summed per (row node, column value of ``other``) in Python."""
+    found: dict = {}
+    for key, values in recomputed.items():
+        if team_ids is not None and key[3] not in team_ids:
+            continue
+        if other == "year":
+            column = years[key[0]]
+        elif other:
+            column = key[_FACT_COLUMN[other]] or (0 if other == "team" else "")
+        else:
+            column = None
+        sums.collect(found, [((row_of[key[0]], column), values)], 1)
+    return {k: v for k, v in found.items() if any(v)}
+
+
+def cells(rows: list[dict], other: str) -> dict:
+    found = {
+        (row["node_id"], row[_GROUPED_COLUMN[other]] if other else None): [
+            row[m] for m in node_groups.MONEY
+        ]
+        for row in rows
+    }
+    return {k: v for k, v in found.items() if any(v)}
 
 
 def by_row_node(rows) -> dict:

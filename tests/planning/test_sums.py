@@ -1,5 +1,6 @@
-"""The plan's facts summed over nodes (``pacer.planning.sums``): the report grouped
-without plan node reads them and nothing else of the plan's money; a node's team, its
+"""The plan's facts summed over nodes and over months (``pacer.planning.sums``): the
+report grouped without plan node reads the first, by plan node and channel, team,
+location or vendor the second, and nothing else of the plan's money; a node's team, its
 parent and its fiscal year move its money between their rows (the inherited team too);
 deleting a node takes its spend out; rows left at zero go."""
 
@@ -11,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 
 from pacer.planning import sums
 from pacer.planning.actions import create_campaign, enter_spend
-from pacer.planning.budget_actions import plan_lines
-from pacer.planning.models import PlanSum
+from pacer.planning.budget_actions import delete_line, plan_lines
+from pacer.planning.models import BudgetLine, NodeSum, PlanSum
 from pacer.planning.plan_actions import create_node, delete_node, move_node, update_node
 from pacer.planning.report import plan_report
 from pacer.teams import selectors as teams
@@ -119,3 +120,45 @@ def test_deleting_a_node_takes_its_unplanned_spend_out_of_the_sums(workspace, pl
     assert sums.stored(workspace.pk) == {
         (2026, JAN, "email", performance, "", "none"): [10000, 0, 0, 3000]
     }
+
+
+def test_the_report_by_node_and_channel_reads_only_the_node_sums(workspace, plan):
+    with CaptureQueriesContext(connection) as queries:
+        found = plan_report(workspace, rows="node", columns="channel", depth=1)
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "planning_nodesum" in read
+    for table in ("planfact", "nodemonth", "plansum", "budgetline", "spendentry"):
+        assert f"planning_{table}" not in read, table
+    assert [(r.label, r.total.planned, r.total.actual) for r in found.rows] == [("P", 100, 30)]
+    assert {k: (m.planned, m.actual) for k, m in found.rows[0].cells.items()} == {
+        "email": (100, 30)
+    }
+
+
+def test_the_node_sums_follow_a_team_change_a_second_month_and_a_delete(workspace, plan):
+    leaf = plan["leaf"].pk
+    performance = team_id(workspace, "performance")
+    assert sums.stored(workspace.pk, NodeSum) == {
+        (leaf, 2026, "email", performance, "", "none"): [10000, 0, 0, 3000]
+    }
+    # a second month adds to the same row (no month in its key)
+    plan_lines(workspace, [{"node": leaf, "month": "2026-02", "channel": "email",
+                            "amount": "25.5"}])  # fmt: skip
+    assert sums.stored(workspace.pk, NodeSum) == {
+        (leaf, 2026, "email", performance, "", "none"): [12550, 0, 0, 3000]
+    }
+    update_node(plan["root"], {"kind": "plan", "name": "FY", "fiscal_year": 2026, "team": "brand"})
+    brand = team_id(workspace, "brand")
+    assert sums.stored(workspace.pk, NodeSum) == {
+        (leaf, 2026, "email", brand, "", "none"): [12550, 0, 0, 3000]
+    }
+    assert NodeSum.objects.filter(workspace=workspace).count() == 1  # the emptied row went
+    assert sums.stored(workspace.pk, NodeSum) == sums.from_facts(workspace.pk, NodeSum)
+    for line in BudgetLine.objects.filter(workspace=workspace):
+        delete_line(line)
+    # its spend stays on it, unplanned (no vendor)
+    assert sums.stored(workspace.pk, NodeSum) == {
+        (leaf, 2026, "email", brand, "", "none"): [0, 0, 0, 3000]
+    }
+    delete_node(plan["leaf"])
+    assert sums.stored(workspace.pk, NodeSum) == {}

@@ -5,17 +5,8 @@ from django.db import migrations, models
 
 
 def build_summaries(apps, schema_editor):
-    """Sum every workspace's existing lines, orders, invoices and spend into the node
-    months, the facts (now with their resolved team and fiscal year) and their sums over
-    nodes, in the migration's transaction; the actions keep them from here
-    (``pacer.planning.summary``). It calls the live code, so it must stay the last
-    migration that does: a later change to these tables fills them in its own migration,
-    and this step then stops calling the live code."""
-    from pacer.planning import summary
-
-    Workspace = apps.get_model("core", "Workspace")
-    for workspace_id in Workspace.objects.values_list("pk", flat=True):
-        summary.rebuild(workspace_id)
+    """Nothing since 0014: the node months, facts and their sums are built by 0014, the
+    last migration that calls the live code (which writes 0014's table)."""
 
 
 class Migration(migrations.Migration):
