@@ -21,6 +21,7 @@ from django.template import Context, TemplateSyntaxError
 from pacer.core import audit, clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
+from pacer.messaging import sms_status
 from pacer.messaging.audience import audience_ids, check_audience, check_schedule, due_at
 from pacer.messaging.models import (
     BroadcastStatus,
@@ -182,7 +183,6 @@ def sms_broadcasts(workspace: Workspace):
 
 
 DELIVERED = ("delivered", "read")
-NOT_DELIVERED = ("undelivered", "failed")
 
 
 def report(broadcast: SmsBroadcast) -> dict:
@@ -197,7 +197,7 @@ def report(broadcast: SmsBroadcast) -> dict:
     statuses = dict(texts.values_list("status").annotate(n=Count("id")).order_by())
     reported = texts.aggregate(
         delivered=Count("id", filter=Q(delivery__in=DELIVERED)),
-        not_delivered=Count("id", filter=Q(delivery__in=NOT_DELIVERED)),
+        not_delivered=Count("id", filter=Q(delivery__in=sms_status.NOT_DELIVERED)),
     )
     reasons = Counter(
         dict(
