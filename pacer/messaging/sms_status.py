@@ -28,7 +28,7 @@ NOT_DELIVERED = ("undelivered", "failed")
 STATUSES = (*PROGRESS, *NOT_DELIVERED)
 # Twilio's delivery error codes that deliverability names: carriers blocking texts as spam,
 # and numbers that cannot be reached (www.twilio.com/docs/api/errors)
-BLOCKED_AS_SPAM = {"30007": "blocked as spam by the carrier (message filtered)"}
+BLOCKED_AS_SPAM = {"30007": "blocked as spam by the carrier"}
 UNREACHABLE = {
     "30003": "unreachable destination handset",
     "30005": "unknown destination handset (the number may not exist)",

@@ -108,7 +108,7 @@ def test_the_sid_saved_while_the_callback_keeps_its_status_is_still_applied(
 
     def wait_for_the_callback():
         provider_took_it.set()
-        assert callback_kept_it.wait(timeout=30)
+        assert callback_kept_it.wait(timeout=120)
 
     def worker():
         try:
@@ -119,11 +119,11 @@ def test_the_sid_saved_while_the_callback_keeps_its_status_is_still_applied(
 
     sending = threading.Thread(target=worker)
     sending.start()
-    assert provider_took_it.wait(timeout=30)
+    assert provider_took_it.wait(timeout=120)
 
     def let_the_worker_finish():  # the status kept, not committed
         callback_kept_it.set()
-        sending.join(timeout=30)
+        sending.join(timeout=120)
         assert SmsMessage.objects.get(pk=text.pk).provider_id == server.sids[0]
 
     with faults.hooked("messaging.sms.status_kept", let_the_worker_finish):
