@@ -1,7 +1,8 @@
 """The per-recipient outcome tables and the per-template report in a real Chromium: an
 email broadcast's messages narrowed to the bounced ones, an SMS broadcast's texts to the
-undelivered ones with the error code's name, the per-template report reached from the
-templates list; no sideways scrolling on a phone. Screenshots at 390 and 1440 px."""
+undelivered ones with the error code's name, the SMS deliverability warning on the SMS
+list and the sending rules, the per-template report reached from the templates list; no
+sideways scrolling on a phone. Screenshots at 390 and 1440 px."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -65,7 +66,7 @@ def test_outcome_tables_and_the_template_report(browser, live_server, workspace,
         SmsMessage.objects.filter(pk=text.pk).update(
             status=status, delivery=delivery, error_code=code, sent_at=SENT, reason=reason
         )
-    now["at"] = SENT + timedelta(days=1)
+    now["at"] = SENT + timedelta(hours=12)
     for width in (1440, 390):
         context, page = _signed_in(browser, live_server.url, width)
         page.goto(f"{live_server.url}/messages/broadcasts/{broadcast.pk}/")
@@ -82,6 +83,16 @@ def test_outcome_tables_and_the_template_report(browser, live_server, workspace,
         assert "30007" in rows and "P1" in rows and "P0" not in rows
         assert _fits(page)
         page.screenshot(path=str(SHOTS / f"messaging-sms-outcomes-{width}.png"), full_page=True)
+
+        page.goto(f"{live_server.url}/messages/sms/")
+        warning = page.inner_text("#sms-deliverability")
+        assert "failed with error 30007 (blocked as spam by the carrier)" in warning
+        assert _fits(page)
+        page.screenshot(path=str(SHOTS / f"messaging-sms-list-{width}.png"), full_page=True)
+        page.goto(f"{live_server.url}/messages/settings/#sms-provider")
+        assert "error 30007" in page.inner_text("#sms-provider #sms-deliverability")
+        assert _fits(page)
+        page.screenshot(path=str(SHOTS / f"messaging-settings-sms-{width}.png"), full_page=True)
 
         page.goto(f"{live_server.url}/messages/")
         page.click("#template-report-link a")
