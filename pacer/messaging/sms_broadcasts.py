@@ -191,8 +191,8 @@ def report(broadcast: SmsBroadcast) -> dict:
     could not deliver (``undelivered``/``failed``: those texts are failed, and counted
     there too), and the delivered share of the sent and reported-undelivered texts (None
     until the provider reported on one: the install's gateway never does); the
-    reasons texts were skipped or failed (most common first), and how many wait for
-    quiet hours to end."""
+    reasons texts were skipped or failed (most common first, then by the reason), and
+    how many wait for quiet hours to end."""
     texts = SmsMessage.objects.filter(broadcast=broadcast)
     statuses = dict(texts.values_list("status").annotate(n=Count("id")).order_by())
     reported = texts.aggregate(
@@ -216,7 +216,7 @@ def report(broadcast: SmsBroadcast) -> dict:
         **reported,
         "delivery_rate": reported["delivered"] / reached if reached and any_report else None,
         "quiet_hours_waiting": waiting.count(),
-        "reasons": reasons.most_common(),
+        "reasons": sorted(reasons.items(), key=lambda found: (-found[1], found[0])),
     }
 
 
