@@ -7,14 +7,15 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
-from pacer.core.api_schema import BODY_ERRORS, ERRORS, MAX_OFFSET, NOT_FOUND, Id
+from pacer.core.api_schema import BODY_ERRORS, ERRORS, MAX_OFFSET, NOT_FOUND, Day, Id, check_order
 from pacer.core.api_schema import text as bounded
 from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
 from pacer.messaging import actions, bounces, outcomes, rules, selectors, sms
 from pacer.messaging.models import InboundStatus, SmsKeyword, SuppressionReason
+from pacer.messaging.template_report import template_report
 
 router = Router(tags=["messaging"])
 WALL_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$"
@@ -319,6 +320,43 @@ def list_templates(request, page: Query[Page]):
 def create_template(request, payload: TemplateIn):
     """A template; each part must compile (a refusal names the part)."""
     return Status(201, actions.save_template(request.workspace, **payload.model_dump()))
+
+
+class TemplateReportQuery(Schema):
+    start: Day | None = Field(None, examples=["2026-03-01"], description="first UTC day sent")
+    end: Day | None = Field(None, examples=["2026-03-31"], description="last UTC day, inclusive")
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end, info):
+        return check_order(info.data.get("start"), end)
+
+
+class TemplateReportOut(Schema):
+    template_id: int
+    name: str
+    attempted: int = Field(description="handed to the relay: sent and refused for good")
+    sent: int
+    delivered: int
+    opened: int
+    clicked: int
+    bounced: int
+    complained: int
+    unsubscribed: int
+    delivery_rate: float | None = Field(description="of attempted; null when none")
+    open_rate: float | None = Field(description="of sent; null when nothing was sent")
+    click_rate: float | None
+    bounce_rate: float | None = Field(description="of attempted; null when none")
+    complaint_rate: float | None
+    unsubscribe_rate: float | None
+
+
+@router.get("/templates/report", response={200: list[TemplateReportOut], **ERRORS})
+@endpoint("messaging.view")
+def templates_report(request, query: Query[TemplateReportQuery]):
+    """Per email template, its broadcasts' messages sent (or refused) in the period and
+    what recipients did; rates are null when their base is 0."""
+    return template_report(request.workspace, query.start, query.end)
 
 
 @router.get("/templates/{template_id}", response={200: TemplateOut, **ERRORS, **NOT_FOUND})

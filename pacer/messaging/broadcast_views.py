@@ -13,6 +13,7 @@ from pacer.messaging.form_parts import contact_column
 from pacer.messaging.models import MessageStatus, Schedule
 from pacer.segments import selectors as segments
 from pacer.web.charts import Series, chart
+from pacer.web.filters import Choice, FilterBar
 from pacer.web.tables import Column, Table
 
 BROADCAST_FIELDS = (
@@ -137,23 +138,8 @@ def broadcast_detail(request, broadcast_id: int):
             noun=("message", "messages"),
             missing="no such broadcast in this workspace",
         )
-    table = Table(
-        request,
-        selectors.messages_of(request.workspace, broadcast.pk),
-        [
-            contact_column(),
-            Column("contact_id", "Contact id", sortable=True, visible=False),
-            Column("email", "Email", sortable=True),
-            Column("status", "Status", sortable=True, labels=dict(MessageStatus.choices)),
-            Column("reason", "Why"),
-            Column("sent_at", "Sent", format="datetime", sortable=True),
-        ],
-        default_sort="contact_id",
-        caption="Messages",
-        empty_title="Nothing queued yet.",
-        empty_hint="Send now (or Schedule) queues one message per recipient.",
-        html_id="broadcast-messages",
-    )
+    bar = _outcome_bar(request)
+    table = _messages_table(request, broadcast, bar)
     segment_id = broadcast.audience.get("segment")
     revenue = outcomes.revenue_after_click(request.workspace, broadcast)
     timeline = outcomes.delivery_over_time(request.workspace, broadcast)
@@ -168,9 +154,47 @@ def broadcast_detail(request, broadcast_id: int):
         "delivery_chart": _delivery_chart(timeline) if timeline["periods"] else None,
         "delivery": _delivery_table(request, broadcast, timeline),
         "table": table,
+        "bar": bar,
         "can_send": allows(request.role, "messaging.send"),
     }
     return render(request, "messaging/broadcast.html", context)
+
+
+def _outcome_bar(request) -> FilterBar:
+    outcomes_choice = Choice(
+        "outcome", "Outcome", selectors.MESSAGE_OUTCOMES.items(), blank="All messages"
+    )
+    return FilterBar(request, [outcomes_choice], html_id="message-filters")
+
+
+def _messages_table(request, broadcast, bar: FilterBar) -> Table:
+    """Each message of the broadcast with what became of it (first open, first click,
+    bounce or complaint with its reason), sortable, narrowed by the bar's outcome."""
+    rows = selectors.messages_of(request.workspace, broadcast.pk, bar.values["outcome"])
+    return Table(
+        request,
+        rows,
+        [
+            contact_column(),
+            Column("contact_id", "Contact id", sortable=True, visible=False),
+            Column("email", "Email", sortable=True),
+            Column("status", "Status", sortable=True, labels=dict(MessageStatus.choices)),
+            Column("reason", "Why"),
+            Column("sent_at", "Sent", format="datetime", sortable=True),
+            Column("opened_at", "Opened", format="datetime", sortable=True),
+            Column("clicked_at", "Clicked", format="datetime", sortable=True),
+            Column("bounced_at", "Bounced", format="datetime", sortable=True),
+            Column("complained_at", "Complained", format="datetime", sortable=True),
+            Column("problem", "Reason reported"),
+        ],
+        default_sort="contact_id",
+        caption="Messages",
+        empty_title="No message matches this outcome." if bar.active else "Nothing queued yet.",
+        empty_hint="Choose All messages to see every one."
+        if bar.active
+        else "Send now (or Schedule) queues one message per recipient.",
+        html_id="broadcast-messages",
+    )
 
 
 def _variant_rows(broadcast, revenue: dict) -> list[dict]:

@@ -418,10 +418,12 @@ class SmsMessage(models.Model):
     time_zone = models.CharField(max_length=60, blank=True)
     # what the provider said of it: its message id (a Twilio SID) when it took the text,
     # then the latest status its callbacks reported (queued, sent, delivered,
-    # undelivered, failed) and when it was delivered
+    # undelivered, failed), when it was delivered and the error code it reported with a
+    # failure (Twilio's 30003 unreachable, 30007 blocked as spam, ...)
     provider_id = models.CharField(max_length=64, blank=True)
     delivery = models.CharField(max_length=12, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    error_code = models.CharField(max_length=20, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "key"], name="sms_once")]
@@ -429,6 +431,27 @@ class SmsMessage(models.Model):
             models.Index(fields=["status", "claimed_until", "id"], name="sms_due"),
             models.Index(fields=["workspace", "provider_id"], name="sms_provider_id"),
         ]
+
+
+class PendingSmsStatus(models.Model):
+    """A verified status callback for a provider message id no text of the workspace has
+    yet: the provider can call back before the worker saved the id its API answered. It
+    is applied (``pacer.messaging.sms_providers.apply_pending``) when the id is saved,
+    then deleted; once per (id, status), so a replay keeps one row."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    provider_id = models.CharField(max_length=64)
+    status = models.CharField(max_length=12)
+    error_code = models.CharField(max_length=20, blank=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "provider_id", "status"], name="pending_sms_status_once"
+            )
+        ]
+        indexes = [models.Index(fields=["received_at"], name="pending_sms_status_age")]
 
 
 class SmsProviderKind(models.TextChoices):

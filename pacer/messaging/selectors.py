@@ -1,6 +1,16 @@
 """Reads for messaging pages and reports."""
 
-from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
 from pacer.core.models import Workspace
@@ -68,15 +78,71 @@ def with_contact_names(workspace: Workspace, rows: QuerySet) -> QuerySet:
     return rows.annotate(contact_name=Coalesce(Subquery(found), Value("")))
 
 
-def messages_of(workspace: Workspace, broadcast_id: int):
-    """A broadcast's messages, each with its contact's name (``with_contact_names``)."""
-    found = Message.objects.filter(workspace=workspace, broadcast_id=broadcast_id)
+# what a broadcast's messages table can be narrowed to (``messages_of``'s ``outcome``)
+MESSAGE_OUTCOMES = {
+    "opened": "Opened",
+    "not_opened": "Sent, not opened",
+    "clicked": "Clicked",
+    "bounced": "Bounced",
+    "complained": "Complained",
+}
+# and an SMS broadcast's texts table (``texts_of``'s ``delivery``)
+TEXT_DELIVERIES = {
+    "delivered": "Delivered (or read)",
+    "not_delivered": "Failed or undelivered",
+    "unreported": "Sent, no delivery report yet",
+}
+
+
+def _first_event(kinds: list[str], field: str = "at") -> Subquery:
+    """``field`` of the message's first event of one of ``kinds`` (a subquery: the table
+    reads every row's in the same query)."""
+    events = MessageEvent.objects.filter(message_id=OuterRef("pk"), kind__in=kinds)
+    return Subquery(events.order_by("at", "id").values(field)[:1])
+
+
+def messages_of(workspace: Workspace, broadcast_id: int, outcome: str = ""):
+    """A broadcast's messages, each with its contact's name (``with_contact_names``) and
+    what became of it, counted in the database: ``opened_at`` and ``clicked_at`` (the
+    first open, the first click), ``bounced_at`` (the first hard-bounce report, else when
+    the relay refused it for good), ``complained_at`` (the first complaint) and
+    ``problem`` (the bounce's or complaint's reason, else the relay's refusal).
+    ``outcome`` (one of ``MESSAGE_OUTCOMES``) keeps only such messages."""
+    failed_reason = Case(When(status=MessageStatus.FAILED, then="reason"), default=Value(""))
+    found = Message.objects.filter(workspace=workspace, broadcast_id=broadcast_id).annotate(
+        opened_at=_first_event([EventKind.OPEN]),
+        clicked_at=_first_event([EventKind.CLICK]),
+        bounced_at=Coalesce(_first_event([EventKind.BOUNCE]), "failed_at"),
+        complained_at=_first_event([EventKind.COMPLAINT]),
+        problem=Coalesce(
+            NullIf(_first_event([EventKind.BOUNCE, EventKind.COMPLAINT], "detail"), Value("")),
+            failed_reason,
+            output_field=CharField(),
+        ),
+    )
+    narrowed = {
+        "opened": Q(opened_at__isnull=False),
+        "not_opened": Q(status=MessageStatus.SENT, opened_at__isnull=True),
+        "clicked": Q(clicked_at__isnull=False),
+        "bounced": Q(status=MessageStatus.FAILED) | Q(bounced_at__isnull=False),
+        "complained": Q(complained_at__isnull=False),
+    }.get(outcome)
+    if narrowed is not None:
+        found = found.filter(narrowed)
     return with_contact_names(workspace, found)
 
 
-def texts_of(workspace: Workspace, broadcast_id: int):
-    """An SMS broadcast's texts, each with its contact's name (``with_contact_names``)."""
+def texts_of(workspace: Workspace, broadcast_id: int, delivery: str = ""):
+    """An SMS broadcast's texts, each with its contact's name (``with_contact_names``);
+    ``delivery`` (one of ``TEXT_DELIVERIES``) keeps only texts with such a report."""
     found = SmsMessage.objects.filter(workspace=workspace, broadcast_id=broadcast_id)
+    narrowed = {
+        "delivered": Q(delivery__in=["delivered", "read"]),
+        "not_delivered": Q(delivery__in=["undelivered", "failed"]),
+        "unreported": Q(status=MessageStatus.SENT) & ~Q(delivery__in=["delivered", "read"]),
+    }.get(delivery)
+    if narrowed is not None:
+        found = found.filter(narrowed)
     return with_contact_names(workspace, found)
 
 

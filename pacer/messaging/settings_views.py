@@ -11,7 +11,14 @@ from django.urls import reverse
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import page
-from pacer.messaging import provider_auth, provider_events, rules, selectors, sms_providers
+from pacer.messaging import (
+    provider_auth,
+    provider_events,
+    rules,
+    selectors,
+    sms_health,
+    sms_providers,
+)
 from pacer.messaging.models import SmsProviderKind
 
 SETTINGS_FIELDS = (
@@ -173,5 +180,6 @@ def sending_rules(request):
         "sms_kinds": [(kind.value, kind.label) for kind in SmsProviderKind],
         "sms_inbound_url": sms_providers.callback_url(workspace.pk, "inbound"),
         "sms_status_url": sms_providers.callback_url(workspace.pk, "status"),
+        "health": sms_health.deliverability(workspace),
     }
     return render(request, "messaging/settings.html", context, status=status)

@@ -34,7 +34,7 @@ from django.db.models import F, Q
 from pacer.core import clock, faults
 from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Workspace
-from pacer.messaging import sms_providers
+from pacer.messaging import sms_providers, sms_status
 from pacer.messaging.models import (
     BroadcastStatus,
     CapLock,
@@ -381,6 +381,9 @@ def _finish(text: SmsMessage, status: str, reason: str = "", provider_id: str = 
         sent_at=clock.now() if status == MessageStatus.SENT else None,
         provider_id=provider_id[:64],
     )
+    if provider_id:  # a status callback may have come before the id was saved
+        workspace_id, sid = text.workspace_id, provider_id[:64]
+        transaction.on_commit(lambda: sms_status.apply_pending(workspace_id, sid), robust=True)
 
 
 def _deliver_now() -> None:

@@ -21,6 +21,7 @@ from django.template import Context, TemplateSyntaxError
 from pacer.core import audit, clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
+from pacer.messaging import sms_status
 from pacer.messaging.audience import audience_ids, check_audience, check_schedule, due_at
 from pacer.messaging.models import (
     BroadcastStatus,
@@ -182,7 +183,6 @@ def sms_broadcasts(workspace: Workspace):
 
 
 DELIVERED = ("delivered", "read")
-NOT_DELIVERED = ("undelivered", "failed")
 
 
 def report(broadcast: SmsBroadcast) -> dict:
@@ -191,13 +191,13 @@ def report(broadcast: SmsBroadcast) -> dict:
     could not deliver (``undelivered``/``failed``: those texts are failed, and counted
     there too), and the delivered share of the sent and reported-undelivered texts (None
     until the provider reported on one: the install's gateway never does); the
-    reasons texts were skipped or failed (most common first), and how many wait for
-    quiet hours to end."""
+    reasons texts were skipped or failed (most common first, then by the reason), and
+    how many wait for quiet hours to end."""
     texts = SmsMessage.objects.filter(broadcast=broadcast)
     statuses = dict(texts.values_list("status").annotate(n=Count("id")).order_by())
     reported = texts.aggregate(
         delivered=Count("id", filter=Q(delivery__in=DELIVERED)),
-        not_delivered=Count("id", filter=Q(delivery__in=NOT_DELIVERED)),
+        not_delivered=Count("id", filter=Q(delivery__in=sms_status.NOT_DELIVERED)),
     )
     reasons = Counter(
         dict(
@@ -216,7 +216,7 @@ def report(broadcast: SmsBroadcast) -> dict:
         **reported,
         "delivery_rate": reported["delivered"] / reached if reached and any_report else None,
         "quiet_hours_waiting": waiting.count(),
-        "reasons": reasons.most_common(),
+        "reasons": sorted(reasons.items(), key=lambda found: (-found[1], found[0])),
     }
 
 

@@ -28,24 +28,11 @@ from pacer.core.outbound import OutboundRefused, parse_url
 from pacer.leads import sms as install_gateway
 from pacer.leads.sms import SmsProvider
 from pacer.messaging import provider_events, sealing, twilio
-from pacer.messaging.models import MessageStatus, SmsMessage, SmsProviderAccount, SmsProviderKind
+from pacer.messaging.models import SmsProviderAccount, SmsProviderKind
 from pacer.people.resolution import normalise
 
 TOKEN_PURPOSE = "pacer.messaging.sms-provider.auth-token"
 SID = re.compile(r"^[A-Za-z0-9-]{2,64}$")
-# how far along a text each callback status is: a late "sent" does not undo "delivered"
-DELIVERY_RANK = {
-    "accepted": 1,
-    "scheduled": 1,
-    "queued": 1,
-    "sending": 1,
-    "sent": 2,
-    "delivered": 3,
-    "undelivered": 3,
-    "failed": 3,
-    "read": 4,
-}
-NOT_DELIVERED = ("undelivered", "failed")
 
 
 class Refused(Exception):
@@ -236,38 +223,3 @@ def verify(workspace: Workspace, url: str, params: list[tuple[str, str]], header
             "X-Twilio-Signature",
             "does not match the URL and parameters with the workspace's auth token",
         )
-
-
-def record_status(workspace: Workspace, params: dict[str, str]) -> dict:
-    """Apply a verified status callback to the text with its ``MessageSid``: its
-    ``delivery`` moves forward only (a late ``sent`` leaves ``delivered``); ``delivered``
-    notes the time; ``undelivered`` or ``failed`` fails a sent text with the provider's
-    ``ErrorCode``. Returns what was done."""
-    sid, status = params.get("MessageSid", ""), params.get("MessageStatus", "").lower()
-    if not sid or status not in DELIVERY_RANK:
-        field = "MessageSid" if not sid else "MessageStatus"
-        raise ValidationFailed({field: "missing or not a message status of the provider"})
-    with transaction.atomic():
-        text = (
-            SmsMessage.objects.select_for_update()
-            .filter(workspace=workspace, provider_id=sid)
-            .first()
-        )
-        if text is None:
-            return {"recorded": False, "detail": f"no text of this workspace has sid {sid[:64]}"}
-        if DELIVERY_RANK.get(text.delivery, 0) >= DELIVERY_RANK[status]:
-            return {"recorded": False, "detail": f"already {text.delivery}", "id": text.pk}
-        text.delivery = status
-        fields = ["delivery"]
-        if status == "delivered":
-            text.delivered_at = clock.now()
-            fields.append("delivered_at")
-        if status in NOT_DELIVERED and text.status == MessageStatus.SENT:
-            code = params.get("ErrorCode", "")
-            text.status = MessageStatus.FAILED
-            text.reason = f"the provider reported it {status}" + (
-                f" (error {code})" if code else ""
-            )
-            fields += ["status", "reason"]
-        text.save(update_fields=fields)
-    return {"recorded": True, "detail": status, "id": text.pk}

@@ -7,11 +7,20 @@ from django.urls import reverse
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
-from pacer.messaging import form_parts, proofs, rules, selectors, sms_broadcasts
+from pacer.messaging import (
+    form_parts,
+    proofs,
+    rules,
+    selectors,
+    sms_broadcasts,
+    sms_health,
+    sms_status,
+)
 from pacer.messaging.form_parts import contact_column
 from pacer.messaging.models import BroadcastStatus, MessageStatus, Schedule
 from pacer.segments import selectors as segments
 from pacer.web.charts import Series, chart
+from pacer.web.filters import Choice, FilterBar
 from pacer.web.tables import Column, Table, value_of
 
 DELIVERY_HINT = "What the SMS provider last reported (Twilio-compatible providers only)"
@@ -20,6 +29,12 @@ DELIVERY_HINT = "What the SMS provider last reported (Twilio-compatible provider
 def _delivery_hint(text) -> str | None:
     """The hint on a delivery status that a provider reported (none on an empty cell)."""
     return DELIVERY_HINT if value_of(text, "delivery") else None
+
+
+def _error_hint(text) -> str | None:
+    """What a provider's error code means, when it is one the deliverability warnings
+    name."""
+    return sms_status.ERROR_NAMES.get(value_of(text, "error_code") or "")
 
 
 FIELDS = ("name", "text", "purpose", "segment_id", "audience", "schedule", "send_time")
@@ -44,7 +59,11 @@ def sms_list(request):
         "with a phone number and SMS consent.",
         html_id="sms-broadcasts",
     )
-    context = {"table": table, "can_send": allows(request.role, "messaging.send")}
+    context = {
+        "table": table,
+        "health": sms_health.deliverability(request.workspace),
+        "can_send": allows(request.role, "messaging.send"),
+    }
     return render(request, "messaging/sms_list.html", context)
 
 
@@ -113,9 +132,13 @@ def sms_detail(request, broadcast_id: int):
             noun=("text", "texts"),
             missing="no such SMS broadcast in this workspace",
         )
+    deliveries = Choice(
+        "delivery", "Delivery", selectors.TEXT_DELIVERIES.items(), blank="All texts"
+    )
+    bar = FilterBar(request, [deliveries], html_id="text-filters")
     table = Table(
         request,
-        selectors.texts_of(request.workspace, broadcast.pk),
+        selectors.texts_of(request.workspace, broadcast.pk, bar.values["delivery"]),
         [
             contact_column(),
             Column("contact_id", "Contact id", sortable=True, visible=False),
@@ -126,11 +149,14 @@ def sms_detail(request, broadcast_id: int):
             Column("due_at", "Due", format="datetime", sortable=True),
             Column("sent_at", "Sent", format="datetime", sortable=True),
             Column("delivered_at", "Delivered", format="datetime", sortable=True),
+            Column("error_code", "Error code", sortable=True, hint=_error_hint),
         ],
         default_sort="contact_id",
         caption="Texts",
-        empty_title="Nothing queued yet.",
-        empty_hint="Send now (or Schedule) queues one text per recipient.",
+        empty_title="No text matches this delivery." if bar.active else "Nothing queued yet.",
+        empty_hint="Choose All texts to see every one."
+        if bar.active
+        else "Send now (or Schedule) queues one text per recipient.",
         html_id="sms-texts",
     )
     segment_id = broadcast.audience.get("segment")
@@ -140,10 +166,12 @@ def sms_detail(request, broadcast_id: int):
         "broadcast": broadcast,
         "segment": segments.segment(request.workspace, segment_id) if segment_id else None,
         "report": sms_broadcasts.report(broadcast),
+        "health": sms_health.deliverability(request.workspace),
         "delivery_chart": _delivery_chart(broadcast),
         "preview": preview,
         "preview_ref": request.GET.get("preview") or chosen.get("email", ""),
         "table": table,
+        "bar": bar,
         "can_send": allows(request.role, "messaging.send"),
     }
     return render(request, "messaging/sms_broadcast.html", context)

@@ -11,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
-from pacer.messaging import provider_events, sms, sms_providers
+from pacer.messaging import provider_events, sms, sms_providers, sms_status
 
 MAX_BODY_BYTES = 64_000
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -50,7 +50,7 @@ def status_callback(request, token: str):
     if workspace is None:
         return found
     try:
-        return JsonResponse(sms_providers.record_status(workspace, found))
+        return JsonResponse(sms_status.record_status(workspace, found))
     except ValidationFailed as error:
         field, reason = next(iter(error.errors.items()))
         return _refused(422, field, reason)

@@ -6,6 +6,7 @@ from pacer.messaging import (
     public_views,
     settings_views,
     sms_views,
+    template_views,
     twilio_views,
     views,
 )
@@ -13,6 +14,11 @@ from pacer.messaging import (
 urlpatterns = [
     path("messages/", views.overview, name="messages"),
     path("messages/templates/new/", views.template_new, name="message-template-new"),
+    path(
+        "messages/templates/report/",
+        template_views.template_report_page,
+        name="message-template-report",
+    ),
     path("messages/templates/<int:template_id>/", views.template_edit, name="message-template"),
     path("messages/senders/new/", views.sender_new, name="message-sender-new"),
     path("messages/broadcasts/new/", broadcast_views.broadcast_new, name="broadcast-new"),
