@@ -20,7 +20,7 @@ from pacer.core.permissions import allows, page
 from pacer.core.selectors import members
 from pacer.leads import actions, followup, predictive, selectors, staff, todo
 from pacer.leads.models import ActivityKind
-from pacer.leads.predictive import reason_words, reasons_text
+from pacer.leads.predictive import ReasonNames, reason_words, reasons_text
 from pacer.leads.report import CONVERSION_DAYS, speed_report
 from pacer.leads.routing import hours_of
 from pacer.leads.selectors import person_name
@@ -116,6 +116,7 @@ def inbox(request):
     away_until = {row["username"]: row["until_text"] for row in away}
     stage_names = {s.key: s.label for s in stages(request.workspace)}
     zone_of = _zones(request.workspace)
+    reason_names = ReasonNames.of(request.workspace, names)
     table = Table(
         request,
         selectors.inbox(request.workspace, view=view, user_id=request.user.pk, now=now),
@@ -140,7 +141,7 @@ def inbox(request):
             Column(
                 "predicted_reasons",
                 "Why (top reasons)",
-                text=lambda row: reasons_text(row["predicted_reasons"] or [], names) or "—",
+                text=lambda row: reasons_text(row["predicted_reasons"] or [], reason_names) or "—",
                 visible=view != "mine",
             ),
             Column("channel", "Channel", sortable=True, labels=CHANNELS),
@@ -184,6 +185,7 @@ def lead_detail(request, lead_id: int):
         return _act(request, lead)
     now, zone = clock.now(), _zone(request, lead)
     names = {loc.pk: loc.name for loc in locations(request.workspace)}
+    reason_names = ReasonNames.of(request.workspace, names)
     return render(
         request,
         "leads/lead_detail.html",
@@ -194,7 +196,8 @@ def lead_detail(request, lead_id: int):
             "seconds_left": _seconds_left(lead, now),
             "location": names.get(lead.location_id, "—"),
             "reasons": [
-                (r["effect"] > 0, reason_words(r, names)) for r in lead.predicted_reasons or []
+                (r["effect"] > 0, reason_words(r, reason_names))
+                for r in lead.predicted_reasons or []
             ],
             "history": selectors.history(request.workspace, lead.pk),
             "activities": selectors.activities(request.workspace, lead.pk),
