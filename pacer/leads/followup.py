@@ -453,10 +453,16 @@ def _send_share(share: list[Notice], connection) -> tuple[list[int], list[int]]:
 
 
 def _claim(limit: int) -> list[Notice]:
-    """Up to ``limit`` unclaimed notices, claimed for this sender in one write."""
+    """Up to ``limit`` unclaimed notices, claimed for this sender in one write.
+
+    On PostgreSQL the rows are read ``FOR UPDATE SKIP LOCKED``: a second sender (another
+    worker) claiming at the same moment takes the next unclaimed ones instead of waiting
+    for this claim's rows and then finding them taken (it used to come back empty and
+    sleep a poll interval while notices waited). SQLite runs one writer at a time."""
     with transaction.atomic():
         ids = list(
-            Notice.objects.filter(claimed_at__isnull=True)
+            Notice.objects.select_for_update(skip_locked=True)
+            .filter(claimed_at__isnull=True)
             .order_by("id")
             .values_list("id", flat=True)[:limit]
         )
@@ -464,8 +470,9 @@ def _claim(limit: int) -> list[Notice]:
             return []
         stamp = clock.now()
         Notice.objects.filter(pk__in=ids, claimed_at__isnull=True).update(claimed_at=stamp)
+        faults.point("leads.notice.claimed")  # claimed, not yet committed
         # inside the transaction that wrote it: another sender's claim of the same rows
-        # waited (PostgreSQL) or could not start (SQLite), so these are ours
+        # skipped them (PostgreSQL) or could not start (SQLite), so these are ours
         return list(Notice.objects.filter(pk__in=ids, claimed_at=stamp).order_by("id"))
 
 
