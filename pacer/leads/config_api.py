@@ -46,6 +46,18 @@ class RuleIO(Schema):
     products: list[Name] = Field([], max_length=rules.MAX_LISTED)
     sources: list[Literal[SOURCES]] = Field([], max_length=len(SOURCES))
     min_score: finite(ge=-1e9, le=1e9) | None = None
+    weekdays: list[Weekday] = Field(
+        [], max_length=7, description="days of arrival in the location's zone; empty: any"
+    )
+    hour_from: int | None = Field(
+        None, ge=0, le=23, description="arrived from this hour (location's zone)"
+    )
+    hour_to: int | None = Field(
+        None, ge=1, le=24, description="... to before this hour; 22 to 6 crosses midnight"
+    )
+    arrived: Literal["", "open", "closed"] = Field(
+        "", description="inside (open) or outside (closed) the location's opening hours"
+    )
 
 
 class RulesIO(Schema):

@@ -17,6 +17,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import page
 from pacer.core.selectors import members
 from pacer.leads import locating, rules, staff
+from pacer.leads.hours import WEEKDAYS
 from pacer.leads.models import SOURCES, Agent, LocationArea, LocationHours, PostalCentroid
 from pacer.people.selectors import locations
 from pacer.web.tables import Column, Table
@@ -25,6 +26,7 @@ FALLBACK = "Fallback queue (any location)"
 AGENT_FIELDS = ("user", "location", "weight", "max_open", "team", "phone")
 SHIFT_FIELDS = ("timezone", "weekly", "holidays")
 RULE_FIELDS = ("name", "team", "territory", "products", "sources", "min_score", "place")
+DAY_NAMES = dict(zip(WEEKDAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
 
 
 def _names(workspace) -> dict:
@@ -242,6 +244,12 @@ def _conditions(row: dict) -> str:
         parts.append("from " + ", ".join(row["sources"]))
     if row["min_score"] is not None:
         parts.append(f"score ≥ {row['min_score']:g}")
+    if row["weekdays"]:
+        parts.append("arriving " + ", ".join(DAY_NAMES[day] for day in row["weekdays"]))
+    if row["hour_from"] is not None:
+        parts.append(f"between {row['hour_from']:02d}:00 and {row['hour_to']:02d}:00")
+    if row["arrived"]:
+        parts.append("arriving " + rules.ARRIVED[row["arrived"]])
     return "; ".join(parts) or "every lead"
 
 
@@ -260,6 +268,9 @@ def _rule_page(request, position, form, errors, status=200):
         "teams": _teams(request.workspace),
         "sources": SOURCES,
         "chosen_sources": form.get("sources") or [],
+        "days": list(DAY_NAMES.items()),
+        "chosen_days": form.get("weekdays") or [],
+        "arrivals": [("", "any time"), *((k, f"arriving {v}") for k, v in rules.ARRIVED.items())],
     }
     return render(request, "leads/rule_form.html", context, status=status)
 
@@ -278,6 +289,10 @@ def _rule_edit(request, position: int | None):
             "products": _split(post.get("products", "")),
             "sources": post.getlist("sources"),
             "min_score": post.get("min_score", ""),
+            "weekdays": post.getlist("weekdays"),
+            "hour_from": post.get("hour_from", ""),
+            "hour_to": post.get("hour_to", ""),
+            "arrived": post.get("arrived", ""),
             "place": post.get("place", ""),
         }
         try:
@@ -300,6 +315,8 @@ def _rule_edit(request, position: int | None):
             "territory": ", ".join(row["territory"]),
             "products": ", ".join(row["products"]),
             "min_score": "" if row["min_score"] is None else f"{row['min_score']:g}",
+            "hour_from": "" if row["hour_from"] is None else row["hour_from"],
+            "hour_to": "" if row["hour_to"] is None else row["hour_to"],
             "place": position + 1,
         }
     return _rule_page(request, position, form, {})

@@ -17,6 +17,7 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
@@ -39,7 +40,7 @@ from pacer.leads.models import (
     Timer,
     TimerKind,
 )
-from pacer.leads.routing import Router, assign
+from pacer.leads.routing import Router, assign, hours_of
 from pacer.leads.stages import open_stages
 from pacer.messaging import webhooks
 from pacer.people.selectors import contact
@@ -112,7 +113,14 @@ def start(leads: list[Lead], now: datetime, *, people: dict) -> None:
     tasks, notices = [], []
     for lead in leads:
         live = lead.created_at >= now - HISTORIC
-        assign(lead, now, deadlines=live, since=lead.created_at, router=router)
+        assign(
+            lead,
+            now,
+            deadlines=live,
+            since=lead.created_at,
+            router=router,
+            waiting=0 if live else None,
+        )
         if not live:
             continue
         task = todo.first_response_row(lead, now)
@@ -304,10 +312,33 @@ def _fire(timer: Timer, now: datetime, open_by_workspace: dict[int, list[str]]) 
             )
     elif timer.kind == TimerKind.BREACH:
         _escalate(lead, timer, label)
+    elif timer.kind == TimerKind.ASSIGN and lead.owner_id is None:
+        _assign_at_opening(lead, now, timer.step + 1)
     elif timer.kind == TimerKind.REASSIGN:
         previous = lead.owner_id
         assign(lead, now, exclude=previous, why="re-assigned after the deadline")
         todo.hand_over(lead, previous)
+
+
+def _assign_at_opening(lead: Lead, now: datetime, tries: int) -> None:
+    """The lead arrived while its location was closed: give it to an agent on shift now,
+    its deadline and pending timers as they were; the new owner gets the first-response
+    task and a notice. Nobody yet: it waits for the next try."""
+    assign(lead, now, why="at the opening", keep_clock=True, waiting=tries)
+    if lead.owner is None:
+        return
+    todo.first_response_task(lead, now)
+    zone = ZoneInfo(hours_of(lead.workspace, lead.location_id).zone)
+    due = f", respond by {lead.respond_by.astimezone(zone):%a %H:%M}" if lead.respond_by else ""
+    queue_notice(
+        lead,
+        f"assigned:{lead.assignment_round}",
+        to_user=lead.owner,
+        to_email=lead.owner.email,
+        subject=f"Lead #{lead.pk} is yours{due}",
+        body=f"Lead #{lead.pk} arrived while the location was closed and waits for its "
+        "first response.\n",
+    )
 
 
 def _escalate(lead: Lead, timer: Timer, label: str) -> None:
@@ -422,10 +453,16 @@ def _send_share(share: list[Notice], connection) -> tuple[list[int], list[int]]:
 
 
 def _claim(limit: int) -> list[Notice]:
-    """Up to ``limit`` unclaimed notices, claimed for this sender in one write."""
+    """Up to ``limit`` unclaimed notices, claimed for this sender in one write.
+
+    On PostgreSQL the rows are read ``FOR UPDATE SKIP LOCKED``: a second sender (another
+    worker) claiming at the same moment takes the next unclaimed ones instead of waiting
+    for this claim's rows and then finding them taken (it used to come back empty and
+    sleep a poll interval while notices waited). SQLite runs one writer at a time."""
     with transaction.atomic():
         ids = list(
-            Notice.objects.filter(claimed_at__isnull=True)
+            Notice.objects.select_for_update(skip_locked=True)
+            .filter(claimed_at__isnull=True)
             .order_by("id")
             .values_list("id", flat=True)[:limit]
         )
@@ -433,8 +470,9 @@ def _claim(limit: int) -> list[Notice]:
             return []
         stamp = clock.now()
         Notice.objects.filter(pk__in=ids, claimed_at__isnull=True).update(claimed_at=stamp)
+        faults.point("leads.notice.claimed")  # claimed, not yet committed
         # inside the transaction that wrote it: another sender's claim of the same rows
-        # waited (PostgreSQL) or could not start (SQLite), so these are ours
+        # skipped them (PostgreSQL) or could not start (SQLite), so these are ours
         return list(Notice.objects.filter(pk__in=ids, claimed_at=stamp).order_by("id"))
 
 

@@ -43,6 +43,10 @@ class LeadFormChange(Schema):
     max_submissions: Annotated[int, Field(ge=1, le=forms.MAX_SUBMISSIONS)] | None = Field(
         None, description="submissions per window from everyone; none: the server's default"
     )
+    max_per_address: Annotated[int, Field(ge=1, le=forms.MAX_PER_ADDRESS)] | None = Field(
+        None,
+        description="submissions per window from one address; none: the server's default",
+    )
     hidden: dict[HiddenName, text(200)] = Field(
         {}, description="fixed UTM values, used when the visitor's link lacks them"
     )
@@ -68,6 +72,7 @@ def _out(form: LeadForm) -> dict:
         "thanks": form.thanks,
         "active": form.active,
         "max_submissions": form.max_submissions,
+        "max_per_address": form.max_per_address,
         "hidden": form.hidden,
         "url": f"/f/{form.workspace.slug}/{form.key}/",
         "created_at": form.created_at.isoformat(),

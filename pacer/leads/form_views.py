@@ -93,11 +93,13 @@ def hosted_form(request, workspace: str, key: str):
             actions.capture(form.workspace, data, source="form", received_at=now)
         except ValidationFailed as error:
             context.update(values=request.POST, errors=error.errors)
-            status = 422
+            status = 429 if isinstance(error, forms.TooManySubmissions) else 422
         else:
             process_pending(form.workspace)  # the lead is made and answered at once
             context["done"] = True
     response = render(request, "leads/hosted_form.html", context, status=status)
+    if status == 429:
+        response["Retry-After"] = str(settings.LEAD_FORM_WINDOW_SECONDS)
     response["Content-Security-Policy"] = EMBEDDABLE_POLICY
     return response
 
@@ -251,6 +253,7 @@ def _posted_form(form: LeadForm, post) -> tuple[dict, dict, list[int]]:
         "thanks": post.get("thanks", ""),
         "active": post.get("active") == "on",
         "max_submissions": post.get("max_submissions", "").strip(),
+        "max_per_address": post.get("max_per_address", "").strip(),
         "hidden": {name: post.get(f"hidden.{name}", "") for name in forms.HIDDEN},
     }
     return data, {"rows": rows}, filled
@@ -277,6 +280,7 @@ def _editor(form: LeadForm, data: dict | None, rows: list[dict] | None) -> dict:
         "thanks": form.thanks,
         "active": form.active,
         "max_submissions": form.max_submissions or "",
+        "max_per_address": form.max_per_address or "",
         "hidden": form.hidden,
     }
     rows = rows if rows is not None else list(form.consents)
@@ -355,6 +359,10 @@ def form_settings(request, key: str):
         "edit_errors": edit_errors,
         "needs": NEEDS,
         "rate_limit": settings.LEAD_FORM_SUBMISSIONS_PER_ADDRESS,
+        "per_address_help": (
+            f"Empty: the server's default, {settings.LEAD_FORM_SUBMISSIONS_PER_ADDRESS}; "
+            f"1 to {forms.MAX_PER_ADDRESS:,}. Now: {forms.per_address(form)}."
+        ),
         "rate_window": settings.LEAD_FORM_WINDOW_SECONDS // 60,
         "default_ceiling": settings.LEAD_FORM_SUBMISSIONS_PER_FORM,
         "ceiling_help": (

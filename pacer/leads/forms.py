@@ -1,5 +1,5 @@
 """Lead forms: defined in the UI, served as a hosted page and as an embeddable iframe,
-guarded by a honeypot and two rate limits (per address, and per form from everyone);
+guarded by a honeypot and two rate limits of each form (per address, and from everyone);
 fixed hidden UTM values fill what the visitor's link does not carry."""
 
 import re
@@ -25,6 +25,7 @@ HONEYPOT = "website"  # hidden from people; bots fill it
 KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 MAX_CONSENTS = 10
 MAX_SUBMISSIONS = 100_000  # the highest ceiling a form may set per window
+MAX_PER_ADDRESS = 10_000  # the highest per-address limit a form may set per window
 HIDDEN = {
     "utm_source": "Source",
     "utm_medium": "Medium",
@@ -44,17 +45,23 @@ STATE = (
     "thanks",
     "active",
     "max_submissions",
+    "max_per_address",
     "hidden",
 )
 
 
-def _ceiling(value, errors: dict) -> int | None:
-    """A form's own ceiling of submissions per window: empty for the server's default."""
+class TooManySubmissions(ValidationFailed):
+    """A submission refused by a rate limit (answered 429, "try again later")."""
+
+
+def _ceiling(value, errors: dict, field: str = "max_submissions", top=MAX_SUBMISSIONS):
+    """A form's own limit of submissions per window (``field``: from everyone, or
+    ``max_per_address``): empty for the server's default."""
     if value in (None, ""):
         return None
     text = str(value).strip()
-    if not text.isdecimal() or not 1 <= int(text) <= MAX_SUBMISSIONS:
-        errors["max_submissions"] = f"must be a whole number from 1 to {MAX_SUBMISSIONS:,}"
+    if isinstance(value, bool) or not text.isdecimal() or not 1 <= int(text) <= top:
+        errors[field] = f"must be a whole number from 1 to {top:,}"
         return None
     return int(text)
 
@@ -85,9 +92,11 @@ def save_form(
     ``wording`` recorded with each submission), ``ask_location`` (the person picks the
     location), ``thanks``, ``active`` (left out: unchanged; a new form is active),
     ``max_submissions`` (the form's ceiling per window from everyone; empty: the
-    server's ``LEAD_FORM_SUBMISSIONS_PER_FORM``) and ``hidden`` (fixed UTM values used
-    when the visitor's link does not carry them); these three left out: unchanged. Every bad field
-    named, nothing written; audited with what it was before.
+    server's ``LEAD_FORM_SUBMISSIONS_PER_FORM``), ``max_per_address`` (the form's limit
+    per window from one address; empty: the server's ``LEAD_FORM_SUBMISSIONS_PER_ADDRESS``)
+    and ``hidden`` (fixed UTM values used when the visitor's link does not carry them);
+    these four left out: unchanged. Every bad field named, nothing written; audited with
+    what it was before.
 
     With ``new`` the key must be free: a form with it, even one made at the same moment
     by another request, is refused (``key``), never overwritten.
@@ -120,6 +129,7 @@ def save_form(
         if len(str(data.get(name) or "").strip()) > limit:
             errors[name] = f"must be at most {limit} characters"
     own_ceiling = _ceiling(data.get("max_submissions"), errors)
+    per_address = _ceiling(data.get("max_per_address"), errors, "max_per_address", MAX_PER_ADDRESS)
     hidden = _hidden(data.get("hidden") or {}, errors) if "hidden" in data else None
     if errors:
         raise ValidationFailed(errors)
@@ -140,6 +150,8 @@ def save_form(
         values["active"] = bool(data["active"])
     if "max_submissions" in data:
         values["max_submissions"] = own_ceiling
+    if "max_per_address" in data:
+        values["max_per_address"] = per_address
     if hidden is not None:
         values["hidden"] = hidden
     if new:
@@ -189,23 +201,31 @@ def ceiling(form: LeadForm) -> int:
     return form.max_submissions or settings.LEAD_FORM_SUBMISSIONS_PER_FORM
 
 
+def per_address(form: LeadForm) -> int:
+    """How many submissions the form takes per window from one address."""
+    return form.max_per_address or settings.LEAD_FORM_SUBMISSIONS_PER_ADDRESS
+
+
 @transaction.atomic
 def refuse_submission(form: LeadForm, posted: Mapping, address: str, now: datetime) -> None:
-    """Refuse a submission to a hosted form (inactive form, filled honeypot, too many
-    from the address, too many to the form from everyone in the window), else count it
-    against both limits. A refusal writes nothing. The form's row is locked while
-    counting, so submissions at the same moment cannot pass the ceiling together."""
+    """Refuse a submission to a hosted form (inactive form, filled honeypot; too many to
+    the form from the address, or from everyone, in the window: ``TooManySubmissions``),
+    else count it against both limits. A refusal writes nothing. The form's row is
+    locked while counting, so submissions at the same moment cannot pass a limit
+    together."""
     if not form.active:
         raise ValidationFailed({"form": "this form no longer takes submissions"})
     if posted.get(HONEYPOT):
         raise ValidationFailed({"form": "could not be submitted"})
     LeadForm.objects.select_for_update().filter(pk=form.pk).values_list("pk").first()
     window = now - timedelta(seconds=settings.LEAD_FORM_WINDOW_SECONDS)
-    recent = FormHit.objects.filter(address=address, at__gte=window).count()
-    if recent >= settings.LEAD_FORM_SUBMISSIONS_PER_ADDRESS:
-        raise ValidationFailed({"form": "too many submissions from your address; try later"})
+    recent = FormHit.objects.filter(form=form, address=address, at__gte=window).count()
+    if recent >= per_address(form):
+        raise TooManySubmissions(
+            {"form": "too many submissions from your address to this form; try later"}
+        )
     if FormHit.objects.filter(form=form, at__gte=window).count() >= ceiling(form):
-        raise ValidationFailed(
+        raise TooManySubmissions(
             {"form": "this form is taking too many submissions right now; try again later"}
         )
     faults.point("leads.form.counted")  # counted, not yet recorded: the race window

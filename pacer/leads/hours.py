@@ -90,6 +90,17 @@ def add_working_minutes(start: datetime, minutes: float, hours: Hours) -> dateti
     raise ValidationFailed({"hours": f"no opening hours in the next {MAX_DAYS_AHEAD} days"})
 
 
+def next_opening(at: datetime, hours: Hours) -> datetime:
+    """The first instant at or after ``at`` (aware) inside the opening hours: ``at``
+    itself while open, else the next interval's opening (closing time is closed).
+
+    >>> hours = Hours("Europe/London", {"mon": [("09:00", "17:00")]})
+    >>> next_opening(datetime(2026, 3, 27, 17, 0, tzinfo=UTC), hours)  # Friday, closed
+    datetime.datetime(2026, 3, 30, 8, 0, tzinfo=datetime.timezone.utc)
+    """
+    return add_working_minutes(at, 0, hours)
+
+
 def is_open(at: datetime, hours: Hours) -> bool:
     """Whether ``at`` (aware) falls in the opening hours.
 

@@ -239,6 +239,7 @@ class TimerKind(models.TextChoices):
     REMIND = "remind", "Reminder to the owner"
     BREACH = "breach", "Escalation (a step of the chain)"
     REASSIGN = "reassign", "Re-assignment"
+    ASSIGN = "assign", "Assignment at the opening (arrived while closed)"
 
 
 class Timer(models.Model):
@@ -358,6 +359,11 @@ class LeadForm(models.Model):
         null=True,
         blank=True,
         help_text="submissions per window from everyone (empty: the default)",
+    )
+    max_per_address = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="submissions per window from one address (empty: the default)",
     )
     # fixed UTM values ({"utm_campaign": "spring"}) for what the visitor's link lacks
     hidden = models.JSONField(default=dict, blank=True)
@@ -491,6 +497,11 @@ class RoutingRule(models.Model):
     products = models.JSONField(default=list)
     sources = models.JSONField(default=list)  # form, api, segment, csv
     min_score = models.FloatField(null=True, blank=True)
+    # when the lead arrived, in its location's time zone and opening hours
+    weekdays = models.JSONField(default=list)  # mon .. sun; empty: any day
+    hour_from = models.PositiveSmallIntegerField(null=True, blank=True)  # 0-23
+    hour_to = models.PositiveSmallIntegerField(null=True, blank=True)  # 1-24, before it
+    arrived = models.CharField(max_length=6, blank=True, default="")  # "", open, closed
     team = models.SlugField(max_length=40)
 
     class Meta:

@@ -9,6 +9,7 @@ form, the weekday and hour of arrival in the location's time zone, and whether t
 person gave a phone number or a postal code; never how fast the lead was answered.
 """
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,9 +18,10 @@ from django.db import transaction
 
 from pacer.analytics.lead_model import LeadModel, LeadModelError, fit_lead_model
 from pacer.core import audit, clock, faults
+from pacer.core.channels import CHANNELS
 from pacer.core.models import Workspace
 from pacer.leads import scoring
-from pacer.leads.models import Lead, LeadModelRun
+from pacer.leads.models import Lead, LeadForm, LeadModelRun
 from pacer.leads.routing import hours_of
 from pacer.leads.stages import stages
 
@@ -199,45 +201,69 @@ def score_leads(workspace: Workspace, model: LeadModel) -> int:
     return len(leads)
 
 
-def reason_words(reason: dict, location_names: dict[int, str]) -> str:
-    """A stored reason in plain words (without its direction).
+SOURCE_NAMES = {"form": "web form", "api": "REST API", "segment": "Segment", "csv": "CSV import"}
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+FEATURE_LABELS = {"form": "Form", "channel": "Channel", "source": "Source", "location": "Location"}
 
-    >>> reason_words({"feature": "weekday_hour", "value": "mon-09", "effect": 0.4}, {})
-    'arrived on a Monday, 09:00-10:00'
-    >>> reason_words({"feature": "has_phone", "value": "0", "effect": -0.7}, {})
+
+@dataclass(frozen=True)
+class ReasonNames:
+    """The human names a reason's value is shown by: locations by id, forms by key (their
+    titles), channels by key (``pacer.core.channels``), sources."""
+
+    locations: dict[int, str] = field(default_factory=dict)
+    forms: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, workspace: Workspace, locations: dict[int, str]) -> "ReasonNames":
+        forms = dict(LeadForm.objects.filter(workspace=workspace).values_list("key", "title"))
+        return cls(locations, forms)
+
+    def name(self, feature: str, value: str) -> str:
+        if feature == "location":
+            return self.locations.get(int(value), value) if value.isdecimal() else value
+        if feature == "form":
+            return self.forms.get(value, value)
+        if feature == "channel":
+            return CHANNELS.get(value, value)
+        if feature == "source":
+            return SOURCE_NAMES.get(value, value)
+        return value
+
+
+def reason_words(reason: dict, names: ReasonNames) -> str:
+    """A stored reason in plain words (without its direction): its feature's label and
+    the value's human name.
+
+    >>> reason_words({"feature": "weekday_hour", "value": "mon-09", "effect": 0.4}, ReasonNames())
+    'Arrived: Monday, 09:00-10:00'
+    >>> reason_words({"feature": "has_phone", "value": "0", "effect": -0.7}, ReasonNames())
     'gave no phone number'
+    >>> reason_words({"feature": "channel", "value": "paid_search", "effect": 1}, ReasonNames())
+    'Channel: Paid search'
     """
     feature, value = reason["feature"], reason["value"]
     if feature == "weekday_hour":
         day, _, hour = value.partition("-")
-        days = dict(
-            zip(
-                WEEKDAYS,
-                ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-                strict=True,
-            )
-        )
-        return f"arrived on a {days.get(day, day)}, {hour}:00-{int(hour) + 1:02d}:00"
+        days = dict(zip(WEEKDAYS, DAY_NAMES, strict=True))
+        return f"Arrived: {days.get(day, day)}, {hour}:00-{int(hour) + 1:02d}:00"
     if feature in ("has_phone", "has_postal_code"):
         what = "a phone number" if feature == "has_phone" else "a postal code"
         return f"gave {what}" if value == "1" else f"gave no {what.removeprefix('a ')}"
-    if feature == "location":
-        return f"location {location_names.get(int(value), value)}" if value else "no location"
+    label = FEATURE_LABELS.get(feature, feature)
     if not value:
-        return f"no {feature}"
-    return f"{'came by' if feature == 'source' else feature} {value}"
+        return f"no {label.lower()}"
+    return f"{label}: {names.name(feature, value)}"
 
 
-def reasons_text(reasons: list[dict], location_names: dict[int, str]) -> str:
+def reasons_text(reasons: list[dict], names: ReasonNames) -> str:
     """The stored reasons on one line, each with its direction.
 
-    >>> reasons_text([{"feature": "channel", "value": "paid", "effect": 0.8},
-    ...               {"feature": "has_phone", "value": "0", "effect": -0.3}], {})
-    '+ channel paid; − gave no phone number'
+    >>> reasons_text([{"feature": "channel", "value": "paid_search", "effect": 0.8},
+    ...               {"feature": "has_phone", "value": "0", "effect": -0.3}], ReasonNames())
+    '+ Channel: Paid search; − gave no phone number'
     """
-    return "; ".join(
-        f"{'+' if r['effect'] > 0 else '−'} {reason_words(r, location_names)}" for r in reasons
-    )
+    return "; ".join(f"{'+' if r['effect'] > 0 else '−'} {reason_words(r, names)}" for r in reasons)
 
 
 def latest_run(workspace: Workspace) -> LeadModelRun | None:

@@ -13,6 +13,12 @@ and their open leads, SLA policies, opening hours) once for a run of leads at th
 moment, and keeps the agents' counts as it gives leads out: the change feed hands over
 leads in batches, and reading all of that again per lead cost more than the rest of
 capture together.
+
+A new lead that arrives while its location is closed and nobody can take it (off shift)
+waits unowned with its clock running: its deadline counted in the location's opening
+hours from its arrival (so from the next opening), its timers set, and an assignment
+timer at the next opening; when that fires, the lead goes to whoever is on shift then
+(tried again every ``RETRY_MINUTES`` working minutes, ``ASSIGN_TRIES`` times in all).
 """
 
 from datetime import datetime
@@ -22,10 +28,13 @@ from django.db.models import Count, Q
 from pacer.core import audit
 from pacer.core.models import Workspace
 from pacer.leads.escalation import chain_of, form_overrides
-from pacer.leads.hours import Hours, add_working_minutes, from_json, is_open
+from pacer.leads.hours import Hours, add_working_minutes, from_json, is_open, next_opening
 from pacer.leads.models import Agent, Lead, LocationHours, SlaPolicy, Timer, TimerKind
 from pacer.leads.rules import Rules
 from pacer.leads.stages import open_stages
+
+ASSIGN_TRIES = 8  # assignment timers of a lead that arrived while closed
+RETRY_MINUTES = 15  # working minutes between them once open
 
 
 class Router:
@@ -38,6 +47,7 @@ class Router:
         self.open_stages = open_stages(workspace)
         self._agents: dict[int, Agent] = {}  # by id: one object per agent across pools
         self._pools: dict[tuple, list[Agent]] = {}
+        self._set_up: dict[tuple, bool] = {}  # whether the pool has agents at all
         self._load: dict[int, int] = {}  # user id -> open leads owned
         self._policies: dict[tuple[str, int | None], SlaPolicy | None] = {}
         self._hours: dict[int | None, Hours] = {}
@@ -48,12 +58,13 @@ class Router:
         """The pool's agents able to take leads now (not away, on shift, weight > 0),
         read and locked once; their open leads counted once."""
         if key not in self._pools:
-            found = (
+            every = list(
                 Agent.objects.select_for_update()
                 .filter(where, workspace=self.workspace)
-                .filter(Q(away_until__isnull=True) | Q(away_until__lte=self.now))
                 .order_by("id")
             )
+            self._set_up[key] = bool(every)
+            found = [a for a in every if a.away_until is None or a.away_until <= self.now]
             agents = [
                 self._agents.setdefault(agent.pk, agent)
                 for agent in found
@@ -79,8 +90,26 @@ class Router:
         """Agents who may take the lead now, and which pool they are: the first matching
         rule's team, else the location's agents, else the fallback queue. A rule whose
         team has nobody free falls through to the rotation."""
+        for label, key, where in self._pools_of(lead):
+            free = [
+                agent
+                for agent in self._pool(key, where)
+                if agent.user_id != exclude and self._load[agent.user_id] < agent.max_open
+            ]
+            if free:
+                return label, free
+        return "", []
+
+    def set_up(self, lead: Lead) -> bool:
+        """Whether any pool of the lead has agents at all (away, off shift or not)."""
+        pools = self._pools_of(lead)
+        for _, key, where in pools:
+            self._pool(key, where)
+        return any(self._set_up[key] for _, key, _ in pools)
+
+    def _pools_of(self, lead: Lead) -> list[tuple[str, tuple, Q]]:
         pools = []
-        rule = self.rules.first_match(lead)
+        rule = self.rules.first_match(lead, self.hours)
         if rule is not None:
             pools.append(
                 (f"rule '{rule.name}': team {rule.team}", ("team", rule.team), Q(team=rule.team))
@@ -94,15 +123,7 @@ class Router:
                 )
             )
         pools.append(("the fallback queue", ("fallback",), Q(location_id__isnull=True)))
-        for label, key, where in pools:
-            free = [
-                agent
-                for agent in self._pool(key, where)
-                if agent.user_id != exclude and self._load[agent.user_id] < agent.max_open
-            ]
-            if free:
-                return label, free
-        return "", []
+        return pools
 
     def policy(self, stage: str, location_id: int | None) -> SlaPolicy | None:
         if (stage, location_id) not in self._policies:
@@ -178,6 +199,7 @@ def assign(
     since: datetime | None = None,
     router: Router | None = None,
     keep_clock: bool = False,
+    waiting: int | None = None,
 ) -> Lead:
     """Give the lead to the next agent (never ``exclude``) and start its SLA timers.
 
@@ -187,7 +209,8 @@ def assign(
     (the inbox shows it in the location's queue), audited as such. ``router``: one
     shared by the leads assigned at ``now`` (else one for this lead). ``keep_clock``: the
     new owner takes over the deadline and the pending timers as they are (the previous
-    owner went away), instead of a full new time.
+    owner went away), instead of a full new time. ``waiting``: the assignment tries so
+    far of a new lead that may wait for its location's opening (``wait_for_opening``).
     """
     workspace = lead.workspace
     router = router or Router(workspace, now)
@@ -195,30 +218,30 @@ def assign(
     router.took(lead.owner_id, lead, -1)
     lead.assignment_round += 1
     if not pool:
-        lead.owner, lead.assigned_at, lead.respond_by = None, None, None
+        lead.owner, lead.assigned_at = None, None
+        after: dict = {
+            "owner": None,
+            "reason": why + ": no agent available (all away, at their cap, or none set up)",
+        }
+        if keep_clock:
+            _carry_timers(lead)
+        else:
+            lead.respond_by = None
+        opening = waiting is not None and deadlines and wait_for_opening(lead, router, waiting)
+        if opening:
+            after["reason"] = f"{why}: nobody on shift; waits for {opening.isoformat()}"
+        if lead.respond_by:
+            after["respond_by"] = lead.respond_by.isoformat()
         lead.save(update_fields=["owner", "assigned_at", "respond_by", "assignment_round"])
-        audit.record(
-            workspace,
-            "leads.assign",
-            lead,
-            after={
-                "owner": None,
-                "reason": why + ": no agent available (all away, at their cap, or none set up)",
-            },
-        )
+        audit.record(workspace, "leads.assign", lead, after=after)
         return lead
     chosen = min(pool, key=lambda a: ((a.assigned + 1) / a.weight, a.assigned, a.id))
     chosen.assigned += 1
     chosen.save(update_fields=["assigned"])
     lead.owner_id, lead.assigned_at = chosen.user_id, now
     router.took(chosen.user_id, lead, +1)
-    if keep_clock:  # the same deadline and pending timers, now the new round's
-        Timer.objects.filter(
-            lead=lead,
-            assignment_round=lead.assignment_round - 1,
-            fired_at__isnull=True,
-            cancelled_at__isnull=True,
-        ).update(assignment_round=lead.assignment_round)
+    if keep_clock:
+        _carry_timers(lead)
     else:
         lead.respond_by = None
         if deadlines and lead.first_response_at is None:
@@ -236,6 +259,48 @@ def assign(
         },
     )
     return lead
+
+
+def _carry_timers(lead: Lead) -> None:
+    """The same deadline and pending timers, now the lead's new round's."""
+    Timer.objects.filter(
+        lead=lead,
+        assignment_round=lead.assignment_round - 1,
+        fired_at__isnull=True,
+        cancelled_at__isnull=True,
+    ).update(assignment_round=lead.assignment_round)
+
+
+def wait_for_opening(lead: Lead, router: Router, tries: int) -> datetime | None:
+    """Nobody can take the unanswered lead now (its round already counted): while its
+    location is closed, or once open after ``tries`` (> 0) assignment timers, it waits
+    unowned with its clock running, and an assignment timer is set at the next opening
+    (or ``RETRY_MINUTES`` working minutes on). The first wait starts the clock from the
+    lead's arrival (later ones keep it: the caller carries the timers over). Returns
+    when the next try is due; None (nothing set) when the location is open at a first
+    try, after ``ASSIGN_TRIES``, or when nobody is set up to take it."""
+    hours = router.hours(lead.location_id)
+    closed = not is_open(router.now, hours)
+    if lead.first_response_at is not None or tries >= ASSIGN_TRIES:
+        return None
+    if not (closed or tries) or not router.set_up(lead):
+        return None
+    if tries == 0:
+        start_clock(lead, router, lead.created_at)
+    due = (
+        next_opening(router.now, hours)
+        if closed
+        else add_working_minutes(router.now, RETRY_MINUTES, hours)
+    )
+    Timer.objects.create(
+        workspace_id=lead.workspace_id,
+        lead=lead,
+        kind=TimerKind.ASSIGN,
+        assignment_round=lead.assignment_round,
+        step=tries,
+        due_at=due,
+    )
+    return due
 
 
 def response_deadline(lead: Lead, router: Router, base: datetime) -> datetime | None:

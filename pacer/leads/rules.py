@@ -2,27 +2,43 @@
 
 A rule matches a lead when each condition it sets holds: the lead's location is in its
 ``territory`` (by location code or region), its ``product`` and ``source`` are listed,
-its score is at least ``min_score``. Rules are tried in order; the first that matches
-names the team whose agents share the lead by weighted rotation
+its score is at least ``min_score``, and its arrival, in its location's time zone, fell
+on one of the ``weekdays``, in the hours ``hour_from`` to ``hour_to`` (18 to 22: from
+18:00 to 21:59; 22 to 6 crosses midnight) and inside (``arrived`` "open") or outside
+("closed") the location's opening hours. Rules are tried in order; the first that
+matches names the team whose agents share the lead by weighted rotation
 (``pacer.leads.routing``).
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
-from pacer.leads.hours import from_json
+from pacer.leads.hours import WEEKDAYS, Hours, from_json, is_open
 from pacer.leads.models import SOURCES, Agent, Lead, RoutingRule
 from pacer.people.selectors import locations
 
 TEAM = re.compile(r"[a-z0-9_-]{1,40}")
 MAX_RULES = 200
 MAX_LISTED = 500
+RULE_KEYS = (
+    "name",
+    "team",
+    "territory",
+    "products",
+    "sources",
+    "weekdays",
+    "hour_from",
+    "hour_to",
+    "arrived",
+)
+ARRIVED = {"open": "in opening hours", "closed": "outside opening hours"}
 
 
 @dataclass(frozen=True)
@@ -42,7 +58,11 @@ class Rules:
         )
         return cls(rules, places)
 
-    def first_match(self, lead: Lead) -> RoutingRule | None:
+    def first_match(
+        self, lead: Lead, hours_of: Callable[[int | None], Hours]
+    ) -> RoutingRule | None:
+        """The first rule the lead matches; ``hours_of``: a location id's opening hours
+        (read only when a rule asks about the arrival)."""
         for rule in self.rules:
             if rule.territory and not self.places.get(lead.location_id, set()) & set(
                 rule.territory
@@ -54,8 +74,73 @@ class Rules:
                 continue
             if rule.min_score is not None and lead.score < rule.min_score:
                 continue
+            if _timed(rule) and not arrival_matches(
+                rule, lead.created_at, hours_of(lead.location_id)
+            ):
+                continue
             return rule
         return None
+
+
+def _timed(rule: RoutingRule) -> bool:
+    return bool(rule.weekdays or rule.hour_from is not None or rule.arrived)
+
+
+def arrival_matches(rule: RoutingRule, arrived_at, hours: Hours) -> bool:
+    """Whether an arrival at ``arrived_at`` meets the rule's weekday, hour and opening
+    conditions, in the location's time zone and opening hours (``hours``)."""
+    local = arrived_at.astimezone(ZoneInfo(hours.zone))
+    if rule.weekdays and WEEKDAYS[local.weekday()] not in rule.weekdays:
+        return False
+    if rule.hour_from is not None and rule.hour_to is not None:
+        low, high = rule.hour_from, rule.hour_to
+        inside = (
+            low <= local.hour < high if low < high else (local.hour >= low or local.hour < high)
+        )
+        if not inside:
+            return False
+    return not rule.arrived or (rule.arrived == "open") == is_open(arrived_at, hours)
+
+
+def _hour(value, field: str, errors: dict, low: int, high: int) -> int | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            errors[field] = "must be a whole hour"
+            return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors[field] = "must be a whole hour"
+        return None
+    if not low <= value <= high:
+        errors[field] = f"must be between {low} and {high}"
+        return None
+    return value
+
+
+def _arrival(row: Mapping, where: str, errors: dict) -> dict:
+    """The rule's arrival conditions of ``row``, each refusal named by its field."""
+    weekdays = _strings(row.get("weekdays"), f"{where}.weekdays", errors, allowed=WEEKDAYS)
+    hour_from = _hour(row.get("hour_from"), f"{where}.hour_from", errors, 0, 23)
+    hour_to = _hour(row.get("hour_to"), f"{where}.hour_to", errors, 1, 24)
+    named = {f"{where}.hour_from", f"{where}.hour_to"} & errors.keys()
+    if (hour_from is None) != (hour_to is None) and not named:
+        missing = "hour_to" if hour_to is None else "hour_from"
+        errors[f"{where}.{missing}"] = "give both hours (from and to) or neither"
+    elif hour_from is not None and hour_to is not None and hour_from == hour_to % 24:
+        errors[f"{where}.hour_to"] = "must differ from the first hour (22 to 6 crosses midnight)"
+    arrived = row.get("arrived") or ""
+    if arrived not in ("", *ARRIVED):
+        errors[f"{where}.arrived"] = f"must be one of {', '.join(ARRIVED)} (or empty: any time)"
+        arrived = ""
+    return {
+        "weekdays": sorted(set(weekdays), key=WEEKDAYS.index),
+        "hour_from": hour_from,
+        "hour_to": hour_to,
+        "arrived": arrived,
+    }
 
 
 def _strings(value, field: str, errors: dict, *, allowed=None) -> list[str]:
@@ -77,8 +162,9 @@ def _strings(value, field: str, errors: dict, *, allowed=None) -> list[str]:
 @transaction.atomic
 def set_rules(workspace: Workspace, rows: list[Mapping], *, actor=None) -> list[RoutingRule]:
     """Replace the workspace's routing rules (in order). Each row: ``name``, ``team`` and
-    any of ``territory``, ``products``, ``sources``, ``min_score``. Refuses with every bad
-    field named, writing nothing."""
+    any of ``territory``, ``products``, ``sources``, ``min_score``, ``weekdays``,
+    ``hour_from`` with ``hour_to``, ``arrived``. Refuses with every bad field named,
+    writing nothing."""
     if not isinstance(rows, list) or len(rows) > MAX_RULES:
         raise ValidationFailed({"rules": f"must be a list of at most {MAX_RULES} rules"})
     errors: dict[str, str] = {}
@@ -120,6 +206,7 @@ def set_rules(workspace: Workspace, rows: list[Mapping], *, actor=None) -> list[
                 products=_strings(row.get("products"), f"{where}.products", errors),
                 sources=_strings(row.get("sources"), f"{where}.sources", errors, allowed=SOURCES),
                 min_score=min_score,
+                **_arrival(row, where, errors),
                 team=team if isinstance(team, str) else "",
             )
         )
@@ -198,6 +285,10 @@ def rule_rows(workspace: Workspace) -> list[dict]:
             "products": rule.products,
             "sources": rule.sources,
             "min_score": rule.min_score,
+            "weekdays": rule.weekdays,
+            "hour_from": rule.hour_from,
+            "hour_to": rule.hour_to,
+            "arrived": rule.arrived,
         }
         for rule in RoutingRule.objects.filter(workspace=workspace)
     ]
@@ -223,7 +314,7 @@ def save_rule(
     rows = rule_rows(workspace)
     if position is not None and not 0 <= position < len(rows):
         raise ValidationFailed({"position": "no such rule in this workspace"})
-    row = {key: data.get(key) for key in ("name", "team", "territory", "products", "sources")}
+    row = {key: data.get(key) for key in RULE_KEYS}
     min_score = data.get("min_score")
     if isinstance(min_score, str):
         try:

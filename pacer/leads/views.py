@@ -20,7 +20,7 @@ from pacer.core.permissions import allows, page
 from pacer.core.selectors import members
 from pacer.leads import actions, followup, predictive, selectors, staff, todo
 from pacer.leads.models import ActivityKind
-from pacer.leads.predictive import reason_words, reasons_text
+from pacer.leads.predictive import ReasonNames, reason_words, reasons_text
 from pacer.leads.report import CONVERSION_DAYS, speed_report
 from pacer.leads.routing import hours_of
 from pacer.leads.selectors import person_name
@@ -38,15 +38,19 @@ VIEWS = {
 }
 
 
-def _due(lead, now) -> str:
-    """The deadline in words; ``lead`` is a Lead or a table row (a dict)."""
+def _due(lead, now, zone_of) -> str:
+    """The deadline in words; ``lead`` is a Lead or a table row (a dict); ``zone_of``:
+    a location id's time zone. A lead waiting unowned for its location's opening shows
+    its deadline's weekday and time there ("due Mon 09:15")."""
     get = lead.get if isinstance(lead, dict) else lead.__dict__.get
     if get("first_response_at") is not None:
         return "answered"
     respond_by = get("respond_by")
+    owned = get("owner__username") if isinstance(lead, dict) else get("owner_id")
     if respond_by is None:  # the clock starts when someone takes it, by the SLA policy
-        owned = get("owner__username") if isinstance(lead, dict) else get("owner_id")
         return "no deadline" if owned else "waiting for an owner"
+    if not owned and respond_by > now:
+        return f"due {respond_by.astimezone(zone_of(get('location_id'))):%a %H:%M}"
     minutes = int((respond_by - now).total_seconds() // 60)
     if minutes < 0:
         return f"overdue by {_span(-minutes)}"
@@ -58,6 +62,9 @@ def _seconds_left(lead, now) -> float | None:
     None when answered or without a deadline."""
     get = lead.get if isinstance(lead, dict) else lead.__dict__.get
     if get("first_response_at") is not None or get("respond_by") is None:
+        return None
+    owned = get("owner__username") if isinstance(lead, dict) else get("owner_id")
+    if not owned and get("respond_by") > now:  # waiting for the opening: no countdown
         return None
     return (get("respond_by") - now).total_seconds()
 
@@ -108,6 +115,8 @@ def inbox(request):
     away = _away(request.workspace, now, names)
     away_until = {row["username"]: row["until_text"] for row in away}
     stage_names = {s.key: s.label for s in stages(request.workspace)}
+    zone_of = _zones(request.workspace)
+    reason_names = ReasonNames.of(request.workspace, names)
     table = Table(
         request,
         selectors.inbox(request.workspace, view=view, user_id=request.user.pk, now=now),
@@ -122,7 +131,7 @@ def inbox(request):
                 "queue_at",  # the unanswered first, by deadline; then the answered ones
                 "Respond",
                 sortable=True,
-                text=lambda row: _due(row, now),
+                text=lambda row: _due(row, now, zone_of),
                 countdown=lambda row: _seconds_left(row, now),
             ),
             Column("stage", "Stage", sortable=True, labels=stage_names),
@@ -132,7 +141,7 @@ def inbox(request):
             Column(
                 "predicted_reasons",
                 "Why (top reasons)",
-                text=lambda row: reasons_text(row["predicted_reasons"] or [], names) or "—",
+                text=lambda row: reasons_text(row["predicted_reasons"] or [], reason_names) or "—",
                 visible=view != "mine",
             ),
             Column("channel", "Channel", sortable=True, labels=CHANNELS),
@@ -176,17 +185,19 @@ def lead_detail(request, lead_id: int):
         return _act(request, lead)
     now, zone = clock.now(), _zone(request, lead)
     names = {loc.pk: loc.name for loc in locations(request.workspace)}
+    reason_names = ReasonNames.of(request.workspace, names)
     return render(
         request,
         "leads/lead_detail.html",
         {
             "lead": lead,
             "person": _person(lead),
-            "due": _due(lead, now),
+            "due": _due(lead, now, lambda _: zone),
             "seconds_left": _seconds_left(lead, now),
             "location": names.get(lead.location_id, "—"),
             "reasons": [
-                (r["effect"] > 0, reason_words(r, names)) for r in lead.predicted_reasons or []
+                (r["effect"] > 0, reason_words(r, reason_names))
+                for r in lead.predicted_reasons or []
             ],
             "history": selectors.history(request.workspace, lead.pk),
             "activities": selectors.activities(request.workspace, lead.pk),
@@ -206,6 +217,18 @@ def lead_detail(request, lead_id: int):
             "task_due": f"{(now + timedelta(days=1)).astimezone(zone):%Y-%m-%dT%H:%M}",
         },
     )
+
+
+def _zones(workspace):
+    """A location id's time zone (its opening hours'), each read once."""
+    zones: dict[int | None, ZoneInfo] = {}
+
+    def zone_of(location_id: int | None) -> ZoneInfo:
+        if location_id not in zones:
+            zones[location_id] = ZoneInfo(hours_of(workspace, location_id).zone)
+        return zones[location_id]
+
+    return zone_of
 
 
 def _zone(request, lead) -> ZoneInfo:

@@ -96,6 +96,10 @@ def test_rules_are_replaced_in_order_and_refused_by_field(api):
                 "products": [],
                 "sources": ["form"],
                 "min_score": 50.0,
+                "weekdays": [],
+                "hour_from": None,
+                "hour_to": None,
+                "arrived": "",
             }
         ]
     }

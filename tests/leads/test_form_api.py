@@ -18,6 +18,7 @@ OFFER = {
     "consents": [{"purpose": "marketing", "channel": "email", "wording": WORDING}],
     "ask_location": False,
     "max_submissions": 50,
+    "max_per_address": 3,
     "hidden": {"utm_campaign": "spring"},
 }
 

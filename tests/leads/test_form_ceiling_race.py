@@ -1,7 +1,7 @@
 """The per-form ceiling holds under real concurrency: ``SUBMITTERS`` visitors post the
 hosted form at the same moment, each in its own thread and database connection, to a
 form whose ceiling is ``CEILING`` (< ``SUBMITTERS``): exactly ``CEILING`` are taken and
-make a lead, the others are refused (422) and write nothing.
+make a lead, the others are refused (429, too many) and write nothing.
 
 Every submission pauses between counting the window's hits and recording its own (the
 fault point ``leads.form.counted``). With the form's row lock the others wait at the lock
@@ -68,7 +68,7 @@ def test_concurrent_submissions_pass_the_form_ceiling_exactly_ceiling_times(work
         for thread in threads:
             thread.join(timeout=120)
     assert failures == []
-    assert sorted(statuses.values()) == [200] * CEILING + [422] * (SUBMITTERS - CEILING)
+    assert sorted(statuses.values()) == [200] * CEILING + [429] * (SUBMITTERS - CEILING)
     process_pending(workspace)  # anything a submitter's own processing left behind
     while feed.deliver_all():  # the leads are made from the change feed
         pass

@@ -43,6 +43,7 @@ EDIT = {
     "hidden.utm_content": "",
     "hidden.utm_term": "",
     "max_submissions": "50",
+    "max_per_address": "2",
 }
 STATE = (
     "title",
@@ -54,6 +55,7 @@ STATE = (
     "active",
     "hidden",
     "max_submissions",
+    "max_per_address",
 )
 
 
@@ -105,17 +107,22 @@ def test_the_page_saves_every_part_of_the_form_and_audits_it(manager, offer, adm
         "active": True,
         "hidden": {"utm_source": "google", "utm_medium": "cpc", "utm_campaign": "spring"},
         "max_submissions": 50,
+        "max_per_address": 2,
     }
     shown = manager.get(PAGE).content.decode()
     assert 'name="max_submissions" type="number" value="50"' in shown and "Now: 50." in shown
+    assert 'name="max_per_address" type="number" value="2"' in shown
+    assert "Empty: the server&#x27;s default, 10; 1 to 10,000. Now: 2." in shown
     assert 'name="hidden.utm_campaign" type="text" value="spring"' in shown
     entry = AuditEntry.objects.filter(action="leads.form").latest("id")
     assert entry.actor == admin and entry.before == before
     assert entry.after == {"key": "spring-offer", "created": False, **_state(offer)}
     # unticked: no longer takes submissions
-    assert manager.post(PAGE, {**EDIT, "active": "", "max_submissions": ""}).status_code == 302
+    emptied = {**EDIT, "active": "", "max_submissions": "", "max_per_address": ""}
+    assert manager.post(PAGE, emptied).status_code == 302
     assert _state(offer)["active"] is False
     assert _state(offer)["max_submissions"] is None  # emptied: the server's default again
+    assert _state(offer)["max_per_address"] is None
     assert (
         "this form no longer takes submissions"
         in Client().post(URL, {"email": "mia@example.com"}).content.decode()
@@ -133,6 +140,7 @@ def test_refusals_show_inline_under_their_rows_and_change_nothing(manager, offer
         "consents[2].channel": "x" * 21,  # the second filled row, third on the page
         "intro": "y" * 2001,
         "max_submissions": "0",
+        "max_per_address": "10001",
         "hidden.utm_campaign": "z" * 201,
     }
     refused = manager.post(PAGE, posted)
@@ -144,9 +152,11 @@ def test_refusals_show_inline_under_their_rows_and_change_nothing(manager, offer
         "consents[2].channel": "must be 1-20 characters",
         "intro": "must be at most 2000 characters",
         "max_submissions": "must be a whole number from 1 to 100,000",
+        "max_per_address": "must be a whole number from 1 to 10,000",
         "hidden.utm_campaign": "must be at most 200 characters",
     }
     html = refused.content.decode()
+    assert 'id="field-max_per_address-error"' in html
     assert 'id="field-max_submissions-error"' in html
     assert 'id="field-hidden.utm_campaign-error"' in html
     assert 'id="field-fields-error"' in html

@@ -117,7 +117,7 @@ def test_an_address_is_limited_and_an_inactive_or_unknown_form_refuses(workspace
     for n in range(2):
         assert client.post(URL, {"email": f"p{n}@x.test"}).status_code == 200
     blocked = client.post(URL, {"email": "p9@x.test"})
-    assert blocked.status_code == 422 and "too many submissions" in blocked.content.decode()
+    assert blocked.status_code == 429 and "too many submissions" in blocked.content.decode()
     assert Event.objects.filter(event="Lead Created").count() == 2
     offer.active = False
     offer.save()
@@ -143,7 +143,7 @@ def test_a_form_takes_at_most_its_ceiling_from_everyone_then_refuses_writing_not
         assert _post(f"10.0.0.{n}", f"p{n}@x.test").status_code == 200
     before = _written()
     refused = _post("10.0.0.9", "late@x.test")
-    assert refused.status_code == 422
+    assert refused.status_code == 429
     assert "this form is taking too many submissions right now" in refused.content.decode()
     assert _written() == before
     # another form of the workspace has its own count
@@ -166,7 +166,7 @@ def test_a_form_takes_at_most_its_ceiling_from_everyone_then_refuses_writing_not
         now=NOW,
     )
     assert _post("10.0.0.9", "fourth@x.test").status_code == 200
-    assert _post("10.0.0.8", "fifth@x.test").status_code == 422
+    assert _post("10.0.0.8", "fifth@x.test").status_code == 429
     clock_at(NOW + timedelta(seconds=settings.LEAD_FORM_WINDOW_SECONDS + 1))
     assert _post("10.0.0.8", "next@x.test").status_code == 200
     assert FormHit.objects.filter(form=offer).count() == 1  # the window's older hits pruned
@@ -178,14 +178,14 @@ def test_the_limits_per_address_and_per_form_are_counted_apart(
     settings.LEAD_FORM_SUBMISSIONS_PER_ADDRESS = 2
     settings.LEAD_FORM_SUBMISSIONS_PER_FORM = 3
     clock_at(NOW)
-    assert [_post("10.0.0.1", f"a{n}@x.test").status_code for n in range(3)] == [200, 200, 422]
+    assert [_post("10.0.0.1", f"a{n}@x.test").status_code for n in range(3)] == [200, 200, 429]
     assert (
         "too many submissions from your address" in _post("10.0.0.1", "a@x.test").content.decode()
     )
     assert FormHit.objects.count() == 2  # refusals are not counted against the form
     assert _post("10.0.0.2", "b@x.test").status_code == 200
     over = _post("10.0.0.3", "c@x.test")
-    assert over.status_code == 422 and "taking too many submissions" in over.content.decode()
+    assert over.status_code == 429 and "taking too many submissions" in over.content.decode()
     assert Event.objects.filter(event="Lead Created").count() == 3
 
 

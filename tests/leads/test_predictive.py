@@ -105,7 +105,7 @@ def test_each_lead_keeps_its_top_reasons_and_the_slow_location_lowers_its_score(
     client.login(username="ada", password="correct-horse-1")
     page = client.get(f"/leads/{at_slow[0].pk}/").content.decode()
     name = dict(zip(business.location_codes, business.location_names, strict=True))["LOC02"]
-    assert f"<li>lowers it: location {name}</li>" in page
+    assert f"<li>lowers it: Location: {name}</li>" in page
     inbox = client.get("/leads/?view=all&rows=5").content.decode()
     assert "Chance to convert" in inbox and "Why (top reasons)" in inbox
 
