@@ -1,12 +1,12 @@
 from django.urls import path
 
-from pacer.leads import config_views, form_views, sla_views, views
+from pacer.leads import config_views, form_views, report_views, sla_views, views
 
 urlpatterns = [
     path("leads/", views.inbox, name="lead-inbox"),
     path("leads/locations/", views.location_queues, name="lead-queues"),
-    path("leads/speed/", views.speed_to_lead, name="lead-speed"),
-    path("leads/funnel/", views.lead_funnel, name="lead-funnel"),
+    path("leads/speed/", report_views.speed_to_lead, name="lead-speed"),
+    path("leads/funnel/", report_views.lead_funnel, name="lead-funnel"),
     path("leads/notices/read/", views.read_notices, name="lead-notices-read"),
     path("leads/<int:lead_id>/", views.lead_detail, name="lead-detail"),
     path("leads/routing/", config_views.routing_settings, name="lead-routing"),
