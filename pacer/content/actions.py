@@ -71,6 +71,14 @@ def _plan(workspace: Workspace, reviewers, errors: dict) -> list[dict]:
     return plan
 
 
+def _theme(workspace: Workspace, theme_id: str) -> Theme | None:
+    """The workspace's theme with id ``theme_id`` as a form sent it (``"①"`` or a
+    number past a row id is none)."""
+    if not theme_id.isdecimal() or int(theme_id) >= 2**63:
+        return None
+    return Theme.objects.filter(workspace=workspace, pk=int(theme_id)).first()
+
+
 def _day(value, field: str, errors: dict) -> date | None:
     """A deadline day from a date, an ISO text or nothing."""
     if value in (None, ""):
@@ -187,7 +195,7 @@ def create_item(
         errors["channel"] = "is not a known channel"
     theme = None
     if theme_id not in (None, ""):
-        theme = Theme.objects.filter(workspace=workspace, pk=theme_id).first()
+        theme = _theme(workspace, str(theme_id))
         if theme is None:
             errors["theme"] = "no such theme in this workspace"
     plan = _plan(workspace, list(reviewers), errors)
