@@ -43,8 +43,11 @@ def _phrase(word: str) -> str:
 
 def matching(rows: QuerySet, words: list[str]) -> QuerySet:
     """The assets of ``rows`` whose search text contains every word (folded; at most
-    ``MAX_WORDS``; empty words are ignored)."""
-    folded = [w for w in (fold(word).strip() for word in words[:MAX_WORDS]) if w]
+    ``MAX_WORDS``; empty words are ignored). A NUL is dropped: FTS5 reads it as the end
+    of the query ("unterminated string") and PostgreSQL refuses it in a literal."""
+    folded = [
+        w for w in (fold(word).replace("\x00", "").strip() for word in words[:MAX_WORDS]) if w
+    ]
     indexed = [w for w in folded if len(w) >= 3]
     if indexed and connection.vendor == "sqlite":
         query = " AND ".join(_phrase(w) for w in indexed)

@@ -99,7 +99,7 @@ def items(
     for field, value in (("kind", kind), ("state", state), ("channel", channel), ("team", team)):
         if value:
             rows = rows.filter(**{field: value})
-    if theme.isdecimal():
+    if theme.isdecimal() and int(theme) < 2**63:  # past a row id: no theme's
         rows = rows.filter(theme_id=int(theme))
     if search:
         rows = rows.filter(title__icontains=search)

@@ -65,6 +65,7 @@ def simulate(args: argparse.Namespace) -> int:
     from pacer.demo.work import load_work
     from pacer.simulate.business import generate
     from pacer.simulate.config import SimConfig
+    from pacer.simulate.segment import message_count
     from pacer.warehouse.cli import sync
 
     if args.contacts < 1:
@@ -84,7 +85,7 @@ def simulate(args: argparse.Namespace) -> int:
         f"in {time.perf_counter() - started:.1f}s"
     )
     truth_path = Path(args.truth or settings.DATA_DIR / f"ground_truth_seed{args.seed}.json")
-    bar, task = progress("ingesting events", len(business.event_time))
+    bar, task = progress("ingesting events", message_count(business))
     try:
         with bar:
             counts = load_business(

@@ -102,6 +102,8 @@ def load_plan(workspace: Workspace, today: date | None = None) -> dict[str, int]
     spend = plan_selectors.monthly_campaign_spend(workspace)
     spent: dict[tuple, dict[date, Decimal]] = {}
     for row in spend:
+        if not row["total"]:
+            continue  # an offline flight's month off air: not a month the campaign ran
         key = (row["month"].year, row["channel"], row["campaign"])
         spent.setdefault(key, {})[row["month"]] = row["total"]
     create_default_teams(workspace)  # the channels' teams (loading the teams adds none)
@@ -148,19 +150,22 @@ def load_plan(workspace: Workspace, today: date | None = None) -> dict[str, int]
             for m in months
         ]  # fmt: skip
     plan_lines(workspace, rows)
-    orders = _orders(workspace, spend, today)
+    orders = _orders(workspace, spend, nodes, today)
     return {"nodes": len(nodes), "lines": len(rows), "orders": orders,
             "closed": _close(workspace, spend, today)}  # fmt: skip
 
 
-def _orders(workspace: Workspace, spend: list[dict], today: date) -> int:
+def _orders(workspace: Workspace, spend: list[dict], nodes: dict[tuple, int], today: date) -> int:
+    """An order per campaign node's month with spend, found by the node made for the
+    campaign (``nodes``: its name is the campaign's, not the spend's key)."""
     lines = {
-        (line.node.name, line.month, line.channel): line for line in plan_selectors.lines(workspace)
+        (line.node_id, line.month, line.channel): line for line in plan_selectors.lines(workspace)
     }
     vendors: dict[str, int] = {}
     count = 0
     for row in spend:
-        line = lines.get((row["campaign"], row["month"], row["channel"]))
+        node = nodes.get((row["month"].year, row["channel"], row["campaign"]))
+        line = lines.get((node, row["month"], row["channel"]))
         if line is None or not row["total"]:
             continue
         channel = row["channel"]

@@ -29,7 +29,7 @@ class Hours:
         errors = {}
         try:
             ZoneInfo(self.zone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
             errors["timezone"] = f"'{self.zone[:60]}' is not a known time zone"
         for day, intervals in self.weekly.items():
             if day not in WEEKDAYS:

@@ -81,6 +81,12 @@ def _landing_context(business: Business, channel: int, campaign: int) -> dict:
     }
 
 
+def message_count(business: Business) -> int:
+    """How many messages ``messages`` yields: one per event, and a consent after each
+    identify."""
+    return len(business.event_time) + int(np.count_nonzero(business.event_kind == EVENT_IDENTIFY))
+
+
 def messages(business: Business) -> Iterator[dict]:
     """Every event as a Segment message; ``messageId`` is stable, so re-sending dedupes.
     A lead's identify (the sign-up form) is followed by its email-marketing consent, which

@@ -42,6 +42,18 @@ def test_an_item_is_created_from_its_form_and_a_refused_form_names_the_fields(te
     assert _client(team["legal"]).post("/content/items/", {"title": "x"}).status_code == 403
 
 
+@pytest.mark.parametrize("theme", ["①", "99999999999999999999999"])
+def test_a_theme_that_is_no_row_id_is_refused_by_name_and_the_list_filter_ignores_it(team, theme):
+    # the hostile-input walk: "①" (str.isdigit, not int) was a 500 from the theme lookup,
+    # and a number past a row id overflows SQLite's integer in the list's filter
+    editor = _client(team["editor"])
+    refused = editor.post("/content/items/", {"title": "Launch", "kind": "email", "theme": theme})
+    assert refused.status_code == 422
+    assert b"no such theme in this workspace" in refused.content
+    assert ContentItem.objects.count() == 0
+    assert editor.get("/content/items/", {"theme": theme}).status_code == 200
+
+
 def test_the_named_reviewer_approves_from_the_item_page(workspace, team, plan):
     item = actions.create_item(workspace, title="Post", kind="blog_post", reviewers=plan)
     actions.transition(item, "draft")

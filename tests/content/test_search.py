@@ -66,6 +66,16 @@ def test_search_syntax_in_words_is_taken_literally(workspace, library):
     assert _names(workspace, search="CAFE and") == []
 
 
+def test_a_nul_in_the_search_or_the_tag_is_dropped_not_a_500(workspace, library, admin, client):
+    # the hostile-input walk: FTS5 read the NUL as the query's end ("unterminated
+    # string"), so /assets/?q=a%00b and ?tag= were 500s
+    assert _names(workspace, search="caf\x00eteria") == ["Cafeteria plan"]
+    assert _names(workspace, tag="win\x00ter") == ["Plain banner"]
+    client.login(username="ada", password="correct-horse-1")
+    for query in ({"q": "a\x00b"}, {"tag": "a\x00b"}, {"q": "\x00"}):
+        assert client.get("/assets/", query).status_code == 200, query
+
+
 def test_the_index_follows_renames_and_deletions(workspace, library):
     assets.update_asset(library["cafe"], {"name": "Tea time", "description": ""})
     assert _names(workspace, search="cafe") == ["Cafeteria plan"]

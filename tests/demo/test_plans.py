@@ -108,3 +108,38 @@ def test_the_demo_plans_nodes_have_their_flights_dates_an_owner_and_the_channels
         ("Paid search FY2026", 0, 16.164),
         ("brand", 0, 16.164),
     ]
+
+
+def test_a_simulated_campaign_under_its_human_name_gets_its_orders_and_one_off_air_none(
+    workspace,
+):
+    """The demo names a campaign node "New year 2026 search ads" for the spend's key
+    ``paid_search-2026-q1``: its orders used to be looked up by the name, so the demo had
+    no orders at all (every Committed and Invoiced $0.00). A campaign that spent nothing
+    all year (a TV flight off air) used to get a node and a $1 budget a month."""
+    from pacer.people.actions import upsert_locations
+    from pacer.planning.actions import record_spend, upsert_campaign
+
+    (loc,) = upsert_locations(workspace, [{"code": "L1", "name": "Austin"}])
+    search = upsert_campaign(workspace, "paid_search-2026-q1", "paid_search")
+    tv = upsert_campaign(workspace, "tv-2026-q1", "tv")
+    record_spend(
+        workspace,
+        [
+            {"day": date(2026, 1, 10), "channel": "paid_search", "amount": 300,
+             "campaign": search, "location": loc},
+            {"day": date(2026, 1, 10), "channel": "tv", "amount": 0,
+             "campaign": tv, "location": loc},
+        ],
+    )  # fmt: skip
+    assert load_plan(workspace, today=date(2026, 3, 10)) == {
+        "nodes": 3, "lines": 1, "orders": 1, "closed": 1,
+    }  # fmt: skip
+    assert [n.name for n in PlanNode.objects.order_by("pk")] == [
+        "FY2026 plan", "Paid search FY2026", "New year 2026 search ads",
+    ]  # fmt: skip
+    (order,) = PurchaseOrder.objects.all()
+    assert (order.line.node.name, order.issued_on, order.amount) == (
+        "New year 2026 search ads", date(2026, 1, 1), D("240.00"),
+    )  # fmt: skip
+    assert Invoice.objects.get().amount == D("300.00")

@@ -236,6 +236,11 @@ def test_opening_hours_are_set_per_location_and_replaced(workspace, shop, admin)
             {"timezone": "Nowhere"},
             {"hours.timezone": "'Nowhere' is not a known time zone"},
         ),
+        (  # a name too long for a file: zoneinfo's OSError was a 500 (hostile-input walk)
+            "north",
+            {"timezone": "x" * 5000},
+            {"hours.timezone": f"'{'x' * 60}' is not a known time zone"},
+        ),
         (
             "north",
             {"timezone": "UTC", "weekly": {"funday": [["09:00", "10:00"]]}},

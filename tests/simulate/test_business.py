@@ -5,7 +5,7 @@ import numpy as np
 from pacer.analytics.clv import BGNBD
 from pacer.simulate.business import EVENT_ORDER, generate
 from pacer.simulate.config import SimConfig
-from pacer.simulate.segment import SIGNUP_CONSENT_WORDING, messages
+from pacer.simulate.segment import SIGNUP_CONSENT_WORDING, message_count, messages
 
 TINY = SimConfig(seed=3, contacts=800, months=3, locations=3)
 
@@ -71,6 +71,8 @@ def test_segment_messages_are_valid_spec_payloads():
     identifies = [m for m in sample if m["type"] == "identify"]
     consents = [m for m in sample if m.get("event") == "Consent Updated"]
     assert len(sample) == len(business.event_time) + len(consents)
+    # the demo's progress bar counts to this (it used to count events: 26,131/24,953)
+    assert message_count(business) == len(sample)
     assert len({m["messageId"] for m in sample}) == len(sample)
     # every lead's sign-up carries its email opt-in, same person, same moment
     assert [(m["userId"], m["timestamp"]) for m in consents] == [

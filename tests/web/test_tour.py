@@ -92,3 +92,19 @@ def test_a_search_box_in_a_filter_bar_shows_its_whole_placeholder(live_server, b
         }"""
     )
     assert needed <= room, (needed, room)
+
+
+def test_a_heading_naming_a_long_email_wraps_instead_of_widening_the_page_at_390(
+    live_server, browser, workspace, admin
+):
+    from pacer.messaging import actions as messaging
+    from pacer.people.models import Contact
+
+    email = "robert.patel2893.s7@example.test"  # a demo contact's address, one long word
+    Contact.objects.create(workspace=workspace, email=email, first_name="Robert")
+    template = messaging.save_template(workspace, name="Spring", subject="Hi", html="<p>Hi</p>")
+    page = _signed_in(browser, live_server, 390)
+    page.goto(f"{live_server.url}/messages/templates/{template.pk}/?contact={email}")
+    assert page.inner_text("#preview-title") == f"Preview for {email}"
+    # the heading's one word used to stick out of its panel: the page was 398 px wide
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
