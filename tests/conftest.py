@@ -13,9 +13,7 @@ from pacer.core import actions
 from pacer.core.models import Role
 from pacer.ingest.processing import process_pending
 
-pytest_plugins = ["tests.business_fixture"]
-
-pytest_plugins = ["tests.cpu_log"]
+pytest_plugins = ["tests.business_fixture", "tests.cpu_log"]
 
 # Compiled bytecode in one shared folder, written whatever this machine's
 # PYTHONDONTWRITEBYTECODE says, for this process and every process a test starts (the
