@@ -107,6 +107,7 @@ TESTS = {
     "pacer/metrics/cube.py": [
         "tests/metrics/test_cube_merges.py",
         "tests/metrics/test_cube_tables.py",
+        "tests/metrics/test_cube_edges.py",
         "tests/metrics/test_kpis.py",
         "tests/metrics/test_customers.py",
     ],
