@@ -128,6 +128,7 @@ TESTS = {
     # the incremental evaluator: its conditions, facts and compiled cache, the feed's
     # refresh, and its agreement with the full evaluation (the slowest, so run last)
     "pacer/segments/incremental.py": [
+        "tests/segments/test_incremental_rules.py",
         "tests/segments/test_conditions.py",
         "tests/segments/test_compiled.py",
         "tests/segments/test_facts.py",
