@@ -22,6 +22,7 @@ import pyarrow as pa
 from pacer.metrics.cube import (
     BOUNDS_TABLE,
     CUBE_TABLE,
+    CUSTOMER_DAYS_TABLE,
     MEASURES,
     SOURCES,
     build_cube,
@@ -211,6 +212,20 @@ def test_the_first_and_last_days_with_data_come_from_spend_events_and_orders(tmp
     assert store.arrow(BOUNDS_TABLE).to_pylist() == [
         {"workspace_id": 1, "first_day": day("2025-12-31"), "last_day": day("2026-03-31")},
         {"workspace_id": 2, "first_day": day("2025-11-15"), "last_day": day("2025-11-20")},
+    ]
+
+
+def test_customer_days_of_a_customer_with_no_location_or_campaign(tmp_path):
+    """C's days (D's order among them) at location 0 and campaign ''; E's at her own."""
+    store = written(tmp_path)
+    refresh_cube(store)
+    feb, mar, nov = day("2026-02-01"), day("2026-03-02"), day("2025-11-20")
+    c = {"workspace_id": 1, "customer": 1, "channel": "email", "campaign": "", "location_id": 0}
+    e = {"workspace_id": 2, "customer": 3, "channel": "organic", "campaign": "fall"}
+    assert store.arrow(CUSTOMER_DAYS_TABLE).to_pylist() == [
+        {**c, "day": feb, "first_day": feb, "next_day": mar},
+        {**c, "day": mar, "first_day": feb, "next_day": None},
+        {**e, "day": nov, "first_day": nov, "next_day": None, "location_id": 7},
     ]
 
 
