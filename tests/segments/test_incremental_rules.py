@@ -315,9 +315,13 @@ def test_definitions_are_parsed_once_per_text_and_compiled_once_per_tree(monkeyp
     monkeypatch.setattr(incremental, "_PARSED", type(incremental._PARSED)())
     monkeypatch.setattr(incremental, "_COMPILED", type(incremental._COMPILED)())
     monkeypatch.setattr(incremental, "CACHE_SIZE", 2)
+    parses = []
+    parse = d.parse
+    monkeypatch.setattr(d, "parse", lambda data: parses.append(data) or parse(data))
     text = '{"type": "group", "children": [{"type": "location", "codes": ["nyc"]}]}'
     tree = incremental.parsed(text)
     assert incremental.parsed(text) is tree
+    assert len(parses) == 1  # a hit parses nothing
     assert incremental.parsed({"type": "group", "children": [NYC["children"][0]]}) is not tree
     assert incremental.compiled(tree) is incremental.compiled(tree)
     first = incremental.compiled(tree)
