@@ -129,6 +129,7 @@ TESTS = {
     # refresh, and its agreement with the full evaluation (the slowest, so run last)
     "pacer/segments/incremental.py": [
         "tests/segments/test_incremental_rules.py",
+        "tests/segments/test_feed_subscriber.py",
         "tests/segments/test_conditions.py",
         "tests/segments/test_compiled.py",
         "tests/segments/test_facts.py",

@@ -2,14 +2,15 @@
 batches re-evaluates, per workspace, the contacts the batches name and both sides of each
 merge they carry, at the delivery's time, and no one else."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from pacer.core.actions import create_workspace
 from pacer.core.feed import deliver, publish
-from pacer.people.models import Contact
-from pacer.segments import actions
+from pacer.people.models import Contact, Order
+from pacer.segments import actions, incremental
+from pacer.segments import definition as d
 from pacer.segments.feed import SUBSCRIBER
 from pacer.segments.models import Membership, MembershipChange
 
@@ -77,3 +78,30 @@ def test_one_delivery_refreshes_the_named_contacts_and_both_sides_of_each_merge_
     theirs.refresh_from_db()
     assert (ours.member_count, theirs.member_count) == (2, 1)
     assert deliver(SUBSCRIBER) == 0
+
+
+def test_the_feeds_evaluation_loads_orders_and_decides_windows_at_its_time(workspace):
+    """``incremental.evaluate`` over real contacts: orders are loaded when a definition
+    asks about them, and a window ends at the time it is given."""
+    ann = Contact.objects.create(
+        workspace=workspace, email="ann@x.io", last_seen_at=DELIVERED - timedelta(days=2)
+    )
+    bob = Contact.objects.create(
+        workspace=workspace, email="bob@x.io", last_seen_at=DELIVERED - timedelta(days=9)
+    )
+    Order.objects.create(workspace=workspace, contact=bob, placed_at=DELIVERED, total="30")
+    trees = {
+        1: d.parse({"type": "group", "children": [{"type": "orders", "measure": "revenue"}]}),
+        2: d.parse(
+            {
+                "type": "group",
+                "children": [
+                    {"type": "field", "field": "last_seen_at", "op": "within_days", "value": 7}
+                ],
+            }
+        ),
+    }
+    found = incremental.evaluate(
+        workspace, trees, [ann.pk, bob.pk], now=DELIVERED, resolve=lambda segment_id: None
+    )
+    assert (found[1], found[2]) == ({bob.pk}, {ann.pk})
