@@ -99,7 +99,18 @@ TESTS = {
         "tests/experiments/test_access.py",
         "tests/experiments/test_api.py",
     ],
-    "pacer/metrics/cube.py": ["tests/metrics", "tests/warehouse"],
+    # the cube's own tests, which check its rows, its side tables and the reports read
+    # from them, each on a hand-worked business (not the analyses, pages and Spark tests
+    # of tests/metrics, nor tests/warehouse, whose syncs check none of the cube's values;
+    # nor test_isolation: two simulated businesses with attribution, CLV and experiments,
+    # minutes per mutant here, for what the workspace column of every grouping decides)
+    "pacer/metrics/cube.py": [
+        "tests/metrics/test_cube_merges.py",
+        "tests/metrics/test_cube_tables.py",
+        "tests/metrics/test_cube_edges.py",
+        "tests/metrics/test_kpis.py",
+        "tests/metrics/test_customers.py",
+    ],
     # not the hypothesis agreement test (104 s alone, for every mutant of the actions each
     # of its examples calls) nor the API and page tests (the same actions, through views)
     "pacer/segments/actions.py": [
@@ -108,6 +119,22 @@ TESTS = {
         "tests/segments/test_feed_refresh.py",
         "tests/segments/test_conditions.py",
         "tests/segments/test_agreement.py::test_the_feed_keeps_members_equal_to_the_full_evaluation",
+    ],
+    # the change-feed consumer (reached only through a delivery to its subscriber)
+    "pacer/segments/feed.py": [
+        "tests/segments/test_feed_subscriber.py",
+        "tests/segments/test_agreement.py::test_the_feed_keeps_members_equal_to_the_full_evaluation",
+    ],
+    # the incremental evaluator: its conditions, facts and compiled cache, the feed's
+    # refresh, and its agreement with the full evaluation (the slowest, so run last)
+    "pacer/segments/incremental.py": [
+        "tests/segments/test_incremental_rules.py",
+        "tests/segments/test_feed_subscriber.py",
+        "tests/segments/test_conditions.py",
+        "tests/segments/test_compiled.py",
+        "tests/segments/test_facts.py",
+        "tests/segments/test_feed_refresh.py",
+        "tests/segments/test_agreement.py",
     ],
     "pacer/privacy/actions.py": [
         "tests/privacy/test_erasure.py",

@@ -182,8 +182,8 @@ def _customers(placed: ir.Table) -> ir.Table:
     months = placed.select(
         "workspace_id",
         "customer",
-        "channel",
-        "campaign",
+        channel=placed.channel.fill_null(""),
+        campaign=placed.campaign.fill_null(""),
         month=period_of_day(placed.day, "month"),
         week=period_of_day(placed.day, "week"),
         first_month=period_of_day(placed.first_day, "month"),
