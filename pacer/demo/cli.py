@@ -119,7 +119,8 @@ def simulate(args: argparse.Namespace) -> int:
     print(f"content: {content['items']} items, {content['assets']} assets")
     print(
         f"leads: {leads['messages']}; {leads['responses']:,} first responses and "
-        f"{leads['conversions']:,} conversions logged; lead score {leads['predictive_model']}; "
+        f"{leads['conversions']:,} conversions logged, {leads['went_quiet']:,} closed as gone "
+        f"quiet; lead score {leads['predictive_model']}; "
         f"{leads.get('agents', 0)} agents, {leads.get('assigned', 0):,} leads assigned"
     )
     if args.no_sync:

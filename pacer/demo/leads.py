@@ -30,6 +30,11 @@ from pacer.simulate.segment import LeadSubmission, lead_submissions
 
 BATCH = 1000
 OUTCOMES = ("Talked it through; booking a visit", "Left a voicemail", "Sent the price list")
+# A lead the simulation never converts is closed as lost this long after it arrived, as
+# a location's manager would clear the inbox (the demo's inbox showed hundreds of leads
+# "overdue by 150 days" otherwise).
+QUIET_AFTER = timedelta(days=45)
+QUIET_REASON = "Went quiet: no reply in 45 days"
 FORM_TITLES = {
     "quote-request": "Request a quote",
     "book-visit": "Book a visit",
@@ -106,7 +111,7 @@ def load_leads(
         from pacer.demo.lead_staff import load_staff
 
         agents = load_staff(workspace, business, staff_password, now)
-    responded, converted = _follow_up(workspace, submissions, now, on_progress)
+    responded, converted, quiet = _follow_up(workspace, submissions, now, on_progress)
     version = "not fitted"
     try:
         if fit_score:
@@ -117,18 +122,27 @@ def load_leads(
         "messages": counts,
         "responses": responded,
         "conversions": converted,
+        "went_quiet": quiet,
         "predictive_model": version,
         **agents,
     }
 
 
-def _follow_up(workspace, submissions: list[LeadSubmission], now, on_progress) -> tuple[int, int]:
+def _follow_up(
+    workspace, submissions: list[LeadSubmission], now, on_progress
+) -> tuple[int, int, int]:
+    """Log each lead's simulated first answer, win the ones that converted, and close as
+    lost the ones that never convert once they have been quiet for ``QUIET_AFTER``:
+    (answered, won, closed)."""
     by_email = {s.data["email"]: s for s in submissions}
-    won = next((stage.key for stage in stages(workspace) if stage.kind == "won"), None)
+    listed = stages(workspace)
+    won = next((stage.key for stage in listed if stage.kind == "won"), None)
+    lost = next((stage.key for stage in listed if stage.kind == "lost"), None)
+    still_open = {stage.key for stage in listed if stage.kind == "open"}
     rows = leads(workspace).values_list(
         "id", "contact__email", "created_at", "first_response_at", "stage"
     )
-    responded = converted = 0
+    responded = converted = quiet = 0
     for lead_id, email, created, first_response, stage in list(rows):
         submission = by_email.get(email)
         if submission is None:
@@ -148,6 +162,11 @@ def _follow_up(workspace, submissions: list[LeadSubmission], now, on_progress) -
         if won and submission.converted and stage != won and won_at <= now:
             move_stage(workspace, lead_id, won, at=won_at, by="demo: first order")
             converted += 1
+        gone_quiet = created + QUIET_AFTER <= now and not submission.converted
+        if lost and gone_quiet and stage in still_open:
+            at = created + QUIET_AFTER
+            move_stage(workspace, lead_id, lost, at=at, by="demo: went quiet", reason=QUIET_REASON)
+            quiet += 1
         if on_progress:
             on_progress(1)
-    return responded, converted
+    return responded, converted, quiet

@@ -88,6 +88,7 @@ def load_business(
                     business.spend_amount,
                     strict=True,
                 )
+                if a > 0  # a TV or radio flight off air spends nothing that week: no line
             ],
         )
     counts = {"accepted": 0, "duplicate": 0, "rejected": 0, "suppressed": 0}

@@ -5,7 +5,7 @@ import pytest
 
 from pacer.demo.campaigns import campaign_name
 from pacer.demo.loader import load_business
-from pacer.planning.models import Campaign
+from pacer.planning.models import Campaign, SpendEntry
 from pacer.simulate.business import generate
 from pacer.simulate.config import SimConfig
 
@@ -53,3 +53,18 @@ def test_the_demo_campaigns_run_in_their_quarter_and_only_the_last_quarters_are_
     assert rows["paid_search-2026-q1"].starts_on == date(2026, 1, 5)
     assert rows["paid_search-2026-q1"].ends_on == date(2026, 3, 31)
     assert rows["paid_search-2025-q4"].starts_on == date(2025, 11, 24)  # the business began
+
+
+@pytest.mark.django_db
+def test_the_demo_records_a_spend_line_only_for_a_week_that_spent(workspace):
+    # a TV or radio flight is off air some weeks of its quarter: the simulator gives those
+    # weeks an amount of 0, which the spend table showed as rows of $0.00
+    business = generate(SimConfig(contacts=300, months=6))
+    assert (business.spend_amount == 0).any()
+    load_business(workspace, business)
+    amounts = list(SpendEntry.objects.filter(workspace=workspace).values_list("amount", flat=True))
+    assert len(amounts) == int((business.spend_amount > 0).sum())
+    assert min(amounts) > 0
+    assert float(sum(amounts)) == pytest.approx(
+        float(business.spend_amount.sum()), abs=0.005 * len(amounts)
+    )

@@ -20,7 +20,7 @@ from pacer.core import actions as core_actions
 from pacer.core.models import Role
 from pacer.demo.leads import load_leads
 from pacer.demo.loader import load_business
-from pacer.leads.models import LeadForm
+from pacer.leads.models import LeadForm, StageChange
 from pacer.leads.report import CONVERSION_DAYS, speed_report
 from pacer.leads.selectors import leads
 from pacer.people.models import Consent
@@ -71,7 +71,7 @@ def test_every_simulated_lead_is_captured_once_with_its_simulated_response(works
     submissions = {s.data["email"]: s for s in lead_submissions(business)}
     made = list(
         leads(workspace).values_list(
-            "contact__email", "created_at", "first_response_at", "location_id", "form"
+            "contact__email", "created_at", "first_response_at", "location_id", "form", "stage"
         )
     )
     assert len(made) == len(submissions) == counts["messages"]["accepted"] // 2
@@ -82,8 +82,13 @@ def test_every_simulated_lead_is_captured_once_with_its_simulated_response(works
         "book-visit": "Book a visit",
         "contact-us": "Contact us",
     }
-    for email, created, responded, _, form in made:
+    quiet = 0
+    for email, created, responded, _, form, stage in made:
         truth = submissions[email]
+        # a lead that never converts is closed 45 days after it came, like a manager would
+        gone_quiet = not truth.converted and created + timedelta(days=45) <= end
+        assert (stage == "disqualified") == gone_quiet, (email, stage)
+        quiet += gone_quiet
         assert form == truth.data["form"]
         assert created == datetime.fromtimestamp(truth.at, UTC)
         if (
@@ -94,8 +99,15 @@ def test_every_simulated_lead_is_captured_once_with_its_simulated_response(works
         else:
             delay = (responded - created).total_seconds() / 60
             assert delay == pytest.approx(truth.response_minutes, abs=1e-3)
+    assert counts["went_quiet"] == quiet > 0
+    assert set(
+        StageChange.objects.filter(workspace=workspace, to_stage="disqualified").values_list(
+            "reason", "by"
+        )
+    ) == {("Went quiet: no reply in 45 days", "demo: went quiet")}
     again = load_leads(workspace, business, now=end)
     assert again["messages"]["accepted"] == 0 and again["responses"] == again["conversions"] == 0
+    assert again["went_quiet"] == 0
     assert leads(workspace).count() == len(submissions)
 
 
