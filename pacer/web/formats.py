@@ -47,6 +47,13 @@ CURRENCY_SYMBOLS = {
 ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "VND", "CLP", "ISK", "HUF", "TWD"})
 
 
+def person(user) -> str:
+    """A member as people call them: the full name, else the username ("" for nobody)."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
 def currency_prefix(currency: str) -> str:
     """What money amounts start with: ``$`` for USD, ``SEK `` for SEK."""
     code = (currency or "USD").upper()

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, check, page
+from pacer.web import formats
 from pacer.work import actions, attachments, comments, labels, links, selectors
 from pacer.work.models import Attachment, Comment, LinkKind
 from pacer.work.views import _card_or_404, _int_or_none
@@ -59,7 +60,7 @@ def _card_page(request, card, errors=None, status: int = 200, posted=None):
         "board": card.board,
         "columns": list(card.board.columns.all()),
         "member_options": [("", "Nobody")]
-        + [(m.pk, m.get_username()) for m in selectors.members(request.workspace)],
+        + [(m.pk, formats.person(m)) for m in selectors.members(request.workspace)],
         "history": selectors.history(card),
         "comments": card.comments.select_related("author"),
         "user_id": request.user.pk,

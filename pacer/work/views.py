@@ -14,6 +14,7 @@ from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.teams import selectors as teams
+from pacer.web import formats
 from pacer.web.filters import Choice, FilterBar
 from pacer.web.tables import Column, Table
 from pacer.work import actions, bulk, selectors
@@ -168,7 +169,7 @@ def _board_page(request, board, errors=None, form=None, status: int = 200, bulk=
     label_options = [(x.pk, x.name) for x in board.labels.all()]
     today = clock.now().date()
     columns = [(c.pk, c.name) for c in view.columns]
-    members = [(m.pk, m.get_username()) for m in selectors.members(request.workspace)]
+    members = [(m.pk, formats.person(m)) for m in selectors.members(request.workspace)]
     lanes = [(lane.pk, lane.name) for lane in view.swimlanes]
     team = teams.team_by_key(request.workspace, board.team)
     context = {

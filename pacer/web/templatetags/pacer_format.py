@@ -19,6 +19,12 @@ def money(value, currency: str = "") -> str:
 
 
 @register.filter
+def person(user) -> str:
+    """``{{ card.assignee|person }}``: the full name, else the username."""
+    return formats.person(user)
+
+
+@register.filter
 def count(value) -> str:
     return formats.count(value)
 
