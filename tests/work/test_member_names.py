@@ -34,5 +34,5 @@ def test_cards_the_board_the_card_page_and_who_works_on_what_show_full_names(boa
         assert "Maria Okafor" in page, name
         assert ">bob<" not in page and ">bob " not in page, name
     # the assignee select offers her by name; ada has no name, so her username stays
-    assert '<option value="%d">Maria Okafor</option>' % bob.pk in pages["board"]
-    assert '<option value="%d">ada</option>' % admin.pk in pages["board"]
+    assert f'<option value="{bob.pk}">Maria Okafor</option>' in pages["board"]
+    assert f'<option value="{admin.pk}">ada</option>' in pages["board"]
