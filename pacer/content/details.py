@@ -102,10 +102,4 @@ def update_item(item: ContentItem, values: dict, *, actor=None) -> ContentItem:
         raise ValidationFailed(errors)
     if not changed:
         return item
-    before = audit.snapshot(item, changed)
-    for f in changed:
-        setattr(item, f, cleaned[f])
-    item.save(update_fields=changed)
-    after = audit.snapshot(item, changed)
-    audit.record(item.workspace, "content.update", item, actor=actor, before=before, after=after)
-    return item
+    return audit.save_changes(item, cleaned, changed, "content.update", actor=actor)

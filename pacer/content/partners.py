@@ -158,13 +158,7 @@ def update_partner(found: Partner, values: dict, *, actor=None) -> Partner:
     changed = [f for f, value in cleaned.items() if getattr(found, f) != value]
     if not changed:
         return found
-    before = audit.snapshot(found, changed)
-    for f in changed:
-        setattr(found, f, cleaned[f])
-    found.save(update_fields=changed)
-    after = audit.snapshot(found, changed)
-    audit.record(found.workspace, "partner.update", found, actor=actor, before=before, after=after)
-    return found
+    return audit.save_changes(found, cleaned, changed, "partner.update", actor=actor)
 
 
 @transaction.atomic

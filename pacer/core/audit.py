@@ -47,3 +47,16 @@ def record(
         before=before,
         after=after,
     )
+
+
+def save_changes(instance: Any, values: dict, fields: list[str], action: str, *, actor=None):
+    """Set ``fields`` of ``instance`` from ``values``, save only those, and record one
+    ``action`` audit entry with their values before and after; call it inside the
+    action's transaction, with ``fields`` the ones that really change."""
+    before = snapshot(instance, fields)
+    for name in fields:
+        setattr(instance, name, values[name])
+    instance.save(update_fields=fields)
+    after = snapshot(instance, fields)
+    record(instance.workspace, action, instance, actor=actor, before=before, after=after)
+    return instance
