@@ -10,9 +10,9 @@ from pacer.core.permissions import page
 from pacer.core.selectors import members
 from pacer.leads import predictive, selectors
 from pacer.leads.report import CONVERSION_DAYS, speed_report
-from pacer.leads.selectors import person_name
 from pacer.leads.stages import stages
 from pacer.people.selectors import locations
+from pacer.web import formats
 from pacer.web.filters import Choice, DateRange, FilterBar
 from pacer.web.tables import Column, Table
 
@@ -138,7 +138,7 @@ def speed_to_lead(request):
         caption="Location leaderboard (fastest first)",
         html_id="speed-locations",
     )
-    users = {m.user_id: person_name(m.user) for m in members(request.workspace)}
+    users = {m.user_id: formats.person(m.user) for m in members(request.workspace)}
     by_owner = _figures_table(
         request,
         {

@@ -124,11 +124,6 @@ OWNER_NAME = Coalesce(
 )
 
 
-def person_name(user) -> str:
-    """How a member is shown on the leads pages: their name, else their username."""
-    return user.get_full_name() or user.username
-
-
 # Pushes answered leads behind every unanswered one in the inbox's queue order.
 ANSWERED_LAST = timedelta(days=1000 * 365)
 

@@ -22,9 +22,9 @@ from pacer.leads import actions, followup, selectors, staff, todo
 from pacer.leads.models import ActivityKind
 from pacer.leads.predictive import ReasonNames, reason_words, reasons_text
 from pacer.leads.routing import hours_of
-from pacer.leads.selectors import person_name
 from pacer.leads.stages import stages
 from pacer.people.selectors import locations
+from pacer.web import formats
 from pacer.web.tables import Column, Table
 
 FALLBACK = "Fallback queue"
@@ -210,8 +210,8 @@ def lead_detail(request, lead_id: int):
             "tasks": selectors.tasks(request.workspace, lead.pk),
             "reply_token": uuid.uuid4().hex,
             "reply_body": f"Hi {lead.contact.first_name or 'there'},\n\n",
-            "members": [(m.user_id, person_name(m.user)) for m in members(request.workspace)],
-            "owner_name": person_name(lead.owner) if lead.owner else "unassigned",
+            "members": [(m.user_id, formats.person(m.user)) for m in members(request.workspace)],
+            "owner_name": formats.person(lead.owner) if lead.owner else "unassigned",
             "task_due": f"{(now + timedelta(days=1)).astimezone(zone):%Y-%m-%dT%H:%M}",
         },
     )
