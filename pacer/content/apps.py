@@ -1,5 +1,5 @@
 from pacer.core.domains import DomainConfig, Loop, NavItem
-from pacer.core.roles import ADMINS, EVERYONE, MANAGERS, PARTNERS
+from pacer.core.roles import ADMINS, EVERYONE, MANAGERS, PARTNERS, Role
 
 
 class ContentConfig(DomainConfig):
@@ -26,6 +26,8 @@ class ContentConfig(DomainConfig):
         # a partner's login: its portal and nothing else; admins preview a partner's portal
         "content.portal": (*ADMINS, *PARTNERS),
     }
+    # a deactivated partner's logins are refused everything (sign-in, sessions, tokens)
+    suspensions = {Role.PARTNER: "pacer.content.partners.suspension"}
     nav = (
         NavItem("Calendar", "content-calendar", "content.view", order=30, group="work"),
         NavItem("Content", "content-list", "content.view", order=31, group="work"),

@@ -27,8 +27,7 @@ from pacer.content.models import ContentKind, FeedScope
 from pacer.core import clock
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
-from pacer.core.permissions import allows, page
-from pacer.core.selectors import role_of
+from pacer.core.permissions import admitted_role, allows, page
 from pacer.planning import selectors as planning
 from pacer.teams import selectors as teams
 from pacer.web.components import flash_errors
@@ -295,7 +294,7 @@ def feeds(request):
 
 def ical_feed(request, token: str):
     """A feed by its secret token: the token is the authority (no sign-in), and only
-    while its maker is still a member of the workspace.
+    while its maker is still a member of the workspace, and not suspended (the gate).
 
     A calendar client polls: the answer carries an ETag and a Last-Modified from the
     feed's items (``selectors.feed_version``), so a poll with nothing changed is answered
@@ -304,7 +303,7 @@ def ical_feed(request, token: str):
     version, and the next request writes the body afresh (streamed, and cached when
     whole)."""
     found = selectors.feed_by_token(token)
-    if found is None or role_of(found.user, found.workspace) is None:
+    if found is None or admitted_role(found.user, found.workspace)[0] is None:
         raise Http404("no such feed")
     count, latest = selectors.feed_version(found)
     etag = f'"{found.pk}-{found.digest[:12]}-{count}-{latest.timestamp():.6f}"'

@@ -35,6 +35,10 @@ class PartnerIn(Schema):
 class PartnerPatch(Schema):
     """A field left out keeps its value."""
 
+    key: PartnerKey | None = Field(
+        default=None,
+        description='only for a partner made before keys (key ""): given once, then fixed',
+    )
     name: text(200) | None = None
     territory: text(2) | None = None
     channel: text(40) | None = None
@@ -106,8 +110,9 @@ def get_partner(request, partner_id: Id):
 @router.patch("/partners/{partner_id}", response={200: PartnerOut, **WRITE})
 @endpoint("assets.manage")
 def update_partner(request, partner_id: Id, payload: PartnerPatch):
-    """Change its name, territory, channel or contacts; a new territory or channel
-    changes what its portal shows at once. ``null`` is refused for a field."""
+    """Change its name, territory, channel or contacts, or give a partner made before
+    keys its key; a new territory or channel changes what its portal shows at once.
+    ``null`` is refused for a field."""
     values = payload.dict(exclude_unset=True)
     found = partners.update_partner(_partner(request, partner_id), values, actor=request.user)
     return _out(found)

@@ -120,24 +120,33 @@ def partner_detail(request, partner_id: int):
     )
 
 
+def _edit_fields(found) -> tuple[str, ...]:
+    """The fields of its edit form: a partner made before keys is given one there."""
+    fields = ("name", "territory", "channel", "contacts")
+    return fields if found.key else (*fields, "key")
+
+
 def _edit_form(found) -> dict:
     contacts = "\n".join(f"{c['name']} <{c['email']}>".strip() for c in found.contacts)
-    return {
+    form = {
         "name": found.name,
         "territory": found.territory,
         "channel": found.channel,
         "contacts": contacts,
     }
+    if not found.key:
+        form["key"] = partners.suggested_key(found)
+    return form
 
 
 @page("assets.manage")
 def partner_edit(request, partner_id: int):
-    """Change a partner's name, territory, channel and contacts; the form comes back with
-    the reasons when refused (nothing changed)."""
+    """Change a partner's name, territory, channel and contacts, and give one made before
+    keys its key; the form comes back with the reasons when refused (nothing changed)."""
     found = _partner(request, partner_id)
     form, errors, status = _edit_form(found), None, 200
     if request.method == "POST":
-        form = {f: request.POST.get(f, "") for f in ("name", "territory", "channel", "contacts")}
+        form = {f: request.POST.get(f, "") for f in _edit_fields(found)}
         try:
             partners.update_partner(found, dict(form), actor=request.user)
         except ValidationFailed as error:
@@ -161,10 +170,14 @@ def partner_activate(request, partner_id: int):
     active = request.POST.get("active") == "1"
     partners.set_active(found, active, actor=request.user)
     if active:
-        messages.success(request, f"{found.name} is active again: its portal and links work.")
+        messages.success(
+            request, f"{found.name} is active again: its logins, portal and links work."
+        )
     else:
         messages.success(
-            request, f"{found.name} is deactivated: its portal and share links no longer work."
+            request,
+            f"{found.name} is deactivated: its logins are signed out, their API tokens "
+            "revoked, and its portal and share links no longer work.",
         )
     return HttpResponseRedirect(reverse("partner", args=[found.pk]))
 

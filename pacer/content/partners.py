@@ -17,7 +17,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from pacer.content.assets import SHARE_KINDS
@@ -119,6 +119,11 @@ def _free_key(workspace: Workspace, name: str) -> str:
     return key
 
 
+def suggested_key(found: Partner) -> str:
+    """What the edit form offers a partner made before keys: its name as a free slug."""
+    return _free_key(found.workspace, found.name)
+
+
 @transaction.atomic
 def create_partner(
     workspace: Workspace, *, name, territory, channel, contacts=(), key=None, actor=None
@@ -142,34 +147,64 @@ def create_partner(
     return partner
 
 
+def _key(found: Partner, key, errors: dict) -> str:
+    """The key given for ``found``: a partner made before keys (``""``) is given one
+    once; a key, once set, does not change (other systems know the partner by it)."""
+    if found.key:
+        if key != found.key:
+            errors["key"] = f"is '{found.key}' and does not change: other systems use it"
+        return found.key
+    if not isinstance(key, str) or not KEY.match(key):
+        errors["key"] = "use 1-60 lowercase letters, digits or '-', starting with one"
+    elif Partner.objects.filter(workspace=found.workspace, key=key).exists():
+        errors["key"] = f"'{key}' is already a partner's key"
+    return key
+
+
 @transaction.atomic
 def update_partner(found: Partner, values: dict, *, actor=None) -> Partner:
     """Change a partner's ``name``, ``territory``, ``channel`` and/or ``contacts`` (those
-    in ``values``), all or nothing. A new territory or channel changes what its portal
-    shows at once."""
+    in ``values``), all or nothing; give a partner made before keys its ``key``. A new
+    territory or channel changes what its portal shows at once."""
     found = Partner.objects.select_for_update().get(pk=found.pk)
     errors: dict[str, str] = {}
-    unknown = sorted(set(values) - {"name", "territory", "channel", "contacts"})
+    unknown = sorted(set(values) - {"name", "territory", "channel", "contacts", "key"})
     if unknown:
         errors[unknown[0]] = "cannot be changed here"
     cleaned = _terms(found.workspace, values, errors, current=found)
+    if "key" in values:
+        cleaned["key"] = _key(found, values["key"], errors)
     if errors:
         raise ValidationFailed(errors)
     changed = [f for f, value in cleaned.items() if getattr(found, f) != value]
     if not changed:
         return found
-    return audit.save_changes(found, cleaned, changed, "partner.update", actor=actor)
+    try:
+        with transaction.atomic():
+            return audit.save_changes(found, cleaned, changed, "partner.update", actor=actor)
+    except IntegrityError:  # another partner took the name or key at the same moment
+        field = "key" if "key" in changed else "name"
+        taken = f"'{cleaned[field]}' was just taken by another partner"
+        raise ValidationFailed({field: taken}) from None
 
 
 @transaction.atomic
 def set_active(found: Partner, active: bool, *, actor=None) -> Partner:
-    """Deactivate a partner (its portal shows nothing and its share links refuse every
-    request, from this moment) or reactivate it; no change, no audit entry."""
+    """Deactivate a partner or reactivate it; no change, no audit entry.
+
+    Deactivated, from this moment: its logins are refused by the permission gate
+    (``suspension``: sign-in, their sessions at the next request, their API tokens), its
+    portal shows nothing, its share links refuse every request, and the personal API
+    tokens of its logins are revoked. Reactivated: its logins and its unexpired share
+    links work again; the revoked tokens stay revoked (new ones must be issued)."""
     found = Partner.objects.select_for_update().get(pk=found.pk)
     if found.active == bool(active):
         return found
     found.active = bool(active)
     found.save(update_fields=["active"])
+    if not found.active:
+        logins = found.members.values_list("user_id", flat=True)
+        core.revoke_member_tokens(found.workspace, list(logins), actor=actor)
     action = "partner.reactivate" if found.active else "partner.deactivate"
     audit.record(
         found.workspace,
@@ -235,6 +270,22 @@ def unshare(partner: Partner, collection_id: int, *, actor=None) -> None:
         partner,
         actor=actor,
         after={"collection": collection_id},
+    )
+
+
+def suspension(workspace: Workspace, user) -> str:
+    """Why a partner login may not come in now ("" when it may): its partner is
+    deactivated. Asked by the permission gate for every member with the partner role."""
+    member = (
+        PartnerMember.objects.filter(workspace=workspace, user=user)
+        .select_related("partner")
+        .first()
+    )
+    if member is None or member.partner.active:
+        return ""
+    return (
+        f"{member.partner.name} is deactivated in {workspace.name}, so its logins and "
+        "API tokens are refused. Ask your contact there to reactivate it."
     )
 
 

@@ -96,8 +96,7 @@ def remove_member(workspace: Workspace, user: User, *, actor=None) -> None:
     before = audit.snapshot(membership)
     membership.delete()
     _mirror_groups(user)
-    for key in ApiKey.objects.filter(workspace=workspace, user=user, revoked_at__isnull=True):
-        revoke_api_key(key, actor=actor)
+    revoke_member_tokens(workspace, [user.pk], actor=actor)
     audit.record(workspace, "membership.remove", user, actor=actor, before=before)
 
 
@@ -173,6 +172,18 @@ def revoke_api_key(key: ApiKey, *, actor=None) -> ApiKey:
         key.save(update_fields=["revoked_at"])
         audit.record(key.workspace, "api_key.revoke", key, actor=actor)
     return key
+
+
+@transaction.atomic
+def revoke_member_tokens(workspace: Workspace, user_ids: list[int], *, actor=None) -> int:
+    """Revoke every unrevoked personal token of these users in ``workspace`` (each an
+    audit entry); answers how many."""
+    keys = ApiKey.objects.filter(workspace=workspace, user_id__in=user_ids, revoked_at=None)
+    revoked = 0
+    for key in keys.select_related("workspace").order_by("pk"):
+        revoke_api_key(key, actor=actor)
+        revoked += 1
+    return revoked
 
 
 @transaction.atomic

@@ -4,8 +4,8 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from pacer.core.models import ApiKeyKind
-from pacer.core.permissions import allows
-from pacer.core.selectors import active_key, role_of
+from pacer.core.permissions import admitted_role, allows
+from pacer.core.selectors import active_key
 
 
 class PersonalToken(HttpBearer):
@@ -14,7 +14,9 @@ class PersonalToken(HttpBearer):
     is even read.
 
     The owner's role is read from their membership at every use: a token of someone who
-    has left the workspace is refused, and a changed role applies at once.
+    has left the workspace is refused, and a changed role applies at once. A token of a
+    suspended member (``pacer.core.permissions.suspension``) is refused with 401 naming
+    why.
     """
 
     def __init__(self, permission: str | None = None):
@@ -25,7 +27,9 @@ class PersonalToken(HttpBearer):
         key = active_key(token, ApiKeyKind.PERSONAL)
         if key is None or key.user is None:
             return None
-        role = role_of(key.user, key.workspace)
+        role, refused = admitted_role(key.user, key.workspace)
+        if refused:
+            raise HttpError(401, f"authorization: {refused}")
         if role is None:
             return None
         request.workspace, request.user, request.role = key.workspace, key.user, role

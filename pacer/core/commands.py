@@ -81,8 +81,7 @@ def authorise(args: argparse.Namespace) -> None:
     """Pass the gate for ``args.permission`` and set ``args.actor``."""
     from django.contrib.auth.models import User
 
-    from pacer.core.permissions import allows
-    from pacer.core.selectors import role_of
+    from pacer.core.permissions import admitted_role, allows
 
     args.actor = None
     username = getattr(args, "acting_user", None)
@@ -90,7 +89,9 @@ def authorise(args: argparse.Namespace) -> None:
         return
     workspace = workspace_named(getattr(args, "workspace", None))
     user = User.objects.filter(username=username, is_active=True).first()
-    role = role_of(user, workspace) if user is not None else None
+    role, refused = admitted_role(user, workspace) if user is not None else (None, "")
+    if refused:
+        raise CommandError(f"--as: {refused}")
     if not allows(role, args.permission):
         raise CommandError(
             f"--as: '{username}' is not a member of '{workspace.slug}' whose role allows "

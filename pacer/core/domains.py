@@ -96,6 +96,10 @@ class DomainConfig(AppConfig):
     loops: tuple[Loop, ...] = ()
     # permission -> the roles that hold it (asked through pacer.core.permissions)
     permissions: dict[str, tuple[str, ...]] = {}
+    # role -> dotted path of a function ``(workspace, user) -> str``: why a member holding
+    # that role may not come in now ("" when they may). The gate asks it at sign-in, on
+    # every request of a session, for every API token and every ``--as``.
+    suspensions: dict[str, str] = {}
     nav: tuple[NavItem, ...] = ()
     # dotted paths of models with a ``contact`` foreign key whose rows follow a merge
     contact_rows: tuple[str, ...] = ()

@@ -6,9 +6,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from pacer.core.models import LoginFailure
+from pacer.core.permissions import open_memberships
 
 
 def client_address(request) -> str:
@@ -42,8 +45,23 @@ def record_failure(username: str, address: str) -> None:
     LoginFailure.objects.create(username=username, address=address, at=now)
 
 
+class GatedLoginForm(AuthenticationForm):
+    """Django's sign-in form, which also refuses (naming why) a user whose every
+    membership the permission gate suspends, such as a deactivated partner's login."""
+
+    refused = ""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        memberships, refused = open_memberships(user)
+        if refused and not memberships:
+            self.refused = refused
+            raise ValidationError(refused, code="suspended")
+
+
 class ThrottledLoginView(auth_views.LoginView):
     template_name = "core/login.html"
+    authentication_form = GatedLoginForm
 
     def post(self, request, *args, **kwargs):
         username = request.POST.get("username", "")[:150]
@@ -57,5 +75,7 @@ class ThrottledLoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
-        record_failure(self.request.POST.get("username", "")[:150], client_address(self.request))
+        if not form.refused:  # a suspended member gave the right password: not a guess
+            username = self.request.POST.get("username", "")[:150]
+            record_failure(username, client_address(self.request))
         return super().form_invalid(form)

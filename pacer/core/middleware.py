@@ -1,10 +1,16 @@
 """Puts the signed-in user's workspaces, current workspace and role there on the request.
 
-One query per request; views, decorators and templates read ``request.workspace``,
-``request.role`` and ``request.workspaces`` instead of asking again.
+One query per request (and one per membership whose role a domain may suspend, see
+``pacer.core.permissions.suspension``); views, decorators and templates read
+``request.workspace``, ``request.role`` and ``request.workspaces`` instead of asking
+again. A suspended membership is left out; a user with memberships of which none is open
+is signed out, told why, on this request.
 """
 
-from pacer.core.selectors import memberships_of
+from django.contrib import messages
+from django.contrib.auth import logout
+
+from pacer.core.permissions import open_memberships
 
 SESSION_KEY = "pacer_workspace_id"
 
@@ -17,7 +23,11 @@ class WorkspaceMiddleware:
         request.workspace, request.role, request.workspaces = None, None, []
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            memberships = memberships_of(user)
+            memberships, refused = open_memberships(user)
+            if refused and not memberships:
+                logout(request)
+                messages.error(request, f"You were signed out: {refused}")
+                return self.get_response(request)
             chosen = request.session.get(SESSION_KEY)
             current = next(
                 (m for m in memberships if m.workspace_id == chosen),

@@ -11,6 +11,12 @@ refused (and is a programming error: ``UnknownPermission``), so a typo fails clo
   whose member's current role is read at every use (``pacer.core.api_auth``).
 - CLI: ``pacer.core.commands`` asks ``allows`` for the acting member when one is named.
 
+A member may also be **suspended**: a domain declares, per role, why such a member may not
+come in now (``DomainConfig.suspensions``; a deactivated partner's logins). The gate asks
+at sign-in (``open_memberships``), on every request of a session (the workspace
+middleware: a session left with no open membership is signed out), for every personal
+token (401 naming why) and every ``--as`` (``admitted_role``).
+
 The decorators record the permission on the view (``view.permission``) so a test can walk
 every route and check that each one is gated and answers each role as declared.
 """
@@ -20,8 +26,9 @@ from functools import cache, wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
-from pacer.core.domains import domains
+from pacer.core.domains import domains, load
 from pacer.core.roles import Role
+from pacer.core.selectors import memberships_of, role_of
 
 
 class UnknownPermission(LookupError):
@@ -49,6 +56,48 @@ def allows(role: str | None, permission: str) -> bool:
     if holders is None:
         raise UnknownPermission(permission)
     return role in holders
+
+
+@cache
+def _suspension_checks() -> dict[str, tuple]:
+    """Every declared suspension check, by the role it is asked for."""
+    found: dict[str, list] = {}
+    for config in domains():
+        for role, path in config.suspensions.items():
+            if role not in Role.values:
+                raise UnknownPermission(f"suspension {path}: unknown role {role!r}")
+            found.setdefault(role, []).append(load(path))
+    return {role: tuple(checks) for role, checks in found.items()}
+
+
+def suspension(workspace, user, role: str | None) -> str:
+    """Why the member holding ``role`` in ``workspace`` is refused everything now, or ""
+    (a role no domain checks costs no query)."""
+    for check_member in _suspension_checks().get(role, ()):
+        reason = check_member(workspace, user)
+        if reason:
+            return reason
+    return ""
+
+
+def open_memberships(user) -> tuple[list, str]:
+    """(the user's memberships they may use now, why the others are refused or "")."""
+    usable, refused = [], ""
+    for membership in memberships_of(user):
+        reason = suspension(membership.workspace, user, membership.role)
+        if reason:
+            refused = refused or reason
+        else:
+            usable.append(membership)
+    return usable, refused
+
+
+def admitted_role(user, workspace) -> tuple[str | None, str]:
+    """(the member's role, "") when ``user`` may act in ``workspace`` now; (None, why
+    not) for a suspended member, (None, "") for someone who is not a member."""
+    role = role_of(user, workspace)
+    reason = suspension(workspace, user, role) if role is not None else ""
+    return (None, reason) if reason else (role, "")
 
 
 def check(role: str | None, permission: str) -> None:

@@ -1,8 +1,8 @@
 """Editing a partner and deactivating it, on the pages: a refused form changes nothing
 and names the fields; a new territory changes the portal at once; a deactivated partner's
-portal and the share links made for it refuse every request at once (404, nothing
-logged, nothing counted), and work again when it is reactivated; each change is in the
-audit trail."""
+logins are signed out, its portal shows nothing and the share links made for it refuse
+every request at once (404, nothing logged, nothing counted), and work again when it is
+reactivated; each change is in the audit trail."""
 
 import pytest
 from django.test import Client
@@ -129,10 +129,14 @@ def test_a_deactivated_partner_gets_nothing_at_once_until_it_is_reactivated(
     answer = manager.post(f"/assets/partners/{franchise.pk}/active/", {"active": "0"})
     assert answer.status_code == 302
     assert Partner.objects.get(pk=franchise.pk).active is False
-    assert fran.get(f"/portal/{hero.pk}/original/").status_code == 404
-    assert fran.get(f"/portal/{hero.pk}/thumbnail.img").status_code == 404
-    portal = fran.get("/portal/").content.decode()
-    assert "Your access is paused." in portal and "<h2>Beach hero</h2>" not in portal
+    # its login's session is signed out (tests/content/test_partner_suspension.py)
+    assert fran.get(f"/portal/{hero.pk}/original/")["Location"] == (
+        f"/login/?next=/portal/{hero.pk}/original/"
+    )
+    assert fran.get(f"/portal/{hero.pk}/thumbnail.img").status_code == 302
+    preview = manager.get(f"/portal/?partner={franchise.pk}").content.decode()
+    assert "Deactivated: its portal shows nothing." in preview
+    assert "<h2>Beach hero</h2>" not in preview
     assert Client().get(f"/share/{theirs}/").status_code == 404
     assert Client().get(f"/share/{theirs}/{hero.pk}/original/").status_code == 404
     assert (PartnerDownload.objects.count(), ShareDownload.objects.count()) == logged
@@ -148,7 +152,7 @@ def test_a_deactivated_partner_gets_nothing_at_once_until_it_is_reactivated(
     }
 
     manager.post(f"/assets/partners/{franchise.pk}/active/", {"active": "1"})
-    assert fran.get(f"/portal/{hero.pk}/original/").status_code == 200
+    assert _login("fran").get(f"/portal/{hero.pk}/original/").status_code == 200
     assert Client().get(f"/share/{theirs}/{hero.pk}/original/").status_code == 200
     assert list(
         AuditEntry.objects.filter(action__startswith="partner.")

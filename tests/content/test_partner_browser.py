@@ -8,7 +8,7 @@ from django.test import Client
 
 from pacer.content import partners
 from pacer.content.models import Collection, Partner, PartnerDownload
-from tests.content.test_partner_portal import library  # noqa: F401  (a fixture)
+from tests.content.test_partner_portal import PASSWORD, library  # noqa: F401  (a fixture)
 from tests.web.test_layout import _check, _context
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -71,6 +71,8 @@ def test_a_partner_is_edited_and_deactivated_in_the_browser(
     franchise = library["franchise"]
     spring = Collection.objects.get(name="Spring kit")
     for width, territory in ((390, "AT"), (1440, "DE")):
+        fran_context, fran_page, fran_problems = _context(browser, width, "fran", url)
+        fran_page.goto(f"{url}/portal/")  # signed in before the deactivation
         context, page, problems = _context(browser, width, "ada", url)
         page.goto(f"{url}/assets/partners/{franchise.pk}/edit/")
         found += _check(page, "partner-edit", width, problems)
@@ -87,14 +89,56 @@ def test_a_partner_is_edited_and_deactivated_in_the_browser(
         page.wait_for_selector("#partner-inactive")
         assert Partner.objects.get(pk=franchise.pk).active is False
         found += _check(page, "partner-deactivated", width, problems)
+        page.goto(f"{url}/portal/?partner={franchise.pk}")
+        assert "Deactivated: its portal shows nothing." in page.locator("main").inner_text()
+        found += _check(page, "partner-portal-deactivated-preview", width, problems)
         page.goto(f"{url}/assets/collections/{spring.pk}/")
         found += _check(page, "collection-share", width, problems)
         context.close()
-        context, page, problems = _context(browser, width, "fran", url)
-        page.goto(f"{url}/portal/")
-        assert "Your access is paused." in page.locator("main").inner_text()
-        found += _check(page, "partner-portal-paused", width, problems)
-        context.close()
+        # the open session is signed out at its next request, told why
+        fran_page.reload()
+        fran_page.wait_for_url(f"{url}/login/?next=/portal/")
+        toast = fran_page.locator(".toast").all_inner_texts()
+        assert any("You were signed out: Franchise Berlin is deactivated" in t for t in toast)
+        found += _check(fran_page, "partner-signed-out", width, fran_problems)
+        # and signing in again is refused, naming why
+        fran_page.fill("input[name=username]", "fran")
+        fran_page.fill("input[name=password]", PASSWORD)
+        fran_page.click("button[type=submit]")
+        refusal = fran_page.locator("#login-refused").inner_text()
+        assert refusal.startswith("Franchise Berlin is deactivated in"), refusal
+        found += _check(fran_page, "partner-sign-in-refused", width, fran_problems)
+        fran_context.close()
         partners.set_active(franchise, True)
     assert found == [], "\n".join(found)
     assert PartnerDownload.objects.count() == 0
+
+
+def test_a_partner_made_before_keys_is_given_one_in_the_browser(
+    browser,
+    live_server,
+    admin,
+    library,  # noqa: F811  (the fixture imported above)
+):
+    url, found = live_server.url, []
+    Client().get("/login/")
+    agency = library["agency"]
+    for width, key in ((390, "agency-us"), (1440, "agency-usa")):
+        Partner.objects.filter(pk=agency.pk).update(key="")  # as migration 0009 left it
+        context, page, problems = _context(browser, width, "ada", url)
+        page.goto(f"{url}/assets/partners/{agency.pk}/")
+        assert "No key yet" in page.locator("#partner-no-key").inner_text()
+        found += _check(page, "partner-no-key", width, problems)
+        page.click("#partner-no-key a")
+        assert page.input_value("#field-key") == "agency"
+        page.fill("#field-key", "Agency US")
+        page.click("#partner-edit button[type=submit]")
+        assert "starting with one" in page.locator("#partner-edit").inner_text()
+        found += _check(page, "partner-key-refused", width, problems)
+        page.fill("#field-key", key)
+        page.click("#partner-edit button[type=submit]")
+        page.wait_for_url(f"{url}/assets/partners/{agency.pk}/")
+        assert Partner.objects.get(pk=agency.pk).key == key
+        assert page.locator("#partner-no-key").count() == 0
+        context.close()
+    assert found == [], "\n".join(found)
