@@ -3,7 +3,8 @@
 Wall-clock durations (``--durations``) grow with the machine's load; CPU time does not.
 With ``PACER_TEST_CPU_LOG=FILE`` set, each test's setup, call and teardown append one
 tab-separated line to FILE: node id, phase, CPU seconds of the test process, CPU seconds
-of the processes it started and waited for (crash-test workers, the CLI; not Chromium,
+of the processes it started and waited for (crash-test workers, the CLI, the children of
+the fork server in ``tests/forked.py``; not Chromium,
 which is not waited for until the session ends), and wall seconds (the rest of the wall
 time is waiting: for the PostgreSQL server, a subprocess not yet reaped, or the machine).
 ``scripts/test-cpu-report.py`` sums the lines by test file.
@@ -15,12 +16,15 @@ import time
 
 import pytest
 
+from tests import forked
+
 LOG = os.environ.get("PACER_TEST_CPU_LOG", "")
 
 
 def _spent() -> tuple[float, float, float]:
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time(), children.ru_utime + children.ru_stime, time.monotonic()
+    started = children.ru_utime + children.ru_stime + forked.cpu_seconds
+    return time.process_time(), started, time.monotonic()
 
 
 def _logged(item, phase: str):

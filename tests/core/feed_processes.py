@@ -2,12 +2,11 @@
 subscribers: each delivers one subscriber's batches until none is left, a few batches
 per transaction, and may be armed to kill itself at a ``pacer.core.faults`` point."""
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from pacer.core.models import ChangeBatch, FeedCursor
+from tests import forked
 from tests.ingest.live import environment
 
 SIGKILL = -9
@@ -31,19 +30,13 @@ print(handed)
 
 def deliverer(
     subscriber: str, *, fault: str = "", limit: int = 2, barrier: tuple[Path, Path] | None = None
-) -> subprocess.Popen:
+):
     """Start a process delivering ``subscriber`` (its dotted path) ``limit`` batches per
     transaction until none is left; it prints how many batches it handed over. With
     ``barrier`` (ready, go) it creates ``ready`` once set up and starts when ``go`` exists."""
     env = environment(PACER_FAULT=fault)
     waits = [str(path) for path in barrier] if barrier else []
-    return subprocess.Popen(
-        [sys.executable, "-c", DELIVER, subscriber, str(limit), *waits],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return forked.start(["-c", DELIVER, subscriber, str(limit), *waits], env=env)
 
 
 def run_delivery(subscriber: str, *, fault: str = "", limit: int = 2) -> tuple[int, str]:

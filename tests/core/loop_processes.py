@@ -4,11 +4,10 @@ child, armed with ``PACER_FAULT`` to kill itself at a ``pacer.core.faults`` poin
 clock the test sets."""
 
 import email
-import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests import forked
 from tests.ingest.live import environment
 
 SIGKILL = -9
@@ -30,12 +29,8 @@ def run_loop(path: str, at, *, fault: str = "", timeout: float = 120, **env: str
     ``at``; returns (exit status, output). ``env``: more environment variables."""
     variables = environment(PACER_FAULT=fault, **env)
     module, _, function = path.rpartition(".")
-    process = subprocess.run(
-        [sys.executable, "-c", LOOP, module, function, at.isoformat()],
-        env=variables,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
+    process = forked.run(
+        ["-c", LOOP, module, function, at.isoformat()], env=variables, timeout=timeout
     )
     return process.returncode, process.stdout + process.stderr
 

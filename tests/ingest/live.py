@@ -7,6 +7,7 @@ import sys
 import time
 from contextlib import contextmanager
 
+from tests import forked
 from tests.conftest import database_url
 
 PROCESS_EVENTS = (
@@ -37,17 +38,11 @@ def environment(**extra: str) -> dict:
     }
 
 
-def processor(*, fault: str = "", chunk: int = 50) -> subprocess.Popen:
+def processor(*, fault: str = "", chunk: int = 50):
     """Start a process that processes every pending event, prints how many, and exits
     (or kills itself at ``fault``, a ``pacer.core.faults`` point)."""
     env = environment(PACER_FAULT=fault, PACER_INGEST_PROCESS_CHUNK=str(chunk))
-    return subprocess.Popen(
-        [sys.executable, "-c", PROCESS_EVENTS],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return forked.start(["-c", PROCESS_EVENTS], env=env)
 
 
 def run_processor(*, fault: str = "", chunk: int = 50, timeout: float = 120) -> tuple[int, str]:
@@ -61,11 +56,11 @@ def run_accept(workspace_slug: str, messages: list, *, fault: str = "") -> tuple
     """Accept ``messages`` in a separate process: (exit status, its printed results)."""
     import orjson
 
-    done = subprocess.run(
-        [sys.executable, "-c", ACCEPT_BATCH, workspace_slug],
+    done = forked.run(
+        ["-c", ACCEPT_BATCH, workspace_slug],
         input=orjson.dumps(messages),
         env=environment(PACER_FAULT=fault),
-        capture_output=True,
+        text=False,
         timeout=120,
     )
     return done.returncode, done.stdout.decode() + done.stderr.decode()

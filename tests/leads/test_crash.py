@@ -5,14 +5,13 @@ once on the staff email outbox in the same transaction, and no auto-reply is sen
 (one left claimed and unsent by a kill mid-send is shown, not resent)."""
 
 import signal
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from pacer.core.models import OutboxEmail
 from pacer.leads.models import Notice, SlaPolicy, Timer
+from tests import forked
 from tests.ingest.live import environment
 from tests.leads.test_followup import agent, lead_at, member
 
@@ -35,11 +34,9 @@ print(send_notices())
 
 
 def run(script: str, *args: str, fault: str = "", data_dir) -> tuple[int, str]:
-    process = subprocess.run(
-        [sys.executable, "-c", script, *args],
+    process = forked.run(
+        ["-c", script, *args],
         env=environment(PACER_FAULT=fault, PACER_DATA_DIR=str(data_dir)),
-        capture_output=True,
-        text=True,
         timeout=120,
     )
     return process.returncode, process.stdout + process.stderr

@@ -14,8 +14,6 @@ and the cap still holds once they go again."""
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 
@@ -24,6 +22,7 @@ import pytest
 from pacer.messaging import actions, rules
 from pacer.messaging.delivery import GROUP, MAX_ATTEMPTS
 from pacer.messaging.models import Message
+from tests import forked
 from tests.ingest.live import environment
 from tests.messaging.conftest import person
 from tests.messaging.test_scheduling import make_broadcast
@@ -49,8 +48,8 @@ print(total)
 
 
 def sender(port: int, fault: str, data_dir) -> tuple[int, str]:
-    process = subprocess.run(
-        [sys.executable, "-c", DELIVER],
+    process = forked.run(
+        ["-c", DELIVER],
         env=environment(
             PACER_FAULT=fault,
             PACER_DATA_DIR=str(data_dir),
@@ -58,8 +57,6 @@ def sender(port: int, fault: str, data_dir) -> tuple[int, str]:
             PACER_SMTP_PORT=str(port),
             PACER_MESSAGING_LEASE_SECONDS=str(LEASE_SECONDS),
         ),
-        capture_output=True,
-        text=True,
         timeout=300,
     )
     return process.returncode, process.stdout + process.stderr

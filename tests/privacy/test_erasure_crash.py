@@ -1,8 +1,6 @@
 """An erasure killed between the database and the warehouse is finished later."""
 
 import os
-import subprocess
-import sys
 
 import pytest
 from django.utils import timezone
@@ -12,6 +10,7 @@ from pacer.privacy.actions import finish_erasures
 from pacer.privacy.models import PrivacyRequest
 from pacer.privacy.selectors import is_suppressed
 from pacer.warehouse.sync import default_store
+from tests import forked
 from tests.conftest import database_url
 from tests.privacy.conftest import ERIN_USER
 from tests.privacy.test_erasure import warehouse_rows, warehouse_traces
@@ -29,7 +28,7 @@ def test_erasure_killed_before_the_warehouse_is_finished_by_the_worker_loop(
         "PACER_FAULT": "privacy.erase.warehouse",
     }
     command = ["privacy", "erase", "--workspace", "acme", "--user-id", ERIN_USER, "--yes"]
-    killed = subprocess.run([sys.executable, "-m", "pacer.cli", *command], env=env, timeout=120)
+    killed = forked.run(["-m", "pacer.cli", *command], env=env, timeout=120)
     assert killed.returncode == -9  # SIGKILL at the fault point
 
     # the database part committed: she is gone there and suppressed ...

@@ -5,12 +5,10 @@ Each segment is rebuilt whole or not at all: its history is either what an undis
 rebuild gives or what it was, its evaluation time moved exactly when it was rebuilt, and
 a rerun ends as the undisturbed rebuild, each entry and exit once."""
 
-import subprocess
-import sys
-
 import pytest
 
 from pacer.segments.models import Segment
+from tests import forked
 from tests.core.feed_processes import SIGKILL
 from tests.ingest.live import environment
 from tests.segments.test_crash_feed import (
@@ -31,9 +29,7 @@ REBUILD = (
 
 def run_rebuild(fault: str = "") -> tuple[int, str]:
     env = environment(PACER_FAULT=fault)
-    done = subprocess.run(
-        [sys.executable, "-c", REBUILD], env=env, capture_output=True, text=True, timeout=180
-    )
+    done = forked.run(["-c", REBUILD], env=env, timeout=180)
     return done.returncode, done.stdout + done.stderr
 
 

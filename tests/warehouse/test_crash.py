@@ -7,8 +7,6 @@ the warehouse (the KPI cube) is current."""
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from datetime import date
 
@@ -23,6 +21,7 @@ from pacer.warehouse.models import SyncRun
 from pacer.warehouse.store import Store
 from pacer.warehouse.sync import INTERRUPTED, default_store, refresh_derived, sync
 from pacer.warehouse.tables import read_rows, registered
+from tests import forked
 from tests.conftest import database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -74,7 +73,7 @@ def add_activity(workspace, round_: int, visitors: int = 12) -> None:
     )
 
 
-def sync_process(store: Store, fault: str = "", chunk: int = CHUNK) -> subprocess.Popen:
+def sync_process(store: Store, fault: str = "", chunk: int = CHUNK):
     """A real ``pacer sync`` in its own process, armed to kill itself at ``fault``."""
     env = {
         **os.environ,
@@ -83,12 +82,7 @@ def sync_process(store: Store, fault: str = "", chunk: int = CHUNK) -> subproces
         "PACER_WAREHOUSE_SYNC_CHUNK": str(chunk),
         "PACER_FAULT": fault,
     }
-    return subprocess.Popen(
-        [sys.executable, "-m", "pacer.cli", "sync"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    return forked.start(["-m", "pacer.cli", "sync"], env=env, text=False, merge_stderr=True)
 
 
 def table_ids(store: Store, name: str) -> list[int]:
