@@ -17,7 +17,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import page
 from pacer.core.selectors import members
 from pacer.leads import locating, rules, staff
-from pacer.leads.hours import WEEKDAYS
+from pacer.leads.hours import WEEKDAYS, local_time
 from pacer.leads.models import SOURCES, Agent, LocationArea, LocationHours, PostalCentroid
 from pacer.people.selectors import locations
 from pacer.web.tables import Column, Table
@@ -94,7 +94,7 @@ def routing_settings(request):
             "shift": _shift_text(agent.shift),
             "phone": agent.phone,
             "away_until": agent.away_until if _away(agent, now) else None,
-            "away_text": staff.local_time(
+            "away_text": local_time(
                 agent.away_until, staff.agent_zone(workspace, agent.location_id, agent.shift)
             )
             if _away(agent, now)

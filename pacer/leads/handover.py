@@ -16,8 +16,8 @@ from django.db.models import F
 from pacer.core import audit, clock, faults
 from pacer.core.models import Workspace
 from pacer.leads import todo
-from pacer.leads.followup import queue_notice
 from pacer.leads.models import Agent, Handover, Lead, Timer
+from pacer.leads.notices import tell_new_owner
 from pacer.leads.routing import Router, assign, start_clock
 from pacer.leads.stages import open_stages
 
@@ -115,16 +115,7 @@ def _move(workspace: Workspace, user_id: int, lead_id: int, until: datetime, now
         keep_clock=True,
     )
     todo.hand_over(lead, user_id)
-    due = f", respond by {lead.respond_by:%H:%M %Z}" if lead.respond_by else ""
-    queue_notice(
-        lead,
-        f"assigned:{lead.assignment_round}",
-        to_user=lead.owner,
-        to_email=lead.owner.email,
-        subject=f"Lead #{lead.pk} is yours now{due}",
-        body=f"Lead #{lead.pk} was handed to you: its owner is away. It still "
-        "waits for its first response.\n",
-    )
+    tell_new_owner(lead, "was handed to you: its owner is away")
     faults.point("leads.away.moved")  # a kill here undoes this lead's move
     return "moved"
 

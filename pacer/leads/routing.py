@@ -28,8 +28,15 @@ from django.db.models import Count, Q
 from pacer.core import audit
 from pacer.core.models import Workspace
 from pacer.leads.escalation import chain_of, form_overrides
-from pacer.leads.hours import Hours, add_working_minutes, from_json, is_open, next_opening
-from pacer.leads.models import Agent, Lead, LocationHours, SlaPolicy, Timer, TimerKind
+from pacer.leads.hours import (
+    Hours,
+    add_working_minutes,
+    from_json,
+    hours_of,
+    is_open,
+    next_opening,
+)
+from pacer.leads.models import Agent, Lead, SlaPolicy, Timer, TimerKind
 from pacer.leads.rules import Rules
 from pacer.leads.stages import open_stages
 
@@ -158,23 +165,6 @@ def candidates(
     """Agents who may take the lead now (locked for the assignment), and which pool they
     are (see ``Router.candidates``)."""
     return Router(workspace, now).candidates(lead, exclude=exclude)
-
-
-def hours_of(workspace: Workspace, location_id: int | None) -> Hours:
-    rows = {
-        row.location_id: row
-        for row in LocationHours.objects.filter(
-            Q(location_id=location_id) | Q(location_id__isnull=True), workspace=workspace
-        )
-    }
-    row = rows.get(location_id) or rows.get(None)
-    if row is None:
-        return Hours()
-    return Hours(
-        row.timezone,
-        {day: [tuple(i) for i in intervals] for day, intervals in row.weekly.items()},
-        frozenset(datetime.fromisoformat(d).date() for d in row.holidays),
-    )
 
 
 def policy_of(workspace: Workspace, stage: str, location_id: int | None) -> SlaPolicy | None:

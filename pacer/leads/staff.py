@@ -9,7 +9,6 @@ each is audited. Shifts and hours are stored as ``{"timezone", "weekly", "holida
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
@@ -17,9 +16,8 @@ from pacer.core import audit, clock, faults
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Membership, Workspace
 from pacer.leads import handover
-from pacer.leads.hours import WEEKDAYS, from_json
+from pacer.leads.hours import WEEKDAYS, from_json, hours_of, local_time
 from pacer.leads.models import Agent, Handover, LocationHours, RoutingRule
-from pacer.leads.routing import hours_of
 from pacer.leads.rules import TEAM
 from pacer.people.selectors import locations
 
@@ -327,12 +325,6 @@ def agent_zone(workspace: Workspace, location_id: int | None, shift: Mapping | N
     """The time zone an agent's times are read and shown in: their shift's, else their
     location's opening hours' (else the default's, else UTC)."""
     return (shift or {}).get("timezone") or hours_of(workspace, location_id).zone
-
-
-def local_time(moment: datetime, zone: str) -> str:
-    """``moment`` as a person at ``zone`` reads it: "Fri 5 Dec 09:00 GMT"."""
-    here = moment.astimezone(ZoneInfo(zone))
-    return f"{here:%a} {here.day} {here:%b %H:%M %Z}"
 
 
 def away(workspace: Workspace, now: datetime) -> list[dict]:
