@@ -271,7 +271,9 @@ def _fire(timer: Timer, now: datetime, open_by_workspace: dict[int, list[str]]) 
         _escalate(lead, timer, label)
     elif timer.kind == TimerKind.ASSIGN and lead.owner_id is None:
         _assign_at_opening(lead, now, timer.step + 1)
-    elif timer.kind == TimerKind.REASSIGN:
+    elif timer.kind == TimerKind.REASSIGN and lead.owner_id is not None:
+        # an unowned lead is still being tried at the opening (its assign timers): taking
+        # it away from nobody would end those tries and wipe its deadline
         previous = lead.owner_id
         assign(lead, now, exclude=previous, why="re-assigned after the deadline")
         todo.hand_over(lead, previous)

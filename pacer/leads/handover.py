@@ -17,7 +17,7 @@ from pacer.core import audit, clock, faults
 from pacer.core.models import Workspace
 from pacer.leads import todo
 from pacer.leads.models import Agent, Handover, Lead, Timer
-from pacer.leads.notices import tell_new_owner
+from pacer.leads.notices import alert_unowned, tell_new_owner
 from pacer.leads.routing import Router, assign, start_clock
 from pacer.leads.stages import open_stages
 
@@ -34,8 +34,8 @@ def restart_timers(lead: Lead, at: datetime, *, why: str, actor=None) -> list[st
     started: list[str] = []
     if lead.first_response_at is None:
         router = Router(lead.workspace, at)
-        _, pool = router.candidates(lead)
         previous = lead.owner_id
+        _, pool = router.candidates(lead)
         if previous is not None and previous in {agent.user_id for agent in pool}:
             lead.assignment_round += 1
             lead.assigned_at = at
@@ -95,8 +95,9 @@ def _waiting_ids(workspace: Workspace, user_id: int) -> list[int]:
 
 def _move(workspace: Workspace, user_id: int, lead_id: int, until: datetime, now: datetime):
     """Inside the caller's transaction: give one lead of the away member to an agent
-    available for it, the clock as it was. Returns "moved", "unattended" (nobody can take
-    it: it stays) or "" (answered, closed or given to someone else meanwhile)."""
+    available for it (else to the fallback owner), the clock as it was. Returns "moved",
+    "unattended" (nobody can take it and no fallback owner: it stays, the managers are
+    alerted once) or "" (answered, closed or given to someone else meanwhile)."""
     lead = (
         Lead.objects.select_for_update().filter(pk=lead_id, **_waiting(workspace, user_id)).first()
     )
@@ -104,7 +105,9 @@ def _move(workspace: Workspace, user_id: int, lead_id: int, until: datetime, now
         return ""
     lead.workspace = workspace
     router = Router(workspace, now)
-    if not router.candidates(lead, exclude=user_id)[1]:
+    nobody = not router.candidates(lead, exclude=user_id)[1]
+    if nobody and router.fallback_owner(lead.location_id, exclude=user_id) is None:
+        alert_unowned(lead, "waits for an owner who is away", "nobody else can take it now")
         return "unattended"
     assign(
         lead,

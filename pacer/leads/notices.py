@@ -83,11 +83,11 @@ def tell_new_owner(lead: Lead, how: str) -> None:
     )
 
 
-def alert_unowned(lead: Lead, why: str) -> int:
+def alert_unowned(lead: Lead, what: str, why: str) -> int:
     """Nobody can take the lead and it has no fallback owner: tell the managers of its
     location and of the fallback queue (agents marked manager), else the workspace's
-    admins, once per assignment round each (inside the caller's transaction). Returns
-    how many were told."""
+    admins, once per assignment round each (inside the caller's transaction): "Lead #N
+    ``what``" and ``why``. Returns how many were told."""
     managers = [
         agent.user
         for agent in Agent.objects.filter(
@@ -109,9 +109,9 @@ def alert_unowned(lead: Lead, why: str) -> int:
             f"unowned:{lead.assignment_round}:{user.pk}",
             to_user=user,
             to_email=user.email,
-            subject=f"Lead #{lead.pk} has no owner",
-            body=f"Lead #{lead.pk} has nobody to answer it ({why}) and no fallback owner is "
-            "set. Give it to someone, or set a fallback owner on the lead routing page"
+            subject=f"Lead #{lead.pk} {what}",
+            body=f"Lead #{lead.pk} {what}: {why}, and no fallback owner is set. Give it to "
+            "someone, or set a fallback owner on the lead routing page"
             + (f"; its first response is due {due}.\n" if due else ".\n"),
         )
     return len(told)
