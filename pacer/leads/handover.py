@@ -35,7 +35,10 @@ def restart_timers(lead: Lead, at: datetime, *, why: str, actor=None) -> list[st
     if lead.first_response_at is None:
         router = Router(lead.workspace, at)
         previous = lead.owner_id
+        router.set_up(lead)  # counts the pools' open leads, this reopened one among them:
+        router.took(previous, lead, -1)  # keeping it is not a lead more for its owner
         _, pool = router.candidates(lead)
+        router.took(previous, lead, +1)
         if previous is not None and previous in {agent.user_id for agent in pool}:
             lead.assignment_round += 1
             lead.assigned_at = at
@@ -88,8 +91,11 @@ def _waiting(workspace: Workspace, user_id: int) -> dict:
 
 
 def _waiting_ids(workspace: Workspace, user_id: int) -> list[int]:
-    """The member's open, unanswered leads, most urgent first."""
-    leads = Lead.objects.filter(**_waiting(workspace, user_id)).order_by("respond_by", "id")
+    """The member's open, unanswered leads, most urgent first (those without a deadline
+    last, on either database: SQLite sorts NULL first)."""
+    leads = Lead.objects.filter(**_waiting(workspace, user_id)).order_by(
+        F("respond_by").asc(nulls_last=True), "id"
+    )
     return list(leads.values_list("id", flat=True))
 
 
