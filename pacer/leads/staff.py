@@ -20,6 +20,7 @@ from pacer.leads.hours import WEEKDAYS, from_json, hours_of, local_time
 from pacer.leads.models import Agent, Handover, LocationHours, RoutingRule
 from pacer.leads.rules import TEAM
 from pacer.people.selectors import locations
+from pacer.web import formats
 
 MAX_WEIGHT = 100.0
 MAX_OPEN = 10_000
@@ -348,7 +349,7 @@ def away(workspace: Workspace, now: datetime) -> list[dict]:
         people[agent.user_id] = {
             "agent": agent.pk,
             "username": agent.user.username,
-            "name": agent.user.get_full_name() or agent.user.username,
+            "name": formats.person(agent.user),
             "user_id": agent.user_id,
             "location_ids": [agent.location_id],
             "until": agent.away_until,
