@@ -140,8 +140,10 @@ class Router:
         ``exclude``, nor one away now); None when there is none."""
         if self._fallback is None:
             self._fallback = fallback.owners(self.workspace, self.now)
-        owner = self._fallback.get(location_id) or self._fallback.get(None)
-        return None if owner == exclude else owner
+        for owner in (self._fallback.get(location_id), self._fallback.get(None)):
+            if owner is not None and owner != exclude:
+                return owner
+        return None
 
     def policy(self, stage: str, location_id: int | None) -> SlaPolicy | None:
         if (stage, location_id) not in self._policies:

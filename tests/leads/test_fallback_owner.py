@@ -134,6 +134,7 @@ def test_a_re_assignment_with_nobody_else_free_goes_to_the_fallback_owner(
     )
     ann, fay = member(workspace, "ann"), member(workspace, "fay")
     agent(workspace, ann, north)
+    fallback.set_owner(workspace, "north", "ann")  # the one it is taken from: passed over
     fallback.set_owner(workspace, "", "fay")
     lead = lead_at(workspace, MONDAY, clock_at)
     assert lead.owner == ann
