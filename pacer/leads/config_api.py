@@ -10,7 +10,7 @@ from ninja import Field, Router, Schema, Status
 from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, Id, finite, text
 from pacer.core.errors import NotFound, ValidationFailed
 from pacer.core.permissions import endpoint
-from pacer.leads import escalation, locating, rules, sla, staff
+from pacer.leads import escalation, fallback, locating, rules, sla, staff
 from pacer.leads.models import (
     SOURCES,
     Agent,
@@ -146,6 +146,13 @@ class FormChainOut(FormChainIn):
 
 class LocationHoursIO(HoursIO):
     location: text(40) = Field("", description="a location code; empty: the default")
+
+
+class FallbackOwnerIO(Schema):
+    location: text(40) = Field("", description="a location code; empty: every other location")
+    user: text(150, min_length=1) = Field(
+        description="a member's username: takes the location's leads nobody else can"
+    )
 
 
 class AreaIO(Schema):
@@ -355,6 +362,35 @@ def remove_escalation(request, location: text(40) = ""):
     the location's managers at the deadline)."""
     try:
         escalation.remove_chain(request.workspace, location, actor=request.user)
+    except ValidationFailed as refused:
+        raise NotFound("location", refused.errors["location"]) from None
+    return Status(204, None)
+
+
+@router.get("/settings/fallback-owners", response={200: list[FallbackOwnerIO], **ERRORS})
+@endpoint("leads.configure")
+def list_fallback_owners(request):
+    """Who takes the leads nobody else can: each location's own, "" for every other."""
+    return fallback.owner_rows(request.workspace)
+
+
+@router.put("/settings/fallback-owners", response={200: FallbackOwnerIO, **ERRORS, **BODY_ERRORS})
+@endpoint("leads.configure")
+def put_fallback_owner(request, payload: FallbackOwnerIO):
+    """Set a location's fallback owner (or every other location's): the member who takes
+    a lead when every agent is away, off shift or at their cap (else the managers are
+    alerted)."""
+    fallback.set_owner(request.workspace, payload.location, payload.user, actor=request.user)
+    return payload
+
+
+@router.delete("/settings/fallback-owners", response={204: None, **ERRORS, **NOT_FOUND})
+@endpoint("leads.configure")
+def remove_fallback_owner(request, location: text(40) = ""):
+    """Remove a location's fallback owner (its leads then fall back to every other
+    location's, else alert the managers)."""
+    try:
+        fallback.set_owner(request.workspace, location, "", actor=request.user)
     except ValidationFailed as refused:
         raise NotFound("location", refused.errors["location"]) from None
     return Status(204, None)

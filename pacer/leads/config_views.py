@@ -16,10 +16,11 @@ from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import page
 from pacer.core.selectors import members
-from pacer.leads import locating, rules, staff
-from pacer.leads.hours import WEEKDAYS
+from pacer.leads import fallback, locating, rules, staff
+from pacer.leads.hours import WEEKDAYS, local_time
 from pacer.leads.models import SOURCES, Agent, LocationArea, LocationHours, PostalCentroid
 from pacer.people.selectors import locations
+from pacer.web import formats
 from pacer.web.tables import Column, Table
 
 FALLBACK = "Fallback queue (any location)"
@@ -94,7 +95,7 @@ def routing_settings(request):
             "shift": _shift_text(agent.shift),
             "phone": agent.phone,
             "away_until": agent.away_until if _away(agent, now) else None,
-            "away_text": staff.local_time(
+            "away_text": local_time(
                 agent.away_until, staff.agent_zone(workspace, agent.location_id, agent.shift)
             )
             if _away(agent, now)
@@ -178,17 +179,47 @@ def routing_settings(request):
         empty_title="No opening hours.",
         empty_hint="Deadlines then count every minute of the day.",
     )
+    fallback_table = Table(
+        request,
+        fallback.owner_rows(workspace),
+        [
+            Column("location_name", "Location", sortable=True),
+            Column("user", "Fallback owner", text=lambda row: formats.person(row["member"])),
+        ],
+        default_sort="location_name",
+        prefix="fallback-",
+        caption="Fallback owners: who takes a lead nobody else can",
+        empty_title="No fallback owners.",
+        empty_hint="A lead nobody can take then waits unowned and the managers are alerted.",
+    )
     context = {
         "rules": rule_table,
         "agents": agent_table,
         "hours": hours_table,
+        "fallback": fallback_table,
         "errors": {},
         "form": {"timezone": "UTC"},
+        "fallback_errors": {},
+        "fallback_form": {},
         "location_options": [("", "Every other location (default)")]
         + [(loc.code, loc.name) for loc in locations(workspace)],
+        "member_options": [("", "nobody (remove)")]
+        + [(m.user.username, formats.person(m.user)) for m in members(workspace)],
     }
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("form") == "fallback":
+        post = request.POST
+        try:
+            fallback.set_owner(
+                workspace, post.get("location", ""), post.get("user", ""), actor=request.user
+            )
+        except ValidationFailed as error:
+            context["fallback_errors"], context["fallback_form"] = error.errors, post
+            status = 422
+        else:
+            messages.success(request, "Fallback owner saved.")
+            return redirect("lead-routing")
+    elif request.method == "POST":
         hours = _hours_from_post(request.POST)
         try:
             staff.set_hours(workspace, request.POST.get("location", ""), hours, actor=request.user)

@@ -17,14 +17,13 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import IntegrityError, transaction
 
-from pacer.core import audit, clock, faults, outbox
+from pacer.core import audit, clock, faults
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Membership, Workspace
 from pacer.core.worker import wake
@@ -40,7 +39,8 @@ from pacer.leads.models import (
     Timer,
     TimerKind,
 )
-from pacer.leads.routing import Router, assign, hours_of
+from pacer.leads.notices import local_deadline, queue_notice, tell_new_owner
+from pacer.leads.routing import Router, assign
 from pacer.leads.stages import open_stages
 from pacer.messaging import webhooks
 from pacer.people.selectors import contact
@@ -52,50 +52,6 @@ HISTORIC = timedelta(days=1)
 NOTICES_PER_RUN = 200
 CLAIM_CHUNK = 25
 SMTP_SENDERS = 4  # SMTP sessions sending side by side
-
-
-def outbox_key(lead_id: int, key: str) -> str:
-    """The staff email outbox's key for a notice's email (unique per lead and notice)."""
-    return f"leads.notice:{lead_id}:{key}"
-
-
-def queue_notice(
-    lead: Lead, key: str, *, subject: str, body: str, to_user=None, to_email="", to_phone=""
-) -> None:
-    """Record a notice to staff about ``lead`` (a reminder, an escalation; inside the
-    caller's transaction), once per lead and ``key``: the in-app notice, and its email on
-    the staff email outbox (``pacer.core.outbox``, key ``outbox_key``) or its SMS for
-    this domain's sender. The row of an email notice is written claimed: the outbox
-    sends it (at least once, retried, failures on the staff email page), never the
-    leads' own sender."""
-    now = clock.now()
-    try:
-        with transaction.atomic():
-            notice = Notice.objects.create(
-                workspace_id=lead.workspace_id,
-                lead=lead,
-                key=key,
-                to_user=to_user,
-                to_email=to_email,
-                to_phone=to_phone,
-                subject=subject[:200],
-                body=body,
-                created_at=now,
-                claimed_at=None if to_phone else now,
-            )
-    except IntegrityError:
-        return  # made before (a rerun): once per lead and key
-    if to_phone:
-        transaction.on_commit(lambda: wake("lead-notices"))
-    elif to_email:
-        outbox.queue(
-            lead.workspace,
-            key=outbox_key(lead.pk, notice.key),
-            to=to_email,
-            subject=notice.subject,
-            body=body,
-            source="leads",
-        )
 
 
 def start(leads: list[Lead], now: datetime, *, people: dict) -> None:
@@ -287,14 +243,15 @@ def _fire(timer: Timer, now: datetime, open_by_workspace: dict[int, list[str]]) 
         return  # won or lost (its timers are cancelled then; a stage changed kind since)
     label = f"Lead #{lead.pk}"
     if timer.kind == TimerKind.REMIND and lead.owner is not None:
-        subject = f"{label}: respond by {lead.respond_by:%H:%M %Z}"
+        due = local_deadline(lead)
+        subject = f"{label}: respond by {due}"
         queue_notice(
             lead,
             f"remind:{timer.assignment_round}",
             to_user=lead.owner,
             to_email=lead.owner.email,
             subject=subject,
-            body=f"{label} is waiting for its first response (due {lead.respond_by:%c}).\n",
+            body=f"{label} is waiting for its first response (due {due}).\n",
         )
         phone = (
             Agent.objects.filter(workspace_id=lead.workspace_id, user_id=lead.owner_id)
@@ -314,7 +271,9 @@ def _fire(timer: Timer, now: datetime, open_by_workspace: dict[int, list[str]]) 
         _escalate(lead, timer, label)
     elif timer.kind == TimerKind.ASSIGN and lead.owner_id is None:
         _assign_at_opening(lead, now, timer.step + 1)
-    elif timer.kind == TimerKind.REASSIGN:
+    elif timer.kind == TimerKind.REASSIGN and lead.owner_id is not None:
+        # an unowned lead is still being tried at the opening (its assign timers): taking
+        # it away from nobody would end those tries and wipe its deadline
         previous = lead.owner_id
         assign(lead, now, exclude=previous, why="re-assigned after the deadline")
         todo.hand_over(lead, previous)
@@ -328,17 +287,7 @@ def _assign_at_opening(lead: Lead, now: datetime, tries: int) -> None:
     if lead.owner is None:
         return
     todo.first_response_task(lead, now)
-    zone = ZoneInfo(hours_of(lead.workspace, lead.location_id).zone)
-    due = f", respond by {lead.respond_by.astimezone(zone):%a %H:%M}" if lead.respond_by else ""
-    queue_notice(
-        lead,
-        f"assigned:{lead.assignment_round}",
-        to_user=lead.owner,
-        to_email=lead.owner.email,
-        subject=f"Lead #{lead.pk} is yours{due}",
-        body=f"Lead #{lead.pk} arrived while the location was closed and waits for its "
-        "first response.\n",
-    )
+    tell_new_owner(lead, "arrived while the location was closed")
 
 
 def _escalate(lead: Lead, timer: Timer, label: str) -> None:
@@ -348,7 +297,7 @@ def _escalate(lead: Lead, timer: Timer, label: str) -> None:
     to, round_step = target["to"], f"{timer.assignment_round}:{timer.step}"
     late = "" if not target.get("delay_minutes") else f" ({target['delay_minutes']} min ago)"
     subject = f"{label} missed its response deadline{late}"
-    body = f"{label} was due a first response by {lead.respond_by:%c} and has none.\n"
+    body = f"{label} was due a first response by {local_deadline(lead)} and has none.\n"
     if to == EscalateTo.WEBHOOK:
         data = {
             "lead": lead.pk,

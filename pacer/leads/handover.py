@@ -16,8 +16,8 @@ from django.db.models import F
 from pacer.core import audit, clock, faults
 from pacer.core.models import Workspace
 from pacer.leads import todo
-from pacer.leads.followup import queue_notice
 from pacer.leads.models import Agent, Handover, Lead, Timer
+from pacer.leads.notices import alert_unowned, tell_new_owner
 from pacer.leads.routing import Router, assign, start_clock
 from pacer.leads.stages import open_stages
 
@@ -34,8 +34,11 @@ def restart_timers(lead: Lead, at: datetime, *, why: str, actor=None) -> list[st
     started: list[str] = []
     if lead.first_response_at is None:
         router = Router(lead.workspace, at)
-        _, pool = router.candidates(lead)
         previous = lead.owner_id
+        router.set_up(lead)  # counts the pools' open leads, this reopened one among them:
+        router.took(previous, lead, -1)  # keeping it is not a lead more for its owner
+        _, pool = router.candidates(lead)
+        router.took(previous, lead, +1)
         if previous is not None and previous in {agent.user_id for agent in pool}:
             lead.assignment_round += 1
             lead.assigned_at = at
@@ -88,15 +91,19 @@ def _waiting(workspace: Workspace, user_id: int) -> dict:
 
 
 def _waiting_ids(workspace: Workspace, user_id: int) -> list[int]:
-    """The member's open, unanswered leads, most urgent first."""
-    leads = Lead.objects.filter(**_waiting(workspace, user_id)).order_by("respond_by", "id")
+    """The member's open, unanswered leads, most urgent first (those without a deadline
+    last, on either database: SQLite sorts NULL first)."""
+    leads = Lead.objects.filter(**_waiting(workspace, user_id)).order_by(
+        F("respond_by").asc(nulls_last=True), "id"
+    )
     return list(leads.values_list("id", flat=True))
 
 
 def _move(workspace: Workspace, user_id: int, lead_id: int, until: datetime, now: datetime):
     """Inside the caller's transaction: give one lead of the away member to an agent
-    available for it, the clock as it was. Returns "moved", "unattended" (nobody can take
-    it: it stays) or "" (answered, closed or given to someone else meanwhile)."""
+    available for it (else to the fallback owner), the clock as it was. Returns "moved",
+    "unattended" (nobody can take it and no fallback owner: it stays, the managers are
+    alerted once) or "" (answered, closed or given to someone else meanwhile)."""
     lead = (
         Lead.objects.select_for_update().filter(pk=lead_id, **_waiting(workspace, user_id)).first()
     )
@@ -104,7 +111,9 @@ def _move(workspace: Workspace, user_id: int, lead_id: int, until: datetime, now
         return ""
     lead.workspace = workspace
     router = Router(workspace, now)
-    if not router.candidates(lead, exclude=user_id)[1]:
+    nobody = not router.candidates(lead, exclude=user_id)[1]
+    if nobody and router.fallback_owner(lead.location_id, exclude=user_id) is None:
+        alert_unowned(lead, "waits for an owner who is away", "nobody else can take it now")
         return "unattended"
     assign(
         lead,
@@ -115,16 +124,7 @@ def _move(workspace: Workspace, user_id: int, lead_id: int, until: datetime, now
         keep_clock=True,
     )
     todo.hand_over(lead, user_id)
-    due = f", respond by {lead.respond_by:%H:%M %Z}" if lead.respond_by else ""
-    queue_notice(
-        lead,
-        f"assigned:{lead.assignment_round}",
-        to_user=lead.owner,
-        to_email=lead.owner.email,
-        subject=f"Lead #{lead.pk} is yours now{due}",
-        body=f"Lead #{lead.pk} was handed to you: its owner is away. It still "
-        "waits for its first response.\n",
-    )
+    tell_new_owner(lead, "was handed to you: its owner is away")
     faults.point("leads.away.moved")  # a kill here undoes this lead's move
     return "moved"
 

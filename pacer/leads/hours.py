@@ -10,7 +10,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.db.models import Q
+
 from pacer.core.errors import ValidationFailed
+from pacer.core.models import Workspace
+from pacer.leads.models import LocationHours
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_DAYS_AHEAD = 400  # a deadline further than this has no opening hours to fall in
@@ -137,3 +141,28 @@ def from_json(data: dict, field: str = "hours") -> Hours:
         )
     except TypeError:
         raise ValidationFailed({f"{field}.weekly": "must list [opens, closes] pairs"}) from None
+
+
+def hours_of(workspace: Workspace, location_id: int | None) -> Hours:
+    """The opening hours of a location as stored: its own, else the workspace's default,
+    else always open in UTC."""
+    rows = {
+        row.location_id: row
+        for row in LocationHours.objects.filter(
+            Q(location_id=location_id) | Q(location_id__isnull=True), workspace=workspace
+        )
+    }
+    row = rows.get(location_id) or rows.get(None)
+    if row is None:
+        return Hours()
+    return Hours(
+        row.timezone,
+        {day: [tuple(i) for i in intervals] for day, intervals in row.weekly.items()},
+        frozenset(datetime.fromisoformat(d).date() for d in row.holidays),
+    )
+
+
+def local_time(moment: datetime, zone: str) -> str:
+    """``moment`` as a person at ``zone`` reads it: "Fri 5 Dec 09:00 GMT"."""
+    here = moment.astimezone(ZoneInfo(zone))
+    return f"{here:%a} {here.day} {here:%b %H:%M %Z}"

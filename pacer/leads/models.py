@@ -156,6 +156,24 @@ class Handover(models.Model):
         ]
 
 
+class FallbackOwner(models.Model):
+    """The member who takes a lead of a location (or of every location without its own,
+    when ``location_id`` is empty) that nobody else can: every agent away, off shift or
+    at their cap once the lead's assignment tries are spent, or at a re-assignment or
+    hand-over with nobody free. Without one, the managers are alerted instead."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    location_id = models.BigIntegerField(null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "workspace", _ALL_LOCATIONS, name="lead_fallback_owner_per_location"
+            ),
+        ]
+
+
 class LocationHours(models.Model):
     """Opening hours of a location (or the workspace's default when ``location_id`` is
     empty) in its own time zone; SLA deadlines count only these minutes."""

@@ -21,8 +21,8 @@ from pacer.core import audit, clock, faults
 from pacer.core.channels import CHANNELS
 from pacer.core.models import Workspace
 from pacer.leads import scoring
+from pacer.leads.hours import hours_of
 from pacer.leads.models import Lead, LeadForm, LeadModelRun
-from pacer.leads.routing import hours_of
 from pacer.leads.stages import stages
 
 CONVERSION_DAYS = 30

@@ -27,9 +27,18 @@ from django.db.models import Count, Q
 
 from pacer.core import audit
 from pacer.core.models import Workspace
+from pacer.leads import fallback
 from pacer.leads.escalation import chain_of, form_overrides
-from pacer.leads.hours import Hours, add_working_minutes, from_json, is_open, next_opening
-from pacer.leads.models import Agent, Lead, LocationHours, SlaPolicy, Timer, TimerKind
+from pacer.leads.hours import (
+    Hours,
+    add_working_minutes,
+    from_json,
+    hours_of,
+    is_open,
+    next_opening,
+)
+from pacer.leads.models import Agent, Lead, SlaPolicy, Timer, TimerKind
+from pacer.leads.notices import alert_unowned, tell_new_owner
 from pacer.leads.rules import Rules
 from pacer.leads.stages import open_stages
 
@@ -53,6 +62,7 @@ class Router:
         self._hours: dict[int | None, Hours] = {}
         self._chains: dict[int | None, list[dict]] = {}
         self._form_chains: dict[str, list[dict]] | None = None
+        self._fallback: dict[int | None, int] | None = None
 
     def _pool(self, key: tuple, where: Q) -> list[Agent]:
         """The pool's agents able to take leads now (not away, on shift, weight > 0),
@@ -125,6 +135,16 @@ class Router:
         pools.append(("the fallback queue", ("fallback",), Q(location_id__isnull=True)))
         return pools
 
+    def fallback_owner(self, location_id: int | None, *, exclude: int | None = None) -> int | None:
+        """The user id of the location's fallback owner, else the workspace's (never
+        ``exclude``, nor one away now); None when there is none."""
+        if self._fallback is None:
+            self._fallback = fallback.owners(self.workspace, self.now)
+        for owner in (self._fallback.get(location_id), self._fallback.get(None)):
+            if owner is not None and owner != exclude:
+                return owner
+        return None
+
     def policy(self, stage: str, location_id: int | None) -> SlaPolicy | None:
         if (stage, location_id) not in self._policies:
             self._policies[stage, location_id] = policy_of(self.workspace, stage, location_id)
@@ -160,23 +180,6 @@ def candidates(
     return Router(workspace, now).candidates(lead, exclude=exclude)
 
 
-def hours_of(workspace: Workspace, location_id: int | None) -> Hours:
-    rows = {
-        row.location_id: row
-        for row in LocationHours.objects.filter(
-            Q(location_id=location_id) | Q(location_id__isnull=True), workspace=workspace
-        )
-    }
-    row = rows.get(location_id) or rows.get(None)
-    if row is None:
-        return Hours()
-    return Hours(
-        row.timezone,
-        {day: [tuple(i) for i in intervals] for day, intervals in row.weekly.items()},
-        frozenset(datetime.fromisoformat(d).date() for d in row.holidays),
-    )
-
-
 def policy_of(workspace: Workspace, stage: str, location_id: int | None) -> SlaPolicy | None:
     found = {
         p.location_id: p
@@ -205,59 +208,65 @@ def assign(
 
     The response deadline counts from ``since`` (a new lead: when it arrived) or else
     from ``now`` (a re-assignment gives the new owner the full time). Runs inside the
-    caller's transaction. Without an agent the lead stays unassigned
-    (the inbox shows it in the location's queue), audited as such. ``router``: one
-    shared by the leads assigned at ``now`` (else one for this lead). ``keep_clock``: the
-    new owner takes over the deadline and the pending timers as they are (the previous
-    owner went away), instead of a full new time. ``waiting``: the assignment tries so
-    far of a new lead that may wait for its location's opening (``wait_for_opening``).
+    caller's transaction; audited with its reason. ``router``: one shared by the leads
+    assigned at ``now`` (else one for this lead). ``keep_clock``: the new owner takes
+    over the deadline and the pending timers as they are (the previous owner went away),
+    instead of a full new time. ``waiting``: the assignment tries so far of a new lead
+    that may wait for its location's opening (``wait_for_opening``).
+
+    Without an agent free, a lead that waits for the opening stays unowned for now; one
+    that owes a first response and cannot wait (tries spent, open with nobody free, a
+    re-assignment) goes to the location's fallback owner (``pacer.leads.fallback``),
+    who is told so, else stays unowned (the location's queue shows it) and the managers
+    are alerted (``notices.alert_unowned``) when anyone is set up to take its leads. A
+    backfilled lead (no ``deadlines``) just stays unowned.
     """
     workspace = lead.workspace
     router = router or Router(workspace, now)
     scope, pool = router.candidates(lead, exclude=exclude)
     router.took(lead.owner_id, lead, -1)
     lead.assignment_round += 1
-    if not pool:
-        lead.owner, lead.assigned_at = None, None
-        after: dict = {
-            "owner": None,
-            "reason": why + ": no agent available (all away, at their cap, or none set up)",
-        }
-        if keep_clock:
-            _carry_timers(lead)
-        else:
-            lead.respond_by = None
-        opening = waiting is not None and deadlines and wait_for_opening(lead, router, waiting)
-        if opening:
-            after["reason"] = f"{why}: nobody on shift; waits for {opening.isoformat()}"
-        if lead.respond_by:
-            after["respond_by"] = lead.respond_by.isoformat()
-        lead.save(update_fields=["owner", "assigned_at", "respond_by", "assignment_round"])
-        audit.record(workspace, "leads.assign", lead, after=after)
-        return lead
-    chosen = min(pool, key=lambda a: ((a.assigned + 1) / a.weight, a.assigned, a.id))
-    chosen.assigned += 1
-    chosen.save(update_fields=["assigned"])
-    lead.owner_id, lead.assigned_at = chosen.user_id, now
-    router.took(chosen.user_id, lead, +1)
+    owner_id, alert = None, False
+    if pool:
+        chosen = min(pool, key=lambda a: ((a.assigned + 1) / a.weight, a.assigned, a.id))
+        chosen.assigned += 1
+        chosen.save(update_fields=["assigned"])
+        owner_id = chosen.user_id
+        reason = (
+            f"{why}: weighted rotation among {len(pool)} of {scope} "
+            f"(weight {chosen.weight:g}, lead {chosen.assigned} of theirs)"
+        )
     if keep_clock:
         _carry_timers(lead)
     else:
         lead.respond_by = None
-        if deadlines and lead.first_response_at is None:
+    if owner_id is None:
+        reason = f"{why}: no agent available (all away, at their cap, or none set up)"
+        opening = waiting is not None and deadlines and wait_for_opening(lead, router, waiting)
+        if opening:
+            reason = f"{why}: nobody on shift; waits for {opening.isoformat()}"
+        elif deadlines and lead.first_response_at is None:
+            owner_id = router.fallback_owner(lead.location_id, exclude=exclude)
+            if owner_id is not None:
+                reason += "; to the fallback owner"
+            elif lead.owner_id is not None or router.set_up(lead):
+                alert, reason = True, reason + "; no fallback owner: managers alerted"
+    lead.owner_id, lead.assigned_at = owner_id, now if owner_id is not None else None
+    if owner_id is not None:
+        router.took(owner_id, lead, +1)
+        if not keep_clock and deadlines and lead.first_response_at is None:
             start_clock(lead, router, since or now)
     lead.save(update_fields=["owner", "assigned_at", "respond_by", "assignment_round"])
-    audit.record(
-        workspace,
-        "leads.assign",
-        lead,
-        after={
-            "owner": chosen.user_id,
-            "reason": f"{why}: weighted rotation among {len(pool)} of {scope} "
-            f"(weight {chosen.weight:g}, lead {chosen.assigned} of theirs)",
-            "respond_by": lead.respond_by.isoformat() if lead.respond_by else None,
-        },
-    )
+    after: dict = {"owner": owner_id, "reason": reason}
+    if owner_id is not None or lead.respond_by:
+        after["respond_by"] = lead.respond_by.isoformat() if lead.respond_by else None
+    audit.record(workspace, "leads.assign", lead, after=after)
+    if owner_id is not None and not pool:
+        tell_new_owner(lead, "went to you as the fallback owner: nobody else can take it now")
+    elif alert:
+        alert_unowned(
+            lead, "has no owner", "every agent who may take it is away, off shift or at their cap"
+        )
     return lead
 
 

@@ -14,6 +14,7 @@ from pacer.leads import escalation, sla
 from pacer.leads.models import EscalateTo
 from pacer.leads.stages import open_stages, stages
 from pacer.people.selectors import locations
+from pacer.web import formats
 from pacer.web.tables import Column, Table
 
 DEFAULTS = {"stage": "lead", "respond_minutes": 15, "remind_minutes": 5, "reassign_minutes": 30}
@@ -67,9 +68,7 @@ def chain_options(workspace) -> dict:
     return {
         "to_options": [("", "—")] + list(EscalateTo.choices),
         "member_options": [("", "—")]
-        + [
-            (m.user.username, m.user.get_full_name() or m.user.username) for m in members(workspace)
-        ],
+        + [(m.user.username, formats.person(m.user)) for m in members(workspace)],
     }
 
 

@@ -9,7 +9,6 @@ each is audited. Shifts and hours are stored as ``{"timezone", "weekly", "holida
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
@@ -17,11 +16,11 @@ from pacer.core import audit, clock, faults
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Membership, Workspace
 from pacer.leads import handover
-from pacer.leads.hours import WEEKDAYS, from_json
+from pacer.leads.hours import WEEKDAYS, from_json, hours_of, local_time
 from pacer.leads.models import Agent, Handover, LocationHours, RoutingRule
-from pacer.leads.routing import hours_of
 from pacer.leads.rules import TEAM
 from pacer.people.selectors import locations
+from pacer.web import formats
 
 MAX_WEIGHT = 100.0
 MAX_OPEN = 10_000
@@ -329,12 +328,6 @@ def agent_zone(workspace: Workspace, location_id: int | None, shift: Mapping | N
     return (shift or {}).get("timezone") or hours_of(workspace, location_id).zone
 
 
-def local_time(moment: datetime, zone: str) -> str:
-    """``moment`` as a person at ``zone`` reads it: "Fri 5 Dec 09:00 GMT"."""
-    here = moment.astimezone(ZoneInfo(zone))
-    return f"{here:%a} {here.day} {here:%b %H:%M %Z}"
-
-
 def away(workspace: Workspace, now: datetime) -> list[dict]:
     """The members away at ``now`` (time off, no new leads), soonest back first, one row
     per person: ``{agent, username, name, user_id, location_ids, until, zone, until_text,
@@ -356,7 +349,7 @@ def away(workspace: Workspace, now: datetime) -> list[dict]:
         people[agent.user_id] = {
             "agent": agent.pk,
             "username": agent.user.username,
-            "name": agent.user.get_full_name() or agent.user.username,
+            "name": formats.person(agent.user),
             "user_id": agent.user_id,
             "location_ids": [agent.location_id],
             "until": agent.away_until,

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from pacer.core.timeline import Bound, Entry, TimelineSource, keyset
 from pacer.leads.models import Activity, StageChange
+from pacer.web import formats
 
 
 def stage_entries(
@@ -29,9 +30,7 @@ def stage_entries(
                 part
                 for part in (
                     f"from {row.from_stage}" if row.from_stage else "",
-                    f"by {row.actor.get_full_name() or row.actor.username}"
-                    if row.actor
-                    else f"by {row.by}",
+                    f"by {formats.person(row.actor)}" if row.actor else f"by {row.by}",
                     row.reason,
                 )
                 if part
@@ -65,7 +64,7 @@ def activity_entries(
                 for part in (
                     row.outcome,
                     f"next: {row.next_step}" if row.next_step else "",
-                    f"by {row.actor.get_full_name() or row.actor.username}" if row.actor else "",
+                    f"by {formats.person(row.actor)}" if row.actor else "",
                 )
                 if part
             ),

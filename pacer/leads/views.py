@@ -19,9 +19,9 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.core.selectors import members
 from pacer.leads import actions, followup, selectors, staff, todo
+from pacer.leads.hours import hours_of
 from pacer.leads.models import ActivityKind
 from pacer.leads.predictive import ReasonNames, reason_words, reasons_text
-from pacer.leads.routing import hours_of
 from pacer.leads.stages import stages
 from pacer.people.selectors import locations
 from pacer.web import formats

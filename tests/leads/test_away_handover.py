@@ -85,7 +85,7 @@ def test_an_away_agents_unanswered_leads_go_to_someone_available_clock_kept(
     }
     notice = Notice.objects.get(lead=first, key="assigned:2")
     assert (notice.to_user, notice.to_email) == (team["ben"], "")
-    assert notice.subject == f"Lead #{first.pk} is yours now, respond by 08:15 UTC"
+    assert notice.subject == f"Lead #{first.pk} is yours, respond by Tue 31 Mar 09:15 BST"
     task = FollowUpTask.objects.get(lead=first, key="first-response")
     assert (task.assignee, task.due_at, task.done_at) == (team["ben"], DUE, None)
     # the clock runs on for the new owner: the reminder at the old time, to ben

@@ -1,12 +1,13 @@
 """The routing, locating and SLA settings in a real Chromium at phone and desktop widths: no
-sideways scrolling, no serious axe-core violations, no script errors; a refused agent
-shows its reason under the field; screenshots go to ``$PACER_SCREENSHOTS``."""
+sideways scrolling, no serious axe-core violations, no script errors; a refused agent,
+SLA and fallback owner show their reasons under the field; screenshots go to
+``$PACER_SCREENSHOTS``."""
 
 import pytest
 
 from pacer.core import actions as core_actions
 from pacer.core.models import Role
-from pacer.leads import escalation, locating, rules, sla, staff
+from pacer.leads import escalation, fallback, locating, rules, sla, staff
 from pacer.people.actions import upsert_locations
 from tests.web.test_layout import _check, _context
 
@@ -75,6 +76,7 @@ def test_the_settings_pages_fit_phone_and_desktop_and_show_refusals(
         {"delay_minutes": 45, "to": "user", "user": "kim"},
     ]
     escalation.save_chain(workspace, {"location": "north", "steps": chain})
+    fallback.set_owner(workspace, "north", "kim")
     pages = [
         ("lead-sla", "/leads/sla/"),
         ("lead-routing", "/leads/routing/"),
@@ -107,5 +109,12 @@ def test_the_settings_pages_fit_phone_and_desktop_and_show_refusals(
             "#field-remind_minutes-error"
         )
         found += _check(page, "lead-sla-refused", width, problems)
+        page.goto(f"{live_server.url}/leads/routing/")
+        page.select_option("#fallback-location", "south")
+        page.select_option("#fallback-user", "")
+        page.click("#fallback-form button[type=submit]")
+        page.wait_for_selector("#fallback-location-error")
+        assert page.inner_text("#fallback-location-error") == "has no fallback owner to remove"
+        found += _check(page, "lead-fallback-refused", width, problems)
         context.close()
     assert found == [], "\n".join(found)

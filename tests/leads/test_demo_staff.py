@@ -8,9 +8,8 @@ from django.test import Client
 
 from pacer.core.models import AuditEntry
 from pacer.demo.leads import load_leads
-from pacer.leads.hours import add_working_minutes, from_json, is_open
+from pacer.leads.hours import add_working_minutes, from_json, hours_of, is_open
 from pacer.leads.models import Agent, FollowUpTask, Lead, LocationHours, Notice, SlaPolicy, Timer
-from pacer.leads.routing import hours_of
 from pacer.people.actions import upsert_locations
 from pacer.simulate.business import generate
 from pacer.simulate.config import SimConfig

@@ -93,7 +93,7 @@ def test_at_closing_it_waits_for_the_opening_then_goes_to_the_agent_on_shift(
     (notice,) = Notice.objects.filter(lead=lead, key="assigned:2")
     assert (notice.to_user, notice.subject) == (
         shop,
-        f"Lead #{lead.pk} is yours, respond by Fri 09:15",
+        f"Lead #{lead.pk} is yours, respond by Fri 27 Mar 09:15 GMT",
     )
     assert fire_due_timers(at(friday, 9, 10)) == 1
     assert Notice.objects.filter(lead=lead, key="remind:2", to_user=shop).count() == 1
