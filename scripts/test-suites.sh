@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test suite on both databases at once: on PostgreSQL (without the browser and Spark
-# tests) in the background, logged to var/test-postgresql.log and printed when it ends,
+# tests, and the tests of the demo's data: the demo runs on SQLite) in the background, logged to var/test-postgresql.log and printed when it ends,
 # and on SQLite (with them) in the foreground. Each run has its own data directory, so
 # they share no file. The tests that touch no database run once, in the PostgreSQL run
 # (tests/conftest.py, PACER_SKIP_TESTS_WITHOUT_DATABASE), which has no browser tests: so
@@ -25,7 +25,7 @@ LOG=var/test-postgresql.log
 CPU_LOG=${PACER_TEST_CPU_LOG:-}
 PACER_TEST_CPU_LOG=${CPU_LOG:+$CPU_LOG.postgresql} \
   PACER_DATA_DIR="$ROOT/var/test-postgresql" scripts/with-postgres.sh \
-  "$PYTEST" -m "not browser and not spark" -p no:cacheprovider --durations=40 "$@" \
+  "$PYTEST" -m "not browser and not spark and not demo" -p no:cacheprovider --durations=40 "$@" \
   >"$LOG" 2>&1 &
 postgres_run=$!
 echo "== on SQLite (the PostgreSQL run goes on beside it: $LOG)"

@@ -173,9 +173,12 @@ LEFT_FOR_MIGRATIONS = pytest.StashKey[list]()
 
 
 def pytest_collection_modifyitems(config, items):
-    """Four adjustments to what runs.
+    """Five adjustments to what runs.
 
     - The browser tests run last, after every other test (they share one browser).
+    - The tests of the demo's data (``tests/demo/``, ``test_demo*.py``) are marked
+      ``demo``: the demo runs on the embedded SQLite, so ``make test`` leaves them out of
+      its PostgreSQL run (what the demo calls is tested on both databases elsewhere).
     - With ``PACER_SKIP_TESTS_WITHOUT_DATABASE`` set, the tests that touch no database
       (and are not browser or Spark tests) are left out: ``make test``
       (scripts/test-suites.sh) sets it on the SQLite run, and they run once, in the
@@ -190,6 +193,10 @@ def pytest_collection_modifyitems(config, items):
     import shutil
 
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)  # stable
+    for item in items:
+        path = item.path.relative_to(config.rootpath).as_posix()
+        if path.startswith("tests/demo/") or item.path.name.startswith("test_demo"):
+            item.add_marker(pytest.mark.demo)
     if built_without_migrations(config):
         need_migrations = [item for item in items if item.get_closest_marker("migrations")]
         config.stash[LEFT_FOR_MIGRATIONS] = [item.nodeid for item in need_migrations]
