@@ -27,10 +27,9 @@ from pacer.teams.registry import (
     METRICS,
     Metric,
     _instant,
-    actuals,
     attainment,
     met,
-    month_end,
+    monthly_actuals,
     shift_months,
 )
 from pacer.warehouse.sync import default_store
@@ -138,7 +137,8 @@ def scoreboard(team: Team, month: date, *, location_id: int | None = None) -> Sc
     if not targets:
         return board
     by_key = {(t.metric, t.month): t for t in targets}
-    figures = [actuals(team.workspace, m, month_end(m), location_id=location_id) for m in months]
+    keys = {t.metric for t in targets}
+    figures = monthly_actuals(team.workspace, months, keys, location_id=location_id)
     for key, metric in METRICS.items():
         if not any(t.metric == key for t in targets):
             continue
