@@ -33,6 +33,7 @@ from pacer.teams.registry import (
     shift_months,
 )
 from pacer.warehouse.sync import default_store
+from pacer.web.formats import person
 
 TREND_MONTHS = 6  # the month shown and the five before it
 
@@ -96,7 +97,7 @@ def team_members(team: Team) -> list[Membership]:
 
 
 def member_choices(workspace: Workspace) -> list[tuple[str, str]]:
-    return [(str(m.pk), m.user.get_username()) for m in core.members(workspace)]
+    return [(str(m.pk), person(m.user)) for m in core.members(workspace)]
 
 
 def teams_of(workspace: Workspace, user_id: int) -> list[Team]:
@@ -145,7 +146,7 @@ def scoreboard(team: Team, month: date, *, location_id: int | None = None) -> Sc
         current = by_key.get((key, month))
         goal = float(current.target) if current else None
         actual = figures[-1][key]
-        owner = current.owner.user.get_username() if current and current.owner else ""
+        owner = person(current.owner.user) if current and current.owner else ""
         board.rows.append(
             ScoreRow(
                 metric=metric,
@@ -161,6 +162,12 @@ def scoreboard(team: Team, month: date, *, location_id: int | None = None) -> Sc
             )
         )
     return board
+
+
+def last_target_month(team: Team, until: date) -> date | None:
+    """The latest month up to ``until`` the team has a target in (None: no such month)."""
+    found = KpiTarget.objects.filter(team=team, month__lte=until).order_by("-month")
+    return found.values_list("month", flat=True).first()
 
 
 def review(team: Team, week: date) -> WeeklyReview | None:
