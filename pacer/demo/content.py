@@ -104,6 +104,8 @@ ASSETS = (
     "Logo on white",
     "Van in front of the Denver location",
 )
+# collections of those assets (by index), as a team gathers them to share
+COLLECTIONS = {"Brand kit": (4, 6, 7), "Social images": (2, 3, 5)}
 
 
 def _image(index: int) -> bytes:
@@ -113,7 +115,8 @@ def _image(index: int) -> bytes:
 
 
 def load_content(workspace: Workspace, today: date) -> dict:
-    """Themes, 42 items and 8 assets; does nothing when the workspace has content."""
+    """Themes, 42 items, 8 assets and two collections of them; does nothing when the
+    workspace has content."""
     if selectors.items(workspace).exists():
         return {"items": 0, "assets": 0, "notices": 0}
     people = [m.user for m in members(workspace)][:2]
@@ -167,8 +170,9 @@ def load_content(workspace: Workspace, today: date) -> dict:
                 actions.transition(item, step)
         made += 1
     rights_ends = [-10, -1, 5, 12, 30, 60, None, None]
+    uploaded = []
     for index, offset in enumerate(rights_ends):
-        assets.upload_asset(
+        asset = assets.upload_asset(
             workspace,
             name=ASSETS[index],
             filename=f"image-{index + 1}.png",
@@ -183,5 +187,10 @@ def load_content(workspace: Workspace, today: date) -> dict:
             },
             owner=people[0] if people else None,
         )
+        uploaded.append(asset)
+    for name, chosen in COLLECTIONS.items():
+        collection = assets.create_collection(workspace, name)
+        for index in chosen:
+            assets.collect(collection, uploaded[index])
     notices = withdrawal.expire_assets(today)
     return {"items": made, "assets": len(rights_ends), "notices": notices}

@@ -27,3 +27,19 @@ def test_the_demo_content_has_real_titles(workspace, admin):
     assert templates and not [n for n in templates if re.search(r"\bemail \d", n)]
     assets = list(selectors.assets(workspace).values_list("name", flat=True))
     assert len(assets) == 8 and not [a for a in assets if re.search(r"\d$", a)]
+
+
+def test_the_demo_gathers_assets_in_collections(workspace, admin):
+    load_content(workspace, date(2026, 3, 10))
+    collections = {
+        c.name: sorted(c.assets.values_list("name", flat=True))
+        for c in selectors.collections(workspace)
+    }
+    assert collections == {
+        "Brand kit": ["Logo on white", "Technician at work", "Van in front of the Denver location"],
+        "Social images": [
+            "Deluxe package hero",
+            "Gift card product shot",
+            "Happy customer portrait",
+        ],
+    }
