@@ -322,6 +322,22 @@ def _refusal_for(item: ContentItem, day: date) -> str | None:
     return None
 
 
+def _email_template(item: ContentItem, version: ContentVersion):
+    """The messaging template a published email version becomes, named as people read it
+    ("Welcome to the family (version 2)"); the item's number joins the name only when
+    another template has that one already (names are unique in a workspace)."""
+    title, number = item.title[:150], version.number
+    fields = {"subject": item.title, "html": version.body}
+    try:
+        return messaging.save_template(item.workspace, name=f"{title} (version {number})", **fields)
+    except ValidationFailed as error:
+        if set(error.errors) != {"name"}:
+            raise
+    return messaging.save_template(
+        item.workspace, name=f"{title} (item {item.pk}, version {number})", **fields
+    )
+
+
 def _hand_off(item: ContentItem, version: ContentVersion) -> Handoff:
     """Give the published version to its channel: an email becomes a messaging template,
     anything else a signed ``content.published`` webhook. Once per version."""
@@ -329,12 +345,7 @@ def _hand_off(item: ContentItem, version: ContentVersion) -> Handoff:
     if done is not None:
         return done
     if item.kind == ContentKind.EMAIL:
-        template = messaging.save_template(
-            item.workspace,
-            name=f"{item.title[:150]} (content {item.pk} v{version.number})",
-            subject=item.title,
-            html=version.body,
-        )
+        template = _email_template(item, version)
         target, reference = "messaging.template", str(template.pk)
     else:
         queued = webhooks.emit(

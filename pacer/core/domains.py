@@ -30,8 +30,10 @@ def load(path: str):
 # The sections of the navigation, in the order shown, with their headings ("main" has none).
 NAV_GROUPS = {
     "main": "",
+    "measure": "Measure",
     "engage": "Engage",
     "plan": "Plan & spend",
+    "teams": "Teams",
     "work": "Work & content",
     "settings": "Settings",
 }

@@ -34,6 +34,78 @@ PATHS = {
     "archived": ["draft", "archived"],
 }
 COLOURS = ((214, 69, 65), (52, 120, 198), (242, 176, 53), (46, 160, 90))
+# six titles per kind, as the team would name each piece (the n-th item of a kind
+# takes the n-th)
+TITLES = {
+    "blog_post": (
+        "How to choose the right service plan",
+        "Five signs it is time to book",
+        "What the premium service includes",
+        "Meet the team in Chicago",
+        "Answers to our top ten questions",
+        "Getting the most from your care plan",
+    ),
+    "email": (
+        "Welcome to the family",
+        "Your member offer is inside",
+        "Bring a friend, both save",
+        "We miss you: 20% off your next visit",
+        "Your care plan renews soon",
+        "Thank you for a great year",
+    ),
+    "social_post": (
+        "Before and after: deluxe package",
+        "Behind the scenes in Boston",
+        "Customer of the month",
+        "Three tips from our technicians",
+        "Gift cards are back",
+        "Vote for our next service",
+    ),
+    "landing_page": (
+        "Book your first visit",
+        "Deluxe package",
+        "Care plan sign-up",
+        "Refer a friend",
+        "Gift cards",
+        "New location: Denver",
+    ),
+    "ad": (
+        "First visit offer, search",
+        "Care plan, social",
+        "Loyalty month, social",
+        "Gift card, display",
+        "Refer a friend, social",
+        "Premium service, search",
+    ),
+    "video": (
+        "Booking in 30 seconds",
+        "A day at the Boston location",
+        "What happens at your first visit",
+        "Customer story: five years a member",
+        "Meet our technicians",
+        "The deluxe package in one minute",
+    ),
+    "print": (
+        "Store window poster",
+        "Refer-a-friend flyer",
+        "Care plan brochure",
+        "Local paper ad",
+        "Loyalty card",
+        "Direct mail postcard",
+    ),
+}
+ASSETS = (
+    "Storefront at dusk",
+    "Team photo, Austin",
+    "Deluxe package hero",
+    "Gift card product shot",
+    "Technician at work",
+    "Happy customer portrait",
+    "Logo on white",
+    "Van in front of the Denver location",
+)
+# collections of those assets (by index), as a team gathers them to share
+COLLECTIONS = {"Brand kit": (4, 6, 7), "Social images": (2, 3, 5)}
 
 
 def _image(index: int) -> bytes:
@@ -43,7 +115,8 @@ def _image(index: int) -> bytes:
 
 
 def load_content(workspace: Workspace, today: date) -> dict:
-    """Themes, 42 items and 8 assets; does nothing when the workspace has content."""
+    """Themes, 42 items, 8 assets and two collections of them; does nothing when the
+    workspace has content."""
     if selectors.items(workspace).exists():
         return {"items": 0, "assets": 0, "notices": 0}
     people = [m.user for m in members(workspace)][:2]
@@ -52,7 +125,7 @@ def load_content(workspace: Workspace, today: date) -> dict:
         for name, u in zip(("Brand", "Legal"), people, strict=False)
     ]
     start = today - timedelta(days=today.weekday()) - timedelta(weeks=4)
-    seasons = [("Spring refresh", 0, 20), ("Loyalty month", 28, 58), ("Summer launch", 63, 89)]
+    seasons = [("Welcome offer", 0, 20), ("Loyalty month", 28, 58), ("Refer a friend", 63, 89)]
     themes = [
         actions.create_theme(
             workspace,
@@ -75,9 +148,9 @@ def load_content(workspace: Workspace, today: date) -> dict:
             state = "draft"
         item = actions.create_item(
             workspace,
-            title=f"{(theme.name if theme else 'Evergreen')}: {kind.replace('_', ' ')} {n + 1}",
+            title=TITLES[kind][n // len(KINDS)],
             kind=kind,
-            body=f"Working copy for item {n + 1}.\nKey message: come back this season.",
+            body=f"Working copy: {TITLES[kind][n // len(KINDS)]}.\nKey message: come back soon.",
             channel=CHANNELS[kind],
             team=TEAMS[n % len(TEAMS)],
             theme_id=theme.pk if theme else None,
@@ -86,7 +159,7 @@ def load_content(workspace: Workspace, today: date) -> dict:
             scheduled_for=datetime.combine(day, time(9 + n % 8), tzinfo=UTC),
         )
         if n % 5 == 1:
-            actions.save_version(item, f"Working copy for item {n + 1}.\nKey message: sharper.")
+            actions.save_version(item, f"{item.title}.\nKey message: book today, save 20%.")
         for step in PATHS[state]:
             if step == "*approve":
                 for person in people:
@@ -97,13 +170,14 @@ def load_content(workspace: Workspace, today: date) -> dict:
                 actions.transition(item, step)
         made += 1
     rights_ends = [-10, -1, 5, 12, 30, 60, None, None]
+    uploaded = []
     for index, offset in enumerate(rights_ends):
-        assets.upload_asset(
+        asset = assets.upload_asset(
             workspace,
-            name=f"Campaign image {index + 1}",
+            name=ASSETS[index],
             filename=f"image-{index + 1}.png",
             data=_image(index),
-            tags=["demo", ("summer", "spring", "loyalty")[index % 3]],
+            tags=["demo", ("welcome", "loyalty", "referral")[index % 3]],
             rights={
                 "licence": ("Stock, standard", "Agency shoot", "Own work")[index % 3],
                 "territories": ["US", "CA"] if index % 2 else [],
@@ -113,5 +187,10 @@ def load_content(workspace: Workspace, today: date) -> dict:
             },
             owner=people[0] if people else None,
         )
+        uploaded.append(asset)
+    for name, chosen in COLLECTIONS.items():
+        collection = assets.create_collection(workspace, name)
+        for index in chosen:
+            assets.collect(collection, uploaded[index])
     notices = withdrawal.expire_assets(today)
     return {"items": made, "assets": len(rights_ends), "notices": notices}

@@ -155,6 +155,21 @@ def load_plan(workspace: Workspace, today: date | None = None) -> dict[str, int]
             "closed": _close(workspace, spend, today)}  # fmt: skip
 
 
+# the agency the demo buys each channel from (a name a franchise's ledger would show)
+VENDORS = {
+    "paid_search": "Keyline Search Agency",
+    "paid_social": "Brightfeed Social",
+    "display": "Banner & Co.",
+    "video": "Reel Motion Media",
+    "affiliate": "Partnerly Network",
+    "email": "Inbox Works",
+    "tv": "Metro TV Sales",
+    "radio": "City Radio Group",
+    "direct_mail": "Postmark Direct",
+    "local_partner": "Franchise Co-op Marketing Fund",
+}
+
+
 def _orders(workspace: Workspace, spend: list[dict], nodes: dict[tuple, int], today: date) -> int:
     """An order per campaign node's month with spend, found by the node made for the
     campaign (``nodes``: its name is the campaign's, not the spend's key)."""
@@ -172,7 +187,11 @@ def _orders(workspace: Workspace, spend: list[dict], nodes: dict[tuple, int], to
         if channel not in vendors:
             vendors[channel] = save_vendor(
                 workspace,
-                {"name": f"{CHANNELS[channel]} partners", "kind": "agency", "scope": channel},
+                {
+                    "name": VENDORS.get(channel, f"{CHANNELS[channel]} agency"),
+                    "kind": "agency",
+                    "scope": f"{CHANNELS[channel]}: buying, creative and a monthly report",
+                },
             ).pk
         count += 1
         order = issue_order(

@@ -21,12 +21,120 @@ from pacer.core.models import Workspace
 from pacer.core.roles import Role
 from pacer.work import actions, labels, selectors, sprints
 
+# what each team works on, in its own words: one card a title, as a real board has
 TEAMS = {
-    "brand": ("Brand", ["Brand refresh brief", "Spring campaign key visual", "Store poster set"]),
-    "content": ("Content", ["Blog: five spring recipes", "Newsletter April", "Video script"]),
-    "performance": ("Performance", ["Search ads rebuild", "Retargeting audiences", "Bid review"]),
+    "brand": (
+        "Brand",
+        [
+            "Refresh the brand guidelines",
+            "Store window posters for the new menu of services",
+            "Photo shoot: staff at work in three locations",
+            "Logo lock-ups for the partner co-branding",
+            "Tone-of-voice cheat sheet for location managers",
+            "Redesign the gift card",
+            "Uniform badge artwork",
+            "Storefront signage for the Denver opening",
+            "Brand video: 60-second cut",
+            "Update the email header and footer",
+            "Social profile images for every location",
+            "Trade show booth artwork",
+            "Print ad for the local paper",
+            "Refer-a-friend flyer",
+            "Care plan brochure",
+            "Review the franchise welcome pack",
+            "Icon set for the booking page",
+            "Loyalty card design",
+            "Brand audit of the location pages",
+            "Van wrap proof",
+            "Thank-you card for first-time customers",
+            "Price board template",
+            "Holiday window display guide",
+            "Naming for the deluxe package",
+            "Approve the agency's radio script",
+            "Presentation template for the quarterly review",
+            "Sponsorship banner for the charity run",
+            "Business card reorder",
+            "Customer story photography brief",
+            "Retire the old logo everywhere",
+        ],
+    ),
+    "content": (
+        "Content",
+        [
+            "Blog: how to choose the right service plan",
+            "Monthly newsletter",
+            "Video: a day at the Boston location",
+            "FAQ page rewrite",
+            "Customer story: a care plan member of five years",
+            "Blog: five signs it is time to book",
+            "Welcome email series, email 2",
+            "Landing page copy for the deluxe package",
+            "Instagram carousel: before and after",
+            "Podcast guest pitch",
+            "Blog: what the premium service includes",
+            "Win-back email for lapsed customers",
+            "Location page copy for the new openings",
+            "Glossary for the booking page",
+            "Short video: booking in 30 seconds",
+            "Guide: getting the most from your care plan",
+            "Review reply templates for managers",
+            "Blog: meet the team in Chicago",
+            "Gift card campaign copy",
+            "SMS reminder wording",
+            "Seasonal checklist download",
+            "Comparison page: basic vs premium",
+            "Refer-a-friend email",
+            "Case study for the partner page",
+            "Update the about-us page",
+            "Newsletter sign-up pop-up copy",
+            "Blog: answers to our top ten questions",
+            "Subtitles for the brand video",
+            "Survey follow-up email to detractors",
+            "Content calendar for next quarter",
+        ],
+    ),
+    "performance": (
+        "Performance",
+        [
+            "Rebuild the search campaigns by location",
+            "Retargeting audiences from the booking page",
+            "Weekly bid review",
+            "Negative keyword clean-up",
+            "Landing page A/B test: shorter form",
+            "Set up offline conversion import",
+            "Social lookalike audiences from repeat customers",
+            "Budget pacing alert for paid social",
+            "Fix the broken UTM tags in the newsletter",
+            "Local service ads for three locations",
+            "Display frequency cap review",
+            "Call tracking numbers per location",
+            "Affiliate offer terms for next quarter",
+            "Audit the conversion tags",
+            "Shift budget from display to search",
+            "Video pre-roll test with two cuts",
+            "Competitor brand terms review",
+            "Ad copy refresh for the premium service",
+            "Attribution check against the mix model",
+            "Exclude existing customers from prospecting",
+            "Dashboard for the location managers",
+            "Test the new bidding strategy",
+            "Direct mail response tracking codes",
+            "Landing page speed fixes",
+            "Sitelinks for every campaign",
+            "Monthly spend reconciliation with the agency",
+            "Remarketing list for abandoned bookings",
+            "Promote the care plan to recent customers",
+            "Radio flight post-campaign report",
+            "Geo-targeting review for the weak locations",
+        ],
+    ),
 }
-PEOPLE = {"brand": ("mia", "noah"), "content": ("olivia", "liam"), "performance": ("emma", "lucas")}
+# the demo's colleagues: username, first name, last name
+PEOPLE = {
+    "brand": (("mia", "Mia", "Schneider"), ("noah", "Noah", "Bennett")),
+    "content": (("olivia", "Olivia", "Park"), ("liam", "Liam", "O'Connor")),
+    "performance": (("emma", "Emma", "Rossi"), ("lucas", "Lucas", "Fernandes")),
+}
 COLUMNS = [
     {"name": "Backlog", "stage": "todo"},
     {"name": "Ready", "stage": "todo", "wip_limit": 6},
@@ -45,10 +153,12 @@ LABELS = [
 ]
 
 
-def _member(workspace: Workspace, name: str) -> User:
-    user = User.objects.filter(username=name).first()
+def _member(workspace: Workspace, username: str, first: str, last: str) -> User:
+    user = User.objects.filter(username=username).first()
     if user is None:  # demo colleagues: nobody signs in as them (a random password)
-        user = core.create_user(workspace, name, secrets.token_urlsafe(24), Role.MARKETER)
+        user = core.create_user(workspace, username, secrets.token_urlsafe(24), Role.MARKETER)
+        User.objects.filter(pk=user.pk).update(first_name=first, last_name=last)
+        user.refresh_from_db()
     return user
 
 
@@ -62,7 +172,7 @@ def load_work(workspace: Workspace, *, now: datetime, seed: int = 7) -> dict:
     steps, counts = [], {"boards": 0, "cards": 0, "moves": 0}
     boards = []
     for team, (label, titles) in TEAMS.items():
-        people = [_member(workspace, name) for name in PEOPLE[team]]
+        people = [_member(workspace, *person) for person in PEOPLE[team]]
         board = actions.create_board(
             workspace,
             team=team,
@@ -84,7 +194,7 @@ def load_work(workspace: Workspace, *, now: datetime, seed: int = 7) -> dict:
             created = start + timedelta(hours=float(random.uniform(0, WEEKS * 7 * 24 - 48)))
             card = actions.create_card(
                 board,
-                title=f"{titles[index % len(titles)]} #{index + 1}",
+                title=titles[index % len(titles)],
                 column=columns[0].pk,
                 swimlane=lanes[0 if random.random() < 0.2 else 1].pk,  # a fifth expedited
                 assignee=people[index % len(people)].pk,
@@ -139,7 +249,7 @@ def _sprints(board, now) -> None:
             start=first,
             weeks=2,
             capacity=30,
-            goal="Spring campaign live in every store" if weeks_back == 0 else "",
+            goal="New brand look live in every location" if weeks_back == 0 else "",
         )
         for card in selectors.cards(board).filter(sprint__isnull=True).order_by("created_at"):
             flow = flows.get(card.pk)

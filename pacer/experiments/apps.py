@@ -13,4 +13,6 @@ class ExperimentsConfig(DomainConfig):
         "experiments.manage": ANALYSTS,
         "experiments.assign": ANALYSTS,
     }
-    nav = (NavItem("Experiments", "experiment-list", "experiments.view", order=50),)
+    nav = (
+        NavItem("Experiments", "experiment-list", "experiments.view", order=50, group="measure"),
+    )

@@ -20,8 +20,8 @@ class MetricsConfig(DomainConfig):
     }
     nav = (
         NavItem("Dashboard", "dashboard", "dashboard.view", order=10),
-        NavItem("Attribution", "attribution", "reports.view", order=30),
-        NavItem("CLV", "clv", "reports.view", order=40),
-        NavItem("Locations", "locations", "reports.view", order=42),
-        NavItem("Cohorts", "cohorts", "reports.view", order=44),
+        NavItem("Attribution", "attribution", "reports.view", order=30, group="measure"),
+        NavItem("CLV", "clv", "reports.view", order=40, group="measure"),
+        NavItem("Locations", "locations", "reports.view", order=42, group="measure"),
+        NavItem("Cohorts", "cohorts", "reports.view", order=44, group="measure"),
     )

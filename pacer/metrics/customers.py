@@ -113,34 +113,74 @@ def person_rates(
         return {} if by else empty
     con, days = _days(store, workspace_id, location_id, channel, campaign)
     low, high = day_number(start), day_number(end)
-    before = low - (high - low + 1)
-    # Every row is one purchase day of one customer with the customer's next purchase
-    # day, and the table is stored in day order, so each count reads only the days of its
-    # window. A first purchase in the range is a new customer, a repeater when the next
-    # purchase is also in it; the last purchase before the range (its next one is not
-    # before ``low``) marks a customer of the earlier window, retained when the next
-    # purchase falls in the range.
-    days = days.filter((days.day >= before) & (days.day <= high))
-    in_range = days.day >= low
-    is_first = in_range & (days.day == days.first_day)
-    is_last_before = (days.day < low) & (days.next_day.isnull() | (days.next_day >= low))
-    next_in_range = days.next_day.notnull() & (days.next_day <= high)
-    measures = dict(
-        new_customers=is_first.sum(),
-        repeaters=(is_first & next_in_range).sum(),
-        earlier_customers=is_last_before.sum(),
-        retained=(is_last_before & next_in_range).sum(),
-    )
+    days = days.filter((days.day >= low - (high - low + 1)) & (days.day <= high))
+    measures = _rate_measures(days, low, high)
     counts = days.group_by(by).aggregate(**measures) if by else days.aggregate(**measures)
     rows = con.to_pyarrow(counts).to_pylist()
-    fields = ("new_customers", "repeaters", "earlier_customers", "retained")
 
     def rates(row):
-        return PersonRates(*(int(row[f] or 0) for f in fields))
+        return PersonRates(*(int(row[f] or 0) for f in RATE_FIELDS))
 
     if by:
         return {row[by]: rates(row) for row in rows}
     return rates(rows[0]) if rows else empty
+
+
+RATE_FIELDS = ("new_customers", "repeaters", "earlier_customers", "retained")
+
+
+def _rate_measures(days, low: int, high: int, suffix: str = "") -> dict:
+    """The four counts of ``PersonRates`` over the day numbers ``[low, high]``.
+
+    Every row is one purchase day of one customer with the customer's next purchase day,
+    and the table is stored in day order, so each count reads only the days of its
+    window. A first purchase in the range is a new customer, a repeater when the next
+    purchase is also in it; the last purchase in the window of the same length before
+    the range (its next one is not before ``low``) marks a customer of the earlier
+    window, retained when the next purchase falls in the range."""
+    before = low - (high - low + 1)
+    in_range = (days.day >= low) & (days.day <= high)
+    is_first = in_range & (days.day == days.first_day)
+    is_last_before = (
+        (days.day >= before) & (days.day < low) & (days.next_day.isnull() | (days.next_day >= low))
+    )
+    next_in_range = days.next_day.notnull() & (days.next_day <= high)
+    counts = (
+        is_first,
+        is_first & next_in_range,
+        is_last_before,
+        is_last_before & next_in_range,
+    )
+    return {f"{name}{suffix}": count.sum() for name, count in zip(RATE_FIELDS, counts, strict=True)}
+
+
+def person_rates_of_ranges(
+    store: Store,
+    workspace_id: int,
+    ranges: list[tuple[date, date]],
+    *,
+    location_id: int | None = None,
+) -> list[PersonRates]:
+    """``person_rates`` of each range of days ``[start, end]``, in one query (a team's
+    scoreboard asks for six months at once)."""
+    if not ranges:
+        return []
+    if any(end < start for start, end in ranges):
+        raise ValueError("end: must not be before start")
+    if not store.exists(CUSTOMER_DAYS_TABLE):
+        return [PersonRates(0, 0, 0, 0) for _ in ranges]
+    con, days = _days(store, workspace_id, location_id, "", "")
+    bounds = [(day_number(start), day_number(end)) for start, end in ranges]
+    lowest = min(low - (high - low + 1) for low, high in bounds)
+    days = days.filter((days.day >= lowest) & (days.day <= max(high for _, high in bounds)))
+    measures: dict = {}
+    for index, (low, high) in enumerate(bounds):
+        measures.update(_rate_measures(days, low, high, f"_{index}"))
+    (row,) = con.to_pyarrow(days.aggregate(**measures)).to_pylist()
+    return [
+        PersonRates(*(int(row[f"{name}_{index}"] or 0) for name in RATE_FIELDS))
+        for index in range(len(bounds))
+    ]
 
 
 def total_rates(groups: dict) -> PersonRates:

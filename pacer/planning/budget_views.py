@@ -20,6 +20,7 @@ from pacer.planning.scope import ALL, TeamScope, team_filter
 from pacer.planning.spend_views import parse_day
 from pacer.web.components import flash_errors
 from pacer.web.filters import FilterBar
+from pacer.web.formats import person
 from pacer.web.tables import Column, Table
 
 VENDOR_FIELDS = (
@@ -88,8 +89,8 @@ def _transfer_table(request, scope: TeamScope) -> Table:
             "amount": t.amount,
             "reason": t.reason,
             "status": t.get_status_display(),
-            "requested_by": t.requested_by.username if t.requested_by else "—",
-            "decided_by": t.decided_by.username if t.decided_by else "—",
+            "requested_by": person(t.requested_by) or "—",
+            "decided_by": person(t.decided_by) or "—",
         }
         for t in _of_scope(plan_selectors.transfers(request.workspace), scope, request.workspace)[
             :500
@@ -113,6 +114,12 @@ def _transfer_table(request, scope: TeamScope) -> Table:
         prefix="transfers-",
         caption="Transfers between budget lines",
         empty_title="No transfers yet.",
+        empty_hint=(
+            "Move money between two budget lines with the form above; a transfer over the "
+            "approval threshold waits for an approver."
+            if allows(request.role, "budgets.manage")
+            else "Transfers appear here once someone who manages budgets moves money between lines."
+        ),
         html_id="transfers",
     )
 

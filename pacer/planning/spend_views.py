@@ -11,6 +11,7 @@ from django.urls import reverse
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
+from pacer.metrics.labels import showing
 from pacer.people.selectors import locations
 from pacer.planning import actions, selectors, uploads
 from pacer.planning.money import money_column
@@ -86,12 +87,13 @@ def spend_table(request, rows, *, prefix: str = "", caption: str = "Spend", empt
     )
 
 
-def _spend_filters(request, scope: TeamScope) -> FilterBar:
-    _, last = selectors.spend_span(request.workspace)
+def _spend_filters(request, scope: TeamScope, last: date | None) -> FilterBar:
+    """The list's filters; every line by default, as on every other page (the presets
+    count back from ``last``, the last day with spend)."""
     return FilterBar(
         request,
         [
-            DateRange(label="Dates", data_end=last, default="last_90"),
+            DateRange(label="Dates", data_end=last, default="all"),
             scope.choice,
             Choice("channel", "Channel", CHANNELS.items(), blank="All channels"),
             Text("campaign", "Campaign key", placeholder="spring-sale", max_length=200),
@@ -106,11 +108,21 @@ def _spend_filters(request, scope: TeamScope) -> FilterBar:
     )
 
 
-def _spend(request) -> tuple[Table, FilterBar, object, TeamScope, set[int] | None]:
+def _showing(values: dict, span: tuple[date | None, date | None]) -> str:
+    """Which days the list covers, in words, against the days the workspace has spend."""
+    first, last = span
+    if first is None or last is None:
+        return "No spend recorded yet."
+    return showing(values["start"], values["end"], (first, last))
+
+
+def _spend(request) -> tuple[Table, FilterBar, object, TeamScope, set[int] | None, str]:
     """The spend table under the page's filters; the spend of the viewer's teams' plan
-    nodes (``pacer.planning.scope``) unless the team filter says otherwise."""
+    nodes (``pacer.planning.scope``) unless the team filter says otherwise; and which
+    days it covers, in words."""
     scope = team_filter(request)
-    bar = _spend_filters(request, scope)
+    span = selectors.spend_span(request.workspace)
+    bar = _spend_filters(request, scope, span[1])
     values = bar.values
     node_ids = scope.node_ids(request.workspace)
     rows = selectors.spend_rows(
@@ -122,12 +134,13 @@ def _spend(request) -> tuple[Table, FilterBar, object, TeamScope, set[int] | Non
         hint = "Clear the filters to see all spend."
     else:
         hint = "Record spend with New spend line, or upload a CSV of it."
-    return spend_table(request, rows, empty_hint=hint), bar, rows, scope, node_ids
+    table = spend_table(request, rows, empty_hint=hint)
+    return table, bar, rows, scope, node_ids, _showing(bar.values, span)
 
 
 @page("spend.view")
 def spend_list(request):
-    table, bar, rows, scope, node_ids = _spend(request)
+    table, bar, rows, scope, node_ids, period = _spend(request)
     totals = selectors.spend_list_totals(
         request.workspace, rows, node_ids=node_ids, **{k: bar.values[k] for k in SPEND_FILTERS}
     )
@@ -142,6 +155,7 @@ def spend_list(request):
         "can_manage": allows(request.role, "spend.manage"),
         "scope": scope,
         "all_teams_url": bar.url(team=ALL),
+        "showing": period,
     }
     return render(request, "planning/spend.html", context)
 

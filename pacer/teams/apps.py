@@ -15,15 +15,15 @@ class TeamsConfig(DomainConfig):
         "cx.manage": MANAGERS,
     }
     nav = (
-        NavItem("Teams", "teams", "teams.view", order=40, group="plan"),
+        NavItem("Teams", "teams", "teams.view", order=40, group="teams"),
         NavItem(
             "Location scoreboard",
             "location-scoreboard",
             "locations.scoreboard",
             order=45,
-            group="plan",
+            group="teams",
         ),
-        NavItem("Experience", "cx", "cx.view", order=50, group="plan"),
+        NavItem("Experience", "cx", "cx.view", order=50, group="teams"),
     )
     person_rows = ("pacer.teams.surveys.person_rows",)
     subscribers = ("pacer.teams.merges.SUBSCRIBER",)

@@ -7,6 +7,7 @@ a metric without data in a period is ``None`` (shown as a dash), never 0; a coun
 output (content published) is 0 when nothing was.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -125,6 +126,7 @@ CONTENT_METRICS = tuple(
 )
 ENGAGEMENT_METRICS = ("content_open_rate", "content_click_rate")
 PERSON_METRICS = ("repeat_rate", "retention")
+SPEED_METRICS = ("speed_to_lead", "sla_attainment")
 
 
 def month_start(day: date) -> date:
@@ -144,39 +146,84 @@ def _instant(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
 
 
-def actuals(
-    workspace: Workspace, start: date, end: date, *, location_id: int | None = None
-) -> dict[str, float | None]:
-    """Every metric's actual over the days ``[start, end]`` (a location's with
-    ``location_id``: speed-to-lead by the location's leads, SLA attainment only for all)."""
+def monthly_actuals(
+    workspace: Workspace,
+    months: list[date],
+    keys: Iterable[str] | None = None,
+    *,
+    location_id: int | None = None,
+) -> list[dict[str, float | None]]:
+    """The actuals of the metrics ``keys`` (every metric when None) in each month of
+    ``months`` (firsts of months, oldest first): one dict per month, of those keys only
+    (a location's with ``location_id``: speed-to-lead by the location's leads, SLA
+    attainment only for all).
+
+    The KPI cube is read once for all the months, and a kind of metric none of ``keys``
+    needs is not computed: a scoreboard of six months used to compute every metric month
+    by month, 18 warehouse queries and six passes over the leads (19 s for the CX team
+    on the demo under load)."""
+    wanted = set(METRICS if keys is None else keys)
+    found = _kpis(workspace, months, wanted, location_id)
+    for first, figures in zip(months, found, strict=True):
+        start, end = first, month_end(first)
+        if wanted & set(SPEED_METRICS):
+            figures.update(_speed(workspace, start, end, location_id))
+        if "nps" in wanted:
+            figures["nps"] = nps(workspace, start, end, location_id=location_id)
+        if "csat" in wanted:
+            figures["csat"] = csat(workspace, start, end, location_id=location_id)
+        if wanted & set(CONTENT_METRICS + ENGAGEMENT_METRICS):
+            figures.update(_content(workspace, start, end, location_id))
+    return [{key: figures.get(key) for key in METRICS if key in wanted} for figures in found]
+
+
+def _kpis(
+    workspace: Workspace, months: list[date], wanted: set[str], location_id: int | None
+) -> list[dict[str, float | None]]:
+    """Per month: the KPI cube's metrics from one report over all the months (a month
+    without data has the sums of none), and the per-person rates over its days."""
     # imported here: they bring Ibis, Polars and NumPy, which every process would otherwise
     # load at start (the teams app connects a signal that imports this module)
-    from pacer.leads.report import speed_report
-    from pacer.metrics.selectors import KpiFilter, kpi_report
+    from pacer.metrics.customers import activity_bounds, person_rates_of_ranges
+    from pacer.metrics.selectors import MEASURES, KpiFilter, derive, kpi_report
     from pacer.warehouse.sync import default_store
 
-    report = kpi_report(
-        default_store(),
-        workspace.pk,
-        KpiFilter(start=start, end=end, grain="month", location_id=location_id),
-    )
-    found: dict[str, float | None] = {
-        key: report.totals.get(key) for key in KPI_METRICS + PERSON_METRICS
-    }
-    speed = speed_report(workspace, _instant(start), _instant(end + timedelta(days=1)))
-    if location_id is None:
-        found["speed_to_lead"] = speed.summary.median if speed.summary else None
-        found["sla_attainment"] = (
-            speed.on_time / speed.with_deadline if speed.with_deadline else None
+    found: list[dict[str, float | None]] = [{} for _ in months]
+    store = default_store()
+    if wanted & set(KPI_METRICS):
+        span = KpiFilter(
+            start=months[0], end=month_end(months[-1]), grain="month", location_id=location_id
         )
-    else:
-        summary = speed.by_location.get(location_id)
-        found["speed_to_lead"] = summary.median if summary else None
-        found["sla_attainment"] = None
-    found["nps"] = nps(workspace, start, end, location_id=location_id)
-    found["csat"] = csat(workspace, start, end, location_id=location_id)
-    found.update(_content(workspace, start, end, location_id))
+        trend = {
+            row["label"]: row for row in kpi_report(store, workspace.pk, span, people=False).trend
+        }
+        nothing = derive(dict.fromkeys(MEASURES, 0.0))
+        for first, figures in zip(months, found, strict=True):
+            row = trend.get(first.isoformat(), nothing)
+            figures.update({key: row[key] for key in KPI_METRICS})
+    if wanted & set(PERSON_METRICS) and activity_bounds(store, workspace.pk) is not None:
+        ranges = [(first, month_end(first)) for first in months]
+        rates = person_rates_of_ranges(store, workspace.pk, ranges, location_id=location_id)
+        for figures, month_rates in zip(found, rates, strict=True):
+            figures["repeat_rate"] = month_rates.repeat_rate
+            figures["retention"] = month_rates.retention
     return found
+
+
+def _speed(
+    workspace: Workspace, start: date, end: date, location_id: int | None
+) -> dict[str, float | None]:
+    """Speed to lead and SLA attainment of the leads that arrived on the days."""
+    from pacer.leads.report import speed_report
+
+    speed = speed_report(workspace, _instant(start), _instant(end + timedelta(days=1)))
+    if location_id is not None:
+        summary = speed.by_location.get(location_id)
+        return {"speed_to_lead": summary.median if summary else None, "sla_attainment": None}
+    return {
+        "speed_to_lead": speed.summary.median if speed.summary else None,
+        "sla_attainment": speed.on_time / speed.with_deadline if speed.with_deadline else None,
+    }
 
 
 def _content(

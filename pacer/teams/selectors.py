@@ -27,13 +27,13 @@ from pacer.teams.registry import (
     METRICS,
     Metric,
     _instant,
-    actuals,
     attainment,
     met,
-    month_end,
+    monthly_actuals,
     shift_months,
 )
 from pacer.warehouse.sync import default_store
+from pacer.web.formats import person
 
 TREND_MONTHS = 6  # the month shown and the five before it
 
@@ -97,7 +97,7 @@ def team_members(team: Team) -> list[Membership]:
 
 
 def member_choices(workspace: Workspace) -> list[tuple[str, str]]:
-    return [(str(m.pk), m.user.get_username()) for m in core.members(workspace)]
+    return [(str(m.pk), person(m.user)) for m in core.members(workspace)]
 
 
 def teams_of(workspace: Workspace, user_id: int) -> list[Team]:
@@ -138,14 +138,15 @@ def scoreboard(team: Team, month: date, *, location_id: int | None = None) -> Sc
     if not targets:
         return board
     by_key = {(t.metric, t.month): t for t in targets}
-    figures = [actuals(team.workspace, m, month_end(m), location_id=location_id) for m in months]
+    keys = {t.metric for t in targets}
+    figures = monthly_actuals(team.workspace, months, keys, location_id=location_id)
     for key, metric in METRICS.items():
         if not any(t.metric == key for t in targets):
             continue
         current = by_key.get((key, month))
         goal = float(current.target) if current else None
         actual = figures[-1][key]
-        owner = current.owner.user.get_username() if current and current.owner else ""
+        owner = person(current.owner.user) if current and current.owner else ""
         board.rows.append(
             ScoreRow(
                 metric=metric,
@@ -161,6 +162,12 @@ def scoreboard(team: Team, month: date, *, location_id: int | None = None) -> Sc
             )
         )
     return board
+
+
+def last_target_month(team: Team, until: date) -> date | None:
+    """The latest month up to ``until`` the team has a target in (None: no such month)."""
+    found = KpiTarget.objects.filter(team=team, month__lte=until).order_by("-month")
+    return found.values_list("month", flat=True).first()
 
 
 def review(team: Team, week: date) -> WeeklyReview | None:

@@ -16,7 +16,7 @@ from pacer.core.permissions import allows, page
 from pacer.planning.money import money
 from pacer.teams import actions, selectors
 from pacer.teams.registry import METRICS, month_start, shift_months
-from pacer.web.formats import format_value
+from pacer.web.formats import format_value, person
 from pacer.web.tables import Column, Table
 
 
@@ -47,7 +47,7 @@ def team_list(request):
         {
             "key": t.key,
             "name": t.name + (" (your team)" if t.pk in mine else ""),
-            "lead": t.lead.user.get_username() if t.lead else "",
+            "lead": person(t.lead.user) if t.lead else "",
             "members": len(t.members.all()),
             "purpose": t.purpose,
         }
@@ -72,11 +72,15 @@ def team_list(request):
     return render(request, "teams/team_list.html", context, status=status)
 
 
-def _month(request) -> date:
+def _month(request, team) -> date:
+    """The month asked for, else the latest month up to this one with a target (this
+    month when none has): a team whose data ends last month opens on its last month
+    with a target and its actual, not on a row of dashes."""
     text = request.GET.get("month", "")
     errors: dict = {}
     found = actions.parse_month(text, "month", errors) if text else None
-    return found or month_start(timezone.localdate())
+    this_month = month_start(timezone.localdate())
+    return found or selectors.last_target_month(team, this_month) or this_month
 
 
 def _shown(metric, value, currency: str) -> str:
@@ -90,7 +94,7 @@ def _shown(metric, value, currency: str) -> str:
 @page("teams.view")
 def team_scoreboard(request, key: str):
     team = _team_or_404(request, key)
-    month = _month(request)
+    month = _month(request, team)
     # a franchise owner's view: the team's metrics at one location they may see
     places = selectors.scoreboard_locations(request.workspace, request.user.pk, request.role)
     location = next((p for p in places if p.code == request.GET.get("location")), None)

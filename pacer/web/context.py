@@ -12,8 +12,9 @@ def _matches(url: str, path: str) -> bool:
 
 def workspace_nav(request) -> dict:
     """The navigation the signed-in user's role may use (each link marked when it is the
-    page being shown), and their workspaces for the switcher (both looked up once per
-    request by the workspace middleware)."""
+    page being shown; each headed section folded unless it holds that page, with the sum
+    of its links' badges for when it is), and their workspaces for the switcher (both
+    looked up once per request by the workspace middleware)."""
     if getattr(request, "workspace", None) is None:
         return {}
     items = sorted(
@@ -39,5 +40,14 @@ def workspace_nav(request) -> dict:
             if item.group == key
         ]
         if links:
-            groups.append({"key": key, "heading": heading, "links": links})
+            groups.append(
+                {
+                    "key": key,
+                    "heading": heading,
+                    "links": links,
+                    # a headed section folds; it is open when it holds the page shown
+                    "open": not heading or any(link["current"] for link in links),
+                    "badge": sum(link["badge"] for link in links),
+                }
+            )
     return {"my_workspaces": request.workspaces, "nav_groups": groups}

@@ -43,3 +43,15 @@ def test_published_demo_items_lie_in_the_past_and_scheduled_ones_ahead(workspace
     assert days["published"] and max(days["published"]) < today
     for state in ("scheduled", "approved", "in_review"):
         assert days[state] and min(days[state]) >= today, state
+
+
+def test_the_assets_page_says_how_to_make_a_collection_until_there_is_one(workspace, admin):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(admin)
+    page = client.get("/assets/").content.decode()
+    assert "No collections yet." in page and "add it to a new collection there" in page
+    load_content(workspace, date(2026, 6, 1))
+    page = client.get("/assets/").content.decode()
+    assert "No collections yet." not in page and ">Brand kit</a>" in page

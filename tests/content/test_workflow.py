@@ -163,6 +163,17 @@ def test_publishing_an_email_hands_it_to_messaging_once(workspace, team, plan):
     template = messaging.template(workspace, int(handoff.reference))
     assert (template.subject, template.html) == ("Spring launch", "<p>Hello spring</p>")
     assert handoff.target == "messaging.template"
+    # named as people read it ("Spring launch (content 7 v1)" before); a second item of
+    # the same title takes its number into the name (names are unique in a workspace)
+    assert template.name == "Spring launch (version 1)"
+    twin = _item(workspace, team, plan, kind="email", body="<p>Hello again</p>")
+    for state in ("draft", "in_review"):
+        actions.transition(twin, state)
+    _approve_all(twin, team)
+    actions.transition(twin, "published")
+    handoff = Handoff.objects.get(item=twin)
+    name = messaging.template(workspace, int(handoff.reference)).name
+    assert name == f"Spring launch (item {twin.pk}, version 1)"
 
 
 def test_publishing_other_kinds_emits_a_signed_webhook(workspace, team, plan):

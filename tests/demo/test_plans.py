@@ -143,3 +143,14 @@ def test_a_simulated_campaign_under_its_human_name_gets_its_orders_and_one_off_a
         "New year 2026 search ads", date(2026, 1, 1), D("240.00"),
     )  # fmt: skip
     assert Invoice.objects.get().amount == D("300.00")
+
+
+def test_the_demo_buys_from_agencies_with_real_names(workspace, small_business):
+    """The demo's vendors were "<channel> partners" (the local-partner channel's read
+    "Local / franchise partners partners") with the channel's key as their scope."""
+    from pacer.planning.models import Vendor
+
+    load_plan(workspace, today=date(2026, 3, 10))
+    assert list(Vendor.objects.filter(workspace=workspace).values_list("name", "scope")) == [
+        ("Keyline Search Agency", "Paid search: buying, creative and a monthly report")
+    ]

@@ -2,6 +2,7 @@
 labels on some cards, blocked cards, and a running sprint within its capacity; loading
 twice adds nothing."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -44,3 +45,22 @@ def test_the_demo_has_a_board_per_team_with_flow_and_a_running_sprint(workspace)
     assert report.lead.count > 0 and report.cycle.p85 >= report.cycle.median
     assert load_work(workspace, now=NOW) == {"boards": 0, "cards": 0, "moves": 0}
     assert Card.objects.count() == len(TEAMS) * CARDS_PER_BOARD
+
+
+def test_the_demo_cards_read_like_a_real_teams_work_done_by_named_people(workspace):
+    """Card titles were a handful of phrases numbered "Search ads rebuild #10"; the
+    colleagues had only a username ("mia")."""
+    load_work(workspace, now=NOW)
+    for board in selectors.boards(workspace):
+        titles = list(board.cards.values_list("title", flat=True))
+        assert len(set(titles)) == len(titles) == CARDS_PER_BOARD, board.slug
+        assert not [t for t in titles if re.search(r"#\d", t)]
+        names = {
+            (c.assignee.get_full_name(), c.assignee.username)
+            for c in board.cards.select_related("assignee")
+        }
+        assert len(names) == 2 and all(full and full != user for full, user in names)
+    assert ("Mia Schneider", "mia") in {
+        (c.assignee.get_full_name(), c.assignee.username)
+        for c in Card.objects.select_related("assignee")
+    }

@@ -9,7 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pacer.metrics.cube import CUSTOMER_DAYS_SCHEMA, CUSTOMER_DAYS_TABLE
-from pacer.metrics.customers import from_day_number, person_rates, total_rates
+from pacer.metrics.customers import (
+    from_day_number,
+    person_rates,
+    person_rates_of_ranges,
+    total_rates,
+)
 from pacer.warehouse.store import Store
 
 WORKSPACE = 3
@@ -96,3 +101,22 @@ def test_rates_equal_their_definitions(tmp_path_factory, people, span, group):
         total.earlier_customers,
         total.retained,
     ) == by_definition(people, low, low + length)
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(people=customers, spans=st.lists(ranges, min_size=1, max_size=6))
+def test_the_rates_of_several_ranges_in_one_query_are_each_ranges_own(
+    tmp_path_factory, people, spans
+):
+    store = Store(tmp_path_factory.mktemp("warehouse"))
+    store.replace(CUSTOMER_DAYS_TABLE, customer_days(people))
+    days = [(from_day_number(low), from_day_number(low + length)) for low, length in spans]
+    found = person_rates_of_ranges(store, WORKSPACE, days)
+    assert [
+        (rates.new_customers, rates.repeaters, rates.earlier_customers, rates.retained)
+        for rates in found
+    ] == [by_definition(people, low, low + length) for low, length in spans]

@@ -194,3 +194,20 @@ def test_rates_are_checked(workspace):
     with pytest.raises(ValidationFailed) as refused:
         set_rate(workspace, "USD", date(2026, 1, 1), "1")
     assert refused.value.errors == {"currency": "is the workspace currency (its rate is always 1)"}
+
+
+def test_the_budgets_page_says_how_to_move_money_and_names_who_did(workspace, node, admin):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(admin)
+    page = client.get("/budgets/").content.decode()
+    assert "No transfers yet." in page
+    assert "Move money between two budget lines with the form above" in page
+    admin.first_name, admin.last_name = "Ada", "Lovelace"
+    admin.save()
+    source, target = two_lines(workspace, node)
+    request_transfer(workspace, source.pk, target.pk, "10.00", "tv test", actor=admin)
+    page = client.get("/budgets/").content.decode()
+    row = page[page.index("tv test") : page.index("</tr>", page.index("tv test"))]
+    assert "Ada Lovelace" in row and f">{admin.username}<" not in row

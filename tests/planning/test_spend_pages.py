@@ -343,3 +343,26 @@ def test_the_spend_table_names_the_campaign_and_says_which_line_a_link_edits(cli
     assert "Edit Spring sale spend of 2026-03-02" in page
     assert "Edit TV spend of 2026-03-03" in page
     assert "Edit #" not in page
+
+
+def test_the_list_shows_every_line_by_default_and_says_which_days(client, workspace):
+    """Like every other page, the spend list covers all the workspace's spend until a
+    range is chosen (it used to default to the 90 days before the last line, hiding older
+    spend the dashboard counted), and says which days it shows."""
+    record_spend(
+        workspace,
+        [{"day": date(2025, 6, 2), "channel": "tv", "amount": "700"},
+         {"day": date(2026, 3, 2), "channel": "email", "amount": "40"}],
+    )  # fmt: skip
+    page = client.get("/spend/").content.decode()
+    assert "Edit TV spend of 2025-06-02" in page
+    assert "Showing all data: 2 Jun 2025 – 2 Mar 2026." in page
+    assert 'id="kpi-spend-total"' in page and "740.00" in page
+    page = client.get("/spend/?range=last_90").content.decode()
+    assert "Showing 3 Dec 2025 – 2 Mar 2026 (the data runs 2 Jun 2025 – 2 Mar 2026)." in page
+    assert "Edit TV spend of 2025-06-02" not in page
+
+
+def test_a_workspace_without_spend_says_so(client):
+    page = client.get("/spend/").content.decode()
+    assert "No spend recorded yet." in page

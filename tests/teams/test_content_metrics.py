@@ -25,11 +25,10 @@ from pacer.people.actions import upsert_locations
 from pacer.people.selectors import locations_by_code
 from pacer.teams import actions, selectors
 from pacer.teams.models import Team
-from pacer.teams.registry import actuals
+from pacer.teams.registry import monthly_actuals
 
 pytestmark = pytest.mark.django_db
 FEB, MAR = date(2026, 2, 1), date(2026, 3, 1)
-FEB_END, MAR_END = date(2026, 2, 28), date(2026, 3, 31)
 
 
 def _publish(workspace, monkeypatch, people, when: datetime, kind: str, title: str):
@@ -102,7 +101,7 @@ def published(workspace, monkeypatch):
 
 
 def test_output_and_engagement_of_a_month(workspace, published):
-    feb = actuals(workspace, FEB, FEB_END)
+    feb, march = monthly_actuals(workspace, [FEB, MAR])
     content_keys = {k: v for k, v in feb.items() if k.startswith(("content_", "published_"))}
     assert content_keys == {
         "content_published": 3,
@@ -116,10 +115,9 @@ def test_output_and_engagement_of_a_month(workspace, published):
         "content_open_rate": 3 / 5,
         "content_click_rate": 1 / 5,
     }
-    march = actuals(workspace, MAR, MAR_END)
     assert (march["content_published"], march["published_social_post"]) == (1, 1)
     assert (march["content_open_rate"], march["content_click_rate"]) == (0.0, 0.0)
-    january = actuals(workspace, date(2026, 1, 1), date(2026, 1, 31))
+    (january,) = monthly_actuals(workspace, [date(2026, 1, 1)])
     assert january["content_published"] == 0  # output is counted: none is 0
     assert january["content_open_rate"] is None  # nothing sent: no rate
 
@@ -127,7 +125,7 @@ def test_output_and_engagement_of_a_month(workspace, published):
 def test_a_location_has_no_content_metrics(workspace, published):
     upsert_locations(workspace, [{"code": "N", "name": "North"}])
     location = locations_by_code(workspace, ["N"])["N"]
-    found = actuals(workspace, FEB, FEB_END, location_id=location.pk)
+    (found,) = monthly_actuals(workspace, [FEB], location_id=location.pk)
     assert found["content_published"] is None and found["content_open_rate"] is None
 
 

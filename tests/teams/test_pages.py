@@ -153,3 +153,33 @@ def test_a_teams_scoreboard_at_one_location_for_its_franchise_owner(
     Agent.objects.create(workspace=workspace, user=staff_user, location_id=austin.pk)
     page, _ = spend_row(staff, "&location=L2")
     assert "Boston" not in page and f'<option value="{austin.code}">' in page
+
+
+def test_the_scoreboard_names_people_and_opens_on_the_last_month_with_a_target(
+    workspace, small_business, clients
+):
+    """The demo's CX page listed "Lead: demo-loc01-manager · Members: demo, ..." and, its
+    data and targets ending last month, opened on this month: a row of dashes."""
+    sync(after_sync=refresh_cube)
+    user = clients[Role.MARKETER][0]
+    user.first_name, user.last_name = "Maria", "Okafor"
+    user.save()
+    member = Membership.objects.get(user=user)
+    team = Team.objects.get(workspace=workspace, key="performance")
+    actions.update_team(
+        team, name=team.name, purpose=team.purpose, member_ids=[member.pk], lead_id=member.pk
+    )
+    actions.set_target(team, metric="cac", month="2026-02", target=150, owner_id=member.pk)
+    page = clients[Role.ANALYST][1].get("/teams/performance/").content.decode()
+    assert "Lead: Maria Okafor · Members: Maria Okafor</p>" in page
+    assert "user-marketer" not in page
+    assert "targets and actuals, February 2026" in page
+    row = page[page.index("CAC") : page.index("</tr>", page.index("CAC"))]
+    for text in ("Maria Okafor", ">$150.00<", ">$100.00<", "On target"):
+        assert text in row, text
+    listed = clients[Role.ANALYST][1].get("/teams/").content.decode()
+    assert "Maria Okafor" in listed and "user-marketer" not in listed
+    # a month asked for is shown, with or without a target
+    page = clients[Role.ANALYST][1].get("/teams/performance/?month=2026-04").content.decode()
+    assert "No targets for April 2026 or the five months before." not in page
+    assert "targets and actuals, April 2026" in page

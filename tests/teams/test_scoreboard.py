@@ -129,3 +129,56 @@ def test_speed_to_lead_sla_attainment_and_nps_come_from_leads_and_surveys(
     assert [(r["name"], r["speed_to_lead"], r["answered_leads"], r["nps"]) for r in north] == [
         ("North", 20.0, 6, 25.0)
     ]
+
+
+PERFORMANCE = ("leads", "new_customers", "revenue", "spend", "cac", "romi")
+
+
+def test_every_months_actuals_are_that_months_kpis(workspace, business):
+    """The scoreboard reads the KPI cube once for its six months; each month's figures
+    are still exactly the KPI report of that month alone (a month without data
+    included), and the per-person rates those of its own days."""
+    from pacer.metrics.customers import person_rates
+    from pacer.metrics.selectors import KpiFilter, kpi_report
+    from pacer.teams.registry import month_end
+    from pacer.warehouse.sync import default_store
+
+    team = Team.objects.get(workspace=workspace, key="performance")
+    for metric in (*PERFORMANCE, "repeat_rate", "retention"):
+        actions.set_target(team, metric=metric, month="2026-03", target=1)
+    board = selectors.scoreboard(team, date(2026, 3, 1))
+    assert [r.metric.key for r in board.rows] == [*PERFORMANCE, "repeat_rate", "retention"]
+    store = default_store()
+    for index, month in enumerate(board.months):
+        alone = kpi_report(
+            store, workspace.pk, KpiFilter(start=month, end=month_end(month), grain="month")
+        ).totals
+        rates = person_rates(store, workspace.pk, month, month_end(month))
+        for key in PERFORMANCE:
+            assert _row(board, key).trend[index] == alone[key], (month, key)
+        assert _row(board, "repeat_rate").trend[index] == rates.repeat_rate
+        assert _row(board, "retention").trend[index] == rates.retention
+    assert _row(board, "revenue").trend == [0, 0, 0, 100, 250, 0]
+    assert _row(board, "retention").trend[-2:] == [1.0, 0.0]
+
+
+def test_a_scoreboard_reads_only_what_its_targets_need(workspace, business):
+    """Six months of a team with KPI targets only used to compute every metric of every
+    month: the leads' speed report, NPS, CSAT and the content counts six times each
+    (64 queries on the demo, and 19 s for the CX team under load)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    team = Team.objects.select_related("workspace").get(workspace=workspace, key="performance")
+    for metric in PERFORMANCE:
+        actions.set_target(team, metric=metric, month="2026-02", target=1)
+    with CaptureQueriesContext(connection) as queries:
+        board = selectors.scoreboard(team, date(2026, 2, 1))
+    assert len(board.rows) == 6
+    assert len(queries) == 1, [q["sql"] for q in queries]  # the targets
+    cx = Team.objects.select_related("workspace").get(workspace=workspace, key="cx")
+    actions.set_target(cx, metric="nps", month="2026-02", target=30)
+    with CaptureQueriesContext(connection) as queries:
+        board = selectors.scoreboard(cx, date(2026, 2, 1))
+    assert [r.metric.key for r in board.rows] == ["nps"]
+    assert len(queries) == 1 + 6, [q["sql"] for q in queries]  # the targets, NPS a month

@@ -419,8 +419,11 @@ def test_the_menu_opens_by_keyboard_and_every_link_is_reachable_with_tab(
             assert page.is_visible("nav.nav")
             assert _axe(page) == []  # the open menu is readable (no white on white)
         reached = set()
-        for _ in range(len(links) + 10):  # each link, and the controls before them
+        # each link, the controls before them and the folded sections' headings
+        for _ in range(len(links) + 20):
             page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.matches('details:not([open]) > summary')"):
+                page.keyboard.press("Enter")  # a folded section opens by keyboard
             reached.add(page.evaluate("document.activeElement.pathname || ''"))
         assert set(links) <= reached, set(links) - reached
         assert (
@@ -433,6 +436,41 @@ def test_the_menu_opens_by_keyboard_and_every_link_is_reachable_with_tab(
             assert not page.is_visible("nav.nav")
         assert problems == []
         context.close()
+
+
+def test_the_sidebar_shows_every_section_and_the_current_page_without_scrolling(
+    browser, live_server, admin
+):
+    """At 1440 × 900 the sidebar used to list every link of every section (about 40),
+    so on /vendors/ the page's own link and the Work, Settings and user links sat below
+    the fold of the sidebar. Sections now fold, the one holding the page open."""
+    url = live_server.url
+    context, page, problems = _context(browser, 1440, "ada", url)
+    page.goto(f"{url}/vendors/")
+    bottom = page.evaluate("window.innerHeight")
+    headings = page.eval_on_selector_all(
+        ".nav-heading",
+        "hs => hs.map(h => [h.textContent.trim(), h.getBoundingClientRect().bottom])",
+    )
+    assert [text for text, _ in headings] == [
+        "Measure",
+        "Engage",
+        "Plan & spend",
+        "Teams",
+        "Work & content",
+        "Settings",
+    ]
+    assert all(0 < low <= bottom for _, low in headings), headings
+    current = page.locator(".nav a[aria-current=page]")
+    assert current.inner_text() == "Vendors"
+    assert 0 < current.bounding_box()["y"] + current.bounding_box()["height"] <= bottom
+    # the page's section is open, the others folded; a click opens one
+    assert page.is_visible(".nav a[href='/campaigns/']")
+    assert not page.is_visible(".nav a[href='/settings/members/']")
+    page.click("summary#nav-settings")
+    assert page.is_visible(".nav a[href='/settings/members/']")
+    assert problems == []
+    context.close()
 
 
 def test_api_docs_work_without_the_internet_and_fit_a_phone(browser, live_server):

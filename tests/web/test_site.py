@@ -184,9 +184,9 @@ def _nav_sections(html: str) -> list[tuple[str, list[str]]]:
     """(heading, link labels) of each section of the main navigation, in order."""
     nav = re.search(r'<nav aria-label="Main" class="nav">(.*?)</nav>', html, re.S).group(1)
     sections, heading = [], ""
-    for part in re.findall(r'<p class="nav-heading"[^>]*>[^<]*</p>|<ul.*?</ul>', nav, re.S):
-        if part.startswith("<p"):
-            heading = re.sub(r"<[^>]+>", "", part)
+    for part in re.findall(r'<summary class="nav-heading"[^>]*>[^<]*|<ul.*?</ul>', nav, re.S):
+        if part.startswith("<summary"):
+            heading = re.sub(r"<[^>]+>", "", part).strip()
         else:
             sections.append((heading, re.findall(r">([^<]+)</a>", part)))
             heading = ""
@@ -209,11 +209,26 @@ def test_the_navigation_comes_in_headed_sections_of_what_the_role_may_use(client
         "Spend",
     ]
     assert sections["Work &amp; content"][:2] == ["Boards", "Who works on what"]
-    assert "Dashboard" in sections[""] and "Members" in sections["Settings"]
+    assert sections[""] == ["Dashboard", "Leads", "Contacts", "Import"]
+    assert sections["Measure"] == ["Attribution", "CLV", "Locations", "Cohorts", "Experiments"]
+    assert sections["Teams"] == ["Teams", "Location scoreboard", "Experience"]
+    assert "Members" in sections["Settings"]
     staff = actions.create_user(workspace, "sid", "long-password", "staff")
     client.force_login(staff)
     headings = [h for h, _ in _nav_sections(client.get("/leads/").content.decode())]
     assert "Settings" not in headings  # nothing there a staff member may use
+
+
+def _open_sections(html: str) -> list[str]:
+    return re.findall(r'<details class="nav-group" open>\s*<summary[^>]*>([^<]*)', html)
+
+
+def test_only_the_section_holding_the_page_is_unfolded(client, workspace, admin):
+    client.force_login(admin)
+    assert _open_sections(client.get("/").content.decode()) == []
+    assert _open_sections(client.get("/vendors/").content.decode()) == ["Plan &amp; spend"]
+    assert _open_sections(client.get("/plans/results/").content.decode()) == ["Plan &amp; spend"]
+    assert _open_sections(client.get("/settings/members/").content.decode()) == ["Settings"]
 
 
 def test_a_navigation_item_in_an_unknown_section_stops_the_start_up():
