@@ -424,6 +424,10 @@ class SmsMessage(models.Model):
     delivery = models.CharField(max_length=12, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     error_code = models.CharField(max_length=20, blank=True)
+    # a broadcast's text: when its recipient first followed one of its tracked links
+    # (pacer.messaging.sms_links), and how many times they followed any
+    clicked_at = models.DateTimeField(null=True, blank=True)
+    clicks = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "key"], name="sms_once")]

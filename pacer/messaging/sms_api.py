@@ -63,6 +63,10 @@ class SmsBroadcastOut(Schema):
         description="delivered / (sent + not_delivered); null until the provider reported "
         "on a text (the install's gateway reports none)"
     )
+    clicked: int = Field(description="texts whose recipient followed a tracked link (once each)")
+    click_rate: float | None = Field(
+        description="clicked / (sent + not_delivered); null before any text went out"
+    )
     quiet_hours_waiting: int = Field(description="queued texts waiting for quiet hours to end")
     reasons: list[SmsReasonOut] = Field(description="why texts were skipped or failed")
 
@@ -126,3 +130,31 @@ def queue_sms_broadcast(request, broadcast_id: Id):
     texted are recorded as skipped with the reason."""
     broadcast = _found(request, broadcast_id)
     return sms_broadcasts.queue_sms_broadcast(request.workspace, broadcast.pk, actor=request.user)
+
+
+class SmsTextOut(Schema):
+    id: int
+    contact_id: int | None
+    to_number: str
+    status: str
+    reason: str = Field(description="why it was skipped, deferred or failed")
+    delivery: str = Field(description="the provider's latest status report, '' before any")
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    error_code: str
+    clicked_at: datetime | None = Field(description="when its recipient first followed a link")
+    clicks: int = Field(description="how many times its recipient followed its links")
+
+
+TEXT_FIELDS = list(SmsTextOut.model_fields)
+
+
+@router.get(
+    "/broadcasts/{broadcast_id}/texts", response={200: list[SmsTextOut], **ERRORS, **NOT_FOUND}
+)
+@endpoint("messaging.view")
+def list_sms_texts(request, broadcast_id: Id, page: Query[Page]):
+    """An SMS broadcast's texts, one per recipient, with what became of each (by id)."""
+    broadcast = _found(request, broadcast_id)
+    rows = sms_broadcasts.texts(broadcast).values(*TEXT_FIELDS)
+    return list(rows[page.offset : page.offset + page.limit])

@@ -14,6 +14,7 @@ from pacer.messaging import (
     selectors,
     sms_broadcasts,
     sms_health,
+    sms_links,
     sms_status,
 )
 from pacer.messaging.form_parts import contact_column
@@ -37,6 +38,12 @@ def _error_hint(text) -> str | None:
     return sms_status.ERROR_NAMES.get(value_of(text, "error_code") or "")
 
 
+TEXT_HELP = (
+    "Up to 1,600 characters (about 10 SMS parts); {{{{ contact.first_name }}}} and the other "
+    "contact fields are filled in per recipient. Say who you are and how to stop: 'Reply "
+    "STOP to opt out'. Each http(s) link is sent as a tracked link of {link_length} "
+    "characters (counted in the 1,600), so a click shows on the broadcast's page."
+)
 FIELDS = ("name", "text", "purpose", "segment_id", "audience", "schedule", "send_time")
 
 
@@ -100,6 +107,7 @@ def sms_new(request):
         + [(s.pk, f"{s.name} ({s.member_count} members)") for s in segments.segments(workspace)],
         "schedules": Schedule.choices,
         "time_zone": rules.settings_of(workspace).time_zone,
+        "text_help": TEXT_HELP.format(link_length=sms_links.link_length()),
     }
     return render(request, "messaging/sms_form.html", context, status=status)
 
@@ -150,6 +158,8 @@ def sms_detail(request, broadcast_id: int):
             Column("sent_at", "Sent", format="datetime", sortable=True),
             Column("delivered_at", "Delivered", format="datetime", sortable=True),
             Column("error_code", "Error code", sortable=True, hint=_error_hint),
+            Column("clicked_at", "First click", format="datetime", sortable=True),
+            Column("clicks", "Clicks", format="count", sortable=True),
         ],
         default_sort="contact_id",
         caption="Texts",
