@@ -10,8 +10,15 @@ from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, Id
 from pacer.core.api_schema import text as bounded
 from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
-from pacer.messaging import sms_broadcasts
-from pacer.messaging.api import WALL_TIME, AllContacts, ChosenContacts, Page, SegmentMembers
+from pacer.messaging import click_revenue, sms_broadcasts
+from pacer.messaging.api import (
+    WALL_TIME,
+    AllContacts,
+    ChosenContacts,
+    Page,
+    RevenueAfterClickOut,
+    SegmentMembers,
+)
 
 router = Router(tags=["messaging"])
 
@@ -67,6 +74,9 @@ class SmsBroadcastOut(Schema):
     click_rate: float | None = Field(
         description="clicked / (sent + not_delivered); null before any text went out"
     )
+    revenue_after_click: RevenueAfterClickOut = Field(
+        description="orders after each recipient's first click on a tracked link"
+    )
     quiet_hours_waiting: int = Field(description="queued texts waiting for quiet hours to end")
     reasons: list[SmsReasonOut] = Field(description="why texts were skipped or failed")
 
@@ -86,6 +96,9 @@ def _out(broadcast) -> dict:
         **{name: getattr(broadcast, name) for name in fields.split()},
         **report,
         "reasons": reasons,
+        "revenue_after_click": click_revenue.sms_revenue_after_click(
+            broadcast.workspace, broadcast
+        ),
     }
 
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.messaging import (
+    click_revenue,
     form_parts,
     proofs,
     rules,
@@ -43,6 +44,12 @@ TEXT_HELP = (
     "contact fields are filled in per recipient. Say who you are and how to stop: 'Reply "
     "STOP to opt out'. Each http(s) link is sent as a tracked link of {link_length} "
     "characters (counted in the 1,600), so a click shows on the broadcast's page."
+)
+REVENUE_DEFINITION = (
+    "Orders each recipient placed within {days} days (the workspace's attribution window, "
+    "set in Sending rules) after their first click on a link of this text, each counted once; "
+    "an order before the click or after the window is not, contacts merged into one count as "
+    "one person, and only orders in {currency} are added"
 )
 FIELDS = ("name", "text", "purpose", "segment_id", "audience", "schedule", "send_time")
 
@@ -170,12 +177,17 @@ def sms_detail(request, broadcast_id: int):
         html_id="sms-texts",
     )
     segment_id = broadcast.audience.get("segment")
+    revenue = click_revenue.sms_revenue_after_click(request.workspace, broadcast)
     preview = proofs.sms_preview(request.workspace, broadcast.text, request.GET.get("preview", ""))
     chosen = preview.get("contact") or {}
     context = {
         "broadcast": broadcast,
         "segment": segments.segment(request.workspace, segment_id) if segment_id else None,
         "report": sms_broadcasts.report(broadcast),
+        "revenue": revenue,
+        "revenue_definition": REVENUE_DEFINITION.format(
+            days=revenue["window_days"], currency=revenue["currency"]
+        ),
         "health": sms_health.deliverability(request.workspace),
         "delivery_chart": _delivery_chart(broadcast),
         "preview": preview,
