@@ -141,7 +141,10 @@ class VariantRevenueOut(Schema):
 class RevenueAfterClickOut(Schema):
     window_days: int = Field(description="an order counts this many days after a click")
     currency: str = Field(description="the workspace's; revenue is in it")
-    orders: int = Field(description="orders within the window after a click, each once")
+    orders: int = Field(
+        description="orders within the window after the recipient's first click, each once "
+        "(merged contacts are one person)"
+    )
     revenue: Decimal
     other_currency_orders: int = Field(description="orders in another currency, not added")
     variants: list[VariantRevenueOut] = Field(description="per subject variant (a test only)")
@@ -349,6 +352,12 @@ class TemplateReportOut(Schema):
     bounce_rate: float | None = Field(description="of attempted; null when none")
     complaint_rate: float | None
     unsubscribe_rate: float | None
+    orders_after_click: int = Field(
+        description="orders placed within the attribution window after the person's first "
+        "click on any of these messages, each once (merged contacts are one person)"
+    )
+    revenue_after_click: Decimal = Field(description="their total, in the workspace's currency")
+    other_currency_orders: int = Field(description="such orders in another currency, not added")
 
 
 @router.get("/templates/report", response={200: list[TemplateReportOut], **ERRORS})

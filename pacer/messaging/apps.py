@@ -1,5 +1,5 @@
 from pacer.core.domains import DomainConfig, Loop, NavItem
-from pacer.core.roles import MANAGERS
+from pacer.core.roles import ADMINS, MANAGERS
 
 
 class MessagingConfig(DomainConfig):
@@ -26,5 +26,6 @@ class MessagingConfig(DomainConfig):
     permissions = {
         "messaging.view": MANAGERS,
         "messaging.send": MANAGERS,
+        "messaging.thresholds": ADMINS,  # when the SMS deliverability warnings are raised
     }
     nav = (NavItem("Messages", "messages", "messaging.view", order=20, group="engage"),)

@@ -2,6 +2,8 @@
 list. Every row belongs to a workspace; a message is unique per (broadcast, contact), the
 key that makes a send happen once."""
 
+from decimal import Decimal
+
 from django.db import models
 
 from pacer.core.models import Workspace
@@ -101,6 +103,19 @@ class MessagingSettings(models.Model):
     )
     # an order counts as revenue after click when placed at most this many days after
     attribution_days = models.PositiveSmallIntegerField(default=7)
+    # when the SMS deliverability warnings (pacer.messaging.sms_health) are raised: the
+    # last day's failure rate over this percent (from sms_min_texts texts on), its opt-out
+    # rate over this percent and more than sms_spike_factor times that of the
+    # sms_baseline_days days before; set by an admin
+    sms_failure_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("5.00")
+    )
+    sms_min_texts = models.PositiveIntegerField(default=20)
+    sms_opt_out_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("1.00")
+    )
+    sms_spike_factor = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("2.00"))
+    sms_baseline_days = models.PositiveSmallIntegerField(default=7)
 
 
 class Topic(models.Model):
@@ -424,6 +439,10 @@ class SmsMessage(models.Model):
     delivery = models.CharField(max_length=12, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     error_code = models.CharField(max_length=20, blank=True)
+    # a broadcast's text: when its recipient first followed one of its tracked links
+    # (pacer.messaging.sms_links), and how many times they followed any
+    clicked_at = models.DateTimeField(null=True, blank=True)
+    clicks = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "key"], name="sms_once")]

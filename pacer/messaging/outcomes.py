@@ -1,14 +1,11 @@
 """What a broadcast led to over time: revenue after click, and delivery per hour or day.
 
-**Revenue after click.** An order counts for a broadcast when its contact clicked a
-tracked link of the broadcast's message at most the workspace's attribution window
-(``MessagingSettings.attribution_days``, 1 to 90 days, 7 by default as in most email
-tools) before placing it: the click at or before the order, the order at most that many
-days after the click. The window in force when the report is read applies to every
-broadcast. An order counts once however many clicks precede it.
-Revenue is summed in the workspace's currency; orders in another currency are counted
-apart (``other_currency_orders``), never converted. Orders are read through
-``pacer.people.selectors``; a message carries its contact as it was when queued.
+**Revenue after click.** An order counts for a broadcast when it is placed within the
+workspace's attribution window (``MessagingSettings.attribution_days``, 1 to 90 days, 7
+by default as in most email tools) after the recipient's first click on a tracked link
+of the broadcast's message; merged contacts count as one person
+(``pacer.messaging.click_revenue`` holds the rule). The window in force when the report
+is read applies to every broadcast.
 
 **Delivery over time.** Per UTC hour (when the whole story spans at most
 ``HOURLY_UP_TO`` hours) or per UTC day: messages sent (accepted by the relay),
@@ -18,73 +15,54 @@ bounced (relay refusals at their time, and hard-bounce DSNs at theirs). Each ser
 to the broadcast report's figure.
 """
 
-from collections import defaultdict
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.db.models import Min
 
 from pacer.core.models import Workspace
-from pacer.messaging import rules
+from pacer.messaging import click_revenue, rules
 from pacer.messaging.models import Broadcast, EventKind, Message, MessageEvent, MessageStatus
 from pacer.messaging.subject_test import LETTERS
-from pacer.people import selectors as people
 
 HOURLY_UP_TO = 72
 
 
-def _clicks(workspace: Workspace, broadcast: Broadcast) -> dict[int, tuple[list, int | None]]:
-    """Per contact: the times of their clicks on this broadcast, and their message's
-    subject variant."""
-    found: dict[int, tuple[list, int | None]] = {}
-    rows = MessageEvent.objects.filter(
-        workspace=workspace, message__broadcast=broadcast, kind=EventKind.CLICK
-    ).values_list("message__contact_id", "message__variant", "at")
-    for contact_id, variant, at in rows:
-        found.setdefault(contact_id, ([], variant))[0].append(at)
-    return found
+def _first_clicks(workspace: Workspace, broadcast: Broadcast) -> dict:
+    """Per group, ``"all"`` and each subject variant's index: per recipient contact, the
+    first click on their message of the broadcast."""
+    rows = (
+        MessageEvent.objects.filter(
+            workspace=workspace, message__broadcast=broadcast, kind=EventKind.CLICK
+        )
+        .values_list("message__contact_id", "message__variant")
+        .annotate(first=Min("at"))
+        .order_by()
+    )
+    groups: dict = {"all": {}, **{index: {} for index in range(len(broadcast.subject_variants))}}
+    for contact_id, variant, first in rows:
+        groups["all"][contact_id] = min(first, groups["all"].get(contact_id, first))
+        if variant in groups:
+            groups[variant][contact_id] = first
+    return groups
 
 
 def revenue_after_click(workspace: Workspace, broadcast: Broadcast) -> dict:
-    """Orders placed within the workspace's attribution window after a click on the
-    broadcast, their count and revenue in the workspace's currency, in all and per
-    subject variant (a subject test only)."""
-    window_days = rules.settings_of(workspace).attribution_days
-    window = timedelta(days=window_days)
-    clicks = _clicks(workspace, broadcast)
-    currency = workspace.currency
-    orders, revenue, other = 0, Decimal("0.00"), 0
-    per_variant: dict[int, list] = defaultdict(lambda: [0, Decimal("0.00")])
-    if clicks:
-        first = min(min(times) for times, _ in clicks.values())
-        last = max(max(times) for times, _ in clicks.values()) + window
-        for _, contact_id, placed_at, total, order_currency in people.orders_placed(
-            workspace, sorted(clicks), first, last
-        ):
-            times, variant = clicks[contact_id]
-            if not any(at <= placed_at <= at + window for at in times):
-                continue
-            if order_currency != currency:
-                other += 1
-                continue
-            orders, revenue = orders + 1, revenue + total
-            if variant is not None:
-                per_variant[variant][0] += 1
-                per_variant[variant][1] += total
+    """Orders placed within the workspace's attribution window after a recipient's first
+    click on the broadcast (``pacer.messaging.click_revenue``), their count and revenue
+    in the workspace's currency, in all and per subject variant (a subject test only)."""
+    found = click_revenue.revenue_after_first_click(workspace, _first_clicks(workspace, broadcast))
     variants = [
         {
             "variant": LETTERS[index],
-            "orders": per_variant[index][0],
-            "revenue": per_variant[index][1],
+            "orders": found[index]["orders"],
+            "revenue": found[index]["revenue"],
         }
         for index in range(len(broadcast.subject_variants))
     ]
     return {
-        "window_days": window_days,
-        "currency": currency,
-        "orders": orders,
-        "revenue": revenue,
-        "other_currency_orders": other,
+        "window_days": rules.settings_of(workspace).attribution_days,
+        "currency": workspace.currency,
+        **found["all"],
         "variants": variants,
     }
 

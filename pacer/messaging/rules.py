@@ -2,6 +2,7 @@
 validate, then do."""
 
 from datetime import time
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
@@ -13,6 +14,10 @@ from pacer.messaging.schedule import known_zone
 
 MAX_CAP_COUNT, MAX_CAP_DAYS, MAX_SOFT_BOUNCES = 1000, 365, 100
 MAX_ATTRIBUTION_DAYS = 90
+# the bounds of the SMS deliverability thresholds an admin may set
+PERCENT_RANGE = (Decimal("0.01"), Decimal("100"))
+SPIKE_RANGE = (Decimal("1"), Decimal("100"))
+MAX_MIN_TEXTS, MAX_BASELINE_DAYS = 1_000_000, 90
 SMS_REPLY_LIMIT = 320
 
 
@@ -43,6 +48,71 @@ def _whole(errors: dict, field: str, value, low: int, high: int) -> int:
         errors[field] = f"must be a whole number from {low} to {high}"
         return low
     return value
+
+
+def _decimal(errors: dict, field: str, value, low: Decimal, high: Decimal) -> Decimal:
+    """A number from ``low`` to ``high`` with at most two decimals (text or a number)."""
+    text = str(value).strip() if isinstance(value, (str, int, float, Decimal)) else ""
+    try:
+        number = Decimal(text) if 0 < len(text) <= 20 else None
+    except InvalidOperation:
+        number = None
+    if isinstance(value, bool) or number is None or not number.is_finite():
+        errors[field] = "must be a number"
+        return low
+    if not low <= number <= high or number != number.quantize(Decimal("0.01")):
+        errors[field] = f"must be from {low} to {high} with at most two decimals"
+        return low
+    return number.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def save_sms_thresholds(
+    workspace: Workspace,
+    *,
+    sms_failure_percent,
+    sms_min_texts,
+    sms_opt_out_percent,
+    sms_spike_factor,
+    sms_baseline_days,
+    actor=None,
+) -> MessagingSettings:
+    """Set when the SMS deliverability warnings are raised (``pacer.messaging.sms_health``):
+    the failure rate over ``sms_failure_percent`` % from ``sms_min_texts`` texts on, the
+    opt-out rate over ``sms_opt_out_percent`` % and ``sms_spike_factor`` times that of the
+    ``sms_baseline_days`` days before. Each refusal names its field; nothing is saved
+    then."""
+    errors: dict[str, str] = {}
+    values = {
+        "sms_failure_percent": _decimal(
+            errors, "sms_failure_percent", sms_failure_percent, *PERCENT_RANGE
+        ),
+        "sms_min_texts": _whole(errors, "sms_min_texts", sms_min_texts, 1, MAX_MIN_TEXTS),
+        "sms_opt_out_percent": _decimal(
+            errors, "sms_opt_out_percent", sms_opt_out_percent, *PERCENT_RANGE
+        ),
+        "sms_spike_factor": _decimal(errors, "sms_spike_factor", sms_spike_factor, *SPIKE_RANGE),
+        "sms_baseline_days": _whole(
+            errors, "sms_baseline_days", sms_baseline_days, 1, MAX_BASELINE_DAYS
+        ),
+    }
+    if errors:
+        raise ValidationFailed(errors)
+    found = settings_of(workspace)
+    before = {name: str(getattr(found, name)) for name in values}
+    for name, value in values.items():
+        setattr(found, name, value)
+    found.save()
+    after = {name: str(value) for name, value in values.items()}
+    audit.record(
+        workspace,
+        "messaging.sms_thresholds_changed",
+        found,
+        actor=actor,
+        before=before,
+        after=after,
+    )
+    return found
 
 
 @transaction.atomic

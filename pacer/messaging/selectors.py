@@ -91,6 +91,7 @@ TEXT_DELIVERIES = {
     "delivered": "Delivered (or read)",
     "not_delivered": "Failed or undelivered",
     "unreported": "Sent, no delivery report yet",
+    "clicked": "Clicked a link",
 }
 
 
@@ -140,6 +141,7 @@ def texts_of(workspace: Workspace, broadcast_id: int, delivery: str = ""):
         "delivered": Q(delivery__in=["delivered", "read"]),
         "not_delivered": Q(delivery__in=["undelivered", "failed"]),
         "unreported": Q(status=MessageStatus.SENT) & ~Q(delivery__in=["delivered", "read"]),
+        "clicked": Q(clicked_at__isnull=False),
     }.get(delivery)
     if narrowed is not None:
         found = found.filter(narrowed)

@@ -5,12 +5,13 @@ bounces to and how their posts are verified."""
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
 from pacer.core.errors import ValidationFailed
-from pacer.core.permissions import page
+from pacer.core.permissions import allows, page
 from pacer.messaging import (
     provider_auth,
     provider_events,
@@ -130,7 +131,20 @@ def sending_rules(request):
     }
     sms_account = sms_providers.account_of(workspace)
     sms_form, sms_errors = _sms_form_of(sms_account), {}
-    if request.method == "POST" and request.POST.get("form") == "sms-provider":
+    thresholds_form = {k: str(v) for k, v in sms_health.thresholds_of(workspace).items()}
+    thresholds_errors = {}
+    if request.method == "POST" and request.POST.get("form") == "sms-thresholds":
+        if not allows(request.role, "messaging.thresholds"):
+            raise PermissionDenied("only an admin sets the deliverability thresholds")
+        thresholds_form = {name: request.POST.get(name, "") for name in sms_health.THRESHOLDS}
+        try:
+            rules.save_sms_thresholds(workspace, **thresholds_form, actor=request.user)
+        except ValidationFailed as error:
+            thresholds_errors, status = error.errors, 422
+        else:
+            messages.success(request, "Deliverability thresholds saved.")
+            return HttpResponseRedirect(reverse("message-settings") + "#sms-thresholds")
+    elif request.method == "POST" and request.POST.get("form") == "sms-provider":
         sms_errors = _save_sms_provider(request)
         if not sms_errors:
             return HttpResponseRedirect(reverse("message-settings") + "#sms-provider")
@@ -181,5 +195,8 @@ def sending_rules(request):
         "sms_inbound_url": sms_providers.callback_url(workspace.pk, "inbound"),
         "sms_status_url": sms_providers.callback_url(workspace.pk, "status"),
         "health": sms_health.deliverability(workspace),
+        "thresholds_form": thresholds_form,
+        "thresholds_errors": thresholds_errors,
+        "can_set_thresholds": allows(request.role, "messaging.thresholds"),
     }
     return render(request, "messaging/settings.html", context, status=status)

@@ -34,7 +34,7 @@ from django.db.models import F, Q
 from pacer.core import clock, faults
 from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Workspace
-from pacer.messaging import sms_providers, sms_status
+from pacer.messaging import sms_links, sms_providers, sms_status
 from pacer.messaging.models import (
     BroadcastStatus,
     CapLock,
@@ -333,7 +333,10 @@ def _hand_over(text: SmsMessage, *, counted: bool = False) -> bool:
         return False
     try:
         gateway = sms_providers.provider_for(text.workspace)
-        sid = gateway.send(text.to_number, text.text, f"pacer-sms-{text.pk}")
+        body = text.text
+        if text.broadcast_id is not None:  # its links tracked; a keyword's reply as written
+            body = sms_links.rewritten(body, text.workspace_id, text.pk)
+        sid = gateway.send(text.to_number, body, f"pacer-sms-{text.pk}")
     except SmsRejected as error:  # refused for good (a 4xx): the provider's reason
         log.warning("SMS %s refused: %s", text.pk, error)
         _finish(text, MessageStatus.FAILED, str(error))

@@ -2,6 +2,7 @@
 their texts. Refusals name the field and write nothing."""
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
@@ -10,8 +11,15 @@ from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, Id
 from pacer.core.api_schema import text as bounded
 from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
-from pacer.messaging import sms_broadcasts
-from pacer.messaging.api import WALL_TIME, AllContacts, ChosenContacts, Page, SegmentMembers
+from pacer.messaging import click_revenue, rules, sms_broadcasts, sms_health, sms_status
+from pacer.messaging.api import (
+    WALL_TIME,
+    AllContacts,
+    ChosenContacts,
+    Page,
+    RevenueAfterClickOut,
+    SegmentMembers,
+)
 
 router = Router(tags=["messaging"])
 
@@ -63,6 +71,13 @@ class SmsBroadcastOut(Schema):
         description="delivered / (sent + not_delivered); null until the provider reported "
         "on a text (the install's gateway reports none)"
     )
+    clicked: int = Field(description="texts whose recipient followed a tracked link (once each)")
+    click_rate: float | None = Field(
+        description="clicked / (sent + not_delivered); null before any text went out"
+    )
+    revenue_after_click: RevenueAfterClickOut = Field(
+        description="orders after each recipient's first click on a tracked link"
+    )
     quiet_hours_waiting: int = Field(description="queued texts waiting for quiet hours to end")
     reasons: list[SmsReasonOut] = Field(description="why texts were skipped or failed")
 
@@ -82,6 +97,9 @@ def _out(broadcast) -> dict:
         **{name: getattr(broadcast, name) for name in fields.split()},
         **report,
         "reasons": reasons,
+        "revenue_after_click": click_revenue.sms_revenue_after_click(
+            broadcast.workspace, broadcast
+        ),
     }
 
 
@@ -126,3 +144,103 @@ def queue_sms_broadcast(request, broadcast_id: Id):
     texted are recorded as skipped with the reason."""
     broadcast = _found(request, broadcast_id)
     return sms_broadcasts.queue_sms_broadcast(request.workspace, broadcast.pk, actor=request.user)
+
+
+class SmsTextOut(Schema):
+    id: int
+    contact_id: int | None
+    to_number: str
+    status: str
+    reason: str = Field(description="why it was skipped, deferred or failed")
+    delivery: str = Field(description="the provider's latest status report, '' before any")
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    error_code: str
+    clicked_at: datetime | None = Field(description="when its recipient first followed a link")
+    clicks: int = Field(description="how many times its recipient followed its links")
+
+
+TEXT_FIELDS = list(SmsTextOut.model_fields)
+
+
+@router.get(
+    "/broadcasts/{broadcast_id}/texts", response={200: list[SmsTextOut], **ERRORS, **NOT_FOUND}
+)
+@endpoint("messaging.view")
+def list_sms_texts(request, broadcast_id: Id, page: Query[Page]):
+    """An SMS broadcast's texts, one per recipient, with what became of each (by id)."""
+    broadcast = _found(request, broadcast_id)
+    rows = sms_broadcasts.texts(broadcast).values(*TEXT_FIELDS)
+    return list(rows[page.offset : page.offset + page.limit])
+
+
+class SmsThresholdsIn(Schema):
+    sms_failure_percent: Decimal = Field(
+        ge=Decimal("0.01"), le=100, decimal_places=2, description="warn over this failure rate"
+    )
+    sms_min_texts: int = Field(ge=1, le=rules.MAX_MIN_TEXTS, description="texts a day, at least")
+    sms_opt_out_percent: Decimal = Field(
+        ge=Decimal("0.01"), le=100, decimal_places=2, description="warn over this opt-out rate"
+    )
+    sms_spike_factor: Decimal = Field(
+        ge=1, le=100, decimal_places=2, description="and this many times the baseline's"
+    )
+    sms_baseline_days: int = Field(
+        ge=1, le=rules.MAX_BASELINE_DAYS, description="the days before the last one compared"
+    )
+
+
+class SmsThresholdsOut(Schema):
+    sms_failure_percent: Decimal
+    sms_min_texts: int
+    sms_opt_out_percent: Decimal
+    sms_spike_factor: Decimal
+    sms_baseline_days: int
+
+
+class SmsErrorCodeOut(Schema):
+    code: str = Field(description="the provider's error code, e.g. 30007")
+    name: str
+    texts: int = Field(description="texts of the last day that failed with it")
+
+
+class SmsDeliverabilityOut(Schema):
+    taken: int = Field(description="texts the provider took in the last 24 hours")
+    not_delivered: int = Field(description="of those, reported undelivered or failed")
+    failure_rate: float | None = Field(description="not_delivered / taken; null when none")
+    stops: int = Field(description="STOPs texted in the last 24 hours")
+    opt_out_rate: float | None = Field(description="stops / taken; null when none taken")
+    baseline_opt_out_rate: float | None = Field(
+        description="the same over the baseline days before; null when none taken then"
+    )
+    error_codes: list[SmsErrorCodeOut]
+    thresholds: SmsThresholdsOut
+    warnings: list[str] = Field(description="each a sentence naming the figure and what to do")
+
+
+def _deliverability(workspace) -> dict:
+    found = sms_health.deliverability(workspace)
+    found["error_codes"] = [
+        {"code": code, "name": sms_status.ERROR_NAMES.get(code, ""), "texts": n}
+        for code, n in sorted(found["error_codes"].items())
+    ]
+    return found
+
+
+@router.get("/deliverability", response={200: SmsDeliverabilityOut, **ERRORS})
+@endpoint("messaging.view")
+def sms_deliverability(request):
+    """The last 24 hours' SMS deliverability figures, the thresholds in force and the
+    warnings they raise (as the SMS pages show them)."""
+    return _deliverability(request.workspace)
+
+
+@router.put(
+    "/deliverability/thresholds", response={200: SmsDeliverabilityOut, **ERRORS, **BODY_ERRORS}
+)
+@endpoint("messaging.thresholds")
+def put_sms_thresholds(request, payload: SmsThresholdsIn):
+    """Set when the warnings are raised (admins only); a value out of its range is refused
+    (422, naming the field) and nothing changes. Answers the figures under the new ones."""
+    rules.save_sms_thresholds(request.workspace, **payload.model_dump(), actor=request.user)
+    return _deliverability(request.workspace)

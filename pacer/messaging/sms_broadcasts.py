@@ -21,7 +21,7 @@ from django.template import Context, TemplateSyntaxError
 from pacer.core import audit, clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
-from pacer.messaging import sms_status
+from pacer.messaging import sms_links, sms_status
 from pacer.messaging.audience import audience_ids, check_audience, check_schedule, due_at
 from pacer.messaging.models import (
     BroadcastStatus,
@@ -102,6 +102,11 @@ def text_for(compiled, row: dict) -> tuple[str, str]:
         return "", "the personalised text is empty"
     if len(body) > MAX_TEXT:
         return "", f"the personalised text is longer than {MAX_TEXT} characters"
+    if sms_links.sent_length(body) > MAX_TEXT:
+        return body, (
+            f"the personalised text is longer than {MAX_TEXT} characters with its links "
+            f"tracked ({sms_links.link_length()} characters each)"
+        )
     return body, ""
 
 
@@ -189,7 +194,9 @@ def report(broadcast: SmsBroadcast) -> dict:
     """What became of a broadcast's texts: counts per status; of the sent ones, how many
     the provider's status callbacks reported ``delivered`` (or ``read``) and how many it
     could not deliver (``undelivered``/``failed``: those texts are failed, and counted
-    there too), and the delivered share of the sent and reported-undelivered texts (None
+    there too); ``clicked``, the texts whose recipient followed a tracked link, and
+    ``click_rate``, their share of the texts the provider took (None before any); the
+    delivered share of the sent and reported-undelivered texts (None
     until the provider reported on one: the install's gateway never does); the
     reasons texts were skipped or failed (most common first, then by the reason), and
     how many wait for quiet hours to end."""
@@ -198,6 +205,7 @@ def report(broadcast: SmsBroadcast) -> dict:
     reported = texts.aggregate(
         delivered=Count("id", filter=Q(delivery__in=DELIVERED)),
         not_delivered=Count("id", filter=Q(delivery__in=sms_status.NOT_DELIVERED)),
+        clicked=Count("id", filter=Q(clicked_at__isnull=False)),
     )
     reasons = Counter(
         dict(
@@ -215,6 +223,7 @@ def report(broadcast: SmsBroadcast) -> dict:
         **{status: statuses.get(status, 0) for status in ("queued", "sent", "skipped", "failed")},
         **reported,
         "delivery_rate": reported["delivered"] / reached if reached and any_report else None,
+        "click_rate": reported["clicked"] / reached if reached else None,
         "quiet_hours_waiting": waiting.count(),
         "reasons": sorted(reasons.items(), key=lambda found: (-found[1], found[0])),
     }
@@ -236,3 +245,8 @@ def delivery_over_time(broadcast: SmsBroadcast) -> dict:
             ),
         }
     )
+
+
+def texts(broadcast: SmsBroadcast):
+    """The broadcast's texts, one per recipient, by id."""
+    return SmsMessage.objects.filter(broadcast=broadcast).order_by("id")

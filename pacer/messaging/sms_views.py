@@ -8,12 +8,14 @@ from django.urls import reverse
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.messaging import (
+    click_revenue,
     form_parts,
     proofs,
     rules,
     selectors,
     sms_broadcasts,
     sms_health,
+    sms_links,
     sms_status,
 )
 from pacer.messaging.form_parts import contact_column
@@ -37,6 +39,18 @@ def _error_hint(text) -> str | None:
     return sms_status.ERROR_NAMES.get(value_of(text, "error_code") or "")
 
 
+TEXT_HELP = (
+    "Up to 1,600 characters (about 10 SMS parts); {{{{ contact.first_name }}}} and the other "
+    "contact fields are filled in per recipient. Say who you are and how to stop: 'Reply "
+    "STOP to opt out'. Each http(s) link is sent as a tracked link of {link_length} "
+    "characters (counted in the 1,600), so a click shows on the broadcast's page."
+)
+REVENUE_DEFINITION = (
+    "Orders each recipient placed within {days} days (the workspace's attribution window, "
+    "set in Sending rules) after their first click on a link of this text, each counted once; "
+    "an order before the click or after the window is not, contacts merged into one count as "
+    "one person, and only orders in {currency} are added"
+)
 FIELDS = ("name", "text", "purpose", "segment_id", "audience", "schedule", "send_time")
 
 
@@ -100,6 +114,7 @@ def sms_new(request):
         + [(s.pk, f"{s.name} ({s.member_count} members)") for s in segments.segments(workspace)],
         "schedules": Schedule.choices,
         "time_zone": rules.settings_of(workspace).time_zone,
+        "text_help": TEXT_HELP.format(link_length=sms_links.link_length()),
     }
     return render(request, "messaging/sms_form.html", context, status=status)
 
@@ -150,6 +165,8 @@ def sms_detail(request, broadcast_id: int):
             Column("sent_at", "Sent", format="datetime", sortable=True),
             Column("delivered_at", "Delivered", format="datetime", sortable=True),
             Column("error_code", "Error code", sortable=True, hint=_error_hint),
+            Column("clicked_at", "First click", format="datetime", sortable=True),
+            Column("clicks", "Clicks", format="count", sortable=True),
         ],
         default_sort="contact_id",
         caption="Texts",
@@ -160,12 +177,17 @@ def sms_detail(request, broadcast_id: int):
         html_id="sms-texts",
     )
     segment_id = broadcast.audience.get("segment")
+    revenue = click_revenue.sms_revenue_after_click(request.workspace, broadcast)
     preview = proofs.sms_preview(request.workspace, broadcast.text, request.GET.get("preview", ""))
     chosen = preview.get("contact") or {}
     context = {
         "broadcast": broadcast,
         "segment": segments.segment(request.workspace, segment_id) if segment_id else None,
         "report": sms_broadcasts.report(broadcast),
+        "revenue": revenue,
+        "revenue_definition": REVENUE_DEFINITION.format(
+            days=revenue["window_days"], currency=revenue["currency"]
+        ),
         "health": sms_health.deliverability(request.workspace),
         "delivery_chart": _delivery_chart(broadcast),
         "preview": preview,

@@ -3,16 +3,21 @@ handed to the relay in the period, how many were sent, delivered, opened, clicke
 bounced, complained about and unsubscribed from, with their rates (blank, not 0 %,
 when nothing was sent). The figures mean what a broadcast's report's do
 (``selectors.report``), summed over the template's broadcasts, and are counted in the
-database in one query.
+database in one query. Revenue after click (``orders_after_click``,
+``revenue_after_click``, ``other_currency_orders``) follows
+``pacer.messaging.click_revenue``: per person, the first click on any of those messages
+starts the window, so a person who clicked two broadcasts of the template has their
+orders counted once.
 
 (SMS broadcasts have no templates: each carries its own text, and its page reports it.)
 """
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, Min, OuterRef, Q
 
 from pacer.core.models import Workspace
+from pacer.messaging import click_revenue
 from pacer.messaging.models import EventKind, Message, MessageEvent, MessageStatus
 from pacer.messaging.selectors import templates
 
@@ -47,15 +52,33 @@ def _had(kind: str) -> Exists:
     return Exists(MessageEvent.objects.filter(message_id=OuterRef("pk"), kind=kind))
 
 
+def _first_clicks(workspace: Workspace, window: Q) -> dict[int, dict[int, datetime]]:
+    """Per template: per recipient contact, their first click on a message of the
+    template's broadcasts in ``window``."""
+    messages = Message.objects.filter(workspace=workspace).filter(window).values("pk")
+    rows = (
+        MessageEvent.objects.filter(
+            workspace=workspace, kind=EventKind.CLICK, message_id__in=messages
+        )
+        .values_list("message__broadcast__template_id", "message__contact_id")
+        .annotate(first=Min("at"))
+        .order_by()
+    )
+    found: dict[int, dict[int, datetime]] = {}
+    for template_id, contact_id, first in rows:
+        found.setdefault(template_id, {})[contact_id] = first
+    return found
+
+
 def template_report(
     workspace: Workspace, start: date | None = None, end: date | None = None
 ) -> list[dict]:
     """One row per template of the workspace (by name), with ``template_id``, ``name``,
     the ``FIGURES``, ``attempted`` and the ``RATES`` (None when their base is 0)."""
-    sent = Q(status=MessageStatus.SENT)
+    sent, window = Q(status=MessageStatus.SENT), _window(start, end)
     rows = (
         Message.objects.filter(workspace=workspace)
-        .filter(_window(start, end))
+        .filter(window)
         .annotate(
             has_open=_had(EventKind.OPEN),
             has_click=_had(EventKind.CLICK),
@@ -76,6 +99,7 @@ def template_report(
         .order_by()
     )
     counted = {row.pop("broadcast__template_id"): row for row in rows}
+    revenue = click_revenue.revenue_after_first_click(workspace, _first_clicks(workspace, window))
     report = []
     for template in templates(workspace):
         found = counted.get(template.pk, {})
@@ -91,5 +115,16 @@ def template_report(
             name: figures[part] / figures[base] if figures[base] else None
             for name, (part, base) in RATES.items()
         }
-        report.append({"template_id": template.pk, "name": template.name, **figures, **rates})
+        after_click = revenue.get(template.pk) or click_revenue.empty()
+        report.append(
+            {
+                "template_id": template.pk,
+                "name": template.name,
+                **figures,
+                **rates,
+                "orders_after_click": after_click["orders"],
+                "revenue_after_click": after_click["revenue"],
+                "other_currency_orders": after_click["other_currency_orders"],
+            }
+        )
     return report

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from pacer.core import clock
 from pacer.core.permissions import page
+from pacer.messaging import rules
 from pacer.messaging.template_report import template_report
 from pacer.web.filters import DateRange, FilterBar
 from pacer.web.tables import Column, Table
@@ -24,11 +25,13 @@ COLUMNS = [
     ("complaint_rate", "Complaint rate", "percent"),
     ("unsubscribed", "Unsubscribed", "count"),
     ("unsubscribe_rate", "Unsubscribe rate", "percent"),
+    ("orders_after_click", "Orders after click", "count"),
+    ("revenue_after_click", "Revenue after click", "money"),
 ]
 
 # shown until the reader chooses: the rates (and how many were sent); the other counts are
 # in the column chooser
-SHOWN = {"sent", *(key for key, _, kind in COLUMNS if kind == "percent")}
+SHOWN = {"sent", "revenue_after_click", *(key for key, _, kind in COLUMNS if kind == "percent")}
 
 
 @page("messaging.view")
@@ -57,4 +60,6 @@ def template_report_page(request):
         empty_hint="Write a template, then send a broadcast with it.",
         html_id="template-report",
     )
-    return render(request, "messaging/template_report.html", {"table": table, "bar": bar})
+    window_days = rules.settings_of(request.workspace).attribution_days
+    context = {"table": table, "bar": bar, "window_days": window_days}
+    return render(request, "messaging/template_report.html", context)

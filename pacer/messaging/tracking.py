@@ -16,6 +16,7 @@ from django.core import signing
 from django.urls import reverse
 
 from pacer.core import clock
+from pacer.messaging import sms_links
 from pacer.messaging.models import EventKind, Message, MessageEvent
 from pacer.messaging.webhooks import emit
 
@@ -82,7 +83,10 @@ def record_open(token: str) -> bool:
 
 def record_click(token: str) -> str | None:
     """Record a click and return where it goes; None (nothing written) for a token this
-    install did not sign or a destination that is not http(s)."""
+    install did not sign or a destination that is not http(s). A text's short link
+    (``pacer.messaging.sms_links``) is recorded on its text."""
+    if sms_links.TOKEN.match(token):
+        return sms_links.record_click(token)
     try:
         workspace_id, message_id, url = signing.loads(token, salt=CLICK_SALT)
     except (signing.BadSignature, ValueError, TypeError):

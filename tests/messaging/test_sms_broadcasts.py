@@ -130,6 +130,8 @@ def test_queueing_texts_each_consenting_number_once_personalised_with_the_reason
         "delivered": 0,  # the outbox folder's gateway reports no delivery
         "not_delivered": 0,
         "delivery_rate": None,  # nor a rate
+        "clicked": 0,
+        "click_rate": 0.0,
         "quiet_hours_waiting": 0,
         "reasons": [("no SMS consent for marketing", 1), ("the number texted STOP", 1)],
     }

@@ -4,6 +4,7 @@ the 7 days before), and the carrier error codes that mean blocked as spam (30007
 unreachable (30003, 30005, 30006) by name; shown on the SMS pages and the settings."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -60,6 +61,13 @@ def test_nothing_sent_raises_nothing(workspace, now):
         "opt_out_rate": None,
         "baseline_opt_out_rate": None,
         "error_codes": {},
+        "thresholds": {
+            "sms_failure_percent": Decimal("5.00"),
+            "sms_min_texts": 20,
+            "sms_opt_out_percent": Decimal("1.00"),
+            "sms_spike_factor": Decimal("2.00"),
+            "sms_baseline_days": 7,
+        },
         "warnings": [],
     }
 
@@ -71,7 +79,7 @@ def test_failures_opt_out_spike_and_carrier_codes_are_named(workspace, now):
     stops(workspace, hour_ago, 1)
     stops(workspace, days_ago, 1, start=100)
     found = sms_health.deliverability(workspace)
-    assert {k: v for k, v in found.items() if k != "warnings"} == {
+    assert {k: v for k, v in found.items() if k not in ("warnings", "thresholds")} == {
         "taken": 40,
         "not_delivered": 3,
         "failure_rate": 3 / 40,

@@ -5,6 +5,7 @@ list) and in ``GET /api/messaging/templates/report``."""
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -101,6 +102,9 @@ def test_each_template_sums_its_broadcasts_in_the_period(workspace, story):
         "bounce_rate": 2 / 6,
         "complaint_rate": 1 / 5,
         "unsubscribe_rate": 1 / 5,
+        "orders_after_click": 0,  # tests/messaging/test_click_revenue.py counts them
+        "revenue_after_click": Decimal("0.00"),
+        "other_currency_orders": 0,
     }
     for name in ("Autumn", "Winter"):  # nothing sent in the period: blank rates
         assert rows[name]["sent"] == 0
@@ -167,7 +171,7 @@ def test_the_page_is_reached_from_the_templates_list_and_shows_blank_rates(
     }
     spring = next(v for k, v in cells.items() if "Spring" in k)
     winter = next(v for k, v in cells.items() if "Winter" in k)
-    assert spring == ["Spring", "5", "66.7%", "60.0%", "20.0%", "33.3%", "20.0%", "20.0%"]
+    assert spring == ["Spring", "5", "66.7%", "60.0%", "20.0%", "33.3%", "20.0%", "20.0%", "$0"]
     assert winter[:2] == ["Winter", "0"]
     assert "%" not in " ".join(winter)  # every rate blank, none 0 %
     bad = client.get("/messages/templates/report/?start=2026-03-07&end=2026-03-01")

@@ -1,0 +1,100 @@
+"""A broadcast's page with per-recipient outcomes on a big broadcast: each message's
+first open, first click, bounce, complaint and problem are correlated subqueries of the
+table's one query (``pacer.messaging.selectors.messages_of``). Measures the whole page
+request (test client, page rendered, count included) for the first page, the first page
+sorted by first click, and the *Clicked* filter, with the queries each makes.
+
+    .venv/bin/python benchmarks/messaging_outcomes.py [MESSAGES] [RUNS]
+
+Prints the median and range of RUNS runs of each, with the process's CPU time.
+"""
+
+import random
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+from _common import django_in_temp_dir
+from _messaging import cpu_seconds
+from contacts_table import show, timed
+
+
+def main(messages: int = 10_000, runs: int = 9) -> None:
+    django_in_temp_dir("pacer-bench-outcomes-")
+    from django.db import connection
+    from django.test import Client
+
+    from pacer.core import actions as core
+    from pacer.messaging import actions
+    from pacer.messaging.models import Broadcast, Message, MessageEvent
+    from pacer.people.models import Contact
+
+    workspace = core.create_workspace("Bench", slug="bench")
+    admin = core.create_user(workspace, "bench", "long-password-1", "admin")
+    template = actions.save_template(workspace, name="T", subject="Hi", html="<p>Hi</p>")
+    sender = actions.save_sender(workspace, name="Acme", from_email="news@acme.test")
+    broadcast = Broadcast.objects.create(
+        workspace=workspace, name="Big", template=template, sender=sender, status="sent"
+    )
+    rng, sent = random.Random(7), datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    contacts = Contact.objects.bulk_create(
+        [
+            Contact(workspace=workspace, email=f"p{i}@x.test", first_name=f"P{i}")
+            for i in range(messages)
+        ],
+        batch_size=5000,
+    )
+    rows = Message.objects.bulk_create(
+        [
+            Message(
+                workspace=workspace,
+                broadcast=broadcast,
+                contact_id=c.pk,
+                email=c.email,
+                status="sent",
+                sent_at=sent,
+            )
+            for c in contacts
+        ],
+        batch_size=5000,
+    )
+    events = []
+    for message in rows:
+        for kind, share in (("open", 0.4), ("click", 0.1), ("bounce", 0.02), ("complaint", 0.005)):
+            if rng.random() < share:
+                at = sent + timedelta(minutes=rng.randrange(1, 3000))
+                events.append(MessageEvent(workspace=workspace, message=message, kind=kind, at=at))
+    MessageEvent.objects.bulk_create(events, batch_size=5000)
+    print(f"{messages:,} messages, {len(events):,} events ({connection.vendor})")
+
+    client = Client()
+    client.force_login(admin)
+    url = f"/messages/broadcasts/{broadcast.pk}/"
+    for label, query in (
+        ("first page", ""),
+        ("sorted by first click", "?sort=-clicked_at"),
+        ("Clicked filter", "?outcome=clicked"),
+    ):
+
+        def page(q=query):
+            response = client.get(url + q)
+            assert response.status_code == 200, response.status_code
+
+        queries = []
+
+        def count(execute, sql, params, many, context, queries=queries):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            page()
+        before = cpu_seconds()
+        started = time.perf_counter()
+        show(f"{label}: whole request", timed(page, runs))
+        wall = time.perf_counter() - started
+        cpu = cpu_seconds() - before
+        print(f"  {len(queries)} queries per request; CPU {cpu:.2f} s of {wall:.2f} s wall")
+
+
+if __name__ == "__main__":
+    main(*(int(a) for a in sys.argv[1:]))
