@@ -1,7 +1,7 @@
 """Staff notices (reminders, escalations) are emailed by the staff email outbox (ADR
 0010), no longer by the leads' own sender: the notices still waiting for it are copied
 to ``core.OutboxEmail`` (key ``leads.notice:<lead>:<notice key>``, as
-``followup.outbox_key``) and marked claimed, so the leads' sender, which keeps the
+``notices.outbox_key``) and marked claimed, so the leads' sender, which keeps the
 auto-replies, the replies and the SMS, never takes them. Sent, claimed and in-app
 notices stay as they were."""
 
