@@ -256,7 +256,7 @@ def answer_survey_by_email(request, token: str):
     return _answer(request, *found)
 
 
-def _answer(request, survey, contact_id: int):
+def _answer(request, survey, contact_id: int, location_id: int | None = None):
     low, high = surveys.SCALES[survey.kind]
     errors, done, status = {}, False, 200
     if request.method == "POST":
@@ -266,6 +266,7 @@ def _answer(request, survey, contact_id: int):
                 contact_id,
                 score=request.POST.get("score", ""),
                 comment=request.POST.get("comment", ""),
+                location_id=location_id,
             )
             done = True
         except ValidationFailed as error:
