@@ -218,7 +218,7 @@ def _survey_page(request, survey, trigger_form=None, trigger_errors=None, status
         caption="Sent after orders and answered, by the order's location",
         empty_title="Nothing sent after an order yet.",
         empty_hint="Set the trigger below; it asks about orders placed from then on.",
-        html_id="trigger-locations",
+        html_id="trigger-by-location",
     )
     context = {
         "survey": survey,

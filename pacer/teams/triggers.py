@@ -5,10 +5,11 @@ it was set: ``collect`` reads new orders through the people domain's selector (b
 which orders are appended in) and records one ``SurveyAsk`` per (survey, contact, order),
 a unique key, due ``delay_days`` after the order inside the daytime window of the
 contact's time zone; ``send_due`` sends the due asks through a messaging broadcast of
-their own, where consent and suppression apply as to any broadcast. A contact asked by
-any survey within ``ask_again_after_days`` is skipped, as is a second order of the same
-person in one run. ``run_triggers`` is the worker's periodic task: each trigger's work
-happens under a lock on its row, so two runs (or two workers) send each ask once.
+their own, where consent and suppression apply as to any broadcast. Skipped instead: a
+contact asked by any survey within ``ask_again_after_days``, a second order of the same
+person in one run, and anyone who has answered the survey (one answer per person).
+``run_triggers`` is the worker's periodic task: each trigger's work happens under a lock
+on its row, so two runs (or two workers) send each ask once.
 """
 
 from datetime import UTC, datetime, time, timedelta
@@ -24,7 +25,7 @@ from pacer.messaging import selectors as messages
 from pacer.messaging.rules import settings_of
 from pacer.messaging.schedule import zone_of
 from pacer.people import selectors as people
-from pacer.teams.models import AskStatus, Survey, SurveyAsk, SurveyTrigger
+from pacer.teams.models import AskStatus, Survey, SurveyAsk, SurveyResponse, SurveyTrigger
 
 ORDERS_PER_RUN = 2000
 ASKS_PER_RUN = 1000
@@ -232,10 +233,17 @@ def send_due(trigger: SurveyTrigger) -> int:
             contact_id__in=sorted({a.contact_id for a in due}),
         ).values_list("contact_id", flat=True)
     )
+    answered = set(
+        SurveyResponse.objects.filter(
+            survey_id=trigger.survey_id, contact_id__in=sorted({a.contact_id for a in due})
+        ).values_list("contact_id", flat=True)
+    )
     chosen: dict[int, SurveyAsk] = {}
-    asked_lately, repeated = [], []
+    asked_lately, repeated, done = [], [], []
     for ask in due:
-        if ask.contact_id in recent:
+        if ask.contact_id in answered:
+            done.append(ask)
+        elif ask.contact_id in recent:
             asked_lately.append(ask)
         elif ask.contact_id in chosen:
             repeated.append(ask)
@@ -243,6 +251,7 @@ def send_due(trigger: SurveyTrigger) -> int:
             chosen[ask.contact_id] = ask
     _skip(asked_lately, f"asked within {trigger.ask_again_after_days} days")
     _skip(repeated, "asked about another order in the same run")
+    _skip(done, "already answered this survey (one answer per person)")
     if chosen:
         _send(trigger, chosen, now)
     return len(due)

@@ -268,6 +268,16 @@ def test_answers_count_for_the_orders_location_in_its_nps(workspace, tracker, sh
     figures = cx.by_location(workspace, day, day)
     assert (figures[south_id]["nps"], figures[south_id]["nps_answers"]) == (100.0, 2)
     assert (figures[north_id]["nps"], figures[north_id]["nps_answers"]) == (-100.0, 1)
+    # a later order of someone who answered: not sent the same survey again
+    now.at = T0 + timedelta(days=100)
+    order(tracker, "u1", "s-3", "s", now.at)
+    triggers.run_triggers()
+    latest = SurveyAsk.objects.filter(contact_id=people["u1"].pk).order_by("-id").first()
+    assert (latest.status, latest.reason) == (
+        "skipped",
+        "already answered this survey (one answer per person)",
+    )
+    assert Message.objects.count() == 3
     # a message of another survey's trigger reaches nothing
     other = surveys.create_survey(workspace, name="Other", kind="nps")
     link = link_in_email(workspace, Message.objects.get(contact_id=people["u0"].pk))
