@@ -284,3 +284,34 @@ def test_answers_count_for_the_orders_location_in_its_nps(workspace, tracker, sh
     forged = surveys.email_link(other).removeprefix(settings.BASE_URL) + "?" + link.split("?")[1]
     assert page.get(forged).status_code == 404
     assert survey.responses.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_running_the_task_at_once_send_each_ask_once(workspace, tracker, shop, now):
+    import threading
+
+    from django.db import connection
+
+    people, sender = shop
+    survey_with_trigger(workspace, sender, delay_days=0)
+    for n in (0, 1, 2):
+        order(tracker, f"u{n}", f"w-{n}", "n", T0)
+    start, done = threading.Barrier(2), []
+
+    def worker():
+        try:
+            start.wait()
+            done.append(triggers.run_triggers())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(done) == [0, 6]  # one read 3 orders and settled 3 asks; the other nothing
+    assert Message.objects.count() == 3 and Broadcast.objects.count() == 1
+    assert sorted(Message.objects.values_list("contact_id", flat=True)) == sorted(
+        people[f"u{n}"].pk for n in (0, 1, 2)
+    )
