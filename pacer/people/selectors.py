@@ -209,6 +209,25 @@ def orders_placed(
     return rows
 
 
+def orders_after(
+    workspace: Workspace, after_id: int, limit: int
+) -> list[tuple[int, int, int | None, datetime]]:
+    """``(order id, contact id, location id, placed at)`` of the workspace's orders with
+    ids above ``after_id``, the first ``limit`` by id. Orders are appended in id order
+    (``lock_appends``), so a reader keeping the last id it saw misses none."""
+    return list(
+        Order.objects.filter(workspace=workspace, id__gt=after_id)
+        .order_by("id")
+        .values_list("id", "contact_id", "location_id", "placed_at")[:limit]
+    )
+
+
+def last_order_id(workspace: Workspace) -> int:
+    """The id of the workspace's latest order (0 without any)."""
+    found = Order.objects.filter(workspace=workspace).order_by("-id").values_list("id", flat=True)
+    return found.first() or 0
+
+
 def locations_by_code(workspace: Workspace, codes: set[str] | list[str]) -> dict[str, Location]:
     """The workspace's locations with these codes, by code (unknown codes are absent)."""
     wanted = sorted({code for code in codes if code})

@@ -1,7 +1,8 @@
 """Teams over the REST API: list and create teams, set members and lead, set a KPI
-target, read a team's scoreboard."""
+target, read a team's scoreboard; review ratings; a survey's "send after an order"
+trigger."""
 
-from datetime import date
+from datetime import date, datetime
 
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
@@ -18,7 +19,8 @@ from pacer.core.api_schema import (
 )
 from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
-from pacer.teams import actions, selectors, surveys
+from pacer.people import selectors as people
+from pacer.teams import actions, selectors, surveys, triggers
 from pacer.teams.models import Team
 from pacer.teams.registry import METRICS, month_start
 
@@ -145,6 +147,102 @@ def import_ratings(request, payload: RatingsIn):
         for row in payload.rows
     ]
     return surveys.record_ratings(request.workspace, rows, actor=request.user)
+
+
+ClockTime = text(5, min_length=5, pattern=r"^[0-2][0-9]:[0-5][0-9]$", examples=["09:00"])
+
+
+class SurveyTriggerIn(Schema):
+    sender_id: Id = Field(description="the messaging sender the survey is emailed from")
+    enabled: bool = True
+    delay_days: int = Field(default=2, ge=0, le=triggers.MAX_DELAY_DAYS)
+    send_from: ClockTime = Field(default="09:00", description="daytime start, contact's zone")
+    send_until: ClockTime = Field(default="18:00", description="daytime end, contact's zone")
+    locations: list[text(40, min_length=1)] = Field(
+        default=[], max_length=1000, description="location codes; empty: every location"
+    )
+    ask_again_after_days: int = Field(default=90, ge=0, le=triggers.MAX_ASK_AGAIN_DAYS)
+    purpose: text(60, min_length=1) = Field(default="marketing", description="consent purpose")
+
+
+class TriggerLocationOut(Schema):
+    location: str
+    sent: int
+    skipped: int
+    answered: int
+    response_rate: float | None
+
+
+class SurveyTriggerOut(Schema):
+    survey_id: int
+    enabled: bool
+    delay_days: int
+    send_from: str
+    send_until: str
+    locations: list[str]
+    ask_again_after_days: int
+    sender_id: int
+    purpose: str
+    since: datetime
+    sent: int
+    answered: int
+    response_rate: float | None
+    by_location: list[TriggerLocationOut]
+
+
+def _survey(request, survey_id: int):
+    survey = selectors.survey(request.workspace, survey_id)
+    if survey is None:
+        raise NotFound("survey_id", "no such survey in this workspace")
+    return survey
+
+
+def _trigger_out(survey) -> dict:
+    trigger = survey.trigger
+    codes = {location.pk: location.code for location in people.locations(survey.workspace)}
+    by_location = selectors.trigger_by_location(survey)
+    sent = sum(row["sent"] for row in by_location)
+    answered = sum(row["answered"] for row in by_location)
+    return {
+        "survey_id": survey.pk,
+        "enabled": trigger.enabled,
+        "delay_days": trigger.delay_days,
+        "send_from": f"{trigger.send_from:%H:%M}",
+        "send_until": f"{trigger.send_until:%H:%M}",
+        "locations": [codes[pk] for pk in trigger.location_ids if pk in codes],
+        "ask_again_after_days": trigger.ask_again_after_days,
+        "sender_id": trigger.sender_id,
+        "purpose": trigger.purpose,
+        "since": trigger.since,
+        "sent": sent,
+        "answered": answered,
+        "response_rate": answered / sent if sent else None,
+        "by_location": by_location,
+    }
+
+
+@router.get("/surveys/{survey_id}/trigger", response={200: SurveyTriggerOut, **ERRORS, **NOT_FOUND})
+@endpoint("cx.view")
+def survey_trigger(request, survey_id: Id):
+    """The survey's "send after an order" trigger and what it sent and got answered, by
+    the order's location (404 naming ``trigger`` when the survey has none)."""
+    survey = _survey(request, survey_id)
+    if not hasattr(survey, "trigger"):
+        raise NotFound("trigger", "this survey has no trigger")
+    return _trigger_out(survey)
+
+
+@router.put(
+    "/surveys/{survey_id}/trigger",
+    response={200: SurveyTriggerOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND},
+)
+@endpoint("cx.manage")
+def set_survey_trigger(request, survey_id: Id, payload: SurveyTriggerIn):
+    """Set or change the trigger; a new one asks about orders placed from now on."""
+    survey = _survey(request, survey_id)
+    triggers.save_trigger(survey, **payload.dict(), actor=request.user)
+    survey.refresh_from_db()
+    return _trigger_out(selectors.survey(request.workspace, survey.pk))
 
 
 @router.put("/{key}", response={200: TeamOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND})

@@ -1,4 +1,4 @@
-from pacer.core.domains import DomainConfig, NavItem
+from pacer.core.domains import DomainConfig, Loop, NavItem
 from pacer.core.roles import ANALYSTS, EVERYONE, MANAGERS
 
 
@@ -25,6 +25,7 @@ class TeamsConfig(DomainConfig):
         ),
         NavItem("Experience", "cx", "cx.view", order=50, group="teams"),
     )
+    loops = (Loop("survey-triggers", "pacer.teams.triggers.run_triggers", 60),)
     person_rows = ("pacer.teams.surveys.person_rows",)
     subscribers = ("pacer.teams.merges.SUBSCRIBER",)
 

@@ -15,8 +15,9 @@ from django.utils import timezone
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.messaging import selectors as messaging
+from pacer.people import selectors as people
 from pacer.planning.money import money_column
-from pacer.teams import selectors, surveys
+from pacer.teams import selectors, surveys, triggers
 from pacer.teams.cx import csat_of, nps_of
 from pacer.teams.models import SurveyKind
 from pacer.teams.waste import benchmark_repeat_rate, experience_gaps
@@ -171,11 +172,25 @@ def import_ratings(request):
     return HttpResponseRedirect(reverse("cx"))
 
 
-@page("cx.view")
-def survey_detail(request, survey_id: int):
-    survey = selectors.survey(request.workspace, survey_id)
-    if survey is None:
-        raise Http404("no such survey in this workspace")
+def _trigger_form(survey) -> dict:
+    """The trigger's settings as the form shows them (the defaults without one)."""
+    trigger = getattr(survey, "trigger", None)
+    if trigger is None:
+        return {"enabled": "1", "delay_days": "2", "send_from": "09:00", "send_until": "18:00"}
+    codes = {location.pk: location.code for location in people.locations(survey.workspace)}
+    return {
+        "enabled": "1" if trigger.enabled else "0",
+        "delay_days": str(trigger.delay_days),
+        "send_from": f"{trigger.send_from:%H:%M}",
+        "send_until": f"{trigger.send_until:%H:%M}",
+        "locations": ", ".join(codes[pk] for pk in trigger.location_ids if pk in codes),
+        "ask_again_after_days": str(trigger.ask_again_after_days),
+        "sender_id": str(trigger.sender_id),
+        "purpose": trigger.purpose,
+    }
+
+
+def _survey_page(request, survey, trigger_form=None, trigger_errors=None, status=200):
     scores = list(survey.responses.values_list("score", flat=True))
     link, errors = "", {}
     contact_text = request.GET.get("contact", "").strip()
@@ -185,6 +200,26 @@ def survey_detail(request, survey_id: int):
             link = request.build_absolute_uri(reverse("survey-answer", args=[token]))
         else:
             errors["contact"] = "must be a contact id"
+    by_location = selectors.trigger_by_location(survey)
+    sent = sum(row["sent"] for row in by_location)
+    answered = sum(row["answered"] for row in by_location)
+    trigger_table = Table(
+        request,
+        by_location,
+        [
+            Column("location", "Order's location"),
+            Column("sent", "Sent", format="count"),
+            Column("skipped", "Skipped", format="count"),
+            Column("answered", "Answered", format="count"),
+            Column("response_rate", "Response rate", format="percent"),
+        ],
+        default_sort="location",
+        prefix="trigger-",
+        caption="Sent after orders and answered, by the order's location",
+        empty_title="Nothing sent after an order yet.",
+        empty_hint="Set the trigger below; it asks about orders placed from then on.",
+        html_id="trigger-by-location",
+    )
     context = {
         "survey": survey,
         "answers": len(scores),
@@ -197,8 +232,64 @@ def survey_detail(request, survey_id: int):
         "senders": [
             (str(x.pk), f"{x.name} <{x.from_email}>") for x in messaging.senders(request.workspace)
         ],
+        "trigger": getattr(survey, "trigger", None),
+        "trigger_form": trigger_form or _trigger_form(survey),
+        "trigger_errors": trigger_errors or {},
+        "trigger_table": trigger_table,
+        "trigger_sent": sent,
+        "trigger_answered": answered,
+        "response_rate": answered / sent if sent else None,
+        "switches": [("1", "On: send after each order"), ("0", "Off")],
     }
-    return render(request, "teams/survey.html", context)
+    return render(request, "teams/survey.html", context, status=status)
+
+
+@page("cx.view")
+def survey_detail(request, survey_id: int):
+    survey = selectors.survey(request.workspace, survey_id)
+    if survey is None:
+        raise Http404("no such survey in this workspace")
+    return _survey_page(request, survey)
+
+
+TRIGGER_FIELDS = (
+    "enabled",
+    "delay_days",
+    "send_from",
+    "send_until",
+    "locations",
+    "ask_again_after_days",
+    "sender_id",
+    "purpose",
+)
+
+
+@page("cx.manage")
+def survey_trigger(request, survey_id: int):
+    survey = selectors.survey(request.workspace, survey_id)
+    if survey is None:
+        raise Http404("no such survey in this workspace")
+    if request.method != "POST":
+        return HttpResponseRedirect(reverse("cx-survey", args=[survey.pk]) + "#trigger-h")
+    form = {name: request.POST.get(name, "")[:2000] for name in TRIGGER_FIELDS}
+    codes = [code.strip() for code in form["locations"].split(",") if code.strip()]
+    try:
+        triggers.save_trigger(
+            survey,
+            sender_id=form["sender_id"],
+            delay_days=form["delay_days"],
+            send_from=form["send_from"],
+            send_until=form["send_until"],
+            locations=codes,
+            ask_again_after_days=form["ask_again_after_days"],
+            purpose=form["purpose"],
+            enabled=form["enabled"] == "1",
+            actor=request.user,
+        )
+    except ValidationFailed as error:
+        return _survey_page(request, survey, form, error.errors, status=422)
+    messages.success(request, "Trigger saved: the survey goes out after each order.")
+    return HttpResponseRedirect(reverse("cx-survey", args=[survey.pk]))
 
 
 @page("cx.manage")
@@ -256,7 +347,7 @@ def answer_survey_by_email(request, token: str):
     return _answer(request, *found)
 
 
-def _answer(request, survey, contact_id: int):
+def _answer(request, survey, contact_id: int, location_id: int | None = None):
     low, high = surveys.SCALES[survey.kind]
     errors, done, status = {}, False, 200
     if request.method == "POST":
@@ -266,6 +357,7 @@ def _answer(request, survey, contact_id: int):
                 contact_id,
                 score=request.POST.get("score", ""),
                 comment=request.POST.get("comment", ""),
+                location_id=location_id,
             )
             done = True
         except ValidationFailed as error:

@@ -125,6 +125,62 @@ class SurveyResponse(models.Model):
         indexes = [models.Index(fields=["workspace", "location_id"])]
 
 
+class SurveyTrigger(models.Model):
+    """Send a survey by itself after each order: ``delay_days`` after it is placed, moved
+    into the daytime window ``[send_from, send_until)`` of the contact's time zone, for
+    orders of ``location_ids`` (every location when empty) placed from ``since`` on.
+    Nobody asked by any survey within ``ask_again_after_days`` is asked again."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    survey = models.OneToOneField(Survey, on_delete=models.CASCADE, related_name="trigger")
+    enabled = models.BooleanField(default=True)
+    delay_days = models.PositiveSmallIntegerField(default=2)
+    location_ids = models.JSONField(default=list, blank=True)
+    send_from = models.TimeField()
+    send_until = models.TimeField()
+    ask_again_after_days = models.PositiveSmallIntegerField(default=90)
+    sender_id = models.BigIntegerField()  # messaging's sender
+    purpose = models.CharField(max_length=60, default="marketing")
+    since = models.DateTimeField()  # orders placed earlier are not asked about
+    order_cursor = models.BigIntegerField(default=0)  # the last order id read
+    template_id = models.BigIntegerField(null=True, blank=True)  # messaging's template
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class AskStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    SENT = "sent", "Sent"
+    SKIPPED = "skipped", "Skipped"
+
+
+class SurveyAsk(models.Model):
+    """One (survey, contact, order) a trigger asks about: waiting until ``due_at``, then
+    sent (queued in messaging's broadcast ``broadcast_id``) or skipped with the reason.
+    The unique key makes it once, however often or in how many workers the task runs."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="asks")
+    contact_id = models.BigIntegerField()
+    order_id = models.BigIntegerField()
+    location_id = models.BigIntegerField(null=True, blank=True)  # the order's location
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=AskStatus.choices, default="waiting")
+    reason = models.CharField(max_length=300, blank=True)
+    broadcast_id = models.BigIntegerField(null=True, blank=True)
+    asked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "contact_id", "order_id"], name="survey_ask_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["survey", "status", "due_at"], name="survey_ask_due"),
+            models.Index(fields=["workspace", "contact_id", "asked_at"], name="survey_ask_recent"),
+        ]
+
+
 class ReviewRating(models.Model):
     """A public review's star rating (1-5) for a location, imported by CSV."""
 

@@ -15,10 +15,13 @@ from pacer.metrics.selectors import by_location as kpis_by_location
 from pacer.people import selectors as people
 from pacer.teams import cx
 from pacer.teams.models import (
+    AskStatus,
     KpiTarget,
     ReviewItem,
     ReviewItemKind,
     Survey,
+    SurveyAsk,
+    SurveyResponse,
     Team,
     TeamMember,
     WeeklyReview,
@@ -282,3 +285,35 @@ def surveys(workspace: Workspace) -> list[Survey]:
 
 def survey(workspace: Workspace, survey_id: int) -> Survey | None:
     return Survey.objects.filter(workspace=workspace, pk=survey_id).first()
+
+
+def trigger_by_location(survey: Survey) -> list[dict]:
+    """Per location of the orders the survey's trigger asked about (by name; orders
+    without a location last): ``sent``, ``skipped``, ``answered`` (answers of people it
+    sent to, counted for the order's location) and ``response_rate`` (answered ÷ sent,
+    None when none was sent)."""
+    counts: dict[int | None, dict] = {}
+    asks = SurveyAsk.objects.filter(survey=survey, status__in=[AskStatus.SENT, AskStatus.SKIPPED])
+    for location_id, status, n in (
+        asks.values_list("location_id", "status").annotate(n=Count("id")).order_by()
+    ):
+        counts.setdefault(location_id, {"sent": 0, "skipped": 0, "answered": 0})[status] = n
+    sent_to = SurveyAsk.objects.filter(survey=survey, status=AskStatus.SENT).values("contact_id")
+    answers = (
+        SurveyResponse.objects.filter(survey=survey, contact_id__in=sent_to)
+        .values_list("location_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for location_id, n in answers:
+        counts.setdefault(location_id, {"sent": 0, "skipped": 0, "answered": 0})["answered"] = n
+    names = {location.pk: location.name for location in people.locations(survey.workspace)}
+    rows = [
+        {
+            "location": names.get(location_id, "No location") if location_id else "No location",
+            **found,
+            "response_rate": found["answered"] / found["sent"] if found["sent"] else None,
+        }
+        for location_id, found in counts.items()
+    ]
+    return sorted(rows, key=lambda row: (row["location"] == "No location", row["location"]))

@@ -19,7 +19,7 @@ from pacer.core.models import Workspace
 from pacer.messaging import actions as messaging
 from pacer.messaging import selectors as messages
 from pacer.people import selectors as people
-from pacer.teams.models import ReviewRating, Survey, SurveyKind, SurveyResponse
+from pacer.teams.models import ReviewRating, Survey, SurveyAsk, SurveyKind, SurveyResponse
 
 TOKEN_SALT = "pacer.teams.survey"
 SCALES = {SurveyKind.NPS: (0, 10), SurveyKind.CSAT: (1, 5)}
@@ -69,8 +69,12 @@ def read_token(token: str) -> tuple[Survey, int] | None:
     return (survey, contact_id) if survey is not None else None
 
 
-def answer(survey: Survey, contact_id: int, *, score, comment: str = "") -> SurveyResponse:
-    """Record one person's answer; a second answer from the same person is refused."""
+def answer(
+    survey: Survey, contact_id: int, *, score, comment: str = "", location_id: int | None = None
+) -> SurveyResponse:
+    """Record one person's answer; a second answer from the same person is refused. The
+    answer counts for ``location_id`` (the order's location, when a trigger asked about an
+    order), else the person's own location."""
     low, high = SCALES[survey.kind]
     errors: dict[str, str] = {}
     try:
@@ -93,7 +97,7 @@ def answer(survey: Survey, contact_id: int, *, score, comment: str = "") -> Surv
                 workspace=survey.workspace,
                 survey=survey,
                 contact_id=contact.pk,
-                location_id=contact.location_id,
+                location_id=location_id or contact.location_id,
                 score=value,
                 comment=comment,
                 answered_at=clock.now(),
@@ -113,9 +117,10 @@ def email_link(survey: Survey) -> str:
     return settings.BASE_URL + reverse("survey-email", args=[token])
 
 
-def read_email_link(token: str, unsubscribe_url: str) -> tuple[Survey, int] | None:
-    """The survey and the contact of an email link (None unless both signatures hold and
-    the message was sent for this survey)."""
+def read_email_link(token: str, unsubscribe_url: str) -> tuple[Survey, int, int | None] | None:
+    """The survey, the contact and the location the answer counts for (the order's, when
+    the survey's trigger sent it; else None) of an email link (None unless both
+    signatures hold and the message was sent for this survey)."""
     try:
         workspace_id, survey_id = signing.loads(token, salt=EMAIL_SALT)
     except (signing.BadSignature, ValueError, TypeError):
@@ -126,9 +131,18 @@ def read_email_link(token: str, unsubscribe_url: str) -> tuple[Survey, int] | No
     if survey is None or recipient is None:
         return None
     message_workspace, contact_id, broadcast_id = recipient
-    if message_workspace != workspace_id or broadcast_id != survey.broadcast_id:
+    if message_workspace != workspace_id or broadcast_id is None:
         return None
-    return survey, contact_id
+    if broadcast_id == survey.broadcast_id:
+        return survey, contact_id, None
+    ask = (  # a trigger's message: the answer counts for the order's location
+        SurveyAsk.objects.filter(survey=survey, contact_id=contact_id, broadcast_id=broadcast_id)
+        .values_list("location_id")
+        .first()
+    )
+    if ask is None:
+        return None
+    return survey, contact_id, ask[0]
 
 
 def send_survey(
@@ -290,6 +304,12 @@ def record_answers(survey: Survey, answers: list[tuple[int, int, datetime]]) -> 
 
 
 def person_rows(workspace: Workspace, contact_ids) -> dict[str, QuerySet]:
-    """A person's survey answers, for the privacy export and erasure."""
-    rows = SurveyResponse.objects.filter(workspace=workspace, contact_id__in=list(contact_ids))
-    return {SurveyResponse._meta.label_lower: rows.order_by("pk")}
+    """A person's survey answers and the asks sent to them, for the privacy export and
+    erasure."""
+    ids = list(contact_ids)
+    rows = SurveyResponse.objects.filter(workspace=workspace, contact_id__in=ids)
+    asks = SurveyAsk.objects.filter(workspace=workspace, contact_id__in=ids)
+    return {
+        SurveyResponse._meta.label_lower: rows.order_by("pk"),
+        SurveyAsk._meta.label_lower: asks.order_by("pk"),
+    }

@@ -18,6 +18,11 @@ urlpatterns = [
     path("experience/ratings/", cx_views.import_ratings, name="cx-ratings"),
     path("experience/surveys/<int:survey_id>/", cx_views.survey_detail, name="cx-survey"),
     path("experience/surveys/<int:survey_id>/send/", cx_views.send_survey, name="cx-survey-send"),
+    path(
+        "experience/surveys/<int:survey_id>/trigger/",
+        cx_views.survey_trigger,
+        name="cx-survey-trigger",
+    ),
     path("s/<str:token>/", cx_views.answer_survey, name="survey-answer"),
     path("s/e/<str:token>/", cx_views.answer_survey_by_email, name="survey-email"),
 ]

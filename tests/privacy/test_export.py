@@ -38,6 +38,7 @@ def test_export_holds_all_of_her_rows_in_both_stores_and_nobody_elses(workspace,
         "messaging.messageevent": 0,  # opens and clicks of her messages
         "messaging.message": 0,  # the outbox, keyed by contact id (pacer.messaging.privacy)
         "teams.surveyresponse": 0,  # survey answers, keyed by contact id (pacer.teams)
+        "teams.surveyask": 0,  # surveys a trigger asked her after an order (pacer.teams)
         "segments.membership": 0,
         "segments.membershipchange": 0,
         "people.identity": 5,

@@ -1,0 +1,311 @@
+"""Surveys sent by themselves after an order.
+
+A survey's trigger (``SurveyTrigger``) asks each customer about each order placed since
+it was set: ``collect`` reads new orders through the people domain's selector (by id,
+which orders are appended in) and records one ``SurveyAsk`` per (survey, contact, order),
+a unique key, due ``delay_days`` after the order inside the daytime window of the
+contact's time zone; ``send_due`` sends the due asks through a messaging broadcast of
+their own, where consent and suppression apply as to any broadcast. Skipped instead: a
+contact asked by any survey within ``ask_again_after_days``, a second order of the same
+person in one run, and anyone who has answered the survey (one answer per person).
+``run_triggers`` is the worker's periodic task: each trigger's work happens under a lock
+on its row, so two runs (or two workers) send each ask once.
+"""
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from pacer.core import audit, clock
+from pacer.core.errors import ValidationFailed
+from pacer.core.models import Workspace
+from pacer.messaging import actions as messaging
+from pacer.messaging import selectors as messages
+from pacer.messaging.rules import settings_of
+from pacer.messaging.schedule import zone_of
+from pacer.people import selectors as people
+from pacer.teams.models import AskStatus, Survey, SurveyAsk, SurveyResponse, SurveyTrigger
+
+ORDERS_PER_RUN = 2000
+ASKS_PER_RUN = 1000
+MAX_DELAY_DAYS = 60
+MAX_ASK_AGAIN_DAYS = 730
+
+
+def _whole(errors: dict, field: str, value, low: int, high: int) -> int:
+    text = str(value).strip() if isinstance(value, str | int) and value is not True else ""
+    if not (text.isdecimal() and len(text) < 6 and low <= int(text) <= high):
+        errors[field] = f"must be a whole number from {low} to {high}"
+        return low
+    return int(text)
+
+
+def _clock(errors: dict, field: str, value) -> time:
+    if isinstance(value, time):
+        return value.replace(second=0, microsecond=0, tzinfo=None)
+    text = value.strip() if isinstance(value, str) else ""
+    if len(text) == 5 and text[2] == ":":
+        try:
+            return time.fromisoformat(text)
+        except ValueError:
+            pass
+    errors[field] = "must be a time of day as HH:MM"
+    return time(0)
+
+
+def _location_ids(workspace: Workspace, errors: dict, codes) -> list[int]:
+    if not isinstance(codes, list) or len(codes) > 1000:
+        errors["locations"] = "must be a list of at most 1000 location codes"
+        return []
+    wanted = [str(code).strip() for code in codes if str(code).strip()]
+    found = people.locations_by_code(workspace, wanted)
+    unknown = [code for code in wanted if code not in found]
+    if unknown:
+        errors["locations"] = f"no location with code '{unknown[0][:40]}'"
+    return sorted({found[code].pk for code in wanted if code in found})
+
+
+@transaction.atomic
+def save_trigger(
+    survey: Survey,
+    *,
+    sender_id,
+    delay_days=2,
+    send_from="09:00",
+    send_until="18:00",
+    locations=(),
+    ask_again_after_days=90,
+    purpose="marketing",
+    enabled=True,
+    actor=None,
+) -> SurveyTrigger:
+    """Set (or change) the survey's "send after an order" trigger; every field is checked
+    before anything is written. A new trigger asks about orders placed from now on."""
+    workspace = survey.workspace
+    errors: dict[str, str] = {}
+    values = {
+        "delay_days": _whole(errors, "delay_days", delay_days, 0, MAX_DELAY_DAYS),
+        "ask_again_after_days": _whole(
+            errors, "ask_again_after_days", ask_again_after_days, 0, MAX_ASK_AGAIN_DAYS
+        ),
+        "send_from": _clock(errors, "send_from", send_from),
+        "send_until": _clock(errors, "send_until", send_until),
+        "location_ids": _location_ids(workspace, errors, list(locations or [])),
+        "enabled": bool(enabled),
+    }
+    times_given = "send_from" not in errors and "send_until" not in errors
+    if times_given and values["send_from"] >= values["send_until"]:
+        errors["send_until"] = "must be later in the day than send_from"
+    sender_ids = {str(s.pk): s.pk for s in messages.senders(workspace)}
+    if str(sender_id).strip() not in sender_ids:
+        errors["sender_id"] = "no such sender in this workspace"
+    if not isinstance(purpose, str) or not 1 <= len(purpose.strip()) <= 60:
+        errors["purpose"] = "must be text of 1 to 60 characters"
+    if errors:
+        raise ValidationFailed(errors)
+    values["sender_id"] = sender_ids[str(sender_id).strip()]
+    values["purpose"] = purpose.strip()
+    trigger = SurveyTrigger.objects.select_for_update().filter(survey=survey).first()
+    before = audit.snapshot(trigger) if trigger else None
+    if trigger is None:
+        trigger = SurveyTrigger(
+            workspace=workspace,
+            survey=survey,
+            since=clock.now(),
+            order_cursor=people.last_order_id(workspace),
+        )
+    for name, value in values.items():
+        setattr(trigger, name, value)
+    trigger.save()
+    audit.record(
+        workspace,
+        "survey.trigger",
+        survey,
+        actor=actor,
+        before=before,
+        after=audit.snapshot(trigger),
+    )
+    return trigger
+
+
+def daytime_instant(at: datetime, zone_name: str, start: time, end: time) -> datetime:
+    """The first instant at or after ``at`` whose wall-clock time in ``zone_name`` lies in
+    ``[start, end)``.
+
+    >>> daytime_instant(datetime(2026, 4, 3, 23, 0, tzinfo=UTC), "Europe/Paris",
+    ...                 time(9), time(18)).isoformat()
+    '2026-04-04T07:00:00+00:00'
+    """
+    zone = ZoneInfo(zone_name)
+    local = at.astimezone(zone)
+    if start <= local.time() < end:
+        return at
+    day = local.date() + timedelta(days=1 if local.time() >= end else 0)
+    return datetime.combine(day, start, tzinfo=zone).astimezone(UTC)
+
+
+def collect(trigger: SurveyTrigger) -> int:
+    """Record the asks of the orders placed since the trigger's cursor (call with its row
+    locked); returns how many orders were read."""
+    workspace = trigger.workspace
+    orders = people.orders_after(workspace, trigger.order_cursor, ORDERS_PER_RUN)
+    if not orders:
+        return 0
+    wanted = set(trigger.location_ids)
+    chosen = [
+        order
+        for order in orders
+        if order[3] >= trigger.since and (not wanted or order[2] in wanted)
+    ]
+    zones = {
+        row["id"]: row["time_zone"]
+        for row in people.recipients(workspace, sorted({order[1] for order in chosen}))
+    }
+    default_zone = settings_of(workspace).time_zone
+    delay = timedelta(days=trigger.delay_days)
+    SurveyAsk.objects.bulk_create(
+        [
+            SurveyAsk(
+                workspace=workspace,
+                survey_id=trigger.survey_id,
+                contact_id=contact_id,
+                order_id=order_id,
+                location_id=location_id,
+                due_at=daytime_instant(
+                    placed_at + delay,
+                    zone_of(zones.get(contact_id), default_zone),
+                    trigger.send_from,
+                    trigger.send_until,
+                ),
+            )
+            for order_id, contact_id, location_id, placed_at in chosen
+        ],
+        ignore_conflicts=True,  # the unique key: an order read again is asked about once
+    )
+    trigger.order_cursor = orders[-1][0]
+    trigger.save(update_fields=["order_cursor", "updated_at"])
+    return len(orders)
+
+
+def _template_id(trigger: SurveyTrigger) -> int:
+    from pacer.teams.surveys import email_link
+
+    if trigger.template_id and messages.template(trigger.workspace, trigger.template_id):
+        return trigger.template_id
+    survey = trigger.survey
+    link = email_link(survey) + "?r={{ unsubscribe_url|urlencode }}"
+    template = messaging.save_template(
+        trigger.workspace,
+        name=f"Survey after an order: {survey.name} ({survey.pk})"[:200],
+        subject=survey.question,
+        html=f'<p>{survey.question}</p><p><a href="{link}">Answer in one click</a></p>',
+        text=f"{survey.question}\n\nAnswer here: {link}",
+    )
+    trigger.template_id = template.pk
+    trigger.save(update_fields=["template_id", "updated_at"])
+    return template.pk
+
+
+def _skip(asks: list[SurveyAsk], reason: str) -> None:
+    SurveyAsk.objects.filter(pk__in=[a.pk for a in asks]).update(
+        status=AskStatus.SKIPPED, reason=reason[:300]
+    )
+
+
+def send_due(trigger: SurveyTrigger) -> int:
+    """Send the trigger's due asks through one messaging broadcast (call with its row
+    locked); returns how many asks were settled (sent or skipped)."""
+    workspace, now = trigger.workspace, clock.now()
+    due = list(
+        SurveyAsk.objects.filter(
+            survey_id=trigger.survey_id, status=AskStatus.WAITING, due_at__lte=now
+        ).order_by("due_at", "id")[:ASKS_PER_RUN]
+    )
+    if not due:
+        return 0
+    window = now - timedelta(days=trigger.ask_again_after_days)
+    recent = set(
+        SurveyAsk.objects.filter(
+            workspace=workspace,
+            status=AskStatus.SENT,
+            asked_at__gt=window,
+            contact_id__in=sorted({a.contact_id for a in due}),
+        ).values_list("contact_id", flat=True)
+    )
+    answered = set(
+        SurveyResponse.objects.filter(
+            survey_id=trigger.survey_id, contact_id__in=sorted({a.contact_id for a in due})
+        ).values_list("contact_id", flat=True)
+    )
+    chosen: dict[int, SurveyAsk] = {}
+    asked_lately, repeated, done = [], [], []
+    for ask in due:
+        if ask.contact_id in answered:
+            done.append(ask)
+        elif ask.contact_id in recent:
+            asked_lately.append(ask)
+        elif ask.contact_id in chosen:
+            repeated.append(ask)
+        else:
+            chosen[ask.contact_id] = ask
+    _skip(asked_lately, f"asked within {trigger.ask_again_after_days} days")
+    _skip(repeated, "asked about another order in the same run")
+    _skip(done, "already answered this survey (one answer per person)")
+    if chosen:
+        _send(trigger, chosen, now)
+    return len(due)
+
+
+def _send(trigger: SurveyTrigger, chosen: dict[int, SurveyAsk], now: datetime) -> None:
+    workspace, survey = trigger.workspace, trigger.survey
+    broadcast = messaging.create_broadcast(
+        workspace,
+        name=f"Survey after an order: {survey.name} {now:%Y-%m-%d %H:%M}"[:200],
+        template_id=_template_id(trigger),
+        sender_id=trigger.sender_id,
+        audience={"contacts": sorted(chosen)},
+        purpose=trigger.purpose,
+    )
+    try:
+        messaging.queue_broadcast(workspace, broadcast.pk)
+    except ValidationFailed as refused:  # nobody may get it (the template's assets)
+        _skip(list(chosen.values()), "; ".join(refused.errors.values()))
+        return
+    outcome = {
+        contact_id: (status, reason)
+        for contact_id, status, reason in messages.messages_of(workspace, broadcast.pk)
+        .order_by()
+        .values_list("contact_id", "status", "reason")
+    }
+    sent = []
+    for contact_id, ask in chosen.items():
+        status, reason = outcome.get(contact_id, ("", "no email address or no longer on record"))
+        if status == "queued":
+            sent.append(ask.pk)
+        else:
+            _skip([ask], reason or status)
+    SurveyAsk.objects.filter(pk__in=sent).update(
+        status=AskStatus.SENT, broadcast_id=broadcast.pk, asked_at=now
+    )
+
+
+def run_trigger(trigger_id: int) -> int:
+    """Collect and send one trigger's work under a lock on its row; returns how much was
+    done (orders read and asks settled)."""
+    with transaction.atomic():
+        trigger = (
+            SurveyTrigger.objects.select_for_update()
+            .select_related("workspace", "survey")
+            .filter(pk=trigger_id, enabled=True)
+            .first()
+        )
+        if trigger is None:
+            return 0
+        return collect(trigger) + send_due(trigger)
+
+
+def run_triggers() -> int:
+    """The worker's periodic task: every enabled trigger's work; safe to run twice."""
+    ids = SurveyTrigger.objects.filter(enabled=True).order_by("id").values_list("id", flat=True)
+    return sum(run_trigger(trigger_id) for trigger_id in list(ids))
