@@ -22,6 +22,7 @@ from pacer.planning.models import (
 )
 from pacer.planning.rollups import ZERO, Figures, line_figures, tree
 from pacer.teams import selectors as teams
+from pacer.web import formats
 
 
 def node(workspace: Workspace, node_id: int) -> PlanNode | None:
@@ -50,7 +51,7 @@ def node_choices(workspace: Workspace, exclude_subtree_of: int | None = None) ->
 def member_choices(workspace: Workspace) -> list[tuple[str, str]]:
     rows = Membership.objects.filter(workspace=workspace).select_related("user")
     return sorted(
-        ((str(m.user_id), m.user.get_full_name() or m.user.username) for m in rows),
+        ((str(m.user_id), formats.person(m.user)) for m in rows),
         key=lambda pair: pair[1].lower(),
     )
 
