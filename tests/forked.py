@@ -21,6 +21,7 @@ import atexit
 import itertools
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -245,9 +246,7 @@ class Child:
     def communicate(self, timeout: float | None = None):
         self.wait(timeout)
         out, err = self._read(self.out), self._read(self.err)
-        for path in self.folder.iterdir():
-            path.unlink()
-        self.folder.rmdir()
+        shutil.rmtree(self.folder, ignore_errors=True)  # a second call reads nothing
         return out, err
 
 
