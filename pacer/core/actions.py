@@ -78,12 +78,15 @@ def _keep_an_admin(workspace: Workspace, leaving: User) -> None:
 def _mirror_groups(user: User) -> None:
     """The user's Django groups are the roles they hold in any workspace."""
     roles_held = set(Membership.objects.filter(user=user).values_list("role", flat=True))
-    for value in Role.values:
-        group, _ = Group.objects.get_or_create(name=value)
-        if value in roles_held:
-            user.groups.add(group)
-        else:
-            user.groups.remove(group)
+    groups = {group.name: group for group in Group.objects.filter(name__in=Role.values)}
+    if len(groups) < len(Role.values):
+        Group.objects.bulk_create(
+            [Group(name=value) for value in Role.values if value not in groups],
+            ignore_conflicts=True,
+        )
+        groups = {group.name: group for group in Group.objects.filter(name__in=Role.values)}
+    user.groups.remove(*(groups[value] for value in Role.values if value not in roles_held))
+    user.groups.add(*(groups[value] for value in Role.values if value in roles_held))
 
 
 @transaction.atomic
