@@ -2,17 +2,24 @@
 # The test suite on both databases at once: on PostgreSQL (without the browser and Spark
 # tests, and the tests of the demo's data: the demo runs on SQLite) in the background, logged to var/test-postgresql.log and printed when it ends,
 # and on SQLite (with them) in the foreground. Each run has its own data directory, so
-# they share no file. The tests that touch no database run once, in the PostgreSQL run
+# they share no file, and runs in parallel workers (pytest-xdist; PACER_TEST_WORKERS per
+# run, by default as many as the machine has cores: a worker waiting for its database,
+# a browser or a process it started leaves its core to another), each with a data folder
+# and test database of its own (tests/parallel.py); the workers steal tests from each
+# other at the end, so they finish together. The tests that touch no database run once, in the PostgreSQL run
 # (tests/conftest.py, PACER_SKIP_TESTS_WITHOUT_DATABASE), which has no browser tests: so
 # the two runs take about as long as each other. The SQLite run makes its test database
 # from the models (--nomigrations: a second or two instead of about a minute of CPU; see
-# tests/database_setup.py); the PostgreSQL run applies every migration, and runs the
+# tests/database_setup.py); the PostgreSQL run applies every migration once (its workers
+# copy the result), and runs the
 # tests marked `migrations`, which the SQLite run leaves out. Fails when either fails.
 # Usage: scripts/test-suites.sh PYTEST [PYTEST ARGUMENTS...] (the arguments go to both runs)
 set -uo pipefail
 PYTEST=${1:-.venv/bin/pytest}
 shift || true
 ROOT=$(pwd)
+WORKERS=${PACER_TEST_WORKERS:-$(nproc)}
+PARALLEL=(-n "$WORKERS" --dist worksteal)
 mkdir -p var
 # Compiled bytecode for both runs and every process they start, in one folder, whatever
 # this machine's PYTHONDONTWRITEBYTECODE says (tests/conftest.py does the same for a
@@ -25,13 +32,13 @@ LOG=var/test-postgresql.log
 CPU_LOG=${PACER_TEST_CPU_LOG:-}
 PACER_TEST_CPU_LOG=${CPU_LOG:+$CPU_LOG.postgresql} \
   PACER_DATA_DIR="$ROOT/var/test-postgresql" scripts/with-postgres.sh \
-  "$PYTEST" -m "not browser and not spark and not demo" -p no:cacheprovider --durations=40 "$@" \
+  "$PYTEST" -m "not browser and not spark and not demo" -p no:cacheprovider --durations=40 "${PARALLEL[@]}" "$@" \
   >"$LOG" 2>&1 &
 postgres_run=$!
 echo "== on SQLite (the PostgreSQL run goes on beside it: $LOG)"
 PACER_TEST_CPU_LOG=${CPU_LOG:+$CPU_LOG.sqlite} \
   PACER_SKIP_TESTS_WITHOUT_DATABASE=1 PACER_DATA_DIR="$ROOT/var/test-sqlite" \
-  "$PYTEST" --nomigrations --durations=40 "$@"
+  "$PYTEST" --nomigrations --durations=40 "${PARALLEL[@]}" "$@"
 sqlite_status=$?
 wait "$postgres_run"
 postgres_status=$?

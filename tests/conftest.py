@@ -13,7 +13,7 @@ from pacer.core import actions
 from pacer.core.models import Role
 from pacer.ingest.processing import process_pending
 
-pytest_plugins = ["tests.business_fixture", "tests.cpu_log"]
+pytest_plugins = ["tests.business_fixture", "tests.cpu_log", "tests.parallel"]
 
 # Compiled bytecode in one shared folder, written whatever this machine's
 # PYTHONDONTWRITEBYTECODE says, for this process and every process a test starts (the
@@ -200,6 +200,8 @@ def pytest_collection_modifyitems(config, items):
     if built_without_migrations(config):
         need_migrations = [item for item in items if item.get_closest_marker("migrations")]
         config.stash[LEFT_FOR_MIGRATIONS] = [item.nodeid for item in need_migrations]
+        if hasattr(config, "workeroutput"):  # a pytest-xdist worker: tell the controller
+            config.workeroutput["left_for_migrations"] = config.stash[LEFT_FOR_MIGRATIONS]
         config.hook.pytest_deselected(items=need_migrations)
         items[:] = [item for item in items if not item.get_closest_marker("migrations")]
     if os.environ.get("PACER_SKIP_TESTS_WITHOUT_DATABASE"):
@@ -217,6 +219,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "spark" in item.keywords:
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """A pytest-xdist worker's list of tests left for the migrations (each collects all)."""
+    left = getattr(node, "workeroutput", {}).get("left_for_migrations", [])
+    node.config.stash[LEFT_FOR_MIGRATIONS] = left or node.config.stash.get(LEFT_FOR_MIGRATIONS, [])
 
 
 def pytest_terminal_summary(terminalreporter, config):
