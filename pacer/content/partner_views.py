@@ -224,6 +224,25 @@ def partner_login(request, partner_id: int):
     return HttpResponseRedirect(reverse("partner", args=[found.pk]))
 
 
+@require_POST
+@page("assets.manage")
+def partner_login_remove(request, partner_id: int, user_id: int):
+    """Take a person off the partner (and out of the workspace, if a partner is all they
+    are there): how a login of a deactivated partner can be invited again as staff."""
+    found = _partner(request, partner_id)
+    try:
+        partners.remove_login(found, user_id, actor=request.user)
+    except ValidationFailed as error:
+        flash_errors(request, error)
+    else:
+        messages.success(
+            request,
+            f"Login taken off {found.name}: it may no longer sign in here as its login, and "
+            "its API tokens are revoked.",
+        )
+    return HttpResponseRedirect(reverse("partner", args=[found.pk]))
+
+
 def _portal_partner(request):
     """(the partner whose portal this is, whether an admin previews it): a partner's
     login sees its own; an admin sees the one ``?partner=`` names, without downloads."""
