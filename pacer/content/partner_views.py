@@ -231,14 +231,13 @@ def partner_login_remove(request, partner_id: int, user_id: int):
     are there): how a login of a deactivated partner can be invited again as staff."""
     found = _partner(request, partner_id)
     try:
-        partners.remove_login(found, user_id, actor=request.user)
+        user, left = partners.remove_login(found, user_id, actor=request.user)
     except ValidationFailed as error:
         flash_errors(request, error)
     else:
+        gone = " and left the workspace (their API tokens are revoked)" if left else ""
         messages.success(
-            request,
-            f"Login taken off {found.name}: it may no longer sign in here as its login, and "
-            "its API tokens are revoked.",
+            request, f"{user.get_username()} is no longer a login of {found.name}{gone}."
         )
     return HttpResponseRedirect(reverse("partner", args=[found.pk]))
 

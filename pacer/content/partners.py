@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -237,11 +238,12 @@ def add_login(partner: Partner, *, username, email, password, actor=None) -> Par
 
 
 @transaction.atomic
-def remove_login(partner: Partner, user_id: int, *, actor=None) -> None:
+def remove_login(partner: Partner, user_id: int, *, actor=None) -> tuple[User, bool]:
     """Take a person off the partner: they are no longer its login, and no longer a member
     of the workspace if the partner role is what they hold there (their API tokens are
     revoked); from then on they may be invited again in any role. Whatever the partner's
-    state: this is how a deactivated partner's login becomes, say, staff."""
+    state: this is how a deactivated partner's login becomes, say, staff. Answers the
+    person and whether they left the workspace."""
     member = (
         PartnerMember.objects.select_for_update()
         .filter(partner=partner, user_id=user_id)
@@ -252,7 +254,8 @@ def remove_login(partner: Partner, user_id: int, *, actor=None) -> None:
         raise ValidationFailed({"user": "is not a login of this partner"})
     user = member.user
     member.delete()
-    if role_of(user, partner.workspace) == Role.PARTNER:
+    leaves = role_of(user, partner.workspace) == Role.PARTNER
+    if leaves:
         core.remove_member(partner.workspace, user, actor=actor)
     audit.record(
         partner.workspace,
@@ -261,6 +264,7 @@ def remove_login(partner: Partner, user_id: int, *, actor=None) -> None:
         actor=actor,
         before={"user": user.get_username()},
     )
+    return user, leaves
 
 
 @transaction.atomic

@@ -143,9 +143,15 @@ def test_taking_a_login_off_its_partner_lets_it_be_invited_as_staff(
     page = _client(admin).get(f"/assets/partners/{franchise.pk}/")
     assert f'action="/assets/partners/{franchise.pk}/logins/{fran.pk}/remove/"' in page.text
 
-    answer = _client(admin).post(f"/assets/partners/{franchise.pk}/logins/{fran.pk}/remove/")
+    client = _client(admin)
+    answer = client.post(f"/assets/partners/{franchise.pk}/logins/{fran.pk}/remove/")
 
     assert answer.status_code == 302
+    told = [str(m) for m in client.get(answer["Location"]).context["messages"]]
+    assert told == [
+        "fran is no longer a login of Franchise Berlin and left the workspace (their API "
+        "tokens are revoked)."
+    ]
     assert not PartnerMember.objects.filter(user=fran).exists()
     assert _role(workspace, fran) is None  # a partner login: out of the workspace too
     key.refresh_from_db()
