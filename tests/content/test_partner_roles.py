@@ -5,6 +5,7 @@ the partner role while it is one. Taking the person off the partner ("Remove log
 the deliberate way out: they leave the workspace, and may then be invited in any role."""
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from pacer.content import partners
@@ -195,3 +196,26 @@ def test_removing_someone_who_is_not_its_login_changes_nothing(franchise, fran, 
     url = f"/assets/partners/{franchise.pk}/logins/{fran.pk}/remove/"
     assert _client(fran).post(url).status_code == 403
     assert PartnerMember.objects.filter(user=fran).exists()
+
+
+def test_a_login_given_another_role_before_the_rule_is_shown_and_taken_off_stays(
+    franchise, fran, workspace, admin
+):
+    """A login made staff before a partner's login kept its role (written here as the old
+    code left it) is not suspended with the partner: its page says so, and Remove login
+    takes it off the partner while it stays staff."""
+    Membership.objects.filter(workspace=workspace, user=fran).update(role=Role.STAFF)
+    partners.add_login(franchise, username="gone", email="", password=PASSWORD)
+    core.remove_member(workspace, User.objects.get(username="gone"))
+    client = _client(admin)
+
+    page = client.get(f"/assets/partners/{franchise.pk}/").text
+    assert 'fran · fran@franchise.test · <strong class="login-note">holds the staff role' in page
+    assert 'gone · <strong class="login-note">no longer a member of the workspace' in page
+
+    answer = client.post(f"/assets/partners/{franchise.pk}/logins/{fran.pk}/remove/")
+    told = [str(m) for m in client.get(answer["Location"]).context["messages"]]
+    assert told == ["fran is no longer a login of Franchise Berlin."]
+    assert not PartnerMember.objects.filter(user=fran).exists()
+    assert _role(workspace, fran) == Role.STAFF
+    assert not AuditEntry.objects.filter(action="membership.remove", object_id=str(fran.pk))
