@@ -59,6 +59,13 @@ def set_role(workspace: Workspace, user: User, role: str, *, actor=None) -> Memb
 
         refused = role_refusal(workspace, user, role)
         require(not refused, "role", refused)
+    return _give_role(workspace, user, role, membership, actor=actor)
+
+
+def _give_role(
+    workspace: Workspace, user: User, role: str, membership: Membership | None, *, actor
+) -> Membership:
+    """``set_role`` once the role may be given (``membership``: the user's, or ``None``)."""
     if membership is not None and membership.role == Role.ADMIN and role != Role.ADMIN:
         _keep_an_admin(workspace, user)
     before = audit.snapshot(membership) if membership else None
@@ -139,7 +146,7 @@ def create_user(
     if errors:
         raise ValidationFailed(errors)
     user = User.objects.create_user(username=username, password=password, email=email)
-    set_role(workspace, user, role, actor=actor)
+    _give_role(workspace, user, role, None, actor=actor)  # a new login: no domain holds it
     return user
 
 
