@@ -28,6 +28,8 @@ class ContentConfig(DomainConfig):
     }
     # a deactivated partner's logins are refused everything (sign-in, sessions, tokens)
     suspensions = {Role.PARTNER: "pacer.content.partners.suspension"}
+    # ...whatever role an admin gives them: a partner's login keeps the partner role
+    role_checks = ("pacer.content.partners.role_check",)
     nav = (
         NavItem("Calendar", "content-calendar", "content.view", order=30, group="work"),
         NavItem("Content", "content-list", "content.view", order=31, group="work"),

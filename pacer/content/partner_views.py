@@ -19,6 +19,7 @@ from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.core.roles import Role
+from pacer.core.selectors import role_of
 from pacer.web.components import flash_errors
 from pacer.web.tables import Column, Table
 
@@ -107,7 +108,7 @@ def partner_detail(request, partner_id: int):
             "partner": found,
             "channel": CHANNELS.get(found.channel, found.channel),
             "shares": found.shares.select_related("collection").order_by("collection__name"),
-            "logins": found.members.select_related("user").order_by("user__username"),
+            "logins": _logins(found),
             "links": found.links.select_related("collection").order_by("-created_at"),
             "now": clock.now(),
             "collections": Collection.objects.filter(workspace=request.workspace).order_by("name"),
@@ -118,6 +119,23 @@ def partner_detail(request, partner_id: int):
             "can_preview": allows(request.role, "content.portal"),
         },
     )
+
+
+def _logins(found) -> list:
+    """Its logins, each with a ``note`` when it is not an ordinary partner login: removed
+    from the workspace, or holding another role there (given before a partner's login
+    kept its role: the partner's deactivation does not suspend it)."""
+    logins = list(found.members.select_related("user").order_by("user__username"))
+    for member in logins:
+        role = role_of(member.user, found.workspace)
+        member.note = (
+            "no longer a member of the workspace"
+            if role is None
+            else ""
+            if role == Role.PARTNER
+            else f"holds the {role} role here, so deactivating the partner does not suspend them"
+        )
+    return logins
 
 
 def _edit_fields(found) -> tuple[str, ...]:
@@ -220,6 +238,24 @@ def partner_login(request, partner_id: int):
     else:
         messages.success(
             request, f"Login '{member.user.get_username()}' made: it sees only the portal."
+        )
+    return HttpResponseRedirect(reverse("partner", args=[found.pk]))
+
+
+@require_POST
+@page("assets.manage")
+def partner_login_remove(request, partner_id: int, user_id: int):
+    """Take a person off the partner (and out of the workspace, if a partner is all they
+    are there): how a login of a deactivated partner can be invited again as staff."""
+    found = _partner(request, partner_id)
+    try:
+        user, left = partners.remove_login(found, user_id, actor=request.user)
+    except ValidationFailed as error:
+        flash_errors(request, error)
+    else:
+        gone = " and left the workspace (their API tokens are revoked)" if left else ""
+        messages.success(
+            request, f"{user.get_username()} is no longer a login of {found.name}{gone}."
         )
     return HttpResponseRedirect(reverse("partner", args=[found.pk]))
 

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -39,6 +40,7 @@ from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Workspace
 from pacer.core.roles import Role
+from pacer.core.selectors import role_of
 
 TERRITORY = re.compile(r"^[A-Z]{2}$")
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
@@ -236,6 +238,36 @@ def add_login(partner: Partner, *, username, email, password, actor=None) -> Par
 
 
 @transaction.atomic
+def remove_login(partner: Partner, user_id: int, *, actor=None) -> tuple[User, bool]:
+    """Take a person off the partner: they are no longer its login, and no longer a member
+    of the workspace if the partner role is what they hold there (their API tokens are
+    revoked); from then on they may be invited again in any role. Whatever the partner's
+    state: this is how a deactivated partner's login becomes, say, staff. Answers the
+    person and whether they left the workspace."""
+    member = (
+        PartnerMember.objects.select_for_update()
+        .filter(partner=partner, user_id=user_id)
+        .select_related("user")
+        .first()
+    )
+    if member is None:
+        raise ValidationFailed({"user": "is not a login of this partner"})
+    user = member.user
+    member.delete()
+    leaves = role_of(user, partner.workspace) == Role.PARTNER
+    if leaves:
+        core.remove_member(partner.workspace, user, actor=actor)
+    audit.record(
+        partner.workspace,
+        "partner.login_remove",
+        partner,
+        actor=actor,
+        before={"user": user.get_username()},
+    )
+    return user, leaves
+
+
+@transaction.atomic
 def share(partner: Partner, collection: Collection, *, renditions, actor=None) -> PartnerShare:
     """Share a collection with a partner (or change which renditions it may download)."""
     if collection.workspace_id != partner.workspace_id:
@@ -287,6 +319,34 @@ def suspension(workspace: Workspace, user) -> str:
         f"{member.partner.name} is deactivated in {workspace.name}, so its logins and "
         "API tokens are refused. Ask your contact there to reactivate it."
     )
+
+
+def role_check(workspace: Workspace, user, role: str) -> str:
+    """Why ``user`` may not be given ``role`` in ``workspace`` now ("" when they may), asked
+    by ``core.set_role`` at every role change and joining: the suspension follows the
+    partner, not the person's role. A partner's login keeps the partner role, and a login
+    of a deactivated partner neither changes role nor joins the workspace again, until it
+    is taken off the partner (``remove_login``) or the partner is reactivated."""
+    member = (
+        PartnerMember.objects.filter(workspace=workspace, user=user)
+        .select_related("partner")
+        .first()
+    )
+    if member is None:
+        return ""
+    who, name = user.get_username(), member.partner.name
+    if not member.partner.active:
+        return (
+            f"{who} is a login of {name}, which is deactivated, so their role does not "
+            f"change and they do not join again: reactivate {name}, or take {who} off it "
+            "first (the partner's page, Remove login)."
+        )
+    if role != Role.PARTNER:
+        return (
+            f"{who} is a login of {name} and keeps the partner role while they are: take "
+            f"{who} off {name} first (the partner's page, Remove login)."
+        )
+    return ""
 
 
 def partner_of(workspace: Workspace | None, user) -> Partner | None:

@@ -1,6 +1,8 @@
 """Partner distribution: a collection's page with its expiring share links, and the
 public pages a partner opens with a link (its token is the authority)."""
 
+from functools import wraps
+
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -81,14 +83,48 @@ def collection_share(request, collection_id: int):
     return _collection_page(request, collection, new_link=link, new_url=url)
 
 
+class LinkRefused(Exception):
+    """A known share link that refuses every request now (expired, or withdrawn)."""
+
+    def __init__(self, link: ShareLink):
+        super().__init__()
+        self.link = link
+
+
 def _link(token: str) -> ShareLink:
+    """The usable share link of this token; ``Http404`` for a token no link has,
+    ``LinkRefused`` for a link that has expired or was withdrawn."""
     link = selectors.share_link_by_token(token)
-    problem = assets.share_problem(link)
-    if problem:
-        raise Http404(problem)
+    if link is None:
+        raise Http404("no such link")
+    if assets.share_problem(link):
+        raise LinkRefused(link)
     return link
 
 
+def _refused(request, link: ShareLink) -> HttpResponse:
+    """The page a refused link answers, naming why and nothing it pointed to: 410 Gone
+    once it has expired (for good), 404 while it is withdrawn (its partner deactivated:
+    it may work again)."""
+    expired = link.expires_at <= clock.now()
+    context = {"expired": expired, "expires_at": link.expires_at}
+    return render(request, "content/share_refused.html", context, status=410 if expired else 404)
+
+
+def refusing(view):
+    """A public share-link view that answers ``_refused`` for an expired or withdrawn link."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except LinkRefused as refused:
+            return _refused(request, refused.link)
+
+    return wrapper
+
+
+@refusing
 def share(request, token: str):
     """A partner's view of a shared collection: the assets whose rights still hold."""
     link = _link(token)
@@ -99,6 +135,7 @@ def share(request, token: str):
 
 
 @require_GET
+@refusing
 def share_download(request, token: str, asset_id: int, kind: str):
     """A download through a share link, refused outside its permissions or the asset's
     rights, and counted once per file sent (only a GET sends it)."""

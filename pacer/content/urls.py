@@ -89,6 +89,11 @@ urlpatterns = [
         partner_views.partner_login,
         name="partner-login",
     ),
+    path(
+        "assets/partners/<int:partner_id>/logins/<int:user_id>/remove/",
+        partner_views.partner_login_remove,
+        name="partner-login-remove",
+    ),
     path("portal/", partner_views.portal, name="portal"),
     path(
         "portal/<int:asset_id>/thumbnail.img",

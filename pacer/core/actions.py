@@ -47,9 +47,25 @@ def create_workspace(name: str, *, slug: str = "", currency: str = "USD", actor=
 
 @transaction.atomic
 def set_role(workspace: Workspace, user: User, role: str, *, actor=None) -> Membership:
-    """Give ``user`` ``role`` in ``workspace`` and mirror it as the Django group of that name."""
+    """Give ``user`` ``role`` in ``workspace`` and mirror it as the Django group of that name.
+
+    Refused naming ``role`` when a domain says the person may not hold it
+    (``permissions.role_refusal``: a partner's login keeps the partner role, and a login of
+    a deactivated partner neither changes role nor joins again)."""
     require(role in Role.values, "role", f"must be one of {', '.join(Role.values)}")
     membership = Membership.objects.filter(workspace=workspace, user=user).first()
+    if membership is None or membership.role != role:
+        from pacer.core.permissions import role_refusal  # it reads selectors, which read us
+
+        refused = role_refusal(workspace, user, role)
+        require(not refused, "role", refused)
+    return _give_role(workspace, user, role, membership, actor=actor)
+
+
+def _give_role(
+    workspace: Workspace, user: User, role: str, membership: Membership | None, *, actor
+) -> Membership:
+    """``set_role`` once the role may be given (``membership``: the user's, or ``None``)."""
     if membership is not None and membership.role == Role.ADMIN and role != Role.ADMIN:
         _keep_an_admin(workspace, user)
     before = audit.snapshot(membership) if membership else None
@@ -130,7 +146,7 @@ def create_user(
     if errors:
         raise ValidationFailed(errors)
     user = User.objects.create_user(username=username, password=password, email=email)
-    set_role(workspace, user, role, actor=actor)
+    _give_role(workspace, user, role, None, actor=actor)  # a new login: no domain holds it
     return user
 
 
@@ -138,16 +154,19 @@ def create_user(
 def issue_api_key(
     workspace: Workspace, kind: str, name: str, *, user: User | None = None, actor=None
 ) -> tuple[ApiKey, str]:
-    """Create a key and return it with its secret, which is shown once and never stored."""
+    """Create a key and return it with its secret, which is shown once and never stored.
+    A personal token is refused, naming ``user`` and why, to a suspended member (the gate
+    would refuse it at every use: ``permissions.suspension``)."""
     require(kind in ApiKeyKind.values, "kind", f"must be one of {', '.join(ApiKeyKind.values)}")
     require(bool(name.strip()), "name", "must not be empty")
     if kind == ApiKeyKind.PERSONAL:
         require(user is not None, "user", "a personal token belongs to a user")
-        require(
-            Membership.objects.filter(workspace=workspace, user=user).exists(),
-            "user",
-            "is not a member of this workspace",
-        )
+        membership = Membership.objects.filter(workspace=workspace, user=user).first()
+        require(membership is not None, "user", "is not a member of this workspace")
+        from pacer.core.permissions import suspension  # it reads selectors, which read us
+
+        refused = suspension(workspace, user, membership.role)
+        require(not refused, "user", f"gets no token while suspended: {refused}")
     secret = KEY_PREFIXES[kind] + secrets.token_urlsafe(24)
     key = ApiKey.objects.create(
         workspace=workspace,

@@ -102,6 +102,11 @@ class DomainConfig(AppConfig):
     # that role may not come in now ("" when they may). The gate asks it at sign-in, on
     # every request of a session, for every API token and every ``--as``.
     suspensions: dict[str, str] = {}
+    # dotted paths of functions ``(workspace, user, role) -> str``: why ``user`` may not be
+    # given ``role`` in ``workspace`` now ("" when they may; a partner's login keeps the
+    # partner role). ``pacer.core.actions.set_role`` asks them whenever a role changes or a
+    # person joins, so a role change cannot step around a suspension.
+    role_checks: tuple[str, ...] = ()
     nav: tuple[NavItem, ...] = ()
     # dotted paths of models with a ``contact`` foreign key whose rows follow a merge
     contact_rows: tuple[str, ...] = ()

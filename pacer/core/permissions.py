@@ -15,7 +15,10 @@ A member may also be **suspended**: a domain declares, per role, why such a memb
 come in now (``DomainConfig.suspensions``; a deactivated partner's logins). The gate asks
 at sign-in (``open_memberships``), on every request of a session (the workspace
 middleware: a session left with no open membership is signed out), for every personal
-token (401 naming why) and every ``--as`` (``admitted_role``).
+token (401 naming why) and every ``--as`` (``admitted_role``); no personal token is issued
+to a suspended member. A role change cannot step around it: a domain declares why a person
+may not be given a role (``DomainConfig.role_checks``; a partner's login keeps the partner
+role), asked at every role change and every joining (``role_refusal``).
 
 The decorators record the permission on the view (``view.permission``) so a test can walk
 every route and check that each one is gated and answers each role as declared.
@@ -75,6 +78,21 @@ def suspension(workspace, user, role: str | None) -> str:
     (a role no domain checks costs no query)."""
     for check_member in _suspension_checks().get(role, ()):
         reason = check_member(workspace, user)
+        if reason:
+            return reason
+    return ""
+
+
+@cache
+def _role_checks() -> tuple:
+    return tuple(load(path) for config in domains() for path in config.role_checks)
+
+
+def role_refusal(workspace, user, role: str) -> str:
+    """Why ``user`` may not be given ``role`` in ``workspace`` now, or "" (asked by
+    ``set_role`` for a changed role or a new member, never per request)."""
+    for check_role in _role_checks():
+        reason = check_role(workspace, user, role)
         if reason:
             return reason
     return ""

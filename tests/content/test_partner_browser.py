@@ -6,8 +6,8 @@ passes axe (screenshots under $PACER_SCREENSHOTS)."""
 import pytest
 from django.test import Client
 
-from pacer.content import partners
-from pacer.content.models import Collection, Partner, PartnerDownload
+from pacer.content import assets, partners
+from pacer.content.models import Collection, Partner, PartnerDownload, PartnerMember, ShareLink
 from tests.content.test_partner_portal import PASSWORD, library  # noqa: F401  (a fixture)
 from tests.web.test_layout import _check, _context
 
@@ -140,5 +140,52 @@ def test_a_partner_made_before_keys_is_given_one_in_the_browser(
         page.wait_for_url(f"{url}/assets/partners/{agency.pk}/")
         assert Partner.objects.get(pk=agency.pk).key == key
         assert page.locator("#partner-no-key").count() == 0
+        context.close()
+    assert found == [], "\n".join(found)
+
+
+def test_refused_share_links_say_why_and_a_login_is_taken_off_a_partner(
+    browser,
+    live_server,
+    admin,
+    library,  # noqa: F811  (the fixture imported above)
+):
+    """An expired link (410) and a withdrawn one (its partner deactivated, 404) answer a
+    page that says so, for anyone, naming nothing they pointed to; on the partner's page
+    an admin takes a login off the partner after confirming."""
+    url, found = live_server.url, []
+    Client().get("/login/")
+    agency, spring = library["agency"], Collection.objects.get(name="Spring kit")
+    expired, expired_token = assets.share_collection(
+        spring, label="Old", days=1, can_download=True, renditions=["medium"]
+    )
+    ShareLink.objects.filter(pk=expired.pk).update(expires_at=expired.created_at)
+    _, withdrawn_token = assets.share_collection(
+        spring, label="Agency", days=30, can_download=False, renditions=["medium"], partner=agency
+    )
+    partners.set_active(agency, False)
+    for width in (390, 1440):
+        context, page, problems = _context(browser, width, None, url)
+        for name, token, status, heading in (
+            ("share-expired", expired_token, 410, "This link has expired"),
+            ("share-withdrawn", withdrawn_token, 404, "This link was withdrawn"),
+        ):
+            answer = page.goto(f"{url}/share/{token}/")
+            assert answer.status == status
+            assert page.locator("h1").inner_text() == heading
+            assert "Spring kit" not in page.locator("main").inner_text()
+            found += _check(page, name, width, problems)
+        context.close()
+        partners.add_login(agency, username=f"agent{width}", email="", password=PASSWORD)
+        context, page, problems = _context(browser, width, "ada", url)
+        page.goto(f"{url}/assets/partners/{agency.pk}/")
+        found += _check(page, "partner-logins", width, problems)
+        page.click(f"#partner-logins li:has-text('agent{width}') button")
+        page.click("#confirm-ok")
+        page.wait_for_selector(".toast")
+        toast = page.locator(".toast").inner_text()
+        assert f"agent{width} is no longer a login of Agency and left the workspace" in toast
+        assert not PartnerMember.objects.filter(user__username=f"agent{width}").exists()
+        found += _check(page, "partner-login-removed", width, problems)
         context.close()
     assert found == [], "\n".join(found)

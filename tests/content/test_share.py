@@ -1,12 +1,14 @@
 """Partner distribution: expiring share links to a collection with per-link permissions,
-download tracking, and refusal once a link expires or an asset's rights end."""
+download tracking, and refusal once a link expires or an asset's rights end. A refused
+link answers a page that says why (expired: 410; withdrawn with its partner: 404) and
+nothing of what it pointed to; a token no link has is a plain not-found."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
 
-from pacer.content import assets, tasks
+from pacer.content import assets, partners, tasks
 from pacer.content.models import ShareDownload
 from pacer.core import clock
 from pacer.core.errors import ValidationFailed
@@ -48,8 +50,8 @@ def test_a_partner_downloads_what_the_link_allows_and_each_download_is_counted(s
 def test_links_are_refused_after_they_expire(shared, monkeypatch):
     token, kept = shared["token"], shared["kept"]
     monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(days=30, seconds=1))
-    assert Client().get(f"/share/{token}/").status_code == 404
-    assert Client().get(f"/share/{token}/{kept.pk}/medium/").status_code == 404
+    assert Client().get(f"/share/{token}/").status_code == 410
+    assert Client().get(f"/share/{token}/{kept.pk}/medium/").status_code == 410
     assert ShareDownload.objects.count() == 0
 
 
@@ -91,6 +93,63 @@ def test_a_link_is_refused_from_the_moment_it_expires(shared, monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: link.expires_at - timedelta(microseconds=1))
     assert Client().get(f"/share/{token}/{kept.pk}/medium/").status_code == 200
     monkeypatch.setattr(clock, "now", lambda: link.expires_at)
-    assert Client().get(f"/share/{token}/").status_code == 404
-    assert Client().get(f"/share/{token}/{kept.pk}/medium/").status_code == 404
+    assert Client().get(f"/share/{token}/").status_code == 410
+    assert Client().get(f"/share/{token}/{kept.pk}/medium/").status_code == 410
     assert ShareDownload.objects.count() == 1
+
+
+LEAKS = ("Summer kit", "Springfield", "Beach", "Pool", "Acme Franchise", "Berlin")
+
+
+def _refusal(answer) -> str:
+    """The refusal page's text, checked to name nothing the link pointed to."""
+    page = answer.content.decode()
+    assert [leak for leak in LEAKS if leak in page] == []
+    return page
+
+
+def test_an_expired_link_says_it_expired_naming_nothing_it_pointed_to(shared, monkeypatch):
+    token, kept = shared["token"], shared["kept"]
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(days=31))
+    for url in (f"/share/{token}/", f"/share/{token}/{kept.pk}/medium/"):
+        answer = Client().get(url)
+        assert answer.status_code == 410
+        page = _refusal(answer)
+        assert "This link has expired" in page
+        assert "until 1 Jul 2026, 12:00 UTC" in page
+        assert "withdrawn" not in page
+    assert ShareDownload.objects.count() == 0
+
+
+def test_a_withdrawn_link_says_so_while_its_partner_is_deactivated(workspace, shared):
+    kept = shared["kept"]
+    berlin = partners.create_partner(workspace, name="Berlin", territory="DE", channel="print")
+    _, token = assets.share_collection(
+        shared["link"].collection,
+        label="For Berlin",
+        days=30,
+        can_download=True,
+        renditions=["medium"],
+        partner=berlin,
+    )
+    partners.set_active(berlin, False)
+    for url in (f"/share/{token}/", f"/share/{token}/{kept.pk}/medium/"):
+        answer = Client().get(url)
+        assert answer.status_code == 404
+        page = _refusal(answer)
+        assert "This link was withdrawn" in page and "expired" not in page
+    assert ShareDownload.objects.count() == 0
+    partners.set_active(berlin, True)
+    assert Client().get(f"/share/{token}/{kept.pk}/medium/").status_code == 200
+
+
+def test_an_unknown_token_is_a_plain_not_found(shared, monkeypatch):
+    kept = shared["kept"]
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(days=31))  # the real one expired
+    unknown = "x" * len(shared["token"])
+    for url in (f"/share/{unknown}/", f"/share/{unknown}/{kept.pk}/medium/"):
+        answer = Client().get(url)
+        assert answer.status_code == 404
+        page = _refusal(answer)
+        assert "Not found" in page
+        assert "expired" not in page and "withdrawn" not in page
