@@ -6,8 +6,10 @@ which orders are appended in) and records one ``SurveyAsk`` per (survey, contact
 a unique key, due ``delay_days`` after the order inside the daytime window of the
 contact's time zone; ``send_due`` sends the due asks through a messaging broadcast of
 their own, where consent and suppression apply as to any broadcast. Skipped instead: a
-contact asked by any survey within ``ask_again_after_days``, a second order of the same
-person in one run, and anyone who has answered the survey (one answer per person).
+contact asked by any survey within ``ask_again_after_days`` (after an order, or by hand:
+``surveys.send_survey`` records those asks too; a merged contact's asks are the
+survivor's, ``pacer.teams.merges``), a second order of the same person in one run, and
+anyone who has answered the survey (one answer per person).
 ``run_triggers`` is the worker's periodic task: each trigger's work happens under a lock
 on its row, so two runs (or two workers) send each ask once.
 """

@@ -13,14 +13,15 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from pacer.core import clock
+from pacer.core import clock, feed
 from pacer.core.errors import ValidationFailed
 from pacer.messaging import actions as messaging
 from pacer.messaging.models import Broadcast, Message, Template  # reading what was sent
 from pacer.messaging.render import compile_parts, recipient_context, render
 from pacer.people.actions import upsert_locations
+from pacer.people.models import Contact  # reading the merge ingestion made
 from pacer.people.selectors import contacts
-from pacer.teams import cx, surveys, triggers
+from pacer.teams import cx, merges, selectors, surveys, triggers
 from pacer.teams.models import SurveyAsk, SurveyResponse, SurveyTrigger
 
 pytestmark = pytest.mark.django_db
@@ -315,3 +316,86 @@ def test_two_workers_running_the_task_at_once_send_each_ask_once(workspace, trac
     assert sorted(Message.objects.values_list("contact_id", flat=True)) == sorted(
         people[f"u{n}"].pk for n in (0, 1, 2)
     )
+
+
+def test_a_survey_sent_by_hand_counts_toward_the_ask_again_window(workspace, tracker, shop, now):
+    people, sender = shop
+    now.at = T0 - timedelta(days=7)  # last week, by hand: u0 (queued) and u3 (no consent)
+    by_hand = surveys.create_survey(workspace, name="Spring check-in", kind="csat")
+    counts = surveys.send_survey(
+        by_hand, contact_ids=[people["u0"].pk, people["u3"].pk], sender_id=sender.pk
+    )
+    assert counts == {"queued": 1, "skipped": 1, "not_found": 0}
+    assert list(
+        SurveyAsk.objects.filter(survey=by_hand).values_list("contact_id", "order_id", "status")
+    ) == [(people["u0"].pk, None, "sent")]
+
+    now.at = T0
+    survey = survey_with_trigger(workspace, sender, delay_days=0)
+    order(tracker, "u0", "by-hand-last-week", "n", T0)
+    order(tracker, "u1", "never-asked", "n", T0)
+    triggers.run_triggers()
+    assert asks(survey) == [
+        (people["u0"].pk, "skipped", "asked within 90 days"),
+        (people["u1"].pk, "sent", ""),
+    ]
+    assert (
+        Message.objects.filter(status="queued").exclude(broadcast_id=by_hand.broadcast_id).count()
+        == 1
+    )
+    # the trigger's figures count its own asks only, not the survey sent by hand
+    assert selectors.trigger_by_location(survey) == [
+        {"location": "North", "sent": 1, "skipped": 1, "answered": 0, "response_rate": 0.0}
+    ]
+    assert selectors.trigger_by_location(by_hand) == []
+
+    # 90 days after the send by hand the window is over
+    now.at = T0 - timedelta(days=7) + timedelta(days=90, minutes=1)
+    order(tracker, "u0", "window-over", "n", now.at)
+    triggers.run_triggers()
+    latest = SurveyAsk.objects.filter(survey=survey).latest("id")
+    assert (latest.contact_id, latest.status) == (people["u0"].pk, "sent")
+
+
+def test_a_merged_contacts_asks_follow_them_to_the_survivor(workspace, tracker, shop, now):
+    people, sender = shop
+    survey = survey_with_trigger(workspace, sender, delay_days=0)
+    visitor = {"type": "identify", "messageId": "a", "anonymousId": "a-9"}
+    consent = {"channel": "email", "purpose": "marketing", "granted": True}
+    tracker.batch(
+        [
+            {**visitor, "traits": {"email": "ann@x.test", "location": "n"}},
+            {**visitor, "type": "track", "messageId": "b", "event": "Consent Updated",
+             "properties": consent},
+            {**visitor, "type": "track", "messageId": "c", "event": "Order Completed",
+             "timestamp": T0.isoformat(), "properties": {"order_id": "s-1", "location": "s"}},
+        ]
+    )  # fmt: skip
+    triggers.run_triggers()  # the visitor is asked about their order at South
+    message = Message.objects.get()
+    ann = message.contact_id
+
+    now.at = T0 + timedelta(days=1)  # the visitor signs in as u1: one person, u1 survives
+    tracker.batch([{**visitor, "messageId": "d", "userId": "u1"}])
+    assert Contact.objects.get(pk=ann).merged_into_id == people["u1"].pk
+    while feed.deliver(merges.SUBSCRIBER):
+        pass
+    assert asks(survey) == [(people["u1"].pk, "sent", "")]
+
+    # the link in the email sent before the merge still answers, for the order's location
+    assert Client().post(link_in_email(workspace, message), {"score": "9"}).status_code == 200
+    south_id = SurveyAsk.objects.get(survey=survey).location_id
+    assert list(survey.responses.values_list("contact_id", "location_id", "score")) == [
+        (people["u1"].pk, south_id, 9)
+    ]
+    assert selectors.trigger_by_location(survey) == [
+        {"location": "South", "sent": 1, "skipped": 0, "answered": 1, "response_rate": 1.0}
+    ]
+
+    # a week after the ask, the survivor's own order is not asked about by another survey
+    now.at = T0 + timedelta(days=7)
+    csat = survey_with_trigger(workspace, sender, name="CSAT", delay_days=0)
+    order(tracker, "u1", "n-1", "n", now.at)
+    triggers.run_triggers()
+    assert asks(csat) == [(people["u1"].pk, "skipped", "asked within 90 days")]
+    assert Message.objects.count() == 1
