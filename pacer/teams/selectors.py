@@ -287,6 +287,13 @@ def survey(workspace: Workspace, survey_id: int) -> Survey | None:
     return Survey.objects.filter(workspace=workspace, pk=survey_id).first()
 
 
+def sent_after_orders(survey: Survey) -> dict[int, int | None]:
+    """Contact id -> the order's location, of the people the survey's trigger sent it to
+    (the latest ask of each)."""
+    asks = SurveyAsk.objects.filter(survey=survey, status=AskStatus.SENT, order_id__isnull=False)
+    return dict(asks.order_by("asked_at", "id").values_list("contact_id", "location_id"))
+
+
 def trigger_by_location(survey: Survey) -> list[dict]:
     """Per location of the orders the survey's trigger asked about (by name; orders
     without a location last): ``sent``, ``skipped``, ``answered`` (answers of people it

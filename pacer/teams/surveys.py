@@ -322,10 +322,17 @@ def record_ratings(
     return counts
 
 
-def record_answers(survey: Survey, answers: list[tuple[int, int, datetime]]) -> int:
+def record_answers(
+    survey: Survey,
+    answers: list[tuple[int, int, datetime]],
+    *,
+    location_of: dict[int, int | None] | None = None,
+) -> int:
     """Answers given elsewhere (``(contact id, score, answered at)``), as the demo loads
     its simulated ones: each checked like a page's answer, people already answered or
-    unknown skipped. Returns how many were recorded."""
+    unknown skipped. An answer counts for ``location_of[contact id]`` where given (the
+    order's location of the ask that asked them), else the person's own location.
+    Returns how many were recorded."""
     low, high = SCALES[survey.kind]
     for index, (_, score, _) in enumerate(answers):
         if not isinstance(score, int) or not low <= score <= high:
@@ -336,7 +343,7 @@ def record_answers(survey: Survey, answers: list[tuple[int, int, datetime]]) -> 
             workspace=survey.workspace,
             survey=survey,
             contact_id=known[contact_id].pk,  # a merged-away id: its survivor
-            location_id=known[contact_id].location_id,
+            location_id=(location_of or {}).get(contact_id, known[contact_id].location_id),
             score=score,
             answered_at=at,
         )

@@ -131,6 +131,16 @@ def save_trigger(
     return trigger
 
 
+def ask_about_orders_since(trigger: SurveyTrigger, since: datetime) -> None:
+    """Have the trigger ask about the orders placed from ``since`` on, earlier ones
+    included (the demo asks about its simulated last weeks): its next runs read every
+    order again from the first; asks already recorded stay once (the unique key)."""
+    if since > clock.now():
+        raise ValidationFailed({"since": "must not be in the future"})
+    SurveyTrigger.objects.filter(pk=trigger.pk).update(since=since, order_cursor=0)
+    trigger.since, trigger.order_cursor = since, 0
+
+
 def daytime_instant(at: datetime, zone_name: str, start: time, end: time) -> datetime:
     """The first instant at or after ``at`` whose wall-clock time in ``zone_name`` lies in
     ``[start, end)``.

@@ -399,3 +399,36 @@ def test_a_merged_contacts_asks_follow_them_to_the_survivor(workspace, tracker, 
     triggers.run_triggers()
     assert asks(csat) == [(people["u1"].pk, "skipped", "asked within 90 days")]
     assert Message.objects.count() == 1
+
+
+def test_answers_recorded_in_bulk_count_for_the_location_given_else_the_persons(workspace, shop):
+    people, _ = shop  # every customer's own location is North
+    survey = surveys.create_survey(workspace, name="Loaded", kind="nps")
+    north_id = people["u0"].location_id
+    south_id = workspace.location_set.get(code="s").pk
+    rows = [(people[user].pk, 9, T0) for user in ("u0", "u1")]
+    assert surveys.record_answers(survey, rows, location_of={people["u1"].pk: south_id}) == 2
+    assert dict(survey.responses.values_list("contact_id", "location_id")) == {
+        people["u0"].pk: north_id,
+        people["u1"].pk: south_id,
+    }
+
+
+def test_a_trigger_asks_about_earlier_orders_once_when_told_to(workspace, tracker, shop, now):
+    people, sender = shop
+    order(tracker, "u0", "last-week", "n", T0 - timedelta(days=7))
+    order(tracker, "u1", "last-month", "n", T0 - timedelta(days=30))
+    survey = survey_with_trigger(workspace, sender, delay_days=0)
+    trigger = survey.trigger
+    with pytest.raises(ValidationFailed) as refused:
+        triggers.ask_about_orders_since(trigger, T0 + timedelta(seconds=1))
+    assert refused.value.errors == {"since": "must not be in the future"}
+    triggers.run_triggers()
+    assert asks(survey) == []  # orders placed before the trigger: not asked about
+
+    triggers.ask_about_orders_since(trigger, T0 - timedelta(days=10))
+    triggers.run_triggers()
+    triggers.ask_about_orders_since(trigger, T0 - timedelta(days=10))  # again: once
+    triggers.run_triggers()
+    assert asks(survey) == [(people["u0"].pk, "sent", "")]
+    assert Message.objects.count() == 1
