@@ -114,6 +114,7 @@ def answer(
 
 
 EMAIL_SALT = "pacer.teams.survey-email"
+ASKS_PER_INSERT = 2000
 
 
 def email_link(survey: Survey) -> str:
@@ -214,21 +215,24 @@ def record_sent_by_hand(survey: Survey) -> int:
         .order_by("contact_id")
         .values_list("contact_id", flat=True)
     )
-    asks = [
-        SurveyAsk(
-            workspace=survey.workspace,
-            survey=survey,
-            contact_id=contact_id,
-            order_id=None,
-            due_at=now,
-            status=AskStatus.SENT,
-            broadcast_id=survey.broadcast_id,
-            asked_at=now,
+    recorded, batch = 0, []
+    for contact_id in queued.iterator(chunk_size=ASKS_PER_INSERT):
+        batch.append(
+            SurveyAsk(
+                workspace=survey.workspace,
+                survey=survey,
+                contact_id=contact_id,
+                order_id=None,
+                due_at=now,
+                status=AskStatus.SENT,
+                broadcast_id=survey.broadcast_id,
+                asked_at=now,
+            )
         )
-        for contact_id in queued.iterator(chunk_size=5000)
-    ]
-    SurveyAsk.objects.bulk_create(asks, batch_size=2000)
-    return len(asks)
+        if len(batch) == ASKS_PER_INSERT:  # a million recipients never sit in memory
+            recorded += len(SurveyAsk.objects.bulk_create(batch))
+            batch = []
+    return recorded + len(SurveyAsk.objects.bulk_create(batch))
 
 
 def _rating_row(index: int, row: dict, codes: dict, errors: dict) -> dict | None:

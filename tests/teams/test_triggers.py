@@ -318,17 +318,22 @@ def test_two_workers_running_the_task_at_once_send_each_ask_once(workspace, trac
     )
 
 
-def test_a_survey_sent_by_hand_counts_toward_the_ask_again_window(workspace, tracker, shop, now):
+def test_a_survey_sent_by_hand_counts_toward_the_ask_again_window(
+    workspace, tracker, shop, now, monkeypatch
+):
     people, sender = shop
-    now.at = T0 - timedelta(days=7)  # last week, by hand: u0 (queued) and u3 (no consent)
+    monkeypatch.setattr(surveys, "ASKS_PER_INSERT", 2)  # recorded in two inserts
+    now.at = T0 - timedelta(days=7)  # last week, by hand: u0, u2, u4 (queued), u3 (no consent)
     by_hand = surveys.create_survey(workspace, name="Spring check-in", kind="csat")
     counts = surveys.send_survey(
-        by_hand, contact_ids=[people["u0"].pk, people["u3"].pk], sender_id=sender.pk
+        by_hand, contact_ids=[people[u].pk for u in ("u0", "u2", "u3", "u4")], sender_id=sender.pk
     )
-    assert counts == {"queued": 1, "skipped": 1, "not_found": 0}
+    assert counts == {"queued": 3, "skipped": 1, "not_found": 0}
     assert list(
-        SurveyAsk.objects.filter(survey=by_hand).values_list("contact_id", "order_id", "status")
-    ) == [(people["u0"].pk, None, "sent")]
+        SurveyAsk.objects.filter(survey=by_hand)
+        .order_by("contact_id")
+        .values_list("contact_id", "order_id", "status", "asked_at")
+    ) == [(people[u].pk, None, "sent", now.at) for u in ("u0", "u2", "u4")]
 
     now.at = T0
     survey = survey_with_trigger(workspace, sender, delay_days=0)
