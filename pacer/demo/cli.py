@@ -114,7 +114,10 @@ def simulate(args: argparse.Namespace) -> int:
         f"plan: {plan['nodes']} nodes, {plan['lines']} budget lines, {plan['orders']} orders, "
         f"{plan['closed']} months closed"
     )
-    print(f"teams: targets, a review and {teams['answers']:,} NPS answers")
+    print(
+        f"teams: targets, a review and {teams['answers']:,} NPS answers; a survey after "
+        f"each order sent to {teams['sent']:,}, answered by {teams['answered']:,}"
+    )
     print(f"work: {work['boards']} boards, {work['cards']} cards, {work['moves']} moves")
     print(f"content: {content['items']} items, {content['assets']} assets")
     print(

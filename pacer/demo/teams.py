@@ -2,20 +2,25 @@
 targets for the performance and CX teams over the simulation's last three months (owned
 by the workspace's first admin), a weekly review with a decision and a follow-up action,
 and an NPS survey answered by a share of customers a day after their first order
-(``pacer.simulate.experience``: scored by their location's service quality). Loading
-again adds nothing."""
+(``pacer.simulate.experience``: scored by their location's service quality). A second NPS
+survey is sent after each order by its trigger: it asks about the simulation's last four
+weeks of orders (the worker sends those not due yet) and a share of the people it was sent
+to answer, for the order's location. Loading again adds nothing."""
 
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 
+from pacer.core import clock
 from pacer.core import selectors as core
 from pacer.core.models import Workspace
+from pacer.messaging import actions as messaging
+from pacer.messaging import selectors as messages
 from pacer.people.selectors import contacts_by_user_id
 from pacer.simulate.business import Business
 from pacer.simulate.experience import survey_answers
 from pacer.simulate.segment import user_id
-from pacer.teams import actions, selectors, surveys
+from pacer.teams import actions, selectors, surveys, triggers
 from pacer.teams.registry import month_start, shift_months
 
 TARGETS = {
@@ -23,6 +28,9 @@ TARGETS = {
     "cx": (("speed_to_lead", 15), ("sla_attainment", 0.9), ("repeat_rate", 0.3), ("nps", 30)),
 }
 SURVEY = "After the first visit (demo)"
+AFTER_ORDERS = "After an order (demo)"
+ASKED_WEEKS = 4
+SENDER = ("Pacer demo", "care@demo.pacer.test")
 
 
 def _staff_teams(workspace: Workspace, owner: int | None) -> None:
@@ -92,4 +100,32 @@ def load_teams(workspace: Workspace, business: Business) -> dict[str, int]:
         for contact, score, at in zip(answers.contact, answers.score, answers.time, strict=True)
         if (name := user_id(business, int(contact))) in ids
     ]
-    return {"answers": surveys.record_answers(survey, rows)}
+    answered = surveys.record_answers(survey, rows)
+    return {"answers": answered, **_survey_after_orders(workspace, business, end)}
+
+
+def _survey_after_orders(workspace: Workspace, business: Business, end) -> dict[str, int]:
+    """The survey sent by its trigger after each order of the last ``ASKED_WEEKS`` weeks,
+    and the simulated answers of those it was sent to; returns how many were sent and
+    answered."""
+    if any(s.name == AFTER_ORDERS for s in selectors.surveys(workspace)):
+        return {"sent": 0, "answered": 0}
+    sender = next(
+        (s for s in messages.senders(workspace) if s.from_email == SENDER[1]), None
+    ) or messaging.save_sender(workspace, name=SENDER[0], from_email=SENDER[1])
+    survey = surveys.create_survey(workspace, name=AFTER_ORDERS, kind="nps")
+    trigger = triggers.save_trigger(survey, sender_id=sender.pk)
+    since = datetime.combine(end - timedelta(weeks=ASKED_WEEKS), datetime.min.time(), UTC)
+    triggers.ask_about_orders_since(trigger, min(since, clock.now()))
+    while triggers.run_trigger(trigger.pk):
+        pass
+    sent = selectors.sent_after_orders(survey)
+    simulated = survey_answers(business, seed=1)
+    ids = contacts_by_user_id(workspace, [user_id(business, int(c)) for c in simulated.contact])
+    rows = [
+        (ids[name], int(score), clock.now())
+        for contact, score in zip(simulated.contact, simulated.score, strict=True)
+        if (name := user_id(business, int(contact))) in ids and ids[name] in sent
+    ]
+    answered = surveys.record_answers(survey, rows, location_of=sent)
+    return {"sent": len(sent), "answered": answered}

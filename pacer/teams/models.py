@@ -156,12 +156,14 @@ class AskStatus(models.TextChoices):
 class SurveyAsk(models.Model):
     """One (survey, contact, order) a trigger asks about: waiting until ``due_at``, then
     sent (queued in messaging's broadcast ``broadcast_id``) or skipped with the reason.
-    The unique key makes it once, however often or in how many workers the task runs."""
+    The unique key makes it once, however often or in how many workers the task runs.
+    A survey sent by hand records a sent ask without an order for each person it was
+    queued for, so the ask-again window counts it too."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="asks")
     contact_id = models.BigIntegerField()
-    order_id = models.BigIntegerField()
+    order_id = models.BigIntegerField(null=True, blank=True)  # None: sent by hand
     location_id = models.BigIntegerField(null=True, blank=True)  # the order's location
     due_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=AskStatus.choices, default="waiting")

@@ -287,18 +287,26 @@ def survey(workspace: Workspace, survey_id: int) -> Survey | None:
     return Survey.objects.filter(workspace=workspace, pk=survey_id).first()
 
 
+def sent_after_orders(survey: Survey) -> dict[int, int | None]:
+    """Contact id -> the order's location, of the people the survey's trigger sent it to
+    (the latest ask of each)."""
+    asks = SurveyAsk.objects.filter(survey=survey, status=AskStatus.SENT, order_id__isnull=False)
+    return dict(asks.order_by("asked_at", "id").values_list("contact_id", "location_id"))
+
+
 def trigger_by_location(survey: Survey) -> list[dict]:
     """Per location of the orders the survey's trigger asked about (by name; orders
     without a location last): ``sent``, ``skipped``, ``answered`` (answers of people it
     sent to, counted for the order's location) and ``response_rate`` (answered ÷ sent,
     None when none was sent)."""
     counts: dict[int | None, dict] = {}
-    asks = SurveyAsk.objects.filter(survey=survey, status__in=[AskStatus.SENT, AskStatus.SKIPPED])
+    asks = SurveyAsk.objects.filter(survey=survey, order_id__isnull=False)  # not by hand
+    asks = asks.filter(status__in=[AskStatus.SENT, AskStatus.SKIPPED])
     for location_id, status, n in (
         asks.values_list("location_id", "status").annotate(n=Count("id")).order_by()
     ):
         counts.setdefault(location_id, {"sent": 0, "skipped": 0, "answered": 0})[status] = n
-    sent_to = SurveyAsk.objects.filter(survey=survey, status=AskStatus.SENT).values("contact_id")
+    sent_to = asks.filter(status=AskStatus.SENT).values("contact_id")
     answers = (
         SurveyResponse.objects.filter(survey=survey, contact_id__in=sent_to)
         .values_list("location_id")

@@ -19,7 +19,14 @@ from pacer.core.models import Workspace
 from pacer.messaging import actions as messaging
 from pacer.messaging import selectors as messages
 from pacer.people import selectors as people
-from pacer.teams.models import ReviewRating, Survey, SurveyAsk, SurveyKind, SurveyResponse
+from pacer.teams.models import (
+    AskStatus,
+    ReviewRating,
+    Survey,
+    SurveyAsk,
+    SurveyKind,
+    SurveyResponse,
+)
 
 TOKEN_SALT = "pacer.teams.survey"
 SCALES = {SurveyKind.NPS: (0, 10), SurveyKind.CSAT: (1, 5)}
@@ -107,6 +114,7 @@ def answer(
 
 
 EMAIL_SALT = "pacer.teams.survey-email"
+ASKS_PER_INSERT = 2000
 
 
 def email_link(survey: Survey) -> str:
@@ -135,8 +143,15 @@ def read_email_link(token: str, unsubscribe_url: str) -> tuple[Survey, int, int 
         return None
     if broadcast_id == survey.broadcast_id:
         return survey, contact_id, None
-    ask = (  # a trigger's message: the answer counts for the order's location
-        SurveyAsk.objects.filter(survey=survey, contact_id=contact_id, broadcast_id=broadcast_id)
+    # a trigger's message: the answer counts for the order's location. Its ask moved to
+    # the survivor if the recipient has been merged since (pacer.teams.merges).
+    person = people.contact(survey.workspace, contact_id)
+    ask = (
+        SurveyAsk.objects.filter(
+            survey=survey,
+            contact_id__in={contact_id, person.pk if person else contact_id},
+            broadcast_id=broadcast_id,
+        )
         .values_list("location_id")
         .first()
     )
@@ -154,8 +169,9 @@ def send_survey(
     actor=None,
 ) -> dict[str, int]:
     """Email the survey to the contacts through messaging (a template and a broadcast of
-    their own, queued once; consent and suppression apply as to any broadcast). Returns
-    messaging's counts (queued, skipped, not found)."""
+    their own, queued once; consent and suppression apply as to any broadcast), and record
+    a sent ask (without an order) for each person it was queued for, which the triggers'
+    ask-again window counts. Returns messaging's counts (queued, skipped, not found)."""
     workspace = survey.workspace
     if survey.broadcast_id is not None:
         raise ValidationFailed({"survey": "already sent"})
@@ -183,7 +199,40 @@ def send_survey(
         audit.record(
             workspace, "survey.send", survey, actor=actor, after={"broadcast": broadcast.pk}
         )
-    return messaging.queue_broadcast(workspace, broadcast.pk, actor=actor)
+    with transaction.atomic():
+        counts = messaging.queue_broadcast(workspace, broadcast.pk, actor=actor)
+        record_sent_by_hand(survey)
+    return counts
+
+
+def record_sent_by_hand(survey: Survey) -> int:
+    """A sent ask, without an order, for each person the survey's own broadcast was
+    queued for (not those messaging skipped); returns how many were recorded."""
+    now = clock.now()
+    queued = (
+        messages.messages_of(survey.workspace, survey.broadcast_id)
+        .exclude(status__in=["skipped", "failed"])
+        .order_by("contact_id")
+        .values_list("contact_id", flat=True)
+    )
+    recorded, batch = 0, []
+    for contact_id in queued.iterator(chunk_size=ASKS_PER_INSERT):
+        batch.append(
+            SurveyAsk(
+                workspace=survey.workspace,
+                survey=survey,
+                contact_id=contact_id,
+                order_id=None,
+                due_at=now,
+                status=AskStatus.SENT,
+                broadcast_id=survey.broadcast_id,
+                asked_at=now,
+            )
+        )
+        if len(batch) == ASKS_PER_INSERT:  # a million recipients never sit in memory
+            recorded += len(SurveyAsk.objects.bulk_create(batch))
+            batch = []
+    return recorded + len(SurveyAsk.objects.bulk_create(batch))
 
 
 def _rating_row(index: int, row: dict, codes: dict, errors: dict) -> dict | None:
@@ -277,10 +326,17 @@ def record_ratings(
     return counts
 
 
-def record_answers(survey: Survey, answers: list[tuple[int, int, datetime]]) -> int:
+def record_answers(
+    survey: Survey,
+    answers: list[tuple[int, int, datetime]],
+    *,
+    location_of: dict[int, int | None] | None = None,
+) -> int:
     """Answers given elsewhere (``(contact id, score, answered at)``), as the demo loads
     its simulated ones: each checked like a page's answer, people already answered or
-    unknown skipped. Returns how many were recorded."""
+    unknown skipped. An answer counts for ``location_of[contact id]`` where given (the
+    order's location of the ask that asked them), else the person's own location.
+    Returns how many were recorded."""
     low, high = SCALES[survey.kind]
     for index, (_, score, _) in enumerate(answers):
         if not isinstance(score, int) or not low <= score <= high:
@@ -291,7 +347,7 @@ def record_answers(survey: Survey, answers: list[tuple[int, int, datetime]]) -> 
             workspace=survey.workspace,
             survey=survey,
             contact_id=known[contact_id].pk,  # a merged-away id: its survivor
-            location_id=known[contact_id].location_id,
+            location_id=(location_of or {}).get(contact_id, known[contact_id].location_id),
             score=score,
             answered_at=at,
         )

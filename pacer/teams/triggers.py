@@ -6,8 +6,10 @@ which orders are appended in) and records one ``SurveyAsk`` per (survey, contact
 a unique key, due ``delay_days`` after the order inside the daytime window of the
 contact's time zone; ``send_due`` sends the due asks through a messaging broadcast of
 their own, where consent and suppression apply as to any broadcast. Skipped instead: a
-contact asked by any survey within ``ask_again_after_days``, a second order of the same
-person in one run, and anyone who has answered the survey (one answer per person).
+contact asked by any survey within ``ask_again_after_days`` (after an order, or by hand:
+``surveys.send_survey`` records those asks too; a merged contact's asks are the
+survivor's, ``pacer.teams.merges``), a second order of the same person in one run, and
+anyone who has answered the survey (one answer per person).
 ``run_triggers`` is the worker's periodic task: each trigger's work happens under a lock
 on its row, so two runs (or two workers) send each ask once.
 """
@@ -127,6 +129,16 @@ def save_trigger(
         after=audit.snapshot(trigger),
     )
     return trigger
+
+
+def ask_about_orders_since(trigger: SurveyTrigger, since: datetime) -> None:
+    """Have the trigger ask about the orders placed from ``since`` on, earlier ones
+    included (the demo asks about its simulated last weeks): its next runs read every
+    order again from the first; asks already recorded stay once (the unique key)."""
+    if since > clock.now():
+        raise ValidationFailed({"since": "must not be in the future"})
+    SurveyTrigger.objects.filter(pk=trigger.pk).update(since=since, order_cursor=0)
+    trigger.since, trigger.order_cursor = since, 0
 
 
 def daytime_instant(at: datetime, zone_name: str, start: time, end: time) -> datetime:

@@ -1,4 +1,7 @@
-"""The demo's teams: targets, a review and simulated NPS answers, loaded once."""
+"""The demo's teams: targets, a review, simulated NPS answers and a survey sent after
+orders by its trigger, loaded once."""
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -6,12 +9,12 @@ from pacer.core import actions as core_actions
 from pacer.core import selectors as core
 from pacer.core.roles import Role
 from pacer.demo.loader import load_business
-from pacer.demo.teams import TARGETS, load_teams
+from pacer.demo.teams import AFTER_ORDERS, ASKED_WEEKS, SURVEY, TARGETS, load_teams
 from pacer.simulate.business import generate
 from pacer.simulate.config import SimConfig
 from pacer.simulate.experience import survey_answers
 from pacer.teams import selectors
-from pacer.teams.models import KpiTarget, ReviewItem, SurveyResponse
+from pacer.teams.models import KpiTarget, ReviewItem, SurveyAsk, SurveyResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -22,14 +25,37 @@ def test_the_demo_loads_targets_a_review_and_answers_once(workspace, admin):
     loaded = load_teams(workspace, business)
     simulated = survey_answers(business)
     assert loaded["answers"] == len(simulated.score) > 0
-    assert sorted(SurveyResponse.objects.values_list("score", flat=True)) == sorted(
-        simulated.score.tolist()
-    )
+    first_visit = SurveyResponse.objects.filter(survey__name=SURVEY)
+    assert sorted(first_visit.values_list("score", flat=True)) == sorted(simulated.score.tolist())
     assert KpiTarget.objects.count() == 3 * sum(len(t) for t in TARGETS.values())
     assert ReviewItem.objects.count() == 2
-    assert load_teams(workspace, business) == {"answers": 0}
+    assert load_teams(workspace, business) == {"answers": 0, "sent": 0, "answered": 0}
     assert (KpiTarget.objects.count(), ReviewItem.objects.count()) == (21, 2)
-    assert SurveyResponse.objects.count() == loaded["answers"]
+    assert first_visit.count() == loaded["answers"]
+    assert SurveyResponse.objects.count() == loaded["answers"] + loaded["answered"]
+
+
+def test_the_demos_survey_after_orders_asks_about_its_last_weeks_and_has_answers(workspace, admin):
+    business = generate(SimConfig(contacts=600, months=3))
+    load_business(workspace, business)
+    loaded = load_teams(workspace, business)
+    survey = next(s for s in selectors.surveys(workspace) if s.name == AFTER_ORDERS)
+    assert survey.trigger.enabled and survey.trigger.delay_days == 2
+    end = datetime.fromtimestamp(int(business.order_time.max()), UTC)
+    asks = SurveyAsk.objects.filter(survey=survey)
+    first_order = min(asks.values_list("due_at", flat=True)) - timedelta(days=3)
+    assert end - timedelta(weeks=ASKED_WEEKS + 1) < first_order  # only the last weeks
+    sent = dict(asks.filter(status="sent").values_list("contact_id", "location_id"))
+    assert 0 < loaded["answered"] < loaded["sent"] == len(sent)
+    assert asks.filter(status="skipped").exists()  # second orders, no consent
+    # each answer counts for the location of the order it was asked about
+    answers = dict(survey.responses.values_list("contact_id", "location_id"))
+    assert len(answers) == loaded["answered"]
+    assert all(sent[contact] == location for contact, location in answers.items())
+    rows = selectors.trigger_by_location(survey)
+    assert sum(row["sent"] for row in rows) == loaded["sent"]
+    assert sum(row["answered"] for row in rows) == loaded["answered"]
+    assert len([row for row in rows if row["sent"]]) > 1  # figures for several locations
 
 
 def test_every_demo_team_has_staff_members_and_a_lead_among_them(workspace, admin):

@@ -1,5 +1,6 @@
-"""Survey answers follow a contact merge through the change feed: moved to the survivor,
-the earlier answer kept where both answered the same survey, idempotent."""
+"""Survey answers and asks follow a contact merge through the change feed: moved to the
+survivor, the earlier answer kept where both answered the same survey, one ask kept per
+survey and order where both had one, idempotent."""
 
 from datetime import UTC, datetime
 
@@ -11,7 +12,7 @@ from pacer.ingest import csv_io
 from pacer.people import selectors as people
 from pacer.people.models import Contact, Identity
 from pacer.teams.merges import SUBSCRIBER, handle
-from pacer.teams.models import SurveyResponse
+from pacer.teams.models import SurveyAsk, SurveyResponse
 from pacer.teams.surveys import create_survey
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +83,43 @@ def test_a_merge_by_csv_import_reaches_the_answers_through_the_feed(workspace):
         pass
     assert answers(workspace) == {("NPS", survivor, 8)}
     assert FeedCursor.objects.get(subscriber="teams-survey-answers").position > 0
+
+
+def ask(survey, contact_id: int, order_id, status: str, day: int | None = None) -> SurveyAsk:
+    return SurveyAsk.objects.create(
+        workspace=survey.workspace, survey=survey, contact_id=contact_id, order_id=order_id,
+        due_at=at(1), status=status, asked_at=at(day) if day else None,
+    )  # fmt: skip
+
+
+def test_a_merge_moves_asks_and_keeps_one_per_survey_and_order(workspace):
+    nps = create_survey(workspace, name="NPS", kind="nps")
+    csat = create_survey(workspace, name="CSAT", kind="csat")
+    ask(nps, 2, 50, "sent", day=4)  # both asked about order 50: the sent one is kept
+    ask(nps, 1, 50, "waiting")
+    ask(nps, 2, 51, "waiting")  # both about order 51, neither sent: the skipped one kept
+    ask(nps, 1, 51, "skipped")
+    ask(csat, 1, None, "sent", day=3)  # both sent CSAT by hand: the earlier one kept
+    ask(csat, 2, None, "sent", day=2)
+    ask(csat, 2, 52, "sent", day=9)  # only the merged contact: moved
+    ask(csat, 7, 53, "sent", day=9)  # someone else: untouched
+    expected = {
+        ("NPS", 1, 50, "sent", at(4)),
+        ("NPS", 1, 51, "skipped", None),
+        ("CSAT", 1, None, "sent", at(2)),
+        ("CSAT", 1, 52, "sent", at(9)),
+        ("CSAT", 7, 53, "sent", at(9)),
+    }
+    batch = feed.publish(workspace.pk, source="test", merges=[(2, 1)])
+    handle([batch])
+    assert asks(workspace) == expected
+    handle([batch])  # again: nothing left to move, nothing changes
+    assert asks(workspace) == expected
+
+
+def asks(workspace) -> set[tuple]:
+    return set(
+        SurveyAsk.objects.filter(workspace=workspace).values_list(
+            "survey__name", "contact_id", "order_id", "status", "asked_at"
+        )
+    )

@@ -13,14 +13,15 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from pacer.core import clock
+from pacer.core import clock, feed
 from pacer.core.errors import ValidationFailed
 from pacer.messaging import actions as messaging
 from pacer.messaging.models import Broadcast, Message, Template  # reading what was sent
 from pacer.messaging.render import compile_parts, recipient_context, render
 from pacer.people.actions import upsert_locations
+from pacer.people.models import Contact  # reading the merge ingestion made
 from pacer.people.selectors import contacts
-from pacer.teams import cx, surveys, triggers
+from pacer.teams import cx, merges, selectors, surveys, triggers
 from pacer.teams.models import SurveyAsk, SurveyResponse, SurveyTrigger
 
 pytestmark = pytest.mark.django_db
@@ -315,3 +316,124 @@ def test_two_workers_running_the_task_at_once_send_each_ask_once(workspace, trac
     assert sorted(Message.objects.values_list("contact_id", flat=True)) == sorted(
         people[f"u{n}"].pk for n in (0, 1, 2)
     )
+
+
+def test_a_survey_sent_by_hand_counts_toward_the_ask_again_window(
+    workspace, tracker, shop, now, monkeypatch
+):
+    people, sender = shop
+    monkeypatch.setattr(surveys, "ASKS_PER_INSERT", 2)  # recorded in two inserts
+    now.at = T0 - timedelta(days=7)  # last week, by hand: u0, u2, u4 (queued), u3 (no consent)
+    by_hand = surveys.create_survey(workspace, name="Spring check-in", kind="csat")
+    counts = surveys.send_survey(
+        by_hand, contact_ids=[people[u].pk for u in ("u0", "u2", "u3", "u4")], sender_id=sender.pk
+    )
+    assert counts == {"queued": 3, "skipped": 1, "not_found": 0}
+    assert list(
+        SurveyAsk.objects.filter(survey=by_hand)
+        .order_by("contact_id")
+        .values_list("contact_id", "order_id", "status", "asked_at")
+    ) == [(people[u].pk, None, "sent", now.at) for u in ("u0", "u2", "u4")]
+
+    now.at = T0
+    survey = survey_with_trigger(workspace, sender, delay_days=0)
+    order(tracker, "u0", "by-hand-last-week", "n", T0)
+    order(tracker, "u1", "never-asked", "n", T0)
+    triggers.run_triggers()
+    assert asks(survey) == [
+        (people["u0"].pk, "skipped", "asked within 90 days"),
+        (people["u1"].pk, "sent", ""),
+    ]
+    assert (
+        Message.objects.filter(status="queued").exclude(broadcast_id=by_hand.broadcast_id).count()
+        == 1
+    )
+    # the trigger's figures count its own asks only, not the survey sent by hand
+    assert selectors.trigger_by_location(survey) == [
+        {"location": "North", "sent": 1, "skipped": 1, "answered": 0, "response_rate": 0.0}
+    ]
+    assert selectors.trigger_by_location(by_hand) == []
+
+    # 90 days after the send by hand the window is over
+    now.at = T0 - timedelta(days=7) + timedelta(days=90, minutes=1)
+    order(tracker, "u0", "window-over", "n", now.at)
+    triggers.run_triggers()
+    latest = SurveyAsk.objects.filter(survey=survey).latest("id")
+    assert (latest.contact_id, latest.status) == (people["u0"].pk, "sent")
+
+
+def test_a_merged_contacts_asks_follow_them_to_the_survivor(workspace, tracker, shop, now):
+    people, sender = shop
+    survey = survey_with_trigger(workspace, sender, delay_days=0)
+    visitor = {"type": "identify", "messageId": "a", "anonymousId": "a-9"}
+    consent = {"channel": "email", "purpose": "marketing", "granted": True}
+    tracker.batch(
+        [
+            {**visitor, "traits": {"email": "ann@x.test", "location": "n"}},
+            {**visitor, "type": "track", "messageId": "b", "event": "Consent Updated",
+             "properties": consent},
+            {**visitor, "type": "track", "messageId": "c", "event": "Order Completed",
+             "timestamp": T0.isoformat(), "properties": {"order_id": "s-1", "location": "s"}},
+        ]
+    )  # fmt: skip
+    triggers.run_triggers()  # the visitor is asked about their order at South
+    message = Message.objects.get()
+    ann = message.contact_id
+
+    now.at = T0 + timedelta(days=1)  # the visitor signs in as u1: one person, u1 survives
+    tracker.batch([{**visitor, "messageId": "d", "userId": "u1"}])
+    assert Contact.objects.get(pk=ann).merged_into_id == people["u1"].pk
+    while feed.deliver(merges.SUBSCRIBER):
+        pass
+    assert asks(survey) == [(people["u1"].pk, "sent", "")]
+
+    # the link in the email sent before the merge still answers, for the order's location
+    assert Client().post(link_in_email(workspace, message), {"score": "9"}).status_code == 200
+    south_id = SurveyAsk.objects.get(survey=survey).location_id
+    assert list(survey.responses.values_list("contact_id", "location_id", "score")) == [
+        (people["u1"].pk, south_id, 9)
+    ]
+    assert selectors.trigger_by_location(survey) == [
+        {"location": "South", "sent": 1, "skipped": 0, "answered": 1, "response_rate": 1.0}
+    ]
+
+    # a week after the ask, the survivor's own order is not asked about by another survey
+    now.at = T0 + timedelta(days=7)
+    csat = survey_with_trigger(workspace, sender, name="CSAT", delay_days=0)
+    order(tracker, "u1", "n-1", "n", now.at)
+    triggers.run_triggers()
+    assert asks(csat) == [(people["u1"].pk, "skipped", "asked within 90 days")]
+    assert Message.objects.count() == 1
+
+
+def test_answers_recorded_in_bulk_count_for_the_location_given_else_the_persons(workspace, shop):
+    people, _ = shop  # every customer's own location is North
+    survey = surveys.create_survey(workspace, name="Loaded", kind="nps")
+    north_id = people["u0"].location_id
+    south_id = workspace.location_set.get(code="s").pk
+    rows = [(people[user].pk, 9, T0) for user in ("u0", "u1")]
+    assert surveys.record_answers(survey, rows, location_of={people["u1"].pk: south_id}) == 2
+    assert dict(survey.responses.values_list("contact_id", "location_id")) == {
+        people["u0"].pk: north_id,
+        people["u1"].pk: south_id,
+    }
+
+
+def test_a_trigger_asks_about_earlier_orders_once_when_told_to(workspace, tracker, shop, now):
+    people, sender = shop
+    order(tracker, "u0", "last-week", "n", T0 - timedelta(days=7))
+    order(tracker, "u1", "last-month", "n", T0 - timedelta(days=30))
+    survey = survey_with_trigger(workspace, sender, delay_days=0)
+    trigger = survey.trigger
+    with pytest.raises(ValidationFailed) as refused:
+        triggers.ask_about_orders_since(trigger, T0 + timedelta(seconds=1))
+    assert refused.value.errors == {"since": "must not be in the future"}
+    triggers.run_triggers()
+    assert asks(survey) == []  # orders placed before the trigger: not asked about
+
+    triggers.ask_about_orders_since(trigger, T0 - timedelta(days=10))
+    triggers.run_triggers()
+    triggers.ask_about_orders_since(trigger, T0 - timedelta(days=10))  # again: once
+    triggers.run_triggers()
+    assert asks(survey) == [(people["u0"].pk, "sent", "")]
+    assert Message.objects.count() == 1
