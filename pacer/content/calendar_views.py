@@ -27,7 +27,7 @@ from pacer.content.models import ContentKind, FeedScope
 from pacer.core import clock
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
-from pacer.core.permissions import admitted_role, allows, page
+from pacer.core.permissions import admitted_role, allows, check, page
 from pacer.planning import selectors as planning
 from pacer.teams import selectors as teams
 from pacer.web.components import flash_errors
@@ -224,13 +224,43 @@ def content_calendar(request):
                 day.more_url = bar.url(view="day", day=day.day.isoformat())
         context.update(days=list(days.values()), weekdays=WEEKDAYS)
         context["legend"] = sorted({(k, n) for k, n, _, _ in bands}, key=lambda b: (b[0], b[1]))
-    context["theme_form"] = {}
     return render(request, "content/calendar.html", context)
 
 
-@require_POST
-@page("content.edit")
-def theme_create(request):
+@page("content.view")
+def themes(request):
+    """The workspace's themes and seasons, each a link to the calendar at its first day
+    showing its items, and the form that adds one (a POST, for editors: back to the
+    calendar at the new theme's first day)."""
+    if request.method == "POST":
+        check(request.role, "content.edit")
+        return _theme_create(request)
+    table = Table(
+        request,
+        selectors.themes(request.workspace),
+        [
+            Column(
+                "name",
+                "Theme",
+                sortable=True,
+                href=lambda r: (
+                    reverse("content-calendar") + f"?day={r['starts_on']:%Y-%m-%d}&theme={r['pk']}"
+                ),
+            ),
+            Column("starts_on", "Starts", format="date", sortable=True),
+            Column("ends_on", "Ends", format="date", sortable=True),
+        ],
+        default_sort="-starts_on",
+        caption="Themes and seasons",
+        empty_title="No themes yet.",
+        empty_hint="A theme or season is a date range drawn behind the calendar's items.",
+        html_id="themes",
+    )
+    context = {"table": table, "can_edit": allows(request.role, "content.edit")}
+    return render(request, "content/themes.html", context)
+
+
+def _theme_create(request):
     data = request.POST
     try:
         theme = actions.create_theme(
