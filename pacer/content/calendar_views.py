@@ -27,7 +27,7 @@ from pacer.content.models import ContentKind, FeedScope
 from pacer.core import clock
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
-from pacer.core.permissions import admitted_role, allows, page
+from pacer.core.permissions import admitted_role, allows, check, page
 from pacer.planning import selectors as planning
 from pacer.teams import selectors as teams
 from pacer.web.components import flash_errors
@@ -38,6 +38,9 @@ VIEWS = {"month": "Month", "week": "Week", "day": "Day", "list": "List"}
 # items and deadlines a day shows in the month and week views (a week's days are taller);
 # "+N more" links to the day view, which lists them all
 DAY_CAPS = {"month": 4, "week": 8}
+# campaign bars a day shows; more are one "N campaigns running" that opens their list, so
+# a day of a busy season (the demo runs ten at once) still shows its items
+CAMPAIGN_BARS = 2
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 FEED_LIMIT = 10_000
 FEED_TYPE = "text/calendar; charset=utf-8"
@@ -49,6 +52,7 @@ class Day:
     day: date
     inside: bool
     bands: list[tuple[str, str]] = field(default_factory=list)  # (kind, name)
+    running: list[tuple[str, str]] = field(default_factory=list)  # (name, href): campaigns
     items: list = field(default_factory=list)  # plain rows (selectors.CALENDAR_FIELDS)
     due: list = field(default_factory=list)  # deadlines that fall on the day
     more: int = 0  # items and deadlines not shown (the view's cap)
@@ -103,16 +107,30 @@ def _span(view: str, anchor: date) -> tuple[date, date, date, date]:
     )
 
 
-def _bands(workspace, start: date, end: date, theme_filter: str):
+def _bands(workspace, start: date, end: date, theme_filter: str, campaign_path):
+    """``(kind, name, first day, last day, href)`` of the themes and campaigns in view
+    (``campaign_path``: a campaign's page by id, None when the reader may not see it)."""
     found = []
     for theme in selectors.themes(workspace, start, end):
         if not theme_filter or str(theme.pk) == theme_filter:
-            found.append(("theme", theme.name, theme.starts_on, theme.ends_on))
+            found.append(("theme", theme.name, theme.starts_on, theme.ends_on, ""))
     for campaign in planning.campaigns(workspace):
         starts, ends = campaign.starts_on, campaign.ends_on
         if starts and ends and starts <= end and ends >= start:
-            found.append(("campaign", campaign.name, campaign.starts_on, campaign.ends_on))
+            href = campaign_path(campaign.pk) if campaign_path else ""
+            found.append(("campaign", campaign.name, starts, ends, href))
     return found
+
+
+def _day(day: date, inside: bool, bands: list) -> Day:
+    """A day of the grid with the bands over it: every theme, and its campaigns as bars
+    up to ``CAMPAIGN_BARS`` (more: all of them in ``running``, shown as one summary)."""
+    over = [band for band in bands if band[2] <= day <= band[3]]
+    campaigns = [(name, href) for kind, name, _, _, href in over if kind == "campaign"]
+    if len(campaigns) <= CAMPAIGN_BARS:
+        return Day(day, inside, [(kind, name) for kind, name, *_ in over])
+    themes = [(kind, name) for kind, name, *_ in over if kind == "theme"]
+    return Day(day, inside, themes, running=campaigns)
 
 
 def _team_names(workspace) -> list[tuple[str, str]]:
@@ -198,12 +216,14 @@ def content_calendar(request):
         )
         context["due"] = selectors.due_between(rows, start, end)
     else:
-        bands = _bands(workspace, start, end, values["theme"])
+        campaign_path = (
+            _path_of("campaign-detail") if allows(request.role, "campaigns.view") else None
+        )
+        bands = _bands(workspace, start, end, values["theme"], campaign_path)
         days = {}
         for offset in range((end - start).days + 1):
             day = start + timedelta(days=offset)
-            inside = view == "week" or day.month == anchor.month
-            days[day] = Day(day, inside, [(k, n) for k, n, s, e in bands if s <= day <= e])
+            days[day] = _day(day, view == "week" or day.month == anchor.month, bands)
         kinds = dict(ContentKind.choices)
         item_path, move_path = _path_of("content-item"), _path_of("content-calendar-move")
         for row in selectors.scheduled_between(rows, start, end):
@@ -223,14 +243,50 @@ def content_calendar(request):
             if day.more:
                 day.more_url = bar.url(view="day", day=day.day.isoformat())
         context.update(days=list(days.values()), weekdays=WEEKDAYS)
-        context["legend"] = sorted({(k, n) for k, n, _, _ in bands}, key=lambda b: (b[0], b[1]))
-    context["theme_form"] = {}
+        legend = sorted({(kind, name) for kind, name, *_ in bands})
+        themes = [band for band in legend if band[0] == "theme"]
+        campaigns = [name for kind, name in legend if kind == "campaign"]
+        if len(campaigns) > CAMPAIGN_BARS:  # summed up as the days are
+            context.update(legend=themes, legend_campaigns=campaigns)
+        else:
+            context["legend"] = legend
     return render(request, "content/calendar.html", context)
 
 
-@require_POST
-@page("content.edit")
-def theme_create(request):
+@page("content.view")
+def themes(request):
+    """The workspace's themes and seasons, each a link to the calendar at its first day
+    showing its items, and the form that adds one (a POST, for editors: back to the
+    calendar at the new theme's first day)."""
+    if request.method == "POST":
+        check(request.role, "content.edit")
+        return _theme_create(request)
+    table = Table(
+        request,
+        selectors.themes(request.workspace),
+        [
+            Column(
+                "name",
+                "Theme",
+                sortable=True,
+                href=lambda r: (
+                    reverse("content-calendar") + f"?day={r['starts_on']:%Y-%m-%d}&theme={r['pk']}"
+                ),
+            ),
+            Column("starts_on", "Starts", format="date", sortable=True),
+            Column("ends_on", "Ends", format="date", sortable=True),
+        ],
+        default_sort="-starts_on",
+        caption="Themes and seasons",
+        empty_title="No themes yet.",
+        empty_hint="A theme or season is a date range drawn behind the calendar's items.",
+        html_id="themes",
+    )
+    context = {"table": table, "can_edit": allows(request.role, "content.edit")}
+    return render(request, "content/themes.html", context)
+
+
+def _theme_create(request):
     data = request.POST
     try:
         theme = actions.create_theme(

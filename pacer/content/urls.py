@@ -31,7 +31,7 @@ urlpatterns = [
         calendar_views.calendar_move,
         name="content-calendar-move",
     ),
-    path("content/themes/", calendar_views.theme_create, name="content-theme"),
+    path("content/themes/", calendar_views.themes, name="content-theme"),
     path("content/feeds/", calendar_views.feeds, name="content-feeds"),
     path("content/feeds/<str:token>.ics", calendar_views.ical_feed, name="content-ical"),
     path("assets/", asset_views.asset_list, name="asset-list"),

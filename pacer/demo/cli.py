@@ -12,10 +12,11 @@ from pathlib import Path
 from pacer.core.commands import fail, progress, workspace_named
 
 DEMO_USER, DEMO_PASSWORD, DEMO_WORKSPACE = "demo", "pacer-demo", "demo"
+DEMO_ADMIN_NAME = ("Jordan", "Ellis")  # the franchise's marketing-ops lead, as pages name them
 
 
 def ensure_demo_workspace():
-    """The demo workspace with an admin login and a write key (created once)."""
+    """The demo workspace with a named admin login and a write key (created once)."""
     from django.contrib.auth.models import User
 
     from pacer.core import actions
@@ -26,6 +27,11 @@ def ensure_demo_workspace():
         workspace = actions.create_workspace("Demo Franchise", slug=DEMO_WORKSPACE)
     if not User.objects.filter(username=DEMO_USER).exists():
         actions.create_user(workspace, DEMO_USER, DEMO_PASSWORD, Role.ADMIN)
+    # named (an admin made before they were gets the name; one given since is kept)
+    first, last = DEMO_ADMIN_NAME
+    User.objects.filter(username=DEMO_USER, first_name="", last_name="").update(
+        first_name=first, last_name=last
+    )
     if not ApiKey.objects.filter(workspace=workspace, kind="write").exists():
         actions.issue_api_key(workspace, "write", "Demo website")
     return workspace

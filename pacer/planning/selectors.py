@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Case,
     CharField,
@@ -18,6 +19,7 @@ from pacer.core.models import Workspace
 from pacer.people.selectors import locations_by_code
 from pacer.planning import totals
 from pacer.planning.models import Campaign, PlanNode, SpendEntry, SpendUpload
+from pacer.web import formats
 
 # A campaign's status, from its dates and the day asked about.
 STATUSES = {
@@ -228,6 +230,13 @@ def campaign_count(workspace: Workspace) -> int:
 
 def spend_uploads(workspace: Workspace) -> QuerySet[SpendUpload]:
     return SpendUpload.objects.filter(workspace=workspace).select_related("uploaded_by")
+
+
+def uploader_names(workspace: Workspace) -> dict[int, str]:
+    """Who uploaded the workspace's spend files, by user id, named as pages name people."""
+    uploads = SpendUpload.objects.filter(workspace=workspace, uploaded_by__isnull=False)
+    users = get_user_model().objects.filter(pk__in=uploads.values("uploaded_by_id"))
+    return {user.pk: formats.person(user) for user in users}
 
 
 def linked_node(workspace: Workspace, campaign: Campaign) -> PlanNode | None:

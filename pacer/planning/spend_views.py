@@ -236,6 +236,7 @@ def spend_edit(request, entry_id: int):
 
 
 def _uploads_table(request) -> Table:
+    names = selectors.uploader_names(request.workspace)
     return Table(
         request,
         selectors.spend_uploads(request.workspace),
@@ -246,7 +247,7 @@ def _uploads_table(request) -> Table:
                 href=lambda r: reverse("spend-upload-preview", args=[r["pk"]]),
             ),
             Column("uploaded_at", "Uploaded", format="datetime", sortable=True),
-            Column("uploaded_by__username", "By"),
+            Column("uploaded_by", "By", text=lambda r: names.get(r["uploaded_by"], "")),
             Column("recorded_at", "Recorded", format="datetime", sortable=True),
             Column("recorded_rows", "Lines", format="count"),
             Column("replaced_entries", "Replaced", format="count"),
