@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# The test suite on both databases at once: on PostgreSQL (without the browser and Spark
-# tests, and the tests of the demo's data: the demo runs on SQLite) in the background, logged to var/test-postgresql.log and printed when it ends,
-# and on SQLite (with them) in the foreground. Each run has its own data directory, so
-# they share no file, and runs in parallel workers (pytest-xdist; PACER_TEST_WORKERS per
-# run, by default as many as the machine has cores: a worker waiting for its database,
-# a browser or a process it started leaves its core to another), each with a data folder
-# and test database of its own (tests/parallel.py); the workers steal tests from each
-# other at the end, so they finish together. The tests that touch no database run once, in the PostgreSQL run
-# (tests/conftest.py, PACER_SKIP_TESTS_WITHOUT_DATABASE), which has no browser tests: so
-# the two runs take about as long as each other. The SQLite run makes its test database
-# from the models (--nomigrations: a second or two instead of about a minute of CPU; see
-# tests/database_setup.py); the PostgreSQL run applies every migration once (its workers
-# copy the result), and runs the
-# tests marked `migrations`, which the SQLite run leaves out. Fails when either fails.
+# The test suite on both databases at once. Every test runs on PostgreSQL, the production
+# database (without the browser, Spark and demo tests: the demo runs on SQLite), in the
+# background, logged to var/test-postgresql.log and printed when it ends. On SQLite, the
+# embedded default, in the foreground: the tests whose outcome the database decides
+# (crash, concurrency, property-based, SQL of our own, every API operation with hostile
+# input, every page in Chromium, the demo; tests/selection.py, ADR 0012). The tests that
+# touch no database run once, in the PostgreSQL run (PACER_SKIP_TESTS_WITHOUT_DATABASE).
+# Each run has its own data directory, so they share no file, and runs in parallel
+# workers (pytest-xdist; PACER_TEST_WORKERS per run, by default as many as the machine has
+# cores: a worker waiting for its database, a browser or a process it started leaves its
+# core to another), each with a data folder and test database of its own
+# (tests/parallel.py); the workers steal tests from each other, so they finish together.
+# The SQLite run makes its test database from the models (--nomigrations: a second or two
+# instead of about a minute of CPU; see tests/database_setup.py); the PostgreSQL run
+# applies every migration once (its workers copy the result) and runs the tests marked
+# `migrations`, which the SQLite run leaves out. Fails when either fails.
 # Usage: scripts/test-suites.sh PYTEST [PYTEST ARGUMENTS...] (the arguments go to both runs)
 set -uo pipefail
 PYTEST=${1:-.venv/bin/pytest}
@@ -37,7 +39,7 @@ PACER_TEST_CPU_LOG=${CPU_LOG:+$CPU_LOG.postgresql} \
 postgres_run=$!
 echo "== on SQLite (the PostgreSQL run goes on beside it: $LOG)"
 PACER_TEST_CPU_LOG=${CPU_LOG:+$CPU_LOG.sqlite} \
-  PACER_SKIP_TESTS_WITHOUT_DATABASE=1 PACER_DATA_DIR="$ROOT/var/test-sqlite" \
+  PACER_SKIP_TESTS_WITHOUT_DATABASE=1 PACER_TEST_DATABASE_SENSITIVE_ONLY=1 PACER_DATA_DIR="$ROOT/var/test-sqlite" \
   "$PYTEST" --nomigrations --durations=40 "${PARALLEL[@]}" "$@"
 sqlite_status=$?
 wait "$postgres_run"

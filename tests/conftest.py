@@ -12,6 +12,7 @@ from django.test import Client
 from pacer.core import actions
 from pacer.core.models import Role
 from pacer.ingest.processing import process_pending
+from tests.selection import database_sensitive
 
 pytest_plugins = ["tests.business_fixture", "tests.cpu_log", "tests.parallel"]
 
@@ -173,12 +174,14 @@ LEFT_FOR_MIGRATIONS = pytest.StashKey[list]()
 
 
 def pytest_collection_modifyitems(config, items):
-    """Five adjustments to what runs.
+    """Six adjustments to what runs.
 
     - The browser tests run last, after every other test (they share one browser).
     - The tests of the demo's data (``tests/demo/``, ``test_demo*.py``) are marked
       ``demo``: the demo runs on the embedded SQLite, so ``make test`` leaves them out of
       its PostgreSQL run (what the demo calls is tested on both databases elsewhere).
+    - With ``PACER_TEST_DATABASE_SENSITIVE_ONLY`` set (``make test``'s SQLite run), only
+      the tests whose outcome the database decides run (``tests/selection.py``, ADR 0012).
     - With ``PACER_SKIP_TESTS_WITHOUT_DATABASE`` set, the tests that touch no database
       (and are not browser or Spark tests) are left out: ``make test``
       (scripts/test-suites.sh) sets it on the SQLite run, and they run once, in the
@@ -204,6 +207,14 @@ def pytest_collection_modifyitems(config, items):
             config.workeroutput["left_for_migrations"] = config.stash[LEFT_FOR_MIGRATIONS]
         config.hook.pytest_deselected(items=need_migrations)
         items[:] = [item for item in items if not item.get_closest_marker("migrations")]
+    if os.environ.get("PACER_TEST_DATABASE_SENSITIVE_ONLY"):
+        root = config.rootpath
+        runs = {
+            item: database_sensitive(item, item.path.relative_to(root).as_posix())
+            for item in items
+        }
+        config.hook.pytest_deselected(items=[item for item in items if not runs[item]])
+        items[:] = [item for item in items if runs[item]]
     if os.environ.get("PACER_SKIP_TESTS_WITHOUT_DATABASE"):
 
         def elsewhere(item) -> bool:
