@@ -15,9 +15,12 @@ bounced (relay refusals at their time, and hard-bounce DSNs at theirs). Each ser
 to the broadcast report's figure.
 """
 
-from datetime import datetime, timedelta
+from collections import Counter
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 
-from django.db.models import Min
+from django.db.models import Count, Max, Min, Q
+from django.db.models.functions import TruncHour
 
 from pacer.core.models import Workspace
 from pacer.messaging import click_revenue, rules
@@ -25,6 +28,7 @@ from pacer.messaging.models import Broadcast, EventKind, Message, MessageEvent, 
 from pacer.messaging.subject_test import LETTERS
 
 HOURLY_UP_TO = 72
+SERIES = ("sent", "delivered", "opened", "clicked", "bounced", "unsubscribed")
 
 
 def _first_clicks(workspace: Workspace, broadcast: Broadcast) -> dict:
@@ -77,64 +81,102 @@ def _first_events(workspace: Workspace, broadcast: Broadcast, kind: str) -> list
     )
 
 
-def _times(workspace: Workspace, broadcast: Broadcast) -> dict[str, list[datetime]]:
-    messages = Message.objects.filter(workspace=workspace, broadcast=broadcast)
-    sent = dict(messages.filter(status=MessageStatus.SENT).values_list("pk", "sent_at").order_by())
-    bounced_events = (
-        MessageEvent.objects.filter(
-            workspace=workspace, message__broadcast=broadcast, kind=EventKind.BOUNCE
+def _sent_per_hour(workspace: Workspace, broadcast: Broadcast) -> tuple[dict, dict, list]:
+    """The sent messages counted per UTC hour in the database (a broadcast's thousands
+    of send times are never read one by one): ``(sent per hour, delivered per hour, the
+    first and last send time)``; delivered: sent and not returned by a hard-bounce DSN."""
+    rows = (
+        Message.objects.filter(workspace=workspace, broadcast=broadcast, status=MessageStatus.SENT)
+        .exclude(sent_at=None)
+        .values(hour=TruncHour("sent_at", tzinfo=UTC))
+        .annotate(
+            sent=Count("pk", distinct=True),
+            returned=Count("pk", distinct=True, filter=Q(events__kind=EventKind.BOUNCE)),
+            first=Min("sent_at"),
+            last=Max("sent_at"),
         )
-        .values("message_id")
-        .annotate(first=Min("at"))
-        .values_list("message_id", "first")
         .order_by()
     )
-    returned = dict(bounced_events)
-    refused = list(
-        messages.filter(status=MessageStatus.FAILED, failed_at__isnull=False)
-        .values_list("failed_at", flat=True)
-        .order_by()
-    )
-    return {
-        "sent": list(sent.values()),
-        "delivered": [at for pk, at in sent.items() if pk not in returned],
-        "opened": _first_events(workspace, broadcast, EventKind.OPEN),
-        "clicked": _first_events(workspace, broadcast, EventKind.CLICK),
-        "bounced": refused + list(returned.values()),
-        "unsubscribed": _first_events(workspace, broadcast, EventKind.UNSUBSCRIBE),
-    }
+    sent, delivered, extremes = {}, {}, []
+    for row in rows:
+        sent[row["hour"]] = row["sent"]
+        delivered[row["hour"]] = row["sent"] - row["returned"]
+        extremes += [row["first"], row["last"]]
+    return sent, delivered, extremes
 
 
 def delivery_over_time(workspace: Workspace, broadcast: Broadcast) -> dict:
     """``{"unit": "hour" | "day", "periods": [start, ...], "series": {name: [count per
     period]}}``; no periods before anything was sent or refused."""
-    return per_period(_times(workspace, broadcast))
+    sent, delivered, extremes = _sent_per_hour(workspace, broadcast)
+    returned = (
+        MessageEvent.objects.filter(
+            workspace=workspace, message__broadcast=broadcast, kind=EventKind.BOUNCE
+        )
+        .values("message_id")
+        .annotate(first=Min("at"))
+        .values_list("first", flat=True)
+        .order_by()
+    )
+    refused = (
+        Message.objects.filter(
+            workspace=workspace,
+            broadcast=broadcast,
+            status=MessageStatus.FAILED,
+            failed_at__isnull=False,
+        )
+        .values_list("failed_at", flat=True)
+        .order_by()
+    )
+    times = {
+        "opened": _first_events(workspace, broadcast, EventKind.OPEN),
+        "clicked": _first_events(workspace, broadcast, EventKind.CLICK),
+        "bounced": list(refused) + list(returned),
+        "unsubscribed": _first_events(workspace, broadcast, EventKind.UNSUBSCRIBE),
+    }
+    hourly = {"sent": sent, "delivered": delivered}
+    hourly |= {name: Counter(map(_hour, moments)) for name, moments in times.items()}
+    every = extremes + [at for moments in times.values() for at in moments]
+    found = counted_per_period(hourly, min(every, default=None), max(every, default=None))
+    return {**found, "series": {name: found["series"][name] for name in SERIES}}
+
+
+def _hour(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
 
 
 def per_period(times: dict[str, list[datetime]]) -> dict:
     """The moments of each series counted per UTC hour (when they span at most
     ``HOURLY_UP_TO`` hours) or day, as ``delivery_over_time`` answers (series named as
     ``times``; moments that are None left out)."""
-    every = [at for values in times.values() for at in values if at is not None]
-    if not every:
-        return {"unit": "hour", "periods": [], "series": {name: [] for name in times}}
-    start, end = min(every), max(every)
+    moments = {name: [at for at in values if at is not None] for name, values in times.items()}
+    every = [at for values in moments.values() for at in values]
+    hourly = {name: Counter(map(_hour, values)) for name, values in moments.items()}
+    return counted_per_period(hourly, min(every, default=None), max(every, default=None))
+
+
+def counted_per_period(
+    per_hour: dict[str, Mapping[datetime, int]], start: datetime | None, end: datetime | None
+) -> dict:
+    """Counts per UTC hour (each series: hour start -> count) summed per hour or per day
+    as ``per_period`` does, the unit chosen by the exact first and last moment (``start``
+    and ``end``; None when there is none)."""
+    if start is None or end is None:
+        return {"unit": "hour", "periods": [], "series": {name: [] for name in per_hour}}
     hourly = end - start <= timedelta(hours=HOURLY_UP_TO)
     unit = "hour" if hourly else "day"
 
-    def period_of(at: datetime) -> datetime:
-        at = at.replace(minute=0, second=0, microsecond=0)
-        return at if hourly else at.replace(hour=0)
+    def period_of(hour: datetime) -> datetime:
+        return hour if hourly else hour.replace(hour=0)
 
     step = timedelta(hours=1) if hourly else timedelta(days=1)
-    periods, moment = [], period_of(start)
+    periods, moment = [], period_of(_hour(start))
     while moment <= end:
         periods.append(moment)
         moment += step
     index = {period: position for position, period in enumerate(periods)}
-    series = {name: [0] * len(periods) for name in times}
-    for name in times:
-        for at in times[name]:
-            if at is not None:
-                series[name][index[period_of(at)]] += 1
+    series = {name: [0] * len(periods) for name in per_hour}
+    for name, counts in per_hour.items():
+        for hour, count in counts.items():
+            series[name][index[period_of(hour)]] += count
     return {"unit": unit, "periods": periods, "series": series}
