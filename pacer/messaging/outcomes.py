@@ -17,10 +17,9 @@ to the broadcast report's figure.
 
 from collections import Counter
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from django.db.models import Count, Max, Min, Q
-from django.db.models.functions import TruncHour
+from django.db.models import Count, Min
 
 from pacer.core.models import Workspace
 from pacer.messaging import click_revenue, rules
@@ -81,42 +80,38 @@ def _first_events(workspace: Workspace, broadcast: Broadcast, kind: str) -> list
     )
 
 
-def _sent_per_hour(workspace: Workspace, broadcast: Broadcast) -> tuple[dict, dict, list]:
-    """The sent messages counted per UTC hour in the database (a broadcast's thousands
-    of send times are never read one by one): ``(sent per hour, delivered per hour, the
-    first and last send time)``; delivered: sent and not returned by a hard-bounce DSN."""
-    rows = (
-        Message.objects.filter(workspace=workspace, broadcast=broadcast, status=MessageStatus.SENT)
-        .exclude(sent_at=None)
-        .values(hour=TruncHour("sent_at", tzinfo=UTC))
-        .annotate(
-            sent=Count("pk", distinct=True),
-            returned=Count("pk", distinct=True, filter=Q(events__kind=EventKind.BOUNCE)),
-            first=Min("sent_at"),
-            last=Max("sent_at"),
+def _sent_counted(workspace: Workspace, broadcast: Broadcast) -> Counter:
+    """How many messages were sent at each send time, counted in the database: a group
+    of messages is marked sent in one write with one time, so a broadcast's thousands of
+    messages are a few hundred rows, not one per message."""
+    return Counter(
+        dict(
+            Message.objects.filter(
+                workspace=workspace, broadcast=broadcast, status=MessageStatus.SENT
+            )
+            .exclude(sent_at=None)
+            .values_list("sent_at")
+            .annotate(n=Count("pk"))
+            .order_by()
         )
-        .order_by()
     )
-    sent, delivered, extremes = {}, {}, []
-    for row in rows:
-        sent[row["hour"]] = row["sent"]
-        delivered[row["hour"]] = row["sent"] - row["returned"]
-        extremes += [row["first"], row["last"]]
-    return sent, delivered, extremes
 
 
 def delivery_over_time(workspace: Workspace, broadcast: Broadcast) -> dict:
     """``{"unit": "hour" | "day", "periods": [start, ...], "series": {name: [count per
     period]}}``; no periods before anything was sent or refused."""
-    sent, delivered, extremes = _sent_per_hour(workspace, broadcast)
-    returned = (
+    sent = _sent_counted(workspace, broadcast)
+    returned = list(  # per message with a hard-bounce DSN: the first, its status and send
         MessageEvent.objects.filter(
             workspace=workspace, message__broadcast=broadcast, kind=EventKind.BOUNCE
         )
         .values("message_id")
         .annotate(first=Min("at"))
-        .values_list("first", flat=True)
+        .values_list("first", "message__status", "message__sent_at")
         .order_by()
+    )
+    delivered = sent - Counter(
+        at for _, status, at in returned if status == MessageStatus.SENT and at is not None
     )
     refused = (
         Message.objects.filter(
@@ -131,18 +126,27 @@ def delivery_over_time(workspace: Workspace, broadcast: Broadcast) -> dict:
     times = {
         "opened": _first_events(workspace, broadcast, EventKind.OPEN),
         "clicked": _first_events(workspace, broadcast, EventKind.CLICK),
-        "bounced": list(refused) + list(returned),
+        "bounced": list(refused) + [first for first, _, _ in returned],
         "unsubscribed": _first_events(workspace, broadcast, EventKind.UNSUBSCRIBE),
     }
-    hourly = {"sent": sent, "delivered": delivered}
+    hourly = {
+        name: _per_hour(counted) for name, counted in (("sent", sent), ("delivered", delivered))
+    }
     hourly |= {name: Counter(map(_hour, moments)) for name, moments in times.items()}
-    every = extremes + [at for moments in times.values() for at in moments]
+    every = [*sent, *(at for moments in times.values() for at in moments)]
     found = counted_per_period(hourly, min(every, default=None), max(every, default=None))
     return {**found, "series": {name: found["series"][name] for name in SERIES}}
 
 
 def _hour(at: datetime) -> datetime:
     return at.replace(minute=0, second=0, microsecond=0)
+
+
+def _per_hour(counted: Counter) -> Counter:
+    hourly: Counter = Counter()
+    for at, count in counted.items():
+        hourly[_hour(at)] += count
+    return hourly
 
 
 def per_period(times: dict[str, list[datetime]]) -> dict:
