@@ -15,9 +15,11 @@ bounced (relay refusals at their time, and hard-bounce DSNs at theirs). Each ser
 to the broadcast report's figure.
 """
 
+from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from django.db.models import Min
+from django.db.models import Count, Min
 
 from pacer.core.models import Workspace
 from pacer.messaging import click_revenue, rules
@@ -25,6 +27,7 @@ from pacer.messaging.models import Broadcast, EventKind, Message, MessageEvent, 
 from pacer.messaging.subject_test import LETTERS
 
 HOURLY_UP_TO = 72
+SERIES = ("sent", "delivered", "opened", "clicked", "bounced", "unsubscribed")
 
 
 def _first_clicks(workspace: Workspace, broadcast: Broadcast) -> dict:
@@ -77,64 +80,107 @@ def _first_events(workspace: Workspace, broadcast: Broadcast, kind: str) -> list
     )
 
 
-def _times(workspace: Workspace, broadcast: Broadcast) -> dict[str, list[datetime]]:
-    messages = Message.objects.filter(workspace=workspace, broadcast=broadcast)
-    sent = dict(messages.filter(status=MessageStatus.SENT).values_list("pk", "sent_at").order_by())
-    bounced_events = (
-        MessageEvent.objects.filter(
-            workspace=workspace, message__broadcast=broadcast, kind=EventKind.BOUNCE
+def _sent_counted(workspace: Workspace, broadcast: Broadcast) -> Counter:
+    """How many messages were sent at each send time, counted in the database: a group
+    of messages is marked sent in one write with one time, so a broadcast's thousands of
+    messages are a few hundred rows, not one per message."""
+    return Counter(
+        dict(
+            Message.objects.filter(
+                workspace=workspace, broadcast=broadcast, status=MessageStatus.SENT
+            )
+            .exclude(sent_at=None)
+            .values_list("sent_at")
+            .annotate(n=Count("pk"))
+            .order_by()
         )
-        .values("message_id")
-        .annotate(first=Min("at"))
-        .values_list("message_id", "first")
-        .order_by()
     )
-    returned = dict(bounced_events)
-    refused = list(
-        messages.filter(status=MessageStatus.FAILED, failed_at__isnull=False)
-        .values_list("failed_at", flat=True)
-        .order_by()
-    )
-    return {
-        "sent": list(sent.values()),
-        "delivered": [at for pk, at in sent.items() if pk not in returned],
-        "opened": _first_events(workspace, broadcast, EventKind.OPEN),
-        "clicked": _first_events(workspace, broadcast, EventKind.CLICK),
-        "bounced": refused + list(returned.values()),
-        "unsubscribed": _first_events(workspace, broadcast, EventKind.UNSUBSCRIBE),
-    }
 
 
 def delivery_over_time(workspace: Workspace, broadcast: Broadcast) -> dict:
     """``{"unit": "hour" | "day", "periods": [start, ...], "series": {name: [count per
     period]}}``; no periods before anything was sent or refused."""
-    return per_period(_times(workspace, broadcast))
+    sent = _sent_counted(workspace, broadcast)
+    returned = list(  # per message with a hard-bounce DSN: the first, its status and send
+        MessageEvent.objects.filter(
+            workspace=workspace, message__broadcast=broadcast, kind=EventKind.BOUNCE
+        )
+        .values("message_id")
+        .annotate(first=Min("at"))
+        .values_list("first", "message__status", "message__sent_at")
+        .order_by()
+    )
+    delivered = sent - Counter(
+        at for _, status, at in returned if status == MessageStatus.SENT and at is not None
+    )
+    refused = (
+        Message.objects.filter(
+            workspace=workspace,
+            broadcast=broadcast,
+            status=MessageStatus.FAILED,
+            failed_at__isnull=False,
+        )
+        .values_list("failed_at", flat=True)
+        .order_by()
+    )
+    times = {
+        "opened": _first_events(workspace, broadcast, EventKind.OPEN),
+        "clicked": _first_events(workspace, broadcast, EventKind.CLICK),
+        "bounced": list(refused) + [first for first, _, _ in returned],
+        "unsubscribed": _first_events(workspace, broadcast, EventKind.UNSUBSCRIBE),
+    }
+    hourly = {
+        name: _per_hour(counted) for name, counted in (("sent", sent), ("delivered", delivered))
+    }
+    hourly |= {name: Counter(map(_hour, moments)) for name, moments in times.items()}
+    every = [*sent, *(at for moments in times.values() for at in moments)]
+    found = counted_per_period(hourly, min(every, default=None), max(every, default=None))
+    return {**found, "series": {name: found["series"][name] for name in SERIES}}
+
+
+def _hour(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
+
+
+def _per_hour(counted: Counter) -> Counter:
+    hourly: Counter = Counter()
+    for at, count in counted.items():
+        hourly[_hour(at)] += count
+    return hourly
 
 
 def per_period(times: dict[str, list[datetime]]) -> dict:
     """The moments of each series counted per UTC hour (when they span at most
     ``HOURLY_UP_TO`` hours) or day, as ``delivery_over_time`` answers (series named as
     ``times``; moments that are None left out)."""
-    every = [at for values in times.values() for at in values if at is not None]
-    if not every:
-        return {"unit": "hour", "periods": [], "series": {name: [] for name in times}}
-    start, end = min(every), max(every)
+    moments = {name: [at for at in values if at is not None] for name, values in times.items()}
+    every = [at for values in moments.values() for at in values]
+    hourly = {name: Counter(map(_hour, values)) for name, values in moments.items()}
+    return counted_per_period(hourly, min(every, default=None), max(every, default=None))
+
+
+def counted_per_period(
+    per_hour: dict[str, Mapping[datetime, int]], start: datetime | None, end: datetime | None
+) -> dict:
+    """Counts per UTC hour (each series: hour start -> count) summed per hour or per day
+    as ``per_period`` does, the unit chosen by the exact first and last moment (``start``
+    and ``end``; None when there is none)."""
+    if start is None or end is None:
+        return {"unit": "hour", "periods": [], "series": {name: [] for name in per_hour}}
     hourly = end - start <= timedelta(hours=HOURLY_UP_TO)
     unit = "hour" if hourly else "day"
 
-    def period_of(at: datetime) -> datetime:
-        at = at.replace(minute=0, second=0, microsecond=0)
-        return at if hourly else at.replace(hour=0)
+    def period_of(hour: datetime) -> datetime:
+        return hour if hourly else hour.replace(hour=0)
 
     step = timedelta(hours=1) if hourly else timedelta(days=1)
-    periods, moment = [], period_of(start)
+    periods, moment = [], period_of(_hour(start))
     while moment <= end:
         periods.append(moment)
         moment += step
     index = {period: position for position, period in enumerate(periods)}
-    series = {name: [0] * len(periods) for name in times}
-    for name in times:
-        for at in times[name]:
-            if at is not None:
-                series[name][index[period_of(at)]] += 1
+    series = {name: [0] * len(periods) for name in per_hour}
+    for name, counts in per_hour.items():
+        for hour, count in counts.items():
+            series[name][index[period_of(hour)]] += count
     return {"unit": unit, "periods": periods, "series": series}

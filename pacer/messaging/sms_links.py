@@ -14,20 +14,23 @@ provider is rewritten, and only for broadcast texts (the replies to STOP, START 
 HELP go as the workspace wrote them).
 
 A click is recorded once per recipient: the text's ``clicked_at`` (the first click)
-and ``clicks`` (every click counted).
+and ``clicks`` (every click counted). The first click goes to the outgoing webhooks
+subscribed to ``sms.clicked`` (keyed by the text: once per recipient, however often
+they click), in the same transaction as ``clicked_at``.
 """
 
 import re
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce
+from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 
 from pacer.core import clock
 from pacer.messaging.models import SmsMessage
+from pacer.messaging.webhooks import emit
 
 SALT = "pacer.messaging.sms-click"
 ID_WIDTH = 8  # base 36: ids up to 2.8 trillion keep the link at link_length()
@@ -112,7 +115,7 @@ def record_click(token: str) -> str | None:
         return None
     text = (
         SmsMessage.objects.filter(pk=text_id, broadcast__isnull=False)
-        .values("workspace_id", "text")
+        .values("workspace_id", "text", "broadcast_id", "contact_id", "to_number")
         .first()
     )
     if text is None or not constant_time_compare(
@@ -122,8 +125,28 @@ def record_click(token: str) -> str | None:
     spans = links(text["text"])
     if position >= len(spans):
         return None
-    SmsMessage.objects.filter(pk=text_id).update(
-        clicks=F("clicks") + 1, clicked_at=Coalesce("clicked_at", Value(clock.now()))
-    )
     start, end = spans[position]
-    return text["text"][start:end]
+    url = text["text"][start:end]
+    _record(text_id, text, url)
+    return url
+
+
+@transaction.atomic
+def _record(text_id: int, text: dict, url: str) -> None:
+    """Count the click; the first one also sets ``clicked_at`` and emits ``sms.clicked``."""
+    at = clock.now()
+    first = SmsMessage.objects.filter(pk=text_id, clicked_at=None).update(
+        clicks=F("clicks") + 1, clicked_at=at
+    )
+    if not first:
+        SmsMessage.objects.filter(pk=text_id).update(clicks=F("clicks") + 1)
+        return
+    data = {
+        "text_id": text_id,
+        "sms_broadcast_id": text["broadcast_id"],
+        "contact_id": text["contact_id"],
+        "phone": text["to_number"],
+        "url": url,
+        "at": at.isoformat(),
+    }
+    emit(text["workspace_id"], "sms.clicked", str(text_id), data)

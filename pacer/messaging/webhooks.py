@@ -42,6 +42,7 @@ EVENT_TYPES = (
     "message.opened",
     "message.clicked",
     "message.unsubscribed",
+    "sms.clicked",  # the first click on a tracked link of an SMS broadcast's text
     "content.published",  # pacer.content hands a published item to downstream systems
     "asset.withdrawn",  # pacer.content withdraws an asset whose rights ended
     "lead.escalated",  # pacer.leads: a step of a lead's escalation chain fired

@@ -106,7 +106,7 @@ def test_a_bad_endpoint_is_refused_naming_the_field(workspace):
     assert refused.value.errors == {
         "url": "only http and https addresses can be called",
         "event_types": "must be a list of: message.sent, message.bounced, message.complained, "
-        "message.opened, message.clicked, message.unsubscribed, content.published, "
+        "message.opened, message.clicked, message.unsubscribed, sms.clicked, content.published, "
         "asset.withdrawn, lead.escalated",
     }
 
