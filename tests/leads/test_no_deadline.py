@@ -3,14 +3,16 @@ first-response task due one working day (``todo.FOLLOW_UP_MINUTES``, in the loca
 opening hours) after it arrived, and a reminder then, by email through a real SMTP server;
 the follow-up goes with the lead to a fallback owner and at an away hand-over, and the
 first response cancels it. It still has no deadline (no escalation, no re-assignment,
-not counted in SLA attainment)."""
+not counted in SLA attainment); the locations page counts such leads ("No deadline")."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.test import Client
 
 from pacer.core import outbox
-from pacer.leads import handover, todo
+from pacer.leads import handover, selectors, todo
 from pacer.leads.fallback import set_owner
 from pacer.leads.followup import fire_due_timers, log_activity
 from pacer.leads.models import FollowUpTask, LocationHours, Notice, Timer
@@ -69,6 +71,8 @@ def test_a_lead_without_a_policy_gets_a_follow_up_task_and_a_reminder_a_working_
     assert (task.assignee, task.due_at, task.done_at) == (ann, FOLLOW_UP, None)
     (timer,) = Timer.objects.filter(lead=lead)  # no escalation, no re-assignment
     assert (timer.kind, timer.assignment_round, timer.due_at) == ("remind", 1, FOLLOW_UP)
+    (queue,) = selectors.queues(workspace, ARRIVED - timedelta(days=30), FOLLOW_UP)
+    assert (queue.open, queue.no_deadline, queue.overdue) == (1, 1, 0)  # counted apart
     assert fire_due_timers(FOLLOW_UP - timedelta(seconds=1)) == 0
     clock_at(FOLLOW_UP)
     assert fire_due_timers(FOLLOW_UP) == 1
@@ -92,6 +96,8 @@ def test_the_first_response_cancels_the_follow_up(workspace, north, hours, clock
     answered = ARRIVED + timedelta(hours=3)
     log_activity(workspace, lead.pk, "call", at=answered, actor=ann, outcome="booked")
     assert _first_response(lead).done_at == answered
+    (queue,) = selectors.queues(workspace, ARRIVED - timedelta(days=30), answered)
+    assert (queue.open, queue.no_deadline) == (1, 0)
     assert fire_due_timers(FOLLOW_UP + timedelta(days=1)) == 0
     assert not Notice.objects.filter(key__startswith="remind").exists()
 
@@ -134,3 +140,21 @@ def test_an_away_hand_over_moves_the_follow_up_task_and_its_reminder(
         (["ben@x.test"], f"Lead #{lead.pk} is yours"),
         (["ben@x.test"], f"Lead #{lead.pk}: follow up (no response deadline)"),
     ]
+
+
+def test_the_locations_page_counts_the_leads_without_a_deadline(
+    workspace, north, hours, clock_at, admin
+):
+    agent(workspace, member(workspace, "ann"), north)
+    lead_at(workspace, ARRIVED, clock_at, 1)
+    client = Client()
+    client.force_login(admin)
+    page = client.get("/leads/locations/").content.decode()
+    table = page[page.index('id="lead-queues"') :]
+    row = table[table.index("<tbody>") : table.index("</tbody>")]
+    cells = [
+        re.sub(r"<span class=\"visually-hidden\">.*?</span>|<[^>]+>", "", cell)
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)
+    ]
+    assert cells[:6] == ["North", "1", "0", "0", "1", "0"]  # open, unassigned, away, none, overdue
+    assert "follow-up task due a working day after arrival" in row  # the count's hint
