@@ -280,12 +280,13 @@ def _owner_or_managers(lead: Lead, now: datetime) -> list:
         return []
     if away_until(lead.workspace_id, lead.owner_id, now) is None:
         return [lead.owner]
-    return managers_of(lead, exclude=lead.owner_id)
+    return managers_of(lead, now)
 
 
 def _escalate(lead: Lead, timer: Timer, label: str, now: datetime) -> None:
     """One step of the lead's escalation chain: a notice to each of its recipients (once
-    per round, step and recipient), or the ``lead.escalated`` webhook event."""
+    per round, step and recipient; the location's managers or agents away now left out,
+    an away owner's step to the managers), or the ``lead.escalated`` webhook event."""
     target = timer.target or escalation.DEFAULT[0]
     to, round_step = target["to"], f"{timer.assignment_round}:{timer.step}"
     late = "" if not target.get("delay_minutes") else f" ({target['delay_minutes']} min ago)"
@@ -311,7 +312,10 @@ def _escalate(lead: Lead, timer: Timer, label: str, now: datetime) -> None:
             body=body,
         )
         return
-    agents = Agent.objects.filter(workspace_id=lead.workspace_id, location_id=lead.location_id)
+    away = Agent.objects.filter(workspace_id=lead.workspace_id, away_until__gt=now)
+    agents = Agent.objects.filter(  # anyone away now is not told
+        workspace_id=lead.workspace_id, location_id=lead.location_id
+    ).exclude(user_id__in=away.values("user_id"))
     users = {
         EscalateTo.MANAGERS: lambda: [a.user for a in agents.filter(is_manager=True)],
         EscalateTo.AGENTS: lambda: [a.user for a in agents],

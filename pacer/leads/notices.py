@@ -96,10 +96,13 @@ def away_until(workspace_id: int, user_id: int, now: datetime) -> datetime | Non
     )
 
 
-def managers_of(lead: Lead, *, exclude: int | None = None) -> list:
+def managers_of(lead: Lead, now: datetime) -> list:
     """Who answers for the lead when its owner cannot: the managers of its location and
-    of the fallback queue (agents marked manager), else the workspace's admins; never
-    the user ``exclude`` (its away owner). One user object each."""
+    of the fallback queue (agents marked manager) not away at ``now``, else the
+    workspace's admins. One user object each."""
+    away = Agent.objects.filter(workspace_id=lead.workspace_id, away_until__gt=now).values(
+        "user_id"
+    )
     managers = [
         agent.user
         for agent in Agent.objects.filter(
@@ -107,13 +110,13 @@ def managers_of(lead: Lead, *, exclude: int | None = None) -> list:
             workspace_id=lead.workspace_id,
             is_manager=True,
         )
-        .exclude(user_id=exclude)
+        .exclude(user_id__in=away)
         .select_related("user")
     ] or [
         member.user
-        for member in Membership.objects.filter(workspace_id=lead.workspace_id, role=Role.ADMIN)
-        .exclude(user_id=exclude)
-        .select_related("user")
+        for member in Membership.objects.filter(
+            workspace_id=lead.workspace_id, role=Role.ADMIN
+        ).select_related("user")
     ]
     return list({user.pk: user for user in managers}.values())
 
@@ -123,7 +126,7 @@ def alert_unowned(lead: Lead, what: str, why: str) -> int:
     (``managers_of``), once per assignment round each (inside the caller's transaction):
     "Lead #N ``what``" and ``why``. Returns how many were told."""
     due = local_deadline(lead)
-    told = managers_of(lead)
+    told = managers_of(lead, clock.now())
     for user in told:
         queue_notice(
             lead,
@@ -142,9 +145,10 @@ def remind(lead: Lead, assignment_round: int, follow_up_at: datetime, now: datet
     """The reminder of the owned lead's first response (inside the caller's transaction,
     its timer claimed): to the owner, in-app, by email and by SMS to their agent phone.
     When the owner is away (nobody else could take the lead over), it goes to the lead's
-    managers instead (``managers_of``), never to the away owner, and says so. A lead
-    without an SLA deadline is reminded at its follow-up time ``follow_up_at``
-    (``pacer.leads.todo.FOLLOW_UP_MINUTES``). Returns how many people were reminded."""
+    managers who are not away (``managers_of``) instead, never to an away person, and
+    says so. A lead without an SLA deadline is reminded at its follow-up time
+    ``follow_up_at`` (``pacer.leads.todo.FOLLOW_UP_MINUTES``). Returns how many people
+    were reminded."""
     zone = hours_of(lead.workspace, lead.location_id).zone
     label = f"Lead #{lead.pk}"
     if lead.respond_by is not None:
@@ -188,7 +192,7 @@ def remind(lead: Lead, assignment_round: int, follow_up_at: datetime, now: datet
         f"Its owner, {owner}, is away until {local_time(until, zone)} and nobody else could "
         "take it over: answer it, or give it to someone.\n"
     )
-    told = managers_of(lead, exclude=lead.owner_id)
+    told = managers_of(lead, now)
     for user in told:
         queue_notice(
             lead,

@@ -23,13 +23,15 @@ DUE = NOW + timedelta(minutes=15)
 @pytest.fixture
 def away_owner(workspace, north, clock_at):
     """ann owns a lead of North (deadline 09:15 BST), then goes away with nobody free to
-    take it over; max manages North (takes no leads), ada is an admin."""
+    take it over; max and mia manage North (take no leads), mia is away too."""
     sla(workspace, north)
     ann, max_ = _with_email(workspace, "ann"), _with_email(workspace, "max")
     ann.first_name, ann.last_name = "Ann", "Archer"
     ann.save(update_fields=["first_name", "last_name"])
     agent(workspace, ann, north, phone="+447700900001")
     agent(workspace, max_, north, is_manager=True, max_open=0)
+    mia = _with_email(workspace, "mia")  # North's other manager, away too: told nothing
+    agent(workspace, mia, north, is_manager=True, max_open=0, away_until=BACK)
     escalation.save_chain(
         workspace,
         {
@@ -76,7 +78,7 @@ def test_the_owners_escalation_step_goes_to_the_managers_while_the_owner_is_away
     clock_at(DUE)
     assert fire_due_timers(DUE) == 3  # the reminder, the owner's step, the managers' step
     missed = f"Lead #{lead.pk} missed its response deadline"
-    max_id = Agent.objects.get(is_manager=True).user_id
+    max_id = Agent.objects.get(is_manager=True, user__username="max").user_id
     told = Notice.objects.exclude(key="auto-reply").values_list("key", "to_user__username")
     assert sorted(told) == [
         (f"breach:1:0:{max_id}", "max"),  # the owner's step
