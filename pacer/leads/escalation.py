@@ -2,10 +2,11 @@
 
 A chain is a list of steps, each ``delay_minutes`` working minutes (the location's
 opening hours) after the deadline, to: the location's managers or agents, the lead's
-owner, a named member, a team inbox (an email address), or the workspace's webhooks
-subscribed to ``lead.escalated``. A location may have its own chain; the others use the
-every-location chain ("" location), else the default: the location's managers at the
-deadline. A form may override that for its leads: its own chain, or no escalation.
+owner (its managers while the owner is away), a named member, a team inbox (an email
+address), or the workspace's webhooks subscribed to ``lead.escalated``. A location may
+have its own chain; the others use the every-location chain ("" location), else the
+default: the location's managers at the deadline. A form may override that for its
+leads: its own chain, or no escalation.
 
 The chain is copied onto the lead's timers when it is assigned (one escalation timer per
 step), so a change applies to leads assigned after it. Each step fires once (the timer's

@@ -39,7 +39,14 @@ from pacer.leads.models import (
     Timer,
     TimerKind,
 )
-from pacer.leads.notices import local_deadline, queue_notice, tell_new_owner
+from pacer.leads.notices import (
+    away_until,
+    local_deadline,
+    managers_of,
+    queue_notice,
+    remind,
+    tell_new_owner,
+)
 from pacer.leads.routing import Router, assign
 from pacer.leads.stages import open_stages
 from pacer.messaging import webhooks
@@ -243,32 +250,9 @@ def _fire(timer: Timer, now: datetime, open_by_workspace: dict[int, list[str]]) 
         return  # won or lost (its timers are cancelled then; a stage changed kind since)
     label = f"Lead #{lead.pk}"
     if timer.kind == TimerKind.REMIND and lead.owner is not None:
-        due = local_deadline(lead)
-        subject = f"{label}: respond by {due}"
-        queue_notice(
-            lead,
-            f"remind:{timer.assignment_round}",
-            to_user=lead.owner,
-            to_email=lead.owner.email,
-            subject=subject,
-            body=f"{label} is waiting for its first response (due {due}).\n",
-        )
-        phone = (
-            Agent.objects.filter(workspace_id=lead.workspace_id, user_id=lead.owner_id)
-            .exclude(phone="")
-            .values_list("phone", flat=True)
-            .first()
-        )
-        if phone:
-            queue_notice(
-                lead,
-                f"remind-sms:{timer.assignment_round}",
-                to_phone=phone,
-                subject=subject,
-                body=subject,
-            )
+        remind(lead, timer.assignment_round, timer.due_at, now)
     elif timer.kind == TimerKind.BREACH:
-        _escalate(lead, timer, label)
+        _escalate(lead, timer, label, now)
     elif timer.kind == TimerKind.ASSIGN and lead.owner_id is None:
         _assign_at_opening(lead, now, timer.step + 1)
     elif timer.kind == TimerKind.REASSIGN and lead.owner_id is not None:
@@ -290,9 +274,19 @@ def _assign_at_opening(lead: Lead, now: datetime, tries: int) -> None:
     tell_new_owner(lead, "arrived while the location was closed")
 
 
-def _escalate(lead: Lead, timer: Timer, label: str) -> None:
+def _owner_or_managers(lead: Lead, now: datetime) -> list:
+    """The lead's owner, or its managers while the owner is away (never the away owner)."""
+    if lead.owner is None:
+        return []
+    if away_until(lead.workspace_id, lead.owner_id, now) is None:
+        return [lead.owner]
+    return managers_of(lead, now)
+
+
+def _escalate(lead: Lead, timer: Timer, label: str, now: datetime) -> None:
     """One step of the lead's escalation chain: a notice to each of its recipients (once
-    per round, step and recipient), or the ``lead.escalated`` webhook event."""
+    per round, step and recipient; the location's managers or agents away now left out,
+    an away owner's step to the managers), or the ``lead.escalated`` webhook event."""
     target = timer.target or escalation.DEFAULT[0]
     to, round_step = target["to"], f"{timer.assignment_round}:{timer.step}"
     late = "" if not target.get("delay_minutes") else f" ({target['delay_minutes']} min ago)"
@@ -318,11 +312,14 @@ def _escalate(lead: Lead, timer: Timer, label: str) -> None:
             body=body,
         )
         return
-    agents = Agent.objects.filter(workspace_id=lead.workspace_id, location_id=lead.location_id)
+    away = Agent.objects.filter(workspace_id=lead.workspace_id, away_until__gt=now)
+    agents = Agent.objects.filter(  # anyone away now is not told
+        workspace_id=lead.workspace_id, location_id=lead.location_id
+    ).exclude(user_id__in=away.values("user_id"))
     users = {
         EscalateTo.MANAGERS: lambda: [a.user for a in agents.filter(is_manager=True)],
         EscalateTo.AGENTS: lambda: [a.user for a in agents],
-        EscalateTo.OWNER: lambda: [lead.owner] if lead.owner else [],
+        EscalateTo.OWNER: lambda: _owner_or_managers(lead, now),
         EscalateTo.USER: lambda: [  # while still a member
             member.user
             for member in Membership.objects.filter(

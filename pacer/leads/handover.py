@@ -17,7 +17,7 @@ from pacer.core import audit, clock, faults
 from pacer.core.models import Workspace
 from pacer.leads import todo
 from pacer.leads.models import Agent, Handover, Lead, Timer
-from pacer.leads.notices import alert_unowned, tell_new_owner
+from pacer.leads.notices import alert_unowned, away_until, tell_new_owner
 from pacer.leads.routing import Router, assign, start_clock
 from pacer.leads.stages import open_stages
 
@@ -68,16 +68,6 @@ def restart_timers(lead: Lead, at: datetime, *, why: str, actor=None) -> list[st
 class HandedOver:
     moved: list[int]  # lead ids now someone else's
     unattended: list[int]  # nobody available: still the away owner's
-
-
-def away_until(workspace: Workspace, user_id: int, now: datetime) -> datetime | None:
-    """When the member's time off ends, if they are away at ``now``."""
-    return (
-        Agent.objects.filter(workspace=workspace, user_id=user_id, away_until__gt=now)
-        .order_by("-away_until")
-        .values_list("away_until", flat=True)
-        .first()
-    )
 
 
 def _waiting(workspace: Workspace, user_id: int) -> dict:
@@ -138,7 +128,7 @@ def hand_over_away(workspace: Workspace, user_id: int, now: datetime) -> HandedO
     answered, closed or moved meanwhile is left alone. Nothing happens when the member is
     not away; running it again moves only what is still theirs. (Saving the time off
     starts a recorded hand-over instead: ``start_handover``.)"""
-    until = away_until(workspace, user_id, now)
+    until = away_until(workspace.pk, user_id, now)
     if until is None:
         return HandedOver([], [])
     moved, unattended = [], []
@@ -161,7 +151,7 @@ def start_handover(workspace: Workspace, user_id: int, now: datetime) -> Handove
     is not away, it is closed as "back" and nothing is queued. Returns the new one."""
     from pacer.leads.tasks import hand_over_leads
 
-    until = away_until(workspace, user_id, now)
+    until = away_until(workspace.pk, user_id, now)
     Handover.objects.filter(workspace=workspace, user_id=user_id, finished_at=None).update(
         finished_at=now, outcome="replaced" if until else "back"
     )
@@ -197,7 +187,7 @@ def continue_handover(handover_id: int, now: datetime, *, limit: int | None = No
     record = Handover.objects.select_related("workspace").get(pk=handover_id)
     workspace, steps = record.workspace, 0
     while record.finished_at is None and (limit is None or steps < limit):
-        until = away_until(workspace, record.user_id, now)
+        until = away_until(workspace.pk, record.user_id, now)
         index = record.done
         faults.point("leads.away.before_lock")
         with transaction.atomic():
@@ -226,8 +216,9 @@ def continue_handover(handover_id: int, now: datetime, *, limit: int | None = No
 def hand_over_all_away(now: datetime | None = None) -> int:
     """The worker's sweep (loop "lead-away"): first every recorded hand-over still open
     (its task killed, or not run yet) is finished; then ``hand_over_away`` for every
-    member away now who still owns open, unanswered leads, so a lead left unattended
-    moves once someone is free. Returns how many leads moved."""
+    member away now who still owns open, unanswered leads (a closed lead is not looked
+    at), so a lead left unattended moves once someone is free. Returns how many leads
+    moved."""
     now = now or clock.now()
     moved = 0
     for handover_id, before in (
@@ -240,11 +231,15 @@ def hand_over_all_away(now: datetime | None = None) -> int:
         .distinct()
         .order_by("workspace_id", "user_id")
     )
+    workspaces: dict[int, tuple[Workspace, list[str]]] = {}
     for workspace_id, user_id in away:
-        waiting = Lead.objects.filter(
-            workspace_id=workspace_id, owner_id=user_id, first_response_at__isnull=True
-        )
-        if waiting.exists():
+        if workspace_id not in workspaces:
             workspace = Workspace.objects.get(pk=workspace_id)
+            workspaces[workspace_id] = workspace, open_stages(workspace)
+        workspace, stages = workspaces[workspace_id]
+        waiting = Lead.objects.filter(  # a closed lead is never handed over: not read
+            workspace=workspace, owner_id=user_id, first_response_at__isnull=True
+        )
+        if waiting.filter(stage__in=stages).exists():
             moved += len(hand_over_away(workspace, user_id, now).moved)
     return moved

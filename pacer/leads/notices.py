@@ -4,6 +4,8 @@ its email on the staff email outbox (``pacer.core.outbox``) or its SMS for the l
 sender (``pacer.leads.followup.send_notices``). Deadlines in them are written in the
 lead's location's own time zone, as the people there read a clock."""
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
@@ -83,27 +85,49 @@ def tell_new_owner(lead: Lead, how: str) -> None:
     )
 
 
-def alert_unowned(lead: Lead, what: str, why: str) -> int:
-    """Nobody can take the lead and it has no fallback owner: tell the managers of its
-    location and of the fallback queue (agents marked manager), else the workspace's
-    admins, once per assignment round each (inside the caller's transaction): "Lead #N
-    ``what``" and ``why``. Returns how many were told."""
+def away_until(workspace_id: int, user_id: int, now: datetime) -> datetime | None:
+    """When the member's time off ends, if they are away at ``now`` (time off on any of
+    their agent rows)."""
+    return (
+        Agent.objects.filter(workspace_id=workspace_id, user_id=user_id, away_until__gt=now)
+        .order_by("-away_until")
+        .values_list("away_until", flat=True)
+        .first()
+    )
+
+
+def managers_of(lead: Lead, now: datetime) -> list:
+    """Who answers for the lead when its owner cannot: the managers of its location and
+    of the fallback queue (agents marked manager) not away at ``now``, else the
+    workspace's admins. One user object each."""
+    away = Agent.objects.filter(workspace_id=lead.workspace_id, away_until__gt=now).values(
+        "user_id"
+    )
     managers = [
         agent.user
         for agent in Agent.objects.filter(
             Q(location_id=lead.location_id) | Q(location_id__isnull=True),
             workspace_id=lead.workspace_id,
             is_manager=True,
-        ).select_related("user")
+        )
+        .exclude(user_id__in=away)
+        .select_related("user")
     ] or [
         member.user
         for member in Membership.objects.filter(
             workspace_id=lead.workspace_id, role=Role.ADMIN
         ).select_related("user")
     ]
+    return list({user.pk: user for user in managers}.values())
+
+
+def alert_unowned(lead: Lead, what: str, why: str) -> int:
+    """Nobody can take the lead and it has no fallback owner: tell its managers
+    (``managers_of``), once per assignment round each (inside the caller's transaction):
+    "Lead #N ``what``" and ``why``. Returns how many were told."""
     due = local_deadline(lead)
-    told = {user.pk: user for user in managers}
-    for user in told.values():
+    told = managers_of(lead, clock.now())
+    for user in told:
         queue_notice(
             lead,
             f"unowned:{lead.assignment_round}:{user.pk}",
@@ -113,5 +137,69 @@ def alert_unowned(lead: Lead, what: str, why: str) -> int:
             body=f"Lead #{lead.pk} {what}: {why}, and no fallback owner is set. Give it to "
             "someone, or set a fallback owner on the lead routing page"
             + (f"; its first response is due {due}.\n" if due else ".\n"),
+        )
+    return len(told)
+
+
+def remind(lead: Lead, assignment_round: int, follow_up_at: datetime, now: datetime) -> int:
+    """The reminder of the owned lead's first response (inside the caller's transaction,
+    its timer claimed): to the owner, in-app, by email and by SMS to their agent phone.
+    When the owner is away (nobody else could take the lead over), it goes to the lead's
+    managers who are not away (``managers_of``) instead, never to an away person, and
+    says so. A lead without an SLA deadline is reminded at its follow-up time
+    ``follow_up_at`` (``pacer.leads.todo.FOLLOW_UP_MINUTES``). Returns how many people
+    were reminded."""
+    zone = hours_of(lead.workspace, lead.location_id).zone
+    label = f"Lead #{lead.pk}"
+    if lead.respond_by is not None:
+        due = local_time(lead.respond_by, zone)
+        subject = f"{label}: respond by {due}"
+        body = f"{label} is waiting for its first response (due {due}).\n"
+    else:
+        subject = f"{label}: follow up (no response deadline)"
+        body = (
+            f"{label} has waited for its first response since "
+            f"{local_time(lead.created_at, zone)}. No SLA deadline applies to it; its "
+            f"follow-up was due {local_time(follow_up_at, zone)}.\n"
+        )
+    until = away_until(lead.workspace_id, lead.owner_id, now)
+    if until is None:
+        queue_notice(
+            lead,
+            f"remind:{assignment_round}",
+            to_user=lead.owner,
+            to_email=lead.owner.email,
+            subject=subject,
+            body=body,
+        )
+        phone = (
+            Agent.objects.filter(workspace_id=lead.workspace_id, user_id=lead.owner_id)
+            .exclude(phone="")
+            .values_list("phone", flat=True)
+            .first()
+        )
+        if phone:
+            queue_notice(
+                lead,
+                f"remind-sms:{assignment_round}",
+                to_phone=phone,
+                subject=subject,
+                body=subject,
+            )
+        return 1
+    owner = lead.owner.get_full_name() or lead.owner.get_username()
+    body += (
+        f"Its owner, {owner}, is away until {local_time(until, zone)} and nobody else could "
+        "take it over: answer it, or give it to someone.\n"
+    )
+    told = managers_of(lead, now)
+    for user in told:
+        queue_notice(
+            lead,
+            f"remind:{assignment_round}:{user.pk}",
+            to_user=user,
+            to_email=user.email,
+            subject=f"{subject} (its owner is away)",
+            body=body,
         )
     return len(told)

@@ -27,7 +27,7 @@ from django.db.models import Count, Q
 
 from pacer.core import audit
 from pacer.core.models import Workspace
-from pacer.leads import fallback
+from pacer.leads import fallback, todo
 from pacer.leads.escalation import chain_of, form_overrides
 from pacer.leads.hours import (
     Hours,
@@ -325,13 +325,22 @@ def start_clock(lead: Lead, router: Router, base: datetime) -> list[str]:
     """Set the lead's response deadline and its timers for its current round, counted
     from ``base`` by its stage and location's SLA policy (the reminder, each escalation
     step of its location's or form's chain, the re-assignment); returns the timers made
-    as ``kind:step`` (none without a policy: then no deadline either). The caller saves
-    the lead."""
+    as ``kind:step``. Without a policy there is no deadline, escalation or
+    re-assignment, but the lead is not forgotten: one reminder at its follow-up time,
+    ``todo.FOLLOW_UP_MINUTES`` working minutes from ``base`` (its first-response task
+    falls due then). The caller saves the lead."""
     policy = router.policy(lead.stage, lead.location_id)
     lead.respond_by = response_deadline(lead, router, base)
-    if policy is None:
-        return []
     hours = router.hours(lead.location_id)
+    if policy is None:
+        Timer.objects.create(
+            workspace_id=lead.workspace_id,
+            lead=lead,
+            kind=TimerKind.REMIND,
+            assignment_round=lead.assignment_round,
+            due_at=add_working_minutes(base, todo.FOLLOW_UP_MINUTES, hours),
+        )
+        return [f"{TimerKind.REMIND}:0"]
     remind = add_working_minutes(
         base, max(policy.respond_minutes - policy.remind_minutes, 0), hours
     )

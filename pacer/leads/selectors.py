@@ -180,6 +180,7 @@ class LocationQueue:
     open: int
     unassigned: int
     unattended: int  # open, unanswered, their owner away (nobody could take them over)
+    no_deadline: int  # open, owned, unanswered, no SLA deadline (a follow-up task only)
     overdue: int
     answered: int  # leads created in the window with a first response
     median_response_minutes: float | None
@@ -187,9 +188,10 @@ class LocationQueue:
 
 
 def queues(workspace: Workspace, since: datetime, now: datetime) -> list[LocationQueue]:
-    """Per location: open, unassigned, unattended (unanswered, the owner away) and
-    overdue leads now; answered leads since ``since`` with their median first-response
-    time and the share within 15 minutes."""
+    """Per location: open, unassigned, unattended (unanswered, the owner away), without
+    a deadline (owned, unanswered, no SLA policy gave one) and overdue leads now;
+    answered leads since ``since`` with their median first-response time and the share
+    within 15 minutes."""
     open_ones = open_stages(workspace)
     away = set(
         Agent.objects.filter(workspace=workspace, away_until__gt=now).values_list(
@@ -202,12 +204,16 @@ def queues(workspace: Workspace, since: datetime, now: datetime) -> list[Locatio
     ):
         row = rows.setdefault(
             lead.location_id,
-            {"open": 0, "unassigned": 0, "unattended": 0, "overdue": 0, "times": []},
+            {"open": 0, "unassigned": 0, "unattended": 0, "no_deadline": 0, "overdue": 0}
+            | {"times": []},
         )
         if lead.stage in open_ones:
             row["open"] += 1
             row["unassigned"] += lead.owner_id is None
             row["unattended"] += lead.owner_id in away and lead.first_response_at is None
+            row["no_deadline"] += bool(
+                lead.owner_id and lead.first_response_at is None and lead.respond_by is None
+            )
             row["overdue"] += bool(
                 lead.first_response_at is None and lead.respond_by and lead.respond_by < now
             )
@@ -219,6 +225,7 @@ def queues(workspace: Workspace, since: datetime, now: datetime) -> list[Locatio
             open=row["open"],
             unassigned=row["unassigned"],
             unattended=row["unattended"],
+            no_deadline=row["no_deadline"],
             overdue=row["overdue"],
             answered=len(row["times"]),
             median_response_minutes=median(row["times"]) if row["times"] else None,

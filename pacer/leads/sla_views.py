@@ -134,7 +134,8 @@ def sla_settings(request):
         prefix="sla-",
         caption="SLA policies (working minutes, in each location's opening hours)",
         empty_title="No SLA policies.",
-        empty_hint="Without one, leads get an owner but no deadline, reminder or escalation.",
+        empty_hint="Without one, leads get an owner and a follow-up task due one working day "
+        "after they arrive, with a reminder then, but no deadline or escalation.",
     )
     form, errors, status = dict(DEFAULTS), {}, 200
     chain = _chain_context(workspace, names)

@@ -1,8 +1,9 @@
 """Follow-up tasks: what an owner must do about a lead, by when.
 
-Assignment gives the owner a "first-response" task due at the response deadline (once per
-lead); the first response marks it done; a re-assignment hands the lead's open tasks to
-the new owner. Anyone working the lead adds next steps, and marks tasks done or not done.
+Assignment gives the owner a "first-response" task due at the response deadline, or at
+the follow-up time of a lead no SLA policy gives a deadline (once per lead); the first
+response marks it done; a re-assignment hands the lead's open tasks to the new owner.
+Anyone working the lead adds next steps, and marks tasks done or not done.
 """
 
 from datetime import datetime
@@ -13,9 +14,12 @@ from pacer.core import audit
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
 from pacer.core.selectors import members
-from pacer.leads.models import FollowUpTask, Lead
+from pacer.leads.models import FollowUpTask, Lead, Timer, TimerKind
 
 FIRST_RESPONSE = "first-response"
+# A lead no SLA policy gives a deadline: its first-response task is due, and its owner
+# reminded, one working day (in its location's opening hours) after its clock starts.
+FOLLOW_UP_MINUTES = 8 * 60
 
 
 def first_response_task(lead: Lead, now: datetime) -> None:
@@ -31,17 +35,33 @@ def first_response_task(lead: Lead, now: datetime) -> None:
         pass  # made before
 
 
+def first_response_due(lead: Lead) -> datetime | None:
+    """When the lead's first response is due: its SLA deadline, else (no policy gave it
+    one) its follow-up time, the due time of its round's reminder; None when neither."""
+    if lead.respond_by is not None:
+        return lead.respond_by
+    return (
+        Timer.objects.filter(
+            lead=lead, kind=TimerKind.REMIND, assignment_round=lead.assignment_round
+        )
+        .values_list("due_at", flat=True)
+        .first()
+    )
+
+
 def first_response_row(lead: Lead, now: datetime) -> FollowUpTask | None:
-    """The unsaved first-response task of an assigned lead with a deadline, for a
-    ``bulk_create(..., ignore_conflicts=True)`` (once per lead)."""
-    if lead.owner_id is None or lead.respond_by is None:
+    """The unsaved first-response task of an assigned lead, due at its deadline or
+    follow-up time (``first_response_due``), for a ``bulk_create(...,
+    ignore_conflicts=True)`` (once per lead)."""
+    due = first_response_due(lead) if lead.owner_id is not None else None
+    if due is None:
         return None
     return FollowUpTask(
         workspace_id=lead.workspace_id,
         lead=lead,
         key=FIRST_RESPONSE,
         title="First response: call, email, SMS or meet",
-        due_at=lead.respond_by,
+        due_at=due,
         assignee_id=lead.owner_id,
         created_at=now,
     )
@@ -125,11 +145,11 @@ def set_done(workspace: Workspace, task_id: int, done: bool, *, at: datetime, ac
 
 def reopen_first_response(lead: Lead, at: datetime) -> None:
     """A reopened lead owes its first response again: its first-response task is open
-    again, the owner's, due at the new deadline (made when it had none)."""
-    if lead.owner_id is None or lead.respond_by is None:
+    again, the owner's, due at the new deadline or follow-up time (made when it had
+    none)."""
+    due = first_response_due(lead) if lead.owner_id is not None else None
+    if due is None:
         return
     found = FollowUpTask.objects.filter(lead=lead, key=FIRST_RESPONSE)
-    if not found.update(
-        done_at=None, done_by=None, assignee_id=lead.owner_id, due_at=lead.respond_by
-    ):
+    if not found.update(done_at=None, done_by=None, assignee_id=lead.owner_id, due_at=due):
         first_response_task(lead, at)

@@ -330,6 +330,7 @@ def location_queues(request):
                 "open": row.open,
                 "unassigned": row.unassigned,
                 "unattended": row.unattended,
+                "no_deadline": row.no_deadline,
                 "overdue": row.overdue,
                 "answered": row.answered,
                 "median": row.median_response_minutes,
@@ -342,6 +343,18 @@ def location_queues(request):
             Column("open", "Open", format="count", sortable=True),
             Column("unassigned", "Unassigned", format="count", sortable=True),
             Column("unattended", "Owner away", format="count", sortable=True),
+            Column(
+                "no_deadline",
+                "No deadline",
+                format="count",
+                sortable=True,
+                hint=lambda row: (
+                    "owned and unanswered; no SLA policy gives them a deadline: "
+                    "their owners have a follow-up task due a working day after arrival"
+                    if row["no_deadline"]
+                    else None
+                ),
+            ),
             Column("overdue", "Overdue", format="count", sortable=True),
             Column("answered", "Answered (30 days)", format="count", sortable=True),
             Column("median", "Median first response (min)", format="decimal", sortable=True),

@@ -8,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.apps import apps
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from pacer.core import actions as core_actions
 from pacer.core import faults
 from pacer.core.models import AuditEntry
-from pacer.leads import handover, selectors, staff
+from pacer.leads import actions, handover, selectors, staff
 from pacer.leads.followup import fire_due_timers, log_activity
 from pacer.leads.models import Agent, FollowUpTask, Lead, Notice, Timer
 from pacer.people.actions import upsert_locations
@@ -258,3 +260,21 @@ def test_a_refused_time_off_changes_no_row_of_the_person(workspace, two_places):
         staff.save_agent(workspace, {"away_until": "soon"}, agent_id=two_places["north"].pk)
     assert (_until(two_places["north"]), _until(two_places["south"])) == (None, BACK)
     assert AuditEntry.objects.count() == audited
+
+
+def test_the_sweep_reads_only_open_leads_a_closed_one_keeps_its_owner(workspace, team):
+    """ann's only unanswered lead is closed (lost): the "lead-away" sweep leaves it, with
+    no audit entry or notice, and reads the away owner's leads once, open stages only
+    (it used to read every unanswered lead and then hand over nothing)."""
+    first = team["leads"][0]
+    actions.move_stage(workspace, first.pk, "disqualified", at=AWAY_AT, reason="spam")
+    Agent.objects.filter(pk=team["rows"]["ann"].pk).update(away_until=BACK)
+    audited, notices = AuditEntry.objects.count(), Notice.objects.count()
+    with CaptureQueriesContext(connection) as queries:
+        assert handover.hand_over_all_away(AWAY_AT) == 0
+    lead = Lead.objects.get(pk=first.pk)
+    assert (lead.owner, lead.stage, lead.assignment_round) == (team["ann"], "disqualified", 1)
+    assert (AuditEntry.objects.count(), Notice.objects.count()) == (audited, notices)
+    leads_table = f'"{Lead._meta.db_table}"'
+    (read,) = [q["sql"] for q in queries if leads_table in q["sql"]]
+    assert '"stage" IN' in read and "disqualified" not in read
