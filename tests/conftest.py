@@ -210,8 +210,7 @@ def pytest_collection_modifyitems(config, items):
     if os.environ.get("PACER_TEST_DATABASE_SENSITIVE_ONLY"):
         root = config.rootpath
         runs = {
-            item: database_sensitive(item, item.path.relative_to(root).as_posix())
-            for item in items
+            item: database_sensitive(item, item.path.relative_to(root).as_posix()) for item in items
         }
         config.hook.pytest_deselected(items=[item for item in items if not runs[item]])
         items[:] = [item for item in items if runs[item]]
