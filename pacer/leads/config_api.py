@@ -114,6 +114,17 @@ class SlaOut(SlaIn):
     id: int
 
 
+class FollowUpIO(Schema):
+    follow_up_minutes: int = Field(
+        ge=sla.MIN_FOLLOW_UP_MINUTES,
+        le=sla.MAX_MINUTES,
+        description="working minutes from a lead's arrival to its follow-up (its owner's "
+        f"task and reminder) when no SLA policy gives it a deadline; "
+        f"{sla.MIN_FOLLOW_UP_MINUTES} to {sla.MAX_MINUTES}",
+        examples=[sla.DEFAULT_FOLLOW_UP_MINUTES],
+    )
+
+
 class StepIO(Schema):
     delay_minutes: int = Field(
         ge=0, le=sla.MAX_MINUTES, description="working minutes after the missed deadline"
@@ -333,6 +344,22 @@ def remove_sla(request, policy_id: Id):
         raise NotFound("policy_id", "no such SLA policy in this workspace")
     sla.remove_policy(request.workspace, policy_id, actor=request.user)
     return Status(204, None)
+
+
+@router.get("/settings/follow-up", response={200: FollowUpIO, **ERRORS})
+@endpoint("leads.configure")
+def get_follow_up(request):
+    """The follow-up time of leads without an SLA deadline."""
+    return {"follow_up_minutes": sla.follow_up_minutes(request.workspace)}
+
+
+@router.put("/settings/follow-up", response={200: FollowUpIO, **ERRORS, **BODY_ERRORS})
+@endpoint("leads.configure")
+def put_follow_up(request, payload: FollowUpIO):
+    """Set the follow-up time of leads without an SLA deadline; applies to leads whose
+    clock starts after it (open leads keep theirs)."""
+    minutes = sla.save_follow_up(request.workspace, payload.dict(), actor=request.user)
+    return {"follow_up_minutes": minutes}
 
 
 @router.get("/settings/escalation", response={200: list[ChainIO], **ERRORS})

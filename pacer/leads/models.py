@@ -211,6 +211,14 @@ class SlaPolicy(models.Model):
         ]
 
 
+class LeadSettings(models.Model):
+    """A workspace's own lead settings (defaults without a row): the follow-up time of a
+    lead no SLA policy gives a deadline, in working minutes (``pacer.leads.sla``)."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE)
+    follow_up_minutes = models.PositiveIntegerField(default=480)
+
+
 class EscalateTo(models.TextChoices):
     MANAGERS = "managers", "The location's managers"
     AGENTS = "agents", "Every agent of the location"

@@ -27,7 +27,7 @@ from django.db.models import Count, Q
 
 from pacer.core import audit
 from pacer.core.models import Workspace
-from pacer.leads import fallback, todo
+from pacer.leads import fallback, sla
 from pacer.leads.escalation import chain_of, form_overrides
 from pacer.leads.hours import (
     Hours,
@@ -63,6 +63,7 @@ class Router:
         self._chains: dict[int | None, list[dict]] = {}
         self._form_chains: dict[str, list[dict]] | None = None
         self._fallback: dict[int | None, int] | None = None
+        self._follow_up: int | None = None
 
     def _pool(self, key: tuple, where: Q) -> list[Agent]:
         """The pool's agents able to take leads now (not away, on shift, weight > 0),
@@ -149,6 +150,12 @@ class Router:
         if (stage, location_id) not in self._policies:
             self._policies[stage, location_id] = policy_of(self.workspace, stage, location_id)
         return self._policies[stage, location_id]
+
+    def follow_up_minutes(self) -> int:
+        """The workspace's follow-up time of a lead without a deadline (read once)."""
+        if self._follow_up is None:
+            self._follow_up = sla.follow_up_minutes(self.workspace)
+        return self._follow_up
 
     def hours(self, location_id: int | None) -> Hours:
         if location_id not in self._hours:
@@ -327,8 +334,8 @@ def start_clock(lead: Lead, router: Router, base: datetime) -> list[str]:
     step of its location's or form's chain, the re-assignment); returns the timers made
     as ``kind:step``. Without a policy there is no deadline, escalation or
     re-assignment, but the lead is not forgotten: one reminder at its follow-up time,
-    ``todo.FOLLOW_UP_MINUTES`` working minutes from ``base`` (its first-response task
-    falls due then). The caller saves the lead."""
+    the workspace's ``sla.follow_up_minutes`` working minutes from ``base`` (its
+    first-response task falls due then). The caller saves the lead."""
     policy = router.policy(lead.stage, lead.location_id)
     lead.respond_by = response_deadline(lead, router, base)
     hours = router.hours(lead.location_id)
@@ -338,7 +345,7 @@ def start_clock(lead: Lead, router: Router, base: datetime) -> list[str]:
             lead=lead,
             kind=TimerKind.REMIND,
             assignment_round=lead.assignment_round,
-            due_at=add_working_minutes(base, todo.FOLLOW_UP_MINUTES, hours),
+            due_at=add_working_minutes(base, router.follow_up_minutes(), hours),
         )
         return [f"{TimerKind.REMIND}:0"]
     remind = add_working_minutes(

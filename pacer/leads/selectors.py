@@ -8,11 +8,14 @@ from statistics import median
 from django.db.models import (
     Case,
     CharField,
+    Count,
     DateTimeField,
     ExpressionWrapper,
     F,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -27,6 +30,8 @@ from pacer.leads.models import (
     Notice,
     StageChange,
     StageKind,
+    Timer,
+    TimerKind,
 )
 from pacer.leads.stages import open_stages, stages
 
@@ -39,8 +44,38 @@ def leads(workspace: Workspace, *, stage: str = "") -> QuerySet[Lead]:
     return found.order_by("-created_at", "-id")
 
 
+# When a lead no SLA policy gives a deadline is due its follow-up: its round's reminder
+# (``routing.start_clock``). Null for a lead with a deadline (its reminder comes before).
+FOLLOW_UP_AT = Case(
+    When(
+        respond_by__isnull=True,
+        then=Subquery(
+            Timer.objects.filter(
+                lead=OuterRef("pk"),
+                kind=TimerKind.REMIND,
+                assignment_round=OuterRef("assignment_round"),
+            ).values("due_at")[:1]
+        ),
+    ),
+    output_field=DateTimeField(),
+)
+
+
+def late(now: datetime) -> Q:
+    """Unanswered leads past their SLA deadline, or, without a deadline, past their
+    follow-up time (``follow_up_at``: annotate ``FOLLOW_UP_AT`` first)."""
+    return Q(first_response_at__isnull=True) & (
+        Q(respond_by__lt=now) | Q(respond_by__isnull=True, follow_up_at__lt=now)
+    )
+
+
 def lead(workspace: Workspace, lead_id: int) -> Lead | None:
-    return Lead.objects.filter(workspace=workspace, pk=lead_id).first()
+    """One lead, with its ``follow_up_at`` (``FOLLOW_UP_AT``)."""
+    return (
+        Lead.objects.filter(workspace=workspace, pk=lead_id)
+        .annotate(follow_up_at=FOLLOW_UP_AT)
+        .first()
+    )
 
 
 def history(workspace: Workspace, lead_id: int) -> list[StageChange]:
@@ -138,19 +173,23 @@ ANSWERED_LAST = timedelta(days=1000 * 365)
 
 
 def inbox(workspace: Workspace, *, view: str, user_id: int, now: datetime) -> QuerySet[Lead]:
-    """Open leads for the staff inbox: ``mine``, ``unassigned``, ``overdue`` (past their
-    response deadline without a response) or ``open`` (all). Each carries ``queue_at``,
-    its place in the queue: the unanswered first, soonest deadline first (a lead without
-    a deadline at its arrival), then the answered ones still open, by deadline; and
-    ``owner_name``, the owner's name (their username when they have none)."""
+    """Open leads for the staff inbox: ``mine``, ``unassigned``, ``overdue`` (``late``:
+    past their response deadline without a response, or without a deadline past their
+    follow-up time) or ``open`` (all). Each carries ``queue_at``, its place in the queue:
+    the unanswered first, soonest deadline first (a lead without a deadline at its
+    arrival), then the answered ones still open, by deadline; ``follow_up_at``
+    (``FOLLOW_UP_AT``); and ``owner_name``, the owner's name (their username when they
+    have none)."""
     open_ones = open_stages(workspace)
-    found = Lead.objects.filter(workspace=workspace, stage__in=open_ones)
+    found = Lead.objects.filter(workspace=workspace, stage__in=open_ones).annotate(
+        follow_up_at=FOLLOW_UP_AT
+    )
     if view == "mine":
         found = found.filter(owner_id=user_id)
     elif view == "unassigned":
         found = found.filter(owner__isnull=True)
     elif view == "overdue":
-        found = found.filter(first_response_at__isnull=True, respond_by__lt=now)
+        found = found.filter(late(now))
     deadline = Coalesce("respond_by", "created_at", output_field=DateTimeField())
     queue_at = Case(
         When(first_response_at__isnull=True, then=deadline),
@@ -160,6 +199,22 @@ def inbox(workspace: Workspace, *, view: str, user_id: int, now: datetime) -> Qu
     return found.annotate(queue_at=queue_at, owner_name=OWNER_NAME).select_related(
         "contact", "owner"
     )
+
+
+@dataclass(frozen=True)
+class Late:
+    breached: int  # unanswered past their SLA deadline
+    missed_follow_up: int  # without a deadline, unanswered past their follow-up time
+
+
+def late_counts(workspace: Workspace, now: datetime) -> Late:
+    """The open leads of the inbox's "Overdue" view, counted apart: SLA breaches and
+    missed follow-ups."""
+    counts = inbox(workspace, view="overdue", user_id=0, now=now).aggregate(
+        breached=Count("id", filter=Q(respond_by__isnull=False)),
+        missed=Count("id", filter=Q(respond_by__isnull=True)),
+    )
+    return Late(breached=counts["breached"], missed_follow_up=counts["missed"])
 
 
 def unread_notices(workspace: Workspace, user_id: int, lead_id: int | None = None) -> list:
@@ -181,7 +236,8 @@ class LocationQueue:
     unassigned: int
     unattended: int  # open, unanswered, their owner away (nobody could take them over)
     no_deadline: int  # open, owned, unanswered, no SLA deadline (a follow-up task only)
-    overdue: int
+    overdue: int  # unanswered past the SLA deadline
+    missed_follow_up: int  # unanswered, no SLA deadline, past the follow-up time
     answered: int  # leads created in the window with a first response
     median_response_minutes: float | None
     within_15_minutes: float | None  # share of answered leads
@@ -189,7 +245,8 @@ class LocationQueue:
 
 def queues(workspace: Workspace, since: datetime, now: datetime) -> list[LocationQueue]:
     """Per location: open, unassigned, unattended (unanswered, the owner away), without
-    a deadline (owned, unanswered, no SLA policy gave one) and overdue leads now;
+    a deadline (owned, unanswered, no SLA policy gave one), overdue (past the deadline)
+    and missed follow-ups (without a deadline, past the follow-up time) now;
     answered leads since ``since`` with their median first-response time and the share
     within 15 minutes."""
     open_ones = open_stages(workspace)
@@ -199,13 +256,14 @@ def queues(workspace: Workspace, since: datetime, now: datetime) -> list[Locatio
         )
     )
     rows: dict[int | None, dict] = {}
-    for lead in Lead.objects.filter(workspace=workspace).filter(
+    found = Lead.objects.filter(workspace=workspace).filter(
         Q(stage__in=open_ones) | Q(created_at__gte=since)
-    ):
+    )
+    for lead in found.annotate(follow_up_at=FOLLOW_UP_AT):
         row = rows.setdefault(
             lead.location_id,
             {"open": 0, "unassigned": 0, "unattended": 0, "no_deadline": 0, "overdue": 0}
-            | {"times": []},
+            | {"missed_follow_up": 0, "times": []},
         )
         if lead.stage in open_ones:
             row["open"] += 1
@@ -217,6 +275,12 @@ def queues(workspace: Workspace, since: datetime, now: datetime) -> list[Locatio
             row["overdue"] += bool(
                 lead.first_response_at is None and lead.respond_by and lead.respond_by < now
             )
+            row["missed_follow_up"] += bool(
+                lead.first_response_at is None
+                and lead.respond_by is None
+                and lead.follow_up_at
+                and lead.follow_up_at < now
+            )
         if lead.created_at >= since and lead.first_response_at is not None:
             row["times"].append((lead.first_response_at - lead.created_at).total_seconds() / 60)
     return [
@@ -227,6 +291,7 @@ def queues(workspace: Workspace, since: datetime, now: datetime) -> list[Locatio
             unattended=row["unattended"],
             no_deadline=row["no_deadline"],
             overdue=row["overdue"],
+            missed_follow_up=row["missed_follow_up"],
             answered=len(row["times"]),
             median_response_minutes=median(row["times"]) if row["times"] else None,
             within_15_minutes=(

@@ -8,6 +8,11 @@ its location's policy, else the every-location one (``pacer.leads.routing.policy
 A change applies to leads assigned after it: timers already set keep their times.
 Every write validates first, refuses with every bad field named and writes nothing; each
 is audited.
+
+A lead no policy gives a deadline has a follow-up time instead: its owner's
+first-response task falls due, and its owner is reminded, that many working minutes
+after its clock starts (the workspace's ``follow_up_minutes``, one working day unless
+set). A change applies, like a policy's, to leads whose clock starts after it.
 """
 
 from collections.abc import Mapping
@@ -17,13 +22,15 @@ from django.db import transaction
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Workspace
-from pacer.leads.models import SlaPolicy
+from pacer.leads.models import LeadSettings, SlaPolicy
 from pacer.leads.stages import open_stages
 from pacer.people.selectors import locations
 
 MAX_MINUTES = 10_080  # a week of working minutes
 FIELDS = ("respond_minutes", "remind_minutes", "reassign_minutes")
 EVERY_LOCATION = "Every other location"
+DEFAULT_FOLLOW_UP_MINUTES = LeadSettings._meta.get_field("follow_up_minutes").default
+MIN_FOLLOW_UP_MINUTES = 15
 
 
 def _minutes(value, field: str, errors: dict, *, low: int) -> int:
@@ -128,3 +135,41 @@ def policy_rows(workspace: Workspace) -> list[dict]:
         for policy in SlaPolicy.objects.filter(workspace=workspace)
     ]
     return sorted(rows, key=lambda row: (row["stage"], row["location"], row["id"]))
+
+
+def follow_up_minutes(workspace: Workspace) -> int:
+    """The workspace's follow-up time of a lead without a deadline, in working minutes."""
+    found = (
+        LeadSettings.objects.filter(workspace=workspace)
+        .values_list("follow_up_minutes", flat=True)
+        .first()
+    )
+    return DEFAULT_FOLLOW_UP_MINUTES if found is None else found
+
+
+@transaction.atomic
+def save_follow_up(workspace: Workspace, data: Mapping, *, actor=None) -> int:
+    """Set the follow-up time of the leads no policy gives a deadline:
+    ``data["follow_up_minutes"]``, ``MIN_FOLLOW_UP_MINUTES`` to a week of working minutes.
+    Applies to leads whose clock starts after it (open ones keep their follow-up time).
+    Returns the minutes set."""
+    errors: dict[str, str] = {}
+    minutes = _minutes(
+        data.get("follow_up_minutes"), "follow_up_minutes", errors, low=MIN_FOLLOW_UP_MINUTES
+    )
+    if errors:
+        raise ValidationFailed(errors)
+    row, _ = LeadSettings.objects.select_for_update().get_or_create(workspace=workspace)
+    before = row.follow_up_minutes
+    if before != minutes:
+        row.follow_up_minutes = minutes
+        row.save(update_fields=["follow_up_minutes"])
+        audit.record(
+            workspace,
+            "leads.follow_up",
+            row,
+            actor=actor,
+            before={"follow_up_minutes": before},
+            after={"follow_up_minutes": minutes},
+        )
+    return minutes

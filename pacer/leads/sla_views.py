@@ -1,6 +1,7 @@
 """Settings page for follow-up SLAs: the policies per stage and location in a table, a
 form that sets one (a refusal re-renders it with each reason under its field and nothing
-written), and removing one; the same for the escalation chains. Writes go through
+written), and removing one; the same for the escalation chains; the follow-up time of
+leads without a deadline. Writes go through
 ``pacer.leads.sla`` and ``pacer.leads.escalation``."""
 
 from django.contrib import messages
@@ -134,12 +135,23 @@ def sla_settings(request):
         prefix="sla-",
         caption="SLA policies (working minutes, in each location's opening hours)",
         empty_title="No SLA policies.",
-        empty_hint="Without one, leads get an owner and a follow-up task due one working day "
-        "after they arrive, with a reminder then, but no deadline or escalation.",
+        empty_hint="Without one, leads get an owner and a follow-up task due at the "
+        "follow-up time below, with a reminder then, but no deadline or escalation.",
     )
     form, errors, status = dict(DEFAULTS), {}, 200
     chain = _chain_context(workspace, names)
-    if request.method == "POST" and request.POST.get("form") == "escalation":
+    follow_up = {"follow_up_minutes": sla.follow_up_minutes(workspace)}
+    follow_up_errors: dict = {}
+    if request.method == "POST" and request.POST.get("form") == "follow-up":
+        posted = {"follow_up_minutes": request.POST.get("follow_up_minutes", "")}
+        try:
+            sla.save_follow_up(workspace, posted, actor=request.user)
+        except ValidationFailed as error:
+            follow_up, follow_up_errors, status = posted, error.errors, 422
+        else:
+            messages.success(request, "Follow-up time saved.")
+            return redirect("lead-sla")
+    elif request.method == "POST" and request.POST.get("form") == "escalation":
         refused = _save_chain(request)
         if not refused:
             messages.success(request, "Escalation chain saved.")
@@ -175,6 +187,10 @@ def sla_settings(request):
         "rows": rows,
         "form": form,
         "errors": errors,
+        "follow_up": follow_up,
+        "follow_up_errors": follow_up_errors,
+        "follow_up_help": f"Working minutes, {sla.MIN_FOLLOW_UP_MINUTES} to {sla.MAX_MINUTES} "
+        "(480: one working day of 8 hours)",
         "stage_options": [(key, labels.get(key, key)) for key in open_stages(workspace)],
         "location_options": [("", sla.EVERY_LOCATION)]
         + [(loc.code, loc.name) for loc in locations(workspace)],

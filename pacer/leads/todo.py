@@ -17,9 +17,6 @@ from pacer.core.selectors import members
 from pacer.leads.models import FollowUpTask, Lead, Timer, TimerKind
 
 FIRST_RESPONSE = "first-response"
-# A lead no SLA policy gives a deadline: its first-response task is due, and its owner
-# reminded, one working day (in its location's opening hours) after its clock starts.
-FOLLOW_UP_MINUTES = 8 * 60
 
 
 def first_response_task(lead: Lead, now: datetime) -> None:

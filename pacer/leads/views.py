@@ -18,7 +18,7 @@ from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.core.selectors import members
-from pacer.leads import actions, followup, selectors, staff, todo
+from pacer.leads import actions, followup, selectors, sla, staff, todo
 from pacer.leads.hours import hours_of
 from pacer.leads.models import ActivityKind
 from pacer.leads.predictive import ReasonNames, reason_words, reasons_text
@@ -39,13 +39,18 @@ VIEWS = {
 def _due(lead, now, zone_of) -> str:
     """The deadline in words; ``lead`` is a Lead or a table row (a dict); ``zone_of``:
     a location id's time zone. A lead waiting unowned for its location's opening shows
-    its deadline's weekday and time there ("due Mon 09:15")."""
+    its deadline's weekday and time there ("due Mon 09:15"); an owned lead without a
+    deadline past its follow-up time (``follow_up_at``) says so, apart from an SLA
+    breach ("follow-up missed by 2 h 05 min")."""
     get = lead.get if isinstance(lead, dict) else lead.__dict__.get
     if get("first_response_at") is not None:
         return "answered"
     respond_by = get("respond_by")
     owned = get("owner__username") if isinstance(lead, dict) else get("owner_id")
     if respond_by is None:  # the clock starts when someone takes it, by the SLA policy
+        follow_up_at = get("follow_up_at")
+        if owned and follow_up_at is not None and follow_up_at < now:
+            return f"follow-up missed by {_span(int((now - follow_up_at).total_seconds() // 60))}"
         return "no deadline" if owned else "waiting for an owner"
     if not owned and respond_by > now:
         return f"due {respond_by.astimezone(zone_of(get('location_id'))):%a %H:%M}"
@@ -146,6 +151,7 @@ def inbox(request):
             Column("created_at", "Arrived", format="datetime", sortable=True),
             Column("form", "Form", visible=False),
             Column("respond_by", "Deadline", format="datetime", visible=False),
+            Column("follow_up_at", "Follow-up (no deadline)", format="datetime", visible=False),
             Column("first_response_at", "First response", format="datetime", visible=False),
             Column("contact__first_name", "First name", visible=False),
             Column("contact__last_name", "Last name", visible=False),
@@ -154,7 +160,7 @@ def inbox(request):
             Column("owner__username", "Owner's username", visible=False),
         ],
         default_sort="queue_at",
-        caption=VIEWS[view],
+        caption=_late_caption(request.workspace, now) if view == "overdue" else VIEWS[view],
         empty_title="No leads waiting." if view == "mine" else "Nothing here.",
         empty_hint="New leads assigned to you appear here within seconds, soonest deadline first.",
         html_id="lead-inbox",
@@ -172,6 +178,15 @@ def inbox(request):
     if request.GET.get("fragment") == "1":
         return render(request, "leads/inbox_live.html", context)
     return render(request, "leads/inbox.html", context)
+
+
+def _late_caption(workspace, now) -> str:
+    """The "Overdue" view's caption: how many leads missed their SLA deadline, and how
+    many without one missed their follow-up time."""
+    late = selectors.late_counts(workspace, now)
+    breaches = f"{late.breached} past their SLA deadline"
+    missed = f"{late.missed_follow_up} missed follow-up" + "s" * (late.missed_follow_up != 1)
+    return f"Overdue: {breaches}, {missed} (no deadline)"
 
 
 @page("leads.view")
@@ -322,6 +337,7 @@ def location_queues(request):
     now = clock.now()
     names = {loc.pk: loc.name for loc in locations(request.workspace)}
     rows = selectors.queues(request.workspace, now - timedelta(days=30), now)
+    follow_up = sla.follow_up_minutes(request.workspace)
     table = Table(
         request,
         [
@@ -332,6 +348,7 @@ def location_queues(request):
                 "unattended": row.unattended,
                 "no_deadline": row.no_deadline,
                 "overdue": row.overdue,
+                "missed_follow_up": row.missed_follow_up,
                 "answered": row.answered,
                 "median": row.median_response_minutes,
                 "within": row.within_15_minutes,
@@ -350,12 +367,24 @@ def location_queues(request):
                 sortable=True,
                 hint=lambda row: (
                     "owned and unanswered; no SLA policy gives them a deadline: "
-                    "their owners have a follow-up task due a working day after arrival"
+                    f"their owners have a follow-up task due {follow_up} working minutes "
+                    "after arrival"
                     if row["no_deadline"]
                     else None
                 ),
             ),
-            Column("overdue", "Overdue", format="count", sortable=True),
+            Column("overdue", "Overdue (SLA)", format="count", sortable=True),
+            Column(
+                "missed_follow_up",
+                "Missed follow-up",
+                format="count",
+                sortable=True,
+                hint=lambda row: (
+                    "no deadline, unanswered past their follow-up time"
+                    if row["missed_follow_up"]
+                    else None
+                ),
+            ),
             Column("answered", "Answered (30 days)", format="count", sortable=True),
             Column("median", "Median first response (min)", format="decimal", sortable=True),
             Column("within", "Within 15 min", format="percent", sortable=True),

@@ -1,5 +1,5 @@
 """A lead that no SLA policy gives a deadline is not forgotten: its owner gets the
-first-response task due one working day (``todo.FOLLOW_UP_MINUTES``, in the location's
+first-response task due one working day (the default follow-up time, in the location's
 opening hours) after it arrived, and a reminder then, by email through a real SMTP server;
 the follow-up goes with the lead to a fallback owner and at an away hand-over, and the
 first response cancels it. It still has no deadline (no escalation, no re-assignment,
@@ -157,4 +157,4 @@ def test_the_locations_page_counts_the_leads_without_a_deadline(
         for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)
     ]
     assert cells[:6] == ["North", "1", "0", "0", "1", "0"]  # open, unassigned, away, none, overdue
-    assert "follow-up task due a working day after arrival" in row  # the count's hint
+    assert "follow-up task due 480 working minutes after arrival" in row  # the hint
