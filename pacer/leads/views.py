@@ -151,7 +151,7 @@ def inbox(request):
             Column("created_at", "Arrived", format="datetime", sortable=True),
             Column("form", "Form", visible=False),
             Column("respond_by", "Deadline", format="datetime", visible=False),
-            Column("follow_up_at", "Follow-up (no deadline)", format="datetime", visible=False),
+            Column("follow_up_at", "Follow-up time", format="datetime", visible=False),
             Column("first_response_at", "First response", format="datetime", visible=False),
             Column("contact__first_name", "First name", visible=False),
             Column("contact__last_name", "Last name", visible=False),
