@@ -120,6 +120,7 @@ def inbox(request):
     stage_names = {s.key: s.label for s in stages(request.workspace)}
     zone_of = _zones(request.workspace)
     reason_names = ReasonNames.of(request.workspace, names)
+    late = _late_caption(request.workspace, now) if view == "overdue" else ""
     table = Table(
         request,
         selectors.inbox(request.workspace, view=view, user_id=request.user.pk, now=now),
@@ -160,7 +161,7 @@ def inbox(request):
             Column("owner__username", "Owner's username", visible=False),
         ],
         default_sort="queue_at",
-        caption=_late_caption(request.workspace, now) if view == "overdue" else VIEWS[view],
+        caption=late or VIEWS[view],
         empty_title="No leads waiting." if view == "mine" else "Nothing here.",
         empty_hint="New leads assigned to you appear here within seconds, soonest deadline first.",
         html_id="lead-inbox",
@@ -172,6 +173,7 @@ def inbox(request):
         "notices": selectors.unread_notices(request.workspace, request.user.pk),
         "tasks": selectors.open_tasks(request.workspace, request.user.pk),
         "away": away,
+        "late": late,
         "now": now,
         "refresh_seconds": settings.LEAD_INBOX_REFRESH_SECONDS,
     }

@@ -1,6 +1,6 @@
 """The routing, locating and SLA settings in a real Chromium at phone and desktop widths: no
 sideways scrolling, no serious axe-core violations, no script errors; a refused agent,
-SLA and fallback owner show their reasons under the field; screenshots go to
+SLA, follow-up time and fallback owner show their reasons under the field; screenshots go to
 ``$PACER_SCREENSHOTS``."""
 
 import pytest
@@ -109,6 +109,13 @@ def test_the_settings_pages_fit_phone_and_desktop_and_show_refusals(
             "#field-remind_minutes-error"
         )
         found += _check(page, "lead-sla-refused", width, problems)
+        page.fill("#follow-up-follow_up_minutes", "0")
+        page.click("#follow-up-form button[type=submit]")
+        page.wait_for_selector("#follow-up-follow_up_minutes-error")
+        assert page.inner_text("#follow-up-follow_up_minutes-error") == (
+            "must be between 15 and 10080 minutes"
+        )
+        found += _check(page, "lead-follow-up-refused", width, problems)
         page.goto(f"{live_server.url}/leads/routing/")
         page.select_option("#fallback-location", "south")
         page.select_option("#fallback-user", "")

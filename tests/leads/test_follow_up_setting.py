@@ -138,7 +138,8 @@ def test_the_overdue_view_lists_and_counts_missed_follow_ups_apart_from_breaches
     client = Client()
     client.force_login(admin)
     page = client.get("/leads/?view=overdue").content.decode()
-    assert "Overdue: 1 past their SLA deadline, 1 missed follow-up (no deadline)" in page
+    counted = "Overdue: 1 past their SLA deadline, 1 missed follow-up (no deadline)"
+    assert f'<p class="muted" id="lead-late">{counted}</p>' in page  # shown above the list
     rows = {row[0]: row[1] for row in _rows(page, "lead-inbox")}
     assert rows == {
         "Missy": "follow-up missed by 2 h 05 min",  # Wed 10:00 to 12:05 BST
