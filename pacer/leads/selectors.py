@@ -177,7 +177,8 @@ def inbox(workspace: Workspace, *, view: str, user_id: int, now: datetime) -> Qu
     past their response deadline without a response, or without a deadline past their
     follow-up time) or ``open`` (all). Each carries ``queue_at``, its place in the queue:
     the unanswered first, soonest deadline first (a lead without a deadline at its
-    arrival), then the answered ones still open, by deadline; ``follow_up_at``
+    follow-up time, else at its arrival), then the answered ones still open, by deadline;
+    ``follow_up_at``
     (``FOLLOW_UP_AT``); and ``owner_name``, the owner's name (their username when they
     have none)."""
     open_ones = open_stages(workspace)
@@ -190,7 +191,7 @@ def inbox(workspace: Workspace, *, view: str, user_id: int, now: datetime) -> Qu
         found = found.filter(owner__isnull=True)
     elif view == "overdue":
         found = found.filter(late(now))
-    deadline = Coalesce("respond_by", "created_at", output_field=DateTimeField())
+    deadline = Coalesce("respond_by", "follow_up_at", "created_at", output_field=DateTimeField())
     queue_at = Case(
         When(first_response_at__isnull=True, then=deadline),
         default=ExpressionWrapper(deadline + ANSWERED_LAST, output_field=DateTimeField()),

@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from pacer.core import actions as core_actions
-from pacer.core.models import AuditEntry
+from pacer.core.models import AuditEntry, Role
 from pacer.leads import selectors, sla, todo
 from pacer.leads.followup import fire_due_timers
 from pacer.leads.models import FollowUpTask, Lead, LeadSettings, LocationHours, SlaPolicy, Timer
@@ -85,6 +85,25 @@ def test_the_follow_up_time_is_set_on_the_page_and_over_the_api(workspace, admin
     assert LeadSettings.objects.get(workspace=workspace).follow_up_minutes == 120
 
 
+def test_staff_may_not_set_the_follow_up_time(workspace):
+    sam = core_actions.create_user(workspace, "sam", "correct-horse-1", Role.STAFF)
+    _, token = core_actions.issue_api_key(workspace, "personal", "test", user=sam)
+    client = Client()
+    refused = client.put(
+        "/api/leads/settings/follow-up",
+        {"follow_up_minutes": 60},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert refused.status_code == 403
+    client.force_login(sam)
+    assert (
+        client.post("/leads/sla/", {"form": "follow-up", "follow_up_minutes": "60"}).status_code
+        == 403
+    )
+    assert not LeadSettings.objects.exists()
+
+
 def test_a_new_follow_up_time_applies_to_new_leads_and_open_ones_keep_theirs(
     workspace, north, hours, clock_at
 ):
@@ -153,3 +172,20 @@ def test_the_overdue_view_lists_and_counts_missed_follow_ups_apart_from_breaches
     ]
     ((location, *counts),) = _rows(queues, "lead-queues")
     assert (location, counts[:6]) == ("North", ["4", "0", "0", "2", "1", "1"])
+
+
+def test_the_inbox_queues_a_lead_without_a_deadline_at_its_follow_up_time(
+    workspace, north, hours, clock_at, admin
+):
+    """Not at its arrival: a lead due a response in 15 minutes comes before one that
+    arrived earlier but is only due its follow-up tomorrow."""
+    agent(workspace, member(workspace, "ann"), north, max_open=10)
+    tomorrow = lead_at(workspace, ARRIVED, clock_at, 1)
+    SlaPolicy.objects.create(workspace=workspace, respond_minutes=15, remind_minutes=5)
+    soon = lead_at(workspace, ARRIVED + timedelta(hours=1), clock_at, 2)
+    found = selectors.inbox(workspace, view="open", user_id=admin.pk, now=ARRIVED)
+    queue = list(found.order_by("queue_at").values_list("pk", "queue_at"))
+    assert queue == [
+        (soon.pk, ARRIVED + timedelta(hours=1, minutes=15)),
+        (tomorrow.pk, ONE_DAY_ON),
+    ]
