@@ -164,6 +164,7 @@ def test_the_overdue_view_lists_and_counts_missed_follow_ups_apart_from_breaches
         "Missy": "follow-up missed by 2 h 05 min",  # Wed 10:00 to 12:05 BST
         "Bea": "overdue by 21 h 50 min",  # Tue 14:15 to Wed 12:05 BST
     }
+    assert "follow-up missed by 2 h 05 min" in client.get(f"/leads/{missed.pk}/").content.decode()
     queues = client.get("/leads/locations/").content.decode()
     header = re.findall(r"<th[^>]*>(.*?)</th>", queues[queues.index('id="lead-queues"') :])
     assert [_text(h) for h in header][5:7] == [
