@@ -26,5 +26,6 @@ class PeopleConfig(DomainConfig):
         "contacts.view": EVERYONE,
         "contacts.export": ANALYSTS,
         "contacts.import": MANAGERS,
+        "locations.manage": MANAGERS,
     }
     nav = (NavItem("Contacts", "contacts", "contacts.view", order=20),)
