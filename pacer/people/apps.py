@@ -28,4 +28,9 @@ class PeopleConfig(DomainConfig):
         "contacts.import": MANAGERS,
         "locations.manage": MANAGERS,
     }
-    nav = (NavItem("Contacts", "contacts", "contacts.view", order=20),)
+    nav = (
+        NavItem("Contacts", "contacts", "contacts.view", order=20),
+        NavItem(
+            "Location settings", "location-list", "locations.manage", order=22, group="settings"
+        ),
+    )
