@@ -1,8 +1,6 @@
 """The locations page: every location with its time zone, and a form that adds one or
 changes one's name, city and time zone (managers)."""
 
-from zoneinfo import available_timezones
-
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -19,7 +17,7 @@ FIELDS = ("code", "name", "city", "time_zone")
 
 
 def _zone_choices() -> list[tuple[str, str]]:
-    zones = sorted(zone for zone in available_timezones() if "/" in zone)
+    zones = sorted(zone for zone in actions.zone_names() if "/" in zone)
     return [("", WORKSPACE_ZONE)] + [(zone, zone.replace("_", " ")) for zone in zones]
 
 

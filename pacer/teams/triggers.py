@@ -26,8 +26,8 @@ from pacer.core.models import Workspace
 from pacer.messaging import actions as messaging
 from pacer.messaging import selectors as messages
 from pacer.messaging.rules import settings_of
-from pacer.messaging.schedule import zone_of
 from pacer.people import selectors as people
+from pacer.people.actions import known_zone
 from pacer.teams.models import AskStatus, Survey, SurveyAsk, SurveyResponse, SurveyTrigger
 
 ORDERS_PER_RUN = 2000
@@ -158,6 +158,12 @@ def daytime_instant(at: datetime, zone_name: str, start: time, end: time) -> dat
     return datetime.combine(day, start, tzinfo=zone).astimezone(UTC)
 
 
+def _first_known(*zones) -> str | None:
+    """The first of ``zones`` that is a known IANA zone (a contact's trait may be any
+    text, "America" among them, which ``ZoneInfo`` refuses with an OSError)."""
+    return next((zone for zone in zones if known_zone(zone)), None)
+
+
 def collect(trigger: SurveyTrigger) -> int:
     """Record the asks of the orders placed since the trigger's cursor (call with its row
     locked); returns how many orders were read."""
@@ -188,10 +194,8 @@ def collect(trigger: SurveyTrigger) -> int:
                 location_id=location_id,
                 due_at=daytime_instant(
                     placed_at + delay,
-                    zone_of(
-                        location_zones.get(location_id),
-                        zone_of(zones.get(contact_id), default_zone),
-                    ),
+                    _first_known(location_zones.get(location_id), zones.get(contact_id))
+                    or default_zone,
                     trigger.send_from,
                     trigger.send_until,
                 ),

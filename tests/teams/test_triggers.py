@@ -448,6 +448,8 @@ def test_asks_about_a_location_with_a_zone_wait_for_the_daytime_of_that_location
     save_settings(workspace, time_zone="Europe/London", cap_count=0, cap_days=1)
     upsert_locations(workspace, [{"code": "t", "name": "Tokyo", "time_zone": "Asia/Tokyo"}])
     survey = survey_with_trigger(workspace, sender, delay_days=1)
+    identify = {"type": "identify", "messageId": "i2-tz", "userId": "u2"}
+    tracker.batch([{**identify, "traits": {"timezone": "America"}}])  # not a zone: London's
     order(tracker, "u0", "t-early", "t", datetime(2026, 4, 10, 23, 59, tzinfo=UTC))
     order(tracker, "u1", "t-start", "t", datetime(2026, 4, 11, 0, 0, tzinfo=UTC))
     order(tracker, "u2", "s-night", "s", datetime(2026, 4, 11, 0, 0, tzinfo=UTC))
