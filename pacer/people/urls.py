@@ -7,5 +7,5 @@ urlpatterns = [
     path("contacts/export.csv", views.export_contacts, name="contacts-export"),
     path("contacts/<int:contact_id>/", views.contact, name="contact"),
     path("contacts/<int:contact_id>/timeline/", views.contact_timeline, name="contact-timeline"),
-    path("locations/", location_views.locations, name="location-list"),
+    path("settings/locations/", location_views.locations, name="location-list"),
 ]

@@ -79,18 +79,21 @@ def test_the_locations_page_shows_each_zone_and_saves_one_or_shows_the_refusal(w
     upsert_locations(workspace, [{"code": "n", "name": "North", "city": "Leeds"}])
     manager = Client()
     manager.login(username="mia", password="long-password-1")
-    html = manager.get("/locations/").content.decode()
+    html = manager.get("/settings/locations/").content.decode()
     assert "The workspace&#x27;s time zone" in html
     audited = AuditEntry.objects.count()
-    refused = manager.post("/locations/", {"code": "n", "name": "North", "time_zone": "Nowhere"})
+    refused = manager.post(
+        "/settings/locations/", {"code": "n", "name": "North", "time_zone": "Nowhere"}
+    )
     assert refused.status_code == 422
     assert ZONE_REASON.replace("'", "&#x27;") in refused.content.decode()
     assert (zones(workspace), AuditEntry.objects.count()) == ({"n": ""}, audited)
     saved = manager.post(
-        "/locations/", {"code": "n", "name": "North", "city": "Leeds", "time_zone": "Europe/London"}
+        "/settings/locations/",
+        {"code": "n", "name": "North", "city": "Leeds", "time_zone": "Europe/London"},
     )
-    assert (saved.status_code, saved["Location"]) == (302, "/locations/")
+    assert (saved.status_code, saved["Location"]) == (302, "/settings/locations/")
     assert zones(workspace) == {"n": "Europe/London"}
-    form = manager.get("/locations/?code=n").content.decode()
+    form = manager.get("/settings/locations/?code=n").content.decode()
     assert '<option value="Europe/London" selected>' in form
     assert "Change North" in form

@@ -18,11 +18,11 @@ def test_a_locations_time_zone_is_chosen_on_its_page_in_a_browser(
     url, found = live_server.url, []
     for width, zone in ((390, "Asia/Tokyo"), (1440, "Europe/London")):
         context, page, problems = _context(browser, width, "ada", url)
-        page.goto(f"{url}/locations/")
+        page.goto(f"{url}/settings/locations/")
         page.click("#locations tbody a")
         page.select_option("#field-time_zone", zone)
         page.click("#location-form button[type=submit]")
-        page.wait_for_url(f"{url}/locations/")
+        page.wait_for_url(f"{url}/settings/locations/")
         rows = page.eval_on_selector_all(
             "#locations tbody tr", "rows => rows.map(r => r.innerText.replace(/\\s+/g, ' '))"
         )
