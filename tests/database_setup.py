@@ -52,6 +52,9 @@ NOTHING_TO_REPLAY = {
     ("planning", "0012_plan_sum"): "data: nothing since 0014 (which rebuilds the summaries)",
     ("planning", "0014_node_sum"): "data: rebuilds every summary of existing plans",
     ("teams", "0002_default_teams"): "data: default teams of existing workspaces",
+    ("teams", "0005_survey_asks_of_earlier_data"): (
+        "data: moves merged-away contacts' asks and answers, records earlier sends by hand"
+    ),
     ("work", "0002_sparse_positions_source_key_attachments"): "data: spreads existing positions",
     ("work", "0006_mention_emails_to_outbox"): "data: copies unsent mention e-mails to the outbox",
 }

@@ -1,6 +1,8 @@
 """Writes for the people domain that are not ingestion: locations, products, predictions."""
 
 import math
+from functools import cache
+from zoneinfo import available_timezones
 
 from django.db import transaction
 
@@ -11,26 +13,87 @@ from pacer.core.models import Workspace
 from pacer.people.models import Contact, Location, Product
 
 
+@cache
+def zone_names() -> frozenset[str]:
+    """Every IANA time zone this install knows (read once)."""
+    return frozenset(available_timezones())
+
+
+def known_zone(name) -> bool:
+    """Whether ``name`` is an IANA time zone this install knows ("Asia/Tokyo"). Looked up
+    in the list, not opened: ``ZoneInfo("America")`` raises IsADirectoryError."""
+    return isinstance(name, str) and name in zone_names()
+
+
+def _location_errors(row: dict, prefix: str = "") -> dict[str, str]:
+    errors = {}
+    for field, limit in (("code", 40), ("name", 200)):
+        value = row.get(field)
+        if not isinstance(value, str) or not value.strip():
+            errors[prefix + field] = "must not be empty"
+        elif len(value.strip()) > limit:
+            errors[prefix + field] = f"must be at most {limit} characters"
+    city = row.get("city", "")
+    if not isinstance(city, str) or len(city.strip()) > 100:
+        errors[prefix + "city"] = "must be text of at most 100 characters"
+    zone = row.get("time_zone", "")
+    if zone != "" and not known_zone(zone):
+        errors[prefix + "time_zone"] = (
+            "must be an IANA time zone such as Asia/Tokyo, or empty for the workspace's"
+        )
+    return errors
+
+
+def _write_location(workspace: Workspace, row: dict, existing: Location | None) -> Location:
+    code = row["code"].strip()
+    location = existing or Location(workspace=workspace, code=code)
+    location.name, location.city = row["name"].strip(), row.get("city", "").strip()
+    if "time_zone" in row:
+        location.time_zone = row["time_zone"]
+    location.save()
+    return location
+
+
 @transaction.atomic
 def upsert_locations(workspace: Workspace, rows: list[dict], *, actor=None) -> list[Location]:
-    """Create or rename locations by ``code``; every row is checked before any is written."""
+    """Create or rename locations by ``code``; every row is checked before any is written.
+    A row's ``time_zone`` (an IANA name; empty: the workspace's zone) is set when given,
+    kept when left out."""
     errors = {}
     for index, row in enumerate(rows):
-        if not str(row.get("code") or "").strip():
-            errors[f"rows[{index}].code"] = "must not be empty"
-        if not str(row.get("name") or "").strip():
-            errors[f"rows[{index}].name"] = "must not be empty"
+        errors.update(_location_errors(row, f"rows[{index}]."))
     if errors:
         raise ValidationFailed(errors)
     existing = {loc.code: loc for loc in Location.objects.filter(workspace=workspace)}
-    result = []
-    for row in rows:
-        location = existing.get(row["code"]) or Location(workspace=workspace, code=row["code"])
-        location.name, location.city = row["name"], row.get("city", "")
-        location.save()
-        result.append(location)
+    result = [_write_location(workspace, row, existing.get(row["code"].strip())) for row in rows]
     audit.record(workspace, "locations.upsert", workspace, actor=actor, after={"rows": len(rows)})
     return result
+
+
+@transaction.atomic
+def save_location(
+    workspace: Workspace, *, code, name, city="", time_zone="", actor=None
+) -> Location:
+    """Create the location ``code`` or change its name, city and time zone (an IANA name;
+    empty: the workspace's zone); errors name the field."""
+    row = {"code": code, "name": name, "city": city, "time_zone": time_zone}
+    errors = _location_errors(row)
+    if errors:
+        raise ValidationFailed(errors)
+    found = (
+        Location.objects.select_for_update().filter(workspace=workspace, code=code.strip()).first()
+    )
+    before = audit.snapshot(found) if found else None
+    location = _write_location(workspace, row, found)
+    audit.record(
+        workspace,
+        "locations.save",
+        location,
+        actor=actor,
+        before=before,
+        after=audit.snapshot(location),
+    )
+    return location
 
 
 @transaction.atomic

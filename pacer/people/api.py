@@ -5,11 +5,11 @@ from typing import Literal
 
 from ninja import Field, Query, Router, Schema
 
-from pacer.core.api_schema import ERRORS, MAX_OFFSET, NOT_FOUND, Id, text
+from pacer.core.api_schema import BODY_ERRORS, ERRORS, MAX_OFFSET, NOT_FOUND, Id, text
 from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
 from pacer.ingest.selectors import events_of
-from pacer.people import selectors
+from pacer.people import actions, selectors
 from pacer.people.models import Contact, LifecycleStage
 
 router = Router(tags=["people"])
@@ -102,3 +102,34 @@ def contact_consent(request, contact_id: Id):
         {"channel": channel, "purpose": purpose, "granted": granted}
         for (channel, purpose), granted in sorted(latest.items())
     ]
+
+
+class LocationOut(Schema):
+    id: int
+    code: str
+    name: str
+    city: str
+    time_zone: str = Field(description="an IANA zone; empty: the workspace's zone")
+
+
+class LocationIn(Schema):
+    code: text(40, min_length=1)
+    name: text(200, min_length=1)
+    city: text(100) = ""
+    time_zone: text(60) = Field(
+        "", description="an IANA zone such as Asia/Tokyo; empty: the workspace's zone"
+    )
+
+
+@router.get("/locations", response={200: list[LocationOut], **ERRORS})
+@endpoint("contacts.view")
+def list_locations(request):
+    """The workspace's locations, by name."""
+    return selectors.locations(request.workspace)
+
+
+@router.put("/locations", response={200: LocationOut, **ERRORS, **BODY_ERRORS})
+@endpoint("locations.manage")
+def put_location(request, payload: LocationIn):
+    """Create the location with this code, or change its name, city and time zone."""
+    return actions.save_location(request.workspace, **payload.dict(), actor=request.user)

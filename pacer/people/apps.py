@@ -26,5 +26,11 @@ class PeopleConfig(DomainConfig):
         "contacts.view": EVERYONE,
         "contacts.export": ANALYSTS,
         "contacts.import": MANAGERS,
+        "locations.manage": MANAGERS,
     }
-    nav = (NavItem("Contacts", "contacts", "contacts.view", order=20),)
+    nav = (
+        NavItem("Contacts", "contacts", "contacts.view", order=20),
+        NavItem(
+            "Location settings", "location-list", "locations.manage", order=22, group="settings"
+        ),
+    )

@@ -35,6 +35,8 @@ class Location(models.Model):
     name = models.CharField(max_length=200)
     city = models.CharField(max_length=100, blank=True)
     region = models.CharField(max_length=100, blank=True)
+    # an IANA zone such as "Asia/Tokyo"; blank: the workspace's zone (messaging's settings)
+    time_zone = models.CharField(max_length=60, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "code"], name="location_code")]

@@ -228,6 +228,19 @@ def last_order_id(workspace: Workspace) -> int:
     return found.first() or 0
 
 
+def location_zones(workspace: Workspace, location_ids: list[int]) -> dict[int, str]:
+    """The time zone of each of these locations that has one of its own, by id (a location
+    without one is absent: it keeps the workspace's zone)."""
+    wanted, found = sorted({pk for pk in location_ids if pk is not None}), {}
+    for start in range(0, len(wanted), CHUNK):
+        found.update(
+            Location.objects.filter(workspace=workspace, pk__in=wanted[start : start + CHUNK])
+            .exclude(time_zone="")
+            .values_list("pk", "time_zone")
+        )
+    return found
+
+
 def locations_by_code(workspace: Workspace, codes: set[str] | list[str]) -> dict[str, Location]:
     """The workspace's locations with these codes, by code (unknown codes are absent)."""
     wanted = sorted({code for code in codes if code})

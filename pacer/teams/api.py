@@ -156,8 +156,14 @@ class SurveyTriggerIn(Schema):
     sender_id: Id = Field(description="the messaging sender the survey is emailed from")
     enabled: bool = True
     delay_days: int = Field(default=2, ge=0, le=triggers.MAX_DELAY_DAYS)
-    send_from: ClockTime = Field(default="09:00", description="daytime start, contact's zone")
-    send_until: ClockTime = Field(default="18:00", description="daytime end, contact's zone")
+    send_from: ClockTime = Field(
+        default="09:00",
+        description="daytime start, in the order's location's zone (else the contact's)",
+    )
+    send_until: ClockTime = Field(
+        default="18:00",
+        description="daytime end, in the order's location's zone (else the contact's)",
+    )
     locations: list[text(40, min_length=1)] = Field(
         default=[], max_length=1000, description="location codes; empty: every location"
     )

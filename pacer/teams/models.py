@@ -127,7 +127,8 @@ class SurveyResponse(models.Model):
 
 class SurveyTrigger(models.Model):
     """Send a survey by itself after each order: ``delay_days`` after it is placed, moved
-    into the daytime window ``[send_from, send_until)`` of the contact's time zone, for
+    into the daytime window ``[send_from, send_until)`` of the order's location's time zone
+    (when it has one of its own; else the contact's, else the workspace's), for
     orders of ``location_ids`` (every location when empty) placed from ``since`` on.
     Nobody asked by any survey within ``ask_again_after_days`` is asked again."""
 

@@ -4,7 +4,8 @@ A survey's trigger (``SurveyTrigger``) asks each customer about each order place
 it was set: ``collect`` reads new orders through the people domain's selector (by id,
 which orders are appended in) and records one ``SurveyAsk`` per (survey, contact, order),
 a unique key, due ``delay_days`` after the order inside the daytime window of the
-contact's time zone; ``send_due`` sends the due asks through a messaging broadcast of
+order's location's time zone (when the location has one of its own; else the contact's,
+else the workspace's); ``send_due`` sends the due asks through a messaging broadcast of
 their own, where consent and suppression apply as to any broadcast. Skipped instead: a
 contact asked by any survey within ``ask_again_after_days`` (after an order, or by hand:
 ``surveys.send_survey`` records those asks too; a merged contact's asks are the
@@ -25,8 +26,8 @@ from pacer.core.models import Workspace
 from pacer.messaging import actions as messaging
 from pacer.messaging import selectors as messages
 from pacer.messaging.rules import settings_of
-from pacer.messaging.schedule import zone_of
 from pacer.people import selectors as people
+from pacer.people.actions import known_zone
 from pacer.teams.models import AskStatus, Survey, SurveyAsk, SurveyResponse, SurveyTrigger
 
 ORDERS_PER_RUN = 2000
@@ -157,6 +158,12 @@ def daytime_instant(at: datetime, zone_name: str, start: time, end: time) -> dat
     return datetime.combine(day, start, tzinfo=zone).astimezone(UTC)
 
 
+def _first_known(*zones) -> str | None:
+    """The first of ``zones`` that is a known IANA zone (a contact's trait may be any
+    text, "America" among them, which ``ZoneInfo`` refuses with an OSError)."""
+    return next((zone for zone in zones if known_zone(zone)), None)
+
+
 def collect(trigger: SurveyTrigger) -> int:
     """Record the asks of the orders placed since the trigger's cursor (call with its row
     locked); returns how many orders were read."""
@@ -174,6 +181,7 @@ def collect(trigger: SurveyTrigger) -> int:
         row["id"]: row["time_zone"]
         for row in people.recipients(workspace, sorted({order[1] for order in chosen}))
     }
+    location_zones = people.location_zones(workspace, [order[2] for order in chosen])
     default_zone = settings_of(workspace).time_zone
     delay = timedelta(days=trigger.delay_days)
     SurveyAsk.objects.bulk_create(
@@ -186,7 +194,8 @@ def collect(trigger: SurveyTrigger) -> int:
                 location_id=location_id,
                 due_at=daytime_instant(
                     placed_at + delay,
-                    zone_of(zones.get(contact_id), default_zone),
+                    _first_known(location_zones.get(location_id), zones.get(contact_id))
+                    or default_zone,
                     trigger.send_from,
                     trigger.send_until,
                 ),

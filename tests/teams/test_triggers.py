@@ -18,6 +18,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.messaging import actions as messaging
 from pacer.messaging.models import Broadcast, Message, Template  # reading what was sent
 from pacer.messaging.render import compile_parts, recipient_context, render
+from pacer.messaging.rules import save_settings
 from pacer.people.actions import upsert_locations
 from pacer.people.models import Contact  # reading the merge ingestion made
 from pacer.people.selectors import contacts
@@ -437,3 +438,33 @@ def test_a_trigger_asks_about_earlier_orders_once_when_told_to(workspace, tracke
     triggers.run_triggers()
     assert asks(survey) == [(people["u0"].pk, "sent", "")]
     assert Message.objects.count() == 1
+
+
+def test_asks_about_a_location_with_a_zone_wait_for_the_daytime_of_that_location(
+    workspace, tracker, shop, now
+):
+    """Workspace in London (BST, UTC+1), a Tokyo store (UTC+9), window 09:00-18:00."""
+    people, sender = shop
+    save_settings(workspace, time_zone="Europe/London", cap_count=0, cap_days=1)
+    upsert_locations(workspace, [{"code": "t", "name": "Tokyo", "time_zone": "Asia/Tokyo"}])
+    survey = survey_with_trigger(workspace, sender, delay_days=1)
+    identify = {"type": "identify", "messageId": "i2-tz", "userId": "u2"}
+    tracker.batch([{**identify, "traits": {"timezone": "America"}}])  # not a zone: London's
+    order(tracker, "u0", "t-early", "t", datetime(2026, 4, 10, 23, 59, tzinfo=UTC))
+    order(tracker, "u1", "t-start", "t", datetime(2026, 4, 11, 0, 0, tzinfo=UTC))
+    order(tracker, "u2", "s-night", "s", datetime(2026, 4, 11, 0, 0, tzinfo=UTC))
+    triggers.run_triggers()
+    assert dict(SurveyAsk.objects.values_list("contact_id", "due_at")) == {
+        people["u0"].pk: datetime(2026, 4, 12, 0, 0, tzinfo=UTC),  # 08:59 in Tokyo: 09:00
+        people["u1"].pk: datetime(2026, 4, 12, 0, 0, tzinfo=UTC),  # 09:00 in Tokyo: as is
+        people["u2"].pk: datetime(2026, 4, 12, 8, 0, tzinfo=UTC),  # 01:00 in London: 09:00
+    }
+    now.at = datetime(2026, 4, 11, 23, 59, tzinfo=UTC)
+    triggers.run_triggers()
+    assert Message.objects.count() == 0
+    now.at = datetime(2026, 4, 12, 0, 0, tzinfo=UTC)
+    triggers.run_triggers()
+    assert sorted(Message.objects.values_list("contact_id", flat=True)) == sorted(
+        [people["u0"].pk, people["u1"].pk]
+    )
+    assert [status for _, status, _ in asks(survey)] == ["sent", "sent", "waiting"]
