@@ -2,7 +2,10 @@
 first open, first click, bounce, complaint and problem are correlated subqueries of the
 table's one query (``pacer.messaging.selectors.messages_of``). Measures the whole page
 request (test client, page rendered, count included) for the first page, the first page
-sorted by first click, and the *Clicked* filter, with the queries each makes.
+sorted by first click, and the *Clicked* filter, with the queries each makes; and
+revenue after click alone (``outcomes.revenue_after_click``: the clicking recipients'
+merged ids, then their orders), with one contact in a hundred merged into its neighbour
+and an order after each click.
 
     .venv/bin/python benchmarks/messaging_outcomes.py [MESSAGES] [RUNS]
 
@@ -13,6 +16,7 @@ import random
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from _common import django_in_temp_dir
 from _messaging import cpu_seconds
@@ -25,9 +29,9 @@ def main(messages: int = 10_000, runs: int = 9) -> None:
     from django.test import Client
 
     from pacer.core import actions as core
-    from pacer.messaging import actions
+    from pacer.messaging import actions, outcomes
     from pacer.messaging.models import Broadcast, Message, MessageEvent
-    from pacer.people.models import Contact
+    from pacer.people.models import Contact, Order
 
     workspace = core.create_workspace("Bench", slug="bench")
     admin = core.create_user(workspace, "bench", "long-password-1", "admin")
@@ -65,7 +69,44 @@ def main(messages: int = 10_000, runs: int = 9) -> None:
                 at = sent + timedelta(minutes=rng.randrange(1, 3000))
                 events.append(MessageEvent(workspace=workspace, message=message, kind=kind, at=at))
     MessageEvent.objects.bulk_create(events, batch_size=5000)
-    print(f"{messages:,} messages, {len(events):,} events ({connection.vendor})")
+    losers = contacts[1::100]
+    for loser, winner in zip(losers, contacts[0::100], strict=False):
+        loser.merged_into = winner
+    Contact.objects.bulk_update(losers, ["merged_into"], batch_size=5000)
+    Order.objects.bulk_create(
+        [
+            Order(
+                workspace=workspace,
+                external_id=f"o-{number}",
+                contact_id=event.message.contact_id,
+                placed_at=event.at + timedelta(days=1),
+                total=Decimal("10.00"),
+                currency=workspace.currency,
+            )
+            for number, event in enumerate(e for e in events if e.kind == "click")
+        ],
+        batch_size=5000,
+    )
+    print(
+        f"{messages:,} messages, {len(events):,} events, {len(losers)} contacts merged "
+        f"({connection.vendor})"
+    )
+
+    def revenue():
+        return outcomes.revenue_after_click(workspace, broadcast)
+
+    queries = []
+    with connection.execute_wrapper(
+        lambda execute, sql, *rest: queries.append(sql) or execute(sql, *rest)
+    ):
+        found = revenue()
+    before, started = cpu_seconds(), time.perf_counter()
+    show("revenue after click alone", timed(revenue, runs))
+    wall, cpu = time.perf_counter() - started, cpu_seconds() - before
+    print(
+        f"  {found['orders']:,} orders, {found['revenue']} {found['currency']}; "
+        f"{len(queries)} queries; CPU {cpu:.2f} s of {wall:.2f} s wall"
+    )
 
     client = Client()
     client.force_login(admin)

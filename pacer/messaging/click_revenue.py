@@ -2,7 +2,7 @@
 broadcasts, their subject variants, and templates).
 
 A recipient is a person: contacts merged since the message was queued count as the one
-contact they were merged into (``pacer.people.selectors.contacts_by_ids``), so two
+contact they were merged into (``pacer.people.selectors.survivor_ids``), so two
 messages to two contacts later found to be one person give that person one first click
 and count each of their orders once. Per group (a broadcast, a variant, a template):
 the person's **first click** on a message of the group starts their window, and each of
@@ -37,9 +37,7 @@ def revenue_after_first_click(
     click, in the workspace's attribution window (orders read in one pass)."""
     window = timedelta(days=rules.settings_of(workspace).attribution_days)
     recipients = {contact_id for clicks in first_clicks.values() for contact_id in clicks}
-    survivor = {
-        pk: contact.pk for pk, contact in people.contacts_by_ids(workspace, recipients).items()
-    }
+    survivor = people.survivor_ids(workspace, recipients)
     starts: dict[Hashable, dict[int, datetime]] = {}
     for group, clicks in first_clicks.items():
         found = starts.setdefault(group, {})

@@ -449,6 +449,9 @@ class SmsMessage(models.Model):
         indexes = [
             models.Index(fields=["status", "claimed_until", "id"], name="sms_due"),
             models.Index(fields=["workspace", "provider_id"], name="sms_provider_id"),
+            # the texts sent to a number, by time: which broadcast a STOP answers
+            # (pacer.messaging.sms_report.opted_out)
+            models.Index(fields=["workspace", "to_number", "sent_at"], name="sms_number_sent"),
         ]
 
 

@@ -11,7 +11,14 @@ from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, Id
 from pacer.core.api_schema import text as bounded
 from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
-from pacer.messaging import click_revenue, rules, sms_broadcasts, sms_health, sms_status
+from pacer.messaging import (
+    click_revenue,
+    rules,
+    sms_broadcasts,
+    sms_health,
+    sms_report,
+    sms_status,
+)
 from pacer.messaging.api import (
     WALL_TIME,
     AllContacts,
@@ -19,6 +26,7 @@ from pacer.messaging.api import (
     Page,
     RevenueAfterClickOut,
     SegmentMembers,
+    TemplateReportQuery,
 )
 
 router = Router(tags=["messaging"])
@@ -40,6 +48,11 @@ class SmsBroadcastIn(Schema):
     send_local: bounded(16, pattern=WALL_TIME) = Field(
         "", description="schedule 'local': YYYY-MM-DDTHH:MM in each recipient's time zone"
     )
+
+
+OPTED_OUT = (
+    "sent texts whose number texted STOP after them and before the next broadcast text to it"
+)
 
 
 class SmsReasonOut(Schema):
@@ -75,11 +88,34 @@ class SmsBroadcastOut(Schema):
     click_rate: float | None = Field(
         description="clicked / (sent + not_delivered); null before any text went out"
     )
+    opted_out: int = Field(description=OPTED_OUT)
+    opt_out_rate: float | None = Field(description="opted_out / sent; null when none was sent")
     revenue_after_click: RevenueAfterClickOut = Field(
         description="orders after each recipient's first click on a tracked link"
     )
     quiet_hours_waiting: int = Field(description="queued texts waiting for quiet hours to end")
     reasons: list[SmsReasonOut] = Field(description="why texts were skipped or failed")
+
+
+class SmsReportOut(Schema):
+    sms_broadcast_id: int
+    name: str
+    sent: int = Field(description="taken by the provider in the period, not reported undelivered")
+    not_delivered: int = Field(description="of those, reported undelivered or failed since")
+    delivered: int = Field(description="of those, reported delivered (or read)")
+    delivery_rate: float | None = Field(
+        description="delivered / (sent + not_delivered); null until the provider reported"
+    )
+    clicked: int
+    click_rate: float | None = Field(description="clicked / (sent + not_delivered)")
+    opted_out: int = Field(description=OPTED_OUT)
+    opt_out_rate: float | None = Field(description="opted_out / sent; null when none was sent")
+    orders_after_click: int = Field(
+        description="orders placed within the attribution window after the person's first "
+        "click on one of these texts, each once (merged contacts are one person)"
+    )
+    revenue_after_click: Decimal = Field(description="their total, in the workspace's currency")
+    other_currency_orders: int = Field(description="such orders in another currency, not added")
 
 
 class SmsQueuedOut(Schema):
@@ -108,6 +144,15 @@ def _found(request, broadcast_id: int):
     if found is None:
         raise NotFound("broadcast_id", "no such SMS broadcast in this workspace")
     return found
+
+
+@router.get("/report", response={200: list[SmsReportOut], **ERRORS})
+@endpoint("messaging.view")
+def sms_broadcasts_report(request, query: Query[TemplateReportQuery]):
+    """Per SMS broadcast with texts taken by the provider in the period (UTC days, both
+    included), the figures its page shows for those texts; rates are null when their
+    base is 0. The SMS section of the per-template report."""
+    return sms_report.sms_report(request.workspace, query.start, query.end)
 
 
 @router.get("/broadcasts", response={200: list[SmsBroadcastOut], **ERRORS})

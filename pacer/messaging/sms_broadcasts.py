@@ -15,13 +15,13 @@ from emails).
 from collections import Counter
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.template import Context, TemplateSyntaxError
 
 from pacer.core import audit, clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
-from pacer.messaging import sms_links, sms_status
+from pacer.messaging import sms_links, sms_report
 from pacer.messaging.audience import audience_ids, check_audience, check_schedule, due_at
 from pacer.messaging.models import (
     BroadcastStatus,
@@ -187,26 +187,13 @@ def sms_broadcasts(workspace: Workspace):
     return SmsBroadcast.objects.filter(workspace=workspace).order_by("-created_at", "-id")
 
 
-DELIVERED = ("delivered", "read")
-
-
 def report(broadcast: SmsBroadcast) -> dict:
-    """What became of a broadcast's texts: counts per status; of the sent ones, how many
-    the provider's status callbacks reported ``delivered`` (or ``read``) and how many it
-    could not deliver (``undelivered``/``failed``: those texts are failed, and counted
-    there too); ``clicked``, the texts whose recipient followed a tracked link, and
-    ``click_rate``, their share of the texts the provider took (None before any); the
-    delivered share of the sent and reported-undelivered texts (None
-    until the provider reported on one: the install's gateway never does); the
-    reasons texts were skipped or failed (most common first, then by the reason), and
+    """What became of a broadcast's texts: counts per status; the figures and rates of
+    ``pacer.messaging.sms_report.figures`` (delivered, not delivered, clicked, opted out);
+    the reasons texts were skipped or failed (most common first, then by the reason), and
     how many wait for quiet hours to end."""
     texts = SmsMessage.objects.filter(broadcast=broadcast)
     statuses = dict(texts.values_list("status").annotate(n=Count("id")).order_by())
-    reported = texts.aggregate(
-        delivered=Count("id", filter=Q(delivery__in=DELIVERED)),
-        not_delivered=Count("id", filter=Q(delivery__in=sms_status.NOT_DELIVERED)),
-        clicked=Count("id", filter=Q(clicked_at__isnull=False)),
-    )
     reasons = Counter(
         dict(
             texts.filter(status__in=(MessageStatus.SKIPPED, MessageStatus.FAILED))
@@ -216,14 +203,10 @@ def report(broadcast: SmsBroadcast) -> dict:
         )
     )
     waiting = texts.filter(status=MessageStatus.QUEUED, reason__startswith="deferred by quiet")
-    reached = statuses.get(MessageStatus.SENT, 0) + reported["not_delivered"]
-    any_report = texts.exclude(delivery="").exists()  # the install's gateway sends none
     return {
         "total": sum(statuses.values()),
         **{status: statuses.get(status, 0) for status in ("queued", "sent", "skipped", "failed")},
-        **reported,
-        "delivery_rate": reported["delivered"] / reached if reached and any_report else None,
-        "click_rate": reported["clicked"] / reached if reached else None,
+        **sms_report.figures(texts),
         "quiet_hours_waiting": waiting.count(),
         "reasons": sorted(reasons.items(), key=lambda found: (-found[1], found[0])),
     }
@@ -239,9 +222,9 @@ def delivery_over_time(broadcast: SmsBroadcast) -> dict:
         {
             "sent": list(texts.filter(sent_at__isnull=False).values_list("sent_at", flat=True)),
             "delivered": list(
-                texts.filter(delivery__in=DELIVERED, delivered_at__isnull=False).values_list(
-                    "delivered_at", flat=True
-                )
+                texts.filter(
+                    delivery__in=sms_report.DELIVERED, delivered_at__isnull=False
+                ).values_list("delivered_at", flat=True)
             ),
         }
     )

@@ -9,7 +9,8 @@ database in one query. Revenue after click (``orders_after_click``,
 starts the window, so a person who clicked two broadcasts of the template has their
 orders counted once.
 
-(SMS broadcasts have no templates: each carries its own text, and its page reports it.)
+(SMS broadcasts have no templates: each carries its own text; the page's SMS section is
+``pacer.messaging.sms_report``.)
 """
 
 from datetime import UTC, date, datetime, time, timedelta

@@ -113,6 +113,34 @@ def contacts_by_ids(workspace: Workspace, contact_ids: Iterable[int]) -> dict[in
     return survivor
 
 
+def survivor_ids(workspace: Workspace, contact_ids: Iterable[int]) -> dict[int, int]:
+    """The id of the contact each of these ids is now (itself, or the contact it was merged
+    into, along merge chains), keyed by the id asked for; unknown ids are absent, as in
+    ``contacts_by_ids``. Reads three integers a contact (its id, the contact it was merged
+    into and where that one went), in one query per ``CHUNK`` ids, and again only for
+    chains of more than two merges whose end it has not read yet."""
+    survivor: dict[int, int] = {}
+    found: dict[int, tuple[int | None, int | None]] = {}
+    looking = {pk: pk for pk in set(contact_ids)}  # the id asked for -> the id to read
+    while looking:
+        wanted, onward = sorted(set(looking.values()) - found.keys()), {}
+        for start in range(0, len(wanted), CHUNK):
+            rows = Contact.objects.filter(
+                workspace=workspace, pk__in=wanted[start : start + CHUNK]
+            ).values_list("pk", "merged_into_id", "merged_into__merged_into_id")
+            found |= {pk: (into, beyond) for pk, into, beyond in rows}
+        for asked, at in looking.items():
+            if at not in found:
+                continue
+            into, beyond = found[at]
+            if beyond:
+                onward[asked] = beyond
+            else:
+                survivor[asked] = into or at
+        looking = onward
+    return survivor
+
+
 def identities(workspace: Workspace, contact_id: int) -> list[Identity]:
     """Every identifier of a contact, by kind then when it was first seen."""
     return list(

@@ -14,6 +14,7 @@ from pacer.messaging import actions, click_revenue, outcomes, sms, sms_broadcast
 from pacer.messaging.delivery import deliver
 from pacer.messaging.models import Message, SmsMessage
 from pacer.messaging.template_report import template_report
+from pacer.people import selectors as people_selectors
 from pacer.people.resolution import move_contact_rows
 from tests.messaging.conftest import person
 from tests.messaging.test_api import bearer
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.django_db
 SENT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CLICKED = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 NAMES = ("ada", "bob", "cy", "dee", "eve")
+NAMES_MERGED = ("ann", "bo", "cal", "dot", "eli")
 
 
 @pytest.fixture
@@ -155,3 +157,43 @@ def test_email_per_broadcast_and_per_template_count_each_persons_orders_once(
     client.force_login(admin)
     html = client.get("/messages/templates/report/?start=2026-03-01").content.decode()
     assert "after their first click on any of the template" in html and "$138" in html
+
+
+def test_merged_recipients_are_resolved_in_one_query_and_count_as_before(
+    workspace, django_assert_num_queries
+):
+    """Merged contacts (ann into bo; cal into dot, then dot into eli: a chain) are one
+    person each, read in one query of ids (``people.survivor_ids``), so revenue after
+    click takes three queries (the sending rules, the merged ids, the orders) however many
+    recipients clicked. Bo's click on the ninth day, after the window of ann's first one,
+    does not open a window of its own: the order after it is not counted."""
+    ann, bo, cal, dot, eli = (person(workspace, f"{n}@x.test", n) for n in NAMES_MERGED)
+    merge(ann, bo)
+    merge(cal, dot)
+    merge(dot, eli)
+    order(bo, CLICKED + timedelta(days=1), "100.00")
+    order(bo, CLICKED + timedelta(days=9, hours=1), "70.00")
+    order(eli, CLICKED + timedelta(days=1), "20.00")
+    order(eli, CLICKED + timedelta(days=7, hours=1), "30.00")
+    first_clicks = {
+        "spring": {
+            ann.pk: CLICKED,
+            bo.pk: CLICKED + timedelta(days=9),
+            cal.pk: CLICKED + timedelta(minutes=30),
+            eli.pk: CLICKED + timedelta(hours=2),
+        }
+    }
+    assert people_selectors.survivor_ids(workspace, [ann.pk, cal.pk, dot.pk, eli.pk, 0]) == {
+        ann.pk: bo.pk,
+        cal.pk: eli.pk,
+        dot.pk: eli.pk,
+        eli.pk: eli.pk,
+    }
+    click_revenue.rules.settings_of(workspace)  # made once, before the count
+    with django_assert_num_queries(3):
+        found = click_revenue.revenue_after_first_click(workspace, first_clicks)
+    # bo's 100.00 a day after ann's click; eli's 20.00 a day after cal's (the person's
+    # first click), not eli's 30.00 at 7 days 1 hour (after cal's window, inside eli's own)
+    assert found == {
+        "spring": {"orders": 2, "revenue": Decimal("120.00"), "other_currency_orders": 0}
+    }

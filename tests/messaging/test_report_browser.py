@@ -1,8 +1,8 @@
 """The per-recipient outcome tables and the per-template report in a real Chromium: an
 email broadcast's messages narrowed to the bounced ones, an SMS broadcast's texts to the
 undelivered ones with the error code's name, the SMS deliverability warning on the SMS
-list and the sending rules, the per-template report reached from the templates list; no
-sideways scrolling on a phone. Screenshots at 390 and 1440 px."""
+list and the sending rules, the per-template report (with its SMS section) reached from
+the templates list; no sideways scrolling on a phone. Screenshots at 390 and 1440 px."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -101,6 +101,9 @@ def test_outcome_tables_and_the_template_report(browser, live_server, workspace,
         page.wait_for_url("**range=last_7**")
         rows = page.inner_text("#template-report tbody")
         assert "Spring" in rows and "Winter" in rows
+        # SMS has no templates: its broadcasts are a section of their own below
+        sms_rows = page.inner_text("#sms-report tbody")
+        assert "Flash" in sms_rows and "Spring" not in sms_rows
         assert _fits(page)
         page.screenshot(path=str(SHOTS / f"messaging-template-report-{width}.png"), full_page=True)
         context.close()

@@ -132,6 +132,8 @@ def test_queueing_texts_each_consenting_number_once_personalised_with_the_reason
         "delivery_rate": None,  # nor a rate
         "clicked": 0,
         "click_rate": 0.0,
+        "opted_out": 0,
+        "opt_out_rate": 0.0,
         "quiet_hours_waiting": 0,
         "reasons": [("no SMS consent for marketing", 1), ("the number texted STOP", 1)],
     }
