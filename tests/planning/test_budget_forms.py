@@ -44,6 +44,10 @@ def test_refused_budget_forms_show_the_reason_at_the_field_and_keep_the_input(
     assert f'<option value="{target.pk}" selected>' in page
     assert f'<a href="#transfer-amount">amount: {error}</a>' in page
     assert 'id="rate-currency-error"' not in page  # only the refused form's
+    response = client.post("/budgets/transfers/", {"amount": "5", "reason": "x"})
+    page = response.content.decode()
+    assert '<div class="field-error" id="transfer-source-error"><p>choose a budget line' in page
+    assert "no budget line None" not in page
     response = client.post(
         "/budgets/rates/", {"currency": "€€€€", "day": "2026-02-30", "rate": "x"}
     )
