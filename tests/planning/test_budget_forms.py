@@ -7,7 +7,7 @@ import pytest
 
 from pacer.core.models import AuditEntry
 from pacer.planning.budget_actions import planning_settings
-from pacer.planning.models import BudgetLine, BudgetTransfer, FxRate
+from pacer.planning.models import BudgetLine, BudgetTransfer, FxRate, PlanNode
 from tests.planning.test_plan_pages import client, plan  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +67,31 @@ def test_refused_budget_forms_show_the_reason_at_the_field_and_keep_the_input(
     assert 'id="alert-overspend-error"' in page and 'id="alert-pacing-error"' in page
     assert 'id="alert-underspend-error"' not in page and 'value="0.12345"' in page
     assert _written(workspace) == before
+
+
+def test_a_nul_in_a_team_or_location_code_is_refused_not_a_server_error(
+    client,  # noqa: F811
+    workspace,
+    plan,  # noqa: F811
+):
+    """Found walking the demo's forms on PostgreSQL, which cannot compare text holding a
+    NUL: a plan node's team and a budget line's location answered 500 (the lookup ran
+    with the refused value). SQLite compared them, so this fails only on PostgreSQL."""
+    _, leaf = plan
+    before = _written(workspace), PlanNode.objects.count()
+    response = client.post(
+        "/plans/new/",
+        {"kind": "program", "name": "Autumn", "fiscal_year": "2026", "team": "a\x00b"},
+    )
+    assert response.status_code == 422
+    assert '<div class="field-error" id="field-team-error"><p>must not contain NUL' in (
+        response.content.decode()
+    )
+    response = client.post(
+        f"/plans/{leaf.pk}/lines/",
+        {"month": "2026-05", "channel": "email", "amount": "5", "location": "a\x00b"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "location: no location &#x27;a" in response.content.decode()
+    assert (_written(workspace), PlanNode.objects.count()) == before
