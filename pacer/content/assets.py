@@ -280,11 +280,13 @@ def update_asset(asset: Asset, values: dict, *, actor=None) -> Asset:
 
 @transaction.atomic
 def create_collection(workspace: Workspace, name, *, actor=None) -> Collection:
-    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 200:
-        raise ValidationFailed({"name": "must be 1-200 characters"})
-    if Collection.objects.filter(workspace=workspace, name=name.strip()).exists():
-        raise ValidationFailed({"name": f"'{name.strip()}' is already a collection"})
-    collection = Collection.objects.create(workspace=workspace, name=name.strip())
+    errors: dict[str, str] = {}
+    name = check_text(errors, "name", name, 200, required=True)
+    if errors:
+        raise ValidationFailed(errors)
+    if Collection.objects.filter(workspace=workspace, name=name).exists():
+        raise ValidationFailed({"name": f"'{name}' is already a collection"})
+    collection = Collection.objects.create(workspace=workspace, name=name)
     audit.record(workspace, "asset.collection", collection, actor=actor)
     return collection
 

@@ -45,6 +45,7 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 FEED_LIMIT = 10_000
 FEED_TYPE = "text/calendar; charset=utf-8"
 FEED_CACHE_SECONDS = 24 * 3600
+THEME_FIELDS = ("name", "starts_on", "ends_on")
 
 
 @dataclass
@@ -257,10 +258,21 @@ def content_calendar(request):
 def themes(request):
     """The workspace's themes and seasons, each a link to the calendar at its first day
     showing its items, and the form that adds one (a POST, for editors: back to the
-    calendar at the new theme's first day)."""
+    calendar at the new theme's first day; refused, this page again with the reasons at
+    the fields and what was typed kept)."""
+    theme_form, theme_errors, status = {}, {}, 200
     if request.method == "POST":
         check(request.role, "content.edit")
-        return _theme_create(request)
+        theme_form = {name: request.POST.get(name, "") for name in THEME_FIELDS}
+        try:
+            theme = actions.create_theme(request.workspace, **theme_form, actor=request.user)
+        except ValidationFailed as error:
+            theme_errors, status = error.errors, 422
+        else:
+            messages.success(request, f"Theme “{theme.name}” added.")
+            return HttpResponseRedirect(
+                reverse("content-calendar") + f"?day={theme.starts_on:%Y-%m-%d}"
+            )
     table = Table(
         request,
         selectors.themes(request.workspace),
@@ -282,27 +294,13 @@ def themes(request):
         empty_hint="A theme or season is a date range drawn behind the calendar's items.",
         html_id="themes",
     )
-    context = {"table": table, "can_edit": allows(request.role, "content.edit")}
-    return render(request, "content/themes.html", context)
-
-
-def _theme_create(request):
-    data = request.POST
-    try:
-        theme = actions.create_theme(
-            request.workspace,
-            name=data.get("name", ""),
-            starts_on=data.get("starts_on", ""),
-            ends_on=data.get("ends_on", ""),
-            actor=request.user,
-        )
-    except ValidationFailed as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, f"Theme “{theme.name}” added.")
-    return HttpResponseRedirect(
-        reverse("content-calendar") + f"?day={data.get('starts_on', '')[:10]}"
-    )
+    context = {
+        "table": table,
+        "can_edit": allows(request.role, "content.edit"),
+        "theme_form": theme_form,
+        "theme_errors": theme_errors,
+    }
+    return render(request, "content/themes.html", context, status=status)
 
 
 @require_POST

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from pacer.core import audit
-from pacer.core.errors import ValidationFailed, require
+from pacer.core.errors import ValidationFailed, check_text, require
 from pacer.core.models import ApiKey, ApiKeyKind, Invitation, Membership, Role, Workspace
 
 KEY_PREFIXES = {ApiKeyKind.WRITE: "pw_", ApiKeyKind.PERSONAL: "pt_"}
@@ -30,8 +30,11 @@ def digest_secret(secret: str) -> str:
 @transaction.atomic
 def create_workspace(name: str, *, slug: str = "", currency: str = "USD", actor=None) -> Workspace:
     """Create a workspace; the acting user, if any, becomes its admin."""
-    name = (name or "").strip()
-    require(bool(name), "name", "must not be empty")
+    errors: dict[str, str] = {}
+    name = check_text(errors, "name", name, 200, required=True)
+    slug = check_text(errors, "slug", slug, 60)
+    if errors:
+        raise ValidationFailed(errors)
     slug = slug or slugify(name)[:60]
     require(bool(slug), "slug", "must contain letters or digits")
     require(not Workspace.objects.filter(slug=slug).exists(), "slug", f"'{slug}' is already taken")

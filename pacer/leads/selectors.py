@@ -377,3 +377,26 @@ def response_figures(
         ResponseFigures(len(times), median(times) if times else None, hit, miss)
         for times, hit, miss in zip(minutes, on_time, missed, strict=True)
     ]
+
+
+def response_times_by_location(
+    workspace: Workspace, start: datetime, end: datetime
+) -> dict[int | None, tuple[int, float]]:
+    """Per location (None: leads without one) of the leads that arrived in ``[start,
+    end)`` and were answered: how many, and the median minutes to the first response.
+    One query: what a location scoreboard shows of speed to lead, without the full
+    report's decay fit (``pacer.leads.report.speed_report``, whose ``by_location`` it
+    equals)."""
+    minutes: dict[int | None, list[float]] = {}
+    answered = Lead.objects.filter(
+        workspace=workspace,
+        created_at__gte=start,
+        created_at__lt=end,
+        first_response_at__isnull=False,
+    )
+    for location, created, responded in answered.values_list(
+        "location_id", "created_at", "first_response_at"
+    ):
+        waited = max((responded - created).total_seconds() / 60, 0.0)
+        minutes.setdefault(location, []).append(waited)
+    return {location: (len(times), median(times)) for location, times in minutes.items()}

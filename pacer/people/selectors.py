@@ -270,8 +270,9 @@ def location_zones(workspace: Workspace, location_ids: list[int]) -> dict[int, s
 
 
 def locations_by_code(workspace: Workspace, codes: set[str] | list[str]) -> dict[str, Location]:
-    """The workspace's locations with these codes, by code (unknown codes are absent)."""
-    wanted = sorted({code for code in codes if code})
+    """The workspace's locations with these codes, by code (unknown codes are absent; a
+    code with a NUL character, which PostgreSQL cannot compare, is unknown)."""
+    wanted = sorted({code for code in codes if code and "\x00" not in code})
     found: dict[str, Location] = {}
     for start in range(0, len(wanted), CHUNK):
         for location in Location.objects.filter(
@@ -434,8 +435,9 @@ def orders_with_skus(workspace: Workspace, contact_ids: list[int]) -> list[tuple
 
 def contacts_by_email(workspace: Workspace, emails: list[str]) -> dict[str, int]:
     """Live contact id by email, compared in lower case (unknown emails are absent; the
-    lowest id wins when two contacts share one)."""
-    wanted = sorted({e.lower() for e in emails if e})
+    lowest id wins when two contacts share one; an email with a NUL character, which
+    PostgreSQL cannot compare, is unknown)."""
+    wanted = sorted({e.lower() for e in emails if e and "\x00" not in e})
     found: dict[str, int] = {}
     for start in range(0, len(wanted), CHUNK):
         rows = (

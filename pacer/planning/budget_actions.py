@@ -304,7 +304,9 @@ def request_transfer(
     lines = {}
     for field, line_id in (("source", source_id), ("target", target_id)):
         found = BudgetLine.objects.filter(workspace=workspace, pk=line_id).first()
-        if found is None:
+        if line_id is None:
+            errors[field] = "choose a budget line"
+        elif found is None:
             errors[field] = f"no budget line {str(line_id)[:20]} in this workspace"
         lines[field] = found
     if not errors and source_id == target_id:

@@ -36,6 +36,8 @@ VENDOR_FIELDS = (
 )
 ORDER_FIELDS = ("number", "vendor", "line", "issued_on", "currency", "amount", "description")
 INVOICE_FIELDS = ("number", "invoiced_on", "amount", "over_reason")
+TRANSFER_FIELDS = ("source", "target", "amount", "reason")
+RATE_FIELDS = ("currency", "day", "rate")
 
 
 def _form_value(value) -> str:
@@ -126,6 +128,13 @@ def _transfer_table(request, scope: TeamScope) -> Table:
 
 @page("budgets.view")
 def budgets(request):
+    return _budgets_page(request)
+
+
+def _budgets_page(request, refused: str = "", typed: dict | None = None, errors=None):
+    """The budgets page; after a refused POST of one of its forms (``refused``: transfer,
+    rate, threshold or alerts) with that form's reasons at its fields and what was typed
+    kept, answered 422."""
     workspace = request.workspace
     settings = budget_actions.planning_settings(workspace)
     scope = team_filter(request)
@@ -157,26 +166,32 @@ def budgets(request):
         "accrued": sum((r["accrued"] for r in found_accruals), 0),
         "as_of": as_of,
         "as_of_value": as_of.isoformat(),
-        "form": {},
-        "errors": {},
+        "form": {
+            "approval_threshold": settings.approval_threshold,
+            **{name: getattr(settings, name) for name in THRESHOLDS},
+            **(typed or {}),
+        },
+        "errors": errors or {},
+        "refused": refused,
     }
-    return render(request, "planning/budgets.html", context)
+    return render(request, "planning/budgets.html", context, status=422 if errors else 200)
 
 
 @page("budgets.manage")
 def transfer_new(request):
     if request.method == "POST":
+        typed = {name: request.POST.get(name, "") for name in TRANSFER_FIELDS}
         try:
             transfer = budget_actions.request_transfer(
                 request.workspace,
-                _id(request.POST.get("source", "")),
-                _id(request.POST.get("target", "")),
-                request.POST.get("amount", "").strip(),
-                request.POST.get("reason", ""),
+                _id(typed["source"]),
+                _id(typed["target"]),
+                typed["amount"].strip(),
+                typed["reason"],
                 actor=request.user,
             )
         except ValidationFailed as error:
-            flash_errors(request, error)
+            return _budgets_page(request, "transfer", typed, error.errors)
         else:
             if transfer.status == BudgetTransfer.Status.APPLIED:
                 messages.success(request, "Transfer applied.")
@@ -204,20 +219,21 @@ def transfer_decide(request, transfer_id: int):
 @page("budgets.manage")
 def rate_new(request):
     if request.method == "POST":
+        typed = {name: request.POST.get(name, "") for name in RATE_FIELDS}
         errors: dict[str, str] = {}
-        day = parse_day(request.POST.get("day", ""), "day", errors)
+        day = parse_day(typed["day"], "day", errors)
         try:
             if errors:
                 raise ValidationFailed(errors)
             budget_actions.set_rate(
                 request.workspace,
-                request.POST.get("currency", "").strip(),
+                typed["currency"].strip(),
                 day,
-                request.POST.get("rate", "").strip(),
+                typed["rate"].strip(),
                 actor=request.user,
             )
         except ValidationFailed as error:
-            flash_errors(request, error)
+            return _budgets_page(request, "rate", typed, error.errors)
         else:
             messages.success(request, "Rate recorded.")
     return HttpResponseRedirect(reverse("budgets"))
@@ -226,14 +242,13 @@ def rate_new(request):
 @page("budgets.approve")
 def threshold(request):
     if request.method == "POST":
+        typed = {"approval_threshold": request.POST.get("approval_threshold", "")}
         try:
             budget_actions.set_threshold(
-                request.workspace,
-                request.POST.get("approval_threshold", "").strip(),
-                actor=request.user,
+                request.workspace, typed["approval_threshold"].strip(), actor=request.user
             )
         except ValidationFailed as error:
-            flash_errors(request, error)
+            return _budgets_page(request, "threshold", typed, error.errors)
         else:
             messages.success(request, "Approval threshold saved.")
     return HttpResponseRedirect(reverse("budgets"))
@@ -242,14 +257,11 @@ def threshold(request):
 @page("budgets.approve")
 def alert_thresholds(request):
     if request.method == "POST":
+        typed = {name: request.POST.get(name, "") for name in THRESHOLDS}
         try:
-            set_alert_thresholds(
-                request.workspace,
-                {name: request.POST.get(name, "") for name in THRESHOLDS},
-                actor=request.user,
-            )
+            set_alert_thresholds(request.workspace, typed, actor=request.user)
         except ValidationFailed as error:
-            flash_errors(request, error)
+            return _budgets_page(request, "alerts", typed, error.errors)
         else:
             messages.success(request, "Alert thresholds saved.")
     return HttpResponseRedirect(reverse("budgets"))

@@ -90,7 +90,7 @@ def check_node(workspace: Workspace, values: dict) -> tuple[dict, dict[str, str]
     clean["objective"] = _text(values, "objective", 2000, errors)
     team = _text(values, "team", TEAM_LENGTH, errors)
     clean["team_id"] = None
-    if team:
+    if team and "team" not in errors:
         found_team = teams.team_by_key(workspace, team)
         if found_team is None:
             errors["team"] = f"no team '{team}' in this workspace"

@@ -220,19 +220,26 @@ def spend_edit(request, entry_id: int):
     if entry is None:
         raise Http404("no such spend line in this workspace")
     if request.method == "POST":
-        if request.POST.get("delete"):
+        if not request.POST.get("delete"):
+            return _save_spend(request, entry)
+        try:
             actions.delete_spend(entry, actor=request.user)
-            messages.success(request, f"Spend line #{entry_id} deleted.")
-            return HttpResponseRedirect(reverse("spend"))
-        return _save_spend(request, entry)
-    form = {
+        except ValidationFailed as error:  # its month is closed
+            return _spend_form(request, entry, _stored(entry), error.errors, status=422)
+        messages.success(request, f"Spend line #{entry_id} deleted.")
+        return HttpResponseRedirect(reverse("spend"))
+    return _spend_form(request, entry, _stored(entry), {})
+
+
+def _stored(entry) -> dict:
+    """A spend line's values as its form shows them."""
+    return {
         "day": entry.day.isoformat(),
         "channel": entry.channel,
         "campaign": entry.campaign.key if entry.campaign else "",
         "location": entry.location.code if entry.location else "",
         "amount": f"{entry.amount}",
     }
-    return _spend_form(request, entry, form, {})
 
 
 def _uploads_table(request) -> Table:

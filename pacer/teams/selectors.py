@@ -9,7 +9,6 @@ from django.db.models import Count, Prefetch
 from pacer.core import selectors as core
 from pacer.core.models import Membership, Workspace
 from pacer.leads import selectors as leads
-from pacer.leads.report import speed_report
 from pacer.metrics.selectors import KpiFilter
 from pacer.metrics.selectors import by_location as kpis_by_location
 from pacer.people import selectors as people
@@ -235,14 +234,14 @@ def location_scoreboard(
             default_store(), workspace.pk, KpiFilter(start=start, end=end, grain="month")
         )
     }
-    speed = speed_report(workspace, _instant(start), _instant(shift_day(end)))
+    speed = leads.response_times_by_location(workspace, _instant(start), _instant(shift_day(end)))
     signals = cx.by_location(workspace, start, end)
     rows = []
     for location in people.locations(workspace):
         if only is not None and location.pk not in only:
             continue
         kpi = kpis.get(location.pk, {})
-        summary = speed.by_location.get(location.pk)
+        answered, median_minutes = speed.get(location.pk, (0, None))
         signal = signals.get(location.pk, {})
         rows.append(
             {
@@ -262,8 +261,8 @@ def location_scoreboard(
                         "retention",
                     )
                 },
-                "speed_to_lead": summary.median if summary else None,
-                "answered_leads": summary.leads if summary else 0,
+                "speed_to_lead": median_minutes,
+                "answered_leads": answered,
                 "nps": signal.get("nps"),
                 "nps_answers": signal.get("nps_answers", 0),
                 "csat": signal.get("csat"),

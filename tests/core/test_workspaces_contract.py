@@ -48,6 +48,11 @@ def test_a_given_slug_is_used_as_given(db):
         ("X", "", "US", {"currency": "must be a 3-letter ISO code"}),
         ("X", "", "USDX", {"currency": "must be a 3-letter ISO code"}),
         ("X", "", "US1", {"currency": "must be a 3-letter ISO code"}),
+        # NUL (PostgreSQL cannot store it: a 500 from the page) and lengths (SQLite kept
+        # a 100,000-character name), found by a hostile-input walk of the demo's forms
+        ("a\x00b", "", "USD", {"name": "must not contain NUL characters"}),
+        ("x" * 201, "", "USD", {"name": "must be at most 200 characters"}),
+        ("X", "s" * 61, "USD", {"slug": "must be at most 60 characters"}),
     ],
 )
 def test_a_workspace_refused_names_its_field_and_is_not_made(name, slug, currency, errors):

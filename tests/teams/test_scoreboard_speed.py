@@ -124,3 +124,26 @@ def test_six_months_of_speed_and_sla_read_the_leads_once(workspace, places):
     with CaptureQueriesContext(connection) as queries:
         selectors.scoreboard(team, date(2026, 3, 1), location_id=places["north"].pk)
     assert len(queries) == 3, [q["sql"] for q in queries]
+
+
+def test_the_location_scoreboard_reads_speed_to_lead_in_one_query(workspace, places):
+    """/locations/scoreboard/ shows each location's median first response and how many
+    leads it is of: one read of the answered leads, where it ran the full speed report
+    (the stages, the leads joined to their contacts, the agents' teams and a decay fit)."""
+    start, end = date(2026, 1, 1), date(2026, 3, 31)
+    with CaptureQueriesContext(connection) as queries:
+        rows = selectors.location_scoreboard(workspace, start, end)
+    # north: median of 2, 30, 45, 4 (April's 1000 is after the period); south: 8
+    assert [(r["code"], r["speed_to_lead"], r["answered_leads"]) for r in rows] == [
+        ("north", 17.0, 4),
+        ("south", 8.0, 1),
+    ]
+    report = speed_report(workspace, _instant(start), _instant(end + timedelta(1)))
+    assert {r["location_id"]: (r["answered_leads"], r["speed_to_lead"]) for r in rows} == {
+        location: (summary.leads, summary.median)
+        for location, summary in report.by_location.items()
+    }
+    lead_reads = [q["sql"] for q in queries if '"leads_' in q["sql"]]
+    assert len(lead_reads) == 1, lead_reads
+    # the answered leads, the CX signals (survey answers, review ratings), the locations
+    assert len(queries) == 5, [q["sql"] for q in queries]
