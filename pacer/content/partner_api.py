@@ -1,5 +1,6 @@
 """Partners over the REST API: list, create by key (sending the same key again answers
-the partner made first), read, change and deactivate or reactivate one. Each operation
+the partner made first), read, change and deactivate or reactivate one, list its logins
+and take one off it. Each operation
 goes through the same action as the partner pages and answers a refusal with 422 naming
 the field; another workspace's partner is not found (404)."""
 
@@ -11,8 +12,9 @@ from ninja import Field, Router, Schema, Status
 from pacer.content import partners
 from pacer.content.models import Partner
 from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, Id, text
-from pacer.core.errors import NotFound
+from pacer.core.errors import NotFound, ValidationFailed
 from pacer.core.permissions import endpoint
+from pacer.core.selectors import role_of
 
 router = Router(tags=["content"])
 WRITE = {**ERRORS, **BODY_ERRORS, **NOT_FOUND}
@@ -55,6 +57,25 @@ class PartnerOut(Schema):
     active: bool = Field(description="false: its portal and share links refuse everything")
     collections: list[int] = Field(description="ids of the collections shared with it")
     created_at: datetime
+
+
+class PartnerLoginOut(Schema):
+    user_id: int
+    username: str
+    email: str
+    role: str | None = Field(
+        description="their role in the workspace (partner, or another given before a "
+        "partner's login kept its role); null when no longer a member"
+    )
+
+
+class LoginRemovedOut(Schema):
+    user_id: int
+    username: str
+    left_workspace: bool = Field(
+        description="true when the partner role was what they held: they are no longer a "
+        "member and their API tokens are revoked"
+    )
 
 
 def _out(found: Partner) -> dict:
@@ -130,3 +151,40 @@ def deactivate_partner(request, partner_id: Id):
 def reactivate_partner(request, partner_id: Id):
     """Let its portal and its share links that have not expired work again."""
     return _out(partners.set_active(_partner(request, partner_id), True, actor=request.user))
+
+
+@router.get(
+    "/partners/{partner_id}/logins", response={200: list[PartnerLoginOut], **ERRORS, **NOT_FOUND}
+)
+@endpoint("assets.view")
+def list_logins(request, partner_id: Id):
+    """The partner's logins, by username."""
+    found = _partner(request, partner_id)
+    members = found.members.select_related("user").order_by("user__username")
+    return [
+        {
+            "user_id": member.user_id,
+            "username": member.user.get_username(),
+            "email": member.user.email,
+            "role": role_of(member.user, found.workspace),
+        }
+        for member in members
+    ]
+
+
+@router.delete(
+    "/partners/{partner_id}/logins/{user_id}",
+    response={200: LoginRemovedOut, **ERRORS, **NOT_FOUND},
+)
+@endpoint("assets.manage")
+def remove_login(request, partner_id: Id, user_id: Id):
+    """Take a person off the partner, as the partner page's "Remove login…": they are no
+    longer its login, and if the partner role is what they hold here they leave the
+    workspace (API tokens revoked); then they may be invited in any role. 422 naming
+    ``user_id`` for someone who is not this partner's login (nothing changes)."""
+    found = _partner(request, partner_id)
+    try:
+        user, left = partners.remove_login(found, user_id, actor=request.user)
+    except ValidationFailed as error:
+        raise ValidationFailed({"user_id": error.errors["user"]}) from None
+    return {"user_id": user.pk, "username": user.get_username(), "left_workspace": left}

@@ -109,6 +109,7 @@ def partner_detail(request, partner_id: int):
             "channel": CHANNELS.get(found.channel, found.channel),
             "shares": found.shares.select_related("collection").order_by("collection__name"),
             "logins": _logins(found),
+            "other_roles": [user.get_username() for user, _ in partners.other_role_logins(found)],
             "links": found.links.select_related("collection").order_by("-created_at"),
             "now": clock.now(),
             "collections": Collection.objects.filter(workspace=request.workspace).order_by("name"),
@@ -124,17 +125,25 @@ def partner_detail(request, partner_id: int):
 def _logins(found) -> list:
     """Its logins, each with a ``note`` when it is not an ordinary partner login: removed
     from the workspace, or holding another role there (given before a partner's login
-    kept its role: the partner's deactivation does not suspend it)."""
+    kept its role: deactivation gives it the partner role back; a partner deactivated
+    before that did not suspend it)."""
     logins = list(found.members.select_related("user").order_by("user__username"))
     for member in logins:
         role = role_of(member.user, found.workspace)
-        member.note = (
-            "no longer a member of the workspace"
-            if role is None
-            else ""
-            if role == Role.PARTNER
-            else f"holds the {role} role here, so deactivating the partner does not suspend them"
-        )
+        if role is None:
+            member.note = "no longer a member of the workspace"
+        elif role == Role.PARTNER:
+            member.note = ""
+        elif found.active:
+            member.note = (
+                f"holds the {role} role here: deactivating the partner gives them the partner "
+                f"role back; to keep them as {role}, Remove login first"
+            )
+        else:
+            member.note = (
+                f"holds the {role} role here, so is not suspended with the partner: set their "
+                "role to partner on the Members page, or Remove login"
+            )
     return logins
 
 
@@ -186,7 +195,15 @@ def partner_activate(request, partner_id: int):
     """Deactivate (``active=0``) or reactivate (``active=1``) a partner."""
     found = _partner(request, partner_id)
     active = request.POST.get("active") == "1"
-    partners.set_active(found, active, actor=request.user)
+    moved = [] if active or not found.active else partners.other_role_logins(found)
+    try:
+        partners.set_active(found, active, actor=request.user)
+    except ValidationFailed as error:  # e.g. a login that is the workspace's only admin
+        flash_errors(request, error)
+        return HttpResponseRedirect(reverse("partner", args=[found.pk]))
+    if moved:
+        names = ", ".join(user.get_username() for user, _role in moved)
+        messages.info(request, f"Given the partner role back, so suspended too: {names}.")
     if active:
         messages.success(
             request, f"{found.name} is active again: its logins, portal and links work."

@@ -19,6 +19,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils.text import slugify
 
 from pacer.content.assets import SHARE_KINDS
@@ -37,6 +38,7 @@ from pacer.content.rights import rights_problems
 from pacer.core import actions as core
 from pacer.core import audit, clock, outbox
 from pacer.core.channels import CHANNELS
+from pacer.core.domains import MemberNote
 from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Workspace
 from pacer.core.roles import Role
@@ -197,11 +199,17 @@ def set_active(found: Partner, active: bool, *, actor=None) -> Partner:
     Deactivated, from this moment: its logins are refused by the permission gate
     (``suspension``: sign-in, their sessions at the next request, their API tokens), its
     portal shows nothing, its share links refuse every request, and the personal API
-    tokens of its logins are revoked. Reactivated: its logins and its unexpired share
+    tokens of its logins are revoked. A login holding another role (given before a
+    partner's login kept its role) is given the partner role back first, so that every
+    login of the partner is suspended with it: whoever should stay is taken off the
+    partner (``remove_login``) before. Reactivated: its logins and its unexpired share
     links work again; the revoked tokens stay revoked (new ones must be issued)."""
     found = Partner.objects.select_for_update().get(pk=found.pk)
     if found.active == bool(active):
         return found
+    if not active:
+        for user, _role in other_role_logins(found):
+            core.set_role(found.workspace, user, Role.PARTNER, actor=actor)
     found.active = bool(active)
     found.save(update_fields=["active"])
     if not found.active:
@@ -217,6 +225,14 @@ def set_active(found: Partner, active: bool, *, actor=None) -> Partner:
         after={"active": found.active},
     )
     return found
+
+
+def other_role_logins(found: Partner) -> list[tuple[User, str]]:
+    """Its logins that hold another role than partner in the workspace, with that role:
+    given before a partner's login kept its role (``role_check``); none are made now."""
+    logins = found.members.select_related("user").order_by("user__username")
+    held = ((member.user, role_of(member.user, found.workspace)) for member in logins)
+    return [(user, role) for user, role in held if role not in (None, Role.PARTNER)]
 
 
 @transaction.atomic
@@ -326,7 +342,8 @@ def role_check(workspace: Workspace, user, role: str) -> str:
     by ``core.set_role`` at every role change and joining: the suspension follows the
     partner, not the person's role. A partner's login keeps the partner role, and a login
     of a deactivated partner neither changes role nor joins the workspace again, until it
-    is taken off the partner (``remove_login``) or the partner is reactivated."""
+    is taken off the partner (``remove_login``) or the partner is reactivated; one that
+    holds another role (given before this rule) may be given the partner role back."""
     member = (
         PartnerMember.objects.filter(workspace=workspace, user=user)
         .select_related("partner")
@@ -335,6 +352,8 @@ def role_check(workspace: Workspace, user, role: str) -> str:
     if member is None:
         return ""
     who, name = user.get_username(), member.partner.name
+    if not member.partner.active and role == Role.PARTNER and role_of(user, workspace):
+        return ""  # back to the partner role: suspended with the partner, as the others
     if not member.partner.active:
         return (
             f"{who} is a login of {name}, which is deactivated, so their role does not "
@@ -347,6 +366,37 @@ def role_check(workspace: Workspace, user, role: str) -> str:
             f"{who} off {name} first (the partner's page, Remove login)."
         )
     return ""
+
+
+def member_notes(workspace: Workspace, memberships: list) -> dict[int, MemberNote]:
+    """For the Members page: which members are a partner's logins, of which partner, and
+    whether they are suspended with it, by user id (one query)."""
+    logins = PartnerMember.objects.filter(
+        workspace=workspace, user_id__in=[m.user_id for m in memberships]
+    ).select_related("partner")
+    partner_by_user = {login.user_id: login.partner for login in logins}
+    notes = {}
+    for membership in memberships:
+        found = partner_by_user.get(membership.user_id)
+        if found is None:
+            continue
+        url = reverse("partner", args=[found.pk])
+        if membership.role != Role.PARTNER:
+            warning = (
+                f"Holds the {membership.role} role (given before a partner's login kept its "
+                f"role), so not suspended with {found.name}, which is deactivated: set the "
+                "role to partner, or take them off it (Remove login)."
+                if not found.active
+                else f"Holds the {membership.role} role (given before a partner's login kept "
+                f"its role): deactivating {found.name} makes them a partner login again. "
+                "To keep them, take them off it first (Remove login)."
+            )
+        elif not found.active:
+            warning = f"Suspended: {found.name} is deactivated, so they cannot sign in."
+        else:
+            warning = ""
+        notes[membership.user_id] = MemberNote(f"Login of {found.name}", url, warning)
+    return notes
 
 
 def partner_of(workspace: Workspace | None, user) -> Partner | None:

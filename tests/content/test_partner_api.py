@@ -6,9 +6,9 @@ not found; the permission gate (assets.view reads, assets.manage writes)."""
 import pytest
 
 from pacer.content import partners
-from pacer.content.models import Partner
+from pacer.content.models import Partner, PartnerMember
 from pacer.core import actions as core
-from pacer.core.models import AuditEntry
+from pacer.core.models import ApiKey, AuditEntry, Membership
 from pacer.core.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +154,54 @@ def test_the_permission_gate(call, workspace):
     assert staff("patch", f"/partners/{found.pk}", {"name": "X"}).status_code == 403
     assert staff("post", f"/partners/{found.pk}/deactivate").status_code == 403
     assert _written() == before
+
+
+def test_a_login_is_listed_and_taken_off_as_the_pages_remove_login_does(call, workspace, admin):
+    found = partners.create_partner(workspace, name="Franchise", territory="DE", channel="print")
+    fran = partners.add_login(found, username="fran", email="f@x.test", password="pw-long-1").user
+    core.issue_api_key(workspace, "personal", "fran's laptop", user=fran)
+
+    listed = call("get", f"/partners/{found.pk}/logins")
+    assert listed.status_code == 200
+    assert listed.json() == [
+        {"user_id": fran.pk, "username": "fran", "email": "f@x.test", "role": "partner"}
+    ]
+
+    answer = call("delete", f"/partners/{found.pk}/logins/{fran.pk}")
+
+    assert answer.status_code == 200
+    assert answer.json() == {"user_id": fran.pk, "username": "fran", "left_workspace": True}
+    assert not PartnerMember.objects.filter(user=fran).exists()
+    assert not Membership.objects.filter(workspace=workspace, user=fran).exists()
+    assert ApiKey.objects.get(user=fran).revoked_at is not None
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {"partner.login_remove", "membership.remove", "api_key.revoke"} <= actions
+    assert call("get", f"/partners/{found.pk}/logins").json() == []
+
+
+def test_removing_a_login_refuses_another_workspaces_partner_and_someone_not_its_login(
+    call, workspace, admin
+):
+    found = partners.create_partner(workspace, name="Franchise", territory="DE", channel="print")
+    agency = partners.create_partner(workspace, name="Agency", territory="US", channel="print")
+    fran = partners.add_login(found, username="fran", email="", password="pw-long-1").user
+    other = core.create_workspace("Other", slug="other")
+    theirs = partners.create_partner(other, name="Theirs", territory="DE", channel="print")
+    olga = partners.add_login(theirs, username="olga", email="", password="pw-long-1").user
+    before = (_written(), PartnerMember.objects.count(), Membership.objects.count())
+
+    for path in (f"/partners/{theirs.pk}/logins/{olga.pk}", f"/partners/{theirs.pk}/logins"):
+        method = "delete" if path.endswith(str(olga.pk)) else "get"
+        answer = call(method, path)
+        assert answer.status_code == 404, path
+        assert answer.json()["errors"] == {"partner_id": "no such partner in this workspace"}
+    for user_id in (fran.pk, admin.pk, olga.pk, 2**62):  # another partner's, staff, unknown
+        answer = call("delete", f"/partners/{agency.pk}/logins/{user_id}")
+        assert answer.status_code == 422, user_id
+        assert answer.json()["errors"] == {"user_id": "is not a login of this partner"}
+
+    assert (_written(), PartnerMember.objects.count(), Membership.objects.count()) == before
+    staff = call.as_user(core.create_user(workspace, "stan", "correct-horse-1", Role.STAFF))
+    assert staff("get", f"/partners/{found.pk}/logins").status_code == 200  # assets.view
+    assert staff("delete", f"/partners/{found.pk}/logins/{fran.pk}").status_code == 403
+    assert PartnerMember.objects.filter(user=fran, partner=found).exists()
