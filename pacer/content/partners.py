@@ -383,16 +383,14 @@ def member_notes(workspace: Workspace, memberships: list) -> dict[int, MemberNot
         url = reverse("partner", args=[found.pk])
         if membership.role != Role.PARTNER:
             warning = (
-                f"Holds the {membership.role} role (given before a partner's login kept its "
-                f"role), so not suspended with {found.name}, which is deactivated: set the "
-                "role to partner, or take them off it (Remove login)."
+                f"Holds the {membership.role} role, so not suspended with {found.name} "
+                "(deactivated): set the role to partner, or Remove login."
                 if not found.active
-                else f"Holds the {membership.role} role (given before a partner's login kept "
-                f"its role): deactivating {found.name} makes them a partner login again. "
-                "To keep them, take them off it first (Remove login)."
+                else f"Holds the {membership.role} role: deactivating {found.name} makes them "
+                "a partner login again (Remove login first to keep them)."
             )
         elif not found.active:
-            warning = f"Suspended: {found.name} is deactivated, so they cannot sign in."
+            warning = f"Suspended: {found.name} is deactivated."
         else:
             warning = ""
         notes[membership.user_id] = MemberNote(f"Login of {found.name}", url, warning)

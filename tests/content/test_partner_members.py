@@ -67,15 +67,14 @@ def test_the_members_page_says_who_is_a_partners_login_and_who_is_suspended(
         "gus": (
             "Login of Agency",
             f"/assets/partners/{agency.pk}/",
-            "Suspended: Agency is deactivated, so they cannot sign in.",
+            "Suspended: Agency is deactivated.",
         ),
         "sam": None,
         "stan": (
             "Login of Franchise Berlin",
             f"/assets/partners/{franchise.pk}/",
-            "Holds the staff role (given before a partner's login kept its role): "
-            "deactivating Franchise Berlin makes them a partner login again. To keep them, "
-            "take them off it first (Remove login).",
+            "Holds the staff role: deactivating Franchise Berlin makes them a partner login "
+            "again (Remove login first to keep them).",
         ),
     }
     html = page.content.decode()
@@ -141,9 +140,8 @@ def test_a_login_not_suspended_by_an_older_deactivation_may_be_given_the_partner
     client = _client(admin)
     note = client.get("/settings/members/").context["members"]
     assert [m.note.warning for m in note if m.user == stan] == [
-        "Holds the staff role (given before a partner's login kept its role), so not "
-        "suspended with Franchise Berlin, which is deactivated: set the role to partner, or "
-        "take them off it (Remove login)."
+        "Holds the staff role, so not suspended with Franchise Berlin (deactivated): set the "
+        "role to partner, or Remove login."
     ]
 
     refused = client.post(f"/settings/members/{stan.pk}/role/", {"role": Role.ADMIN})
