@@ -30,7 +30,17 @@ class PartnerIn(Schema):
     key: PartnerKey = Field(description="its stable name in your systems")
     name: text(200)
     territory: text(2) = Field(description="ISO 3166 country code", examples=["DE"])
-    channel: text(40) = Field(examples=["local_partner"])
+    channels: list[text(40)] | None = Field(
+        default=None,
+        max_length=partners.MAX_CHANNELS,
+        description="the channels it may use assets on (1-10; ADR 0011)",
+        examples=[["print", "local_partner"]],
+    )
+    channel: text(40) | None = Field(
+        default=None,
+        description='deprecated: one channel, as ["channel"]; use channels',
+        examples=["local_partner"],
+    )
     contacts: list[PartnerContact] = Field(default=[], max_length=partners.MAX_CONTACTS)
 
 
@@ -43,7 +53,8 @@ class PartnerPatch(Schema):
     )
     name: text(200) | None = None
     territory: text(2) | None = None
-    channel: text(40) | None = None
+    channels: list[text(40)] | None = Field(default=None, max_length=partners.MAX_CHANNELS)
+    channel: text(40) | None = Field(default=None, description="read-only: use channels")
     contacts: list[PartnerContact] | None = Field(default=None, max_length=partners.MAX_CONTACTS)
 
 
@@ -52,7 +63,8 @@ class PartnerOut(Schema):
     key: str = Field(description='"" for a partner made before keys')
     name: str
     territory: str
-    channel: str
+    channels: list[str]
+    channel: str = Field(description="deprecated, read-only: the first of channels")
     contacts: list[PartnerContact]
     active: bool = Field(description="false: its portal and share links refuse everything")
     collections: list[int] = Field(description="ids of the collections shared with it")
@@ -82,8 +94,9 @@ def _out(found: Partner) -> dict:
     return {
         **{
             f: getattr(found, f)
-            for f in ("id", "key", "name", "territory", "channel", "contacts", "active")
+            for f in ("id", "key", "name", "territory", "channels", "contacts", "active")
         },
+        "channel": found.channels[0] if found.channels else "",
         "collections": sorted(found.shares.values_list("collection_id", flat=True)),
         "created_at": found.created_at,
     }
@@ -111,9 +124,15 @@ def create_partner(request, payload: PartnerIn):
     found = partners.partner_by_key(request.workspace, payload.key)
     if found is not None:
         return Status(200, _out(found))
+    values = payload.dict()
+    channel = values.pop("channel")
+    if values["channels"] is None:
+        values["channels"] = [channel] if channel is not None else []
+    elif channel is not None and channel not in values["channels"]:
+        raise ValidationFailed({"channel": "is not one of channels: send channels alone"})
     try:
         with transaction.atomic():
-            made = partners.create_partner(request.workspace, **payload.dict(), actor=request.user)
+            made = partners.create_partner(request.workspace, **values, actor=request.user)
     except IntegrityError:  # the same key sent twice at once: the first one made it
         found = partners.partner_by_key(request.workspace, payload.key)
         if found is None:
@@ -131,10 +150,12 @@ def get_partner(request, partner_id: Id):
 @router.patch("/partners/{partner_id}", response={200: PartnerOut, **WRITE})
 @endpoint("assets.manage")
 def update_partner(request, partner_id: Id, payload: PartnerPatch):
-    """Change its name, territory, channel or contacts, or give a partner made before
-    keys its key; a new territory or channel changes what its portal shows at once.
+    """Change its name, territory, channels or contacts, or give a partner made before
+    keys its key; a new territory or set of channels changes what its portal shows at once.
     ``null`` is refused for a field."""
     values = payload.dict(exclude_unset=True)
+    if "channel" in values:
+        raise ValidationFailed({"channel": "is read-only: change channels (a list)"})
     found = partners.update_partner(_partner(request, partner_id), values, actor=request.user)
     return _out(found)
 

@@ -32,7 +32,7 @@ def _partner(request, partner_id: int):
 
 
 def _labelled(found):
-    found.channel_label = CHANNELS.get(found.channel, found.channel)
+    found.channel_label = partners.channel_names(found.channels)
     return found
 
 
@@ -47,6 +47,7 @@ def _log(request, partner_id: int | None = None) -> Table:
             Column("asset__name", "Asset", sortable=True),
             Column("version__number", "Version", format="count"),
             Column("kind", "Rendition"),
+            Column("channel", "Channel"),
         ],
         default_sort="-downloaded_at",
         caption="Downloads from the partner portal",
@@ -71,6 +72,7 @@ def _list_page(request, *, form=None, errors=None, status=200):
             ],
             "table": _log(request),
             "channels": CHANNELS.items(),
+            "chosen": form.getlist("channels") if form else [],
             "can_manage": allows(request.role, "assets.manage"),
             "form": form or {},
             "errors": errors,
@@ -88,7 +90,7 @@ def partner_create(request):
             request.workspace,
             name=data.get("name", ""),
             territory=data.get("territory", ""),
-            channel=data.get("channel", ""),
+            channels=data.getlist("channels"),
             contacts=data.get("contacts", ""),
             actor=request.user,
         )
@@ -106,7 +108,7 @@ def partner_detail(request, partner_id: int):
         "content/partner.html",
         {
             "partner": found,
-            "channel": CHANNELS.get(found.channel, found.channel),
+            "channel": partners.channel_names(found.channels),
             "shares": found.shares.select_related("collection").order_by("collection__name"),
             "logins": _logins(found),
             "other_roles": [user.get_username() for user, _ in partners.other_role_logins(found)],
@@ -149,7 +151,7 @@ def _logins(found) -> list:
 
 def _edit_fields(found) -> tuple[str, ...]:
     """The fields of its edit form: a partner made before keys is given one there."""
-    fields = ("name", "territory", "channel", "contacts")
+    fields = ("name", "territory", "channels", "contacts")
     return fields if found.key else (*fields, "key")
 
 
@@ -158,7 +160,7 @@ def _edit_form(found) -> dict:
     form = {
         "name": found.name,
         "territory": found.territory,
-        "channel": found.channel,
+        "channels": found.channels,
         "contacts": contacts,
     }
     if not found.key:
@@ -168,12 +170,13 @@ def _edit_form(found) -> dict:
 
 @page("assets.manage")
 def partner_edit(request, partner_id: int):
-    """Change a partner's name, territory, channel and contacts, and give one made before
+    """Change a partner's name, territory, channels and contacts, and give one made before
     keys its key; the form comes back with the reasons when refused (nothing changed)."""
     found = _partner(request, partner_id)
     form, errors, status = _edit_form(found), None, 200
     if request.method == "POST":
         form = {f: request.POST.get(f, "") for f in _edit_fields(found)}
+        form["channels"] = request.POST.getlist("channels")
         try:
             partners.update_partner(found, dict(form), actor=request.user)
         except ValidationFailed as error:
@@ -319,14 +322,17 @@ def portal_thumbnail(request, asset_id: int):
 @require_GET
 @page("content.portal")
 def portal_download(request, asset_id: int, kind: str):
-    """A rendition of an asset the portal shows now, logged once per file sent (only a
-    GET sends it; a file that cannot be read is not logged); 404 for anything else."""
+    """A rendition of an asset the portal shows now, for the channel ``?channel=`` names
+    (or its only one), logged once per file sent (only a GET sends it; a file that cannot
+    be read is not logged); 422 with the reason for a channel it may not be used on, 404
+    for anything else."""
     found = partners.partner_of(request.workspace, request.user)
     if found is None:
         raise Http404("no partner")
+    channel = request.GET.get("channel", "")
     try:
         with transaction.atomic():
-            asset, version = partners.download(found, request.user, asset_id, kind)
+            asset, version = partners.download(found, request.user, asset_id, kind, channel)
             if kind == "original":
                 key, content_type = version.storage_key, version.content_type
             else:
@@ -335,6 +341,9 @@ def portal_download(request, asset_id: int, kind: str):
             body = storage().read(key)
     except LookupError as error:
         raise Http404(str(error)) from None
+    except ValidationFailed as error:
+        reason = error.errors["channel"]
+        return render(request, "content/portal_refused.html", {"reason": reason}, status=422)
     response = HttpResponse(body, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = f'attachment; filename="{asset.pk}-{kind}"'

@@ -39,7 +39,7 @@ def test_the_partner_portal_and_partner_pages_fit_and_a_download_is_logged(
         cards = page.locator("#portal-assets h2").all_inner_texts()
         assert cards == ["Beach hero"], cards
         with page.expect_download() as download:
-            page.click(f"#portal-assets a[href='/portal/{hero.pk}/original/']")
+            page.click(f"#portal-assets a[href='/portal/{hero.pk}/original/?channel=print']")
         assert download.value.suggested_filename == f"{hero.pk}-original"
         nav = page.locator("nav a").all_inner_texts()
         assert [n.strip() for n in nav if n.strip() in ("Partner portal", "Assets")] == [
@@ -55,9 +55,9 @@ def test_the_partner_portal_and_partner_pages_fit_and_a_download_is_logged(
             found += _check(page, name, width, problems)
         context.close()
     assert found == [], "\n".join(found)
-    assert list(PartnerDownload.objects.values_list("user__username", "kind")) == [
-        ("fran", "original"),
-        ("fran", "original"),
+    assert list(PartnerDownload.objects.values_list("user__username", "kind", "channel")) == [
+        ("fran", "original", "print"),
+        ("fran", "original", "print"),
     ]
 
 

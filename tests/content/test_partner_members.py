@@ -21,7 +21,7 @@ PASSWORD = "correct-horse-1"
 @pytest.fixture
 def franchise(workspace):
     found = partners.create_partner(
-        workspace, name="Franchise Berlin", territory="DE", channel="print"
+        workspace, name="Franchise Berlin", territory="DE", channels=["print"]
     )
     partners.add_login(found, username="fran", email="", password=PASSWORD)
     return found
@@ -52,7 +52,7 @@ def test_the_members_page_says_who_is_a_partners_login_and_who_is_suspended(
     franchise, workspace, admin
 ):
     _old_data_staff_login(franchise)
-    agency = partners.create_partner(workspace, name="Agency", territory="US", channel="print")
+    agency = partners.create_partner(workspace, name="Agency", territory="US", channels=["print"])
     partners.add_login(agency, username="gus", email="", password=PASSWORD)
     partners.set_active(agency, False, actor=admin)
     core.create_user(workspace, "sam", PASSWORD, Role.STAFF)
