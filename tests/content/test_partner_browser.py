@@ -41,6 +41,11 @@ def test_the_partner_portal_and_partner_pages_fit_and_a_download_is_logged(
         with page.expect_download() as download:
             page.click(f"#portal-assets a[href='/portal/{hero.pk}/original/?channel=print']")
         assert download.value.suggested_filename == f"{hero.pk}-original"
+        page.goto(f"{url}/portal/{hero.pk}/original/?channel=tv")  # not one of its channels
+        found += _check(page, "partner-portal-refused", width, problems)
+        assert page.locator("#portal-refused").inner_text() == (
+            "Franchise Berlin may use assets on Print; not TV"
+        )
         nav = page.locator("nav a").all_inner_texts()
         assert [n.strip() for n in nav if n.strip() in ("Partner portal", "Assets")] == [
             "Partner portal"
