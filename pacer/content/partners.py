@@ -429,7 +429,7 @@ class PortalAsset:
 
     @property
     def channel_choices(self) -> list[tuple[str, str]]:
-        return [(channel, CHANNELS[channel]) for channel in self.channels]
+        return [(channel, CHANNELS.get(channel, channel)) for channel in self.channels]
 
 
 def portal(found: Partner, day: date | None = None) -> list[PortalAsset]:
@@ -489,7 +489,7 @@ def _use_channel(found: Partner, entry: PortalAsset, channel: str | None) -> str
     if not channel:
         if len(entry.channels) == 1:
             return entry.channels[0]
-        names = " or ".join(CHANNELS[c] for c in entry.channels)
+        names = " or ".join(CHANNELS.get(c, c) for c in entry.channels)
         raise ValidationFailed({"channel": f"choose the channel you will use it on: {names}"})
     if channel not in found.channels:
         name = CHANNELS.get(channel, channel[:40])
