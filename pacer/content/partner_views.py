@@ -47,7 +47,7 @@ def _log(request, partner_id: int | None = None) -> Table:
             Column("asset__name", "Asset", sortable=True),
             Column("version__number", "Version", format="count"),
             Column("kind", "Rendition"),
-            Column("channel", "Channel"),
+            Column("channel", "Channel", labels=CHANNELS),
         ],
         default_sort="-downloaded_at",
         caption="Downloads from the partner portal",

@@ -161,8 +161,8 @@ def test_a_download_is_logged_with_who_when_version_and_rendition(library, at, a
         assert log.status_code == 200, url
         rows = [[cell.text for cell in row][-5:] for row in log.context["table"].rows]
         assert rows == [
-            ["fran", "Beach hero", "1", "original", "print"],
-            ["fran", "Beach hero", "1", "thumbnail", "print"],
+            ["fran", "Beach hero", "1", "original", "Print"],
+            ["fran", "Beach hero", "1", "thumbnail", "Print"],
         ], url
 
 
