@@ -30,6 +30,8 @@ class ContentConfig(DomainConfig):
     suspensions = {Role.PARTNER: "pacer.content.partners.suspension"}
     # ...whatever role an admin gives them: a partner's login keeps the partner role
     role_checks = ("pacer.content.partners.role_check",)
+    # the Members page says which members are a partner's logins, and if suspended
+    member_notes = ("pacer.content.partner_members.member_notes",)
     nav = (
         NavItem("Calendar", "content-calendar", "content.view", order=30, group="work"),
         NavItem("Content", "content-list", "content.view", order=31, group="work"),

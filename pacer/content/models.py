@@ -392,8 +392,10 @@ class ShareDownload(models.Model):
 
 class Partner(models.Model):
     """A partner organisation (a franchise location, an agency) that gets assets through
-    the partner portal. It uses them in ``territory`` on ``channel``: the portal shows an
-    asset only while its usage rights (and talent releases) cover that use today.
+    the partner portal. It uses them in ``territory`` on its allowed ``channels`` (1-10
+    keys of ``pacer.core.channels.CHANNELS``, in that order; ADR 0011): the portal shows an
+    asset only while its usage rights (and talent releases) cover that territory and at
+    least one of them today.
     ``contacts``: ``[{"name", "email"}]``, who is told when an asset they downloaded is
     withdrawn. ``key``: its stable name for other systems (the REST API creates by key;
     "" for a partner made before keys). A partner that is not ``active`` gets nothing: its
@@ -403,7 +405,7 @@ class Partner(models.Model):
     key = models.CharField(max_length=60, blank=True, default="")
     name = models.CharField(max_length=200)
     territory = models.CharField(max_length=2)
-    channel = models.CharField(max_length=40)
+    channels = models.JSONField(default=list)
     contacts = models.JSONField(default=list)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -453,7 +455,8 @@ class PartnerShare(models.Model):
 
 
 class PartnerDownload(models.Model):
-    """One download from the partner portal: who, when, which version and rendition."""
+    """One download from the partner portal: who, when, which version and rendition, and
+    the channel it is for ("" for downloads made before a partner had several)."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="downloads")
@@ -461,6 +464,7 @@ class PartnerDownload(models.Model):
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="partner_downloads")
     version = models.ForeignKey(AssetVersion, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20)
+    channel = models.CharField(max_length=40, blank=True, default="")
     downloaded_at = models.DateTimeField()
 
     class Meta:

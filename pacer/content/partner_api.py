@@ -1,5 +1,6 @@
 """Partners over the REST API: list, create by key (sending the same key again answers
-the partner made first), read, change and deactivate or reactivate one. Each operation
+the partner made first), read, change and deactivate or reactivate one, list its logins
+and take one off it. Each operation
 goes through the same action as the partner pages and answers a refusal with 422 naming
 the field; another workspace's partner is not found (404)."""
 
@@ -11,8 +12,9 @@ from ninja import Field, Router, Schema, Status
 from pacer.content import partners
 from pacer.content.models import Partner
 from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, Id, text
-from pacer.core.errors import NotFound
+from pacer.core.errors import NotFound, ValidationFailed
 from pacer.core.permissions import endpoint
+from pacer.core.selectors import role_of
 
 router = Router(tags=["content"])
 WRITE = {**ERRORS, **BODY_ERRORS, **NOT_FOUND}
@@ -28,7 +30,17 @@ class PartnerIn(Schema):
     key: PartnerKey = Field(description="its stable name in your systems")
     name: text(200)
     territory: text(2) = Field(description="ISO 3166 country code", examples=["DE"])
-    channel: text(40) = Field(examples=["local_partner"])
+    channels: list[text(40)] | None = Field(
+        default=None,
+        max_length=partners.MAX_CHANNELS,
+        description="the channels it may use assets on (1-10; ADR 0011)",
+        examples=[["print", "local_partner"]],
+    )
+    channel: text(40) | None = Field(
+        default=None,
+        description='deprecated: one channel, as ["channel"]; use channels',
+        examples=["local_partner"],
+    )
     contacts: list[PartnerContact] = Field(default=[], max_length=partners.MAX_CONTACTS)
 
 
@@ -41,7 +53,8 @@ class PartnerPatch(Schema):
     )
     name: text(200) | None = None
     territory: text(2) | None = None
-    channel: text(40) | None = None
+    channels: list[text(40)] | None = Field(default=None, max_length=partners.MAX_CHANNELS)
+    channel: text(40) | None = Field(default=None, description="read-only: use channels")
     contacts: list[PartnerContact] | None = Field(default=None, max_length=partners.MAX_CONTACTS)
 
 
@@ -50,19 +63,40 @@ class PartnerOut(Schema):
     key: str = Field(description='"" for a partner made before keys')
     name: str
     territory: str
-    channel: str
+    channels: list[str]
+    channel: str = Field(description="deprecated, read-only: the first of channels")
     contacts: list[PartnerContact]
     active: bool = Field(description="false: its portal and share links refuse everything")
     collections: list[int] = Field(description="ids of the collections shared with it")
     created_at: datetime
 
 
+class PartnerLoginOut(Schema):
+    user_id: int
+    username: str
+    email: str
+    role: str | None = Field(
+        description="their role in the workspace (partner, or another given before a "
+        "partner's login kept its role); null when no longer a member"
+    )
+
+
+class LoginRemovedOut(Schema):
+    user_id: int
+    username: str
+    left_workspace: bool = Field(
+        description="true when the partner role was what they held: they are no longer a "
+        "member and their API tokens are revoked"
+    )
+
+
 def _out(found: Partner) -> dict:
     return {
         **{
             f: getattr(found, f)
-            for f in ("id", "key", "name", "territory", "channel", "contacts", "active")
+            for f in ("id", "key", "name", "territory", "channels", "contacts", "active")
         },
+        "channel": found.channels[0] if found.channels else "",
         "collections": sorted(found.shares.values_list("collection_id", flat=True)),
         "created_at": found.created_at,
     }
@@ -90,9 +124,15 @@ def create_partner(request, payload: PartnerIn):
     found = partners.partner_by_key(request.workspace, payload.key)
     if found is not None:
         return Status(200, _out(found))
+    values = payload.dict()
+    channel = values.pop("channel")
+    if values["channels"] is None:
+        values["channels"] = [channel] if channel is not None else []
+    elif channel is not None and channel not in values["channels"]:
+        raise ValidationFailed({"channel": "is not one of channels: send channels alone"})
     try:
         with transaction.atomic():
-            made = partners.create_partner(request.workspace, **payload.dict(), actor=request.user)
+            made = partners.create_partner(request.workspace, **values, actor=request.user)
     except IntegrityError:  # the same key sent twice at once: the first one made it
         found = partners.partner_by_key(request.workspace, payload.key)
         if found is None:
@@ -110,10 +150,12 @@ def get_partner(request, partner_id: Id):
 @router.patch("/partners/{partner_id}", response={200: PartnerOut, **WRITE})
 @endpoint("assets.manage")
 def update_partner(request, partner_id: Id, payload: PartnerPatch):
-    """Change its name, territory, channel or contacts, or give a partner made before
-    keys its key; a new territory or channel changes what its portal shows at once.
+    """Change its name, territory, channels or contacts, or give a partner made before
+    keys its key; a new territory or set of channels changes what its portal shows at once.
     ``null`` is refused for a field."""
     values = payload.dict(exclude_unset=True)
+    if "channel" in values:
+        raise ValidationFailed({"channel": "is read-only: change channels (a list)"})
     found = partners.update_partner(_partner(request, partner_id), values, actor=request.user)
     return _out(found)
 
@@ -130,3 +172,40 @@ def deactivate_partner(request, partner_id: Id):
 def reactivate_partner(request, partner_id: Id):
     """Let its portal and its share links that have not expired work again."""
     return _out(partners.set_active(_partner(request, partner_id), True, actor=request.user))
+
+
+@router.get(
+    "/partners/{partner_id}/logins", response={200: list[PartnerLoginOut], **ERRORS, **NOT_FOUND}
+)
+@endpoint("assets.view")
+def list_logins(request, partner_id: Id):
+    """The partner's logins, by username."""
+    found = _partner(request, partner_id)
+    members = found.members.select_related("user").order_by("user__username")
+    return [
+        {
+            "user_id": member.user_id,
+            "username": member.user.get_username(),
+            "email": member.user.email,
+            "role": role_of(member.user, found.workspace),
+        }
+        for member in members
+    ]
+
+
+@router.delete(
+    "/partners/{partner_id}/logins/{user_id}",
+    response={200: LoginRemovedOut, **ERRORS, **NOT_FOUND},
+)
+@endpoint("assets.manage")
+def remove_login(request, partner_id: Id, user_id: Id):
+    """Take a person off the partner, as the partner page's "Remove login…": they are no
+    longer its login, and if the partner role is what they hold here they leave the
+    workspace (API tokens revoked); then they may be invited in any role. 422 naming
+    ``user_id`` for someone who is not this partner's login (nothing changes)."""
+    found = _partner(request, partner_id)
+    try:
+        user, left = partners.remove_login(found, user_id, actor=request.user)
+    except ValidationFailed as error:
+        raise ValidationFailed({"user_id": error.errors["user"]}) from None
+    return {"user_id": user.pk, "username": user.get_username(), "left_workspace": left}

@@ -32,7 +32,7 @@ def _partner(request, partner_id: int):
 
 
 def _labelled(found):
-    found.channel_label = CHANNELS.get(found.channel, found.channel)
+    found.channel_label = partners.channel_names(found.channels)
     return found
 
 
@@ -47,6 +47,7 @@ def _log(request, partner_id: int | None = None) -> Table:
             Column("asset__name", "Asset", sortable=True),
             Column("version__number", "Version", format="count"),
             Column("kind", "Rendition"),
+            Column("channel", "Channel", labels=CHANNELS),
         ],
         default_sort="-downloaded_at",
         caption="Downloads from the partner portal",
@@ -71,6 +72,7 @@ def _list_page(request, *, form=None, errors=None, status=200):
             ],
             "table": _log(request),
             "channels": CHANNELS.items(),
+            "chosen": form.getlist("channels") if form else [],
             "can_manage": allows(request.role, "assets.manage"),
             "form": form or {},
             "errors": errors,
@@ -88,7 +90,7 @@ def partner_create(request):
             request.workspace,
             name=data.get("name", ""),
             territory=data.get("territory", ""),
-            channel=data.get("channel", ""),
+            channels=data.getlist("channels"),
             contacts=data.get("contacts", ""),
             actor=request.user,
         )
@@ -106,9 +108,10 @@ def partner_detail(request, partner_id: int):
         "content/partner.html",
         {
             "partner": found,
-            "channel": CHANNELS.get(found.channel, found.channel),
+            "channel": partners.channel_names(found.channels),
             "shares": found.shares.select_related("collection").order_by("collection__name"),
             "logins": _logins(found),
+            "other_roles": [user.get_username() for user, _ in partners.other_role_logins(found)],
             "links": found.links.select_related("collection").order_by("-created_at"),
             "now": clock.now(),
             "collections": Collection.objects.filter(workspace=request.workspace).order_by("name"),
@@ -124,23 +127,31 @@ def partner_detail(request, partner_id: int):
 def _logins(found) -> list:
     """Its logins, each with a ``note`` when it is not an ordinary partner login: removed
     from the workspace, or holding another role there (given before a partner's login
-    kept its role: the partner's deactivation does not suspend it)."""
+    kept its role: deactivation gives it the partner role back; a partner deactivated
+    before that did not suspend it)."""
     logins = list(found.members.select_related("user").order_by("user__username"))
     for member in logins:
         role = role_of(member.user, found.workspace)
-        member.note = (
-            "no longer a member of the workspace"
-            if role is None
-            else ""
-            if role == Role.PARTNER
-            else f"holds the {role} role here, so deactivating the partner does not suspend them"
-        )
+        if role is None:
+            member.note = "no longer a member of the workspace"
+        elif role == Role.PARTNER:
+            member.note = ""
+        elif found.active:
+            member.note = (
+                f"holds the {role} role here: deactivating the partner gives them the partner "
+                f"role back; to keep them as {role}, Remove login first"
+            )
+        else:
+            member.note = (
+                f"holds the {role} role here, so is not suspended with the partner: set their "
+                "role to partner on the Members page, or Remove login"
+            )
     return logins
 
 
 def _edit_fields(found) -> tuple[str, ...]:
     """The fields of its edit form: a partner made before keys is given one there."""
-    fields = ("name", "territory", "channel", "contacts")
+    fields = ("name", "territory", "channels", "contacts")
     return fields if found.key else (*fields, "key")
 
 
@@ -149,7 +160,7 @@ def _edit_form(found) -> dict:
     form = {
         "name": found.name,
         "territory": found.territory,
-        "channel": found.channel,
+        "channels": found.channels,
         "contacts": contacts,
     }
     if not found.key:
@@ -159,12 +170,13 @@ def _edit_form(found) -> dict:
 
 @page("assets.manage")
 def partner_edit(request, partner_id: int):
-    """Change a partner's name, territory, channel and contacts, and give one made before
+    """Change a partner's name, territory, channels and contacts, and give one made before
     keys its key; the form comes back with the reasons when refused (nothing changed)."""
     found = _partner(request, partner_id)
     form, errors, status = _edit_form(found), None, 200
     if request.method == "POST":
         form = {f: request.POST.get(f, "") for f in _edit_fields(found)}
+        form["channels"] = request.POST.getlist("channels")
         try:
             partners.update_partner(found, dict(form), actor=request.user)
         except ValidationFailed as error:
@@ -186,7 +198,15 @@ def partner_activate(request, partner_id: int):
     """Deactivate (``active=0``) or reactivate (``active=1``) a partner."""
     found = _partner(request, partner_id)
     active = request.POST.get("active") == "1"
-    partners.set_active(found, active, actor=request.user)
+    moved = [] if active or not found.active else partners.other_role_logins(found)
+    try:
+        partners.set_active(found, active, actor=request.user)
+    except ValidationFailed as error:  # e.g. a login that is the workspace's only admin
+        flash_errors(request, error)
+        return HttpResponseRedirect(reverse("partner", args=[found.pk]))
+    if moved:
+        names = ", ".join(user.get_username() for user, _role in moved)
+        messages.info(request, f"Given the partner role back, so suspended too: {names}.")
     if active:
         messages.success(
             request, f"{found.name} is active again: its logins, portal and links work."
@@ -302,14 +322,17 @@ def portal_thumbnail(request, asset_id: int):
 @require_GET
 @page("content.portal")
 def portal_download(request, asset_id: int, kind: str):
-    """A rendition of an asset the portal shows now, logged once per file sent (only a
-    GET sends it; a file that cannot be read is not logged); 404 for anything else."""
+    """A rendition of an asset the portal shows now, for the channel ``?channel=`` names
+    (or its only one), logged once per file sent (only a GET sends it; a file that cannot
+    be read is not logged); 422 with the reason for a channel it may not be used on, 404
+    for anything else."""
     found = partners.partner_of(request.workspace, request.user)
     if found is None:
         raise Http404("no partner")
+    channel = request.GET.get("channel", "")
     try:
         with transaction.atomic():
-            asset, version = partners.download(found, request.user, asset_id, kind)
+            asset, version = partners.download(found, request.user, asset_id, kind, channel)
             if kind == "original":
                 key, content_type = version.storage_key, version.content_type
             else:
@@ -318,6 +341,9 @@ def portal_download(request, asset_id: int, kind: str):
             body = storage().read(key)
     except LookupError as error:
         raise Http404(str(error)) from None
+    except ValidationFailed as error:
+        reason = error.errors["channel"]
+        return render(request, "content/portal_refused.html", {"reason": reason}, status=422)
     response = HttpResponse(body, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = f'attachment; filename="{asset.pk}-{kind}"'

@@ -2,11 +2,12 @@
 them, what their portal shows, their downloads, and the notices when an asset they
 downloaded is withdrawn.
 
-A partner uses assets in one territory on one channel. Its portal shows the assets of
-the collections shared with it whose usage rights (and talent releases) cover that use
-today — a withdrawn asset, or one whose rights have not begun or have ended, is not
-shown and cannot be downloaded. Each download is logged (who, when, which version and
-rendition). When an asset is withdrawn (by hand or at the expiry of its rights), every
+A partner uses assets in one territory on a set of allowed channels (ADR 0011). Its
+portal shows the assets of the collections shared with it whose usage rights (and talent
+releases) cover that territory and at least one of those channels today — a withdrawn
+asset, or one whose rights have not begun or have ended, is not shown and cannot be
+downloaded. Each download is for one channel and is logged (who, when, which version,
+rendition and channel). When an asset is withdrawn (by hand or at the expiry of its rights), every
 partner that downloaded it is told through the staff outbox (``pacer.core.outbox``):
 one email per contact and per partner login that downloaded it, once per withdrawal.
 """
@@ -46,6 +47,7 @@ TERRITORY = re.compile(r"^[A-Z]{2}$")
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 CONTACT = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>\s]+)>\s*$")
 MAX_CONTACTS = 20
+MAX_CHANNELS = 10
 
 
 def _contacts(value, errors: dict) -> list[dict]:
@@ -78,9 +80,34 @@ def _contacts(value, errors: dict) -> list[dict]:
     return found
 
 
+def _channels(value, errors: dict) -> list[str]:
+    """1-10 distinct keys of ``CHANNELS``, in ``CHANNELS`` order; refused naming
+    ``channels``."""
+    if not isinstance(value, list | tuple) or not value:
+        errors["channels"] = "choose at least one channel"
+        return []
+    if len(value) > MAX_CHANNELS:
+        errors["channels"] = f"at most {MAX_CHANNELS} channels"
+        return []
+    for channel in value:
+        if channel not in CHANNELS:
+            shown = str(channel)[:40]
+            errors["channels"] = f"'{shown}' is not a channel: choose from {', '.join(CHANNELS)}"
+            return []
+    if len(set(value)) != len(value):
+        errors["channels"] = "name each channel once"
+        return []
+    return [channel for channel in CHANNELS if channel in value]
+
+
+def channel_names(channels: list[str]) -> str:
+    """``["print", "local_partner"]`` as people read it: "Print, Local partner"."""
+    return ", ".join(CHANNELS.get(channel, channel) for channel in channels)
+
+
 def _terms(workspace: Workspace, values: dict, errors: dict, *, current: Partner | None) -> dict:
     """The partner fields of ``values`` cleaned (only those given), each refusal under its
-    field: ``name``, ``territory``, ``channel``, ``contacts``."""
+    field: ``name``, ``territory``, ``channels``, ``contacts``."""
     cleaned: dict = {}
     if "name" in values:
         cleaned["name"] = check_text(errors, "name", values["name"], 200, required=True)
@@ -95,10 +122,8 @@ def _terms(workspace: Workspace, values: dict, errors: dict, *, current: Partner
         if not TERRITORY.match(territory):
             errors["territory"] = "a two-letter country code (ISO 3166), e.g. DE"
         cleaned["territory"] = territory
-    if "channel" in values:
-        if values["channel"] not in CHANNELS:
-            errors["channel"] = "choose one of the channels (e.g. print, local_partner)"
-        cleaned["channel"] = values["channel"]
+    if "channels" in values:
+        cleaned["channels"] = _channels(values["channels"], errors)
     if "contacts" in values:
         contacts = values["contacts"]
         contacts = list(contacts) if isinstance(contacts, tuple) else contacts
@@ -128,13 +153,13 @@ def suggested_key(found: Partner) -> str:
 
 @transaction.atomic
 def create_partner(
-    workspace: Workspace, *, name, territory, channel, contacts=(), key=None, actor=None
+    workspace: Workspace, *, name, territory, channels, contacts=(), key=None, actor=None
 ) -> Partner:
-    """A partner that uses assets in ``territory`` (ISO country code) on ``channel``.
-    ``key``: its stable name for other systems (lowercase letters, digits and '-'); made
-    from the name when not given."""
+    """A partner that uses assets in ``territory`` (ISO country code) on ``channels``
+    (1-10 of ``CHANNELS``). ``key``: its stable name for other systems (lowercase letters,
+    digits and '-'); made from the name when not given."""
     errors: dict[str, str] = {}
-    values = {"name": name, "territory": territory, "channel": channel, "contacts": contacts}
+    values = {"name": name, "territory": territory, "channels": channels, "contacts": contacts}
     cleaned = _terms(workspace, values, errors, current=None)
     if key is None and "name" not in errors:
         key = _free_key(workspace, cleaned["name"])
@@ -165,12 +190,13 @@ def _key(found: Partner, key, errors: dict) -> str:
 
 @transaction.atomic
 def update_partner(found: Partner, values: dict, *, actor=None) -> Partner:
-    """Change a partner's ``name``, ``territory``, ``channel`` and/or ``contacts`` (those
+    """Change a partner's ``name``, ``territory``, ``channels`` and/or ``contacts`` (those
     in ``values``), all or nothing; give a partner made before keys its ``key``. A new
-    territory or channel changes what its portal shows at once."""
+    territory or set of channels changes what its portal shows at once (nothing already
+    downloaded is withdrawn: where a file went is not known)."""
     found = Partner.objects.select_for_update().get(pk=found.pk)
     errors: dict[str, str] = {}
-    unknown = sorted(set(values) - {"name", "territory", "channel", "contacts", "key"})
+    unknown = sorted(set(values) - {"name", "territory", "channels", "contacts", "key"})
     if unknown:
         errors[unknown[0]] = "cannot be changed here"
     cleaned = _terms(found.workspace, values, errors, current=found)
@@ -197,11 +223,17 @@ def set_active(found: Partner, active: bool, *, actor=None) -> Partner:
     Deactivated, from this moment: its logins are refused by the permission gate
     (``suspension``: sign-in, their sessions at the next request, their API tokens), its
     portal shows nothing, its share links refuse every request, and the personal API
-    tokens of its logins are revoked. Reactivated: its logins and its unexpired share
+    tokens of its logins are revoked. A login holding another role (given before a
+    partner's login kept its role) is given the partner role back first, so that every
+    login of the partner is suspended with it: whoever should stay is taken off the
+    partner (``remove_login``) before. Reactivated: its logins and its unexpired share
     links work again; the revoked tokens stay revoked (new ones must be issued)."""
     found = Partner.objects.select_for_update().get(pk=found.pk)
     if found.active == bool(active):
         return found
+    if not active:
+        for user, _role in other_role_logins(found):
+            core.set_role(found.workspace, user, Role.PARTNER, actor=actor)
     found.active = bool(active)
     found.save(update_fields=["active"])
     if not found.active:
@@ -217,6 +249,14 @@ def set_active(found: Partner, active: bool, *, actor=None) -> Partner:
         after={"active": found.active},
     )
     return found
+
+
+def other_role_logins(found: Partner) -> list[tuple[User, str]]:
+    """Its logins that hold another role than partner in the workspace, with that role:
+    given before a partner's login kept its role (``role_check``); none are made now."""
+    logins = found.members.select_related("user").order_by("user__username")
+    held = ((member.user, role_of(member.user, found.workspace)) for member in logins)
+    return [(user, role) for user, role in held if role not in (None, Role.PARTNER)]
 
 
 @transaction.atomic
@@ -326,7 +366,8 @@ def role_check(workspace: Workspace, user, role: str) -> str:
     by ``core.set_role`` at every role change and joining: the suspension follows the
     partner, not the person's role. A partner's login keeps the partner role, and a login
     of a deactivated partner neither changes role nor joins the workspace again, until it
-    is taken off the partner (``remove_login``) or the partner is reactivated."""
+    is taken off the partner (``remove_login``) or the partner is reactivated; one that
+    holds another role (given before this rule) may be given the partner role back."""
     member = (
         PartnerMember.objects.filter(workspace=workspace, user=user)
         .select_related("partner")
@@ -335,6 +376,8 @@ def role_check(workspace: Workspace, user, role: str) -> str:
     if member is None:
         return ""
     who, name = user.get_username(), member.partner.name
+    if not member.partner.active and role == Role.PARTNER and role_of(user, workspace):
+        return ""  # back to the partner role: suspended with the partner, as the others
     if not member.partner.active:
         return (
             f"{who} is a login of {name}, which is deactivated, so their role does not "
@@ -371,16 +414,29 @@ def partner(workspace: Workspace, partner_id: int) -> Partner | None:
 
 @dataclass
 class PortalAsset:
+    """An asset the portal shows: the renditions the partner may download and the
+    partner's channels its rights cover today (each download is for one of them)."""
+
     asset: Asset
     renditions: list[str]
     collections: list[str] = field(default_factory=list)
     has_thumbnail: bool = False
+    channels: list[str] = field(default_factory=list)
+
+    @property
+    def channel_names(self) -> str:
+        return channel_names(self.channels)
+
+    @property
+    def channel_choices(self) -> list[tuple[str, str]]:
+        return [(channel, CHANNELS.get(channel, channel)) for channel in self.channels]
 
 
 def portal(found: Partner, day: date | None = None) -> list[PortalAsset]:
     """What the partner's portal shows on ``day`` (today by default): each asset of its
-    shared collections whose rights cover the partner's territory and channel, with the
-    renditions it may download, by name; nothing while the partner is deactivated."""
+    shared collections whose rights cover the partner's territory and at least one of its
+    channels (``PortalAsset.channels``: those), with the renditions it may download, by
+    name; nothing while the partner is deactivated."""
     if not found.active:
         return []
     day = day or clock.now().date()
@@ -392,15 +448,17 @@ def portal(found: Partner, day: date | None = None) -> list[PortalAsset]:
         )
         for asset in members:
             if asset.pk not in shown:
-                if rights_problems(
-                    asset,
-                    day,
-                    territory=found.territory,
-                    channel=found.channel,
-                    releases=asset.releases.all(),
-                ):
+                releases = asset.releases.all()
+                covered = [
+                    channel
+                    for channel in found.channels
+                    if not rights_problems(
+                        asset, day, territory=found.territory, channel=channel, releases=releases
+                    )
+                ]
+                if not covered:
                     continue
-                shown[asset.pk] = PortalAsset(asset, [])
+                shown[asset.pk] = PortalAsset(asset, [], channels=covered)
             entry = shown[asset.pk]
             entry.collections.append(shared.collection.name)
             entry.renditions = [
@@ -424,13 +482,43 @@ def thumbnail(found: Partner, asset_id: int):
     return version.renditions.filter(kind="thumbnail").first() if version else None
 
 
+def _use_channel(found: Partner, entry: PortalAsset, channel: str | None) -> str:
+    """The channel a download is for: the one given, or the asset's only one; refused
+    naming ``channel`` (a channel the partner may not use, or one the asset's rights do not
+    cover today, with the rights' own reason)."""
+    if not channel:
+        if len(entry.channels) == 1:
+            return entry.channels[0]
+        names = " or ".join(CHANNELS.get(c, c) for c in entry.channels)
+        raise ValidationFailed({"channel": f"choose the channel you will use it on: {names}"})
+    if channel not in found.channels:
+        name = CHANNELS.get(channel, channel[:40])
+        allowed = channel_names(found.channels)
+        raise ValidationFailed({"channel": f"{found.name} may use assets on {allowed}; not {name}"})
+    if channel not in entry.channels:
+        problems = rights_problems(
+            entry.asset,
+            clock.now().date(),
+            territory=found.territory,
+            channel=channel,
+            releases=entry.asset.releases.all(),
+        )
+        raise ValidationFailed({"channel": "; ".join(problems) or "not covered by its rights"})
+    return channel
+
+
 @transaction.atomic
-def download(found: Partner, user, asset_id: int, kind: str) -> tuple[Asset, AssetVersion]:
-    """Log a download of the latest version of an asset the portal shows the partner
-    now, in a rendition it may download; ``LookupError`` (nothing logged) otherwise."""
+def download(
+    found: Partner, user, asset_id: int, kind: str, channel: str | None = None
+) -> tuple[Asset, AssetVersion]:
+    """Log a download, for ``channel`` (default: the asset's only covered one), of the
+    latest version of an asset the portal shows the partner now, in a rendition it may
+    download. ``LookupError`` for no such asset or rendition, ``ValidationFailed`` naming
+    ``channel`` for a channel it may not use it on; nothing logged either way."""
     entry = next((e for e in portal(found) if e.asset.pk == asset_id), None)
     if entry is None or kind not in entry.renditions:
         raise LookupError("no such asset or rendition on this portal")
+    channel = _use_channel(found, entry, channel)
     version = entry.asset.versions.order_by("-number").first()
     if version is None:
         raise LookupError("this asset has no file")
@@ -443,6 +531,7 @@ def download(found: Partner, user, asset_id: int, kind: str) -> tuple[Asset, Ass
         asset=entry.asset,
         version=version,
         kind=kind,
+        channel=channel,
         downloaded_at=clock.now(),
     )
     return entry.asset, version

@@ -74,6 +74,17 @@ class Loop:
     seconds: float | str  # a number, or the name of a setting holding it
 
 
+@dataclass(frozen=True)
+class MemberNote:
+    """What a domain says of a member on the Members page, under their name: ``text``
+    (linked to ``url`` when given; "Login of Franchise Berlin") and a ``warning`` shown
+    strong (why they are suspended, or what an admin should do), "" when none."""
+
+    text: str
+    url: str = ""
+    warning: str = ""
+
+
 class DomainConfig(AppConfig):
     """An app that registers its surface with the shared registries."""
 
@@ -107,6 +118,9 @@ class DomainConfig(AppConfig):
     # partner role). ``pacer.core.actions.set_role`` asks them whenever a role changes or a
     # person joins, so a role change cannot step around a suspension.
     role_checks: tuple[str, ...] = ()
+    # dotted paths of functions ``(workspace, memberships) -> {user_id: MemberNote}``: what
+    # the Members page says of some members (a partner's login: of which partner)
+    member_notes: tuple[str, ...] = ()
     nav: tuple[NavItem, ...] = ()
     # dotted paths of models with a ``contact`` foreign key whose rows follow a merge
     contact_rows: tuple[str, ...] = ()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from pacer.core import actions
+from pacer.core.domains import loaded
 from pacer.core.errors import ValidationFailed
 from pacer.core.middleware import SESSION_KEY
 from pacer.core.models import Invitation, Role
@@ -20,7 +21,8 @@ from pacer.web.components import flash_errors
 
 @page("members.manage")
 def member_list(request):
-    """Members and their roles, pending invitations, and a form to invite someone."""
+    """Members and their roles (with what the domains say of them: a partner's login, of
+    which partner, suspended or not), pending invitations, and a form to invite someone."""
     context = {"link": None, "form": {}, "errors": {}}
     status = 200
     if request.method == "POST":
@@ -36,8 +38,14 @@ def member_list(request):
         else:
             context["link"] = request.build_absolute_uri(reverse("invitation", args=[token]))
             context["invited"] = invitation
+    found = members(request.workspace)
+    notes: dict = {}
+    for describe in loaded("member_notes"):
+        notes.update(describe(request.workspace, found))
+    for membership in found:
+        membership.note = notes.get(membership.user_id)
     context.update(
-        members=members(request.workspace),
+        members=found,
         invitations=pending_invitations(request.workspace),
         roles=Role.choices,
     )

@@ -16,6 +16,7 @@ from pacer.content.models import (
     ShareLink,
 )
 from pacer.core import actions as core
+from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import AuditEntry
 from pacer.core.roles import Role
@@ -54,27 +55,27 @@ def test_a_partner_is_edited_from_its_page_and_a_refused_form_changes_nothing(
     assert form.context["form"] == {
         "name": "Franchise Berlin",
         "territory": "DE",
-        "channel": "print",
+        "channels": ["print"],
         "contacts": "Sam Lee <sam@franchise.test>\nOffice <office@franchise.test>",
     }
     entries = AuditEntry.objects.count()
     refused = manager.post(
         url,
-        {"name": "Agency", "territory": "Germany", "channel": "fax", "contacts": "sam@x.test"},
+        {"name": "Agency", "territory": "Germany", "channels": ["fax"], "contacts": "sam@x.test"},
     )
     assert refused.status_code == 422
     assert refused.context["errors"] == {
         "name": "'Agency' is already a partner",
         "territory": "a two-letter country code (ISO 3166), e.g. DE",
-        "channel": "choose one of the channels (e.g. print, local_partner)",
+        "channels": f"'fax' is not a channel: choose from {', '.join(CHANNELS)}",
         "contacts": "'sam@x.test': write one per line as Name <email>",
     }
     assert refused.context["form"]["territory"] == "Germany"  # what was typed stays
     franchise.refresh_from_db()
-    assert (franchise.name, franchise.territory, franchise.channel) == (
+    assert (franchise.name, franchise.territory, franchise.channels) == (
         "Franchise Berlin",
         "DE",
-        "print",
+        ["print"],
     )
     assert AuditEntry.objects.count() == entries
     saved = manager.post(
@@ -82,15 +83,16 @@ def test_a_partner_is_edited_from_its_page_and_a_refused_form_changes_nothing(
         {
             "name": "Franchise Boston",
             "territory": "us",
-            "channel": "print",
+            "channels": ["local_partner", "print"],
             "contacts": "Kim <kim@franchise.test>",
         },
     )
     assert saved.status_code == 302 and saved["Location"] == f"/assets/partners/{franchise.pk}/"
     franchise.refresh_from_db()
-    assert (franchise.name, franchise.territory, franchise.contacts) == (
+    assert (franchise.name, franchise.territory, franchise.channels, franchise.contacts) == (
         "Franchise Boston",
         "US",
+        ["print", "local_partner"],
         [{"name": "Kim", "email": "kim@franchise.test"}],
     )
     # the portal follows at once: the German print poster goes, the US-only asset comes
@@ -99,6 +101,7 @@ def test_a_partner_is_edited_from_its_page_and_a_refused_form_changes_nothing(
     assert entry.before == {
         "name": "Franchise Berlin",
         "territory": "DE",
+        "channels": ["print"],
         "contacts": [
             {"name": "Sam Lee", "email": "sam@franchise.test"},
             {"name": "Office", "email": "office@franchise.test"},
@@ -107,6 +110,7 @@ def test_a_partner_is_edited_from_its_page_and_a_refused_form_changes_nothing(
     assert entry.after == {
         "name": "Franchise Boston",
         "territory": "US",
+        "channels": ["print", "local_partner"],
         "contacts": [{"name": "Kim", "email": "kim@franchise.test"}],
     }
     # saving the same values again changes nothing and records nothing
@@ -183,7 +187,7 @@ def test_the_collection_page_makes_a_link_for_a_partner_and_refuses_a_stranger(
 ):
     spring = Collection.objects.get(name="Spring kit")
     other = core.create_workspace("Other", slug="other")
-    stranger = partners.create_partner(other, name="Theirs", territory="DE", channel="print")
+    stranger = partners.create_partner(other, name="Theirs", territory="DE", channels=["print"])
     url = f"/assets/collections/{spring.pk}/share/"
     form = {"label": "Berlin", "days": "7", "can_download": "on", "renditions": ["original"]}
     for wanted in (str(stranger.pk), "x"):

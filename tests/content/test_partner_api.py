@@ -6,9 +6,10 @@ not found; the permission gate (assets.view reads, assets.manage writes)."""
 import pytest
 
 from pacer.content import partners
-from pacer.content.models import Partner
+from pacer.content.models import Partner, PartnerMember
 from pacer.core import actions as core
-from pacer.core.models import AuditEntry
+from pacer.core.channels import CHANNELS
+from pacer.core.models import ApiKey, AuditEntry, Membership
 from pacer.core.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -16,9 +17,10 @@ BODY = {
     "key": "franchise-berlin",
     "name": "Franchise Berlin",
     "territory": "de",
-    "channel": "print",
+    "channels": ["print"],
     "contacts": [{"name": "Sam Lee", "email": "sam@franchise.test"}],
 }
+EVERY_CHANNEL = ", ".join(CHANNELS)
 
 
 @pytest.fixture
@@ -54,6 +56,7 @@ def test_create_by_key_read_change_and_deactivate(call):
         "key": "franchise-berlin",
         "name": "Franchise Berlin",
         "territory": "DE",
+        "channels": ["print"],
         "channel": "print",
         "contacts": [{"name": "Sam Lee", "email": "sam@franchise.test"}],
         "active": True,
@@ -87,7 +90,12 @@ def test_create_by_key_read_change_and_deactivate(call):
     [
         ({"territory": "Germany"}, "territory", None),
         ({"territory": "1x"}, "territory", "a two-letter country code (ISO 3166), e.g. DE"),
-        ({"channel": "fax"}, "channel", "choose one of the channels (e.g. print, local_partner)"),
+        ({"channels": ["fax"]}, "channels", f"'fax' is not a channel: choose from {EVERY_CHANNEL}"),
+        ({"channels": []}, "channels", "choose at least one channel"),
+        ({"channels": ["print", "print"]}, "channels", "name each channel once"),
+        ({"channels": list(CHANNELS)[:11]}, "channels", None),
+        ({"channels": None}, "channels", "choose at least one channel"),
+        ({"channel": "tv"}, "channel", "is not one of channels: send channels alone"),
         ({"contacts": [{"email": "nobody"}]}, "contacts", "'nobody' is not an email address"),
         ({"name": "  "}, "name", "must not be empty"),
         ({"key": "Not A Key"}, "key", None),
@@ -104,11 +112,39 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(call, chan
     assert _written() == before
 
 
+def test_channels_are_stored_in_catalogue_order_and_the_old_channel_field_still_creates(
+    call, workspace
+):
+    """ADR 0011: ``channels`` in ``CHANNELS`` order; ``channel`` alone creates a partner
+    with that one channel (for one release) and is read-only on PATCH (422, unchanged)."""
+    made = call("post", "/partners", {**BODY, "channels": ["local_partner", "print"]})
+    assert (made.json()["channels"], made.json()["channel"]) == (
+        ["print", "local_partner"],
+        "print",
+    )
+    old_style = {k: v for k, v in BODY.items() if k != "channels"}
+    legacy = call("post", "/partners", {**old_style, "key": "legacy", "name": "L", "channel": "tv"})
+    assert legacy.status_code == 201
+    assert (legacy.json()["channels"], legacy.json()["channel"]) == (["tv"], "tv")
+    before = _written()
+    patched = call("patch", f"/partners/{legacy.json()['id']}", {"channel": "print"})
+    assert patched.status_code == 422
+    assert patched.json()["errors"] == {"channel": "is read-only: change channels (a list)"}
+    assert _written() == before
+    narrowed = call("patch", f"/partners/{made.json()['id']}", {"channels": ["local_partner"]})
+    assert narrowed.json()["channels"] == ["local_partner"]
+    entry = AuditEntry.objects.filter(action="partner.update").get()
+    assert (entry.before, entry.after) == (
+        {"channels": ["print", "local_partner"]},
+        {"channels": ["local_partner"]},
+    )
+
+
 def test_a_change_is_all_or_nothing_and_null_is_refused(call, workspace):
     partner = partners.create_partner(
-        workspace, name="Agency", territory="US", channel="paid_social", key="agency"
+        workspace, name="Agency", territory="US", channels=["paid_social"], key="agency"
     )
-    partners.create_partner(workspace, name="Other", territory="US", channel="print")
+    partners.create_partner(workspace, name="Other", territory="US", channels=["print"])
     before = _written()
     refused = call("patch", f"/partners/{partner.pk}", {"territory": "FR", "name": "Other"})
     assert refused.status_code == 422
@@ -126,7 +162,7 @@ def test_a_change_is_all_or_nothing_and_null_is_refused(call, workspace):
 
 def test_another_workspaces_partner_is_not_found(call):
     other = core.create_workspace("Other", slug="other")
-    theirs = partners.create_partner(other, name="Theirs", territory="DE", channel="print")
+    theirs = partners.create_partner(other, name="Theirs", territory="DE", channels=["print"])
     for method, path in [
         ("get", ""),
         ("patch", ""),
@@ -145,7 +181,7 @@ def test_another_workspaces_partner_is_not_found(call):
 
 
 def test_the_permission_gate(call, workspace):
-    found = partners.create_partner(workspace, name="P", territory="DE", channel="print")
+    found = partners.create_partner(workspace, name="P", territory="DE", channels=["print"])
     staff = call.as_user(core.create_user(workspace, "stan", "correct-horse-1", Role.STAFF))
     assert staff("get", "/partners").status_code == 200  # assets.view
     assert staff("get", f"/partners/{found.pk}").status_code == 200
@@ -154,3 +190,54 @@ def test_the_permission_gate(call, workspace):
     assert staff("patch", f"/partners/{found.pk}", {"name": "X"}).status_code == 403
     assert staff("post", f"/partners/{found.pk}/deactivate").status_code == 403
     assert _written() == before
+
+
+def test_a_login_is_listed_and_taken_off_as_the_pages_remove_login_does(call, workspace, admin):
+    found = partners.create_partner(workspace, name="Franchise", territory="DE", channels=["print"])
+    fran = partners.add_login(found, username="fran", email="f@x.test", password="pw-long-1").user
+    core.issue_api_key(workspace, "personal", "fran's laptop", user=fran)
+
+    listed = call("get", f"/partners/{found.pk}/logins")
+    assert listed.status_code == 200
+    assert listed.json() == [
+        {"user_id": fran.pk, "username": "fran", "email": "f@x.test", "role": "partner"}
+    ]
+
+    answer = call("delete", f"/partners/{found.pk}/logins/{fran.pk}")
+
+    assert answer.status_code == 200
+    assert answer.json() == {"user_id": fran.pk, "username": "fran", "left_workspace": True}
+    assert not PartnerMember.objects.filter(user=fran).exists()
+    assert not Membership.objects.filter(workspace=workspace, user=fran).exists()
+    assert ApiKey.objects.get(user=fran).revoked_at is not None
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {"partner.login_remove", "membership.remove", "api_key.revoke"} <= actions
+    assert call("get", f"/partners/{found.pk}/logins").json() == []
+
+
+def test_removing_a_login_refuses_another_workspaces_partner_and_someone_not_its_login(
+    call, workspace, admin
+):
+    found = partners.create_partner(workspace, name="Franchise", territory="DE", channels=["print"])
+    agency = partners.create_partner(workspace, name="Agency", territory="US", channels=["print"])
+    fran = partners.add_login(found, username="fran", email="", password="pw-long-1").user
+    other = core.create_workspace("Other", slug="other")
+    theirs = partners.create_partner(other, name="Theirs", territory="DE", channels=["print"])
+    olga = partners.add_login(theirs, username="olga", email="", password="pw-long-1").user
+    before = (_written(), PartnerMember.objects.count(), Membership.objects.count())
+
+    for path in (f"/partners/{theirs.pk}/logins/{olga.pk}", f"/partners/{theirs.pk}/logins"):
+        method = "delete" if path.endswith(str(olga.pk)) else "get"
+        answer = call(method, path)
+        assert answer.status_code == 404, path
+        assert answer.json()["errors"] == {"partner_id": "no such partner in this workspace"}
+    for user_id in (fran.pk, admin.pk, olga.pk, 2**62):  # another partner's, staff, unknown
+        answer = call("delete", f"/partners/{agency.pk}/logins/{user_id}")
+        assert answer.status_code == 422, user_id
+        assert answer.json()["errors"] == {"user_id": "is not a login of this partner"}
+
+    assert (_written(), PartnerMember.objects.count(), Membership.objects.count()) == before
+    staff = call.as_user(core.create_user(workspace, "stan", "correct-horse-1", Role.STAFF))
+    assert staff("get", f"/partners/{found.pk}/logins").status_code == 200  # assets.view
+    assert staff("delete", f"/partners/{found.pk}/logins/{fran.pk}").status_code == 403
+    assert PartnerMember.objects.filter(user=fran, partner=found).exists()

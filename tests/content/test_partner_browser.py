@@ -8,6 +8,7 @@ from django.test import Client
 
 from pacer.content import assets, partners
 from pacer.content.models import Collection, Partner, PartnerDownload, PartnerMember, ShareLink
+from pacer.core.models import Membership
 from tests.content.test_partner_portal import PASSWORD, library  # noqa: F401  (a fixture)
 from tests.web.test_layout import _check, _context
 
@@ -38,8 +39,13 @@ def test_the_partner_portal_and_partner_pages_fit_and_a_download_is_logged(
         cards = page.locator("#portal-assets h2").all_inner_texts()
         assert cards == ["Beach hero"], cards
         with page.expect_download() as download:
-            page.click(f"#portal-assets a[href='/portal/{hero.pk}/original/']")
+            page.click(f"#portal-assets a[href='/portal/{hero.pk}/original/?channel=print']")
         assert download.value.suggested_filename == f"{hero.pk}-original"
+        page.goto(f"{url}/portal/{hero.pk}/original/?channel=tv")  # not one of its channels
+        found += _check(page, "partner-portal-refused", width, problems)
+        assert page.locator("#portal-refused").inner_text() == (
+            "Franchise Berlin may use assets on Print; not TV"
+        )
         nav = page.locator("nav a").all_inner_texts()
         assert [n.strip() for n in nav if n.strip() in ("Partner portal", "Assets")] == [
             "Partner portal"
@@ -54,9 +60,9 @@ def test_the_partner_portal_and_partner_pages_fit_and_a_download_is_logged(
             found += _check(page, name, width, problems)
         context.close()
     assert found == [], "\n".join(found)
-    assert list(PartnerDownload.objects.values_list("user__username", "kind")) == [
-        ("fran", "original"),
-        ("fran", "original"),
+    assert list(PartnerDownload.objects.values_list("user__username", "kind", "channel")) == [
+        ("fran", "original", "print"),
+        ("fran", "original", "print"),
     ]
 
 
@@ -187,5 +193,38 @@ def test_refused_share_links_say_why_and_a_login_is_taken_off_a_partner(
         assert f"agent{width} is no longer a login of Agency and left the workspace" in toast
         assert not PartnerMember.objects.filter(user__username=f"agent{width}").exists()
         found += _check(page, "partner-login-removed", width, problems)
+        context.close()
+    assert found == [], "\n".join(found)
+
+
+def test_the_members_page_says_which_members_are_partner_logins(
+    browser,
+    live_server,
+    admin,
+    library,  # noqa: F811  (the fixture imported above)
+):
+    """At 390 and 1440 px: fran's row links to Franchise Berlin; the agency's login is
+    marked suspended; a login given the staff role before the rule says what deactivating
+    its partner will do."""
+    url, found = live_server.url, []
+    Client().get("/login/")
+    partners.set_active(library["agency"], False, actor=admin)
+    stan = partners.add_login(library["franchise"], username="stan", email="", password=PASSWORD)
+    Membership.objects.filter(user=stan.user).update(role="staff")  # as the old code allowed
+    for width in (390, 1440):
+        context, page, problems = _context(browser, width, "ada", url)
+        page.goto(f"{url}/settings/members/")
+        found += _check(page, "members", width, problems)
+        rows = {
+            row.locator("td").first.inner_text().split("\n")[0]: row.locator("td").first
+            for row in page.locator("#members tbody tr").all()
+        }
+        assert rows["agent"].inner_text().split("\n")[1:] == [
+            "Login of Agency",
+            "Suspended: Agency is deactivated.",
+        ]
+        assert rows["stan"].locator("strong").inner_text().startswith("Holds the staff role")
+        rows["fran"].locator("a").click()
+        page.wait_for_url(f"{url}/assets/partners/{library['franchise'].pk}/")
         context.close()
     assert found == [], "\n".join(found)

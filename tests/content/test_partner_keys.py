@@ -20,7 +20,7 @@ def keyless(workspace):
     made = []
     for name, territory in (("Franchise Berlin", "DE"), ("Franchise Wien", "AT")):
         found = partners.create_partner(
-            workspace, name=name, territory=territory, channel="print", contacts=[]
+            workspace, name=name, territory=territory, channels=["print"], contacts=[]
         )
         Partner.objects.filter(pk=found.pk).update(key="")
         made.append(Partner.objects.get(pk=found.pk))
@@ -43,7 +43,7 @@ def _written():
 def test_an_admin_gives_a_keyless_partner_its_key_on_the_edit_page(keyless, manager, workspace):
     berlin, wien = keyless
     partners.create_partner(
-        workspace, name="Agency", territory="US", channel="print", contacts=[], key="agency"
+        workspace, name="Agency", territory="US", channels=["print"], contacts=[], key="agency"
     )
     detail = manager.get(f"/assets/partners/{berlin.pk}/").content.decode()
     assert 'id="partner-no-key"' in detail and "Give it a key" in detail
@@ -51,7 +51,7 @@ def test_an_admin_gives_a_keyless_partner_its_key_on_the_edit_page(keyless, mana
     form = manager.get(url)
     assert form.context["form"]["key"] == "franchise-berlin"  # its name, free, offered
     assert 'id="field-key"' in form.content.decode()
-    fields = {f: form.context["form"][f] for f in ("name", "territory", "channel", "contacts")}
+    fields = {f: form.context["form"][f] for f in ("name", "territory", "channels", "contacts")}
 
     written = _written()
     for key, reason in (

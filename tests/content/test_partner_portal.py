@@ -17,6 +17,7 @@ from pacer.content.storage import storage
 from pacer.content.tasks import render
 from pacer.content.withdrawal import expire_assets, withdraw_asset
 from pacer.core import clock, outbox
+from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import AuditEntry, EmailStatus, OutboxEmail
 from tests.content.test_assets import png
@@ -77,11 +78,11 @@ def library(workspace, media_dir, at):
         workspace,
         name="Franchise Berlin",
         territory="de",
-        channel="print",
+        channels=["print"],
         contacts="Sam Lee <sam@franchise.test>\nOffice <office@franchise.test>",
     )
     agency = partners.create_partner(
-        workspace, name="Agency", territory="US", channel="paid_social", contacts=[]
+        workspace, name="Agency", territory="US", channels=["paid_social"], contacts=[]
     )
     partners.share(franchise, spring, renditions=["original", "thumbnail"])
     partners.share(agency, agency_kit, renditions=["medium"])
@@ -125,8 +126,8 @@ def test_a_partner_sees_only_its_shared_assets_whose_rights_cover_its_use(librar
     assert page.status_code == 200
     assert _names(page.content.decode()) == ["Beach hero", "Spring poster"]
     hero = library["hero"].pk
-    assert f'href="/portal/{hero}/original/"' in page.content.decode()
-    assert f'href="/portal/{hero}/medium/"' not in page.content.decode()
+    assert f'href="/portal/{hero}/original/?channel=print"' in page.content.decode()
+    assert f'href="/portal/{hero}/medium/' not in page.content.decode()
     agency_page = _login("agent").get("/portal/").content.decode()
     assert _names(agency_page) == ["Agency only"]
     assert _login("fran").get(f"/portal/{hero}/thumbnail.img").status_code == 200
@@ -146,11 +147,11 @@ def test_a_download_is_logged_with_who_when_version_and_rendition(library, at, a
     assert fran.get(f"/portal/{hero.pk}/original/").content == png(640, 480)
     assert list(
         PartnerDownload.objects.order_by("pk").values_list(
-            "partner__name", "user__username", "asset__name", "version__number", "kind"
+            "partner__name", "user__username", "asset__name", "version__number", "kind", "channel"
         )
     ) == [
-        ("Franchise Berlin", "fran", "Beach hero", 1, "thumbnail"),
-        ("Franchise Berlin", "fran", "Beach hero", 1, "original"),
+        ("Franchise Berlin", "fran", "Beach hero", 1, "thumbnail", "print"),
+        ("Franchise Berlin", "fran", "Beach hero", 1, "original", "print"),
     ]
     assert PartnerDownload.objects.first().downloaded_at == NOW + timedelta(hours=1)
     staff = Client()
@@ -158,10 +159,10 @@ def test_a_download_is_logged_with_who_when_version_and_rendition(library, at, a
     for url in ("/assets/partners/", f"/assets/partners/{library['franchise'].pk}/"):
         log = staff.get(url)  # the download log, on both pages
         assert log.status_code == 200, url
-        rows = [[cell.text for cell in row][-4:] for row in log.context["table"].rows]
+        rows = [[cell.text for cell in row][-5:] for row in log.context["table"].rows]
         assert rows == [
-            ["fran", "Beach hero", "1", "original"],
-            ["fran", "Beach hero", "1", "thumbnail"],
+            ["fran", "Beach hero", "1", "original", "Print"],
+            ["fran", "Beach hero", "1", "thumbnail", "Print"],
         ], url
 
 
@@ -286,24 +287,25 @@ def test_staff_make_a_partner_share_a_collection_and_give_a_login_by_the_pages(
     staff = Client()
     staff.force_login(admin)
     refused = staff.post(
-        "/assets/partners/new/", {"name": "", "territory": "Germany", "channel": "fax"}
+        "/assets/partners/new/", {"name": "", "territory": "Germany", "channels": ["fax"]}
     )
     assert refused.status_code == 422
     assert refused.context["errors"] == {
         "name": "must not be empty",
         "territory": "a two-letter country code (ISO 3166), e.g. DE",
-        "channel": "choose one of the channels (e.g. print, local_partner)",
+        "channels": f"'fax' is not a channel: choose from {', '.join(CHANNELS)}",
     }
+    assert 'value="fax"' not in refused.content.decode()
     audit_before = AuditEntry.objects.count()
     bad_contact = staff.post(
         "/assets/partners/new/",
-        {"name": "Shop", "territory": "fr", "channel": "print", "contacts": "just text"},
+        {"name": "Shop", "territory": "fr", "channels": ["print"], "contacts": "just text"},
     )
     assert bad_contact.status_code == 422 and "contacts" in bad_contact.context["errors"]
     assert AuditEntry.objects.count() == audit_before  # nothing written
     made = staff.post(
         "/assets/partners/new/",
-        {"name": "Shop", "territory": "fr", "channel": "print", "contacts": "Jo <jo@shop.test>"},
+        {"name": "Shop", "territory": "fr", "channels": ["print"], "contacts": "Jo <jo@shop.test>"},
     )
     shop = partners.partners(workspace).get(name="Shop")
     assert made.status_code == 302 and made["Location"] == f"/assets/partners/{shop.pk}/"

@@ -28,7 +28,7 @@ HELD = (
 @pytest.fixture
 def franchise(workspace):
     found = partners.create_partner(
-        workspace, name="Franchise Berlin", territory="DE", channel="print", contacts=[]
+        workspace, name="Franchise Berlin", territory="DE", channels=["print"], contacts=[]
     )
     partners.add_login(found, username="fran", email="fran@franchise.test", password=PASSWORD)
     return found
@@ -178,7 +178,7 @@ def test_taking_a_login_off_its_partner_lets_it_be_invited_as_staff(
 
 def test_removing_someone_who_is_not_its_login_changes_nothing(franchise, fran, admin, workspace):
     other = partners.create_partner(
-        workspace, name="Agency", territory="US", channel="print", contacts=[]
+        workspace, name="Agency", territory="US", channels=["print"], contacts=[]
     )
     entries = AuditEntry.objects.count()
     client = _client(admin)

@@ -123,7 +123,7 @@ def test_an_expired_link_says_it_expired_naming_nothing_it_pointed_to(shared, mo
 
 def test_a_withdrawn_link_says_so_while_its_partner_is_deactivated(workspace, shared):
     kept = shared["kept"]
-    berlin = partners.create_partner(workspace, name="Berlin", territory="DE", channel="print")
+    berlin = partners.create_partner(workspace, name="Berlin", territory="DE", channels=["print"])
     _, token = assets.share_collection(
         shared["link"].collection,
         label="For Berlin",
