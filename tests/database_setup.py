@@ -36,6 +36,7 @@ REPLAYED = (
 
 NOTHING_TO_REPLAY = {
     ("content", "0002_token_digests"): "data: hashes the share tokens of existing links",
+    ("content", "0010_partner_channels"): "data: a partner's one channel becomes its list",
     ("leads", "0011_time_off_per_person"): "data: merges existing time off",
     ("leads", "0015_staff_notices_to_outbox"): "data: copies waiting staff notices to the outbox",
     ("messaging", "0009_sns_topic_pinning"): "data: pins existing confirmed topics",
