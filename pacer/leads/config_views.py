@@ -4,7 +4,7 @@ actions (``rules``, ``staff``, ``locating``); a refusal re-renders the form with
 reason under its field and nothing written."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import Http404
@@ -16,6 +16,7 @@ from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import page
 from pacer.core.selectors import members
+from pacer.core.zones import known_zone
 from pacer.leads import fallback, locating, rules, staff
 from pacer.leads.hours import WEEKDAYS, local_time
 from pacer.leads.models import SOURCES, Agent, LocationArea, LocationHours, PostalCentroid
@@ -241,9 +242,7 @@ def _zone(workspace, post, agent: Agent | None) -> str:
     """The time zone the page's "away until" is typed in: the shift's typed on the form,
     else the chosen location's opening hours'."""
     zone = post.get("timezone", "").strip()
-    try:
-        ZoneInfo(zone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
+    if zone and not known_zone(zone):
         zone = ""  # refused with the shift; the location's zone meanwhile
     codes = {loc.code: loc.pk for loc in locations(workspace)}
     location = post.get("location", "") if "location" in post else None

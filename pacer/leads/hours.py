@@ -8,12 +8,13 @@ Monday falls at 09:10 on Tuesday.
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
+from pacer.core.zones import known_zone
 from pacer.leads.models import LocationHours
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -31,9 +32,7 @@ class Hours:
 
     def __post_init__(self) -> None:
         errors = {}
-        try:
-            ZoneInfo(self.zone)
-        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
+        if not known_zone(self.zone):
             errors["timezone"] = f"'{self.zone[:60]}' is not a known time zone"
         for day, intervals in self.weekly.items():
             if day not in WEEKDAYS:

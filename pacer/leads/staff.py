@@ -186,7 +186,11 @@ def save_agent(
             raise ValidationFailed({"agent_id": "no such agent in this workspace"})
     else:
         username = str(data.get("user") or "").strip()
-        member = Membership.objects.filter(workspace=workspace, user__username=username).first()
+        member = (
+            Membership.objects.filter(workspace=workspace, user__username=username).first()
+            if "\x00" not in username  # PostgreSQL cannot take it in a query
+            else None
+        )
         if member is None:
             errors["user"] = f"no member '{username[:150]}' in this workspace"
         agent = Agent(workspace=workspace, user_id=member.user_id if member else None)

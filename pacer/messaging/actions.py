@@ -67,13 +67,16 @@ def save_template(
             compile_parts(values["subject"], values["html"], values["text"])
         except TemplateProblem as problem:
             errors[problem.part] = problem.reason
-    values["asset_ids"], missing = template_assets(workspace, values["html"])
-    if missing and "html" not in errors:
-        errors["html"] = f"links to asset {missing[0]}, which is not in this workspace's library"
+    if "html" not in errors:  # a refused text (a NUL in it) is never put in a query
+        values["asset_ids"], missing = template_assets(workspace, values["html"])
+        if missing:
+            errors["html"] = (
+                f"links to asset {missing[0]}, which is not in this workspace's library"
+            )
     taken = Template.objects.filter(workspace=workspace, name=values["name"])
     if template is not None:
         taken = taken.exclude(pk=template.pk)
-    if values["name"] and taken.exists():
+    if values["name"] and "name" not in errors and taken.exists():
         errors["name"] = "another template has this name"
     if errors:
         raise ValidationFailed(errors)

@@ -7,18 +7,9 @@ on a spring-forward day (02:30 in New York on 2026-03-08) moves forward by the g
 """
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-
-def known_zone(name) -> bool:
-    """Whether ``name`` is an IANA time zone this install knows."""
-    if not isinstance(name, str) or not name or len(name) > 60 or "\x00" in name:
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+from pacer.core.zones import known_zone
 
 
 def zone_of(name, default: str) -> str:

@@ -1,8 +1,6 @@
 """Writes for the people domain that are not ingestion: locations, products, predictions."""
 
 import math
-from functools import cache
-from zoneinfo import available_timezones
 
 from django.db import transaction
 
@@ -10,19 +8,8 @@ from pacer.core import audit, feed
 from pacer.core.bulk import update_rows
 from pacer.core.errors import FieldError, ValidationFailed, parse_amount
 from pacer.core.models import Workspace
+from pacer.core.zones import known_zone
 from pacer.people.models import Contact, Location, Product
-
-
-@cache
-def zone_names() -> frozenset[str]:
-    """Every IANA time zone this install knows (read once)."""
-    return frozenset(available_timezones())
-
-
-def known_zone(name) -> bool:
-    """Whether ``name`` is an IANA time zone this install knows ("Asia/Tokyo"). Looked up
-    in the list, not opened: ``ZoneInfo("America")`` raises IsADirectoryError."""
-    return isinstance(name, str) and name in zone_names()
 
 
 def _location_errors(row: dict, prefix: str = "") -> dict[str, str]:

@@ -9,6 +9,7 @@ from django.utils.http import urlencode
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import page
+from pacer.core.zones import zone_names
 from pacer.people import actions, selectors
 from pacer.web.tables import Column, Table
 
@@ -17,7 +18,7 @@ FIELDS = ("code", "name", "city", "time_zone")
 
 
 def _zone_choices() -> list[tuple[str, str]]:
-    zones = sorted(zone for zone in actions.zone_names() if "/" in zone)
+    zones = sorted(zone for zone in zone_names() if "/" in zone)
     return [("", WORKSPACE_ZONE)] + [(zone, zone.replace("_", " ")) for zone in zones]
 
 

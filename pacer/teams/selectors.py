@@ -64,7 +64,10 @@ def teams_by_id(workspace: Workspace, ids=None) -> dict[int, Team]:
 
 
 def team_by_key(workspace: Workspace, key: str) -> Team | None:
-    """The team with ``key`` (case and surrounding spaces ignored), or None."""
+    """The team with ``key`` (case and surrounding spaces ignored), or None (a key with a
+    NUL in it names no team: PostgreSQL cannot take it in a query)."""
+    if "\x00" in key:
+        return None
     return Team.objects.filter(workspace=workspace, key=key.strip().lower()).first()
 
 

@@ -23,11 +23,11 @@ from django.db import transaction
 from pacer.core import audit, clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
+from pacer.core.zones import known_zone
 from pacer.messaging import actions as messaging
 from pacer.messaging import selectors as messages
 from pacer.messaging.rules import settings_of
 from pacer.people import selectors as people
-from pacer.people.actions import known_zone
 from pacer.teams.models import AskStatus, Survey, SurveyAsk, SurveyResponse, SurveyTrigger
 
 ORDERS_PER_RUN = 2000

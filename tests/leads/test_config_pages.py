@@ -336,3 +336,25 @@ def test_staff_may_not_open_or_write_the_settings(workspace, setup):
         == 403
     )
     assert _rows() == before and not LocatingRule.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("timezone", "America", "&#x27;America&#x27; is not a known time zone"),
+        ("timezone", "x" * 100_000, f"&#x27;{'x' * 60}&#x27; is not a known time zone"),
+        ("user", "sam\x00", "no member &#x27;sam\x00&#x27; in this workspace"),
+    ],
+)
+def test_an_agent_form_with_a_zone_or_name_no_lookup_can_take_is_refused_at_its_field(
+    workspace, setup, field, value, reason
+):
+    """A zone that names a folder of the zone database, one longer than a file name, and
+    a NUL (which PostgreSQL refuses in a query) were each a 500."""
+    _, _, client = setup
+    before = _rows()
+    form = {"user": "sam", "weight": "1", "max_open": "5", "timezone": "UTC", field: value}
+    response = client.post("/leads/routing/agents/new/", form)
+    assert response.status_code == 422
+    assert f'id="field-{field}-error"><p>{reason}</p>' in response.content.decode()
+    assert _rows() == before

@@ -227,6 +227,9 @@ def test_templates_and_senders_refuse_bad_input_naming_the_part(workspace):
         "subject": "must not be empty",
         "html": "must not contain NUL characters",
     }
+    with pytest.raises(ValidationFailed) as refused:  # was a 500 on PostgreSQL (the name query)
+        actions.save_template(workspace, name="T\x00", subject="Hi", html="<p>Hi</p>")
+    assert refused.value.errors == {"name": "must not contain NUL characters"}
     with pytest.raises(ValidationFailed) as refused:
         actions.save_sender(
             workspace, name="A", from_email="nope", dkim_selector="s1", dkim_private_key="junk"
