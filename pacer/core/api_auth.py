@@ -3,9 +3,8 @@
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
-from pacer.core.models import ApiKeyKind
-from pacer.core.permissions import admitted_role, allows
-from pacer.core.selectors import active_key
+from pacer.core.permissions import admitted, allows
+from pacer.core.selectors import active_personal_key
 
 
 class PersonalToken(HttpBearer):
@@ -24,10 +23,10 @@ class PersonalToken(HttpBearer):
         self.permission = permission
 
     def authenticate(self, request, token):
-        key = active_key(token, ApiKeyKind.PERSONAL)
+        key = active_personal_key(token)
         if key is None or key.user is None:
             return None
-        role, refused = admitted_role(key.user, key.workspace)
+        role, refused = admitted(key.workspace, key.user, key.member_role)
         if refused:
             raise HttpError(401, f"authorization: {refused}")
         if role is None:

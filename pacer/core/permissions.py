@@ -113,7 +113,11 @@ def open_memberships(user) -> tuple[list, str]:
 def admitted_role(user, workspace) -> tuple[str | None, str]:
     """(the member's role, "") when ``user`` may act in ``workspace`` now; (None, why
     not) for a suspended member, (None, "") for someone who is not a member."""
-    role = role_of(user, workspace)
+    return admitted(workspace, user, role_of(user, workspace))
+
+
+def admitted(workspace, user, role: str | None) -> tuple[str | None, str]:
+    """``admitted_role`` for a ``role`` already read (None: not a member)."""
     reason = suspension(workspace, user, role) if role is not None else ""
     return (None, reason) if reason else (role, "")
 

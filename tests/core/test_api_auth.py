@@ -2,9 +2,10 @@
 owner has left the workspace, with the new role's answers as soon as the role changes."""
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from pacer.core import actions
+from pacer.core.api_auth import PersonalToken
 from pacer.core.models import ApiKey, Membership, Role
 from pacer.experiments.models import Experiment
 
@@ -76,3 +77,20 @@ def test_token_gets_the_new_roles_answers_at_once(workspace, analyst):
 
 def test_write_key_is_not_a_personal_token(workspace, write_key):
     assert call(write_key).status_code == 401
+
+
+def test_a_token_and_its_owners_role_are_read_in_one_query(
+    workspace, analyst, django_assert_num_queries
+):
+    """The token is checked at every call: its key, workspace, owner and the owner's role
+    now come in one query (the gate's answer itself needs none)."""
+    _, token = actions.issue_api_key(workspace, "personal", "laptop", user=analyst)
+    request = RequestFactory().get("/api/experiments/")
+    with django_assert_num_queries(1):
+        key = PersonalToken("experiments.view").authenticate(request, token)
+    assert (key.user, request.workspace, request.role) == (analyst, workspace, Role.ANALYST)
+    Membership.objects.filter(user=analyst).delete()
+    request = RequestFactory().get("/api/experiments/")
+    with django_assert_num_queries(1):
+        assert PersonalToken("experiments.view").authenticate(request, token) is None
+    assert not hasattr(request, "role")
