@@ -152,7 +152,11 @@ def check_node(workspace: Workspace, values: dict) -> tuple[dict, dict[str, str]
     key = values.get("campaign") or ""
     clean["campaign"] = None
     if key:
-        found = Campaign.objects.filter(workspace=workspace, key=str(key)).first()
+        found = (  # PostgreSQL cannot compare text holding a NUL: no key has one
+            Campaign.objects.filter(workspace=workspace, key=str(key)).first()
+            if "\x00" not in str(key)
+            else None
+        )
         if found is None:
             errors["campaign"] = f"no campaign '{str(key)[:200]}' in this workspace"
         clean["campaign"] = found

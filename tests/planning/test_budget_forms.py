@@ -88,6 +88,15 @@ def test_a_nul_in_a_team_or_location_code_is_refused_not_a_server_error(
         response.content.decode()
     )
     response = client.post(
+        "/plans/new/",
+        {"kind": "program", "name": "Autumn", "fiscal_year": "2026", "campaign": "a\x00b"},
+    )
+    assert response.status_code == 422  # a 500 too, found by the walk's rerun
+    assert (
+        '<div class="field-error" id="field-campaign-error"><p>no campaign &#x27;a\x00b&#x27;'
+        in response.content.decode()
+    )
+    response = client.post(
         f"/plans/{leaf.pk}/lines/",
         {"month": "2026-05", "channel": "email", "amount": "5", "location": "a\x00b"},
         follow=True,
