@@ -90,13 +90,22 @@ if ONLY:
 
 
 class Token:
-    """The member's personal token, issued again if a generated call revoked it."""
+    """The member's personal token, issued again if a generated call revoked it (only a
+    call to the keys' operations can: the key is looked up again after one of those)."""
 
     def __init__(self, workspace, role: str):
         self.workspace, self.role, self.secret, self.key_id = workspace, role, "", None
         self.member = actions.create_user(workspace, f"{role}-1", "correct-horse-9", role)
+        self.maybe_revoked = True
+
+    def after(self, case) -> None:
+        if case.method.upper() != "GET" and case.path.startswith("/api/core/keys"):
+            self.maybe_revoked = True
 
     def header(self) -> dict:
+        if not self.maybe_revoked:
+            return {"Authorization": f"Bearer {self.secret}"}
+        self.maybe_revoked = False
         if not ApiKey.objects.filter(pk=self.key_id, revoked_at__isnull=True).exists():
             key, self.secret = actions.issue_api_key(
                 self.workspace, ApiKeyKind.PERSONAL, "schemathesis", user=self.member
@@ -182,8 +191,10 @@ def gate_for(role: str):
 
 
 def check(case, token: Token) -> None:
+    headers = token.header()
+    token.after(case)
     case.call_and_validate(
-        headers=token.header(),
+        headers=headers,
         checks=[
             schemathesis.checks.not_a_server_error,
             status_code_conformance,
