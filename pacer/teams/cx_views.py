@@ -187,6 +187,7 @@ def _trigger_form(survey) -> dict:
         "ask_again_after_days": str(trigger.ask_again_after_days),
         "sender_id": str(trigger.sender_id),
         "purpose": trigger.purpose,
+        "visit_event": trigger.visit_event,
     }
 
 
@@ -207,7 +208,7 @@ def _survey_page(request, survey, trigger_form=None, trigger_errors=None, status
         request,
         by_location,
         [
-            Column("location", "Order's location"),
+            Column("location", "Location"),
             Column("sent", "Sent", format="count"),
             Column("skipped", "Skipped", format="count"),
             Column("answered", "Answered", format="count"),
@@ -215,9 +216,9 @@ def _survey_page(request, survey, trigger_form=None, trigger_errors=None, status
         ],
         default_sort="location",
         prefix="trigger-",
-        caption="Sent after orders and answered, by the order's location",
-        empty_title="Nothing sent after an order yet.",
-        empty_hint="Set the trigger below; it asks about orders placed from then on.",
+        caption="Sent after orders and visits and answered, by the order's or visit's location",
+        empty_title="Nothing sent after an order or visit yet.",
+        empty_hint="Set the trigger below; it asks about orders (and visits) from then on.",
         html_id="trigger-by-location",
     )
     context = {
@@ -239,7 +240,7 @@ def _survey_page(request, survey, trigger_form=None, trigger_errors=None, status
         "trigger_sent": sent,
         "trigger_answered": answered,
         "response_rate": answered / sent if sent else None,
-        "switches": [("1", "On: send after each order"), ("0", "Off")],
+        "switches": [("1", "On: send after each order (and visit)"), ("0", "Off")],
     }
     return render(request, "teams/survey.html", context, status=status)
 
@@ -261,6 +262,7 @@ TRIGGER_FIELDS = (
     "ask_again_after_days",
     "sender_id",
     "purpose",
+    "visit_event",
 )
 
 
@@ -284,11 +286,12 @@ def survey_trigger(request, survey_id: int):
             ask_again_after_days=form["ask_again_after_days"],
             purpose=form["purpose"],
             enabled=form["enabled"] == "1",
+            visit_event=form["visit_event"],
             actor=request.user,
         )
     except ValidationFailed as error:
         return _survey_page(request, survey, form, error.errors, status=422)
-    messages.success(request, "Trigger saved: the survey goes out after each order.")
+    messages.success(request, "Trigger saved: the survey goes out after each order or visit.")
     return HttpResponseRedirect(reverse("cx-survey", args=[survey.pk]))
 
 
