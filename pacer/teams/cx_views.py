@@ -3,6 +3,7 @@ results, speed to lead and CX signals; staff see the locations they take leads f
 experience page (surveys, review ratings, and where acquisition spend is wasted because
 the experience is broken), a survey's page, and the public page a survey is answered on."""
 
+import re
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -18,7 +19,7 @@ from pacer.messaging import selectors as messaging
 from pacer.people import selectors as people
 from pacer.planning.money import money_column
 from pacer.teams import selectors, surveys, triggers
-from pacer.teams.cx import csat_of, nps_of
+from pacer.teams.cx import NPS_SHOWN, csat_of, nps_of
 from pacer.teams.models import SurveyKind
 from pacer.teams.waste import benchmark_repeat_rate, experience_gaps
 from pacer.web.filters import DateRange, FilterBar
@@ -38,7 +39,7 @@ def location_columns(currency: str) -> list[Column]:
         Column("repeat_rate", "Repeat rate", format="percent", sortable=True),
         Column("retention", "Retention", format="percent", sortable=True, visible=False),
         Column("speed_to_lead", "Speed to lead (median min)", format="decimal", sortable=True),
-        Column("nps", "NPS", format="decimal", sortable=True),
+        Column("nps", "NPS", format=NPS_SHOWN, sortable=True),
         Column("csat", "CSAT", format="percent", sortable=True, visible=False),
         Column("rating", "Review rating", format="decimal", sortable=True),
     ]
@@ -77,20 +78,26 @@ def location_scoreboard(request):
 
 @page("cx.view")
 def experience(request):
-    bar, start, end = _range(request)
-    can_manage = allows(request.role, "cx.manage")
-    form, errors, status = {}, {}, 200
+    form, errors = {}, {}
     if request.method == "POST":
-        if not can_manage:
+        if not allows(request.role, "cx.manage"):
             raise PermissionDenied("Your role does not allow this (cx.manage).")
         form = {name: request.POST.get(name, "") for name in ("name", "kind", "question")}
         try:
             survey = surveys.create_survey(request.workspace, **form, actor=request.user)
         except ValidationFailed as error:
-            errors, status = error.errors, 422
+            errors = error.errors
         else:
             messages.success(request, f"Survey '{survey.name}' created.")
             return HttpResponseRedirect(reverse("cx-survey", args=[survey.pk]))
+    return _experience_page(request, form, errors)
+
+
+def _experience_page(request, form=None, errors=None, ratings_errors=None):
+    """The experience page; after a refused survey (``errors``) or ratings import
+    (``ratings_errors``) with the reasons at that form's fields, answered 422."""
+    bar, start, end = _range(request)
+    can_manage = allows(request.role, "cx.manage")
     rows = selectors.location_scoreboard(request.workspace, start, end)
     gaps = experience_gaps(rows)
     gap_table = Table(
@@ -100,7 +107,7 @@ def experience(request):
             Column("name", "Location"),
             money_column("spend", "Spend", request.workspace.currency),
             Column("repeat_rate", "Repeat rate", format="percent"),
-            Column("nps", "NPS", format="decimal"),
+            Column("nps", "NPS", format=NPS_SHOWN),
             money_column("revenue_at_stake", "Revenue at stake", request.workspace.currency),
             Column("flag", "Verdict", text=lambda g: _verdict(g)),
         ],
@@ -139,8 +146,10 @@ def experience(request):
         "can_manage": can_manage,
         "kinds": SurveyKind.choices,
         "form": form or {"kind": "nps"},
-        "errors": errors,
+        "errors": errors or {},
+        "ratings_errors": ratings_errors or {},
     }
+    status = 422 if errors or ratings_errors else 200
     return render(request, "teams/experience.html", context, status=status)
 
 
@@ -152,23 +161,30 @@ def _verdict(gap: dict) -> str:
     return "No sign of waste"
 
 
+def _file_errors(errors: dict[str, str]) -> dict[str, str]:
+    """The import's refusals named for the page's file field: ``rows[3].rating`` is the
+    file's row 4 (after the header)."""
+    named = {}
+    for path, reason in errors.items():
+        found = re.fullmatch(r"rows\[(\d+)\]\.(\w+)", path)
+        named[f"file row {int(found[1]) + 1}, {found[2]}" if found else path] = reason
+    return named
+
+
 @page("cx.manage")
 def import_ratings(request):
     if request.method != "POST":
         return HttpResponseRedirect(reverse("cx") + "#ratings-h")
     upload = request.FILES.get("file")
-    if upload is None or upload.size > 5_000_000:
-        messages.error(request, "file: choose a CSV file of at most 5 MB")
-        return HttpResponseRedirect(reverse("cx") + "#ratings-h")
     try:
+        if upload is None or upload.size > 5_000_000:
+            raise ValidationFailed({"file": "choose a CSV file of at most 5 MB"})
         counts = surveys.import_ratings(request.workspace, upload.read(), actor=request.user)
     except ValidationFailed as error:
-        for field, reason in list(error.errors.items())[:10]:
-            messages.error(request, f"{field}: {reason}")
-    else:
-        messages.success(
-            request, f"Ratings imported: {counts['created']} new, {counts['updated']} updated."
-        )
+        return _experience_page(request, ratings_errors=_file_errors(error.errors))
+    messages.success(
+        request, f"Ratings imported: {counts['created']} new, {counts['updated']} updated."
+    )
     return HttpResponseRedirect(reverse("cx"))
 
 
@@ -225,7 +241,7 @@ def _survey_page(request, survey, trigger_form=None, trigger_errors=None, status
         "survey": survey,
         "answers": len(scores),
         "score": nps_of(scores) if survey.kind == SurveyKind.NPS else csat_of(scores),
-        "score_kind": "decimal" if survey.kind == SurveyKind.NPS else "percent",
+        "score_kind": NPS_SHOWN if survey.kind == SurveyKind.NPS else "percent",
         "link": link,
         "contact": contact_text,
         "errors": errors,

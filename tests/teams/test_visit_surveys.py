@@ -16,7 +16,7 @@ from pacer.messaging.models import Message  # reading what was sent
 from pacer.messaging.rules import save_settings
 from pacer.people.actions import save_location, upsert_locations
 from pacer.people.selectors import contacts
-from pacer.teams import surveys, triggers, visits
+from pacer.teams import selectors, surveys, triggers, visits
 from pacer.teams.models import SurveyAsk, SurveyTrigger
 
 pytestmark = pytest.mark.django_db
@@ -114,6 +114,9 @@ def test_each_visit_is_asked_about_once_at_its_location_in_that_locations_daytim
     now.at = datetime(2026, 4, 12, 0, 0, tzinfo=UTC)
     triggers.run_triggers()
     assert list(Message.objects.values_list("contact_id", flat=True)) == [people["u0"].pk]
+    assert selectors.trigger_by_location(survey) == [
+        {"location": "Tokyo", "sent": 1, "skipped": 0, "answered": 0, "response_rate": 0.0}
+    ]  # the visit's location, not the person's
 
     # u0 orders after the visit: asked once (the order's ask falls in the 90-day window)
     track(tracker, "u0", "o-1", "Order Completed", now.at, order_id="o-1", total="9.00")
