@@ -388,7 +388,7 @@ def send_due(trigger: SurveyTrigger) -> int:
         else:
             chosen[ask.contact_id] = ask
     _skip(asked_lately, f"asked within {trigger.ask_again_after_days} days")
-    _skip(repeated, "asked about another order in the same run")
+    _skip(repeated, "asked about another order or visit in the same run")
     _skip(done, "already answered this survey (one answer per person)")
     if chosen:
         _send(trigger, chosen, now)
