@@ -19,6 +19,42 @@ from pacer.simulate.business import Business
 from pacer.simulate.segment import messages
 
 BATCH = 1000
+# The time zone of each of the simulator's cities (pacer.simulate.business.CITIES; the
+# ambiguous names as Georgetown, Texas and Kent, Ohio), so the demo's locations keep
+# their own hours: survey asks wait for the daytime there, Yuma's Arizona without DST.
+CITY_ZONES = {
+    "Austin": "America/Chicago",
+    "Boston": "America/New_York",
+    "Chicago": "America/Chicago",
+    "Denver": "America/Denver",
+    "El Paso": "America/Denver",
+    "Fresno": "America/Los_Angeles",
+    "Georgetown": "America/Chicago",
+    "Houston": "America/Chicago",
+    "Irvine": "America/Los_Angeles",
+    "Jackson": "America/Chicago",
+    "Kent": "America/New_York",
+    "Lansing": "America/Detroit",
+    "Madison": "America/Chicago",
+    "Naples": "America/New_York",
+    "Omaha": "America/Chicago",
+    "Portland": "America/Los_Angeles",
+    "Quincy": "America/New_York",
+    "Raleigh": "America/New_York",
+    "Salem": "America/Los_Angeles",
+    "Tampa": "America/New_York",
+    "Urbana": "America/Chicago",
+    "Vail": "America/Denver",
+    "Wichita": "America/Chicago",
+    "Yuma": "America/Phoenix",
+}
+
+
+def city_zone(location_name: str) -> str:
+    """The zone of a simulated location ("Austin", or "Austin 2" past the list's end);
+    "" (the workspace's) for a name not in the list."""
+    city = location_name.rstrip("0123456789 ") or location_name
+    return CITY_ZONES.get(city, "")
 
 
 def load_business(
@@ -37,7 +73,7 @@ def load_business(
     locations = upsert_locations(
         workspace,
         [
-            {"code": code, "name": name, "city": name}
+            {"code": code, "name": name, "city": name, "time_zone": city_zone(name)}
             for code, name in zip(business.location_codes, business.location_names, strict=True)
         ],
     )

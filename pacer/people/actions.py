@@ -10,6 +10,7 @@ from pacer.core.errors import FieldError, ValidationFailed, parse_amount
 from pacer.core.models import Workspace
 from pacer.core.zones import known_zone
 from pacer.people.models import Contact, Location, Product
+from pacer.people.signals import location_zone_changed
 
 
 def _location_errors(row: dict, prefix: str = "") -> dict[str, str]:
@@ -35,9 +36,13 @@ def _write_location(workspace: Workspace, row: dict, existing: Location | None) 
     code = row["code"].strip()
     location = existing or Location(workspace=workspace, code=code)
     location.name, location.city = row["name"].strip(), row.get("city", "").strip()
+    zone_changed = False
     if "time_zone" in row:
+        zone_changed = location.pk is not None and location.time_zone != row["time_zone"]
         location.time_zone = row["time_zone"]
     location.save()
+    if zone_changed:
+        location_zone_changed.send(Location, workspace=workspace, location_id=location.pk)
     return location
 
 

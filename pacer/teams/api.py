@@ -169,6 +169,13 @@ class SurveyTriggerIn(Schema):
     )
     ask_again_after_days: int = Field(default=90, ge=0, le=triggers.MAX_ASK_AGAIN_DAYS)
     purpose: text(60, min_length=1) = Field(default="marketing", description="consent purpose")
+    visit_event: text(200) = Field(
+        default="",
+        description="also ask after each track event of this name (a store visit, an "
+        "appointment), at the location its `location` property names, else the person's; "
+        "empty: after orders only",
+        examples=["Store Visited"],
+    )
 
 
 class TriggerLocationOut(Schema):
@@ -190,6 +197,8 @@ class SurveyTriggerOut(Schema):
     sender_id: int
     purpose: str
     since: datetime
+    visit_event: str
+    visits_since: datetime | None
     sent: int
     answered: int
     response_rate: float | None
@@ -220,6 +229,8 @@ def _trigger_out(survey) -> dict:
         "sender_id": trigger.sender_id,
         "purpose": trigger.purpose,
         "since": trigger.since,
+        "visit_event": trigger.visit_event,
+        "visits_since": trigger.visits_since,
         "sent": sent,
         "answered": answered,
         "response_rate": answered / sent if sent else None,
@@ -230,8 +241,8 @@ def _trigger_out(survey) -> dict:
 @router.get("/surveys/{survey_id}/trigger", response={200: SurveyTriggerOut, **ERRORS, **NOT_FOUND})
 @endpoint("cx.view")
 def survey_trigger(request, survey_id: Id):
-    """The survey's "send after an order" trigger and what it sent and got answered, by
-    the order's location (404 naming ``trigger`` when the survey has none)."""
+    """The survey's "send after an order or visit" trigger and what it sent and got
+    answered, by the order's or visit's location (404 naming ``trigger`` without one)."""
     survey = _survey(request, survey_id)
     if not hasattr(survey, "trigger"):
         raise NotFound("trigger", "this survey has no trigger")
@@ -244,7 +255,8 @@ def survey_trigger(request, survey_id: Id):
 )
 @endpoint("cx.manage")
 def set_survey_trigger(request, survey_id: Id, payload: SurveyTriggerIn):
-    """Set or change the trigger; a new one asks about orders placed from now on."""
+    """Set or change the trigger; a new one asks about orders placed from now on, and a
+    newly named ``visit_event`` about those visits from now on."""
     survey = _survey(request, survey_id)
     triggers.save_trigger(survey, **payload.dict(), actor=request.user)
     survey.refresh_from_db()

@@ -27,12 +27,15 @@ class TeamsConfig(DomainConfig):
     )
     loops = (Loop("survey-triggers", "pacer.teams.triggers.run_triggers", 60),)
     person_rows = ("pacer.teams.surveys.person_rows",)
-    subscribers = ("pacer.teams.merges.SUBSCRIBER",)
+    subscribers = ("pacer.teams.merges.SUBSCRIBER", "pacer.teams.visits.SUBSCRIBER")
 
     def ready(self):
         from django.db.models.signals import post_save
 
         from pacer.core.models import Workspace
+        from pacer.people.signals import location_zone_changed
+        from pacer.teams.signals import location_zone_changed as zone_changed
         from pacer.teams.signals import workspace_created
 
         post_save.connect(workspace_created, sender=Workspace, dispatch_uid="teams-defaults")
+        location_zone_changed.connect(zone_changed, dispatch_uid="teams-survey-asks-zone")

@@ -5,7 +5,10 @@
 - CSAT = answers of 4 or 5 ÷ answers on the 1-5 question;
 - rating = the mean star rating (1-5) of imported reviews.
 
-Each is ``None`` without answers (never 0).
+Each is ``None`` without answers (never 0). Pages show NPS as it is written, a whole
+number from -100 to 100 (``NPS_SHOWN``): with the few hundred answers a location gets its
+standard error is several points, so a decimal would claim a precision it does not have
+(and a small sample even less); the API and CSV keep the exact value.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -15,6 +18,8 @@ from django.utils import timezone
 
 from pacer.core.models import Workspace
 from pacer.teams.models import ReviewRating, SurveyKind, SurveyResponse
+
+NPS_SHOWN = "count"  # the pacer.web.formats kind: a whole number, halves away from zero
 
 
 def nps_of(scores: list[int]) -> float | None:

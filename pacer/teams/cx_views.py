@@ -3,6 +3,7 @@ results, speed to lead and CX signals; staff see the locations they take leads f
 experience page (surveys, review ratings, and where acquisition spend is wasted because
 the experience is broken), a survey's page, and the public page a survey is answered on."""
 
+import re
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -18,7 +19,7 @@ from pacer.messaging import selectors as messaging
 from pacer.people import selectors as people
 from pacer.planning.money import money_column
 from pacer.teams import selectors, surveys, triggers
-from pacer.teams.cx import csat_of, nps_of
+from pacer.teams.cx import NPS_SHOWN, csat_of, nps_of
 from pacer.teams.models import SurveyKind
 from pacer.teams.waste import benchmark_repeat_rate, experience_gaps
 from pacer.web.filters import DateRange, FilterBar
@@ -38,7 +39,7 @@ def location_columns(currency: str) -> list[Column]:
         Column("repeat_rate", "Repeat rate", format="percent", sortable=True),
         Column("retention", "Retention", format="percent", sortable=True, visible=False),
         Column("speed_to_lead", "Speed to lead (median min)", format="decimal", sortable=True),
-        Column("nps", "NPS", format="decimal", sortable=True),
+        Column("nps", "NPS", format=NPS_SHOWN, sortable=True),
         Column("csat", "CSAT", format="percent", sortable=True, visible=False),
         Column("rating", "Review rating", format="decimal", sortable=True),
     ]
@@ -77,20 +78,26 @@ def location_scoreboard(request):
 
 @page("cx.view")
 def experience(request):
-    bar, start, end = _range(request)
-    can_manage = allows(request.role, "cx.manage")
-    form, errors, status = {}, {}, 200
+    form, errors = {}, {}
     if request.method == "POST":
-        if not can_manage:
+        if not allows(request.role, "cx.manage"):
             raise PermissionDenied("Your role does not allow this (cx.manage).")
         form = {name: request.POST.get(name, "") for name in ("name", "kind", "question")}
         try:
             survey = surveys.create_survey(request.workspace, **form, actor=request.user)
         except ValidationFailed as error:
-            errors, status = error.errors, 422
+            errors = error.errors
         else:
             messages.success(request, f"Survey '{survey.name}' created.")
             return HttpResponseRedirect(reverse("cx-survey", args=[survey.pk]))
+    return _experience_page(request, form, errors)
+
+
+def _experience_page(request, form=None, errors=None, ratings_errors=None):
+    """The experience page; after a refused survey (``errors``) or ratings import
+    (``ratings_errors``) with the reasons at that form's fields, answered 422."""
+    bar, start, end = _range(request)
+    can_manage = allows(request.role, "cx.manage")
     rows = selectors.location_scoreboard(request.workspace, start, end)
     gaps = experience_gaps(rows)
     gap_table = Table(
@@ -100,7 +107,7 @@ def experience(request):
             Column("name", "Location"),
             money_column("spend", "Spend", request.workspace.currency),
             Column("repeat_rate", "Repeat rate", format="percent"),
-            Column("nps", "NPS", format="decimal"),
+            Column("nps", "NPS", format=NPS_SHOWN),
             money_column("revenue_at_stake", "Revenue at stake", request.workspace.currency),
             Column("flag", "Verdict", text=lambda g: _verdict(g)),
         ],
@@ -139,8 +146,10 @@ def experience(request):
         "can_manage": can_manage,
         "kinds": SurveyKind.choices,
         "form": form or {"kind": "nps"},
-        "errors": errors,
+        "errors": errors or {},
+        "ratings_errors": ratings_errors or {},
     }
+    status = 422 if errors or ratings_errors else 200
     return render(request, "teams/experience.html", context, status=status)
 
 
@@ -152,23 +161,30 @@ def _verdict(gap: dict) -> str:
     return "No sign of waste"
 
 
+def _file_errors(errors: dict[str, str]) -> dict[str, str]:
+    """The import's refusals named for the page's file field: ``rows[3].rating`` is the
+    file's row 4 (after the header)."""
+    named = {}
+    for path, reason in errors.items():
+        found = re.fullmatch(r"rows\[(\d+)\]\.(\w+)", path)
+        named[f"file row {int(found[1]) + 1}, {found[2]}" if found else path] = reason
+    return named
+
+
 @page("cx.manage")
 def import_ratings(request):
     if request.method != "POST":
         return HttpResponseRedirect(reverse("cx") + "#ratings-h")
     upload = request.FILES.get("file")
-    if upload is None or upload.size > 5_000_000:
-        messages.error(request, "file: choose a CSV file of at most 5 MB")
-        return HttpResponseRedirect(reverse("cx") + "#ratings-h")
     try:
+        if upload is None or upload.size > 5_000_000:
+            raise ValidationFailed({"file": "choose a CSV file of at most 5 MB"})
         counts = surveys.import_ratings(request.workspace, upload.read(), actor=request.user)
     except ValidationFailed as error:
-        for field, reason in list(error.errors.items())[:10]:
-            messages.error(request, f"{field}: {reason}")
-    else:
-        messages.success(
-            request, f"Ratings imported: {counts['created']} new, {counts['updated']} updated."
-        )
+        return _experience_page(request, ratings_errors=_file_errors(error.errors))
+    messages.success(
+        request, f"Ratings imported: {counts['created']} new, {counts['updated']} updated."
+    )
     return HttpResponseRedirect(reverse("cx"))
 
 
@@ -187,6 +203,7 @@ def _trigger_form(survey) -> dict:
         "ask_again_after_days": str(trigger.ask_again_after_days),
         "sender_id": str(trigger.sender_id),
         "purpose": trigger.purpose,
+        "visit_event": trigger.visit_event,
     }
 
 
@@ -207,7 +224,7 @@ def _survey_page(request, survey, trigger_form=None, trigger_errors=None, status
         request,
         by_location,
         [
-            Column("location", "Order's location"),
+            Column("location", "Location"),
             Column("sent", "Sent", format="count"),
             Column("skipped", "Skipped", format="count"),
             Column("answered", "Answered", format="count"),
@@ -215,16 +232,16 @@ def _survey_page(request, survey, trigger_form=None, trigger_errors=None, status
         ],
         default_sort="location",
         prefix="trigger-",
-        caption="Sent after orders and answered, by the order's location",
-        empty_title="Nothing sent after an order yet.",
-        empty_hint="Set the trigger below; it asks about orders placed from then on.",
+        caption="Sent after orders and visits and answered, by the order's or visit's location",
+        empty_title="Nothing sent after an order or visit yet.",
+        empty_hint="Set the trigger below; it asks about orders (and visits) from then on.",
         html_id="trigger-by-location",
     )
     context = {
         "survey": survey,
         "answers": len(scores),
         "score": nps_of(scores) if survey.kind == SurveyKind.NPS else csat_of(scores),
-        "score_kind": "decimal" if survey.kind == SurveyKind.NPS else "percent",
+        "score_kind": NPS_SHOWN if survey.kind == SurveyKind.NPS else "percent",
         "link": link,
         "contact": contact_text,
         "errors": errors,
@@ -239,7 +256,7 @@ def _survey_page(request, survey, trigger_form=None, trigger_errors=None, status
         "trigger_sent": sent,
         "trigger_answered": answered,
         "response_rate": answered / sent if sent else None,
-        "switches": [("1", "On: send after each order"), ("0", "Off")],
+        "switches": [("1", "On: send after each order (and visit)"), ("0", "Off")],
     }
     return render(request, "teams/survey.html", context, status=status)
 
@@ -261,6 +278,7 @@ TRIGGER_FIELDS = (
     "ask_again_after_days",
     "sender_id",
     "purpose",
+    "visit_event",
 )
 
 
@@ -284,11 +302,12 @@ def survey_trigger(request, survey_id: int):
             ask_again_after_days=form["ask_again_after_days"],
             purpose=form["purpose"],
             enabled=form["enabled"] == "1",
+            visit_event=form["visit_event"],
             actor=request.user,
         )
     except ValidationFailed as error:
         return _survey_page(request, survey, form, error.errors, status=422)
-    messages.success(request, "Trigger saved: the survey goes out after each order.")
+    messages.success(request, "Trigger saved: the survey goes out after each order or visit.")
     return HttpResponseRedirect(reverse("cx-survey", args=[survey.pk]))
 
 

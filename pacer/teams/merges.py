@@ -5,7 +5,7 @@ person to the ask-again window, to "already answered" and to the survey's figure
 - Answers move to the survivor; where both answered the same survey the earlier answer
   is kept (the later one is deleted): one person still has one answer per survey.
 - Asks move to the survivor; where both have an ask for the same survey and order (or
-  both were sent the survey by hand, no order) one is kept: a sent one before a skipped
+  both were sent the survey by hand, no order and no visit) one is kept: a sent one before a skipped
   one before a waiting one (a sent ask is what its email's answer link is checked
   against, and a waiting one would ask the person again), then the one asked first.
 
@@ -46,19 +46,19 @@ def _kept_first(ask: SurveyAsk) -> tuple:
 
 
 def move_asks(workspace_id: int, merged_id: int, survivor_id: int) -> int:
-    """Move ``merged_id``'s survey asks to ``survivor_id``, one kept per (survey, order)
-    where both had one; returns how many moved."""
+    """Move ``merged_id``'s survey asks to ``survivor_id``, one kept per (survey, order,
+    visit) where both had one; returns how many moved."""
     rows = SurveyAsk.objects.filter(workspace_id=workspace_id)
     theirs = list(rows.filter(contact_id=merged_id))
     if not theirs:
         return 0
     ours = {
-        (a.survey_id, a.order_id): a
+        (a.survey_id, a.order_id, a.event_id): a
         for a in rows.filter(contact_id=survivor_id, survey_id__in={a.survey_id for a in theirs})
     }
     drop, move = [], []
     for ask in theirs:
-        kept = ours.get((ask.survey_id, ask.order_id))
+        kept = ours.get((ask.survey_id, ask.order_id, ask.event_id))
         if kept is None:
             move.append(ask.pk)
         elif _kept_first(ask) < _kept_first(kept):

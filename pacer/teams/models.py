@@ -126,7 +126,9 @@ class SurveyResponse(models.Model):
 
 
 class SurveyTrigger(models.Model):
-    """Send a survey by itself after each order: ``delay_days`` after it is placed, moved
+    """Send a survey by itself after each order (and, when ``visit_event`` names one,
+    after each visit: a Segment track event such as "Store Visited" or "Appointment
+    Completed" processed after ``visits_since``): ``delay_days`` after it is placed, moved
     into the daytime window ``[send_from, send_until)`` of the order's location's time zone
     (when it has one of its own; else the contact's, else the workspace's), for
     orders of ``location_ids`` (every location when empty) placed from ``since`` on.
@@ -145,6 +147,8 @@ class SurveyTrigger(models.Model):
     since = models.DateTimeField()  # orders placed earlier are not asked about
     order_cursor = models.BigIntegerField(default=0)  # the last order id read
     template_id = models.BigIntegerField(null=True, blank=True)  # messaging's template
+    visit_event = models.CharField(max_length=200, blank=True)  # "": orders only
+    visits_since = models.DateTimeField(null=True, blank=True)  # visits earlier: not asked
     updated_at = models.DateTimeField(auto_now=True)
 
 
@@ -155,7 +159,9 @@ class AskStatus(models.TextChoices):
 
 
 class SurveyAsk(models.Model):
-    """One (survey, contact, order) a trigger asks about: waiting until ``due_at``, then
+    """One (survey, contact, order) or (survey, visit event) a trigger asks about, from
+    ``earliest_at`` (the order's or visit's time plus the delay) waiting until ``due_at``
+    (that moved into the daytime of the location's zone), then
     sent (queued in messaging's broadcast ``broadcast_id``) or skipped with the reason.
     The unique key makes it once, however often or in how many workers the task runs.
     A survey sent by hand records a sent ask without an order for each person it was
@@ -164,8 +170,10 @@ class SurveyAsk(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="asks")
     contact_id = models.BigIntegerField()
-    order_id = models.BigIntegerField(null=True, blank=True)  # None: sent by hand
+    order_id = models.BigIntegerField(null=True, blank=True)  # None: a visit, or by hand
+    event_id = models.BigIntegerField(null=True, blank=True)  # the visit's track event
     location_id = models.BigIntegerField(null=True, blank=True)  # the order's location
+    earliest_at = models.DateTimeField(null=True, blank=True)  # None: asked before 0006
     due_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=AskStatus.choices, default="waiting")
     reason = models.CharField(max_length=300, blank=True)
@@ -176,11 +184,22 @@ class SurveyAsk(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["survey", "contact_id", "order_id"], name="survey_ask_once"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["survey", "event_id"],
+                condition=models.Q(event_id__isnull=False),
+                name="survey_ask_event_once",
+            ),
         ]
         indexes = [
             models.Index(fields=["survey", "status", "due_at"], name="survey_ask_due"),
             models.Index(fields=["workspace", "contact_id", "asked_at"], name="survey_ask_recent"),
+            # the asks a location's zone change moves (few wait at any time)
+            models.Index(
+                fields=["location_id"],
+                condition=models.Q(status="waiting"),
+                name="survey_ask_waiting_at",
+            ),
         ]
 
 

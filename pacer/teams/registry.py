@@ -17,7 +17,7 @@ from pacer.content import selectors as content
 from pacer.core.models import Workspace
 from pacer.leads import selectors as leads
 from pacer.messaging import selectors as messaging
-from pacer.teams.cx import csat, nps
+from pacer.teams.cx import NPS_SHOWN, csat, nps
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ METRICS = {
         Metric(
             "nps",
             "NPS",
-            "decimal",
+            NPS_SHOWN,
             "up",
             "% promoters (9-10) − % detractors (0-6) of NPS answers in the month.",
         ),

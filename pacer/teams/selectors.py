@@ -4,7 +4,7 @@ trend and owner per metric), its weekly reviews, and the per-location scoreboard
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 
 from pacer.core import selectors as core
 from pacer.core.models import Membership, Workspace
@@ -297,12 +297,14 @@ def sent_after_orders(survey: Survey) -> dict[int, int | None]:
 
 
 def trigger_by_location(survey: Survey) -> list[dict]:
-    """Per location of the orders the survey's trigger asked about (by name; orders
-    without a location last): ``sent``, ``skipped``, ``answered`` (answers of people it
-    sent to, counted for the order's location) and ``response_rate`` (answered ÷ sent,
-    None when none was sent)."""
+    """Per location of the orders and visits the survey's trigger asked about (by name;
+    those without a location last): ``sent``, ``skipped``, ``answered`` (answers of people
+    it sent to, counted for the order's or visit's location) and ``response_rate``
+    (answered ÷ sent, None when none was sent)."""
     counts: dict[int | None, dict] = {}
-    asks = SurveyAsk.objects.filter(survey=survey, order_id__isnull=False)  # not by hand
+    asks = SurveyAsk.objects.filter(  # not those sent by hand
+        Q(order_id__isnull=False) | Q(event_id__isnull=False), survey=survey
+    )
     asks = asks.filter(status__in=[AskStatus.SENT, AskStatus.SKIPPED])
     for location_id, status, n in (
         asks.values_list("location_id", "status").annotate(n=Count("id")).order_by()

@@ -1,4 +1,4 @@
-"""Surveys sent by themselves after an order.
+"""Surveys sent by themselves after an order, or after a visit without one.
 
 A survey's trigger (``SurveyTrigger``) asks each customer about each order placed since
 it was set: ``collect`` reads new orders through the people domain's selector (by id,
@@ -11,6 +11,14 @@ contact asked by any survey within ``ask_again_after_days`` (after an order, or 
 ``surveys.send_survey`` records those asks too; a merged contact's asks are the
 survivor's, ``pacer.teams.merges``), a second order of the same person in one run, and
 anyone who has answered the survey (one answer per person).
+
+A trigger with a ``visit_event`` ("Store Visited", "Appointment Completed": a Segment
+track event) asks after each such visit too, an order or not: ``pacer.teams.visits``
+follows the change feed's processed events and records one ask per (survey, event), a
+unique key, the same way. A visit that ended in an order is still asked about once: the
+second ask falls in the ask-again window (or the same run) and is skipped with that
+reason. When a location's time zone changes (``pacer.people.signals``),
+``move_waiting_asks`` sets its waiting asks' due times again in the new zone.
 ``run_triggers`` is the worker's periodic task: each trigger's work happens under a lock
 on its row, so two runs (or two workers) send each ask once.
 """
@@ -57,6 +65,17 @@ def _clock(errors: dict, field: str, value) -> time:
     return time(0)
 
 
+def _event_name(errors: dict, value) -> str:
+    name = value.strip() if isinstance(value, str) else None
+    if name is None or len(name) > 200 or any(ord(char) < 32 for char in name):
+        errors["visit_event"] = (
+            "must be a track event's name of at most 200 characters on one line "
+            "(empty: after orders only)"
+        )
+        return ""
+    return name
+
+
 def _location_ids(workspace: Workspace, errors: dict, codes) -> list[int]:
     if not isinstance(codes, list) or len(codes) > 1000:
         errors["locations"] = "must be a list of at most 1000 location codes"
@@ -81,10 +100,13 @@ def save_trigger(
     ask_again_after_days=90,
     purpose="marketing",
     enabled=True,
+    visit_event="",
     actor=None,
 ) -> SurveyTrigger:
     """Set (or change) the survey's "send after an order" trigger; every field is checked
-    before anything is written. A new trigger asks about orders placed from now on."""
+    before anything is written. A new trigger asks about orders placed from now on; a
+    ``visit_event`` (a track event's name; "" for none) newly named, about those visits
+    from now on too."""
     workspace = survey.workspace
     errors: dict[str, str] = {}
     values = {
@@ -96,6 +118,7 @@ def save_trigger(
         "send_until": _clock(errors, "send_until", send_until),
         "location_ids": _location_ids(workspace, errors, list(locations or [])),
         "enabled": bool(enabled),
+        "visit_event": _event_name(errors, visit_event),
     }
     times_given = "send_from" not in errors and "send_until" not in errors
     if times_given and values["send_from"] >= values["send_until"]:
@@ -118,6 +141,10 @@ def save_trigger(
             since=clock.now(),
             order_cursor=people.last_order_id(workspace),
         )
+    if not values["visit_event"]:
+        trigger.visits_since = None
+    elif values["visit_event"] != trigger.visit_event or trigger.visits_since is None:
+        trigger.visits_since = clock.now()
     for name, value in values.items():
         setattr(trigger, name, value)
     trigger.save()
@@ -164,24 +191,23 @@ def _first_known(*zones) -> str | None:
     return next((zone for zone in zones if known_zone(zone)), None)
 
 
-def collect(trigger: SurveyTrigger) -> int:
-    """Record the asks of the orders placed since the trigger's cursor (call with its row
-    locked); returns how many orders were read."""
+def _zone(location_zone: str | None, contact_zone: str | None, default_zone: str) -> str:
+    """The zone an ask waits for the daytime of: the location's own, else the contact's,
+    else the workspace's."""
+    return _first_known(location_zone, contact_zone) or default_zone
+
+
+def _record_asks(trigger: SurveyTrigger, happenings: list[tuple]) -> None:
+    """One waiting ask per ``(contact id, location id, at, order id, event id)``, from
+    ``at`` plus the delay moved into the daytime; the unique keys keep each once."""
+    if not happenings:
+        return
     workspace = trigger.workspace
-    orders = people.orders_after(workspace, trigger.order_cursor, ORDERS_PER_RUN)
-    if not orders:
-        return 0
-    wanted = set(trigger.location_ids)
-    chosen = [
-        order
-        for order in orders
-        if order[3] >= trigger.since and (not wanted or order[2] in wanted)
-    ]
     zones = {
         row["id"]: row["time_zone"]
-        for row in people.recipients(workspace, sorted({order[1] for order in chosen}))
+        for row in people.recipients(workspace, sorted({h[0] for h in happenings}))
     }
-    location_zones = people.location_zones(workspace, [order[2] for order in chosen])
+    location_zones = people.location_zones(workspace, [h[1] for h in happenings])
     default_zone = settings_of(workspace).time_zone
     delay = timedelta(days=trigger.delay_days)
     SurveyAsk.objects.bulk_create(
@@ -191,22 +217,113 @@ def collect(trigger: SurveyTrigger) -> int:
                 survey_id=trigger.survey_id,
                 contact_id=contact_id,
                 order_id=order_id,
+                event_id=event_id,
                 location_id=location_id,
+                earliest_at=at + delay,
                 due_at=daytime_instant(
-                    placed_at + delay,
-                    _first_known(location_zones.get(location_id), zones.get(contact_id))
-                    or default_zone,
+                    at + delay,
+                    _zone(location_zones.get(location_id), zones.get(contact_id), default_zone),
                     trigger.send_from,
                     trigger.send_until,
                 ),
             )
-            for order_id, contact_id, location_id, placed_at in chosen
+            for contact_id, location_id, at, order_id, event_id in happenings
         ],
-        ignore_conflicts=True,  # the unique key: an order read again is asked about once
+        ignore_conflicts=True,  # the unique keys: an order or visit read again is asked once
+    )
+
+
+def collect(trigger: SurveyTrigger) -> int:
+    """Record the asks of the orders placed since the trigger's cursor (call with its row
+    locked); returns how many orders were read."""
+    orders = people.orders_after(trigger.workspace, trigger.order_cursor, ORDERS_PER_RUN)
+    if not orders:
+        return 0
+    wanted = set(trigger.location_ids)
+    _record_asks(
+        trigger,
+        [
+            (contact_id, location_id, placed_at, order_id, None)
+            for order_id, contact_id, location_id, placed_at in orders
+            if placed_at >= trigger.since and (not wanted or location_id in wanted)
+        ],
     )
     trigger.order_cursor = orders[-1][0]
     trigger.save(update_fields=["order_cursor", "updated_at"])
     return len(orders)
+
+
+def ask_about_visits(trigger: SurveyTrigger, events: list[dict]) -> int:
+    """Record the asks of these visits (processed track events as
+    ``ingest.selectors.events_named`` gives them) that happened from the trigger's
+    ``visits_since`` on: the visit's location is its ``location`` property (a location
+    code), else the person's own; returns how many visits were asked about."""
+    workspace = trigger.workspace
+    events = [
+        e
+        for e in events
+        if e["contact_id"] is not None
+        and trigger.visits_since is not None
+        and e["timestamp"] >= trigger.visits_since
+    ]
+    if not events:
+        return 0
+
+    def code(event: dict) -> str:
+        props = event["properties"]
+        value = props.get("location") if isinstance(props, dict) else None
+        return str(value).strip()[:40] if isinstance(value, str | int) else ""
+
+    places = people.locations_by_code(workspace, {code(e) for e in events})
+    persons = people.contacts_by_ids(workspace, [e["contact_id"] for e in events])
+    wanted, happenings = set(trigger.location_ids), []
+    for event in events:
+        person = persons.get(event["contact_id"])  # a merged-away id: its survivor
+        if person is None:
+            continue
+        place = places.get(code(event))
+        location_id = place.pk if place else person.location_id
+        if not wanted or location_id in wanted:
+            happenings.append((person.pk, location_id, event["timestamp"], None, event["id"]))
+    if happenings:
+        _record_asks(trigger, happenings)
+    return len(happenings)
+
+
+def move_waiting_asks(workspace: Workspace, location_id: int) -> int:
+    """After a location's time zone changed: the due time of each of its waiting asks
+    again from its earliest time, moved into the daytime of the location's zone now
+    (else the contact's, else the workspace's). Idempotent; returns how many moved.
+    An ask recorded before ``earliest_at`` existed starts from its due time."""
+    waiting = list(
+        SurveyAsk.objects.filter(
+            workspace=workspace, location_id=location_id, status=AskStatus.WAITING
+        )
+    )
+    windows = {
+        t.survey_id: (t.send_from, t.send_until)
+        for t in SurveyTrigger.objects.filter(survey_id__in={a.survey_id for a in waiting})
+    }
+    zones = {
+        row["id"]: row["time_zone"]
+        for row in people.recipients(workspace, sorted({a.contact_id for a in waiting}))
+    }
+    location_zone = people.location_zones(workspace, [location_id]).get(location_id)
+    default_zone = settings_of(workspace).time_zone
+    moved = 0
+    for ask in waiting:
+        if ask.survey_id not in windows:
+            continue
+        due = daytime_instant(
+            ask.earliest_at or ask.due_at,
+            _zone(location_zone, zones.get(ask.contact_id), default_zone),
+            *windows[ask.survey_id],
+        )
+        if due != ask.due_at:  # still waiting: one being sent now keeps its time
+            moved += SurveyAsk.objects.filter(pk=ask.pk, status=AskStatus.WAITING).update(
+                due_at=due
+            )
+    return moved
 
 
 def _template_id(trigger: SurveyTrigger) -> int:
@@ -271,7 +388,7 @@ def send_due(trigger: SurveyTrigger) -> int:
         else:
             chosen[ask.contact_id] = ask
     _skip(asked_lately, f"asked within {trigger.ask_again_after_days} days")
-    _skip(repeated, "asked about another order in the same run")
+    _skip(repeated, "asked about another order or visit in the same run")
     _skip(done, "already answered this survey (one answer per person)")
     if chosen:
         _send(trigger, chosen, now)

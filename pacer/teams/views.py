@@ -91,10 +91,18 @@ def _shown(metric, value, currency: str) -> str:
     return format_value(value, metric.format, currency=currency)
 
 
+TARGET_FIELDS = ("metric", "month", "target", "owner_id")
+
+
 @page("teams.view")
 def team_scoreboard(request, key: str):
     team = _team_or_404(request, key)
-    month = _month(request, team)
+    return _scoreboard_page(request, team, _month(request, team))
+
+
+def _scoreboard_page(request, team, month: date, form: dict | None = None, errors=None):
+    """A team's scoreboard for ``month``; after a refused target (``errors``) with the
+    reasons at the target form's fields and what was typed kept, answered 422."""
     # a franchise owner's view: the team's metrics at one location they may see
     places = selectors.scoreboard_locations(request.workspace, request.user.pk, request.role)
     location = next((p for p in places if p.code == request.GET.get("location")), None)
@@ -151,10 +159,10 @@ def team_scoreboard(request, key: str):
         "can_manage": allows(request.role, "teams.manage"),
         "metrics": [(m.key, m.label) for m in METRICS.values()],
         "member_choices": [("", "Nobody")] + selectors.member_choices(request.workspace),
-        "form": {"month": f"{month:%Y-%m}"},
-        "errors": {},
+        "form": form or {"month": f"{month:%Y-%m}"},
+        "errors": errors or {},
     }
-    return render(request, "teams/scoreboard.html", context)
+    return render(request, "teams/scoreboard.html", context, status=422 if errors else 200)
 
 
 @page("teams.manage")
@@ -162,16 +170,12 @@ def team_targets(request, key: str):
     team = _team_or_404(request, key)
     if request.method != "POST":
         return HttpResponseRedirect(reverse("team", args=[key]))
-    form = {name: request.POST.get(name, "") for name in ("metric", "month", "target", "owner_id")}
+    form = {name: request.POST.get(name, "") for name in TARGET_FIELDS}
     try:
         saved = actions.set_target(team, **form, actor=request.user)
     except ValidationFailed as error:
-        for field, reason in error.errors.items():
-            messages.error(request, f"{field}: {reason}")
-        month = form["month"] if len(form["month"]) == 7 else ""
-        return HttpResponseRedirect(
-            reverse("team", args=[key]) + (f"?month={month}" if month else "")
-        )
+        month = actions.parse_month(form["month"], "month", {})  # None when refused
+        return _scoreboard_page(request, team, month or _month(request, team), form, error.errors)
     messages.success(request, f"Target for {METRICS[saved.metric].label} saved.")
     return HttpResponseRedirect(reverse("team", args=[key]) + f"?month={saved.month:%Y-%m}")
 

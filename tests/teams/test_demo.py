@@ -1,15 +1,17 @@
 """The demo's teams: targets, a review, simulated NPS answers and a survey sent after
 orders by its trigger, loaded once."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from pacer.core import actions as core_actions
 from pacer.core import selectors as core
 from pacer.core.roles import Role
-from pacer.demo.loader import load_business
+from pacer.demo.loader import city_zone, load_business
 from pacer.demo.teams import AFTER_ORDERS, ASKED_WEEKS, SURVEY, TARGETS, load_teams
+from pacer.people.selectors import locations
 from pacer.simulate.business import generate
 from pacer.simulate.config import SimConfig
 from pacer.simulate.experience import survey_answers
@@ -56,6 +58,31 @@ def test_the_demos_survey_after_orders_asks_about_its_last_weeks_and_has_answers
     assert sum(row["sent"] for row in rows) == loaded["sent"]
     assert sum(row["answered"] for row in rows) == loaded["answered"]
     assert len([row for row in rows if row["sent"]]) > 1  # figures for several locations
+
+    # each location keeps its city's hours: every ask is due in 09:00-18:00 there
+    zones = {location.pk: location.time_zone for location in locations(workspace)}
+    by_name = {loc.name: loc.time_zone for loc in locations(workspace)}
+    assert all(by_name.values())
+    assert {name: by_name[name] for name in ("Austin", "Boston", "El Paso", "Fresno")} == {
+        "Austin": "America/Chicago",
+        "Boston": "America/New_York",
+        "El Paso": "America/Denver",
+        "Fresno": "America/Los_Angeles",
+    }
+    local = [
+        due.astimezone(ZoneInfo(zones[location])).time()
+        for location, due in asks.values_list("location_id", "due_at")
+    ]
+    assert local and all(time(9) <= at < time(18) for at in local)
+    assert min(local) < time(10)  # some waited for the morning there
+
+
+def test_a_demo_location_past_the_list_of_cities_keeps_its_citys_zone():
+    assert (city_zone("Yuma"), city_zone("Austin 2"), city_zone("Atlantis")) == (
+        "America/Phoenix",
+        "America/Chicago",
+        "",
+    )
 
 
 def test_every_demo_team_has_staff_members_and_a_lead_among_them(workspace, admin):

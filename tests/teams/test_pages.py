@@ -82,10 +82,27 @@ def test_refused_forms_show_the_reason_and_write_nothing(workspace, clients):
     assert response.status_code == 422 and "a follow-up action needs an owner" in (
         response.content.decode()
     )
+    # a refused target: the scoreboard again (422), the reason under the field, the typed
+    # values kept, the month shown the one typed
     response = marketer.post(
-        "/teams/cx/targets/", {"metric": "cac", "month": "2026-02", "target": "lots"}, follow=True
+        "/teams/cx/targets/", {"metric": "cac", "month": "2026-02", "target": "<b>lots</b>"}
     )
-    assert "target: must be a number" in response.content.decode()
+    assert response.status_code == 422
+    page = response.content.decode()
+    error = page.split('id="field-target-error"')[1].split("</div>")[0]
+    assert "must be a number between -999999999999 and 999999999999" in error
+    assert 'value="&lt;b&gt;lots&lt;/b&gt;"' in page and 'aria-invalid="true"' in page
+    assert '<option value="cac" selected>' in page and 'value="2026-02"' in page
+    assert '<strong id="month-shown">February 2026</strong>' in page
+    assert 'href="#field-target"' in page  # the summary above the form links to it
+    response = marketer.post(
+        "/teams/cx/targets/", {"metric": "nope", "month": "someday", "target": "5"}
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "must be a month as YYYY-MM" in page.split('id="field-month-error"')[1][:200]
+    assert "must be one of" in page.split('id="field-metric-error"')[1][:300]
+    assert 'value="someday"' in page and 'value="5"' in page
     assert _written() == before
 
 

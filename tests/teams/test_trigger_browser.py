@@ -51,9 +51,11 @@ def test_the_survey_trigger_on_its_page_in_a_browser(browser, live_server, works
         assert page.input_value("#trigger-locations") == "n, s"
         found += _check(page, "teams-survey-trigger", width, problems)
         page.fill("#trigger-delay_days", "61")
+        page.fill("#trigger-visit_event", "Store Visited")
         page.click("#trigger-form button[type=submit]")
         page.wait_for_selector("#trigger-delay_days-error")
         assert "from 0 to 60" in page.inner_text("#trigger-delay_days-error")
+        assert page.input_value("#trigger-visit_event") == "Store Visited"
         found += _check(page, "teams-survey-trigger-refused", width, problems)
         context.close()
     assert found == [], "\n".join(found)

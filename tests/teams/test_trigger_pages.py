@@ -53,7 +53,7 @@ def test_managers_set_the_trigger_on_the_survey_page(workspace, setup):
     url = f"/experience/surveys/{survey.pk}/trigger/"
     page = clients[Role.MARKETER].get(f"/experience/surveys/{survey.pk}/")
     assert page.status_code == 200
-    assert b"Nothing sent after an order yet." in page.content
+    assert b"Nothing sent after an order or visit yet." in page.content
     assert b'id="trigger-form"' in page.content
 
     refused = clients[Role.MARKETER].post(
