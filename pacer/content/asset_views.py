@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from pacer.content import assets, selectors, withdrawal
+from pacer.content import assets, releases, selectors, withdrawal
 from pacer.content.models import AssetStatus
 from pacer.content.storage import storage
 from pacer.core import clock
@@ -258,7 +258,7 @@ def asset_withdraw(request, asset_id: int):
 
 
 def _release_values(data) -> dict:
-    values = {field: data.get(field, "") for field in assets.RELEASE_FIELDS}
+    values = {field: data.get(field, "") for field in releases.RELEASE_FIELDS}
     values["document_id"] = data.get("document", "")
     return values
 
@@ -269,7 +269,7 @@ def release_add(request, asset_id: int):
     asset = _get(request, asset_id)
     values = _release_values(request.POST)
     try:
-        release = assets.add_release(asset, **values, actor=request.user)
+        release = releases.add_release(asset, **values, actor=request.user)
     except ValidationFailed as error:
         flash_errors(request, error)
     else:
@@ -290,7 +290,7 @@ def _release(request, asset_id: int, release_id: int):
 def release_edit(request, asset_id: int, release_id: int):
     asset, release = _release(request, asset_id, release_id)
     try:
-        assets.update_release(release, _release_values(request.POST), actor=request.user)
+        releases.update_release(release, _release_values(request.POST), actor=request.user)
     except ValidationFailed as error:
         flash_errors(request, error)
     else:
@@ -302,6 +302,6 @@ def release_edit(request, asset_id: int, release_id: int):
 @page("assets.manage")
 def release_remove(request, asset_id: int, release_id: int):
     asset, release = _release(request, asset_id, release_id)
-    assets.remove_release(release, actor=request.user)
+    releases.remove_release(release, actor=request.user)
     messages.success(request, f"Release of {release.person} removed.")
     return HttpResponseRedirect(reverse("asset-detail", args=[asset.pk]) + "#releases-h")

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from django.test import Client
 
-from pacer.content import actions, assets, selectors, withdrawal
+from pacer.content import actions, assets, releases, selectors, withdrawal
 from pacer.content.models import ContentFlag, ContentItem, DeadlineTask, TalentRelease
 from pacer.core import clock
 from pacer.core.models import AuditEntry
@@ -143,7 +143,7 @@ def test_releases_are_added_edited_and_removed_from_the_asset_page(workspace, te
     assert TalentRelease.objects.count() == 0
     assert AuditEntry.objects.filter(action="asset.release.remove").count() == 1
     # another asset's release is not found through this one
-    other = assets.add_release(document, person="Jo")
+    other = releases.add_release(document, person="Jo")
     assert editor.post(f"{base}{other.pk}/remove/").status_code == 404
     assert TalentRelease.objects.filter(pk=other.pk).exists()
 
