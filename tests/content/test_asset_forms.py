@@ -1,5 +1,6 @@
 """The asset page's forms, refused (issue 11's rule): the page comes back (422) with the
-form as typed and the reason at the field it concerns (a dialog's form comes back open),
+form as typed and the reason at the field it concerns (a dialog's form comes back shown
+in place at the top of the page),
 and nothing is written — not a redirect with a toast."""
 
 from datetime import UTC, datetime
@@ -110,9 +111,9 @@ def test_a_refused_release_edit_comes_back_in_its_dialog_open(page):
     answer = page["client"].post(f"/assets/{asset.pk}/releases/{release.pk}/", typed)
     assert answer.status_code == 422
     html = answer.content.decode()
-    assert f'<dialog id="release-{release.pk}" class="modal"' in html
-    dialog = html[html.index(f'<dialog id="release-{release.pk}"') :]
-    assert dialog[: dialog.index(">")].endswith("open data-open-at-load")
+    # the dialog's form, shown in place at the top of the page (not a closed dialog)
+    assert f'<section class="panel refused-dialog" id="release-{release.pk}"' in html
+    assert f'<dialog id="release-{release.pk}"' not in html
     prefix = f"field-release-{release.pk}"
     assert _error(html, f"{prefix}-person") == "must not be empty"
     assert _error(html, f"{prefix}-document") == "no such asset in this workspace"
@@ -128,8 +129,8 @@ def test_a_refused_withdrawal_comes_back_in_its_dialog_open(page):
     answer = page["client"].post(f"/assets/{asset.pk}/withdraw/", {"reason": reason})
     assert answer.status_code == 422
     html = answer.content.decode()
-    assert '<dialog id="withdraw-dialog" class="modal"' in html
-    assert "open data-open-at-load>" in html[html.index('<dialog id="withdraw-dialog"') :][:200]
+    assert '<section class="panel refused-dialog" id="withdraw-dialog"' in html
+    assert '<dialog id="withdraw-dialog"' not in html
     assert _error(html, "field-withdraw-reason") == "must be at most 500 characters"
     assert "&lt;b&gt;licence&lt;/b&gt; xxx" in html
     _unchanged(asset, audited)

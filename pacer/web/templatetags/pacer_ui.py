@@ -63,7 +63,7 @@ def body_component(name: str, params: tuple[str, ...]):
 
 body_component("page_header", ("title", "subtitle", "html_id"))
 body_component("empty_state", ("title", "html_id"))
-body_component("modal", ("html_id", "title", "open"))  # open: shown at load (a refused form)
+body_component("modal", ("html_id", "title"))
 
 
 # -- components without a body -------------------------------------------------------------

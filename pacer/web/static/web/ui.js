@@ -112,15 +112,6 @@
     });
   }
   document.addEventListener("DOMContentLoaded", function () { fadeToasts(document); });
-
-  // A dialog served open (its form was refused: the reasons are in it) becomes modal.
-  document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("dialog.modal[data-open-at-load]").forEach(function (dialog) {
-      if (!dialog.showModal) return;
-      dialog.close();
-      dialog.showModal();
-    });
-  });
   document.addEventListener("htmx:load", function (event) { fadeToasts(event.target); });
 
   // Live countdowns to deadlines (data-countdown="seconds left when served", negative
