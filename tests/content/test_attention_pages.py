@@ -195,8 +195,10 @@ def test_flags_are_listed_and_cleared_with_a_note(workspace, team, used):
 def test_a_deadline_is_set_on_the_item_and_shown_with_its_board_task(workspace, team):
     item = actions.create_item(workspace, title="Spring post", kind="blog_post", team="brand")
     editor = _client(team["editor"])
-    refused = editor.post(f"/content/items/{item.pk}/due/", {"due_on": "2026-13-01"}, follow=True)
-    assert "due_on: must be a date (YYYY-MM-DD)" in refused.content.decode()
+    refused = editor.post(f"/content/items/{item.pk}/due/", {"due_on": "2026-13-01"})
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert 'id="field-due_on-error"><p>must be a date (YYYY-MM-DD)</p>' in html
     item.refresh_from_db()
     assert item.due_on is None
     editor.post(f"/content/items/{item.pk}/due/", {"due_on": "2026-05-20"})
