@@ -35,16 +35,21 @@ def _collection_page(request, collection, *, new_link=None, new_url=None, refuse
     right after it is made (only its digest is kept). ``refused``: (the share form as
     typed, its errors) when a link was refused (422, the form shown again)."""
     form, errors = refused or ({"days": "30"}, {})
+    links = list(
+        collection.links.select_related("partner")
+        .annotate(download_count=Count("downloads", distinct=True))
+        .annotate(refusal_count=Count("refusals", distinct=True))
+        .order_by("-created_at")
+    )
+    for link in links:
+        link.channel_names = ", ".join(CHANNELS.get(c, c) for c in link.channels)
     return render(
         request,
         "content/collection.html",
         {
             "collection": collection,
             "members": collection.assets.order_by("name"),
-            "links": collection.links.select_related("partner")
-            .annotate(download_count=Count("downloads", distinct=True))
-            .annotate(refusal_count=Count("refusals", distinct=True))
-            .order_by("-created_at"),
+            "links": links,
             "new_link": new_link,
             "new_url": new_url,
             "now": clock.now(),

@@ -165,4 +165,6 @@ def test_the_share_form_refuses_a_channel_of_another_kind_at_the_field(berlin_ki
     assert 'value="Berlin &lt;b&gt;TV&lt;/b&gt;"' in page and 'value="14"' in page
     assert 'value="tv" checked' in page and 'value="print" checked' in page
     assert f'<option value="{berlin.pk}" selected>' in page
+    # the link made for print, with its channel by name and its counts
+    assert "<td>Print</td>" in page
     assert ShareLink.objects.count() == 1 and AuditEntry.objects.count() == audited
