@@ -153,7 +153,8 @@ def _get(request, item_id: int):
 @dataclass
 class Refused:
     """A form of the item page that was refused: which (``state``, ``version``, ``vote``,
-    ``comment``, ``asset``, ``reschedule``, ``due``), what was typed, and why."""
+    ``comment``, ``asset``, ``reschedule``, ``due``, ``flag-<id>``), what was typed, and
+    why."""
 
     form: str
     values: dict
@@ -179,10 +180,20 @@ def _forms(item, latest, refused: Refused | None) -> dict[str, dict]:
 
 @page("content.view")
 def item_detail(request, item_id: int):
-    return _detail(request, _get(request, item_id))
+    return item_page(request, _get(request, item_id))
 
 
-def _detail(request, item, refused: Refused | None = None):
+def _flag_forms(flags, refused: Refused | None) -> list[tuple]:
+    """(flag, the clearing note, its errors) for each open flag: the refused one as typed."""
+    return [
+        (flag, refused.values["note"], refused.errors)
+        if refused and refused.form == f"flag-{flag.pk}"
+        else (flag, "", {})
+        for flag in flags
+    ]
+
+
+def item_page(request, item, refused: Refused | None = None):
     """The item page; ``refused``: the form that was refused, shown again (422) with what
     was typed and the reasons at its fields (nothing was written)."""
     flow = selectors.workflow(request.workspace)
@@ -213,8 +224,8 @@ def _detail(request, item, refused: Refused | None = None):
         "can_review": allows(request.role, "content.review"),
         "asset_choices": asset_choices,
         "channel_label": CHANNELS.get(item.channel, ""),
-        "flags": selectors.open_flags(item),
-        "from_flags": request.GET.get("back") == "flags",
+        "flag_forms": _flag_forms(selectors.open_flags(item), refused),
+        "from_flags": (request.GET.get("back") or request.POST.get("back")) == "flags",
         "deadline_tasks": selectors.deadline_tasks(item),
         "today": clock.now().date(),
         "forms": _forms(item, latest, refused),
@@ -267,11 +278,11 @@ def item_transition(request, item_id: int):
     state = request.POST.get("state", "")
     if state == "published" and not allows(request.role, "content.publish"):
         refused = {"state": "your role does not allow publishing"}
-        return _detail(request, item, Refused("state", {}, refused))
+        return item_page(request, item, Refused("state", {}, refused))
     try:
         actions.transition(item, state, actor=request.user)
     except ValidationFailed as error:
-        return _detail(request, item, Refused("state", {}, error.errors))
+        return item_page(request, item, Refused("state", {}, error.errors))
     label = selectors.workflow(item.workspace).label(state).lower()
     messages.success(request, f"“{item.title}” is now {label}.")
     return _back(item)
@@ -285,7 +296,7 @@ def item_version(request, item_id: int):
     try:
         version = actions.save_version(item, body, actor=request.user)
     except ValidationFailed as error:
-        return _detail(request, item, Refused("version", {"body": body}, error.errors))
+        return item_page(request, item, Refused("version", {"body": body}, error.errors))
     messages.success(request, f"Saved as version {version.number}.")
     return _back(item)
 
@@ -303,7 +314,7 @@ def item_vote(request, item_id: int):
     try:
         actions.vote(step, decision, user=request.user, comment=comment)
     except ValidationFailed as error:
-        return _detail(request, item, Refused("vote", {"comment": comment}, error.errors))
+        return item_page(request, item, Refused("vote", {"comment": comment}, error.errors))
     messages.success(request, f"Step “{step.name}” {decision}.")
     return _back(item)
 
@@ -320,7 +331,7 @@ def item_comment(request, item_id: int):
             raise ValidationFailed({"version": "no such version of this item"})
         actions.add_comment(version, body, user=request.user)
     except ValidationFailed as error:
-        return _detail(request, item, Refused("comment", {"body": body}, error.errors))
+        return item_page(request, item, Refused("comment", {"body": body}, error.errors))
     messages.success(request, f"Comment added to version {version.number}.")
     return _back(item)
 
@@ -333,7 +344,7 @@ def item_reschedule(request, item_id: int):
     try:
         actions.reschedule(item, day, actor=request.user)
     except ValidationFailed as error:
-        return _detail(request, item, Refused("reschedule", {"day": day}, error.errors))
+        return item_page(request, item, Refused("reschedule", {"day": day}, error.errors))
     messages.success(request, f"“{item.title}” moved to {day}.")
     target = request.POST.get("next", "")
     if target.startswith("/content/") and "//" not in target:
@@ -350,7 +361,7 @@ def item_due(request, item_id: int):
     try:
         actions.set_due(item, day or None, actor=request.user)
     except ValidationFailed as error:
-        return _detail(request, item, Refused("due", {"due_on": day}, error.errors))
+        return item_page(request, item, Refused("due", {"due_on": day}, error.errors))
     messages.success(request, f"Deadline set to {day}." if day else "Deadline cleared.")
     return _back(item)
 
@@ -368,7 +379,7 @@ def item_use_asset(request, item_id: int):
         assets.use_asset(item, asset, territory=territory, actor=request.user)
     except ValidationFailed as error:
         typed = {"asset": asset_id, "territory": territory}
-        return _detail(request, item, Refused("asset", typed, error.errors))
+        return item_page(request, item, Refused("asset", typed, error.errors))
     messages.success(request, f"“{asset.name}” is used in this item.")
     return _back(item)
 

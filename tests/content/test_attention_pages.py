@@ -166,10 +166,16 @@ def test_flags_are_listed_and_cleared_with_a_note(workspace, team, used):
         and "&#x27;Beach hero&#x27; was withdrawn" in page
     )
     clear = f"/content/flags/{flag.pk}/clear/"
-    refused = editor.post(clear, {"note": " "}, follow=True)
-    assert "note: must not be empty" in refused.content.decode()
+    audited = AuditEntry.objects.count()
+    typed = "<i>swapped</i>" + "x" * 500
+    refused = editor.post(clear, {"note": typed, "back": "flags"})
+    assert refused.status_code == 422  # the item page, the note as typed, the reason under it
+    html = refused.content.decode()
+    assert f'id="field-flag-note-{flag.pk}-error"><p>must be at most 500 characters</p>' in html
+    assert "&lt;i&gt;swapped&lt;/i&gt;xxx" in html
+    assert '<input type="hidden" name="back" value="flags">' in html  # still from the list
     flag.refresh_from_db()
-    assert flag.resolved_at is None
+    assert flag.resolved_at is None and AuditEntry.objects.count() == audited
     assert _client(team["legal"]).post(clear, {"note": "fine"}).status_code == 403
     answer = editor.post(clear, {"note": "replaced with the pool photo", "back": "flags"})
     assert answer["Location"] == "/content/flags/"
