@@ -494,13 +494,15 @@ def record_download(link: ShareLink, asset: Asset, kind: str, channel: str = "")
 def record_refusal(
     link: ShareLink, asset: Asset, kind: str, channel: str, reason: str
 ) -> ShareRefusal:
-    """Log a download through ``link`` that the asset's rights refused (nothing sent)."""
+    """Log a download through ``link`` that the asset's rights refused (nothing sent);
+    ``channel`` and ``reason`` may hold what the address asked for, so a NUL (which
+    PostgreSQL cannot store) is dropped."""
     return ShareRefusal.objects.create(
         workspace_id=link.workspace_id,
         link=link,
         asset=asset,
         kind=kind[:20],
-        channel=channel[:40],
-        reason=reason[:500],
+        channel=channel.replace("\x00", "")[:40],
+        reason=reason.replace("\x00", "")[:500],
         refused_at=clock.now(),
     )

@@ -168,3 +168,15 @@ def test_the_share_form_refuses_a_channel_of_another_kind_at_the_field(berlin_ki
     # the link made for print, with its channel by name and its counts
     assert "<td>Print</td>" in page
     assert ShareLink.objects.count() == 1 and AuditEntry.objects.count() == audited
+
+
+def test_a_hostile_channel_in_the_address_is_refused_and_logged_without_a_500(berlin_kit):
+    url = f"/share/{berlin_kit['token']}/{berlin_kit['poster'].pk}/medium/"
+    asked = "pr\x00int" + "x" * 100
+    answer = Client().get(url, {"channel": asked})
+    assert answer.status_code == 422
+    assert ShareDownload.objects.count() == 0
+    shown = asked[:40].replace("\x00", "")  # cut to 40, the NUL PostgreSQL cannot store dropped
+    assert list(ShareRefusal.objects.values_list("channel", "reason")) == [
+        (shown, f"this link is for Print; not {shown}")
+    ]
