@@ -6,6 +6,7 @@ class ContentConfig(DomainConfig):
     name = "pacer.content"
     label = "content"
     urls = "pacer.content.urls"
+    cli = "pacer.content.cli"
     api = (
         ("/content/", "pacer.content.api.router"),
         ("/content/", "pacer.content.asset_api.router"),

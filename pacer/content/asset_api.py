@@ -9,7 +9,7 @@ from typing import Literal
 from django.db.models import Count
 from ninja import Field, Query, Router, Schema, Status
 
-from pacer.content import assets, selectors, withdrawal
+from pacer.content import assets, releases, selectors, withdrawal
 from pacer.content.models import FlagKind
 from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, Day, Id, text
 from pacer.core.errors import NotFound, ValidationFailed
@@ -262,7 +262,7 @@ def add_release(request, asset_id: Id, payload: ContentReleaseIn):
     a release of each person in it."""
     found = _asset(request, asset_id)
     values = _release_values(payload.dict())
-    return Status(201, assets.add_release(found, **values, actor=request.user))
+    return Status(201, releases.add_release(found, **values, actor=request.user))
 
 
 def _release(request, asset_id: int, release_id: int):
@@ -280,7 +280,7 @@ def edit_release(request, asset_id: Id, release_id: Id, payload: ContentReleaseP
     """Change a release's person, document or terms."""
     found = _release(request, asset_id, release_id)
     values = _release_values(payload.dict(exclude_unset=True))
-    return assets.update_release(found, values, actor=request.user)
+    return releases.update_release(found, values, actor=request.user)
 
 
 @router.delete(
@@ -288,7 +288,7 @@ def edit_release(request, asset_id: Id, release_id: Id, payload: ContentReleaseP
 )
 @endpoint("assets.manage")
 def remove_release(request, asset_id: Id, release_id: Id):
-    assets.remove_release(_release(request, asset_id, release_id), actor=request.user)
+    releases.remove_release(_release(request, asset_id, release_id), actor=request.user)
     return Status(204, None)
 
 

@@ -2,22 +2,34 @@
 renditions, metadata and rights, talent releases, where used, collections, withdrawal),
 and the files themselves."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from pacer.content import assets, selectors, withdrawal
+from pacer.content import assets, releases, selectors, withdrawal
 from pacer.content.models import AssetStatus
 from pacer.content.storage import storage
 from pacer.core import clock
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
-from pacer.web.components import flash_errors
 from pacer.web.filters import Choice, FilterBar, Text
 from pacer.web.tables import Column, Table
+
+
+@dataclass
+class Refused:
+    """A form of the asset page that was refused: which (``rights``, ``version``,
+    ``release``, ``release-<id>``, ``collect``, ``withdraw``), what was typed, and why."""
+
+    form: str
+    values: dict
+    errors: dict
+
 
 # a search counts its matches up to this many ("more than 1,000"): a broad one (one
 # letter) at 100,000 assets would otherwise count nearly every row on each request
@@ -122,8 +134,50 @@ def _get(request, asset_id: int):
 
 @page("assets.view")
 def asset_detail(request, asset_id: int):
-    asset = _get(request, asset_id)
+    return _detail(request, _get(request, asset_id))
+
+
+def _rights_values(asset) -> dict:
+    """The details-and-rights form's values as the asset has them."""
+    return {
+        "name": asset.name,
+        "description": asset.description,
+        "licence": asset.licence,
+        "territories": ", ".join(asset.territories),
+        "channels": ", ".join(asset.channels),
+        "rights_start": asset.rights_start.isoformat() if asset.rights_start else "",
+        "rights_end": asset.rights_end.isoformat() if asset.rights_end else "",
+        "tags": ", ".join(asset.tags),
+    }
+
+
+def _release_edits(asset, refused: Refused | None) -> list[tuple]:
+    """(release, the edit form's values, its errors, open) for each release: the refused
+    one with what was typed, open."""
+    edits = []
+    for release in selectors.release_list(asset):
+        if refused and refused.form == f"release-{release.pk}":
+            edits.append((release, refused.values, refused.errors, True))
+            continue
+        values = {
+            "person": release.person,
+            "territories": ", ".join(release.territories),
+            "channels": ", ".join(release.channels),
+            "starts_on": release.starts_on.isoformat() if release.starts_on else "",
+            "ends_on": release.ends_on.isoformat() if release.ends_on else "",
+            "document": str(release.document_id or ""),
+        }
+        edits.append((release, values, {}, False))
+    return edits
+
+
+def _detail(request, asset, refused: Refused | None = None):
+    """The asset page; ``refused``: the form that was refused, shown again (422) with what
+    was typed and the reasons at its fields (a dialog's form comes back open)."""
     can_manage = allows(request.role, "assets.manage")
+    typed = refused.values if refused else {}
+    errors = refused.errors if refused else {}
+    form = refused.form if refused else ""
     context = {
         "asset": asset,
         "versions": selectors.asset_versions(asset),
@@ -133,7 +187,7 @@ def asset_detail(request, asset_id: int):
         "can_manage": can_manage,
         "channel_names": ", ".join(CHANNELS.get(c, c) for c in asset.channels) or "any",
         "notices": asset.notices.order_by("created_at"),
-        "releases": selectors.release_list(asset),
+        "releases": _release_edits(asset, refused),
         "document_choices": [("", "—")]
         + [
             (str(pk), name)
@@ -146,16 +200,19 @@ def asset_detail(request, asset_id: int):
         "effects": withdrawal.effects(asset)
         if can_manage and asset.status == AssetStatus.ACTIVE
         else [],
-        "rights": {
-            "licence": asset.licence,
-            "territories": ", ".join(asset.territories),
-            "channels": ", ".join(asset.channels),
-            "rights_start": asset.rights_start.isoformat() if asset.rights_start else "",
-            "rights_end": asset.rights_end.isoformat() if asset.rights_end else "",
-            "tags": ", ".join(asset.tags),
-        },
+        "facts": _rights_values(asset),
+        "rights": typed if form == "rights" else _rights_values(asset),
+        "rights_errors": errors if form == "rights" else {},
+        "version_errors": errors if form == "version" else {},
+        "release_form": typed if form == "release" else {},
+        "release_errors": errors if form == "release" else {},
+        "collect_form": typed if form == "collect" else {},
+        "collect_errors": errors if form == "collect" else {},
+        "withdraw_form": typed if form == "withdraw" else {},
+        "withdraw_errors": errors if form == "withdraw" else {},
     }
-    return render(request, "content/asset_detail.html", context)
+    status = 422 if refused else 200
+    return render(request, "content/asset_detail.html", context, status=status)
 
 
 @require_POST
@@ -167,9 +224,8 @@ def asset_update(request, asset_id: int):
     try:
         assets.update_asset(asset, values, actor=request.user)
     except ValidationFailed as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, "Saved.")
+        return _detail(request, asset, Refused("rights", values, error.errors))
+    messages.success(request, "Saved.")
     return HttpResponseRedirect(reverse("asset-detail", args=[asset.pk]))
 
 
@@ -181,9 +237,8 @@ def asset_version(request, asset_id: int):
     try:
         version = assets.add_version(asset, filename=filename, data=content, user=request.user)
     except ValidationFailed as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, f"Version {version.number} uploaded.")
+        return _detail(request, asset, Refused("version", {}, error.errors))
+    messages.success(request, f"Version {version.number} uploaded.")
     return HttpResponseRedirect(reverse("asset-detail", args=[asset.pk]))
 
 
@@ -204,9 +259,10 @@ def asset_collect(request, asset_id: int):
                 raise ValidationFailed({"collection": "choose a collection or name a new one"})
         assets.collect(collection, asset, actor=request.user)
     except ValidationFailed as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, f"Added to “{collection.name}”.")
+        typed = {"collection": chosen, "new_collection": request.POST.get("new_collection", "")}
+        errors = {("new_collection" if k == "name" else k): v for k, v in error.errors.items()}
+        return _detail(request, asset, Refused("collect", typed, errors))
+    messages.success(request, f"Added to “{collection.name}”.")
     return HttpResponseRedirect(reverse("asset-detail", args=[asset.pk]))
 
 
@@ -239,28 +295,31 @@ def asset_file(request, asset_id: int, number: int, kind: str):
 @page("assets.manage")
 def asset_withdraw(request, asset_id: int):
     """Withdraw the asset by hand, with a reason (confirmed in the page's dialog, which
-    lists what it will do to the items that use it)."""
+    lists what it will do to the items that use it; refused, the dialog comes back open
+    with the reason typed and why)."""
     asset = _get(request, asset_id)
     if asset.status != AssetStatus.ACTIVE:
         messages.error(request, "This asset is already withdrawn.")
         return HttpResponseRedirect(reverse("asset-detail", args=[asset.pk]))
+    reason = request.POST.get("reason", "")
     try:
-        flags = withdrawal.withdraw_asset(
-            asset, reason=request.POST.get("reason", ""), actor=request.user
-        )
+        flags = withdrawal.withdraw_asset(asset, reason=reason, actor=request.user)
     except ValidationFailed as error:
-        flash_errors(request, error)
-    else:
-        messages.success(
-            request, f"“{asset.name}” withdrawn; {len(flags)} content item(s) flagged."
-        )
+        return _detail(request, asset, Refused("withdraw", {"reason": reason}, error.errors))
+    messages.success(request, f"“{asset.name}” withdrawn; {len(flags)} content item(s) flagged.")
     return HttpResponseRedirect(reverse("asset-detail", args=[asset.pk]))
 
 
 def _release_values(data) -> dict:
-    values = {field: data.get(field, "") for field in assets.RELEASE_FIELDS}
+    values = {field: data.get(field, "") for field in releases.RELEASE_FIELDS}
     values["document_id"] = data.get("document", "")
     return values
+
+
+def _typed_release(data) -> dict:
+    """A release form's values as typed, to show it again."""
+    names = ("person", "territories", "channels", "starts_on", "ends_on", "document")
+    return {name: data.get(name, "") for name in names}
 
 
 @require_POST
@@ -269,11 +328,11 @@ def release_add(request, asset_id: int):
     asset = _get(request, asset_id)
     values = _release_values(request.POST)
     try:
-        release = assets.add_release(asset, **values, actor=request.user)
+        release = releases.add_release(asset, **values, actor=request.user)
     except ValidationFailed as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, f"Release of {release.person} added.")
+        typed = _typed_release(request.POST)
+        return _detail(request, asset, Refused("release", typed, error.errors))
+    messages.success(request, f"Release of {release.person} added.")
     return HttpResponseRedirect(reverse("asset-detail", args=[asset.pk]) + "#releases-h")
 
 
@@ -290,11 +349,11 @@ def _release(request, asset_id: int, release_id: int):
 def release_edit(request, asset_id: int, release_id: int):
     asset, release = _release(request, asset_id, release_id)
     try:
-        assets.update_release(release, _release_values(request.POST), actor=request.user)
+        releases.update_release(release, _release_values(request.POST), actor=request.user)
     except ValidationFailed as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, f"Release of {release.person} saved.")
+        typed = _typed_release(request.POST)
+        return _detail(request, asset, Refused(f"release-{release.pk}", typed, error.errors))
+    messages.success(request, f"Release of {release.person} saved.")
     return HttpResponseRedirect(reverse("asset-detail", args=[asset.pk]) + "#releases-h")
 
 
@@ -302,6 +361,6 @@ def release_edit(request, asset_id: int, release_id: int):
 @page("assets.manage")
 def release_remove(request, asset_id: int, release_id: int):
     asset, release = _release(request, asset_id, release_id)
-    assets.remove_release(release, actor=request.user)
+    releases.remove_release(release, actor=request.user)
     messages.success(request, f"Release of {release.person} removed.")
     return HttpResponseRedirect(reverse("asset-detail", args=[asset.pk]) + "#releases-h")

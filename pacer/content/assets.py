@@ -25,9 +25,9 @@ from pacer.content.models import (
     ContentItem,
     ShareDownload,
     ShareLink,
-    TalentRelease,
+    ShareRefusal,
 )
-from pacer.content.rights import lapsed, rights_problem
+from pacer.content.rights import lapsed, rights_problem, rights_problems
 from pacer.content.search import fold
 from pacer.content.storage import storage
 from pacer.core import audit, clock
@@ -127,7 +127,7 @@ def _store(asset: Asset, number: int, facts: dict, data: bytes, user) -> AssetVe
     return version
 
 
-def _rights(values: dict, errors: dict) -> dict:
+def clean_rights(values: dict, errors: dict) -> dict:
     """Licence, territories, channels and the rights' days, cleaned."""
     found: dict = {}
     licence = values.get("licence", "")
@@ -199,7 +199,7 @@ def upload_asset(
         )
     ):
         errors["metadata"] = "at most 50 text keys (60 chars) and values (500 chars)"
-    found = _rights(rights or {}, errors)
+    found = clean_rights(rights or {}, errors)
     try:
         facts = _check_file(filename, data)
     except ValidationFailed as refused:
@@ -249,7 +249,7 @@ def update_asset(asset: Asset, values: dict, *, actor=None) -> Asset:
         field: values.get(field, getattr(asset, field))
         for field in ("licence", "territories", "channels", "rights_start", "rights_end")
     }
-    found = _rights(merged, errors)
+    found = clean_rights(merged, errors)
     if errors:
         raise ValidationFailed(errors)
     asset = Asset.objects.select_for_update().get(pk=asset.pk)
@@ -339,16 +339,19 @@ def share_collection(
     can_download: bool,
     renditions,
     partner=None,
+    channels=(),
     actor=None,
 ) -> tuple[ShareLink, str]:
     """An expiring link to a collection for a partner (``partner``: one of the workspace's
-    partners, if named; its deactivation stops the link). Returns the link and its token,
+    partners, if named; its deactivation stops the link) and the ``channels`` it is for
+    (each one of the partner's; none: all of them). Returns the link and its token,
     which is stored only as a digest: show the address now, it cannot be shown again."""
     errors: dict[str, str] = {}
     if partner is not None and partner.workspace_id != collection.workspace_id:
         errors["partner"] = "no such partner in this workspace"
     elif partner is not None and not partner.active:
         errors["partner"] = f"{partner.name} is deactivated: reactivate it first"
+    channels = _link_channels(channels, partner if "partner" not in errors else None, errors)
     if not isinstance(label, str) or not 1 <= len(label.strip()) <= 200:
         errors["label"] = "name who it is for in 1-200 characters"
     try:
@@ -373,6 +376,7 @@ def share_collection(
         prefix=token[:6],
         can_download=bool(can_download),
         renditions=sorted(set(renditions)),
+        channels=channels,
         expires_at=clock.now() + timedelta(days=days),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
@@ -381,13 +385,66 @@ def share_collection(
         "asset.share",
         link,
         actor=actor,
-        after={"collection": collection.pk, "days": days, "partner": getattr(partner, "pk", None)},
+        after={
+            "collection": collection.pk,
+            "days": days,
+            "partner": getattr(partner, "pk", None),
+            "channels": channels,
+        },
     )
     return link, token
 
 
-def share_problem(link: ShareLink | None, asset: Asset | None = None, kind: str = "") -> str | None:
-    """Why a share link (or a download through it) is refused, or ``None``."""
+def _link_channels(value, partner, errors: dict) -> list[str]:
+    """The channels a link is for, in ``CHANNELS`` order: each a channel, and one the
+    partner may use when the link is made for one; refused naming ``channels``."""
+    value = [value] if isinstance(value, str) else list(value or ())
+    unknown = [c for c in value if c not in CHANNELS]
+    if unknown:
+        errors["channels"] = f"'{str(unknown[0])[:40]}' is not a channel"
+        return []
+    if partner is not None:
+        other = [c for c in CHANNELS if c in value and c not in partner.channels]
+        if other:
+            allowed = ", ".join(CHANNELS[c] for c in partner.channels)
+            errors["channels"] = (
+                f"{partner.name} may use assets on {allowed}; not {CHANNELS[other[0]]}"
+            )
+            return []
+    return [c for c in CHANNELS if c in value]
+
+
+def link_use(link: ShareLink) -> tuple[str | None, list[str]]:
+    """(territory, channels) a link's assets must be licensed for: its partner's territory
+    and the link's channels that the partner still may use (all the partner's when the
+    link names none); for a link made for no partner, no territory (``None``) and its own
+    channels (none: only the asset's dates, withdrawal and releases are checked)."""
+    if link.partner is None:
+        return None, list(link.channels)
+    allowed = link.partner.channels
+    return link.partner.territory, [c for c in (link.channels or allowed) if c in allowed]
+
+
+def covered_channels(link: ShareLink, asset: Asset, day: date) -> list[str] | None:
+    """The link's channels the asset's rights cover on ``day`` (in the link's territory);
+    ``None`` when the link checks no channel."""
+    territory, channels = link_use(link)
+    if territory is None and not channels:
+        return None
+    releases = asset.releases.all()
+    return [
+        channel
+        for channel in channels
+        if not rights_problems(asset, day, territory=territory, channel=channel, releases=releases)
+    ]
+
+
+def share_problem(
+    link: ShareLink | None, asset: Asset | None = None, kind: str = "", channel: str = ""
+) -> str | None:
+    """Why a share link (or a download through it, for ``channel``) is refused, or
+    ``None``: the link expired or was withdrawn, the asset is not its, the asset lapsed, or
+    its rights do not cover what the link is for today (``rights_refusal``)."""
     if link is None or link.expires_at <= clock.now():
         return "this link has expired or does not exist"
     if link.partner is not None and not link.partner.active:
@@ -396,137 +453,56 @@ def share_problem(link: ShareLink | None, asset: Asset | None = None, kind: str 
         return None
     if not link.collection.assets.filter(pk=asset.pk).exists():
         return "this asset is not shared by this link"
-    problem = lapsed(asset, clock.now().date())
-    if problem:
-        return problem
     if kind and (not link.can_download or kind not in link.renditions):
         return "this link does not allow that download"
+    return rights_refusal(link, asset, channel)
+
+
+def rights_refusal(link: ShareLink, asset: Asset, channel: str = "") -> str | None:
+    """Why the asset's rights refuse it through ``link`` today (``channel``: the one a
+    download is for; "" asks for any of the link's), or ``None``."""
+    day = clock.now().date()
+    problem = lapsed(asset, day)
+    if problem:
+        return problem
+    covered = covered_channels(link, asset, day)
+    if covered is None:
+        return None
+    territory, channels = link_use(link)
+    if not channels:
+        return f"{link.partner.name} may no longer use assets on this link's channels"
+    if channel and channel not in channels:
+        return f"this link is for {', '.join(CHANNELS[c] for c in channels)}; not {channel[:40]}"
+    if channel and channel not in covered:
+        return "; ".join(rights_problems(asset, day, territory=territory, channel=channel))
+    if not covered:  # none of them: the reasons, each once
+        reasons = [
+            reason
+            for wanted in channels
+            for reason in rights_problems(asset, day, territory=territory, channel=wanted)
+        ]
+        return "; ".join(dict.fromkeys(reasons))
     return None
 
 
 @transaction.atomic
-def record_download(link: ShareLink, asset: Asset, kind: str) -> ShareDownload:
-    return ShareDownload.objects.create(link=link, asset=asset, kind=kind)
-
-
-def _release_terms(asset: Asset, values: dict) -> dict:
-    """A release's person, document and terms, cleaned, or ``ValidationFailed`` naming
-    each bad field (``person``, ``document``, ``territories``, ``channels``, ``starts_on``,
-    ``ends_on``)."""
-    errors: dict[str, str] = {}
-    person = check_text(errors, "person", values.get("person"), 200, required=True)
-    terms = _rights(
-        {
-            "territories": values.get("territories") or "",
-            "channels": values.get("channels") or "",
-            "rights_start": values.get("starts_on"),
-            "rights_end": values.get("ends_on"),
-        },
-        errors,
-    )
-    for old, new in (("rights_start", "starts_on"), ("rights_end", "ends_on")):
-        if old in errors:
-            errors[new] = errors.pop(old)
-    document = None
-    document_id = values.get("document_id")
-    if document_id not in (None, ""):
-        wanted = str(document_id).strip()
-        if wanted.isdecimal() and len(wanted) < 19:
-            document = Asset.objects.filter(workspace_id=asset.workspace_id, pk=wanted).first()
-        if document is None:
-            errors["document"] = "no such asset in this workspace"
-        elif document.pk == asset.pk:
-            errors["document"] = "the release document must be another asset"
-    if errors:
-        raise ValidationFailed(errors)
-    return {
-        "person": person,
-        "document": document,
-        "territories": terms["territories"],
-        "channels": terms["channels"],
-        "starts_on": terms["rights_start"],
-        "ends_on": terms["rights_end"],
-    }
+def record_download(link: ShareLink, asset: Asset, kind: str, channel: str = "") -> ShareDownload:
+    return ShareDownload.objects.create(link=link, asset=asset, kind=kind, channel=channel)
 
 
 @transaction.atomic
-def add_release(
-    asset: Asset,
-    *,
-    person,
-    document_id=None,
-    territories="",
-    channels="",
-    starts_on=None,
-    ends_on=None,
-    actor=None,
-) -> TalentRelease:
-    """Record a person's talent release for ``asset``: from then on every use of the asset
-    must be covered by a release of each person in it (``pacer.content.rights``)."""
-    terms = _release_terms(
-        asset,
-        {
-            "person": person,
-            "document_id": document_id,
-            "territories": territories,
-            "channels": channels,
-            "starts_on": starts_on,
-            "ends_on": ends_on,
-        },
+def record_refusal(
+    link: ShareLink, asset: Asset, kind: str, channel: str, reason: str
+) -> ShareRefusal:
+    """Log a download through ``link`` that the asset's rights refused (nothing sent);
+    ``channel`` and ``reason`` may hold what the address asked for, so a NUL (which
+    PostgreSQL cannot store) is dropped."""
+    return ShareRefusal.objects.create(
+        workspace_id=link.workspace_id,
+        link=link,
+        asset=asset,
+        kind=kind[:20],
+        channel=channel.replace("\x00", "")[:40],
+        reason=reason.replace("\x00", "")[:500],
+        refused_at=clock.now(),
     )
-    release = TalentRelease.objects.create(workspace_id=asset.workspace_id, asset=asset, **terms)
-    audit.record(
-        asset.workspace,
-        "asset.release",
-        release,
-        actor=actor,
-        after={"asset": asset.pk, "person": terms["person"], "ends_on": str(terms["ends_on"])},
-    )
-    return release
-
-
-RELEASE_FIELDS = ("person", "document_id", "territories", "channels", "starts_on", "ends_on")
-
-
-@transaction.atomic
-def update_release(release: TalentRelease, values: dict, *, actor=None) -> TalentRelease:
-    """Change a release's person, document or terms (``values`` holds ``RELEASE_FIELDS``;
-    a field left out keeps its value). Uses already recorded are not re-checked: the
-    rights are checked again when an item next enters a state that needs approval."""
-    current = {
-        "person": release.person,
-        "document_id": release.document_id,
-        "territories": release.territories,
-        "channels": release.channels,
-        "starts_on": release.starts_on,
-        "ends_on": release.ends_on,
-    }
-    terms = _release_terms(release.asset, {**current, **values})
-    release = TalentRelease.objects.select_for_update().get(pk=release.pk)
-    before = audit.snapshot(release, ["person", "territories", "channels", "ends_on"])
-    for field, value in terms.items():
-        setattr(release, field, value)
-    release.save()
-    audit.record(
-        release.workspace,
-        "asset.release.update",
-        release,
-        actor=actor,
-        before=before,
-        after=audit.snapshot(release, list(before)),
-    )
-    return release
-
-
-@transaction.atomic
-def remove_release(release: TalentRelease, *, actor=None) -> None:
-    """Delete a release (recorded by mistake, or revoked): the person in the asset is then
-    covered only by their other releases, if any."""
-    audit.record(
-        release.workspace,
-        "asset.release.remove",
-        release,
-        actor=actor,
-        before={"asset": release.asset_id, "person": release.person},
-    )
-    release.delete()

@@ -30,7 +30,6 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import admitted_role, allows, check, page
 from pacer.planning import selectors as planning
 from pacer.teams import selectors as teams
-from pacer.web.components import flash_errors
 from pacer.web.filters import Choice, FilterBar
 from pacer.web.tables import Column, Table
 
@@ -320,20 +319,19 @@ def calendar_move(request, item_id: int):
 @page("content.view")
 def feeds(request):
     """The user's feeds. A feed's secret address is shown once, when it is made or
-    rotated (only its digest is kept); the table names each by its first characters."""
-    new_url = None
+    rotated (only its digest is kept); the table names each by its first characters.
+    A refused feed comes back (422) with the choice kept and the reason at its field."""
+    new_url, form, errors, status = None, {}, {}, 200
     if request.method == "POST":
+        form = {"scope": request.POST.get("scope", ""), "team": request.POST.get("team", "")}
         try:
-            feed, token = actions.rotate_feed(
-                request.workspace,
-                user=request.user,
-                scope=request.POST.get("scope", ""),
-                team=request.POST.get("team", ""),
-            )
+            feed, token = actions.rotate_feed(request.workspace, user=request.user, **form)
         except ValidationFailed as error:
-            flash_errors(request, error)
-            return HttpResponseRedirect(reverse("content-feeds"))
-        new_url = request.build_absolute_uri(reverse("content-ical", args=[token]))
+            errors, status = error.errors, 422
+        else:
+            new_url = request.build_absolute_uri(reverse("content-ical", args=[token]))
+            form = {}
+    team_names = dict(teams.team_choices(request.workspace))
     return render(
         request,
         "content/feeds.html",
@@ -341,8 +339,11 @@ def feeds(request):
             "feeds": selectors.feeds_of(request.workspace, request.user),
             "new_url": new_url,
             "scopes": FeedScope.choices,
-            "teams": teams.team_options(dict(teams.team_choices(request.workspace)), "", "—"),
+            "teams": teams.team_options(team_names, form.get("team", ""), "—"),
+            "feed_form": form,
+            "feed_errors": errors,
         },
+        status=status,
     )
 
 

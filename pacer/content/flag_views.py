@@ -8,11 +8,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from pacer.content import selectors, withdrawal
+from pacer.content import selectors, views, withdrawal
 from pacer.content.models import FlagKind
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import page
-from pacer.web.components import flash_errors
 from pacer.web.filters import Choice, FilterBar
 from pacer.web.tables import Column, Table
 
@@ -64,15 +63,17 @@ def flag_list(request):
 @require_POST
 @page("content.edit")
 def flag_clear(request, flag_id: int):
-    """Clear a flag with a note; back to the item, or to the list when it came from there."""
+    """Clear a flag with a note; back to the item, or to the list when it came from there.
+    Refused, the item page again (422) with the note as typed and the reason under it."""
     found = selectors.flag(request.workspace, flag_id)
     if found is None:
         raise Http404("no such flag")
+    note = request.POST.get("note", "")
     try:
-        withdrawal.clear_flag(found, note=request.POST.get("note", ""), actor=request.user)
+        withdrawal.clear_flag(found, note=note, actor=request.user)
     except ValidationFailed as error:
-        flash_errors(request, error)
-        return HttpResponseRedirect(reverse("content-item", args=[found.item_id]) + "#flags-h")
+        refused = views.Refused(f"flag-{found.pk}", {"note": note}, error.errors)
+        return views.item_page(request, found.item, refused)
     messages.success(request, f"Flag on “{found.item.title}” cleared.")
     if request.POST.get("back") == "flags":
         return HttpResponseRedirect(reverse("content-flags"))

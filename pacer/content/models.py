@@ -364,7 +364,11 @@ class ShareLink(models.Model):
     """An expiring link to a collection for a partner: view, and download when allowed,
     of the renditions it names ("original", "medium", "thumbnail"). Its token is stored
     only as its SHA-256 digest: the link is shown once, when it is made. ``partner``: the
-    partner it was made for, if named (a deactivated partner's links stop working)."""
+    partner it was made for, if named (a deactivated partner's links stop working).
+    ``channels``: the channels it is for (keys of ``CHANNELS``; each one of the partner's;
+    empty: all of the partner's, or none checked for a link made for no partner). It
+    serves an asset only while the asset's rights cover one of them, in the partner's
+    territory, today (ADR 0011, step 5)."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="links")
@@ -376,18 +380,35 @@ class ShareLink(models.Model):
     prefix = models.CharField(max_length=8, blank=True, default="")
     can_download = models.BooleanField(default=False)
     renditions = models.JSONField(default=list)
+    channels = models.JSONField(default=list)
     expires_at = models.DateTimeField()
     created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 
 
 class ShareDownload(models.Model):
-    """One download through a share link."""
+    """One download through a share link, for ``channel`` ("" for a link that checks no
+    channel, and for downloads made before links had channels)."""
 
     link = models.ForeignKey(ShareLink, on_delete=models.CASCADE, related_name="downloads")
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE)
     kind = models.CharField(max_length=20)
+    channel = models.CharField(max_length=40, blank=True, default="")
     downloaded_at = models.DateTimeField(auto_now_add=True)
+
+
+class ShareRefusal(models.Model):
+    """A download through a working share link that was refused because the asset's
+    rights no longer cover what the link is for (its channels, its partner's territory,
+    today): nothing was sent. ``reason``: what the person was told."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    link = models.ForeignKey(ShareLink, on_delete=models.CASCADE, related_name="refusals")
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE)
+    kind = models.CharField(max_length=20)
+    channel = models.CharField(max_length=40, blank=True, default="")
+    reason = models.CharField(max_length=500)
+    refused_at = models.DateTimeField()
 
 
 class Partner(models.Model):

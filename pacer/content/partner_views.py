@@ -102,11 +102,24 @@ def partner_create(request):
 
 @page("assets.view")
 def partner_detail(request, partner_id: int):
-    found = _partner(request, partner_id)
+    return _detail_page(request, _partner(request, partner_id))
+
+
+def _detail_page(request, found, refused: tuple[str, dict, dict] | None = None):
+    """The partner's page; ``refused``: (which form: ``share``, ``login`` or ``active``,
+    what was typed, the reasons), shown again (422) with the reasons at its fields; a
+    password typed is never shown back."""
+    form, typed, errors = refused or ("", {}, {})
+    share_form = typed if form == "share" else {"renditions": ["medium", "thumbnail"]}
     return render(
         request,
         "content/partner.html",
         {
+            "share_form": share_form,
+            "share_errors": errors if form == "share" else {},
+            "login_form": typed if form == "login" else {},
+            "login_errors": errors if form == "login" else {},
+            "active_errors": errors if form == "active" else {},
             "partner": found,
             "channel": partners.channel_names(found.channels),
             "shares": found.shares.select_related("collection").order_by("collection__name"),
@@ -121,6 +134,7 @@ def partner_detail(request, partner_id: int):
             "can_manage": allows(request.role, "assets.manage"),
             "can_preview": allows(request.role, "content.portal"),
         },
+        status=422 if refused else 200,
     )
 
 
@@ -202,8 +216,7 @@ def partner_activate(request, partner_id: int):
     try:
         partners.set_active(found, active, actor=request.user)
     except ValidationFailed as error:  # e.g. a login that is the workspace's only admin
-        flash_errors(request, error)
-        return HttpResponseRedirect(reverse("partner", args=[found.pk]))
+        return _detail_page(request, found, ("active", {}, error.errors))
     if moved:
         names = ", ".join(user.get_username() for user, _role in moved)
         messages.info(request, f"Given the partner role back, so suspended too: {names}.")
@@ -227,16 +240,15 @@ def partner_share(request, partner_id: int):
     wanted = request.POST.get("collection", "")
     is_id = wanted.isdecimal() and len(wanted) < 19
     collection = selectors.collection(request.workspace, int(wanted)) if is_id else None
+    renditions = request.POST.getlist("renditions")
     try:
         if collection is None:
             raise ValidationFailed({"collection": "choose one of this workspace's collections"})
-        partners.share(
-            found, collection, renditions=request.POST.getlist("renditions"), actor=request.user
-        )
+        partners.share(found, collection, renditions=renditions, actor=request.user)
     except ValidationFailed as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, f"'{collection.name}' shared with {found.name}.")
+        typed = {"collection": wanted, "renditions": renditions}
+        return _detail_page(request, found, ("share", typed, error.errors))
+    messages.success(request, f"'{collection.name}' shared with {found.name}.")
     return HttpResponseRedirect(reverse("partner", args=[found.pk]))
 
 
@@ -254,11 +266,11 @@ def partner_login(request, partner_id: int):
             actor=request.user,
         )
     except ValidationFailed as error:
-        flash_errors(request, error)
-    else:
-        messages.success(
-            request, f"Login '{member.user.get_username()}' made: it sees only the portal."
-        )
+        typed = {"username": data.get("username", ""), "email": data.get("email", "")}
+        return _detail_page(request, found, ("login", typed, error.errors))
+    messages.success(
+        request, f"Login '{member.user.get_username()}' made: it sees only the portal."
+    )
     return HttpResponseRedirect(reverse("partner", args=[found.pk]))
 
 

@@ -6,20 +6,23 @@ domain asks ``selectors.check_asset_use``)."""
 from datetime import date
 
 
-def _covers(territories, channels, start, end, day: date, territory: str, channel: str) -> bool:
+def _covers(
+    territories, channels, start, end, day: date, territory: str | None, channel: str
+) -> bool:
     return (
         (not start or day >= start)
         and (not end or day <= end)
-        and (not territories or territory.upper() in territories)
+        and (territory is None or not territories or territory.upper() in territories)
         and (not channels or channel in channels)
     )
 
 
 def release_problems(
-    asset, releases, day: date, *, territory: str = "", channel: str = ""
+    asset, releases, day: date, *, territory: str | None = "", channel: str = ""
 ) -> list[str]:
     """Why the talent releases do not cover the use: one reason per person none of whose
-    releases covers it (``releases``: the asset's ``TalentRelease`` rows)."""
+    releases covers it (``releases``: the asset's ``TalentRelease`` rows; ``territory``
+    ``None``: any territory, not checked)."""
     by_person: dict[str, list] = {}
     for release in releases:
         by_person.setdefault(release.person, []).append(release)
@@ -34,10 +37,16 @@ def release_problems(
         terms = "; ".join(_terms(r) for r in held)
         problems.append(
             f"'{asset.name}' shows {person}, whose release does not cover "
-            f"{territory.upper() or 'an unnamed territory'}, channel '{channel or 'none'}' "
+            f"{_where(territory)}, channel '{channel or 'none'}' "
             f"on {day} (it covers {terms})"
         )
     return problems
+
+
+def _where(territory: str | None) -> str:
+    if territory is None:
+        return "any territory"
+    return territory.upper() or "an unnamed territory"
 
 
 def _terms(release) -> str:
@@ -47,10 +56,11 @@ def _terms(release) -> str:
 
 
 def rights_problems(
-    asset, day: date, *, territory: str = "", channel: str = "", releases=None
+    asset, day: date, *, territory: str | None = "", channel: str = "", releases=None
 ) -> list[str]:
     """Every reason ``asset`` may not be used on ``day`` in ``territory`` on ``channel``
-    (empty when it may). ``releases`` defaults to the asset's talent releases.
+    (empty when it may). ``releases`` defaults to the asset's talent releases; a
+    ``territory`` of ``None`` is not checked (a share link made for no partner).
 
     Example: an asset licensed for US and CA until 2026-06-30 refuses a use in DE, or any
     use on 2026-07-01; empty territories or channels mean worldwide or any channel."""
@@ -63,8 +73,8 @@ def rights_problems(
         problems.append(f"{name} may be used from {asset.rights_start}, not on {day}")
     if asset.rights_end and day > asset.rights_end:
         problems.append(f"{name} may be used until {asset.rights_end}, not on {day}")
-    if asset.territories and territory.upper() not in asset.territories:
-        where = territory.upper() or "an unnamed territory"
+    if territory is not None and asset.territories and territory.upper() not in asset.territories:
+        where = _where(territory)
         problems.append(f"{name} is licensed for {', '.join(asset.territories)}, not {where}")
     if asset.channels and channel not in asset.channels:
         problems.append(

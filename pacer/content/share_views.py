@@ -3,7 +3,8 @@ public pages a partner opens with a link (its token is the authority)."""
 
 from functools import wraps
 
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.db.models import Count
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -12,9 +13,9 @@ from pacer.content import assets, partners, selectors
 from pacer.content.models import ShareLink
 from pacer.content.storage import storage
 from pacer.core import clock
+from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
-from pacer.web.components import flash_errors
 
 
 def _collection(request, collection_id: int):
@@ -29,56 +30,80 @@ def collection_detail(request, collection_id: int):
     return _collection_page(request, _collection(request, collection_id))
 
 
-def _collection_page(request, collection, *, new_link=None, new_url=None):
+def _collection_page(request, collection, *, new_link=None, new_url=None, refused=None):
     """A collection, its members and its share links. A link's address is shown once,
-    right after it is made (only its digest is kept)."""
+    right after it is made (only its digest is kept). ``refused``: (the share form as
+    typed, its errors) when a link was refused (422, the form shown again)."""
+    form, errors = refused or ({"days": "30"}, {})
+    links = list(
+        collection.links.select_related("partner")
+        .annotate(download_count=Count("downloads", distinct=True))
+        .annotate(refusal_count=Count("refusals", distinct=True))
+        .order_by("-created_at")
+    )
+    for link in links:
+        link.channel_names = ", ".join(CHANNELS.get(c, c) for c in link.channels)
     return render(
         request,
         "content/collection.html",
         {
             "collection": collection,
             "members": collection.assets.order_by("name"),
-            "links": collection.links.order_by("-created_at"),
+            "links": links,
             "new_link": new_link,
             "new_url": new_url,
             "now": clock.now(),
             "kinds": [(k, k) for k in assets.SHARE_KINDS],
+            "channels": list(CHANNELS.items()),
             "partners": [("", "—")]
             + [
                 (str(p.pk), p.name)
                 for p in partners.partners(request.workspace).filter(active=True)
             ],
             "can_manage": allows(request.role, "assets.manage"),
+            "share_form": form,
+            "share_errors": errors,
         },
+        status=422 if refused else 200,
     )
 
 
 @require_POST
 @page("assets.manage")
 def collection_share(request, collection_id: int):
+    """Make a share link; refused, the collection's page again with the form as typed and
+    the reasons at its fields (nothing made)."""
     collection = _collection(request, collection_id)
     data = request.POST
-    wanted = data.get("partner", "")
+    form = {
+        "label": data.get("label", ""),
+        "days": data.get("days", ""),
+        "partner": data.get("partner", ""),
+        "can_download": data.get("can_download") == "on",
+        "renditions": data.getlist("renditions"),
+        "channels": data.getlist("channels"),
+    }
+    wanted = form["partner"]
     partner = None
     if wanted:
         is_id = wanted.isdecimal() and len(wanted) < 19
         partner = partners.partner(request.workspace, int(wanted)) if is_id else None
         if partner is None:
-            flash_errors(request, ValidationFailed({"partner": "no such partner"}))
-            return HttpResponseRedirect(reverse("collection", args=[collection.pk]))
+            refused = (form, {"partner": "no such partner"})
+            return _collection_page(request, collection, refused=refused)
     try:
         link, token = assets.share_collection(
             collection,
-            label=data.get("label", ""),
-            days=data.get("days", ""),
-            can_download=data.get("can_download") == "on",
-            renditions=data.getlist("renditions"),
+            label=form["label"],
+            days=form["days"],
+            can_download=form["can_download"],
+            renditions=form["renditions"],
             partner=partner,
+            channels=form["channels"],
             actor=request.user,
         )
     except ValidationFailed as error:
-        flash_errors(request, error)
-        return HttpResponseRedirect(reverse("collection", args=[collection.pk]))
+        return _collection_page(request, collection, refused=(form, error.errors))
     url = request.build_absolute_uri(reverse("share", args=[token]))
     return _collection_page(request, collection, new_link=link, new_url=url)
 
@@ -128,22 +153,59 @@ def refusing(view):
 def share(request, token: str):
     """A partner's view of a shared collection: the assets whose rights still hold."""
     link = _link(token)
+    today = clock.now().date()
     shown = [
-        a for a in link.collection.assets.order_by("name") if not assets.share_problem(link, a)
+        (asset, _channel_choices(assets.covered_channels(link, asset, today)))
+        for asset in link.collection.assets.prefetch_related("releases").order_by("name")
+        if not assets.share_problem(link, asset)
     ]
-    return render(request, "content/share.html", {"link": link, "token": token, "assets": shown})
+    return render(request, "content/share.html", {"link": link, "token": token, "shown": shown})
+
+
+def _channel_choices(covered: list[str] | None) -> list[tuple[str, str]]:
+    """(key, name) of each channel a download may be for; one blank one when the link
+    checks no channel."""
+    return [(c, CHANNELS[c]) for c in covered] if covered is not None else [("", "")]
+
+
+def _download_channel(link: ShareLink, asset, wanted: str) -> str:
+    """The channel a download is for: ``wanted``, else the link's only one, else the only
+    one of the link's that the asset's rights cover today ("" for a link that checks no
+    channel, or several)."""
+    if wanted:
+        return wanted[:40]
+    _, channels = assets.link_use(link)
+    if len(channels) == 1:
+        return channels[0]
+    covered = assets.covered_channels(link, asset, clock.now().date())
+    return covered[0] if covered and len(covered) == 1 else ""
 
 
 @require_GET
 @refusing
 def share_download(request, token: str, asset_id: int, kind: str):
-    """A download through a share link, refused outside its permissions or the asset's
-    rights, and counted once per file sent (only a GET sends it)."""
+    """A download through a share link, for the channel ``?channel=`` names (or the only
+    one the link's asset is covered on), counted once per file sent (only a GET sends it).
+    404 outside the link's permissions; 422 with the reason, logged and nothing sent, when
+    the asset's rights do not cover what the link is for today (ADR 0011, step 5)."""
     link = _link(token)
     asset = link.collection.assets.filter(pk=asset_id).first()
-    problem = assets.share_problem(link, asset, kind) if asset else "no such asset"
-    if problem:
-        raise Http404(problem)
+    if asset is None or not link.can_download:
+        raise Http404("no such asset")
+    if kind not in link.renditions:
+        raise Http404("this link does not allow that download")
+    channel = _download_channel(link, asset, request.GET.get("channel", ""))
+    refusal = assets.rights_refusal(link, asset, channel)
+    if refusal:
+        assets.record_refusal(link, asset, kind, channel, refusal)
+        context = {"reason": refusal, "token": token}
+        return render(request, "content/share_not_covered.html", context, status=422)
+    covered = assets.covered_channels(link, asset, clock.now().date())
+    if covered and not channel:
+        names = " or ".join(CHANNELS[c] for c in covered)
+        reason = f"choose the channel you will use it on: {names}"
+        context = {"reason": reason, "token": token}
+        return render(request, "content/share_not_covered.html", context, status=422)
     version = asset.versions.order_by("-number").first()
     if version is None:
         raise Http404("this asset has no file")
@@ -156,7 +218,7 @@ def share_download(request, token: str, asset_id: int, kind: str):
         key = rendition.storage_key
         content_type = "image/png" if key.endswith(".png") else "image/jpeg"
     body = storage().read(key)
-    assets.record_download(link, asset, kind)
+    assets.record_download(link, asset, kind, channel)
     response = HttpResponse(body, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = f'attachment; filename="{asset.pk}-{kind}"'

@@ -2,6 +2,8 @@
 (workflow moves, approval steps and votes, versions and their diff, comments, assets
 used, rescheduling)."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
@@ -17,7 +19,6 @@ from pacer.core.permissions import allows, page
 from pacer.core.selectors import members
 from pacer.planning import selectors as planning
 from pacer.teams import selectors as teams
-from pacer.web.components import flash_errors
 from pacer.web.filters import Choice, FilterBar, Text
 from pacer.web.tables import Column, Table
 
@@ -149,9 +150,52 @@ def _get(request, item_id: int):
     return found
 
 
+@dataclass
+class Refused:
+    """A form of the item page that was refused: which (``state``, ``version``, ``vote``,
+    ``comment``, ``asset``, ``reschedule``, ``due``, ``flag-<id>``), what was typed, and
+    why."""
+
+    form: str
+    values: dict
+    errors: dict
+
+
+ITEM_FORMS = ("state", "version", "vote", "comment", "asset", "reschedule", "due")
+
+
+def _forms(item, latest, refused: Refused | None) -> dict[str, dict]:
+    """Each form of the item page: its values (the item's, or what was typed when it was
+    the one refused) and its errors."""
+    values = {
+        "version": {"body": latest.body if latest else ""},
+        "reschedule": {"day": f"{item.scheduled_for:%Y-%m-%d}" if item.scheduled_for else ""},
+        "due": {"due_on": f"{item.due_on:%Y-%m-%d}" if item.due_on else ""},
+    }
+    forms = {name: {"values": values.get(name, {}), "errors": {}} for name in ITEM_FORMS}
+    if refused is not None:
+        forms[refused.form] = {"values": refused.values, "errors": refused.errors}
+    return forms
+
+
 @page("content.view")
 def item_detail(request, item_id: int):
-    item = _get(request, item_id)
+    return item_page(request, _get(request, item_id))
+
+
+def _flag_forms(flags, refused: Refused | None) -> list[tuple]:
+    """(flag, the clearing note, its errors) for each open flag: the refused one as typed."""
+    return [
+        (flag, refused.values["note"], refused.errors)
+        if refused and refused.form == f"flag-{flag.pk}"
+        else (flag, "", {})
+        for flag in flags
+    ]
+
+
+def item_page(request, item, refused: Refused | None = None):
+    """The item page; ``refused``: the form that was refused, shown again (422) with what
+    was typed and the reasons at its fields (nothing was written)."""
     flow = selectors.workflow(request.workspace)
     latest = selectors.latest_version(item)
     versions = list(item.versions.select_related("author").order_by("-number"))
@@ -180,12 +224,14 @@ def item_detail(request, item_id: int):
         "can_review": allows(request.role, "content.review"),
         "asset_choices": asset_choices,
         "channel_label": CHANNELS.get(item.channel, ""),
-        "flags": selectors.open_flags(item),
-        "from_flags": request.GET.get("back") == "flags",
+        "flag_forms": _flag_forms(selectors.open_flags(item), refused),
+        "from_flags": (request.GET.get("back") or request.POST.get("back")) == "flags",
         "deadline_tasks": selectors.deadline_tasks(item),
         "today": clock.now().date(),
+        "forms": _forms(item, latest, refused),
     }
-    return render(request, "content/item_detail.html", context)
+    status = 422 if refused else 200
+    return render(request, "content/item_detail.html", context, status=status)
 
 
 @page("content.edit")
@@ -231,17 +277,14 @@ def item_transition(request, item_id: int):
     item = _get(request, item_id)
     state = request.POST.get("state", "")
     if state == "published" and not allows(request.role, "content.publish"):
-        messages.error(request, "Your role does not allow publishing.")
-        return _back(item)
+        refused = {"state": "your role does not allow publishing"}
+        return item_page(request, item, Refused("state", {}, refused))
     try:
         actions.transition(item, state, actor=request.user)
     except ValidationFailed as error:
-        flash_errors(request, error)
-    else:
-        messages.success(
-            request,
-            f"“{item.title}” is now {selectors.workflow(item.workspace).label(state).lower()}.",
-        )
+        return item_page(request, item, Refused("state", {}, error.errors))
+    label = selectors.workflow(item.workspace).label(state).lower()
+    messages.success(request, f"“{item.title}” is now {label}.")
     return _back(item)
 
 
@@ -249,12 +292,12 @@ def item_transition(request, item_id: int):
 @page("content.edit")
 def item_version(request, item_id: int):
     item = _get(request, item_id)
+    body = request.POST.get("body", "")
     try:
-        version = actions.save_version(item, request.POST.get("body", ""), actor=request.user)
+        version = actions.save_version(item, body, actor=request.user)
     except ValidationFailed as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, f"Saved as version {version.number}.")
+        return item_page(request, item, Refused("version", {"body": body}, error.errors))
+    messages.success(request, f"Saved as version {version.number}.")
     return _back(item)
 
 
@@ -267,12 +310,12 @@ def item_vote(request, item_id: int):
         messages.error(request, "There is no approval step waiting for you on this item.")
         return _back(item)
     decision = request.POST.get("decision", "")
+    comment = request.POST.get("comment", "")
     try:
-        actions.vote(step, decision, user=request.user, comment=request.POST.get("comment", ""))
+        actions.vote(step, decision, user=request.user, comment=comment)
     except ValidationFailed as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, f"Step “{step.name}” {decision}.")
+        return item_page(request, item, Refused("vote", {"comment": comment}, error.errors))
+    messages.success(request, f"Step “{step.name}” {decision}.")
     return _back(item)
 
 
@@ -281,16 +324,15 @@ def item_vote(request, item_id: int):
 def item_comment(request, item_id: int):
     item = _get(request, item_id)
     number = request.POST.get("version", "")
+    body = request.POST.get("body", "")
     version = selectors.version(item, int(number)) if number.isdecimal() else None
-    if version is None:
-        messages.error(request, "version: no such version of this item")
-        return _back(item)
     try:
-        actions.add_comment(version, request.POST.get("body", ""), user=request.user)
+        if version is None:
+            raise ValidationFailed({"version": "no such version of this item"})
+        actions.add_comment(version, body, user=request.user)
     except ValidationFailed as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, f"Comment added to version {version.number}.")
+        return item_page(request, item, Refused("comment", {"body": body}, error.errors))
+    messages.success(request, f"Comment added to version {version.number}.")
     return _back(item)
 
 
@@ -298,12 +340,12 @@ def item_comment(request, item_id: int):
 @page("content.edit")
 def item_reschedule(request, item_id: int):
     item = _get(request, item_id)
+    day = request.POST.get("day", "")
     try:
-        actions.reschedule(item, request.POST.get("day", ""), actor=request.user)
+        actions.reschedule(item, day, actor=request.user)
     except ValidationFailed as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, f"“{item.title}” moved to {request.POST.get('day')}.")
+        return item_page(request, item, Refused("reschedule", {"day": day}, error.errors))
+    messages.success(request, f"“{item.title}” moved to {day}.")
     target = request.POST.get("next", "")
     if target.startswith("/content/") and "//" not in target:
         return HttpResponseRedirect(target)
@@ -319,9 +361,8 @@ def item_due(request, item_id: int):
     try:
         actions.set_due(item, day or None, actor=request.user)
     except ValidationFailed as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, f"Deadline set to {day}." if day else "Deadline cleared.")
+        return item_page(request, item, Refused("due", {"due_on": day}, error.errors))
+    messages.success(request, f"Deadline set to {day}." if day else "Deadline cleared.")
     return _back(item)
 
 
@@ -330,18 +371,16 @@ def item_due(request, item_id: int):
 def item_use_asset(request, item_id: int):
     item = _get(request, item_id)
     asset_id = request.POST.get("asset", "")
+    territory = request.POST.get("territory", "")
     asset = selectors.asset(request.workspace, int(asset_id)) if asset_id.isdecimal() else None
-    if asset is None:
-        messages.error(request, "asset: choose an asset of this workspace")
-        return _back(item)
     try:
-        assets.use_asset(
-            item, asset, territory=request.POST.get("territory", ""), actor=request.user
-        )
+        if asset is None:
+            raise ValidationFailed({"asset": "choose an asset of this workspace"})
+        assets.use_asset(item, asset, territory=territory, actor=request.user)
     except ValidationFailed as error:
-        flash_errors(request, error)
-    else:
-        messages.success(request, f"“{asset.name}” is used in this item.")
+        typed = {"asset": asset_id, "territory": territory}
+        return item_page(request, item, Refused("asset", typed, error.errors))
+    messages.success(request, f"“{asset.name}” is used in this item.")
     return _back(item)
 
 

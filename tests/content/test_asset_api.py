@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from pacer.content import actions, assets, withdrawal
+from pacer.content import actions, assets, releases, withdrawal
 from pacer.content.models import AssetUse, ContentFlag, ContentItem, TalentRelease
 from pacer.core import actions as core
 from pacer.core import clock
@@ -207,7 +207,7 @@ def test_releases_are_added_edited_and_removed(workspace, team, used, editor, st
     assert (release.person, release.starts_on) == ("Mia Rossi", None)
 
     assert staff.client.delete(f"/api/{path}", **staff.headers()).status_code == 403
-    other = assets.add_release(document, person="Jo")
+    other = releases.add_release(document, person="Jo")
     wrong = editor.client.delete(f"/api/{base}/{other.pk}", **editor.headers())
     assert wrong.status_code == 404 and TalentRelease.objects.filter(pk=other.pk).exists()
     gone = editor.client.delete(f"/api/{path}", **editor.headers())
@@ -273,7 +273,7 @@ def test_flags_are_listed_and_cleared_with_a_note(workspace, team, used, editor,
 def test_another_workspaces_assets_releases_and_flags_are_not_found(workspace, used, editor):
     other = core.create_workspace("Other", slug="other")
     theirs = assets.upload_asset(other, name="Theirs", filename="t.png", data=png(4, 4))
-    release = assets.add_release(theirs, person="Jo")
+    release = releases.add_release(theirs, person="Jo")
     item = actions.create_item(other, title="Their ad", kind="ad")
     assets.use_asset(item, theirs)
     withdrawal.withdraw_asset(theirs, reason="theirs")

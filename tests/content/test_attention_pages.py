@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from django.test import Client
 
-from pacer.content import actions, assets, selectors, withdrawal
+from pacer.content import actions, assets, releases, selectors, withdrawal
 from pacer.content.models import ContentFlag, ContentItem, DeadlineTask, TalentRelease
 from pacer.core import clock
 from pacer.core.models import AuditEntry
@@ -63,8 +63,9 @@ def test_the_dialog_is_only_for_managers_and_an_empty_reason_withdraws_nothing(
     url = f"/assets/{used['asset'].pk}/withdraw/"
     assert reviewer.post(url, {"reason": "no"}).status_code == 403
     editor = _client(team["editor"])
-    answer = editor.post(url, {"reason": "  "}, follow=True)
-    assert "reason: must not be empty" in answer.content.decode()
+    answer = editor.post(url, {"reason": "  "})
+    assert answer.status_code == 422  # the dialog again, open, the reason at the field
+    assert 'id="field-withdraw-reason-error"><p>must not be empty</p>' in answer.content.decode()
     used["asset"].refresh_from_db()
     assert used["asset"].status == "active" and ContentFlag.objects.count() == 0
     assert not AuditEntry.objects.filter(action="asset.withdraw").exists()
@@ -90,9 +91,9 @@ def test_releases_are_added_edited_and_removed_from_the_asset_page(workspace, te
     editor = _client(team["editor"])
     base = f"/assets/{asset.pk}/releases/"
     refused = editor.post(base, {"person": "", "territories": "usa", "ends_on": "soon"})
-    assert refused.status_code == 302
+    assert refused.status_code == 422
     assert TalentRelease.objects.count() == 0
-    shown = editor.get(f"/assets/{asset.pk}/").content.decode()
+    shown = refused.content.decode()
     assert "person: must not be empty" in shown
     assert "territories: two-letter country codes" in shown
     assert "ends_on: must be a date (YYYY-MM-DD)" in shown
@@ -143,7 +144,7 @@ def test_releases_are_added_edited_and_removed_from_the_asset_page(workspace, te
     assert TalentRelease.objects.count() == 0
     assert AuditEntry.objects.filter(action="asset.release.remove").count() == 1
     # another asset's release is not found through this one
-    other = assets.add_release(document, person="Jo")
+    other = releases.add_release(document, person="Jo")
     assert editor.post(f"{base}{other.pk}/remove/").status_code == 404
     assert TalentRelease.objects.filter(pk=other.pk).exists()
 
@@ -165,10 +166,16 @@ def test_flags_are_listed_and_cleared_with_a_note(workspace, team, used):
         and "&#x27;Beach hero&#x27; was withdrawn" in page
     )
     clear = f"/content/flags/{flag.pk}/clear/"
-    refused = editor.post(clear, {"note": " "}, follow=True)
-    assert "note: must not be empty" in refused.content.decode()
+    audited = AuditEntry.objects.count()
+    typed = "<i>swapped</i>" + "x" * 500
+    refused = editor.post(clear, {"note": typed, "back": "flags"})
+    assert refused.status_code == 422  # the item page, the note as typed, the reason under it
+    html = refused.content.decode()
+    assert f'id="field-flag-note-{flag.pk}-error"><p>must be at most 500 characters</p>' in html
+    assert "&lt;i&gt;swapped&lt;/i&gt;xxx" in html
+    assert '<input type="hidden" name="back" value="flags">' in html  # still from the list
     flag.refresh_from_db()
-    assert flag.resolved_at is None
+    assert flag.resolved_at is None and AuditEntry.objects.count() == audited
     assert _client(team["legal"]).post(clear, {"note": "fine"}).status_code == 403
     answer = editor.post(clear, {"note": "replaced with the pool photo", "back": "flags"})
     assert answer["Location"] == "/content/flags/"
@@ -194,8 +201,10 @@ def test_flags_are_listed_and_cleared_with_a_note(workspace, team, used):
 def test_a_deadline_is_set_on_the_item_and_shown_with_its_board_task(workspace, team):
     item = actions.create_item(workspace, title="Spring post", kind="blog_post", team="brand")
     editor = _client(team["editor"])
-    refused = editor.post(f"/content/items/{item.pk}/due/", {"due_on": "2026-13-01"}, follow=True)
-    assert "due_on: must be a date (YYYY-MM-DD)" in refused.content.decode()
+    refused = editor.post(f"/content/items/{item.pk}/due/", {"due_on": "2026-13-01"})
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert 'id="field-due_on-error"><p>must be a date (YYYY-MM-DD)</p>' in html
     item.refresh_from_db()
     assert item.due_on is None
     editor.post(f"/content/items/{item.pk}/due/", {"due_on": "2026-05-20"})

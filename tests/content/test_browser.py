@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pacer.content import actions, assets, selectors, tasks, withdrawal
+from pacer.content import actions, assets, releases, selectors, tasks, withdrawal
 from pacer.content.models import ContentItem
 from tests.content.test_assets import png
 from tests.web.test_layout import _check, _context
@@ -59,7 +59,7 @@ def content_site(live_server, workspace, admin, team, plan):
     _, token = assets.share_collection(
         kit, label="Springfield", days=30, can_download=True, renditions=["medium"]
     )
-    assets.add_release(asset, person="Mia Rossi", territories="US, CA", ends_on="2026-06-30")
+    releases.add_release(asset, person="Mia Rossi", territories="US, CA", ends_on="2026-06-30")
     actions.set_due(item, "2026-03-10")
     for n in range(6):  # a busy day: the month view shows 4 and "+2 more"
         actions.create_item(

@@ -19,9 +19,10 @@ def test_a_collection_name_with_a_nul_is_refused_and_nothing_written(workspace, 
     assert client.login(username=team["editor"].username, password=PASSWORD)
     audited = AuditEntry.objects.count()
     url = f"/assets/{asset.pk}/collect/"
-    response = client.post(url, {"new_collection": "Sum\x00mer"}, follow=True)
-    assert response.status_code == 200
-    assert "name: must not contain NUL characters" in response.content.decode()
+    response = client.post(url, {"new_collection": "Sum\x00mer"})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'id="field-new_collection-error"><p>must not contain NUL characters</p>' in html
     assert not Collection.objects.filter(workspace=workspace).exists()
     assert AuditEntry.objects.count() == audited
     client.post(url, {"new_collection": "  Summer kit  "})

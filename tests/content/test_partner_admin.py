@@ -192,7 +192,10 @@ def test_the_collection_page_makes_a_link_for_a_partner_and_refuses_a_stranger(
     form = {"label": "Berlin", "days": "7", "can_download": "on", "renditions": ["original"]}
     for wanted in (str(stranger.pk), "x"):
         refused = manager.post(url, {**form, "partner": wanted})
-        assert refused.status_code == 302
+        assert refused.status_code == 422  # the form again, as typed, the reason at the field
+        page = refused.content.decode()
+        assert 'id="field-share-partner-error"><p>no such partner</p>' in page
+        assert 'value="Berlin"' in page
     assert not ShareLink.objects.exists()
     made = manager.post(url, {**form, "partner": str(library["franchise"].pk)})
     assert made.status_code == 200 and "new-share-url" in made.content.decode()

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from pacer.content import actions, assets, selectors
+from pacer.content import actions, assets, releases, selectors
 from pacer.content.models import AssetUse, TalentRelease
 from pacer.core import actions as core
 from pacer.core.errors import ValidationFailed
@@ -21,7 +21,7 @@ JUNE = date(2026, 6, 10)
 def photo(workspace, team):
     asset = assets.upload_asset(workspace, name="Beach hero", filename="h.png", data=png())
     form = assets.upload_asset(workspace, name="Ana's release", filename="r.png", data=png())
-    assets.add_release(
+    releases.add_release(
         asset,
         person="Ana Silva",
         document_id=form.pk,
@@ -43,12 +43,12 @@ def test_a_use_is_allowed_only_where_the_release_covers_it(workspace, photo):
     assert len(check(workspace, photo.pk, "email", "DE", JUNE)) == 1
     assert len(check(workspace, photo.pk, "email", "US", date(2026, 9, 1))) == 1
     # a second release of the same person widens what is covered
-    assets.add_release(photo, person="Ana Silva", territories=["DE"], channels=[])
+    releases.add_release(photo, person="Ana Silva", territories=["DE"], channels=[])
     assert check(workspace, photo.pk, "paid_social", "DE", date(2027, 1, 1)) == []
 
 
 def test_every_person_in_the_asset_needs_a_covering_release(workspace, photo):
-    assets.add_release(photo, person="Bo Lee", territories="US", ends_on="2026-06-30")
+    releases.add_release(photo, person="Bo Lee", territories="US", ends_on="2026-06-30")
     assert selectors.check_asset_use(workspace, photo.pk, "email", "US", JUNE) == []
     reasons = selectors.check_asset_use(workspace, photo.pk, "email", "US", date(2026, 7, 1))
     assert [r.split(",")[0] for r in reasons] == ["'Beach hero' shows Bo Lee"]
@@ -131,6 +131,6 @@ def test_a_bad_release_is_refused_naming_the_field_and_nothing_is_written(
     workspace, photo, values, errors
 ):
     with pytest.raises(ValidationFailed) as refused:
-        assets.add_release(photo, **values)
+        releases.add_release(photo, **values)
     assert refused.value.errors == errors
     assert TalentRelease.objects.count() == 1

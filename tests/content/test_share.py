@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from pacer.content import assets, partners, tasks
-from pacer.content.models import ShareDownload
+from pacer.content.models import ShareDownload, ShareRefusal
 from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from tests.content.test_assets import png
@@ -55,13 +55,18 @@ def test_links_are_refused_after_they_expire(shared, monkeypatch):
     assert ShareDownload.objects.count() == 0
 
 
-def test_an_asset_whose_rights_ended_is_neither_shown_nor_downloaded(shared, monkeypatch):
+def test_an_asset_whose_rights_ended_is_not_shown_and_a_download_is_refused_and_logged(
+    shared, monkeypatch
+):
     token, ending = shared["token"], shared["ending"]
     monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(days=5))  # 6 June
     page = Client().get(f"/share/{token}/").content.decode()
     assert "Beach" in page and "Pool" not in page
-    assert Client().get(f"/share/{token}/{ending.pk}/medium/").status_code == 404
+    assert Client().get(f"/share/{token}/{ending.pk}/medium/").status_code == 422
     assert ShareDownload.objects.count() == 0
+    assert list(ShareRefusal.objects.values_list("asset__name", "reason")) == [
+        ("Pool", "the rights for 'Pool' do not cover 2026-06-06")
+    ]
 
 
 def test_a_link_needs_a_label_a_term_and_renditions_to_download(workspace, shared):

@@ -83,3 +83,20 @@ def test_the_calendar_and_the_feeds_page_name_teams(workspace, admin):
         ("performance", "Performance"),
         ("product", "Product"),
     ]
+
+
+def test_a_refused_feed_comes_back_with_the_choice_kept_and_the_reason_at_the_field(
+    workspace, admin
+):
+    client = Client()
+    client.force_login(admin)
+    audited = AuditEntry.objects.count()
+
+    answer = client.post("/content/feeds/", {"scope": "team", "team": ""})
+
+    assert answer.status_code == 422
+    html = answer.content.decode()
+    assert 'id="field-team-error"><p>must not be empty</p>' in html
+    assert '<option value="team" selected>' in html
+    assert "new-feed-url" not in html
+    assert CalendarFeed.objects.count() == 0 and AuditEntry.objects.count() == audited

@@ -1,0 +1,84 @@
+"""Refused forms of the content pages in Chromium at 390 and 1440 px (issue 11's rule):
+the asset page's rights form and its withdrawal, the item page's comment, the feeds page
+and a collection's share form come back with the reason at the field and what was typed;
+a share link whose asset's rights no longer cover its channel answers the 422 page. Every
+page fits the width and passes axe (screenshots under $PACER_SCREENSHOTS)."""
+
+import pytest
+from django.test import Client
+
+from pacer.content import actions, assets, partners
+from pacer.content.models import Asset, CalendarFeed, ShareLink, VersionComment
+from tests.content.test_assets import png
+from tests.web.test_layout import _check, _context
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+
+@pytest.fixture
+def site(live_server, workspace, admin, team):
+    poster = assets.upload_asset(
+        workspace, name="Poster", filename="p.png", data=png(), rights={"channels": ["print"]}
+    )
+    item = actions.create_item(workspace, title="Launch post", kind="blog_post", body="v1")
+    kit = assets.create_collection(workspace, "Print kit")
+    assets.collect(kit, poster)
+    partners.create_partner(workspace, name="Franchise Berlin", territory="DE", channels=["print"])
+    _, token = assets.share_collection(
+        kit, label="Mailing", days=30, can_download=True, renditions=["original"], channels="email"
+    )
+    return {"url": live_server.url, "poster": poster, "item": item, "kit": kit, "token": token}
+
+
+def test_refused_content_forms_come_back_at_the_field_in_the_browser(browser, site):
+    url, poster, item, kit = site["url"], site["poster"], site["item"], site["kit"]
+    Client().get("/login/")  # import the URL configuration once, before the 30 s timeouts
+    found = []
+    for width in (390, 1440):
+        context, page, problems = _context(browser, width, "ada", url)
+        page.goto(f"{url}/assets/{poster.pk}/")
+        page.fill("#field-territories", "Germany")
+        page.click("#rights-form button[type=submit]")
+        page.wait_for_selector("#field-territories-error")
+        assert page.input_value("#field-territories") == "Germany"
+        found += _check(page, "asset-rights-refused", width, problems)
+        page.click("a[data-modal-open=withdraw-dialog]")
+        page.fill("#field-withdraw-reason", "   ")
+        page.click("#withdraw-form button[type=submit]")
+        page.wait_for_selector("section#withdraw-dialog #field-withdraw-reason-error")
+        found += _check(page, "asset-withdraw-refused", width, problems)
+        page.goto(f"{url}/content/items/{item.pk}/")
+        page.fill("#field-comment-body", "   ")
+        page.click("#comment-form button[type=submit]")
+        page.wait_for_selector("#field-comment-body-error")
+        found += _check(page, "content-item-comment-refused", width, problems)
+        page.goto(f"{url}/content/feeds/")
+        page.select_option("#field-scope", "team")
+        page.click("#new-feed button[type=submit]")
+        page.wait_for_selector("#field-team-error")
+        assert page.input_value("#field-scope") == "team"
+        found += _check(page, "content-feeds-refused", width, problems)
+        page.goto(f"{url}/assets/collections/{kit.pk}/")
+        page.fill("#field-share-label", "Berlin TV")
+        page.select_option("#field-share-partner", label="Franchise Berlin")
+        page.check("#field-share-channels input[value=tv]")
+        page.click("#share-form button[type=submit]")
+        page.wait_for_selector("#field-share-channels-error")
+        assert page.input_value("#field-share-label") == "Berlin TV"
+        found += _check(page, "collection-share-refused", width, problems)
+        context.close()
+        context, page, problems = _context(browser, width, None, url)
+        page.goto(f"{url}/share/{site['token']}/")
+        assert "Nothing here may be used now." in page.locator("#share").inner_text()
+        found += _check(page, "share-channel-not-covered", width, problems)
+        answer = page.goto(f"{url}/share/{site['token']}/{poster.pk}/original/")
+        assert answer.status == 422
+        assert page.locator("#share-refused").inner_text() == (
+            "'Poster' is licensed for channels print, not 'email'"
+        )
+        found += _check(page, "share-download-refused", width, problems)
+        context.close()
+    assert found == [], "\n".join(found)
+    assert Asset.objects.get(pk=poster.pk).status == "active"
+    assert not VersionComment.objects.exists() and not CalendarFeed.objects.exists()
+    assert ShareLink.objects.count() == 1
