@@ -225,3 +225,27 @@ def test_a_refused_send_shows_the_page_again_with_the_reason(marketer, workspace
     assert again.status_code == 422
     assert "already queued" in again.content.decode().split('id="queue-refused"')[1]
     assert SmsMessage.objects.filter(broadcast=texts).count() == 1
+
+
+def test_a_draft_from_a_sender_without_dkim_says_it_goes_out_unsigned(marketer, workspace):
+    template = actions.save_template(workspace, name="Spring", subject="Hi", html="<p>Yo</p>")
+    unsigned = actions.save_sender(workspace, name="Acme", from_email="news@acme.test")
+    signed = actions.save_sender(workspace, name="Shop", from_email="hi@shop.test")
+    Sender.objects.filter(pk=signed.pk).update(dkim_selector="s1", dkim_private_key="PEM")
+    drafts = {
+        sender.pk: actions.create_broadcast(
+            workspace,
+            name=f"From {sender.name}",
+            template_id=template.pk,
+            sender_id=sender.pk,
+            audience={"all": True},
+        )
+        for sender in (unsigned, signed)
+    }
+
+    page = marketer.get(f"/messages/broadcasts/{drafts[unsigned.pk].pk}/").content.decode()
+    notice = page.split('id="sender-unsigned"')[1].split("</div>")[0]
+    assert "news@acme.test has no DKIM key" in notice and "Gmail and Yahoo" in notice
+    assert 'href="/messages/senders/new/"' in notice
+    page = marketer.get(f"/messages/broadcasts/{drafts[signed.pk].pk}/").content.decode()
+    assert 'id="sender-unsigned"' not in page
