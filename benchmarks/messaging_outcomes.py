@@ -5,7 +5,8 @@ request (test client, page rendered, count included) for the first page, the fir
 sorted by first click, and the *Clicked* filter, with the queries each makes; and
 revenue after click alone (``outcomes.revenue_after_click``: the clicking recipients'
 merged ids, then their orders), with one contact in a hundred merged into its neighbour
-and an order after each click.
+and an order after each click; and the broadcast's counts per status alone
+(``selectors.broadcast``).
 
     .venv/bin/python benchmarks/messaging_outcomes.py [MESSAGES] [RUNS]
 
@@ -29,7 +30,7 @@ def main(messages: int = 10_000, runs: int = 9) -> None:
     from django.test import Client
 
     from pacer.core import actions as core
-    from pacer.messaging import actions, outcomes
+    from pacer.messaging import actions, outcomes, selectors
     from pacer.messaging.models import Broadcast, Message, MessageEvent
     from pacer.people.models import Contact, Order
 
@@ -106,6 +107,18 @@ def main(messages: int = 10_000, runs: int = 9) -> None:
     print(
         f"  {found['orders']:,} orders, {found['revenue']} {found['currency']}; "
         f"{len(queries)} queries; CPU {cpu:.2f} s of {wall:.2f} s wall"
+    )
+
+    def status_counts():
+        return selectors.broadcast(workspace, broadcast.pk)
+
+    before, started = cpu_seconds(), time.perf_counter()
+    show("status counts alone (selectors.broadcast)", timed(status_counts, runs))
+    wall, cpu = time.perf_counter() - started, cpu_seconds() - before
+    counted = status_counts()
+    print(
+        f"  sent {counted.sent:,}, failed {counted.failed:,}, queued {counted.queued:,}; "
+        f"CPU {cpu:.2f} s of {wall:.2f} s wall"
     )
 
     client = Client()

@@ -137,7 +137,13 @@ def broadcast_detail(request, broadcast_id: int):
             url_name="broadcast",
             noun=("message", "messages"),
             missing="no such broadcast in this workspace",
+            refused=lambda errors: _detail(request, broadcast, errors),
         )
+    return _detail(request, broadcast)
+
+
+def _detail(request, broadcast, queue_errors: dict | None = None):
+    """The broadcast's page; ``queue_errors``: why queueing it was refused (422)."""
     bar = _outcome_bar(request)
     table = _messages_table(request, broadcast, bar)
     segment_id = broadcast.audience.get("segment")
@@ -156,8 +162,10 @@ def broadcast_detail(request, broadcast_id: int):
         "table": table,
         "bar": bar,
         "can_send": allows(request.role, "messaging.send"),
+        "queue_errors": queue_errors,
     }
-    return render(request, "messaging/broadcast.html", context)
+    status = 422 if queue_errors else 200
+    return render(request, "messaging/broadcast.html", context, status=status)
 
 
 def _outcome_bar(request) -> FilterBar:

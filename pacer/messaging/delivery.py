@@ -2,7 +2,8 @@
 over ``SMTP_SESSIONS`` SMTP sessions side by side, and mark a group's messages sent (in
 one write) only after the relay accepted them. A message is released when it is due
 (its broadcast's schedule in the recipient's time zone); at send time the suppression
-list and topic opt-outs are read again, quiet hours defer it to their end, and the
+list, the recipient's email consent for the purpose and topic opt-outs are read again
+(so a consent withdrawn after the queueing is honoured), quiet hours defer it to their end, and the
 frequency cap skips it with the reason.
 
 Claims are leases (``claimed_until``): a worker that dies leaves its messages to be
@@ -213,10 +214,32 @@ def _give_back(messages: list[Message]) -> None:
             message.attempts -= 1
 
 
+def _consenting(batch: list[Message]) -> set[tuple[int, int]]:
+    """``(broadcast id, contact id)`` of the messages whose recipient still has email
+    consent for their broadcast's purpose, as the person they are now (a contact merged
+    since the queueing is asked for through the contact it was merged into, who holds its
+    consent): one survivors' and one consents' read per workspace and purpose."""
+    asked: dict[tuple, set[int]] = {}
+    for message in batch:
+        key = (message.workspace, message.broadcast.purpose)
+        asked.setdefault(key, set()).add(message.contact_id)
+    consenting = set()
+    for (workspace, purpose), contact_ids in asked.items():
+        now_as = people.survivor_ids(workspace, contact_ids)
+        granted = people.granted(workspace, "email", purpose, sorted(set(now_as.values())))
+        consenting |= {(workspace.pk, purpose, pk) for pk, as_ in now_as.items() if as_ in granted}
+    return {
+        (m.broadcast_id, m.contact_id)
+        for m in batch
+        if (m.workspace_id, m.broadcast.purpose, m.contact_id) in consenting
+    }
+
+
 class _Rules:
-    """What may stop or defer a claimed message at send time: the suppression list, topic
-    opt-outs, the usage rights of the assets it shows and quiet hours, read once per batch
-    (the frequency cap is counted per group, under its contacts' locks: ``_send_capped``)."""
+    """What may stop or defer a claimed message at send time: the suppression list, email
+    consent for the broadcast's purpose, topic opt-outs, the usage rights of the assets it
+    shows and quiet hours, read once per batch (the frequency cap is counted per group,
+    under its contacts' locks: ``_send_capped``)."""
 
     def __init__(self, batch: list[Message], now):
         self.now = now
@@ -225,6 +248,7 @@ class _Rules:
                 "workspace_id", "email"
             )
         )
+        self.consenting = _consenting(batch)
         self.opted_out = set(
             TopicOptOut.objects.filter(
                 topic_id__in={m.broadcast.topic_id for m in batch if m.broadcast.topic_id},
@@ -238,6 +262,8 @@ class _Rules:
         """``("send", None)``, ``("skip", reason)`` or ``("defer", until)``."""
         if (message.workspace_id, message.email) in self.suppressed:
             return "skip", "suppressed after it was queued"
+        if (message.broadcast_id, message.contact_id) not in self.consenting:
+            return "skip", f"no email consent for {message.broadcast.purpose} at send time"
         topic = message.broadcast.topic
         if topic is not None and (topic.pk, message.contact_id) in self.opted_out:
             return "skip", f"opted out of topic {topic.name}"

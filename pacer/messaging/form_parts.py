@@ -5,7 +5,7 @@ broadcast from its page."""
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from pacer.core.errors import ValidationFailed
@@ -74,23 +74,24 @@ def queue_from_page(
     url_name: str,
     noun: tuple[str, str],
     missing: str,
-) -> HttpResponseRedirect:
+    refused: Callable[[dict], HttpResponse],
+) -> HttpResponse:
     """A broadcast page's POST: queue the broadcast (``queue(workspace, id, actor=)``)
-    when the role may send, with a toast of the counts (``noun``: singular and plural) or
-    the refusal, and back to the page. A role that may not send gets the page's 404
+    when the role may send, with a toast of the counts (``noun``: singular and plural),
+    and back to the page; a refusal is the page again, its reasons shown above it
+    (``refused(errors)``, 422). A role that may not send gets the page's 404
     (``missing``)."""
     if not allows(request.role, "messaging.send"):
         raise Http404(missing)
     try:
         counts = queue(request.workspace, broadcast.pk, actor=request.user)
     except ValidationFailed as error:
-        messages.error(request, "; ".join(error.errors.values()))
-    else:
-        queued = counts["queued"]
-        what = noun[0] if queued == 1 else noun[1]
-        messages.success(
-            request, f"Queued {queued} {what}; {counts['skipped']} skipped (reasons below)."
-        )
+        return refused(error.errors)
+    queued = counts["queued"]
+    what = noun[0] if queued == 1 else noun[1]
+    messages.success(
+        request, f"Queued {queued} {what}; {counts['skipped']} skipped (reasons below)."
+    )
     return HttpResponseRedirect(reverse(url_name, args=[broadcast.pk]))
 
 

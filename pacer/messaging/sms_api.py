@@ -51,7 +51,8 @@ class SmsBroadcastIn(Schema):
 
 
 OPTED_OUT = (
-    "sent texts whose number texted STOP after them and before the next broadcast text to it"
+    "sent texts whose number texted STOP within 4 hours after them and before the next text"
+    " for a consent purpose to it"
 )
 
 

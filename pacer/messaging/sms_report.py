@@ -6,16 +6,30 @@ Of a broadcast's texts: ``sent`` (taken by the provider and not reported undeliv
 since), ``not_delivered`` (reported ``undelivered``/``failed`` afterwards: those texts are
 failed), ``delivered`` (reported ``delivered`` or ``read``), ``clicked`` (a tracked link
 followed) and ``opted_out``: sent texts whose number texted STOP (or another opt-out
-keyword) after the text was sent and before any later broadcast text was sent to it, so
-each STOP counts for the last broadcast the person got. Rates: delivered of sent and
-not delivered (None until the provider reported on a text: the install's gateway never
-does), clicked of the same (None before any went out), opted out of sent. Revenue after
-click follows ``pacer.messaging.click_revenue``.
+keyword) within ``OPT_OUT_WINDOW`` (4 hours) of the text being sent and before any later
+text for a consent purpose (a broadcast's, or one ``send_sms`` queued) was sent to it, so
+each STOP counts for the last text the person got, and for a broadcast only when that
+text was its own and came within the window: Braze counts an SMS opt-out for a message
+when the reply comes within four hours of it, Iterable for the last campaign sent within
+three hours, and neither counts a STOP that came days later. A keyword reply (HELP's
+answer) is not a text the person was sent, so a STOP after it still counts. Rates:
+delivered of sent and not delivered (None until the provider reported on a text: the
+install's gateway never does), clicked of the same (None before any went out), opted out
+of sent. Revenue after click follows ``pacer.messaging.click_revenue``.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 
 from pacer.core.models import Workspace
 from pacer.messaging import click_revenue
@@ -23,17 +37,22 @@ from pacer.messaging.models import InboundSms, MessageStatus, SmsBroadcast, SmsK
 from pacer.messaging.sms_status import NOT_DELIVERED
 
 DELIVERED = ("delivered", "read")
+# how long after a text a STOP from its number is put down to it (Braze's window)
+OPT_OUT_WINDOW = timedelta(hours=4)
 
 
 def opted_out() -> Exists:
-    """Whether a text's number texted STOP after it was sent and before the next broadcast
-    text to the number was sent (an annotation on ``SmsMessage`` rows)."""
+    """Whether a text's number texted STOP within ``OPT_OUT_WINDOW`` after it was sent and
+    before the next text for a consent purpose to the number was sent (an annotation on
+    ``SmsMessage`` rows)."""
     later_text = SmsMessage.objects.filter(
         workspace=OuterRef(OuterRef("workspace")),
         to_number=OuterRef(OuterRef("to_number")),
-        broadcast__isnull=False,
         sent_at__gt=OuterRef(OuterRef("sent_at")),
         sent_at__lte=OuterRef("received_at"),
+    ).exclude(purpose="")
+    window_end = ExpressionWrapper(
+        OuterRef("sent_at") + OPT_OUT_WINDOW, output_field=DateTimeField()
     )
     return Exists(
         InboundSms.objects.filter(
@@ -41,6 +60,7 @@ def opted_out() -> Exists:
             from_number=OuterRef("to_number"),
             keyword=SmsKeyword.STOP,
             received_at__gte=OuterRef("sent_at"),
+            received_at__lte=window_end,
         ).filter(~Exists(later_text))
     )
 

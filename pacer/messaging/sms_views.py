@@ -146,7 +146,13 @@ def sms_detail(request, broadcast_id: int):
             url_name="sms",
             noun=("text", "texts"),
             missing="no such SMS broadcast in this workspace",
+            refused=lambda errors: _detail(request, broadcast, errors),
         )
+    return _detail(request, broadcast)
+
+
+def _detail(request, broadcast, queue_errors: dict | None = None):
+    """The SMS broadcast's page; ``queue_errors``: why queueing it was refused (422)."""
     deliveries = Choice(
         "delivery", "Delivery", selectors.TEXT_DELIVERIES.items(), blank="All texts"
     )
@@ -195,5 +201,7 @@ def sms_detail(request, broadcast_id: int):
         "table": table,
         "bar": bar,
         "can_send": allows(request.role, "messaging.send"),
+        "queue_errors": queue_errors,
     }
-    return render(request, "messaging/sms_broadcast.html", context)
+    status = 422 if queue_errors else 200
+    return render(request, "messaging/sms_broadcast.html", context, status=status)

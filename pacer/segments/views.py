@@ -102,14 +102,20 @@ def _segment(request, segment_id: int) -> Segment:
 @page("segments.view")
 def segment_detail(request, segment_id: int):
     segment = _segment(request, segment_id)
-    context = {
+    return render(request, "segments/detail.html", _detail_context(request, segment))
+
+
+def _detail_context(request, segment: Segment, **refused) -> dict:
+    """The segment's page; ``refused``: a refused form's ``member_errors`` and
+    ``member_form`` (what was typed), or ``delete_errors``, shown where they belong."""
+    return {
         "segment": segment,
         "table": _member_table(request, segment),
         "changes": list(selectors.changes(request.workspace, segment.pk)[:10]),
         "can_edit": allows(request.role, "segments.edit"),
         "summary": _summary(request, segment),
+        **refused,
     }
-    return render(request, "segments/detail.html", context)
 
 
 def _summary(request, segment: Segment) -> list[str]:
@@ -277,8 +283,8 @@ def segment_delete(request, segment_id: int):
     try:
         actions.delete_segment(request.workspace, segment, actor=request.user)
     except ValidationFailed as error:
-        messages.error(request, str(error))
-        return redirect("segment", segment.pk)
+        context = _detail_context(request, segment, delete_errors=error.errors)
+        return render(request, "segments/detail.html", context, status=422)
     messages.success(request, f"Segment '{segment.name}' deleted.")
     return redirect("segments")
 
@@ -288,7 +294,8 @@ def segment_delete(request, segment_id: int):
 def segment_members(request, segment_id: int):
     """Add contacts to a static list by email (one per line), remove by email (one per
     line) or id, or upload a CSV; the page reports what was done and every row that was
-    not."""
+    not. A refused form comes back on the page (422) with the reason at its field and
+    what was typed."""
     segment = _segment(request, segment_id)
     try:
         if "file" in request.FILES:
@@ -308,7 +315,12 @@ def segment_members(request, segment_id: int):
         else:
             raise ValidationFailed({"emails": "enter at least one email, or choose a file"})
     except ValidationFailed as error:
-        messages.error(request, str(error))
+        errors = dict(error.errors)
+        if "file" not in request.FILES and "file" in errors:  # the emails read as a CSV
+            errors["emails"] = errors.pop("file")
+        typed = {name: request.POST.get(name, "") for name in ("emails", "remove_emails")}
+        context = _detail_context(request, segment, member_errors=errors, member_form=typed)
+        return render(request, "segments/detail.html", context, status=422)
     return redirect("segment", segment.pk)
 
 

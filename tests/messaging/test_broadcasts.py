@@ -19,7 +19,9 @@ from pacer.messaging.models import (
     Message,
     SuppressedAddress,
 )
-from pacer.people.models import Consent
+from pacer.people.consent_actions import record_consent
+from pacer.people.models import Consent, Contact
+from pacer.people.resolution import move_contact_rows
 from tests.messaging.conftest import person
 
 pytestmark = pytest.mark.django_db
@@ -139,6 +141,31 @@ def test_an_address_suppressed_after_queueing_is_not_sent(workspace, smtp, now):
     assert deliver() == 1
     assert [rcpt for _, rcpt, _ in smtp.messages] == [["ada@x.test"]]
     assert Message.objects.get(email="bob@x.test").reason == "suppressed after it was queued"
+
+
+def test_consent_withdrawn_after_queueing_is_honoured_at_send_time(workspace, smtp, now):
+    person(workspace, "ada@x.test", "Ada")
+    bob = person(workspace, "bob@x.test", "Bob")
+    cy = person(workspace, "cy@x.test", "Cy")
+    dee = person(workspace, "dee@x.test", "Dee")
+    broadcast = setup_broadcast(workspace)
+    assert actions.queue_broadcast(workspace, broadcast.pk)["queued"] == 4
+    # Bob withdraws his marketing consent (a grant for another purpose does not count)
+    record_consent(workspace, bob.pk, "email", "marketing", False, "preference form")
+    record_consent(workspace, bob.pk, "email", "newsletter", True, "preference form")
+    # Cy is merged into Dee: her consent moves to Dee, her message keeps her id
+    move_contact_rows(cy, dee)
+    Contact.objects.filter(pk=cy.pk).update(merged_into=dee)
+    assert deliver() == 3
+    assert sorted(rcpt for _, [rcpt], _ in smtp.messages) == [
+        "ada@x.test",
+        "cy@x.test",
+        "dee@x.test",
+    ]
+    assert statuses(broadcast)["bob@x.test"] == "skipped"
+    assert Message.objects.get(email="bob@x.test").reason == (
+        "no email consent for marketing at send time"
+    )
 
 
 def test_a_hard_bounce_fails_and_suppresses_a_soft_one_is_retried(workspace, smtp, now):

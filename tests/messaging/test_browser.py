@@ -65,6 +65,10 @@ def test_a_subject_test_through_the_form_and_its_report(
         page.fill("#field-variant_b", "40% off ends Sunday")
         page.click("#broadcast-form button.primary[type=submit]")
         page.wait_for_selector("#subject-test")
+        # the draft says its sender has no DKIM key before anything is sent
+        assert "news@acme.test has no DKIM key" in page.inner_text("#sender-unsigned")
+        assert _fits(page)
+        page.screenshot(path=str(SHOTS / f"messaging-broadcast-draft-{width}.png"), full_page=True)
         context.close()
     stored = Broadcast.objects.order_by("id").values_list(
         "name", "subject_variants", "test_percent", "test_wait_hours", "test_metric"

@@ -15,8 +15,9 @@ from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
-from pacer.messaging import outcomes, selectors
-from pacer.messaging.models import Message, MessageEvent
+from pacer.core import actions as core_actions
+from pacer.messaging import actions, outcomes, selectors
+from pacer.messaging.models import Broadcast, Message, MessageEvent
 from tests.messaging.test_api import bearer
 from tests.messaging.test_click_revenue import CLICKED, SENT, merge
 from tests.messaging.test_outcomes import follow, order
@@ -195,9 +196,60 @@ def test_the_page_makes_a_fixed_number_of_queries(client, admin, workspace, stor
     for query in ("", "?sort=-clicked_at", "?outcome=clicked"):
         with CaptureQueriesContext(connection) as page:
             assert client.get(url + query).status_code == 200
-        # 21: revenue after click reads the merged recipients' ids in one query (22 when it
-        # loaded the contacts and then the contact they were merged into)
-        assert len(page) == 21, [q["sql"][:120] for q in page.captured_queries]
+        # 22: revenue after click reads the merged recipients' ids in one query (one more
+        # when it loaded the contacts and then the contact they were merged into); the
+        # broadcast and its counts per status are two (one join grouped by every column
+        # before round 32)
+        assert len(page) == 22, [q["sql"][:120] for q in page.captured_queries]
+
+
+def test_a_broadcasts_counts_per_status_are_its_own_messages(workspace, now):
+    """``selectors.broadcast`` counts one broadcast's messages per status (its own read
+    since round 32): exactly the figures of ``selectors.broadcasts()``' join, zero for a
+    status it has none of, another broadcast's and another workspace's messages left out."""
+    mine = Broadcast.objects.create(
+        workspace=workspace,
+        name="Counted",
+        template=actions.save_template(workspace, name="T", subject="Hi", html="<p>Hi</p>"),
+        sender=actions.save_sender(workspace, name="Acme", from_email="news@acme.test"),
+    )
+    beside = Broadcast.objects.create(
+        workspace=workspace, name="Beside", template=mine.template, sender=mine.sender
+    )
+    other_workspace = core_actions.create_workspace("Other", slug="other")
+    template = actions.save_template(other_workspace, name="T", subject="Hi", html="<p>Hi</p>")
+    sender = actions.save_sender(other_workspace, name="Other", from_email="a@other.test")
+    elsewhere = Broadcast.objects.create(
+        workspace=other_workspace, name="Counted", template=template, sender=sender
+    )
+    wanted = {"queued": 3, "sent": 5, "skipped": 2, "failed": 1, "held": 0}
+    contact_id = iter(range(1, 100))
+    for broadcast, counts in (
+        (mine, wanted),
+        (beside, {"sent": 4, "held": 2}),
+        (elsewhere, {"sent": 7, "failed": 3}),
+    ):
+        Message.objects.bulk_create(
+            Message(
+                workspace=broadcast.workspace,
+                broadcast=broadcast,
+                contact_id=next(contact_id),
+                email=f"{status}{n}@x.test",
+                status=status,
+            )
+            for status, count in counts.items()
+            for n in range(count)
+        )
+    with CaptureQueriesContext(connection) as read:
+        found = selectors.broadcast(workspace, mine.pk)
+        assert (found.template.name, found.sender.name) == ("T", "Acme")  # read with it
+    assert len(read) == 2
+    assert {status: getattr(found, status) for status in wanted} == wanted
+    joined = selectors.broadcasts(workspace).get(pk=mine.pk)
+    assert {status: getattr(joined, status) for status in wanted} == wanted
+    beside_found = selectors.broadcast(workspace, beside.pk)
+    assert (beside_found.sent, beside_found.held, beside_found.queued) == (4, 2, 0)
+    assert selectors.broadcast(workspace, elsewhere.pk) is None
 
 
 def test_the_delivery_series_read_send_times_counted_not_one_by_one(workspace, story):

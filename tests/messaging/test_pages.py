@@ -8,8 +8,10 @@ import re
 import pytest
 
 from pacer.core import actions as core_actions
-from pacer.messaging.models import Broadcast, Message, Sender, Template
+from pacer.messaging import actions, sms_broadcasts
+from pacer.messaging.models import Broadcast, Message, Sender, SmsMessage, Template
 from tests.messaging.conftest import person
+from tests.messaging.test_sms_broadcasts import phone_person
 
 pytestmark = pytest.mark.django_db
 
@@ -188,3 +190,62 @@ def test_the_sending_rules_page_saves_rules_and_topics(marketer, workspace):
     again = marketer.post("/messages/settings/", {"form": "topic", "name": "News"})
     assert again.status_code == 422 and "another topic has this name" in text(again)
     assert Topic.objects.count() == 1
+
+
+def test_a_refused_send_shows_the_page_again_with_the_reason(marketer, workspace, settings):
+    """Send now on a broadcast that is no longer a draft (a second tab, a double click):
+    the page again (422, not a redirect with a toast) saying why, and nothing queued
+    twice; the same for an SMS broadcast."""
+    person(workspace, "ada@x.test", "Ada")
+    template = actions.save_template(workspace, name="Spring", subject="Hi", html="<p>Yo</p>")
+    sender = actions.save_sender(workspace, name="Acme", from_email="news@acme.test")
+    email = actions.create_broadcast(
+        workspace,
+        name="Spring sale",
+        template_id=template.pk,
+        sender_id=sender.pk,
+        audience={"all": True},
+    )
+    url = f"/messages/broadcasts/{email.pk}/"
+    assert marketer.post(url).status_code == 302
+    again = marketer.post(url)
+    assert again.status_code == 422
+    refused = again.content.decode().split('id="queue-refused"')[1].split("</div>")[0]
+    assert "Not queued" in refused and "already queued" in refused
+    assert Message.objects.filter(broadcast=email).count() == 1
+
+    settings.LEAD_SMS_URL = ""
+    phone_person(workspace, "bo@x.test", "+15550100400", "Bo")
+    texts = sms_broadcasts.create_sms_broadcast(
+        workspace, name="Flash", text="Sale today", audience={"all": True}
+    )
+    url = f"/messages/sms/{texts.pk}/"
+    assert marketer.post(url).status_code == 302
+    again = marketer.post(url)
+    assert again.status_code == 422
+    assert "already queued" in again.content.decode().split('id="queue-refused"')[1]
+    assert SmsMessage.objects.filter(broadcast=texts).count() == 1
+
+
+def test_a_draft_from_a_sender_without_dkim_says_it_goes_out_unsigned(marketer, workspace):
+    template = actions.save_template(workspace, name="Spring", subject="Hi", html="<p>Yo</p>")
+    unsigned = actions.save_sender(workspace, name="Acme", from_email="news@acme.test")
+    signed = actions.save_sender(workspace, name="Shop", from_email="hi@shop.test")
+    Sender.objects.filter(pk=signed.pk).update(dkim_selector="s1", dkim_private_key="PEM")
+    drafts = {
+        sender.pk: actions.create_broadcast(
+            workspace,
+            name=f"From {sender.name}",
+            template_id=template.pk,
+            sender_id=sender.pk,
+            audience={"all": True},
+        )
+        for sender in (unsigned, signed)
+    }
+
+    page = marketer.get(f"/messages/broadcasts/{drafts[unsigned.pk].pk}/").content.decode()
+    notice = page.split('id="sender-unsigned"')[1].split("</div>")[0]
+    assert "news@acme.test has no DKIM key" in notice and "Gmail and Yahoo" in notice
+    assert 'href="/messages/senders/new/"' in notice
+    page = marketer.get(f"/messages/broadcasts/{drafts[signed.pk].pk}/").content.decode()
+    assert 'id="sender-unsigned"' not in page

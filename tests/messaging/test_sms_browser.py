@@ -1,7 +1,8 @@
 """The SMS broadcast pages in a real Chromium at 390 px (and 1440): a broadcast to a
 segment made through the form (a refusal shown beside its field first), queued from its
-page, which then lists each recipient's text with the reason a skipped one was not sent;
-no sideways scrolling. Screenshots in ``$PACER_SCREENSHOTS``."""
+page (Send now again from an older tab: refused on the page, 422), which then lists each
+recipient's text with the reason a skipped one was not sent; no sideways scrolling.
+Screenshots in ``$PACER_SCREENSHOTS``."""
 
 from datetime import UTC, datetime
 
@@ -45,8 +46,18 @@ def test_an_sms_broadcast_to_a_segment_made_queued_and_its_recipients_shown(
     page.fill("#field-text", "Hi {{ contact.first_name }}: 20% off this weekend. STOP to opt out")
     page.click("#sms-form button.primary[type=submit]")
     page.wait_for_selector("#send-now")
+    second_tab = context.new_page()
+    second_tab.goto(page.url)
     page.click("#send-now")
     page.wait_for_selector("#sms-texts")
+    # Send now again from a tab opened before: the page says why, nothing queued twice
+    with second_tab.expect_navigation() as refused:
+        second_tab.click("#send-now")
+    assert refused.value.status == 422
+    assert "already queued" in second_tab.inner_text("#queue-refused")
+    assert _fits(second_tab)
+    second_tab.screenshot(path=str(SHOTS / f"messaging-sms-refused-{width}.png"), full_page=True)
+    second_tab.close()
 
     broadcast = SmsBroadcast.objects.get()
     assert broadcast.audience == {"segment": regulars.pk}

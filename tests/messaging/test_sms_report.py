@@ -2,7 +2,7 @@
 broadcast with texts sent in the period, sent, delivered, clicked, opted out and revenue
 after click, exactly the figures of the broadcast's own page and API, on the report page
 and in ``GET /api/messaging/sms/report``. An opt-out counts for the last broadcast text
-the number got before its STOP."""
+the number got before its STOP, when it came within four hours of that text."""
 
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -13,7 +13,7 @@ from django.conf import settings
 
 from pacer.messaging import click_revenue, sms, sms_broadcasts, sms_links, sms_status
 from pacer.messaging.models import SmsMessage
-from pacer.messaging.sms_report import sms_report
+from pacer.messaging.sms_report import opted_out, sms_report
 from tests.messaging.test_api import bearer
 from tests.messaging.test_outcomes import kpi, order
 from tests.messaging.test_sms_broadcasts import phone_person
@@ -95,7 +95,7 @@ def story(workspace, outbox, client, now):
     summer, later = _send(workspace, "Summer texts", SUMMER_SENT, now)
     assert sorted(later) == sorted(number[n] for n in ("ada", "cy", "dee", "eve"))
     _click(client, workspace, later[number["ada"]], now, SUMMER_SENT + hour)
-    _text_back(workspace, number["dee"], "stop", now, SUMMER_SENT + 5 * hour)
+    _text_back(workspace, number["dee"], "stop", now, SUMMER_SENT + 3 * hour)
     order(people["dee"], SPRING_SENT + timedelta(days=1), "50.00")
     order(people["eve"], SPRING_SENT + timedelta(days=1), "9.00", currency="EUR")
     order(people["ada"], SUMMER_SENT + 2 * hour, "30.00")
@@ -199,3 +199,40 @@ def test_the_report_page_and_the_api_show_the_sms_section(client, admin, workspa
         ["Summer texts", "4", "0", "1", "1", "$30.00"],
     ]
     assert f'href="/messages/sms/{spring.pk}/"' in section
+
+
+@pytest.mark.both_databases
+def test_a_stop_counts_for_the_last_text_within_four_hours(workspace, outbox, now):
+    """ann's STOP comes 4 hours after the broadcast's text to the second (counted); ben's a
+    second later (not: too late to put down to it); col asks for HELP, gets its answer,
+    then stops (counted: an answer is no text he was sent); dan gets a text for a purpose
+    (``send_sms``) after the broadcast's and stops after it (not: it answers that text)."""
+    names = ("ann", "ben", "col", "dan")
+    people = {
+        name: phone_person(workspace, f"{name}@x.test", f"+1555010030{i}", name.title())
+        for i, name in enumerate(names)
+    }
+    number = {name: people[name].phone for name in names}
+    flash, _ = _send(workspace, "Flash texts", SPRING_SENT, now)
+    _text_back(workspace, number["col"], "HELP", now, SPRING_SENT + timedelta(hours=1))
+    sms.send_sms(workspace, contact_id=people["dan"].pk, text="Your table is ready", key="t1")
+    sms.deliver_sms()  # col's HELP answer and dan's text, an hour after the broadcast's
+    sent_after = SmsMessage.objects.filter(sent_at=SPRING_SENT + timedelta(hours=1))
+    assert sorted(sent_after.values_list("to_number", "purpose")) == [
+        (number["col"], ""),
+        (number["dan"], "marketing"),
+    ]
+    _text_back(workspace, number["col"], "STOP", now, SPRING_SENT + timedelta(hours=2))
+    _text_back(workspace, number["dan"], "STOP", now, SPRING_SENT + timedelta(hours=2))
+    window = timedelta(hours=4)
+    _text_back(workspace, number["ann"], "STOP", now, SPRING_SENT + window)
+    _text_back(workspace, number["ben"], "STOP", now, SPRING_SENT + window + timedelta(seconds=1))
+    figures = sms_broadcasts.report(flash)
+    assert (figures["sent"], figures["opted_out"], figures["opt_out_rate"]) == (4, 2, 0.5)
+    [row] = sms_report(workspace)
+    assert (row["name"], row["opted_out"], row["opt_out_rate"]) == ("Flash texts", 2, 0.5)
+    opted = SmsMessage.objects.filter(broadcast=flash).annotate(stopped=opted_out())
+    assert sorted(text.to_number for text in opted if text.stopped) == [
+        number["ann"],
+        number["col"],
+    ]

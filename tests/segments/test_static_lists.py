@@ -5,13 +5,14 @@ members."""
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pacer.people.models import Contact, Identity
 from pacer.segments import actions
-from pacer.segments.models import Membership, MembershipChange
+from pacer.segments.models import Membership, MembershipChange, Segment
 
 pytestmark = pytest.mark.django_db
 
@@ -80,11 +81,63 @@ def test_a_file_that_cannot_be_read_adds_nobody(marketer, workspace, people_, co
     actions.add_members(workspace, segment, [people_[3].pk])
     before = MembershipChange.objects.count()
 
-    page = upload(marketer, segment, content).content.decode()
+    response = upload(marketer, segment, content)
 
-    assert reason in page
+    # the page again (not a redirect with a toast), the reason under the file field
+    assert response.status_code == 422 and not response.redirect_chain
+    assert reason in field_error(response, "file")
     assert members(segment) == {people_[3].pk}
     assert MembershipChange.objects.count() == before
+
+
+def field_error(response, name: str) -> str:
+    """The text under a form field of the page (its ``field-NAME-error`` block)."""
+    found = re.search(rf'id="field-{name}-error">(.*?)</div>', response.content.decode(), re.S)
+    return re.sub(r"<[^>]+>", "", found.group(1)).strip() if found else ""
+
+
+def test_a_refused_member_form_is_shown_again_with_the_reason_and_what_was_typed(
+    marketer, workspace, people_
+):
+    segment = actions.create_segment(workspace, name="Hand", kind="static")
+    url = f"/segments/{segment.pk}/members/"
+
+    nothing = marketer.post(url, {"emails": "  \n "})
+    assert nothing.status_code == 422
+    assert field_error(nothing, "emails") == "enter at least one email, or choose a file"
+    assert 'class="alert error error-summary"' in nothing.content.decode()
+
+    typed = "<b>p0@x.io</b>\n" + "p1@x.io\n" * actions.MAX_CSV_ROWS  # one row too many
+    too_many = marketer.post(url, {"emails": typed})
+    assert too_many.status_code == 422
+    assert field_error(too_many, "emails") == f"has more than {actions.MAX_CSV_ROWS} rows"
+    page = too_many.content.decode()
+    assert "&lt;b&gt;p0@x.io&lt;/b&gt;\n" + "p1@x.io\n" * actions.MAX_CSV_ROWS in page  # kept
+    assert members(segment) == set() and not MembershipChange.objects.exists()
+
+
+def test_a_segment_in_use_is_not_deleted_and_its_page_says_why(marketer, workspace):
+    used = actions.create_segment(workspace, name="Base", kind="static")
+    actions.create_segment(
+        workspace,
+        name="Uses <it>",
+        definition={
+            "type": "group",
+            "op": "and",
+            "children": [{"type": "segment", "segment_id": used.pk}],
+        },
+    )
+
+    refused = marketer.post(f"/segments/{used.pk}/delete/")
+
+    assert refused.status_code == 422
+    delete_form = refused.content.decode().split('class="segment-delete"')[1]
+    assert "The segment was not deleted" in delete_form
+    assert "segment: used by &#x27;Uses &lt;it&gt;&#x27;" in delete_form
+    # the summary's link lands on the Delete button
+    assert 'href="#segment-delete-segment"' in delete_form
+    assert 'id="segment-delete-segment"' in delete_form
+    assert Segment.objects.filter(pk=used.pk).exists()
 
 
 def test_contacts_are_added_and_removed_by_email_on_the_page(marketer, workspace, people_):
