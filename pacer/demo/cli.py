@@ -205,12 +205,29 @@ def demo(args: argparse.Namespace) -> int:
 
 def _run_web_and_worker(host: str, port: int) -> int:
     pacer = [sys.executable, "-m", "pacer.cli"]
-    processes = {
-        "web server": subprocess.Popen([*pacer, "serve", "--host", host, "--port", str(port)]),
-        "worker": subprocess.Popen([*pacer, "worker"]),
-    }
+    return supervise(
+        {
+            "web server": [*pacer, "serve", "--host", host, "--port", str(port)],
+            "worker": [*pacer, "worker"],
+        }
+    )
+
+
+def supervise(commands: dict[str, list[str]]) -> int:
+    """Run each command until one stops or this process is interrupted (Ctrl+C) or
+    terminated (SIGTERM, as a service manager or ``kill`` stops it); then stop the others
+    (SIGINT, then SIGKILL after 10 s) and return: 0 when asked to stop, else the failed
+    command's exit status."""
+
+    def terminated(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    processes: dict[str, subprocess.Popen] = {}
     code = 0
     try:
+        for name, command in commands.items():
+            processes[name] = subprocess.Popen(command)
         while all(p.poll() is None for p in processes.values()):
             time.sleep(0.5)
         name, died = next((n, p) for n, p in processes.items() if p.poll() is not None)
@@ -227,6 +244,7 @@ def _run_web_and_worker(host: str, port: int) -> int:
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 p.kill()
+        signal.signal(signal.SIGTERM, previous)
     return code
 
 
