@@ -66,6 +66,12 @@ class Lead(models.Model):
     assignment_round = models.PositiveIntegerField(default=0)
     respond_by = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
+    unowned_alerted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="when its managers were told nobody can take it (the Overdue view shows it "
+        "while it stays unowned)",
+    )
     score = models.FloatField(default=0)
     scored_at = models.DateTimeField(null=True, blank=True)
     predicted = models.FloatField(

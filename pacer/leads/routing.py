@@ -249,14 +249,24 @@ def assign(
         lead.respond_by = None
     if owner_id is None:
         reason = f"{why}: no agent available (all away, at their cap, or none set up)"
-        opening = waiting is not None and deadlines and wait_for_opening(lead, router, waiting)
-        if opening:
-            reason = f"{why}: nobody on shift; waits for {opening.isoformat()}"
+        retry = waiting is not None and deadlines and wait_for_opening(lead, router, waiting)
+        if retry and not is_open(now, router.hours(lead.location_id)):
+            reason = f"{why}: nobody on shift; waits for {retry.isoformat()}"
+        elif retry:  # open, nobody free: a later try; the managers hear of it at the second
+            reason = f"{why}: nobody free; tries again at {retry.isoformat()}"
+            if (
+                waiting
+                and lead.unowned_alerted_at is None
+                and router.fallback_owner(lead.location_id) is None
+            ):
+                alert, reason = True, reason + "; no fallback owner: managers alerted"
         elif deadlines and lead.first_response_at is None:
             owner_id = router.fallback_owner(lead.location_id, exclude=exclude)
             if owner_id is not None:
                 reason += "; to the fallback owner"
-            elif lead.owner_id is not None or router.set_up(lead):
+            elif lead.owner_id is not None or (
+                lead.unowned_alerted_at is None and router.set_up(lead)
+            ):  # a lead never owned: its managers are alerted once
                 alert, reason = True, reason + "; no fallback owner: managers alerted"
     lead.owner_id, lead.assigned_at = owner_id, now if owner_id is not None else None
     if owner_id is not None:
@@ -299,7 +309,9 @@ def wait_for_opening(lead: Lead, router: Router, tries: int) -> datetime | None:
     closed = not is_open(router.now, hours)
     if lead.first_response_at is not None or tries >= ASSIGN_TRIES:
         return None
-    if not (closed or tries) or not router.set_up(lead):
+    if not (closed or tries) and router.fallback_owner(lead.location_id) is not None:
+        return None  # open at its arrival: its fallback owner takes it now
+    if not router.set_up(lead):
         return None
     if tries == 0:
         start_clock(lead, router, lead.created_at)

@@ -183,12 +183,14 @@ def inbox(request):
 
 
 def _late_caption(workspace, now) -> str:
-    """The "Overdue" view's caption: how many leads missed their SLA deadline, and how
-    many without one missed their follow-up time."""
+    """The "Overdue" view's caption: how many leads missed their SLA deadline, how many
+    without one missed their follow-up time, and (when any) how many others nobody can
+    take."""
     late = selectors.late_counts(workspace, now)
     breaches = f"{late.breached} past their SLA deadline"
     missed = f"{late.missed_follow_up} missed follow-up" + "s" * (late.missed_follow_up != 1)
-    return f"Overdue: {breaches}, {missed} (no deadline)"
+    unowned = f", {late.unowned} with nobody free to take them" if late.unowned else ""
+    return f"Overdue: {breaches}, {missed} (no deadline){unowned}"
 
 
 @page("leads.view")
