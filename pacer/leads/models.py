@@ -225,6 +225,23 @@ class LeadSettings(models.Model):
     follow_up_minutes = models.PositiveIntegerField(default=480)
 
 
+class LocationFollowUp(models.Model):
+    """A location's own follow-up time (working minutes) of its leads no SLA policy gives
+    a deadline, instead of the workspace's ``LeadSettings.follow_up_minutes``; without a
+    row the location uses the workspace's."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    location_id = models.BigIntegerField()
+    follow_up_minutes = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "location_id"], name="lead_follow_up_per_location"
+            ),
+        ]
+
+
 class EscalateTo(models.TextChoices):
     MANAGERS = "managers", "The location's managers"
     AGENTS = "agents", "Every agent of the location"

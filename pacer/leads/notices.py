@@ -153,8 +153,8 @@ def remind(lead: Lead, assignment_round: int, follow_up_at: datetime, now: datet
     When the owner is away (nobody else could take the lead over), it goes to the lead's
     managers who are not away (``managers_of``) instead, never to an away person, and
     says so. A lead without an SLA deadline is reminded at its follow-up time
-    ``follow_up_at`` (the workspace's ``sla.follow_up_minutes``). Returns how many people
-    were reminded."""
+    ``follow_up_at`` (its location's or the workspace's follow-up time, ``sla``).
+    Returns how many people were reminded."""
     zone = hours_of(lead.workspace, lead.location_id).zone
     label = f"Lead #{lead.pk}"
     if lead.respond_by is not None:
