@@ -109,7 +109,14 @@ def _chain_context(workspace, names: dict) -> dict:
 
 @page("leads.configure")
 def sla_settings(request):
+    return _sla_page(request)
+
+
+def _sla_page(request, removal: str = "", removal_errors: dict | None = None):
+    """The SLA page, saving the form posted to it; after a refused removal (``removal``:
+    "policy" or "chain") the page with the reason above the remove buttons, 422."""
     workspace = request.workspace
+    posting = request.method == "POST" and not removal
     names = {loc.code: loc.name for loc in locations(workspace)}
     labels = {stage.key: stage.label for stage in stages(workspace)}
     rows = [
@@ -142,7 +149,7 @@ def sla_settings(request):
     chain = _chain_context(workspace, names)
     follow_up = {"location": "", "follow_up_minutes": sla.follow_up_minutes(workspace)}
     follow_up_errors: dict = {}
-    if request.method == "POST" and request.POST.get("form") == "follow-up":
+    if posting and request.POST.get("form") == "follow-up":
         posted = {name: request.POST.get(name, "") for name in follow_up}
         try:
             sla.save_follow_up(workspace, posted, actor=request.user)
@@ -151,13 +158,13 @@ def sla_settings(request):
         else:
             messages.success(request, "Follow-up time saved.")
             return redirect("lead-sla")
-    elif request.method == "POST" and request.POST.get("form") == "escalation":
+    elif posting and request.POST.get("form") == "escalation":
         refused = _save_chain(request)
         if not refused:
             messages.success(request, "Escalation chain saved.")
             return redirect("lead-sla")
         chain, status = {**chain, **refused}, 422
-    elif request.method == "POST":
+    elif posting:
         data = {name: request.POST.get(name, "") for name in ("stage", "location", *sla.FIELDS)}
         try:
             sla.save_policy(workspace, data, actor=request.user)
@@ -211,7 +218,8 @@ def sla_settings(request):
         "location_options": [("", sla.EVERY_LOCATION)]
         + [(loc.code, loc.name) for loc in locations(workspace)],
     }
-    return render(request, "leads/sla.html", context, status=status)
+    context |= {"removal": removal, "removal_errors": removal_errors or {}}
+    return render(request, "leads/sla.html", context, status=422 if removal else status)
 
 
 @require_POST
@@ -220,9 +228,8 @@ def sla_delete(request, policy_id: int):
     try:
         sla.remove_policy(request.workspace, policy_id, actor=request.user)
     except ValidationFailed as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "SLA policy removed.")
+        return _sla_page(request, "policy", error.errors)
+    messages.success(request, "SLA policy removed.")
     return redirect("lead-sla")
 
 
@@ -233,7 +240,6 @@ def escalation_delete(request):
     try:
         escalation.remove_chain(request.workspace, location, actor=request.user)
     except ValidationFailed as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "Escalation chain removed.")
+        return _sla_page(request, "chain", error.errors)
+    messages.success(request, "Escalation chain removed.")
     return redirect("lead-sla")

@@ -1,7 +1,7 @@
-"""The forms of a lead's page (log, reply, stage, task, a task's done button) and the new
-lead form, refused: the same page again (422) with each reason under its field (or above
-the form when it concerns none) and what was typed kept, nothing written. They used to
-redirect with a toast, the typed values lost."""
+"""The forms of a lead's page (log, reply, stage, task, a task's done button), the new
+lead form and the SLA page's remove buttons, refused: the same page again (422) with each
+reason under its field (or above the form when it concerns none) and what was typed
+kept, nothing written. They used to redirect with a toast, the typed values lost."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -11,7 +11,15 @@ from django.test import Client
 
 from pacer.core.models import AuditEntry
 from pacer.leads import todo
-from pacer.leads.models import Activity, FollowUpTask, Lead, LeadForm, Notice, StageChange
+from pacer.leads.models import (
+    Activity,
+    FollowUpTask,
+    Lead,
+    LeadForm,
+    Notice,
+    SlaPolicy,
+    StageChange,
+)
 from tests.leads.test_followup import agent, lead_at, member
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +151,27 @@ def test_a_refused_new_lead_form_keeps_every_value(workspace, admin):
     assert 'value="Spring Offer!"' in html and f'value="{KEPT}"' in html
     assert '<option value="optional" selected>' in html and 'name="ask_location" checked' in html
     assert not LeadForm.objects.exists() and AuditEntry.objects.count() == audited
+
+
+def test_a_refused_policy_removal_says_why_above_the_remove_buttons(workspace, admin):
+    policy = SlaPolicy.objects.create(workspace=workspace, respond_minutes=15)
+    client = Client()
+    client.force_login(admin)
+    audited = AuditEntry.objects.count()
+    html = _refused(client, f"/leads/sla/{policy.pk + 1}/delete/", {})  # a stale page's
+    summary = html[html.index('id="sla-h"') : html.index('id="sla-form"')]
+    assert "The policy was not removed" in summary
+    assert "policy_id: no such SLA policy in this workspace" in summary
+    assert list(SlaPolicy.objects.values_list("pk", flat=True)) == [policy.pk]
+    assert AuditEntry.objects.count() == audited
+
+
+def test_a_refused_chain_removal_says_why_above_the_remove_buttons(workspace, north, admin):
+    client = Client()
+    client.force_login(admin)
+    audited = AuditEntry.objects.count()
+    html = _refused(client, "/leads/sla/escalation/delete/", {"location": "north"})
+    summary = html[html.index('id="esc-h"') : html.index('id="esc-form"')]
+    assert "The chain was not removed" in summary
+    assert "location: has no escalation chain of its own" in summary
+    assert AuditEntry.objects.count() == audited
