@@ -1,7 +1,8 @@
 """The forms of a lead's page (log, reply, stage, task, a task's done button), the new
-lead form and the SLA page's remove buttons, refused: the same page again (422) with each
-reason under its field (or above the form when it concerns none) and what was typed
-kept, nothing written. They used to redirect with a toast, the typed values lost."""
+lead form, the SLA page's remove buttons and a routing rule's, refused: the page again
+(422) with each reason under its field (or above the form when it concerns none) and
+what was typed kept, nothing written. They used to redirect with a toast, the typed
+values lost."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -174,4 +175,15 @@ def test_a_refused_chain_removal_says_why_above_the_remove_buttons(workspace, no
     summary = html[html.index('id="esc-h"') : html.index('id="esc-form"')]
     assert "The chain was not removed" in summary
     assert "location: has no escalation chain of its own" in summary
+    assert AuditEntry.objects.count() == audited
+
+
+def test_a_refused_rule_removal_says_why_above_the_rules(workspace, admin):
+    client = Client()
+    client.force_login(admin)
+    audited = AuditEntry.objects.count()
+    html = _refused(client, "/leads/routing/rules/3/delete/", {})  # a stale page's rule
+    summary = html[html.index('id="rules-h"') : html.index('id="agents-h"')]
+    assert "The rule was not removed" in summary
+    assert "position: no such rule in this workspace" in summary
     assert AuditEntry.objects.count() == audited
