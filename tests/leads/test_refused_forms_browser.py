@@ -1,7 +1,8 @@
 """In a real Chromium at phone and desktop widths: a lead's page with a refused stage
 move and a refused task, the lead forms page with a refused form, and the SLA page with a
-location's own follow-up time and a refused one, each reason under its field, what was typed kept, no
-sideways scrolling, no serious axe-core violations; screenshots to ``$PACER_SCREENSHOTS``."""
+location's own follow-up time and a refused one: each reason under its field, what was
+typed kept, no sideways scrolling, no serious axe-core violations; screenshots to
+``$PACER_SCREENSHOTS``."""
 
 from datetime import UTC, datetime
 
