@@ -25,6 +25,7 @@ from pacer.people.selectors import locations
 router = Router(tags=["leads"])
 
 Name = text(200, min_length=1)
+LocationCode = text(60, min_length=1)
 Team = text(40, pattern=r"^[a-z0-9_-]*$")
 Clock = text(5, min_length=4, pattern=r"^\d{1,2}:\d{2}$")
 Interval = Annotated[list[Clock], Field(min_length=2, max_length=2, description="opens, closes")]
@@ -122,6 +123,22 @@ class FollowUpIO(Schema):
         f"task and reminder) when no SLA policy gives it a deadline; "
         f"{sla.MIN_FOLLOW_UP_MINUTES} to {sla.MAX_MINUTES}",
         examples=[sla.DEFAULT_FOLLOW_UP_MINUTES],
+    )
+
+
+class LocationFollowUpIn(Schema):
+    follow_up_minutes: int | None = Field(
+        description="the location's own follow-up time (working minutes, "
+        f"{sla.MIN_FOLLOW_UP_MINUTES} to {sla.MAX_MINUTES}); null: the workspace's",
+        examples=[60],
+    )
+
+
+class LocationFollowUpOut(Schema):
+    location: str = Field(description="the location's code")
+    follow_up_minutes: int | None = Field(description="its own; null: the workspace's")
+    applies_minutes: int = Field(
+        description="what its new leads get: its own, else the workspace's"
     )
 
 
@@ -360,6 +377,38 @@ def put_follow_up(request, payload: FollowUpIO):
     clock starts after it (open leads keep theirs)."""
     minutes = sla.save_follow_up(request.workspace, payload.dict(), actor=request.user)
     return {"follow_up_minutes": minutes}
+
+
+@router.get("/settings/follow-up/locations", response={200: list[LocationFollowUpOut], **ERRORS})
+@endpoint("leads.configure")
+def list_location_follow_ups(request):
+    """The locations with their own follow-up time (the others use the workspace's)."""
+    return [
+        {**row, "applies_minutes": row["follow_up_minutes"]}
+        for row in sla.follow_up_rows(request.workspace)
+    ]
+
+
+@router.put(
+    "/settings/follow-up/locations/{location}",
+    response={200: LocationFollowUpOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND},
+)
+@endpoint("leads.configure")
+def put_location_follow_up(request, location: LocationCode, payload: LocationFollowUpIn):
+    """Set a location's own follow-up time, or (null) remove it: its leads then use the
+    workspace's. Applies to leads whose clock starts after it."""
+    if location not in {loc.code for loc in locations(request.workspace)}:
+        raise NotFound("location", f"no location '{location}' in this workspace")
+    minutes = sla.save_follow_up(
+        request.workspace,
+        {"location": location, "follow_up_minutes": payload.follow_up_minutes},
+        actor=request.user,
+    )
+    return {
+        "location": location,
+        "follow_up_minutes": minutes,
+        "applies_minutes": sla.follow_up_minutes(request.workspace) if minutes is None else minutes,
+    }
 
 
 @router.get("/settings/escalation", response={200: list[ChainIO], **ERRORS})

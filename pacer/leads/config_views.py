@@ -71,7 +71,14 @@ def _shift_errors(errors: dict, field: str) -> dict:
 
 @page("leads.configure")
 def routing_settings(request):
+    return _routing_page(request)
+
+
+def _routing_page(request, rule_errors: dict | None = None):
+    """The routing page, saving the form posted to it; after a refused rule removal
+    (``rule_errors``) the page with the reason above the rules, 422."""
     workspace = request.workspace
+    posting = request.method == "POST" and not rule_errors
     names = _names(workspace)
     rule_rows = [
         {
@@ -207,8 +214,8 @@ def routing_settings(request):
         "member_options": [("", "nobody (remove)")]
         + [(m.user.username, formats.person(m.user)) for m in members(workspace)],
     }
-    status = 200
-    if request.method == "POST" and request.POST.get("form") == "fallback":
+    context["rule_errors"], status = rule_errors or {}, 422 if rule_errors else 200
+    if posting and request.POST.get("form") == "fallback":
         post = request.POST
         try:
             fallback.set_owner(
@@ -220,7 +227,7 @@ def routing_settings(request):
         else:
             messages.success(request, "Fallback owner saved.")
             return redirect("lead-routing")
-    elif request.method == "POST":
+    elif posting:
         hours = _hours_from_post(request.POST)
         try:
             staff.set_hours(workspace, request.POST.get("location", ""), hours, actor=request.user)
@@ -368,9 +375,8 @@ def rule_delete(request, position: int):
     try:
         rules.remove_rule(request.workspace, position, actor=request.user)
     except ValidationFailed as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "Routing rule removed.")
+        return _routing_page(request, error.errors)
+    messages.success(request, "Routing rule removed.")
     return redirect("lead-routing")
 
 

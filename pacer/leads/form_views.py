@@ -148,11 +148,18 @@ def snippet(base: str, workspace: str, key: str) -> str:
     )
 
 
+NEW_FORM_FIELDS = ("key", "title", "intro", "consent", "ask_location", "thanks")
+
+
 @page("leads.configure")
 def form_list(request):
     workspace: Workspace = request.workspace
+    typed, errors = {"field_email": "required"}, {}
     if request.method == "POST":
         posted = request.POST
+        typed = {name: posted.get(name, "") for name in NEW_FORM_FIELDS} | {
+            f"field_{name}": posted.get(f"field_{name}", "") for name in forms.FIELDS
+        }
         data = {
             "key": posted.get("key", ""),
             "title": posted.get("title", ""),
@@ -170,8 +177,11 @@ def form_list(request):
         }
         try:
             saved = forms.save_form(workspace, data, now=clock.now(), actor=request.user)
-        except ValidationFailed as error:
-            messages.error(request, str(error))
+        except ValidationFailed as error:  # re-shown below with the reasons at the fields
+            errors = {
+                ("consent" if key.startswith("consents[0].") else key): reason
+                for key, reason in error.errors.items()
+            }
         else:
             messages.success(request, f"Form '{saved.key}' saved.")
             return HttpResponseRedirect(reverse("lead-forms"))
@@ -212,7 +222,9 @@ def form_list(request):
         empty_hint="Create one below; share its page or paste its snippet into any site.",
         html_id="lead-forms",
     )
-    return render(request, "leads/forms.html", {"table": table, "fields": forms.FIELDS.items()})
+    fields = [(name, label, typed.get(f"field_{name}", "")) for name, label in forms.FIELDS.items()]
+    context = {"table": table, "fields": fields, "form": typed, "errors": errors}
+    return render(request, "leads/forms.html", context, status=422 if errors else 200)
 
 
 def _default_chain(workspace: Workspace) -> dict:

@@ -66,6 +66,12 @@ class Lead(models.Model):
     assignment_round = models.PositiveIntegerField(default=0)
     respond_by = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
+    unowned_alerted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="when its managers were told nobody can take it (the Overdue view shows it "
+        "while it stays unowned)",
+    )
     score = models.FloatField(default=0)
     scored_at = models.DateTimeField(null=True, blank=True)
     predicted = models.FloatField(
@@ -217,6 +223,23 @@ class LeadSettings(models.Model):
 
     workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE)
     follow_up_minutes = models.PositiveIntegerField(default=480)
+
+
+class LocationFollowUp(models.Model):
+    """A location's own follow-up time (working minutes) of its leads no SLA policy gives
+    a deadline, instead of the workspace's ``LeadSettings.follow_up_minutes``; without a
+    row the location uses the workspace's."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    location_id = models.BigIntegerField()
+    follow_up_minutes = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "location_id"], name="lead_follow_up_per_location"
+            ),
+        ]
 
 
 class EscalateTo(models.TextChoices):

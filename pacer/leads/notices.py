@@ -124,9 +124,15 @@ def managers_of(lead: Lead, now: datetime) -> list:
 def alert_unowned(lead: Lead, what: str, why: str) -> int:
     """Nobody can take the lead and it has no fallback owner: tell its managers
     (``managers_of``), once per assignment round each (inside the caller's transaction):
-    "Lead #N ``what``" and ``why``. Returns how many were told."""
+    "Lead #N ``what``" and ``why``. Marks the lead alerted (``unowned_alerted_at``, the
+    first time): the inbox's Overdue view shows it while it stays unowned. Returns how
+    many were told."""
     due = local_deadline(lead)
-    told = managers_of(lead, clock.now())
+    now = clock.now()
+    if lead.unowned_alerted_at is None:
+        lead.unowned_alerted_at = now
+        Lead.objects.filter(pk=lead.pk).update(unowned_alerted_at=now)
+    told = managers_of(lead, now)
     for user in told:
         queue_notice(
             lead,
@@ -147,8 +153,8 @@ def remind(lead: Lead, assignment_round: int, follow_up_at: datetime, now: datet
     When the owner is away (nobody else could take the lead over), it goes to the lead's
     managers who are not away (``managers_of``) instead, never to an away person, and
     says so. A lead without an SLA deadline is reminded at its follow-up time
-    ``follow_up_at`` (the workspace's ``sla.follow_up_minutes``). Returns how many people
-    were reminded."""
+    ``follow_up_at`` (its location's or the workspace's follow-up time, ``sla``).
+    Returns how many people were reminded."""
     zone = hours_of(lead.workspace, lead.location_id).zone
     label = f"Lead #{lead.pk}"
     if lead.respond_by is not None:

@@ -63,7 +63,8 @@ class Router:
         self._chains: dict[int | None, list[dict]] = {}
         self._form_chains: dict[str, list[dict]] | None = None
         self._fallback: dict[int | None, int] | None = None
-        self._follow_up: int | None = None
+        self._follow_up: dict[int, int] | None = None  # the locations' own
+        self._workspace_follow_up: int | None = None
 
     def _pool(self, key: tuple, where: Q) -> list[Agent]:
         """The pool's agents able to take leads now (not away, on shift, weight > 0),
@@ -151,11 +152,16 @@ class Router:
             self._policies[stage, location_id] = policy_of(self.workspace, stage, location_id)
         return self._policies[stage, location_id]
 
-    def follow_up_minutes(self) -> int:
-        """The workspace's follow-up time of a lead without a deadline (read once)."""
+    def follow_up_minutes(self, location_id: int | None) -> int:
+        """The follow-up time of a lead of ``location_id`` without a deadline: the
+        location's own, else the workspace's (each read once)."""
         if self._follow_up is None:
-            self._follow_up = sla.follow_up_minutes(self.workspace)
-        return self._follow_up
+            self._follow_up = sla.location_follow_ups(self.workspace)
+        if location_id in self._follow_up:
+            return self._follow_up[location_id]
+        if self._workspace_follow_up is None:
+            self._workspace_follow_up = sla.follow_up_minutes(self.workspace)
+        return self._workspace_follow_up
 
     def hours(self, location_id: int | None) -> Hours:
         if location_id not in self._hours:
@@ -249,14 +255,24 @@ def assign(
         lead.respond_by = None
     if owner_id is None:
         reason = f"{why}: no agent available (all away, at their cap, or none set up)"
-        opening = waiting is not None and deadlines and wait_for_opening(lead, router, waiting)
-        if opening:
-            reason = f"{why}: nobody on shift; waits for {opening.isoformat()}"
+        retry = waiting is not None and deadlines and wait_for_opening(lead, router, waiting)
+        if retry and not is_open(now, router.hours(lead.location_id)):
+            reason = f"{why}: nobody on shift; waits for {retry.isoformat()}"
+        elif retry:  # open, nobody free: a later try; the managers hear of it at the second
+            reason = f"{why}: nobody free; tries again at {retry.isoformat()}"
+            if (
+                waiting
+                and lead.unowned_alerted_at is None
+                and router.fallback_owner(lead.location_id) is None
+            ):
+                alert, reason = True, reason + "; no fallback owner: managers alerted"
         elif deadlines and lead.first_response_at is None:
             owner_id = router.fallback_owner(lead.location_id, exclude=exclude)
             if owner_id is not None:
                 reason += "; to the fallback owner"
-            elif lead.owner_id is not None or router.set_up(lead):
+            elif lead.owner_id is not None or (
+                lead.unowned_alerted_at is None and router.set_up(lead)
+            ):  # a lead never owned: its managers are alerted once
                 alert, reason = True, reason + "; no fallback owner: managers alerted"
     lead.owner_id, lead.assigned_at = owner_id, now if owner_id is not None else None
     if owner_id is not None:
@@ -299,7 +315,9 @@ def wait_for_opening(lead: Lead, router: Router, tries: int) -> datetime | None:
     closed = not is_open(router.now, hours)
     if lead.first_response_at is not None or tries >= ASSIGN_TRIES:
         return None
-    if not (closed or tries) or not router.set_up(lead):
+    if not (closed or tries) and router.fallback_owner(lead.location_id) is not None:
+        return None  # open at its arrival: its fallback owner takes it now
+    if not router.set_up(lead):
         return None
     if tries == 0:
         start_clock(lead, router, lead.created_at)
@@ -334,8 +352,8 @@ def start_clock(lead: Lead, router: Router, base: datetime) -> list[str]:
     step of its location's or form's chain, the re-assignment); returns the timers made
     as ``kind:step``. Without a policy there is no deadline, escalation or
     re-assignment, but the lead is not forgotten: one reminder at its follow-up time,
-    the workspace's ``sla.follow_up_minutes`` working minutes from ``base`` (its
-    first-response task falls due then). The caller saves the lead."""
+    its location's or else the workspace's follow-up minutes (``sla``) working minutes
+    from ``base`` (its first-response task falls due then). The caller saves the lead."""
     policy = router.policy(lead.stage, lead.location_id)
     lead.respond_by = response_deadline(lead, router, base)
     hours = router.hours(lead.location_id)
@@ -345,7 +363,7 @@ def start_clock(lead: Lead, router: Router, base: datetime) -> list[str]:
             lead=lead,
             kind=TimerKind.REMIND,
             assignment_round=lead.assignment_round,
-            due_at=add_working_minutes(base, router.follow_up_minutes(), hours),
+            due_at=add_working_minutes(base, router.follow_up_minutes(lead.location_id), hours),
         )
         return [f"{TimerKind.REMIND}:0"]
     remind = add_working_minutes(

@@ -63,9 +63,12 @@ FOLLOW_UP_AT = Case(
 
 def late(now: datetime) -> Q:
     """Unanswered leads past their SLA deadline, or, without a deadline, past their
-    follow-up time (``follow_up_at``: annotate ``FOLLOW_UP_AT`` first)."""
+    follow-up time (``follow_up_at``: annotate ``FOLLOW_UP_AT`` first), or unowned with
+    their managers alerted that nobody can take them (``notices.alert_unowned``)."""
     return Q(first_response_at__isnull=True) & (
-        Q(respond_by__lt=now) | Q(respond_by__isnull=True, follow_up_at__lt=now)
+        Q(respond_by__lt=now)
+        | Q(respond_by__isnull=True, follow_up_at__lt=now)
+        | Q(owner__isnull=True, unowned_alerted_at__isnull=False)
     )
 
 
@@ -206,16 +209,22 @@ def inbox(workspace: Workspace, *, view: str, user_id: int, now: datetime) -> Qu
 class Late:
     breached: int  # unanswered past their SLA deadline
     missed_follow_up: int  # without a deadline, unanswered past their follow-up time
+    unowned: int  # neither (yet), but nobody can take them: their managers were alerted
 
 
 def late_counts(workspace: Workspace, now: datetime) -> Late:
-    """The open leads of the inbox's "Overdue" view, counted apart: SLA breaches and
-    missed follow-ups."""
+    """The open leads of the inbox's "Overdue" view, counted apart: SLA breaches, missed
+    follow-ups and the others, unowned with their managers alerted."""
     counts = inbox(workspace, view="overdue", user_id=0, now=now).aggregate(
-        breached=Count("id", filter=Q(respond_by__isnull=False)),
-        missed=Count("id", filter=Q(respond_by__isnull=True)),
+        every=Count("id"),
+        breached=Count("id", filter=Q(respond_by__lt=now)),
+        missed=Count("id", filter=Q(respond_by__isnull=True, follow_up_at__lt=now)),
     )
-    return Late(breached=counts["breached"], missed_follow_up=counts["missed"])
+    return Late(
+        breached=counts["breached"],
+        missed_follow_up=counts["missed"],
+        unowned=counts["every"] - counts["breached"] - counts["missed"],
+    )
 
 
 def unread_notices(workspace: Workspace, user_id: int, lead_id: int | None = None) -> list:

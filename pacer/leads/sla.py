@@ -11,8 +11,9 @@ is audited.
 
 A lead no policy gives a deadline has a follow-up time instead: its owner's
 first-response task falls due, and its owner is reminded, that many working minutes
-after its clock starts (the workspace's ``follow_up_minutes``, one working day unless
-set). A change applies, like a policy's, to leads whose clock starts after it.
+after its clock starts (its location's own ``LocationFollowUp``, else the workspace's
+``follow_up_minutes``, one working day unless set). A change applies, like a policy's,
+to leads whose clock starts after it.
 """
 
 from collections.abc import Mapping
@@ -22,7 +23,7 @@ from django.db import transaction
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Workspace
-from pacer.leads.models import LeadSettings, SlaPolicy
+from pacer.leads.models import LeadSettings, LocationFollowUp, SlaPolicy
 from pacer.leads.stages import open_stages
 from pacer.people.selectors import locations
 
@@ -147,18 +148,52 @@ def follow_up_minutes(workspace: Workspace) -> int:
     return DEFAULT_FOLLOW_UP_MINUTES if found is None else found
 
 
-@transaction.atomic
-def save_follow_up(workspace: Workspace, data: Mapping, *, actor=None) -> int:
-    """Set the follow-up time of the leads no policy gives a deadline:
-    ``data["follow_up_minutes"]``, ``MIN_FOLLOW_UP_MINUTES`` to a week of working minutes.
-    Applies to leads whose clock starts after it (open ones keep their follow-up time).
-    Returns the minutes set."""
-    errors: dict[str, str] = {}
-    minutes = _minutes(
-        data.get("follow_up_minutes"), "follow_up_minutes", errors, low=MIN_FOLLOW_UP_MINUTES
+def location_follow_ups(workspace: Workspace) -> dict[int, int]:
+    """The locations' own follow-up times (working minutes) by location id; a location
+    not listed uses the workspace's."""
+    return dict(
+        LocationFollowUp.objects.filter(workspace=workspace).values_list(
+            "location_id", "follow_up_minutes"
+        )
     )
+
+
+def follow_up_rows(workspace: Workspace) -> list[dict]:
+    """Every location's own follow-up time as ``{location, name, follow_up_minutes}``
+    (``location`` a code), by name."""
+    own = location_follow_ups(workspace)
+    return sorted(
+        (
+            {"location": loc.code, "name": loc.name, "follow_up_minutes": own[loc.pk]}
+            for loc in locations(workspace)
+            if loc.pk in own
+        ),
+        key=lambda row: (row["name"], row["location"]),
+    )
+
+
+@transaction.atomic
+def save_follow_up(workspace: Workspace, data: Mapping, *, actor=None) -> int | None:
+    """Set the follow-up time of the leads no policy gives a deadline:
+    ``data["follow_up_minutes"]``, ``MIN_FOLLOW_UP_MINUTES`` to a week of working minutes,
+    the workspace's, or with ``data["location"]`` (a location code) that location's own;
+    a blank time for a location removes its own (it uses the workspace's again).
+    Applies to leads whose clock starts after it (open leads keep their follow-up time).
+    Returns the minutes set (None: the location's own removed)."""
+    errors: dict[str, str] = {}
+    code = check_text(errors, "location", data.get("location"), 60)
+    codes = {loc.code: loc.pk for loc in locations(workspace)}
+    if code and "location" not in errors and code not in codes:
+        errors["location"] = f"no location '{code}' in this workspace"
+    raw = data.get("follow_up_minutes")
+    blank = raw is None or (isinstance(raw, str) and not raw.strip())
+    minutes = None
+    if not (code and blank):
+        minutes = _minutes(raw, "follow_up_minutes", errors, low=MIN_FOLLOW_UP_MINUTES)
     if errors:
         raise ValidationFailed(errors)
+    if code:
+        return _save_location_follow_up(workspace, code, codes[code], minutes, actor)
     row, _ = LeadSettings.objects.select_for_update().get_or_create(workspace=workspace)
     before = row.follow_up_minutes
     if before != minutes:
@@ -172,4 +207,34 @@ def save_follow_up(workspace: Workspace, data: Mapping, *, actor=None) -> int:
             before={"follow_up_minutes": before},
             after={"follow_up_minutes": minutes},
         )
+    return minutes
+
+
+def _save_location_follow_up(
+    workspace: Workspace, code: str, location_id: int, minutes: int | None, actor
+) -> int | None:
+    """Set (or, ``minutes`` None, remove) a location's own follow-up time; audited when
+    it changed."""
+    row = (
+        LocationFollowUp.objects.select_for_update()
+        .filter(workspace=workspace, location_id=location_id)
+        .first()
+    )
+    before = row.follow_up_minutes if row else None
+    if before == minutes:
+        return minutes
+    if minutes is not None:
+        row = row or LocationFollowUp(workspace=workspace, location_id=location_id)
+        row.follow_up_minutes = minutes
+        row.save()
+    audit.record(
+        workspace,
+        "leads.follow_up",
+        row,
+        actor=actor,
+        before={"location": code, "follow_up_minutes": before},
+        after={"location": code, "follow_up_minutes": minutes},
+    )
+    if minutes is None:
+        row.delete()
     return minutes

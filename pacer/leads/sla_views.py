@@ -1,7 +1,7 @@
 """Settings page for follow-up SLAs: the policies per stage and location in a table, a
 form that sets one (a refusal re-renders it with each reason under its field and nothing
 written), and removing one; the same for the escalation chains; the follow-up time of
-leads without a deadline. Writes go through
+leads without a deadline, the workspace's and each location's own. Writes go through
 ``pacer.leads.sla`` and ``pacer.leads.escalation``."""
 
 from django.contrib import messages
@@ -109,7 +109,14 @@ def _chain_context(workspace, names: dict) -> dict:
 
 @page("leads.configure")
 def sla_settings(request):
+    return _sla_page(request)
+
+
+def _sla_page(request, removal: str = "", removal_errors: dict | None = None):
+    """The SLA page, saving the form posted to it; after a refused removal (``removal``:
+    "policy" or "chain") the page with the reason above the remove buttons, 422."""
     workspace = request.workspace
+    posting = request.method == "POST" and not removal
     names = {loc.code: loc.name for loc in locations(workspace)}
     labels = {stage.key: stage.label for stage in stages(workspace)}
     rows = [
@@ -140,10 +147,10 @@ def sla_settings(request):
     )
     form, errors, status = dict(DEFAULTS), {}, 200
     chain = _chain_context(workspace, names)
-    follow_up = {"follow_up_minutes": sla.follow_up_minutes(workspace)}
+    follow_up = {"location": "", "follow_up_minutes": sla.follow_up_minutes(workspace)}
     follow_up_errors: dict = {}
-    if request.method == "POST" and request.POST.get("form") == "follow-up":
-        posted = {"follow_up_minutes": request.POST.get("follow_up_minutes", "")}
+    if posting and request.POST.get("form") == "follow-up":
+        posted = {name: request.POST.get(name, "") for name in follow_up}
         try:
             sla.save_follow_up(workspace, posted, actor=request.user)
         except ValidationFailed as error:
@@ -151,13 +158,13 @@ def sla_settings(request):
         else:
             messages.success(request, "Follow-up time saved.")
             return redirect("lead-sla")
-    elif request.method == "POST" and request.POST.get("form") == "escalation":
+    elif posting and request.POST.get("form") == "escalation":
         refused = _save_chain(request)
         if not refused:
             messages.success(request, "Escalation chain saved.")
             return redirect("lead-sla")
         chain, status = {**chain, **refused}, 422
-    elif request.method == "POST":
+    elif posting:
         data = {name: request.POST.get(name, "") for name in ("stage", "location", *sla.FIELDS)}
         try:
             sla.save_policy(workspace, data, actor=request.user)
@@ -179,8 +186,22 @@ def sla_settings(request):
         empty_title="No escalation chains.",
         empty_hint="Without one, the location's managers hear of a missed deadline at once.",
     )
+    follow_up_table = Table(
+        request,
+        [{**row, "pk": row["location"]} for row in sla.follow_up_rows(workspace)],
+        [
+            Column("name", "Location", sortable=True),
+            Column("follow_up_minutes", "Follow up within (min)", format="count"),
+        ],
+        default_sort="name",
+        prefix="fu-",
+        caption="Locations with their own follow-up time",
+        empty_title="Every location uses the workspace's follow-up time.",
+        empty_hint="Choose a location below to give it its own.",
+    )
     context = {
         **chain,
+        "follow_up_table": follow_up_table,
         "chain_table": chain_table,
         "step_rows": step_rows(chain["chain_form"]["rows"]),
         "policies": table,
@@ -190,12 +211,15 @@ def sla_settings(request):
         "follow_up": follow_up,
         "follow_up_errors": follow_up_errors,
         "follow_up_help": f"Working minutes, {sla.MIN_FOLLOW_UP_MINUTES} to {sla.MAX_MINUTES} "
-        "(480: one working day of 8 hours)",
+        "(480: one working day of 8 hours); for a location, blank: the workspace's",
+        "follow_up_location_options": [("", "Every location (the workspace's)")]
+        + [(loc.code, loc.name) for loc in locations(workspace)],
         "stage_options": [(key, labels.get(key, key)) for key in open_stages(workspace)],
         "location_options": [("", sla.EVERY_LOCATION)]
         + [(loc.code, loc.name) for loc in locations(workspace)],
     }
-    return render(request, "leads/sla.html", context, status=status)
+    context |= {"removal": removal, "removal_errors": removal_errors or {}}
+    return render(request, "leads/sla.html", context, status=422 if removal else status)
 
 
 @require_POST
@@ -204,9 +228,8 @@ def sla_delete(request, policy_id: int):
     try:
         sla.remove_policy(request.workspace, policy_id, actor=request.user)
     except ValidationFailed as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "SLA policy removed.")
+        return _sla_page(request, "policy", error.errors)
+    messages.success(request, "SLA policy removed.")
     return redirect("lead-sla")
 
 
@@ -217,7 +240,6 @@ def escalation_delete(request):
     try:
         escalation.remove_chain(request.workspace, location, actor=request.user)
     except ValidationFailed as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "Escalation chain removed.")
+        return _sla_page(request, "chain", error.errors)
+    messages.success(request, "Escalation chain removed.")
     return redirect("lead-sla")

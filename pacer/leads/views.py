@@ -183,12 +183,14 @@ def inbox(request):
 
 
 def _late_caption(workspace, now) -> str:
-    """The "Overdue" view's caption: how many leads missed their SLA deadline, and how
-    many without one missed their follow-up time."""
+    """The "Overdue" view's caption: how many leads missed their SLA deadline, how many
+    without one missed their follow-up time, and (when any) how many others nobody can
+    take."""
     late = selectors.late_counts(workspace, now)
     breaches = f"{late.breached} past their SLA deadline"
     missed = f"{late.missed_follow_up} missed follow-up" + "s" * (late.missed_follow_up != 1)
-    return f"Overdue: {breaches}, {missed} (no deadline)"
+    unowned = f", {late.unowned} with nobody free to take them" if late.unowned else ""
+    return f"Overdue: {breaches}, {missed} (no deadline){unowned}"
 
 
 @page("leads.view")
@@ -198,6 +200,23 @@ def lead_detail(request, lead_id: int):
         raise Http404("no such lead")
     if request.method == "POST":
         return _act(request, lead)
+    return _lead_page(request, lead)
+
+
+# what each form of a lead's page posts (besides "action"), for re-showing it refused
+FORM_FIELDS = {
+    "log": ("kind", "outcome", "next_step"),
+    "reply": ("subject", "body", "token"),
+    "stage": ("stage", "reason"),
+    "task": ("title", "due_at", "assignee"),
+    "done": ("task",),
+}
+
+
+def _lead_page(request, lead, refused: str = "", typed: dict | None = None, errors=None):
+    """A lead's page; after a refused POST of one of its forms (``refused``: a key of
+    ``FORM_FIELDS``), that form with its reasons at its fields (those about no field
+    above it) and what was typed kept, answered 422."""
     now, zone = clock.now(), _zone(request, lead)
     names = {loc.pk: loc.name for loc in locations(request.workspace)}
     reason_names = ReasonNames.of(request.workspace, names)
@@ -225,13 +244,31 @@ def lead_detail(request, lead_id: int):
             "can_work": allows(request.role, "leads.work"),
             "notices": selectors.unread_notices(request.workspace, request.user.pk, lead.pk),
             "tasks": selectors.tasks(request.workspace, lead.pk),
-            "reply_token": uuid.uuid4().hex,
-            "reply_body": f"Hi {lead.contact.first_name or 'there'},\n\n",
             "members": [(m.user_id, formats.person(m.user)) for m in members(request.workspace)],
             "owner_name": formats.person(lead.owner) if lead.owner else "unassigned",
-            "task_due": f"{(now + timedelta(days=1)).astimezone(zone):%Y-%m-%dT%H:%M}",
+            "form": _form_values(lead, now, zone, typed or {}, errors or {}),
+            "refused": refused,
+            "errors": errors or {},
         },
+        status=422 if errors else 200,
     )
+
+
+def _form_values(lead, now, zone, typed: dict, errors: dict) -> dict:
+    """The values the page's forms show: their defaults, and what was typed into the
+    refused one (a refused reply gets a fresh token only when its own was refused)."""
+    values = {
+        "kind": "call",
+        "subject": "Re: your request",
+        "body": f"Hi {lead.contact.first_name or 'there'},\n\n",
+        "token": uuid.uuid4().hex,
+        "due_at": f"{(now + timedelta(days=1)).astimezone(zone):%Y-%m-%dT%H:%M}",
+        "assignee": str(lead.owner_id or ""),
+    }
+    kept = {
+        name: value for name, value in typed.items() if name != "token" or "token" not in errors
+    }
+    return values | kept
 
 
 def _zones(workspace):
@@ -261,14 +298,20 @@ def _due_at(request, lead, text: str) -> datetime | None:
 @page("leads.work")
 def _act(request, lead):
     data, now = request.POST, clock.now()
+    action = data.get("action", "")
+    form = action if action in FORM_FIELDS else "done" if action == "undone" else "log"
+    typed = {name: data.get(name, "") for name in FORM_FIELDS[form]}
     try:
         if data.get("action") == "task":
             assignee = data.get("assignee", "")
+            due_at = _due_at(request, lead, typed["due_at"])
+            if due_at is None and typed["due_at"].strip():
+                raise ValidationFailed({"due_at": "must be a date and time (2026-03-31T09:30)"})
             todo.add_task(
                 request.workspace,
                 lead.pk,
                 title=data.get("title", ""),
-                due_at=_due_at(request, lead, data.get("due_at", "")),
+                due_at=due_at,
                 assignee_id=int(assignee) if assignee.isdecimal() else None,
                 at=now,
                 actor=request.user,
@@ -317,7 +360,7 @@ def _act(request, lead):
             )
             messages.success(request, "Logged.")
     except ValidationFailed as error:
-        messages.error(request, str(error))
+        return _lead_page(request, lead, form, typed, error.errors)
     return HttpResponseRedirect(reverse("lead-detail", args=[lead.pk]))
 
 

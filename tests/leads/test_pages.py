@@ -75,7 +75,7 @@ def test_the_inbox_lists_my_leads_soonest_deadline_first(workspace, desk, monkey
     overdue = client.get("/leads/?view=overdue").content.decode()
     assert "Pat1" not in overdue.split('id="lead-inbox"', 1)[1]
     refused = client.post(f"/leads/{first.pk}/", {"action": "stage", "stage": "disqualified"})
-    assert refused.status_code == 302 and Lead.objects.get(pk=first.pk).stage == "lead"
+    assert refused.status_code == 422 and Lead.objects.get(pk=first.pk).stage == "lead"
     queues = client.get("/leads/locations/").content.decode()
     assert "North" in queues and "20.00" in queues  # answered after 20 minutes
 

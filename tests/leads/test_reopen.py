@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pacer.core.models import AuditEntry
+from pacer.leads import selectors
 from pacer.leads.actions import move_stage
 from pacer.leads.followup import fire_due_timers, log_activity
 from pacer.leads.models import FollowUpTask, Lead, Notice, Timer
@@ -133,3 +134,48 @@ def test_a_move_between_open_stages_starts_no_timers(workspace, north, clock_at)
     move_stage(workspace, lead.pk, "mql", at=CLOSED)
     assert _pending(lead) == before and len(before) == 3
     assert not AuditEntry.objects.filter(action="leads.timers.restart").exists()
+
+
+def test_a_reopened_lead_without_a_deadline_follows_up_from_the_reopening_counted_once(
+    workspace, north, clock_at
+):
+    """No SLA policy: a follow-up time (the workspace's 480 working minutes; open all
+    day). The first round's follow-up was missed before the lead was closed; reopened,
+    the follow-up starts again from the reopening, and the lead is one missed follow-up
+    only once the new one passes."""
+    ann = member(workspace, "ann")
+    agent(workspace, ann, north)
+    lead = lead_at(workspace, ARRIVED, clock_at)
+    assert (lead.owner, lead.respond_by) == (ann, None)
+    first_follow_up = ARRIVED + timedelta(minutes=480)
+    assert fire_due_timers(first_follow_up) == 1  # missed: its owner reminded
+    assert _late(workspace, first_follow_up + timedelta(minutes=1)) == (0, 1, [lead.pk])
+    closed_at, reopened = first_follow_up + timedelta(hours=1), first_follow_up + timedelta(hours=2)
+    move_stage(workspace, lead.pk, "disqualified", at=closed_at, reason="spam")
+    assert _late(workspace, closed_at) == (0, 0, [])
+    move_stage(workspace, lead.pk, "lead", at=reopened)
+    lead = Lead.objects.get(pk=lead.pk)
+    follow_up = reopened + timedelta(minutes=480)
+    assert (lead.owner, lead.assignment_round, lead.respond_by) == (ann, 2, None)
+    assert _pending(lead) == {"remind:0": (2, follow_up)}
+    task = FollowUpTask.objects.get(lead=lead, key="first-response")
+    assert (task.done_at, task.due_at) == (None, follow_up)
+    # the first round's missed follow-up is not carried into the new round
+    assert _late(workspace, reopened + timedelta(minutes=1)) == (0, 0, [])
+    assert _late(workspace, follow_up - timedelta(minutes=1)) == (0, 0, [])
+    assert fire_due_timers(follow_up) == 1
+    assert _late(workspace, follow_up + timedelta(minutes=1)) == (0, 1, [lead.pk])
+    (row,) = selectors.queues(workspace, ARRIVED, follow_up + timedelta(minutes=1))
+    assert (row.open, row.no_deadline, row.missed_follow_up) == (1, 1, 1)
+    assert sorted(Notice.objects.values_list("key", flat=True)) == [
+        "auto-reply",
+        "remind:1",
+        "remind:2",
+    ]
+
+
+def _late(workspace, now) -> tuple[int, int, list[int]]:
+    """SLA breaches and missed follow-ups counted, and the Overdue view's leads."""
+    counts = selectors.late_counts(workspace, now)
+    shown = selectors.inbox(workspace, view="overdue", user_id=0, now=now)
+    return counts.breached, counts.missed_follow_up, [lead.pk for lead in shown]
