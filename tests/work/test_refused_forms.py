@@ -1,0 +1,91 @@
+"""Refused forms of the board, sprint and mentions pages (issue 11's rule): the same page
+again (422) with the reason where it belongs and what was chosen or typed kept, nothing
+written. A card's move form without the script (a WIP limit too), planning a card into a
+sprint and marking mentions read used to redirect with a toast."""
+
+import pytest
+from django.test import Client
+
+from pacer.core import clock
+from pacer.core.models import AuditEntry
+from pacer.work import actions, sprints
+from pacer.work.models import Card, CardEvent, Notification
+from tests.work.conftest import NOW, column
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fixed_now(monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+
+
+@pytest.fixture
+def ada(admin):
+    client = Client()
+    client.login(username="ada", password="correct-horse-1")
+    return client
+
+
+def _written():
+    return (
+        sorted(Card.objects.values_list("pk", "column_id", "sprint_id")),
+        CardEvent.objects.count(),
+        sorted(Notification.objects.values_list("pk", "read_at")),
+        AuditEntry.objects.count(),
+    )
+
+
+def test_a_refused_move_opens_the_cards_form_with_the_reason_and_the_choice_kept(ada, board):
+    doing = column(board, "Doing")
+    for title in ("a", "b"):
+        actions.create_card(board, title=title, column=doing.pk, now=NOW)
+    card = actions.create_card(board, title="Spring <b>brief</b>", now=NOW)
+    before = _written()
+    response = ada.post(f"/work/cards/{card.pk}/move/", {"column": doing.pk})
+    assert response.status_code == 422
+    page = response.content.decode()
+    prefix = f"move-{card.pk}-"
+    assert '<details class="work-move" open><summary>Move</summary>' in page
+    assert f'<div class="field-error" id="{prefix}column-error"><p>' in page
+    assert "its WIP limit is 2" in page
+    assert f'<option value="{doing.pk}" selected>Doing</option>' in page
+    assert "&#x27;Spring &lt;b&gt;brief&lt;/b&gt;&#x27; was not moved" in page  # the summary
+    assert f'<a href="#{prefix}column">column: ' in page
+    assert f'id="{prefix}override_reason-error"><p>Give a reason to go over the limit' in page
+    typed = {"column": str(doing.pk), "override_reason": "<i>x</i>" * 50}
+    response = ada.post(f"/work/cards/{card.pk}/move/", typed)
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert f'id="{prefix}override_reason-error"><p>must be at most 300 characters' in page
+    assert 'value="&lt;i&gt;x&lt;/i&gt;&lt;i&gt;' in page
+    assert _written() == before
+
+
+def test_a_refused_sprint_plan_says_why_in_the_cards_row(ada, board):
+    sprint = sprints.create_sprint(
+        board, name="S1", start="2026-03-02", weeks="1", capacity="3", goal=""
+    )
+    unestimated = actions.create_card(board, title="No points", now=NOW)
+    big = actions.create_card(board, title="Big", estimate=5, now=NOW)
+    before = _written()
+    response = ada.post(f"/work/sprints/{sprint.pk}/", {"card": unestimated.pk, "into": "sprint"})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "&#x27;No points&#x27; was not planned" in page
+    reason = "estimate the card before planning it"
+    assert f'<a href="#plan-{unestimated.pk}-estimate">estimate: {reason}</a>' in page
+    assert f'<p class="field-error" id="plan-{unestimated.pk}-estimate">{reason}</p>' in page
+    response = ada.post(f"/work/sprints/{sprint.pk}/", {"card": big.pk, "into": "sprint"})
+    assert response.status_code == 422
+    assert "this card&#x27;s 5 would go over its capacity" in response.content.decode()
+    assert _written() == before
+
+
+def test_refused_mark_read_shows_the_mentions_page_with_the_reason(ada, board):
+    before = _written()
+    response = ada.post("/work/mentions/read/", {"ids": ["x"]})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "ids: must be notification ids" in page and 'id="mentions-table"' in page
+    assert _written() == before
