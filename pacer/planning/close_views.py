@@ -24,7 +24,7 @@ def month_close(request):
     return _month_close_page(request)
 
 
-def _month_close_page(request, month: str = "", reason: str = "", errors=None):
+def _month_close_page(request, month: str = "", reason: str = "", errors=None, refused=""):
     """The monthly close page; after a refused close or reopen of ``month`` (``YYYY-MM``)
     at that month's year, with the reasons in its row and at the top, the typed
     ``reason`` kept, answered 422."""
@@ -46,6 +46,7 @@ def _month_close_page(request, month: str = "", reason: str = "", errors=None):
         "can_close": allows(request.role, "budgets.manage"),
         "can_reopen": allows(request.role, "budgets.approve"),
         "refused_month": month,
+        "refused_title": f"{month[:7] or 'The month'} was not {refused}" if refused else "",
         "typed_reason": reason,
         "errors": errors or {},
     }
@@ -70,7 +71,7 @@ def close(request):
                 request.workspace, start, figures=row.figures(), actor=request.user
             )
         except ValidationFailed as error:
-            return _month_close_page(request, month, errors=error.errors)
+            return _month_close_page(request, month, errors=error.errors, refused="closed")
         messages.success(request, f"{month} closed: changes dated in it are now refused.")
     return _back(request)
 
@@ -82,6 +83,6 @@ def reopen(request):
         try:
             close_actions.reopen_month(request.workspace, month, reason, actor=request.user)
         except ValidationFailed as error:
-            return _month_close_page(request, month, reason, error.errors)
+            return _month_close_page(request, month, reason, error.errors, "reopened")
         messages.success(request, f"{month} reopened.")
     return _back(request)

@@ -20,6 +20,7 @@ from pacer.planning.models import (
     PurchaseOrder,
 )
 from tests.planning.plan_fixture import build_plan
+from tests.web.test_layout import _check, _context
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +150,49 @@ def test_the_exchange_rate_form_reports_every_refused_field_at_once(client, work
     assert "must be a date (YYYY-MM-DD), not &#x27;2026-02-30&#x27;" in page
     assert 'value="€€€€"' in page and 'value="-1"' in page
     assert _written() == before
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_refused_planning_forms_in_the_browser_mark_the_field_and_keep_the_input(
+    live_server, browser, workspace, admin
+):
+    """At 390 and 1440 px (no sideways scroll, axe, screenshots): a blank reason to reopen
+    a month, a word for a plan's envelope, an exchange rate wrong in every field and an
+    invoiced order cancelled each come back with the reason where it belongs."""
+    made = build_plan(workspace, admin)
+    close_month(workspace, date(2026, 3, 1), actor=admin)
+    root, order, url, found = made["root"], made["order"], live_server.url, []
+    for width in (390, 1440):
+        context, page, problems = _context(browser, width, "ada", url)
+        page.goto(f"{url}/budgets/close/?year=2026")
+        page.fill("#month-2026-03-reason", "   ")
+        page.click("#month-2026-03-month")
+        page.wait_for_selector("#month-2026-03-reason-error")
+        assert page.inner_text("#month-2026-03-reason-error") == "must not be empty"
+        assert page.get_attribute("#month-2026-03-reason", "aria-invalid") == "true"
+        found += _check(page, "refused-month-reopen", width, problems)
+        page.goto(f"{url}/plans/{root.pk}/")
+        page.fill("#envelope-envelope", "plenty 💶")
+        page.click("#envelope-form button[type=submit]")
+        page.wait_for_selector("#envelope-envelope-error")
+        assert "is not a number" in page.inner_text("#envelope-envelope-error")
+        assert page.input_value("#envelope-envelope") == "plenty 💶"
+        found += _check(page, "refused-envelope", width, problems)
+        page.goto(f"{url}/budgets/")
+        page.fill("#rate-currency", "€€")
+        page.fill("#rate-day", "2026-02-28")
+        page.fill("#rate-rate", "-1")
+        page.click("#rate-form button[type=submit]")
+        page.wait_for_selector("#rate-rate-error")
+        assert page.is_visible("#rate-currency-error")
+        assert page.input_value("#rate-currency") == "€€"
+        found += _check(page, "refused-rate", width, problems)
+        page.goto(f"{url}/orders/{order.pk}/")
+        page.click("#order-status button[value=cancelled]")
+        page.wait_for_selector("text=The order's status was not changed")
+        found += _check(page, "refused-order-status", width, problems)
+        context.close()
+    assert found == [], "\n".join(found)
+    assert ClosedMonth.objects.count() == 1 and FxRate.objects.count() == 1
+    assert PurchaseOrder.objects.get(pk=order.pk).status == PurchaseOrder.Status.OPEN
