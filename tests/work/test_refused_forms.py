@@ -10,6 +10,7 @@ from pacer.core import clock
 from pacer.core.models import AuditEntry
 from pacer.work import actions, sprints
 from pacer.work.models import Card, CardEvent, Notification
+from tests.web.test_layout import SHOTS
 from tests.work.conftest import NOW, column
 
 pytestmark = pytest.mark.django_db
@@ -88,4 +89,62 @@ def test_refused_mark_read_shows_the_mentions_page_with_the_reason(ada, board):
     assert response.status_code == 422
     page = response.content.decode()
     assert "ids: must be notification ids" in page and 'id="mentions-table"' in page
+    assert _written() == before
+
+
+def _fits(page, name: str, width: int) -> list[str]:
+    """No sideways scroll, and a screenshot with ``$PACER_SCREENSHOTS`` (axe-core needs
+    the script these pages are about to be without)."""
+    wide = page.evaluate("() => document.scrollingElement.scrollWidth")
+    if SHOTS:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+    return [f"{name}@{width}: page is {wide} px wide"] if wide > width else []
+
+
+def _no_script_page(browser, width: int, url: str):
+    """Signed in as ada in a context without JavaScript (where the move form is used)."""
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.goto(f"{url}/login/")
+    page.fill("input[name=username]", "ada")
+    page.fill("input[name=password]", "correct-horse-1")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/")
+    return context, page
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_refused_work_forms_in_the_browser_show_the_reason_by_the_card(browser, live_server, board):
+    """At 390 and 1440 px without the script (no sideways scroll, screenshots): a card
+    moved into a full column comes back with its form open, the limit under the column and
+    the column chosen kept; an unestimated card added to a sprint says why in its row."""
+    doing = column(board, "Doing")
+    for title in ("a", "b"):
+        actions.create_card(board, title=title, column=doing.pk, now=NOW)
+    card = actions.create_card(board, title="Spring brief ✏️", now=NOW)
+    sprint = sprints.create_sprint(
+        board, name="S1", start="2026-03-02", weeks="1", capacity="3", goal=""
+    )
+    url, found, before = live_server.url, [], _written()
+    for width in (390, 1440):
+        context, page = _no_script_page(browser, width, url)
+        page.goto(f"{url}/work/boards/brand-board/")
+        page.click(f"#card-{card.pk} .work-move summary")
+        page.select_option(f"#move-{card.pk}-column", str(doing.pk))
+        page.click(f"#card-{card.pk} .work-move button[type=submit]")
+        page.wait_for_selector(f"#move-{card.pk}-column-error")
+        assert "its WIP limit is 2" in page.inner_text(f"#move-{card.pk}-column-error")
+        assert page.is_visible(f"#move-{card.pk}-column-error")
+        assert page.input_value(f"#move-{card.pk}-column") == str(doing.pk)
+        found += _fits(page, "refused-card-move", width)
+        page.goto(f"{url}/work/sprints/{sprint.pk}/")
+        page.click("#backlog tr:has-text('Spring brief') button[type=submit]")
+        page.wait_for_selector(f"#plan-{card.pk}-estimate")
+        found += _fits(page, "refused-sprint-plan", width)
+        context.close()
+    assert found == [], "\n".join(found)
     assert _written() == before
