@@ -7,6 +7,7 @@ import pytest
 
 from pacer.core import actions
 from pacer.core.models import ApiKey, AuditEntry, Invitation, Membership
+from tests.web.test_layout import _check, _context
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +64,38 @@ def test_a_refused_rotate_says_why_in_the_keys_row(client, workspace, admin):
     assert response.status_code == 422
     assert "key: no such key in this workspace" in response.content.decode()
     assert _written() == before
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_refused_member_and_key_forms_in_the_browser_say_why_in_the_row(
+    browser, live_server, workspace, admin
+):
+    """At 390 and 1440 px (no sideways scroll, axe, screenshots): the last admin made an
+    analyst, and a key rotated from a page opened before someone revoked it, each come
+    back with the reason in the row and above the table, the chosen role kept."""
+    url, found = live_server.url, []
+    for width in (390, 1440):
+        context, page, problems = _context(browser, width, "ada", url)
+        page.goto(f"{url}/settings/members/")
+        page.select_option("select[aria-label='Role of ada']", "analyst")
+        page.click("button:has-text('Change the role of ada')")
+        page.wait_for_selector(f"#member-{admin.pk}-role")
+        assert page.inner_text(f"#member-{admin.pk}-role") == (
+            "the workspace must keep at least one admin"
+        )
+        assert page.input_value("select[aria-label='Role of ada']") == "analyst"
+        found += _check(page, "refused-member-role", width, problems)
+        key, _ = actions.issue_api_key(workspace, "write", f"website {width}")
+        page.goto(f"{url}/settings/keys/")
+        actions.revoke_api_key(key)  # by someone else, after the page was opened
+        before = _written()
+        page.click(f"form[action='/settings/keys/{key.pk}/rotate/'] button")
+        page.click("#confirm-ok")
+        page.wait_for_selector(f"#key-{key.pk}-key")
+        assert page.inner_text(f"#key-{key.pk}-key") == "is revoked; issue a new key instead"
+        found += _check(page, "refused-key-rotate", width, problems)
+        assert _written() == before
+        context.close()
+    assert found == [], "\n".join(found)
+    assert Membership.objects.get(user=admin).role == "admin"
