@@ -286,9 +286,12 @@ def node_page(request, node: PlanNode, refused: str = "", typed=None, errors=Non
         context["teams"] = [("", "No team (the node's)"), *teams.team_choices(workspace)]
         context["envelope"] = shown.get("envelope", node.allocation)
         context["envelope_fields"] = [
-            (name, child.node.name, shown.get(name, child.node.allocation))
+            (
+                f"child-{child.node.pk}",
+                child.node.name,
+                shown.get(f"child-{child.node.pk}", child.node.allocation),
+            )
             for child in context["children"]
-            for name in [f"child-{child.node.pk}"]
         ]
     return render(request, "planning/node_detail.html", context, status=422 if errors else 200)
 

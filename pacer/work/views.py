@@ -163,7 +163,7 @@ def label_filter(request, board) -> tuple[FilterBar, object]:
     return bar, next((x for x in choices if str(x.pk) == chosen), None)
 
 
-def _move_refused(view, columns, move: dict | None) -> None:
+def _move_refused(view, move: dict | None) -> None:
     """Mark the card whose move form was refused (``move``: its id, reasons and what was
     posted): its form opens with the reasons and the chosen column and reason kept."""
     if not move:
@@ -179,7 +179,7 @@ def _move_refused(view, columns, move: dict | None) -> None:
                         '<option value="{}"{}>{}</option>',
                         (
                             (c.pk, " selected" if str(c.pk) == chosen else "", c.name)
-                            for c in columns
+                            for c in view.columns
                         ),
                     )
 
@@ -190,7 +190,7 @@ def _board_page(request, board, errors=None, form=None, status: int = 200, bulk=
     belong and what was typed kept."""
     bar, label = label_filter(request, board)
     view = selectors.board_view(board, label=label)
-    _move_refused(view, view.columns, move)
+    _move_refused(view, move)
     label_options = [(x.pk, x.name) for x in board.labels.all()]
     today = clock.now().date()
     columns = [(c.pk, c.name) for c in view.columns]
