@@ -16,7 +16,6 @@ from pacer.core.middleware import SESSION_KEY
 from pacer.core.models import Invitation, Role
 from pacer.core.permissions import page
 from pacer.core.selectors import invitation_by_token, members, pending_invitations, role_of
-from pacer.web.components import flash_errors
 
 
 @page("members.manage")
@@ -24,7 +23,6 @@ def member_list(request):
     """Members and their roles (with what the domains say of them: a partner's login, of
     which partner, suspended or not), pending invitations, and a form to invite someone."""
     context = {"link": None, "form": {}, "errors": {}}
-    status = 200
     if request.method == "POST":
         try:
             invitation, token = actions.invite(
@@ -34,59 +32,78 @@ def member_list(request):
                 actor=request.user,
             )
         except ValidationFailed as error:
-            context["form"], context["errors"], status = request.POST, error.errors, 422
+            context["form"], context["errors"] = request.POST, error.errors
         else:
             context["link"] = request.build_absolute_uri(reverse("invitation", args=[token]))
             context["invited"] = invitation
+    return _members_page(request, context)
+
+
+def _members_page(request, context: dict, refused: dict | None = None):
+    """The members page; 422 after a refused invitation (``context["errors"]``) or a
+    refused change of a member's row or an invitation (``refused``: its ``row``, ``form``,
+    ``errors``, the ``role`` chosen), the reasons in that row and above the table."""
     found = members(request.workspace)
     notes: dict = {}
     for describe in loaded("member_notes"):
         notes.update(describe(request.workspace, found))
     for membership in found:
         membership.note = notes.get(membership.user_id)
+    if refused:
+        refused["prefix"] = f"{refused['row']}-"
+        for membership in found:
+            if f"member-{membership.user_id}" == refused["row"]:
+                membership.refused = refused
+                membership.chosen_role = refused.get("role", membership.role)
     context.update(
         members=found,
         invitations=pending_invitations(request.workspace),
         roles=Role.choices,
+        refused=refused,
     )
+    status = 422 if context.get("errors") or refused else 200
     return render(request, "core/members.html", context, status=status)
 
 
-def _member(request, user_id: int) -> User | None:
+def _refused(request, row: str, form: str, errors: dict, **typed):
+    context = {"link": None, "form": {}, "errors": {}}
+    return _members_page(request, context, {"row": row, "form": form, "errors": errors, **typed})
+
+
+def _member(user_id: int, workspace) -> User | None:
     user = User.objects.filter(pk=user_id).first()
-    if user is None or role_of(user, request.workspace) is None:
-        messages.error(request, "user: not a member of this workspace")
-        return None
-    return user
+    return user if user is not None and role_of(user, workspace) is not None else None
+
+
+NOT_A_MEMBER = {"user": "not a member of this workspace"}
 
 
 @require_POST
 @page("members.manage")
 def member_role(request, user_id: int):
-    user = _member(request, user_id)
-    if user is not None:
-        try:
-            actions.set_role(
-                request.workspace, user, request.POST.get("role", ""), actor=request.user
-            )
-        except ValidationFailed as error:
-            flash_errors(request, error)
-        else:
-            messages.success(request, f"{user.username} is now {request.POST['role']}.")
+    user, role = _member(user_id, request.workspace), request.POST.get("role", "")
+    row = f"member-{user_id}"
+    if user is None:
+        return _refused(request, row, "role", NOT_A_MEMBER)
+    try:
+        actions.set_role(request.workspace, user, role, actor=request.user)
+    except ValidationFailed as error:
+        return _refused(request, row, "role", error.errors, role=role)
+    messages.success(request, f"{user.username} is now {role}.")
     return HttpResponseRedirect(reverse("members"))
 
 
 @require_POST
 @page("members.manage")
 def member_remove(request, user_id: int):
-    user = _member(request, user_id)
-    if user is not None:
-        try:
-            actions.remove_member(request.workspace, user, actor=request.user)
-        except ValidationFailed as error:
-            flash_errors(request, error)
-        else:
-            messages.success(request, f"{user.username} removed; their tokens are revoked.")
+    user, row = _member(user_id, request.workspace), f"member-{user_id}"
+    if user is None:
+        return _refused(request, row, "remove", NOT_A_MEMBER)
+    try:
+        actions.remove_member(request.workspace, user, actor=request.user)
+    except ValidationFailed as error:
+        return _refused(request, row, "remove", error.errors)
+    messages.success(request, f"{user.username} removed; their tokens are revoked.")
     return HttpResponseRedirect(reverse("members"))
 
 
@@ -95,10 +112,10 @@ def member_remove(request, user_id: int):
 def invitation_revoke(request, invitation_id: int):
     invitation = Invitation.objects.filter(workspace=request.workspace, pk=invitation_id).first()
     if invitation is None:
-        messages.error(request, "invitation: no such invitation in this workspace")
-    else:
-        actions.revoke_invitation(invitation, actor=request.user)
-        messages.success(request, "Invitation revoked; its link no longer works.")
+        errors = {"invitation": "no such invitation in this workspace"}
+        return _refused(request, f"invitation-{invitation_id}", "revoke", errors)
+    actions.revoke_invitation(invitation, actor=request.user)
+    messages.success(request, "Invitation revoked; its link no longer works.")
     return HttpResponseRedirect(reverse("members"))
 
 

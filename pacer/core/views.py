@@ -16,7 +16,6 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.middleware import SESSION_KEY
 from pacer.core.models import ApiKey, ApiKeyKind, AuditEntry
 from pacer.core.permissions import page
-from pacer.web.components import flash_errors
 from pacer.web.tables import Column, Table
 
 
@@ -75,7 +74,10 @@ def api_keys(request):
     return _keys_page(request, secret, errors, form)
 
 
-def _keys_page(request, secret: str | None, errors=None, form=None):
+def _keys_page(request, secret: str | None, errors=None, form=None, refused=None):
+    """The keys page; 422 after a refused new key (``errors``, ``form``) or a refused
+    revoke or rotate (``refused``: the key's id and the reasons, shown in its row and
+    above the table)."""
     keys = ApiKey.objects.filter(workspace=request.workspace).select_related("user")
     context = {
         "keys": keys.order_by("-created_at"),
@@ -83,8 +85,15 @@ def _keys_page(request, secret: str | None, errors=None, form=None):
         "errors": errors or {},
         "form": form or {},
         "kinds": ApiKeyKind.choices,
+        "refused": refused,
     }
-    return render(request, "core/api_keys.html", context, status=422 if errors else 200)
+    status = 422 if errors or refused else 200
+    return render(request, "core/api_keys.html", context, status=status)
+
+
+def _key_refused(request, key_id: int, errors: dict):
+    refused = {"key": key_id, "errors": errors, "prefix": f"key-{key_id}-"}
+    return _keys_page(request, None, refused=refused)
 
 
 def _json(value) -> str:
@@ -144,20 +153,21 @@ def export_audit_log(request):
     return _audit_table(request).csv_response("audit.csv")
 
 
+NO_SUCH_KEY = {"key": "no such key in this workspace"}
+
+
 def _key(request, key_id: int) -> ApiKey | None:
-    key = ApiKey.objects.filter(workspace=request.workspace, pk=key_id).first()
-    if key is None:
-        messages.error(request, "key: no such key in this workspace")
-    return key
+    return ApiKey.objects.filter(workspace=request.workspace, pk=key_id).first()
 
 
 @require_POST
 @page("keys.manage")
 def api_key_revoke(request, key_id: int):
     key = _key(request, key_id)
-    if key is not None:
-        actions.revoke_api_key(key, actor=request.user)
-        messages.success(request, f"Key {key.prefix}… revoked; it stops working now.")
+    if key is None:
+        return _key_refused(request, key_id, NO_SUCH_KEY)
+    actions.revoke_api_key(key, actor=request.user)
+    messages.success(request, f"Key {key.prefix}… revoked; it stops working now.")
     return HttpResponseRedirect(reverse("api-keys"))
 
 
@@ -166,11 +176,10 @@ def api_key_revoke(request, key_id: int):
 def api_key_rotate(request, key_id: int):
     key = _key(request, key_id)
     if key is None:
-        return HttpResponseRedirect(reverse("api-keys"))
+        return _key_refused(request, key_id, NO_SUCH_KEY)
     try:
         _, secret = actions.rotate_api_key(key, actor=request.user)
     except ValidationFailed as error:
-        flash_errors(request, error)
-        return HttpResponseRedirect(reverse("api-keys"))
+        return _key_refused(request, key_id, error.errors)
     messages.success(request, f"Key {key.prefix}… replaced; the old one stops working now.")
     return _keys_page(request, secret)

@@ -15,10 +15,10 @@ from pacer.planning import budget_actions, plan_selectors, purchase_actions
 from pacer.planning.alerts import THRESHOLDS, set_alert_thresholds
 from pacer.planning.models import BudgetTransfer, PurchaseOrder, Vendor
 from pacer.planning.money import money_column
+from pacer.planning.plan_views import node_page
 from pacer.planning.rollups import accruals
 from pacer.planning.scope import ALL, TeamScope, team_filter
 from pacer.planning.spend_views import parse_day
-from pacer.web.components import flash_errors
 from pacer.web.filters import FilterBar
 from pacer.web.formats import person
 from pacer.web.tables import Column, Table
@@ -38,6 +38,7 @@ ORDER_FIELDS = ("number", "vendor", "line", "issued_on", "currency", "amount", "
 INVOICE_FIELDS = ("number", "invoiced_on", "amount", "over_reason")
 TRANSFER_FIELDS = ("source", "target", "amount", "reason")
 RATE_FIELDS = ("currency", "day", "rate")
+LINE_FIELDS = ("month", "channel", "team", "location", "currency", "amount")
 
 
 def _form_value(value) -> str:
@@ -55,20 +56,17 @@ def line_new(request, node_id: int):
     if node is None:
         raise Http404("no such node in this workspace")
     if request.method == "POST":
-        fields = ("month", "channel", "team", "location", "currency", "amount")
-        row = {name: request.POST.get(name, "").strip() for name in fields}
+        typed = {name: request.POST.get(name, "") for name in LINE_FIELDS}
+        row = {name: value.strip() for name, value in typed.items()}
         try:
             result = budget_actions.plan_lines(
                 request.workspace, [{**row, "node": node.pk}], actor=request.user
             )
         except ValidationFailed as error:
-            flash_errors(
-                request,
-                ValidationFailed({k.removeprefix("rows[0]."): v for k, v in error.errors.items()}),
-            )
-        else:
-            done = "planned" if result["created"] else "changed" if result["updated"] else "kept"
-            messages.success(request, f"Budget line {done}.")
+            errors = {k.removeprefix("rows[0]."): v for k, v in error.errors.items()}
+            return node_page(request, node, "line", typed, errors)
+        done = "planned" if result["created"] else "changed" if result["updated"] else "kept"
+        messages.success(request, f"Budget line {done}.")
     return HttpResponseRedirect(reverse("plan-node", args=[node.pk]))
 
 
@@ -133,12 +131,18 @@ def budgets(request):
 
 def _budgets_page(request, refused: str = "", typed: dict | None = None, errors=None):
     """The budgets page; after a refused POST of one of its forms (``refused``: transfer,
-    rate, threshold or alerts) with that form's reasons at its fields and what was typed
+    decide, rate, threshold or alerts) with that form's reasons at its fields and what was typed
     kept, answered 422."""
     workspace = request.workspace
     settings = budget_actions.planning_settings(workspace)
     scope = team_filter(request)
-    bar = FilterBar(request, [scope.choice], keep=("as_of",), html_id="budget-filters")
+    bar = FilterBar(
+        request,
+        [scope.choice],
+        keep=("as_of",),
+        action=reverse("budgets"),
+        html_id="budget-filters",
+    )
     pending = _of_scope(plan_selectors.transfers(workspace), scope, workspace).filter(
         status=BudgetTransfer.Status.PENDING
     )
@@ -210,9 +214,8 @@ def transfer_decide(request, transfer_id: int):
         try:
             budget_actions.decide_transfer(transfer, approve, actor=request.user)
         except ValidationFailed as error:
-            flash_errors(request, error)
-        else:
-            messages.success(request, "Transfer approved." if approve else "Transfer rejected.")
+            return _budgets_page(request, "decide", {}, error.errors)
+        messages.success(request, "Transfer approved." if approve else "Transfer rejected.")
     return HttpResponseRedirect(reverse("budgets"))
 
 
@@ -222,9 +225,7 @@ def rate_new(request):
         typed = {name: request.POST.get(name, "") for name in RATE_FIELDS}
         errors: dict[str, str] = {}
         day = parse_day(typed["day"], "day", errors)
-        try:
-            if errors:
-                raise ValidationFailed(errors)
+        try:  # an unreadable day is refused by set_rate too: every field's reason at once
             budget_actions.set_rate(
                 request.workspace,
                 typed["currency"].strip(),
@@ -233,7 +234,7 @@ def rate_new(request):
                 actor=request.user,
             )
         except ValidationFailed as error:
-            return _budgets_page(request, "rate", typed, error.errors)
+            return _budgets_page(request, "rate", typed, {**error.errors, **errors})
         else:
             messages.success(request, "Rate recorded.")
     return HttpResponseRedirect(reverse("budgets"))
@@ -390,7 +391,10 @@ def order(request, order_id: int):
             try:
                 purchase_actions.set_order_status(found, request.POST["status"], actor=request.user)
             except ValidationFailed as error:
-                flash_errors(request, error)
+                shown = plan_selectors.order(request.workspace, order_id)
+                context |= {"order": shown, "status_errors": error.errors}
+                context["can_manage"] = can_manage and shown.status == PurchaseOrder.Status.OPEN
+                return render(request, "planning/order.html", context, status=422)
             return HttpResponseRedirect(reverse("order", args=[found.pk]))
         errors: dict[str, str] = {}
         form = {name: request.POST.get(name, "") for name in INVOICE_FIELDS}

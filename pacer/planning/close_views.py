@@ -12,7 +12,6 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.planning import close_actions
 from pacer.planning.close_selectors import close_report
-from pacer.web.components import flash_errors
 from pacer.web.filters import Choice, FilterBar
 
 
@@ -22,10 +21,20 @@ def _years(today_year: int) -> list[tuple[str, str]]:
 
 @page("budgets.view")
 def month_close(request):
+    return _month_close_page(request)
+
+
+def _month_close_page(request, month: str = "", reason: str = "", errors=None, refused=""):
+    """The monthly close page; after a refused close or reopen of ``month`` (``YYYY-MM``)
+    at that month's year, with the reasons in its row and at the top, the typed
+    ``reason`` kept, answered 422."""
     this_year = timezone.localdate(clock.now()).year
+    years = _years(this_year)
+    refused_year = month[:4] if month[:4] in dict(years) else str(this_year)
     bar = FilterBar(
         request,
-        [Choice("year", "Year", _years(this_year), default=str(this_year))],
+        [Choice("year", "Year", years, default=refused_year)],
+        action=reverse("budget-close"),
         html_id="close-filters",
     )
     year = int(bar.values["year"])
@@ -36,8 +45,13 @@ def month_close(request):
         "rows": rows,
         "can_close": allows(request.role, "budgets.manage"),
         "can_reopen": allows(request.role, "budgets.approve"),
+        "refused_month": month,
+        "refused_title": f"{month[:7] or 'The month'} was not {refused}" if refused else "",
+        "typed_reason": reason,
+        "errors": errors or {},
     }
-    return render(request, "planning/month_close.html", context)
+    status = 422 if errors else 200
+    return render(request, "planning/month_close.html", context, status=status)
 
 
 def _back(request) -> HttpResponseRedirect:
@@ -57,22 +71,18 @@ def close(request):
                 request.workspace, start, figures=row.figures(), actor=request.user
             )
         except ValidationFailed as error:
-            flash_errors(request, error)
-        else:
-            messages.success(request, f"{month} closed: changes dated in it are now refused.")
+            return _month_close_page(request, month, errors=error.errors, refused="closed")
+        messages.success(request, f"{month} closed: changes dated in it are now refused.")
     return _back(request)
 
 
 @page("budgets.approve")
 def reopen(request):
     if request.method == "POST":
-        month = request.POST.get("month", "")
+        month, reason = request.POST.get("month", ""), request.POST.get("reason", "")
         try:
-            close_actions.reopen_month(
-                request.workspace, month, request.POST.get("reason", ""), actor=request.user
-            )
+            close_actions.reopen_month(request.workspace, month, reason, actor=request.user)
         except ValidationFailed as error:
-            flash_errors(request, error)
-        else:
-            messages.success(request, f"{month} reopened.")
+            return _month_close_page(request, month, reason, error.errors, "reopened")
+        messages.success(request, f"{month} reopened.")
     return _back(request)

@@ -20,7 +20,6 @@ from pacer.planning.rollups import line_figures, tree
 from pacer.planning.scope import ALL, label_teams, team_filter
 from pacer.planning.spend_views import parse_day
 from pacer.teams import selectors as teams
-from pacer.web.components import flash_errors
 from pacer.web.filters import Choice, FilterBar
 
 FORM_FIELDS = (
@@ -210,8 +209,7 @@ def node_delete(request, node_id: int):
     try:
         plan_actions.delete_node(node, actor=request.user)
     except ValidationFailed as error:
-        flash_errors(request, error)
-        return HttpResponseRedirect(reverse("plan-node", args=[node.pk]))
+        return node_page(request, node, "delete", {}, error.errors)
     messages.success(request, f"'{node.name}' deleted.")
     return HttpResponseRedirect(
         reverse("plan-node", args=[parent_id]) if parent_id else reverse("plans")
@@ -221,32 +219,41 @@ def node_delete(request, node_id: int):
 @page("budgets.manage")
 def node_envelopes(request, node_id: int):
     """Allocate top-down from a node's page: its children's envelopes (a blank field keeps
-    one) and a top-level plan's own."""
+    one) and a top-level plan's own; refused, the node's page again with the reasons at
+    the fields (the total's above the form) and what was typed kept."""
     node = _node_or_404(request, node_id)
     if request.method == "POST":
+        child_ids = PlanNode.objects.filter(parent=node).values_list("pk", flat=True)
+        typed = {f"child-{pk}": request.POST.get(f"child-{pk}", "") for pk in child_ids}
+        typed["envelope"] = request.POST.get("envelope", "")
         children = {
-            child.pk: request.POST[f"child-{child.pk}"].strip()
-            for child in PlanNode.objects.filter(parent=node)
-            if request.POST.get(f"child-{child.pk}", "").strip()
+            int(name.removeprefix("child-")): value.strip()
+            for name, value in typed.items()
+            if name.startswith("child-") and value.strip()
         }
-        envelope = request.POST.get("envelope", "").strip() or None
         try:
-            plan_actions.set_envelopes(node, children, envelope=envelope, actor=request.user)
+            plan_actions.set_envelopes(
+                node, children, envelope=typed["envelope"].strip() or None, actor=request.user
+            )
         except ValidationFailed as error:
-            names = dict(PlanNode.objects.filter(parent=node).values_list("pk", "name"))
-            errors = {}
-            for field, reason in error.errors.items():
-                child = field.removeprefix("allocations.")
-                errors[names.get(int(child), field) if child.isdigit() else field] = reason
-            flash_errors(request, ValidationFailed(errors))
-        else:
-            messages.success(request, "Envelopes saved.")
+            errors = {
+                name.replace("allocations.", "child-", 1): reason
+                for name, reason in error.errors.items()
+            }
+            return node_page(request, node, "envelopes", typed, errors)
+        messages.success(request, "Envelopes saved.")
     return HttpResponseRedirect(reverse("plan-node", args=[node.pk]))
 
 
 @page("plans.view")
 def node_detail(request, node_id: int):
-    node = _node_or_404(request, node_id)
+    return node_page(request, _node_or_404(request, node_id))
+
+
+def node_page(request, node: PlanNode, refused: str = "", typed=None, errors=None):
+    """A node's page; after a refused POST of one of its forms (``refused``: envelopes,
+    line or delete) with that form's reasons at its fields and what was typed kept,
+    answered 422."""
     workspace = request.workspace
     rows = tree(workspace, node.pk)
     label_teams(workspace, [node])
@@ -259,6 +266,8 @@ def node_detail(request, node_id: int):
         "can_see_money": allows(request.role, "budgets.view"),
         "can_plan": allows(request.role, "budgets.manage"),
         "channel_labels": [CHANNELS.get(c, c) for c in node.channels],
+        "refused": refused,
+        "errors": errors or {},
     }
     if context["can_see_money"]:
         figures, _ = line_figures(workspace, [node.pk])
@@ -272,13 +281,19 @@ def node_detail(request, node_id: int):
         context["sent_alerts"] = list(node_alerts(workspace, node.pk)[:50])
         context["orders"] = plan_selectors.orders(workspace).filter(line__node=node)
         context["channels"] = list(CHANNELS.items())
-        context["line_form"] = {"currency": workspace.currency}
+        shown = typed if refused == "envelopes" else {}
+        context["line_form"] = typed if refused == "line" else {"currency": workspace.currency}
         context["teams"] = [("", "No team (the node's)"), *teams.team_choices(workspace)]
+        context["envelope"] = shown.get("envelope", node.allocation)
         context["envelope_fields"] = [
-            (f"child-{child.node.pk}", child.node.name, child.node.allocation)
+            (
+                f"child-{child.node.pk}",
+                child.node.name,
+                shown.get(f"child-{child.node.pk}", child.node.allocation),
+            )
             for child in context["children"]
         ]
-    return render(request, "planning/node_detail.html", context)
+    return render(request, "planning/node_detail.html", context, status=422 if errors else 200)
 
 
 def _ancestors(node: PlanNode) -> list[PlanNode]:

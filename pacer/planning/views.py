@@ -16,7 +16,6 @@ from pacer.core.permissions import allows, page
 from pacer.planning import actions, selectors
 from pacer.planning.links import NOT_BY_LINK, SOURCE_SUGGESTIONS, build_link, trackable
 from pacer.planning.spend_views import parse_day, spend_table
-from pacer.web.components import flash_errors
 from pacer.web.filters import Choice, DateRange, FilterBar, Text
 from pacer.web.tables import Column, Table
 
@@ -168,17 +167,22 @@ def campaign_delete(request, campaign_id: int):
     try:
         actions.delete_campaign(campaign, actor=request.user)
     except ValidationFailed as error:
-        flash_errors(request, error)
-        return HttpResponseRedirect(reverse("campaign-detail", args=[campaign.pk]))
+        return _campaign_page(request, campaign, error.errors)
     messages.success(request, f"Campaign '{campaign.key}' deleted; its spend lines stay.")
     return HttpResponseRedirect(reverse("campaigns"))
 
 
 @page("campaigns.view")
 def campaign_detail(request, campaign_id: int):
-    campaign = _campaign_or_404(request, campaign_id)
+    return _campaign_page(request, _campaign_or_404(request, campaign_id))
+
+
+def _campaign_page(request, campaign, delete_errors=None):
+    """A campaign's page; after a refused delete with the reason above the delete button,
+    answered 422."""
     context = {
         "campaign": campaign,
+        "delete_errors": delete_errors or {},
         "status": selectors.STATUSES[
             selectors.status_of(campaign.starts_on, campaign.ends_on, date.today())
         ],
@@ -210,7 +214,8 @@ def campaign_detail(request, campaign_id: int):
             caption=f"Spend on {campaign.key}",
             empty_hint="Record spend for this campaign, or upload a CSV of spend.",
         )
-    return render(request, "planning/campaign_detail.html", context)
+    status = 422 if delete_errors else 200
+    return render(request, "planning/campaign_detail.html", context, status=status)
 
 
 @page("campaigns.view")

@@ -18,6 +18,12 @@ from pacer.work import comments, mention_email, selectors
 
 @page("work.view")
 def notification_list(request):
+    return _notifications_page(request)
+
+
+def _notifications_page(request, errors=None):
+    """The mentions page; after a refused "mark read" with the reason above its button,
+    answered 422."""
     show_all = request.GET.get("show") == "all"
     rows = selectors.notifications(request.workspace, request.user, unread_only=not show_all)
     table = Table(
@@ -50,8 +56,9 @@ def notification_list(request):
         "show_all": show_all,
         "unread": selectors.unread_mentions(request.workspace, request.user).count(),
         "wants_email": mention_email.wants_email(request.workspace, request.user),
+        "errors": errors or {},
     }
-    return render(request, "work/notifications.html", context)
+    return render(request, "work/notifications.html", context, status=422 if errors else 200)
 
 
 @page("work.view")
@@ -75,9 +82,8 @@ def notifications_read(request):
     try:
         count = comments.mark_read(request.workspace, request.user, now=clock.now(), ids=ids)
     except ValidationFailed as error:
-        messages.error(request, f"Nothing marked read. {error}")
-    else:
-        messages.success(request, f"{count} mention{'s' if count != 1 else ''} marked read.")
+        return _notifications_page(request, error.errors)
+    messages.success(request, f"{count} mention{'s' if count != 1 else ''} marked read.")
     return HttpResponseRedirect(reverse("work-notifications"))
 
 

@@ -68,11 +68,22 @@ def sprint_detail(request, sprint_id: int):
         try:
             sprints.plan(card, target, actor=request.user)
         except ValidationFailed as error:
-            messages.error(request, str(error))
-        else:
-            where = f"into {sprint.name}" if target else "back to the backlog"
-            messages.success(request, f"'{card.title}' moved {where}.")
+            refused = {
+                "card": card.pk,
+                "errors": error.errors,
+                "title": f"'{card.title}' was not {'planned' if target else 'moved'}",
+                "prefix": f"plan-{card.pk}-",
+            }
+            return _sprint_page(request, sprint, refused)
+        where = f"into {sprint.name}" if target else "back to the backlog"
+        messages.success(request, f"'{card.title}' moved {where}.")
         return HttpResponseRedirect(reverse("work-sprint", args=[sprint.pk]))
+    return _sprint_page(request, sprint)
+
+
+def _sprint_page(request, sprint, refused: dict | None = None):
+    """A sprint's page; after a refused plan of a card (``refused``: the card, its
+    reasons) with the reasons above the tables and in the card's row, answered 422."""
     report = selectors.sprint_report(sprint, today=clock.now().date())
     labels = [day.strftime("%b %-d") for day in report.days]
     burndown = chart(
@@ -108,7 +119,9 @@ def sprint_detail(request, sprint_id: int):
             .order_by("column__position"),
             "backlog": selectors.backlog(sprint.board).prefetch_related("labels"),
             "can_edit": allows(request.role, "work.edit"),
+            "refused": refused,
         },
+        status=422 if refused else 200,
     )
 
 

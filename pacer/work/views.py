@@ -163,9 +163,34 @@ def label_filter(request, board) -> tuple[FilterBar, object]:
     return bar, next((x for x in choices if str(x.pk) == chosen), None)
 
 
-def _board_page(request, board, errors=None, form=None, status: int = 200, bulk=None):
+def _move_refused(view, move: dict | None) -> None:
+    """Mark the card whose move form was refused (``move``: its id, reasons and what was
+    posted): its form opens with the reasons and the chosen column and reason kept."""
+    if not move:
+        return
+    for lane in view.lanes:
+        for cell in lane.cells:
+            for item in cell.cards:
+                if item.pk == move["card"]:
+                    item.move_refused, item.move_form = move, move["form"]
+                    chosen = move["form"]["column"]
+                    item.move_column_options = format_html_join(
+                        "",
+                        '<option value="{}"{}>{}</option>',
+                        (
+                            (c.pk, " selected" if str(c.pk) == chosen else "", c.name)
+                            for c in view.columns
+                        ),
+                    )
+
+
+def _board_page(request, board, errors=None, form=None, status: int = 200, bulk=None, move=None):
+    """The board; after a refused POST of its new-card form (``errors``, ``form``), its
+    bulk form (``bulk``) or a card's move form (``move``) with the reasons where they
+    belong and what was typed kept."""
     bar, label = label_filter(request, board)
     view = selectors.board_view(board, label=label)
+    _move_refused(view, move)
     label_options = [(x.pk, x.name) for x in board.labels.all()]
     today = clock.now().date()
     columns = [(c.pk, c.name) for c in view.columns]
@@ -193,6 +218,7 @@ def _board_page(request, board, errors=None, form=None, status: int = 200, bulk=
         "form": form or {},
         "can_edit": allows(request.role, "work.edit"),
         "can_manage": allows(request.role, "work.manage"),
+        "move_refused": move,
         **_bulk_context(board, view, bulk),
         **_prepared(
             [c for lane in view.lanes for cell in lane.cells for c in cell.cards], view.columns
@@ -286,7 +312,8 @@ def _wants_json(request) -> bool:
 @page("work.edit")
 def card_move(request, card_id: int):
     """Move a card: JSON for the board's script (422 with the reasons when refused), a
-    redirect back to the board for the form."""
+    redirect back to the board for the form (refused: the board, 422, the card's form
+    open with the reasons and what was chosen)."""
     card = _card_or_404(request, card_id)
     data = request.POST
     try:
@@ -305,12 +332,14 @@ def card_move(request, card_id: int):
         over = isinstance(error, actions.WipLimitExceeded)
         if _wants_json(request):
             return JsonResponse({"errors": error.errors, "wip_limit": over}, status=422)
-        messages.error(request, f"'{card.title}' was not moved. {error}")
-    else:
-        if _wants_json(request):
-            counts = selectors.column_counts(moved.board)
-            return JsonResponse({"column": moved.column_id, "counts": counts})
-        messages.success(request, f"'{moved.title}' moved to {moved.column.name}.")
+        typed = {name: data.get(name, "") for name in ("column", "override_reason")}
+        move = {"card": card.pk, "errors": error.errors, "form": typed, "over": over}
+        move |= {"title": f"'{card.title}' was not moved", "prefix": f"move-{card.pk}-"}
+        return _board_page(request, card.board, status=422, move=move)
+    if _wants_json(request):
+        counts = selectors.column_counts(moved.board)
+        return JsonResponse({"column": moved.column_id, "counts": counts})
+    messages.success(request, f"'{moved.title}' moved to {moved.column.name}.")
     return HttpResponseRedirect(reverse("work-board", args=[card.board.slug]))
 
 

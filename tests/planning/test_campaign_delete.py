@@ -138,13 +138,19 @@ def test_the_campaign_page_deletes_for_managers_only(workspace, plan):
 
 
 def test_the_campaign_page_shows_why_a_delete_was_refused(workspace, plan):
+    """The campaign's page again (422), the reason above the delete button; it used to
+    redirect with a toast."""
     campaign = plan["campaign"]
     close_month(workspace, JAN)
     marketer = login(workspace, "marketer")
-    response = marketer.post(f"/campaigns/{campaign.pk}/delete/", follow=True)
-    assert response.redirect_chain[-1][0] == f"/campaigns/{campaign.pk}/"
-    assert "has spend in 2026-01, closed" in response.content.decode()
+    response = marketer.post(f"/campaigns/{campaign.pk}/delete/")
+    assert response.status_code == 422
+    page = response.content.decode()
+    reason = "has spend in 2026-01, closed: an admin must reopen it first"
+    assert f'<a href="#delete-campaign">campaign: {reason}</a>' in page
+    assert page.index("The campaign was not deleted") < page.index('id="delete-campaign"')
     assert Campaign.objects.filter(pk=campaign.pk).exists()
+    assert not AuditEntry.objects.filter(action="campaign.delete").exists()
 
 
 def test_the_api_deletes_by_key_and_refuses_by_field(workspace, admin, plan):

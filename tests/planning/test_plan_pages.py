@@ -153,9 +153,12 @@ def test_the_node_page_plans_lines_and_lists_them(client, workspace, plan):
     )
     assert response.status_code == 302
     assert BudgetLine.objects.get(node=leaf, month=date(2026, 4, 1)).amount == Decimal("500.00")
-    client.post(f"/plans/{leaf.pk}/lines/", {"month": "2026-04", "channel": "x", "amount": "5"})
+    refused = client.post(
+        f"/plans/{leaf.pk}/lines/", {"month": "2026-04", "channel": "x", "amount": "5"}
+    )
+    assert refused.status_code == 422
+    assert "channel: &#x27;x&#x27; is not a Pacer channel" in refused.content.decode()
     page = client.get(f"/plans/{leaf.pk}/").content.decode()
-    assert "channel: &#x27;x&#x27; is not a Pacer channel" in page
     assert "$1,234.50" in page and "$500.00" in page
     assert BudgetLine.objects.count() == 3
 
