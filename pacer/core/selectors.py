@@ -1,39 +1,23 @@
 """Reads in the core domain."""
 
 from django.contrib.auth.models import User
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from pacer.core.actions import digest_secret
+from pacer.core.key_lookup import unrevoked_key
 from pacer.core.models import ApiKey, ApiKeyKind, AuditEntry, Invitation, Membership, Workspace
 
 
 def active_key(secret: str, kind: str) -> ApiKey | None:
     """The unrevoked key of ``kind`` whose secret is ``secret``, with its workspace and user."""
-    if not secret:
-        return None
-    return (
-        ApiKey.objects.select_related("workspace", "user")
-        .filter(digest=digest_secret(secret), kind=kind, revoked_at__isnull=True)
-        .first()
-    )
+    return unrevoked_key(digest_secret(secret), kind) if secret else None
 
 
 def active_personal_key(secret: str) -> ApiKey | None:
     """The unrevoked personal token whose secret is ``secret``, with its workspace, its
     user and ``member_role``: the user's role in the workspace now, None once they are no
     longer a member. One query (a token is checked at every API call)."""
-    if not secret:
-        return None
-    role = Membership.objects.filter(workspace=OuterRef("workspace"), user=OuterRef("user")).values(
-        "role"
-    )[:1]
-    return (
-        ApiKey.objects.select_related("workspace", "user")
-        .filter(digest=digest_secret(secret), kind=ApiKeyKind.PERSONAL, revoked_at__isnull=True)
-        .annotate(member_role=Subquery(role))
-        .first()
-    )
+    return active_key(secret, ApiKeyKind.PERSONAL)
 
 
 def workspace_for_write_key(secret: str) -> Workspace | None:

@@ -94,3 +94,31 @@ def test_a_token_and_its_owners_role_are_read_in_one_query(
     with django_assert_num_queries(1):
         assert PersonalToken("experiments.view").authenticate(request, token) is None
     assert not hasattr(request, "role")
+
+
+@pytest.mark.both_databases  # the statement is written per database (quoting, converters)
+def test_the_looked_up_key_workspace_and_owner_are_those_the_orm_reads(workspace, analyst):
+    """``core.key_lookup`` builds the objects from one hand-written statement: every
+    field, with its type (a datetime aware, a boolean a bool), as the ORM would give."""
+    from pacer.core.selectors import active_key, active_personal_key
+
+    _, token = actions.issue_api_key(workspace, "personal", "laptop", user=analyst)
+    _, write = actions.issue_api_key(workspace, "write", "shop")
+    key = active_personal_key(token)
+    orm = ApiKey.objects.select_related("workspace", "user").get(pk=key.pk)
+    for ours, theirs in ((key, orm), (key.workspace, orm.workspace), (key.user, orm.user)):
+        for field in type(ours)._meta.concrete_fields:
+            mine, django = getattr(ours, field.attname), getattr(theirs, field.attname)
+            assert (mine, type(mine)) == (django, type(django)), field.name
+        assert not ours._state.adding and ours._state.db == "default"
+    assert key.member_role == Role.ANALYST
+    shop = active_key(write, "write")
+    assert (shop.name, shop.user, shop.member_role, shop.workspace) == (
+        "shop",
+        None,
+        None,
+        workspace,
+    )
+    assert active_key(write, "personal") is None and active_key("", "write") is None
+    ApiKey.objects.filter(pk=shop.pk).update(revoked_at=orm.created_at)
+    assert active_key(write, "write") is None
