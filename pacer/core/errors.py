@@ -54,6 +54,21 @@ def check_text(
     return value
 
 
+# The largest id a row can have on either database (a signed 64-bit integer): SQLite
+# refuses a larger number in a query with OverflowError instead of finding nothing.
+MAX_ROW_ID = 2**63 - 1
+
+
+def row_id(value) -> int | None:
+    """``value`` (an int or its digits) as the id of a row that may exist, or None: not a
+    whole number, or outside 1..MAX_ROW_ID, so no row has it."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if 1 <= number <= MAX_ROW_ID else None
+
+
 class NotFound(LookupError):
     """A thing named in a request does not exist in the workspace (answered 404)."""
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from pacer.core import clock
-from pacer.core.errors import ValidationFailed
+from pacer.core.errors import ValidationFailed, row_id
 from pacer.core.permissions import allows, check, page
 from pacer.web import formats
 from pacer.work import actions, attachments, comments, labels, links, selectors
@@ -136,7 +136,7 @@ def card_detail(request, card_id: int):
     operation = request.POST.get("op", "")
     try:
         if operation == "tick":
-            item = card.checklist.filter(pk=request.POST.get("item") or 0).first()
+            item = card.checklist.filter(pk=row_id(request.POST.get("item"))).first()
             if item is None:
                 raise ValidationFailed({"item": "is not on this card's checklist"})
             actions.tick(item, request.POST.get("done") == "1")

@@ -6,7 +6,7 @@ from datetime import date
 
 from django.contrib.auth.models import User
 
-from pacer.core.errors import FIRST_DAY, LAST_DAY, check_text
+from pacer.core.errors import FIRST_DAY, LAST_DAY, check_text, row_id
 from pacer.core.models import Membership, Workspace
 from pacer.work.models import Board, Column, Label, Swimlane
 
@@ -54,8 +54,8 @@ def member(errors: dict, field: str, workspace: Workspace, user_id) -> User | No
     except (TypeError, ValueError):
         errors[field] = "must be a member's id"
         return None
-    member = Membership.objects.filter(workspace=workspace, user_id=user_id).select_related("user")
-    found = member.first()
+    member = Membership.objects.filter(workspace=workspace, user_id=row_id(user_id))
+    found = member.select_related("user").first()
     if found is None:
         errors[field] = f"{user_id} is not a member of this workspace"
         return None
@@ -64,7 +64,7 @@ def member(errors: dict, field: str, workspace: Workspace, user_id) -> User | No
 
 def column_of(errors: dict, board: Board, column_id) -> Column | None:
     try:
-        return board.columns.get(pk=int(column_id))
+        return board.columns.get(pk=row_id(column_id))
     except (TypeError, ValueError, Column.DoesNotExist):
         errors["column"] = "is not a column of this board"
         return None
@@ -74,7 +74,7 @@ def lane_of(errors: dict, board: Board, lane_id) -> Swimlane | None:
     if lane_id in (None, ""):
         return None
     try:
-        return board.swimlanes.get(pk=int(lane_id))
+        return board.swimlanes.get(pk=row_id(lane_id))
     except (TypeError, ValueError, Swimlane.DoesNotExist):
         errors["swimlane"] = "is not a swimlane of this board"
         return None
@@ -123,7 +123,7 @@ def labels_of(
     if len(ids) > limit:
         errors[field] = f"at most {limit} labels"
         return []
-    found = list(Label.objects.filter(board=board, pk__in=ids))
+    found = list(Label.objects.filter(board=board, pk__in=[row_id(i) for i in ids]))
     missing = sorted(ids - {x.pk for x in found})
     if missing:
         errors[field] = f"{', '.join(map(str, missing))}: not a label of this board"

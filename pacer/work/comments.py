@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from pacer.core import audit
-from pacer.core.errors import ValidationFailed, check_text
+from pacer.core.errors import ValidationFailed, check_text, row_id
 from pacer.core.models import Workspace
 from pacer.work import mention_email
 from pacer.work.models import Card, Comment, Notification
@@ -131,7 +131,7 @@ def mark_read(workspace: Workspace, user: User, *, now: datetime, ids=None) -> i
     found = Notification.objects.filter(workspace=workspace, user=user, read_at__isnull=True)
     if ids is not None:
         try:
-            found = found.filter(pk__in=[int(i) for i in ids])
+            found = found.filter(pk__in=[row_id(int(i)) for i in ids])
         except (TypeError, ValueError):
             raise ValidationFailed({"ids": "must be notification ids"}) from None
     return found.update(read_at=now)
