@@ -13,6 +13,7 @@ from pacer.content.models import AssetUse, ContentItem, ContentVersion, VersionC
 from pacer.core import clock
 from pacer.core.models import AuditEntry
 from tests.content.conftest import PASSWORD
+from tests.content.test_asset_forms import _error
 from tests.content.test_assets import png
 
 pytestmark = pytest.mark.django_db
@@ -38,12 +39,6 @@ def item(workspace, team, plan, monkeypatch):
         owner=team["editor"],
         scheduled_for="2026-06-10",
     )
-
-
-def _error(html: str, field_id: str) -> str:
-    """The reason shown under the field ``field_id``."""
-    start = html.index(f'id="{field_id}-error">') + len(f'id="{field_id}-error">')
-    return html[start : html.index("</div>", start)].replace("<p>", "").replace("</p>", "")
 
 
 def _post(client, item, what: str, data: dict):

@@ -8,6 +8,7 @@ from django.test import Client
 from pacer.content.models import Collection, PartnerMember, PartnerShare
 from pacer.core.models import AuditEntry, Membership
 from pacer.core.roles import Role
+from tests.content.test_asset_forms import _error
 from tests.content.test_partner_portal import at, library  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -18,11 +19,6 @@ def manager(admin) -> Client:
     client = Client()
     client.force_login(admin)
     return client
-
-
-def _error(html: str, field_id: str) -> str:
-    start = html.index(f'id="{field_id}-error">') + len(f'id="{field_id}-error">')
-    return html[start : html.index("</div>", start)].replace("<p>", "").replace("</p>", "")
 
 
 def test_a_refused_share_keeps_the_collection_chosen(manager, library):  # noqa: F811
