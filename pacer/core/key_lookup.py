@@ -65,14 +65,11 @@ def unrevoked_key(digest: str, kind: str) -> ApiKey | None:
         for convert in functions:
             value = convert(value, column, connection)
         values.append(value)
-    objects, start = [], 0
-    for _, model in _TABLES:
-        count = len(model._meta.concrete_fields)
-        objects.append((model, values[start : start + count]))
-        start += count
-    key = ApiKey.from_db(connection.alias, None, objects[0][1])
-    key.workspace = Workspace.from_db(connection.alias, None, objects[1][1])
+    key_end = len(ApiKey._meta.concrete_fields)
+    user_start = key_end + len(Workspace._meta.concrete_fields)
+    key = ApiKey.from_db(connection.alias, None, values[:key_end])
+    key.workspace = Workspace.from_db(connection.alias, None, values[key_end:user_start])
     if key.user_id is not None:
-        key.user = User.from_db(connection.alias, None, objects[2][1])
+        key.user = User.from_db(connection.alias, None, values[user_start:])
     key.member_role = row[-1]
     return key
