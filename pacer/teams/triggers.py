@@ -294,7 +294,8 @@ def move_waiting_asks(workspace: Workspace, location_id: int) -> int:
     """After a location's time zone changed: the due time of each of its waiting asks
     again from its earliest time, moved into the daytime of the location's zone now
     (else the contact's, else the workspace's). Idempotent; returns how many moved.
-    An ask recorded before ``earliest_at`` existed starts from its due time."""
+    An ask without an earliest time (by hand, or its order gone before teams 0007 filled
+    the earlier ones) starts from its due time."""
     waiting = list(
         SurveyAsk.objects.filter(
             workspace=workspace, location_id=location_id, status=AskStatus.WAITING
