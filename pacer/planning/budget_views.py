@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
-from pacer.core.errors import ValidationFailed
+from pacer.core.errors import ValidationFailed, row_id
 from pacer.core.permissions import allows, check, page
 from pacer.planning import budget_actions, plan_selectors, purchase_actions
 from pacer.planning.alerts import THRESHOLDS, set_alert_thresholds
@@ -44,10 +44,6 @@ LINE_FIELDS = ("month", "channel", "team", "location", "currency", "amount")
 def _form_value(value) -> str:
     """A stored value as a form field shows it (dates as YYYY-MM-DD)."""
     return value.isoformat() if isinstance(value, date) else value or ""
-
-
-def _id(value: str) -> int | None:
-    return int(value) if value.isdecimal() and len(value) < 19 else None
 
 
 @page("budgets.manage")
@@ -188,8 +184,8 @@ def transfer_new(request):
         try:
             transfer = budget_actions.request_transfer(
                 request.workspace,
-                _id(typed["source"]),
-                _id(typed["target"]),
+                row_id(typed["source"]),
+                row_id(typed["target"]),
                 typed["amount"].strip(),
                 typed["reason"],
                 actor=request.user,
@@ -355,7 +351,7 @@ def _issue_order(request, found: Vendor, context):
     values = {
         **form,
         "vendor": found.pk,
-        "line": _id(form["line"]),
+        "line": row_id(form["line"]),
         "issued_on": parse_day(form["issued_on"], "issued_on", errors),
     }
     try:

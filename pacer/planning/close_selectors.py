@@ -12,6 +12,7 @@ from django.db.models.functions import TruncMonth
 from pacer.core.models import Workspace
 from pacer.planning.close_actions import closed_months
 from pacer.planning.models import BudgetLine, Invoice, PurchaseOrder, SpendDay
+from pacer.web import formats
 
 ZERO = Decimal(0)
 
@@ -106,7 +107,7 @@ def close_report(workspace: Workspace, year: int) -> list[CloseRow]:
         if month in closed:
             found = closed[month]
             row.closed_at = found.closed_at
-            row.closed_by = found.closed_by.get_username() if found.closed_by else ""
+            row.closed_by = formats.person(found.closed_by)
         rows.append(row)
     return rows
 

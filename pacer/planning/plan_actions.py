@@ -17,6 +17,7 @@ from pacer.core.errors import (
     check_day,
     check_text,
     parse_amount,
+    row_id,
 )
 from pacer.core.models import Membership, Workspace
 from pacer.people.selectors import locations_by_code
@@ -142,7 +143,7 @@ def check_node(workspace: Workspace, values: dict) -> tuple[dict, dict[str, str]
     owner = values.get("owner")
     clean["owner_id"] = None
     if owner not in (None, ""):
-        owner_id = int(owner) if str(owner).isdecimal() and len(str(owner)) < 19 else None
+        owner_id = row_id(owner)
         if (
             owner_id is None
             or not Membership.objects.filter(workspace=workspace, user_id=owner_id).exists()

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from pacer.core.channels import CHANNELS
-from pacer.core.errors import ValidationFailed
+from pacer.core.errors import ValidationFailed, row_id
 from pacer.core.permissions import allows, page
 from pacer.people.selectors import locations_in_use
 from pacer.planning import plan_actions, plan_selectors, selectors
@@ -122,8 +122,8 @@ def node_new(request):
     parent_id = request.GET.get("parent") or request.POST.get("parent") or None
     parent = None
     if parent_id:
-        valid = parent_id.isdecimal() and len(parent_id) < 19
-        parent = plan_selectors.node(request.workspace, int(parent_id)) if valid else None
+        number = row_id(parent_id)
+        parent = plan_selectors.node(request.workspace, number) if number else None
         if parent is None:
             raise Http404("no such parent node")
     if request.method == "POST":

@@ -154,7 +154,11 @@ ClockTime = text(5, min_length=5, pattern=r"^[0-2][0-9]:[0-5][0-9]$", examples=[
 
 class SurveyTriggerIn(Schema):
     sender_id: Id = Field(description="the messaging sender the survey is emailed from")
-    enabled: bool = True
+    enabled: bool = Field(
+        default=True,
+        description="false: nothing new is asked about; switched on again, the trigger asks "
+        "about orders and visits from that moment on, not those while it was off",
+    )
     delay_days: int = Field(default=2, ge=0, le=triggers.MAX_DELAY_DAYS)
     send_from: ClockTime = Field(
         default="09:00",
@@ -196,9 +200,15 @@ class SurveyTriggerOut(Schema):
     ask_again_after_days: int
     sender_id: int
     purpose: str
-    since: datetime
+    since: datetime = Field(
+        description="orders placed from then on are asked about (set "
+        "when the trigger was made or last switched on)"
+    )
     visit_event: str
-    visits_since: datetime | None
+    visits_since: datetime | None = Field(
+        description="visits from then on are asked about (set when the event was named or "
+        "the trigger last switched on)"
+    )
     sent: int
     answered: int
     response_rate: float | None
@@ -255,8 +265,9 @@ def survey_trigger(request, survey_id: Id):
 )
 @endpoint("cx.manage")
 def set_survey_trigger(request, survey_id: Id, payload: SurveyTriggerIn):
-    """Set or change the trigger; a new one asks about orders placed from now on, and a
-    newly named ``visit_event`` about those visits from now on."""
+    """Set or change the trigger; a new one, or one switched on again, asks about orders
+    placed from now on (not those while it was off), and a newly named ``visit_event``
+    about those visits from now on."""
     survey = _survey(request, survey_id)
     triggers.save_trigger(survey, **payload.dict(), actor=request.user)
     survey.refresh_from_db()

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from pacer.core.errors import ValidationFailed
+from pacer.core.errors import ValidationFailed, row_id
 from pacer.core.permissions import allows, page
 from pacer.messaging import selectors as messaging
 from pacer.people import selectors as people
@@ -212,8 +212,8 @@ def _survey_page(request, survey, trigger_form=None, trigger_errors=None, status
     link, errors = "", {}
     contact_text = request.GET.get("contact", "").strip()
     if contact_text and allows(request.role, "cx.manage"):
-        if contact_text.isdecimal() and len(contact_text) < 19:
-            token = surveys.answer_token(survey, int(contact_text))
+        if contact_id := row_id(contact_text):
+            token = surveys.answer_token(survey, contact_id)
             link = request.build_absolute_uri(reverse("survey-answer", args=[token]))
         else:
             errors["contact"] = "must be a contact id"

@@ -173,7 +173,7 @@ class SurveyAsk(models.Model):
     order_id = models.BigIntegerField(null=True, blank=True)  # None: a visit, or by hand
     event_id = models.BigIntegerField(null=True, blank=True)  # the visit's track event
     location_id = models.BigIntegerField(null=True, blank=True)  # the order's location
-    earliest_at = models.DateTimeField(null=True, blank=True)  # None: asked before 0006
+    earliest_at = models.DateTimeField(null=True, blank=True)  # None: by hand; see teams 0007
     due_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=AskStatus.choices, default="waiting")
     reason = models.CharField(max_length=300, blank=True)

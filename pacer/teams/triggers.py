@@ -104,9 +104,11 @@ def save_trigger(
     actor=None,
 ) -> SurveyTrigger:
     """Set (or change) the survey's "send after an order" trigger; every field is checked
-    before anything is written. A new trigger asks about orders placed from now on; a
-    ``visit_event`` (a track event's name; "" for none) newly named, about those visits
-    from now on too."""
+    before anything is written. A new trigger, or one switched on again, asks about orders
+    placed from now on (not those placed while it was off: a survey weeks after the
+    visit measures a memory, and a sudden burst of them annoys; asks already waiting are
+    still sent); a ``visit_event`` (a track event's name; "" for none) newly named, or
+    switched on again, about those visits from now on too."""
     workspace = survey.workspace
     errors: dict[str, str] = {}
     values = {
@@ -134,16 +136,17 @@ def save_trigger(
     values["purpose"] = purpose.strip()
     trigger = SurveyTrigger.objects.select_for_update().filter(survey=survey).first()
     before = audit.snapshot(trigger) if trigger else None
+    switched_on = trigger is None or (values["enabled"] and not trigger.enabled)
     if trigger is None:
-        trigger = SurveyTrigger(
-            workspace=workspace,
-            survey=survey,
-            since=clock.now(),
-            order_cursor=people.last_order_id(workspace),
-        )
+        trigger = SurveyTrigger(workspace=workspace, survey=survey)
+    if switched_on:  # what happened while it was off is not asked about
+        trigger.since = clock.now()
+        trigger.order_cursor = people.last_order_id(workspace)
     if not values["visit_event"]:
         trigger.visits_since = None
-    elif values["visit_event"] != trigger.visit_event or trigger.visits_since is None:
+    elif (
+        switched_on or values["visit_event"] != trigger.visit_event or trigger.visits_since is None
+    ):
         trigger.visits_since = clock.now()
     for name, value in values.items():
         setattr(trigger, name, value)
@@ -294,7 +297,8 @@ def move_waiting_asks(workspace: Workspace, location_id: int) -> int:
     """After a location's time zone changed: the due time of each of its waiting asks
     again from its earliest time, moved into the daytime of the location's zone now
     (else the contact's, else the workspace's). Idempotent; returns how many moved.
-    An ask recorded before ``earliest_at`` existed starts from its due time."""
+    An ask without an earliest time (by hand, or its order gone before teams 0007 filled
+    the earlier ones) starts from its due time."""
     waiting = list(
         SurveyAsk.objects.filter(
             workspace=workspace, location_id=location_id, status=AskStatus.WAITING

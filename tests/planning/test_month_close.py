@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from pacer.core import actions as core_actions
@@ -152,6 +153,7 @@ def _client(workspace, name: str, role: str) -> Client:
 
 def test_managers_close_and_only_admins_reopen(workspace, made, admin):
     manager = _client(workspace, "max", Role.MARKETER)
+    get_user_model().objects.filter(username="max").update(first_name="Max", last_name="Moreno")
     response = manager.post("/budgets/close/month/", {"month": "2026-03"})
     assert response.status_code == 302 and response["Location"] == "/budgets/close/?year=2026"
     closed = ClosedMonth.objects.get()
@@ -164,7 +166,7 @@ def test_managers_close_and_only_admins_reopen(workspace, made, admin):
     )
     assert ClosedMonth.objects.exists()
     html = manager.get("/budgets/close/?year=2026").content.decode()
-    assert "Closed" in html and "by max" in html and "Reopen</button>" not in html
+    assert "Closed" in html and "by Max Moreno" in html and "Reopen</button>" not in html
     admin_client = Client()
     admin_client.login(username="ada", password="correct-horse-1")
     assert "Reopen</button>" in admin_client.get("/budgets/close/?year=2026").content.decode()

@@ -98,3 +98,28 @@ def test_nps_is_shown_as_a_whole_number_everywhere_and_exact_in_the_api(
     nps = next(row for row in found.json()["rows"] if row["metric"] == "nps")
     assert (nps["target"], nps["actual"]) == (30.5, pytest.approx(100 / 3))
     assert date(2026, 4, 1).isoformat() == found.json()["month"]
+
+
+@pytest.mark.both_databases
+def test_a_persons_link_takes_the_contact_id_as_every_id_is_read(workspace, manager):
+    """``core.errors.row_id``: a sign or spaces around the digits name the same person;
+    any id up to 2**63 - 1 gets a link; zero, a larger one or no number is refused at the
+    field (the page's own check took 0 and refused "+5", " 5" and 19 digits)."""
+    survey = surveys.create_survey(workspace, name="After your visit", kind="nps")
+
+    def link_of(typed: str):
+        page = manager.get(f"/experience/surveys/{survey.pk}/", {"contact": typed})
+        text = page.content.decode()
+        if "must be a contact id" in text:
+            assert page.status_code == 200 and 'id="survey-link"' not in text
+            return None
+        token = text.split('id="survey-link" rows="3" readonly>')[1].split("<")[0]
+        return surveys.read_token(token.rsplit("/", 2)[-2])[1]
+
+    assert [link_of(typed) for typed in ("+5", " 5 ", "5", str(2**63 - 1))] == [
+        5,
+        5,
+        5,
+        2**63 - 1,
+    ]
+    assert [link_of(typed) for typed in (str(2**63), "0", "-5", "5x")] == [None] * 4

@@ -1,7 +1,10 @@
 """Surveys after a visit without an order (a track event named on the trigger, read from
 the change feed: each visit asked about once however often the feed delivers it, at the
 visit's location in that location's daytime), and asks already waiting timed again when
-their location's time zone changes (around the window's edge, idempotent)."""
+their location's time zone changes (around the window's edge, idempotent). A trigger
+switched off and on again asks about the orders and visits from the moment it is on again,
+not about those of the time it was off (no burst of late surveys); asks recorded before it
+went off still go out; the API and the survey's page say so."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -212,3 +215,89 @@ def test_waiting_asks_keep_to_the_daytime_when_their_locations_zone_changes(
     assert sorted(Message.objects.values_list("contact_id", flat=True)) == sorted(
         people[user].pk for user in ("u0", "u1", "u2")
     )
+
+
+def test_orders_and_visits_while_a_trigger_was_off_are_not_asked_about(
+    workspace, tracker, shop, now
+):
+    people, sender = shop
+    survey = surveys.create_survey(workspace, name="After your visit", kind="nps")
+    settings = {"sender_id": sender.pk, "delay_days": 1, "visit_event": "Store Visited"}
+    triggers.save_trigger(survey, **settings)
+    track(tracker, "u0", "o-before", "Order Completed", T0, order_id="o-before", location="n")
+    track(tracker, "u1", "v-before", "Store Visited", T0, location="n")
+    deliver()
+    triggers.run_triggers()  # both due a day later: waiting
+    assert SurveyAsk.objects.filter(status="waiting").count() == 2
+
+    now.at = T0 + timedelta(hours=1)
+    triggers.save_trigger(survey, **settings, enabled=False)
+    off = now.at + timedelta(minutes=5)
+    track(tracker, "u2", "o-off", "Order Completed", off, order_id="o-off", location="n")
+    track(tracker, "u0", "v-off", "Store Visited", off, location="n")
+    triggers.run_triggers()  # off: nothing read (and the feed has not delivered the visit)
+
+    now.at = T0 + timedelta(hours=2)
+    triggers.save_trigger(survey, **settings, enabled=True)
+    deliver()  # the visit while off arrives late
+    triggers.run_triggers()
+    assert SurveyAsk.objects.count() == 2  # the order and the visit while off: not asked
+    trigger = SurveyTrigger.objects.get()
+    assert (trigger.since, trigger.visits_since) == (now.at, now.at)
+
+    on = now.at + timedelta(minutes=5)
+    track(tracker, "u2", "v-on", "Store Visited", on, location="n")
+    track(tracker, "u1", "o-on", "Order Completed", on, order_id="o-on", location="n")
+    deliver()
+    triggers.run_triggers()
+    asks = SurveyAsk.objects.values_list("contact_id", "order_id", "event_id")
+    assert sorted((c, o is None) for c, o, _ in asks) == sorted(
+        [
+            (people["u0"].pk, False),
+            (people["u1"].pk, True),
+            (people["u2"].pk, True),  # from the moment it was on again: asked about
+            (people["u1"].pk, False),
+        ]
+    )
+
+    now.at = T0 + timedelta(days=1)
+    triggers.run_triggers()  # the asks recorded before it went off are sent
+    sent = sorted(Message.objects.values_list("contact_id", flat=True))
+    assert sent == sorted([people["u0"].pk, people["u1"].pk])
+
+
+def test_the_api_and_the_page_say_what_switching_on_again_asks_about(workspace, shop, now):
+    _, sender = shop
+    survey = surveys.create_survey(workspace, name="After your order", kind="csat")
+    user = core.create_user(workspace, "manager", "long-password-1", Role.MARKETER)
+    token = core.issue_api_key(workspace, "personal", "t", user=user)[1]
+
+    def put(enabled: bool) -> dict:
+        answer = Client().put(
+            f"/api/teams/surveys/{survey.pk}/trigger",
+            {"sender_id": sender.pk, "enabled": enabled, "visit_event": "Store Visited"},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+        assert answer.status_code == 200
+        return answer.json()
+
+    made = put(True)
+    now.at = T0 + timedelta(days=3)
+    assert put(False)["since"] == made["since"]  # off: kept
+    now.at = T0 + timedelta(days=5)
+    assert put(False)["since"] == made["since"]  # still off: kept
+    now.at = T0 + timedelta(days=7)
+    again = put(True)
+    assert again["since"] == again["visits_since"] == "2026-04-17T12:00:00Z"
+    now.at = T0 + timedelta(days=8)
+    assert put(True)["since"] == "2026-04-17T12:00:00Z"  # still on: kept
+
+    browser = Client()
+    browser.login(username="manager", password="long-password-1")
+    put(False)
+    text = browser.get(f"/experience/surveys/{survey.pk}/").content.decode()
+    assert (
+        "Switched on again, it asks about orders and visits from that moment on, not those "
+        "while it was off; asks already waiting are then sent."
+    ) in text
