@@ -56,6 +56,9 @@ NOTHING_TO_REPLAY = {
     ("teams", "0005_survey_asks_of_earlier_data"): (
         "data: moves merged-away contacts' asks and answers, records earlier sends by hand"
     ),
+    ("teams", "0007_earliest_time_of_earlier_asks"): (
+        "data: earliest times of asks waiting since before 0006"
+    ),
     ("work", "0002_sparse_positions_source_key_attachments"): "data: spreads existing positions",
     ("work", "0006_mention_emails_to_outbox"): "data: copies unsent mention e-mails to the outbox",
 }
