@@ -5,13 +5,14 @@ The person who made the link and the asset's owner (each with an address; one em
 they are the same person) get one email per link per day (UTC): the outbox key holds the
 link, the day and the person, so a partner retrying all afternoon sends one. It names the
 asset, the reason the partner was given and the collection's page, where every refusal is
-counted; the day's later refusals are logged and counted only."""
+counted and the latest listed with their reasons; the day's later refusals are logged and
+counted only."""
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
-from pacer.content.models import Asset, ShareLink, ShareRefusal
+from pacer.content.models import Asset, Collection, ShareLink, ShareRefusal
 from pacer.core import clock, outbox
 
 
@@ -56,3 +57,15 @@ def _tell_makers(link: ShareLink, asset: Asset, refusal: ShareRefusal) -> None:
             ),
             source="content.share",
         )
+
+
+RECENT = 20  # refusals the collection's page lists
+
+
+def recent_refusals(collection: Collection) -> list[ShareRefusal]:
+    """The collection's latest refused downloads, newest first, for its page (the e-mail
+    sends the reader there)."""
+    rows = ShareRefusal.objects.filter(
+        workspace_id=collection.workspace_id, link__collection=collection
+    )
+    return list(rows.select_related("link", "asset").order_by("-refused_at", "-pk")[:RECENT])

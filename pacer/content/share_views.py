@@ -44,6 +44,9 @@ def _collection_page(request, collection, *, new_link=None, new_url=None, refuse
     )
     for link in links:
         link.channel_names = ", ".join(CHANNELS.get(c, c) for c in link.channels)
+    refusals = share_refusals.recent_refusals(collection)
+    for refusal in refusals:
+        refusal.channel_name = CHANNELS.get(refusal.channel, refusal.channel)
     return render(
         request,
         "content/collection.html",
@@ -51,6 +54,7 @@ def _collection_page(request, collection, *, new_link=None, new_url=None, refuse
             "collection": collection,
             "members": collection.assets.order_by("name"),
             "links": links,
+            "refusals": refusals,
             "new_link": new_link,
             "new_url": new_url,
             "now": clock.now(),

@@ -30,6 +30,8 @@ def site(live_server, workspace, admin, team):
     _, token = assets.share_collection(
         kit, label="Mailing", days=30, can_download=True, renditions=["original"], channels="email"
     )
+    refused = Client().get(f"/share/{token}/{poster.pk}/original/")  # listed on the kit's page
+    assert refused.status_code == 422
     return {"url": live_server.url, "poster": poster, "item": item, "kit": kit, "token": token}
 
 
@@ -76,6 +78,8 @@ def test_refused_content_forms_come_back_at_the_field_in_the_browser(browser, si
         assert page.input_value("#field-share-label") == "Berlin print"
         assert _channel_boxes(page) == [("print", True)]
         assert _in_view(page, "#share-form .error-summary"), "the refused form is out of view"
+        refusals = 1 if width == 390 else 2  # and the one at the end of the 390 round
+        assert page.locator("#share-refusals tbody tr").count() == refusals
         found += _check(page, "collection-share-refused", width, problems)
         page.select_option("#field-share-partner", label="—")  # no partner: any channel
         page.wait_for_selector("#field-share-channels input[value=tv]")

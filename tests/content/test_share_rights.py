@@ -261,6 +261,15 @@ def test_a_refused_download_emails_the_links_maker_and_the_assets_owner_once_a_d
         "Nothing was sent."
     )
     assert f"{settings.BASE_URL}/assets/collections/{berlin_kit['kit'].pk}/\n" in first.body
+    # where the e-mail sends them: the refusals listed, newest first, with their reasons
+    manager = Client()
+    manager.force_login(maker)  # a marketer: may view assets
+    page = manager.get(f"/assets/collections/{berlin_kit['kit'].pk}/").content.decode()
+    rows = re.findall(r"<tr><td>(2026-06-0\d \d\d:\d\d)</td><td>([^<]+)</td>", page)
+    assert (
+        rows == [("2026-06-02 12:00", "Berlin print")] + [("2026-06-01 12:00", "Berlin print")] * 3
+    )
+    assert page.count("<td>Print</td><td>&#x27;Poster&#x27; is licensed for channels email") == 4
 
 
 def test_the_maker_who_owns_the_asset_gets_one_email(berlin_kit):
