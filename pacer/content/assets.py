@@ -25,7 +25,6 @@ from pacer.content.models import (
     ContentItem,
     ShareDownload,
     ShareLink,
-    ShareRefusal,
 )
 from pacer.content.rights import lapsed, rights_problem, rights_problems
 from pacer.content.search import fold
@@ -488,21 +487,3 @@ def rights_refusal(link: ShareLink, asset: Asset, channel: str = "") -> str | No
 @transaction.atomic
 def record_download(link: ShareLink, asset: Asset, kind: str, channel: str = "") -> ShareDownload:
     return ShareDownload.objects.create(link=link, asset=asset, kind=kind, channel=channel)
-
-
-@transaction.atomic
-def record_refusal(
-    link: ShareLink, asset: Asset, kind: str, channel: str, reason: str
-) -> ShareRefusal:
-    """Log a download through ``link`` that the asset's rights refused (nothing sent);
-    ``channel`` and ``reason`` may hold what the address asked for, so a NUL (which
-    PostgreSQL cannot store) is dropped."""
-    return ShareRefusal.objects.create(
-        workspace_id=link.workspace_id,
-        link=link,
-        asset=asset,
-        kind=kind[:20],
-        channel=channel.replace("\x00", "")[:40],
-        reason=reason.replace("\x00", "")[:500],
-        refused_at=clock.now(),
-    )

@@ -111,6 +111,9 @@ def _detail_page(request, found, refused: tuple[str, dict, dict] | None = None):
     password typed is never shown back."""
     form, typed, errors = refused or ("", {}, {})
     share_form = typed if form == "share" else {"renditions": ["medium", "thumbnail"]}
+    shown = partners.portal(found)
+    covered = {channel for entry in shown for channel in entry.channels}
+    unused = [channel for channel in found.channels if channel not in covered]
     return render(
         request,
         "content/partner.html",
@@ -129,7 +132,8 @@ def _detail_page(request, found, refused: tuple[str, dict, dict] | None = None):
             "now": clock.now(),
             "collections": Collection.objects.filter(workspace=request.workspace).order_by("name"),
             "kinds": SHARE_KINDS,
-            "shown": partners.portal(found),
+            "shown": shown,
+            "unused_channels": partners.channel_names(unused) if shown else "",
             "table": _log(request, found.pk),
             "can_manage": allows(request.role, "assets.manage"),
             "can_preview": allows(request.role, "content.portal"),

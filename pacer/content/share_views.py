@@ -9,12 +9,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from pacer.content import assets, partners, selectors
+from pacer.content import assets, partners, selectors, share_refusals
 from pacer.content.models import ShareLink
 from pacer.content.storage import storage
 from pacer.core import clock
 from pacer.core.channels import CHANNELS
-from pacer.core.errors import ValidationFailed
+from pacer.core.errors import ValidationFailed, row_id
 from pacer.core.permissions import allows, page
 
 
@@ -35,6 +35,7 @@ def _collection_page(request, collection, *, new_link=None, new_url=None, refuse
     right after it is made (only its digest is kept). ``refused``: (the share form as
     typed, its errors) when a link was refused (422, the form shown again)."""
     form, errors = refused or ({"days": "30"}, {})
+    chosen = _chosen_partner(request, form.get("partner", ""))
     links = list(
         collection.links.select_related("partner")
         .annotate(download_count=Count("downloads", distinct=True))
@@ -43,6 +44,9 @@ def _collection_page(request, collection, *, new_link=None, new_url=None, refuse
     )
     for link in links:
         link.channel_names = ", ".join(CHANNELS.get(c, c) for c in link.channels)
+    refusals = share_refusals.recent_refusals(collection)
+    for refusal in refusals:
+        refusal.channel_name = CHANNELS.get(refusal.channel, refusal.channel)
     return render(
         request,
         "content/collection.html",
@@ -50,11 +54,13 @@ def _collection_page(request, collection, *, new_link=None, new_url=None, refuse
             "collection": collection,
             "members": collection.assets.order_by("name"),
             "links": links,
+            "refusals": refusals,
             "new_link": new_link,
             "new_url": new_url,
             "now": clock.now(),
             "kinds": [(k, k) for k in assets.SHARE_KINDS],
-            "channels": list(CHANNELS.items()),
+            "share_channels": _share_channels(chosen, form.get("channels", [])),
+            "share_partner": chosen,
             "partners": [("", "—")]
             + [
                 (str(p.pk), p.name)
@@ -66,6 +72,40 @@ def _collection_page(request, collection, *, new_link=None, new_url=None, refuse
         },
         status=422 if refused else 200,
     )
+
+
+def _chosen_partner(request, wanted: str):
+    """The partner the share form names (``None``: none, or no partner of the workspace)."""
+    number = row_id(wanted) if wanted else None
+    return partners.partner(request.workspace, number) if number else None
+
+
+def _share_channels(partner, ticked: list[str]) -> list[tuple[str, str]]:
+    """The share form's channel checkboxes: the partner's channels (and any other one
+    ticked, so a refused form shows what was refused), or every channel for no partner."""
+    if partner is None:
+        return list(CHANNELS.items())
+    shown = set(partner.channels) | set(ticked)
+    return [(key, name) for key, name in CHANNELS.items() if key in shown]
+
+
+@require_GET
+@page("assets.manage")
+def collection_share_channels(request, collection_id: int):
+    """The share form's channel checkboxes for the partner chosen (HTMX, on its change):
+    that partner's channels, those still ticked kept ticked."""
+    collection = _collection(request, collection_id)
+    chosen = _chosen_partner(request, request.GET.get("partner", ""))
+    ticked = request.GET.getlist("channels")
+    allowed = set(chosen.channels) if chosen else set(CHANNELS)
+    context = {
+        "collection": collection,
+        "share_partner": chosen,
+        "share_channels": _share_channels(chosen, []),
+        "share_form": {"channels": [c for c in ticked if c in allowed]},
+        "share_errors": {},
+    }
+    return render(request, "content/_share_channels.html", context)
 
 
 @require_POST
@@ -83,14 +123,10 @@ def collection_share(request, collection_id: int):
         "renditions": data.getlist("renditions"),
         "channels": data.getlist("channels"),
     }
-    wanted = form["partner"]
-    partner = None
-    if wanted:
-        is_id = wanted.isdecimal() and len(wanted) < 19
-        partner = partners.partner(request.workspace, int(wanted)) if is_id else None
-        if partner is None:
-            refused = (form, {"partner": "no such partner"})
-            return _collection_page(request, collection, refused=refused)
+    partner = _chosen_partner(request, form["partner"])
+    if form["partner"] and partner is None:
+        refused = (form, {"partner": "no such partner"})
+        return _collection_page(request, collection, refused=refused)
     try:
         link, token = assets.share_collection(
             collection,
@@ -197,7 +233,7 @@ def share_download(request, token: str, asset_id: int, kind: str):
     channel = _download_channel(link, asset, request.GET.get("channel", ""))
     refusal = assets.rights_refusal(link, asset, channel)
     if refusal:
-        assets.record_refusal(link, asset, kind, channel, refusal)
+        share_refusals.record_refusal(link, asset, kind, channel, refusal)
         context = {"reason": refusal, "token": token}
         return render(request, "content/share_not_covered.html", context, status=422)
     covered = assets.covered_channels(link, asset, clock.now().date())

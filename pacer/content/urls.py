@@ -66,6 +66,11 @@ urlpatterns = [
         share_views.collection_share,
         name="collection-share",
     ),
+    path(
+        "assets/collections/<int:collection_id>/share/channels/",
+        share_views.collection_share_channels,
+        name="collection-share-channels",
+    ),
     path("assets/partners/", partner_views.partner_list, name="partner-list"),
     path("assets/partners/new/", partner_views.partner_create, name="partner-create"),
     path("assets/partners/<int:partner_id>/", partner_views.partner_detail, name="partner"),

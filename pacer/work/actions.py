@@ -429,11 +429,14 @@ def add_link(card: Card, kind: str, target_id: str, *, actor=None) -> CardLink:
     if kind not in LinkKind.values:
         errors["kind"] = f"must be one of {', '.join(LinkKind.values)}"
     target_id = checks.text(errors, "target_id", target_id, 64)
-    if not errors and card.links.filter(kind=kind, target_id=target_id).exists():
-        errors["target_id"] = f"the card already links to {kind} {target_id}"
-    if not errors and links.resolve(card.workspace, kind, target_id) is None:
+    target = None if errors else links.resolve(card.workspace, kind, target_id)
+    if not errors and target is None:
         label = LinkKind(kind).label.lower()
         errors["target_id"] = f"there is no {label} '{target_id}' in this workspace"
+    if not errors:
+        target_id = target.ref  # "+5" and "05" are the link to 5
+        if card.links.filter(kind=kind, target_id=target_id).exists():
+            errors["target_id"] = f"the card already links to {kind} {target_id}"
     if errors:
         raise ValidationFailed(errors)
     link = CardLink.objects.create(card=card, kind=kind, target_id=target_id)

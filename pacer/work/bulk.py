@@ -83,13 +83,12 @@ def _cleaned(board: Board, changes: dict, errors: dict) -> dict:
         if kind not in LinkKind.values:
             errors["link.kind"] = f"must be one of {', '.join(LinkKind.values)}"
         target = checks.text(errors, "link.target_id", target, 64)
-        if (
-            "link.kind" not in errors
-            and target
-            and links.resolve(board.workspace, kind, target) is None
-        ):
-            label = LinkKind(kind).label.lower()
-            errors["link.target_id"] = f"there is no {label} '{target}' in this workspace"
+        if "link.kind" not in errors and target:
+            found = links.resolve(board.workspace, kind, target)
+            if found is None:
+                label = LinkKind(kind).label.lower()
+                errors["link.target_id"] = f"there is no {label} '{target}' in this workspace"
+            target = found.ref if found else target
         values["link"] = (kind, target)
     for field in ("add_label", "remove_label"):
         if changes.get(field) not in (None, ""):

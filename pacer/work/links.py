@@ -1,12 +1,16 @@
 """What a card's link points at: each kind is checked against its own domain's selectors
 when the link is made (an id that names nothing there is refused), and shown with its
-name and page. Journeys have no domain of their own yet, so their ids are kept as given."""
+name and page. A link is kept under the id of what it names (``ref``: "+5" or "0005" is
+stored as "5", so the same thing is not linked twice under two spellings; a campaign found
+by its key keeps the key). Journeys have no domain of their own yet, so their ids are kept
+as given."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
 
+from pacer.core.errors import row_id
 from pacer.core.models import Workspace
 from pacer.work.models import LinkKind
 
@@ -15,53 +19,59 @@ from pacer.work.models import LinkKind
 class Target:
     label: str
     url: str = ""
-
-
-def _number(target_id: str) -> int | None:
-    return int(target_id) if target_id.isdecimal() and len(target_id) < 19 else None
+    ref: str = ""  # the id a link to it is stored under
 
 
 def _campaign(workspace: Workspace, target_id: str) -> Target | None:
     from pacer.planning import selectors
 
-    number = _number(target_id)
+    number = row_id(target_id)
     found = selectors.campaign(workspace, number) if number else None
-    found = found or selectors.campaign_by_key(workspace, target_id)
+    ref = str(number)
+    if found is None:
+        found, ref = selectors.campaign_by_key(workspace, target_id), target_id
     if found is None:
         return None
-    return Target(found.name, reverse("campaign-detail", args=[found.pk]))
+    return Target(found.name, reverse("campaign-detail", args=[found.pk]), ref)
 
 
 def _content(workspace: Workspace, target_id: str) -> Target | None:
     from pacer.content import selectors
 
-    number = _number(target_id)
+    number = row_id(target_id)
     found = selectors.item(workspace, number) if number else None
-    return Target(found.title, reverse("content-item", args=[found.pk])) if found else None
+    return _target(found, found and found.title, "content-item")
 
 
 def _asset(workspace: Workspace, target_id: str) -> Target | None:
     from pacer.content import selectors
 
-    number = _number(target_id)
+    number = row_id(target_id)
     found = selectors.asset(workspace, number) if number else None
-    return Target(found.name, reverse("asset-detail", args=[found.pk])) if found else None
+    return _target(found, found and found.name, "asset-detail")
 
 
 def _lead(workspace: Workspace, target_id: str) -> Target | None:
     from pacer.leads import selectors
 
-    number = _number(target_id)
+    number = row_id(target_id)
     found = selectors.lead(workspace, number) if number else None
-    return Target(f"Lead {found.pk}", reverse("lead-detail", args=[found.pk])) if found else None
+    return _target(found, found and f"Lead {found.pk}", "lead-detail")
 
 
 def _message(workspace: Workspace, target_id: str) -> Target | None:
     from pacer.messaging import selectors
 
-    number = _number(target_id)
+    number = row_id(target_id)
     found = selectors.broadcast(workspace, number) if number else None
-    return Target(found.name, reverse("broadcast", args=[found.pk])) if found else None
+    return _target(found, found and found.name, "broadcast")
+
+
+def _target(found, label: str | None, page: str) -> Target | None:
+    """The target of a row found by id (``None``: not found), shown as ``label``."""
+    if found is None:
+        return None
+    return Target(label, reverse(page, args=[found.pk]), str(found.pk))
 
 
 RESOLVERS: dict[str, Callable[[Workspace, str], Target | None]] = {
@@ -78,5 +88,5 @@ def resolve(workspace: Workspace, kind: str, target_id: str) -> Target | None:
     in the workspace (a journey: always its id, unchecked)."""
     resolver = RESOLVERS.get(kind)
     if resolver is None:
-        return Target(f"Journey {target_id}")
+        return Target(f"Journey {target_id}", ref=target_id)
     return resolver(workspace, target_id)

@@ -1,4 +1,4 @@
-"""The content calendar's channel and theme filters: each view (month, week, day, list)
+"""The content calendar's channel, theme and team filters: each view (month, week, day, list)
 shows exactly the items that match and hides the others, a theme filter also hides the
 other themes' bands, the navigation keeps the filters; a value that is not one of the
 choices (unknown, another workspace's theme, not a number, past any row id) is reported
@@ -141,3 +141,23 @@ def test_another_workspaces_theme_is_reported_and_not_applied(calendar, workspac
     }
     assert sorted(_shown(page)) == ["Beach email", "Spring email"]  # the good one applies
     assert "Their theme" not in page
+
+
+@pytest.mark.parametrize("view", ["month", "week", "list"])
+def test_the_team_filter_shows_exactly_its_teams_items(calendar, workspace, view):
+    for title, team, day in [("Brand teaser", "brand", 13), ("Content digest", "content", 13)]:
+        actions.create_item(
+            workspace,
+            title=title,
+            kind="social_post",
+            channel="email",
+            team=team,
+            scheduled_for=datetime(2026, 3, day, 10, tzinfo=UTC),
+        )
+    answer, page = _get(calendar, f"view={view}&team=brand")
+    assert _shown(page) == ["Brand teaser"]
+    assert answer.context["bar"].errors == {}
+    _, page = _get(calendar, f"view={view}&team=content&channel=email")
+    assert _shown(page) == ["Content digest"]
+    _, page = _get(calendar, f"view={view}")
+    assert "Brand teaser" in _shown(page) and "Content digest" in _shown(page)

@@ -2,15 +2,17 @@
 rights cover at least one of them, and says which ("Use on"); each download is for one
 channel and the log records it; a channel the partner may not use, or one the asset's
 rights do not cover, is refused with the reason and nothing is logged; narrowing the
-channels hides an asset at once and withdraws nothing already downloaded; and the
-migration turns a partner's one channel into its list."""
+channels hides an asset at once and withdraws nothing already downloaded; the partner's
+page names a channel no shared asset may be used on; and the migration turns a partner's
+one channel into its list."""
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.test import Client
 from django.utils.html import escape
 
-from pacer.content import partners
+from pacer.content import assets, partners
 from pacer.content.models import PartnerDownload
 from pacer.core.errors import ValidationFailed
 from tests.content.test_partner_portal import _login, at, library  # noqa: F401  (fixtures)
@@ -129,3 +131,22 @@ def test_the_migration_turns_a_partners_one_channel_into_its_list(workspace):
 
     found = partners.partners(workspace).values_list("name", "channels")
     assert list(found) == [("A", ["print"]), ("B", ["tv"])]
+
+
+def test_the_partners_page_names_a_channel_no_shared_asset_may_be_used_on(kit, admin):
+    """ADR 0011's open question: a partner may be given a channel no shared asset is
+    licensed for; its page says so, under what the portal shows."""
+    assets.update_asset(kit["hero"], {"channels": ["print", "paid_social"]})
+    franchise = partners.update_partner(kit["franchise"], {"channels": ["print", "tv", "radio"]})
+    manager = Client()
+    manager.force_login(admin)
+
+    page = manager.get(f"/assets/partners/{franchise.pk}/").content.decode()
+
+    assert (
+        '<p class="muted" id="partner-unused-channels">No shared asset may be used on TV, Radio '
+        "today: share one licensed for it, or take the channel off the partner.</p>"
+    ) in page
+    partners.update_partner(franchise, {"channels": ["print"]})
+    page = manager.get(f"/assets/partners/{franchise.pk}/").content.decode()
+    assert "partner-unused-channels" not in page and "Spring poster" in page

@@ -5,17 +5,22 @@ those channels. When the rights change, a partner's channels narrow or the right
 link stops serving that asset at once: the download answers 422 with the reason, nothing
 is sent or counted, and the refusal is logged."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings
+from django.core import mail
 from django.test import Client
 
 from pacer.content import assets, partners
-from pacer.content.models import ShareDownload, ShareLink, ShareRefusal
+from pacer.content.models import Asset, ShareDownload, ShareLink, ShareRefusal
 from pacer.content.tasks import render
-from pacer.core import clock
+from pacer.core import actions, clock, outbox
+from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
-from pacer.core.models import AuditEntry
+from pacer.core.models import AuditEntry, OutboxEmail
+from pacer.core.roles import Role
 from tests.content.test_assets import png
 
 pytestmark = pytest.mark.django_db
@@ -164,6 +169,8 @@ def test_the_share_form_refuses_a_channel_of_another_kind_at_the_field(berlin_ki
     assert f'<p class="field-error" id="field-share-channels-error">{reason}</p>' in page
     assert 'value="Berlin &lt;b&gt;TV&lt;/b&gt;"' in page and 'value="14"' in page
     assert 'value="tv" checked' in page and 'value="print" checked' in page
+    # the partner's channels, and the one refused so that it can be unticked
+    assert _channel_boxes(page) == ["print", "tv", "local_partner"]
     assert f'<option value="{berlin.pk}" selected>' in page
     # the link made for print, with its channel by name and its counts
     assert "<td>Print</td>" in page
@@ -180,3 +187,98 @@ def test_a_hostile_channel_in_the_address_is_refused_and_logged_without_a_500(be
     assert list(ShareRefusal.objects.values_list("channel", "reason")) == [
         (shown, f"this link is for Print; not {shown}")
     ]
+
+
+def _channel_boxes(html: str) -> list[str]:
+    """The channels the share form's checkboxes offer, in order."""
+    start = html.index('id="field-share-channels"')
+    fieldset = html[start : html.index("</fieldset>", start)]
+    return re.findall(r'name="channels" value="(\w+)"', fieldset)
+
+
+def test_the_share_form_offers_the_chosen_partners_channels(berlin_kit, admin):
+    """HTMX asks for the checkboxes when the partner changes: that partner's channels,
+    the ticks it may keep kept; no partner (or none of this workspace): every channel.
+    Without JavaScript the page offers every channel and the form refuses a wrong one."""
+    manager = Client()
+    manager.force_login(admin)
+    kit, berlin = berlin_kit["kit"], berlin_kit["berlin"]
+    url = f"/assets/collections/{kit.pk}/share/channels/"
+
+    answer = manager.get(url, {"partner": str(berlin.pk), "channels": ["tv", "print"]})
+
+    assert answer.status_code == 200
+    boxes = answer.content.decode()
+    assert _channel_boxes(boxes) == ["print", "local_partner"]
+    assert 'value="print" checked' in boxes and "checked" not in boxes.replace(
+        'value="print" checked', ""
+    )
+    assert "The channels Franchise Berlin may use; none ticked: all of them." in boxes
+    assert f'hx-get="{url}"' in boxes  # the swapped fieldset asks again on the next change
+    for other in ("", "1" * 23, "-1", str(berlin.pk + 1000)):
+        everything = manager.get(url, {"partner": other}).content.decode()
+        assert _channel_boxes(everything) == list(CHANNELS)
+    page = manager.get(f"/assets/collections/{kit.pk}/").content.decode()
+    assert _channel_boxes(page) == list(CHANNELS)
+    assert ShareLink.objects.count() == 1
+
+
+def test_a_refused_download_emails_the_links_maker_and_the_assets_owner_once_a_day(
+    berlin_kit, monkeypatch
+):
+    workspace = berlin_kit["link"].workspace
+    maker = actions.create_user(
+        workspace, "mia", "correct-horse-1", Role.MARKETER, email="mia@a.test"
+    )
+    owner = actions.create_user(
+        workspace, "oz", "correct-horse-1", Role.MARKETER, email="oz@a.test"
+    )
+    ShareLink.objects.filter(pk=berlin_kit["link"].pk).update(created_by=maker)
+    Asset.objects.filter(pk=berlin_kit["poster"].pk).update(owner=owner)
+    assert _download(berlin_kit).status_code == 200  # served: nobody is told
+    assert OutboxEmail.objects.count() == 0
+    assets.update_asset(berlin_kit["poster"], {"channels": ["email"]})
+
+    for _ in range(3):  # a partner retrying all day
+        assert _download(berlin_kit).status_code == 422
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(days=1))
+    assert _download(berlin_kit).status_code == 422
+
+    assert len(_refusals()) == 4  # each refusal is logged and counted
+    assert sorted(OutboxEmail.objects.values_list("to_email", "key")) == [
+        ("mia@a.test", f"content.share-refused:{berlin_kit['link'].pk}:2026-06-01:{maker.pk}"),
+        ("mia@a.test", f"content.share-refused:{berlin_kit['link'].pk}:2026-06-02:{maker.pk}"),
+        ("oz@a.test", f"content.share-refused:{berlin_kit['link'].pk}:2026-06-01:{owner.pk}"),
+        ("oz@a.test", f"content.share-refused:{berlin_kit['link'].pk}:2026-06-02:{owner.pk}"),
+    ]
+    assert outbox.send_due() == 4
+    first = sorted(mail.outbox, key=lambda message: (message.body, message.to))[0]
+    assert first.subject == "A download of 'Poster' through 'Berlin print' was refused"
+    assert first.to == ["mia@a.test"]
+    assert first.body.startswith(
+        "Someone with the share link 'Berlin print' (for Franchise Berlin) asked for 'Poster' "
+        "on 2026-06-01 and was refused: 'Poster' is licensed for channels email, not 'print'. "
+        "Nothing was sent."
+    )
+    assert f"{settings.BASE_URL}/assets/collections/{berlin_kit['kit'].pk}/\n" in first.body
+    # where the e-mail sends them: the refusals listed, newest first, with their reasons
+    manager = Client()
+    manager.force_login(maker)  # a marketer: may view assets
+    page = manager.get(f"/assets/collections/{berlin_kit['kit'].pk}/").content.decode()
+    rows = re.findall(r"<tr><td>(2026-06-0\d \d\d:\d\d)</td><td>([^<]+)</td>", page)
+    assert (
+        rows == [("2026-06-02 12:00", "Berlin print")] + [("2026-06-01 12:00", "Berlin print")] * 3
+    )
+    assert page.count("<td>Print</td><td>&#x27;Poster&#x27; is licensed for channels email") == 4
+
+
+def test_the_maker_who_owns_the_asset_gets_one_email(berlin_kit):
+    workspace = berlin_kit["link"].workspace
+    both = actions.create_user(
+        workspace, "mia", "correct-horse-1", Role.MARKETER, email="mia@a.test"
+    )
+    ShareLink.objects.filter(pk=berlin_kit["link"].pk).update(created_by=both)
+    Asset.objects.filter(pk=berlin_kit["poster"].pk).update(owner=both)
+    assets.update_asset(berlin_kit["poster"], {"territories": ["AT"]})
+    assert _download(berlin_kit).status_code == 422
+    assert list(OutboxEmail.objects.values_list("to_email", flat=True)) == ["mia@a.test"]

@@ -365,7 +365,7 @@ def test_a_link_must_name_something_in_the_cards_workspace(board, workspace, adm
     # by key or by id; shown with the campaign's name and page
     by_key = actions.add_link(card, "campaign", "spring", actor=admin)
     assert links.resolve(workspace, by_key.kind, by_key.target_id) == links.Target(
-        "Spring sale", f"/campaigns/{spring.pk}/"
+        "Spring sale", f"/campaigns/{spring.pk}/", "spring"
     )
     actions.add_link(card, "journey", "welcome-series", actor=admin)  # no journeys domain yet
     assert sorted(card.links.values_list("kind", "target_id")) == [
