@@ -19,20 +19,32 @@ from pacer.core.permissions import page
 from pacer.web.tables import Column, Table
 
 
-@require_POST
 @page(None, workspace=False)
 def switch_workspace(request):
-    """Make another of the user's workspaces the current one."""
-    wanted = request.POST.get("workspace", "")
-    chosen = next((w for w in request.workspaces if str(w.pk) == wanted), None)
+    """Make another of the user's workspaces the current one (the navigation's switcher
+    posts here; a GET shows the same choice as a page). A choice that is not one of the
+    user's workspaces comes back as that page (422) with the reason at the field."""
+    if request.method != "POST":
+        return _switch_page(request, {"workspace": str(getattr(request.workspace, "pk", ""))})
+    form = {name: request.POST.get(name, "")[:2000] for name in ("workspace", "next")}
+    chosen = next((w for w in request.workspaces if str(w.pk) == form["workspace"]), None)
     if chosen is None:
-        messages.error(request, "workspace: you are not a member of that workspace")
-    else:
-        request.session[SESSION_KEY] = chosen.pk
-    back = request.POST.get("next", "")
+        errors = {"workspace": "you are not a member of that workspace; choose one of yours"}
+        return _switch_page(request, form, errors)
+    request.session[SESSION_KEY] = chosen.pk
+    back = form["next"]
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("dashboard")
     return HttpResponseRedirect(back)
+
+
+def _switch_page(request, form: dict, errors=None):
+    context = {
+        "form": form,
+        "errors": errors or {},
+        "choices": [(w.pk, w.name) for w in request.workspaces],
+    }
+    return render(request, "core/workspace_switch.html", context, status=422 if errors else 200)
 
 
 @page(None, workspace=False)
