@@ -226,3 +226,11 @@ def test_a_refused_survey_send_keeps_what_was_typed_at_its_field(shop):
     assert f'<a href="#send-contact_ids">contact_ids: {reason}</a>' in page
     survey.refresh_from_db()
     assert survey.broadcast_id is None
+
+
+def test_htmx_is_told_the_refused_pages_address(shop):
+    client = shop["client"]
+    response = client.post("/work/mentions/read/", {"ids": "x"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422 and response["HX-Replace-Url"] == "/work/mentions/"
+    assert "HX-Replace-Url" not in client.get("/work/mentions/", HTTP_HX_REQUEST="true")
+    assert "HX-Replace-Url" not in client.post("/work/mentions/read/", {"ids": "x"})
