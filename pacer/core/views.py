@@ -16,6 +16,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.middleware import SESSION_KEY
 from pacer.core.models import ApiKey, ApiKeyKind, AuditEntry
 from pacer.core.permissions import page
+from pacer.web.address import show_at
 from pacer.web.tables import Column, Table
 
 
@@ -90,6 +91,7 @@ def _keys_page(request, secret: str | None, errors=None, form=None, refused=None
     """The keys page; 422 after a refused new key (``errors``, ``form``) or a refused
     revoke or rotate (``refused``: the key's id and the reasons, shown in its row and
     above the table)."""
+    show_at(request, reverse("api-keys"))
     keys = ApiKey.objects.filter(workspace=request.workspace).select_related("user")
     context = {
         "keys": keys.order_by("-created_at"),
@@ -104,7 +106,14 @@ def _keys_page(request, secret: str | None, errors=None, form=None, refused=None
 
 
 def _key_refused(request, key_id: int, errors: dict):
-    refused = {"key": key_id, "errors": errors, "prefix": f"key-{key_id}-"}
+    shown = ApiKey.objects.filter(workspace=request.workspace, pk=key_id).exists()
+    # the reasons link to the key's row, or to nothing when there is no such row
+    refused = {
+        "key": key_id,
+        "errors": errors,
+        "prefix": f"key-{key_id}-",
+        "fields": None if shown else "",
+    }
     return _keys_page(request, None, refused=refused)
 
 
