@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "pacer.core.middleware.SecurityHeaders",
     "pacer.core.middleware.WorkspaceMiddleware",
+    "pacer.web.address.PageAddressMiddleware",
 ]
 
 ROOT_URLCONF = "pacer.urls"
@@ -109,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pacer.web.context.workspace_nav",
+                "pacer.web.context.address",
             ]
         },
     }

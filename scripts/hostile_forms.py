@@ -4,6 +4,11 @@ values (empty, 100,000 characters, unicode, negative, 1e308, a word, HTML, NUL, 
 23-digit number, a bogus option or date) in every typed field at once, and print each
 answer >= 500 and the statuses per form. It writes: run it on a throw-away demo.
 
+Each refusal (422) is also checked as issue 11's rule wants it: the links of its error
+boxes land on a focusable element (``tests/web/error_links.py``), and a page answered
+from a form's address that answers no GET says its own address
+(``pacer.web.address.show_at``); what is not is printed as "refused page:".
+
 Run (PostgreSQL, where NULs fail): PACER_PG_PORT=PORT PACER_DATA_DIR=/tmp/x
 scripts/with-postgres.sh sh -c 'createdb -h 127.0.0.1 -p PORT -U postgres pacer &&
 .venv/bin/pacer demo --contacts 300 --no-serve && .venv/bin/python scripts/hostile_forms.py'
@@ -24,6 +29,7 @@ from django.conf import settings  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from pacer.demo.cli import DEMO_PASSWORD, DEMO_USER  # noqa: E402
+from tests.web.error_links import broken_error_links  # noqa: E402
 
 settings.ALLOWED_HOSTS = ["*"]
 SKIP = re.compile(
@@ -83,6 +89,19 @@ class Forms(HTMLParser):
             self.current = None
 
 
+def refused_page_problems(client, page: str, action: str, response) -> list[str]:
+    """What breaks issue 11's rule in a refused page (422): error links that land on
+    nothing focusable; a page left at a form address that answers no GET."""
+    if response.status_code != 422 or "text/html" not in response.get("Content-Type", ""):
+        return []
+    html = response.content.decode(errors="replace")
+    problems = [f"error link {problem}" for problem in broken_error_links(html)]
+    elsewhere = urlparse(action).path != urlparse(page).path
+    if elsewhere and "pacer-page-address" not in html and client.get(action).status_code != 200:
+        problems.append("shown at the form's address, which answers no GET (show_at)")
+    return problems
+
+
 def main():
     client = Client(raise_request_exception=False)
     assert client.login(username=DEMO_USER, password=DEMO_PASSWORD)
@@ -121,7 +140,7 @@ def main():
                     continue  # one page per URL shape
                 queue.append((target, depth + 1))
     print(f"{len(seen)} pages, {len(forms)} POST forms", flush=True)
-    failures = 0
+    failures, refused = 0, set()
     for (shape, form_id), (page, action, form) in sorted(forms.items()):
         answers = {}
         for name, make in VALUES.items():
@@ -135,13 +154,17 @@ def main():
                     data[field["name"]] = make(field)
             response = client.post(action, data)
             answers[name] = response.status_code
+            for problem in refused_page_problems(client, page, action, response):
+                refused.add(f"{shape} #{form_id} from {page}: {problem}")
             if response.status_code >= 500:
                 failures += 1
                 print(f"5xx {response.status_code} {action} ({form_id}) with {name}", flush=True)
         names = [f["name"] for f in form["fields"] if f["name"] != "csrfmiddlewaretoken"]
         statuses = sorted(set(answers.values()))
         print(f"{shape} #{form_id} from {page}: {statuses} fields={names}", flush=True)
-    print("failures:", failures)
+    for line in sorted(refused):
+        print("refused page:", line)
+    print("failures:", failures, "refused pages against the rule:", len(refused))
     return failures
 
 

@@ -16,6 +16,7 @@ from pacer.core.middleware import SESSION_KEY
 from pacer.core.models import Invitation, Role
 from pacer.core.permissions import page
 from pacer.core.selectors import invitation_by_token, members, pending_invitations, role_of
+from pacer.web.address import show_at
 
 
 @page("members.manage")
@@ -43,6 +44,7 @@ def _members_page(request, context: dict, refused: dict | None = None):
     """The members page; 422 after a refused invitation (``context["errors"]``) or a
     refused change of a member's row or an invitation (``refused``: its ``row``, ``form``,
     ``errors``, the ``role`` chosen), the reasons in that row and above the table."""
+    show_at(request, reverse("members"))
     found = members(request.workspace)
     notes: dict = {}
     for describe in loaded("member_notes"):
@@ -50,11 +52,12 @@ def _members_page(request, context: dict, refused: dict | None = None):
     for membership in found:
         membership.note = notes.get(membership.user_id)
     if refused:
-        refused["prefix"] = f"{refused['row']}-"
+        refused.update(prefix=f"{refused['row']}-", fields="")  # no row: the reasons link nowhere
         for membership in found:
             if f"member-{membership.user_id}" == refused["row"]:
                 membership.refused = refused
                 membership.chosen_role = refused.get("role", membership.role)
+                refused["fields"] = None  # they link to the reasons in the member's row
     context.update(
         members=found,
         invitations=pending_invitations(request.workspace),

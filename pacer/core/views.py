@@ -16,23 +16,36 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.middleware import SESSION_KEY
 from pacer.core.models import ApiKey, ApiKeyKind, AuditEntry
 from pacer.core.permissions import page
+from pacer.web.address import show_at
 from pacer.web.tables import Column, Table
 
 
-@require_POST
 @page(None, workspace=False)
 def switch_workspace(request):
-    """Make another of the user's workspaces the current one."""
-    wanted = request.POST.get("workspace", "")
-    chosen = next((w for w in request.workspaces if str(w.pk) == wanted), None)
+    """Make another of the user's workspaces the current one (the navigation's switcher
+    posts here; a GET shows the same choice as a page). A choice that is not one of the
+    user's workspaces comes back as that page (422) with the reason at the field."""
+    if request.method != "POST":
+        return _switch_page(request, {"workspace": str(getattr(request.workspace, "pk", ""))})
+    form = {name: request.POST.get(name, "")[:2000] for name in ("workspace", "next")}
+    chosen = next((w for w in request.workspaces if str(w.pk) == form["workspace"]), None)
     if chosen is None:
-        messages.error(request, "workspace: you are not a member of that workspace")
-    else:
-        request.session[SESSION_KEY] = chosen.pk
-    back = request.POST.get("next", "")
+        errors = {"workspace": "you are not a member of that workspace; choose one of yours"}
+        return _switch_page(request, form, errors)
+    request.session[SESSION_KEY] = chosen.pk
+    back = form["next"]
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("dashboard")
     return HttpResponseRedirect(back)
+
+
+def _switch_page(request, form: dict, errors=None):
+    context = {
+        "form": form,
+        "errors": errors or {},
+        "choices": [(w.pk, w.name) for w in request.workspaces],
+    }
+    return render(request, "core/workspace_switch.html", context, status=422 if errors else 200)
 
 
 @page(None, workspace=False)
@@ -78,6 +91,7 @@ def _keys_page(request, secret: str | None, errors=None, form=None, refused=None
     """The keys page; 422 after a refused new key (``errors``, ``form``) or a refused
     revoke or rotate (``refused``: the key's id and the reasons, shown in its row and
     above the table)."""
+    show_at(request, reverse("api-keys"))
     keys = ApiKey.objects.filter(workspace=request.workspace).select_related("user")
     context = {
         "keys": keys.order_by("-created_at"),
@@ -92,7 +106,14 @@ def _keys_page(request, secret: str | None, errors=None, form=None, refused=None
 
 
 def _key_refused(request, key_id: int, errors: dict):
-    refused = {"key": key_id, "errors": errors, "prefix": f"key-{key_id}-"}
+    shown = ApiKey.objects.filter(workspace=request.workspace, pk=key_id).exists()
+    # the reasons link to the key's row, or to nothing when there is no such row
+    refused = {
+        "key": key_id,
+        "errors": errors,
+        "prefix": f"key-{key_id}-",
+        "fields": None if shown else "",
+    }
     return _keys_page(request, None, refused=refused)
 
 

@@ -19,6 +19,7 @@ from pacer.planning.plan_views import node_page
 from pacer.planning.rollups import accruals
 from pacer.planning.scope import ALL, TeamScope, team_filter
 from pacer.planning.spend_views import parse_day
+from pacer.web.address import show_at
 from pacer.web.filters import FilterBar
 from pacer.web.formats import person
 from pacer.web.tables import Column, Table
@@ -129,6 +130,7 @@ def _budgets_page(request, refused: str = "", typed: dict | None = None, errors=
     """The budgets page; after a refused POST of one of its forms (``refused``: transfer,
     decide, rate, threshold or alerts) with that form's reasons at its fields and what was typed
     kept, answered 422."""
+    show_at(request, reverse("budgets"))
     workspace = request.workspace
     settings = budget_actions.planning_settings(workspace)
     scope = team_filter(request)
@@ -142,6 +144,7 @@ def _budgets_page(request, refused: str = "", typed: dict | None = None, errors=
     pending = _of_scope(plan_selectors.transfers(workspace), scope, workspace).filter(
         status=BudgetTransfer.Status.PENDING
     )
+    decided = (typed or {}).get("transfer") if refused == "decide" else None
     as_of = parse_day(request.GET.get("as_of", ""), "as_of", {}) or date.today()
     found_accruals = accruals(workspace, as_of)
     shown = scope.lines(workspace)
@@ -173,6 +176,9 @@ def _budgets_page(request, refused: str = "", typed: dict | None = None, errors=
         },
         "errors": errors or {},
         "refused": refused,
+        # a refused decision's transfer while it still waits: its Approve button is where
+        # the reason links to
+        "refused_pending": decided if decided and pending.filter(pk=decided).exists() else None,
     }
     return render(request, "planning/budgets.html", context, status=422 if errors else 200)
 
@@ -210,7 +216,7 @@ def transfer_decide(request, transfer_id: int):
         try:
             budget_actions.decide_transfer(transfer, approve, actor=request.user)
         except ValidationFailed as error:
-            return _budgets_page(request, "decide", {}, error.errors)
+            return _budgets_page(request, "decide", {"transfer": transfer.pk}, error.errors)
         messages.success(request, "Transfer approved." if approve else "Transfer rejected.")
     return HttpResponseRedirect(reverse("budgets"))
 

@@ -20,6 +20,7 @@ from pacer.planning.rollups import line_figures, tree
 from pacer.planning.scope import ALL, label_teams, team_filter
 from pacer.planning.spend_views import parse_day
 from pacer.teams import selectors as teams
+from pacer.web.address import show_at
 from pacer.web.filters import Choice, FilterBar
 
 FORM_FIELDS = (
@@ -254,6 +255,7 @@ def node_page(request, node: PlanNode, refused: str = "", typed=None, errors=Non
     """A node's page; after a refused POST of one of its forms (``refused``: envelopes,
     line or delete) with that form's reasons at its fields and what was typed kept,
     answered 422."""
+    show_at(request, reverse("plan-node", args=[node.pk]))
     workspace = request.workspace
     rows = tree(workspace, node.pk)
     label_teams(workspace, [node])

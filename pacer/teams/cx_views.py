@@ -22,6 +22,7 @@ from pacer.teams import selectors, surveys, triggers
 from pacer.teams.cx import NPS_SHOWN, csat_of, nps_of
 from pacer.teams.models import SurveyKind
 from pacer.teams.waste import benchmark_repeat_rate, experience_gaps
+from pacer.web.address import show_at
 from pacer.web.filters import DateRange, FilterBar
 from pacer.web.tables import Column, Table
 
@@ -207,7 +208,12 @@ def _trigger_form(survey) -> dict:
     }
 
 
-def _survey_page(request, survey, trigger_form=None, trigger_errors=None, status=200):
+def _survey_page(
+    request, survey, trigger_form=None, trigger_errors=None, status=200, send_refused=None
+):
+    """The survey's page; after a refused trigger (``trigger_form``, ``trigger_errors``)
+    or send form (``send_refused``: what was typed and the reasons), 422."""
+    show_at(request, reverse("cx-survey", args=[survey.pk]))
     scores = list(survey.responses.values_list("score", flat=True))
     link, errors = "", {}
     contact_text = request.GET.get("contact", "").strip()
@@ -257,6 +263,8 @@ def _survey_page(request, survey, trigger_form=None, trigger_errors=None, status
         "trigger_answered": answered,
         "response_rate": answered / sent if sent else None,
         "switches": [("1", "On: send after each order (and visit)"), ("0", "Off")],
+        "send_form": (send_refused or {}).get("form", {}),
+        "send_errors": (send_refused or {}).get("errors", {}),
     }
     return render(request, "teams/survey.html", context, status=status)
 
@@ -319,24 +327,23 @@ def send_survey(request, survey_id: int):
     back = HttpResponseRedirect(reverse("cx-survey", args=[survey.pk]))
     if request.method != "POST":
         return back
-    text = request.POST.get("contact_ids", "")
-    parts = [p.strip() for p in text.replace("\n", ",").split(",") if p.strip()]
+    form = {name: request.POST.get(name, "") for name in ("contact_ids", "sender_id")}
+    parts = [p.strip() for p in form["contact_ids"].replace("\n", ",").split(",") if p.strip()]
     if not parts or len(parts) > 100_000 or not all(p.isdecimal() and len(p) < 19 for p in parts):
-        messages.error(
-            request, "contact_ids: list contact ids (whole numbers), separated by commas"
+        errors = {"contact_ids": "list contact ids (whole numbers), separated by commas"}
+        return _survey_page(
+            request, survey, status=422, send_refused={"form": form, "errors": errors}
         )
-        return back
     try:
         counts = surveys.send_survey(
             survey,
             contact_ids=[int(p) for p in parts],
-            sender_id=request.POST.get("sender_id", ""),
+            sender_id=form["sender_id"],
             actor=request.user,
         )
     except ValidationFailed as error:
-        for field, reason in error.errors.items():
-            messages.error(request, f"{field}: {reason}")
-        return back
+        refused = {"form": form, "errors": error.errors}
+        return _survey_page(request, survey, status=422, send_refused=refused)
     messages.success(
         request,
         f"Survey queued to {counts['queued']}; skipped {counts['skipped']} (no consent or "

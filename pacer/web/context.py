@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from pacer.core.domains import NAV_GROUPS, collect, load
 from pacer.core.permissions import allows
+from pacer.web.address import moved, page_address
 
 
 def _matches(url: str, path: str) -> bool:
@@ -51,3 +52,11 @@ def workspace_nav(request) -> dict:
                 }
             )
     return {"my_workspaces": request.workspaces, "nav_groups": groups}
+
+
+def address(request) -> dict:
+    """The page's own address, for the layout to put back in the browser when the page
+    is shown from another (``pacer.web.address``)."""
+    if not moved(request):
+        return {}
+    return {"page_address_moved": True, "page_address": page_address(request)}

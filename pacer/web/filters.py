@@ -26,6 +26,8 @@ from datetime import date, timedelta
 
 from django.http import QueryDict
 
+from pacer.web.address import link_base, page_address
+
 # Parameters of paged tables: a new filter starts again at the first page, and keeps the
 # table's sort, columns and rows per page.
 PAGE_PARAMS = ("after", "before", "page")
@@ -246,7 +248,8 @@ class FilterBar:
     """Filters read from ``request.GET``; ``values`` are applied, ``errors`` refused.
 
     ``keep``: names of other parameters the bar's form carries along unchanged (by
-    default a table's sort, columns and rows per page).
+    default a table's sort, columns and rows per page). ``action``: where the form goes
+    (by default the page's address, ``pacer.web.address``).
     """
 
     def __init__(
@@ -261,7 +264,9 @@ class FilterBar:
         self.params: QueryDict = request.GET
         self.filters = filters
         self.keep = [(name, value) for name in keep for value in self.params.getlist(name)]
-        self.action, self.html_id = action, html_id
+        self.action = action or page_address(request).split("?")[0]
+        self.base = link_base(request)  # the page's path when it is shown from elsewhere
+        self.html_id = html_id
         self.values: dict = {}
         self.errors: dict[str, str] = {}
         for item in filters:
@@ -280,7 +285,7 @@ class FilterBar:
             if value is not None:
                 query[name] = str(value)
         encoded = query.urlencode()
-        return f"?{encoded}" if encoded else "?"
+        return f"{self.base}?{encoded}" if encoded else f"{self.base}?"
 
     @property
     def clear_url(self) -> str:
@@ -289,7 +294,12 @@ class FilterBar:
         for name, value in self.keep:
             query.appendlist(name, value)
         encoded = query.urlencode()
-        return f"?{encoded}" if encoded else "?"
+        return f"{self.base}?{encoded}" if encoded else f"{self.base}?"
+
+    @property
+    def hx_prefix(self) -> str:
+        """What makes the bar's links whole addresses for HTMX (nothing when they are)."""
+        return "" if self.base else self.action
 
     @property
     def active(self) -> bool:

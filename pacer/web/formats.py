@@ -83,9 +83,13 @@ def as_number(value) -> float | None:
 
 def fixed(number: float, places: int) -> str:
     """``number`` with ``places`` decimals and thousands separators, halves rounded away
-    from zero (as the charts' JavaScript does)."""
+    from zero (as the charts' JavaScript does); a negative number that rounds to zero
+    shows as zero (``-0.3`` → ``0``, never ``-0``)."""
     step = Decimal(1).scaleb(-places)
-    return f"{Decimal(repr(number)).quantize(step, rounding=ROUND_HALF_UP):,.{places}f}"
+    rounded = Decimal(repr(number)).quantize(step, rounding=ROUND_HALF_UP)
+    if rounded.is_zero():
+        rounded = abs(rounded)
+    return f"{rounded:,.{places}f}"
 
 
 def money(value, currency: str = "USD") -> str:

@@ -41,6 +41,7 @@ from django.db.models import F, Q, QuerySet
 from django.http import QueryDict, StreamingHttpResponse
 
 from pacer.core.csv_export import export_csv
+from pacer.web.address import link_base
 from pacer.web.formats import NUMERIC_KINDS, format_value, raw_value
 
 PER_PAGE_CHOICES = (10, 25, 50, 100)
@@ -232,6 +233,7 @@ class Table:
         workspace = getattr(request, "workspace", None)
         self.currency = currency or getattr(workspace, "currency", None) or "USD"
         self.params: QueryDict = request.GET
+        self.base = link_base(request)  # the page's path when it is shown from elsewhere
         self.sort_key, self.descending = self._sort(default_sort)
         self.columns = self._visible()
         self.per_page = self._per_page(per_page)
@@ -266,7 +268,8 @@ class Table:
     # -- URLs that change one thing and keep the rest -------------------------------------
     def url(self, **changes) -> str:
         """This page's URL with ``changes`` (None drops a parameter), at the first page
-        unless ``changes`` names one (``after``, ``before`` or ``page``)."""
+        unless ``changes`` names one (``after``, ``before`` or ``page``); on the page's own
+        path when it is shown from another address (``pacer.web.address``)."""
         query = self.params.copy()
         for name in CURSOR_PARAMS:
             query.pop(self.param(name), None)
@@ -275,7 +278,7 @@ class Table:
             if value is not None:
                 query[self.param(name)] = str(value)
         encoded = query.urlencode()
-        return f"?{encoded}" if encoded else "?"
+        return f"{self.base}?{encoded}" if encoded else f"{self.base}?"
 
     @property
     def names(self) -> dict[str, str]:

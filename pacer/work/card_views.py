@@ -12,6 +12,7 @@ from pacer.core import clock
 from pacer.core.errors import ValidationFailed, row_id
 from pacer.core.permissions import allows, check, page
 from pacer.web import formats
+from pacer.web.address import show_at
 from pacer.work import actions, attachments, comments, labels, links, selectors
 from pacer.work.models import Attachment, Comment, LinkKind
 from pacer.work.views import _card_or_404, _int_or_none
@@ -53,6 +54,7 @@ def _edit_form(card, posted=None) -> dict:
 
 
 def _card_page(request, card, errors=None, status: int = 200, posted=None):
+    show_at(request, reverse("work-card", args=[card.pk]))
     card_labels = list(card.labels.order_by(Lower("name"), "pk"))
     held = {x.pk for x in card_labels}
     context = {

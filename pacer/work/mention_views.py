@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import page
+from pacer.web.address import show_at
 from pacer.web.tables import Column, Table
 from pacer.work import comments, mention_email, selectors
 
@@ -24,6 +25,7 @@ def notification_list(request):
 def _notifications_page(request, errors=None):
     """The mentions page; after a refused "mark read" with the reason above its button,
     answered 422."""
+    show_at(request, reverse("work-notifications"))
     show_all = request.GET.get("show") == "all"
     rows = selectors.notifications(request.workspace, request.user, unread_only=not show_all)
     table = Table(

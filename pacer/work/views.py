@@ -15,6 +15,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.teams import selectors as teams
 from pacer.web import formats
+from pacer.web.address import show_at
 from pacer.web.filters import Choice, FilterBar
 from pacer.web.tables import Column, Table
 from pacer.work import actions, bulk, selectors
@@ -188,6 +189,7 @@ def _board_page(request, board, errors=None, form=None, status: int = 200, bulk=
     """The board; after a refused POST of its new-card form (``errors``, ``form``), its
     bulk form (``bulk``) or a card's move form (``move``) with the reasons where they
     belong and what was typed kept."""
+    show_at(request, reverse("work-board", args=[board.slug]))
     bar, label = label_filter(request, board)
     view = selectors.board_view(board, label=label)
     _move_refused(view, move)

@@ -30,12 +30,15 @@ def test_a_refused_role_or_removal_says_why_in_the_members_row(client, workspace
     page = response.content.decode()
     prefix, reason = f"member-{admin.pk}-", "the workspace must keep at least one admin"
     assert f'<a href="#{prefix}role">role: {reason}</a>' in page
-    assert f'<p class="field-error" id="{prefix}role">{reason}</p>' in page
+    assert f'<p tabindex="-1" class="field-error" id="{prefix}role">{reason}</p>' in page
     assert f'aria-invalid="true" aria-describedby="{prefix}role">' in page
     assert '<option value="analyst" selected>' in page  # the chosen role, kept
     response = client.post(f"/settings/members/{admin.pk}/remove/")
     assert response.status_code == 422
-    assert f'<p class="field-error" id="{prefix}role">{reason}</p>' in response.content.decode()
+    assert (
+        f'<p tabindex="-1" class="field-error" id="{prefix}role">{reason}</p>'
+        in response.content.decode()
+    )
     response = client.post(f"/settings/members/{sam.pk}/role/", {"role": "<b>boss</b>"})
     assert response.status_code == 422
     assert f'id="member-{sam.pk}-role">must be one of admin' in response.content.decode()
@@ -58,7 +61,7 @@ def test_a_refused_rotate_says_why_in_the_keys_row(client, workspace, admin):
     page = response.content.decode()
     reason = "a personal token is rotated by its owner; revoke it instead"
     assert f'<a href="#key-{theirs.pk}-key">key: {reason}</a>' in page
-    assert f'<p class="field-error" id="key-{theirs.pk}-key">{reason}</p>' in page
+    assert f'<p tabindex="-1" class="field-error" id="key-{theirs.pk}-key">{reason}</p>' in page
     assert 'class="secret"' not in page and 'id="field-name-error"' not in page
     response = client.post("/settings/keys/999999/revoke/")
     assert response.status_code == 422

@@ -43,6 +43,16 @@ def test_numbers_look_the_same_everywhere():
     assert formats.currency_spec("eur") == {"code": "EUR", "prefix": "€", "minor": True}
 
 
+def test_a_negative_number_that_rounds_to_zero_shows_as_zero():
+    # an NPS of -0.3 is shown as a whole number: "0", not "-0"; the same in every kind
+    assert formats.count(-0.3) == formats.count(-0.0) == "0" and formats.count(-0.5) == "-1"
+    assert formats.percent(-0.0004) == "0.0%" and formats.percent(-0.0005) == "-0.1%"
+    assert formats.ratio(-0.004) == "0.00×" and formats.decimal(-0.004) == "0.00"
+    assert formats.decimal(-0.00004, 4) == "0.0000" and formats.points(-0.00004) == "0.00 pp"
+    assert formats.money(-0.001, "USD") == "$0.00" and formats.money(-0.4, "JPY") == "¥0"
+    assert formats.format_value(-0.3, "count") == "0"
+
+
 def test_differences_carry_their_sign_and_unit():
     from pacer.web.templatetags.pacer_format import amount, effect, signed_percent
 

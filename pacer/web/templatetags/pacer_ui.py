@@ -120,9 +120,9 @@ def filter_bar(context, bar, target=""):
     ``"#report"``, an element that holds the bar and what it filters) the bar replaces
     that part of the page through HTMX and pushes the new URL; without, or without
     JavaScript, it is a plain GET form."""
-    request = context.get("request")
-    action = bar.action or (request.path if request is not None else "")
-    return {"bar": bar, "target": target, "action": action}
+    # the bar's links are "?query" on the page's path, or the whole address when the
+    # page is shown from elsewhere (pacer.web.address); HTMX asks the whole address
+    return {"bar": bar, "target": target, "action": bar.action, "link_prefix": bar.hx_prefix}
 
 
 @register.inclusion_tag("web/components/field.html", takes_context=True)
@@ -166,14 +166,27 @@ def field(
 
 
 @register.inclusion_tag("web/components/form_errors.html", takes_context=True)
-def form_errors(context, errors=None, title="Please correct the following", prefix="field-"):
+def form_errors(
+    context,
+    errors=None,
+    title="Please correct the following",
+    prefix="field-",
+    fields=None,
+    target="",
+):
     """Every refusal of a form at its top, each linking to its field (``PREFIX`` + the
-    field's name: the ``html_id`` its ``{% field %}`` was given)."""
+    field's name: the ``html_id`` its ``{% field %}`` was given). ``fields`` (names
+    separated by commas) says which names have a field on the page when not all do (a
+    button's form: ``fields=""``); the others link to ``target`` (the id of a focusable
+    element), or to nothing. Every link lands on something focusable: the refused pages
+    are checked by ``tests/web/test_refused_pages.py``."""
     found = errors if errors is not None else context.get("errors")
+    shown = None if fields is None else {name.strip() for name in fields.split(",")}
     items = []
     for path, reason in (found or {}).items():
         base = path.split(".")[0].split("[")[0].split(" ")[0]
-        items.append({"text": f"{path}: {reason}", "target": f"{prefix}{base}"})
+        to = f"{prefix}{base}" if shown is None or base in shown else target
+        items.append({"text": f"{path}: {reason}", "target": to})
     return {"items": items, "title": title}
 
 

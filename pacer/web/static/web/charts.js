@@ -6,8 +6,10 @@
   "use strict";
   const MISSING = "\u2014";
 
+  // a negative number that rounds to zero shows as zero ("0", never "-0"), as on the server
   function grouped(value, places) {
-    return value.toLocaleString("en-US", { minimumFractionDigits: places, maximumFractionDigits: places });
+    const shown = value.toLocaleString("en-US", { minimumFractionDigits: places, maximumFractionDigits: places });
+    return /^-[0.,]*$/.test(shown) ? shown.slice(1) : shown;
   }
 
   function money(value, currency, compact) {
@@ -15,8 +17,8 @@
     const sign = value < 0 ? "-" : "";
     if (compact && abs >= 1000) return sign + currency.prefix + short(abs);
     const cents = currency.minor && abs > 0 && abs < 100 && !(compact && Number.isInteger(abs));
-    const places = cents ? 2 : 0;
-    return sign + currency.prefix + grouped(abs, places);
+    const shown = grouped(abs, cents ? 2 : 0);
+    return (/[1-9]/.test(shown) ? sign : "") + currency.prefix + shown;
   }
 
   function short(abs) {

@@ -7,6 +7,13 @@
   root.classList.remove("no-js");
   root.classList.add("js");
 
+  // A page shown from another address (a refused form, answered from the address it was
+  // posted to) puts its own address back: a reload, a sort or a filter asks the page.
+  const address = document.querySelector("meta[name=pacer-page-address]");
+  if (address && window.history.replaceState) {
+    window.history.replaceState(window.history.state, "", address.content);
+  }
+
   function setMenu(toggle, open) {
     const menu = document.getElementById(toggle.getAttribute("aria-controls"));
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
