@@ -211,3 +211,8 @@ def test_the_budgets_page_says_how_to_move_money_and_names_who_did(workspace, no
     page = client.get("/budgets/").content.decode()
     row = page[page.index("tv test") : page.index("</tr>", page.index("tv test"))]
     assert "Ada Lovelace" in row and f">{admin.username}<" not in row
+    set_threshold(workspace, "5")  # above it, the transfer waits for another approver
+    request_transfer(workspace, source.pk, target.pk, "20.00", "radio spot", actor=admin)
+    page = client.get("/budgets/").content.decode()
+    waiting = page[page.index("radio spot") : page.index("</li>", page.index("radio spot"))]
+    assert "asked by Ada Lovelace" in waiting and admin.username not in waiting
