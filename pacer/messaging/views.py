@@ -185,6 +185,9 @@ def sender_new(request):
             sender = actions.save_sender(request.workspace, **form)
         except ValidationFailed as error:
             errors, status = error.errors, 422
+            if form["dkim_private_key"]:  # a secret is never sent back to the browser
+                form["dkim_private_key"] = ""
+                errors.setdefault("dkim_private_key", "not shown again: paste the key again")
         else:
             messages.success(request, f"Sender {sender.from_email} added.")
             return HttpResponseRedirect(reverse("messages"))
