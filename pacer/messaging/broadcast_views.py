@@ -11,6 +11,7 @@ from pacer.core.permissions import allows, page
 from pacer.messaging import actions, form_parts, outcomes, rules, selectors, subject_test
 from pacer.messaging.form_parts import contact_column
 from pacer.messaging.models import MessageStatus, Schedule
+from pacer.messaging.views import deliverability
 from pacer.segments import selectors as segments
 from pacer.web.charts import Series, chart
 from pacer.web.filters import Choice, FilterBar
@@ -163,6 +164,7 @@ def _detail(request, broadcast, queue_errors: dict | None = None):
         "bar": bar,
         "can_send": allows(request.role, "messaging.send"),
         "queue_errors": queue_errors,
+        **deliverability(request, domain=broadcast.sender.domain),
     }
     status = 422 if queue_errors else 200
     return render(request, "messaging/broadcast.html", context, status=status)
