@@ -84,7 +84,7 @@ def test_a_dkim_key_is_kept_sealed_signs_and_is_never_shown_back(
 
 
 @pytest.mark.django_db
-def test_a_sealed_key_copied_to_another_workspace_opens_nowhere(workspace, smtp, now, key):
+def test_a_sealed_key_copied_to_another_workspace_opens_nowhere(client, workspace, smtp, now, key):
     pem, _, _ = key
     ours = actions.save_sender(
         workspace,
@@ -100,6 +100,9 @@ def test_a_sealed_key_copied_to_another_workspace_opens_nowhere(workspace, smtp,
     )
     person(other, "eve@x.test", "Eve")
     broadcast = setup_broadcast(other, sender=Sender.objects.get(pk=theirs.pk))
+    client.force_login(core.create_user(other, "eve", "correct-horse-1", "admin"))
+    page = client.get(f"/messages/broadcasts/{broadcast.pk}/").content.decode()
+    assert 'id="sender-key-unreadable"' in page  # said before anything is sent
     actions.queue_broadcast(other, broadcast.pk)
 
     assert deliver() == 0

@@ -12,6 +12,7 @@ import pytest
 from pacer.core import actions as core
 from pacer.messaging import actions, email_health
 from pacer.messaging.models import Message, MessageEvent
+from tests.messaging.test_api import bearer
 from tests.messaging.test_broadcasts import setup_broadcast
 
 pytestmark = pytest.mark.django_db
@@ -147,6 +148,16 @@ def test_nothing_sent_gives_no_rate_and_no_warning(workspace, now):
     health = email_health.deliverability(workspace)
     assert health["all"]["day"]["complaint_rate"] is None
     assert health["domains"] == [] and health["warnings"] == []
+
+
+def test_the_api_gives_the_same_figures_and_warnings_to_who_may_view(client, workspace, mail):
+    answer = client.get("/api/messaging/deliverability", **bearer(workspace, "marketer"))
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body == email_health.deliverability(workspace)
+    assert body["all"]["day"]["complaint_rate"] == 0.002 and len(body["warnings"]) == 7
+    refused = client.get("/api/messaging/deliverability", **bearer(workspace, "staff"))
+    assert refused.status_code == 403
 
 
 def test_the_overview_and_a_broadcasts_page_show_the_warnings_with_definitions(
