@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from pacer.core import audit, clock
 from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Workspace
-from pacer.messaging import subject_test
+from pacer.messaging import sealing, subject_test
 from pacer.messaging.audience import audience_ids, check_audience, check_schedule, due_at
 from pacer.messaging.models import (
     Broadcast,
@@ -100,7 +100,8 @@ def _check_key(key: str) -> str | None:
 def save_sender(
     workspace: Workspace, *, name, from_email, dkim_selector="", dkim_private_key=""
 ) -> Sender:
-    """Create a sender identity; a DKIM key, when given, must sign with its selector."""
+    """Create a sender identity; a DKIM key, when given, must sign with its selector, and
+    is kept sealed (never shown back)."""
     errors: dict[str, str] = {}
     name = _text(errors, "name", name).strip()
     email = _text(errors, "from_email", from_email).strip().lower()
@@ -126,7 +127,7 @@ def save_sender(
         name=name,
         from_email=email,
         dkim_selector=selector,
-        dkim_private_key=key,
+        dkim_key_sealed=sealing.seal_dkim_key(workspace.pk, key),
     )
 
 

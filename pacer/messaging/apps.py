@@ -10,6 +10,7 @@ class MessagingConfig(DomainConfig):
         ("/messaging/", "pacer.messaging.api.router"),
         ("/messaging/sms/", "pacer.messaging.sms_api.router"),
         ("/messaging/", "pacer.messaging.provider_api.router"),
+        ("/messaging/", "pacer.messaging.health_api.router"),
     )
     person_rows = ("pacer.messaging.privacy.person_rows",)
     loops = (

@@ -8,9 +8,18 @@ from django.urls import reverse
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
-from pacer.messaging import actions, form_parts, outcomes, rules, selectors, subject_test
+from pacer.messaging import (
+    actions,
+    form_parts,
+    outcomes,
+    rules,
+    sealing,
+    selectors,
+    subject_test,
+)
 from pacer.messaging.form_parts import contact_column
 from pacer.messaging.models import MessageStatus, Schedule
+from pacer.messaging.views import deliverability
 from pacer.segments import selectors as segments
 from pacer.web.charts import Series, chart
 from pacer.web.filters import Choice, FilterBar
@@ -142,6 +151,15 @@ def broadcast_detail(request, broadcast_id: int):
     return _detail(request, broadcast)
 
 
+def _key_unreadable(sender) -> bool:
+    """Whether the sender's sealed DKIM key cannot be opened (its messages would fail)."""
+    try:
+        sealing.open_dkim_key(sender)
+    except sealing.Unreadable:
+        return True
+    return False
+
+
 def _detail(request, broadcast, queue_errors: dict | None = None):
     """The broadcast's page; ``queue_errors``: why queueing it was refused (422)."""
     bar = _outcome_bar(request)
@@ -163,6 +181,8 @@ def _detail(request, broadcast, queue_errors: dict | None = None):
         "bar": bar,
         "can_send": allows(request.role, "messaging.send"),
         "queue_errors": queue_errors,
+        "sender_key_unreadable": _key_unreadable(broadcast.sender),
+        **deliverability(request, domain=broadcast.sender.domain),
     }
     status = 422 if queue_errors else 200
     return render(request, "messaging/broadcast.html", context, status=status)

@@ -33,7 +33,7 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 
 from pacer.core import clock, faults
-from pacer.messaging import reports, subject_test
+from pacer.messaging import reports, sealing, subject_test
 from pacer.messaging.actions import suppress, unsubscribe_token
 from pacer.messaging.bounces import return_path
 from pacer.messaging.models import (
@@ -58,6 +58,10 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 GROUP = 32  # messages handed over, then marked sent in one write: the in-flight bound
 SMTP_SESSIONS = 4  # SMTP sessions side by side (the relay's round trips overlap)
+UNREADABLE_KEY = (
+    "the sender's DKIM key cannot be decrypted (the install's secret key changed): "
+    "add the sender again with its key"
+)
 
 
 def _claim(limit: int) -> list[Message]:
@@ -126,7 +130,7 @@ def _finish(message: Message, status: str, reason: str = "") -> None:
     )
 
 
-def _data(message: Message, compiled: dict, fields: dict) -> bytes:
+def _data(message: Message, compiled: dict, fields: dict, dkim_key: str) -> bytes:
     broadcast = message.broadcast
     token = unsubscribe_token(message)
     url = settings.BASE_URL + reverse("unsubscribe", args=[token])
@@ -145,7 +149,7 @@ def _data(message: Message, compiled: dict, fields: dict) -> bytes:
         unsubscribe_url=url,
         sent_at=clock.now(),
         dkim_selector=sender.dkim_selector,
-        dkim_private_key=sender.dkim_private_key,
+        dkim_private_key=dkim_key,
         headers={reports.TOKEN_HEADER: reports.token(message.pk, message.workspace_id)},
     )
 
@@ -468,6 +472,18 @@ class _Batch:
             self.fields.update({row["id"]: row for row in people.recipients(workspace, ids)})
         self.hooks = endpoints({m.workspace_id for m in batch})
         self.compiled: dict = {}
+        self.keys: dict[int, str | None] = {}
+
+    def dkim_key(self, message: Message) -> str | None:
+        """The PEM its sender signs with ("" for none), opened once per batch; None when
+        the sealed key cannot be opened (the install's secret key changed)."""
+        sender = message.broadcast.sender
+        if sender.pk not in self.keys:
+            try:
+                self.keys[sender.pk] = sealing.open_dkim_key(sender)
+            except sealing.Unreadable:
+                self.keys[sender.pk] = None
+        return self.keys[sender.pk]
 
     def prepare(self, group: list[Message]) -> tuple[list[_Ready], list[_Ready]]:
         """Skip or defer what may not go now; render and sign the rest: ``(free,
@@ -481,6 +497,10 @@ class _Batch:
             if verdict == "defer":
                 _defer(message, detail)
                 continue
+            dkim_key = self.dkim_key(message)
+            if dkim_key is None:
+                _finish(message, MessageStatus.FAILED, UNREADABLE_KEY)
+                continue
             template = message.broadcast.template
             subject = subject_test.subject_of(message)
             key = (template.pk, subject)
@@ -488,7 +508,8 @@ class _Batch:
                 self.compiled[key] = compile_parts(
                     subject or template.subject, template.html, template.text
                 )
-            data = _data(message, self.compiled[key], self.fields.get(message.contact_id, {}))
+            fields = self.fields.get(message.contact_id, {})
+            data = _data(message, self.compiled[key], fields, dkim_key)
             ready = _Ready(message, return_path(message), data)
             (capped if self.rules.cap(message) else free).append(ready)
         return free, capped

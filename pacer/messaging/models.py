@@ -29,13 +29,15 @@ class Template(models.Model):
 
 class Sender(models.Model):
     """A sender identity: the From address and, when set, the DKIM key that signs for its
-    domain (the public half published at ``<selector>._domainkey.<domain>``)."""
+    domain (the public half published at ``<selector>._domainkey.<domain>``). The key is
+    kept sealed (``pacer.messaging.sealing``, bound to the workspace) and opened only to
+    sign: ``sealing.open_dkim_key``."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     name = models.CharField(max_length=200)
     from_email = models.EmailField()
     dkim_selector = models.CharField(max_length=63, blank=True)
-    dkim_private_key = models.TextField(blank=True)  # PEM
+    dkim_key_sealed = models.TextField(blank=True)  # the PEM, sealed
 
     @property
     def domain(self) -> str:

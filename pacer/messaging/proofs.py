@@ -19,8 +19,8 @@ from django.template import TemplateSyntaxError
 from pacer.core import audit, clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
-from pacer.messaging import selectors, sms_broadcasts
-from pacer.messaging.delivery import Transport
+from pacer.messaging import sealing, selectors, sms_broadcasts
+from pacer.messaging.delivery import UNREADABLE_KEY, Transport
 from pacer.messaging.models import Sender, Template
 from pacer.messaging.render import (
     TEXT_ENGINE,
@@ -80,9 +80,14 @@ def send_test(
         validate_email(to)
     except ValidationError:
         errors["to"] = "must be an email address"
-    sender = _sender(workspace, sender_id)
+    sender, dkim_key = _sender(workspace, sender_id), ""
     if sender is None:
         errors["sender_id"] = "no such sender in this workspace: add one first"
+    else:
+        try:
+            dkim_key = sealing.open_dkim_key(sender)
+        except sealing.Unreadable:
+            errors["sender_id"] = UNREADABLE_KEY
     preview = email_preview(template, contact) if contact else {}
     if "problem" in preview:
         errors["template"] = preview["problem"]
@@ -99,7 +104,7 @@ def send_test(
         unsubscribe_url=settings.BASE_URL + "/" + SANDBOX_LINK,
         sent_at=clock.now(),
         dkim_selector=sender.dkim_selector,
-        dkim_private_key=sender.dkim_private_key,
+        dkim_private_key=dkim_key,
     )
     transport = None
     try:

@@ -1,11 +1,11 @@
-"""Secrets Pacer must read back (an SMS provider's auth token, which signs its requests
-and checks its callbacks), kept encrypted in the database: AES-256-GCM with a key derived
-from the install's ``SECRET_KEY`` (HKDF-SHA256, one key per purpose), a random 96-bit
-nonce per value, and as associated data the purpose and what the value belongs to
-(``bound_to``, e.g. the workspace): a value copied into another row (another workspace's
-account) does not open there. A database dump alone does not give them away. A value
-sealed under another secret key (the key was changed) cannot be opened: it must be
-entered again."""
+"""Secrets Pacer must read back, kept encrypted in the database: an SMS provider's auth
+token (which signs its requests and checks its callbacks) and a sender's DKIM private key
+(which signs its mail). AES-256-GCM with a key derived from the install's ``SECRET_KEY``
+(HKDF-SHA256, one key per purpose), a random 96-bit nonce per value, and as associated
+data the purpose and what the value belongs to (``bound_to``, e.g. the workspace): a value
+copied into another row (another workspace's account) does not open there. A database
+dump alone does not give them away. A value sealed under another secret key (the key was
+changed) cannot be opened: it must be entered again."""
 
 import base64
 import binascii
@@ -19,6 +19,7 @@ from django.conf import settings
 
 PREFIX = "v2:"
 NONCE_BYTES = 12
+DKIM_KEY_PURPOSE = "pacer.messaging.sender.dkim-key"
 
 
 class Unreadable(ValueError):
@@ -57,3 +58,19 @@ def open_sealed(purpose: str, sealed: str, *, bound_to: str) -> str:
             "cannot be decrypted (the install's secret key changed, or it was copied from "
             "another account): enter it again"
         ) from error
+
+
+def seal_dkim_key(workspace_id: int, pem: str) -> str:
+    """A sender's DKIM private key (PEM) sealed for its workspace ("" stays "")."""
+    if not pem:
+        return ""
+    return seal(DKIM_KEY_PURPOSE, pem, bound_to=f"workspace:{workspace_id}")
+
+
+def open_dkim_key(sender) -> str:
+    """The PEM of a ``Sender``'s sealed DKIM key ("" when it has none); ``Unreadable``
+    when it cannot be opened."""
+    if not sender.dkim_key_sealed:
+        return ""
+    bound_to = f"workspace:{sender.workspace_id}"
+    return open_sealed(DKIM_KEY_PURPOSE, sender.dkim_key_sealed, bound_to=bound_to)

@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
-from pacer.messaging import actions, proofs, selectors
+from pacer.messaging import actions, email_health, proofs, selectors
 from pacer.messaging.models import BroadcastStatus
+from pacer.web.formats import percent
 from pacer.web.tables import Column, Table
 
 TEMPLATE_FIELDS = ("name", "subject", "html", "text")
@@ -91,8 +92,78 @@ def overview(request):
         "senders": senders,
         "suppressed": selectors.suppressions(workspace).count(),
         "can_send": allows(request.role, "messaging.send"),
+        **deliverability(request),
     }
     return render(request, "messaging/overview.html", context)
+
+
+WINDOW_LABELS = {"day": "24 h", "week": "7 days"}
+RATES = {"complaint_rate": ("Complaint rate", 2), "bounce_rate": ("Bounce rate", 1)}
+
+
+def _rate_text(value: float | None, places: int) -> str:
+    return "—" if value is None else percent(value, places)
+
+
+def _rate_hint(figures: dict, rate: str) -> str:
+    """A rate's counts and definition, for its hover."""
+    if rate == "complaint_rate":
+        counts = f"{figures['complained']} of {figures['sent']} sent"
+    else:
+        counts = f"{figures['bounced']} of {figures['handed']} handed to the relay"
+    return f"{counts}. {email_health.DEFINITIONS[rate]}."
+
+
+def deliverability(request, domain: str | None = None) -> dict:
+    """The email deliverability section's context (``email_health``): the workspace's
+    rates over the last day and week as cards, its sender domains' in a table (only
+    ``domain``'s when given) and the warnings."""
+    health = email_health.deliverability(request.workspace, domain=domain)
+    cards = [
+        {
+            "label": f"{label}, {WINDOW_LABELS[window]}",
+            "text": _rate_text(health["all"][window][rate], places),
+            "definition": _rate_hint(health["all"][window], rate),
+            "id": f"health-{window}-{rate.replace('_', '-')}",
+        }
+        for rate, (label, places) in RATES.items()
+        for window in WINDOW_LABELS
+    ]
+    rows = [
+        {
+            "domain": row["domain"],
+            **{f"{w}_{k}": v for w in WINDOW_LABELS for k, v in row[w].items()},
+        }
+        for row in health["domains"]
+    ]
+    columns = [Column("domain", "Sender domain", sortable=True)]
+    for window, words in WINDOW_LABELS.items():
+        columns.append(Column(f"{window}_sent", f"Sent, {words}", format="count", sortable=True))
+        for rate, (label, places) in RATES.items():
+            key = f"{window}_{rate}"
+            columns.append(
+                Column(
+                    key,
+                    f"{label}, {words}",
+                    format="percent",
+                    sortable=True,
+                    text=lambda row, key=key, places=places: _rate_text(row[key], places),
+                    hint=lambda row, window=window, rate=rate: _rate_hint(
+                        {k.removeprefix(f"{window}_"): v for k, v in row.items()}, rate
+                    ),
+                )
+            )
+    table = Table(
+        request,
+        rows,
+        columns,
+        default_sort="domain",
+        caption="Per sender domain",
+        empty_title="Nothing sent in the last 7 days.",
+        html_id="health-domains",
+        prefix="h-",
+    )
+    return {"health": health, "health_cards": cards, "health_table": table}
 
 
 def _preview(request, template, form: dict) -> dict:
@@ -185,6 +256,9 @@ def sender_new(request):
             sender = actions.save_sender(request.workspace, **form)
         except ValidationFailed as error:
             errors, status = error.errors, 422
+            if form["dkim_private_key"]:  # a secret is never sent back to the browser
+                form["dkim_private_key"] = ""
+                errors.setdefault("dkim_private_key", "not shown again: paste the key again")
         else:
             messages.success(request, f"Sender {sender.from_email} added.")
             return HttpResponseRedirect(reverse("messages"))

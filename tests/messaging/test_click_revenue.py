@@ -140,6 +140,9 @@ def test_email_per_broadcast_and_per_template_count_each_persons_orders_once(
     # the moment of that click, and their 60.00 within its window
     later = outcomes.revenue_after_click(workspace, second)
     assert (later["orders"], later["revenue"]) == (2, Decimal("85.50"))
+    # so cy+dee's 25.50 counts in full for both broadcasts: the rule is not the
+    # measurement module's attribution, whose credits per order sum to one (see "Not the
+    # measurement module's attribution" in docs/messaging.md)
 
     rows = {row["name"]: row for row in template_report(workspace, date(2026, 3, 1), None)}
     spring = rows["Spring"]

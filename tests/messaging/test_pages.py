@@ -231,7 +231,7 @@ def test_a_draft_from_a_sender_without_dkim_says_it_goes_out_unsigned(marketer, 
     template = actions.save_template(workspace, name="Spring", subject="Hi", html="<p>Yo</p>")
     unsigned = actions.save_sender(workspace, name="Acme", from_email="news@acme.test")
     signed = actions.save_sender(workspace, name="Shop", from_email="hi@shop.test")
-    Sender.objects.filter(pk=signed.pk).update(dkim_selector="s1", dkim_private_key="PEM")
+    Sender.objects.filter(pk=signed.pk).update(dkim_selector="s1", dkim_key_sealed="v2:sealed")
     drafts = {
         sender.pk: actions.create_broadcast(
             workspace,
