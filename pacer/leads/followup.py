@@ -254,13 +254,34 @@ def _fire(timer: Timer, now: datetime, open_by_workspace: dict[int, list[str]]) 
     elif timer.kind == TimerKind.BREACH:
         _escalate(lead, timer, label, now)
     elif timer.kind == TimerKind.ASSIGN and lead.owner_id is None:
-        _assign_at_opening(lead, now, timer.step + 1)
+        previous = timer.target.get("reassigned_from")
+        if previous is None:
+            _assign_at_opening(lead, now, timer.step + 1)
+        else:
+            _reassign(lead, now, previous, timer.step + 1)
     elif timer.kind == TimerKind.REASSIGN and lead.owner_id is not None:
         # an unowned lead is still being tried at the opening (its assign timers): taking
         # it away from nobody would end those tries and wipe its deadline
-        previous = lead.owner_id
-        assign(lead, now, exclude=previous, why="re-assigned after the deadline")
-        todo.hand_over(lead, previous)
+        _reassign(lead, now, lead.owner_id, 0)
+
+
+def _reassign(lead: Lead, now: datetime, previous: int, tries: int) -> None:
+    """The lead missed its re-assignment deadline: give it to an agent free now (never its
+    previous owner), with a full new deadline and the open tasks. With nobody free and no
+    fallback owner it waits unowned, its missed deadline kept, and is tried again every
+    ``routing.RETRY_MINUTES`` working minutes (``tries``: the tries so far; the managers
+    are told once, at the first); an agent free at a later try is told it is theirs."""
+    assign(
+        lead,
+        now,
+        exclude=previous,
+        why="re-assigned after the deadline",
+        waiting=tries,
+        reassigned_from=previous,
+    )
+    todo.hand_over(lead, previous if tries == 0 else None)
+    if tries and lead.owner_id is not None:
+        tell_new_owner(lead, "was re-assigned to you: its owner missed the deadline")
 
 
 def _assign_at_opening(lead: Lead, now: datetime, tries: int) -> None:
