@@ -49,6 +49,7 @@ from pacer.leads.notices import (
 )
 from pacer.leads.routing import Router, assign
 from pacer.leads.stages import open_stages
+from pacer.messaging import sms as texts
 from pacer.messaging import webhooks
 from pacer.people.selectors import contact
 
@@ -59,6 +60,7 @@ HISTORIC = timedelta(days=1)
 NOTICES_PER_RUN = 200
 CLAIM_CHUNK = 25
 SMTP_SENDERS = 4  # SMTP sessions sending side by side
+AUTO_REPLY_TEXT = "Thank you for getting in touch. Someone from our team will contact you shortly."
 
 
 def start(leads: list[Lead], now: datetime, *, people: dict) -> None:
@@ -68,12 +70,16 @@ def start(leads: list[Lead], now: datetime, *, people: dict) -> None:
     A lead older than ``HISTORIC`` when it arrives (a backfill, an import) is assigned
     without deadlines and gets no auto-reply: answering it now would not be an answer.
     The tasks and notices are written in one statement each, skipping any made before
-    (once per lead and key, as ``queue_notice`` and ``todo.first_response_task``).
+    (once per lead and key, as ``queue_notice`` and ``todo.first_response_task``). A
+    person who gave a phone number but no email address gets the auto-reply as a text
+    through the messaging domain's SMS (``pacer.messaging.sms.send_sms``, once per lead):
+    sent only with their SMS consent and unless the number texted STOP, else recorded
+    there as skipped with the reason.
     """
     if not leads:
         return
     router = Router(leads[0].workspace, now)
-    tasks, notices = [], []
+    tasks, notices, by_text = [], [], []
     for lead in leads:
         live = lead.created_at >= now - HISTORIC
         assign(
@@ -103,7 +109,19 @@ def start(leads: list[Lead], now: datetime, *, people: dict) -> None:
                     created_at=clock.now(),
                 )
             )
+        elif person is not None and person.phone:
+            by_text.append(lead)
     FollowUpTask.objects.bulk_create(tasks, ignore_conflicts=True)
+    for lead in by_text:
+        try:
+            texts.send_sms(
+                lead.workspace,
+                contact_id=lead.contact_id,
+                text=AUTO_REPLY_TEXT,
+                key=f"lead-auto-reply:{lead.pk}",
+            )
+        except ValidationFailed as refused:  # a number that is not one: no text
+            log.warning("lead %s: no auto-reply text: %s", lead.pk, refused.errors)
     Notice.objects.bulk_create(notices, ignore_conflicts=True)
     if notices:
         transaction.on_commit(lambda: wake("lead-notices"))
