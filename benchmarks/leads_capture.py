@@ -6,10 +6,16 @@ SLA, a real `pacer worker` runs (event processing, the change feed, lead notices
 PACER_SMTP_* pointing at a real SMTP server (aiosmtpd, in a process of its own). This process
 captures leads through `pacer.leads.actions.capture` (what the hosted form and
 `POST /api/leads` call) at a steady RATE per second for SECONDS, and then waits for the
-last auto-reply. Per lead: from the submission to the SMTP server receiving its
+last auto-reply (while they still arrive: "lost" are those not arrived 120 s after the
+last one that did). Per lead: from the submission to the SMTP server receiving its
 auto-reply, and to its follow-up task being written (``FollowUpTask.created_at``, the
 worker's clock). Reports p50/p90/p99/max of both, lost or doubled auto-replies, and the
-CPU seconds of the worker and of this process, with the load average.
+CPU seconds of the worker and of this process (and, on PostgreSQL, of the database
+server: its processes read from /proc, so run it on the server's machine), with the load
+average. On a loaded machine the latencies are the load's, so it also measures what the
+idle workers and server cost per second (20 s before the first lead: their loops poll)
+and reports the CPU per answered lead with that idle cost taken off: CPU per lead x rate
+= the cores the rate keeps busy, whatever the load.
 
 Run: .venv/bin/python benchmarks/leads_capture.py [RATE] [SECONDS] [WORKERS]   (50, 60
 and 1 by default). On PostgreSQL with two workers:
@@ -19,6 +25,7 @@ the defaults unless the environment sets them (PACER_INGEST_PROCESS_POLL_SECONDS
 PACER_FEED_POLL_SECONDS, PACER_LEAD_TIMER_SECONDS).
 """
 
+import contextlib
 import os
 import resource
 import socket
@@ -113,13 +120,52 @@ time.sleep(2 if WORKERS > 1 else 0)  # the others start alongside
 print(f"worker ready after {time.time() - waited:.1f} s", flush=True)
 
 
-def cpu_of(pid: int) -> float:
+def cpu_of(pid: int, *, children: bool = False) -> float:
+    """The process's CPU seconds (with ``children``: also of its children that ended)."""
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = sum(int(field) for field in fields[11 : 15 if children else 13])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
+
+def server_cpu() -> float | None:
+    """The PostgreSQL server's CPU seconds so far: the postmaster, its ended backends and
+    the running ones (None on SQLite, whose work is the worker's and this process's)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW data_directory")
+        (folder,) = cursor.fetchone()
+    with open(os.path.join(folder, "postmaster.pid")) as pid_file:
+        postmaster = int(pid_file.readline())
+    total = cpu_of(postmaster, children=True)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError):  # ended meanwhile: counted with the postmaster's
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+                if parent == postmaster:
+                    total += cpu_of(int(entry))
+    return total
+
+
+# what the idle workers and server cost (their loops poll): measured before any lead, and
+# taken off the run's CPU seconds for the cost per lead (a loaded machine stretches the
+# run, and with it this fixed cost)
+IDLE_SECONDS = 20
+idle_workers, idle_server = sum(cpu_of(worker.pid) for worker in workers), server_cpu()
+time.sleep(IDLE_SECONDS)
+idle_rate = (sum(cpu_of(worker.pid) for worker in workers) - idle_workers) / IDLE_SECONDS
+idle_server_rate = None if idle_server is None else (server_cpu() - idle_server) / IDLE_SECONDS
+print(
+    f"idle: {WORKERS} worker(s) {idle_rate:.3f} CPU s/s"
+    + ("" if idle_server_rate is None else f", database server {idle_server_rate:.3f} CPU s/s")
+)
 
 worker_cpu_before = sum(cpu_of(worker.pid) for worker in workers)
+server_before = server_cpu()
 own_before = resource.getrusage(resource.RUSAGE_SELF)
 submitted: dict[str, float] = {}
 total = int(RATE * SECONDS)
@@ -138,18 +184,27 @@ for n in range(total):
         received_at=datetime.now(UTC),
     )
 send_seconds = time.time() - started
-deadline = time.time() + 120
-while len(received()) < total and time.time() < deadline:
-    time.sleep(0.2)
+# wait for the last auto-reply while they still arrive (a loaded machine drains slowly):
+# until none came for 120 s
+progress, last_change = len(received()), time.time()
+while progress < total and time.time() - last_change < 120:
+    time.sleep(0.5)
+    if (now_received := len(received())) != progress:
+        progress, last_change = now_received, time.time()
 time.sleep(2)  # anything sent twice would arrive by now
+run_seconds = time.time() - started
 worker_cpu = sum(cpu_of(worker.pid) for worker in workers) - worker_cpu_before
 own = resource.getrusage(resource.RUSAGE_SELF)
+server = None if server_before is None else server_cpu() - server_before
 load = os.getloadavg()
-for worker in workers:
-    worker.terminate()
-    worker.wait(timeout=30)
-smtp.terminate()
-smtp.wait(timeout=30)
+for process in (*workers, smtp):
+    process.terminate()
+for process in (*workers, smtp):
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:  # a loaded machine: the results are still good
+        process.kill()
+        process.wait()
 sink = received()
 
 reply = sorted(sink[e][0] - submitted[e] for e in submitted if e in sink)
@@ -196,8 +251,20 @@ print(
     f"lost {total - len(reply)}, "
     f"doubled {sum(len(times) > 1 for times in sink.values())}, tasks {len(task)}"
 )
+own_cpu = own.ru_utime + own.ru_stime - own_before.ru_utime - own_before.ru_stime
+server_text = "" if server is None else f", database server {server:.1f} s"
 print(
-    f"CPU: {WORKERS} worker(s) {worker_cpu:.1f} s, submitting process "
-    f"{own.ru_utime + own.ru_stime - own_before.ru_utime - own_before.ru_stime:.1f} s; "
-    f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; {os.cpu_count()} CPUs"
+    f"CPU: {WORKERS} worker(s) {worker_cpu:.1f} s, submitting process {own_cpu:.1f} s"
+    f"{server_text}; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; "
+    f"{os.cpu_count()} CPUs"
+)
+done = max(len(reply), 1)  # leads whose auto-reply arrived
+per_lead = [("workers", worker_cpu - idle_rate * run_seconds), ("submitting", own_cpu)]
+if server is not None:
+    per_lead.append(("server", server - idle_server_rate * run_seconds))
+print(
+    f"CPU per answered lead over {run_seconds:.0f} s, the idle cost taken off: "
+    + ", ".join(f"{name} {seconds / done * 1000:.1f} ms" for name, seconds in per_lead)
+    + f"; at {RATE:g} leads/s that keeps "
+    + f"{sum(seconds for _, seconds in per_lead) / done * RATE:.2f} cores busy (idle cost apart)"
 )

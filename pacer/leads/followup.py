@@ -49,6 +49,7 @@ from pacer.leads.notices import (
 )
 from pacer.leads.routing import Router, assign
 from pacer.leads.stages import open_stages
+from pacer.messaging import sms as texts
 from pacer.messaging import webhooks
 from pacer.people.selectors import contact
 
@@ -59,6 +60,7 @@ HISTORIC = timedelta(days=1)
 NOTICES_PER_RUN = 200
 CLAIM_CHUNK = 25
 SMTP_SENDERS = 4  # SMTP sessions sending side by side
+AUTO_REPLY_TEXT = "Thank you for getting in touch. Someone from our team will contact you shortly."
 
 
 def start(leads: list[Lead], now: datetime, *, people: dict) -> None:
@@ -68,12 +70,16 @@ def start(leads: list[Lead], now: datetime, *, people: dict) -> None:
     A lead older than ``HISTORIC`` when it arrives (a backfill, an import) is assigned
     without deadlines and gets no auto-reply: answering it now would not be an answer.
     The tasks and notices are written in one statement each, skipping any made before
-    (once per lead and key, as ``queue_notice`` and ``todo.first_response_task``).
+    (once per lead and key, as ``queue_notice`` and ``todo.first_response_task``). A
+    person who gave a phone number but no email address gets the auto-reply as a text
+    through the messaging domain's SMS (``pacer.messaging.sms.send_sms``, once per lead):
+    sent only with their SMS consent and unless the number texted STOP, else recorded
+    there as skipped with the reason.
     """
     if not leads:
         return
     router = Router(leads[0].workspace, now)
-    tasks, notices = [], []
+    tasks, notices, by_text = [], [], []
     for lead in leads:
         live = lead.created_at >= now - HISTORIC
         assign(
@@ -103,7 +109,19 @@ def start(leads: list[Lead], now: datetime, *, people: dict) -> None:
                     created_at=clock.now(),
                 )
             )
+        elif person is not None and person.phone:
+            by_text.append(lead)
     FollowUpTask.objects.bulk_create(tasks, ignore_conflicts=True)
+    for lead in by_text:
+        try:
+            texts.send_sms(
+                lead.workspace,
+                contact_id=lead.contact_id,
+                text=AUTO_REPLY_TEXT,
+                key=f"lead-auto-reply:{lead.pk}",
+            )
+        except ValidationFailed as refused:  # a number that is not one: no text
+            log.warning("lead %s: no auto-reply text: %s", lead.pk, refused.errors)
     Notice.objects.bulk_create(notices, ignore_conflicts=True)
     if notices:
         transaction.on_commit(lambda: wake("lead-notices"))
@@ -254,13 +272,34 @@ def _fire(timer: Timer, now: datetime, open_by_workspace: dict[int, list[str]]) 
     elif timer.kind == TimerKind.BREACH:
         _escalate(lead, timer, label, now)
     elif timer.kind == TimerKind.ASSIGN and lead.owner_id is None:
-        _assign_at_opening(lead, now, timer.step + 1)
+        previous = timer.target.get("reassigned_from")
+        if previous is None:
+            _assign_at_opening(lead, now, timer.step + 1)
+        else:
+            _reassign(lead, now, previous, timer.step + 1)
     elif timer.kind == TimerKind.REASSIGN and lead.owner_id is not None:
         # an unowned lead is still being tried at the opening (its assign timers): taking
         # it away from nobody would end those tries and wipe its deadline
-        previous = lead.owner_id
-        assign(lead, now, exclude=previous, why="re-assigned after the deadline")
-        todo.hand_over(lead, previous)
+        _reassign(lead, now, lead.owner_id, 0)
+
+
+def _reassign(lead: Lead, now: datetime, previous: int, tries: int) -> None:
+    """The lead missed its re-assignment deadline: give it to an agent free now (never its
+    previous owner), with a full new deadline and the open tasks. With nobody free and no
+    fallback owner it waits unowned, its missed deadline kept, and is tried again every
+    ``routing.RETRY_MINUTES`` working minutes (``tries``: the tries so far; the managers
+    are told once, at the first); an agent free at a later try is told it is theirs."""
+    assign(
+        lead,
+        now,
+        exclude=previous,
+        why="re-assigned after the deadline",
+        waiting=tries,
+        reassigned_from=previous,
+    )
+    todo.hand_over(lead, previous if tries == 0 else None)
+    if tries and lead.owner_id is not None:
+        tell_new_owner(lead, "was re-assigned to you: its owner missed the deadline")
 
 
 def _assign_at_opening(lead: Lead, now: datetime, tries: int) -> None:

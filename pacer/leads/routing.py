@@ -216,6 +216,7 @@ def assign(
     router: Router | None = None,
     keep_clock: bool = False,
     waiting: int | None = None,
+    reassigned_from: int | None = None,
 ) -> Lead:
     """Give the lead to the next agent (never ``exclude``) and start its SLA timers.
 
@@ -225,7 +226,11 @@ def assign(
     assigned at ``now`` (else one for this lead). ``keep_clock``: the new owner takes
     over the deadline and the pending timers as they are (the previous owner went away),
     instead of a full new time. ``waiting``: the assignment tries so far of a new lead
-    that may wait for its location's opening (``wait_for_opening``).
+    that may wait for its location's opening (``wait_for_opening``), or of a
+    re-assignment after the deadline away from ``reassigned_from`` (its previous owner,
+    never chosen again), which waits and is tried again the same way when nobody is free
+    (keeping its missed deadline meanwhile; an agent free at a later try gets a full new
+    time).
 
     Without an agent free, a lead that waits for the opening stays unowned for now; one
     that owes a first response and cannot wait (tries spent, open with nobody free, a
@@ -239,7 +244,7 @@ def assign(
     scope, pool = router.candidates(lead, exclude=exclude)
     router.took(lead.owner_id, lead, -1)
     lead.assignment_round += 1
-    owner_id, alert = None, False
+    owner_id, alert, missed = None, False, lead.respond_by
     if pool:
         chosen = min(pool, key=lambda a: ((a.assigned + 1) / a.weight, a.assigned, a.id))
         chosen.assigned += 1
@@ -255,15 +260,20 @@ def assign(
         lead.respond_by = None
     if owner_id is None:
         reason = f"{why}: no agent available (all away, at their cap, or none set up)"
-        retry = waiting is not None and deadlines and wait_for_opening(lead, router, waiting)
+        retry = (
+            waiting is not None
+            and deadlines
+            and wait_for_opening(lead, router, waiting, reassigned_from=reassigned_from)
+        )
         if retry and not is_open(now, router.hours(lead.location_id)):
             reason = f"{why}: nobody on shift; waits for {retry.isoformat()}"
         elif retry:  # open, nobody free: a later try; the managers hear of it at the second
+            # (a re-assignment at once: the lead has just lost its owner), once while unowned
             reason = f"{why}: nobody free; tries again at {retry.isoformat()}"
             if (
-                waiting
+                (waiting or reassigned_from is not None)
                 and lead.unowned_alerted_at is None
-                and router.fallback_owner(lead.location_id) is None
+                and router.fallback_owner(lead.location_id, exclude=exclude) is None
             ):
                 alert, reason = True, reason + "; no fallback owner: managers alerted"
         elif deadlines and lead.first_response_at is None:
@@ -274,12 +284,23 @@ def assign(
                 lead.unowned_alerted_at is None and router.set_up(lead)
             ):  # a lead never owned: its managers are alerted once
                 alert, reason = True, reason + "; no fallback owner: managers alerted"
+        if owner_id is None and reassigned_from is not None:
+            lead.respond_by = missed  # still waiting for its first response: shown late
     lead.owner_id, lead.assigned_at = owner_id, now if owner_id is not None else None
     if owner_id is not None:
+        lead.unowned_alerted_at = None  # owned: a later wait without an owner alerts again
         router.took(owner_id, lead, +1)
         if not keep_clock and deadlines and lead.first_response_at is None:
             start_clock(lead, router, since or now)
-    lead.save(update_fields=["owner", "assigned_at", "respond_by", "assignment_round"])
+    lead.save(
+        update_fields=[
+            "owner",
+            "assigned_at",
+            "respond_by",
+            "assignment_round",
+            "unowned_alerted_at",
+        ]
+    )
     after: dict = {"owner": owner_id, "reason": reason}
     if owner_id is not None or lead.respond_by:
         after["respond_by"] = lead.respond_by.isoformat() if lead.respond_by else None
@@ -303,23 +324,29 @@ def _carry_timers(lead: Lead) -> None:
     ).update(assignment_round=lead.assignment_round)
 
 
-def wait_for_opening(lead: Lead, router: Router, tries: int) -> datetime | None:
+def wait_for_opening(
+    lead: Lead, router: Router, tries: int, *, reassigned_from: int | None = None
+) -> datetime | None:
     """Nobody can take the unanswered lead now (its round already counted): while its
     location is closed, or once open after ``tries`` (> 0) assignment timers, it waits
     unowned with its clock running, and an assignment timer is set at the next opening
     (or ``RETRY_MINUTES`` working minutes on). The first wait starts the clock from the
-    lead's arrival (later ones keep it: the caller carries the timers over). Returns
-    when the next try is due; None (nothing set) when the location is open at a first
-    try, after ``ASSIGN_TRIES``, or when nobody is set up to take it."""
+    lead's arrival (later ones keep it: the caller carries the timers over). A
+    re-assignment away from ``reassigned_from`` waits the same way from its first try
+    (its clock already ran out; the timer names the previous owner, left out of every
+    try). Returns when the next try is due; None (nothing set) when the location is open
+    at a first try and a fallback owner takes it, after ``ASSIGN_TRIES``, or when nobody
+    is set up to take it."""
     hours = router.hours(lead.location_id)
     closed = not is_open(router.now, hours)
     if lead.first_response_at is not None or tries >= ASSIGN_TRIES:
         return None
-    if not (closed or tries) and router.fallback_owner(lead.location_id) is not None:
-        return None  # open at its arrival: its fallback owner takes it now
+    first = not (closed or tries)
+    if first and router.fallback_owner(lead.location_id, exclude=reassigned_from) is not None:
+        return None  # open at its arrival (or re-assignment): its fallback owner takes it now
     if not router.set_up(lead):
         return None
-    if tries == 0:
+    if tries == 0 and reassigned_from is None:
         start_clock(lead, router, lead.created_at)
     due = (
         next_opening(router.now, hours)
@@ -332,6 +359,7 @@ def wait_for_opening(lead: Lead, router: Router, tries: int) -> datetime | None:
         kind=TimerKind.ASSIGN,
         assignment_round=lead.assignment_round,
         step=tries,
+        target={} if reassigned_from is None else {"reassigned_from": reassigned_from},
         due_at=due,
     )
     return due

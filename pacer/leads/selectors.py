@@ -61,14 +61,33 @@ FOLLOW_UP_AT = Case(
 )
 
 
+# When an unowned lead is tried again: its round's pending assignment timer
+# (``routing.wait_for_opening``); null when none is pending.
+NEXT_TRY = Subquery(
+    Timer.objects.filter(
+        lead=OuterRef("pk"),
+        kind=TimerKind.ASSIGN,
+        assignment_round=OuterRef("assignment_round"),
+        fired_at__isnull=True,
+        cancelled_at__isnull=True,
+    ).values("due_at")[:1],
+    output_field=DateTimeField(),
+)
+
+
+# Unowned, unanswered leads whose managers were told that nobody can take them
+# (``notices.alert_unowned``): a new lead or a re-assignment with nobody free.
+NOBODY_FREE = Q(
+    owner__isnull=True, unowned_alerted_at__isnull=False, first_response_at__isnull=True
+)
+
+
 def late(now: datetime) -> Q:
     """Unanswered leads past their SLA deadline, or, without a deadline, past their
     follow-up time (``follow_up_at``: annotate ``FOLLOW_UP_AT`` first), or unowned with
     their managers alerted that nobody can take them (``notices.alert_unowned``)."""
     return Q(first_response_at__isnull=True) & (
-        Q(respond_by__lt=now)
-        | Q(respond_by__isnull=True, follow_up_at__lt=now)
-        | Q(owner__isnull=True, unowned_alerted_at__isnull=False)
+        Q(respond_by__lt=now) | Q(respond_by__isnull=True, follow_up_at__lt=now) | NOBODY_FREE
     )
 
 
@@ -175,15 +194,23 @@ OWNER_NAME = Coalesce(
 ANSWERED_LAST = timedelta(days=1000 * 365)
 
 
-def inbox(workspace: Workspace, *, view: str, user_id: int, now: datetime) -> QuerySet[Lead]:
+def inbox(
+    workspace: Workspace,
+    *,
+    view: str,
+    user_id: int,
+    now: datetime,
+    location: int | None | str = "",
+) -> QuerySet[Lead]:
     """Open leads for the staff inbox: ``mine``, ``unassigned``, ``overdue`` (``late``:
     past their response deadline without a response, or without a deadline past their
-    follow-up time) or ``open`` (all). Each carries ``queue_at``, its place in the queue:
-    the unanswered first, soonest deadline first (a lead without a deadline at its
-    follow-up time, else at its arrival), then the answered ones still open, by deadline;
-    ``follow_up_at``
-    (``FOLLOW_UP_AT``); and ``owner_name``, the owner's name (their username when they
-    have none)."""
+    follow-up time), ``unowned`` (``NOBODY_FREE``) or ``open`` (all); of one location
+    (``location``: its id, None for the leads without one; "" for every location). Each
+    carries ``queue_at``, its place in the queue: the unanswered first, soonest deadline
+    first (a lead without a deadline at its follow-up time, else at its arrival), then the
+    answered ones still open, by deadline; ``follow_up_at`` (``FOLLOW_UP_AT``);
+    ``next_try``, when an unowned one is tried again (``NEXT_TRY``); and ``owner_name``,
+    the owner's name (their username when they have none)."""
     open_ones = open_stages(workspace)
     found = Lead.objects.filter(workspace=workspace, stage__in=open_ones).annotate(
         follow_up_at=FOLLOW_UP_AT
@@ -194,15 +221,21 @@ def inbox(workspace: Workspace, *, view: str, user_id: int, now: datetime) -> Qu
         found = found.filter(owner__isnull=True)
     elif view == "overdue":
         found = found.filter(late(now))
+    elif view == "unowned":
+        found = found.filter(NOBODY_FREE)
+    if location is None:
+        found = found.filter(location_id__isnull=True)
+    elif location != "":
+        found = found.filter(location_id=location)
     deadline = Coalesce("respond_by", "follow_up_at", "created_at", output_field=DateTimeField())
     queue_at = Case(
         When(first_response_at__isnull=True, then=deadline),
         default=ExpressionWrapper(deadline + ANSWERED_LAST, output_field=DateTimeField()),
         output_field=DateTimeField(),
     )
-    return found.annotate(queue_at=queue_at, owner_name=OWNER_NAME).select_related(
-        "contact", "owner"
-    )
+    return found.annotate(
+        queue_at=queue_at, owner_name=OWNER_NAME, next_try=NEXT_TRY
+    ).select_related("contact", "owner")
 
 
 @dataclass(frozen=True)
@@ -244,6 +277,7 @@ class LocationQueue:
     location_id: int | None
     open: int
     unassigned: int
+    nobody_free: int  # open, unowned, unanswered, their managers told nobody can take them
     unattended: int  # open, unanswered, their owner away (nobody could take them over)
     no_deadline: int  # open, owned, unanswered, no SLA deadline (a follow-up task only)
     overdue: int  # unanswered past the SLA deadline
@@ -254,7 +288,8 @@ class LocationQueue:
 
 
 def queues(workspace: Workspace, since: datetime, now: datetime) -> list[LocationQueue]:
-    """Per location: open, unassigned, unattended (unanswered, the owner away), without
+    """Per location: open, unassigned, nobody free (unowned and unanswered, the managers
+    alerted: ``NOBODY_FREE``), unattended (unanswered, the owner away), without
     a deadline (owned, unanswered, no SLA policy gave one), overdue (past the deadline)
     and missed follow-ups (without a deadline, past the follow-up time) now;
     answered leads since ``since`` with their median first-response time and the share
@@ -272,12 +307,18 @@ def queues(workspace: Workspace, since: datetime, now: datetime) -> list[Locatio
     for lead in found.annotate(follow_up_at=FOLLOW_UP_AT):
         row = rows.setdefault(
             lead.location_id,
-            {"open": 0, "unassigned": 0, "unattended": 0, "no_deadline": 0, "overdue": 0}
+            {"open": 0, "unassigned": 0, "nobody_free": 0, "unattended": 0, "no_deadline": 0}
+            | {"overdue": 0}
             | {"missed_follow_up": 0, "times": []},
         )
         if lead.stage in open_ones:
             row["open"] += 1
             row["unassigned"] += lead.owner_id is None
+            row["nobody_free"] += bool(
+                lead.owner_id is None
+                and lead.unowned_alerted_at is not None
+                and lead.first_response_at is None
+            )
             row["unattended"] += lead.owner_id in away and lead.first_response_at is None
             row["no_deadline"] += bool(
                 lead.owner_id and lead.first_response_at is None and lead.respond_by is None
@@ -298,6 +339,7 @@ def queues(workspace: Workspace, since: datetime, now: datetime) -> list[Locatio
             location_id=location,
             open=row["open"],
             unassigned=row["unassigned"],
+            nobody_free=row["nobody_free"],
             unattended=row["unattended"],
             no_deadline=row["no_deadline"],
             overdue=row["overdue"],

@@ -4,6 +4,8 @@ written), and removing one; the same for the escalation chains; the follow-up ti
 leads without a deadline, the workspace's and each location's own. Writes go through
 ``pacer.leads.sla`` and ``pacer.leads.escalation``."""
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -107,6 +109,19 @@ def _chain_context(workspace, names: dict) -> dict:
     }
 
 
+def _follow_up_form(request) -> dict:
+    """The follow-up form's values before anything is posted: the workspace's time, or,
+    for the location chosen (``?form=follow-up&location=CODE``: a link of the table, or
+    the form itself when its location changes), that location's own time, blank when it
+    has none (it uses the workspace's)."""
+    workspace = request.workspace
+    code = request.GET.get("location", "") if request.GET.get("form") == "follow-up" else ""
+    found = {loc.code: loc.pk for loc in locations(workspace)}.get(code)
+    if found is None:
+        return {"location": "", "follow_up_minutes": sla.follow_up_minutes(workspace)}
+    return {"location": code, "follow_up_minutes": sla.location_follow_ups(workspace).get(found)}
+
+
 @page("leads.configure")
 def sla_settings(request):
     return _sla_page(request)
@@ -147,7 +162,7 @@ def _sla_page(request, removal: str = "", removal_errors: dict | None = None):
     )
     form, errors, status = dict(DEFAULTS), {}, 200
     chain = _chain_context(workspace, names)
-    follow_up = {"location": "", "follow_up_minutes": sla.follow_up_minutes(workspace)}
+    follow_up = _follow_up_form(request)
     follow_up_errors: dict = {}
     if posting and request.POST.get("form") == "follow-up":
         posted = {name: request.POST.get(name, "") for name in follow_up}
@@ -190,7 +205,14 @@ def _sla_page(request, removal: str = "", removal_errors: dict | None = None):
         request,
         [{**row, "pk": row["location"]} for row in sla.follow_up_rows(workspace)],
         [
-            Column("name", "Location", sortable=True),
+            Column(
+                "name",
+                "Location",
+                sortable=True,
+                href=lambda row: (
+                    f"?form=follow-up&location={quote(row['location'])}#follow-up-form"
+                ),
+            ),
             Column("follow_up_minutes", "Follow up within (min)", format="count"),
         ],
         default_sort="name",

@@ -32,6 +32,7 @@ VIEWS = {
     "mine": "My leads",
     "unassigned": "Unassigned",
     "overdue": "Overdue",
+    "unowned": "Nobody free",
     "open": "All open",
 }
 
@@ -58,6 +59,14 @@ def _due(lead, now, zone_of) -> str:
     if minutes < 0:
         return f"overdue by {_span(-minutes)}"
     return f"due in {_span(minutes)}"
+
+
+def _next_try(row: dict, zone_of) -> str:
+    """When an unowned lead (nobody free to take it) is tried again, at its location:
+    "; next try Mon 11:45"; empty when it is owned or no try is pending."""
+    if row["owner__username"] or row["next_try"] is None:
+        return ""
+    return f"; next try {row['next_try'].astimezone(zone_of(row['location_id'])):%a %H:%M}"
 
 
 def _seconds_left(lead, now) -> float | None:
@@ -115,6 +124,7 @@ def inbox(request):
     if view not in VIEWS:
         view = "mine"
     names = {loc.pk: loc.name for loc in locations(request.workspace)}
+    location = _location(request.GET.get("location", ""), names)
     away = _away(request.workspace, now, names)
     away_until = {row["username"]: row["until_text"] for row in away}
     stage_names = {s.key: s.label for s in stages(request.workspace)}
@@ -123,7 +133,9 @@ def inbox(request):
     late = _late_caption(request.workspace, now) if view == "overdue" else ""
     table = Table(
         request,
-        selectors.inbox(request.workspace, view=view, user_id=request.user.pk, now=now),
+        selectors.inbox(
+            request.workspace, view=view, user_id=request.user.pk, now=now, location=location
+        ),
         [
             Column(
                 "contact__email",
@@ -135,7 +147,7 @@ def inbox(request):
                 "queue_at",  # the unanswered first, by deadline; then the answered ones
                 "Respond",
                 sortable=True,
-                text=lambda row: _due(row, now, zone_of),
+                text=lambda row: _due(row, now, zone_of) + _next_try(row, zone_of),
                 countdown=lambda row: _seconds_left(row, now),
             ),
             Column("stage", "Stage", sortable=True, labels=stage_names),
@@ -153,6 +165,7 @@ def inbox(request):
             Column("form", "Form", visible=False),
             Column("respond_by", "Deadline", format="datetime", visible=False),
             Column("follow_up_at", "Follow-up time", format="datetime", visible=False),
+            Column("next_try", "Next try (no owner)", format="datetime", visible=False),
             Column("first_response_at", "First response", format="datetime", visible=False),
             Column("contact__first_name", "First name", visible=False),
             Column("contact__last_name", "Last name", visible=False),
@@ -170,6 +183,8 @@ def inbox(request):
         "table": table,
         "view": view,
         "views": VIEWS,
+        "location": "" if location == "" else (location or "none"),
+        "location_name": "" if location == "" else names.get(location, "No location"),
         "notices": selectors.unread_notices(request.workspace, request.user.pk),
         "tasks": selectors.open_tasks(request.workspace, request.user.pk),
         "away": away,
@@ -180,6 +195,14 @@ def inbox(request):
     if request.GET.get("fragment") == "1":
         return render(request, "leads/inbox_live.html", context)
     return render(request, "leads/inbox.html", context)
+
+
+def _location(raw: str, names: dict) -> int | None | str:
+    """The inbox's location filter from ``?location=``: a location's id, "none" (None:
+    the leads without one); anything else is every location ("")."""
+    if raw == "none":
+        return None
+    return int(raw) if raw.isdigit() and int(raw) in names else ""
 
 
 def _late_caption(workspace, now) -> str:
@@ -390,6 +413,8 @@ def location_queues(request):
                 "location": names.get(row.location_id, "No location"),
                 "open": row.open,
                 "unassigned": row.unassigned,
+                "nobody_free": row.nobody_free,
+                "location_id": row.location_id,
                 "unattended": row.unattended,
                 "no_deadline": row.no_deadline,
                 "overdue": row.overdue,
@@ -404,6 +429,23 @@ def location_queues(request):
             Column("location", "Location", sortable=True),
             Column("open", "Open", format="count", sortable=True),
             Column("unassigned", "Unassigned", format="count", sortable=True),
+            Column(
+                "nobody_free",
+                "Nobody free",
+                format="count",
+                sortable=True,
+                href=lambda row: (
+                    reverse("lead-inbox") + f"?view=unowned&location={row['location_id'] or 'none'}"
+                    if row["nobody_free"]
+                    else None
+                ),
+                hint=lambda row: (
+                    "unowned and unanswered: nobody could take them, no fallback owner; "
+                    "their managers were told and routing tries again"
+                    if row["nobody_free"]
+                    else None
+                ),
+            ),
             Column("unattended", "Owner away", format="count", sortable=True),
             Column(
                 "no_deadline",

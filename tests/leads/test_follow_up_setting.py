@@ -167,12 +167,12 @@ def test_the_overdue_view_lists_and_counts_missed_follow_ups_apart_from_breaches
     assert "follow-up missed by 2 h 05 min" in client.get(f"/leads/{missed.pk}/").content.decode()
     queues = client.get("/leads/locations/").content.decode()
     header = re.findall(r"<th[^>]*>(.*?)</th>", queues[queues.index('id="lead-queues"') :])
-    assert [_text(h) for h in header][5:7] == [
+    assert [_text(h) for h in header][6:8] == [
         "Overdue (SLA)",
         "Missed follow-up",
     ]
     ((location, *counts),) = _rows(queues, "lead-queues")
-    assert (location, counts[:6]) == ("North", ["4", "0", "0", "2", "1", "1"])
+    assert (location, counts[:7]) == ("North", ["4", "0", "0", "0", "2", "1", "1"])
 
 
 def test_the_inbox_queues_a_lead_without_a_deadline_at_its_follow_up_time(

@@ -65,7 +65,7 @@ def test_a_locations_own_follow_up_time_applies_to_its_leads_from_then_on(
         {"location": "north", "follow_up_minutes": 60, "applies_minutes": 60}
     ]
     page = client.get("/leads/sla/").content.decode()
-    assert "Locations with their own follow-up time" in page and "<td>North</td>" in page
+    assert "Locations with their own follow-up time" in page and ">North</a></td>" in page
     north_lead = lead_at(workspace, ARRIVED + timedelta(hours=1), clock_at, 2)
     south_lead = lead_at(workspace, ARRIVED + timedelta(hours=1), clock_at, 3, location="south")
     assert _follow_up(first) == ARRIVED + timedelta(minutes=480)  # kept its own
@@ -131,3 +131,31 @@ def test_a_bad_location_or_time_is_refused_by_name_and_nothing_written(
     assert forbidden.status_code == 403
     assert not LocationFollowUp.objects.exists()
     assert not AuditEntry.objects.filter(action="leads.follow_up").exists()
+
+
+def _minutes_field(html: str) -> str:
+    """The follow-up form's minutes input, as rendered."""
+    form = html[html.index('id="follow-up-form"') :]
+    start = form.index('id="follow-up-follow_up_minutes"')
+    return form[form.rindex("<input", 0, start) : form.index(">", start) + 1]
+
+
+def test_the_form_shows_the_chosen_locations_own_time_blank_without_one(
+    workspace, north, south, admin
+):
+    sla.save_follow_up(workspace, {"follow_up_minutes": 120})
+    sla.save_follow_up(workspace, {"location": "north", "follow_up_minutes": 45})
+    client = Client()
+    client.force_login(admin)
+    page = client.get("/leads/sla/?form=follow-up&location=north").content.decode()
+    assert 'value="45"' in _minutes_field(page)  # its own, not the workspace's 120
+    assert '<option value="north" selected' in page
+    page = client.get("/leads/sla/").content.decode()  # the workspace's
+    assert 'value="120"' in _minutes_field(page)
+    assert 'href="?form=follow-up&amp;location=north#follow-up-form"' in page  # the table's
+    assert 'hx-trigger="change from:#follow-up-location"' in page
+    page = client.get("/leads/sla/?form=follow-up&location=south").content.decode()
+    assert 'value=""' in _minutes_field(page)  # none of its own: blank (the workspace's)
+    assert '<option value="south" selected' in page
+    page = client.get("/leads/sla/?form=follow-up&location=nowhere").content.decode()
+    assert 'value="120"' in _minutes_field(page)  # an unknown code: the workspace's form

@@ -156,5 +156,6 @@ def test_the_locations_page_counts_the_leads_without_a_deadline(
         re.sub(r"<span class=\"visually-hidden\">.*?</span>|<[^>]+>", "", cell)
         for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)
     ]
-    assert cells[:6] == ["North", "1", "0", "0", "1", "0"]  # open, unassigned, away, none, overdue
+    # open, unassigned, nobody free, away, none, overdue
+    assert cells[:7] == ["North", "1", "0", "0", "0", "1", "0"]
     assert "follow-up task due 480 working minutes after arrival" in row  # the hint

@@ -52,7 +52,10 @@ def test_refused_lead_forms_show_the_reason_at_the_field_at_both_widths(
         assert page.input_value("#field-key") == "Spring Offer"
         found += _check(page, "lead-forms-refused", width, problems)
         page.goto(f"{live_server.url}/leads/sla/")
-        page.select_option("#follow-up-location", "north")
+        page.select_option("#follow-up-location", "north")  # the form reloads with its own
+        page.wait_for_function(
+            "() => document.querySelector('#follow-up-follow_up_minutes').value === '60'"
+        )
         page.fill("#follow-up-follow_up_minutes", "5")
         page.click("#follow-up-form button[type=submit]")
         page.wait_for_selector("#follow-up-follow_up_minutes-error")

@@ -11,7 +11,7 @@ from django.test import Client
 
 from pacer.core.models import AuditEntry
 from pacer.leads import selectors
-from pacer.leads.followup import fire_due_timers
+from pacer.leads.followup import fire_due_timers, log_activity
 from pacer.leads.models import Agent, FollowUpTask, Lead, LocationHours, Notice, SlaPolicy, Timer
 from pacer.leads.routing import ASSIGN_TRIES
 from tests.leads.test_followup import agent, lead_at
@@ -124,3 +124,24 @@ def test_an_agent_free_at_a_later_try_takes_the_lead_with_its_clock(workspace, f
     assert (task.assignee, task.due_at) == (full["ann"], DEADLINE)
     assert _unowned_alerts(lead) == []
     assert _overdue(workspace, minutes(16)) == []
+
+
+def test_the_locations_page_counts_them_and_links_to_them_in_the_inbox(workspace, full, clock_at):
+    lead = lead_at(workspace, ARRIVED, clock_at, 1)
+    answered = lead_at(workspace, ARRIVED, clock_at, 2)  # nobody free either, but answered
+    clock_at(FIRST_RETRY)
+    assert fire_due_timers(FIRST_RETRY) == 2  # both tried: still nobody, the managers told
+    log_activity(workspace, answered.pk, "call", at=FIRST_RETRY, outcome="reached")
+    client = Client()
+    client.login(username="max", password=PASSWORD)
+    page = client.get("/leads/locations/").content.decode()
+    table = page.split('id="lead-queues"', 1)[1]
+    north = lead.location_id
+    link = f'href="/leads/?view=unowned&amp;location={north}"'
+    assert ">Nobody free<" in table and f"{link}>1</a>" in table.replace("\n", "")
+    page = client.get(f"/leads/?view=unowned&location={north}").content.decode()
+    inbox = page.split('id="lead-inbox"', 1)[1]
+    assert f'href="/leads/{lead.pk}/"' in inbox and f'href="/leads/{answered.pk}/"' not in inbox
+    assert "Location: North" in page
+    page = client.get("/leads/?view=unowned&location=none").content.decode()
+    assert f'href="/leads/{lead.pk}/"' not in page.split('id="lead-inbox"', 1)[1]
