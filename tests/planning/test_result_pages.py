@@ -7,17 +7,10 @@ from datetime import date
 import pytest
 from django.test import Client
 
-from pacer.core.actions import create_user
-from pacer.core.models import Membership
-from pacer.core.roles import Role
-from pacer.planning.actions import create_campaign, record_spend
 from pacer.planning.budget_actions import plan_lines
 from pacer.planning.models import BudgetLine
-from pacer.planning.plan_actions import create_node, update_node
 from pacer.planning.purchase_actions import issue_order, record_invoice, save_vendor
-from pacer.teams.actions import update_team
-from pacer.teams.selectors import team_by_key
-from tests.planning.results_fixture import build_results_plan
+from tests.planning.results_fixture import add_teams, build_results_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -108,22 +101,7 @@ def test_a_team_member_sees_their_nodes_results_and_the_ancestors_with_their_sha
     """Search (and the Spring search under it) on the performance team, a Brand program
     with 700 of TV spend on the brand team: a performance marketer sees FY2026 only to
     place Search, with Search's figures, never Brand's; an admin sees everything."""
-    search = plan["search"]
-    values = {"kind": "program", "name": "Search", "fiscal_year": 2026, "campaign": "summer"}
-    update_node(search, {**values, "team": "performance"})
-    tv = create_campaign(workspace, "brand-tv", "tv")
-    create_node(
-        workspace,
-        {"kind": "program", "name": "Brand", "fiscal_year": 2026, "team": "brand",
-         "campaign": "brand-tv"},
-        parent_id=plan["root"].pk,
-    )  # fmt: skip
-    record_spend(workspace, [{"day": date(2026, 1, 8), "channel": "tv", "campaign": tv,
-                              "amount": 700}])  # fmt: skip
-    marketer = create_user(workspace, "pat", "correct-horse-1", Role.MARKETER)
-    team = team_by_key(workspace, "performance")
-    membership = Membership.objects.get(workspace=workspace, user=marketer)
-    update_team(team, name=team.name, member_ids=[membership.pk])
+    add_teams(workspace, plan)
     pat = Client()
     pat.login(username="pat", password="correct-horse-1")
     url = "/plans/results/?start=2026-01-01&end=2026-02-28&range=&model=linear"
