@@ -355,6 +355,8 @@ def test_the_plan_tree_shows_a_members_nodes_their_ancestors_and_only_their_mone
     assert rows["Performance"][3:] == [
         "$150,000.00", "$35,000.00", "$9,000.00", "$4,000.00", "$8,000.25", "mine"
     ]  # fmt: skip
+    found, _ = report(performer, "rows=channel")  # the same money as the report's
+    assert (found.total.planned, found.total.actual) == (Decimal(35000), Decimal("8000.25"))
     page = performer.get("/plans/").content.decode()
     assert "Showing the plan nodes and money of your teams (Performance)." in page
     assert 'href="?team=all" id="team-scope-all"' in page
