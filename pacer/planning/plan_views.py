@@ -49,10 +49,18 @@ def _node_or_404(request, node_id: int) -> PlanNode:
 
 @page("plans.view")
 def plan_tree(request):
-    rows = tree(request.workspace)
-    label_teams(request.workspace, [row.node for row in rows])
+    """The tree, scoped by the ``team`` filter (``scope.team_filter``): a member of teams
+    sees their nodes, the ancestors that place them and only their teams' money."""
+    workspace = request.workspace
+    scope = team_filter(request)
+    bar = FilterBar(request, [scope.choice], html_id="plan-tree-filters")
+    rows = tree(workspace, team_ids=scope.team_ids(workspace))
+    label_teams(workspace, [row.node for row in rows])
     context = {
         "rows": rows,
+        "bar": bar,
+        "scope": scope,
+        "all_teams_url": bar.url(team=ALL),
         "can_manage": allows(request.role, "plans.manage"),
         "can_see_money": allows(request.role, "budgets.view"),
     }

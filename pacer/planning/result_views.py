@@ -13,6 +13,7 @@ from pacer.metrics.labels import MODEL_LABELS
 from pacer.planning import results as planning_results
 from pacer.planning.models import Vendor
 from pacer.planning.money import money_column
+from pacer.planning.scope import ALL, TeamScope, team_filter
 from pacer.warehouse.sync import default_store
 from pacer.web.filters import Choice, DateRange, FilterBar
 from pacer.web.tables import Column, Table
@@ -20,8 +21,9 @@ from pacer.web.tables import Column, Table
 CALL_LABELS = {"scale": "Scale", "keep": "Keep", "stop": "Stop"}
 
 
-def _results(request, html_id: str):
-    """The filter bar (dates, model) and the results, or the reason there are none."""
+def _results(request, html_id: str, scope: TeamScope | None = None):
+    """The filter bar (dates, model, and the team with a ``scope``) and the results (of
+    the scope's nodes), or the reason there are none."""
     store = default_store()
     bounds = activity_bounds(store, request.workspace.pk)
     bar = FilterBar(
@@ -34,6 +36,7 @@ def _results(request, html_id: str):
                 list(MODEL_LABELS.items()),
                 default=planning_results.DEFAULT_MODEL,
             ),
+            *([scope.choice] if scope else []),
         ],
         html_id=html_id,
     )
@@ -44,7 +47,12 @@ def _results(request, html_id: str):
         return bar, None, "No data yet: record spend, send events or load the demo, then sync."
     try:
         found = planning_results.node_results(
-            request.workspace, store, start=start, end=end, model=bar.values["model"]
+            request.workspace,
+            store,
+            start=start,
+            end=end,
+            model=bar.values["model"],
+            node_ids=scope.node_ids(request.workspace) if scope else None,
         )
     except JourneyError as error:
         return bar, None, str(error)
@@ -96,9 +104,14 @@ def _portfolio_table(request, found) -> Table:
 
 @page("budgets.view")
 def results(request):
-    bar, found, problem = _results(request, "results-filters")
+    """Every node's results; a member of teams sees their nodes (``scope.team_filter``)
+    and the ancestors that place them, whose totals add up those nodes only."""
+    scope = team_filter(request)
+    bar, found, problem = _results(request, "results-filters", scope)
     context = {
         "bar": bar,
+        "scope": scope,
+        "all_teams_url": bar.url(team=ALL),
         "found": found,
         "problem": problem,
         "model_label": MODEL_LABELS[bar.values["model"]],

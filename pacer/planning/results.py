@@ -94,6 +94,7 @@ class NodeResult:
     depth: int
     own: Outcome = field(default_factory=Outcome)
     total: Outcome = field(default_factory=Outcome)
+    context: bool = False  # not of the nodes asked for: shown to place them, own left out
 
 
 @dataclass
@@ -110,11 +111,22 @@ def _instant(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def _tree_order(workspace: Workspace) -> list[tuple[PlanNode, int]]:
-    nodes = list(PlanNode.objects.filter(workspace=workspace).select_related("campaign", "owner"))
+def _tree_order(workspace: Workspace, node_ids: set[int] | None) -> list[tuple[PlanNode, int]]:
+    """The nodes in tree order: all, or ``node_ids`` and their ancestors."""
+    nodes = {
+        n.pk: n
+        for n in PlanNode.objects.filter(workspace=workspace).select_related("campaign", "owner")
+    }
+    shown = set(nodes)
+    if node_ids is not None:
+        shown = set()
+        for node_id in node_ids:
+            while node_id is not None and node_id in nodes and node_id not in shown:
+                shown.add(node_id)
+                node_id = nodes[node_id].parent_id
     children: dict[int | None, list[PlanNode]] = defaultdict(list)
-    for node in nodes:
-        children[node.parent_id].append(node)
+    for node_id in shown:
+        children[nodes[node_id].parent_id].append(nodes[node_id])
     for siblings in children.values():
         siblings.sort(key=lambda n: (n.name.lower(), n.pk))
     ordered, stack = [], [(node, 0) for node in reversed(children[None])]
@@ -143,14 +155,22 @@ def check_model(model: str) -> str:
 
 
 def node_results(
-    workspace: Workspace, store: Store, *, start: date, end: date, model: str = DEFAULT_MODEL
+    workspace: Workspace,
+    store: Store,
+    *,
+    start: date,
+    end: date,
+    model: str = DEFAULT_MODEL,
+    node_ids: set[int] | None = None,
 ) -> Results:
     """Every node's own and total results from ``start`` to ``end`` (inclusive) under
-    ``model``, in tree order."""
+    ``model``, in tree order; with ``node_ids`` (a team's, ``scope.nodes_of_teams``) only
+    those nodes and the ancestors that place them, whose own results are left out so each
+    total adds up those nodes' only."""
     check_model(model)
     if end < start:
         raise JourneyError("end: must not be before start")
-    ordered = _tree_order(workspace)
+    ordered = _tree_order(workspace, node_ids)
     spend = dict(
         SpendEntry.objects.filter(
             workspace=workspace, day__gte=start, day__lte=end, campaign__plan_node__isnull=False
@@ -164,7 +184,11 @@ def node_results(
     credits, model_total, problem = _credits(store, workspace, start, end, model)
     clv = clv_by_acquisition_campaign(workspace, _instant(start), _instant(end + timedelta(days=1)))
     own: dict[int, Outcome] = {}
+    context = {n.pk for n, _ in ordered} - node_ids if node_ids is not None else set()
     for node, _ in ordered:
+        if node.pk in context:
+            own[node.pk] = Outcome()
+            continue
         outcome = Outcome(spend=spend.get(node.pk, ZERO))
         if node.campaign is not None:
             key = node.campaign.key
@@ -181,7 +205,10 @@ def node_results(
         total.add(own[node.pk])
         if node.parent_id is not None:
             totals.setdefault(node.parent_id, Outcome()).add(total)
-    rows = [NodeResult(node, depth, own[node.pk], totals[node.pk]) for node, depth in ordered]
+    rows = [
+        NodeResult(node, depth, own[node.pk], totals[node.pk], node.pk in context)
+        for node, depth in ordered
+    ]
     return Results(model, start, end, rows, model_total, problem)
 
 
@@ -212,7 +239,7 @@ def portfolio(results: Results) -> list[PortfolioRow]:
     """The nodes linked to a campaign, best ROMI first, each with its call and the reason."""
     rows = []
     for item in results.rows:
-        if item.node.campaign is None:
+        if item.node.campaign is None or item.context:
             continue
         outcome, channel = item.own, item.node.campaign.channel
         interval = romi_interval(outcome)

@@ -20,7 +20,15 @@ from django.db.models.functions import TruncMonth
 from pacer.core.models import Workspace
 from pacer.planning import summary
 from pacer.planning.budget_actions import committed_base
-from pacer.planning.models import BudgetLine, Invoice, PlanNode, PurchaseOrder, SpendEntry
+from pacer.planning.models import (
+    BudgetLine,
+    Invoice,
+    PlanFact,
+    PlanNode,
+    PurchaseOrder,
+    SpendEntry,
+)
+from pacer.planning.scope import nodes_of_teams
 
 ZERO = Decimal(0)
 MONEY = ("planned", "committed", "invoiced", "actual", "unplanned")
@@ -68,6 +76,7 @@ class NodeRow:
     own: Figures = field(default_factory=Figures)
     total: Figures = field(default_factory=Figures)
     child_allocation: Decimal = ZERO
+    context: bool = False  # not the viewer's teams': shown only to place their nodes
 
 
 def line_figures(
@@ -192,13 +201,53 @@ def roll_up(parents: dict[int, int | None], own: dict[int, Figures]) -> dict[int
     return totals
 
 
-def tree(workspace: Workspace, root_id: int | None = None) -> list[NodeRow]:
+def team_figures(workspace: Workspace, team_ids: set[int]) -> dict[int, Figures]:
+    """Each node's own figures counting only the money of ``team_ids`` (a line's team,
+    else its node's inherited one: the facts' rule, ``pacer.planning.facts``); the spend
+    no line matched is in ``actual`` there, so ``unplanned`` stays 0 and ``spent`` is
+    the same sum."""
+    rows = (
+        PlanFact.objects.filter(workspace=workspace, team_id__in=sorted(team_ids))
+        .values("node_id")
+        .annotate(**{m: Sum(m) for m in ("planned", "committed", "invoiced", "actual")})
+        .order_by()
+    )
+    return {
+        row["node_id"]: Figures(
+            *(Decimal(row[m]).scaleb(-2) for m in ("planned", "committed", "invoiced", "actual"))
+        )
+        for row in rows
+    }
+
+
+def _with_ancestors(nodes: dict[int, PlanNode], node_ids: set[int]) -> set[int]:
+    shown = set()
+    for node_id in node_ids:
+        while node_id is not None and node_id in nodes and node_id not in shown:
+            shown.add(node_id)
+            node_id = nodes[node_id].parent_id
+    return shown
+
+
+def tree(
+    workspace: Workspace, root_id: int | None = None, team_ids: set[int] | None = None
+) -> list[NodeRow]:
     """The plan tree (or the subtree under ``root_id``), depth first by name, each node
-    with its own and rolled-up figures."""
+    with its own and rolled-up figures. With ``team_ids`` (not with ``root_id``): only the
+    nodes of those teams (``scope.nodes_of_teams``), and those of other teams holding
+    their money and the ancestors that place them (both ``context``), every figure
+    counting only those teams' money."""
     nodes = {n.pk: n for n in PlanNode.objects.filter(workspace=workspace).select_related("owner")}
+    scoped: dict[int, Figures] | None = None
+    shown = mine = set(nodes)
+    if team_ids is not None:
+        scoped = team_figures(workspace, team_ids)
+        mine = nodes_of_teams(workspace, team_ids)
+        shown = _with_ancestors(nodes, mine | set(scoped))
     children: dict[int | None, list[PlanNode]] = defaultdict(list)
     for node in nodes.values():
-        children[node.parent_id].append(node)
+        if node.pk in shown:
+            children[node.parent_id].append(node)
     for siblings in children.values():
         siblings.sort(key=lambda n: (n.name.lower(), n.pk))
     top = [nodes[root_id]] if root_id is not None else children[None]
@@ -209,14 +258,18 @@ def tree(workspace: Workspace, root_id: int | None = None) -> list[NodeRow]:
         ordered.append((node, depth))
         stack.extend((child, depth + 1) for child in reversed(children[node.pk]))
     ids = [node.pk for node, _ in ordered]
-    found = node_figures(workspace, ids if root_id is not None else None)
+    if scoped is None:
+        found = node_figures(workspace, ids if root_id is not None else None)
+    else:
+        found = scoped
     own: dict[int, Figures] = {node_id: found.get(node_id, Figures()) for node_id in ids}
     parents = {node.pk: node.parent_id for node, _ in ordered}
     totals = roll_up(parents, own)
     rows = []
     for node, depth in ordered:
         allocated = sum((c.allocation or ZERO for c in children[node.pk]), ZERO)
-        rows.append(NodeRow(node, depth, own[node.pk], totals[node.pk], allocated))
+        context = node.pk not in mine
+        rows.append(NodeRow(node, depth, own[node.pk], totals[node.pk], allocated, context))
     return rows
 
 

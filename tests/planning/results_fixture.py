@@ -9,11 +9,16 @@
 
 from datetime import date
 
+from pacer.core.actions import create_user
+from pacer.core.models import Membership
+from pacer.core.roles import Role
 from pacer.metrics.cube import refresh_cube
 from pacer.people.actions import record_predictions
 from pacer.people.selectors import contacts_by_user_id
 from pacer.planning.actions import create_campaign, record_spend
-from pacer.planning.plan_actions import create_node
+from pacer.planning.plan_actions import create_node, update_node
+from pacer.teams.actions import update_team
+from pacer.teams.selectors import team_by_key
 from pacer.warehouse.sync import sync
 
 START, END = date(2026, 1, 1), date(2026, 2, 28)
@@ -94,3 +99,24 @@ def build_results_plan(workspace, tracker) -> dict:
         workspace, {people["P1"]: (150.0, 0.5, 0.1), people["P2"]: (420.0, 0.7, 0.3)}
     )
     return {"root": root, "search": search, "leaf": leaf, "spring": spring, "summer": summer}
+
+
+def add_teams(workspace, made: dict) -> None:
+    """Put Search (and the Spring search under it) on the performance team, add a Brand
+    program on the brand team with 700 of TV spend on 2026-01-08, and a marketer 'pat'
+    of the performance team."""
+    values = {"kind": "program", "name": "Search", "fiscal_year": 2026, "campaign": "summer"}
+    update_node(made["search"], {**values, "team": "performance"})
+    tv = create_campaign(workspace, "brand-tv", "tv")
+    create_node(
+        workspace,
+        {"kind": "program", "name": "Brand", "fiscal_year": 2026, "team": "brand",
+         "campaign": "brand-tv"},
+        parent_id=made["root"].pk,
+    )  # fmt: skip
+    record_spend(workspace, [{"day": date(2026, 1, 8), "channel": "tv", "campaign": tv,
+                              "amount": 700}])  # fmt: skip
+    marketer = create_user(workspace, "pat", "correct-horse-1", Role.MARKETER)
+    team = team_by_key(workspace, "performance")
+    membership = Membership.objects.get(workspace=workspace, user=marketer)
+    update_team(team, name=team.name, member_ids=[membership.pk])

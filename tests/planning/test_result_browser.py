@@ -10,7 +10,7 @@ from pacer.planning.budget_actions import plan_lines
 from pacer.planning.close_actions import close_month
 from pacer.planning.models import BudgetLine
 from pacer.planning.purchase_actions import issue_order, record_invoice, save_vendor
-from tests.planning.results_fixture import build_results_plan
+from tests.planning.results_fixture import add_teams, build_results_plan
 from tests.web.test_layout import WIDTHS, _check, _context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,6 +45,25 @@ def test_result_pages_fit_every_width_and_pass_axe(live_server, browser, admin, 
         context, page, problems = _context(browser, width, "ada", live_server.url)
         for name, path in pages:
             page.goto(live_server.url + path)
+            found += _check(page, name, width, problems)
+        context.close()
+    assert found == []
+
+
+def test_a_team_members_plan_tree_and_results_fit_every_width(
+    live_server, browser, workspace, tracker
+):
+    """The two pages as a marketer of the performance team sees them: the plan greyed
+    above their program, no Brand."""
+    made = build_results_plan(workspace, tracker)
+    add_teams(workspace, made)
+    found = []
+    for width in WIDTHS:
+        context, page, problems = _context(browser, width, "pat", live_server.url)
+        for name, path in [("plan-tree-team", "/plans/"), ("plan-results-team", "/plans/results/")]:
+            page.goto(live_server.url + path)
+            assert page.locator("#team-scope").is_visible()
+            assert page.locator("tbody th a", has_text="Brand").count() == 0
             found += _check(page, name, width, problems)
         context.close()
     assert found == []

@@ -10,7 +10,7 @@ from django.test import Client
 from pacer.planning.budget_actions import plan_lines
 from pacer.planning.models import BudgetLine
 from pacer.planning.purchase_actions import issue_order, record_invoice, save_vendor
-from tests.planning.results_fixture import build_results_plan
+from tests.planning.results_fixture import add_teams, build_results_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +93,32 @@ def test_scorecards_count_delivery_by_the_deadline(client, workspace, plan, admi
         "Northwind", "Agency", "$2,000.00", "$2,000.00", "$400.00", "2", "$200.00", "-50.0%",
         "1", "1", "50.0%",
     ]  # fmt: skip
+
+
+def test_a_team_member_sees_their_nodes_results_and_the_ancestors_with_their_share_only(
+    workspace, admin, plan
+):
+    """Search (and the Spring search under it) on the performance team, a Brand program
+    with 700 of TV spend on the brand team: a performance marketer sees FY2026 only to
+    place Search, with Search's figures, never Brand's; an admin sees everything."""
+    add_teams(workspace, plan)
+    pat = Client()
+    pat.login(username="pat", password="correct-horse-1")
+    url = "/plans/results/?start=2026-01-01&end=2026-02-28&range=&model=linear"
+    page = pat.get(url).content.decode()
+    rows = {r[0]: r for r in _cells(page, "results-tree")[1:]}
+    assert list(rows) == ["FY2026", "Search", "Spring search"]
+    assert rows["FY2026"][1:] == rows["Search"][1:] and rows["FY2026"][1] == "$1,900.00"
+    assert 'data-context="1"' in page.split('id="results-tree"')[1].split("Search")[0]
+    assert "Showing the plan nodes and results of your teams (Performance)." in page
+    assert {r[0] for r in _cells(page, "portfolio")[1:]} == {"Search", "Spring search"}
+    ada = Client()
+    ada.login(username="ada", password="correct-horse-1")
+    for client, query in ((ada, ""), (pat, "&team=all")):
+        rows = {r[0]: r for r in _cells(client.get(url + query).content.decode(),
+                                         "results-tree")[1:]}  # fmt: skip
+        assert list(rows) == ["FY2026", "Brand", "Search", "Spring search"], query
+        assert rows["FY2026"][1] == "$2,600.00" and rows["Brand"][1] == "$700.00"
+    rows = {r[0]: r for r in _cells(pat.get(url + "&team=brand").content.decode(),
+                                     "results-tree")[1:]}  # fmt: skip
+    assert list(rows) == ["FY2026", "Brand"] and rows["FY2026"][1] == "$700.00"

@@ -4,6 +4,7 @@ pages and the planned-vs-actual report by default (a node without a team belongs
 nearest ancestor's), with ``?team=all`` to see everything."""
 
 import json
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -322,3 +323,74 @@ def test_the_rest_report_shows_a_marketers_teams_by_default_and_all_when_asked(w
     assert "team" in response.json()["errors"]
     admin = api_of(workspace, "ari", Role.ADMIN, ["content"])  # sees all by default
     assert api_total(admin, rows="channel")[:2] == (everything["t"], Decimal("9000.25"))
+
+
+def tree_cells(client, query: str = "") -> dict[str, list[str]]:
+    """The plan tree page's rows by node name: kind, team, dates, envelope, planned,
+    committed, invoiced, spent (as shown), and whether the row only places others."""
+    response = client.get(f"/plans/{query}")
+    assert response.status_code == 200
+    html = response.content.decode()
+    body = html.split('id="plan-tree"', 1)[1].split("</table>", 1)[0]
+    found = {}
+    for attributes, row in re.findall(r"<tr data-depth[^>]*?( data-context=\"1\")?>(.*?)</tr>",
+                                      body, re.S):  # fmt: skip
+        cells = [
+            re.sub(r"<[^>]+>|\s+", " ", c).strip()
+            for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+        ]
+        found[cells[0]] = [*cells[1:], "context" if attributes else "mine"]
+    return found
+
+
+def test_the_plan_tree_shows_a_members_nodes_their_ancestors_and_only_their_money(performer):
+    rows = tree_cells(performer)
+    assert list(rows) == ["FY2026 marketing plan", "Performance", "Spring social push"]
+    # the plan is no team's: it places Performance, with Performance's money only (the
+    # lines 12,000 + 8,000 + 15,000, the order of 9,000, the invoice of 4,000, the spend
+    # 8,000.25), never Brand's 43,200 and 5,000 planned, its 3,000 order or its 1,000 spent
+    assert rows["FY2026 marketing plan"][3:] == [
+        "—", "$35,000.00", "$9,000.00", "$4,000.00", "$8,000.25", "context"
+    ]  # fmt: skip
+    assert rows["Performance"][3:] == [
+        "$150,000.00", "$35,000.00", "$9,000.00", "$4,000.00", "$8,000.25", "mine"
+    ]  # fmt: skip
+    found, _ = report(performer, "rows=channel")  # the same money as the report's
+    assert (found.total.planned, found.total.actual) == (Decimal(35000), Decimal("8000.25"))
+    page = performer.get("/plans/").content.decode()
+    assert "Showing the plan nodes and money of your teams (Performance)." in page
+    assert 'href="?team=all" id="team-scope-all"' in page
+    assert "$250,000.00" not in page and "43,200" not in page and "TV flight" not in page
+
+
+def test_the_plan_tree_of_all_teams_or_of_another_team_is_chosen_in_the_url(
+    performer, administrator
+):
+    everything = tree_cells(administrator)
+    assert list(everything) == EVERY_NODE
+    assert everything["FY2026 marketing plan"][3:] == [
+        "$250,000.00", "$83,200.00", "$12,000.00", "$4,000.00", "$9,000.25", "mine"
+    ]  # fmt: skip
+    assert tree_cells(performer, "?team=all") == everything
+    brand = tree_cells(performer, "?team=brand")
+    assert list(brand) == ["FY2026 marketing plan", "Brand", "TV flight"]
+    assert brand["FY2026 marketing plan"][3:] == [
+        "—", "$48,200.00", "$3,000.00", "$0.00", "$1,000.00", "context"
+    ]  # fmt: skip
+
+
+def test_a_line_of_the_team_on_another_teams_node_is_placed_and_counted_once(
+    workspace, plan, performer
+):
+    flight = PlanNode.objects.get(workspace=workspace, name="TV flight")  # brand's
+    plan_lines(
+        workspace,
+        [{"node": flight.pk, "month": "2026-06", "channel": "paid_social",
+          "team": "performance", "amount": 700}],
+    )  # fmt: skip
+    rows = tree_cells(performer)
+    assert list(rows) == [
+        "FY2026 marketing plan", "Brand", "TV flight", "Performance", "Spring social push"
+    ]  # fmt: skip
+    assert rows["TV flight"][3:] == ["—", "$700.00", "$0.00", "$0.00", "$0.00", "context"]
+    assert rows["Brand"][4] == "$700.00" and rows["FY2026 marketing plan"][4] == "$35,700.00"
