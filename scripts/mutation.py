@@ -145,6 +145,18 @@ TESTS = {
     ],
     "pacer/planning/actions.py": ["tests/planning"],
     "pacer/leads/actions.py": ["tests/leads"],
+    # the sender: every test that runs `deliver` (the crash tests are left out by glob)
+    "pacer/messaging/delivery.py": [
+        "tests/messaging/test_broadcasts.py",
+        "tests/messaging/test_scheduling.py",
+        "tests/messaging/test_cap_race.py",
+        "tests/messaging/test_bounces.py",
+        "tests/messaging/test_tracking.py",
+        "tests/messaging/test_recipient_outcomes.py",
+        "tests/messaging/test_outcomes.py",
+        "tests/messaging/test_subject_test.py",
+        "tests/messaging/test_asset_rights.py",
+    ],
 }
 
 
