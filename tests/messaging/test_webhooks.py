@@ -136,3 +136,36 @@ def test_delivery_emits_sent_and_bounced_events_to_subscribed_endpoints(workspac
         ("https://hooks.example/x", "message.sent", "ada@x.test"),
         ("https://hooks.example/y", "message.bounced", "gone@x.test"),
     ]
+    # each event whole: its once-key names the message, its data the message, the
+    # broadcast and the contact (a subscriber joins on them), a bounce its reason
+    from pacer.messaging.models import Message
+    from pacer.people.models import Contact
+
+    ids = {}
+    for email in ("ada@x.test", "gone@x.test"):
+        message = Message.objects.get(email=email)
+        ids[email] = (message.pk, Contact.objects.get(workspace=workspace, email=email).pk)
+    events = {d.payload["type"]: (d.key, d.payload["data"]) for d in WebhookDelivery.objects.all()}
+    sent_id, ada = ids["ada@x.test"]
+    bounced_id, gone = ids["gone@x.test"]
+    assert events == {
+        "message.sent": (
+            f"message.sent:{sent_id}",
+            {
+                "message_id": sent_id,
+                "broadcast_id": broadcast.pk,
+                "contact_id": ada,
+                "email": "ada@x.test",
+            },
+        ),
+        "message.bounced": (
+            f"message.bounced:{bounced_id}",
+            {
+                "message_id": bounced_id,
+                "broadcast_id": broadcast.pk,
+                "contact_id": gone,
+                "email": "gone@x.test",
+                "reason": "550 5.1.1 no such user",
+            },
+        ),
+    }
