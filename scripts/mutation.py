@@ -148,6 +148,7 @@ TESTS = {
     # the sender: every test that runs `deliver` (the crash tests are left out by glob)
     "pacer/messaging/delivery.py": [
         "tests/messaging/test_broadcasts.py",
+        "tests/messaging/test_session_failure.py",
         "tests/messaging/test_scheduling.py",
         "tests/messaging/test_cap_race.py",
         "tests/messaging/test_bounces.py",
