@@ -76,6 +76,8 @@ def hosted_form(request, workspace: str, key: str):
         else [],
         "values": {},
         "errors": {},
+        # the refusals with a field of their own link to it (not "form": a closed form)
+        "field_names": ",".join([*form.fields, *(["location"] if form.ask_location else [])]),
         **_visit(request, embed=request.GET.get("embed") == "1"),
         "embed": request.GET.get("embed") == "1",
         # the form's own page shows it: nothing it sends is taken

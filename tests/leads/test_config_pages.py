@@ -10,6 +10,7 @@ from pacer.core.models import AuditEntry, Role
 from pacer.leads import rules, staff
 from pacer.leads.models import Agent, LocatingRule, LocationArea, PostalCentroid, RoutingRule
 from pacer.people.actions import upsert_locations
+from tests.web.error_links import broken_error_links, error_links
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-1"
@@ -217,6 +218,16 @@ def test_opening_hours_are_set_from_the_routing_page(workspace, setup):
     assert 'id="field-timezone-error"><p>&#x27;Europe/Nowhere&#x27; is not a known time zone' in (
         response.content.decode()
     )
+    assert broken_error_links(response.content.decode()) == []
+    nothing = client.post("/leads/routing/", {"location": "north", "timezone": "", "weekly": ""})
+    page = nothing.content.decode()  # "hours: give a timezone ...": links to the week's field
+    assert nothing.status_code == 422 and error_links(page) == ["field-weekly"]
+    assert broken_error_links(page) == []
+    for weekly in ("mon 25:00-26:00", "x" * 3000):  # the hours' own refusals: at their field
+        page = client.post(
+            "/leads/routing/", {"location": "north", "timezone": "UTC", "weekly": weekly}
+        )
+        assert page.status_code == 422 and broken_error_links(page.content.decode()) == []
     from pacer.leads.models import LocationHours
 
     assert list(LocationHours.objects.values_list("location_id", "timezone", "weekly")) == [
@@ -308,6 +319,7 @@ def test_refused_locating_writes_show_under_their_field_and_write_nothing(worksp
             posted,
             page[:0],
         )
+        assert error_links(page) and broken_error_links(page) == [], posted
     assert (
         list(LocationArea.objects.values_list("postal_codes", flat=True)),
         AuditEntry.objects.count(),

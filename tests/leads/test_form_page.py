@@ -13,6 +13,7 @@ from pacer.ingest.models import Event
 from pacer.leads.models import FormHit, LeadForm
 from pacer.people.models import Consent
 from tests.leads.test_forms import URL, WORDING, offer  # noqa: F401 (a fixture)
+from tests.web.error_links import broken_error_links, error_links
 
 pytestmark = pytest.mark.django_db
 PAGE = "/leads/forms/spring-offer/"
@@ -163,6 +164,8 @@ def test_refusals_show_inline_under_their_rows_and_change_nothing(manager, offer
     assert 'id="field-consents[2].channel-error"' in html  # under its own field
     assert f"{NEW_WORDING}</textarea>" in html  # what was typed is kept
     assert _state(offer) == before and AuditEntry.objects.count() == audited
+    # each reason's link lands on its field, a group's on its fieldset (focusable)
+    assert "field-fields" in error_links(html) and broken_error_links(html) == []
 
 
 def test_a_changed_wording_leaves_what_earlier_submissions_recorded(
@@ -192,3 +195,19 @@ def test_the_preview_takes_no_submission(offer):  # noqa: F811
     answer = Client().post(URL + "?embed=1&preview=1", {"email": "mia@example.com"})
     assert answer.status_code == 200 and "Preview: submissions are off." in answer.content.decode()
     assert not Event.objects.exists() and not FormHit.objects.exists()
+
+
+def test_a_closed_form_says_so_above_its_fields_and_links_nowhere(offer):  # noqa: F811
+    offer.active = False
+    offer.save()
+    refused = Client().post(URL, {"email": "mia@example.com"})
+    html = refused.content.decode()
+    assert refused.status_code == 422
+    assert "this form no longer takes submissions" in html
+    assert error_links(html) == [] and broken_error_links(html) == []
+    offer.active = True
+    offer.save()
+    refused = Client().post(URL, {"email": "not an address"})
+    html = refused.content.decode()
+    assert refused.status_code == 422
+    assert error_links(html) == ["field-email"] and broken_error_links(html) == []
