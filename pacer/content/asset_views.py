@@ -17,6 +17,7 @@ from pacer.core import clock
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
+from pacer.web.address import show_at
 from pacer.web.filters import Choice, FilterBar, Text
 from pacer.web.tables import Column, Table
 
@@ -174,6 +175,7 @@ def _release_edits(asset, refused: Refused | None) -> list[tuple]:
 def _detail(request, asset, refused: Refused | None = None):
     """The asset page; ``refused``: the form that was refused, shown again (422) with what
     was typed and the reasons at its fields (a dialog's form comes back open)."""
+    show_at(request, reverse("asset-detail", args=[asset.pk]))
     can_manage = allows(request.role, "assets.manage")
     typed = refused.values if refused else {}
     errors = refused.errors if refused else {}

@@ -20,6 +20,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.core.roles import Role
 from pacer.core.selectors import role_of
+from pacer.web.address import show_at
 from pacer.web.components import flash_errors
 from pacer.web.tables import Column, Table
 
@@ -62,6 +63,7 @@ def partner_list(request):
 
 
 def _list_page(request, *, form=None, errors=None, status=200):
+    show_at(request, reverse("partner-list"))
     return render(
         request,
         "content/partners.html",
@@ -109,6 +111,7 @@ def _detail_page(request, found, refused: tuple[str, dict, dict] | None = None):
     """The partner's page; ``refused``: (which form: ``share``, ``login`` or ``active``,
     what was typed, the reasons), shown again (422) with the reasons at its fields; a
     password typed is never shown back."""
+    show_at(request, reverse("partner", args=[found.pk]))
     form, typed, errors = refused or ("", {}, {})
     share_form = typed if form == "share" else {"renditions": ["medium", "thumbnail"]}
     shown = partners.portal(found)

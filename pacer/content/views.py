@@ -19,6 +19,7 @@ from pacer.core.permissions import allows, page
 from pacer.core.selectors import members
 from pacer.planning import selectors as planning
 from pacer.teams import selectors as teams
+from pacer.web.address import show_at
 from pacer.web.filters import Choice, FilterBar, Text
 from pacer.web.tables import Column, Table
 
@@ -109,19 +110,37 @@ def item_list(request):
     return _list(request, {})
 
 
-def _reviewers(data) -> list[dict]:
-    """Up to three (step name, reviewer) pairs from the form; blank pairs are skipped."""
-    plan = []
+def _reviewers(data) -> tuple[list[dict], list[int]]:
+    """Up to three (step name, reviewer) pairs from the form, blank pairs skipped, and the
+    number of the form's step each came from."""
+    plan, steps = [], []
     for n in (1, 2, 3):
         name, reviewer = data.get(f"step{n}_name", "").strip(), data.get(f"step{n}_reviewer", "")
         if name or reviewer:
             plan.append({"name": name, "reviewer": int(reviewer) if reviewer.isdecimal() else None})
-    return plan
+            steps.append(n)
+    return plan, steps
+
+
+def _at_steps(errors: dict, steps: list[int]) -> dict:
+    """A refusal's ``reviewers[i].reviewer`` (and ``.name``, ``.due_on``) as the form's
+    ``stepN_reviewer`` (``stepN_name``), so the reason shows under the field it concerns."""
+    placed = {}
+    for path, reason in errors.items():
+        if path.startswith("reviewers[") and "]" in path:
+            index = int(path[len("reviewers[") : path.index("]")])
+            field = "reviewer" if path.endswith(".reviewer") else "name"
+            path = f"step{steps[index] if index < len(steps) else 1}_{field}"
+        elif path == "reviewers":
+            path = "step1_name"
+        placed[path] = reason
+    return placed
 
 
 @page("content.edit")
 def _create(request):
     data = request.POST
+    plan, steps = _reviewers(data)
     try:
         item = actions.create_item(
             request.workspace,
@@ -133,12 +152,12 @@ def _create(request):
             theme_id=data.get("theme") or None,
             campaign_key=data.get("campaign_key", ""),
             owner=request.user,
-            reviewers=_reviewers(data),
+            reviewers=plan,
             scheduled_for=data.get("scheduled_for", ""),
             actor=request.user,
         )
     except ValidationFailed as error:
-        return _list(request, data, error.errors, status=422)
+        return _list(request, data, _at_steps(error.errors, steps), status=422)
     messages.success(request, f"“{item.title}” created as {item.state}.")
     return HttpResponseRedirect(reverse("content-item", args=[item.pk]))
 
@@ -193,9 +212,18 @@ def _flag_forms(flags, refused: Refused | None) -> list[tuple]:
     ]
 
 
+def _move_button(moves: list[tuple[str, str]], refused: Refused | None) -> str:
+    """The id of the button of the refused move (where its reasons link), else of the
+    first move; none when the item has no moves on the page."""
+    states = [state for state, _ in moves]
+    wanted = refused.values.get("state") if refused and refused.form == "state" else None
+    return f"move-{wanted if wanted in states else states[0]}" if states else ""
+
+
 def item_page(request, item, refused: Refused | None = None):
     """The item page; ``refused``: the form that was refused, shown again (422) with what
     was typed and the reasons at its fields (nothing was written)."""
+    show_at(request, reverse("content-item", args=[item.pk]))
     flow = selectors.workflow(request.workspace)
     latest = selectors.latest_version(item)
     versions = list(item.versions.select_related("author").order_by("-number"))
@@ -220,6 +248,7 @@ def item_page(request, item, refused: Refused | None = None):
         "uses": item.asset_uses.select_related("asset"),
         "handoffs": item.handoffs.select_related("version").order_by("pk"),
         "moves": moves if can_edit else [],
+        "state_target": _move_button(moves if can_edit else [], refused),
         "can_edit": can_edit,
         "can_review": allows(request.role, "content.review"),
         "asset_choices": asset_choices,
@@ -278,11 +307,11 @@ def item_transition(request, item_id: int):
     state = request.POST.get("state", "")
     if state == "published" and not allows(request.role, "content.publish"):
         refused = {"state": "your role does not allow publishing"}
-        return item_page(request, item, Refused("state", {}, refused))
+        return item_page(request, item, Refused("state", {"state": state}, refused))
     try:
         actions.transition(item, state, actor=request.user)
     except ValidationFailed as error:
-        return item_page(request, item, Refused("state", {}, error.errors))
+        return item_page(request, item, Refused("state", {"state": state}, error.errors))
     label = selectors.workflow(item.workspace).label(state).lower()
     messages.success(request, f"“{item.title}” is now {label}.")
     return _back(item)

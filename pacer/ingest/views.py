@@ -10,12 +10,14 @@ from django.views.decorators.http import require_POST
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import page
 from pacer.ingest import actions, selectors
+from pacer.web.address import show_at
 from pacer.web.components import flash_errors
 
 PAGE_SIZE = 50
 
 
 def _page(request, *, origins: str | None = None, errors=None, status: int = 200):
+    show_at(request, reverse("ingestion"))
     events = Paginator(selectors.quarantined(request.workspace.pk), PAGE_SIZE)
     if origins is None:
         origins = "\n".join(selectors.allowed_origins(request.workspace.pk))

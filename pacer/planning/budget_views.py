@@ -342,6 +342,7 @@ def vendor(request, vendor_id: int):
             "currency": request.workspace.currency,
         },
         "errors": {},
+        "order_errors": {},
     }
     if request.method == "POST":
         check(request.role, "budgets.manage")
@@ -365,7 +366,7 @@ def _issue_order(request, found: Vendor, context):
             raise ValidationFailed(errors)
         order = purchase_actions.issue_order(request.workspace, values, actor=request.user)
     except ValidationFailed as error:
-        context |= {"order_form": form, "errors": {**error.errors, **errors}}
+        context |= {"order_form": form, "order_errors": {**error.errors, **errors}}
         return render(request, "planning/vendor.html", context, status=422)
     messages.success(request, f"Purchase order {order.number} issued.")
     return HttpResponseRedirect(reverse("order", args=[order.pk]))

@@ -12,6 +12,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.planning import close_actions
 from pacer.planning.close_selectors import close_report
+from pacer.web.address import show_at
 from pacer.web.filters import Choice, FilterBar
 
 
@@ -31,6 +32,7 @@ def _month_close_page(request, month: str = "", reason: str = "", errors=None, r
     this_year = timezone.localdate(clock.now()).year
     years = _years(this_year)
     refused_year = month[:4] if month[:4] in dict(years) else str(this_year)
+    show_at(request, reverse("budget-close") + (f"?year={refused_year}" if errors else ""))
     bar = FilterBar(
         request,
         [Choice("year", "Year", years, default=refused_year)],
@@ -39,19 +41,34 @@ def _month_close_page(request, month: str = "", reason: str = "", errors=None, r
     )
     year = int(bar.values["year"])
     rows = close_report(request.workspace, year)
+    can_close = allows(request.role, "budgets.manage")
+    can_reopen = allows(request.role, "budgets.approve")
     context = {
         "bar": bar,
         "year": year,
         "rows": rows,
-        "can_close": allows(request.role, "budgets.manage"),
-        "can_reopen": allows(request.role, "budgets.approve"),
+        "can_close": can_close,
+        "can_reopen": can_reopen,
         "refused_month": month,
+        "refused_fields": _fields_of(rows, month, can_close, can_reopen),
         "refused_title": f"{month[:7] or 'The month'} was not {refused}" if refused else "",
         "typed_reason": reason,
         "errors": errors or {},
     }
     status = 422 if errors else 200
     return render(request, "planning/month_close.html", context, status=status)
+
+
+def _fields_of(rows, month: str, can_close: bool, can_reopen: bool) -> str:
+    """The names the refused month's row has a field for (its button is ``month``, a
+    closed month's reason to reopen ``reason``), for the error box's links; none when the
+    month is not a row of the page."""
+    for row in rows:
+        if f"{row.month:%Y-%m}" == month:
+            if row.closed and can_reopen:
+                return "month,reason"
+            return "month" if (can_close and not row.closed) else ""
+    return ""
 
 
 def _back(request) -> HttpResponseRedirect:

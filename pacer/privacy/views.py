@@ -14,6 +14,7 @@ from pacer.privacy import actions, selectors
 from pacer.privacy.identifiers import KINDS
 from pacer.privacy.models import RequestKind, RequestStatus
 from pacer.warehouse.sync import default_store
+from pacer.web.address import show_at
 from pacer.web.tables import Column, Table
 
 CONFIRM_WORD = "ERASE"
@@ -79,8 +80,13 @@ def _fields(form: dict) -> list[tuple[str, str, str]]:
 
 
 def _page(request, *, form: dict, found=None, errors=None, status: int = 200):
+    """The privacy page; a refusal (from the find, export or erase form) names no single
+    identifier when none was given: it links to the first one."""
+    show_at(request, reverse("privacy"))
     context = {
         "fields": _fields(form),
+        "field_names": ",".join(KINDS),
+        "first_field": f"field-{KINDS[0]}",
         "found": found,
         "errors": errors,
         "requests_table": Table(

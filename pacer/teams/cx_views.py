@@ -97,6 +97,7 @@ def experience(request):
 def _experience_page(request, form=None, errors=None, ratings_errors=None):
     """The experience page; after a refused survey (``errors``) or ratings import
     (``ratings_errors``) with the reasons at that form's fields, answered 422."""
+    show_at(request, reverse("cx"))
     bar, start, end = _range(request)
     can_manage = allows(request.role, "cx.manage")
     rows = selectors.location_scoreboard(request.workspace, start, end)

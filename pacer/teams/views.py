@@ -16,6 +16,7 @@ from pacer.core.permissions import allows, page
 from pacer.planning.money import money
 from pacer.teams import actions, selectors
 from pacer.teams.registry import METRICS, month_start, shift_months
+from pacer.web.address import show_at
 from pacer.web.formats import format_value, person
 from pacer.web.tables import Column, Table
 
@@ -103,6 +104,7 @@ def team_scoreboard(request, key: str):
 def _scoreboard_page(request, team, month: date, form: dict | None = None, errors=None):
     """A team's scoreboard for ``month``; after a refused target (``errors``) with the
     reasons at the target form's fields and what was typed kept, answered 422."""
+    show_at(request, reverse("team", args=[team.key]) + (f"?month={month:%Y-%m}" if errors else ""))
     # a franchise owner's view: the team's metrics at one location they may see
     places = selectors.scoreboard_locations(request.workspace, request.user.pk, request.role)
     location = next((p for p in places if p.code == request.GET.get("location")), None)

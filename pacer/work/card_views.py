@@ -1,6 +1,8 @@
 """A card's page: its fields, checklist, comments, labels, links, attachments and history,
 each change a form posted back to the page (``op``)."""
 
+import re
+
 from django.contrib import messages
 from django.db.models.functions import Lower
 from django.http import Http404, HttpResponseRedirect
@@ -53,6 +55,16 @@ def _edit_form(card, posted=None) -> dict:
     }
 
 
+def _error_links(errors: dict, override) -> dict:
+    """Where the error box links: a refused reason to go over a limit to its field (id
+    ``override-reason``, or nothing when the card shows none), the others to theirs."""
+    if "override_reason" not in errors:
+        return {"error_fields": None, "error_target": ""}
+    others = {re.split(r"[.\[ ]", name)[0] for name in errors} - {"override_reason"}
+    target = "override-reason" if override else ""
+    return {"error_fields": ",".join(sorted(others)), "error_target": target}
+
+
 def _card_page(request, card, errors=None, status: int = 200, posted=None):
     show_at(request, reverse("work-card", args=[card.pk]))
     card_labels = list(card.labels.order_by(Lower("name"), "pk"))
@@ -78,6 +90,7 @@ def _card_page(request, card, errors=None, status: int = 200, posted=None):
         "edit": _edit_form(card, posted),
         "override": _override(card),
         "errors": errors or {},
+        **_error_links(errors or {}, _override(card)),
         "can_edit": allows(request.role, "work.edit"),
     }
     return render(request, "work/card.html", context, status=status)
