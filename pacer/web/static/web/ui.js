@@ -8,10 +8,13 @@
   root.classList.add("js");
 
   // A page shown from another address (a refused form, answered from the address it was
-  // posted to) puts its own address back: a reload, a sort or a filter asks the page.
+  // posted to) puts its own address back: a reload, a sort or a filter asks the page. The
+  // fragment stays (a refused form's "#form" brings the reader to its error box).
   const address = document.querySelector("meta[name=pacer-page-address]");
   if (address && window.history.replaceState) {
-    window.history.replaceState(window.history.state, "", address.content);
+    const page = new URL(address.content, window.location.href);
+    page.hash = page.hash || window.location.hash;
+    window.history.replaceState(window.history.state, "", page.href);
   }
 
   function setMenu(toggle, open) {
