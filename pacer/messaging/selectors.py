@@ -14,6 +14,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
 from pacer.core.models import Workspace
+from pacer.messaging import email_health
 from pacer.messaging.models import (
     Broadcast,
     EventKind,
@@ -28,8 +29,12 @@ from pacer.messaging.models import (
 )
 from pacer.people import selectors as people
 
-# Mailbox providers' thresholds (Gmail and Yahoo bulk-sender rules, 2024)
-BOUNCE_LIMIT, COMPLAINT_LIMIT = 0.02, 0.003
+# Mailbox providers' thresholds (Gmail and Yahoo bulk-sender rules, 2024): the ones the
+# workspace's rolling warnings use, as floats for a broadcast's float rates
+BOUNCE_LIMIT, COMPLAINT_LIMIT = (
+    float(email_health.BOUNCE_LIMIT),
+    float(email_health.COMPLAINT_LIMIT),
+)
 
 
 def broadcasts(workspace: Workspace):
