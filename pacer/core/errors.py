@@ -1,5 +1,6 @@
 """Errors for bad input: each names the field and the reason."""
 
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -59,12 +60,20 @@ def check_text(
 MAX_ROW_ID = 2**63 - 1
 
 
+# An id as typed: ASCII digits, optionally signed "+" and spaced ("+5", " 5 ", "007");
+# not what int() also takes ("1_0", "５", "5.0"), so one row has one spelling family.
+_TYPED_ID = re.compile(r"\s*\+?0*([0-9]{1,19})\s*")
+
+
 def row_id(value) -> int | None:
-    """``value`` (an int or its digits) as the id of a row that may exist, or None: not a
-    whole number, or outside 1..MAX_ROW_ID, so no row has it."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError, OverflowError):
+    """``value`` (an int, or its ASCII digits with an optional "+" and surrounding
+    spaces) as the id of a row that may exist, or None: anything else (a bool, a float,
+    "1_0", other scripts' digits) or a number outside 1..MAX_ROW_ID, which no row has."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and (typed := _TYPED_ID.fullmatch(value)):
+        number = int(typed.group(1))
+    else:
         return None
     return number if 1 <= number <= MAX_ROW_ID else None
 

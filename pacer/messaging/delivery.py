@@ -121,10 +121,11 @@ class Transport:
 
 
 def _finish(message: Message, status: str, reason: str = "") -> None:
+    """End a queued message that will not go out: failed or skipped, with the reason (a
+    sent one is marked by ``_mark_sent``, with its webhook events)."""
     Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
         status=status,
         reason=reason[:300],
-        sent_at=clock.now() if status == MessageStatus.SENT else None,
         failed_at=clock.now() if status == MessageStatus.FAILED else None,
         claimed_until=None,
     )

@@ -130,8 +130,8 @@ def mark_read(workspace: Workspace, user: User, *, now: datetime, ids=None) -> i
     answers how many changed. Ids that are not theirs are ignored."""
     found = Notification.objects.filter(workspace=workspace, user=user, read_at__isnull=True)
     if ids is not None:
-        try:
-            found = found.filter(pk__in=[row_id(int(i)) for i in ids])
-        except (TypeError, ValueError):
-            raise ValidationFailed({"ids": "must be notification ids"}) from None
+        numbers = [row_id(i) for i in ids]
+        if None in numbers:
+            raise ValidationFailed({"ids": "must be notification ids"})
+        found = found.filter(pk__in=numbers)
     return found.update(read_at=now)
