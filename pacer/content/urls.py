@@ -51,6 +51,17 @@ urlpatterns = [
         asset_views.release_remove,
         name="asset-release-remove",
     ),
+    path("assets/<int:asset_id>/share/", asset_views.asset_share, name="asset-share"),
+    path(
+        "assets/<int:asset_id>/share/channels/",
+        asset_views.asset_share_channels,
+        name="asset-share-channels",
+    ),
+    path(
+        "assets/share-links/<int:link_id>/revoke/",
+        share_views.link_revoke,
+        name="share-link-revoke",
+    ),
     path(
         "assets/<int:asset_id>/v<int:number>/<slug:kind>/",
         asset_views.asset_file,
