@@ -96,6 +96,11 @@ urlpatterns = [
         name="partner-active",
     ),
     path(
+        "assets/partners/<int:partner_id>/remove/",
+        partner_views.partner_remove,
+        name="partner-remove",
+    ),
+    path(
         "assets/partners/<int:partner_id>/share/",
         partner_views.partner_share,
         name="partner-share",
