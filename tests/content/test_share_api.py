@@ -60,7 +60,8 @@ def test_a_link_to_one_asset_is_made_read_listed_and_its_downloads_counted(call,
     assert made.status_code == 201
     answer = made.json()
     link = ShareLink.objects.get()
-    token = _token(answer.pop("url"))
+    url = answer.pop("url")
+    token = _token(url)
     assert answer == {
         "id": link.pk,
         "label": "Berlin print run",
@@ -81,7 +82,7 @@ def test_a_link_to_one_asset_is_made_read_listed_and_its_downloads_counted(call,
         "downloads": 0,
         "refusals": 0,
     }
-    assert made.json()["url"] == f"http://testserver/share/{token}/"
+    assert url == f"http://testserver/share/{token}/"
     public = Client()
     assert "Beach" in public.get(f"/share/{token}/").content.decode()
     for kind in ("medium", "medium", "original"):
@@ -215,7 +216,7 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(
     answer = call("post", "/share-links", body)
     assert answer.status_code == 422
     errors = answer.json()["errors"]
-    assert [key.split(".")[0] for key in errors] == [field]
+    assert [key.split(".")[0].split("[")[0] for key in errors] == [field]
     if reason is not None:
         assert errors == {field: reason}
     assert _written() == before
