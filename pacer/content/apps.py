@@ -11,6 +11,7 @@ class ContentConfig(DomainConfig):
         ("/content/", "pacer.content.api.router"),
         ("/content/", "pacer.content.asset_api.router"),
         ("/content/", "pacer.content.partner_api.router"),
+        ("/content/", "pacer.content.share_api.router"),
     )
     loops = (
         Loop("content-asset-expiry", "pacer.content.tasks.expire_assets", 300),

@@ -1,16 +1,17 @@
 """Pages for the asset library: search and upload, the asset page (versions and
-renditions, metadata and rights, talent releases, where used, collections, withdrawal),
-and the files themselves."""
+renditions, metadata and rights, talent releases, where used, collections, share links,
+withdrawal), and the files themselves."""
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from pacer.content import assets, releases, selectors, withdrawal
+from pacer.content import assets, releases, selectors, share_links, share_views, withdrawal
 from pacer.content.models import AssetStatus
 from pacer.content.storage import storage
 from pacer.core import clock
@@ -25,7 +26,8 @@ from pacer.web.tables import Column, Table
 @dataclass
 class Refused:
     """A form of the asset page that was refused: which (``rights``, ``version``,
-    ``release``, ``release-<id>``, ``collect``, ``withdraw``), what was typed, and why."""
+    ``release``, ``release-<id>``, ``collect``, ``withdraw``, ``share``), what was typed, and
+    why."""
 
     form: str
     values: dict
@@ -172,15 +174,25 @@ def _release_edits(asset, refused: Refused | None) -> list[tuple]:
     return edits
 
 
-def _detail(request, asset, refused: Refused | None = None):
+def _detail(request, asset, refused: Refused | None = None, *, shared=(None, None)):
     """The asset page; ``refused``: the form that was refused, shown again (422) with what
-    was typed and the reasons at its fields (a dialog's form comes back open)."""
+    was typed and the reasons at its fields (a dialog's form comes back open); ``shared``:
+    (the share link just made, its address: shown once)."""
     show_at(request, reverse("asset-detail", args=[asset.pk]))
     can_manage = allows(request.role, "assets.manage")
     typed = refused.values if refused else {}
     errors = refused.errors if refused else {}
     form = refused.form if refused else ""
     context = {
+        **share_views.share_context(
+            request,
+            share_links.links(request.workspace).filter(asset=asset),
+            form=typed if form == "share" else {"days": "30"},
+            errors=errors if form == "share" else {},
+            action=reverse("asset-share", args=[asset.pk]),
+            channels_url=reverse("asset-share-channels", args=[asset.pk]),
+            new=shared,
+        ),
         "asset": asset,
         "versions": selectors.asset_versions(asset),
         "uses": selectors.where_used(asset),
@@ -266,6 +278,28 @@ def asset_collect(request, asset_id: int):
         return _detail(request, asset, Refused("collect", typed, errors))
     messages.success(request, f"Added to “{collection.name}”.")
     return HttpResponseRedirect(reverse("asset-detail", args=[asset.pk]))
+
+
+@require_POST
+@page("assets.manage")
+def asset_share(request, asset_id: int):
+    """Make a share link to this one asset; refused, the asset's page again with the share
+    form as typed and the reasons at its fields (nothing made)."""
+    asset = _get(request, asset_id)
+    form = share_views.share_form_values(request.POST)
+    try:
+        link, url = share_views.make_link(request, form, partial(assets.share_asset, asset))
+    except ValidationFailed as error:
+        return _detail(request, asset, Refused("share", form, error.errors))
+    return _detail(request, asset, shared=(link, url))
+
+
+@require_GET
+@page("assets.manage")
+def asset_share_channels(request, asset_id: int):
+    """The asset share form's channel checkboxes for the partner chosen (HTMX)."""
+    asset = _get(request, asset_id)
+    return share_views.share_channels(request, reverse("asset-share-channels", args=[asset.pk]))
 
 
 @page("assets.view")

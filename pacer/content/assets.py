@@ -1,6 +1,6 @@
 """Writes for the asset library: upload (validated by content, not by name), versions,
 metadata and rights, collections, use in content (checked against the rights) and share
-links to collections (withdrawal and expiry: ``pacer.content.withdrawal``).
+links to collections and single assets (withdrawal and expiry: ``pacer.content.withdrawal``).
 
 An upload is checked in full before anything is written; its file is saved before the
 rows and removed again if the transaction fails, so nothing is left half-written.
@@ -329,9 +329,30 @@ SHARE_KINDS = ("original", "medium", "thumbnail")
 MAX_SHARE_DAYS = 365
 
 
+def share_collection(collection: Collection, **terms) -> tuple[ShareLink, str]:
+    """An expiring link to a collection for a partner (``partner``: one of the workspace's
+    partners, if named; its deactivation stops the link) and the ``channels`` it is for
+    (each one of the partner's; none: all of them). Returns the link and its token,
+    which is stored only as a digest: show the address now, it cannot be shown again.
+    ``terms``: ``label``, ``days``, ``can_download``, ``renditions``, ``partner``,
+    ``channels``, ``actor``."""
+    return _share(collection.workspace, {"collection": collection}, **terms)
+
+
+def share_asset(asset: Asset, **terms) -> tuple[ShareLink, str]:
+    """An expiring link to one asset, on the same terms as ``share_collection``; refused
+    naming ``asset`` while the asset may be used nowhere (withdrawn, its rights or a talent
+    release ended or not begun). Later, the link is withdrawn while that is so."""
+    problem = lapsed(asset, clock.now().date())
+    if problem:
+        raise ValidationFailed({"asset": f"may not be shared: {problem}"})
+    return _share(asset.workspace, {"asset": asset}, **terms)
+
+
 @transaction.atomic
-def share_collection(
-    collection: Collection,
+def _share(
+    workspace: Workspace,
+    target: dict,
     *,
     label,
     days,
@@ -341,12 +362,8 @@ def share_collection(
     channels=(),
     actor=None,
 ) -> tuple[ShareLink, str]:
-    """An expiring link to a collection for a partner (``partner``: one of the workspace's
-    partners, if named; its deactivation stops the link) and the ``channels`` it is for
-    (each one of the partner's; none: all of them). Returns the link and its token,
-    which is stored only as a digest: show the address now, it cannot be shown again."""
     errors: dict[str, str] = {}
-    if partner is not None and partner.workspace_id != collection.workspace_id:
+    if partner is not None and (partner.workspace_id != workspace.pk or partner.removed_at):
         errors["partner"] = "no such partner in this workspace"
     elif partner is not None and not partner.active:
         errors["partner"] = f"{partner.name} is deactivated: reactivate it first"
@@ -367,8 +384,8 @@ def share_collection(
         raise ValidationFailed(errors)
     token = secrets.token_urlsafe(32)
     link = ShareLink.objects.create(
-        workspace=collection.workspace,
-        collection=collection,
+        workspace=workspace,
+        **target,
         partner=partner,
         label=label.strip(),
         digest=digest_secret(token),
@@ -380,12 +397,12 @@ def share_collection(
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     audit.record(
-        collection.workspace,
+        workspace,
         "asset.share",
         link,
         actor=actor,
         after={
-            "collection": collection.pk,
+            **{key: found.pk for key, found in target.items()},
             "days": days,
             "partner": getattr(partner, "pk", None),
             "channels": channels,
@@ -446,15 +463,26 @@ def share_problem(
     its rights do not cover what the link is for today (``rights_refusal``)."""
     if link is None or link.expires_at <= clock.now():
         return "this link has expired or does not exist"
+    if link.revoked_at is not None:
+        return "this link was revoked"
     if link.partner is not None and not link.partner.active:
         return "this link has been withdrawn"
+    if link.asset_id is not None and lapsed(link.asset, clock.now().date()):
+        return "this link has been withdrawn: its asset may no longer be used"
     if asset is None:
         return None
-    if not link.collection.assets.filter(pk=asset.pk).exists():
+    if not link_assets(link).filter(pk=asset.pk).exists():
         return "this asset is not shared by this link"
     if kind and (not link.can_download or kind not in link.renditions):
         return "this link does not allow that download"
     return rights_refusal(link, asset, channel)
+
+
+def link_assets(link: ShareLink):
+    """The assets a link shares: its one asset, or its collection's."""
+    if link.asset_id is not None:
+        return Asset.objects.filter(workspace_id=link.workspace_id, pk=link.asset_id)
+    return link.collection.assets.all()
 
 
 def rights_refusal(link: ShareLink, asset: Asset, channel: str = "") -> str | None:

@@ -1,8 +1,9 @@
 """The library assets an item's body links to, for where-used tracking: this install's
 asset pages and files (``/assets/<id>/...``), partners' share-link downloads
-(``/share/<token>/<id>/<kind>/``, an asset of the link's collection) and share links to a
-whole collection (``/share/<token>/``: every asset of the collection the partner's page
-shows, i.e. whose rights hold that day), each relative or under ``BASE_URL``.
+(``/share/<token>/<id>/<kind>/``, an asset of the link's collection or its one asset), share
+links to a whole collection (``/share/<token>/``: every asset of the collection the
+partner's page shows, i.e. whose rights hold that day) and to one asset (that asset, as
+if linked by itself), each relative or under ``BASE_URL``.
 
 Saving a body records a use of each linked asset (so withdrawing it flags the item) and
 drops the uses recorded from links the new body no longer has; uses added by hand stay.
@@ -20,6 +21,7 @@ from datetime import date
 from django.conf import settings
 
 from pacer.content import selectors
+from pacer.content.assets import link_assets
 from pacer.content.models import Asset, AssetUse, ContentItem
 from pacer.content.rights import lapsed
 from pacer.core import audit, clock
@@ -53,11 +55,15 @@ def _links(workspace: Workspace, body: str) -> tuple[dict[int, int], dict[int, i
     for match in by_share.finditer(body or ""):
         link = _share_link(workspace, match.group(1))
         asset_id = int(match.group(2))
-        if link is not None and link.collection.assets.filter(pk=asset_id).exists():
+        if link is not None and link_assets(link).filter(pk=asset_id).exists():
             single[asset_id] = min(single.get(asset_id, match.start()), match.start())
     whole: dict[int, int] = {}
     for match in by_collection.finditer(body or ""):
         link = _share_link(workspace, match.group(1))
+        if link is not None and link.asset_id is not None:  # a link to one asset names it
+            single[link.asset_id] = min(single.get(link.asset_id, match.start()), match.start())
+            whole.pop(link.asset_id, None)
+            continue
         for asset_id in link.collection.assets.values_list("pk", flat=True) if link else ():
             if asset_id not in single:
                 whole[asset_id] = min(whole.get(asset_id, match.start()), match.start())

@@ -361,17 +361,25 @@ class AssetNotice(models.Model):
 
 
 class ShareLink(models.Model):
-    """An expiring link to a collection for a partner: view, and download when allowed,
-    of the renditions it names ("original", "medium", "thumbnail"). Its token is stored
-    only as its SHA-256 digest: the link is shown once, when it is made. ``partner``: the
-    partner it was made for, if named (a deactivated partner's links stop working).
+    """An expiring link to a collection, or to one asset, for a partner: view, and
+    download when allowed, of the renditions it names ("original", "medium",
+    "thumbnail"). Exactly one of ``collection`` and ``asset`` is set. Its token is stored
+    only as its SHA-256 digest: the link is shown once, when it is made. ``revoked_at``:
+    when someone revoked it (for good: it refuses every request from then on).
+    ``partner``: the partner it was made for, if named (a deactivated partner's links stop
+    working; removing a partner revokes them).
     ``channels``: the channels it is for (keys of ``CHANNELS``; each one of the partner's;
     empty: all of the partner's, or none checked for a link made for no partner). It
     serves an asset only while the asset's rights cover one of them, in the partner's
     territory, today (ADR 0011, step 5)."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
-    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="links")
+    collection = models.ForeignKey(
+        Collection, null=True, blank=True, on_delete=models.CASCADE, related_name="links"
+    )
+    asset = models.ForeignKey(
+        Asset, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links"
+    )
     partner = models.ForeignKey(
         "Partner", null=True, blank=True, on_delete=models.CASCADE, related_name="links"
     )
@@ -382,8 +390,22 @@ class ShareLink(models.Model):
     renditions = models.JSONField(default=list)
     channels = models.JSONField(default=list)
     expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "created_at"], name="share_link_recent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(collection__isnull=False, asset__isnull=True)
+                | models.Q(collection__isnull=True, asset__isnull=False),
+                name="share_link_one_target",
+            )
+        ]
 
 
 class ShareDownload(models.Model):
@@ -420,7 +442,10 @@ class Partner(models.Model):
     ``contacts``: ``[{"name", "email"}]``, who is told when an asset they downloaded is
     withdrawn. ``key``: its stable name for other systems (the REST API creates by key;
     "" for a partner made before keys). A partner that is not ``active`` gets nothing: its
-    portal is empty and its share links refuse every request."""
+    portal is empty and its share links refuse every request. ``removed_at``: when it was
+    removed from the pages (kept, not deleted, for its download log and withdrawal
+    notices; its links were revoked and its logins taken off then); a removed partner is
+    in no list, page or API answer, and its name and key are free again."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     key = models.CharField(max_length=60, blank=True, default="")
@@ -429,13 +454,23 @@ class Partner(models.Model):
     channels = models.JSONField(default=list)
     contacts = models.JSONField(default=list)
     active = models.BooleanField(default=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "name"], name="partner_name"),
             models.UniqueConstraint(
-                fields=["workspace", "key"], condition=~models.Q(key=""), name="partner_key"
+                fields=["workspace", "name"],
+                condition=models.Q(removed_at__isnull=True),
+                name="partner_name",
+            ),
+            models.UniqueConstraint(
+                fields=["workspace", "key"],
+                condition=~models.Q(key="") & models.Q(removed_at__isnull=True),
+                name="partner_key",
             ),
         ]
 

@@ -1,6 +1,6 @@
 """Partners over the REST API: list, create by key (sending the same key again answers
 the partner made first), read, change and deactivate or reactivate one, list its logins
-and take one off it. Each operation
+and take one off it, remove one. Each operation
 goes through the same action as the partner pages and answers a refusal with 422 naming
 the field; another workspace's partner is not found (404)."""
 
@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from ninja import Field, Router, Schema, Status
 
-from pacer.content import partners
+from pacer.content import partner_removal, partners
 from pacer.content.models import Partner
 from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, Id, text
 from pacer.core.errors import NotFound, ValidationFailed
@@ -88,6 +88,14 @@ class LoginRemovedOut(Schema):
         description="true when the partner role was what they held: they are no longer a "
         "member and their API tokens are revoked"
     )
+
+
+class PartnerRemovedOut(Schema):
+    id: int
+    name: str
+    removed_at: datetime
+    links_revoked: list[int] = Field(description="ids of its share links revoked (were open)")
+    logins_removed: list[LoginRemovedOut]
 
 
 def _out(found: Partner) -> dict:
@@ -209,3 +217,24 @@ def remove_login(request, partner_id: Id, user_id: Id):
     except ValidationFailed as error:
         raise ValidationFailed({"user_id": error.errors["user"]}) from None
     return {"user_id": user.pk, "username": user.get_username(), "left_workspace": left}
+
+
+@router.delete("/partners/{partner_id}", response={200: PartnerRemovedOut, **ERRORS, **NOT_FOUND})
+@endpoint("assets.manage")
+def remove_partner(request, partner_id: Id):
+    """Remove a partner, as its page's "Remove partner": its open share links are revoked,
+    its logins taken off it (out of the workspace if the partner role is what they hold,
+    their API tokens revoked); it is then not found (404) and its name and key are free.
+    Its download log and history stay."""
+    found = _partner(request, partner_id)
+    done = partner_removal.remove_partner(found, confirm=found.name, actor=request.user)
+    return {
+        "id": found.pk,
+        "name": found.name,
+        "removed_at": done.partner.removed_at,
+        "links_revoked": [link.pk for link in done.links],
+        "logins_removed": [
+            {"user_id": x.user_id, "username": x.username, "left_workspace": x.left_workspace}
+            for x in done.logins
+        ],
+    }

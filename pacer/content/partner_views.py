@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from pacer.content import partners, selectors
+from pacer.content import partner_removal, partners, selectors
 from pacer.content.assets import SHARE_KINDS
 from pacer.content.models import Collection
 from pacer.content.storage import storage
@@ -73,6 +73,7 @@ def _list_page(request, *, form=None, errors=None, status=200):
                 for found in partners.partners(request.workspace).prefetch_related("shares")
             ],
             "table": _log(request),
+            "removed": partner_removal.removed(request.workspace),
             "channels": CHANNELS.items(),
             "chosen": form.getlist("channels") if form else [],
             "can_manage": allows(request.role, "assets.manage"),
@@ -108,9 +109,9 @@ def partner_detail(request, partner_id: int):
 
 
 def _detail_page(request, found, refused: tuple[str, dict, dict] | None = None):
-    """The partner's page; ``refused``: (which form: ``share``, ``login`` or ``active``,
-    what was typed, the reasons), shown again (422) with the reasons at its fields; a
-    password typed is never shown back."""
+    """The partner's page; ``refused``: (which form: ``share``, ``login``, ``active`` or
+    ``remove``, what was typed, the reasons), shown again (422) with the reasons at its
+    fields; a password typed is never shown back."""
     show_at(request, reverse("partner", args=[found.pk]))
     form, typed, errors = refused or ("", {}, {})
     share_form = typed if form == "share" else {"renditions": ["medium", "thumbnail"]}
@@ -126,12 +127,15 @@ def _detail_page(request, found, refused: tuple[str, dict, dict] | None = None):
             "login_form": typed if form == "login" else {},
             "login_errors": errors if form == "login" else {},
             "active_errors": errors if form == "active" else {},
+            "remove_form": typed if form == "remove" else {},
+            "remove_errors": errors if form == "remove" else {},
+            "removal": partner_removal.preview(found),
             "partner": found,
             "channel": partners.channel_names(found.channels),
             "shares": found.shares.select_related("collection").order_by("collection__name"),
             "logins": _logins(found),
             "other_roles": [user.get_username() for user, _ in partners.other_role_logins(found)],
-            "links": found.links.select_related("collection").order_by("-created_at"),
+            "links": found.links.select_related("collection", "asset").order_by("-created_at"),
             "now": clock.now(),
             "collections": Collection.objects.filter(workspace=request.workspace).order_by("name"),
             "kinds": SHARE_KINDS,
@@ -238,6 +242,31 @@ def partner_activate(request, partner_id: int):
             "revoked, and its portal and share links no longer work.",
         )
     return HttpResponseRedirect(reverse("partner", args=[found.pk]))
+
+
+@require_POST
+@page("assets.manage")
+def partner_remove(request, partner_id: int):
+    """Remove a partner once its name is typed (``partner_removal``): its open share links
+    revoked, its logins taken off; back to the partner list saying so. Refused, its page
+    again with the reason at the field (nothing changed)."""
+    found = _partner(request, partner_id)
+    typed = {"confirm": request.POST.get("confirm", "")}
+    try:
+        done = partner_removal.remove_partner(found, confirm=typed["confirm"], actor=request.user)
+    except ValidationFailed as error:
+        return _detail_page(request, found, ("remove", typed, error.errors))
+    revoked = ", ".join(link.label for link in done.links) or "none open"
+    logins = ", ".join(
+        f"{login.username}{' (left the workspace)' if login.left_workspace else ''}"
+        for login in done.logins
+    )
+    messages.success(
+        request,
+        f"{found.name} is removed. Share links revoked: {revoked}. "
+        f"Logins taken off: {logins or 'none'}. Its download log stays.",
+    )
+    return HttpResponseRedirect(reverse("partner-list"))
 
 
 @require_POST

@@ -111,7 +111,7 @@ def _terms(workspace: Workspace, values: dict, errors: dict, *, current: Partner
     cleaned: dict = {}
     if "name" in values:
         cleaned["name"] = check_text(errors, "name", values["name"], 200, required=True)
-        taken = Partner.objects.filter(workspace=workspace, name=cleaned["name"])
+        taken = partners(workspace).filter(name=cleaned["name"])
         if current is not None:
             taken = taken.exclude(pk=current.pk)
         if "name" not in errors and taken.exists():
@@ -134,11 +134,7 @@ def _terms(workspace: Workspace, values: dict, errors: dict, *, current: Partner
 def _free_key(workspace: Workspace, name: str) -> str:
     """A key for a partner made on the pages: its name as a slug, numbered if taken."""
     base = (slugify(name)[:50] or "partner").strip("-") or "partner"
-    taken = set(
-        Partner.objects.filter(workspace=workspace, key__startswith=base).values_list(
-            "key", flat=True
-        )
-    )
+    taken = set(partners(workspace).filter(key__startswith=base).values_list("key", flat=True))
     number, key = 1, base
     while key in taken:
         number += 1
@@ -165,7 +161,7 @@ def create_partner(
         key = _free_key(workspace, cleaned["name"])
     elif key is not None and (not isinstance(key, str) or not KEY.match(key)):
         errors["key"] = "use 1-60 lowercase letters, digits or '-', starting with one"
-    elif key is not None and Partner.objects.filter(workspace=workspace, key=key).exists():
+    elif key is not None and partners(workspace).filter(key=key).exists():
         errors["key"] = f"'{key}' is already a partner's key"
     if errors:
         raise ValidationFailed(errors)
@@ -183,7 +179,7 @@ def _key(found: Partner, key, errors: dict) -> str:
         return found.key
     if not isinstance(key, str) or not KEY.match(key):
         errors["key"] = "use 1-60 lowercase letters, digits or '-', starting with one"
-    elif Partner.objects.filter(workspace=found.workspace, key=key).exists():
+    elif partners(found.workspace).filter(key=key).exists():
         errors["key"] = f"'{key}' is already a partner's key"
     return key
 
@@ -401,7 +397,8 @@ def partner_of(workspace: Workspace | None, user) -> Partner | None:
 
 
 def partners(workspace: Workspace):
-    return Partner.objects.filter(workspace=workspace).order_by("name")
+    """The workspace's partners, by name (a removed one is in no list, page or answer)."""
+    return Partner.objects.filter(workspace=workspace, removed_at__isnull=True).order_by("name")
 
 
 def partner_by_key(workspace: Workspace, key: str) -> Partner | None:

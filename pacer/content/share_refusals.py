@@ -40,7 +40,10 @@ def record_refusal(
 def _tell_makers(link: ShareLink, asset: Asset, refusal: ShareRefusal) -> None:
     day = refusal.refused_at.date().isoformat()
     told = {user.pk: user for user in (link.created_by, asset.owner) if user and user.email}
-    page = settings.BASE_URL + reverse("collection", args=[link.collection_id])
+    if link.asset_id is not None:
+        page = settings.BASE_URL + reverse("asset-detail", args=[link.asset_id])
+    else:
+        page = settings.BASE_URL + reverse("collection", args=[link.collection_id])
     whom = f" (for {link.partner.name})" if link.partner_id else ""
     for user in told.values():
         outbox.queue(
@@ -52,7 +55,7 @@ def _tell_makers(link: ShareLink, asset: Asset, refusal: ShareRefusal) -> None:
                 f"Someone with the share link '{link.label}'{whom} asked for '{asset.name}' "
                 f"on {day} and was refused: {refusal.reason}. Nothing was sent.\n\n"
                 "Change the asset's rights or make a link that fits them if the partner "
-                f"should have it. Every refusal is counted on the collection's page: {page}\n"
+                f"should have it. Every refusal is counted on the link's page: {page}\n"
                 "You get this email once a day per link.\n"
             ),
             source="content.share",

@@ -1,15 +1,16 @@
-"""Partner distribution: a collection's page with its expiring share links, and the
-public pages a partner opens with a link (its token is the authority)."""
+"""Partner distribution: a collection's page with its expiring share links (the asset
+page shows an asset's the same way), revoking one, and the public pages a partner opens
+with a link (its token is the authority)."""
 
-from functools import wraps
+from functools import partial, wraps
 
-from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from pacer.content import assets, partners, selectors, share_refusals
+from pacer.content import assets, partners, selectors, share_links, share_refusals
 from pacer.content.models import ShareLink
 from pacer.content.storage import storage
 from pacer.core import clock
@@ -35,43 +36,83 @@ def _collection_page(request, collection, *, new_link=None, new_url=None, refuse
     right after it is made (only its digest is kept). ``refused``: (the share form as
     typed, its errors) when a link was refused (422, the form shown again)."""
     form, errors = refused or ({"days": "30"}, {})
-    chosen = _chosen_partner(request, form.get("partner", ""))
-    links = list(
-        collection.links.select_related("partner")
-        .annotate(download_count=Count("downloads", distinct=True))
-        .annotate(refusal_count=Count("refusals", distinct=True))
-        .order_by("-created_at")
-    )
-    for link in links:
-        link.channel_names = ", ".join(CHANNELS.get(c, c) for c in link.channels)
     refusals = share_refusals.recent_refusals(collection)
     for refusal in refusals:
         refusal.channel_name = CHANNELS.get(refusal.channel, refusal.channel)
-    return render(
-        request,
-        "content/collection.html",
-        {
-            "collection": collection,
-            "members": collection.assets.order_by("name"),
-            "links": links,
-            "refusals": refusals,
-            "new_link": new_link,
-            "new_url": new_url,
-            "now": clock.now(),
-            "kinds": [(k, k) for k in assets.SHARE_KINDS],
-            "share_channels": _share_channels(chosen, form.get("channels", [])),
-            "share_partner": chosen,
-            "partners": [("", "—")]
-            + [
-                (str(p.pk), p.name)
-                for p in partners.partners(request.workspace).filter(active=True)
-            ],
-            "can_manage": allows(request.role, "assets.manage"),
-            "share_form": form,
-            "share_errors": errors,
-        },
-        status=422 if refused else 200,
+    context = {
+        "collection": collection,
+        "members": collection.assets.order_by("name"),
+        "refusals": refusals,
+        **share_context(
+            request,
+            share_links.links(request.workspace).filter(collection=collection),
+            form=form,
+            errors=errors,
+            action=reverse("collection-share", args=[collection.pk]),
+            channels_url=reverse("collection-share-channels", args=[collection.pk]),
+            new=(new_link, new_url),
+        ),
+    }
+    return render(request, "content/collection.html", context, status=422 if refused else 200)
+
+
+def share_context(request, links, *, form, errors, action, channels_url, new=(None, None)):
+    """What a page's share links table and share form need (``content/_share_links.html``
+    and ``_share_form.html``): the links with their state, the form as typed and its
+    errors, where it posts and where its channel checkboxes come from; ``new``: (the link
+    just made, its address: shown once)."""
+    links = list(links)
+    for link in links:
+        link.channel_names = ", ".join(CHANNELS.get(c, c) for c in link.channels)
+        link.state, link.state_reason = share_links.state(link)
+    chosen = _chosen_partner(request, form.get("partner", ""))
+    return {
+        "links": links,
+        "new_link": new[0],
+        "new_url": new[1],
+        "now": clock.now(),
+        "kinds": [(k, k) for k in assets.SHARE_KINDS],
+        "share_channels": _share_channels(chosen, form.get("channels", [])),
+        "share_partner": chosen,
+        "share_action": action,
+        "share_channels_url": channels_url,
+        "partners": [("", "—")]
+        + [(str(p.pk), p.name) for p in partners.partners(request.workspace).filter(active=True)],
+        "can_manage": allows(request.role, "assets.manage"),
+        "share_form": form,
+        "share_errors": errors,
+    }
+
+
+def share_form_values(data) -> dict:
+    """The share form as posted."""
+    return {
+        "label": data.get("label", ""),
+        "days": data.get("days", ""),
+        "partner": data.get("partner", ""),
+        "can_download": data.get("can_download") == "on",
+        "renditions": data.getlist("renditions"),
+        "channels": data.getlist("channels"),
+    }
+
+
+def make_link(request, form: dict, share) -> tuple:
+    """Make a link with ``share`` (``assets.share_collection`` or ``share_asset``, its
+    target bound) from the share form: (link, its address) or raises ``ValidationFailed``
+    naming the form's fields."""
+    partner = _chosen_partner(request, form["partner"])
+    if form["partner"] and partner is None:
+        raise ValidationFailed({"partner": "no such partner"})
+    link, token = share(
+        label=form["label"],
+        days=form["days"],
+        can_download=form["can_download"],
+        renditions=form["renditions"],
+        partner=partner,
+        channels=form["channels"],
+        actor=request.user,
     )
+    return link, request.build_absolute_uri(reverse("share", args=[token]))
 
 
 def _chosen_partner(request, wanted: str):
@@ -95,11 +136,15 @@ def collection_share_channels(request, collection_id: int):
     """The share form's channel checkboxes for the partner chosen (HTMX, on its change):
     that partner's channels, those still ticked kept ticked."""
     collection = _collection(request, collection_id)
+    return share_channels(request, reverse("collection-share-channels", args=[collection.pk]))
+
+
+def share_channels(request, channels_url: str):
     chosen = _chosen_partner(request, request.GET.get("partner", ""))
     ticked = request.GET.getlist("channels")
     allowed = set(chosen.channels) if chosen else set(CHANNELS)
     context = {
-        "collection": collection,
+        "share_channels_url": channels_url,
         "share_partner": chosen,
         "share_channels": _share_channels(chosen, []),
         "share_form": {"channels": [c for c in ticked if c in allowed]},
@@ -114,34 +159,33 @@ def collection_share(request, collection_id: int):
     """Make a share link; refused, the collection's page again with the form as typed and
     the reasons at its fields (nothing made)."""
     collection = _collection(request, collection_id)
-    data = request.POST
-    form = {
-        "label": data.get("label", ""),
-        "days": data.get("days", ""),
-        "partner": data.get("partner", ""),
-        "can_download": data.get("can_download") == "on",
-        "renditions": data.getlist("renditions"),
-        "channels": data.getlist("channels"),
-    }
-    partner = _chosen_partner(request, form["partner"])
-    if form["partner"] and partner is None:
-        refused = (form, {"partner": "no such partner"})
-        return _collection_page(request, collection, refused=refused)
+    form = share_form_values(request.POST)
     try:
-        link, token = assets.share_collection(
-            collection,
-            label=form["label"],
-            days=form["days"],
-            can_download=form["can_download"],
-            renditions=form["renditions"],
-            partner=partner,
-            channels=form["channels"],
-            actor=request.user,
-        )
+        link, url = make_link(request, form, partial(assets.share_collection, collection))
     except ValidationFailed as error:
         return _collection_page(request, collection, refused=(form, error.errors))
-    url = request.build_absolute_uri(reverse("share", args=[token]))
     return _collection_page(request, collection, new_link=link, new_url=url)
+
+
+@require_POST
+@page("assets.manage")
+def link_revoke(request, link_id: int):
+    """Revoke a share link (after the page's confirmation), back to its collection's or
+    asset's page with a toast; another workspace's link is not found."""
+    found = share_links.link(request.workspace, link_id)
+    if found is None:
+        raise Http404("no such share link")
+    already = found.revoked_at is not None
+    share_links.revoke(found, actor=request.user)
+    if already:
+        messages.info(request, f"The link for {found.label} was already revoked.")
+    else:
+        messages.success(request, f"The link for {found.label} is revoked: it opens nothing now.")
+    if found.asset_id is not None:
+        back = reverse("asset-detail", args=[found.asset_id])
+    else:
+        back = reverse("collection", args=[found.collection_id])
+    return HttpResponseRedirect(back + "#links-h")
 
 
 class LinkRefused(Exception):
@@ -165,11 +209,13 @@ def _link(token: str) -> ShareLink:
 
 def _refused(request, link: ShareLink) -> HttpResponse:
     """The page a refused link answers, naming why and nothing it pointed to: 410 Gone
-    once it has expired (for good), 404 while it is withdrawn (its partner deactivated:
-    it may work again)."""
-    expired = link.expires_at <= clock.now()
-    context = {"expired": expired, "expires_at": link.expires_at}
-    return render(request, "content/share_refused.html", context, status=410 if expired else 404)
+    once it has expired or was revoked (for good), 404 while it is withdrawn (its partner
+    deactivated, or its one asset may be used nowhere: it may work again)."""
+    revoked = link.revoked_at is not None
+    expired = not revoked and link.expires_at <= clock.now()
+    context = {"expired": expired, "revoked": revoked, "expires_at": link.expires_at}
+    status = 410 if expired or revoked else 404
+    return render(request, "content/share_refused.html", context, status=status)
 
 
 def refusing(view):
@@ -192,7 +238,7 @@ def share(request, token: str):
     today = clock.now().date()
     shown = [
         (asset, _channel_choices(assets.covered_channels(link, asset, today)))
-        for asset in link.collection.assets.prefetch_related("releases").order_by("name")
+        for asset in assets.link_assets(link).prefetch_related("releases").order_by("name")
         if not assets.share_problem(link, asset)
     ]
     return render(request, "content/share.html", {"link": link, "token": token, "shown": shown})
@@ -225,7 +271,7 @@ def share_download(request, token: str, asset_id: int, kind: str):
     404 outside the link's permissions; 422 with the reason, logged and nothing sent, when
     the asset's rights do not cover what the link is for today (ADR 0011, step 5)."""
     link = _link(token)
-    asset = link.collection.assets.filter(pk=asset_id).first()
+    asset = assets.link_assets(link).filter(pk=asset_id).first()
     if asset is None or not link.can_download:
         raise Http404("no such asset")
     if kind not in link.renditions:

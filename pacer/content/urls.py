@@ -51,6 +51,17 @@ urlpatterns = [
         asset_views.release_remove,
         name="asset-release-remove",
     ),
+    path("assets/<int:asset_id>/share/", asset_views.asset_share, name="asset-share"),
+    path(
+        "assets/<int:asset_id>/share/channels/",
+        asset_views.asset_share_channels,
+        name="asset-share-channels",
+    ),
+    path(
+        "assets/share-links/<int:link_id>/revoke/",
+        share_views.link_revoke,
+        name="share-link-revoke",
+    ),
     path(
         "assets/<int:asset_id>/v<int:number>/<slug:kind>/",
         asset_views.asset_file,
@@ -83,6 +94,11 @@ urlpatterns = [
         "assets/partners/<int:partner_id>/active/",
         partner_views.partner_activate,
         name="partner-active",
+    ),
+    path(
+        "assets/partners/<int:partner_id>/remove/",
+        partner_views.partner_remove,
+        name="partner-remove",
     ),
     path(
         "assets/partners/<int:partner_id>/share/",

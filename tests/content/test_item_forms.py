@@ -15,6 +15,7 @@ from pacer.core.models import AuditEntry
 from tests.content.conftest import PASSWORD
 from tests.content.test_asset_forms import _error
 from tests.content.test_assets import png
+from tests.web.error_links import broken_error_links, error_links
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -84,8 +85,12 @@ def test_a_refused_vote_keeps_the_comment(team, item):
     html = _post(legal, item, "vote", {"decision": "maybe", "comment": "Check <b>claims</b>"})
     assert "decision: must be approved or rejected" in html
     assert "Check &lt;b&gt;claims&lt;/b&gt;</textarea>" in html
+    # the decision is the buttons' value, not a field: its link lands on Approve
+    assert error_links(html) == ["vote-approve"] and broken_error_links(html) == []
     assert ContentItem.objects.get(pk=item.pk).state == "in_review"
     assert AuditEntry.objects.count() == audited
+    html = _post(legal, item, "vote", {"decision": "rejected", "comment": ""})
+    assert error_links(html) == ["field-comment"] and broken_error_links(html) == []
 
 
 def test_a_refused_comment_keeps_the_text_and_writes_nothing(team, item):

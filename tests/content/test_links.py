@@ -154,3 +154,20 @@ def test_a_link_to_a_whole_shared_collection_uses_each_asset_its_page_shows(
     # a collection link with a token of no link, or a download link, is not the collection
     actions.save_version(item, f"/share/{'x' * 43}/ /share/{token}/{hero.pk}/original/")
     assert _uses(item) == {hero.pk: True}
+
+
+def test_a_link_to_one_asset_in_the_body_uses_that_asset_and_is_refused_once_it_lapses(
+    workspace, team, shared
+):
+    pool = shared["pool"]
+    _, token = assets.share_asset(pool, label="One", days=30, can_download=False, renditions=[])
+    item = actions.create_item(workspace, title="One", kind="ad", body=f"see /share/{token}/ now")
+    assert list(AssetUse.objects.filter(item=item).values_list("asset__name", "from_body")) == [
+        ("Pool", True)
+    ]
+    withdrawal.withdraw_asset(pool, reason="gone")
+    with pytest.raises(ValidationFailed) as refused:
+        actions.save_version(item, f"again /share/{token}/{pool.pk}/original/")
+    assert refused.value.errors == {
+        "body": "links to an asset that may not be used: 'Pool' is withdrawn"
+    }
