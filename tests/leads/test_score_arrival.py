@@ -88,12 +88,18 @@ def test_arrival_points_at_the_edges_in_the_locations_zone(
     assert scoring.scores_at_arrival(workspace, [row]) == [score]
 
 
-def test_without_any_opening_hours_the_zone_is_utc(workspace, north, clock_at):
+def test_without_any_opening_hours_the_zone_is_utc(workspace, north, clock_at, admin):
     save_score_rule(
-        workspace, {"name": "Late", "kind": "arrival", "points": 4, "hour_from": 22, "hour_to": 24}
+        workspace,
+        {"name": "Late", "kind": "arrival", "points": 4, "hour_from": 22, "hour_to": 24},
     )
-    assert lead_at(workspace, datetime(2026, 3, 4, 22, 0, tzinfo=UTC), clock_at, 1).score == 4.0
+    late = lead_at(workspace, datetime(2026, 3, 4, 22, 0, tzinfo=UTC), clock_at, 1)
+    assert late.score == 4.0
     assert lead_at(workspace, datetime(2026, 3, 4, 21, 59, tzinfo=UTC), clock_at, 2).score == 0.0
+    client = Client()
+    client.force_login(admin)
+    page = client.get(f"/leads/{late.pk}/").content.decode()
+    assert '<dd id="lead-score">4 <span class="muted">(scored 2026-03-04 22:00)</span>' in page
 
 
 @pytest.mark.parametrize(
