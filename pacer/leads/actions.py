@@ -266,7 +266,9 @@ def move_stage(
 
     A stage of kind "lost" needs a reason; moving to the stage it is in is refused. A
     move to a won or lost stage stops the lead's follow-up timers (``followup.stop_timers``);
-    a move from one back to an open stage starts them again (``handover.restart_timers``).
+    a move from one back to an open stage starts them again (``handover.restart_timers``);
+    a move between open stages of an unanswered lead brings its deadline forward when the
+    new stage's SLA ends sooner (``handover.restage_timers``).
     """
     lead = Lead.objects.select_for_update().filter(workspace=workspace, pk=lead_id).first()
     if lead is None:
@@ -300,6 +302,8 @@ def move_stage(
         followup.stop_timers(lead, at, why=f"closed: {to_stage}", actor=actor)
     elif was_closed:  # reopened: the follow-up clock starts again
         handover.restart_timers(lead, at, why=f"reopened: {to_stage}", actor=actor)
+    else:  # open to open: a shorter SLA of the new stage brings the deadline forward
+        handover.restage_timers(lead, at, why=f"stage: {to_stage}", actor=actor)
     return lead
 
 

@@ -11,6 +11,7 @@ class LeadsConfig(DomainConfig):
         ("/leads/", "pacer.leads.form_api.router"),
         ("/leads/", "pacer.leads.api.router"),
         ("/leads/", "pacer.leads.config_api.router"),
+        ("/leads/", "pacer.leads.score_api.router"),
     )
     contact_rows = ("pacer.leads.models.Lead",)
     person_rows = ("pacer.leads.privacy.person_rows",)
@@ -34,4 +35,5 @@ class LeadsConfig(DomainConfig):
         NavItem("Lead forms", "lead-forms", "leads.configure", order=15, group="settings"),
         NavItem("Lead routing", "lead-routing", "leads.configure", order=16, group="settings"),
         NavItem("Lead SLAs", "lead-sla", "leads.configure", order=17, group="settings"),
+        NavItem("Lead scoring", "lead-scoring", "leads.configure", order=18, group="settings"),
     )

@@ -28,6 +28,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.models import Membership, Workspace
 from pacer.core.worker import wake
 from pacer.leads import escalation, sms, todo
+from pacer.leads.auto_reply import text_auto_reply
 from pacer.leads.models import (
     Activity,
     ActivityKind,
@@ -49,7 +50,6 @@ from pacer.leads.notices import (
 )
 from pacer.leads.routing import Router, assign
 from pacer.leads.stages import open_stages
-from pacer.messaging import sms as texts
 from pacer.messaging import webhooks
 from pacer.people.selectors import contact
 
@@ -60,7 +60,6 @@ HISTORIC = timedelta(days=1)
 NOTICES_PER_RUN = 200
 CLAIM_CHUNK = 25
 SMTP_SENDERS = 4  # SMTP sessions sending side by side
-AUTO_REPLY_TEXT = "Thank you for getting in touch. Someone from our team will contact you shortly."
 
 
 def start(leads: list[Lead], now: datetime, *, people: dict) -> None:
@@ -72,9 +71,9 @@ def start(leads: list[Lead], now: datetime, *, people: dict) -> None:
     The tasks and notices are written in one statement each, skipping any made before
     (once per lead and key, as ``queue_notice`` and ``todo.first_response_task``). A
     person who gave a phone number but no email address gets the auto-reply as a text
-    through the messaging domain's SMS (``pacer.messaging.sms.send_sms``, once per lead):
-    sent only with their SMS consent and unless the number texted STOP, else recorded
-    there as skipped with the reason.
+    through the messaging domain's SMS (``pacer.messaging.sms.send_sms``, once per lead),
+    under the ``service`` purpose when they asked for it (``auto_reply``); unless
+    the number texted STOP, else recorded there as skipped with the reason.
     """
     if not leads:
         return
@@ -113,15 +112,7 @@ def start(leads: list[Lead], now: datetime, *, people: dict) -> None:
             by_text.append(lead)
     FollowUpTask.objects.bulk_create(tasks, ignore_conflicts=True)
     for lead in by_text:
-        try:
-            texts.send_sms(
-                lead.workspace,
-                contact_id=lead.contact_id,
-                text=AUTO_REPLY_TEXT,
-                key=f"lead-auto-reply:{lead.pk}",
-            )
-        except ValidationFailed as refused:  # a number that is not one: no text
-            log.warning("lead %s: no auto-reply text: %s", lead.pk, refused.errors)
+        text_auto_reply(lead)
     Notice.objects.bulk_create(notices, ignore_conflicts=True)
     if notices:
         transaction.on_commit(lambda: wake("lead-notices"))

@@ -1,5 +1,6 @@
 """Leads changing hands outside the normal flow: a closed lead reopened (its follow-up
-clock starts again) and the open leads of an agent whose time off starts (they go to
+clock starts again), an unanswered lead moved to a stage with a shorter SLA (its deadline
+comes forward), and the open leads of an agent whose time off starts (they go to
 someone available, the clock as it was: a recorded hand-over, worked through by a task in
 bounded batches, its progress on the locations page).
 
@@ -18,8 +19,51 @@ from pacer.core.models import Workspace
 from pacer.leads import todo
 from pacer.leads.models import Agent, Handover, Lead, Timer
 from pacer.leads.notices import alert_unowned, away_until, tell_new_owner
-from pacer.leads.routing import Router, assign, start_clock
+from pacer.leads.routing import Router, assign, response_deadline, start_clock
 from pacer.leads.stages import open_stages
+
+
+def restage_timers(lead: Lead, at: datetime, *, why: str, actor=None) -> list[str]:
+    """An owned, unanswered lead moved from one open stage to another (inside the
+    caller's transaction, the lead locked): its first response is due at the **earlier**
+    of its current deadline and the new stage's SLA counted from the move (the new
+    stage's policy at its location, else for every location). A move never gives more
+    time: to SQL with 10 minutes brings a 4-hour deadline forward, to a stage with a
+    longer SLA (or none) keeps the clock as it is. A lead with no deadline yet (its stage
+    had no policy) gets the new stage's when it ends before its follow-up time. When it comes
+    forward, the pending timers are cancelled and a new round's are set from the move
+    (reminder, escalation chain, re-assignment), the owner keeping the lead and its
+    first-response task falling due at the new deadline; audited. Returns the timers
+    started (``kind:step``), none when the clock is kept."""
+    if lead.first_response_at is not None or lead.owner_id is None:
+        return []
+    router = Router(lead.workspace, at)
+    deadline = response_deadline(lead, router, at)
+    due = todo.first_response_due(lead)
+    if deadline is None or (due is not None and due <= deadline):
+        return []
+    before = lead.respond_by
+    Timer.objects.filter(lead=lead, fired_at__isnull=True, cancelled_at__isnull=True).update(
+        cancelled_at=at
+    )
+    lead.assignment_round += 1
+    started = start_clock(lead, router, at)
+    lead.save(update_fields=["respond_by", "assignment_round"])
+    todo.reopen_first_response(lead, at)
+    audit.record(
+        lead.workspace,
+        "leads.timers.restage",
+        lead,
+        actor=actor,
+        before={"respond_by": before.isoformat() if before else None},
+        after={
+            "why": why,
+            "round": lead.assignment_round,
+            "respond_by": lead.respond_by.isoformat(),
+            "started": sorted(started),
+        },
+    )
+    return started
 
 
 def restart_timers(lead: Lead, at: datetime, *, why: str, actor=None) -> list[str]:

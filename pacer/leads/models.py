@@ -449,16 +449,26 @@ class ScoreRule(models.Model):
     """Points for a lead: *fit* rules match a field of the lead (``form``, ``channel``,
     ``source``) or of its contact (``field`` equals ``value``, case-insensitive; ``value``
     empty = the field is set), *behaviour* rules count each of
-    the contact's ``event`` events, worth ``points`` halved every ``half_life_days``."""
+    the contact's ``event`` events, worth ``points`` halved every ``half_life_days``;
+    *arrival* rules give their points when the lead arrived on one of ``weekdays``, in
+    the hours ``hour_from`` to ``hour_to`` and inside or outside (``arrived``) the
+    opening hours, in its location's time zone (as a routing rule's conditions)."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=10, choices=[("fit", "Fit"), ("behaviour", "Behaviour")])
+    kind = models.CharField(
+        max_length=10,
+        choices=[("fit", "Fit"), ("behaviour", "Behaviour"), ("arrival", "Arrival")],
+    )
     field = models.CharField(max_length=40, blank=True)
     value = models.CharField(max_length=200, blank=True)
     event = models.CharField(max_length=200, blank=True)
     points = models.FloatField()
     half_life_days = models.FloatField(null=True, blank=True)
+    weekdays = models.JSONField(default=list, blank=True)  # mon .. sun; empty: any day
+    hour_from = models.PositiveSmallIntegerField(null=True, blank=True)  # 0-23
+    hour_to = models.PositiveSmallIntegerField(null=True, blank=True)  # 1-24, before it
+    arrived = models.CharField(max_length=6, blank=True, default="")  # "", open, closed
 
 
 class ScoreThreshold(models.Model):

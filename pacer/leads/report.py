@@ -74,7 +74,8 @@ class SpeedReport:
     on_time: int
     disqualified_early: int  # disqualified before the deadline, never answered
     buckets: list[Bucket]
-    by_location: dict[int | None, ResponseSummary]
+    by_location: dict[int | None, ResponseSummary]  # answered leads' response times
+    location_figures: dict[int | None, GroupFigures]  # every lead of the location
     fit: ExponentialDecayFit | None
     fit_problem: str
     gain: Impact | None
@@ -110,6 +111,7 @@ def speed_report(workspace: Workspace, start: datetime, end: datetime) -> SpeedR
     teams = _teams(workspace)
     per_owner: dict[int | None, list] = {}
     per_team: dict[str, list] = {}
+    per_location: dict[int | None, list] = {}
     answered, outcomes, locations, revenue = [], [], {}, []
     with_deadline = on_time = disqualified_early = 0
     for created, responded, due, stage, location, customer_at, spent, owner, moved in rows:
@@ -127,6 +129,7 @@ def speed_report(workspace: Workspace, start: datetime, end: datetime) -> SpeedR
         )
         per_owner.setdefault(owner, []).append(figures)
         per_team.setdefault(teams.get(owner, ""), []).append(figures)
+        per_location.setdefault(location, []).append(figures)
         if due is not None:
             with_deadline += 1
             on_time += responded is not None and responded <= due
@@ -172,6 +175,7 @@ def speed_report(workspace: Workspace, start: datetime, end: datetime) -> SpeedR
         disqualified_early=disqualified_early,
         buckets=buckets,
         by_location={loc: response_summary(times) for loc, times in locations.items()},
+        location_figures={loc: GroupFigures.of(rows) for loc, rows in per_location.items()},
         fit=fit,
         fit_problem=problem,
         gain=gain,

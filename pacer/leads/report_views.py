@@ -113,29 +113,24 @@ def speed_to_lead(request):
     by_location = Table(
         request,
         [
-            {
-                "location": names.get(loc, "No location"),
-                "leads": s.leads,
-                "median": s.median,
-                "p90": s.p90,
-                "within5": s.within[5],
-                "within15": s.within[15],
-                "within60": s.within[60],
-            }
-            for loc, s in result.by_location.items()
+            _leaderboard_row(names.get(loc, "No location"), f, result.by_location.get(loc))
+            for loc, f in result.location_figures.items()
         ],
         [
             Column("location", "Location", sortable=True),
+            Column("all", "Leads", format="count", sortable=True),
             Column("leads", "Answered", format="count", sortable=True),
+            Column("sla", "Within SLA", format="percent", sortable=True),
+            Column("conversion", "Conversion", format="percent", sortable=True),
             Column("median", "Median (min)", format="decimal", sortable=True),
             Column("p90", "90th pct (min)", format="decimal", sortable=True),
             Column("within5", "≤ 5 min", format="percent", sortable=True),
             Column("within15", "≤ 15 min", format="percent", sortable=True),
             Column("within60", "≤ 60 min", format="percent", sortable=True),
         ],
-        default_sort="median",
+        default_sort="-sla",
         prefix="l-",
-        caption="Location leaderboard (fastest first)",
+        caption="Location leaderboard (best SLA attainment first; never answered counts as a miss)",
         html_id="speed-locations",
     )
     users = {m.user_id: formats.person(m.user) for m in members(request.workspace)}
@@ -174,6 +169,23 @@ def speed_to_lead(request):
             else None,
         },
     )
+
+
+def _leaderboard_row(name: str, figures, answered) -> dict:
+    """A location's row: every lead's figures, and the answered ones' response times (a
+    location that answered none is listed too, its times empty)."""
+    return {
+        "location": name,
+        "all": figures.leads,
+        "leads": figures.answered,
+        "sla": figures.within_sla,
+        "conversion": figures.conversion,
+        "median": answered.median if answered else None,
+        "p90": answered.p90 if answered else None,
+        "within5": answered.within[5] if answered else None,
+        "within15": answered.within[15] if answered else None,
+        "within60": answered.within[60] if answered else None,
+    }
 
 
 def _figures_table(request, groups: dict, label: str, prefix: str, html_id: str) -> Table:
@@ -217,6 +229,7 @@ GROUPINGS = {
 @page("leads.view")
 def lead_funnel(request):
     now = clock.now()
+    names = {loc.pk: loc.name for loc in locations(request.workspace)}
     bar = FilterBar(
         request,
         [
@@ -224,19 +237,20 @@ def lead_funnel(request):
             Choice(
                 "by", "Group by", [(k, v) for k, v in GROUPINGS.items() if k], blank="All leads"
             ),
+            Choice("location", "Location", list(names.items()), blank="All locations"),
         ],
         html_id="funnel-filters",
     )
     by = bar.values["by"]
-    groups = selectors.funnel(request.workspace, *_window(bar), by=by)
-    names = {loc.pk: loc.name for loc in locations(request.workspace)}
+    location = int(bar.values["location"]) if bar.values["location"] else None
+    groups = selectors.funnel(request.workspace, *_window(bar), by=by, location_id=location)
     listed = [s for s in stages(request.workspace) if s.kind != "lost"]
     rows, columns = [], [Column("group", GROUPINGS[by] if by else "Leads", sortable=True)]
     for step in listed[1:]:
         columns += [
             Column(f"{step.key}_n", step.label, format="count", sortable=True),
             Column(f"{step.key}_rate", "conversion", format="percent", sortable=True),
-            Column(f"{step.key}_hours", "median hours", format="decimal", visible=False),
+            Column(f"{step.key}_hours", "median hours", format="decimal", sortable=True),
         ]
     for group, steps in groups.items():
         label = names.get(group, "No location") if by == "location" else (group or "—")

@@ -120,7 +120,7 @@ def _hour(value, field: str, errors: dict, low: int, high: int) -> int | None:
     return value
 
 
-def _arrival(row: Mapping, where: str, errors: dict) -> dict:
+def check_arrival(row: Mapping, where: str, errors: dict) -> dict:
     """The rule's arrival conditions of ``row``, each refusal named by its field."""
     weekdays = _strings(row.get("weekdays"), f"{where}.weekdays", errors, allowed=WEEKDAYS)
     hour_from = _hour(row.get("hour_from"), f"{where}.hour_from", errors, 0, 23)
@@ -206,7 +206,7 @@ def set_rules(workspace: Workspace, rows: list[Mapping], *, actor=None) -> list[
                 products=_strings(row.get("products"), f"{where}.products", errors),
                 sources=_strings(row.get("sources"), f"{where}.sources", errors, allowed=SOURCES),
                 min_score=min_score,
-                **_arrival(row, where, errors),
+                **check_arrival(row, where, errors),
                 team=team if isinstance(team, str) else "",
             )
         )

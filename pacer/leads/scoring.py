@@ -1,5 +1,8 @@
 """Rule scores: fit points from the contact, behaviour points from its events decaying
-with a half-life, and thresholds that move a lead's stage (recorded as ``rule:score``).
+with a half-life, arrival points for when the lead arrived (weekday, hour, inside or
+outside opening hours, in its location's time zone: the zone of its opening hours, else
+the workspace's default hours', else UTC), and thresholds that move a lead's stage
+(recorded as ``rule:score``).
 
 Scores are recomputed for the leads of every contact the change feed says changed, and
 for every open lead by the worker's hourly loop (so decay shows without new events).
@@ -15,7 +18,9 @@ from pacer.core import clock, faults
 from pacer.core.models import Workspace
 from pacer.ingest.selectors import event_times
 from pacer.leads.actions import move_stage
+from pacer.leads.hours import Hours, hours_of
 from pacer.leads.models import Lead, ScoreRule, ScoreThreshold
+from pacer.leads.rules import arrival_matches
 from pacer.leads.stages import open_stages, stages
 from pacer.people.selectors import contacts_by_ids
 
@@ -61,6 +66,30 @@ def _fit_points(rule: ScoreRule, person, lead: dict) -> float:
     return rule.points
 
 
+class _ArrivalHours:
+    """The opening hours (with their zone) of each location, read once per run."""
+
+    def __init__(self, workspace: Workspace):
+        self.workspace, self.known = workspace, {}
+
+    def __call__(self, location_id: int | None) -> Hours:
+        if location_id not in self.known:
+            self.known[location_id] = hours_of(self.workspace, location_id)
+        return self.known[location_id]
+
+
+def _arrival_facts(rules: list[ScoreRule], workspace: Workspace):
+    """What arrival rules need of a lead (its arrival and its location's hours), as a
+    function of ``(created_at, location_id)``; None without arrival rules."""
+    if not any(rule.kind == "arrival" for rule in rules):
+        return None
+    hours = _ArrivalHours(workspace)
+    return lambda created_at, location_id: {
+        "created_at": created_at,
+        "hours": hours(location_id),
+    }
+
+
 def _points(
     rules: list[ScoreRule],
     person,
@@ -72,10 +101,16 @@ def _points(
     past=False,
 ) -> float:
     """A lead's rule points at ``now``: the fit points of its contact and of the lead
-    (``lead``: its ``LEAD_FIELDS``), and its contact's behaviour events (``seen``: their
-    times by contact and event), each halved every half-life; ``past``: only the events
-    before ``now`` (else a later one counts in full)."""
+    (``lead``: its ``LEAD_FIELDS``, with ``created_at`` and ``hours`` when there are
+    arrival rules), the arrival rules it matches, and its contact's behaviour events
+    (``seen``: their times by contact and event), each halved every half-life; ``past``:
+    only the events before ``now`` (else a later one counts in full)."""
     points = sum(_fit_points(r, person, lead) for r in rules if r.kind == "fit" and person)
+    points += sum(
+        rule.points
+        for rule in rules
+        if rule.kind == "arrival" and arrival_matches(rule, lead["created_at"], lead["hours"])
+    )
     for rule in rules:
         if rule.kind != "behaviour":
             continue
@@ -102,12 +137,14 @@ def scores_at_arrival(workspace: Workspace, leads: list[dict]) -> list[float] | 
     for contact_id, name, at in event_times(workspace.pk, contact_ids, events):
         seen[(contact_id, name)].append(at)
     people = contacts_by_ids(workspace, contact_ids)
+    arrival = _arrival_facts(rules, workspace)
     return [
         round(
             _points(
                 rules,
                 people.get(row["contact_id"]),
-                {name: row.get(name) for name in LEAD_FIELDS},
+                {name: row.get(name) for name in LEAD_FIELDS}
+                | (arrival(row["created_at"], row.get("location_id")) if arrival else {}),
                 seen,
                 row["contact_id"],
                 row["created_at"],
@@ -135,9 +172,12 @@ def score_leads(workspace: Workspace, leads: Iterable[Lead], now: datetime) -> i
     thresholds = sorted(ScoreThreshold.objects.filter(workspace=workspace), key=lambda t: t.score)
     known = {s.key for s in stages(workspace)}
     people = contacts_by_ids(workspace, [lead.contact_id for lead in leads])
+    arrival = _arrival_facts(rules, workspace)
     moved = 0
     for lead in leads:
         values = {name: getattr(lead, name) for name in LEAD_FIELDS}
+        if arrival:
+            values |= arrival(lead.created_at, lead.location_id)
         points = _points(rules, people.get(lead.contact_id), values, seen, lead.contact_id, now)
         lead.score, lead.scored_at = round(points, 4), now
         Lead.objects.filter(pk=lead.pk).update(score=lead.score, scored_at=now)

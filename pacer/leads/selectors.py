@@ -121,12 +121,18 @@ GROUPS = {
 
 
 def funnel(
-    workspace: Workspace, start: datetime, end: datetime, *, by: str = ""
+    workspace: Workspace,
+    start: datetime,
+    end: datetime,
+    *,
+    by: str = "",
+    location_id: int | None = None,
 ) -> dict[object, list[FunnelStep]]:
     """Each open or won stage in order: how many leads created in ``[start, end)`` reached
     it, the conversion from the stage before, and the median time from the stage before;
     for all leads (key ``None``) or per ``by``: channel, campaign, location or cohort
-    (the month the lead arrived, as ``YYYY-MM``).
+    (the month the lead arrived, as ``YYYY-MM``); ``location_id``: only that location's
+    leads.
 
     A lead that skipped a stage (moved straight from lead to SQL) counts as having reached
     the stages it skipped, at the time it passed them; lost stages are not steps.
@@ -139,7 +145,10 @@ def funnel(
     group_of: dict[int, object] = {}
     changes = StageChange.objects.filter(
         workspace=workspace, lead__created_at__gte=start, lead__created_at__lt=end
-    ).values_list("lead_id", "to_stage", "at", GROUPS[by] if by else "lead_id")
+    )
+    if location_id is not None:
+        changes = changes.filter(lead__location_id=location_id)
+    changes = changes.values_list("lead_id", "to_stage", "at", GROUPS[by] if by else "lead_id")
     for lead_id, to_stage, at, group in changes.order_by("at", "id"):
         group_of[lead_id] = None if not by else f"{group:%Y-%m}" if by == "cohort" else group
         if to_stage not in order:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pacer.leads import config_views, form_views, report_views, sla_views, views
+from pacer.leads import config_views, form_views, report_views, score_views, sla_views, views
 
 urlpatterns = [
     path("leads/", views.inbox, name="lead-inbox"),
@@ -23,6 +23,14 @@ urlpatterns = [
         "leads/routing/agents/<int:agent_id>/delete/",
         config_views.agent_delete,
         name="lead-agent-delete",
+    ),
+    path("leads/scoring/", score_views.scoring_settings, name="lead-scoring"),
+    path("leads/scoring/rules/new/", score_views.score_rule_new, name="lead-score-rule-new"),
+    path("leads/scoring/rules/<int:rule_id>/", score_views.score_rule_edit, name="lead-score-rule"),
+    path(
+        "leads/scoring/rules/<int:rule_id>/delete/",
+        score_views.score_rule_delete,
+        name="lead-score-rule-delete",
     ),
     path("leads/locating/", config_views.locating_settings, name="lead-locating"),
     path("leads/sla/", sla_views.sla_settings, name="lead-sla"),

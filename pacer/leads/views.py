@@ -272,6 +272,8 @@ def _lead_page(request, lead, refused: str = "", typed: dict | None = None, erro
             "form": _form_values(lead, now, zone, typed or {}, errors or {}),
             "refused": refused,
             "errors": errors or {},
+            "zone": zone,
+            "zone_name": str(zone),
         },
         status=422 if errors else 200,
     )

@@ -256,6 +256,18 @@ def test_the_funnel_splits_by_campaign_and_by_location(workspace, north):
     # subscriber (passed on the way in), lead, MQL
     assert reached("campaign") == {"autumn": [1, 1, 0], "spring": [2, 2, 1]}
     assert reached("location") == {north.pk: [2, 2, 1], None: [1, 1, 0]}
+    # one location's leads only (a location manager's view), grouped or not
+    only_north = selectors.funnel(workspace, NOW - hours, NOW + hours, location_id=north.pk)
+    assert {group: [s.reached for s in steps][:3] for group, steps in only_north.items()} == {
+        None: [2, 2, 1]
+    }
+    by_campaign = selectors.funnel(
+        workspace, NOW - hours, NOW + hours, by="campaign", location_id=north.pk
+    )
+    assert {g: [s.reached for s in steps][:3] for g, steps in by_campaign.items()} == {
+        "autumn": [1, 1, 0],
+        "spring": [1, 1, 1],
+    }
 
 
 def test_the_stage_list_is_the_workspaces_own_and_a_stage_in_use_cannot_be_dropped(

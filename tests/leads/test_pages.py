@@ -128,7 +128,11 @@ def test_the_funnel_page_groups_by_channel(workspace, desk):
     client.force_login(sam)
     html = client.get("/leads/funnel/?by=location&range=last_30").content.decode()
     assert "North" in html and "100.0%" in html
+    assert "median hours" in html  # shown, not only in the column chooser
     assert client.get("/leads/funnel/?by=nonsense").status_code == 200
+    only_north = client.get(f"/leads/funnel/?location={north.pk}").content.decode()
+    assert f'<option value="{north.pk}" selected>North</option>' in only_north
+    assert "100.0%" in only_north
 
 
 @pytest.mark.django_db

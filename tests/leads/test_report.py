@@ -71,8 +71,16 @@ def test_response_times_buckets_and_sla_are_counted_exactly(workspace):
     ]
     assert report.buckets[3].rate is None and report.buckets[0].rate == 0.5
     assert report.fit is None and "at least 20" in report.fit_problem
+    (north,) = report.location_figures.values()  # every lead, the unanswered one too
+    assert (north.leads, north.answered, north.within_sla, north.conversion) == (
+        7,
+        6,
+        3 / 7,
+        2 / 7,
+    )
     staff = core_actions.create_user(workspace, "sam", "correct-horse-1", Role.STAFF)
     client = Client()
     client.force_login(staff)
     page = client.get("/leads/speed/?range=last_365")
     assert page.status_code == 200 and "No curve yet" in page.content.decode()
+    assert "Location leaderboard (best SLA attainment first" in page.content.decode()

@@ -87,6 +87,10 @@ def test_tasks_from_the_lead_page_in_the_locations_time_zone(workspace, desk, cl
     )
     quote = FollowUpTask.objects.get(title="Quote")
     assert (quote.assignee, quote.due_at) == (ben, datetime(2026, 3, 24, 10, tzinfo=UTC))
+    # shown as typed: in Paris, as every time of the page
+    shown = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert '2026-03-24T11:00:00+01:00">2026-03-24 11:00</time>' in shown
+    assert "Times in the location's time (Europe/Paris)." in shown
     client.post(f"/leads/{lead.pk}/", {"action": "task", "title": "", "due_at": "soon"})
     assert FollowUpTask.objects.count() == 2  # refused: nothing written
     with pytest.raises(ValidationFailed) as refused:
