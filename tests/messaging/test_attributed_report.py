@@ -16,7 +16,8 @@ from pacer.warehouse.sync import sync
 from tests.messaging.test_outcomes import follow, kpi, order
 from tests.messaging.test_sms_broadcasts import phone_person
 
-pytestmark = pytest.mark.django_db
+# the clicks' rows reach the warehouse as each driver hands them over (SQLite: ISO text)
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 SENT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CLICKED = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)

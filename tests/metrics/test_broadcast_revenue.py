@@ -18,7 +18,8 @@ from pacer.metrics.broadcast_revenue import broadcast_revenue
 from pacer.people.models import Contact, Order
 from pacer.warehouse.sync import default_store, sync
 
-pytestmark = pytest.mark.django_db
+# the clicks' rows reach the warehouse as each driver hands them over (SQLite: ISO text)
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 CLICKED = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
