@@ -6,6 +6,8 @@ reason (no email, suppressed, no consent for the purpose). Delivery
 (``pacer.messaging.delivery``) checks the suppression list again at send time.
 """
 
+import re
+
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -35,7 +37,7 @@ from pacer.messaging.render import TemplateProblem, compile_parts
 from pacer.messaging.rights import AssetRights, template_assets, territory_of
 from pacer.messaging.rules import settings_of
 from pacer.messaging.schedule import zone_of
-from pacer.messaging.signing import KeyProblem, check_key
+from pacer.messaging.signing import KeyProblem, check_key, generate_key
 from pacer.messaging.webhooks import emit
 from pacer.people import selectors as people
 
@@ -129,6 +131,114 @@ def save_sender(
         dkim_selector=selector,
         dkim_key_sealed=sealing.seal_dkim_key(workspace.pk, key),
     )
+
+
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+SELECTOR = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")  # a DKIM selector: DNS labels
+
+
+def _sender(workspace: Workspace, sender_id) -> Sender:
+    found = Sender.objects.select_for_update().filter(workspace=workspace, pk=sender_id).first()
+    if found is None:
+        raise ValidationFailed({"sender": "no such sender in this workspace"})
+    return found
+
+
+def _sender_state(sender: Sender) -> dict:
+    """What the audit log keeps of a sender (never its key: whether it has one)."""
+    fields = ("name", "from_email", "reply_to", "dkim_selector")
+    return {**{f: getattr(sender, f) for f in fields}, "dkim_key": bool(sender.dkim_key_sealed)}
+
+
+@transaction.atomic
+def update_sender(workspace: Workspace, sender_id, *, name, from_email, reply_to, actor=None):
+    """Change a sender's name, From address and Reply-To (empty: none); its DKIM key and
+    selector change only by ``rotate_dkim_key``. Audited with the values before."""
+    sender = _sender(workspace, sender_id)
+    errors: dict[str, str] = {}
+    name = _text(errors, "name", name).strip()
+    email = _text(errors, "from_email", from_email).strip().lower()
+    reply = _text(errors, "reply_to", reply_to, required=False).strip().lower()
+    for field, value in (("from_email", email), ("reply_to", reply)):
+        if field not in errors and value:
+            try:
+                validate_email(value)
+            except ValidationError:
+                errors[field] = "must be an email address"
+    if errors:
+        raise ValidationFailed(errors)
+    before = _sender_state(sender)
+    sender.name, sender.from_email, sender.reply_to = name, email, reply
+    sender.save(update_fields=["name", "from_email", "reply_to"])
+    audit.record(
+        workspace,
+        "messaging.sender_changed",
+        sender,
+        actor=actor,
+        before=before,
+        after=_sender_state(sender),
+    )
+    return sender
+
+
+@transaction.atomic
+def rotate_dkim_key(workspace: Workspace, sender_id, *, dkim_selector, actor=None) -> Sender:
+    """Give a sender a new DKIM key, generated here and kept sealed (never shown), under
+    ``dkim_selector`` (a DNS label, lower case; a new one lets the old key's record stay
+    published until mail signed with it has been delivered). Audited."""
+    sender = _sender(workspace, sender_id)
+    errors: dict[str, str] = {}
+    selector = _text(errors, "dkim_selector", dkim_selector).strip().lower()
+    if "dkim_selector" not in errors and (len(selector) > 63 or not SELECTOR.fullmatch(selector)):
+        errors["dkim_selector"] = (
+            "must be a DNS name of letters, digits and hyphens (dots between labels), "
+            "at most 63 characters"
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    before = _sender_state(sender)
+    sender.dkim_selector = selector
+    sender.dkim_key_sealed = sealing.seal_dkim_key(workspace.pk, generate_key())
+    sender.save(update_fields=["dkim_selector", "dkim_key_sealed"])
+    audit.record(
+        workspace,
+        "messaging.sender_key_rotated",
+        sender,
+        actor=actor,
+        before=before,
+        after=_sender_state(sender),
+    )
+    return sender
+
+
+def sender_in_use(workspace: Workspace, sender: Sender) -> str | None:
+    """Why ``sender`` cannot be deleted (None when it can): a broadcast uses it, and the
+    first such is named: a scheduled or sending one (queued), a draft, or a sent one
+    (whose report and deliverability figures are counted by its sender)."""
+    reasons = {
+        BroadcastStatus.QUEUED: "is scheduled or sending with it",
+        BroadcastStatus.DRAFT: "is a draft with it: give it another sender or delete it first",
+        BroadcastStatus.SENT: "was sent with it (its report counts by sender)",
+    }
+    for status, reason in reasons.items():
+        found = Broadcast.objects.filter(workspace=workspace, sender=sender, status=status)
+        name = found.order_by("pk").values_list("name", flat=True).first()
+        if name is not None:
+            return f"broadcast '{name}' {reason}"
+    return None
+
+
+@transaction.atomic
+def delete_sender(workspace: Workspace, sender_id, *, actor=None) -> None:
+    """Delete a sender no broadcast uses; refused (``ValidationFailed`` on ``sender``,
+    nothing changed) with the reason otherwise. Audited."""
+    sender = _sender(workspace, sender_id)
+    reason = sender_in_use(workspace, sender)
+    if reason is not None:
+        raise ValidationFailed({"sender": f"cannot be deleted: {reason}"})
+    before = _sender_state(sender)
+    audit.record(workspace, "messaging.sender_deleted", sender, actor=actor, before=before)
+    sender.delete()
 
 
 def suppress(workspace: Workspace, email: str, reason: str, detail: str = "") -> bool:

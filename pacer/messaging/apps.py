@@ -13,6 +13,7 @@ class MessagingConfig(DomainConfig):
         ("/messaging/", "pacer.messaging.health_api.router"),
     )
     person_rows = ("pacer.messaging.privacy.person_rows",)
+    warehouse_tables = ("pacer.messaging.warehouse.MESSAGE_CLICKS",)
     loops = (
         Loop("messaging-delivery", "pacer.messaging.delivery.deliver", "MESSAGING_SECONDS"),
         Loop("messaging-inbound", "pacer.messaging.bounces.serve_and_read", "MESSAGING_SECONDS"),

@@ -17,12 +17,13 @@ from pacer.messaging import (
     selectors,
     subject_test,
 )
+from pacer.messaging.attributed import attributed_revenue, attribution_bar
 from pacer.messaging.form_parts import contact_column
 from pacer.messaging.models import MessageStatus, Schedule
 from pacer.messaging.views import deliverability
 from pacer.segments import selectors as segments
 from pacer.web.charts import Series, chart
-from pacer.web.filters import Choice, FilterBar
+from pacer.web.filters import TABLE_PARAMS, Choice, FilterBar
 from pacer.web.tables import Column, Table
 
 BROADCAST_FIELDS = (
@@ -166,6 +167,10 @@ def _detail(request, broadcast, queue_errors: dict | None = None):
     table = _messages_table(request, broadcast, bar)
     segment_id = broadcast.audience.get("segment")
     revenue = outcomes.revenue_after_click(request.workspace, broadcast)
+    model_bar = attribution_bar(request, keep=("outcome",))
+    attributed = attributed_revenue(
+        request.workspace, "email", broadcast.pk, model_bar.values["model"]
+    )
     timeline = outcomes.delivery_over_time(request.workspace, broadcast)
     context = {
         "broadcast": broadcast,
@@ -174,6 +179,8 @@ def _detail(request, broadcast, queue_errors: dict | None = None):
         "variants": _variant_rows(broadcast, revenue),
         "report": selectors.report(request.workspace, broadcast),
         "revenue": revenue,
+        "attributed": attributed,
+        "model_bar": model_bar,
         "timeline": timeline,
         "delivery_chart": _delivery_chart(timeline) if timeline["periods"] else None,
         "delivery": _delivery_table(request, broadcast, timeline),
@@ -192,7 +199,8 @@ def _outcome_bar(request) -> FilterBar:
     outcomes_choice = Choice(
         "outcome", "Outcome", selectors.MESSAGE_OUTCOMES.items(), blank="All messages"
     )
-    return FilterBar(request, [outcomes_choice], html_id="message-filters")
+    keep = (*TABLE_PARAMS, "model")
+    return FilterBar(request, [outcomes_choice], keep=keep, html_id="message-filters")
 
 
 def _messages_table(request, broadcast, bar: FilterBar) -> Table:

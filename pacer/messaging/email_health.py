@@ -165,26 +165,51 @@ def deliverability(workspace: Workspace, domain: str | None = None) -> dict:
     }
 
 
+def complaint_warning(what: str, complained: int, sent: int, *, within: str = "") -> str | None:
+    """The warning for ``complained`` of ``sent`` messages, the one rule of the rolling
+    windows and a broadcast's report: None under the 0.1 % target (or nothing sent);
+    at or over it, a sentence starting with ``what`` (naming the scope), the rate and the
+    window (``within``, if any), that says which of the two levels, the target or the
+    0.3 % limit, the rate has reached.
+
+    >>> complaint_warning("Complaint rate", 1, 1001) is None
+    True
+    >>> complaint_warning("Complaint rate", 1, 1000)[:42]
+    "Complaint rate 0.10% (1 of 1000 sent) is a"
+    """
+    if not sent or Fraction(complained, sent) < COMPLAINT_TARGET:
+        return None
+    rate = Fraction(complained, sent)
+    what = f"{what} {float(rate):.2%}{' over ' + within if within else ''}"
+    what += f" ({complained} of {sent} sent)"
+    if rate >= COMPLAINT_LIMIT:
+        return (
+            f"{what} has reached the 0.3% limit Gmail and Yahoo set for bulk senders: "
+            "they may reject or spam-file this mail; pause, and send only to "
+            "recipients who engaged recently"
+        )
+    return (
+        f"{what} is at or over Gmail's and Yahoo's 0.1% target (their limit is "
+        "0.3%): send only to recipients who asked for this mail"
+    )
+
+
+def bounce_over_limit(bounced: int, handed: int) -> bool:
+    """Whether ``bounced`` of ``handed`` is over the 2 % that warns (the rolling windows'
+    and a broadcast's report's one rule)."""
+    return bool(handed) and Fraction(bounced, handed) > BOUNCE_LIMIT
+
+
 def _warnings(scope: str, windows: dict[str, Window]) -> list[str]:
     found = []
     for name, counted in windows.items():
-        when, rate = WINDOW_WORDS[name], counted.complaint_rate
-        if rate is not None and rate >= COMPLAINT_TARGET:
-            what = f"{scope}: complaint rate {float(rate):.2%} over {when} "
-            what += f"({counted.complained} of {counted.sent} sent)"
-            if rate >= COMPLAINT_LIMIT:
-                found.append(
-                    f"{what} has reached the 0.3% limit Gmail and Yahoo set for bulk senders: "
-                    "they may reject or spam-file this mail; pause, and send only to "
-                    "recipients who engaged recently"
-                )
-            else:
-                found.append(
-                    f"{what} is at or over Gmail's and Yahoo's 0.1% target (their limit is "
-                    "0.3%): send only to recipients who asked for this mail"
-                )
+        when = WINDOW_WORDS[name]
+        what = f"{scope}: complaint rate"
+        warning = complaint_warning(what, counted.complained, counted.sent, within=when)
+        if warning is not None:
+            found.append(warning)
         rate = counted.bounce_rate
-        if rate is not None and rate > BOUNCE_LIMIT:
+        if bounce_over_limit(counted.refused + counted.bounced, counted.handed):
             found.append(
                 f"{scope}: bounce rate {float(rate):.1%} over {when} "
                 f"({counted.refused + counted.bounced} of {counted.handed} handed to the "

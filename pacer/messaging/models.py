@@ -36,6 +36,7 @@ class Sender(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     name = models.CharField(max_length=200)
     from_email = models.EmailField()
+    reply_to = models.EmailField(blank=True)  # the Reply-To address; empty: replies go to From
     dkim_selector = models.CharField(max_length=63, blank=True)
     dkim_key_sealed = models.TextField(blank=True)  # the PEM, sealed
 
@@ -259,6 +260,19 @@ class MessageEvent(models.Model):
                 name="message_event_once",
             )
         ]
+
+
+class Click(models.Model):
+    """A recipient following a tracked link of an email or a text of a broadcast, one row
+    per click: the touchpoint the warehouse's ``message_clicks`` table copies (by id) so
+    the measurement module's journeys carry it (``pacer.metrics.summaries``)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    contact_id = models.BigIntegerField()
+    channel = models.CharField(max_length=5)  # email or sms
+    broadcast = models.ForeignKey(Broadcast, null=True, on_delete=models.CASCADE)
+    sms_broadcast = models.ForeignKey("SmsBroadcast", null=True, on_delete=models.CASCADE)
+    at = models.DateTimeField()
 
 
 class InboundStatus(models.TextChoices):

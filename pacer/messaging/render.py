@@ -41,6 +41,7 @@ ENGINE = _engine(autoescape=True)
 TEXT_ENGINE = _engine(autoescape=False)
 SIGNED_HEADERS = [
     b"from",
+    b"reply-to",  # when the sender has one
     b"to",
     b"subject",
     b"date",
@@ -135,10 +136,12 @@ def build(
     dkim_selector: str = "",
     dkim_private_key: str = "",
     headers: dict[str, str] | None = None,
+    reply_to: str = "",
 ) -> bytes:
     """The whole message as bytes, DKIM-signed when a key is given; ``headers`` are
     added as they are (the ``X-Pacer-Id`` that returned mail is matched by), with the
-    provider headers that carry it into providers' events.
+    provider headers that carry it into providers' events; ``reply_to`` (the sender's
+    Reply-To address), when given, as the ``Reply-To`` header.
 
     Written field by field rather than through ``email``'s default policy, whose header
     registry parses and refolds every header (most of a message's cost): non-ASCII
@@ -147,6 +150,7 @@ def build(
     domain = from_email.rsplit("@", 1)[-1]
     fields = [
         ("From", formataddr((sender_name, from_email), charset="utf-8")),
+        *((("Reply-To", reply_to),) if reply_to else ()),
         ("To", to),
         ("Subject", subject),
         ("Date", format_datetime(sent_at)),

@@ -29,13 +29,6 @@ from pacer.messaging.models import (
 )
 from pacer.people import selectors as people
 
-# Mailbox providers' thresholds (Gmail and Yahoo bulk-sender rules, 2024): the ones the
-# workspace's rolling warnings use, as floats for a broadcast's float rates
-BOUNCE_LIMIT, COMPLAINT_LIMIT = (
-    float(email_health.BOUNCE_LIMIT),
-    float(email_health.COMPLAINT_LIMIT),
-)
-
 
 def broadcasts(workspace: Workspace):
     """Broadcasts with their message counts per status, newest first."""
@@ -184,6 +177,10 @@ def senders(workspace: Workspace):
     return Sender.objects.filter(workspace=workspace).order_by("name")
 
 
+def sender(workspace: Workspace, sender_id: int) -> Sender | None:
+    return Sender.objects.filter(workspace=workspace, pk=sender_id).first()
+
+
 def suppressions(workspace: Workspace):
     return SuppressedAddress.objects.filter(workspace=workspace).order_by("-created_at")
 
@@ -219,8 +216,9 @@ def report(workspace: Workspace, broadcast: Broadcast) -> dict:
     then returned by a hard-bounce DSN), opened, clicked, unsubscribed and complained
     (distinct messages with such an event; complaints come from ARF reports), delivered
     (sent and not returned by a DSN since), their rates (delivered and bounced of those
-    handed to the relay, the others of those sent) and a warning for each rate over the
-    providers' threshold. Rates are None with nothing sent."""
+    handed to the relay, the others of those sent) and the warnings, by the rule of the
+    workspace's rolling ones (``email_health``): a bounce rate over 2 %, a complaint rate
+    at or over the 0.1 % target or the 0.3 % limit. Rates are None with nothing sent."""
     events = dict(
         MessageEvent.objects.filter(workspace=workspace, message__broadcast_id=broadcast.pk)
         .values_list("kind")
@@ -259,16 +257,14 @@ def report(workspace: Workspace, broadcast: Broadcast) -> dict:
         "complaint_rate": _rate(complaints, sent),
     }
     warnings = []
-    if rates["bounce_rate"] is not None and rates["bounce_rate"] > BOUNCE_LIMIT:
+    if email_health.bounce_over_limit(bounced, attempted):
         warnings.append(
-            f"Bounce rate {rates['bounce_rate']:.1%} is over {BOUNCE_LIMIT:.0%}: "
+            f"Bounce rate {rates['bounce_rate']:.1%} is over 2%: "
             "clean the list before the next send"
         )
-    if rates["complaint_rate"] is not None and rates["complaint_rate"] > COMPLAINT_LIMIT:
-        warnings.append(
-            f"Complaint rate {rates['complaint_rate']:.2%} is over {COMPLAINT_LIMIT:.1%}: "
-            "mailbox providers may start rejecting this sender"
-        )
+    complaint = email_health.complaint_warning("Complaint rate", complaints, sent)
+    if complaint is not None:
+        warnings.append(complaint)
     return {**figures, **rates, "warnings": warnings}
 
 

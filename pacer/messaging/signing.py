@@ -105,3 +105,24 @@ def signature_header(
     hashed += relaxed_header(b"DKIM-Signature", value)
     signature = _private_key(private_key).sign(hashed, padding.PKCS1v15(), hashes.SHA256())
     return b"DKIM-Signature:" + value + base64.b64encode(signature) + b"\r\n"
+
+
+def generate_key(bits: int = 2048) -> str:
+    """A new RSA private key for DKIM, as unencrypted PKCS#8 PEM (2048 bits: what Gmail
+    and Yahoo ask of bulk senders, and what fits one DNS TXT record)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def dns_record(pem: str) -> str:
+    """The TXT record that publishes the public half of ``pem`` (RFC 6376 section 3.6.1)."""
+    public = (
+        _private_key(pem)
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    return f"v=DKIM1; k=rsa; p={base64.b64encode(public).decode()}"

@@ -16,7 +16,8 @@ HELP go as the workspace wrote them).
 A click is recorded once per recipient: the text's ``clicked_at`` (the first click)
 and ``clicks`` (every click counted). The first click goes to the outgoing webhooks
 subscribed to ``sms.clicked`` (keyed by the text: once per recipient, however often
-they click), in the same transaction as ``clicked_at``.
+they click), in the same transaction as ``clicked_at``. Every click of a text with a
+contact also makes a ``Click`` row in that transaction: the touchpoint attribution reads.
 """
 
 import re
@@ -29,7 +30,7 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 
 from pacer.core import clock
-from pacer.messaging.models import SmsMessage
+from pacer.messaging.models import Click, SmsMessage
 from pacer.messaging.webhooks import emit
 
 SALT = "pacer.messaging.sms-click"
@@ -135,6 +136,14 @@ def record_click(token: str) -> str | None:
 def _record(text_id: int, text: dict, url: str) -> None:
     """Count the click; the first one also sets ``clicked_at`` and emits ``sms.clicked``."""
     at = clock.now()
+    if text["contact_id"] is not None and text["broadcast_id"] is not None:
+        Click.objects.create(
+            workspace_id=text["workspace_id"],
+            contact_id=text["contact_id"],
+            channel="sms",
+            sms_broadcast_id=text["broadcast_id"],
+            at=at,
+        )
     first = SmsMessage.objects.filter(pk=text_id, clicked_at=None).update(
         clicks=F("clicks") + 1, clicked_at=at
     )

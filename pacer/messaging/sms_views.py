@@ -18,11 +18,12 @@ from pacer.messaging import (
     sms_links,
     sms_status,
 )
+from pacer.messaging.attributed import attributed_revenue, attribution_bar
 from pacer.messaging.form_parts import contact_column
 from pacer.messaging.models import BroadcastStatus, MessageStatus, Schedule
 from pacer.segments import selectors as segments
 from pacer.web.charts import Series, chart
-from pacer.web.filters import Choice, FilterBar
+from pacer.web.filters import TABLE_PARAMS, Choice, FilterBar
 from pacer.web.tables import Column, Table, value_of
 
 DELIVERY_HINT = "What the SMS provider last reported (Twilio-compatible providers only)"
@@ -156,7 +157,8 @@ def _detail(request, broadcast, queue_errors: dict | None = None):
     deliveries = Choice(
         "delivery", "Delivery", selectors.TEXT_DELIVERIES.items(), blank="All texts"
     )
-    bar = FilterBar(request, [deliveries], html_id="text-filters")
+    keep = (*TABLE_PARAMS, "model", "preview")
+    bar = FilterBar(request, [deliveries], keep=keep, html_id="text-filters")
     table = Table(
         request,
         selectors.texts_of(request.workspace, broadcast.pk, bar.values["delivery"]),
@@ -184,6 +186,10 @@ def _detail(request, broadcast, queue_errors: dict | None = None):
     )
     segment_id = broadcast.audience.get("segment")
     revenue = click_revenue.sms_revenue_after_click(request.workspace, broadcast)
+    model_bar = attribution_bar(request, keep=("delivery", "preview"))
+    attributed = attributed_revenue(
+        request.workspace, "sms", broadcast.pk, model_bar.values["model"]
+    )
     preview = proofs.sms_preview(request.workspace, broadcast.text, request.GET.get("preview", ""))
     chosen = preview.get("contact") or {}
     context = {
@@ -191,6 +197,8 @@ def _detail(request, broadcast, queue_errors: dict | None = None):
         "segment": segments.segment(request.workspace, segment_id) if segment_id else None,
         "report": sms_broadcasts.report(broadcast),
         "revenue": revenue,
+        "attributed": attributed,
+        "model_bar": model_bar,
         "revenue_definition": REVENUE_DEFINITION.format(
             days=revenue["window_days"], currency=revenue["currency"]
         ),

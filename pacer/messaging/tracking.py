@@ -13,11 +13,12 @@ import re
 
 from django.conf import settings
 from django.core import signing
+from django.db import transaction
 from django.urls import reverse
 
 from pacer.core import clock
 from pacer.messaging import sms_links
-from pacer.messaging.models import EventKind, Message, MessageEvent
+from pacer.messaging.models import Click, EventKind, Message, MessageEvent
 from pacer.messaging.webhooks import emit
 
 OPEN_SALT = "pacer.messaging.open"
@@ -96,13 +97,21 @@ def record_click(token: str) -> str | None:
     message = _message(workspace_id, message_id)
     if message is None:
         return None
-    event = MessageEvent.objects.create(
-        workspace_id=workspace_id,
-        message=message,
-        kind=EventKind.CLICK,
-        url=url[:MAX_URL],
-        at=clock.now(),
-    )
+    with transaction.atomic():  # the event and its touchpoint, both or neither
+        event = MessageEvent.objects.create(
+            workspace_id=workspace_id,
+            message=message,
+            kind=EventKind.CLICK,
+            url=url[:MAX_URL],
+            at=clock.now(),
+        )
+        Click.objects.create(
+            workspace_id=workspace_id,
+            contact_id=message.contact_id,
+            channel="email",
+            broadcast_id=message.broadcast_id,
+            at=event.at,
+        )
     _emit(message, "message.clicked", event, url=event.url)
     return url
 

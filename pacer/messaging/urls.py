@@ -4,6 +4,7 @@ from pacer.messaging import (
     broadcast_views,
     provider_views,
     public_views,
+    sender_views,
     settings_views,
     sms_views,
     template_views,
@@ -21,6 +22,7 @@ urlpatterns = [
     ),
     path("messages/templates/<int:template_id>/", views.template_edit, name="message-template"),
     path("messages/senders/new/", views.sender_new, name="message-sender-new"),
+    path("messages/senders/<int:sender_id>/", sender_views.sender_page, name="message-sender"),
     path("messages/broadcasts/new/", broadcast_views.broadcast_new, name="broadcast-new"),
     path(
         "messages/broadcasts/<int:broadcast_id>/",

@@ -75,7 +75,12 @@ def overview(request):
         request,
         selectors.senders(workspace),
         [
-            Column("name", "Sender", sortable=True),
+            Column(
+                "name",
+                "Sender",
+                sortable=True,
+                href=lambda s: reverse("message-sender", args=[s["pk"]]),
+            ),
             Column("from_email", "From"),
             Column("dkim_selector", "DKIM selector"),
         ],

@@ -19,14 +19,17 @@ from pacer.analytics.journeys import JourneyError, Journeys
 from pacer.analytics.rfm import rfm
 from pacer.core import audit
 from pacer.core.models import Workspace
-from pacer.metrics.cube import SOURCES
+from pacer.metrics.cube import SOURCES as CUBE_SOURCES
 from pacer.metrics.refits import read_result, result_path, write_result
 from pacer.metrics.summaries import customer_summary, journey_tables
 from pacer.people.actions import record_predictions, record_rfm
 from pacer.warehouse.store import Store
+from pacer.warehouse.tables import schemas
 
 WEEKS_90_DAYS = 90 / 7
 NO_CAMPAIGN = " (no campaign)"
+# what measurement reads: the cube's sources and the broadcasts' clicks (touchpoints)
+SOURCES = {**CUBE_SOURCES, **schemas("message_clicks")}
 
 
 def _instant(day: date) -> datetime:

@@ -29,8 +29,10 @@ def journey_tables(
     """Touches and outcomes for the people first seen in ``[start, end)``.
 
     The conversion is becoming a customer (the first order) before ``end``; its value is
-    that first order's total. Touches are the visits that carry a channel (landing pages
-    and screens), up to the conversion (or ``end``). ``lead_at`` and ``opportunity_at``
+    that first order's total. Touches (``touches``) are the visits that carry a channel
+    (landing pages and screens) and the clicks on broadcasts' tracked links (channel
+    ``email`` or ``sms``, campaign the broadcast's: ``broadcast_campaign``), up to the
+    conversion (or ``end``). ``lead_at`` and ``opportunity_at``
     (the first ``track`` "Opportunity Created") ride along so the caller can mark the
     milestone touches: the last touch at or before each.
     """
@@ -83,9 +85,95 @@ def journey_tables(
             timestamp=ibis._.timestamp,
         )
     )
+    clicks = message_touches(tables, workspace_id, links)
+    touches = ibis.union(
+        touches,
+        clicks.join(outcomes, clicks.person == outcomes.journey_id)
+        .filter(lambda t: t.timestamp <= t.converted_at)
+        .select("journey_id", "channel", "campaign", "timestamp"),
+        distinct=False,
+    )
     with_touches = touches.select("journey_id").distinct()
     outcomes = outcomes.semi_join(with_touches, outcomes.journey_id == with_touches.journey_id)
     return touches, outcomes
+
+
+def broadcast_campaign(channel: str, broadcast_id: int) -> str:
+    """The campaign a broadcast's clicks count under in attribution (no broadcast has a
+    campaign of the planning module's: each is its own).
+
+    >>> broadcast_campaign("sms", 7)
+    'sms broadcast 7'
+    """
+    return f"{channel} broadcast {broadcast_id}"
+
+
+def message_touches(tables: dict[str, ir.Table], workspace_id: int, links: ir.Table) -> ir.Table:
+    """The workspace's clicks on broadcasts' tracked links as touches: ``person`` (the
+    canonical contact), ``channel``, ``campaign`` (``broadcast_campaign``), ``timestamp``
+    and ``broadcast_id``."""
+    clicks = tables["message_clicks"]
+    clicks = clicks.filter(clicks.workspace_id == workspace_id)
+    return clicks.join(links, clicks.contact_id == links.cid).select(
+        person=ibis._.canonical_id,
+        channel=ibis._.channel,
+        campaign=ibis._.channel.concat(" broadcast ", ibis._.broadcast_id.cast("string")),
+        timestamp=ibis._.at,
+        broadcast_id=ibis._.broadcast_id,
+    )
+
+
+def order_journey_tables(
+    tables: dict[str, ir.Table], workspace_id: int, lookback_days: int
+) -> tuple[ir.Table, ir.Table]:
+    """Per-order journeys for crediting orders to broadcasts: ``orders`` (``journey_id``
+    the order's id, ``contact_id`` who placed it, ``placed_at``, ``value`` its total)
+    are the workspace's orders placed within ``lookback_days`` days after a click on a
+    broadcast by the same person (both ends included), and ``touches`` (``journey_id``,
+    ``channel``, ``campaign``, ``timestamp``) every touch of that person in the
+    ``lookback_days`` days up to the order (both ends included): visits with a channel and
+    broadcast clicks (``message_touches``). A person's merged contacts count as one."""
+    _, links = _people(tables, workspace_id)
+    lookback = ibis.interval(days=lookback_days)
+    orders = tables["orders"]
+    orders = orders.filter(orders.workspace_id == workspace_id)
+    orders = orders.join(links, orders.contact_id == links.cid).select(
+        journey_id=orders.id,
+        contact_id=orders.contact_id,
+        person=links.canonical_id,
+        placed_at=orders.placed_at,
+        value=orders.total,
+    )
+    clicks = message_touches(tables, workspace_id, links)
+
+    def within(order: ir.Table, touch: ir.Table) -> list:
+        return [
+            order.person == touch.person,
+            touch.timestamp <= order.placed_at,
+            touch.timestamp >= order.placed_at - lookback,
+        ]
+
+    credited = orders.semi_join(clicks, within(orders, clicks))
+    events = tables["events"]
+    visits = events.filter(
+        (events.workspace_id == workspace_id)
+        & events.type.isin(["page", "screen"])
+        & (events.channel != "")
+    )
+    visits = visits.join(links, visits.contact_id == links.cid).select(
+        person=links.canonical_id,
+        channel=visits.channel,
+        campaign=visits.utm_campaign,
+        timestamp=visits.timestamp,
+    )
+    touches = ibis.union(visits, clicks.drop("broadcast_id"), distinct=False)
+    touches = credited.join(touches, within(credited, touches)).select(
+        journey_id=credited.journey_id,
+        channel=touches.channel,
+        campaign=touches.campaign,
+        timestamp=touches.timestamp,
+    )
+    return touches, credited.drop("person")
 
 
 def customer_summary(

@@ -149,7 +149,9 @@ def test_the_report_revenue_and_delivery_are_the_same_figures(workspace, story):
         "complaint_rate": 1 / 6,
         "warnings": [
             "Bounce rate 28.6% is over 2%: clean the list before the next send",
-            "Complaint rate 16.67% is over 0.3%: mailbox providers may start rejecting this sender",
+            "Complaint rate 16.67% (1 of 6 sent) has reached the 0.3% limit Gmail and Yahoo "
+            "set for bulk senders: they may reject or spam-file this mail; pause, and send "
+            "only to recipients who engaged recently",
         ],
     }
     assert outcomes.revenue_after_click(workspace, broadcast) == {

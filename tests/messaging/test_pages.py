@@ -246,6 +246,6 @@ def test_a_draft_from_a_sender_without_dkim_says_it_goes_out_unsigned(marketer, 
     page = marketer.get(f"/messages/broadcasts/{drafts[unsigned.pk].pk}/").content.decode()
     notice = page.split('id="sender-unsigned"')[1].split("</div>")[0]
     assert "news@acme.test has no DKIM key" in notice and "Gmail and Yahoo" in notice
-    assert 'href="/messages/senders/new/"' in notice
+    assert f'href="/messages/senders/{unsigned.pk}/#dkim"' in notice  # make its key there
     page = marketer.get(f"/messages/broadcasts/{drafts[signed.pk].pk}/").content.decode()
     assert 'id="sender-unsigned"' not in page

@@ -69,6 +69,7 @@ def _message(key_pem: str, **parts) -> bytes:
         # quoted-printable UTF-8 parts, one line longer than SMTP allows
         {"html": "<p>Grüße " + "x" * 1500 + "</p>", "text": "Grüße\n" * 3},
         {"headers": {"X-Pacer-Id": "  spaced   value  "}},
+        {"reply_to": "help@acme.test"},
     ],
     ids=[
         "plain",
@@ -78,6 +79,7 @@ def _message(key_pem: str, **parts) -> bytes:
         "empty",
         "quoted-printable",
         "header",
+        "reply-to",
     ],
 )
 def test_every_signature_verifies_with_dkimpy(key, parts):
@@ -87,7 +89,9 @@ def test_every_signature_verifies_with_dkimpy(key, parts):
     header = raw.split(b"\r\n\r\n", 1)[0]
     assert header.startswith(b"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=acme.test")
     signed = raw.split(b" h=", 1)[1].split(b";", 1)[0].split(b":")
-    assert signed == SIGNED_HEADERS  # all present, in that order
+    present = [h for h in SIGNED_HEADERS if h != b"reply-to" or parts.get("reply_to")]
+    assert signed == present  # all present, in that order
+    assert (b"\r\nReply-To: help@acme.test\r\n" in header) == bool(parts.get("reply_to"))
 
 
 def test_a_changed_body_or_signed_header_fails_and_an_unsigned_one_does_not(key):
@@ -95,6 +99,8 @@ def test_a_changed_body_or_signed_header_fails_and_an_unsigned_one_does_not(key)
     raw = _message(pem)
     assert not dkim.verify(raw.replace(b"Hello", b"Hullo"), dnsfunc=dns)
     assert not dkim.verify(raw.replace(b"Spring, Ada!", b"Spring, Eve!"), dnsfunc=dns)
+    replied = _message(pem, reply_to="help@acme.test")
+    assert not dkim.verify(replied.replace(b"help@acme", b"eve@acme"), dnsfunc=dns)
     marked = _message(pem, headers={"X-Pacer-Id": "1"})
     assert dkim.verify(marked.replace(b"X-Pacer-Id: 1", b"X-Pacer-Id: 2"), dnsfunc=dns)
     # relaxed: whitespace a relay may change does not break it

@@ -227,7 +227,9 @@ def test_the_broadcast_report_counts_rates_and_warns_over_thresholds(
         "delivery_rate": 0.75,
         "warnings": [
             "Bounce rate 25.0% is over 2%: clean the list before the next send",
-            "Complaint rate 33.33% is over 0.3%: mailbox providers may start rejecting this sender",
+            "Complaint rate 33.33% (1 of 3 sent) has reached the 0.3% limit Gmail and Yahoo "
+            "set for bulk senders: they may reject or spam-file this mail; pause, and send "
+            "only to recipients who engaged recently",
         ],
     }
     client.login(username="ada", password="correct-horse-1")

@@ -35,6 +35,7 @@ def test_export_holds_all_of_her_rows_in_both_stores_and_nobody_elses(workspace,
         "leads.notice": 0,
         "leads.followuptask": 0,
         "leads.timer": 0,
+        "messaging.click": 0,  # her clicks as touchpoints (emails' and texts')
         "messaging.messageevent": 0,  # opens and clicks of her messages
         "messaging.message": 0,  # the outbox, keyed by contact id (pacer.messaging.privacy)
         "teams.surveyresponse": 0,  # survey answers, keyed by contact id (pacer.teams)

@@ -81,6 +81,7 @@ def test_sync_of_unchanged_tables_writes_no_new_versions_and_skips_the_cube(work
         "contact_profiles": 50,  # segments' snapshot of the contacts
         "consents": 0,
         "order_lines": 0,
+        "message_clicks": 0,  # clicks on broadcasts' links (messaging's touchpoints)
     }
     store = default_store()
     snapshots = ("contacts", "spend", "locations", "contact_profiles")

@@ -21,6 +21,7 @@ TABLES = (
     "contact_profiles",
     "consents",
     "order_lines",
+    "message_clicks",
 )
 
 

@@ -1,0 +1,75 @@
+"""A sender's page and a broadcast's attributed revenue in a real Chromium: the key is
+rotated through the form and its DNS record shown, deletion is refused with the reason
+while a broadcast uses the sender, the attribution model is chosen from the report's
+filter; no sideways scrolling on a phone. Screenshots at 390 and 1440 px."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from pacer.messaging import actions
+from pacer.messaging.delivery import deliver
+from pacer.messaging.models import Click, Sender
+from pacer.people.models import Order
+from pacer.warehouse.sync import sync
+from tests.messaging.conftest import person
+from tests.messaging.test_browser import SHOTS, _fits, _signed_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SENT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def test_the_sender_page_and_the_attributed_revenue(
+    browser, live_server, workspace, admin, now, smtp
+):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    ada = person(workspace, "ada@x.test", "Ada")
+    template = actions.save_template(workspace, name="Spring", subject="Hi", html="<p>x</p>")
+    sender = actions.save_sender(workspace, name="Acme", from_email="news@acme.test")
+    broadcast = actions.create_broadcast(
+        workspace,
+        name="Spring",
+        template_id=template.pk,
+        sender_id=sender.pk,
+        audience={"all": True},
+    )
+    now["at"] = SENT
+    actions.queue_broadcast(workspace, broadcast.pk)
+    deliver()
+    Click.objects.create(
+        workspace=workspace, contact_id=ada.pk, channel="email", broadcast=broadcast, at=SENT
+    )
+    Order.objects.create(
+        workspace=workspace,
+        external_id="o-1",
+        contact=ada,
+        placed_at=SENT + timedelta(days=1),
+        total=Decimal("120.00"),
+        currency="USD",
+    )
+    sync()
+    for width in (1440, 390):
+        context, page = _signed_in(browser, live_server.url, width)
+        page.goto(f"{live_server.url}/messages/senders/{sender.pk}/")
+        if width == 1440:
+            page.fill("#field-rotate-dkim_selector", "s2026")
+            page.click("#rotate-key")
+            page.wait_for_selector("#dkim-record-value")
+        record = page.inner_text("#dkim-record-value")
+        assert record.startswith("v=DKIM1; k=rsa; p=")
+        assert "s2026._domainkey.acme.test" in page.inner_text("#dkim-record")
+        assert "was sent with it" in page.inner_text("#delete-refused")
+        assert _fits(page), f"the sender page scrolls sideways at {width} px"
+        page.screenshot(path=str(SHOTS / f"sender-{width}.png"), full_page=True)
+
+        page.goto(f"{live_server.url}/messages/broadcasts/{broadcast.pk}/#attributed")
+        assert page.inner_text("#kpi-attributed-revenue .kpi-value") == "$120"
+        page.select_option("#attribution-filters select[name=model]", "shapley")
+        page.wait_for_url("**model=shapley**")
+        assert page.inner_text("#kpi-attributed-revenue .kpi-value") == "$120"
+        assert "Shapley model" in page.inner_text("#attributed-note")
+        assert _fits(page), f"the broadcast page scrolls sideways at {width} px"
+        page.locator("#attributed").screenshot(path=str(SHOTS / f"attributed-{width}.png"))
+        context.close()
+    assert Sender.objects.get().dkim_selector == "s2026"
