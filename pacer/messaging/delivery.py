@@ -143,6 +143,7 @@ def _data(message: Message, compiled: dict, fields: dict, dkim_key: str) -> byte
     return build(
         sender_name=sender.name,
         from_email=sender.from_email,
+        reply_to=sender.reply_to,
         to=message.email,
         subject=subject,
         html=html,

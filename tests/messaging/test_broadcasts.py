@@ -296,3 +296,33 @@ def test_a_long_audience_list_is_read_in_chunks_and_each_contact_queued_once(wor
     counts = actions.queue_broadcast(workspace, broadcast.pk)
     assert counts == {"queued": 1, "skipped": 0, "not_found": 6_000}
     assert statuses(broadcast) == {"ada@x.test": "queued"}
+
+
+def test_a_senders_reply_to_is_on_the_mail_it_sends_and_none_without_one(workspace, smtp, now):
+    person(workspace, "ada@x.test", "Ada")
+    broadcast = setup_broadcast(workspace)
+    actions.update_sender(
+        workspace,
+        broadcast.sender.pk,
+        name="Acme",
+        from_email=broadcast.sender.from_email,
+        reply_to="Help@Acme.test",
+    )
+    actions.queue_broadcast(workspace, broadcast.pk)
+    deliver()
+    mail = message_from_bytes(smtp.messages[0][2], policy=policy.default)
+    assert mail["Reply-To"] == "help@acme.test"
+
+    person(workspace, "bob@x.test", "Bob")
+    actions.update_sender(
+        workspace,
+        broadcast.sender.pk,
+        name="Acme",
+        from_email=broadcast.sender.from_email,
+        reply_to="",
+    )
+    later = setup_broadcast(workspace, sender=broadcast.sender)
+    actions.queue_broadcast(workspace, later.pk)
+    deliver()
+    mail = message_from_bytes(smtp.messages[-1][2], policy=policy.default)
+    assert "Reply-To" not in mail
