@@ -67,9 +67,9 @@ CONSENT_FILTER = [
 # anonymous visitors on request (``?show=all`` or ``?show=anonymous``).
 SHOW = {"identified": "yes", "all": "", "anonymous": "no"}
 SHOW_FILTER = [
-    ("identified", "Identified contacts"),
-    ("all", "Identified and anonymous"),
-    ("anonymous", "Anonymous visitors only"),
+    ("identified", "Identified"),
+    ("all", "Everyone"),
+    ("anonymous", "Anonymous"),
 ]
 
 

@@ -30,9 +30,7 @@ def test_a_refused_steps_error_links_to_the_steps_and_writes_nothing(
         {"mode": "own", "steps[1].delay_minutes": "5", "steps[1].to": "email"},
     )
     assert refused.status_code == 422
-    assert refused.context["chain_errors"] == {
-        "steps[1].address": "must not be empty"
-    }
+    assert refused.context["chain_errors"] == {"steps[1].address": "must not be empty"}
     html = refused.content.decode()
     assert error_links(html) == ["esc-steps"]
     assert broken_error_links(html) == []
