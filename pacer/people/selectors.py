@@ -25,6 +25,11 @@ from pacer.people.resolution import normalise
 CHUNK = 5000  # ids per IN (...) list, well under the databases' parameter limits
 
 
+# A contact known by nothing a person could be reached or named by: the contacts list's
+# "Anonymous visitor" rows, hidden from it by default.
+ANONYMOUS = Q(email="", phone="", first_name="", last_name="")
+
+
 def contacts(
     workspace: Workspace,
     *,
@@ -34,6 +39,7 @@ def contacts(
     channel: str = "",
     has_email: str = "",
     consent: str = "",
+    identified: str = "",
 ) -> QuerySet[Contact]:
     """Live (not merged-away) contacts of a workspace, newest first.
 
@@ -41,9 +47,13 @@ def contacts(
     written, in any case (prefixes, so that an index answers at any number of contacts);
     ``location``: a location code; ``channel``: an acquisition channel key;
     ``has_email``: "yes" or "no"; ``consent``: "CHANNEL:granted" or "CHANNEL:withdrawn",
-    the latest decision on that channel for any purpose (one granted is enough).
+    the latest decision on that channel for any purpose (one granted is enough);
+    ``identified``: "yes" for contacts with an email, a phone or a name, "no" for the
+    anonymous rest (nothing but a device's or a user's id, ``ANONYMOUS``).
     """
     rows = Contact.objects.filter(workspace=workspace, merged_into__isnull=True)
+    if identified in ("yes", "no"):
+        rows = rows.exclude(ANONYMOUS) if identified == "yes" else rows.filter(ANONYMOUS)
     if search:
         rows = rows.filter(
             Q(email__istartswith=search)

@@ -63,6 +63,14 @@ CONSENT_FILTER = [
     for channel in sorted(CONSENT_CHANNELS)
     for decision, label in (("granted", "consent given"), ("withdrawn", "no consent"))
 ]
+# Who the list shows: known people by default (a marketer looks for people, not devices);
+# anonymous visitors on request (``?show=all`` or ``?show=anonymous``).
+SHOW = {"identified": "yes", "all": "", "anonymous": "no"}
+SHOW_FILTER = [
+    ("identified", "Identified"),
+    ("all", "Everyone"),
+    ("anonymous", "Anonymous"),
+]
 
 
 def _table(request) -> tuple[Table, FilterBar]:
@@ -81,17 +89,11 @@ def _table(request) -> tuple[Table, FilterBar]:
             Choice("channel", "Acquired via", CHANNELS.items(), blank="All channels"),
             Choice("email", "Email", (("yes", "Has email"), ("no", "No email")), blank="Any"),
             Choice("consent", "Consent", CONSENT_FILTER, blank="Any consent"),
+            Choice("show", "Show", SHOW_FILTER, default="identified"),
         ],
     )
-    values = bar.values
     rows = selectors.contacts(
-        workspace,
-        search=values["q"],
-        stage=values["stage"],
-        location=values["location"],
-        channel=values["channel"],
-        has_email=values["email"],
-        consent=values["consent"],
+        workspace, **_filters(bar), identified=SHOW[bar.values["show"]]
     ).annotate(name=Trim(Concat("first_name", Value(" "), "last_name")))
     export = allows(request.role, "contacts.export")
     table = Table(
@@ -111,10 +113,37 @@ def _table(request) -> tuple[Table, FilterBar]:
     return table, bar
 
 
+def _filters(bar: FilterBar) -> dict:
+    """The selector's filters the bar applies, but for who is shown (``show``)."""
+    values = bar.values
+    return {
+        "search": values["q"],
+        "stage": values["stage"],
+        "location": values["location"],
+        "channel": values["channel"],
+        "has_email": values["email"],
+        "consent": values["consent"],
+    }
+
+
+def _hidden(request, bar: FilterBar, cap: int) -> dict | None:
+    """The anonymous visitors the other filters match but the list hides (counted up to
+    ``cap`` + 1, as the table counts its rows), with the link that shows them too; None
+    when the list shows them or there are none."""
+    if bar.values["show"] != "identified":
+        return None
+    anonymous = selectors.contacts(request.workspace, **_filters(bar), identified="no")
+    count = anonymous.order_by()[: cap + 1].count()
+    if not count:
+        return None
+    return {"count": min(count, cap), "capped": count > cap, "url": bar.url(show="all")}
+
+
 @page("contacts.view")
 def contacts(request):
     table, bar = _table(request)
-    return render(request, "people/contacts.html", {"table": table, "bar": bar})
+    hidden = _hidden(request, bar, table.count_cap)
+    return render(request, "people/contacts.html", {"table": table, "bar": bar, "hidden": hidden})
 
 
 @page("contacts.export")

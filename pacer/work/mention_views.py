@@ -16,6 +16,8 @@ from pacer.web.address import show_at
 from pacer.web.tables import Column, Table
 from pacer.work import comments, mention_email, selectors
 
+NO_ADDRESS = "your account has no email address to send mention emails to"
+
 
 @page("work.view")
 def notification_list(request):
@@ -92,8 +94,11 @@ def notifications_read(request):
 @require_POST
 @page("work.view")
 def mention_email_preference(request):
-    """Turn the member's mention emails on (``email=on``) or off."""
+    """Turn the member's mention emails on (``email=on``) or off; on is refused (422,
+    nothing saved) for an account with no email address to send them to."""
     wanted = request.POST.get("email") == "on"
+    if wanted and not request.user.email:
+        return _notifications_page(request, {"email": NO_ADDRESS})
     mention_email.set_email_preference(request.workspace, request.user, wanted)
     messages.success(request, f"Mention emails {'on' if wanted else 'off'}.")
     return HttpResponseRedirect(reverse("work-notifications"))

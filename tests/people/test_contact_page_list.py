@@ -9,6 +9,7 @@ from django.test import Client
 
 from pacer.people.actions import upsert_locations
 from pacer.people.models import Contact
+from pacer.web import tables
 from tests.people.test_contact_page import PASSWORD, bought, message, send, visit
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +81,7 @@ def emails(client, query: str = "") -> list[str]:
 
 def test_every_row_links_to_its_contact_page(client, people):
     # email A to Z, empty first, ties by id (Cat was created before dan)
-    assert rows(client, "sort=email") == [
+    assert rows(client, "sort=email&show=all") == [
         (f"/contacts/{people['Cat'].pk}/", "(no email)"),
         (f"/contacts/{people['dan'].pk}/", "Anonymous visitor"),  # nothing but a device
         (f"/contacts/{people['Ann'].pk}/", "ann@a.test"),
@@ -91,19 +92,24 @@ def test_every_row_links_to_its_contact_page(client, people):
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("", {"ann@a.test", "bob@b.test", "(no email)", "Anonymous visitor"}),
+        ("", {"ann@a.test", "bob@b.test", "(no email)"}),  # identified contacts only
+        ("show=all", {"ann@a.test", "bob@b.test", "(no email)", "Anonymous visitor"}),
+        ("show=anonymous", {"Anonymous visitor"}),
         ("q=ANN", {"ann@a.test"}),
         ("q=%2B1%20555%20777", {"(no email)"}),
         ("q=nn", set()),  # a prefix, not any part
         ("stage=customer", {"ann@a.test", "bob@b.test", "(no email)"}),
         ("location=dt", {"ann@a.test", "(no email)"}),
         ("location=up", {"bob@b.test"}),
-        ("channel=paid_search", {"ann@a.test", "Anonymous visitor"}),
+        ("channel=paid_search", {"ann@a.test"}),
+        ("channel=paid_search&show=all", {"ann@a.test", "Anonymous visitor"}),
         ("channel=paid_social", {"bob@b.test"}),
         ("email=yes", {"ann@a.test", "bob@b.test"}),
-        ("email=no", {"(no email)", "Anonymous visitor"}),
+        ("email=no", {"(no email)"}),
+        ("email=no&show=all", {"(no email)", "Anonymous visitor"}),
+        ("email=no&show=anonymous", {"Anonymous visitor"}),
         ("consent=email:granted", {"ann@a.test"}),
-        ("consent=email:withdrawn", {"bob@b.test", "(no email)", "Anonymous visitor"}),
+        ("consent=email:withdrawn&show=all", {"bob@b.test", "(no email)", "Anonymous visitor"}),
         ("consent=sms:granted", set()),
         ("location=dt&email=yes&consent=email:granted&q=ann", {"ann@a.test"}),
     ],
@@ -114,12 +120,12 @@ def test_each_filter_keeps_exactly_the_contacts_it_names(client, people, query, 
 
 def test_the_filters_count_each_contact_once(client, people):
     assert len(rows(client, "location=dt")) == 2
-    assert len(rows(client, "consent=email:withdrawn")) == 3
-    assert len(rows(client, "channel=paid_search")) == 2
+    assert len(rows(client, "consent=email:withdrawn&show=all")) == 3
+    assert len(rows(client, "channel=paid_search&show=all")) == 2
 
 
 def test_sorting_by_revenue_and_walking_every_page_by_keyset(client, people):
-    seen, query = [], "sort=-revenue&per_page=1"
+    seen, query = [], "sort=-revenue&per_page=1&show=all"
     for _ in range(10):
         html = client.get(f"/contacts/?{query}").content.decode()
         seen += [int(pk) for pk in re.findall(r'<tr><td><a href="/contacts/(\d+)/">', html)]
@@ -135,9 +141,42 @@ def test_sorting_by_revenue_and_walking_every_page_by_keyset(client, people):
 def test_a_value_the_list_cannot_use_is_reported_and_not_applied(client, people):
     html = client.get("/contacts/?location=nowhere").content.decode()
     assert "&#x27;nowhere&#x27; is not one of the choices" in html
-    assert set(emails(client, "location=nowhere")) == {
-        "ann@a.test",
-        "bob@b.test",
-        "(no email)",
-        "Anonymous visitor",
-    }
+    assert set(emails(client, "location=nowhere")) == {"ann@a.test", "bob@b.test", "(no email)"}
+    html = client.get("/contacts/?show=everybody").content.decode()
+    assert "&#x27;everybody&#x27; is not one of the choices; Identified shown" in html
+    assert set(emails(client, "show=everybody")) == {"ann@a.test", "bob@b.test", "(no email)"}
+
+
+def hidden_note(client, query: str = "") -> str | None:
+    """The note under the filters that counts the anonymous visitors left out, as text
+    with its link's address, or None."""
+    html = client.get(f"/contacts/?{query}").content.decode()
+    note = re.search(r'<p class="muted" id="anonymous-hidden">(.*?)</p>', html, re.S)
+    if note is None:
+        return None
+    return unescape(re.sub(r'<a href="([^"]*)">', r"[\1] ", note.group(1)).replace("</a>", ""))
+
+
+def test_the_list_says_how_many_anonymous_visitors_it_hides_and_links_to_them(client, people):
+    assert hidden_note(client) == (
+        "Not shown: 1 anonymous visitor (known only by a device or user id: no email, phone "
+        "or name yet) matching these filters. [?show=all] Show them too"
+    )
+    # the count follows the other filters, and the link keeps them and the sort
+    assert "Not shown: 1 anonymous" in hidden_note(client, "channel=paid_search&sort=-revenue")
+    assert "[?channel=paid_search&sort=-revenue&show=all]" in hidden_note(
+        client, "channel=paid_search&sort=-revenue"
+    )
+    assert hidden_note(client, "channel=paid_social") is None  # none to hide
+    assert hidden_note(client, "show=all") is None
+    assert hidden_note(client, "show=anonymous") is None
+    html = client.get("/contacts/").content.decode()
+    assert "Rows 1–3 of 3" in html
+
+
+def test_the_hidden_count_stops_at_the_tables_cap(client, people, workspace, monkeypatch):
+    Contact.objects.bulk_create(Contact(workspace=workspace) for _ in range(3))  # 4 in all
+    monkeypatch.setattr(tables, "COUNT_CAP", 3)
+    assert "Not shown: more than 3 anonymous visitors" in hidden_note(client)
+    monkeypatch.setattr(tables, "COUNT_CAP", 4)
+    assert "Not shown: 4 anonymous visitors" in hidden_note(client)
