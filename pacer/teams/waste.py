@@ -106,7 +106,7 @@ def experience_gaps(rows: list[dict]) -> list[dict]:
                     reasons.append("repeat rate well below the business's")
             else:
                 too_few.append(
-                    f"repeat rate: too few new customers (n={customers}, needs {needed})"
+                    f"repeat rate: too few new customers (n={customers:.0f}, needs {needed})"
                 )
         answers = row.get("nps_answers") or 0
         if score is not None or answers:

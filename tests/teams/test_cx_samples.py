@@ -82,10 +82,10 @@ def test_the_repeat_rate_needs_10_expected_repeaters_and_non_repeaters():
     assert [repeat_sample_needed(b) for b in (0.5, 0.31, 0.1, 0.9, 0.0, 1.0)] == [
         20, 33, 100, 100, 10, 10,
     ]  # fmt: skip
-    # benchmark (0 × 19 + 1 × 19) ÷ 38 = 0.5: 20 new customers needed, 19 are too few
-    few = {
-        g["name"]: g for g in experience_gaps([repeat_row("A", 19, 0.0), repeat_row("B", 19, 1.0)])
-    }
+    # benchmark (0 × 19 + 1 × 19) ÷ 38 = 0.5: 20 new customers needed, 19 are too few (the
+    # KPI cube counts new customers as a float: n is shown whole)
+    rows = [repeat_row("A", 19.0, 0.0), repeat_row("B", 19, 1.0)]
+    few = {g["name"]: g for g in experience_gaps(rows)}
     assert few["A"]["reasons"] == [] and not few["A"]["judged"]
     assert few["A"]["too_few"] == ["repeat rate: too few new customers (n=19, needs 20)"]
     assert verdict(few["A"]) == (
