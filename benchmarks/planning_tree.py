@@ -3,10 +3,13 @@ a plan with one program per location and 20 campaign nodes each, every campaign 
 planning 23 channels × 12 months (50 locations: 1,051 nodes, 276,000 budget lines), one
 purchase order and invoice per campaign node, and spend lines of the linked campaigns.
 
-    .venv/bin/python benchmarks/planning_tree.py [LOCATIONS] [SPEND_LINES] [RUNS]
+    .venv/bin/python benchmarks/planning_tree.py [LOCATIONS] [SPEND_LINES] [RUNS] [--scoped-only]
 
-Defaults: 50 locations, 300,000 spend lines, 10 runs. Prints the build time and the
-node-month summary's rebuild (the build writes the tables directly), then the median,
+Defaults: 50 locations, 300,000 spend lines, 10 runs. ``--scoped-only`` stops after the
+team-scoped tree and close (below), leaving out the report and the transfer.
+
+Prints the build time and the node-month summary's rebuild (the build writes the tables
+directly), then the median,
 p95 and range (wall and this process's CPU) of the tree computed from the tables (before
 the summary) and of ``tree()`` (from it), checked node by node against each other, of the
 planned-vs-actual report by node, channel, location, team × vendor and by month (its
@@ -19,7 +22,9 @@ and channel, team, location or vendor, and the facts summed over nodes
 report's way before them) are timed once and checked against the report by channel; by
 node and another dimension than time it reads the facts summed over months (``NodeSum``).
 Each program has a location (its lines and its campaigns' spend are there) and one of the
-five default teams (its campaigns inherit it).
+five default teams (its campaigns inherit it). The team-scoped case (``pacer.planning.scope``:
+what a member of teams sees by default) times the tree and the monthly close of one team
+and of two, each checked against the planned-vs-actual report for the same teams.
 SQLite by default; ``PACER_BENCH_DATABASE_URL`` runs it on PostgreSQL.
 """
 
@@ -219,10 +224,42 @@ def timed(label: str, work, runs: int):
     return found
 
 
+def scoped(workspace, runs: int) -> None:
+    """The tree and the monthly close as a member of one team, and of two, sees them by
+    default; each checked against the planned-vs-actual report of the same teams."""
+    from pacer.planning.close_selectors import close_report
+    from pacer.planning.facts import MEASURES
+    from pacer.planning.report import plan_report
+    from pacer.planning.rollups import tree
+    from pacer.teams import selectors as teams
+
+    team_ids = sorted(teams.teams_by_id(workspace))
+    for chosen in ({team_ids[0]}, {team_ids[0], team_ids[1]}):
+        label = f"{len(chosen)} team{'s' if len(chosen) > 1 else ''}"
+        rows = timed(
+            f"tree(team_ids=<{label}>)", lambda c=chosen: tree(workspace, team_ids=c), runs
+        )
+        report = plan_report(workspace, rows="node", depth=1, team_ids=chosen)
+        root = rows[0].total
+        money = (root.planned, root.committed, root.invoiced, root.actual)
+        expected = tuple(getattr(report.total, m) for m in MEASURES)
+        assert money == expected, (money, expected)
+        shown = sum(not row.context for row in rows)
+        print(f"  {label}: {len(rows):,} rows ({shown:,} of the teams), planned {root.planned:,}")
+        months = timed(
+            f"close_report(2026, team_ids=<{label}>)",
+            lambda c=chosen: close_report(workspace, 2026, team_ids=c),
+            runs,
+        )
+        assert sum(m.planned for m in months) == root.planned
+        assert sum(m.actual for m in months) == root.actual
+
+
 def main() -> None:
-    locations = int(sys.argv[1]) if len(sys.argv) > 1 else 50
-    spend_lines = int(sys.argv[2]) if len(sys.argv) > 2 else 300_000
-    runs = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    locations = int(args[0]) if len(args) > 0 else 50
+    spend_lines = int(args[1]) if len(args) > 1 else 300_000
+    runs = int(args[2]) if len(args) > 2 else 10
     django_in_temp_dir("pacer-bench-tree-")
     from django.db import OperationalError, connection
     from django.db.models import Sum
@@ -256,6 +293,8 @@ def main() -> None:
     ]
     if locations <= 10:  # line by line reads every line: minutes and gigabytes at 50
         ways.insert(0, ("before: line by line", by_line))
+    if "--scoped-only" in sys.argv:
+        ways = ways[-1:]
     for label, work in ways:
         try:
             found = timed(label, lambda work=work: work(workspace), runs)
@@ -273,6 +312,10 @@ def main() -> None:
     assert root.spent == spent, (root.spent, spent)
     assert root.committed == 80 * locations * CAMPAIGNS_PER_LOCATION
     print(f"reconciled: planned {root.planned:,}, spent {root.spent:,} (matched {root.actual:,})")
+    scoped(workspace, runs)
+    if "--scoped-only" in sys.argv:
+        print("load after:", os.getloadavg())
+        return
     from pacer.planning import facts
 
     wall, cpu = time.perf_counter(), time.process_time()

@@ -19,7 +19,7 @@ from pacer.core.api_schema import (
 )
 from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
-from pacer.planning import actions, selectors
+from pacer.planning import actions, scope, selectors
 
 router = Router(tags=["planning"])
 
@@ -73,6 +73,12 @@ class SpendQuery(Schema):
     start: Day = Field(examples=["2025-01-01"])
     end: Day = Field(examples=["2025-03-31"], description="inclusive")
     channel: AnyChannel = ""
+    team: text(40) = Field(
+        "",
+        description="whose spend: mine (the default for a member of teams who is not an "
+        "admin: the spend of their teams' plan nodes' campaigns), all (the default "
+        "otherwise: every line), or a team's key",
+    )
 
     @field_validator("end")
     @classmethod
@@ -125,7 +131,13 @@ def delete_campaign(request, key: str):
 @router.get("/spend", response={200: list[SpendOut], **ERRORS})
 @endpoint("spend.view")
 def list_spend(request, query: Query[SpendQuery]):
-    return selectors.spend(request.workspace, query.start, query.end, channel=query.channel)
+    """Spend lines between two days; of the campaigns linked to the plan nodes of the
+    teams ``team`` names (by default a member's own teams, as on the spend page)."""
+    team_ids = scope.reader_team_ids(request, query.team)
+    node_ids = None if team_ids is None else scope.nodes_of_teams(request.workspace, team_ids)
+    return selectors.spend(
+        request.workspace, query.start, query.end, channel=query.channel, node_ids=node_ids
+    )
 
 
 @router.post("/spend", response={201: Recorded, **ERRORS, **BODY_ERRORS})

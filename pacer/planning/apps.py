@@ -9,6 +9,7 @@ class PlanningConfig(DomainConfig):
     api = (
         ("/planning/", "pacer.planning.api.router"),
         ("/plans/", "pacer.planning.plan_api.router"),
+        ("/plans/", "pacer.planning.purchase_api.router"),
         ("/plans/alerts/", "pacer.planning.alert_api.router"),
     )
     warehouse_tables = ("pacer.planning.warehouse.SPEND",)

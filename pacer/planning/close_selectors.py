@@ -1,17 +1,19 @@
 """The monthly close report: per month of a year, money planned, committed, invoiced and
-actually spent, what the month accrues and the variances, each summed in SQL."""
+actually spent, what the month accrues and the variances, each summed in SQL; of every
+team's money, or of some teams' (``scope``: a line's own team, else its node's)."""
 
 import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 
 from pacer.core.models import Workspace
 from pacer.planning.close_actions import closed_months
-from pacer.planning.models import BudgetLine, Invoice, PurchaseOrder, SpendDay
+from pacer.planning.models import BudgetLine, Invoice, PlanFact, PurchaseOrder, SpendDay
+from pacer.planning.scope import team_lines
 from pacer.web import formats
 
 ZERO = Decimal(0)
@@ -55,17 +57,48 @@ def _by_month(rows, key: str = "month") -> dict[date, Decimal]:
     return found
 
 
-def close_report(workspace: Workspace, year: int) -> list[CloseRow]:
-    """The twelve months of ``year``."""
+def _lines(workspace: Workspace, team_ids: set[int] | None, prefix: str = "") -> Q:
+    """The budget lines (``prefix``: the path to them) of ``team_ids`` (None: all)."""
+    return team_lines(workspace, team_ids, prefix) or Q()
+
+
+def _actual(workspace: Workspace, start: date, end: date, team_ids: set[int] | None):
+    """Spend per month: every spend line (``SpendDay``), or with ``team_ids`` the spend
+    the plan counts for those teams (``PlanFact``: the spend of their nodes' campaigns,
+    as the plan tree and the planned-vs-actual report count it)."""
+    if team_ids is None:
+        rows = (
+            SpendDay.objects.filter(workspace=workspace, day__range=(start, end))
+            .annotate(month=TruncMonth("day"))
+            .values("month")
+        )
+    else:
+        rows = PlanFact.objects.filter(
+            workspace=workspace, team_id__in=sorted(team_ids), month__range=(start, end)
+        ).values("month")
+    cents = "cents" if team_ids is None else "actual"
+    found = _by_month(rows.annotate(total=Sum(cents)).order_by())
+    return {month: Decimal(total) / 100 for month, total in found.items()}
+
+
+def close_report(
+    workspace: Workspace, year: int, team_ids: set[int] | None = None
+) -> list[CloseRow]:
+    """The twelve months of ``year``: of every team's money, or (``team_ids``) of the
+    budget lines of those teams, the orders and invoices against them and the spend the
+    plan counts for them (spend of campaigns in no plan counts only for every team)."""
     start, end = date(year, 1, 1), date(year, 12, 31)
     planned = _by_month(
-        BudgetLine.objects.filter(workspace=workspace, month__range=(start, end))
+        BudgetLine.objects.filter(_lines(workspace, team_ids), workspace=workspace)
+        .filter(month__range=(start, end))
         .values("month")
         .annotate(total=Sum("amount_base"))
         .order_by()
     )
-    orders = PurchaseOrder.objects.filter(workspace=workspace).exclude(
-        status=PurchaseOrder.Status.CANCELLED
+    orders = (
+        PurchaseOrder.objects.filter(workspace=workspace)
+        .filter(_lines(workspace, team_ids, "line__"))
+        .exclude(status=PurchaseOrder.Status.CANCELLED)
     )
     committed = _by_month(
         orders.filter(line__month__range=(start, end))
@@ -76,21 +109,14 @@ def close_report(workspace: Workspace, year: int) -> list[CloseRow]:
     )
     invoiced = _by_month(
         Invoice.objects.filter(workspace=workspace, invoiced_on__range=(start, end))
+        .filter(_lines(workspace, team_ids, "order__line__"))
         .annotate(month=TruncMonth("invoiced_on"))
         .values("month")
         .annotate(total=Sum("amount_base"))
         .order_by()
     )
-    actual = {
-        month: Decimal(cents) / 100
-        for month, cents in _by_month(
-            SpendDay.objects.filter(workspace=workspace, day__range=(start, end))
-            .annotate(month=TruncMonth("day"))
-            .values("month")
-            .annotate(total=Sum("cents"))
-            .order_by()
-        ).items()
-    }
+    actual = _actual(workspace, start, end, team_ids)
+    in_scope = _lines(workspace, team_ids, "line__")
     closed = closed_months(workspace)
     rows = []
     for number in range(1, 13):
@@ -102,7 +128,7 @@ def close_report(workspace: Workspace, year: int) -> list[CloseRow]:
             committed=committed.get(month, ZERO),
             invoiced=invoiced.get(month, ZERO),
             actual=actual.get(month, ZERO),
-            accrued=accrued(workspace, month_end),
+            accrued=accrued(workspace, month_end, in_scope),
         )
         if month in closed:
             found = closed[month]
@@ -112,14 +138,15 @@ def close_report(workspace: Workspace, year: int) -> list[CloseRow]:
     return rows
 
 
-def accrued(workspace: Workspace, as_of: date) -> Decimal:
+def accrued(workspace: Workspace, as_of: date, lines: Q | None = None) -> Decimal:
     """Money committed by orders issued on or before ``as_of`` and not invoiced by then,
     order by order (never below 0 for one order), summed: what a month closing on
-    ``as_of`` accrues. Cancelled and closed orders accrue nothing."""
+    ``as_of`` accrues. Cancelled and closed orders accrue nothing. ``lines``: only the
+    orders against those lines (a condition on the order, such as ``line__team_id``)."""
     orders = dict(
-        PurchaseOrder.objects.filter(
-            workspace=workspace, issued_on__lte=as_of, status=PurchaseOrder.Status.OPEN
-        ).values_list("pk", "amount_base")
+        PurchaseOrder.objects.filter(lines or Q())
+        .filter(workspace=workspace, issued_on__lte=as_of, status=PurchaseOrder.Status.OPEN)
+        .values_list("pk", "amount_base")
     )
     billed = dict(
         Invoice.objects.filter(

@@ -1,5 +1,6 @@
-"""The monthly close page: a year's months with their figures, the close action, and
-reopening (admins) with a reason."""
+"""The monthly close page: a year's months with their figures (of the viewer's teams by
+default, ``scope.team_filter``), the close action, and reopening (admins) with a reason.
+A month is closed for the whole workspace, its figures recorded for every team."""
 
 from django.contrib import messages
 from django.http import HttpResponseRedirect
@@ -12,6 +13,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.planning import close_actions
 from pacer.planning.close_selectors import close_report
+from pacer.planning.scope import ALL, team_filter
 from pacer.web.address import show_at
 from pacer.web.filters import Choice, FilterBar
 
@@ -33,20 +35,23 @@ def _month_close_page(request, month: str = "", reason: str = "", errors=None, r
     years = _years(this_year)
     refused_year = month[:4] if month[:4] in dict(years) else str(this_year)
     show_at(request, reverse("budget-close") + (f"?year={refused_year}" if errors else ""))
+    scope = team_filter(request)
     bar = FilterBar(
         request,
-        [Choice("year", "Year", years, default=refused_year)],
+        [Choice("year", "Year", years, default=refused_year), scope.choice],
         action=reverse("budget-close"),
         html_id="close-filters",
     )
     year = int(bar.values["year"])
-    rows = close_report(request.workspace, year)
+    rows = close_report(request.workspace, year, scope.team_ids(request.workspace))
     can_close = allows(request.role, "budgets.manage")
     can_reopen = allows(request.role, "budgets.approve")
     context = {
         "bar": bar,
         "year": year,
         "rows": rows,
+        "scope": scope,
+        "all_teams_url": bar.url(team=ALL),
         "can_close": can_close,
         "can_reopen": can_reopen,
         "refused_month": month,

@@ -25,11 +25,10 @@ from pacer.planning import (
     budget_actions,
     plan_actions,
     plan_selectors,
-    purchase_actions,
     report,
     scope,
 )
-from pacer.planning.models import PlanNode, Vendor
+from pacer.planning.models import PlanNode
 from pacer.planning.plan_actions import ancestors
 from pacer.planning.rollups import tree
 from pacer.planning.scope import label_teams
@@ -39,6 +38,14 @@ router = Router(tags=["plans"])
 MAX_LINE_ROWS = 5000
 Currency = text(3, min_length=3, pattern=r"^[A-Za-z]{3}$")
 Month = text(7, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-03"])
+
+
+class PlanTeamQuery(Schema):
+    team: text(40) = Field(
+        "",
+        description="whose money: mine (the default for a member of teams who is not an "
+        "admin: their teams'), all (the default otherwise), or a team's key",
+    )
 
 
 class NodeIn(Schema):
@@ -102,6 +109,9 @@ class NodeOut(Schema):
     campaign: str
     allocation: Decimal | None
     depth: int
+    context: bool = Field(
+        description="another team's node, shown only to place the chosen teams' nodes"
+    )
     totals: PlanFiguresOut = Field(description="this node and everything under it")
 
 
@@ -145,6 +155,7 @@ def _node_out(row) -> dict:
         "campaign": node.campaign.key if node.campaign_id else "",
         "allocation": node.allocation,
         "depth": row.depth,
+        "context": row.context,
         "totals": vars(row.total),
     }
 
@@ -171,9 +182,11 @@ def _values(payload: NodeIn) -> dict:
 
 @router.get("/nodes", response={200: list[NodeOut], **ERRORS})
 @endpoint("plans.view")
-def list_nodes(request):
-    """Every node in tree order with its rolled-up figures (workspace currency)."""
-    rows = tree(request.workspace)
+def list_nodes(request, query: Query[PlanTeamQuery]):
+    """The nodes in tree order with their rolled-up figures (workspace currency): of the
+    teams ``team`` names (by default a member's own teams, as on the plan tree), with the
+    ancestors that place them (``context``), every figure counting those teams' money."""
+    rows = tree(request.workspace, team_ids=scope.reader_team_ids(request, query.team))
     label_teams(request.workspace, [row.node for row in rows])
     return [_node_out(row) for row in rows]
 
@@ -273,12 +286,18 @@ def _line_out(line, keys: dict[int, str]) -> dict:
     }
 
 
+class LinesQuery(PlanTeamQuery):
+    node: Id | None = Field(None, description="only this node's lines")
+
+
 @router.get("/lines", response={200: list[BudgetLineOut], **ERRORS})
 @endpoint("budgets.view")
-def list_lines(request, node: Id | None = None):
+def list_lines(request, query: Query[LinesQuery]):
+    """Budget lines of the teams ``team`` names (a line's own team, else its node's)."""
     keys = plan_selectors.team_keys(request.workspace)
-    found = plan_selectors.lines(request.workspace, node).order_by("id")
-    return [_line_out(x, keys) for x in found]
+    found = plan_selectors.lines(request.workspace, query.node).order_by("id")
+    shown = scope.team_lines(request.workspace, scope.reader_team_ids(request, query.team))
+    return [_line_out(x, keys) for x in (found if shown is None else found.filter(shown))]
 
 
 @router.post("/lines", response={201: BudgetLinesPlanned, **ERRORS, **BODY_ERRORS})
@@ -327,8 +346,17 @@ def _transfer_out(transfer) -> dict:
 
 @router.get("/transfers", response={200: list[TransferOut], **ERRORS})
 @endpoint("budgets.view")
-def list_transfers(request):
-    return [_transfer_out(t) for t in plan_selectors.transfers(request.workspace)[:1000]]
+def list_transfers(request, query: Query[PlanTeamQuery]):
+    """The last 1,000 transfers from or to a line of the teams ``team`` names."""
+    workspace = request.workspace
+    found = plan_selectors.transfers(workspace)
+    team_ids = scope.reader_team_ids(request, query.team)
+    if team_ids is not None:
+        found = found.filter(
+            scope.team_lines(workspace, team_ids, "source__")
+            | scope.team_lines(workspace, team_ids, "target__")
+        )
+    return [_transfer_out(t) for t in found[:1000]]
 
 
 @router.post("/transfers", response={201: TransferOut, **ERRORS, **BODY_ERRORS})
@@ -383,131 +411,12 @@ def set_rate(request, payload: FxRateIn):
     return Status(201, found)
 
 
-class VendorIn(Schema):
-    name: text(200, min_length=1)
-    kind: Literal[tuple(Vendor.Kind.values)]
-    contract: text(200) = ""
-    contract_starts: Day | None = None
-    contract_ends: Day | None = None
-    rates: text(2000) = ""
-    scope: text(2000) = ""
-    contact_name: text(200) = ""
-    contact_email: text(254) = ""
-
-    @field_validator("contract_ends")
-    @classmethod
-    def _ends_after_start(cls, ends, info):
-        return check_order(info.data.get("contract_starts"), ends, "contract_starts")
-
-
-class VendorOut(VendorIn):
-    id: int
-
-
-@router.get("/vendors", response={200: list[VendorOut], **ERRORS})
-@endpoint("budgets.view")
-def list_vendors(request):
-    return list(plan_selectors.vendors(request.workspace))
-
-
-@router.post("/vendors", response={201: VendorOut, **ERRORS, **BODY_ERRORS})
-@endpoint("budgets.manage")
-def create_vendor(request, payload: VendorIn):
-    vendor = purchase_actions.save_vendor(request.workspace, payload.dict(), actor=request.user)
-    return Status(201, vendor)
-
-
-class PurchaseOrderIn(Schema):
-    number: text(60, min_length=1)
-    vendor: Id
-    line: Id = Field(description="the budget line it commits against")
-    issued_on: Day
-    currency: Currency | Literal[""] = ""
-    amount: Money
-    description: text(500) = ""
-
-
-class PurchaseOrderOut(Schema):
-    id: int
-    number: str
-    vendor: int
-    line: int
-    issued_on: date
-    currency: str
-    amount: Decimal
-    amount_base: Decimal
-    status: str
-
-
-def _order_out(order) -> dict:
-    fields = ("id", "number", "issued_on", "currency", "amount", "amount_base", "status")
-    return {
-        **{f: getattr(order, f) for f in fields},
-        "vendor": order.vendor_id,
-        "line": order.line_id,
-    }
-
-
-@router.get("/orders", response={200: list[PurchaseOrderOut], **ERRORS})
-@endpoint("budgets.view")
-def list_orders(request):
-    return [_order_out(o) for o in plan_selectors.orders(request.workspace)[:1000]]
-
-
-@router.post("/orders", response={201: PurchaseOrderOut, **ERRORS, **BODY_ERRORS})
-@endpoint("budgets.manage")
-def issue_order(request, payload: PurchaseOrderIn):
-    """Commit money to a vendor against a budget line (no more than the line has free)."""
-    order = purchase_actions.issue_order(request.workspace, payload.dict(), actor=request.user)
-    return Status(201, _order_out(order))
-
-
-class VendorInvoiceIn(Schema):
-    order: Id
-    number: text(60, min_length=1)
-    invoiced_on: Day
-    amount: Money = Field(description="in the order's currency")
-    over_reason: text(500) = Field(
-        "", description="accepts an invoice over the order's amount, flagged with this reason"
-    )
-
-
-class VendorInvoiceOut(Schema):
-    id: int
-    order: int
-    number: str
-    invoiced_on: date
-    amount: Decimal
-    amount_base: Decimal
-    flagged: bool
-
-
-@router.post("/invoices", response={201: VendorInvoiceOut, **ERRORS, **BODY_ERRORS})
-@endpoint("budgets.manage")
-def record_invoice(request, payload: VendorInvoiceIn):
-    """An invoice matched to a purchase order; over-invoicing is refused unless
-    ``over_reason`` accepts it (flagged)."""
-    invoice = purchase_actions.record_invoice(request.workspace, payload.dict(), actor=request.user)
-    return Status(
-        201,
-        {
-            **{f: getattr(invoice, f) for f in VendorInvoiceOut.model_fields if f != "order"},
-            "order": invoice.order_id,
-        },
-    )
-
-
-class ReportQuery(Schema):
+class ReportQuery(PlanTeamQuery):
     rows: Literal[tuple(report.DIMENSIONS)] = Field("node", description="what each row is")
     columns: Literal[("", *report.DIMENSIONS)] = Field("", description="what each column is")
     depth: int = Field(1, ge=0, le=report.MAX_DEPTH, description="node rows' depth (0: plans)")
     year: int | None = Field(
         None, ge=FIRST_DAY.year, le=LAST_DAY.year, description="only nodes of this fiscal year"
-    )
-    team: text(40) = Field(
-        "",
-        description="whose money: mine (the default for a member of teams who is not an "
-        "admin: their teams'), all (the default otherwise), or a team's key",
     )
 
 
@@ -560,9 +469,7 @@ def plan_report(request, query: Query[ReportQuery]):
         columns=query.columns,
         depth=query.depth,
         fiscal_year=query.year,
-        team_ids=scope.chosen_team_ids(
-            request.workspace, request.user.pk, request.role, query.team
-        ),
+        team_ids=scope.reader_team_ids(request, query.team),
     )
     rows = [
         {

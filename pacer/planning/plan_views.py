@@ -17,7 +17,7 @@ from pacer.planning import plan_actions, plan_selectors, selectors
 from pacer.planning.alerts import node_alerts
 from pacer.planning.models import PlanNode
 from pacer.planning.rollups import line_figures, tree
-from pacer.planning.scope import ALL, label_teams, team_filter
+from pacer.planning.scope import ALL, SCOPED_PAGES, label_teams, owner_of, team_filter
 from pacer.planning.spend_views import parse_day
 from pacer.teams import selectors as teams
 from pacer.web.address import show_at
@@ -267,8 +267,15 @@ def node_page(request, node: PlanNode, refused: str = "", typed=None, errors=Non
     workspace = request.workspace
     rows = tree(workspace, node.pk)
     label_teams(workspace, [node])
+    owner = owner_of(workspace, node)
     context = {
         "node": node,
+        "owner": owner,
+        "scoped_links": [
+            (f"{reverse(name)}?team={owner.key}", label) for name, label in SCOPED_PAGES
+        ]
+        if owner
+        else [],
         "row": rows[0],
         "children": [r for r in rows if r.depth == 1],
         "ancestors": _ancestors(node),

@@ -13,7 +13,7 @@ from pacer.metrics.labels import MODEL_LABELS
 from pacer.planning import results as planning_results
 from pacer.planning.models import Vendor
 from pacer.planning.money import money_column
-from pacer.planning.scope import ALL, TeamScope, team_filter
+from pacer.planning.scope import ALL, TeamScope, team_filter, team_lines
 from pacer.warehouse.sync import default_store
 from pacer.web.filters import Choice, DateRange, FilterBar
 from pacer.web.tables import Column, Table
@@ -123,9 +123,13 @@ def results(request):
 
 @page("budgets.view")
 def scorecards(request):
-    bar, found, problem = _results(request, "scorecard-filters")
+    """Each vendor's scorecard; a member of teams sees the orders against their teams'
+    lines and the results of their nodes (``scope.team_filter``)."""
+    scope = team_filter(request)
+    bar, found, problem = _results(request, "scorecard-filters", scope)
     today = timezone.localdate(clock.now())
-    cards = planning_results.scorecards(request.workspace, found, today) if found else []
+    lines = team_lines(request.workspace, scope.team_ids(request.workspace), "line__")
+    cards = planning_results.scorecards(request.workspace, found, today, lines) if found else []
     rows = [
         {
             "pk": card.vendor_id,
@@ -172,6 +176,8 @@ def scorecards(request):
     )
     context = {
         "bar": bar,
+        "scope": scope,
+        "all_teams_url": bar.url(team=ALL),
         "problem": problem,
         "table": table,
         "model_label": MODEL_LABELS[bar.values["model"]],

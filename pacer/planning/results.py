@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import polars as pl
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from scipy.stats import chi2
 
 from pacer.analytics.journeys import JourneyError
@@ -287,13 +287,18 @@ class Scorecard:
         return self.on_time / judged if judged else None
 
 
-def scorecards(workspace: Workspace, results: Results, today: date) -> list[Scorecard]:
+def scorecards(
+    workspace: Workspace, results: Results, today: date, lines: Q | None = None
+) -> list[Scorecard]:
     """Per vendor: money committed and invoiced (workspace currency), the results of the
     nodes its orders are for (each subtree once: a node under another of its nodes is
     not added again), and delivery: an order is on time when invoiced in full by the end
-    of the month after its budget month, late when not, not yet due before then."""
+    of the month after its budget month, late when not, not yet due before then.
+    ``lines``: only the orders against those lines (a condition on the order, such as
+    ``scope.team_lines(..., "line__")``); ``results`` then holds those teams' nodes."""
     orders = (
-        PurchaseOrder.objects.filter(workspace=workspace)
+        PurchaseOrder.objects.filter(lines or Q())
+        .filter(workspace=workspace)
         .exclude(status=PurchaseOrder.Status.CANCELLED)
         .select_related("vendor", "line")
         .order_by("vendor__name", "pk")
@@ -329,6 +334,6 @@ def scorecards(workspace: Workspace, results: Results, today: date) -> list[Scor
             while ancestor is not None and not covered:
                 covered = ancestor in nodes[vendor_id]
                 ancestor = parents.get(ancestor)
-            if not covered:
+            if not covered and node_id in totals:
                 card.outcome.add(totals[node_id])
     return sorted(cards.values(), key=lambda c: c.name.lower())

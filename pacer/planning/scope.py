@@ -52,6 +52,13 @@ def nodes_of_teams(workspace: Workspace, team_ids: set[int]) -> set[int]:
     return {node_id for node_id, team in node_teams(workspace).items() if team in team_ids}
 
 
+def team_lines(workspace: Workspace, team_ids: set[int] | None, prefix: str = "") -> Q | None:
+    """The budget lines of ``team_ids`` (``lines_of_teams``; None: every line)."""
+    if team_ids is None:
+        return None
+    return lines_of_teams(nodes_of_teams(workspace, team_ids), team_ids, prefix)
+
+
 @dataclass
 class TeamScope:
     """The team filter of a page (``choice``, for its filter bar) and what it chose."""
@@ -64,6 +71,16 @@ class TeamScope:
     def value(self) -> str:
         return self.choice.selected
 
+    @property
+    def label(self) -> str:
+        """What the page is computed on, in words: "your teams (Brand, Content)", "every
+        team" or one team's name."""
+        if self.value == MINE:
+            return f"your teams ({', '.join(self.mine)})"
+        if self.value == ALL:
+            return "every team"
+        return dict(self.choice.options).get(self.value, self.value)
+
     def team_ids(self, workspace: Workspace) -> set[int] | None:
         """The teams shown (None: every team, and the nodes of none)."""
         if self.value == ALL:
@@ -74,11 +91,8 @@ class TeamScope:
         return {team.pk} if team else set()
 
     def lines(self, workspace: Workspace, prefix: str = "") -> Q | None:
-        """The budget lines shown (``lines_of_teams``; None: all of them)."""
-        team_ids = self.team_ids(workspace)
-        if team_ids is None:
-            return None
-        return lines_of_teams(nodes_of_teams(workspace, team_ids), team_ids, prefix)
+        """The budget lines shown (``team_lines``; None: all of them)."""
+        return team_lines(workspace, self.team_ids(workspace), prefix)
 
     def node_ids(self, workspace: Workspace) -> set[int] | None:
         """The nodes shown (None: all of them)."""
@@ -114,6 +128,49 @@ def chosen_team_ids(workspace: Workspace, user_id: int, role: str, choice: str) 
     if team is None:
         raise ValidationFailed({"team": f"must be mine, all or a team's key; no team {choice!r}"})
     return {team.pk}
+
+
+@dataclass
+class Owner:
+    """The team a node's money counts for (``node_teams``), and the node it is set on
+    (the node itself, or the nearest ancestor with a team)."""
+
+    key: str
+    name: str
+    set_on: PlanNode
+
+
+# the pages a team's scoped view has, by URL name and label
+SCOPED_PAGES = (
+    ("plans", "Plan tree"),
+    ("plan-timeline", "Timeline"),
+    ("budgets", "Budgets"),
+    ("spend", "Spend"),
+    ("plan-report", "Planned vs actual"),
+    ("plan-results", "Results"),
+    ("budget-close", "Monthly close"),
+    ("vendor-scorecards", "Agency scorecards"),
+)
+
+
+def owner_of(workspace: Workspace, node: PlanNode) -> Owner | None:
+    """The team that owns ``node``: its own, else its nearest ancestor's (None: none)."""
+    current: PlanNode | None = node
+    seen = set()
+    while current is not None and current.pk not in seen:
+        seen.add(current.pk)
+        if current.team_id is not None:
+            team = teams.teams_by_id(workspace, {current.team_id}).get(current.team_id)
+            return Owner(team.key, team.name, current) if team else None
+        current = current.parent
+    return None
+
+
+def reader_team_ids(request, choice: str) -> set[int] | None:
+    """``chosen_team_ids`` for the reader of an API request (its user, else nobody's
+    teams: every team's money by default)."""
+    user_id = getattr(request.user, "pk", None)
+    return chosen_team_ids(request.workspace, user_id, request.role, choice)
 
 
 def label_teams(workspace: Workspace, nodes) -> None:

@@ -203,9 +203,17 @@ def earlier_upload_of(upload: SpendUpload) -> SpendUpload | None:
     )
 
 
-def spend(workspace: Workspace, start: date, end: date, *, channel: str = "") -> list[dict]:
-    """Spend rows between two days (inclusive), oldest first, naming campaign and location."""
-    rows = spend_rows(workspace, start=start, end=end, channel=channel)
+def spend(
+    workspace: Workspace,
+    start: date,
+    end: date,
+    *,
+    channel: str = "",
+    node_ids: set[int] | None = None,
+) -> list[dict]:
+    """Spend rows between two days (inclusive), oldest first, naming campaign and location
+    (``node_ids``: only the spend of campaigns linked to those plan nodes)."""
+    rows = spend_rows(workspace, start=start, end=end, channel=channel, node_ids=node_ids)
     return [
         {
             "day": day,

@@ -5,13 +5,18 @@
 - CSAT = answers of 4 or 5 ÷ answers on the 1-5 question;
 - rating = the mean star rating (1-5) of imported reviews.
 
-Each is ``None`` without answers (never 0). Pages show NPS as it is written, a whole
-number from -100 to 100 (``NPS_SHOWN``): with the few hundred answers a location gets its
-standard error is several points, so a decimal would claim a precision it does not have
-(and a small sample even less); the API and CSV keep the exact value.
+Each is ``None`` without answers (never 0). NPS's standard error (``nps_standard_error``)
+is 100 × √((p + d − (p − d)²) ÷ n) for the shares p of promoters and d of detractors among
+n answers: the standard error of the mean of scores of +100, 0 and −100.
+
+Pages show NPS as it is written, a whole number from -100 to 100 (``NPS_SHOWN``): with
+the few hundred answers a location gets its standard error is several points, so a
+decimal would claim a precision it does not have (and a small sample even less); the API
+and CSV keep the exact value.
 """
 
 from datetime import date, datetime, time, timedelta
+from math import sqrt
 
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
@@ -29,6 +34,25 @@ def nps_of(scores: list[int]) -> float | None:
     promoters = sum(score >= 9 for score in scores)
     detractors = sum(score <= 6 for score in scores)
     return 100 * (promoters - detractors) / len(scores)
+
+
+def nps_standard_error(scores: list[int]) -> float | None:
+    """The standard error of the NPS of 0-10 answers (None for none).
+
+    Examples
+    --------
+    >>> nps_standard_error([10, 10, 0, 0])  # NPS 0 of 2 promoters and 2 detractors
+    50.0
+    >>> nps_standard_error([10] * 30)  # all promoters: no spread
+    0.0
+    """
+    if not scores:
+        return None
+    n = len(scores)
+    promoters = sum(score >= 9 for score in scores) / n
+    detractors = sum(score <= 6 for score in scores) / n
+    variance = max(promoters + detractors - (promoters - detractors) ** 2, 0.0)
+    return 100 * sqrt(variance / n)
 
 
 def csat_of(scores: list[int]) -> float | None:
@@ -70,8 +94,8 @@ def csat(
 
 
 def by_location(workspace: Workspace, start: date, end: date) -> dict[int, dict]:
-    """Per location id: ``nps``, ``nps_answers``, ``csat``, ``csat_answers``, ``rating``
-    and ``ratings`` (imported reviews dated in the range)."""
+    """Per location id: ``nps``, ``nps_answers``, ``nps_se`` (its standard error),
+    ``csat``, ``csat_answers``, ``rating`` and ``ratings`` (imported reviews dated in the range)."""
     found: dict[int, dict] = {}
 
     def entry(location_id: int) -> dict:
@@ -80,6 +104,7 @@ def by_location(workspace: Workspace, start: date, end: date) -> dict[int, dict]
             {
                 "nps": None,
                 "nps_answers": 0,
+                "nps_se": None,
                 "csat": None,
                 "csat_answers": 0,
                 "rating": None,
@@ -96,6 +121,8 @@ def by_location(workspace: Workspace, start: date, end: date) -> dict[int, dict]
             item = entry(location_id)
             item[kind] = score_of(values)
             item[f"{kind}_answers"] = len(values)
+            if kind == SurveyKind.NPS:
+                item["nps_se"] = nps_standard_error(values)
     ratings = (
         ReviewRating.objects.filter(workspace=workspace, reviewed_on__range=(start, end))
         .values("location_id")

@@ -21,7 +21,14 @@ from pacer.planning.money import money_column
 from pacer.teams import selectors, surveys, triggers
 from pacer.teams.cx import NPS_SHOWN, csat_of, nps_of
 from pacer.teams.models import SurveyKind
-from pacer.teams.waste import benchmark_repeat_rate, experience_gaps
+from pacer.teams.waste import (
+    MIN_NPS_ANSWERS,
+    Z,
+    benchmark_repeat_rate,
+    experience_gaps,
+    repeat_sample_needed,
+    verdict,
+)
 from pacer.web.address import show_at
 from pacer.web.filters import DateRange, FilterBar
 from pacer.web.tables import Column, Table
@@ -108,10 +115,13 @@ def _experience_page(request, form=None, errors=None, ratings_errors=None):
         [
             Column("name", "Location"),
             money_column("spend", "Spend", request.workspace.currency),
+            Column("new_customers", "New customers", format="count"),
             Column("repeat_rate", "Repeat rate", format="percent"),
             Column("nps", "NPS", format=NPS_SHOWN),
+            Column("nps_answers", "NPS answers", format="count"),
+            Column("nps_margin", "NPS ± 2 SE", text=_nps_margin),
             money_column("revenue_at_stake", "Revenue at stake", request.workspace.currency),
-            Column("flag", "Verdict", text=lambda g: _verdict(g)),
+            Column("flag", "Verdict", text=verdict),
         ],
         default_sort="name",
         prefix="gaps-",
@@ -138,12 +148,15 @@ def _experience_page(request, form=None, errors=None, ratings_errors=None):
         empty_hint="Create an NPS or CSAT survey below.",
         html_id="surveys",
     )
+    benchmark = benchmark_repeat_rate(rows)
     context = {
         "bar": bar,
         "gaps": gap_table,
         "flagged": sum(g["flagged"] for g in gaps),
         "at_stake": sum(g["revenue_at_stake"] for g in gaps if g["flagged"]),
-        "benchmark": benchmark_repeat_rate(rows),
+        "benchmark": benchmark,
+        "min_nps_answers": MIN_NPS_ANSWERS,
+        "min_customers": repeat_sample_needed(benchmark) if benchmark is not None else None,
         "surveys": survey_table,
         "can_manage": can_manage,
         "kinds": SurveyKind.choices,
@@ -155,12 +168,11 @@ def _experience_page(request, form=None, errors=None, ratings_errors=None):
     return render(request, "teams/experience.html", context, status=status)
 
 
-def _verdict(gap: dict) -> str:
-    if gap["flagged"]:
-        return "Spend wasted: " + ", ".join(gap["reasons"])
-    if gap["weak_experience"]:
-        return "Weak experience, lower spend: " + ", ".join(gap["reasons"])
-    return "No sign of waste"
+def _nps_margin(gap: dict) -> str:
+    """± 2 standard errors of the location's NPS, in whole points ("" without answers)."""
+    if gap.get("nps_se") is None:
+        return ""
+    return f"± {Z * gap['nps_se']:.0f}"
 
 
 def _file_errors(errors: dict[str, str]) -> dict[str, str]:

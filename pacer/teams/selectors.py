@@ -268,6 +268,7 @@ def location_scoreboard(
                 "answered_leads": answered,
                 "nps": signal.get("nps"),
                 "nps_answers": signal.get("nps_answers", 0),
+                "nps_se": signal.get("nps_se"),
                 "csat": signal.get("csat"),
                 "rating": signal.get("rating"),
                 "ratings": signal.get("ratings", 0),

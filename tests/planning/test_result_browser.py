@@ -53,8 +53,9 @@ def test_result_pages_fit_every_width_and_pass_axe(live_server, browser, admin, 
 def test_a_team_members_plan_tree_and_results_fit_every_width(
     live_server, browser, workspace, tracker
 ):
-    """The two pages as a marketer of the performance team sees them: the plan greyed
-    above their program, no Brand."""
+    """The pages as a marketer of the performance team sees them: the plan greyed above
+    their program, no Brand; the scorecards, the close and a node of theirs with the
+    team's links."""
     made = build_results_plan(workspace, tracker)
     add_teams(workspace, made)
     found = []
@@ -64,6 +65,13 @@ def test_a_team_members_plan_tree_and_results_fit_every_width(
             page.goto(live_server.url + path)
             assert page.locator("#team-scope").is_visible()
             assert page.locator("tbody th a", has_text="Brand").count() == 0
+            found += _check(page, name, width, problems)
+        for name, path in [
+            ("vendor-scorecards-team", "/vendors/scorecards/"),
+            ("month-close-team", "/budgets/close/?year=2026"),
+            ("plan-node-team", f"/plans/{made['leaf'].pk}/"),
+        ]:
+            page.goto(live_server.url + path)
             found += _check(page, name, width, problems)
         context.close()
     assert found == []

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from pacer.planning.budget_actions import plan_lines
-from pacer.planning.models import BudgetLine
+from pacer.planning.models import BudgetLine, PlanNode
 from pacer.planning.purchase_actions import issue_order, record_invoice, save_vendor
 from tests.planning.results_fixture import add_teams, build_results_plan
 
@@ -122,3 +122,42 @@ def test_a_team_member_sees_their_nodes_results_and_the_ancestors_with_their_sha
     rows = {r[0]: r for r in _cells(pat.get(url + "&team=brand").content.decode(),
                                      "results-tree")[1:]}  # fmt: skip
     assert list(rows) == ["FY2026", "Brand"] and rows["FY2026"][1] == "$700.00"
+
+
+def test_a_team_members_scorecards_count_their_teams_orders_and_results(workspace, admin, plan):
+    """An order of 1,000 against Spring search's line (performance) and one of 2,500
+    against Brand's (brand): the performance marketer's scorecard counts the first and
+    the Spring search's results (400 spent), all teams' both (1,100 spent: the 700 of
+    TV on Brand too), Brand's only its own."""
+    add_teams(workspace, plan)
+    brand = PlanNode.objects.get(workspace=workspace, name="Brand")
+    vendor = save_vendor(workspace, {"name": "Northwind", "kind": "agency"})
+    plan_lines(
+        workspace,
+        [{"node": plan["leaf"].pk, "month": "2026-01", "channel": "paid_search", "amount": "5000"},
+         {"node": brand.pk, "month": "2026-01", "channel": "tv", "amount": "3000"}],
+    )  # fmt: skip
+    for number, node, amount in (("PO-1", plan["leaf"], "1000"), ("PO-B", brand, "2500")):
+        issue_order(
+            workspace,
+            {"vendor": vendor.pk, "line": BudgetLine.objects.get(node=node).pk,
+             "issued_on": date(2026, 1, 2), "number": number, "amount": amount},
+        )  # fmt: skip
+    pat = Client()
+    pat.login(username="pat", password="correct-horse-1")
+    url = "/vendors/scorecards/?start=2026-01-01&end=2026-02-28&range=&model=linear"
+
+    def card(query: str = "") -> tuple[list[str], str]:
+        html = pat.get(url + query).content.decode()
+        (row,) = _cells(html, "scorecards")[1:]
+        return row[:5], html
+
+    row, html = card()
+    assert row == ["Northwind", "Agency", "$1,000.00", "$0.00", "$400.00"]
+    assert "Showing the orders and results of your teams (Performance)." in html
+    row, html = card("&team=all")
+    assert row == ["Northwind", "Agency", "$3,500.00", "$0.00", "$1,100.00"]
+    assert "Showing the orders and results of every team." in html
+    row, html = card("&team=brand")
+    assert row == ["Northwind", "Agency", "$2,500.00", "$0.00", "$700.00"]
+    assert "Showing the orders and results of Brand." in html

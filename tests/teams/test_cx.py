@@ -174,6 +174,8 @@ def test_the_waste_analysis_flags_high_spend_locations_with_a_weak_experience():
             "revenue": 8000.0,
             "repeat_rate": 0.5,
             "nps": 30.0,
+            "nps_answers": 40,
+            "nps_se": 10.0,
         },
         {
             "name": "B",
@@ -182,6 +184,8 @@ def test_the_waste_analysis_flags_high_spend_locations_with_a_weak_experience():
             "revenue": 6000.0,
             "repeat_rate": 0.1,
             "nps": 10.0,
+            "nps_answers": 40,
+            "nps_se": 10.0,
         },
         {
             "name": "C",
@@ -190,6 +194,8 @@ def test_the_waste_analysis_flags_high_spend_locations_with_a_weak_experience():
             "revenue": 1000.0,
             "repeat_rate": 0.1,
             "nps": -40.0,
+            "nps_answers": 30,
+            "nps_se": 12.0,
         },
         {
             "name": "D",
@@ -198,6 +204,8 @@ def test_the_waste_analysis_flags_high_spend_locations_with_a_weak_experience():
             "revenue": 2000.0,
             "repeat_rate": 0.6,
             "nps": -5.0,
+            "nps_answers": 400,
+            "nps_se": 2.0,
         },
     ]
     # (0.5×40 + 0.1×40 + 0.1×10 + 0.6×10) / 100
@@ -211,10 +219,13 @@ def test_the_waste_analysis_flags_high_spend_locations_with_a_weak_experience():
     # (0.31 − 0.1) × 40 new customers × 150 revenue per new customer
     assert gaps["B"]["revenue_at_stake"] == pytest.approx(1260.0)
     assert not gaps["A"]["flagged"] and gaps["A"]["revenue_at_stake"] == 0
-    # C: 0.1 of 10 new customers is within chance of 0.31 (2 standard errors: 0.29);
-    # its NPS makes it weak, its spend keeps it from being flagged
+    # C: 10 new customers are too few to judge a repeat rate against 0.31 (10 ÷ 0.31:
+    # 33 needed); its NPS (−40 + 2 × 12 < 0 on 30 answers) makes it weak, its spend keeps
+    # it from being flagged
     assert gaps["C"]["reasons"] == ["NPS below 0"] and not gaps["C"]["flagged"]
+    assert gaps["C"]["too_few"] == ["repeat rate: too few new customers (n=10, needs 33)"]
     assert gaps["C"]["revenue_at_stake"] == pytest.approx(0.21 * 10 * 100)
+    # D: −5 + 2 × 2 < 0 on 400 answers
     assert gaps["D"]["reasons"] == ["NPS below 0"] and not gaps["D"]["high_spend"]
 
 

@@ -7,7 +7,7 @@ import numpy as np
 from pacer.simulate.business import generate
 from pacer.simulate.config import SimConfig
 from pacer.simulate.experience import survey_answers
-from pacer.teams.cx import nps_of
+from pacer.teams.cx import nps_of, nps_standard_error
 from pacer.teams.waste import experience_gaps
 
 POOR = (3, 7)
@@ -37,6 +37,8 @@ def _rows(business) -> list[dict]:
                 "revenue": float(revenue[index]),
                 "repeat_rate": float((orders[mine] >= 2).mean()),
                 "nps": nps_of(scores.tolist()),
+                "nps_answers": len(scores),
+                "nps_se": nps_standard_error(scores.tolist()),
             }
         )
     return rows
