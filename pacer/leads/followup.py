@@ -507,6 +507,9 @@ def send_reply(
         errors["subject"] = "must be 1-200 characters"
     if not body or len(body) > 20_000:
         errors["body"] = "must be 1-20000 characters"
+    for field, value in (("subject", subject), ("body", body)):
+        if field not in errors and "\x00" in value:
+            errors[field] = "must not contain NUL characters"  # PostgreSQL cannot store it
     if not REPLY_TOKEN.fullmatch(token or ""):
         errors["token"] = "must be 8-40 letters, digits, - or _ (reload the page)"
     lead = Lead.objects.filter(workspace=workspace, pk=lead_id).first()

@@ -78,5 +78,23 @@ def test_a_reply_is_refused_with_nothing_sent_or_logged(workspace, north, clock_
     with pytest.raises(ValidationFailed) as refused:
         send_reply(workspace, lead.pk, subject="Hi", body="Hi", token="tok-12345678", at=MONDAY)
     assert refused.value.errors == {"to": "the contact has no email address"}
+    assert not Notice.objects.filter(key__startswith="reply:").exists()
+
+
+@pytest.mark.both_databases
+def test_a_reply_with_a_nul_character_is_refused_at_its_field(workspace, north, clock_at, smtp):
+    """PostgreSQL cannot store NUL in text: a 500 there before (the hostile-forms run)."""
+    lead = lead_at(workspace, MONDAY, clock_at, 1)
+    activities = Activity.objects.count()
+    with pytest.raises(ValidationFailed) as refused:
+        send_reply(
+            workspace, lead.pk, subject="H\x00i", body="a\x00b", token="tok-12345678", at=MONDAY
+        )
+    assert refused.value.errors == {
+        "subject": "must not contain NUL characters",
+        "body": "must not contain NUL characters",
+    }
+    assert not Notice.objects.filter(key__startswith="reply:").exists()
+    assert Activity.objects.count() == activities
     assert not Activity.objects.exists() and not Notice.objects.exclude(key="auto-reply").exists()
     assert smtp.messages == []
