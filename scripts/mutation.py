@@ -150,6 +150,7 @@ TESTS = {
     # actions through views; nor the mention test, 20-30 s of mail for a comment's rule)
     "pacer/work/actions.py": [
         "tests/work/test_actions.py",
+        "tests/work/test_actions_exact.py",
         "tests/work/test_card_override.py",
         "tests/work/test_deadlines.py",
         "tests/work/test_sprint_capacity.py",

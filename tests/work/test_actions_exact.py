@@ -498,6 +498,23 @@ def test_a_team_with_two_boards_takes_the_first_by_name(workspace, admin):
         "link": "must be (kind, id) with kind one of " + KINDS,
         "team": "team 'sales' has no board",
     }
+    for title, link, errors in [
+        ("t" * 201, None, {"title": "must be at most 200 characters"}),
+        ("T", ("content",), {"link": "must not be empty"}),  # a kind without an id
+    ]:
+        assert (
+            _refusal(
+                actions.create_card_for_deadline,
+                workspace,
+                key="k3",
+                title=title,
+                due=date(2026, 3, 20),
+                now=NOW,
+                board="a",
+                link=link,
+            )
+            == errors
+        )
     assert Card.objects.count() == 1
 
 
