@@ -472,6 +472,7 @@ def test_a_team_with_two_boards_takes_the_first_by_name(workspace, admin):
         title="T",
         due=date(2026, 3, 20),
         now=NOW,
+        team="",  # an empty team names none
     ) == {"board": "name a board (its key) or a team"}
     assert _refusal(
         actions.create_card_for_deadline,
