@@ -145,6 +145,19 @@ TESTS = {
     ],
     "pacer/planning/actions.py": ["tests/planning"],
     "pacer/leads/actions.py": ["tests/leads"],
+    # the board, card and WIP-limit writes: their own tests, the overrides, deadline cards,
+    # sprint capacity, links and labels (not the pages, API and bulk tests: the same
+    # actions through views; nor the mention test, 20-30 s of mail for a comment's rule)
+    "pacer/work/actions.py": [
+        "tests/work/test_actions.py",
+        "tests/work/test_actions_exact.py",
+        "tests/work/test_card_override.py",
+        "tests/work/test_deadlines.py",
+        "tests/work/test_sprint_capacity.py",
+        "tests/work/test_link_ids.py",
+        "tests/work/test_labels.py",
+        "--deselect=tests/work/test_actions.py::test_a_comment_notifies_the_members_it_mentions_and_nobody_else",
+    ],
     # the sender: every test that runs `deliver` (the crash tests are left out by glob)
     "pacer/messaging/delivery.py": [
         "tests/messaging/test_broadcasts.py",
