@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from pacer.content import selectors
 from pacer.content.models import ContentItem
 from tests.content.conftest import PASSWORD
 
@@ -162,3 +163,25 @@ def test_the_grid_reads_as_many_queries_for_ten_times_the_items(workspace, team,
     assert len(many.captured_queries) == len(few.captured_queries)
     grid = [q["sql"] for q in many.captured_queries if '"scheduled_for" >=' in q["sql"]]
     assert len(grid) == 1  # the grid's items: one query, cut per day by the database
+
+
+def test_a_day_past_the_cap_is_read_as_its_first_rows_and_its_total(workspace, team):
+    """The selector reads no more rows than the grid shows: a day of 30 items gives its
+    first 4 (time, then id), each carrying the day's 30."""
+    at = datetime(2026, 6, 10, 9, tzinfo=UTC)
+    ContentItem.objects.bulk_create(
+        ContentItem(
+            workspace=workspace,
+            title=f"Crowd {k}",
+            kind="ad",
+            state="draft",
+            scheduled_for=at + timedelta(minutes=(k * 7) % 30 // 2),
+        )
+        for k in range(30)
+    )
+    rows = selectors.items(workspace)
+    scheduled, due = selectors.first_of_each_day(rows, date(2026, 6, 1), date(2026, 7, 5), 4)
+    everything = sorted(ContentItem.objects.all(), key=lambda i: (i.scheduled_for, i.pk))
+    assert [r["pk"] for r in scheduled] == [i.pk for i in everything[:4]]
+    assert {(r["day"], r["day_total"]) for r in scheduled} == {(date(2026, 6, 10), 30)}
+    assert due == []
