@@ -226,20 +226,24 @@ def content_calendar(request):
             days[day] = _day(day, view == "week" or day.month == anchor.month, bands)
         kinds = dict(ContentKind.choices)
         item_path, move_path = _path_of("content-item"), _path_of("content-calendar-move")
-        for row in selectors.scheduled_between(rows, start, end):
-            row["kind_label"] = kinds.get(row["kind"], row["kind"])
-            row["time"] = f"{row['scheduled_for']:%H:%M}"
-            row["href"], row["move"] = item_path(row["pk"]), move_path(row["pk"])
-            days[row["scheduled_for"].date()].items.append(row)
-        for row in selectors.due_between(rows, start, end):
+        cap = DAY_CAPS[view]
+        scheduled, due = selectors.first_of_each_day(rows, start, end, cap)
+        due_totals, item_totals = {}, {}  # day -> deadlines, items it holds in all
+        for row in due:
             row["href"] = item_path(row["pk"])
             days[row["due_on"]].due.append(row)
-        cap = DAY_CAPS[view]
+            due_totals[row["due_on"]] = row["day_total"]
+        for row in scheduled:
+            day = days[row["day"]]
+            item_totals[day.day] = row["day_total"]
+            if len(day.items) + len(day.due) < cap:  # the day's deadlines come first
+                row["kind_label"] = kinds.get(row["kind"], row["kind"])
+                row["time"] = f"{row['scheduled_for']:%H:%M}"
+                row["href"], row["move"] = item_path(row["pk"]), move_path(row["pk"])
+                day.items.append(row)
         for day in days.values():
-            total = len(day.items) + len(day.due)
-            day.due = day.due[:cap]
-            day.items = day.items[: max(cap - len(day.due), 0)]
-            day.more = total - len(day.items) - len(day.due)
+            held = due_totals.get(day.day, 0) + item_totals.get(day.day, 0)
+            day.more = held - len(day.items) - len(day.due)
             if day.more:
                 day.more_url = bar.url(view="day", day=day.day.isoformat())
         context.update(days=list(days.values()), weekdays=WEEKDAYS)

@@ -74,6 +74,9 @@ class ContentItem(models.Model):
             models.Index(fields=["workspace", "scheduled_for"]),
             models.Index(fields=["workspace", "state"]),
             models.Index(fields=["due_on"]),
+            # the calendar's deadlines of a month and its team filter (issue 15's speed)
+            models.Index(fields=["workspace", "due_on"], name="content_item_ws_due"),
+            models.Index(fields=["workspace", "team"], name="content_item_ws_team"),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, F, Max, QuerySet, Window
+from django.db.models.functions import RowNumber, TruncDate
 
 from pacer.content import search as search_index
 from pacer.content.models import (
@@ -196,15 +197,56 @@ def teams(workspace: Workspace) -> list[str]:
 CALENDAR_FIELDS = ("pk", "title", "kind", "state", "scheduled_for")
 
 
-def scheduled_between(rows: QuerySet[ContentItem], start: date, end: date) -> list[dict]:
-    """Items scheduled on the inclusive days, in time order, as plain rows
-    (``CALENDAR_FIELDS``; no model instances: a month can hold thousands)."""
+def first_of_each_day(
+    rows: QuerySet[ContentItem], start: date, end: date, per_day: int
+) -> tuple[list[dict], list[dict]]:
+    """What a calendar grid shows of the inclusive days: the first ``per_day`` items
+    scheduled on each day (UTC), in time order, and the first ``per_day`` deadlines of
+    each day (as ``due_between``), as plain rows, each with ``day`` and ``day_total`` (how
+    many the day holds in all). Two queries whatever the number of items: a day's rows
+    past ``per_day`` are numbered and dropped in the database, not read."""
     low = datetime.combine(start, time.min, tzinfo=UTC)
     high = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
-    return list(
-        rows.filter(scheduled_for__gte=low, scheduled_for__lt=high)
-        .order_by("scheduled_for", "pk")
-        .values(*CALENDAR_FIELDS)
+    scheduled = _firsts(
+        rows.filter(scheduled_for__gte=low, scheduled_for__lt=high),
+        _UTCDay("scheduled_for"),
+        ("scheduled_for", "pk"),
+        per_day,
+    ).values(*CALENDAR_FIELDS, "day", "day_total")
+    due = _firsts(_due(rows, start, end), F("due_on"), ("due_on", "pk"), per_day)
+    return list(scheduled), list(due.values("pk", "title", "state", "due_on", "day_total"))
+
+
+class _UTCDay(TruncDate):
+    """The UTC day of a date-time. SQLite keeps date-times as UTC text, so the day is its
+    first ten characters (``TruncDate`` there calls a Python function per row, which cost
+    a month's grid more than reading all its items)."""
+
+    def __init__(self, expression):
+        super().__init__(expression, tzinfo=UTC)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.lhs)
+        return f"substr({sql}, 1, 10)", params
+
+
+def _firsts(rows: QuerySet, day, order: tuple[str, ...], per_day: int) -> QuerySet:
+    """The first ``per_day`` of ``rows`` on each ``day`` by ``order``, with the day's
+    total."""
+    return (
+        rows.annotate(
+            day=day,
+            place=Window(RowNumber(), partition_by=[day], order_by=[F(f).asc() for f in order]),
+            day_total=Window(Count("pk"), partition_by=[day]),
+        )
+        .filter(place__lte=per_day)
+        .order_by(*order)
+    )
+
+
+def _due(rows: QuerySet[ContentItem], start: date, end: date) -> QuerySet[ContentItem]:
+    return rows.filter(due_on__gte=start, due_on__lte=end).exclude(
+        state__in=(PUBLISHED, "archived")
     )
 
 
@@ -212,10 +254,7 @@ def due_between(rows: QuerySet[ContentItem], start: date, end: date) -> list[dic
     """Items whose deadline falls on the inclusive days and that are not yet published
     or archived, by day, as plain rows (``pk``, ``title``, ``state``, ``due_on``)."""
     return list(
-        rows.filter(due_on__gte=start, due_on__lte=end)
-        .exclude(state__in=(PUBLISHED, "archived"))
-        .order_by("due_on", "pk")
-        .values("pk", "title", "state", "due_on")
+        _due(rows, start, end).order_by("due_on", "pk").values("pk", "title", "state", "due_on")
     )
 
 
