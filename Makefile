@@ -50,7 +50,7 @@ MUTATION_FILES ?= pacer/core/feed.py pacer/core/actions.py pacer/core/api_auth.p
 	pacer/ingest/processing.py pacer/ingest/actions.py pacer/people/resolution.py \
 	pacer/people/profiles.py pacer/people/actions.py pacer/warehouse/store.py \
 	pacer/warehouse/sync.py pacer/experiments/actions.py pacer/metrics/cube.py \
-	pacer/segments/feed.py pacer/segments/incremental.py \
+	pacer/segments/feed.py pacer/segments/incremental.py pacer/messaging/delivery.py \
 	$(filter-out pacer/core/actions.py pacer/ingest/actions.py pacer/people/actions.py \
 	pacer/experiments/actions.py, $(wildcard pacer/*/actions.py))
 mutation: venv
