@@ -16,6 +16,7 @@ from django.utils import timezone
 from pacer.core.errors import ValidationFailed, row_id
 from pacer.core.permissions import allows, page
 from pacer.messaging import selectors as messaging
+from pacer.metrics.customers import activity_bounds
 from pacer.people import selectors as people
 from pacer.planning.money import money_column
 from pacer.teams import selectors, surveys, triggers
@@ -29,6 +30,7 @@ from pacer.teams.waste import (
     repeat_sample_needed,
     verdict,
 )
+from pacer.warehouse.sync import default_store
 from pacer.web.address import show_at
 from pacer.web.filters import DateRange, FilterBar
 from pacer.web.tables import Column, Table
@@ -54,10 +56,16 @@ def location_columns(currency: str) -> list[Column]:
 
 
 def _range(request, default: str = "last_90") -> tuple[FilterBar, date, date]:
-    bar = FilterBar(request, [DateRange(label="Period", default=default)], html_id="range")
-    today = timezone.localdate()
-    start = bar.values["start"] or today - timedelta(days=89)
-    end = bar.values["end"] or today
+    """The period, its presets counted back from the last day with data (as on every
+    analysis page: a business whose data stopped days ago still opens on its last 90
+    days), else from today."""
+    bounds = activity_bounds(default_store(), request.workspace.pk)
+    last = bounds[1] if bounds else None
+    period = DateRange(label="Period", default=default, data_end=last)
+    bar = FilterBar(request, [period], html_id="range")
+    anchor = last or timezone.localdate()
+    start = bar.values["start"] or anchor - timedelta(days=89)
+    end = bar.values["end"] or anchor
     return bar, start, end
 
 

@@ -200,3 +200,19 @@ def test_the_scoreboard_names_people_and_opens_on_the_last_month_with_a_target(
     page = clients[Role.ANALYST][1].get("/teams/performance/?month=2026-04").content.decode()
     assert "No targets for April 2026 or the five months before." not in page
     assert "targets and actuals, April 2026" in page
+
+
+def test_the_location_scoreboard_opens_on_the_last_90_days_with_data(
+    workspace, small_business, clients
+):
+    """Its presets count back from the last day with data, as every analysis page's do:
+    a business whose data ends in February still opens on its own last 90 days."""
+    from pacer.metrics.customers import activity_bounds
+    from pacer.warehouse.sync import default_store
+
+    sync(after_sync=refresh_cube)
+    first, last = activity_bounds(default_store(), workspace.pk)
+    assert last < date(2026, 3, 1)  # months before today
+    page = clients[Role.MARKETER][1].get("/locations/scoreboard/").content.decode()
+    assert f'value="{last.isoformat()}"' in page
+    assert "Austin" in page and ">$400.00<" in page
