@@ -215,7 +215,12 @@ def test_a_partner_role_holds_only_the_portal_and_admins_preview_it_without_down
     assert marketer.get("/portal/").status_code == 403
     staff = Client()
     staff.force_login(admin)
+    unchosen = staff.get("/portal/").content.decode()  # a title, and no partner looks chosen
+    assert "<h1" in unchosen and "Partner portal" in unchosen
+    assert '<option value="" selected disabled>Choose a partner</option>' in unchosen
+    assert "Choose a partner to see its portal." in unchosen
     page = staff.get(f"/portal/?partner={library['franchise'].pk}").content.decode()
+    assert "Choose a partner</option>" not in page
     assert _names(page) == ["Beach hero", "Spring poster"]
     assert "Download:" not in page
     hero = library["hero"].pk
