@@ -4,6 +4,7 @@ nothing written. A member's role, removal, an invitation's revoke and a key's ro
 revoke used to redirect with a toast."""
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from pacer.core import actions
 from pacer.core.models import ApiKey, AuditEntry, Invitation, Membership
@@ -22,7 +23,7 @@ def _written():
 
 
 def test_a_refused_role_or_removal_says_why_in_the_members_row(client, workspace, admin):
-    sam = actions.create_user(workspace, "sam", "long-password", "staff")
+    sam = actions.create_user(workspace, "sam-n", "long-password", "staff")
     client.force_login(admin)
     before = _written()
     response = client.post(f"/settings/members/{admin.pk}/role/", {"role": "analyst"})
@@ -102,3 +103,16 @@ def test_refused_member_and_key_forms_in_the_browser_say_why_in_the_row(
         context.close()
     assert found == [], "\n".join(found)
     assert Membership.objects.get(user=admin).role == "admin"
+
+
+def test_the_members_list_names_people_and_says_when_there_is_no_email(client, workspace, admin):
+    ada = actions.create_user(workspace, "ada-l", "long-password", "staff", email="ada@x.test")
+    get_user_model().objects.filter(pk=ada.pk).update(first_name="Ada", last_name="Lovelace")
+    actions.create_user(workspace, "sam-n", "long-password", "staff")
+    client.force_login(admin)
+    rows = client.get("/settings/members/").content.decode().split("<tr>")
+    (ada_row,) = [row for row in rows if ">ada-l<" in row]
+    assert ada_row.startswith('<td>Ada Lovelace<br><span class="muted">ada-l</span>')
+    assert "<td>ada@x.test</td>" in ada_row
+    (sam_row,) = [row for row in rows if row.startswith("<td>sam")]
+    assert sam_row.startswith("<td>sam") and '<td><span class="muted">none</span></td>' in sam_row
