@@ -11,6 +11,7 @@ class MessagingConfig(DomainConfig):
         ("/messaging/sms/", "pacer.messaging.sms_api.router"),
         ("/messaging/", "pacer.messaging.provider_api.router"),
         ("/messaging/", "pacer.messaging.health_api.router"),
+        ("/messaging/", "pacer.messaging.sender_api.router"),
     )
     person_rows = ("pacer.messaging.privacy.person_rows",)
     warehouse_tables = ("pacer.messaging.warehouse.MESSAGE_CLICKS",)
