@@ -58,8 +58,19 @@ def test_simulate_validates_arguments_and_ingests_with_ground_truth(db, tmp_path
     assert Contact.objects.filter(merged_into__isnull=True).count() == realised["contacts"]
     # after the sync the demo fits CLV; 200 contacts over 2 months are too few to fit,
     # which it says, writing no prediction
-    assert "CLV not predicted: fit: the data cannot identify" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "CLV not predicted: fit: the data cannot identify" in out
     assert not Contact.objects.filter(predicted_clv__isnull=False).exists()
+    # the worker starts with no backlog on the change feed: every subscriber has every batch
+    from pacer.core.feed import subscribers
+    from pacer.core.models import ChangeBatch, FeedCursor
+
+    last = ChangeBatch.objects.order_by("-id").values_list("id", flat=True).first()
+    assert last is not None and "change feed: " in out
+    positions = dict(FeedCursor.objects.values_list("subscriber", "position"))
+    assert {s.name: positions.get(s.name) for s in subscribers()} == {
+        s.name: last for s in subscribers()
+    }
 
 
 def test_serve_and_demo_refuse_a_busy_port_before_starting(db, capsys):

@@ -28,13 +28,19 @@ from pacer.core.models import ChangeBatch, FeedCursor
 from pacer.core.worker import wake
 
 BATCHES_PER_DELIVERY = 100
+# A delivery holds its transaction (on SQLite the one write lock: every writer, a login
+# included, waits) while the subscriber works, so it also stops at this many contacts: a
+# backlog of big batches (an import, the demo's history) goes a few thousand contacts per
+# commit instead of 100 batches of thousands each. One batch always goes, whatever its size.
+CONTACTS_PER_DELIVERY = 5000
 DELIVERY_LOOP = "change-feed"  # the worker's loop running ``deliver_all`` (pacer.core.apps)
 
 
 @dataclass(frozen=True)
 class Subscriber:
     """``handle(batches)`` is called inside the delivery transaction with up to
-    ``BATCHES_PER_DELIVERY`` batches, oldest first."""
+    ``BATCHES_PER_DELIVERY`` batches (and ``CONTACTS_PER_DELIVERY`` contacts), oldest
+    first."""
 
     name: str
     handle: Callable[[list[ChangeBatch]], None]
@@ -74,12 +80,25 @@ def subscribers() -> list[Subscriber]:
     return loaded("subscribers")
 
 
+def _bounded(batches: list[ChangeBatch]) -> list[ChangeBatch]:
+    """The oldest of ``batches`` up to ``CONTACTS_PER_DELIVERY`` contacts (at least one)."""
+    kept, contacts = [], 0
+    for batch in batches:
+        contacts += len(batch.contact_ids)
+        if kept and contacts > CONTACTS_PER_DELIVERY:
+            break
+        kept.append(batch)
+    return kept
+
+
 def deliver(subscriber: Subscriber, *, limit: int = BATCHES_PER_DELIVERY) -> int:
     """Hand ``subscriber`` its next batches; returns how many."""
     FeedCursor.objects.get_or_create(subscriber=subscriber.name)
     with transaction.atomic():
         cursor = FeedCursor.objects.select_for_update().get(subscriber=subscriber.name)
-        batches = list(ChangeBatch.objects.filter(id__gt=cursor.position).order_by("id")[:limit])
+        batches = _bounded(
+            list(ChangeBatch.objects.filter(id__gt=cursor.position).order_by("id")[:limit])
+        )
         if not batches:
             return 0
         subscriber.handle(batches)

@@ -138,7 +138,21 @@ def simulate(args: argparse.Namespace) -> int:
     if code == 0:
         _predict_clv(workspace, last_day)
         print(f"segments: {load_segments(workspace)} made")
+        print(f"change feed: {_catch_up_feed():,} batches handed to its subscribers")
     return code
+
+
+def _catch_up_feed() -> int:
+    """Hand the whole history's change batches to the feed's subscribers now, so the
+    worker does not start with that backlog (each delivery holds SQLite's write lock:
+    the first logins would wait behind it)."""
+    from pacer.core.feed import deliver_all
+
+    handed = total = deliver_all()
+    while handed:
+        handed = deliver_all()
+        total += handed
+    return total
 
 
 def _predict_clv(workspace, as_of: date) -> None:

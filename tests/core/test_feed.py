@@ -106,6 +106,23 @@ def test_each_subscriber_gets_every_batch_once_in_order_at_its_own_pace(workspac
     }
 
 
+def test_a_delivery_stops_at_its_contact_bound_and_always_takes_one_batch(workspace, monkeypatch):
+    """A backlog of big batches is handed over a bounded number of contacts per commit
+    (the commit holds SQLite's write lock: logins wait behind it), the first batch whatever
+    its size; the cursor moves only past what was handed."""
+    monkeypatch.setattr(feed, "CONTACTS_PER_DELIVERY", 5)
+    sizes = [3, 2, 1, 9, 4]
+    published = [
+        feed.publish(workspace.pk, source="test", contact_ids=range(1, size + 1)).pk
+        for size in sizes
+    ]
+    reader = Recorder("reader")
+    handed = [feed.deliver(reader.subscriber) for _ in range(5)]
+    assert handed == [2, 1, 1, 1, 0]  # 3+2; 1 (+9 is over); 9 alone; 4
+    assert reader.seen == published
+    assert FeedCursor.objects.get(subscriber="reader").position == published[-1]
+
+
 def test_a_failing_subscriber_keeps_its_place_and_its_writes_roll_back(workspace):
     published = [feed.publish(workspace.pk, source="test", contact_ids=[n]).pk for n in range(1, 5)]
     flaky = Recorder("flaky", fail_after=0)
