@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from pacer.metrics import analysis
-from pacer.metrics.cube import SOURCES
+from pacer.metrics.analysis import SOURCES
 from pacer.metrics.refits import (
     KEEP_GENERATIONS,
     generation,

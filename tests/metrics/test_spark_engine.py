@@ -10,10 +10,11 @@ and every measure must agree: integers and strings exactly, floats to 1e-9 (rela
 import math
 from datetime import UTC, datetime
 
+import pyarrow as pa
 import pytest
 
+from pacer.metrics.analysis import SOURCES
 from pacer.metrics.cube import (
-    SOURCES,
     bounds_expression,
     build_cube,
     cube_expression,
@@ -25,6 +26,7 @@ from pacer.simulate.config import SimConfig
 from pacer.warehouse.bulk import business_tables
 from pacer.warehouse.engines import spark_session, spark_tables
 from pacer.warehouse.store import Store
+from pacer.warehouse.tables import table as table_spec
 from tests.merged_business import merge_in_snapshot
 
 pytestmark = pytest.mark.spark
@@ -40,11 +42,30 @@ def warehouse(tmp_path_factory):
     ids = tables["contacts"].column("id").to_pylist()
     pairs = [(ids[i], ids[i + 1]) for i in range(0, 40 * PAIRS, 40)]
     tables["contacts"] = merge_in_snapshot(tables["contacts"], pairs)
+    tables["message_clicks"] = _clicks(tables["events"])
     store = Store(tmp_path_factory.mktemp("warehouse"))
     for name, table in tables.items():
         store.replace(name, table)
     start = datetime.fromisoformat(business.config.start).replace(tzinfo=UTC)
     return store, start
+
+
+def _clicks(events: pa.Table) -> pa.Table:
+    """Broadcast clicks as journeys' touches: every 40th event's person and time, on three
+    broadcasts, email and text in turn (merged contacts among them)."""
+    picked = events.take(list(range(0, events.num_rows, 40)))
+    n = picked.num_rows
+    return pa.table(
+        {
+            "id": pa.array(range(1, n + 1), pa.int64()),
+            "workspace_id": pa.array([WORKSPACE] * n, pa.int64()),
+            "contact_id": picked.column("contact_id"),
+            "at": picked.column("timestamp"),
+            "channel": pa.array(["email" if i % 2 else "sms" for i in range(n)]),
+            "broadcast_id": pa.array([1 + i % 3 for i in range(n)], pa.int64()),
+        },
+        schema=table_spec("message_clicks").schema,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from django_tasks_db.models import DBTaskResult
 
-from pacer.metrics.cube import SOURCES
+from pacer.metrics.analysis import SOURCES
 from pacer.metrics.refits import read_result, result_path
 from pacer.metrics.tasks import refit_after_sync
 from pacer.metrics.views import data_bounds
