@@ -24,6 +24,8 @@ RENDEZVOUS_SECONDS = 3
 
 
 def test_a_batch_of_two_workspaces_locks_the_capped_contacts_of_both(workspace, smtp, now):
+    if connection.vendor != "postgresql":  # SQLite's one writer decides the order
+        pytest.skip("needs two senders writing at once")
     other = core.create_workspace("Other Franchise", slug="other")
     # the workspace the batch visits first: with only the last one locked, it would be open
     first = next(iter({workspace.pk, other.pk}))
