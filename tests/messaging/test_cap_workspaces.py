@@ -39,10 +39,12 @@ def test_a_batch_of_two_workspaces_locks_the_capped_contacts_of_both(workspace, 
     # by id: Ada's first message and Bob's (worker 1, one group), then Ada's second (worker 2)
     for space in (contested, bystander, contested):
         actions.queue_broadcast(space, make_broadcast(space).pk)
-    claimed = threading.Event()
+    first_counted = threading.Event()
     both_counted = threading.Barrier(2)
 
     def rendezvous():  # with Ada locked by worker 1, worker 2 never gets here: times out
+        if threading.current_thread() is first_worker:
+            first_counted.set()  # worker 1 holds its locks: only now may worker 2 start
         with contextlib.suppress(threading.BrokenBarrierError):
             both_counted.wait(timeout=RENDEZVOUS_SECONDS)
 
@@ -56,12 +58,9 @@ def test_a_batch_of_two_workspaces_locks_the_capped_contacts_of_both(workspace, 
 
     first_worker = threading.Thread(target=worker, args=("two workspaces", 2))
     second_worker = threading.Thread(target=worker, args=("ada again", 1))
-    with (
-        faults.hooked("messaging.claimed", claimed.set),
-        faults.hooked("messaging.cap_counted", rendezvous),
-    ):
+    with faults.hooked("messaging.cap_counted", rendezvous):
         first_worker.start()
-        assert claimed.wait(timeout=30)  # worker 1 holds its batch before worker 2 claims
+        assert first_counted.wait(timeout=30)  # worker 1 locked and counted its batch
         second_worker.start()
         for thread in (first_worker, second_worker):
             thread.join(timeout=60)
