@@ -173,10 +173,18 @@ def pytest_report_header(config):
 LEFT_FOR_MIGRATIONS = pytest.StashKey[list]()
 
 
+def _run_order(item) -> tuple[bool, bool]:
+    """Slow tests first, browser tests last (a browser test that is slow: last)."""
+    browser = item.get_closest_marker("browser") is not None
+    return browser, item.get_closest_marker("slow") is None
+
+
 def pytest_collection_modifyitems(config, items):
     """Six adjustments to what runs.
 
-    - The browser tests run last, after every other test (they share one browser).
+    - The tests marked ``slow`` run first and the browser tests last, after every other
+      test (they share one browser): the longest tests start while the short ones can
+      still fill the other workers' time, instead of one of them running alone at the end.
     - The tests of the demo's data (``tests/demo/``, ``test_demo*.py``) are marked
       ``demo``: the demo runs on the embedded SQLite, so ``make test`` leaves them out of
       its PostgreSQL run (what the demo calls is tested on both databases elsewhere).
@@ -195,7 +203,7 @@ def pytest_collection_modifyitems(config, items):
     """
     import shutil
 
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)  # stable
+    items.sort(key=_run_order)  # stable
     for item in items:
         path = item.path.relative_to(config.rootpath).as_posix()
         if path.startswith("tests/demo/") or item.path.name.startswith("test_demo"):

@@ -115,6 +115,16 @@ def deliver_all() -> int:
     return sum(deliver(subscriber) for subscriber in subscribers())
 
 
+def catch_up() -> int:
+    """Deliver to every subscriber until none has anything left (a demo's or a load's
+    whole history at once, before anything waits on it); returns how many were handed."""
+    handed = total = deliver_all()
+    while handed:
+        handed = deliver_all()
+        total += handed
+    return total
+
+
 def prune(*, keep_days: int = 7) -> int:
     """Delete batches every registered subscriber has handled and older than
     ``keep_days``; returns how many."""

@@ -62,6 +62,7 @@ def simulate(args: argparse.Namespace) -> int:
     from django.utils import timezone
 
     from pacer.core.errors import ValidationFailed
+    from pacer.core.feed import catch_up
     from pacer.demo.content import load_content
     from pacer.demo.leads import load_leads
     from pacer.demo.loader import load_business
@@ -138,21 +139,10 @@ def simulate(args: argparse.Namespace) -> int:
     if code == 0:
         _predict_clv(workspace, last_day)
         print(f"segments: {load_segments(workspace)} made")
-        print(f"change feed: {_catch_up_feed():,} batches handed to its subscribers")
+        # the whole history's change batches now, not as the worker's first backlog (each
+        # delivery holds SQLite's write lock: the first logins would wait behind it)
+        print(f"change feed: {catch_up():,} batches handed to its subscribers")
     return code
-
-
-def _catch_up_feed() -> int:
-    """Hand the whole history's change batches to the feed's subscribers now, so the
-    worker does not start with that backlog (each delivery holds SQLite's write lock:
-    the first logins would wait behind it)."""
-    from pacer.core.feed import deliver_all
-
-    handed = total = deliver_all()
-    while handed:
-        handed = deliver_all()
-        total += handed
-    return total
 
 
 def _predict_clv(workspace, as_of: date) -> None:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from django.utils import timezone
 
 from pacer.analytics.lead_model import LeadModelError
-from pacer.core.feed import deliver_all
+from pacer.core.feed import catch_up
 from pacer.core.models import Workspace
 from pacer.ingest.actions import ingest
 from pacer.leads import predictive, scoring
@@ -104,8 +104,7 @@ def load_leads(
             for result in ingest(workspace, batch, received_at=timezone.now()):
                 counts[result.status] += 1
             batch = []
-    while deliver_all():  # the leads subscriber makes each lead from its event
-        pass
+    catch_up()  # the leads subscriber makes each lead from its event
     agents = {}
     if staff_password is not None:
         from pacer.demo.lead_staff import load_staff

@@ -81,6 +81,7 @@ def test_a_share_link_is_shown_once_when_it_is_made(workspace, team, monkeypatch
     assert Client().get(f"/share/{token}/").status_code == 200
 
 
+@pytest.mark.slow
 @pytest.mark.migrations  # migrates the database itself
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_hashes_stored_tokens_and_their_addresses_keep_working(

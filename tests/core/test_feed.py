@@ -156,3 +156,21 @@ def test_prune_keeps_what_a_subscriber_has_not_handled(workspace, settings):
     assert list(ChangeBatch.objects.order_by("id").values_list("pk", flat=True)) == [
         b.pk for b in old[2:]
     ]
+
+
+def test_catch_up_hands_every_subscriber_everything_over_as_many_deliveries_as_it_takes(
+    workspace, monkeypatch
+):
+    monkeypatch.setattr(feed, "CONTACTS_PER_DELIVERY", 2)
+    published = [
+        feed.publish(workspace.pk, source="test", contact_ids=[n, n + 1]).pk for n in (1, 3, 5)
+    ]
+    names = [subscriber.name for subscriber in feed.subscribers()]
+    assert len(names) >= 2  # the domains' registered subscribers
+    # one batch per delivery (each is at the bound): three rounds, then one finding nothing
+    assert feed.catch_up() == 3 * len(names)
+    positions = dict(
+        FeedCursor.objects.filter(subscriber__in=names).values_list("subscriber", "position")
+    )
+    assert positions == dict.fromkeys(names, published[-1])
+    assert feed.catch_up() == 0

@@ -105,6 +105,7 @@ def _page_url(route: str, user_id: int) -> str:
     return "/" + route.lstrip("^").rstrip("$")
 
 
+@pytest.mark.slow
 def test_every_page_is_gated_and_answers_each_role_as_declared(people, workspace):
     # the member whose id the member pages are called with (an admin may remove them)
     target = actions.create_user(workspace, "target", PASSWORD, Role.STAFF)
@@ -134,6 +135,7 @@ def test_every_page_is_gated_and_answers_each_role_as_declared(people, workspace
                 assert AuditEntry.objects.count() == audit_before, (url, role)
 
 
+@pytest.mark.slow
 def test_every_rest_operation_is_gated_and_answers_each_role_as_declared(people, workspace):
     key, _ = actions.issue_api_key(workspace, "write", "the key the key routes act on")
     operations = list(_operations())

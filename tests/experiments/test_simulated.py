@@ -13,6 +13,7 @@ from pacer.simulate.config import SimConfig
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.slow
 def test_simulated_experiment_matches_the_ground_truth(workspace):
     business = generate(SimConfig(seed=3, contacts=3000, months=12, locations=2))
     load_business(workspace, business)

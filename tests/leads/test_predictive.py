@@ -48,6 +48,7 @@ def workspace(module_workspace, db):
     return module_workspace
 
 
+@pytest.mark.slow
 def test_fits_on_settled_leads_and_scores_every_lead(workspace, simulated):
     business, end, location_ids = simulated
     run = predictive.fit_workspace(workspace, end)

@@ -138,6 +138,7 @@ def experiment_results(workspace: Workspace) -> dict:
     return asdict(experiments.report(experiment, now=NOW))
 
 
+@pytest.mark.slow
 def test_each_workspace_measures_what_it_measures_alone(tmp_path):
     a = actions.create_workspace("A", slug="a")
     alone_a, shared = Store(tmp_path / "alone-a"), Store(tmp_path / "shared")

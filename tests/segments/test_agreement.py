@@ -30,6 +30,7 @@ _names = itertools.count()
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+@pytest.mark.slow
 @given(spec=w.world, data=st.data())
 def test_full_and_incremental_evaluations_select_the_same_contacts(spec, data):
     workspace = core_actions.create_workspace(f"World {next(_names)}")
