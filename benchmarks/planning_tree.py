@@ -283,10 +283,11 @@ def main() -> None:
     from pacer.planning.rollups import tree
 
     print("load before:", os.getloadavg())
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     workspace, line_count = build(locations, spend_lines)
     print(f"{connection.vendor}: built {line_count:,} budget lines and {spend_lines:,} spend "
-          f"lines in {time.perf_counter() - started:.1f} s")  # fmt: skip
+          f"lines in {time.perf_counter() - started:.1f} s "
+          f"(CPU {time.process_time() - cpu:.1f} s)")  # fmt: skip
     from pacer.planning import summary
 
     wall, cpu = time.perf_counter(), time.process_time()
