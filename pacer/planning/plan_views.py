@@ -17,7 +17,14 @@ from pacer.planning import plan_actions, plan_selectors, selectors
 from pacer.planning.alerts import node_alerts
 from pacer.planning.models import PlanNode
 from pacer.planning.rollups import line_figures, team_rows, tree
-from pacer.planning.scope import ALL, SCOPED_PAGES, label_teams, owner_of, team_filter
+from pacer.planning.scope import (
+    ALL,
+    SCOPED_PAGES,
+    label_teams,
+    owner_of,
+    team_filter,
+    team_query,
+)
 from pacer.planning.spend_views import parse_day
 from pacer.teams import selectors as teams
 from pacer.web.address import show_at
@@ -61,6 +68,7 @@ def plan_tree(request):
         "bar": bar,
         "scope": scope,
         "all_teams_url": bar.url(team=ALL),
+        "team_query": team_query(request, scope),
         "can_manage": allows(request.role, "plans.manage"),
         "can_see_money": allows(request.role, "budgets.view"),
     }
@@ -286,7 +294,7 @@ def node_page(request, node: PlanNode, refused: str = "", typed=None, errors=Non
         "bar": bar,
         "scope": scope,
         "all_teams_url": bar.url(team=ALL),
-        "team_query": f"?team={scope.value}" if "team" in request.GET else "",
+        "team_query": team_query(request, scope),
         "row": rows[0],
         "children": [r for r in rows if r.depth == 1],
         "ancestors": _ancestors(node),
@@ -379,5 +387,6 @@ def timeline(request):
         "year": values["year"],
         "scope": scope,
         "all_teams_url": bar.url(team=ALL),
+        "team_query": team_query(request, scope),
     }
     return render(request, "planning/timeline.html", context)

@@ -105,3 +105,16 @@ def test_unplanned_spend_is_its_nodes_teams(workspace, plan):
     performance, page = node_page(admin, flight, "performance")
     assert performance["unplanned"] == 0 and "Spend no line of this node matches" not in page
     assert money(performance["row"].total) == (0, 0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("team", ["brand", "performance", "all"])
+def test_a_node_opened_from_the_plan_tree_shows_its_rows_figures(workspace, plan, team):
+    performer = login(workspace, "pat", Role.MARKETER, ["performance"])
+    response = performer.get(f"/plans/?team={team}")
+    tree_page = response.content.decode()
+    rows = response.context["rows"]
+    assert len(rows) >= 3
+    for row in rows:
+        assert f'href="/plans/{row.node.pk}/?team={team}">' in tree_page
+        context, _ = node_page(performer, row.node, team)
+        assert money(context["row"].total) == money(row.total), row.node.name
