@@ -1,6 +1,8 @@
-"""Campaigns and spend over the REST API."""
+"""Campaigns and spend over the REST API. Money goes in and out as decimal strings
+(never floats), as in the plan API."""
 
 from datetime import date
+from decimal import Decimal
 
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import field_validator
@@ -66,7 +68,7 @@ class SpendOut(Schema):
     channel: str
     campaign: str
     location: str
-    amount: float
+    amount: Decimal = Field(description="a decimal string, 2 places", examples=["1250.00"])
 
 
 class SpendQuery(Schema):

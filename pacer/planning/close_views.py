@@ -1,6 +1,10 @@
 """The monthly close page: a year's months with their figures (of the viewer's teams by
 default, ``scope.team_filter``), the close action, and reopening (admins) with a reason.
-A month is closed for the whole workspace, its figures recorded for every team."""
+A month is closed for the whole workspace, its figures recorded for every team. The close
+and reopen forms post to the page's ``team`` (in their address), which the page they
+answer with keeps: the redirect after one, and the page of a refused one."""
+
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpResponseRedirect
@@ -34,7 +38,8 @@ def _month_close_page(request, month: str = "", reason: str = "", errors=None, r
     this_year = timezone.localdate(clock.now()).year
     years = _years(this_year)
     refused_year = month[:4] if month[:4] in dict(years) else str(this_year)
-    show_at(request, reverse("budget-close") + (f"?year={refused_year}" if errors else ""))
+    team = request.GET.get("team", "")
+    show_at(request, _address(refused_year, team) if errors else reverse("budget-close"))
     scope = team_filter(request)
     bar = FilterBar(
         request,
@@ -76,10 +81,19 @@ def _fields_of(rows, month: str, can_close: bool, can_reopen: bool) -> str:
     return ""
 
 
+def _address(year: str, team: str) -> str:
+    """The close page's address at ``year`` (digits; none: this year) and ``team`` (none:
+    the viewer's default)."""
+    query = {"year": year} if year.isdecimal() else {}
+    if team:
+        query["team"] = team
+    return reverse("budget-close") + (f"?{urlencode(query)}" if query else "")
+
+
 def _back(request) -> HttpResponseRedirect:
+    """The close page at the posted month's year and the team scope it was posted from."""
     year = str(request.POST.get("month", ""))[:4]
-    query = f"?year={year}" if year.isdecimal() else ""
-    return HttpResponseRedirect(reverse("budget-close") + query)
+    return HttpResponseRedirect(_address(year, request.GET.get("team", "")))
 
 
 @page("budgets.manage")

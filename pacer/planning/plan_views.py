@@ -16,8 +16,15 @@ from pacer.people.selectors import locations_in_use
 from pacer.planning import plan_actions, plan_selectors, selectors
 from pacer.planning.alerts import node_alerts
 from pacer.planning.models import PlanNode
-from pacer.planning.rollups import line_figures, tree
-from pacer.planning.scope import ALL, SCOPED_PAGES, label_teams, owner_of, team_filter
+from pacer.planning.rollups import line_figures, team_rows, tree
+from pacer.planning.scope import (
+    ALL,
+    SCOPED_PAGES,
+    label_teams,
+    owner_of,
+    team_filter,
+    team_query,
+)
 from pacer.planning.spend_views import parse_day
 from pacer.teams import selectors as teams
 from pacer.web.address import show_at
@@ -61,6 +68,7 @@ def plan_tree(request):
         "bar": bar,
         "scope": scope,
         "all_teams_url": bar.url(team=ALL),
+        "team_query": team_query(request, scope),
         "can_manage": allows(request.role, "plans.manage"),
         "can_see_money": allows(request.role, "budgets.view"),
     }
@@ -262,10 +270,17 @@ def node_detail(request, node_id: int):
 def node_page(request, node: PlanNode, refused: str = "", typed=None, errors=None):
     """A node's page; after a refused POST of one of its forms (``refused``: envelopes,
     line or delete) with that form's reasons at its fields and what was typed kept,
-    answered 422."""
+    answered 422. Its money is that of the ``team`` filter's teams (``scope``: the
+    viewer's by default, as on the plan tree): the figures, the lines and their orders;
+    the variance alerts are the whole node's."""
     show_at(request, reverse("plan-node", args=[node.pk]))
     workspace = request.workspace
+    scope = team_filter(request)
+    bar = FilterBar(request, [scope.choice], html_id="node-filters")
+    team_ids = scope.team_ids(workspace)
     rows = tree(workspace, node.pk)
+    if team_ids is not None:
+        rows = team_rows(workspace, rows, team_ids)
     label_teams(workspace, [node])
     owner = owner_of(workspace, node)
     context = {
@@ -276,6 +291,10 @@ def node_page(request, node: PlanNode, refused: str = "", typed=None, errors=Non
         ]
         if owner
         else [],
+        "bar": bar,
+        "scope": scope,
+        "all_teams_url": bar.url(team=ALL),
+        "team_query": team_query(request, scope),
         "row": rows[0],
         "children": [r for r in rows if r.depth == 1],
         "ancestors": _ancestors(node),
@@ -287,17 +306,7 @@ def node_page(request, node: PlanNode, refused: str = "", typed=None, errors=Non
         "errors": errors or {},
     }
     if context["can_see_money"]:
-        figures, _ = line_figures(workspace, [node.pk])
-        context["lines"] = sorted(
-            figures.values(), key=lambda f: (f.line.month, f.line.channel, f.line.pk)
-        )
-        names = plan_selectors.team_names(workspace)
-        for found in context["lines"]:
-            found.line.team_name = names.get(found.line.team_id, "")
-        context["alerts"] = plan_selectors.alerts(workspace, node.pk, date.today())
-        context["sent_alerts"] = list(node_alerts(workspace, node.pk)[:50])
-        context["orders"] = plan_selectors.orders(workspace).filter(line__node=node)
-        context["channels"] = list(CHANNELS.items())
+        _node_money(request, node, team_ids, owner, context)
         shown = typed if refused == "envelopes" else {}
         context["line_form"] = typed if refused == "line" else {"currency": workspace.currency}
         context["teams"] = [("", "No team (the node's)"), *teams.team_choices(workspace)]
@@ -311,6 +320,33 @@ def node_page(request, node: PlanNode, refused: str = "", typed=None, errors=Non
             for child in context["children"]
         ]
     return render(request, "planning/node_detail.html", context, status=422 if errors else 200)
+
+
+def _node_money(request, node: PlanNode, team_ids: set[int] | None, owner, context) -> None:
+    """The node's own lines of ``team_ids`` (None: all) with their figures and orders, the
+    count of other teams' lines left out, the node's unplanned spend (its team's) and its
+    variance alerts (the whole node's) into ``context``."""
+    workspace = request.workspace
+    figures, unplanned = line_figures(workspace, [node.pk])
+    node_team = owner.set_on.team_id if owner else None
+
+    def shown(line) -> bool:
+        team = line.team_id if line.team_id is not None else node_team
+        return team_ids is None or team in team_ids
+
+    lines = [f for f in figures.values() if shown(f.line)]
+    context["lines"] = sorted(lines, key=lambda f: (f.line.month, f.line.channel, f.line.pk))
+    context["other_lines"] = len(figures) - len(lines)
+    context["unplanned"] = (
+        unplanned.get(node.pk, 0) if team_ids is None or node_team in team_ids else 0
+    )
+    names = plan_selectors.team_names(workspace)
+    for found in context["lines"]:
+        found.line.team_name = names.get(found.line.team_id, "")
+    context["alerts"] = plan_selectors.alerts(workspace, node.pk, date.today())
+    context["sent_alerts"] = list(node_alerts(workspace, node.pk)[:50])
+    context["orders"] = plan_selectors.orders(workspace).filter(line__in=[f.line.pk for f in lines])
+    context["channels"] = list(CHANNELS.items())
 
 
 def _ancestors(node: PlanNode) -> list[PlanNode]:
@@ -351,5 +387,6 @@ def timeline(request):
         "year": values["year"],
         "scope": scope,
         "all_teams_url": bar.url(team=ALL),
+        "team_query": team_query(request, scope),
     }
     return render(request, "planning/timeline.html", context)

@@ -10,7 +10,7 @@ the node's *unplanned* spend.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -201,14 +201,18 @@ def roll_up(parents: dict[int, int | None], own: dict[int, Figures]) -> dict[int
     return totals
 
 
-def team_figures(workspace: Workspace, team_ids: set[int]) -> dict[int, Figures]:
-    """Each node's own figures counting only the money of ``team_ids`` (a line's team,
-    else its node's inherited one: the facts' rule, ``pacer.planning.facts``); the spend
-    no line matched is in ``actual`` there, so ``unplanned`` stays 0 and ``spent`` is
-    the same sum."""
+def team_figures(
+    workspace: Workspace, team_ids: set[int], node_ids: list[int] | None = None
+) -> dict[int, Figures]:
+    """Each node's own figures (of the nodes ``node_ids``; all when None) counting only
+    the money of ``team_ids`` (a line's team, else its node's inherited one: the facts'
+    rule, ``pacer.planning.facts``); the spend no line matched is in ``actual`` there, so
+    ``unplanned`` stays 0 and ``spent`` is the same sum."""
+    facts = PlanFact.objects.filter(workspace=workspace, team_id__in=sorted(team_ids))
+    if node_ids is not None:
+        facts = facts.filter(node_id__in=node_ids)
     rows = (
-        PlanFact.objects.filter(workspace=workspace, team_id__in=sorted(team_ids))
-        .values("node_id")
+        facts.values("node_id")
         .annotate(**{m: Sum(m) for m in ("planned", "committed", "invoiced", "actual")})
         .order_by()
     )
@@ -218,6 +222,16 @@ def team_figures(workspace: Workspace, team_ids: set[int]) -> dict[int, Figures]
         )
         for row in rows
     }
+
+
+def team_rows(workspace: Workspace, rows: list[NodeRow], team_ids: set[int]) -> list[NodeRow]:
+    """``rows`` (``tree`` of a subtree, its root first) with every figure counting only
+    the money of ``team_ids`` (``team_figures``): the same nodes and envelopes."""
+    own = team_figures(workspace, team_ids, [row.node.pk for row in rows])
+    totals = roll_up({row.node.pk: row.node.parent_id for row in rows}, own)
+    return [
+        replace(row, own=own.get(row.node.pk, Figures()), total=totals[row.node.pk]) for row in rows
+    ]
 
 
 def _with_ancestors(nodes: dict[int, PlanNode], node_ids: set[int]) -> set[int]:

@@ -5,6 +5,7 @@ nodes by default, an admin or a member of no team sees all. The page's ``team`` 
 its own team, else to its node's."""
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db.models import Q
 
@@ -111,6 +112,12 @@ def team_filter(request) -> TeamScope:
     options += [(ALL, "All teams"), *teams.team_choices(workspace)]
     default = MINE if own and request.role != Role.ADMIN else ALL
     return TeamScope(Choice("team", "Team", options, default=default), mine, own)
+
+
+def team_query(request, scope: TeamScope) -> str:
+    """``?team=...`` for a link to a node's page that keeps the team the URL chose (""
+    when it chose none: the node's page has the same default)."""
+    return f"?{urlencode({'team': scope.value})}" if "team" in request.GET else ""
 
 
 def chosen_team_ids(workspace: Workspace, user_id: int, role: str, choice: str) -> set[int] | None:

@@ -220,7 +220,7 @@ def spend(
             "channel": ch,
             "campaign": campaign or "",
             "location": location or "",
-            "amount": float(amount),
+            "amount": amount,
         }
         for day, ch, campaign, location, amount in rows.order_by("day", "id").values_list(
             "day", "channel", "campaign__key", "location__code", "amount"

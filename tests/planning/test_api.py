@@ -87,9 +87,9 @@ def test_spend_rows_are_all_or_nothing_and_read_back(api, workspace):
             "channel": "paid_social",
             "campaign": "spring",
             "location": "L1",
-            "amount": 120.5,
+            "amount": "120.50",
         },
-        {"day": "2026-03-05", "channel": "tv", "campaign": "", "location": "", "amount": 300.0},
+        {"day": "2026-03-05", "channel": "tv", "campaign": "", "location": "", "amount": "300.00"},
     ]
     tv = api.get("planning/spend", start="2026-03-01", end="2026-03-31", channel="tv")
     assert len(tv.json()) == 1
@@ -121,7 +121,26 @@ def test_the_largest_amount_is_stored_and_listed_exactly(api):
     assert api.post("planning/spend", {"rows": rows}).status_code == 201
     assert SpendEntry.objects.get().amount == Decimal("999999999999.99")
     listed = api.get("planning/spend", start="2026-03-01", end="2026-03-31")
-    assert listed.status_code == 200 and listed.json()[0]["amount"] == 999999999999.99
+    assert listed.status_code == 200 and listed.json()[0]["amount"] == "999999999999.99"
+
+
+def test_spend_amounts_read_back_as_the_exact_decimal_strings_posted(api):
+    """Money is exact in the API (decimal strings, as the plan API's): amounts a float
+    cannot hold read back as posted, and their sum is exact."""
+    posted = ["0.10", "0.20", "234567890123.45", "0.01"]
+    rows = [
+        {"day": f"2026-03-0{n + 1}", "channel": "tv", "amount": amount}
+        for n, amount in enumerate(posted)
+    ]
+    assert api.post("planning/spend", {"rows": rows}).status_code == 201
+    listed = api.get("planning/spend", start="2026-03-01", end="2026-03-31").json()
+    assert [row["amount"] for row in listed] == ["0.10", "0.20", "234567890123.45", "0.01"]
+    assert sum(Decimal(row["amount"]) for row in listed) == Decimal("234567890123.76")
+    # a number posted reads back as the column holds it: 2 places
+    again = [{"day": "2026-03-01", "channel": "tv", "amount": 0.3}]
+    assert api.post("planning/spend", {"rows": again}).json() == {"recorded": 0, "replaced": 1}
+    listed = api.get("planning/spend", start="2026-03-01", end="2026-03-01").json()
+    assert [row["amount"] for row in listed] == ["0.30"]
 
 
 def test_the_spend_action_refuses_what_the_column_cannot_hold(workspace):

@@ -55,7 +55,7 @@ def test_a_team_members_plan_tree_and_results_fit_every_width(
 ):
     """The pages as a marketer of the performance team sees them: the plan greyed above
     their program, no Brand; the scorecards, the close and a node of theirs with the
-    team's links."""
+    team's links, the plan at their teams' money and their node at Brand's."""
     made = build_results_plan(workspace, tracker)
     add_teams(workspace, made)
     found = []
@@ -70,6 +70,8 @@ def test_a_team_members_plan_tree_and_results_fit_every_width(
             ("vendor-scorecards-team", "/vendors/scorecards/"),
             ("month-close-team", "/budgets/close/?year=2026"),
             ("plan-node-team", f"/plans/{made['leaf'].pk}/"),
+            ("plan-root-team", f"/plans/{made['root'].pk}/"),
+            ("plan-node-brand", f"/plans/{made['leaf'].pk}/?team=brand"),
         ]:
             page.goto(live_server.url + path)
             found += _check(page, name, width, problems)

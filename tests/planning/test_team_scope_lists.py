@@ -46,7 +46,7 @@ def lines(api: ApiClient, **params) -> list[tuple[str, Decimal]]:
     return [(x["channel"], Decimal(x["amount_base"])) for x in listed(api, "plans/lines", **params)]
 
 
-def spend(api: ApiClient, **params) -> list[tuple[str, float]]:
+def spend(api: ApiClient, **params) -> list[tuple[str, str]]:
     found = listed(api, "planning/spend", start="2026-01-01", end="2026-12-31", **params)
     return [(row["campaign"], row["amount"]) for row in found]
 
@@ -81,13 +81,13 @@ def test_the_rest_lists_show_a_members_teams_by_default_and_all_when_asked(works
     assert [o["number"] for o in listed(api, "plans/orders")] == ["PO-2026-001"]
     assert [o["number"] for o in listed(api, "plans/orders", team="brand")] == ["PO-2026-002"]
     assert len(listed(api, "plans/orders", team="all")) == 2
-    assert spend(api) == [("spring-social", 4100.25), ("spring-social", 3900.0)]
-    assert spend(api, team="brand") == [("brand-tv", 1000.0)]
+    assert spend(api) == [("spring-social", "4100.25"), ("spring-social", "3900.00")]
+    assert spend(api, team="brand") == [("brand-tv", "1000.00")]
     assert spend(api, team="all") == [
-        ("spring-social", 4100.25),
-        ("brand-tv", 1000.0),
-        ("", 50.0),
-        ("spring-social", 3900.0),
+        ("spring-social", "4100.25"),
+        ("brand-tv", "1000.00"),
+        ("", "50.00"),
+        ("spring-social", "3900.00"),
     ]
     assert len(listed(api, "plans/vendors")) == 1  # vendors are no team's money
 
@@ -157,6 +157,40 @@ def test_closing_a_month_from_a_teams_view_closes_it_for_every_team(workspace, p
     assert rows["03"].closed and rows["04"].closed is False
 
 
+def test_closing_and_reopening_from_a_teams_view_come_back_to_that_teams_view(workspace, plan):
+    performer = login(workspace, "pat", Role.MARKETER, ["performance"])
+    _, page = close_rows(performer, "&team=brand")
+    assert 'action="/budgets/close/month/?team=brand"' in page
+    response = performer.post("/budgets/close/month/?team=brand", {"month": "2026-03"})
+    assert response.status_code == 302
+    assert response["Location"] == "/budgets/close/?year=2026&team=brand"
+    followed = performer.get(response["Location"])
+    rows = {f"{r.month:%m}": r for r in followed.context["rows"]}
+    assert figures(rows["03"]) == (0, 0, 0, 1000, 0) and rows["03"].closed  # Brand's March
+    assert figures(rows["06"]) == (5000, 3000, 0, 0, 3000)
+    assert "Showing the money of Brand." in followed.content.decode()
+    # refused (closed already): the page answered is Brand's, at Brand's address
+    refused = performer.post("/budgets/close/month/?team=brand", {"month": "2026-03"})
+    assert refused.status_code == 422
+    assert 'content="/budgets/close/?year=2026&amp;team=brand"' in refused.content.decode()
+    rows = {f"{r.month:%m}": r for r in refused.context["rows"]}
+    assert figures(rows["06"]) == (5000, 3000, 0, 0, 3000)
+    assert AuditEntry.objects.filter(action="budget.month_close").count() == 1
+    # the viewer's default scope is kept as posted: mine
+    mine = performer.post("/budgets/close/month/?team=mine", {"month": "2026-04"})
+    assert mine["Location"] == "/budgets/close/?year=2026&team=mine"
+    admin = login(workspace, "ari", Role.ADMIN, [])
+    _, page = close_rows(admin, "&team=performance")
+    assert 'action="/budgets/close/reopen/?team=performance"' in page
+    response = admin.post(
+        "/budgets/close/reopen/?team=performance", {"month": "2026-03", "reason": "x"}
+    )
+    assert response["Location"] == "/budgets/close/?year=2026&team=performance"
+    rows, page = close_rows(admin, "&team=performance")
+    assert figures(rows["03"]) == (27000, 9000, 4000, Decimal("8000.25"), 5000)
+    assert rows["03"].closed is False and "Showing the money of Performance." in page
+
+
 def test_a_nodes_page_names_its_team_and_links_to_the_teams_views(workspace, plan):
     performer = login(workspace, "pat", Role.MARKETER, ["performance"])
     flight = PlanNode.objects.get(workspace=workspace, name="TV flight")
@@ -180,4 +214,5 @@ def test_the_scoped_lists_agree_with_the_close_and_the_report(workspace, plan):
     report = listed(api, "plans/report", rows="team")
     assert planned == Decimal(report["total"]["planned"]) == Decimal(83200)
     assert nodes(api)[1] == planned
-    assert sum(amount for _, amount in spend(api)) == float(report["total"]["actual"]) == 9000.25
+    spent = sum(Decimal(amount) for _, amount in spend(api))
+    assert spent == Decimal(report["total"]["actual"]) == Decimal("9000.25")
