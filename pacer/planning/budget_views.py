@@ -3,6 +3,7 @@ transfers (requested, approved or rejected), exchange rates and the approval thr
 vendors, purchase orders and their invoices."""
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
@@ -17,7 +18,7 @@ from pacer.planning.models import BudgetTransfer, PurchaseOrder, Vendor
 from pacer.planning.money import money_column
 from pacer.planning.plan_views import node_page
 from pacer.planning.rollups import accruals
-from pacer.planning.scope import ALL, TeamScope, team_filter
+from pacer.planning.scope import ALL, TeamScope, team_filter, team_query
 from pacer.planning.spend_views import parse_day
 from pacer.web.address import show_at
 from pacer.web.filters import FilterBar
@@ -159,6 +160,7 @@ def _budgets_page(request, refused: str = "", typed: dict | None = None, errors=
         "bar": bar,
         "scope": scope,
         "all_teams_url": bar.url(team=ALL),
+        "team_query": team_query(request, scope),
         "pending": pending,
         "transfers": _transfer_table(request, scope),
         "rates": plan_selectors.rates(workspace)[:100],
@@ -183,6 +185,13 @@ def _budgets_page(request, refused: str = "", typed: dict | None = None, errors=
     return render(request, "planning/budgets.html", context, status=422 if errors else 200)
 
 
+def _back_to_budgets(request) -> HttpResponseRedirect:
+    """The budgets page at the team scope the form was posted from (its ``?team``)."""
+    team = request.GET.get("team", "")
+    query = f"?{urlencode({'team': team})}" if team else ""
+    return HttpResponseRedirect(reverse("budgets") + query)
+
+
 @page("budgets.manage")
 def transfer_new(request):
     if request.method == "POST":
@@ -203,7 +212,7 @@ def transfer_new(request):
                 messages.success(request, "Transfer applied.")
             else:
                 messages.success(request, "Transfer requested: it waits for an approver.")
-    return HttpResponseRedirect(reverse("budgets"))
+    return _back_to_budgets(request)
 
 
 @page("budgets.approve")
@@ -218,7 +227,7 @@ def transfer_decide(request, transfer_id: int):
         except ValidationFailed as error:
             return _budgets_page(request, "decide", {"transfer": transfer.pk}, error.errors)
         messages.success(request, "Transfer approved." if approve else "Transfer rejected.")
-    return HttpResponseRedirect(reverse("budgets"))
+    return _back_to_budgets(request)
 
 
 @page("budgets.manage")
@@ -239,7 +248,7 @@ def rate_new(request):
             return _budgets_page(request, "rate", typed, {**error.errors, **errors})
         else:
             messages.success(request, "Rate recorded.")
-    return HttpResponseRedirect(reverse("budgets"))
+    return _back_to_budgets(request)
 
 
 @page("budgets.approve")
@@ -254,7 +263,7 @@ def threshold(request):
             return _budgets_page(request, "threshold", typed, error.errors)
         else:
             messages.success(request, "Approval threshold saved.")
-    return HttpResponseRedirect(reverse("budgets"))
+    return _back_to_budgets(request)
 
 
 @page("budgets.approve")
@@ -267,7 +276,7 @@ def alert_thresholds(request):
             return _budgets_page(request, "alerts", typed, error.errors)
         else:
             messages.success(request, "Alert thresholds saved.")
-    return HttpResponseRedirect(reverse("budgets"))
+    return _back_to_budgets(request)
 
 
 @page("budgets.view")

@@ -216,3 +216,15 @@ def test_the_scoped_lists_agree_with_the_close_and_the_report(workspace, plan):
     assert nodes(api)[1] == planned
     spent = sum(Decimal(amount) for _, amount in spend(api))
     assert spent == Decimal(report["total"]["actual"]) == Decimal("9000.25")
+
+
+def test_the_budgets_pages_forms_come_back_to_the_team_view_they_were_sent_from(workspace, plan):
+    admin = login(workspace, "ari", Role.ADMIN, [])
+    page = admin.get("/budgets/?team=brand").content.decode()
+    for form in ("transfers", "rates", "threshold", "alerts"):
+        assert f'action="/budgets/{form}/?team=brand"' in page
+    saved = admin.post("/budgets/threshold/?team=brand", {"approval_threshold": "2500"})
+    assert (saved.status_code, saved["Location"]) == (302, "/budgets/?team=brand")
+    assert admin.post("/budgets/threshold/", {"approval_threshold": "2600"})["Location"] == (
+        "/budgets/"
+    )
