@@ -164,12 +164,20 @@ class ScoreRule(models.Model):
 
 
 class ScoreThreshold(models.Model):
-    """A lead in ``from_stage`` whose score reaches ``score`` moves to ``to_stage``."""
+    """A lead in ``from_stage`` whose score reaches ``score`` moves to ``to_stage``; one
+    per stage moved from (``pacer.leads.thresholds``)."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     from_stage = models.SlugField(max_length=40)
     to_stage = models.SlugField(max_length=40)
     score = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "from_stage"], name="lead_threshold_per_stage"
+            ),
+        ]
 
 
 class LocatingRule(models.Model):
