@@ -11,6 +11,7 @@ from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
 from pacer.leads import score_rules, thresholds
 from pacer.leads.models import ScoreRule
+from pacer.leads.stages import stages
 
 router = Router(tags=["leads"])
 
@@ -116,11 +117,14 @@ def list_score_thresholds(request):
 
 @router.put(
     "/settings/score-thresholds/{from_stage}",
-    response={200: ScoreThresholdOut, **ERRORS, **BODY_ERRORS},
+    response={200: ScoreThresholdOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND},
 )
 @endpoint("leads.configure")
 def set_score_threshold(request, from_stage: text(40, min_length=1), payload: ScoreThresholdIn):
-    """Set the threshold of leads in ``from_stage``, replacing the one it has."""
+    """Set the threshold of leads in ``from_stage`` (an open stage), replacing the one it
+    has; 404 for a stage the workspace does not have."""
+    if from_stage not in {stage.key for stage in stages(request.workspace)}:
+        raise NotFound("from_stage", "no such stage in this workspace")
     made = thresholds.set_threshold(
         request.workspace, {"from_stage": from_stage, **payload.dict()}, actor=request.user
     )

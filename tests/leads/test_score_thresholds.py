@@ -64,6 +64,10 @@ def test_the_api_sets_replaces_lists_and_removes_thresholds_audited(workspace, a
         {"from_stage": "mql", "to_stage": "sql", "score": 80.0},
         None,
     )
+    unknown = client.put(f"{URL}/vip", {"to_stage": "sql", "score": 5}, **auth)
+    assert unknown.status_code == 404 and unknown.json()["errors"] == {
+        "from_stage": "no such stage in this workspace"
+    }
     gone = client.delete(f"{URL}/mql", **auth)
     assert gone.status_code == 404 and gone.json()["errors"] == {
         "from_stage": "this stage has no score threshold"
