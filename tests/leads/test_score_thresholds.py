@@ -14,6 +14,7 @@ from pacer.core.models import AuditEntry, Role
 from pacer.ingest.processing import process_pending
 from pacer.leads import actions, scoring
 from pacer.leads.models import Lead, ScoreRule, ScoreThreshold, StageChange
+from tests.web.error_links import broken_error_links, error_links
 
 pytestmark = pytest.mark.django_db
 URL = "/api/leads/settings/score-thresholds"
@@ -151,7 +152,8 @@ def test_the_page_sets_refuses_and_removes_a_threshold_that_then_moves_a_lead(wo
         "to_stage": "must come after lead in the stage list",
         "score": "must be a number",
     }
-    assert 'href="#field-to_stage"' in html and 'href="#field-score"' in html
+    assert error_links(html) == ["field-to_stage", "field-score"]
+    assert broken_error_links(html) == []  # each lands on its field
     assert 'value="ten"' in html  # what was typed, shown again
     assert not ScoreThreshold.objects.exists()
     saved = client.post(
