@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pacer.analytics._checks import array, number
+from pacer.analytics._checks import array, number, whole
 
 Z95 = 1.959963984540054
 MIN_LEADS = 20
@@ -145,9 +145,11 @@ def _newton(x: np.ndarray, y: np.ndarray) -> DecayFit:
 @dataclass(frozen=True)
 class Impact:
     within: float
-    slower_leads: int
-    extra_conversions: float
+    slower_leads: int  # answered later than ``within``
+    extra_conversions: float  # the slower leads' and the never-answered leads' together
     interval: tuple[float, float]  # 95%
+    unanswered: int = 0  # never-answered leads counted in (the slowest bucket)
+    from_unanswered: float = 0.0  # their part of ``extra_conversions``
 
 
 def impact(fit: DecayFit, minutes, within: float = 15) -> Impact:
@@ -197,22 +199,44 @@ class ExponentialDecayFit:
         decayed = np.exp(-t / self.tau)
         return np.column_stack([decayed, self.p0 * decayed * t / self.tau**2, np.ones_like(t)])
 
-    def impact(self, minutes, within: float = 15) -> Impact:
+    def impact(
+        self, minutes, within: float = 15, unanswered: int = 0, unanswered_converted: int = 0
+    ) -> Impact:
         """Expected extra conversions had every lead answered later than ``within``
         minutes been answered at ``within``, with a 95% delta-method interval.
+
+        ``unanswered`` leads never answered (``unanswered_converted`` of them converted
+        anyway) are the slowest bucket: answered at ``within`` each would have converted
+        with the curve's chance there, instead of their own observed rate, so they add
+        ``unanswered · P(within) − unanswered_converted``; the interval adds that rate's
+        binomial variance to the curve's.
 
         >>> fit = ExponentialDecayFit(0.5, 30.0, 0.01, np.zeros((3, 3)), 4, 0.0)
         >>> round(fit.impact([5, 15, 45, 600]).extra_conversions, 4)
         0.495
+        >>> gain = fit.impact([5, 15, 45, 600], unanswered=10, unanswered_converted=1)
+        >>> round(gain.from_unanswered, 4), round(gain.extra_conversions, 4)
+        (2.1327, 2.6276)
         """
         t = array(minutes, "minutes", SpeedToLeadError, low=0)
         limit = number(within, "within", SpeedToLeadError, low=0)
+        never = whole(unanswered, "unanswered", SpeedToLeadError, low=0)
+        never_won = whole(
+            unanswered_converted, "unanswered_converted", SpeedToLeadError, low=0, high=never
+        )
         slow = t[t > limit]
         at_target = self.probability(np.array([limit]))[0]
-        extra = float(np.sum(at_target - self.probability(slow)))
-        gradient = slow.size * self.gradient(np.array([limit]))[0] - self.gradient(slow).sum(0)
-        se = float(np.sqrt(gradient @ self.covariance @ gradient))
-        return Impact(limit, int(slow.size), extra, (extra - Z95 * se, extra + Z95 * se))
+        from_never = float(never * at_target - never_won)
+        extra = float(np.sum(at_target - self.probability(slow))) + from_never
+        gradient = (slow.size + never) * self.gradient(np.array([limit]))[0] - self.gradient(
+            slow
+        ).sum(0)
+        rate = never_won / never if never else 0.0
+        variance = gradient @ self.covariance @ gradient + never * rate * (1 - rate)
+        se = float(np.sqrt(variance))
+        return Impact(
+            limit, int(slow.size), extra, (extra - Z95 * se, extra + Z95 * se), never, from_never
+        )
 
 
 def fit_exponential_decay(minutes, converted) -> ExponentialDecayFit:

@@ -1,5 +1,5 @@
 from pacer.core.domains import DomainConfig, Loop, NavItem
-from pacer.core.roles import EVERYONE, MANAGERS
+from pacer.core.roles import ANALYSTS, EVERYONE, MANAGERS
 
 
 class LeadsConfig(DomainConfig):
@@ -26,6 +26,8 @@ class LeadsConfig(DomainConfig):
     )
     permissions = {
         "leads.view": EVERYONE,
+        # the speed report of every location (others: the locations they are agents of)
+        "leads.all_locations": ANALYSTS,
         "leads.capture": EVERYONE,
         "leads.work": EVERYONE,  # move a lead through the stages
         "leads.configure": MANAGERS,  # stages, forms, routing, agents, hours, locating, SLAs

@@ -8,8 +8,14 @@ A lead *disqualified before response* is in a lost stage (spam, duplicate, wrong
 number...) that it reached before its first-response deadline, and was never answered:
 nobody missed it, so it is left out of SLA attainment (the report's, each owner's and
 each team's) and of the leads never answered, and counted apart.
+
+The leads *never answered* (the rest of the unanswered) are the slowest response-time
+bucket, and count in the impact estimate: answered at 15 minutes, each would have
+converted with the fitted curve's chance there instead of the rate the never-answered
+leads converted at anyway (``ExponentialDecayFit.impact``'s ``unanswered``).
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import median
@@ -73,7 +79,7 @@ class SpeedReport:
     with_deadline: int  # SLA denominator: leads with a deadline, less those below
     on_time: int
     disqualified_early: int  # disqualified before the deadline, never answered
-    buckets: list[Bucket]
+    buckets: list[Bucket]  # by response time, the never answered last
     by_location: dict[int | None, ResponseSummary]  # answered leads' response times
     location_figures: dict[int | None, GroupFigures]  # every lead of the location
     fit: ExponentialDecayFit | None
@@ -84,19 +90,36 @@ class SpeedReport:
     by_team: dict[str, GroupFigures]  # the owner's team ("" : no team)
 
 
+def _bucket(label: str, leads: int, converted: int) -> Bucket:
+    return Bucket(
+        label,
+        leads,
+        converted,
+        converted / leads if leads else None,
+        wilson(converted, leads) if leads else None,
+    )
+
+
 def _label(low: int, high: int | None) -> str:
     return f"over {low} min" if high is None else f"{low}–{high} min"
 
 
-def speed_report(workspace: Workspace, start: datetime, end: datetime) -> SpeedReport:
-    """Leads that arrived in ``[start, end)``."""
+def speed_report(
+    workspace: Workspace,
+    start: datetime,
+    end: datetime,
+    locations: Collection[int] | None = None,
+) -> SpeedReport:
+    """Leads that arrived in ``[start, end)`` (at one of ``locations`` when given; None:
+    every lead, those without a location too)."""
     listed = stages(workspace)
     won = {s.key for s in listed if s.kind == StageKind.WON}
     lost = {s.key for s in listed if s.kind == StageKind.LOST}
+    found = Lead.objects.filter(workspace=workspace, created_at__gte=start, created_at__lt=end)
+    if locations is not None:
+        found = found.filter(location_id__in=list(locations))
     rows = list(
-        Lead.objects.filter(
-            workspace=workspace, created_at__gte=start, created_at__lt=end
-        ).values_list(
+        found.values_list(
             "created_at",
             "first_response_at",
             "respond_by",
@@ -113,13 +136,14 @@ def speed_report(workspace: Workspace, start: datetime, end: datetime) -> SpeedR
     per_team: dict[str, list] = {}
     per_location: dict[int | None, list] = {}
     answered, outcomes, locations, revenue = [], [], {}, []
-    with_deadline = on_time = disqualified_early = 0
+    with_deadline = on_time = disqualified_early = never_converted = 0
     for created, responded, due, stage, location, customer_at, spent, owner, moved in rows:
         converted = stage in won or (
             customer_at is not None
             and created <= customer_at <= created + timedelta(days=CONVERSION_DAYS)
         )
-        if due is not None and responded is None and stage in lost and moved <= due:
+        disqualified = due is not None and responded is None and stage in lost and moved <= due
+        if disqualified:
             disqualified_early += 1
             due = None  # not a miss: out of every SLA denominator
         figures = (
@@ -134,6 +158,7 @@ def speed_report(workspace: Workspace, start: datetime, end: datetime) -> SpeedR
             with_deadline += 1
             on_time += responded is not None and responded <= due
         if responded is None:
+            never_converted += converted and not disqualified
             continue
         minutes = max((responded - created).total_seconds() / 60, 0.0)
         answered.append(minutes)
@@ -141,6 +166,7 @@ def speed_report(workspace: Workspace, start: datetime, end: datetime) -> SpeedR
         locations.setdefault(location, []).append(minutes)
         if converted:
             revenue.append(float(spent or 0))
+    unanswered = len(rows) - len(answered) - disqualified_early
     buckets = []
     for low, high in BUCKETS:
         inside = [
@@ -148,16 +174,8 @@ def speed_report(workspace: Workspace, start: datetime, end: datetime) -> SpeedR
             for t, y in zip(answered, outcomes, strict=True)
             if t >= low and (high is None or t < high)
         ]
-        k = int(sum(inside))
-        buckets.append(
-            Bucket(
-                _label(low, high),
-                len(inside),
-                k,
-                k / len(inside) if inside else None,
-                wilson(k, len(inside)) if inside else None,
-            )
-        )
+        buckets.append(_bucket(_label(low, high), len(inside), int(sum(inside))))
+    buckets.append(_bucket("never answered", unanswered, never_converted))
     fit, problem, gain = None, "", None
     try:
         fit = fit_exponential_decay(answered, outcomes) if answered else None
@@ -165,10 +183,12 @@ def speed_report(workspace: Workspace, start: datetime, end: datetime) -> SpeedR
     except SpeedToLeadError as error:
         problem = str(error)
     if fit is not None:
-        gain = fit.impact(answered, within=15)
+        gain = fit.impact(
+            answered, within=15, unanswered=unanswered, unanswered_converted=never_converted
+        )
     return SpeedReport(
         leads=len(rows),
-        unanswered=len(rows) - len(answered) - disqualified_early,
+        unanswered=unanswered,
         summary=response_summary(answered) if answered else None,
         with_deadline=with_deadline,
         on_time=on_time,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 from django.shortcuts import render
 
 from pacer.core import clock
-from pacer.core.permissions import page
+from pacer.core.permissions import allows, page
 from pacer.core.selectors import members
 from pacer.leads import predictive, selectors
 from pacer.leads.report import CONVERSION_DAYS, speed_report
@@ -36,12 +36,33 @@ def _window(bar: FilterBar) -> tuple[datetime, datetime]:
     )
 
 
+def _visible_locations(request, names: dict[int, str]) -> dict[int, str] | None:
+    """The locations whose leads the member may see on the speed report: every one
+    (None) with ``leads.all_locations`` or as an agent of every location's fallback
+    queue; else those they take leads for or manage (their agent rows)."""
+    if allows(request.role, "leads.all_locations"):
+        return None
+    mine = selectors.agent_locations(request.workspace, request.user.pk)
+    if None in mine:
+        return None
+    return {pk: name for pk, name in names.items() if pk in mine}
+
+
 @page("leads.view")
 def speed_to_lead(request):
     now = clock.now()
-    bar = FilterBar(request, [_period(now)], html_id="speed-filters")
-    result = speed_report(request.workspace, *_window(bar))
     names = {loc.pk: loc.name for loc in locations(request.workspace)}
+    visible = _visible_locations(request, names)
+    shown = names if visible is None else visible
+    place = Choice(
+        "location",
+        "Location",
+        list(shown.items()),
+        blank="All locations" if visible is None else "All my locations",
+    )
+    bar = FilterBar(request, [_period(now), place], html_id="speed-filters")
+    chosen = {int(bar.values["location"])} if bar.values["location"] else visible
+    result = speed_report(request.workspace, *_window(bar), locations=chosen)
     summary = result.summary
     kpis = [
         ("Leads", result.leads, "count", "Leads that arrived in the period"),
@@ -88,6 +109,7 @@ def speed_to_lead(request):
         request,
         [
             {
+                "order": n,  # fastest first, the never answered last
                 "bucket": b.label,
                 "leads": b.leads,
                 "converted": b.converted,
@@ -95,19 +117,19 @@ def speed_to_lead(request):
                 "low": b.interval[0] if b.interval else None,
                 "high": b.interval[1] if b.interval else None,
             }
-            for b in result.buckets
+            for n, b in enumerate(result.buckets)
         ],
         [
             Column("bucket", "First response"),
-            Column("leads", "Answered leads", format="count"),
+            Column("leads", "Leads", format="count"),
             Column("converted", "Converted", format="count"),
             Column("rate", "Conversion", format="percent"),
             Column("low", "95% interval from", format="percent"),
             Column("high", "to", format="percent"),
         ],
-        default_sort="bucket",
+        default_sort="order",
         prefix="b-",
-        caption="Conversion by response time",
+        caption="Conversion by response time (the never answered last)",
         html_id="speed-buckets",
     )
     by_location = Table(
@@ -162,8 +184,11 @@ def speed_to_lead(request):
             "by_location": by_location,
             "result": result,
             "bar": bar,
+            "scope": None if visible is None else list(visible.values()),
             "conversion_days": CONVERSION_DAYS,
             "first_chance": result.fit.p0 + result.fit.floor if result.fit else None,
+            "at_15": float(result.fit.probability([15])[0]) if result.fit else None,
+            "never": result.buckets[-1],
             "gain_value": result.gain.extra_conversions * result.revenue_per_conversion
             if result.gain and result.revenue_per_conversion
             else None,

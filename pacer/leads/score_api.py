@@ -1,5 +1,6 @@
-"""Score rules over the REST API (``/api/leads/settings/score-rules``): the same actions
-as the scoring settings page (``pacer.leads.score_rules``)."""
+"""Score rules and thresholds over the REST API (``/api/leads/settings/score-rules``,
+``/api/leads/settings/score-thresholds``): the same actions as the scoring settings page
+(``pacer.leads.score_rules``, ``pacer.leads.thresholds``)."""
 
 from typing import Literal
 
@@ -8,8 +9,9 @@ from ninja import Field, Router, Schema, Status
 from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, Id, finite, text
 from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
-from pacer.leads import score_rules
+from pacer.leads import score_rules, thresholds
 from pacer.leads.models import ScoreRule
+from pacer.leads.stages import stages
 
 router = Router(tags=["leads"])
 
@@ -90,4 +92,52 @@ def remove_score_rule(request, rule_id: Id):
     if not ScoreRule.objects.filter(workspace=request.workspace, pk=rule_id).exists():
         raise NotFound("rule_id", "no such score rule in this workspace")
     score_rules.remove_score_rule(request.workspace, rule_id, actor=request.user)
+    return Status(204, None)
+
+
+class ScoreThresholdIn(Schema):
+    to_stage: text(40, min_length=1) = Field(
+        description="the stage it moves to: later in the stage list, not a lost stage"
+    )
+    score: finite(ge=-thresholds.MAX_SCORE, le=thresholds.MAX_SCORE) = Field(
+        description="a lead whose rule score reaches it moves at its next rescore"
+    )
+
+
+class ScoreThresholdOut(ScoreThresholdIn):
+    from_stage: str = Field(description="an open stage; one threshold each")
+
+
+@router.get("/settings/score-thresholds", response={200: list[ScoreThresholdOut], **ERRORS})
+@endpoint("leads.configure")
+def list_score_thresholds(request):
+    """The thresholds, lowest score first (the order a rescore applies them in)."""
+    return thresholds.threshold_rows(request.workspace)
+
+
+@router.put(
+    "/settings/score-thresholds/{from_stage}",
+    response={200: ScoreThresholdOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND},
+)
+@endpoint("leads.configure")
+def set_score_threshold(request, from_stage: text(40, min_length=1), payload: ScoreThresholdIn):
+    """Set the threshold of leads in ``from_stage`` (an open stage), replacing the one it
+    has; 404 for a stage the workspace does not have."""
+    if from_stage not in {stage.key for stage in stages(request.workspace)}:
+        raise NotFound("from_stage", "no such stage in this workspace")
+    made = thresholds.set_threshold(
+        request.workspace, {"from_stage": from_stage, **payload.dict()}, actor=request.user
+    )
+    return {"from_stage": made.from_stage, "to_stage": made.to_stage, "score": made.score}
+
+
+@router.delete(
+    "/settings/score-thresholds/{from_stage}", response={204: None, **ERRORS, **NOT_FOUND}
+)
+@endpoint("leads.configure")
+def remove_score_threshold(request, from_stage: text(40, min_length=1)):
+    rows = thresholds.threshold_rows(request.workspace)
+    if not any(row["from_stage"] == from_stage for row in rows):
+        raise NotFound("from_stage", "this stage has no score threshold")
+    thresholds.remove_threshold(request.workspace, from_stage, actor=request.user)
     return Status(204, None)

@@ -29,7 +29,7 @@ MAX_SCORE_RULES = 200
 DAY_NAMES = dict(zip(WEEKDAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
 
 
-def _number(value, field: str, errors: dict, *, low: float, high: float, required: bool):
+def typed_number(value, field: str, errors: dict, *, low: float, high: float, required: bool):
     """``value`` (a number, or text as typed on a page) in ``low``..``high``, or None."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -63,7 +63,7 @@ def _checked(workspace: Workspace, data: Mapping, rule_id: int | None) -> dict:
     kind = data.get("kind")
     if kind not in KINDS:
         errors["kind"] = f"must be one of {', '.join(KINDS)}"
-    points = _number(
+    points = typed_number(
         data.get("points"), "points", errors, low=-MAX_POINTS, high=MAX_POINTS, required=True
     )
     if points == 0:
@@ -89,7 +89,7 @@ def _checked(workspace: Workspace, data: Mapping, rule_id: int | None) -> dict:
         row["value"] = check_text(errors, "value", data.get("value"), 200)
     elif kind == "behaviour":
         row["event"] = check_text(errors, "event", data.get("event"), 200, required=True)
-        row["half_life_days"] = _number(
+        row["half_life_days"] = typed_number(
             data.get("half_life_days"),
             "half_life_days",
             errors,

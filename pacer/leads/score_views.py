@@ -1,5 +1,6 @@
 """The lead scoring settings page: the workspace's score rules (fit, behaviour and
-arrival) in a table, and a form per rule. Every write goes through
+arrival) in a table, and a form per rule; the score thresholds that move a lead's stage,
+with a form to set one (``pacer.leads.thresholds``). Every write goes through
 ``pacer.leads.score_rules``; a refusal re-renders the form with each reason under its
 field, 422, nothing written."""
 
@@ -11,7 +12,9 @@ from django.views.decorators.http import require_POST
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import page
-from pacer.leads import rules, score_rules
+from pacer.leads import rules, score_rules, thresholds
+from pacer.leads.models import StageKind
+from pacer.leads.stages import stages
 from pacer.web.tables import Column, Table
 
 FORM_KEYS = ("name", "kind", "points", "field", "value", "event", "half_life_days")
@@ -19,6 +22,18 @@ FORM_KEYS = ("name", "kind", "points", "field", "value", "event", "half_life_day
 
 @page("leads.configure")
 def scoring_settings(request):
+    typed, errors = {}, {}
+    if request.method == "POST" and request.POST.get("form") == "threshold":
+        typed = {key: request.POST.get(key, "") for key in ("from_stage", "to_stage", "score")}
+        try:
+            made = thresholds.set_threshold(request.workspace, typed, actor=request.user)
+        except ValidationFailed as error:
+            errors = error.errors
+        else:
+            messages.success(
+                request, f"Leads in {made.from_stage} move to {made.to_stage} at {made.score:g}."
+            )
+            return redirect("lead-scoring")
     rows = [
         {**row, "kind_label": score_rules.KINDS[row["kind"]], "rewards": score_rules.describe(row)}
         for row in score_rules.score_rule_rows(request.workspace)
@@ -43,7 +58,46 @@ def scoring_settings(request):
         empty_title="No score rules.",
         empty_hint="Without rules every lead scores 0 and no threshold moves it.",
     )
-    return render(request, "leads/scoring.html", {"rules": table})
+    listed = stages(request.workspace)
+    labels = {stage.key: stage.label for stage in listed}
+    set_ones = thresholds.threshold_rows(request.workspace)
+    context = {
+        "rules": table,
+        "thresholds": _threshold_table(request, set_ones, labels),
+        "threshold_rows": [
+            {**row, "from_label": labels.get(row["from_stage"], row["from_stage"])}
+            for row in set_ones
+        ],
+        "form": typed,
+        "errors": errors,
+        "from_options": [
+            ("", "choose a stage"),
+            *((s.key, s.label) for s in listed if s.kind == StageKind.OPEN),
+        ],
+        "to_options": [
+            ("", "choose a stage"),
+            *((s.key, s.label) for s in listed if s.kind != StageKind.LOST),
+        ],
+    }
+    return render(request, "leads/scoring.html", context, status=422 if errors else 200)
+
+
+def _threshold_table(request, rows: list[dict], labels: dict[str, str]) -> Table:
+    return Table(
+        request,
+        [{**row, "pk": row["from_stage"]} for row in rows],
+        [
+            Column("from_stage", "Leads in", labels=labels),
+            Column("score", "Reaching a score of", format="decimal"),
+            Column("to_stage", "Move to", labels=labels),
+        ],
+        default_sort="score",
+        prefix="threshold-",
+        caption="Score thresholds, lowest first (the order a rescore applies them in)",
+        empty_title="No score thresholds.",
+        empty_hint="Without them a score moves no lead; set one below.",
+        html_id="score-thresholds",
+    )
 
 
 def _rule_page(request, rule_id, form, errors, status=200):
@@ -110,4 +164,15 @@ def score_rule_delete(request, rule_id: int):
     except ValidationFailed:
         raise Http404("no such score rule") from None
     messages.success(request, "Score rule removed.")
+    return redirect("lead-scoring")
+
+
+@require_POST
+@page("leads.configure")
+def threshold_delete(request, from_stage: str):
+    try:
+        thresholds.remove_threshold(request.workspace, from_stage, actor=request.user)
+    except ValidationFailed:
+        raise Http404("no such score threshold") from None
+    messages.success(request, "Score threshold removed.")
     return redirect("lead-scoring")

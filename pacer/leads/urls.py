@@ -32,6 +32,11 @@ urlpatterns = [
         score_views.score_rule_delete,
         name="lead-score-rule-delete",
     ),
+    path(
+        "leads/scoring/thresholds/<slug:from_stage>/delete/",
+        score_views.threshold_delete,
+        name="lead-score-threshold-delete",
+    ),
     path("leads/locating/", config_views.locating_settings, name="lead-locating"),
     path("leads/sla/", sla_views.sla_settings, name="lead-sla"),
     path("leads/sla/<int:policy_id>/delete/", sla_views.sla_delete, name="lead-sla-delete"),

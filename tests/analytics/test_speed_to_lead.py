@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pacer.analytics.speed_to_lead import (
+    ExponentialDecayFit,
     SpeedToLeadError,
     fit_decay,
     impact,
@@ -115,3 +116,46 @@ def test_the_exponential_decay_refuses_what_it_cannot_fit():
         fit_exponential_decay(list(range(30)), [1] * 30)
     with pytest.raises(SpeedToLeadError, match="minutes: must be at least 0"):
         fit_exponential_decay([-1] + list(range(29)), [0, 1] * 15)
+
+
+def test_never_answered_leads_are_the_slowest_bucket_of_the_impact_worked_by_hand():
+    """Curve P(t) = 0.5 e^(−t/30) + 0.02, four answered leads (5, 15, 45, 600 min) and
+    10 never answered of which 1 converted anyway.
+
+    P(15) = 0.5 e^(−0.5) + 0.02 = 0.3232653; P(45) = 0.5 e^(−1.5) + 0.02 = 0.1315651;
+    P(600) = 0.0200000. Answered later than 15 min: 45 and 600, worth
+    2 · 0.3232653 − 0.1315651 − 0.0200000 = 0.4949656. Never answered: 10 · 0.3232653 − 1
+    = 2.2326533. Together 2.7276189.
+
+    Interval: d P / d (p0, tau, floor) = (e^(−t/30), 0.5 e^(−t/30) t / 900, 1); the sum's
+    gradient is (2 + 10) · g(15) − g(45) − g(600) = (7.0552378, 0.0550748, 10); with the
+    covariance diag(0.01, 4, 0.0001) the curve's variance is 0.4975599 + 0.0121329 + 0.01
+    = 0.5198967, and the never-answered rate's binomial variance 10 · 0.1 · 0.9 = 0.9:
+    se = √1.4198967 = 1.1915942, 1.96 se = 2.3354818."""
+    fit = ExponentialDecayFit(0.5, 30.0, 0.02, np.diag([0.01, 4.0, 0.0001]), 4, 0.0)
+    gain = fit.impact([5, 15, 45, 600], within=15, unanswered=10, unanswered_converted=1)
+    assert (gain.within, gain.slower_leads, gain.unanswered) == (15.0, 2, 10)
+    assert gain.from_unanswered == pytest.approx(2.2326533, abs=1e-7)
+    assert gain.extra_conversions == pytest.approx(2.7276189, abs=1e-7)
+    assert gain.interval == pytest.approx((0.3921372, 5.0631006), abs=1e-7)
+    # without them: the answered part alone, and a narrower interval (curve only)
+    alone = fit.impact([5, 15, 45, 600], within=15)
+    assert (alone.unanswered, alone.from_unanswered) == (0, 0.0)
+    assert alone.extra_conversions == pytest.approx(0.4949656, abs=1e-7)
+    assert alone.interval[1] - alone.interval[0] < gain.interval[1] - gain.interval[0]
+
+
+@pytest.mark.parametrize(
+    ("unanswered", "converted", "message"),
+    [
+        (-1, 0, "unanswered: must be at least 0"),
+        (2, 3, "unanswered_converted: must be at most 2"),
+        (2.5, 0, "unanswered: must be a whole number"),
+        (True, 0, "unanswered: must be a whole number"),
+        (3, -1, "unanswered_converted: must be at least 0"),
+    ],
+)
+def test_the_impact_refuses_impossible_never_answered_counts(unanswered, converted, message):
+    fit = ExponentialDecayFit(0.5, 30.0, 0.02, np.zeros((3, 3)), 4, 0.0)
+    with pytest.raises(SpeedToLeadError, match=message):
+        fit.impact([5, 45], unanswered=unanswered, unanswered_converted=converted)

@@ -11,7 +11,7 @@ from pacer.core.models import Role
 from pacer.ingest.processing import process_pending
 from pacer.leads import actions
 from pacer.leads.followup import log_activity
-from pacer.leads.models import Lead, SlaPolicy
+from pacer.leads.models import Agent, Lead, SlaPolicy
 from pacer.leads.report import speed_report
 from pacer.people.actions import upsert_locations
 
@@ -68,6 +68,7 @@ def test_response_times_buckets_and_sla_are_counted_exactly(workspace):
         ("15–60 min", 2, 0),
         ("60–240 min", 0, 0),
         ("over 240 min", 1, 0),
+        ("never answered", 1, 0),
     ]
     assert report.buckets[3].rate is None and report.buckets[0].rate == 0.5
     assert report.fit is None and "at least 20" in report.fit_problem
@@ -79,6 +80,8 @@ def test_response_times_buckets_and_sla_are_counted_exactly(workspace):
         2 / 7,
     )
     staff = core_actions.create_user(workspace, "sam", "correct-horse-1", Role.STAFF)
+    # staff see the locations they take leads for (test_report_location.py)
+    Agent.objects.create(workspace=workspace, user=staff, location_id=lead.location_id)
     client = Client()
     client.force_login(staff)
     page = client.get("/leads/speed/?range=last_365")
