@@ -39,6 +39,7 @@ NOTHING_TO_REPLAY = {
     ("content", "0010_partner_channels"): "data: a partner's one channel becomes its list",
     ("leads", "0011_time_off_per_person"): "data: merges existing time off",
     ("leads", "0015_staff_notices_to_outbox"): "data: copies waiting staff notices to the outbox",
+    ("leads", "0024_score_threshold_per_stage"): "data: keeps one threshold per stage",
     ("messaging", "0009_sns_topic_pinning"): "data: pins existing confirmed topics",
     ("messaging", "0011_sms_token_bound_to_workspace"): "data: seals kept SMS tokens again",
     ("messaging", "0016_seal_dkim_keys"): "data: seals kept DKIM keys",
