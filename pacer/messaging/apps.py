@@ -12,6 +12,7 @@ class MessagingConfig(DomainConfig):
         ("/messaging/", "pacer.messaging.provider_api.router"),
         ("/messaging/", "pacer.messaging.health_api.router"),
         ("/messaging/", "pacer.messaging.sender_api.router"),
+        ("/messaging/", "pacer.messaging.attributed_api.router"),
     )
     person_rows = ("pacer.messaging.privacy.person_rows",)
     warehouse_tables = ("pacer.messaging.warehouse.MESSAGE_CLICKS",)

@@ -28,14 +28,23 @@ CENT = Decimal("0.01")
 
 
 def attributed_revenue(
-    workspace: Workspace, channel: str, broadcast_id: int, model: str = DEFAULT_MODEL
+    workspace: Workspace,
+    channel: str,
+    broadcast_id: int,
+    model: str = DEFAULT_MODEL,
+    lookback_days: int | None = None,
 ) -> dict:
     """The broadcast's (``channel`` ``email`` or ``sms``) attributed ``orders`` (a share,
-    to two decimals) and ``revenue`` (to the cent) under ``model``, over the workspace's
-    attribution window (``lookback_days``), its ``other_currency_orders``, the
+    to two decimals) and ``revenue`` (to the cent) under ``model``, over ``lookback_days``
+    (None: the workspace's attribution window), its ``other_currency_orders``, the
     ``currency``, the ``model`` and its ``model_label``, and ``synced_at`` (the
-    warehouse's last sync, None before the first: then every figure is 0)."""
-    days = rules.settings_of(workspace).attribution_days
+    warehouse's last sync, None before the first: then every figure is 0). A bad
+    ``model`` or ``lookback_days`` raises ``JourneyError`` naming it."""
+    days = (
+        lookback_days
+        if lookback_days is not None
+        else rules.settings_of(workspace).attribution_days
+    )
     found = broadcast_revenue(default_store(), workspace, model=model, lookback_days=days)
     figures = found.get(broadcast_campaign(channel, broadcast_id), {})
     run = last_sync()

@@ -4,7 +4,8 @@ Each order placed within the lookback after a click on a broadcast's tracked lin
 or SMS, by the same person: contacts merged into one count as one) is a converted journey
 of its own; its touches are every touch of the person in the lookback up to the order:
 visits that carry a channel (each under its ``utm_campaign``, else its channel) and
-clicks on broadcasts (each under its broadcast, ``broadcast_campaign``). The chosen model
+clicks on broadcasts (each under its broadcast, ``broadcast_campaign``), the visit a
+click lands on not counted apart (``summaries.person_touches``). The chosen model
 (``pacer.analytics.attribution``: any of ``MODELS``) splits each order's one conversion
 and its total over those touches; a broadcast's figures are what its clicks were
 credited. Only journeys that converted are modelled (every journey here is an order), so

@@ -13,6 +13,9 @@ import ibis.expr.types as ir
 
 WEEK_SECONDS = 7 * 86_400
 OPPORTUNITY_EVENT = "Opportunity Created"  # marks opportunity creation (W-shaped, full path)
+# a visit on a click's channel this close to the click is its landing (``person_touches``)
+LANDING_BEFORE = 60  # seconds before the click (the device's clock, corrected, may lag)
+LANDING_AFTER = 30 * 60  # seconds after it
 
 
 def _people(tables: dict[str, ir.Table], workspace_id: int):
@@ -31,8 +34,9 @@ def journey_tables(
     The conversion is becoming a customer (the first order) before ``end``; its value is
     that first order's total. Touches (``touches``) are the visits that carry a channel
     (landing pages and screens) and the clicks on broadcasts' tracked links (channel
-    ``email`` or ``sms``, campaign the broadcast's: ``broadcast_campaign``), up to the
-    conversion (or ``end``). ``lead_at`` and ``opportunity_at``
+    ``email`` or ``sms``, campaign the broadcast's: ``broadcast_campaign``), a click's
+    landing visit not counted apart (``person_touches``), up to the conversion (or
+    ``end``). ``lead_at`` and ``opportunity_at``
     (the first ``track`` "Opportunity Created") ride along so the caller can mark the
     milestone touches: the last touch at or before each.
     """
@@ -69,29 +73,11 @@ def journey_tables(
             opportunity_at=opportunities.opportunity_at,
         )
     )
-    visits = events.filter(
-        (events.workspace_id == workspace_id)
-        & events.type.isin(["page", "screen"])
-        & (events.channel != "")
-    )
+    touches = person_touches(tables, workspace_id, links)
     touches = (
-        visits.join(links, visits.contact_id == links.cid)
-        .join(outcomes, links.canonical_id == outcomes.journey_id)
+        touches.join(outcomes, touches.person == outcomes.journey_id)
         .filter(lambda t: t.timestamp <= t.converted_at)
-        .select(
-            journey_id=ibis._.journey_id,
-            channel=ibis._.channel,
-            campaign=ibis._.utm_campaign,
-            timestamp=ibis._.timestamp,
-        )
-    )
-    clicks = message_touches(tables, workspace_id, links)
-    touches = ibis.union(
-        touches,
-        clicks.join(outcomes, clicks.person == outcomes.journey_id)
-        .filter(lambda t: t.timestamp <= t.converted_at)
-        .select("journey_id", "channel", "campaign", "timestamp"),
-        distinct=False,
+        .select("journey_id", "channel", "campaign", "timestamp")
     )
     with_touches = touches.select("journey_id").distinct()
     outcomes = outcomes.semi_join(with_touches, outcomes.journey_id == with_touches.journey_id)
@@ -123,6 +109,46 @@ def message_touches(tables: dict[str, ir.Table], workspace_id: int, links: ir.Ta
     )
 
 
+def person_touches(
+    tables: dict[str, ir.Table],
+    workspace_id: int,
+    links: ir.Table,
+    clicks: ir.Table | None = None,
+) -> ir.Table:
+    """Every touch of the workspace's people (``person``, ``channel``, ``campaign``,
+    ``timestamp``): the visits that carry a channel and the clicks on broadcasts
+    (``message_touches``, or ``clicks`` when the caller has them), less each click's
+    landing.
+
+    A click on a tracked link and the visit its redirect leads to are one touch: a visit
+    (page or screen) by the same person on the click's channel (``email`` or ``sms``) from
+    ``LANDING_BEFORE`` before the click to ``LANDING_AFTER`` after it (both included) is
+    the click's landing and is left out; the click stays, as it names its broadcast. A
+    visit on another channel, or further from every click, stays a touch of its own."""
+    if clicks is None:
+        clicks = message_touches(tables, workspace_id, links)
+    events = tables["events"]
+    visits = events.filter(
+        (events.workspace_id == workspace_id)
+        & events.type.isin(["page", "screen"])
+        & (events.channel != "")
+    )
+    visits = visits.join(links, visits.contact_id == links.cid).select(
+        person=links.canonical_id,
+        channel=visits.channel,
+        campaign=visits.utm_campaign,
+        timestamp=visits.timestamp,
+    )
+    landings = [
+        visits.person == clicks.person,
+        visits.channel == clicks.channel,
+        visits.timestamp >= clicks.timestamp - ibis.interval(seconds=LANDING_BEFORE),
+        visits.timestamp <= clicks.timestamp + ibis.interval(seconds=LANDING_AFTER),
+    ]
+    visits = visits.anti_join(clicks, landings)
+    return ibis.union(visits, clicks.drop("broadcast_id"), distinct=False)
+
+
 def order_journey_tables(
     tables: dict[str, ir.Table], workspace_id: int, lookback_days: int
 ) -> tuple[ir.Table, ir.Table]:
@@ -132,7 +158,8 @@ def order_journey_tables(
     broadcast by the same person (both ends included), and ``touches`` (``journey_id``,
     ``channel``, ``campaign``, ``timestamp``) every touch of that person in the
     ``lookback_days`` days up to the order (both ends included): visits with a channel and
-    broadcast clicks (``message_touches``). A person's merged contacts count as one."""
+    broadcast clicks, less the clicks' landings (``person_touches``). A person's merged
+    contacts count as one."""
     _, links = _people(tables, workspace_id)
     lookback = ibis.interval(days=lookback_days)
     orders = tables["orders"]
@@ -154,19 +181,7 @@ def order_journey_tables(
         ]
 
     credited = orders.semi_join(clicks, within(orders, clicks))
-    events = tables["events"]
-    visits = events.filter(
-        (events.workspace_id == workspace_id)
-        & events.type.isin(["page", "screen"])
-        & (events.channel != "")
-    )
-    visits = visits.join(links, visits.contact_id == links.cid).select(
-        person=links.canonical_id,
-        channel=visits.channel,
-        campaign=visits.utm_campaign,
-        timestamp=visits.timestamp,
-    )
-    touches = ibis.union(visits, clicks.drop("broadcast_id"), distinct=False)
+    touches = person_touches(tables, workspace_id, links, clicks)
     touches = credited.join(touches, within(credited, touches)).select(
         journey_id=credited.journey_id,
         channel=touches.channel,

@@ -3,10 +3,8 @@ shown beside its field first), stored as entered; the report with revenue after 
 the delivery chart and its table, with no sideways scrolling on a phone. Screenshots at
 390 and 1440 px."""
 
-import os
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -17,36 +15,19 @@ from pacer.messaging.models import Broadcast, Message, MessageEvent
 from pacer.messaging.tracking import click_url
 from pacer.people.models import Order
 from tests.messaging.conftest import person
+from tests.messaging.pages import at_each_width, looked_at
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path(os.environ.get("PACER_SCREENSHOTS", "/tmp/pacer-screenshots"))
 SENT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-def _signed_in(browser, url: str, width: int):
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.goto(f"{url}/login/")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", "correct-horse-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
-    return context, page
-
-
-def _fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_a_subject_test_through_the_form_and_its_report(
     browser, live_server, workspace, admin, now, smtp, client
 ):
-    SHOTS.mkdir(parents=True, exist_ok=True)
     contacts = [person(workspace, f"p{i}@x.test", f"P{i}") for i in range(8)]
     template = actions.save_template(workspace, name="Spring", subject="Hi", html="<p>x</p>")
     sender = actions.save_sender(workspace, name="Acme", from_email="news@acme.test")
-    for width in (1440, 390):
-        context, page = _signed_in(browser, live_server.url, width)
+    for width, page in at_each_width(browser, live_server.url):
         page.goto(f"{live_server.url}/messages/broadcasts/new/")
         page.fill("#field-name", f"Spring {width}")
         page.select_option("#field-template_id", str(template.pk))
@@ -60,16 +41,13 @@ def test_a_subject_test_through_the_form_and_its_report(
         page.click("#broadcast-form button.primary[type=submit]")
         page.wait_for_selector("#field-variant_b-error")
         assert "each variant must differ" in page.inner_text("#field-variant_b-error")
-        assert _fits(page)
-        page.screenshot(path=str(SHOTS / f"messaging-broadcast-form-{width}.png"), full_page=True)
+        looked_at(page, f"messaging-broadcast-form-{width}")
         page.fill("#field-variant_b", "40% off ends Sunday")
         page.click("#broadcast-form button.primary[type=submit]")
         page.wait_for_selector("#subject-test")
         # the draft says its sender has no DKIM key before anything is sent
         assert "news@acme.test has no DKIM key" in page.inner_text("#sender-unsigned")
-        assert _fits(page)
-        page.screenshot(path=str(SHOTS / f"messaging-broadcast-draft-{width}.png"), full_page=True)
-        context.close()
+        looked_at(page, f"messaging-broadcast-draft-{width}")
     stored = Broadcast.objects.order_by("id").values_list(
         "name", "subject_variants", "test_percent", "test_wait_hours", "test_metric"
     )
@@ -95,17 +73,13 @@ def test_a_subject_test_through_the_form_and_its_report(
             placed_at=now["at"] + timedelta(days=1),
             total=Decimal("42.50"),
         )
-    for width in (1440, 390):
-        context, page = _signed_in(browser, live_server.url, width)
+    for width, page in at_each_width(browser, live_server.url):
         page.goto(f"{live_server.url}/messages/broadcasts/{broadcast.pk}/")
         page.wait_for_selector("#chart-delivery")
         assert page.inner_text("#kpi-orders .kpi-value") == "4"
         assert page.inner_text("#kpi-revenue .kpi-value") == "$170"
         assert page.inner_text("#kpi-held .kpi-value") == "4"
-        assert _fits(page)
-        page.screenshot(path=str(SHOTS / f"messaging-broadcast-report-{width}.png"), full_page=True)
+        looked_at(page, f"messaging-broadcast-report-{width}")
         page.goto(f"{live_server.url}/messages/settings/")
         assert "/m/events/ses/" in page.inner_text("#provider-events")
-        assert _fits(page)
-        page.screenshot(path=str(SHOTS / f"messaging-settings-{width}.png"), full_page=True)
-        context.close()
+        looked_at(page, f"messaging-settings-{width}")

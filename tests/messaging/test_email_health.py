@@ -184,12 +184,10 @@ def test_the_overview_and_a_broadcasts_page_show_the_warnings_with_definitions(
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_warnings_and_definitions_in_chromium(browser, live_server, workspace, admin, mail):
-    from tests.messaging.test_browser import SHOTS, _fits, _signed_in
+    from tests.messaging.pages import SHOTS, at_each_width, fits
 
-    SHOTS.mkdir(parents=True, exist_ok=True)
     acme, _ = mail
-    for width in (1440, 390):
-        context, page = _signed_in(browser, live_server.url, width)
+    for width, page in at_each_width(browser, live_server.url):
         for name, path in (
             ("overview", "/messages/"),
             ("broadcast", f"/messages/broadcasts/{acme.pk}/"),
@@ -201,8 +199,7 @@ def test_the_warnings_and_definitions_in_chromium(browser, live_server, workspac
             page.hover(f"{card} .kpi-info")
             assert page.is_visible(f"{card}-def")
             assert "4 of 2000 sent" in page.inner_text(f"{card}-def")
-            assert _fits(page)
+            assert fits(page)
             page.screenshot(
                 path=str(SHOTS / f"messaging-health-{name}-{width}.png"), full_page=True
             )
-        context.close()

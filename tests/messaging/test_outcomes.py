@@ -16,6 +16,7 @@ from pacer.messaging.models import Message, MessageEvent
 from pacer.messaging.tracking import click_url, open_url
 from pacer.people.models import Order
 from tests.messaging.conftest import person
+from tests.messaging.pages import broadcast_page
 from tests.messaging.test_api import bearer
 from tests.messaging.test_pages import text
 
@@ -128,8 +129,7 @@ def test_delivery_per_hour_sums_to_the_report(workspace, story):
 
 
 def test_the_report_page_csv_and_api_show_the_same_figures(client, admin, workspace, story):
-    client.login(username="ada", password="correct-horse-1")
-    response = client.get(f"/messages/broadcasts/{story.pk}/")
+    response = broadcast_page(client, admin, story.pk)
     page = text(response)
     assert (kpi(response, "kpi-orders"), kpi(response, "kpi-revenue")) == ("3", "$138")
     assert (
@@ -238,8 +238,7 @@ def test_the_workspace_attribution_window_sets_revenue_after_click(client, admin
         "other_currency_orders": 1,
         "variants": [],
     }
-    client.login(username="ada", password="correct-horse-1")
-    page = text(client.get(f"/messages/broadcasts/{story.pk}/"))
+    page = text(broadcast_page(client, admin, story.pk))
     assert "2 orders totalling $126. Orders within 3 days of a click on this broadcast" in page
 
     form = {"time_zone": "UTC", "cap_count": "0", "cap_days": "7", "soft_bounce_limit": "3"}

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from pacer.messaging.models import ProviderCredentials, SnsSubscription
+from tests.messaging.pages import SHOTS, at_each_width, fits, looked_at
 from tests.messaging.providers import TOPIC, SendGrid
-from tests.messaging.test_browser import SHOTS, _fits, _signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,7 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_provider_verification_through_the_sending_rules_page(
     browser, live_server, workspace, admin
 ):
-    SHOTS.mkdir(parents=True, exist_ok=True)
     SnsSubscription.objects.create(
         workspace=workspace,
         topic_arn=TOPIC,
@@ -26,9 +25,8 @@ def test_provider_verification_through_the_sending_rules_page(
         at=datetime(2026, 3, 2, 9, tzinfo=UTC),
     )
     account = SendGrid()
-    for width in (1440, 390):
+    for width, page in at_each_width(browser, live_server.url):
         ProviderCredentials.objects.all().delete()
-        context, page = _signed_in(browser, live_server.url, width)
         page.goto(f"{live_server.url}/messages/settings/#provider-events")
         assert "refused until its verification key is set below" in page.inner_text(
             "#provider-status"
@@ -38,7 +36,7 @@ def test_provider_verification_through_the_sending_rules_page(
         page.click("#provider-form button[type=submit]")
         page.wait_for_selector("#field-sendgrid_public_key-error")
         assert "ECDSA P-256" in page.inner_text("#field-sendgrid_public_key-error")
-        assert _fits(page)
+        assert fits(page)
         page.locator("#provider-events").screenshot(
             path=str(SHOTS / f"messaging-provider-verification-error-{width}.png")
         )
@@ -53,7 +51,5 @@ def test_provider_verification_through_the_sending_rules_page(
         assert account.public_key not in page.content()
         assert page.input_value("#field-sendgrid_public_key") == ""
         assert page.input_value("#field-attribution_days") == "7"
-        assert _fits(page)
-        page.screenshot(path=str(SHOTS / f"messaging-sending-rules-{width}.png"), full_page=True)
-        context.close()
+        looked_at(page, f"messaging-sending-rules-{width}")
     assert ProviderCredentials.objects.get().postmark_username == "postmark-hooks"

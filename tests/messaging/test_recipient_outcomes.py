@@ -16,6 +16,7 @@ from pacer.messaging.delivery import deliver
 from pacer.messaging.models import Message, MessageEvent, SmsMessage
 from pacer.messaging.tracking import click_url, open_url
 from tests.messaging.conftest import person
+from tests.messaging.pages import broadcast_page
 from tests.messaging.test_sms_broadcasts import phone_person
 from tests.messaging.test_sms_status import ADA
 from tests.messaging.test_twilio import broadcast_to
@@ -119,16 +120,14 @@ def test_each_message_has_its_first_open_click_bounce_and_complaint(workspace, s
 def test_the_messages_table_is_narrowed_by_outcome(
     client, admin, workspace, story, outcome, emails
 ):
-    client.force_login(admin)
-    page = client.get(f"/messages/broadcasts/{story.pk}/?outcome={outcome}").content.decode()
+    page = broadcast_page(client, admin, story.pk, f"outcome={outcome}").content.decode()
     table = page[page.index('id="broadcast-messages"') :]
     shown = sorted(set(re.findall(r">(\w+)@x\.test<", table)))
     assert shown == emails
 
 
 def test_the_messages_table_sorts_by_when_each_was_clicked(client, admin, workspace, story):
-    client.force_login(admin)
-    page = client.get(f"/messages/broadcasts/{story.pk}/?sort=-clicked_at").content.decode()
+    page = broadcast_page(client, admin, story.pk, "sort=-clicked_at").content.decode()
     table = page[page.index('id="broadcast-messages"') :]
     shown = list(dict.fromkeys(re.findall(r">(\w+)@x\.test<", table)))
     assert shown[:2] == ["bob", "ada"]  # latest click first, then those without one
@@ -136,8 +135,7 @@ def test_the_messages_table_sorts_by_when_each_was_clicked(client, admin, worksp
 
 
 def test_an_unknown_outcome_is_refused_next_to_its_control(client, admin, workspace, story):
-    client.force_login(admin)
-    response = client.get(f"/messages/broadcasts/{story.pk}/?outcome=teleported")
+    response = broadcast_page(client, admin, story.pk, "outcome=teleported")
     assert response.status_code == 200
     page = response.content.decode()
     assert "is not one of the choices" in page
@@ -147,11 +145,9 @@ def test_an_unknown_outcome_is_refused_next_to_its_control(client, admin, worksp
 
 def test_the_page_reads_every_rows_outcome_in_the_same_queries(client, admin, workspace, now, smtp):
     broadcast, m = make_broadcast(workspace, now, smtp, ["ada", "bob"])
-    client.force_login(admin)
-    url = f"/messages/broadcasts/{broadcast.pk}/"
-    client.get(url)  # sessions, caches
+    broadcast_page(client, admin, broadcast.pk)  # sessions, caches
     with CaptureQueriesContext(connection) as two:
-        client.get(url)
+        broadcast_page(client, admin, broadcast.pk)
     for n in range(4):
         contact = person(workspace, f"p{n}@x.test", f"P{n}")
         message = Message.objects.create(
@@ -165,7 +161,7 @@ def test_the_page_reads_every_rows_outcome_in_the_same_queries(client, admin, wo
         event(message, "open", SENT + timedelta(minutes=n))
         event(message, "bounce", BOUNCED, "gone")
     with CaptureQueriesContext(connection) as six:
-        page = client.get(url).content.decode()
+        page = broadcast_page(client, admin, broadcast.pk).content.decode()
     assert page.count(">gone<") == 4
     assert len(six) == len(two)
 

@@ -12,7 +12,7 @@ from pacer.messaging import actions, sms_broadcasts
 from pacer.messaging.delivery import deliver
 from pacer.messaging.models import Message, MessageEvent, SmsMessage
 from tests.messaging.conftest import person
-from tests.messaging.test_browser import SHOTS, _fits, _signed_in
+from tests.messaging.pages import at_each_width, looked_at
 from tests.messaging.test_sms_broadcasts import phone_person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,7 +20,6 @@ SENT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def test_outcome_tables_and_the_template_report(browser, live_server, workspace, admin, now, smtp):
-    SHOTS.mkdir(parents=True, exist_ok=True)
     for name in ("ada", "bob", "cy"):
         person(workspace, f"{name}@x.test", name.title())
     smtp.refuse["cy@x.test"] = "550 no such user"
@@ -67,32 +66,27 @@ def test_outcome_tables_and_the_template_report(browser, live_server, workspace,
             status=status, delivery=delivery, error_code=code, sent_at=SENT, reason=reason
         )
     now["at"] = SENT + timedelta(hours=12)
-    for width in (1440, 390):
-        context, page = _signed_in(browser, live_server.url, width)
+    for width, page in at_each_width(browser, live_server.url):
         page.goto(f"{live_server.url}/messages/broadcasts/{broadcast.pk}/")
         page.select_option("#message-filters select[name=outcome]", "bounced")
         page.wait_for_url("**outcome=bounced**")
         rows = page.inner_text("#broadcast-messages tbody")
         assert "bob@x.test" in rows and "cy@x.test" in rows and "ada@x.test" not in rows
         assert "550 5.1.1 mailbox unknown" in rows
-        assert _fits(page)
-        page.screenshot(path=str(SHOTS / f"messaging-outcomes-{width}.png"), full_page=True)
+        looked_at(page, f"messaging-outcomes-{width}")
 
         page.goto(f"{live_server.url}/messages/sms/{texts.pk}/?delivery=not_delivered")
         rows = page.inner_text("#sms-texts tbody")
         assert "30007" in rows and "P1" in rows and "P0" not in rows
-        assert _fits(page)
-        page.screenshot(path=str(SHOTS / f"messaging-sms-outcomes-{width}.png"), full_page=True)
+        looked_at(page, f"messaging-sms-outcomes-{width}")
 
         page.goto(f"{live_server.url}/messages/sms/")
         warning = page.inner_text("#sms-deliverability")
         assert "failed with error 30007 (blocked as spam by the carrier)" in warning
-        assert _fits(page)
-        page.screenshot(path=str(SHOTS / f"messaging-sms-list-{width}.png"), full_page=True)
+        looked_at(page, f"messaging-sms-list-{width}")
         page.goto(f"{live_server.url}/messages/settings/#sms-provider")
         assert "error 30007" in page.inner_text("#sms-provider #sms-deliverability")
-        assert _fits(page)
-        page.screenshot(path=str(SHOTS / f"messaging-settings-sms-{width}.png"), full_page=True)
+        looked_at(page, f"messaging-settings-sms-{width}")
 
         page.goto(f"{live_server.url}/messages/")
         page.click("#template-report-link a")
@@ -104,6 +98,4 @@ def test_outcome_tables_and_the_template_report(browser, live_server, workspace,
         # SMS has no templates: its broadcasts are a section of their own below
         sms_rows = page.inner_text("#sms-report tbody")
         assert "Flash" in sms_rows and "Spring" not in sms_rows
-        assert _fits(page)
-        page.screenshot(path=str(SHOTS / f"messaging-template-report-{width}.png"), full_page=True)
-        context.close()
+        looked_at(page, f"messaging-template-report-{width}")

@@ -14,7 +14,7 @@ from pacer.messaging.models import Click, Sender
 from pacer.people.models import Order
 from pacer.warehouse.sync import sync
 from tests.messaging.conftest import person
-from tests.messaging.test_browser import SHOTS, _fits, _signed_in
+from tests.messaging.pages import SHOTS, at_each_width, fits, looked_at
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SENT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -23,7 +23,6 @@ SENT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 def test_the_sender_page_and_the_attributed_revenue(
     browser, live_server, workspace, admin, now, smtp
 ):
-    SHOTS.mkdir(parents=True, exist_ok=True)
     ada = person(workspace, "ada@x.test", "Ada")
     template = actions.save_template(workspace, name="Spring", subject="Hi", html="<p>x</p>")
     sender = actions.save_sender(workspace, name="Acme", from_email="news@acme.test")
@@ -49,8 +48,7 @@ def test_the_sender_page_and_the_attributed_revenue(
         currency="USD",
     )
     sync()
-    for width in (1440, 390):
-        context, page = _signed_in(browser, live_server.url, width)
+    for width, page in at_each_width(browser, live_server.url):
         page.goto(f"{live_server.url}/messages/senders/{sender.pk}/")
         if width == 1440:
             page.fill("#field-rotate-dkim_selector", "s2026")
@@ -60,8 +58,7 @@ def test_the_sender_page_and_the_attributed_revenue(
         assert record.startswith("v=DKIM1; k=rsa; p=")
         assert "s2026._domainkey.acme.test" in page.inner_text("#dkim-record")
         assert "was sent with it" in page.inner_text("#delete-refused")
-        assert _fits(page), f"the sender page scrolls sideways at {width} px"
-        page.screenshot(path=str(SHOTS / f"sender-{width}.png"), full_page=True)
+        looked_at(page, f"sender-{width}")
 
         page.goto(f"{live_server.url}/messages/broadcasts/{broadcast.pk}/#attributed")
         assert page.inner_text("#kpi-attributed-revenue .kpi-value") == "$120"
@@ -69,7 +66,6 @@ def test_the_sender_page_and_the_attributed_revenue(
         page.wait_for_url("**model=shapley**")
         assert page.inner_text("#kpi-attributed-revenue .kpi-value") == "$120"
         assert "Shapley model" in page.inner_text("#attributed-note")
-        assert _fits(page), f"the broadcast page scrolls sideways at {width} px"
+        assert fits(page), f"the broadcast page scrolls sideways at {width} px"
         page.locator("#attributed").screenshot(path=str(SHOTS / f"attributed-{width}.png"))
-        context.close()
     assert Sender.objects.get().dkim_selector == "s2026"

@@ -10,7 +10,7 @@ import pytest
 
 from pacer.messaging.models import SmsBroadcast, SmsMessage, SuppressedNumber
 from pacer.segments import actions as segments
-from tests.messaging.test_browser import SHOTS, _fits, _signed_in
+from tests.messaging.pages import SHOTS, fits, looked_at, signed_in
 from tests.messaging.test_sms_broadcasts import BOB, CY, phone_person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,7 +22,6 @@ def test_an_sms_broadcast_to_a_segment_made_queued_and_its_recipients_shown(
     browser, live_server, workspace, admin, settings, tmp_path, width
 ):
     settings.LEAD_SMS_URL, settings.LEAD_SMS_OUTBOX = "", tmp_path / "sms"
-    SHOTS.mkdir(parents=True, exist_ok=True)
     ada = phone_person(workspace, "ada@x.test", ADA, "Ada")
     bob = phone_person(workspace, "bob@x.test", BOB, "Bob", consent=False)
     cy = phone_person(workspace, "cy@x.test", CY, "Cy")
@@ -33,7 +32,7 @@ def test_an_sms_broadcast_to_a_segment_made_queued_and_its_recipients_shown(
     regulars = segments.create_segment(workspace, name="Regulars", kind="static")
     segments.add_members(workspace, regulars, [ada.pk, bob.pk, cy.pk])
 
-    context, page = _signed_in(browser, live_server.url, width)
+    context, page = signed_in(browser, live_server.url, width)
     page.goto(f"{live_server.url}/messages/sms/new/")
     page.fill("#field-name", "Weekend sale")
     page.fill("#field-text", "")
@@ -41,8 +40,7 @@ def test_an_sms_broadcast_to_a_segment_made_queued_and_its_recipients_shown(
     page.click("#sms-form button.primary[type=submit]")
     page.wait_for_selector("#field-text-error")  # refused, said beside the field
     assert not SmsBroadcast.objects.exists()
-    assert _fits(page)
-    page.screenshot(path=str(SHOTS / f"messaging-sms-form-{width}.png"), full_page=True)
+    looked_at(page, f"messaging-sms-form-{width}")
     page.fill("#field-text", "Hi {{ contact.first_name }}: 20% off this weekend. STOP to opt out")
     page.click("#sms-form button.primary[type=submit]")
     page.wait_for_selector("#send-now")
@@ -55,7 +53,7 @@ def test_an_sms_broadcast_to_a_segment_made_queued_and_its_recipients_shown(
         second_tab.click("#send-now")
     assert refused.value.status == 422
     assert "already queued" in second_tab.inner_text("#queue-refused")
-    assert _fits(second_tab)
+    assert fits(second_tab)
     second_tab.screenshot(path=str(SHOTS / f"messaging-sms-refused-{width}.png"), full_page=True)
     second_tab.close()
 
@@ -75,7 +73,6 @@ def test_an_sms_broadcast_to_a_segment_made_queued_and_its_recipients_shown(
     reasons = page.inner_text("#reasons")
     assert "no SMS consent for marketing: 1" in reasons and "the number texted STOP: 1" in reasons
     assert "Members of segment Regulars when queued" in page.inner_text("main")
-    assert _fits(page)
-    page.screenshot(path=str(SHOTS / f"messaging-sms-broadcast-{width}.png"), full_page=True)
+    looked_at(page, f"messaging-sms-broadcast-{width}")
     context.close()
     assert SmsMessage.objects.count() == 3
