@@ -452,7 +452,7 @@ def test_a_link_is_refused_for_an_unknown_kind_or_twice_and_audited_once(board, 
     link = actions.add_link(card, "campaign", f"0{spring.pk}", actor=admin)
     assert (link.kind, link.target_id) == ("campaign", str(spring.pk))
     assert _refusal(actions.add_link, card, "campaign", f"+{spring.pk}") == {
-        "target_id": f"the card already links to campaign {spring.pk}"
+        "target_id": f"the card already links to campaign {spring.pk} (Spring sale)"
     }
     assert _audit("card.link") == [(admin.pk, None, {"campaign": str(spring.pk)})]
     assert card.links.count() == 1
