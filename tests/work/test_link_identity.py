@@ -16,6 +16,7 @@ from pacer.work import actions, bulk, links
 from pacer.work.models import CardLink
 from tests.web.error_links import broken_error_links
 from tests.work.conftest import NOW
+from tests.work.test_refused_forms import _fits
 
 pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
@@ -187,3 +188,38 @@ def test_the_link_api_is_gated_and_scoped_to_the_workspace(api, client, card, sp
     )
     assert by_their_id.status_code == 422
     assert CardLink.objects.count() == 0
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_refused_link_shows_at_its_field_on_a_phone_and_a_desktop(
+    browser, live_server, admin, card, spring
+):
+    """At 390 and 1440 px: the second link to the campaign (by key) comes back with the
+    reason under the field, the key kept, the error box's link landing on the field, and
+    no sideways scroll (a screenshot each with ``$PACER_SCREENSHOTS``)."""
+    actions.add_link(card, "campaign", str(spring.pk))
+    before, found = _written(), []
+    for width in (390, 1440):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.goto(f"{live_server.url}/login/")
+        page.fill("input[name=username]", "ada")
+        page.fill("input[name=password]", "correct-horse-1")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        page.goto(f"{live_server.url}/work/cards/{card.pk}/")
+        page.select_option("#field-kind", "campaign")
+        page.fill("#field-target_id", "spring")
+        page.click("#link-form button[type=submit]")
+        page.wait_for_selector("#field-target_id-error")
+        assert page.inner_text("#field-target_id-error") == (
+            f"the card already links to campaign {spring.pk} (Spring sale)"
+        )
+        assert page.input_value("#field-target_id") == "spring"
+        page.click('a[href="#field-target_id"]')
+        assert page.evaluate("document.activeElement.id") == "field-target_id"
+        found += _fits(page, "refused-card-link", width)
+        context.close()
+    assert found == [], "\n".join(found)
+    assert _written() == before
