@@ -36,6 +36,10 @@ def test_migration_0007_stores_campaign_links_by_id_and_drops_the_doubled_ones(w
         workspace_id=workspace.pk, key="0042", name="A", channel="email"
     )
     Campaign.objects.create(workspace_id=other.pk, key="theirs", name="T", channel="email")
+    # a key of the same digits as spring's id: a stored "<spring's id>" is still spring's
+    Campaign.objects.create(
+        workspace_id=workspace.pk, key=str(spring.pk), name="D", channel="email"
+    )
     board = old.get_model("work", "Board").objects.create(
         workspace_id=workspace.pk, team="brand", slug="b", name="B"
     )
