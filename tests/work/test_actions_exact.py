@@ -548,3 +548,20 @@ def test_a_deadline_card_is_assigned_and_linked_once(board, workspace, admin, bo
         {"title": "T"},
         {"title": "T2"},
     )
+
+
+def test_a_reorder_inside_a_column_held_over_its_limits_needs_no_reason(board, bob, admin):
+    """A column (limit 2) and a person (limit 2) already over their limits by an override:
+    moving one of their cards up inside the column is no move, so nothing to refuse."""
+    doing = column(board, "Doing")
+    for title in ("a", "b"):
+        _card(board, title, where="Doing", assignee=bob.pk)
+    third = _card(board, "c", assignee=bob.pk)
+    actions.move_card(third, column=doing.pk, now=NOW, override_reason="launch day", actor=admin)
+    written = (CardEvent.objects.count(), AuditEntry.objects.count())
+
+    actions.move_card(third, column=doing.pk, position=0, now=NOW, actor=admin)
+
+    cards = Card.objects.filter(column=doing).order_by("position")
+    assert list(cards.values_list("title", flat=True)) == ["c", "a", "b"]
+    assert (CardEvent.objects.count(), AuditEntry.objects.count()) == written
