@@ -565,3 +565,21 @@ def test_a_reorder_inside_a_column_held_over_its_limits_needs_no_reason(board, b
     cards = Card.objects.filter(column=doing).order_by("position")
     assert list(cards.values_list("title", flat=True)) == ["c", "a", "b"]
     assert (CardEvent.objects.count(), AuditEntry.objects.count()) == written
+
+
+def test_a_new_card_for_someone_at_their_limit_is_refused_in_progress_only(board, bob):
+    """A card created straight into an in-progress column counts against its assignee's
+    limit as a move would; into a to-do column it does not."""
+    for title in ("a", "b"):
+        _card(board, title, where="Review", assignee=bob.pk)
+    before = (Card.objects.count(), CardEvent.objects.count(), AuditEntry.objects.count())
+
+    with pytest.raises(actions.WipLimitExceeded) as refused:
+        _card(board, "c", where="Doing", assignee=bob.pk)
+
+    assert refused.value.errors == {
+        "assignee": "bob already has 2 cards in progress, the limit per person is 2; give a "
+        "reason to go over"
+    }
+    assert (Card.objects.count(), CardEvent.objects.count(), AuditEntry.objects.count()) == before
+    assert _card(board, "c", where="Backlog", assignee=bob.pk).assignee == bob
