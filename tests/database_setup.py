@@ -64,6 +64,10 @@ NOTHING_TO_REPLAY = {
     ),
     ("work", "0002_sparse_positions_source_key_attachments"): "data: spreads existing positions",
     ("work", "0006_mention_emails_to_outbox"): "data: copies unsent mention e-mails to the outbox",
+    ("work", "0007_campaign_links_by_id"): (
+        "data: campaign links kept under a key move to the campaign's id (a second link "
+        "to the same campaign is deleted)"
+    ),
 }
 
 

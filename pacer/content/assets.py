@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from PIL import Image, UnidentifiedImageError
 
+from pacer.content import share_links
 from pacer.content.models import (
     Asset,
     AssetStatus,
@@ -459,16 +460,14 @@ def share_problem(
     link: ShareLink | None, asset: Asset | None = None, kind: str = "", channel: str = ""
 ) -> str | None:
     """Why a share link (or a download through it, for ``channel``) is refused, or
-    ``None``: the link expired or was withdrawn, the asset is not its, the asset lapsed, or
-    its rights do not cover what the link is for today (``rights_refusal``)."""
-    if link is None or link.expires_at <= clock.now():
-        return "this link has expired or does not exist"
-    if link.revoked_at is not None:
-        return "this link was revoked"
-    if link.partner is not None and not link.partner.active:
-        return "this link has been withdrawn"
-    if link.asset_id is not None and lapsed(link.asset, clock.now().date()):
-        return "this link has been withdrawn: its asset may no longer be used"
+    ``None``: the link does not exist or is not open (``share_links.refusal``: revoked,
+    expired or withdrawn, by its one rule), the asset is not its, the asset lapsed, or its
+    rights do not cover what the link is for today (``rights_refusal``)."""
+    if link is None:
+        return "this link does not exist"
+    refused = share_links.refusal(link)
+    if refused:
+        return f"this link is {refused}"
     if asset is None:
         return None
     if not link_assets(link).filter(pk=asset.pk).exists():

@@ -10,11 +10,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from pacer.content import partner_removal, partners, selectors
+from pacer.content import partner_removal, partners, selectors, share_links
 from pacer.content.assets import SHARE_KINDS
-from pacer.content.models import Collection
+from pacer.content.models import Collection, Partner, ShareLink
 from pacer.content.storage import storage
-from pacer.core import clock
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
@@ -135,8 +134,7 @@ def _detail_page(request, found, refused: tuple[str, dict, dict] | None = None):
             "shares": found.shares.select_related("collection").order_by("collection__name"),
             "logins": _logins(found),
             "other_roles": [user.get_username() for user, _ in partners.other_role_logins(found)],
-            "links": found.links.select_related("collection", "asset").order_by("-created_at"),
-            "now": clock.now(),
+            "links": _links_with_state(found),
             "collections": Collection.objects.filter(workspace=request.workspace).order_by("name"),
             "kinds": SHARE_KINDS,
             "shown": shown,
@@ -147,6 +145,16 @@ def _detail_page(request, found, refused: tuple[str, dict, dict] | None = None):
         },
         status=422 if refused else 200,
     )
+
+
+def _links_with_state(found: Partner) -> list[ShareLink]:
+    """The partner's share links, newest first, each with its ``state`` and ``state_reason``
+    (``share_links.state``: the rule the share links table and the public address follow)."""
+    rows = found.links.select_related("collection", "asset", "partner", "revoked_by")
+    links = list(rows.order_by("-created_at", "-pk"))
+    for link in links:
+        link.state, link.state_reason = share_links.state(link)
+    return links
 
 
 def _logins(found) -> list:

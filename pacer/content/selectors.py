@@ -275,7 +275,7 @@ def share_link_by_token(token: str) -> ShareLink | None:
         return None
     return (
         ShareLink.objects.filter(digest=digest_secret(token))
-        .select_related("collection", "partner")
+        .select_related("collection", "asset", "partner", "revoked_by")
         .first()
     )
 

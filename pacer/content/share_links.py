@@ -30,9 +30,11 @@ def link(workspace: Workspace, link_id: int) -> ShareLink | None:
 
 
 def state(found: ShareLink) -> tuple[str, str]:
-    """(state, why) of a link now: ``revoked`` (by whom), ``expired`` (when), ``withdrawn``
-    (its partner deactivated, or its one asset may be used nowhere: it works again when
-    that ends, until it expires) or ``open``."""
+    """(state, why) of a link now, by one rule: what lasts wins over what may pass.
+    ``revoked`` (by whom; for good), else ``expired`` (when; for good), else ``withdrawn``
+    (its partner deactivated, or else its one asset may be used nowhere: it works again
+    when that ends, until it expires), else ``open``. Its maker reads both; the public
+    address answers with the state only (``refusal``), never the why."""
     now = clock.now()
     if found.revoked_at is not None:
         who = found.revoked_by.get_username() if found.revoked_by else "system"
@@ -46,6 +48,13 @@ def state(found: ShareLink) -> tuple[str, str]:
         if problem:
             return WITHDRAWN, problem
     return OPEN, ""
+
+
+def refusal(found: ShareLink) -> str | None:
+    """What the link's public address refuses every request with: its ``state``
+    (revoked, expired or withdrawn), or ``None`` while it is open."""
+    standing, _ = state(found)
+    return None if standing == OPEN else standing
 
 
 def downloads_by_kind(found: ShareLink) -> dict[str, int]:

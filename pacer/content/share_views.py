@@ -189,7 +189,7 @@ def link_revoke(request, link_id: int):
 
 
 class LinkRefused(Exception):
-    """A known share link that refuses every request now (expired, or withdrawn)."""
+    """A known share link that refuses every request now (revoked, expired or withdrawn)."""
 
     def __init__(self, link: ShareLink):
         super().__init__()
@@ -198,28 +198,28 @@ class LinkRefused(Exception):
 
 def _link(token: str) -> ShareLink:
     """The usable share link of this token; ``Http404`` for a token no link has,
-    ``LinkRefused`` for a link that has expired or was withdrawn."""
+    ``LinkRefused`` for a link that is not open (``share_links.refusal``)."""
     link = selectors.share_link_by_token(token)
     if link is None:
         raise Http404("no such link")
-    if assets.share_problem(link):
+    if share_links.refusal(link):
         raise LinkRefused(link)
     return link
 
 
 def _refused(request, link: ShareLink) -> HttpResponse:
-    """The page a refused link answers, naming why and nothing it pointed to: 410 Gone
-    once it has expired or was revoked (for good), 404 while it is withdrawn (its partner
-    deactivated, or its one asset may be used nowhere: it may work again)."""
-    revoked = link.revoked_at is not None
-    expired = not revoked and link.expires_at <= clock.now()
-    context = {"expired": expired, "revoked": revoked, "expires_at": link.expires_at}
-    status = 410 if expired or revoked else 404
+    """The page a refused link answers, in its own words for the link's state
+    (``share_links.refusal``) and naming nothing it pointed to: 410 Gone once it was
+    revoked or has expired (for good), 404 while it is withdrawn (its partner deactivated,
+    or its one asset may be used nowhere: it may work again)."""
+    refused = share_links.refusal(link)
+    context = {"refused": refused, "expires_at": link.expires_at}
+    status = 404 if refused == share_links.WITHDRAWN else 410
     return render(request, "content/share_refused.html", context, status=status)
 
 
 def refusing(view):
-    """A public share-link view that answers ``_refused`` for an expired or withdrawn link."""
+    """A public share-link view that answers ``_refused`` for a link that is not open."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):

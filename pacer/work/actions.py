@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed
@@ -424,7 +424,9 @@ def tick(item: ChecklistItem, done: bool) -> ChecklistItem:
 @transaction.atomic
 def add_link(card: Card, kind: str, target_id: str, *, actor=None) -> CardLink:
     """Link a card to a campaign (id or key), content item, journey, lead, asset or message
-    (by id); the thing must exist in the card's workspace (journeys: not checked)."""
+    (by id); the thing must exist in the card's workspace (journeys: not checked). The link
+    is stored under the id of what it names (``links``): linking the same thing again, by
+    any spelling of its id or by a campaign's key, is refused at ``target_id``."""
     errors: dict[str, str] = {}
     if kind not in LinkKind.values:
         errors["kind"] = f"must be one of {', '.join(LinkKind.values)}"
@@ -433,15 +435,20 @@ def add_link(card: Card, kind: str, target_id: str, *, actor=None) -> CardLink:
     if not errors and target is None:
         label = LinkKind(kind).label.lower()
         errors["target_id"] = f"there is no {label} '{target_id}' in this workspace"
-    if not errors:
-        target_id = target.ref  # "+5" and "05" are the link to 5
-        if card.links.filter(kind=kind, target_id=target_id).exists():
-            errors["target_id"] = f"the card already links to {kind} {target_id}"
     if errors:
         raise ValidationFailed(errors)
-    link = CardLink.objects.create(card=card, kind=kind, target_id=target_id)
-    audit.record(card.workspace, "card.link", card, actor=actor, after={kind: target_id})
+    try:
+        with transaction.atomic():  # a link made at the same time is refused as one made before
+            link = CardLink.objects.create(card=card, kind=kind, target_id=target.ref)
+    except IntegrityError:
+        raise ValidationFailed({"target_id": _linked_already(kind, target)}) from None
+    audit.record(card.workspace, "card.link", card, actor=actor, after={kind: target.ref})
     return link
+
+
+def _linked_already(kind: str, target: links.Target) -> str:
+    named = "" if kind == LinkKind.JOURNEY else f" ({target.label})"
+    return f"the card already links to {LinkKind(kind).label.lower()} {target.ref}{named}"
 
 
 def _deadline_board(errors: dict, workspace: Workspace, board, team) -> Board | None:

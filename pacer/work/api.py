@@ -11,13 +11,14 @@ from ninja import Field, Router, Schema, Status
 from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, Day, Id, text
 from pacer.core.errors import NotFound, ValidationFailed
 from pacer.core.permissions import endpoint
-from pacer.work import actions, bulk, checks, labels, selectors
-from pacer.work.models import Board, Card, EventKind, LinkKind, Stage
+from pacer.work import actions, bulk, checks, labels, links, selectors
+from pacer.work.models import Board, Card, CardLink, EventKind, LinkKind, Stage
 
 router = Router(tags=["work"])
 
 Slug = text(60, min_length=1, pattern=actions.SLUG.pattern, examples=["brand-board"])
 Limit = int | None
+WRITE = {**ERRORS, **BODY_ERRORS, **NOT_FOUND}
 
 
 class ColumnIn(Schema):
@@ -216,6 +217,38 @@ class LinkIn(Schema):
     target_id: text(64, min_length=1) = Field(description="its id (a campaign's key also works)")
 
 
+class CardLinkOut(Schema):
+    kind: LinkKind
+    target_id: str = Field(description="the id of what it names (a campaign: its id, not its key)")
+    label: str = Field(description="what it names, by name; empty once that is gone")
+
+
+def _link_out(link: CardLink, target: links.Target | None) -> dict:
+    return {"kind": link.kind, "target_id": link.target_id, "label": target.label if target else ""}
+
+
+@router.get("/cards/{card_id}/links", response={200: list[CardLinkOut], **ERRORS, **NOT_FOUND})
+@endpoint("work.view")
+def card_links(request, card_id: Id):
+    """The card's links, in the order they were made."""
+    card = _card(request, card_id)
+    return [
+        _link_out(link, links.resolve(request.workspace, link.kind, link.target_id))
+        for link in card.links.order_by("pk")
+    ]
+
+
+@router.post("/cards/{card_id}/links", response={201: CardLinkOut, **WRITE})
+@endpoint("work.edit")
+def add_card_link(request, card_id: Id, payload: LinkIn):
+    """Link the card to a campaign (id or key), content item, journey, lead, asset or
+    message. Something the card already links to (by any spelling of its id, or a campaign
+    by its key) is refused (422, ``errors.target_id``); so is an id naming nothing."""
+    card = _card(request, card_id)
+    link = actions.add_link(card, payload.kind, payload.target_id, actor=request.user)
+    return Status(201, _link_out(link, links.resolve(request.workspace, link.kind, link.target_id)))
+
+
 class BulkIn(Schema):
     cards: list[Id] = Field(min_length=1, max_length=bulk.MAX_BULK, description="card ids")
     assignee: Id | None = Field(None, description="a member's user id; null: nobody")
@@ -293,9 +326,6 @@ def card_history(request, card_id: Id):
 
 class RemovedOut(Schema):
     cards: int = Field(description="how many cards were moved")
-
-
-WRITE = {**ERRORS, **BODY_ERRORS, **NOT_FOUND}
 
 
 class CardPatchIn(Schema):

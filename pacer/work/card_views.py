@@ -66,7 +66,9 @@ def _error_links(errors: dict, override) -> dict:
 
 
 def _card_page(request, card, errors=None, status: int = 200, posted=None):
+    """The card's page; ``posted``: a refused edit or link form, shown as it was typed."""
     show_at(request, reverse("work-card", args=[card.pk]))
+    typed = posted.get("op") if posted is not None else None
     card_labels = list(card.labels.order_by(Lower("name"), "pk"))
     held = {x.pk for x in card_labels}
     context = {
@@ -87,7 +89,8 @@ def _card_page(request, card, errors=None, status: int = 200, posted=None):
         "card_labels": card_labels,
         "label_options": [("", "Choose a label")]
         + [(x.pk, x.name) for x in card.board.labels.all() if x.pk not in held],
-        "edit": _edit_form(card, posted),
+        "edit": _edit_form(card, posted if typed == "edit" else None),
+        "link_typed": posted if typed == "link" else {},
         "override": _override(card),
         "errors": errors or {},
         **_error_links(errors or {}, _override(card)),
@@ -161,7 +164,8 @@ def card_detail(request, card_id: int):
             raise ValidationFailed({"op": f"must be one of tick, {', '.join(CARD_OPERATIONS)}"})
     except ValidationFailed as error:
         shown = selectors.card(request.workspace, card_id)
-        posted = request.POST if operation == "edit" else None  # keep it, to confirm
+        # keep what was typed: an edit, to confirm; a link, to correct
+        posted = request.POST if operation in ("edit", "link") else None
         return _card_page(request, shown, error.errors, 422, posted=posted)
     messages.success(request, "Saved.")
     return HttpResponseRedirect(reverse("work-card", args=[card.pk]))

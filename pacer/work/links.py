@@ -1,9 +1,10 @@
 """What a card's link points at: each kind is checked against its own domain's selectors
 when the link is made (an id that names nothing there is refused), and shown with its
 name and page. A link is kept under the id of what it names (``ref``: "+5" or "0005" is
-stored as "5", so the same thing is not linked twice under two spellings; a campaign found
-by its key keeps the key). Journeys have no domain of their own yet, so their ids are kept
-as given."""
+stored as "5", and a campaign named by its key is stored under its id), so the same thing
+is not linked twice under two spellings, and a campaign deleted and made again with the
+same key is not the old link's. Journeys have no domain of their own yet, so their ids are
+kept as given."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,16 +24,15 @@ class Target:
 
 
 def _campaign(workspace: Workspace, target_id: str) -> Target | None:
+    """The campaign of this id, else of this key (an id wins over a key of the same
+    digits)."""
     from pacer.planning import selectors
 
     number = row_id(target_id)
     found = selectors.campaign(workspace, number) if number else None
-    ref = str(number)
     if found is None:
-        found, ref = selectors.campaign_by_key(workspace, target_id), target_id
-    if found is None:
-        return None
-    return Target(found.name, reverse("campaign-detail", args=[found.pk]), ref)
+        found = selectors.campaign_by_key(workspace, target_id)
+    return _target(found, found and found.name, "campaign-detail")
 
 
 def _content(workspace: Workspace, target_id: str) -> Target | None:

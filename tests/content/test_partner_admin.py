@@ -147,7 +147,7 @@ def test_a_deactivated_partner_gets_nothing_at_once_until_it_is_reactivated(
     # a link made for nobody in particular is not the partner's: it still works
     assert Client().get(f"/share/{anyones}/{hero.pk}/original/").status_code == 200
     page = manager.get(f"/assets/partners/{franchise.pk}/").content.decode()
-    assert 'id="partner-inactive"' in page and "refused (deactivated)" in page
+    assert 'id="partner-inactive"' in page and "withdrawn: Franchise Berlin is deactivated" in page
     assert "<strong>Deactivated</strong>" in manager.get("/assets/partners/").content.decode()
     with pytest.raises(ValidationFailed) as refused:
         _link("Spring kit", Partner.objects.get(pk=franchise.pk))

@@ -362,13 +362,13 @@ def test_a_link_must_name_something_in_the_cards_workspace(board, workspace, adm
             "target_id": f"there is no {label} '{target}' in this workspace"
         }
     assert CardLink.objects.count() == 0 and AuditEntry.objects.count() == before
-    # by key or by id; shown with the campaign's name and page
+    # by key or by id, stored under the id; shown with the campaign's name and page
     by_key = actions.add_link(card, "campaign", "spring", actor=admin)
     assert links.resolve(workspace, by_key.kind, by_key.target_id) == links.Target(
-        "Spring sale", f"/campaigns/{spring.pk}/", "spring"
+        "Spring sale", f"/campaigns/{spring.pk}/", str(spring.pk)
     )
     actions.add_link(card, "journey", "welcome-series", actor=admin)  # no journeys domain yet
     assert sorted(card.links.values_list("kind", "target_id")) == [
-        ("campaign", "spring"),
+        ("campaign", str(spring.pk)),
         ("journey", "welcome-series"),
     ]

@@ -452,7 +452,7 @@ def test_a_link_is_refused_for_an_unknown_kind_or_twice_and_audited_once(board, 
     link = actions.add_link(card, "campaign", f"0{spring.pk}", actor=admin)
     assert (link.kind, link.target_id) == ("campaign", str(spring.pk))
     assert _refusal(actions.add_link, card, "campaign", f"+{spring.pk}") == {
-        "target_id": f"the card already links to campaign {spring.pk}"
+        "target_id": f"the card already links to campaign {spring.pk} (Spring sale)"
     }
     assert _audit("card.link") == [(admin.pk, None, {"campaign": str(spring.pk)})]
     assert card.links.count() == 1
@@ -548,3 +548,38 @@ def test_a_deadline_card_is_assigned_and_linked_once(board, workspace, admin, bo
         {"title": "T"},
         {"title": "T2"},
     )
+
+
+def test_a_reorder_inside_a_column_held_over_its_limits_needs_no_reason(board, bob, admin):
+    """A column (limit 2) and a person (limit 2) already over their limits by an override:
+    moving one of their cards up inside the column is no move, so nothing to refuse."""
+    doing = column(board, "Doing")
+    for title in ("a", "b"):
+        _card(board, title, where="Doing", assignee=bob.pk)
+    third = _card(board, "c", assignee=bob.pk)
+    actions.move_card(third, column=doing.pk, now=NOW, override_reason="launch day", actor=admin)
+    written = (CardEvent.objects.count(), AuditEntry.objects.count())
+
+    actions.move_card(third, column=doing.pk, position=0, now=NOW, actor=admin)
+
+    cards = Card.objects.filter(column=doing).order_by("position")
+    assert list(cards.values_list("title", flat=True)) == ["c", "a", "b"]
+    assert (CardEvent.objects.count(), AuditEntry.objects.count()) == written
+
+
+def test_a_new_card_for_someone_at_their_limit_is_refused_in_progress_only(board, bob):
+    """A card created straight into an in-progress column counts against its assignee's
+    limit as a move would; into a to-do column it does not."""
+    for title in ("a", "b"):
+        _card(board, title, where="Review", assignee=bob.pk)
+    before = (Card.objects.count(), CardEvent.objects.count(), AuditEntry.objects.count())
+
+    with pytest.raises(actions.WipLimitExceeded) as refused:
+        _card(board, "c", where="Doing", assignee=bob.pk)
+
+    assert refused.value.errors == {
+        "assignee": "bob already has 2 cards in progress, the limit per person is 2; give a "
+        "reason to go over"
+    }
+    assert (Card.objects.count(), CardEvent.objects.count(), AuditEntry.objects.count()) == before
+    assert _card(board, "c", where="Backlog", assignee=bob.pk).assignee == bob

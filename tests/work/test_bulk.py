@@ -41,7 +41,7 @@ def _state():
 
 
 def test_one_change_sets_every_field_of_every_selected_card(board, admin, bob, workspace):
-    create_campaign(workspace, "spring", "email", name="Spring sale")
+    spring = create_campaign(workspace, "spring", "email", name="Spring sale")
     a, b, untouched = _cards(board, "a", "b", "c")
     lane = board.swimlanes.get(name="Expedite")
     review = column(board, "Review")
@@ -71,8 +71,8 @@ def test_one_change_sets_every_field_of_every_selected_card(board, admin, bob, w
     b.refresh_from_db()
     assert a.position < b.position  # they keep their order at the bottom of the new cell
     assert sorted(CardLink.objects.values_list("card__title", "kind", "target_id")) == [
-        ("a", "campaign", "spring"),
-        ("b", "campaign", "spring"),
+        ("a", "campaign", str(spring.pk)),  # a key is stored as the campaign's id
+        ("b", "campaign", str(spring.pk)),
     ]
     moves = CardEvent.objects.filter(kind="moved").order_by("card__title")
     assert [(e.card.title, e.from_column.name, e.to_column.name, e.actor) for e in moves] == [

@@ -44,7 +44,7 @@ def test_another_spelling_of_a_linked_id_is_the_same_link(workspace, card, spell
     assert list(card.links.values_list("target_id", flat=True)) == [str(asset.pk)]
 
     assert _refusal(card, "asset", str(asset.pk)) == {
-        "target_id": f"the card already links to asset {asset.pk}"
+        "target_id": f"the card already links to asset {asset.pk} (Poster)"
     }
     assert card.links.count() == 1
 
