@@ -125,6 +125,7 @@ def simulate(args: argparse.Namespace) -> int:
         f"each order sent to {teams['sent']:,}, answered by {teams['answered']:,}"
     )
     print(f"work: {work['boards']} boards, {work['cards']} cards, {work['moves']} moves")
+    _give_addresses(workspace)
     print(f"content: {content['items']} items, {content['assets']} assets")
     print(
         f"leads: {leads['messages']}; {leads['responses']:,} first responses and "
@@ -140,6 +141,15 @@ def simulate(args: argparse.Namespace) -> int:
         print(f"segments: {load_segments(workspace)} made")
         print(f"change feed: {_catch_up_feed():,} batches handed to its subscribers")
     return code
+
+
+def _give_addresses(workspace) -> None:
+    """The demo's members get email addresses (once; pacer.demo.members)."""
+    from pacer.demo.members import DOMAIN, give_addresses
+
+    given = give_addresses(workspace)
+    if given:
+        print(f"members: {given} given an email address at {workspace.slug}.{DOMAIN}")
 
 
 def _catch_up_feed() -> int:
@@ -200,6 +210,7 @@ def demo(args: argparse.Namespace) -> int:
         )
         if code:
             return code
+    _give_addresses(workspace)  # a demo made before its members had addresses gets them
     print()
     if args.no_serve:
         print("Pacer demo data is ready; start it with `pacer serve` and `pacer worker`.")
