@@ -48,6 +48,7 @@ PER_PAGE_CHOICES = (10, 25, 50, 100)
 MAX_PER_PAGE = 100
 COUNT_CAP = 10_000
 PROSE_CHARS = 32
+LINE_CHARS = 20  # a list cell ("field: old → new" a line) with a longer line reads as prose
 MAX_MIN_WIDTH = 40  # rem: a least width wider than this is a layout, not a column
 CURSOR_PARAMS = ("after", "before", "page")
 
@@ -137,10 +138,14 @@ class Cell:
 
     @property
     def prose(self) -> bool:
-        """A sentence rather than a word or a name: its column keeps a readable width
-        (the table scrolls inside its box instead of squeezing it to a word a line)."""
-        texts = self.lines or (self.text,)
-        return not self.numeric and any(len(t) > PROSE_CHARS and " " in t for t in texts)
+        """A sentence rather than a word or a name, or a list of lines longer than a
+        name: its column keeps a readable width (the table scrolls inside its box instead
+        of squeezing it to a word a line)."""
+        if self.numeric:
+            return False
+        if self.lines:
+            return any(len(line) > LINE_CHARS and " " in line for line in self.lines)
+        return len(self.text) > PROSE_CHARS and " " in self.text
 
 
 @dataclass(frozen=True)

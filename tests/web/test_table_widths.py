@@ -24,9 +24,13 @@ def _table(name_column: Column) -> Table:
         Column("code", "Code", nowrap=True),
         *[Column(key, f"Figure {key}", format="money") for key in NUMBERS],
     ]
+    return Table(_request(), [row], columns, default_sort="id")
+
+
+def _request():
     request = RequestFactory().get("/")
     request.workspace = None
-    return Table(request, [row], columns, default_sort="id")
+    return request
 
 
 def _html(table: Table) -> str:
@@ -79,5 +83,51 @@ def test_chromium_keeps_the_columns_as_asked_beside_nine_figures(browser):
         assert squeezed["name"] >= 3 and squeezed["code"] == 1
         assert lines(Column("name", "Node", min_width=16)) == {"name": 2, "code": 1}
         assert lines(Column("name", "Node", nowrap=True)) == {"name": 1, "code": 1}
+    finally:
+        context.close()
+
+
+def test_a_list_cell_with_lines_longer_than_a_name_keeps_a_readable_width():
+    rows = [{"id": 1, "short": "x", "long": "x"}]
+    columns = [
+        Column("short", "Short", lines=lambda r: ["id: 37", "owner: 1"]),
+        Column("long", "Long", lines=lambda r: ["id: 37", "changed_at: 2026-12-04 17:42"]),
+    ]
+    short, long = Table(_request(), rows, columns, default_sort="id").rows[0]
+    assert (short.css, long.css) == ("", "prose")
+
+
+@pytest.mark.browser
+def test_at_390_px_a_form_in_a_cell_stays_on_one_line(browser):
+    """The month close's reason field and its button were stacked in a column squeezed
+    to its narrowest: each row five lines tall at 390 px."""
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    page = context.new_page()
+    figures = "".join(f'<td class="num">$11,901.{n:02d}</td>' for n in range(7))
+    cell = (
+        "<td>Closed 2026-12-04 by Jordan Ellis<form><input name=reason placeholder=Reason>"
+        "<button type=submit>Reopen</button></form></td>"
+    )
+    try:
+        page.set_content(
+            f"<html><head><style>{CSS.read_text()}</style></head><body><main>"
+            f'<div class="table-wrap"><table class="grid"><tbody><tr><th>2026-09</th>{figures}'
+            f"{cell}</tr></tbody></table></div></main></body></html>"
+        )
+        input_box, button_box = (
+            page.locator(selector).bounding_box() for selector in ("input", "button")
+        )
+        assert (
+            abs(
+                input_box["y"]
+                + input_box["height"] / 2
+                - button_box["y"]
+                - button_box["height"] / 2
+            )
+            < 2
+        )
+        assert button_box["x"] > input_box["x"] + input_box["width"]
+        row = page.locator("tr").bounding_box()
+        assert row["height"] < 100, row  # the text above the form on 2 lines at most
     finally:
         context.close()
