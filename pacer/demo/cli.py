@@ -143,15 +143,6 @@ def simulate(args: argparse.Namespace) -> int:
     return code
 
 
-def _give_addresses(workspace) -> None:
-    """The demo's members get email addresses (once; pacer.demo.members)."""
-    from pacer.demo.members import DOMAIN, give_addresses
-
-    given = give_addresses(workspace)
-    if given:
-        print(f"members: {given} given an email address at {workspace.slug}.{DOMAIN}")
-
-
 def _catch_up_feed() -> int:
     """Hand the whole history's change batches to the feed's subscribers now, so the
     worker does not start with that backlog (each delivery holds SQLite's write lock:
@@ -180,6 +171,15 @@ def _predict_clv(workspace, as_of: date) -> None:
         return
     updated = write_back_clv(workspace, report)
     print(f"CLV: predictions for {updated:,} customers as of {as_of}")
+
+
+def _give_addresses(workspace) -> None:
+    """The demo's members get email addresses (once; pacer.demo.members)."""
+    from pacer.demo.members import DOMAIN, give_addresses
+
+    given = give_addresses(workspace)
+    if given:
+        print(f"members: {given} given an email address at {workspace.slug}.{DOMAIN}")
 
 
 def demo(args: argparse.Namespace) -> int:
