@@ -125,7 +125,7 @@ def _json(value) -> str:
 # disclosure); the CSV holds the stored JSON: ``after`` for it, ``before`` when chosen.
 AUDIT_COLUMNS = [
     Column("at", "When", format="datetime", sortable=True),
-    Column("actor_label", "Who", sortable=True),
+    Column("actor_label", "Who", sortable=True, nowrap=True),
     Column("action", "Action", sortable=True),
     Column(
         "object_type",

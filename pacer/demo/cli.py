@@ -126,6 +126,7 @@ def simulate(args: argparse.Namespace) -> int:
         f"each order sent to {teams['sent']:,}, answered by {teams['answered']:,}"
     )
     print(f"work: {work['boards']} boards, {work['cards']} cards, {work['moves']} moves")
+    _give_addresses(workspace)
     print(f"content: {content['items']} items, {content['assets']} assets")
     print(
         f"leads: {leads['messages']}; {leads['responses']:,} first responses and "
@@ -162,6 +163,15 @@ def _predict_clv(workspace, as_of: date) -> None:
     print(f"CLV: predictions for {updated:,} customers as of {as_of}")
 
 
+def _give_addresses(workspace) -> None:
+    """The demo's members get email addresses (once; pacer.demo.members)."""
+    from pacer.demo.members import DOMAIN, give_addresses
+
+    given = give_addresses(workspace)
+    if given:
+        print(f"members: {given} given an email address at {workspace.slug}.{DOMAIN}")
+
+
 def demo(args: argparse.Namespace) -> int:
     """Check the port, migrate, simulate a demo business (once), then run web and worker
     together. A busy port is refused before migrating, which takes a minute or more on a
@@ -190,6 +200,7 @@ def demo(args: argparse.Namespace) -> int:
         )
         if code:
             return code
+    _give_addresses(workspace)  # a demo made before its members had addresses gets them
     print()
     if args.no_serve:
         print("Pacer demo data is ready; start it with `pacer serve` and `pacer worker`.")

@@ -18,6 +18,7 @@ from pacer.leads.models import EscalateTo
 from pacer.leads.stages import open_stages, stages
 from pacer.people.selectors import locations
 from pacer.web import formats
+from pacer.web.forms import row_field_id
 from pacer.web.tables import Column, Table
 
 DEFAULTS = {"stage": "lead", "respond_minutes": 15, "remind_minutes": 5, "reassign_minutes": 30}
@@ -56,7 +57,7 @@ def step_rows(rows: list[dict]) -> list[dict]:
             **{
                 field: {
                     "name": f"steps[{index}].{field}",
-                    "id": f"esc-{index}-{field}",
+                    "id": row_field_id("esc-", "steps", index, field),
                     "value": row.get(field, ""),
                 }
                 for field in STEP_FIELDS

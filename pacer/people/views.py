@@ -157,7 +157,7 @@ def export_contacts(request):
 # -- the contact page ----------------------------------------------------------------------
 ORDER_COLUMNS = [
     Column("placed_at", "Placed", format="datetime", sortable=True),
-    Column("external_id", "Order", sortable=True),
+    Column("external_id", "Order", sortable=True, nowrap=True),
     Column("location__name", "Location", sortable=True),
     Column("discount", "Discount", format="money", sortable=True, visible=False),
     Column("total", "Total", format="money", sortable=True),

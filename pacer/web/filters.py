@@ -97,7 +97,13 @@ class Filter:
 @dataclass
 class Choice(Filter):
     """One of ``options`` (``(value, label)`` pairs); ``blank`` names the empty choice
-    ("All channels") and makes it the default."""
+    ("All channels") and makes it the default.
+
+    A value that is none of them is refused with what is shown instead (``fallback_text``):
+    the blank choice in lower case, as words of the sentence ("all channels shown"), an
+    option by its label quoted as the control shows it ("'Identified' shown"): a label may
+    be a name ("North", "TV"), whose capitals must stay, and a capital mid-sentence reads
+    as a mistake unless it is quoted."""
 
     name: str
     label: str
@@ -120,11 +126,18 @@ class Choice(Filter):
             fallback = self.options[0][0]
         value = raw or fallback
         if raw and raw not in labels:
-            shown = labels.get(fallback) or (self.blank or "").lower()
+            shown = self.fallback_text(labels.get(fallback))
             bar.refuse(self.control, f"'{raw[:40]}' is not one of the choices; {shown} shown")
             value = fallback
         self.selected = value
         bar.values[self.name] = value
+
+    def fallback_text(self, label: str | None) -> str:
+        """What a refusal says is shown instead: the option's label quoted, else the blank
+        choice's words in lower case."""
+        if label:
+            return f"'{label}'"
+        return (self.blank or "the default").lower()
 
 
 @dataclass

@@ -10,6 +10,23 @@ all at the top, each linking to its field). Errors from elsewhere that read
 import re
 
 FIELD_MESSAGE = re.compile(r"^([A-Za-z_][\w.\[\]]*(?: line \d+)?): (.+)$", re.DOTALL)
+ROW_FIELD = re.compile(r"^([A-Za-z_]\w*)\[(\d{1,4})\]\.([A-Za-z_]\w*)$")
+
+
+def row_field_id(prefix: str, name: str, index: int, field: str) -> str:
+    """The id of ``field`` in row ``index`` of a form's repeated rows ``name``
+    (``steps[2].address`` with prefix ``esc-``: ``esc-steps-2-address``): the id a
+    form's row fields are given, and where ``{% form_errors rows=... %}`` links."""
+    return f"{prefix}{name}-{index}-{field}"
+
+
+def row_field_target(path: str, prefix: str, rows: set[str]) -> str | None:
+    """The id a refusal of ``path`` links to when it is one row's field
+    (``steps[2].address``) of the repeated rows named in ``rows``; None otherwise."""
+    match = ROW_FIELD.match(path)
+    if match is None or match[1] not in rows:
+        return None
+    return row_field_id(prefix, match[1], int(match[2]), match[3])
 
 
 def errors_from_message(message: str, default_field: str) -> dict[str, str]:

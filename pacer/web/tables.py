@@ -48,6 +48,8 @@ PER_PAGE_CHOICES = (10, 25, 50, 100)
 MAX_PER_PAGE = 100
 COUNT_CAP = 10_000
 PROSE_CHARS = 32
+LINE_CHARS = 20  # a list cell ("field: old → new" a line) with a longer line reads as prose
+MAX_MIN_WIDTH = 40  # rem: a least width wider than this is a layout, not a column
 CURSOR_PARAMS = ("after", "before", "page")
 
 
@@ -67,6 +69,12 @@ class Column:
     shows a row as a list, a line per item (given the row; the text stays for the CSV),
     and ``detail`` adds a disclosure (labelled ``detail_label``) holding the row's raw
     text, preformatted (None for none). The CSV holds the stored value either way.
+
+    Widths: a column is as wide as the browser finds room for, so a name beside many
+    numbers (which never wrap) is squeezed to a word a line. ``nowrap`` keeps each of
+    its cells on one line (a code, a short name); ``min_width`` (in rem, up to
+    ``MAX_MIN_WIDTH``) gives it a least width, past which a long name still wraps. The
+    table scrolls sideways in its box when the page is too narrow for both.
     """
 
     key: str
@@ -82,6 +90,19 @@ class Column:
     lines: Callable[[Any], list[str]] | None = None
     detail: Callable[[Any], str | None] | None = None
     detail_label: str = "Raw"
+    nowrap: bool = False
+    min_width: float | None = None
+
+    def __post_init__(self):
+        width = self.min_width
+        number = isinstance(width, int | float) and not isinstance(width, bool)
+        if width is not None and not (number and 0 < width <= MAX_MIN_WIDTH):
+            raise ValueError(f"min_width: {width!r} is not a width in rem (0 to {MAX_MIN_WIDTH})")
+
+    @property
+    def header_style(self) -> str:
+        """The header cell's inline style: its least width, or nothing."""
+        return f"min-width: {self.min_width:g}rem" if self.min_width else ""
 
     @property
     def numeric(self) -> bool:
@@ -103,23 +124,28 @@ class Cell:
     lines: tuple[str, ...] = ()
     detail: str | None = None
     detail_label: str = "Raw"
-    nowrap: bool = False  # a date or a time: kept on one line
+    nowrap: bool = False  # a date or a time, or a column kept on one line
 
     @property
     def css(self) -> str:
-        """The cell's class: ``num`` (right-aligned), ``prose`` or ``nowrap`` (a time)."""
+        """The cell's class: ``num`` (right-aligned), ``nowrap`` (a time, or a column kept
+        on one line) or ``prose``."""
         if self.numeric:
             return "num"
-        if self.prose:
-            return "prose"
-        return "nowrap" if self.nowrap else ""
+        if self.nowrap:
+            return "nowrap"
+        return "prose" if self.prose else ""
 
     @property
     def prose(self) -> bool:
-        """A sentence rather than a word or a name: its column keeps a readable width
-        (the table scrolls inside its box instead of squeezing it to a word a line)."""
-        texts = self.lines or (self.text,)
-        return not self.numeric and any(len(t) > PROSE_CHARS and " " in t for t in texts)
+        """A sentence rather than a word or a name, or a list of lines longer than a
+        name: its column keeps a readable width (the table scrolls inside its box instead
+        of squeezing it to a word a line)."""
+        if self.numeric:
+            return False
+        if self.lines:
+            return any(len(line) > LINE_CHARS and " " in line for line in self.lines)
+        return len(self.text) > PROSE_CHARS and " " in self.text
 
 
 @dataclass(frozen=True)
@@ -499,7 +525,7 @@ class Table:
             tuple(column.lines(row)) if column.lines else (),
             column.detail(row) if column.detail else None,
             column.detail_label,
-            column.format in ("date", "datetime") and column.text is None,
+            column.nowrap or (column.format in ("date", "datetime") and column.text is None),
         )
 
     @property

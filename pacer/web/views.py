@@ -44,8 +44,8 @@ def _sample_table(request) -> Table:
         request,
         _sample_rows(),
         [
-            Column("campaign", "Campaign", sortable=True),
-            Column("channel", "Channel", sortable=True, labels=CHANNELS),
+            Column("campaign", "Campaign", sortable=True, min_width=10),
+            Column("channel", "Channel", sortable=True, labels=CHANNELS, nowrap=True),
             Column("spend", "Spend", format="money", sortable=True),
             Column("revenue", "Revenue", format="money", sortable=True),
             Column("romi", "ROMI", format="percent", sortable=True),

@@ -352,7 +352,7 @@ def test_the_page_sets_a_chain_and_shows_each_refusal_under_its_row(workspace, t
     assert refused.context["chain_errors"] == {
         "steps[2].address": "must be an email address (the team's inbox)"
     }
-    assert b'id="esc-2-address-error"' in refused.content
+    assert b'id="esc-steps-2-address-error"' in refused.content
     assert b'value="not-an-address"' in refused.content  # what was typed stays
     assert not EscalationStep.objects.exists()
     saved = logged_in.post(

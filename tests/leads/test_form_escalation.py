@@ -352,7 +352,7 @@ def test_the_forms_page_sets_its_escalation_and_shows_refusals_under_the_row(
     assert refused.context["chain_errors"] == {
         "steps[2].address": "must be an email address (the team's inbox)"
     }
-    assert b'id="esc-2-address-error"' in refused.content
+    assert b'id="esc-steps-2-address-error"' in refused.content
     assert b'value="not-an-address"' in refused.content
     assert b'value="own" checked' in refused.content
     assert escalation.form_chain(workspace, "vip")["mode"] == "default"

@@ -1,6 +1,7 @@
 """The links of a lead form's escalation error box (its settings page) land on what was
-refused, checked with ``tests/web/error_links``: a refused step on the steps' fieldset
-(it takes the focus), a refused choice of mode on the mode's radio group."""
+refused, checked with ``tests/web/error_links``: a refused step's field on that field, a
+missing step on the steps' fieldset (it takes the focus), a refused choice of mode on the
+mode's radio group."""
 
 # ruff: noqa: F811  (pytest passes the imported fixture `team` by name)
 import pytest
@@ -20,7 +21,7 @@ def logged_in(workspace, admin):
     return client
 
 
-def test_a_refused_steps_error_links_to_the_steps_and_writes_nothing(
+def test_a_refused_steps_error_links_to_its_field_and_writes_nothing(
     workspace,
     team,
     logged_in,
@@ -32,7 +33,7 @@ def test_a_refused_steps_error_links_to_the_steps_and_writes_nothing(
     assert refused.status_code == 422
     assert refused.context["chain_errors"] == {"steps[1].address": "must not be empty"}
     html = refused.content.decode()
-    assert error_links(html) == ["esc-steps"]
+    assert error_links(html) == ["esc-steps-1-address"]
     assert broken_error_links(html) == []
     assert '<fieldset class="form-row" id="esc-steps" tabindex="-1">' in html
     assert escalation.form_chain(workspace, "vip") == {

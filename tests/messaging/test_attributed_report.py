@@ -106,7 +106,7 @@ def test_clicks_become_touchpoints_and_the_reports_split_the_orders(
     assert kpi(client.get(email_page), "kpi-revenue") == "$100"
     assert kpi(client.get(sms_page), "kpi-revenue") == "$100"
     refused = client.get(email_page, {"model": "last_click"})
-    assert "&#x27;last_click&#x27; is not one of the choices; Linear shown" in (
+    assert "&#x27;last_click&#x27; is not one of the choices; &#x27;Linear&#x27; shown" in (
         refused.content.decode()
     )
     assert kpi(refused, "kpi-attributed-revenue") == "$50.00"

@@ -317,3 +317,10 @@ def test_a_location_named_after_its_city_is_not_named_twice(client, ada, workspa
     upsert_locations(workspace, [{"code": "dt", "name": "Springfield", "city": "Springfield"}])
     page = text(client.get(f"/contacts/{ada['contact'].pk}/").content.decode())
     assert "Location Springfield Lifecycle stage" in page
+
+
+def test_an_order_number_stays_on_one_line(client, ada):
+    """At 390 px "ord-7-861" broke at its hyphens; the column keeps it whole."""
+    html = client.get(f"/contacts/{ada['contact'].pk}/").content.decode()
+    assert '<th scope="col" class="nowrap"><a href="?orders-sort=external_id"' in html
+    assert '<td class="nowrap">o-1</td>' in html and '<td class="nowrap">o-2</td>' in html

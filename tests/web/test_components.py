@@ -83,6 +83,23 @@ def test_presets_count_back_from_the_day_the_data_ends(preset, first, last):
     assert preset_range(preset, END) == (first, last)
 
 
+def test_a_refused_choice_says_what_is_shown_without_a_capital_mid_sentence():
+    """The option shown instead is quoted as its control shows it (a name keeps its
+    capitals: 'North', 'TV'); the blank choice reads as words of the sentence."""
+
+    def refusal(choice: Choice, query: str) -> str:
+        return FilterBar(RequestFactory().get("/?" + query), [choice]).errors[choice.name]
+
+    show = Choice("show", "Show", [("identified", "Identified"), ("all", "Everyone")])
+    assert refusal(show, "show=everybody") == (
+        "'everybody' is not one of the choices; 'Identified' shown"
+    )
+    place = Choice("at", "Location", [("n", "North"), ("tv", "TV")], default="tv")
+    assert refusal(place, "at=x") == "'x' is not one of the choices; 'TV' shown"
+    every = Choice("at", "Location", [("n", "North")], blank="All locations")
+    assert refusal(every, "at=x") == "'x' is not one of the choices; all locations shown"
+
+
 def test_last_month_and_quarter_across_year_and_leap_day():
     assert preset_range("last_month", date(2024, 3, 31)) == (date(2024, 2, 1), date(2024, 2, 29))
     assert preset_range("last_month", date(2026, 1, 5)) == (date(2025, 12, 1), date(2025, 12, 31))
@@ -129,7 +146,7 @@ def test_the_url_is_the_state_and_refusals_are_reported_not_applied():
     assert wrong.errors == {
         "start": "must be a date (YYYY-MM-DD), not '2026-13-01'",
         "channel": "'radio' is not one of the choices; all channels shown",
-        "grain": "'day' is not one of the choices; Month shown",
+        "grain": "'day' is not one of the choices; 'Month' shown",
         "q": "must be at most 10 characters",
     }
     assert wrong.values["start"] is None and wrong.values["end"] is None  # default: all data

@@ -11,7 +11,7 @@ from django.template.base import token_kwargs
 from django.utils.safestring import mark_safe
 
 from pacer.web import formats
-from pacer.web.forms import errors_for_field
+from pacer.web.forms import errors_for_field, row_field_target
 
 register = template.Library()
 
@@ -173,19 +173,28 @@ def form_errors(
     prefix="field-",
     fields=None,
     target="",
+    rows="",
 ):
     """Every refusal of a form at its top, each linking to its field (``PREFIX`` + the
     field's name: the ``html_id`` its ``{% field %}`` was given). ``fields`` (names
     separated by commas) says which names have a field on the page when not all do (a
     button's form: ``fields=""``); the others link to ``target`` (the id of a focusable
-    element), or to nothing. Every link lands on something focusable: the refused pages
-    are checked by ``tests/web/test_refused_pages.py``."""
+    element), or to nothing. ``rows`` (names separated by commas) names the form's
+    repeated rows whose fields have ids of their own (``pacer.web.forms.row_field_id``:
+    ``esc-steps-2-address``): a refusal of one row's field (``steps[2].address``) links
+    to that field; one of the rows as a whole (``steps``, ``steps[2]``) to the name's
+    own id. Every link lands on something focusable: the refused pages are checked by
+    ``tests/web/test_refused_pages.py``."""
     found = errors if errors is not None else context.get("errors")
     shown = None if fields is None else {name.strip() for name in fields.split(",")}
+    repeated = {name.strip() for name in rows.split(",") if name.strip()}
     items = []
     for path, reason in (found or {}).items():
         base = path.split(".")[0].split("[")[0].split(" ")[0]
-        to = f"{prefix}{base}" if shown is None or base in shown else target
+        if shown is None or base in shown:
+            to = row_field_target(path, prefix, repeated) or f"{prefix}{base}"
+        else:
+            to = target
         items.append({"text": f"{path}: {reason}", "target": to})
     return {"items": items, "title": title}
 
