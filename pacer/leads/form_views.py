@@ -197,6 +197,7 @@ def form_list(request):
                 "Form",
                 sortable=True,
                 href=lambda row: reverse("lead-form-settings", args=[row["key"]]),
+                nowrap=True,  # a key breaks at its hyphens otherwise
             ),
             Column("title", "Title", sortable=True),
             Column(
