@@ -131,3 +131,18 @@ def test_at_390_px_a_form_in_a_cell_stays_on_one_line(browser):
         assert row["height"] < 100, row  # the text above the form on 2 lines at most
     finally:
         context.close()
+
+
+def test_an_empty_table_is_still_labelled_by_its_caption():
+    table = Table(
+        _request(),
+        [],
+        [Column("name", "Name")],
+        default_sort="name",
+        caption="By owner",
+        html_id="t",
+    )
+    html = _html(table)
+    assert 'aria-labelledby="t-caption"' in html
+    assert '<p id="t-caption" class="visually-hidden">By owner</p>' in html
+    assert "Nothing here yet." in html
