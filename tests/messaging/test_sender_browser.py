@@ -3,46 +3,32 @@ rotated through the form and its DNS record shown, deletion is refused with the 
 while a broadcast uses the sender, the attribution model is chosen from the report's
 filter; no sideways scrolling on a phone. Screenshots at 390 and 1440 px."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
-from pacer.messaging import actions
-from pacer.messaging.delivery import deliver
 from pacer.messaging.models import Click, Sender
 from pacer.people.models import Order
 from pacer.warehouse.sync import sync
-from tests.messaging.conftest import person
 from tests.messaging.pages import SHOTS, at_each_width, fits, looked_at
+from tests.messaging.test_recipient_outcomes import SENT, make_broadcast
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SENT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def test_the_sender_page_and_the_attributed_revenue(
     browser, live_server, workspace, admin, now, smtp
 ):
-    ada = person(workspace, "ada@x.test", "Ada")
-    template = actions.save_template(workspace, name="Spring", subject="Hi", html="<p>x</p>")
-    sender = actions.save_sender(workspace, name="Acme", from_email="news@acme.test")
-    broadcast = actions.create_broadcast(
-        workspace,
-        name="Spring",
-        template_id=template.pk,
-        sender_id=sender.pk,
-        audience={"all": True},
-    )
-    now["at"] = SENT
-    actions.queue_broadcast(workspace, broadcast.pk)
-    deliver()
+    broadcast, sent = make_broadcast(workspace, now, smtp, ["ada"])
+    ada, sender = sent["ada"].contact_id, broadcast.sender
     Click.objects.create(
-        workspace=workspace, contact_id=ada.pk, channel="email", broadcast=broadcast, at=SENT
+        workspace=workspace, contact_id=ada, channel="email", broadcast=broadcast, at=SENT
     )
     Order.objects.create(
         workspace=workspace,
         external_id="o-1",
-        contact=ada,
+        contact_id=ada,
         placed_at=SENT + timedelta(days=1),
         total=Decimal("120.00"),
         currency="USD",
