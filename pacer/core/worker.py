@@ -1,4 +1,10 @@
-"""The worker: the domains' background loops beside Django's task runner (``db_worker``)."""
+"""The worker: the domains' background loops beside Django's task runner (``db_worker``).
+
+A loop runs again at once when woken (``wake``, after a commit that gave it work), else
+after its interval. On PostgreSQL a wake reaches every process: it is sent as a
+``NOTIFY`` on ``WAKE_CHANNEL`` and each worker listens for it (``listen_for_wakes``), so
+a web process's commit, or another worker's, wakes the loop wherever it runs. On SQLite
+a wake reaches only the process it was made in (the others poll)."""
 
 import logging
 import threading
@@ -6,22 +12,65 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 
 from pacer.core.domains import Loop, collect, load
 
 logger = logging.getLogger("pacer.worker")
 RETRY_AFTER_ERROR_SECONDS = 5.0
 LOOP_THREAD_PREFIX = "pacer-loop-"
+WAKE_CHANNEL = "pacer_wake"
+LISTENER_THREAD = "pacer-wake-listener"
 _wake_events: dict[str, threading.Event] = {}
 
 
 def wake(name: str) -> None:
-    """Run the loop ``name`` now instead of after its interval, if it runs in this process
-    (say after a commit that gave it work); elsewhere nothing happens, and that loop finds
-    the work at its next run."""
+    """Run the loop ``name`` now instead of after its interval: in this process if it runs
+    here, and on PostgreSQL in every worker (``notify_workers``). Call it once the work is
+    committed (``transaction.on_commit``); a loop that is not woken finds the work at its
+    next run."""
+    wake_here(name)
+    notify_workers(name)
+
+
+def wake_here(name: str) -> None:
+    """Wake the loop ``name`` if it runs in this process."""
     event = _wake_events.get(name)
     if event is not None:
         event.set()
+
+
+def notify_workers(name: str) -> None:
+    """On PostgreSQL, tell every listening worker to wake the loop ``name`` (a ``NOTIFY``,
+    delivered when the current transaction commits; at once outside one). A failure is
+    logged, never raised: the work is committed, and the loop's poll finds it."""
+    if connection.vendor != "postgresql":
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, %s)", [WAKE_CHANNEL, name])
+    except DatabaseError:
+        logger.warning("could not notify the workers to wake %s", name, exc_info=True)
+
+
+def listen_for_wakes(stop: threading.Event, poll_seconds: float = 1.0) -> None:
+    """Until ``stop`` is set, wake this process's loops named by the notices on
+    ``WAKE_CHANNEL``, over a connection of its own (PostgreSQL; opened again after a
+    failure, logged)."""
+    while not stop.is_set():
+        listener = connections.create_connection(DEFAULT_DB_ALIAS)
+        try:
+            listener.ensure_connection()
+            with listener.cursor() as cursor:
+                cursor.execute(f"LISTEN {WAKE_CHANNEL}")
+            while not stop.is_set():
+                for notice in listener.connection.notifies(timeout=poll_seconds):
+                    wake_here(notice.payload)
+        except Exception:
+            logger.exception("the wake listener failed; listening again")
+            stop.wait(RETRY_AFTER_ERROR_SECONDS)
+        finally:
+            listener.close()
 
 
 def interval(loop: Loop) -> float:
@@ -63,8 +112,15 @@ class RunningLoops:
 
 
 def start_loops(skip: set[str] = frozenset()) -> RunningLoops:
-    """Start every domain's loop not in ``skip``, each in a daemon thread."""
+    """Start every domain's loop not in ``skip``, each in a daemon thread, and on
+    PostgreSQL the listener that wakes them from other processes."""
     running = RunningLoops(threading.Event())
+    if connection.vendor == "postgresql":
+        listener = threading.Thread(
+            target=listen_for_wakes, args=(running.stop_event,), daemon=True, name=LISTENER_THREAD
+        )
+        listener.start()
+        running.threads.append(listener)
     for loop in collect("loops"):
         if loop.name not in skip:
             thread = threading.Thread(

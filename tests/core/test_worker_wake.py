@@ -1,16 +1,29 @@
 """A worker loop runs again at once when woken (``pacer.core.worker.wake``), instead of
 after its interval, and the change feed wakes its delivery loop when a batch commits
-(what keeps a lead's auto-reply from waiting for polls)."""
+(what keeps a lead's auto-reply from waiting for polls); on PostgreSQL a wake reaches the
+loops of every worker through ``NOTIFY``."""
 
+import logging
 import threading
 import time
 
 import pytest
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from pacer.core import feed
 from pacer.core.domains import Loop
-from pacer.core.worker import RunningLoops, run_loop, stop_loops, wake
+from pacer.core.worker import (
+    LISTENER_THREAD,
+    WAKE_CHANNEL,
+    RunningLoops,
+    loop_names,
+    notify_workers,
+    run_loop,
+    start_loops,
+    stop_loops,
+    wake,
+)
 
 RUNS: list[float] = []
 
@@ -40,6 +53,7 @@ def hourly_loop():
     thread.join(timeout=5)
 
 
+@pytest.mark.django_db
 def test_a_woken_loop_runs_at_once_and_an_unwoken_one_waits(hourly_loop):
     time.sleep(0.3)
     assert len(RUNS) == 1  # waiting its hour
@@ -79,3 +93,82 @@ def test_stopping_started_loops_waits_for_their_threads_to_end():
     running.stop(timeout=5)
     assert not thread.is_alive()  # stop() returned only once the thread had ended
     assert running.stop_event.is_set()
+
+
+on_postgresql = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="NOTIFY crosses processes on PostgreSQL only"
+)
+
+
+def _listening(seconds: float = 10.0) -> bool:
+    """Whether a session has listened on the wake channel (its last statement), within
+    ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE query = %s",
+                [f"LISTEN {WAKE_CHANNEL}"],
+            )
+            if cursor.fetchone()[0]:
+                return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def started_listener():
+    """``start_loops`` with every domain loop skipped: on PostgreSQL only the listener."""
+    running = start_loops(skip=set(loop_names()))
+    yield running
+    running.stop(timeout=5)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_notice_from_another_connection_wakes_the_loop_in_a_listening_worker(
+    hourly_loop, started_listener
+):
+    assert [thread.name for thread in started_listener.threads] == [LISTENER_THREAD]
+    assert _listening()
+    time.sleep(0.3)
+    assert len(RUNS) == 1  # waiting its hour
+    notify_workers(feed.DELIVERY_LOOP)  # this connection's notice, not this process's event
+    assert _runs_after(2, seconds=5)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_notice_in_a_rolled_back_transaction_wakes_nothing(hourly_loop, started_listener):
+    assert _listening()
+    with transaction.atomic():
+        notify_workers(feed.DELIVERY_LOOP)
+        transaction.set_rollback(True)
+    notify_workers("some-other-loop")
+    time.sleep(1.5)
+    assert len(RUNS) == 1
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_notice_that_cannot_be_sent_is_logged_not_raised(caplog):
+    with transaction.atomic():
+        with pytest.raises(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("SELECT 1 / 0")  # the transaction is now aborted
+        with caplog.at_level(logging.WARNING, logger="pacer.worker"):
+            notify_workers(feed.DELIVERY_LOOP)
+        transaction.set_rollback(True)
+    assert [record.getMessage() for record in caplog.records] == [
+        f"could not notify the workers to wake {feed.DELIVERY_LOOP}"
+    ]
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'", reason="the SQLite side of the rule")
+@pytest.mark.django_db
+def test_on_sqlite_a_wake_sends_nothing_to_the_database_and_no_listener_starts(
+    started_listener,
+):
+    with CaptureQueriesContext(connection) as queries:
+        wake(feed.DELIVERY_LOOP)
+    assert len(queries) == 0
+    assert started_listener.threads == []
