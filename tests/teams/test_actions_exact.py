@@ -157,3 +157,29 @@ def test_a_team_updated_without_a_purpose_has_none(cx):
     team = actions.update_team(cx, name="Customer experience", member_ids=[])
     team.refresh_from_db()
     assert (team.name, team.purpose) == ("Customer experience", "")
+
+
+def test_a_team_update_is_audited_with_exactly_what_changed(cx, ann):
+    user, member = ann
+    actions.update_team(cx, name="CX", purpose="Speed", member_ids=[member.pk], lead_id=member.pk)
+    actions.update_team(cx, name="Customer experience", member_ids=[], actor=user)
+    entry = AuditEntry.objects.latest("pk")
+    assert (entry.action, entry.actor) == ("team.update", user)
+    assert entry.before == {
+        "name": "CX",
+        "purpose": "Speed",
+        "lead": member.pk,
+        "members": [member.pk],
+    }
+    assert entry.after == {
+        "name": "Customer experience",
+        "purpose": "",
+        "lead": None,
+        "members": [],
+    }
+
+
+def test_too_many_members_get_the_exact_reason(cx):
+    with pytest.raises(ValidationFailed) as refused:
+        actions.update_team(cx, name="CX", member_ids=list(range(1, 1002)))
+    assert refused.value.errors == {"member_ids": "must be a list of at most 1000 member ids"}
