@@ -21,7 +21,13 @@ from pacer.web import formats
 from pacer.web.forms import row_field_id
 from pacer.web.tables import Column, Table
 
-DEFAULTS = {"stage": "lead", "respond_minutes": 15, "remind_minutes": 5, "reassign_minutes": 30}
+DEFAULTS = {
+    "stage": "lead",
+    "respond_minutes": 15,
+    "remind_minutes": 5,
+    "reassign_minutes": 30,
+    "next_touch_minutes": "",
+}
 STEP_ROWS = 5  # step rows on the form; blank ones are left out
 STEP_FIELDS = ("delay_minutes", "to", "user", "address")
 
@@ -141,6 +147,9 @@ def _sla_page(request, removal: str = "", removal_errors: dict | None = None):
             "pk": row["id"],
             "stage_label": labels.get(row["stage"], row["stage"]),
             "place": names.get(row["location"], sla.EVERY_LOCATION),
+            "next_touch": "—"
+            if row["next_touch_minutes"] is None
+            else formats.count(row["next_touch_minutes"]),
         }
         for row in sla.policy_rows(workspace)
     ]
@@ -153,6 +162,7 @@ def _sla_page(request, removal: str = "", removal_errors: dict | None = None):
             Column("respond_minutes", "First response within (min)", format="count"),
             Column("remind_minutes", "Reminder before (min)", format="count"),
             Column("reassign_minutes", "Re-assigned after (min)", format="count"),
+            Column("next_touch", "Next touch within (min)"),
         ],
         default_sort="stage_label",
         prefix="sla-",
