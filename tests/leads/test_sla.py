@@ -32,7 +32,12 @@ def _state():
     return (
         sorted(
             SlaPolicy.objects.values_list(
-                "stage", "location_id", "respond_minutes", "remind_minutes", "reassign_minutes"
+                "stage",
+                "location_id",
+                "respond_minutes",
+                "remind_minutes",
+                "reassign_minutes",
+                "next_touch_minutes",
             ),
             key=str,
         ),
@@ -93,7 +98,10 @@ def test_a_policy_is_set_then_replaced_for_its_stage_and_location(workspace, nor
         ),
         ({"reassign_minutes": 10081}, {"reassign_minutes": "must be between 1 and 10080 minutes"}),
         ({"next_touch_minutes": 0}, {"next_touch_minutes": "must be between 1 and 10080 minutes"}),
-        ({"next_touch_minutes": "day"}, {"next_touch_minutes": "must be a whole number of minutes"}),
+        (
+            {"next_touch_minutes": "day"},
+            {"next_touch_minutes": "must be a whole number of minutes"},
+        ),
         (
             {"next_touch_minutes": 3},
             {

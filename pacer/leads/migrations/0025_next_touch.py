@@ -4,30 +4,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('leads', '0024_score_threshold_per_stage'),
+        ("leads", "0024_score_threshold_per_stage"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='lead',
-            name='next_touch_by',
-            field=models.DateTimeField(blank=True, help_text='when the next response is due after the last one (pacer.leads.touches)', null=True),
+            model_name="lead",
+            name="next_touch_by",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="when the next response is due after the last one (pacer.leads.touches)",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='touch_round',
-            field=models.PositiveIntegerField(default=0, help_text="moved on by each response and each stage move that brought the next touch forward: the step of that deadline's timers"),
+            model_name="lead",
+            name="touch_round",
+            field=models.PositiveIntegerField(
+                default=0,
+                help_text="moved on by each response and each stage move that brought the next touch forward: the step of that deadline's timers",
+            ),
         ),
         migrations.AddField(
-            model_name='slapolicy',
-            name='next_touch_minutes',
+            model_name="slapolicy",
+            name="next_touch_minutes",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='timer',
-            name='kind',
-            field=models.CharField(choices=[('remind', 'Reminder to the owner'), ('breach', 'Escalation (a step of the chain)'), ('reassign', 'Re-assignment'), ('assign', 'Assignment at the opening (arrived while closed)'), ('touch', 'Reminder of the next touch'), ('touch-late', 'Escalation of a missed next touch')], max_length=10),
+            model_name="timer",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("remind", "Reminder to the owner"),
+                    ("breach", "Escalation (a step of the chain)"),
+                    ("reassign", "Re-assignment"),
+                    ("assign", "Assignment at the opening (arrived while closed)"),
+                    ("touch", "Reminder of the next touch"),
+                    ("touch-late", "Escalation of a missed next touch"),
+                ],
+                max_length=10,
+            ),
         ),
     ]
