@@ -80,12 +80,12 @@ def _policy_data(workspace: Workspace, data: Mapping) -> tuple[str, int | None, 
     minutes["next_touch_minutes"] = None
     if not (raw is None or (isinstance(raw, str) and not raw.strip())):
         touch = _minutes(raw, "next_touch_minutes", errors, low=1)
-        if "next_touch_minutes" not in errors and "remind_minutes" not in errors:
-            if touch <= minutes["remind_minutes"]:
-                errors["next_touch_minutes"] = (
-                    f"must be more than the reminder's {minutes['remind_minutes']} minutes "
-                    "(the reminder comes before the next touch is due), or blank for none"
-                )
+        checked = not {"next_touch_minutes", "remind_minutes"} & errors.keys()
+        if checked and touch <= minutes["remind_minutes"]:
+            errors["next_touch_minutes"] = (
+                f"must be more than the reminder's {minutes['remind_minutes']} minutes "
+                "(the reminder comes before the next touch is due), or blank for none"
+            )
         minutes["next_touch_minutes"] = touch
     if errors:
         raise ValidationFailed(errors)
@@ -137,8 +137,8 @@ def remove_policy(workspace: Workspace, policy_id: int, *, actor=None) -> None:
 
 def policy_rows(workspace: Workspace) -> list[dict]:
     """Every policy as ``{id, stage, location, respond_minutes, remind_minutes,
-    reassign_minutes, next_touch_minutes}`` (``location`` a code, "" for every location), by stage then
-    location."""
+    reassign_minutes, next_touch_minutes}`` (``location`` a code, "" for every location),
+    by stage then location."""
     codes = {loc.pk: loc.code for loc in locations(workspace)}
     rows = [
         {

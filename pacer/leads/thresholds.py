@@ -3,7 +3,8 @@ reaches ``score`` moves to ``to_stage`` at its next rescore (``pacer.leads.scori
 recorded in its history as moved by ``rule:score>=N``. One threshold per stage a lead
 moves from; ``to_stage`` comes later in the stage list and is not a lost stage (a lost
 stage needs a reason a score cannot give). Each refusal is named by its field, the
-stages in it by their labels (as the page shows them), with nothing written; each write is audited (``leads.score_threshold``)."""
+stages in it by their labels (as the page shows them), with nothing written; each write
+is audited (``leads.score_threshold``)."""
 
 from collections.abc import Mapping
 

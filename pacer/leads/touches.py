@@ -164,7 +164,10 @@ def _remind(lead: Lead, step: int, label: str, due: str, zone: str, now: datetim
         )
         return
     if until is not None:
-        body += f"Its owner is away until {local_time(until, zone)}: answer it, or give it to someone.\n"
+        body += (
+            f"Its owner is away until {local_time(until, zone)}: answer it, or give it to "
+            "someone.\n"
+        )
     for user in managers_of(lead, now):
         queue_notice(
             lead,

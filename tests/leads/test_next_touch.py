@@ -14,7 +14,7 @@ from pacer.core import faults
 from pacer.core.models import AuditEntry, OutboxEmail
 from pacer.leads import actions, sla
 from pacer.leads.followup import fire_due_timers, log_activity
-from pacer.leads.models import FollowUpTask, Lead, LocationHours, Notice, SlaPolicy, Timer
+from pacer.leads.models import FollowUpTask, LocationHours, Notice, SlaPolicy, Timer
 from tests.leads.test_followup import agent, lead_at, member
 
 pytestmark = pytest.mark.django_db

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
             name="touch_round",
             field=models.PositiveIntegerField(
                 default=0,
-                help_text="moved on by each response and each stage move that brought the next touch forward: the step of that deadline's timers",
+                help_text="moved on by each response and each stage move bringing it forward",
             ),
         ),
         migrations.AddField(

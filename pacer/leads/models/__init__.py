@@ -83,8 +83,7 @@ class Lead(models.Model):
     )
     touch_round = models.PositiveIntegerField(
         default=0,
-        help_text="moved on by each response and each stage move that brought the next "
-        "touch forward: the step of that deadline's timers",
+        help_text="moved on by each response and each stage move bringing it forward",
     )
     unowned_alerted_at = models.DateTimeField(
         null=True,
@@ -194,9 +193,10 @@ class TimerKind(models.TextChoices):
 class Timer(models.Model):
     """A deadline of a lead's assignment round; fires once (``fired_at``), unless the
     first response came first (``cancelled_at``). A next-touch timer (``TOUCH_*``) has
-    the lead's ``touch_round`` as its ``step`` and is cancelled by the next response. An escalation timer is one ``step`` of
-    the chain set when the lead was assigned, its ``target`` copied from that step
-    (``{"to", "user", "address"}``), so a later change of the chain leaves it as it was."""
+    the lead's ``touch_round`` as its ``step`` and is cancelled by the next response. An
+    escalation timer is one ``step`` of the chain set when the lead was assigned, its
+    ``target`` copied from that step (``{"to", "user", "address"}``), so a later change of
+    the chain leaves it as it was."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="timers")
