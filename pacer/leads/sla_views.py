@@ -162,9 +162,6 @@ def _sla_page(request, removal: str = "", removal_errors: dict | None = None):
             "pk": row["id"],
             "stage_label": labels.get(row["stage"], row["stage"]),
             "place": names.get(row["location"], sla.EVERY_LOCATION),
-            "next_touch": "—"
-            if row["next_touch_minutes"] is None
-            else formats.count(row["next_touch_minutes"]),
         }
         for row in sla.policy_rows(workspace)
     ]
@@ -177,7 +174,7 @@ def _sla_page(request, removal: str = "", removal_errors: dict | None = None):
             Column("respond_minutes", "First response within (min)", format="count"),
             Column("remind_minutes", "Reminder before (min)", format="count"),
             Column("reassign_minutes", "Re-assigned after (min)", format="count"),
-            Column("next_touch", "Next touch within (min)"),
+            Column("next_touch_minutes", "Next touch within (min)", format="count"),
         ],
         default_sort="stage_label",
         prefix="sla-",
