@@ -292,3 +292,25 @@ def test_the_api_sets_the_next_touch_and_refuses_by_field(workspace, north, admi
     cleared = put({**body, "next_touch_minutes": None})
     assert cleared.json()["next_touch_minutes"] is None
     assert _policies()[0] == [("sql", None)]
+
+
+def test_the_lead_page_and_api_show_the_next_touch(workspace, desk, admin, clock_at):
+    policy(workspace, "lead", 60, 30, 60, 480)
+    lead = lead_at(workspace, t(5, 15), clock_at, 1)
+    _, token = core_actions.issue_api_key(workspace, "personal", "t", user=admin)
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert client.get(f"/api/leads/{lead.pk}", **auth).json()["next_touch_by"] is None
+    logged = client.post(
+        f"/api/leads/{lead.pk}/activities",
+        {"kind": "call", "outcome": "reached"},
+        content_type="application/json",
+        **auth,
+    )
+    assert logged.status_code == 200
+    lead.refresh_from_db()
+    assert logged.json()["next_touch_by"] == lead.next_touch_by.isoformat().replace("+00:00", "Z")
+    client.force_login(admin)
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    expected = lead.next_touch_by.strftime("%Y-%m-%d %H:%M")
+    assert f"<dt>Next touch by</dt><dd>{expected}</dd>" in page
