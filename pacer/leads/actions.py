@@ -23,7 +23,7 @@ from pacer.core import audit, clock
 from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Workspace
 from pacer.ingest.actions import accept
-from pacer.leads import followup, handover
+from pacer.leads import followup, handover, touches
 from pacer.leads.locating import Locator
 from pacer.leads.models import SOURCES, Lead, LeadStage, StageChange, StageKind
 from pacer.leads.stages import first_open_stage, stages
@@ -268,7 +268,8 @@ def move_stage(
     move to a won or lost stage stops the lead's follow-up timers (``followup.stop_timers``);
     a move from one back to an open stage starts them again (``handover.restart_timers``);
     a move between open stages of an unanswered lead brings its deadline forward when the
-    new stage's SLA ends sooner (``handover.restage_timers``).
+    new stage's SLA ends sooner (``handover.restage_timers``), and an answered lead's next
+    touch forward when the new stage's comes sooner (``touches.restage``).
     """
     lead = Lead.objects.select_for_update().filter(workspace=workspace, pk=lead_id).first()
     if lead is None:
@@ -300,10 +301,13 @@ def move_stage(
     lead.save(update_fields=["stage", "stage_changed_at", "reason"])
     if stage.kind != StageKind.OPEN:  # won or lost: no reminder, escalation or re-assignment
         followup.stop_timers(lead, at, why=f"closed: {to_stage}", actor=actor)
-    elif was_closed:  # reopened: the follow-up clock starts again
+        touches.stop(lead, at, actor=actor)
+        return lead
+    if was_closed:  # reopened: the follow-up clock starts again
         handover.restart_timers(lead, at, why=f"reopened: {to_stage}", actor=actor)
     else:  # open to open: a shorter SLA of the new stage brings the deadline forward
         handover.restage_timers(lead, at, why=f"stage: {to_stage}", actor=actor)
+    touches.restage(lead, at, why=f"stage: {to_stage}", actor=actor)  # the next touch too
     return lead
 
 

@@ -86,6 +86,9 @@ class ActivityOut(Schema):
 class LeadDetailOut(LeadOut):
     respond_by: datetime | None
     first_response_at: datetime | None
+    next_touch_by: datetime | None = Field(
+        description="when the next response is due (its stage's next-touch time); null: none"
+    )
     history: list[StageChangeOut]
     activities: list[ActivityOut]
 
@@ -142,6 +145,7 @@ def _detail(request, found: Lead) -> dict:
         **LeadOut.from_orm(found).dict(),
         "respond_by": found.respond_by,
         "first_response_at": found.first_response_at,
+        "next_touch_by": found.next_touch_by,
         "history": selectors.history(request.workspace, found.pk),
         "activities": selectors.activities(request.workspace, found.pk),
     }

@@ -109,6 +109,13 @@ class SlaIn(Schema):
     reassign_minutes: int = Field(
         30, ge=1, le=sla.MAX_MINUTES, description="after the deadline: to someone else"
     )
+    next_touch_minutes: int | None = Field(
+        None,
+        ge=1,
+        le=sla.MAX_MINUTES,
+        description="after each response, the next touch within these working minutes "
+        "(more than remind_minutes); null: no next-touch deadline",
+    )
 
 
 class SlaOut(SlaIn):

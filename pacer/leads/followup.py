@@ -27,7 +27,7 @@ from pacer.core import audit, clock, faults
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Membership, Workspace
 from pacer.core.worker import wake
-from pacer.leads import escalation, sms, todo
+from pacer.leads import escalation, sms, todo, touches
 from pacer.leads.auto_reply import text_auto_reply
 from pacer.leads.models import (
     Activity,
@@ -130,7 +130,8 @@ def log_activity(
     next_step: str = "",
 ) -> Activity:
     """Record what the owner did; the first call, email, SMS or meeting is the lead's
-    first response and cancels its pending timers."""
+    first response and cancels its pending timers; each one to an open lead sets when
+    its next touch is due (``touches.touched``)."""
     errors = {}
     if kind not in ActivityKind.values:
         errors["kind"] = f"must be one of {', '.join(ActivityKind.values)}"
@@ -155,6 +156,8 @@ def log_activity(
         lead.first_response_at = at
         lead.save(update_fields=["first_response_at"])
         stop_timers(lead, at, why=f"answered: {kind}", actor=actor)
+    if kind in RESPONSES and lead.stage in open_stages(workspace):
+        touches.touched(lead, at, actor=actor)
     return activity
 
 
@@ -200,6 +203,7 @@ def fire_due_timers(now: datetime | None = None) -> int:
         .order_by("due_at")
         .values_list("id", "lead_id")[:TIMERS_PER_RUN]
     )
+    faults.point("leads.timer.listed")  # another run may fire these before this one claims
     fired = 0
     open_by_workspace: dict[int, list[str]] = {}
     for timer_id, lead_id in due:
@@ -251,12 +255,15 @@ def _fire(timer: Timer, now: datetime, open_by_workspace: dict[int, list[str]]) 
     """Fire one claimed timer; ``open_by_workspace``: the open stages of the workspaces
     seen so far in this run."""
     lead = Lead.objects.select_for_update().get(pk=timer.lead_id)
-    if lead.first_response_at is not None or lead.assignment_round != timer.assignment_round:
-        return  # answered, or already given to someone else
     if lead.workspace_id not in open_by_workspace:
         open_by_workspace[lead.workspace_id] = open_stages(timer.lead.workspace)
     if lead.stage not in open_by_workspace[lead.workspace_id]:
         return  # won or lost (its timers are cancelled then; a stage changed kind since)
+    if timer.kind in touches.KINDS:
+        touches.fire(lead, timer, now)
+        return
+    if lead.first_response_at is not None or lead.assignment_round != timer.assignment_round:
+        return  # answered, or already given to someone else
     label = f"Lead #{lead.pk}"
     if timer.kind == TimerKind.REMIND and lead.owner is not None:
         remind(lead, timer.assignment_round, timer.due_at, now)

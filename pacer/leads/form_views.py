@@ -21,7 +21,14 @@ from pacer.ingest.processing import process_pending
 from pacer.leads import actions, escalation, forms
 from pacer.leads.actions import UTM_FIELDS
 from pacer.leads.models import FormEscalation, LeadForm
-from pacer.leads.sla_views import chain_form, chain_options, row_errors, step_rows
+from pacer.leads.sla_views import (
+    STEP_ROWS,
+    adding_step,
+    chain_form,
+    chain_options,
+    row_errors,
+    step_rows,
+)
 from pacer.people.selectors import locations
 from pacer.web.tables import Column, Table
 
@@ -336,7 +343,7 @@ def form_settings(request, key: str):
         raise Http404("no such form")
     current = escalation.form_chain(workspace, key)
     mode, rows, errors, status = current["mode"], current["steps"], {}, 200
-    edited, edit_rows, edit_errors = None, None, {}
+    edited, edit_rows, edit_errors, added = None, None, {}, None
     if request.method == "POST" and request.POST.get("part") == "form":
         edited, typed, filled = _posted_form(form, request.POST)
         edit_rows = typed["rows"]
@@ -347,6 +354,8 @@ def form_settings(request, key: str):
         else:
             messages.success(request, f"Form '{key}' saved.")
             return redirect("lead-form-settings", key)
+    elif request.method == "POST" and adding_step(request.POST):
+        mode, added = request.POST.get("mode", ""), adding_step(request.POST)
     elif request.method == "POST":
         mode = request.POST.get("mode", "")
         rows, steps, filled = chain_form(request.POST)
@@ -388,7 +397,8 @@ def form_settings(request, key: str):
         "mode": mode,
         "modes": FormEscalation.choices,
         **_default_chain(workspace),
-        "step_rows": step_rows(default_rows),
+        "step_rows": added or step_rows(default_rows),
+        "max_steps": STEP_ROWS,
         "chain_errors": errors,
         **chain_options(workspace),
     }

@@ -13,6 +13,14 @@ The leads *never answered* (the rest of the unanswered) are the slowest response
 bucket, and count in the impact estimate: answered at 15 minutes, each would have
 converted with the fitted curve's chance there instead of the rate the never-answered
 leads converted at anyway (``ExponentialDecayFit.impact``'s ``unanswered``).
+
+A lead *still waiting* is unanswered and younger than the slowest bucket's bound
+(``WAITING_MINUTES``, 240): answered now it would still land in a faster bucket, so it is
+not yet "never answered" and is left out of that bucket and of the impact estimate
+(counted apart). The bound is the bucket's, not the lead's deadline: a lead arriving at
+night has a deadline the next morning but is already past every faster bucket by then.
+An unanswered lead whose deadline is still ahead is neither met nor missed yet: left out
+of SLA attainment until it passes.
 """
 
 from collections.abc import Collection
@@ -29,12 +37,14 @@ from pacer.analytics.speed_to_lead import (
     response_summary,
     wilson,
 )
+from pacer.core import clock
 from pacer.core.models import Workspace
 from pacer.leads.models import Agent, Lead, StageKind
 from pacer.leads.stages import stages
 
 CONVERSION_DAYS = 90
 BUCKETS = ((0, 5), (5, 15), (15, 60), (60, 240), (240, None))  # minutes
+WAITING_MINUTES = BUCKETS[-1][0]  # younger and unanswered: not yet "never answered"
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,8 @@ class GroupFigures:
 class SpeedReport:
     leads: int
     unanswered: int  # never answered, less those disqualified before their deadline
+    waiting: int  # unanswered, younger than WAITING_MINUTES: not yet never answered
+    deadline_ahead: int  # unanswered, their deadline still ahead: out of SLA attainment
     summary: ResponseSummary | None
     with_deadline: int  # SLA denominator: leads with a deadline, less those below
     on_time: int
@@ -109,9 +121,11 @@ def speed_report(
     start: datetime,
     end: datetime,
     locations: Collection[int] | None = None,
+    now: datetime | None = None,
 ) -> SpeedReport:
     """Leads that arrived in ``[start, end)`` (at one of ``locations`` when given; None:
-    every lead, those without a location too)."""
+    every lead, those without a location too), as they stand at ``now`` (Pacer's clock)."""
+    now = now or clock.now()
     listed = stages(workspace)
     won = {s.key for s in listed if s.kind == StageKind.WON}
     lost = {s.key for s in listed if s.kind == StageKind.LOST}
@@ -136,7 +150,7 @@ def speed_report(
     per_team: dict[str, list] = {}
     per_location: dict[int | None, list] = {}
     answered, outcomes, locations, revenue = [], [], {}, []
-    with_deadline = on_time = disqualified_early = never_converted = 0
+    with_deadline = on_time = disqualified_early = never_converted = waiting = ahead = 0
     for created, responded, due, stage, location, customer_at, spent, owner, moved in rows:
         converted = stage in won or (
             customer_at is not None
@@ -146,6 +160,9 @@ def speed_report(
         if disqualified:
             disqualified_early += 1
             due = None  # not a miss: out of every SLA denominator
+        elif responded is None and due is not None and due > now:
+            ahead += 1
+            due = None  # neither met nor missed yet: out of every SLA denominator
         figures = (
             max((responded - created).total_seconds() / 60, 0.0) if responded else None,
             None if due is None else responded is not None and responded <= due,
@@ -158,7 +175,10 @@ def speed_report(
             with_deadline += 1
             on_time += responded is not None and responded <= due
         if responded is None:
-            never_converted += converted and not disqualified
+            if not disqualified and now - created < timedelta(minutes=WAITING_MINUTES):
+                waiting += 1  # may still be answered in a faster bucket
+            else:
+                never_converted += converted and not disqualified
             continue
         minutes = max((responded - created).total_seconds() / 60, 0.0)
         answered.append(minutes)
@@ -166,7 +186,7 @@ def speed_report(
         locations.setdefault(location, []).append(minutes)
         if converted:
             revenue.append(float(spent or 0))
-    unanswered = len(rows) - len(answered) - disqualified_early
+    unanswered = len(rows) - len(answered) - disqualified_early - waiting
     buckets = []
     for low, high in BUCKETS:
         inside = [
@@ -189,6 +209,8 @@ def speed_report(
     return SpeedReport(
         leads=len(rows),
         unanswered=unanswered,
+        waiting=waiting,
+        deadline_ahead=ahead,
         summary=response_summary(answered) if answered else None,
         with_deadline=with_deadline,
         on_time=on_time,

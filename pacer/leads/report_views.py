@@ -9,7 +9,7 @@ from pacer.core import clock
 from pacer.core.permissions import allows, page
 from pacer.core.selectors import members
 from pacer.leads import predictive, selectors
-from pacer.leads.report import CONVERSION_DAYS, speed_report
+from pacer.leads.report import CONVERSION_DAYS, WAITING_MINUTES, speed_report
 from pacer.leads.stages import stages
 from pacer.people.selectors import locations
 from pacer.web import formats
@@ -71,7 +71,8 @@ def speed_to_lead(request):
             result.unanswered,
             "count",
             "No call, email, SMS or meeting logged, leaving out leads disqualified (spam, "
-            "duplicate, wrong number…) before their deadline, as SLA attainment does",
+            "duplicate, wrong number…) before their deadline, as SLA attainment does, and "
+            f"leads under {WAITING_MINUTES} minutes old (still waiting)",
         ),
         (
             "Median first response (min)",
@@ -189,6 +190,7 @@ def speed_to_lead(request):
             "first_chance": result.fit.p0 + result.fit.floor if result.fit else None,
             "at_15": float(result.fit.probability([15])[0]) if result.fit else None,
             "never": result.buckets[-1],
+            "waiting_minutes": WAITING_MINUTES,
             "gain_value": result.gain.extra_conversions * result.revenue_per_conversion
             if result.gain and result.revenue_per_conversion
             else None,

@@ -1,7 +1,8 @@
 """Follow-up SLA policies: per stage and location, the first response due within N
 working minutes (the location's opening hours), a reminder some minutes before the
 deadline, escalation to the location's managers at it, and re-assignment a second
-number of working minutes after it.
+number of working minutes after it; optionally, after each response, the next touch
+within N working minutes (``pacer.leads.touches``).
 
 One policy per stage and location ("" for every location without its own); a lead uses
 its location's policy, else the every-location one (``pacer.leads.routing.policy_of``).
@@ -28,7 +29,7 @@ from pacer.leads.stages import open_stages
 from pacer.people.selectors import locations
 
 MAX_MINUTES = 10_080  # a week of working minutes
-FIELDS = ("respond_minutes", "remind_minutes", "reassign_minutes")
+FIELDS = ("respond_minutes", "remind_minutes", "reassign_minutes", "next_touch_minutes")
 EVERY_LOCATION = "Every other location"
 DEFAULT_FOLLOW_UP_MINUTES = LeadSettings._meta.get_field("follow_up_minutes").default
 MIN_FOLLOW_UP_MINUTES = 15
@@ -75,6 +76,17 @@ def _policy_data(workspace: Workspace, data: Mapping) -> tuple[str, int | None, 
         errors["remind_minutes"] = (
             "must be less than the response time (the reminder comes before the deadline)"
         )
+    raw = data.get("next_touch_minutes")
+    minutes["next_touch_minutes"] = None
+    if not (raw is None or (isinstance(raw, str) and not raw.strip())):
+        touch = _minutes(raw, "next_touch_minutes", errors, low=1)
+        checked = not {"next_touch_minutes", "remind_minutes"} & errors.keys()
+        if checked and touch <= minutes["remind_minutes"]:
+            errors["next_touch_minutes"] = (
+                f"must be more than the reminder's {minutes['remind_minutes']} minutes "
+                "(the reminder comes before the next touch is due), or blank for none"
+            )
+        minutes["next_touch_minutes"] = touch
     if errors:
         raise ValidationFailed(errors)
     return stage, codes.get(code), minutes
@@ -85,8 +97,10 @@ def save_policy(workspace: Workspace, data: Mapping, *, actor=None) -> SlaPolicy
     """Set the policy of ``data["stage"]`` at ``data["location"]`` (a location code; ""
     for every location without its own): ``respond_minutes`` (1 to a week),
     ``remind_minutes`` before the deadline (0 up to the response time) and
-    ``reassign_minutes`` after it (1 to a week). Replaces that stage and location's
-    policy if there is one."""
+    ``reassign_minutes`` after it (1 to a week); ``next_touch_minutes`` (optional, 1 to a
+    week, more than ``remind_minutes``; blank or None: none), the working minutes after
+    each response within which the lead's next touch is due. Replaces that stage and
+    location's policy if there is one."""
     stage, location_id, minutes = _policy_data(workspace, data)
     policy = (
         SlaPolicy.objects.select_for_update()
@@ -123,8 +137,8 @@ def remove_policy(workspace: Workspace, policy_id: int, *, actor=None) -> None:
 
 def policy_rows(workspace: Workspace) -> list[dict]:
     """Every policy as ``{id, stage, location, respond_minutes, remind_minutes,
-    reassign_minutes}`` (``location`` a code, "" for every location), by stage then
-    location."""
+    reassign_minutes, next_touch_minutes}`` (``location`` a code, "" for every location),
+    by stage then location."""
     codes = {loc.pk: loc.code for loc in locations(workspace)}
     rows = [
         {

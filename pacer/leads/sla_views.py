@@ -21,8 +21,14 @@ from pacer.web import formats
 from pacer.web.forms import row_field_id
 from pacer.web.tables import Column, Table
 
-DEFAULTS = {"stage": "lead", "respond_minutes": 15, "remind_minutes": 5, "reassign_minutes": 30}
-STEP_ROWS = 5  # step rows on the form; blank ones are left out
+DEFAULTS = {
+    "stage": "lead",
+    "respond_minutes": 15,
+    "remind_minutes": 5,
+    "reassign_minutes": 30,
+    "next_touch_minutes": "",
+}
+STEP_ROWS = escalation.MAX_STEPS  # step rows a form may post; blank ones are left out
 STEP_FIELDS = ("delay_minutes", "to", "user", "address")
 
 
@@ -48,9 +54,14 @@ def row_errors(errors: dict, filled: list[int]) -> dict:
     return keyed
 
 
-def step_rows(rows: list[dict]) -> list[dict]:
-    """The chain form's step rows as the template draws them (``STEP_ROWS`` of them)."""
-    rows = list(rows) + [{} for _ in range(STEP_ROWS - len(rows))]
+def step_rows(rows: list[dict], *, count: int = 0) -> list[dict]:
+    """The chain form's step rows as the template draws them: the rows up to the last
+    filled one (each keeps its place, so a refusal of ``steps[N]`` lands on row N) and
+    one blank row to add a step, or ``count`` rows when more were asked for ("Add a
+    step"), at most ``STEP_ROWS``."""
+    filled = [i for i, row in enumerate(rows) if any(row.get(f) for f in STEP_FIELDS)]
+    count = min(max(count, filled[-1] + 2 if filled else 1), STEP_ROWS)
+    rows = (list(rows) + [{} for _ in range(count)])[:count]
     return [
         {
             "number": index + 1,
@@ -63,8 +74,18 @@ def step_rows(rows: list[dict]) -> list[dict]:
                 for field in STEP_FIELDS
             },
         }
-        for index, row in enumerate(rows[:STEP_ROWS])
+        for index, row in enumerate(rows)
     ]
+
+
+def adding_step(post) -> list[dict] | None:
+    """When "Add a step" was pressed: the chain form's rows again with what was typed and
+    one blank row more than were drawn (``steps_drawn``; nothing saved); else None."""
+    if not post.get("add_step"):
+        return None
+    drawn = post.get("steps_drawn", "")
+    drawn = int(drawn) if drawn.isdecimal() and len(drawn) < 4 else 0
+    return step_rows(chain_form(post)[0], count=drawn + 1)
 
 
 def chain_options(workspace) -> dict:
@@ -104,7 +125,7 @@ def _chain_context(workspace, names: dict) -> dict:
         **chain_options(workspace),
         "chain_form": {
             "location": "",
-            "rows": [{"delay_minutes": "0", "to": "managers"}] + [{} for _ in range(STEP_ROWS - 1)],
+            "rows": [{"delay_minutes": "0", "to": "managers"}],
         },
         "chain_errors": {},
     }
@@ -153,6 +174,7 @@ def _sla_page(request, removal: str = "", removal_errors: dict | None = None):
             Column("respond_minutes", "First response within (min)", format="count"),
             Column("remind_minutes", "Reminder before (min)", format="count"),
             Column("reassign_minutes", "Re-assigned after (min)", format="count"),
+            Column("next_touch_minutes", "Next touch within (min)", format="count"),
         ],
         default_sort="stage_label",
         prefix="sla-",
@@ -174,6 +196,9 @@ def _sla_page(request, removal: str = "", removal_errors: dict | None = None):
         else:
             messages.success(request, "Follow-up time saved.")
             return redirect("lead-sla")
+    elif posting and request.POST.get("form") == "escalation" and adding_step(request.POST):
+        chain = {**chain, "chain_form": {"location": request.POST.get("location", "")}}
+        chain["step_rows"] = adding_step(request.POST)
     elif posting and request.POST.get("form") == "escalation":
         refused = _save_chain(request)
         if not refused:
@@ -226,7 +251,8 @@ def _sla_page(request, removal: str = "", removal_errors: dict | None = None):
         **chain,
         "follow_up_table": follow_up_table,
         "chain_table": chain_table,
-        "step_rows": step_rows(chain["chain_form"]["rows"]),
+        "step_rows": chain.get("step_rows") or step_rows(chain["chain_form"]["rows"]),
+        "max_steps": STEP_ROWS,
         "policies": table,
         "rows": rows,
         "form": form,

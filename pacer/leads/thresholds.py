@@ -2,8 +2,9 @@
 reaches ``score`` moves to ``to_stage`` at its next rescore (``pacer.leads.scoring``),
 recorded in its history as moved by ``rule:score>=N``. One threshold per stage a lead
 moves from; ``to_stage`` comes later in the stage list and is not a lost stage (a lost
-stage needs a reason a score cannot give). Each refusal is named by its field with
-nothing written; each write is audited (``leads.score_threshold``)."""
+stage needs a reason a score cannot give). Each refusal is named by its field, the
+stages in it by their labels (as the page shows them), with nothing written; each write
+is audited (``leads.score_threshold``)."""
 
 from collections.abc import Mapping
 
@@ -33,16 +34,19 @@ def _checked(workspace: Workspace, data: Mapping) -> dict:
     listed = stages(workspace)
     place = {stage.key: n for n, stage in enumerate(listed)}
     kinds = {stage.key: stage.kind for stage in listed}
+    labels = {stage.key: stage.label for stage in listed}  # what the user sees, not keys
     from_stage, to_stage = data.get("from_stage"), data.get("to_stage")
     opened = [stage.key for stage in listed if stage.kind == StageKind.OPEN]
     if from_stage not in opened:
-        errors["from_stage"] = f"must be an open stage: {', '.join(opened)}"
+        errors["from_stage"] = f"must be an open stage: {', '.join(labels[k] for k in opened)}"
     if to_stage not in place:
-        errors["to_stage"] = f"must be a stage: {', '.join(place)}"
+        errors["to_stage"] = f"must be a stage: {', '.join(labels.values())}"
     elif kinds[to_stage] == StageKind.LOST:
-        errors["to_stage"] = "must not be a lost stage (it needs a reason a score cannot give)"
+        errors["to_stage"] = (
+            f"must not be {labels[to_stage]}, a lost stage (it needs a reason a score cannot give)"
+        )
     elif from_stage in opened and place[to_stage] <= place[from_stage]:
-        errors["to_stage"] = f"must come after {from_stage} in the stage list"
+        errors["to_stage"] = f"must come after {labels[from_stage]} in the stage list"
     score = typed_number(
         data.get("score"), "score", errors, low=-MAX_SCORE, high=MAX_SCORE, required=True
     )

@@ -19,7 +19,10 @@ from tests.web.error_links import broken_error_links, error_links
 pytestmark = pytest.mark.django_db
 URL = "/api/leads/settings/score-thresholds"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-ALL_STAGES = "subscriber, lead, mql, sql, opportunity, customer, disqualified"
+ALL_STAGES = (  # the labels the user sees, not the keys
+    "Subscriber, Lead, Marketing qualified lead, Sales qualified lead, Opportunity, Customer, "
+    "Disqualified"
+)
 
 
 def _auth(workspace, user) -> dict:
@@ -81,17 +84,20 @@ def test_the_api_sets_replaces_lists_and_removes_thresholds_audited(workspace, a
         (
             "lead",
             {"to_stage": "lead", "score": 5},
-            {"to_stage": "must come after lead in the stage list"},
+            {"to_stage": "must come after Lead in the stage list"},
         ),
         (
             "mql",
             {"to_stage": "subscriber", "score": 5},
-            {"to_stage": "must come after mql in the stage list"},
+            {"to_stage": "must come after Marketing qualified lead in the stage list"},
         ),
         (
             "lead",
             {"to_stage": "disqualified", "score": 5},
-            {"to_stage": "must not be a lost stage (it needs a reason a score cannot give)"},
+            {
+                "to_stage": "must not be Disqualified, a lost stage (it needs a reason a score "
+                "cannot give)"
+            },
         ),
         (
             "lead",
@@ -101,7 +107,10 @@ def test_the_api_sets_replaces_lists_and_removes_thresholds_audited(workspace, a
         (
             "customer",
             {"to_stage": "customer", "score": 5},
-            {"from_stage": "must be an open stage: subscriber, lead, mql, sql, opportunity"},
+            {
+                "from_stage": "must be an open stage: Subscriber, Lead, Marketing qualified "
+                "lead, Sales qualified lead, Opportunity"
+            },
         ),
     ],
 )
@@ -149,7 +158,7 @@ def test_the_page_sets_refuses_and_removes_a_threshold_that_then_moves_a_lead(wo
     assert refused.status_code == 422
     html = refused.content.decode()
     assert refused.context["errors"] == {
-        "to_stage": "must come after lead in the stage list",
+        "to_stage": "must come after Lead in the stage list",
         "score": "must be a number",
     }
     assert error_links(html) == ["field-to_stage", "field-score"]

@@ -32,7 +32,12 @@ def _state():
     return (
         sorted(
             SlaPolicy.objects.values_list(
-                "stage", "location_id", "respond_minutes", "remind_minutes", "reassign_minutes"
+                "stage",
+                "location_id",
+                "respond_minutes",
+                "remind_minutes",
+                "reassign_minutes",
+                "next_touch_minutes",
             ),
             key=str,
         ),
@@ -54,12 +59,18 @@ def test_a_policy_is_set_then_replaced_for_its_stage_and_location(workspace, nor
             "respond_minutes": 30,
             "remind_minutes": 3,
             "reassign_minutes": 45,
+            "next_touch_minutes": None,
         }
     ]
     entries = list(AuditEntry.objects.filter(action="leads.sla").order_by("id"))
     assert [e.before for e in entries] == [
         None,
-        {"respond_minutes": 10, "remind_minutes": 3, "reassign_minutes": 20},
+        {
+            "respond_minutes": 10,
+            "remind_minutes": 3,
+            "reassign_minutes": 20,
+            "next_touch_minutes": None,
+        },
     ]
     assert entries[1].after["respond_minutes"] == 30 and entries[1].actor == admin
 
@@ -86,6 +97,18 @@ def test_a_policy_is_set_then_replaced_for_its_stage_and_location(workspace, nor
             },
         ),
         ({"reassign_minutes": 10081}, {"reassign_minutes": "must be between 1 and 10080 minutes"}),
+        ({"next_touch_minutes": 0}, {"next_touch_minutes": "must be between 1 and 10080 minutes"}),
+        (
+            {"next_touch_minutes": "day"},
+            {"next_touch_minutes": "must be a whole number of minutes"},
+        ),
+        (
+            {"next_touch_minutes": 3},
+            {
+                "next_touch_minutes": "must be more than the reminder's 3 minutes (the reminder "
+                "comes before the next touch is due), or blank for none"
+            },
+        ),
         (
             {"stage": 7, "location": "x" * 61, "reassign_minutes": None},
             {
@@ -229,6 +252,7 @@ def test_the_rest_api_sets_lists_and_removes_policies_and_refuses_by_field(works
         "respond_minutes": 20,
         "remind_minutes": 5,
         "reassign_minutes": 30,
+        "next_touch_minutes": None,
     }
     assert put.json() == expected and call("get", "sla").json() == [expected]
     before = _state()

@@ -76,6 +76,15 @@ class Lead(models.Model):
     assignment_round = models.PositiveIntegerField(default=0)
     respond_by = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
+    next_touch_by = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="when the next response is due after the last one (pacer.leads.touches)",
+    )
+    touch_round = models.PositiveIntegerField(
+        default=0,
+        help_text="moved on by each response and each stage move bringing it forward",
+    )
     unowned_alerted_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -177,13 +186,17 @@ class TimerKind(models.TextChoices):
     BREACH = "breach", "Escalation (a step of the chain)"
     REASSIGN = "reassign", "Re-assignment"
     ASSIGN = "assign", "Assignment at the opening (arrived while closed)"
+    TOUCH_REMIND = "touch", "Reminder of the next touch"
+    TOUCH_LATE = "touch-late", "Escalation of a missed next touch"
 
 
 class Timer(models.Model):
     """A deadline of a lead's assignment round; fires once (``fired_at``), unless the
-    first response came first (``cancelled_at``). An escalation timer is one ``step`` of
-    the chain set when the lead was assigned, its ``target`` copied from that step
-    (``{"to", "user", "address"}``), so a later change of the chain leaves it as it was."""
+    first response came first (``cancelled_at``). A next-touch timer (``TOUCH_*``) has
+    the lead's ``touch_round`` as its ``step`` and is cancelled by the next response. An
+    escalation timer is one ``step`` of the chain set when the lead was assigned, its
+    ``target`` copied from that step (``{"to", "user", "address"}``), so a later change of
+    the chain leaves it as it was."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="timers")

@@ -53,7 +53,9 @@ class SlaPolicy(models.Model):
     """First response within ``respond_minutes`` working minutes of a lead reaching
     ``stage`` (at a location, or anywhere when ``location_id`` is empty); a reminder
     ``remind_minutes`` before, escalation at the deadline, re-assignment
-    ``reassign_minutes`` after it."""
+    ``reassign_minutes`` after it. After each response to a lead in ``stage``, its next
+    touch within ``next_touch_minutes`` working minutes (empty: no next-touch deadline),
+    reminded ``remind_minutes`` before, escalated at it (``pacer.leads.touches``)."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     stage = models.SlugField(max_length=40, default="lead")
@@ -61,6 +63,7 @@ class SlaPolicy(models.Model):
     respond_minutes = models.PositiveIntegerField(default=15)
     remind_minutes = models.PositiveIntegerField(default=5)
     reassign_minutes = models.PositiveIntegerField(default=30)
+    next_touch_minutes = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -1,0 +1,179 @@
+"""The next touch: after each response, a lead's next one is due within its stage's
+``SlaPolicy.next_touch_minutes`` working minutes (its location's opening hours).
+
+Each response (a call, email, SMS or meeting, not a note) to an open lead moves its
+``touch_round`` on and sets ``next_touch_by`` from the response by the policy of its stage
+at its location (else for every location); the previous round's pending timers are
+cancelled. A stage move brings the deadline forward when the new stage's next touch,
+counted from the move, falls sooner (never later), in a new round. Each round has two
+timers, ``step`` = the round: a reminder ``remind_minutes`` before the deadline (to the
+owner; to the managers while the owner is away) and an escalation at it (to the lead's
+managers), each firing once (the timer's claim, notices keyed by the round) and never
+once the next touch came (the round moved on) or the lead closed. The owner's task
+"next-touch" (one per lead) is moved to each new deadline, done when none is left.
+"""
+
+from datetime import datetime
+
+from pacer.core import audit
+from pacer.leads.hours import add_working_minutes, hours_of, local_time
+from pacer.leads.models import FollowUpTask, Lead, Timer, TimerKind
+from pacer.leads.notices import away_until, managers_of, queue_notice
+from pacer.leads.routing import policy_of
+
+NEXT_TOUCH = "next-touch"
+KINDS = (TimerKind.TOUCH_REMIND, TimerKind.TOUCH_LATE)
+
+
+def _deadline(lead: Lead, base: datetime) -> tuple[datetime, datetime] | None:
+    """When the next touch counted from ``base`` is due by the lead's stage and location's
+    policy, and its reminder; None when the policy sets no next touch."""
+    policy = policy_of(lead.workspace, lead.stage, lead.location_id)
+    if policy is None or policy.next_touch_minutes is None:
+        return None
+    hours = hours_of(lead.workspace, lead.location_id)
+    due = add_working_minutes(base, policy.next_touch_minutes, hours)
+    remind = add_working_minutes(
+        base, max(policy.next_touch_minutes - policy.remind_minutes, 0), hours
+    )
+    return due, remind
+
+
+def _cancel_pending(lead: Lead, at: datetime) -> int:
+    return Timer.objects.filter(
+        lead=lead, kind__in=KINDS, fired_at__isnull=True, cancelled_at__isnull=True
+    ).update(cancelled_at=at)
+
+
+def _start_round(lead: Lead, at: datetime, found: tuple[datetime, datetime] | None, actor) -> None:
+    """A new round (inside the caller's transaction, the lead locked): the previous
+    round's pending timers cancelled, the deadline ``found`` set (or cleared) with its
+    two timers, the owner's next-touch task moved to it (done when there is none)."""
+    _cancel_pending(lead, at)
+    lead.touch_round += 1
+    lead.next_touch_by = found[0] if found else None
+    lead.save(update_fields=["touch_round", "next_touch_by"])
+    tasks = FollowUpTask.objects.filter(lead=lead, key=NEXT_TOUCH)
+    if found is None:
+        tasks.filter(done_at__isnull=True).update(done_at=at, done_by=actor)
+        return
+    due, remind = found
+    Timer.objects.bulk_create(
+        Timer(
+            workspace_id=lead.workspace_id,
+            lead=lead,
+            kind=kind,
+            assignment_round=lead.assignment_round,
+            step=lead.touch_round,
+            due_at=when,
+        )
+        for kind, when in ((TimerKind.TOUCH_REMIND, remind), (TimerKind.TOUCH_LATE, due))
+    )
+    if not tasks.update(due_at=due, assignee_id=lead.owner_id, done_at=None, done_by=None):
+        FollowUpTask.objects.create(
+            workspace_id=lead.workspace_id,
+            lead=lead,
+            key=NEXT_TOUCH,
+            title="Next touch: call, email, SMS or meet",
+            due_at=due,
+            assignee_id=lead.owner_id,
+            created_at=at,
+        )
+
+
+def touched(lead: Lead, at: datetime, *, actor=None) -> None:
+    """A response to the open lead at ``at`` (inside the caller's transaction, the lead
+    locked): its next touch is due by its stage's policy counted from ``at`` (none when
+    the policy sets none), the previous deadline's timers cancelled."""
+    _start_round(lead, at, _deadline(lead, at), actor)
+
+
+def restage(lead: Lead, at: datetime, *, why: str, actor=None) -> bool:
+    """An answered lead moved to an open stage at ``at`` (inside the caller's transaction,
+    the lead locked): when the new stage's next touch counted from the move falls before
+    the lead's current one (or it has none), it comes forward, in a new round; audited.
+    Never later. Returns whether it moved."""
+    if lead.first_response_at is None:
+        return False
+    found = _deadline(lead, at)
+    if found is None or (lead.next_touch_by is not None and lead.next_touch_by <= found[0]):
+        return False
+    before = lead.next_touch_by
+    _start_round(lead, at, found, actor)
+    audit.record(
+        lead.workspace,
+        "leads.timers.next_touch",
+        lead,
+        actor=actor,
+        before={"next_touch_by": before.isoformat() if before else None},
+        after={"why": why, "round": lead.touch_round, "next_touch_by": found[0].isoformat()},
+    )
+    return True
+
+
+def stop(lead: Lead, at: datetime, *, actor=None) -> None:
+    """The lead closed (won or lost; inside the caller's transaction): no next touch is
+    due; its timers cancelled, its task done."""
+    cancelled = _cancel_pending(lead, at)
+    if lead.next_touch_by is None and not cancelled:
+        return
+    lead.next_touch_by = None
+    lead.save(update_fields=["next_touch_by"])
+    FollowUpTask.objects.filter(lead=lead, key=NEXT_TOUCH, done_at__isnull=True).update(
+        done_at=at, done_by=actor
+    )
+
+
+def fire(lead: Lead, timer: Timer, now: datetime) -> None:
+    """A claimed next-touch timer of the locked, open ``lead``: nothing once the next
+    touch came (its round moved on); else the reminder or the escalation."""
+    if lead.touch_round != timer.step or lead.next_touch_by is None:
+        return
+    zone = hours_of(lead.workspace, lead.location_id).zone
+    label, due = f"Lead #{lead.pk}", local_time(lead.next_touch_by, zone)
+    if timer.kind == TimerKind.TOUCH_REMIND:
+        _remind(lead, timer.step, label, due, zone, now)
+        return
+    subject = f"{label} missed its next touch (due {due})"
+    body = f"{label} was due its next touch by {due} and has had none since.\n"
+    for user in managers_of(lead, now):
+        queue_notice(
+            lead,
+            f"touch-late:{timer.step}:{user.pk}",
+            to_user=user,
+            to_email=user.email,
+            subject=subject,
+            body=body,
+        )
+
+
+def _remind(lead: Lead, step: int, label: str, due: str, zone: str, now: datetime) -> None:
+    """The owner's reminder of the next touch, or the managers' while the owner is away
+    (or the lead has none)."""
+    subject = f"{label}: next touch by {due}"
+    body = f"{label} is due its next touch (a call, email, SMS or meeting) by {due}.\n"
+    until = away_until(lead.workspace_id, lead.owner_id, now) if lead.owner_id else None
+    if lead.owner_id is not None and until is None:
+        queue_notice(
+            lead,
+            f"touch:{step}",
+            to_user=lead.owner,
+            to_email=lead.owner.email,
+            subject=subject,
+            body=body,
+        )
+        return
+    if until is not None:
+        body += (
+            f"Its owner is away until {local_time(until, zone)}: answer it, or give it to "
+            "someone.\n"
+        )
+    for user in managers_of(lead, now):
+        queue_notice(
+            lead,
+            f"touch:{step}:{user.pk}",
+            to_user=user,
+            to_email=user.email,
+            subject=subject + (" (its owner is away)" if until else " (it has no owner)"),
+            body=body,
+        )
