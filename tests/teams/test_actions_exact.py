@@ -3,6 +3,8 @@ show), the audit entry of each write with its actor, the day bounds, and an acti
 completed only through its own team. Written against the survivors of a mutation sample
 of ``pacer/teams/actions.py`` (docs/testing.md, stop 36)."""
 
+from datetime import date
+
 import pytest
 
 from pacer.core import actions as core
@@ -183,3 +185,51 @@ def test_too_many_members_get_the_exact_reason(cx):
     with pytest.raises(ValidationFailed) as refused:
         actions.update_team(cx, name="CX", member_ids=list(range(1, 1002)))
     assert refused.value.errors == {"member_ids": "must be a list of at most 1000 member ids"}
+
+
+@pytest.mark.parametrize(
+    "name, purpose, errors",
+    [
+        (" ", "", {"name": "must not be empty"}),
+        ("x" * 101, "", {"name": "must be at most 100 characters"}),
+        ("CX", "x" * 301, {"purpose": "must be at most 300 characters"}),
+    ],
+)
+def test_a_refused_name_or_purpose_gets_its_exact_reason(cx, name, purpose, errors):
+    with pytest.raises(ValidationFailed) as refused:
+        actions.update_team(cx, name=name, purpose=purpose, member_ids=[])
+    assert refused.value.errors == errors
+
+
+def test_a_purpose_of_exactly_300_characters_is_kept(cx):
+    team = actions.update_team(cx, name="CX", purpose="x" * 300, member_ids=[])
+    assert len(team.purpose) == 300
+
+
+def test_a_target_month_is_bounded_to_the_days_allowed_and_its_reason_is_exact(cx):
+    assert actions.set_target(cx, metric="leads", month=LAST_DAY, target=5).month == date(
+        2199, 12, 1
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        actions.set_target(cx, metric="leads", month="1899-12", target=5)
+    assert refused.value.errors == {"month": "must be from 1900-01 to 2199-12"}
+
+
+def test_a_target_change_is_audited_against_that_targets_earlier_value(cx, ann):
+    user, member = ann
+    actions.set_target(cx, metric="leads", month="2026-03", target=40)
+    actions.set_target(cx, metric="new_customers", month="2026-04", target=7)
+    actions.set_target(
+        cx, metric="leads", month="2026-04", target=50, owner_id=member.pk, actor=user
+    )
+    entry = AuditEntry.objects.latest("pk")
+    assert (entry.action, entry.actor, entry.before) == ("team.target", user, None)  # a new one
+    assert entry.after == {
+        "team": "cx",
+        "metric": "leads",
+        "month": "2026-04-01",
+        "target": "50.0000",
+        "owner": member.pk,
+    }
+    actions.set_target(cx, metric="leads", month="2026-03", target=45)
+    assert AuditEntry.objects.latest("pk").before == {"target": "40.0000", "owner": None}
