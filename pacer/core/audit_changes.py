@@ -1,6 +1,7 @@
 """An audit entry's change as a person reads it: one line per field that changed, its
 value before and after (``state: draft → archived``), nested values summarised
-(``3 items``, ``4 fields``), for the audit log page. The raw JSON stays on the entry."""
+(``3 items``, ``4 fields``), and the whole change in one line (``change_summary``), for the
+audit log page. The raw JSON stays on the entry."""
 
 import json
 import re
@@ -47,23 +48,40 @@ def describe(value: Any) -> str:
 def change_lines(before: Any, after: Any) -> list[str]:
     """A line per field that differs, in field order: ``field: old → new``, ``field: new``
     (set where there was nothing before; left out when empty) or ``field: old → removed``."""
-    old, new = _fields(before), _fields(after)
-    lines = []
-    for field in sorted(old.keys() | new.keys()):
-        if field in old and field in new:
-            if old[field] != new[field]:
-                lines.append(f"{field}: {describe(old[field])} → {describe(new[field])}")
-        elif field in new:
-            if new[field] not in EMPTY:  # a field set to nothing says nothing
-                lines.append(f"{field}: {describe(new[field])}")
-        else:
-            lines.append(f"{field}: {describe(old[field])} → removed")
+    lines = [line for _, line in _changes(before, after)]
     if not lines:
         return ["no field changed" if (before or after) else "no details recorded"]
     if len(lines) > MAX_FIELDS:
         more = len(lines) - MAX_FIELDS + 1
         lines = lines[: MAX_FIELDS - 1] + [f"… and {more} more fields"]
     return lines
+
+
+def change_summary(before: Any, after: Any) -> str:
+    """The change in one line: its lines joined by "; " when they fit in ``MAX_TEXT``
+    characters, else how many fields changed and their names (``7 fields: channel, id,
+    …``)."""
+    changes = _changes(before, after)
+    joined = "; ".join(line for _, line in changes)
+    if len(changes) <= 1 or len(joined) <= MAX_TEXT:
+        return joined or change_lines(before, after)[0]
+    return f"{len(changes)} fields: {', '.join(field for field, _ in changes)}"
+
+
+def _changes(before: Any, after: Any) -> list[tuple[str, str]]:
+    """``(field, line)`` for each field that differs, in field order."""
+    old, new = _fields(before), _fields(after)
+    changes = []
+    for field in sorted(old.keys() | new.keys()):
+        if field in old and field in new:
+            if old[field] != new[field]:
+                changes.append((field, f"{field}: {describe(old[field])} → {describe(new[field])}"))
+        elif field in new:
+            if new[field] not in EMPTY:  # a field set to nothing says nothing
+                changes.append((field, f"{field}: {describe(new[field])}"))
+        else:
+            changes.append((field, f"{field}: {describe(old[field])} → removed"))
+    return changes
 
 
 def raw_json(before: Any, after: Any) -> str | None:

@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from pacer.core import actions
-from pacer.core.audit_changes import change_lines, raw_json
+from pacer.core.audit_changes import change_lines, change_summary, raw_json
 from pacer.core.errors import ValidationFailed
 from pacer.core.middleware import SESSION_KEY
 from pacer.core.models import ApiKey, ApiKeyKind, AuditEntry
@@ -121,8 +121,9 @@ def _json(value) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-# "What changed" reads the change field by field (the raw JSON of both sides behind a
-# disclosure); the CSV holds the stored JSON: ``after`` for it, ``before`` when chosen.
+# "What changed" reads the change in one line; field by field and the raw JSON of both
+# sides behind its disclosure (a row stays a line tall, at 390 px too). The CSV holds
+# the stored JSON: ``after`` for it, ``before`` when chosen.
 AUDIT_COLUMNS = [
     Column("at", "When", format="datetime", sortable=True),
     Column("actor_label", "Who", sortable=True, nowrap=True),
@@ -131,13 +132,14 @@ AUDIT_COLUMNS = [
         "object_type",
         "Object",
         sortable=True,
+        nowrap=True,
         text=lambda r: f"{r['object_type']} #{r['object_id']}",
     ),
     Column("object_id", "Object id", visible=False),
     Column(
         "after",
         "What changed",
-        text=lambda r: "; ".join(change_lines(r["before"], r["after"])),
+        text=lambda r: change_summary(r["before"], r["after"]),
         lines=lambda r: change_lines(r["before"], r["after"]),
         detail=lambda r: raw_json(r["before"], r["after"]),
         detail_label="Raw JSON",

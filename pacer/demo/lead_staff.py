@@ -8,8 +8,9 @@ Made through the leads actions (``staff``, ``sla``) and routing, with the SLA a
 franchise would set (``DEMO_SLA``: first response within 15 working minutes). Each lead
 carries its deadline, counted from its arrival, so the inbox shows how late it is and
 the speed report has SLA attainment; only a lead whose deadline is still ahead gets the
-timers (reminder, escalation, re-assignment), so nothing fires for past weeks. Loading
-again adds nothing.
+timers (reminder, escalation, re-assignment), so nothing fires for past weeks. The leads
+are given out ``CHUNK`` a transaction, so a sign-in beside the loader waits seconds, not
+minutes. Loading again adds nothing.
 Staff log in as ``<workspace slug>-<location code>-<front|parttime|manager>``.
 """
 
@@ -31,6 +32,10 @@ from pacer.simulate.business import Business
 from pacer.simulate.leads import shifts
 from pacer.simulate.segment import lead_submissions
 
+# leads given their owner in one transaction: SQLite has one write lock, and all 8,000 of
+# the 20,000-contact demo's in one held it for minutes, so a sign-in meanwhile failed with
+# "database is locked" (its 30 s wait ran out); 50 hold it about a second at a time
+CHUNK = 50
 DEMO_SLA = {"location": "", "respond_minutes": 15, "remind_minutes": 5, "reassign_minutes": 60}
 # (name, weight, weekdays on shift: None = every open day of the location, is_manager)
 ROLES = (
@@ -107,14 +112,18 @@ def load_staff(workspace: Workspace, business: Business, password: str, now: dat
     answered = {s.data["email"]: s.response_minutes for s in lead_submissions(business) if s.data}
     assigned = 0
     waiting = leads(workspace).filter(owner__isnull=True).select_related("workspace", "contact")
-    with transaction.atomic():
-        deadlines = Router(workspace, now)  # the SLA policies and opening hours only
-        for lead in waiting.order_by("created_at", "id"):
-            minutes = answered.get(lead.contact.email, math.inf)
-            late = timedelta(minutes=minutes) if math.isfinite(minutes) else timedelta()
-            assign(lead, min(lead.created_at + late, now), why="demo: history", deadlines=False)
-            assigned += lead.owner_id is not None
-            _give_deadline(lead, deadlines, now)
+    ids = list(waiting.order_by("created_at", "id").values_list("id", flat=True))
+    deadlines = Router(workspace, now)  # the SLA policies and opening hours only
+    for start in range(0, len(ids), CHUNK):
+        with transaction.atomic():
+            for lead in waiting.filter(id__in=ids[start : start + CHUNK]).order_by(
+                "created_at", "id"
+            ):
+                minutes = answered.get(lead.contact.email, math.inf)
+                late = timedelta(minutes=minutes) if math.isfinite(minutes) else timedelta()
+                assign(lead, min(lead.created_at + late, now), why="demo: history", deadlines=False)
+                assigned += lead.owner_id is not None
+                _give_deadline(lead, deadlines, now)
     return {"agents": made, "assigned": assigned}
 
 

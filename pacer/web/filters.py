@@ -103,7 +103,8 @@ class Choice(Filter):
     the blank choice in lower case, as words of the sentence ("all channels shown"), an
     option by its label quoted as the control shows it ("'Identified' shown"): a label may
     be a name ("North", "TV"), whose capitals must stay, and a capital mid-sentence reads
-    as a mistake unless it is quoted."""
+    as a mistake unless it is quoted. A blank of one word ("Any") names nothing shown: the
+    refusal says only that the value is not a choice."""
 
     name: str
     label: str
@@ -127,16 +128,20 @@ class Choice(Filter):
         value = raw or fallback
         if raw and raw not in labels:
             shown = self.fallback_text(labels.get(fallback))
-            bar.refuse(self.control, f"'{raw[:40]}' is not one of the choices; {shown} shown")
+            reason = f"'{raw[:40]}' is not one of the choices"
+            bar.refuse(self.control, f"{reason}; {shown} shown" if shown else reason)
             value = fallback
         self.selected = value
         bar.values[self.name] = value
 
     def fallback_text(self, label: str | None) -> str:
         """What a refusal says is shown instead: the option's label quoted, else the blank
-        choice's words in lower case."""
+        choice's words in lower case; nothing for a blank of one word ("Any", "Anything":
+        it names nothing shown, and "any shown" reads as a mistake)."""
         if label:
             return f"'{label}'"
+        if self.blank is not None and len(self.blank.split()) < 2:
+            return ""
         return (self.blank or "the default").lower()
 
 

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from pacer.core import audit
-from pacer.core.audit_changes import change_lines, describe
+from pacer.core.audit_changes import change_lines, change_summary, describe
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +50,24 @@ def test_a_change_reads_field_by_field_with_nested_values_summarised():
     assert describe(["CX", "Brand"]) == "CX, Brand"
 
 
+def test_a_change_reads_in_one_line_its_lines_joined_or_its_fields_named():
+    assert change_summary({"state": "draft"}, {"state": "live", "n": 2}) == (
+        "n: 2; state: draft → live"
+    )
+    made = {
+        "channel": "local_partner",
+        "ends_on": "2026-12-31",
+        "id": 50,
+        "key": "local_partner-2026-q4",
+        "name": "Holiday 2026 partner promotions",
+    }
+    assert change_summary(None, made) == "5 fields: channel, ends_on, id, key, name"
+    one = {"name": "x" * 80}  # one field is its line, however long
+    assert change_summary(None, one) == "name: " + "x" * 59 + "…"
+    assert change_summary({"n": 1}, {"n": 1}) == "no field changed"
+    assert change_summary(None, None) == "no details recorded"
+
+
 def test_the_audit_page_shows_the_change_and_keeps_the_raw_json(client, workspace, admin):
     audit.record(
         workspace,
@@ -62,6 +80,13 @@ def test_the_audit_page_shows_the_change_and_keeps_the_raw_json(client, workspac
     client.force_login(admin)
     page = client.get("/audit/").content.decode()
     row = next(r for r in re.findall(r"<tr>.*?</tr>", page, re.S) if "content.transition" in r)
+    # the change is one line, its summary; the lines and the raw JSON fold behind it (a
+    # row stays a line tall: 3-9 lines at 390 px when the lines were drawn out)
+    folded = re.search(r'<td[^>]*><details class="cell-more"><summary>(.*?)</summary>', row)
+    assert html.unescape(folded.group(1)) == "plan: 2 items; state: draft → archived"
+    assert re.search(r'<details class="cell-more">(?:(?!</td>).)*<ul class="cell-lines">', row)
+    assert "<details open" not in row
+    assert "</pre></details></details></td>" in row  # the raw JSON folded inside it too
     cell = re.search(r'<ul class="cell-lines">(.*?)</ul>', row, re.S).group(1)
     assert re.findall(r"<li>(.*?)</li>", cell) == [
         "plan: 2 items",

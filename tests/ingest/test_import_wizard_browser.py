@@ -2,9 +2,7 @@
 worker (db_worker's ``Worker`` in a thread), watch the progress reach done and read the
 report. Screenshots of each step at 390 and 1440 px go to ``$PACER_SCREENSHOTS``."""
 
-import os
 import threading
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -12,10 +10,10 @@ from django_tasks_db.management.commands.db_worker import Worker
 
 from pacer.people.actions import upsert_locations
 from pacer.people.models import Contact
+from tests.browser_pages import SHOTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(os.environ.get("PACER_SCREENSHOTS", "/tmp/pacer-screenshots"))
 CSV = (
     "Email,First Name,Store,Tier\nann@x.com,Ann,AUS,gold\nbob@x.com,Bob,,silver\ncy@x.com,Cy,AUS,\n"
 )
@@ -48,11 +46,7 @@ def test_upload_map_preview_run_and_see_the_report(live_server, browser, workspa
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", "correct-horse-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server.url)
 
     page.goto(f"{live_server.url}/imports/")
     shot(page, "1-upload", width)

@@ -5,6 +5,7 @@ import pytest
 
 from pacer.metrics.cube import refresh_cube
 from pacer.warehouse.sync import sync
+from tests.browser_pages import signed_in
 from tests.metrics.year_business import build_year_business
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -70,21 +71,11 @@ def _campaign_business(tracker) -> None:
     assert tracker.batch(messages).json()["accepted"] == len(messages)
 
 
-def _login(browser, url: str, width: int):
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    page.goto(f"{url}/login/")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", "correct-horse-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
-    return page
-
-
 @pytest.mark.parametrize("width", [390, 1440])
 def test_attribution_chart_is_legible_at_40_campaigns(live_server, browser, admin, tracker, width):
     _campaign_business(tracker)
     sync(after_sync=refresh_cube)
-    page = _login(browser, live_server.url, width)
+    _, page = signed_in(browser, live_server.url, width)
     page.goto(f"{live_server.url}/analytics/attribution/?by=campaign")
     page.wait_for_selector("canvas#chart-attribution[data-drawn=true]")
     labels = page.evaluate("Chart.getChart('chart-attribution').data.labels")
@@ -103,7 +94,7 @@ def test_attribution_chart_is_legible_at_40_campaigns(live_server, browser, admi
 def test_partial_periods_are_hatched_and_dashed(live_server, browser, admin, workspace, tracker):
     build_year_business(workspace, tracker)
     sync(after_sync=refresh_cube)
-    page = _login(browser, live_server.url, 1440)
+    _, page = signed_in(browser, live_server.url, 1440)
     page.wait_for_selector("canvas#chart-trend[data-drawn=true]")
     marks = page.evaluate(
         """() => {
@@ -136,7 +127,7 @@ def test_the_cohort_triangle_of_a_year_fits_a_desktop_window(
     # sideways from its tenth month on; its months now take what their shares need
     build_year_business(workspace, tracker)
     sync(after_sync=refresh_cube)
-    page = _login(browser, live_server.url, 1440)
+    _, page = signed_in(browser, live_server.url, 1440)
     page.goto(f"{live_server.url}/analytics/cohorts/")
     months = page.locator("#cohort-triangle thead th").count() - 2
     assert months == 14  # December 2024 to January 2026: M0 to M13

@@ -3,7 +3,8 @@ is open appears in its timeline without a reload."""
 
 import pytest
 
-from tests.people.test_contact_page import PASSWORD, message, send, visit
+from tests.browser_pages import signed_in
+from tests.people.test_contact_page import message, send, visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,12 +16,7 @@ def test_a_new_event_appears_in_the_open_timeline_without_a_reload(
 
     send(workspace, visit("2026-03-01T10:00:00Z", "spring", user="kim"))
     kim = Contact.objects.get(workspace=workspace)
-    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    _, page = signed_in(browser, live_server.url, 1440)
     page.goto(f"{live_server.url}/contacts/{kim.pk}/")
     rows = page.locator("#timeline tbody tr")
     assert rows.count() == 1

@@ -8,6 +8,7 @@ import pytest
 
 from pacer.people.actions import upsert_locations
 from pacer.planning.models import Campaign, SpendEntry
+from tests.browser_pages import sign_in
 from tests.web.test_layout import WIDTHS, _check, _context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,11 +22,7 @@ def test_campaign_link_and_spend_through_the_forms(
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{url}/login/")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", "correct-horse-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
+    sign_in(page, url)
 
     # a campaign, refused once (ends before it starts), then created
     page.click("summary#nav-plan")  # its section of the navigation folds
@@ -128,11 +125,7 @@ def test_a_campaign_is_deleted_after_the_dialog_and_its_spend_stays(
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{url}/login/")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", "correct-horse-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
+    sign_in(page, url)
     page.goto(f"{url}/campaigns/{campaign.pk}/")
     page.click("#campaign-delete button.danger")
     assert "Delete the campaign spring-sale?" in page.inner_text("#confirm-text")

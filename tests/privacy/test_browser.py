@@ -3,18 +3,14 @@
 import pytest
 
 from pacer.people.models import Contact
+from tests.browser_pages import signed_in
 from tests.privacy.conftest import ERIN_EMAIL
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_find_and_erase_with_confirmation(live_server, browser, admin, people_in_db):
-    page = browser.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", "correct-horse-1")
-    page.click("button[type=submit]")
-    page.set_viewport_size({"width": 1440, "height": 900})
+    _, page = signed_in(browser, live_server.url, 1440)
     page.click("summary#nav-settings")  # its section of the navigation folds
     page.click("nav.nav >> text=Privacy")
     page.fill("#privacy-find input[name=email]", ERIN_EMAIL)

@@ -2,18 +2,14 @@
 page load), the live count follows each change, saving lands on the members page; and
 the same builder works with JavaScript off. Screenshots at 390 and 1440 px."""
 
-import os
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
 from pacer.people.models import Contact
 from pacer.segments.models import Segment
+from tests.browser_pages import SHOTS, signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "correct-horse-1"
-SHOTS = Path(os.environ.get("PACER_SCREENSHOTS", "/tmp/pacer-screenshots"))
 
 
 @pytest.fixture
@@ -26,24 +22,13 @@ def contacts(workspace, admin):
     ]
 
 
-def _signed_in(browser, url: str, width: int, javascript: bool = True):
-    context = browser.new_context(
-        viewport={"width": width, "height": 900}, java_script_enabled=javascript
-    )
-    page = context.new_page()
-    page.set_default_timeout(90_000)  # the live server answers slowly on a loaded machine
-    page.goto(f"{url}/login/")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
-    return context, page
+WAIT = 90_000  # ms: the live server answers slowly on a loaded machine
 
 
 def test_the_builder_edits_nested_groups_in_place_with_a_live_count(browser, live_server, contacts):
     SHOTS.mkdir(parents=True, exist_ok=True)
     for width in (1440, 390):
-        context, page = _signed_in(browser, live_server.url, width)
+        context, page = signed_in(browser, live_server.url, width, wait=WAIT)
         page.goto(f"{live_server.url}/segments/new/")
         page.wait_for_selector("#preview-count")
         assert page.inner_text("#preview-count") == "3"  # the default rule: customers
@@ -71,7 +56,7 @@ def test_the_builder_edits_nested_groups_in_place_with_a_live_count(browser, liv
 
 
 def test_the_builder_works_without_javascript(browser, live_server, contacts):
-    context, page = _signed_in(browser, live_server.url, 1440, javascript=False)
+    context, page = signed_in(browser, live_server.url, 1440, javascript=False, wait=WAIT)
     page.goto(f"{live_server.url}/segments/new/")
     page.select_option("select[name='add-kind.r']", "event")
     page.click("button[value='add:r']")
@@ -87,7 +72,7 @@ def test_the_builder_works_without_javascript(browser, live_server, contacts):
 def test_choosing_the_stage_field_or_one_of_offers_the_stages_in_place(
     browser, live_server, contacts
 ):
-    context, page = _signed_in(browser, live_server.url, 390)
+    context, page = signed_in(browser, live_server.url, 390, wait=WAIT)
     page.goto(f"{live_server.url}/segments/new/")
     expect(page.locator("#preview-count")).to_have_text("3")  # the default rule: customers
     page.evaluate("window.marker = 1")  # gone if the page reloads

@@ -3,17 +3,14 @@ uploaded, the added count and each row not added (line and reason) are shown; a 
 that cannot be read comes back refused at its field (422); the page does not scroll
 sideways. Screenshots in PACER_SCREENSHOTS."""
 
-import os
-from pathlib import Path
-
 import pytest
 
 from pacer.people.models import Contact
 from pacer.segments import actions
 from pacer.segments.models import Membership
+from tests.browser_pages import SHOTS, signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path(os.environ.get("PACER_SCREENSHOTS", "/tmp/pacer-screenshots"))
 
 
 def test_the_upload_page_adds_members_and_lists_bad_rows_at_both_widths(
@@ -27,14 +24,7 @@ def test_the_upload_page_adds_members_and_lists_bad_rows_at_both_widths(
     headless.write_text("name\nZed\n")
     SHOTS.mkdir(parents=True, exist_ok=True)
     for width in (1440, 390):
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(90_000)
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", "ada")
-        page.fill("input[name=password]", "correct-horse-1")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
+        context, page = signed_in(browser, live_server.url, width, wait=90_000)
         page.goto(f"{live_server.url}/segments/{segment.pk}/")
         page.set_input_files("input[name=file]", str(file))
         page.click("form[enctype='multipart/form-data'] button[type=submit]")

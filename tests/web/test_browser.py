@@ -4,6 +4,7 @@ import pytest
 
 from pacer.metrics.cube import refresh_cube
 from pacer.warehouse.sync import sync
+from tests.browser_pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -78,10 +79,7 @@ def test_experiment_results_chart_and_workspace_switcher(live_server, browser, a
     second = core_actions.create_workspace("Second Brand", slug="second")
     core_actions.set_role(second, admin, "admin")
     page = browser.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", "correct-horse-1")
-    page.click("button[type=submit]")
+    sign_in(page, live_server.url)
     page.goto(f"{live_server.url}/experiments/checkout/")
     page.wait_for_selector("canvas#chart-experiment[data-drawn=true]", timeout=10_000)
     assert page.evaluate("Chart.getChart('chart-experiment').data.datasets[0].data") == [0.2, 0.5]

@@ -85,7 +85,8 @@ def test_presets_count_back_from_the_day_the_data_ends(preset, first, last):
 
 def test_a_refused_choice_says_what_is_shown_without_a_capital_mid_sentence():
     """The option shown instead is quoted as its control shows it (a name keeps its
-    capitals: 'North', 'TV'); the blank choice reads as words of the sentence."""
+    capitals: 'North', 'TV'); the blank choice reads as words of the sentence, or is left
+    out when it is one word ("Any")."""
 
     def refusal(choice: Choice, query: str) -> str:
         return FilterBar(RequestFactory().get("/?" + query), [choice]).errors[choice.name]
@@ -98,6 +99,11 @@ def test_a_refused_choice_says_what_is_shown_without_a_capital_mid_sentence():
     assert refusal(place, "at=x") == "'x' is not one of the choices; 'TV' shown"
     every = Choice("at", "Location", [("n", "North")], blank="All locations")
     assert refusal(every, "at=x") == "'x' is not one of the choices; all locations shown"
+    # a blank of one word names nothing shown ("any shown" read as a mistake)
+    email = Choice("email", "Email", [("yes", "Has email")], blank="Any")
+    assert refusal(email, "email=maybe") == "'maybe' is not one of the choices"
+    status = Choice("status", "Status", [("live", "Live")], blank="Any status")
+    assert refusal(status, "status=x") == "'x' is not one of the choices; any status shown"
 
 
 def test_last_month_and_quarter_across_year_and_leap_day():

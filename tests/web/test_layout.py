@@ -26,6 +26,7 @@ import pytest
 from pacer.core import actions
 from pacer.metrics.cube import refresh_cube
 from pacer.warehouse.sync import sync
+from tests.browser_pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -313,11 +314,7 @@ def _context(browser, width: int, user: str | None, url: str):
         ),
     )
     if user:
-        page.goto(f"{url}/login/")
-        page.fill("input[name=username]", user)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{url}/")
+        sign_in(page, url, user)
     return context, page, problems
 
 

@@ -3,18 +3,14 @@ real Chromium: the two shapes of a facts list, and every bar of a category chart
 
 import pytest
 
+from tests.browser_pages import signed_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _signed_in(browser, live_server, width: int):
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    page.set_default_timeout(90_000)  # the live server answers slowly on a loaded machine
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", "correct-horse-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-    return page
+    # the live server answers slowly on a loaded machine
+    return signed_in(browser, live_server.url, width, wait=90_000)[1]
 
 
 BOXES = """(selector) => Array.from(document.querySelectorAll(selector)).map((e) => {

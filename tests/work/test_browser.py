@@ -7,10 +7,10 @@ from playwright.sync_api import expect
 
 from pacer.work import actions
 from pacer.work.models import Card, Column
+from tests.browser_pages import sign_in
 from tests.work.conftest import NOW, column
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "correct-horse-1"
 
 
 def _drag(page, card_id: int, column_id: int) -> None:
@@ -36,11 +36,7 @@ def test_drag_and_drop_respects_the_wip_limit_and_records_an_override(
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server.url)
     page.goto(f"{live_server.url}/work/boards/brand-board/")
     assert page.is_hidden(f"#card-{waiting.pk} .work-move")  # the form is for no-script use
 
@@ -83,11 +79,7 @@ def test_a_limit_set_on_the_settings_page_is_enforced_on_the_board(
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server.url)
     page.goto(f"{live_server.url}/work/boards/brand-board/")
     page.click('a.button[href="/work/boards/brand-board/settings/"]')
     page.wait_for_url("**/settings/")

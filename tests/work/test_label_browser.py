@@ -8,10 +8,10 @@ from playwright.sync_api import expect
 
 from pacer.work import actions
 from pacer.work.models import Card, Label
+from tests.browser_pages import sign_in
 from tests.work.conftest import NOW
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "correct-horse-1"
 WAIT = 90_000  # ms: the live server answers slowly on a loaded machine
 
 
@@ -35,11 +35,7 @@ def test_a_label_is_made_put_on_cards_filtered_by_and_bulk_edited_at_390px(
     page.set_default_timeout(WAIT)
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server.url)
     board_url = f"{live_server.url}/work/boards/brand-board/"
 
     # made on the Labels page

@@ -14,6 +14,7 @@ from pacer.core.models import AuditEntry
 from pacer.planning.actions import create_campaign, delete_campaign
 from pacer.work import actions, bulk, links
 from pacer.work.models import CardLink
+from tests.browser_pages import signed_in
 from tests.web.error_links import broken_error_links
 from tests.work.conftest import NOW
 from tests.work.test_refused_forms import _fits
@@ -201,13 +202,7 @@ def test_the_refused_link_shows_at_its_field_on_a_phone_and_a_desktop(
     actions.add_link(card, "campaign", str(spring.pk))
     before, found = _written(), []
     for width in (390, 1440):
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        page = context.new_page()
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", "ada")
-        page.fill("input[name=password]", "correct-horse-1")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
+        context, page = signed_in(browser, live_server.url, width)
         page.goto(f"{live_server.url}/work/cards/{card.pk}/")
         page.select_option("#field-kind", "campaign")
         page.fill("#field-target_id", "spring")

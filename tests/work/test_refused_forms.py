@@ -10,6 +10,7 @@ from pacer.core import clock
 from pacer.core.models import AuditEntry
 from pacer.work import actions, sprints
 from pacer.work.models import Card, CardEvent, Notification
+from tests.browser_pages import signed_in
 from tests.web.test_layout import SHOTS
 from tests.work.conftest import NOW, column
 
@@ -102,20 +103,6 @@ def _fits(page, name: str, width: int) -> list[str]:
     return [f"{name}@{width}: page is {wide} px wide"] if wide > width else []
 
 
-def _no_script_page(browser, width: int, url: str):
-    """Signed in as ada in a context without JavaScript (where the move form is used)."""
-    context = browser.new_context(
-        viewport={"width": width, "height": 900}, java_script_enabled=False
-    )
-    page = context.new_page()
-    page.goto(f"{url}/login/")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", "correct-horse-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
-    return context, page
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_refused_work_forms_in_the_browser_show_the_reason_by_the_card(browser, live_server, board):
@@ -131,7 +118,7 @@ def test_refused_work_forms_in_the_browser_show_the_reason_by_the_card(browser, 
     )
     url, found, before = live_server.url, [], _written()
     for width in (390, 1440):
-        context, page = _no_script_page(browser, width, url)
+        context, page = signed_in(browser, url, width, javascript=False)
         page.goto(f"{url}/work/boards/brand-board/")
         page.click(f"#card-{card.pk} .work-move summary")
         page.select_option(f"#move-{card.pk}-column", str(doing.pk))
