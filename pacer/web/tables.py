@@ -66,8 +66,9 @@ class Column:
     for no hint); ``countdown`` gives the seconds left to a deadline as the server counts
     them (negative once past; None for no countdown), and ``web/ui.js`` counts the cell
     down every second from there (the server's text stays without JavaScript). ``lines``
-    shows a row as a list, a line per item (given the row; the text stays for the CSV),
-    and ``detail`` adds a disclosure (labelled ``detail_label``) holding the row's raw
+    gives a row's list, a line per item (given the row), folded behind the cell's text
+    as its one-line summary (a row stays a line tall; the text stays for the CSV), and
+    ``detail`` adds a disclosure (labelled ``detail_label``) holding the row's raw
     text, preformatted (None for none). The CSV holds the stored value either way.
 
     Widths: a column is as wide as the browser finds room for, so a name beside many
