@@ -150,10 +150,12 @@ def _bulk_context(board, view, bulk_state: dict | None) -> dict:
             for item in cell.cards:
                 item.selected = str(item.pk) in selected
                 item.bulk_errors = list(per_card.get(item.pk, {}).values())
-    fields = _BULK_FIELDS | ({"swimlane"} if view.swimlanes else set())
-    if board.labels.exists():
-        fields |= {"add_label", "remove_label"}
     errors = state.get("errors", {})
+    fields = set(_BULK_FIELDS) if errors else set()  # read only when refused
+    if errors and view.swimlanes:
+        fields.add("swimlane")
+    if errors and board.labels.exists():
+        fields |= {"add_label", "remove_label"}
     refusals = {field for found in per_card.values() for field in found}
     return {
         "bulk_errors": errors,
