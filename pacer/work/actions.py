@@ -437,18 +437,17 @@ def add_link(card: Card, kind: str, target_id: str, *, actor=None) -> CardLink:
         errors["target_id"] = f"there is no {label} '{target_id}' in this workspace"
     if errors:
         raise ValidationFailed(errors)
+    # The card's row lock: a bulk change linking the same card waits for this link and sees
+    # it (PostgreSQL checks the foreign key only at commit, so the insert alone holds nothing
+    # on the card, and the two would deadlock on the unique key).
+    list(Card.objects.select_for_update().filter(pk=card.pk).values_list("pk"))
     try:
         with transaction.atomic():  # a link made at the same time is refused as one made before
             link = CardLink.objects.create(card=card, kind=kind, target_id=target.ref)
     except IntegrityError:
-        raise ValidationFailed({"target_id": _linked_already(kind, target)}) from None
+        raise ValidationFailed({"target_id": links.linked_already(kind, target)}) from None
     audit.record(card.workspace, "card.link", card, actor=actor, after={kind: target.ref})
     return link
-
-
-def _linked_already(kind: str, target: links.Target) -> str:
-    named = "" if kind == LinkKind.JOURNEY else f" ({target.label})"
-    return f"the card already links to {LinkKind(kind).label.lower()} {target.ref}{named}"
 
 
 def _deadline_board(errors: dict, workspace: Workspace, board, team) -> Board | None:

@@ -277,7 +277,9 @@ def bulk_edit(request, slug: Slug, payload: BulkIn):
     """Change many cards of a board at once, all or nothing. Only the fields sent change
     (``null`` empties a field; ``column`` and ``link`` cannot be emptied). Over a WIP limit
     the whole change is refused (422, ``cards.<id>.column`` or ``cards.<id>.assignee`` for
-    each card that would break one) unless ``override_reason`` is given."""
+    each card that would break one) unless ``override_reason`` is given. A ``link`` that a
+    selected card already has refuses it too (``cards.<id>.link.target_id``), reason or
+    not."""
     changes = payload.dict(exclude_unset=True, exclude={"cards", "override_reason", "link"})
     if changes.get("column", "") is None:
         raise ValidationFailed({"column": "a card cannot be in no column"})

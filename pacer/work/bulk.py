@@ -10,8 +10,10 @@ progress afterwards. Over a limit the whole change is refused, each card that wo
 one named with the reason (``cards.<id>.column`` / ``cards.<id>.assignee``), unless
 ``override_reason`` says why it must go over: then it is made, and each card's move and
 the audit log record that reason. A new estimate is checked the same way against the
-capacity of each sprint whose cards it changes (``cards.<id>.estimate``). Nothing is
-written when anything is refused.
+capacity of each sprint whose cards it changes (``cards.<id>.estimate``). A link is
+refused for each card that already links to what it names, by any spelling
+(``cards.<id>.link.target_id``, as the single add refuses it at ``target_id``); no reason
+lets that through. Nothing is written when anything is refused.
 """
 
 from dataclasses import dataclass
@@ -32,8 +34,13 @@ MAX_BULK = 200
 FIELDS = ("assignee", "due", "estimate", "swimlane", "column", "link", "add_label", "remove_label")
 
 
+LIMITS = ("column", "assignee", "estimate")  # the refusals a reason lets go over
+
+
 class BulkRefused(ValidationFailed):
-    """The change would break a WIP limit; ``per_card``: card id -> {field: reason}."""
+    """Cards the change cannot be made to; ``per_card``: card id -> {field: reason}, a
+    field of ``LIMITS`` (a WIP limit, a sprint's capacity) or ``link.target_id`` (the card
+    already has the link)."""
 
     def __init__(self, per_card: dict[int, dict[str, str]]):
         self.per_card = per_card
@@ -83,13 +90,13 @@ def _cleaned(board: Board, changes: dict, errors: dict) -> dict:
         if kind not in LinkKind.values:
             errors["link.kind"] = f"must be one of {', '.join(LinkKind.values)}"
         target = checks.text(errors, "link.target_id", target, 64)
+        found = None
         if "link.kind" not in errors and target:
             found = links.resolve(board.workspace, kind, target)
             if found is None:
                 label = LinkKind(kind).label.lower()
                 errors["link.target_id"] = f"there is no {label} '{target}' in this workspace"
-            target = found.ref if found else target
-        values["link"] = (kind, target)
+        values["link"] = (kind, found)
     for field in ("add_label", "remove_label"):
         if changes.get(field) not in (None, ""):
             found = checks.labels_of(errors, board, [changes[field]], limit=1, field=field)
@@ -198,8 +205,9 @@ def bulk_edit(
     breaches = _limits(board, cards, values)
     for card_id, over in _capacity(cards, values).items():
         breaches.setdefault(card_id, {})["estimate"] = over
-    if breaches and not reason:
-        raise BulkRefused(breaches)
+    refused = _refused(cards, {} if reason else breaches, _linked(cards, values))
+    if refused:
+        raise BulkRefused(refused)
     if values.get("add_label"):
         full = _full_of_labels(cards, values["add_label"])
         if full:
@@ -210,10 +218,34 @@ def bulk_edit(
     if "link" in values:
         kind, target = values["link"]
         CardLink.objects.bulk_create(
-            [CardLink(card=card, kind=kind, target_id=target) for card in cards],
-            ignore_conflicts=True,  # a card already linked to it keeps its one link
+            [CardLink(card=card, kind=kind, target_id=target.ref) for card in cards]
         )
     return Outcome(cards, moved, bool(breaches))
+
+
+def _linked(cards: list[Card], values: dict) -> dict[int, str]:
+    """Card id -> why the link cannot be added to it (it already links to that thing).
+    A link being added to a card at the same time holds the card's row (its key share),
+    so the cards' locks make this wait for it and see it."""
+    if "link" not in values:
+        return {}
+    kind, target = values["link"]
+    held = CardLink.objects.filter(card__in=cards, kind=kind, target_id=target.ref)
+    return dict.fromkeys(held.values_list("card_id", flat=True), links.linked_already(kind, target))
+
+
+def _refused(
+    cards: list[Card], breaches: dict[int, dict[str, str]], linked: dict[int, str]
+) -> dict[int, dict[str, str]]:
+    """Every refusal of the change by card, in board order."""
+    refused = {}
+    for card in cards:
+        found = dict(breaches.get(card.pk, {}))
+        if card.pk in linked:
+            found["link.target_id"] = linked[card.pk]
+        if found:
+            refused[card.pk] = found
+    return refused
 
 
 def _full_of_labels(cards: list[Card], label: Label) -> str:
@@ -268,7 +300,7 @@ def _apply(card: Card, values: dict, breaches: dict, reason: str, *, now, actor)
         **audit.snapshot(card, fields),
         "column": target.name,
         "swimlane": lane.name if lane else None,
-        **({"link": "/".join(values["link"])} if "link" in values else {}),
+        **({"link": f"{values['link'][0]}/{values['link'][1].ref}"} if "link" in values else {}),
         **({"labels": labels.note(added, removed)} if added or removed else {}),
         **({"override_reason": reason, "limits": breaches} if breaches else {}),
     }

@@ -90,3 +90,9 @@ def resolve(workspace: Workspace, kind: str, target_id: str) -> Target | None:
     if resolver is None:
         return Target(f"Journey {target_id}", ref=target_id)
     return resolver(workspace, target_id)
+
+
+def linked_already(kind: str, target: Target) -> str:
+    """Why a card cannot link to ``target`` again."""
+    named = "" if kind == LinkKind.JOURNEY else f" ({target.label})"
+    return f"the card already links to {LinkKind(kind).label.lower()} {target.ref}{named}"

@@ -128,6 +128,16 @@ def _prepared(cards: list, columns: list) -> dict:
     }
 
 
+# The bulk form's fields (swimlane and labels: when the board has them) and their ids.
+_BULK_FIELDS = {
+    *("assignee", "column", "due", "estimate", "link_kind", "link_target", "override_reason")
+}
+
+
+def _bulk_field_id(name: str) -> str:
+    return "bulk-override" if name == "override_reason" else f"bulk-{name.replace('_', '-')}"
+
+
 def _bulk_context(board, view, bulk_state: dict | None) -> dict:
     """The bulk form's refusal on the board: reasons by field, by card (each card shown
     marked too) and the cards still ticked."""
@@ -140,8 +150,21 @@ def _bulk_context(board, view, bulk_state: dict | None) -> dict:
             for item in cell.cards:
                 item.selected = str(item.pk) in selected
                 item.bulk_errors = list(per_card.get(item.pk, {}).values())
+    errors = state.get("errors", {})
+    fields = set(_BULK_FIELDS) if errors else set()  # read only when refused
+    if errors and view.swimlanes:
+        fields.add("swimlane")
+    if errors and board.labels.exists():
+        fields |= {"add_label", "remove_label"}
+    refusals = {field for found in per_card.values() for field in found}
     return {
-        "bulk_errors": state.get("errors", {}),
+        "bulk_errors": errors,
+        "bulk_error_items": [
+            (_bulk_field_id(name) if name in fields else "", name, reason)
+            for name, reason in errors.items()
+        ],
+        "bulk_over_limit": bool(refusals & set(bulk.LIMITS)),
+        "bulk_linked": "link.target_id" in refusals,
         "bulk_card_errors": [
             (card_id, titles.get(card_id, card_id), " ".join(dict.fromkeys(found.values())))
             for card_id, found in per_card.items()
@@ -368,6 +391,18 @@ def _bulk_changes(data) -> dict:
     return changes
 
 
+def _linked_summary(per_card: dict[int, dict[str, str]]) -> dict[str, str]:
+    """The link field's refusal when selected cards already have the link (each card
+    says what it links to)."""
+    linked = sum("link.target_id" in found for found in per_card.values())
+    if not linked:
+        return {}
+    cards = (
+        "1 selected card already links" if linked == 1 else f"{linked} selected cards already link"
+    )
+    return {"link_target": f"{cards} to it"}
+
+
 @require_POST
 @page("work.edit")
 def bulk_edit(request, slug: str):
@@ -389,7 +424,7 @@ def bulk_edit(request, slug: str):
         per_card = getattr(error, "per_card", {})
         form_names = {"link.kind": "link_kind", "link.target_id": "link_target"}
         field_errors = {form_names.get(k, k): v for k, v in error.errors.items()}
-        field_errors = {} if per_card else field_errors
+        field_errors = _linked_summary(per_card) if per_card else field_errors
         return _board_page(
             request,
             board,

@@ -14,6 +14,7 @@ from pacer.core.models import AuditEntry
 from pacer.planning.actions import create_campaign
 from pacer.work import actions, bulk
 from pacer.work.models import Card, CardEvent, CardLink
+from tests.web.error_links import broken_error_links
 from tests.work.conftest import NOW, column
 
 pytestmark = pytest.mark.django_db
@@ -83,21 +84,17 @@ def test_one_change_sets_every_field_of_every_selected_card(board, admin, bob, w
     assert untouched.events.count() == 1
 
 
-def test_null_empties_a_field_and_a_second_link_is_not_doubled(board, bob, workspace):
-    create_campaign(workspace, "spring", "email", name="Spring sale")
+def test_null_empties_a_field(board, bob):
     lane = board.swimlanes.get(name="Standard")
     [card] = _cards(board, "a", assignee=bob.pk, due="2026-03-09", estimate=3, swimlane=lane.pk)
-    actions.add_link(card, "campaign", "spring")
     bulk.bulk_edit(
         board,
         [card.pk],
         {"assignee": None, "due": None, "estimate": None, "swimlane": None},
         now=NOW,
     )
-    bulk.bulk_edit(board, [card.pk], {"link": ("campaign", "spring")}, now=NOW)
     card.refresh_from_db()
     assert (card.assignee, card.due, card.estimate, card.swimlane) == (None, None, None, None)
-    assert CardLink.objects.count() == 1
     assert card.events.count() == 1  # same column: no move in its history
 
 
@@ -229,10 +226,12 @@ def test_the_board_page_shows_each_refused_card_and_keeps_the_selection(ada, boa
     page = refused.content.decode()
     reason = "&#x27;Doing&#x27; would hold 3 cards, its WIP limit is 2"
     for card in cards:
-        assert f'<a href="#card-{card.pk}">{card.title}</a>: {reason}' in page
+        assert f'<a href="#select-{card.pk}">{card.title}</a>: {reason}' in page
         assert f'value="{card.pk}" form="bulk-form" id="select-{card.pk}"' in page
     assert page.count('aria-label="Select a" checked') == 1
     assert page.count(f'<p class="field-error work-card-error">{reason}</p>') == 3
+    assert "Give a reason below to go over the limit for all of them" in page
+    assert broken_error_links(page) == []  # each card's line lands on its tick box
     done = ada.post(
         "/work/boards/brand-board/bulk/", {**form, "override_reason": "all hands"}, follow=True
     )
@@ -240,7 +239,10 @@ def test_the_board_page_shows_each_refused_card_and_keeps_the_selection(ada, boa
     assert set(doing.cards.values_list("assignee", "due")) == {(None, None)}
     bad = ada.post("/work/boards/brand-board/bulk/", {"cards": ids, "estimate": "lots"})
     assert bad.status_code == 422
-    assert "must be a whole number of points" in bad.content.decode()
+    assert '<a href="#bulk-estimate">estimate: must be a whole number of points</a>' in (
+        bad.content.decode()
+    )
+    assert broken_error_links(bad.content.decode()) == []
 
 
 def test_bulk_edit_over_the_api(board, workspace, admin, bob, client):

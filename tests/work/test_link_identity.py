@@ -1,9 +1,9 @@
 """A card's link has one identity: the id of what it names. A campaign named by its key is
 stored under its id, so the same campaign cannot be linked twice (once by key, once by
 id): the second is refused at ``target_id`` on the page (422, inline, the typed value
-kept) and in the API (422), with nothing written; a bulk link to it keeps the card's one
-link. A campaign deleted and made again with the same key is a new campaign: the old link
-does not follow the key to it."""
+kept) and in the API (422), with nothing written; so is a bulk link to it (per card,
+``tests/work/test_bulk_links.py``). A campaign deleted and made again with the same key
+is a new campaign: the old link does not follow the key to it."""
 
 import pytest
 from django.test import Client
@@ -78,16 +78,17 @@ def test_a_campaign_made_again_under_a_deleted_ones_key_is_not_the_old_link(
     )
 
 
-def test_a_bulk_link_by_key_to_a_card_linked_by_id_keeps_one_link(board, card, spring):
+def test_a_bulk_link_by_key_to_a_card_linked_by_id_is_refused_for_that_card(board, card, spring):
     other = actions.create_card(board, title="other", now=NOW)
     actions.add_link(card, "campaign", str(spring.pk))
+    before = _written()
 
-    bulk.bulk_edit(board, [card.pk, other.pk], {"link": ["campaign", "spring"]}, now=NOW)
+    with pytest.raises(bulk.BulkRefused) as refused:
+        bulk.bulk_edit(board, [card.pk, other.pk], {"link": ["campaign", "spring"]}, now=NOW)
 
-    assert sorted(CardLink.objects.values_list("card_id", "target_id")) == [
-        (card.pk, str(spring.pk)),
-        (other.pk, str(spring.pk)),
-    ]
+    reason = f"the card already links to campaign {spring.pk} (Spring sale)"
+    assert refused.value.errors == {f"cards.{card.pk}.link.target_id": reason}
+    assert _written() == before
 
 
 @pytest.fixture

@@ -58,8 +58,13 @@ def test_ids_no_row_can_have_are_refused_at_the_field(workspace, card, target_id
     assert CardLink.objects.count() == 0
 
 
-def test_a_bulk_link_is_stored_under_the_plain_id_and_not_doubled(workspace, board, card):
+def test_a_bulk_link_is_stored_under_the_plain_id_and_refused_when_doubled(workspace, board, card):
     asset = Asset.objects.create(workspace=workspace, name="Poster", pk=10**18)
-    actions.add_link(card, "asset", str(asset.pk))
     bulk.bulk_edit(board, [card.pk], {"link": ["asset", f"+{asset.pk}"]}, now=NOW)
+    assert list(card.links.values_list("target_id", flat=True)) == [str(10**18)]
+    with pytest.raises(bulk.BulkRefused) as refused:
+        bulk.bulk_edit(board, [card.pk], {"link": ["asset", f"0{asset.pk}"]}, now=NOW)
+    assert refused.value.errors == {
+        f"cards.{card.pk}.link.target_id": f"the card already links to asset {10**18} (Poster)"
+    }
     assert list(card.links.values_list("target_id", flat=True)) == [str(10**18)]
