@@ -51,6 +51,7 @@ def test_a_message_the_relay_never_accepted_does_not_count(workspace, smtp, now)
         assert deliver() == 0
     refused = Message.objects.get(broadcast=first)
     assert (refused.status, refused.attempts, refused.sent_at) == ("failed", MAX_ATTEMPTS, None)
+    assert refused.reason == f"gave up after {MAX_ATTEMPTS}: 451 4.3.0 try later"
     smtp.refuse = {}
     second = make_broadcast(workspace)
     actions.queue_broadcast(workspace, second.pk)
