@@ -201,6 +201,21 @@ def test_a_refusal_from_500_up_is_permanent_and_one_below_is_temporary(workspace
     ]
 
 
+def test_without_an_smtp_host_each_message_is_written_whole_to_the_file_outbox(
+    workspace, now, settings, tmp_path
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    person(workspace, "ada@x.test", "Ada")
+    actions.queue_broadcast(workspace, setup_broadcast(workspace).pk)
+    assert deliver() == 1
+    message = Message.objects.get()
+    assert (message.status, message.sent_at) == ("sent", now["at"])
+    assert sorted(p.name for p in (tmp_path / "messages").iterdir()) == [f"{message.pk}.eml"]
+    written = message_from_bytes((tmp_path / "messages" / f"{message.pk}.eml").read_bytes())
+    assert written["To"] == "ada@x.test"
+
+
 def test_a_claim_left_by_a_dead_worker_is_taken_again_when_its_lease_ends(
     workspace, smtp, now, settings
 ):
