@@ -18,7 +18,6 @@ read, model and lookback.
 """
 
 import re
-from datetime import timedelta
 from functools import lru_cache
 
 import polars as pl
@@ -111,14 +110,6 @@ def _is_broadcast(label: str) -> bool:
 
 def _other_currency(workspace_id: int, currency: str, orders: pl.DataFrame) -> set[int]:
     """The ids of ``orders`` placed in another currency than ``currency`` (the warehouse
-    keeps no currency: read from the orders as stored)."""
+    keeps no currency: read from the orders as stored, by id, only those)."""
     workspace = Workspace(pk=workspace_id)
-    placed = orders["placed_at"]
-    rows = people.orders_placed(
-        workspace,
-        sorted(set(orders["contact_id"].to_list())),
-        placed.min() - timedelta(seconds=1),
-        placed.max() + timedelta(seconds=1),
-    )
-    wanted = set(orders["journey_id"].to_list())
-    return {row[0] for row in rows if row[0] in wanted and row[4] != currency}
+    return people.orders_in_other_currency(workspace, orders["journey_id"].to_list(), currency)

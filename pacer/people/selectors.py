@@ -247,6 +247,18 @@ def orders_placed(
     return rows
 
 
+def orders_in_other_currency(
+    workspace: Workspace, order_ids: Iterable[int], currency: str
+) -> set[int]:
+    """The ids, among ``order_ids``, of the workspace's orders placed in another currency
+    than ``currency`` (ids of no order of the workspace are left out)."""
+    wanted, found = sorted(set(order_ids)), set()
+    for start in range(0, len(wanted), CHUNK):
+        orders = Order.objects.filter(workspace=workspace, pk__in=wanted[start : start + CHUNK])
+        found.update(orders.exclude(currency=currency).values_list("id", flat=True))
+    return found
+
+
 def orders_after(
     workspace: Workspace, after_id: int, limit: int
 ) -> list[tuple[int, int, int | None, datetime]]:

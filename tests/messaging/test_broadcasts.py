@@ -185,6 +185,37 @@ def test_a_hard_bounce_fails_and_suppresses_a_soft_one_is_retried(workspace, smt
     assert [rcpt for _, rcpt, _ in smtp.messages] == [["busy@x.test"]]
 
 
+def test_a_refusal_from_500_up_is_permanent_and_one_below_is_temporary(workspace, smtp, now):
+    person(workspace, "bad@x.test")
+    person(workspace, "odd@x.test")
+    smtp.refuse = {"bad@x.test": "500 5.1.3 bad address syntax", "odd@x.test": "499 4.0.0 odd"}
+    actions.queue_broadcast(workspace, setup_broadcast(workspace).pk)
+    assert deliver() == 0
+    state = Message.objects.order_by("email").values_list("email", "status", "reason")
+    assert list(state) == [
+        ("bad@x.test", "failed", "500 5.1.3 bad address syntax"),
+        ("odd@x.test", "queued", "499 4.0.0 odd"),
+    ]
+    assert list(SuppressedAddress.objects.values_list("email", "reason")) == [
+        ("bad@x.test", "hard_bounce")
+    ]
+
+
+def test_without_an_smtp_host_each_message_is_written_whole_to_the_file_outbox(
+    workspace, now, settings, tmp_path
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    person(workspace, "ada@x.test", "Ada")
+    actions.queue_broadcast(workspace, setup_broadcast(workspace).pk)
+    assert deliver() == 1
+    message = Message.objects.get()
+    assert (message.status, message.sent_at) == ("sent", now["at"])
+    assert sorted(p.name for p in (tmp_path / "messages").iterdir()) == [f"{message.pk}.eml"]
+    written = message_from_bytes((tmp_path / "messages" / f"{message.pk}.eml").read_bytes())
+    assert written["To"] == "ada@x.test"
+
+
 def test_a_claim_left_by_a_dead_worker_is_taken_again_when_its_lease_ends(
     workspace, smtp, now, settings
 ):

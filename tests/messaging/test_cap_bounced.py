@@ -7,9 +7,9 @@ from email import message_from_bytes
 
 import pytest
 
-from pacer.messaging import actions, bounces, rules
+from pacer.messaging import actions, bounces, rules, webhooks
 from pacer.messaging.delivery import MAX_ATTEMPTS, deliver
-from pacer.messaging.models import Message, MessageEvent
+from pacer.messaging.models import Message, MessageEvent, SuppressedAddress, WebhookDelivery
 from tests.messaging.conftest import person
 from tests.messaging.test_bounces import dsn
 from tests.messaging.test_scheduling import make_broadcast
@@ -51,9 +51,41 @@ def test_a_message_the_relay_never_accepted_does_not_count(workspace, smtp, now)
         assert deliver() == 0
     refused = Message.objects.get(broadcast=first)
     assert (refused.status, refused.attempts, refused.sent_at) == ("failed", MAX_ATTEMPTS, None)
+    assert refused.reason == f"gave up after {MAX_ATTEMPTS}: 451 4.3.0 try later"
     smtp.refuse = {}
     second = make_broadcast(workspace)
     actions.queue_broadcast(workspace, second.pk)
     assert deliver() == 1
     assert [rcpt for _, rcpt, _ in smtp.messages] == [["ada@x.test"]]
     assert Message.objects.get(broadcast=second).status == "sent"
+
+
+def test_a_capped_groups_refused_recipients_fail_or_wait_as_uncapped_ones_do(workspace, smtp, now):
+    """Under a cap the group goes through ``_send_capped``: a 5xx fails the message and
+    suppresses the address with its bounced event, a 4xx leaves it queued for the next
+    run, and neither counts towards the cap."""
+    rules.save_settings(workspace, time_zone="UTC", cap_count=1, cap_days=7)
+    webhooks.add_webhook(workspace, url="https://hooks.example/y", event_types=["message.bounced"])
+    for email in ("ada@x.test", "gone@x.test", "busy@x.test"):
+        person(workspace, email)
+    smtp.refuse = {"gone@x.test": "550 5.1.1 no such user", "busy@x.test": "451 4.3.0 try later"}
+    broadcast = make_broadcast(workspace)
+    actions.queue_broadcast(workspace, broadcast.pk)
+    assert deliver() == 1
+    state = Message.objects.order_by("email").values_list(
+        "email", "status", "reason", "attempts", "claimed_until"
+    )
+    assert list(state) == [
+        ("ada@x.test", "sent", "", 1, None),
+        ("busy@x.test", "queued", "451 4.3.0 try later", 1, None),
+        ("gone@x.test", "failed", "550 5.1.1 no such user", 1, None),
+    ]
+    suppressed = SuppressedAddress.objects.values_list("workspace", "email", "reason")
+    assert list(suppressed) == [(workspace.pk, "gone@x.test", "hard_bounce")]
+    gone = Message.objects.get(email="gone@x.test")
+    bounced = WebhookDelivery.objects.values_list("key", "payload__data__reason")
+    assert list(bounced) == [(f"message.bounced:{gone.pk}", "550 5.1.1 no such user")]
+    smtp.refuse = {}
+    assert deliver() == 1  # busy's retry, within the cap (the refusal did not count)
+    assert [rcpt for _, rcpt, _ in smtp.messages] == [["ada@x.test"], ["busy@x.test"]]
+    assert smtp.tried["gone@x.test"] == 1

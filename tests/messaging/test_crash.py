@@ -83,6 +83,7 @@ def test_kills_at_random_moments_lose_nothing_and_duplicate_only_what_was_in_fli
     actions.suppress(workspace, "p13@x.test", "unsubscribe")  # after it was queued
     port = settings.EMAIL_PORT
     in_flight = []  # per kill: messages the relay received in the killed run, not marked
+    flown: Counter = Counter()  # per address: its copies in flight at the kills, all kills
     for _ in range(KILLS):
         point = chance.choice(sorted(POINTS))
         nth = chance.randint(1, POINTS[point])
@@ -103,10 +104,14 @@ def test_kills_at_random_moments_lose_nothing_and_duplicate_only_what_was_in_fli
         unmarked = set(Message.objects.filter(status="queued").values_list("email", flat=True))
         marked = set(Message.objects.filter(status="sent").values_list("email", flat=True))
         assert marked <= set(copies), f"seed {seed}: marked sent, never received"
-        in_flight.append(sum(copies[e] - copies_before[e] for e in unmarked))
+        left = Counter({e: copies[e] - copies_before[e] for e in unmarked})
+        flown.update(left)
+        in_flight.append(left.total())
         assert in_flight[-1] <= GROUP, f"seed {seed}: {in_flight[-1]} in flight at {point}"
         if point == "messaging.claimed":
             assert in_flight[-1] == 0, f"seed {seed}: sent before the claim point"
+        if point == "messaging.accepted":  # the relay has the one at the point, unmarked
+            assert in_flight[-1] >= 1, f"seed {seed}: the accepted message was marked"
     status, output = sender(port, "", tmp_path)
     assert status == 0, output
     received = Counter(rcpt for _, (rcpt,), _ in smtp.messages)
@@ -134,6 +139,11 @@ def test_kills_at_random_moments_lose_nothing_and_duplicate_only_what_was_in_fli
         f"{len(failed)} given up ({len(failed - set(received))} never received)"
     )
     assert duplicates + given_up_received == sum(in_flight), f"seed {seed}"
+    # message by message: each copy the relay took is the message's one delivery (it ended
+    # sent) or one it had when a kill left the message unmarked, none else
+    ended_sent = {e for e, status in statuses.items() if status == "sent"}
+    expected = Counter({e: (e in ended_sent) + flown[e] for e in set(received) | ended_sent})
+    assert received == expected, f"seed {seed}"
 
 
 def test_a_kill_in_a_capped_group_leaves_only_that_group_in_flight_and_the_cap_holds(
