@@ -16,6 +16,7 @@ from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
 from pacer.planning.budget_actions import plan_lines
+from pacer.planning.close_selectors import close_report
 from pacer.planning.models import PlanFact
 from pacer.planning.plan_actions import create_node
 from pacer.planning.rollups import Figures, team_figures, tree
@@ -125,3 +126,15 @@ def test_a_teams_money_is_read_from_the_index_that_starts_with_the_team(workspac
         assert "Filter" not in found, found
     else:
         assert "COVERING INDEX node_sum_team (workspace_id=? AND team_id=?)" in found, found
+
+
+def test_the_scoped_close_reads_the_orders_once_not_once_a_month(workspace, plan):
+    performance = {_team(workspace, "performance")}
+    every = _queries(lambda: close_report(workspace, 2026))
+    scoped = _queries(lambda: close_report(workspace, 2026, performance))
+    # lines, orders, invoices, actual, closed months, the open orders and their invoices
+    # for the accruals of all twelve months (not two queries a month), the nodes' teams
+    assert (every, scoped) == (7, 11)
+    rows = close_report(workspace, 2026, performance)
+    assert [row.accrued for row in rows] == [0, 9000, 5000, 5000, 5000, 5000, 5000, 5000,
+                                             5000, 5000, 5000, 5000]  # fmt: skip
