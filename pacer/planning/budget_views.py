@@ -3,7 +3,6 @@ transfers (requested, approved or rejected), exchange rates and the approval thr
 vendors, purchase orders and their invoices."""
 
 from datetime import date
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
@@ -18,7 +17,7 @@ from pacer.planning.models import BudgetTransfer, PurchaseOrder, Vendor
 from pacer.planning.money import money_column
 from pacer.planning.plan_views import node_page
 from pacer.planning.rollups import accruals
-from pacer.planning.scope import ALL, TeamScope, team_filter, team_query
+from pacer.planning.scope import ALL, TeamScope, kept_team, scoped_address, team_filter
 from pacer.planning.spend_views import parse_day
 from pacer.web.address import show_at
 from pacer.web.filters import FilterBar
@@ -160,7 +159,7 @@ def _budgets_page(request, refused: str = "", typed: dict | None = None, errors=
         "bar": bar,
         "scope": scope,
         "all_teams_url": bar.url(team=ALL),
-        "team_query": team_query(request, scope),
+        "kept_team": kept_team(request, scope),
         "pending": pending,
         "transfers": _transfer_table(request, scope),
         "rates": plan_selectors.rates(workspace)[:100],
@@ -187,9 +186,7 @@ def _budgets_page(request, refused: str = "", typed: dict | None = None, errors=
 
 def _back_to_budgets(request) -> HttpResponseRedirect:
     """The budgets page at the team scope the form was posted from (its ``?team``)."""
-    team = request.GET.get("team", "")
-    query = f"?{urlencode({'team': team})}" if team else ""
-    return HttpResponseRedirect(reverse("budgets") + query)
+    return HttpResponseRedirect(scoped_address("budgets", team=kept_team(request)))
 
 
 @page("budgets.manage")

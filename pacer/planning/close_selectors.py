@@ -116,19 +116,19 @@ def close_report(
         .order_by()
     )
     actual = _actual(workspace, start, end, team_ids)
-    in_scope = _lines(workspace, team_ids, "line__")
+    months = [date(year, number, 1) for number in range(1, 13)]
+    ends = [m.replace(day=calendar.monthrange(year, m.month)[1]) for m in months]
+    accruals = accrued(workspace, ends, _lines(workspace, team_ids, "line__"))
     closed = closed_months(workspace)
     rows = []
-    for number in range(1, 13):
-        month = date(year, number, 1)
-        month_end = month.replace(day=calendar.monthrange(year, number)[1])
+    for month, month_end in zip(months, ends, strict=True):
         row = CloseRow(
             month,
             planned=planned.get(month, ZERO),
             committed=committed.get(month, ZERO),
             invoiced=invoiced.get(month, ZERO),
             actual=actual.get(month, ZERO),
-            accrued=accrued(workspace, month_end, in_scope),
+            accrued=accruals[month_end],
         )
         if month in closed:
             found = closed[month]
@@ -138,25 +138,33 @@ def close_report(
     return rows
 
 
-def accrued(workspace: Workspace, as_of: date, lines: Q | None = None) -> Decimal:
-    """Money committed by orders issued on or before ``as_of`` and not invoiced by then,
-    order by order (never below 0 for one order), summed: what a month closing on
-    ``as_of`` accrues. Cancelled and closed orders accrue nothing. ``lines``: only the
-    orders against those lines (a condition on the order, such as ``line__team_id``)."""
-    orders = dict(
+def accrued(workspace: Workspace, ends: list[date], lines: Q | None = None) -> dict:
+    """For each day of ``ends``: the money committed by orders issued on or before it and
+    not invoiced by then, order by order (never below 0 for one order), summed: what a
+    month closing that day accrues. Cancelled and closed orders accrue nothing.
+    ``lines``: only the orders against those lines (a condition on the order, such as
+    ``line__team_id``). Two queries whatever the number of days (the orders and their
+    invoices up to the last day), not two a day."""
+    last = max(ends)
+    orders = list(
         PurchaseOrder.objects.filter(lines or Q())
-        .filter(workspace=workspace, issued_on__lte=as_of, status=PurchaseOrder.Status.OPEN)
-        .values_list("pk", "amount_base")
+        .filter(workspace=workspace, issued_on__lte=last, status=PurchaseOrder.Status.OPEN)
+        .values_list("pk", "issued_on", "amount_base")
     )
-    billed = dict(
-        Invoice.objects.filter(
-            order__workspace=workspace,
-            order__issued_on__lte=as_of,
-            order__status=PurchaseOrder.Status.OPEN,
-            invoiced_on__lte=as_of,
-        )
-        .values("order_id")
-        .annotate(total=Sum("amount_base"))
-        .values_list("order_id", "total")
-    )
-    return sum((max(amount - billed.get(pk, ZERO), ZERO) for pk, amount in orders.items()), ZERO)
+    invoices: dict[int, list[tuple[date, Decimal]]] = {}
+    for order_id, day, amount in Invoice.objects.filter(
+        order__workspace=workspace,
+        order__issued_on__lte=last,
+        order__status=PurchaseOrder.Status.OPEN,
+        invoiced_on__lte=last,
+    ).values_list("order_id", "invoiced_on", "amount_base"):
+        invoices.setdefault(order_id, []).append((day, amount))
+    found = {}
+    for end in ends:
+        total = ZERO
+        for pk, issued_on, amount in orders:
+            if issued_on <= end:
+                billed = sum((a for day, a in invoices.get(pk, ()) if day <= end), ZERO)
+                total += max(amount - billed, ZERO)
+        found[end] = total
+    return found

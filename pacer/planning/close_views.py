@@ -4,8 +4,6 @@ A month is closed for the whole workspace, its figures recorded for every team. 
 and reopen forms post to the page's ``team`` (in their address), which the page they
 answer with keeps: the redirect after one, and the page of a refused one."""
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -17,7 +15,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
 from pacer.planning import close_actions
 from pacer.planning.close_selectors import close_report
-from pacer.planning.scope import ALL, team_filter
+from pacer.planning.scope import ALL, kept_team, scoped_address, team_filter
 from pacer.web.address import show_at
 from pacer.web.filters import Choice, FilterBar
 
@@ -38,7 +36,7 @@ def _month_close_page(request, month: str = "", reason: str = "", errors=None, r
     this_year = timezone.localdate(clock.now()).year
     years = _years(this_year)
     refused_year = month[:4] if month[:4] in dict(years) else str(this_year)
-    team = request.GET.get("team", "")
+    team = kept_team(request)
     show_at(request, _address(refused_year, team) if errors else reverse("budget-close"))
     scope = team_filter(request)
     bar = FilterBar(
@@ -56,7 +54,7 @@ def _month_close_page(request, month: str = "", reason: str = "", errors=None, r
         "year": year,
         "rows": rows,
         "scope": scope,
-        "all_teams_url": bar.url(team=ALL),
+        "all_teams_url": _address(str(year), ALL),
         "can_close": can_close,
         "can_reopen": can_reopen,
         "refused_month": month,
@@ -84,16 +82,13 @@ def _fields_of(rows, month: str, can_close: bool, can_reopen: bool) -> str:
 def _address(year: str, team: str) -> str:
     """The close page's address at ``year`` (digits; none: this year) and ``team`` (none:
     the viewer's default)."""
-    query = {"year": year} if year.isdecimal() else {}
-    if team:
-        query["team"] = team
-    return reverse("budget-close") + (f"?{urlencode(query)}" if query else "")
+    return scoped_address("budget-close", team=team, year=year if year.isdecimal() else "")
 
 
 def _back(request) -> HttpResponseRedirect:
     """The close page at the posted month's year and the team scope it was posted from."""
     year = str(request.POST.get("month", ""))[:4]
-    return HttpResponseRedirect(_address(year, request.GET.get("team", "")))
+    return HttpResponseRedirect(_address(year, kept_team(request)))
 
 
 @page("budgets.manage")

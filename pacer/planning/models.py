@@ -482,3 +482,19 @@ class NodeSum(models.Model):
                 name="node_sum_key",
             )
         ]
+        indexes = [
+            # a team's money per node (the team-scoped plan tree, ``rollups.team_figures``)
+            # read from the index alone: the team's rows only, in node order
+            models.Index(
+                fields=[
+                    "workspace",
+                    "team_id",
+                    "node",
+                    "planned",
+                    "committed",
+                    "invoiced",
+                    "actual",
+                ],
+                name="node_sum_team",
+            )
+        ]

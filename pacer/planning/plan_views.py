@@ -20,10 +20,11 @@ from pacer.planning.rollups import line_figures, team_rows, tree
 from pacer.planning.scope import (
     ALL,
     SCOPED_PAGES,
+    kept_team,
     label_teams,
     owner_of,
+    scoped_address,
     team_filter,
-    team_query,
 )
 from pacer.planning.spend_views import parse_day
 from pacer.teams import selectors as teams
@@ -68,7 +69,7 @@ def plan_tree(request):
         "bar": bar,
         "scope": scope,
         "all_teams_url": bar.url(team=ALL),
-        "team_query": team_query(request, scope),
+        "kept_team": kept_team(request, scope),
         "can_manage": allows(request.role, "plans.manage"),
         "can_see_money": allows(request.role, "budgets.view"),
     }
@@ -287,14 +288,14 @@ def node_page(request, node: PlanNode, refused: str = "", typed=None, errors=Non
         "node": node,
         "owner": owner,
         "scoped_links": [
-            (f"{reverse(name)}?team={owner.key}", label) for name, label in SCOPED_PAGES
+            (scoped_address(name, team=owner.key), label) for name, label in SCOPED_PAGES
         ]
         if owner
         else [],
         "bar": bar,
         "scope": scope,
         "all_teams_url": bar.url(team=ALL),
-        "team_query": team_query(request, scope),
+        "kept_team": kept_team(request, scope),
         "row": rows[0],
         "children": [r for r in rows if r.depth == 1],
         "ancestors": _ancestors(node),
@@ -387,6 +388,6 @@ def timeline(request):
         "year": values["year"],
         "scope": scope,
         "all_teams_url": bar.url(team=ALL),
-        "team_query": team_query(request, scope),
+        "kept_team": kept_team(request, scope),
     }
     return render(request, "planning/timeline.html", context)

@@ -13,7 +13,7 @@ from pacer.metrics.labels import MODEL_LABELS
 from pacer.planning import results as planning_results
 from pacer.planning.models import Vendor
 from pacer.planning.money import money_column
-from pacer.planning.scope import ALL, TeamScope, team_filter, team_lines, team_query
+from pacer.planning.scope import ALL, TeamScope, kept_team, team_filter, team_lines
 from pacer.warehouse.sync import default_store
 from pacer.web.filters import Choice, DateRange, FilterBar
 from pacer.web.tables import Column, Table
@@ -112,7 +112,7 @@ def results(request):
         "bar": bar,
         "scope": scope,
         "all_teams_url": bar.url(team=ALL),
-        "team_query": team_query(request, scope),
+        "kept_team": kept_team(request, scope),
         "found": found,
         "problem": problem,
         "model_label": MODEL_LABELS[bar.values["model"]],

@@ -23,7 +23,7 @@ from pacer.planning.budget_actions import committed_base
 from pacer.planning.models import (
     BudgetLine,
     Invoice,
-    PlanFact,
+    NodeSum,
     PlanNode,
     PurchaseOrder,
     SpendEntry,
@@ -207,12 +207,14 @@ def team_figures(
     """Each node's own figures (of the nodes ``node_ids``; all when None) counting only
     the money of ``team_ids`` (a line's team, else its node's inherited one: the facts'
     rule, ``pacer.planning.facts``); the spend no line matched is in ``actual`` there, so
-    ``unplanned`` stays 0 and ``spent`` is the same sum."""
-    facts = PlanFact.objects.filter(workspace=workspace, team_id__in=sorted(team_ids))
+    ``unplanned`` stays 0 and ``spent`` is the same sum. Read from the facts summed over
+    months (``NodeSum``, by its index ``node_sum_team``: the teams' rows alone, a twelfth
+    of their facts), so a node holding none of their money has no figures here."""
+    sums = NodeSum.objects.filter(workspace=workspace, team_id__in=sorted(team_ids))
     if node_ids is not None:
-        facts = facts.filter(node_id__in=node_ids)
+        sums = sums.filter(node_id__in=node_ids)
     rows = (
-        facts.values("node_id")
+        sums.values("node_id")
         .annotate(**{m: Sum(m) for m in ("planned", "committed", "invoiced", "actual")})
         .order_by()
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.db.models import Q
+from django.urls import reverse
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
@@ -114,10 +115,24 @@ def team_filter(request) -> TeamScope:
     return TeamScope(Choice("team", "Team", options, default=default), mine, own)
 
 
-def team_query(request, scope: TeamScope) -> str:
-    """``?team=...`` for a link to a node's page that keeps the team the URL chose (""
-    when it chose none: the node's page has the same default)."""
-    return f"?{urlencode({'team': scope.value})}" if "team" in request.GET else ""
+def scoped_address(url_name: str, *args: object, team: str = "", **params: object) -> str:
+    """The address of the page ``url_name`` (``args``: its URL's, such as a node's id)
+    at the ``team`` filter's choice (none: the page's default, left out) and with the
+    other parameters ``params`` (those empty or None left out), ``team`` last: the one
+    way the planning pages build a link, form action or redirect that keeps a team."""
+    query = {name: str(value) for name, value in params.items() if value not in ("", None)}
+    if team:
+        query["team"] = team
+    return reverse(url_name, args=args) + (f"?{urlencode(query)}" if query else "")
+
+
+def kept_team(request, scope: TeamScope | None = None) -> str:
+    """The team choice a page's links and redirects keep: the one its URL made ("" when
+    it made none: the next page has the same default), as ``scope`` read it when given
+    (an unknown choice is then the default it fell back to)."""
+    if "team" not in request.GET:
+        return ""
+    return scope.value if scope is not None else request.GET["team"]
 
 
 def chosen_team_ids(workspace: Workspace, user_id: int, role: str, choice: str) -> set[int] | None:

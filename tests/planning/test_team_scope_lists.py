@@ -133,7 +133,7 @@ def test_the_monthly_close_shows_the_money_of_a_members_teams_and_says_so(worksp
     assert figures(rows["02"]) == (0, 0, 0, 0, 9000)  # the order issued 20 February
     assert figures(rows["05"]) == (0, 0, 0, 0, 5000)  # Brand's 43,200 and PO-002: not mine
     assert "Showing the money of your teams (Performance)." in page
-    assert 'href="?year=2026&amp;team=all" id="team-scope-all"' in page
+    assert 'href="/budgets/close/?year=2026&amp;team=all" id="team-scope-all"' in page
     assert 'id="close-whole"' in page
     rows, page = close_rows(performer, "&team=all")
     # every team: the TV and the campaign-less email spend are in March's actual too
