@@ -64,7 +64,7 @@ def line_new(request, node_id: int):
             return node_page(request, node, "line", typed, errors)
         done = "planned" if result["created"] else "changed" if result["updated"] else "kept"
         messages.success(request, f"Budget line {done}.")
-    return HttpResponseRedirect(reverse("plan-node", args=[node.pk]))
+    return HttpResponseRedirect(scoped_address("plan-node", node.pk, team=kept_team(request)))
 
 
 def _of_scope(transfers, scope: TeamScope, workspace):

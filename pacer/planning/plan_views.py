@@ -260,7 +260,7 @@ def node_envelopes(request, node_id: int):
             }
             return node_page(request, node, "envelopes", typed, errors)
         messages.success(request, "Envelopes saved.")
-    return HttpResponseRedirect(reverse("plan-node", args=[node.pk]))
+    return HttpResponseRedirect(scoped_address("plan-node", node.pk, team=kept_team(request)))
 
 
 @page("plans.view")

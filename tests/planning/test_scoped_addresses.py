@@ -12,7 +12,7 @@ import pytest
 from pacer.core.models import AuditEntry
 from pacer.core.roles import Role
 from pacer.planning.close_actions import close_month
-from pacer.planning.models import BudgetTransfer, ClosedMonth, FxRate
+from pacer.planning.models import BudgetLine, BudgetTransfer, ClosedMonth, FxRate
 from pacer.planning.scope import scoped_address
 from tests.planning.scope_fixture import build_team_plan, login
 
@@ -112,3 +112,27 @@ def test_node_links_keep_the_team_the_url_chose_and_nothing_otherwise(workspace,
     assert f'href="/plans/{leaf}/"' in default and f"/plans/{leaf}/?team" not in default
     timeline = performer.get("/plans/timeline/?year=2026&team=all").content.decode()
     assert f'href="/plans/{leaf}/?team=all"' in timeline
+
+
+NODE_ACTIONS = re.compile(r'<form method="post" action="(/plans/\d+/(?:lines|envelopes)/[^"]*)"')
+
+
+def test_the_node_pages_line_and_envelope_forms_keep_the_team_through_their_redirects(
+    workspace, plan
+):
+    admin = login(workspace, "ari", Role.ADMIN, ["performance"])
+    leaf = plan["leaf"].pk
+    page = admin.get(f"/plans/{leaf}/?team=performance").content.decode().replace("&amp;", "&")
+    assert set(NODE_ACTIONS.findall(page)) >= {f"/plans/{leaf}/lines/?team=performance"}
+    lines = BudgetLine.objects.filter(node_id=leaf).count()
+    planned = admin.post(
+        f"/plans/{leaf}/lines/?team=performance",
+        {"month": "2026-07", "channel": "paid_search", "amount": "10"},
+    )
+    assert (planned.status_code, planned["Location"]) == (302, f"/plans/{leaf}/?team=performance")
+    assert BudgetLine.objects.filter(node_id=leaf).count() == lines + 1
+    root = plan["root"].pk
+    saved = admin.post(f"/plans/{root}/envelopes/?team=all", {"envelope": ""})
+    assert (saved.status_code, saved["Location"]) == (302, f"/plans/{root}/?team=all")
+    unscoped = admin.post(f"/plans/{root}/envelopes/", {"envelope": ""})
+    assert unscoped["Location"] == f"/plans/{root}/"
