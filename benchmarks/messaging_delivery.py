@@ -64,6 +64,23 @@ def _sink(port: int, count, size, ready) -> None:
         time.sleep(3600)
 
 
+def start_sink():
+    """The counting SMTP sink in its own process, with Django's mail pointed at it:
+    ``(port, count, size, process)``; the caller terminates the process."""
+    from django.conf import settings
+
+    port = free_port()
+    count, size = multiprocessing.Value("q", 0), multiprocessing.Value("q", 0)
+    ready = multiprocessing.Event()
+    sink = multiprocessing.Process(target=_sink, args=(port, count, size, ready), daemon=True)
+    sink.start()
+    ready.wait(10)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS, settings.EMAIL_HOST_USER = False, ""
+    return port, count, size, sink
+
+
 def wait_for(count, target: int, timeout: float = 600.0) -> None:
     deadline = time.monotonic() + timeout
     while count.value < target:
@@ -181,15 +198,7 @@ def main() -> None:
     django_in_temp_dir("pacer-bench-messaging-")
     from django.conf import settings
 
-    port = free_port()
-    count, size = multiprocessing.Value("q", 0), multiprocessing.Value("q", 0)
-    ready = multiprocessing.Event()
-    sink = multiprocessing.Process(target=_sink, args=(port, count, size, ready), daemon=True)
-    sink.start()
-    ready.wait(10)
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS, settings.EMAIL_HOST_USER = False, ""
+    port, count, size, sink = start_sink()
     folder = tempfile.mkdtemp(prefix="pacer-bench-messaging-files-")
     workspace, template, sender = setup_workspace(messages, folder, sign)
     # a worker has its URL map loaded long before it sends; load it here too

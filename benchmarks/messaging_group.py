@@ -16,7 +16,6 @@ Run: nice -n 10 .venv/bin/python benchmarks/messaging_group.py [messages] [--run
      [--groups 32,16,8]
 """
 
-import multiprocessing
 import os
 import statistics
 import sys
@@ -24,8 +23,7 @@ import tempfile
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from _common import django_in_temp_dir, runs_from_argv  # noqa: E402
-from _messaging import free_port  # noqa: E402
-from messaging_delivery import _sink, pacer_run, rate, setup_workspace  # noqa: E402
+from messaging_delivery import pacer_run, rate, setup_workspace, start_sink  # noqa: E402
 
 
 def main() -> None:
@@ -39,15 +37,7 @@ def main() -> None:
 
     from pacer.messaging import delivery
 
-    port = free_port()
-    count, size = multiprocessing.Value("q", 0), multiprocessing.Value("q", 0)
-    ready = multiprocessing.Event()
-    sink = multiprocessing.Process(target=_sink, args=(port, count, size, ready), daemon=True)
-    sink.start()
-    ready.wait(10)
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS, settings.EMAIL_HOST_USER = False, ""
+    _, count, _, sink = start_sink()
     folder = tempfile.mkdtemp(prefix="pacer-bench-messaging-group-")
     workspace, template, sender = setup_workspace(messages, folder, sign=True)
     from django.urls import reverse
