@@ -76,6 +76,9 @@ def test_choosing_the_stage_field_or_one_of_offers_the_stages_in_place(
     page.goto(f"{live_server.url}/segments/new/")
     expect(page.locator("#preview-count")).to_have_text("3")  # the default rule: customers
     page.evaluate("window.marker = 1")  # gone if the page reloads
+    # Swapped controls are live as they arrive: with a settle delay a change made within
+    # it went unheard (and this test timed out on a loaded machine).
+    assert page.evaluate("htmx.config.defaultSettleDelay") == 0
     page.select_option("select[name='r.0.field']", "email")  # a text field: a text box
     page.wait_for_selector("input[name='r.0.value']")
     page.select_option("select[name='r.0.field']", "lifecycle_stage")  # back: the stages
