@@ -58,6 +58,17 @@ def test_the_node_page_links_its_forms_at_the_team(admin, plan):
     ]
 
 
+def test_the_plan_pages_link_each_other_at_the_team(admin):
+    tree = _page(admin.get("/plans/?team=brand"))
+    assert BUTTONS.findall(tree) == ["/plans/timeline/?team=brand", "/plans/new/?team=brand"]
+    timeline = _page(admin.get("/plans/timeline/?team=brand"))
+    assert BUTTONS.findall(timeline) == ["/plans/?team=brand"]
+    results = _page(admin.get("/plans/results/?team=brand"))
+    assert 'href="/plans/?team=brand">Plan tree' in results
+    assert 'href="/vendors/scorecards/?team=brand">Agency scorecards' in results
+    assert BUTTONS.findall(_page(admin.get("/plans/"))) == ["/plans/timeline/", "/plans/new/"]
+
+
 def test_creating_a_node_comes_back_at_the_team_and_a_refused_one_keeps_it(admin, plan):
     program = plan["program"].pk
     shown = _page(admin.get(f"/plans/new/?parent={program}&team=performance"))
