@@ -7,7 +7,6 @@ from datetime import date
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
 
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed, row_id
@@ -131,6 +130,7 @@ def _node_form(request, node, parent, form, errors, status=200):
         "teams": [("", "No team"), *teams.team_choices(workspace)],
         "channel_keys": ", ".join(CHANNELS),
         "location_codes": ", ".join(code for code, _ in locations_in_use(workspace)[:30]),
+        "kept_team": kept_team(request),
     }
     return render(request, "planning/node_form.html", context, status=status)
 
@@ -158,7 +158,7 @@ def node_new(request):
         except ValidationFailed as error:
             return _node_form(request, None, parent, form, {**error.errors, **errors}, 422)
         messages.success(request, f"{node.get_kind_display()} '{node.name}' created.")
-        return HttpResponseRedirect(reverse("plan-node", args=[node.pk]))
+        return HttpResponseRedirect(scoped_address("plan-node", node.pk, team=kept_team(request)))
     kind = "program" if parent and parent.kind == "plan" else "campaign" if parent else "plan"
     year = parent.fiscal_year if parent else date.today().year
     label_teams(request.workspace, [parent] if parent else [])
@@ -178,7 +178,7 @@ def node_edit(request, node_id: int):
         except ValidationFailed as error:
             return _node_form(request, node, node.parent, form, {**error.errors, **errors}, 422)
         messages.success(request, f"'{node.name}' saved.")
-        return HttpResponseRedirect(reverse("plan-node", args=[node.pk]))
+        return HttpResponseRedirect(scoped_address("plan-node", node.pk, team=kept_team(request)))
     label_teams(request.workspace, [node])
     linked = ("owner", "campaign", "team")
     form = {name: getattr(node, name) for name in FORM_FIELDS if name not in linked}
@@ -198,6 +198,7 @@ def node_edit(request, node_id: int):
 @page("plans.manage")
 def node_move(request, node_id: int):
     node = _node_or_404(request, node_id)
+    team = kept_team(request)
     errors = {}
     if request.method == "POST":
         try:
@@ -206,14 +207,15 @@ def node_move(request, node_id: int):
             errors = error.errors
         else:
             messages.success(request, f"'{node.name}' moved.")
-            return HttpResponseRedirect(reverse("plan-node", args=[node.pk]))
+            return HttpResponseRedirect(scoped_address("plan-node", node.pk, team=team))
     choices = [("", "The top level (a plan of its own)")]
     choices += plan_selectors.node_choices(request.workspace, exclude_subtree_of=node.pk)
     context = {
         "node": node,
         "choices": choices,
         "errors": errors,
-        "current": str(node.parent_id or ""),
+        "current": str(request.POST.get("parent", node.parent_id or "")),
+        "kept_team": team,
     }
     return render(request, "planning/node_move.html", context, status=422 if errors else 200)
 
@@ -221,17 +223,18 @@ def node_move(request, node_id: int):
 @page("plans.manage")
 def node_delete(request, node_id: int):
     node = _node_or_404(request, node_id)
+    team = kept_team(request)
     if request.method != "POST":
-        return HttpResponseRedirect(reverse("plan-node", args=[node.pk]))
+        return HttpResponseRedirect(scoped_address("plan-node", node.pk, team=team))
     parent_id = node.parent_id
     try:
         plan_actions.delete_node(node, actor=request.user)
     except ValidationFailed as error:
         return node_page(request, node, "delete", {}, error.errors)
     messages.success(request, f"'{node.name}' deleted.")
-    return HttpResponseRedirect(
-        reverse("plan-node", args=[parent_id]) if parent_id else reverse("plans")
-    )
+    if parent_id:
+        return HttpResponseRedirect(scoped_address("plan-node", parent_id, team=team))
+    return HttpResponseRedirect(scoped_address("plans", team=team))
 
 
 @page("budgets.manage")
@@ -274,7 +277,7 @@ def node_page(request, node: PlanNode, refused: str = "", typed=None, errors=Non
     answered 422. Its money is that of the ``team`` filter's teams (``scope``: the
     viewer's by default, as on the plan tree): the figures, the lines and their orders;
     the variance alerts are the whole node's."""
-    show_at(request, reverse("plan-node", args=[node.pk]))
+    show_at(request, scoped_address("plan-node", node.pk, team=kept_team(request)))
     workspace = request.workspace
     scope = team_filter(request)
     bar = FilterBar(request, [scope.choice], html_id="node-filters")
