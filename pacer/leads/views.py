@@ -42,10 +42,17 @@ def _due(lead, now, zone_of) -> str:
     a location id's time zone. A lead waiting unowned for its location's opening shows
     its deadline's weekday and time there ("due Mon 09:15"); an owned lead without a
     deadline past its follow-up time (``follow_up_at``) says so, apart from an SLA
-    breach ("follow-up missed by 2 h 05 min")."""
+    breach ("follow-up missed by 2 h 05 min"). An answered lead says when its next touch
+    is due ("next touch overdue by 25 min"), else "answered"."""
     get = lead.get if isinstance(lead, dict) else lead.__dict__.get
     if get("first_response_at") is not None:
-        return "answered"
+        next_touch_by = get("next_touch_by")
+        if next_touch_by is None:
+            return "answered"
+        minutes = int((next_touch_by - now).total_seconds() // 60)
+        if minutes < 0:
+            return f"next touch overdue by {_span(-minutes)}"
+        return f"next touch due in {_span(minutes)}"
     respond_by = get("respond_by")
     owned = get("owner__username") if isinstance(lead, dict) else get("owner_id")
     if respond_by is None:  # the clock starts when someone takes it, by the SLA policy
@@ -130,7 +137,8 @@ def inbox(request):
     stage_names = {s.key: s.label for s in stages(request.workspace)}
     zone_of = _zones(request.workspace)
     reason_names = ReasonNames.of(request.workspace, names)
-    late = _late_caption(request.workspace, now) if view == "overdue" else ""
+    counted = selectors.late_counts(request.workspace, now, location=location)
+    late = _late_caption(counted) if view == "overdue" else ""
     table = Table(
         request,
         selectors.inbox(
@@ -167,6 +175,7 @@ def inbox(request):
             Column("follow_up_at", "Follow-up time", format="datetime", visible=False),
             Column("next_try", "Next try (no owner)", format="datetime", visible=False),
             Column("first_response_at", "First response", format="datetime", visible=False),
+            Column("next_touch_by", "Next touch by", format="datetime", visible=False),
             Column("contact__first_name", "First name", visible=False),
             Column("contact__last_name", "Last name", visible=False),
             Column("contact__phone", "Phone", visible=False),
@@ -189,6 +198,8 @@ def inbox(request):
         "tasks": selectors.open_tasks(request.workspace, request.user.pk),
         "away": away,
         "late": late,
+        "overdue_count": counted.total,
+        "fragment": request.GET.get("fragment") == "1",
         "now": now,
         "refresh_seconds": settings.LEAD_INBOX_REFRESH_SECONDS,
     }
@@ -205,15 +216,16 @@ def _location(raw: str, names: dict) -> int | None | str:
     return int(raw) if raw.isdigit() and int(raw) in names else ""
 
 
-def _late_caption(workspace, now) -> str:
+def _late_caption(late: selectors.Late) -> str:
     """The "Overdue" view's caption: how many leads missed their SLA deadline, how many
-    without one missed their follow-up time, and (when any) how many others nobody can
-    take."""
-    late = selectors.late_counts(workspace, now)
+    without one missed their follow-up time, and (when any) how many answered ones missed
+    their next touch and how many others nobody can take."""
     breaches = f"{late.breached} past their SLA deadline"
     missed = f"{late.missed_follow_up} missed follow-up" + "s" * (late.missed_follow_up != 1)
+    touches = late.missed_touch
+    touched = f", {touches} missed next touch" + "es" * (touches != 1) if touches else ""
     unowned = f", {late.unowned} with nobody free to take them" if late.unowned else ""
-    return f"Overdue: {breaches}, {missed} (no deadline){unowned}"
+    return f"Overdue: {breaches}, {missed} (no deadline){touched}{unowned}"
 
 
 @page("leads.view")
