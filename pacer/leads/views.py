@@ -20,7 +20,7 @@ from pacer.core.permissions import allows, page
 from pacer.core.selectors import members
 from pacer.leads import actions, followup, selectors, sla, staff, todo
 from pacer.leads.hours import hours_of
-from pacer.leads.models import ActivityKind
+from pacer.leads.models import ActivityKind, CallOutcome
 from pacer.leads.predictive import ReasonNames, reason_words, reasons_text
 from pacer.leads.stages import stages
 from pacer.people.selectors import locations
@@ -124,6 +124,24 @@ def _owner(row: dict, away_until: dict) -> str:
 
 @page("leads.view")
 def inbox(request):
+    context = inbox_context(request)
+    if context["fragment"]:
+        return render(request, "leads/inbox_live.html", context)
+    return render(request, "leads/inbox.html", context)
+
+
+def inbox_address(request) -> str:
+    """The inbox's address with the reader's choices (view, location, sort, columns,
+    page), without ``fragment``: where a call logged from it comes back to."""
+    query = request.GET.copy()
+    query.pop("fragment", None)
+    encoded = query.urlencode()
+    return reverse("lead-inbox") + (f"?{encoded}" if encoded else "")
+
+
+def inbox_context(request, *, refused: int | None = None, typed=None, errors=None) -> dict:
+    """What the inbox (or its live part) shows for ``request.GET``; after a refused call
+    logged from lead ``refused``'s row, that row's form with ``typed`` and ``errors``."""
     now = clock.now()
     # a member who takes no leads (no agent row) has no "my leads": they start on all open
     takes_leads = bool(selectors.agent_locations(request.workspace, request.user.pk))
@@ -137,6 +155,7 @@ def inbox(request):
     stage_names = {s.key: s.label for s in stages(request.workspace)}
     zone_of = _zones(request.workspace)
     reason_names = ReasonNames.of(request.workspace, names)
+    address = inbox_address(request)
     counted = selectors.late_counts(request.workspace, now, location=location)
     late = _late_caption(counted) if view == "overdue" else ""
     table = Table(
@@ -157,6 +176,12 @@ def inbox(request):
                 sortable=True,
                 text=lambda row: _due(row, now, zone_of) + _next_try(row, zone_of),
                 countdown=lambda row: _seconds_left(row, now),
+            ),
+            Column(
+                "pk",
+                "Log a call",
+                form=lambda row: _call_form(row, address, refused, typed or {}, errors or {}),
+                form_template="leads/_log_call.html",
             ),
             Column("stage", "Stage", sortable=True, labels=stage_names),
             Column("location_id", "Location", labels=names),
@@ -200,12 +225,28 @@ def inbox(request):
         "late": late,
         "overdue_count": counted.total,
         "fragment": request.GET.get("fragment") == "1",
+        "call_errors": errors or {},
+        "call_prefix": f"call-{refused}-",
         "now": now,
         "refresh_seconds": settings.LEAD_INBOX_REFRESH_SECONDS,
     }
-    if request.GET.get("fragment") == "1":
-        return render(request, "leads/inbox_live.html", context)
-    return render(request, "leads/inbox.html", context)
+    return context
+
+
+def _call_form(row: dict, address: str, refused, typed: dict, errors: dict) -> dict:
+    """The "Log a call" form of an inbox row (``tables.Column(form=...)``): where it posts,
+    the inbox address to come back to, the outcomes, and after a refusal of this row's
+    form what was typed and why it was refused."""
+    own = row["pk"] == refused
+    return {
+        "action": reverse("lead-log-call", args=[row["pk"]]),
+        "id": f"call-{row['pk']}",
+        "next": address,
+        "person": _row_person(row),
+        "outcomes": CallOutcome.choices,
+        "typed": typed if own else {},
+        "errors": errors if own else {},
+    }
 
 
 def _location(raw: str, names: dict) -> int | None | str:

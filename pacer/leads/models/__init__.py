@@ -236,6 +236,14 @@ class ActivityKind(models.TextChoices):
     NOTE = "note", "Note (not a response)"
 
 
+class CallOutcome(models.TextChoices):
+    """How a call logged from the inbox went (its activity's outcome, in words)."""
+
+    REACHED = "reached", "Reached"
+    VOICEMAIL = "voicemail", "Left a voicemail"
+    NO_ANSWER = "no-answer", "No answer"
+
+
 class Activity(models.Model):
     """What the owner did: a call, email, SMS or meeting (each a response), or a note."""
 
