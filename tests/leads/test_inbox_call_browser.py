@@ -29,6 +29,19 @@ def test_a_call_logged_from_an_overdue_row_at_phone_and_desktop_width(
         page.goto(address)
         found += _check(page, f"lead-inbox-call-{name}", width, problems)
         row = page.locator("#lead-inbox tbody tr", has_text=name.title())
+        # the live refresh holds while a row's form is being filled in, not after
+        poll = "() => htmx.ajax('GET', location.href + '&fragment=1', {source: '#live'})"
+        row.locator("input[name=note]").fill("half typed")
+        page.locator("h1").click()  # focus leaves the form: its changed field still holds
+        page.evaluate("document.querySelector('#lead-inbox').dataset.seen = 'yes'")
+        page.evaluate(poll)
+        assert row.locator("input[name=note]").input_value() == "half typed"
+        assert page.evaluate("document.querySelector('#lead-inbox').dataset.seen") == "yes"
+        row.locator("input[name=note]").fill("")
+        page.locator("h1").click()
+        page.evaluate(poll)
+        page.wait_for_function("() => !document.querySelector('#lead-inbox').dataset.seen")
+        row = page.locator("#lead-inbox tbody tr", has_text=name.title())
         row.get_by_role("button", name="Log call").click()  # no outcome chosen: refused
         page.wait_for_selector(f"#call-{lead.pk}-outcome-error")
         assert page.inner_text(f"#call-{lead.pk}-outcome-error").startswith(

@@ -118,7 +118,12 @@
   function edited(form) {
     return Array.from(form.elements).some(function (field) {
       if (field.tagName === "SELECT") {
-        return Array.from(field.options).some(function (o) { return o.selected !== o.defaultSelected; });
+        const options = Array.from(field.options);
+        const marked = options.some(function (o) { return o.defaultSelected; });
+        return options.some(function (o, index) {  // unmarked: the first is the default
+          const initial = marked ? o.defaultSelected : index === 0 && !field.multiple;
+          return o.selected !== initial;
+        });
       }
       if (field.type === "checkbox" || field.type === "radio") return field.checked !== field.defaultChecked;
       return field.type !== "hidden" && "defaultValue" in field && field.value !== field.defaultValue;
