@@ -25,13 +25,17 @@ MAX_NOTE = 400  # with the outcome's words, within an activity's 500 characters
 
 
 def _back_to(raw: str) -> str:
-    """The inbox address the form came from (its view, location, sort and page), or the
-    inbox itself for anything that is not an address of it on this site."""
+    """The inbox address the form came from (its view, location, sort and page; never
+    its live part alone), or the inbox itself for anything that is not an address of it
+    on this site."""
     parts = urlsplit(raw or "")
     inbox = reverse("lead-inbox")
     if parts.scheme or parts.netloc or parts.path != inbox:
         return inbox
-    return inbox + (f"?{parts.query}" if parts.query else "")
+    query = QueryDict(parts.query, mutable=True)
+    query.pop("fragment", None)  # the live part alone is no page to come back to
+    encoded = query.urlencode()
+    return inbox + (f"?{encoded}" if encoded else "")
 
 
 def _checked(outcome: str, note: str) -> str:
@@ -89,10 +93,9 @@ def log_call(request, lead_id: int):
 def _inbox(request, back: str, htmx: bool, *, done: str = "", **refusal):
     """The inbox at ``back`` answered here: its live part for HTMX (200, so that it is
     swapped in; the toast ``done`` beside it), else the whole page (422 when refused)."""
-    request.GET = QueryDict(urlsplit(back).query, mutable=True)
-    request.GET["fragment"] = "1" if htmx else ""
+    request.GET = QueryDict(urlsplit(back).query)
     show_at(request, back)
-    context = inbox_context(request, **refusal) | {"done": done}
+    context = inbox_context(request, fragment=htmx, **refusal) | {"done": done}
     if htmx:
         return render(request, "leads/inbox_live.html", context)
     return render(request, "leads/inbox.html", context, status=422)

@@ -124,7 +124,7 @@ def _owner(row: dict, away_until: dict) -> str:
 
 @page("leads.view")
 def inbox(request):
-    context = inbox_context(request)
+    context = inbox_context(request, fragment=request.GET.get("fragment") == "1")
     if context["fragment"]:
         return render(request, "leads/inbox_live.html", context)
     return render(request, "leads/inbox.html", context)
@@ -132,16 +132,21 @@ def inbox(request):
 
 def inbox_address(request) -> str:
     """The inbox's address with the reader's choices (view, location, sort, columns,
-    page), without ``fragment``: where a call logged from it comes back to."""
-    query = request.GET.copy()
-    query.pop("fragment", None)
-    encoded = query.urlencode()
+    page): where a call logged from it comes back to."""
+    encoded = request.GET.urlencode()
     return reverse("lead-inbox") + (f"?{encoded}" if encoded else "")
 
 
-def inbox_context(request, *, refused: int | None = None, typed=None, errors=None) -> dict:
-    """What the inbox (or its live part) shows for ``request.GET``; after a refused call
-    logged from lead ``refused``'s row, that row's form with ``typed`` and ``errors``."""
+def inbox_context(
+    request, *, fragment: bool, refused: int | None = None, typed=None, errors=None
+) -> dict:
+    """What the inbox (or its live part, ``fragment``) shows for ``request.GET``; after a
+    refused call logged from lead ``refused``'s row, that row's form with ``typed`` and
+    ``errors``. The live part's own ``fragment`` parameter is left out of the addresses
+    it links to (its sort and page links, its forms' way back)."""
+    if "fragment" in request.GET:
+        request.GET = request.GET.copy()
+        request.GET.pop("fragment")
     now = clock.now()
     # a member who takes no leads (no agent row) has no "my leads": they start on all open
     takes_leads = bool(selectors.agent_locations(request.workspace, request.user.pk))
@@ -224,7 +229,7 @@ def inbox_context(request, *, refused: int | None = None, typed=None, errors=Non
         "away": away,
         "late": late,
         "overdue_count": counted.total,
-        "fragment": request.GET.get("fragment") == "1",
+        "fragment": fragment,
         "call_errors": errors or {},
         "call_prefix": f"call-{refused}-",
         "now": now,

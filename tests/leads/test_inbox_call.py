@@ -17,6 +17,7 @@ from pacer.people.actions import upsert_locations
 from tests.leads.test_followup import lead_at
 from tests.leads.test_next_touch import desk  # noqa: F401 (a fixture)
 from tests.leads.test_overdue_touch import NOW, leads  # noqa: F401 (a fixture)
+from tests.web.error_links import broken_error_links
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -109,6 +110,7 @@ def test_with_htmx_the_live_part_comes_back_with_the_row_updated(
     assert ">overdue by 1 h 45 min<" in body  # the other late lead, as it was
     assert f'action="/leads/{late.pk}/call/"' in body
     assert f'name="next" value="{back}"' in body  # its forms come back here again
+    assert 'href="/leads/?view=open&amp;sort=stage"' in body and "fragment" not in body
     assert state(missed.pk)[3][-1] == ("call", "No answer", NOW)
 
 
@@ -146,6 +148,10 @@ def test_a_refused_call_names_its_field_at_the_row_and_writes_nothing(
     if data.get("note") == "rang twice":
         assert 'value="rang twice"' in body  # what was typed is kept
     assert ("<html" in body) is not htmx
+    assert broken_error_links(body) == []  # each error link lands on its field
+    if not htmx:  # the page says it is the inbox at that address; its links are built on it
+        assert '<meta name="pacer-page-address" content="/leads/?view=overdue">' in body
+        assert 'href="/leads/?view=overdue&amp;sort=-queue_at"' in body
 
 
 def test_a_call_to_a_lead_the_member_may_not_see_is_refused_and_writes_nothing(
@@ -174,6 +180,11 @@ def test_a_call_to_a_lead_the_member_may_not_see_is_refused_and_writes_nothing(
 
 
 def test_the_way_back_is_the_inbox_on_this_site_only(workspace, leads, ann):  # noqa: F811
+    back = ann.post(
+        f"/leads/{leads['ahead'].pk}/call/",
+        {"outcome": "reached", "next": "/leads/?view=open&fragment=1"},
+    )
+    assert back["Location"] == "/leads/?view=open"  # never to the live part alone
     for given in ("https://evil.test/leads/?view=open", "//evil.test/leads/", "/admin/", ""):
         lead = leads["fresh"]
         response = ann.post(f"/leads/{lead.pk}/call/", {"outcome": "reached", "next": given})

@@ -71,6 +71,8 @@ def test_the_page_says_which_deadline_was_missed_and_its_count_agrees(workspace,
     assert 'Overdue <span id="overdue-count">(2)</span>' in everyone
     live = client.get("/leads/?view=open&fragment=1").content.decode()
     assert '<span id="overdue-count" hx-swap-oob="true">(2)</span>' in live
+    # the live part's sort links and forms lead to the inbox, not to the live part alone
+    assert 'href="?view=open&amp;sort=stage"' in live and "fragment" not in live
 
 
 def test_the_count_follows_the_location_chosen(workspace, leads, admin):
