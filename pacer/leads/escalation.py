@@ -1,4 +1,5 @@
-"""Escalation chains: who hears of a missed first-response deadline, and when.
+"""Escalation chains: who hears of a missed deadline (a first response, or a next touch
+after a response, ``pacer.leads.touches``), and when.
 
 A chain is a list of steps, each ``delay_minutes`` working minutes (the location's
 opening hours) after the deadline, to: the location's managers or agents, the lead's
@@ -9,7 +10,9 @@ default: the location's managers at the deadline. A form may override that for i
 leads: its own chain, or no escalation.
 
 The chain is copied onto the lead's timers when it is assigned (one escalation timer per
-step), so a change applies to leads assigned after it. Each step fires once (the timer's
+step), so a change applies to leads assigned after it; for a next touch, when its
+deadline is set (each response). ``step_times`` places the steps after a deadline and
+``notify`` fires one, for both deadlines. Each step fires once (the timer's
 claim, and one notice per lead, round, step and recipient), and none fires after the
 first response or once the lead went to someone else (a re-assignment starts the new
 owner's own chain), nor once the lead is closed (won or lost: its pending timers are
@@ -18,6 +21,7 @@ writes nothing; each is audited.
 """
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -26,7 +30,16 @@ from django.db import transaction
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Membership, Workspace
-from pacer.leads.models import EscalateTo, EscalationStep, FormEscalation, LeadForm
+from pacer.leads.hours import Hours, add_working_minutes
+from pacer.leads.models import (
+    Agent,
+    EscalateTo,
+    EscalationStep,
+    FormEscalation,
+    Lead,
+    LeadForm,
+)
+from pacer.leads.notices import away_until, managers_of, queue_notice
 from pacer.leads.sla import MAX_MINUTES
 from pacer.messaging import webhooks
 from pacer.people.selectors import locations
@@ -313,3 +326,77 @@ def describe(step: Mapping) -> str:
         EscalateTo.EMAIL: step.get("address"),
     }.get(step["to"], EscalateTo(step["to"]).label.lower())
     return f"{when}: {who}"
+
+
+def step_times(
+    chain: list[dict], deadline: datetime, hours: Hours
+) -> list[tuple[int, dict, datetime]]:
+    """Each step of ``chain`` as ``(index, step, due)``: ``delay_minutes`` working minutes
+    of ``hours`` after ``deadline`` (at it for no delay)."""
+    return [
+        (
+            index,
+            step,
+            add_working_minutes(deadline, step["delay_minutes"], hours)
+            if step["delay_minutes"]
+            else deadline,
+        )
+        for index, step in enumerate(chain)
+    ]
+
+
+def _owner_or_managers(lead: Lead, now: datetime) -> list:
+    """The lead's owner, or its managers while the owner is away (never the away owner)."""
+    if lead.owner is None:
+        return []
+    if away_until(lead.workspace_id, lead.owner_id, now) is None:
+        return [lead.owner]
+    return managers_of(lead, now)
+
+
+def notify(
+    lead: Lead,
+    target: Mapping,
+    key: str,
+    *,
+    subject: str,
+    body: str,
+    event: tuple[str, dict],
+    now: datetime,
+) -> None:
+    """Fire one step ``target`` of the lead's chain (inside the caller's transaction, its
+    timer claimed): a notice to each of its recipients, keyed ``key:<user id>`` (or
+    ``key:inbox`` for a team inbox), once each; the location's managers or agents away
+    now left out, an away owner's step to the managers; or the ``EVENT`` webhook event
+    ``event``: its key (once per key) and its data."""
+    to = target["to"]
+    if to == EscalateTo.WEBHOOK:
+        webhooks.emit(lead.workspace_id, EVENT, *event)
+        return
+    if to == EscalateTo.EMAIL:
+        queue_notice(lead, f"{key}:inbox", to_email=target["address"], subject=subject, body=body)
+        return
+    away = Agent.objects.filter(workspace_id=lead.workspace_id, away_until__gt=now)
+    agents = Agent.objects.filter(  # anyone away now is not told
+        workspace_id=lead.workspace_id, location_id=lead.location_id
+    ).exclude(user_id__in=away.values("user_id"))
+    users = {
+        EscalateTo.MANAGERS: lambda: [a.user for a in agents.filter(is_manager=True)],
+        EscalateTo.AGENTS: lambda: [a.user for a in agents],
+        EscalateTo.OWNER: lambda: _owner_or_managers(lead, now),
+        EscalateTo.USER: lambda: [  # while still a member
+            member.user
+            for member in Membership.objects.filter(
+                workspace_id=lead.workspace_id, user_id=target.get("user")
+            ).select_related("user")
+        ],
+    }[to]()
+    for user in {user.pk: user for user in users}.values():
+        queue_notice(
+            lead,
+            f"{key}:{user.pk}",
+            to_user=user,
+            to_email=user.email,
+            subject=subject,
+            body=body,
+        )

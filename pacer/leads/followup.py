@@ -25,15 +25,13 @@ from django.db import IntegrityError, transaction
 
 from pacer.core import audit, clock, faults
 from pacer.core.errors import ValidationFailed
-from pacer.core.models import Membership, Workspace
+from pacer.core.models import Workspace
 from pacer.core.worker import wake
 from pacer.leads import escalation, sms, todo, touches
 from pacer.leads.auto_reply import text_auto_reply
 from pacer.leads.models import (
     Activity,
     ActivityKind,
-    Agent,
-    EscalateTo,
     FollowUpTask,
     Lead,
     Notice,
@@ -41,16 +39,12 @@ from pacer.leads.models import (
     TimerKind,
 )
 from pacer.leads.notices import (
-    away_until,
     local_deadline,
-    managers_of,
-    queue_notice,
     remind,
     tell_new_owner,
 )
 from pacer.leads.routing import Router, assign
 from pacer.leads.stages import open_stages
-from pacer.messaging import webhooks
 from pacer.people.selectors import contact
 
 log = logging.getLogger(__name__)
@@ -311,68 +305,32 @@ def _assign_at_opening(lead: Lead, now: datetime, tries: int) -> None:
     tell_new_owner(lead, "arrived while the location was closed")
 
 
-def _owner_or_managers(lead: Lead, now: datetime) -> list:
-    """The lead's owner, or its managers while the owner is away (never the away owner)."""
-    if lead.owner is None:
-        return []
-    if away_until(lead.workspace_id, lead.owner_id, now) is None:
-        return [lead.owner]
-    return managers_of(lead, now)
-
-
 def _escalate(lead: Lead, timer: Timer, label: str, now: datetime) -> None:
-    """One step of the lead's escalation chain: a notice to each of its recipients (once
-    per round, step and recipient; the location's managers or agents away now left out,
-    an away owner's step to the managers), or the ``lead.escalated`` webhook event."""
+    """One step of the lead's escalation chain for its missed first response
+    (``escalation.notify``: once per round, step and recipient)."""
     target = timer.target or escalation.DEFAULT[0]
-    to, round_step = target["to"], f"{timer.assignment_round}:{timer.step}"
+    round_step = f"{timer.assignment_round}:{timer.step}"
     late = "" if not target.get("delay_minutes") else f" ({target['delay_minutes']} min ago)"
-    subject = f"{label} missed its response deadline{late}"
-    body = f"{label} was due a first response by {local_deadline(lead)} and has none.\n"
-    if to == EscalateTo.WEBHOOK:
-        data = {
-            "lead": lead.pk,
-            "location_id": lead.location_id,
-            "owner_id": lead.owner_id,
-            "respond_by": lead.respond_by.isoformat() if lead.respond_by else None,
-            "step": timer.step,
-            "delay_minutes": target.get("delay_minutes", 0),
-        }
-        webhooks.emit(lead.workspace_id, escalation.EVENT, f"{lead.pk}:{round_step}", data)
-        return
-    if to == EscalateTo.EMAIL:
-        queue_notice(
-            lead,
-            f"breach:{round_step}:inbox",
-            to_email=target["address"],
-            subject=subject,
-            body=body,
-        )
-        return
-    away = Agent.objects.filter(workspace_id=lead.workspace_id, away_until__gt=now)
-    agents = Agent.objects.filter(  # anyone away now is not told
-        workspace_id=lead.workspace_id, location_id=lead.location_id
-    ).exclude(user_id__in=away.values("user_id"))
-    users = {
-        EscalateTo.MANAGERS: lambda: [a.user for a in agents.filter(is_manager=True)],
-        EscalateTo.AGENTS: lambda: [a.user for a in agents],
-        EscalateTo.OWNER: lambda: _owner_or_managers(lead, now),
-        EscalateTo.USER: lambda: [  # while still a member
-            member.user
-            for member in Membership.objects.filter(
-                workspace_id=lead.workspace_id, user_id=target.get("user")
-            ).select_related("user")
-        ],
-    }[to]()
-    for user in {user.pk: user for user in users}.values():
-        queue_notice(
-            lead,
-            f"breach:{round_step}:{user.pk}",
-            to_user=user,
-            to_email=user.email,
-            subject=subject,
-            body=body,
-        )
+    escalation.notify(
+        lead,
+        target,
+        f"breach:{round_step}",
+        subject=f"{label} missed its response deadline{late}",
+        body=f"{label} was due a first response by {local_deadline(lead)} and has none.\n",
+        event=(
+            f"{lead.pk}:{round_step}",
+            {
+                "lead": lead.pk,
+                "missed": "first_response",
+                "location_id": lead.location_id,
+                "owner_id": lead.owner_id,
+                "respond_by": lead.respond_by.isoformat() if lead.respond_by else None,
+                "step": timer.step,
+                "delay_minutes": target.get("delay_minutes", 0),
+            },
+        ),
+        now=now,
+    )
 
 
 def send_notices() -> int:

@@ -28,7 +28,7 @@ from django.db.models import Count, Q
 from pacer.core import audit
 from pacer.core.models import Workspace
 from pacer.leads import fallback, sla
-from pacer.leads.escalation import chain_of, form_overrides
+from pacer.leads.escalation import chain_of, form_overrides, step_times
 from pacer.leads.hours import (
     Hours,
     add_working_minutes,
@@ -399,15 +399,10 @@ def start_clock(lead: Lead, router: Router, base: datetime) -> list[str]:
     )
     reassign = add_working_minutes(lead.respond_by, policy.reassign_minutes, hours)
     steps = [  # escalation: each step of the chain, its delay after the deadline
-        (
-            TimerKind.BREACH,
-            index,
-            step,
-            add_working_minutes(lead.respond_by, step["delay_minutes"], hours)
-            if step["delay_minutes"]
-            else lead.respond_by,
+        (TimerKind.BREACH, index, step, due)
+        for index, step, due in step_times(
+            router.chain(lead.location_id, lead.form), lead.respond_by, hours
         )
-        for index, step in enumerate(router.chain(lead.location_id, lead.form))
     ]
     timers = [(TimerKind.REMIND, 0, {}, remind), *steps, (TimerKind.REASSIGN, 0, {}, reassign)]
     Timer.objects.bulk_create(

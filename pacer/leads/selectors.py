@@ -85,10 +85,12 @@ NOBODY_FREE = Q(
 def late(now: datetime) -> Q:
     """Unanswered leads past their SLA deadline, or, without a deadline, past their
     follow-up time (``follow_up_at``: annotate ``FOLLOW_UP_AT`` first), or unowned with
-    their managers alerted that nobody can take them (``notices.alert_unowned``)."""
-    return Q(first_response_at__isnull=True) & (
+    their managers alerted that nobody can take them (``notices.alert_unowned``); and
+    answered leads past their next touch (``touches``; an open lead's only)."""
+    unanswered = Q(first_response_at__isnull=True) & (
         Q(respond_by__lt=now) | Q(respond_by__isnull=True, follow_up_at__lt=now) | NOBODY_FREE
     )
+    return unanswered | Q(first_response_at__isnull=False, next_touch_by__lt=now)
 
 
 def lead(workspace: Workspace, lead_id: int) -> Lead | None:
@@ -217,7 +219,8 @@ def inbox(
     (``location``: its id, None for the leads without one; "" for every location). Each
     carries ``queue_at``, its place in the queue: the unanswered first, soonest deadline
     first (a lead without a deadline at its follow-up time, else at its arrival), then the
-    answered ones still open, by deadline; ``follow_up_at`` (``FOLLOW_UP_AT``);
+    answered ones still open, by their next touch (``touches``) else their deadline;
+    ``follow_up_at`` (``FOLLOW_UP_AT``);
     ``next_try``, when an unowned one is tried again (``NEXT_TRY``); and ``owner_name``,
     the owner's name (their username when they have none)."""
     open_ones = open_stages(workspace)
@@ -237,9 +240,10 @@ def inbox(
     elif location != "":
         found = found.filter(location_id=location)
     deadline = Coalesce("respond_by", "follow_up_at", "created_at", output_field=DateTimeField())
+    answered = Coalesce("next_touch_by", deadline, output_field=DateTimeField())
     queue_at = Case(
         When(first_response_at__isnull=True, then=deadline),
-        default=ExpressionWrapper(deadline + ANSWERED_LAST, output_field=DateTimeField()),
+        default=ExpressionWrapper(answered + ANSWERED_LAST, output_field=DateTimeField()),
         output_field=DateTimeField(),
     )
     return found.annotate(
@@ -252,20 +256,30 @@ class Late:
     breached: int  # unanswered past their SLA deadline
     missed_follow_up: int  # without a deadline, unanswered past their follow-up time
     unowned: int  # neither (yet), but nobody can take them: their managers were alerted
+    missed_touch: int = 0  # answered, past their next touch
+
+    @property
+    def total(self) -> int:
+        """Every lead of the Overdue view (each counted once: the kinds do not overlap)."""
+        return self.breached + self.missed_follow_up + self.unowned + self.missed_touch
 
 
-def late_counts(workspace: Workspace, now: datetime) -> Late:
-    """The open leads of the inbox's "Overdue" view, counted apart: SLA breaches, missed
-    follow-ups and the others, unowned with their managers alerted."""
-    counts = inbox(workspace, view="overdue", user_id=0, now=now).aggregate(
+def late_counts(workspace: Workspace, now: datetime, *, location: int | None | str = "") -> Late:
+    """The open leads of the inbox's "Overdue" view (of ``location``, as ``inbox``),
+    counted apart: SLA breaches, missed follow-ups, missed next touches and the others,
+    unowned with their managers alerted."""
+    unanswered = Q(first_response_at__isnull=True)
+    counts = inbox(workspace, view="overdue", user_id=0, now=now, location=location).aggregate(
         every=Count("id"),
-        breached=Count("id", filter=Q(respond_by__lt=now)),
-        missed=Count("id", filter=Q(respond_by__isnull=True, follow_up_at__lt=now)),
+        breached=Count("id", filter=unanswered & Q(respond_by__lt=now)),
+        missed=Count("id", filter=unanswered & Q(respond_by__isnull=True, follow_up_at__lt=now)),
+        touch=Count("id", filter=Q(first_response_at__isnull=False)),
     )
     return Late(
         breached=counts["breached"],
         missed_follow_up=counts["missed"],
-        unowned=counts["every"] - counts["breached"] - counts["missed"],
+        unowned=counts["every"] - counts["breached"] - counts["missed"] - counts["touch"],
+        missed_touch=counts["touch"],
     )
 
 

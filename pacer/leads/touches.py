@@ -5,18 +5,23 @@ Each response (a call, email, SMS or meeting, not a note) to an open lead moves 
 ``touch_round`` on and sets ``next_touch_by`` from the response by the policy of its stage
 at its location (else for every location); the previous round's pending timers are
 cancelled. A stage move brings the deadline forward when the new stage's next touch,
-counted from the move, falls sooner (never later), in a new round. Each round has two
+counted from the move, falls sooner (never later), in a new round. Each round has its
 timers, ``step`` = the round: a reminder ``remind_minutes`` before the deadline (to the
-owner; to the managers while the owner is away) and an escalation at it (to the lead's
-managers), each firing once (the timer's claim, notices keyed by the round) and never
-once the next touch came (the round moved on) or the lead closed. The owner's task
-"next-touch" (one per lead) is moved to each new deadline, done when none is left.
+owner; to the managers while the owner is away) and one escalation per step of the
+lead's escalation chain (``escalation.chain_of``: its form's, its location's, the
+every-location one, else the location's managers at the deadline), ``position`` = the
+step, each ``delay_minutes`` working minutes after the deadline, fired by the first
+response's machinery (``escalation.notify``). Each fires once (the timer's claim, notices
+keyed by round and step) and never once the next touch came (the round moved on) or the
+lead closed. The owner's task "next-touch" (one per lead) is moved to each new deadline,
+done when none is left.
 """
 
 from datetime import datetime
 
 from pacer.core import audit
-from pacer.leads.hours import add_working_minutes, hours_of, local_time
+from pacer.leads import escalation
+from pacer.leads.hours import Hours, add_working_minutes, hours_of, local_time
 from pacer.leads.models import FollowUpTask, Lead, Timer, TimerKind
 from pacer.leads.notices import away_until, managers_of, queue_notice
 from pacer.leads.routing import policy_of
@@ -25,9 +30,12 @@ NEXT_TOUCH = "next-touch"
 KINDS = (TimerKind.TOUCH_REMIND, TimerKind.TOUCH_LATE)
 
 
-def _deadline(lead: Lead, base: datetime) -> tuple[datetime, datetime] | None:
+Found = tuple[datetime, datetime, Hours]
+
+
+def _deadline(lead: Lead, base: datetime) -> Found | None:
     """When the next touch counted from ``base`` is due by the lead's stage and location's
-    policy, and its reminder; None when the policy sets no next touch."""
+    policy, its reminder, and the location's hours; None when the policy sets none."""
     policy = policy_of(lead.workspace, lead.stage, lead.location_id)
     if policy is None or policy.next_touch_minutes is None:
         return None
@@ -36,7 +44,7 @@ def _deadline(lead: Lead, base: datetime) -> tuple[datetime, datetime] | None:
     remind = add_working_minutes(
         base, max(policy.next_touch_minutes - policy.remind_minutes, 0), hours
     )
-    return due, remind
+    return due, remind, hours
 
 
 def _cancel_pending(lead: Lead, at: datetime) -> int:
@@ -45,10 +53,11 @@ def _cancel_pending(lead: Lead, at: datetime) -> int:
     ).update(cancelled_at=at)
 
 
-def _start_round(lead: Lead, at: datetime, found: tuple[datetime, datetime] | None, actor) -> None:
+def _start_round(lead: Lead, at: datetime, found: Found | None, actor) -> None:
     """A new round (inside the caller's transaction, the lead locked): the previous
     round's pending timers cancelled, the deadline ``found`` set (or cleared) with its
-    two timers, the owner's next-touch task moved to it (done when there is none)."""
+    reminder and its escalation chain's steps, the owner's next-touch task moved to it
+    (done when there is none)."""
     _cancel_pending(lead, at)
     lead.touch_round += 1
     lead.next_touch_by = found[0] if found else None
@@ -57,7 +66,12 @@ def _start_round(lead: Lead, at: datetime, found: tuple[datetime, datetime] | No
     if found is None:
         tasks.filter(done_at__isnull=True).update(done_at=at, done_by=actor)
         return
-    due, remind = found
+    due, remind, hours = found
+    chain = escalation.chain_of(lead.workspace, lead.location_id, lead.form)
+    timers = [(TimerKind.TOUCH_REMIND, 0, {}, remind)] + [
+        (TimerKind.TOUCH_LATE, index, step, when)
+        for index, step, when in escalation.step_times(chain, due, hours)
+    ]
     Timer.objects.bulk_create(
         Timer(
             workspace_id=lead.workspace_id,
@@ -65,9 +79,11 @@ def _start_round(lead: Lead, at: datetime, found: tuple[datetime, datetime] | No
             kind=kind,
             assignment_round=lead.assignment_round,
             step=lead.touch_round,
+            position=position,
+            target=target,
             due_at=when,
         )
-        for kind, when in ((TimerKind.TOUCH_REMIND, remind), (TimerKind.TOUCH_LATE, due))
+        for kind, position, target, when in timers
     )
     if not tasks.update(due_at=due, assignee_id=lead.owner_id, done_at=None, done_by=None):
         FollowUpTask.objects.create(
@@ -134,17 +150,30 @@ def fire(lead: Lead, timer: Timer, now: datetime) -> None:
     if timer.kind == TimerKind.TOUCH_REMIND:
         _remind(lead, timer.step, label, due, zone, now)
         return
-    subject = f"{label} missed its next touch (due {due})"
-    body = f"{label} was due its next touch by {due} and has had none since.\n"
-    for user in managers_of(lead, now):
-        queue_notice(
-            lead,
-            f"touch-late:{timer.step}:{user.pk}",
-            to_user=user,
-            to_email=user.email,
-            subject=subject,
-            body=body,
-        )
+    target = timer.target or escalation.DEFAULT[0]
+    delay = target.get("delay_minutes") or 0
+    escalation.notify(
+        lead,
+        target,
+        f"touch-late:{timer.step}:{timer.position}",
+        subject=f"{label} missed its next touch (due {due})"
+        + (f" ({delay} min ago)" if delay else ""),
+        body=f"{label} was due its next touch by {due} and has had none since.\n",
+        event=(
+            f"{lead.pk}:touch:{timer.step}:{timer.position}",
+            {
+                "lead": lead.pk,
+                "missed": "next_touch",
+                "location_id": lead.location_id,
+                "owner_id": lead.owner_id,
+                "next_touch_by": lead.next_touch_by.isoformat(),
+                "round": timer.step,
+                "step": timer.position,
+                "delay_minutes": delay,
+            },
+        ),
+        now=now,
+    )
 
 
 def _remind(lead: Lead, step: int, label: str, due: str, zone: str, now: datetime) -> None:

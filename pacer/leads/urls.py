@@ -1,6 +1,14 @@
 from django.urls import path
 
-from pacer.leads import config_views, form_views, report_views, score_views, sla_views, views
+from pacer.leads import (
+    call_views,
+    config_views,
+    form_views,
+    report_views,
+    score_views,
+    sla_views,
+    views,
+)
 
 urlpatterns = [
     path("leads/", views.inbox, name="lead-inbox"),
@@ -9,6 +17,7 @@ urlpatterns = [
     path("leads/funnel/", report_views.lead_funnel, name="lead-funnel"),
     path("leads/notices/read/", views.read_notices, name="lead-notices-read"),
     path("leads/<int:lead_id>/", views.lead_detail, name="lead-detail"),
+    path("leads/<int:lead_id>/call/", call_views.log_call, name="lead-log-call"),
     path("leads/routing/", config_views.routing_settings, name="lead-routing"),
     path("leads/routing/rules/new/", config_views.rule_new, name="lead-rule-new"),
     path("leads/routing/rules/<int:position>/", config_views.rule_edit, name="lead-rule"),

@@ -20,7 +20,7 @@ from pacer.core.permissions import allows, page
 from pacer.core.selectors import members
 from pacer.leads import actions, followup, selectors, sla, staff, todo
 from pacer.leads.hours import hours_of
-from pacer.leads.models import ActivityKind
+from pacer.leads.models import ActivityKind, CallOutcome
 from pacer.leads.predictive import ReasonNames, reason_words, reasons_text
 from pacer.leads.stages import stages
 from pacer.people.selectors import locations
@@ -42,10 +42,17 @@ def _due(lead, now, zone_of) -> str:
     a location id's time zone. A lead waiting unowned for its location's opening shows
     its deadline's weekday and time there ("due Mon 09:15"); an owned lead without a
     deadline past its follow-up time (``follow_up_at``) says so, apart from an SLA
-    breach ("follow-up missed by 2 h 05 min")."""
+    breach ("follow-up missed by 2 h 05 min"). An answered lead says when its next touch
+    is due ("next touch overdue by 25 min"), else "answered"."""
     get = lead.get if isinstance(lead, dict) else lead.__dict__.get
     if get("first_response_at") is not None:
-        return "answered"
+        next_touch_by = get("next_touch_by")
+        if next_touch_by is None:
+            return "answered"
+        minutes = int((next_touch_by - now).total_seconds() // 60)
+        if minutes < 0:
+            return f"next touch overdue by {_span(-minutes)}"
+        return f"next touch due in {_span(minutes)}"
     respond_by = get("respond_by")
     owned = get("owner__username") if isinstance(lead, dict) else get("owner_id")
     if respond_by is None:  # the clock starts when someone takes it, by the SLA policy
@@ -117,6 +124,29 @@ def _owner(row: dict, away_until: dict) -> str:
 
 @page("leads.view")
 def inbox(request):
+    context = inbox_context(request, fragment=request.GET.get("fragment") == "1")
+    if context["fragment"]:
+        return render(request, "leads/inbox_live.html", context)
+    return render(request, "leads/inbox.html", context)
+
+
+def inbox_address(request) -> str:
+    """The inbox's address with the reader's choices (view, location, sort, columns,
+    page): where a call logged from it comes back to."""
+    encoded = request.GET.urlencode()
+    return reverse("lead-inbox") + (f"?{encoded}" if encoded else "")
+
+
+def inbox_context(
+    request, *, fragment: bool, refused: int | None = None, typed=None, errors=None
+) -> dict:
+    """What the inbox (or its live part, ``fragment``) shows for ``request.GET``; after a
+    refused call logged from lead ``refused``'s row, that row's form with ``typed`` and
+    ``errors``. The live part's own ``fragment`` parameter is left out of the addresses
+    it links to (its sort and page links, its forms' way back)."""
+    if "fragment" in request.GET:
+        request.GET = request.GET.copy()
+        request.GET.pop("fragment")
     now = clock.now()
     # a member who takes no leads (no agent row) has no "my leads": they start on all open
     takes_leads = bool(selectors.agent_locations(request.workspace, request.user.pk))
@@ -130,7 +160,9 @@ def inbox(request):
     stage_names = {s.key: s.label for s in stages(request.workspace)}
     zone_of = _zones(request.workspace)
     reason_names = ReasonNames.of(request.workspace, names)
-    late = _late_caption(request.workspace, now) if view == "overdue" else ""
+    address = inbox_address(request)
+    counted = selectors.late_counts(request.workspace, now, location=location)
+    late = _late_caption(counted) if view == "overdue" else ""
     table = Table(
         request,
         selectors.inbox(
@@ -150,6 +182,12 @@ def inbox(request):
                 text=lambda row: _due(row, now, zone_of) + _next_try(row, zone_of),
                 countdown=lambda row: _seconds_left(row, now),
             ),
+            Column(
+                "pk",
+                "Log a call",
+                form=lambda row: _call_form(row, address, refused, typed or {}, errors or {}),
+                form_template="leads/_log_call.html",
+            ),
             Column("stage", "Stage", sortable=True, labels=stage_names),
             Column("location_id", "Location", labels=names),
             Column("owner_name", "Owner", sortable=True, text=lambda row: _owner(row, away_until)),
@@ -167,6 +205,7 @@ def inbox(request):
             Column("follow_up_at", "Follow-up time", format="datetime", visible=False),
             Column("next_try", "Next try (no owner)", format="datetime", visible=False),
             Column("first_response_at", "First response", format="datetime", visible=False),
+            Column("next_touch_by", "Next touch by", format="datetime", visible=False),
             Column("contact__first_name", "First name", visible=False),
             Column("contact__last_name", "Last name", visible=False),
             Column("contact__phone", "Phone", visible=False),
@@ -189,12 +228,30 @@ def inbox(request):
         "tasks": selectors.open_tasks(request.workspace, request.user.pk),
         "away": away,
         "late": late,
+        "overdue_count": counted.total,
+        "fragment": fragment,
+        "call_errors": errors or {},
+        "call_prefix": f"call-{refused}-",
         "now": now,
         "refresh_seconds": settings.LEAD_INBOX_REFRESH_SECONDS,
     }
-    if request.GET.get("fragment") == "1":
-        return render(request, "leads/inbox_live.html", context)
-    return render(request, "leads/inbox.html", context)
+    return context
+
+
+def _call_form(row: dict, address: str, refused, typed: dict, errors: dict) -> dict:
+    """The "Log a call" form of an inbox row (``tables.Column(form=...)``): where it posts,
+    the inbox address to come back to, the outcomes, and after a refusal of this row's
+    form what was typed and why it was refused."""
+    own = row["pk"] == refused
+    return {
+        "action": reverse("lead-log-call", args=[row["pk"]]),
+        "id": f"call-{row['pk']}",
+        "next": address,
+        "person": _row_person(row),
+        "outcomes": CallOutcome.choices,
+        "typed": typed if own else {},
+        "errors": errors if own else {},
+    }
 
 
 def _location(raw: str, names: dict) -> int | None | str:
@@ -205,15 +262,16 @@ def _location(raw: str, names: dict) -> int | None | str:
     return int(raw) if raw.isdigit() and int(raw) in names else ""
 
 
-def _late_caption(workspace, now) -> str:
+def _late_caption(late: selectors.Late) -> str:
     """The "Overdue" view's caption: how many leads missed their SLA deadline, how many
-    without one missed their follow-up time, and (when any) how many others nobody can
-    take."""
-    late = selectors.late_counts(workspace, now)
+    without one missed their follow-up time, and (when any) how many answered ones missed
+    their next touch and how many others nobody can take."""
     breaches = f"{late.breached} past their SLA deadline"
     missed = f"{late.missed_follow_up} missed follow-up" + "s" * (late.missed_follow_up != 1)
+    touches = late.missed_touch
+    touched = f", {touches} missed next touch" + "es" * (touches != 1) if touches else ""
     unowned = f", {late.unowned} with nobody free to take them" if late.unowned else ""
-    return f"Overdue: {breaches}, {missed} (no deadline){unowned}"
+    return f"Overdue: {breaches}, {missed} (no deadline){touched}{unowned}"
 
 
 @page("leads.view")

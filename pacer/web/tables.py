@@ -70,6 +70,10 @@ class Column:
     as its one-line summary (a row stays a line tall; the text stays for the CSV), and
     ``detail`` adds a disclosure (labelled ``detail_label``) holding the row's raw
     text, preformatted (None for none). The CSV holds the stored value either way.
+    ``form`` makes the cell a form: given the row, the context (``form`` in it) of
+    ``form_template``, a template of the page's own that draws it (a POST form works
+    without JavaScript; the table passes the page's CSRF token); None for no form in
+    that row. A form column is left out of the CSV.
 
     Widths: a column is as wide as the browser finds room for, so a name beside many
     numbers (which never wrap) is squeezed to a word a line. ``nowrap`` keeps each of
@@ -93,8 +97,12 @@ class Column:
     detail_label: str = "Raw"
     nowrap: bool = False
     min_width: float | None = None
+    form: Callable[[Any], Mapping | None] | None = None
+    form_template: str = ""
 
     def __post_init__(self):
+        if self.form is not None and not self.form_template:
+            raise ValueError(f"form_template: column {self.key!r} has a form but no template")
         width = self.min_width
         number = isinstance(width, int | float) and not isinstance(width, bool)
         if width is not None and not (number and 0 < width <= MAX_MIN_WIDTH):
@@ -126,6 +134,8 @@ class Cell:
     detail: str | None = None
     detail_label: str = "Raw"
     nowrap: bool = False  # a date or a time, or a column kept on one line
+    form: Mapping | None = None  # the context of ``form_template``: a form in the cell
+    form_template: str = ""
 
     @property
     def css(self) -> str:
@@ -527,6 +537,8 @@ class Table:
             column.detail(row) if column.detail else None,
             column.detail_label,
             column.nowrap or (column.format in ("date", "datetime") and column.text is None),
+            column.form(row) if column.form else None,
+            column.form_template,
         )
 
     @property
@@ -539,9 +551,14 @@ class Table:
         return [self.cell(self.footer, c) for c in self.columns] if self.footer else []
 
     # -- CSV ------------------------------------------------------------------------------
+    def _csv_columns(self) -> list[Column]:
+        """The columns shown, less forms."""
+        return [c for c in self.columns if c.form is None]
+
     def csv_rows(self) -> Iterator[list]:
-        """Every row in the order shown, the columns shown, values as stored."""
-        keys = [c.key for c in self.columns]
+        """Every row in the order shown, the columns shown (less forms), values as
+        stored."""
+        keys = [c.key for c in self._csv_columns()]
         if self.is_queryset:
             yield from self._ordered().values_list(*keys).iterator(chunk_size=2000)
             return
@@ -549,7 +566,7 @@ class Table:
             yield [raw_value(value_of(row, key)) for key in keys]
 
     def csv_response(self, filename: str) -> StreamingHttpResponse:
-        header = [c.key for c in self.columns]
+        header = [c.key for c in self._csv_columns()]
         body = export_csv(header, ([raw_value(v) for v in row] for row in self.csv_rows()))
         response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

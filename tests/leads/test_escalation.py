@@ -218,6 +218,7 @@ def test_each_step_fires_at_its_time_in_opening_hours_to_its_recipients(
     (delivery,) = WebhookDelivery.objects.all()
     assert delivery.payload["data"] == {
         "lead": lead.pk,
+        "missed": "first_response",
         "location_id": north.pk,
         "owner_id": team["ann"].pk,
         "respond_by": RESPOND_BY.isoformat(),

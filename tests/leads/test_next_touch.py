@@ -128,7 +128,7 @@ def test_a_timer_of_a_touch_does_not_fire_after_the_next_touch(workspace, desk, 
     late = Notice.objects.filter(key__startswith="touch-late")
     assert list(late.values_list("key", "to_user", "subject", "body")) == [
         (
-            f"touch-late:2:{mia.pk}",
+            f"touch-late:2:0:{mia.pk}",
             mia.pk,
             f"Lead #{lead.pk} missed its next touch (due Mon 9 Mar 11:50 GMT)",
             f"Lead #{lead.pk} was due its next touch by Mon 9 Mar 11:50 GMT and has had none "

@@ -194,15 +194,19 @@ class Timer(models.Model):
     """A deadline of a lead's assignment round; fires once (``fired_at``), unless the
     first response came first (``cancelled_at``). A next-touch timer (``TOUCH_*``) has
     the lead's ``touch_round`` as its ``step`` and is cancelled by the next response. An
-    escalation timer is one ``step`` of the chain set when the lead was assigned, its
-    ``target`` copied from that step (``{"to", "user", "address"}``), so a later change of
-    the chain leaves it as it was."""
+    escalation timer is one step of the chain set when the lead was assigned (``BREACH``:
+    its ``step``) or when its next touch was set (``TOUCH_LATE``: its ``position``), its
+    ``target`` copied from that step (``{"to", "user", "address", "delay_minutes"}``), so
+    a later change of the chain leaves it as it was."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="timers")
     kind = models.CharField(max_length=10, choices=TimerKind.choices)
     assignment_round = models.PositiveIntegerField()
     step = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="a missed next touch's escalation step (its place in the chain)"
+    )
     target = models.JSONField(default=dict, blank=True)
     due_at = models.DateTimeField()
     fired_at = models.DateTimeField(null=True, blank=True)
@@ -211,7 +215,8 @@ class Timer(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["lead", "kind", "assignment_round", "step"], name="lead_timer_step_once"
+                fields=["lead", "kind", "assignment_round", "step", "position"],
+                name="lead_timer_step_position_once",
             ),
         ]
         indexes = [
@@ -229,6 +234,14 @@ class ActivityKind(models.TextChoices):
     SMS = "sms", "SMS"
     MEETING = "meeting", "Meeting"
     NOTE = "note", "Note (not a response)"
+
+
+class CallOutcome(models.TextChoices):
+    """How a call logged from the inbox went (its activity's outcome, in words)."""
+
+    REACHED = "reached", "Reached"
+    VOICEMAIL = "voicemail", "Left a voicemail"
+    NO_ANSWER = "no-answer", "No answer"
 
 
 class Activity(models.Model):

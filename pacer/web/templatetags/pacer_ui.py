@@ -107,11 +107,12 @@ def kpi_card(
     }
 
 
-@register.inclusion_tag("web/components/data_table.html")
-def data_table(table):
+@register.inclusion_tag("web/components/data_table.html", takes_context=True)
+def data_table(context, table):
     """A ``pacer.web.tables.Table``: its toolbar (count, columns, rows per page, CSV),
-    sortable headers, formatted cells and pages."""
-    return {"table": table}
+    sortable headers, formatted cells and pages; the page's CSRF token for a form in a
+    cell (``Column(form=...)``)."""
+    return {"table": table, "csrf_token": context.get("csrf_token")}
 
 
 @register.inclusion_tag("web/components/filter_bar.html", takes_context=True)

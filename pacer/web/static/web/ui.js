@@ -112,6 +112,35 @@
     dialog.showModal();
   }, true);
 
+  // A live part of a page (data-hold-while-editing, refreshed by an HTMX poll) skips its
+  // refresh while one of its forms is being filled in: focus inside it, or a field
+  // changed from what it was served with, is not thrown away by the next poll.
+  function edited(form) {
+    return Array.from(form.elements).some(function (field) {
+      if (field.tagName === "SELECT") {
+        const options = Array.from(field.options);
+        const marked = options.some(function (o) { return o.defaultSelected; });
+        return options.some(function (o, index) {  // unmarked: the first is the default
+          const initial = marked ? o.defaultSelected : index === 0 && !field.multiple;
+          return o.selected !== initial;
+        });
+      }
+      if (field.type === "checkbox" || field.type === "radio") return field.checked !== field.defaultChecked;
+      return field.type !== "hidden" && "defaultValue" in field && field.value !== field.defaultValue;
+    });
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const live = event.detail.elt;
+    if (!live.matches || !live.matches("[data-hold-while-editing]")) return;
+    if (event.detail.requestConfig.verb !== "get") return;
+    const active = document.activeElement;
+    const filling = active && live.contains(active) && active.closest("form");
+    const refused = live.querySelector("form [aria-invalid='true']");  // its reasons stay
+    if (filling || refused || Array.from(live.querySelectorAll("form")).some(edited)) {
+      event.preventDefault();
+    }
+  });
+
   // Toasts other than errors fade after a while; errors stay until dismissed.
   function fadeToasts(scope) {
     scope.querySelectorAll(".toast:not(.error)").forEach(function (toast) {

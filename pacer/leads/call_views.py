@@ -1,0 +1,101 @@
+"""Logging a call from a row of the staff inbox: its outcome (reached, a voicemail, no
+answer) and an optional note, through the same action as the lead page
+(``followup.log_activity``: the first one is the lead's first response, each sets its
+next touch). With HTMX the inbox's live part comes back with the row updated (or its
+form refused, with the reasons at its fields); without, a redirect back to the same
+inbox address (or the inbox refused, 422)."""
+
+from urllib.parse import urlsplit
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from pacer.core import clock
+from pacer.core.errors import ValidationFailed
+from pacer.core.permissions import page
+from pacer.leads import followup, selectors
+from pacer.leads.models import ActivityKind, CallOutcome
+from pacer.leads.views import inbox_context
+from pacer.web.address import show_at
+
+MAX_NOTE = 400  # with the outcome's words, within an activity's 500 characters
+
+
+def _back_to(raw: str) -> str:
+    """The inbox address the form came from (its view, location, sort and page; never
+    its live part alone), or the inbox itself for anything that is not an address of it
+    on this site."""
+    parts = urlsplit(raw or "")
+    inbox = reverse("lead-inbox")
+    if parts.scheme or parts.netloc or parts.path != inbox:
+        return inbox
+    query = QueryDict(parts.query, mutable=True)
+    query.pop("fragment", None)  # the live part alone is no page to come back to
+    encoded = query.urlencode()
+    return inbox + (f"?{encoded}" if encoded else "")
+
+
+def _checked(outcome: str, note: str) -> str:
+    """The activity's outcome in words ("Left a voicemail: back at 4"); refused with each
+    bad field named."""
+    errors = {}
+    if outcome not in CallOutcome.values:
+        errors["outcome"] = "choose how the call went: " + ", ".join(
+            label.lower() for label in CallOutcome.labels
+        )
+    if len(note) > MAX_NOTE:
+        errors["note"] = f"must be at most {MAX_NOTE} characters"
+    elif "\x00" in note:
+        errors["note"] = "must not contain NUL characters"
+    if errors:
+        raise ValidationFailed(errors)
+    words = CallOutcome(outcome).label
+    return f"{words}: {note}" if note else words
+
+
+@require_POST
+@page("leads.work")
+def log_call(request, lead_id: int):
+    lead = selectors.lead(request.workspace, lead_id)
+    if lead is None:
+        raise Http404("no such lead")
+    back = _back_to(request.POST.get("next", ""))
+    outcome, note = request.POST.get("outcome", ""), request.POST.get("note", "").strip()
+    htmx = bool(request.headers.get("HX-Request"))
+    try:
+        followup.log_activity(
+            request.workspace,
+            lead.pk,
+            ActivityKind.CALL,
+            at=clock.now(),
+            actor=request.user,
+            outcome=_checked(outcome, note),
+        )
+    except ValidationFailed as error:
+        return _inbox(
+            request,
+            back,
+            htmx,
+            refused=lead.pk,
+            typed={"outcome": outcome, "note": note},
+            errors=error.errors,
+        )
+    done = f"Call logged: {CallOutcome(outcome).label.lower()}."
+    if not htmx:
+        messages.success(request, done)
+        return HttpResponseRedirect(back)
+    return _inbox(request, back, htmx, done=done)
+
+
+def _inbox(request, back: str, htmx: bool, *, done: str = "", **refusal):
+    """The inbox at ``back`` answered here: its live part for HTMX (200, so that it is
+    swapped in; the toast ``done`` beside it), else the whole page (422 when refused)."""
+    request.GET = QueryDict(urlsplit(back).query)
+    show_at(request, back)
+    context = inbox_context(request, fragment=htmx, **refusal) | {"done": done}
+    if htmx:
+        return render(request, "leads/inbox_live.html", context)
+    return render(request, "leads/inbox.html", context, status=422)
