@@ -16,7 +16,7 @@ from pacer.core.roles import Role
 from pacer.work import actions, sprints
 from pacer.work.models import Card, Column
 from pacer.work.selectors import CELL_SHOWN
-from tests.browser_pages import at_each_width, looked_at, sign_in, signed_in
+from tests.browser_pages import at_each_width, cut_off, looked_at, sign_in, signed_in
 from tests.work.conftest import NOW, column
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -213,16 +213,6 @@ def team_at_work(workspace, admin, board):
     return sprint
 
 
-def _cut_off(page, selector: str) -> list[str]:
-    """The texts of the elements matching ``selector`` that reach past the window's
-    right edge (or start left of it)."""
-    return page.eval_on_selector_all(
-        selector,
-        "found => found.filter(e => { const box = e.getBoundingClientRect();"
-        " return box.left < 0 || box.right > innerWidth + 0.5; }).map(e => e.textContent)",
-    )
-
-
 def test_the_stand_up_who_works_on_what_and_a_sprint_fit_a_phone(
     browser, live_server, team_at_work
 ):
@@ -238,18 +228,18 @@ def test_the_stand_up_who_works_on_what_and_a_sprint_fit_a_phone(
             "Maximiliane Schwarzenberger-Lindqvist",
         ]
         assert page.locator("section.panel li a").count() == 4 * 4  # done, doing 2, blocked
-        assert _cut_off(page, "section.panel li, section.panel h2") == []
+        assert cut_off(page, "section.panel li, section.panel h2") == []
 
         page.goto(f"{url}/work/who/")
         looked_at(page, f"work-who-{width}")
         assert page.locator("ul.work-who li").count() == 4 * 2 + 1
         assert "Performance · Paid media · Doing" in page.inner_text("#main")
-        assert _cut_off(page, "ul.work-who li, section.panel h2") == []
+        assert cut_off(page, "ul.work-who li, section.panel h2") == []
 
         page.goto(f"{url}/work/sprints/{sprint.pk}/")
         looked_at(page, f"work-sprint-{width}")
         assert page.locator("#sprint-cards tbody tr").count() == 6
         assert page.locator("#backlog tbody tr").count() == 4  # the 6 others less 2 done
         buttons = "#sprint-cards button, #backlog button"
-        assert _cut_off(page, f"{buttons}, #sprint-cards td, #backlog td") == []
-        assert _cut_off(page, "#chart-burndown, #chart-burnup") == []
+        assert cut_off(page, f"{buttons}, #sprint-cards td, #backlog td") == []
+        assert cut_off(page, "#chart-burndown, #chart-burnup") == []
