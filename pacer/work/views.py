@@ -3,6 +3,8 @@ JavaScript), a cell's further cards, and bulk edit. A card's page is in
 ``pacer.work.card_views``, flow metrics in ``flow_views``, sprints in ``sprint_views``,
 labels in ``label_views`` and a board's settings in ``settings_views``."""
 
+import re
+
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -152,6 +154,13 @@ def _off_board(board, view, wanted: list[int]) -> list:
     return [found[card_id] for card_id in missing if card_id in found]
 
 
+def _card_ids(values) -> list[int]:
+    """The card ids among ``values`` (what the bulk form sent): whole numbers that fit a
+    card's id, at most ``bulk.MAX_BULK`` of them (more is refused anyway)."""
+    found = [int(v) for v in values if re.fullmatch(r"[0-9]{1,18}", str(v), flags=re.ASCII)]
+    return found[: bulk.MAX_BULK]
+
+
 def _bulk_context(board, view, bulk_state: dict | None) -> dict:
     """The bulk form's refusal on the board: reasons by field, by card (each card shown
     marked too) and the cards still ticked. A ticked card the board does not show is
@@ -164,7 +173,7 @@ def _bulk_context(board, view, bulk_state: dict | None) -> dict:
     for item in _shown(view):
         item.selected = str(item.pk) in selected
         item.bulk_errors = list(per_card.get(item.pk, {}).values())
-    ticked = [int(i) for i in state.get("selected", ()) if str(i).isdigit()]
+    ticked = _card_ids(state.get("selected", ()))
     off_board = _off_board(board, view, ticked + list(per_card))
     for item in off_board:
         item.bulk_errors = list(dict.fromkeys(per_card.get(item.pk, {}).values()))
