@@ -1,7 +1,8 @@
 """Drag and drop on a board with a WIP limit, in headless Chromium: a drop within the
 limits is saved; a drop into a full column is put back and asks for a reason, and with
 one the card moves and the override is recorded. A bulk edit refused for a card behind
-"Show more" links to its tick box, kept ticked. The stand-up, "who works on what" and a
+"Show more" links to its tick box, kept ticked; a move refused from "Show more"'s page
+(no script) links to the card's form, shown above the board. The stand-up, "who works on what" and a
 sprint's page with several people and long titles, at 1440 and 390 px: nothing scrolls
 sideways and no card, name or button is cut off."""
 
@@ -119,15 +120,22 @@ def test_a_limit_set_on_the_settings_page_is_enforced_on_the_board(
     page.close()
 
 
-def test_a_refused_bulk_edit_of_a_card_behind_show_more_links_to_it_kept_ticked(
-    browser, live_server, board, admin
-):
-    doing, backlog = column(board, "Doing"), column(board, "Backlog")
+@pytest.fixture
+def behind_show_more(board):
+    """Doing is full (2 of 2); the backlog holds one card more than the board shows: the
+    last, "Hidden one", is behind "Show more"."""
     for title in ("Busy one", "Busy two"):
-        actions.create_card(board, title=title, column=doing.pk, now=NOW)
+        actions.create_card(board, title=title, column=column(board, "Doing").pk, now=NOW)
     for number in range(CELL_SHOWN):
         actions.create_card(board, title=f"Shown {number}", now=NOW)
-    hidden = actions.create_card(board, title="Hidden one", now=NOW)
+    return actions.create_card(board, title="Hidden one", now=NOW)
+
+
+def test_a_refused_bulk_edit_of_a_card_behind_show_more_links_to_it_kept_ticked(
+    browser, live_server, board, admin, behind_show_more
+):
+    hidden = behind_show_more
+    doing, backlog = column(board, "Doing"), column(board, "Backlog")
     url = live_server.url
     context, page = signed_in(browser, url)
     page.goto(f"{url}/work/boards/brand-board/")
@@ -243,3 +251,32 @@ def test_the_stand_up_who_works_on_what_and_a_sprint_fit_a_phone(
         buttons = "#sprint-cards button, #backlog button"
         assert cut_off(page, f"{buttons}, #sprint-cards td, #backlog td") == []
         assert cut_off(page, "#chart-burndown, #chart-burnup") == []
+
+
+def test_a_refused_move_from_show_mores_page_lands_on_the_cards_form_above_the_board(
+    browser, live_server, board, admin, behind_show_more
+):
+    hidden = behind_show_more
+    doing, backlog = column(board, "Doing"), column(board, "Backlog")
+    url = live_server.url
+    context, page = signed_in(browser, url, 390, javascript=False)
+    page.goto(f"{url}/work/boards/brand-board/")
+    page.click(f"#more-{backlog.pk}-none a")  # without the script: a page of its own
+    page.click(f"#card-{hidden.pk} .work-move summary")
+    page.select_option(f"#move-{hidden.pk}-column", str(doing.pk))
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.click(f"#card-{hidden.pk} .work-move button[type=submit]")
+    assert answer.value.status == 422
+    assert page.locator(f"#board #card-{hidden.pk}").count() == 0  # not on the board
+    looked_at(page, "work-move-off-board-390")
+    assert cut_off(page, f"#card-{hidden.pk} *") == []
+    page.click(f".error-summary a[href='#move-{hidden.pk}-column']")
+    assert page.evaluate("document.activeElement.id") == f"move-{hidden.pk}-column"
+    expect(page.locator(f"#move-{hidden.pk}-column")).to_be_in_viewport()
+    assert page.input_value(f"#move-{hidden.pk}-column") == str(doing.pk)
+    # with a reason it goes over the limit
+    page.fill(f"#move-{hidden.pk}-override_reason", "Launch day")
+    page.click(f"#card-{hidden.pk} .work-move button[type=submit]")
+    page.wait_for_url(f"{url}/work/boards/brand-board/")
+    assert Card.objects.get(pk=hidden.pk).column == doing
+    context.close()
