@@ -150,6 +150,8 @@ def _off_board(board, view, wanted: list[int]) -> list:
     down their cell, behind "Show more", or outside the label filter), in that order."""
     shown = {item.pk for item in _shown(view)}
     missing = [card_id for card_id in dict.fromkeys(wanted) if card_id not in shown]
+    if not missing:
+        return []
     found = {item.pk: item for item in selectors.cards(board).filter(pk__in=missing)}
     return [found[card_id] for card_id in missing if card_id in found]
 
