@@ -4,7 +4,7 @@ one the card moves and the override is recorded. A bulk edit refused for a card 
 "Show more" links to its tick box, kept ticked; a move refused from "Show more"'s page
 (no script) links to the card's form, shown above the board. The stand-up, "who works on what" and a
 sprint's page with several people and long titles, at 1440 and 390 px: nothing scrolls
-sideways and no card, name or button is cut off."""
+sideways and no card, name or button is cut off (the sprints list too)."""
 
 from datetime import timedelta
 
@@ -251,6 +251,11 @@ def test_the_stand_up_who_works_on_what_and_a_sprint_fit_a_phone(
         buttons = "#sprint-cards button, #backlog button"
         assert cut_off(page, f"{buttons}, #sprint-cards td, #backlog td") == []
         assert cut_off(page, "#chart-burndown, #chart-burnup") == []
+
+        page.goto(f"{url}/work/boards/brand-board/sprints/")
+        looked_at(page, f"work-sprints-{width}")
+        assert page.locator("#sprints tbody tr").count() == 1
+        assert cut_off(page, "#sprints td") == []
 
 
 def test_a_refused_move_from_show_mores_page_lands_on_the_cards_form_above_the_board(
