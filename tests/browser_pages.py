@@ -1,8 +1,8 @@
 """Pages as the browser tests open them: sign in through /login/ in a new Chromium
 context at a width (``signed_in``, or ``sign_in`` on a page already open), look at each
-width in turn (``at_each_width``), and check a look for sideways scrolling and keep its
-screenshot (``fits``, ``looked_at``). The user is ada (the ``admin`` fixture's) unless
-named."""
+width in turn (``at_each_width``), check a look for sideways scrolling and keep its
+screenshot (``fits``, ``looked_at``), and find what the window's edge cuts off
+(``cut_off``). The user is ada (the ``admin`` fixture's) unless named."""
 
 import os
 from collections.abc import Iterator
@@ -69,3 +69,13 @@ def looked_at(page, name: str) -> None:
     """The page fits its width, and its full-page screenshot is ``SHOTS/name.png``."""
     assert fits(page), f"{name}: the page scrolls sideways"
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def cut_off(page, selector: str) -> list[str]:
+    """The texts of the elements matching ``selector`` that reach past the window's right
+    edge or start left of it (cut off, or behind a box's sideways scrolling)."""
+    return page.eval_on_selector_all(
+        selector,
+        "found => found.filter(e => { const box = e.getBoundingClientRect();"
+        " return box.left < 0 || box.right > innerWidth + 0.5; }).map(e => e.textContent)",
+    )

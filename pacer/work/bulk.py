@@ -65,6 +65,8 @@ def _ids(card_ids) -> list[int]:
         ids = sorted({int(i) for i in card_ids})
     except (TypeError, ValueError):
         raise ValidationFailed({"cards": "must be card ids"}) from None
+    if ids and not 1 <= ids[0] <= ids[-1] < 2**63:  # a card's id; SQLite overflows beyond
+        raise ValidationFailed({"cards": "must be card ids"})
     if not 1 <= len(ids) <= MAX_BULK:
         raise ValidationFailed({"cards": f"select 1 to {MAX_BULK} cards"})
     return ids

@@ -3,6 +3,8 @@ JavaScript), a cell's further cards, and bulk edit. A card's page is in
 ``pacer.work.card_views``, flow metrics in ``flow_views``, sprints in ``sprint_views``,
 labels in ``label_views`` and a board's settings in ``settings_views``."""
 
+import re
+
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -138,18 +140,45 @@ def _bulk_field_id(name: str) -> str:
     return "bulk-override" if name == "override_reason" else f"bulk-{name.replace('_', '-')}"
 
 
+def _shown(view) -> list:
+    """The cards the board shows (the first of each cell, of the label filtered by)."""
+    return [item for lane in view.lanes for cell in lane.cells for item in cell.cards]
+
+
+def _off_board(board, view, wanted: list[int]) -> list:
+    """The cards of ``wanted`` (ids) that are on ``board`` but not shown on it (further
+    down their cell, behind "Show more", or outside the label filter), in that order."""
+    shown = {item.pk for item in _shown(view)}
+    missing = [card_id for card_id in dict.fromkeys(wanted) if card_id not in shown]
+    if not missing:
+        return []
+    found = {item.pk: item for item in selectors.cards(board).filter(pk__in=missing)}
+    return [found[card_id] for card_id in missing if card_id in found]
+
+
+def _card_ids(values) -> list[int]:
+    """The card ids among ``values`` (what the bulk form sent): whole numbers that fit a
+    card's id, at most ``bulk.MAX_BULK`` of them (more is refused anyway)."""
+    found = [int(v) for v in values if re.fullmatch(r"[0-9]{1,18}", str(v), flags=re.ASCII)]
+    return found[: bulk.MAX_BULK]
+
+
 def _bulk_context(board, view, bulk_state: dict | None) -> dict:
     """The bulk form's refusal on the board: reasons by field, by card (each card shown
-    marked too) and the cards still ticked."""
+    marked too) and the cards still ticked. A ticked card the board does not show is
+    listed in the form, ticked, with its reasons, so that the error box's link to its
+    tick box lands on it and sending the form again keeps it."""
     state = bulk_state or {}
     selected = {str(i) for i in state.get("selected", ())}
     per_card = state.get("per_card", {})
     titles = dict(selectors.cards(board).filter(pk__in=list(per_card)).values_list("pk", "title"))
-    for lane in view.lanes:
-        for cell in lane.cells:
-            for item in cell.cards:
-                item.selected = str(item.pk) in selected
-                item.bulk_errors = list(per_card.get(item.pk, {}).values())
+    for item in _shown(view):
+        item.selected = str(item.pk) in selected
+        item.bulk_errors = list(per_card.get(item.pk, {}).values())
+    ticked = _card_ids(state.get("selected", ()))
+    off_board = _off_board(board, view, ticked + list(per_card))
+    for item in off_board:
+        item.bulk_errors = list(dict.fromkeys(per_card.get(item.pk, {}).values()))
     errors = state.get("errors", {})
     fields = set(_BULK_FIELDS) if errors else set()  # read only when refused
     if errors and view.swimlanes:
@@ -171,6 +200,7 @@ def _bulk_context(board, view, bulk_state: dict | None) -> dict:
         ],
         "bulk_form": state.get("form", {}),
         "bulk_refused": bool(state),
+        "bulk_off_board": off_board,
     }
 
 
@@ -187,25 +217,24 @@ def label_filter(request, board) -> tuple[FilterBar, object]:
     return bar, next((x for x in choices if str(x.pk) == chosen), None)
 
 
-def _move_refused(view, move: dict | None) -> None:
+def _move_refused(board, view, move: dict | None) -> list:
     """Mark the card whose move form was refused (``move``: its id, reasons and what was
-    posted): its form opens with the reasons and the chosen column and reason kept."""
+    posted): its form opens with the reasons and the chosen column and reason kept.
+    Answers ``[the card]`` when the board does not show it (it is then shown above the
+    board, so that the error box's links land on its form), else ``[]``."""
     if not move:
-        return
-    for lane in view.lanes:
-        for cell in lane.cells:
-            for item in cell.cards:
-                if item.pk == move["card"]:
-                    item.move_refused, item.move_form = move, move["form"]
-                    chosen = move["form"]["column"]
-                    item.move_column_options = format_html_join(
-                        "",
-                        '<option value="{}"{}>{}</option>',
-                        (
-                            (c.pk, " selected" if str(c.pk) == chosen else "", c.name)
-                            for c in view.columns
-                        ),
-                    )
+        return []
+    off_board = _off_board(board, view, [move["card"]])
+    for item in _shown(view) + selectors.with_counts(off_board):
+        if item.pk == move["card"]:
+            item.move_refused, item.move_form = move, move["form"]
+            chosen = move["form"]["column"]
+            item.move_column_options = format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                ((c.pk, " selected" if str(c.pk) == chosen else "", c.name) for c in view.columns),
+            )
+    return off_board
 
 
 def _board_page(request, board, errors=None, form=None, status: int = 200, bulk=None, move=None):
@@ -215,7 +244,7 @@ def _board_page(request, board, errors=None, form=None, status: int = 200, bulk=
     show_at(request, reverse("work-board", args=[board.slug]))
     bar, label = label_filter(request, board)
     view = selectors.board_view(board, label=label)
-    _move_refused(view, move)
+    move_off_board = _move_refused(board, view, move)
     label_options = [(x.pk, x.name) for x in board.labels.all()]
     today = clock.now().date()
     columns = [(c.pk, c.name) for c in view.columns]
@@ -244,10 +273,9 @@ def _board_page(request, board, errors=None, form=None, status: int = 200, bulk=
         "can_edit": allows(request.role, "work.edit"),
         "can_manage": allows(request.role, "work.manage"),
         "move_refused": move,
+        "move_off_board": move_off_board[0] if move_off_board else None,
         **_bulk_context(board, view, bulk),
-        **_prepared(
-            [c for lane in view.lanes for cell in lane.cells for c in cell.cards], view.columns
-        ),
+        **_prepared(_shown(view) + move_off_board, view.columns),
     }
     return render(request, "work/board.html", context, status=status)
 

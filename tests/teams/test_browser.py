@@ -1,16 +1,20 @@
 """The team scoreboard (of every location and of one), its weekly review, the location
 scoreboard, the experience page and the public survey page in headless Chromium at phone
 and desktop widths: the numbers shown, a decision recorded through the form, no serious
-axe violations, no sideways scrolling. Screenshots go to ``$PACER_SCREENSHOTS`` (default
-/tmp/pacer-screenshots)."""
+axe violations, no sideways scrolling. The members page and a team's "Members and lead"
+at both widths: every member's role choice and Remove button within the window.
+Screenshots go to ``$PACER_SCREENSHOTS`` (default /tmp/pacer-screenshots)."""
 
 import pytest
 
+from pacer.core import actions as core
 from pacer.core.models import Membership
+from pacer.core.roles import Role
 from pacer.metrics.cube import refresh_cube
 from pacer.teams import actions, surveys
 from pacer.teams.models import ReviewItem, Team
 from pacer.warehouse.sync import sync
+from tests.browser_pages import at_each_width, cut_off, looked_at
 from tests.web.test_layout import _check, _context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -94,3 +98,31 @@ def test_the_team_scoreboard_and_review_in_a_browser(
         "Move 20% of TV to search",
     ]
     assert found == [], "\n".join(found)
+
+
+def test_the_members_pages_keep_every_remove_button_in_a_phones_window(
+    browser, live_server, workspace, admin
+):
+    for username, first, last in (
+        ("maximiliane.schwarzenberger", "Maximiliane", "Schwarzenberger-Lindqvist"),
+        ("bob", "Bob", "Oduya-Hartmann"),
+    ):
+        person = core.create_user(
+            workspace,
+            username,
+            "correct-horse-2",
+            Role.MARKETER,
+            email=f"{username}@franchise-location-lower-saxony.example.com",
+        )
+        person.first_name, person.last_name = first, last
+        person.save()
+    url = live_server.url
+    for width, page in at_each_width(browser, url):
+        page.goto(f"{url}/settings/members/")
+        looked_at(page, f"members-{width}")
+        assert page.locator("#members button.danger").count() == 3
+        assert cut_off(page, "#members button, #members select, #members td") == []
+        page.goto(f"{url}/teams/brand/edit/")
+        looked_at(page, f"team-members-{width}")
+        assert page.locator("#field-member_ids label.check").count() == 3
+        assert cut_off(page, "#team-form label, #team-form button, #team-form select") == []

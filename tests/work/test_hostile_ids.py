@@ -1,6 +1,7 @@
-"""Ids too large for a 64-bit integer in the card forms are refused at the field, not a
-500: SQLite raises OverflowError for such a number in a query (``pk__in``), where Django
-answers an exact lookup with no rows (found by scripts/hostile_forms.py on SQLite)."""
+"""Ids too large for a 64-bit integer in the card forms and the bulk form are refused at
+the field, not a 500: SQLite raises OverflowError for such a number in a query
+(``pk__in``), where Django answers an exact lookup with no rows (found by
+scripts/hostile_forms.py on SQLite)."""
 
 import pytest
 from django.test import Client
@@ -49,3 +50,21 @@ def test_a_huge_id_in_a_new_card_is_refused_at_its_field(ada, board, field):
 def test_marking_huge_notification_ids_read_marks_nothing(ada, board):
     answer = ada.post("/work/mentions/read/", {"ids": HUGE})
     assert answer.status_code in (302, 422)
+
+
+@pytest.mark.parametrize("odd", [HUGE, "²", "٠", "-1"])
+def test_a_bulk_edit_with_an_odd_id_ticked_is_refused_and_lists_only_real_cards(ada, board, odd):
+    """The card ids must be whole numbers from 1 (HUGE answered a 500 on SQLite); the
+    refused board lists no tick box for the odd one, the card's own stays ticked."""
+    card = actions.create_card(board, title="a", now=NOW)
+    doing = board.columns.get(name="Doing")
+    form = {"cards": [card.pk, odd], "column": doing.pk}
+    answer = ada.post("/work/boards/brand-board/bulk/", form)
+    assert answer.status_code == 422
+    page = answer.content.decode()
+    assert "<li>cards: must be card ids</li>" in page
+    assert page.count('name="cards"') == 1
+    assert f'name="cards" value="{card.pk}" form="bulk-form" id="select-{card.pk}"' in page
+    assert f'id="select-{card.pk}" aria-label="Select a" checked>' in page
+    assert "bulk-off-board" not in page
+    assert board.cards.get().column.name == "Backlog"
