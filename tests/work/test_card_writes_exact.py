@@ -111,3 +111,35 @@ def test_a_card_made_in_a_column_not_of_its_board_is_refused_at_column(board, wh
     errors = _refusal(actions.create_card, board, title="Brief", column=given, now=NOW)
     assert errors == {"column": "is not a column of this board"}
     assert not Card.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "errors"),
+    [
+        ({"assignee": 999_999}, {"assignee": "999999 is not a member of this workspace"}),
+        ({"due": "soon"}, {"due": "'soon' is not a date (YYYY-MM-DD)"}),
+        ({"estimate": "x"}, {"estimate": "must be a whole number of points"}),
+    ],
+)
+def test_a_new_card_with_a_bad_field_is_refused_there(board, extra, errors):
+    audited = AuditEntry.objects.count()
+    assert _refusal(actions.create_card, board, title="Brief", now=NOW, **extra) == errors
+    assert not Card.objects.exists() and AuditEntry.objects.count() == audited
+
+
+def test_a_new_card_in_a_swimlane_goes_to_the_bottom_of_that_lane(board):
+    lane = board.swimlanes.get(name="Expedite")
+    backlog = column(board, "Backlog").pk
+    for title in ("First", "Second", "Third"):  # moved into the lane: the other cell empties
+        actions.move_card(_card(board, title), column=backlog, swimlane=lane.pk, now=NOW)
+    _card(board, "Fourth", swimlane=lane.pk)
+    assert _titles(board, "Backlog", lane) == ["First", "Second", "Third", "Fourth"]
+    assert _titles(board, "Backlog") == []
+
+
+def test_a_board_without_a_done_column_is_told_so_before_its_doubled_names(workspace):
+    columns = [{"name": "Plan", "stage": "todo"}, {"name": "plan", "stage": "todo"}]
+    errors = _refusal(
+        actions.create_board, workspace, team="brand", slug="b", name="B", columns=columns
+    )
+    assert errors == {"columns": "need at least one to-do column and one done column"}
