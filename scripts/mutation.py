@@ -151,6 +151,7 @@ TESTS = {
     "pacer/work/actions.py": [
         "tests/work/test_actions.py",
         "tests/work/test_actions_exact.py",
+        "tests/work/test_card_writes_exact.py",
         "tests/work/test_card_override.py",
         "tests/work/test_deadlines.py",
         "tests/work/test_sprint_capacity.py",
