@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from django.utils import timezone
 
 from pacer.analytics.lead_model import LeadModelError
-from pacer.core.feed import catch_up
 from pacer.core.models import Workspace
+from pacer.demo.pace import catch_up_in_steps
 from pacer.ingest.actions import ingest
 from pacer.leads import predictive, scoring
 from pacer.leads.actions import messages_for, move_stage
@@ -104,7 +104,7 @@ def load_leads(
             for result in ingest(workspace, batch, received_at=timezone.now()):
                 counts[result.status] += 1
             batch = []
-    catch_up()  # the leads subscriber makes each lead from its event
+    catch_up_in_steps()  # the leads subscriber makes each lead from its event
     agents = {}
     if staff_password is not None:
         from pacer.demo.lead_staff import load_staff
