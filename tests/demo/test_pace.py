@@ -97,7 +97,7 @@ def test_the_demo_records_survey_answers_a_few_hundred_a_transaction(workspace, 
         totals.append(SurveyResponse.objects.count())
 
     def watch(execute, sql, params, many, context):
-        inserting = sql.startswith('INSERT INTO "teams_surveyresponse"')
+        inserting = sql.startswith("INSERT") and '"teams_surveyresponse"' in sql[:60]
         if inserting and connection.in_atomic_block and not watching["transaction"]:
             watching["transaction"] = True
             transaction.on_commit(committed)
