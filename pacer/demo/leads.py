@@ -28,7 +28,10 @@ from pacer.simulate.business import Business
 from pacer.simulate.leads import FORMS
 from pacer.simulate.segment import LeadSubmission, lead_submissions
 
-BATCH = 1000
+# lead messages ingested at a time: each call makes one change batch, which the leads
+# subscriber turns into leads in one transaction (pacer.demo.pace: 1,000 messages held
+# SQLite's write lock 7-13 s at load 13; a quarter of that, a quarter of the hold)
+BATCH = 250
 OUTCOMES = ("Talked it through; booking a visit", "Left a voicemail", "Sent the price list")
 # A lead the simulation never converts is closed as lost this long after it arrived, as
 # a location's manager would clear the inbox (the demo's inbox showed hundreds of leads
