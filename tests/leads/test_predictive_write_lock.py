@@ -69,7 +69,7 @@ def test_a_lead_not_predicted_beforehand_is_predicted_when_the_scores_are_writte
     expected = predicted.pop(late)
     assert predictive.score_leads(workspace, model, predicted) == len(predicted) + 1
     lead = Lead.objects.get(pk=late)
-    assert (lead.predicted, lead.predicted_reasons) == pytest.approx(expected)
+    assert (lead.predicted, lead.predicted_reasons) == (pytest.approx(expected[0]), expected[1])
     assert lead.predicted_version == model.version
     assert not Lead.objects.exclude(predicted_version=model.version).exists()
     assert predictive.score_leads(workspace, model, {}) == 0  # all scored: nothing again
