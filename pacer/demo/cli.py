@@ -58,14 +58,23 @@ def _monday(value: str) -> str:
 
 
 def simulate(args: argparse.Namespace) -> int:
+    """Generate the business and load it, yielding SQLite's write lock now and then so a
+    sign-in beside the load gets in (``pacer.demo.pace``)."""
+    from pacer.demo.pace import yielding_write_lock
+
+    with yielding_write_lock():
+        return _simulate(args)
+
+
+def _simulate(args: argparse.Namespace) -> int:
     from django.conf import settings
     from django.utils import timezone
 
     from pacer.core.errors import ValidationFailed
-    from pacer.core.feed import catch_up
     from pacer.demo.content import load_content
     from pacer.demo.leads import load_leads
     from pacer.demo.loader import load_business
+    from pacer.demo.pace import catch_up_in_steps
     from pacer.demo.plans import load_plan
     from pacer.demo.segments import load_segments
     from pacer.demo.teams import load_teams
@@ -141,8 +150,10 @@ def simulate(args: argparse.Namespace) -> int:
         _predict_clv(workspace, last_day)
         print(f"segments: {load_segments(workspace)} made")
         # the whole history's change batches now, not as the worker's first backlog (each
-        # delivery holds SQLite's write lock: the first logins would wait behind it)
-        print(f"change feed: {catch_up():,} batches handed to its subscribers")
+        # delivery holds SQLite's write lock: the first logins would wait behind it), one
+        # batch a delivery (a sign-in beside the load waits for one batch, not a hundred)
+        handed = catch_up_in_steps()
+        print(f"change feed: {handed:,} batches handed to its subscribers")
     return code
 
 

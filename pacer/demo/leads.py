@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from django.utils import timezone
 
 from pacer.analytics.lead_model import LeadModelError
-from pacer.core.feed import catch_up
 from pacer.core.models import Workspace
+from pacer.demo.pace import catch_up_in_steps
 from pacer.ingest.actions import ingest
 from pacer.leads import predictive, scoring
 from pacer.leads.actions import messages_for, move_stage
@@ -28,7 +28,10 @@ from pacer.simulate.business import Business
 from pacer.simulate.leads import FORMS
 from pacer.simulate.segment import LeadSubmission, lead_submissions
 
-BATCH = 1000
+# lead messages ingested at a time: each call makes one change batch, which the leads
+# subscriber turns into leads in one transaction (pacer.demo.pace: 1,000 messages held
+# SQLite's write lock 7-13 s at load 13; a quarter of that, a quarter of the hold)
+BATCH = 250
 OUTCOMES = ("Talked it through; booking a visit", "Left a voicemail", "Sent the price list")
 # A lead the simulation never converts is closed as lost this long after it arrived, as
 # a location's manager would clear the inbox (the demo's inbox showed hundreds of leads
@@ -104,7 +107,7 @@ def load_leads(
             for result in ingest(workspace, batch, received_at=timezone.now()):
                 counts[result.status] += 1
             batch = []
-    catch_up()  # the leads subscriber makes each lead from its event
+    catch_up_in_steps()  # the leads subscriber makes each lead from its event
     agents = {}
     if staff_password is not None:
         from pacer.demo.lead_staff import load_staff

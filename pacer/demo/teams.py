@@ -5,7 +5,12 @@ and an NPS survey answered by a share of customers a day after their first order
 (``pacer.simulate.experience``: scored by their location's service quality). A second NPS
 survey is sent after each order by its trigger: it asks about the simulation's last four
 weeks of orders (the worker sends those not due yet) and a share of the people it was sent
-to answer, for the order's location. Loading again adds nothing."""
+to answer, for the order's location. Loading again adds nothing.
+
+No transaction spans the load (one did, and held SQLite's write lock for up to 19 s):
+each step is its own, the answers go ``ANSWERS_PER_TRANSACTION`` at a time (recorded
+once each, so a load broken off and run again records the rest), and the review's two
+items go together."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -31,6 +36,7 @@ SURVEY = "After the first visit (demo)"
 AFTER_ORDERS = "After an order (demo)"
 ASKED_WEEKS = 4
 SENDER = ("Pacer demo", "care@demo.pacer.test")
+ANSWERS_PER_TRANSACTION = 500
 
 
 def _staff_teams(workspace: Workspace, owner: int | None) -> None:
@@ -53,7 +59,6 @@ def _staff_teams(workspace: Workspace, owner: int | None) -> None:
             )
 
 
-@transaction.atomic
 def load_teams(workspace: Workspace, business: Business) -> dict[str, int]:
     """Targets, a review and survey answers for the demo; returns how many answers."""
     actions.create_default_teams(workspace)
@@ -76,20 +81,7 @@ def load_teams(workspace: Workspace, business: Business) -> dict[str, int]:
     cx = selectors.team(workspace, "cx")
     week = end - timedelta(days=end.weekday())
     if selectors.review(cx, week) is None and owner is not None:
-        actions.add_review_item(
-            cx,
-            week=week,
-            kind="decision",
-            text="Every location answers new leads within 15 minutes",
-        )
-        actions.add_review_item(
-            cx,
-            week=week,
-            kind="action",
-            owner_id=owner,
-            text="Review the slowest locations' shifts",
-            due_on=week + timedelta(days=7),
-        )
+        _add_review(cx, week, owner)
     survey = next((s for s in selectors.surveys(workspace) if s.name == SURVEY), None)
     if survey is None:
         survey = surveys.create_survey(workspace, name=SURVEY, kind="nps")
@@ -100,24 +92,50 @@ def load_teams(workspace: Workspace, business: Business) -> dict[str, int]:
         for contact, score, at in zip(answers.contact, answers.score, answers.time, strict=True)
         if (name := user_id(business, int(contact))) in ids
     ]
-    answered = surveys.record_answers(survey, rows)
+    answered = _record_answers(survey, rows)
     return {"answers": answered, **_survey_after_orders(workspace, business, end)}
+
+
+@transaction.atomic
+def _add_review(cx, week, owner: int) -> None:
+    """The week's review: a decision and its follow-up action, both or neither."""
+    actions.add_review_item(
+        cx,
+        week=week,
+        kind="decision",
+        text="Every location answers new leads within 15 minutes",
+    )
+    actions.add_review_item(
+        cx,
+        week=week,
+        kind="action",
+        owner_id=owner,
+        text="Review the slowest locations' shifts",
+        due_on=week + timedelta(days=7),
+    )
+
+
+def _record_answers(survey, rows: list, location_of: dict | None = None) -> int:
+    """``surveys.record_answers`` ``ANSWERS_PER_TRANSACTION`` at a time; how many were new."""
+    return sum(
+        surveys.record_answers(
+            survey, rows[start : start + ANSWERS_PER_TRANSACTION], location_of=location_of
+        )
+        for start in range(0, len(rows), ANSWERS_PER_TRANSACTION)
+    )
 
 
 def _survey_after_orders(workspace: Workspace, business: Business, end) -> dict[str, int]:
     """The survey sent by its trigger after each order of the last ``ASKED_WEEKS`` weeks,
     and the simulated answers of those it was sent to; returns how many were sent and
     answered."""
-    if any(s.name == AFTER_ORDERS for s in selectors.surveys(workspace)):
-        return {"sent": 0, "answered": 0}
-    sender = next(
-        (s for s in messages.senders(workspace) if s.from_email == SENDER[1]), None
-    ) or messaging.save_sender(workspace, name=SENDER[0], from_email=SENDER[1])
-    survey = surveys.create_survey(workspace, name=AFTER_ORDERS, kind="nps")
-    trigger = triggers.save_trigger(survey, sender_id=sender.pk)
-    since = datetime.combine(end - timedelta(weeks=ASKED_WEEKS), datetime.min.time(), UTC)
-    triggers.ask_about_orders_since(trigger, min(since, clock.now()))
-    while triggers.run_trigger(trigger.pk):
+    survey = next((s for s in selectors.surveys(workspace) if s.name == AFTER_ORDERS), None)
+    if survey is not None and survey.responses.exists():
+        return {"sent": 0, "answered": 0}  # loaded (a load broken off before has none)
+    if survey is None:
+        survey = _survey_with_trigger(workspace, end)
+    before = len(selectors.sent_after_orders(survey))
+    while triggers.run_trigger(survey.trigger.pk):  # a bounded run a transaction
         pass
     sent = selectors.sent_after_orders(survey)
     simulated = survey_answers(business, seed=1)
@@ -127,5 +145,18 @@ def _survey_after_orders(workspace: Workspace, business: Business, end) -> dict[
         for contact, score in zip(simulated.contact, simulated.score, strict=True)
         if (name := user_id(business, int(contact))) in ids and ids[name] in sent
     ]
-    answered = surveys.record_answers(survey, rows, location_of=sent)
-    return {"sent": len(sent), "answered": answered}
+    answered = _record_answers(survey, rows, location_of=sent)
+    return {"sent": len(sent) - before, "answered": answered}
+
+
+@transaction.atomic
+def _survey_with_trigger(workspace: Workspace, end):
+    """The survey after orders with its trigger, asking about the last ``ASKED_WEEKS``."""
+    sender = next(
+        (s for s in messages.senders(workspace) if s.from_email == SENDER[1]), None
+    ) or messaging.save_sender(workspace, name=SENDER[0], from_email=SENDER[1])
+    survey = surveys.create_survey(workspace, name=AFTER_ORDERS, kind="nps")
+    trigger = triggers.save_trigger(survey, sender_id=sender.pk)
+    since = datetime.combine(end - timedelta(weeks=ASKED_WEEKS), datetime.min.time(), UTC)
+    triggers.ask_about_orders_since(trigger, min(since, clock.now()))
+    return survey
