@@ -72,10 +72,10 @@ def _approve_all(item, team):
     item.refresh_from_db()
 
 
-def _asset(workspace, item, **rights):
+def _asset(workspace, item, territory="", **rights):
     """An asset the item uses, its rights then set as given (as if changed later)."""
     asset = assets.upload_asset(workspace, name="Beach", filename="b.png", data=png(8, 6))
-    assets.use_asset(item, asset)
+    assets.use_asset(item, asset, territory=territory)
     Asset.objects.filter(pk=asset.pk).update(**rights)
     return asset
 
@@ -443,3 +443,20 @@ def test_a_draft_may_move_past_its_assets_rights(workspace, team, plan):
     actions.reschedule(item, "2026-03-14")
     item.refresh_from_db()
     assert item.scheduled_for == datetime(2026, 3, 14, 14, 30, tzinfo=UTC)
+
+
+def test_an_asset_licensed_for_the_items_channel_and_territory_lets_it_through(
+    workspace, team, plan
+):
+    item = _in_review(workspace, team, plan, kind="ad", channel="paid_social", scheduled_for=DAY)
+    rights = {"territories": ["US"], "channels": ["paid_social"], "rights_end": date(2026, 3, 31)}
+    _asset(workspace, item, territory="US", **rights)
+    _approve_all(item, team)
+    assert item.state == "approved"  # its use in the US on paid social is licensed
+    actions.transition(item, "scheduled")
+    actions.reschedule(item, "2026-03-20")
+    item.refresh_from_db()
+    assert (item.state, item.scheduled_for) == (
+        "scheduled",
+        datetime(2026, 3, 20, 14, 30, tzinfo=UTC),
+    )
