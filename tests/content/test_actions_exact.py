@@ -308,6 +308,16 @@ def test_the_plan_is_replaced_and_audited_and_a_bad_one_changes_nothing(workspac
     assert item.approval_plan == new and len(_entries("content.reviewers")) == 1
 
 
+def test_a_plan_or_deadline_set_on_a_stale_copy_writes_only_its_own_field(workspace, team, plan):
+    item = _item(workspace, team, plan)
+    ContentItem.objects.filter(pk=item.pk).update(state="draft", title="Renamed")
+    actions.set_reviewers(item, plan[:1])
+    actions.set_due(item, "2026-03-20")
+    item.refresh_from_db()
+    assert (item.state, item.title) == ("draft", "Renamed")  # not the stale copy's
+    assert (item.approval_plan, item.due_on) == (plan[:1], date(2026, 3, 20))
+
+
 # --- the workflow ----------------------------------------------------------------------
 
 
