@@ -159,6 +159,31 @@ TESTS = {
         "tests/work/test_labels.py",
         "--deselect=tests/work/test_actions.py::test_a_comment_notifies_the_members_it_mentions_and_nobody_else",
     ],
+    # content's items, versions, workflow, approvals, themes and feeds: the tests that call
+    # these actions (not the pages, API, partner and share tests: the same actions through
+    # views, ~300 tests for each mutant of `create_item`; nor test_secrets' migration test,
+    # 80 s of migrating back and forth)
+    "pacer/content/actions.py": [
+        "tests/content/test_actions_exact.py",
+        "tests/content/test_approvals_exact.py",
+        "tests/content/test_workflow.py",
+        "tests/content/test_custom_workflow.py",
+        "tests/content/test_workflow_editor.py",
+        "tests/content/test_deadlines.py",
+        "tests/content/test_version_comments.py",
+        "tests/content/test_themes.py",
+        "tests/content/test_calendar.py",
+        "tests/content/test_links.py",
+        "tests/content/test_message_rights.py",
+        "tests/content/test_feed_cache.py",
+        "tests/content/test_releases.py",
+        "tests/content/test_withdrawal.py",
+        "tests/content/test_item_details.py",
+        "tests/content/test_assets.py",
+        "tests/content/test_team_check.py",
+        "tests/content/test_secrets.py",
+        "--deselect=tests/content/test_secrets.py::test_the_migration_hashes_stored_tokens_and_their_addresses_keep_working",
+    ],
     # the sender: every test that runs `deliver` (the crash tests are left out by glob)
     "pacer/messaging/delivery.py": [
         "tests/messaging/test_broadcasts.py",
