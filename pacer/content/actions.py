@@ -290,6 +290,24 @@ def set_due(item: ContentItem, due_on, *, actor=None) -> ContentItem:
 
 
 @transaction.atomic
+def edit_item(item: ContentItem, values: dict, reviewers=None, *, actor=None) -> ContentItem:
+    """Change an item's details (``details.update_item``) and, when ``reviewers`` is
+    given, its approval plan (``set_reviewers``): all or nothing, every refusal at once. A
+    plan equal to the item's is left alone (no audit entry)."""
+    errors: dict[str, str] = {}
+    plan = None if reviewers is None else _plan(item.workspace, reviewers, errors)
+    try:
+        item = details.update_item(item, values, actor=actor)
+    except ValidationFailed as refused:
+        raise ValidationFailed({**refused.errors, **errors}) from None
+    if errors:
+        raise ValidationFailed(errors)  # the details written above roll back with it
+    if plan is not None and plan != item.approval_plan:
+        item = set_reviewers(item, reviewers, actor=actor)
+    return item
+
+
+@transaction.atomic
 def set_reviewers(item: ContentItem, reviewers, *, actor=None) -> ContentItem:
     """Replace the approval plan; it applies to the next review round."""
     errors: dict[str, str] = {}

@@ -6,7 +6,7 @@ from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
-from pacer.content import actions, details, selectors
+from pacer.content import actions, selectors
 from pacer.content.models import ContentKind
 from pacer.content.workflow import MAX_STATES
 from pacer.core.api_schema import (
@@ -76,6 +76,12 @@ class ContentItemPatch(Schema):
     team: text(100) | None = Field(default=None, description="one of the workspace's teams")
     theme: Id | None = Field(default=None, description="the id of one of its themes")
     campaign_key: text(200) | None = Field(default=None, description="one of its campaigns")
+    reviewers: list[ContentStepIn] | None = Field(
+        default=None,
+        max_length=actions.MAX_STEPS,
+        description="the approval plan in order, all of it ([] for none); from the next "
+        "review round",
+    )
 
 
 class ContentVersionIn(Schema):
@@ -167,13 +173,13 @@ def get_item(request, item_id: Id):
 @router.patch("/items/{item_id}", response={200: ContentItemOut, **WRITE})
 @endpoint("content.edit")
 def update_item(request, item_id: Id, payload: ContentItemPatch):
-    """Change its title, kind, channel, team, theme or campaign, all or nothing (422
-    naming the field: a team, theme or campaign the workspace does not have, a channel
-    its assets' rights do not cover while it is approved, any change to a published
-    item)."""
-    details.update_item(
-        _get(request, item_id), payload.dict(exclude_unset=True), actor=request.user
-    )
+    """Change its title, kind, channel, team, theme, campaign or approval plan
+    (``reviewers``), all or nothing (422 naming the field: a team, theme or campaign the
+    workspace does not have, a reviewer who is not a member, a channel its assets' rights
+    do not cover while it is approved, any change to a published item)."""
+    values = payload.dict(exclude_unset=True)
+    reviewers = values.pop("reviewers", None)
+    actions.edit_item(_get(request, item_id), values, reviewers, actor=request.user)
     return _item_out(selectors.item(request.workspace, item_id))
 
 

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from pacer.content import actions, assets, details, selectors
+from pacer.content import actions, assets, selectors
 from pacer.content.models import ContentKind
 from pacer.core import clock
 from pacer.core.channels import CHANNELS
@@ -111,10 +111,10 @@ def item_list(request):
 
 
 def _reviewers(data) -> tuple[list[dict], list[int]]:
-    """Up to three (step name, reviewer) pairs from the form, blank pairs skipped, and the
-    number of the form's step each came from."""
+    """The (step name, reviewer) pairs of the form (``stepN_name``, ``stepN_reviewer``),
+    blank pairs skipped, and the number of the form's step each came from."""
     plan, steps = [], []
-    for n in (1, 2, 3):
+    for n in range(1, actions.MAX_STEPS + 1):
         name, reviewer = data.get(f"step{n}_name", "").strip(), data.get(f"step{n}_reviewer", "")
         if name or reviewer:
             plan.append({"name": name, "reviewer": int(reviewer) if reviewer.isdecimal() else None})
@@ -271,17 +271,27 @@ def item_edit(request, item_id: int):
     fields = ("title", "kind", "channel", "team", "theme", "campaign_key")
     form = {f: getattr(item, f) for f in fields if f != "theme"}
     form["theme"] = str(item.theme_id or "")
+    for n, step in enumerate(item.approval_plan, start=1):
+        form[f"step{n}_name"], form[f"step{n}_reviewer"] = step["name"], str(step["reviewer"])
     errors, status = None, 200
     if request.method == "POST":
-        form = {f: request.POST.get(f, "") for f in fields}
+        form = {f: request.POST.get(f, "") for f in request.POST if f != "csrfmiddlewaretoken"}
+        # the steps only when the form showed them (a post of the details alone keeps them)
+        plan, steps = _reviewers(request.POST) if "reviewers_shown" in request.POST else (None, [])
         try:
-            details.update_item(item, dict(form), actor=request.user)
+            actions.edit_item(
+                item,
+                {f: request.POST.get(f, "") for f in fields},
+                _kept_due_days(item, plan),
+                actor=request.user,
+            )
         except ValidationFailed as error:
-            errors, status = error.errors, 422
+            errors, status = _at_steps(error.errors, steps), 422
         else:
             messages.success(request, "Details saved.")
             return _back(item)
     workspace = request.workspace
+    shown = min(actions.MAX_STEPS, max(3, len(item.approval_plan) + 1, len(_reviewers(form)[0])))
     team_names = dict(teams.team_choices(workspace))
     context = {
         "item": item,
@@ -290,10 +300,25 @@ def item_edit(request, item_id: int):
         "kinds": ContentKind.choices,
         "channels": [("", "—"), *CHANNELS.items()],
         "themes": [("", "—"), *((str(t.pk), t.name) for t in selectors.themes(workspace))],
-        "teams": teams.team_options(team_names, form["team"], "—"),
-        "campaigns": _campaign_options(workspace, form["campaign_key"]),
+        "teams": teams.team_options(team_names, form.get("team", ""), "—"),
+        "campaigns": _campaign_options(workspace, form.get("campaign_key", "")),
+        "people": [("", "—"), *_member_choices(workspace)],
+        "step_numbers": [str(n) for n in range(1, shown + 1)],
     }
     return render(request, "content/item_edit.html", context, status=status)
+
+
+def _kept_due_days(item, plan: list[dict] | None) -> list[dict] | None:
+    """The form's plan with each step's due day kept where the step is the item's step in
+    that place (same name and reviewer): the form does not show the days."""
+    if plan is None:
+        return None
+    kept = []
+    for index, step in enumerate(plan):
+        old = item.approval_plan[index] if index < len(item.approval_plan) else {}
+        same = (old.get("name"), old.get("reviewer")) == (step["name"], step["reviewer"])
+        kept.append(step | ({"due_on": old["due_on"]} if same and old.get("due_on") else {}))
+    return kept
 
 
 def _back(item) -> HttpResponseRedirect:
