@@ -43,14 +43,43 @@ def _writes_waiting_at_most(seconds: float, times: int, outcome: dict) -> None:
 
 
 @pytest.mark.skipif("connection.vendor != 'sqlite'", reason="PostgreSQL locks rows, not the DB")
-def test_writers_waiting_beside_back_to_back_transactions_get_in_within_a_second():
-    """Without the pauses a waiter gets in only when one of its retries (100 ms apart)
-    falls in the microseconds between two of the loader's transactions: seconds."""
+def test_back_to_back_transactions_let_the_lock_go_after_each_hold():
+    """The loader's transactions, back to back for 1.2 s, leave a gap of at least ``gap``
+    before the next one each time they have held the lock ``hold`` seconds: a waiting
+    writer's next retry (at most 100 ms away) then finds it free. Without the pauses the
+    gaps are microseconds (only a busy scheduler makes one that long, rarely twice)."""
+    User.objects.create(username="demo-loader")
+    begins, ends = [], []
+
+    def clock(execute, sql, params, many, context):
+        if sql.startswith("BEGIN"):
+            begins.append(time.monotonic())
+        return execute(sql, params, many, context)
+
+    with yielding_write_lock(hold=0.3, gap=0.15) as yielding, connection.execute_wrapper(clock):
+        deadline = time.monotonic() + 1.2
+        while time.monotonic() < deadline:
+            with transaction.atomic():  # a loader's chunk: ~30 ms
+                User.objects.filter(username="demo-loader").update(first_name="loader")
+                time.sleep(0.03)
+            ends.append(time.monotonic())
+    gaps = [begin - end for end, begin in zip(ends, begins[1:], strict=False)]
+    assert sum(gap >= 0.15 for gap in gaps) >= 2, gaps
+    assert yielding.pauses >= 2
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'", reason="PostgreSQL locks rows, not the DB")
+def test_writers_waiting_beside_back_to_back_transactions_get_in():
+    """A sign-in's writes beside the loader's chunks all get in within their busy timeout.
+    On an idle machine, without the pauses, one ran out ('database is locked'): a waiter
+    got in only when one of its retries (100 ms apart) fell in the microseconds between two
+    of the loader's transactions. On a loaded one the scheduler's own gaps may let it in
+    anyway; the test above checks the pauses themselves."""
     User.objects.create(username="demo-sign-in")
     outcome: dict = {}
     waiter = threading.Thread(target=_writes_waiting_at_most, args=(3.0, 5, outcome))
     started = False
-    with yielding_write_lock(hold=0.3) as yielding:
+    with yielding_write_lock(hold=0.3):
         deadline = time.monotonic() + 8
         while time.monotonic() < deadline and (not started or waiter.is_alive()):
             with transaction.atomic():  # a loader's chunks: ~30 ms each, back to back
@@ -61,9 +90,7 @@ def test_writers_waiting_beside_back_to_back_transactions_get_in_within_a_second
                     started = True
     waiter.join()
     assert "error" not in outcome, outcome
-    # each waits for at most one hold and a pause (0.45 s), with slack for a busy machine
-    assert len(outcome["waited"]) == 5 and max(outcome["waited"]) < 1.0, outcome
-    assert yielding.pauses >= 1
+    assert len(outcome["waited"]) == 5, outcome
     assert User.objects.get(username="demo-sign-in").last_name == "signed in"
 
 
