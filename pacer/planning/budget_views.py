@@ -278,8 +278,15 @@ def alert_thresholds(request):
 
 @page("budgets.view")
 def vendors(request):
+    """The vendors; the page keeps the ``team`` it was reached at in its links."""
+    team = kept_team(request)
     columns = [
-        Column("name", "Name", sortable=True, href=lambda v: reverse("vendor", args=[v["pk"]])),
+        Column(
+            "name",
+            "Name",
+            sortable=True,
+            href=lambda v: scoped_address("vendor", v["pk"], team=team),
+        ),
         Column("kind", "Kind", sortable=True, labels=dict(Vendor.Kind.choices)),
         Column("contract", "Contract"),
         Column("contract_ends", "Contract ends", format="date", sortable=True),
@@ -301,6 +308,7 @@ def vendors(request):
         "kinds": Vendor.Kind.choices,
         "form": {"kind": "agency"},
         "errors": {},
+        "kept_team": team,
     }
     if request.method == "POST":
         check(request.role, "budgets.manage")
@@ -327,7 +335,7 @@ def _save_vendor(request, vendor, context):
         template = "planning/vendors.html" if vendor is None else "planning/vendor.html"
         return render(request, template, context, status=422)
     messages.success(request, f"Vendor '{saved.name}' saved.")
-    return HttpResponseRedirect(reverse("vendor", args=[saved.pk]))
+    return HttpResponseRedirect(scoped_address("vendor", saved.pk, team=kept_team(request)))
 
 
 @page("budgets.view")
@@ -349,6 +357,7 @@ def vendor(request, vendor_id: int):
         },
         "errors": {},
         "order_errors": {},
+        "kept_team": kept_team(request),
     }
     if request.method == "POST":
         check(request.role, "budgets.manage")
@@ -375,7 +384,7 @@ def _issue_order(request, found: Vendor, context):
         context |= {"order_form": form, "order_errors": {**error.errors, **errors}}
         return render(request, "planning/vendor.html", context, status=422)
     messages.success(request, f"Purchase order {order.number} issued.")
-    return HttpResponseRedirect(reverse("order", args=[order.pk]))
+    return HttpResponseRedirect(scoped_address("order", order.pk, team=kept_team(request)))
 
 
 @page("budgets.view")
@@ -393,6 +402,7 @@ def order(request, order_id: int):
         "can_manage": can_manage and found.status == PurchaseOrder.Status.OPEN,
         "form": {"invoiced_on": date.today().isoformat()},
         "errors": {},
+        "kept_team": kept_team(request),
     }
     if request.method == "POST":
         check(request.role, "budgets.manage")
@@ -404,7 +414,7 @@ def order(request, order_id: int):
                 context |= {"order": shown, "status_errors": error.errors}
                 context["can_manage"] = can_manage and shown.status == PurchaseOrder.Status.OPEN
                 return render(request, "planning/order.html", context, status=422)
-            return HttpResponseRedirect(reverse("order", args=[found.pk]))
+            return HttpResponseRedirect(scoped_address("order", found.pk, team=kept_team(request)))
         errors: dict[str, str] = {}
         form = {name: request.POST.get(name, "") for name in INVOICE_FIELDS}
         values = {
@@ -420,5 +430,5 @@ def order(request, order_id: int):
             context |= {"form": form, "errors": {**error.errors, **errors}}
             return render(request, "planning/order.html", context, status=422)
         messages.success(request, "Invoice recorded.")
-        return HttpResponseRedirect(reverse("order", args=[found.pk]))
+        return HttpResponseRedirect(scoped_address("order", found.pk, team=kept_team(request)))
     return render(request, "planning/order.html", context)

@@ -13,7 +13,14 @@ from pacer.metrics.labels import MODEL_LABELS
 from pacer.planning import results as planning_results
 from pacer.planning.models import Vendor
 from pacer.planning.money import money_column
-from pacer.planning.scope import ALL, TeamScope, kept_team, team_filter, team_lines
+from pacer.planning.scope import (
+    ALL,
+    TeamScope,
+    kept_team,
+    scoped_address,
+    team_filter,
+    team_lines,
+)
 from pacer.warehouse.sync import default_store
 from pacer.web.filters import Choice, DateRange, FilterBar
 from pacer.web.tables import Column, Table
@@ -130,6 +137,7 @@ def scorecards(request):
     bar, found, problem = _results(request, "scorecard-filters", scope)
     today = timezone.localdate(clock.now())
     lines = team_lines(request.workspace, scope.team_ids(request.workspace), "line__")
+    team = kept_team(request, scope)
     cards = planning_results.scorecards(request.workspace, found, today, lines) if found else []
     rows = [
         {
@@ -151,7 +159,12 @@ def scorecards(request):
     ]
     currency = request.workspace.currency
     columns = [
-        Column("name", "Vendor", sortable=True, href=lambda r: reverse("vendor", args=[r["pk"]])),
+        Column(
+            "name",
+            "Vendor",
+            sortable=True,
+            href=lambda r: scoped_address("vendor", r["pk"], team=team),
+        ),
         Column("kind", "Kind", labels=dict(Vendor.Kind.choices)),
         money_column("committed", "Committed", currency, sortable=True),
         money_column("invoiced", "Invoiced", currency, sortable=True),
@@ -179,6 +192,7 @@ def scorecards(request):
         "bar": bar,
         "scope": scope,
         "all_teams_url": bar.url(team=ALL),
+        "kept_team": team,
         "problem": problem,
         "table": table,
         "model_label": MODEL_LABELS[bar.values["model"]],

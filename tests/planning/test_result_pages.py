@@ -161,3 +161,5 @@ def test_a_team_members_scorecards_count_their_teams_orders_and_results(workspac
     row, html = card("&team=brand")
     assert row == ["Northwind", "Agency", "$2,500.00", "$0.00", "$700.00"]
     assert "Showing the orders and results of Brand." in html
+    assert f'href="/vendors/{vendor.pk}/?team=brand">Northwind' in html  # the team kept
+    assert f'href="/vendors/{vendor.pk}/">Northwind' in card()[1]
