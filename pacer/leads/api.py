@@ -1,4 +1,5 @@
-"""Leads over the REST API: capture, list, one lead with its history, stage moves, stages."""
+"""Leads over the REST API: capture, list, one lead with its history, stage moves, stages,
+activities and calls logged."""
 
 from datetime import datetime
 from typing import Literal
@@ -6,11 +7,12 @@ from typing import Literal
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
+from pacer.core import clock
 from pacer.core.api_schema import BODY_ERRORS, ERRORS, MAX_OFFSET, NOT_FOUND, Id, text
 from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
 from pacer.leads import actions, followup, selectors
-from pacer.leads.models import ActivityKind, Lead, StageKind
+from pacer.leads.models import ActivityKind, CallOutcome, Lead, StageKind
 from pacer.leads.stages import stages
 
 router = Router(tags=["leads"])
@@ -97,6 +99,13 @@ class ActivityIn(Schema):
     kind: ActivityKind
     outcome: text(500) = ""
     next_step: text(500) = ""
+
+
+class LeadCallIn(Schema):
+    outcome: CallOutcome = Field(description="how the call went")
+    note: text(followup.MAX_CALL_NOTE) = Field(
+        "", description="optional; kept after the outcome's words ('Left a voicemail: back at 4')"
+    )
 
 
 class LeadQuery(Schema):
@@ -208,6 +217,27 @@ def log(request, lead_id: Id, payload: ActivityIn):
         actor=request.user,
         outcome=payload.outcome,
         next_step=payload.next_step,
+    )
+    found.refresh_from_db()
+    return _detail(request, found)
+
+
+@router.post(
+    "/{lead_id}/calls",
+    response={200: LeadDetailOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND},
+)
+@endpoint("leads.work")
+def log_call(request, lead_id: Id, payload: LeadCallIn):
+    """Log a call with how it went (the staff inbox's action): the first response stops
+    the clock; each call to an open lead sets when its next touch is due."""
+    found = _lead(request, lead_id)
+    followup.log_call(
+        request.workspace,
+        found.pk,
+        payload.outcome,
+        payload.note,
+        at=clock.now(),
+        actor=request.user,
     )
     found.refresh_from_db()
     return _detail(request, found)

@@ -17,11 +17,9 @@ from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import page
 from pacer.leads import followup, selectors
-from pacer.leads.models import ActivityKind, CallOutcome
+from pacer.leads.models import CallOutcome
 from pacer.leads.views import inbox_context
 from pacer.web.address import show_at
-
-MAX_NOTE = 400  # with the outcome's words, within an activity's 500 characters
 
 
 def _back_to(raw: str) -> str:
@@ -38,24 +36,6 @@ def _back_to(raw: str) -> str:
     return inbox + (f"?{encoded}" if encoded else "")
 
 
-def _checked(outcome: str, note: str) -> str:
-    """The activity's outcome in words ("Left a voicemail: back at 4"); refused with each
-    bad field named."""
-    errors = {}
-    if outcome not in CallOutcome.values:
-        errors["outcome"] = "choose how the call went: " + ", ".join(
-            label.lower() for label in CallOutcome.labels
-        )
-    if len(note) > MAX_NOTE:
-        errors["note"] = f"must be at most {MAX_NOTE} characters"
-    elif "\x00" in note:
-        errors["note"] = "must not contain NUL characters"
-    if errors:
-        raise ValidationFailed(errors)
-    words = CallOutcome(outcome).label
-    return f"{words}: {note}" if note else words
-
-
 @require_POST
 @page("leads.work")
 def log_call(request, lead_id: int):
@@ -66,13 +46,8 @@ def log_call(request, lead_id: int):
     outcome, note = request.POST.get("outcome", ""), request.POST.get("note", "").strip()
     htmx = bool(request.headers.get("HX-Request"))
     try:
-        followup.log_activity(
-            request.workspace,
-            lead.pk,
-            ActivityKind.CALL,
-            at=clock.now(),
-            actor=request.user,
-            outcome=_checked(outcome, note),
+        followup.log_call(
+            request.workspace, lead.pk, outcome, note, at=clock.now(), actor=request.user
         )
     except ValidationFailed as error:
         return _inbox(

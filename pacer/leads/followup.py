@@ -32,6 +32,7 @@ from pacer.leads.auto_reply import text_auto_reply
 from pacer.leads.models import (
     Activity,
     ActivityKind,
+    CallOutcome,
     FollowUpTask,
     Lead,
     Notice,
@@ -53,6 +54,7 @@ TIMERS_PER_RUN = 500
 HISTORIC = timedelta(days=1)
 NOTICES_PER_RUN = 200
 CLAIM_CHUNK = 25
+MAX_CALL_NOTE = 400  # with the outcome's words, within an activity's 500 characters
 SMTP_SENDERS = 4  # SMTP sessions sending side by side
 
 
@@ -153,6 +155,35 @@ def log_activity(
     if kind in RESPONSES and lead.stage in open_stages(workspace):
         touches.touched(lead, at, actor=actor)
     return activity
+
+
+def log_call(
+    workspace: Workspace, lead_id: int, outcome: str, note: str = "", *, at: datetime, actor=None
+) -> Activity:
+    """A call and how it went (``CallOutcome``: reached, a voicemail, no answer) with an
+    optional note, logged as a call activity with its outcome in words ("Left a
+    voicemail: back at 4"); refused with each bad field named, nothing written."""
+    note = note.strip()
+    errors = {}
+    if outcome not in CallOutcome.values:
+        errors["outcome"] = "choose how the call went: " + ", ".join(
+            label.lower() for label in CallOutcome.labels
+        )
+    if len(note) > MAX_CALL_NOTE:
+        errors["note"] = f"must be at most {MAX_CALL_NOTE} characters"
+    elif "\x00" in note:
+        errors["note"] = "must not contain NUL characters"
+    if errors:
+        raise ValidationFailed(errors)
+    words = CallOutcome(outcome).label
+    return log_activity(
+        workspace,
+        lead_id,
+        ActivityKind.CALL,
+        at=at,
+        actor=actor,
+        outcome=f"{words}: {note}" if note else words,
+    )
 
 
 def stop_timers(lead: Lead, at: datetime, *, why: str, actor=None) -> int:

@@ -35,6 +35,28 @@ VIEWS = {
     "unowned": "Nobody free",
     "open": "All open",
 }
+# each view's empty table: its title and what would be listed there
+EMPTY = {
+    "mine": (
+        "No leads waiting.",
+        "New leads assigned to you appear here within seconds, soonest deadline first.",
+    ),
+    "unassigned": (
+        "Nothing unassigned.",
+        "Open leads without an owner appear here, soonest deadline first.",
+    ),
+    "overdue": (
+        "Nothing overdue.",
+        "A lead is overdue when it is unanswered past its response deadline (or, without "
+        "one, past its follow-up time), unanswered with nobody free to take it, or answered "
+        "but past its next touch.",
+    ),
+    "unowned": (
+        "Nobody is missing an owner.",
+        "Unanswered leads that nobody could take appear here once their managers are alerted.",
+    ),
+    "open": ("No open leads.", "Every lead in an open stage appears here, the unanswered first."),
+}
 
 
 def _due(lead, now, zone_of) -> str:
@@ -214,8 +236,8 @@ def inbox_context(
         ],
         default_sort="queue_at",
         caption=late or VIEWS[view],
-        empty_title="No leads waiting." if view == "mine" else "Nothing here.",
-        empty_hint="New leads assigned to you appear here within seconds, soonest deadline first.",
+        empty_title=EMPTY[view][0],
+        empty_hint=EMPTY[view][1],
         html_id="lead-inbox",
     )
     context = {

@@ -95,3 +95,22 @@ def test_a_staff_member_sees_the_same_overdue_rows(workspace, leads):
     page = client.get("/leads/?view=overdue").content.decode()
     body = page.split("<tbody>")[1].split("</tbody>")[0]
     assert len(re.findall(r"<tr>", body)) == 2
+
+
+def test_an_empty_overdue_view_says_nothing_is_overdue_and_what_counts(
+    workspace,
+    desk,  # noqa: F811
+):
+    client = Client()
+    client.force_login(desk[0])
+    page = client.get("/leads/?view=overdue").content.decode()
+    empty = page.split('<div class="empty-state"')[1].split("</div>")[0]
+    assert '<p class="empty-title">Nothing overdue.</p>' in empty
+    assert empty.endswith(
+        '<div class="empty-body">A lead is overdue when it is unanswered past its response '
+        "deadline (or, without one, past its follow-up time), unanswered with nobody free to "
+        "take it, or answered but past its next touch."
+    )
+    assert "New leads assigned to you" not in page
+    mine = client.get("/leads/?view=mine").content.decode()
+    assert ">No leads waiting.<" in mine and "New leads assigned to you appear here" in mine
