@@ -1,6 +1,6 @@
 """The "Show more" page (a cell's further cards, a page of its own) with the script on: it
 has no drag and drop, so each card's Move form is shown there and moves the card, at
-1440 and 390 px."""
+1440 and 390 px; and the boards list fits at 390 px without scrolling sideways."""
 
 import pytest
 
@@ -38,3 +38,22 @@ def test_a_card_moves_from_show_mores_page_with_the_script_on(browser, live_serv
         "Hidden 1",
         "Hidden 2",
     ]
+
+
+def test_the_boards_list_fits_at_390_and_1440_px(browser, live_server, board, admin, workspace):
+    actions.create_board(
+        workspace,
+        team="performance",
+        slug="performance-board",
+        name="Performance board",
+        columns=[{"name": "Backlog", "stage": "todo"}, {"name": "Done", "stage": "done"}],
+        person_wip_limit=3,
+        actor=admin,
+    )
+    for width, page in at_each_width(browser, live_server.url):
+        page.goto(f"{live_server.url}/work/boards/")
+        wrap = "#boards .table-wrap"
+        scrolled = page.eval_on_selector(wrap, "e => e.scrollWidth - e.clientWidth")
+        looked_at(page, f"work-boards-{width}")
+        assert scrolled <= 0, f"{width}: the table scrolls {scrolled} px"
+        assert cut_off(page, "#boards th, #boards td") == []
