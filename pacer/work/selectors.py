@@ -97,7 +97,7 @@ class BoardView:
     columns: list[Column]
     lanes: list[Lane]
     counts: dict[int, int]  # column id -> cards in it
-    in_progress: dict[str, int] = field(default_factory=dict)  # user name -> doing cards
+    in_progress: list[tuple[str, int]] = field(default_factory=list)  # (name, doing cards)
     swimlanes: list[Swimlane] = field(default_factory=list)  # the board's, in order
 
 
@@ -208,15 +208,18 @@ def board_view(board: Board, *, label: Label | None = None) -> BoardView:
     return view
 
 
-def in_progress_by_person(board: Board) -> dict[str, int]:
-    """User name -> the cards they hold in the board's in-progress columns."""
-    return dict(
+def in_progress_by_person(board: Board) -> list[tuple[str, int]]:
+    """``(name, cards)`` per person holding cards in the board's in-progress columns: the
+    full name where they have one, else the username; by name."""
+    counts = dict(
         Card.objects.filter(board=board, column__stage=Stage.DOING, assignee__isnull=False)
-        .values("assignee__username")
+        .values("assignee")
         .annotate(n=Count("id"))
-        .order_by("assignee__username")
-        .values_list("assignee__username", "n")
+        .values_list("assignee", "n")
     )
+    people = User.objects.filter(pk__in=counts)
+    named = [(p.get_full_name() or p.get_username(), p.get_username(), p.pk) for p in people]
+    return [(name, counts[pk]) for name, _, pk in sorted(named, key=lambda x: (x[0].lower(), x[1]))]
 
 
 def column_counts(board: Board) -> dict[int, int]:

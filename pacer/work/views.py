@@ -64,8 +64,8 @@ def _boards_page(request, form, errors=None, status: int = 200):
             ),
             Column("team", "Team", sortable=True, labels=team_names),
             Column("slug", "Key", sortable=True, visible=False),
-            Column("card_count", "Cards", format="count", sortable=True),
-            Column("person_wip_limit", "WIP per person", format="count"),
+            Column("card_count", "Cards", format="count"),
+            Column("person_wip_limit", "WIP each", format="count"),
         ],
         default_sort="team",
         caption="Boards",
@@ -217,6 +217,12 @@ def label_filter(request, board) -> tuple[FilterBar, object]:
     return bar, next((x for x in choices if str(x.pk) == chosen), None)
 
 
+def board_address(board, label=None) -> str:
+    """The board's address, filtered by ``label`` when one is given."""
+    address = reverse("work-board", args=[board.slug])
+    return f"{address}?label={label.pk}" if label else address
+
+
 def _move_refused(board, view, move: dict | None) -> list:
     """Mark the card whose move form was refused (``move``: its id, reasons and what was
     posted): its form opens with the reasons and the chosen column and reason kept.
@@ -243,6 +249,7 @@ def _board_page(request, board, errors=None, form=None, status: int = 200, bulk=
     belong and what was typed kept."""
     show_at(request, reverse("work-board", args=[board.slug]))
     bar, label = label_filter(request, board)
+    show_at(request, board_address(board, label))
     view = selectors.board_view(board, label=label)
     move_off_board = _move_refused(board, view, move)
     label_options = [(x.pk, x.name) for x in board.labels.all()]
@@ -462,4 +469,4 @@ def bulk_edit(request, slug: str):
     count = len(outcome.cards)
     over = " over a WIP limit, with your reason" if outcome.over_limit else ""
     messages.success(request, f"{count} card{'s' if count != 1 else ''} changed{over}.")
-    return HttpResponseRedirect(reverse("work-board", args=[board.slug]))
+    return HttpResponseRedirect(board_address(board, label_filter(request, board)[1]))
