@@ -292,8 +292,8 @@ def set_due(item: ContentItem, due_on, *, actor=None) -> ContentItem:
 @transaction.atomic
 def edit_item(item: ContentItem, values: dict, reviewers=None, *, actor=None) -> ContentItem:
     """Change an item's details (``details.update_item``) and, when ``reviewers`` is
-    given, its approval plan (``set_reviewers``): all or nothing, every refusal at once. A
-    plan equal to the item's is left alone (no audit entry)."""
+    given, its approval plan (as ``set_reviewers``, checked once): all or nothing, every
+    refusal at once. A plan equal to the item's is left alone (no audit entry)."""
     errors: dict[str, str] = {}
     plan = None if reviewers is None else _plan(item.workspace, reviewers, errors)
     try:
@@ -303,7 +303,7 @@ def edit_item(item: ContentItem, values: dict, reviewers=None, *, actor=None) ->
     if errors:
         raise ValidationFailed(errors)  # the details written above roll back with it
     if plan is not None and plan != item.approval_plan:
-        item = set_reviewers(item, reviewers, actor=actor)
+        item = _write_plan(item, plan, actor)
     return item
 
 
@@ -314,6 +314,11 @@ def set_reviewers(item: ContentItem, reviewers, *, actor=None) -> ContentItem:
     plan = _plan(item.workspace, reviewers, errors)
     if errors:
         raise ValidationFailed(errors)
+    return _write_plan(item, plan, actor)
+
+
+def _write_plan(item: ContentItem, plan: list[dict], actor) -> ContentItem:
+    """Store the checked ``plan`` (``_plan``) and audit the change."""
     before = item.approval_plan
     item.approval_plan = plan
     item.save(update_fields=["approval_plan"])
