@@ -345,13 +345,23 @@ def linked(workspace):
         {"kind": "campaign", "name": "L", "fiscal_year": 2026, "campaign": "spring"},
         parent_id=root.pk,
     )
-    plan_lines(workspace, [{"node": leaf.pk, "month": "2026-01", "channel": "email",
-                            "amount": "100"}])  # fmt: skip
+    plan_lines(
+        workspace, [{"node": leaf.pk, "month": "2026-01", "channel": "email", "amount": "100"}]
+    )
     for month, amount in ((1, "30"), (2, "20"), (3, "10")):
-        actions.enter_spend(workspace, {"day": date(2026, month, 5), "channel": "email",
-                                        "campaign": "spring", "amount": amount})  # fmt: skip
-    actions.enter_spend(workspace, {"day": date(2026, 2, 6), "channel": "email",
-                                    "campaign": "autumn", "amount": "4"})  # fmt: skip
+        actions.enter_spend(
+            workspace,
+            {
+                "day": date(2026, month, 5),
+                "channel": "email",
+                "campaign": "spring",
+                "amount": amount,
+            },
+        )
+    actions.enter_spend(
+        workspace,
+        {"day": date(2026, 2, 6), "channel": "email", "campaign": "autumn", "amount": "4"},
+    )
     return {"campaign": campaign, "leaf": leaf}
 
 

@@ -33,11 +33,12 @@ def _refused(call, *args, **kwargs) -> dict:
 
 
 def _lines(workspace) -> list[tuple]:
-    return list(
-        SpendEntry.objects.filter(workspace=workspace)
-        .order_by("day", "channel", "campaign__key", "location__code", "pk")
-        .values_list("day", "channel", "campaign__key", "location__code", "amount")
+    """(day, channel, campaign key, location code, amount), no campaign or location first
+    (sorted here: PostgreSQL sorts NULL last, SQLite first)."""
+    rows = SpendEntry.objects.filter(workspace=workspace).values_list(
+        "day", "channel", "campaign__key", "location__code", "amount"
     )
+    return sorted(rows, key=lambda row: tuple("" if value is None else value for value in row))
 
 
 def _days(workspace) -> dict:
@@ -85,8 +86,9 @@ def made(workspace):
         {"kind": "campaign", "name": "L", "fiscal_year": 2026, "campaign": "spring"},
         parent_id=root.pk,
     )
-    plan_lines(workspace, [{"node": leaf.pk, "month": "2026-03", "channel": "email",
-                            "amount": "100"}])  # fmt: skip
+    plan_lines(
+        workspace, [{"node": leaf.pk, "month": "2026-03", "channel": "email", "amount": "100"}]
+    )
     return {
         "other": other,
         "spring": spring,
@@ -180,7 +182,7 @@ def test_recorded_rows_are_new_lines_with_days_summaries_and_audit(workspace, ma
             "amount": "0.25",
             "campaign": made["spring"],
             "location": made["north"],
-        },  # fmt: skip
+        },
         {"day": MAR3, "channel": "display", "amount": 7, "campaign": made["spring"]},
         {"day": MAR2, "channel": "tv", "amount": Decimal("1000")},
     ]
@@ -229,8 +231,11 @@ def test_recording_again_replaces_changed_amounts_and_leaves_the_rest(workspace,
         (MAR3, "email", "spring", None, Decimal("0.00")),
     ]
     assert ids < set(SpendEntry.objects.values_list("pk", flat=True))  # replaced in place
-    assert _days(workspace) == {(MAR1, "email"): (3150, 1), (MAR2, "tv"): (1000, 2),
-                                (MAR3, "email"): (0, 1)}  # fmt: skip
+    assert _days(workspace) == {
+        (MAR1, "email"): (3150, 1),
+        (MAR2, "tv"): (1000, 2),
+        (MAR3, "email"): (0, 1),
+    }
     assert _leaf_month(made) == [10000, 3150, 0]
     assert kept(workspace) == from_scratch(workspace)
     assert [after for *_, after in _entries("spend.record")] == [
@@ -247,7 +252,7 @@ def test_lines_appended_twice_for_one_key_become_the_first_one(workspace, made):
     first, second, third = (
         SpendEntry.objects.create(
             workspace=workspace, day=MAR1, channel="email", campaign=spring, amount=amount
-        )  # fmt: skip
+        )
         for amount in (Decimal("10"), Decimal("20"), Decimal("10"))
     )
     totals.rebuild(workspace)
@@ -305,7 +310,7 @@ def test_references_resolve_to_this_workspaces_campaigns_and_locations(workspace
             "amount": "1",
             "campaign": made["spring"],
             "location": made["north"],
-        },  # fmt: skip
+        },
         {"day": MAR1, "channel": "tv", "amount": "2", "campaign": None, "location": None},
         {"day": MAR2, "channel": "tv", "amount": "3", "campaign": None, "location": None},
     ]
@@ -332,8 +337,13 @@ def test_unknown_references_are_refused_by_row(workspace, made):
 
 
 def test_a_form_line_is_refused_by_field_with_nothing_written(workspace, made):
-    values = {"day": "2026-03-01", "channel": "", "amount": "", "campaign": "c" * 250,
-              "location": "L" * 50}  # fmt: skip
+    values = {
+        "day": "2026-03-01",
+        "channel": "",
+        "amount": "",
+        "campaign": "c" * 250,
+        "location": "L" * 50,
+    }
     assert _refused(actions.enter_spend, workspace, values) == {
         "day": "must be a date",
         "channel": "choose one",
@@ -350,8 +360,13 @@ def test_a_form_line_is_refused_by_field_with_nothing_written(workspace, made):
     # another workspace's campaign and location are unknown here
     upsert_locations(made["other"], [{"code": "W", "name": "West"}])
     actions.create_campaign(made["other"], "theirs-only", "tv")
-    values = {"day": MAR1, "channel": "tv", "amount": "1", "campaign": "theirs-only",
-              "location": "W"}  # fmt: skip
+    values = {
+        "day": MAR1,
+        "channel": "tv",
+        "amount": "1",
+        "campaign": "theirs-only",
+        "location": "W",
+    }
     assert _refused(actions.enter_spend, workspace, values) == {
         "campaign": "no campaign 'theirs-only' in this workspace",
         "location": "no location 'W' in this workspace",
@@ -362,8 +377,13 @@ def test_a_form_line_is_refused_by_field_with_nothing_written(workspace, made):
 
 
 def test_a_form_line_is_written_with_its_day_summary_and_audit(workspace, made, admin):
-    values = {"day": MAR2, "channel": "email", "amount": " 12.345 ", "campaign": "spring",
-              "location": "S"}  # fmt: skip
+    values = {
+        "day": MAR2,
+        "channel": "email",
+        "amount": " 12.345 ",
+        "campaign": "spring",
+        "location": "S",
+    }
     entry = actions.enter_spend(workspace, values, actor=admin)
     assert _lines(workspace) == [(MAR2, "email", "spring", "S", Decimal("12.34"))]
     assert (entry.pk, entry.amount) == (SpendEntry.objects.get().pk, Decimal("12.34"))
@@ -377,16 +397,22 @@ def test_a_form_line_is_written_with_its_day_summary_and_audit(workspace, made, 
 
 
 def test_a_form_line_for_a_recorded_key_is_refused_and_one_that_differs_is_not(workspace, made):
-    line = actions.enter_spend(workspace, {"day": MAR1, "channel": "tv", "amount": "5",
-                                           "location": "N"})  # fmt: skip
+    line = actions.enter_spend(
+        workspace, {"day": MAR1, "channel": "tv", "amount": "5", "location": "N"}
+    )
     same = {"day": MAR1, "channel": "tv", "amount": "7", "location": "N"}
     assert _refused(actions.enter_spend, workspace, same) == {
         "day": "spend for this day, channel, campaign and location is recorded already "
         f"(line {line.pk}, 5.00); edit that line instead"
     }
     # another location, no location, a campaign, another day, another channel: new keys
-    for changes in ({"location": "S"}, {"location": ""}, {"campaign": "autumn"},
-                    {"day": MAR2}, {"channel": "radio"}):  # fmt: skip
+    for changes in (
+        {"location": "S"},
+        {"location": ""},
+        {"campaign": "autumn"},
+        {"day": MAR2},
+        {"channel": "radio"},
+    ):
         actions.enter_spend(workspace, same | changes)
     # the same key in another workspace does not count
     actions.enter_spend(made["other"], {"day": MAR1, "channel": "tv", "amount": "1"})
@@ -406,12 +432,18 @@ def test_a_form_line_in_a_closed_month_is_refused(workspace, made):
 
 
 def test_an_update_moves_the_line_and_its_money_with_its_audit_entry(workspace, made, admin):
-    line = actions.enter_spend(workspace, {"day": MAR1, "channel": "email", "amount": "30",
-                                           "campaign": "spring"})  # fmt: skip
+    line = actions.enter_spend(
+        workspace, {"day": MAR1, "channel": "email", "amount": "30", "campaign": "spring"}
+    )
     other = actions.enter_spend(workspace, {"day": MAR1, "channel": "email", "amount": "1"})
     before = _line_snapshot(line, amount="30.00")
-    values = {"day": MAR2, "channel": "display", "amount": "7.5", "campaign": "autumn",
-              "location": "N"}  # fmt: skip
+    values = {
+        "day": MAR2,
+        "channel": "display",
+        "amount": "7.5",
+        "campaign": "autumn",
+        "location": "N",
+    }
     updated = actions.update_spend(line, values, actor=admin)
     assert updated.pk == line.pk
     assert _lines(workspace) == [
@@ -421,8 +453,13 @@ def test_an_update_moves_the_line_and_its_money_with_its_audit_entry(workspace, 
     assert _days(workspace) == {(MAR1, "email"): (100, 1), (MAR2, "display"): (750, 1)}
     assert _leaf_month(made) == [10000, 0, 0]  # the spend left spring's node
     assert kept(workspace) == from_scratch(workspace)
-    after = before | {"day": "2026-03-02", "channel": "display", "amount": "7.50",
-                      "campaign": made["autumn"].pk, "location": made["north"].pk}  # fmt: skip
+    after = before | {
+        "day": "2026-03-02",
+        "channel": "display",
+        "amount": "7.50",
+        "campaign": made["autumn"].pk,
+        "location": made["north"].pk,
+    }
     assert _entries("spend.update") == [
         (workspace.pk, "ada", "SpendEntry", str(line.pk), before, after)
     ]
@@ -454,8 +491,9 @@ def test_an_update_onto_another_lines_key_is_refused_but_its_own_key_is_kept(wor
 
 
 def test_an_update_that_changes_nothing_writes_nothing(workspace, made):
-    line = actions.enter_spend(workspace, {"day": MAR1, "channel": "email", "amount": "30",
-                                           "campaign": "spring"})  # fmt: skip
+    line = actions.enter_spend(
+        workspace, {"day": MAR1, "channel": "email", "amount": "30", "campaign": "spring"}
+    )
     stale = SpendEntry.objects.get(pk=line.pk)
     stale.amount = Decimal("99")  # the stored line is what is compared
     values = {"day": MAR1, "channel": "email", "amount": "30.00", "campaign": "spring"}
@@ -467,8 +505,9 @@ def test_an_update_that_changes_nothing_writes_nothing(workspace, made):
 
 
 def test_an_update_into_or_out_of_a_closed_month_is_refused(workspace, made):
-    january = actions.enter_spend(workspace, {"day": date(2026, 1, 5), "channel": "tv",
-                                              "amount": "5"})  # fmt: skip
+    january = actions.enter_spend(
+        workspace, {"day": date(2026, 1, 5), "channel": "tv", "amount": "5"}
+    )
     march = actions.enter_spend(workspace, {"day": MAR1, "channel": "tv", "amount": "6"})
     close_month(workspace, date(2026, 1, 1))
     assert _refused(
@@ -492,8 +531,9 @@ def test_an_update_into_or_out_of_a_closed_month_is_refused(workspace, made):
 
 
 def test_a_deleted_line_leaves_its_day_and_summary_with_its_audit_entry(workspace, made, admin):
-    line = actions.enter_spend(workspace, {"day": MAR1, "channel": "email", "amount": "30",
-                                           "campaign": "spring"})  # fmt: skip
+    line = actions.enter_spend(
+        workspace, {"day": MAR1, "channel": "email", "amount": "30", "campaign": "spring"}
+    )
     kept_line = actions.enter_spend(workspace, {"day": MAR1, "channel": "email", "amount": "2"})
     before = _line_snapshot(line, amount="30.00")
     actions.delete_spend(line, actor=admin)
@@ -508,8 +548,9 @@ def test_a_deleted_line_leaves_its_day_and_summary_with_its_audit_entry(workspac
 
 
 def test_a_stale_copy_is_deleted_as_stored(workspace, made):
-    line = actions.enter_spend(workspace, {"day": MAR1, "channel": "email", "amount": "30",
-                                           "campaign": "spring"})  # fmt: skip
+    line = actions.enter_spend(
+        workspace, {"day": MAR1, "channel": "email", "amount": "30", "campaign": "spring"}
+    )
     stale = SpendEntry.objects.get(pk=line.pk)
     actions.update_spend(line, {"day": MAR2, "channel": "tv", "amount": "4"})
     actions.delete_spend(stale)
@@ -519,8 +560,7 @@ def test_a_stale_copy_is_deleted_as_stored(workspace, made):
 
 
 def test_a_line_in_a_closed_month_is_not_deleted(workspace, made):
-    line = actions.enter_spend(workspace, {"day": date(2026, 1, 5), "channel": "tv",
-                                           "amount": "5"})  # fmt: skip
+    line = actions.enter_spend(workspace, {"day": date(2026, 1, 5), "channel": "tv", "amount": "5"})
     close_month(workspace, date(2026, 1, 1))
     assert _refused(actions.delete_spend, line) == {"day": CLOSED}
     assert _lines(workspace) == [(date(2026, 1, 5), "tv", None, None, Decimal("5.00"))]
