@@ -88,6 +88,8 @@ def _snapshot(workspace, key, name, channel, starts=None, ends=None, url="", *, 
             {"landing_url": "https:///path"},
             {"landing_url": "must name a site (https://example.com/…)"},
         ),
+        # text the column refuses keeps that reason, not the URL check's
+        ({"landing_url": "ftp://e.com/\x00"}, {"landing_url": "must not contain NUL characters"}),
         # too long for the column: one reason, not the URL check's as well
         (
             {"landing_url": "https://e.com/" + "a" * 1990},

@@ -264,6 +264,25 @@ def test_lines_appended_twice_for_one_key_become_the_first_one(workspace, made):
     assert kept(workspace) == from_scratch(workspace)
 
 
+def test_appended_lines_of_every_key_go_not_only_the_last_keys(workspace, made):
+    for channel, amounts in (("email", ("1", "2", "3")), ("tv", ("4", "5"))):
+        for amount in amounts:
+            SpendEntry.objects.create(
+                workspace=workspace, day=MAR2, channel=channel, amount=Decimal(amount)
+            )
+    totals.rebuild(workspace)
+    rows = [
+        {"day": MAR2, "channel": "email", "amount": "6"},
+        {"day": MAR2, "channel": "tv", "amount": "7"},
+    ]
+    assert actions.record_spend(workspace, rows) == {"recorded": 0, "replaced": 2}
+    assert _lines(workspace) == [
+        (MAR2, "email", None, None, Decimal("6.00")),
+        (MAR2, "tv", None, None, Decimal("7.00")),
+    ]
+    assert _days(workspace) == {(MAR2, "email"): (600, 1), (MAR2, "tv"): (700, 1)}
+
+
 def test_another_workspaces_lines_of_the_same_key_are_not_touched(workspace, made):
     theirs = {"day": MAR1, "channel": "email", "amount": "9", "campaign": made["theirs"]}
     actions.record_spend(made["other"], [theirs | {"campaign": None}])
