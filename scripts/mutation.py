@@ -143,7 +143,27 @@ TESTS = {
         "tests/privacy/test_export.py",
         "tests/privacy/test_suppression.py",
     ],
-    "pacer/planning/actions.py": ["tests/planning"],
+    # the campaign and spend writes: the tests that call them and the pages and API that
+    # take their refusals (not the plan, budget, result and scope tests, which reach these
+    # actions only through their fixtures; nor the concurrency tests, PostgreSQL's alone)
+    "pacer/planning/actions.py": [
+        "tests/planning/test_actions_exact.py",
+        "tests/planning/test_actions_exact_spend.py",
+        "tests/planning/test_api.py",
+        "tests/planning/test_campaign_delete.py",
+        "tests/planning/test_campaign_pages.py",
+        "tests/planning/test_spend_pages.py",
+        "tests/planning/test_spend_days.py",
+        "tests/planning/test_spend_closed_delete.py",
+        "tests/planning/test_spend_upload_names.py",
+        "tests/planning/test_platform_exports.py",
+        "tests/planning/test_month_close.py",
+        "tests/planning/test_sums.py",
+        "tests/planning/test_summary.py",
+        "tests/planning/test_text_fields.py",
+        "tests/planning/test_links.py",
+        "tests/planning/test_spend_against_budget.py",
+    ],
     "pacer/leads/actions.py": ["tests/leads"],
     # the board, card and WIP-limit writes: their own tests, the overrides, deadline cards,
     # sprint capacity, links and labels (not the pages, API and bulk tests: the same
