@@ -11,9 +11,10 @@ from django.test import Client
 
 from pacer.core.models import AuditEntry
 from pacer.leads import selectors
-from pacer.leads.followup import fire_due_timers, log_activity
+from pacer.leads.followup import log_activity
 from pacer.leads.models import Agent, FollowUpTask, Lead, LocationHours, Notice, SlaPolicy, Timer
 from pacer.leads.routing import ASSIGN_TRIES
+from pacer.leads.timers import fire_due_timers
 from tests.leads.test_followup import agent, lead_at
 from tests.leads.test_no_deadline import _sent_through, _with_email
 
