@@ -171,7 +171,8 @@ def inbox_context(
     reason_names = ReasonNames.of(request.workspace, names)
     address = inbox_address(request)
     counted = selectors.late_counts(request.workspace, now, location=location)
-    late = _late_caption(counted) if view == "overdue" else ""
+    # an empty Overdue view says so once, in its empty box (what counts as overdue)
+    late = _late_caption(counted) if view == "overdue" and counted.total else ""
     table = Table(
         request,
         selectors.inbox(
@@ -272,15 +273,21 @@ def _location(raw: str, names: dict) -> int | None | str:
 
 
 def _late_caption(late: selectors.Late) -> str:
-    """The "Overdue" view's caption: how many leads missed their SLA deadline, how many
-    without one missed their follow-up time, and (when any) how many answered ones missed
-    their next touch and how many others nobody can take."""
-    breaches = f"{late.breached} past their SLA deadline"
-    missed = f"{late.missed_follow_up} missed follow-up" + "s" * (late.missed_follow_up != 1)
-    touches = late.missed_touch
-    touched = f", {touches} missed next touch" + "es" * (touches != 1) if touches else ""
-    unowned = f", {late.unowned} with nobody free to take them" if late.unowned else ""
-    return f"Overdue: {breaches}, {missed} (no deadline){touched}{unowned}"
+    """The "Overdue" view's caption when it lists any lead: how many of each kind, the
+    kinds with none left out ("Overdue: 2 past their SLA deadline, 1 missed next
+    touch")."""
+    kinds = [
+        (late.breached, "past their SLA deadline", "past their SLA deadline"),
+        (
+            late.missed_follow_up,
+            "missed follow-up (no deadline)",
+            "missed follow-ups (no deadline)",
+        ),
+        (late.missed_touch, "missed next touch", "missed next touches"),
+        (late.unowned, "with nobody free to take it", "with nobody free to take them"),
+    ]
+    words = [f"{n} {one if n == 1 else many}" for n, one, many in kinds if n]
+    return "Overdue: " + ", ".join(words)
 
 
 def _zones(workspace):
