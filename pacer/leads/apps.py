@@ -18,7 +18,7 @@ class LeadsConfig(DomainConfig):
     timeline_sources = ("pacer.leads.timeline.STAGES", "pacer.leads.timeline.ACTIVITIES")
     subscribers = ("pacer.leads.feed.SUBSCRIBER",)
     loops = (
-        Loop("lead-timers", "pacer.leads.followup.fire_due_timers", "LEAD_TIMER_SECONDS"),
+        Loop("lead-timers", "pacer.leads.timers.fire_due_timers", "LEAD_TIMER_SECONDS"),
         Loop("lead-notices", "pacer.leads.followup.send_notices", "LEAD_TIMER_SECONDS"),
         Loop("lead-away", "pacer.leads.handover.hand_over_all_away", 300),
         Loop("lead-scores", "pacer.leads.scoring.rescore_open_leads", 3600),

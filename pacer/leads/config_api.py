@@ -116,6 +116,14 @@ class SlaIn(Schema):
         description="after each response, the next touch within these working minutes "
         "(more than remind_minutes); null: no next-touch deadline",
     )
+    touch_reassign_minutes: int | None = Field(
+        None,
+        ge=1,
+        le=sla.MAX_MINUTES,
+        description="working minutes after a missed next touch at which the lead goes to "
+        "the next available agent (its owner left out); needs next_touch_minutes; "
+        "null: kept by its owner",
+    )
 
 
 class SlaOut(SlaIn):

@@ -246,14 +246,7 @@ def assign(
     lead.assignment_round += 1
     owner_id, alert, missed = None, False, lead.respond_by
     if pool:
-        chosen = min(pool, key=lambda a: ((a.assigned + 1) / a.weight, a.assigned, a.id))
-        chosen.assigned += 1
-        chosen.save(update_fields=["assigned"])
-        owner_id = chosen.user_id
-        reason = (
-            f"{why}: weighted rotation among {len(pool)} of {scope} "
-            f"(weight {chosen.weight:g}, lead {chosen.assigned} of theirs)"
-        )
+        owner_id, reason = _pick(pool, scope, why)
     if keep_clock:
         _carry_timers(lead)
     else:
@@ -312,6 +305,48 @@ def assign(
             lead, "has no owner", "every agent who may take it is away, off shift or at their cap"
         )
     return lead
+
+
+def _pick(pool: list[Agent], scope: str, why: str) -> tuple[int, str]:
+    """The pool's next agent by weighted rotation (counted), and the reason in words."""
+    chosen = min(pool, key=lambda a: ((a.assigned + 1) / a.weight, a.assigned, a.id))
+    chosen.assigned += 1
+    chosen.save(update_fields=["assigned"])
+    return chosen.user_id, (
+        f"{why}: weighted rotation among {len(pool)} of {scope} "
+        f"(weight {chosen.weight:g}, lead {chosen.assigned} of theirs)"
+    )
+
+
+def hand_on(lead: Lead, now: datetime, *, why: str) -> int | None:
+    """Give the answered lead to the next agent free now by the usual routing (its rule's
+    team, its location's agents, the fallback queue; away, off shift and at cap left out;
+    weighted rotation), never its owner, else to its location's fallback owner (not its
+    owner either), in a new assignment round; audited (``leads.assign``) with ``why``.
+    Its response deadline stays as it was (the reports measure the first response by
+    it). Inside the caller's transaction, the lead locked. Returns the new owner; None,
+    with nothing changed, when nobody else can take it."""
+    router = Router(lead.workspace, now)
+    previous = lead.owner_id
+    scope, pool = router.candidates(lead, exclude=previous)
+    if pool:
+        owner_id, reason = _pick(pool, scope, why)
+    else:
+        owner_id = router.fallback_owner(lead.location_id, exclude=previous)
+        if owner_id is None:
+            return None
+        reason = f"{why}: no agent available (all away, at their cap, or none set up); "
+        reason += "to the fallback owner"
+    lead.assignment_round += 1
+    lead.owner_id, lead.assigned_at, lead.unowned_alerted_at = owner_id, now, None
+    lead.save(update_fields=["owner", "assigned_at", "assignment_round", "unowned_alerted_at"])
+    audit.record(
+        lead.workspace,
+        "leads.assign",
+        lead,
+        after={"owner": owner_id, "reason": reason, "previous_owner": previous},
+    )
+    return owner_id
 
 
 def _carry_timers(lead: Lead) -> None:

@@ -2,7 +2,8 @@
 working minutes (the location's opening hours), a reminder some minutes before the
 deadline, escalation to the location's managers at it, and re-assignment a second
 number of working minutes after it; optionally, after each response, the next touch
-within N working minutes (``pacer.leads.touches``).
+within N working minutes, and re-assignment some working minutes after a missed one
+(``pacer.leads.touches``).
 
 One policy per stage and location ("" for every location without its own); a lead uses
 its location's policy, else the every-location one (``pacer.leads.routing.policy_of``).
@@ -29,7 +30,13 @@ from pacer.leads.stages import open_stages
 from pacer.people.selectors import locations
 
 MAX_MINUTES = 10_080  # a week of working minutes
-FIELDS = ("respond_minutes", "remind_minutes", "reassign_minutes", "next_touch_minutes")
+FIELDS = (
+    "respond_minutes",
+    "remind_minutes",
+    "reassign_minutes",
+    "next_touch_minutes",
+    "touch_reassign_minutes",
+)
 EVERY_LOCATION = "Every other location"
 DEFAULT_FOLLOW_UP_MINUTES = LeadSettings._meta.get_field("follow_up_minutes").default
 MIN_FOLLOW_UP_MINUTES = 15
@@ -78,7 +85,7 @@ def _policy_data(workspace: Workspace, data: Mapping) -> tuple[str, int | None, 
         )
     raw = data.get("next_touch_minutes")
     minutes["next_touch_minutes"] = None
-    if not (raw is None or (isinstance(raw, str) and not raw.strip())):
+    if not _blank(raw):
         touch = _minutes(raw, "next_touch_minutes", errors, low=1)
         checked = not {"next_touch_minutes", "remind_minutes"} & errors.keys()
         if checked and touch <= minutes["remind_minutes"]:
@@ -87,9 +94,28 @@ def _policy_data(workspace: Workspace, data: Mapping) -> tuple[str, int | None, 
                 "(the reminder comes before the next touch is due), or blank for none"
             )
         minutes["next_touch_minutes"] = touch
+    minutes["touch_reassign_minutes"] = _touch_reassign(data, minutes, errors)
     if errors:
         raise ValidationFailed(errors)
     return stage, codes.get(code), minutes
+
+
+def _blank(raw) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def _touch_reassign(data: Mapping, minutes: dict, errors: dict) -> int | None:
+    """``touch_reassign_minutes`` of ``data``: blank (None) keeps a lead whose next touch
+    was missed with its owner; else 1 to a week, and only beside a next touch."""
+    raw = data.get("touch_reassign_minutes")
+    if _blank(raw):
+        return None
+    found = _minutes(raw, "touch_reassign_minutes", errors, low=1)
+    if "touch_reassign_minutes" not in errors and _blank(data.get("next_touch_minutes")):
+        errors["touch_reassign_minutes"] = (
+            "needs a next touch time (next_touch_minutes) to count from, or blank for none"
+        )
+    return found
 
 
 @transaction.atomic
@@ -99,8 +125,10 @@ def save_policy(workspace: Workspace, data: Mapping, *, actor=None) -> SlaPolicy
     ``remind_minutes`` before the deadline (0 up to the response time) and
     ``reassign_minutes`` after it (1 to a week); ``next_touch_minutes`` (optional, 1 to a
     week, more than ``remind_minutes``; blank or None: none), the working minutes after
-    each response within which the lead's next touch is due. Replaces that stage and
-    location's policy if there is one."""
+    each response within which the lead's next touch is due; ``touch_reassign_minutes``
+    (optional, 1 to a week, only with a next touch; blank or None: never), the working
+    minutes after a missed next touch at which the lead goes to someone else. Replaces
+    that stage and location's policy if there is one."""
     stage, location_id, minutes = _policy_data(workspace, data)
     policy = (
         SlaPolicy.objects.select_for_update()
@@ -137,8 +165,8 @@ def remove_policy(workspace: Workspace, policy_id: int, *, actor=None) -> None:
 
 def policy_rows(workspace: Workspace) -> list[dict]:
     """Every policy as ``{id, stage, location, respond_minutes, remind_minutes,
-    reassign_minutes, next_touch_minutes}`` (``location`` a code, "" for every location),
-    by stage then location."""
+    reassign_minutes, next_touch_minutes, touch_reassign_minutes}`` (``location`` a code,
+    "" for every location), by stage then location."""
     codes = {loc.pk: loc.code for loc in locations(workspace)}
     rows = [
         {
@@ -200,7 +228,7 @@ def save_follow_up(workspace: Workspace, data: Mapping, *, actor=None) -> int | 
     if code and "location" not in errors and code not in codes:
         errors["location"] = f"no location '{code}' in this workspace"
     raw = data.get("follow_up_minutes")
-    blank = raw is None or (isinstance(raw, str) and not raw.strip())
+    blank = _blank(raw)
     minutes = None
     if not (code and blank):
         minutes = _minutes(raw, "follow_up_minutes", errors, low=MIN_FOLLOW_UP_MINUTES)

@@ -27,6 +27,7 @@ DEFAULTS = {
     "remind_minutes": 5,
     "reassign_minutes": 30,
     "next_touch_minutes": "",
+    "touch_reassign_minutes": "",
 }
 STEP_ROWS = escalation.MAX_STEPS  # step rows a form may post; blank ones are left out
 STEP_FIELDS = ("delay_minutes", "to", "user", "address")
@@ -175,6 +176,9 @@ def _sla_page(request, removal: str = "", removal_errors: dict | None = None):
             Column("remind_minutes", "Reminder before (min)", format="count"),
             Column("reassign_minutes", "Re-assigned after (min)", format="count"),
             Column("next_touch_minutes", "Next touch within (min)", format="count"),
+            Column(
+                "touch_reassign_minutes", "Missed touch re-assigned after (min)", format="count"
+            ),
         ],
         default_sort="stage_label",
         prefix="sla-",

@@ -1,30 +1,23 @@
 """Pages for front-line staff and their managers: the lead inbox (soonest deadline first,
-refreshed live), a lead with its history and one-click logging, and every location's
-queue."""
+refreshed live, a call logged from a row) and every location's queue; the deadline in
+words and the countdown shared with a lead's page (``pacer.leads.lead_views``)."""
 
-import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib import messages
-from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from pacer.core import clock
 from pacer.core.channels import CHANNELS
-from pacer.core.errors import ValidationFailed
-from pacer.core.permissions import allows, page
-from pacer.core.selectors import members
-from pacer.leads import actions, followup, selectors, sla, staff, todo
+from pacer.core.permissions import page
+from pacer.leads import selectors, sla, staff
 from pacer.leads.hours import hours_of
-from pacer.leads.models import ActivityKind, CallOutcome
-from pacer.leads.predictive import ReasonNames, reason_words, reasons_text
+from pacer.leads.models import CallOutcome
+from pacer.leads.predictive import ReasonNames, reasons_text
 from pacer.leads.stages import stages
 from pacer.people.selectors import locations
-from pacer.web import formats
 from pacer.web.tables import Column, Table
 
 FALLBACK = "Fallback queue"
@@ -59,7 +52,7 @@ EMPTY = {
 }
 
 
-def _due(lead, now, zone_of) -> str:
+def due_words(lead, now, zone_of) -> str:
     """The deadline in words; ``lead`` is a Lead or a table row (a dict); ``zone_of``:
     a location id's time zone. A lead waiting unowned for its location's opening shows
     its deadline's weekday and time there ("due Mon 09:15"); an owned lead without a
@@ -98,7 +91,7 @@ def _next_try(row: dict, zone_of) -> str:
     return f"; next try {row['next_try'].astimezone(zone_of(row['location_id'])):%a %H:%M}"
 
 
-def _seconds_left(lead, now) -> float | None:
+def seconds_left(lead, now) -> float | None:
     """Seconds to the response deadline (negative once past) for the live countdown;
     None when answered or without a deadline."""
     get = lead.get if isinstance(lead, dict) else lead.__dict__.get
@@ -116,12 +109,6 @@ def _span(minutes: int) -> str:
     if minutes < 60 * 48:
         return f"{minutes // 60} h {minutes % 60:02d} min"
     return f"{minutes // (60 * 24)} days"
-
-
-def _person(lead) -> str:
-    contact = lead.contact
-    name = f"{contact.first_name} {contact.last_name}".strip()
-    return name or contact.email or contact.phone or f"Contact {contact.pk}"
 
 
 def _row_person(row: dict) -> str:
@@ -184,7 +171,8 @@ def inbox_context(
     reason_names = ReasonNames.of(request.workspace, names)
     address = inbox_address(request)
     counted = selectors.late_counts(request.workspace, now, location=location)
-    late = _late_caption(counted) if view == "overdue" else ""
+    # an empty Overdue view says so once, in its empty box (what counts as overdue)
+    late = _late_caption(counted) if view == "overdue" and counted.total else ""
     table = Table(
         request,
         selectors.inbox(
@@ -201,8 +189,8 @@ def inbox_context(
                 "queue_at",  # the unanswered first, by deadline; then the answered ones
                 "Respond",
                 sortable=True,
-                text=lambda row: _due(row, now, zone_of) + _next_try(row, zone_of),
-                countdown=lambda row: _seconds_left(row, now),
+                text=lambda row: due_words(row, now, zone_of) + _next_try(row, zone_of),
+                countdown=lambda row: seconds_left(row, now),
             ),
             Column(
                 "pk",
@@ -285,95 +273,21 @@ def _location(raw: str, names: dict) -> int | None | str:
 
 
 def _late_caption(late: selectors.Late) -> str:
-    """The "Overdue" view's caption: how many leads missed their SLA deadline, how many
-    without one missed their follow-up time, and (when any) how many answered ones missed
-    their next touch and how many others nobody can take."""
-    breaches = f"{late.breached} past their SLA deadline"
-    missed = f"{late.missed_follow_up} missed follow-up" + "s" * (late.missed_follow_up != 1)
-    touches = late.missed_touch
-    touched = f", {touches} missed next touch" + "es" * (touches != 1) if touches else ""
-    unowned = f", {late.unowned} with nobody free to take them" if late.unowned else ""
-    return f"Overdue: {breaches}, {missed} (no deadline){touched}{unowned}"
-
-
-@page("leads.view")
-def lead_detail(request, lead_id: int):
-    lead = selectors.lead(request.workspace, lead_id)
-    if lead is None:
-        raise Http404("no such lead")
-    if request.method == "POST":
-        return _act(request, lead)
-    return _lead_page(request, lead)
-
-
-# what each form of a lead's page posts (besides "action"), for re-showing it refused
-FORM_FIELDS = {
-    "log": ("kind", "outcome", "next_step"),
-    "reply": ("subject", "body", "token"),
-    "stage": ("stage", "reason"),
-    "task": ("title", "due_at", "assignee"),
-    "done": ("task",),
-}
-
-
-def _lead_page(request, lead, refused: str = "", typed: dict | None = None, errors=None):
-    """A lead's page; after a refused POST of one of its forms (``refused``: a key of
-    ``FORM_FIELDS``), that form with its reasons at its fields (those about no field
-    above it) and what was typed kept, answered 422."""
-    now, zone = clock.now(), _zone(request, lead)
-    names = {loc.pk: loc.name for loc in locations(request.workspace)}
-    reason_names = ReasonNames.of(request.workspace, names)
-    return render(
-        request,
-        "leads/lead_detail.html",
-        {
-            "lead": lead,
-            "person": _person(lead),
-            "due": _due(lead, now, lambda _: zone),
-            "seconds_left": _seconds_left(lead, now),
-            "location": names.get(lead.location_id, "—"),
-            "reasons": [
-                (r["effect"] > 0, reason_words(r, reason_names))
-                for r in lead.predicted_reasons or []
-            ],
-            "history": selectors.history(request.workspace, lead.pk),
-            "activities": selectors.activities(request.workspace, lead.pk),
-            "stages": [(s.key, s.label) for s in stages(request.workspace) if s.key != lead.stage],
-            "stage_label": {s.key: s.label for s in stages(request.workspace)}.get(
-                lead.stage, lead.stage
-            ),
-            "channel_label": CHANNELS.get(lead.channel, lead.channel),
-            "kinds": ActivityKind.choices,
-            "can_work": allows(request.role, "leads.work"),
-            "notices": selectors.unread_notices(request.workspace, request.user.pk, lead.pk),
-            "tasks": selectors.tasks(request.workspace, lead.pk),
-            "members": [(m.user_id, formats.person(m.user)) for m in members(request.workspace)],
-            "owner_name": formats.person(lead.owner) if lead.owner else "unassigned",
-            "form": _form_values(lead, now, zone, typed or {}, errors or {}),
-            "refused": refused,
-            "errors": errors or {},
-            "zone": zone,
-            "zone_name": str(zone),
-        },
-        status=422 if errors else 200,
-    )
-
-
-def _form_values(lead, now, zone, typed: dict, errors: dict) -> dict:
-    """The values the page's forms show: their defaults, and what was typed into the
-    refused one (a refused reply gets a fresh token only when its own was refused)."""
-    values = {
-        "kind": "call",
-        "subject": "Re: your request",
-        "body": f"Hi {lead.contact.first_name or 'there'},\n\n",
-        "token": uuid.uuid4().hex,
-        "due_at": f"{(now + timedelta(days=1)).astimezone(zone):%Y-%m-%dT%H:%M}",
-        "assignee": str(lead.owner_id or ""),
-    }
-    kept = {
-        name: value for name, value in typed.items() if name != "token" or "token" not in errors
-    }
-    return values | kept
+    """The "Overdue" view's caption when it lists any lead: how many of each kind, the
+    kinds with none left out ("Overdue: 2 past their SLA deadline, 1 missed next
+    touch")."""
+    kinds = [
+        (late.breached, "past their SLA deadline", "past their SLA deadline"),
+        (
+            late.missed_follow_up,
+            "missed follow-up (no deadline)",
+            "missed follow-ups (no deadline)",
+        ),
+        (late.missed_touch, "missed next touch", "missed next touches"),
+        (late.unowned, "with nobody free to take it", "with nobody free to take them"),
+    ]
+    words = [f"{n} {one if n == 1 else many}" for n, one, many in kinds if n]
+    return "Overdue: " + ", ".join(words)
 
 
 def _zones(workspace):
@@ -386,100 +300,6 @@ def _zones(workspace):
         return zones[location_id]
 
     return zone_of
-
-
-def _zone(request, lead) -> ZoneInfo:
-    """The lead's location's time zone: task times typed on its page are in it."""
-    return ZoneInfo(hours_of(request.workspace, lead.location_id).zone)
-
-
-def _due_at(request, lead, text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text).replace(tzinfo=_zone(request, lead))
-    except ValueError:
-        return None
-
-
-@page("leads.work")
-def _act(request, lead):
-    data, now = request.POST, clock.now()
-    action = data.get("action", "")
-    form = action if action in FORM_FIELDS else "done" if action == "undone" else "log"
-    typed = {name: data.get(name, "") for name in FORM_FIELDS[form]}
-    try:
-        if data.get("action") == "task":
-            assignee = data.get("assignee", "")
-            due_at = _due_at(request, lead, typed["due_at"])
-            if due_at is None and typed["due_at"].strip():
-                raise ValidationFailed({"due_at": "must be a date and time (2026-03-31T09:30)"})
-            todo.add_task(
-                request.workspace,
-                lead.pk,
-                title=data.get("title", ""),
-                due_at=due_at,
-                assignee_id=int(assignee) if assignee.isdecimal() else None,
-                at=now,
-                actor=request.user,
-            )
-            messages.success(request, "Task added.")
-        elif data.get("action") in ("done", "undone"):
-            task = data.get("task", "")
-            todo.set_done(
-                request.workspace,
-                int(task) if task.isdecimal() and lead.tasks.filter(pk=task).exists() else 0,
-                data["action"] == "done",
-                at=now,
-                actor=request.user,
-            )
-            messages.success(request, "Task updated.")
-        elif data.get("action") == "reply":
-            followup.send_reply(
-                request.workspace,
-                lead.pk,
-                subject=data.get("subject", ""),
-                body=data.get("body", ""),
-                token=data.get("token", ""),
-                at=now,
-                actor=request.user,
-            )
-            messages.success(request, "Email sent.")
-        elif data.get("action") == "stage":
-            actions.move_stage(
-                request.workspace,
-                lead.pk,
-                data.get("stage", ""),
-                at=now,
-                actor=request.user,
-                reason=data.get("reason", ""),
-            )
-            messages.success(request, "Stage changed.")
-        else:
-            followup.log_activity(
-                request.workspace,
-                lead.pk,
-                data.get("kind", ""),
-                at=now,
-                actor=request.user,
-                outcome=data.get("outcome", ""),
-                next_step=data.get("next_step", ""),
-            )
-            messages.success(request, "Logged.")
-    except ValidationFailed as error:
-        return _lead_page(request, lead, form, typed, error.errors)
-    return HttpResponseRedirect(reverse("lead-detail", args=[lead.pk]))
-
-
-@require_POST
-@page("leads.view")
-def read_notices(request):
-    """Mark the member's reminders read: all of them, or one lead's (``lead``). A POST,
-    so that opening a page (a prefetch, a link preview) never reads them for the member."""
-    lead_id = request.POST.get("lead", "")
-    lead = selectors.lead(request.workspace, int(lead_id)) if lead_id.isdecimal() else None
-    followup.mark_notices_read(request.workspace, request.user, lead_id=lead.pk if lead else None)
-    if lead is not None:
-        return HttpResponseRedirect(reverse("lead-detail", args=[lead.pk]))
-    return HttpResponseRedirect(reverse("lead-inbox"))
 
 
 @page("leads.view")

@@ -16,8 +16,9 @@ from pacer.core import actions as core_actions
 from pacer.core import faults
 from pacer.core.models import AuditEntry
 from pacer.leads import actions, handover, selectors, staff
-from pacer.leads.followup import fire_due_timers, log_activity
+from pacer.leads.followup import log_activity
 from pacer.leads.models import Agent, FollowUpTask, Lead, Notice, Timer
+from pacer.leads.timers import fire_due_timers
 from pacer.people.actions import upsert_locations
 from tests.ingest.test_import_wizard import run_queued_tasks
 from tests.leads.test_followup import agent, lead_at, member, sla

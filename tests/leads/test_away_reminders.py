@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pacer.leads import escalation, handover
-from pacer.leads.followup import fire_due_timers
 from pacer.leads.models import Agent, Notice
+from pacer.leads.timers import fire_due_timers
 from tests.leads.test_followup import agent, lead_at, sla
 from tests.leads.test_no_deadline import _sent_through, _with_email
 

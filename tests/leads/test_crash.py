@@ -22,7 +22,7 @@ FIRE = """
 import sys, django
 django.setup()
 from datetime import datetime
-from pacer.leads.followup import fire_due_timers
+from pacer.leads.timers import fire_due_timers
 print(fire_due_timers(datetime.fromisoformat(sys.argv[1])))
 """
 SEND = """

@@ -24,7 +24,7 @@ from tests.core.loop_processes import SIGKILL, run_loop
 from tests.leads.test_followup import agent, lead_at, member
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-LOOP = "pacer.leads.followup.fire_due_timers"
+LOOP = "pacer.leads.timers.fire_due_timers"
 START = datetime(2026, 3, 23, 10, 0, tzinfo=UTC)  # a Monday; no opening hours: always open
 DUE = START + timedelta(minutes=16)  # reminders at 10 min, escalations and follow-ups at 15
 # (fault, timers fired and committed by the end of the round): each kill stops one run

@@ -16,8 +16,9 @@ from pacer.core import faults
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import AuditEntry
 from pacer.leads import escalation
-from pacer.leads.followup import fire_due_timers, log_activity
+from pacer.leads.followup import log_activity
 from pacer.leads.models import Agent, EscalationStep, Notice, SlaPolicy, Timer
+from pacer.leads.timers import fire_due_timers
 from pacer.messaging.models import WebhookDelivery
 from pacer.messaging.webhooks import add_webhook
 from pacer.people.actions import upsert_locations

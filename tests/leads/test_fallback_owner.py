@@ -13,7 +13,6 @@ from django.test import Client
 from pacer.core import actions as core_actions
 from pacer.core.models import AuditEntry
 from pacer.leads import fallback, handover
-from pacer.leads.followup import fire_due_timers
 from pacer.leads.models import (
     Agent,
     FallbackOwner,
@@ -24,6 +23,7 @@ from pacer.leads.models import (
     Timer,
     TimerKind,
 )
+from pacer.leads.timers import fire_due_timers
 from pacer.people.actions import upsert_locations
 from tests.leads.test_followup import agent, lead_at, member
 

@@ -14,8 +14,8 @@ from django.test import Client
 from pacer.core import actions as core_actions
 from pacer.core.models import AuditEntry, Role
 from pacer.leads import selectors, sla, todo
-from pacer.leads.followup import fire_due_timers
 from pacer.leads.models import FollowUpTask, Lead, LeadSettings, LocationHours, SlaPolicy, Timer
+from pacer.leads.timers import fire_due_timers
 from tests.leads.test_followup import agent, lead_at, member
 
 pytestmark = pytest.mark.django_db

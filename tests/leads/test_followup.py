@@ -11,8 +11,9 @@ from pacer.core import feed
 from pacer.core.models import AuditEntry, Role
 from pacer.ingest.processing import process_pending
 from pacer.leads import actions, followup
-from pacer.leads.followup import fire_due_timers, log_activity, send_notices
+from pacer.leads.followup import log_activity, send_notices
 from pacer.leads.models import Agent, Lead, LocationHours, Notice, SlaPolicy, Timer
+from pacer.leads.timers import fire_due_timers
 
 pytestmark = pytest.mark.django_db
 MINUTE = timedelta(minutes=1)

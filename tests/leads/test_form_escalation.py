@@ -11,8 +11,9 @@ from pacer.core import actions as core_actions
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import AuditEntry
 from pacer.leads import actions, escalation, forms
-from pacer.leads.followup import fire_due_timers, log_activity
+from pacer.leads.followup import log_activity
 from pacer.leads.models import EscalationStep, FollowUpTask, LeadForm, Notice, Timer
+from pacer.leads.timers import fire_due_timers
 from tests.leads.test_escalation import RESPOND_BY
 from tests.leads.test_followup import FRIDAY_LATE, agent, lead_at, member, sla
 

@@ -13,8 +13,9 @@ from pacer.core import actions as core_actions
 from pacer.core import faults
 from pacer.core.models import AuditEntry, OutboxEmail
 from pacer.leads import actions, sla
-from pacer.leads.followup import fire_due_timers, log_activity
+from pacer.leads.followup import log_activity
 from pacer.leads.models import FollowUpTask, LocationHours, Notice, SlaPolicy, Timer
+from pacer.leads.timers import fire_due_timers
 from tests.leads.test_followup import agent, lead_at, member
 
 pytestmark = pytest.mark.django_db

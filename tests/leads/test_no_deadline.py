@@ -14,8 +14,9 @@ from django.test import Client
 from pacer.core import outbox
 from pacer.leads import handover, selectors, todo
 from pacer.leads.fallback import set_owner
-from pacer.leads.followup import fire_due_timers, log_activity
+from pacer.leads.followup import log_activity
 from pacer.leads.models import FollowUpTask, LocationHours, Notice, Timer
+from pacer.leads.timers import fire_due_timers
 from tests.leads.test_followup import agent, lead_at, member
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ script errors; screenshots to ``$PACER_SCREENSHOTS``)."""
 
 import pytest
 
-from pacer.leads.followup import fire_due_timers
 from pacer.leads.models import LocationHours, SlaPolicy
+from pacer.leads.timers import fire_due_timers
 from tests.leads.test_followup import agent, lead_at, member
 from tests.leads.test_unowned_retry import ARRIVED, FIRST_RETRY, WEEKDAYS
 from tests.web.test_layout import PASSWORD, _check, _context

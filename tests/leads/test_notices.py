@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pacer.leads import handover
-from pacer.leads.followup import fire_due_timers
 from pacer.leads.models import Agent, LocationHours, Notice, SlaPolicy
+from pacer.leads.timers import fire_due_timers
 from tests.leads.test_followup import agent, lead_at, member
 
 pytestmark = pytest.mark.django_db

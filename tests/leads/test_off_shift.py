@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pacer.core.models import AuditEntry
-from pacer.leads.followup import fire_due_timers, log_activity
+from pacer.leads.followup import log_activity
 from pacer.leads.models import FollowUpTask, LocationHours, Notice, SlaPolicy, Timer
-from pacer.leads.views import _due
+from pacer.leads.timers import fire_due_timers
+from pacer.leads.views import due_words
 from tests.leads.test_followup import agent, lead_at, member
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +78,7 @@ def test_at_closing_it_waits_for_the_opening_then_goes_to_the_agent_on_shift(
         "respond_by": "2026-03-27T09:15:00+00:00",
     }
     assert not FollowUpTask.objects.filter(lead=lead).exists()
-    assert _due(lead, at(THURSDAY, 17, 1), lambda _: LONDON_ZONE) == "due Fri 09:15"
+    assert due_words(lead, at(THURSDAY, 17, 1), lambda _: LONDON_ZONE) == "due Fri 09:15"
 
     assert fire_due_timers(at(friday, 8, 59)) == 0  # nothing before the opening
     assert fire_due_timers(at(friday, 9, 0)) == 1
@@ -117,7 +118,7 @@ def test_on_a_closed_day_the_clock_starts_at_the_next_opening_in_the_location_zo
     lead = lead_at(workspace, arrival, clock_at)
     assert (lead.owner, lead.respond_by) == (None, opening + timedelta(minutes=15))
     assert timers(lead)[("assign", 1, 0)] == opening
-    assert _due(lead, arrival, lambda _: LONDON_ZONE) == "due Mon 09:15"
+    assert due_words(lead, arrival, lambda _: LONDON_ZONE) == "due Mon 09:15"
     fire_due_timers(opening)
     lead.refresh_from_db()
     assert lead.owner == shop and lead.respond_by == opening + timedelta(minutes=15)

@@ -13,8 +13,9 @@ from pacer.core import clock, feed
 from pacer.core.models import Role
 from pacer.ingest.processing import process_pending
 from pacer.leads import actions
-from pacer.leads.followup import fire_due_timers, log_activity
+from pacer.leads.followup import log_activity
 from pacer.leads.models import Agent, Lead, Notice, SlaPolicy
+from pacer.leads.timers import fire_due_timers
 from pacer.people.actions import upsert_locations
 
 PASSWORD = "correct-horse-1"

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pacer.leads import todo
-from pacer.leads.followup import fire_due_timers, log_activity
+from pacer.leads.followup import log_activity
 from pacer.leads.models import Activity, FollowUpTask, Lead, Notice, SlaPolicy, StageChange
+from pacer.leads.timers import fire_due_timers
 from pacer.privacy.actions import as_json, erase_person, export_person
 from tests.leads.test_followup import agent, lead_at, member
 

@@ -12,8 +12,8 @@ from django.test import Client
 
 from pacer.core.models import AuditEntry
 from pacer.leads import selectors
-from pacer.leads.followup import fire_due_timers
 from pacer.leads.models import FollowUpTask, Lead, LocationHours, Notice, SlaPolicy, Timer
+from pacer.leads.timers import fire_due_timers
 from tests.leads.test_followup import agent, lead_at
 from tests.leads.test_no_deadline import _sent_through, _with_email
 from tests.leads.test_unowned_retry import PASSWORD, WEEKDAYS

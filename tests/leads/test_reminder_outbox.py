@@ -11,9 +11,10 @@ from django.db import transaction
 
 from pacer.core import faults, outbox
 from pacer.core.models import EmailStatus, OutboxEmail
-from pacer.leads.followup import fire_due_timers, send_notices
+from pacer.leads.followup import send_notices
 from pacer.leads.models import Notice, SlaPolicy
 from pacer.leads.notices import queue_notice
+from pacer.leads.timers import fire_due_timers
 from tests.leads.test_followup import agent, lead_at, member
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,9 @@ import pytest
 from pacer.core.models import AuditEntry
 from pacer.leads import selectors
 from pacer.leads.actions import move_stage
-from pacer.leads.followup import fire_due_timers, log_activity
+from pacer.leads.followup import log_activity
 from pacer.leads.models import FollowUpTask, Lead, Notice, Timer
+from pacer.leads.timers import fire_due_timers
 from tests.leads.test_followup import agent, lead_at, member, sla
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ import pytest
 
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import AuditEntry
-from pacer.leads.followup import fire_due_timers
 from pacer.leads.models import LocationHours, RoutingRule, ScoreRule, SlaPolicy
 from pacer.leads.rules import set_agent, set_rules
+from pacer.leads.timers import fire_due_timers
 from pacer.people.models import Location
 from tests.leads.test_followup import agent, lead_at, member
 

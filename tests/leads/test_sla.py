@@ -60,6 +60,7 @@ def test_a_policy_is_set_then_replaced_for_its_stage_and_location(workspace, nor
             "remind_minutes": 3,
             "reassign_minutes": 45,
             "next_touch_minutes": None,
+            "touch_reassign_minutes": None,
         }
     ]
     entries = list(AuditEntry.objects.filter(action="leads.sla").order_by("id"))
@@ -70,6 +71,7 @@ def test_a_policy_is_set_then_replaced_for_its_stage_and_location(workspace, nor
             "remind_minutes": 3,
             "reassign_minutes": 20,
             "next_touch_minutes": None,
+            "touch_reassign_minutes": None,
         },
     ]
     assert entries[1].after["respond_minutes"] == 30 and entries[1].actor == admin
@@ -253,6 +255,7 @@ def test_the_rest_api_sets_lists_and_removes_policies_and_refuses_by_field(works
         "remind_minutes": 5,
         "reassign_minutes": 30,
         "next_touch_minutes": None,
+        "touch_reassign_minutes": None,
     }
     assert put.json() == expected and call("get", "sla").json() == [expected]
     before = _state()

@@ -9,10 +9,11 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from pacer.leads.followup import fire_due_timers, send_notices
+from pacer.leads.followup import send_notices
 from pacer.leads.models import Notice, SlaPolicy
 from pacer.leads.rules import set_agent
 from pacer.leads.sms import HttpProvider, SmsError
+from pacer.leads.timers import fire_due_timers
 from tests.leads.test_followup import agent, lead_at, member
 
 pytestmark = pytest.mark.django_db

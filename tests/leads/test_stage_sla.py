@@ -9,8 +9,9 @@ import pytest
 
 from pacer.core.models import AuditEntry
 from pacer.leads import actions, sla
-from pacer.leads.followup import fire_due_timers, log_activity
+from pacer.leads.followup import log_activity
 from pacer.leads.models import FollowUpTask, LocationHours, Timer
+from pacer.leads.timers import fire_due_timers
 from tests.leads.test_followup import agent, lead_at, member
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,10 @@ from django.test import Client
 from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.leads import followup, todo
-from pacer.leads.followup import fire_due_timers, log_activity
+from pacer.leads.followup import log_activity
 from pacer.leads.models import FollowUpTask, LocationHours, SlaPolicy
 from pacer.leads.report import GroupFigures, speed_report
+from pacer.leads.timers import fire_due_timers
 from tests.leads.test_followup import agent, lead_at, member
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pacer.core import worker
-from pacer.leads import followup
-from pacer.leads.followup import fire_due_timers
+from pacer.leads import timers
 from pacer.leads.models import Timer
 from tests.leads.test_followup import agent, lead_at, member
 
@@ -21,8 +20,8 @@ def woken(monkeypatch):
     event = threading.Event()
     monkeypatch.setitem(worker._wake_events, "lead-timers", event)
     yield event
-    while followup._next_wake:
-        followup._next_wake.pop().cancel()
+    while timers._next_wake:
+        timers._next_wake.pop().cancel()
 
 
 def _open_timer(workspace, north, clock_at, seconds: float) -> datetime:
@@ -43,12 +42,12 @@ def test_the_loop_is_woken_when_the_next_timer_falls_due(
 ):
     settings.LEAD_TIMER_SECONDS = 30
     due = _open_timer(workspace, north, clock_at, 1.0)
-    assert fire_due_timers() == 0
+    assert timers.fire_due_timers() == 0
     assert not woken.is_set()
     assert woken.wait(timeout=10)
     assert datetime.now(UTC) >= due  # not before it is due
     clock_at(datetime.now(UTC))
-    assert fire_due_timers() == 1
+    assert timers.fire_due_timers() == 1
 
 
 def test_a_timer_due_after_the_poll_interval_arms_no_wake(
@@ -56,7 +55,7 @@ def test_a_timer_due_after_the_poll_interval_arms_no_wake(
 ):
     settings.LEAD_TIMER_SECONDS = 0.2
     _open_timer(workspace, north, clock_at, 0.5)
-    assert fire_due_timers() == 0
-    assert not followup._next_wake
+    assert timers.fire_due_timers() == 0
+    assert not timers._next_wake
     time.sleep(0.6)
     assert not woken.is_set()

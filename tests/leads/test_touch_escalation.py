@@ -10,8 +10,9 @@ import pytest
 
 from pacer.core import faults
 from pacer.leads import escalation, forms
-from pacer.leads.followup import fire_due_timers, log_activity
+from pacer.leads.followup import log_activity
 from pacer.leads.models import LocationHours, Notice, Timer
+from pacer.leads.timers import fire_due_timers
 from pacer.messaging.models import WebhookDelivery
 from pacer.messaging.webhooks import add_webhook
 from tests.leads.test_followup import agent, lead_at, member

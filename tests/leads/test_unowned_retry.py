@@ -11,9 +11,10 @@ from django.test import Client
 
 from pacer.core.models import AuditEntry
 from pacer.leads import selectors
-from pacer.leads.followup import fire_due_timers, log_activity
+from pacer.leads.followup import log_activity
 from pacer.leads.models import Agent, FollowUpTask, Lead, LocationHours, Notice, SlaPolicy, Timer
 from pacer.leads.routing import ASSIGN_TRIES
+from pacer.leads.timers import fire_due_timers
 from tests.leads.test_followup import agent, lead_at
 from tests.leads.test_no_deadline import _sent_through, _with_email
 
@@ -93,7 +94,7 @@ def test_nobody_free_and_no_fallback_owner_retries_then_tells_the_managers_once(
     client = Client()
     client.login(username="max", password=PASSWORD)
     page = client.get("/leads/?view=overdue").content.decode()
-    assert "Overdue: 0 past their SLA deadline, 0 missed follow-ups (no deadline), 1 with " in page
+    assert '<p class="muted" id="lead-late">Overdue: 1 with nobody free to take it</p>' in page
     assert f'href="/leads/{lead.pk}/"' in page.split('id="lead-inbox"', 1)[1]
 
     assert fire_due_timers(FIRST_RETRY) == 0  # a rerun: that try fired once

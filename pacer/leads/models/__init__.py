@@ -188,6 +188,7 @@ class TimerKind(models.TextChoices):
     ASSIGN = "assign", "Assignment at the opening (arrived while closed)"
     TOUCH_REMIND = "touch", "Reminder of the next touch"
     TOUCH_LATE = "touch-late", "Escalation of a missed next touch"
+    TOUCH_REASSIGN = "touch-move", "Re-assignment after a missed next touch"
 
 
 class Timer(models.Model):

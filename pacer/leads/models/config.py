@@ -55,7 +55,9 @@ class SlaPolicy(models.Model):
     ``remind_minutes`` before, escalation at the deadline, re-assignment
     ``reassign_minutes`` after it. After each response to a lead in ``stage``, its next
     touch within ``next_touch_minutes`` working minutes (empty: no next-touch deadline),
-    reminded ``remind_minutes`` before, escalated at it (``pacer.leads.touches``)."""
+    reminded ``remind_minutes`` before, escalated at it, and re-assigned
+    ``touch_reassign_minutes`` after it (empty: kept by its owner;
+    ``pacer.leads.touches``)."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     stage = models.SlugField(max_length=40, default="lead")
@@ -64,6 +66,7 @@ class SlaPolicy(models.Model):
     remind_minutes = models.PositiveIntegerField(default=5)
     reassign_minutes = models.PositiveIntegerField(default=30)
     next_touch_minutes = models.PositiveIntegerField(null=True, blank=True)
+    touch_reassign_minutes = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
