@@ -16,16 +16,17 @@ base64 part of the endpoint's ``whsec_...`` secret.
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 
-from pacer.core import clock, faults
-from pacer.core.errors import ValidationFailed
+from pacer.core import audit, clock, faults
+from pacer.core.errors import NotFound, ValidationFailed
 from pacer.core.models import Workspace
-from pacer.core.outbound import OutboundRefused, parse_url, request
+from pacer.core.outbound import OutboundRefused, parse_url, public_address, request
 from pacer.messaging.models import Webhook, WebhookAttempt, WebhookDelivery
 
 BACKOFF = (
@@ -58,12 +59,15 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
 
 
 @transaction.atomic
-def add_webhook(workspace: Workspace, *, url, event_types) -> Webhook:
-    """Subscribe an endpoint; the URL is checked by the guard's rules (not resolved yet:
-    an address is checked again at every delivery)."""
+def add_webhook(workspace: Workspace, *, url, event_types, actor=None) -> Webhook:
+    """Subscribe an endpoint; the URL is checked by the guard's rules (a host name is not
+    resolved yet: its addresses are checked at every delivery; an IP address that is not
+    public is refused at once). Audited without its secret."""
     errors: dict[str, str] = {}
     try:
-        parse_url(url)
+        _, host, _, _ = parse_url(url)
+        if _literal(host) and not public_address(host):  # no DNS answer can change it
+            raise OutboundRefused(f"url: {host} is not a public address")
     except OutboundRefused as refused:
         errors["url"] = str(refused).removeprefix("url: ")
     if (
@@ -75,9 +79,56 @@ def add_webhook(workspace: Workspace, *, url, event_types) -> Webhook:
     if errors:
         raise ValidationFailed(errors)
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
-    return Webhook.objects.create(
+    webhook = Webhook.objects.create(
         workspace=workspace, url=url.strip(), secret=secret, event_types=sorted(set(event_types))
     )
+    audit.record(workspace, "messaging.webhook_added", webhook, actor=actor, after=_kept(webhook))
+    return webhook
+
+
+def _literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _kept(webhook: Webhook) -> dict:
+    """What the audit log keeps of an endpoint (never its secret)."""
+    return {"url": webhook.url, "event_types": webhook.event_types}
+
+
+@transaction.atomic
+def remove_webhook(workspace: Workspace, webhook_id: int, *, actor=None) -> None:
+    """Unsubscribe an endpoint of the workspace: it and its delivery log are deleted, and
+    nothing more is sent to it (a delivery being sent at that moment may still arrive)."""
+    webhook = Webhook.objects.select_for_update().filter(workspace=workspace, pk=webhook_id)
+    found = webhook.first()
+    if found is None:
+        raise NotFound("webhook_id", "no such webhook in this workspace")
+    audit.record(workspace, "messaging.webhook_removed", found, actor=actor, before=_kept(found))
+    found.delete()
+
+
+def webhooks_of(workspace: Workspace) -> list[Webhook]:
+    """The workspace's endpoints, oldest first."""
+    return list(Webhook.objects.filter(workspace=workspace).order_by("id"))
+
+
+def deliveries_of(workspace: Workspace, webhook_id: int, *, offset: int, limit: int) -> list:
+    """An endpoint's deliveries, newest first, each with its attempts' log (oldest first);
+    ``NotFound`` for an endpoint of another workspace."""
+    if not Webhook.objects.filter(workspace=workspace, pk=webhook_id).exists():
+        raise NotFound("webhook_id", "no such webhook in this workspace")
+    rows = WebhookDelivery.objects.filter(workspace=workspace, webhook_id=webhook_id)
+    page = list(rows.order_by("-id")[offset : offset + limit])
+    logs: dict[int, list[WebhookAttempt]] = {row.pk: [] for row in page}
+    for attempt in WebhookAttempt.objects.filter(delivery_id__in=list(logs)).order_by("id"):
+        logs[attempt.delivery_id].append(attempt)
+    for row in page:
+        row.attempt_log = logs[row.pk]
+    return page
 
 
 def endpoints(workspace_ids) -> dict[int, list[Webhook]]:
