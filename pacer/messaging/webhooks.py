@@ -1,5 +1,6 @@
 """Outbound webhooks: signed by the Standard Webhooks scheme, sent through the SSRF guard
-(``pacer.core.outbound``), retried with backoff, every attempt logged.
+(``pacer.core.outbound``), retried with backoff, every attempt logged. Admins manage the
+endpoints and read their logs over REST (``pacer.messaging.webhook_api``).
 
 ``emit`` records one delivery per subscribed endpoint, unique per (endpoint, event key),
 so an event emitted twice is delivered once. ``deliver_webhooks`` (a worker loop) sends
@@ -7,7 +8,8 @@ the due ones: a 2xx answer ends a delivery; anything else (an error status, a re
 the guard, a timeout) is logged and retried after 30 s, 2 min, 10 min, 1 h, 6 h; after
 the last it is marked failed.
 
-Signature (standardwebhooks.com): headers ``webhook-id`` (the delivery's key),
+Signature (standardwebhooks.com): headers ``webhook-id`` (``msg_<delivery id>``, the same
+on every retry of a delivery, so a receiver can drop repeats),
 ``webhook-timestamp`` (Unix seconds) and ``webhook-signature`` =
 ``v1,`` + base64(HMAC-SHA256(secret, f"{id}.{timestamp}.{body}")), the secret being the
 base64 part of the endpoint's ``whsec_...`` secret.
