@@ -80,9 +80,10 @@ def list_webhooks(request):
 @router.post("/webhooks", response={201: WebhookAddedOut, **ERRORS, **BODY_ERRORS})
 @endpoint("messaging.webhooks")
 def add_webhook(request, payload: WebhookIn):
-    """Subscribe an endpoint to event types; a URL the SSRF guard refuses (not http(s),
-    credentials in it, a private, loopback or link-local address) is answered 422 naming
-    ``url``, and nothing is added."""
+    """Subscribe an endpoint to event types; a URL that is not http(s) or carries
+    credentials is answered 422 naming ``url``, and nothing is added. Its host's
+    addresses are checked at every delivery (private, loopback, link-local and metadata
+    addresses are refused, DNS rebinding included); a refusal is in its delivery log."""
     webhook = webhooks.add_webhook(
         request.workspace, url=payload.url, event_types=payload.event_types, actor=request.user
     )
