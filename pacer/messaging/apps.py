@@ -13,6 +13,7 @@ class MessagingConfig(DomainConfig):
         ("/messaging/", "pacer.messaging.health_api.router"),
         ("/messaging/", "pacer.messaging.sender_api.router"),
         ("/messaging/", "pacer.messaging.attributed_api.router"),
+        ("/messaging/", "pacer.messaging.webhook_api.router"),
     )
     person_rows = ("pacer.messaging.privacy.person_rows",)
     warehouse_tables = ("pacer.messaging.warehouse.MESSAGE_CLICKS",)
@@ -31,5 +32,6 @@ class MessagingConfig(DomainConfig):
         "messaging.view": MANAGERS,
         "messaging.send": MANAGERS,
         "messaging.thresholds": ADMINS,  # when the SMS deliverability warnings are raised
+        "messaging.webhooks": ADMINS,  # endpoints that are sent contacts' addresses
     }
     nav = (NavItem("Messages", "messages", "messaging.view", order=20, group="engage"),)

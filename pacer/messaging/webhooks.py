@@ -1,5 +1,6 @@
 """Outbound webhooks: signed by the Standard Webhooks scheme, sent through the SSRF guard
-(``pacer.core.outbound``), retried with backoff, every attempt logged.
+(``pacer.core.outbound``), retried with backoff, every attempt logged. Admins manage the
+endpoints and read their logs over REST (``pacer.messaging.webhook_api``).
 
 ``emit`` records one delivery per subscribed endpoint, unique per (endpoint, event key),
 so an event emitted twice is delivered once. ``deliver_webhooks`` (a worker loop) sends
@@ -7,7 +8,8 @@ the due ones: a 2xx answer ends a delivery; anything else (an error status, a re
 the guard, a timeout) is logged and retried after 30 s, 2 min, 10 min, 1 h, 6 h; after
 the last it is marked failed.
 
-Signature (standardwebhooks.com): headers ``webhook-id`` (the delivery's key),
+Signature (standardwebhooks.com): headers ``webhook-id`` (``msg_<delivery id>``, the same
+on every retry of a delivery, so a receiver can drop repeats),
 ``webhook-timestamp`` (Unix seconds) and ``webhook-signature`` =
 ``v1,`` + base64(HMAC-SHA256(secret, f"{id}.{timestamp}.{body}")), the secret being the
 base64 part of the endpoint's ``whsec_...`` secret.
@@ -22,8 +24,8 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 
-from pacer.core import clock, faults
-from pacer.core.errors import ValidationFailed
+from pacer.core import audit, clock, faults
+from pacer.core.errors import NotFound, ValidationFailed
 from pacer.core.models import Workspace
 from pacer.core.outbound import OutboundRefused, parse_url, request
 from pacer.messaging.models import Webhook, WebhookAttempt, WebhookDelivery
@@ -58,9 +60,10 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
 
 
 @transaction.atomic
-def add_webhook(workspace: Workspace, *, url, event_types) -> Webhook:
+def add_webhook(workspace: Workspace, *, url, event_types, actor=None) -> Webhook:
     """Subscribe an endpoint; the URL is checked by the guard's rules (not resolved yet:
-    an address is checked again at every delivery)."""
+    an address is checked again at every delivery, and a refusal is in the endpoint's
+    delivery log). Audited without its secret."""
     errors: dict[str, str] = {}
     try:
         parse_url(url)
@@ -75,9 +78,48 @@ def add_webhook(workspace: Workspace, *, url, event_types) -> Webhook:
     if errors:
         raise ValidationFailed(errors)
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
-    return Webhook.objects.create(
+    webhook = Webhook.objects.create(
         workspace=workspace, url=url.strip(), secret=secret, event_types=sorted(set(event_types))
     )
+    audit.record(workspace, "messaging.webhook_added", webhook, actor=actor, after=_kept(webhook))
+    return webhook
+
+
+def _kept(webhook: Webhook) -> dict:
+    """What the audit log keeps of an endpoint (never its secret)."""
+    return {"url": webhook.url, "event_types": webhook.event_types}
+
+
+@transaction.atomic
+def remove_webhook(workspace: Workspace, webhook_id: int, *, actor=None) -> None:
+    """Unsubscribe an endpoint of the workspace: it and its delivery log are deleted, and
+    nothing more is sent to it (a delivery being sent at that moment may still arrive)."""
+    webhook = Webhook.objects.select_for_update().filter(workspace=workspace, pk=webhook_id)
+    found = webhook.first()
+    if found is None:
+        raise NotFound("webhook_id", "no such webhook in this workspace")
+    audit.record(workspace, "messaging.webhook_removed", found, actor=actor, before=_kept(found))
+    found.delete()
+
+
+def webhooks_of(workspace: Workspace) -> list[Webhook]:
+    """The workspace's endpoints, oldest first."""
+    return list(Webhook.objects.filter(workspace=workspace).order_by("id"))
+
+
+def deliveries_of(workspace: Workspace, webhook_id: int, *, offset: int, limit: int) -> list:
+    """An endpoint's deliveries, newest first, each with its attempts' log (oldest first);
+    ``NotFound`` for an endpoint of another workspace."""
+    if not Webhook.objects.filter(workspace=workspace, pk=webhook_id).exists():
+        raise NotFound("webhook_id", "no such webhook in this workspace")
+    rows = WebhookDelivery.objects.filter(workspace=workspace, webhook_id=webhook_id)
+    page = list(rows.order_by("-id")[offset : offset + limit])
+    logs: dict[int, list[WebhookAttempt]] = {row.pk: [] for row in page}
+    for attempt in WebhookAttempt.objects.filter(delivery_id__in=list(logs)).order_by("id"):
+        logs[attempt.delivery_id].append(attempt)
+    for row in page:
+        row.attempt_log = logs[row.pk]
+    return page
 
 
 def endpoints(workspace_ids) -> dict[int, list[Webhook]]:
