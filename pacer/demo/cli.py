@@ -1,6 +1,7 @@
 """``pacer demo`` and ``pacer simulate``."""
 
 import argparse
+import os
 import signal
 import subprocess
 import sys
@@ -229,7 +230,21 @@ def demo(args: argparse.Namespace) -> int:
     return _run_web_and_worker(args.host, args.port)
 
 
+def demo_base_url(host: str, port: int) -> str:
+    """The address the demo's web server answers at, for the links Pacer writes into mail
+    (unsubscribe, preferences, tracked clicks, the open pixel): ``PACER_BASE_URL`` when
+    set, else the demo's own host and port (``localhost`` for a wildcard host)."""
+    if os.environ.get("PACER_BASE_URL"):
+        return os.environ["PACER_BASE_URL"].rstrip("/")
+    shown = "localhost" if host in ("0.0.0.0", "::", "") else host
+    if ":" in shown:  # an IPv6 address
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
 def _run_web_and_worker(host: str, port: int) -> int:
+    # the web server and the worker (which sends the mail) read it at their start
+    os.environ["PACER_BASE_URL"] = demo_base_url(host, port)
     pacer = [sys.executable, "-m", "pacer.cli"]
     return supervise(
         {
