@@ -20,7 +20,7 @@ from pacer.core.models import Invitation, Membership, Workspace
 from pacer.core.roles import Role
 from pacer.core.selectors import role_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 PASSWORD = "a-long-enough-secret"
 
 

@@ -15,7 +15,7 @@ from pacer.teams import triggers
 from pacer.teams.models import SurveyAsk, SurveyTrigger
 from tests.teams.test_triggers import T0, now, order, shop, survey_with_trigger  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 
 class Queries:
