@@ -3,8 +3,10 @@
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -122,19 +124,30 @@ def remove_member(workspace: Workspace, user: User, *, actor=None) -> None:
     audit.record(workspace, "membership.remove", user, actor=actor, before=before)
 
 
-@transaction.atomic
-def create_user(
-    workspace: Workspace, username: str, password: str, role: str, *, email: str = "", actor=None
-) -> User:
-    """Create a login for a person and give them a role in the workspace."""
+@dataclass(frozen=True)
+class NewLogin:
+    """A login checked and its password hashed (``prepare_login``), ready to write."""
+
+    username: str
+    email: str
+    password_hash: str
+
+
+def prepare_login(
+    username: str, password: str, *, email: str = "", role: str | None = None
+) -> NewLogin:
+    """Check a new login's fields (every refusal at once; ``role`` too unless None), then
+    hash its password. Called before any transaction: the hash is the slow part (PBKDF2,
+    a million rounds, 0.2–3 s of CPU on a loaded machine), and a transaction that
+    contained it would hold SQLite's write lock all that time."""
     errors = {}
-    username = username.strip()
+    username = User.normalize_username(username.strip())
     if not username:
         errors["username"] = "must not be empty"
     elif len(username) > 150 or not USERNAME.match(username):
         errors["username"] = "use at most 150 letters, digits and @ . + - _"
     elif User.objects.filter(username=username).exists():
-        errors["username"] = f"'{username}' is already taken; choose another"
+        errors["username"] = _taken(username)
     try:
         validate_password(password, User(username=username, email=email))
     except DjangoValidationError as error:
@@ -144,13 +157,46 @@ def create_user(
             validate_email(email)
         except DjangoValidationError:
             errors["email"] = "is not a valid email address"
-    if role not in Role.values:
-        errors["role"] = f"must be one of {', '.join(Role.values)}"
+    if role is not None and role not in Role.values:
+        errors["role"] = _no_such_role()
     if errors:
         raise ValidationFailed(errors)
-    user = User.objects.create_user(username=username, password=password, email=email)
+    return NewLogin(username, User.objects.normalize_email(email), make_password(password))
+
+
+def _taken(username: str) -> str:
+    return f"'{username}' is already taken; choose another"
+
+
+def _no_such_role() -> str:
+    return f"must be one of {', '.join(Role.values)}"
+
+
+@transaction.atomic
+def add_login(workspace: Workspace, login: NewLogin, role: str, *, actor=None) -> User:
+    """Write a prepared login with its role in the workspace: a short transaction (a
+    name taken since it was prepared is refused)."""
+    require(role in Role.values, "role", _no_such_role())
+    require(
+        not User.objects.filter(username=login.username).exists(),
+        "username",
+        _taken(login.username),
+    )
+    user = User(username=login.username, email=login.email, password=login.password_hash)
+    user.save()
     _give_role(workspace, user, role, None, actor=actor)  # a new login: no domain holds it
     return user
+
+
+def create_user(
+    workspace: Workspace, username: str, password: str, role: str, *, email: str = "", actor=None
+) -> User:
+    """Create a login for a person and give them a role in the workspace: checked and
+    hashed first, then written in a transaction of its own (``prepare_login``,
+    ``add_login``). Called inside a caller's transaction, the hash is inside that one:
+    such a caller prepares the login before it opens its transaction."""
+    login = prepare_login(username, password, email=email, role=role)
+    return add_login(workspace, login, role, actor=actor)
 
 
 @transaction.atomic
@@ -290,14 +336,16 @@ def accept_invitation(token: str, user: User) -> Membership:
     return membership
 
 
-@transaction.atomic
 def join_with_new_login(token: str, username: str, password: str, *, email: str = "") -> User:
-    """Create a login for the invitation's holder and accept it, or change nothing."""
-    invitation = _usable_invitation(token)
-    user = create_user(invitation.workspace, username, password, invitation.role, email=email)
-    invitation.accepted_by, invitation.accepted_at = user, timezone.now()
-    invitation.save(update_fields=["accepted_by", "accepted_at"])
-    audit.record(invitation.workspace, "invitation.accept", invitation, actor=user)
+    """Create a login for the invitation's holder and accept it, or change nothing. The
+    password is hashed before the transaction (``prepare_login``)."""
+    login = prepare_login(username, password, email=email)
+    with transaction.atomic():
+        invitation = _usable_invitation(token)
+        user = add_login(invitation.workspace, login, invitation.role)
+        invitation.accepted_by, invitation.accepted_at = user, timezone.now()
+        invitation.save(update_fields=["accepted_by", "accepted_at"])
+        audit.record(invitation.workspace, "invitation.accept", invitation, actor=user)
     return user
 
 

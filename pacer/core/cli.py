@@ -79,11 +79,13 @@ def setup(args: argparse.Namespace) -> int:
     try:
         from django.db import transaction
 
+        # checked and hashed before the transaction, which then holds the lock briefly
+        login = actions.prepare_login(args.username, password, email=args.email, role=Role.ADMIN)
         with transaction.atomic():
             workspace = actions.create_workspace(
                 args.workspace_name, slug=args.slug, currency=args.currency
             )
-            actions.create_user(workspace, args.username, password, Role.ADMIN, email=args.email)
+            actions.add_login(workspace, login, Role.ADMIN)
     except ValidationFailed as error:
         return fail(error)
     print(

@@ -1,9 +1,10 @@
 """Logging a call from a row of the staff inbox: its outcome (reached, a voicemail, no
 answer) and an optional note, through the same action as the lead page
 (``followup.log_activity``: the first one is the lead's first response, each sets its
-next touch). With HTMX the inbox's live part comes back with the row updated (or its
-form refused, with the reasons at its fields); without, a redirect back to the same
-inbox address (or the inbox refused, 422)."""
+next touch). With HTMX the inbox's live part comes back with the row updated (or, 422,
+its form refused, with the reasons at its fields; the layout's HTMX configuration swaps
+a 422 in); without, a redirect back to the same inbox address (or the inbox refused,
+422)."""
 
 from urllib.parse import urlsplit
 
@@ -66,11 +67,12 @@ def log_call(request, lead_id: int):
 
 
 def _inbox(request, back: str, htmx: bool, *, done: str = "", **refusal):
-    """The inbox at ``back`` answered here: its live part for HTMX (200, so that it is
-    swapped in; the toast ``done`` beside it), else the whole page (422 when refused)."""
+    """The inbox at ``back`` answered here: its live part for HTMX (the toast ``done``
+    beside it), else the whole page; 200 after a logged call, 422 when refused."""
     request.GET = QueryDict(urlsplit(back).query)
     show_at(request, back)
     context = inbox_context(request, fragment=htmx, **refusal) | {"done": done}
+    status = 422 if refusal else 200
     if htmx:
-        return render(request, "leads/inbox_live.html", context)
-    return render(request, "leads/inbox.html", context, status=422)
+        return render(request, "leads/inbox_live.html", context, status=status)
+    return render(request, "leads/inbox.html", context, status=status)

@@ -267,13 +267,15 @@ def segment_edit(request, segment_id: int):
 @require_POST
 @page("segments.view")
 def segment_preview(request):
-    """The count and sample for the builder's current form (an HTMX fragment)."""
+    """The count and sample for the builder's current form (an HTMX fragment); 422 with
+    the reasons when its rules are not complete yet."""
     segment_id = request.POST.get("segment_id", "")
     segment = (
         selectors.segment(request.workspace, int(segment_id)) if segment_id.isdecimal() else None
     )
     context = _preview_context(request, segment, builder.node_from(request.POST, "r"))
-    return render(request, "segments/_preview.html", context)
+    status = 422 if "preview_errors" in context else 200
+    return render(request, "segments/_preview.html", context, status=status)
 
 
 @require_POST

@@ -23,6 +23,7 @@ reason. When a location's time zone changes (``pacer.people.signals``),
 on its row, so two runs (or two workers) send each ask once.
 """
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -200,50 +201,84 @@ def _zone(location_zone: str | None, contact_zone: str | None, default_zone: str
     return _first_known(location_zone, contact_zone) or default_zone
 
 
-def _record_asks(trigger: SurveyTrigger, happenings: list[tuple]) -> None:
-    """One waiting ask per ``(contact id, location id, at, order id, event id)``, from
-    ``at`` plus the delay moved into the daytime; the unique keys keep each once."""
+@dataclass
+class _Timed:
+    """Asks timed before a transaction, with what their times came from: the trigger's
+    fields (``_inputs``) and the zones read (location ids, their zones, the workspace's)."""
+
+    inputs: tuple
+    asks: list[SurveyAsk] = field(default_factory=list)
+    zones: tuple = ((), {}, "")
+    cursor: int | None = None  # the last order read (None: none was)
+    read: int = 0  # orders read
+
+
+def _inputs(trigger: SurveyTrigger) -> tuple:
+    """The trigger's fields its asks' times and choice depend on."""
+    return (
+        trigger.order_cursor,
+        trigger.since,
+        tuple(trigger.location_ids),
+        trigger.delay_days,
+        trigger.send_from,
+        trigger.send_until,
+        trigger.survey_id,
+    )
+
+
+def _timed_asks(trigger: SurveyTrigger, happenings: list[tuple]) -> _Timed:
+    """One waiting ask per ``(contact id, location id, at, order id, event id)``, due
+    from ``at`` plus the delay moved into the daytime (not written)."""
+    timed = _Timed(_inputs(trigger))
     if not happenings:
-        return
+        return timed
     workspace = trigger.workspace
     zones = {
         row["id"]: row["time_zone"]
         for row in people.recipients(workspace, sorted({h[0] for h in happenings}))
     }
-    location_zones = people.location_zones(workspace, [h[1] for h in happenings])
+    location_ids = tuple(sorted({h[1] for h in happenings if h[1] is not None}))
+    location_zones = people.location_zones(workspace, list(location_ids))
     default_zone = settings_of(workspace).time_zone
     delay = timedelta(days=trigger.delay_days)
-    SurveyAsk.objects.bulk_create(
-        [
-            SurveyAsk(
-                workspace=workspace,
-                survey_id=trigger.survey_id,
-                contact_id=contact_id,
-                order_id=order_id,
-                event_id=event_id,
-                location_id=location_id,
-                earliest_at=at + delay,
-                due_at=daytime_instant(
-                    at + delay,
-                    _zone(location_zones.get(location_id), zones.get(contact_id), default_zone),
-                    trigger.send_from,
-                    trigger.send_until,
-                ),
-            )
-            for contact_id, location_id, at, order_id, event_id in happenings
-        ],
-        ignore_conflicts=True,  # the unique keys: an order or visit read again is asked once
-    )
+    timed.zones = (location_ids, location_zones, default_zone)
+    timed.asks = [
+        SurveyAsk(
+            workspace=workspace,
+            survey_id=trigger.survey_id,
+            contact_id=contact_id,
+            order_id=order_id,
+            event_id=event_id,
+            location_id=location_id,
+            earliest_at=at + delay,
+            due_at=daytime_instant(
+                at + delay,
+                _zone(location_zones.get(location_id), zones.get(contact_id), default_zone),
+                trigger.send_from,
+                trigger.send_until,
+            ),
+        )
+        for contact_id, location_id, at, order_id, event_id in happenings
+    ]
+    return timed
 
 
-def collect(trigger: SurveyTrigger) -> int:
-    """Record the asks of the orders placed since the trigger's cursor (call with its row
-    locked); returns how many orders were read."""
+def _write_asks(asks: list[SurveyAsk]) -> None:
+    if asks:  # the unique keys: an order or visit read again is asked once
+        SurveyAsk.objects.bulk_create(asks, ignore_conflicts=True)
+
+
+def _record_asks(trigger: SurveyTrigger, happenings: list[tuple]) -> None:
+    """Write the waiting asks of ``happenings`` (``_timed_asks``); each once."""
+    _write_asks(_timed_asks(trigger, happenings).asks)
+
+
+def _read_orders(trigger: SurveyTrigger) -> _Timed:
+    """The orders placed since the trigger's cursor, read and their asks timed: the part
+    of ``collect`` that writes nothing."""
     orders = people.orders_after(trigger.workspace, trigger.order_cursor, ORDERS_PER_RUN)
-    if not orders:
-        return 0
     wanted = set(trigger.location_ids)
-    _record_asks(
+    timed = _timed_asks(
         trigger,
         [
             (contact_id, location_id, placed_at, order_id, None)
@@ -251,9 +286,37 @@ def collect(trigger: SurveyTrigger) -> int:
             if placed_at >= trigger.since and (not wanted or location_id in wanted)
         ],
     )
-    trigger.order_cursor = orders[-1][0]
+    timed.cursor, timed.read = (orders[-1][0] if orders else None), len(orders)
+    return timed
+
+
+def _still_right(trigger: SurveyTrigger, timed: _Timed) -> bool:
+    """Whether asks timed before the lock are what the locked trigger would time now: its
+    fields (its cursor among them: another run moved it) and the zones unchanged."""
+    if _inputs(trigger) != timed.inputs:
+        return False
+    if not timed.asks:
+        return True
+    location_ids, location_zones, default_zone = timed.zones
+    workspace = trigger.workspace
+    now = (people.location_zones(workspace, list(location_ids)), settings_of(workspace).time_zone)
+    return now == (location_zones, default_zone)
+
+
+def _write_orders(trigger: SurveyTrigger, timed: _Timed) -> int:
+    """Write the asks ``_read_orders`` timed and move the cursor past the orders read."""
+    if timed.cursor is None:
+        return 0
+    _write_asks(timed.asks)
+    trigger.order_cursor = timed.cursor
     trigger.save(update_fields=["order_cursor", "updated_at"])
-    return len(orders)
+    return timed.read
+
+
+def collect(trigger: SurveyTrigger) -> int:
+    """Record the asks of the orders placed since the trigger's cursor (call with its row
+    locked); returns how many orders were read."""
+    return _write_orders(trigger, _read_orders(trigger))
 
 
 def ask_about_visits(trigger: SurveyTrigger, events: list[dict]) -> int:
@@ -432,19 +495,28 @@ def _send(trigger: SurveyTrigger, chosen: dict[int, SurveyAsk], now: datetime) -
     )
 
 
+def _enabled(trigger_id: int, *, lock: bool) -> SurveyTrigger | None:
+    rows = SurveyTrigger.objects.select_for_update() if lock else SurveyTrigger.objects
+    found = rows.select_related("workspace", "survey").filter(pk=trigger_id, enabled=True)
+    return found.first()
+
+
 def run_trigger(trigger_id: int) -> int:
     """Collect and send one trigger's work under a lock on its row; returns how much was
-    done (orders read and asks settled)."""
+    done (orders read and asks settled). The new orders are read and their asks timed
+    before the transaction (SQLite's write lock is held from its BEGIN: IMMEDIATE), and
+    done again inside only when the trigger or a zone changed meanwhile."""
+    unlocked = _enabled(trigger_id, lock=False)
+    if unlocked is None:
+        return 0
+    timed = _read_orders(unlocked)
     with transaction.atomic():
-        trigger = (
-            SurveyTrigger.objects.select_for_update()
-            .select_related("workspace", "survey")
-            .filter(pk=trigger_id, enabled=True)
-            .first()
-        )
+        trigger = _enabled(trigger_id, lock=True)
         if trigger is None:
             return 0
-        return collect(trigger) + send_due(trigger)
+        if not _still_right(trigger, timed):
+            timed = _read_orders(trigger)
+        return _write_orders(trigger, timed) + send_due(trigger)
 
 
 def run_triggers() -> int:
