@@ -135,6 +135,15 @@ def _get(request, asset_id: int):
     return found
 
 
+def _where_used(asset) -> list:
+    """The asset's uses, each with its item's state as the workflow names it."""
+    flow = selectors.workflow(asset.workspace)
+    uses = list(selectors.where_used(asset))
+    for use in uses:
+        use.state_label = flow.label(use.item.state)
+    return uses
+
+
 @page("assets.view")
 def asset_detail(request, asset_id: int):
     return _detail(request, _get(request, asset_id))
@@ -195,7 +204,7 @@ def _detail(request, asset, refused: Refused | None = None, *, shared=(None, Non
         ),
         "asset": asset,
         "versions": selectors.asset_versions(asset),
-        "uses": selectors.where_used(asset),
+        "uses": _where_used(asset),
         "in_collections": asset.collections.order_by("name"),
         "collections": [(str(c.pk), c.name) for c in selectors.collections(request.workspace)],
         "can_manage": can_manage,

@@ -149,12 +149,13 @@ def content_calendar(request):
     anchor = _anchor(request)
     start, end, before, after = _span(view, anchor)
     theme_choices = [(str(t.pk), t.name) for t in selectors.themes(workspace)]
+    team_names = _team_names(workspace)
     bar = FilterBar(
         request,
         [
             Choice("channel", "Channel", CHANNELS.items(), blank="All channels"),
             Choice("theme", "Theme", theme_choices, blank="All themes"),
-            Choice("team", "Team", _team_names(workspace), blank="All teams"),
+            Choice("team", "Team", team_names, blank="All teams"),
             Choice("kind", "Kind", ContentKind.choices, blank="All kinds"),
         ],
         keep=("view", "day"),
@@ -203,7 +204,7 @@ def content_calendar(request):
                 Column("kind", "Kind", sortable=True, labels=dict(ContentKind.choices)),
                 Column("state", "State", sortable=True, labels=dict(flow.choices)),
                 Column("channel", "Channel", sortable=True, labels=CHANNELS),
-                Column("team", "Team", sortable=True),
+                Column("team", "Team", sortable=True, labels=dict(team_names)),
                 Column("theme__name", "Theme", sortable=True),
             ],
             default_sort="scheduled_for",
@@ -214,7 +215,10 @@ def content_calendar(request):
             empty_hint="Give items a date on their page, or pick another day.",
             html_id="calendar-list",
         )
-        context["due"] = selectors.due_between(rows, start, end)
+        context["due"] = [
+            row | {"state_label": flow.label(row["state"])}
+            for row in selectors.due_between(rows, start, end)
+        ]
     else:
         campaign_path = (
             _path_of("campaign-detail") if allows(request.role, "campaigns.view") else None
@@ -230,7 +234,7 @@ def content_calendar(request):
         scheduled, due = selectors.first_of_each_day(rows, start, end, cap)
         due_totals, item_totals = {}, {}  # day -> deadlines, items it holds in all
         for row in due:
-            row["href"] = item_path(row["pk"])
+            row["href"], row["state_label"] = item_path(row["pk"]), flow.label(row["state"])
             days[row["due_on"]].due.append(row)
             due_totals[row["due_on"]] = row["day_total"]
         for row in scheduled:
@@ -238,6 +242,7 @@ def content_calendar(request):
             item_totals[day.day] = row["day_total"]
             if len(day.items) + len(day.due) < cap:  # the day's deadlines come first
                 row["kind_label"] = kinds.get(row["kind"], row["kind"])
+                row["state_label"] = flow.label(row["state"])
                 row["time"] = f"{row['scheduled_for']:%H:%M}"
                 row["href"], row["move"] = item_path(row["pk"]), move_path(row["pk"])
                 day.items.append(row)

@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from pacer.core import audit
-from pacer.core.errors import ValidationFailed
+from pacer.core.errors import ValidationFailed, row_id
 from pacer.core.models import Workspace
 from pacer.teams import selectors as teams
 from pacer.work import checks, labels, links, ordering, sprints
@@ -419,6 +419,26 @@ def tick(item: ChecklistItem, done: bool) -> ChecklistItem:
     item.done = bool(done)
     item.save(update_fields=["done"])
     return item
+
+
+@transaction.atomic
+def remove_checklist_item(item: ChecklistItem) -> None:
+    """Take an item off its card's checklist (the others keep their order)."""
+    item.delete()
+
+
+@transaction.atomic
+def remove_link(card: Card, link_id, *, actor=None) -> CardLink:
+    """Take a link off a card (``link_id``: one of the card's links, else refused at
+    ``link`` with nothing written); audited as ``card.unlink`` with what it named."""
+    link = card.links.filter(pk=row_id(link_id)).first()
+    if link is None:
+        raise ValidationFailed({"link": "is not a link of this card"})
+    link.delete()
+    audit.record(
+        card.workspace, "card.unlink", card, actor=actor, before={link.kind: link.target_id}
+    )
+    return link
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from pacer.core.permissions import allows, check, page
 from pacer.web import formats
 from pacer.web.address import show_at
 from pacer.work import actions, attachments, comments, labels, links, selectors
-from pacer.work.models import Attachment, Comment, LinkKind
+from pacer.work.models import Attachment, ChecklistItem, Comment, LinkKind
 from pacer.work.views import _card_or_404, _int_or_none
 
 
@@ -99,6 +99,13 @@ def _card_page(request, card, errors=None, status: int = 200, posted=None):
     return render(request, "work/card.html", context, status=status)
 
 
+def _checklist_item(card, data) -> ChecklistItem:
+    found = card.checklist.filter(pk=row_id(data.get("item"))).first()
+    if found is None:
+        raise ValidationFailed({"item": "is not on this card's checklist"})
+    return found
+
+
 def _comment_of(card, comment_id) -> Comment:
     found = card.comments.filter(pk=_int_or_none(comment_id)).first()
     if found is None:
@@ -120,6 +127,9 @@ CARD_OPERATIONS = {
     "checklist": lambda card, data, now, user: actions.add_checklist_item(
         card, data.get("text", ""), actor=user
     ),
+    "checklist_remove": lambda card, data, now, user: actions.remove_checklist_item(
+        _checklist_item(card, data)
+    ),
     "comment": lambda card, data, now, user: comments.add_comment(
         card, data.get("body", ""), now=now, actor=user
     ),
@@ -128,6 +138,9 @@ CARD_OPERATIONS = {
     ),
     "link": lambda card, data, now, user: actions.add_link(
         card, data.get("kind", ""), data.get("target_id", ""), actor=user
+    ),
+    "link_remove": lambda card, data, now, user: actions.remove_link(
+        card, data.get("link"), actor=user
     ),
     "label_add": lambda card, data, now, user: labels.change_labels(
         card, add=_chosen(data, "add"), now=now, actor=user
@@ -154,10 +167,7 @@ def card_detail(request, card_id: int):
     operation = request.POST.get("op", "")
     try:
         if operation == "tick":
-            item = card.checklist.filter(pk=row_id(request.POST.get("item"))).first()
-            if item is None:
-                raise ValidationFailed({"item": "is not on this card's checklist"})
-            actions.tick(item, request.POST.get("done") == "1")
+            actions.tick(_checklist_item(card, request.POST), request.POST.get("done") == "1")
         elif operation in CARD_OPERATIONS:
             CARD_OPERATIONS[operation](card, request.POST, clock.now(), request.user)
         else:

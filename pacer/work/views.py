@@ -111,13 +111,15 @@ def _create_board(request):
     return HttpResponseRedirect(reverse("work-board", args=[board.slug]))
 
 
-def _prepared(cards: list, columns: list) -> dict:
-    """Set each card's page and move addresses (two reversals, not three per card) and
-    answer the move form's column options per column (rendered once, not per card)."""
+def _prepared(cards: list, columns: list, label=None) -> dict:
+    """Set each card's page and move addresses (two reversals, not three per card; a move
+    posts the board's label filter, so that the board comes back filtered) and answer the
+    move form's column options per column (rendered once, not per card)."""
     page, move = reverse("work-card", args=[0]), reverse("work-card-move", args=[0])
+    kept = f"?label={label.pk}" if label else ""
     for item in cards:
         item.url = page.replace("/0/", f"/{item.pk}/", 1)
-        item.move_url = move.replace("/0/", f"/{item.pk}/", 1)
+        item.move_url = move.replace("/0/", f"/{item.pk}/", 1) + kept
     return {
         "move_options": {
             here.pk: format_html_join(
@@ -282,7 +284,7 @@ def _board_page(request, board, errors=None, form=None, status: int = 200, bulk=
         "move_refused": move,
         "move_off_board": move_off_board[0] if move_off_board else None,
         **_bulk_context(board, view, bulk),
-        **_prepared(_shown(view) + move_off_board, view.columns),
+        **_prepared(_shown(view) + move_off_board, view.columns, label),
     }
     return render(request, "work/board.html", context, status=status)
 
@@ -353,12 +355,15 @@ def cell_cards(request, slug: str):
         "column": column,
         "lane": lane,
         "cards": cards,
-        **_prepared(cards, columns),
+        **_prepared(cards, columns, label),
         "last": cards[-1] if cards else None,
         "hidden": hidden,
         "label": label,
         "today": clock.now().date(),
         "can_edit": allows(request.role, "work.edit"),
+        # the cell's own page has no bulk form: its cards, and those "Show more" adds to
+        # it (``standalone=1`` on its link), get no tick box
+        "standalone": not request.headers.get("HX-Request") or data.get("standalone") == "1",
     }
     template = "work/_cell_more.html" if request.headers.get("HX-Request") else "work/cell.html"
     return render(request, template, context)
@@ -400,7 +405,7 @@ def card_move(request, card_id: int):
         counts = selectors.column_counts(moved.board)
         return JsonResponse({"column": moved.column_id, "counts": counts})
     messages.success(request, f"'{moved.title}' moved to {moved.column.name}.")
-    return HttpResponseRedirect(reverse("work-board", args=[card.board.slug]))
+    return HttpResponseRedirect(board_address(moved.board, label_filter(request, moved.board)[1]))
 
 
 def _bulk_changes(data) -> dict:
