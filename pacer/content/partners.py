@@ -255,13 +255,17 @@ def other_role_logins(found: Partner) -> list[tuple[User, str]]:
     return [(user, role) for user, role in held if role not in (None, Role.PARTNER)]
 
 
-@transaction.atomic
 def add_login(partner: Partner, *, username, email, password, actor=None) -> PartnerMember:
     """A login for a person of the partner: a member of the workspace with the
-    ``partner`` role, who sees only this partner's portal."""
-    user = core.create_user(
-        partner.workspace, username or "", password or "", Role.PARTNER, email=email or ""
-    )
+    ``partner`` role, who sees only this partner's portal. The password is hashed before
+    the transaction (``core.prepare_login``): the hash holds no write lock."""
+    login = core.prepare_login(username or "", password or "", email=email or "")
+    with transaction.atomic():
+        return _write_login(partner, login, actor)
+
+
+def _write_login(partner: Partner, login, actor) -> PartnerMember:
+    user = core.add_login(partner.workspace, login, Role.PARTNER, actor=actor)
     member = PartnerMember.objects.create(workspace=partner.workspace, partner=partner, user=user)
     audit.record(
         partner.workspace,
