@@ -37,7 +37,7 @@ def test_the_processes_the_demo_starts_read_its_address_as_their_base_url(tmp_pa
         "import sys; import pacer.demo.cli as cli; "
         "cli.supervise = lambda commands: __import__('subprocess').run("
         "[sys.executable, '-c', 'import django, os; "
-        "os.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"pacer.settings\"); "
+        'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pacer.settings"); '
         "django.setup(); from django.conf import settings; print(settings.BASE_URL)']"
         ").returncode; "
         "sys.exit(cli._run_web_and_worker('127.0.0.1', 8737))"
