@@ -63,6 +63,7 @@ def test_set_a_target_and_read_the_scoreboard(workspace, small_business, call):
         "metric": "cac",
         "month": "2026-02-01",
         "target": 150.0,
+        "target_exact": "150.00",
         "owner_id": None,
     }
     board = call("get", "/performance/scoreboard?month=2026-02-01").json()
@@ -72,6 +73,7 @@ def test_set_a_target_and_read_the_scoreboard(workspace, small_business, call):
             "metric": "cac",
             "label": "CAC",
             "target": 150.0,
+            "target_exact": "150.00",
             "actual": 100.0,
             "attainment": 1.5,
             "met": True,
