@@ -218,6 +218,31 @@ def set_target(
     return saved
 
 
+@transaction.atomic
+def remove_target(team: Team, *, metric: str, month, actor=None) -> bool:
+    """Remove the team's target on ``metric`` for ``month`` (a month as ``set_target``
+    takes it); False when there was none (nothing written)."""
+    errors: dict[str, str] = {}
+    if metric not in METRICS:
+        errors["metric"] = f"must be one of {', '.join(METRICS)}"
+    first = parse_month(month, "month", errors)
+    if errors:
+        raise ValidationFailed(errors)
+    found = KpiTarget.objects.select_for_update().filter(team=team, metric=metric, month=first)
+    target = found.first()
+    if target is None:
+        return False
+    before = {
+        "team": team.key,
+        "metric": metric,
+        "month": first.isoformat(),
+        **audit.snapshot(target, ["target", "owner"]),
+    }
+    audit.record(team.workspace, "team.target.remove", target, actor=actor, before=before)
+    target.delete()
+    return True
+
+
 def parse_week(value, field: str, errors: dict) -> date | None:
     """The Monday of the week of a day (``YYYY-MM-DD``)."""
     try:

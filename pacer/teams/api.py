@@ -348,6 +348,18 @@ def set_target(request, key: TeamKey, payload: TargetIn):
     }
 
 
+@router.delete("/{key}/targets/{metric}/{month}", response={204: None, **ERRORS, **NOT_FOUND})
+@endpoint("teams.manage")
+def remove_target(request, key: TeamKey, metric: MetricKey, month: Day):
+    """Remove a team's target on a metric for the month of ``month`` (any day of it):
+    the scoreboard no longer shows it; 404 naming ``metric`` when there is none."""
+    if not actions.remove_target(
+        _get(request, key), metric=metric, month=month, actor=request.user
+    ):
+        raise NotFound("metric", f"no target on '{metric}' in {month:%Y-%m} for this team")
+    return Status(204, None)
+
+
 @router.get("/{key}/scoreboard", response={200: ScoreboardOut, **ERRORS, **NOT_FOUND})
 @endpoint("teams.view")
 def scoreboard(request, key: TeamKey, month: Day | None = None):
