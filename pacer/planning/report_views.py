@@ -120,6 +120,13 @@ def _table(request, found: Report, measure: str) -> Table:
 
 
 CHART_ROWS = 20
+CHART_LABEL = 22  # characters of a bar's label (the table below has the whole name)
+
+
+def _short(label: str) -> str:
+    """A bar's label cut to ``CHART_LABEL`` characters: the chart gives labels a fixed
+    share of its width, and a long node name was cut at its start at 390 px."""
+    return label if len(label) <= CHART_LABEL else label[: CHART_LABEL - 1].rstrip() + "…"
 
 
 def _chart(request, found: Report) -> dict | None:
@@ -130,7 +137,7 @@ def _chart(request, found: Report) -> dict | None:
         return None
     return chart(
         "bar",
-        [row.label for row in rows],
+        [_short(row.label) for row in rows],
         [
             Series("Planned", [float(row.total.planned) for row in rows]),
             Series("Actual", [float(row.total.actual) for row in rows]),

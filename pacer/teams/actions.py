@@ -34,6 +34,9 @@ DEFAULT_TEAMS = (
 )
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 MAX_TARGET = Decimal("999999999999")
+TARGET_PLACES = 4  # KpiTarget.target's decimal places
+# what SQLite keeps of a decimal (it stores a float; Django reads 15 digits back)
+TARGET_DIGITS = 15
 TEXT_LENGTH = ReviewItem._meta.get_field("text").max_length
 
 
@@ -150,21 +153,44 @@ def parse_month(value, field: str, errors: dict) -> date | None:
     return day.replace(day=1)
 
 
+def parse_target(metric: str, value, field: str, errors: dict) -> Decimal | None:
+    """A target as stored: a float (as the API's ``target``) rounded to 4 places; a
+    string or ``Decimal`` (a form's, the API's ``target_exact``) exactly, refused past 4
+    places; refused past 15 significant digits (all SQLite keeps exactly); a count
+    metric's refused unless whole."""
+    try:
+        amount = Decimal(str(value).strip())
+        if not amount.is_finite() or abs(amount) > MAX_TARGET:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors[field] = f"must be a number between -{MAX_TARGET} and {MAX_TARGET}"
+        return None
+    stored = amount.quantize(Decimal(1).scaleb(-TARGET_PLACES))
+    if stored != amount and not isinstance(value, float):
+        errors[field] = f"must have at most {TARGET_PLACES} decimal places"
+        return None
+    if len(stored.normalize().as_tuple().digits) > TARGET_DIGITS:
+        errors[field] = f"must have at most {TARGET_DIGITS} significant digits"
+        return None
+    found = METRICS.get(metric)
+    if found and found.format == "count" and amount != amount.to_integral_value():
+        errors[field] = f"must be a whole number: {found.label.lower()} is a count"
+        return None
+    return stored
+
+
 @transaction.atomic
-def set_target(team: Team, *, metric: str, month, target, owner_id=None, actor=None) -> KpiTarget:
-    """Set (or change) the team's target on ``metric`` for ``month``."""
+def set_target(
+    team: Team, *, metric: str, month, target, owner_id=None, actor=None, target_field="target"
+) -> KpiTarget:
+    """Set (or change) the team's target on ``metric`` for ``month`` (a refused target is
+    named ``target_field``)."""
     workspace = team.workspace
     errors: dict[str, str] = {}
     if metric not in METRICS:
         errors["metric"] = f"must be one of {', '.join(METRICS)}"
     first = parse_month(month, "month", errors)
-    try:
-        amount = Decimal(str(target).strip())
-        if not amount.is_finite() or abs(amount) > MAX_TARGET:
-            raise InvalidOperation
-        amount = amount.quantize(Decimal("0.0001"))
-    except (InvalidOperation, ValueError):
-        errors["target"] = f"must be a number between -{MAX_TARGET} and {MAX_TARGET}"
+    amount = parse_target(metric, target, target_field, errors)
     owner = _member(workspace, owner_id, "owner_id", errors)
     if errors:
         raise ValidationFailed(errors)
@@ -190,6 +216,31 @@ def set_target(team: Team, *, metric: str, month, target, owner_id=None, actor=N
         },
     )
     return saved
+
+
+@transaction.atomic
+def remove_target(team: Team, *, metric: str, month, actor=None) -> bool:
+    """Remove the team's target on ``metric`` for ``month`` (a month as ``set_target``
+    takes it); False when there was none (nothing written)."""
+    errors: dict[str, str] = {}
+    if metric not in METRICS:
+        errors["metric"] = f"must be one of {', '.join(METRICS)}"
+    first = parse_month(month, "month", errors)
+    if errors:
+        raise ValidationFailed(errors)
+    found = KpiTarget.objects.select_for_update().filter(team=team, metric=metric, month=first)
+    target = found.first()
+    if target is None:
+        return False
+    before = {
+        "team": team.key,
+        "metric": metric,
+        "month": first.isoformat(),
+        **audit.snapshot(target, ["target", "owner"]),
+    }
+    audit.record(team.workspace, "team.target.remove", target, actor=actor, before=before)
+    target.delete()
+    return True
 
 
 def parse_week(value, field: str, errors: dict) -> date | None:

@@ -3,6 +3,7 @@ target, read a team's scoreboard; review ratings; a survey's "send after an orde
 trigger."""
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
@@ -17,16 +18,17 @@ from pacer.core.api_schema import (
     finite,
     text,
 )
-from pacer.core.errors import NotFound
+from pacer.core.errors import NotFound, ValidationFailed
 from pacer.core.permissions import endpoint
 from pacer.people import selectors as people
 from pacer.teams import actions, selectors, surveys, triggers
 from pacer.teams.models import Team
-from pacer.teams.registry import METRICS, month_start
+from pacer.teams.registry import METRICS, exact_text, month_start
 
 router = Router(tags=["teams"])
 
 TeamKey = text(40, min_length=1, pattern=actions.KEY.pattern, examples=["performance"])
+EXACT_TARGET = r"^-?[0-9]{1,12}(\.[0-9]{1,4})?$"
 MetricKey = text(40, min_length=1, pattern="^(" + "|".join(METRICS) + ")$", examples=["cac"])
 
 
@@ -51,17 +53,40 @@ class TeamOut(Schema):
     member_ids: list[int]
 
 
+ExactTarget = text(
+    18,
+    min_length=1,
+    pattern=EXACT_TARGET,
+    description="the target exactly, as a decimal string of at most 4 places (money to "
+    "the cent, say '1234.56') and 15 significant digits; a count metric's (leads, new "
+    "customers, content published) must be whole. Send this or `target`; sent with "
+    "`target`, both must be the same number",
+    examples=["1234.56"],
+)
+TARGET_EXACT_OUT = (
+    "the stored target as a decimal string: a money metric's with at least 2 places "
+    "('150.00'), others without trailing zeros ('0.25', '40')"
+)
+
+
 class TargetIn(Schema):
     metric: MetricKey
     month: Day = Field(description="any day of the month (its first day is kept)")
-    target: finite(ge=-1e12, le=1e12)
+    target: finite(ge=-1e12, le=1e12) | None = Field(
+        default=None,
+        description="the target as a JSON number, rounded to 4 places (a float cannot "
+        "carry every amount exactly: send `target_exact` for money); a count metric's "
+        "must be whole",
+    )
+    target_exact: ExactTarget | None = None
     owner_id: Id | None = Field(default=None, description="the membership id of its owner")
 
 
 class TargetOut(Schema):
     metric: str
     month: date
-    target: float
+    target: float = Field(description="the stored target as a float (see `target_exact`)")
+    target_exact: str = Field(description=TARGET_EXACT_OUT, examples=["1234.56"])
     owner_id: int | None
 
 
@@ -69,6 +94,7 @@ class ScoreOut(Schema):
     metric: str
     label: str
     target: Number
+    target_exact: str | None = Field(description=TARGET_EXACT_OUT + "; null without one")
     actual: Number
     attainment: Number
     met: bool | None
@@ -291,20 +317,47 @@ def update(request, key: TeamKey, payload: TeamUpdateIn):
 @router.put("/{key}/targets", response={200: TargetOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND})
 @endpoint("teams.manage")
 def set_target(request, key: TeamKey, payload: TargetIn):
+    """Set a team's target on a metric for a month: exactly from `target_exact` (a
+    decimal string), or from the float `target` rounded to 4 places; 422 naming
+    `target_exact` or `target` for a fractional count, more than 4 places, or the two
+    disagreeing (nothing written)."""
+    team = _get(request, key)
+    if payload.target_exact is None and payload.target is None:
+        raise ValidationFailed({"target": "send target or target_exact"})
+    both = payload.target_exact is not None and payload.target is not None
+    if both and float(Decimal(payload.target_exact)) != payload.target:
+        raise ValidationFailed(
+            {"target": f"is not the same number as target_exact ({payload.target_exact})"}
+        )
+    exact = payload.target_exact is not None
     saved = actions.set_target(
-        _get(request, key),
+        team,
         metric=payload.metric,
         month=payload.month,
-        target=payload.target,
+        target=payload.target_exact if exact else payload.target,
         owner_id=payload.owner_id,
         actor=request.user,
+        target_field="target_exact" if exact else "target",
     )
     return {
         "metric": saved.metric,
         "month": saved.month,
         "target": float(saved.target),
+        "target_exact": exact_text(METRICS[saved.metric], saved.target),
         "owner_id": saved.owner_id,
     }
+
+
+@router.delete("/{key}/targets/{metric}/{month}", response={204: None, **ERRORS, **NOT_FOUND})
+@endpoint("teams.manage")
+def remove_target(request, key: TeamKey, metric: MetricKey, month: Day):
+    """Remove a team's target on a metric for the month of ``month`` (any day of it):
+    the scoreboard no longer shows it; 404 naming ``metric`` when there is none."""
+    if not actions.remove_target(
+        _get(request, key), metric=metric, month=month, actor=request.user
+    ):
+        raise NotFound("metric", f"no target on '{metric}' in {month:%Y-%m} for this team")
+    return Status(204, None)
 
 
 @router.get("/{key}/scoreboard", response={200: ScoreboardOut, **ERRORS, **NOT_FOUND})
@@ -323,6 +376,7 @@ def scoreboard(request, key: TeamKey, month: Day | None = None):
                 "metric": row.metric.key,
                 "label": row.metric.label,
                 "target": row.target,
+                "target_exact": exact_text(row.metric, row.target_exact),
                 "actual": row.actual,
                 "attainment": row.attainment,
                 "met": row.met,

@@ -7,9 +7,11 @@ a metric without data in a period is ``None`` (shown as a dash), never 0; a coun
 output (content published) is 0 when nothing was.
 """
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -127,6 +129,7 @@ CONTENT_METRICS = tuple(
 )
 ENGAGEMENT_METRICS = ("content_open_rate", "content_click_rate")
 PERSON_METRICS = ("repeat_rate", "retention")
+TARGET_STEP = Decimal("0.0001")  # KpiTarget.target's places
 SPEED_METRICS = ("speed_to_lead", "sla_attainment")
 
 
@@ -255,17 +258,42 @@ def _content(
     return found
 
 
-def attainment(metric: Metric, target: float | None, actual: float | None) -> float | None:
+def exact_text(metric: Metric, target: Decimal | None) -> str | None:
+    """A stored target as the API's decimal string: a money metric's with at least 2
+    places (``150.00``), another's without trailing zeros (``0.25``, ``40``)."""
+    if target is None:
+        return None
+    if target == 0:
+        target = Decimal(0)  # not "-0"
+    if metric.format == "money" and target == target.quantize(Decimal("0.01")):
+        return str(target.quantize(Decimal("0.01")))
+    return format(target.normalize(), "f")
+
+
+def at_target_places(actual: float | None) -> Decimal | None:
+    """An actual as a decimal at a target's 4 places (None when missing or not finite):
+    what it is compared with, so float noise such as 0.1 + 0.2 = 0.30000000000000004
+    does not decide whether a target of 0.3 is met."""
+    if actual is None or not math.isfinite(actual):
+        return None
+    return Decimal(repr(float(actual))).quantize(TARGET_STEP)
+
+
+def attainment(metric: Metric, target: Decimal | None, actual: float | None) -> float | None:
     """How far the actual is toward the target: actual ÷ target when more is better,
-    target ÷ actual when less is; None when either is missing or either is not above 0
-    (a ratio of an NPS of −10 to a target of 20 means nothing)."""
-    if target is None or actual is None or target <= 0 or actual <= 0:
+    target ÷ actual when less is (computed in ``Decimal``, the actual at the target's 4
+    places); None when either is missing or either is not above 0 (a ratio of an NPS of
+    −10 to a target of 20 means nothing)."""
+    exact = at_target_places(actual)
+    if target is None or exact is None or target <= 0 or exact <= 0:
         return None
-    return actual / target if metric.good == "up" else target / actual
+    return float(exact / target if metric.good == "up" else target / exact)
 
 
-def met(metric: Metric, target: float | None, actual: float | None) -> bool | None:
-    """Whether the actual reaches the target (None when either is missing)."""
-    if target is None or actual is None:
+def met(metric: Metric, target: Decimal | None, actual: float | None) -> bool | None:
+    """Whether the actual, at the target's 4 places, reaches the target (None when
+    either is missing)."""
+    exact = at_target_places(actual)
+    if target is None or exact is None:
         return None
-    return actual >= target if metric.good == "up" else actual <= target
+    return exact >= target if metric.good == "up" else exact <= target

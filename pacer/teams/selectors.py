@@ -3,6 +3,7 @@ trend and owner per metric), its weekly reviews, and the per-location scoreboard
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q
 
@@ -115,7 +116,8 @@ def teams_of(workspace: Workspace, user_id: int) -> list[Team]:
 @dataclass
 class ScoreRow:
     metric: Metric
-    target: float | None
+    target: float | None  # for display
+    target_exact: Decimal | None  # as stored: what attainment and met are computed from
     actual: float | None
     attainment: float | None
     met: bool | None
@@ -149,13 +151,14 @@ def scoreboard(team: Team, month: date, *, location_id: int | None = None) -> Sc
         if not any(t.metric == key for t in targets):
             continue
         current = by_key.get((key, month))
-        goal = float(current.target) if current else None
+        goal = current.target if current else None
         actual = figures[-1][key]
         owner = person(current.owner.user) if current and current.owner else ""
         board.rows.append(
             ScoreRow(
                 metric=metric,
-                target=goal,
+                target=None if goal is None else float(goal),
+                target_exact=goal,
                 actual=actual,
                 attainment=attainment(metric, goal, actual),
                 met=met(metric, goal, actual),

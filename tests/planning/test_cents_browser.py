@@ -8,9 +8,11 @@ from datetime import date
 
 import pytest
 
+from pacer.people.actions import upsert_locations
 from pacer.planning.actions import record_spend
 from pacer.planning.budget_actions import plan_lines
 from pacer.planning.models import BudgetLine
+from pacer.planning.plan_actions import create_node
 from pacer.planning.purchase_actions import issue_order, record_invoice, save_vendor
 from tests.planning.results_fixture import build_results_plan
 from tests.web.test_layout import SHOTS, WIDTHS, _check, _context
@@ -56,7 +58,38 @@ def _money_with_cents(workspace, made: dict) -> list:
             for key in ("spring", "summer")
         ],
     )  # fmt: skip
+    _long_named_node(workspace, made["root"], vendors[1])
     return vendors
+
+
+LONG_NODE = "Hyperlocal franchise acquisition programme for the Greater Northwestern Region"
+LONG_LOCATION = "Northwestern Metropolitan Flagship Store and Franchise Training Centre"
+
+
+def _long_named_node(workspace, root, vendor) -> None:
+    """A program with a long name on the performance team, planned in the millions with
+    cents at a location with a long name, with an order from a long-named vendor (so
+    every grouping of the planned-vs-actual report has a long label and wide money)."""
+    place = upsert_locations(workspace, [{"code": "NWM", "name": LONG_LOCATION}])[0]
+    node = create_node(
+        workspace,
+        {"kind": "program", "name": LONG_NODE, "fiscal_year": 2026, "team": "performance"},
+        parent_id=root.pk,
+    )
+    plan_lines(
+        workspace,
+        [
+            {"node": node.pk, "month": f"2026-{month:02}", "channel": "paid_social",
+             "location": place.code, "amount": "9876543.21"}
+            for month in range(1, 13)
+        ],
+    )  # fmt: skip
+    line = BudgetLine.objects.filter(node=node).order_by("month").first()
+    issue_order(
+        workspace,
+        {"number": "PO-LONG", "vendor": vendor.pk, "line": line.pk,
+         "issued_on": date(2026, 1, 5), "amount": "8765432.10"},
+    )  # fmt: skip
 
 
 def test_planning_pages_with_cents_and_long_vendor_names_fit_every_width(
@@ -71,6 +104,7 @@ def test_planning_pages_with_cents_and_long_vendor_names_fit_every_width(
         ("cents-vendors", "/vendors/"),
         ("cents-vendor", f"/vendors/{vendors[0].pk}/"),
         ("cents-scorecards", "/vendors/scorecards/"),
+        *((f"cents-report-{name}", REPORT + query) for name, query in REPORTS.items()),
     ]
     found = []
     for width in WIDTHS:
@@ -78,7 +112,7 @@ def test_planning_pages_with_cents_and_long_vendor_names_fit_every_width(
         for name, path in pages:
             page.goto(live_server.url + path)
             found += _check(page, name, width, problems)
-            if width == 1440:
+            if width == 1440 and name not in WIDE_AT_1440:
                 found += [f"{name}@1440: {box}" for box in page.evaluate(SCROLLED_BOXES)]
             if width == 390 and name in NAMED_MONEY:
                 table, columns = NAMED_MONEY[name]
@@ -88,11 +122,35 @@ def test_planning_pages_with_cents_and_long_vendor_names_fit_every_width(
                         found.append(f"{name}@390: the node's name beside {column}: {shown}")
                 if SHOTS:  # scrolled to the last column named
                     page.screenshot(path=str(SHOTS / f"{name}-scrolled-390.png"), full_page=True)
+            if name.startswith("cents-report"):
+                found += [f"{name}@{width}: {card}" for card in page.evaluate(BROKEN_CARDS)]
+                found += [f"{name}@{width}: {head}" for head in page.evaluate(BROKEN_MONTHS)]
             if width == 390 and name in VENDOR_TABLES:
                 found += [f"{name}@390: {p}" for p in _vendor_names(page, VENDOR_TABLES[name])]
         context.close()
-    assert found == []
+    assert found == [], "\n".join(found)
 
+
+# KPI cards whose figure takes more than one line or runs past its card: "id: N lines"
+BROKEN_CARDS = """() => [...document.querySelectorAll('.kpi-value')].map(value => {
+  const range = document.createRange();
+  range.selectNodeContents(value);
+  const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+  const card = value.closest('.kpi').getBoundingClientRect();
+  const past = range.getBoundingClientRect().right > card.right;
+  const where = `${value.closest('.kpi').id}: ${lines} lines`;
+  return lines > 1 || past ? where + (past ? ', past its card' : '') : '';
+}).filter(Boolean)"""
+
+# A month's header ("2026-12") broken over lines: "2026-12 in N lines"
+BROKEN_MONTHS = """() => [...document.querySelectorAll('#plan-report thead th a')]
+  .filter(link => /^\\d{4}-\\d{2}$/.test(link.firstChild.textContent.trim()))
+  .map(link => {
+    const range = document.createRange();
+    range.selectNodeContents(link.firstChild);
+    const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+    return lines > 1 ? `${link.firstChild.textContent.trim()} in ${lines} lines` : '';
+  }).filter(Boolean)"""
 
 # Tables whose box scrolls sideways: "id scrolls N px"
 SCROLLED_BOXES = """() => [...document.querySelectorAll('.table-wrap')]
@@ -104,9 +162,11 @@ SCROLLED_BOXES = """() => [...document.querySelectorAll('.table-wrap')]
 # short of it, where the name would hide it if it stayed) and say whether the header
 # and first row's name and that column's header and cell are all in the box, apart.
 BESIDE = """([table, label]) => {
-  const grid = document.getElementById(table), box = grid.closest('.table-wrap');
+  const found = document.getElementById(table);
+  const grid = found.tagName === 'TABLE' ? found : found.querySelector('table.grid');
+  const box = grid.closest('.table-wrap');
   const heads = [...grid.tHead.rows[0].cells];
-  const column = heads.findIndex(th => th.textContent.trim() === label);
+  const column = heads.findIndex(th => th.textContent.trim().startsWith(label));
   const row = grid.tBodies[0].rows[0];
   box.scrollLeft = heads[column].offsetLeft - heads[0].offsetWidth;
   const edge = box.getBoundingClientRect();
@@ -119,9 +179,27 @@ BESIDE = """([table, label]) => {
           at: seen.map(([n, m]) => [n.left, n.right, m.left, m.right].map(Math.round))};
 }"""
 
+REPORT = "/plans/report/?team=all&depth=2&"
+# every grouping of the planned-vs-actual report: name -> its filters
+REPORTS = {
+    "node": "rows=node",
+    "channel": "rows=channel",
+    "location": "rows=location",
+    "team-vendor": "rows=team&columns=vendor",
+    "month": "rows=month",
+    "node-month": "rows=node&columns=month",
+}
+# a pivot of 12 months in the millions with cents cannot fit 1440: its box scrolls
+WIDE_AT_1440 = {"cents-report-node-month"}
 NAMED_MONEY = {
     "cents-plans": ("plan-tree", ["Planned", "Spent"]),
     "cents-results": ("results-tree", ["Spend", "CAC", "CLV ROMI"]),
+    **{
+        f"cents-report-{name}": ("plan-report", ["Planned", "Actual", "% used"])
+        for name in ("node", "channel", "location", "month")
+    },
+    "cents-report-team-vendor": ("plan-report", ["No vendor", "Total"]),
+    "cents-report-node-month": ("plan-report", ["2026-06", "2026-12", "Total"]),
 }
 VENDOR_TABLES = {"cents-vendors": "vendors", "cents-scorecards": "scorecards"}
 

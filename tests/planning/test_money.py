@@ -121,3 +121,23 @@ def test_the_report_charts_planned_and_actual_of_its_rows(workspace, client):
     assert [s["label"] for s in config["data"]["datasets"]] == ["Planned", "Actual"]
     assert [s["data"] for s in config["data"]["datasets"]] == [[50.25, 1000.0], [0.0, 0.0]]
     assert config["pacer"]["currency"]["code"] == "USD"
+
+
+@pytest.mark.django_db
+def test_the_reports_chart_cuts_a_long_label_and_the_table_keeps_it_whole(workspace, client):
+    import json
+
+    long = "Hyperlocal franchise acquisition programme for the Northwest"
+    root = create_node(workspace, {"kind": "plan", "name": long, "fiscal_year": 2026})
+    short = create_node(workspace, {"kind": "plan", "name": "Search", "fiscal_year": 2026})
+    plan_lines(
+        workspace,
+        [
+            {"node": node.pk, "month": "2026-01", "channel": "email", "amount": "10"}
+            for node in (root, short)
+        ],
+    )
+    page = client.get("/plans/report/?rows=node&depth=0").content.decode()
+    config = json.loads(re.search(r'id="report-chart-config"[^>]*>(.*?)</script>', page, re.S)[1])
+    assert config["data"]["labels"] == ["Hyperlocal franchise…", "Search"]
+    assert f">{long}</a>" in page

@@ -63,6 +63,7 @@ def test_set_a_target_and_read_the_scoreboard(workspace, small_business, call):
         "metric": "cac",
         "month": "2026-02-01",
         "target": 150.0,
+        "target_exact": "150.00",
         "owner_id": None,
     }
     board = call("get", "/performance/scoreboard?month=2026-02-01").json()
@@ -72,6 +73,7 @@ def test_set_a_target_and_read_the_scoreboard(workspace, small_business, call):
             "metric": "cac",
             "label": "CAC",
             "target": 150.0,
+            "target_exact": "150.00",
             "actual": 100.0,
             "attainment": 1.5,
             "met": True,
@@ -137,3 +139,39 @@ def test_ratings_are_imported_by_the_api_once_per_review_and_refused_by_row(work
     assert call("post", "/ratings", {"rows": []}).json()["errors"] == {"rows": "has no rows"}
     assert call("post", "/ratings", {"rows": rows}, role=Role.STAFF).status_code == 403
     assert ReviewRating.objects.count() == 2
+
+
+def test_a_target_is_removed_once_with_its_audit_entry_and_only_by_a_manager(workspace, call):
+    team = Team.objects.get(workspace=workspace, key="performance")
+    for metric, month in (("cac", "2026-02-01"), ("cac", "2026-03-01"), ("leads", "2026-02-01")):
+        call("put", "/performance/targets", {"metric": metric, "month": month, "target": 5})
+    kept = [("cac", "2026-03-01"), ("leads", "2026-02-01")]
+    assert call("delete", "/performance/targets/cac/2026-02-01", role=Role.STAFF).status_code == 403
+    assert KpiTarget.objects.filter(team=team).count() == 3
+    response = call("delete", "/performance/targets/cac/2026-02-14")  # any day of the month
+    assert response.status_code == 204
+    remaining = KpiTarget.objects.filter(team=team).values_list("metric", "month")
+    assert sorted((m, f"{d:%Y-%m-%d}") for m, d in remaining) == kept
+    entry = AuditEntry.objects.latest("pk")
+    assert (entry.action, entry.actor.username, entry.after) == (
+        "team.target.remove",
+        "api-marketer",
+        None,
+    )
+    assert entry.before == {
+        "team": "performance",
+        "metric": "cac",
+        "month": "2026-02-01",
+        "target": "5.0000",
+        "owner": None,
+    }
+    before = AuditEntry.objects.count()
+    again = call("delete", "/performance/targets/cac/2026-02-01")
+    assert (again.status_code, again.json()["errors"]) == (
+        404,
+        {"metric": "no target on 'cac' in 2026-02 for this team"},
+    )
+    assert call("delete", "/cx/targets/leads/2026-02-01").status_code == 404  # another team's
+    assert call("delete", "/performance/targets/mood/2026-02-01").status_code == 422
+    assert AuditEntry.objects.count() == before
+    assert sorted((m, f"{d:%Y-%m-%d}") for m, d in remaining) == kept
