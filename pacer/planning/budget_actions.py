@@ -261,7 +261,9 @@ def plan_lines(workspace: Workspace, rows: list[dict], *, actor=None) -> dict[st
 
 @transaction.atomic
 def delete_line(line: BudgetLine, *, actor=None) -> None:
-    """Remove a line no purchase order or transfer refers to."""
+    """Remove a line of an open month that no purchase order or transfer refers to."""
+    line = BudgetLine.objects.select_for_update().get(pk=line.pk)
+    refuse_closed(line.workspace, {"line": line.month})
     if line.orders.exists() or line.transfers_out.exists() or line.transfers_in.exists():
         raise ValidationFailed({"line": "has purchase orders or transfers; it is kept for them"})
     audit.record(line.workspace, "budget.delete", line, actor=actor, before=audit.snapshot(line))

@@ -309,6 +309,19 @@ def plan_lines(request, payload: BudgetLinesIn):
     return Status(201, budget_actions.plan_lines(request.workspace, rows, actor=request.user))
 
 
+@router.delete("/lines/{line_id}", response={204: None, **ERRORS, **NOT_FOUND})
+@endpoint("budgets.manage")
+def delete_line(request, line_id: Id):
+    """Remove a budget line planned by mistake (audited, the node's figures updated).
+    Refused (422 naming ``line``) in a closed month, or while a purchase order or a
+    transfer refers to it; to plan nothing on a key kept for them, set its amount to 0."""
+    found = plan_selectors.line(request.workspace, line_id)
+    if found is None:
+        raise NotFound("line_id", "no such budget line in this workspace")
+    budget_actions.delete_line(found, actor=request.user)
+    return Status(204, None)
+
+
 class TransferIn(Schema):
     source: Id
     target: Id
