@@ -291,6 +291,18 @@ def rows(tree: dict, errors: dict[str, str], stages: list[tuple[str, str]] = ())
     return build(tree, "r", 0)
 
 
+def error_lines(errors: dict[str, str]) -> list[str]:
+    """Refusals in the builder's words, each with the position of its condition as the
+    page numbers them (``definition.children[2].children[0].segment_id`` -> "Condition
+    3 › 1: segment_id: ..."), for the live count, which has no rows to put them on."""
+    lines = []
+    for error_path, reason in errors.items():
+        steps = [str(int(step) + 1) for step in _node_path(error_path).split(".")[1:]]
+        where = f"Condition {' › '.join(steps)}" if steps else "The rules"
+        lines.append(f"{where}: {_attribute(error_path)}{reason}")
+    return lines
+
+
 def _node_path(error_path: str) -> str:
     """``definition.children[1].children[0].count`` -> ``r.1.0``."""
     path = "r"

@@ -257,6 +257,8 @@ _TAGS = {"group", *LEAF_TYPES}
 
 
 def _reason(error: dict) -> str:
+    if error["loc"] and error["loc"][-1] == "segment_id" and error["type"] != "missing":
+        return "must be a segment's id: choose a segment"  # the builder's "choose…" sends 0
     message = error["msg"]
     return message.removeprefix("Value error, ")
 

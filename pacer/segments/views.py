@@ -197,7 +197,7 @@ def _preview_context(request, segment: Segment | None, tree) -> dict:
             request.workspace, tree, now=timezone.now(), segment_id=segment.pk if segment else None
         )
     except ValidationFailed as error:
-        return {"preview_errors": error.errors}
+        return {"preview_errors": builder.error_lines(error.errors)}
     return {"count": count, "sample": sample}
 
 

@@ -52,7 +52,7 @@ def test_a_segment_count_of_incomplete_rules_answers_422_with_the_reason(ada):
     assert refused.status_code == 422
     body = refused.content.decode()
     assert "<html" not in body and "The rules are not complete yet" in body
-    assert "definition.children[0].op:" in body
+    assert "<li>Condition 1: op: " in body
     assert 'id="preview-count"' not in body
     assert not Segment.objects.exists()
     counted = ada.post("/segments/preview/", rules(), **HTMX)
