@@ -27,7 +27,7 @@ def test_a_refused_count_shows_its_reason_in_place_and_a_404_is_not_swapped(
     alert = page.wait_for_selector("#preview .alert")
     assert [line for line in alert.inner_text().splitlines() if line] == [
         "The rules are not complete yet",
-        "definition.children[1].key: String should have at least 1 character",
+        "Condition 2: key: String should have at least 1 character",
     ]
     assert page.evaluate("window.marker") == 1
     # any other error answer leaves the page as it was
