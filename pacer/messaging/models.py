@@ -305,11 +305,13 @@ class InboundMail(models.Model):
 
 
 class Webhook(models.Model):
-    """An endpoint that is sent the workspace's messaging events it subscribed to."""
+    """An endpoint that is sent the workspace's messaging events it subscribed to. Its
+    Standard Webhooks signing secret (``whsec_<base64>``) is kept sealed, bound to this
+    row (``pacer.messaging.sealing.seal_webhook_secret``): opened only to sign."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     url = models.CharField(max_length=2000)
-    secret = models.CharField(max_length=100)  # whsec_<base64>
+    secret_sealed = models.TextField()
     event_types = models.JSONField(default=list)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,6 +1,7 @@
 """Secrets Pacer must read back, kept encrypted in the database: an SMS provider's auth
-token (which signs its requests and checks its callbacks) and a sender's DKIM private key
-(which signs its mail). AES-256-GCM with a key derived from the install's ``SECRET_KEY``
+token (which signs its requests and checks its callbacks), a sender's DKIM private key
+(which signs its mail) and a webhook endpoint's signing secret (which signs its
+deliveries). AES-256-GCM with a key derived from the install's ``SECRET_KEY``
 (HKDF-SHA256, one key per purpose), a random 96-bit nonce per value, and as associated
 data the purpose and what the value belongs to (``bound_to``, e.g. the workspace): a value
 copied into another row (another workspace's account) does not open there. A database
@@ -20,6 +21,7 @@ from django.conf import settings
 PREFIX = "v2:"
 NONCE_BYTES = 12
 DKIM_KEY_PURPOSE = "pacer.messaging.sender.dkim-key"
+WEBHOOK_SECRET_PURPOSE = "pacer.messaging.webhook.secret"
 
 
 class Unreadable(ValueError):
@@ -74,3 +76,20 @@ def open_dkim_key(sender) -> str:
         return ""
     bound_to = f"workspace:{sender.workspace_id}"
     return open_sealed(DKIM_KEY_PURPOSE, sender.dkim_key_sealed, bound_to=bound_to)
+
+
+def _webhook_identity(webhook) -> str:
+    return f"workspace:{webhook.workspace_id}:webhook:{webhook.pk}"
+
+
+def seal_webhook_secret(webhook, secret: str) -> str:
+    """A saved ``Webhook``'s signing secret (``whsec_...``) sealed for that endpoint: it
+    opens on its own row only."""
+    return seal(WEBHOOK_SECRET_PURPOSE, secret, bound_to=_webhook_identity(webhook))
+
+
+def open_webhook_secret(webhook) -> str:
+    """The signing secret of a ``Webhook``; ``Unreadable`` when it cannot be opened (sealed
+    under another secret key, or copied from another endpoint's row)."""
+    bound_to = _webhook_identity(webhook)
+    return open_sealed(WEBHOOK_SECRET_PURPOSE, webhook.secret_sealed, bound_to=bound_to)

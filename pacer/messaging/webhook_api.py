@@ -1,6 +1,7 @@
 """REST: the workspace's outgoing webhook endpoints (``pacer.messaging.webhooks``): add
-one (its signing secret is in that answer only), list them, remove one, and read an
-endpoint's delivery log. Admins only: an endpoint is sent contacts' addresses."""
+one (its signing secret is in that answer only: the database keeps it sealed), list them,
+remove one, and read an endpoint's delivery log. Admins only: an endpoint is sent
+contacts' addresses."""
 
 from datetime import datetime
 from typing import Literal

@@ -8,6 +8,12 @@ the due ones: a 2xx answer ends a delivery; anything else (an error status, a re
 the guard, a timeout) is logged and retried after 30 s, 2 min, 10 min, 1 h, 6 h; after
 the last it is marked failed.
 
+The endpoint's signing secret is kept sealed, bound to its row
+(``pacer.messaging.sealing``): it is in the answer that adds the endpoint and opened only
+to sign a delivery. One that cannot be opened (the install's secret key changed, or the
+sealed value was copied from another endpoint's row) is not sent, signed or unsigned: the
+delivery is marked failed, its log saying why, and the endpoint must be added again.
+
 Signature (standardwebhooks.com): headers ``webhook-id`` (``msg_<delivery id>``, the same
 on every retry of a delivery, so a receiver can drop repeats),
 ``webhook-timestamp`` (Unix seconds) and ``webhook-signature`` =
@@ -29,6 +35,7 @@ from pacer.core.errors import NotFound, ValidationFailed
 from pacer.core.models import Workspace
 from pacer.core.outbound import OutboundRefused, parse_url, request
 from pacer.messaging.models import Webhook, WebhookAttempt, WebhookDelivery
+from pacer.messaging.sealing import Unreadable, open_webhook_secret, seal_webhook_secret
 
 BACKOFF = (
     timedelta(seconds=30),
@@ -50,6 +57,10 @@ EVENT_TYPES = (
     "lead.escalated",  # pacer.leads: a step of a lead's escalation chain fired
 )
 BATCH = 100
+UNREADABLE_SECRET = (
+    "not sent: the endpoint's signing secret cannot be decrypted (the install's secret key "
+    "changed, or it was copied from another endpoint): remove the endpoint and add it again"
+)
 
 
 def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
@@ -63,7 +74,8 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
 def add_webhook(workspace: Workspace, *, url, event_types, actor=None) -> Webhook:
     """Subscribe an endpoint; the URL is checked by the guard's rules (not resolved yet:
     an address is checked again at every delivery, and a refusal is in the endpoint's
-    delivery log). Audited without its secret."""
+    delivery log). The returned endpoint carries its signing secret in ``secret``, the only
+    time it is seen in the clear: the database keeps it sealed. Audited without it."""
     errors: dict[str, str] = {}
     try:
         parse_url(url)
@@ -79,8 +91,11 @@ def add_webhook(workspace: Workspace, *, url, event_types, actor=None) -> Webhoo
         raise ValidationFailed(errors)
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
     webhook = Webhook.objects.create(
-        workspace=workspace, url=url.strip(), secret=secret, event_types=sorted(set(event_types))
+        workspace=workspace, url=url.strip(), event_types=sorted(set(event_types))
     )
+    webhook.secret_sealed = seal_webhook_secret(webhook, secret)  # bound to its id
+    webhook.save(update_fields=["secret_sealed"])
+    webhook.secret = secret
     audit.record(workspace, "messaging.webhook_added", webhook, actor=actor, after=_kept(webhook))
     return webhook
 
@@ -183,7 +198,7 @@ def emit_many(events: list[tuple[int, str, str, dict]], active: dict[int, list[W
         WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
 
 
-def _attempt(delivery: WebhookDelivery) -> tuple[bool, int | None, str]:
+def _attempt(delivery: WebhookDelivery, secret: str) -> tuple[bool, int | None, str]:
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     timestamp = int(clock.now().timestamp())
     message_id = f"msg_{delivery.pk}"
@@ -191,7 +206,7 @@ def _attempt(delivery: WebhookDelivery) -> tuple[bool, int | None, str]:
         "content-type": "application/json",
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(delivery.webhook.secret, message_id, timestamp, body),
+        "webhook-signature": sign(secret, message_id, timestamp, body),
     }
     try:
         answer = request("POST", delivery.webhook.url, body=body, headers=headers, timeout=10)
@@ -220,6 +235,7 @@ def deliver_webhooks() -> int:
     uses up none of the retries, and an endpoint is never asked more than
     ``len(BACKOFF) + 1`` times."""
     now, delivered = clock.now(), 0
+    opened: dict[int, str | None] = {}  # each endpoint's secret (None: unreadable)
     due = WebhookDelivery.objects.filter(status="pending", next_attempt_at__lte=now)
     for delivery in list(due.select_related("webhook").order_by("next_attempt_at", "id")[:BATCH]):
         attempt = delivery.attempts
@@ -235,7 +251,19 @@ def deliver_webhooks() -> int:
             continue
         if not _count_attempt(delivery, attempt):
             continue
-        ok, status, detail = _attempt(delivery)
+        if delivery.webhook_id not in opened:
+            try:
+                opened[delivery.webhook_id] = open_webhook_secret(delivery.webhook)
+            except Unreadable:
+                opened[delivery.webhook_id] = None
+        secret = opened[delivery.webhook_id]
+        if secret is None:  # never sent unsigned; no retry can open it
+            WebhookAttempt.objects.create(
+                delivery=delivery, at=now, status_code=None, ok=False, detail=UNREADABLE_SECRET
+            )
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(status="failed")
+            continue
+        ok, status, detail = _attempt(delivery, secret)
         faults.point("messaging.webhook.answered")  # the endpoint has it; nothing recorded
         WebhookAttempt.objects.create(
             delivery=delivery, at=now, status_code=status, ok=ok, detail=detail

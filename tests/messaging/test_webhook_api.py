@@ -12,7 +12,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook as Verifier
 
 from pacer.core.models import AuditEntry, Workspace
-from pacer.messaging import webhooks
+from pacer.messaging import sealing, webhooks
 from pacer.messaging.models import Webhook, WebhookDelivery
 from tests.messaging.test_api import bearer
 
@@ -73,9 +73,10 @@ def test_an_admin_adds_an_endpoint_verifies_its_deliveries_and_reads_their_log(
         "event_types": ["message.unsubscribed"],
         "active": True,
         "created_at": body["created_at"],
-        "secret": hook.secret,
+        "secret": body["secret"],
     }
     assert body["secret"].startswith("whsec_")
+    assert sealing.open_webhook_secret(hook) == body["secret"] != hook.secret_sealed
     listed = call("get", "/webhooks").json()
     assert listed == [{k: v for k, v in body.items() if k != "secret"}]  # never shown again
     entry = AuditEntry.objects.get(action="messaging.webhook_added")
