@@ -44,6 +44,7 @@ NOTHING_TO_REPLAY = {
     ("messaging", "0011_sms_token_bound_to_workspace"): "data: seals kept SMS tokens again",
     ("messaging", "0016_seal_dkim_keys"): "data: seals kept DKIM keys",
     ("messaging", "0018_message_clicks_sender_reply_to"): "data: copies past clicks into Click",
+    ("messaging", "0019_seal_webhook_secrets"): "data: seals kept webhook secrets",
     ("people", "0003_contact_page_indexes"): "its search indexes: replayed from 0005",
     ("people", "0006_contact_sort_indexes"): (
         "the models declare the same sort indexes, which SQLite spells alike (PostgreSQL's "
