@@ -11,14 +11,17 @@ from pacer.core import actions as core_actions
 from pacer.core import feed
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import AuditEntry
+from pacer.ingest.actions import ingest
 from pacer.ingest.models import Event
 from pacer.ingest.processing import process_pending
+from pacer.ingest.selectors import events_named
 from pacer.leads import actions
 from pacer.leads.models import Lead, LeadStage, StageChange
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 LATER = NOW + timedelta(hours=2)
+FORM = {"source": "form", "received_at": NOW}
 DEFAULTS = ["subscriber", "lead", "mql", "sql", "opportunity", "customer", "disqualified"]
 
 
@@ -206,3 +209,44 @@ def test_an_open_stage_list_without_lead_starts_new_leads_in_its_first_open_stag
     assert [(h.from_stage, h.to_stage, h.at, h.by) for h in lead.history.all()] == [
         ("", "fresh", NOW, "capture")
     ]
+
+
+def test_record_leads_makes_each_events_lead_once_and_says_how_many(workspace):
+    actions.capture(workspace, {"email": "a@b.test", "submission_id": "r1"}, **FORM)
+    actions.capture(workspace, {"email": "c@d.test", "submission_id": "r2"}, **FORM)
+    process_pending(workspace)  # resolved, not yet delivered to the leads subscriber
+    ids = Event.objects.filter(event=actions.LEAD_EVENT).values_list("id", flat=True)
+    events = events_named(workspace.pk, actions.LEAD_EVENT, min(ids), max(ids))
+    assert actions.record_leads(workspace.pk, []) == 0
+    assert actions.record_leads(workspace.pk, [events[0] | {"contact_id": None}]) == 0
+    assert not Lead.objects.exists()
+    assert actions.record_leads(workspace.pk, events) == 2
+    assert actions.record_leads(workspace.pk, events) == 0
+    assert sorted(Lead.objects.values_list("event_id", "contact_id", "stage")) == sorted(
+        (e["id"], e["contact_id"], "lead") for e in events
+    )
+    assert StageChange.objects.filter(by="capture", to_stage="lead", at=NOW).count() == 2
+
+
+def test_an_sdk_lead_keeps_its_texts_cut_to_their_columns(workspace):
+    long = {"form": "f" * 150, "product": "p" * 150, "source": "s" * 50}
+    ingest(workspace, [_sdk("m1", long), _sdk("m2", {})], received_at=NOW)
+    while feed.deliver_all():
+        pass
+    leads = Lead.objects.order_by("id")
+    assert [(x.form, x.product, x.source) for x in leads] == [
+        ("f" * 100, "p" * 100, "s" * 40),
+        ("", "", "segment"),
+    ]
+    assert [(x.created_at, x.stage_changed_at, x.stage) for x in leads] == [(NOW, NOW, "lead")] * 2
+
+
+def _sdk(message_id: str, properties: dict) -> dict:
+    return {
+        "type": "track",
+        "event": "Lead Created",
+        "messageId": message_id,
+        "userId": f"u-{message_id}",
+        "timestamp": NOW.isoformat(),
+        "properties": properties,
+    }
