@@ -361,3 +361,25 @@ def test_csv_refusals_name_every_bad_row_and_nothing_is_accepted(workspace):
         "rows[2].form": "must be at most 100 characters",
     }
     assert not Event.objects.exists() and not Contact.objects.exists()
+
+
+def test_a_consent_that_ingestion_refuses_is_named_as_the_submission(workspace):
+    consents = [CONSENT, {**CONSENT, "channel": "pigeon"}, {**CONSENT, "channel": "fax"}]
+    with pytest.raises(ValidationFailed) as refused:
+        actions.capture(workspace, {"email": "a@b.test", "consents": consents}, **_form())
+    assert refused.value.errors == {
+        "submission": "properties.channel: must be one of direct_mail, email, phone, push, sms, whatsapp"  # noqa: E501
+    }
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="capture raises after ingestion has appended the messages it accepted: the "
+    "identify, the lead and the good consents are stored (a lead is made) although the "
+    "caller is told the submission was refused",
+)
+def test_a_submission_that_ingestion_refuses_writes_nothing(workspace):
+    consents = [CONSENT, {**CONSENT, "channel": "pigeon"}]
+    with pytest.raises(ValidationFailed):
+        actions.capture(workspace, {"email": "a@b.test", "consents": consents}, **_form())
+    assert list(Event.objects.values_list("message_id", flat=True)) == []
