@@ -16,7 +16,9 @@ from pacer.ingest.models import Event
 from pacer.ingest.processing import process_pending
 from pacer.ingest.selectors import events_named
 from pacer.leads import actions
+from pacer.leads.locating import configure
 from pacer.leads.models import Lead, LeadStage, StageChange
+from pacer.people.actions import upsert_locations
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -250,3 +252,21 @@ def _sdk(message_id: str, properties: dict) -> dict:
         "timestamp": NOW.isoformat(),
         "properties": properties,
     }
+
+
+def test_a_lead_without_a_postal_code_is_placed_by_its_contacts_codes_centroid(workspace):
+    made = upsert_locations(workspace, [{"code": "ldn", "name": "L"}, {"code": "edi", "name": "E"}])
+    configure(
+        workspace,
+        steps=["nearest"],
+        areas=[
+            {"code": "ldn", "latitude": 51.5072, "longitude": -0.1276},
+            {"code": "edi", "latitude": 55.9533, "longitude": -3.1883},
+        ],
+        centroids=[{"postal_code": "eh1 1yz", "latitude": 55.95, "longitude": -3.19}],
+    )
+    first = _lead(workspace, "p1", postal_code="EH1 1YZ")
+    later = _lead(workspace, "p2", email="p1@b.test")  # the same person, no postal code
+    assert later.contact_id == first.contact_id
+    edinburgh = next(loc.pk for loc in made if loc.code == "edi")
+    assert [(x.location_id, x.located_by) for x in (first, later)] == [(edinburgh, "nearest")] * 2
