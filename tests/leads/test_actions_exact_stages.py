@@ -19,6 +19,7 @@ from pacer.leads import actions
 from pacer.leads.locating import configure
 from pacer.leads.models import Lead, LeadStage, StageChange
 from pacer.people.actions import upsert_locations
+from tests.leads.test_followup import agent, lead_at, member, sla
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -214,19 +215,21 @@ def test_an_open_stage_list_without_lead_starts_new_leads_in_its_first_open_stag
 
 
 def test_record_leads_makes_each_events_lead_once_and_says_how_many(workspace):
-    actions.capture(workspace, {"email": "a@b.test", "submission_id": "r1"}, **FORM)
+    utm = {"utm_source": "google", "utm_medium": "cpc", "utm_campaign": "spring"}
+    actions.capture(workspace, {"email": "a@b.test", "submission_id": "r1"} | utm, **FORM)
     actions.capture(workspace, {"email": "c@d.test", "submission_id": "r2"}, **FORM)
     process_pending(workspace)  # resolved, not yet delivered to the leads subscriber
     ids = Event.objects.filter(event=actions.LEAD_EVENT).values_list("id", flat=True)
     events = events_named(workspace.pk, actions.LEAD_EVENT, min(ids), max(ids))
     assert actions.record_leads(workspace.pk, []) == 0
-    assert actions.record_leads(workspace.pk, [events[0] | {"contact_id": None}]) == 0
-    assert not Lead.objects.exists()
-    assert actions.record_leads(workspace.pk, events) == 2
+    assert actions.record_leads(workspace.pk, [events[0] | {"contact_id": None}, events[1]]) == 1
+    assert actions.record_leads(workspace.pk, events) == 1  # the one without a contact
     assert actions.record_leads(workspace.pk, events) == 0
-    assert sorted(Lead.objects.values_list("event_id", "contact_id", "stage")) == sorted(
-        (e["id"], e["contact_id"], "lead") for e in events
+    rows = Lead.objects.values_list("event_id", "contact_id", "stage", "channel", "campaign")
+    assert sorted(rows) == sorted(
+        (e["id"], e["contact_id"], "lead", e["channel"], e["utm_campaign"]) for e in events
     )
+    assert sorted(e["channel"] for e in events) == ["", "paid_search"]
     assert StageChange.objects.filter(by="capture", to_stage="lead", at=NOW).count() == 2
 
 
@@ -270,3 +273,20 @@ def test_a_lead_without_a_postal_code_is_placed_by_its_contacts_codes_centroid(w
     assert later.contact_id == first.contact_id
     edinburgh = next(loc.pk for loc in made if loc.code == "edi")
     assert [(x.location_id, x.located_by) for x in (first, later)] == [(edinburgh, "nearest")] * 2
+
+
+def test_closing_a_lead_stops_its_timers_in_the_name_of_who_closed_it(
+    workspace, north, admin, clock_at
+):
+    arrived = datetime(2026, 3, 31, 8, 0, tzinfo=UTC)
+    sla(workspace, north)
+    agent(workspace, member(workspace, "ann"), north)
+    lead = lead_at(workspace, arrived, clock_at)
+    closed = arrived + timedelta(minutes=3)
+    actions.move_stage(workspace, lead.pk, "disqualified", at=closed, reason="spam", actor=admin)
+    stop = AuditEntry.objects.get(action="leads.timers.stop")
+    assert (stop.actor, stop.object_id, stop.after["why"]) == (
+        admin,
+        str(lead.pk),
+        "closed: disqualified",
+    )
