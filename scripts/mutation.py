@@ -164,7 +164,22 @@ TESTS = {
         "tests/planning/test_links.py",
         "tests/planning/test_spend_against_budget.py",
     ],
-    "pacer/leads/actions.py": ["tests/leads"],
+    # capture, stage moves and the stage list: their own tests, the forms and API that
+    # capture, the stage SLA, reopening and next touch (not the routing, scoring, report,
+    # browser and crash tests: they reach these writes only through their fixtures)
+    "pacer/leads/actions.py": [
+        "tests/leads/test_actions_exact.py",
+        "tests/leads/test_actions_exact_stages.py",
+        "tests/leads/test_leads.py",
+        "tests/leads/test_reopen.py",
+        "tests/leads/test_stage_sla.py",
+        "tests/leads/test_next_touch.py",
+        "tests/leads/test_forms.py",
+        "tests/leads/test_form_api.py",
+        "tests/leads/test_config_api.py",
+        "tests/leads/test_refused_lead_forms.py",
+        "tests/leads/test_locating.py",
+    ],
     # the board, card and WIP-limit writes: their own tests, the overrides, deadline cards,
     # sprint capacity, links and labels (not the pages, API and bulk tests: the same
     # actions through views; nor the mention test, 20-30 s of mail for a comment's rule)
