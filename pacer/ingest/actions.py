@@ -56,6 +56,9 @@ class Result:
         return data
 
 
+NOT_STORED = "not stored: another message of the same submission was refused"
+
+
 def accept(
     workspace: Workspace,
     raw_messages: list,
@@ -65,6 +68,7 @@ def accept(
     batch_sent_at=None,
     rejected: dict[int, str] | None = None,
     full_check: bool = True,
+    all_or_nothing: bool = False,
 ) -> list[Result]:
     """Validate messages and durably append the valid, new ones as pending events.
 
@@ -72,6 +76,8 @@ def accept(
     already refused by the caller (e.g. for size) to the reason; ``batch_sent_at`` is
     the batch's raw ``sentAt``; ``full_check=False`` only for messages orjson parsed
     from a body without ``\\u0000`` (see ``pacer.ingest.spec.check_storable``).
+    ``all_or_nothing``: when any message is refused, none is stored (the others'
+    results say ``NOT_STORED``), for callers whose messages make one thing (a lead).
     """
     results: list[Result] = []
     valid: list[tuple[int, Message]] = []
@@ -97,6 +103,10 @@ def accept(
             continue
         results.append(Result(message.message_id, "accepted"))
         valid.append((len(results) - 1, message))
+    if all_or_nothing and len(valid) < len(results):
+        for index, _ in valid:
+            results[index] = Result(results[index].message_id, "rejected", NOT_STORED)
+        return results
     # an erased person's identifiers (pacer.privacy): dropped, said so, never stored
     dropped = suppressed_messages(workspace, [message for _, message in valid])
     for position in dropped:

@@ -22,7 +22,7 @@ from django.db import transaction
 from pacer.core import audit, clock
 from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Workspace
-from pacer.ingest.actions import accept
+from pacer.ingest.actions import NOT_STORED, accept
 from pacer.leads import followup, handover, touches
 from pacer.leads.locating import Locator
 from pacer.leads.models import SOURCES, Lead, LeadStage, StageChange, StageKind
@@ -72,8 +72,9 @@ def _consents(raw, errors: dict) -> list[dict]:
         if not isinstance(item, Mapping):
             errors[where] = "must be an object with purpose, channel, granted and wording"
             continue
+        errors_at: dict[str, str] = {}
         consent = {
-            key: _text(item, key, limit, errors_at := {})
+            key: _text(item, key, limit, errors_at)
             for key, limit in (("purpose", 60), ("channel", 20), ("wording", 2000))
         }
         errors.update({f"{where}.{k}": v for k, v in errors_at.items()})
@@ -95,13 +96,31 @@ def capture(
     source: str,
     received_at: datetime,
 ) -> Captured:
-    """Validate a lead submission and accept it through ingestion (see ``messages_for``)."""
+    """Validate a lead submission and accept it through ingestion (see ``messages_for``),
+    all or nothing: a message ingestion refuses (a rule of its own the checks here lack)
+    refuses the submission, named at its consent where it is one, and stores none."""
     submission_id, messages = messages_for(workspace, data, source=source, received_at=received_at)
-    results = accept(workspace, messages, received_at=received_at)
-    refused = [r for r in results if r.status == "rejected"]
-    if refused:  # validated above, so this is a rule of ingestion's the checks above lack
-        raise ValidationFailed({"submission": refused[0].error})
+    results = accept(workspace, messages, received_at=received_at, all_or_nothing=True)
+    errors = _ingestion_refusals(results)
+    if errors:
+        raise ValidationFailed(errors)
     return Captured(submission_id, results[1].status)
+
+
+def _ingestion_refusals(results: list, prefix: str = "") -> dict[str, str]:
+    """What ingestion refused of one submission's messages (identify, lead, then its
+    consents), by field: a consent's as ``consents[i].field``, any other as
+    ``submission``; the messages not stored because of it are left out."""
+    errors: dict[str, str] = {}
+    for position, result in enumerate(results):
+        if result.status != "rejected" or result.error == NOT_STORED:
+            continue
+        field, _, reason = result.error.partition(": ")
+        if position >= 2 and field.startswith("properties.") and reason:
+            errors[f"{prefix}consents[{position - 2}].{field.removeprefix('properties.')}"] = reason
+        else:
+            errors.setdefault(f"{prefix}submission", result.error)
+    return errors
 
 
 def capture_rows(
@@ -122,7 +141,18 @@ def capture_rows(
             errors.update({f"rows[{index}].{k}": v for k, v in error.errors.items()})
     if errors:
         raise ValidationFailed(errors)
-    results = accept(workspace, [m for _, batch in built for m in batch], received_at=received_at)
+    results = accept(
+        workspace,
+        [m for _, batch in built for m in batch],
+        received_at=received_at,
+        all_or_nothing=True,
+    )
+    start = 0
+    for index, (_, batch) in enumerate(built):
+        errors.update(_ingestion_refusals(results[start : start + len(batch)], f"rows[{index}]."))
+        start += len(batch)
+    if errors:
+        raise ValidationFailed(errors)
     by_id = {r.message_id: r.status for r in results}
     return [Captured(sid, by_id[f"lead:{sid}:lead"]) for sid, _ in built]
 

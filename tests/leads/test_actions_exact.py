@@ -263,12 +263,6 @@ def test_each_bad_consent_is_named_at_its_index(workspace, consents, errors):
     assert refusal(workspace, {"email": "a@b.test", "consents": consents}) == errors
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_consents' `errors_at := {}` makes a new dict for each key of the comprehension, "
-    "so only the wording's errors are kept: a purpose or channel too long or not text is "
-    "accepted (or called 'is required')",
-)
 def test_a_purpose_or_channel_too_long_or_not_text_is_refused(workspace):
     consents = [{**CONSENT, "purpose": 5, "channel": "c" * 21}, {**CONSENT, "purpose": "p" * 61}]
     assert refusal(workspace, {"email": "a@b.test", "consents": consents}) == {
@@ -363,21 +357,27 @@ def test_csv_refusals_name_every_bad_row_and_nothing_is_accepted(workspace):
     assert not Event.objects.exists() and not Contact.objects.exists()
 
 
-def test_a_consent_that_ingestion_refuses_is_named_as_the_submission(workspace):
+CHANNELS = "must be one of direct_mail, email, phone, push, sms, whatsapp"
+
+
+def test_a_consent_that_ingestion_refuses_is_named_at_its_consent(workspace):
     consents = [CONSENT, {**CONSENT, "channel": "pigeon"}]  # one refused message
     with pytest.raises(ValidationFailed) as refused:
         actions.capture(workspace, {"email": "a@b.test", "consents": consents}, **_form())
-    assert refused.value.errors == {
-        "submission": "properties.channel: must be one of direct_mail, email, phone, push, sms, whatsapp"  # noqa: E501
-    }
+    assert refused.value.errors == {"consents[1].channel": CHANNELS}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="capture raises after ingestion has appended the messages it accepted: the "
-    "identify, the lead and the good consents are stored (a lead is made) although the "
-    "caller is told the submission was refused",
-)
+def test_a_csv_row_that_ingestion_refuses_refuses_the_file_and_stores_no_row(workspace):
+    rows = [
+        {"email": "a@b.test", "consents": [CONSENT]},
+        {"email": "c@d.test", "consents": [CONSENT, {**CONSENT, "channel": "pigeon"}]},
+    ]
+    with pytest.raises(ValidationFailed) as refused:
+        actions.capture_rows(workspace, rows, source="csv", received_at=NOW)
+    assert refused.value.errors == {"rows[1].consents[1].channel": CHANNELS}
+    assert not Event.objects.exists() and not Contact.objects.exists()
+
+
 def test_a_submission_that_ingestion_refuses_writes_nothing(workspace):
     consents = [CONSENT, {**CONSENT, "channel": "pigeon"}]
     with pytest.raises(ValidationFailed):
