@@ -240,7 +240,11 @@ def messages_for(
             "type": "track",
             "event": LEAD_EVENT,
             "messageId": f"lead:{submission_id}:lead",
-            "properties": {key: value for key, value in properties.items() if value},
+            "properties": {
+                key: value
+                for key, value in properties.items()
+                if value or (key in place and value is not None)  # 0 degrees is a place
+            },
             "timestamp": timestamp,
             "context": context,
             **who,

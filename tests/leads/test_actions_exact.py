@@ -383,3 +383,8 @@ def test_a_submission_that_ingestion_refuses_writes_nothing(workspace):
     with pytest.raises(ValidationFailed):
         actions.capture(workspace, {"email": "a@b.test", "consents": consents}, **_form())
     assert list(Event.objects.values_list("message_id", flat=True)) == []
+
+
+def test_a_place_on_the_equator_and_the_meridian_keeps_its_coordinates(workspace):
+    _, made = messages(workspace, {"email": "a@b.test", "latitude": 0, "longitude": "0.0"})
+    assert made[1]["properties"] == {"source": "form", "latitude": 0.0, "longitude": 0.0}
