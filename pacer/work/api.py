@@ -62,6 +62,7 @@ class CardOut(Schema):
     sprint: int | None
     blocked_reason: str
     labels: list[int] = Field(description="the ids of its labels, by name")
+    archived_at: datetime | None = Field(description="when it left the board; none: it is on it")
 
 
 class BoardDetailOut(BoardOut):
@@ -111,6 +112,7 @@ def _card_out(card: Card) -> dict:
         "sprint": card.sprint_id,
         "blocked_reason": card.blocked_reason,
         "labels": [x.pk for x in sorted(card.labels.all(), key=lambda x: (x.name.lower(), x.pk))],
+        "archived_at": card.archived_at,
     }
 
 
