@@ -1,10 +1,11 @@
 """Archiving, restoring and deleting a card over the REST API (``pacer.work.archive``).
 A restore over a WIP limit is answered 422 with the limit broken (``errors.column`` or
 ``errors.assignee``) unless it gives an ``override_reason``; deleting a card that is not
-archived is answered 422 at ``card`` with nothing deleted."""
+archived (``DELETE /cards/{id}``, in ``pacer.work.api``: one router holds a path) is
+answered 422 at ``card`` with nothing deleted."""
 
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Schema
 
 from pacer.core.api_schema import ERRORS, NOT_FOUND, Id, text
 from pacer.core.permissions import endpoint
@@ -31,20 +32,13 @@ def archive_card(request, card_id: Id):
 
 @router.post("/cards/{card_id}/restore", response={200: CardOut, **WRITE})
 @endpoint("work.edit")
-def restore_card(request, card_id: Id, payload: CardRestoreIn | None = None):
-    """Put an archived card back in its column and place (checked against the WIP limits)."""
+def restore_card(request, card_id: Id, payload: CardRestoreIn):
+    """Put an archived card back in its column and place (checked against the WIP limits;
+    the body ``{}`` when no reason is given)."""
     card = archive.restore_card(
         _card(request, card_id),
         now=timezone.now(),
-        override_reason=payload.override_reason if payload else "",
+        override_reason=payload.override_reason,
         actor=request.user,
     )
     return _card_out(card)
-
-
-@router.delete("/cards/{card_id}", response={204: None, **ERRORS, **NOT_FOUND})
-@endpoint("work.manage")
-def delete_card(request, card_id: Id):
-    """Delete an archived card for good, with everything on it."""
-    archive.delete_card(_card(request, card_id), actor=request.user)
-    return Status(204, None)

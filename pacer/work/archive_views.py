@@ -10,7 +10,6 @@ from django.views.decorators.http import require_POST
 from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
-from pacer.web import formats
 from pacer.web.tables import Column, Table
 from pacer.work import archive, selectors
 from pacer.work.card_views import _card_page
@@ -79,14 +78,14 @@ def archived_list(request, slug: str):
                 "title",
                 "Card",
                 sortable=True,
-                href=lambda card: reverse("work-card", args=[card.pk]),
+                href=lambda row: reverse("work-card", args=[row["pk"]]),
                 min_width=10,
             ),
             Column("column__name", "Column", nowrap=True),
             Column(
                 "assignee__username",
                 "Assignee",
-                text=lambda card: formats.person(card.assignee) if card.assignee else "Nobody",
+                text=lambda row: row["assignee__username"] or "Nobody",
             ),
             Column("archived_at", "Archived", format="datetime", sortable=True),
         ],

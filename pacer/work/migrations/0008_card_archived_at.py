@@ -4,20 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('work', '0007_campaign_links_by_id'),
+        ("work", "0007_campaign_links_by_id"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='card',
-            name='archived_at',
+            model_name="card",
+            name="archived_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='cardevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Created'), ('moved', 'Moved'), ('blocked', 'Blocked'), ('unblocked', 'Unblocked'), ('labels', 'Labels changed'), ('archived', 'Archived'), ('restored', 'Restored')], max_length=10),
+            model_name="cardevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("moved", "Moved"),
+                    ("blocked", "Blocked"),
+                    ("unblocked", "Unblocked"),
+                    ("labels", "Labels changed"),
+                    ("archived", "Archived"),
+                    ("restored", "Restored"),
+                ],
+                max_length=10,
+            ),
         ),
     ]
