@@ -162,7 +162,7 @@ def create_card(
     if errors:
         raise ValidationFailed(errors)
     locked = Board.objects.select_for_update().get(pk=board.pk)
-    breaches = _breaches(locked, target, person.pk if person else None, card_id=None)
+    breaches = wip_breaches(locked, target, person.pk if person else None, card_id=None)
     if breaches:
         raise WipLimitExceeded(breaches)
     card = Card.objects.create(
@@ -210,11 +210,11 @@ def record_move(card: Card, origin: Column, target: Column, *, now, actor, reaso
     )
 
 
-def _breaches(board: Board, column: Column, assignee_id, *, card_id) -> dict[str, str]:
+def wip_breaches(board: Board, column: Column, assignee_id, *, card_id) -> dict[str, str]:
     """The WIP limits a card (``card_id``; None for a new one) held by ``assignee_id``
     would break by entering ``column``: field -> reason. Call with the board locked."""
     found = {}
-    others = Card.objects.filter(board=board).exclude(pk=card_id)
+    others = Card.objects.filter(board=board, archived_at__isnull=True).exclude(pk=card_id)
     if column.wip_limit is not None:
         held = others.filter(column=column).count()
         if held >= column.wip_limit:
@@ -259,6 +259,8 @@ def move_card(
         Card.objects.select_for_update(of=("self",)).select_related("column", "workspace")
     ).get(pk=card.pk)
     card.board = board
+    if card.archived_at is not None:
+        errors["card"] = "is archived: restore it first"
     target = checks.column_of(errors, board, column)
     lane = card.swimlane if swimlane == "keep" else checks.lane_of(errors, board, swimlane)
     if errors:
@@ -266,7 +268,7 @@ def move_card(
     origin = card.column
     breaches = {}
     if target.pk != origin.pk:
-        breaches = _breaches(board, target, card.assignee_id, card_id=card.pk)
+        breaches = wip_breaches(board, target, card.assignee_id, card_id=card.pk)
         if breaches and not reason:
             raise WipLimitExceeded(breaches)
     card.position = ordering.slot(
@@ -336,7 +338,7 @@ def update_card(
     found = {}
     if person is not None and person.pk != card.assignee_id:
         board = Board.objects.select_for_update().get(pk=card.board_id)
-        found = _breaches(board, card.column, person.pk, card_id=card.pk)
+        found = wip_breaches(board, card.column, person.pk, card_id=card.pk)
         found.pop("column", None)  # the card stays in its column
         if found and not reason:
             raise WipLimitExceeded(found)

@@ -11,7 +11,7 @@ from ninja import Field, Router, Schema, Status
 from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, Day, Id, text
 from pacer.core.errors import NotFound, ValidationFailed
 from pacer.core.permissions import endpoint
-from pacer.work import actions, bulk, checks, labels, links, selectors
+from pacer.work import actions, archive, bulk, checks, labels, links, selectors
 from pacer.work.models import Board, Card, CardLink, EventKind, LinkKind, Stage
 
 router = Router(tags=["work"])
@@ -62,6 +62,7 @@ class CardOut(Schema):
     sprint: int | None
     blocked_reason: str
     labels: list[int] = Field(description="the ids of its labels, by name")
+    archived_at: datetime | None = Field(description="when it left the board; none: it is on it")
 
 
 class BoardDetailOut(BoardOut):
@@ -111,6 +112,7 @@ def _card_out(card: Card) -> dict:
         "sprint": card.sprint_id,
         "blocked_reason": card.blocked_reason,
         "labels": [x.pk for x in sorted(card.labels.all(), key=lambda x: (x.name.lower(), x.pk))],
+        "archived_at": card.archived_at,
     }
 
 
@@ -378,3 +380,12 @@ def patch_card(request, card_id: Id, payload: CardPatchIn):
         **changes,
     )
     return _card_out(card)
+
+
+@router.delete("/cards/{card_id}", response={204: None, **ERRORS, **NOT_FOUND})
+@endpoint("work.manage")
+def delete_card(request, card_id: Id):
+    """Delete an archived card for good, with everything on it (archive it first:
+    ``POST /cards/{id}/archive``); a card that is not archived is refused at ``card``."""
+    archive.delete_card(_card(request, card_id), actor=request.user)
+    return Status(204, None)

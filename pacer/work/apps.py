@@ -12,6 +12,7 @@ class WorkConfig(DomainConfig):
         ("/work/", "pacer.work.attachment_api.router"),
         ("/work/", "pacer.work.comments_api.router"),
         ("/work/", "pacer.work.label_api.router"),
+        ("/work/", "pacer.work.archive_api.router"),
     )
     permissions = {
         "work.view": EVERYONE,

@@ -120,7 +120,7 @@ def _limits(board: Board, cards: list[Card], values: dict) -> dict[int, dict[str
         for card in cards
     }
     found: dict[int, dict[str, str]] = {}
-    others = Card.objects.filter(board=board).exclude(pk__in=selected)
+    others = Card.objects.filter(board=board, archived_at__isnull=True).exclude(pk__in=selected)
     entering = {after_column[c.pk] for c in cards if after_column[c.pk] != c.column_id}
     for column_id in sorted(entering):
         column = columns[column_id]
@@ -198,7 +198,7 @@ def bulk_edit(
         raise ValidationFailed(errors)
     cards = list(
         Card.objects.select_for_update(of=("self",))  # not the outer-joined lane or person
-        .filter(board=board, pk__in=ids)
+        .filter(board=board, archived_at__isnull=True, pk__in=ids)
         .select_related("column", "swimlane", "assignee")
         .order_by("column__position", "position", "id")
     )

@@ -65,8 +65,10 @@ def _error_links(errors: dict, override) -> dict:
     return {"error_fields": ",".join(sorted(others)), "error_target": target}
 
 
-def _card_page(request, card, errors=None, status: int = 200, posted=None):
-    """The card's page; ``posted``: a refused edit or link form, shown as it was typed."""
+def _card_page(request, card, errors=None, status: int = 200, posted=None, restoring=False):
+    """The card's page; ``posted``: a refused edit or link form, shown as it was typed;
+    ``restoring``: a refused restore (its errors link to the reason to go over a limit).
+    An archived card's page shows it read-only, with its Restore (and Delete) buttons."""
     show_at(request, reverse("work-card", args=[card.pk]))
     typed = posted.get("op") if posted is not None else None
     card_labels = list(card.labels.order_by(Lower("name"), "pk"))
@@ -94,7 +96,11 @@ def _card_page(request, card, errors=None, status: int = 200, posted=None):
         "override": _override(card),
         "errors": errors or {},
         **_error_links(errors or {}, _override(card)),
-        "can_edit": allows(request.role, "work.edit"),
+        **({"error_fields": "", "error_target": "restore-reason"} if restoring else {}),
+        "restore_reason": posted.get("override_reason", "") if restoring and posted else "",
+        "can_edit": card.archived_at is None and allows(request.role, "work.edit"),
+        "can_restore": card.archived_at is not None and allows(request.role, "work.edit"),
+        "can_delete": card.archived_at is not None and allows(request.role, "work.manage"),
     }
     return render(request, "work/card.html", context, status=status)
 
@@ -166,6 +172,8 @@ def card_detail(request, card_id: int):
     check(request.role, "work.edit")
     operation = request.POST.get("op", "")
     try:
+        if card.archived_at is not None:
+            raise ValidationFailed({"card": "is archived: restore it first"})
         if operation == "tick":
             actions.tick(_checklist_item(card, request.POST), request.POST.get("done") == "1")
         elif operation in CARD_OPERATIONS:

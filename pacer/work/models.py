@@ -121,7 +121,9 @@ class Label(models.Model):
 
 
 class Card(models.Model):
-    """A task on a board. A card with no sprint and in a to-do column is in the backlog."""
+    """A task on a board. A card with no sprint and in a to-do column is in the backlog.
+    An archived card (``archived_at`` set) has left the board: it keeps its column,
+    place and history, and counts against no WIP limit until it is restored."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="cards")
@@ -145,6 +147,7 @@ class Card(models.Model):
     # set by another domain's call (``actions.create_card_for_deadline``): one card per key
     source_key = models.CharField(max_length=120, blank=True, default="")
     labels = models.ManyToManyField(Label, through="CardLabel", related_name="cards", blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["position", "id"]
@@ -180,6 +183,8 @@ class EventKind(models.TextChoices):
     BLOCKED = "blocked", "Blocked"
     UNBLOCKED = "unblocked", "Unblocked"
     LABELS = "labels", "Labels changed"
+    ARCHIVED = "archived", "Archived"
+    RESTORED = "restored", "Restored"
 
 
 class CardEvent(models.Model):

@@ -32,7 +32,7 @@ from pacer.work.models import (
 def boards(workspace: Workspace):
     return (
         Board.objects.filter(workspace=workspace)
-        .annotate(card_count=Count("cards"))
+        .annotate(card_count=Count("cards", filter=Q(cards__archived_at__isnull=True)))
         .order_by("team", "name")
     )
 
@@ -58,7 +58,22 @@ def comment(workspace: Workspace, comment_id: int) -> Comment | None:
 
 
 def cards(board: Board):
-    return Card.objects.filter(board=board).select_related("column", "assignee", "sprint")
+    """The cards on the board (not the archived ones)."""
+    return Card.objects.filter(board=board, archived_at__isnull=True).select_related(
+        "column", "assignee", "sprint"
+    )
+
+
+ARCHIVED_PAGE = 50
+
+
+def archived_cards(board: Board):
+    """The board's archived cards, the most recently archived first."""
+    return (
+        Card.objects.filter(board=board, archived_at__isnull=False)
+        .select_related("column", "assignee")
+        .order_by("-archived_at", "-id")
+    )
 
 
 def members(workspace: Workspace) -> list[User]:
@@ -114,7 +129,8 @@ def _first_of_cells(cells: list[tuple[int | None, int, bool]], label_id=None) ->
         where = "swimlane_id IS NULL" if lane is None else "swimlane_id = %s"
         where += labelled if label_id is not None else ""
         parts.append(
-            f"SELECT * FROM (SELECT id FROM {table} WHERE column_id = %s AND {where} "  # noqa: S608
+            f"SELECT * FROM (SELECT id FROM {table} WHERE column_id = %s AND {where} "
+            "AND archived_at IS NULL "  # noqa: S608
             f"ORDER BY {order} LIMIT %s) AS cell_{number}"
         )
         params += [
@@ -161,7 +177,9 @@ def with_counts(items: list[Card]) -> list[Card]:
 
 def _cell_counts(columns: list[Column], label_id=None) -> dict[tuple, int]:
     """``(swimlane id, column id)`` -> the cards in the cell (with label ``label_id``)."""
-    found = Card.objects.filter(column__in=[c.pk for c in columns])  # the cell index
+    found = Card.objects.filter(  # the cell index
+        column__in=[c.pk for c in columns], archived_at__isnull=True
+    )
     if label_id is not None:
         found = found.filter(cardlabel__label_id=label_id)
     return {
@@ -212,7 +230,9 @@ def in_progress_by_person(board: Board) -> list[tuple[str, int]]:
     """``(name, cards)`` per person holding cards in the board's in-progress columns: the
     full name where they have one, else the username; by name."""
     counts = dict(
-        Card.objects.filter(board=board, column__stage=Stage.DOING, assignee__isnull=False)
+        Card.objects.filter(
+            board=board, column__stage=Stage.DOING, assignee__isnull=False, archived_at__isnull=True
+        )
         .values("assignee")
         .annotate(n=Count("id"))
         .values_list("assignee", "n")
@@ -226,7 +246,7 @@ def column_counts(board: Board) -> dict[int, int]:
     """Column id -> the cards in it (every column of the board, empty ones as 0)."""
     return dict(
         Column.objects.filter(board=board)
-        .annotate(n=Count("cards"))
+        .annotate(n=Count("cards", filter=Q(cards__archived_at__isnull=True)))
         .order_by("position", "id")
         .values_list("pk", "n")
     )
@@ -236,7 +256,7 @@ CELL_PAGE = 50
 
 
 def _cell_after(board: Board, column: Column, lane: Swimlane | None, after, label=None):
-    found = Card.objects.filter(board=board, column=column, swimlane=lane)
+    found = cards(board).filter(column=column, swimlane=lane)
     if label is not None:
         found = found.filter(cardlabel__label=label)
     if after is not None:
@@ -343,7 +363,7 @@ def flow_report(
         throughput=flow.throughput([f.finished for f in finished], week_starts),
         blocked={card_id: flow.blocked_days(s, now) for card_id, s in spells.items()},
         ageing=sorted(
-            ((by_id[card_id], days_old) for card_id, days_old in ages.items()),
+            ((by_id[card_id], days_old) for card_id, days_old in ages.items() if card_id in by_id),
             key=lambda pair: -pair[1],
         ),
     )
@@ -449,7 +469,9 @@ def who_works_on_what(workspace: Workspace):
     """Every card in progress on any board, by person then team: ``[(person or None,
     [card, ...]), ...]`` (None: cards nobody holds)."""
     found = (
-        Card.objects.filter(workspace=workspace, column__stage=Stage.DOING)
+        Card.objects.filter(
+            workspace=workspace, column__stage=Stage.DOING, archived_at__isnull=True
+        )
         .select_related("board", "column", "assignee")
         .order_by("assignee__username", "board__team", "board__name", "position")
     )

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from pacer.work import (
+    archive_views,
     card_views,
     flow_views,
     label_views,
@@ -28,6 +29,10 @@ urlpatterns = [
     path("work/sprints/<int:sprint_id>/", sprint_views.sprint_detail, name="work-sprint"),
     path("work/cards/<int:card_id>/", card_views.card_detail, name="work-card"),
     path("work/cards/<int:card_id>/move/", views.card_move, name="work-card-move"),
+    path("work/cards/<int:card_id>/archive/", archive_views.card_archive, name="work-card-archive"),
+    path("work/cards/<int:card_id>/restore/", archive_views.card_restore, name="work-card-restore"),
+    path("work/cards/<int:card_id>/delete/", archive_views.card_delete, name="work-card-delete"),
+    path("work/boards/<slug:slug>/archived/", archive_views.archived_list, name="work-archived"),
     path(
         "work/cards/<int:card_id>/attachments/",
         card_views.attachment_upload,

@@ -69,6 +69,7 @@ def test_create_a_board_add_cards_and_move_them_over_the_api(api, admin):
         "sprint": None,
         "blocked_reason": "",
         "labels": [],
+        "archived_at": None,
     }
     second = api("post", "/boards/brand/cards", {"title": "Two"}).json()
     assert (

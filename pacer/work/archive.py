@@ -1,0 +1,124 @@
+"""Archiving, restoring and deleting a card (Trello's model).
+
+An archived card leaves the board: no cell, count, WIP limit, bulk edit, stand-up or
+"who works on what" sees it (``selectors``), but it keeps its column, place and history,
+so the flow metrics' past days do not change, and it stays readable at its own address.
+Restoring puts it back where it was, checked against the WIP limits like a move (refused,
+or made with a recorded reason). Only an archived card can be deleted, with everything
+on it; a card made for another domain's deadline is refused (that domain keeps a
+reference to it), and stays archived.
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+
+from pacer.core import audit
+from pacer.core.errors import ValidationFailed
+from pacer.work import checks
+from pacer.work.actions import WipLimitExceeded, _user, wip_breaches
+from pacer.work.attachments import files
+from pacer.work.models import Board, Card, CardEvent, EventKind
+
+
+def _locked(card: Card) -> Card:
+    return (
+        Card.objects.select_for_update(of=("self",))
+        .select_related("column", "workspace")
+        .get(pk=card.pk)
+    )
+
+
+def _event(card: Card, kind: str, *, now: datetime, actor, reason: str = "") -> None:
+    CardEvent.objects.create(
+        workspace=card.workspace,
+        card=card,
+        kind=kind,
+        actor=_user(actor),
+        at=now,
+        override_reason=reason,
+    )
+
+
+@transaction.atomic
+def archive_card(card: Card, *, now: datetime, actor=None) -> Card:
+    """Take a card off its board (refused at ``card`` when it is archived already)."""
+    card = _locked(card)
+    if card.archived_at is not None:
+        raise ValidationFailed({"card": "is archived already"})
+    card.archived_at = now
+    card.save(update_fields=["archived_at"])
+    _event(card, EventKind.ARCHIVED, now=now, actor=actor)
+    audit.record(
+        card.workspace,
+        "card.archive",
+        card,
+        actor=actor,
+        after={"archived_at": now.isoformat(), "column": card.column.name},
+    )
+    return card
+
+
+@transaction.atomic
+def restore_card(card: Card, *, now: datetime, override_reason: str = "", actor=None) -> Card:
+    """Put an archived card back in its column and place. Over a WIP limit (the column's
+    or its assignee's) it raises ``WipLimitExceeded`` with nothing changed, unless
+    ``override_reason`` says why (then recorded in its history and the audit log)."""
+    errors: dict[str, str] = {}
+    reason = checks.text(errors, "override_reason", override_reason, 300, required=False)
+    if errors:
+        raise ValidationFailed(errors)
+    board = Board.objects.select_for_update().get(pk=card.board_id)  # the WIP lock
+    card = _locked(card)
+    if card.archived_at is None:
+        raise ValidationFailed({"card": "is not archived"})
+    breaches = wip_breaches(board, card.column, card.assignee_id, card_id=card.pk)
+    if breaches and not reason:
+        raise WipLimitExceeded(breaches)
+    card.archived_at = None
+    card.save(update_fields=["archived_at"])
+    _event(card, EventKind.RESTORED, now=now, actor=actor, reason=reason if breaches else "")
+    audit.record(
+        card.workspace,
+        "card.restore",
+        card,
+        actor=actor,
+        after={
+            "column": card.column.name,
+            **({"override_reason": reason, "limits": breaches} if breaches else {}),
+        },
+    )
+    return card
+
+
+@transaction.atomic
+def delete_card(card: Card, *, actor=None) -> None:
+    """Delete an archived card for good, with its checklist, comments, labels, links,
+    attachments (their files once committed), history and mentions. Refused at ``card``
+    with nothing deleted when it is not archived, or was made for another domain's
+    deadline (``source_key``: that domain keeps a reference to the card)."""
+    card = _locked(card)
+    if card.archived_at is None:
+        raise ValidationFailed({"card": "archive it first: only an archived card can be deleted"})
+    if card.source_key:
+        raise ValidationFailed(
+            {
+                "card": "was made for a deadline elsewhere in Pacer, which still refers to it; "
+                "it stays archived"
+            }
+        )
+    keys = list(card.attachments.values_list("key", flat=True))
+    audit.record(
+        card.workspace,
+        "card.delete",
+        card,
+        actor=actor,
+        before={
+            "title": card.title,
+            "column": card.column.name,
+            "comments": card.comments.count(),
+            "attachments": len(keys),
+        },
+    )
+    card.delete()
+    transaction.on_commit(lambda: [files().delete(key) for key in keys])

@@ -1,0 +1,44 @@
+"""Archiving, restoring and deleting a card over the REST API (``pacer.work.archive``).
+A restore over a WIP limit is answered 422 with the limit broken (``errors.column`` or
+``errors.assignee``) unless it gives an ``override_reason``; deleting a card that is not
+archived (``DELETE /cards/{id}``, in ``pacer.work.api``: one router holds a path) is
+answered 422 at ``card`` with nothing deleted."""
+
+from django.utils import timezone
+from ninja import Field, Router, Schema
+
+from pacer.core.api_schema import ERRORS, NOT_FOUND, Id, text
+from pacer.core.permissions import endpoint
+from pacer.work import archive
+from pacer.work.api import WRITE, CardOut, _card, _card_out
+
+router = Router(tags=["work"])
+
+
+class CardRestoreIn(Schema):
+    override_reason: text(300) = Field(
+        "", description="why it may go back over a WIP limit (none: such a restore is refused)"
+    )
+
+
+@router.post("/cards/{card_id}/archive", response={200: CardOut, **ERRORS, **NOT_FOUND})
+@endpoint("work.edit")
+def archive_card(request, card_id: Id):
+    """Take a card off its board; it keeps its history and stays readable."""
+    return _card_out(
+        archive.archive_card(_card(request, card_id), now=timezone.now(), actor=request.user)
+    )
+
+
+@router.post("/cards/{card_id}/restore", response={200: CardOut, **WRITE})
+@endpoint("work.edit")
+def restore_card(request, card_id: Id, payload: CardRestoreIn):
+    """Put an archived card back in its column and place (checked against the WIP limits;
+    the body ``{}`` when no reason is given)."""
+    card = archive.restore_card(
+        _card(request, card_id),
+        now=timezone.now(),
+        override_reason=payload.override_reason,
+        actor=request.user,
+    )
+    return _card_out(card)
