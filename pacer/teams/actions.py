@@ -173,7 +173,7 @@ def parse_target(metric: str, value, field: str, errors: dict) -> Decimal | None
         errors[field] = f"must have at most {TARGET_DIGITS} significant digits"
         return None
     found = METRICS.get(metric)
-    if found and found.format == "count" and amount != amount.to_integral_value():
+    if found and found.is_count and amount != amount.to_integral_value():
         errors[field] = f"must be a whole number: {found.label.lower()} is a count"
         return None
     return stored

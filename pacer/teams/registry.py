@@ -29,6 +29,12 @@ class Metric:
     format: str  # a kind of pacer.web.formats
     good: str  # "up": more is better; "down": less is better
     definition: str
+    shown_whole_only: bool = False  # shown as a whole number, though not a count (NPS)
+
+    @property
+    def is_count(self) -> bool:
+        """Whether the metric counts things, so that its targets are whole numbers."""
+        return self.format == "count" and not self.shown_whole_only
 
 
 METRICS = {
@@ -80,6 +86,7 @@ METRICS = {
             NPS_SHOWN,
             "up",
             "% promoters (9-10) − % detractors (0-6) of NPS answers in the month.",
+            shown_whole_only=True,  # a score: a target of 30.5 is one
         ),
         Metric(
             "csat",

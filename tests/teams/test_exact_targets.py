@@ -178,3 +178,12 @@ def test_met_and_attainment_compare_in_decimal_at_the_targets_places():
         "0.00",
     ]
     assert [exact_text(leads, Decimal(v)) for v in ("40.0000", "-0.0000")] == ["40", "0"]
+
+
+def test_nps_is_shown_whole_but_is_no_count_so_a_fractional_target_is_kept(workspace):
+    team = Team.objects.get(workspace=workspace, key="cx")
+    kept = actions.set_target(team, metric="nps", month="2026-04", target="30.5")
+    assert KpiTarget.objects.get(pk=kept.pk).target == Decimal("30.5")
+    assert [
+        key for key, metric in METRICS.items() if metric.format == "count" and not metric.is_count
+    ] == ["nps"]
