@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.test import Client
 
 from pacer.core import actions as core
 from pacer.core.roles import Role
@@ -33,6 +34,14 @@ def board(workspace, admin):
 @pytest.fixture
 def bob(workspace):
     return core.create_user(workspace, "bob", "correct-horse-2", Role.MARKETER)
+
+
+@pytest.fixture
+def ada(admin):
+    """The admin, signed in to the pages."""
+    client = Client()
+    client.login(username="ada", password="correct-horse-1")
+    return client
 
 
 def column(board, name):

@@ -4,7 +4,6 @@ and the per-person WIP line names people as other pages do."""
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import Client
 
 from pacer.core import actions as core
 from pacer.core import clock
@@ -21,13 +20,6 @@ BULK = "/work/boards/brand-board/bulk/"
 @pytest.fixture(autouse=True)
 def fixed_now(monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: NOW)
-
-
-@pytest.fixture
-def ada(admin):
-    client = Client()
-    client.login(username="ada", password="correct-horse-1")
-    return client
 
 
 @pytest.fixture

@@ -23,13 +23,6 @@ def fixed_now(monkeypatch):
 
 
 @pytest.fixture
-def ada(admin):
-    client = Client()
-    client.login(username="ada", password="correct-horse-1")
-    return client
-
-
-@pytest.fixture
 def linked(board):
     """'Launch' links to journeys 7 and 8 (journeys are not checked); 'Other' to 7."""
     card = actions.create_card(board, title="Launch", now=NOW)

@@ -6,7 +6,6 @@ kept) and in the API (422), with nothing written; so is a bulk link to it (per c
 is a new campaign: the old link does not follow the key to it."""
 
 import pytest
-from django.test import Client
 
 from pacer.core import actions as core
 from pacer.core.errors import ValidationFailed
@@ -89,13 +88,6 @@ def test_a_bulk_link_by_key_to_a_card_linked_by_id_is_refused_for_that_card(boar
     reason = f"the card already links to campaign {spring.pk} (Spring sale)"
     assert refused.value.errors == {f"cards.{card.pk}.link.target_id": reason}
     assert _written() == before
-
-
-@pytest.fixture
-def ada(admin):
-    client = Client()
-    client.login(username="ada", password="correct-horse-1")
-    return client
 
 
 def test_the_card_page_refuses_the_second_link_inline_with_the_typed_key_kept(ada, card, spring):

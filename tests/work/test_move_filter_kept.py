@@ -5,7 +5,6 @@ it too, and neither that page nor the cards "Show more" adds to it have tick box
 bulk form that only the board has."""
 
 import pytest
-from django.test import Client
 
 from pacer.core import clock
 from pacer.core.models import AuditEntry
@@ -22,13 +21,6 @@ CELL = "/work/boards/brand-board/cell/"
 @pytest.fixture(autouse=True)
 def fixed_now(monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: NOW)
-
-
-@pytest.fixture
-def ada(admin):
-    client = Client()
-    client.login(username="ada", password="correct-horse-1")
-    return client
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ written. A card's move form without the script (a WIP limit too), planning a car
 sprint and marking mentions read used to redirect with a toast."""
 
 import pytest
-from django.test import Client
 
 from pacer.core import clock
 from pacer.core.models import AuditEntry
@@ -20,13 +19,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def fixed_now(monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: NOW)
-
-
-@pytest.fixture
-def ada(admin):
-    client = Client()
-    client.login(username="ada", password="correct-horse-1")
-    return client
 
 
 def _written():
