@@ -26,6 +26,20 @@ class ApiClient:
         data = raw if raw is not None else json.dumps(body if body is not None else {})
         return self.client.post(url, data, content_type="application/json", **self.headers())
 
+    def put(self, path: str, body=None):
+        return self._send("put", path, body)
+
+    def patch(self, path: str, body=None):
+        return self._send("patch", path, body)
+
+    def delete(self, path: str):
+        return self.client.delete(f"/api/{path}", **self.headers())
+
+    def _send(self, method: str, path: str, body):
+        data = json.dumps(body if body is not None else {})
+        send = getattr(self.client, method)
+        return send(f"/api/{path}", data, content_type="application/json", **self.headers())
+
 
 def strict_json(response):
     """The body as JSON, refusing NaN and Infinity (which JSON does not have)."""
