@@ -10,7 +10,7 @@ from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, check, page
 from pacer.web.charts import Series, chart
-from pacer.work import selectors, sprints
+from pacer.work import selectors, sprint_report, sprints
 from pacer.work.views import _board_or_404, _card_or_404
 
 
@@ -84,7 +84,7 @@ def sprint_detail(request, sprint_id: int):
 def _sprint_page(request, sprint, refused: dict | None = None):
     """A sprint's page; after a refused plan of a card (``refused``: the card, its
     reasons) with the reasons above the tables and in the card's row, answered 422."""
-    report = selectors.sprint_report(sprint, today=clock.now().date())
+    report = sprint_report.sprint_report(sprint, today=clock.now().date())
     labels = [day.strftime("%b %-d") for day in report.days]
     burndown = chart(
         "line",
@@ -96,7 +96,7 @@ def _sprint_page(request, sprint, refused: dict | None = None):
         labels,
         [
             Series("Points done", report.done),
-            Series("Scope", [report.scope] * len(labels), dashed=True),
+            Series("Scope", report.scope_by_day, dashed=True),
         ],
     )
     velocity = chart(
