@@ -16,7 +16,7 @@ from django.db import transaction
 
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed
-from pacer.work import checks, sprints
+from pacer.work import bulk, checks, sprints
 from pacer.work.actions import WipLimitExceeded, wip_breaches
 from pacer.work.attachments import files
 from pacer.work.models import Board, Card, CardEvent, EventKind
@@ -58,6 +58,39 @@ def archive_card(card: Card, *, now: datetime, actor=None) -> Card:
         after={"archived_at": now.isoformat(), "column": card.column.name},
     )
     return card
+
+
+@transaction.atomic
+def archive_cards(board: Board, card_ids, *, now: datetime, actor=None) -> list[Card]:
+    """Archive the selected cards of a board (bulk edit's selection: 1 to ``MAX_BULK``),
+    all or none: a card that is archived already is refused (``BulkRefused``,
+    ``cards.<id>.card``), one that is not on the board refuses the whole change at
+    ``cards``; nothing is written on a refusal. Answers the cards, in board order."""
+    ids = bulk.selected_ids(card_ids)
+    Board.objects.select_for_update().get(pk=board.pk)
+    cards = list(
+        Card.objects.select_for_update(of=("self",))
+        .filter(board=board, pk__in=ids)
+        .select_related("column", "workspace")
+        .order_by("column__position", "position", "id")
+    )
+    if len(cards) != len(ids):
+        raise ValidationFailed({"cards": "some selected cards are not on this board"})
+    archived = {c.pk: {"card": "is archived already"} for c in cards if c.archived_at}
+    if archived:
+        raise bulk.BulkRefused(archived)
+    for card in cards:
+        card.archived_at = now
+        _event(card, EventKind.ARCHIVED, now=now, actor=actor)
+        audit.record(
+            card.workspace,
+            "card.archive",
+            card,
+            actor=actor,
+            after={"archived_at": now.isoformat(), "column": card.column.name, "bulk": True},
+        )
+    Card.objects.filter(pk__in=ids).update(archived_at=now)
+    return cards
 
 
 @transaction.atomic
