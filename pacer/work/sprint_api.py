@@ -4,9 +4,9 @@ field; a sprint of another workspace is 404."""
 
 from datetime import date, datetime
 
-from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
+from pacer.core import clock
 from pacer.core.api_schema import ERRORS, NOT_FOUND, Day, Id, text
 from pacer.core.errors import NotFound, ValidationFailed
 from pacer.core.permissions import endpoint
@@ -114,7 +114,7 @@ def get_sprint(request, sprint_id: Id):
     """The sprint with its burndown and burnup by day (archived cards out of its scope
     from the day they were archived)."""
     sprint = _sprint(request, sprint_id)
-    report = sprint_report.sprint_report(sprint, today=timezone.now().date())
+    report = sprint_report.sprint_report(sprint, today=clock.now().date())
     return {
         **_sprint_out(sprint),
         "days": report.days,
@@ -151,7 +151,7 @@ def complete_sprint(request, sprint_id: Id, payload: SprintCompleteIn):
     sprint = sprints.complete_sprint(
         _sprint(request, sprint_id),
         to=payload.to,
-        now=timezone.now(),
+        now=clock.now(),
         override_reason=payload.override_reason,
         actor=request.user,
     )
