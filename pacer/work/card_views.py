@@ -105,6 +105,8 @@ def _card_page(
         + [(lane.pk, lane.name) for lane in card.board.swimlanes.all()],
         "move": _move_form(card, posted if typed == "move" else None),
         "move_errors": move_errors,
+        "move_limits": card.board.person_wip_limit is not None
+        or any(c.wip_limit is not None for c in card.board.columns.all()),
         "is_admin": request.role == Role.ADMIN,
         "member_options": [("", "Nobody")]
         + [(m.pk, formats.person(m)) for m in selectors.members(request.workspace)],
