@@ -5,8 +5,9 @@ archived card leaves the scope, the points left and the points done from the day
 archived, and a restored one is back in from the day it was restored (Jira shows an issue
 taken out of a sprint as a scope change on that day; the days before keep it). A card's
 points are done from the day it reached a done column. A completed sprint is read from
-what it held when it was completed (``Sprint.outcome``): its cards carried on count in its
-scope, never as done, and its charts stop on the day it was completed. Its velocity is
+what it held when it was completed (``Sprint.outcome``) and its cards' moves until then
+(a card reopened later stays done in it): its cards carried on count in its scope, never
+as done, and its charts stop on the day it was completed. Its velocity is
 what it finished (``done_points``); a sprint that ended without being completed counts the
 points done on its last day.
 """
@@ -68,9 +69,16 @@ def _by_day(sprint: Sprint, days: list[date]) -> tuple[list[float], list[float]]
     """The points in scope and the points done at the end of each day."""
     members = _members(sprint)
     ids = [pk for pk, _, _ in members]
+    lines = timelines(sprint.board, card_ids=ids)
+    if sprint.completed_at is not None:  # as the cards stood when it was completed
+        lines = {
+            card: kept
+            for card, line in lines.items()
+            if (kept := [(at, col) for at, col in line if at <= sprint.completed_at])
+        }
     finished = {
         f.card: f.finished.date()
-        for f in flow.card_flows(timelines(sprint.board, card_ids=ids), stages(sprint.board))
+        for f in flow.card_flows(lines, stages(sprint.board))
         if f.finished
     }
     steps = _archive_steps(ids)
