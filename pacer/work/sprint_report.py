@@ -5,9 +5,10 @@ archived card leaves the scope, the points left and the points done from the day
 archived, and a restored one is back in from the day it was restored (Jira shows an issue
 taken out of a sprint as a scope change on that day; the days before keep it). A card's
 points are done from the day it reached a done column. A completed sprint is read from
-what it held when it was completed (``Sprint.outcome``) and its cards' moves until then
-(a card reopened later stays done in it): its cards carried on count in its scope, never
-as done, and its charts stop on the day it was completed. Its velocity is
+what it held when it was completed (``Sprint.outcome``) and its cards' moves and
+archivings until then (a card reopened or archived later stays done in it): its cards
+carried on count in its scope (unfinished then, never done in it), and its charts stop on
+the day it was completed. Its velocity is
 what it finished (``done_points``); a sprint that ended without being completed counts the
 points done on its last day.
 """
@@ -19,7 +20,6 @@ from datetime import date
 from pacer.analytics import flow
 from pacer.work.models import CardEvent, EventKind, Sprint
 from pacer.work.selectors import stages, timelines
-from pacer.work.sprints import CARRIED
 
 
 @dataclass(frozen=True)
@@ -35,22 +35,23 @@ class SprintReport:
     past: list[tuple[Sprint, float]]  # earlier sprints and the points they finished
 
 
-def _members(sprint: Sprint) -> list[tuple[int, float, str]]:
-    """``(card id, points, result)`` of the sprint's cards: as it held them when it was
-    completed, else those in it now (result "")."""
+def _members(sprint: Sprint) -> list[tuple[int, float]]:
+    """``(card id, points)`` of the sprint's cards: as it held them when it was completed,
+    else those in it now."""
     if sprint.completed_at is not None:
-        return [(pk, float(points), result) for pk, points, result in sprint.outcome]
-    return [
-        (pk, float(points or 0), "") for pk, points in sprint.cards.values_list("pk", "estimate")
-    ]
+        return [(pk, float(points)) for pk, points, _ in sprint.outcome]
+    return [(pk, float(points or 0)) for pk, points in sprint.cards.values_list("pk", "estimate")]
 
 
-def _archive_steps(card_ids: list[int]) -> dict[int, list[tuple[date, bool]]]:
-    """Each card's archivings and restorings: ``(day, archived afterwards)``, in order."""
+def _archive_steps(card_ids: list[int], until=None) -> dict[int, list[tuple[date, bool]]]:
+    """Each card's archivings and restorings (up to ``until`` when given): ``(day,
+    archived afterwards)``, in order."""
     steps: dict[int, list] = defaultdict(list)
     events = CardEvent.objects.filter(
         card_id__in=card_ids, kind__in=[EventKind.ARCHIVED, EventKind.RESTORED]
     ).order_by("at", "id")
+    if until is not None:
+        events = events.filter(at__lte=until)
     for card_id, kind, at in events.values_list("card_id", "kind", "at"):
         steps[card_id].append((at.date(), kind == EventKind.ARCHIVED))
     return steps
@@ -68,7 +69,7 @@ def _archived_on(steps: list[tuple[date, bool]], day: date) -> bool:
 def _by_day(sprint: Sprint, days: list[date]) -> tuple[list[float], list[float]]:
     """The points in scope and the points done at the end of each day."""
     members = _members(sprint)
-    ids = [pk for pk, _, _ in members]
+    ids = [pk for pk, _ in members]
     lines = timelines(sprint.board, card_ids=ids)
     if sprint.completed_at is not None:  # as the cards stood when it was completed
         lines = {
@@ -81,18 +82,12 @@ def _by_day(sprint: Sprint, days: list[date]) -> tuple[list[float], list[float]]
         for f in flow.card_flows(lines, stages(sprint.board))
         if f.finished
     }
-    steps = _archive_steps(ids)
+    steps = _archive_steps(ids, sprint.completed_at)
     scope, done = [], []
     for day in days:
-        present = [(pk, pts, res) for pk, pts, res in members if not _archived_on(steps[pk], day)]
-        scope.append(sum(pts for _, pts, _ in present))
-        done.append(
-            sum(
-                pts
-                for pk, pts, res in present
-                if res != CARRIED and pk in finished and finished[pk] <= day
-            )
-        )
+        present = [(pk, pts) for pk, pts in members if not _archived_on(steps[pk], day)]
+        scope.append(sum(pts for _, pts in present))
+        done.append(sum(pts for pk, pts in present if pk in finished and finished[pk] <= day))
     return scope, done
 
 

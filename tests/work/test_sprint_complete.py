@@ -85,13 +85,14 @@ def test_a_completed_sprints_report_stops_on_its_day_and_its_velocity_is_what_it
     s1, s2 = two
     sprints.complete_sprint(s1, to=s2.pk, now=_at(6))
     # after completion (10:00): a carried card is finished in S2 that afternoon, the done
-    # one reopened, the archived one restored
+    # one reopened and archived, the archived one restored
     actions.move_card(
         board.cards.get(title="doing"),
         column=column(board, "Done").pk,
         now=datetime(2026, 3, 6, 15, tzinfo=UTC),
     )
     actions.move_card(board.cards.get(title="done"), column=column(board, "Doing").pk, now=_at(7))
+    archive.archive_card(board.cards.get(title="done"), now=_at(8))
     archive.restore_card(board.cards.get(title="gone"), now=_at(10))
 
     report = sprint_report.sprint_report(Sprint.objects.get(pk=s1.pk), today=date(2026, 3, 20))
