@@ -196,6 +196,7 @@ def test_complete_on_the_sprint_page(ada, board, two):
     assert done.status_code == 302
     page = ada.get(f"/work/sprints/{s1.pk}/").text
     assert "Completed on" in page and 'id="complete-form"' not in page
+    assert 'id="backlog"' not in page and 'name="into"' not in page
     before = _state()
     again = ada.post(f"/work/sprints/{s1.pk}/", {"op": "complete", "to": "backlog"})
     assert again.status_code == 422 and "a sprint is completed once" in again.text
