@@ -173,7 +173,8 @@ def _bulk_context(board, view, bulk_state: dict | None) -> dict:
     state = bulk_state or {}
     selected = {str(i) for i in state.get("selected", ())}
     per_card = state.get("per_card", {})
-    titles = dict(selectors.cards(board).filter(pk__in=list(per_card)).values_list("pk", "title"))
+    # every refused card's title, one archived meanwhile too (it has no tick box to link to)
+    titles = dict(board.cards.filter(pk__in=list(per_card)).values_list("pk", "title"))
     for item in _shown(view):
         item.selected = str(item.pk) in selected
         item.bulk_errors = list(per_card.get(item.pk, {}).values())
@@ -188,6 +189,7 @@ def _bulk_context(board, view, bulk_state: dict | None) -> dict:
     if errors and board.labels.exists():
         fields |= {"add_label", "remove_label"}
     refusals = {field for found in per_card.values() for field in found}
+    boxed = {item.pk for item in _shown(view)} | {item.pk for item in off_board}
     return {
         "bulk_errors": errors,
         "bulk_error_items": [
@@ -197,7 +199,11 @@ def _bulk_context(board, view, bulk_state: dict | None) -> dict:
         "bulk_over_limit": bool(refusals & set(bulk.LIMITS)),
         "bulk_linked": "link.target_id" in refusals,
         "bulk_card_errors": [
-            (card_id, titles.get(card_id, card_id), " ".join(dict.fromkeys(found.values())))
+            (
+                card_id if card_id in boxed else None,
+                titles.get(card_id, card_id),
+                " ".join(dict.fromkeys(found.values())),
+            )
             for card_id, found in per_card.items()
         ],
         "bulk_form": state.get("form", {}),
