@@ -307,6 +307,7 @@ def update_card(
     allowed = {"title", "description", "assignee", "due", "estimate", "swimlane", "labels"}
     errors: dict[str, str] = {f: "cannot be changed here" for f in set(changes) - allowed}
     reason = checks.text(errors, "override_reason", override_reason, 300, required=False)
+    Board.objects.select_for_update().get(pk=card.board_id)  # as a move: the board, then the card
     card = checks.writable(card)
     values = {}
     if "title" in changes:
