@@ -388,6 +388,7 @@ def ical_feed(request, token: str):
                 selectors.feed_rows(found, FEED_LIMIT),
                 stamp=latest,
                 base_url=getattr(settings, "BASE_URL", ""),
+                states=dict(selectors.workflow(found.workspace).choices),
             )
             response = StreamingHttpResponse(_kept(chunks, key), content_type=FEED_TYPE)
     else:

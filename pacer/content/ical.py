@@ -61,8 +61,8 @@ def _line(line: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _description(kind: str, state: str, channel: str, team: str) -> str:
-    """The DESCRIPTION line of an item of this kind, state, channel and team (a feed has
-    few combinations, so each is written once)."""
+    """The DESCRIPTION line of an item of this kind, state (its label, as the pages show
+    it), channel and team (a feed has few combinations, so each is written once)."""
     details = [KINDS.get(kind, kind), state]
     if channel:
         details.append(channel)
@@ -71,22 +71,25 @@ def _description(kind: str, state: str, channel: str, team: str) -> str:
     return _line(f"DESCRIPTION:{_text(' · '.join(details))}")
 
 
-def _event(row: tuple, stamp: str, base_url: str) -> str:
-    """One VEVENT of a row of ``selectors.FEED_FIELDS``: every line but SUMMARY, DESCRIPTION
-    and URL is short ASCII and never folded."""
+def _event(row: tuple, stamp: str, base_url: str, states: dict[str, str]) -> str:
+    """One VEVENT of a row of ``selectors.FEED_FIELDS`` (``states``: each state's label):
+    every line but SUMMARY, DESCRIPTION and URL is short ASCII and never folded."""
     pk, title, kind, state, channel, team, start = row
     return (
         f"BEGIN:VEVENT\r\n{_line(f'SUMMARY:{_text(title)}')}\r\n"
         f"DTSTART:{_utc(start)}\r\nDTEND:{_utc(start + HALF_HOUR)}\r\nDTSTAMP:{stamp}\r\n"
-        f"UID:{uid(pk)}\r\n{_description(kind, state, channel, team)}\r\n"
+        f"UID:{uid(pk)}\r\n{_description(kind, states.get(state, state), channel, team)}\r\n"
         f"{_line(f'URL:{base_url}/content/items/{pk}/')}\r\nEND:VEVENT\r\n"
     )
 
 
-def feed(feed: CalendarFeed, rows: Iterable[tuple], *, stamp, base_url: str) -> Iterator[bytes]:
+def feed(
+    feed: CalendarFeed, rows: Iterable[tuple], *, stamp, base_url: str, states: dict[str, str]
+) -> Iterator[bytes]:
     """The feed in chunks of bytes: one VEVENT per row (UID, DTSTAMP, DTSTART, DTEND = 30
     minutes later, SUMMARY, DESCRIPTION with kind, state, channel and team, URL of its
-    page). ``rows``: tuples of ``selectors.FEED_FIELDS``."""
+    page). ``rows``: tuples of ``selectors.FEED_FIELDS``; ``states``: the workspace's
+    state labels by key (the DESCRIPTION says "In review", not ``in_review``)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -97,7 +100,7 @@ def feed(feed: CalendarFeed, rows: Iterable[tuple], *, stamp, base_url: str) -> 
     stamp_text = _utc(stamp)
     chunk = []
     for row in rows:
-        chunk.append(_event(row, stamp_text, base_url))
+        chunk.append(_event(row, stamp_text, base_url, states))
         if len(chunk) == CHUNK:
             yield "".join(chunk).encode()
             chunk = []

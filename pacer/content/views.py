@@ -202,8 +202,12 @@ def item_detail(request, item_id: int):
     return item_page(request, _get(request, item_id))
 
 
-def _flag_forms(flags, refused: Refused | None) -> list[tuple]:
-    """(flag, the clearing note, its errors) for each open flag: the refused one as typed."""
+def _flag_forms(flags, refused: Refused | None, flow) -> list[tuple]:
+    """(flag, the clearing note, its errors) for each open flag: the refused one as typed;
+    each flag's ``state_before_label``: the label of the state the item was moved from."""
+    flags = list(flags)
+    for flag in flags:
+        flag.state_before_label = flow.label(flag.state_before)
     return [
         (flag, refused.values["note"], refused.errors)
         if refused and refused.form == f"flag-{flag.pk}"
@@ -253,7 +257,7 @@ def item_page(request, item, refused: Refused | None = None):
         "can_review": allows(request.role, "content.review"),
         "asset_choices": asset_choices,
         "channel_label": CHANNELS.get(item.channel, ""),
-        "flag_forms": _flag_forms(selectors.open_flags(item), refused),
+        "flag_forms": _flag_forms(selectors.open_flags(item), refused, flow),
         "from_flags": (request.GET.get("back") or request.POST.get("back")) == "flags",
         "deadline_tasks": selectors.deadline_tasks(item),
         "today": clock.now().date(),

@@ -184,15 +184,11 @@ def create_card(
         card=card,
         kind=EventKind.CREATED,
         to_column=target,
-        actor=_user(actor),
+        actor=checks.acting_user(actor),
         at=now,
     )
     audit.record(board.workspace, "card.create", card, actor=actor, after=audit.snapshot(card))
     return card
-
-
-def _user(actor) -> User | None:
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def record_move(card: Card, origin: Column, target: Column, *, now, actor, reason: str) -> None:
@@ -204,7 +200,7 @@ def record_move(card: Card, origin: Column, target: Column, *, now, actor, reaso
         kind=EventKind.MOVED,
         from_column=origin,
         to_column=target,
-        actor=_user(actor),
+        actor=checks.acting_user(actor),
         at=now,
         override_reason=reason,
     )
@@ -260,7 +256,7 @@ def move_card(
     ).get(pk=card.pk)
     card.board = board
     if card.archived_at is not None:
-        errors["card"] = "is archived: restore it first"
+        errors["card"] = checks.ARCHIVED
     target = checks.column_of(errors, board, column)
     lane = card.swimlane if swimlane == "keep" else checks.lane_of(errors, board, swimlane)
     if errors:
@@ -311,7 +307,8 @@ def update_card(
     allowed = {"title", "description", "assignee", "due", "estimate", "swimlane", "labels"}
     errors: dict[str, str] = {f: "cannot be changed here" for f in set(changes) - allowed}
     reason = checks.text(errors, "override_reason", override_reason, 300, required=False)
-    card = Card.objects.select_for_update().select_related("board", "workspace").get(pk=card.pk)
+    Board.objects.select_for_update().get(pk=card.board_id)  # as a move: the board, then the card
+    card = checks.writable(card)
     values = {}
     if "title" in changes:
         values["title"] = checks.text(errors, "title", changes["title"], 200)
@@ -387,7 +384,7 @@ def set_blocked(card: Card, reason: str, *, now: datetime, actor=None) -> Card:
     reason = checks.text(errors, "blocked_reason", reason, 200, required=False)
     if errors:
         raise ValidationFailed(errors)
-    card = Card.objects.select_for_update().get(pk=card.pk)
+    card = checks.writable(card)
     if bool(reason) == bool(card.blocked_reason):
         if reason:
             card.blocked_reason = reason
@@ -397,7 +394,12 @@ def set_blocked(card: Card, reason: str, *, now: datetime, actor=None) -> Card:
     card.save(update_fields=["blocked_reason"])
     kind = EventKind.BLOCKED if reason else EventKind.UNBLOCKED
     CardEvent.objects.create(
-        workspace=card.workspace, card=card, kind=kind, actor=_user(actor), at=now, note=reason
+        workspace=card.workspace,
+        card=card,
+        kind=kind,
+        actor=checks.acting_user(actor),
+        at=now,
+        note=reason,
     )
     audit.record(
         card.workspace, f"card.{kind}", card, actor=actor, after={"blocked_reason": reason}
@@ -407,6 +409,7 @@ def set_blocked(card: Card, reason: str, *, now: datetime, actor=None) -> Card:
 
 @transaction.atomic
 def add_checklist_item(card: Card, text: str, *, actor=None) -> ChecklistItem:
+    card = checks.writable(card)
     errors: dict[str, str] = {}
     text = checks.text(errors, "text", text, 200)
     if card.checklist.count() >= 100:
@@ -418,6 +421,7 @@ def add_checklist_item(card: Card, text: str, *, actor=None) -> ChecklistItem:
 
 @transaction.atomic
 def tick(item: ChecklistItem, done: bool) -> ChecklistItem:
+    checks.writable(item.card)
     item.done = bool(done)
     item.save(update_fields=["done"])
     return item
@@ -426,6 +430,7 @@ def tick(item: ChecklistItem, done: bool) -> ChecklistItem:
 @transaction.atomic
 def remove_checklist_item(item: ChecklistItem) -> None:
     """Take an item off its card's checklist (the others keep their order)."""
+    checks.writable(item.card)
     item.delete()
 
 
@@ -433,6 +438,7 @@ def remove_checklist_item(item: ChecklistItem) -> None:
 def remove_link(card: Card, link_id, *, actor=None) -> CardLink:
     """Take a link off a card (``link_id``: one of the card's links, else refused at
     ``link`` with nothing written); audited as ``card.unlink`` with what it named."""
+    card = checks.writable(card)
     link = card.links.filter(pk=row_id(link_id)).first()
     if link is None:
         raise ValidationFailed({"link": "is not a link of this card"})
@@ -462,7 +468,7 @@ def add_link(card: Card, kind: str, target_id: str, *, actor=None) -> CardLink:
     # The card's row lock: a bulk change linking the same card waits for this link and sees
     # it (PostgreSQL checks the foreign key only at commit, so the insert alone holds nothing
     # on the card, and the two would deadlock on the unique key).
-    list(Card.objects.select_for_update().filter(pk=card.pk).values_list("pk"))
+    card = checks.writable(card)
     try:
         with transaction.atomic():  # a link made at the same time is refused as one made before
             link = CardLink.objects.create(card=card, kind=kind, target_id=target.ref)
@@ -530,6 +536,8 @@ def create_card_for_deadline(
     with transaction.atomic():
         Board.objects.select_for_update().get(pk=found.pk)  # one writer per key at a time
         existing = Card.objects.filter(workspace=workspace, source_key=key).first()
+        if existing is not None and existing.archived_at is not None:
+            return existing, False  # archived: read-only, left as it is until restored
         if existing is not None:
             changes = {
                 f: v

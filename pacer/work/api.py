@@ -220,13 +220,19 @@ class LinkIn(Schema):
 
 
 class CardLinkOut(Schema):
+    id: int
     kind: LinkKind
     target_id: str = Field(description="the id of what it names (a campaign: its id, not its key)")
     label: str = Field(description="what it names, by name; empty once that is gone")
 
 
 def _link_out(link: CardLink, target: links.Target | None) -> dict:
-    return {"kind": link.kind, "target_id": link.target_id, "label": target.label if target else ""}
+    return {
+        "id": link.pk,
+        "kind": link.kind,
+        "target_id": link.target_id,
+        "label": target.label if target else "",
+    }
 
 
 @router.get("/cards/{card_id}/links", response={200: list[CardLinkOut], **ERRORS, **NOT_FOUND})
@@ -249,6 +255,15 @@ def add_card_link(request, card_id: Id, payload: LinkIn):
     card = _card(request, card_id)
     link = actions.add_link(card, payload.kind, payload.target_id, actor=request.user)
     return Status(201, _link_out(link, links.resolve(request.workspace, link.kind, link.target_id)))
+
+
+@router.delete("/cards/{card_id}/links/{link_id}", response={204: None, **ERRORS, **NOT_FOUND})
+@endpoint("work.edit")
+def remove_card_link(request, card_id: Id, link_id: Id):
+    """Take a link off the card (audited as ``card.unlink``); a link of another card is
+    refused at ``link`` (422), nothing changed."""
+    actions.remove_link(_card(request, card_id), link_id, actor=request.user)
+    return Status(204, None)
 
 
 class BulkIn(Schema):

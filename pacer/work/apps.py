@@ -13,6 +13,7 @@ class WorkConfig(DomainConfig):
         ("/work/", "pacer.work.comments_api.router"),
         ("/work/", "pacer.work.label_api.router"),
         ("/work/", "pacer.work.archive_api.router"),
+        ("/work/", "pacer.work.sprint_api.router"),
     )
     permissions = {
         "work.view": EVERYONE,

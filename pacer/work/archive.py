@@ -4,7 +4,8 @@ An archived card leaves the board: no cell, count, WIP limit, bulk edit, stand-u
 "who works on what" sees it (``selectors``), but it keeps its column, place and history,
 so the flow metrics' past days do not change, and it stays readable at its own address.
 Restoring puts it back where it was, checked against the WIP limits like a move (refused,
-or made with a recorded reason). Only an archived card can be deleted, with everything
+or made with a recorded reason), and back in its sprint's plan (or in the backlog when
+that sprint was completed meanwhile). Only an archived card can be deleted, with everything
 on it; a card made for another domain's deadline is refused (that domain keeps a
 reference to it), and stays archived.
 """
@@ -15,8 +16,8 @@ from django.db import transaction
 
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed
-from pacer.work import checks
-from pacer.work.actions import WipLimitExceeded, _user, wip_breaches
+from pacer.work import bulk, checks, sprints
+from pacer.work.actions import WipLimitExceeded, wip_breaches
 from pacer.work.attachments import files
 from pacer.work.models import Board, Card, CardEvent, EventKind
 
@@ -34,7 +35,7 @@ def _event(card: Card, kind: str, *, now: datetime, actor, reason: str = "") -> 
         workspace=card.workspace,
         card=card,
         kind=kind,
-        actor=_user(actor),
+        actor=checks.acting_user(actor),
         at=now,
         override_reason=reason,
     )
@@ -60,6 +61,39 @@ def archive_card(card: Card, *, now: datetime, actor=None) -> Card:
 
 
 @transaction.atomic
+def archive_cards(board: Board, card_ids, *, now: datetime, actor=None) -> list[Card]:
+    """Archive the selected cards of a board (bulk edit's selection: 1 to ``MAX_BULK``),
+    all or none: a card that is archived already is refused (``BulkRefused``,
+    ``cards.<id>.card``), one that is not on the board refuses the whole change at
+    ``cards``; nothing is written on a refusal. Answers the cards, in board order."""
+    ids = bulk.selected_ids(card_ids)
+    Board.objects.select_for_update().get(pk=board.pk)
+    cards = list(
+        Card.objects.select_for_update(of=("self",))
+        .filter(board=board, pk__in=ids)
+        .select_related("column", "workspace")
+        .order_by("column__position", "position", "id")
+    )
+    if len(cards) != len(ids):
+        raise ValidationFailed({"cards": "some selected cards are not on this board"})
+    archived = {c.pk: {"card": "is archived already"} for c in cards if c.archived_at}
+    if archived:
+        raise bulk.BulkRefused(archived)
+    for card in cards:
+        card.archived_at = now
+        _event(card, EventKind.ARCHIVED, now=now, actor=actor)
+        audit.record(
+            card.workspace,
+            "card.archive",
+            card,
+            actor=actor,
+            after={"archived_at": now.isoformat(), "column": card.column.name, "bulk": True},
+        )
+    Card.objects.filter(pk__in=ids).update(archived_at=now)
+    return cards
+
+
+@transaction.atomic
 def restore_card(card: Card, *, now: datetime, override_reason: str = "", actor=None) -> Card:
     """Put an archived card back in its column and place. Over a WIP limit (the column's
     or its assignee's) it raises ``WipLimitExceeded`` with nothing changed, unless
@@ -76,7 +110,11 @@ def restore_card(card: Card, *, now: datetime, override_reason: str = "", actor=
     if breaches and not reason:
         raise WipLimitExceeded(breaches)
     card.archived_at = None
-    card.save(update_fields=["archived_at"])
+    fields = ["archived_at"]
+    if card.sprint_id is not None and sprints.closed(card.sprint):
+        card.sprint = None  # its sprint was completed meanwhile: back to the backlog
+        fields.append("sprint")
+    card.save(update_fields=fields)
     _event(card, EventKind.RESTORED, now=now, actor=actor, reason=reason if breaches else "")
     audit.record(
         card.workspace,

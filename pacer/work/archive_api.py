@@ -9,10 +9,14 @@ from ninja import Field, Router, Schema
 
 from pacer.core.api_schema import ERRORS, NOT_FOUND, Id, text
 from pacer.core.permissions import endpoint
-from pacer.work import archive
-from pacer.work.api import WRITE, CardOut, _card, _card_out
+from pacer.work import archive, bulk
+from pacer.work.api import WRITE, CardOut, Slug, _board, _card, _card_out
 
 router = Router(tags=["work"])
+
+
+class BulkArchiveIn(Schema):
+    cards: list[Id] = Field(min_length=1, max_length=bulk.MAX_BULK, description="card ids")
 
 
 class CardRestoreIn(Schema):
@@ -42,3 +46,15 @@ def restore_card(request, card_id: Id, payload: CardRestoreIn):
         actor=request.user,
     )
     return _card_out(card)
+
+
+@router.post("/boards/{slug}/bulk/archive", response={200: list[CardOut], **WRITE})
+@endpoint("work.edit")
+def archive_cards(request, slug: Slug, payload: BulkArchiveIn):
+    """Archive many cards of the board at once, all or none: one archived already is
+    refused at ``cards.<id>.card``, one not on the board at ``cards`` (422, nothing
+    written)."""
+    cards = archive.archive_cards(
+        _board(request, slug), payload.cards, now=timezone.now(), actor=request.user
+    )
+    return [_card_out(c) for c in cards]

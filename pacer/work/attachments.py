@@ -14,7 +14,7 @@ from django.http import FileResponse
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed
 from pacer.core.storage import storage
-from pacer.work.actions import _user
+from pacer.work import checks
 from pacer.work.models import Attachment, Card
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -63,6 +63,7 @@ def upload(card: Card, *, filename: str, data: bytes, now: datetime, actor=None)
     files().save(key, data)
     try:
         with transaction.atomic():
+            checks.writable(card)
             attachment = Attachment.objects.create(
                 workspace_id=card.workspace_id,
                 card=card,
@@ -71,7 +72,7 @@ def upload(card: Card, *, filename: str, data: bytes, now: datetime, actor=None)
                 size=len(data),
                 sha256=hashlib.sha256(data).hexdigest(),
                 key=key,
-                uploaded_by=_user(actor),
+                uploaded_by=checks.acting_user(actor),
                 uploaded_at=now,
             )
             audit.record(
@@ -107,6 +108,7 @@ def download(attachment: Attachment) -> FileResponse:
 @transaction.atomic
 def delete(attachment: Attachment, *, actor=None) -> None:
     """Remove the attachment; its file goes once the removal is committed."""
+    checks.writable(attachment.card)
     key = attachment.key
     audit.record(
         attachment.card.workspace,

@@ -15,7 +15,7 @@ from django.db.models import F, Max, Min
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed
 from pacer.work import checks
-from pacer.work.actions import MAX_COLUMNS, MAX_SWIMLANES, _user
+from pacer.work.actions import MAX_COLUMNS, MAX_SWIMLANES
 from pacer.work.models import Board, Card, CardEvent, Column, EventKind, Stage, Swimlane
 from pacer.work.ordering import GAP, renumber
 
@@ -182,7 +182,7 @@ def remove_column(column: Column, *, now: datetime, move_cards_to=None, actor=No
                 kind=EventKind.MOVED,
                 from_column=column,
                 to_column=target,
-                actor=_user(actor),
+                actor=checks.acting_user(actor),
                 at=now,
                 note=f"column '{column.name}' removed",
             )

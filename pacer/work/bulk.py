@@ -60,7 +60,8 @@ class Outcome:
     over_limit: bool  # a WIP limit was overridden (with the reason given)
 
 
-def _ids(card_ids) -> list[int]:
+def selected_ids(card_ids) -> list[int]:
+    """The ids of a bulk change's cards, sorted, each once (1 to ``MAX_BULK``)."""
     try:
         ids = sorted({int(i) for i in card_ids})
     except (TypeError, ValueError):
@@ -191,7 +192,7 @@ def bulk_edit(
     limit), none."""
     errors: dict[str, str] = {}
     reason = checks.text(errors, "override_reason", override_reason, 300, required=False)
-    ids = _ids(card_ids)
+    ids = selected_ids(card_ids)
     board = Board.objects.select_for_update().get(pk=board.pk)  # the WIP lock
     values = _cleaned(board, changes, errors)
     if errors:

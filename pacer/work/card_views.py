@@ -13,11 +13,12 @@ from django.views.decorators.http import require_POST
 from pacer.core import clock
 from pacer.core.errors import ValidationFailed, row_id
 from pacer.core.permissions import allows, check, page
+from pacer.core.roles import Role
 from pacer.web import formats
 from pacer.web.address import show_at
 from pacer.work import actions, attachments, comments, labels, links, selectors
 from pacer.work.models import Attachment, ChecklistItem, Comment, LinkKind
-from pacer.work.views import _card_or_404, _int_or_none
+from pacer.work.views import _card_or_404, _int_or_none, board_address, label_filter
 
 
 def _override(card) -> tuple[str, str] | None:
@@ -65,18 +66,48 @@ def _error_links(errors: dict, override) -> dict:
     return {"error_fields": ",".join(sorted(others)), "error_target": target}
 
 
-def _card_page(request, card, errors=None, status: int = 200, posted=None, restoring=False):
-    """The card's page; ``posted``: a refused edit or link form, shown as it was typed;
-    ``restoring``: a refused restore (its errors link to the reason to go over a limit).
-    An archived card's page shows it read-only, with its Restore (and Delete) buttons."""
-    show_at(request, reverse("work-card", args=[card.pk]))
+def card_address(request, card) -> str:
+    """The card's page, keeping the board's label filter it was opened from (``?label``,
+    when it is one of the board's labels)."""
+    label = label_filter(request, card.board)[1]
+    address = reverse("work-card", args=[card.pk])
+    return f"{address}?label={label.pk}" if label else address
+
+
+def _move_form(card, posted=None) -> dict:
+    """The Move form's values: what was posted when it was refused, else the card's."""
+    if posted is not None:
+        return {f: posted.get(f, "") for f in ("column", "swimlane", "override_reason")}
+    lane = "" if card.swimlane_id is None else str(card.swimlane_id)
+    return {"column": str(card.column_id), "swimlane": lane, "override_reason": ""}
+
+
+def _card_page(
+    request, card, errors=None, status: int = 200, posted=None, restoring=False, moving=False
+):
+    """The card's page; ``posted``: a refused edit, link or move form, shown as it was
+    typed; ``restoring``: a refused restore (its errors link to the reason to go over a
+    limit); ``moving``: a refused move (its errors shown by the Move form). An archived
+    card's page shows it read-only, with its Restore (and Delete) buttons."""
+    show_at(request, card_address(request, card))
     typed = posted.get("op") if posted is not None else None
+    move_errors = (errors or {}) if moving else {}
+    errors = {} if moving else errors
     card_labels = list(card.labels.order_by(Lower("name"), "pk"))
     held = {x.pk for x in card_labels}
     context = {
         "card": card,
         "board": card.board,
         "columns": list(card.board.columns.all()),
+        "back_url": board_address(card.board, label_filter(request, card.board)[1]),
+        "column_options": [(c.pk, c.name) for c in card.board.columns.all()],
+        "lane_options": [("", "No swimlane")]
+        + [(lane.pk, lane.name) for lane in card.board.swimlanes.all()],
+        "move": _move_form(card, posted if typed == "move" else None),
+        "move_errors": move_errors,
+        "move_limits": card.board.person_wip_limit is not None
+        or any(c.wip_limit is not None for c in card.board.columns.all()),
+        "is_admin": request.role == Role.ADMIN,
         "member_options": [("", "Nobody")]
         + [(m.pk, formats.person(m)) for m in selectors.members(request.workspace)],
         "history": selectors.history(card),
@@ -148,6 +179,14 @@ CARD_OPERATIONS = {
     "link_remove": lambda card, data, now, user: actions.remove_link(
         card, data.get("link"), actor=user
     ),
+    "move": lambda card, data, now, user: actions.move_card(
+        card,
+        column=data.get("column", ""),
+        swimlane=data.get("swimlane", ""),
+        override_reason=data.get("override_reason", ""),
+        now=now,
+        actor=user,
+    ),
     "label_add": lambda card, data, now, user: labels.change_labels(
         card, add=_chosen(data, "add"), now=now, actor=user
     ),
@@ -172,21 +211,28 @@ def card_detail(request, card_id: int):
     check(request.role, "work.edit")
     operation = request.POST.get("op", "")
     try:
-        if card.archived_at is not None:
-            raise ValidationFailed({"card": "is archived: restore it first"})
         if operation == "tick":
             actions.tick(_checklist_item(card, request.POST), request.POST.get("done") == "1")
+        elif operation == "comment_delete":
+            comments.delete_comment(
+                _comment_of(card, request.POST.get("comment")),
+                actor=request.user,
+                role=request.role,
+            )
         elif operation in CARD_OPERATIONS:
             CARD_OPERATIONS[operation](card, request.POST, clock.now(), request.user)
         else:
-            raise ValidationFailed({"op": f"must be one of tick, {', '.join(CARD_OPERATIONS)}"})
+            raise ValidationFailed(
+                {"op": f"must be one of tick, comment_delete, {', '.join(CARD_OPERATIONS)}"}
+            )
     except ValidationFailed as error:
         shown = selectors.card(request.workspace, card_id)
-        # keep what was typed: an edit, to confirm; a link, to correct
-        posted = request.POST if operation in ("edit", "link") else None
-        return _card_page(request, shown, error.errors, 422, posted=posted)
+        # keep what was typed: an edit, to confirm; a link, to correct; a move, with a reason
+        posted = request.POST if operation in ("edit", "link", "move") else None
+        moving = operation == "move" and set(error.errors) != {"card"}
+        return _card_page(request, shown, error.errors, 422, posted=posted, moving=moving)
     messages.success(request, "Saved.")
-    return HttpResponseRedirect(reverse("work-card", args=[card.pk]))
+    return HttpResponseRedirect(card_address(request, card))
 
 
 @page("work.edit")

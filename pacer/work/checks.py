@@ -6,12 +6,36 @@ from datetime import date
 
 from django.contrib.auth.models import User
 
-from pacer.core.errors import FIRST_DAY, LAST_DAY, check_text, row_id
+from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed, check_text, row_id
 from pacer.core.models import Membership, Workspace
-from pacer.work.models import Board, Column, Label, Swimlane
+from pacer.work.models import Board, Card, Column, Label, Swimlane
 
 MAX_LIMIT = 999
 MAX_ESTIMATE = 999
+
+
+ARCHIVED = "is archived: restore it first"
+
+
+def acting_user(actor) -> User | None:
+    """The user a write is recorded under: ``actor`` when it is a signed-in user, else
+    None (a task, the command line, an anonymous caller)."""
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def writable(card: Card) -> Card:
+    """The card, read again and locked for the caller's transaction, when it may be
+    changed; an archived card is read-only until it is restored, so every write to a card
+    or to what is on it (fields, checklist, comments, labels, links, files, sprint) is
+    refused here at ``card``, before anything is written."""
+    locked = (
+        Card.objects.select_for_update(of=("self",))
+        .select_related("board", "column", "workspace")
+        .get(pk=card.pk)
+    )
+    if locked.archived_at is not None:
+        raise ValidationFailed({"card": ARCHIVED})
+    return locked
 
 
 def text(errors: dict, field: str, value, limit: int, *, required: bool = True) -> str:

@@ -20,7 +20,8 @@ from django.db.models import Q
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed, check_text, row_id
 from pacer.core.models import Workspace
-from pacer.work import mention_email
+from pacer.core.roles import Role
+from pacer.work import checks, mention_email
 from pacer.work.models import Card, Comment, Notification
 
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_.+-]*[A-Za-z0-9_+-])")
@@ -85,15 +86,14 @@ def _body(body) -> str:
     return body
 
 
-def _author(actor) -> User | None:
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
 @transaction.atomic
 def add_comment(card: Card, body, *, now: datetime, actor=None) -> Comment:
     """A comment on ``card``; each member it @mentions (not its author) is notified."""
     body = _body(body)
-    comment = Comment.objects.create(card=card, author=_author(actor), body=body, created_at=now)
+    card = checks.writable(card)
+    comment = Comment.objects.create(
+        card=card, author=checks.acting_user(actor), body=body, created_at=now
+    )
     _notify(comment, card, now)
     return comment
 
@@ -103,10 +103,13 @@ def edit_comment(comment: Comment, body, *, now: datetime, actor=None) -> Commen
     """Change a comment's text (only its author may); the members it now mentions and
     had not been notified of it are notified."""
     body = _body(body)
+    checks.writable(comment.card)
     comment = (
         Comment.objects.select_for_update(of=("self",)).select_related("card").get(pk=comment.pk)
     )
-    if comment.author_id is None or comment.author_id != getattr(_author(actor), "pk", None):
+    if comment.author_id is None or comment.author_id != getattr(
+        checks.acting_user(actor), "pk", None
+    ):
         raise ValidationFailed({"comment": "only its author can edit a comment"})
     if body == comment.body:
         return comment
@@ -123,6 +126,25 @@ def edit_comment(comment: Comment, body, *, now: datetime, actor=None) -> Commen
         after={"body": body, "notified": [u.get_username() for u in fresh]},
     )
     return comment
+
+
+@transaction.atomic
+def delete_comment(comment: Comment, *, actor, role: str | None) -> None:
+    """Delete a comment (its author, or an admin of the workspace: ``role``), with the
+    mention notifications it made; audited as ``card.comment_delete`` with its text.
+    Anyone else is refused at ``comment``, nothing deleted; so is a comment on an archived
+    card."""
+    card = checks.writable(comment.card)
+    user = checks.acting_user(actor)
+    is_author = user is not None and comment.author_id == user.pk
+    if not is_author and role != Role.ADMIN:
+        raise ValidationFailed({"comment": "only its author or an admin can delete a comment"})
+    before = {
+        "author": comment.author.get_username() if comment.author else None,
+        "body": comment.body,
+    }
+    comment.delete()
+    audit.record(card.workspace, "card.comment_delete", card, actor=actor, before=before)
 
 
 def mark_read(workspace: Workspace, user: User, *, now: datetime, ids=None) -> int:

@@ -99,6 +99,18 @@ def edit_comment(request, comment_id: Id, payload: CommentIn):
     return _comment_out(edited)
 
 
+@router.delete("/comments/{comment_id}", response={204: None, **ERRORS, **NOT_FOUND})
+@endpoint("work.edit")
+def delete_comment(request, comment_id: Id):
+    """Delete a comment (its author, or an admin; anyone else: 422 ``comment``, nothing
+    deleted), with the mentions it made; audited as ``card.comment_delete``."""
+    found = selectors.comment(request.workspace, comment_id)
+    if found is None:
+        raise NotFound("comment_id", f"no comment {comment_id} in this workspace")
+    comments.delete_comment(found, actor=request.user, role=request.role)
+    return Status(204, None)
+
+
 @router.get("/mentions", response={200: list[MentionOut], **ERRORS})
 @endpoint("work.view")
 def list_mentions(request, query: Query[MentionQuery]):

@@ -96,7 +96,7 @@ def delete_label(label: Label, *, now: datetime, actor=None) -> int:
             workspace=label.workspace,
             card_id=card_id,
             kind=EventKind.LABELS,
-            actor=_user(actor),
+            actor=checks.acting_user(actor),
             at=now,
             note=f"−{label.name} (label deleted)",
         )
@@ -112,10 +112,6 @@ def delete_label(label: Label, *, now: datetime, actor=None) -> int:
     )
     label.delete()
     return len(card_ids)
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def note(added: list[Label], removed: list[Label]) -> str:
@@ -147,7 +143,7 @@ def write(
         workspace=card.workspace,
         card=card,
         kind=EventKind.LABELS,
-        actor=_user(actor),
+        actor=checks.acting_user(actor),
         at=now,
         note=note(added, removed),
     )
@@ -179,7 +175,7 @@ def change_labels(card: Card, *, add=(), remove=(), now: datetime, actor=None) -
     errors: dict[str, str] = {}
     adding = checks.labels_of(errors, card.board, add, limit=MAX_CARD_LABELS, field="add")
     removing = checks.labels_of(errors, card.board, remove, limit=MAX_LABELS, field="remove")
-    card = Card.objects.select_for_update().select_related("workspace").get(pk=card.pk)
+    card = checks.writable(card)
     if not errors and (over := _over(card, adding, removing)):
         errors["labels"] = over
     if errors:

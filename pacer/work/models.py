@@ -65,7 +65,10 @@ class Swimlane(models.Model):
 
 class Sprint(models.Model):
     """A time box of one to four weeks on a board; ``capacity``: the estimate points the
-    team can take on."""
+    team can take on. Completed (``completed_at``), it is closed: ``done_points`` is what
+    it finished (its velocity), ``outcome`` its cards then, ``[card id, points, "done" |
+    "carried" | "archived"]`` each; the carried ones went on to ``carried_to`` (none: the
+    backlog)."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="sprints")
@@ -74,6 +77,12 @@ class Sprint(models.Model):
     start = models.DateField()
     end = models.DateField()  # the last day of the sprint
     capacity = models.PositiveIntegerField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    done_points = models.PositiveIntegerField(null=True, blank=True)
+    outcome = models.JSONField(default=list, blank=True)
+    carried_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["start", "id"]

@@ -370,8 +370,11 @@ def flow_report(
 
 
 def sprints(board: Board):
+    """The board's sprints, latest first, with the points and cards planned in each
+    (archived cards are out of a sprint's plan)."""
+    active = Q(cards__archived_at__isnull=True)
     return board.sprints.annotate(
-        planned=Sum("cards__estimate"), card_count=Count("cards")
+        planned=Sum("cards__estimate", filter=active), card_count=Count("cards", filter=active)
     ).order_by("-start")
 
 
@@ -390,49 +393,6 @@ def backlog(board: Board):
         .filter(sprint__isnull=True)
         .exclude(column__stage=Stage.DONE)
         .order_by("column__position", "position", "id")
-    )
-
-
-def _finished_points(sprint: Sprint) -> list[tuple[date, float]]:
-    """``(day finished, estimate)`` of the sprint's cards that are finished."""
-    members = list(sprint.cards.exclude(estimate__isnull=True).values_list("pk", "estimate"))
-    estimates = dict(members)
-    flows = flow.card_flows(timelines(sprint.board, card_ids=list(estimates)), stages(sprint.board))
-    return [(f.finished.date(), float(estimates[f.card])) for f in flows if f.finished]
-
-
-@dataclass(frozen=True)
-class SprintReport:
-    sprint: Sprint
-    days: list[date]
-    scope: float
-    remaining: list[float | None]  # None for days still to come
-    ideal: list[float]
-    done: list[float | None]
-    velocity: float | None
-    past: list[tuple[Sprint, float]]  # earlier sprints and the points they finished
-
-
-def sprint_report(sprint: Sprint, *, today: date) -> SprintReport:
-    days = flow.sprint_days(sprint.start, sprint.end)
-    scope = float(sprint.cards.aggregate(total=Sum("estimate"))["total"] or 0)
-    finished = _finished_points(sprint)
-    remaining, ideal = flow.burndown(scope, finished, days)
-    done = flow.burnup(finished, days)
-    shown = [day <= today for day in days]
-    past = [
-        (earlier, sum(p for day, p in _finished_points(earlier) if day <= earlier.end))
-        for earlier in sprint.board.sprints.filter(end__lt=sprint.start).order_by("start")
-    ]
-    return SprintReport(
-        sprint=sprint,
-        days=days,
-        scope=scope,
-        remaining=[r if s else None for r, s in zip(remaining, shown, strict=True)],
-        ideal=ideal,
-        done=[d if s else None for d, s in zip(done, shown, strict=True)],
-        velocity=flow.velocity([points for _, points in past]),
-        past=past,
     )
 
 

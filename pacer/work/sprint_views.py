@@ -10,7 +10,8 @@ from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, check, page
 from pacer.web.charts import Series, chart
-from pacer.work import selectors, sprints
+from pacer.work import selectors, sprint_report, sprints
+from pacer.work.models import Stage
 from pacer.work.views import _board_or_404, _card_or_404
 
 
@@ -61,6 +62,8 @@ def sprint_detail(request, sprint_id: int):
     sprint = selectors.sprint(request.workspace, sprint_id)
     if sprint is None:
         raise Http404("no such sprint")
+    if request.method == "POST" and request.POST.get("op") in SPRINT_OPERATIONS:
+        return _sprint_change(request, sprint, request.POST["op"])
     if request.method == "POST":
         check(request.role, "work.edit")
         card = _card_or_404(request, request.POST.get("card") or 0)
@@ -81,10 +84,69 @@ def sprint_detail(request, sprint_id: int):
     return _sprint_page(request, sprint)
 
 
-def _sprint_page(request, sprint, refused: dict | None = None):
+SPRINT_OPERATIONS = {
+    "edit": lambda sprint, data, user: sprints.update_sprint(
+        sprint, actor=user, **{f: data.get(f, "") for f in sprints.EDITABLE}
+    ),
+    "complete": lambda sprint, data, user: sprints.complete_sprint(
+        sprint,
+        to=data.get("to", ""),
+        now=clock.now(),
+        override_reason=data.get("override_reason", ""),
+        actor=user,
+    ),
+}
+DONE_MESSAGES = {"edit": "Sprint '{}' saved.", "complete": "Sprint '{}' completed."}
+
+
+def _sprint_change(request, sprint, op: str):
+    """The Edit and Complete forms (``work.manage``): refused, the page again (422) with
+    the reasons under the form's fields and what was typed kept."""
+    check(request.role, "work.manage")
+    try:
+        changed = SPRINT_OPERATIONS[op](sprint, request.POST, request.user)
+    except ValidationFailed as error:
+        return _sprint_page(request, sprint, form={"op": op, "errors": error.errors})
+    messages.success(request, DONE_MESSAGES[op].format(changed.name))
+    return HttpResponseRedirect(reverse("work-sprint", args=[sprint.pk]))
+
+
+def _sprint_forms(request, sprint, form: dict | None) -> dict:
+    """The Edit and Complete forms' values, options and refusals (``form``: the one that
+    was refused, its ``op`` and ``errors``; what was typed is kept)."""
+    form = form or {}
+    posted = request.POST if form else {}
+    edit = {
+        "name": sprint.name,
+        "goal": sprint.goal,
+        "start": sprint.start.isoformat(),
+        "weeks": str(sprints.weeks_of(sprint)),
+        "capacity": str(sprint.capacity),
+    }
+    if form.get("op") == "edit":
+        edit = {f: posted.get(f, "") for f in sprints.EDITABLE}
+    open_sprints = sprint.board.sprints.filter(completed_at__isnull=True).exclude(pk=sprint.pk)
+    return {
+        "can_manage": allows(request.role, "work.manage") and not sprint.completed_at,
+        "today": clock.now().date(),
+        "edit": edit,
+        "edit_errors": form.get("errors", {}) if form.get("op") == "edit" else {},
+        "complete_errors": form.get("errors", {}) if form.get("op") == "complete" else {},
+        "complete_to": posted.get("to", sprints.BACKLOG),
+        "complete_reason": posted.get("override_reason", ""),
+        "to_options": [(sprints.BACKLOG, "The backlog")]
+        + [(s.pk, f"{s.name} ({s.start} to {s.end})") for s in open_sprints],
+        "week_options": [(w, f"{w} week{'s' if w > 1 else ''}") for w in sprints.SPRINT_WEEKS],
+        "unfinished": sprints.planned_cards(sprint).exclude(column__stage=Stage.DONE).count(),
+        "carried_count": sum(1 for _, _, r in sprint.outcome if r == sprints.CARRIED),
+    }
+
+
+def _sprint_page(request, sprint, refused: dict | None = None, form: dict | None = None):
     """A sprint's page; after a refused plan of a card (``refused``: the card, its
-    reasons) with the reasons above the tables and in the card's row, answered 422."""
-    report = selectors.sprint_report(sprint, today=clock.now().date())
+    reasons) with the reasons above the tables and in the card's row, answered 422; after
+    a refused Edit or Complete form (``form``), with the reasons under its fields."""
+    report = sprint_report.sprint_report(sprint, today=clock.now().date())
     labels = [day.strftime("%b %-d") for day in report.days]
     burndown = chart(
         "line",
@@ -96,7 +158,7 @@ def _sprint_page(request, sprint, refused: dict | None = None):
         labels,
         [
             Series("Points done", report.done),
-            Series("Scope", [report.scope] * len(labels), dashed=True),
+            Series("Scope", report.scope_by_day, dashed=True),
         ],
     )
     velocity = chart(
@@ -114,14 +176,16 @@ def _sprint_page(request, sprint, refused: dict | None = None):
             "burndown": burndown,
             "burnup": burnup,
             "velocity": velocity,
-            "cards": sprint.cards.select_related("column", "assignee")
+            "cards": sprints.planned_cards(sprint)
+            .select_related("column", "assignee")
             .prefetch_related("labels")
             .order_by("column__position"),
             "backlog": selectors.backlog(sprint.board).prefetch_related("labels"),
-            "can_edit": allows(request.role, "work.edit"),
+            "can_edit": allows(request.role, "work.edit") and not sprint.completed_at,
             "refused": refused,
+            **_sprint_forms(request, sprint, form),
         },
-        status=422 if refused else 200,
+        status=422 if refused or form else 200,
     )
 
 

@@ -20,7 +20,7 @@ from pacer.web import formats
 from pacer.web.address import show_at
 from pacer.web.filters import Choice, FilterBar
 from pacer.web.tables import Column, Table
-from pacer.work import actions, bulk, selectors
+from pacer.work import actions, archive, bulk, selectors
 from pacer.work.models import LinkKind
 
 DEFAULT_COLUMNS = "Backlog:todo, Doing:doing:3, Review:doing:2, Done:done"
@@ -118,7 +118,7 @@ def _prepared(cards: list, columns: list, label=None) -> dict:
     page, move = reverse("work-card", args=[0]), reverse("work-card-move", args=[0])
     kept = f"?label={label.pk}" if label else ""
     for item in cards:
-        item.url = page.replace("/0/", f"/{item.pk}/", 1)
+        item.url = page.replace("/0/", f"/{item.pk}/", 1) + kept
         item.move_url = move.replace("/0/", f"/{item.pk}/", 1) + kept
     return {
         "move_options": {
@@ -173,7 +173,8 @@ def _bulk_context(board, view, bulk_state: dict | None) -> dict:
     state = bulk_state or {}
     selected = {str(i) for i in state.get("selected", ())}
     per_card = state.get("per_card", {})
-    titles = dict(selectors.cards(board).filter(pk__in=list(per_card)).values_list("pk", "title"))
+    # every refused card's title, one archived meanwhile too (it has no tick box to link to)
+    titles = dict(board.cards.filter(pk__in=list(per_card)).values_list("pk", "title"))
     for item in _shown(view):
         item.selected = str(item.pk) in selected
         item.bulk_errors = list(per_card.get(item.pk, {}).values())
@@ -188,6 +189,7 @@ def _bulk_context(board, view, bulk_state: dict | None) -> dict:
     if errors and board.labels.exists():
         fields |= {"add_label", "remove_label"}
     refusals = {field for found in per_card.values() for field in found}
+    boxed = {item.pk for item in _shown(view)} | {item.pk for item in off_board}
     return {
         "bulk_errors": errors,
         "bulk_error_items": [
@@ -197,7 +199,11 @@ def _bulk_context(board, view, bulk_state: dict | None) -> dict:
         "bulk_over_limit": bool(refusals & set(bulk.LIMITS)),
         "bulk_linked": "link.target_id" in refusals,
         "bulk_card_errors": [
-            (card_id, titles.get(card_id, card_id), " ".join(dict.fromkeys(found.values())))
+            (
+                card_id if card_id in boxed else None,
+                titles.get(card_id, card_id),
+                " ".join(dict.fromkeys(found.values())),
+            )
             for card_id, found in per_card.items()
         ],
         "bulk_form": state.get("form", {}),
@@ -443,6 +449,33 @@ def _linked_summary(per_card: dict[int, dict[str, str]]) -> dict[str, str]:
     return {"link_target": f"{cards} to it"}
 
 
+def _bulk_refused(request, board, error: ValidationFailed, selected: list):
+    """The board again (422) with the bulk form's refusal: the reasons by field and by
+    card, the cards still ticked."""
+    data = request.POST
+    per_card = getattr(error, "per_card", {})
+    form_names = {"link.kind": "link_kind", "link.target_id": "link_target"}
+    field_errors = {form_names.get(k, k): v for k, v in error.errors.items()}
+    field_errors = _linked_summary(per_card) if per_card else field_errors
+    return _board_page(
+        request,
+        board,
+        status=422,
+        bulk={"errors": field_errors, "per_card": per_card, "form": data, "selected": selected},
+    )
+
+
+def _bulk_archive(request, board, selected: list):
+    """The bulk form's Archive button: every ticked card archived, or none."""
+    try:
+        cards = archive.archive_cards(board, selected, now=clock.now(), actor=request.user)
+    except ValidationFailed as error:
+        return _bulk_refused(request, board, error, selected)
+    count = len(cards)
+    messages.success(request, f"{count} card{'s' if count != 1 else ''} archived.")
+    return HttpResponseRedirect(board_address(board, label_filter(request, board)[1]))
+
+
 @require_POST
 @page("work.edit")
 def bulk_edit(request, slug: str):
@@ -451,6 +484,8 @@ def bulk_edit(request, slug: str):
     board = _board_or_404(request, slug)
     data = request.POST
     selected = data.getlist("cards")
+    if data.get("action") == "archive":
+        return _bulk_archive(request, board, selected)
     try:
         outcome = bulk.bulk_edit(
             board,
@@ -461,16 +496,7 @@ def bulk_edit(request, slug: str):
             actor=request.user,
         )
     except ValidationFailed as error:
-        per_card = getattr(error, "per_card", {})
-        form_names = {"link.kind": "link_kind", "link.target_id": "link_target"}
-        field_errors = {form_names.get(k, k): v for k, v in error.errors.items()}
-        field_errors = _linked_summary(per_card) if per_card else field_errors
-        return _board_page(
-            request,
-            board,
-            status=422,
-            bulk={"errors": field_errors, "per_card": per_card, "form": data, "selected": selected},
-        )
+        return _bulk_refused(request, board, error, selected)
     count = len(outcome.cards)
     over = " over a WIP limit, with your reason" if outcome.over_limit else ""
     messages.success(request, f"{count} card{'s' if count != 1 else ''} changed{over}.")

@@ -167,4 +167,4 @@ def test_a_feed_keeps_titles_with_commas_semicolons_new_lines_and_long_text(work
     (event,) = Calendar.from_ical(body).walk("VEVENT")
     assert str(event["SUMMARY"]) == title
     assert event.decoded("DTEND") == datetime(2026, 3, 3, 0, 0, tzinfo=UTC)
-    assert str(event["DESCRIPTION"]) == "Ad · idea · display · team brand"
+    assert str(event["DESCRIPTION"]) == "Ad · Idea · display · team brand"

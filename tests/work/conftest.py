@@ -59,3 +59,23 @@ def smtp(settings, smtp_sink):  # noqa: F811  (the fixture imported above)
         2,
     )
     return received
+
+
+@pytest.fixture
+def api(workspace, admin, client):
+    """The REST API under ``/api/work`` as ada (an admin) with a personal token:
+    ``api(method, path, body=None, multipart=False)``."""
+    from pacer.core import actions as core_actions
+
+    _, token = core_actions.issue_api_key(workspace, "personal", "test", user=admin)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    def call(method, path, body=None, multipart=False):
+        send = getattr(client, method)
+        if body is None:
+            return send(f"/api/work{path}", **headers)
+        if multipart:
+            return send(f"/api/work{path}", body, **headers)
+        return send(f"/api/work{path}", body, content_type="application/json", **headers)
+
+    return call

@@ -137,7 +137,12 @@ def test_the_api_links_a_card_once_and_answers_422_for_the_same_campaign_by_key(
 ):
     made = api("post", f"/cards/{card.pk}/links", {"kind": "campaign", "target_id": "spring"})
     assert made.status_code == 201
-    assert made.json() == {"kind": "campaign", "target_id": str(spring.pk), "label": "Spring sale"}
+    assert made.json() == {
+        "id": card.links.get().pk,
+        "kind": "campaign",
+        "target_id": str(spring.pk),
+        "label": "Spring sale",
+    }
     assert AuditEntry.objects.filter(action="card.link").values_list("actor_id", "after").get() == (
         admin.pk,
         {"campaign": str(spring.pk)},

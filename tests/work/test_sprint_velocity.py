@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from pacer.work import actions, selectors, sprints
+from pacer.work import actions, sprint_report, sprints
 from tests.work.conftest import column
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def test_velocity_counts_what_each_earlier_sprint_finished_in_time(board):
     _finished_card(board, s2, "s2 work", 8, 12)
     _finished_card(board, s3, "today", 2, 17)
 
-    report = selectors.sprint_report(s3, today=date(2026, 3, 17))
+    report = sprint_report.sprint_report(s3, today=date(2026, 3, 17))
 
     assert [(sprint.name, points) for sprint, points in report.past] == [("S1", 3.0), ("S2", 8.0)]
     assert report.velocity == 5.5

@@ -13,7 +13,7 @@ from pacer.core.models import AuditEntry
 from pacer.core.roles import Role
 from pacer.planning.actions import create_campaign
 from pacer.teams import selectors as teams
-from pacer.work import actions, comments, selectors
+from pacer.work import actions, comments, selectors, sprint_report
 from pacer.work.models import Card, ChecklistItem, Notification, Sprint
 from tests.work.conftest import NOW, column
 
@@ -180,7 +180,7 @@ def test_sprint_pages_plan_and_chart(ada, board, bob):
         == 302
     )
     actions.move_card(card, column=column(board, "Done").pk, now=NOW - timedelta(days=1))
-    report = selectors.sprint_report(sprint, today=NOW.date())
+    report = sprint_report.sprint_report(sprint, today=NOW.date())
     assert report.scope == 4.0
     assert report.remaining == [4.0, 0.0, 0.0, None, None, None, None]
     assert report.ideal[0] == 4.0 and report.ideal[-1] == 0.0
