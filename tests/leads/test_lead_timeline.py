@@ -1,7 +1,7 @@
-"""The contact's timeline on the lead page (issue 12, item 6: "the contact's timeline
-(events, orders, messages, forms) on the lead page"): the newest entries of every
-domain, newest first, in the location's time, the auto-reply among them; only the
-lead's own contact; another workspace's lead is not found."""
+"""The lead page gives how to reach the person (phone and email links) and the
+contact's timeline (issue 12, item 6: "the contact's timeline (events, orders,
+messages, forms) on the lead page"): the newest entries of every domain, newest first,
+in the location's time, the auto-reply among them; only the lead's own contact."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -17,6 +17,7 @@ from pacer.leads.followup import log_activity, send_notices
 from pacer.leads.models import LocationHours, Notice
 from pacer.leads.timeline import latest
 from pacer.leads.timers import fire_due_timers
+from pacer.people.models import Contact
 from tests.leads import test_pages
 from tests.leads.test_pages import new_lead
 
@@ -112,3 +113,16 @@ def test_a_contact_with_more_than_the_page_shows_only_the_newest(workspace, desk
     ]
     # another workspace's lead: not found, nothing of its contact shown
     assert client.get("/leads/999999/").status_code == 404
+
+
+def test_the_lead_page_gives_the_persons_phone_and_email_to_call_or_write(workspace, desk):
+    north, sam = desk
+    lead = new_lead(workspace, 1, T0)
+    client = Client()
+    client.force_login(sam)
+    html = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert '<dd id="lead-phone">—</dd>' in html  # none given
+    assert '<dd id="lead-email"><a href="mailto:p1@x.test">p1@x.test</a></dd>' in html
+    Contact.objects.filter(pk=lead.contact_id).update(phone="+1 512 555 0142")
+    html = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert '<dd id="lead-phone"><a href="tel:+15125550142">+1 512 555 0142</a></dd>' in html
