@@ -21,7 +21,8 @@ MAX_BYTES = 2_000_000
 MAX_ROWS = 5_000
 COLUMNS = (
     "email, phone, first_name, last_name, postal_code, location (a location's code), form, "
-    "channel, campaign, utm_source, utm_medium, utm_campaign, submission_id"
+    "product, utm_source, utm_medium, utm_campaign, utm_content, utm_term (the channel "
+    "comes from the source and medium), submission_id"
 )
 ROW_ERROR = re.compile(r"rows\[(\d+)\]\.(.+)")
 
@@ -74,7 +75,8 @@ def import_leads(request):
                 errors = {"file": error.errors["file"]}
             else:
                 problems = _row_problems(error.errors)
-                errors = {"file": f"nothing was imported: {len(problems)} problems, below"}
+                count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+                errors = {"file": f"nothing was imported: {count}, below"}
         else:
             new = sum(c.status == "accepted" for c in captured)
             messages.success(
