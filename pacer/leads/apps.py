@@ -15,7 +15,11 @@ class LeadsConfig(DomainConfig):
     )
     contact_rows = ("pacer.leads.models.Lead",)
     person_rows = ("pacer.leads.privacy.person_rows",)
-    timeline_sources = ("pacer.leads.timeline.STAGES", "pacer.leads.timeline.ACTIVITIES")
+    timeline_sources = (
+        "pacer.leads.timeline.STAGES",
+        "pacer.leads.timeline.ACTIVITIES",
+        "pacer.leads.timeline.MESSAGES",
+    )
     subscribers = ("pacer.leads.feed.SUBSCRIBER",)
     loops = (
         Loop("lead-timers", "pacer.leads.timers.fire_due_timers", "LEAD_TIMER_SECONDS"),

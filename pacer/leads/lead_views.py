@@ -22,6 +22,7 @@ from pacer.leads.hours import hours_of
 from pacer.leads.models import ActivityKind
 from pacer.leads.predictive import ReasonNames, reason_words
 from pacer.leads.stages import stages
+from pacer.leads.timeline import latest
 from pacer.leads.views import due_words, seconds_left
 from pacer.people.selectors import locations
 from pacer.web import formats
@@ -42,6 +43,8 @@ def lead_detail(request, lead_id: int):
         return _act(request, lead)
     return _lead_page(request, lead)
 
+
+TIMELINE_ENTRIES = 15  # the contact's newest entries shown on the lead page
 
 # what each form of a lead's page posts (besides "action"), for re-showing it refused
 FORM_FIELDS = {
@@ -74,6 +77,9 @@ def _lead_page(request, lead, refused: str = "", typed: dict | None = None, erro
                 for r in lead.predicted_reasons or []
             ],
             "history": selectors.history(request.workspace, lead.pk),
+            "timeline": latest(request.workspace.pk, lead.contact_id, TIMELINE_ENTRIES)
+            if allows(request.role, "contacts.view")
+            else None,
             "activities": selectors.activities(request.workspace, lead.pk),
             "stages": [(s.key, s.label) for s in stages(request.workspace) if s.key != lead.stage],
             "stage_label": {s.key: s.label for s in stages(request.workspace)}.get(

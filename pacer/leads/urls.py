@@ -4,6 +4,7 @@ from pacer.leads import (
     call_views,
     config_views,
     form_views,
+    import_views,
     lead_views,
     report_views,
     score_views,
@@ -56,6 +57,7 @@ urlpatterns = [
         name="lead-escalation-delete",
     ),
     path("leads/forms/", form_views.form_list, name="lead-forms"),
+    path("leads/import/", import_views.import_leads, name="lead-import"),
     path("leads/forms/<slug:key>/", form_views.form_settings, name="lead-form-settings"),
     path("f/<slug:workspace>/<slug:key>/", form_views.hosted_form, name="lead-form"),
     path(

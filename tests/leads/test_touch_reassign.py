@@ -243,6 +243,47 @@ def test_with_nobody_else_free_the_fallback_owner_takes_it(workspace, desk, ben,
     assert not Notice.objects.filter(lead=lead, key__startswith="touch-kept").exists()
 
 
+def test_the_owner_is_never_their_own_fallback_the_next_one_or_nobody_takes_it(
+    workspace, desk, ben, clock_at
+):
+    """Ann, the owner, is North's fallback owner: passed over, the lead goes to the
+    workspace's (Zoe); with Ann the only fallback owner it stays hers, managers told."""
+    ann = desk["ann"]
+    policy(workspace, 30)
+    zoe = member(workspace, "zoe")
+    fallback.set_owner(workspace, "north", "ann")
+    fallback.set_owner(workspace, "", "zoe")
+    first = called_lead(workspace, clock_at)
+    ben.away_until = t(12, 9)
+    ben.save(update_fields=["away_until"])
+    fire_due_timers(t(10, 9, 30) - SECOND)
+    assert fire_due_timers(t(10, 9, 30)) == 1
+    first.refresh_from_db()
+    assert (first.owner_id, first.touch_round) == (zoe.pk, 2)
+    assert assignments(first)[-1] == {
+        "owner": zoe.pk,
+        "reason": "re-assigned: its next touch, due Mon 9 Mar 17:00 GMT, was missed: no agent "
+        "available (all away, at their cap, or none set up); to the fallback owner",
+        "previous_owner": ann.pk,
+    }
+
+    fallback.set_owner(workspace, "", "")  # Ann alone is a fallback owner now
+    ben.away_until = t(20, 9)
+    ben.save(update_fields=["away_until"])
+    second = lead_at(workspace, t(16, 15), clock_at, 2)
+    assert second.owner_id == ann.pk
+    log_activity(workspace, second.pk, "call", at=t(16, 16), outcome="reached")
+    round_before = Lead.objects.get(pk=second.pk).assignment_round
+    fire_due_timers(t(17, 9, 30) - SECOND)
+    assert fire_due_timers(t(17, 9, 30)) == 1
+    second.refresh_from_db()
+    assert (second.owner_id, second.assignment_round) == (ann.pk, round_before)
+    assert (second.touch_round, second.next_touch_by) == (1, t(16, 17))
+    assert assignments(second)[-1]["reason"].endswith("and no fallback owner: kept, managers told")
+    assert not Notice.objects.filter(lead=second, key__startswith="assigned:").exists()
+    assert Notice.objects.filter(lead=second, key__startswith="touch-kept").count() == 1
+
+
 def test_without_the_setting_a_missed_touch_moves_nothing(workspace, desk, ben, clock_at):
     ann = desk["ann"]
     policy(workspace, None)
