@@ -177,7 +177,7 @@ def test_a_refused_form_shows_each_reason_under_its_field(client, admin):
     assert response.status_code == 422
     assert re.search(r'id="field-key"[^>]*aria-invalid="true"', html)
     assert 'value="Bad Key"' in html  # what was typed stays
-    assert 'href="#field-key">key: use 1-100 lowercase' in html
+    assert 'href="#field-key">Key: use 1-100 lowercase' in html
 
 
 def _nav_sections(html: str) -> list[tuple[str, list[str]]]:
