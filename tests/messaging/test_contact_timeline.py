@@ -20,6 +20,7 @@ def test_sent_emails_and_their_opens_and_clicks_are_on_the_contacts_timeline(
 ):
     person(workspace, "ada@x.test", "Ada")
     person(workspace, "bob@x.test", "Bob")
+    person(workspace, "cy@x.test", "Cy", consent=False)  # skipped: nothing sent to her
     broadcast, _ = send(workspace)
     ada = Contact.objects.get(email="ada@x.test")
     bob = Contact.objects.get(email="bob@x.test")
@@ -46,6 +47,12 @@ def test_sent_emails_and_their_opens_and_clicks_are_on_the_contacts_timeline(
     assert [(e.kind, e.detail) for e in bobs if e.kind.startswith("email")] == [
         ("email", "to bob@x.test")
     ]
+
+    cy = Contact.objects.get(email="cy@x.test")
+    assert Message.objects.get(contact_id=cy.pk).sent_at is None
+    assert [
+        e for e in timeline(workspace.pk, cy.pk, per_page=100).entries if "mail" in e.kind
+    ] == []
 
     client.force_login(admin)
     html = client.get(f"/contacts/{ada.pk}/?kind=email").content.decode()
