@@ -89,5 +89,5 @@ def text_entries(
 
 
 EMAILS = TimelineSource("email", "Emails sent", email_entries)
-RESPONSES = TimelineSource("email-response", "Email opens, clicks, bounces", response_entries)
+RESPONSES = TimelineSource("email-response", "Email activity", response_entries)
 TEXTS = TimelineSource("text", "Texts sent", text_entries)
