@@ -151,7 +151,7 @@ def test_the_calculator_shows_its_example_and_keeps_what_was_typed(client, admin
     typed = "a, 500, 50\nb, 500, x"
     refused = client.post("/analytics/experiments/", {"arms": typed}).content.decode()
     assert ">\na, 500, 50\nb, 500, x</textarea>" in refused
-    assert 'id="arms-arms-error"><p>arms line 2: n and sums must be numbers</p>' in refused
+    assert 'id="arms-arms-error"><p>line 2: n and sums must be numbers</p>' in refused
     design = client.get("/analytics/experiments/?baseline=0.1&target=abc").content.decode()
     assert 'id="design-target-error"><p>must be a number</p>' in design
     assert 'value="abc"' in design
