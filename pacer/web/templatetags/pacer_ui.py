@@ -202,6 +202,14 @@ def form_errors(
     return {"items": items, "title": title}
 
 
+@register.filter
+def refused_name(name: str, prefix: str) -> str:
+    """A refused field's name in an error box of its own making (the filter bar's): the
+    key in words, marked for the label of the field ``PREFIX`` + ``name``
+    (``pacer.web.error_labels``)."""
+    return mark_safe(marked(f"{prefix}{name}", escape(words(name))))
+
+
 def _refused_name(path: str, base: str, own: str | None, row: str | None) -> str:
     """How the error box names what ``path`` refused: the key in plain words, the part
     that is the field's own (``own``, its id) marked for its label
