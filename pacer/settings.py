@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "pacer.core.middleware.SecurityHeaders",
     "pacer.core.middleware.WorkspaceMiddleware",
     "pacer.web.address.PageAddressMiddleware",
+    "pacer.web.error_labels.ErrorLabelMiddleware",
 ]
 
 ROOT_URLCONF = "pacer.urls"

@@ -163,3 +163,90 @@ def test_the_simulated_business_ends_today_unless_given_a_start(db, capsys):
     with pytest.raises(SystemExit):
         main(["simulate", "--start", "2025-01-07"])
     assert "2025-01-07 is a Tuesday" in capsys.readouterr().err
+
+
+def test_the_lead_model_report_prints_its_lift_as_table_csv_or_json(workspace, capsys):
+    import csv
+    import io
+    from datetime import UTC, datetime
+
+    from pacer.leads.models import LeadModelRun
+
+    assert main(["lead-model", "--workspace", "acme", "--format", "json"]) == 2
+    assert capsys.readouterr().err == (
+        "error: workspace: no predictive fit yet (the worker fits it daily)\n"
+    )
+    lift = {"predictive": [2.5, 1.75, 0.5], "rule": [1.5, 1.0, 0.25]}
+    LeadModelRun.objects.create(
+        workspace=workspace,
+        version="v1",
+        fitted_at=datetime(2026, 3, 1, 6, 0, tzinfo=UTC),
+        conversion_days=30,
+        trained_on=800,
+        holdout=200,
+        auc=0.81,
+        brier=0.1234,
+        base_rate=0.2,
+        rule_auc=0.66,
+        lift=lift,
+    )
+    assert main(["lead-model", "--workspace", "acme", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [
+        {"tenth": 1, "lift_predictive": 2.5, "lift_rule": 1.5},
+        {"tenth": 2, "lift_predictive": 1.75, "lift_rule": 1.0},
+        {"tenth": 3, "lift_predictive": 0.5, "lift_rule": 0.25},
+    ]
+    assert main(["lead-model", "--workspace", "acme", "--format", "csv"]) == 0
+    assert list(csv.reader(io.StringIO(capsys.readouterr().out))) == [
+        ["tenth", "lift_predictive", "lift_rule"],
+        ["1", "2.5", "1.5"],
+        ["2", "1.75", "1.0"],
+        ["3", "0.5", "0.25"],
+    ]
+    assert main(["lead-model", "--workspace", "acme"]) == 0
+    table = capsys.readouterr().out
+    assert table.startswith(
+        "fitted 2026-03-01 06:00 on 800 leads, judged on 200 held out (conversion 0.200)\n"
+        "AUC: predictive 0.810, rule score 0.660; predictive Brier 0.1234\n"
+    )
+    assert "1.7500" in table and "0.2500" in table and "…" not in table
+
+
+def test_the_attribution_report_names_each_bad_option_and_keeps_untrackable_spend(
+    workspace, small_business, capsys
+):
+    """Every channel with spend is a row, TV too: its spend, ``trackable`` false and no
+    model's credit (as the page's "n/a"); a bad date names its own option."""
+    import csv
+    import io
+    from datetime import date
+
+    from pacer.metrics.analysis import attribution_report
+    from pacer.planning.actions import record_spend
+    from pacer.warehouse.sync import default_store, sync
+
+    record_spend(workspace, [{"day": date(2026, 1, 20), "channel": "tv", "amount": 250}])
+    sync()  # the report reads the warehouse, not the KPI cube
+    period = ["--workspace", "acme", "--start", "2026-01-01", "--end", "2026-02-28"]
+    assert main(["analyze", "attribution", *period, "--format", "json"]) == 0
+    rows = {row["channel"]: row for row in json.loads(capsys.readouterr().out)}
+    credits = attribution_report(default_store(), workspace.pk, date(2026, 1, 1), date(2026, 2, 28))
+    first_touch = credits.filter(channel="paid_search", model="first_touch")["revenue"].item()
+    assert rows["paid_search"]["spend"] == 400.0 and rows["paid_search"]["trackable"] is True
+    assert rows["paid_search"]["first_touch"] == first_touch > 0
+    tv = rows["tv"]
+    assert (tv["spend"], tv["trackable"]) == (250.0, False)
+    assert {value for key, value in tv.items() if key not in ("channel", "spend", "trackable")} == {
+        None
+    }
+    assert main(["analyze", "attribution", *period, "--format", "csv"]) == 0
+    lines = {r["channel"]: r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert (lines["tv"]["spend"], lines["tv"]["trackable"], lines["tv"]["first_touch"]) == (
+        "250.0",
+        "False",
+        "",
+    )
+    for option, value in (("--start", "2026-13-01"), ("--end", "2026-02-30")):
+        bad = [*period[:2], "--start", "2026-01-01", option, value]
+        assert main(["analyze", "attribution", *bad]) == 2
+        assert capsys.readouterr().err == f"error: {option}: '{value}' is not a date (YYYY-MM-DD)\n"

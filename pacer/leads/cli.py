@@ -9,7 +9,7 @@ import io
 import json
 from pathlib import Path
 
-from pacer.core.commands import fail, workspace_named
+from pacer.core.commands import fail, print_rows, workspace_named
 
 
 def import_leads(args: argparse.Namespace) -> int:
@@ -81,16 +81,23 @@ def show_model(args: argparse.Namespace) -> int:
     run = latest_run(workspace_named(args.workspace))
     if run is None:
         return fail("workspace: no predictive fit yet (the worker fits it daily)")
-    rule = "no score rules" if run.rule_auc is None else f"{run.rule_auc:.3f}"
-    print(
-        f"fitted {run.fitted_at:%Y-%m-%d %H:%M} on {run.trained_on} leads, judged on "
-        f"{run.holdout} held out (conversion {run.base_rate:.3f})\n"
-        f"AUC: predictive {run.auc:.3f}, rule score {rule}; predictive Brier {run.brier:.4f}"
-    )
+    if args.format == "table":
+        rule = "no score rules" if run.rule_auc is None else f"{run.rule_auc:.3f}"
+        print(
+            f"fitted {run.fitted_at:%Y-%m-%d %H:%M} on {run.trained_on} leads, judged on "
+            f"{run.holdout} held out (conversion {run.base_rate:.3f})\n"
+            f"AUC: predictive {run.auc:.3f}, rule score {rule}; predictive Brier {run.brier:.4f}"
+        )
     rule_lift = run.lift.get("rule") or []
-    for tenth, lift in enumerate(run.lift.get("predictive", []), start=1):
-        beside = f"  rule {rule_lift[tenth - 1]:.2f}" if rule_lift else ""
-        print(f"tenth {tenth:2}: lift predictive {lift:.2f}{beside}")
+    rows = [
+        {
+            "tenth": tenth,
+            "lift_predictive": lift,
+            "lift_rule": rule_lift[tenth - 1] if rule_lift else None,
+        }
+        for tenth, lift in enumerate(run.lift.get("predictive", []), start=1)
+    ]
+    print_rows(rows, args.format, title="Lift by tenth of leads, highest score first")
     return 0
 
 
@@ -129,5 +136,6 @@ def register(cli) -> None:
         help="the predictive lead score's last fit: its AUC and Brier score beside the rule "
         "score's AUC, and both scores' lift by tenth, on the same held-out leads",
         permission="leads.view",
+        report=True,
     )
     p.add_argument("--workspace", default="demo")

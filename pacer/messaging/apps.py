@@ -16,6 +16,11 @@ class MessagingConfig(DomainConfig):
         ("/messaging/", "pacer.messaging.webhook_api.router"),
     )
     person_rows = ("pacer.messaging.privacy.person_rows",)
+    timeline_sources = (
+        "pacer.messaging.timeline.EMAILS",
+        "pacer.messaging.timeline.RESPONSES",
+        "pacer.messaging.timeline.TEXTS",
+    )
     warehouse_tables = ("pacer.messaging.warehouse.MESSAGE_CLICKS",)
     loops = (
         Loop("messaging-delivery", "pacer.messaging.delivery.deliver", "MESSAGING_SECONDS"),

@@ -9,21 +9,27 @@ MEASURES = ("revenue", "conversions", "romi")
 
 
 def _dates(args: argparse.Namespace) -> tuple[date | None, date]:
-    try:
-        start = date.fromisoformat(args.start) if getattr(args, "start", None) else None
-        end = date.fromisoformat(args.end) if args.end else date.today()
-    except ValueError:
-        raise ValueError("--start, --end: must be dates (YYYY-MM-DD)") from None
-    return start, end
+    """``--start`` (None when not given) and ``--end`` (today when not given); a value
+    that is not a date is refused naming its own option."""
+
+    def day(option: str, value: str | None) -> date | None:
+        try:
+            return date.fromisoformat(value) if value else None
+        except ValueError:
+            raise ValueError(f"{option}: '{value}' is not a date (YYYY-MM-DD)") from None
+
+    start = day("--start", getattr(args, "start", None))
+    return start, day("--end", args.end) or date.today()
 
 
 def attribution(args: argparse.Namespace) -> int:
     """All attribution models side by side, per channel or campaign: one row each, a
-    column per model holding the chosen measure, and the spend booked to it."""
-    import polars as pl
-
+    column per model holding the chosen measure, and the spend booked to it. Channels
+    without trackable touches (TV, radio, print, out of home) are there with their spend,
+    ``trackable`` false and no model's credit (not applicable), as on the page."""
     from pacer.analytics.journeys import JourneyError
-    from pacer.metrics.analysis import attribution_report
+    from pacer.core.channels import UNTRACKABLE
+    from pacer.metrics.analysis import attribution_pivot, attribution_report, booked_spend
     from pacer.warehouse.sync import default_store
 
     workspace = workspace_named(args.workspace)
@@ -31,13 +37,23 @@ def attribution(args: argparse.Namespace) -> int:
         start, end = _dates(args)
         if start is None:
             return fail("--start: required for attribution")
-        table = attribution_report(default_store(), workspace.pk, start, end, by=args.by)
+        store = default_store()
+        credits = attribution_report(store, workspace.pk, start, end, by=args.by)
+        spend = booked_spend(store, workspace.pk, start, end, by=args.by)
+        pivot = attribution_pivot(credits, spend, args.measure, UNTRACKABLE)
     except (ValueError, JourneyError) as error:
         return fail(error)
-    wide = table.pivot(on="model", index="channel", values=args.measure, aggregate_function="first")
-    spend = table.group_by("channel").agg(pl.col("spend").first())
-    wide = spend.join(wide, on="channel").sort("spend", descending=True)
-    print_rows(wide.rename({"channel": args.by}).to_dicts(), args.format)
+    models = credits["model"].unique(maintain_order=True).to_list()
+    rows = [
+        {
+            args.by: row["group"],
+            "trackable": row["trackable"],
+            "spend": row["spend"],
+            **{model: row.get(f"m_{model}") for model in models},
+        }
+        for row in sorted(pivot, key=lambda r: (-r["spend"], r["group"]))
+    ]
+    print_rows(rows, args.format)
     return 0
 
 

@@ -62,9 +62,19 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(data, default=str).decode()
 
 
+class QuietRefusals(logging.Filter):
+    """Leaves out Django's line for an answer of 422: a form or API call refused for the
+    user's own input (the answer names the field) is normal use, not something for the
+    operator; every other 4xx and every 5xx is still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return getattr(record, "status_code", None) != 422
+
+
 def logging_config(level: str = "WARNING", fmt: str = "json") -> dict:
     """A ``LOGGING`` dict: everything to stderr at ``level``, as JSON lines (``fmt``
-    ``"json"``) or as plain text for people reading a terminal (``"text"``)."""
+    ``"json"``) or as plain text for people reading a terminal (``"text"``), without the
+    lines of refused input (``QuietRefusals``)."""
     if fmt not in ("json", "text"):
         raise ValueError(f"PACER_LOG_FORMAT: must be json or text, not {fmt!r}")
     formatter = (
@@ -76,6 +86,13 @@ def logging_config(level: str = "WARNING", fmt: str = "json") -> dict:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"pacer": formatter},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "pacer"}},
+        "filters": {"quiet_refusals": {"()": QuietRefusals}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "pacer",
+                "filters": ["quiet_refusals"],
+            }
+        },
         "root": {"handlers": ["stderr"], "level": level.upper()},
     }

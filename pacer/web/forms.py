@@ -9,6 +9,8 @@ all at the top, each linking to its field). Errors from elsewhere that read
 
 import re
 
+from pacer.web.error_labels import part_words
+
 FIELD_MESSAGE = re.compile(r"^([A-Za-z_][\w.\[\]]*(?: line \d+)?): (.+)$", re.DOTALL)
 ROW_FIELD = re.compile(r"^([A-Za-z_]\w*)\[(\d{1,4})\]\.([A-Za-z_]\w*)$")
 
@@ -37,12 +39,12 @@ def errors_from_message(message: str, default_field: str) -> dict[str, str]:
 
 
 def errors_for_field(errors: dict[str, str] | None, name: str) -> list[str]:
-    """The reasons about field ``name``: its own, and those about its parts
-    (``variants[1].weight``, ``arms line 2``) with the part named."""
+    """The reasons about field ``name``: its own, and those about its parts with the
+    part named in words (``variants[1].weight``: ``#2 › weight: …``)."""
     found = []
     for path, reason in (errors or {}).items():
         if path == name:
             found.append(reason)
         elif path.startswith((f"{name}.", f"{name}[", f"{name} ")):
-            found.append(f"{path}: {reason}")
+            found.append(f"{part_words(path[len(name) :])}: {reason}")
     return found

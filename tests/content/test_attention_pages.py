@@ -94,9 +94,9 @@ def test_releases_are_added_edited_and_removed_from_the_asset_page(workspace, te
     assert refused.status_code == 422
     assert TalentRelease.objects.count() == 0
     shown = refused.content.decode()
-    assert "person: must not be empty" in shown
-    assert "territories: two-letter country codes" in shown
-    assert "ends_on: must be a date (YYYY-MM-DD)" in shown
+    assert "Person shown: must not be empty" in shown
+    assert "Territories: two-letter country codes" in shown
+    assert "Until: must be a date (YYYY-MM-DD)" in shown
     editor.post(
         base,
         {
@@ -136,7 +136,7 @@ def test_releases_are_added_edited_and_removed_from_the_asset_page(workspace, te
     # a bad edit changes nothing
     bad = {"person": "Mia", "starts_on": "2026-02-01", "ends_on": "2025-01-31"}
     refused = editor.post(f"{base}{release.pk}/", bad, follow=True)
-    assert "ends_on: must not be before the start" in refused.content.decode()
+    assert "Until: must not be before the start" in refused.content.decode()
     release.refresh_from_db()
     assert (release.person, release.starts_on) == ("Mia Rossi", None)
     assert _client(team["legal"]).post(f"{base}{release.pk}/remove/").status_code == 403

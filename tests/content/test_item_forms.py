@@ -64,7 +64,7 @@ def test_a_refused_move_says_why_above_the_page(team, item):
     html = _post(_client(team["editor"]), item, "state", {"state": "published"})
     refused = html[html.index('id="state-refused"') :]
     assert "The item did not move" in refused
-    assert "state: a idea item cannot become published" in refused
+    assert "State: a idea item cannot become published" in refused
     _unchanged(item, audited)
 
 
@@ -83,7 +83,7 @@ def test_a_refused_vote_keeps_the_comment(team, item):
     audited = AuditEntry.objects.count()
     legal = _client(team["legal"])
     html = _post(legal, item, "vote", {"decision": "maybe", "comment": "Check <b>claims</b>"})
-    assert "decision: must be approved or rejected" in html
+    assert "Decision: must be approved or rejected" in html
     assert "Check &lt;b&gt;claims&lt;/b&gt;</textarea>" in html
     # the decision is the buttons' value, not a field: its link lands on Approve
     assert error_links(html) == ["vote-approve"] and broken_error_links(html) == []
@@ -98,7 +98,7 @@ def test_a_refused_comment_keeps_the_text_and_writes_nothing(team, item):
     html = _post(_client(team["legal"]), item, "comment", {"version": "1", "body": "   "})
     assert _error(html, "field-comment-body") == "must not be empty"
     html = _post(_client(team["legal"]), item, "comment", {"version": "9", "body": "Fine"})
-    assert "version: no such version of this item" in html and "Fine</textarea>" in html
+    assert "Version: no such version of this item" in html and "Fine</textarea>" in html
     assert not VersionComment.objects.exists()
     _unchanged(item, audited)
 

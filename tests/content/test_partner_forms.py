@@ -58,6 +58,6 @@ def test_a_refused_deactivation_says_why_above_its_form(manager, admin, workspac
     html = answer.content.decode()
     refused = html[html.index('id="deactivate-h"') :]
     assert "Not deactivated" in refused
-    assert "role: the workspace must keep at least one admin" in refused
+    assert "Role: the workspace must keep at least one admin" in refused
     franchise.refresh_from_db()
     assert franchise.active and AuditEntry.objects.count() == audited

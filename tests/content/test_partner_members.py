@@ -146,7 +146,7 @@ def test_a_login_not_suspended_by_an_older_deactivation_may_be_given_the_partner
 
     refused = client.post(f"/settings/members/{stan.pk}/role/", {"role": Role.ADMIN})
     assert refused.status_code == 422  # the members page, the reason in stan's row
-    assert "role: stan is a login of Franchise Berlin, which is deactivated" in refused.text
+    assert "Role: stan is a login of Franchise Berlin, which is deactivated" in refused.text
     assert _role(workspace, stan) == Role.STAFF
 
     client.post(f"/settings/members/{stan.pk}/role/", {"role": Role.PARTNER})

@@ -179,7 +179,7 @@ def test_a_refused_move_links_to_the_button_of_the_move(shop, team):
     response = client.post(f"/content/items/{item.pk}/state/", {"state": "in_review"})
     assert response.status_code == 422
     page = response.content.decode()
-    assert '<a href="#move-in_review">reviewers: name at least one reviewer first</a>' in page
+    assert '<a href="#move-in_review">Reviewers: name at least one reviewer first</a>' in page
     assert 'id="move-in_review"' in page and broken_error_links(page) == []
     item.refresh_from_db()
     assert item.state == "draft"
@@ -197,7 +197,7 @@ def test_a_refused_step_shows_its_reason_under_the_steps_reviewer(shop, team):
     assert response.status_code == 422
     page = response.content.decode()
     reason = "must be a member of this workspace"
-    assert f'<a href="#field-step2_reviewer">step2_reviewer: {reason}</a>' in page
+    assert f'<a href="#field-step2_reviewer">Step 2 reviewer: {reason}</a>' in page
     assert f'id="field-step2_reviewer-error"><p>{reason}</p>' in page
     assert 'name="step2_name" value="Legal"' in page or 'value="Legal"' in page
     assert broken_error_links(page) == []
@@ -211,5 +211,5 @@ def test_the_workflows_general_reason_links_to_the_first_states_key(shop):
     response = client.post("/content/workflow/", form)
     assert response.status_code == 422
     page = response.content.decode()
-    assert '<a href="#state-0-key">states: ' in page
+    assert '<a href="#state-0-key">States: ' in page
     assert broken_error_links(page) == []

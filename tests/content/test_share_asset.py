@@ -116,7 +116,7 @@ def test_a_withdrawn_asset_is_not_shared_and_the_reason_links_to_the_button(beac
     answer = manager.post(f"/assets/{beach.pk}/share/", {"label": "Berlin", "days": "14"})
     assert answer.status_code == 422
     html = answer.content.decode()
-    assert "asset: may not be shared: &#x27;Beach&#x27; is withdrawn" in html
+    assert "Asset: may not be shared: &#x27;Beach&#x27; is withdrawn" in html
     assert error_links(html) == ["share-submit"] and broken_error_links(html) == []
     assert _written() == before
 

@@ -91,7 +91,7 @@ def test_a_refused_theme_shows_the_form_again_with_the_reason_at_the_field(works
     assert error + " the start</p></div>" in page
     assert 'id="field-theme-ends_on" name="ends_on" type="date" value="2026-08-24"' in page
     assert 'value="Rentrée &lt;b&gt;scolaire&lt;/b&gt;"' in page  # kept, escaped
-    assert '<a href="#field-theme-ends_on">ends_on: must not be before the start</a>' in page
+    assert '<a href="#field-theme-ends_on">Ends: must not be before the start</a>' in page
     assert "Summer season" in page  # the list is still there
     response = _client(team["editor"]).post(
         "/content/themes/", {"name": " ", "starts_on": "someday", "ends_on": ""}

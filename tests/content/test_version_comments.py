@@ -47,9 +47,9 @@ def test_a_comment_is_kept_on_its_version_and_bad_ones_write_nothing(workspace, 
     assert "The second claim needs a source." in page and "Source added." in page
     assert AuditEntry.objects.filter(action="content.comment").count() == 2
 
-    unknown = "version: no such version of this item"
+    unknown = "Version: no such version of this item"
     for version, body, reason in (
-        ("2", "   ", "body: must not be empty"),
+        ("2", "   ", "Your comment on this version: must not be empty"),
         ("9", "no such version", unknown),
         ("x", "not a number", unknown),
         ("99999999999999999999", "out of range", unknown),

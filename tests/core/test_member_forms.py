@@ -30,7 +30,7 @@ def test_a_refused_role_or_removal_says_why_in_the_members_row(client, workspace
     assert response.status_code == 422
     page = response.content.decode()
     prefix, reason = f"member-{admin.pk}-", "the workspace must keep at least one admin"
-    assert f'<a href="#{prefix}role">role: {reason}</a>' in page
+    assert f'<a href="#{prefix}role">Role: {reason}</a>' in page
     assert f'<p tabindex="-1" class="field-error" id="{prefix}role">{reason}</p>' in page
     assert f'aria-invalid="true" aria-describedby="{prefix}role">' in page
     assert '<option value="analyst" selected>' in page  # the chosen role, kept
@@ -45,10 +45,10 @@ def test_a_refused_role_or_removal_says_why_in_the_members_row(client, workspace
     assert f'id="member-{sam.pk}-role">must be one of admin' in response.content.decode()
     response = client.post("/settings/members/999999/remove/")
     assert response.status_code == 422
-    assert "user: not a member of this workspace" in response.content.decode()
+    assert "User: not a member of this workspace" in response.content.decode()
     response = client.post("/settings/invitations/999999/revoke/")
     assert response.status_code == 422
-    assert "invitation: no such invitation in this workspace" in response.content.decode()
+    assert "Invitation: no such invitation in this workspace" in response.content.decode()
     assert _written() == before
 
 
@@ -61,12 +61,12 @@ def test_a_refused_rotate_says_why_in_the_keys_row(client, workspace, admin):
     assert response.status_code == 422
     page = response.content.decode()
     reason = "a personal token is rotated by its owner; revoke it instead"
-    assert f'<a href="#key-{theirs.pk}-key">key: {reason}</a>' in page
+    assert f'<a href="#key-{theirs.pk}-key">Key: {reason}</a>' in page
     assert f'<p tabindex="-1" class="field-error" id="key-{theirs.pk}-key">{reason}</p>' in page
     assert 'class="secret"' not in page and 'id="field-name-error"' not in page
     response = client.post("/settings/keys/999999/revoke/")
     assert response.status_code == 422
-    assert "key: no such key in this workspace" in response.content.decode()
+    assert "Key: no such key in this workspace" in response.content.decode()
     assert _written() == before
 
 

@@ -238,7 +238,7 @@ def test_pages_create_start_and_show_results_with_srm_warning(client, workspace,
     bad = client.post(
         "/experiments/", {"key": "", "name": "", "variants": "a", "metric": "conversion"}
     )
-    assert bad.status_code == 422 and b"key: use 1-100 lowercase" in bad.content
+    assert bad.status_code == 422 and b"Key: use 1-100 lowercase" in bad.content
     assert not Experiment.objects.exists()
     response = client.post(
         "/experiments/",

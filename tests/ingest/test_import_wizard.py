@@ -254,7 +254,7 @@ def test_the_mapping_refuses_what_the_import_cannot_take_inline(client):
     page = response.content.decode()
     assert "&#x27;first_name&#x27; is already the column &#x27;name&#x27;" in page
     assert 'id="field-column-2-error"' in page
-    assert "update_rule: must be one of" in page
+    assert "People already in Pacer: must be one of" in page
     response = client.post(
         f"/imports/{run.pk}/mapping/",
         {"column-0": "", "column-1": "first_name", "update_rule": "always"},

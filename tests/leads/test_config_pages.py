@@ -315,7 +315,8 @@ def test_refused_locating_writes_show_under_their_field_and_write_nothing(worksp
         response = client.post("/leads/locating/", posted)
         assert response.status_code == 422, posted
         page = response.content.decode()
-        assert f"{field}: {reason}" in page or f'id="field-{field}-error"><p>{reason}' in page, (
+        boxed = f"{field.capitalize()}: {reason}"  # the error box names the field by its label
+        assert boxed in page or f'id="field-{field}-error"><p>{reason}' in page, (
             posted,
             page[:0],
         )

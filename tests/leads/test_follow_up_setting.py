@@ -60,7 +60,9 @@ def test_a_follow_up_time_out_of_range_is_refused_by_name_and_nothing_written(
     client.force_login(admin)
     page = client.post("/leads/sla/", {"form": "follow-up", "follow_up_minutes": str(minutes)})
     assert page.status_code == 422
-    assert "follow_up_minutes: must be between 15 and 10080 minutes" in page.content.decode()
+    assert (
+        "Follow up within (minutes): must be between 15 and 10080 minutes" in page.content.decode()
+    )
     assert f'value="{minutes}"' in page.content.decode()  # re-shown as typed
     assert not LeadSettings.objects.exists()
     assert not AuditEntry.objects.filter(action="leads.follow_up").exists()

@@ -124,7 +124,7 @@ def test_a_refused_done_button_says_why_above_the_tasks(desk):
     before = _written(lead)
     html = _refused(client, f"/leads/{lead.pk}/", {"action": "undone", "task": str(task.pk)})
     summary = html[html.index('id="tasks-h"') : html.index('id="task-form"')]
-    assert "The task was not changed" in summary and "done: the task is already open" in summary
+    assert "The task was not changed" in summary and "Done: the task is already open" in summary
     assert _written(lead) == before
 
 
@@ -162,7 +162,7 @@ def test_a_refused_policy_removal_says_why_above_the_remove_buttons(workspace, a
     html = _refused(client, f"/leads/sla/{policy.pk + 1}/delete/", {})  # a stale page's
     summary = html[html.index('id="sla-h"') : html.index('id="sla-form"')]
     assert "The policy was not removed" in summary
-    assert "policy_id: no such SLA policy in this workspace" in summary
+    assert "Policy id: no such SLA policy in this workspace" in summary
     assert list(SlaPolicy.objects.values_list("pk", flat=True)) == [policy.pk]
     assert AuditEntry.objects.count() == audited
 
@@ -174,7 +174,7 @@ def test_a_refused_chain_removal_says_why_above_the_remove_buttons(workspace, no
     html = _refused(client, "/leads/sla/escalation/delete/", {"location": "north"})
     summary = html[html.index('id="esc-h"') : html.index('id="esc-form"')]
     assert "The chain was not removed" in summary
-    assert "location: has no escalation chain of its own" in summary
+    assert "Location: has no escalation chain of its own" in summary
     assert AuditEntry.objects.count() == audited
 
 
@@ -185,5 +185,5 @@ def test_a_refused_rule_removal_says_why_above_the_rules(workspace, admin):
     html = _refused(client, "/leads/routing/rules/3/delete/", {})  # a stale page's rule
     summary = html[html.index('id="rules-h"') : html.index('id="agents-h"')]
     assert "The rule was not removed" in summary
-    assert "position: no such rule in this workspace" in summary
+    assert "Position: no such rule in this workspace" in summary
     assert AuditEntry.objects.count() == audited

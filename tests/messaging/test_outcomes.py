@@ -245,7 +245,7 @@ def test_the_workspace_attribution_window_sets_revenue_after_click(client, admin
     form |= {"soft_bounce_days": "7"}
     wrong = client.post("/messages/settings/", {**form, "attribution_days": "120"})
     assert wrong.status_code == 422
-    assert "attribution_days: must be a whole number from 1 to 90" in text(wrong)
+    assert "Revenue attribution window (days): must be a whole number from 1 to 90" in text(wrong)
     assert outcomes.revenue_after_click(workspace, story)["window_days"] == 3
     assert client.post("/messages/settings/", {**form, "attribution_days": "1"}).status_code == 302
     found = outcomes.revenue_after_click(workspace, story)

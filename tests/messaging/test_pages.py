@@ -37,7 +37,7 @@ def test_from_template_to_a_sent_broadcast(marketer, workspace):
         "/messages/templates/new/", {"name": "Spring", "subject": "Hi", "html": "{% url %}"}
     )
     assert refused.status_code == 422 and not Template.objects.exists()
-    assert "html" in text(refused) and "url" in text(refused)
+    assert "HTML body" in text(refused) and "url" in text(refused)
     saved = marketer.post(
         "/messages/templates/new/",
         {"name": "Spring", "subject": "Hi {{ contact.first_name }}", "html": "<p>Yo</p>"},
@@ -120,9 +120,9 @@ def test_a_broadcast_to_a_segment_at_a_time_from_the_form(marketer, workspace, n
         "send_time": "2026-03-02T18:30",
     }
     refused = marketer.post("/messages/broadcasts/new/", fields | {"send_time": "soon"})
-    assert refused.status_code == 422 and "send_time: must be a date and time" in text(refused)
+    assert refused.status_code == 422 and "Time: must be a date and time" in text(refused)
     missing = marketer.post("/messages/broadcasts/new/", fields | {"segment_id": "999999"})
-    assert "segment_id: no such segment in this workspace" in text(missing)
+    assert "Segment: no such segment in this workspace" in text(missing)
     assert not Broadcast.objects.exists()
     created = marketer.post("/messages/broadcasts/new/", fields)
     broadcast = Broadcast.objects.get()
@@ -163,9 +163,11 @@ def test_the_sending_rules_page_saves_rules_and_topics(marketer, workspace):
         },
     )
     assert refused.status_code == 422
-    assert "time_zone: must be a known time zone" in text(refused)
-    assert "soft_bounce_limit: must be a whole number from 1 to 100" in text(refused)
-    assert "quiet_end: quiet hours need both a start and an end" in text(refused)
+    assert "Default time zone: must be a known time zone" in text(refused)
+    assert "Suppress after this many soft bounces: must be a whole number from 1 to 100" in text(
+        refused
+    )
+    assert "Quiet hours until: quiet hours need both a start and an end" in text(refused)
     assert not MessagingSettings.objects.exists()
     saved = marketer.post(
         "/messages/settings/",

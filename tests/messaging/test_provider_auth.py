@@ -420,8 +420,8 @@ def test_the_settings_page_sets_credentials_and_shows_only_when(client, admin, w
     )
     assert wrong.status_code == 422
     page = text(wrong)
-    assert "sendgrid_public_key: must be SendGrid's verification key" in page
-    assert "postmark_password: the user name and the password are set together" in page
+    assert "SendGrid verification key: must be SendGrid's verification key" in page
+    assert "Postmark password: the user name and the password are set together" in page
     assert not ProviderCredentials.objects.exists()
 
     saved = client.post(

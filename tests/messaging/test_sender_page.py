@@ -67,7 +67,9 @@ def test_bad_input_is_refused_inline_naming_the_field_with_nothing_saved(
     assert refused.status_code == 422
     shown = refused.content.decode()
     assert 'href="#field-name"' in shown and 'href="#field-from_email"' in shown
-    assert 'href="#field-reply_to"' in shown and "reply_to: must be an email address" in shown
+    assert (
+        'href="#field-reply_to"' in shown and "Reply-To address: must be an email address" in shown
+    )
     assert 'value="nope"' in shown  # what was typed stays in the form
     bad_selector = client.post(page, {"form": "rotate", "dkim_selector": "bad selector!"})
     assert bad_selector.status_code == 422
@@ -133,7 +135,7 @@ def test_delete_is_refused_while_a_broadcast_uses_the_sender(client, workspace, 
         refused = client.post(page, {"form": "delete"})
         assert refused.status_code == 422
         shown = html.unescape(refused.content.decode())
-        assert f"sender: cannot be deleted: {reason}" in shown
+        assert f"Sender: cannot be deleted: {reason}" in shown
         assert Sender.objects.filter(pk=sender.pk).exists()
     assert not AuditEntry.objects.filter(action="messaging.sender_deleted").exists()
 

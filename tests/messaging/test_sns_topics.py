@@ -142,7 +142,10 @@ def test_the_settings_page_sets_the_allowed_topics_with_inline_errors(
         "/messages/settings/", {"form": "providers", "sns_topic_arns": f"{TOPIC}\nnot-an-arn"}
     )
     assert wrong.status_code == 422
-    assert "sns_topic_arns: topic 2 ('not-an-arn') is not an SNS topic ARN" in text(wrong)
+    assert (
+        "Allowed SNS topics (Amazon SES): topic 2 ('not-an-arn') is not an SNS topic ARN"
+        in text(wrong)
+    )
     assert f"{TOPIC}\nnot-an-arn" in wrong.content.decode()  # what was typed is kept
     assert not ProviderCredentials.objects.exists()
 

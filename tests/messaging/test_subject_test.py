@@ -230,8 +230,8 @@ def test_the_broadcast_form_creates_a_subject_test_and_names_bad_fields(client, 
             "/messages/broadcasts/new/", fields | {"audience": "1 two", "test_percent": "4"}
         )
     )
-    assert "audience: 'two' is not a contact id" in both
-    assert "test_percent: must be a whole number from 5 to 50" in both
+    assert "Audience: 'two' is not a contact id" in both
+    assert "Test share (%): must be a whole number from 5 to 50" in both
     assert not Broadcast.objects.exists()
 
     created = client.post("/messages/broadcasts/new/", fields)

@@ -175,7 +175,7 @@ def test_analytics_pages(client, workspace, admin, small_business):
     ).content.decode()
     assert 'id="srm-warning"' not in fine and 'id="results"' in fine
     broken = client.post("/analytics/experiments/", {"arms": "control, x, 1"}).content.decode()
-    assert "arms line 1: n and sums must be numbers" in broken
+    assert "Arms, one per line, control first › line 1: n and sums must be numbers" in broken
     few = client.post("/analytics/clv/", {"as_of": "2026-03-01"}).content.decode()
     assert "fewer than 10 customers" in few
     assert Contact.objects.filter(predicted_clv__isnull=False).count() == 0

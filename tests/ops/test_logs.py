@@ -9,9 +9,11 @@ import pytest
 from django.conf import settings
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.utils.log import log_response
 
 from pacer.ops.logs import JsonFormatter, logging_config
 from pacer.ops.middleware import RequestContextMiddleware
+from tests.api_client import ApiClient
 
 
 @pytest.fixture
@@ -91,3 +93,36 @@ def test_the_settings_log_json_lines_to_stderr():
     logging.config.dictConfig(settings.LOGGING)
     with pytest.raises(ValueError, match="PACER_LOG_FORMAT"):
         logging_config("INFO", "yaml")
+
+
+@pytest.mark.django_db
+def test_a_refused_input_is_not_logged_while_other_4xx_and_5xx_are(capsys, workspace, admin):
+    """A 422 is the user's own input refused (the answer names the field): normal use, so
+    no line in the server's log. A 404 and a 5xx still give one line each."""
+    logging.config.dictConfig(logging_config("WARNING", "json"))  # stderr as captured now
+    try:
+        api = ApiClient(workspace, admin)
+        refused = api.post("planning/campaigns", {"key": "x", "channel": "carrier_pigeon"})
+        assert refused.status_code == 422
+        assert api.get("planning/no-such-report").status_code == 404
+        request = RequestFactory().get("/api/planning/campaigns")
+        log_response(
+            "Internal Server Error: %s",
+            request.path,
+            response=HttpResponse(status=500),
+            request=request,
+        )
+        log_response(
+            "Service Unavailable: %s",
+            request.path,
+            response=HttpResponse(status=503),
+            request=request,
+        )
+        logged = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    finally:
+        logging.config.dictConfig(settings.LOGGING)
+    assert [(line["level"], line["status_code"], line["path"]) for line in logged] == [
+        ("WARNING", 404, "/api/planning/no-such-report"),
+        ("ERROR", 500, "/api/planning/campaigns"),
+        ("ERROR", 503, "/api/planning/campaigns"),
+    ]

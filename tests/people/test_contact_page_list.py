@@ -148,7 +148,7 @@ def test_a_value_the_list_cannot_use_is_reported_and_not_applied(client, people)
     # the Email filter's blank choice is "Any": the reason ends at the value ("any shown"
     # read as a mistake)
     html = client.get("/contacts/?email=maybe").content.decode()
-    assert "email: &#x27;maybe&#x27; is not one of the choices</a></li>" in html
+    assert "Email: &#x27;maybe&#x27; is not one of the choices</a></li>" in html
     assert set(emails(client, "email=maybe")) == {"ann@a.test", "bob@b.test", "(no email)"}
 
 

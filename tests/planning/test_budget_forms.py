@@ -42,7 +42,7 @@ def test_refused_budget_forms_show_the_reason_at_the_field_and_keep_the_input(
     assert 'id="transfer-amount" name="amount" type="text" value="-5"' in page
     assert 'value="&lt;b&gt;TV&lt;/b&gt; 📺"' in page
     assert f'<option value="{target.pk}" selected>' in page
-    assert f'<a href="#transfer-amount">amount: {error}</a>' in page
+    assert f'<a href="#transfer-amount">Amount: {error}</a>' in page
     assert 'id="rate-currency-error"' not in page  # only the refused form's
     response = client.post("/budgets/transfers/", {"amount": "5", "reason": "x"})
     page = response.content.decode()

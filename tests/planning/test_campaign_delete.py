@@ -147,7 +147,7 @@ def test_the_campaign_page_shows_why_a_delete_was_refused(workspace, plan):
     assert response.status_code == 422
     page = response.content.decode()
     reason = "has spend in 2026-01, closed: an admin must reopen it first"
-    assert f'<a href="#delete-campaign">campaign: {reason}</a>' in page
+    assert f'<a href="#delete-campaign">Campaign: {reason}</a>' in page
     assert page.index("The campaign was not deleted") < page.index('id="delete-campaign"')
     assert Campaign.objects.filter(pk=campaign.pk).exists()
     assert not AuditEntry.objects.filter(action="campaign.delete").exists()

@@ -157,7 +157,7 @@ def test_the_node_page_plans_lines_and_lists_them(client, workspace, plan):
         f"/plans/{leaf.pk}/lines/", {"month": "2026-04", "channel": "x", "amount": "5"}
     )
     assert refused.status_code == 422
-    assert "channel: &#x27;x&#x27; is not a Pacer channel" in refused.content.decode()
+    assert "Channel: &#x27;x&#x27; is not a Pacer channel" in refused.content.decode()
     page = client.get(f"/plans/{leaf.pk}/").content.decode()
     assert "$1,234.50" in page and "$500.00" in page
     assert BudgetLine.objects.count() == 3

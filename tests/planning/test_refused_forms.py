@@ -58,7 +58,7 @@ def test_a_refused_close_or_reopen_shows_the_reason_in_the_months_row(
     assert response.status_code == 422
     page = response.content.decode()
     assert 'id="month-2026-03-month-error"><p>2026-03 is closed already</p>' in page
-    assert '<a href="#month-2026-03-month">month: 2026-03 is closed already</a>' in page
+    assert '<a href="#month-2026-03-month">Month: 2026-03 is closed already</a>' in page
     assert '<option value="2026" selected>' in page  # the refused month's year
     typed = "<b>late</b> invoice 🧾 " + "x" * 500
     response = client.post("/budgets/close/reopen/", {"month": "2026-03", "reason": typed})
@@ -93,7 +93,8 @@ def test_refused_node_page_forms_keep_the_input_at_their_fields(client, workspac
     assert f'name="child-{brand.pk}" type="text" value="7"' in page
     response = client.post(f"/plans/{root.pk}/envelopes/", {"envelope": "10"})
     assert response.status_code == 422  # below what its children hold: above the fields
-    assert '<a href="#envelope-envelope">envelope: must be at least' in response.content.decode()
+    box = '<a href="#envelope-envelope">This plan&#x27;s envelope: must be at least'
+    assert box in response.content.decode()
     typed = {"month": "2026-13", "channel": "fax", "amount": "12.5", "location": "<AUS>"}
     response = client.post(f"/plans/{leaf.pk}/lines/", typed)
     assert response.status_code == 422
@@ -101,11 +102,11 @@ def test_refused_node_page_forms_keep_the_input_at_their_fields(client, workspac
     assert '<div class="field-error" id="line-month-error">' in page
     assert 'id="line-month" name="month" type="month" value="2026-13"' in page
     assert 'name="location" type="text" value="&lt;AUS&gt;"' in page
-    assert '<a href="#line-month">month: ' in page and 'id="envelope-envelope-error"' not in page
+    assert '<a href="#line-month">Month: ' in page and 'id="envelope-envelope-error"' not in page
     response = client.post(f"/plans/{root.pk}/delete/")
     assert response.status_code == 422
     page = response.content.decode()
-    assert '<a href="#delete-node">node: has child nodes: move or delete them first</a>' in page
+    assert '<a href="#delete-node">Node: has child nodes: move or delete them first</a>' in page
     assert page.index("This node was not deleted") < page.index('id="delete-node"')
     assert _written() == before
 
@@ -127,13 +128,13 @@ def test_a_refused_order_status_or_transfer_decision_says_why_above_its_buttons(
     assert response.status_code == 422
     page = response.content.decode()
     reason = "an invoiced order is closed, not cancelled"
-    assert f'<a href="#order-status">status: {reason}</a>' in page
+    assert f'<a href="#order-status">The order&#x27;s status: {reason}</a>' in page
     assert page.index("The order's status was not changed") < page.index('id="order-status"')
     assert 'id="invoice-form"' in page and 'id="field-number-error"' not in page
     response = client.post(f"/budgets/transfers/{mine.pk}/", {"decision": "approve"})
     assert response.status_code == 422
     page = response.content.decode()
-    assert "transfer: was requested by you: another approver decides" in page
+    assert "Transfer: was requested by you: another approver decides" in page
     assert page.index("The transfer was not decided") < page.index('id="pending-transfers"')
     assert _written() == before
 

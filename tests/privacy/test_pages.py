@@ -46,7 +46,7 @@ def test_find_shows_what_both_stores_hold(signed_in, people):
     assert '<td>ingest.event</td><td class="num">7</td>' in html
     assert '<td>warehouse.events</td><td class="num">7</td>' in html
     bad = signed_in.post(ROUTES[0], {"email": "nope"})
-    assert bad.status_code == 422 and "email: &#x27;nope&#x27; is not an email address" in (
+    assert bad.status_code == 422 and "Email: &#x27;nope&#x27; is not an email address" in (
         bad.content.decode()
     )
 

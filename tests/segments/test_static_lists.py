@@ -133,7 +133,7 @@ def test_a_segment_in_use_is_not_deleted_and_its_page_says_why(marketer, workspa
     assert refused.status_code == 422
     delete_form = refused.content.decode().split('class="segment-delete"')[1]
     assert "The segment was not deleted" in delete_form
-    assert "segment: used by &#x27;Uses &lt;it&gt;&#x27;" in delete_form
+    assert "Segment: used by &#x27;Uses &lt;it&gt;&#x27;" in delete_form
     # the summary's link lands on the Delete button
     assert 'href="#segment-delete-segment"' in delete_form
     assert 'id="segment-delete-segment"' in delete_form

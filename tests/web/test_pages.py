@@ -57,11 +57,11 @@ def test_dashboard_filters_live_in_the_url_and_bad_ones_are_reported_not_applied
     assert '<option value="week" selected>' in html
     assert kpi(html, "revenue") == "$0"
     bad = client.get("/?start=31-01-2026&channel=direct").content.decode()
-    assert "start: must be a date (YYYY-MM-DD), not &#x27;31-01-2026&#x27;" in bad
+    assert "From: must be a date (YYYY-MM-DD), not &#x27;31-01-2026&#x27;" in bad
     assert 'id="filter-start" name="start" value="31-01-2026" aria-invalid="true"' in bad
     assert kpi(bad, "revenue") == "$0"  # the good filter applies, the bad one does not
     unknown = client.get("/?channel=tv2").content.decode()
-    assert "channel: &#x27;tv2&#x27; is not one of the choices; all channels shown" in unknown
+    assert "Channel: &#x27;tv2&#x27; is not one of the choices; all channels shown" in unknown
     assert kpi(unknown, "revenue") == "$350"
     # the data ends on Sunday 2026-02-15: presets count back from there, not from today
     february = client.get("/?range=mtd").content.decode()
@@ -78,7 +78,7 @@ def test_dashboard_filters_live_in_the_url_and_bad_ones_are_reported_not_applied
     typed = client.get("/?range=mtd&start=2026-01-01&end=2026-01-31").content.decode()
     assert kpi(typed, "revenue") == "$100" and 'aria-current="true"' not in typed
     backwards = client.get("/?start=2026-02-01&end=2026-01-01").content.decode()
-    assert "end: must be on or after the start date" in backwards
+    assert "To: must be on or after the start date" in backwards
     assert kpi(backwards, "revenue") == "$350"
 
 

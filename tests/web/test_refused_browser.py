@@ -40,7 +40,7 @@ def test_after_a_refused_form_sorting_filtering_and_error_links_work(
     _refused(page, "#read-all-button")
     assert page.url == f"{url}/work/mentions/"
     found += _check(page, "mentions-refused", 1440, problems)
-    assert _focused_after_following(page, "ids: must be notification ids") == "read-all-button"
+    assert _focused_after_following(page, "Ids: must be notification ids") == "read-all-button"
     with page.expect_response(lambda r: "sort=" in r.url) as answer:
         page.click("#mentions-table th a.sort")
     assert answer.value.status == 200
@@ -87,7 +87,7 @@ def test_after_a_refused_form_sorting_filtering_and_error_links_work(
     page.fill(f"#envelope-child-{child.pk}", "5000")
     _refused(page, "#envelope-form button[type=submit]")
     assert page.url == f"{url}/plans/{root.pk}/"
-    assert _focused_after_following(page, "allocations:") == "envelope-allocations"
+    assert _focused_after_following(page, "Envelopes:") == "envelope-allocations"
     # a refused switch and a refused survey send, at both widths
     for width in (390, 1440):
         page.set_viewport_size({"width": width, "height": 900})
@@ -107,6 +107,6 @@ def test_after_a_refused_form_sorting_filtering_and_error_links_work(
         assert page.url == f"{url}/experience/surveys/{shop['survey'].pk}/"
         assert page.input_value("#send-contact_ids") == "12, Ann"
         found += _check(page, "survey-send-refused", width, problems)
-        assert _focused_after_following(page, "contact_ids:") == "send-contact_ids"
+        assert _focused_after_following(page, "Contact ids:") == "send-contact_ids"
     context.close()
     assert found == []

@@ -214,11 +214,11 @@ def test_a_page_at_its_own_address_keeps_its_relative_links(shop):
 def test_the_mentions_reason_links_to_its_button_and_to_nothing_without_it(shop):
     client = shop["client"]
     page = client.post("/work/mentions/read/", {"ids": "x"}).content.decode()
-    assert '<a href="#read-all-button">ids: must be notification ids</a>' in page
+    assert '<a href="#read-all-button">Ids: must be notification ids</a>' in page
     assert 'id="read-all-button"' in page
     Notification.objects.update(read_at=NOW)
     page = client.post("/work/mentions/read/", {"ids": "x"}).content.decode()
-    assert "<li>ids: must be notification ids</li>" in page and "#read-all-button" not in page
+    assert "<li>Ids: must be notification ids</li>" in page and "#read-all-button" not in page
 
 
 def test_a_refused_switch_shows_the_switch_page_with_the_reason_at_the_field(shop, workspace):
@@ -228,7 +228,7 @@ def test_a_refused_switch_shows_the_switch_page_with_the_reason_at_the_field(sho
     page = response.content.decode()
     reason = "you are not a member of that workspace; choose one of yours"
     assert f'<div class="field-error" id="field-workspace-error"><p>{reason}</p></div>' in page
-    assert f'<a href="#field-workspace">workspace: {reason}</a>' in page
+    assert f'<a href="#field-workspace">Workspace: {reason}</a>' in page
     assert "messages" not in response.context or not list(response.context["messages"])
     assert client.get("/").wsgi_request.workspace == workspace  # not switched
     shown = client.get("/workspaces/switch/")
@@ -248,7 +248,7 @@ def test_a_refused_survey_send_keeps_what_was_typed_at_its_field(shop):
     assert f'<div class="field-error" id="send-contact_ids-error"><p>{reason}</p>' in page
     assert "12, &lt;b&gt;Ann&lt;/b&gt;</textarea>" in page
     assert f'<option value="{sender.pk}" selected>' in page
-    assert f'<a href="#send-contact_ids">contact_ids: {reason}</a>' in page
+    assert f'<a href="#send-contact_ids">Contact ids: {reason}</a>' in page
     survey.refresh_from_db()
     assert survey.broadcast_id is None
 

@@ -151,7 +151,7 @@ def test_the_calculator_shows_its_example_and_keeps_what_was_typed(client, admin
     typed = "a, 500, 50\nb, 500, x"
     refused = client.post("/analytics/experiments/", {"arms": typed}).content.decode()
     assert ">\na, 500, 50\nb, 500, x</textarea>" in refused
-    assert 'id="arms-arms-error"><p>arms line 2: n and sums must be numbers</p>' in refused
+    assert 'id="arms-arms-error"><p>line 2: n and sums must be numbers</p>' in refused
     design = client.get("/analytics/experiments/?baseline=0.1&target=abc").content.decode()
     assert 'id="design-target-error"><p>must be a number</p>' in design
     assert 'value="abc"' in design
@@ -177,7 +177,7 @@ def test_a_refused_form_shows_each_reason_under_its_field(client, admin):
     assert response.status_code == 422
     assert re.search(r'id="field-key"[^>]*aria-invalid="true"', html)
     assert 'value="Bad Key"' in html  # what was typed stays
-    assert 'href="#field-key">key: use 1-100 lowercase' in html
+    assert 'href="#field-key">Key: use 1-100 lowercase' in html
 
 
 def _nav_sections(html: str) -> list[tuple[str, list[str]]]:

@@ -104,7 +104,7 @@ def test_restoring_over_a_wip_limit_on_the_page_is_refused_then_made_with_a_reas
     refused = client.post(f"/work/cards/{first.pk}/restore/")
     body = refused.content.decode()
     assert refused.status_code == 422
-    assert "column: &#x27;Doing&#x27; already holds 2 cards" in body
+    assert "Column: &#x27;Doing&#x27; already holds 2 cards" in body
     assert 'href="#restore-reason"' in body and 'id="restore-reason"' in body
     assert _state() == before
 

@@ -62,7 +62,7 @@ def test_removing_a_link_the_card_does_not_have_is_refused(ada, linked, which):
     before, audits = _links(), AuditEntry.objects.count()
     answer = ada.post(f"/work/cards/{card.pk}/", {"op": "link_remove", "link": value})
     assert answer.status_code == 422
-    assert "link: is not a link of this card" in answer.content.decode()
+    assert "Link: is not a link of this card" in answer.content.decode()
     assert (_links(), AuditEntry.objects.count()) == (before, audits)
 
 
@@ -83,7 +83,7 @@ def test_a_checklist_item_is_removed_from_the_cards_page(ada, board):
     assert list(card.checklist.values_list("text", flat=True)) == ["Brief", "Proof", "Print"]
     refused = ada.post(f"/work/cards/{card.pk}/", {"op": "checklist_remove", "item": kept.pk})
     assert refused.status_code == 422
-    assert "item: is not on this card&#x27;s checklist" in refused.content.decode()
+    assert "Item: is not on this card&#x27;s checklist" in refused.content.decode()
     assert ChecklistItem.objects.filter(pk=kept.pk).exists()
     assert {first.pk, third.pk} < set(card.checklist.values_list("pk", flat=True))
 

@@ -44,7 +44,7 @@ def test_turning_emails_on_without_an_address_is_refused_at_the_field_and_saves_
     assert response.status_code == 422
     html = response.content.decode()
     assert "Mention emails not turned on" in html
-    assert "email: your account has no email address to send mention emails to" in html
+    assert "Email: your account has no email address to send mention emails to" in html
     assert error_links(html) == ["mention-email-reason"]
     assert broken_error_links(html) == []
     assert MentionPreference.objects.count() == 0  # nothing written

@@ -45,7 +45,7 @@ def test_a_refused_move_opens_the_cards_form_with_the_reason_and_the_choice_kept
     assert "its WIP limit is 2" in page
     assert f'<option value="{doing.pk}" selected>Doing</option>' in page
     assert "&#x27;Spring &lt;b&gt;brief&lt;/b&gt;&#x27; was not moved" in page  # the summary
-    assert f'<a href="#{prefix}column">column: ' in page
+    assert f'<a href="#{prefix}column">Column: ' in page
     assert f'id="{prefix}override_reason-error"><p>Give a reason to go over the limit' in page
     typed = {"column": str(doing.pk), "override_reason": "<i>x</i>" * 50}
     response = ada.post(f"/work/cards/{card.pk}/move/", typed)
@@ -68,7 +68,7 @@ def test_a_refused_sprint_plan_says_why_in_the_cards_row(ada, board):
     page = response.content.decode()
     assert "&#x27;No points&#x27; was not planned" in page
     reason = "estimate the card before planning it"
-    assert f'<a href="#plan-{unestimated.pk}-estimate">estimate: {reason}</a>' in page
+    assert f'<a href="#plan-{unestimated.pk}-estimate">Estimate: {reason}</a>' in page
     assert f'<p class="field-error" id="plan-{unestimated.pk}-estimate">{reason}</p>' in page
     response = ada.post(f"/work/sprints/{sprint.pk}/", {"card": big.pk, "into": "sprint"})
     assert response.status_code == 422
@@ -81,7 +81,7 @@ def test_refused_mark_read_shows_the_mentions_page_with_the_reason(ada, board):
     response = ada.post("/work/mentions/read/", {"ids": ["x"]})
     assert response.status_code == 422
     page = response.content.decode()
-    assert "ids: must be notification ids" in page and 'id="mentions-table"' in page
+    assert "Ids: must be notification ids" in page and 'id="mentions-table"' in page
     assert _written() == before
 
 

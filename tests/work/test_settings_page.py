@@ -115,7 +115,7 @@ def test_columns_are_added_and_moved_left_and_right(ada, board):
     response = ada.post(URL, {"op": "column-move", "column": done.pk, "direction": "down"})
     assert response.status_code == 422
     assert f'id="column-{done.pk}-form"' in response.content.decode()
-    assert "position: must be a whole number from 0 to 4" in response.content.decode()
+    assert "Position: must be a whole number from 0 to 4" in response.content.decode()
     assert _ledger(board) == before
 
 
@@ -180,7 +180,7 @@ def test_an_unknown_form_or_another_boards_column_is_refused(ada, board, workspa
     response = ada.post(URL, {"op": "column-change", "column": foreign.pk, "name": "Z",
                               "stage": "todo", "wip_limit": ""})  # fmt: skip
     assert response.status_code == 422
-    assert "column: is not a column of this board" in response.content.decode()
+    assert "Column: is not a column of this board" in response.content.decode()
     assert _ledger(board) == before
     assert other.columns.first().name == "A"
 

@@ -8,10 +8,12 @@ wants it (actions, the next step, the dialog's content).
 
 from django import template
 from django.template.base import token_kwargs
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from pacer.web import formats
-from pacer.web.forms import errors_for_field, row_field_target
+from pacer.web.error_labels import marked, part_words, words
+from pacer.web.forms import ROW_FIELD, errors_for_field, row_field_target
 
 register = template.Library()
 
@@ -192,12 +194,33 @@ def form_errors(
     items = []
     for path, reason in (found or {}).items():
         base = path.split(".")[0].split("[")[0].split(" ")[0]
-        if shown is None or base in shown:
-            to = row_field_target(path, prefix, repeated) or f"{prefix}{base}"
-        else:
-            to = target
-        items.append({"text": f"{path}: {reason}", "target": to})
+        on_page = shown is None or base in shown
+        row = row_field_target(path, prefix, repeated) if on_page else None
+        own = row or (f"{prefix}{base}" if on_page else None)
+        items.append({"name": _refused_name(path, base, own, row), "reason": reason})
+        items[-1]["target"] = own or target
     return {"items": items, "title": title}
+
+
+@register.filter
+def refused_name(name: str, prefix: str) -> str:
+    """A refused field's name in an error box of its own making (the filter bar's): the
+    key in words, marked for the label of the field ``PREFIX`` + ``name``
+    (``pacer.web.error_labels``)."""
+    return mark_safe(marked(f"{prefix}{name}", escape(words(name))))
+
+
+def _refused_name(path: str, base: str, own: str | None, row: str | None) -> str:
+    """How the error box names what ``path`` refused: the key in plain words, the part
+    that is the field's own (``own``, its id) marked for its label
+    (``pacer.web.error_labels``)."""
+    if row:
+        match = ROW_FIELD.match(path)
+        field = marked(row, escape(words(match[3])))
+        return mark_safe(f"{escape(words(match[1]))} #{int(match[2]) + 1} › {field}")
+    name = escape(words(base))
+    rest = part_words(path[len(base) :])
+    return mark_safe((marked(own, name) if own else name) + (f" › {escape(rest)}" if rest else ""))
 
 
 @register.inclusion_tag("web/components/toasts.html", takes_context=True)
