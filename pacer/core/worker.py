@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
+from django.db.utils import OperationalError
+from django_tasks_db.utils import is_locked_database_exception
 
 from pacer.core.domains import Loop, collect, load
 
@@ -80,14 +82,27 @@ def interval(loop: Loop) -> float:
 
 def run_loop(loop: Loop, stop: threading.Event) -> None:
     """Run ``loop`` until ``stop`` is set: again at once after a run that did something or
-    a ``wake``, after its interval otherwise, and after a pause when it fails (logged;
-    its work is safe to retry)."""
+    a ``wake``, after its interval otherwise, and after a pause when it fails (logged with
+    its traceback; SQLite's lock timeout, which is another writer's long turn and not a
+    fault of the loop, as one warning line; its work is safe to retry)."""
     function = load(loop.function)
     woken = _wake_events.setdefault(loop.name, threading.Event())
     while not stop.is_set():
         woken.clear()
         try:
             done = function()
+        except OperationalError as error:
+            if not is_locked_database_exception(error):
+                logger.exception("background loop %s failed", loop.name)
+            else:  # SQLite's lock timeout: another writer's turn ran long; not a fault here
+                logger.warning(
+                    "background loop %s waited past the database lock timeout; "
+                    "trying again in %.0f s",
+                    loop.name,
+                    RETRY_AFTER_ERROR_SECONDS,
+                )
+            stop.wait(RETRY_AFTER_ERROR_SECONDS)
+            continue
         except Exception:
             logger.exception("background loop %s failed", loop.name)
             stop.wait(RETRY_AFTER_ERROR_SECONDS)
@@ -153,8 +168,6 @@ def run_tasks(**options) -> None:
     in the demo under load). Any other error still ends it."""
     from django.core.management import call_command
     from django.db import close_old_connections
-    from django.db.utils import OperationalError
-    from django_tasks_db.utils import is_locked_database_exception
 
     while True:
         try:
