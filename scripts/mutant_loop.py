@@ -17,8 +17,9 @@ it (``scripts/mutation.py loop``, which sets what follows):
   lines are appended;
 - ``MUTANT_MODULE``: the mutated module, checked to be imported from the copy (from the
   editable install instead, no mutant would ever be active and every one would survive);
-- ``MUTANT_TIMEOUT_S``: seconds one pass may take before it counts as a timeout (a
-  mutant that loops for ever); 0 for none.
+- ``MUTANT_TIMEOUT_S``: seconds one mutant's pass may take before it counts as a timeout
+  (a mutant that loops for ever); by default 60 s plus 3 times the control pass's time
+  (which includes the test database's set-up); 0 for none. The control pass has no limit.
 
 A timeout is recorded apart from a kill (mutmut counts it as caught); a mutant's pass is
 ended by ``SIGALRM``, raised in the running test.
@@ -45,7 +46,7 @@ class PassTimedOut(Exception):
 
 
 def _time_out(signum, frame):
-    raise PassTimedOut(f"the pass ran past MUTANT_TIMEOUT_S={os.environ['MUTANT_TIMEOUT_S']}")
+    raise PassTimedOut("the pass ran past its limit (MUTANT_TIMEOUT_S)")
 
 
 def _check_the_copy_is_imported() -> None:
@@ -55,13 +56,14 @@ def _check_the_copy_is_imported() -> None:
         raise pytest.UsageError(f"{module.__name__} is imported from {module.__file__}, not {here}")
 
 
-def _one_pass(session, name: str, out) -> str:
+def _one_pass(session, name: str, out, limit_s: int) -> tuple[str, float]:
     """Run the collected tests with mutant ``name`` active (none for ``CONTROL``) until the
-    first failure; write and return the outcome."""
+    first failure, for at most ``limit_s`` seconds (0: no limit); write and return the
+    outcome and the seconds it took."""
     os.environ["MUTANT_UNDER_TEST"] = "" if name == "CONTROL" else name
     items = session.items
     started, failed, outcome = time.monotonic(), "", "survived"
-    signal.alarm(int(os.environ.get("MUTANT_TIMEOUT_S") or 0))
+    signal.alarm(limit_s)
     try:
         for index, item in enumerate(items):
             following = items[index + 1] if index + 1 < len(items) else items[0]
@@ -78,8 +80,9 @@ def _one_pass(session, name: str, out) -> str:
                 break
     finally:
         signal.alarm(0)
-    out.write(f"{name}\t{outcome}\t{failed}\t{time.monotonic() - started:.1f}s\n")
-    return outcome
+    took = time.monotonic() - started
+    out.write(f"{name}\t{outcome}\t{failed}\t{took:.1f}s\n")
+    return outcome, took
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -90,10 +93,14 @@ def pytest_runtestloop(session):
     names = [line.strip() for line in Path(os.environ["MUTANT_LIST"]).read_text().splitlines()]
     signal.signal(signal.SIGALRM, _time_out)
     with open(os.environ["MUTANT_OUT"], "a", buffering=1) as out:
-        for name in ["CONTROL", *filter(None, names)]:
-            if _one_pass(session, name, out) != "survived" and name == "CONTROL":
-                session.testsfailed = 1  # the un-mutated tests fail: no mutant is run
-                break
+        outcome, took = _one_pass(session, "CONTROL", out, 0)
+        if outcome != "survived":
+            session.testsfailed = 1  # the un-mutated tests fail: no mutant is run
+            return True
+        given = os.environ.get("MUTANT_TIMEOUT_S")
+        limit_s = int(given) if given else 60 + int(3 * took)
+        for name in filter(None, names):
+            _one_pass(session, name, out, limit_s)
     os.environ.pop("MUTANT_UNDER_TEST", None)
     return True
 
@@ -114,7 +121,6 @@ def drive(where: Path, module: str, names: str, tests: list[str]) -> int:
         "MUTANT_LIST": str(Path(names).resolve()),
         "MUTANT_OUT": str(out),
         "MUTANT_MODULE": module.removesuffix(".py").replace("/", "."),
-        "MUTANT_TIMEOUT_S": os.environ.get("MUTANT_TIMEOUT_S", "600"),
     }
     env.pop("MUTANT_UNDER_TEST", None)
     command = [sys.executable, "-m", "pytest", "-p", "mutant_loop", "-p", "no:cacheprovider"]
