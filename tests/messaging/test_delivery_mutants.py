@@ -1,8 +1,12 @@
 """What the round-36 sample of ``pacer.messaging.delivery`` (``MUTATION_SAMPLE=8:2027``)
 left alive when run whole by the mutant loop in stop 39 (docs/testing.md): quiet hours'
-deferral touches only its own message (``_defer`` 8), and a group is marked sent only
-where its messages are still queued (``_mark_sent`` 14)."""
+deferral touches only its own message (``_defer`` 8), a group is marked sent only where
+its messages are still queued (``_mark_sent`` 14), a batch of several groups answers all
+its sends (``deliver`` 40), and the fault points the crash tests kill at are reached by
+name (``_send_share`` 17, ``_send_capped`` 75, ``deliver`` 28)."""
 
+from collections import Counter
+from contextlib import ExitStack
 from datetime import timedelta
 
 import pytest
@@ -10,7 +14,7 @@ import pytest
 from pacer.core import actions as core_actions
 from pacer.core import faults
 from pacer.messaging import actions, rules
-from pacer.messaging.delivery import deliver
+from pacer.messaging.delivery import GROUP, deliver
 from pacer.messaging.models import Message, Schedule
 from tests.messaging.conftest import person
 from tests.messaging.test_scheduling import make_broadcast
@@ -73,3 +77,52 @@ def test_a_message_finished_elsewhere_during_the_hand_over_is_not_marked_sent_ov
         "ada@x.test": ("sent", "", now["at"]),
         "bob@x.test": ("failed", "given up elsewhere", None),
     }
+
+
+def test_a_batch_of_several_groups_answers_every_message_the_relay_accepted(workspace, smtp, now):
+    # 33 messages: two groups of GROUP (32) and 1; deliver answers the batch's sends
+    rules.save_settings(workspace, time_zone="UTC", cap_count=0, cap_days=7)
+    for n in range(GROUP + 1):
+        person(workspace, f"p{n}@x.test")
+    broadcast = make_broadcast(workspace)
+    actions.queue_broadcast(workspace, broadcast.pk)
+    assert deliver() == GROUP + 1
+    assert Message.objects.filter(broadcast=broadcast, status="sent").count() == GROUP + 1
+    assert len(smtp.messages) == GROUP + 1
+
+
+def _points_reached(names):
+    reached = Counter()
+    stack = ExitStack()
+    for name in names:
+        stack.enter_context(faults.hooked(name, lambda name=name: reached.update([name])))
+    return stack, reached
+
+
+POINTS = [
+    "messaging.claimed",
+    "messaging.prepared",
+    "messaging.accepted",
+    "messaging.handed_over",
+    "messaging.cap_counted",
+]
+
+
+@pytest.mark.parametrize("capped", [False, True])
+def test_delivery_passes_its_fault_points_where_the_crash_tests_kill_it(
+    workspace, smtp, now, capped
+):
+    # the crash tests (left out of mutation runs) kill a sender at these points by name:
+    # each must be reached where they expect it, by the free and by the capped path
+    rules.save_settings(workspace, time_zone="UTC", cap_count=3 if capped else 0, cap_days=7)
+    person(workspace, "ada@x.test")
+    person(workspace, "bob@x.test")
+    broadcast = make_broadcast(workspace)
+    actions.queue_broadcast(workspace, broadcast.pk)
+    stack, reached = _points_reached(POINTS)
+    with stack:
+        assert deliver() == 2
+    expected = {"messaging.claimed": 1, "messaging.prepared": 1, "messaging.accepted": 2}
+    expected["messaging.handed_over"] = 1  # the group's free share, empty when capped
+    expected |= {"messaging.cap_counted": 1} if capped else {}
+    assert dict(reached) == expected

@@ -58,3 +58,38 @@ def test_a_bad_due_day_is_refused_under_due_alone(workspace, due, reason):
     _board(workspace, "b", "B")
     assert _refusal(workspace=workspace, due=due, board="b") == {"due": reason}
     assert not Card.objects.exists()
+
+
+def test_a_link_id_has_at_most_64_characters(workspace):
+    _board(workspace, "b", "B")
+    assert _refusal(workspace=workspace, due=DUE, board="b", link=("content", "9" * 65)) == {
+        "link": "must be at most 64 characters"
+    }
+    # 64 pass the bound and reach the item's own check
+    with pytest.raises(ValidationFailed) as refused:
+        actions.create_card_for_deadline(
+            workspace, key="k", title="T", due=DUE, now=NOW, board="b", link=("content", "9" * 64)
+        )
+    assert list(refused.value.errors) == ["target_id"]
+    assert not Card.objects.exists()
+
+
+def test_each_deadline_key_has_its_own_card(workspace, admin):
+    board = _board(workspace, "b", "B")
+    review, _ = actions.create_card_for_deadline(
+        workspace, key="content:1:review", title="Review", due=DUE, now=NOW, board="b"
+    )
+    publish, created = actions.create_card_for_deadline(
+        workspace,
+        key="content:1:publish",
+        title="Publish",
+        due=date(2026, 3, 27),
+        now=NOW,
+        board="b",
+    )
+    assert created and publish.pk != review.pk
+    rows = board.cards.order_by("pk").values_list("source_key", "title", "due")
+    assert list(rows) == [
+        ("content:1:review", "Review", DUE),
+        ("content:1:publish", "Publish", date(2026, 3, 27)),
+    ]
