@@ -3,8 +3,11 @@ left alive when run whole by the mutant loop in stop 39 (docs/testing.md): quiet
 deferral touches only its own message (``_defer`` 8), a group is marked sent only where
 its messages are still queued (``_mark_sent`` 14), a batch of several groups answers all
 its sends (``deliver`` 40), and the fault points the crash tests kill at are reached by
-name (``_send_share`` 17, ``_send_capped`` 75, ``deliver`` 28)."""
+name (``_send_share`` 17, ``_send_capped`` 75, ``deliver`` 6, 7, 28), and a relay out of
+reach is logged with the count sent (``deliver`` 59, 64)."""
 
+import logging
+import socket
 from collections import Counter
 from contextlib import ExitStack
 from datetime import timedelta
@@ -126,3 +129,23 @@ def test_delivery_passes_its_fault_points_where_the_crash_tests_kill_it(
     expected["messaging.handed_over"] = 1  # the group's free share, empty when capped
     expected |= {"messaging.cap_counted": 1} if capped else {}
     assert dict(reached) == expected
+
+
+def test_a_relay_that_cannot_be_reached_stops_the_run_with_a_warning(
+    workspace, settings, now, caplog
+):
+    rules.save_settings(workspace, time_zone="UTC", cap_count=0, cap_days=7)
+    person(workspace, "ada@x.test")
+    broadcast = make_broadcast(workspace)
+    actions.queue_broadcast(workspace, broadcast.pk)
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    with caplog.at_level(logging.WARNING, logger="pacer.messaging.delivery"):
+        assert deliver() == 0
+    (record,) = [r for r in caplog.records if r.name == "pacer.messaging.delivery"]
+    assert record.getMessage().startswith("delivery stopped after 0 messages: ")
+    message = Message.objects.get(broadcast=broadcast)
+    assert (message.status, message.attempts, message.sent_at) == ("queued", 0, None)
