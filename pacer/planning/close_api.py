@@ -13,6 +13,7 @@ from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, text
 from pacer.core.errors import FIRST_DAY, LAST_DAY
 from pacer.core.permissions import endpoint
 from pacer.planning import close_actions, scope
+from pacer.planning.budget_actions import cents
 from pacer.planning.close_selectors import CloseRow, close_report
 from pacer.planning.plan_api import Month, PlanTeamQuery
 from pacer.web import formats
@@ -49,8 +50,8 @@ class ReopenIn(Schema):
 def _out(row: CloseRow) -> dict:
     return {
         "month": f"{row.month:%Y-%m}",
-        **row.figures(),
-        "uncommitted": row.uncommitted,
+        **{name: cents(value) for name, value in row.figures().items()},
+        "uncommitted": cents(row.uncommitted),
         "closed": row.closed,
         "closed_by": row.closed_by,
         "closed_at": row.closed_at,

@@ -22,7 +22,7 @@ from pacer.core.api_schema import (
 from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
 from pacer.planning import plan_selectors, purchase_actions, scope
-from pacer.planning.budget_actions import committed_base
+from pacer.planning.budget_actions import cents, committed_base
 from pacer.planning.close_actions import first_of_month
 from pacer.planning.models import Vendor
 from pacer.planning.plan_api import Currency, Month, PlanTeamQuery
@@ -154,7 +154,7 @@ def _status_out(request, order_id: int, status: str) -> dict:
             "open": order.amount_base,
             "closed": sum((i.amount_base for i in invoices), Decimal("0.00")),
         }.get(order.status, Decimal("0.00")),
-        "line_free": line.amount_base - line_commits,
+        "line_free": cents(line.amount_base - line_commits),
     }
 
 

@@ -20,6 +20,7 @@ from pacer.core.permissions import endpoint
 from pacer.metrics.labels import MODEL_LABELS
 from pacer.planning import results, scope
 from pacer.planning.alerts import raised_alerts
+from pacer.planning.budget_actions import cents
 from pacer.planning.models import VarianceAlert
 from pacer.planning.plan_api import Month, PlanTeamQuery
 from pacer.warehouse.sync import default_store
@@ -86,7 +87,10 @@ class ResultsOut(Schema):
 def _outcome(outcome: results.Outcome) -> dict:
     fields = ("spend", "leads", "customers", "revenue", "conversions", "attributed")
     derived = ("cac", "romi", "predicted_clv", "clv_romi")
-    return {name: getattr(outcome, name) for name in (*fields, *derived)}
+    return {
+        **{name: getattr(outcome, name) for name in (*fields, *derived)},
+        "spend": cents(outcome.spend),
+    }
 
 
 def _results(request, query: ResultsQuery) -> results.Results:
@@ -175,8 +179,8 @@ def scorecards(request, query: Query[ResultsQuery]):
             "vendor": card.vendor_id,
             "name": card.name,
             "kind": card.kind,
-            "committed": card.committed,
-            "invoiced": card.invoiced,
+            "committed": cents(card.committed),
+            "invoiced": cents(card.invoiced),
             "results": _outcome(card.outcome),
             "on_time": card.on_time,
             "late": card.late,
