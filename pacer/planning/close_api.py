@@ -43,7 +43,7 @@ class CloseMonthOut(Schema):
     closed_at: datetime | None
 
 
-class ReopenIn(Schema):
+class MonthReopenIn(Schema):
     reason: text(500, min_length=1) = Field(description="why it is reopened (audited)")
 
 
@@ -93,7 +93,7 @@ def close_month(request, month: Month):
     "/months/{month}/reopen", response={200: CloseMonthOut, **ERRORS, **NOT_FOUND, **BODY_ERRORS}
 )
 @endpoint("budgets.approve")
-def reopen_month(request, month: Month, payload: ReopenIn):
+def reopen_month(request, month: Month, payload: MonthReopenIn):
     """Reopen a closed month with a reason (audited). Refused (422 naming ``month``) when
     it is not closed, naming ``reason`` when it is blank."""
     start = close_actions.first_of_month(month)

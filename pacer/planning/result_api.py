@@ -28,7 +28,7 @@ from pacer.warehouse.sync import default_store
 router = Router(tags=["plans"])
 
 
-class ResultsQuery(PlanTeamQuery):
+class PlanResultsQuery(PlanTeamQuery):
     start: Day = Field(examples=["2026-01-01"])
     end: Day = Field(examples=["2026-03-31"], description="inclusive")
     model: Literal[tuple(MODEL_LABELS)] = Field(
@@ -41,7 +41,7 @@ class ResultsQuery(PlanTeamQuery):
         return check_order(info.data.get("start"), end, "start")
 
 
-class OutcomeOut(Schema):
+class PlanOutcomeOut(Schema):
     spend: Decimal = Field(description="spend of the linked campaigns (workspace currency)")
     leads: float
     customers: float = Field(description="new customers acquired")
@@ -63,11 +63,11 @@ class NodeResultOut(Schema):
         description="another team's node, shown only to place the chosen teams' nodes "
         "(its own results left out)"
     )
-    own: OutcomeOut = Field(description="the node's linked campaign")
-    total: OutcomeOut = Field(description="the node and everything under it")
+    own: PlanOutcomeOut = Field(description="the node's linked campaign")
+    total: PlanOutcomeOut = Field(description="the node and everything under it")
 
 
-class PortfolioOut(Schema):
+class PortfolioCallOut(Schema):
     node: int
     call: Literal["scale", "keep", "stop"]
     why: str
@@ -75,13 +75,13 @@ class PortfolioOut(Schema):
     romi_high: Number
 
 
-class ResultsOut(Schema):
+class PlanResultsOut(Schema):
     model: str
     start: date
     end: date
     problem: str = Field(description="why attributed figures are missing; empty when none")
     rows: list[NodeResultOut] = Field(description="in tree order")
-    portfolio: list[PortfolioOut] = Field(description="nodes with a campaign, best ROMI first")
+    portfolio: list[PortfolioCallOut] = Field(description="nodes with a campaign, best ROMI first")
 
 
 def _outcome(outcome: results.Outcome) -> dict:
@@ -93,7 +93,7 @@ def _outcome(outcome: results.Outcome) -> dict:
     }
 
 
-def _results(request, query: ResultsQuery) -> results.Results:
+def _results(request, query: PlanResultsQuery) -> results.Results:
     team_ids = scope.reader_team_ids(request, query.team)
     try:
         return results.node_results(
@@ -111,9 +111,9 @@ def _results(request, query: ResultsQuery) -> results.Results:
         raise ValidationFailed({field: reason}) from None
 
 
-@router.get("/results", response={200: ResultsOut, **ERRORS})
+@router.get("/results", response={200: PlanResultsOut, **ERRORS})
 @endpoint("budgets.view")
-def node_results(request, query: Query[ResultsQuery]):
+def node_results(request, query: Query[PlanResultsQuery]):
     """Every plan node's results from ``start`` to ``end`` under ``model``: of the teams
     ``team`` names (by default a member's own teams, as on the page) with the ancestors
     that place them; and the portfolio's scale / keep / stop call per campaign."""
@@ -150,22 +150,22 @@ def node_results(request, query: Query[ResultsQuery]):
     }
 
 
-class ScorecardOut(Schema):
+class VendorScorecardOut(Schema):
     vendor: int
     name: str
     kind: str
     committed: Decimal = Field(description="orders not cancelled (workspace currency)")
     invoiced: Decimal
-    results: OutcomeOut = Field(description="of the plan nodes its orders are for")
+    results: PlanOutcomeOut = Field(description="of the plan nodes its orders are for")
     on_time: int = Field(description="orders invoiced in full by the end of the next month")
     late: int
     not_due: int
     on_time_rate: Number = Field(description="on_time / (on_time + late); null with none due")
 
 
-@router.get("/scorecards", response={200: list[ScorecardOut], **ERRORS})
+@router.get("/scorecards", response={200: list[VendorScorecardOut], **ERRORS})
 @endpoint("budgets.view")
-def scorecards(request, query: Query[ResultsQuery]):
+def scorecards(request, query: Query[PlanResultsQuery]):
     """Each vendor's scorecard (as on the agency scorecards page): money committed and
     invoiced on the orders against the lines of the teams ``team`` names, the results of
     the nodes those orders are for from ``start`` to ``end`` under ``model``, delivery."""
@@ -191,7 +191,7 @@ def scorecards(request, query: Query[ResultsQuery]):
     ]
 
 
-class AlertsQuery(PlanTeamQuery):
+class RaisedAlertsQuery(PlanTeamQuery):
     node: Id | None = Field(None, description="only the alerts on this node's own lines")
     kind: Literal[("", *VarianceAlert.Kind.values)] = ""
     month: Month | None = Field(None, description="only alerts on lines of this month")
@@ -212,7 +212,7 @@ class RaisedAlertOut(Schema):
 
 @router.get("/alerts", response={200: list[RaisedAlertOut], **ERRORS})
 @endpoint("budgets.view")
-def list_alerts(request, query: Query[AlertsQuery]):
+def list_alerts(request, query: Query[RaisedAlertsQuery]):
     """The variance alerts raised (each once, sent to the owner), newest first, on the
     lines of the teams ``team`` names: of a ``node``'s own lines, of a ``kind``, of a
     ``month``."""

@@ -55,7 +55,7 @@ class ReviewDetailOut(ReviewOut):
     )
 
 
-class ReviewsQuery(Schema):
+class TeamReviewsQuery(Schema):
     limit: int = Field(12, ge=1, le=100)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
@@ -99,7 +99,7 @@ def _monday(value: date) -> date:
 
 @router.get("/{key}/reviews", response={200: list[ReviewOut], **ERRORS, **NOT_FOUND})
 @endpoint("teams.view")
-def list_reviews(request, key: TeamKey, query: Query[ReviewsQuery]):
+def list_reviews(request, key: TeamKey, query: Query[TeamReviewsQuery]):
     """A team's weekly reviews, newest week first, each with its decisions and actions."""
     found = selectors.reviews(team_of(request, key))
     return [_review_out(r) for r in found[query.offset : query.offset + query.limit]]
@@ -153,7 +153,7 @@ def complete_action(request, key: TeamKey, item_id: Id):
     return _item_out(item, item.review.week)
 
 
-class LocationsQuery(Schema):
+class LocationScoreboardQuery(Schema):
     start: Day | None = Field(None, description="default: the first day of this month")
     end: Day | None = Field(None, description="inclusive; default: today")
 
@@ -187,7 +187,7 @@ class LocationScoreOut(Schema):
 
 @router.get("/scoreboard/locations", response={200: list[LocationScoreOut], **ERRORS})
 @endpoint("locations.scoreboard")
-def location_scoreboard(request, query: Query[LocationsQuery]):
+def location_scoreboard(request, query: Query[LocationScoreboardQuery]):
     """Per location, by name: marketing results (spend, leads, new customers, revenue,
     CAC, ROMI, repeat rate, retention), speed to lead and the CX signals (NPS, CSAT,
     review rating) from ``start`` to ``end``; staff see only the locations they take
