@@ -21,6 +21,7 @@ from pacer.metrics.labels import MODEL_LABELS
 from pacer.planning import results, scope
 from pacer.planning.alerts import raised_alerts
 from pacer.planning.budget_actions import cents
+from pacer.planning.close_actions import first_of_month
 from pacer.planning.models import VarianceAlert
 from pacer.planning.plan_api import Month, PlanTeamQuery
 from pacer.warehouse.sync import default_store
@@ -220,7 +221,10 @@ def list_alerts(request, query: Query[RaisedAlertsQuery]):
         request.workspace, scope.reader_team_ids(request, query.team), "line__"
     )
     found = raised_alerts(
-        request.workspace, node_id=query.node, kind=query.kind, month=query.month
+        request.workspace,
+        node_id=query.node,
+        kind=query.kind,
+        month=first_of_month(query.month) if query.month else None,
     ).filter(lines or Q())
     return [
         {

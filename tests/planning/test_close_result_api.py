@@ -187,3 +187,5 @@ def test_the_alerts_raised_are_listed_by_node_kind_and_month(
     assert [a["kind"] for a in api.get("plans/alerts", month="2026-03").json()] == ["pacing"]
     assert len(api.get("plans/alerts", limit=2).json()) == 2
     assert api.get("plans/alerts", kind="late").status_code == 422
+    year_zero = api.get("plans/alerts", month="0000-01")
+    assert year_zero.status_code == 422 and "month" in year_zero.json()["errors"]
