@@ -306,7 +306,9 @@ def _listed(items: list[str]) -> str:
 def delete_node(node: PlanNode, *, actor=None) -> None:
     """Remove a node that has no children, no budget lines (so no purchase orders) and no
     spend of a linked campaign; refused naming what it has (``kept_for``)."""
-    node = PlanNode.objects.select_for_update().select_related("campaign").get(pk=node.pk)
+    node = PlanNode.objects.select_for_update().get(
+        pk=node.pk
+    )  # no join: PostgreSQL locks no nullable side
     if reason := kept_for(node):
         raise ValidationFailed({"node": reason})
     audit.record(node.workspace, "plan_node.delete", node, actor=actor, before=audit.snapshot(node))
