@@ -64,6 +64,7 @@ def test_a_teams_targets_are_listed_by_month_and_metric(workspace, call, team):
     actions.set_target(team, metric="leads", month="2026-03", target="40")
     actions.set_target(team, metric="cac", month="2026-03", target="55.5", owner_id=owner)
     actions.set_target(team, metric="cac", month="2026-01", target="60")
+    actions.set_target(team, metric="cac", month="2026-04", target="50")
     other = Team.objects.get(workspace=workspace, key="brand")
     actions.set_target(other, metric="cac", month="2026-02", target="1")
     found = call("get", "/performance/targets", role=Role.STAFF).json()
@@ -73,6 +74,8 @@ def test_a_teams_targets_are_listed_by_month_and_metric(workspace, call, team):
         {"metric": "cac", "month": "2026-03-01", "target": 55.5, "target_exact": "55.50",
          "owner_id": owner},
         {"metric": "leads", "month": "2026-03-01", "target": 40.0, "target_exact": "40",
+         "owner_id": None},
+        {"metric": "cac", "month": "2026-04-01", "target": 50.0, "target_exact": "50.00",
          "owner_id": None},
     ]  # fmt: skip
     march = call("get", "/performance/targets?start=2026-02-14&end=2026-03-31").json()
