@@ -213,6 +213,21 @@ def node_alerts(workspace: Workspace, node_id: int):
     )
 
 
+def raised_alerts(
+    workspace: Workspace, *, node_id: int | None = None, kind: str = "", month: date | None = None
+):
+    """The alerts raised, newest first: on a node's own lines, of a kind, of a month (its
+    first day)."""
+    found = VarianceAlert.objects.filter(workspace=workspace)
+    if node_id is not None:
+        found = found.filter(node_id=node_id)
+    if kind:
+        found = found.filter(kind=kind)
+    if month:
+        found = found.filter(month=month)
+    return found.order_by("-created_at", "-pk")
+
+
 @transaction.atomic
 def set_alert_thresholds(workspace: Workspace, values: dict, *, actor=None) -> PlanningSettings:
     """Set the three thresholds (shares: ``overspend_tolerance`` 0-1,

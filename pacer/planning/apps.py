@@ -10,6 +10,8 @@ class PlanningConfig(DomainConfig):
         ("/planning/", "pacer.planning.api.router"),
         ("/plans/", "pacer.planning.plan_api.router"),
         ("/plans/", "pacer.planning.purchase_api.router"),
+        ("/plans/", "pacer.planning.close_api.router"),
+        ("/plans/", "pacer.planning.result_api.router"),
         ("/plans/alerts/", "pacer.planning.alert_api.router"),
     )
     warehouse_tables = ("pacer.planning.warehouse.SPEND",)

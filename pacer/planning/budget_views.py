@@ -67,6 +67,23 @@ def line_new(request, node_id: int):
     return HttpResponseRedirect(scoped_address("plan-node", node.pk, team=kept_team(request)))
 
 
+@page("budgets.manage")
+def line_remove(request, node_id: int, line_id: int):
+    """Remove a budget line of the node (a confirmed POST); refused (a closed month, an
+    order or a transfer on it), the node's page again with the reason at its button."""
+    node = plan_selectors.node(request.workspace, node_id)
+    line = plan_selectors.line(request.workspace, line_id)
+    if node is None or line is None or line.node_id != node.pk:
+        raise Http404("no such budget line on this node")
+    if request.method == "POST":
+        try:
+            budget_actions.delete_line(line, actor=request.user)
+        except ValidationFailed as error:
+            return node_page(request, node, "line-remove", {"line": line.pk}, error.errors)
+        messages.success(request, f"Budget line #{line_id} removed.")
+    return HttpResponseRedirect(scoped_address("plan-node", node.pk, team=kept_team(request)))
+
+
 def _of_scope(transfers, scope: TeamScope, workspace):
     """The transfers from or to a line the team filter shows (``scope.lines``)."""
     source = scope.lines(workspace, "source__")

@@ -22,7 +22,7 @@ from pacer.core.errors import (
 from pacer.core.models import Membership, Workspace
 from pacer.people.selectors import locations_by_code
 from pacer.planning import summary
-from pacer.planning.models import Campaign, PlanNode
+from pacer.planning.models import Campaign, PlanNode, PurchaseOrder, SpendEntry
 from pacer.planning.scope import node_teams
 from pacer.teams import selectors as teams
 
@@ -268,15 +268,51 @@ def move_node(node: PlanNode, parent_id, *, actor=None) -> PlanNode:
     return node
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def kept_for(node: PlanNode) -> str:
+    """Why ``node`` cannot be deleted (empty: it can): what it has, each with its count
+    (child nodes, budget lines, the purchase orders on them, its campaign's spend), and
+    what to do first."""
+    has, todo = [], []
+    if children := node.children.count():
+        has.append(_count(children, "child node", "child nodes"))
+        todo.append("move or delete the child nodes")
+    if lines := node.lines.count():
+        has.append(_count(lines, "budget line", "budget lines"))
+        todo.append("move the lines' money and delete them")
+    if orders := PurchaseOrder.objects.filter(line__node=node).count():
+        has.append(_count(orders, "purchase order", "purchase orders"))
+    spent = node.campaign_id and SpendEntry.objects.filter(campaign_id=node.campaign_id).count()
+    if spent:
+        has.append(
+            f"spend ({_count(spent, 'line', 'lines')} of its campaign '{node.campaign.key}')"
+        )
+        todo.append("unlink the campaign")
+    if not has:
+        return ""
+    if orders:
+        return f"has {_listed(has)}: the orders' lines are kept for them, so the node is too"
+    return f"has {_listed(has)}: {_listed(todo)} first"
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 @transaction.atomic
 def delete_node(node: PlanNode, *, actor=None) -> None:
-    """Remove a node that has no children and no budget lines."""
-    if node.children.exists():
-        raise ValidationFailed({"node": "has child nodes: move or delete them first"})
-    if node.lines.exists():
-        raise ValidationFailed({"node": "has budget lines: move their money and delete them first"})
+    """Remove a node that has no children, no budget lines (so no purchase orders) and no
+    spend of a linked campaign; refused naming what it has (``kept_for``)."""
+    node = PlanNode.objects.select_for_update().get(
+        pk=node.pk
+    )  # no join: PostgreSQL locks no nullable side
+    if reason := kept_for(node):
+        raise ValidationFailed({"node": reason})
     audit.record(node.workspace, "plan_node.delete", node, actor=actor, before=audit.snapshot(node))
-    summary.drop(node.workspace, [node.pk])  # its campaign's spend, unplanned
+    summary.drop(node.workspace, [node.pk])
     node.delete()
 
 

@@ -223,6 +223,16 @@ def move_node(request, node_id: Id, payload: NodeMoveIn):
     return _one(request, node)
 
 
+@router.delete("/nodes/{node_id}", response={204: None, **ERRORS, **NOT_FOUND})
+@endpoint("plans.manage")
+def delete_node(request, node_id: Id):
+    """Delete a node planned by mistake (audited). Refused (422 naming ``node``, with
+    what it has and how many) while it has child nodes, budget lines, purchase orders
+    or spend of its linked campaign."""
+    plan_actions.delete_node(_node(request, node_id), actor=request.user)
+    return Status(204, None)
+
+
 @router.post(
     "/nodes/{node_id}/envelopes",
     response={200: list[NodeOut], **ERRORS, **NOT_FOUND, **BODY_ERRORS},

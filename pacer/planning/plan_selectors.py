@@ -15,6 +15,7 @@ from pacer.planning.models import (
     BudgetLine,
     BudgetTransfer,
     FxRate,
+    Invoice,
     PlanNode,
     PurchaseOrder,
     SpendEntry,
@@ -128,6 +129,25 @@ def orders(workspace: Workspace) -> QuerySet[PurchaseOrder]:
 
 def order(workspace: Workspace, order_id: int) -> PurchaseOrder | None:
     return orders(workspace).filter(pk=order_id).first()
+
+
+def invoices(
+    workspace: Workspace,
+    *,
+    vendor_id: int | None = None,
+    order_id: int | None = None,
+    month: date | None = None,
+) -> QuerySet[Invoice]:
+    """Invoices, newest first: of a vendor, of an order, dated in a month (its first day)."""
+    found = Invoice.objects.filter(workspace=workspace).select_related("order")
+    if vendor_id is not None:
+        found = found.filter(order__vendor_id=vendor_id)
+    if order_id is not None:
+        found = found.filter(order_id=order_id)
+    if month is not None:
+        following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        found = found.filter(invoiced_on__gte=month, invoiced_on__lt=following)
+    return found.order_by("-invoiced_on", "-pk")
 
 
 @dataclass(frozen=True)

@@ -307,6 +307,7 @@ def node_page(request, node: PlanNode, refused: str = "", typed=None, errors=Non
         "can_plan": allows(request.role, "budgets.manage"),
         "channel_labels": [CHANNELS.get(c, c) for c in node.channels],
         "refused": refused,
+        "typed_line": str((typed or {}).get("line", "")) if refused == "line-remove" else "",
         "errors": errors or {},
     }
     if context["can_see_money"]:

@@ -40,6 +40,11 @@ urlpatterns = [
     path("plans/<int:node_id>/move/", plan_views.node_move, name="plan-node-move"),
     path("plans/<int:node_id>/delete/", plan_views.node_delete, name="plan-node-delete"),
     path("plans/<int:node_id>/lines/", budget_views.line_new, name="budget-line-new"),
+    path(
+        "plans/<int:node_id>/lines/<int:line_id>/remove/",
+        budget_views.line_remove,
+        name="budget-line-remove",
+    ),
     path("plans/<int:node_id>/envelopes/", plan_views.node_envelopes, name="plan-node-envelopes"),
     path("budgets/", budget_views.budgets, name="budgets"),
     path("budgets/transfers/", budget_views.transfer_new, name="budget-transfer-new"),

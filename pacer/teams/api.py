@@ -6,7 +6,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import field_validator
 
 from pacer.core.api_schema import (
     BODY_ERRORS,
@@ -15,6 +16,7 @@ from pacer.core.api_schema import (
     Day,
     Id,
     Number,
+    check_order,
     finite,
     text,
 )
@@ -119,7 +121,7 @@ def _out(team: Team) -> dict:
     }
 
 
-def _get(request, key: str) -> Team:
+def team_of(request, key: str) -> Team:
     found = selectors.team(request.workspace, key)
     if found is None:
         raise NotFound("key", f"no team '{key}' in this workspace")
@@ -300,11 +302,18 @@ def set_survey_trigger(request, survey_id: Id, payload: SurveyTriggerIn):
     return _trigger_out(selectors.survey(request.workspace, survey.pk))
 
 
+@router.get("/{key}", response={200: TeamOut, **ERRORS, **NOT_FOUND})
+@endpoint("teams.view")
+def get_team(request, key: TeamKey):
+    """One team: name, purpose, lead and members (membership ids)."""
+    return _out(team_of(request, key))
+
+
 @router.put("/{key}", response={200: TeamOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND})
 @endpoint("teams.manage")
 def update(request, key: TeamKey, payload: TeamUpdateIn):
     team = actions.update_team(
-        _get(request, key),
+        team_of(request, key),
         name=payload.name,
         purpose=payload.purpose,
         member_ids=list(payload.member_ids),
@@ -314,6 +323,40 @@ def update(request, key: TeamKey, payload: TeamUpdateIn):
     return _out(team)
 
 
+class TargetsQuery(Schema):
+    start: Day | None = Field(default=None, description="from this day's month (default: all)")
+    end: Day | None = Field(default=None, description="to this day's month, inclusive")
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end, info):
+        return check_order(info.data.get("start"), end, "start")
+
+
+def _target_out(target) -> dict:
+    return {
+        "metric": target.metric,
+        "month": target.month,
+        "target": float(target.target),
+        "target_exact": exact_text(METRICS[target.metric], target.target),
+        "owner_id": target.owner_id,
+    }
+
+
+@router.get("/{key}/targets", response={200: list[TargetOut], **ERRORS, **NOT_FOUND})
+@endpoint("teams.view")
+def list_targets(request, key: TeamKey, query: Query[TargetsQuery]):
+    """A team's KPI targets, by month then metric: every one, or those of the months
+    from ``start``'s to ``end``'s."""
+    team = team_of(request, key)
+    found = selectors.targets(
+        team,
+        start=month_start(query.start) if query.start else None,
+        end=month_start(query.end) if query.end else None,
+    )
+    return [_target_out(target) for target in found]
+
+
 @router.put("/{key}/targets", response={200: TargetOut, **ERRORS, **BODY_ERRORS, **NOT_FOUND})
 @endpoint("teams.manage")
 def set_target(request, key: TeamKey, payload: TargetIn):
@@ -321,7 +364,7 @@ def set_target(request, key: TeamKey, payload: TargetIn):
     decimal string), or from the float `target` rounded to 4 places; 422 naming
     `target_exact` or `target` for a fractional count, more than 4 places, or the two
     disagreeing (nothing written)."""
-    team = _get(request, key)
+    team = team_of(request, key)
     if payload.target_exact is None and payload.target is None:
         raise ValidationFailed({"target": "send target or target_exact"})
     both = payload.target_exact is not None and payload.target is not None
@@ -339,13 +382,7 @@ def set_target(request, key: TeamKey, payload: TargetIn):
         actor=request.user,
         target_field="target_exact" if exact else "target",
     )
-    return {
-        "metric": saved.metric,
-        "month": saved.month,
-        "target": float(saved.target),
-        "target_exact": exact_text(METRICS[saved.metric], saved.target),
-        "owner_id": saved.owner_id,
-    }
+    return _target_out(saved)
 
 
 @router.delete("/{key}/targets/{metric}/{month}", response={204: None, **ERRORS, **NOT_FOUND})
@@ -354,7 +391,7 @@ def remove_target(request, key: TeamKey, metric: MetricKey, month: Day):
     """Remove a team's target on a metric for the month of ``month`` (any day of it):
     the scoreboard no longer shows it; 404 naming ``metric`` when there is none."""
     if not actions.remove_target(
-        _get(request, key), metric=metric, month=month, actor=request.user
+        team_of(request, key), metric=metric, month=month, actor=request.user
     ):
         raise NotFound("metric", f"no target on '{metric}' in {month:%Y-%m} for this team")
     return Status(204, None)
@@ -365,7 +402,7 @@ def remove_target(request, key: TeamKey, metric: MetricKey, month: Day):
 def scoreboard(request, key: TeamKey, month: Day | None = None):
     """Target, actual, attainment and owner per metric for the month (this month by
     default), with the actuals of the five months before."""
-    team = _get(request, key)
+    team = team_of(request, key)
     board = selectors.scoreboard(team, month_start(month or timezone.localdate()))
     return {
         "team": team.key,

@@ -6,7 +6,10 @@ class TeamsConfig(DomainConfig):
     name = "pacer.teams"
     label = "teams"
     urls = "pacer.teams.urls"
-    api = (("/teams/", "pacer.teams.api.router"),)
+    api = (
+        ("/teams/", "pacer.teams.api.router"),
+        ("/teams/", "pacer.teams.review_api.router"),
+    )
     permissions = {
         "teams.view": EVERYONE,
         "teams.manage": MANAGERS,  # teams, members, targets, reviews

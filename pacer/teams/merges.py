@@ -16,7 +16,7 @@ from pacer.core.models import ChangeBatch
 from pacer.teams.models import AskStatus, SurveyAsk, SurveyResponse
 
 # which of two colliding asks is kept: the lowest rank
-_RANK = {AskStatus.SENT: 0, AskStatus.SKIPPED: 1, AskStatus.WAITING: 2}
+_RANK = {AskStatus.SENT: 0, AskStatus.SENDING: 1, AskStatus.SKIPPED: 2, AskStatus.WAITING: 3}
 
 
 def move_answers(workspace_id: int, merged_id: int, survivor_id: int) -> int:

@@ -154,6 +154,7 @@ class SurveyTrigger(models.Model):
 
 class AskStatus(models.TextChoices):
     WAITING = "waiting", "Waiting"
+    SENDING = "sending", "Sending"  # claimed into a broadcast not yet queued
     SENT = "sent", "Sent"
     SKIPPED = "skipped", "Skipped"
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from pacer.core import selectors as core
 from pacer.core.models import Membership, Workspace
@@ -172,6 +172,17 @@ def scoreboard(team: Team, month: date, *, location_id: int | None = None) -> Sc
     return board
 
 
+def targets(team: Team, *, start: date | None = None, end: date | None = None) -> list[KpiTarget]:
+    """The team's targets of the months from ``start`` to ``end`` (first days; None: no
+    bound), by month then metric."""
+    found = KpiTarget.objects.filter(team=team)
+    if start is not None:
+        found = found.filter(month__gte=start)
+    if end is not None:
+        found = found.filter(month__lte=end)
+    return list(found.order_by("month", "metric"))
+
+
 def last_target_month(team: Team, until: date) -> date | None:
     """The latest month up to ``until`` the team has a target in (None: no such month)."""
     found = KpiTarget.objects.filter(team=team, month__lte=until).order_by("-month")
@@ -202,6 +213,16 @@ def open_actions(team: Team, before: date) -> list[ReviewItem]:
         .select_related("owner__user", "review")
         .order_by("due_on", "id")
     )
+
+
+def reviews(team: Team, *, week: date | None = None) -> QuerySet[WeeklyReview]:
+    """The team's reviews, newest week first, each with its items (``items.all()``,
+    their owners' users loaded); of one ``week`` (a Monday) when given."""
+    found = WeeklyReview.objects.filter(team=team)
+    if week is not None:
+        found = found.filter(week=week)
+    items = ReviewItem.objects.select_related("owner__user").order_by("id")
+    return found.prefetch_related(Prefetch("items", queryset=items)).order_by("-week")
 
 
 def review_weeks(team: Team, limit: int = 12) -> list[date]:

@@ -20,7 +20,9 @@ second ask falls in the ask-again window (or the same run) and is skipped with t
 reason. When a location's time zone changes (``pacer.people.signals``),
 ``move_waiting_asks`` sets its waiting asks' due times again in the new zone.
 ``run_triggers`` is the worker's periodic task: each trigger's work happens under a lock
-on its row, so two runs (or two workers) send each ask once.
+on its row, so two runs (or two workers) claim each ask once; the claimed asks' broadcast
+is queued after that commit, outside the lock (messaging queues a broadcast once), and a
+claim cut short before its queuing is queued by the next run (``deliver``).
 """
 
 from dataclasses import dataclass, field
@@ -29,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from pacer.core import audit, clock
+from pacer.core import audit, clock, faults
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
 from pacer.core.zones import known_zone
@@ -418,9 +420,12 @@ def _skip(asks: list[SurveyAsk], reason: str) -> None:
     )
 
 
-def send_due(trigger: SurveyTrigger) -> int:
-    """Send the trigger's due asks through one messaging broadcast (call with its row
-    locked); returns how many asks were settled (sent or skipped)."""
+def send_due(trigger: SurveyTrigger) -> tuple[int, int | None]:
+    """Claim the trigger's due asks into one messaging broadcast (call with its row
+    locked): the broadcast is made, a draft, and each chosen ask marked ``sending`` with
+    its id; the others skipped with the reason. Queuing the broadcast (``deliver``) is
+    left for after the commit. Returns how many asks were settled or claimed, and the
+    broadcast's id (None: none made)."""
     workspace, now = trigger.workspace, clock.now()
     due = list(
         SurveyAsk.objects.filter(
@@ -428,12 +433,12 @@ def send_due(trigger: SurveyTrigger) -> int:
         ).order_by("due_at", "id")[:ASKS_PER_RUN]
     )
     if not due:
-        return 0
+        return 0, None
     window = now - timedelta(days=trigger.ask_again_after_days)
     recent = set(
         SurveyAsk.objects.filter(
             workspace=workspace,
-            status=AskStatus.SENT,
+            status__in=(AskStatus.SENT, AskStatus.SENDING),
             asked_at__gt=window,
             contact_id__in=sorted({a.contact_id for a in due}),
         ).values_list("contact_id", flat=True)
@@ -457,12 +462,10 @@ def send_due(trigger: SurveyTrigger) -> int:
     _skip(asked_lately, f"asked within {trigger.ask_again_after_days} days")
     _skip(repeated, "asked about another order or visit in the same run")
     _skip(done, "already answered this survey (one answer per person)")
-    if chosen:
-        _send(trigger, chosen, now)
-    return len(due)
+    return len(due), _claim(trigger, chosen, now) if chosen else None
 
 
-def _send(trigger: SurveyTrigger, chosen: dict[int, SurveyAsk], now: datetime) -> None:
+def _claim(trigger: SurveyTrigger, chosen: dict[int, SurveyAsk], now: datetime) -> int:
     workspace, survey = trigger.workspace, trigger.survey
     broadcast = messaging.create_broadcast(
         workspace,
@@ -472,27 +475,68 @@ def _send(trigger: SurveyTrigger, chosen: dict[int, SurveyAsk], now: datetime) -
         audience={"contacts": sorted(chosen)},
         purpose=trigger.purpose,
     )
+    SurveyAsk.objects.filter(pk__in=[a.pk for a in chosen.values()]).update(
+        status=AskStatus.SENDING, broadcast_id=broadcast.pk, asked_at=now
+    )
+    return broadcast.pk
+
+
+def deliver(survey_id: int, *, counted: int | None = None) -> int:
+    """Queue the broadcasts the survey's ``sending`` asks were claimed into, each once
+    (messaging queues a draft broadcast once), and settle those asks: sent when their
+    message was queued, skipped with the reason otherwise. Run after the claim's commit,
+    outside the trigger's lock, and again by every run: a claim whose queuing was cut
+    short (a crash between the commit and here) is queued by the next. Returns how many
+    asks were settled, less those of the broadcast ``counted`` (claimed, and counted
+    already, by this run)."""
+    settled = 0
+    claimed = (
+        SurveyAsk.objects.filter(survey_id=survey_id, status=AskStatus.SENDING)
+        .values_list("broadcast_id", flat=True)
+        .distinct()
+        .order_by("broadcast_id")
+    )
+    for broadcast_id in list(claimed):
+        found = _queue(survey_id, broadcast_id)
+        settled += 0 if broadcast_id == counted else found
+    return settled
+
+
+def _queue(survey_id: int, broadcast_id: int) -> int:
+    asks = SurveyAsk.objects.filter(
+        survey_id=survey_id, status=AskStatus.SENDING, broadcast_id=broadcast_id
+    )
+    first = asks.select_related("workspace").first()
+    if first is None:
+        return 0
+    workspace = first.workspace
     try:
-        messaging.queue_broadcast(workspace, broadcast.pk)
-    except ValidationFailed as refused:  # nobody may get it (the template's assets)
-        _skip(list(chosen.values()), "; ".join(refused.errors.values()))
-        return
+        messaging.queue_broadcast(workspace, broadcast_id)
+    except ValidationFailed as refused:
+        if "broadcast_id" not in refused.errors:  # nobody may get it (the template's assets)
+            return _skip_sending(asks, "; ".join(refused.errors.values()))
+        if not messages.messages_of(workspace, broadcast_id).exists():  # gone or not queued
+            return _skip_sending(asks, refused.errors["broadcast_id"])
     outcome = {
         contact_id: (status, reason)
-        for contact_id, status, reason in messages.messages_of(workspace, broadcast.pk)
+        for contact_id, status, reason in messages.messages_of(workspace, broadcast_id)
         .order_by()
         .values_list("contact_id", "status", "reason")
     }
-    sent = []
-    for contact_id, ask in chosen.items():
-        status, reason = outcome.get(contact_id, ("", "no email address or no longer on record"))
+    settled = 0
+    for ask in list(asks):
+        status, reason = outcome.get(
+            ask.contact_id, ("", "no email address or no longer on record")
+        )
         if status == "queued":
-            sent.append(ask.pk)
+            settled += asks.filter(pk=ask.pk).update(status=AskStatus.SENT)
         else:
-            _skip([ask], reason or status)
-    SurveyAsk.objects.filter(pk__in=sent).update(
-        status=AskStatus.SENT, broadcast_id=broadcast.pk, asked_at=now
-    )
+            settled += _skip_sending(asks.filter(pk=ask.pk), reason or status)
+    return settled
+
+
+def _skip_sending(asks, reason: str) -> int:
+    return asks.update(status=AskStatus.SKIPPED, reason=reason[:300], asked_at=None)
 
 
 def _enabled(trigger_id: int, *, lock: bool) -> SurveyTrigger | None:
@@ -502,8 +546,9 @@ def _enabled(trigger_id: int, *, lock: bool) -> SurveyTrigger | None:
 
 
 def run_trigger(trigger_id: int) -> int:
-    """Collect and send one trigger's work under a lock on its row; returns how much was
-    done (orders read and asks settled). The new orders are read and their asks timed
+    """Collect one trigger's work and claim its due asks under a lock on its row, then
+    queue them after the commit (``deliver``); returns how much was done (orders read,
+    asks settled). The new orders are read and their asks timed
     before the transaction (SQLite's write lock is held from its BEGIN: IMMEDIATE), and
     done again inside only when the trigger or a zone changed meanwhile."""
     unlocked = _enabled(trigger_id, lock=False)
@@ -516,7 +561,10 @@ def run_trigger(trigger_id: int) -> int:
             return 0
         if not _still_right(trigger, timed):
             timed = _read_orders(trigger)
-        return _write_orders(trigger, timed) + send_due(trigger)
+        written = _write_orders(trigger, timed)
+        settled, claimed = send_due(trigger)  # queued after the commit, by ``deliver``
+    faults.point("teams.survey-asks-claimed")
+    return written + settled + deliver(trigger.survey_id, counted=claimed)
 
 
 def run_triggers() -> int:

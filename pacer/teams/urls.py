@@ -7,6 +7,7 @@ urlpatterns = [
     path("teams/<slug:key>/", views.team_scoreboard, name="team"),
     path("teams/<slug:key>/edit/", views.team_edit, name="team-edit"),
     path("teams/<slug:key>/targets/", views.team_targets, name="team-targets"),
+    path("teams/<slug:key>/targets/remove/", views.team_target_remove, name="team-target-remove"),
     path("teams/<slug:key>/review/", views.team_review, name="team-review"),
     path(
         "teams/<slug:key>/review/actions/<int:item_id>/done/",

@@ -101,9 +101,12 @@ def team_scoreboard(request, key: str):
     return _scoreboard_page(request, team, _month(request, team))
 
 
-def _scoreboard_page(request, team, month: date, form: dict | None = None, errors=None):
+def _scoreboard_page(
+    request, team, month: date, form: dict | None = None, errors=None, removing: str = ""
+):
     """A team's scoreboard for ``month``; after a refused target (``errors``) with the
-    reasons at the target form's fields and what was typed kept, answered 422."""
+    reasons at the target form's fields and what was typed kept, or a refused removal of
+    the ``removing`` metric's target with the reason at its Remove button, answered 422."""
     show_at(request, reverse("team", args=[team.key]) + (f"?month={month:%Y-%m}" if errors else ""))
     # a franchise owner's view: the team's metrics at one location they may see
     places = selectors.scoreboard_locations(request.workspace, request.user.pk, request.role)
@@ -123,6 +126,9 @@ def _scoreboard_page(request, team, month: date, form: dict | None = None, error
             if row.attainment is None
             else format_value(row.attainment, "percent"),
             "status": {True: "On target", False: "Behind", None: "No target or no data"}[row.met],
+            "key": row.metric.key,
+            "has_target": row.target_exact is not None,
+            "shown_target": _shown(row.metric, row.target, currency),
         }
         for index, value in enumerate(row.trend[:-1]):
             item[f"m{index}"] = _shown(row.metric, value, currency)
@@ -142,6 +148,18 @@ def _scoreboard_page(request, team, month: date, form: dict | None = None, error
             Column("attainment", "Attainment"),
             Column("status", "Status"),
             *trend_columns,
+            *(
+                [
+                    Column(
+                        "key",
+                        "Remove",
+                        form=lambda r: _remove_form(team, month, r, removing, errors),
+                        form_template="teams/_remove_target.html",
+                    )
+                ]
+                if allows(request.role, "teams.manage")
+                else []
+            ),
         ],
         default_sort="metric",
         caption=f"{team.name}{where}: targets and actuals, {month:%B %Y}",
@@ -162,9 +180,56 @@ def _scoreboard_page(request, team, month: date, form: dict | None = None, error
         "metrics": [(m.key, m.label) for m in METRICS.values()],
         "member_choices": [("", "Nobody")] + selectors.member_choices(request.workspace),
         "form": form or {"month": f"{month:%Y-%m}"},
-        "errors": errors or {},
+        "errors": {} if removing else errors or {},
+        "remove_errors": errors if removing else {},
+        "remove_target_id": f"remove-target-{removing}"
+        if any(r["key"] == removing for r in rows)
+        else "",
     }
     return render(request, "teams/scoreboard.html", context, status=422 if errors else 200)
+
+
+def _remove_form(team, month: date, row: dict, removing: str, errors) -> dict | None:
+    """The Remove button of a row with a target in ``month`` (none without one); after a
+    refused removal of its metric, with the reason."""
+    refused = removing == row["key"] and errors
+    if not row["has_target"] and not refused:
+        return None
+    return {
+        "action": reverse("team-target-remove", args=[team.key]),
+        "id": f"remove-target-{row['key']}",
+        "metric": row["key"],
+        "month": f"{month:%Y-%m}",
+        "month_name": f"{month:%B %Y}",
+        "label": row["metric"],
+        "shown": row["shown_target"],
+        "error": "; ".join(errors.values()) if refused else "",
+    }
+
+
+@page("teams.manage")
+def team_target_remove(request, key: str):
+    """Remove a target from the scoreboard (a confirmed POST of its metric and month);
+    refused (gone already, a bad metric or month), the scoreboard again at that month
+    with the reason at the row's Remove button."""
+    team = _team_or_404(request, key)
+    if request.method != "POST":
+        return HttpResponseRedirect(reverse("team", args=[key]))
+    metric, month = request.POST.get("metric", ""), request.POST.get("month", "")
+    errors: dict[str, str] = {}
+    try:
+        removed = actions.remove_target(team, metric=metric, month=month, actor=request.user)
+    except ValidationFailed as error:
+        errors, removed = error.errors, False
+    shown = actions.parse_month(month, "month", {})
+    if not removed:
+        if not errors:
+            errors = {"metric": f"no target on it in {shown:%B %Y}: removed already"}
+        return _scoreboard_page(
+            request, team, shown or _month(request, team), errors=errors, removing=metric
+        )
+    messages.success(request, f"Target for {METRICS[metric].label} in {shown:%B %Y} removed.")
+    return HttpResponseRedirect(reverse("team", args=[key]) + f"?month={shown:%Y-%m}")
 
 
 @page("teams.manage")

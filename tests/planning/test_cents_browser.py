@@ -101,6 +101,7 @@ def test_planning_pages_with_cents_and_long_vendor_names_fit_every_width(
         ("cents-plans", "/plans/"),
         ("cents-results", "/plans/results/?start=2026-01-01&end=2026-12-31&range="),
         ("cents-node", f"/plans/{made['search'].pk}/"),
+        ("cents-close", "/budgets/close/?year=2026"),
         ("cents-vendors", "/vendors/"),
         ("cents-vendor", f"/vendors/{vendors[0].pk}/"),
         ("cents-scorecards", "/vendors/scorecards/"),
@@ -122,7 +123,7 @@ def test_planning_pages_with_cents_and_long_vendor_names_fit_every_width(
                         found.append(f"{name}@390: the node's name beside {column}: {shown}")
                 if SHOTS:  # scrolled to the last column named
                     page.screenshot(path=str(SHOTS / f"{name}-scrolled-390.png"), full_page=True)
-            if name.startswith("cents-report"):
+            if name.startswith("cents-report") or name in ("cents-node", "cents-close"):
                 found += [f"{name}@{width}: {card}" for card in page.evaluate(BROKEN_CARDS)]
                 found += [f"{name}@{width}: {head}" for head in page.evaluate(BROKEN_MONTHS)]
             if width == 390 and name in VENDOR_TABLES:

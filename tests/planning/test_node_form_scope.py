@@ -143,7 +143,8 @@ def test_deleting_a_node_comes_back_at_the_team_and_a_refused_delete_keeps_it(
     refused = admin.post(f"/plans/{leaf}/delete/?team=performance")  # it has budget lines
     assert refused.status_code == 422
     assert refused.context["errors"] == {
-        "node": "has budget lines: move their money and delete them first"
+        "node": "has 2 budget lines, 1 purchase order and spend (2 lines of its campaign "
+        "'spring-social'): the orders' lines are kept for them, so the node is too"
     }
     assert refused.context["scope"].value == "performance"
     page = _page(refused)

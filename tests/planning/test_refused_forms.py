@@ -106,7 +106,8 @@ def test_refused_node_page_forms_keep_the_input_at_their_fields(client, workspac
     response = client.post(f"/plans/{root.pk}/delete/")
     assert response.status_code == 422
     page = response.content.decode()
-    assert '<a href="#delete-node">Node: has child nodes: move or delete them first</a>' in page
+    refused = "Node: has 2 child nodes: move or delete the child nodes first"
+    assert f'<a href="#delete-node">{refused}</a>' in page
     assert page.index("This node was not deleted") < page.index('id="delete-node"')
     assert _written() == before
 

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from pacer.core.errors import ValidationFailed
 from pacer.planning import sums
 from pacer.planning.actions import create_campaign, enter_spend
 from pacer.planning.budget_actions import delete_line, plan_lines
@@ -115,6 +116,9 @@ def test_deleting_a_node_takes_its_unplanned_spend_out_of_the_sums(workspace, pl
     enter_spend(workspace, {"day": date(2026, 1, 9), "channel": "display", "campaign": "summer",
                             "amount": "7.5"})  # fmt: skip
     assert sums.stored(workspace.pk)[(2026, JAN, "display", 0, "", "none")] == [0, 0, 0, 750]
+    with pytest.raises(ValidationFailed):  # its campaign has spend: unlinked first
+        delete_node(extra)
+    update_node(extra, {"kind": "tactic", "name": "T", "fiscal_year": 2026, "campaign": ""})
     delete_node(extra)
     performance = team_id(workspace, "performance")
     assert sums.stored(workspace.pk) == {
@@ -160,5 +164,8 @@ def test_the_node_sums_follow_a_team_change_a_second_month_and_a_delete(workspac
     assert sums.stored(workspace.pk, NodeSum) == {
         (leaf, 2026, "email", brand, "", "none"): [0, 0, 0, 3000]
     }
+    # deleting it is refused while its campaign has spend: unlinked, its sums go
+    update_node(plan["leaf"], {"kind": "campaign", "name": "L", "fiscal_year": 2026})
+    assert sums.stored(workspace.pk, NodeSum) == {}
     delete_node(plan["leaf"])
     assert sums.stored(workspace.pk, NodeSum) == {}
