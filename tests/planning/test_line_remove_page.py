@@ -71,7 +71,7 @@ def test_a_refused_removal_shows_the_reason_at_the_lines_button(client, workspac
     answer = remove(client, leaf, line, "?team=all")
     assert answer.status_code == 422
     page = answer.content.decode()
-    assert f'<a href="#remove-line-{line.pk}">line: {reason}</a>' in page
+    assert f'<a href="#remove-line-{line.pk}">Line: {reason}</a>' in page
     cell = page.split(f'id="line-{line.pk}"')[1].split("</tr>")[0]
     assert f'<div class="field-error" id="remove-line-{line.pk}-error">{reason}</div>' in cell
     assert f'aria-describedby="remove-line-{line.pk}-error"' in cell

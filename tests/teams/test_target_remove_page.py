@@ -67,13 +67,13 @@ def test_a_refused_removal_shows_the_reason_at_the_rows_button(workspace, team):
     assert answer.status_code == 422
     page = answer.content.decode()
     reason = "no target on it in March 2026: removed already"
-    assert f'<a href="#remove-target-cac">metric: {reason}</a>' in page
+    assert f'<a href="#remove-target-cac">Metric: {reason}</a>' in page
     assert f'<p class="field-error" id="remove-target-cac-error">{reason}</p>' in page
     assert 'aria-describedby="remove-target-cac-error"' in page
     assert 'id="field-metric-error"' not in page  # the target form is not blamed
     bad = remove(manager, "mood")
     assert bad.status_code == 422
-    assert "<li>metric: must be one of" in bad.content.decode()  # no such row: no link
+    assert "<li>Metric: must be one of" in bad.content.decode()  # no such row: no link
     assert sorted(KpiTarget.objects.values_list("metric", "month")) == before
     assert not AuditEntry.objects.filter(action="team.target.remove").exists()
 
