@@ -563,7 +563,8 @@ def run_trigger(trigger_id: int) -> int:
             timed = _read_orders(trigger)
         written = _write_orders(trigger, timed)
         settled, claimed = send_due(trigger)  # queued after the commit, by ``deliver``
-    faults.point("teams.survey-asks-claimed")
+        faults.point("teams.survey-asks-claiming")  # claimed, not committed
+    faults.point("teams.survey-asks-claimed")  # committed, not queued
     return written + settled + deliver(trigger.survey_id, counted=claimed)
 
 
