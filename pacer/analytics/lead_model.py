@@ -34,6 +34,7 @@ BINARY = ("has_phone", "has_postal_code")
 MIN_LEADS = 200
 MIN_CONVERSIONS = 20
 BINS = 10
+STORED_FORMAT = 1
 
 
 class LeadModelError(ValueError):
@@ -57,6 +58,28 @@ class Reason:
 
 
 @dataclass(frozen=True)
+class Encoded:
+    """One categorical feature's columns in the encoder's output: its frequent values,
+    one column each, then one column for all its infrequent values (if any)."""
+
+    feature: str
+    categories: tuple[str, ...]
+    infrequent: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One calibration fold: its logistic regression on the encoded columns and the
+    isotonic calibration of that regression's log-odds (thresholds ``x`` → ``y``,
+    interpolated linearly and clipped at the ends)."""
+
+    coefficients: np.ndarray
+    intercept: float
+    x: np.ndarray
+    y: np.ndarray
+
+
+@dataclass(frozen=True)
 class LeadModel:
     version: str  # a digest of the features, the training rows and the settings
     categorical: tuple[str, ...]
@@ -69,18 +92,133 @@ class LeadModel:
     reliability: list[ReliabilityBin]
     holdout_rows: np.ndarray = field(repr=False)  # positions of the holdout in the input
     holdout_predictions: np.ndarray = field(repr=False)
-    estimator: object = field(repr=False)
+    estimator: object = field(repr=False)  # none when read back with ``from_dict``
     # the logistic regressions' mean coefficient per encoded column, the column's mean
     # over the training rows and the feature it encodes
     coefficients: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
     column_means: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
     column_features: tuple[str, ...] = field(repr=False, default=())
+    # the fitted estimator as data (``to_dict``): the encoder's columns and each
+    # calibration fold; predictions and reasons come from these, in NumPy
+    encoding: tuple[Encoded, ...] = field(repr=False, default=())
+    folds: tuple[Fold, ...] = field(repr=False, default=())
 
     def predict(self, rows: Sequence[Mapping]) -> np.ndarray:
-        """Calibrated probabilities to convert, one per row."""
+        """Calibrated probabilities to convert, one per row: as the fitted
+        ``CalibratedClassifierCV`` computes them (the mean over the folds of the fold's
+        isotonic calibration of its logistic regression's log-odds), from the stored
+        form, so a model read back with ``from_dict`` predicts without scikit-learn."""
         if not rows:
             return np.zeros(0)
-        return self.estimator.predict_proba(_matrix(rows, self.categorical, self.binary))[:, 1]
+        encoded = self.encode(_matrix(rows, self.categorical, self.binary))
+        total = np.zeros(len(rows))
+        for fold in self.folds:
+            calibrated = np.interp(encoded @ fold.coefficients + fold.intercept, fold.x, fold.y)
+            calibrated[(calibrated > 1.0) & (calibrated <= 1.0 + 1e-5)] = 1.0
+            total += calibrated
+        return total / len(self.folds)
+
+    def encode(self, x: np.ndarray) -> np.ndarray:
+        """The encoder's output for ``_matrix`` rows: one 0/1 column per frequent value
+        of each categorical feature, one for its infrequent values (if any), none set
+        for a value not seen in training; then the binary features as they are."""
+        width = sum(len(e.categories) + bool(e.infrequent) for e in self.encoding)
+        out = np.zeros((x.shape[0], width + len(self.binary)))
+        start = 0
+        for j, encoded in enumerate(self.encoding):
+            column = {value: start + k for k, value in enumerate(encoded.categories)}
+            column |= {value: start + len(encoded.categories) for value in encoded.infrequent}
+            for i in range(x.shape[0]):
+                k = column.get(x[i, j])
+                if k is not None:
+                    out[i, k] = 1.0
+            start += len(encoded.categories) + bool(encoded.infrequent)
+        out[:, width:] = x[:, len(self.encoding) :].astype(float)
+        return out
+
+    def to_dict(self) -> dict:
+        """The model as plain data (JSON): what ``from_dict`` needs to predict and give
+        reasons, and its figures; not the holdout's rows nor the estimator object."""
+        return {
+            "format": STORED_FORMAT,
+            "version": self.version,
+            "categorical": list(self.categorical),
+            "binary": list(self.binary),
+            "trained_on": self.trained_on,
+            "holdout": self.holdout,
+            "auc": self.auc,
+            "brier": self.brier,
+            "base_rate": self.base_rate,
+            "reliability": [vars(b) for b in self.reliability],
+            "encoding": [
+                {
+                    "feature": e.feature,
+                    "categories": list(e.categories),
+                    "infrequent": list(e.infrequent),
+                }
+                for e in self.encoding
+            ],
+            "folds": [
+                {
+                    "coefficients": f.coefficients.tolist(),
+                    "intercept": f.intercept,
+                    "x": f.x.tolist(),
+                    "y": f.y.tolist(),
+                }
+                for f in self.folds
+            ],
+            "coefficients": self.coefficients.tolist(),
+            "column_means": self.column_means.tolist(),
+            "column_features": list(self.column_features),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> "LeadModel":
+        """A model written by ``to_dict``; refuses (``LeadModelError``) another format
+        or columns that do not line up."""
+        if data.get("format") != STORED_FORMAT:
+            raise LeadModelError(f"format: expected {STORED_FORMAT}, got {data.get('format')!r}")
+        try:
+            encoding = tuple(
+                Encoded(e["feature"], tuple(e["categories"]), tuple(e["infrequent"]))
+                for e in data["encoding"]
+            )
+            folds = tuple(
+                Fold(
+                    np.asarray(f["coefficients"], dtype=float),
+                    float(f["intercept"]),
+                    np.asarray(f["x"], dtype=float),
+                    np.asarray(f["y"], dtype=float),
+                )
+                for f in data["folds"]
+            )
+            model = cls(
+                version=data["version"],
+                categorical=tuple(data["categorical"]),
+                binary=tuple(data["binary"]),
+                trained_on=data["trained_on"],
+                holdout=data["holdout"],
+                auc=data["auc"],
+                brier=data["brier"],
+                base_rate=data["base_rate"],
+                reliability=[ReliabilityBin(**b) for b in data["reliability"]],
+                holdout_rows=np.zeros(0, dtype=np.int64),
+                holdout_predictions=np.zeros(0),
+                estimator=None,
+                coefficients=np.asarray(data["coefficients"], dtype=float),
+                column_means=np.asarray(data["column_means"], dtype=float),
+                column_features=tuple(data["column_features"]),
+                encoding=encoding,
+                folds=folds,
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise LeadModelError(f"model: malformed stored model ({error!r})") from error
+        width = len(model.column_features)
+        if not folds or [e.feature for e in encoding] != list(model.categorical):
+            raise LeadModelError("encoding: must list every categorical feature, with folds")
+        if any(f.coefficients.shape != (width,) or f.x.shape != f.y.shape for f in folds):
+            raise LeadModelError("folds: coefficients or thresholds do not line up")
+        return model
 
     def reasons(self, rows: Sequence[Mapping], top: int = 3) -> list[list[Reason]]:
         """Per row, the ``top`` features that move its score most, largest first: each
@@ -91,8 +229,7 @@ class LeadModel:
         chance to convert. Features without effect (|effect| < 1e-9) are left out."""
         if not rows:
             return []
-        x = _matrix(rows, self.categorical, self.binary)
-        encoded = _dense(self.estimator[0].transform(x)).astype(float)
+        encoded = self.encode(_matrix(rows, self.categorical, self.binary))
         per_column = (encoded - self.column_means) * self.coefficients
         names = self.categorical + self.binary
         out = []
@@ -124,6 +261,18 @@ def _column_features(encode, categorical: tuple, binary: tuple) -> tuple[str, ..
     for name in one_hot.get_feature_names_out(list(categorical)):
         out.append(max((c for c in categorical if name.startswith(f"{c}_")), key=len))
     return (*out, *binary)
+
+
+def _encoding(one_hot, categorical: tuple) -> tuple[Encoded, ...]:
+    """The fitted ``OneHotEncoder``'s columns per feature (frequent values in its
+    category order, then the infrequent ones' shared column)."""
+    out = []
+    for j, name in enumerate(categorical):
+        rare = one_hot.infrequent_categories_[j]
+        infrequent = () if rare is None else tuple(str(v) for v in rare)
+        categories = tuple(str(v) for v in one_hot.categories_[j] if str(v) not in infrequent)
+        out.append(Encoded(name, categories, infrequent))
+    return tuple(out)
 
 
 def _matrix(rows: Sequence[Mapping], categorical: tuple, binary: tuple) -> np.ndarray:
@@ -221,6 +370,15 @@ def fit_lead_model(
     estimator.fit(x[train], y[train])
     predicted = estimator.predict_proba(x[test])[:, 1]
     calibrated = estimator[-1].calibrated_classifiers_
+    folds = tuple(
+        Fold(
+            c.estimator.coef_[0].astype(float),
+            float(c.estimator.intercept_[0]),
+            c.calibrators[0].X_thresholds_.astype(float),
+            c.calibrators[0].y_thresholds_.astype(float),
+        )
+        for c in calibrated
+    )
     coefficients = np.mean([c.estimator.coef_[0] for c in calibrated], axis=0)
     column_means = _dense(encode.transform(x[train])).astype(float).mean(axis=0)
     digest = hashlib.sha256(
@@ -244,6 +402,8 @@ def fit_lead_model(
         coefficients=coefficients,
         column_means=column_means,
         column_features=_column_features(encode, tuple(categorical), tuple(binary)),
+        encoding=_encoding(encode.named_transformers_["categories"], tuple(categorical)),
+        folds=folds,
     )
 
 

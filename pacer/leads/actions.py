@@ -443,9 +443,12 @@ def record_leads(workspace_id: int, events: list[dict]) -> int:
         for lead in made
     )
     if made:
-        # scored before routing, so that rules on the score see it
+        # scored before routing, so that rules on the score see it; the predicted chance
+        # from the latest stored model, so a new lead has it from the start
+        from pacer.leads.predictive import score_arrivals
         from pacer.leads.scoring import score_leads  # scoring moves stages through here
 
+        score_arrivals(workspace, [lead.pk for lead in made])
         now = clock.now()
         if score_leads(workspace, made, now):
             made = list(Lead.objects.filter(pk__in=[lead.pk for lead in made]).order_by("pk"))

@@ -118,6 +118,7 @@ def fit_workspace(
             reliability=[vars(b) for b in model.reliability],
             rule_auc=rule_auc,
             lift=lift,
+            model=model.to_dict(),
         )
         run.scored = score_leads(workspace, model, predicted)
         run.save(update_fields=["scored"])
@@ -292,6 +293,34 @@ def reasons_text(reasons: list[dict], names: ReasonNames) -> str:
 
 def latest_run(workspace: Workspace) -> LeadModelRun | None:
     return LeadModelRun.objects.filter(workspace=workspace).first()
+
+
+def stored_model(workspace: Workspace) -> LeadModel | None:
+    """The latest run's model read back from its stored form (``LeadModel.from_dict``,
+    no scikit-learn): none before the first fit, or when the latest run predates
+    keeping the model (the next refit keeps it)."""
+    run = latest_run(workspace)
+    if run is None or not run.model:
+        return None
+    return LeadModel.from_dict(run.model)
+
+
+def score_arrivals(workspace: Workspace, lead_ids: list[int]) -> int:
+    """Give new leads the latest stored model's prediction, version and reasons, as a
+    refit would: called where leads are made (``actions.record_leads``), so a lead
+    carries its score from the moment it exists. Only leads not yet scored by that
+    version are written, so a second call writes nothing. Returns how many were written
+    (none without a stored model: the leads stay "not scored yet")."""
+    model = stored_model(workspace)
+    if model is None or not lead_ids:
+        return 0
+    predicted = predict_leads(workspace, model, lead_ids)
+    for lead_id, (p, why) in sorted(predicted.items()):
+        # a few leads a batch: one UPDATE each (no bulk table to set up)
+        Lead.objects.filter(workspace=workspace, pk=lead_id).update(
+            predicted=p, predicted_version=model.version, predicted_reasons=why
+        )
+    return len(predicted)
 
 
 def refit_due() -> int:

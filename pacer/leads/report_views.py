@@ -12,6 +12,7 @@ from pacer.leads import predictive, selectors
 from pacer.leads.report import CONVERSION_DAYS, WAITING_MINUTES, speed_report
 from pacer.leads.stages import stages
 from pacer.people.selectors import locations
+from pacer.teams.selectors import team_choices
 from pacer.web import formats
 from pacer.web.filters import Choice, DateRange, FilterBar
 from pacer.web.tables import Column, Table
@@ -167,9 +168,10 @@ def speed_to_lead(request):
         "o-",
         "speed-owners",
     )
+    team_names = dict(team_choices(request.workspace))
     by_team = _figures_table(
         request,
-        {team or "No team": f for team, f in result.by_team.items()},
+        {_team_name(team, team_names): f for team, f in result.by_team.items()},
         "Team",
         "t-",
         "speed-teams",
@@ -332,3 +334,11 @@ def _model_check(request) -> dict:
         html_id="lead-model-lift",
     )
     return {"run": run, "lift": table}
+
+
+def _team_name(key: str, names: dict[str, str]) -> str:
+    """An agent's team as people read it: the name of the team with that key (Teams),
+    else the key in words ("front-desk": "Front desk"); "No team" without one."""
+    if not key:
+        return "No team"
+    return names.get(key) or key.replace("-", " ").replace("_", " ").capitalize()

@@ -13,7 +13,7 @@ from pacer.core import clock
 from pacer.core.channels import CHANNELS
 from pacer.core.permissions import page
 from pacer.leads import selectors, sla, staff
-from pacer.leads.hours import hours_of
+from pacer.leads.hours import hours_of, local_time
 from pacer.leads.models import CallOutcome
 from pacer.leads.predictive import ReasonNames, reasons_text
 from pacer.leads.stages import stages
@@ -235,7 +235,9 @@ def inbox_context(
         "location": "" if location == "" else (location or "none"),
         "location_name": "" if location == "" else names.get(location, "No location"),
         "notices": selectors.unread_notices(request.workspace, request.user.pk),
-        "tasks": selectors.open_tasks(request.workspace, request.user.pk),
+        "tasks": _with_due_text(
+            request.workspace, selectors.open_tasks(request.workspace, request.user.pk)
+        ),
         "away": away,
         "late": late,
         "overdue_count": counted.total,
@@ -409,3 +411,15 @@ def location_queues(request):
         html_id="lead-away",
     )
     return render(request, "leads/queues.html", {"table": table, "away": away})
+
+
+def _with_due_text(workspace, tasks: list) -> list:
+    """The tasks, each with ``due_text``: its due time in its lead's location's zone, as
+    the leads pages write times ("Sat 5 Dec 10:00 UTC")."""
+    zones: dict = {}
+    for task in tasks:
+        location = task.lead.location_id
+        if location not in zones:
+            zones[location] = hours_of(workspace, location).zone
+        task.due_text = local_time(task.due_at, zones[location])
+    return tasks

@@ -142,4 +142,4 @@ def test_the_speed_report_per_owner_and_team(workspace, desk, clock_at, monkeypa
     client.force_login(ann)
     html = client.get("/leads/speed/").content.decode()
     assert 'id="speed-owners"' in html and 'id="speed-teams"' in html
-    assert "north-desk" in html and "33.3%" in html
+    assert "North desk" in html and "north-desk" not in html and "33.3%" in html

@@ -381,6 +381,9 @@ class LeadModelRun(models.Model):
     # conversion in each tenth of the holdout, best-scored first, over the holdout's rate:
     # {"predictive": [10 numbers], "rule": [10 numbers, or none without rules]}
     lift = models.JSONField(default=dict, blank=True)
+    # the fitted model as data (``LeadModel.to_dict``: encoder columns, calibration
+    # folds, reasons' coefficients), never pickled; empty on runs made before it was kept
+    model = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-fitted_at", "-id"]
