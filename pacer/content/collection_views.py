@@ -1,4 +1,5 @@
-"""A collection's own forms: rename it, take an asset out of it (from its page or the
+"""A collection's own forms: rename it, put an asset in (found by the page's search),
+take an asset out of it (from its page or the
 asset's), and delete it (``collection_actions`` says what that does). A refused form
 comes back on the collection's page (422) with the reason at its field."""
 
@@ -7,7 +8,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from pacer.content import collection_actions, selectors
+from pacer.content import assets, collection_actions, selectors
 from pacer.content.share_views import _collection, _collection_page
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import page
@@ -23,6 +24,24 @@ def collection_rename(request, collection_id: int):
     except ValidationFailed as error:
         return _collection_page(request, collection, edit=("rename", typed, error.errors))
     messages.success(request, f"Renamed “{renamed.name}”.")
+    return HttpResponseRedirect(reverse("collection", args=[collection.pk]))
+
+
+@require_POST
+@page("assets.manage")
+def collection_add(request, collection_id: int):
+    """Put the asset named by ``asset`` (an id, from the page's asset search) in it."""
+    collection = _collection(request, collection_id)
+    chosen = request.POST.get("asset", "")
+    is_id = chosen.isdecimal() and len(chosen) <= 18
+    asset = selectors.asset(request.workspace, int(chosen)) if is_id else None
+    try:
+        if asset is None:
+            raise ValidationFailed({"asset": "no such asset in this workspace"})
+        assets.collect(collection, asset, actor=request.user)
+    except ValidationFailed as error:
+        return _collection_page(request, collection, edit=("add", {}, error.errors))
+    messages.success(request, f"“{asset.name}” added to “{collection.name}”.")
     return HttpResponseRedirect(reverse("collection", args=[collection.pk]))
 
 

@@ -57,6 +57,8 @@ def _collection_page(request, collection, *, new_link=None, new_url=None, refuse
         "rename_errors": edit_errors if which == "rename" else {},
         "remove_errors": edit_errors if which == "remove" else {},
         "delete_errors": edit_errors if which == "delete" else {},
+        "add_errors": edit_errors if which == "add" else {},
+        **_candidates(request, collection),
         "deletion": collection_actions.deletion(collection),
         **share_context(
             request,
@@ -70,6 +72,17 @@ def _collection_page(request, collection, *, new_link=None, new_url=None, refuse
     }
     status = 422 if refused or edit else 200
     return render(request, "content/collection.html", context, status=status)
+
+
+def _candidates(request, collection) -> dict:
+    """The collection page's asset search (``?find=``, for ``assets.manage``): the first
+    10 matching assets not in it yet, by name, each with an Add button."""
+    find = request.GET.get("find", "").strip()[:200]
+    found = []
+    if find and allows(request.role, "assets.manage"):
+        rows = selectors.assets(request.workspace, search=find).exclude(collections=collection)
+        found = list(rows.order_by("name", "pk")[:10])
+    return {"find": find, "candidates": found}
 
 
 def share_context(request, links, *, form, errors, action, channels_url, new=(None, None)):

@@ -86,6 +86,11 @@ urlpatterns = [
         name="collection-rename",
     ),
     path(
+        "assets/collections/<int:collection_id>/add/",
+        collection_views.collection_add,
+        name="collection-add",
+    ),
+    path(
         "assets/collections/<int:collection_id>/remove/<int:asset_id>/",
         collection_views.collection_remove,
         name="collection-remove",

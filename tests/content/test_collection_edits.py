@@ -210,3 +210,30 @@ def test_refused_api_writes_name_the_field_and_write_nothing(workspace, team, ki
         "or take its assets out"
     )
     assert _state() == before
+
+
+def test_adding_assets_from_the_collections_page_by_search(workspace, team, kit):
+    winter, beach, sun = kit["winter"], kit["beach"], kit["sun"]
+    client = _client(team["editor"])
+    assets.collect(winter, sun)
+    page = client.get(f"/assets/collections/{winter.pk}/?find=beach").content.decode()
+    assert f'<input type="hidden" name="asset" value="{beach.pk}">' in page
+    assert f'name="asset" value="{sun.pk}"' not in page  # already in it
+    none = client.get(f"/assets/collections/{winter.pk}/?find=sun").content.decode()
+    assert "No asset outside this collection matches “sun”." in none
+    response = client.post(f"/assets/collections/{winter.pk}/add/", {"asset": beach.pk})
+    assert response["Location"] == f"/assets/collections/{winter.pk}/"
+    assert sorted(winter.assets.values_list("name", flat=True)) == ["Beach", "Sun"]
+    before = _state()
+    other = core.create_workspace("Other", slug="other")
+    theirs = assets.upload_asset(other, name="Theirs", filename="t.png", data=png(8, 6))
+    for typed in (str(theirs.pk), "x", "", "9" * 30):
+        refused = client.post(f"/assets/collections/{winter.pk}/add/", {"asset": typed})
+        assert refused.status_code == 422, typed
+        assert "asset: no such asset in this workspace" in refused.content.decode()
+    assert _state()[:4] == (before[0], before[1], before[2], before[3] + 1)  # theirs only
+    staff = _client(team["legal"])
+    assert "collection-find" not in staff.get(f"/assets/collections/{winter.pk}/").content.decode()
+    assert (
+        staff.post(f"/assets/collections/{winter.pk}/add/", {"asset": beach.pk}).status_code == 403
+    )
