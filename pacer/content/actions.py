@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from pacer.content import details, links, selectors
+from pacer.content import details, links, selectors, themes
 from pacer.content.models import (
     ApprovalStep,
     CalendarFeed,
@@ -539,22 +539,13 @@ def reschedule(item: ContentItem, when, *, actor=None) -> ContentItem:
 
 @transaction.atomic
 def create_theme(workspace: Workspace, *, name, starts_on, ends_on, actor=None) -> Theme:
-    """A theme or season over inclusive days."""
+    """A theme or season over inclusive days (checked as ``themes.checked``)."""
     errors: dict[str, str] = {}
-    name = _text(errors, "name", name, 200, required=True)
-    days = {}
-    for field, value in (("starts_on", starts_on), ("ends_on", ends_on)):
-        try:
-            days[field] = value if isinstance(value, date) else date.fromisoformat(str(value))
-            if not FIRST_DAY <= days[field] <= LAST_DAY:
-                errors[field] = f"must be between {FIRST_DAY} and {LAST_DAY}"
-        except ValueError:
-            errors[field] = "must be a date (YYYY-MM-DD)"
-    if not errors and days["ends_on"] < days["starts_on"]:
-        errors["ends_on"] = "must not be before the start"
+    values = themes.checked({"name": name, "starts_on": starts_on, "ends_on": ends_on}, errors)
+    themes.check_days(values.get("starts_on"), values.get("ends_on"), errors)
     if errors:
         raise ValidationFailed(errors)
-    theme = Theme.objects.create(workspace=workspace, name=name, **days)
+    theme = Theme.objects.create(workspace=workspace, **values)
     audit.record(workspace, "content.theme", theme, actor=actor, after=audit.snapshot(theme))
     return theme
 

@@ -12,6 +12,8 @@ class ContentConfig(DomainConfig):
         ("/content/", "pacer.content.asset_api.router"),
         ("/content/", "pacer.content.partner_api.router"),
         ("/content/", "pacer.content.share_api.router"),
+        ("/content/", "pacer.content.theme_api.router"),
+        ("/content/", "pacer.content.collection_api.router"),
     )
     loops = (
         Loop("content-asset-expiry", "pacer.content.tasks.expire_assets", 300),

@@ -269,6 +269,7 @@ def themes(request):
     calendar at the new theme's first day; refused, this page again with the reasons at
     the fields and what was typed kept)."""
     theme_form, theme_errors, status = {}, {}, 200
+    can_edit = allows(request.role, "content.edit")
     if request.method == "POST":
         check(request.role, "content.edit")
         theme_form = {name: request.POST.get(name, "") for name in THEME_FIELDS}
@@ -295,6 +296,18 @@ def themes(request):
             ),
             Column("starts_on", "Starts", format="date", sortable=True),
             Column("ends_on", "Ends", format="date", sortable=True),
+            *(
+                [
+                    Column(
+                        "pk",
+                        "Edit",
+                        text=lambda r: "Edit",
+                        href=lambda r: reverse("content-theme-edit", args=[r["pk"]]),
+                    )
+                ]
+                if can_edit
+                else []
+            ),
         ],
         default_sort="-starts_on",
         caption="Themes and seasons",
@@ -304,7 +317,7 @@ def themes(request):
     )
     context = {
         "table": table,
-        "can_edit": allows(request.role, "content.edit"),
+        "can_edit": can_edit,
         "theme_form": theme_form,
         "theme_errors": theme_errors,
     }

@@ -10,7 +10,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from pacer.content import assets, partners, selectors, share_links, share_refusals
+from pacer.content import (
+    assets,
+    collection_actions,
+    partners,
+    selectors,
+    share_links,
+    share_refusals,
+)
 from pacer.content.models import ShareLink
 from pacer.content.storage import storage
 from pacer.core import clock
@@ -31,11 +38,14 @@ def collection_detail(request, collection_id: int):
     return _collection_page(request, _collection(request, collection_id))
 
 
-def _collection_page(request, collection, *, new_link=None, new_url=None, refused=None):
+def _collection_page(request, collection, *, new_link=None, new_url=None, refused=None, edit=None):
     """A collection, its members and its share links. A link's address is shown once,
     right after it is made (only its digest is kept). ``refused``: (the share form as
-    typed, its errors) when a link was refused (422, the form shown again)."""
+    typed, its errors) when a link was refused (422, the form shown again); ``edit``:
+    (``rename``, ``remove`` or ``delete``, the form as typed, its errors) when one of
+    ``collection_views``' forms was (422)."""
     form, errors = refused or ({"days": "30"}, {})
+    which, edit_form, edit_errors = edit or ("", {"name": collection.name}, {})
     refusals = share_refusals.recent_refusals(collection)
     for refusal in refusals:
         refusal.channel_name = CHANNELS.get(refusal.channel, refusal.channel)
@@ -43,6 +53,13 @@ def _collection_page(request, collection, *, new_link=None, new_url=None, refuse
         "collection": collection,
         "members": collection.assets.order_by("name"),
         "refusals": refusals,
+        "rename_form": edit_form if which in ("", "rename") else {"name": collection.name},
+        "rename_errors": edit_errors if which == "rename" else {},
+        "remove_errors": edit_errors if which == "remove" else {},
+        "delete_errors": edit_errors if which == "delete" else {},
+        "add_errors": edit_errors if which == "add" else {},
+        **_candidates(request, collection),
+        "deletion": collection_actions.deletion(collection),
         **share_context(
             request,
             share_links.links(request.workspace).filter(collection=collection),
@@ -53,7 +70,19 @@ def _collection_page(request, collection, *, new_link=None, new_url=None, refuse
             new=(new_link, new_url),
         ),
     }
-    return render(request, "content/collection.html", context, status=422 if refused else 200)
+    status = 422 if refused or edit else 200
+    return render(request, "content/collection.html", context, status=status)
+
+
+def _candidates(request, collection) -> dict:
+    """The collection page's asset search (``?find=``, for ``assets.manage``): the first
+    10 matching assets not in it yet, by name, each with an Add button."""
+    find = request.GET.get("find", "").strip()[:200]
+    found = []
+    if find and allows(request.role, "assets.manage"):
+        rows = selectors.assets(request.workspace, search=find).exclude(collections=collection)
+        found = list(rows.order_by("name", "pk")[:10])
+    return {"find": find, "candidates": found}
 
 
 def share_context(request, links, *, form, errors, action, channels_url, new=(None, None)):

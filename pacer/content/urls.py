@@ -3,9 +3,11 @@ from django.urls import path
 from pacer.content import (
     asset_views,
     calendar_views,
+    collection_views,
     flag_views,
     partner_views,
     share_views,
+    theme_views,
     views,
     workflow_views,
 )
@@ -32,6 +34,12 @@ urlpatterns = [
         name="content-calendar-move",
     ),
     path("content/themes/", calendar_views.themes, name="content-theme"),
+    path("content/themes/<int:theme_id>/edit/", theme_views.theme_edit, name="content-theme-edit"),
+    path(
+        "content/themes/<int:theme_id>/delete/",
+        theme_views.theme_delete,
+        name="content-theme-delete",
+    ),
     path("content/feeds/", calendar_views.feeds, name="content-feeds"),
     path("content/feeds/<str:token>.ics", calendar_views.ical_feed, name="content-ical"),
     path("assets/", asset_views.asset_list, name="asset-list"),
@@ -71,6 +79,26 @@ urlpatterns = [
         "assets/collections/<int:collection_id>/",
         share_views.collection_detail,
         name="collection",
+    ),
+    path(
+        "assets/collections/<int:collection_id>/rename/",
+        collection_views.collection_rename,
+        name="collection-rename",
+    ),
+    path(
+        "assets/collections/<int:collection_id>/add/",
+        collection_views.collection_add,
+        name="collection-add",
+    ),
+    path(
+        "assets/collections/<int:collection_id>/remove/<int:asset_id>/",
+        collection_views.collection_remove,
+        name="collection-remove",
+    ),
+    path(
+        "assets/collections/<int:collection_id>/delete/",
+        collection_views.collection_delete,
+        name="collection-delete",
     ),
     path(
         "assets/collections/<int:collection_id>/share/",

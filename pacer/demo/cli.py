@@ -125,7 +125,7 @@ def _simulate(args: argparse.Namespace) -> int:
     except ValidationFailed as error:
         return fail(error)
     last_day = date.fromisoformat(business.config.start) + timedelta(weeks=config.weeks, days=-1)
-    content = load_content(workspace, last_day)
+    content = load_content(workspace, last_day, partner_password=DEMO_PASSWORD)
     print(f"events: {counts}; ground truth: {truth_path}")
     print(
         f"plan: {plan['nodes']} nodes, {plan['lines']} budget lines, {plan['orders']} orders, "
@@ -219,6 +219,7 @@ def demo(args: argparse.Namespace) -> int:
     else:
         print(f"Pacer demo is running at http://{args.host}:{args.port}/")
     print(f"  log in as '{DEMO_USER}' with password '{DEMO_PASSWORD}'")
+    print(f"  the partner portal: log in as 'partner' with password '{DEMO_PASSWORD}'")
     key = ApiKey.objects.filter(workspace=workspace, kind="write").first()
     print(
         f"  {event_count(workspace.pk):,} events in workspace '{workspace.name}'; write key "

@@ -1,14 +1,16 @@
 """The demo's content: a quarter of calendar around the simulated business's last day,
 with seasonal themes, items in every editorial state (moved there through the workflow,
 approvals included) and assets whose rights end during the period (the expiry loop runs
-once, so some are withdrawn and some alerted)."""
+once, so some are withdrawn and some alerted); a partner agency with both collections
+shared on its portal (some of their assets' rights end during the period) and an
+expiring share link made for it."""
 
 import io
 from datetime import UTC, date, datetime, time, timedelta
 
 from PIL import Image
 
-from pacer.content import actions, assets, selectors, withdrawal
+from pacer.content import actions, assets, partners, selectors, withdrawal
 from pacer.core.models import Workspace
 from pacer.core.selectors import members
 
@@ -106,6 +108,15 @@ ASSETS = (
 )
 # collections of those assets (by index), as a team gathers them to share
 COLLECTIONS = {"Brand kit": (4, 6, 7), "Social images": (2, 3, 5)}
+# a partner agency that prints and lists for the franchise locations, with a login
+PARTNER = {
+    "name": "Bright Signs agency",
+    "key": "bright-signs",
+    "territory": "US",
+    "channels": ["print", "local_partner", "paid_social"],
+    "contacts": [{"name": "Robin Ortiz", "email": "robin@bright-signs.demo.pacer.test"}],
+}
+PARTNER_LOGIN = "partner"
 
 
 def _image(index: int) -> bytes:
@@ -114,11 +125,12 @@ def _image(index: int) -> bytes:
     return buffer.getvalue()
 
 
-def load_content(workspace: Workspace, today: date) -> dict:
-    """Themes, 42 items, 8 assets and two collections of them; does nothing when the
-    workspace has content."""
+def load_content(workspace: Workspace, today: date, *, partner_password: str = "") -> dict:
+    """Themes, 42 items, 8 assets, two collections of them shared with a partner (and a
+    share link for it expiring in 14 days); with ``partner_password``, the partner's login
+    ``partner``. Does nothing when the workspace has content."""
     if selectors.items(workspace).exists():
-        return {"items": 0, "assets": 0, "notices": 0}
+        return {"items": 0, "assets": 0, "notices": 0, "partners": 0}
     people = [m.user for m in members(workspace)][:2]
     plan = [
         {"name": name, "reviewer": u.pk}
@@ -188,9 +200,37 @@ def load_content(workspace: Workspace, today: date) -> dict:
             owner=people[0] if people else None,
         )
         uploaded.append(asset)
+    collections = []
     for name, chosen in COLLECTIONS.items():
         collection = assets.create_collection(workspace, name)
         for index in chosen:
             assets.collect(collection, uploaded[index])
+        collections.append(collection)
+    _partner(workspace, collections, partner_password)
     notices = withdrawal.expire_assets(today)
-    return {"items": made, "assets": len(rights_ends), "notices": notices}
+    return {"items": made, "assets": len(rights_ends), "notices": notices, "partners": 1}
+
+
+def _partner(workspace: Workspace, collections: list, password: str) -> None:
+    """The partner agency: every collection on its portal (medium and original), a share
+    link to the social images for print, expiring in 14 days; its login if a password is
+    given."""
+    agency = partners.create_partner(workspace, **PARTNER)
+    for collection in collections:
+        partners.share(agency, collection, renditions=["medium", "original"])
+    assets.share_collection(
+        collections[-1],
+        label="Bright Signs: print run",
+        days=14,
+        can_download=True,
+        renditions=["medium", "original"],
+        partner=agency,
+        channels=["print"],
+    )
+    if password:
+        partners.add_login(
+            agency,
+            username=PARTNER_LOGIN,
+            email="partner@bright-signs.demo.pacer.test",
+            password=password,
+        )
