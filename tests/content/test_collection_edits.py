@@ -65,7 +65,7 @@ def test_renaming_on_the_page(workspace, team, kit):
     assert taken.status_code == 422
     page = taken.content.decode()
     assert (
-        '<a href="#field-rename-name">name: &#x27;Winter kit&#x27; is already a collection</a>'
+        '<a href="#field-rename-name">Name: &#x27;Winter kit&#x27; is already a collection</a>'
         in page
     )
     assert 'id="field-rename-name" name="name" type="text" value="Winter kit"' in page
@@ -94,7 +94,7 @@ def test_taking_an_asset_out_from_the_collection_and_from_the_asset(workspace, t
     before = _state()
     again = client.post(f"/assets/collections/{summer.pk}/remove/{sun.pk}/", {"back": "asset"})
     assert again.status_code == 422
-    assert "asset: Sun is not in Summer kit" in again.content.decode()
+    assert "Asset: Sun is not in Summer kit" in again.content.decode()
     assert _state() == before
 
 
@@ -129,7 +129,7 @@ def test_a_collection_with_a_share_link_is_kept(workspace, team, kit):
     before = _state()
     refused = client.post(f"/assets/collections/{summer.pk}/delete/")
     assert refused.status_code == 422
-    assert "collection: it has 1 share link (with their downloads)" in refused.content.decode()
+    assert "Collection: it has 1 share link (with their downloads)" in refused.content.decode()
     assert _state() == before and ShareLink.objects.count() == 1
 
 
@@ -230,7 +230,7 @@ def test_adding_assets_from_the_collections_page_by_search(workspace, team, kit)
     for typed in (str(theirs.pk), "x", "", "9" * 30):
         refused = client.post(f"/assets/collections/{winter.pk}/add/", {"asset": typed})
         assert refused.status_code == 422, typed
-        assert "asset: no such asset in this workspace" in refused.content.decode()
+        assert "Asset: no such asset in this workspace" in refused.content.decode()
     assert _state()[:4] == (before[0], before[1], before[2], before[3] + 1)  # theirs only
     staff = _client(team["legal"])
     assert "collection-find" not in staff.get(f"/assets/collections/{winter.pk}/").content.decode()
