@@ -66,6 +66,7 @@ def test_locations_are_upserted_and_saved_only_in_their_own_workspace(workspace,
 
 def test_products_take_a_default_cost_and_names_and_are_updated_by_sku(workspace, admin):
     upsert_products(workspace, [{"sku": "S", "price": "5", "name": "Soap", "category": "Bath"}])
+    assert set(Product.objects.values_list("name", "category")) == {("Soap", "Bath")}
     (product,) = upsert_products(workspace, [{"sku": "S", "price": "6.5"}], actor=admin)
     stored = Product.objects.get()
     assert stored.pk == product.pk
