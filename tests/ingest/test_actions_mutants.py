@@ -8,7 +8,7 @@ import pytest
 from pacer.core import actions as core_actions
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import AuditEntry
-from pacer.ingest.actions import accept, discard, reprocess, set_allowed_origins
+from pacer.ingest.actions import accept, discard, ingest, reprocess, set_allowed_origins
 from pacer.ingest.models import Event
 from pacer.ingest.processing import process_pending
 from pacer.people.models import Product
@@ -118,3 +118,20 @@ def test_identify_group_and_alias_store_their_own_fields_as_properties(workspace
         "g": {"groupId": "g1", "traits": {"n": 2}},
         "a": {"previousId": "anon"},
     }
+
+
+def test_all_or_nothing_stores_every_message_when_none_is_refused(workspace):
+    pages = [{"type": "page", "messageId": f"p{i}", "userId": "u"} for i in range(2)]
+    results = accept(workspace, pages, received_at=AT, all_or_nothing=True)
+    assert [(r.message_id, r.status, r.error) for r in results] == [
+        ("p0", "accepted", ""),
+        ("p1", "accepted", ""),
+    ]
+    assert sorted(Event.objects.values_list("message_id", flat=True)) == ["p0", "p1"]
+
+
+def test_ingest_accepts_and_processes_at_once(workspace):
+    results = ingest(workspace, [{"type": "page", "messageId": "p", "userId": "u"}], received_at=AT)
+    assert [r.status for r in results] == ["accepted"]
+    event = Event.objects.get()
+    assert (event.message_id, event.pending) == ("p", False) and event.contact_id is not None
