@@ -11,6 +11,7 @@ from pacer.core.models import AuditEntry
 from pacer.ingest.actions import accept, discard, ingest, reprocess, set_allowed_origins
 from pacer.ingest.models import Event
 from pacer.ingest.processing import process_pending
+from pacer.people.commerce import MAX_AMOUNT
 from pacer.people.models import Product
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ AT = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
 
 def _held(workspace) -> Event:
     """A quarantined order (its cost, from the catalogue, overflows)."""
-    Product.objects.create(workspace=workspace, sku="yacht", unit_cost=10**12 - 1)
+    Product.objects.create(workspace=workspace, sku="yacht", unit_cost=MAX_AMOUNT)
     order = {
         "type": "track",
         "messageId": "yachts",
