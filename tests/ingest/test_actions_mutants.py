@@ -136,3 +136,10 @@ def test_ingest_accepts_and_processes_at_once(workspace):
     assert [r.status for r in results] == ["accepted"]
     event = Event.objects.get()
     assert (event.message_id, event.pending) == ("p", False) and event.contact_id is not None
+
+
+def test_a_long_utm_medium_is_cut_to_its_100_character_column(workspace):
+    url = "https://shop.test/?utm_source=s&utm_medium=" + "m" * 150
+    page = {"type": "page", "messageId": "p", "userId": "u", "properties": {"url": url}}
+    assert accept(workspace, [page], received_at=AT)[0].status == "accepted"
+    assert Event.objects.get().utm_medium == "m" * 100
