@@ -57,7 +57,7 @@ def test_404_for_an_unknown_thing_path_and_405_for_an_unknown_method(api):
     }
     # unknown paths answer the same shape without a token
     assert error(Client().post("/api/nope"), 404) == {"path": "no API operation at /api/nope"}
-    deleted = api.client.delete("/api/planning/campaigns", **api.headers())
+    deleted = api.delete("planning/campaigns")
     assert error(deleted, 405) == {"method": "DELETE is not allowed here; use GET, POST"}
     assert deleted["Allow"] == "GET, POST"
 

@@ -1,8 +1,6 @@
 """The variance alert thresholds over the REST API: read, set all three (audited),
 refused by field with nothing changed, and only approvers may set them."""
 
-import json
-
 import pytest
 
 from pacer.core import actions as core_actions
@@ -16,9 +14,7 @@ PATH = "plans/alerts/thresholds"
 
 
 def put(api, body):
-    return api.client.put(
-        f"/api/{PATH}", json.dumps(body), content_type="application/json", **api.headers()
-    )
+    return api.put(PATH, body)
 
 
 def stored(workspace) -> tuple:

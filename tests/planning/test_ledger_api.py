@@ -37,25 +37,18 @@ def analyst(workspace):
     return ApiClient(workspace, user)
 
 
-def send(api, method, path, body=None):
-    call = getattr(api.client, method)
-    if body is None:
-        return call(f"/api/{path}", **api.headers())
-    return call(f"/api/{path}", body, content_type="application/json", **api.headers())
-
-
 def audits(action: str) -> int:
     return AuditEntry.objects.filter(action=action).count()
 
 
 def test_a_node_is_refused_naming_everything_it_has(api, plan):
     nodes = PlanNode.objects.count()
-    answer = send(api, "delete", f"plans/nodes/{plan['root'].pk}")
+    answer = api.delete(f"plans/nodes/{plan['root'].pk}")
     assert answer.status_code == 422
     assert answer.json()["errors"] == {
         "node": "has 2 child nodes: move or delete the child nodes first"
     }
-    answer = send(api, "delete", f"plans/nodes/{plan['leaf'].pk}")
+    answer = api.delete(f"plans/nodes/{plan['leaf'].pk}")
     assert answer.json()["errors"] == {
         "node": "has 2 budget lines, 1 purchase order and spend (2 lines of its campaign "
         "'spring-social'): the orders' lines are kept for them, so the node is too"
@@ -69,17 +62,17 @@ def test_a_node_with_spend_only_is_kept_and_one_with_nothing_is_deleted(api, wor
                               "amount": "0.01"}])  # fmt: skip
     values = {"kind": "campaign", "name": "Spent", "fiscal_year": 2026}
     spent = create_node(workspace, {**values, "campaign": "autumn"}, parent_id=None)
-    answer = send(api, "delete", f"plans/nodes/{spent.pk}")
+    answer = api.delete(f"plans/nodes/{spent.pk}")
     assert answer.status_code == 422
     assert answer.json()["errors"] == {
         "node": "has spend (1 line of its campaign 'autumn'): unlink the campaign first"
     }
     empty = create_node(workspace, {**values, "name": "Empty"}, parent_id=plan["brand"].pk)
-    assert send(api, "delete", f"plans/nodes/{empty.pk}").status_code == 204
+    assert api.delete(f"plans/nodes/{empty.pk}").status_code == 204
     assert not PlanNode.objects.filter(pk=empty.pk).exists()
     entry = AuditEntry.objects.get(action="plan_node.delete")
     assert (entry.object_id, entry.before["name"]) == (str(empty.pk), "Empty")
-    assert send(api, "delete", f"plans/nodes/{empty.pk}").json()["errors"] == {
+    assert api.delete(f"plans/nodes/{empty.pk}").json()["errors"] == {
         "node_id": "no such node in this workspace"
     }
 
@@ -88,7 +81,7 @@ def test_deleting_a_node_needs_plans_manage(workspace, plan, analyst):
     empty = create_node(
         workspace, {"kind": "plan", "name": "Spare", "fiscal_year": 2026}, parent_id=None
     )
-    assert send(analyst, "delete", f"plans/nodes/{empty.pk}").status_code == 403
+    assert analyst.delete(f"plans/nodes/{empty.pk}").status_code == 403
     assert PlanNode.objects.filter(pk=empty.pk).exists()
 
 
@@ -107,7 +100,7 @@ VENDOR = {
 
 def test_a_vendor_is_changed_and_audited(api, plan):
     vendor = plan["vendor"]
-    answer = send(api, "put", f"plans/vendors/{vendor.pk}", VENDOR)
+    answer = api.put(f"plans/vendors/{vendor.pk}", VENDOR)
     assert answer.status_code == 200
     assert answer.json() == {**VENDOR, "id": vendor.pk}
     vendor.refresh_from_db()
@@ -121,23 +114,23 @@ def test_a_vendor_is_changed_and_audited(api, plan):
 def test_a_vendor_change_is_refused_at_the_field_and_nothing_changes(api, workspace, plan, analyst):
     vendor = plan["vendor"]
     Vendor.objects.create(workspace=workspace, name="Taken", kind="agency")
-    answer = send(api, "put", f"plans/vendors/{vendor.pk}", {**VENDOR, "name": "Taken"})
+    answer = api.put(f"plans/vendors/{vendor.pk}", {**VENDOR, "name": "Taken"})
     assert answer.status_code == 422
     assert answer.json()["errors"] == {"name": "a vendor named 'Taken' exists already"}
     backwards = {**VENDOR, "contract_ends": "2026-12-31"}
-    answer = send(api, "put", f"plans/vendors/{vendor.pk}", backwards)
+    answer = api.put(f"plans/vendors/{vendor.pk}", backwards)
     assert answer.status_code == 422 and "contract_ends" in answer.json()["errors"]
-    assert send(api, "put", "plans/vendors/999999", VENDOR).json()["errors"] == {
+    assert api.put("plans/vendors/999999", VENDOR).json()["errors"] == {
         "vendor_id": "no such vendor in this workspace"
     }
-    assert send(analyst, "put", f"plans/vendors/{vendor.pk}", VENDOR).status_code == 403
+    assert analyst.put(f"plans/vendors/{vendor.pk}", VENDOR).status_code == 403
     vendor.refresh_from_db()
     assert (vendor.name, vendor.kind, audits("vendor.update")) == ("Northwind Social", "agency", 0)
 
 
 def test_closing_an_order_releases_what_was_not_invoiced(api, plan):
     order = plan["order"]  # 9,000 on a line of 12,000 + 2,500 pending; 4,000 invoiced
-    answer = send(api, "post", f"plans/orders/{order.pk}/close")
+    answer = api.post(f"plans/orders/{order.pk}/close")
     assert answer.status_code == 200
     body = answer.json()
     assert (body["status"], body["invoiced"], body["commits"]) == ("closed", "4000.00", "4000.00")
@@ -145,7 +138,7 @@ def test_closing_an_order_releases_what_was_not_invoiced(api, plan):
     order.refresh_from_db()
     assert order.status == "closed"
     assert AuditEntry.objects.get(action="purchase_order.status").after == {"status": "closed"}
-    again = send(api, "post", f"plans/orders/{order.pk}/close")
+    again = api.post(f"plans/orders/{order.pk}/close")
     assert again.status_code == 422
     assert again.json()["errors"] == {"status": "the order is closed already"}
     invoice = {"order": order.pk, "number": "late", "invoiced_on": "2026-04-02", "amount": "1"}
@@ -155,7 +148,7 @@ def test_closing_an_order_releases_what_was_not_invoiced(api, plan):
 
 def test_an_invoiced_order_is_not_cancelled_an_uninvoiced_one_is(api, workspace, plan, analyst):
     order = plan["order"]
-    answer = send(api, "post", f"plans/orders/{order.pk}/cancel")
+    answer = api.post(f"plans/orders/{order.pk}/cancel")
     assert answer.status_code == 422
     assert answer.json()["errors"] == {"status": "an invoiced order is closed, not cancelled"}
     order.refresh_from_db()
@@ -165,13 +158,13 @@ def test_an_invoiced_order_is_not_cancelled_an_uninvoiced_one_is(api, workspace,
         {"number": "PO-2", "vendor": plan["vendor"].pk, "line": order.line_id,
          "issued_on": date(2026, 2, 21), "amount": "1000.50"},
     )  # fmt: skip
-    assert send(analyst, "post", f"plans/orders/{fresh.pk}/cancel").status_code == 403
-    answer = send(api, "post", f"plans/orders/{fresh.pk}/cancel")
+    assert analyst.post(f"plans/orders/{fresh.pk}/cancel").status_code == 403
+    answer = api.post(f"plans/orders/{fresh.pk}/cancel")
     assert answer.status_code == 200
     body = answer.json()
     assert (body["status"], body["invoiced"], body["commits"]) == ("cancelled", "0.00", "0.00")
     assert body["line_free"] == "3000.00"  # 12,000 less the open 9,000
-    assert send(api, "post", "plans/orders/999999/cancel").status_code == 404
+    assert api.post("plans/orders/999999/cancel").status_code == 404
 
 
 def test_invoices_are_listed_by_vendor_order_and_month_and_paged(api, workspace, plan, analyst):
@@ -210,11 +203,11 @@ def test_closing_or_cancelling_another_workspaces_order_finds_nothing(api, plan)
     other = Workspace.objects.create(name="Other", slug="other-orders")
     theirs = build_plan(other)
     for verb in ("close", "cancel"):
-        answer = send(api, "post", f"plans/orders/{theirs['order'].pk}/{verb}")
+        answer = api.post(f"plans/orders/{theirs['order'].pk}/{verb}")
         assert answer.status_code == 404
         assert answer.json()["errors"] == {"order_id": "no such purchase order in this workspace"}
     assert PurchaseOrder.objects.get(pk=theirs["order"].pk).status == "open"
-    assert send(api, "delete", f"plans/nodes/{theirs['brand'].pk}").status_code == 404
+    assert api.delete(f"plans/nodes/{theirs['brand'].pk}").status_code == 404
     assert api.get("plans/invoices").json()[0]["order"] == plan["order"].pk
     assert len(api.get("plans/invoices").json()) == 1
     assert Decimal(api.get("plans/invoices").json()[0]["amount"]) == Decimal(4000)

@@ -36,7 +36,7 @@ def plan(api, node, *rows):
 
 
 def delete(api, line_id):
-    return api.client.delete(f"/api/plans/lines/{line_id}", **api.headers())
+    return api.delete(f"plans/lines/{line_id}")
 
 
 def planned(workspace, node) -> Decimal:

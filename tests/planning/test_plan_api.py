@@ -1,7 +1,6 @@
 """Plans, budget lines, transfers, rates, vendors, orders and invoices over the REST API:
 exact money as decimal strings, idempotent lines, refusals by field, the approval gate."""
 
-import json
 from decimal import Decimal
 
 import pytest
@@ -23,12 +22,6 @@ def api(workspace, admin):
 def refused(response) -> dict:
     assert response.status_code == 422, response.content
     return response.json()["errors"]
-
-
-def put(api, path, body):
-    return api.client.put(
-        f"/api/{path}", json.dumps(body), content_type="application/json", **api.headers()
-    )
 
 
 def test_nodes_are_created_moved_and_listed_with_their_totals(api, workspace):
@@ -69,8 +62,7 @@ def test_nodes_are_created_moved_and_listed_with_their_totals(api, workspace):
     assert api.post(f"plans/nodes/{child['id']}/move", {"parent": None}).json()["depth"] == 0
     detail = api.get(f"plans/nodes/{child['id']}").json()
     assert detail["totals"]["planned"] == "1000.10" and "alerts" in detail
-    changed = put(
-        api,
+    changed = api.put(
         f"plans/nodes/{child['id']}",
         {"kind": "program", "name": "Brand 2", "fiscal_year": 2026},
     )
