@@ -44,6 +44,6 @@ def test_lines_are_folded_past_75_octets_times_are_utc_and_descriptions_are_each
     assert all(len(line) <= 75 for line in body.split(b"\r\n"))
     events = Calendar.from_ical(body).walk("VEVENT")
     assert [(str(e["SUMMARY"])[:1], str(e["DESCRIPTION"])) for e in events] == [
-        ("x", "Ad · idea · display · team brand"),
-        ("y", "Ad · idea · display"),
+        ("x", "Ad · Idea · display · team brand"),
+        ("y", "Ad · Idea · display"),
     ]

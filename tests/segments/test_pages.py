@@ -169,7 +169,7 @@ def test_a_refused_rule_is_shown_on_its_node_and_nothing_is_saved(browser_client
     )
     assert page.status_code == 422
     html = page.content.decode()
-    assert "definition.children[1].count: Input should be greater than or equal to 0" in html
+    assert "Definition › children › #2 › count: Input should be greater than or equal to 0" in html
     leaf = html[html.index('id="node-r.1"') :]
     assert "count: Input should be greater than or equal to 0" in leaf[: leaf.index("</div>")]
     assert not Segment.objects.exists()

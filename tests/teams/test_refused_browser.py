@@ -35,8 +35,8 @@ def test_refused_targets_and_ratings_show_the_reason_at_the_field(
         page.click("#ratings-form button[type=submit]")
         page.wait_for_selector("#ratings-file-error")
         reasons = page.inner_text("#ratings-file-error")
-        assert "file row 1, location: no location with code 'zz'" in reasons
-        assert "file row 1, rating: must be a number from 1 to 5" in reasons
+        assert "row 1, location: no location with code 'zz'" in reasons
+        assert "row 1, rating: must be a number from 1 to 5" in reasons
         found += _check(page, "teams-ratings-refused", width, problems)
         context.close()
     assert found == [], "\n".join(found)
