@@ -106,7 +106,7 @@ def test_every_change_to_the_feeds_items_gives_a_new_etag_and_body(workspace, fe
     if change == "reschedule":
         assert events["Post 1"][0] == datetime(2026, 3, 20, 9, tzinfo=UTC)
     elif change == "state":
-        assert events["Post 1"][1] == "Blog post · draft · team brand"
+        assert events["Post 1"][1] == "Blog post · Draft · team brand"
     elif change == "new":
         assert sorted(events) == ["Post 0", "Post 1", "Post 2", "Post 9"]
     else:

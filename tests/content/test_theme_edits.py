@@ -102,7 +102,7 @@ def test_a_refused_edit_comes_back_with_the_reasons_and_changes_nothing(workspac
     assert response.status_code == 422
     page = response.content.decode()
     assert '<div class="field-error" id="field-theme-name-error">' in page
-    assert '<a href="#field-theme-ends_on">ends_on: must not be before the start</a>' in page
+    assert '<a href="#field-theme-ends_on">Ends: must not be before the start</a>' in page
     assert 'id="field-theme-starts_on" name="starts_on" type="date" value="2026-09-01"' in page
     assert _state(theme.pk) == before
     response = _client(team["editor"]).post(
@@ -110,7 +110,7 @@ def test_a_refused_edit_comes_back_with_the_reasons_and_changes_nothing(workspac
         {"name": "Summer", "starts_on": "2026-02-30", "ends_on": "2026-08-01"},
     )
     assert response.status_code == 422
-    assert "starts_on: must be a date (YYYY-MM-DD)" in response.content.decode()
+    assert "Starts: must be a date (YYYY-MM-DD)" in response.content.decode()
     assert _state(theme.pk) == before
 
 

@@ -163,7 +163,7 @@ def test_the_rule_score_is_the_baseline_on_the_same_held_out_leads(
     page = client.get("/leads/funnel/").content.decode()
     assert f"<dd>{run.auc:.3f}</dd>" in page and f"<dd>{run.rule_auc:.3f}</dd>" in page
     assert 'id="lead-model-lift"' in page
-    assert show_model(Namespace(workspace=workspace.slug)) == 0
+    assert show_model(Namespace(workspace=workspace.slug, format="table")) == 0
     assert (
         f"AUC: predictive {run.auc:.3f}, rule score {run.rule_auc:.3f}" in capsys.readouterr().out
     )

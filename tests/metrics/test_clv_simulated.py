@@ -117,7 +117,7 @@ def test_clv_holdout_report_against_the_simulated_purchases(
     page = client.get(f"/analytics/clv/?as_of={end}&holdout_weeks=13").content.decode()
     assert 'id="chart-holdout"' in page and 'id="holdout"' in page
     bad = client.get(f"/analytics/clv/?as_of={end}&holdout_weeks=0").content.decode()
-    assert "holdout_weeks: must be between 1 and 104" in bad
+    assert "Holdout weeks: must be between 1 and 104" in bad
     _, token = actions.issue_api_key(workspace, "personal", "cli", user=admin)
     body = client.get(
         f"/api/analytics/clv/holdout?as_of={end}&weeks=13", HTTP_AUTHORIZATION=f"Bearer {token}"

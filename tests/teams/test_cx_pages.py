@@ -42,9 +42,9 @@ def test_a_refused_ratings_import_shows_the_reasons_under_the_file_field(workspa
     assert refused.status_code == 422
     page = refused.content.decode()
     under_field = page.split('id="ratings-file-error"')[1].split("</div>")[0]
-    assert "file row 2, location: no location with code &#x27;zz&#x27;" in under_field
-    assert "file row 2, rating: must be a number from 1 to 5" in under_field
-    assert "file row 2, date: must be a day as YYYY-MM-DD" in under_field
+    assert "row 2, location: no location with code &#x27;zz&#x27;" in under_field
+    assert "row 2, rating: must be a number from 1 to 5" in under_field
+    assert "row 2, date: must be a day as YYYY-MM-DD" in under_field
     assert 'href="#ratings-file"' in page  # the summary above the form links to the field
     assert 'id="ratings-file" name="file" type="file" value="" required aria-invalid' in page
     assert "correct the file and choose it again" in page
