@@ -314,8 +314,10 @@ def test_two_workers_running_the_task_at_once_send_each_ask_once(workspace, trac
         thread.join()
     # one read the 3 orders and claimed their 3 asks (6); the other found nothing to read
     # or claim, and settled nothing (0) or, if it ran after the claim's commit and before
-    # the first queued it, queued that claimed broadcast and settled its 3 asks (3)
-    assert sorted(done) in ([0, 6], [3, 6])
+    # the first settled them, settled some or all of them itself (1 to 3: asks are settled
+    # one by one, each by whichever worker updates it first)
+    fewer, more = sorted(done)
+    assert more == 6 and 0 <= fewer <= 3
     assert list(SurveyAsk.objects.values_list("status", flat=True)) == ["sent"] * 3
     assert Message.objects.count() == 3 and Broadcast.objects.count() == 1
     assert sorted(Message.objects.values_list("contact_id", flat=True)) == sorted(
