@@ -1,33 +1,13 @@
 """Teams over the REST API: exact answers, bounded inputs, refusals that write nothing."""
 
 import pytest
-from django.test import Client
 
-from pacer.core import actions as core
 from pacer.core.models import AuditEntry, Membership, Role
 from pacer.metrics.cube import refresh_cube
 from pacer.teams.models import KpiTarget, Team
 from pacer.warehouse.sync import sync
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def call(workspace):
-    tokens = {}
-    for role in (Role.MARKETER, Role.STAFF):
-        user = core.create_user(workspace, f"api-{role}", "long-password-1", role)
-        tokens[role] = core.issue_api_key(workspace, "personal", "t", user=user)[1]
-
-    def request(method, path, body=None, role=Role.MARKETER):
-        return getattr(Client(), method)(
-            "/api/teams/" + path.lstrip("/"),
-            body if body is not None else ({} if method != "get" else None),
-            content_type="application/json",
-            HTTP_AUTHORIZATION=f"Bearer {tokens[role]}",
-        )
-
-    return request
 
 
 def test_list_create_and_update_teams(workspace, call):

@@ -5,7 +5,7 @@ from django.test import Client
 
 from pacer.core import actions as core
 from pacer.core.roles import Role
-from pacer.work import actions
+from pacer.work import actions, labels
 from tests.leads.conftest import smtp_sink  # noqa: F401  (a real SMTP server)
 
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # a Wednesday
@@ -44,6 +44,12 @@ def ada(admin):
     return client
 
 
+@pytest.fixture
+def urgent(board):
+    """A red label 'Urgent' on the board."""
+    return labels.create_label(board, name="Urgent", colour="red", now=NOW)
+
+
 def column(board, name):
     return board.columns.get(name=name)
 
@@ -65,9 +71,7 @@ def smtp(settings, smtp_sink):  # noqa: F811  (the fixture imported above)
 def api(workspace, admin, client):
     """The REST API under ``/api/work`` as ada (an admin) with a personal token:
     ``api(method, path, body=None, multipart=False)``."""
-    from pacer.core import actions as core_actions
-
-    _, token = core_actions.issue_api_key(workspace, "personal", "test", user=admin)
+    _, token = core.issue_api_key(workspace, "personal", "test", user=admin)
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
     def call(method, path, body=None, multipart=False):

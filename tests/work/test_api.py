@@ -10,20 +10,6 @@ from pacer.work.models import Board, Card
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def api(workspace, admin, client):
-    _, token = core.issue_api_key(workspace, "personal", "test", user=admin)
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-
-    def call(method, path, body=None):
-        send = getattr(client, method)
-        if body is None:
-            return send(f"/api/work{path}", **headers)
-        return send(f"/api/work{path}", body, content_type="application/json", **headers)
-
-    return call
-
-
 BOARD = {
     "slug": "brand",
     "team": "brand",

@@ -22,11 +22,6 @@ def fixed_now(monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: NOW)
 
 
-@pytest.fixture
-def urgent(board):
-    return labels.create_label(board, name="Urgent", colour="red", now=NOW)
-
-
 def _marked_and_plain(board, urgent):
     marked = actions.create_card(board, title="Marked card", now=NOW)
     plain = actions.create_card(board, title="Plain card", now=NOW)

@@ -25,11 +25,6 @@ def fixed_now(monkeypatch):
 
 
 @pytest.fixture
-def urgent(board):
-    return labels.create_label(board, name="Urgent", colour="red", now=NOW)
-
-
-@pytest.fixture
 def card(board, urgent):
     """'Mine' in the backlog, labelled Urgent; Doing (limit 2) is full."""
     for title in ("a", "b"):

@@ -38,11 +38,6 @@ def staff(workspace):
     return client
 
 
-@pytest.fixture
-def urgent(board):
-    return labels.create_label(board, name="Urgent", colour="red", now=NOW)
-
-
 def _ledger():
     return (
         sorted(Label.objects.values_list("name", "colour")),

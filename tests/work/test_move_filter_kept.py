@@ -24,11 +24,6 @@ def fixed_now(monkeypatch):
 
 
 @pytest.fixture
-def urgent(board):
-    return labels.create_label(board, name="Urgent", colour="red", now=NOW)
-
-
-@pytest.fixture
 def marked(board, urgent):
     """'Marked card' (labelled Urgent) in the backlog beside 'Plain card'; Doing is full."""
     for title in ("a", "b"):
