@@ -188,10 +188,12 @@ def demo(args: argparse.Namespace) -> int:
     """Check the port, migrate, simulate a demo business (once), then run web and worker
     together. A busy port is refused before migrating, which takes a minute or more on a
     fresh data directory."""
+    from django.contrib.auth.models import User
     from django.core.management import call_command
 
     from pacer.core.cli import port_free
     from pacer.core.models import ApiKey
+    from pacer.demo.content import PARTNER_LOGIN
     from pacer.ingest.selectors import event_count
 
     if not args.no_serve:
@@ -219,7 +221,8 @@ def demo(args: argparse.Namespace) -> int:
     else:
         print(f"Pacer demo is running at http://{args.host}:{args.port}/")
     print(f"  log in as '{DEMO_USER}' with password '{DEMO_PASSWORD}'")
-    print(f"  the partner portal: log in as 'partner' with password '{DEMO_PASSWORD}'")
+    if User.objects.filter(username=PARTNER_LOGIN).exists():  # not in a demo made before it
+        print(f"  the partner portal: log in as '{PARTNER_LOGIN}' with password '{DEMO_PASSWORD}'")
     key = ApiKey.objects.filter(workspace=workspace, kind="write").first()
     print(
         f"  {event_count(workspace.pk):,} events in workspace '{workspace.name}'; write key "
