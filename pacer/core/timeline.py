@@ -12,12 +12,13 @@ returns at most ``limit`` ``Entry`` objects of the surviving contact ``contact_i
 follow a merge to the survivor, see ``contact_rows``): with ``older_than=(at, id)`` those
 just before it in ``(at, id)`` order, newest first; with ``newer_than=(at, id)`` those
 just after it, oldest first; with neither, the newest. ``keyset`` does this for a
-QuerySet.
+QuerySet, and ``query_source`` makes a whole source of a query and a way to word a row.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -65,3 +66,46 @@ def keyset(
     if newer_than is not None and older_than is None:
         return rows.order_by(time_field, "pk")[:limit]
     return rows.order_by(f"-{time_field}", "-pk")[:limit]
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What an entry says about its row (``Entry`` less its time, kind and id)."""
+
+    title: str
+    detail: str = ""
+    href: str | None = None
+
+
+def query_source(
+    kind: str,
+    label: str,
+    rows: Callable[[int, int], QuerySet],
+    time_field: str,
+    word: Callable[[Any, int], Wording],
+) -> TimelineSource:
+    """A source whose entries are rows of one query: ``rows(workspace_id, contact_id)``
+    the contact's rows, read by ``keyset`` on ``time_field``, each worded by
+    ``word(row, contact_id)``."""
+
+    def entries(
+        workspace_id: int,
+        contact_id: int,
+        *,
+        older_than: Bound | None = None,
+        newer_than: Bound | None = None,
+        limit: int,
+    ) -> list[Entry]:
+        found = keyset(
+            rows(workspace_id, contact_id),
+            time_field,
+            older_than=older_than,
+            newer_than=newer_than,
+            limit=limit,
+        )
+        return [
+            Entry(at=getattr(row, time_field), kind=kind, id=row.pk, **vars(word(row, contact_id)))
+            for row in found
+        ]
+
+    return TimelineSource(kind, label, entries)

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from django.db.models import F
 
 from pacer.core.channels import CHANNELS
-from pacer.core.timeline import Bound, Entry, TimelineSource, keyset
+from pacer.core.timeline import Wording, query_source
 from pacer.ingest.models import Event
 
 SHOWN_PROPERTIES = 4  # scalar properties shown beside an event's name
@@ -51,32 +51,18 @@ def _detail(event: Event) -> str:
     return " · ".join(parts + shown)[:DETAIL_LENGTH]
 
 
-def event_entries(
-    workspace_id: int,
-    contact_id: int,
-    *,
-    older_than: Bound | None = None,
-    newer_than: Bound | None = None,
-    limit: int,
-) -> list[Entry]:
-    """The contact's processed events next to the bound (``pacer.core.timeline``)."""
+def _events(workspace_id: int, contact_id: int):
+    """The contact's processed events."""
     # the workspace as an expression, so SQLite keeps to the (contact, timestamp) index
-    rows = (
+    return (
         Event.objects.annotate(in_workspace=F("workspace_id") + 0)
         .filter(in_workspace=workspace_id, contact_id=contact_id, pending=False)
         .only(*SHOWN_FIELDS)
     )
-    rows = keyset(
-        rows,
-        "timestamp",
-        older_than=older_than,
-        newer_than=newer_than,
-        limit=limit,
-    )
-    return [
-        Entry(at=e.timestamp, kind="event", id=e.pk, title=_title(e), detail=_detail(e))
-        for e in rows
-    ]
 
 
-EVENTS = TimelineSource("event", "Events", event_entries)
+def _event(event: Event, contact_id: int) -> Wording:
+    return Wording(title=_title(event), detail=_detail(event))
+
+
+EVENTS = query_source("event", "Events", _events, "timestamp", _event)

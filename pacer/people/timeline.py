@@ -11,7 +11,7 @@ from datetime import datetime
 
 from pacer.core.domains import loaded
 from pacer.core.models import AuditEntry
-from pacer.core.timeline import Bound, Entry, TimelineSource, keyset
+from pacer.core.timeline import Bound, Entry, TimelineSource, Wording, query_source
 from pacer.people.models import Consent, Contact, Order
 from pacer.web.formats import format_value
 
@@ -118,32 +118,18 @@ def timeline(
 
 
 # -- what the people domain adds -----------------------------------------------------------
-def order_entries(workspace_id, contact_id, *, older_than=None, newer_than=None, limit):
-    rows = Order.objects.filter(workspace_id=workspace_id, contact_id=contact_id)
-    rows = keyset(
-        rows.select_related("location"),
-        "placed_at",
-        older_than=older_than,
-        newer_than=newer_than,
-        limit=limit,
+def _orders(workspace_id: int, contact_id: int):
+    return Order.objects.filter(workspace_id=workspace_id, contact_id=contact_id).select_related(
+        "location"
     )
-    entries = []
-    for order in rows:
-        money = format_value(order.total, "money", currency=order.currency)
-        detail = [order.location.name] if order.location else []
-        if order.discount:
-            discount = format_value(order.discount, "money", currency=order.currency)
-            detail.append(f"discount {discount}")
-        entries.append(
-            Entry(
-                at=order.placed_at,
-                kind="order",
-                id=order.pk,
-                title=f"Order {order.external_id}: {money}",
-                detail=" · ".join(detail),
-            )
-        )
-    return entries
+
+
+def _order(order: Order, contact_id: int) -> Wording:
+    money = format_value(order.total, "money", currency=order.currency)
+    detail = [order.location.name] if order.location else []
+    if order.discount:
+        detail.append(f"discount {format_value(order.discount, 'money', currency=order.currency)}")
+    return Wording(title=f"Order {order.external_id}: {money}", detail=" · ".join(detail))
 
 
 def consent_text(consent: Consent) -> str:
@@ -152,24 +138,15 @@ def consent_text(consent: Consent) -> str:
     return f"{consent.channel.replace('_', ' ').capitalize()} {consent.purpose}: {decision}"
 
 
-def consent_entries(workspace_id, contact_id, *, older_than=None, newer_than=None, limit):
-    rows = Consent.objects.filter(workspace_id=workspace_id, contact_id=contact_id)
-    rows = keyset(rows, "recorded_at", older_than=older_than, newer_than=newer_than, limit=limit)
-    entries = []
-    for consent in rows:
-        detail = [f"source {consent.source}"] if consent.source else []
-        if consent.wording:
-            detail.append(f"“{consent.wording[:160]}”")
-        entries.append(
-            Entry(
-                at=consent.recorded_at,
-                kind="consent",
-                id=consent.pk,
-                title=f"Consent — {consent_text(consent)}",
-                detail=" · ".join(detail),
-            )
-        )
-    return entries
+def _consents(workspace_id: int, contact_id: int):
+    return Consent.objects.filter(workspace_id=workspace_id, contact_id=contact_id)
+
+
+def _consent(consent: Consent, contact_id: int) -> Wording:
+    detail = [f"source {consent.source}"] if consent.source else []
+    if consent.wording:
+        detail.append(f"“{consent.wording[:160]}”")
+    return Wording(title=f"Consent — {consent_text(consent)}", detail=" · ".join(detail))
 
 
 def merged_ids(workspace_id: int, contact_id: int) -> list[int]:
@@ -193,30 +170,14 @@ def merge_audit(workspace_id: int, contact_id: int):
     )
 
 
-def merge_entries(workspace_id, contact_id, *, older_than=None, newer_than=None, limit):
-    rows = keyset(
-        merge_audit(workspace_id, contact_id),
-        "at",
-        older_than=older_than,
-        newer_than=newer_than,
-        limit=limit,
+def _merge(row: AuditEntry, contact_id: int) -> Wording:
+    merged = (row.before or {}).get("merged_contact")
+    into = "this contact" if row.object_id == str(contact_id) else f"#{row.object_id}"
+    return Wording(
+        title=f"Contact #{merged} merged into {into}", detail=f"by {row.actor_label or 'system'}"
     )
-    entries = []
-    for row in rows:
-        merged = (row.before or {}).get("merged_contact")
-        into = "this contact" if row.object_id == str(contact_id) else f"#{row.object_id}"
-        entries.append(
-            Entry(
-                at=row.at,
-                kind="merge",
-                id=row.pk,
-                title=f"Contact #{merged} merged into {into}",
-                detail=f"by {row.actor_label or 'system'}",
-            )
-        )
-    return entries
 
 
-ORDERS = TimelineSource("order", "Orders", order_entries)
-CONSENTS = TimelineSource("consent", "Consent changes", consent_entries)
-MERGES = TimelineSource("merge", "Merges", merge_entries)
+ORDERS = query_source("order", "Orders", _orders, "placed_at", _order)
+CONSENTS = query_source("consent", "Consent changes", _consents, "recorded_at", _consent)
+MERGES = query_source("merge", "Merges", merge_audit, "at", _merge)
