@@ -16,6 +16,7 @@ from pacer.leads import actions, sla
 from pacer.leads.followup import log_activity
 from pacer.leads.models import FollowUpTask, LocationHours, Notice, SlaPolicy, Timer
 from pacer.leads.timers import fire_due_timers
+from tests.api_client import ApiClient
 from tests.leads.test_followup import agent, lead_at, member
 
 pytestmark = pytest.mark.django_db
@@ -263,16 +264,10 @@ def test_the_sla_page_sets_the_next_touch_and_shows_a_refusal_at_its_field(
 
 
 def test_the_api_sets_the_next_touch_and_refuses_by_field(workspace, north, admin):
-    _, token = core_actions.issue_api_key(workspace, "personal", "t", user=admin)
-    client = Client()
+    api = ApiClient(workspace, admin)
 
     def put(body):
-        return client.put(
-            "/api/leads/settings/sla",
-            body,
-            content_type="application/json",
-            HTTP_AUTHORIZATION=f"Bearer {token}",
-        )
+        return api.put("leads/settings/sla", body)
 
     body = {"stage": "sql", "respond_minutes": 60, "remind_minutes": 10}
     for bad, reason in (

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 import pytest
 from django.test import Client
 
-from pacer.core import actions as core_actions
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import AuditEntry
 from pacer.leads.models import LocationHours, RoutingRule
 from pacer.leads.rules import rule_rows, set_rules
 from pacer.people.actions import upsert_locations
+from tests.api_client import ApiClient
 from tests.leads.test_followup import agent, lead_at, member
 
 pytestmark = pytest.mark.django_db
@@ -119,16 +119,10 @@ def test_bad_arrival_conditions_name_their_field_and_write_nothing(workspace, de
 
 
 def test_the_api_takes_and_returns_the_arrival_conditions(workspace, desk, admin):
-    _, token = core_actions.issue_api_key(workspace, "personal", "test", user=admin)
-    client = Client()
+    api = ApiClient(workspace, admin)
 
     def put(rules):
-        return client.put(
-            "/api/leads/settings/routing",
-            {"rules": rules},
-            content_type="application/json",
-            HTTP_AUTHORIZATION=f"Bearer {token}",
-        )
+        return api.put("leads/settings/routing", {"rules": rules})
 
     rule = {"name": "Late", "team": "night", "weekdays": ["sun", "sat"], "hour_from": 18}
     refused = put([{**rule}])

@@ -12,13 +12,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.test import Client
 
-from pacer.core import actions as core_actions
 from pacer.core import faults
 from pacer.core.models import AuditEntry
 from pacer.leads import fallback, sla, todo
 from pacer.leads.followup import log_activity
 from pacer.leads.models import FollowUpTask, Lead, LocationHours, Notice, SlaPolicy, Timer
 from pacer.leads.timers import fire_due_timers
+from tests.api_client import ApiClient
 from tests.leads.test_followup import agent, lead_at, member
 from tests.leads.test_next_touch import WEEKDAYS_9_TO_5
 
@@ -336,16 +336,10 @@ def test_the_sla_page_sets_it_and_refuses_it_at_its_field(workspace, north, logg
 
 
 def test_the_api_sets_it_and_refuses_it_by_field(workspace, north, admin):
-    _, token = core_actions.issue_api_key(workspace, "personal", "t", user=admin)
-    client = Client()
+    api = ApiClient(workspace, admin)
 
     def put(body):
-        return client.put(
-            "/api/leads/settings/sla",
-            body,
-            content_type="application/json",
-            HTTP_AUTHORIZATION=f"Bearer {token}",
-        )
+        return api.put("leads/settings/sla", body)
 
     body = {"stage": "sql", "respond_minutes": 60, "remind_minutes": 10}
     refused = put({**body, "touch_reassign_minutes": 45})
