@@ -54,6 +54,7 @@ class Bucket:
     converted: int
     rate: float | None
     interval: tuple[float, float] | None
+    mean_minutes: float | None = None  # the answered leads' mean response time (None: none)
 
 
 @dataclass(frozen=True)
@@ -102,13 +103,14 @@ class SpeedReport:
     by_team: dict[str, GroupFigures]  # the owner's team ("" : no team)
 
 
-def _bucket(label: str, leads: int, converted: int) -> Bucket:
+def _bucket(label: str, leads: int, converted: int, minutes: list[float] | None = None) -> Bucket:
     return Bucket(
         label,
         leads,
         converted,
         converted / leads if leads else None,
         wilson(converted, leads) if leads else None,
+        sum(minutes) / len(minutes) if minutes else None,
     )
 
 
@@ -190,11 +192,18 @@ def speed_report(
     buckets = []
     for low, high in BUCKETS:
         inside = [
-            y
+            (t, y)
             for t, y in zip(answered, outcomes, strict=True)
             if t >= low and (high is None or t < high)
         ]
-        buckets.append(_bucket(_label(low, high), len(inside), int(sum(inside))))
+        buckets.append(
+            _bucket(
+                _label(low, high),
+                len(inside),
+                int(sum(y for _, y in inside)),
+                [t for t, _ in inside],
+            )
+        )
     buckets.append(_bucket("never answered", unanswered, never_converted))
     fit, problem, gain = None, "", None
     try:

@@ -14,6 +14,7 @@ from pacer.leads.stages import stages
 from pacer.people.selectors import locations
 from pacer.teams.selectors import team_choices
 from pacer.web import formats
+from pacer.web.charts import Series, chart
 from pacer.web.filters import Choice, DateRange, FilterBar
 from pacer.web.tables import Column, Table
 
@@ -180,6 +181,7 @@ def speed_to_lead(request):
         request,
         "leads/speed.html",
         {
+            "curve_chart": _curve_chart(result),
             "by_owner": by_owner,
             "by_team": by_team,
             "kpis": kpis,
@@ -342,3 +344,21 @@ def _team_name(key: str, names: dict[str, str]) -> str:
     if not key:
         return "No team"
     return names.get(key) or key.replace("-", " ").replace("_", " ").capitalize()
+
+
+def _curve_chart(result) -> dict | None:
+    """Each response-time bucket's observed conversion beside the fitted curve's chance
+    at the bucket's mean response time (the never answered: observed only)."""
+    shown = [b for b in result.buckets if b.leads]
+    if not shown:
+        return None
+    fitted = [
+        float(result.fit.probability([b.mean_minutes])[0])
+        if result.fit is not None and b.mean_minutes is not None
+        else None
+        for b in shown
+    ]
+    series = [Series("Observed conversion", [b.rate for b in shown])]
+    if any(value is not None for value in fitted):
+        series.append(Series("Fitted curve at the mean response time", fitted, type="line"))
+    return chart("bar", [b.label for b in shown], series, y="percent")
