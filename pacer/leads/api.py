@@ -5,13 +5,13 @@ from datetime import datetime
 from typing import Literal
 
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from pacer.core import clock
 from pacer.core.api_schema import BODY_ERRORS, ERRORS, MAX_OFFSET, NOT_FOUND, Id, text
 from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
-from pacer.leads import actions, followup, selectors
+from pacer.leads import actions, followup, lead_csv, selectors
 from pacer.leads.models import ActivityKind, CallOutcome, Lead, StageKind
 from pacer.leads.stages import stages
 
@@ -51,6 +51,13 @@ class LeadIn(Schema):
 class CapturedOut(Schema):
     submission_id: str
     status: Literal["accepted", "duplicate", "suppressed"]
+
+
+class ImportedOut(Schema):
+    rows: int = Field(description="rows in the file")
+    new: int = Field(description="leads made now")
+    duplicates: int = Field(description="rows imported before (the same content or submission_id)")
+    suppressed: int = Field(description="rows of people who asked to be forgotten: not stored")
 
 
 class LeadOut(Schema):
@@ -133,6 +140,44 @@ def capture(request, payload: LeadIn):
         request.workspace, payload.dict(), source="api", received_at=timezone.now()
     )
     return Status(202, {"submission_id": captured.submission_id, "status": captured.status})
+
+
+@router.post(
+    "/import",
+    response={201: ImportedOut, **ERRORS, **BODY_ERRORS},
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {"properties": {"file": {"maxLength": lead_csv.MAX_BYTES}}}
+                }
+            }
+        }
+    },
+)
+@endpoint("leads.configure")
+def import_file(request, file: File[UploadedFile]):
+    """Leads from a CSV file (multipart, field ``file``; UTF-8, a header row, at most
+    5,000 rows and 2 MB; columns as on the import page), all or nothing: any refusal is
+    a 422 naming ``file`` or ``rows[i].field`` and nothing is written. Importing the same
+    file again makes no second lead (``duplicates``)."""
+    if file.size > lead_csv.MAX_BYTES:
+        raise lead_csv.too_big(file.size)
+    rows = lead_csv.read_rows(file.read())
+    captured = actions.capture_rows(request.workspace, rows, source="csv", received_at=clock.now())
+    counts = {
+        status: sum(c.status == status for c in captured)
+        for status in ("accepted", "duplicate", "suppressed")
+    }
+    return Status(
+        201,
+        {
+            "rows": len(captured),
+            "new": counts["accepted"],
+            "duplicates": counts["duplicate"],
+            "suppressed": counts["suppressed"],
+        },
+    )
 
 
 @router.get("", response={200: list[LeadOut], **ERRORS})

@@ -4,8 +4,6 @@
 ``pacer lead-model``: the predictive score's last fit beside the rule score."""
 
 import argparse
-import csv
-import io
 import json
 from pathlib import Path
 
@@ -17,15 +15,14 @@ def import_leads(args: argparse.Namespace) -> int:
 
     from pacer.core.errors import ValidationFailed
     from pacer.leads.actions import capture_rows
+    from pacer.leads.lead_csv import read_rows
 
     path = Path(args.file)
     if not path.is_file():
         return fail(f"file: '{path}' does not exist")
-    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-    if not rows:
-        return fail("file: has no rows under its header")
     workspace = workspace_named(args.workspace)
     try:
+        rows = read_rows(path.read_bytes(), max_rows=None)
         captured = capture_rows(workspace, rows, source="csv", received_at=timezone.now())
     except ValidationFailed as error:
         return fail(error)

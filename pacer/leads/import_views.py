@@ -3,8 +3,6 @@ all-or-nothing capture as ``pacer import-leads`` (``actions.capture_rows``): eve
 checked first, any refusal listed by row and field with nothing written; a file
 imported again adds no second lead."""
 
-import csv
-import io
 import re
 
 from django.contrib import messages
@@ -16,14 +14,8 @@ from pacer.core import clock
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import page
 from pacer.leads.actions import capture_rows
+from pacer.leads.lead_csv import COLUMNS, MAX_BYTES, MAX_ROWS, read_rows, too_big
 
-MAX_BYTES = 2_000_000
-MAX_ROWS = 5_000
-COLUMNS = (
-    "email, phone, first_name, last_name, postal_code, location (a location's code), form, "
-    "product, utm_source, utm_medium, utm_campaign, utm_content, utm_term (the channel "
-    "comes from the source and medium), submission_id"
-)
 ROW_ERROR = re.compile(r"rows\[(\d+)\]\.(.+)")
 
 
@@ -32,22 +24,8 @@ def _rows(upload) -> list[dict]:
     if upload is None:
         raise ValidationFailed({"file": "choose a CSV file"})
     if upload.size > MAX_BYTES:
-        raise ValidationFailed({"file": f"is over {MAX_BYTES // 1_000_000} MB; split it"})
-    try:
-        text = upload.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationFailed({"file": "is not UTF-8 text; save it as CSV UTF-8"}) from None
-    try:
-        rows = list(csv.DictReader(io.StringIO(text)))
-    except csv.Error as error:
-        raise ValidationFailed({"file": f"is not a CSV file ({error})"}) from None
-    if not rows:
-        raise ValidationFailed({"file": "has no rows under its header"})
-    if len(rows) > MAX_ROWS:
-        raise ValidationFailed({"file": f"has {len(rows):,} rows; at most {MAX_ROWS:,}"})
-    if any(None in row for row in rows):
-        raise ValidationFailed({"file": "a row has more values than the header has columns"})
-    return rows
+        raise too_big(upload.size)
+    return read_rows(upload.read())
 
 
 def _row_problems(errors: dict) -> list[str]:
