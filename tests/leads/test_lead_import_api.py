@@ -11,7 +11,7 @@ from pacer.ingest.models import Event
 from pacer.leads.lead_csv import MAX_BYTES
 from pacer.leads.models import Lead
 from tests.api_client import ApiClient
-from tests.leads.test_lead_import_page import GOOD
+from tests.leads.test_lead_import_page import GOOD, NOT_CSV_ROWS
 from tests.leads.test_leads import settle
 
 pytestmark = pytest.mark.django_db
@@ -57,9 +57,7 @@ def test_a_refused_row_imports_nothing_and_names_its_row_and_field(workspace, no
 @pytest.mark.parametrize(
     "content, reason",
     [
-        ("email\n", "has no rows under its header"),
-        (b"email\n\xff\xfe@x\n", "is not UTF-8 text; save it as CSV UTF-8"),
-        ("email\nann@x.test,extra\n", "a row has more values than the header has columns"),
+        *NOT_CSV_ROWS,
         (
             "email\n" + "a@x.test\n" * 5001,
             "has 5,001 rows; at most 5,000",

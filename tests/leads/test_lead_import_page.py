@@ -20,6 +20,12 @@ GOOD = (
     "bo@x.test,Bo,north,,,\n"
 )
 
+NOT_CSV_ROWS = [  # a file, and why it is refused
+    ("email\n", "has no rows under its header"),
+    (b"email\n\xff\xfe@x\n", "is not UTF-8 text; save it as CSV UTF-8"),
+    ("email\nann@x.test,extra\n", "a row has more values than the header has columns"),
+]
+
 
 def upload(client, text: str | bytes, name: str = "leads.csv"):
     data = text.encode() if isinstance(text, str) else text
@@ -72,14 +78,7 @@ def test_a_refused_row_imports_nothing_and_each_refusal_names_its_row_and_field(
     assert (Lead.objects.count(), Event.objects.count()) == (0, 0)
 
 
-@pytest.mark.parametrize(
-    "content, reason",
-    [
-        ("email\n", "has no rows under its header"),
-        (b"email\n\xff\xfe@x\n", "is not UTF-8 text; save it as CSV UTF-8"),
-        ("email\nann@x.test,extra\n", "a row has more values than the header has columns"),
-    ],
-)
+@pytest.mark.parametrize("content, reason", NOT_CSV_ROWS)
 def test_a_file_that_is_not_a_csv_of_rows_is_refused_at_its_field(
     workspace, north, manager, content, reason
 ):
