@@ -538,10 +538,14 @@ def reschedule(item: ContentItem, when, *, actor=None) -> ContentItem:
 
 
 @transaction.atomic
-def create_theme(workspace: Workspace, *, name, starts_on, ends_on, actor=None) -> Theme:
-    """A theme or season over inclusive days (checked as ``themes.checked``)."""
+def create_theme(
+    workspace: Workspace, *, name, starts_on, ends_on, colour="amber", actor=None
+) -> Theme:
+    """A theme or season over inclusive days, in its colour (checked as
+    ``themes.checked``)."""
     errors: dict[str, str] = {}
-    values = themes.checked({"name": name, "starts_on": starts_on, "ends_on": ends_on}, errors)
+    typed = {"name": name, "starts_on": starts_on, "ends_on": ends_on, "colour": colour}
+    values = themes.checked(typed, errors)
     themes.check_days(values.get("starts_on"), values.get("ends_on"), errors)
     if errors:
         raise ValidationFailed(errors)

@@ -58,7 +58,7 @@ def test_renaming_on_the_page(workspace, team, kit):
     response = client.post(f"/assets/collections/{summer.pk}/rename/", {"name": " Summer 2026 "})
     assert response.status_code == 302
     assert Collection.objects.get(pk=summer.pk).name == "Summer 2026"
-    entry = AuditEntry.objects.get(action="asset.collection_rename")
+    entry = AuditEntry.objects.get(action="asset.collection_edit")
     assert (entry.before, entry.after) == ({"name": "Summer kit"}, {"name": "Summer 2026"})
     before = _state()
     taken = client.post(f"/assets/collections/{summer.pk}/rename/", {"name": "Winter kit"})
