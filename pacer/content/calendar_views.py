@@ -282,7 +282,9 @@ def themes(request):
     can_edit = allows(request.role, "content.edit")
     if request.method == "POST":
         check(request.role, "content.edit")
+        # no colour sent (a client of its own): the default band
         theme_form = {name: request.POST.get(name, "") for name in THEME_FIELDS}
+        theme_form["colour"] = request.POST.get("colour", ThemeColour.AMBER)
         try:
             theme = actions.create_theme(request.workspace, **theme_form, actor=request.user)
         except ValidationFailed as error:

@@ -29,6 +29,7 @@ def theme_edit(request, theme_id: int):
     errors, status = {}, 200
     if request.method == "POST":
         form = {field: request.POST.get(field, "") for field in themes.FIELDS}
+        form["colour"] = request.POST.get("colour", theme.colour)  # none sent: kept
         try:
             themes.update_theme(theme, form, actor=request.user)
         except ValidationFailed as error:

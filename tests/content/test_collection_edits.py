@@ -167,9 +167,10 @@ def test_collections_over_the_api(workspace, team, kit, call):  # noqa: F811
         kit[k] for k in ("summer", "winter", "beach", "sun", "berlin")
     )
     assert call("get", "/collections").json() == [
-        {"id": summer.pk, "name": "Summer kit", "assets": sorted([beach.pk, sun.pk]),
-         "partners": [berlin.pk], "share_links": 0},
-        {"id": winter.pk, "name": "Winter kit", "assets": [], "partners": [], "share_links": 0},
+        {"id": summer.pk, "name": "Summer kit", "description": "",
+         "assets": sorted([beach.pk, sun.pk]), "partners": [berlin.pk], "share_links": 0},
+        {"id": winter.pk, "name": "Winter kit", "description": "", "assets": [], "partners": [],
+         "share_links": 0},
     ]  # fmt: skip
     made = call("post", "/collections", {"name": "Autumn kit"})
     assert made.status_code == 201 and made.json()["assets"] == []
