@@ -102,7 +102,7 @@ def asset_list_page(request, *, upload=None, collection=None):
         "collection_errors": collection_errors,
         "collections": selectors.collections(workspace),
         "can_manage": allows(request.role, "assets.manage"),
-        "max_mb": assets.MAX_BYTES // (1024 * 1024),
+        "file_help": f"PNG, JPEG, GIF, WebP or PDF, up to {assets.MAX_BYTES // 2**20} MB",
     }
     status = 422 if upload or collection else 200
     return render(request, "content/asset_list.html", context, status=status)

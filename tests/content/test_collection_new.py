@@ -33,6 +33,7 @@ def test_a_new_collection_from_the_assets_list_opens_its_page(workspace, team):
     editor = _client(team["editor"])
     listing = editor.get("/assets/").content.decode()
     assert 'action="/assets/collections/new/"' in listing
+    assert "PNG, JPEG, GIF, WebP or PDF, up to 20 MB" in listing  # the upload's help, whole
     made = editor.post(
         "/assets/collections/new/",
         {"name": " Autumn kit ", "description": "Leaves and scarves\nfor the agency"},
