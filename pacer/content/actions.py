@@ -30,7 +30,7 @@ from pacer.content.models import (
     Workflow,
 )
 from pacer.content.rights import rights_problem
-from pacer.content.workflow import PUBLISHED, check_workflow, from_rows
+from pacer.content.workflow import PUBLISHED, SCHEDULED, check_workflow, from_rows
 from pacer.core import audit, clock
 from pacer.core.actions import digest_secret
 from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed, check_text
@@ -405,7 +405,7 @@ def transition(item: ContentItem, state: str, *, actor=None) -> ContentItem:
         problem = _refusal_for(item, (item.scheduled_for or now).date())
         if problem:
             raise ValidationFailed({"state": f"cannot become {state}: {problem}"})
-    if state == "scheduled" and item.scheduled_for is None:
+    if state == SCHEDULED and item.scheduled_for is None:
         raise ValidationFailed({"scheduled_for": "set a date before scheduling"})
     version = item.versions.order_by("-number").first()
     if flow.is_review(state):
