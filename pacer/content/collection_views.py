@@ -92,4 +92,5 @@ def collection_delete(request, collection_id: int):
     shared = effects["partners"]
     ended = f" No longer shared with {', '.join(shared)}." if shared else ""
     messages.success(request, f"Collection “{collection.name}” deleted; its assets stay.{ended}")
-    return HttpResponseRedirect(reverse("asset-list"))
+    # to the list's collections (a fragment of its own: else the form's would be kept)
+    return HttpResponseRedirect(reverse("asset-list") + "#collections-h")

@@ -105,7 +105,7 @@ def test_deleting_keeps_the_assets_and_ends_the_partner_shares(workspace, team, 
     assert "Shared with Franchise Berlin: they no longer see it on the portal" in page
     assert "Its 2 assets stay in the library. Franchise Berlin no longer sees it" in page
     response = client.post(f"/assets/collections/{summer.pk}/delete/", follow=True)
-    assert response.redirect_chain == [("/assets/", 302)]
+    assert response.redirect_chain == [("/assets/#collections-h", 302)]
     assert (
         "Collection “Summer kit” deleted; its assets stay. No longer shared with Franchise Berlin."
         in response.content.decode()
