@@ -30,7 +30,7 @@ from pacer.content.models import (
     Workflow,
 )
 from pacer.content.rights import rights_problem
-from pacer.content.workflow import PUBLISHED, check_workflow, from_rows
+from pacer.content.workflow import PUBLISHED, SCHEDULED, check_workflow, from_rows
 from pacer.core import audit, clock
 from pacer.core.actions import digest_secret
 from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed, check_text
@@ -405,7 +405,7 @@ def transition(item: ContentItem, state: str, *, actor=None) -> ContentItem:
         problem = _refusal_for(item, (item.scheduled_for or now).date())
         if problem:
             raise ValidationFailed({"state": f"cannot become {state}: {problem}"})
-    if state == "scheduled" and item.scheduled_for is None:
+    if state == SCHEDULED and item.scheduled_for is None:
         raise ValidationFailed({"scheduled_for": "set a date before scheduling"})
     version = item.versions.order_by("-number").first()
     if flow.is_review(state):
@@ -538,10 +538,14 @@ def reschedule(item: ContentItem, when, *, actor=None) -> ContentItem:
 
 
 @transaction.atomic
-def create_theme(workspace: Workspace, *, name, starts_on, ends_on, actor=None) -> Theme:
-    """A theme or season over inclusive days (checked as ``themes.checked``)."""
+def create_theme(
+    workspace: Workspace, *, name, starts_on, ends_on, colour="amber", actor=None
+) -> Theme:
+    """A theme or season over inclusive days, in its colour (checked as
+    ``themes.checked``)."""
     errors: dict[str, str] = {}
-    values = themes.checked({"name": name, "starts_on": starts_on, "ends_on": ends_on}, errors)
+    typed = {"name": name, "starts_on": starts_on, "ends_on": ends_on, "colour": colour}
+    values = themes.checked(typed, errors)
     themes.check_days(values.get("starts_on"), values.get("ends_on"), errors)
     if errors:
         raise ValidationFailed(errors)

@@ -50,8 +50,13 @@ def _read_upload(request) -> tuple[str, bytes]:
     return upload.name or "", upload.read(assets.MAX_BYTES + 1)
 
 
-def _list(request, form, errors=None, status: int = 200):
+def asset_list_page(request, *, upload=None, collection=None):
+    """The assets list with its search, its collections and, for ``assets.manage``, the
+    forms that upload an asset and make a collection. ``upload`` or ``collection``: (the
+    form as typed, its errors) when that form was refused (422)."""
     workspace = request.workspace
+    upload_form, upload_errors = upload or ({}, {})
+    collection_form, collection_errors = collection or ({}, {})
     collection_choices = [(str(c.pk), c.name) for c in selectors.collections(workspace)]
     bar = FilterBar(
         request,
@@ -91,12 +96,15 @@ def _list(request, form, errors=None, status: int = 200):
     context = {
         "table": table,
         "bar": bar,
-        "form": form,
-        "errors": errors or {},
+        "form": upload_form,
+        "errors": upload_errors,
+        "collection_form": collection_form,
+        "collection_errors": collection_errors,
         "collections": selectors.collections(workspace),
         "can_manage": allows(request.role, "assets.manage"),
-        "max_mb": assets.MAX_BYTES // (1024 * 1024),
+        "file_help": f"PNG, JPEG, GIF, WebP or PDF, up to {assets.MAX_BYTES // 2**20} MB",
     }
+    status = 422 if upload or collection else 200
     return render(request, "content/asset_list.html", context, status=status)
 
 
@@ -104,7 +112,7 @@ def _list(request, form, errors=None, status: int = 200):
 def asset_list(request):
     if request.method == "POST":
         return _upload(request)
-    return _list(request, {})
+    return asset_list_page(request)
 
 
 @page("assets.manage")
@@ -123,7 +131,7 @@ def _upload(request):
             owner=request.user,
         )
     except ValidationFailed as error:
-        return _list(request, data, error.errors, status=422)
+        return asset_list_page(request, upload=(data, error.errors))
     messages.success(request, f"“{asset.name}” uploaded; its renditions are being made.")
     return HttpResponseRedirect(reverse("asset-detail", args=[asset.pk]))
 

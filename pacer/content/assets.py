@@ -50,6 +50,7 @@ IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 TERRITORY = re.compile(r"^[A-Z]{2}$")
 ALERT_DAYS = 14
+DESCRIPTION_LIMIT = 5000  # characters of an asset's or a collection's description
 RIGHTS_FIELDS = ("licence", "territories", "channels", "rights_start", "rights_end")
 
 
@@ -186,8 +187,8 @@ def upload_asset(
     errors: dict[str, str] = {}
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 200:
         errors["name"] = "must be 1-200 characters"
-    if not isinstance(description, str) or len(description) > 5000:
-        errors["description"] = "at most 5000 characters"
+    if not isinstance(description, str) or len(description) > DESCRIPTION_LIMIT:
+        errors["description"] = f"at most {DESCRIPTION_LIMIT} characters"
     tag_list = _clean_tags(list(tags) if not isinstance(tags, str) else tags, errors)
     metadata = metadata or {}
     if (
@@ -242,8 +243,8 @@ def update_asset(asset: Asset, values: dict, *, actor=None) -> Asset:
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 200:
         errors["name"] = "must be 1-200 characters"
     description = values.get("description", asset.description)
-    if not isinstance(description, str) or len(description) > 5000:
-        errors["description"] = "at most 5000 characters"
+    if not isinstance(description, str) or len(description) > DESCRIPTION_LIMIT:
+        errors["description"] = f"at most {DESCRIPTION_LIMIT} characters"
     tags = _clean_tags(values.get("tags", asset.tags), errors)
     merged = {
         field: values.get(field, getattr(asset, field))
@@ -279,14 +280,17 @@ def update_asset(asset: Asset, values: dict, *, actor=None) -> Asset:
 
 
 @transaction.atomic
-def create_collection(workspace: Workspace, name, *, actor=None) -> Collection:
+def create_collection(workspace: Workspace, name, description="", *, actor=None) -> Collection:
+    """A new, empty collection: a name unique in the workspace and an optional
+    description; every refusal at once, naming its field."""
     errors: dict[str, str] = {}
     name = check_text(errors, "name", name, 200, required=True)
+    description = check_text(errors, "description", description, DESCRIPTION_LIMIT)
+    if "name" not in errors and Collection.objects.filter(workspace=workspace, name=name).exists():
+        errors["name"] = f"'{name}' is already a collection"
     if errors:
         raise ValidationFailed(errors)
-    if Collection.objects.filter(workspace=workspace, name=name).exists():
-        raise ValidationFailed({"name": f"'{name}' is already a collection"})
-    collection = Collection.objects.create(workspace=workspace, name=name)
+    collection = Collection.objects.create(workspace=workspace, name=name, description=description)
     audit.record(workspace, "asset.collection", collection, actor=actor)
     return collection
 

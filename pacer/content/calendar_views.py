@@ -23,7 +23,9 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_POST
 
 from pacer.content import actions, ical, selectors
-from pacer.content.models import ContentKind, FeedScope
+from pacer.content.models import ContentKind, FeedScope, ThemeColour
+from pacer.content.themes import FIELDS as THEME_FIELDS
+from pacer.content.themes import band_style
 from pacer.core import clock
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
@@ -44,14 +46,13 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 FEED_LIMIT = 10_000
 FEED_TYPE = "text/calendar; charset=utf-8"
 FEED_CACHE_SECONDS = 24 * 3600
-THEME_FIELDS = ("name", "starts_on", "ends_on")
 
 
 @dataclass
 class Day:
     day: date
     inside: bool
-    bands: list[tuple[str, str]] = field(default_factory=list)  # (kind, name)
+    bands: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, name, style)
     running: list[tuple[str, str]] = field(default_factory=list)  # (name, href): campaigns
     items: list = field(default_factory=list)  # plain rows (selectors.CALENDAR_FIELDS)
     due: list = field(default_factory=list)  # deadlines that fall on the day
@@ -108,17 +109,19 @@ def _span(view: str, anchor: date) -> tuple[date, date, date, date]:
 
 
 def _bands(workspace, start: date, end: date, theme_filter: str, campaign_path):
-    """``(kind, name, first day, last day, href)`` of the themes and campaigns in view
-    (``campaign_path``: a campaign's page by id, None when the reader may not see it)."""
+    """``(kind, name, first day, last day, href, style)`` of the themes and campaigns in
+    view (``campaign_path``: a campaign's page by id, None when the reader may not see
+    it; ``style``: a theme's colours, empty for a campaign)."""
     found = []
     for theme in selectors.themes(workspace, start, end):
         if not theme_filter or str(theme.pk) == theme_filter:
-            found.append(("theme", theme.name, theme.starts_on, theme.ends_on, ""))
+            style = band_style(theme.colour)
+            found.append(("theme", theme.name, theme.starts_on, theme.ends_on, "", style))
     for campaign in planning.campaigns(workspace):
         starts, ends = campaign.starts_on, campaign.ends_on
         if starts and ends and starts <= end and ends >= start:
             href = campaign_path(campaign.pk) if campaign_path else ""
-            found.append(("campaign", campaign.name, starts, ends, href))
+            found.append(("campaign", campaign.name, starts, ends, href, ""))
     return found
 
 
@@ -126,11 +129,11 @@ def _day(day: date, inside: bool, bands: list) -> Day:
     """A day of the grid with the bands over it: every theme, and its campaigns as bars
     up to ``CAMPAIGN_BARS`` (more: all of them in ``running``, shown as one summary)."""
     over = [band for band in bands if band[2] <= day <= band[3]]
-    campaigns = [(name, href) for kind, name, _, _, href in over if kind == "campaign"]
+    campaigns = [(name, href) for kind, name, _, _, href, _ in over if kind == "campaign"]
+    shown = [(kind, name, style) for kind, name, _, _, _, style in over]
     if len(campaigns) <= CAMPAIGN_BARS:
-        return Day(day, inside, [(kind, name) for kind, name, *_ in over])
-    themes = [(kind, name) for kind, name, *_ in over if kind == "theme"]
-    return Day(day, inside, themes, running=campaigns)
+        return Day(day, inside, shown)
+    return Day(day, inside, [band for band in shown if band[0] == "theme"], running=campaigns)
 
 
 def _team_names(workspace) -> list[tuple[str, str]]:
@@ -185,6 +188,7 @@ def content_calendar(request):
             (key, label, bar.url(view=key, day=anchor.isoformat())) for key, label in VIEWS.items()
         ],
         "can_edit": allows(request.role, "content.edit"),
+        "colour_options": ThemeColour.choices,
         "here": request.get_full_path(),
     }
     if view in ("list", "day"):
@@ -252,14 +256,20 @@ def content_calendar(request):
             if day.more:
                 day.more_url = bar.url(view="day", day=day.day.isoformat())
         context.update(days=list(days.values()), weekdays=WEEKDAYS)
-        legend = sorted({(kind, name) for kind, name, *_ in bands})
-        themes = [band for band in legend if band[0] == "theme"]
-        campaigns = [name for kind, name in legend if kind == "campaign"]
+        legend = sorted({(kind, name, style) for kind, name, *_, style in bands})
+        campaigns = [name for kind, name, _ in legend if kind == "campaign"]
         if len(campaigns) > CAMPAIGN_BARS:  # summed up as the days are
-            context.update(legend=themes, legend_campaigns=campaigns)
+            theme_bands = [band for band in legend if band[0] == "theme"]
+            context.update(legend=theme_bands, legend_campaigns=campaigns)
         else:
             context["legend"] = legend
     return render(request, "content/calendar.html", context)
+
+
+def _colour_chip(row) -> dict:
+    """A theme's colour in the themes table: its name on its band's colours."""
+    colour = row["colour"]
+    return {"label": ThemeColour(colour).label, "style": band_style(colour)}
 
 
 @page("content.view")
@@ -272,7 +282,9 @@ def themes(request):
     can_edit = allows(request.role, "content.edit")
     if request.method == "POST":
         check(request.role, "content.edit")
+        # no colour sent (a client of its own): the default band
         theme_form = {name: request.POST.get(name, "") for name in THEME_FIELDS}
+        theme_form["colour"] = request.POST.get("colour", ThemeColour.AMBER)
         try:
             theme = actions.create_theme(request.workspace, **theme_form, actor=request.user)
         except ValidationFailed as error:
@@ -296,6 +308,13 @@ def themes(request):
             ),
             Column("starts_on", "Starts", format="date", sortable=True),
             Column("ends_on", "Ends", format="date", sortable=True),
+            Column(
+                "colour",
+                "Colour",
+                sortable=True,
+                form=_colour_chip,
+                form_template="content/_theme_colour.html",
+            ),
             *(
                 [
                     Column(
@@ -320,6 +339,7 @@ def themes(request):
         "can_edit": can_edit,
         "theme_form": theme_form,
         "theme_errors": theme_errors,
+        "colour_options": ThemeColour.choices,
     }
     return render(request, "content/themes.html", context, status=status)
 

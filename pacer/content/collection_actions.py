@@ -1,4 +1,5 @@
-"""A collection of assets renamed, an asset taken out of it, and the collection deleted.
+"""A collection of assets renamed or described, an asset taken out of it, and the
+collection deleted.
 
 Deleting a collection deletes no asset. The partners it is shared with stop seeing it on
 their portal (the shares end with it; their download log stays, it names the assets).
@@ -8,34 +9,43 @@ counts and refused downloads belong to it, and its holders are told "revoked", n
 
 from django.db import transaction
 
+from pacer.content.assets import DESCRIPTION_LIMIT
 from pacer.content.models import Asset, Collection, PartnerShare, ShareLink
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed, check_text
 
 
 @transaction.atomic
-def rename(collection: Collection, name, *, actor=None) -> Collection:
-    """A new name, unique in the workspace; the same name again writes nothing."""
+def edit(collection: Collection, name=None, description=None, *, actor=None) -> Collection:
+    """A new name (unique in the workspace) and/or description (up to
+    ``assets.DESCRIPTION_LIMIT`` characters); None keeps the field. Every refusal at
+    once, naming its field; an edit that changes nothing writes nothing."""
     errors: dict[str, str] = {}
-    name = check_text(errors, "name", name, 200, required=True)
+    changes = {}
+    if name is not None:
+        changes["name"] = check_text(errors, "name", name, 200, required=True)
+    if description is not None:
+        changes["description"] = check_text(errors, "description", description, DESCRIPTION_LIMIT)
+    locked = Collection.objects.select_for_update().get(pk=collection.pk)
+    taken = Collection.objects.filter(workspace_id=locked.workspace_id, name=changes.get("name"))
+    if "name" not in errors and taken.exclude(pk=locked.pk).exists():
+        errors["name"] = f"'{changes['name']}' is already a collection"
     if errors:
         raise ValidationFailed(errors)
-    locked = Collection.objects.select_for_update().get(pk=collection.pk)
-    if name == locked.name:
+    changed = [field for field, value in changes.items() if value != getattr(locked, field)]
+    if not changed:
         return locked
-    taken = Collection.objects.filter(workspace_id=locked.workspace_id, name=name)
-    if taken.exclude(pk=locked.pk).exists():
-        raise ValidationFailed({"name": f"'{name}' is already a collection"})
-    before = locked.name
-    locked.name = name
-    locked.save(update_fields=["name"])
+    before = audit.snapshot(locked, changed)
+    for field in changed:
+        setattr(locked, field, changes[field])
+    locked.save(update_fields=changed)
     audit.record(
         locked.workspace,
-        "asset.collection_rename",
+        "asset.collection_edit",
         locked,
         actor=actor,
-        before={"name": before},
-        after={"name": name},
+        before=before,
+        after=audit.snapshot(locked, changed),
     )
     return locked
 

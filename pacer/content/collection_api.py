@@ -1,4 +1,4 @@
-"""Collections of assets over the REST API: list, read, make, rename, put an asset in or
+"""Collections of assets over the REST API: list, read, make, rename or describe, put an asset in or
 take it out, and delete (``collection_actions`` says what deleting does and when it is
 refused). The same actions as the pages; bad input is 422 naming the field."""
 
@@ -16,6 +16,7 @@ WRITE = {**ERRORS, **BODY_ERRORS, **NOT_FOUND}
 class ContentCollectionOut(Schema):
     id: int
     name: str
+    description: str
     assets: list[int] = Field(description="ids of its assets")
     partners: list[int] = Field(description="ids of the partners it is shared with")
     share_links: int = Field(description="how many share links it has (any state)")
@@ -23,6 +24,14 @@ class ContentCollectionOut(Schema):
 
 class ContentCollectionIn(Schema):
     name: text(200, min_length=1)
+    description: text(5000) = ""
+
+
+class ContentCollectionPatch(Schema):
+    """A field left out keeps its value; ``null`` is refused."""
+
+    name: text(200, min_length=1) | None = None
+    description: text(5000) | None = None
 
 
 class ContentCollectionAssetIn(Schema):
@@ -40,6 +49,7 @@ def _out(collection) -> dict:
     return {
         "id": collection.pk,
         "name": collection.name,
+        "description": collection.description,
         "assets": sorted(collection.assets.values_list("pk", flat=True)),
         "partners": sorted(collection.partner_shares.values_list("partner_id", flat=True)),
         "share_links": collection.links.count(),
@@ -71,7 +81,9 @@ def list_collections(request):
 @endpoint("assets.manage")
 def create_collection(request, payload: ContentCollectionIn):
     """A new, empty collection; a name the workspace has is refused naming ``name``."""
-    made = assets.create_collection(request.workspace, payload.name, actor=request.user)
+    made = assets.create_collection(
+        request.workspace, payload.name, payload.description, actor=request.user
+    )
     return Status(201, _out(made))
 
 
@@ -85,10 +97,14 @@ def get_collection(request, collection_id: Id):
 
 @router.patch("/collections/{collection_id}", response={200: ContentCollectionOut, **WRITE})
 @endpoint("assets.manage")
-def rename_collection(request, collection_id: Id, payload: ContentCollectionIn):
-    """Rename it (unique in the workspace)."""
+def edit_collection(request, collection_id: Id, payload: ContentCollectionPatch):
+    """Rename it (unique in the workspace) and/or change its description."""
     found = _collection(request, collection_id)
-    return _out(collection_actions.rename(found, payload.name, actor=request.user))
+    changes = payload.dict(exclude_unset=True)
+    nulls = {field: "must not be null" for field, value in changes.items() if value is None}
+    if nulls:
+        raise ValidationFailed(nulls)
+    return _out(collection_actions.edit(found, **changes, actor=request.user))
 
 
 @router.post("/collections/{collection_id}/assets", response={200: ContentCollectionOut, **WRITE})

@@ -36,13 +36,27 @@ class Workflow(models.Model):
     transitions = models.JSONField()
 
 
+class ThemeColour(models.TextChoices):
+    """A theme band's colour: a light tint under dark text of its hue
+    (``pacer.content.themes.COLOURS``)."""
+
+    AMBER = "amber", "Amber"
+    GREEN = "green", "Green"
+    TEAL = "teal", "Teal"
+    PURPLE = "purple", "Purple"
+    PINK = "pink", "Pink"
+    RED = "red", "Red"
+    GREY = "grey", "Grey"
+
+
 class Theme(models.Model):
-    """A theme or season: a date range drawn behind the calendar's items."""
+    """A theme or season: a date range drawn behind the calendar's items, in its colour."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     name = models.CharField(max_length=200)
     starts_on = models.DateField()
     ends_on = models.DateField()
+    colour = models.CharField(max_length=10, choices=ThemeColour.choices, default="amber")
 
     class Meta:
         indexes = [models.Index(fields=["workspace", "starts_on"])]
@@ -325,6 +339,7 @@ class TalentRelease(models.Model):
 class Collection(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
     assets = models.ManyToManyField(Asset, blank=True, related_name="collections")
 
     class Meta:

@@ -45,7 +45,8 @@ def _collection_page(request, collection, *, new_link=None, new_url=None, refuse
     (``rename``, ``remove`` or ``delete``, the form as typed, its errors) when one of
     ``collection_views``' forms was (422)."""
     form, errors = refused or ({"days": "30"}, {})
-    which, edit_form, edit_errors = edit or ("", {"name": collection.name}, {})
+    stored = {"name": collection.name, "description": collection.description}
+    which, edit_form, edit_errors = edit or ("", stored, {})
     refusals = share_refusals.recent_refusals(collection)
     for refusal in refusals:
         refusal.channel_name = CHANNELS.get(refusal.channel, refusal.channel)
@@ -53,7 +54,7 @@ def _collection_page(request, collection, *, new_link=None, new_url=None, refuse
         "collection": collection,
         "members": collection.assets.order_by("name"),
         "refusals": refusals,
-        "rename_form": edit_form if which in ("", "rename") else {"name": collection.name},
+        "rename_form": edit_form if which in ("", "rename") else stored,
         "rename_errors": edit_errors if which == "rename" else {},
         "remove_errors": edit_errors if which == "remove" else {},
         "delete_errors": edit_errors if which == "delete" else {},

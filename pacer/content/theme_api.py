@@ -7,6 +7,7 @@ from datetime import date
 from ninja import Field, Router, Schema, Status
 
 from pacer.content import actions, selectors, themes
+from pacer.content.models import ThemeColour
 from pacer.core.api_schema import BODY_ERRORS, ERRORS, NOT_FOUND, Day, Id, text
 from pacer.core.errors import NotFound
 from pacer.core.permissions import endpoint
@@ -20,6 +21,7 @@ class ContentThemeOut(Schema):
     name: str
     starts_on: date
     ends_on: date
+    colour: ThemeColour = Field(description="its band's colour on the calendar")
     items: int = Field(description="how many content items have this theme")
 
 
@@ -27,6 +29,7 @@ class ContentThemeIn(Schema):
     name: text(200, min_length=1)
     starts_on: Day
     ends_on: Day = Field(description="inclusive; not before starts_on")
+    colour: ThemeColour = ThemeColour.AMBER
 
 
 class ContentThemePatch(Schema):
@@ -35,6 +38,7 @@ class ContentThemePatch(Schema):
     name: text(200, min_length=1) | None = None
     starts_on: Day | None = None
     ends_on: Day | None = None
+    colour: ThemeColour | None = None
 
 
 class ContentThemeDeleteOut(Schema):
@@ -49,6 +53,7 @@ def _out(theme) -> dict:
         "name": theme.name,
         "starts_on": theme.starts_on,
         "ends_on": theme.ends_on,
+        "colour": theme.colour,
         "items": themes.items_of(theme),
     }
 
@@ -83,7 +88,7 @@ def get_theme(request, theme_id: Id):
 @router.patch("/themes/{theme_id}", response={200: ContentThemeOut, **WRITE})
 @endpoint("content.edit")
 def update_theme(request, theme_id: Id, payload: ContentThemePatch):
-    """Change its name and/or days, all or nothing (the end not before the start)."""
+    """Change its name, days and/or colour, all or nothing (the end not before the start)."""
     changes = payload.dict(exclude_unset=True)
     return _out(themes.update_theme(_theme(request, theme_id), changes, actor=request.user))
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from pacer.content import selectors, themes
+from pacer.content.models import ThemeColour
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import page
 
@@ -28,6 +29,7 @@ def theme_edit(request, theme_id: int):
     errors, status = {}, 200
     if request.method == "POST":
         form = {field: request.POST.get(field, "") for field in themes.FIELDS}
+        form["colour"] = request.POST.get("colour", theme.colour)  # none sent: kept
         try:
             themes.update_theme(theme, form, actor=request.user)
         except ValidationFailed as error:
@@ -35,7 +37,13 @@ def theme_edit(request, theme_id: int):
         else:
             messages.success(request, f"Theme “{form['name'].strip()}” saved.")
             return HttpResponseRedirect(reverse("content-theme"))
-    context = {"theme": theme, "form": form, "errors": errors, "items": themes.items_of(theme)}
+    context = {
+        "theme": theme,
+        "form": form,
+        "errors": errors,
+        "items": themes.items_of(theme),
+        "colour_options": ThemeColour.choices,
+    }
     return render(request, "content/theme_edit.html", context, status=status)
 
 

@@ -1,17 +1,37 @@
 """Themes and seasons of the calendar: their fields checked (for a new theme and an
 edit), edited and deleted. A deleted theme's items keep their dates and lose the theme
-(they are not deleted or moved: a theme is a band drawn behind them, not their plan)."""
+(they are not deleted or moved: a theme is a band drawn behind them, not their plan).
+A theme's colour is one of a small fixed palette (``COLOURS``), each a light tint with
+dark text of its hue that reads on it at 4.5:1 or more (WCAG AA)."""
 
 from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 
-from pacer.content.models import ContentItem, Theme
+from pacer.content.models import ContentItem, Theme, ThemeColour
 from pacer.core import audit
 from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed, check_text
 
-FIELDS = ("name", "starts_on", "ends_on")
+FIELDS = ("name", "starts_on", "ends_on", "colour")
+
+# colour -> (background, text) of a theme's band (tests/content/test_theme_colours.py
+# checks each pair's contrast)
+COLOURS = {
+    "amber": ("#fef3c7", "#78350f"),
+    "green": ("#dcfce7", "#14532d"),
+    "teal": ("#ccfbf1", "#134e4a"),
+    "purple": ("#f3e8ff", "#581c87"),
+    "pink": ("#fce7f3", "#831843"),
+    "red": ("#fee2e2", "#7f1d1d"),
+    "grey": ("#e5e7eb", "#111827"),
+}
+
+
+def band_style(colour: str) -> str:
+    """The ``style`` attribute of a band (or chip) in the theme's colour."""
+    background, text = COLOURS.get(colour, COLOURS["amber"])
+    return f"background: {background}; color: {text}"
 
 
 def checked(values: dict, errors: dict) -> dict:
@@ -20,6 +40,11 @@ def checked(values: dict, errors: dict) -> dict:
     cleaned = {}
     if "name" in values:
         cleaned["name"] = check_text(errors, "name", values["name"], 200, required=True)
+    if "colour" in values:
+        if values["colour"] in ThemeColour.values:
+            cleaned["colour"] = values["colour"]
+        else:
+            errors["colour"] = f"must be one of {', '.join(ThemeColour.values)}"
     for field in ("starts_on", "ends_on"):
         if field not in values:
             continue
@@ -42,7 +67,7 @@ def check_days(starts_on: date, ends_on: date, errors: dict) -> None:
 
 @transaction.atomic
 def update_theme(theme: Theme, changes: dict, *, actor=None) -> Theme:
-    """Change a theme's name and/or days (only the fields given), all or nothing: every
+    """Change a theme's name, days and/or colour (only the fields given), all or nothing: every
     refusal at once, naming its field; the days are checked together (the end not before
     the start). An edit that changes nothing writes nothing."""
     unknown = sorted(set(changes) - set(FIELDS))

@@ -76,6 +76,11 @@ urlpatterns = [
         name="asset-file",
     ),
     path(
+        "assets/collections/new/",
+        collection_views.collection_create,
+        name="collection-create",
+    ),
+    path(
         "assets/collections/<int:collection_id>/",
         share_views.collection_detail,
         name="collection",

@@ -7,13 +7,17 @@ from pacer.core.errors import ValidationFailed
 STATE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 IN_REVIEW = "in_review"  # the default workflow's review state
 PUBLISHED = "published"  # entering it hands the item to its channel
+SCHEDULED = "scheduled"  # entering it needs a day to publish on
+# states that must need approval wherever a workflow has them: nothing is scheduled or
+# published without its approvals
+GATED = (SCHEDULED, PUBLISHED)
 
 DEFAULT_STATES = [
     {"key": "idea", "label": "Idea", "needs_approval": False},
     {"key": "draft", "label": "Draft", "needs_approval": False},
     {"key": IN_REVIEW, "label": "In review", "needs_approval": False, "review": True},
     {"key": "approved", "label": "Approved", "needs_approval": True},
-    {"key": "scheduled", "label": "Scheduled", "needs_approval": True},
+    {"key": SCHEDULED, "label": "Scheduled", "needs_approval": True},
     {"key": PUBLISHED, "label": "Published", "needs_approval": True},
     {"key": "archived", "label": "Archived", "needs_approval": False},
 ]
@@ -21,8 +25,8 @@ DEFAULT_TRANSITIONS = {
     "idea": ["draft", "archived"],
     "draft": [IN_REVIEW, "archived"],
     IN_REVIEW: ["draft", "approved"],
-    "approved": ["draft", "scheduled", PUBLISHED],
-    "scheduled": ["draft", "approved", PUBLISHED],
+    "approved": ["draft", SCHEDULED, PUBLISHED],
+    SCHEDULED: ["draft", "approved", PUBLISHED],
     PUBLISHED: ["archived"],
     "archived": ["draft"],
 }
@@ -59,11 +63,9 @@ def check_workflow(states, transitions) -> tuple[list[dict], dict[str, list[str]
     keys = [s["key"] for s in cleaned]
     if len(set(keys)) != len(keys):
         raise ValidationFailed({"states": "keys must be different"})
-    if (
-        PUBLISHED in keys
-        and not next(s for s in cleaned if s["key"] == PUBLISHED)["needs_approval"]
-    ):
-        raise ValidationFailed({"states": f"'{PUBLISHED}' must need approval"})
+    for state in cleaned:
+        if state["key"] in GATED and not state["needs_approval"]:
+            raise ValidationFailed({"states": f"'{state['key']}' must need approval"})
     if not isinstance(transitions, dict):
         raise ValidationFailed({"transitions": "must map a state to the states it may move to"})
     moves: dict[str, list[str]] = {}

@@ -137,15 +137,20 @@ def load_content(workspace: Workspace, today: date, *, partner_password: str = "
         for name, u in zip(("Brand", "Legal"), people, strict=False)
     ]
     start = today - timedelta(days=today.weekday()) - timedelta(weeks=4)
-    seasons = [("Welcome offer", 0, 20), ("Loyalty month", 28, 58), ("Refer a friend", 63, 89)]
+    seasons = [
+        ("Welcome offer", 0, 20, "amber"),
+        ("Loyalty month", 28, 58, "teal"),
+        ("Refer a friend", 63, 89, "pink"),
+    ]
     themes = [
         actions.create_theme(
             workspace,
             name=name,
             starts_on=start + timedelta(days=a),
             ends_on=start + timedelta(days=b),
+            colour=colour,
         )
-        for name, a, b in seasons
+        for name, a, b, colour in seasons
     ]
     states = list(PATHS)
     made = 0

@@ -415,6 +415,7 @@ def test_a_theme_covers_inclusive_days_and_is_audited(workspace, team):
                 "name": "Launch day",
                 "starts_on": "2026-03-10",
                 "ends_on": "2026-03-10",
+                "colour": "amber",
             },
         )
     ]

@@ -58,7 +58,7 @@ def _shown(page: str) -> list[str]:
 
 
 def _bands(page: str) -> set[str]:
-    return set(re.findall(r'<span class="cal-band theme" title="([^"]+)">', page))
+    return set(re.findall(r'<span class="cal-band theme" title="([^"]+)" style=', page))
 
 
 def _get(calendar, query: str):

@@ -58,7 +58,7 @@ def test_renaming_on_the_page(workspace, team, kit):
     response = client.post(f"/assets/collections/{summer.pk}/rename/", {"name": " Summer 2026 "})
     assert response.status_code == 302
     assert Collection.objects.get(pk=summer.pk).name == "Summer 2026"
-    entry = AuditEntry.objects.get(action="asset.collection_rename")
+    entry = AuditEntry.objects.get(action="asset.collection_edit")
     assert (entry.before, entry.after) == ({"name": "Summer kit"}, {"name": "Summer 2026"})
     before = _state()
     taken = client.post(f"/assets/collections/{summer.pk}/rename/", {"name": "Winter kit"})
@@ -105,7 +105,7 @@ def test_deleting_keeps_the_assets_and_ends_the_partner_shares(workspace, team, 
     assert "Shared with Franchise Berlin: they no longer see it on the portal" in page
     assert "Its 2 assets stay in the library. Franchise Berlin no longer sees it" in page
     response = client.post(f"/assets/collections/{summer.pk}/delete/", follow=True)
-    assert response.redirect_chain == [("/assets/", 302)]
+    assert response.redirect_chain == [("/assets/#collections-h", 302)]
     assert (
         "Collection “Summer kit” deleted; its assets stay. No longer shared with Franchise Berlin."
         in response.content.decode()
@@ -167,9 +167,10 @@ def test_collections_over_the_api(workspace, team, kit, call):  # noqa: F811
         kit[k] for k in ("summer", "winter", "beach", "sun", "berlin")
     )
     assert call("get", "/collections").json() == [
-        {"id": summer.pk, "name": "Summer kit", "assets": sorted([beach.pk, sun.pk]),
-         "partners": [berlin.pk], "share_links": 0},
-        {"id": winter.pk, "name": "Winter kit", "assets": [], "partners": [], "share_links": 0},
+        {"id": summer.pk, "name": "Summer kit", "description": "",
+         "assets": sorted([beach.pk, sun.pk]), "partners": [berlin.pk], "share_links": 0},
+        {"id": winter.pk, "name": "Winter kit", "description": "", "assets": [], "partners": [],
+         "share_links": 0},
     ]  # fmt: skip
     made = call("post", "/collections", {"name": "Autumn kit"})
     assert made.status_code == 201 and made.json()["assets"] == []

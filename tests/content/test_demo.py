@@ -54,7 +54,8 @@ def test_the_assets_page_says_how_to_make_a_collection_until_there_is_one(worksp
     client = Client()
     client.force_login(admin)
     page = client.get("/assets/").content.decode()
-    assert "No collections yet." in page and "add it to a new collection there" in page
+    assert "No collections yet." in page and "make one below" in page
+    assert 'id="collection-new"' in page
     load_content(workspace, date(2026, 6, 1))
     page = client.get("/assets/").content.decode()
     assert "No collections yet." not in page and ">Brand kit</a>" in page

@@ -13,6 +13,7 @@ from pacer.core import actions as core
 from pacer.core.models import AuditEntry
 from pacer.core.roles import Role
 from pacer.planning import actions as planning
+from tests.api_client import ApiClient
 from tests.content.conftest import PASSWORD
 from tests.content.test_assets import png
 
@@ -123,16 +124,9 @@ def test_an_unknown_campaign_is_refused_when_an_item_is_made(workspace, setup):
 
 
 @pytest.fixture
-def api(workspace, team, client):
-    _, token = core.issue_api_key(workspace, "personal", "t", user=team["editor"])
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-
-    def patch(item_id, body):
-        return client.patch(
-            f"/api/content/items/{item_id}", body, content_type="application/json", **headers
-        )
-
-    return patch
+def api(workspace, team):
+    editor = ApiClient(workspace, team["editor"])
+    return lambda item_id, body: editor.patch(f"content/items/{item_id}", body)
 
 
 def test_patch_changes_only_the_fields_sent_and_refuses_whole(setup, api):

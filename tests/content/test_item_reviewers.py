@@ -8,8 +8,8 @@ from django.test import Client
 
 from pacer.content import actions
 from pacer.content.models import ContentItem
-from pacer.core import actions as core
 from pacer.core.models import AuditEntry
+from tests.api_client import ApiClient
 from tests.content.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -152,16 +152,11 @@ def test_a_post_without_the_steps_keeps_the_plan_and_an_unchanged_plan_is_not_au
     assert not AuditEntry.objects.filter(action="content.reviewers").exists()
 
 
-def test_patch_replaces_the_plan_or_refuses_it_whole(workspace, item, team, client):
-    _, token = core.issue_api_key(workspace, "personal", "t", user=team["editor"])
+def test_patch_replaces_the_plan_or_refuses_it_whole(workspace, item, team):
+    editor = ApiClient(workspace, team["editor"])
 
     def patch(body):
-        return client.patch(
-            f"/api/content/items/{item.pk}",
-            body,
-            content_type="application/json",
-            HTTP_AUTHORIZATION=f"Bearer {token}",
-        )
+        return editor.patch(f"content/items/{item.pk}", body)
 
     entries = AuditEntry.objects.count()
     refused = patch({"title": "New", "reviewers": [{"name": "X", "reviewer": 999999}]})

@@ -135,6 +135,7 @@ def test_deleting_a_theme_keeps_its_items_and_their_dates(workspace, team, summe
         "name": "Summer season",
         "starts_on": "2026-06-01",
         "ends_on": "2026-08-31",
+        "colour": "amber",
     }
     assert entry.after == {"items_without_theme": sorted([beach.pk, sun.pk])}
 
@@ -174,7 +175,7 @@ def test_themes_over_the_api(workspace, team, summer, call):  # noqa: F811
     theme = summer["theme"]
     assert call("get", "/themes").json() == [
         {"id": theme.pk, "name": "Summer season", "starts_on": "2026-06-01",
-         "ends_on": "2026-08-31", "items": 2}
+         "ends_on": "2026-08-31", "colour": "amber", "items": 2}
     ]  # fmt: skip
     made = call(
         "post", "/themes", {"name": "Autumn", "starts_on": "2026-09-01", "ends_on": "2026-11-30"}
@@ -182,7 +183,7 @@ def test_themes_over_the_api(workspace, team, summer, call):  # noqa: F811
     assert made.status_code == 201
     autumn = made.json()
     assert autumn == {"id": autumn["id"], "name": "Autumn", "starts_on": "2026-09-01",
-                      "ends_on": "2026-11-30", "items": 0}  # fmt: skip
+                      "ends_on": "2026-11-30", "colour": "amber", "items": 0}  # fmt: skip
     changed = call("patch", f"/themes/{autumn['id']}", {"ends_on": "2026-10-31"})
     assert changed.status_code == 200 and changed.json()["ends_on"] == "2026-10-31"
     assert call("get", f"/themes/{autumn['id']}").json()["ends_on"] == "2026-10-31"
