@@ -9,7 +9,7 @@ import pytest
 
 from pacer.core.errors import ValidationFailed
 from pacer.messaging import actions
-from pacer.messaging.models import Broadcast
+from pacer.messaging.models import Broadcast, Sender, Template
 
 pytestmark = pytest.mark.django_db
 NUMBERS = itertools.count()
@@ -55,3 +55,65 @@ def test_a_broadcast_keeps_only_the_time_its_schedule_uses(workspace):
         timed.pk: ("at", at, ""),
         local.pk: ("local", None, "2026-06-01T09:00"),
     }
+
+
+def _sender_refused(workspace, **fields) -> dict[str, str]:
+    values = {"name": "Acme", "from_email": "news@acme.test"} | fields
+    with pytest.raises(ValidationFailed) as refused:
+        actions.save_sender(workspace, **values)
+    assert not Sender.objects.exists()
+    return refused.value.errors
+
+
+def test_a_sender_is_refused_field_by_field_in_its_own_words(workspace):
+    assert _sender_refused(workspace, name="", from_email="") == {
+        "name": "must not be empty",
+        "from_email": "must not be empty",
+    }
+    assert _sender_refused(workspace, name=7, from_email="news") == {
+        "name": "must be text",
+        "from_email": "must be an email address",
+    }
+    assert _sender_refused(workspace, dkim_selector="s" * 201) == {
+        "dkim_selector": "must be at most 200 characters",
+        "dkim_private_key": "a DKIM selector needs its private key (PEM)",
+    }
+    assert _sender_refused(workspace, dkim_selector=7) == {"dkim_selector": "must be text"}
+    assert _sender_refused(workspace, dkim_private_key="a key") == {
+        "dkim_selector": "a DKIM key needs its selector"
+    }
+    assert _sender_refused(workspace, dkim_selector="mail", dkim_private_key="a key") == {
+        "dkim_private_key": "cannot sign with this key: not a PEM private key without a password"
+    }
+
+
+NUL = "must not contain NUL characters"
+
+
+@pytest.mark.parametrize(
+    ("fields", "errors"),
+    [
+        ({"text": 7}, {"text": "must be text"}),
+        ({"text": "a\x00b"}, {"text": NUL}),
+        ({"text": "t" * 200_001}, {"text": "must be at most 200000 characters"}),
+        # the reason stays the NUL's: the HTML is not read for its assets
+        ({"html": "<p>\x00</p><img src='/assets/999/'>"}, {"html": NUL}),
+        # the name is not looked up among the others (PostgreSQL refuses a NUL in a query)
+        ({"name": "T\x00"}, {"name": NUL}),
+    ],
+)
+def test_a_template_part_that_cannot_be_stored_is_refused_in_its_own_words(
+    workspace, fields, errors
+):
+    values = {"name": "T", "subject": "Hi", "html": "<p>Hi</p>", "text": ""} | fields
+    with pytest.raises(ValidationFailed) as refused:
+        actions.save_template(workspace, **values)
+    assert refused.value.errors == errors
+    assert not Template.objects.exists()
+
+
+def test_a_template_text_of_up_to_200000_characters_is_kept(workspace):
+    template = actions.save_template(
+        workspace, name="T", subject="Hi", html="<p>Hi</p>", text="t" * 200_000
+    )
+    assert Template.objects.get(pk=template.pk).text == "t" * 200_000
