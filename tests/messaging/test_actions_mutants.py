@@ -1,6 +1,6 @@
-"""Rules of ``pacer.messaging.actions`` that its seeded mutant sample (stop 39, ``10:3912``)
-showed no test of the sample's selection pinned: each test here fails on the mutants
-named in docs/testing.md."""
+"""Rules of ``pacer.messaging.actions`` that its seeded mutant sample (``10:3912``: stop 39,
+and its unrun rest in stop 40) showed no test of the sample's selection pinned: each test
+here fails on the mutants named in docs/testing.md."""
 
 import itertools
 from datetime import UTC, datetime
@@ -8,8 +8,16 @@ from datetime import UTC, datetime
 import pytest
 
 from pacer.core.errors import ValidationFailed
-from pacer.messaging import actions
-from pacer.messaging.models import Broadcast, Sender, Template
+from pacer.messaging import actions, webhooks
+from pacer.messaging.models import (
+    Broadcast,
+    Message,
+    Sender,
+    SuppressedAddress,
+    Template,
+    WebhookDelivery,
+)
+from tests.messaging.conftest import person
 
 pytestmark = pytest.mark.django_db
 NUMBERS = itertools.count()
@@ -117,3 +125,51 @@ def test_a_template_text_of_up_to_200000_characters_is_kept(workspace):
         workspace, name="T", subject="Hi", html="<p>Hi</p>", text="t" * 200_000
     )
     assert Template.objects.get(pk=template.pk).text == "t" * 200_000
+
+
+def test_a_senders_change_is_refused_field_by_field_and_changes_nothing(workspace):
+    sender = actions.save_sender(workspace, name="Acme", from_email="news@acme.test")
+    for fields, errors in (
+        ({"from_email": ""}, {"from_email": "must not be empty"}),
+        ({"from_email": 7}, {"from_email": "must be text"}),
+        (
+            {"name": "", "reply_to": "nobody"},
+            {"name": "must not be empty", "reply_to": "must be an email address"},
+        ),
+    ):
+        values = {"name": "Acme", "from_email": "news@acme.test", "reply_to": ""} | fields
+        with pytest.raises(ValidationFailed) as refused:
+            actions.update_sender(workspace, sender.pk, **values)
+        assert refused.value.errors == errors
+    kept = Sender.objects.get(pk=sender.pk)
+    assert (kept.name, kept.from_email, kept.reply_to) == ("Acme", "news@acme.test", "")
+
+
+def test_an_address_of_at_most_254_characters_is_suppressed(workspace):
+    longest = "a" * 241 + "@example.test"
+    assert actions.suppress(workspace, longest.upper(), "manual") is True
+    with pytest.raises(ValidationFailed) as refused:
+        actions.suppress(workspace, "a" + longest, "manual")
+    assert refused.value.errors == {"email": "must be an email address of at most 254 characters"}
+    assert list(SuppressedAddress.objects.values_list("email", flat=True)) == [longest]
+
+
+def test_a_one_click_unsubscribe_is_sent_to_the_subscribed_endpoints(workspace):
+    webhooks.add_webhook(
+        workspace, url="https://hooks.example/u", event_types=["message.unsubscribed"]
+    )
+    person(workspace, "ada@x.test", "Ada")
+    broadcast = _draft(workspace)
+    actions.queue_broadcast(workspace, broadcast.pk)
+    message = Message.objects.get()
+
+    assert actions.unsubscribe(actions.unsubscribe_token(message)) == message
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.key == f"message.unsubscribed:{message.pk}"
+    assert delivery.payload["type"] == "message.unsubscribed"
+    assert delivery.payload["data"] == {
+        "message_id": message.pk,
+        "broadcast_id": broadcast.pk,
+        "email": "ada@x.test",
+    }
