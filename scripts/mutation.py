@@ -130,6 +130,10 @@ TESTS = {
         "tests/segments/test_actions_contract.py",
         "tests/segments/test_feed_refresh.py",
         "tests/segments/test_conditions.py",
+        # static lists by hand and by CSV; stop 40's survivors (the manual source, members
+        # read in chunks, a referred dynamic segment's facts in a full evaluation)
+        "tests/segments/test_static_lists.py",
+        "tests/segments/test_actions_mutants.py",
         "tests/segments/test_agreement.py::test_the_feed_keeps_members_equal_to_the_full_evaluation",
     ],
     # the change-feed consumer (reached only through a delivery to its subscriber)
@@ -203,6 +207,7 @@ TESTS = {
         "tests/work/test_actions.py",
         "tests/work/test_actions_exact.py",
         "tests/work/test_actions_mutants.py",
+        "tests/work/test_wip_mutants.py",
         "tests/work/test_card_writes_exact.py",
         "tests/work/test_card_override.py",
         "tests/work/test_deadlines.py",

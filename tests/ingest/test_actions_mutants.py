@@ -9,7 +9,7 @@ from pacer.core import actions as core_actions
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import AuditEntry
 from pacer.ingest.actions import accept, discard, ingest, reprocess, set_allowed_origins
-from pacer.ingest.models import Event
+from pacer.ingest.models import Event, TrackingOrigin
 from pacer.ingest.processing import process_pending
 from pacer.people.commerce import MAX_AMOUNT
 from pacer.people.models import Product
@@ -89,6 +89,14 @@ def test_setting_origins_records_who_and_the_lists_before_and_after(workspace, a
     assert (first.before, first.after) == ({"origins": []}, {"origins": ["https://a.test"]})
     assert second.before == {"origins": ["https://a.test"]}
     assert second.after == {"origins": ["https://b.test", "https://c.test"]}
+
+
+def test_an_origin_already_allowed_is_kept_when_the_list_is_replaced(workspace):
+    set_allowed_origins(workspace, ["https://a.test", "https://b.test"])
+    kept = set_allowed_origins(workspace, ["HTTPS://B.test/", "https://c.test"])
+    assert kept == ["https://b.test", "https://c.test"]
+    stored = TrackingOrigin.objects.filter(workspace=workspace).values_list("origin", flat=True)
+    assert sorted(stored) == ["https://b.test", "https://c.test"]
 
 
 def test_a_hundred_origins_are_allowed(workspace):
