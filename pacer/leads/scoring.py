@@ -10,7 +10,7 @@ for every open lead by the worker's hourly loop (so decay shows without new even
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 
@@ -36,6 +36,9 @@ FIT_FIELDS = (
 )
 LEAD_FIELDS = ("form", "channel", "source")  # fit rules on what the lead itself carries
 LEADS_PER_RUN = 2000
+# a lead scored this recently is not rescored by the hourly loop: it was scored in this
+# hour's round (the loop runs again at once while a workspace has more), or by new events
+RESCORED_AFTER = timedelta(minutes=30)
 
 
 def add_missing_rules(workspace: Workspace, rules: Iterable[dict]) -> int:
@@ -210,8 +213,11 @@ def rescore_contacts(workspace_id: int, contact_ids: list[int]) -> int:
 
 def rescore_open_leads() -> int:
     """The worker's hourly loop: decay changes scores without new events. Scores the
-    longest-unscored open leads, ``LEADS_PER_RUN`` per workspace; returns 1 while some
-    workspace has more (the worker then runs it again at once), else 0."""
+    longest-unscored open leads not scored in the last ``RESCORED_AFTER``,
+    ``LEADS_PER_RUN`` per workspace; returns 1 while some workspace may have more (the
+    worker then runs it again at once), else 0. A round ends once every open lead has
+    been scored in it (before, a lead scored a moment ago was due again, so with more
+    than ``LEADS_PER_RUN`` open leads the loop never stopped)."""
     more = 0
     now = clock.now()
     for workspace_id in ScoreRule.objects.values_list("workspace_id", flat=True).distinct():
@@ -220,7 +226,7 @@ def rescore_open_leads() -> int:
         with transaction.atomic():
             leads = list(
                 Lead.objects.filter(workspace=workspace, stage__in=open_ones)
-                .exclude(scored_at__gte=now)
+                .exclude(scored_at__gt=now - RESCORED_AFTER)
                 .order_by("scored_at", "id")[:LEADS_PER_RUN]
             )
             score_leads(workspace, leads, now)

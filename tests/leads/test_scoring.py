@@ -145,3 +145,38 @@ def test_a_fit_rule_on_the_leads_form_scores_only_leads_from_that_form(workspace
         for form, lead in sorted(leads.items())
     ]
     assert scoring.scores_at_arrival(workspace, rows) == [25.0, 10.0]
+
+
+def test_the_hourly_round_scores_each_open_lead_once_and_ends(workspace, monkeypatch):
+    """With more open leads than one run takes, the worker runs the loop again at once
+    while it says so; the round must end once every lead is scored in it (a lead scored a
+    moment ago is not due again), and the next hour's round scores every lead anew."""
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    monkeypatch.setattr(scoring, "LEADS_PER_RUN", 2)
+    ScoreRule.objects.create(
+        workspace=workspace, name="named", kind="fit", field="first_name", points=5
+    )
+    for n in range(5):
+        actions.capture(
+            workspace,
+            {"email": f"p{n}@x.test", "first_name": f"P{n}", "submission_id": f"s{n}"},
+            source="api",
+            received_at=NOW,
+        )
+    process_pending(workspace)
+    while feed.deliver_all():
+        pass
+    start = NOW + timedelta(hours=1)
+    runs = []
+    for second in range(6):  # the worker's back-to-back runs, a second apart
+        monkeypatch.setattr(clock, "now", lambda s=second: start + timedelta(seconds=s))
+        runs.append(rescore_open_leads())
+    assert runs == [1, 1, 0, 0, 0, 0]
+    times = sorted(Lead.objects.values_list("scored_at", flat=True))
+    assert times == [start] * 2 + [start + timedelta(seconds=1)] * 2 + [
+        start + timedelta(seconds=2)
+    ]
+    next_hour = start + timedelta(hours=1)
+    monkeypatch.setattr(clock, "now", lambda: next_hour)
+    assert [rescore_open_leads() for _ in range(3)] == [1, 1, 0]
+    assert set(Lead.objects.values_list("scored_at", flat=True)) == {next_hour}
