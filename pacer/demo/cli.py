@@ -139,9 +139,9 @@ def _simulate(args: argparse.Namespace) -> int:
     _give_addresses(workspace)
     print(f"content: {content['items']} items, {content['assets']} assets")
     print(
-        f"leads: {leads['messages']}; {leads['responses']:,} first responses and "
-        f"{leads['conversions']:,} conversions logged, {leads['went_quiet']:,} closed as gone "
-        f"quiet; lead score {leads['predictive_model']}; "
+        f"leads: {leads['messages']}; {leads['responses']:,} first responses, "
+        f"{leads['advanced']:,} moves to a later stage, {leads['conversions']:,} won and "
+        f"{leads['disqualified']:,} disqualified; lead score {leads['predictive_model']}; "
         f"{leads.get('agents', 0)} agents, {leads.get('assigned', 0):,} leads assigned"
     )
     if args.no_sync:
