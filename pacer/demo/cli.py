@@ -95,7 +95,8 @@ def _simulate(args: argparse.Namespace) -> int:
         else workspace_named(args.workspace)
     )
     started = time.perf_counter()
-    config = SimConfig(seed=args.seed, contacts=args.contacts, months=args.months)
+    # each location on its city's clock: leads come by day there, staff answer on its shift
+    config = SimConfig(seed=args.seed, contacts=args.contacts, months=args.months, local_time=True)
     business = generate(replace(config, start=args.start or start_ending_today(config.weeks)))
     print(
         f"simulated {business.n_contacts:,} contacts and {len(business.event_time):,} events "
