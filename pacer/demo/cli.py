@@ -95,7 +95,8 @@ def _simulate(args: argparse.Namespace) -> int:
         else workspace_named(args.workspace)
     )
     started = time.perf_counter()
-    config = SimConfig(seed=args.seed, contacts=args.contacts, months=args.months)
+    # each location on its city's clock: leads come by day there, staff answer on its shift
+    config = SimConfig(seed=args.seed, contacts=args.contacts, months=args.months, local_time=True)
     business = generate(replace(config, start=args.start or start_ending_today(config.weeks)))
     print(
         f"simulated {business.n_contacts:,} contacts and {len(business.event_time):,} events "
@@ -139,9 +140,9 @@ def _simulate(args: argparse.Namespace) -> int:
     _give_addresses(workspace)
     print(f"content: {content['items']} items, {content['assets']} assets")
     print(
-        f"leads: {leads['messages']}; {leads['responses']:,} first responses and "
-        f"{leads['conversions']:,} conversions logged, {leads['went_quiet']:,} closed as gone "
-        f"quiet; lead score {leads['predictive_model']}; "
+        f"leads: {leads['messages']}; {leads['responses']:,} first responses, "
+        f"{leads['advanced']:,} moves to a later stage, {leads['conversions']:,} won and "
+        f"{leads['disqualified']:,} disqualified; lead score {leads['predictive_model']}; "
         f"{leads.get('agents', 0)} agents, {leads.get('assigned', 0):,} leads assigned"
     )
     if args.no_sync:

@@ -1,5 +1,6 @@
 """The demo's lead staff: per location a full-time and a part-time agent and a manager,
-on the simulator's shifts (``pacer.simulate.leads.shifts``, local time taken as UTC),
+on the simulator's shifts (``pacer.simulate.leads.shifts``, in the zone the simulator
+kept for the location: its city's for the demo, ``pacer.simulate.places``),
 with the location's opening hours; then every simulated lead goes to whoever the
 rotation gives it at the moment it was answered (or arrived, when it never was), so the
 inbox, the manager view and the speed report have owners as a real franchise would.
@@ -30,6 +31,7 @@ from pacer.leads.stages import first_open_stage
 from pacer.people.selectors import locations
 from pacer.simulate.business import Business
 from pacer.simulate.leads import shifts
+from pacer.simulate.places import location_zone
 from pacer.simulate.segment import lead_submissions
 
 # leads given their owner in one transaction: SQLite has one write lock, and all 8,000 of
@@ -77,8 +79,8 @@ def load_staff(workspace: Workspace, business: Business, password: str, now: dat
     for place, (code, hours) in enumerate(codes_and_hours):
         if code not in by_code:
             continue
-        week = _week(hours)
-        staff.set_hours(workspace, code, {"timezone": "UTC", "weekly": week})
+        zone = location_zone(business.config, place)  # the clock the simulator kept there
+        staff.set_hours(workspace, code, {"timezone": zone, "weekly": _week(hours)})
         for number, (role, weight, days, manager) in enumerate(ROLES):
             username = staff_username(workspace, code, role)
             if users.filter(username=username).exists():
@@ -86,7 +88,7 @@ def load_staff(workspace: Workspace, business: Business, password: str, now: dat
             actions.create_user(workspace, username, password, Role.STAFF)
             first, last = staff_name(place * len(ROLES) + number)
             users.filter(username=username).update(first_name=first, last_name=last)
-            shift = {"timezone": "UTC", "weekly": _week(hours, days)}
+            shift = {"timezone": zone, "weekly": _week(hours, days)}
             staff.save_agent(
                 workspace,
                 {

@@ -3,9 +3,10 @@
 Each simulated submission becomes the messages ``pacer.leads.actions.capture`` would
 accept (``messages_for``: the same validation, identity and attribution), received at
 the simulated time; the change feed turns each "Lead Created" into a lead. Then each
-lead's first response is logged as a call at the simulated delay, and each lead whose
-contact became a customer moves to the won stage at their first order — both only when
-that moment has passed. Last, the workspace's predictive lead score is fitted.
+lead's first response is logged as a call at the simulated delay, and the team moves it
+through the stages in order (``pacer.demo.pipeline``): won at the contact's first order,
+or disqualified with a reason once stale; only what is due by now. Last, the
+workspace's predictive lead score is fitted.
 """
 
 import math
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from pacer.analytics.lead_model import LeadModelError
 from pacer.core.models import Workspace
+from pacer.demo import pipeline
 from pacer.demo.pace import catch_up_in_steps
 from pacer.ingest.actions import ingest
 from pacer.leads import predictive, scoring
@@ -23,7 +25,7 @@ from pacer.leads.actions import messages_for, move_stage
 from pacer.leads.followup import log_activity
 from pacer.leads.forms import save_form
 from pacer.leads.selectors import leads
-from pacer.leads.stages import stages
+from pacer.leads.stages import first_open_stage, stages
 from pacer.simulate.business import Business
 from pacer.simulate.leads import FORMS
 from pacer.simulate.segment import LeadSubmission, lead_submissions
@@ -33,11 +35,6 @@ from pacer.simulate.segment import LeadSubmission, lead_submissions
 # SQLite's write lock 7-13 s at load 13; a quarter of that, a quarter of the hold)
 BATCH = 250
 OUTCOMES = ("Talked it through; booking a visit", "Left a voicemail", "Sent the price list")
-# A lead the simulation never converts is closed as lost this long after it arrived, as
-# a location's manager would clear the inbox (the demo's inbox showed hundreds of leads
-# "overdue by 150 days" otherwise).
-QUIET_AFTER = timedelta(days=45)
-QUIET_REASON = "Went quiet: no reply in 45 days"
 FORM_TITLES = {
     "quote-request": "Request a quote",
     "book-visit": "Book a visit",
@@ -113,7 +110,9 @@ def load_leads(
         from pacer.demo.lead_staff import load_staff
 
         agents = load_staff(workspace, business, staff_password, now)
-    responded, converted, quiet = _follow_up(workspace, submissions, now, on_progress)
+    responded, advanced, converted, lost = _follow_up(
+        workspace, submissions, now, on_progress, business.config.seed
+    )
     version = "not fitted"
     try:
         if fit_score:
@@ -123,28 +122,32 @@ def load_leads(
     return {
         "messages": counts,
         "responses": responded,
+        "advanced": advanced,
         "conversions": converted,
-        "went_quiet": quiet,
+        "disqualified": lost,
         "predictive_model": version,
         **agents,
     }
 
 
 def _follow_up(
-    workspace, submissions: list[LeadSubmission], now, on_progress
-) -> tuple[int, int, int]:
-    """Log each lead's simulated first answer, win the ones that converted, and close as
-    lost the ones that never convert once they have been quiet for ``QUIET_AFTER``:
-    (answered, won, closed)."""
+    workspace, submissions: list[LeadSubmission], now, on_progress, seed: int
+) -> tuple[int, int, int, int]:
+    """Log each lead's simulated first answer, then move it on as the team would
+    (``pacer.demo.pipeline``): up the open stages, won at its first order, or
+    disqualified once stale; only what is due by ``now``. Returns (answered, moved on
+    through an open stage, won, disqualified)."""
     by_email = {s.data["email"]: s for s in submissions}
     listed = stages(workspace)
     won = next((stage.key for stage in listed if stage.kind == "won"), None)
     lost = next((stage.key for stage in listed if stage.kind == "lost"), None)
-    still_open = {stage.key for stage in listed if stage.kind == "open"}
+    first = first_open_stage(workspace)
+    keys = [stage.key for stage in listed if stage.kind == "open"]
+    ladder = keys[keys.index(first) + 1 :]
     rows = leads(workspace).values_list(
         "id", "contact__email", "created_at", "first_response_at", "stage"
     )
-    responded = converted = quiet = 0
+    counts = {"responses": 0, "advanced": 0, "won": 0, "lost": 0}
     for lead_id, email, created, first_response, stage in list(rows):
         submission = by_email.get(email)
         if submission is None:
@@ -159,16 +162,24 @@ def _follow_up(
                 at=answered_at,
                 outcome=OUTCOMES[submission.contact % len(OUTCOMES)],
             )
-            responded += 1
-        won_at = _moment(submission.converted_at)
-        if won and submission.converted and stage != won and won_at <= now:
-            move_stage(workspace, lead_id, won, at=won_at, by="demo: first order")
-            converted += 1
-        gone_quiet = created + QUIET_AFTER <= now and not submission.converted
-        if lost and gone_quiet and stage in still_open:
-            at = created + QUIET_AFTER
-            move_stage(workspace, lead_id, lost, at=at, by="demo: went quiet", reason=QUIET_REASON)
-            quiet += 1
+            counts["responses"] += 1
+        if won and lost:
+            planned = pipeline.plan(
+                seed=seed,
+                contact=submission.contact,
+                created=created,
+                answered_at=answered_at,
+                converted_at=submission.converted_at if submission.converted else None,
+                ladder=ladder,
+                won=won,
+                lost=lost,
+            )
+            for move in pipeline.next_moves(planned, stage, first, now):
+                move_stage(
+                    workspace, lead_id, move.stage, at=move.at, by=move.by, reason=move.reason
+                )
+                kind = "won" if move.stage == won else "lost" if move.stage == lost else "advanced"
+                counts[kind] += 1
         if on_progress:
             on_progress(1)
-    return responded, converted, quiet
+    return counts["responses"], counts["advanced"], counts["won"], counts["lost"]

@@ -16,43 +16,16 @@ from pacer.people.actions import upsert_locations, upsert_products
 from pacer.planning.actions import record_spend, upsert_campaign
 from pacer.planning.selectors import has_spend
 from pacer.simulate.business import Business
+from pacer.simulate.places import CITY_ZONES
 from pacer.simulate.segment import messages
 
 BATCH = 1000
-# The time zone of each of the simulator's cities (pacer.simulate.business.CITIES; the
-# ambiguous names as Georgetown, Texas and Kent, Ohio), so the demo's locations keep
-# their own hours: survey asks wait for the daytime there, Yuma's Arizona without DST.
-CITY_ZONES = {
-    "Austin": "America/Chicago",
-    "Boston": "America/New_York",
-    "Chicago": "America/Chicago",
-    "Denver": "America/Denver",
-    "El Paso": "America/Denver",
-    "Fresno": "America/Los_Angeles",
-    "Georgetown": "America/Chicago",
-    "Houston": "America/Chicago",
-    "Irvine": "America/Los_Angeles",
-    "Jackson": "America/Chicago",
-    "Kent": "America/New_York",
-    "Lansing": "America/Detroit",
-    "Madison": "America/Chicago",
-    "Naples": "America/New_York",
-    "Omaha": "America/Chicago",
-    "Portland": "America/Los_Angeles",
-    "Quincy": "America/New_York",
-    "Raleigh": "America/New_York",
-    "Salem": "America/Los_Angeles",
-    "Tampa": "America/New_York",
-    "Urbana": "America/Chicago",
-    "Vail": "America/Denver",
-    "Wichita": "America/Chicago",
-    "Yuma": "America/Phoenix",
-}
 
 
 def city_zone(location_name: str) -> str:
-    """The zone of a simulated location ("Austin", or "Austin 2" past the list's end);
-    "" (the workspace's) for a name not in the list."""
+    """The zone of a simulated location ("Austin", or "Austin 2" past the list's end;
+    ``pacer.simulate.places``), so the demo's locations keep their own hours: survey asks
+    wait for the daytime there; "" (the workspace's) for a name not in the list."""
     city = location_name.rstrip("0123456789 ") or location_name
     return CITY_ZONES.get(city, "")
 

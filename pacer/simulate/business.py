@@ -12,35 +12,10 @@ import numpy as np
 from pacer.simulate.config import SimConfig
 from pacer.simulate.economics import economics
 from pacer.simulate.leads import draw_leads, lead_truth
+from pacer.simulate.places import location_name
 
 DAY = 86_400
 WEEK = 7 * DAY
-CITIES = (
-    "Austin",
-    "Boston",
-    "Chicago",
-    "Denver",
-    "El Paso",
-    "Fresno",
-    "Georgetown",
-    "Houston",
-    "Irvine",
-    "Jackson",
-    "Kent",
-    "Lansing",
-    "Madison",
-    "Naples",
-    "Omaha",
-    "Portland",
-    "Quincy",
-    "Raleigh",
-    "Salem",
-    "Tampa",
-    "Urbana",
-    "Vail",
-    "Wichita",
-    "Yuma",
-)
 EVENT_LANDING, EVENT_PAGE, EVENT_IDENTIFY, EVENT_ORDER = 0, 1, 2, 3
 EVENT_EMAIL_DELIVERED, EVENT_EMAIL_OPENED, EVENT_EMAIL_CLICKED = 4, 5, 6
 EVENT_EXPERIMENT_VIEWED, EVENT_SIGNUP = 7, 8
@@ -462,10 +437,7 @@ def generate(config: SimConfig) -> Business:
         channel_keys=keys,
         campaign_names=campaign_names,
         location_codes=[f"LOC{i + 1:02d}" for i in range(config.locations)],
-        location_names=[
-            f"{CITIES[i % len(CITIES)]}{'' if i < len(CITIES) else f' {i // len(CITIES) + 1}'}"
-            for i in range(config.locations)
-        ],
+        location_names=[location_name(i) for i in range(config.locations)],
         contact_location=location,
         contact_first_seen=first_seen,
         contact_channel=visible,

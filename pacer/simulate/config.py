@@ -100,7 +100,7 @@ class SimConfig:
     mean_extra_touches: float = 1.2
     pages_per_touch: float = 1.6
     # Leads (pacer/simulate/leads.py): sent within a day after the last visit, at an hour
-    # of the day (local time = UTC) in proportion to lead_hour_weights, on a form with
+    # of the location's day (``local_time``) in proportion to lead_hour_weights, on a form with
     # lead_form_shares; some give a phone number or a postal code.
     lead_hour_weights: tuple[float, ...] = (
         0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.4, 0.8, 1.3, 1.7, 1.9, 2.0,
@@ -120,6 +120,9 @@ class SimConfig:
     # location) after a log-normal number of working minutes (median, sigma); some leads
     # are never answered. The locations numbered in ``weak_locations`` (1 = LOC01; numbers
     # above ``locations`` name none) answer in hours and miss more.
+    # local_time: each location keeps its city's clock (pacer.simulate.places: the hour
+    # of day of its leads and its shifts are read there); off, every location's is UTC.
+    local_time: bool = False
     shift_open_hour: int = 8
     shift_close_hour: int = 20
     saturday_close_hour: int = 17

@@ -17,12 +17,15 @@ leads is exactly ``p0 · exp(−t/tau) + floor`` (``marginal_probability``).
 
 Staff answer on shift only: a location's response habit is a log-normal number of
 *working* minutes (its shift's open minutes), so a lead sent at night waits for the
-morning; slow locations answer in hours and sometimes never.
+morning; slow locations answer in hours and sometimes never. Hours of the day are the
+location's own (``pacer.simulate.places``).
 """
 
 from dataclasses import dataclass
 
 import numpy as np
+
+from pacer.simulate.places import local_seconds, location_zone, utc_offsets
 
 DAY = 86_400
 WEEK_MINUTES = 7 * 1440
@@ -92,8 +95,8 @@ def shifts(config) -> np.ndarray:
 
     Every location opens Monday to Saturday at ``shift_open_hour`` and closes at
     ``shift_close_hour`` (Saturday ``saturday_close_hour``); every third location (LOC03,
-    LOC06, …) also opens on Sunday from 10 to 16. Hours are the location's local time,
-    which the simulator takes to be UTC.
+    LOC06, …) also opens on Sunday from 10 to 16. Hours are the location's local time
+    (``pacer.simulate.places``: its city's with ``local_time``, else UTC).
     """
     out = np.zeros((config.locations, 7, 2), dtype=np.int64)
     out[:, :5] = (config.shift_open_hour, config.shift_close_hour)
@@ -143,9 +146,10 @@ def draw_leads(config, is_lead: np.ndarray, last_touch: np.ndarray, location: np
     n = len(is_lead)
     hour_weights = np.asarray(config.lead_hour_weights, dtype=np.float64)
     hour = rng.choice(24, size=n, p=hour_weights / hour_weights.sum())
-    at_day = hour * 3600 + rng.integers(0, 3600, n)
+    at_day = hour * 3600 + rng.integers(0, 3600, n)  # the location's clock
     earliest = last_touch + 30
-    lead_at = np.where(is_lead, earliest + (at_day - earliest) % DAY, -1)
+    at_day_utc = at_day - utc_offsets(config, earliest, location)
+    lead_at = np.where(is_lead, earliest + (at_day_utc - earliest) % DAY, -1)
 
     form_p = np.asarray(config.lead_form_shares, dtype=np.float64)
     form = np.where(is_lead, rng.choice(len(FORMS), size=n, p=form_p / form_p.sum()), -1)
@@ -160,9 +164,10 @@ def draw_leads(config, is_lead: np.ndarray, last_touch: np.ndarray, location: np
     )
     response = np.full(n, np.nan)
     open_hours = shifts(config)
+    local_at = local_seconds(config, lead_at, location)
     for loc in range(config.locations):
         rows = np.flatnonzero(is_lead & ~never & (location == loc))
-        response[rows] = wall_minutes(lead_at[rows], working[rows], open_hours[loc])
+        response[rows] = wall_minutes(local_at[rows], working[rows], open_hours[loc])
     response[never] = np.inf
 
     multiplier = lead_multiplier(config, form, has_phone)
@@ -229,6 +234,7 @@ def lead_truth(config, draws: LeadDraws, location: np.ndarray) -> dict:
             "realised_weak_median_minutes": median(finite & weak),
             "realised_never": int((is_lead & ~finite).sum()),
         },
+        "zones": {f"LOC{i + 1:02d}": location_zone(config, i) for i in range(config.locations)},
         "shifts": {
             f"LOC{i + 1:02d}": [list(map(int, day)) for day in hours]
             for i, hours in enumerate(shifts(config))
@@ -263,7 +269,7 @@ def expected_probability(
     mean_decay = np.zeros(len(lead_at))
     for loc in np.unique(location):
         rows = np.flatnonzero(location == loc)
-        arrival = np.repeat(lead_at[rows], samples)
+        arrival = np.repeat(local_seconds(config, lead_at[rows], location[rows]), samples)
         working = np.repeat(median[rows], samples) * rng.lognormal(
             0.0, config.response_sigma, arrival.size
         )

@@ -20,9 +20,10 @@ from pacer.core import actions as core_actions
 from pacer.core.models import Role
 from pacer.demo.leads import load_leads
 from pacer.demo.loader import load_business
+from pacer.demo.pipeline import BY_ORDER, BY_STALE, BY_TEAM, REASONS, STALE_AFTER
 from pacer.leads.models import LeadForm, StageChange
 from pacer.leads.report import CONVERSION_DAYS, speed_report
-from pacer.leads.selectors import leads
+from pacer.leads.selectors import funnel, leads
 from pacer.people.models import Consent
 from pacer.simulate.business import EVENT_IDENTIFY, generate
 from pacer.simulate.config import SimConfig
@@ -34,6 +35,7 @@ FOUR_SIGMA_TAIL = 2 * norm.sf(SIGMAS)
 CONFIG = SimConfig(
     seed=11, contacts=3600, months=3, locations=4, weak_locations=(2, 4), start="2026-01-05"
 )
+LADDER = ["mql", "sql", "opportunity"]
 SETTLE = timedelta(days=28)  # a converted lead's first order comes days after
 
 
@@ -82,13 +84,35 @@ def test_every_simulated_lead_is_captured_once_with_its_simulated_response(works
         "book-visit": "Book a visit",
         "contact-us": "Contact us",
     }
-    quiet = 0
+    history = {}
+    for lead_id, to_stage, at, by, reason in StageChange.objects.filter(
+        workspace=workspace
+    ).values_list("lead__contact__email", "to_stage", "at", "by", "reason"):
+        history.setdefault(lead_id, []).append((to_stage, at, by, reason))
+    finals = {}
     for email, created, responded, _, form, stage in made:
         truth = submissions[email]
-        # a lead that never converts is closed 45 days after it came, like a manager would
-        gone_quiet = not truth.converted and created + timedelta(days=45) <= end
-        assert (stage == "disqualified") == gone_quiet, (email, stage)
-        quiet += gone_quiet
+        moves = sorted(history[email], key=lambda move: move[1])
+        path = [to_stage for to_stage, *_ in moves]
+        # the team moves each lead up the stages in order, none skipped, then closes it
+        climbed = [s for s in path if s not in ("customer", "disqualified")]
+        assert climbed == ["lead", *LADDER][: len(climbed)], (email, path)
+        assert path[-1] == stage and path.count(stage) == 1
+        bought = truth.converted and datetime.fromtimestamp(truth.converted_at, UTC) <= end
+        stale = not truth.converted and created + STALE_AFTER <= end
+        assert (stage == "customer") == bought, (email, path)
+        assert (stage == "disqualified") == stale, (email, path)
+        if bought:  # an opportunity, won at its first order
+            assert climbed == ["lead", *LADDER]
+            assert moves[-1][1:3] == (datetime.fromtimestamp(truth.converted_at, UTC), BY_ORDER)
+        if stale:  # disqualified once stale, with the reason for how far it got
+            to_stage, at, by, reason = moves[-1]
+            stale_at = max(created + STALE_AFTER, (responded or created) + timedelta(days=1))
+            assert (at, by) == (stale_at, BY_STALE)
+            assert reason in REASONS[len(climbed) - 1]
+        if stage not in ("customer", "disqualified"):  # open: younger than the stale mark
+            assert created + STALE_AFTER > end or truth.converted
+        finals[stage] = finals.get(stage, 0) + 1
         assert form == truth.data["form"]
         assert created == datetime.fromtimestamp(truth.at, UTC)
         if (
@@ -99,16 +123,39 @@ def test_every_simulated_lead_is_captured_once_with_its_simulated_response(works
         else:
             delay = (responded - created).total_seconds() / 60
             assert delay == pytest.approx(truth.response_minutes, abs=1e-3)
-    assert counts["went_quiet"] == quiet > 0
-    assert set(
-        StageChange.objects.filter(workspace=workspace, to_stage="disqualified").values_list(
-            "reason", "by"
-        )
-    ) == {("Went quiet: no reply in 45 days", "demo: went quiet")}
+            assert moves[1][:3] == ("mql", responded, BY_TEAM)  # the first call qualifies it
+    assert counts["conversions"] == finals["customer"] > 0
+    assert counts["disqualified"] == finals["disqualified"] > 0
+    # every stage of the ladder is held by some open leads: the pipeline is being worked
+    assert all(finals.get(key, 0) > 0 for key in ["lead", *LADDER]), finals
     again = load_leads(workspace, business, now=end)
     assert again["messages"]["accepted"] == 0 and again["responses"] == again["conversions"] == 0
-    assert again["went_quiet"] == 0
+    assert again["advanced"] == again["disqualified"] == 0
     assert leads(workspace).count() == len(submissions)
+    assert StageChange.objects.filter(workspace=workspace).count() == sum(
+        map(len, history.values())
+    )
+
+
+def test_the_funnel_narrows_stage_by_stage_as_a_worked_pipeline_does(workspace, loaded):
+    """Each stage is reached by fewer leads than the one before, through every stage
+    (no lead jumps from MQL to customer), and the page shows it."""
+    business, end, counts = loaded
+    start = end - timedelta(weeks=CONFIG.weeks)
+    steps = {step.stage: step for step in funnel(workspace, start, end)[None]}
+    reached = [steps[key].reached for key in ["lead", *LADDER, "customer"]]
+    assert reached == sorted(reached, reverse=True) and len(set(reached)) == len(reached)
+    assert reached[0] == leads(workspace).count() and reached[-1] == counts["conversions"]
+    moved = StageChange.objects.filter(workspace=workspace, by=BY_TEAM)
+    assert steps["opportunity"].reached == moved.filter(to_stage="opportunity").count()
+    assert all(0 < steps[key].conversion < 1 for key in [*LADDER, "customer"])
+    admin = core_actions.create_user(workspace, "ada", "correct-horse-1", Role.ADMIN)
+    client = Client()
+    client.force_login(admin)
+    page = client.get(f"/leads/funnel/?start={start.date()}&end={(end - timedelta(days=1)).date()}")
+    text = " ".join(re.sub(r"<[^>]+>", " ", page.content.decode()).split())
+    assert page.status_code == 200
+    assert f"{reached[3]:,}" in text and f"{reached[4]:,}" in text
 
 
 def _log_likelihood(p, y):
