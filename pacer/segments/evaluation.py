@@ -100,6 +100,23 @@ def changed_since_sync(workspace: Workspace) -> set[int] | None:
     return touched
 
 
+def latest_batch(workspace: Workspace) -> int:
+    """The id of the workspace's latest change on the feed (0: none yet)."""
+    found = ChangeBatch.objects.filter(workspace=workspace).order_by("-pk").values_list("pk")
+    return next(iter(found[:1]), (0,))[0]
+
+
+def changed_after(workspace: Workspace, batch_id: int) -> set[int]:
+    """Contacts the change feed says changed after the change ``batch_id``."""
+    touched: set[int] = set()
+    for contact_ids, merges in ChangeBatch.objects.filter(
+        workspace=workspace, pk__gt=batch_id
+    ).values_list("contact_ids", "merges"):
+        touched.update(contact_ids)
+        touched.update(c for pair in merges for c in pair)
+    return touched
+
+
 def members(workspace: Workspace, tree: d.Group, *, now: datetime, resolve) -> set[int]:
     """Every contact the definition matches now: the warehouse's answer for what it has,
     corrected in the operational store for contacts changed since its last sync (or the

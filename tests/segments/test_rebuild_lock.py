@@ -87,3 +87,33 @@ def test_a_segment_redefined_after_its_evaluation_keeps_its_new_members(workspac
     leads.refresh_from_db()
     assert leads.definition["children"][0]["value"] == "customer"
     assert actions.rebuild_all() == 0  # nothing left to change
+
+
+def test_a_contact_changed_on_the_feed_after_the_evaluation_is_not_put_back(workspace, people):
+    from django.db import transaction
+
+    from pacer.core import feed
+
+    leads = actions.create_segment(workspace, name="Leads", definition=group(stage("lead")))
+    assert members(leads) == {people[0].pk, people[2].pk, people[3].pk}
+    moved = []
+
+    def becomes_a_customer():  # while the loop evaluated, p0 bought: the feed saw it
+        if not moved:
+            with transaction.atomic():
+                Contact.objects.filter(pk=people[0].pk).update(lifecycle_stage="customer")
+                feed.publish(workspace.pk, source="test", contact_ids=[people[0].pk])
+            while feed.deliver_all():
+                pass
+            moved.append(True)
+
+    with faults.hooked("segments.rebuild.evaluated", becomes_a_customer):
+        assert actions.rebuild_all() == 0  # the evaluation's stale "p0 is a lead" not applied
+
+    assert members(leads) == {people[2].pk, people[3].pk}
+    history = list(
+        MembershipChange.objects.filter(segment=leads, contact=people[0])
+        .order_by("id")
+        .values_list("change", "source")
+    )
+    assert history == [("entered", "full"), ("exited", "feed")]
