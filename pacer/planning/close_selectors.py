@@ -23,7 +23,7 @@ ZERO = Decimal(0)
 class CloseRow:
     month: date
     planned: Decimal = ZERO  # budget lines of the month
-    committed: Decimal = ZERO  # orders (not cancelled) against the month's lines
+    committed: Decimal = ZERO  # against the month's lines: open orders, closed ones' invoices
     invoiced: Decimal = ZERO  # invoices dated in the month
     actual: Decimal = ZERO  # spend lines dated in the month
     accrued: Decimal = ZERO  # open orders issued by the month's end, not yet invoiced then
@@ -95,18 +95,25 @@ def close_report(
         .annotate(total=Sum("amount_base"))
         .order_by()
     )
-    orders = (
-        PurchaseOrder.objects.filter(workspace=workspace)
-        .filter(_lines(workspace, team_ids, "line__"))
-        .exclude(status=PurchaseOrder.Status.CANCELLED)
-    )
     committed = _by_month(
-        orders.filter(line__month__range=(start, end))
+        PurchaseOrder.objects.filter(workspace=workspace, status=PurchaseOrder.Status.OPEN)
+        .filter(_lines(workspace, team_ids, "line__"), line__month__range=(start, end))
         .values("line__month")
         .annotate(total=Sum("amount_base"))
         .order_by(),
         "line__month",
     )
+    closed_invoiced = _by_month(
+        Invoice.objects.filter(workspace=workspace, order__status=PurchaseOrder.Status.CLOSED)
+        .filter(_lines(workspace, team_ids, "order__line__"))
+        .filter(order__line__month__range=(start, end))
+        .values("order__line__month")
+        .annotate(total=Sum("amount_base"))
+        .order_by(),
+        "order__line__month",
+    )
+    for month, total in closed_invoiced.items():
+        committed[month] = committed.get(month, ZERO) + total
     invoiced = _by_month(
         Invoice.objects.filter(workspace=workspace, invoiced_on__range=(start, end))
         .filter(_lines(workspace, team_ids, "order__line__"))

@@ -81,6 +81,10 @@ class PlanResultsOut(Schema):
     start: date
     end: date
     problem: str = Field(description="why attributed figures are missing; empty when none")
+    model_total: float = Field(
+        description="revenue the model credits in the range to every campaign and channel, "
+        "in the plan or not (the rows' attributed revenue is the plan's share of it)"
+    )
     rows: list[NodeResultOut] = Field(description="in tree order")
     portfolio: list[PortfolioCallOut] = Field(description="nodes with a campaign, best ROMI first")
 
@@ -146,6 +150,7 @@ def node_results(request, query: Query[PlanResultsQuery]):
         "start": found.start,
         "end": found.end,
         "problem": found.problem,
+        "model_total": found.model_total,
         "rows": rows,
         "portfolio": calls,
     }

@@ -121,6 +121,9 @@ def test_results_per_node_and_the_portfolio(api, workspace, tracker):
     )  # fmt: skip
     # Search adds its own campaign (summer: 1,500 spent) to the leaf's
     assert rows["Search"]["total"]["spend"] == "1900.00"
+    # the model credits 300 in all (P1's 100 and P2's 200), all of it to the plan's campaigns
+    assert body["model_total"] == pytest.approx(300.0)
+    assert rows["FY2026"]["total"]["attributed"] == pytest.approx(body["model_total"])
     assert rows["FY2026"]["total"] == rows["Search"]["total"]
     last = api.get("plans/results", **query, model="last_touch").json()
     calls = {p["node"]: p["call"] for p in last["portfolio"]}
