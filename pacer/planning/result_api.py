@@ -160,7 +160,10 @@ class VendorScorecardOut(Schema):
     vendor: int
     name: str
     kind: str
-    committed: Decimal = Field(description="orders not cancelled (workspace currency)")
+    committed: Decimal = Field(
+        description="an open order its amount, a closed one what was invoiced on it "
+        "(workspace currency)"
+    )
     invoiced: Decimal
     results: PlanOutcomeOut = Field(description="of the plan nodes its orders are for")
     on_time: int = Field(description="orders invoiced in full by the end of the next month")
