@@ -19,7 +19,7 @@ from pacer.planning.purchase_actions import issue_order, set_order_status
 from tests.api_client import ApiClient
 from tests.planning.plan_fixture import build_plan
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 CLOSED = "2026-03 is closed: an admin must reopen it before changes dated in it"
 
 
