@@ -11,7 +11,7 @@ from pacer.teams import surveys
 from pacer.teams.models import SurveyResponse
 from tests.web.test_layout import _check, _context
 
-ANSWERED = "You have answered this survey"
+ANSWERED = "You have already answered this survey"
 
 
 @pytest.mark.django_db
