@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncMonth
 
 from pacer.core.models import Workspace
 from pacer.planning.close_actions import closed_months
@@ -17,6 +17,7 @@ from pacer.planning.scope import team_lines
 from pacer.web import formats
 
 ZERO = Decimal(0)
+MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
 @dataclass
@@ -95,25 +96,30 @@ def close_report(
         .annotate(total=Sum("amount_base"))
         .order_by()
     )
-    committed = _by_month(
-        PurchaseOrder.objects.filter(workspace=workspace, status=PurchaseOrder.Status.OPEN)
-        .filter(_lines(workspace, team_ids, "line__"), line__month__range=(start, end))
-        .values("line__month")
+    # an open order commits its amount, a closed one what was invoiced on it
+    billed = (
+        Invoice.objects.filter(order=OuterRef("pk"))
+        .values("order")
         .annotate(total=Sum("amount_base"))
+        .values("total")
+    )
+    commits = Case(
+        When(
+            status=PurchaseOrder.Status.CLOSED,
+            then=Coalesce(Subquery(billed), Value(ZERO), output_field=MONEY),
+        ),
+        default=F("amount_base"),
+        output_field=MONEY,
+    )
+    committed = _by_month(
+        PurchaseOrder.objects.filter(workspace=workspace)
+        .filter(_lines(workspace, team_ids, "line__"), line__month__range=(start, end))
+        .exclude(status=PurchaseOrder.Status.CANCELLED)
+        .values("line__month")
+        .annotate(total=Sum(commits))
         .order_by(),
         "line__month",
     )
-    closed_invoiced = _by_month(
-        Invoice.objects.filter(workspace=workspace, order__status=PurchaseOrder.Status.CLOSED)
-        .filter(_lines(workspace, team_ids, "order__line__"))
-        .filter(order__line__month__range=(start, end))
-        .values("order__line__month")
-        .annotate(total=Sum("amount_base"))
-        .order_by(),
-        "order__line__month",
-    )
-    for month, total in closed_invoiced.items():
-        committed[month] = committed.get(month, ZERO) + total
     invoiced = _by_month(
         Invoice.objects.filter(workspace=workspace, invoiced_on__range=(start, end))
         .filter(_lines(workspace, team_ids, "order__line__"))
