@@ -170,6 +170,24 @@ VENDORS = {
 }
 
 
+def _vendor(channel: str, number: int, year: int) -> dict:
+    """The agency of ``channel``, on a master services agreement for the year, with a
+    rate card and an account manager to call."""
+    name = VENDORS.get(channel, f"{CHANNELS[channel]} agency")
+    domain = "".join(c for c in name.lower() if c.isalnum())[:24] + ".example"
+    return {
+        "name": name,
+        "kind": "agency",
+        "contract": f"MSA-{year}-{number:02d}",
+        "contract_starts": date(year, 1, 1),
+        "contract_ends": date(year, 12, 31),
+        "rates": "12% of media spent, billed monthly as delivered",
+        "scope": f"{CHANNELS[channel]}: buying, creative and a monthly report",
+        "contact_name": "Account manager",
+        "contact_email": f"accounts@{domain}",
+    }
+
+
 def _orders(workspace: Workspace, spend: list[dict], nodes: dict[tuple, int], today: date) -> int:
     """An order per campaign node's month with spend, found by the node made for the
     campaign (``nodes``: its name is the campaign's, not the spend's key)."""
@@ -186,12 +204,7 @@ def _orders(workspace: Workspace, spend: list[dict], nodes: dict[tuple, int], to
         channel = row["channel"]
         if channel not in vendors:
             vendors[channel] = save_vendor(
-                workspace,
-                {
-                    "name": VENDORS.get(channel, f"{CHANNELS[channel]} agency"),
-                    "kind": "agency",
-                    "scope": f"{CHANNELS[channel]}: buying, creative and a monthly report",
-                },
+                workspace, _vendor(channel, len(vendors) + 1, row["month"].year)
             ).pk
         count += 1
         order = issue_order(

@@ -30,7 +30,10 @@ class MonthsQuery(PlanTeamQuery):
 class CloseMonthOut(Schema):
     month: str = Field(description="YYYY-MM", examples=["2026-03"])
     planned: Decimal = Field(description="budget lines of the month")
-    committed: Decimal = Field(description="orders (not cancelled) against the month's lines")
+    committed: Decimal = Field(
+        description="orders against the month's lines: an open one its amount, a closed one "
+        "what was invoiced on it"
+    )
     invoiced: Decimal = Field(description="invoices dated in the month")
     actual: Decimal = Field(description="spend dated in the month")
     accrued: Decimal = Field(

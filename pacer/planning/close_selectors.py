@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncMonth
 
 from pacer.core.models import Workspace
 from pacer.planning.close_actions import closed_months
@@ -17,13 +17,14 @@ from pacer.planning.scope import team_lines
 from pacer.web import formats
 
 ZERO = Decimal(0)
+MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
 @dataclass
 class CloseRow:
     month: date
     planned: Decimal = ZERO  # budget lines of the month
-    committed: Decimal = ZERO  # orders (not cancelled) against the month's lines
+    committed: Decimal = ZERO  # against the month's lines: open orders, closed ones' invoices
     invoiced: Decimal = ZERO  # invoices dated in the month
     actual: Decimal = ZERO  # spend lines dated in the month
     accrued: Decimal = ZERO  # open orders issued by the month's end, not yet invoiced then
@@ -95,15 +96,27 @@ def close_report(
         .annotate(total=Sum("amount_base"))
         .order_by()
     )
-    orders = (
-        PurchaseOrder.objects.filter(workspace=workspace)
-        .filter(_lines(workspace, team_ids, "line__"))
-        .exclude(status=PurchaseOrder.Status.CANCELLED)
+    # an open order commits its amount, a closed one what was invoiced on it
+    billed = (
+        Invoice.objects.filter(order=OuterRef("pk"))
+        .values("order")
+        .annotate(total=Sum("amount_base"))
+        .values("total")
+    )
+    commits = Case(
+        When(
+            status=PurchaseOrder.Status.CLOSED,
+            then=Coalesce(Subquery(billed), Value(ZERO), output_field=MONEY),
+        ),
+        default=F("amount_base"),
+        output_field=MONEY,
     )
     committed = _by_month(
-        orders.filter(line__month__range=(start, end))
+        PurchaseOrder.objects.filter(workspace=workspace)
+        .filter(_lines(workspace, team_ids, "line__"), line__month__range=(start, end))
+        .exclude(status=PurchaseOrder.Status.CANCELLED)
         .values("line__month")
-        .annotate(total=Sum("amount_base"))
+        .annotate(total=Sum(commits))
         .order_by(),
         "line__month",
     )

@@ -21,6 +21,7 @@ from pacer.planning.models import (
     SpendEntry,
     Vendor,
 )
+from pacer.planning.money import money
 from pacer.planning.rollups import ZERO, Figures, line_figures, tree
 from pacer.teams import selectors as teams
 from pacer.web import formats
@@ -170,8 +171,13 @@ def alerts(workspace: Workspace, node_id: int, today: date) -> list[Alert]:
     """Variance alerts of a node's subtree on ``today``: overspend (spent, invoiced or
     committed beyond the plan), pacing (spend more than the workspace's pacing tolerance
     away from the plan for the days gone by) and underspend (a finished period that
-    spent less than the workspace's ``underspend_below`` share of its plan)."""
+    spent less than the workspace's ``underspend_below`` share of its plan); amounts in
+    the workspace currency, to the cent."""
     rules = planning_settings(workspace)
+
+    def shown(value: Decimal) -> str:
+        return money(value, workspace.currency)
+
     rows = tree(workspace, node_id)
     total = rows[0].total if rows else Figures()
     found: list[Alert] = []
@@ -182,7 +188,10 @@ def alerts(workspace: Workspace, node_id: int, today: date) -> list[Alert]:
     ):
         if value > total.planned:
             found.append(
-                Alert("overspend", f"{name} {value:.2f} is over the plan of {total.planned:.2f}")
+                Alert(
+                    "overspend",
+                    f"{name} {shown(value)} is over the plan of {shown(total.planned)}",
+                )
             )
     figures, _ = line_figures(workspace, [row.node.pk for row in rows])
     expected = sum((f.planned * _elapsed(f.line.month, today) for f in figures.values()), ZERO)
@@ -197,7 +206,7 @@ def alerts(workspace: Workspace, node_id: int, today: date) -> list[Alert]:
             found.append(
                 Alert(
                     "underspend",
-                    f"spent {total.spent:.2f} of {total.planned:.2f} ({share:.0%}) "
+                    f"spent {shown(total.spent)} of {shown(total.planned)} ({share:.0%}) "
                     "in a finished period",
                 )
             )
@@ -208,7 +217,7 @@ def alerts(workspace: Workspace, node_id: int, today: date) -> list[Alert]:
             found.append(
                 Alert(
                     "pacing",
-                    f"spent {total.spent:.2f} against {expected:.2f} planned "
+                    f"spent {shown(total.spent)} against {shown(expected)} planned "
                     f"for the days gone by: {direction} pace ({pace:.0%})",
                 )
             )

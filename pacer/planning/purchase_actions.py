@@ -11,7 +11,7 @@ from pacer.core.errors import FieldError, ValidationFailed, check_day, check_tex
 from pacer.core.models import Workspace
 from pacer.planning import summary
 from pacer.planning.budget_actions import check_currency, committed_base, rate_on, to_base
-from pacer.planning.close_actions import closed_errors
+from pacer.planning.close_actions import closed_errors, refuse_closed
 from pacer.planning.models import BudgetLine, Invoice, PurchaseOrder, Vendor
 
 VENDOR_TEXT = {
@@ -146,7 +146,9 @@ def issue_order(workspace: Workspace, values: dict, *, actor=None) -> PurchaseOr
 
 @transaction.atomic
 def set_order_status(order: PurchaseOrder, status: str, *, actor=None) -> PurchaseOrder:
-    """Close an order (nothing more to invoice) or cancel one nothing was invoiced on."""
+    """Close an order (nothing more to invoice) or cancel one nothing was invoiced on.
+    Refused while its line's month is closed: the change moves that month's committed
+    money, as a transfer or a line's removal would."""
     if status not in (PurchaseOrder.Status.CLOSED, PurchaseOrder.Status.CANCELLED):
         raise ValidationFailed({"status": "must be closed or cancelled"})
     order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
@@ -154,6 +156,7 @@ def set_order_status(order: PurchaseOrder, status: str, *, actor=None) -> Purcha
         raise ValidationFailed({"status": f"the order is {order.status} already"})
     if status == PurchaseOrder.Status.CANCELLED and order.invoices.exists():
         raise ValidationFailed({"status": "an invoiced order is closed, not cancelled"})
+    refuse_closed(order.workspace, {"status": order.line.month})
     before = {"status": order.status}
     order.status = status
     order.save(update_fields=["status"])

@@ -81,6 +81,10 @@ class PlanResultsOut(Schema):
     start: date
     end: date
     problem: str = Field(description="why attributed figures are missing; empty when none")
+    model_total: float = Field(
+        description="revenue the model credits in the range to every campaign and channel, "
+        "in the plan or not (the rows' attributed revenue is the plan's share of it)"
+    )
     rows: list[NodeResultOut] = Field(description="in tree order")
     portfolio: list[PortfolioCallOut] = Field(description="nodes with a campaign, best ROMI first")
 
@@ -146,6 +150,7 @@ def node_results(request, query: Query[PlanResultsQuery]):
         "start": found.start,
         "end": found.end,
         "problem": found.problem,
+        "model_total": found.model_total,
         "rows": rows,
         "portfolio": calls,
     }
@@ -155,7 +160,10 @@ class VendorScorecardOut(Schema):
     vendor: int
     name: str
     kind: str
-    committed: Decimal = Field(description="orders not cancelled (workspace currency)")
+    committed: Decimal = Field(
+        description="an open order its amount, a closed one what was invoiced on it "
+        "(workspace currency)"
+    )
     invoiced: Decimal
     results: PlanOutcomeOut = Field(description="of the plan nodes its orders are for")
     on_time: int = Field(description="orders invoiced in full by the end of the next month")

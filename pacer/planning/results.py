@@ -290,10 +290,11 @@ class Scorecard:
 def scorecards(
     workspace: Workspace, results: Results, today: date, lines: Q | None = None
 ) -> list[Scorecard]:
-    """Per vendor: money committed and invoiced (workspace currency), the results of the
+    """Per vendor: money committed (an open order its amount, a closed one what was
+    invoiced on it) and invoiced (workspace currency), the results of the
     nodes its orders are for (each subtree once: a node under another of its nodes is
-    not added again), and delivery: an order is on time when invoiced in full by the end
-    of the month after its budget month, late when not, not yet due before then.
+    not added again), and delivery: an order is on time when what it commits was invoiced
+    by the end of the month after its budget month, late when not, not yet due before then.
     ``lines``: only the orders against those lines (a condition on the order, such as
     ``scope.team_lines(..., "line__")``); ``results`` then holds those teams' nodes."""
     orders = (
@@ -316,13 +317,16 @@ def scorecards(
         card = cards.setdefault(
             order.vendor_id, Scorecard(order.vendor_id, order.vendor.name, order.vendor.kind)
         )
-        card.committed += order.amount_base
         billed = invoices.get(order.pk, [])
-        card.invoiced += sum((amount for _, amount in billed), ZERO)
+        invoiced = sum((amount for _, amount in billed), ZERO)
+        # an open order commits its amount, a closed one what was invoiced on it
+        commits = invoiced if order.status == PurchaseOrder.Status.CLOSED else order.amount_base
+        card.committed += commits
+        card.invoiced += invoiced
         nodes[order.vendor_id].add(order.line.node_id)
         deadline = _deadline(order.line.month)
         by_deadline = sum((a for day, a in billed if day <= deadline), ZERO)
-        if by_deadline >= order.amount_base:
+        if by_deadline >= commits:
             card.on_time += 1
         elif today > deadline:
             card.late += 1

@@ -397,7 +397,10 @@ def answer_survey_by_email(request, token: str):
 def _answer(request, survey, contact_id: int, location_id: int | None = None):
     low, high = surveys.SCALES[survey.kind]
     errors, done, status = {}, False, 200
-    if request.method == "POST":
+    answered = surveys.has_answered(survey, contact_id)
+    if request.method == "POST" and answered:
+        status = 422  # one answer per person: the page says so, nothing is written
+    elif request.method == "POST":
         try:
             surveys.answer(
                 survey,
@@ -414,5 +417,6 @@ def _answer(request, survey, contact_id: int, location_id: int | None = None):
         "choices": list(range(low, high + 1)),
         "errors": errors,
         "done": done,
+        "answered": answered,
     }
     return render(request, "teams/answer.html", context, status=status)

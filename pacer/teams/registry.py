@@ -36,6 +36,12 @@ class Metric:
         """Whether the metric counts things, so that its targets are whole numbers."""
         return self.format == "count" and not self.shown_whole_only
 
+    @property
+    def adds_up(self) -> bool:
+        """Whether the business's figure is the sum of its locations' (counts, revenue,
+        spend), so that a team's target, set for the business, is no location's."""
+        return self.is_count or self.key in ("revenue", "spend")
+
 
 METRICS = {
     m.key: m

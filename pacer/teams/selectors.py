@@ -124,6 +124,7 @@ class ScoreRow:
     owner: str
     trend: list[float | None]  # actuals, oldest month first, the shown month last
     targets: list[float | None]  # the targets of the same months
+    business_target: bool = False  # at one location, a total's target: the business's
 
 
 @dataclass
@@ -136,7 +137,9 @@ class Scoreboard:
 
 def scoreboard(team: Team, month: date, *, location_id: int | None = None) -> Scoreboard:
     """Every metric the team has a target on in ``month`` or the five months before it:
-    the month's target, actual and owner, and the actuals of all six months."""
+    the month's target, actual and owner, and the actuals of all six months. At one
+    location (``location_id``) a total's target (leads, revenue, spend...) is the whole
+    business's, so it is not compared with the location's actual (no attainment)."""
     months = [shift_months(month, -back) for back in range(TREND_MONTHS - 1, -1, -1)]
     board = Scoreboard(team=team, month=month, months=months)
     targets = list(
@@ -154,14 +157,16 @@ def scoreboard(team: Team, month: date, *, location_id: int | None = None) -> Sc
         goal = current.target if current else None
         actual = figures[-1][key]
         owner = person(current.owner.user) if current and current.owner else ""
+        business = location_id is not None and metric.adds_up
         board.rows.append(
             ScoreRow(
                 metric=metric,
                 target=None if goal is None else float(goal),
                 target_exact=goal,
                 actual=actual,
-                attainment=attainment(metric, goal, actual),
-                met=met(metric, goal, actual),
+                attainment=None if business else attainment(metric, goal, actual),
+                met=None if business else met(metric, goal, actual),
+                business_target=business and goal is not None,
                 owner=owner,
                 trend=[f[key] for f in figures],
                 targets=[

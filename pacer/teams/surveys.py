@@ -113,6 +113,16 @@ def answer(
         raise ValidationFailed({"token": "you have already answered this survey"}) from None
 
 
+def has_answered(survey: Survey, contact_id: int) -> bool:
+    """Whether the person (a merged-away id: the contact it was merged into) has
+    answered ``survey``."""
+    contact = people.contact(survey.workspace, contact_id)
+    return (
+        contact is not None
+        and SurveyResponse.objects.filter(survey=survey, contact_id=contact.pk).exists()
+    )
+
+
 EMAIL_SALT = "pacer.teams.survey-email"
 ASKS_PER_INSERT = 2000
 

@@ -125,7 +125,9 @@ def _scoreboard_page(
             "attainment": "—"
             if row.attainment is None
             else format_value(row.attainment, "percent"),
-            "status": {True: "On target", False: "Behind", None: "No target or no data"}[row.met],
+            "status": "The business's target: not compared at one location"
+            if row.business_target
+            else {True: "On target", False: "Behind", None: "No target or no data"}[row.met],
             "key": row.metric.key,
             "has_target": row.target_exact is not None,
             "shown_target": _shown(row.metric, row.target, currency),

@@ -154,3 +154,9 @@ def test_the_demo_buys_from_agencies_with_real_names(workspace, small_business):
     assert list(Vendor.objects.filter(workspace=workspace).values_list("name", "scope")) == [
         ("Keyline Search Agency", "Paid search: buying, creative and a monthly report")
     ]
+    # contracts, rates and contacts, as issue 14 lists a vendor's
+    fields = ("contract", "contract_starts", "contract_ends", "rates", "contact_email")
+    assert list(Vendor.objects.values_list(*fields)) == [
+        ("MSA-2026-01", date(2026, 1, 1), date(2026, 12, 31),
+         "12% of media spent, billed monthly as delivered", "accounts@keylinesearchagency.example")
+    ]  # fmt: skip

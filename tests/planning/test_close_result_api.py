@@ -12,7 +12,12 @@ from pacer.core.roles import Role
 from pacer.planning.alerts import check_workspace
 from pacer.planning.budget_actions import plan_lines
 from pacer.planning.models import BudgetLine, ClosedMonth
-from pacer.planning.purchase_actions import issue_order, record_invoice, save_vendor
+from pacer.planning.purchase_actions import (
+    issue_order,
+    record_invoice,
+    save_vendor,
+    set_order_status,
+)
 from tests.api_client import ApiClient
 from tests.planning.alerts_fixture import MID_MARCH
 from tests.planning.plan_fixture import build_plan
@@ -121,6 +126,9 @@ def test_results_per_node_and_the_portfolio(api, workspace, tracker):
     )  # fmt: skip
     # Search adds its own campaign (summer: 1,500 spent) to the leaf's
     assert rows["Search"]["total"]["spend"] == "1900.00"
+    # the model credits 300 in all (P1's 100 and P2's 200), all of it to the plan's campaigns
+    assert body["model_total"] == pytest.approx(300.0)
+    assert rows["FY2026"]["total"]["attributed"] == pytest.approx(body["model_total"])
     assert rows["FY2026"]["total"] == rows["Search"]["total"]
     last = api.get("plans/results", **query, model="last_touch").json()
     calls = {p["node"]: p["call"] for p in last["portfolio"]}
@@ -157,14 +165,20 @@ def test_scorecards_count_money_results_and_delivery(api, workspace, tracker):
                                "invoiced_on": date(2026, 2, 28), "amount": "1000"})  # fmt: skip
     record_invoice(workspace, {"order": late.pk, "number": "I-2",
                                "invoiced_on": date(2026, 3, 1), "amount": "1000.01"})  # fmt: skip
+    # closed with 600 of 2,000 invoiced by the deadline: it commits 600, delivered on time
+    closed = issue_order(workspace, values | {"number": "PO-3", "amount": "2000"})
+    record_invoice(workspace, {"order": closed.pk, "number": "I-3",
+                               "invoiced_on": date(2026, 2, 10), "amount": "600"})  # fmt: skip
+    set_order_status(closed, "closed")
     answer = api.get("plans/scorecards", start="2026-01-01", end="2026-02-28")
     assert answer.status_code == 200
     (card,) = answer.json()
     assert {k: card[k] for k in ("vendor", "name", "kind", "committed", "invoiced")} == {
         "vendor": vendor.pk, "name": "Northwind", "kind": "agency",
-        "committed": "2000.01", "invoiced": "2000.01",
+        "committed": "2600.01", "invoiced": "2600.01",
     }  # fmt: skip
-    assert (card["on_time"], card["late"], card["not_due"], card["on_time_rate"]) == (1, 1, 0, 0.5)
+    assert (card["on_time"], card["late"], card["not_due"]) == (2, 1, 0)
+    assert card["on_time_rate"] == pytest.approx(2 / 3)
     assert _outcome(card["results"])[:3] == ("400.00", 2.0, 2.0)
 
 

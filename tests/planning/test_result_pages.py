@@ -52,6 +52,8 @@ def test_results_follow_the_model_in_the_url(client, plan):
     ]  # fmt: skip
     assert rows["FY2026"] == ["FY2026", *rows["Search"][1:]]
     assert "ROMI by Linear" in linear
+    total = linear.split('id="results-model-total">', 1)[1].split("</span>", 1)[0]
+    assert total == "the model credits $300.00 in all, to every campaign and channel"
     last = client.get(url + "&model=last_touch").content.decode()
     rows = {r[0]: r for r in _cells(last, "results-tree")[1:]}
     assert rows["Spring search"][6] == "$100.00" and rows["Search"][6] == "$300.00"

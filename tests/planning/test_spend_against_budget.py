@@ -210,16 +210,18 @@ def test_variance_alerts_of_a_node(workspace, setup):
     assert [(a.kind, a.message) for a in found] == [
         (
             "pacing",
-            "spent 100.00 against 516.13 planned for the days gone by: behind pace (19%)",
+            "spent $100.00 against $516.13 planned for the days gone by: behind pace (19%)",
         )
     ]
-    assert [a.kind for a in alerts(workspace, root.pk, date(2026, 4, 2))] == ["underspend"]
+    assert [(a.kind, a.message) for a in alerts(workspace, root.pk, date(2026, 4, 2))] == [
+        ("underspend", "spent $100.00 of $1,000.00 (10%) in a finished period")
+    ]
     record_spend(
         workspace,
         [{"day": date(2026, 3, 3), "channel": "email", "campaign": campaign, "amount": "950"}],
     )
     assert [(a.kind, a.message) for a in alerts(workspace, leaf.pk, date(2026, 4, 2))] == [
-        ("overspend", "spent 1050.00 is over the plan of 1000.00")
+        ("overspend", "spent $1,050.00 is over the plan of $1,000.00")
     ]
     # overspend shows before the period begins too (no pacing then: nothing expected yet)
     assert [a.kind for a in alerts(workspace, root.pk, date(2026, 2, 1))] == ["overspend"]
