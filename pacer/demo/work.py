@@ -9,7 +9,7 @@ respecting its limits would). Loading twice adds nothing.
 """
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 from django.contrib.auth.models import User
@@ -257,6 +257,7 @@ def _sprints(board, now) -> None:
             in_dates = finished is not None and first <= finished <= sprint.end
             if in_dates or (weeks_back == 0 and finished is None):
                 try:
-                    sprints.plan(card, sprint)
+                    # planned at the start of its first day: in its scope from then
+                    sprints.plan(card, sprint, now=datetime.combine(first, time.min, UTC))
                 except ValidationFailed:
                     continue
