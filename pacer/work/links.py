@@ -61,7 +61,7 @@ def _lead(workspace: Workspace, target_id: str) -> Target | None:
     name = selectors.lead_name(workspace, number) if number else None
     if name is None:
         return None
-    return Target(f"{name} (lead {number})", reverse("lead-detail", args=[number]), str(number))
+    return Target(f"{name} (lead #{number})", reverse("lead-detail", args=[number]), str(number))
 
 
 def _message(workspace: Workspace, target_id: str) -> Target | None:
@@ -134,7 +134,7 @@ def _found(kind: str, workspace: Workspace, text: str) -> list[Target]:
         from pacer.leads import selectors as leads
 
         rows = [
-            (pk, f"{name} (lead {pk})") for pk, name in leads.lead_search(workspace, text, limit)
+            (pk, f"{name} (lead #{pk})") for pk, name in leads.lead_search(workspace, text, limit)
         ]
         page = "lead-detail"
     else:

@@ -99,8 +99,9 @@ def test_content_items_leads_and_journeys_are_found(workspace, admin):
         ("Spring brief", str(brief.pk), f"/content/items/{brief.pk}/")
     ]
     assert _found(links.search(workspace, Role.STAFF, "lead", "ruiz")) == [
-        (f"Ana Ruiz (lead {lead.pk})", str(lead.pk), f"/leads/{lead.pk}/")
+        (f"Ana Ruiz (lead #{lead.pk})", str(lead.pk), f"/leads/{lead.pk}/")
     ]
+    assert links.resolve(workspace, "lead", str(lead.pk)).label == f"Ana Ruiz (lead #{lead.pk})"
     assert _found(links.search(workspace, Role.STAFF, "journey", " welcome-7 ")) == [
         ("Journey welcome-7", "welcome-7", "")
     ]
