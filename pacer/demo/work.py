@@ -237,8 +237,9 @@ def _block_some(workspace, boards, now, random) -> None:
 
 
 def _sprints(board, now) -> None:
-    """Two finished two-week sprints, each with the board's cards finished in its dates,
-    and the running one with the unfinished cards; each within its capacity."""
+    """Two finished two-week sprints, each with the board's cards finished in its dates and
+    completed at the end of its last day, and the running one with the unfinished cards;
+    each within its capacity, its cards planned at the start of its first day."""
     monday = now.date() - timedelta(days=now.date().weekday())
     flows = {f.card: f for f in card_flows(selectors.timelines(board), selectors.stages(board))}
     for number, weeks_back in enumerate((4, 2, 0), start=1):
@@ -261,3 +262,6 @@ def _sprints(board, now) -> None:
                     sprints.plan(card, sprint, now=datetime.combine(first, time.min, UTC))
                 except ValidationFailed:
                     continue
+        if weeks_back:  # a finished sprint, completed at the end of its last day
+            last = datetime.combine(sprint.end, time(23, 59), UTC)
+            sprints.complete_sprint(sprint, to=sprints.BACKLOG, now=last)
