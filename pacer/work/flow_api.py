@@ -40,6 +40,12 @@ class CardDays(Schema):
     days: float
 
 
+class AgeingCard(CardDays):
+    older_than_most: bool = Field(
+        description="in progress longer than the 85th percentile of the cycle times"
+    )
+
+
 class FlowOut(Schema):
     days: list[date]
     cumulative: list[ColumnCount] = Field(description="the cumulative flow, by column in order")
@@ -50,7 +56,7 @@ class FlowOut(Schema):
     weeks: list[date] = Field(description="the Mondays of the weeks counted")
     throughput: list[int] = Field(description="cards finished each week (the last: so far)")
     blocked: list[CardDays] = Field(description="days each card was blocked, most first")
-    ageing: list[CardDays] = Field(description="started, unfinished cards, oldest first")
+    ageing: list[AgeingCard] = Field(description="started, unfinished cards, oldest first")
 
 
 class Person(Schema):
@@ -127,7 +133,13 @@ def board_flow(request, slug: Slug, query: Query[FlowQuery]):
             if pk in titles
         ],
         "ageing": [
-            {"card": card.pk, "title": card.title, "days": days} for card, days in report.ageing
+            {
+                "card": card.pk,
+                "title": card.title,
+                "days": days,
+                "older_than_most": report.cycle.p85 is not None and days > report.cycle.p85,
+            }
+            for card, days in report.ageing
         ],
     }
 

@@ -2,6 +2,7 @@
 figures, exact, from a known history; a label of another board refused at ``label``,
 another workspace's board 404."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -51,9 +52,22 @@ def test_the_flow_figures_are_the_pages(api, board, history):
     assert (body["lead_times"], body["cycle_times"]) == ([2.0], [1.0])
     assert (body["weeks"], body["throughput"]) == (["2026-03-02"], [1])
     assert body["blocked"] == [{"card": stuck.pk, "title": "stuck", "days": 1.0}]
+    # the cycle time's 85th percentile is 1 day: 'stuck' (3 days) is older than most
     assert body["ageing"] == [
-        {"card": stuck.pk, "title": "stuck", "days": 3.0},
-        {"card": free.pk, "title": "free", "days": 1.0},
+        {"card": stuck.pk, "title": "stuck", "days": 3.0, "older_than_most": True},
+        {"card": free.pk, "title": "free", "days": 1.0, "older_than_most": False},
+    ]
+
+
+def test_the_flow_page_marks_the_cards_older_than_most(ada, board, history):
+    page = ada.get("/work/boards/brand-board/flow/").content.decode()
+
+    assert "took at most 1.0 days from start to finish" in page
+    ageing = re.search(r'<table class="grid" id="ageing">.*?</table>', page, re.S)[0]
+    rows = re.findall(r'<tr><td><a href="/work/cards/\d+/">(\w+)</a>(.*?)</tr>', ageing)
+    assert [(title, "older than most" in rest) for title, rest in rows] == [
+        ("stuck", True),
+        ("free", False),
     ]
 
 
