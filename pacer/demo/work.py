@@ -9,7 +9,7 @@ respecting its limits would). Loading twice adds nothing.
 """
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 from django.contrib.auth.models import User
@@ -237,8 +237,9 @@ def _block_some(workspace, boards, now, random) -> None:
 
 
 def _sprints(board, now) -> None:
-    """Two finished two-week sprints, each with the board's cards finished in its dates,
-    and the running one with the unfinished cards; each within its capacity."""
+    """Two finished two-week sprints, each with the board's cards finished in its dates and
+    completed at the end of its last day, and the running one with the unfinished cards;
+    each within its capacity, its cards planned at the start of its first day."""
     monday = now.date() - timedelta(days=now.date().weekday())
     flows = {f.card: f for f in card_flows(selectors.timelines(board), selectors.stages(board))}
     for number, weeks_back in enumerate((4, 2, 0), start=1):
@@ -257,6 +258,10 @@ def _sprints(board, now) -> None:
             in_dates = finished is not None and first <= finished <= sprint.end
             if in_dates or (weeks_back == 0 and finished is None):
                 try:
-                    sprints.plan(card, sprint)
+                    # planned at the start of its first day: in its scope from then
+                    sprints.plan(card, sprint, now=datetime.combine(first, time.min, UTC))
                 except ValidationFailed:
                     continue
+        if weeks_back:  # a finished sprint, completed at the end of its last day
+            last = datetime.combine(sprint.end, time(23, 59), UTC)
+            sprints.complete_sprint(sprint, to=sprints.BACKLOG, now=last)

@@ -102,6 +102,36 @@ def lead(workspace: Workspace, lead_id: int) -> Lead | None:
     )
 
 
+def person_name(first: str, last: str, email: str, phone: str, contact_id: int) -> str:
+    """A lead's person as the pages name them: their name, else email, phone or contact."""
+    return f"{first} {last}".strip() or email or phone or f"Contact {contact_id}"
+
+
+PERSON = (
+    "contact__first_name",
+    "contact__last_name",
+    "contact__email",
+    "contact__phone",
+    "contact",
+)
+
+
+def lead_name(workspace: Workspace, lead_id: int) -> str | None:
+    """The name of the lead's person (``person_name``), or None for no such lead."""
+    row = Lead.objects.filter(workspace=workspace, pk=lead_id).values_list(*PERSON).first()
+    return None if row is None else person_name(*row)
+
+
+def lead_search(workspace: Workspace, text: str, limit: int) -> list[tuple[int, str]]:
+    """``(id, person's name)`` of the first ``limit`` leads whose person's name, email or
+    phone holds ``text`` (case ignored), newest first (a card's link picker)."""
+    found = Q()
+    for field in PERSON[:4]:
+        found |= Q(**{f"{field}__icontains": text})
+    rows = Lead.objects.filter(workspace=workspace).filter(found).order_by("-created_at", "-id")
+    return [(row[0], person_name(*row[1:])) for row in rows.values_list("pk", *PERSON)[:limit]]
+
+
 def history(workspace: Workspace, lead_id: int) -> list[StageChange]:
     return list(StageChange.objects.filter(workspace=workspace, lead_id=lead_id))
 

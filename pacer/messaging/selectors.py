@@ -67,6 +67,13 @@ def broadcast(workspace: Workspace, broadcast_id: int) -> Broadcast | None:
     return found
 
 
+def broadcast_search(workspace: Workspace, text: str, limit: int) -> list[tuple[int, str]]:
+    """``(id, name)`` of the first ``limit`` broadcasts whose name holds ``text`` (case
+    ignored), newest first (a card's link picker)."""
+    rows = Broadcast.objects.filter(workspace=workspace, name__icontains=text)
+    return list(rows.order_by("-id").values_list("pk", "name")[:limit])
+
+
 def skip_reasons(workspace: Workspace, broadcast_id: int) -> list[tuple[str, int]]:
     """Why messages of a broadcast were skipped or failed, most common first."""
     rows = (

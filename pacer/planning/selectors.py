@@ -232,6 +232,14 @@ def campaign_by_key(workspace: Workspace, key: str) -> Campaign | None:
     return Campaign.objects.filter(workspace=workspace, key=key).first()
 
 
+def campaign_search(workspace: Workspace, text: str, limit: int) -> list[Campaign]:
+    """The first ``limit`` campaigns whose name or key holds ``text`` (case ignored), by
+    name (a card's link picker)."""
+    rows = Campaign.objects.filter(workspace=workspace)
+    rows = rows.filter(Q(name__icontains=text) | Q(key__icontains=text))
+    return list(rows.order_by("name", "key", "pk")[:limit])
+
+
 def campaign_count(workspace: Workspace) -> int:
     return Campaign.objects.filter(workspace=workspace).count()
 

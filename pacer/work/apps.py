@@ -14,6 +14,7 @@ class WorkConfig(DomainConfig):
         ("/work/", "pacer.work.label_api.router"),
         ("/work/", "pacer.work.archive_api.router"),
         ("/work/", "pacer.work.sprint_api.router"),
+        ("/work/", "pacer.work.flow_api.router"),
     )
     permissions = {
         "work.view": EVERYONE,

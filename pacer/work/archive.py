@@ -4,10 +4,11 @@ An archived card leaves the board: no cell, count, WIP limit, bulk edit, stand-u
 "who works on what" sees it (``selectors``), but it keeps its column, place and history,
 so the flow metrics' past days do not change, and it stays readable at its own address.
 Restoring puts it back where it was, checked against the WIP limits like a move (refused,
-or made with a recorded reason), and back in its sprint's plan (or in the backlog when
-that sprint was completed meanwhile). Only an archived card can be deleted, with everything
-on it; a card made for another domain's deadline is refused (that domain keeps a
-reference to it), and stays archived.
+or made with a recorded reason), and back in its sprint's plan, checked against the
+sprint's capacity as a new estimate or carried cards are (refused, or made with a
+recorded reason), or in the backlog when that sprint was completed meanwhile. Only an
+archived card can be deleted, with everything on it; a card made for another domain's
+deadline is refused (that domain keeps a reference to it), and stays archived.
 """
 
 from datetime import datetime
@@ -19,7 +20,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.work import bulk, checks, sprints
 from pacer.work.actions import WipLimitExceeded, wip_breaches
 from pacer.work.attachments import files
-from pacer.work.models import Board, Card, CardEvent, EventKind
+from pacer.work.models import Board, Card, CardEvent, EventKind, Sprint
 
 
 def _locked(card: Card) -> Card:
@@ -95,9 +96,11 @@ def archive_cards(board: Board, card_ids, *, now: datetime, actor=None) -> list[
 
 @transaction.atomic
 def restore_card(card: Card, *, now: datetime, override_reason: str = "", actor=None) -> Card:
-    """Put an archived card back in its column and place. Over a WIP limit (the column's
-    or its assignee's) it raises ``WipLimitExceeded`` with nothing changed, unless
-    ``override_reason`` says why (then recorded in its history and the audit log)."""
+    """Put an archived card back in its column and place, and in its sprint's plan. Over a
+    WIP limit (the column's or its assignee's) it raises ``WipLimitExceeded``, and over
+    its sprint's capacity ``CapacityExceeded`` (at ``sprint``), with nothing changed,
+    unless ``override_reason`` says why (then recorded in its history and the audit
+    log)."""
     errors: dict[str, str] = {}
     reason = checks.text(errors, "override_reason", override_reason, 300, required=False)
     if errors:
@@ -109,13 +112,20 @@ def restore_card(card: Card, *, now: datetime, override_reason: str = "", actor=
     breaches = wip_breaches(board, card.column, card.assignee_id, card_id=card.pk)
     if breaches and not reason:
         raise WipLimitExceeded(breaches)
-    card.archived_at = None
     fields = ["archived_at"]
+    over = ""
     if card.sprint_id is not None and sprints.closed(card.sprint):
+        sprints.record_membership([card.pk], card.sprint_id, None, now=now)
         card.sprint = None  # its sprint was completed meanwhile: back to the backlog
         fields.append("sprint")
+    elif card.sprint_id is not None:
+        over = _over_capacity(card)
+        if over and not reason:
+            raise sprints.CapacityExceeded({"sprint": over})
+    card.archived_at = None
     card.save(update_fields=fields)
-    _event(card, EventKind.RESTORED, now=now, actor=actor, reason=reason if breaches else "")
+    overridden = reason if breaches or over else ""
+    _event(card, EventKind.RESTORED, now=now, actor=actor, reason=overridden)
     audit.record(
         card.workspace,
         "card.restore",
@@ -124,9 +134,24 @@ def restore_card(card: Card, *, now: datetime, override_reason: str = "", actor=
         after={
             "column": card.column.name,
             **({"override_reason": reason, "limits": breaches} if breaches else {}),
+            **({"override_reason": reason, "capacity": over} if over else {}),
         },
     )
     return card
+
+
+def _over_capacity(card: Card) -> str:
+    """Why putting an archived card back in its sprint's plan would take the sprint over
+    its capacity, or "" (the sum ``sprints.plan`` checks). Locks the sprint."""
+    sprint = Sprint.objects.select_for_update().get(pk=card.sprint_id)
+    planned = sprints.planned_points(sprint, exclude=card.pk)
+    points = card.estimate or 0
+    if planned + points <= sprint.capacity or not points:  # a card of no points adds none
+        return ""
+    return (
+        f"'{sprint.name}' has {planned} of {sprint.capacity} points planned; this card's "
+        f"{points} would go over its capacity; give a reason to go over it"
+    )
 
 
 @transaction.atomic

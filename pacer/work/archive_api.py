@@ -1,6 +1,7 @@
 """Archiving, restoring and deleting a card over the REST API (``pacer.work.archive``).
 A restore over a WIP limit is answered 422 with the limit broken (``errors.column`` or
-``errors.assignee``) unless it gives an ``override_reason``; deleting a card that is not
+``errors.assignee``), and one over its sprint's capacity at ``errors.sprint``, unless it
+gives an ``override_reason``; deleting a card that is not
 archived (``DELETE /cards/{id}``, in ``pacer.work.api``: one router holds a path) is
 answered 422 at ``card`` with nothing deleted."""
 
@@ -21,7 +22,9 @@ class BulkArchiveIn(Schema):
 
 class CardRestoreIn(Schema):
     override_reason: text(300) = Field(
-        "", description="why it may go back over a WIP limit (none: such a restore is refused)"
+        "",
+        description="why it may go back over a WIP limit or its sprint's capacity (none: "
+        "such a restore is refused)",
     )
 
 
@@ -37,8 +40,9 @@ def archive_card(request, card_id: Id):
 @router.post("/cards/{card_id}/restore", response={200: CardOut, **WRITE})
 @endpoint("work.edit")
 def restore_card(request, card_id: Id, payload: CardRestoreIn):
-    """Put an archived card back in its column and place (checked against the WIP limits;
-    the body ``{}`` when no reason is given)."""
+    """Put an archived card back in its column and place (checked against the WIP limits)
+    and in its sprint's plan (checked against its capacity); the body ``{}`` when no
+    reason is given."""
     card = archive.restore_card(
         _card(request, card_id),
         now=timezone.now(),

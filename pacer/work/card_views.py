@@ -82,6 +82,27 @@ def _move_form(card, posted=None) -> dict:
     return {"column": str(card.column_id), "swimlane": lane, "override_reason": ""}
 
 
+def _link_search(request, posted) -> dict:
+    """The link picker's matches: for a refused link form, those of what was typed (and the
+    match picked, kept ticked); none otherwise."""
+    if posted is None or not posted.get("target_id", "").strip():
+        return {}
+    kind = posted.get("kind", "")
+    found = links.search(request.workspace, request.role, kind, posted.get("target_id", ""))
+    picked = posted.get("pick", "") if posted.get("pick_kind") == kind else ""
+    return {"search": found, "kind": kind, "picked": picked}
+
+
+@page("work.edit")
+def link_search(request, card_id: int):
+    """The link picker's matches for the kind chosen and the text typed (``kind``,
+    ``target_id``): the radio buttons the card page's link form shows as one types."""
+    card = _card_or_404(request, card_id)
+    kind = request.GET.get("kind", "")
+    found = links.search(card.workspace, request.role, kind, request.GET.get("target_id", ""))
+    return render(request, "work/_link_results.html", {"search": found, "kind": kind})
+
+
 def _card_page(
     request, card, errors=None, status: int = 200, posted=None, restoring=False, moving=False
 ):
@@ -124,6 +145,7 @@ def _card_page(
         + [(x.pk, x.name) for x in card.board.labels.all() if x.pk not in held],
         "edit": _edit_form(card, posted if typed == "edit" else None),
         "link_typed": posted if typed == "link" else {},
+        "link_search": _link_search(request, posted if typed == "link" else None),
         "override": _override(card),
         "errors": errors or {},
         **_error_links(errors or {}, _override(card)),
@@ -174,7 +196,7 @@ CARD_OPERATIONS = {
         _comment_of(card, data.get("comment")), data.get("body", ""), now=now, actor=user
     ),
     "link": lambda card, data, now, user: actions.add_link(
-        card, data.get("kind", ""), data.get("target_id", ""), actor=user
+        card, data.get("kind", ""), _link_target(data), actor=user
     ),
     "link_remove": lambda card, data, now, user: actions.remove_link(
         card, data.get("link"), actor=user
@@ -194,6 +216,14 @@ CARD_OPERATIONS = {
         card, remove=_chosen(data, "remove"), now=now, actor=user
     ),
 }
+
+
+def _link_target(data) -> str:
+    """What the link form names: the match picked in the list (when it was listed for the
+    kind chosen), else the id (or campaign key) typed."""
+    if data.get("pick") and data.get("pick_kind") == data.get("kind"):
+        return data["pick"]
+    return data.get("target_id", "")
 
 
 def _chosen(data, name: str) -> list[str]:

@@ -173,6 +173,23 @@ class Card(models.Model):
         return self.title
 
 
+class SprintMembership(models.Model):
+    """A card's time in a sprint: from ``joined_at`` (planned into it) until ``left_at``
+    (taken out to the backlog or another sprint, or carried on when the sprint was
+    completed; none while it is in). The sprint's charts count a card in scope on the days
+    it was in (``pacer.work.sprint_report``), so taking it out changes no past day."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    sprint = models.ForeignKey(Sprint, on_delete=models.CASCADE, related_name="memberships")
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="sprint_memberships")
+    joined_at = models.DateTimeField()
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["joined_at", "id"]
+        indexes = [models.Index(fields=["sprint", "card"], name="work_sprint_members")]
+
+
 class CardLabel(models.Model):
     """A label on a card."""
 

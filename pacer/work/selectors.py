@@ -404,10 +404,19 @@ class Standup:
     blocked: list[Card] = field(default_factory=list)
 
 
+def standup_since(now: datetime) -> datetime:
+    """Where a stand-up's "done" starts: the start of the last working day before ``now``'s
+    (yesterday; on a Monday, Friday: a weekend's stand-up reports the last one's work)."""
+    day = now.date() - timedelta(days=1)
+    while day.weekday() >= 5:  # Saturday, Sunday
+        day -= timedelta(days=1)
+    return datetime.combine(day, datetime.min.time(), now.tzinfo)
+
+
 def standup(board: Board, *, now: datetime) -> list[Standup]:
-    """Per person with cards on the board: finished since the start of yesterday, in
-    progress, and blocked."""
-    since = datetime.combine(now.date() - timedelta(days=1), datetime.min.time(), now.tzinfo)
+    """Per person with cards on the board: finished since the start of the last working
+    day (``standup_since``), in progress, and blocked."""
+    since = standup_since(now)
     finished_ids = set(
         CardEvent.objects.filter(
             card__board=board, kind=EventKind.MOVED, to_column__stage=Stage.DONE, at__gte=since

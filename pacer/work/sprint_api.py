@@ -1,5 +1,6 @@
 """A board's sprints over the REST API: list, make, read (with its burndown and burnup
-figures), edit and complete one (``pacer.work.sprints``). Bad input is 422 naming the
+figures), edit and complete one, and plan a card into one or back to the backlog
+(``pacer.work.sprints``). Bad input is 422 naming the
 field; a sprint of another workspace is 404."""
 
 from datetime import date, datetime
@@ -11,7 +12,7 @@ from pacer.core.api_schema import ERRORS, NOT_FOUND, Day, Id, text
 from pacer.core.errors import NotFound, ValidationFailed
 from pacer.core.permissions import endpoint
 from pacer.work import selectors, sprint_report, sprints
-from pacer.work.api import WRITE, Slug, _board
+from pacer.work.api import WRITE, CardOut, Slug, _board, _card, _card_out
 from pacer.work.models import Sprint
 
 router = Router(tags=["work"])
@@ -43,6 +44,12 @@ class SprintCompleteIn(Schema):
     )
     override_reason: text(300) = Field(
         "", description="why carrying them may take that sprint over its capacity"
+    )
+
+
+class PlanIn(Schema):
+    sprint: Id | None = Field(
+        description="an open sprint of the card's board; null: back to the backlog"
     )
 
 
@@ -156,3 +163,15 @@ def complete_sprint(request, sprint_id: Id, payload: SprintCompleteIn):
         actor=request.user,
     )
     return _sprint_out(sprint)
+
+
+@router.post("/cards/{card_id}/plan", response={200: CardOut, **WRITE})
+@endpoint("work.edit")
+def plan_card(request, card_id: Id, payload: PlanIn):
+    """Put a card into a sprint of its board, or back in the backlog (``null``), as the
+    sprint page's Add and To backlog do: a card with no estimate is refused at
+    ``estimate``, one that would take the sprint over its capacity, or into or out of a
+    completed sprint, at ``sprint``; another workspace's sprint is 404."""
+    card = _card(request, card_id)
+    target = None if payload.sprint is None else _sprint(request, payload.sprint)
+    return _card_out(sprints.plan(card, target, actor=request.user))

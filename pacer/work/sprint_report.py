@@ -1,16 +1,17 @@
 """A sprint's burndown, burnup and velocity, day by day, from its cards' histories.
 
-A card is in the sprint's scope on a day unless it is archived at the end of that day: an
-archived card leaves the scope, the points left and the points done from the day it was
-archived, and a restored one is back in from the day it was restored (Jira shows an issue
-taken out of a sprint as a scope change on that day; the days before keep it). A card's
-points are done from the day it reached a done column. A completed sprint is read from
-what it held when it was completed (``Sprint.outcome``) and its cards' moves and
-archivings until then (a card reopened or archived later stays done in it): its cards
-carried on count in its scope (unfinished then, never done in it), and its charts stop on
-the day it was completed. Its velocity is
-what it finished (``done_points``); a sprint that ended without being completed counts the
-points done on its last day.
+A card is in the sprint's scope at the end of a day when it was in the sprint then
+(``SprintMembership``) and not archived. It joins the scope on the day it was planned into
+the sprint and leaves it on the day it went to the backlog or another sprint, or was
+archived (back on the day it was restored): Jira draws each as a scope change on that day,
+the days before untouched. A card's points are done from the day it reached a done column.
+A completed sprint is read from what it held when it was completed (``Sprint.outcome``)
+and its cards' moves and archivings until then (a card reopened or archived later stays
+done in it): its cards carried on count in its scope (unfinished then, never done in it),
+and its charts stop on the day it was completed. Its velocity is what it finished
+(``done_points``); a sprint that ended without being completed counts the points done on
+its last day. A card's points are its estimate now (a completed sprint's: as it held
+them), on every day.
 """
 
 from collections import defaultdict
@@ -35,12 +36,29 @@ class SprintReport:
     past: list[tuple[Sprint, float]]  # earlier sprints and the points they finished
 
 
-def _members(sprint: Sprint) -> list[tuple[int, float]]:
-    """``(card id, points)`` of the sprint's cards: as it held them when it was completed,
-    else those in it now."""
+def _members(sprint: Sprint) -> dict[int, tuple[float, list[tuple[date, date | None]]]]:
+    """Each card that was ever in the sprint: its points (as the sprint held them when it
+    was completed, else its estimate now) and the days it was in (``SprintMembership``):
+    ``(day it joined, day it left or None)`` each. In a completed sprint, leaving when it
+    was completed (carried on) is not leaving: it counts in the scope to the end."""
+    points: dict[int, float] = {}
+    rows = sprint.memberships.order_by("joined_at", "id").values_list(
+        "card_id", "card__estimate", "joined_at", "left_at"
+    )
+    stays: dict[int, list] = defaultdict(list)
+    for card_id, estimate, joined, left in rows:
+        if sprint.completed_at is not None and left is not None and left >= sprint.completed_at:
+            left = None
+        points.setdefault(card_id, float(estimate or 0))
+        stays[card_id].append((joined.date(), left.date() if left else None))
     if sprint.completed_at is not None:
-        return [(pk, float(points)) for pk, points, _ in sprint.outcome]
-    return [(pk, float(points or 0)) for pk, points in sprint.cards.values_list("pk", "estimate")]
+        points.update({pk: float(held) for pk, held, _ in sprint.outcome})
+    return {pk: (points[pk], stays[pk]) for pk in stays}
+
+
+def _in_on(stays: list[tuple[date, date | None]], day: date) -> bool:
+    """Whether the card was in the sprint at the end of ``day`` (out from the day it left)."""
+    return any(joined <= day and (left is None or left > day) for joined, left in stays)
 
 
 def _archive_steps(card_ids: list[int], until=None) -> dict[int, list[tuple[date, bool]]]:
@@ -69,7 +87,7 @@ def _archived_on(steps: list[tuple[date, bool]], day: date) -> bool:
 def _by_day(sprint: Sprint, days: list[date]) -> tuple[list[float], list[float]]:
     """The points in scope and the points done at the end of each day."""
     members = _members(sprint)
-    ids = [pk for pk, _ in members]
+    ids = list(members)
     lines = timelines(sprint.board, card_ids=ids)
     if sprint.completed_at is not None:  # as the cards stood when it was completed
         lines = {
@@ -85,7 +103,11 @@ def _by_day(sprint: Sprint, days: list[date]) -> tuple[list[float], list[float]]
     steps = _archive_steps(ids, sprint.completed_at)
     scope, done = [], []
     for day in days:
-        present = [(pk, pts) for pk, pts in members if not _archived_on(steps[pk], day)]
+        present = [
+            (pk, pts)
+            for pk, (pts, stays) in members.items()
+            if _in_on(stays, day) and not _archived_on(steps[pk], day)
+        ]
         scope.append(sum(pts for _, pts in present))
         done.append(sum(pts for pk, pts in present if pk in finished and finished[pk] <= day))
     return scope, done

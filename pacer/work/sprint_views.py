@@ -1,6 +1,8 @@
 """Pages for sprints: the list and planning of a board's sprints (backlog, capacity),
 one sprint's burndown, burnup and velocity, and the stand-up view of a board."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
@@ -192,8 +194,17 @@ def _sprint_page(request, sprint, refused: dict | None = None, form: dict | None
 @page("work.view")
 def standup(request, slug: str):
     board = _board_or_404(request, slug)
+    now = clock.now()
+    since = selectors.standup_since(now)
     return render(
         request,
         "work/standup.html",
-        {"board": board, "people": selectors.standup(board, now=clock.now())},
+        {
+            "board": board,
+            "people": selectors.standup(board, now=now),
+            # "yesterday", or the weekday the last working day was (Friday, on a Monday)
+            "since_words": "yesterday"
+            if since.date() == now.date() - timedelta(days=1)
+            else f"{since:%A}",
+        },
     )

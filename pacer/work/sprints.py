@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Sum
 
-from pacer.core import audit
+from pacer.core import audit, clock
 from pacer.core.errors import LAST_DAY, ValidationFailed, row_id
 from pacer.work import checks
-from pacer.work.models import Board, Card, Sprint, Stage
+from pacer.work.models import Board, Card, Sprint, SprintMembership, Stage
 
 SPRINT_WEEKS = (1, 2, 3, 4)
 BACKLOG = "backlog"
@@ -66,6 +66,22 @@ def over_capacity(sprint: Sprint, estimates: dict[int, int | None]) -> str:
         f"'{sprint.name}' would have {after} of its {sprint.capacity} points planned; "
         "give a reason to go over its capacity"
     )
+
+
+def record_membership(card_ids, left: int | None, joined: Sprint | None, *, now: datetime) -> None:
+    """The cards left sprint ``left`` (an id; None: they were in none) and joined sprint
+    ``joined`` (None: the backlog) at ``now`` (``SprintMembership``)."""
+    if left is not None:
+        SprintMembership.objects.filter(
+            sprint_id=left, card_id__in=card_ids, left_at__isnull=True
+        ).update(left_at=now)
+    if joined is not None:
+        SprintMembership.objects.bulk_create(
+            SprintMembership(
+                workspace_id=joined.workspace_id, sprint=joined, card_id=pk, joined_at=now
+            )
+            for pk in card_ids
+        )
 
 
 def _weeks(errors: dict, weeks) -> int | None:
@@ -201,11 +217,12 @@ def update_sprint(sprint: Sprint, *, actor=None, **changes) -> Sprint:
 
 
 @transaction.atomic
-def plan(card: Card, sprint: Sprint | None, *, actor=None) -> Card:
-    """Put a card into a sprint of its board (or back in the backlog with None). A card
-    needs an estimate to be planned, and the sprint's estimates must stay within its
-    capacity. Neither an archived card nor a card of a completed sprint moves, and a
-    completed sprint takes no card."""
+def plan(card: Card, sprint: Sprint | None, *, actor=None, now: datetime | None = None) -> Card:
+    """Put a card into a sprint of its board (or back in the backlog with None) at ``now``
+    (by default the present: when it left its sprint and joined the other). A card needs
+    an estimate to be planned, and the sprint's estimates must stay within its capacity.
+    Neither an archived card nor a card of a completed sprint moves, and a completed
+    sprint takes no card."""
     card = checks.writable(card)
     if card.sprint_id is not None and closed(card.sprint):
         raise ValidationFailed({"sprint": closed(card.sprint)})
@@ -226,6 +243,8 @@ def plan(card: Card, sprint: Sprint | None, *, actor=None) -> Card:
                 }
             )
     before = {"sprint": card.sprint_id}
+    if card.sprint_id != (sprint.pk if sprint else None):
+        record_membership([card.pk], card.sprint_id, sprint, now=now or clock.now())
     card.sprint = sprint
     card.save(update_fields=["sprint"])
     audit.record(
@@ -298,7 +317,9 @@ def complete_sprint(
             )
             if not reason:
                 raise CapacityExceeded({"to": over})
-    Card.objects.filter(pk__in=[pk for pk, _ in unfinished]).update(sprint=target)
+    carried = [pk for pk, _ in unfinished]
+    Card.objects.filter(pk__in=carried).update(sprint=target)
+    record_membership(carried, sprint.pk, target, now=now)
     sprint.completed_at = now
     sprint.done_points = sum(points or 0 for _, points in done)
     done_ids, carried_ids = {pk for pk, _ in done}, {pk for pk, _ in unfinished}

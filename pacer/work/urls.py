@@ -29,6 +29,11 @@ urlpatterns = [
     path("work/sprints/<int:sprint_id>/", sprint_views.sprint_detail, name="work-sprint"),
     path("work/cards/<int:card_id>/", card_views.card_detail, name="work-card"),
     path("work/cards/<int:card_id>/move/", views.card_move, name="work-card-move"),
+    path(
+        "work/cards/<int:card_id>/link-search/",
+        card_views.link_search,
+        name="work-card-link-search",
+    ),
     path("work/cards/<int:card_id>/archive/", archive_views.card_archive, name="work-card-archive"),
     path("work/cards/<int:card_id>/restore/", archive_views.card_restore, name="work-card-restore"),
     path("work/cards/<int:card_id>/delete/", archive_views.card_delete, name="work-card-delete"),

@@ -108,7 +108,7 @@ def test_the_card_page_refuses_the_second_link_inline_with_the_typed_key_kept(ad
     page = response.content.decode()
     reason = f"the card already links to campaign {spring.pk} (Spring sale)"
     assert f'<div class="field-error" id="field-target_id-error"><p>{reason}</p>' in page
-    label = "Its id (a campaign&#x27;s key also works)"  # the field's label, not target_id
+    label = "Name or id"  # the field's label, not target_id
     assert f'<a href="#field-target_id">{label}: {reason}</a>' in page
     assert 'name="target_id" type="text" value="spring"' in page
     assert broken_error_links(page) == []

@@ -28,11 +28,11 @@ def two(board):
     s2 = sprints.create_sprint(board, name="S2", start="2026-03-09", weeks=1, capacity=10)
     for title, points, where in (("done", 5, "Done"), ("doing", 3, "Doing"), ("todo", 4, None)):
         card = actions.create_card(board, title=title, estimate=points, now=_at(1))
-        sprints.plan(card, s1)
+        sprints.plan(card, s1, now=_at(1))
         if where:
             actions.move_card(card, column=column(board, where).pk, now=_at(3))
     gone = actions.create_card(board, title="gone", estimate=2, now=_at(1))
-    sprints.plan(gone, s1)
+    sprints.plan(gone, s1, now=_at(1))
     archive.archive_card(gone, now=_at(4))
     return s1, s2
 

@@ -23,7 +23,7 @@ def sprint(board):
     found = sprints.create_sprint(board, name="S1", start="2026-03-02", weeks=1, capacity=20)
     for title, points in (("a", 3), ("b", 5), ("c", 2)):
         card = actions.create_card(board, title=title, estimate=points, now=_at(1))
-        sprints.plan(card, found)
+        sprints.plan(card, found, now=_at(1))
     return found
 
 

@@ -19,7 +19,7 @@ def _at(day: int) -> datetime:
 
 def _finished_card(board, sprint, title, estimate, day):
     card = actions.create_card(board, title=title, estimate=estimate, now=_at(2))
-    sprints.plan(card, sprint)
+    sprints.plan(card, sprint, now=_at(2))
     actions.move_card(card, column=column(board, "Done").pk, now=_at(day))
 
 

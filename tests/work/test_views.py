@@ -163,7 +163,7 @@ def test_flow_page_and_its_figures(ada, board, admin):
     assert response.status_code == 200 and "chart-cfd" in response.content.decode()
 
 
-def test_sprint_pages_plan_and_chart(ada, board, bob):
+def test_sprint_pages_plan_and_chart(ada, board, bob, monkeypatch):
     assert (
         ada.post(
             "/work/boards/brand-board/sprints/",
@@ -175,6 +175,7 @@ def test_sprint_pages_plan_and_chart(ada, board, bob):
     card = actions.create_card(
         board, title="a", estimate=4, assignee=bob.pk, now=NOW - timedelta(days=2)
     )
+    monkeypatch.setattr(clock, "now", lambda: NOW - timedelta(days=2))  # planned on 2 March
     assert (
         ada.post(f"/work/sprints/{sprint.pk}/", {"card": card.pk, "into": "sprint"}).status_code
         == 302
