@@ -10,22 +10,11 @@ from django.db import connection
 from pacer.core import faults
 from pacer.people.models import Contact
 from pacer.segments import actions
-from pacer.segments.models import Membership, MembershipChange, Segment
+from pacer.segments.models import MembershipChange, Segment
+from tests.segments.test_compiled import group, members, stage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CONTACTS = Contact._meta.db_table
-
-
-def group(*children):
-    return {"type": "group", "op": "and", "negate": False, "children": list(children)}
-
-
-def stage(value):
-    return {"type": "field", "field": "lifecycle_stage", "op": "eq", "value": value}
-
-
-def members(segment) -> set[int]:
-    return set(Membership.objects.filter(segment=segment).values_list("contact_id", flat=True))
 
 
 @pytest.fixture
