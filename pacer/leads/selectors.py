@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
 from pacer.core.models import Role, Workspace
 from pacer.core.permissions import allows
+from pacer.core.selectors import members
 from pacer.leads.models import (
     Activity,
     Agent,
@@ -484,3 +485,9 @@ def not_a_worker(username: str, role: str) -> str:
     if allows(role, "leads.work"):
         return ""
     return f"'{username}' may not work leads (role: {Role(role).label})"
+
+
+def workers(workspace: Workspace) -> list:
+    """The members who may be given leads and their tasks (``not_a_worker``), by
+    username."""
+    return [m for m in members(workspace) if allows(m.role, "leads.work")]

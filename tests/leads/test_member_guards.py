@@ -1,20 +1,27 @@
 """Only a member whose role works leads (``leads.work``) is given leads: a partner's login
 is a member of the workspace too, but it sees only the partner portal. Made an agent, a
-fallback owner or an escalation step's person, it would be handed leads it cannot open
-and emailed their contacts' details (an outside organisation). Each is refused at the
+fallback owner, an escalation step's person or a lead task's assignee, it would be handed
+leads it cannot open and emailed their contacts' details (an outside organisation); the
+lead page's assignee choices leave it out. Each is refused at the
 field that names the login, on the actions and over the REST API, with nothing written."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from django.contrib.auth.models import User
+from django.test import Client
 
 from pacer.content import partners
 from pacer.core import actions as core_actions
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import AuditEntry, Role
-from pacer.leads import escalation, fallback, staff
-from pacer.leads.models import Agent, EscalationStep, FallbackOwner
+from pacer.leads import escalation, fallback, staff, todo
+from pacer.leads.models import Agent, EscalationStep, FallbackOwner, FollowUpTask
 from tests.api_client import ApiClient
+from tests.leads.test_pages import new_lead
 
 pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 REFUSED = "'agency-pat' may not work leads (role: Partner)"
 
 
@@ -76,3 +83,25 @@ def test_a_staff_member_still_is_each(workspace, north, outsider):
     assert Agent.objects.filter(workspace=workspace, user__username="sam").count() == 1
     assert FallbackOwner.objects.get(workspace=workspace).user.username == "sam"
     assert EscalationStep.objects.get(workspace=workspace).user.username == "sam"
+
+
+def test_a_partners_login_is_given_no_lead_task(workspace, north, outsider, clock_at):
+    clock_at(NOW)
+    lead = new_lead(workspace, 1, NOW)
+    login = User.objects.get(username=outsider)
+    with pytest.raises(ValidationFailed) as refused:
+        todo.add_task(
+            workspace,
+            lead.pk,
+            title="Call back",
+            due_at=NOW + timedelta(hours=1),
+            assignee_id=login.pk,
+            at=NOW,
+        )
+    assert refused.value.errors == {"assignee": REFUSED}
+    assert not FollowUpTask.objects.filter(assignee=login).exists()
+    core_actions.create_user(workspace, "max", "correct-horse-1", Role.ADMIN)
+    page = Client()
+    page.login(username="max", password="correct-horse-1")
+    choices = dict(page.get(f"/leads/{lead.pk}/").context["members"])
+    assert login.pk not in choices and User.objects.get(username="max").pk in choices
