@@ -48,11 +48,13 @@ _text = check_text
 
 
 def _plan(workspace: Workspace, reviewers, errors: dict) -> list[dict]:
-    """The approval plan cleaned: named steps, each with a member of the workspace."""
+    """The approval plan cleaned: named steps, each with a member of the workspace who
+    may vote on it (``selectors.reviewers``: not a partner's login)."""
     if not isinstance(reviewers, list) or len(reviewers) > MAX_STEPS:
         errors["reviewers"] = f"must be a list of at most {MAX_STEPS} steps"
         return []
     member_ids = {m.user_id for m in members(workspace)}
+    reviewer_ids = {m.user_id for m in selectors.reviewers(workspace)}
     plan = []
     for index, step in enumerate(reviewers):
         name = step.get("name", "") if isinstance(step, dict) else ""
@@ -61,6 +63,10 @@ def _plan(workspace: Workspace, reviewers, errors: dict) -> list[dict]:
             errors[f"reviewers[{index}].name"] = "name the step in 1-100 characters"
         elif reviewer not in member_ids:
             errors[f"reviewers[{index}].reviewer"] = "must be a member of this workspace"
+        elif reviewer not in reviewer_ids:
+            errors[f"reviewers[{index}].reviewer"] = (
+                "must be a member of this workspace who may review"
+            )
         else:
             due = _day(step.get("due_on"), f"reviewers[{index}].due_on", errors)
             plan.append(

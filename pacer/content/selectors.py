@@ -34,6 +34,8 @@ from pacer.content.rights import rights_problems
 from pacer.content.workflow import DEFAULT_STATES, DEFAULT_TRANSITIONS, IN_REVIEW, PUBLISHED
 from pacer.core.actions import digest_secret
 from pacer.core.models import Workspace
+from pacer.core.permissions import allows
+from pacer.core.selectors import members
 
 
 @dataclass(frozen=True)
@@ -484,3 +486,9 @@ def workflow_rows(workspace: Workspace) -> list[dict]:
         }
         for state in flow.states
     ]
+
+
+def reviewers(workspace: Workspace) -> list:
+    """The members who may be named an approval step's reviewer: those whose role may
+    vote (``content.review``; a partner's login may not), by username."""
+    return [m for m in members(workspace) if allows(m.role, "content.review")]

@@ -16,7 +16,6 @@ from pacer.core import clock
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
-from pacer.core.selectors import members
 from pacer.planning import selectors as planning
 from pacer.teams import selectors as teams
 from pacer.web.address import show_at
@@ -29,7 +28,8 @@ def _item_url(row) -> str:
 
 
 def _member_choices(workspace) -> list[tuple[str, str]]:
-    return [(str(m.user_id), m.user.get_username()) for m in members(workspace)]
+    """The reviewers an approval step may name."""
+    return [(str(m.user_id), m.user.get_username()) for m in selectors.reviewers(workspace)]
 
 
 def _campaign_options(workspace, current: str) -> list[tuple[str, str]]:

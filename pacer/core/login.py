@@ -15,11 +15,13 @@ from pacer.core.permissions import open_memberships
 
 
 def client_address(request) -> str:
-    """The address the request came from (the proxy's, unless Pacer runs behind HTTPS
-    termination that it trusts: then the first X-Forwarded-For hop)."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.HTTPS and forwarded:
-        return forwarded.split(",")[0].strip()[:45]
+    """The address the request came from: ``REMOTE_ADDR``, unless Pacer runs behind the
+    HTTPS termination it trusts (``PACER_HTTPS=1``): then the last X-Forwarded-For hop,
+    the one that proxy appends. The hops before it are whatever the client wrote, so
+    they never name the client (a new one each time would slip every per-address limit)."""
+    last_hop = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+    if settings.HTTPS and last_hop:
+        return last_hop[:45]
     return request.META.get("REMOTE_ADDR", "")[:45]
 
 

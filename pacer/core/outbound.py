@@ -5,8 +5,8 @@ The guard:
 - only ``http`` and ``https`` URLs, without credentials in them;
 - the host is resolved once, and every address it resolves to must be public (not
   loopback, private, link-local — cloud metadata at 169.254.169.254 included — shared
-  carrier-grade NAT, multicast, reserved or unspecified; IPv4 inside IPv6 is checked as
-  IPv4); one bad address refuses the request;
+  carrier-grade NAT, multicast, reserved or unspecified; IPv4 inside IPv6 (mapped,
+  NAT64, 6to4, IPv4-compatible) is checked as IPv4); one bad address refuses the request;
 - the connection goes to the address that was checked (TLS still verifies the host name),
   so a DNS answer that changes between the check and the connection (DNS rebinding)
   cannot send it elsewhere;
@@ -50,11 +50,29 @@ def _allowed_networks() -> list:
     ]
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: the IPv4 address in the low 32 bits
+LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: local use, never public
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # ::a.b.c.d (deprecated; :: and ::1 in it)
+
+
+def _inner_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries to (mapped, NAT64, 6to4, IPv4-compatible):
+    Python calls most of these global whatever they carry."""
+    if ip.ipv4_mapped or ip.sixtofour:
+        return ip.ipv4_mapped or ip.sixtofour
+    if ip in NAT64 or (ip in IPV4_COMPATIBLE and int(ip) > 1):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def public_address(address: str) -> bool:
-    """Whether an IP address may be reached: public, or inside an allowed network."""
+    """Whether an IP address may be reached: public, or inside an allowed network. An
+    IPv6 address carrying an IPv4 one is judged as that one."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in LOCAL_NAT64 and not any(ip in n for n in _allowed_networks()):
+            return False
+        ip = _inner_ipv4(ip) or ip
     if any(ip in network for network in _allowed_networks()):
         return True
     return ip.is_global and not ip.is_multicast

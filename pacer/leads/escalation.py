@@ -30,6 +30,7 @@ from django.db import transaction
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Membership, Workspace
+from pacer.leads import selectors
 from pacer.leads.hours import Hours, add_working_minutes
 from pacer.leads.models import (
     Agent,
@@ -76,9 +77,12 @@ def _step(workspace: Workspace, raw, at: str, errors: dict, members: dict) -> di
     elif step["to"] == EscalateTo.USER:
         username = check_text(errors, f"{at}.user", raw.get("user"), 150, required=True)
         if username and f"{at}.user" not in errors:
-            if username not in members:
+            user_id, role = members.get(username, (None, ""))
+            if user_id is None:
                 errors[f"{at}.user"] = f"no member '{username}' in this workspace"
-            step["user"] = members.get(username)
+            elif refusal := selectors.not_a_worker(username, role):
+                errors[f"{at}.user"] = refusal
+            step["user"] = user_id
     elif step["to"] == EscalateTo.EMAIL:
         address = check_text(errors, f"{at}.address", raw.get("address"), 254, required=True)
         if address and f"{at}.address" not in errors:
@@ -120,9 +124,12 @@ def _steps(workspace: Workspace, raw_steps, errors: dict) -> list[dict]:
     elif len(raw_steps) > MAX_STEPS:
         errors["steps"] = f"must list at most {MAX_STEPS} steps"
     else:
-        members = dict(
-            Membership.objects.filter(workspace=workspace).values_list("user__username", "user_id")
-        )
+        members = {
+            username: (user_id, role)
+            for username, user_id, role in Membership.objects.filter(
+                workspace=workspace
+            ).values_list("user__username", "user_id", "role")
+        }
         for index, raw in enumerate(raw_steps):
             at = f"steps[{index}]"
             step = _step(workspace, raw, at, errors, members)

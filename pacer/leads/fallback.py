@@ -16,6 +16,7 @@ from django.db import transaction
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed, check_text
 from pacer.core.models import Membership, Workspace
+from pacer.leads import selectors
 from pacer.leads.models import Agent, FallbackOwner
 from pacer.people.selectors import locations
 
@@ -55,6 +56,8 @@ def set_owner(workspace: Workspace, location: str, user: str, *, actor=None) -> 
         member = Membership.objects.filter(workspace=workspace, user__username=username).first()
         if member is None:
             errors["user"] = f"no member '{username}' in this workspace"
+        elif refusal := selectors.not_a_worker(username, member.role):
+            errors["user"] = refusal
     if errors:
         raise ValidationFailed(errors)
     location_id = codes.get(code)

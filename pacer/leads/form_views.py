@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from pacer.core import clock
 from pacer.core.errors import ValidationFailed
+from pacer.core.login import client_address
 from pacer.core.models import Workspace
 from pacer.core.permissions import page
 from pacer.ingest.processing import process_pending
@@ -44,7 +45,9 @@ URL_LIMIT = 2000  # the longest page address or referrer a lead keeps
 
 
 def _address(request) -> str:
-    return request.META.get("REMOTE_ADDR") or "0.0.0.0"
+    """The visitor's address (behind the HTTPS proxy, the one it saw: every visitor's
+    ``REMOTE_ADDR`` is the proxy's there)."""
+    return client_address(request) or "0.0.0.0"
 
 
 def _visit(request, embed: bool) -> dict:

@@ -16,7 +16,6 @@ from pacer.core import clock
 from pacer.core.channels import CHANNELS
 from pacer.core.errors import ValidationFailed
 from pacer.core.permissions import allows, page
-from pacer.core.selectors import members
 from pacer.leads import actions, followup, selectors, todo
 from pacer.leads.hours import hours_of
 from pacer.leads.models import ActivityKind
@@ -90,7 +89,9 @@ def _lead_page(request, lead, refused: str = "", typed: dict | None = None, erro
             "can_work": allows(request.role, "leads.work"),
             "notices": selectors.unread_notices(request.workspace, request.user.pk, lead.pk),
             "tasks": selectors.tasks(request.workspace, lead.pk),
-            "members": [(m.user_id, formats.person(m.user)) for m in members(request.workspace)],
+            "members": [
+                (m.user_id, formats.person(m.user)) for m in selectors.workers(request.workspace)
+            ],
             "owner_name": formats.person(lead.owner) if lead.owner else "unassigned",
             "form": _form_values(lead, now, zone, typed or {}, errors or {}),
             "refused": refused,

@@ -21,7 +21,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
-from pacer.core.models import Workspace
+from pacer.core.models import Role, Workspace
+from pacer.core.permissions import allows
+from pacer.core.selectors import members
 from pacer.leads.models import (
     Activity,
     Agent,
@@ -504,3 +506,18 @@ def response_times_by_location(
         waited = max((responded - created).total_seconds() / 60, 0.0)
         minutes.setdefault(location, []).append(waited)
     return {location: (len(times), median(times)) for location, times in minutes.items()}
+
+
+def not_a_worker(username: str, role: str) -> str:
+    """Why a member may not be given leads (an agent, a fallback owner, an escalation
+    step's person), or "": their role does not work leads (a partner's login sees only
+    the partner portal, so it could neither open the leads nor be shown their contacts)."""
+    if allows(role, "leads.work"):
+        return ""
+    return f"'{username}' may not work leads (role: {Role(role).label})"
+
+
+def workers(workspace: Workspace) -> list:
+    """The members who may be given leads and their tasks (``not_a_worker``), by
+    username."""
+    return [m for m in members(workspace) if allows(m.role, "leads.work")]

@@ -15,7 +15,7 @@ from django.db import transaction
 from pacer.core import audit, clock, faults
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Membership, Workspace
-from pacer.leads import handover
+from pacer.leads import handover, selectors
 from pacer.leads.hours import WEEKDAYS, from_json, hours_of, local_time
 from pacer.leads.models import Agent, Handover, LocationHours, RoutingRule
 from pacer.leads.rules import TEAM
@@ -193,6 +193,8 @@ def save_agent(
         )
         if member is None:
             errors["user"] = f"no member '{username[:150]}' in this workspace"
+        elif refusal := selectors.not_a_worker(username, member.role):
+            errors["user"] = refusal
         agent = Agent(workspace=workspace, user_id=member.user_id if member else None)
     before = _agent_state(agent) if agent.pk else None
     time_off = agent.away_until

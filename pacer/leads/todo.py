@@ -14,6 +14,7 @@ from pacer.core import audit
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Workspace
 from pacer.core.selectors import members
+from pacer.leads import selectors
 from pacer.leads.models import FollowUpTask, Lead, Timer, TimerKind
 
 FIRST_RESPONSE = "first-response"
@@ -111,8 +112,12 @@ def add_task(
         errors["due_at"] = "must have a time zone"
     if assignee_id is None and lead is not None:
         assignee_id = lead.owner_id
-    if assignee_id is not None and assignee_id not in {m.user_id for m in members(workspace)}:
-        errors["assignee"] = "is not a member of this workspace"
+    if assignee_id is not None:
+        found = next((m for m in members(workspace) if m.user_id == assignee_id), None)
+        if found is None:
+            errors["assignee"] = "is not a member of this workspace"
+        elif refusal := selectors.not_a_worker(found.user.get_username(), found.role):
+            errors["assignee"] = refusal
     if errors:
         raise ValidationFailed(errors)
     task = FollowUpTask.objects.create(

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from pacer.core import clock
 from pacer.core.channels import CHANNELS
+from pacer.core.errors import row_id
 from pacer.core.permissions import page
 from pacer.leads import selectors, sla, staff
 from pacer.leads.hours import hours_of, local_time
@@ -268,10 +269,12 @@ def _call_form(row: dict, address: str, refused, typed: dict, errors: dict) -> d
 
 def _location(raw: str, names: dict) -> int | None | str:
     """The inbox's location filter from ``?location=``: a location's id, "none" (None:
-    the leads without one); anything else is every location ("")."""
+    the leads without one); anything else (no row id, or no location here) is every
+    location ("")."""
     if raw == "none":
         return None
-    return int(raw) if raw.isdigit() and int(raw) in names else ""
+    found = row_id(raw)
+    return found if found in names else ""
 
 
 def _late_caption(late: selectors.Late) -> str:
