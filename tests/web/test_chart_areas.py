@@ -76,7 +76,8 @@ PIXEL = """([id, value]) => {
   const x = chart.scales.x.getPixelForValue(1);
   const y = chart.scales.y.getPixelForValue(value);
   const ratio = chart.currentDevicePixelRatio;
-  const [r, g, b, a] = chart.ctx.getImageData(Math.round(x * ratio), Math.round(y * ratio), 1, 1).data;
+  const at = [Math.round(x * ratio), Math.round(y * ratio)];
+  const [r, g, b, a] = chart.ctx.getImageData(at[0], at[1], 1, 1).data;
   return [r, g, b, a];
 }"""
 
