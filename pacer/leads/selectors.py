@@ -125,12 +125,18 @@ def lead_name(workspace: Workspace, lead_id: int) -> str | None:
 
 
 def lead_search(workspace: Workspace, text: str, limit: int) -> list[tuple[int, str]]:
-    """``(id, person's name)`` of the first ``limit`` leads whose person's name, email or
-    phone holds ``text`` (case ignored), newest first (a card's link picker)."""
-    found = Q()
+    """``(id, person's name)`` of the first ``limit`` leads whose person's first name, last
+    name, full name ("Ana Ruiz": first, a space, last; spaces in ``text`` taken as one),
+    email or phone holds ``text`` (case ignored), newest first (a card's link picker)."""
+    found = Q(full_name__icontains=" ".join(text.split()))
     for field in PERSON[:4]:
         found |= Q(**{f"{field}__icontains": text})
-    rows = Lead.objects.filter(workspace=workspace).filter(found).order_by("-created_at", "-id")
+    rows = (
+        Lead.objects.filter(workspace=workspace)
+        .annotate(full_name=Concat(PERSON[0], Value(" "), PERSON[1]))
+        .filter(found)
+        .order_by("-created_at", "-id")
+    )
     return [(row[0], person_name(*row[1:])) for row in rows.values_list("pk", *PERSON)[:limit]]
 
 

@@ -29,6 +29,7 @@ PALETTE = [
     "#4d7c0f",
 ]
 CHART_TYPES = ("bar", "line")
+AREA_ALPHA = "99"  # the opacity of a filled area, as a hex alpha after the colour (60%)
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,8 @@ class Series:
     """One data series. ``type`` mixes bars and lines in one chart; ``axis="y2"``
     puts it on a second value axis (formatted by ``y2``); ``dashed`` draws a dashed
     line; ``vary_colors`` gives each bar its own palette colour (one series of a few
-    categories)."""
+    categories); ``fill`` draws a line as an area: down to the series below it in a
+    stacked chart (stacked areas, as a cumulative flow diagram), else down to zero."""
 
     label: str
     data: list
@@ -44,6 +46,7 @@ class Series:
     axis: str = "y"
     dashed: bool = False
     vary_colors: bool = False
+    fill: bool = False
 
 
 def chart(
@@ -84,6 +87,10 @@ def chart(
             dataset.update(borderColor=colour, backgroundColor=colour, pointRadius=2, tension=0)
         else:
             dataset.update(backgroundColor=colour, borderColor=colour)
+        if item.fill and drawn_as == "line":
+            # translucent, so the grid shows through; "-1": down to the series before it
+            below = "-1" if stacked and index and series[index - 1].fill else "origin"
+            dataset.update(fill=below, backgroundColor=colour + AREA_ALPHA)
         if item.dashed:
             dataset["borderDash"] = [6, 4]
         if item.axis == "y2":

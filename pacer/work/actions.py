@@ -353,9 +353,11 @@ def update_card(
                 card.column_id, lane.pk if lane else None, card_id=card.pk
             )
     before = audit.snapshot(card, list(values))
+    estimate = card.estimate
     for field, value in values.items():
         setattr(card, field, value)
     card.save(update_fields=list(values))
+    sprints.record_estimate(card, estimate, now=now)
     if values:
         action = "card.wip_override" if found else "card.capacity_override" if over else ""
         audit.record(

@@ -28,7 +28,7 @@ from pacer.core.errors import ValidationFailed
 from pacer.work import checks, labels, links, ordering
 from pacer.work.actions import record_move
 from pacer.work.models import Board, Card, CardLabel, CardLink, Label, LinkKind, Stage
-from pacer.work.sprints import over_capacity
+from pacer.work.sprints import over_capacity, record_estimate
 
 MAX_BULK = 200
 FIELDS = ("assignee", "due", "estimate", "swimlane", "column", "link", "add_label", "remove_label")
@@ -277,6 +277,7 @@ def _apply(card: Card, values: dict, breaches: dict, reason: str, *, now, actor)
         "column": card.column.name,
         "swimlane": card.swimlane.name if card.swimlane else None,
     }
+    estimate = card.estimate
     for field in fields:
         setattr(card, field, values[field])
     origin = card.column
@@ -289,6 +290,7 @@ def _apply(card: Card, values: dict, breaches: dict, reason: str, *, now, actor)
     card.save(
         update_fields=[*fields, *(["column", "swimlane", "position"] if changed_cell else [])]
     )
+    record_estimate(card, estimate, now=now)
     if target.pk != origin.pk:
         record_move(card, origin, target, now=now, actor=actor, reason=reason if breaches else "")
     added, removed = labels.write(

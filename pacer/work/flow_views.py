@@ -33,7 +33,7 @@ def flow_metrics(request, slug: str):
     cumulative = chart(
         "line",
         [day.isoformat() for day in report.days],
-        [Series(c.name, report.cumulative[c.pk]) for c in reversed(columns)],
+        [Series(c.name, report.cumulative[c.pk], fill=True) for c in reversed(columns)],
         stacked=True,
     )
     lead_labels, lead_counts = _histogram(report.lead_times)

@@ -190,6 +190,22 @@ class SprintMembership(models.Model):
         indexes = [models.Index(fields=["sprint", "card"], name="work_sprint_members")]
 
 
+class EstimateChange(models.Model):
+    """A card's estimate changed at ``at`` from ``before`` to ``after`` (None: no
+    estimate). A sprint's charts count each day with the estimate that held at its end
+    (``pacer.work.sprint_report``), so a re-estimate is a scope change on its day."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="estimate_changes")
+    before = models.PositiveSmallIntegerField(null=True, blank=True)
+    after = models.PositiveSmallIntegerField(null=True, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["card", "at"], name="work_estimate_changes")]
+
+
 class CardLabel(models.Model):
     """A label on a card."""
 

@@ -238,8 +238,14 @@ def in_progress_by_person(board: Board) -> list[tuple[str, int]]:
         .values_list("assignee", "n")
     )
     people = User.objects.filter(pk__in=counts)
-    named = [(p.get_full_name() or p.get_username(), p.get_username(), p.pk) for p in people]
-    return [(name, counts[pk]) for name, _, pk in sorted(named, key=lambda x: (x[0].lower(), x[1]))]
+    named = sorted(people, key=_sort_name)
+    return [(p.get_full_name() or p.get_username(), counts[p.pk]) for p in named]
+
+
+def _sort_name(person: User) -> tuple[str, str]:
+    """Where a person goes in a list by name: their name as shown (the full name, else the
+    username), case ignored, then the username."""
+    return ((person.get_full_name() or person.get_username()).lower(), person.get_username())
 
 
 def column_counts(board: Board) -> dict[int, int]:
@@ -431,7 +437,8 @@ def standup(board: Board, *, now: datetime) -> list[Standup]:
             entry.done.append(item)
         elif item.column.stage == Stage.DOING:
             entry.doing.append(item)
-    return sorted(people.values(), key=lambda s: s.person.get_username())
+    # by the names the panels show (the full name, else the username), as the pages do
+    return sorted(people.values(), key=lambda s: _sort_name(s.person))
 
 
 def who_works_on_what(workspace: Workspace):

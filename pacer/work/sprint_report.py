@@ -10,8 +10,10 @@ and its cards' moves and archivings until then (a card reopened or archived late
 done in it): its cards carried on count in its scope (unfinished then, never done in it),
 and its charts stop on the day it was completed. Its velocity is what it finished
 (``done_points``); a sprint that ended without being completed counts the points done on
-its last day. A card's points are its estimate now (a completed sprint's: as it held
-them), on every day.
+its last day. A card's points on a day are the estimate that held at the end of that day
+(``EstimateChange``): a re-estimate is a scope change on its day, as in Jira. Before any
+change was recorded, a card's points are its estimate now (a completed sprint's: as it
+held them when it was completed).
 """
 
 from collections import defaultdict
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from pacer.analytics import flow
-from pacer.work.models import CardEvent, EventKind, Sprint
+from pacer.work.models import CardEvent, EstimateChange, EventKind, Sprint
 from pacer.work.selectors import stages, timelines
 
 
@@ -84,6 +86,27 @@ def _archived_on(steps: list[tuple[date, bool]], day: date) -> bool:
     return archived
 
 
+def _estimate_steps(card_ids: list[int], until=None) -> dict[int, list[tuple[date, int, int]]]:
+    """Each card's estimate changes (up to ``until`` when given): ``(day, before, after)``,
+    in order, no estimate counting 0."""
+    steps: dict[int, list] = defaultdict(list)
+    changes = EstimateChange.objects.filter(card_id__in=card_ids).order_by("at", "id")
+    if until is not None:
+        changes = changes.filter(at__lte=until)
+    for card_id, before, after, at in changes.values_list("card_id", "before", "after", "at"):
+        steps[card_id].append((at.date(), before or 0, after or 0))
+    return steps
+
+
+def _points_on(base: float, steps: list[tuple[date, int, int]], day: date) -> float:
+    """A card's points at the end of ``day``: what its last change by then made them, else
+    what its first later change replaced, else ``base`` (no change recorded)."""
+    for when, _before, after in reversed(steps):
+        if when <= day:
+            return float(after)
+    return float(steps[0][1]) if steps else base
+
+
 def _by_day(sprint: Sprint, days: list[date]) -> tuple[list[float], list[float]]:
     """The points in scope and the points done at the end of each day."""
     members = _members(sprint)
@@ -101,11 +124,12 @@ def _by_day(sprint: Sprint, days: list[date]) -> tuple[list[float], list[float]]
         if f.finished
     }
     steps = _archive_steps(ids, sprint.completed_at)
+    estimates = _estimate_steps(ids, sprint.completed_at)
     scope, done = [], []
     for day in days:
         present = [
-            (pk, pts)
-            for pk, (pts, stays) in members.items()
+            (pk, _points_on(base, estimates[pk], day))
+            for pk, (base, stays) in members.items()
             if _in_on(stays, day) and not _archived_on(steps[pk], day)
         ]
         scope.append(sum(pts for _, pts in present))

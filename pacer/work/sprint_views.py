@@ -144,6 +144,11 @@ def _sprint_forms(request, sprint, form: dict | None) -> dict:
     }
 
 
+def _places(points: float | None) -> int:
+    """The decimals a velocity needs: none for whole points (``25``), else one (``12.5``)."""
+    return 0 if points is None or round(points, 1).is_integer() else 1
+
+
 def _sprint_page(request, sprint, refused: dict | None = None, form: dict | None = None):
     """A sprint's page; after a refused plan of a card (``refused``: the card, its
     reasons) with the reasons above the tables and in the card's row, answered 422; after
@@ -178,6 +183,7 @@ def _sprint_page(request, sprint, refused: dict | None = None, form: dict | None
             "burndown": burndown,
             "burnup": burnup,
             "velocity": velocity,
+            "velocity_places": _places(report.velocity),
             "cards": sprints.planned_cards(sprint)
             .select_related("column", "assignee")
             .prefetch_related("labels")

@@ -18,7 +18,7 @@ from django.db.models import Sum
 from pacer.core import audit, clock
 from pacer.core.errors import LAST_DAY, ValidationFailed, row_id
 from pacer.work import checks
-from pacer.work.models import Board, Card, Sprint, SprintMembership, Stage
+from pacer.work.models import Board, Card, EstimateChange, Sprint, SprintMembership, Stage
 
 SPRINT_WEEKS = (1, 2, 3, 4)
 BACKLOG = "backlog"
@@ -28,6 +28,15 @@ DONE, CARRIED, ARCHIVED = "done", "carried", "archived"
 
 class CapacityExceeded(ValidationFailed):
     """A new estimate would take a card's sprint over its capacity (and gave no reason)."""
+
+
+def record_estimate(card: Card, before: int | None, *, now: datetime) -> None:
+    """Keep a change of ``card``'s estimate (from ``before`` to what it holds now) for its
+    sprints' charts; nothing when it did not change."""
+    if before != card.estimate:
+        EstimateChange.objects.create(
+            workspace_id=card.workspace_id, card=card, before=before, after=card.estimate, at=now
+        )
 
 
 def planned_cards(sprint: Sprint):

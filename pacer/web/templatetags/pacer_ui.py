@@ -80,8 +80,10 @@ def kpi_card(
     delta_good="up",
     html_id="",
     blank="",
+    places=None,
 ):
-    """A KPI: its value formatted as ``kind`` (money in the workspace currency), its
+    """A KPI: its value formatted as ``kind`` (money in the workspace currency; ``places``:
+    the decimals of a percent or decimal, when not their default), its
     definition on hover and focus (and read out with the value), and an optional
     ``delta`` (a fraction, the change against the previous period; ``delta_good``
     says which way is good: "up", "down", or "" for neither). ``blank`` says, under
@@ -102,7 +104,9 @@ def kpi_card(
         "id": slug,
         "label": label,
         "raw": value,
-        "text": formats.format_value(value, kind, currency=workspace_currency(context)),
+        "text": formats.format_value(
+            value, kind, currency=workspace_currency(context), places=places
+        ),
         "definition": definition,
         "trend": trend,
         "blank": blank if value is None else "",
