@@ -7,7 +7,8 @@ from datetime import date
 from django.contrib.auth.models import User
 
 from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed, check_text, row_id
-from pacer.core.models import Membership, Workspace
+from pacer.core.models import Membership, Role, Workspace
+from pacer.core.permissions import allows
 from pacer.work.models import Board, Card, Column, Label, Swimlane
 
 MAX_LIMIT = 999
@@ -82,6 +83,11 @@ def member(errors: dict, field: str, workspace: Workspace, user_id) -> User | No
     found = member.select_related("user").first()
     if found is None:
         errors[field] = f"{user_id} is not a member of this workspace"
+        return None
+    if not allows(found.role, "work.edit"):  # a partner's login: it sees only the portal
+        errors[field] = (
+            f"'{found.user.username}' may not work cards (role: {Role(found.role).label})"
+        )
         return None
     return found.user
 

@@ -23,6 +23,7 @@ from pacer.core.models import Workspace
 from pacer.core.roles import Role
 from pacer.work import checks, mention_email
 from pacer.work.models import Card, Comment, Notification
+from pacer.work.selectors import worker_roles
 
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_.+-]*[A-Za-z0-9_+-])")
 MAX_BODY = 5_000
@@ -47,8 +48,10 @@ def _mentioned_members(comment: Comment, workspace: Workspace) -> list[User]:
     by_name = Q()
     for name in names:
         by_name |= Q(username__iexact=name)
-    return list(
-        User.objects.filter(by_name, memberships__workspace=workspace)
+    return list(  # the workspace's own staff only: a partner's login is never told
+        User.objects.filter(
+            by_name, memberships__workspace=workspace, memberships__role__in=worker_roles()
+        )
         .exclude(pk=comment.author_id)
         .distinct()
         .order_by("pk")
