@@ -14,6 +14,9 @@ from pacer.core.commands import fail, progress, workspace_named
 
 DEMO_USER, DEMO_PASSWORD, DEMO_WORKSPACE = "demo", "pacer-demo", "demo"
 DEMO_ADMIN_NAME = ("Jordan", "Ellis")  # the franchise's marketing-ops lead, as pages name them
+# the locations (1 = LOC01) whose customers get poor service: among the higher spenders
+# of the default seed at 2,000 and 20,000 contacts, so the waste analysis weighs them
+POOR_SERVICE_LOCATIONS = (5, 11)
 
 
 def ensure_demo_workspace():
@@ -96,7 +99,14 @@ def _simulate(args: argparse.Namespace) -> int:
     )
     started = time.perf_counter()
     # each location on its city's clock: leads come by day there, staff answer on its shift
-    config = SimConfig(seed=args.seed, contacts=args.contacts, months=args.months, local_time=True)
+    # and two locations of poor service (customers rarely come back, NPS and reviews low)
+    config = SimConfig(
+        seed=args.seed,
+        contacts=args.contacts,
+        months=args.months,
+        local_time=True,
+        poor_service_locations=POOR_SERVICE_LOCATIONS,
+    )
     business = generate(replace(config, start=args.start or start_ending_today(config.weeks)))
     print(
         f"simulated {business.n_contacts:,} contacts and {len(business.event_time):,} events "
@@ -130,10 +140,12 @@ def _simulate(args: argparse.Namespace) -> int:
     print(f"events: {counts}; ground truth: {truth_path}")
     print(
         f"plan: {plan['nodes']} nodes, {plan['lines']} budget lines, {plan['orders']} orders, "
-        f"{plan['closed']} months closed"
+        f"{plan['closed']} months closed, {plan['transfers']} transfer approved, "
+        f"{plan['alerts']} variance alerts raised"
     )
     print(
-        f"teams: targets, a review and {teams['answers']:,} NPS answers; a survey after "
+        f"teams: targets, a review, {teams['answers']:,} NPS answers and "
+        f"{teams['ratings']:,} review ratings; a survey after "
         f"each order sent to {teams['sent']:,}, answered by {teams['answered']:,}"
     )
     print(f"work: {work['boards']} boards, {work['cards']} cards, {work['moves']} moves")
