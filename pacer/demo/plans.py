@@ -290,12 +290,14 @@ def _close(workspace: Workspace, spend: list[dict], today: date) -> int:
 def _transfer(workspace: Workspace, today: date) -> int:
     """The threshold above which a transfer waits for approval (``APPROVAL_THRESHOLD``),
     and one such transfer: ``TRANSFER`` moved in this month from the line with the most
-    free to paid search (it outruns its plan), asked for by a member who is not an admin
+    free to paid search (it outruns its plan), asked for by a marketer (else a staff member)
     and approved by the first admin. None when no line has that much free."""
     set_threshold(workspace, APPROVAL_THRESHOLD)
     members = core.members(workspace)
     admin = next((m.user for m in members if m.role == "admin"), None)
-    staff = next((m.user for m in members if m.role != "admin"), None)
+    staff = next((m.user for m in members if m.role == "marketer"), None) or next(
+        (m.user for m in members if m.role == "staff"), None
+    )
     month = today.replace(day=1)
     open_lines = [line for line in plan_selectors.lines(workspace) if line.month == month]
     if admin is None or staff is None or not open_lines:
