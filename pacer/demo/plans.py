@@ -37,7 +37,7 @@ from pacer.planning.budget_actions import (
     request_transfer,
     set_threshold,
 )
-from pacer.planning.close_actions import close_month
+from pacer.planning.close_actions import close_month, closed_months
 from pacer.planning.close_selectors import close_report
 from pacer.planning.plan_actions import create_node
 from pacer.planning.purchase_actions import (
@@ -47,9 +47,8 @@ from pacer.planning.purchase_actions import (
 )
 from pacer.teams.actions import create_default_teams
 
-APPROVAL_THRESHOLD = Decimal(250)  # a transfer above it waits for an approver
-TRANSFER = Decimal(300)
-TRANSFER_REASON = "search leads outrun the plan: moving budget from the line with most free"
+APPROVAL_THRESHOLD = Decimal(100)  # a transfer above it waits for an approver
+TRANSFER_REASON = "search leads outrun the plan: moving what this line has left over"
 INVOICE_DAY = 5  # of the month after the spend
 # the year's plan of a channel as a share of what it came to spend (1: as planned)
 PLAN_RATIO = {
@@ -289,29 +288,33 @@ def _close(workspace: Workspace, spend: list[dict], today: date) -> int:
 
 def _transfer(workspace: Workspace, today: date) -> int:
     """The threshold above which a transfer waits for approval (``APPROVAL_THRESHOLD``),
-    and one such transfer: ``TRANSFER`` moved in this month from the line with the most
-    free to paid search (it outruns its plan), asked for by a marketer (else a staff member)
-    and approved by the first admin. None when no line has that much free."""
+    and one such transfer in the plan's last open month: what the line with the most free
+    has left over (in tens) moved to paid search (it outruns its plan), asked for by a
+    marketer (else a staff member) and approved by the first admin. None when no line
+    has more than the threshold free."""
     set_threshold(workspace, APPROVAL_THRESHOLD)
     members = core.members(workspace)
     admin = next((m.user for m in members if m.role == "admin"), None)
     staff = next((m.user for m in members if m.role == "marketer"), None) or next(
         (m.user for m in members if m.role == "staff"), None
     )
-    month = today.replace(day=1)
-    open_lines = [line for line in plan_selectors.lines(workspace) if line.month == month]
+    closed = set(closed_months(workspace))
+    open_lines = [line for line in plan_selectors.lines(workspace) if line.month not in closed]
     if admin is None or staff is None or not open_lines:
         return 0
+    month = max(line.month for line in open_lines)
+    open_lines = [line for line in open_lines if line.month == month]
     committed = committed_base([line.pk for line in open_lines])
     free = {line.pk: line.amount_base - committed.get(line.pk, 0) for line in open_lines}
     source = max(open_lines, key=lambda line: (free[line.pk], -line.pk))
     target = next(
         (line for line in open_lines if line.channel == "paid_search" and line != source), None
     )
-    if target is None or free[source.pk] < TRANSFER:
+    amount = (free[source.pk] // 10) * 10
+    if target is None or amount <= APPROVAL_THRESHOLD:
         return 0
     transfer = request_transfer(
-        workspace, source.pk, target.pk, TRANSFER, TRANSFER_REASON, actor=staff
+        workspace, source.pk, target.pk, amount, TRANSFER_REASON, actor=staff
     )
     decide_transfer(transfer, True, actor=admin)
     return 1

@@ -73,7 +73,12 @@ def test_the_demo_plan_varies_with_the_simulated_spend_and_closes_its_past_month
     ]
     assert [r["order"].number for r in accruals(workspace, date(2026, 2, 28))] == ["PO-00002"]
     assert load_plan(workspace) == {
-        "nodes": 0, "lines": 0, "orders": 0, "closed": 0, "transfers": 0, "alerts": 0,
+        "nodes": 0,
+        "lines": 0,
+        "orders": 0,
+        "closed": 0,
+        "transfers": 0,
+        "alerts": 0,
     }  # once, fmt: skip
 
 
