@@ -112,6 +112,7 @@ def _simulate(args: argparse.Namespace) -> int:
         f"simulated {business.n_contacts:,} contacts and {len(business.event_time):,} events "
         f"in {time.perf_counter() - started:.1f}s"
     )
+    last_day = date.fromisoformat(business.config.start) + timedelta(weeks=config.weeks, days=-1)
     truth_path = Path(args.truth or settings.DATA_DIR / f"ground_truth_seed{args.seed}.json")
     bar, task = progress("ingesting events", message_count(business))
     try:
@@ -130,12 +131,11 @@ def _simulate(args: argparse.Namespace) -> int:
                 on_progress=lambda n: bar.advance(task, n),
                 staff_password=DEMO_PASSWORD,
             )
-        plan = load_plan(workspace)
+        plan = load_plan(workspace, data_end=last_day)
         teams = load_teams(workspace, business)
         work = load_work(workspace, now=timezone.now())
     except ValidationFailed as error:
         return fail(error)
-    last_day = date.fromisoformat(business.config.start) + timedelta(weeks=config.weeks, days=-1)
     content = load_content(workspace, last_day, partner_password=DEMO_PASSWORD)
     print(f"events: {counts}; ground truth: {truth_path}")
     print(

@@ -128,9 +128,13 @@ def invoice_day(month: date) -> date:
     return (month + timedelta(days=32)).replace(day=INVOICE_DAY)
 
 
-def load_plan(workspace: Workspace, today: date | None = None) -> dict[str, int]:
+def load_plan(
+    workspace: Workspace, today: date | None = None, data_end: date | None = None
+) -> dict[str, int]:
     """Build the plan once (a workspace with plan nodes keeps them); ``today`` (default:
-    the real one) decides which invoices are in and which months are closed."""
+    the real one) decides which invoices are in and which months are closed. The
+    variance alerts are raised as the daily check would have: on ``data_end`` (the
+    simulation's last day: its month's pacing) and on ``today``."""
     if plan_selectors.node_choices(workspace):
         return {"nodes": 0, "lines": 0, "orders": 0, "closed": 0, "transfers": 0, "alerts": 0}
     today = today or date.today()
@@ -197,7 +201,7 @@ def load_plan(workspace: Workspace, today: date | None = None) -> dict[str, int]
     closed = _close(workspace, spend, today)
     transfers = _transfer(workspace, today)
     return {"nodes": len(nodes), "lines": len(rows), "orders": orders, "closed": closed,
-            "transfers": transfers, "alerts": len(check_workspace(workspace, today))}  # fmt: skip
+            "transfers": transfers, "alerts": _alerts(workspace, today, data_end)}  # fmt: skip
 
 
 # the agency the demo buys each channel from (a name a franchise's ledger would show)
@@ -284,6 +288,12 @@ def _close(workspace: Workspace, spend: list[dict], today: date) -> int:
             reports[month.year] = {r.month: r for r in close_report(workspace, month.year)}
         close_month(workspace, month, figures=reports[month.year][month].figures())
     return len(done)
+
+
+def _alerts(workspace: Workspace, today: date, data_end: date | None) -> int:
+    """The alerts raised on ``data_end`` (when before ``today``) and on ``today``."""
+    days = [data_end] if data_end is not None and data_end < today else []
+    return sum(len(check_workspace(workspace, day)) for day in [*days, today])
 
 
 def _transfer(workspace: Workspace, today: date) -> int:

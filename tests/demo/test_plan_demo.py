@@ -123,3 +123,34 @@ def test_the_open_months_raise_over_and_under_spend_and_pacing_alerts(workspace,
     ]
     assert found["alerts"] == len(alerts) == 6
     assert load_plan(workspace, today=TODAY)["alerts"] == 0  # once
+
+
+def test_the_alerts_are_raised_as_the_daily_check_would_have_on_the_datas_last_day_and_today(
+    workspace, admin
+):
+    """The simulation ends before today's month (it spends in whole weeks): its last
+    month's pacing was raised on its last day, the month's under-spend once it is over."""
+    (austin,) = upsert_locations(workspace, [{"code": "L1", "name": "Austin"}])
+    rows = []
+    for channel, amounts in (("paid_search", (1000, 1000)), ("tv", (3000, 1000))):
+        campaign = upsert_campaign(workspace, f"{channel}-2026-q4", channel)
+        rows += [
+            {"day": date(2026, month, 2), "channel": channel, "amount": amount,
+             "campaign": campaign, "location": austin}
+            for month, amount in zip((10, 11), amounts, strict=True)
+        ]  # fmt: skip
+    record_spend(workspace, rows)
+    found = load_plan(workspace, today=date(2026, 12, 3), data_end=date(2026, 11, 28))
+    alerts = VarianceAlert.objects.order_by("raised_on", "node__name", "kind")
+    # November: search 1000 of 800 (2000 x 0.8 / 2), TV 1000 of 2400 (4000 x 1.2 / 2)
+    assert [(a.node.name, a.kind, a.raised_on, a.message) for a in alerts] == [
+        ("Holiday 2026 TV flight", "pacing", date(2026, 11, 28),
+         "spent 1,000.00 against 2,240.00 planned to day 28 of 30: behind pace (45%)"),
+        ("Holiday 2026 search ads", "overspend", date(2026, 11, 28),
+         "spent 1,000.00 is 200.00 over the plan of 800.00"),
+        ("Holiday 2026 search ads", "pacing", date(2026, 11, 28),
+         "spent 1,000.00 against 746.67 planned to day 28 of 30: ahead of pace (134%)"),
+        ("Holiday 2026 TV flight", "underspend", date(2026, 12, 3),
+         "spent 1,000.00 of 2,400.00 (42%) in the month"),
+    ]  # fmt: skip
+    assert (found["closed"], found["alerts"]) == (1, 4)  # October closed, November open
