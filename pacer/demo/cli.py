@@ -14,6 +14,9 @@ from pacer.core.commands import fail, progress, workspace_named
 
 DEMO_USER, DEMO_PASSWORD, DEMO_WORKSPACE = "demo", "pacer-demo", "demo"
 DEMO_ADMIN_NAME = ("Jordan", "Ellis")  # the franchise's marketing-ops lead, as pages name them
+# the locations (1 = LOC01) whose customers get poor service: among the higher spenders
+# of the default seed at 2,000 and 20,000 contacts, so the waste analysis weighs them
+POOR_SERVICE_LOCATIONS = (5, 11)
 
 
 def ensure_demo_workspace():
@@ -96,12 +99,20 @@ def _simulate(args: argparse.Namespace) -> int:
     )
     started = time.perf_counter()
     # each location on its city's clock: leads come by day there, staff answer on its shift
-    config = SimConfig(seed=args.seed, contacts=args.contacts, months=args.months, local_time=True)
+    # and two locations of poor service (customers rarely come back, NPS and reviews low)
+    config = SimConfig(
+        seed=args.seed,
+        contacts=args.contacts,
+        months=args.months,
+        local_time=True,
+        poor_service_locations=POOR_SERVICE_LOCATIONS,
+    )
     business = generate(replace(config, start=args.start or start_ending_today(config.weeks)))
     print(
         f"simulated {business.n_contacts:,} contacts and {len(business.event_time):,} events "
         f"in {time.perf_counter() - started:.1f}s"
     )
+    last_day = date.fromisoformat(business.config.start) + timedelta(weeks=config.weeks, days=-1)
     truth_path = Path(args.truth or settings.DATA_DIR / f"ground_truth_seed{args.seed}.json")
     bar, task = progress("ingesting events", message_count(business))
     try:
@@ -120,20 +131,21 @@ def _simulate(args: argparse.Namespace) -> int:
                 on_progress=lambda n: bar.advance(task, n),
                 staff_password=DEMO_PASSWORD,
             )
-        plan = load_plan(workspace)
+        plan = load_plan(workspace, data_end=last_day)
         teams = load_teams(workspace, business)
         work = load_work(workspace, now=timezone.now())
     except ValidationFailed as error:
         return fail(error)
-    last_day = date.fromisoformat(business.config.start) + timedelta(weeks=config.weeks, days=-1)
     content = load_content(workspace, last_day, partner_password=DEMO_PASSWORD)
     print(f"events: {counts}; ground truth: {truth_path}")
     print(
         f"plan: {plan['nodes']} nodes, {plan['lines']} budget lines, {plan['orders']} orders, "
-        f"{plan['closed']} months closed"
+        f"{plan['closed']} months closed, {plan['transfers']} transfer approved, "
+        f"{plan['alerts']} variance alerts raised"
     )
     print(
-        f"teams: targets, a review and {teams['answers']:,} NPS answers; a survey after "
+        f"teams: targets, a review, {teams['answers']:,} NPS answers and "
+        f"{teams['ratings']:,} review ratings; a survey after "
         f"each order sent to {teams['sent']:,}, answered by {teams['answered']:,}"
     )
     print(f"work: {work['boards']} boards, {work['cards']} cards, {work['moves']} moves")

@@ -26,10 +26,18 @@ from decimal import ROUND_HALF_UP, Decimal
 from pacer.core import selectors as core
 from pacer.core.channels import CHANNELS
 from pacer.core.models import Workspace
-from pacer.demo.campaigns import campaign_name
+from pacer.demo.campaigns import KEY, campaign_name
+from pacer.people import selectors as people
 from pacer.planning import plan_selectors
-from pacer.planning.budget_actions import plan_lines
-from pacer.planning.close_actions import close_month
+from pacer.planning.alerts import check_workspace
+from pacer.planning.budget_actions import (
+    committed_base,
+    decide_transfer,
+    plan_lines,
+    request_transfer,
+    set_threshold,
+)
+from pacer.planning.close_actions import close_month, closed_months
 from pacer.planning.close_selectors import close_report
 from pacer.planning.plan_actions import create_node
 from pacer.planning.purchase_actions import (
@@ -39,6 +47,8 @@ from pacer.planning.purchase_actions import (
 )
 from pacer.teams.actions import create_default_teams
 
+APPROVAL_THRESHOLD = Decimal(100)  # a transfer above it waits for an approver
+TRANSFER_REASON = "search leads outrun the plan: moving what this line has left over"
 INVOICE_DAY = 5  # of the month after the spend
 # the year's plan of a channel as a share of what it came to spend (1: as planned)
 PLAN_RATIO = {
@@ -69,6 +79,25 @@ TEAM = {
 }
 
 
+# what each channel's program is for, and the KPI targets its program and campaigns carry
+# (metric keys of ``pacer.teams.registry``; a campaign carries its program's)
+OBJECTIVE = {
+    "paid_search": (
+        "Capture demand: leads from people searching for us",
+        {"leads": 150, "cac": 110},
+    ),
+    "affiliate": ("Leads from partner sites at a fixed cost per lead", {"leads": 60, "cac": 90}),
+    "display": ("Bring back visitors who left without a quote", {"leads": 40, "cac": 140}),
+    "paid_social": ("New customers in each location's catchment", {"leads": 80, "cac": 130}),
+    "video": ("Awareness before the peak season", {"romi": 0.3}),
+    "tv": ("Awareness in the metro areas around our locations", {"romi": 0.2}),
+    "radio": ("Awareness at drive time in each location's city", {"romi": 0.2}),
+    "direct_mail": ("Bring lapsed customers back", {"repeat_rate": 0.3, "romi": 0.5}),
+    "email": ("Second orders from first-time customers", {"repeat_rate": 0.35}),
+    "local_partner": ("Footfall through local partners at every location", {"leads": 30}),
+}
+
+
 def months_between(first: date, last: date) -> list[date]:
     """The firsts of the months from ``first`` to ``last`` (both firsts of months)."""
     found, month = [], first
@@ -84,6 +113,12 @@ def monthly_budget(spent: Decimal, months: int) -> Decimal:
     return max((spent / months).quantize(Decimal(1), rounding=ROUND_HALF_UP), Decimal(1))
 
 
+def quarter(key: str) -> str:
+    """A simulated campaign's quarter ("Q3" of ``paid_search-2026-q3``; "" for another)."""
+    match = KEY.fullmatch(key)
+    return f"Q{match['quarter']}" if match else ""
+
+
 def month_end(month: date) -> date:
     """The last day of ``month``'s month."""
     return (month.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
@@ -93,11 +128,15 @@ def invoice_day(month: date) -> date:
     return (month + timedelta(days=32)).replace(day=INVOICE_DAY)
 
 
-def load_plan(workspace: Workspace, today: date | None = None) -> dict[str, int]:
+def load_plan(
+    workspace: Workspace, today: date | None = None, data_end: date | None = None
+) -> dict[str, int]:
     """Build the plan once (a workspace with plan nodes keeps them); ``today`` (default:
-    the real one) decides which invoices are in and which months are closed."""
+    the real one) decides which invoices are in and which months are closed. The
+    variance alerts are raised as the daily check would have: on ``data_end`` (the
+    simulation's last day: its month's pacing) and on ``today``."""
     if plan_selectors.node_choices(workspace):
-        return {"nodes": 0, "lines": 0, "orders": 0, "closed": 0}
+        return {"nodes": 0, "lines": 0, "orders": 0, "closed": 0, "transfers": 0, "alerts": 0}
     today = today or date.today()
     spend = plan_selectors.monthly_campaign_spend(workspace)
     spent: dict[tuple, dict[date, Decimal]] = {}
@@ -109,6 +148,7 @@ def load_plan(workspace: Workspace, today: date | None = None) -> dict[str, int]
     create_default_teams(workspace)  # the channels' teams (loading the teams adds none)
     admins = [m.user_id for m in core.members(workspace) if m.role == "admin"]
     owner = admins[0] if admins else None
+    codes = [location.code for location in people.locations(workspace)]
     spans: dict[tuple, tuple[date, date]] = {}  # plan, program and campaign flights
     for (year, channel, key), by_month in spent.items():
         flight = (min(by_month), month_end(max(by_month)))
@@ -120,24 +160,31 @@ def load_plan(workspace: Workspace, today: date | None = None) -> dict[str, int]
         starts_on, ends_on = spans[path]
         values |= {"fiscal_year": path[0], "starts_on": starts_on, "ends_on": ends_on}
         values |= {"owner": owner, "team": TEAM.get(path[1], "") if len(path) > 1 else ""}
+        if len(path) > 1 and path[1] in OBJECTIVE:
+            objective, kpis = OBJECTIVE[path[1]]
+            values |= {"objective": objective, "target_kpis": kpis}
+        if len(path) > 1 and path[1] == "local_partner":  # run at every location
+            values |= {"locations": codes}
         return create_node(workspace, values, parent_id=nodes[parent] if parent else None).pk
 
     nodes: dict[tuple, int] = {}
     rows, linked = [], set()
     for (year, channel, key), by_month in spent.items():
         if (year,) not in nodes:
-            nodes[(year,)] = node((year,), {"kind": "plan", "name": f"FY{year} plan"})
+            nodes[(year,)] = node(
+                (year,), {"kind": "plan", "name": f"FY{year} plan", "period": "FY"}
+            )
         if (year, channel) not in nodes:
             nodes[(year, channel)] = node(
                 (year, channel),
                 {"kind": "program", "name": f"{CHANNELS[channel]} FY{year}",
-                 "channels": [channel]},
+                 "channels": [channel], "period": "FY"},
                 (year,),
             )  # fmt: skip
         nodes[(year, channel, key)] = node(
             (year, channel, key),
             {"kind": "campaign", "name": campaign_name(key), "channels": [channel],
-             "campaign": "" if key in linked else key},  # one per campaign
+             "campaign": "" if key in linked else key, "period": quarter(key)},
             (year, channel),
         )  # fmt: skip
         linked.add(key)
@@ -151,8 +198,10 @@ def load_plan(workspace: Workspace, today: date | None = None) -> dict[str, int]
         ]  # fmt: skip
     plan_lines(workspace, rows)
     orders = _orders(workspace, spend, nodes, today)
-    return {"nodes": len(nodes), "lines": len(rows), "orders": orders,
-            "closed": _close(workspace, spend, today)}  # fmt: skip
+    closed = _close(workspace, spend, today)
+    transfers = _transfer(workspace, today)
+    return {"nodes": len(nodes), "lines": len(rows), "orders": orders, "closed": closed,
+            "transfers": transfers, "alerts": _alerts(workspace, today, data_end)}  # fmt: skip
 
 
 # the agency the demo buys each channel from (a name a franchise's ledger would show)
@@ -226,14 +275,56 @@ def _orders(workspace: Workspace, spend: list[dict], nodes: dict[tuple, int], to
 
 def _close(workspace: Workspace, spend: list[dict], today: date) -> int:
     """Close every month of the plan whose invoices are all in by ``today``, oldest
-    first, with its figures from the close report."""
+    first, with its figures from the close report; last month stays open (closing it is
+    the team's job this month, and its under-spend alerts are still live)."""
     if not spend:
         return 0
     months = months_between(spend[0]["month"], max(row["month"] for row in spend))
-    done = [m for m in months if invoice_day(m) <= today]
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    done = [m for m in months if invoice_day(m) <= today and m < last_month]
     reports: dict[int, dict] = {}
     for month in done:
         if month.year not in reports:
             reports[month.year] = {r.month: r for r in close_report(workspace, month.year)}
         close_month(workspace, month, figures=reports[month.year][month].figures())
     return len(done)
+
+
+def _alerts(workspace: Workspace, today: date, data_end: date | None) -> int:
+    """The alerts raised on ``data_end`` (when before ``today``) and on ``today``."""
+    days = [data_end] if data_end is not None and data_end < today else []
+    return sum(len(check_workspace(workspace, day)) for day in [*days, today])
+
+
+def _transfer(workspace: Workspace, today: date) -> int:
+    """The threshold above which a transfer waits for approval (``APPROVAL_THRESHOLD``),
+    and one such transfer in the plan's last open month: what the line with the most free
+    has left over (in tens) moved to paid search (it outruns its plan), asked for by a
+    marketer (else a staff member) and approved by the first admin. None when no line
+    has more than the threshold free."""
+    set_threshold(workspace, APPROVAL_THRESHOLD)
+    members = core.members(workspace)
+    admin = next((m.user for m in members if m.role == "admin"), None)
+    staff = next((m.user for m in members if m.role == "marketer"), None) or next(
+        (m.user for m in members if m.role == "staff"), None
+    )
+    closed = set(closed_months(workspace))
+    open_lines = [line for line in plan_selectors.lines(workspace) if line.month not in closed]
+    if admin is None or staff is None or not open_lines:
+        return 0
+    month = max(line.month for line in open_lines)
+    open_lines = [line for line in open_lines if line.month == month]
+    committed = committed_base([line.pk for line in open_lines])
+    free = {line.pk: line.amount_base - committed.get(line.pk, 0) for line in open_lines}
+    source = max(open_lines, key=lambda line: (free[line.pk], -line.pk))
+    target = next(
+        (line for line in open_lines if line.channel == "paid_search" and line != source), None
+    )
+    amount = (free[source.pk] // 10) * 10
+    if target is None or amount <= APPROVAL_THRESHOLD:
+        return 0
+    transfer = request_transfer(
+        workspace, source.pk, target.pk, amount, TRANSFER_REASON, actor=staff
+    )
+    decide_transfer(transfer, True, actor=admin)
+    return 1

@@ -37,6 +37,7 @@ AFTER_ORDERS = "After an order (demo)"
 ASKED_WEEKS = 4
 SENDER = ("Pacer demo", "care@demo.pacer.test")
 ANSWERS_PER_TRANSACTION = 500
+REVIEW_SOURCE, REVIEW_RATE, REVIEW_STREAM, REVIEW_DAYS = "google", 0.15, 2, 3
 
 
 def _staff_teams(workspace: Workspace, owner: int | None) -> None:
@@ -93,7 +94,42 @@ def load_teams(workspace: Workspace, business: Business) -> dict[str, int]:
         if (name := user_id(business, int(contact))) in ids
     ]
     answered = _record_answers(survey, rows)
-    return {"answers": answered, **_survey_after_orders(workspace, business, end)}
+    return {
+        "answers": answered,
+        "ratings": _load_ratings(workspace, business),
+        **_survey_after_orders(workspace, business, end),
+    }
+
+
+def star_rating(score: int) -> int:
+    """The stars (1-5) of a review whose writer would answer NPS with ``score`` (0-10).
+
+    >>> [star_rating(s) for s in (0, 2, 3, 5, 6, 7, 8, 9, 10)]
+    [1, 1, 2, 3, 3, 4, 4, 5, 5]
+    """
+    return 1 + (score >= 3) + (score >= 5) + (score >= 7) + (score >= 9)
+
+
+def _load_ratings(workspace: Workspace, business: Business) -> int:
+    """Public reviews (``REVIEW_SOURCE``) from a share of customers, ``REVIEW_DAYS`` after
+    their first order, their stars as they would answer NPS (``survey_answers``' own
+    stream ``REVIEW_STREAM``: low at a location of poor service); imported once each (by
+    source and id). Returns how many are new."""
+    written = survey_answers(business, answer_rate=REVIEW_RATE, seed=REVIEW_STREAM)
+    rows = [
+        {
+            "location": business.location_codes[business.contact_location[contact]],
+            "source": REVIEW_SOURCE,
+            "external_id": f"demo-{int(contact)}",
+            "rating": str(star_rating(int(score))),
+            "date": datetime.fromtimestamp(int(at) + REVIEW_DAYS * 86400, UTC).date().isoformat(),
+        }
+        for contact, score, at in zip(written.contact, written.score, written.time, strict=True)
+    ]
+    return sum(
+        surveys.record_ratings(workspace, rows[start : start + ANSWERS_PER_TRANSACTION])["created"]
+        for start in range(0, len(rows), ANSWERS_PER_TRANSACTION)
+    )
 
 
 @transaction.atomic

@@ -434,6 +434,60 @@ def set_rate(request, payload: FxRateIn):
     return Status(201, found)
 
 
+class RatesQuery(Schema):
+    currency: Currency | None = Field(None, description="only this currency")
+    on: Day | None = Field(
+        None, description="each currency's rate in force on this day (its latest on or before)"
+    )
+
+
+@router.get("/rates", response={200: list[FxRateOut], **ERRORS})
+@endpoint("budgets.view")
+def list_rates(request, query: Query[RatesQuery]):
+    """The recorded rates, by currency and newest day first; with ``on``, one per currency."""
+    found = plan_selectors.rates(request.workspace)
+    if query.currency:
+        found = found.filter(currency=query.currency.upper())
+    if query.on is None:
+        return list(found)
+    found, seen = found.filter(day__lte=query.on), set()
+    return [rate for rate in found if rate.currency not in seen and not seen.add(rate.currency)]
+
+
+class ThresholdIn(Schema):
+    approval_threshold: Money = Field(
+        description="transfers of more than this (workspace currency) wait for an approver"
+    )
+
+
+class ThresholdOut(Schema):
+    approval_threshold: Decimal
+    currency: str
+
+
+def _threshold_out(request, settings) -> dict:
+    """In cents always (a workspace's settings made just now hold the default, 10000)."""
+    amount = budget_actions.cents(Decimal(settings.approval_threshold))
+    return {"approval_threshold": amount, "currency": request.workspace.currency}
+
+
+@router.get("/approval-threshold", response={200: ThresholdOut, **ERRORS})
+@endpoint("budgets.view")
+def get_threshold(request):
+    """The amount above which a transfer waits for an approver."""
+    return _threshold_out(request, budget_actions.planning_settings(request.workspace))
+
+
+@router.put("/approval-threshold", response={200: ThresholdOut, **ERRORS, **BODY_ERRORS})
+@endpoint("budgets.approve")
+def set_threshold(request, payload: ThresholdIn):
+    """Set it (who may approve transfers may: ``budgets.approve``)."""
+    found = budget_actions.set_threshold(
+        request.workspace, payload.approval_threshold, actor=request.user
+    )
+    return _threshold_out(request, found)
+
+
 class ReportQuery(PlanTeamQuery):
     rows: Literal[tuple(report.DIMENSIONS)] = Field("node", description="what each row is")
     columns: Literal[("", *report.DIMENSIONS)] = Field("", description="what each column is")

@@ -102,10 +102,14 @@ class ScoreOut(Schema):
     met: bool | None
     owner: str
     trend: list[Number] = Field(description="actuals of the months in `months`")
+    business_target: bool = Field(
+        False, description="at one location: the target is the business's total, not compared"
+    )
 
 
 class ScoreboardOut(Schema):
     team: str
+    location: str | None = Field(description="the location's code; null: the whole business")
     month: date
     months: list[date]
     rows: list[ScoreOut]
@@ -399,13 +403,23 @@ def remove_target(request, key: TeamKey, metric: MetricKey, month: Day):
 
 @router.get("/{key}/scoreboard", response={200: ScoreboardOut, **ERRORS, **NOT_FOUND})
 @endpoint("teams.view")
-def scoreboard(request, key: TeamKey, month: Day | None = None):
+def scoreboard(request, key: TeamKey, month: Day | None = None, location: text(40) | None = None):
     """Target, actual, attainment and owner per metric for the month (this month by
-    default), with the actuals of the five months before."""
+    default), with the actuals of the five months before; with ``location`` (a code of a
+    location the caller may see: staff only those they take leads for) at that location."""
     team = team_of(request, key)
-    board = selectors.scoreboard(team, month_start(month or timezone.localdate()))
+    place = None
+    if location is not None:
+        places = selectors.scoreboard_locations(request.workspace, request.user.pk, request.role)
+        place = next((p for p in places if p.code == location), None)
+        if place is None:
+            raise ValidationFailed({"location": f"no location '{location}' you may see"})
+    board = selectors.scoreboard(
+        team, month_start(month or timezone.localdate()), location_id=place and place.pk
+    )
     return {
         "team": team.key,
+        "location": place and place.code,
         "month": board.month,
         "months": board.months,
         "rows": [
@@ -419,6 +433,7 @@ def scoreboard(request, key: TeamKey, month: Day | None = None):
                 "met": row.met,
                 "owner": row.owner,
                 "trend": row.trend,
+                "business_target": row.business_target,
             }
             for row in board.rows
         ],

@@ -145,7 +145,7 @@ def test_the_demo_records_survey_answers_a_few_hundred_a_transaction(workspace, 
     assert loaded["answers"] == first_visit > 2 * 10
     assert sum(per_commit) == SurveyResponse.objects.count() == first_visit + loaded["answered"]
     assert max(per_commit) <= 10 and len(per_commit) >= first_visit / 10, per_commit
-    assert load_teams(workspace, business) == {"answers": 0, "sent": 0, "answered": 0}
+    assert load_teams(workspace, business) == {"answers": 0, "ratings": 0, "sent": 0, "answered": 0}
     assert SurveyResponse.objects.count() == sum(per_commit)
 
 
@@ -160,5 +160,5 @@ def test_the_survey_after_orders_broken_off_before_its_answers_is_completed_on_t
     assert loaded["answered"] == len(expected) > 0
     after_orders.delete()  # as if the load stopped after the asks, before the answers
     again = load_teams(workspace, business)
-    assert again == {"answers": 0, "sent": 0, "answered": len(expected)}
+    assert again == {"answers": 0, "ratings": 0, "sent": 0, "answered": len(expected)}
     assert sorted(after_orders.values_list("contact_id", "location_id", "score")) == expected

@@ -26,7 +26,10 @@ def test_the_demo_plan_varies_with_the_simulated_spend_and_closes_its_past_month
 ):
     # the simulated spend: brand (paid search) 300 in January 2026, 100 in February
     found = load_plan(workspace, today=date(2026, 3, 10))
-    assert found == {"nodes": 3, "lines": 2, "orders": 2, "closed": 2}
+    # February (last month) stays open, spent 100 of 160: its under-spend alert
+    assert found == {
+        "nodes": 3, "lines": 2, "orders": 2, "closed": 1, "transfers": 0, "alerts": 1,
+    }  # fmt: skip
     rows = tree(workspace)
     assert [(r.node.name, r.depth) for r in rows] == [
         ("FY2026 plan", 0),
@@ -61,21 +64,27 @@ def test_the_demo_plan_varies_with_the_simulated_spend_and_closes_its_past_month
     ]
     assert list(ClosedMonth.objects.order_by("month").values_list("month", flat=True)) == [
         date(2026, 1, 1),
-        date(2026, 2, 1),
     ]
     close = {row.month.month: row for row in close_report(workspace, 2026)}
     assert [(m, close[m].closed, close[m].accrued, close[m].invoiced) for m in (1, 2, 3)] == [
         (1, True, D("160.00"), D(0)),  # January's order, billed in February
-        (2, True, D("100.00"), D("300.00")),
+        (2, False, D("100.00"), D("300.00")),
         (3, False, D(0), D("100.00")),
     ]
     assert [r["order"].number for r in accruals(workspace, date(2026, 2, 28))] == ["PO-00002"]
-    assert load_plan(workspace) == {"nodes": 0, "lines": 0, "orders": 0, "closed": 0}  # once
+    assert load_plan(workspace) == {
+        "nodes": 0,
+        "lines": 0,
+        "orders": 0,
+        "closed": 0,
+        "transfers": 0,
+        "alerts": 0,
+    }  # once, fmt: skip
 
 
 def test_invoices_not_due_yet_leave_the_month_open_and_accruing(workspace, small_business):
     assert load_plan(workspace, today=date(2026, 3, 1)) == {
-        "nodes": 3, "lines": 2, "orders": 2, "closed": 1,
+        "nodes": 3, "lines": 2, "orders": 2, "closed": 1, "transfers": 0, "alerts": 1,
     }  # fmt: skip
     assert Invoice.objects.count() == 1  # February's arrives on 5 March
     assert [r["accrued"] for r in accruals(workspace, date(2026, 3, 1))] == [D("100.00")]
@@ -133,7 +142,7 @@ def test_a_simulated_campaign_under_its_human_name_gets_its_orders_and_one_off_a
         ],
     )  # fmt: skip
     assert load_plan(workspace, today=date(2026, 3, 10)) == {
-        "nodes": 3, "lines": 1, "orders": 1, "closed": 1,
+        "nodes": 3, "lines": 1, "orders": 1, "closed": 1, "transfers": 0, "alerts": 0,
     }  # fmt: skip
     assert [n.name for n in PlanNode.objects.order_by("pk")] == [
         "FY2026 plan", "Paid search FY2026", "New year 2026 search ads",

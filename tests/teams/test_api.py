@@ -59,8 +59,10 @@ def test_set_a_target_and_read_the_scoreboard(workspace, small_business, call):
             "met": True,
             "owner": "",
             "trend": [None, None, None, None, 300.0, 100.0],
+            "business_target": False,
         }
     ]
+    assert board["location"] is None
 
 
 @pytest.mark.parametrize(

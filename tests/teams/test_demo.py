@@ -31,7 +31,7 @@ def test_the_demo_loads_targets_a_review_and_answers_once(workspace, admin):
     assert sorted(first_visit.values_list("score", flat=True)) == sorted(simulated.score.tolist())
     assert KpiTarget.objects.count() == 3 * sum(len(t) for t in TARGETS.values())
     assert ReviewItem.objects.count() == 2
-    assert load_teams(workspace, business) == {"answers": 0, "sent": 0, "answered": 0}
+    assert load_teams(workspace, business) == {"answers": 0, "ratings": 0, "sent": 0, "answered": 0}
     assert (KpiTarget.objects.count(), ReviewItem.objects.count()) == (21, 2)
     assert first_visit.count() == loaded["answers"]
     assert SurveyResponse.objects.count() == loaded["answers"] + loaded["answered"]
