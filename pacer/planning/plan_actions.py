@@ -19,7 +19,8 @@ from pacer.core.errors import (
     parse_amount,
     row_id,
 )
-from pacer.core.models import Membership, Workspace
+from pacer.core.models import Membership, Role, Workspace
+from pacer.core.permissions import allows
 from pacer.people.selectors import locations_by_code
 from pacer.planning import summary
 from pacer.planning.models import Campaign, PlanNode, PurchaseOrder, SpendEntry
@@ -144,11 +145,19 @@ def check_node(workspace: Workspace, values: dict) -> tuple[dict, dict[str, str]
     clean["owner_id"] = None
     if owner not in (None, ""):
         owner_id = row_id(owner)
-        if (
-            owner_id is None
-            or not Membership.objects.filter(workspace=workspace, user_id=owner_id).exists()
-        ):
+        member = (
+            Membership.objects.filter(workspace=workspace, user_id=owner_id)
+            .select_related("user")
+            .first()
+            if owner_id is not None
+            else None
+        )
+        if member is None:
             errors["owner"] = "must be a member of this workspace"
+        elif not allows(member.role, "plans.view"):  # a partner's login: the portal only
+            errors["owner"] = (
+                f"'{member.user.username}' may not own plans (role: {Role(member.role).label})"
+            )
         clean["owner_id"] = owner_id
     key = values.get("campaign") or ""
     clean["campaign"] = None

@@ -10,6 +10,7 @@ from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from pacer.core.models import Membership, Workspace
+from pacer.core.permissions import grants
 from pacer.planning.budget_actions import planning_settings
 from pacer.planning.models import (
     BudgetLine,
@@ -51,7 +52,10 @@ def node_choices(workspace: Workspace, exclude_subtree_of: int | None = None) ->
 
 
 def member_choices(workspace: Workspace) -> list[tuple[str, str]]:
-    rows = Membership.objects.filter(workspace=workspace).select_related("user")
+    """The members who may own a plan node (not a partner's login)."""
+    rows = Membership.objects.filter(
+        workspace=workspace, role__in=grants()["plans.view"]
+    ).select_related("user")
     return sorted(
         ((str(m.user_id), formats.person(m.user)) for m in rows),
         key=lambda pair: pair[1].lower(),

@@ -13,7 +13,8 @@ from django.db import transaction
 
 from pacer.core import audit, clock
 from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed
-from pacer.core.models import Membership, Workspace
+from pacer.core.models import Membership, Role, Workspace
+from pacer.core.permissions import allows
 from pacer.teams.models import (
     KpiTarget,
     ReviewItem,
@@ -60,9 +61,14 @@ def _member(workspace: Workspace, membership_id, field: str, errors: dict) -> Me
     except (TypeError, ValueError):
         errors[field] = "must be a member's id"
         return None
-    found = Membership.objects.filter(workspace=workspace, pk=number).first()
+    found = Membership.objects.filter(workspace=workspace, pk=number).select_related("user").first()
     if found is None:
         errors[field] = f"{number} is not a member of this workspace"
+    elif not allows(found.role, "teams.view"):  # a partner's login: the portal only
+        errors[field] = (
+            f"'{found.user.username}' may not be in a team (role: {Role(found.role).label})"
+        )
+        return None
     return found
 
 
