@@ -69,6 +69,10 @@ NOTHING_TO_REPLAY = {
         "data: campaign links kept under a key move to the campaign's id (a second link "
         "to the same campaign is deleted)"
     ),
+    ("work", "0010_sprint_membership"): (
+        "data: each card in a sprint joined it on its first day; a completed sprint's "
+        "carried cards left it at its completion"
+    ),
 }
 
 
