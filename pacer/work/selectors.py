@@ -462,7 +462,10 @@ def who_works_on_what(workspace: Workspace):
     grouped: dict = {}
     for item in found:
         grouped.setdefault(item.assignee, []).append(item)
-    return sorted(grouped.items(), key=lambda pair: (pair[0] is None, str(pair[0] or "")))
+    return sorted(  # by the names shown, as the stand-up; cards nobody holds last
+        grouped.items(),
+        key=lambda pair: (pair[0] is None, _sort_name(pair[0]) if pair[0] else ("", "")),
+    )
 
 
 def notifications(workspace: Workspace, user: User, *, unread_only: bool = False):

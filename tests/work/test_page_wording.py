@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from pacer.core import actions as core
 from pacer.core import clock
 from pacer.core.roles import Role
-from pacer.work import actions, sprints
+from pacer.work import actions, selectors, sprints
 from tests.work.conftest import NOW, column
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +78,25 @@ def test_the_link_hint_says_a_key_works_only_for_a_campaign(ada, board):
     hint = re.search(r'<p class="hint" id="field-target_id-hint">([^<]*)</p>', page).group(1)
     assert hint == "Matches are listed as you type; when linking to a campaign, its key also works"
     assert "a campaign&#x27;s key also works" not in page
+
+
+def test_who_works_on_what_lists_people_by_the_full_names_it_shows(board, workspace):
+    people = get_user_model().objects
+    for username, first, last in [("zed", "Ana", "Ruiz"), ("amy", "Zoe", "Baker")]:
+        person = core.create_user(workspace, username, "correct-horse-2", Role.MARKETER)
+        people.filter(pk=person.pk).update(first_name=first, last_name=last)
+    for username in ("amy", "zed", "ada", None):
+        holder = people.get(username=username) if username else None
+        actions.create_card(
+            board,
+            title=f"{username}'s",
+            column=column(board, "Review").pk,  # in progress, no limit
+            assignee=holder.pk if holder else None,
+            now=NOW,
+        )
+
+    order = [
+        person.username if person else None for person, _ in selectors.who_works_on_what(workspace)
+    ]
+
+    assert order == ["ada", "zed", "amy", None]  # ada, Ana Ruiz, Zoe Baker, then nobody
