@@ -11,7 +11,6 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from pacer.content import partners
 from pacer.core import actions as core_actions
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import AuditEntry, Role
@@ -19,6 +18,7 @@ from pacer.leads import escalation, fallback, staff, todo
 from pacer.leads.models import Agent, EscalationStep, FallbackOwner, FollowUpTask
 from tests.api_client import ApiClient
 from tests.leads.test_pages import new_lead
+from tests.partner_login import partner_login
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -27,11 +27,7 @@ REFUSED = "'agency-pat' may not work leads (role: Partner)"
 
 @pytest.fixture
 def outsider(workspace):
-    partner = partners.create_partner(workspace, name="Agency", territory="DE", channels=["print"])
-    partners.add_login(
-        partner, username="agency-pat", email="pat@agency.test", password="long-horse-battery-7"
-    )
-    return "agency-pat"
+    return partner_login(workspace).username
 
 
 @pytest.fixture

@@ -4,12 +4,12 @@ owns no plan node (refused at ``owner``, nothing written) and is not offered as 
 import pytest
 from django.contrib.auth.models import User
 
-from pacer.content import partners
 from pacer.core.errors import ValidationFailed
 from pacer.planning import plan_selectors
 from pacer.planning.models import PlanNode
 from pacer.planning.plan_actions import create_node, update_node
 from tests.api_client import ApiClient
+from tests.partner_login import partner_login
 
 pytestmark = pytest.mark.django_db
 REFUSED = "'agency-pat' may not own plans (role: Partner)"
@@ -17,11 +17,7 @@ REFUSED = "'agency-pat' may not own plans (role: Partner)"
 
 @pytest.fixture
 def outsider(workspace) -> User:
-    partner = partners.create_partner(workspace, name="Agency", territory="DE", channels=["print"])
-    partners.add_login(
-        partner, username="agency-pat", email="pat@agency.test", password="long-horse-battery-7"
-    )
-    return User.objects.get(username="agency-pat")
+    return partner_login(workspace)
 
 
 def test_a_partners_login_owns_no_plan_node(workspace, admin, outsider):

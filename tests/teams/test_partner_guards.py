@@ -4,22 +4,18 @@ offered as one."""
 
 import pytest
 
-from pacer.content import partners
 from pacer.core.errors import ValidationFailed
 from pacer.core.models import Membership
 from pacer.teams import actions, selectors
 from pacer.teams.models import KpiTarget, Team
+from tests.partner_login import partner_login
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def outsider(workspace) -> Membership:
-    partner = partners.create_partner(workspace, name="Agency", territory="DE", channels=["print"])
-    partners.add_login(
-        partner, username="agency-pat", email="pat@agency.test", password="long-horse-battery-7"
-    )
-    return Membership.objects.get(workspace=workspace, user__username="agency-pat")
+    return Membership.objects.get(workspace=workspace, user=partner_login(workspace))
 
 
 def test_a_partners_login_is_in_no_team_and_owns_no_target(workspace, admin, outsider, call):

@@ -6,11 +6,11 @@ a comment that mentions it (an outside organisation would read the team's commen
 import pytest
 from django.contrib.auth.models import User
 
-from pacer.content import partners
 from pacer.core.errors import ValidationFailed
 from pacer.work import actions, bulk, comments, selectors
 from pacer.work.models import Card, Notification
 from tests.api_client import ApiClient
+from tests.partner_login import partner_login
 from tests.work.conftest import NOW, column
 
 pytestmark = pytest.mark.django_db
@@ -19,11 +19,7 @@ REFUSED = "'agency-pat' may not work cards (role: Partner)"
 
 @pytest.fixture
 def outsider(workspace) -> User:
-    partner = partners.create_partner(workspace, name="Agency", territory="DE", channels=["print"])
-    partners.add_login(
-        partner, username="agency-pat", email="pat@agency.test", password="long-horse-battery-7"
-    )
-    return User.objects.get(username="agency-pat")
+    return partner_login(workspace)
 
 
 def test_a_partners_login_is_given_no_card(workspace, board, admin, bob, outsider):
