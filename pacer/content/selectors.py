@@ -34,8 +34,7 @@ from pacer.content.rights import rights_problems
 from pacer.content.workflow import DEFAULT_STATES, DEFAULT_TRANSITIONS, IN_REVIEW, PUBLISHED
 from pacer.core.actions import digest_secret
 from pacer.core.models import Workspace
-from pacer.core.permissions import allows
-from pacer.core.selectors import members
+from pacer.core.permissions import members_holding
 
 
 @dataclass(frozen=True)
@@ -491,4 +490,4 @@ def workflow_rows(workspace: Workspace) -> list[dict]:
 def reviewers(workspace: Workspace) -> list:
     """The members who may be named an approval step's reviewer: those whose role may
     vote (``content.review``; a partner's login may not), by username."""
-    return [m for m in members(workspace) if allows(m.role, "content.review")]
+    return members_holding(workspace, "content.review")

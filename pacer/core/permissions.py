@@ -31,7 +31,7 @@ from django.core.exceptions import PermissionDenied
 
 from pacer.core.domains import domains, load
 from pacer.core.roles import Role
-from pacer.core.selectors import memberships_of, role_of
+from pacer.core.selectors import members, memberships_of, role_of
 
 
 class UnknownPermission(LookupError):
@@ -59,6 +59,13 @@ def allows(role: str | None, permission: str) -> bool:
     if holders is None:
         raise UnknownPermission(permission)
     return role in holders
+
+
+def members_holding(workspace, permission: str) -> list:
+    """The workspace's members whose role holds ``permission``, by username: those who
+    may be handed the work it names (never a partner's login, which holds only the
+    portal's permissions)."""
+    return [member for member in members(workspace) if allows(member.role, permission)]
 
 
 @cache

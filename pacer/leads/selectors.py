@@ -22,8 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
 from pacer.core.models import Role, Workspace
-from pacer.core.permissions import allows
-from pacer.core.selectors import members
+from pacer.core.permissions import allows, members_holding
 from pacer.leads.models import (
     Activity,
     Agent,
@@ -526,4 +525,4 @@ def not_a_worker(username: str, role: str) -> str:
 def workers(workspace: Workspace) -> list:
     """The members who may be given leads and their tasks (``not_a_worker``), by
     username."""
-    return [m for m in members(workspace) if allows(m.role, "leads.work")]
+    return members_holding(workspace, "leads.work")

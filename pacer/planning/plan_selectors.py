@@ -9,8 +9,8 @@ from decimal import Decimal
 from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
-from pacer.core.models import Membership, Workspace
-from pacer.core.permissions import grants
+from pacer.core.models import Workspace
+from pacer.core.permissions import members_holding
 from pacer.planning.budget_actions import planning_settings
 from pacer.planning.models import (
     BudgetLine,
@@ -53,9 +53,7 @@ def node_choices(workspace: Workspace, exclude_subtree_of: int | None = None) ->
 
 def member_choices(workspace: Workspace) -> list[tuple[str, str]]:
     """The members who may own a plan node (not a partner's login)."""
-    rows = Membership.objects.filter(
-        workspace=workspace, role__in=grants()["plans.view"]
-    ).select_related("user")
+    rows = members_holding(workspace, "plans.view")
     return sorted(
         ((str(m.user_id), formats.person(m.user)) for m in rows),
         key=lambda pair: pair[1].lower(),

@@ -7,9 +7,8 @@ from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from pacer.core import selectors as core
 from pacer.core.models import Membership, Workspace
-from pacer.core.permissions import allows
+from pacer.core.permissions import members_holding
 from pacer.leads import selectors as leads
 from pacer.metrics.selectors import KpiFilter
 from pacer.metrics.selectors import by_location as kpis_by_location
@@ -106,9 +105,7 @@ def team_members(team: Team) -> list[Membership]:
 def member_choices(workspace: Workspace) -> list[tuple[str, str]]:
     """The members who may be in a team, lead it or own its targets (not a partner's
     login)."""
-    return [
-        (str(m.pk), person(m.user)) for m in core.members(workspace) if allows(m.role, "teams.view")
-    ]
+    return [(str(m.pk), person(m.user)) for m in members_holding(workspace, "teams.view")]
 
 
 def teams_of(workspace: Workspace, user_id: int) -> list[Team]:

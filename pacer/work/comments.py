@@ -20,10 +20,10 @@ from django.db.models import Q
 from pacer.core import audit
 from pacer.core.errors import ValidationFailed, check_text, row_id
 from pacer.core.models import Workspace
+from pacer.core.permissions import grants
 from pacer.core.roles import Role
 from pacer.work import checks, mention_email
 from pacer.work.models import Card, Comment, Notification
-from pacer.work.selectors import worker_roles
 
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_.+-]*[A-Za-z0-9_+-])")
 MAX_BODY = 5_000
@@ -50,7 +50,9 @@ def _mentioned_members(comment: Comment, workspace: Workspace) -> list[User]:
         by_name |= Q(username__iexact=name)
     return list(  # the workspace's own staff only: a partner's login is never told
         User.objects.filter(
-            by_name, memberships__workspace=workspace, memberships__role__in=worker_roles()
+            by_name,
+            memberships__workspace=workspace,
+            memberships__role__in=grants()["work.edit"],
         )
         .exclude(pk=comment.author_id)
         .distinct()

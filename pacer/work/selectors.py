@@ -11,8 +11,8 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Lower
 
 from pacer.analytics import flow
-from pacer.core.models import Membership, Role, Workspace
-from pacer.core.permissions import allows
+from pacer.core.models import Workspace
+from pacer.core.permissions import members_holding
 from pacer.work.models import (
     Board,
     Card,
@@ -77,20 +77,10 @@ def archived_cards(board: Board):
     )
 
 
-def worker_roles() -> list[str]:
-    """The roles that work cards (``work.edit``): not a partner's login, which sees only
-    the partner portal."""
-    return [role for role in Role.values if allows(role, "work.edit")]
-
-
 def members(workspace: Workspace) -> list[User]:
-    """The members a card may be given to or who may be mentioned, by username."""
-    return [
-        m.user
-        for m in Membership.objects.filter(workspace=workspace, role__in=worker_roles())
-        .select_related("user")
-        .order_by("user__username")
-    ]
+    """The members a card may be given to or who may be mentioned (``work.edit``: not a
+    partner's login), by username."""
+    return [m.user for m in members_holding(workspace, "work.edit")]
 
 
 CELL_SHOWN = 20  # the first cards a to-do or in-progress cell shows ("show more": the next)
