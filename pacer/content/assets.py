@@ -33,7 +33,7 @@ from pacer.content.storage import storage
 from pacer.core import audit, clock
 from pacer.core.actions import digest_secret
 from pacer.core.channels import CHANNELS
-from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed, check_text
+from pacer.core.errors import ValidationFailed, check_text, read_day
 from pacer.core.models import Workspace
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -156,14 +156,8 @@ def clean_rights(values: dict, errors: dict) -> dict:
         if value in (None, ""):
             found[field] = None
             continue
-        try:
-            day = value if isinstance(value, date) else date.fromisoformat(str(value))
-        except ValueError:
-            errors[field] = "must be a date (YYYY-MM-DD)"
-            continue
-        if not FIRST_DAY <= day <= LAST_DAY:
-            errors[field] = f"must be between {FIRST_DAY} and {LAST_DAY}"
-        found[field] = day
+        if (day := read_day(errors, field, value)) is not None:
+            found[field] = day
     start, end = found.get("rights_start"), found.get("rights_end")
     if start and end and "rights_end" not in errors and end < start:
         errors["rights_end"] = "must not be before the start"

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from pacer.content.models import ContentItem, Theme, ThemeColour
 from pacer.core import audit
-from pacer.core.errors import FIRST_DAY, LAST_DAY, ValidationFailed, check_text
+from pacer.core.errors import ValidationFailed, check_text, read_day
 
 FIELDS = ("name", "starts_on", "ends_on", "colour")
 
@@ -46,17 +46,8 @@ def checked(values: dict, errors: dict) -> dict:
         else:
             errors["colour"] = f"must be one of {', '.join(ThemeColour.values)}"
     for field in ("starts_on", "ends_on"):
-        if field not in values:
-            continue
-        value = values[field]
-        try:
-            day = value if isinstance(value, date) else date.fromisoformat(str(value))
-        except ValueError:
-            errors[field] = "must be a date (YYYY-MM-DD)"
-            continue
-        if not FIRST_DAY <= day <= LAST_DAY:
-            errors[field] = f"must be between {FIRST_DAY} and {LAST_DAY}"
-        cleaned[field] = day
+        if field in values and (day := read_day(errors, field, values[field])) is not None:
+            cleaned[field] = day
     return cleaned
 
 

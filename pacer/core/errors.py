@@ -116,6 +116,20 @@ def parse_amount(value, field: str, *, digits: int = 14, maximum: Decimal | None
     return amount.quantize(Decimal("0.01"))
 
 
+def read_day(errors: dict, field: str, value) -> date | None:
+    """``value`` (a date or ``YYYY-MM-DD`` text) as a day: None with the reason under
+    ``field`` when it is no date; a day outside ``FIRST_DAY``..``LAST_DAY`` is returned
+    with its reason recorded (so the caller's checks between days still run)."""
+    try:
+        day = value if isinstance(value, date) else date.fromisoformat(str(value))
+    except ValueError:
+        errors[field] = "must be a date (YYYY-MM-DD)"
+        return None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        errors[field] = f"must be between {FIRST_DAY} and {LAST_DAY}"
+    return day
+
+
 def check_day(value, field: str) -> date:
     """``value`` if it is a day between ``FIRST_DAY`` and ``LAST_DAY``, or ``FieldError``."""
     if not isinstance(value, date):
